@@ -1,0 +1,1 @@
+"""Model artifacts: format detection, scanning, the safe loader, signing, provenance, SBOM."""

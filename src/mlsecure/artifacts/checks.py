@@ -1,0 +1,42 @@
+"""Supply-chain checks on the model file itself (OWASP ML06)."""
+
+from __future__ import annotations
+
+from mlsecure.artifacts.formats import PICKLE_BASED, detect_format
+from mlsecure.check import Check, CheckResult, Requirement, ScanContext
+from mlsecure.findings import Finding, Location, Severity
+
+
+class SerializationCheck(Check):
+    """Flags model files whose format can carry code (pickle), whatever their extension."""
+
+    name = "serialization"
+    title = "Model serialization format"
+    group = "supply-chain"
+    owasp = ("ML06",)
+    atlas = ("AML.T0010.003", "AML.T0011.000")
+    requires = frozenset({Requirement.MODEL_FILE})
+
+    def run(self, ctx: ScanContext) -> CheckResult:
+        path = ctx.need_model_path()
+        fmt = detect_format(path)
+        metrics = {"format": fmt.value, "pickle_based": fmt in PICKLE_BASED}
+        if fmt not in PICKLE_BASED:
+            return CheckResult((), metrics)
+        finding = Finding(
+            id="SUP-001",
+            title=f"Model is stored in a pickle-based format ({fmt.value})",
+            severity=Severity.MEDIUM,
+            owasp="ML06",
+            atlas=self.atlas,
+            location=Location(path=str(path)),
+            evidence={"format": fmt.value},
+            remediation="Convert the weights to safetensors or export the model to ONNX; pickle can run "
+            "arbitrary code when loaded (`mlsecure artifact convert MODEL --to safetensors`).",
+            description="Pickle-based model files execute code on load; anyone who can replace the file "
+            "can run code on every machine that loads it.",
+        )
+        return CheckResult((finding,), metrics)
+
+
+CHECKS: tuple[type[Check], ...] = (SerializationCheck,)

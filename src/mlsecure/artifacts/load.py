@@ -1,0 +1,150 @@
+"""``load_model(path)``: the supply-chain gate between a file on disk and a ``Model``.
+
+The format is sniffed from the bytes; pickle-based files pass the safety gate first and are then
+loaded with a restricted unpickler (scikit-learn) or ``torch.load(weights_only=True)``; nothing is
+unpickled with the stock, unrestricted loader.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import pickle
+from pathlib import Path
+from typing import Any
+
+from mlsecure.artifacts.formats import ArtifactFormat, detect_format
+from mlsecure.artifacts.gate import ensure_safe, is_allowed
+from mlsecure.errors import InputError, ModelLoadError, UnsafeArtifactError, require
+from mlsecure.models.interface import Model
+
+METADATA_NAME = "mlsecure.json"
+"""TorchScript extra file with ``input_shape``, ``n_classes``, ``clip_values`` (see ``save_torchscript``)."""
+
+FRAMEWORK_FORMATS: dict[str, frozenset[ArtifactFormat]] = {
+    "pytorch": frozenset({ArtifactFormat.TORCHSCRIPT, ArtifactFormat.TORCH_ZIP}),
+    "sklearn": frozenset({ArtifactFormat.PICKLE}),
+    "onnx": frozenset({ArtifactFormat.ONNX}),
+}
+
+
+def load_model(
+    path: str | Path,
+    framework: str | None = None,
+    *,
+    input_shape: tuple[int, ...] | None = None,
+    clip_values: tuple[float, float] | None = None,
+) -> Model:
+    """Load a model file as a ``Model`` after the safety gate; refuse with a reason otherwise."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such model file")
+    if not path.is_file():
+        raise InputError(f"{path}: not a regular file")
+    fmt = detect_format(path)
+    if framework is not None:
+        if framework not in FRAMEWORK_FORMATS:
+            raise InputError(f"unknown framework {framework!r}; choose from {', '.join(FRAMEWORK_FORMATS)}")
+        if fmt not in FRAMEWORK_FORMATS[framework] and fmt is not ArtifactFormat.UNKNOWN:
+            raise ModelLoadError(f"{path}: --framework {framework} but the file is {fmt.value}")
+    match fmt:
+        case ArtifactFormat.TORCHSCRIPT:
+            ensure_safe(path)
+            return _load_torchscript(path, input_shape, clip_values)
+        case ArtifactFormat.TORCH_ZIP:
+            ensure_safe(path)
+            return _load_torch_zip(path)
+        case ArtifactFormat.PICKLE:
+            ensure_safe(path)
+            return _load_sklearn_pickle(path, input_shape, clip_values)
+        case ArtifactFormat.ONNX:
+            from mlsecure.models.onnx_model import OnnxModel
+
+            return OnnxModel(path, clip_values=clip_values)
+        case ArtifactFormat.SAFETENSORS | ArtifactFormat.NUMPY | ArtifactFormat.NPZ:
+            raise ModelLoadError(
+                f"{path}: a {fmt.value} file holds weights only, not the architecture; load the weights into "
+                "your module in Python and pass it to mlsecure.models.as_model()"
+            )
+        case _:
+            raise ModelLoadError(
+                f"{path}: not a model format mlsecure can load (detected: {fmt.value}); "
+                "expected TorchScript/PyTorch, ONNX or a scikit-learn pickle"
+            )
+
+
+def save_torchscript(module: Any, path: str | Path, *, input_shape: tuple[int, ...],
+                     clip_values: tuple[float, float] | None = None, example: Any = None) -> None:
+    """Save a torch module as TorchScript with the metadata ``load_model`` needs to rebuild the adapter."""
+    torch = require("torch", "torch")
+    module = module.eval()
+    sample = example if example is not None else torch.zeros((1, *input_shape))
+    scripted = torch.jit.trace(module, sample)
+    with torch.no_grad():
+        n_classes = int(module(sample).shape[1])
+    meta = {"input_shape": list(input_shape), "n_classes": n_classes,
+            "clip_values": list(clip_values) if clip_values else None}
+    torch.jit.save(scripted, str(path), _extra_files={METADATA_NAME: json.dumps(meta)})
+
+
+def _load_torchscript(path: Path, input_shape: tuple[int, ...] | None,
+                      clip_values: tuple[float, float] | None) -> Model:
+    torch = require("torch", "torch")
+    from mlsecure.models.torch_model import TorchModel
+
+    extra = {METADATA_NAME: ""}
+    try:
+        module = torch.jit.load(str(path), map_location="cpu", _extra_files=extra)
+    except Exception as exc:  # torch raises RuntimeError subclasses with long C++ traces
+        raise ModelLoadError(f"{path}: torch cannot load this TorchScript archive: {str(exc).splitlines()[0]}") from None
+    meta = json.loads(extra[METADATA_NAME]) if extra[METADATA_NAME] else {}
+    shape = input_shape or (tuple(meta["input_shape"]) if meta.get("input_shape") else None)
+    if shape is None:
+        raise ModelLoadError(f"{path}: TorchScript model without recorded input shape: pass --input-shape")
+    clip = clip_values or (tuple(meta["clip_values"]) if meta.get("clip_values") else None)
+    return TorchModel(module, input_shape=shape, n_classes=meta.get("n_classes"), clip_values=clip)  # type: ignore[arg-type]
+
+
+def _load_torch_zip(path: Path) -> Model:
+    torch = require("torch", "torch")
+    try:
+        obj = torch.load(str(path), map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        raise UnsafeArtifactError(
+            f"{path}: refused: loading it needs arbitrary Python objects (a pickled nn.Module?); "
+            "export the model with torch.jit.save or to ONNX instead",
+            (str(exc).splitlines()[0],),
+        ) from None
+    except Exception as exc:
+        raise ModelLoadError(f"{path}: torch cannot read this file: {str(exc).splitlines()[0]}") from None
+    raise ModelLoadError(
+        f"{path}: holds a {type(obj).__name__} of weights (a state_dict), not a runnable model; save it with "
+        "mlsecure.artifacts.load.save_torchscript or torch.jit.save, or export to ONNX"
+    )
+
+
+class _RestrictedUnpickler(pickle.Unpickler):
+    """Resolves only allowlisted globals, and of scikit-learn only classes (not functions)."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if not is_allowed(module, name):
+            raise UnsafeArtifactError(f"refused global {module}.{name}", (f"{module}.{name}",))
+        obj = super().find_class(module, name)
+        if module.startswith("sklearn.") and not isinstance(obj, type):
+            raise UnsafeArtifactError(f"refused non-class global {module}.{name}", (f"{module}.{name}",))
+        return obj
+
+
+def _load_sklearn_pickle(path: Path, input_shape: tuple[int, ...] | None,
+                         clip_values: tuple[float, float] | None) -> Model:
+    from mlsecure.models.sklearn_model import SklearnModel
+
+    try:
+        obj = _RestrictedUnpickler(io.BytesIO(path.read_bytes())).load()
+    except UnsafeArtifactError as exc:
+        raise UnsafeArtifactError(f"{path}: {exc}", exc.reasons) from None
+    except Exception as exc:  # any malformed pickle
+        raise ModelLoadError(f"{path}: cannot unpickle: {exc}") from None
+    if not hasattr(obj, "classes_"):
+        raise ModelLoadError(f"{path}: holds a {type(obj).__name__}, not a fitted scikit-learn classifier")
+    return SklearnModel(obj, input_shape=input_shape, clip_values=clip_values)

@@ -1,0 +1,155 @@
+"""The contract every capability's ``checks.py`` implements: ``Check``, ``ScanContext``, ``CheckResult``.
+
+A check declares what it needs (``requires``); the runner skips it with a reason when the inputs
+cannot satisfy that, so ``run`` can rely on its requirements being present.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Any, ClassVar, final
+
+from mlsecure.data.dataset import Dataset
+from mlsecure.errors import CheckError
+from mlsecure.findings import Figure, Finding
+from mlsecure.models.interface import DifferentiableModel, Model
+
+
+class Requirement(str, Enum):
+    """An input a check cannot run without."""
+
+    MODEL = "model"  # a loaded Model (predict_proba)
+    DIFFERENTIABLE_MODEL = "differentiable model"  # torch logits for gradients
+    MODEL_FILE = "model file"  # the artifact on disk (scanners read bytes, never load)
+    DATA = "data"  # labelled data (--data)
+    HOLDOUT = "holdout data"  # non-training data (--holdout)
+    DATA_FILE = "data file"  # the raw table on disk (PII audit reads all columns)
+
+
+ProgressCallback = Callable[[str, float], None]
+"""``progress(task, fraction_done)``: checks report progress; the CLI draws the bar."""
+
+
+def _no_progress(task: str, fraction: float) -> None:
+    del task, fraction
+
+
+@dataclass(frozen=True)
+class ScanContext:
+    """What a scan was given. Options are the check-specific settings (``epsilon``, ``seed``...)."""
+
+    model: Model | None = None
+    model_path: Path | None = None
+    data: Dataset | None = None
+    holdout: Dataset | None = None
+    data_path: Path | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+    progress: ProgressCallback = _no_progress
+
+    def option(self, name: str, default: Any) -> Any:
+        value = self.options.get(name)
+        return default if value is None else value
+
+    def need_model(self) -> Model:
+        """The model, typed as present (checks that require it call this instead of asserting)."""
+        if self.model is None:
+            raise CheckError("this check needs a model")
+        return self.model
+
+    def need_differentiable_model(self) -> DifferentiableModel:
+        if not isinstance(self.model, DifferentiableModel):
+            raise CheckError("this check needs a differentiable (torch) model")
+        return self.model
+
+    def need_model_path(self) -> Path:
+        if self.model_path is None:
+            raise CheckError("this check needs a model file")
+        return self.model_path
+
+    def need_data(self) -> Dataset:
+        if self.data is None or self.data.y is None:
+            raise CheckError("this check needs labelled data")
+        return self.data
+
+    def need_holdout(self) -> Dataset:
+        if self.holdout is None or self.holdout.y is None:
+            raise CheckError("this check needs labelled holdout data")
+        return self.holdout
+
+    def need_data_path(self) -> Path:
+        if self.data_path is None:
+            raise CheckError("this check needs a data file")
+        return self.data_path
+
+    def has(self, requirement: Requirement) -> bool:
+        match requirement:
+            case Requirement.MODEL:
+                return self.model is not None
+            case Requirement.DIFFERENTIABLE_MODEL:
+                return isinstance(self.model, DifferentiableModel)
+            case Requirement.MODEL_FILE:
+                return self.model_path is not None
+            case Requirement.DATA:
+                return self.data is not None and self.data.y is not None
+            case Requirement.HOLDOUT:
+                return self.holdout is not None and self.holdout.y is not None
+            case Requirement.DATA_FILE:
+                return self.data_path is not None
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """Findings, named metrics and figures from one check."""
+
+    findings: tuple[Finding, ...] = ()
+    metrics: Mapping[str, Any] = field(default_factory=dict)
+    figures: Mapping[str, Figure] = field(default_factory=dict)
+
+
+class Check(ABC):
+    """One security check. Subclasses set the class attributes and implement ``run``.
+
+    ``group`` is the ``--scan`` name that selects the check along with others
+    (``robustness``, ``poisoning``, ``membership``, ``supply-chain``, ``privacy``, ...);
+    ``name`` selects it alone.
+    """
+
+    name: ClassVar[str]
+    title: ClassVar[str]
+    group: ClassVar[str]
+    owasp: ClassVar[tuple[str, ...]]
+    atlas: ClassVar[tuple[str, ...]] = ()
+    requires: ClassVar[frozenset[Requirement]] = frozenset()
+
+    def missing(self, ctx: ScanContext) -> list[Requirement]:
+        """The requirements ``ctx`` cannot satisfy (empty when the check can run)."""
+        return [r for r in sorted(self.requires, key=lambda r: r.value) if not ctx.has(r)]
+
+    def applicable(self, ctx: ScanContext) -> str | None:
+        """Beyond ``requires``: return a reason to skip (e.g. 'model is not a classifier'), else None."""
+        del ctx
+        return None
+
+    @final
+    def execute(self, ctx: ScanContext) -> CheckResult:
+        """Run the check, tagging each finding with the check's name."""
+        missing = self.missing(ctx)
+        if missing:
+            raise CheckError(f"check {self.name} needs {', '.join(r.value for r in missing)}")
+        result = self.run(ctx)
+        tagged = tuple(f if f.check else _with_check(f, self.name) for f in result.findings)
+        return CheckResult(tagged, dict(result.metrics), dict(result.figures))
+
+    @abstractmethod
+    def run(self, ctx: ScanContext) -> CheckResult:
+        """Do the work; inputs named in ``requires`` are guaranteed present."""
+
+
+def _with_check(finding: Finding, name: str) -> Finding:
+    from dataclasses import replace
+
+    return replace(finding, check=name)

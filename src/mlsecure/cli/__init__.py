@@ -1,0 +1,1 @@
+"""The ``mlsecure`` command line: thin argparse faces over the library (nothing imports this)."""

@@ -1,0 +1,99 @@
+"""``mlsecure scan``: run the registered checks against a model file and/or data."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from mlsecure.check import ScanContext
+from mlsecure.cli.common import add_output_options, emit_report, progress_bar
+from mlsecure.errors import InputError
+from mlsecure.scan.runner import KNOWN_SCANS, run_scan, select_checks
+
+
+def register(subparsers: Any) -> list[str]:
+    parser = subparsers.add_parser("scan", help="run security checks on a model and its data",
+                                   description="Run security checks; --scan selects them (default: all).")
+    add_scan_arguments(parser)
+    return ["scan"]
+
+
+def add_scan_arguments(parser: argparse.ArgumentParser) -> None:
+    """The arguments of ``scan``; ``scripts/security_scan.py`` accepts exactly these."""
+    parser.add_argument("--scan", action="append", metavar="NAME",
+                        help=f"what to run: {', '.join(KNOWN_SCANS)}, or a check name; repeatable or "
+                        "comma-separated (default: all)")
+    parser.add_argument("--model", type=Path, help="model file (TorchScript/PyTorch, ONNX, scikit-learn pickle)")
+    parser.add_argument("--framework", choices=["pytorch", "sklearn", "onnx"],
+                        help="expected framework; the format is still detected from the file's bytes")
+    parser.add_argument("--data", type=Path, help="training (or evaluation) data: CSV/TSV/Parquet/JSONL/NPZ")
+    parser.add_argument("--holdout", type=Path, help="data NOT used for training (membership inference)")
+    parser.add_argument("--label-column", help="name of the label column (default: label/target/y/class)")
+    parser.add_argument("--input-shape", type=_shape, help="shape of one sample, e.g. 1,8,8")
+    parser.add_argument("--clip-values", type=float, nargs=2, metavar=("MIN", "MAX"),
+                        help="valid input range of the model (default: from the model file)")
+    parser.add_argument("--epsilon", type=float, action="append",
+                        help="perturbation budget(s) in input units for robustness; repeatable")
+    parser.add_argument("--max-samples", type=int, help="evaluate at most this many samples")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    parser.add_argument("--export-suspicious", type=Path, help="poisoning: write flagged rows to this CSV")
+    parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
+                        help="check-specific setting, e.g. --option attacks=pgd,square")
+    add_output_options(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    checks = select_checks(args.scan or ["all"])
+    if args.model is None and args.data is None:
+        raise InputError("nothing to scan: give --model and/or --data")
+    ctx = build_context(args)
+    with progress_bar() as progress:
+        ctx = ScanContext(**{**ctx.__dict__, "progress": progress})
+        report = run_scan(checks, ctx, target=_target(args))
+    return emit_report(report, args)
+
+
+def build_context(args: argparse.Namespace) -> ScanContext:
+    """Load the model through the artifact gate and the data through the table loaders."""
+    from mlsecure.artifacts.load import load_model
+    from mlsecure.data import load_dataset
+
+    clip = tuple(args.clip_values) if args.clip_values else None
+    model = None
+    if args.model is not None:
+        model = load_model(args.model, args.framework, input_shape=args.input_shape, clip_values=clip)  # type: ignore[arg-type]
+    data = load_dataset(args.data, label_column=args.label_column) if args.data else None
+    holdout = load_dataset(args.holdout, label_column=args.label_column) if args.holdout else None
+    if model is not None:
+        data = data.reshaped(model.input_shape) if data is not None else None
+        holdout = holdout.reshaped(model.input_shape) if holdout is not None else None
+    options: dict[str, Any] = {
+        "epsilon": args.epsilon,
+        "max_samples": args.max_samples,
+        "seed": args.seed,
+        "export_suspicious": args.export_suspicious,
+        "framework": args.framework,
+    }
+    for item in args.option:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise InputError(f"--option {item!r}: expected KEY=VALUE")
+        options[key.replace("-", "_")] = value
+    return ScanContext(model=model, model_path=args.model, data=data, holdout=holdout,
+                       data_path=args.data, options=options)
+
+
+def _target(args: argparse.Namespace) -> str:
+    parts = [str(p) for p in (args.model, args.data) if p is not None]
+    return " + ".join(parts)
+
+
+def _shape(text: str) -> tuple[int, ...]:
+    try:
+        shape = tuple(int(p) for p in text.replace("x", ",").split(",") if p.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a shape: {text!r} (expected e.g. 1,8,8)") from None
+    if not shape or any(d <= 0 for d in shape):
+        raise argparse.ArgumentTypeError(f"not a shape: {text!r}")
+    return shape

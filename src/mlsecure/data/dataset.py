@@ -1,0 +1,117 @@
+"""``Dataset``: numeric features plus labels, as attacks and audits consume them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from mlsecure.data.tables import ARRAY_SUFFIXES, load_array, load_table
+from mlsecure.errors import DataFormatError, InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+LABEL_NAMES = ("label", "target", "y", "class")
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Features ``x`` of shape ``(n, *sample_shape)`` (float32) and labels ``y`` of shape ``(n,)``."""
+
+    x: np.ndarray
+    y: np.ndarray | None
+    feature_names: tuple[str, ...] = ()
+    label_name: str | None = None
+    source: str = "<memory>"
+    bounds: tuple[np.ndarray, np.ndarray] | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.y is not None and len(self.y) != len(self.x):
+            raise InputError(f"{self.source}: {len(self.x)} samples but {len(self.y)} labels")
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+    def reshaped(self, sample_shape: tuple[int, ...]) -> Dataset:
+        """The same data with each sample reshaped, e.g. 64 columns to a ``(1, 8, 8)`` image."""
+        if self.x.shape[1:] == sample_shape:
+            return self
+        if int(np.prod(self.x.shape[1:])) != int(np.prod(sample_shape)):
+            raise InputError(
+                f"{self.source}: samples have {int(np.prod(self.x.shape[1:]))} features "
+                f"but the model expects shape {sample_shape}"
+            )
+        return Dataset(self.x.reshape((len(self.x), *sample_shape)), self.y, self.feature_names,
+                       self.label_name, self.source, self.bounds)
+
+    def subset(self, index: np.ndarray) -> Dataset:
+        y = None if self.y is None else self.y[index]
+        return Dataset(self.x[index], y, self.feature_names, self.label_name, self.source, self.bounds)
+
+
+def load_dataset(path: str | Path, *, label_column: str | None = None, require_labels: bool = True) -> Dataset:
+    """Load a table (label column found by name) or an ``.npz`` with ``x``/``y`` arrays."""
+    path = Path(path)
+    if path.suffix.lower() in ARRAY_SUFFIXES:
+        return _dataset_from_arrays(path, require_labels)
+    return dataset_from_table(load_table(path), label_column=label_column, source=str(path),
+                              require_labels=require_labels)
+
+
+def dataset_from_table(
+    frame: pd.DataFrame, *, label_column: str | None = None, source: str = "<table>", require_labels: bool = True
+) -> Dataset:
+    """Split a table into numeric features and a label column; non-numeric features are an error."""
+    label = _find_label_column(frame, label_column, source, require_labels)
+    features = frame.drop(columns=[label]) if label else frame
+    non_numeric = [c for c in features.columns if not _is_numeric(features[c])]
+    if non_numeric:
+        raise DataFormatError(
+            f"{source}: column {non_numeric[0]!r} is not numeric; models here need numeric features "
+            f"(encode it first, or name it with --label-column if it is the label)"
+        )
+    x = features.to_numpy(dtype=np.float32)
+    if np.isnan(x).any():
+        row, col = np.argwhere(np.isnan(x))[0]
+        raise DataFormatError(f"{source}: missing value in column {features.columns[col]!r} at data row {row + 1}")
+    y = frame[label].to_numpy() if label else None
+    return Dataset(x, y, tuple(str(c) for c in features.columns), label, source)
+
+
+def _find_label_column(frame: pd.DataFrame, requested: str | None, source: str, required: bool) -> str | None:
+    if requested is not None:
+        if requested not in frame.columns:
+            raise InputError(f"{source}: no column named {requested!r} (columns: {', '.join(map(str, frame.columns[:12]))})")
+        return requested
+    lowered = {str(c).lower(): c for c in frame.columns}
+    for name in LABEL_NAMES:
+        if name in lowered:
+            return str(lowered[name])
+    if required:
+        raise InputError(
+            f"{source}: no label column: expected one named {', '.join(LABEL_NAMES)}, or pass --label-column"
+        )
+    return None
+
+
+def _is_numeric(series: pd.Series) -> bool:
+    import pandas as pd
+
+    return bool(pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series))
+
+
+def _dataset_from_arrays(path: Path, require_labels: bool) -> Dataset:
+    arrays = load_array(path)
+    if not isinstance(arrays, dict):
+        if require_labels:
+            raise InputError(f"{path}: a bare .npy has no labels; save an .npz with arrays 'x' and 'y'")
+        return Dataset(np.asarray(arrays, dtype=np.float32), None, source=str(path))
+    if "x" not in arrays:
+        raise InputError(f"{path}: the .npz needs an array named 'x' (has: {', '.join(arrays)})")
+    y = arrays.get("y")
+    if y is None and require_labels:
+        raise InputError(f"{path}: the .npz needs an array named 'y' with the labels")
+    return Dataset(np.asarray(arrays["x"], dtype=np.float32), y, source=str(path))

@@ -1,0 +1,70 @@
+"""Every error mlsecure raises on purpose, each with a message a user can act on.
+
+The tree::
+
+    MLSecureError                       root: catch this to catch everything of ours
+    ├── InputError(ValueError)          a file, column, argument or array is not what was expected
+    │   └── DataFormatError             a table or array file cannot be parsed (ragged rows, encoding)
+    ├── ConfigError(ValueError)         a configuration file or option combination is invalid
+    ├── ModelLoadError                  a model file or object cannot be turned into a Model
+    │   └── UnsafeArtifactError         the artifact gate refused to load a file (scan not clean)
+    ├── CheckError                      a check could not complete on valid input (a bug or a limit)
+    └── MissingDependencyError(ImportError)
+                                        an optional extra is needed: the message names it
+
+The CLI maps every ``MLSecureError`` to exit code 2 and a one-line message; anything else is a bug
+and is shown with a traceback only under ``--debug``.
+"""
+
+from __future__ import annotations
+
+
+class MLSecureError(Exception):
+    """Root of every error mlsecure raises deliberately."""
+
+
+class InputError(MLSecureError, ValueError):
+    """A user-supplied input (file, column, argument, array) is missing or malformed."""
+
+
+class DataFormatError(InputError):
+    """A data file exists but cannot be parsed as the format it claims to be."""
+
+
+class ConfigError(MLSecureError, ValueError):
+    """A configuration value or combination of options is invalid."""
+
+
+class ModelLoadError(MLSecureError):
+    """A model file or object cannot be loaded or wrapped as a ``Model``."""
+
+
+class UnsafeArtifactError(ModelLoadError):
+    """The artifact safety gate refused to load a file; ``reasons`` says why."""
+
+    def __init__(self, message: str, reasons: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.reasons = reasons
+
+
+class CheckError(MLSecureError):
+    """A check failed on input that was valid (resource limit or internal problem)."""
+
+
+class MissingDependencyError(MLSecureError, ImportError):
+    """An optional dependency is not installed; the message names the extra that brings it."""
+
+    def __init__(self, package: str, extra: str) -> None:
+        super().__init__(f"{package} is required for this feature: pip install \"mlsecure[{extra}]\"")
+        self.package = package
+        self.extra = extra
+
+
+def require(module: str, extra: str) -> object:
+    """Import an optional module or raise ``MissingDependencyError`` naming the extra."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise MissingDependencyError(module.split(".")[0], extra) from exc

@@ -1,0 +1,93 @@
+"""The ``Model`` protocol and the few helpers every capability needs on top of it.
+
+Shapes: ``predict_proba(x)`` takes ``x`` of shape ``(n, *input_shape)`` and returns ``(n, n_classes)``
+probabilities (rows sum to 1). ``DifferentiableModel.logits`` takes a torch tensor on ``device`` and
+returns ``(n, n_classes)`` logits, so gradient attacks never leave the model's device.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+import numpy as np
+
+from mlsecure.errors import InputError
+
+if TYPE_CHECKING:
+    import torch
+
+
+@runtime_checkable
+class Model(Protocol):
+    """Anything that maps a batch of inputs to class probabilities."""
+
+    @property
+    def n_classes(self) -> int: ...
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        """Shape of one sample, without the batch dimension."""
+        ...
+
+    @property
+    def clip_values(self) -> tuple[float, float] | None:
+        """Valid input range ``(min, max)``, or ``None`` when unbounded."""
+        ...
+
+    @property
+    def classes(self) -> np.ndarray | None:
+        """The original label values in output-column order, when the model knows them."""
+        ...
+
+    @property
+    def framework(self) -> str: ...
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray: ...
+
+
+@runtime_checkable
+class DifferentiableModel(Model, Protocol):
+    """A model with a torch forward pass, for white-box (gradient) attacks."""
+
+    @property
+    def device(self) -> torch.device: ...
+
+    def logits(self, x: torch.Tensor) -> torch.Tensor: ...
+
+
+def predict_labels(model: Model, x: np.ndarray, batch_size: int = 1024) -> np.ndarray:
+    """Arg-max class indices, computed in batches to bound memory."""
+    out = [model.predict_proba(x[i : i + batch_size]).argmax(axis=1) for i in range(0, len(x), batch_size)]
+    return np.concatenate(out) if out else np.empty(0, dtype=np.int64)
+
+
+def encode_labels(model: Model, y: np.ndarray) -> np.ndarray:
+    """Map label values onto the model's output-column indices.
+
+    Models that know their label values (scikit-learn's ``classes_``) map through them; others take
+    integer labels in ``[0, n_classes)`` as column indices. Unknown labels are an ``InputError``.
+    """
+    classes = model.classes
+    if classes is not None:
+        index = {v.item() if hasattr(v, "item") else v: i for i, v in enumerate(classes)}
+        try:
+            return np.fromiter((index[v.item() if hasattr(v, "item") else v] for v in y), np.int64, len(y))
+        except KeyError as exc:
+            raise InputError(
+                f"label {exc.args[0]!r} is not one of the model's classes {list(index)[:10]}"
+            ) from None
+    y = np.asarray(y)
+    if not np.issubdtype(y.dtype, np.number) or np.any(np.asarray(y, float) % 1 != 0):
+        raise InputError("labels must be integer class indices for a model that does not name its classes")
+    y = y.astype(np.int64)
+    if y.size and (y.min() < 0 or y.max() >= model.n_classes):
+        raise InputError(f"labels range {y.min()}..{y.max()} but the model has {model.n_classes} classes")
+    return y
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    """Numerically stable softmax over the last axis."""
+    z = z - z.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    out: np.ndarray = e / e.sum(axis=-1, keepdims=True)
+    return out

@@ -1,0 +1,1 @@
+"""Choosing checks (``registry``) and running them into one ``Report`` (``runner``)."""

@@ -1,0 +1,47 @@
+"""Shared fixtures: the built-in digits data and tiny models trained once per test session."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mlsecure.data import Dataset, load_builtin
+
+
+@pytest.fixture(scope="session")
+def digits() -> Dataset:
+    return load_builtin("digits")
+
+
+@pytest.fixture(scope="session")
+def digits_split(digits: Dataset) -> tuple[Dataset, Dataset]:
+    """A fixed 70/30 train/test split of digits."""
+    rng = np.random.default_rng(0)
+    order = rng.permutation(len(digits))
+    cut = int(0.7 * len(digits))
+    return digits.subset(order[:cut]), digits.subset(order[cut:])
+
+
+@pytest.fixture(scope="session")
+def digits_logreg(digits_split: tuple[Dataset, Dataset]):  # type: ignore[no-untyped-def]
+    from sklearn.linear_model import LogisticRegression
+
+    train, _ = digits_split
+    return LogisticRegression(max_iter=1000).fit(train.x, train.y)
+
+
+@pytest.fixture(scope="session")
+def digits_mlp(digits_split: tuple[Dataset, Dataset]):  # type: ignore[no-untyped-def]
+    """A 64-64-10 torch MLP trained to ~95% test accuracy in about a second."""
+    torch = pytest.importorskip("torch")
+    train, _ = digits_split
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(64, 64), torch.nn.ReLU(), torch.nn.Linear(64, 10))
+    opt = torch.optim.Adam(net.parameters(), lr=1e-2)
+    x = torch.from_numpy(train.x)
+    y = torch.from_numpy(train.y)
+    for _ in range(150):
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(net(x), y).backward()
+        opt.step()
+    return net.eval()
