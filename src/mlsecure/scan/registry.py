@@ -19,6 +19,7 @@ BUILTIN_CHECK_MODULES: tuple[str, ...] = (
     "mlsecure.poisoning.checks",
     "mlsecure.privacy.inference.checks",
     "mlsecure.privacy.pii.checks",
+    "mlsecure.supply_chain.checks",
 )
 
 ENTRY_POINT_GROUP = "mlsecure.checks"
