@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mlsecure.artifacts.formats import PICKLE_BASED, detect_format
+from mlsecure.artifacts.formats import PICKLE_BASED, ArtifactFormat, detect_format
 from mlsecure.check import Check, CheckResult, Requirement, ScanContext
 from mlsecure.findings import Finding, Location, Severity
 
@@ -23,10 +23,13 @@ class SerializationCheck(Check):
         metrics = {"format": fmt.value, "pickle_based": fmt in PICKLE_BASED}
         if fmt not in PICKLE_BASED:
             return CheckResult((), metrics)
+        torchscript = fmt is ArtifactFormat.TORCHSCRIPT
         finding = Finding(
             id="SUP-001",
             title=f"Model is stored in a pickle-based format ({fmt.value})",
-            severity=Severity.MEDIUM,
+            # TorchScript's pickles are read by torch's C++ unpickler, which resolves only torch types;
+            # full pickles (torch.save of objects, sklearn/joblib dumps) can run any code on load.
+            severity=Severity.LOW if torchscript else Severity.MEDIUM,
             owasp="ML06",
             atlas=self.atlas,
             location=Location(path=str(path)),

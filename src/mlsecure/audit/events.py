@@ -1,0 +1,198 @@
+"""The audit event: one structured, immutable record of who did what to which resource.
+
+Fields follow the guide's ``AuditEvent`` (section 14) under names that also fit non-prediction events:
+``actor`` is the guide's ``user_id``, ``resource`` its ``resource_id``, ``outcome`` its ``status`` and
+``details`` its ``metadata``. Raw inputs are never stored: ``input_hash`` holds a SHA-256 hex digest
+(see :func:`hash_input`).
+
+An event serialises to *canonical JSON* (sorted keys, no whitespace, UTF-8, no NaN/Infinity); those
+bytes are what the hash chain and the Merkle tree commit to, so the same event always hashes the same.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Final, Literal, get_args
+
+from mlsecure.errors import InputError
+
+Outcome = Literal["allowed", "denied", "error"]
+OUTCOMES: Final[tuple[str, ...]] = get_args(Outcome)
+
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+_MAX_TEXT = 4096
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _new_event_id() -> str:
+    return uuid.uuid4().hex
+
+
+@dataclass(frozen=True, kw_only=True)
+class AuditEvent:
+    """One auditable action. Construct with keywords; ``timestamp`` (UTC) and ``event_id`` are automatic.
+
+    ``event_type`` names the kind of event (``"prediction"``, ``"auth"``, ``"token_change"``,
+    ``"config_change"``, ``"data_access"``, ...); ``action`` the verb (``"predict"``, ``"revoke"``, ...);
+    ``details`` any JSON-compatible mapping with string keys (it is normalised to plain JSON types).
+    """
+
+    event_type: str
+    actor: str
+    action: str
+    resource: str
+    outcome: Outcome = "allowed"
+    details: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    input_hash: str | None = None
+    model_name: str | None = None
+    model_version: str | None = None
+    latency_ms: float | None = None
+    ip_address: str | None = None
+    output_summary: str | None = None
+    timestamp: datetime = field(default_factory=_utc_now)
+    event_id: str = field(default_factory=_new_event_id)
+    _canonical: bytes = field(init=False, repr=False, compare=False, hash=False, default=b"")
+
+    def __post_init__(self) -> None:
+        for name in ("event_type", "actor", "action", "resource", "event_id"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value or len(value) > _MAX_TEXT:
+                raise InputError(f"AuditEvent.{name} must be a non-empty string of at most {_MAX_TEXT} "
+                                 f"characters, got {value!r:.80}")
+        for name in ("model_name", "model_version", "ip_address", "output_summary"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, str) or len(value) > _MAX_TEXT):
+                raise InputError(f"AuditEvent.{name} must be None or a string of at most {_MAX_TEXT} "
+                                 f"characters, got {value!r:.80}")
+        if self.outcome not in OUTCOMES:
+            raise InputError(f"AuditEvent.outcome must be one of {', '.join(OUTCOMES)}, got {self.outcome!r}")
+        if self.input_hash is not None and (not isinstance(self.input_hash, str)
+                                            or not _HEX64.fullmatch(self.input_hash)):
+            raise InputError("AuditEvent.input_hash must be a lowercase SHA-256 hex digest (64 characters); "
+                             "hash raw inputs with mlsecure.audit.hash_input, never log them")
+        if self.latency_ms is not None:
+            if isinstance(self.latency_ms, bool) or not isinstance(self.latency_ms, int | float) \
+                    or not math.isfinite(self.latency_ms):
+                raise InputError(f"AuditEvent.latency_ms must be a finite number, got {self.latency_ms!r}")
+            object.__setattr__(self, "latency_ms", float(self.latency_ms))
+        if not isinstance(self.timestamp, datetime) or self.timestamp.tzinfo is None:
+            raise InputError("AuditEvent.timestamp must be a timezone-aware datetime")
+        object.__setattr__(self, "timestamp", self.timestamp.astimezone(UTC))
+        if not isinstance(self.details, Mapping) or not all(isinstance(k, str) for k in self.details):
+            raise InputError("AuditEvent.details must be a mapping with string keys")
+        try:
+            details_json = json.dumps(self.details, sort_keys=True, separators=(",", ":"),
+                                      ensure_ascii=False, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"AuditEvent.details must hold only JSON values (str, finite numbers, bool, "
+                             f"None, lists, string-keyed mappings): {exc}") from exc
+        object.__setattr__(self, "details", json.loads(details_json))
+        object.__setattr__(self, "_canonical", _encode(self.to_dict()))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-compatible dict; ``timestamp`` as ISO 8601 UTC with microseconds and ``Z``."""
+        return {
+            "event_id": self.event_id,
+            "timestamp": format_timestamp(self.timestamp),
+            "event_type": self.event_type,
+            "actor": self.actor,
+            "action": self.action,
+            "resource": self.resource,
+            "outcome": self.outcome,
+            "input_hash": self.input_hash,
+            "model_name": self.model_name,
+            "model_version": self.model_version,
+            "latency_ms": self.latency_ms,
+            "ip_address": self.ip_address,
+            "output_summary": self.output_summary,
+            "details": self.details,
+        }
+
+    def canonical_json(self) -> bytes:
+        """The canonical UTF-8 JSON bytes the chain and the Merkle tree commit to."""
+        return self._canonical
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> AuditEvent:
+        """Inverse of :meth:`to_dict`; raises ``InputError`` naming the bad field."""
+        if not isinstance(data, Mapping):
+            raise InputError(f"an audit event must be a JSON object, got {type(data).__name__}")
+        known = {"event_id", "timestamp", "event_type", "actor", "action", "resource", "outcome", "input_hash",
+                 "model_name", "model_version", "latency_ms", "ip_address", "output_summary", "details"}
+        unknown = set(data) - known
+        if unknown:
+            raise InputError(f"unknown audit event field(s): {', '.join(sorted(unknown))}")
+        missing = {"event_id", "timestamp", "event_type", "actor", "action", "resource"} - set(data)
+        if missing:
+            raise InputError(f"audit event lacks field(s): {', '.join(sorted(missing))}")
+        kwargs = {k: v for k, v in data.items() if k != "timestamp" and v is not None}
+        kwargs["timestamp"] = parse_timestamp(data["timestamp"])
+        try:
+            return cls(**kwargs)
+        except TypeError as exc:
+            raise InputError(f"malformed audit event: {exc}") from exc
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> AuditEvent:
+        try:
+            data = json.loads(text)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise InputError(f"audit event is not valid JSON: {exc}") from exc
+        return cls.from_dict(data)
+
+
+def hash_input(data: Any) -> str:
+    """SHA-256 hex digest of a request input, for ``AuditEvent.input_hash``.
+
+    ``bytes``/``str`` are hashed as given (str as UTF-8); array-likes with ``dtype``/``shape``/``tobytes``
+    (numpy arrays) hash their dtype, shape and C-order bytes, so equal arrays hash equal; anything else
+    is hashed as canonical JSON.
+    """
+    digest = hashlib.sha256()
+    if isinstance(data, bytes | bytearray | memoryview):
+        digest.update(bytes(data))
+    elif isinstance(data, str):
+        digest.update(data.encode("utf-8"))
+    elif all(hasattr(data, a) for a in ("dtype", "shape", "tobytes")):
+        import numpy as np
+
+        array = np.ascontiguousarray(data)
+        digest.update(f"ndarray:{array.dtype.str}:{array.shape}:".encode())
+        digest.update(array.tobytes())
+    else:
+        try:
+            digest.update(_encode(data))
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"cannot hash input of type {type(data).__name__}: {exc}") from exc
+    return digest.hexdigest()
+
+
+def format_timestamp(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_timestamp(value: Any) -> datetime:
+    if not isinstance(value, str):
+        raise InputError(f"timestamp must be an ISO 8601 string, got {value!r:.60}")
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise InputError(f"timestamp {value!r:.60} is not ISO 8601") from exc
+    if parsed.tzinfo is None:
+        raise InputError(f"timestamp {value!r:.60} has no timezone; expected UTC (suffix Z)")
+    return parsed.astimezone(UTC)
+
+
+def _encode(obj: Any) -> bytes:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      allow_nan=False).encode("utf-8")
