@@ -44,7 +44,8 @@ def prepare_demo(directory: Path, *, seed: int = 0) -> DemoFiles:
         torch.nn.functional.cross_entropy(net(x), y).backward()
         optimizer.step()
     files = DemoFiles(directory / "model.pt", directory / "train.csv", directory / "holdout.csv")
-    save_torchscript(net, files.model, input_shape=(64,), clip_values=(0.0, 1.0))
+    save_torchscript(net, files.model, input_shape=(64,), clip_values=(0.0, 1.0),
+                     train_data=files.train.name, holdout_data=files.holdout.name)
     _write_csv(train, files.train)
     _write_csv(holdout, files.holdout)
     return files

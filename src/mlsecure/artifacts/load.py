@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import pickle
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -74,8 +75,13 @@ def load_model(
 
 
 def save_torchscript(module: Any, path: str | Path, *, input_shape: tuple[int, ...],
-                     clip_values: tuple[float, float] | None = None, example: Any = None) -> None:
-    """Save a torch module as TorchScript with the metadata ``load_model`` needs to rebuild the adapter."""
+                     clip_values: tuple[float, float] | None = None, example: Any = None,
+                     train_data: str | None = None, holdout_data: str | None = None) -> None:
+    """Save a torch module as TorchScript with the metadata ``load_model`` needs to rebuild the adapter.
+
+    ``train_data``/``holdout_data`` name the model's data files relative to the model file, so a scan
+    given only ``--model`` can still evaluate it (see ``recorded_data``).
+    """
     torch = require("torch", "torch")
     module = module.eval()
     sample = example if example is not None else torch.zeros((1, *input_shape))
@@ -83,8 +89,33 @@ def save_torchscript(module: Any, path: str | Path, *, input_shape: tuple[int, .
     with torch.no_grad():
         n_classes = int(module(sample).shape[1])
     meta = {"input_shape": list(input_shape), "n_classes": n_classes,
-            "clip_values": list(clip_values) if clip_values else None}
+            "clip_values": list(clip_values) if clip_values else None,
+            "train_data": train_data, "holdout_data": holdout_data}
     torch.jit.save(scripted, str(path), _extra_files={METADATA_NAME: json.dumps(meta)})
+
+
+def recorded_data(path: str | Path) -> dict[str, Path]:
+    """Data files a TorchScript model's metadata names (``train``/``holdout``), resolved next to the model.
+
+    Reads the archive's metadata member directly: nothing is unpickled or executed. Only files that
+    exist are returned; anything unreadable yields an empty mapping.
+    """
+    path = Path(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            member = next((n for n in archive.namelist() if n.endswith(f"extra/{METADATA_NAME}")), None)
+            if member is None or archive.getinfo(member).file_size > 1_000_000:
+                return {}
+            meta = json.loads(archive.read(member))
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return {}
+    found: dict[str, Path] = {}
+    for key, name in (("train", meta.get("train_data")), ("holdout", meta.get("holdout_data"))):
+        if isinstance(name, str) and name and not Path(name).is_absolute() and ".." not in Path(name).parts:
+            candidate = path.parent / name
+            if candidate.is_file():
+                found[key] = candidate
+    return found
 
 
 def _load_torchscript(path: Path, input_shape: tuple[int, ...] | None,

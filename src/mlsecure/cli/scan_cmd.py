@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -56,9 +57,15 @@ def run(args: argparse.Namespace) -> int:
 
 def build_context(args: argparse.Namespace) -> ScanContext:
     """Load the model through the artifact gate and the data through the table loaders."""
-    from mlsecure.artifacts.load import load_model
+    from mlsecure.artifacts.load import load_model, recorded_data
     from mlsecure.data import load_dataset
 
+    if args.model is not None and (args.data is None or args.holdout is None):
+        recorded = recorded_data(args.model)
+        for key, attr in (("train", "data"), ("holdout", "holdout")):
+            if getattr(args, attr) is None and key in recorded:
+                print(f"mlsecure: using --{attr} {recorded[key]} recorded in {args.model}", file=sys.stderr)
+                setattr(args, attr, recorded[key])
     clip = tuple(args.clip_values) if args.clip_values else None
     model = None
     if args.model is not None:

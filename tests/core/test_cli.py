@@ -1,0 +1,119 @@
+"""The CLI end to end, in-process: formats validate, --fail-on drives the exit code, bad input exits 2."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from mlsecure.cli.main import main
+from mlsecure.findings import report_schema
+
+REPO = Path(__file__).resolve().parents[2]
+SARIF_SCHEMA = json.loads((REPO / "tests/data/sarif-schema-2.1.0.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def demo_files(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    pytest.importorskip("torch")
+    from mlsecure.demo import prepare_demo
+
+    return prepare_demo(tmp_path_factory.mktemp("demo"))
+
+
+def _scan(*extra: str, files) -> list[str]:  # type: ignore[no-untyped-def]
+    return ["scan", "--scan", "serialization", "--model", str(files.model), "--data", str(files.train), *extra]
+
+
+def test_sarif_output_validates(demo_files, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "r.sarif"
+    code = main(_scan("--format", "sarif", "--output", str(out), files=demo_files))
+    assert code == 0
+    sarif = json.loads(out.read_text())
+    jsonschema.validate(sarif, SARIF_SCHEMA)
+    results = sarif["runs"][0]["results"]
+    assert results and results[0]["ruleId"] == "SUP-001"
+    assert results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith("model.pt")
+
+
+def test_json_output_validates_against_report_schema(demo_files, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    assert main(_scan("--format", "json", files=demo_files)) == 0
+    data = json.loads(capsys.readouterr().out)
+    jsonschema.validate(data, report_schema())
+    assert data["checks_run"][0] == "serialization"
+
+
+def test_fail_on_changes_the_exit_code(demo_files, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    # The TorchScript demo model yields one LOW finding (SUP-001).
+    assert main(_scan("--format", "json", "--fail-on", "low", files=demo_files)) == 1
+    assert main(_scan("--format", "json", "--fail-on", "medium", files=demo_files)) == 0
+
+
+@pytest.mark.parametrize("fmt", ["md", "html", "terminal"])
+def test_other_formats_render(demo_files, fmt: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / f"r.{fmt}"
+    assert main(_scan("--format", fmt, "--output", str(out), files=demo_files)) == 0
+    text = out.read_text()
+    assert "SUP-001" in text
+
+
+def _one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    assert "Traceback" not in err[0]
+    return err[0]
+
+
+def test_missing_model_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["scan", "--model", str(tmp_path / "absent.pt")]) == 2
+    assert "absent.pt: no such model file" in _one_line_error(capsys)
+
+
+def test_ragged_csv(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "train.csv"
+    path.write_text("a,b,label\n1,2,0\n1,2,3,4\n")
+    assert main(["scan", "--data", str(path), "--scan", "supply-chain"]) == 2
+    assert "line 3 has 4 fields" in _one_line_error(capsys)
+
+
+def test_text_file_named_model_pt(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "model.pt"
+    path.write_text("hello\n")
+    assert main(["scan", "--model", str(path)]) == 2
+    assert "not a model format" in _one_line_error(capsys)
+
+
+def test_unknown_scan(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["scan", "--scan", "telepathy", "--model", "x.pt"]) == 2
+    assert "unknown scan 'telepathy'" in _one_line_error(capsys)
+
+
+def test_unknown_format_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["scan", "--format", "pdf"])
+    assert exc.value.code == 2
+    assert "invalid choice: 'pdf'" in _one_line_error(capsys)
+
+
+def test_guide_command_line_through_the_script(demo_files) -> None:  # type: ignore[no-untyped-def]
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "scripts/security_scan.py"), "--scan", "serialization", "--model",
+         str(demo_files.model), "--framework", "pytorch", "--format", "json"],
+        capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["findings"][0]["id"] == "SUP-001"
+    # the model records its data files, so the guide's data-less command line still finds them
+    assert "recorded in" in proc.stderr
+
+
+def test_catalog_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["catalog", "atlas", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["version"] == "5.6.0" and len(data["guide_mapping"]) == 15
+    assert main(["catalog", "owasp", "--format", "json"]) == 0
+    assert [r["id"] for r in json.loads(capsys.readouterr().out)["risks"]][-1] == "ML10"

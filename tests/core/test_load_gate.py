@@ -1,0 +1,63 @@
+"""The loading gate refuses what can run code, without running it, and explains each refusal."""
+
+from __future__ import annotations
+
+import os
+import pickle
+from pathlib import Path
+
+import pytest
+
+from mlsecure.artifacts.formats import ArtifactFormat, detect_format
+from mlsecure.artifacts.load import load_model
+from mlsecure.errors import ModelLoadError, UnsafeArtifactError
+
+
+class _Payload:
+    """Pickles to ``os.system('touch MARKER')``."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_malicious_pickle_is_refused_and_never_runs(tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    path = tmp_path / "model.pkl"
+    path.write_bytes(pickle.dumps(_Payload(marker)))
+    with pytest.raises(UnsafeArtifactError, match=r"(posix|os)\.system"):
+        load_model(path)
+    assert not marker.exists()
+
+
+def test_full_module_torch_save_is_refused(tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch")
+    path = tmp_path / "model.pt"
+    torch.save(torch.nn.Linear(4, 2), path)
+    with pytest.raises(UnsafeArtifactError):
+        load_model(path)
+
+
+def test_state_dict_is_explained(tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch")
+    path = tmp_path / "weights.pt"
+    torch.save(torch.nn.Linear(4, 2).state_dict(), path)
+    with pytest.raises(ModelLoadError, match="state_dict"):
+        load_model(path)
+
+
+def test_text_file_named_model_pt(tmp_path: Path) -> None:
+    path = tmp_path / "model.pt"
+    path.write_text("this is not a model\n")
+    assert detect_format(path) is ArtifactFormat.UNKNOWN
+    with pytest.raises(ModelLoadError, match="not a model format"):
+        load_model(path)
+
+
+def test_framework_mismatch_names_both(tmp_path: Path, digits_logreg: object) -> None:
+    path = tmp_path / "model.pt"
+    path.write_bytes(pickle.dumps(digits_logreg))
+    with pytest.raises(ModelLoadError, match="--framework pytorch but the file is pickle"):
+        load_model(path, "pytorch")
