@@ -89,7 +89,17 @@ def _sniff_delimiter(path: Path) -> str:
 
 
 def _check_rectangular(path: Path, delimiter: str) -> None:
-    """pandas silently pads short rows with NaN; a ragged file is an error here, with its line."""
+    """pandas silently pads short rows with NaN; a ragged file is an error here, with its line.
+
+    Files without quote characters are checked in one vectorised pass over the bytes (delimiters per
+    line); quoted files, whose fields may hold delimiters and newlines, go through the csv module.
+    """
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise DataFormatError(f"{path}: the file is empty")
+    if b'"' not in raw and len(delimiter) == 1:
+        _check_rectangular_fast(path, raw, delimiter.encode())
+        return
     with path.open("r", encoding="utf-8", newline="") as handle:
         reader = csv.reader(handle, delimiter=delimiter)
         header = next(reader, None)
@@ -101,3 +111,22 @@ def _check_rectangular(path: Path, delimiter: str) -> None:
                 raise DataFormatError(
                     f"{path}: line {reader.line_num} has {len(row)} fields but the header has {width}"
                 )
+
+
+def _check_rectangular_fast(path: Path, raw: bytes, delimiter: bytes) -> None:
+    buf = np.frombuffer(raw, dtype=np.uint8)
+    newlines = np.flatnonzero(buf == ord("\n"))
+    if len(newlines) == 0 or newlines[-1] != len(buf) - 1:
+        newlines = np.append(newlines, len(buf))  # last line without a trailing newline
+    delimiters = np.flatnonzero(buf == delimiter[0])
+    starts = np.concatenate(([0], newlines[:-1] + 1))
+    per_line = np.searchsorted(delimiters, newlines) - np.searchsorted(delimiters, starts)
+    non_blank = (newlines - starts) > np.where(buf[np.maximum(newlines - 1, 0)] == ord("\r"), 1, 0)
+    per_line = per_line[non_blank]
+    line_numbers = np.flatnonzero(non_blank) + 1
+    bad = np.flatnonzero(per_line != per_line[0])
+    if len(bad):
+        i = bad[0]
+        raise DataFormatError(
+            f"{path}: line {line_numbers[i]} has {per_line[i] + 1} fields but the header has {per_line[0] + 1}"
+        )
