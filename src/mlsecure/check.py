@@ -9,7 +9,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar, final
 
@@ -19,7 +19,7 @@ from mlsecure.findings import Figure, Finding
 from mlsecure.models.interface import DifferentiableModel, Model
 
 
-class Requirement(str, Enum):
+class Requirement(StrEnum):
     """An input a check cannot run without."""
 
     MODEL = "model"  # a loaded Model (predict_proba)

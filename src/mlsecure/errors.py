@@ -18,6 +18,8 @@ and is shown with a traceback only under ``--debug``.
 
 from __future__ import annotations
 
+from types import ModuleType
+
 
 class MLSecureError(Exception):
     """Root of every error mlsecure raises deliberately."""
@@ -60,7 +62,7 @@ class MissingDependencyError(MLSecureError, ImportError):
         self.extra = extra
 
 
-def require(module: str, extra: str) -> object:
+def require(module: str, extra: str) -> ModuleType:
     """Import an optional module or raise ``MissingDependencyError`` naming the extra."""
     import importlib
 

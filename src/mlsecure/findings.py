@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from enum import Enum
+from enum import Enum, StrEnum
 from importlib import resources
 from typing import Any, Literal
 
@@ -26,7 +26,7 @@ ATLAS_ID = re.compile(r"^AML\.(T\d{4}(\.\d{3})?|M\d{4}|TA\d{4})$")
 JSONValue = Any  # values that json.dumps accepts; kept loose on purpose (evidence is free-form)
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     """How urgent a finding is; ordered from ``info`` (lowest) to ``critical`` (highest)."""
 
     INFO = "info"
@@ -39,22 +39,22 @@ class Severity(str, Enum):
     def rank(self) -> int:
         return _SEVERITY_ORDER.index(self)
 
-    def __ge__(self, other: object) -> bool:  # type: ignore[override]  # order by rank, not by str
+    def __ge__(self, other: object) -> bool:  # order by rank, not by str
         if not isinstance(other, Severity):
             return NotImplemented
         return self.rank >= other.rank
 
-    def __gt__(self, other: object) -> bool:  # type: ignore[override]  # order by rank, not by str
+    def __gt__(self, other: object) -> bool:  # order by rank, not by str
         if not isinstance(other, Severity):
             return NotImplemented
         return self.rank > other.rank
 
-    def __le__(self, other: object) -> bool:  # type: ignore[override]  # order by rank, not by str
+    def __le__(self, other: object) -> bool:  # order by rank, not by str
         if not isinstance(other, Severity):
             return NotImplemented
         return self.rank <= other.rank
 
-    def __lt__(self, other: object) -> bool:  # type: ignore[override]  # order by rank, not by str
+    def __lt__(self, other: object) -> bool:  # order by rank, not by str
         if not isinstance(other, Severity):
             return NotImplemented
         return self.rank < other.rank

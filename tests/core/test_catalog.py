@@ -55,7 +55,8 @@ def test_shipped_data_is_exactly_what_the_derivation_produces() -> None:
     import json
     from importlib import resources
 
-    spec = importlib.util.spec_from_file_location("derive_atlas", Path(__file__).resolve().parents[2] / "tools/derive_atlas.py")
+    tool = Path(__file__).resolve().parents[2] / "tools/derive_atlas.py"
+    spec = importlib.util.spec_from_file_location("derive_atlas", tool)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

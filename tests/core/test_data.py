@@ -81,7 +81,7 @@ def test_object_arrays_are_refused_not_unpickled(tmp_path: Path) -> None:
 
 def test_builtin_datasets_shapes() -> None:
     digits = load_builtin("digits")
-    assert digits.x.shape == (1797, 64) and 0.0 <= digits.x.min() and digits.x.max() == 1.0
+    assert digits.x.shape == (1797, 64) and digits.x.min() >= 0.0 and digits.x.max() == 1.0
     assert load_builtin("breast_cancer").x.shape == (569, 30)
     assert load_builtin("wine").x.shape == (178, 13)
     with pytest.raises(InputError, match="unknown built-in dataset"):

@@ -127,13 +127,14 @@ def _load_torchscript(path: Path, input_shape: tuple[int, ...] | None,
     try:
         module = torch.jit.load(str(path), map_location="cpu", _extra_files=extra)
     except Exception as exc:  # torch raises RuntimeError subclasses with long C++ traces
-        raise ModelLoadError(f"{path}: torch cannot load this TorchScript archive: {str(exc).splitlines()[0]}") from None
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ModelLoadError(f"{path}: torch cannot load this TorchScript archive: {reason}") from None
     meta = json.loads(extra[METADATA_NAME]) if extra[METADATA_NAME] else {}
     shape = input_shape or (tuple(meta["input_shape"]) if meta.get("input_shape") else None)
     if shape is None:
         raise ModelLoadError(f"{path}: TorchScript model without recorded input shape: pass --input-shape")
     clip = clip_values or (tuple(meta["clip_values"]) if meta.get("clip_values") else None)
-    return TorchModel(module, input_shape=shape, n_classes=meta.get("n_classes"), clip_values=clip)  # type: ignore[arg-type]
+    return TorchModel(module, input_shape=shape, n_classes=meta.get("n_classes"), clip_values=clip)
 
 
 def _load_torch_zip(path: Path) -> Model:

@@ -69,7 +69,7 @@ def build_context(args: argparse.Namespace) -> ScanContext:
     clip = tuple(args.clip_values) if args.clip_values else None
     model = None
     if args.model is not None:
-        model = load_model(args.model, args.framework, input_shape=args.input_shape, clip_values=clip)  # type: ignore[arg-type]
+        model = load_model(args.model, args.framework, input_shape=args.input_shape, clip_values=clip)
     data = load_dataset(args.data, label_column=args.label_column) if args.data else None
     holdout = load_dataset(args.holdout, label_column=args.label_column) if args.holdout else None
     if model is not None:

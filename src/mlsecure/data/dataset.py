@@ -84,7 +84,8 @@ def dataset_from_table(
 def _find_label_column(frame: pd.DataFrame, requested: str | None, source: str, required: bool) -> str | None:
     if requested is not None:
         if requested not in frame.columns:
-            raise InputError(f"{source}: no column named {requested!r} (columns: {', '.join(map(str, frame.columns[:12]))})")
+            shown = ", ".join(map(str, frame.columns[:12]))
+            raise InputError(f"{source}: no column named {requested!r} (columns: {shown})")
         return requested
     lowered = {str(c).lower(): c for c in frame.columns}
     for name in LABEL_NAMES:

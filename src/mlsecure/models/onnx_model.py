@@ -33,7 +33,7 @@ class OnnxModel:
         if isinstance(model, (str, Path, bytes)):
             try:
                 source = str(model) if isinstance(model, Path) else model
-                model = ort.InferenceSession(source, providers=["CPUExecutionProvider"])  # type: ignore[attr-defined]
+                model = ort.InferenceSession(source, providers=["CPUExecutionProvider"])
             except Exception as exc:  # onnxruntime raises its own untyped errors
                 raise ModelLoadError(f"onnxruntime cannot load the model: {exc}") from exc
         self.session = model
@@ -53,9 +53,8 @@ class OnnxModel:
 
     def _pick_output(self) -> str:
         for out in self.session.get_outputs():
-            if "tensor(float" in out.type or "tensor(double" in out.type:
-                if len(out.shape) == 2:
-                    return str(out.name)
+            if ("tensor(float" in out.type or "tensor(double" in out.type) and len(out.shape) == 2:
+                return str(out.name)
         raise ModelLoadError("ONNX model has no (batch, classes) float output; export sklearn models with zipmap=False")
 
     def _run(self, x: np.ndarray) -> np.ndarray:

@@ -76,7 +76,8 @@ class TorchModel:
 
     @property
     def device(self) -> torch.device:
-        return self._device
+        device: torch.device = self._device
+        return device
 
     def logits(self, x: torch.Tensor) -> torch.Tensor:
         out: torch.Tensor = self.module(x)

@@ -14,10 +14,10 @@ from mlsecure.findings import Figure
 def figure_to_svg(figure: Figure) -> str:
     """An ``<svg>`` element (no XML prolog) for embedding directly in HTML."""
     matplotlib = require("matplotlib", "all")
-    matplotlib.use("Agg", force=True)  # type: ignore[attr-defined]
+    matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
 
-    with matplotlib.rc_context({"svg.fonttype": "none", "font.size": 9,  # type: ignore[attr-defined]
+    with matplotlib.rc_context({"svg.fonttype": "none", "font.size": 9,
                                 "svg.hashsalt": "mlsecure"}):
         fig, ax = plt.subplots(figsize=(6.0, 3.6), dpi=100)
         try:
@@ -28,8 +28,7 @@ def figure_to_svg(figure: Figure) -> str:
             plt.close(fig)
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg"):]
-    svg = re.sub(r"<metadata>.*?</metadata>", "", svg, flags=re.DOTALL)
-    return svg
+    return re.sub(r"<metadata>.*?</metadata>", "", svg, flags=re.DOTALL)
 
 
 def _draw(axes: Any, figure: Figure) -> None:
