@@ -62,6 +62,7 @@ class AuditEvent:
     timestamp: datetime = field(default_factory=_utc_now)
     event_id: str = field(default_factory=_new_event_id)
     _canonical: bytes = field(init=False, repr=False, compare=False, hash=False, default=b"")
+    _time_text: str = field(init=False, repr=False, compare=False, hash=False, default="")
 
     def __post_init__(self) -> None:
         for name in ("event_type", "actor", "action", "resource", "event_id"):
@@ -88,6 +89,7 @@ class AuditEvent:
         if not isinstance(self.timestamp, datetime) or self.timestamp.tzinfo is None:
             raise InputError("AuditEvent.timestamp must be a timezone-aware datetime")
         object.__setattr__(self, "timestamp", self.timestamp.astimezone(UTC))
+        object.__setattr__(self, "_time_text", format_timestamp(self.timestamp))
         if not isinstance(self.details, Mapping) or not all(isinstance(k, str) for k in self.details):
             raise InputError("AuditEvent.details must be a mapping with string keys")
         try:
@@ -97,13 +99,16 @@ class AuditEvent:
             raise InputError(f"AuditEvent.details must hold only JSON values (str, finite numbers, bool, "
                              f"None, lists, string-keyed mappings): {exc}") from exc
         object.__setattr__(self, "details", json.loads(details_json))
-        object.__setattr__(self, "_canonical", _encode(self.to_dict()))
+        try:
+            object.__setattr__(self, "_canonical", _encode(self.to_dict()))
+        except UnicodeEncodeError as exc:
+            raise InputError(f"AuditEvent text is not valid Unicode (lone surrogate?): {exc}") from exc
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-compatible dict; ``timestamp`` as ISO 8601 UTC with microseconds and ``Z``."""
         return {
             "event_id": self.event_id,
-            "timestamp": format_timestamp(self.timestamp),
+            "timestamp": self._time_text,
             "event_type": self.event_type,
             "actor": self.actor,
             "action": self.action,
@@ -117,6 +122,11 @@ class AuditEvent:
             "output_summary": self.output_summary,
             "details": self.details,
         }
+
+    def indexed_values(self) -> tuple[str | None, ...]:
+        """The values of ``chain.INDEXED_FIELDS`` (the columns stores index for queries), in order."""
+        return (self.event_id, self._time_text, self.event_type, self.actor, self.action, self.resource,
+                self.outcome, self.input_hash)
 
     def canonical_json(self) -> bytes:
         """The canonical UTF-8 JSON bytes the chain and the Merkle tree commit to."""
