@@ -153,7 +153,7 @@ class Finding:
             "owasp": self.owasp,
             "atlas": list(self.atlas),
             "location": self.location.to_dict(),
-            "evidence": _jsonable(dict(self.evidence)),
+            "evidence": jsonable(dict(self.evidence)),
             "remediation": self.remediation,
             "check": self.check,
             "description": self.description,
@@ -211,7 +211,7 @@ class Figure:
             "kind": self.kind,
             "log": self.log,
             "series": [
-                {"name": s.name, "x": _jsonable(list(s.x)), "y": _jsonable(list(s.y))} for s in self.series
+                {"name": s.name, "x": jsonable(list(s.x)), "y": jsonable(list(s.y))} for s in self.series
             ],
         }
 
@@ -282,7 +282,7 @@ class Report:
             "checks_run": list(self.checks_run),
             "skipped": [{"check": s.check, "reason": s.reason} for s in self.skipped],
             "findings": [f.to_dict() for f in self.sorted_findings()],
-            "metrics": _jsonable(self.metrics),
+            "metrics": jsonable(self.metrics),
             "figures": {name: fig.to_dict() for name, fig in self.figures.items()},
         }
 
@@ -325,20 +325,20 @@ def _nan(value: JSONValue) -> float:
     return math.nan if value is None else float(value)
 
 
-def _jsonable(value: JSONValue) -> JSONValue:
+def jsonable(value: JSONValue) -> JSONValue:
     """Turn numpy scalars/arrays, tuples and non-finite floats into strict JSON values."""
     if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
-        return _jsonable(value.tolist())
+        return jsonable(value.tolist())
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, (str, int, bool)) or value is None:
         return value
     if isinstance(value, Enum):
-        return _jsonable(value.value)
+        return jsonable(value.value)
     if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     return str(value)

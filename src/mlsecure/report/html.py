@@ -15,6 +15,7 @@ from markupsafe import Markup
 from mlsecure.catalog import OWASP_ML_TOP10, atlas_catalog
 from mlsecure.findings import Report
 from mlsecure.report.plots import figure_to_svg
+from mlsecure.report.tables import as_records
 
 
 def render(report: Report) -> str:
@@ -31,8 +32,11 @@ def render(report: Report) -> str:
                    for name, fig in report.figures.items() if name.split(".")[0] == check]
         metrics = report.to_dict()["metrics"].get(check, {})
         scalars = {k: v for k, v in metrics.items() if not isinstance(v, (dict, list))}
-        nested = {k: json.dumps(v, indent=1) for k, v in metrics.items() if isinstance(v, (dict, list))}
-        sections.append({"name": check, "scalars": scalars, "nested": nested, "figures": figures})
+        tables = {k: t for k, t in ((k, as_records(v)) for k, v in metrics.items()) if t is not None}
+        nested = {k: json.dumps(v, indent=1) for k, v in metrics.items()
+                  if isinstance(v, (dict, list)) and k not in tables}
+        sections.append({"name": check, "scalars": scalars, "tables": tables, "nested": nested,
+                         "figures": figures})
     return template.render(
         report=report,
         findings=[_finding_row(f.to_dict(), catalog) for f in report.sorted_findings()],

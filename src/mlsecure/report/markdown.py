@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mlsecure.findings import Report
+from mlsecure.report.tables import as_records, cell
 
 
 def render(report: Report) -> str:
@@ -18,11 +19,18 @@ def render(report: Report) -> str:
                          f"{_cell(f.location.describe())} | {_cell(f.remediation)} |")
     else:
         lines.append("No findings.")
-    for check, metrics in report.metrics.items():
+    for check, metrics in report.to_dict()["metrics"].items():
         scalars = {k: v for k, v in metrics.items() if isinstance(v, (int, float, str, bool))}
+        tables = {k: t for k, t in ((k, as_records(v)) for k, v in metrics.items()) if t is not None}
+        if scalars or tables:
+            lines += ["", f"## {check}"]
         if scalars:
-            lines += ["", f"## {check}", "", "| metric | value |", "|---|---|"]
+            lines += ["", "| metric | value |", "|---|---|"]
             lines += [f"| {_cell(k)} | {_cell(_fmt(v))} |" for k, v in scalars.items()]
+        for name, (header, rows) in tables.items():
+            lines += ["", f"**{_cell(name)}**", "", "| " + " | ".join(map(_cell, header)) + " |",
+                      "|" + "---|" * len(header)]
+            lines += ["| " + " | ".join(_cell(cell(v)) for v in row) + " |" for row in rows]
     if report.skipped:
         lines += ["", "## Skipped checks", ""]
         lines += [f"- **{s.check}**: {_cell(s.reason)}" for s in report.skipped]

@@ -8,7 +8,10 @@ from typing import IO
 from rich.console import Console
 from rich.table import Table
 
-from mlsecure.findings import Report, Severity
+from mlsecure.findings import Report, Severity, jsonable
+from mlsecure.report.tables import as_records, cell
+
+MAX_TERMINAL_ROWS = 25
 
 SEVERITY_STYLE = {
     Severity.CRITICAL: "bold white on red",
@@ -46,6 +49,19 @@ def render(report: Report, *, stream: IO[str] | None = None) -> str:
             for key, value in list(shown.items())[:20]:
                 metrics_table.add_row(key, f"{value:.4g}" if isinstance(value, float) else str(value))
             console.print(metrics_table)
+        for key, value in metrics.items():
+            records = as_records(jsonable(value))
+            if records is None:
+                continue
+            header, rows = records
+            record_table = Table(title=f"{check}: {key}")
+            for column in header:
+                record_table.add_column(column, overflow="fold")
+            for row in rows[:MAX_TERMINAL_ROWS]:
+                record_table.add_row(*(cell(v) for v in row))
+            console.print(record_table)
+            if len(rows) > MAX_TERMINAL_ROWS:
+                console.print(f"  ... {len(rows) - MAX_TERMINAL_ROWS} more rows in --format json/html")
     if report.skipped:
         console.print("[bold]Skipped[/bold]")
         for skip in report.skipped:

@@ -1,0 +1,231 @@
+"""``mlsecure privacy audit|anonymize|kanon``: find PII in a table, anonymize it, measure/enforce k-anonymity.
+
+The data file is read as text, streamed in batches for ``anonymize``; nothing raw is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from mlsecure.cli import exit_codes
+from mlsecure.cli.common import add_output_options, emit_report, progress_bar
+from mlsecure.errors import InputError
+
+
+def register(verbs: Any) -> None:
+    audit = verbs.add_parser("audit", help="find PII in a table (per column, free-text spans, HIPAA/GDPR/CCPA)",
+                             description="Classify every column of a CSV/TSV/Parquet/JSONL table; raw values "
+                             "never appear in the output (examples are masked).")
+    audit.add_argument("--data", type=Path, required=True, help="the table to audit")
+    _common(audit)
+    audit.add_argument("--quasi-identifiers", help="comma-separated columns: also measure k-anonymity over them")
+    audit.add_argument("--sensitive", help="sensitive column for l-diversity and t-closeness")
+    audit.add_argument("--k", type=int, default=5, help="k below which a PII-005 finding is raised (default 5)")
+    add_output_options(audit)
+    audit.set_defaults(handler=run_audit)
+
+    anon = verbs.add_parser("anonymize", help="write an anonymized copy of a table",
+                            description="Anonymize PII columns (methods chosen from the audit or given), streamed "
+                            "in batches; keyed methods read the key from $MLSECURE_PII_KEY.")
+    anon.add_argument("--input", type=Path, required=True, help="the table to anonymize")
+    anon.add_argument("--output", "-o", type=Path,
+                      help="where to write the result (default: INPUT's name + .anonymized, same format)")
+    anon.add_argument("--method", choices=_methods(),
+                      help="one method for every PII column (default: chosen per column from the audit)")
+    anon.add_argument("--column-method", action="append", default=[], metavar="COLUMN=METHOD",
+                      help="method for one column (also for non-PII columns); repeatable")
+    anon.add_argument("--hipaa-safe-harbor", action="store_true",
+                      help="apply the HIPAA Safe Harbor preset and print the 18-identifier table")
+    anon.add_argument("--key-env", default="MLSECURE_PII_KEY",
+                      help="environment variable holding the secret key (default: MLSECURE_PII_KEY)")
+    anon.add_argument("--subject-column", help="column identifying a person, for per-subject date shifts")
+    anon.add_argument("--max-shift-days", type=int, default=365, help="date-shift range in days (default 365)")
+    anon.add_argument("--k", type=int, help="also enforce k-anonymity over --quasi-identifiers (loads all rows)")
+    anon.add_argument("--quasi-identifiers", help="comma-separated quasi-identifier columns for --k")
+    anon.add_argument("--sensitive", help="sensitive column: report l-diversity/t-closeness after --k")
+    anon.add_argument("--max-suppression", type=float, default=0.05,
+                      help="largest share of rows --k may suppress (default 0.05)")
+    anon.add_argument("--batch-rows", type=int, default=100_000, help="rows per streamed batch (default 100000)")
+    anon.add_argument("--summary-json", type=Path, help="also write the plan and counts as JSON here")
+    _common(anon)
+    anon.set_defaults(handler=run_anonymize)
+
+    kanon = verbs.add_parser("kanon", help="measure (and optionally enforce) k-anonymity, l-diversity, t-closeness",
+                             description="Measure k over quasi-identifiers; with --enforce write a k-anonymous copy.")
+    kanon.add_argument("--data", type=Path, required=True, help="the table")
+    kanon.add_argument("--quasi-identifiers", required=True, help="comma-separated quasi-identifier columns")
+    kanon.add_argument("--sensitive", help="sensitive column for l-diversity and t-closeness")
+    kanon.add_argument("--k", type=int, default=5, help="target k (default 5)")
+    kanon.add_argument("--enforce", type=Path, metavar="OUT",
+                       help="generalize/suppress until k is met and write the result to OUT")
+    kanon.add_argument("--max-suppression", type=float, default=0.05, help="largest share of rows to suppress")
+    kanon.add_argument("--region", default="US", help="default phone region (default US)")
+    add_output_options(kanon, default_fail_on="medium")
+    kanon.set_defaults(handler=run_kanon)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sample-rows", type=int, default=10_000,
+                        help="rows read to classify columns (default 10000)")
+    parser.add_argument("--region", default="US", help="default region for phone numbers (default US)")
+
+
+def _methods() -> list[str]:
+    from mlsecure.privacy.pii.anonymize import Method
+
+    return [m.value for m in Method]
+
+
+def run_audit(args: argparse.Namespace) -> int:
+    from mlsecure.privacy.pii.audit import audit_file
+    from mlsecure.privacy.pii.compliance import audit_report, kanon_finding
+    from mlsecure.privacy.pii.frame import read_head
+    from mlsecure.privacy.pii.kanon import measure
+
+    with progress_bar() as progress:
+        audit = audit_file(args.data, sample_rows=args.sample_rows, region=args.region, progress=progress)
+    extra, metrics = [], {}
+    if args.quasi_identifiers:
+        anonymity = measure(read_head(args.data, args.sample_rows), _split(args.quasi_identifiers),
+                            sensitive=args.sensitive)
+        metrics["k_anonymity"] = anonymity.to_dict()
+        finding = kanon_finding(anonymity, args.k, str(args.data))
+        extra = [finding] if finding else []
+    return emit_report(audit_report(audit, extra_findings=extra, extra_metrics=metrics), args)
+
+
+def run_anonymize(args: argparse.Namespace) -> int:
+    from mlsecure.privacy.pii.anonymize import Method, apply_plan, auto_plan
+    from mlsecure.privacy.pii.audit import audit_file
+    from mlsecure.privacy.pii.frame import iter_batches
+    from mlsecure.privacy.pii.kanon import enforce_k
+    from mlsecure.privacy.pii.keys import key_from_env
+    from mlsecure.privacy.pii.safe_harbor import safe_harbor_plan, safe_harbor_status
+    from mlsecure.privacy.pii.writer import TableWriter, default_output
+
+    output = args.output or default_output(args.input)
+    if output.resolve() == args.input.resolve():
+        raise InputError(f"{output}: refusing to overwrite the input; choose another --output")
+    overrides = dict(_column_method(text) for text in args.column_method)
+    key = key_from_env(args.key_env)
+    with progress_bar() as progress:
+        audit = audit_file(args.input, sample_rows=args.sample_rows, region=args.region, progress=progress)
+    if args.hipaa_safe_harbor:
+        plan = safe_harbor_plan(audit)
+        if overrides:
+            raise InputError("--hipaa-safe-harbor chooses every method; drop --column-method")
+    else:
+        plan = auto_plan(audit, key_available=key is not None, overrides={c: Method(m) for c, m in overrides.items()},
+                         default=Method(args.method) if args.method else None)
+    from dataclasses import replace
+
+    plan = replace(plan, subject_column=args.subject_column, max_shift_days=args.max_shift_days)
+    changed: dict[str, int] = {}
+    rows = 0
+    enforcement = None
+    if args.k is not None:
+        if not args.quasi_identifiers:
+            raise InputError("--k needs --quasi-identifiers")
+        import polars as pl
+
+        whole = pl.concat(list(iter_batches(args.input, batch_rows=args.batch_rows)))
+        done, changed = apply_plan(whole, plan, audit=audit, key=key, region=args.region)
+        enforcement = enforce_k(done, _split(args.quasi_identifiers), args.k, max_suppression=args.max_suppression,
+                                types=audit.types(), sensitive=args.sensitive)
+        with TableWriter(output) as writer:
+            writer.write(enforcement.frame)
+        rows = enforcement.frame.height
+    else:
+        with TableWriter(output) as writer:
+            for batch in iter_batches(args.input, batch_rows=args.batch_rows):
+                done, counts = apply_plan(batch, plan, audit=audit, key=key, region=args.region)
+                writer.write(done)
+                rows += batch.height
+                for name, n in counts.items():
+                    changed[name] = changed.get(name, 0) + n
+    summary: dict[str, Any] = {
+        "input": str(args.input), "output": str(output), "rows_written": rows,
+        "columns": [{"column": c.column, "pii_type": c.pii_type.value if c.pii_type else None,
+                     "method": c.method.value, "reason": c.reason, "cells_changed": changed.get(c.column, 0)}
+                    for c in plan.columns],
+    }
+    if args.hipaa_safe_harbor:
+        summary["hipaa_safe_harbor"] = [item.to_dict() for item in safe_harbor_status(audit, plan)]
+    if enforcement is not None:
+        summary["k_anonymity"] = enforcement.to_dict()
+    _print_summary(summary, keyed=key is not None)
+    if args.summary_json:
+        args.summary_json.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    return exit_codes.OK
+
+
+def run_kanon(args: argparse.Namespace) -> int:
+    import polars as pl
+
+    from mlsecure import __version__
+    from mlsecure.findings import Report
+    from mlsecure.privacy.pii.audit import audit_frame
+    from mlsecure.privacy.pii.compliance import kanon_finding
+    from mlsecure.privacy.pii.frame import iter_batches
+    from mlsecure.privacy.pii.kanon import enforce_k, measure
+    from mlsecure.privacy.pii.writer import TableWriter
+
+    table = pl.concat(list(iter_batches(args.data)))
+    qis = _split(args.quasi_identifiers)
+    anonymity = measure(table, qis, sensitive=args.sensitive)
+    report = Report(target=str(args.data), tool_version=__version__)
+    report.checks_run.append("k-anonymity")
+    metrics: dict[str, Any] = {"before": anonymity.to_dict()}
+    if args.enforce:
+        types = audit_frame(table.select(qis), region=args.region).types()
+        enforcement = enforce_k(table, qis, args.k, max_suppression=args.max_suppression, types=types,
+                                sensitive=args.sensitive)
+        with TableWriter(args.enforce) as writer:
+            writer.write(enforcement.frame)
+        metrics["enforced"] = enforcement.to_dict()
+        anonymity = enforcement.result
+        print(f"mlsecure: wrote {args.enforce} with k={anonymity.k} (levels {dict(enforcement.levels)}, "
+              f"{len(enforcement.suppressed_rows)} rows suppressed)", file=sys.stderr)
+    finding = kanon_finding(anonymity, args.k, str(args.data))
+    if finding:
+        report.findings.append(finding)
+    report.metrics["k-anonymity"] = metrics
+    return emit_report(report, args)
+
+
+def _print_summary(summary: dict[str, Any], *, keyed: bool) -> None:
+    err = sys.stderr
+    print(f"mlsecure: wrote {summary['rows_written']} rows to {summary['output']}", file=err)
+    for c in summary["columns"]:
+        print(f"  {c['column']:<24} {c['pii_type'] or '-':<16} {c['method']:<13} {c['cells_changed']} cells changed",
+              file=err)
+    if not keyed and not summary.get("hipaa_safe_harbor"):
+        print("  (no key in the environment: identifiers were redacted; set MLSECURE_PII_KEY for keyed "
+              "pseudonyms that keep joins working)", file=err)
+    if "hipaa_safe_harbor" in summary:
+        print("HIPAA Safe Harbor identifiers (45 CFR 164.514(b)(2)(i)):", file=err)
+        for item in summary["hipaa_safe_harbor"]:
+            methods = ", ".join(sorted(set(item["methods"])))
+            where = f": {', '.join(item['columns'])} ({methods})" if item["columns"] else ""
+            print(f"  ({item['id']}) {item['status']:<12} {item['identifier']}{where}", file=err)
+    if "k_anonymity" in summary:
+        k = summary["k_anonymity"]
+        print(f"k-anonymity: k={k['after']['k']} at levels {k['levels']}, {k['suppressed']} rows suppressed",
+              file=err)
+
+
+def _split(text: str) -> list[str]:
+    return [c.strip() for c in text.split(",") if c.strip()]
+
+
+def _column_method(text: str) -> tuple[str, str]:
+    column, sep, method = text.rpartition("=")
+    if not sep or not column:
+        raise InputError(f"--column-method expects COLUMN=METHOD, got {text!r}")
+    if method not in _methods():
+        raise InputError(f"--column-method {text!r}: unknown method {method!r}; choose from {', '.join(_methods())}")
+    return column, method

@@ -1,0 +1,221 @@
+"""The column classifier: one PII type (or none) per column, with a confidence.
+
+Evidence combined per recognizer on a sample of the column's non-null values:
+
+* the share of cells matching the recognizer's full-cell pattern (one Polars regex kernel over the
+  column's distinct values),
+* the share passing its validator (checksum/parser, run in Python on distinct matches only),
+* keywords in the column name (``dob``, ``zip``...), which count for the whole column, and
+  negative keywords (``product_name`` is not a person's name),
+* distribution features: a strictly increasing all-digit column is a sequence id (an order number
+  that happens to look like a phone number), a column of valid EAN-13 codes is barcodes, and a
+  pattern that matches but fails its checksum is evidence *against* the type.
+
+The highest-scoring recognizer wins; its confidence is its valid share, boosted by a header keyword
+and by a checksum. Long multi-word cells with no single type are free text, scanned for spans.
+A first pass looks at ``early_sample`` values and stops there when it is already confident.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+import numpy as np
+
+from mlsecure.privacy.pii.frame import polars
+from mlsecure.privacy.pii.masking import masked_examples
+from mlsecure.privacy.pii.recognizers import Recognizer, recognizers
+from mlsecure.privacy.pii.spans import SpanScan, scan_spans
+from mlsecure.privacy.pii.types import PiiType
+from mlsecure.privacy.pii.validators import age, ean13, phone
+
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+MAX_VALIDATE = 300  # distinct candidates validated per recognizer and column
+_DIGIT_RECOGNIZERS = {"ssn_plain", "credit_card", "phone", "npi", "aba_routing", "account_number", "mrn",
+                      "zip", "age", "license", "device_id", "passport", "health_plan_id", "postcode_any"}
+
+
+@dataclass(frozen=True)
+class ColumnVerdict:
+    """What one column holds. ``share`` is the fraction of sampled non-null cells that are valid
+    instances of ``pii_type``; ``confidence`` in [0, 1]; ``examples`` are masked shapes."""
+
+    column: str
+    pii_type: PiiType | None
+    confidence: float
+    share: float
+    recognizer: str | None = None
+    sampled: int = 0
+    null_share: float = 0.0
+    kind: str = "structured"  # or "free_text", "empty"
+    reasons: tuple[str, ...] = ()
+    examples: tuple[str, ...] = ()
+    spans: SpanScan | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "column": self.column,
+            "pii_type": self.pii_type.value if self.pii_type else None,
+            "share": round(self.share, 4),
+            "confidence": round(self.confidence, 4),
+            "recognizer": self.recognizer,
+            "kind": self.kind,
+            "sampled": self.sampled,
+            "null_share": round(self.null_share, 4),
+            "examples": list(self.examples),
+            "reasons": list(self.reasons),
+        }
+        if self.spans is not None:
+            out["spans"] = self.spans.to_dict()
+        out.update(self.detail)
+        return out
+
+
+def classify_column(name: str, values: Any, *, sample_size: int = 1000, early_sample: int = 200,
+                    region: str = "US", pool: Sequence[Recognizer] | None = None) -> ColumnVerdict:
+    """Classify one column (a Polars Series of strings, as ``frame.to_strings`` makes them)."""
+    pool = tuple(pool) if pool is not None else recognizers()
+    total = len(values)
+    non_null = values.drop_nulls()
+    null_share = 1.0 - len(non_null) / total if total else 1.0
+    if len(non_null) == 0:
+        return ColumnVerdict(name, None, 1.0, 0.0, null_share=null_share, kind="empty",
+                             reasons=("no non-empty cells",))
+    sample = non_null.head(sample_size)
+    if len(sample) > early_sample:
+        first = _classify_sample(name, sample.head(early_sample), pool, region, null_share)
+        if first.confidence >= 0.95 and first.pii_type is not None and first.kind == "structured":
+            return first
+    return _classify_sample(name, sample, pool, region, null_share)
+
+
+def _classify_sample(name: str, sample: Any, pool: Sequence[Recognizer], region: str,
+                     null_share: float) -> ColumnVerdict:
+    pl = polars()
+    n = len(sample)
+    counts = sample.value_counts(sort=True)
+    uniq = counts.get_column(sample.name)
+    freq = counts.get_column("count").to_numpy()
+    tokens, compound = header_tokens(name)
+    reasons: list[str] = []
+    excluded: set[str] = set()
+
+    digit_only = uniq.str.contains(r"^\d+$")
+    digit_share = float(freq[digit_only.to_numpy()].sum()) / n
+    if digit_share >= 0.9 and n >= 20 and _strictly_increasing(sample):
+        excluded |= _DIGIT_RECOGNIZERS - {"age"}
+        reasons.append("strictly increasing digits: a sequence id, not a phone/card/account number")
+    ean_mask = uniq.str.contains(r"^\d{13}$").to_numpy()
+    if ean_mask.any():
+        ean_valid = sum(int(c) for v, c, m in zip(uniq.to_list(), freq, ean_mask, strict=True) if m and ean13(v))
+        if ean_valid / n >= 0.5:
+            excluded |= _DIGIT_RECOGNIZERS | {"credit_card"}
+            reasons.append(f"{ean_valid / n:.0%} valid EAN-13 check digits: product barcodes")
+
+    best: _Candidate | None = None
+    active = []
+    for rec in pool:
+        has_header = _header_hit(rec.header, tokens, compound)
+        if rec.name in excluded and not has_header:  # a header keyword outweighs the distribution
+            continue
+        if rec.needs_header and not has_header:
+            continue
+        if rec.negative_header and _header_hit(rec.negative_header, tokens, compound):
+            continue
+        active.append((rec, has_header))
+    if not active:
+        return _fallback(name, sample, n, null_share, reasons)
+    uniq_list = uniq.to_list()
+    matches = pl.DataFrame({"v": uniq}).select(
+        [pl.col("v").str.contains(rec.pattern).alias(str(i)) for i, (rec, _) in enumerate(active)])
+    for i, (rec, has_header) in enumerate(active):
+        match = matches.get_column(str(i)).to_numpy()
+        matched = float(freq[match].sum())
+        threshold = 0.3 if has_header else rec.min_share
+        if matched == 0 or (matched / n < threshold and not rec.checksum):
+            continue
+        validator = rec.validator if rec.pii_type is not PiiType.PHONE else partial(phone, region=region)
+        idx = np.flatnonzero(match)
+        checked = idx[:MAX_VALIDATE]  # most frequent distinct matches first (value_counts is sorted)
+        ok = np.array([validator(uniq_list[j]) for j in checked], dtype=bool)
+        checked_freq = freq[checked]
+        pass_rate = float(checked_freq[ok].sum()) / float(checked_freq.sum())
+        share = matched / n * pass_rate
+        if rec.checksum and matched / n >= 0.5 and pass_rate < 0.5:
+            reasons.append(f"{matched / n:.0%} match {rec.name} but only {pass_rate:.0%} pass its checksum")
+            continue
+        if share < threshold:
+            continue
+        confidence = share * (1.0 if rec.checksum else 0.9)
+        if has_header:
+            confidence = 1.0 - (1.0 - confidence) * 0.5
+        score = share + (0.3 if has_header else 0.0)
+        why = [f"{share:.0%} of sampled cells are valid {rec.name}"]
+        if has_header:
+            why.append("column name suggests it")
+        if best is None or score > best.score + 1e-9:
+            valid_values = [uniq_list[j] for j, good in zip(checked, ok, strict=True) if good]
+            best = _Candidate(score, confidence, rec, share, tuple(why), valid_values)
+    if best is not None:
+        rec = best.recognizer
+        detail: dict[str, Any] = {}
+        if rec.pii_type is PiiType.AGE:
+            detail["over_89"] = any(int(v) > 89 for v in best.values if age(v))
+        return ColumnVerdict(name, rec.pii_type, min(best.confidence, 1.0), best.share, rec.name, n, null_share,
+                             "structured", (*reasons, *best.why), masked_examples(best.values), detail=detail)
+    return _fallback(name, sample, n, null_share, reasons)
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    score: float
+    confidence: float
+    recognizer: Recognizer
+    share: float
+    why: tuple[str, ...]
+    values: list[str]
+
+
+def _fallback(name: str, sample: Any, n: int, null_share: float, reasons: list[str]) -> ColumnVerdict:
+    """No single type: free text (scanned for spans) or a non-PII column."""
+    lengths = sample.str.len_chars()
+    words = sample.str.count_matches(r"\s+") + 1
+    if float(lengths.mean() or 0) >= 20 and float(words.mean() or 0) >= 4:
+        spans = scan_spans(sample)
+        if spans.cells_with_pii:
+            share = spans.cells_with_pii / n
+            return ColumnVerdict(name, PiiType.FREE_TEXT, min(1.0, 0.5 + share), share, "spans", n, null_share,
+                                 "free_text", (*reasons, f"free text; {share:.0%} of cells contain PII spans"),
+                                 spans.examples, spans)
+        return ColumnVerdict(name, None, 0.8, 0.0, None, n, null_share, "free_text",
+                             (*reasons, "free text without detected PII spans"), spans=spans)
+    return ColumnVerdict(name, None, 0.9 if not reasons else 0.95, 0.0, None, n, null_share, "structured",
+                         tuple(reasons) or ("no recognizer matched",))
+
+
+def header_tokens(name: str) -> tuple[set[str], str]:
+    """Lower-case tokens of a column name (split on punctuation and camelCase) and their concatenation."""
+    parts = [p for p in re.split(r"[^A-Za-z0-9]+", _CAMEL.sub(" ", name)) if p]
+    tokens = [p.lower() for p in parts]
+    return set(tokens), "".join(tokens)
+
+
+def _header_hit(keywords: Sequence[str], tokens: set[str], compound: str) -> bool:
+    for keyword in keywords:
+        kw = keyword.replace("_", "")
+        if kw in tokens or (len(kw) >= 4 and kw in compound):
+            return True
+    return False
+
+
+def _strictly_increasing(sample: Any) -> bool:
+    pl = polars()
+    numbers = sample.cast(pl.Float64, strict=False).drop_nulls()
+    if len(numbers) < 20:
+        return False
+    return bool((numbers.diff().drop_nulls() > 0).all())

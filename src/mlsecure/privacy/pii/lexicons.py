@@ -1,0 +1,91 @@
+"""Shipped word lists: common given names and surnames (US Census/SSA frequency lists and common
+European names), street-type words per locale, gender words. Lower-case, used as frozensets."""
+
+from __future__ import annotations
+
+FIRST_NAMES = frozenset((
+    "james", "mary", "robert", "patricia", "john", "jennifer", "michael", "linda", "david", "elizabeth",
+    "william", "barbara", "richard", "susan", "joseph", "jessica", "thomas", "sarah", "charles", "karen",
+    "christopher", "lisa", "daniel", "nancy", "matthew", "betty", "anthony", "margaret", "mark", "sandra",
+    "donald", "ashley", "steven", "kimberly", "paul", "emily", "andrew", "donna", "joshua", "michelle",
+    "kenneth", "carol", "kevin", "amanda", "brian", "dorothy", "george", "melissa", "timothy", "deborah",
+    "ronald", "stephanie", "edward", "rebecca", "jason", "sharon", "jeffrey", "laura", "ryan", "cynthia",
+    "jacob", "kathleen", "gary", "amy", "nicholas", "angela", "eric", "shirley", "jonathan", "anna", "stephen",
+    "brenda", "larry", "pamela", "justin", "emma", "scott", "nicole", "brandon", "helen", "benjamin",
+    "samantha", "samuel", "katherine", "gregory", "christine", "alexander", "debra", "frank", "rachel",
+    "patrick", "carolyn", "raymond", "janet", "jack", "catherine", "dennis", "maria", "jerry", "heather",
+    "tyler", "diane", "aaron", "ruth", "jose", "julie", "adam", "olivia", "nathan", "joyce", "henry",
+    "virginia", "douglas", "victoria", "zachary", "kelly", "peter", "lauren", "kyle", "christina", "ethan",
+    "joan", "walter", "evelyn", "noah", "judith", "jeremy", "megan", "christian", "andrea", "keith", "cheryl",
+    "roger", "hannah", "terry", "jacqueline", "gerald", "martha", "harold", "gloria", "sean", "teresa",
+    "austin", "ann", "carl", "sophia", "arthur", "madison", "lawrence", "frances", "dylan", "kathryn", "jesse",
+    "janice", "jordan", "jean", "bryan", "abigail", "billy", "alice", "joe", "judy", "bruce", "isabella",
+    "gabriel", "julia", "logan", "grace", "albert", "amber", "willie", "denise", "alan", "danielle", "juan",
+    "marilyn", "wayne", "beverly", "elijah", "charlotte", "randy", "natalie", "roy", "theresa", "vincent",
+    "diana", "ralph", "brittany", "eugene", "doris", "russell", "kayla", "bobby", "alexis", "mason", "lori",
+    "philip", "marie", "louis", "chloe", "liam", "mia", "lucas", "ava", "oliver", "amelia", "harper", "luca",
+    "sofia", "mateo", "camila", "leo", "valentina", "hugo", "lea", "paul", "louise", "jan", "anna", "lukas",
+    "marie", "felix", "sophie", "max", "lena", "elias", "lina", "giulia", "francesco", "alessandro", "chiara",
+    "lorenzo", "sara", "pierre", "camille", "antoine", "manon", "nicolas", "chloe", "carlos", "lucia", "javier",
+    "carmen", "miguel", "elena", "pablo", "ana", "diego", "laura", "sven", "ingrid", "lars", "astrid", "piotr",
+    "katarzyna", "ahmed", "fatima", "mohammed", "aisha", "wei", "li", "yan", "hiroshi", "yuki", "kenji",
+    "sakura", "raj", "priya", "arjun", "ananya",
+))
+
+LAST_NAMES = frozenset((
+    "smith", "johnson", "williams", "brown", "jones", "garcia", "miller", "davis", "rodriguez", "martinez",
+    "hernandez", "lopez", "gonzalez", "wilson", "anderson", "thomas", "taylor", "moore", "jackson", "martin",
+    "lee", "perez", "thompson", "white", "harris", "sanchez", "clark", "ramirez", "lewis", "robinson", "walker",
+    "young", "allen", "king", "wright", "scott", "torres", "nguyen", "hill", "flores", "green", "adams",
+    "nelson", "baker", "hall", "rivera", "campbell", "mitchell", "carter", "roberts", "gomez", "phillips",
+    "evans", "turner", "diaz", "parker", "cruz", "edwards", "collins", "reyes", "stewart", "morris", "morales",
+    "murphy", "cook", "rogers", "gutierrez", "ortiz", "morgan", "cooper", "peterson", "bailey", "reed", "kelly",
+    "howard", "ramos", "kim", "cox", "ward", "richardson", "watson", "brooks", "chavez", "wood", "james",
+    "bennett", "gray", "mendoza", "ruiz", "hughes", "price", "alvarez", "castillo", "sanders", "patel", "myers",
+    "long", "ross", "foster", "jimenez", "powell", "jenkins", "perry", "russell", "sullivan", "bell", "coleman",
+    "butler", "henderson", "barnes", "gonzales", "fisher", "vasquez", "simmons", "romero", "jordan",
+    "patterson", "alexander", "hamilton", "graham", "reynolds", "griffin", "wallace", "moreno", "west", "cole",
+    "hayes", "bryant", "herrera", "gibson", "ellis", "tran", "medina", "aguilar", "stevens", "murray", "ford",
+    "castro", "marshall", "owens", "harrison", "fernandez", "mcdonald", "woods", "washington", "kennedy",
+    "wells", "vargas", "henry", "chen", "freeman", "webb", "tucker", "guzman", "burns", "crawford", "olson",
+    "simpson", "porter", "hunter", "gordon", "mendez", "silva", "shaw", "snyder", "mason", "dixon", "munoz",
+    "hunt", "hicks", "holmes", "palmer", "wagner", "black", "robertson", "boyd", "rose", "stone", "salazar",
+    "fox", "warren", "mills", "meyer", "rice", "schmidt", "garza", "daniels", "ferguson", "nichols", "stephens",
+    "soto", "weaver", "ryan", "gardner", "payne", "grant", "dunn", "kelley", "spencer", "hawkins", "arnold",
+    "pierce", "hansen", "peters", "santos", "hart", "bradley", "knight", "elliott", "cunningham", "duncan",
+    "armstrong", "hudson", "carroll", "lane", "riley", "andrews", "ray", "berry", "perkins", "hoffman",
+    "johnston", "matthews", "pena", "richards", "willis", "carpenter", "lawrence", "sandoval", "muller",
+    "schneider", "fischer", "weber", "becker", "schulz", "koch", "richter", "wolf", "rossi", "russo", "ferrari",
+    "esposito", "bianchi", "romano", "colombo", "dubois", "durand", "leroy", "moreau", "laurent", "simon",
+    "michel", "lefebvre", "fernandez", "gonzalez", "rodriguez", "jansen", "devries", "bakker", "nowak",
+    "kowalski", "wisniewski", "andersson", "johansson", "nilsson", "larsen", "hansen", "singh", "kumar",
+    "sharma", "wang", "zhang", "liu", "yang", "huang", "zhao", "wu", "zhou", "sato", "suzuki", "takahashi",
+    "tanaka", "watanabe", "ito", "yamamoto", "nakamura",
+))
+
+STREET_WORDS = frozenset((
+    "street", "st", "avenue", "ave", "road", "rd", "boulevard", "blvd", "lane", "ln", "drive", "dr", "court",
+    "ct", "place", "pl", "terrace", "way", "circle", "cir", "parkway", "pkwy", "highway", "hwy", "square", "sq",
+    "trail", "trl", "loop", "row", "alley", "strasse", "straße", "str", "weg", "platz", "allee", "gasse", "rue",
+    "avenue", "chemin", "boulevard", "via", "viale", "piazza", "calle", "avenida", "plaza",
+))
+
+GENDER_WORDS = frozenset((
+    "m", "f", "male", "female", "man", "woman", "men", "women", "nonbinary", "non-binary", "x", "other",
+    "unknown", "u",
+))
+
+TITLES = frozenset((
+    "mr", "mrs", "ms", "miss", "dr", "prof", "sir", "madam", "mx",
+))
+
+# Capitalised words that precede a name in running text but are not part of it.
+CONTEXT_WORDS = frozenset((
+    "patient", "client", "customer", "dear", "hi", "hello", "the", "a", "an", "and", "or", "to", "at", "in",
+    "on", "of", "for", "by", "with", "from", "per", "cc", "saw", "seen", "called", "contact", "contacted",
+    "doctor", "nurse", "mother", "father", "son", "daughter", "wife", "husband", "sister", "brother",
+))
+
+# Words after which two capitalised words are a person's name even when neither is in the lexicons.
+PERSON_CONTEXT = frozenset(("patient", "client", "customer", "dear", "member", "employee", "resident", "mr", "mrs",
+                            "ms", "dr"))

@@ -1,0 +1,47 @@
+"""Targeted classifier cases: negative evidence, header keywords, text reading of files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from mlsecure.privacy.pii import PiiType, audit_file
+from mlsecure.privacy.pii.classify import classify_column, header_tokens
+
+
+def test_increasing_phone_shaped_ids_are_not_phones_unless_the_header_says_so() -> None:
+    ids = pl.Series([str(2025550100 + 3 * i) for i in range(100)])
+    assert classify_column("order_no", ids).pii_type is None
+    assert classify_column("phone", ids).pii_type is PiiType.PHONE
+
+
+def test_luhn_failures_and_barcodes_are_counter_evidence() -> None:
+    failing = pl.Series(["4111111111111112", "4012888888881882", "5555555555554445"] * 20)
+    verdict = classify_column("col", failing)
+    assert verdict.pii_type is None and any("checksum" in r for r in verdict.reasons)
+    barcodes = pl.Series(["4006381333931", "5901234123457", "9780306406157"] * 20)
+    assert classify_column("col", barcodes).pii_type is None
+
+
+def test_negative_header_and_tokens() -> None:
+    names = pl.Series(["James Smith", "Mary Johnson", "Robert Brown"] * 20)
+    assert classify_column("customerName", names).pii_type is PiiType.NAME
+    assert classify_column("product_name", names).pii_type is None
+    assert header_tokens("DateOfBirth") == ({"date", "of", "birth"}, "dateofbirth")
+
+
+def test_zip_codes_keep_leading_zeros_from_csv(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text("zip,amount\n" + "".join(f"0{2100 + i},{i}.5\n" for i in range(50)), encoding="utf-8")
+    audit = audit_file(path)
+    assert audit.verdict("zip").pii_type is PiiType.ZIP_CODE
+    assert audit.verdict("amount").pii_type is None
+
+
+def test_audit_reads_parquet_and_jsonl(tmp_path: Path) -> None:
+    frame = pl.DataFrame({"email": ["a.b@example.com", "c.d@example.org"] * 20, "n": list(range(40))})
+    frame.write_parquet(tmp_path / "t.parquet")
+    frame.write_ndjson(tmp_path / "t.jsonl")
+    for name in ("t.parquet", "t.jsonl"):
+        assert audit_file(tmp_path / name).types() == {"email": PiiType.EMAIL, "n": None}
