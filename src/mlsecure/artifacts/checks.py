@@ -42,4 +42,31 @@ class SerializationCheck(Check):
         return CheckResult((finding,), metrics)
 
 
-CHECKS: tuple[type[Check], ...] = (SerializationCheck,)
+class ArtifactScanCheck(Check):
+    """Runs the full artifact scanner on the model file: code hidden in pickles, archives, configs."""
+
+    name = "artifact-scan"
+    title = "Model artifact scan (code execution in the model file)"
+    group = "supply-chain"
+    owasp = ("ML06",)
+    atlas = ("AML.T0011.000", "AML.T0010.003", "AML.T0018.002")
+    requires = frozenset({Requirement.MODEL_FILE})
+
+    def run(self, ctx: ScanContext) -> CheckResult:
+        from mlsecure.artifacts.scan import scan_path, to_findings
+
+        path = ctx.need_model_path()
+        ctx.progress("artifact scan", 0.0)
+        results = scan_path(path)
+        ctx.progress("artifact scan", 1.0)
+        findings = tuple(f for r in results for f in to_findings(r))
+        metrics = {
+            "artifacts": len(results),
+            "verdict": max((r.verdict for r in results), key=lambda v: v.rank).value if results else "safe",
+            "formats": sorted({r.format.value for r in results}),
+            "seconds": round(sum(r.seconds for r in results), 4),
+        }
+        return CheckResult(findings, metrics)
+
+
+CHECKS: tuple[type[Check], ...] = (SerializationCheck, ArtifactScanCheck)

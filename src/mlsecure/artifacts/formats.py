@@ -1,37 +1,49 @@
 """Tell a model file's format from its bytes, never from its name.
 
 The extension is attacker-controlled (a pickle named ``model.onnx``); magic bytes and container
-structure are not, so those decide.
+structure are not, so those decide. Zip archives are listed with ``scan.zipread`` (the way PyTorch
+reads them), so a checkpoint ``zipfile`` rejects is still recognised as a checkpoint.
 """
 
 from __future__ import annotations
 
-import json
+import bz2
+import gzip
+import io
+import lzma
+import re
 import struct
-import zipfile
-from enum import Enum
+import zlib
+from enum import StrEnum
 from pathlib import Path
+from typing import IO
 
 from mlsecure.errors import InputError
 
 
-class ArtifactFormat(str, Enum):
+class ArtifactFormat(StrEnum):
     TORCHSCRIPT = "torchscript"  # zip with code/ and constants.pkl
     TORCH_ZIP = "pytorch"  # torch.save zip: <name>/data.pkl + tensors
     PICKLE = "pickle"  # a raw pickle stream (sklearn/joblib dumps, legacy torch.save)
+    JOBLIB = "joblib-compressed"  # a zlib/gzip/bz2/xz/lz4-compressed pickle (joblib.dump(compress=...))
     NUMPY = "numpy"  # .npy
     NPZ = "npz"  # zip of .npy members
     SAFETENSORS = "safetensors"
     ONNX = "onnx"
     KERAS_ZIP = "keras"  # Keras 3 .keras zip (config.json + weights)
     HDF5 = "hdf5"  # legacy Keras .h5
+    SAVEDMODEL = "tf-savedmodel"  # TensorFlow saved_model.pb
     GGUF = "gguf"
     ZIP = "zip"  # another zip archive
     TAR = "tar"
+    TEXT = "text"  # UTF-8 text (configs, READMEs); only the scanner uses it: detect_format says UNKNOWN
     UNKNOWN = "unknown"
 
 
-PICKLE_BASED = frozenset({ArtifactFormat.TORCHSCRIPT, ArtifactFormat.TORCH_ZIP, ArtifactFormat.PICKLE})
+PICKLE_BASED = frozenset({ArtifactFormat.TORCHSCRIPT, ArtifactFormat.TORCH_ZIP, ArtifactFormat.PICKLE,
+                          ArtifactFormat.JOBLIB})
+_PICKLE_OPENERS = frozenset(b"(]}c\x8c)")
+_TF_OP_HINTS = (b"tensorflow", b"serving_default", b"saved_model_main_op", b"VarHandleOp", b"StatefulPartitionedCall")
 
 
 def detect_format(path: str | Path) -> ArtifactFormat:
@@ -40,13 +52,32 @@ def detect_format(path: str | Path) -> ArtifactFormat:
     if not path.is_file():
         raise InputError(f"{path}: no such file")
     with path.open("rb") as handle:
-        head = handle.read(512)
-    return detect_bytes(head, path)
+        head = handle.read(4096)
+        return detect_stream(head, handle, path.stat().st_size)
+
+
+def detect_stream(head: bytes, handle: IO[bytes] | None, size: int) -> ArtifactFormat:
+    """Detect from ``head``; ``handle`` (seekable, the whole artifact) lets zips and tars be listed."""
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return (_zip_kind(handle, size) or ArtifactFormat.ZIP) if handle is not None else ArtifactFormat.ZIP
+    if handle is not None and _has_zip_end(handle, size):
+        # data prepended to a zip: a zip only if its central directory really parses
+        kind = _zip_kind(handle, size, strict=True)
+        if kind is not None:
+            return kind
+    if compression_of(head) == "bz2" and handle is not None:
+        handle.seek(0)
+        head = handle.read(2 * 1024**2)  # bzip2 emits nothing before a whole (up to 900 kB) block
+    return detect_bytes(head)
 
 
 def detect_bytes(head: bytes, path: Path | None = None) -> ArtifactFormat:
-    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
-        return _zip_kind(path) if path is not None else ArtifactFormat.ZIP
+    """Detect from the first bytes alone (zips are reported as ``ZIP`` unless ``path`` is given)."""
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        if path is None:
+            return ArtifactFormat.ZIP
+        with path.open("rb") as handle:
+            return _zip_kind(handle, path.stat().st_size) or ArtifactFormat.ZIP
     if head.startswith(b"\x93NUMPY"):
         return ArtifactFormat.NUMPY
     if head.startswith(b"\x89HDF\r\n\x1a\n"):
@@ -55,56 +86,133 @@ def detect_bytes(head: bytes, path: Path | None = None) -> ArtifactFormat:
         return ArtifactFormat.GGUF
     if len(head) >= 262 and head[257:262] == b"ustar":
         return ArtifactFormat.TAR
+    compression = compression_of(head)
+    if compression is not None:
+        inner = _decompress_head(head, compression)
+        if len(inner) >= 262 and inner[257:262] == b"ustar":
+            return ArtifactFormat.TAR
+        return ArtifactFormat.JOBLIB if compression == "lz4" or _is_pickle(inner) else ArtifactFormat.UNKNOWN
     if _is_safetensors(head):
         return ArtifactFormat.SAFETENSORS
     if _is_pickle(head):
         return ArtifactFormat.PICKLE
+    if _is_savedmodel(head):
+        return ArtifactFormat.SAVEDMODEL
     if _is_onnx(head):
         return ArtifactFormat.ONNX
     return ArtifactFormat.UNKNOWN
 
 
-def _zip_kind(path: Path) -> ArtifactFormat:
+def compression_of(head: bytes) -> str | None:
+    """The compressor joblib (or anyone) wrapped a stream in, from its magic bytes."""
+    if head.startswith(b"\x1f\x8b"):
+        return "gzip"
+    if head.startswith(b"BZh") and head[3:4].isdigit():
+        return "bz2"
+    if head.startswith(b"\xfd7zXZ\x00"):
+        return "xz"
+    if head.startswith(b"\x5d\x00\x00"):
+        return "lzma"
+    if head.startswith(b"\x04\x22\x4d\x18"):
+        return "lz4"
+    if len(head) >= 2 and head[0] == 0x78 and (head[0] * 256 + head[1]) % 31 == 0:
+        return "zlib"
+    return None
+
+
+def _decompress_head(head: bytes, compression: str) -> bytes:
     try:
-        with zipfile.ZipFile(path) as archive:
-            names = archive.namelist()
-    except (zipfile.BadZipFile, OSError):
-        return ArtifactFormat.ZIP
+        match compression:
+            case "gzip":
+                return gzip.GzipFile(fileobj=io.BytesIO(head)).read1(1024)
+            case "bz2":
+                return bz2.BZ2Decompressor().decompress(head, 1024)
+            case "xz" | "lzma":
+                return lzma.LZMADecompressor().decompress(head, 1024)
+            case "zlib":
+                return zlib.decompressobj().decompress(head, 1024)
+    except (OSError, EOFError, zlib.error, lzma.LZMAError):
+        return b""
+    return b""
+
+
+def _has_zip_end(handle: IO[bytes], size: int) -> bool:
+    if size < 22:
+        return False
+    handle.seek(max(0, size - 65_557))
+    found = b"PK\x05\x06" in handle.read()
+    handle.seek(0)
+    return found
+
+
+def _zip_kind(handle: IO[bytes], size: int, *, strict: bool = False) -> ArtifactFormat | None:
+    from mlsecure.artifacts.scan.zipread import ZipFormatError, read_directory
+
+    try:
+        names = [e.name for e in read_directory(handle, size).entries]
+    except (ZipFormatError, OSError, ValueError):
+        return None if strict else ArtifactFormat.ZIP
+    if strict and not names:
+        return None
+    return zip_kind_from_names(names)
+
+
+def zip_kind_from_names(names: list[str]) -> ArtifactFormat:
     if any(n.endswith("/constants.pkl") or n == "constants.pkl" for n in names) and any(
         "/code/" in n or n.startswith("code/") for n in names
     ):
         return ArtifactFormat.TORCHSCRIPT
-    if any(n.endswith("data.pkl") for n in names):
+    if any(n.endswith("data.pkl") for n in names) and any("/data/" in n or n.endswith("/version") for n in names):
+        return ArtifactFormat.TORCH_ZIP
+    if any(n == "data.pkl" or n.endswith("/data.pkl") for n in names):
         return ArtifactFormat.TORCH_ZIP
     if names and all(n.endswith(".npy") for n in names):
         return ArtifactFormat.NPZ
-    if "config.json" in names and any(n.endswith(".weights.h5") or n == "model.weights.h5" for n in names):
+    if "config.json" in names and any(n.endswith(".h5") for n in names):
         return ArtifactFormat.KERAS_ZIP
     return ArtifactFormat.ZIP
 
 
 def _is_pickle(head: bytes) -> bool:
     # Protocol 2+ starts with PROTO (0x80) and a version byte; protocols 0/1 start with an opcode
-    # that builds a container or pushes a global.
-    if len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
+    # that builds a container, pushes a global or a constant.
+    if len(head) >= 2 and head[0] == 0x80 and 0 <= head[1] <= 5:
         return True
-    return bool(head[:1]) and head[:1] in (b"(", b"]", b"}", b"c", b"\x8c") and not head.lstrip().startswith(b"{\"")
+    if re.match(rb"I-?\d+\n|L-?\d+L?\n|N\.|F-?\d", head):
+        return True  # protocol-0 scalars
+    if not head or head[0] not in _PICKLE_OPENERS:
+        return False
+    if head[:1] == b"c":  # GLOBAL: "module\nname\n"
+        first = head[1:].split(b"\n", 1)[0]
+        return 0 < len(first) < 256 and all(part.isidentifier() for part in first.decode("latin-1").split("."))
+    return not head.lstrip().startswith((b'{"', b"{\n", b"[\n", b'["'))
 
 
 def _is_safetensors(head: bytes) -> bool:
     if len(head) < 10:
         return False
     (length,) = struct.unpack("<Q", head[:8])
-    if not 2 <= length <= 100_000_000 or head[8:9] != b"{":
-        return False
-    try:
-        json.loads(head[8 : 8 + length]) if length <= len(head) - 8 else None
-    except ValueError:
-        return False
-    return True
+    return 2 <= length <= 100_000_000 and head[8:9] == b"{" and head[9:10] in (b'"', b"}", b" ", b"\n")
+
+
+def _is_savedmodel(head: bytes) -> bool:
+    return head[:1] == b"\x08" and head[2:3] == b"\x12" and any(h in head for h in _TF_OP_HINTS)
 
 
 def _is_onnx(head: bytes) -> bool:
     # ModelProto starts with field 1 (ir_version, varint: tag 0x08) and names its producer or graph
     # soon after; require both so arbitrary binary data is not mistaken for ONNX.
-    return head[:1] == b"\x08" and head[1:2] != b"" and head[1] < 0x20 and (b"\x12" in head[:16] or b"\x3a" in head[:64])
+    return (head[:1] == b"\x08" and head[1:2] != b"" and head[1] < 0x20
+            and (b"\x12" in head[:16] or b"\x3a" in head[:64]))
+
+
+def is_text(head: bytes) -> bool:
+    """UTF-8 text without NUL bytes (the scanner reports such files as ``TEXT``)."""
+    if b"\x00" in head:
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start >= len(head) - 3  # a multi-byte character cut at the end of the head
+    return True
+

@@ -1,103 +1,92 @@
 """The safety gate ``load_model`` passes every pickle-based file through before loading it.
 
-``ensure_safe(path)`` raises ``UnsafeArtifactError`` when the file's pickles import anything outside
-the allowlist of what legitimate torch / numpy / scikit-learn checkpoints need. It reads opcodes with
-``pickletools`` and never imports or executes what it reads. The full artifact scanner
-(``mlsecure.artifacts.scan``) supersedes this minimal pass when it is installed.
+* ``ensure_safe(path)`` runs the full artifact scanner (``mlsecure.artifacts.scan``) and raises
+  ``UnsafeArtifactError`` unless the file scans clean (nothing at or above ``medium``: no global
+  outside the allowlist, nothing unparseable, nothing unsupported);
+* ``is_allowed(module, name)`` is the same allowlist, for restricted unpicklers' ``find_class``;
+* ``restricted_load(path)`` unpickles a raw pickle or a joblib dump (plain or zlib/gzip/bz2/xz
+  compressed, with its inline NumPy buffers) resolving only allowlisted globals.
 """
 
 from __future__ import annotations
 
-import pickletools
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-from mlsecure.errors import UnsafeArtifactError
+from mlsecure.errors import ModelLoadError, UnsafeArtifactError
+from mlsecure.findings import Severity
 
-SAFE_MODULE_PREFIXES = (
-    "sklearn.",
-    "numpy.",
-    "scipy.sparse.",
-    "torch.",
-    "collections.",
-    "joblib.numpy_pickle.",
-    "_codecs.",
-    "__torch__.",  # TorchScript classes, resolved by torch's C++ loader from the archive's own code
-)
-SAFE_MODULES = frozenset({"numpy", "torch", "collections", "_codecs", "copyreg"})
-SAFE_BUILTINS = frozenset({"slice", "complex", "set", "frozenset", "bytearray", "range", "dict", "list",
-                           "tuple", "int", "float", "bool", "str", "bytes", "object"})
-DENIED_NAMES = frozenset({"system", "popen", "eval", "exec", "getattr", "__import__", "open", "load", "loads",
-                          "attrgetter", "methodcaller", "import_module", "run_path", "run_module", "call",
-                          "check_output", "Popen", "compile", "apply", "_load", "spawn", "fetch_openml"})
+BLOCKING = Severity.MEDIUM
+CLASSES_ONLY = ("sklearn.",)  # of these libraries the restricted loader resolves classes, not functions
 
 
 def ensure_safe(path: Path) -> None:
-    """Raise ``UnsafeArtifactError`` unless every global the file's pickles import is allowlisted."""
-    reasons = [f"{where}: imports {module}.{name}" for where, module, name in iter_globals(path)
-               if not is_allowed(module, name)]
-    if reasons:
+    """Raise ``UnsafeArtifactError`` unless ``path`` scans clean (nothing at or above ``medium``)."""
+    from mlsecure.artifacts.scan import scan_file
+
+    result = scan_file(Path(path))
+    blocking = sorted((i for i in result.issues if i.severity >= BLOCKING), key=lambda i: -i.severity.rank)
+    if blocking:
+        reasons = tuple(f"{i.member + ': ' if i.member else ''}{i.title}" for i in blocking)
         raise UnsafeArtifactError(
-            f"{path}: refused to load: the file imports code outside the safe allowlist ({reasons[0]}); "
+            f"{path}: refused to load: scan verdict {result.verdict.value} ({reasons[0]}); "
             "run `mlsecure artifact scan` for the full analysis",
-            tuple(reasons),
+            reasons,
         )
 
 
 def is_allowed(module: str, name: str) -> bool:
-    if name.split(".")[-1] in DENIED_NAMES:
-        return False
-    if module == "builtins" or module == "__builtin__":
-        return name in SAFE_BUILTINS
-    if module == "copyreg":
-        return name == "_reconstructor"
-    return module in SAFE_MODULES or module.startswith(SAFE_MODULE_PREFIXES)
+    """True when the global ``module.name`` is on the allowlist of legitimate checkpoint globals."""
+    from mlsecure.artifacts.scan.policy import classify
+
+    return classify(module, name).safe
 
 
 def iter_globals(path: Path) -> Iterator[tuple[str, str, str]]:
-    """Yield ``(where, module, name)`` for each global imported by the pickles in ``path``."""
-    if zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as archive:
-            for member in archive.namelist():
-                if member.endswith(".pkl"):
-                    yield from _pickle_globals(archive.read(member), f"{path.name}!{member}")
-        return
-    yield from _pickle_globals(path.read_bytes(), path.name)
+    """Yield ``(where, module, name)`` for every global the pickles in ``path`` import.
+
+    Raises ``UnsafeArtifactError`` when a pickle cannot be parsed (fail closed).
+    """
+    from mlsecure.artifacts.scan import IssueKind, scan_file
+
+    path = Path(path)
+    result = scan_file(path)
+    for issue in result.issues:
+        if issue.kind is IssueKind.MALFORMED and issue.severity >= Severity.HIGH:
+            raise UnsafeArtifactError(f"{path}: {issue.title}", (issue.title,))
+    for issue in result.issues:
+        where = f"{path.name}!{issue.member}" if issue.member else path.name
+        for module, name in issue.evidence.get("imports", ()):
+            yield where, str(module), str(name)
 
 
-def _pickle_globals(data: bytes, where: str) -> Iterator[tuple[str, str, str]]:
-    """Emulate just enough of the stack to resolve STACK_GLOBAL's two string operands."""
-    strings: list[str] = []
-    memo: dict[int, str] = {}
-    pos = 0
-    while pos < len(data):
+def restricted_load(path: Path) -> Any:
+    """Unpickle ``path`` (pickle or joblib, compressed or not) resolving only allowlisted globals."""
+    import joblib.numpy_pickle as numpy_pickle
+
+    from mlsecure.artifacts.formats import compression_of
+    from mlsecure.artifacts.scan.pickle_scan import decompressed
+
+    class _Restricted(numpy_pickle.NumpyUnpickler):  # type: ignore[misc]  # joblib is untyped
+        def find_class(self, module: str, name: str) -> Any:
+            if not is_allowed(module, name):
+                raise UnsafeArtifactError(f"{path}: refused global {module}.{name}", (f"{module}.{name}",))
+            obj = super().find_class(module, name)
+            if module.startswith(CLASSES_ONLY) and not isinstance(obj, type) and not name.startswith("__pyx_unpickle"):
+                raise UnsafeArtifactError(f"{path}: refused non-class global {module}.{name}", (f"{module}.{name}",))
+            return obj
+
+    path = Path(path)
+    with path.open("rb") as raw:
+        compression = compression_of(raw.read(16))
+        raw.seek(0)
+        if compression == "lz4":
+            raise ModelLoadError(f"{path}: lz4-compressed joblib files are not supported")
+        stream, _end = decompressed(raw, compression, path.stat().st_size)
         try:
-            ops = list(pickletools.genops(data[pos:]))
-        except Exception as exc:  # malformed stream: fail closed
-            raise UnsafeArtifactError(f"{where}: malformed pickle stream: {exc}", (str(exc),)) from None
-        if not ops:
-            return
-        for op, arg, _offset in ops:
-            if op.name == "GLOBAL" or op.name == "INST":
-                module, _, name = str(arg).partition(" ")
-                yield where, module, name
-            elif op.name in ("SHORT_BINUNICODE", "BINUNICODE", "UNICODE", "BINUNICODE8"):
-                strings.append(str(arg))
-            elif op.name in ("BINPUT", "LONG_BINPUT", "PUT") and strings:
-                memo[int(arg)] = strings[-1]
-            elif op.name == "MEMOIZE" and strings:
-                memo[len(memo)] = strings[-1]
-            elif op.name in ("BINGET", "LONG_BINGET", "GET"):
-                if int(arg) in memo:
-                    strings.append(memo[int(arg)])
-            elif op.name == "STACK_GLOBAL":
-                if len(strings) < 2:
-                    raise UnsafeArtifactError(f"{where}: STACK_GLOBAL with unresolvable operands", ())
-                yield where, strings[-2], strings[-1]
-        last_op, _, last_offset = ops[-1]
-        pos += last_offset + 1
-        while pos < len(data) and data[pos : pos + 1] in (b"\x00", b"\n", b" "):
-            pos += 1
-        if pos < len(data) and not (data[pos] == 0x80 or data[pos : pos + 1] in (b"(", b"}", b"]", b"c")):
-            return  # trailing non-pickle bytes (e.g. joblib's raw array data) end the scan
+            return _Restricted(str(path), stream, False).load()
+        except UnsafeArtifactError:
+            raise
+        except Exception as exc:  # any malformed pickle
+            raise ModelLoadError(f"{path}: cannot unpickle: {exc}") from None

@@ -7,7 +7,6 @@ unpickled with the stock, unrestricted loader.
 
 from __future__ import annotations
 
-import io
 import json
 import pickle
 import zipfile
@@ -15,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from mlsecure.artifacts.formats import ArtifactFormat, detect_format
-from mlsecure.artifacts.gate import ensure_safe, is_allowed
+from mlsecure.artifacts.gate import ensure_safe, restricted_load
 from mlsecure.errors import InputError, ModelLoadError, UnsafeArtifactError, require
 from mlsecure.models.interface import Model
 
@@ -24,7 +23,7 @@ METADATA_NAME = "mlsecure.json"
 
 FRAMEWORK_FORMATS: dict[str, frozenset[ArtifactFormat]] = {
     "pytorch": frozenset({ArtifactFormat.TORCHSCRIPT, ArtifactFormat.TORCH_ZIP}),
-    "sklearn": frozenset({ArtifactFormat.PICKLE}),
+    "sklearn": frozenset({ArtifactFormat.PICKLE, ArtifactFormat.JOBLIB}),
     "onnx": frozenset({ArtifactFormat.ONNX}),
 }
 
@@ -55,7 +54,7 @@ def load_model(
         case ArtifactFormat.TORCH_ZIP:
             ensure_safe(path)
             return _load_torch_zip(path)
-        case ArtifactFormat.PICKLE:
+        case ArtifactFormat.PICKLE | ArtifactFormat.JOBLIB:
             ensure_safe(path)
             return _load_sklearn_pickle(path, input_shape, clip_values)
         case ArtifactFormat.ONNX:
@@ -155,28 +154,11 @@ def _load_torch_zip(path: Path) -> Model:
     )
 
 
-class _RestrictedUnpickler(pickle.Unpickler):
-    """Resolves only allowlisted globals, and of scikit-learn only classes (not functions)."""
-
-    def find_class(self, module: str, name: str) -> Any:
-        if not is_allowed(module, name):
-            raise UnsafeArtifactError(f"refused global {module}.{name}", (f"{module}.{name}",))
-        obj = super().find_class(module, name)
-        if module.startswith("sklearn.") and not isinstance(obj, type):
-            raise UnsafeArtifactError(f"refused non-class global {module}.{name}", (f"{module}.{name}",))
-        return obj
-
-
 def _load_sklearn_pickle(path: Path, input_shape: tuple[int, ...] | None,
                          clip_values: tuple[float, float] | None) -> Model:
     from mlsecure.models.sklearn_model import SklearnModel
 
-    try:
-        obj = _RestrictedUnpickler(io.BytesIO(path.read_bytes())).load()
-    except UnsafeArtifactError as exc:
-        raise UnsafeArtifactError(f"{path}: {exc}", exc.reasons) from None
-    except Exception as exc:  # any malformed pickle
-        raise ModelLoadError(f"{path}: cannot unpickle: {exc}") from None
+    obj = restricted_load(path)
     if not hasattr(obj, "classes_"):
         raise ModelLoadError(f"{path}: holds a {type(obj).__name__}, not a fitted scikit-learn classifier")
     return SklearnModel(obj, input_shape=input_shape, clip_values=clip_values)

@@ -9,7 +9,7 @@ from typing import Any
 
 from mlsecure.check import ScanContext
 from mlsecure.cli.common import add_output_options, emit_report, progress_bar
-from mlsecure.errors import InputError
+from mlsecure.errors import InputError, UnsafeArtifactError
 from mlsecure.scan.runner import KNOWN_SCANS, run_scan, select_checks
 
 
@@ -69,7 +69,11 @@ def build_context(args: argparse.Namespace) -> ScanContext:
     clip = tuple(args.clip_values) if args.clip_values else None
     model = None
     if args.model is not None:
-        model = load_model(args.model, args.framework, input_shape=args.input_shape, clip_values=clip)
+        try:
+            model = load_model(args.model, args.framework, input_shape=args.input_shape, clip_values=clip)
+        except UnsafeArtifactError as exc:
+            # Never load it; the supply-chain checks still scan the file and report why.
+            print(f"mlsecure: not loading the model: {exc}", file=sys.stderr)
     data = load_dataset(args.data, label_column=args.label_column) if args.data else None
     holdout = load_dataset(args.holdout, label_column=args.label_column) if args.holdout else None
     if model is not None:

@@ -11,7 +11,7 @@ from rich.table import Table
 from mlsecure.findings import Report, Severity, jsonable
 from mlsecure.report.tables import as_records, cell
 
-MAX_TERMINAL_ROWS = 25
+MAX_TERMINAL_ROWS = 10
 
 SEVERITY_STYLE = {
     Severity.CRITICAL: "bold white on red",

@@ -1,0 +1,180 @@
+"""Zip and tar archives, recursively: every member is scanned by its own content's format.
+
+Checks the container itself too: names that escape the extraction folder (``../``, absolute
+paths), symlinks and hard links, and decompression bombs (ratio and size). A member that is not
+read because of a limit is reported, never skipped silently.
+"""
+
+from __future__ import annotations
+
+import lzma
+import shutil
+import tarfile
+import tempfile
+import zlib
+from collections.abc import Callable
+from pathlib import Path, PurePosixPath
+from typing import IO, ClassVar
+
+from mlsecure.artifacts.formats import ArtifactFormat
+from mlsecure.artifacts.scan.interface import Blob, Issue, IssueKind, Scanner, Session
+from mlsecure.artifacts.scan.zipread import (
+    ZipEntry,
+    ZipFormatError,
+    method_name,
+    open_member,
+    read_directory,
+    read_member,
+)
+from mlsecure.findings import Severity
+
+IN_MEMORY_LIMIT = 256 * 1024**2  # larger tar members are spooled to a temporary file
+
+
+class ArchiveScanner(Scanner):
+    name = "archive"
+    formats: ClassVar[frozenset[ArtifactFormat]] = frozenset({ArtifactFormat.ZIP, ArtifactFormat.NPZ,
+                                                              ArtifactFormat.TAR})
+
+    def scan(self, blob: Blob, session: Session) -> list[Issue]:
+        head = blob.head(512)
+        if head.startswith((b"PK", b"\x50\x4b")) or not _looks_tar(blob):
+            return scan_zip(blob, session)
+        return scan_tar(blob, session)
+
+
+def _looks_tar(blob: Blob) -> bool:
+    try:
+        with blob.open() as handle:
+            return tarfile.is_tarfile(handle)
+    except (OSError, tarfile.TarError):
+        return False
+
+
+def unsafe_name(name: str) -> str | None:
+    """Why extracting ``name`` would write outside the target folder, or None."""
+    if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
+        return "absolute path"
+    if ".." in PurePosixPath(name.replace("\\", "/")).parts:
+        return "path traversal (..)"
+    return None
+
+
+def scan_zip(blob: Blob, session: Session, *, skip: Callable[[ZipEntry], bool] | None = None) -> list[Issue]:
+    """Scan every member of a zip archive (``skip`` leaves out members known to be raw data)."""
+    limits = session.limits
+    issues: list[Issue] = []
+    try:
+        with blob.open() as handle:
+            directory = read_directory(handle, blob.size)
+    except (ZipFormatError, OSError, ValueError) as exc:
+        return [Issue(IssueKind.MALFORMED, Severity.HIGH, f"unreadable zip archive: {exc}")]
+    issues.extend(Issue(IssueKind.ZIP_TAMPERING, Severity.MEDIUM, a) for a in directory.anomalies)
+    total = 0
+    for entry in directory.entries:
+        if entry.is_dir:
+            continue
+        why = unsafe_name(entry.name)
+        if why:
+            issues.append(Issue(IssueKind.ARCHIVE_PATH, Severity.HIGH, f"unsafe member name ({why})",
+                                member=entry.name, evidence={"name": entry.name}))
+        if entry.is_symlink:
+            issues.append(Issue(IssueKind.ARCHIVE_PATH, Severity.HIGH, "member is a symbolic link",
+                                member=entry.name))
+            continue
+        if skip is not None and skip(entry):
+            continue
+        ratio = entry.size / max(entry.compressed_size, 1)
+        total += entry.size
+        if entry.size > limits.max_member_bytes or total > limits.max_total_bytes or (
+                ratio > limits.max_ratio and entry.size > limits.bomb_min_bytes):
+            issues.append(Issue(IssueKind.ARCHIVE_BOMB, Severity.HIGH,
+                                f"member not scanned: decompresses to {entry.size} bytes (ratio {ratio:.0f}:1)",
+                                member=entry.name,
+                                evidence={"size": entry.size, "compressed": entry.compressed_size,
+                                          "ratio": round(ratio, 1)}))
+            continue
+        issues.extend(i.inside(entry.name) for i in scan_zip_member(blob, entry, session))
+    return issues
+
+
+def scan_zip_member(blob: Blob, entry: ZipEntry, session: Session) -> list[Issue]:
+    """Scan one member: streamed when stored in a file or large, otherwise read (CRC checked) into memory."""
+    issues: list[Issue] = []
+    try:
+        if (entry.method == 0 and blob.data is None) or entry.size > IN_MEMORY_LIMIT:
+            with blob.open() as handle:
+                _stream, anomalies = open_member(handle, entry)
+
+            def opener() -> IO[bytes]:
+                return open_member(blob.open(), entry, owns=True)[0]
+
+            child = Blob(name=entry.name, opener=opener, length=entry.size)
+        else:
+            with blob.open() as handle:
+                data, anomalies = read_member(handle, entry, session.limits.max_member_bytes)
+            child = Blob(name=entry.name, data=data)
+    except (ZipFormatError, OSError, EOFError, ValueError, zlib.error, lzma.LZMAError) as exc:
+        method = method_name(entry.method)
+        return [Issue(IssueKind.MALFORMED, Severity.HIGH, f"member cannot be read ({method}): {exc}")]
+    issues.extend(Issue(IssueKind.ZIP_TAMPERING, Severity.MEDIUM, a, evidence={"member": entry.name})
+                  for a in anomalies)
+    issues.extend(session.scan_child(child))
+    return issues
+
+
+def scan_tar(blob: Blob, session: Session) -> list[Issue]:
+    from mlsecure.artifacts.scan.torch_scan import LEGACY_TAR_MEMBERS, scan_legacy_tar_member
+
+    limits = session.limits
+    issues: list[Issue] = []
+    try:
+        with blob.open() as handle, tarfile.open(fileobj=handle, mode="r:*") as tar:
+            members = tar.getmembers()
+            legacy = {m.name for m in members} >= LEGACY_TAR_MEMBERS
+            total = 0
+            for member in members:
+                why = unsafe_name(member.name)
+                if why:
+                    issues.append(Issue(IssueKind.ARCHIVE_PATH, Severity.HIGH, f"unsafe member name ({why})",
+                                        member=member.name))
+                if member.issym() or member.islnk():
+                    target = member.linkname
+                    escapes = unsafe_name(target) is not None
+                    issues.append(Issue(IssueKind.ARCHIVE_PATH, Severity.HIGH if escapes else Severity.MEDIUM,
+                                        f"member is a {'symbolic' if member.issym() else 'hard'} link to {target!r}",
+                                        member=member.name, evidence={"target": target}))
+                    continue
+                if not member.isfile():
+                    continue
+                total += member.size
+                if member.size > limits.max_member_bytes or total > limits.max_total_bytes:
+                    issues.append(Issue(IssueKind.ARCHIVE_BOMB, Severity.HIGH,
+                                        f"member not scanned: {member.size} bytes exceeds the limit",
+                                        member=member.name, evidence={"size": member.size}))
+                    continue
+                source = tar.extractfile(member)
+                if source is None:
+                    continue
+                with source:
+                    child = _materialise(member.name, source, member.size)
+                    try:
+                        if legacy and member.name in LEGACY_TAR_MEMBERS:
+                            found = scan_legacy_tar_member(member.name, child, session)
+                        else:
+                            found = session.scan_child(child)
+                    finally:
+                        if child.path is not None:
+                            child.path.unlink(missing_ok=True)
+                issues.extend(i.inside(member.name) for i in found)
+    except (tarfile.TarError, OSError, EOFError, ValueError) as exc:
+        issues.append(Issue(IssueKind.MALFORMED, Severity.HIGH, f"unreadable tar archive: {exc}"))
+    return issues
+
+
+def _materialise(name: str, source: IO[bytes], size: int) -> Blob:
+    if size <= IN_MEMORY_LIMIT:
+        return Blob(name=name, data=source.read())
+    with tempfile.NamedTemporaryFile(prefix="mlsecure-scan-", delete=False) as spool:
+        shutil.copyfileobj(source, spool, 1 << 20)
+    return Blob(name=name, path=Path(spool.name))

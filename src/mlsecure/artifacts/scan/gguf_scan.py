@@ -1,0 +1,104 @@
+"""GGUF (llama.cpp): header, metadata bounds, and the ``tokenizer.chat_template`` Jinja template.
+
+Chat templates are rendered by Jinja2 in Python servers; a template that walks ``__class__`` /
+``__globals__`` / ``__subclasses__`` reaches ``os`` (llama-cpp-python CVE-2024-34359).
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+from typing import IO, Any, ClassVar
+
+from mlsecure.artifacts.formats import ArtifactFormat
+from mlsecure.artifacts.scan.interface import Blob, Issue, IssueKind, Scanner, Session
+from mlsecure.findings import Severity
+
+_SCALARS = {0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f", 7: "<?", 10: "<Q", 11: "<q", 12: "<d"}
+STRING, ARRAY = 8, 9
+MAX_KV = 1_000_000
+MAX_ARRAY = 50_000_000
+TEMPLATE_KEYS = ("tokenizer.chat_template",)
+INJECTION = re.compile(r"__(class|mro|subclasses|globals|builtins|import|init|base|bases|getattribute|code|"
+                       r"dict|reduce|reduce_ex)__|\b(os|subprocess|sys)\s*\.\s*\w+|\b(popen|eval|exec|system)\s*\(|"
+                       r"\b(cycler|joiner|lipsum|namespace)\s*\.\s*__|\|\s*attr\s*\(|request\.application|"
+                       r"_TemplateReference__context|\bconfig\.__")
+
+
+class GgufScanner(Scanner):
+    name = "gguf"
+    formats: ClassVar[frozenset[ArtifactFormat]] = frozenset({ArtifactFormat.GGUF})
+
+    def scan(self, blob: Blob, session: Session) -> list[Issue]:
+        try:
+            with blob.open() as handle:
+                return _scan(handle, session)
+        except (struct.error, _Limit) as exc:
+            kind = IssueKind.RESOURCE_LIMIT if isinstance(exc, _Limit) else IssueKind.MALFORMED
+            return [Issue(kind, Severity.HIGH, f"GGUF header: {exc}")]
+
+
+class _Limit(Exception):
+    pass
+
+
+def _scan(handle: IO[bytes], session: Session) -> list[Issue]:
+    _magic, version = struct.unpack("<4sI", handle.read(8))
+    if version not in (1, 2, 3):
+        return [Issue(IssueKind.MALFORMED, Severity.HIGH, f"unknown GGUF version {version}")]
+    count_fmt = "<I" if version == 1 else "<Q"
+    (n_tensors,) = struct.unpack(count_fmt, handle.read(struct.calcsize(count_fmt)))
+    (n_kv,) = struct.unpack(count_fmt, handle.read(struct.calcsize(count_fmt)))
+    if n_kv > MAX_KV:
+        raise _Limit(f"{n_kv} metadata entries")
+    limit = session.limits.max_header_bytes
+    issues: list[Issue] = []
+    keys = []
+    for _ in range(n_kv):
+        key = _string(handle, count_fmt, limit)
+        (vtype,) = struct.unpack("<I", handle.read(4))
+        template = key in TEMPLATE_KEYS or key.startswith("tokenizer.chat_template.")
+        value = _value(handle, vtype, count_fmt, limit, keep=template)
+        keys.append(key)
+        if isinstance(value, str) and template:
+            hits = sorted({m.group(0) for m in INJECTION.finditer(value)})
+            if hits:
+                issues.append(Issue(IssueKind.TEMPLATE_INJECTION, Severity.CRITICAL,
+                                    f"{key} reaches Python internals from the Jinja template",
+                                    evidence={"key": key, "patterns": hits[:10], "template": value[:300]}))
+    issues.append(Issue(IssueKind.CODE_FORMAT, Severity.INFO, "GGUF metadata parsed",
+                        evidence={"tensors": n_tensors, "metadata_keys": len(keys)}))
+    return issues
+
+
+def _string(handle: IO[bytes], count_fmt: str, limit: int, *, keep: bool = True) -> str:
+    (length,) = struct.unpack(count_fmt, handle.read(struct.calcsize(count_fmt)))
+    if length > limit:
+        raise _Limit(f"a {length}-byte string")
+    if not keep:
+        handle.seek(length, 1)
+        return ""
+    raw = handle.read(length)
+    if len(raw) != length:
+        raise struct.error("truncated string")
+    return raw.decode("utf-8", errors="replace")
+
+
+def _value(handle: IO[bytes], vtype: int, count_fmt: str, limit: int, *, keep: bool) -> Any:
+    if vtype in _SCALARS:
+        fmt = _SCALARS[vtype]
+        return struct.unpack(fmt, handle.read(struct.calcsize(fmt)))[0]
+    if vtype == STRING:
+        return _string(handle, count_fmt, limit, keep=keep)
+    if vtype == ARRAY:
+        (item_type,) = struct.unpack("<I", handle.read(4))
+        (n,) = struct.unpack(count_fmt, handle.read(struct.calcsize(count_fmt)))
+        if n > MAX_ARRAY:
+            raise _Limit(f"an array of {n} items")
+        if item_type in _SCALARS:
+            handle.seek(n * struct.calcsize(_SCALARS[item_type]), 1)
+        else:
+            for _ in range(n):
+                _value(handle, item_type, count_fmt, limit, keep=False)
+        return None
+    raise struct.error(f"unknown metadata value type {vtype}")

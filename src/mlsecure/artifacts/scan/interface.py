@@ -1,0 +1,198 @@
+"""The scanner contract: ``Blob`` (what is scanned), ``Issue`` (what was found), ``Scanner`` (one per
+format) and its explicit registry.
+
+A scanner reads bytes and reports issues; it never imports or executes what it reads. Anything it
+cannot parse, does not support or stops reading because of a limit is an ``Issue`` too, so a scan
+can never come back silently clean (fail closed).
+"""
+
+from __future__ import annotations
+
+import io
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import IO, Any, ClassVar
+
+from mlsecure.artifacts.formats import ArtifactFormat
+from mlsecure.errors import MLSecureError
+from mlsecure.findings import Severity
+
+
+class ScanError(MLSecureError):
+    """Base error of the scanner family (raised only for misuse, never for hostile input)."""
+
+
+class Verdict(StrEnum):
+    """An artifact's overall verdict, ordered safe < suspicious < malicious."""
+
+    SAFE = "safe"
+    SUSPICIOUS = "suspicious"
+    MALICIOUS = "malicious"
+
+    @property
+    def rank(self) -> int:
+        return ("safe", "suspicious", "malicious").index(self.value)
+
+
+class IssueKind(StrEnum):
+    """What an issue is about; each kind maps to one stable finding id (see ``report.py``)."""
+
+    DANGEROUS_IMPORT = "dangerous-import"  # a known code-execution callable (os.system, eval, ...)
+    RESOLVER_GADGET = "resolver-gadget"  # reaches arbitrary attributes/modules (getattr, attrgetter)
+    UNVERIFIED_IMPORT = "unverified-import"  # a global outside the allowlist
+    DYNAMIC_CALL = "dynamic-call"  # calling a computed callable, BUILD on a global, unresolvable global
+    NESTED_PICKLE = "nested-pickle"  # bytes handed to pickle.loads and friends
+    MALFORMED = "malformed"  # cannot be parsed: fail closed
+    UNSUPPORTED = "unsupported"  # a format no scanner understands: fail closed
+    RESOURCE_LIMIT = "resource-limit"  # the scan stopped at a limit: fail closed
+    ARCHIVE_PATH = "archive-path"  # traversal, absolute names, symlinks
+    ARCHIVE_BOMB = "archive-bomb"  # compression ratio / size
+    ZIP_TAMPERING = "zip-tampering"  # CRC mismatch, odd flags, local name differs from the directory
+    OBJECT_ARRAY = "object-array"  # NumPy object arrays (pickle inside)
+    TENSOR_LAYOUT = "tensor-layout"  # safetensors header / offsets
+    EXTERNAL_DATA = "external-data"  # ONNX external data escaping the model folder
+    CUSTOM_OP = "custom-op"  # ONNX / TorchScript non-standard op domains
+    INVALID_MODEL = "invalid-model"  # the format's own checker rejects the model
+    EMBEDDED_CODE = "embedded-code"  # Keras Lambda layers, custom objects carrying code
+    DANGEROUS_OP = "dangerous-op"  # TensorFlow file-system / py_func ops
+    TEMPLATE_INJECTION = "template-injection"  # GGUF chat templates reaching Python internals
+    CODE_FORMAT = "code-format"  # informational: the format can carry code (pickle)
+
+
+MALICIOUS_KINDS = frozenset({IssueKind.DANGEROUS_IMPORT, IssueKind.RESOLVER_GADGET, IssueKind.EMBEDDED_CODE,
+                             IssueKind.DANGEROUS_OP, IssueKind.TEMPLATE_INJECTION, IssueKind.EXTERNAL_DATA,
+                             IssueKind.ARCHIVE_PATH, IssueKind.NESTED_PICKLE, IssueKind.DYNAMIC_CALL})
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One observation about one artifact (or a member inside it), with its evidence."""
+
+    kind: IssueKind
+    severity: Severity
+    title: str
+    member: str | None = None
+    offset: int | None = None
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def verdict(self) -> Verdict:
+        if self.severity <= Severity.LOW:
+            return Verdict.SAFE
+        if self.kind in MALICIOUS_KINDS and self.severity >= Severity.HIGH:
+            return Verdict.MALICIOUS
+        return Verdict.SUSPICIOUS
+
+    def inside(self, member: str) -> Issue:
+        """This issue seen from the container that holds ``member``."""
+        inner = f"{member}!{self.member}" if self.member else member
+        return Issue(self.kind, self.severity, self.title, inner, self.offset, self.evidence)
+
+
+@dataclass(frozen=True)
+class Blob:
+    """Bytes to scan: a file on disk (read lazily) or an in-memory member of a container."""
+
+    name: str
+    path: Path | None = None
+    data: bytes | None = None
+    opener: Callable[[], IO[bytes]] | None = None  # a streamed archive member
+    length: int | None = None  # the member's size when ``opener`` is set
+
+    @property
+    def size(self) -> int:
+        if self.data is not None:
+            return len(self.data)
+        if self.length is not None:
+            return self.length
+        return self.path.stat().st_size if self.path is not None else 0
+
+    def open(self) -> IO[bytes]:
+        if self.data is not None:
+            return io.BytesIO(self.data)
+        if self.opener is not None:
+            return self.opener()
+        if self.path is None:
+            raise ScanError(f"{self.name}: blob without data, opener or path")
+        return self.path.open("rb")
+
+    def head(self, n: int = 4096) -> bytes:
+        if self.data is not None:
+            return self.data[:n]
+        with self.open() as handle:
+            return handle.read(n)
+
+    def read_all(self) -> bytes:
+        if self.data is not None:
+            return self.data
+        with self.open() as handle:
+            return handle.read()
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits; reaching one is an issue (fail closed), never a silent stop."""
+
+    max_depth: int = 6  # archives / nested pickles inside each other
+    max_member_bytes: int = 4 * 1024**3  # decompressed size of one archive member read into memory
+    max_total_bytes: int = 64 * 1024**3  # decompressed bytes of one archive in total
+    max_ratio: float = 200.0  # compression ratio above which a member is a bomb (with size below)
+    bomb_min_bytes: int = 64 * 1024**2  # ratio only matters above this decompressed size
+    max_opcodes: int = 200_000_000
+    max_memo: int = 10_000_000
+    max_nested_bytes: int = 256 * 1024**2  # nested pickle bytes kept for scanning
+    max_header_bytes: int = 100 * 1024**2  # safetensors/npy/gguf headers
+
+
+NestedScan = Callable[[Blob, int], list[Issue]]
+"""``nested(blob, depth)``: scan a blob found inside another (archive member, nested pickle)."""
+
+
+@dataclass(frozen=True)
+class Session:
+    """What a scanner gets besides the blob: the limits, the depth, and the way to recurse."""
+
+    limits: Limits
+    depth: int
+    nested: NestedScan
+
+    def scan_child(self, blob: Blob) -> list[Issue]:
+        if self.depth + 1 > self.limits.max_depth:
+            return [Issue(IssueKind.RESOURCE_LIMIT, Severity.HIGH, "Nesting deeper than the scan limit",
+                          evidence={"max_depth": self.limits.max_depth})]
+        return self.nested(blob, self.depth + 1)
+
+
+class Scanner(ABC):
+    """Scans one family of formats. Subclasses set ``formats`` and implement ``scan``."""
+
+    name: ClassVar[str]
+    formats: ClassVar[frozenset[ArtifactFormat]]
+
+    @abstractmethod
+    def scan(self, blob: Blob, session: Session) -> list[Issue]:
+        """Return every issue in ``blob``; hostile input becomes issues, never exceptions."""
+
+
+_REGISTRY: dict[str, type[Scanner]] = {}
+
+
+def register(name: str, cls: type[Scanner], *, force: bool = False) -> None:
+    """Add a scanner under ``name``; refuses to replace one unless ``force``."""
+    if name in _REGISTRY and not force:
+        raise ScanError(f"a scanner named {name!r} is already registered")
+    _REGISTRY[name] = cls
+
+
+def registered() -> dict[str, type[Scanner]]:
+    return dict(_REGISTRY)
+
+
+def scanner_for(fmt: ArtifactFormat) -> type[Scanner] | None:
+    for cls in _REGISTRY.values():
+        if fmt in cls.formats:
+            return cls
+    return None

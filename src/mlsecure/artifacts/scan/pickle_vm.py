@@ -1,0 +1,611 @@
+"""A pickle virtual machine that emulates the stack and the memo without importing anything.
+
+Every opcode of protocols 0-5 is decoded from a stream (large byte strings are skipped with a seek,
+never read), and every value a real unpickler would build is modelled symbolically: ``Glob`` for an
+imported global, ``Call`` for what ``REDUCE``/``NEWOBJ``/``OBJ``/``INST`` would return, containers
+holding their first items, literals as themselves. Because ``STACK_GLOBAL`` takes its operands from
+the emulated stack (memo ``GET``s included), a global is resolved exactly as ``pickle`` resolves it,
+whatever the opcodes between them; heuristics that look at "the previous two strings" are
+defeated by memo tricks (picklescan GHSA-9gvj-pp9x-gcfr, modelscan #330), this is not.
+"""
+
+from __future__ import annotations
+
+import codecs
+import struct
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+
+class PickleSyntaxError(ValueError):
+    """The stream is not a pickle ``pickle`` could load; ``offset`` is where it went wrong."""
+
+    def __init__(self, message: str, offset: int) -> None:
+        super().__init__(message)
+        self.offset = offset
+
+
+class Mark:
+    """The MARK sentinel."""
+
+
+MARK = Mark()
+
+
+@dataclass(eq=False)
+class Glob:
+    module: str
+    name: str
+    offset: int
+    opcode: str
+
+
+@dataclass(eq=False)
+class Call:
+    func: Any
+    args: Any
+    offset: int
+    opcode: str
+    state: Any = None
+
+
+@dataclass(eq=False)
+class Big:
+    """A byte string too large to keep: its size and where it starts in the stream."""
+
+    size: int
+    offset: int
+
+
+@dataclass(eq=False)
+class Container:
+    kind: str  # list, dict, set, frozenset
+    items: list[Any] = field(default_factory=list)
+    pairs: dict[Any, Any] = field(default_factory=dict)
+    count: int = 0
+
+
+@dataclass(eq=False)
+class Opaque:
+    """A value we do not model (persistent ids, out-of-band buffers)."""
+
+    what: str
+
+
+KEEP_ITEMS = 64  # container items remembered per container (the rest are counted)
+MAX_STACK = 5_000_000  # emulated stack entries (checked every 65536 opcodes)
+
+
+@dataclass
+class Events:
+    """Callbacks the VM fires; the scanner turns them into issues."""
+
+    on_global: Callable[[Glob], None]
+    on_call: Callable[[Call], None]
+    on_build: Callable[[Any, Any, int], None]
+    on_problem: Callable[[str, str, int], None]  # (kind, message, offset)
+
+
+class PickleVM:
+    """Runs one pickle (up to STOP) from ``stream`` starting at absolute ``offset``."""
+
+    def __init__(self, stream: IO[bytes], offset: int, events: Events, *, keep_bytes: int,
+                 max_opcodes: int, max_memo: int, end: int | None = None,
+                 after_build: Callable[[PickleVM, Any], None] | None = None) -> None:
+        self.stream = stream
+        self.pos = offset
+        self.end = end  # absolute size of a seekable stream; None: read-and-discard to skip
+        self.events = events
+        self.keep_bytes = keep_bytes
+        self.max_opcodes = max_opcodes
+        self.max_memo = max_memo
+        self.after_build = after_build
+        self.stack: list[Any] = []
+        self.metastack: list[list[Any]] = []
+        self.memo: dict[int, Any] = {}
+        self.protocol = 0
+        self.opcodes = 0
+
+    # -- reading ---------------------------------------------------------------------------------
+    def read(self, n: int) -> bytes:
+        data = self.stream.read(n)
+        if len(data) != n:
+            raise PickleSyntaxError(f"truncated: wanted {n} bytes, got {len(data)}", self.pos)
+        self.pos += n
+        return data
+
+    def skip(self, n: int) -> None:
+        """Skip ``n`` bytes: a seek when the stream's end is known, so large payloads are never read."""
+        if self.end is not None:
+            if self.pos + n > self.end:
+                raise PickleSyntaxError(f"truncated: a {n}-byte payload runs past the end of the data", self.pos)
+            self.stream.seek(n, 1)
+        else:
+            moved = 0
+            while moved < n:
+                chunk = self.stream.read(min(n - moved, 1 << 20))
+                if not chunk:
+                    raise PickleSyntaxError(f"truncated: a {n}-byte payload runs past the end of the data",
+                                            self.pos)
+                moved += len(chunk)
+        self.pos += n
+
+    def readline(self) -> bytes:
+        line = self.stream.readline(1 << 20)
+        if not line.endswith(b"\n"):
+            raise PickleSyntaxError("truncated or over-long text argument", self.pos)
+        self.pos += len(line)
+        return line[:-1]
+
+    def payload(self, n: int) -> bytes | Big:
+        if n < 0:
+            raise PickleSyntaxError("negative length", self.pos)
+        if n <= self.keep_bytes:
+            return self.read(n)
+        start = self.pos
+        self.skip(n)
+        return Big(n, start)
+
+    # -- stack helpers -----------------------------------------------------------------------------
+    def pop(self) -> Any:
+        if not self.stack:
+            raise PickleSyntaxError("stack underflow", self.pos)
+        return self.stack.pop()
+
+    def pop_mark(self) -> list[Any]:
+        if not self.metastack:
+            raise PickleSyntaxError("MARK expected but missing", self.pos)
+        items = self.stack
+        self.stack = self.metastack.pop()
+        return items
+
+    def top(self) -> Any:
+        if not self.stack:
+            raise PickleSyntaxError("stack underflow", self.pos)
+        return self.stack[-1]
+
+    def memo_put(self, index: int) -> None:
+        if len(self.memo) >= self.max_memo:
+            raise PickleSyntaxError(f"memo grew past {self.max_memo} entries (resource limit)", self.pos)
+        self.memo[index] = self.top()
+
+    def memo_get(self, index: int) -> None:
+        if index not in self.memo:
+            raise PickleSyntaxError(f"memo key {index} read before it was written", self.pos)
+        self.stack.append(self.memo[index])
+
+    # -- the loop ------------------------------------------------------------------------------------
+    def run(self) -> Any:
+        """Emulate up to STOP; return the value a real load would return (symbolically)."""
+        handlers = _HANDLERS
+        while True:
+            self.opcodes += 1
+            if self.opcodes > self.max_opcodes:
+                raise PickleSyntaxError(f"more than {self.max_opcodes} opcodes (resource limit)", self.pos)
+            if not self.opcodes & 0xFFFF and len(self.stack) + len(self.metastack) > MAX_STACK:
+                raise PickleSyntaxError(f"stack deeper than {MAX_STACK} items (resource limit)", self.pos)
+            start = self.pos
+            code = self.stream.read(1)
+            if not code:
+                raise PickleSyntaxError("stream ended without STOP", self.pos)
+            self.pos += 1
+            if code == b".":
+                return self.pop()
+            handler = handlers.get(code[0])
+            if handler is None:
+                raise PickleSyntaxError(f"invalid opcode 0x{code[0]:02x}", start)
+            handler(self, start)
+
+
+def _add(container: Container, item: Any) -> None:
+    container.count += 1
+    if len(container.items) < KEEP_ITEMS:
+        container.items.append(item)
+
+
+def _set(container: Any, key: Any, value: Any) -> None:
+    if isinstance(container, Container):
+        container.count += 1
+        if len(container.pairs) < KEEP_ITEMS and isinstance(key, (str, int, bytes, float, bool)):
+            container.pairs[key] = value
+
+
+def _text(raw: bytes) -> str:
+    return raw.decode("utf-8", errors="replace")
+
+
+def _global(vm: PickleVM, module: str, name: str, offset: int, opcode: str) -> Glob:
+    glob = Glob(module, name, offset, opcode)
+    vm.events.on_global(glob)
+    return glob
+
+
+def _call(vm: PickleVM, func: Any, args: Any, offset: int, opcode: str) -> None:
+    call = Call(func, args, offset, opcode)
+    vm.events.on_call(call)
+    vm.stack.append(call)
+
+
+def _string_literal(raw: bytes, offset: int) -> bytes:
+    raw = raw.rstrip()
+    if len(raw) >= 2 and raw[0] == raw[-1] and raw[:1] in (b"'", b'"'):
+        try:
+            return codecs.escape_decode(raw[1:-1])[0]
+        except ValueError as exc:
+            raise PickleSyntaxError(f"bad STRING literal: {exc}", offset) from None
+    raise PickleSyntaxError("STRING argument is not quoted", offset)
+
+
+def _op_mark(vm: PickleVM, at: int) -> None:
+    vm.metastack.append(vm.stack)
+    vm.stack = []
+
+
+def _op_pop(vm: PickleVM, at: int) -> None:
+    if vm.stack:
+        vm.stack.pop()
+    else:
+        vm.pop_mark()
+
+
+def _op_pop_mark(vm: PickleVM, at: int) -> None:
+    vm.pop_mark()
+
+
+def _op_dup(vm: PickleVM, at: int) -> None:
+    vm.stack.append(vm.top())
+
+
+def _op_float(vm: PickleVM, at: int) -> None:
+    try:
+        vm.stack.append(float(vm.readline()))
+    except ValueError:
+        raise PickleSyntaxError("bad FLOAT literal", at) from None
+
+
+def _op_int(vm: PickleVM, at: int) -> None:
+    line = vm.readline()
+    try:
+        vm.stack.append({b"00": False, b"01": True}.get(line) if line in (b"00", b"01") else int(line))
+    except ValueError:
+        raise PickleSyntaxError("bad INT literal", at) from None
+
+
+def _op_long(vm: PickleVM, at: int) -> None:
+    line = vm.readline().rstrip(b"L")
+    try:
+        vm.stack.append(int(line))
+    except ValueError:
+        raise PickleSyntaxError("bad LONG literal", at) from None
+
+
+def _op_binint(vm: PickleVM, at: int) -> None:
+    vm.stack.append(struct.unpack("<i", vm.read(4))[0])
+
+
+def _op_binint1(vm: PickleVM, at: int) -> None:
+    vm.stack.append(vm.read(1)[0])
+
+
+def _op_binint2(vm: PickleVM, at: int) -> None:
+    vm.stack.append(struct.unpack("<H", vm.read(2))[0])
+
+
+def _op_long1(vm: PickleVM, at: int) -> None:
+    n = vm.read(1)[0]
+    vm.stack.append(int.from_bytes(vm.read(n), "little", signed=True))
+
+
+def _op_long4(vm: PickleVM, at: int) -> None:
+    (n,) = struct.unpack("<i", vm.read(4))
+    if n < 0 or n > 1 << 20:
+        raise PickleSyntaxError(f"LONG4 of {n} bytes", at)
+    vm.stack.append(int.from_bytes(vm.read(n), "little", signed=True))
+
+
+def _op_binfloat(vm: PickleVM, at: int) -> None:
+    vm.stack.append(struct.unpack(">d", vm.read(8))[0])
+
+
+def _op_none(vm: PickleVM, at: int) -> None:
+    vm.stack.append(None)
+
+
+def _op_true(vm: PickleVM, at: int) -> None:
+    vm.stack.append(True)
+
+
+def _op_false(vm: PickleVM, at: int) -> None:
+    vm.stack.append(False)
+
+
+def _op_persid(vm: PickleVM, at: int) -> None:
+    vm.stack.append(Opaque(f"persistent id {_text(vm.readline())[:80]}"))
+
+
+def _op_binpersid(vm: PickleVM, at: int) -> None:
+    pid = vm.pop()
+    vm.stack.append(Opaque(f"persistent id {type(pid).__name__}"))
+
+
+def _op_string(vm: PickleVM, at: int) -> None:
+    vm.stack.append(_text(_string_literal(vm.readline(), at)))
+
+
+def _op_binstring(vm: PickleVM, at: int) -> None:
+    (n,) = struct.unpack("<i", vm.read(4))
+    data = vm.payload(n)
+    vm.stack.append(_text(data) if isinstance(data, bytes) else data)
+
+
+def _op_short_binstring(vm: PickleVM, at: int) -> None:
+    vm.stack.append(_text(vm.read(vm.read(1)[0])))
+
+
+def _op_unicode(vm: PickleVM, at: int) -> None:
+    vm.stack.append(vm.readline().decode("raw-unicode-escape", errors="replace"))
+
+
+def _op_binunicode(vm: PickleVM, at: int) -> None:
+    data = vm.payload(struct.unpack("<I", vm.read(4))[0])
+    vm.stack.append(_text(data) if isinstance(data, bytes) else data)
+
+
+def _op_short_binunicode(vm: PickleVM, at: int) -> None:
+    vm.stack.append(_text(vm.read(vm.read(1)[0])))
+
+
+def _op_binunicode8(vm: PickleVM, at: int) -> None:
+    data = vm.payload(struct.unpack("<Q", vm.read(8))[0])
+    vm.stack.append(_text(data) if isinstance(data, bytes) else data)
+
+
+def _op_binbytes(vm: PickleVM, at: int) -> None:
+    vm.stack.append(vm.payload(struct.unpack("<I", vm.read(4))[0]))
+
+
+def _op_short_binbytes(vm: PickleVM, at: int) -> None:
+    vm.stack.append(vm.read(vm.read(1)[0]))
+
+
+def _op_binbytes8(vm: PickleVM, at: int) -> None:
+    vm.stack.append(vm.payload(struct.unpack("<Q", vm.read(8))[0]))
+
+
+def _op_bytearray8(vm: PickleVM, at: int) -> None:
+    vm.stack.append(vm.payload(struct.unpack("<Q", vm.read(8))[0]))
+
+
+def _op_next_buffer(vm: PickleVM, at: int) -> None:
+    vm.stack.append(Opaque("out-of-band buffer"))
+
+
+def _op_readonly_buffer(vm: PickleVM, at: int) -> None:
+    vm.top()
+
+
+def _op_reduce(vm: PickleVM, at: int) -> None:
+    args = vm.pop()
+    func = vm.pop()
+    _call(vm, func, args, at, "REDUCE")
+
+
+def _op_build(vm: PickleVM, at: int) -> None:
+    state = vm.pop()
+    target = vm.top()
+    vm.events.on_build(target, state, at)
+    if isinstance(target, Call):
+        target.state = state
+    if vm.after_build is not None:
+        vm.after_build(vm, target)
+
+
+def _op_global(vm: PickleVM, at: int) -> None:
+    module = _text(vm.readline())
+    name = _text(vm.readline())
+    vm.stack.append(_global(vm, module, name, at, "GLOBAL"))
+
+
+def _op_stack_global(vm: PickleVM, at: int) -> None:
+    name = vm.pop()
+    module = vm.pop()
+    if not isinstance(module, str) or not isinstance(name, str):
+        vm.events.on_problem("dynamic", "STACK_GLOBAL operands are not constant strings "
+                             f"({type(module).__name__}, {type(name).__name__})", at)
+        vm.stack.append(Opaque("unresolved global"))
+        return
+    vm.stack.append(_global(vm, module, name, at, "STACK_GLOBAL"))
+
+
+def _op_inst(vm: PickleVM, at: int) -> None:
+    module = _text(vm.readline())
+    name = _text(vm.readline())
+    args = tuple(vm.pop_mark())
+    _call(vm, _global(vm, module, name, at, "INST"), args, at, "INST")
+
+
+def _op_obj(vm: PickleVM, at: int) -> None:
+    items = vm.pop_mark()
+    if not items:
+        raise PickleSyntaxError("OBJ without a class", at)
+    _call(vm, items[0], tuple(items[1:]), at, "OBJ")
+
+
+def _op_newobj(vm: PickleVM, at: int) -> None:
+    args = vm.pop()
+    cls = vm.pop()
+    _call(vm, cls, args, at, "NEWOBJ")
+
+
+def _op_newobj_ex(vm: PickleVM, at: int) -> None:
+    kwargs = vm.pop()
+    args = vm.pop()
+    cls = vm.pop()
+    _call(vm, cls, (args, kwargs), at, "NEWOBJ_EX")
+
+
+def _ext(size: int) -> Callable[[PickleVM, int], None]:
+    def handler(vm: PickleVM, at: int) -> None:
+        raw = vm.read(size)
+        code = int.from_bytes(raw, "little", signed=size == 4)
+        vm.events.on_problem("ext", f"EXT{size} extension code {code}: imports a global through the copyreg "
+                             "extension registry, which cannot be verified statically", at)
+        vm.stack.append(Opaque(f"extension {code}"))
+
+    return handler
+
+
+def _op_dict(vm: PickleVM, at: int) -> None:
+    items = vm.pop_mark()
+    out = Container("dict")
+    for i in range(0, len(items) - 1, 2):
+        _set(out, items[i], items[i + 1])
+    vm.stack.append(out)
+
+
+def _op_empty_dict(vm: PickleVM, at: int) -> None:
+    vm.stack.append(Container("dict"))
+
+
+def _op_list(vm: PickleVM, at: int) -> None:
+    out = Container("list")
+    for item in vm.pop_mark():
+        _add(out, item)
+    vm.stack.append(out)
+
+
+def _op_empty_list(vm: PickleVM, at: int) -> None:
+    vm.stack.append(Container("list"))
+
+
+def _op_append(vm: PickleVM, at: int) -> None:
+    item = vm.pop()
+    target = vm.top()
+    if isinstance(target, Container):
+        _add(target, item)
+
+
+def _op_appends(vm: PickleVM, at: int) -> None:
+    items = vm.pop_mark()
+    target = vm.top()
+    if isinstance(target, Container):
+        for item in items:
+            _add(target, item)
+
+
+def _op_setitem(vm: PickleVM, at: int) -> None:
+    value = vm.pop()
+    key = vm.pop()
+    _set(vm.top(), key, value)
+
+
+def _op_setitems(vm: PickleVM, at: int) -> None:
+    items = vm.pop_mark()
+    target = vm.top()
+    for i in range(0, len(items) - 1, 2):
+        _set(target, items[i], items[i + 1])
+
+
+def _op_tuple(vm: PickleVM, at: int) -> None:
+    items = tuple(vm.pop_mark())  # before touching vm.stack: pop_mark replaces it
+    vm.stack.append(items)
+
+
+def _op_empty_tuple(vm: PickleVM, at: int) -> None:
+    vm.stack.append(())
+
+
+def _tuple_n(n: int) -> Callable[[PickleVM, int], None]:
+    def handler(vm: PickleVM, at: int) -> None:
+        if len(vm.stack) < n:
+            raise PickleSyntaxError("stack underflow", at)
+        items = tuple(vm.stack[-n:])
+        del vm.stack[-n:]
+        vm.stack.append(items)
+
+    return handler
+
+
+def _op_empty_set(vm: PickleVM, at: int) -> None:
+    vm.stack.append(Container("set"))
+
+
+def _op_additems(vm: PickleVM, at: int) -> None:
+    items = vm.pop_mark()
+    target = vm.top()
+    if isinstance(target, Container):
+        for item in items:
+            _add(target, item)
+
+
+def _op_frozenset(vm: PickleVM, at: int) -> None:
+    out = Container("frozenset")
+    for item in vm.pop_mark():
+        _add(out, item)
+    vm.stack.append(out)
+
+
+def _op_get(vm: PickleVM, at: int) -> None:
+    try:
+        vm.memo_get(int(vm.readline()))
+    except ValueError:
+        raise PickleSyntaxError("bad GET index", at) from None
+
+
+def _op_binget(vm: PickleVM, at: int) -> None:
+    vm.memo_get(vm.read(1)[0])
+
+
+def _op_long_binget(vm: PickleVM, at: int) -> None:
+    vm.memo_get(struct.unpack("<I", vm.read(4))[0])
+
+
+def _op_put(vm: PickleVM, at: int) -> None:
+    try:
+        vm.memo_put(int(vm.readline()))
+    except ValueError:
+        raise PickleSyntaxError("bad PUT index", at) from None
+
+
+def _op_binput(vm: PickleVM, at: int) -> None:
+    vm.memo_put(vm.read(1)[0])
+
+
+def _op_long_binput(vm: PickleVM, at: int) -> None:
+    vm.memo_put(struct.unpack("<I", vm.read(4))[0])
+
+
+def _op_memoize(vm: PickleVM, at: int) -> None:
+    vm.memo_put(len(vm.memo))
+
+
+def _op_proto(vm: PickleVM, at: int) -> None:
+    proto = vm.read(1)[0]
+    if proto > 5:
+        raise PickleSyntaxError(f"unsupported pickle protocol {proto}", at)
+    vm.protocol = proto
+
+
+def _op_frame(vm: PickleVM, at: int) -> None:
+    vm.read(8)
+
+
+_HANDLERS: dict[int, Callable[[PickleVM, int], None]] = {
+    ord("("): _op_mark, ord("0"): _op_pop, ord("1"): _op_pop_mark, ord("2"): _op_dup, ord("F"): _op_float,
+    ord("I"): _op_int, ord("J"): _op_binint, ord("K"): _op_binint1, ord("L"): _op_long, ord("M"): _op_binint2,
+    ord("N"): _op_none, ord("P"): _op_persid, ord("Q"): _op_binpersid, ord("R"): _op_reduce,
+    ord("S"): _op_string, ord("T"): _op_binstring, ord("U"): _op_short_binstring, ord("V"): _op_unicode,
+    ord("X"): _op_binunicode, ord("a"): _op_append, ord("b"): _op_build, ord("c"): _op_global, ord("d"): _op_dict,
+    ord("}"): _op_empty_dict, ord("e"): _op_appends, ord("g"): _op_get, ord("h"): _op_binget, ord("i"): _op_inst,
+    ord("j"): _op_long_binget, ord("l"): _op_list, ord("]"): _op_empty_list, ord("o"): _op_obj, ord("p"): _op_put,
+    ord("q"): _op_binput, ord("r"): _op_long_binput, ord("s"): _op_setitem, ord("t"): _op_tuple,
+    ord(")"): _op_empty_tuple, ord("u"): _op_setitems, ord("G"): _op_binfloat,
+    0x80: _op_proto, 0x81: _op_newobj, 0x82: _ext(1), 0x83: _ext(2), 0x84: _ext(4), 0x85: _tuple_n(1),
+    0x86: _tuple_n(2), 0x87: _tuple_n(3), 0x88: _op_true, 0x89: _op_false, 0x8A: _op_long1, 0x8B: _op_long4,
+    ord("B"): _op_binbytes, ord("C"): _op_short_binbytes,
+    0x8C: _op_short_binunicode, 0x8D: _op_binunicode8, 0x8E: _op_binbytes8, 0x8F: _op_empty_set,
+    0x90: _op_additems, 0x91: _op_frozenset, 0x92: _op_newobj_ex, 0x93: _op_stack_global, 0x94: _op_memoize,
+    0x95: _op_frame, 0x96: _op_bytearray8, 0x97: _op_next_buffer, 0x98: _op_readonly_buffer,
+}
+VALID_OPCODES = frozenset(_HANDLERS) | {ord(".")}

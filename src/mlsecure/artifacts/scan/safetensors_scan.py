@@ -1,0 +1,96 @@
+"""safetensors: header JSON validity, dtypes, shapes, offsets in bounds, contiguous, no overlap."""
+
+from __future__ import annotations
+
+import json
+import math
+import struct
+from typing import Any, ClassVar
+
+from mlsecure.artifacts.formats import ArtifactFormat
+from mlsecure.artifacts.scan.interface import Blob, Issue, IssueKind, Scanner, Session
+from mlsecure.findings import Severity
+
+DTYPE_BITS = {"BOOL": 8, "U8": 8, "I8": 8, "F8_E5M2": 8, "F8_E4M3": 8, "F8_E8M0": 8, "I16": 16, "U16": 16,
+              "F16": 16, "BF16": 16, "I32": 32, "U32": 32, "F32": 32, "F64": 64, "I64": 64, "U64": 64,
+              "C64": 64, "F4": 4, "F6_E2M3": 6, "F6_E3M2": 6}
+
+
+class SafetensorsScanner(Scanner):
+    name = "safetensors"
+    formats: ClassVar[frozenset[ArtifactFormat]] = frozenset({ArtifactFormat.SAFETENSORS})
+
+    def scan(self, blob: Blob, session: Session) -> list[Issue]:
+        with blob.open() as handle:
+            prefix = handle.read(8)
+            if len(prefix) != 8:
+                return [Issue(IssueKind.TENSOR_LAYOUT, Severity.HIGH, "file shorter than the 8-byte header length")]
+            (length,) = struct.unpack("<Q", prefix)
+            if length > session.limits.max_header_bytes:
+                return [Issue(IssueKind.RESOURCE_LIMIT, Severity.HIGH, f"safetensors header of {length} bytes")]
+            raw = handle.read(length)
+        if len(raw) != length:
+            return [Issue(IssueKind.TENSOR_LAYOUT, Severity.HIGH, "header runs past the end of the file")]
+        try:
+            header = json.loads(raw)
+        except (ValueError, RecursionError) as exc:
+            return [Issue(IssueKind.TENSOR_LAYOUT, Severity.HIGH, f"header is not valid JSON: {exc}")]
+        return check_header(header, blob.size - 8 - length)
+
+
+def check_header(header: Any, data_size: int) -> list[Issue]:
+    """Validate a parsed header against a data section of ``data_size`` bytes."""
+    if not isinstance(header, dict):
+        return [Issue(IssueKind.TENSOR_LAYOUT, Severity.HIGH, "header is not a JSON object")]
+    issues: list[Issue] = []
+    spans: list[tuple[int, int, str]] = []
+    for name, info in header.items():
+        if name == "__metadata__":
+            if not isinstance(info, dict) or not all(isinstance(v, str) for v in info.values()):
+                issues.append(Issue(IssueKind.TENSOR_LAYOUT, Severity.MEDIUM, "__metadata__ is not a str->str map"))
+            continue
+        problem = _tensor_problem(info)
+        if problem:
+            issues.append(Issue(IssueKind.TENSOR_LAYOUT, Severity.HIGH, f"tensor {name!r}: {problem}",
+                                evidence={"tensor": name}))
+            continue
+        begin, end = info["data_offsets"]
+        need = math.prod(info["shape"]) * DTYPE_BITS[info["dtype"]]
+        if end - begin != (need + 7) // 8:
+            issues.append(Issue(IssueKind.TENSOR_LAYOUT, Severity.HIGH,
+                                f"tensor {name!r}: {end - begin} bytes for shape {info['shape']} of {info['dtype']}",
+                                evidence={"tensor": name}))
+        if end > data_size:
+            issues.append(Issue(IssueKind.TENSOR_LAYOUT, Severity.HIGH,
+                                f"tensor {name!r}: offsets end at {end}, past the {data_size}-byte data section",
+                                evidence={"tensor": name}))
+        spans.append((begin, end, name))
+    spans.sort()
+    cursor = 0
+    for begin, end, name in spans:
+        if begin < cursor:
+            issues.append(Issue(IssueKind.TENSOR_LAYOUT, Severity.HIGH, f"tensor {name!r} overlaps another tensor",
+                                evidence={"tensor": name}))
+        elif begin > cursor:
+            issues.append(Issue(IssueKind.TENSOR_LAYOUT, Severity.MEDIUM, f"unused gap before tensor {name!r}",
+                                evidence={"tensor": name, "gap": begin - cursor}))
+        cursor = max(cursor, end)
+    if not issues and cursor != data_size:
+        issues.append(Issue(IssueKind.TENSOR_LAYOUT, Severity.MEDIUM,
+                            f"{data_size - cursor} trailing bytes after the last tensor"))
+    return issues
+
+
+def _tensor_problem(info: Any) -> str | None:
+    if not isinstance(info, dict):
+        return "entry is not an object"
+    if info.get("dtype") not in DTYPE_BITS:
+        return f"unknown dtype {info.get('dtype')!r}"
+    shape = info.get("shape")
+    if not isinstance(shape, list) or not all(type(d) is int and d >= 0 for d in shape):
+        return f"bad shape {shape!r}"
+    offsets = info.get("data_offsets")
+    if (not isinstance(offsets, list) or len(offsets) != 2 or not all(type(o) is int for o in offsets)
+            or not 0 <= offsets[0] <= offsets[1]):
+        return f"bad data_offsets {offsets!r}"
+    return None

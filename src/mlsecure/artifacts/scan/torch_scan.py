@@ -1,0 +1,134 @@
+"""PyTorch artifacts: ``torch.save`` zips, TorchScript archives, the legacy tar format.
+
+Zip checkpoints are read through ``zipread`` (as PyTorch's miniz does). Every member is judged by
+its bytes: ``data.pkl`` under any folder name, ``constants.pkl``, ``.debug_pkl`` and any other member
+that starts like a pickle are scanned; the tensor storages (``<archive>/data/<key>``,
+``<archive>/constants/<key>``) are raw numbers PyTorch never unpickles, so they are not read at all
+(a 1.5 GB checkpoint costs the time of its pickles). TorchScript ``code/`` members are checked for
+operators outside PyTorch's own namespaces.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+from typing import IO, ClassVar, cast
+
+from mlsecure.artifacts.formats import ArtifactFormat
+from mlsecure.artifacts.scan.archive_scan import scan_zip
+from mlsecure.artifacts.scan.interface import Blob, Issue, IssueKind, Scanner, Session
+from mlsecure.artifacts.scan.pickle_scan import scan_stream
+from mlsecure.artifacts.scan.pickle_vm import Events, Glob, PickleSyntaxError, PickleVM
+from mlsecure.artifacts.scan.zipread import ZipEntry
+from mlsecure.findings import Severity
+
+STORAGE_FOLDERS = frozenset({"data", "constants"})
+STANDARD_OP_NAMESPACES = frozenset({"aten", "prim", "quantized", "_caffe2", "_quantized", "profiler",
+                                    "_test", "quantized_decomposed", "torchvision", "image"})
+_OPS = re.compile(r"\bops\.([A-Za-z_][A-Za-z0-9_]*)\.")
+LEGACY_TAR_MEMBERS = frozenset({"sys_info", "pickle", "storages", "tensors"})
+STORAGE_ELEMENT_SIZES = {"DoubleStorage": 8, "FloatStorage": 4, "HalfStorage": 2, "BFloat16Storage": 2,
+                         "LongStorage": 8, "IntStorage": 4, "ShortStorage": 2, "CharStorage": 1, "ByteStorage": 1,
+                         "BoolStorage": 1, "ComplexFloatStorage": 8, "ComplexDoubleStorage": 16}
+
+
+class TorchZipScanner(Scanner):
+    name = "torch-zip"
+    formats: ClassVar[frozenset[ArtifactFormat]] = frozenset({ArtifactFormat.TORCH_ZIP, ArtifactFormat.TORCHSCRIPT})
+
+    def scan(self, blob: Blob, session: Session) -> list[Issue]:
+        return scan_zip(blob, session, skip=is_storage_member)
+
+
+def is_storage_member(entry: ZipEntry) -> bool:
+    """``<archive>/data/<key>`` and ``<archive>/constants/<key>``: raw tensor bytes, never unpickled."""
+    parts = entry.name.split("/")
+    return len(parts) >= 3 and parts[-2] in STORAGE_FOLDERS and not parts[-1].endswith(".pkl")
+
+
+def scan_torchscript_code(text: str) -> list[Issue]:
+    """Operators from namespaces PyTorch does not ship need a native library loaded by the host."""
+    return [Issue(IssueKind.CUSTOM_OP, Severity.MEDIUM,
+                  f"TorchScript code calls custom operator namespace torch.ops.{namespace}",
+                  evidence={"namespace": namespace})
+            for namespace in sorted({m.group(1) for m in _OPS.finditer(text)} - STANDARD_OP_NAMESPACES)]
+
+
+def scan_legacy_tar_member(name: str, blob: Blob, session: Session) -> list[Issue]:
+    """The legacy tar format's ``storages``/``tensors`` members interleave pickles with raw bytes."""
+    if name in ("pickle", "sys_info"):
+        return session.scan_child(blob)
+    issues: list[Issue] = []
+    with blob.open() as stream:
+        state_issues = _legacy_records(stream, name, blob.size, session)
+    issues.extend(state_issues)
+    return issues
+
+
+def _legacy_records(stream: IO[bytes], name: str, size: int, session: Session) -> list[Issue]:
+    """Scan each record pickle and skip the raw bytes between them by their declared size."""
+    issues: list[Issue] = []
+    pos = 0
+
+    def one_pickle() -> object:
+        nonlocal pos
+        stream.seek(pos)
+        found = scan_stream(cast(IO[bytes], _Window(stream, pos)), session, end=None, max_pickles=1)
+        issues.extend(i for i in found if i.kind is not IssueKind.CODE_FORMAT)
+        stream.seek(pos)
+        vm = PickleVM(stream, pos, _NO_EVENTS, keep_bytes=1 << 16, max_opcodes=session.limits.max_opcodes,
+                      max_memo=session.limits.max_memo, end=size)
+        value = vm.run()
+        pos = vm.pos
+        return value
+
+    try:
+        count = one_pickle()
+        if not isinstance(count, int):
+            raise PickleSyntaxError(f"{name}: record count is not an integer", pos)
+        for _ in range(count):
+            record = one_pickle()
+            stream.seek(pos)
+            if name == "storages":
+                storage_type = record[2] if isinstance(record, tuple) and len(record) == 3 else None
+                elsize = STORAGE_ELEMENT_SIZES.get(storage_type.name, 0) if isinstance(storage_type, Glob) else 0
+                if not elsize:
+                    raise PickleSyntaxError("storage record without a known storage type", pos)
+                (numel,) = struct.unpack("<q", stream.read(8))
+                pos += 8 + numel * elsize
+            else:
+                (ndim,) = struct.unpack("<i", stream.read(4))
+                pos += 8 + 16 * ndim + 8
+        if name == "storages":
+            one_pickle()  # storage views
+    except (PickleSyntaxError, struct.error) as exc:
+        issues.append(Issue(IssueKind.MALFORMED, Severity.HIGH, f"legacy torch {name} member: {exc}",
+                            offset=pos))
+    return issues
+
+
+class _Window:
+    """A view of ``stream`` whose offset 0 is ``start`` (so one pickle can be scanned in place)."""
+
+    def __init__(self, stream: IO[bytes], start: int) -> None:
+        self._stream, self._start = stream, start
+        stream.seek(start)
+
+    def read(self, n: int = -1) -> bytes:
+        return self._stream.read(n)
+
+    def readline(self, limit: int = -1) -> bytes:
+        return self._stream.readline(limit)
+
+    def tell(self) -> int:
+        return self._stream.tell() - self._start
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._stream.seek(offset + (self._start if whence == 0 else 0), whence) - self._start
+
+
+def _ignore(*_args: object) -> None:
+    return None
+
+
+_NO_EVENTS = Events(_ignore, _ignore, _ignore, _ignore)

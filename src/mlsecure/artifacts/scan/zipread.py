@@ -1,0 +1,278 @@
+"""Read zip archives the way PyTorch's loader (miniz) does, not the way ``zipfile`` does.
+
+``zipfile`` refuses members whose CRC does not match, whose flag bits announce encryption or
+patched data, or whose local header names a different file than the central directory; PyTorch
+loads all of these. A scanner that gives up there lets the payload through (picklescan
+GHSA-7q5r-7gvp-wc82, GHSA-w8jq-xcqf-f792, CVE-2025-10156). So members are located through the
+central directory, their data found through the local header's own length fields, and every
+anomaly is returned as evidence instead of an exception.
+"""
+
+from __future__ import annotations
+
+import bz2
+import io
+import lzma
+import struct
+import zlib
+from dataclasses import dataclass
+from typing import IO
+
+_EOCD = b"PK\x05\x06"
+_EOCD64_LOCATOR = b"PK\x06\x07"
+_EOCD64 = b"PK\x06\x06"
+_CENTRAL = b"PK\x01\x02"
+_LOCAL = b"PK\x03\x04"
+_CENTRAL_FMT = struct.Struct("<4s2B5H3L5H2L")
+_LOCAL_FMT = struct.Struct("<4s5H3L2H")
+_METHODS = {0: "stored", 8: "deflate", 12: "bzip2", 14: "lzma"}
+S_IFLNK = 0o120000
+
+
+class ZipFormatError(ValueError):
+    """The bytes are not a zip archive PyTorch could read either."""
+
+
+@dataclass(frozen=True)
+class ZipEntry:
+    name: str
+    method: int
+    flags: int
+    crc: int
+    compressed_size: int
+    size: int
+    header_offset: int
+    external_attr: int
+    create_system: int
+
+    @property
+    def is_dir(self) -> bool:
+        return self.name.endswith("/")
+
+    @property
+    def is_symlink(self) -> bool:
+        return self.create_system == 3 and (self.external_attr >> 16) & 0o170000 == S_IFLNK
+
+
+@dataclass(frozen=True)
+class ZipDirectory:
+    entries: tuple[ZipEntry, ...]
+    anomalies: tuple[str, ...]
+
+
+def read_directory(handle: IO[bytes], file_size: int) -> ZipDirectory:
+    """Parse the end-of-central-directory record (zip64 too) and every central entry."""
+    tail_len = min(file_size, 65_535 + 22)
+    handle.seek(file_size - tail_len)
+    tail = handle.read(tail_len)
+    at = tail.rfind(_EOCD)
+    if at < 0 or len(tail) - at < 22:
+        raise ZipFormatError("no end-of-central-directory record")
+    _sig, _disk, _cd_disk, _n_here, count, cd_size, cd_offset, _clen = struct.unpack("<4s4H2LH", tail[at : at + 22])
+    eocd_pos = file_size - tail_len + at
+    anomalies: list[str] = []
+    if (count == 0xFFFF or cd_offset == 0xFFFFFFFF or cd_size == 0xFFFFFFFF) and at >= 20:
+        loc = tail[at - 20 : at]
+        if loc[:4] == _EOCD64_LOCATOR:
+            (eocd64_pos,) = struct.unpack("<Q", loc[8:16])
+            handle.seek(eocd64_pos)
+            rec = handle.read(56)
+            if rec[:4] != _EOCD64:
+                raise ZipFormatError("zip64 end-of-central-directory record missing")
+            count, cd_size, cd_offset = struct.unpack("<3Q", rec[32:56])
+            eocd_pos = eocd64_pos
+    if cd_offset + cd_size > eocd_pos:
+        raise ZipFormatError("central directory runs past its end record")
+    handle.seek(cd_offset)
+    directory = handle.read(cd_size)
+    entries: list[ZipEntry] = []
+    pos = 0
+    while pos + _CENTRAL_FMT.size <= len(directory) and directory[pos : pos + 4] == _CENTRAL:
+        fields = _CENTRAL_FMT.unpack_from(directory, pos)
+        (_s, _v, system, _need, flags, method, _t, _d, crc, csize, usize, nlen, elen, clen, _dn, _ia, ext, off) = fields
+        start = pos + _CENTRAL_FMT.size
+        raw_name = directory[start : start + nlen]
+        extra = directory[start + nlen : start + nlen + elen]
+        usize, csize, off = _zip64_sizes(extra, usize, csize, off)
+        name = raw_name.decode("utf-8" if flags & 0x800 else "cp437", errors="replace")
+        entries.append(ZipEntry(name, method, flags, crc, csize, usize, off, ext, system))
+        pos = start + nlen + elen + clen
+    if len(entries) != count:
+        anomalies.append(f"central directory lists {len(entries)} entries, end record says {count}")
+    return ZipDirectory(tuple(entries), tuple(anomalies))
+
+
+def _zip64_sizes(extra: bytes, usize: int, csize: int, off: int) -> tuple[int, int, int]:
+    pos = 0
+    while pos + 4 <= len(extra):
+        tag, size = struct.unpack_from("<2H", extra, pos)
+        body = extra[pos + 4 : pos + 4 + size]
+        if tag == 1:
+            values = [struct.unpack_from("<Q", body, i)[0] for i in range(0, len(body) - 7, 8)]
+            if usize == 0xFFFFFFFF and values:
+                usize = values.pop(0)
+            if csize == 0xFFFFFFFF and values:
+                csize = values.pop(0)
+            if off == 0xFFFFFFFF and values:
+                off = values.pop(0)
+        pos += 4 + size
+    return usize, csize, off
+
+
+def data_offset(handle: IO[bytes], entry: ZipEntry) -> tuple[int, list[str]]:
+    """Where ``entry``'s data starts (from its local header) and the header's anomalies."""
+    handle.seek(entry.header_offset)
+    header = handle.read(_LOCAL_FMT.size)
+    if len(header) < _LOCAL_FMT.size or header[:4] != _LOCAL:
+        raise ZipFormatError(f"{entry.name}: no local file header at offset {entry.header_offset}")
+    (_s, _v, flags, method, _t, _d, _crc, _cs, _us, nlen, elen) = _LOCAL_FMT.unpack(header)
+    local_name = handle.read(nlen).decode("utf-8", errors="replace")
+    anomalies = []
+    if local_name != entry.name:
+        anomalies.append(f"local header names {local_name!r}, central directory {entry.name!r}")
+    if flags & 0x61 or entry.flags & 0x61:
+        anomalies.append(f"flag bits 0x{entry.flags:04x} (encrypted/patched) that PyTorch ignores")
+    if method != entry.method:
+        anomalies.append(f"local method {method} differs from central method {entry.method}")
+    return entry.header_offset + _LOCAL_FMT.size + nlen + elen, anomalies
+
+
+def open_member(handle: IO[bytes], entry: ZipEntry, *, owns: bool = False) -> tuple[IO[bytes], list[str]]:
+    """A readable stream of ``entry``'s decompressed bytes and its anomalies.
+
+    The stream shares ``handle``; with ``owns=True`` closing the stream closes ``handle`` too.
+    """
+    start, anomalies = data_offset(handle, entry)
+    raw = _Range(handle, start, entry.compressed_size, owns=owns)
+    stream: io.RawIOBase
+    match entry.method:
+        case 0:
+            stream = raw
+        case 8:
+            stream = _Inflate(raw, zlib.decompressobj(-15))
+        case 12:
+            stream = _Inflate(raw, bz2.BZ2Decompressor())
+        case 14:
+            stream = _LzmaMember(raw)
+        case _:
+            raise ZipFormatError(f"{entry.name}: compression method {entry.method} is not supported")
+    return io.BufferedReader(stream, 1 << 16), anomalies
+
+
+def read_member(handle: IO[bytes], entry: ZipEntry, limit: int) -> tuple[bytes, list[str]]:
+    """The whole decompressed member (up to ``limit`` bytes) with anomalies (CRC checked, not enforced)."""
+    stream, anomalies = open_member(handle, entry)
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise ZipFormatError(f"{entry.name}: larger than the {limit}-byte member limit")
+    if zlib.crc32(data) != entry.crc and not entry.flags & 0x8:
+        anomalies.append(f"CRC mismatch (stored {entry.crc:08x}, actual {zlib.crc32(data):08x}) that PyTorch ignores")
+    return data, anomalies
+
+
+def method_name(method: int) -> str:
+    return _METHODS.get(method, f"method {method}")
+
+
+class _Range(io.RawIOBase):
+    """A read-only window ``[start, start+length)`` of a seekable file."""
+
+    def __init__(self, handle: IO[bytes], start: int, length: int, *, owns: bool = False) -> None:
+        self._handle, self._start, self._length, self._pos, self._owns = handle, start, length, 0, owns
+
+    def close(self) -> None:
+        if self._owns and not self.closed:
+            self._handle.close()
+        super().close()
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        base = {0: 0, 1: self._pos, 2: self._length}[whence]
+        self._pos = max(0, min(self._length, base + offset))
+        return self._pos
+
+    def read(self, size: int | None = -1) -> bytes:
+        remaining = self._length - self._pos
+        n = remaining if size is None or size < 0 else min(size, remaining)
+        if n <= 0:
+            return b""
+        self._handle.seek(self._start + self._pos)
+        data = self._handle.read(n)
+        self._pos += len(data)
+        return data
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]  # RawIOBase's buffer type
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+class _Inflate(io.RawIOBase):
+    """Stream a DEFLATE/bzip2 member; forward seeks read and discard."""
+
+    def __init__(self, raw: _Range, decomp: zlib._Decompress | bz2.BZ2Decompressor) -> None:
+        self._raw, self._d, self._buf, self._off, self._pos, self._eof = raw, decomp, b"", 0, 0, False
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+    def readable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        target = offset if whence == 0 else self._pos + offset
+        if target < self._pos:
+            raise OSError("backward seek in a compressed member")
+        while self._pos < target:
+            if not self.read(min(target - self._pos, 1 << 20)):
+                break
+        return self._pos
+
+    def read(self, size: int | None = -1) -> bytes:
+        want = 1 << 62 if size is None or size < 0 else size
+        while len(self._buf) - self._off < want and not self._eof:
+            chunk = self._raw.read(1 << 16)
+            if not chunk:
+                self._eof = True
+                break
+            self._buf = self._buf[self._off :] + self._d.decompress(chunk)
+            self._off = 0
+        out = self._buf[self._off : self._off + want]
+        self._off += len(out)
+        self._pos += len(out)
+        return out
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]  # RawIOBase's buffer type
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+class _LzmaMember(_Inflate):
+    """Zip's LZMA members carry a 4-byte version/size prefix and raw LZMA1 properties."""
+
+    def __init__(self, raw: _Range) -> None:
+        head = raw.read(4)
+        props_len = struct.unpack("<H", head[2:4])[0] if len(head) == 4 else 0
+        props = raw.read(props_len)
+        filters = [lzma._decode_filter_properties(lzma.FILTER_LZMA1, props)]  # type: ignore[attr-defined]  # stdlib private helper, the zipfile module uses it too
+        super().__init__(raw, lzma.LZMADecompressor(lzma.FORMAT_RAW, filters=filters))  # type: ignore[arg-type]  # same read interface
+
+
+def zlib_stream(handle: IO[bytes]) -> IO[bytes]:
+    """A buffered stream of a zlib-wrapped file (joblib's ``compress=('zlib', n)``)."""
+    handle.seek(0, 2)
+    size = handle.tell()
+    return io.BufferedReader(_Inflate(_Range(handle, 0, size), zlib.decompressobj()), 1 << 16)
