@@ -12,19 +12,19 @@ from mlsecure import __version__
 from mlsecure.cli import exit_codes
 from mlsecure.errors import MLSecureError
 
-# Command-group modules, in the order ``mlsecure --help`` lists them. A module that is not part of
-# this build (an optional capability not yet shipped) is left out of the parser.
-COMMAND_MODULES: tuple[str, ...] = (
-    "mlsecure.cli.scan_cmd",
-    "mlsecure.cli.demo_cmd",
-    "mlsecure.cli.catalog_cmd",
-    "mlsecure.cli.artifact_cmd",
-    "mlsecure.cli.privacy_cmd",
-    "mlsecure.cli.deps_cmd",
-    "mlsecure.cli.gateway_cmd",
-    "mlsecure.cli.audit_cmd",
-    "mlsecure.cli.version_cmd",
-)
+# Command name -> the module that registers it, in the order ``mlsecure --help`` lists them. A module
+# that is not part of this build (an optional capability not yet shipped) is left out of the parser.
+COMMANDS: dict[str, str] = {
+    "scan": "mlsecure.cli.scan_cmd",
+    "demo": "mlsecure.cli.demo_cmd",
+    "catalog": "mlsecure.cli.catalog_cmd",
+    "artifact": "mlsecure.cli.artifact_cmd",
+    "privacy": "mlsecure.cli.privacy_cmd",
+    "deps": "mlsecure.cli.deps_cmd",
+    "gateway": "mlsecure.cli.gateway_cmd",
+    "audit": "mlsecure.cli.audit_cmd",
+    "version": "mlsecure.cli.version_cmd",
+}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -34,13 +34,15 @@ class _Parser(argparse.ArgumentParser):
         self.exit(exit_codes.ERROR, f"mlsecure: error: {message} (see --help)\n")
 
 
-def build_parser() -> tuple[argparse.ArgumentParser, dict[str, ModuleType]]:
+def build_parser(only: str | None = None) -> tuple[argparse.ArgumentParser, dict[str, ModuleType]]:
+    """The parser with every command, or with ``only`` that one (start-up imports just what runs)."""
     parser = _Parser(prog="mlsecure", description="Secure machine-learning systems end to end.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for unexpected errors")
     parser.add_argument("--version", action="version", version=f"mlsecure {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     handlers: dict[str, ModuleType] = {}
-    for module_name in COMMAND_MODULES:
+    modules = [COMMANDS[only]] if only in COMMANDS else list(COMMANDS.values())
+    for module_name in modules:
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:
@@ -53,7 +55,9 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, ModuleType]]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser, handlers = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in argv if not a.startswith("-")), None)
+    parser, handlers = build_parser(command)
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help(sys.stderr)
