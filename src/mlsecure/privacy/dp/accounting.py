@@ -18,6 +18,7 @@ the numbers here do not certify them.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -148,34 +149,59 @@ def compute_epsilon(config: DPSGDConfig, *, delta: float, accountant: Accountant
                          steps=config.n_steps, cross_check=check)
 
 
+def sampled_gaussian_epsilon(*, sample_rate: float, noise_multiplier: float, steps: int, delta: float,
+                             accountant: Accountant = "pld") -> float:
+    """Epsilon of ``steps`` Poisson-sampled Gaussian steps given the rate ``q`` itself (e.g. Opacus'
+    ``1 / len(loader)``, which is not always ``batch_size / dataset_size`` exactly)."""
+    dp = require("dp_accounting", "dp")
+    if not 0 < sample_rate <= 1:
+        raise InputError(f"sample rate must be in (0, 1], got {sample_rate}")
+    step = dp.PoissonSampledDpEvent(sample_rate, dp.GaussianDpEvent(noise_multiplier))
+    return event_epsilon(dp.SelfComposedDpEvent(step, steps), delta, accountant)
+
+
 def find_noise_multiplier(*, target_epsilon: float, delta: float, batch_size: int, dataset_size: int,
                           epochs: float = 1.0, steps: int | None = None, accountant: Accountant = "pld",
                           rel_tol: float = 1e-3) -> EpsilonResult:
     """The smallest noise multiplier (to ``rel_tol``) whose epsilon is at most ``target_epsilon``.
 
-    Epsilon decreases monotonically in sigma, so bisection finds it. RDP is an upper bound on PLD, so
-    the RDP answer (cheap) brackets the PLD one from above; PLD bisection then runs on
-    ``[sigma_rdp / 4, sigma_rdp]``. The returned sigma always meets the target (it is the bracket's
-    feasible end).
+    Epsilon decreases monotonically in sigma, so bracketing finds it. RDP is an upper bound on PLD, so
+    the RDP answer (cheap) brackets the PLD one from above; a coarse PLD (discretisation 1e-3,
+    pessimistic) narrows it and the default PLD (1e-4) refines it within 2 %. The returned sigma always
+    meets the target (it is the bracket's feasible end).
     """
     if not target_epsilon > 0 or not math.isfinite(target_epsilon):
         raise InputError(f"target epsilon must be a positive number, got {target_epsilon}")
 
-    def eps_of(sigma: float, acc: Accountant) -> float:
+    @functools.cache
+    def eps_of(sigma: float, acc: Accountant, interval: float = PLD_DISCRETIZATION) -> float:
         cfg = DPSGDConfig(noise_multiplier=sigma, batch_size=batch_size, dataset_size=dataset_size,
                           epochs=epochs, steps=steps)
+        if acc == "pld":
+            dp = require("dp_accounting", "dp")
+            pld_acc = dp.pld.PLDAccountant(value_discretization_interval=interval)
+            pld_acc.compose(dpsgd_event(cfg))
+            return float(pld_acc.get_epsilon(delta))
         return event_epsilon(dpsgd_event(cfg), delta, acc)
 
-    hi = _grow_until_feasible(lambda s: eps_of(s, "rdp"), target_epsilon)
-    lo = hi / 2.0
+    def rdp_eps(s: float) -> float:
+        return eps_of(s, "rdp", PLD_DISCRETIZATION)
+
+    hi = _grow_until_feasible(rdp_eps, target_epsilon)
+    hi = _bisect(rdp_eps, target_epsilon, hi / 2.0, hi, rel_tol)
     if accountant == "pld":
-        lo = hi / 4.0
-        if eps_of(hi, "pld") > target_epsilon:  # PLD discretisation can exceed RDP by a hair
-            hi = _grow_until_feasible(lambda s: eps_of(s, "pld"), target_epsilon, start=hi)
-    hi = _bisect(lambda s: eps_of(s, accountant), target_epsilon, lo, hi, rel_tol)
+        # coarse PLD first (10x cheaper, pessimistic so its answer is feasible for the fine one), then refine
+        for interval, shrink in ((10 * PLD_DISCRETIZATION, 0.7), (PLD_DISCRETIZATION, 0.98)):
+            def eps(s: float, interval: float = interval) -> float:
+                return eps_of(s, "pld", interval)
+
+            if eps(hi) > target_epsilon:  # discretisation can exceed RDP by a hair
+                hi = _grow_until_feasible(eps, target_epsilon, start=hi)
+            hi = _bisect(eps, target_epsilon, shrink * hi, hi, rel_tol)
     cfg = DPSGDConfig(noise_multiplier=hi, batch_size=batch_size, dataset_size=dataset_size,
                       epochs=epochs, steps=steps)
-    return compute_epsilon(cfg, delta=delta, accountant=accountant, cross_check=False)
+    return EpsilonResult(epsilon=eps_of(hi, accountant, PLD_DISCRETIZATION), delta=delta, accountant=accountant,
+                         noise_multiplier=hi, sample_rate=cfg.sample_rate, steps=cfg.n_steps)
 
 
 def _grow_until_feasible(eps_of: Any, target: float, start: float = 0.5) -> float:
@@ -188,14 +214,39 @@ def _grow_until_feasible(eps_of: Any, target: float, start: float = 0.5) -> floa
 
 
 def _bisect(eps_of: Any, target: float, lo: float, hi: float, rel_tol: float) -> float:
-    """Shrink ``[lo, hi]`` keeping ``eps_of(hi) <= target``; returns ``hi``."""
-    if eps_of(lo) <= target:  # already feasible at the bracket's low end: extend downwards
-        while lo > 1e-3 and eps_of(lo) <= target:
-            hi, lo = lo, lo / 2.0
-    while (hi - lo) > rel_tol * hi:
-        mid = 0.5 * (lo + hi)
-        if eps_of(mid) <= target:
-            hi = mid
+    """Shrink ``[lo, hi]`` keeping ``eps_of(hi) <= target``; returns ``hi``.
+
+    Illinois (regula falsi) on ``log eps(sigma) - log target``, which is nearly linear in
+    ``log sigma``: a handful of accountant calls instead of a dozen for plain bisection. Stops when the
+    bracket is ``rel_tol`` narrow or ``eps(hi)`` is within ``rel_tol`` of the target.
+    """
+    f_hi = math.log(eps_of(hi) / target)
+    if f_hi >= math.log1p(-rel_tol):  # already within rel_tol of the target
+        return hi
+    f_lo = math.log(eps_of(lo) / target)
+    while f_lo <= 0:  # already feasible at the bracket's low end: extend downwards
+        if lo < 1e-3:
+            return lo
+        hi, f_hi, lo = lo, f_lo, lo / 2.0
+        f_lo = math.log(eps_of(lo) / target)
+    side = 0
+    for _ in range(60):
+        if hi - lo <= rel_tol * hi or f_hi >= math.log1p(-rel_tol):
+            break
+        x_lo, x_hi = math.log(lo), math.log(hi)
+        x = x_hi - f_hi * (x_hi - x_lo) / (f_hi - f_lo)
+        mid = math.exp(x)
+        if not lo < mid < hi:
+            mid = math.sqrt(lo * hi)
+        f_mid = math.log(eps_of(mid) / target)
+        if f_mid <= 0:
+            hi, f_hi = mid, f_mid
+            if side == 1:
+                f_lo /= 2.0
+            side = 1
         else:
-            lo = mid
+            lo, f_lo = mid, f_mid
+            if side == -1:
+                f_hi /= 2.0
+            side = -1
     return hi
