@@ -7,11 +7,14 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from mlsecure.check import ProgressCallback
 from mlsecure.cli import exit_codes
 from mlsecure.findings import Report, Severity
 from mlsecure.report import FORMATS, render
+
+if TYPE_CHECKING:
+    from mlsecure.check import ProgressCallback
 
 SEVERITY_NAMES = [s.value for s in Severity]
 

@@ -50,6 +50,7 @@ class OnnxModel:
         if -1 in self._input_shape:
             raise ModelLoadError(f"ONNX input {self._input_name!r} has a dynamic sample shape {shape}")
         self._n_classes = int(self._run(np.zeros((1, *self._input_shape), self._dtype)).shape[1])
+        self._outputs_proba: bool | None = None  # decided once, on the first real batch
 
     def _pick_output(self) -> str:
         for out in self.session.get_outputs():
@@ -83,5 +84,6 @@ class OnnxModel:
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
         x = _check_shape(np.asarray(x), self._input_shape)
         out = self._run(x)
-        is_proba = np.all(out >= -1e-6) and np.allclose(out.sum(axis=1), 1.0, atol=1e-4)
-        return out if is_proba else softmax(out)
+        if self._outputs_proba is None and len(out):
+            self._outputs_proba = bool(np.all(out >= -1e-6) and np.allclose(out.sum(axis=1), 1.0, atol=1e-4))
+        return out if self._outputs_proba else softmax(out)

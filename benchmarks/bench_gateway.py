@@ -1,0 +1,359 @@
+"""Throughput and latency of the full mlsecure gateway against a bare FastAPI endpoint, same model, same run.
+
+Both servers are uvicorn, one worker, on 127.0.0.1, serving the same digits LogisticRegression exported
+to ONNX through the same ``Model`` adapter. The bare endpoint parses the JSON, predicts, returns the
+probabilities. The gateway does everything it does by default: token auth (SHA-256 + constant-time
+compare), RBAC, per-token rate limits and budgets (``limits``, in memory), input validation, the
+PRADA/uniformity extraction monitor, top-k + rounding, an Ed25519 signature over the canonical body and
+one audit record per request committed (SQLite WAL, synchronous=FULL, group commit) before the answer.
+
+The load generator is a minimal keep-alive HTTP/1.1 client on raw asyncio sockets in its own process
+(``--connections`` concurrent connections, closed loop), bounded in time. Rounds are interleaved
+(bare, gateway, bare, gateway, ...) and medians reported, with the floor: the model's own
+``predict_proba`` on one row in-process. Example::
+
+    python benchmarks/bench_gateway.py --seconds 5 --rounds 3 --connections 32
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing as mp
+import os
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+
+BARE_APP = textwrap.dedent("""
+    import sys
+    import numpy as np
+    import uvicorn
+    from fastapi import FastAPI, Request
+    from fastapi.responses import JSONResponse
+    from mlsecure.artifacts.load import load_model
+
+    model = load_model(sys.argv[1])
+    app = FastAPI()
+
+    @app.post("/v1/predict")
+    async def predict(request: Request):
+        body = await request.json()
+        x = np.asarray(body["inputs"], dtype=np.float32)
+        return JSONResponse({"predictions": model.predict_proba(x).tolist()})
+
+    @app.get("/healthz")
+    async def healthz():
+        return {"status": "ok"}
+
+    uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning", access_log=False)
+""")
+
+GATEWAY_TOML = """
+[model]
+name = "digits"
+input_range = [0.0, 1.0]
+
+[auth]
+token_store = "tokens.db"
+
+[rate_limit]
+per_minute = 100000000
+per_hour = 100000000
+per_day = 100000000
+
+[output]
+top_k = 3
+decimals = 3
+
+[extraction]
+action = "flag"
+
+[audit]
+store = "{store}"
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def build_model(root: Path) -> tuple[Path, np.ndarray]:
+    from skl2onnx import to_onnx
+    from sklearn.linear_model import LogisticRegression
+
+    from mlsecure.data import load_builtin
+
+    d = load_builtin("digits")
+    model = LogisticRegression(max_iter=500).fit(d.x[:1200], d.y[:1200])
+    onx = to_onnx(model, d.x[:1].astype(np.float32), options={"zipmap": False}, target_opset=17)
+    path = root / "digits.onnx"
+    path.write_bytes(onx.SerializeToString())
+    return path, d.x[1200:].astype(np.float32)
+
+
+def wait_ready(port: int, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError("server exited during start-up")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+                s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+                if s.recv(100).startswith(b"HTTP/1.1 200"):
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("server did not start")
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+# --- load generator (runs in a child process) ---------------------------------------------------------
+
+
+async def _connection(port: int, requests: list[bytes], stop_at: float, latencies: list[float],
+                      errors: list[int], offset: int) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    i = offset
+    try:
+        while time.perf_counter() < stop_at:
+            t0 = time.perf_counter()
+            writer.write(requests[i % len(requests)])
+            i += 1
+            head = await reader.readuntil(b"\r\n\r\n")
+            status = int(head[9:12])
+            length = 0
+            for line in head.split(b"\r\n"):
+                if line[:15].lower() == b"content-length:":
+                    length = int(line[15:])
+            await reader.readexactly(length)
+            latencies.append(time.perf_counter() - t0)
+            if status != 200:
+                errors.append(status)
+    finally:
+        writer.close()
+
+
+def _generate(port: int, requests: list[bytes], seconds: float, connections: int, out: mp.Queue) -> None:  # type: ignore[type-arg]
+    latencies: list[float] = []
+    errors: list[int] = []
+
+    async def main() -> None:
+        stop_at = time.perf_counter() + seconds
+        await asyncio.gather(*(_connection(port, requests, stop_at, latencies, errors, k * 7)
+                               for k in range(connections)))
+
+    t0 = time.perf_counter()
+    asyncio.run(main())
+    out.put((latencies, errors, time.perf_counter() - t0))
+
+
+def load(port: int, requests: list[bytes], seconds: float, connections: int) -> dict[str, float]:
+    q: mp.Queue = mp.Queue()  # type: ignore[type-arg]
+    p = mp.Process(target=_generate, args=(port, requests, seconds, connections, q))
+    p.start()
+    latencies, errors, wall = q.get(timeout=seconds + 120)
+    p.join()
+    lat = np.asarray(latencies) * 1000
+    return {"rps": len(lat) / wall, "p50_ms": float(np.percentile(lat, 50)), "p99_ms": float(np.percentile(lat, 99)),
+            "requests": len(lat), "errors": len(errors)}
+
+
+def http_requests(rows: np.ndarray, token: str | None) -> list[bytes]:
+    out = []
+    for row in rows[:256]:
+        body = json.dumps({"inputs": [row.tolist()]}).encode()
+        auth = f"Authorization: Bearer {token}\r\n" if token else ""
+        out.append((f"POST /v1/predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n{auth}"
+                    f"Content-Length: {len(body)}\r\n\r\n").encode() + body)
+    return out
+
+
+def model_floor_us(model_path: Path, rows: np.ndarray, n: int = 2000) -> float:
+    from mlsecure.artifacts.load import load_model
+
+    model = load_model(model_path)
+    t0 = time.process_time()
+    for i in range(n):
+        model.predict_proba(rows[i % len(rows)][None])
+    return (time.process_time() - t0) / n * 1e6
+
+
+def component_costs_us(model_path: Path, rows: np.ndarray, root: Path, n: int = 2000) -> dict[str, float]:
+    """Process CPU time per request of each defence on its own (one 64-feature row per request)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from mlsecure.artifacts.load import load_model
+    from mlsecure.audit import AuditEvent, open_store
+    from mlsecure.serving.auth import Authenticator
+    from mlsecure.serving.config import parse_config
+    from mlsecure.serving.extraction import ExtractionMonitor
+    from mlsecure.serving.hardening import OutputPolicy
+    from mlsecure.serving.ratelimit import RateLimiter
+    from mlsecure.serving.signing import ResponseSigner, canonical_json
+    from mlsecure.serving.tokens import SqliteTokenStore
+    from mlsecure.serving.validation import InputSchema
+
+    cfg = parse_config({"output": {"top_k": 3, "decimals": 3}})
+    model = load_model(model_path)
+    bodies = [json.dumps({"inputs": [r.tolist()]}).encode() for r in rows[:256]]
+    proba = model.predict_proba(rows[:256])
+    labels = proba.argmax(axis=1)
+    schema = InputSchema(input_shape=(64,), value_range=(0.0, 1.0), max_batch=64)
+    signer = ResponseSigner(Ed25519PrivateKey.generate())
+    monitor = ExtractionMonitor(cfg.extraction)
+    policy = OutputPolicy(cfg.output)
+    rng = np.random.default_rng(0)
+    tokens = SqliteTokenStore(root / "component-tokens.db")
+    token = tokens.create(name="x", role="data_scientist").token
+    auth = Authenticator(tokens)
+    time.sleep(0.2)  # let the token file age past the store's "recently changed" window
+    limiter = RateLimiter(cfg.rate_limit)
+    store = open_store(f"sqlite:///{root}/component-audit.db?synchronous=NORMAL", hmac_key=b"k" * 32)
+    payload = {"request_id": "a" * 32, "model": {"name": "d", "version": "1"}, "input_sha256": "b" * 64,
+               "predictions": policy.apply(proba[:1], list(range(10)), rng), "served_at": 1.0}
+
+    def event() -> AuditEvent:
+        return AuditEvent(event_type="prediction", actor="abc", action="predict", resource="m:1",
+                          details={"request_id": "x" * 32, "endpoint": "predict", "status": 200, "rows": 1},
+                          input_hash="a" * 64, model_name="m", model_version="1", latency_ms=1.0,
+                          ip_address="127.0.0.1", output_summary="3")
+
+    async def limits_once() -> None:
+        await limiter.auth_blocked("127.0.0.1")
+        await limiter.acquire_rate("client")
+        await limiter.acquire_budget("client", 1)
+
+    loop = asyncio.new_event_loop()
+    events = [event() for _ in range(n)]
+    work = {
+        "model.predict_proba (adapter)": lambda i: model.predict_proba(rows[i % 256][None]),
+        "validation (parse body)": lambda i: schema.parse(bodies[i % 256]),
+        "authentication (token)": lambda i: auth.authenticate("Bearer " + token),
+        "rate limits + budgets": lambda i: loop.run_until_complete(limits_once()),
+        "extraction monitor": lambda i: monitor.observe("c", rows[i % 256][None], labels[i % 256:i % 256 + 1]),
+        "output hardening": lambda i: policy.apply(proba[i % 256][None], list(range(10)), rng),
+        "canonical JSON + Ed25519 sign": lambda i: signer.sign(canonical_json(payload)),
+        "audit event construction": lambda i: event(),
+        "audit append (batches of 32)": lambda i: store.append_many(events[i:i + 32]) if i % 32 == 0 else None,
+    }
+    out = {}
+    for name, fn in work.items():
+        t0 = time.process_time()
+        for i in range(n):
+            fn(i)
+        out[name] = (time.process_time() - t0) / n * 1e6
+    loop.close()
+    store.close()
+    tokens.close()
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seconds", type=float, default=5.0, help="length of one measurement round")
+    ap.add_argument("--rounds", type=int, default=3, help="rounds per server (interleaved)")
+    ap.add_argument("--connections", type=int, default=32)
+    args = ap.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        model_path, rows = build_model(root)
+        (root / "bare.py").write_text(BARE_APP)
+        (root / "gateway.toml").write_text(GATEWAY_TOML.format(store="audit.db"))
+        (root / "gateway-normal.toml").write_text(
+            GATEWAY_TOML.format(store=f"sqlite:///{root}/audit-normal.db?synchronous=NORMAL"))
+        env = {**os.environ, "MLSECURE_AUDIT_HMAC_KEY": secrets.token_hex(32)}
+        from mlsecure.serving.tokens import open_token_store
+
+        store = open_token_store(root / "tokens.db")
+        token = store.create(name="bench", role="data_scientist").token
+        store.close()
+
+        names = ("bare", "gateway", "gateway_normal")
+        ports = {name: free_port() for name in names}
+        procs = {"bare": subprocess.Popen([sys.executable, str(root / "bare.py"), str(model_path),
+                                           str(ports["bare"])], env=env, cwd=root)}
+        for name, toml in (("gateway", "gateway.toml"), ("gateway_normal", "gateway-normal.toml")):
+            procs[name] = subprocess.Popen(
+                [sys.executable, "-m", "mlsecure", "gateway", "serve", "--model", str(model_path), "--config",
+                 str(root / toml), "--port", str(ports[name])], env=env, cwd=root)
+        try:
+            for name in names:
+                wait_ready(ports[name], procs[name])
+            reqs = {"bare": http_requests(rows, None), "gateway": http_requests(rows, token),
+                    "gateway_normal": http_requests(rows, token)}
+            for name in names:  # warm-up
+                load(ports[name], reqs[name], 1.0, args.connections)
+            results: dict[str, list[dict[str, float]]] = {name: [] for name in names}
+            for r in range(args.rounds):
+                for name in names:
+                    res = load(ports[name], reqs[name], args.seconds, args.connections)
+                    results[name].append(res)
+                    print(f"round {r + 1} {name:14s} {res['rps']:8.0f} req/s  p50 {res['p50_ms']:6.2f} ms  "
+                          f"p99 {res['p99_ms']:6.2f} ms  ({res['requests']:.0f} requests, {res['errors']:.0f} non-200)",
+                          flush=True)
+        finally:
+            for proc in procs.values():
+                stop(proc)
+        audit_check(root / "audit.db", env)
+        audit_check(root / "audit-normal.db", env)
+        floor = model_floor_us(model_path, rows)
+        costs = component_costs_us(model_path, rows, root)
+
+    med = {name: {k: statistics.median(r[k] for r in rs) for k in ("rps", "p50_ms", "p99_ms")}
+           for name, rs in results.items()}
+    print()
+    print(f"{'server':14s} {'req/s':>8s} {'p50 ms':>8s} {'p99 ms':>8s}   (medians of {args.rounds} rounds of "
+          f"{args.seconds:g} s, {args.connections} connections, 1 uvicorn worker)")
+    for name, m in med.items():
+        print(f"{name:14s} {m['rps']:8.0f} {m['p50_ms']:8.2f} {m['p99_ms']:8.2f}")
+    for name in names[1:]:
+        print(f"{name} / bare throughput: {med[name]['rps'] / med['bare']['rps']:.2f} (target >= 0.75)")
+    print("gateway: audit commits with synchronous=FULL (fsync per group commit: survives power loss); "
+          "gateway_normal: synchronous=NORMAL (survives a process crash / SIGKILL, not a power cut)")
+    print(f"floor: model.predict_proba on one row in-process: {floor:.0f} us CPU "
+          f"(= {1e6 / floor:.0f} rows/s on one core)")
+    print("per-request CPU of each part on its own (us):")
+    for name, us in costs.items():
+        print(f"  {name:32s} {us:7.1f}")
+    print(f"  {'sum of the gateway-only parts':32s} "
+          f"{sum(v for k, v in costs.items() if not k.startswith('model')):7.1f}")
+    print(f"cpu cores visible: {os.cpu_count()}; load average: {os.getloadavg()[0]:.1f}")
+    return 0
+
+
+def audit_check(path: Path, env: dict[str, str]) -> None:
+    from mlsecure.audit import open_store
+
+    store = open_store(path, hmac_key=env["MLSECURE_AUDIT_HMAC_KEY"])
+    try:
+        result = store.verify()
+        print(f"audit log {path.name}: {result.records_checked} records, "
+              f"chain {'verifies' if result.ok else 'BROKEN'}")
+    finally:
+        store.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""The gateway's bridge to the audit log: group commit from the event loop, durable before the answer.
+
+Request handlers ``await sink.record(event)``. Events queued during one turn of the event loop are
+handed to a writer thread as one batch (one wake-up, not one per request, so the thread does not
+fight the event loop for the GIL on every request); the writer commits everything waiting with one
+``AuditStore.append_many`` (one transaction, one fsync) and wakes the waiting handlers with one
+callback. A response therefore leaves the gateway only after its audit record is committed: after a
+crash, every answered request is in the log. If the store fails, the handlers get the error and the
+requests are refused (fail closed: no prediction without an audit record).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import queue
+import threading
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mlsecure.audit import AuditEvent, AuditRecord, AuditStore
+
+_STOP = object()
+_Pending = list[tuple["AuditEvent", "asyncio.Future[AuditRecord]"]]
+
+
+class AuditSink:
+    def __init__(self, store: AuditStore, *, max_batch: int = 256) -> None:
+        self.store = store
+        self.max_batch = max_batch
+        self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
+        self._pending: dict[asyncio.AbstractEventLoop, _Pending] = {}
+        self._thread = threading.Thread(target=self._run, name="mlsecure-audit-writer", daemon=True)
+        self._thread.start()
+        self.batches = 0
+        self.records = 0
+
+    async def record(self, event: AuditEvent) -> AuditRecord:
+        """Queue ``event``; return its record once committed (raise what the store raised)."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[AuditRecord] = loop.create_future()
+        pending = self._pending.get(loop)
+        if pending is None:
+            pending = self._pending[loop] = []
+            loop.call_soon(self._hand_over, loop)  # after the handlers ready in this turn have queued theirs
+        pending.append((event, future))
+        return await future
+
+    def close(self) -> None:
+        self._queue.put(_STOP)
+        self._thread.join(timeout=30)
+
+    def _hand_over(self, loop: asyncio.AbstractEventLoop) -> None:
+        batch = self._pending.pop(loop, None)
+        if batch:
+            self._queue.put((loop, batch))
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is _STOP:
+                return
+            work: list[tuple[asyncio.AbstractEventLoop, _Pending]] = [item]  # type: ignore[list-item]
+            size = len(work[0][1])
+            stop = False
+            while size < self.max_batch:
+                try:
+                    nxt = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is _STOP:
+                    stop = True
+                    break
+                work.append(nxt)  # type: ignore[arg-type]
+                size += len(nxt[1])  # type: ignore[index]
+            self._commit(work)
+            if stop:
+                return
+
+    def _commit(self, work: list[tuple[asyncio.AbstractEventLoop, _Pending]]) -> None:
+        events = [event for _, batch in work for event, _ in batch]
+        try:
+            records = self.store.append_many(events)
+        except Exception as exc:  # the store's error goes to every waiting request
+            for loop, batch in work:
+                _wake(loop, _fail, [f for _, f in batch], exc)
+            return
+        self.batches += 1
+        self.records += len(records)
+        i = 0
+        for loop, batch in work:
+            done = [(f, records[i + k]) for k, (_, f) in enumerate(batch)]
+            i += len(batch)
+            _wake(loop, _succeed, done)  # one wake-up per loop and batch
+
+
+def _wake(loop: asyncio.AbstractEventLoop, fn: Any, *args: Any) -> None:
+    with contextlib.suppress(RuntimeError):  # the loop closed meanwhile (shutdown): nobody waits any more
+        loop.call_soon_threadsafe(fn, *args)
+
+
+def _succeed(done: list[tuple[asyncio.Future[AuditRecord], AuditRecord]]) -> None:
+    for future, rec in done:
+        if not future.done():
+            future.set_result(rec)
+
+
+def _fail(futures: list[asyncio.Future[AuditRecord]], exc: BaseException) -> None:
+    for future in futures:
+        if not future.done():
+            future.set_exception(exc)

@@ -1,0 +1,80 @@
+"""Output hardening against extraction and inversion: noise, top-k, rounding, labels only.
+
+Order (each step post-processes the previous one): calibrated noise on the probability vector
+(Laplace scale ``b`` or Gaussian ``sigma``; clipped at 0 and renormalised; with ``preserve_top1`` the
+model's arg-max is kept so accuracy is unchanged and only the confidences are blurred — the
+prediction-poisoning idea of Orekondy et al., arXiv:1906.10908, in its simplest form), then top-k
+truncation, then rounding (the guide's "output quantization"). Label utility is exact by
+construction; what an extraction or inversion attack sees is coarser.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from mlsecure.serving.config import OutputConfig
+
+
+@dataclass(frozen=True)
+class OutputPolicy:
+    cfg: OutputConfig
+
+    def apply(self, proba: np.ndarray, labels: list[Any], rng: np.random.Generator) -> list[dict[str, Any]]:
+        """``proba`` ``(n, k)`` -> one JSON-able prediction per row."""
+        cfg = self.cfg
+        top1 = proba.argmax(axis=1)
+        p = add_noise(proba, cfg.noise, cfg.noise_scale, rng, preserve_top1=cfg.preserve_top1) \
+            if cfg.noise != "none" else proba
+        if cfg.labels_only:
+            return [{"label": labels[i]} for i in top1.tolist()]
+        order = np.argsort(-p, axis=1, kind="stable")
+        if cfg.preserve_top1:
+            order = _move_to_front(order, top1)
+        k = p.shape[1] if cfg.top_k <= 0 else min(cfg.top_k, p.shape[1])
+        order = order[:, :k]
+        probs = np.take_along_axis(p, order, axis=1)
+        if cfg.decimals >= 0:
+            probs = np.round(probs, cfg.decimals)
+        return [{"label": labels[idx[0]], "top": [{"label": labels[j], "probability": q}
+                                                 for j, q in zip(idx, row, strict=True)]}
+                for idx, row in zip(order.tolist(), probs.tolist(), strict=True)]
+
+
+def add_noise(proba: np.ndarray, kind: str, scale: float, rng: np.random.Generator, *,
+              preserve_top1: bool) -> np.ndarray:
+    """Add zero-mean Laplace(``b=scale``) or Gaussian(``sigma=scale``) noise, clip at 0, renormalise rows.
+
+    With ``preserve_top1`` the row's original arg-max is swapped back to the top if the noise moved it.
+    """
+    if kind == "laplace":
+        noise = rng.laplace(0.0, scale, size=proba.shape)
+    elif kind == "gaussian":
+        noise = rng.normal(0.0, scale, size=proba.shape)
+    else:
+        raise ValueError(f"unknown noise kind {kind!r}")
+    p = np.clip(proba + noise, 0.0, None)
+    sums = p.sum(axis=1, keepdims=True)
+    p = np.where(sums > 0, p / np.where(sums > 0, sums, 1.0), 1.0 / proba.shape[1])
+    if preserve_top1:
+        rows = np.arange(len(p))
+        want, got = proba.argmax(axis=1), p.argmax(axis=1)
+        moved = want != got
+        if moved.any():
+            r = rows[moved]
+            hi, lo = p[r, got[moved]].copy(), p[r, want[moved]].copy()
+            p[r, want[moved]], p[r, got[moved]] = hi, lo
+    return p
+
+
+def _move_to_front(order: np.ndarray, top1: np.ndarray) -> np.ndarray:
+    """Ensure ``top1`` is first in each row of ``order`` (ties after noise/rounding)."""
+    if (order[:, 0] == top1).all():
+        return order
+    out = order.copy()
+    for i in np.nonzero(order[:, 0] != top1)[0]:
+        rest = [j for j in order[i] if j != top1[i]]
+        out[i] = [top1[i], *rest]
+    return out

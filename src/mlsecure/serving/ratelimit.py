@@ -1,0 +1,133 @@
+"""Per-token rate limits (per minute/hour) and cumulative query budgets (per day, lifetime).
+
+A thin layer over the ``limits`` library: sliding-window counters for the rates, fixed windows for
+the budgets (a "lifetime" budget is a 100-year window), in memory by default (``limits``'
+synchronous memory storage: a few microseconds per check, no I/O) or in Redis (``redis://``, through
+``limits.aio`` so the event loop never blocks on the network) so several workers share one count.
+A refused request gets a ``RateDecision`` with
+the limit that tripped and the seconds until it frees up (the ``Retry-After`` header); a lifetime
+budget never frees up, so it has no retry time.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from mlsecure.errors import require
+from mlsecure.serving.config import RateLimitConfig
+
+
+@dataclass(frozen=True)
+class RateDecision:
+    allowed: bool
+    limit: str = ""
+    """Which limit refused: ``per_minute``, ``per_hour``, ``per_day``, ``lifetime``, ``throttle``, ``auth_failures``."""
+    retry_after_s: int | None = None
+
+
+ALLOWED = RateDecision(True)
+
+
+class RateLimiter:
+    def __init__(self, cfg: RateLimitConfig, *, throttle_per_minute: int = 10) -> None:
+        limits: Any = require("limits", "gateway")
+        from limits.storage import storage_from_string
+
+        self.cfg = cfg
+        if cfg.storage.startswith("memory://"):
+            from limits import strategies
+            self._storage = _swept_memory_storage()
+        else:
+            from limits.aio import strategies  # type: ignore[no-redef]
+            url = cfg.storage if cfg.storage.startswith("async+") else "async+" + cfg.storage
+            self._storage = storage_from_string(url)
+        self._sliding = strategies.SlidingWindowCounterRateLimiter(self._storage)
+        self._fixed = strategies.FixedWindowRateLimiter(self._storage)
+        rates: list[tuple[str, Any, Any]] = []
+        if cfg.per_minute:
+            rates.append(("per_minute", limits.RateLimitItemPerMinute(cfg.per_minute), self._sliding))
+        if cfg.per_hour:
+            rates.append(("per_hour", limits.RateLimitItemPerHour(cfg.per_hour), self._sliding))
+        self._rates = tuple(rates)
+        budgets: list[tuple[str, Any]] = []
+        if cfg.per_day:
+            budgets.append(("per_day", limits.RateLimitItemPerDay(cfg.per_day)))
+        if cfg.lifetime:
+            budgets.append(("lifetime", limits.RateLimitItemPerYear(cfg.lifetime, 100)))
+        self._budgets = tuple(budgets)
+        self._throttle = limits.RateLimitItemPerMinute(max(throttle_per_minute, 1))
+        self._auth_fail = (limits.RateLimitItemPerMinute(cfg.auth_failures_per_minute)
+                           if cfg.auth_failures_per_minute else None)
+
+    async def acquire_rate(self, client: str, *, throttled: bool = False) -> RateDecision:
+        """Count one request for ``client`` against the per-minute/hour limits (and the throttle)."""
+        if throttled and not await _call(self._sliding.hit, self._throttle, "throttle", client):
+            return await self._refused("throttle", self._throttle, self._sliding, "throttle", client)
+        for name, item, strategy in self._rates:
+            if not await _call(strategy.hit, item, name, client):
+                return await self._refused(name, item, strategy, name, client)
+        return ALLOWED
+
+    async def acquire_budget(self, client: str, rows: int) -> RateDecision:
+        """Charge ``rows`` queries (or one request, per ``count``) to the day and lifetime budgets."""
+        weight = rows if self.cfg.count == "rows" else 1
+        for name, item in self._budgets:
+            if weight > item.amount or not await _call(self._fixed.test, item, name, client, cost=weight):
+                return await self._refused(name, item, self._fixed, name, client)
+        for name, item in self._budgets:
+            await _call(self._fixed.hit, item, name, client, cost=weight)
+        return ALLOWED
+
+    async def auth_failure(self, address: str) -> RateDecision:
+        """Count a failed authentication from ``address``; refuse once over the per-minute allowance."""
+        if self._auth_fail is None:
+            return ALLOWED
+        if await _call(self._sliding.hit, self._auth_fail, "authfail", address):
+            return ALLOWED
+        return await self._refused("auth_failures", self._auth_fail, self._sliding, "authfail", address)
+
+    async def auth_blocked(self, address: str) -> RateDecision:
+        """Whether ``address`` already used up its failed-authentication allowance (no count taken)."""
+        if self._auth_fail is None or await _call(self._sliding.test, self._auth_fail, "authfail", address):
+            return ALLOWED
+        return await self._refused("auth_failures", self._auth_fail, self._sliding, "authfail", address)
+
+    async def _refused(self, name: str, item: Any, strategy: Any, *key: str) -> RateDecision:
+        if name == "lifetime":
+            return RateDecision(False, name, None)
+        stats = await _call(strategy.get_window_stats, item, *key)
+        return RateDecision(False, name, max(1, math.ceil(stats.reset_time - time.time())))
+
+
+def _swept_memory_storage() -> Any:
+    """``limits``' in-memory storage with its expiry sweep run inline at most once a second.
+
+    Stock ``MemoryStorage`` starts a new ``threading.Timer`` thread every 10 ms while counters change
+    (a thread start per burst, and a second thread contending for the GIL with the event loop); reads
+    ignore expired counters anyway, so sweeping now and then inline only bounds memory.
+    """
+    from limits.storage import MemoryStorage
+
+    if not hasattr(MemoryStorage, "_MemoryStorage__schedule_expiry"):  # a future limits: use it as is
+        return MemoryStorage()
+
+    class SweptMemoryStorage(MemoryStorage):
+        _last_sweep = 0.0
+
+        def _MemoryStorage__schedule_expiry(self) -> None:
+            now = time.monotonic()
+            if now - self._last_sweep >= 1.0:
+                self._last_sweep = now
+                getattr(self, "_MemoryStorage__expire_events")()  # noqa: B009  # name-mangled private
+
+    return SweptMemoryStorage()
+
+
+async def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """Call a ``limits`` strategy method, sync (memory) or async (Redis)."""
+    result = fn(*args, **kwargs)
+    return await result if inspect.isawaitable(result) else result

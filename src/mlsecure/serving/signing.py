@@ -1,0 +1,114 @@
+"""Response signing (ML09 output integrity): Ed25519 over the canonical JSON of the response body.
+
+The signature is detached: it travels in the ``X-Signature`` header as ``ed25519=<base64url>``, with
+``X-Signature-Key`` holding the key id (the first 16 hex of the SHA-256 of the raw public key). The
+signed bytes are the canonical form of the body (keys sorted, no whitespace, UTF-8, no NaN), so a
+proxy that re-indents the JSON does not break verification, while any change to a value does. The
+body carries the request id, the model's name/version and the SHA-256 of the input, which binds each
+answer to the question it answers.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from mlsecure.errors import ConfigError, InputError
+
+SIGNATURE_HEADER = "X-Signature"
+KEY_ID_HEADER = "X-Signature-Key"
+
+
+def canonical_json(obj: Any) -> bytes:
+    """Deterministic JSON bytes: sorted keys, compact separators, UTF-8, finite numbers only."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
+
+
+def key_id(public_key: Ed25519PublicKey) -> str:
+    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+class ResponseSigner:
+    def __init__(self, private_key: Ed25519PrivateKey) -> None:
+        self._key = private_key
+        self.public_key = private_key.public_key()
+        self.key_id = key_id(self.public_key)
+
+    @classmethod
+    def from_file(cls, path: Path, *, generate: bool) -> ResponseSigner:
+        """Load an Ed25519 PKCS#8 PEM key; create one (mode 0600) when missing and ``generate``."""
+        if not path.exists():
+            if not generate:
+                raise ConfigError(f"{path}: signing key file does not exist (set [signing] generate = true)")
+            key = Ed25519PrivateKey.generate()
+            pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                    serialization.NoEncryption())
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(pem)
+            return cls(key)
+        try:
+            loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(f"{path}: not an unencrypted PEM private key: {exc}") from None
+        if not isinstance(loaded, Ed25519PrivateKey):
+            raise ConfigError(f"{path}: the signing key must be Ed25519, got {type(loaded).__name__}")
+        return cls(loaded)
+
+    def sign(self, body: bytes) -> str:
+        """``ed25519=<base64url>`` over ``body`` (already canonical)."""
+        return "ed25519=" + base64.urlsafe_b64encode(self._key.sign(body)).decode("ascii")
+
+    def public_pem(self) -> str:
+        return self.public_key.public_bytes(serialization.Encoding.PEM,
+                                            serialization.PublicFormat.SubjectPublicKeyInfo).decode("ascii")
+
+
+def verify_response(body: bytes | str | Any, signature: str, public_key: Ed25519PublicKey | bytes) -> bool:
+    """True when ``signature`` (``ed25519=<b64>`` or bare base64) signs the canonical form of ``body``.
+
+    ``body`` may be the raw response bytes/text or the already-parsed JSON object.
+    """
+    if isinstance(public_key, bytes):
+        public_key = load_public_key(public_key)
+    if isinstance(body, (bytes, str)):
+        try:
+            body = json.loads(body)
+        except ValueError as exc:
+            raise InputError(f"response body is not JSON: {exc}") from None
+    sig = signature.strip()
+    if sig.startswith("ed25519="):
+        sig = sig[len("ed25519="):]
+    try:
+        raw = base64.urlsafe_b64decode(sig + "=" * (-len(sig) % 4))
+    except (binascii.Error, ValueError):
+        return False
+    try:
+        public_key.verify(raw, canonical_json(body))
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+def load_public_key(data: bytes) -> Ed25519PublicKey:
+    """An Ed25519 public key from PEM (SubjectPublicKeyInfo) or a private-key PEM."""
+    try:
+        key: Any = serialization.load_pem_public_key(data)
+    except ValueError:
+        try:
+            key = serialization.load_pem_private_key(data, password=None).public_key()
+        except (ValueError, TypeError) as exc:
+            raise InputError(f"not a PEM Ed25519 key: {exc}") from None
+    if not isinstance(key, Ed25519PublicKey):
+        raise InputError(f"expected an Ed25519 key, got {type(key).__name__}")
+    return key
