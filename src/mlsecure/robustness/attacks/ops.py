@@ -62,6 +62,9 @@ def _project_l1(delta: Tensor, eps: Tensor | float) -> Tensor:
     rho = (cond * ind).amax(dim=1).clamp_min(1)  # last index where the condition holds
     theta = cssv.gather(1, (rho - 1).long()[:, None]).squeeze(1) / rho
     proj = flat.sign() * (a - theta[:, None]).clamp_min(0)
+    # a - theta cancels catastrophically in float32 when eps << |delta|: rescale onto the sphere exactly
+    pn = proj.abs().sum(dim=1, keepdim=True)
+    proj = torch.where(pn > e[:, None], proj * (e[:, None] / pn.clamp_min(1e-30)), proj)
     out = torch.where(inside[:, None], flat, proj)
     return out.reshape(delta.shape)
 
