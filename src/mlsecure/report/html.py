@@ -24,8 +24,10 @@ def render(report: Report) -> str:
     template = env.get_template("report.html.j2")
     catalog = atlas_catalog()
     owasp_names = {r.id: r.name for r in OWASP_ML_TOP10}
-    checks = sorted({*report.metrics, *(name.split(".")[0] for name in report.figures)},
-                    key=lambda c: (c not in report.checks_run, c))
+    # Sections in the order the checks ran; anything else (e.g. merged reports) after them.
+    others = sorted({*report.metrics, *(name.split(".")[0] for name in report.figures)} - set(report.checks_run))
+    checks = [c for c in report.checks_run if c in report.metrics or any(
+        name.split(".")[0] == c for name in report.figures)] + others
     sections = []
     for check in checks:
         figures = [(name, Markup(figure_to_svg(fig)))  # SVG drawn by matplotlib from our own numbers

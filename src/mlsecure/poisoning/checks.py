@@ -1,0 +1,147 @@
+"""``mlsecure scan --scan poisoning``: suspicious training rows, one finding per abnormal class.
+
+OWASP ML02 (data poisoning) and ML10 (model poisoning); ATLAS AML.T0020 Poison Training Data and
+AML.T0018 Manipulate AI Model. With a torch model the backdoor detectors also run on the penultimate
+layer's activations (``--option layer=NAME`` picks another layer); the label detectors always use the
+input features. ``--export-suspicious rows.csv`` writes the flagged rows for review.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from mlsecure.check import Check, CheckResult, Requirement, ScanContext
+from mlsecure.errors import CheckError, InputError
+from mlsecure.findings import Figure, Finding, Location, Series, Severity
+from mlsecure.poisoning.analysis import DEFAULT_DETECTORS, ClassVerdict, PoisoningScan, scan_poisoning
+from mlsecure.poisoning.detectors.registry import available
+
+_REMEDIATION = (
+    "Review the exported rows (--export-suspicious rows.csv) and their provenance; remove or relabel "
+    "the confirmed ones and retrain. Removal must be complete: a backdoor survives a handful of "
+    "leftover poisoned rows, so re-scan after cleaning. Track who contributed each row."
+)
+
+
+class PoisoningCheck(Check):
+    name = "poisoning"
+    title = "Training-data poisoning and backdoors"
+    group = "poisoning"
+    owasp = ("ML02", "ML10")
+    atlas = ("AML.T0020", "AML.T0018")
+    requires = frozenset({Requirement.DATA})
+
+    def run(self, ctx: ScanContext) -> CheckResult:
+        data = ctx.need_data()
+        labels = np.asarray(data.y)
+        features = data.x.reshape(len(data.x), -1)
+        detectors = _detector_list(ctx.option("detectors", None))
+        reps, layer_note = self._representations(ctx, data.x)
+        scan = scan_poisoning(features, labels, representations=reps, detectors=detectors,
+                              progress=lambda f: ctx.progress("poisoning: detectors", f))
+        findings = tuple(_finding(i + 1, v, scan, ctx) for i, v in enumerate(scan.verdicts))
+        metrics = _metrics(scan, layer_note)
+        export = ctx.option("export_suspicious", None)
+        if export is not None:
+            metrics["exported_rows"] = _export(scan, export, ctx, labels, features, data.feature_names)
+            metrics["export_path"] = str(export)
+        return CheckResult(findings, metrics, {"flagged_share": _figure(scan, labels)})
+
+    def _representations(self, ctx: ScanContext, x: np.ndarray) -> tuple[np.ndarray | None, str]:
+        module = getattr(ctx.model, "module", None)
+        if module is None or ctx.model is None or ctx.model.framework != "pytorch":
+            return None, "input features (no torch model given)"
+        from mlsecure.poisoning.representations import activations
+
+        layer = ctx.option("layer", None)
+        try:
+            reps = activations(module, x.reshape((len(x), *ctx.model.input_shape)), layer=layer,
+                               progress=lambda f: ctx.progress("poisoning: activations", f))
+        except CheckError as exc:
+            return None, f"input features (activations unavailable: {exc})"
+        return reps, f"activations of layer {layer!r}" if layer else "penultimate-layer activations"
+
+
+def _detector_list(option: Any) -> tuple[str, ...]:
+    if option is None:
+        return DEFAULT_DETECTORS
+    names = tuple(p.strip() for p in (option.split(",") if isinstance(option, str) else option) if p.strip())
+    unknown = [n for n in names if n not in available()]
+    if unknown or not names:
+        raise InputError(f"--option detectors: unknown {unknown or names}; choose from {', '.join(available())}")
+    return names
+
+
+def _finding(index: int, verdict: ClassVerdict, scan: PoisoningScan, ctx: ScanContext) -> Finding:
+    share = len(verdict.rows) / max(verdict.size, 1)
+    kind = "backdoor" if verdict.backdoor_votes else "label flipping"
+    fprs = {r.key: round(r.result.expected_fpr, 4) for r in scan.runs if r.key in verdict.backdoor_votes}
+    evidence: dict[str, Any] = {
+        "class": verdict.label,
+        "class_size": verdict.size,
+        "flagged_rows": len(verdict.rows),
+        "flagged_share_of_class": round(share, 4),
+        "flagged_share_of_data": round(len(verdict.rows) / max(scan.n, 1), 4),
+        "backdoor_detectors": list(verdict.backdoor_votes),
+        "expected_fpr": fprs,
+        "mislabelled_share": round(verdict.label_share, 4),
+        "mislabelled_share_floor": round(verdict.label_floor, 4),
+        "looks_like_other_classes_contrast": verdict.contrast,
+    }
+    return Finding(
+        id=f"POI-{index:03d}",
+        title=f"Class {verdict.label!r}: {len(verdict.rows)} suspicious rows ({share:.0%} of the class), "
+        f"likely {kind}",
+        severity=Severity.HIGH if verdict.severity == "high" else Severity.MEDIUM,
+        owasp="ML02",
+        atlas=("AML.T0020", "AML.T0018"),
+        location=Location(path=str(ctx.data_path) if ctx.data_path else None, column=None, rows=verdict.rows),
+        evidence=evidence,
+        remediation=_REMEDIATION,
+        description="The class holds a separated sub-population (backdoor detectors) and/or an abnormal "
+        "share of rows whose features say another class (label detectors): the signature of poisoned "
+        "training data aimed at this class.",
+    )
+
+
+def _metrics(scan: PoisoningScan, representation: str) -> dict[str, Any]:
+    per: dict[str, Any] = {}
+    for r in scan.runs:
+        per[r.key] = {
+            "flagged": int(r.result.flagged.sum()),
+            "flagged_share": round(r.result.flagged_share, 4),
+            "expected_fpr": round(r.result.expected_fpr, 4),
+            "abnormal_classes": list(r.result.abnormal_classes),
+            "cpu_seconds": round(r.seconds, 3),
+        }
+    return {
+        "rows": scan.n,
+        "representation": representation,
+        "suspicious_rows": int(scan.suspicious.sum()),
+        "suspicious_share": round(float(scan.suspicious.mean()), 4) if scan.n else 0.0,
+        "detectors": per,
+    }
+
+
+def _figure(scan: PoisoningScan, labels: np.ndarray) -> Figure:
+    values = np.unique(labels)
+    xs = tuple(float(i) for i in range(len(values)))
+    series = []
+    for r in scan.runs:
+        shares = tuple(float(r.result.flagged[labels == v].mean()) for v in values)
+        series.append(Series(r.key, xs, shares))
+    return Figure(title="Share of each class flagged, per detector", x_label="class (index in sorted order)",
+                  y_label="flagged share", series=tuple(series), kind="bar")
+
+
+def _export(scan: PoisoningScan, destination: Any, ctx: ScanContext, labels: np.ndarray,
+            features: np.ndarray, names: tuple[str, ...]) -> int:
+    from mlsecure.poisoning.export import export_suspicious
+
+    return export_suspicious(scan, destination, labels=labels, source=ctx.data_path, features=features,
+                             feature_names=names)
+
+
+CHECKS: tuple[type[Check], ...] = (PoisoningCheck,)
