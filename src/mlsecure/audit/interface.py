@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from mlsecure.audit.chain import GENESIS_HASH, AuditRecord, StoredRow, key_id, make_row, row_to_record
 from mlsecure.audit.checkpoint import DEFAULT_KEY_NAME, Checkpoint, sign_checkpoint
-from mlsecure.audit.events import AuditEvent
+from mlsecure.audit.events import AuditEvent, format_timestamp
 from mlsecure.audit.merkle import Frontier, consistency_proof, leaf_hash
 from mlsecure.audit.verify import VerificationResult, verify_rows
 from mlsecure.errors import ConfigError, InputError, MLSecureError
@@ -310,3 +310,29 @@ class _Pending:
         self.records: list[AuditRecord] = []
         self.error: BaseException | None = None
         self.done = False
+
+
+def where_sql(where: RecordFilter, placeholder: str) -> tuple[str, list[Any]]:
+    """The WHERE/ORDER/LIMIT tail of a records query, with the driver's ``placeholder`` (``?`` or ``%s``)."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    for name in ("event_type", "actor", "action", "resource", "outcome"):
+        value = getattr(where, name)
+        if value is not None:
+            clauses.append(f"{name} = {placeholder}")
+            params.append(value)
+    if where.since is not None:
+        clauses.append(f"timestamp >= {placeholder}")
+        params.append(format_timestamp(where.since))
+    if where.until is not None:
+        clauses.append(f"timestamp < {placeholder}")
+        params.append(format_timestamp(where.until))
+    if where.after_seq:
+        clauses.append(f"seq > {placeholder}")
+        params.append(where.after_seq)
+    sql = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+    sql += " ORDER BY seq"
+    if where.limit is not None:
+        sql += f" LIMIT {placeholder}"
+        params.append(int(where.limit))
+    return sql, params

@@ -18,8 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from mlsecure.audit.chain import INDEXED_FIELDS, StoredRow
 from mlsecure.audit.checkpoint import DEFAULT_KEY_NAME, Checkpoint
-from mlsecure.audit.events import format_timestamp
-from mlsecure.audit.interface import AuditStore, AuditStoreError, RecordFilter
+from mlsecure.audit.interface import AuditStore, AuditStoreError, RecordFilter, where_sql
 from mlsecure.errors import require
 
 T = TypeVar("T")
@@ -112,7 +111,7 @@ class PostgresAuditStore(AuditStore):
                 raise AuditStoreError(f"audit append to {_redact(self._url)} failed: {exc}") from exc
 
     def _rows(self, where: RecordFilter) -> Iterator[StoredRow]:
-        sql, params = _where_sql(where)
+        sql, params = where_sql(where, "%s")
         conn = self._connect()
         try:
             with conn.transaction(), conn.cursor(name="mlsecure_audit_rows") as cursor:
@@ -179,31 +178,6 @@ class _PgTxn:
         encoded = json.dumps([base64.b64encode(r).decode("ascii") for r in frontier])
         self.conn.execute("INSERT INTO audit_checkpoints (tree_size, note, frontier) VALUES (%s, %s, %s)",
                           (checkpoint.tree_size, checkpoint.to_note(), encoded))
-
-
-def _where_sql(where: RecordFilter) -> tuple[str, list[Any]]:
-    clauses: list[str] = []
-    params: list[Any] = []
-    for name in ("event_type", "actor", "action", "resource", "outcome"):
-        value = getattr(where, name)
-        if value is not None:
-            clauses.append(f"{name} = %s")
-            params.append(value)
-    if where.since is not None:
-        clauses.append("timestamp >= %s")
-        params.append(format_timestamp(where.since))
-    if where.until is not None:
-        clauses.append("timestamp < %s")
-        params.append(format_timestamp(where.until))
-    if where.after_seq:
-        clauses.append("seq > %s")
-        params.append(where.after_seq)
-    sql = (" WHERE " + " AND ".join(clauses)) if clauses else ""
-    sql += " ORDER BY seq"
-    if where.limit is not None:
-        sql += " LIMIT %s"
-        params.append(int(where.limit))
-    return sql, params
 
 
 def _redact(url: str) -> str:

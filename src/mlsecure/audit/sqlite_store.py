@@ -25,8 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from mlsecure.audit.chain import INDEXED_FIELDS, StoredRow
 from mlsecure.audit.checkpoint import DEFAULT_KEY_NAME, Checkpoint
-from mlsecure.audit.events import format_timestamp
-from mlsecure.audit.interface import AuditStore, AuditStoreError, RecordFilter
+from mlsecure.audit.interface import AuditStore, AuditStoreError, RecordFilter, where_sql
 from mlsecure.errors import InputError
 
 try:
@@ -156,7 +155,7 @@ class SQLiteAuditStore(AuditStore):
             fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
 
     def _rows(self, where: RecordFilter) -> Iterator[StoredRow]:
-        sql, params = _where_sql(where)
+        sql, params = where_sql(where, "?")
         with closing(self._connect()) as conn:
             cursor = conn.execute(f"{_SELECT}{sql}", params)
             while batch := cursor.fetchmany(1000):
@@ -239,31 +238,6 @@ def _synchronous(url: str) -> Synchronous:
     if value not in ("FULL", "NORMAL", "EXTRA"):
         raise InputError(f"synchronous={value} in {url!r}: expected FULL, NORMAL or EXTRA")
     return cast(Synchronous, value)
-
-
-def _where_sql(where: RecordFilter) -> tuple[str, list[Any]]:
-    clauses: list[str] = []
-    params: list[Any] = []
-    for name in ("event_type", "actor", "action", "resource", "outcome"):
-        value = getattr(where, name)
-        if value is not None:
-            clauses.append(f"{name} = ?")
-            params.append(value)
-    if where.since is not None:
-        clauses.append("timestamp >= ?")
-        params.append(format_timestamp(where.since))
-    if where.until is not None:
-        clauses.append("timestamp < ?")
-        params.append(format_timestamp(where.until))
-    if where.after_seq:
-        clauses.append("seq > ?")
-        params.append(where.after_seq)
-    sql = (" WHERE " + " AND ".join(clauses)) if clauses else ""
-    sql += " ORDER BY seq"
-    if where.limit is not None:
-        sql += " LIMIT ?"
-        params.append(int(where.limit))
-    return sql, params
 
 
 def _to_row(r: Sequence[Any]) -> StoredRow:
