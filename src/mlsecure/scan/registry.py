@@ -18,6 +18,7 @@ BUILTIN_CHECK_MODULES: tuple[str, ...] = (
     "mlsecure.robustness.checks",
     "mlsecure.poisoning.checks",
     "mlsecure.privacy.inference.checks",
+    "mlsecure.privacy.inference.extraction_checks",
     "mlsecure.privacy.pii.checks",
     "mlsecure.supply_chain.checks",
 )

@@ -20,7 +20,9 @@ SCAN_ALIASES: dict[str, tuple[str, ...]] = {
     "robustness": ("robustness",),
     "poisoning": ("poisoning",),
     "membership": ("membership",),
-    "privacy": ("privacy", "membership"),
+    "extraction": ("extraction",),
+    "inversion": ("inversion",),
+    "privacy": ("privacy", "membership", "extraction", "inversion"),
 }
 KNOWN_SCANS = ("all", *SCAN_ALIASES)
 
