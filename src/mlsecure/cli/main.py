@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "deps": "mlsecure.cli.deps_cmd",
     "gateway": "mlsecure.cli.gateway_cmd",
     "audit": "mlsecure.cli.audit_cmd",
+    "governance": "mlsecure.cli.governance_cmd",
     "version": "mlsecure.cli.version_cmd",
 }
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from mlsecure.check import ScanContext
 from mlsecure.cli.common import add_output_options, emit_report, progress_bar
+from mlsecure.data import Dataset
 from mlsecure.errors import InputError, UnsafeArtifactError
 from mlsecure.scan.runner import KNOWN_SCANS, run_scan, select_checks
 
@@ -58,7 +59,6 @@ def run(args: argparse.Namespace) -> int:
 def build_context(args: argparse.Namespace) -> ScanContext:
     """Load the model through the artifact gate and the data through the table loaders."""
     from mlsecure.artifacts.load import load_model, recorded_data
-    from mlsecure.data import load_dataset
 
     if args.model is not None and (args.data is None or args.holdout is None):
         recorded = recorded_data(args.model)
@@ -74,8 +74,10 @@ def build_context(args: argparse.Namespace) -> ScanContext:
         except UnsafeArtifactError as exc:
             # Never load it; the supply-chain checks still scan the file and report why.
             print(f"mlsecure: not loading the model: {exc}", file=sys.stderr)
-    data = load_dataset(args.data, label_column=args.label_column) if args.data else None
-    holdout = load_dataset(args.holdout, label_column=args.label_column) if args.holdout else None
+    # A sensitive attribute (fairness) is read from the raw table by its check, never fed to the model.
+    sensitive = next((o.partition("=")[2] for o in args.option if o.startswith("sensitive=")), None)
+    data = _load(args.data, args.label_column, sensitive) if args.data else None
+    holdout = _load(args.holdout, args.label_column, sensitive) if args.holdout else None
     if model is not None:
         data = data.reshaped(model.input_shape) if data is not None else None
         holdout = holdout.reshaped(model.input_shape) if holdout is not None else None
@@ -93,6 +95,17 @@ def build_context(args: argparse.Namespace) -> ScanContext:
         options[key.replace("-", "_")] = value
     return ScanContext(model=model, model_path=args.model, data=data, holdout=holdout,
                        data_path=args.data, options=options)
+
+
+def _load(path: Path, label_column: str | None, drop: str | None) -> Dataset:
+    from mlsecure.data import dataset_from_table, load_dataset, load_table
+
+    if drop is None or path.suffix.lower() in (".npy", ".npz"):
+        return load_dataset(path, label_column=label_column)
+    table = load_table(path)
+    if drop in table.columns:
+        table = table.drop(columns=[drop])
+    return dataset_from_table(table, label_column=label_column, source=str(path))
 
 
 def _target(args: argparse.Namespace) -> str:

@@ -43,6 +43,10 @@ class SklearnModel:
             input_shape = (int(n_features),)
         self._input_shape = tuple(input_shape)
         self._clip_values = clip_values
+        # Fitted on a DataFrame: give it one back with the same column names (numpy input would make
+        # scikit-learn warn on every call that the feature names are missing).
+        names = getattr(estimator, "feature_names_in_", None)
+        self._feature_names = [str(n) for n in names] if names is not None else None
 
     @property
     def n_classes(self) -> int:
@@ -62,6 +66,10 @@ class SklearnModel:
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
         x = _check_shape(np.asarray(x), self._input_shape).reshape(len(x), -1)
+        if self._feature_names is not None and len(self._feature_names) == x.shape[1]:
+            import pandas as pd
+
+            x = pd.DataFrame(x, columns=self._feature_names)
         if hasattr(self.estimator, "predict_proba"):
             try:
                 return np.asarray(self.estimator.predict_proba(x), dtype=np.float64)

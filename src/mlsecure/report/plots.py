@@ -37,7 +37,11 @@ def _draw(axes: Any, figure: Figure) -> None:
         width = 0.8 / max(len(figure.series), 1)
         for i, s in enumerate(figure.series):
             axes.bar([x + i * width for x in range(len(s.x))], s.y, width=width, label=s.name)
-            axes.set_xticks(range(len(s.x)), [_fmt(x) for x in s.x])
+        # ticks in the middle of each group of bars, labelled by the first series' x values
+        first = figure.series[0] if figure.series else None
+        if first is not None:
+            offset = width * (len(figure.series) - 1) / 2
+            axes.set_xticks([x + offset for x in range(len(first.x))], [_fmt(x) for x in first.x])
     else:
         for s in figure.series:
             points = [(x, y) for x, y in zip(s.x, s.y, strict=True) if math.isfinite(x) and math.isfinite(y)]

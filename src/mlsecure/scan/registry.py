@@ -21,6 +21,7 @@ BUILTIN_CHECK_MODULES: tuple[str, ...] = (
     "mlsecure.privacy.inference.extraction_checks",
     "mlsecure.privacy.pii.checks",
     "mlsecure.supply_chain.checks",
+    "mlsecure.governance.checks",
 )
 
 ENTRY_POINT_GROUP = "mlsecure.checks"

@@ -23,6 +23,7 @@ SCAN_ALIASES: dict[str, tuple[str, ...]] = {
     "extraction": ("extraction",),
     "inversion": ("inversion",),
     "privacy": ("privacy", "membership", "extraction", "inversion"),
+    "fairness": ("fairness",),
 }
 KNOWN_SCANS = ("all", *SCAN_ALIASES)
 
