@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "gateway": "mlsecure.cli.gateway_cmd",
     "audit": "mlsecure.cli.audit_cmd",
     "governance": "mlsecure.cli.governance_cmd",
+    "secrets": "mlsecure.cli.secrets_cmd",
     "version": "mlsecure.cli.version_cmd",
 }
 

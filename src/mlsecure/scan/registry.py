@@ -22,6 +22,7 @@ BUILTIN_CHECK_MODULES: tuple[str, ...] = (
     "mlsecure.privacy.pii.checks",
     "mlsecure.supply_chain.checks",
     "mlsecure.governance.checks",
+    "mlsecure.secrets.checks",
 )
 
 ENTRY_POINT_GROUP = "mlsecure.checks"

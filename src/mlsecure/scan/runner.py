@@ -24,6 +24,7 @@ SCAN_ALIASES: dict[str, tuple[str, ...]] = {
     "inversion": ("inversion",),
     "privacy": ("privacy", "membership", "extraction", "inversion"),
     "fairness": ("fairness",),
+    "secrets": ("secrets",),
 }
 KNOWN_SCANS = ("all", *SCAN_ALIASES)
 

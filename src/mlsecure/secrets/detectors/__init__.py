@@ -1,0 +1,1 @@
+"""Secret detectors, one module per family: provider tokens, structured secrets, generic heuristics."""

@@ -1,0 +1,214 @@
+"""Heuristics for secrets without a provider format: keyword assignments and high-entropy strings.
+
+The entropy is Shannon's, in bits per character over the string's own character frequencies,
+H(s) = -sum_c p_c log2 p_c (a random string over an alphabet of size A tends to log2 A as it grows;
+a string of n distinct characters has exactly log2 n). Thresholds follow detect-secrets' defaults
+(base64 4.5, hex 3.0) but are capped at 0.8 log2(n) for an n-character string, which is the most a
+string that short can reach; non-hex strings must also mix cases and hold two digits (or be 32+ characters at 4.5 bits).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterator
+from typing import ClassVar
+
+from mlsecure.findings import Severity
+from mlsecure.secrets.interface import Candidate, Detector, FileKind
+
+_SECRET_WORDS = (r"password|passwd|passphrase|pwd|secret|api[_\-]?key|apikey|access[_\-]?key|"
+                 r"auth[_\-]?token|access[_\-]?token|token|credentials?|private[_\-]?key|client[_\-]?secret")
+# tokenizer vocabulary entries are not credentials: pad_token = "<pad>", eos_token: "</s>" ...
+_SPECIAL_TOKEN_KEY = re.compile(r"(?i)(?:^|[_.\-])(?:pad|eos|bos|unk|sep|cls|mask|special|start|end|"
+                                r"additional_special|decoder_start|next|page|csrf|refresh_token_url)[_\-]?token$")
+_SECRET_WORD = re.compile(r"(?i)(?:" + _SECRET_WORDS + r")(?![A-Za-z0-9])")
+# Python's re is ~10x faster on a case-sensitive alternation: run it on the lower-cased text
+_SECRET_WORD_LOWER = re.compile(r"(?:" + _SECRET_WORDS + r")(?![a-z0-9])")
+_KEY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
+_AFTER_KEY = re.compile(
+    r"[\"']?\s*(?::\s*[A-Za-z_][\w.\[\]|]{0,40}\s*)?(?::=|=>|=|:)[ \t]*"
+    r"(?:\"([^\"\n]{1,300})\"|'([^'\n]{1,300})'|([^\s\"'`,;#}\]=(](?:[^\n\"'`,;#}\]]{0,298}[^\s\"'`,;#}\]])?))")
+_BARE_NON_SECRETS = frozenset({"true", "false", "null", "none", "nil", "yes", "no", "on", "off", "str",
+                               "string", "bytes", "int", "required", "optional", "secret", "password",
+                               "undefined", "env", "environ", "getenv", "input"})
+_STOPWORDS = frozenset({"a", "an", "the", "of", "to", "is", "for", "and", "or", "in", "that", "used", "by",
+                        "with", "this", "be", "are", "from", "on"})
+_PATH_LIKE = re.compile(r"^(?:/|\./|\.\./|~/|[A-Za-z]:\\)|\.(?:pem|key|json|txt|ya?ml|crt|cer|p12|env)$")
+_CODE_REFERENCE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*(?:\[.*\])?$")
+
+
+class KeywordAssignment(Detector):
+    """``password = "..."``, ``API_KEY: ...``, ``--token=...``: a literal assigned to a secret-ish name."""
+
+    rule_id = "SEC-017"
+    title = "Hard-coded password or API key"
+    description = "A literal value assigned to a password / secret / API-key / token name."
+    severity = Severity.MEDIUM
+    priority = 40
+    keywords = ("pass", "pwd", "secret", "key", "token", "cred")
+
+    def find(self, text: str, *, kind: FileKind) -> Iterator[Candidate]:
+        lowered = _lower_same_length(text)
+        words = _SECRET_WORD.finditer(text) if lowered is None else _SECRET_WORD_LOWER.finditer(lowered)
+        for word in words:
+            start = word.start()
+            while start > 0 and text[start - 1] in _KEY_CHARS and word.start() - start < 60:
+                start -= 1
+            match = _AFTER_KEY.match(text, word.end())
+            if match is None:
+                continue
+            key = text[start:word.end()]
+            if _SPECIAL_TOKEN_KEY.search(key) or "public" in key.lower():
+                continue  # tokenizer vocabulary, publicKeyToken / public_key: not secrets
+            quoted = match.group(1) is not None or match.group(2) is not None
+            group = 1 if match.group(1) is not None else 2 if match.group(2) is not None else 3
+            value = match.group(group)
+            if not _plausible(value, quoted=quoted, kind=kind) or _names_itself(value, word.group(0)):
+                continue
+            if key.lower() in ("token", "tokens") and not _credential_like(value):
+                continue  # in ML code a bare "token" is usually a word piece: token = "#Comment"
+            yield Candidate(detector=self.rule_id, secret=value, start=match.start(group), end=match.end(group),
+                            severity=self.severity, details={"key": key})
+
+
+def _lower_same_length(text: str) -> str | None:
+    """``text.lower()`` when offsets stay valid (a few non-ASCII letters change length), else None."""
+    lowered = text.lower()
+    return lowered if len(lowered) == len(text) else None
+
+
+def _credential_like(value: str) -> bool:
+    """Long enough and mixed enough to be a token rather than a word."""
+    return len(value) >= 12 and (any(c.isdigit() for c in value) or not (value.islower() or value.isupper()))
+
+
+def _names_itself(value: str, secret_word: str) -> bool:
+    """``apiKey = "apiKey"``, ``OID.CHALLENGE_PASSWORD: "challengePassword"``: a name, not a value."""
+    squash = re.sub(r"[^a-z0-9]", "", value.lower())
+    return re.sub(r"[^a-z0-9]", "", secret_word.lower()) in squash
+
+
+def _plausible(value: str, *, quoted: bool, kind: FileKind) -> bool:
+    if value != value.strip():
+        return False  # "Credential=' + access_key + '": the quotes belong to two string pieces
+    words = value.split()
+    if len(words) > 1 and any(w.lower().strip(".,;:") in _STOPWORDS for w in words):
+        return False  # prose ("a secret", "A piece of data known only to ..."), not a credential
+    if len(value) < 6 or _PATH_LIKE.search(value) or value.startswith(("http://", "https://")):
+        return False
+    if quoted:
+        return True
+    if value.lower() in _BARE_NON_SECRETS:
+        return False
+    match kind:
+        case FileKind.CODE:
+            return False  # a bare name in code is a variable or a call, not a literal
+        case FileKind.CONFIG:
+            return not value.endswith(("(", ")")) and " =" not in value
+        case FileKind.TEXT if " " in value:
+            return False  # "password: something memorable" in prose
+        case FileKind.TEXT:
+            # prose ("password: the one you chose") rarely mixes letters and digits
+            return not _CODE_REFERENCE.match(value) or (any(c.isdigit() for c in value)
+                                                        and any(c.isalpha() for c in value))
+
+
+_KEYWORD_LINE = re.compile(r"(?i)key|token|secret|pass|pwd|auth|cred|api")
+_KEYWORD_LINE_LOWER = re.compile(r"key|token|secret|pass|pwd|auth|cred|api")
+_DIGEST_LINE = re.compile(r"(?i)sha1|sha256|sha512|md5|hash|digest|checksum|integrity|commit|revision")
+_TOKEN = re.compile(r"(?<![A-Za-z0-9+/=_\-])([A-Za-z0-9+/_\-]{20,}={0,2})(?![A-Za-z0-9+/=_\-])")
+_HEX = re.compile(r"^[0-9a-fA-F]+$")
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_WORD = re.compile(r"[A-Z]?[a-z]{3,}")
+_RUN = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+|[^A-Za-z0-9]+")
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+def _word_like(value: str) -> bool:
+    """Half the string in words of 4+ letters and a vowel share of natural language
+    (PKCS12KeyAndCertificates), or long CamelCase runs; random base62 strings rarely look so."""
+    letters = [c for c in value if c.isalpha()]
+    if not letters:
+        return False
+    coverage = sum(len(m.group()) for m in _WORD.finditer(value)) / len(value)
+    vowels = sum(c in "aeiouAEIOU" for c in letters) / len(letters)
+    if coverage >= 0.5 and vowels >= 0.3:
+        return True
+    # CamelCase / digit runs (MLKEM768X25519PrivateKey: 6 runs of 4 characters on average); random
+    # base62 strings of 24+ characters average under 2 and stay below 3.5 in > 99.9 % of draws
+    return len(value) / len(_RUN.findall(value)) >= 3.5
+
+
+def shannon_entropy(value: str) -> float:
+    """H(s) = -sum_c p_c log2 p_c over the character frequencies of ``value`` (0 for '')."""
+    if not value:
+        return 0.0
+    n = len(value)
+    return -sum(count / n * math.log2(count / n) for count in Counter(value).values())
+
+
+class HighEntropyString(Detector):
+    """A long random-looking string on a line that names a key, token, secret or password."""
+
+    rule_id = "SEC-018"
+    title = "High-entropy string near a secret keyword"
+    description = "A random-looking string (Shannon entropy above the threshold) next to a secret keyword."
+    severity = Severity.MEDIUM
+    priority = 10
+    keywords = ("key", "token", "secret", "pass", "pwd", "auth", "cred", "api")
+    base64_threshold: ClassVar[float] = 4.5
+    hex_threshold: ClassVar[float] = 3.0
+
+    def find(self, text: str, *, kind: FileKind) -> Iterator[Candidate]:
+        line_end = -1
+        lowered = _lower_same_length(text)
+        keywords = _KEYWORD_LINE.finditer(text) if lowered is None else _KEYWORD_LINE_LOWER.finditer(lowered)
+        for keyword in keywords:
+            if keyword.start() < line_end:
+                continue  # this line was already examined
+            line_start = text.rfind("\n", 0, keyword.start()) + 1
+            line_end = text.find("\n", keyword.end())
+            line_end = len(text) if line_end < 0 else line_end
+            line = text[line_start:line_end]
+            if len(line) > 4096 or _DIGEST_LINE.search(line):
+                continue
+            for token in _TOKEN.finditer(line):
+                value = token.group(1)
+                if not _KEYWORD_LINE.search(line[:token.start(1)] + " " + line[token.end(1):]):
+                    continue  # the keyword was inside the token itself (base64 that spells "key")
+                word_start = max(line.rfind(" ", 0, token.start(1)), line.rfind('"', 0, token.start(1))) + 1
+                if "://" in line[word_start:token.start(1) + 3] or line[token.start(1) - 1:token.start(1)] == ".":
+                    continue  # part of a URL or a dotted name
+                if kind is FileKind.CODE and _IDENTIFIER.match(value) and line[token.start(1) - 1:token.start(1)] \
+                        not in ("'", '"'):
+                    continue  # a name in code (MLKEM768X25519PrivateKey = ...), not a literal
+                entropy = self.score(value)
+                if entropy is None:
+                    continue
+                start = line_start + token.start(1)
+                yield Candidate(detector=self.rule_id, secret=value, start=start, end=start + len(value),
+                                severity=self.severity, details={"entropy_bits_per_char": round(entropy, 3)})
+
+    def score(self, value: str) -> float | None:
+        """The entropy when ``value`` passes the threshold for its alphabet, else ``None``."""
+        if _UUID.match(value) or len(value) > 512 or _word_like(value):
+            return None
+        entropy = shannon_entropy(value)
+        length_cap = math.log2(len(value))
+        if _HEX.match(value):
+            if len(value) < 32 or value.isdigit() or value.isalpha():
+                return None
+            threshold = min(self.hex_threshold, 0.85 * length_cap)
+        else:
+            if not any(c.islower() for c in value) or not any(c.isupper() for c in value):
+                return None  # snake_case / UPPER_CASE identifiers, words
+            threshold = min(self.base64_threshold, 0.8 * length_cap)
+            if sum(c.isdigit() for c in value) < 2:
+                # camelCase2 identifiers: without digits only a long, near-uniform string counts
+                threshold = self.base64_threshold if len(value) >= 32 else math.inf
+        return entropy if entropy >= threshold else None
+
+
+GENERIC_DETECTORS: tuple[type[Detector], ...] = (KeywordAssignment, HighEntropyString)

@@ -1,0 +1,108 @@
+"""Secrets with a structure to check: PEM private keys, JSON Web Tokens, database URLs with passwords."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from mlsecure.findings import Severity
+from mlsecure.secrets.detectors.base import PatternDetector
+
+_B64_BODY = re.compile(r"^[A-Za-z0-9+/=]+$")
+
+
+class PrivateKeyBlock(PatternDetector):
+    rule_id = "SEC-014"
+    title = "Private key"
+    description = "A PEM / OpenSSH / PGP private key block with a base64 body."
+    severity = Severity.CRITICAL
+    priority = 95
+    keywords = ("private key",)
+    pattern = re.compile(
+        r"-----BEGIN ((?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?)-----"
+        r"(.{16,16384}?)-----END \1-----", re.DOTALL)
+    group = 2
+    validated = True
+
+    def validate(self, secret: str, match: re.Match[str]) -> Mapping[str, Any] | None:
+        lines = secret.replace("\\n", "\n").replace("\\r", "\n").splitlines()
+        encrypted = any(line.startswith("Proc-Type:") and "ENCRYPTED" in line for line in lines)
+        body = "".join(line.strip().strip("\"',") for line in lines if ":" not in line)
+        if len(body) < 64 or not _B64_BODY.match(body):
+            return None  # "-----BEGIN PRIVATE KEY-----\n...\n" in docs: no key material
+        return {"encrypted": encrypted, "body_chars": len(body)}
+
+    def severity_of(self, secret: str) -> Severity:
+        return Severity.MEDIUM if "ENCRYPTED" in secret else Severity.CRITICAL
+
+
+class JsonWebToken(PatternDetector):
+    rule_id = "SEC-015"
+    title = "JSON Web Token"
+    description = "A JWT whose header and payload decode to JSON objects (a bearer credential)."
+    severity = Severity.HIGH
+    priority = 80
+    keywords = ("eyj",)
+    pattern = re.compile(r"(?<![A-Za-z0-9_\-])(eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*)")
+    validated = True
+
+    def validate(self, secret: str, match: re.Match[str]) -> Mapping[str, Any] | None:
+        header_b64, payload_b64, signature = secret.split(".")
+        header, payload = decode_segment(header_b64), decode_segment(payload_b64)
+        if header is None or payload is None or "alg" not in header:
+            return None
+        alg = str(header.get("alg"))
+        if not signature and alg.lower() != "none":
+            return None
+        details: dict[str, Any] = {"alg": alg, "claims": sorted(str(k) for k in payload)}
+        exp = payload.get("exp")
+        if isinstance(exp, int | float):
+            details["expired"] = bool(exp < time.time())
+        if alg.lower() == "none":
+            details["unsigned"] = True
+        return details
+
+    def severity_of(self, secret: str) -> Severity:
+        payload = decode_segment(secret.split(".")[1]) or {}
+        exp = payload.get("exp")
+        if isinstance(exp, int | float) and exp < time.time():
+            return Severity.LOW  # expired: the structure leaks, the bearer power does not
+        return Severity.HIGH
+
+
+def decode_segment(segment: str) -> dict[str, Any] | None:
+    """A base64url JWT segment decoded to a JSON object, or ``None``."""
+    try:
+        raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+        value = json.loads(raw.decode("utf-8"))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+class DatabaseUrl(PatternDetector):
+    rule_id = "SEC-016"
+    title = "Database URL with password"
+    description = "A database / broker connection URL with an embedded password."
+    severity = Severity.HIGH
+    priority = 85
+    keywords = ("://",)
+    match_lowered = True
+    pattern = re.compile(
+        r"(?<![a-z0-9+])((?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|rediss?|amqps?|mssql|"
+        r"sqlserver|oracle|snowflake|clickhouse|cockroachdb)(?:\+[a-z0-9]+)?)://"
+        r"([^:/?#\s@'\"]{0,128}):([^@/?#\s'\"]{1,256})@([a-z0-9.\-_]+)")
+    group = 3
+
+    def validate(self, secret: str, match: re.Match[str]) -> Mapping[str, Any] | None:
+        if match.group(2).startswith("[") or secret.endswith("]"):
+            return None  # documentation syntax: redis://[:password]@host, mongodb://[user:password]@host
+        return {"scheme": match.group(1).lower(), "host": match.group(4)}
+
+
+STRUCTURED_DETECTORS: tuple[type[PatternDetector], ...] = (PrivateKeyBlock, JsonWebToken, DatabaseUrl)

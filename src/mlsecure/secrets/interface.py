@@ -1,0 +1,69 @@
+"""The detector contract: a ``Detector`` turns one text into ``Candidate`` secrets.
+
+A detector never decides about placeholders, pragmas, baselines or overlaps: the scanner does that
+once for all detectors (``scanner.py``). A candidate carries the raw secret only inside the process;
+everything that leaves the scanner (``SecretFinding``, ``Finding``) carries the masked form and a
+keyed fingerprint instead.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from mlsecure.findings import Severity
+
+
+class FileKind(StrEnum):
+    """How a text is read: code needs quoted literals, config accepts bare values."""
+
+    CODE = "code"
+    CONFIG = "config"
+    TEXT = "text"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A possible secret at ``start:end`` of the scanned text (the secret value's own span).
+
+    ``secret`` is the raw value: it never leaves ``mlsecure.secrets.scanner``.
+    """
+
+    detector: str
+    secret: str
+    start: int
+    end: int
+    severity: Severity
+    validated: bool = False
+    rejected: bool = False  # the format's check failed: not a secret, but nobody else may claim the span
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:  # never show the raw value, even in a traceback
+        return f"Candidate(detector={self.detector!r}, start={self.start}, end={self.end}, secret=<masked>)"
+
+
+class Detector(ABC):
+    """One kind of secret. Subclasses set the class attributes and implement ``find``.
+
+    ``rule_id`` is the stable ``SEC-NNN`` finding id; ``priority`` breaks overlaps (a provider-specific
+    match beats a generic assignment, which beats the entropy heuristic); ``keywords`` are lower-case
+    substrings of which at least one must occur in the text for ``find`` to run (a cheap pre-filter).
+    """
+
+    rule_id: ClassVar[str]
+    title: ClassVar[str]
+    description: ClassVar[str]
+    severity: ClassVar[Severity]
+    priority: ClassVar[int] = 50
+    rotate: ClassVar[str] = ""  # where to revoke this kind of credential (joined into the remediation)
+    keywords: ClassVar[tuple[str, ...]] = ()
+
+    @abstractmethod
+    def find(self, text: str, *, kind: FileKind) -> Iterator[Candidate]:
+        """Every candidate in ``text`` (``kind`` tells code from configuration)."""
+
+    def name(self) -> str:
+        return type(self).__name__

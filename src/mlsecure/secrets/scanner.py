@@ -1,0 +1,218 @@
+"""``SecretScanner``: run the detectors over files, drop placeholders / pragma lines / baseline entries,
+resolve overlaps, and return masked ``SecretFinding``s (the raw value never leaves this module).
+
+Threat model (OWASP ML06, MITRE ATLAS AML.T0055 Unsecured Credentials): credentials committed next
+to models, notebooks, training configs and model cards give an adversary the registry, the data
+store or the experiment tracker.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mlsecure.errors import InputError
+from mlsecure.findings import Finding, Location, Severity
+from mlsecure.secrets.allowlist import has_pragma, is_placeholder
+from mlsecure.secrets.interface import Candidate, Detector, FileKind
+from mlsecure.secrets.masking import DEFAULT_FINGERPRINT_KEY, fingerprint, mask
+from mlsecure.secrets.registry import build_detectors
+from mlsecure.secrets.walk import SNIFF_BYTES, decode, is_binary, iter_files, text_parts
+
+OWASP = "ML06"
+ATLAS = ("AML.T0055",)
+REMEDIATION = ("Revoke and rotate this credential at its provider now (it must be treated as leaked), "
+               "remove it from the file and from version-control history (git filter-repo), and load it "
+               "at run time from a secret manager (mlsecure.secrets providers: env, file, Vault).")
+
+
+@dataclass(frozen=True)
+class SecretFinding:
+    """One detected secret, masked. ``fingerprint`` is a keyed hash for baselines."""
+
+    rule_id: str
+    title: str
+    description: str
+    severity: Severity
+    path: str
+    line: int
+    column: int
+    offset: int
+    masked: str
+    length: int
+    fingerprint: str
+    validated: bool
+    member: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    rotate: str = ""
+
+    def to_finding(self) -> Finding:
+        where = self.path + (f" ({self.member})" if self.member else "") + f":{self.line}"
+        evidence: dict[str, Any] = {"line": self.line, "column": self.column, "masked": self.masked,
+                                    "length": self.length, "fingerprint": self.fingerprint,
+                                    "validated": self.validated}
+        evidence.update(self.details)
+        return Finding(id=self.rule_id, title=f"{self.title} in {where}", severity=self.severity, owasp=OWASP,
+                       atlas=ATLAS, location=Location(path=self.path, member=self.member, offset=self.offset),
+                       evidence=evidence,
+                       remediation=(self.rotate + " " + REMEDIATION).strip(), description=self.description,
+                       check="secret-scan")
+
+
+@dataclass(frozen=True)
+class ScanStats:
+    files_scanned: int = 0
+    bytes_scanned: int = 0
+    skipped_binary: int = 0
+    skipped_large: int = 0
+    skipped_unreadable: int = 0
+    suppressed_placeholder: int = 0
+    suppressed_invalid: int = 0
+    suppressed_pragma: int = 0
+    suppressed_baseline: int = 0
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, float | int]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class SecretScanResult:
+    findings: tuple[SecretFinding, ...]
+    stats: ScanStats
+
+    def to_findings(self) -> tuple[Finding, ...]:
+        return tuple(f.to_finding() for f in self.findings)
+
+
+class SecretScanner:
+    """Scan texts and files for secrets with the registered (or the given) detectors.
+
+    ``baseline`` holds fingerprints of accepted findings (see ``load_baseline``); files above
+    ``max_file_bytes`` and binary files (a NUL byte in the first 8 KiB) are skipped and counted.
+    """
+
+    def __init__(self, *, detectors: Sequence[Detector] | None = None,
+                 fingerprint_key: bytes = DEFAULT_FINGERPRINT_KEY, baseline: Iterable[str] = (),
+                 max_file_bytes: int = 5 * 1024 * 1024) -> None:
+        if max_file_bytes <= 0:
+            raise InputError(f"max_file_bytes must be positive, got {max_file_bytes}")
+        self.detectors = list(build_detectors() if detectors is None else detectors)
+        self.detectors.sort(key=lambda d: -d.priority)
+        self.fingerprint_key = fingerprint_key
+        self.baseline = frozenset(baseline)
+        self.max_file_bytes = max_file_bytes
+        self._counts: dict[str, int] = {}
+
+    def scan_paths(self, paths: Sequence[Path | str], *, progress: Callable[[str, float], None] | None = None,
+                   total: int | None = None) -> SecretScanResult:
+        """Scan files and directories (recursively); see ``walk.iter_files`` for what is skipped.
+
+        ``progress("secret scan", fraction)`` is called every 256 files when ``total`` (the number of
+        files, e.g. from ``walk.count_files``) is given.
+        """
+        started = time.perf_counter()
+        self._counts = dict.fromkeys(("placeholder", "pragma", "baseline", "invalid"), 0)
+        findings: list[SecretFinding] = []
+        scanned = size = binary = large = unreadable = 0
+        roots = [Path(p) for p in paths]
+        for path in iter_files(roots):
+            try:
+                with path.open("rb") as handle:
+                    data = handle.read(self.max_file_bytes + 1)
+            except OSError:
+                unreadable += 1
+                continue
+            if len(data) > self.max_file_bytes:
+                large += 1
+                continue
+            if is_binary(data[:SNIFF_BYTES]):
+                binary += 1
+                continue
+            scanned += 1
+            size += len(data)
+            text = decode(data)
+            for part in text_parts(path, text):
+                findings.extend(self._scan(part.text, path=str(path), member=part.member, kind=part.kind))
+            if progress is not None and total and scanned % 256 == 0:
+                progress("secret scan", min(scanned / total, 1.0))
+        stats = ScanStats(files_scanned=scanned, bytes_scanned=size, skipped_binary=binary, skipped_large=large,
+                          skipped_unreadable=unreadable, suppressed_placeholder=self._counts["placeholder"],
+                          suppressed_invalid=self._counts["invalid"],
+                          suppressed_pragma=self._counts["pragma"], suppressed_baseline=self._counts["baseline"],
+                          seconds=time.perf_counter() - started)
+        return SecretScanResult(tuple(findings), stats)
+
+    def scan_text(self, text: str, *, path: str = "<text>", member: str | None = None,
+                  kind: FileKind = FileKind.TEXT) -> list[SecretFinding]:
+        """Findings in one text (``path`` names it in the findings and in the fingerprint)."""
+        self._counts = dict.fromkeys(("placeholder", "pragma", "baseline", "invalid"), 0)
+        return self._scan(text, path=path, member=member, kind=kind)
+
+    def _scan(self, text: str, *, path: str, member: str | None, kind: FileKind) -> list[SecretFinding]:
+        lowered = text.lower()
+        kept: list[Candidate] = []
+        claimed: list[tuple[int, int]] = []  # placeholders claim their span too
+        for detector in self.detectors:  # highest priority first: it claims the span
+            if detector.keywords and not any(k in lowered for k in detector.keywords):
+                continue
+            for candidate in detector.find(text, kind=kind):
+                if any(start < candidate.end and candidate.start < end for start, end in claimed):
+                    continue
+                claimed.append((candidate.start, candidate.end))
+                if candidate.rejected:
+                    self._counts["invalid"] += 1
+                    continue
+                if is_placeholder(candidate.secret):
+                    self._counts["placeholder"] += 1
+                    continue
+                kept.append(candidate)
+        out: list[SecretFinding] = []
+        for candidate in sorted(kept, key=lambda c: c.start):
+            line_start = text.rfind("\n", 0, candidate.start) + 1
+            line_end = text.find("\n", candidate.start)
+            if has_pragma(text[line_start:line_end if line_end >= 0 else len(text)]):
+                self._counts["pragma"] += 1
+                continue
+            fp = fingerprint(candidate.secret, rule_id=candidate.detector,
+                             path=path + (f"!{member}" if member else ""), key=self.fingerprint_key)
+            if fp in self.baseline:
+                self._counts["baseline"] += 1
+                continue
+            detector = next(d for d in self.detectors if d.rule_id == candidate.detector)
+            out.append(SecretFinding(
+                rule_id=candidate.detector, title=detector.title, description=detector.description,
+                severity=candidate.severity, path=path, member=member,
+                line=text.count("\n", 0, candidate.start) + 1, column=candidate.start - line_start + 1,
+                offset=candidate.start, masked=mask(candidate.secret), length=len(candidate.secret),
+                fingerprint=fp, validated=candidate.validated, details=dict(candidate.details),
+                rotate=detector.rotate))
+        return out
+
+
+def load_baseline(path: Path) -> frozenset[str]:
+    """Fingerprints from a baseline file: ``{"fingerprints": [...]}`` or an mlsecure JSON report."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the baseline: {exc.strerror}") from None
+    except ValueError as exc:
+        raise InputError(f"{path}: the baseline is not JSON: {exc}") from None
+    if isinstance(document, dict) and isinstance(document.get("fingerprints"), list):
+        return frozenset(str(f) for f in document["fingerprints"])
+    if isinstance(document, dict) and isinstance(document.get("findings"), list):
+        return frozenset(str(f["evidence"]["fingerprint"]) for f in document["findings"]
+                         if isinstance(f, dict) and isinstance(f.get("evidence"), dict)
+                         and "fingerprint" in f["evidence"])
+    raise InputError(f"{path}: a baseline is {{\"fingerprints\": [...]}} or an mlsecure JSON report")
+
+
+def baseline_document(findings: Iterable[SecretFinding]) -> dict[str, Any]:
+    """The JSON a ``--write-baseline`` file holds (fingerprints only, no secret, no mask)."""
+    return {"version": 1, "tool": "mlsecure secrets",
+            "fingerprints": sorted({f.fingerprint for f in findings})}

@@ -1,0 +1,153 @@
+"""Which files to read and how: directory walk (skipping VCS and virtualenvs), binary sniffing,
+file kinds, and the text parts of a Jupyter notebook (cell sources and text outputs)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mlsecure.errors import InputError
+from mlsecure.secrets.interface import FileKind
+
+SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".bzr", "node_modules", "__pycache__", ".mypy_cache",
+                       ".ruff_cache", ".pytest_cache", ".tox", ".nox", "site-packages", ".venv", "venv",
+                       ".ipynb_checkpoints", ".eggs"})
+SNIFF_BYTES = 8192
+
+_CODE_SUFFIXES = frozenset({".py", ".pyi", ".js", ".mjs", ".ts", ".tsx", ".jsx", ".java", ".go", ".rb",
+                            ".sh", ".bash", ".zsh", ".r", ".scala", ".kt", ".c", ".h", ".cc", ".cpp",
+                            ".rs", ".php", ".cs", ".swift", ".jl", ".lua", ".pl", ".ps1", ".sql"})
+_CONFIG_SUFFIXES = frozenset({".env", ".yaml", ".yml", ".toml", ".ini", ".cfg", ".conf", ".properties",
+                              ".json", ".netrc", ".tfvars", ".xml", ".npmrc", ".pypirc", ".hcl", ".tf"})
+_CONFIG_NAMES = frozenset({".env", ".netrc", ".npmrc", ".pypirc", "dockerfile", "credentials", "config",
+                           ".dockercfg", "docker-compose.yml"})
+
+
+@dataclass(frozen=True)
+class TextPart:
+    """A piece of text to scan: a whole file, or one cell / output of a notebook (``member``)."""
+
+    text: str
+    kind: FileKind
+    member: str | None = None
+
+
+def iter_files(paths: Sequence[Path]) -> Iterator[Path]:
+    """Every regular file under ``paths`` (files as given, directories recursively, sorted).
+
+    Skips VCS metadata, caches, ``node_modules`` and virtual environments (a directory holding
+    ``pyvenv.cfg``), and does not follow symbolic links.
+    """
+    for root in paths:
+        if root.is_symlink():
+            continue
+        if root.is_file():
+            yield root
+            continue
+        if not root.is_dir():
+            raise InputError(f"{root}: no such file or directory")
+        for directory, dirnames, filenames in os.walk(root):
+            dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS
+                                 and not (Path(directory) / d / "pyvenv.cfg").exists())
+            for name in sorted(filenames):
+                path = Path(directory) / name
+                if not path.is_symlink():
+                    yield path
+
+
+def count_files(directory: Path, *, limit: int) -> int:
+    """How many files ``iter_files`` would yield, counting stops at ``limit + 1``."""
+    n = 0
+    for _ in iter_files([directory]):
+        n += 1
+        if n > limit:
+            break
+    return n
+
+
+def is_binary(head: bytes) -> bool:
+    """A NUL byte in the first 8 KiB (without a UTF-16/32 byte-order mark) means binary."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False
+    return b"\x00" in head[:SNIFF_BYTES]
+
+
+def decode(data: bytes) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace")
+    return data.decode("utf-8", errors="replace")
+
+
+def file_kind(path: Path) -> FileKind:
+    name = path.name.lower()
+    if name in _CONFIG_NAMES or name.startswith(".env") or path.suffix.lower() in _CONFIG_SUFFIXES:
+        return FileKind.CONFIG
+    if path.suffix.lower() in _CODE_SUFFIXES:
+        return FileKind.CODE
+    return FileKind.TEXT
+
+
+def text_parts(path: Path, text: str) -> list[TextPart]:
+    """The parts of a file to scan: a notebook's cells and text outputs, or the whole text."""
+    if path.suffix.lower() == ".ipynb":
+        parts = notebook_parts(text)
+        if parts is not None:
+            return parts
+    return [TextPart(text, file_kind(path))]
+
+
+def notebook_parts(text: str) -> list[TextPart] | None:
+    """Cell sources (code cells as code) and text outputs of an nbformat-4 notebook; ``None`` if not one.
+
+    Image outputs (base64 PNG/JPEG) are not text a person typed and are left out.
+    """
+    try:
+        notebook = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
+        return None
+    parts: list[TextPart] = []
+    for index, cell in enumerate(notebook["cells"]):
+        if not isinstance(cell, dict):
+            continue
+        kind = FileKind.CODE if cell.get("cell_type") == "code" else FileKind.TEXT
+        source = _joined(cell.get("source"))
+        if source:
+            parts.append(TextPart(source, kind, f"cell {index}"))
+        outputs = cell.get("outputs")
+        for out_index, output in enumerate(outputs if isinstance(outputs, list) else ()):
+            if isinstance(output, dict):
+                body = _output_text(output)
+                if body:
+                    parts.append(TextPart(body, FileKind.TEXT, f"cell {index} output {out_index}"))
+    metadata = notebook.get("metadata")
+    if isinstance(metadata, dict) and metadata:
+        parts.append(TextPart(json.dumps(metadata, indent=1), FileKind.CONFIG, "metadata"))
+    return parts
+
+
+def _output_text(output: dict[str, Any]) -> str:
+    pieces = [_joined(output.get("text"))]
+    data = output.get("data")
+    if isinstance(data, dict):
+        pieces.extend(_joined(value) for mime, value in data.items()
+                      if isinstance(mime, str) and not mime.startswith("image/"))
+    traceback = output.get("traceback")
+    if isinstance(traceback, list):
+        pieces.append("\n".join(t for t in traceback if isinstance(t, str)))
+    return "\n".join(p for p in pieces if p)
+
+
+def _joined(value: object) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return "".join(v if isinstance(v, str) else "" for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value)
+    return ""
