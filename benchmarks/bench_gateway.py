@@ -31,7 +31,9 @@ import sys
 import tempfile
 import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -97,6 +99,8 @@ def build_model(root: Path) -> tuple[Path, np.ndarray]:
     from mlsecure.data import load_builtin
 
     d = load_builtin("digits")
+    if d.y is None:
+        raise RuntimeError("the digits data set has no labels")
     model = LogisticRegression(max_iter=500).fit(d.x[:1200], d.y[:1200])
     onx = to_onnx(model, d.x[:1].astype(np.float32), options={"zipmap": False}, target_opset=17)
     path = root / "digits.onnx"
@@ -168,15 +172,32 @@ def _generate(port: int, requests: list[bytes], seconds: float, connections: int
     out.put((latencies, errors, time.perf_counter() - t0))
 
 
-def load(port: int, requests: list[bytes], seconds: float, connections: int) -> dict[str, float]:
+def load(port: int, requests: list[bytes], seconds: float, connections: int,
+         pid: int | None = None) -> dict[str, float]:
+    """Closed-loop load for ``seconds``; with ``pid``, also the server process's CPU time per request
+    (user + system, all its threads, from /proc): what a request costs the server, whatever else runs."""
     q: mp.Queue = mp.Queue()  # type: ignore[type-arg]
+    cpu0 = process_cpu_s(pid)
     p = mp.Process(target=_generate, args=(port, requests, seconds, connections, q))
     p.start()
     latencies, errors, wall = q.get(timeout=seconds + 120)
+    cpu1 = process_cpu_s(pid)
     p.join()
     lat = np.asarray(latencies) * 1000
+    cpu_us = (cpu1 - cpu0) / len(lat) * 1e6 if cpu0 is not None and cpu1 is not None and len(lat) else float("nan")
     return {"rps": len(lat) / wall, "p50_ms": float(np.percentile(lat, 50)), "p99_ms": float(np.percentile(lat, 99)),
-            "requests": len(lat), "errors": len(errors)}
+            "requests": len(lat), "errors": len(errors), "cpu_us": cpu_us}
+
+
+def process_cpu_s(pid: int | None) -> float | None:
+    """User + system CPU seconds of process ``pid`` (Linux /proc; None elsewhere)."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def http_requests(rows: np.ndarray, token: str | None) -> list[bytes]:
@@ -187,6 +208,101 @@ def http_requests(rows: np.ndarray, token: str | None) -> list[bytes]:
         out.append((f"POST /v1/predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n{auth}"
                     f"Content-Length: {len(body)}\r\n\r\n").encode() + body)
     return out
+
+
+def in_process_us(model_path: Path, rows: np.ndarray, root: Path, token: str, *, n: int = 2000,
+                  rounds: int = 5, connections: int = 32) -> dict[str, float]:
+    """Process CPU time per request of the two apps driven as ASGI callables in this process (no sockets, no
+    HTTP parser: what the app itself costs), ``connections`` concurrent callers, rounds interleaved, medians.
+    The gateway's audit log here is SQLite with synchronous=FULL; its writer thread's CPU is included."""
+    import tomllib
+
+    from fastapi import FastAPI, Request
+    from fastapi.responses import JSONResponse
+
+    from mlsecure.artifacts.load import load_model
+    from mlsecure.serving import build_gateway, parse_config
+    from mlsecure.serving.app import create_app
+    from mlsecure.serving.tokens import open_token_store
+
+    model = load_model(model_path)
+    bare = FastAPI()
+
+    async def bare_predict(request: Any) -> Any:
+        body = await request.json()
+        x = np.asarray(body["inputs"], dtype=np.float32)
+        return JSONResponse({"predictions": model.predict_proba(x).tolist()})
+
+    bare_predict.__annotations__["request"] = Request  # this module's annotations are strings FastAPI can't see
+    bare.post("/v1/predict")(bare_predict)
+    toml = GATEWAY_TOML.format(store=f"sqlite:///{root}/inproc-audit.db").replace(
+        'token_store = "tokens.db"', f'token_store = "{root}/tokens.db"')
+    toml += f'\n[signing]\nkey_file = "{root}/inproc-signing.pem"\n'  # not the default, relative to the cwd
+    from mlsecure.audit import open_store
+
+    gw = build_gateway(parse_config(tomllib.loads(toml), base=root), model=model,
+                       token_store=open_token_store(root / "tokens.db"),
+                       audit_store=open_store(f"sqlite:///{root}/inproc-audit.db", hmac_key=secrets.token_bytes(32)))
+    app = create_app(gw)
+
+    def calls(auth: str | None) -> list[tuple[list[tuple[bytes, bytes]], bytes]]:
+        out = []
+        for row in rows[:256]:
+            body = json.dumps({"inputs": [row.tolist()]}).encode()
+            headers = [(b"host", b"127.0.0.1"), (b"content-type", b"application/json"),
+                       (b"content-length", str(len(body)).encode())]
+            if auth:
+                headers.append((b"authorization", f"Bearer {auth}".encode()))
+            out.append((headers, body))
+        return out
+
+    async def one(target: Any, headers: list[tuple[bytes, bytes]], body: bytes) -> int:
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+                 "scheme": "http", "path": "/v1/predict", "raw_path": b"/v1/predict", "query_string": b"",
+                 "root_path": "", "headers": headers, "client": ("127.0.0.1", 5555), "server": ("127.0.0.1", 80)}
+        messages = [{"type": "http.request", "body": body, "more_body": False}]
+        status = 0
+
+        async def receive() -> dict[str, Any]:
+            return messages.pop() if messages else {"type": "http.disconnect"}
+
+        async def send(message: dict[str, Any]) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+
+        await target(scope, receive, send)
+        return status
+
+    async def drive(target: Any, reqs: list[tuple[list[tuple[bytes, bytes]], bytes]], count: int) -> float:
+        left = [count]
+
+        async def worker(k: int) -> None:
+            while left[0] > 0:
+                left[0] -= 1
+                headers, body = reqs[(left[0] + k) % len(reqs)]
+                if await one(target, headers, body) != 200:
+                    raise RuntimeError("in-process request refused")
+
+        t0 = time.process_time()
+        await asyncio.gather(*(worker(k) for k in range(connections)))
+        return (time.process_time() - t0) / count * 1e6
+
+    async def main() -> dict[str, list[float]]:
+        targets = {"bare": (bare, calls(None)), "gateway": (app, calls(token))}
+        for target, reqs in targets.values():
+            await drive(target, reqs, 300)
+        out: dict[str, list[float]] = {name: [] for name in targets}
+        for r in range(rounds):
+            for name in (targets if r % 2 == 0 else reversed(list(targets))):
+                out[name].append(await drive(*targets[name], n))
+        return out
+
+    try:
+        res = asyncio.run(main())
+    finally:
+        gw.close()
+    return {name: statistics.median(v) for name, v in res.items()}
 
 
 def model_floor_us(model_path: Path, rows: np.ndarray, n: int = 2000) -> float:
@@ -246,7 +362,7 @@ def component_costs_us(model_path: Path, rows: np.ndarray, root: Path, n: int = 
 
     loop = asyncio.new_event_loop()
     events = [event() for _ in range(n)]
-    work = {
+    work: dict[str, Callable[[int], object]] = {
         "model.predict_proba (adapter)": lambda i: model.predict_proba(rows[i % 256][None]),
         "validation (parse body)": lambda i: schema.parse(bodies[i % 256]),
         "authentication (token)": lambda i: auth.authenticate("Bearer " + token),
@@ -276,6 +392,7 @@ def main() -> int:
     ap.add_argument("--connections", type=int, default=32)
     args = ap.parse_args()
 
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         model_path, rows = build_model(root)
@@ -307,29 +424,34 @@ def main() -> int:
                 load(ports[name], reqs[name], 1.0, args.connections)
             results: dict[str, list[dict[str, float]]] = {name: [] for name in names}
             for r in range(args.rounds):
-                for name in names:
-                    res = load(ports[name], reqs[name], args.seconds, args.connections)
+                for name in (names if r % 2 == 0 else names[::-1]):  # A B C, C B A, ...: no drift bias
+                    res = load(ports[name], reqs[name], args.seconds, args.connections, procs[name].pid)
                     results[name].append(res)
                     print(f"round {r + 1} {name:14s} {res['rps']:8.0f} req/s  p50 {res['p50_ms']:6.2f} ms  "
-                          f"p99 {res['p99_ms']:6.2f} ms  ({res['requests']:.0f} requests, {res['errors']:.0f} non-200)",
-                          flush=True)
+                          f"p99 {res['p99_ms']:6.2f} ms  server CPU {res['cpu_us']:5.0f} us/req  "
+                          f"({res['requests']:.0f} requests, {res['errors']:.0f} non-200)", flush=True)
         finally:
+            load_after = os.getloadavg()
             for proc in procs.values():
                 stop(proc)
         audit_check(root / "audit.db", env)
         audit_check(root / "audit-normal.db", env)
         floor = model_floor_us(model_path, rows)
         costs = component_costs_us(model_path, rows, root)
+        inproc = in_process_us(model_path, rows, root, token)
 
-    med = {name: {k: statistics.median(r[k] for r in rs) for k in ("rps", "p50_ms", "p99_ms")}
+    med = {name: {k: statistics.median(r[k] for r in rs) for k in ("rps", "p50_ms", "p99_ms", "cpu_us")}
            for name, rs in results.items()}
     print()
-    print(f"{'server':14s} {'req/s':>8s} {'p50 ms':>8s} {'p99 ms':>8s}   (medians of {args.rounds} rounds of "
-          f"{args.seconds:g} s, {args.connections} connections, 1 uvicorn worker)")
+    print(f"{'server':14s} {'req/s':>8s} {'p50 ms':>8s} {'p99 ms':>8s} {'CPU us/req':>11s}   (medians of {args.rounds} "
+          f"rounds of {args.seconds:g} s, {args.connections} connections, 1 uvicorn worker)")
     for name, m in med.items():
-        print(f"{name:14s} {m['rps']:8.0f} {m['p50_ms']:8.2f} {m['p99_ms']:8.2f}")
+        print(f"{name:14s} {m['rps']:8.0f} {m['p50_ms']:8.2f} {m['p99_ms']:8.2f} {m['cpu_us']:11.0f}")
     for name in names[1:]:
-        print(f"{name} / bare throughput: {med[name]['rps'] / med['bare']['rps']:.2f} (target >= 0.75)")
+        paired = statistics.median(g["rps"] / b["rps"] for g, b in zip(results[name], results["bare"], strict=True))
+        print(f"{name} / bare throughput: {med[name]['rps'] / med['bare']['rps']:.2f} (ratio of medians; "
+              f"median of per-round ratios {paired:.2f}; target >= 0.75); CPU-bound throughput ratio "
+              f"(bare / {name} server CPU per request): {med['bare']['cpu_us'] / med[name]['cpu_us']:.2f}")
     print("gateway: audit commits with synchronous=FULL (fsync per group commit: survives power loss); "
           "gateway_normal: synchronous=NORMAL (survives a process crash / SIGKILL, not a power cut)")
     print(f"floor: model.predict_proba on one row in-process: {floor:.0f} us CPU "
@@ -339,7 +461,11 @@ def main() -> int:
         print(f"  {name:32s} {us:7.1f}")
     print(f"  {'sum of the gateway-only parts':32s} "
           f"{sum(v for k, v in costs.items() if not k.startswith('model')):7.1f}")
-    print(f"cpu cores visible: {os.cpu_count()}; load average: {os.getloadavg()[0]:.1f}")
+    print(f"in-process (ASGI callables, no sockets; CPU per request, medians of 5 interleaved rounds): bare "
+          f"{inproc['bare']:.0f} us, gateway {inproc['gateway']:.0f} us "
+          f"(gateway adds {inproc['gateway'] - inproc['bare']:.0f} us)")
+    print(f"cpu cores visible: {os.cpu_count()}; 1-min load average before {load_before[0]:.1f}, "
+          f"after the HTTP rounds {load_after[0]:.1f}")
     return 0
 
 

@@ -88,17 +88,20 @@ class AuditEvent:
             object.__setattr__(self, "latency_ms", float(self.latency_ms))
         if not isinstance(self.timestamp, datetime) or self.timestamp.tzinfo is None:
             raise InputError("AuditEvent.timestamp must be a timezone-aware datetime")
-        object.__setattr__(self, "timestamp", self.timestamp.astimezone(UTC))
+        if self.timestamp.tzinfo is not UTC:
+            object.__setattr__(self, "timestamp", self.timestamp.astimezone(UTC))
         object.__setattr__(self, "_time_text", format_timestamp(self.timestamp))
         if not isinstance(self.details, Mapping) or not all(isinstance(k, str) for k in self.details):
             raise InputError("AuditEvent.details must be a mapping with string keys")
-        try:
-            details_json = json.dumps(self.details, sort_keys=True, separators=(",", ":"),
-                                      ensure_ascii=False, allow_nan=False)
-        except (TypeError, ValueError) as exc:
-            raise InputError(f"AuditEvent.details must hold only JSON values (str, finite numbers, bool, "
-                             f"None, lists, string-keyed mappings): {exc}") from exc
-        object.__setattr__(self, "details", json.loads(details_json))
+        if _flat_json(self.details):  # already plain JSON values: a copy is what the round trip would give
+            object.__setattr__(self, "details", dict(self.details))
+        else:
+            try:
+                details_json = _ENCODER.encode(self.details)
+            except (TypeError, ValueError) as exc:
+                raise InputError(f"AuditEvent.details must hold only JSON values (str, finite numbers, bool, "
+                                 f"None, lists, string-keyed mappings): {exc}") from exc
+            object.__setattr__(self, "details", json.loads(details_json))
         try:
             object.__setattr__(self, "_canonical", _encode(self.to_dict()))
         except UnicodeEncodeError as exc:
@@ -188,7 +191,10 @@ def hash_input(data: Any) -> str:
 
 
 def format_timestamp(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """``YYYY-MM-DDTHH:MM:SS.ffffffZ`` (UTC), the text ``strftime("%Y-%m-%dT%H:%M:%S.%fZ")`` gives."""
+    v = value if value.tzinfo is UTC else value.astimezone(UTC)
+    return (f"{v.year:04d}-{v.month:02d}-{v.day:02d}T{v.hour:02d}:{v.minute:02d}:{v.second:02d}."
+            f"{v.microsecond:06d}Z")
 
 
 def parse_timestamp(value: Any) -> datetime:
@@ -203,6 +209,24 @@ def parse_timestamp(value: Any) -> datetime:
     return parsed.astimezone(UTC)
 
 
+_ENCODER: Final = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+_PLAIN: Final = frozenset({str, int, bool, type(None)})
+
+
+def _flat_json(details: Mapping[str, Any]) -> bool:
+    """True when ``details`` is a ``dict`` of exact ``str``/``int``/``bool``/``None``/finite ``float`` values,
+    which ``json.loads(json.dumps(...))`` returns unchanged (subclasses such as enums take the round trip)."""
+    if type(details) is not dict:
+        return False
+    for value in details.values():
+        kind = type(value)
+        if kind is float:
+            if not math.isfinite(value):
+                return False
+        elif kind not in _PLAIN:
+            return False
+    return all(type(k) is str for k in details)
+
+
 def _encode(obj: Any) -> bytes:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      allow_nan=False).encode("utf-8")
+    return _ENCODER.encode(obj).encode("utf-8")

@@ -1,4 +1,4 @@
-"""The gateway app: ``create_app(gateway) -> FastAPI`` with every defence in one request path.
+"""The gateway app: ``create_app(gateway)`` -> an ASGI app with every defence in one request path.
 
 ``POST /v1/predict`` runs, in order: client address (trusted proxies only) -> failed-auth lockout
 per address -> authentication (opaque token or JWT) -> permission (RBAC + scopes) -> extraction
@@ -6,13 +6,19 @@ block -> per-token rate limits -> body size -> input validation -> query budget 
 extraction monitor -> output hardening -> canonical body + Ed25519 signature -> audit record
 (committed before the answer) -> response. Every ``/v1`` request, refused or not, leaves exactly one
 audit record carrying its ``request_id``; ``/healthz``, ``/metrics`` and the OpenAPI spec are not audited.
+
+``POST /v1/predict`` is served by a plain ASGI handler in front of the FastAPI app (which still
+declares the route, so the OpenAPI spec describes it): FastAPI's request object, dependency solving and
+response classes cost more per request than all of the checks above except the signature. The
+other routes are FastAPI's; they share the same authorize/audit code through ``_Call``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -29,6 +35,16 @@ from mlsecure.serving.signing import KEY_ID_HEADER, SIGNATURE_HEADER, canonical_
 from mlsecure.serving.validation import ValidationFailure
 
 _JSON = "application/json"
+_Scope = MutableMapping[str, Any]
+_Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+_Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+_Headers = list[tuple[bytes, bytes]]
+_Reply = tuple[int, _Headers, bytes]
+"""status, response headers (besides content-type/length), JSON body."""
+
+_PLAIN_JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))  # as JSONResponse
+_SIGNATURE_HEADER = SIGNATURE_HEADER.lower().encode("latin-1")
+_KEY_ID_HEADER = KEY_ID_HEADER.lower().encode("latin-1")
 
 
 class _Refusal(Exception):
@@ -46,8 +62,211 @@ class _Refusal(Exception):
         self.audit = audit
 
 
-def create_app(gw: Gateway) -> FastAPI:
-    """The ASGI app (FastAPI) serving ``gw``; its lifespan writes the start/stop audit events."""
+class _Call:
+    """What the handlers read of one request, taken from the ASGI scope in one pass over its headers."""
+
+    __slots__ = ("authorization", "content_length", "content_type", "forwarded_for", "peer", "receive")
+
+    def __init__(self, scope: _Scope, receive: _Receive) -> None:
+        auth = ctype = clen = None
+        xff: list[str] = []
+        for name, value in scope["headers"]:  # ASGI: names are lower-case bytes; the first value wins
+            if name == b"authorization":
+                if auth is None:
+                    auth = value.decode("latin-1")
+            elif name == b"content-type":
+                if ctype is None:
+                    ctype = value.decode("latin-1")
+            elif name == b"content-length":
+                if clen is None:
+                    clen = value.decode("latin-1")
+            elif name == b"x-forwarded-for":
+                xff.append(value.decode("latin-1"))
+        self.authorization: str | None = auth
+        self.content_type: str = ctype or ""
+        self.content_length: str | None = clen
+        self.forwarded_for = xff
+        client = scope.get("client")
+        self.peer: str | None = client[0] if client else None
+        self.receive = receive
+
+
+def _encode_headers(headers: dict[str, str]) -> _Headers:
+    return [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+
+
+class _Handlers:
+    """The audited ``/v1`` request path; per-gateway constants computed once."""
+
+    def __init__(self, gw: Gateway) -> None:
+        cfg = gw.config
+        self.gw = gw
+        self.max_body = cfg.server.max_body_bytes
+        self.trusted = cfg.server.trusted_proxies
+        self.block = gw.monitor is not None and cfg.extraction.action == "block"
+        self.throttle = gw.monitor is not None and cfg.extraction.action == "throttle"
+        self.model_ref = {"name": cfg.model.name, "version": cfg.model.version}
+        self.labels = gw.labels
+        self.label_text = [str(label) for label in gw.labels]
+        self.key_id = gw.signer.key_id.encode("latin-1") if gw.signer is not None else b""
+
+    def address(self, call: _Call) -> str:
+        if not self.trusted:  # client_address(peer, ..., ()) is the peer itself
+            return call.peer if call.peer is not None else "unknown"
+        return client_address(call.peer, call.forwarded_for, self.trusted)
+
+    async def authorize(self, call: _Call, permission: str, ip: str) -> Principal:
+        gw = self.gw
+        blocked = await gw.limiter.auth_blocked(ip)
+        if not blocked.allowed:
+            gw.metrics.rate_limited.labels("auth_failures").inc()
+            raise _Refusal(429, "too_many_failures", "too many failed authentications from this address",
+                           event_type="auth_failure", headers=_retry(blocked.retry_after_s), reason="locked out")
+        try:
+            principal = gw.authenticator.authenticate(call.authorization)
+        except AuthFailure as exc:
+            gw.metrics.auth_failures.inc()
+            await gw.limiter.auth_failure(ip)
+            raise _Refusal(401, "unauthorized", exc.public, event_type="auth_failure", actor=exc.actor,
+                           headers={"WWW-Authenticate": 'Bearer realm="mlsecure"'}, reason=exc.reason) from None
+        if permission not in principal.permissions:
+            raise _Refusal(403, "forbidden", f"this credential lacks the {permission!r} permission",
+                           event_type="access_denied", actor=principal.actor, reason=f"missing {permission}",
+                           role=principal.role.value)
+        return principal
+
+    async def audited(self, call: _Call, endpoint: str, action: str, permission: str, work: Any) -> _Reply:
+        """Authorize, run ``work(call, principal, request_id)``, write the one audit record, answer."""
+        gw = self.gw
+        t0 = time.perf_counter()
+        request_id = gw.next_request_id()
+        ip = self.address(call)
+        actor = "anonymous"
+        summary = None
+        reply: _Reply
+        try:
+            principal = await self.authorize(call, permission, ip)
+            actor = principal.actor
+            reply, event_type, outcome, extra = await work(call, principal, request_id)
+            status = reply[0]
+            summary = extra.pop("output_summary", None)
+        except _Refusal as r:
+            reply, status = refusal_reply(r, request_id), r.status
+            event_type, outcome, extra = r.event_type, "denied", {"reason": r.detail, **r.audit}
+            actor = r.actor if r.actor != "anonymous" else actor
+        except Exception as exc:  # a bug or a model failure: answer 500, and still audit it
+            reply = _json_reply(500, {"error": "internal", "detail": "internal error", "request_id": request_id})
+            status, event_type, outcome = 500, "prediction" if endpoint == "predict" else "model_access", "error"
+            extra = {"reason": f"{type(exc).__name__}: {str(exc)[:200]}"}
+        input_hash = extra.pop("input_hash", None)
+        latency_ms = (time.perf_counter() - t0) * 1000
+        try:
+            await gw.audit(event_type=event_type, actor=actor, action=action, outcome=outcome, ip=ip,
+                           input_hash=input_hash, latency_ms=latency_ms, output_summary=summary,
+                           details={"request_id": request_id, "endpoint": endpoint, "status": status, **extra})
+        except Exception:  # fail closed: nothing is answered without its audit record
+            status = 503
+            reply = _json_reply(503, {"error": "audit_unavailable", "request_id": request_id,
+                                      "detail": "the audit log cannot be written; request not served"})
+        gw.metrics.observe(endpoint, status, time.perf_counter() - t0)
+        return reply
+
+    async def predict(self, call: _Call) -> _Reply:
+        return await self.audited(call, "predict", "predict", Permission.PREDICT, self._predict)
+
+    async def _predict(self, call: _Call, principal: Principal,
+                       request_id: str) -> tuple[_Reply, str, str, dict[str, Any]]:
+        gw = self.gw
+        actor = principal.actor
+        monitor = gw.monitor
+        flagged = monitor is not None and monitor.is_flagged(actor)
+        if flagged and self.block:
+            raise _Refusal(403, "blocked", "client blocked after suspected model extraction",
+                           actor=actor, reason="extraction block")
+        decision = await gw.limiter.acquire_rate(actor, throttled=flagged and self.throttle)
+        if not decision.allowed:
+            gw.metrics.rate_limited.labels(decision.limit).inc()
+            raise _Refusal(429, "rate_limited", f"{decision.limit} limit reached", actor=actor,
+                           headers=_retry(decision.retry_after_s), limit=decision.limit)
+        body = await _read_body(call, self.max_body, actor)
+        input_hash = hashlib.sha256(body).hexdigest()
+        try:
+            x = gw.schema.parse(body)
+        except ValidationFailure as exc:
+            gw.metrics.invalid.inc()
+            raise _Refusal(422, "invalid_input", f"{exc.field}: {exc.message}", actor=actor,
+                           field=exc.field, input_hash=input_hash) from None
+        n = len(x)
+        decision = await gw.limiter.acquire_budget(actor, n)
+        if not decision.allowed:
+            gw.metrics.rate_limited.labels(decision.limit).inc()
+            raise _Refusal(429, "budget_exhausted", f"{decision.limit} query budget used up",
+                           actor=actor, headers=_retry(decision.retry_after_s),
+                           limit=decision.limit, input_hash=input_hash)
+        proba = gw.model.predict_proba(x)
+        gw.metrics.rows.inc(n)
+        top1 = proba.argmax(axis=1)
+        if monitor is not None:
+            await gw.observe_extraction(actor, x, proba, request_id, top1=top1)
+        payload = {
+            "request_id": request_id,
+            "model": self.model_ref,
+            "input_sha256": input_hash,
+            "predictions": gw.policy.apply(proba, self.labels, gw.rng, top1=top1),
+            "served_at": round(time.time(), 3),
+        }
+        content = canonical_json(payload)
+        headers: _Headers = [(b"x-request-id", request_id.encode("latin-1"))]
+        if gw.signer is not None:
+            headers.append((_SIGNATURE_HEADER, gw.signer.sign(content).encode("latin-1")))
+            headers.append((_KEY_ID_HEADER, self.key_id))
+        text = self.label_text
+        summary = ",".join([text[i] for i in top1[:16].tolist()])
+        return ((200, headers, content), "prediction", "allowed",
+                {"rows": n, "input_hash": input_hash, "output_summary": summary})
+
+
+def refusal_reply(r: _Refusal, request_id: str) -> _Reply:
+    body: dict[str, Any] = {"error": r.error, "detail": r.detail, "request_id": request_id}
+    if "field" in r.audit:
+        body["field"] = r.audit["field"]
+    return r.status, _encode_headers(r.headers), _PLAIN_JSON.encode(body).encode("utf-8")
+
+
+def _json_reply(status: int, body: Any) -> _Reply:
+    return status, [], _PLAIN_JSON.encode(body).encode("utf-8")
+
+
+def _as_response(reply: _Reply) -> Response:
+    status, headers, content = reply
+    return Response(content, status_code=status, media_type=_JSON,
+                    headers={k.decode("latin-1"): v.decode("latin-1") for k, v in headers})
+
+
+class GatewayApp:
+    """The ASGI app: ``POST /v1/predict`` straight to the handler, everything else to ``self.fastapi``."""
+
+    def __init__(self, api: FastAPI, handlers: _Handlers) -> None:
+        self.fastapi = api
+        self._handlers = handlers
+
+    def openapi(self) -> dict[str, Any]:
+        return self.fastapi.openapi()
+
+    async def __call__(self, scope: _Scope, receive: _Receive, send: _Send) -> None:
+        if scope["type"] == "http" and scope["path"] == "/v1/predict" and scope["method"] == "POST":
+            status, headers, content = await self._handlers.predict(_Call(scope, receive))
+            headers.append((b"content-type", b"application/json"))
+            headers.append((b"content-length", str(len(content)).encode("latin-1")))
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send({"type": "http.response.body", "body": content})
+            return
+        await self.fastapi(scope, receive, send)
+
+
+def create_app(gw: Gateway) -> GatewayApp:
+    """The ASGI app serving ``gw`` (FastAPI behind a fast ``/v1/predict``); its lifespan writes the
+    start/stop audit events. ``.fastapi`` is the FastAPI app (routes, OpenAPI spec)."""
     cfg = gw.config
 
     @asynccontextmanager
@@ -64,68 +283,10 @@ def create_app(gw: Gateway) -> FastAPI:
         openapi_url="/openapi.json" if cfg.server.openapi else None,
         docs_url="/docs" if cfg.server.openapi else None, redoc_url=None,
     )
-    max_body = cfg.server.max_body_bytes
-    trusted = cfg.server.trusted_proxies
+    h = _Handlers(gw)
 
-    def refusal_response(r: _Refusal, request_id: str) -> Any:
-        body = {"error": r.error, "detail": r.detail, "request_id": request_id}
-        if "field" in r.audit:
-            body["field"] = r.audit["field"]
-        return JSONResponse(body, status_code=r.status, headers=r.headers)
-
-    async def authorize(request: Request, permission: str, ip: str) -> Principal:
-        blocked = await gw.limiter.auth_blocked(ip)
-        if not blocked.allowed:
-            gw.metrics.rate_limited.labels("auth_failures").inc()
-            raise _Refusal(429, "too_many_failures", "too many failed authentications from this address",
-                           event_type="auth_failure", headers=_retry(blocked.retry_after_s), reason="locked out")
-        try:
-            principal = gw.authenticator.authenticate(request.headers.get("authorization"))
-        except AuthFailure as exc:
-            gw.metrics.auth_failures.inc()
-            await gw.limiter.auth_failure(ip)
-            raise _Refusal(401, "unauthorized", exc.public, event_type="auth_failure", actor=exc.actor,
-                           headers={"WWW-Authenticate": 'Bearer realm="mlsecure"'}, reason=exc.reason) from None
-        if permission not in principal.permissions:
-            raise _Refusal(403, "forbidden", f"this credential lacks the {permission!r} permission",
-                           event_type="access_denied", actor=principal.actor, reason=f"missing {permission}",
-                           role=principal.role.value)
-        return principal
-
-    async def audited(request: Request, endpoint: str, action: str, permission: str, work: Any) -> Any:
-        """Authorize, run ``work(principal, request_id)``, write the one audit record, respond."""
-        t0 = time.perf_counter()
-        request_id = gw.next_request_id()
-        peer = request.client.host if request.client else None
-        ip = client_address(peer, request.headers.getlist("x-forwarded-for"), trusted)
-        actor = "anonymous"
-        try:
-            principal = await authorize(request, permission, ip)
-            actor = principal.actor
-            response, event_type, outcome, extra = await work(principal, request_id, ip)
-            status = response.status_code
-        except _Refusal as r:
-            response, status = refusal_response(r, request_id), r.status
-            event_type, outcome, extra = r.event_type, "denied", {"reason": r.detail, **r.audit}
-            actor = r.actor if r.actor != "anonymous" else actor
-        except Exception as exc:  # a bug or a model failure: answer 500, and still audit it
-            response = JSONResponse({"error": "internal", "detail": "internal error", "request_id": request_id},
-                                    status_code=500)
-            status, event_type, outcome = 500, "prediction" if endpoint == "predict" else "model_access", "error"
-            extra = {"reason": f"{type(exc).__name__}: {str(exc)[:200]}"}
-        input_hash = extra.pop("input_hash", None)
-        latency_ms = (time.perf_counter() - t0) * 1000
-        try:
-            await gw.audit(event_type=event_type, actor=actor, action=action, outcome=outcome, ip=ip,
-                           input_hash=input_hash, latency_ms=latency_ms,
-                           details={"request_id": request_id, "endpoint": endpoint, "status": status, **extra})
-        except Exception:  # fail closed: nothing is answered without its audit record
-            status = 503
-            response = JSONResponse({"error": "audit_unavailable", "request_id": request_id,
-                                     "detail": "the audit log cannot be written; request not served"},
-                                    status_code=503)
-        gw.metrics.observe(endpoint, status, time.perf_counter() - t0)
-        return response
+    def call_of(request: Request) -> _Call:
+        return _Call(request.scope, request.receive)
 
     schema = gw.schema
     predict_openapi = {
@@ -135,77 +296,33 @@ def create_app(gw: Gateway) -> FastAPI:
 
     @app.post("/v1/predict", openapi_extra=predict_openapi, responses=_responses(200, 401, 403, 413, 415, 422, 429),
               summary="Predict class probabilities for a batch of samples")
-    async def predict(request: Request) -> Any:
-        async def work(principal: Principal, request_id: str, ip: str) -> tuple[Any, str, str, dict[str, Any]]:
-            del ip
-            if gw.monitor is not None and cfg.extraction.action == "block" and gw.monitor.is_flagged(principal.actor):
-                raise _Refusal(403, "blocked", "client blocked after suspected model extraction",
-                               actor=principal.actor, reason="extraction block")
-            throttled = (gw.monitor is not None and cfg.extraction.action == "throttle"
-                         and gw.monitor.is_flagged(principal.actor))
-            decision = await gw.limiter.acquire_rate(principal.actor, throttled=throttled)
-            if not decision.allowed:
-                gw.metrics.rate_limited.labels(decision.limit).inc()
-                raise _Refusal(429, "rate_limited", f"{decision.limit} limit reached", actor=principal.actor,
-                               headers=_retry(decision.retry_after_s), limit=decision.limit)
-            body = await _read_body(request, max_body, principal.actor)
-            input_hash = hashlib.sha256(body).hexdigest()
-            try:
-                x = schema.parse(body)
-            except ValidationFailure as exc:
-                gw.metrics.invalid.inc()
-                raise _Refusal(422, "invalid_input", f"{exc.field}: {exc.message}", actor=principal.actor,
-                               field=exc.field, input_hash=input_hash) from None
-            decision = await gw.limiter.acquire_budget(principal.actor, len(x))
-            if not decision.allowed:
-                gw.metrics.rate_limited.labels(decision.limit).inc()
-                raise _Refusal(429, "budget_exhausted", f"{decision.limit} query budget used up",
-                               actor=principal.actor, headers=_retry(decision.retry_after_s),
-                               limit=decision.limit, input_hash=input_hash)
-            proba = gw.model.predict_proba(x)
-            gw.metrics.rows.inc(len(x))
-            await gw.observe_extraction(principal.actor, x, proba, request_id)
-            payload = {
-                "request_id": request_id,
-                "model": {"name": cfg.model.name, "version": cfg.model.version},
-                "input_sha256": input_hash,
-                "predictions": gw.policy.apply(proba, gw.labels, gw.rng),
-                "served_at": round(time.time(), 3),
-            }
-            content = canonical_json(payload)
-            headers = {"X-Request-Id": request_id}
-            if gw.signer is not None:
-                headers[SIGNATURE_HEADER] = gw.signer.sign(content)
-                headers[KEY_ID_HEADER] = gw.signer.key_id
-            top1 = proba.argmax(axis=1)
-            summary = ",".join(str(gw.labels[int(i)]) for i in top1[:16])
-            return (Response(content, media_type=_JSON, headers=headers), "prediction", "allowed",
-                    {"rows": len(x), "input_hash": input_hash, "output_summary": summary})
-
-        return await audited(request, "predict", "predict", Permission.PREDICT, work)
+    async def predict(request: Request) -> Any:  # reached only through .fastapi; GatewayApp answers first
+        return _as_response(await h.predict(call_of(request)))
 
     @app.get("/v1/models", responses=_responses(200, 401, 403, 429), openapi_extra={"security": [{"bearerAuth": []}]},
              summary="The served model and its input schema")
     async def models(request: Request) -> Any:
-        async def work(principal: Principal, request_id: str, ip: str) -> tuple[Any, str, str, dict[str, Any]]:
-            del principal, ip
-            return JSONResponse({"request_id": request_id, "models": [gw.model_card()]}), "model_access", \
+        async def work(call: _Call, principal: Principal, request_id: str) -> tuple[_Reply, str, str, dict[str, Any]]:
+            del call, principal
+            return _json_reply(200, {"request_id": request_id, "models": [gw.model_card()]}), "model_access", \
                 "allowed", {}
 
-        return await audited(request, "models", "read_metadata", Permission.MODELS_READ, work)
+        return _as_response(await h.audited(call_of(request), "models", "read_metadata", Permission.MODELS_READ,
+                                            work))
 
     @app.get("/v1/audit/verify", responses=_responses(200, 401, 403, 429),
              openapi_extra={"security": [{"bearerAuth": []}]}, summary="Verify the audit log's hash chain")
     async def audit_verify(request: Request) -> Any:
-        async def work(principal: Principal, request_id: str, ip: str) -> tuple[Any, str, str, dict[str, Any]]:
-            del principal, ip
+        async def work(call: _Call, principal: Principal, request_id: str) -> tuple[_Reply, str, str, dict[str, Any]]:
+            del call, principal
             anyio: Any = require("anyio", "gateway")
             result = await anyio.to_thread.run_sync(gw.store.verify)
             body = {"request_id": request_id, "ok": bool(result.ok), "records_checked": result.records_checked,
                     "problems": list(result.problems)[:50]}
-            return JSONResponse(body), "audit_access", "allowed", {"ok": bool(result.ok)}
+            return _json_reply(200, body), "audit_access", "allowed", {"ok": bool(result.ok)}
 
-        return await audited(request, "audit_verify", "verify", Permission.AUDIT_READ, work)
+        return _as_response(await h.audited(call_of(request), "audit_verify", "verify", Permission.AUDIT_READ,
+                                            work))
 
     @app.get("/healthz", summary="Liveness: 200 when the gateway can serve")
     async def healthz() -> Any:
@@ -221,32 +338,36 @@ def create_app(gw: Gateway) -> FastAPI:
     @app.get("/metrics", summary="Prometheus metrics", responses=_responses(200, 401, 403, 429))
     async def metrics(request: Request) -> Any:
         if not cfg.server.metrics_public:
-            peer = request.client.host if request.client else None
-            ip = client_address(peer, request.headers.getlist("x-forwarded-for"), trusted)
+            call = call_of(request)
             try:
-                await authorize(request, Permission.METRICS_READ, ip)
+                await h.authorize(call, Permission.METRICS_READ, h.address(call))
             except _Refusal as r:
-                return refusal_response(r, gw.next_request_id())
+                return _as_response(refusal_reply(r, gw.next_request_id()))
         data, ctype = gw.metrics.render()
         return Response(data, media_type=ctype)
 
     _add_security_scheme(app)
-    return app
+    return GatewayApp(app, h)
 
 
-async def _read_body(request: Any, limit: int, actor: str) -> bytes:
-    ctype = request.headers.get("content-type", "")
-    if ctype.split(";", 1)[0].strip().lower() != _JSON:
+async def _read_body(call: _Call, limit: int, actor: str) -> bytes:
+    if call.content_type.split(";", 1)[0].strip().lower() != _JSON:
         raise _Refusal(415, "unsupported_media_type", "send the body as application/json", actor=actor,
                        field="content-type")
-    declared = request.headers.get("content-length")
+    declared = call.content_length
     if declared is not None and (not declared.isdigit() or int(declared) > limit):
         raise _Refusal(413, "body_too_large", f"body larger than {limit} bytes", actor=actor, field="body")
-    chunks = bytearray()
-    async for chunk in request.stream():
-        chunks += chunk
+    chunks = b""
+    more = True
+    while more:
+        message = await call.receive()
+        if message["type"] == "http.disconnect":
+            raise _Refusal(400, "disconnected", "the client disconnected before sending the body", actor=actor)
+        chunk = message.get("body", b"")
+        chunks = chunk if not chunks else chunks + chunk
         if len(chunks) > limit:
             raise _Refusal(413, "body_too_large", f"body larger than {limit} bytes", actor=actor, field="body")
+        more = message.get("more_body", False)
     return bytes(chunks)
 
 

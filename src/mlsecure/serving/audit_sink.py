@@ -1,12 +1,13 @@
 """The gateway's bridge to the audit log: group commit from the event loop, durable before the answer.
 
-Request handlers ``await sink.record(event)``. Events queued during one turn of the event loop are
-handed to a writer thread as one batch (one wake-up, not one per request, so the thread does not
-fight the event loop for the GIL on every request); the writer commits everything waiting with one
-``AuditStore.append_many`` (one transaction, one fsync) and wakes the waiting handlers with one
-callback. A response therefore leaves the gateway only after its audit record is committed: after a
-crash, every answered request is in the log. If the store fails, the handlers get the error and the
-requests are refused (fail closed: no prediction without an audit record).
+Request handlers ``await sink.record(event)``. Each event loop has at most one batch at the writer
+thread: events recorded while it commits wait in the loop's list and are handed over together the
+moment that commit returns (one thread wake-up per commit, not one per loop turn, so the thread does
+not fight the event loop for the GIL on every request; and the batches grow with the load). The
+writer commits each batch with one ``AuditStore.append_many`` (one transaction, one fsync) and wakes
+the waiting handlers with one callback. A response therefore leaves the gateway only after its audit
+record is committed: after a crash, every answered request is in the log. If the store fails, the
+handlers get the error and the requests are refused (fail closed: no prediction without an audit record).
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ class AuditSink:
         self.max_batch = max_batch
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._pending: dict[asyncio.AbstractEventLoop, _Pending] = {}
+        self._busy: set[asyncio.AbstractEventLoop] = set()  # loops with a batch at the writer
+        self._scheduled: set[asyncio.AbstractEventLoop] = set()  # loops with a hand-over due this turn
         self._thread = threading.Thread(target=self._run, name="mlsecure-audit-writer", daemon=True)
         self._thread.start()
         self.batches = 0
@@ -42,8 +45,10 @@ class AuditSink:
         pending = self._pending.get(loop)
         if pending is None:
             pending = self._pending[loop] = []
-            loop.call_soon(self._hand_over, loop)  # after the handlers ready in this turn have queued theirs
         pending.append((event, future))
+        if loop not in self._busy and loop not in self._scheduled:
+            self._scheduled.add(loop)
+            loop.call_soon(self._hand_over, loop)  # after the handlers ready in this turn have queued theirs
         return await future
 
     def close(self) -> None:
@@ -51,9 +56,22 @@ class AuditSink:
         self._thread.join(timeout=30)
 
     def _hand_over(self, loop: asyncio.AbstractEventLoop) -> None:
+        """On ``loop``: give its waiting events (at most ``max_batch``) to the writer, unless one is there."""
+        self._scheduled.discard(loop)
+        if loop in self._busy:
+            return  # handed over when the batch at the writer returns (_done)
         batch = self._pending.pop(loop, None)
-        if batch:
-            self._queue.put((loop, batch))
+        if not batch:
+            return
+        if len(batch) > self.max_batch:
+            batch, self._pending[loop] = batch[:self.max_batch], batch[self.max_batch:]
+        self._busy.add(loop)
+        self._queue.put((loop, batch))
+
+    def _done(self, loop: asyncio.AbstractEventLoop) -> None:
+        """On ``loop``, after its batch was committed (or failed): hand over what waited meanwhile."""
+        self._busy.discard(loop)
+        self._hand_over(loop)
 
     def _run(self) -> None:
         while True:
@@ -83,7 +101,7 @@ class AuditSink:
             records = self.store.append_many(events)
         except Exception as exc:  # the store's error goes to every waiting request
             for loop, batch in work:
-                _wake(loop, _fail, [f for _, f in batch], exc)
+                _wake(loop, self._fail, loop, [f for _, f in batch], exc)
             return
         self.batches += 1
         self.records += len(records)
@@ -91,21 +109,24 @@ class AuditSink:
         for loop, batch in work:
             done = [(f, records[i + k]) for k, (_, f) in enumerate(batch)]
             i += len(batch)
-            _wake(loop, _succeed, done)  # one wake-up per loop and batch
+            _wake(loop, self._succeed, loop, done)  # one wake-up per loop and batch
+
+    def _succeed(self, loop: asyncio.AbstractEventLoop,
+                 done: list[tuple[asyncio.Future[AuditRecord], AuditRecord]]) -> None:
+        self._done(loop)  # the next batch goes to the writer before these handlers resume
+        for future, rec in done:
+            if not future.done():
+                future.set_result(rec)
+
+    def _fail(self, loop: asyncio.AbstractEventLoop, futures: list[asyncio.Future[AuditRecord]],
+              exc: BaseException) -> None:
+        self._done(loop)
+        for future in futures:
+            if not future.done():
+                future.set_exception(exc)
 
 
 def _wake(loop: asyncio.AbstractEventLoop, fn: Any, *args: Any) -> None:
     with contextlib.suppress(RuntimeError):  # the loop closed meanwhile (shutdown): nobody waits any more
         loop.call_soon_threadsafe(fn, *args)
 
-
-def _succeed(done: list[tuple[asyncio.Future[AuditRecord], AuditRecord]]) -> None:
-    for future, rec in done:
-        if not future.done():
-            future.set_result(rec)
-
-
-def _fail(futures: list[asyncio.Future[AuditRecord]], exc: BaseException) -> None:
-    for future in futures:
-        if not future.done():
-            future.set_exception(exc)

@@ -14,7 +14,7 @@ from typing import Any
 from mlsecure.errors import ConfigError, require
 from mlsecure.serving.config import JwtConfig
 from mlsecure.serving.rbac import Role, permissions_for
-from mlsecure.serving.tokens import TokenStore
+from mlsecure.serving.tokens import TokenRecord, TokenStore
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,7 @@ class Authenticator:
     def __init__(self, tokens: TokenStore, jwt_config: JwtConfig | None = None) -> None:
         self.tokens = tokens
         self.jwt = JwtVerifier(jwt_config) if jwt_config is not None else None
+        self._principals: dict[str, tuple[TokenRecord, Principal]] = {}
 
     def authenticate(self, authorization: str | None, *, now: float | None = None) -> Principal:
         if not authorization:
@@ -57,8 +58,15 @@ class Authenticator:
         status = record.status(now)
         if status != "active":
             raise AuthFailure(f"token {status}", public=f"token {status}", actor=record.token_id)
-        return Principal(actor=record.token_id, name=record.name, role=record.role,
-                         permissions=record.permissions, kind="token")
+        cached = self._principals.get(record.token_id)
+        if cached is not None and cached[0] is record:  # records are immutable; a changed one is a new object
+            return cached[1]
+        principal = Principal(actor=record.token_id, name=record.name, role=record.role,
+                              permissions=record.permissions, kind="token")
+        if len(self._principals) >= 10_000:
+            self._principals.clear()
+        self._principals[record.token_id] = (record, principal)
+        return principal
 
 
 class JwtVerifier:

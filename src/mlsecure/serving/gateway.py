@@ -61,19 +61,25 @@ class Gateway:
 
     @property
     def resource(self) -> str:
-        return f"{self.config.model.name}:{self.config.model.version}"
+        return self._resource
+
+    def __post_init__(self) -> None:
+        self._resource = f"{self.config.model.name}:{self.config.model.version}"
 
     async def audit(self, *, event_type: str, actor: str, action: str, outcome: str, ip: str | None,
-                    input_hash: str | None, latency_ms: float | None, details: dict[str, Any]) -> None:
+                    input_hash: str | None, latency_ms: float | None, details: dict[str, Any],
+                    output_summary: str | None = None) -> None:
+        """Write one event and wait until it is committed (``output_summary`` may also come in ``details``)."""
         from mlsecure.audit import AuditEvent
 
-        summary = details.pop("output_summary", None)
+        summary = details.pop("output_summary", output_summary)
         rid = details.get("request_id")
+        model = self.config.model
         await self.sink.record(AuditEvent(
             event_id=rid if isinstance(rid, str) else uuid.uuid4().hex,
             event_type=event_type, actor=actor, action=action, resource=self.resource, outcome=outcome,  # type: ignore[arg-type]
-            details=details, input_hash=input_hash, model_name=self.config.model.name,
-            model_version=self.config.model.version, latency_ms=latency_ms, ip_address=ip, output_summary=summary))
+            details=details, input_hash=input_hash, model_name=model.name,
+            model_version=model.version, latency_ms=latency_ms, ip_address=ip, output_summary=summary))
 
     async def record_lifecycle(self, what: str) -> None:
         cfg = self.config
@@ -84,11 +90,13 @@ class Gateway:
                                   "signing_key_id": self.signer.key_id if self.signer else None,
                                   "extraction_action": cfg.extraction.action if self.monitor else "off"})
 
-    async def observe_extraction(self, actor: str, x: np.ndarray, proba: np.ndarray, request_id: str) -> None:
+    async def observe_extraction(self, actor: str, x: np.ndarray, proba: np.ndarray, request_id: str, *,
+                                 top1: np.ndarray | None = None) -> None:
+        """Feed the monitor; audit the moment a client is first flagged. ``top1``: ``proba.argmax(1)``."""
         if self.monitor is None:
             return
         was_flagged = self.monitor.is_flagged(actor)
-        verdict = self.monitor.observe(actor, x, proba.argmax(axis=1))
+        verdict = self.monitor.observe(actor, x, proba.argmax(axis=1) if top1 is None else top1)
         if verdict is None or not verdict.suspicious or was_flagged:
             return
         self.metrics.extraction_flags.inc()

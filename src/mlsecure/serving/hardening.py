@@ -22,22 +22,26 @@ from mlsecure.serving.config import OutputConfig
 class OutputPolicy:
     cfg: OutputConfig
 
-    def apply(self, proba: np.ndarray, labels: list[Any], rng: np.random.Generator) -> list[dict[str, Any]]:
-        """``proba`` ``(n, k)`` -> one JSON-able prediction per row."""
+    def apply(self, proba: np.ndarray, labels: list[Any], rng: np.random.Generator, *,
+              top1: np.ndarray | None = None) -> list[dict[str, Any]]:
+        """``proba`` ``(n, k)`` -> one JSON-able prediction per row (``top1``: ``proba.argmax(1)`` if known)."""
         cfg = self.cfg
-        top1 = proba.argmax(axis=1)
-        p = add_noise(proba, cfg.noise, cfg.noise_scale, rng, preserve_top1=cfg.preserve_top1) \
-            if cfg.noise != "none" else proba
+        if top1 is None:
+            top1 = proba.argmax(axis=1)
+        noisy = cfg.noise != "none"
+        p = add_noise(proba, cfg.noise, cfg.noise_scale, rng, preserve_top1=cfg.preserve_top1) if noisy else proba
         if cfg.labels_only:
             return [{"label": labels[i]} for i in top1.tolist()]
         order = np.argsort(-p, axis=1, kind="stable")
-        if cfg.preserve_top1:
+        if cfg.preserve_top1 and noisy:
+            # without noise the stable sort of -p already starts with argmax's (first maximal) index (a NaN
+            # row differs, but NaN is never answered: the canonical JSON of the response refuses it)
             order = _move_to_front(order, top1)
         k = p.shape[1] if cfg.top_k <= 0 else min(cfg.top_k, p.shape[1])
         order = order[:, :k]
-        probs = np.take_along_axis(p, order, axis=1)
+        probs = p[np.arange(len(p))[:, None], order]
         if cfg.decimals >= 0:
-            probs = np.round(probs, cfg.decimals)
+            probs = probs.round(cfg.decimals)
         return [{"label": labels[idx[0]], "top": [{"label": labels[j], "probability": q}
                                                  for j, q in zip(idx, row, strict=True)]}
                 for idx, row in zip(order.tolist(), probs.tolist(), strict=True)]

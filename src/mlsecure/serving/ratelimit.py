@@ -33,12 +33,22 @@ ALLOWED = RateDecision(True)
 
 
 class RateLimiter:
+    """Rates (sliding window counter) and budgets (fixed window) per client, on ``limits``' storage.
+
+    The strategy arithmetic is that of ``limits.strategies.SlidingWindowCounterRateLimiter`` and
+    ``FixedWindowRateLimiter`` (``hit``/``test``), called on the storage directly with each client's keys
+    computed once (``RateLimitItem.key_for`` is a third of the cost of a check otherwise). With the
+    in-memory storage the calls are synchronous and an address with no failed authentication counted in
+    the last two windows is not looked up at all (nothing else can have counted it).
+    """
+
     def __init__(self, cfg: RateLimitConfig, *, throttle_per_minute: int = 10) -> None:
         limits: Any = require("limits", "gateway")
         from limits.storage import storage_from_string
 
         self.cfg = cfg
-        if cfg.storage.startswith("memory://"):
+        self._memory = cfg.storage.startswith("memory://")
+        if self._memory:
             from limits import strategies
             self._storage = _swept_memory_storage()
         else:
@@ -47,60 +57,114 @@ class RateLimiter:
             self._storage = storage_from_string(url)
         self._sliding = strategies.SlidingWindowCounterRateLimiter(self._storage)
         self._fixed = strategies.FixedWindowRateLimiter(self._storage)
-        rates: list[tuple[str, Any, Any]] = []
+        rates: list[tuple[str, Any]] = []
         if cfg.per_minute:
-            rates.append(("per_minute", limits.RateLimitItemPerMinute(cfg.per_minute), self._sliding))
+            rates.append(("per_minute", limits.RateLimitItemPerMinute(cfg.per_minute)))
         if cfg.per_hour:
-            rates.append(("per_hour", limits.RateLimitItemPerHour(cfg.per_hour), self._sliding))
-        self._rates = tuple(rates)
+            rates.append(("per_hour", limits.RateLimitItemPerHour(cfg.per_hour)))
+        self._rates = tuple((name, item, item.amount, item.get_expiry()) for name, item in rates)
         budgets: list[tuple[str, Any]] = []
         if cfg.per_day:
             budgets.append(("per_day", limits.RateLimitItemPerDay(cfg.per_day)))
         if cfg.lifetime:
             budgets.append(("lifetime", limits.RateLimitItemPerYear(cfg.lifetime, 100)))
-        self._budgets = tuple(budgets)
+        self._budgets = tuple((name, item, item.amount, item.get_expiry()) for name, item in budgets)
         self._throttle = limits.RateLimitItemPerMinute(max(throttle_per_minute, 1))
         self._auth_fail = (limits.RateLimitItemPerMinute(cfg.auth_failures_per_minute)
                            if cfg.auth_failures_per_minute else None)
+        self._keys: dict[tuple[str, str], str] = {}
+        self._failed_at: dict[str, float] = {}  # memory storage: address -> last failed authentication
+
+    def _key(self, item: Any, name: str, client: str) -> str:
+        key = self._keys.get((name, client))
+        if key is None:
+            if len(self._keys) >= _KEY_CACHE:
+                self._keys.clear()
+            key = self._keys[(name, client)] = item.key_for(name, client)
+        return key
+
+    async def _slide_hit(self, item: Any, name: str, client: str) -> bool:
+        key = self._key(item, name, client)
+        if self._memory:
+            return bool(self._storage.acquire_sliding_window_entry(key, item.amount, item.get_expiry(), 1))
+        return bool(await self._storage.acquire_sliding_window_entry(key, item.amount, item.get_expiry(), 1))
+
+    async def _slide_test(self, item: Any, name: str, client: str) -> bool:
+        key, expiry = self._key(item, name, client), item.get_expiry()
+        window = self._storage.get_sliding_window(key, expiry)
+        prev, prev_ttl, cur, _ = window if self._memory else await window
+        return bool(prev * prev_ttl / expiry + cur < item.amount)
 
     async def acquire_rate(self, client: str, *, throttled: bool = False) -> RateDecision:
         """Count one request for ``client`` against the per-minute/hour limits (and the throttle)."""
-        if throttled and not await _call(self._sliding.hit, self._throttle, "throttle", client):
+        if throttled and not await self._slide_hit(self._throttle, "throttle", client):
             return await self._refused("throttle", self._throttle, self._sliding, "throttle", client)
-        for name, item, strategy in self._rates:
-            if not await _call(strategy.hit, item, name, client):
-                return await self._refused(name, item, strategy, name, client)
+        storage = self._storage
+        for name, item, amount, expiry in self._rates:
+            key = self._key(item, name, client)
+            ok = storage.acquire_sliding_window_entry(key, amount, expiry, 1)
+            if not (ok if self._memory else await ok):
+                return await self._refused(name, item, self._sliding, name, client)
         return ALLOWED
 
     async def acquire_budget(self, client: str, rows: int) -> RateDecision:
         """Charge ``rows`` queries (or one request, per ``count``) to the day and lifetime budgets."""
         weight = rows if self.cfg.count == "rows" else 1
-        for name, item in self._budgets:
-            if weight > item.amount or not await _call(self._fixed.test, item, name, client, cost=weight):
+        storage = self._storage
+        for name, item, amount, _ in self._budgets:  # test all first: a refused request is charged nowhere
+            if weight > amount:
                 return await self._refused(name, item, self._fixed, name, client)
-        for name, item in self._budgets:
-            await _call(self._fixed.hit, item, name, client, cost=weight)
+            used = storage.get(self._key(item, name, client))
+            if not (used if self._memory else await used) < amount - weight + 1:
+                return await self._refused(name, item, self._fixed, name, client)
+        for name, item, _, expiry in self._budgets:
+            done = storage.incr(self._key(item, name, client), expiry, amount=weight)
+            if not self._memory:
+                await done
         return ALLOWED
 
     async def auth_failure(self, address: str) -> RateDecision:
         """Count a failed authentication from ``address``; refuse once over the per-minute allowance."""
         if self._auth_fail is None:
             return ALLOWED
-        if await _call(self._sliding.hit, self._auth_fail, "authfail", address):
+        if self._memory:
+            if len(self._failed_at) >= _KEY_CACHE:
+                self._sweep_failed()
+            self._failed_at[address] = time.monotonic()
+        if await self._slide_hit(self._auth_fail, "authfail", address):
             return ALLOWED
         return await self._refused("auth_failures", self._auth_fail, self._sliding, "authfail", address)
 
     async def auth_blocked(self, address: str) -> RateDecision:
         """Whether ``address`` already used up its failed-authentication allowance (no count taken)."""
-        if self._auth_fail is None or await _call(self._sliding.test, self._auth_fail, "authfail", address):
+        if self._auth_fail is None:
+            return ALLOWED
+        if self._memory:
+            last = self._failed_at.get(address)
+            if last is None:  # no failure counted for it in this process's storage: nothing to look up
+                return ALLOWED
+            if time.monotonic() - last > _FAILURE_MEMORY_S:  # both sliding windows it counted in are over
+                del self._failed_at[address]
+                return ALLOWED
+        if await self._slide_test(self._auth_fail, "authfail", address):
             return ALLOWED
         return await self._refused("auth_failures", self._auth_fail, self._sliding, "authfail", address)
+
+    def _sweep_failed(self) -> None:
+        now = time.monotonic()
+        self._failed_at = {a: t for a, t in self._failed_at.items() if now - t <= _FAILURE_MEMORY_S}
 
     async def _refused(self, name: str, item: Any, strategy: Any, *key: str) -> RateDecision:
         if name == "lifetime":
             return RateDecision(False, name, None)
         stats = await _call(strategy.get_window_stats, item, *key)
         return RateDecision(False, name, max(1, math.ceil(stats.reset_time - time.time())))
+
+
+_KEY_CACHE = 100_000
+_FAILURE_MEMORY_S = 125.0
+"""A per-minute sliding window counter weighs the previous minute's count: after two minutes (plus margin)
+without a failure, an address's failure count is zero."""
 
 
 def _swept_memory_storage() -> Any:

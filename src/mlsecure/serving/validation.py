@@ -65,10 +65,10 @@ class InputSchema:
             raise ValidationFailure("body", f"not valid JSON: {exc}") from None
         if not isinstance(doc, dict):
             raise ValidationFailure("body", f"expected a JSON object, got {_kind(doc)}")
-        extra = sorted(set(doc) - {"inputs"})
-        if extra:
-            raise ValidationFailure(extra[0] or '""', "unknown field (the body has only 'inputs')")
-        if "inputs" not in doc:
+        if len(doc) != 1 or "inputs" not in doc:
+            extra = sorted(set(doc) - {"inputs"})
+            if extra:
+                raise ValidationFailure(extra[0] or '""', "unknown field (the body has only 'inputs')")
             raise ValidationFailure("inputs", "field required")
         inputs = doc["inputs"]
         if not isinstance(inputs, list):
