@@ -139,7 +139,7 @@ def simulate_poisoning(files: DemoFiles, *, seed: int = 0, target: int = 3, rate
     }
     figure = Figure("Simulated BadNets: backdoor success on triggered holdout images", "model",
                     "attack success rate", (Series("attack success", (0.0, 1.0), (asr_before, asr_after)),),
-                    kind="bar")
+                    kind="bar", x_ticks=("trained on poisoned data", "retrained without flagged rows"))
     return CheckResult((), metrics, {"backdoor_success": figure})
 
 

@@ -202,6 +202,7 @@ class Figure:
     series: tuple[Series, ...]
     kind: Literal["line", "roc", "bar"] = "line"
     log: bool = False
+    x_ticks: tuple[str, ...] = ()  # bar charts: a label for each x position (categories)
 
     def to_dict(self) -> dict[str, JSONValue]:
         return {
@@ -210,6 +211,7 @@ class Figure:
             "y_label": self.y_label,
             "kind": self.kind,
             "log": self.log,
+            **({"x_ticks": list(self.x_ticks)} if self.x_ticks else {}),
             "series": [
                 {"name": s.name, "x": jsonable(list(s.x)), "y": jsonable(list(s.y))} for s in self.series
             ],
@@ -223,6 +225,7 @@ class Figure:
             y_label=data["y_label"],
             kind=data.get("kind", "line"),
             log=bool(data.get("log", False)),
+            x_ticks=tuple(str(t) for t in data.get("x_ticks", ())),
             series=tuple(
                 Series(s["name"], tuple(_nan(v) for v in s["x"]), tuple(_nan(v) for v in s["y"]))
                 for s in data["series"]

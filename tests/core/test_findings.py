@@ -80,6 +80,13 @@ def test_series_length_mismatch_is_an_error() -> None:
         Series("s", (1.0, 2.0), (1.0,))
 
 
+def test_figure_tick_labels_round_trip() -> None:
+    fig = Figure("t", "x", "y", (Series("s", (0.0, 1.0), (0.9, 0.1)),), kind="bar", x_ticks=("before", "after"))
+    data = Report(target="t", tool_version="0", figures={"f": fig}).to_dict()
+    jsonschema.validate(data, report_schema())
+    assert Figure.from_dict(data["figures"]["f"]) == fig
+
+
 def test_figure_nan_survives_round_trip() -> None:
     fig = Figure("t", "x", "y", (Series("s", (0.0, 1.0), (math.nan, 2.0)),))
     back = Figure.from_dict(json.loads(json.dumps(Report(target="t", tool_version="0", figures={"f": fig})

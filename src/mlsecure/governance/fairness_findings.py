@@ -109,7 +109,6 @@ def fairness_metrics(audit: FairnessAudit) -> dict[str, Any]:
 
 def fairness_figures(audit: FairnessAudit) -> dict[str, Figure]:
     """One bar figure per metric: the per-group value, and the interval bounds as two more series."""
-    legend = ", ".join(f"{i}={g.group}" for i, g in enumerate(audit.groups))
     xs = tuple(float(i) for i in range(len(audit.groups)))
     figures = {}
     for m in METRICS:
@@ -120,7 +119,8 @@ def fairness_figures(audit: FairnessAudit) -> dict[str, Figure]:
                        Series(f"{audit.confidence:.0%} CI high", xs, tuple(v.high for v in values))]
         figures[f"fairness_{m}"] = Figure(
             title=f"{METRIC_TITLES[m].capitalize()} by {audit.attribute} (positive = {audit.positive_label})",
-            x_label=f"{audit.attribute} ({legend})", y_label=METRIC_TITLES[m], series=tuple(series), kind="bar")
+            x_label=audit.attribute, y_label=METRIC_TITLES[m], series=tuple(series), kind="bar",
+            x_ticks=tuple(str(g.group) for g in audit.groups))
     return figures
 
 

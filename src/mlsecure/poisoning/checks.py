@@ -132,8 +132,9 @@ def _figure(scan: PoisoningScan, labels: np.ndarray) -> Figure:
     for r in scan.runs:
         shares = tuple(float(r.result.flagged[labels == v].mean()) for v in values)
         series.append(Series(r.key, xs, shares))
-    return Figure(title="Share of each class flagged, per detector", x_label="class (index in sorted order)",
-                  y_label="flagged share", series=tuple(series), kind="bar")
+    return Figure(title="Share of each class flagged, per detector", x_label="class",
+                  y_label="flagged share", series=tuple(series), kind="bar",
+                  x_ticks=tuple(str(v) for v in values))
 
 
 def _export(scan: PoisoningScan, destination: Any, ctx: ScanContext, labels: np.ndarray,

@@ -41,7 +41,8 @@ def _draw(axes: Any, figure: Figure) -> None:
         first = figure.series[0] if figure.series else None
         if first is not None:
             offset = width * (len(figure.series) - 1) / 2
-            axes.set_xticks([x + offset for x in range(len(first.x))], [_fmt(x) for x in first.x])
+            labels = list(figure.x_ticks) if len(figure.x_ticks) == len(first.x) else [_fmt(x) for x in first.x]
+            axes.set_xticks([x + offset for x in range(len(first.x))], labels)
     else:
         for s in figure.series:
             points = [(x, y) for x, y in zip(s.x, s.y, strict=True) if math.isfinite(x) and math.isfinite(y)]
