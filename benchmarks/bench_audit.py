@@ -1,6 +1,7 @@
 """Audit log appends: mlsecure's chained SQLite store vs bare SQLite inserts (the floor) vs logging.
 
     python benchmarks/bench_audit.py [--appends 300] [--repeats 5] [--threads 16] [--postgres URL]
+                                     [--batch 14] [--only-batched]
 
 Every contender builds the same event for each append. The floor is a plain ``INSERT`` of the same row
 into the same table with the same indexes, one transaction each, in WAL mode with the same
@@ -11,7 +12,9 @@ Run under both ``synchronous=FULL`` (durable against power loss: fsync-bound) an
 against process crashes only: CPU-bound, shows the chain's own cost). Contenders interleave A B C D,
 medians of ``--repeats``; appends/s from wall time, CPU microseconds per append from process time.
 The concurrent section: ``--threads`` threads appending at once (group commit) vs the floor with the
-same threads committing one row each under a lock. Last, verification speed.
+same threads committing one row each under a lock. Last, verification speed. First, the batched
+section: ``append_many`` of ``--batch`` events per transaction (the gateway's group commits under load) vs
+the floor's one-transaction insert of the same rows, CPU per commit and per record.
 """
 
 from __future__ import annotations
@@ -60,6 +63,13 @@ class Floor:
         with self.lock:
             self.conn.execute("BEGIN IMMEDIATE")
             self.conn.execute(self.sql, row)
+            self.conn.execute("COMMIT")
+
+    def append_many(self, events: list[AuditEvent]) -> None:
+        rows = [(*e.indexed_values(), e.canonical_json().decode(), "0" * 64, "0" * 64) for e in events]
+        with self.lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            self.conn.executemany(self.sql, rows)
             self.conn.execute("COMMIT")
 
 
@@ -144,6 +154,31 @@ def concurrent(tmp: Path, sync: str, threads: int, per_thread: int, repeats: int
     store.close()
 
 
+def batched(tmp: Path, sync: str, batch: int, commits: int, repeats: int) -> None:
+    """What the gateway's group commit does under load: ``append_many`` of ``batch`` events per
+    transaction, CPU per commit (events built beforehand), vs the floor inserting the same rows in one
+    transaction. Also 1-event commits, so per-commit and per-record costs separate."""
+    cpu: dict[tuple[str, int], list[float]] = {}
+    for r in range(repeats):
+        for size in (1, batch):
+            store = open_store(f"sqlite:///{tmp / f'b{r}-{size}-{sync}.db'}?synchronous={sync}", hmac_key=KEY)
+            floor = Floor(tmp / f"bfloor{r}-{size}-{sync}.db", sync)
+            groups = [[event(i * size + j) for j in range(size)] for i in range(commits)]
+            for name, fn in (("floor", floor.append_many), ("mlsecure", store.append_many)):
+                start = time.process_time()
+                for group in groups:
+                    fn(group)
+                cpu.setdefault((name, size), []).append((time.process_time() - start) / commits * 1e6)
+            store.close()
+    print(f"\nbatched commits, synchronous={sync}: {commits} commits x {repeats} repeats, CPU us (median)")
+    print(f"{'contender':12s} {'1-event commit':>15s} {f'{batch}-event commit':>16s} {'per commit':>11s} "
+          f"{'per record':>11s}")
+    for name in ("floor", "mlsecure"):
+        one, many = (statistics.median(cpu[(name, size)]) for size in (1, batch))
+        per_record = (many - one) / (batch - 1)
+        print(f"{name:12s} {one:15.1f} {many:16.1f} {one - per_record:11.1f} {per_record:11.1f}")
+
+
 def verification(tmp: Path, n: int) -> None:
     store = open_store(tmp / "verify.db", hmac_key=KEY)
     for start in range(0, n, 1000):
@@ -185,9 +220,16 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=16)
     parser.add_argument("--verify-records", type=int, default=50_000)
     parser.add_argument("--postgres", metavar="URL", help="also time the PostgreSQL store at URL")
+    parser.add_argument("--batch", type=int, default=14, help="events per append_many in the batched section")
+    parser.add_argument("--only-batched", action="store_true", help="run only the batched section")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         print(f"temporary files in {tmp}; each event ~{len(event(0).canonical_json())} bytes of canonical JSON")
+        for sync in ("FULL", "NORMAL"):
+            batched(Path(tmp), sync, args.batch, args.appends // 2 if sync == "FULL" else args.appends * 2,
+                    args.repeats)
+        if args.only_batched:
+            return
         for sync in ("FULL", "NORMAL"):
             single(Path(tmp), sync, args.appends if sync == "FULL" else args.appends * 10, args.repeats)
         for sync in ("FULL", "NORMAL"):

@@ -20,7 +20,7 @@ from typing import Any, ClassVar, Protocol, Self, TypeVar, final
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from mlsecure.audit.chain import GENESIS_HASH, AuditRecord, StoredRow, key_id, make_row, row_to_record
+from mlsecure.audit.chain import GENESIS_HASH, AuditRecord, ChainMac, StoredRow, chain_events, key_id, row_to_record
 from mlsecure.audit.checkpoint import DEFAULT_KEY_NAME, Checkpoint, sign_checkpoint
 from mlsecure.audit.events import AuditEvent, format_timestamp
 from mlsecure.audit.merkle import Frontier, consistency_proof, leaf_hash
@@ -57,7 +57,8 @@ class WriteTxn(Protocol):
     def tail(self) -> tuple[int, bytes] | None:
         """``(seq, entry_hash)`` of the last record, or None for an empty log."""
 
-    def insert(self, rows: Sequence[StoredRow]) -> None: ...
+    def insert(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Insert chained rows, each a tuple of values in ``chain.ROW_COLUMNS`` order."""
 
     def last_checkpoint(self) -> tuple[int, list[bytes]] | None:
         """``(tree_size, frontier roots)`` of the newest stored checkpoint."""
@@ -80,6 +81,7 @@ class AuditStore(ABC):
         if checkpoint_every and signing_key is None:
             raise ConfigError("checkpoint_every needs a signing_key to sign the checkpoints")
         self._key = hmac_key
+        self._mac = ChainMac(hmac_key)
         self._signing_key = signing_key
         self._checkpoint_every = checkpoint_every
         self._key_name = key_name
@@ -176,16 +178,10 @@ class AuditStore(ABC):
 
     def _chain(self, txn: WriteTxn, events: Sequence[AuditEvent]) -> list[AuditRecord]:
         tail = txn.tail()
-        seq, prev = tail if tail is not None else (0, GENESIS_HASH)
-        rows: list[StoredRow] = []
-        records: list[AuditRecord] = []
-        for event in events:
-            seq += 1
-            row, link = make_row(self._key, seq, prev, event)
-            rows.append(row)
-            records.append(AuditRecord(seq, event, row.prev_hash, row.entry_hash))
-            prev = link
+        first, prev = tail if tail is not None else (0, GENESIS_HASH)
+        rows, records, _ = chain_events(self._mac, first, prev, events)
         txn.insert(rows)
+        seq = first + len(rows)
         every = self._checkpoint_every
         if every and (seq // every) > ((seq - len(events)) // every):
             self._checkpoint_in(txn, seq)

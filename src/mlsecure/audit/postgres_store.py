@@ -156,10 +156,9 @@ class _PgTxn:
         row = self.conn.execute("SELECT seq, entry_hash FROM audit_records ORDER BY seq DESC LIMIT 1").fetchone()
         return None if row is None else (int(row[0]), bytes.fromhex(row[1]))
 
-    def insert(self, rows: Sequence[StoredRow]) -> None:
+    def insert(self, rows: Sequence[tuple[Any, ...]]) -> None:
         with self.conn.cursor() as cursor:
-            cursor.executemany(_INSERT, [(r.seq, *(v for _, v in r.columns), r.event_json, r.prev_hash,
-                                          r.entry_hash) for r in rows])
+            cursor.executemany(_INSERT, rows)
 
     def last_checkpoint(self) -> tuple[int, list[bytes]] | None:
         row = self.conn.execute("SELECT tree_size, frontier FROM audit_checkpoints ORDER BY id DESC LIMIT 1"

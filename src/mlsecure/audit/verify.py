@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from mlsecure.audit.chain import GENESIS_HASH, StoredRow, entry_hash
+from mlsecure.audit.chain import GENESIS_HASH, ChainMac, StoredRow
 from mlsecure.audit.checkpoint import Checkpoint
 from mlsecure.audit.events import AuditEvent
 from mlsecure.audit.merkle import Frontier, leaf_hash
@@ -78,6 +78,7 @@ def verify_rows(rows: Iterable[StoredRow], *, hmac_key: bytes, checkpoints: Sequ
 class _Checker:
     def __init__(self, key: bytes) -> None:
         self.key = key
+        self.mac = ChainMac(key)
         self.frontier = Frontier()
         self.last_seq = 0
         self.last_hash = GENESIS_HASH
@@ -116,7 +117,7 @@ class _Checker:
         if prev != self.last_hash:
             faults.append(f"prev_hash does not match the hash of record #{self.last_seq} "
                           "(a record before it was removed, reordered, inserted or altered)")
-        if hmac.compare_digest(entry_hash(self.key, seq, prev, data), stored):
+        if hmac.compare_digest(self.mac.link(seq, prev, data), stored):
             faults.extend(_column_faults(row, data))  # authentic: written by a key holder, so canonical
         else:
             faults.append("HMAC does not match its content and position (modified, moved, or forged "
