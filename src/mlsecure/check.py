@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, ClassVar, final
 
 from mlsecure.data.dataset import Dataset
-from mlsecure.errors import CheckError
+from mlsecure.errors import CheckError, ConfigError
 from mlsecure.findings import Figure, Finding
 from mlsecure.models.interface import DifferentiableModel, Model
 
@@ -53,6 +53,30 @@ class ScanContext:
     def option(self, name: str, default: Any) -> Any:
         value = self.options.get(name)
         return default if value is None else value
+
+    def int_option(self, name: str, default: int) -> int:
+        """An integer option (``--option name=7``); a non-integer is a ``ConfigError`` naming it."""
+        value = self.option(name, default)
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"option {name} must be an integer, got {value!r}") from None
+
+    def float_option(self, name: str, default: float) -> float:
+        value = self.option(name, default)
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"option {name} must be a number, got {value!r}") from None
+
+    def list_option(self, name: str, default: str | list[str] | tuple[str, ...]) -> list[str]:
+        """A comma-separated option (``--option attacks=pgd,square``) or a list given from Python."""
+        value = self.option(name, default)
+        if isinstance(value, str):
+            return [v.strip() for v in value.split(",") if v.strip()]
+        if isinstance(value, list | tuple):
+            return [str(v) for v in value]
+        return [str(value)]
 
     def need_model(self) -> Model:
         """The model, typed as present (checks that require it call this instead of asserting)."""

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from mlsecure.cli import exit_codes
+from mlsecure.cli.groups import run_group
 from mlsecure.errors import InputError
 
 LOG_HELP = "the audit log: sqlite:///abs/path.db, a path to a SQLite file, or postgresql://user@host/db"
@@ -64,12 +65,7 @@ def register(subparsers: Any) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    handler = getattr(args, "handler", None)
-    if handler is None:
-        args.group_parser.print_help(sys.stderr)
-        return exit_codes.ERROR
-    code: int = handler(args)
-    return code
+    return run_group(args)
 
 
 def _key_option(parser: argparse.ArgumentParser) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 from mlsecure.cli import exit_codes
 from mlsecure.cli.common import add_output_options, emit_report
+from mlsecure.cli.groups import run_group
 from mlsecure.errors import InputError
 
 TEXT_FORMATS = ("terminal", "json", "md")
@@ -64,12 +65,7 @@ def register(subparsers: Any) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    handler = getattr(args, "handler", None)
-    if handler is None:
-        args.group_parser.print_help(sys.stderr)
-        return exit_codes.ERROR
-    code: int = handler(args)
-    return code
+    return run_group(args)
 
 
 def run_checklist(args: argparse.Namespace) -> int:

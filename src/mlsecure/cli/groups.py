@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -30,7 +31,7 @@ def add_group(subparsers: Any, name: str, help_text: str, verb_modules: Sequence
 def run_group(args: argparse.Namespace) -> int:
     handler = getattr(args, "handler", None)
     if handler is None:
-        args.group_parser.print_help()
+        args.group_parser.print_help(sys.stderr)
         return exit_codes.ERROR
     code: int = handler(args)
     return code

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from mlsecure.check import Check, CheckResult, Requirement, ScanContext
-from mlsecure.errors import ConfigError
 from mlsecure.findings import Finding, Location, Severity
 from mlsecure.privacy.inference.audit import DEFAULT_ATTACKS, MembershipAudit, audit_membership
 
@@ -50,17 +49,16 @@ class MembershipInferenceCheck(Check):
 
     def run(self, ctx: ScanContext) -> CheckResult:
         model, data, holdout = ctx.need_model(), ctx.need_data(), ctx.need_holdout()
-        attacks = _list(ctx.option("mia_attacks", ",".join(DEFAULT_ATTACKS)))
+        attacks = ctx.list_option("mia_attacks", ",".join(DEFAULT_ATTACKS))
         audit = audit_membership(
             model, data, holdout, attacks=attacks,
-            n_reference=_int(ctx.option("mia_references", 8), "mia_references"),
-            max_samples=_int(ctx.option("max_samples", 2000), "max_samples"),
-            seed=_int(ctx.option("seed", 0), "seed"),
-            max_epochs=_int(ctx.option("mia_epochs", 100), "mia_epochs"),
-            delta=_float(ctx.option("mia_delta", 1e-5), "mia_delta"),
+            n_reference=ctx.int_option("mia_references", 8),
+            max_samples=ctx.int_option("max_samples", 2000),
+            seed=ctx.int_option("seed", 0),
+            max_epochs=ctx.int_option("mia_epochs", 100),
+            delta=ctx.float_option("mia_delta", 1e-5),
             progress=ctx.progress)
-        dp_eps = ctx.option("dp_epsilon", None)
-        dp_epsilon = None if dp_eps is None else _float(dp_eps, "dp_epsilon")
+        dp_epsilon = None if ctx.option("dp_epsilon", None) is None else ctx.float_option("dp_epsilon", 0.0)
         metrics = audit.metrics()
         if dp_epsilon is not None:
             metrics["accountant_epsilon"] = dp_epsilon
@@ -125,26 +123,6 @@ def findings(audit: MembershipAudit, *, source: str, dp_epsilon: float | None = 
             remediation=("Check the DP-SGD setup: Poisson sampling, the sample rate, and that every update "
                          "was private.")))
     return out
-
-
-def _list(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [v.strip() for v in value.split(",") if v.strip()]
-    return [str(v) for v in value]
-
-
-def _int(value: Any, name: str) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"option {name} must be an integer, got {value!r}") from None
-
-
-def _float(value: Any, name: str) -> float:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"option {name} must be a number, got {value!r}") from None
 
 
 CHECKS: tuple[type[Check], ...] = (MembershipInferenceCheck,)

@@ -93,8 +93,8 @@ class ExtractionCheck(Check):
 
     def run(self, ctx: ScanContext) -> CheckResult:
         model, data = ctx.need_model(), ctx.need_data()
-        seed = _int(ctx.option("seed", 0), "seed")
-        max_samples = _int(ctx.option("max_samples", 2000), "max_samples")
+        seed = ctx.int_option("seed", 0)
+        max_samples = ctx.int_option("max_samples", 2000)
         rng = np.random.default_rng(seed)
         if ctx.holdout is not None and len(ctx.holdout):
             attacker, evaluation = data, ctx.holdout
@@ -104,17 +104,16 @@ class ExtractionCheck(Check):
             attacker, evaluation = data.subset(order[:cut]), data.subset(order[cut:])
         evaluation = evaluation.subset(rng.permutation(len(evaluation))[:max_samples])
         eval_y = encode_labels(model, evaluation.y) if evaluation.y is not None else None
-        budgets = tuple(_int(b, "extraction_budgets")
-                        for b in _list(ctx.option("extraction_budgets", ",".join(map(str, DEFAULT_BUDGETS)))))
-        strategies = _list(ctx.option("extraction_strategies", ",".join(STRATEGIES)))
+        budgets = tuple(_budget(b) for b in ctx.list_option("extraction_budgets", [str(b) for b in DEFAULT_BUDGETS]))
+        strategies = ctx.list_option("extraction_strategies", list(STRATEGIES))
         surrogate = str(ctx.option("extraction_surrogate", "mlp"))
         if surrogate not in ("mlp", "linear"):
             raise ConfigError(f"option extraction_surrogate must be mlp or linear, got {surrogate!r}")
         audit = audit_extraction(
             model, attacker.x, evaluation.x, eval_y, budgets=budgets, strategies=strategies,
-            defence_budget=_int(ctx.option("extraction_defence_budget", 1000), "extraction_defence_budget"),
+            defence_budget=ctx.int_option("extraction_defence_budget", 1000),
             hidden=64 if surrogate == "mlp" else 0,
-            threshold=_float(ctx.option("extraction_threshold", 0.9), "extraction_threshold"),
+            threshold=ctx.float_option("extraction_threshold", 0.9),
             seed=seed, progress=ctx.progress)
         return CheckResult(findings=tuple(extraction_findings(audit, source=data.source)),
                            metrics=audit.metrics(), figures={"extraction_fidelity": audit.figure()})
@@ -143,10 +142,10 @@ class InversionCheck(Check):
         audit = audit_inversion(
             model, data.x, y, labels=model.classes,
             objective="logit" if objective == "logit" else "log_softmax",
-            steps=_int(ctx.option("inversion_steps", 300), "inversion_steps"),
-            l2=_float(ctx.option("inversion_l2", 0.01), "inversion_l2"),
-            tv=_float(ctx.option("inversion_tv", 0.0), "inversion_tv"),
-            seed=_int(ctx.option("seed", 0), "seed"), progress=ctx.progress)
+            steps=ctx.int_option("inversion_steps", 300),
+            l2=ctx.float_option("inversion_l2", 0.01),
+            tv=ctx.float_option("inversion_tv", 0.0),
+            seed=ctx.int_option("seed", 0), progress=ctx.progress)
         individuals = str(ctx.option("classes_are_individuals", "false")).lower() in ("1", "true", "yes")
         findings = [inversion_finding(audit, source=data.source, individuals=individuals)]
         metrics = audit.metrics()
@@ -155,8 +154,8 @@ class InversionCheck(Check):
             column = _column(str(attribute), data.feature_names, int(np.prod(data.x.shape[1:])))
             name = data.feature_names[column] if column < len(data.feature_names) else str(column)
             inference = infer_attribute(model, data.x, y, column, column_name=name,
-                                        max_records=_int(ctx.option("max_samples", 2000), "max_samples"),
-                                        seed=_int(ctx.option("seed", 0), "seed"))
+                                        max_records=ctx.int_option("max_samples", 2000),
+                                        seed=ctx.int_option("seed", 0))
             findings.append(attribute_finding(inference, source=data.source))
             metrics |= {"attribute_column": name, "attribute_accuracy": round(inference.accuracy, 4),
                         "attribute_baseline": round(inference.baseline, 4)}
@@ -280,26 +279,11 @@ def _column(spec: str, names: tuple[str, ...], width: int) -> int:
                       f"{list(names[:5])} or an index below {width}")
 
 
-def _list(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [v.strip() for v in value.split(",") if v.strip()]
-    if isinstance(value, list | tuple):
-        return [str(v) for v in value]
-    return [str(value)]
-
-
-def _int(value: Any, name: str) -> int:
+def _budget(text: str) -> int:
     try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"option {name} must be an integer, got {value!r}") from None
-
-
-def _float(value: Any, name: str) -> float:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"option {name} must be a number, got {value!r}") from None
+        return int(text)
+    except ValueError:
+        raise ConfigError(f"option extraction_budgets must list integers, got {text!r}") from None
 
 
 CHECKS: tuple[type[Check], ...] = (ExtractionCheck, InversionCheck)
