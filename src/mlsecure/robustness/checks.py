@@ -123,8 +123,9 @@ def _findings(ev: RobustnessEvaluation, rows: np.ndarray) -> list[Finding]:
         sev = severity_for(ev.clean_accuracy, robust)
         out.append(Finding(
             id="ROB-001",
-            title=f"Accuracy falls from {ev.clean_accuracy:.1%} to {robust:.1%} under {ev.norm} attacks "
-                  f"at eps={eps:g}",
+            title=(f"Accuracy falls from {ev.clean_accuracy:.1%} to {robust:.1%} under {ev.norm} attacks "
+                   f"at eps={eps:g}" if robust < ev.clean_accuracy else
+                   f"No attack lowered accuracy ({ev.clean_accuracy:.1%}) under {ev.norm} attacks at eps={eps:g}"),
             severity=sev, owasp="ML01", atlas=ATLAS, location=Location(rows=fooled[:50]),
             evidence={"epsilon": eps, "norm": ev.norm, "clean_accuracy": ev.clean_accuracy,
                       "robust_accuracy": robust, "robust_accuracy_ci95": [lo, hi], "samples": ev.n_samples,
