@@ -17,8 +17,10 @@ import numpy as np
 from mlsecure.check import Check, CheckResult, Requirement, ScanContext
 from mlsecure.errors import CheckError, ConfigError
 from mlsecure.findings import Figure, Finding, Location, Series, Severity
+from mlsecure.models.interface import Model
 from mlsecure.robustness.attacks.ops import NORMS, Norm
 from mlsecure.robustness.evaluate import FAST_ATTACKS, FULL_ATTACKS, RobustnessEvaluation, evaluate_robustness
+from mlsecure.robustness.normalized import range_normalized
 
 ATLAS = ("AML.T0043", "AML.T0015")
 DEFAULT_MAX_SAMPLES = 500
@@ -61,6 +63,16 @@ class AdversarialRobustnessCheck(Check):
         if eps_opt:
             epsilons = tuple(float(e) for e in (eps_opt if isinstance(eps_opt, list | tuple) else [eps_opt]))
             eps_note = "given"
+        elif _heterogeneous_tabular(model, spans) and norm == "linf":
+            # One raw-unit budget would overwhelm small-range features: attack min-max scaled inputs instead,
+            # so each default budget is a fraction of every feature's own observed range.
+            lo = np.asarray(bounds[0], dtype=np.float64)
+            model = range_normalized(model, lo, spans)
+            x = model.to_unit(x)
+            bounds, source = (0.0, 1.0), "per-feature min/max of the data, inputs min-max scaled to [0, 1]"
+            epsilons = DEFAULT_FRACTIONS
+            eps_note = (f"default: {', '.join(f'{f:.0%}' for f in DEFAULT_FRACTIONS)} of each feature's range "
+                        "(features on different scales: budgets are range-relative, not raw units)")
         else:
             scale = {"linf": 1.0, "l2": float(np.sqrt(np.prod(model.input_shape))) / 4, "l1": 4.0}[norm]
             epsilons = tuple(round(f * span * scale, 6) for f in DEFAULT_FRACTIONS)
@@ -74,6 +86,13 @@ class AdversarialRobustnessCheck(Check):
         findings = _findings(ev, idx)
         metrics = {"evaluated_on": data.source, **_metrics(ev, eps_note)}
         return CheckResult(findings=tuple(findings), metrics=metrics, figures={"robustness_curve": _figure(ev)})
+
+
+def _heterogeneous_tabular(model: Model, spans: np.ndarray) -> bool:
+    """Flat feature vectors without declared clip values whose ranges differ by more than 10x."""
+    positive = spans[spans > 0]
+    return (model.clip_values is None and len(model.input_shape) == 1 and positive.size > 1
+            and float(positive.max()) > 10 * float(positive.min()))
 
 
 def _norm(text: str) -> Norm:
