@@ -86,3 +86,21 @@ def test_builtin_datasets_shapes() -> None:
     assert load_builtin("wine").x.shape == (178, 13)
     with pytest.raises(InputError, match="unknown built-in dataset"):
         load_builtin("mnist")
+
+
+def test_read_json_object_names_file_and_purpose(tmp_path: Path) -> None:
+    from mlsecure.data.tables import read_json_object
+
+    good = tmp_path / "p.json"
+    good.write_text('{"a": 1}')
+    assert read_json_object(good, "provenance") == {"a": 1}
+    bad = tmp_path / "bad.json"
+    bad.write_text("{nope")
+    with pytest.raises(InputError, match=r"bad\.json: the signature is not valid JSON"):
+        read_json_object(bad, "signature")
+    arr = tmp_path / "arr.json"
+    arr.write_text("[1, 2]")
+    with pytest.raises(InputError, match="the baseline must be a JSON object"):
+        read_json_object(arr, "baseline")
+    with pytest.raises(InputError, match="cannot read the provenance"):
+        read_json_object(tmp_path / "absent.json", "provenance")

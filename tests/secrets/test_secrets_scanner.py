@@ -172,7 +172,7 @@ def test_unreadable_paths_raise_input_error(tmp_path: Path) -> None:
         SecretScanner().scan_paths([tmp_path / "missing"])
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
-    with pytest.raises(InputError, match="not JSON"):
+    with pytest.raises(InputError, match="the baseline is not valid JSON"):
         load_baseline(bad)
     assert bad.exists()
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from mlsecure import __version__
+from mlsecure.data.tables import read_json_object
 from mlsecure.errors import InputError, MLSecureError
 
 PROVENANCE_PREDICATE = "https://mlsecure.dev/ModelProvenance/v1"
@@ -93,15 +94,7 @@ class ModelProvenance:
 
 def load_provenance(path: str | Path) -> ModelProvenance:
     """Read a provenance JSON file (the guide's ``ModelProvenance.to_json`` output)."""
-    path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read provenance: {exc.strerror or exc}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: provenance is not valid JSON: {exc}") from None
-    if not isinstance(data, Mapping):
-        raise InputError(f"{path}: provenance must be a JSON object")
+    data = read_json_object(path, "provenance")
     return ModelProvenance.from_dict(data, source=str(path))
 
 

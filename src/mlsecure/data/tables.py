@@ -7,8 +7,9 @@ unpickled.
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -68,6 +69,20 @@ def load_array(path: str | Path) -> np.ndarray | dict[str, np.ndarray]:
             except ValueError as exc:
                 raise DataFormatError(f"{path}: refused: an array holds Python objects: {exc}") from None
     return np.asarray(loaded)
+
+
+def read_json_object(path: str | Path, what: str) -> dict[str, Any]:
+    """Read a JSON file that must hold an object; every failure names the file and ``what`` it should be."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the {what}: {exc.strerror or exc}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: the {what} is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: the {what} must be a JSON object")
+    return data
 
 
 def _existing_file(path: str | Path) -> Path:

@@ -8,13 +8,13 @@ store or the experiment tracker.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mlsecure.data.tables import read_json_object
 from mlsecure.errors import InputError
 from mlsecure.findings import Finding, Location, Severity
 from mlsecure.secrets.allowlist import has_pragma, is_placeholder
@@ -197,12 +197,7 @@ class SecretScanner:
 
 def load_baseline(path: Path) -> frozenset[str]:
     """Fingerprints from a baseline file: ``{"fingerprints": [...]}`` or an mlsecure JSON report."""
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the baseline: {exc.strerror}") from None
-    except ValueError as exc:
-        raise InputError(f"{path}: the baseline is not JSON: {exc}") from None
+    document = read_json_object(path, "baseline")
     if isinstance(document, dict) and isinstance(document.get("fingerprints"), list):
         return frozenset(str(f) for f in document["fingerprints"])
     if isinstance(document, dict) and isinstance(document.get("findings"), list):

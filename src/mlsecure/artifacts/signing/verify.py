@@ -7,7 +7,6 @@ removed, renamed — never as a bare "mismatch".
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +25,7 @@ from mlsecure.artifacts.signing.manifest import (
     sizes_from_shards,
 )
 from mlsecure.artifacts.signing.sign import EXTENSION_KEY, MODEL_SIGNING_PREDICATE, relative_inside
+from mlsecure.data.tables import read_json_object
 from mlsecure.errors import InputError
 
 ProblemKind = Literal["modified", "added", "removed", "renamed", "bad-signature", "wrong-key", "inconsistent",
@@ -58,16 +58,7 @@ class VerificationResult:
 
 
 def read_signature(path: str | Path) -> Mapping[str, Any]:
-    path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the signature: {exc.strerror or exc}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: the signature is not JSON: {exc}") from None
-    if not isinstance(data, Mapping):
-        raise InputError(f"{path}: the signature must be a JSON object")
-    return data
+    return read_json_object(path, "signature")
 
 
 def verify_model(
