@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("nothing to scan: give --model and/or --data")
     ctx = build_context(args)
     with progress_bar() as progress:
-        ctx = ScanContext(**{**ctx.__dict__, "progress": progress})
+        ctx = replace(ctx, progress=progress)
         report = run_scan(checks, ctx, target=_target(args))
     return emit_report(report, args)
 

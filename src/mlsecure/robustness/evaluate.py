@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -190,7 +190,7 @@ def _evaluate(
         return evaluation
     report("robustness: validity checks", 0.95)
     checks = run_validity_checks(evaluation, victim, x, y_idx, correct, worst, batch_size=batch_size, seed=seed)
-    return RobustnessEvaluation(**{**evaluation.__dict__, "validity": checks})
+    return replace(evaluation, validity=checks)
 
 
 def clopper_pearson(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
