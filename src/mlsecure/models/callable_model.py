@@ -7,8 +7,7 @@ from collections.abc import Callable
 import numpy as np
 
 from mlsecure.errors import InputError
-from mlsecure.models.interface import softmax
-from mlsecure.models.torch_model import _check_shape
+from mlsecure.models.interface import as_batch, softmax
 
 
 class CallableModel:
@@ -52,7 +51,7 @@ class CallableModel:
         return self._classes
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
-        x = _check_shape(np.asarray(x), self._input_shape)
+        x = as_batch(np.asarray(x), self._input_shape)
         out = np.asarray(self.fn(x), dtype=np.float64)
         if out.shape != (len(x), self._n_classes):
             raise InputError(f"model function returned shape {out.shape}, expected {(len(x), self._n_classes)}")

@@ -91,3 +91,12 @@ def softmax(z: np.ndarray) -> np.ndarray:
     e = np.exp(z)
     out: np.ndarray = e / e.sum(axis=-1, keepdims=True)
     return out
+
+
+def as_batch(x: np.ndarray, input_shape: tuple[int, ...]) -> np.ndarray:
+    """``x`` as ``(n, *input_shape)``: flat rows of the right size are reshaped, anything else is an error."""
+    if x.shape[1:] == input_shape:
+        return x
+    if int(np.prod(x.shape[1:])) == int(np.prod(input_shape)):
+        return x.reshape((len(x), *input_shape))
+    raise InputError(f"inputs have shape {x.shape[1:]} per sample but the model expects {input_shape}")

@@ -8,8 +8,7 @@ from typing import Any
 import numpy as np
 
 from mlsecure.errors import ModelLoadError, require
-from mlsecure.models.interface import softmax
-from mlsecure.models.torch_model import _check_shape
+from mlsecure.models.interface import as_batch, softmax
 
 
 class OnnxModel:
@@ -82,7 +81,7 @@ class OnnxModel:
         return self._classes
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
-        x = _check_shape(np.asarray(x), self._input_shape)
+        x = as_batch(np.asarray(x), self._input_shape)
         out = self._run(x)
         if self._outputs_proba is None and len(out):
             self._outputs_proba = bool(np.all(out >= -1e-6) and np.allclose(out.sum(axis=1), 1.0, atol=1e-4))

@@ -7,8 +7,7 @@ from typing import Any
 import numpy as np
 
 from mlsecure.errors import ModelLoadError
-from mlsecure.models.interface import softmax
-from mlsecure.models.torch_model import _check_shape
+from mlsecure.models.interface import as_batch, softmax
 
 
 class SklearnModel:
@@ -65,7 +64,7 @@ class SklearnModel:
         return self._classes
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
-        x = _check_shape(np.asarray(x), self._input_shape).reshape(len(x), -1)
+        x = as_batch(np.asarray(x), self._input_shape).reshape(len(x), -1)
         if self._feature_names is not None and len(self._feature_names) == x.shape[1]:
             import pandas as pd
 

@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from mlsecure.errors import InputError, ModelLoadError, require
+from mlsecure.errors import ModelLoadError, require
+from mlsecure.models.interface import as_batch
 
 if TYPE_CHECKING:
     import torch
@@ -84,7 +85,7 @@ class TorchModel:
         return out
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
-        x = _check_shape(np.asarray(x, dtype=np.float32), self._input_shape)
+        x = as_batch(np.asarray(x, dtype=np.float32), self._input_shape)
         torch = self._torch
         outs = []
         with torch.no_grad():
@@ -94,11 +95,3 @@ class TorchModel:
         if not outs:
             return np.empty((0, self._n_classes), dtype=np.float32)
         return np.concatenate(outs).astype(np.float64)
-
-
-def _check_shape(x: np.ndarray, input_shape: tuple[int, ...]) -> np.ndarray:
-    if x.shape[1:] == input_shape:
-        return x
-    if int(np.prod(x.shape[1:])) == int(np.prod(input_shape)):
-        return x.reshape((len(x), *input_shape))
-    raise InputError(f"inputs have shape {x.shape[1:]} per sample but the model expects {input_shape}")
