@@ -149,4 +149,6 @@ def test_cli_fairness_missing_column(tmp_path: Path) -> None:
 
 def test_metrics_json_serialisable(tmp_path: Path) -> None:
     result = FairnessCheck().execute(_ctx(tmp_path, 0.3))
-    json.dumps(dict(result.metrics), allow_nan=False)
+    text = json.dumps(dict(result.metrics), allow_nan=False)  # strict JSON: no NaN/Infinity leaks out
+    assert json.loads(text) == json.loads(json.dumps(dict(result.metrics), allow_nan=False))
+    assert "NaN" not in text and "Infinity" not in text
