@@ -190,9 +190,25 @@ def load(port: int, requests: list[bytes], seconds: float, connections: int,
 
 
 def process_cpu_s(pid: int | None) -> float | None:
-    """User + system CPU seconds of process ``pid`` (Linux /proc; None elsewhere)."""
+    """User + system CPU seconds of process ``pid`` and its live child processes (the gateway's audit writer
+    runs in one), from Linux /proc; None elsewhere."""
     if pid is None:
         return None
+    total = _own_cpu_s(pid)
+    if total is None:
+        return None
+    children: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children.update(int(c) for c in (task / "children").read_text().split())
+        except OSError:
+            continue
+    for child in children:
+        total += process_cpu_s(int(child)) or 0.0
+    return total
+
+
+def _own_cpu_s(pid: int) -> float | None:
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:

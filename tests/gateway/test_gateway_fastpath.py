@@ -182,8 +182,9 @@ def test_stable_sort_already_puts_argmax_first(rows: list[list[float]]) -> None:
 # --- the ASGI app in-process ---------------------------------------------------------------------------------
 
 
-@pytest.fixture()
-def gateway_app(tmp_path: Path, digits_onnx: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+@pytest.fixture(params=["process", "thread"])
+def gateway_app(tmp_path: Path, digits_onnx: Path, monkeypatch: pytest.MonkeyPatch,
+                request: pytest.FixtureRequest) -> Any:
     from mlsecure.artifacts.load import load_model
     from mlsecure.serving import build_gateway, parse_config
     from mlsecure.serving.app import create_app
@@ -196,7 +197,7 @@ def gateway_app(tmp_path: Path, digits_onnx: Path, monkeypatch: pytest.MonkeyPat
         "rate_limit": {"per_minute": 1000, "per_hour": 0, "per_day": 10_000, "auth_failures_per_minute": 3},
         "output": {"top_k": 3, "decimals": 3},
         "signing": {"key_file": str(tmp_path / "signing.pem")},
-        "audit": {"store": str(tmp_path / "audit.db")},
+        "audit": {"store": str(tmp_path / "audit.db"), "writer": request.param},
     }, base=tmp_path)
     tokens = open_token_store(tmp_path / "tokens.db")
     scientist = tokens.create(name="ds", role="data_scientist").token
@@ -289,19 +290,44 @@ def test_store_failure_fails_closed_then_recovers(gateway_app: Any, natural_quer
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """A store error refuses the requests waiting on it (503, no prediction), and the sink goes on with
     the next batch once the store works again."""
+    from mlsecure.serving.audit_writer import ProcessAuditWriter
+
     app, gw, scientist, _ = gateway_app
     body = json.dumps({"inputs": natural_queries[:1].tolist()}).encode()
     headers = {"Authorization": f"Bearer {scientist}", "Content-Type": "application/json"}
-    real = gw.store.append_many
-    calls = [0]
+    writer = gw.writer
+    if isinstance(writer, ProcessAuditWriter):
+        # a writer process that died between batches is restarted before the next one: nobody is refused
+        writer._proc.kill()
+        writer._proc.wait()
 
-    def flaky(events: Any) -> Any:
-        calls[0] += 1
-        if calls[0] == 1:
-            raise OSError("disk full")
-        return real(events)
+        async def between() -> int:
+            async with _client(app) as c:
+                return (await c.post("/v1/predict", content=body, headers=headers)).status_code
 
-    monkeypatch.setattr(gw.store, "append_many", flaky)
+        assert asyncio.run(between()) == 200 and writer.restarts == 1
+        # the pipe breaks while a batch is at the writer: that batch is refused, the next one served
+        real_receive = writer._receive
+        calls = [0]
+
+        def broken(timeout_s: Any) -> bytes:
+            calls[0] += 1
+            if calls[0] == 1:
+                raise OSError("pipe broke")
+            return real_receive(timeout_s)
+
+        monkeypatch.setattr(writer, "_receive", broken)
+    else:
+        real = gw.store.append_many
+        calls = [0]
+
+        def flaky(events: Any) -> Any:
+            calls[0] += 1
+            if calls[0] == 1:
+                raise OSError("disk full")
+            return real(events)
+
+        monkeypatch.setattr(gw.store, "append_many", flaky)
 
     async def scenario() -> list[httpx.Response]:
         async with _client(app) as c:
@@ -316,6 +342,10 @@ def test_store_failure_fails_closed_then_recovers(gateway_app: Any, natural_quer
     committed = {r.event.event_id for r in gw.store.query()}
     assert ok.json()["request_id"] in committed
     assert all(r.json()["request_id"] in committed for r in refused if r.status_code == 200)
+    assert not any(r.json()["request_id"] in committed for r in refused if r.status_code == 503)
+    if isinstance(writer, ProcessAuditWriter):
+        assert writer.restarts == 2
+    assert gw.store.verify().ok
 
 
 def test_sink_keeps_one_batch_at_the_writer_and_answers_in_order(tmp_path: Path) -> None:

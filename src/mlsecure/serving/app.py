@@ -3,9 +3,10 @@
 ``POST /v1/predict`` runs, in order: client address (trusted proxies only) -> failed-auth lockout
 per address -> authentication (opaque token or JWT) -> permission (RBAC + scopes) -> extraction
 block -> per-token rate limits -> body size -> input validation -> query budget -> model ->
-extraction monitor -> output hardening -> canonical body + Ed25519 signature -> audit record
-(committed before the answer) -> response. Every ``/v1`` request, refused or not, leaves exactly one
-audit record carrying its ``request_id``; ``/healthz``, ``/metrics`` and the OpenAPI spec are not audited.
+extraction monitor -> output hardening -> canonical body -> audit record (committed before the
+answer) and Ed25519 signature of the body, both by the audit writer off the event loop -> response.
+Every ``/v1`` request, refused or not, leaves exactly one audit record carrying its ``request_id``;
+``/healthz``, ``/metrics`` and the OpenAPI spec are not audited.
 
 ``POST /v1/predict`` is served by a plain ASGI handler in front of the FastAPI app (which still
 declares the route, so the OpenAPI spec describes it): FastAPI's request object, dependency solving and
@@ -103,8 +104,8 @@ class _Handlers:
         self.gw = gw
         self.max_body = cfg.server.max_body_bytes
         self.trusted = cfg.server.trusted_proxies
-        self.block = gw.monitor is not None and cfg.extraction.action == "block"
-        self.throttle = gw.monitor is not None and cfg.extraction.action == "throttle"
+        self.block = gw.monitoring and cfg.extraction.action == "block"
+        self.throttle = gw.monitoring and cfg.extraction.action == "throttle"
         self.model_ref = {"name": cfg.model.name, "version": cfg.model.version}
         self.labels = gw.labels
         self.label_text = [str(label) for label in gw.labels]
@@ -159,11 +160,17 @@ class _Handlers:
             status, event_type, outcome = 500, "prediction" if endpoint == "predict" else "model_access", "error"
             extra = {"reason": f"{type(exc).__name__}: {str(exc)[:200]}"}
         input_hash = extra.pop("input_hash", None)
+        to_sign = reply[2] if extra.pop("sign", False) else None
+        observe = extra.pop("observe", None)
         latency_ms = (time.perf_counter() - t0) * 1000
         try:
-            await gw.audit(event_type=event_type, actor=actor, action=action, outcome=outcome, ip=ip,
-                           input_hash=input_hash, latency_ms=latency_ms, output_summary=summary,
-                           details={"request_id": request_id, "endpoint": endpoint, "status": status, **extra})
+            signature = await gw.audit(
+                event_type=event_type, actor=actor, action=action, outcome=outcome, ip=ip, input_hash=input_hash,
+                latency_ms=latency_ms, output_summary=summary, sign=to_sign, observe=observe,
+                details={"request_id": request_id, "endpoint": endpoint, "status": status, **extra})
+            if signature is not None:  # signed by the audit writer, off the event loop, once the record is in
+                reply[1].append((_SIGNATURE_HEADER, signature.encode("latin-1")))
+                reply[1].append((_KEY_ID_HEADER, self.key_id))
         except Exception:  # fail closed: nothing is answered without its audit record
             status = 503
             reply = _json_reply(503, {"error": "audit_unavailable", "request_id": request_id,
@@ -178,8 +185,7 @@ class _Handlers:
                        request_id: str) -> tuple[_Reply, str, str, dict[str, Any]]:
         gw = self.gw
         actor = principal.actor
-        monitor = gw.monitor
-        flagged = monitor is not None and monitor.is_flagged(actor)
+        flagged = actor in gw.flagged
         if flagged and self.block:
             raise _Refusal(403, "blocked", "client blocked after suspected model extraction",
                            actor=actor, reason="extraction block")
@@ -206,8 +212,6 @@ class _Handlers:
         proba = gw.model.predict_proba(x)
         gw.metrics.rows.inc(n)
         top1 = proba.argmax(axis=1)
-        if monitor is not None:
-            await gw.observe_extraction(actor, x, proba, request_id, top1=top1)
         payload = {
             "request_id": request_id,
             "model": self.model_ref,
@@ -217,13 +221,12 @@ class _Handlers:
         }
         content = canonical_json(payload)
         headers: _Headers = [(b"x-request-id", request_id.encode("latin-1"))]
-        if gw.signer is not None:
-            headers.append((_SIGNATURE_HEADER, gw.signer.sign(content).encode("latin-1")))
-            headers.append((_KEY_ID_HEADER, self.key_id))
         text = self.label_text
         summary = ",".join([text[i] for i in top1[:16].tolist()])
         return ((200, headers, content), "prediction", "allowed",
-                {"rows": n, "input_hash": input_hash, "output_summary": summary})
+                {"rows": n, "input_hash": input_hash, "output_summary": summary, "sign": gw.signer is not None,
+                 "observe": (np.ascontiguousarray(x, dtype=np.float32).tobytes(), int(np.prod(x.shape[1:])),
+                             top1.astype(np.int64).tobytes()) if gw.monitoring else None})
 
 
 def refusal_reply(r: _Refusal, request_id: str) -> _Reply:
@@ -276,6 +279,7 @@ def create_app(gw: Gateway) -> GatewayApp:
             yield
         finally:
             await gw.record_lifecycle("stop")
+            await gw.limiter.aclose()
 
     app = FastAPI(
         title="mlsecure gateway", version="1", lifespan=lifespan,

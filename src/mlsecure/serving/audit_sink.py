@@ -1,13 +1,15 @@
 """The gateway's bridge to the audit log: group commit from the event loop, durable before the answer.
 
-Request handlers ``await sink.record(event)``. Each event loop has at most one batch at the writer
-thread: events recorded while it commits wait in the loop's list and are handed over together the
-moment that commit returns (one thread wake-up per commit, not one per loop turn, so the thread does
-not fight the event loop for the GIL on every request; and the batches grow with the load). The
-writer commits each batch with one ``AuditStore.append_many`` (one transaction, one fsync) and wakes
-the waiting handlers with one callback. A response therefore leaves the gateway only after its audit
-record is committed: after a crash, every answered request is in the log. If the store fails, the
-handlers get the error and the requests are refused (fail closed: no prediction without an audit record).
+Request handlers ``await sink.record(item)``; the writer's ``append_many(items)`` returns one result
+per item (an ``AuditStore`` itself, or one of ``audit_writer``'s writers, which also sign responses).
+Each event loop has at most one batch at the writer thread: items recorded while it commits wait in
+the loop's list and are handed over together the moment that commit returns (one thread wake-up per
+commit, not one per loop turn, so the thread does not fight the event loop for the GIL on every
+request; and the batches grow with the load). The writer commits each batch in one transaction (one
+fsync) and the waiting handlers are woken with one callback. A response therefore leaves the gateway
+only after its audit record is committed: after a crash, every answered request is in the log. If the
+store fails, the handlers get the error and the requests are refused (fail closed: no prediction
+without an audit record).
 """
 
 from __future__ import annotations
@@ -16,17 +18,18 @@ import asyncio
 import contextlib
 import queue
 import threading
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from mlsecure.audit import AuditEvent, AuditRecord, AuditStore
+from typing import Any, Protocol
 
 _STOP = object()
-_Pending = list[tuple["AuditEvent", "asyncio.Future[AuditRecord]"]]
+_Pending = list[tuple[Any, "asyncio.Future[Any]"]]
+
+
+class BatchWriter(Protocol):
+    def append_many(self, items: list[Any], /) -> list[Any]: ...
 
 
 class AuditSink:
-    def __init__(self, store: AuditStore, *, max_batch: int = 256) -> None:
+    def __init__(self, store: BatchWriter, *, max_batch: int = 256) -> None:
         self.store = store
         self.max_batch = max_batch
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
@@ -38,10 +41,10 @@ class AuditSink:
         self.batches = 0
         self.records = 0
 
-    async def record(self, event: AuditEvent) -> AuditRecord:
-        """Queue ``event``; return its record once committed (raise what the store raised)."""
+    async def record(self, event: Any) -> Any:
+        """Queue ``event``; return its result once committed (raise what the writer raised)."""
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[AuditRecord] = loop.create_future()
+        future: asyncio.Future[Any] = loop.create_future()
         pending = self._pending.get(loop)
         if pending is None:
             pending = self._pending[loop] = []
@@ -112,13 +115,13 @@ class AuditSink:
             _wake(loop, self._succeed, loop, done)  # one wake-up per loop and batch
 
     def _succeed(self, loop: asyncio.AbstractEventLoop,
-                 done: list[tuple[asyncio.Future[AuditRecord], AuditRecord]]) -> None:
+                 done: list[tuple[asyncio.Future[Any], Any]]) -> None:
         self._done(loop)  # the next batch goes to the writer before these handlers resume
         for future, rec in done:
             if not future.done():
                 future.set_result(rec)
 
-    def _fail(self, loop: asyncio.AbstractEventLoop, futures: list[asyncio.Future[AuditRecord]],
+    def _fail(self, loop: asyncio.AbstractEventLoop, futures: list[asyncio.Future[Any]],
               exc: BaseException) -> None:
         self._done(loop)
         for future in futures:

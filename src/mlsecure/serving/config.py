@@ -29,6 +29,7 @@ Example::
     [audit]
     store = "audit.db"
     hmac_key_env = "MLSECURE_AUDIT_HMAC_KEY"
+    writer = "process"
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from mlsecure.errors import ConfigError
 ExtractionAction = Literal["flag", "throttle", "block"]
 NoiseKind = Literal["none", "laplace", "gaussian"]
 TlsVersion = Literal["1.2", "1.3"]
+AuditWriterKind = Literal["process", "thread"]
 
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -170,6 +172,9 @@ class AuditConfig:
     hmac_key_file: Path | None = None
     max_batch: int = 256
     """Group commit: at most this many events per durable write."""
+    writer: AuditWriterKind = "process"
+    """Where records are built, committed and responses signed: a child process (another core; the
+    default) or a thread of the gateway's own process (see ``serving.audit_writer``)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -323,6 +328,7 @@ _LITERALS: dict[str, tuple[str, ...]] = {
     "ExtractionAction": get_args(ExtractionAction),
     "NoiseKind": get_args(NoiseKind),
     "TlsVersion": get_args(TlsVersion),
+    "AuditWriterKind": get_args(AuditWriterKind),
     "Literal['requests', 'rows']": ("requests", "rows"),
 }
 

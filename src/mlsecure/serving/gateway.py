@@ -2,7 +2,7 @@
 
 ``build_gateway(config)`` loads the model through the artifact gate (``load_model``), opens the token
 store and the audit log, loads (or creates) the response-signing key and sets up the limiter and the
-extraction monitor. ``create_app(gateway)`` (``serving.app``) turns it into an ASGI app.
+extraction monitor (in the audit writer). ``create_app(gateway)`` (``serving.app``) turns it into an ASGI app.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import os
 import secrets
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,6 @@ from mlsecure.errors import ConfigError
 from mlsecure.models.interface import Model
 from mlsecure.serving.auth import Authenticator
 from mlsecure.serving.config import GatewayConfig
-from mlsecure.serving.extraction import ExtractionMonitor
 from mlsecure.serving.hardening import OutputPolicy
 from mlsecure.serving.metrics import GatewayMetrics
 from mlsecure.serving.ratelimit import RateLimiter
@@ -32,6 +32,7 @@ from mlsecure.serving.validation import InputSchema
 if TYPE_CHECKING:
     from mlsecure.audit import AuditStore
     from mlsecure.serving.audit_sink import AuditSink
+    from mlsecure.serving.audit_writer import Observation, ProcessAuditWriter, ThreadAuditWriter
 
 
 @dataclass(eq=False)
@@ -43,12 +44,14 @@ class Gateway:
     limiter: RateLimiter
     policy: OutputPolicy
     signer: ResponseSigner | None
-    monitor: ExtractionMonitor | None
     store: AuditStore
     sink: AuditSink
+    writer: ThreadAuditWriter | ProcessAuditWriter
     metrics: GatewayMetrics
     labels: list[Any]
     rng: np.random.Generator = field(default_factory=np.random.default_rng)
+    flagged: set[str] = field(default_factory=set)
+    """Clients the extraction monitor (which runs in the audit writer) has flagged."""
     _id_prefix: str = field(default_factory=lambda: secrets.token_hex(8))
     _id_key: int = field(default_factory=lambda: secrets.randbits(64))
     _ids: itertools.count[int] = field(default_factory=itertools.count)
@@ -66,20 +69,37 @@ class Gateway:
     def __post_init__(self) -> None:
         self._resource = f"{self.config.model.name}:{self.config.model.version}"
 
+    @property
+    def monitoring(self) -> bool:
+        """Whether the extraction monitor is on (it sees every committed prediction's rows)."""
+        return self.config.extraction.enabled
+
     async def audit(self, *, event_type: str, actor: str, action: str, outcome: str, ip: str | None,
                     input_hash: str | None, latency_ms: float | None, details: dict[str, Any],
-                    output_summary: str | None = None) -> None:
-        """Write one event and wait until it is committed (``output_summary`` may also come in ``details``)."""
-        from mlsecure.audit import AuditEvent
+                    output_summary: str | None = None, sign: bytes | None = None,
+                    observe: Observation | None = None) -> str | None:
+        """Write one event and wait until it is committed (``output_summary`` may also come in ``details``).
+
+        ``sign``: a response body to sign once the record is committed; its signature is returned.
+        ``observe``: the prediction's rows for the extraction monitor. Raises ``AuditStoreError`` when the
+        record could not be written (the caller must not answer)."""
+        from mlsecure.audit import AuditStoreError
 
         summary = details.pop("output_summary", output_summary)
         rid = details.get("request_id")
         model = self.config.model
-        await self.sink.record(AuditEvent(
-            event_id=rid if isinstance(rid, str) else uuid.uuid4().hex,
-            event_type=event_type, actor=actor, action=action, resource=self.resource, outcome=outcome,  # type: ignore[arg-type]
-            details=details, input_hash=input_hash, model_name=model.name,
-            model_version=model.version, latency_ms=latency_ms, ip_address=ip, output_summary=summary))
+        fields = {
+            "event_id": rid if isinstance(rid, str) else uuid.uuid4().hex, "timestamp": time.time(),
+            "event_type": event_type, "actor": actor, "action": action, "resource": self.resource,
+            "outcome": outcome, "details": details, "input_hash": input_hash, "model_name": model.name,
+            "model_version": model.version, "latency_ms": latency_ms, "ip_address": ip, "output_summary": summary}
+        signature, error, flagged = await self.sink.record((fields, sign, observe))
+        if error is not None:
+            raise AuditStoreError(error)
+        if flagged and actor not in self.flagged:
+            self.flagged.add(actor)
+            self.metrics.extraction_flags.inc()
+        return signature  # type: ignore[no-any-return]  # the writer's result tuple is typed in audit_writer
 
     async def record_lifecycle(self, what: str) -> None:
         cfg = self.config
@@ -88,23 +108,7 @@ class Gateway:
                          details={"config_file": str(cfg.source) if cfg.source else None,
                                   "config_sha256": cfg.sha256 or None, "pid": os.getpid(),
                                   "signing_key_id": self.signer.key_id if self.signer else None,
-                                  "extraction_action": cfg.extraction.action if self.monitor else "off"})
-
-    async def observe_extraction(self, actor: str, x: np.ndarray, proba: np.ndarray, request_id: str, *,
-                                 top1: np.ndarray | None = None) -> None:
-        """Feed the monitor; audit the moment a client is first flagged. ``top1``: ``proba.argmax(1)``."""
-        if self.monitor is None:
-            return
-        was_flagged = self.monitor.is_flagged(actor)
-        verdict = self.monitor.observe(actor, x, proba.argmax(axis=1) if top1 is None else top1)
-        if verdict is None or not verdict.suspicious or was_flagged:
-            return
-        self.metrics.extraction_flags.inc()
-        await self.audit(event_type="extraction_suspected", actor=actor, action="monitor", outcome="denied"
-                         if self.config.extraction.action == "block" else "allowed", ip=None, input_hash=None,
-                         latency_ms=None, details={**verdict.as_dict(), "trigger_request_id": request_id,
-                                                   "action": self.config.extraction.action,
-                                                   "atlas": "AML.T0024.002", "owasp": "ML05"})
+                                  "extraction_action": cfg.extraction.action if self.monitoring else "off"})
 
     def model_card(self) -> dict[str, Any]:
         cfg, m = self.config, self.model
@@ -120,6 +124,7 @@ class Gateway:
 
     def close(self) -> None:
         self.sink.close()
+        self.writer.close()
         self.store.close()
         self.authenticator.tokens.close()
 
@@ -128,6 +133,7 @@ def build_gateway(cfg: GatewayConfig, *, model: Model | None = None, token_store
                   audit_store: AuditStore | None = None, seed: int | None = None) -> Gateway:
     """Assemble a ``Gateway``; the model comes from ``cfg.model.path`` unless given."""
     from mlsecure.serving.audit_sink import AuditSink
+    from mlsecure.serving.audit_writer import ProcessAuditWriter, ThreadAuditWriter
 
     if model is None:
         if cfg.model.path is None:
@@ -137,9 +143,18 @@ def build_gateway(cfg: GatewayConfig, *, model: Model | None = None, token_store
         model = load_model(cfg.model.path, input_shape=cfg.model.input_shape)
     schema = InputSchema.for_model(model, value_range=cfg.model.input_range, max_batch=cfg.model.max_batch)
     tokens = token_store if token_store is not None else open_token_store(cfg.auth.token_store)
-    store = audit_store if audit_store is not None else open_audit_store(cfg)
     signer = ResponseSigner.from_file(cfg.signing.key_file, generate=cfg.signing.generate) \
         if cfg.signing.enabled else None
+    writer: ThreadAuditWriter | ProcessAuditWriter
+    extraction = cfg.extraction if cfg.extraction.enabled else None
+    if audit_store is not None:  # the caller's store object: written from this process
+        store = audit_store
+        writer = ThreadAuditWriter(store, signer, extraction)
+    else:
+        hmac_key = audit_hmac_key(cfg)
+        store = open_audit_store(cfg, hmac_key)
+        writer = ProcessAuditWriter(cfg.audit.store, hmac_key=hmac_key, signer=signer, extraction=extraction) \
+            if cfg.audit.writer == "process" else ThreadAuditWriter(store, signer, extraction)
     classes = model.classes
     labels = list(range(model.n_classes)) if classes is None else \
         [c.item() if hasattr(c, "item") else c for c in classes]
@@ -148,22 +163,29 @@ def build_gateway(cfg: GatewayConfig, *, model: Model | None = None, token_store
         authenticator=Authenticator(tokens, cfg.auth.jwt),
         limiter=RateLimiter(cfg.rate_limit, throttle_per_minute=cfg.extraction.throttle_per_minute),
         policy=OutputPolicy(cfg.output), signer=signer,
-        monitor=ExtractionMonitor(cfg.extraction) if cfg.extraction.enabled else None,
-        store=store, sink=AuditSink(store, max_batch=cfg.audit.max_batch), metrics=GatewayMetrics(),
+        store=store, sink=AuditSink(writer, max_batch=cfg.audit.max_batch), writer=writer,
+        metrics=GatewayMetrics(),
         labels=labels, rng=np.random.default_rng(seed),
     )
 
 
-def open_audit_store(cfg: GatewayConfig) -> AuditStore:
-    """The configured audit log; the HMAC key from ``hmac_key_file`` or the ``hmac_key_env`` variable."""
-    from mlsecure.audit import open_store, resolve_hmac_key
+def open_audit_store(cfg: GatewayConfig, hmac_key: bytes | None = None) -> AuditStore:
+    """The configured audit log (the key from ``audit_hmac_key(cfg)`` unless given)."""
+    from mlsecure.audit import open_store
+
+    return open_store(cfg.audit.store, hmac_key=audit_hmac_key(cfg) if hmac_key is None else hmac_key)
+
+
+def audit_hmac_key(cfg: GatewayConfig) -> bytes:
+    """The audit chain's HMAC key from ``hmac_key_file`` or the ``hmac_key_env`` variable."""
+    from mlsecure.audit import resolve_hmac_key
 
     key: bytes | str | None = None
     if cfg.audit.hmac_key_file is not None:
         key = _read_key(cfg.audit.hmac_key_file)
     elif os.environ.get(cfg.audit.hmac_key_env):
         key = os.environ[cfg.audit.hmac_key_env]
-    return open_store(cfg.audit.store, hmac_key=resolve_hmac_key(key))
+    return resolve_hmac_key(key)
 
 
 def _read_key(path: Path) -> bytes | str:

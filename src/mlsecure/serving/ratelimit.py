@@ -7,6 +7,13 @@ synchronous memory storage: a few microseconds per check, no I/O) or in Redis (`
 A refused request gets a ``RateDecision`` with
 the limit that tripped and the seconds until it frees up (the ``Retry-After`` header); a lifetime
 budget never frees up, so it has no retry time.
+
+Leases: for a large limit (at least 2,000 per window) one storage call takes up to ``limit / 1000``
+units at once (64 at most) and the process hands them out locally for up to a second, so a busy client
+costs one storage call (one Redis round trip) per lease rather than per request. The units are counted
+when leased, so a lease never lets a client past its limit; leased units not used within the second
+are simply spent (a client may be refused up to 0.1 % early). Near the limit (no room for a lease)
+every request is charged exactly. Small limits are never leased.
 """
 
 from __future__ import annotations
@@ -47,6 +54,7 @@ class RateLimiter:
         from limits.storage import storage_from_string
 
         self.cfg = cfg
+        self._pool: Any = None
         self._memory = cfg.storage.startswith("memory://")
         if self._memory:
             from limits import strategies
@@ -54,7 +62,15 @@ class RateLimiter:
         else:
             from limits.aio import strategies  # type: ignore[no-redef]
             url = cfg.storage if cfg.storage.startswith("async+") else "async+" + cfg.storage
-            self._storage = storage_from_string(url)
+            # redis-py (the ``gateway`` extra's client) rather than limits' default coredis, on a connection
+            # pool of our own so that ``aclose`` can release it
+            plain = cfg.storage.removeprefix("async+")
+            if plain.startswith(("redis://", "rediss://")):
+                redis: Any = require("redis", "gateway")
+                self._pool = redis.asyncio.ConnectionPool.from_url(plain)
+                self._storage = storage_from_string(url, implementation="redispy", connection_pool=self._pool)
+            else:  # sentinel / cluster: limits builds the client
+                self._storage = storage_from_string(url, implementation="redispy")
         self._sliding = strategies.SlidingWindowCounterRateLimiter(self._storage)
         self._fixed = strategies.FixedWindowRateLimiter(self._storage)
         rates: list[tuple[str, Any]] = []
@@ -62,13 +78,16 @@ class RateLimiter:
             rates.append(("per_minute", limits.RateLimitItemPerMinute(cfg.per_minute)))
         if cfg.per_hour:
             rates.append(("per_hour", limits.RateLimitItemPerHour(cfg.per_hour)))
-        self._rates = tuple((name, item, item.amount, item.get_expiry()) for name, item in rates)
+        self._rates = tuple((name, item, item.amount, item.get_expiry(), _lease_size(item.amount))
+                            for name, item in rates)
         budgets: list[tuple[str, Any]] = []
         if cfg.per_day:
             budgets.append(("per_day", limits.RateLimitItemPerDay(cfg.per_day)))
         if cfg.lifetime:
             budgets.append(("lifetime", limits.RateLimitItemPerYear(cfg.lifetime, 100)))
-        self._budgets = tuple((name, item, item.amount, item.get_expiry()) for name, item in budgets)
+        self._budgets = tuple((name, item, item.amount, item.get_expiry(), _lease_size(item.amount))
+                              for name, item in budgets)
+        self._leases: dict[tuple[str, str], list[float]] = {}  # (limit, client) -> [units left, valid until]
         self._throttle = limits.RateLimitItemPerMinute(max(throttle_per_minute, 1))
         self._auth_fail = (limits.RateLimitItemPerMinute(cfg.auth_failures_per_minute)
                            if cfg.auth_failures_per_minute else None)
@@ -100,8 +119,15 @@ class RateLimiter:
         if throttled and not await self._slide_hit(self._throttle, "throttle", client):
             return await self._refused("throttle", self._throttle, self._sliding, "throttle", client)
         storage = self._storage
-        for name, item, amount, expiry in self._rates:
+        for name, item, amount, expiry, lease in self._rates:
+            if lease and self._take_leased(name, client, 1):
+                continue
             key = self._key(item, name, client)
+            if lease:
+                ok = storage.acquire_sliding_window_entry(key, amount, expiry, lease)
+                if ok if self._memory else await ok:
+                    self._grant(name, client, lease - 1)
+                    continue
             ok = storage.acquire_sliding_window_entry(key, amount, expiry, 1)
             if not (ok if self._memory else await ok):
                 return await self._refused(name, item, self._sliding, name, client)
@@ -111,17 +137,53 @@ class RateLimiter:
         """Charge ``rows`` queries (or one request, per ``count``) to the day and lifetime budgets."""
         weight = rows if self.cfg.count == "rows" else 1
         storage = self._storage
-        for name, item, amount, _ in self._budgets:  # test all first: a refused request is charged nowhere
+        charges: list[tuple[str, Any, float, int, int]] = []  # (name, item, expiry, charged now, new lease)
+        for name, item, amount, expiry, lease in self._budgets:  # test all first: a refused request is charged nowhere
             if weight > amount:
                 return await self._refused(name, item, self._fixed, name, client)
+            have = self._leased(name, client) if lease else 0
+            if have >= weight:
+                continue
+            need = weight - int(have)  # what the lease left over covers is already counted
             used = storage.get(self._key(item, name, client))
-            if not (used if self._memory else await used) < amount - weight + 1:
+            used = used if self._memory else await used
+            if used + need > amount:
                 return await self._refused(name, item, self._fixed, name, client)
-        for name, item, _, expiry in self._budgets:
-            done = storage.incr(self._key(item, name, client), expiry, amount=weight)
+            extra = lease if lease and used + need + lease <= amount else 0
+            charges.append((name, item, expiry, need, extra))
+        charged = {name for name, *_ in charges}
+        for name, *_ in self._budgets:
+            if name not in charged:
+                self._take_leased(name, client, weight)
+        for name, item, expiry, need, extra in charges:
+            done = storage.incr(self._key(item, name, client), expiry, amount=need + extra)
             if not self._memory:
                 await done
+            self._grant(name, client, extra)
         return ALLOWED
+
+    async def aclose(self) -> None:
+        """Release the Redis connections (on the event loop that used them); nothing to do in memory."""
+        if self._pool is not None:
+            await self._pool.disconnect()
+
+    def _leased(self, name: str, client: str) -> float:
+        lease = self._leases.get((name, client))
+        if lease is None or lease[1] < time.monotonic():
+            return 0
+        return lease[0]
+
+    def _take_leased(self, name: str, client: str, units: int) -> bool:
+        lease = self._leases.get((name, client))
+        if lease is None or lease[0] < units or lease[1] < time.monotonic():
+            return False
+        lease[0] -= units
+        return True
+
+    def _grant(self, name: str, client: str, units: int) -> None:
+        if len(self._leases) >= _KEY_CACHE:
+            self._leases.clear()
+        self._leases[(name, client)] = [units, time.monotonic() + _LEASE_SECONDS]
 
     async def auth_failure(self, address: str) -> RateDecision:
         """Count a failed authentication from ``address``; refuse once over the per-minute allowance."""
@@ -162,6 +224,16 @@ class RateLimiter:
 
 
 _KEY_CACHE = 100_000
+_LEASE_FRACTION = 1000
+_LEASE_MAX = 64
+_LEASE_SECONDS = 1.0
+
+
+def _lease_size(amount: int) -> int:
+    """Units one storage call takes for a limit of ``amount`` per window (0: charge each request)."""
+    size = min(_LEASE_MAX, amount // _LEASE_FRACTION)
+    return size if size >= 2 else 0
+
 _FAILURE_MEMORY_S = 125.0
 """A per-minute sliding window counter weighs the previous minute's count: after two minutes (plus margin)
 without a failure, an address's failure count is zero."""

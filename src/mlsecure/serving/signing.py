@@ -68,6 +68,16 @@ class ResponseSigner:
             raise ConfigError(f"{path}: the signing key must be Ed25519, got {type(loaded).__name__}")
         return cls(loaded)
 
+    @classmethod
+    def from_private_bytes(cls, raw: bytes) -> ResponseSigner:
+        """From the 32-byte raw private key (``private_bytes()``), as the audit writer process receives it."""
+        return cls(Ed25519PrivateKey.from_private_bytes(raw))
+
+    def private_bytes(self) -> bytes:
+        """The raw 32-byte private key: handed to the audit writer process over its private pipe only."""
+        return self._key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+                                       serialization.NoEncryption())
+
     def sign(self, body: bytes) -> str:
         """``ed25519=<base64url>`` over ``body`` (already canonical)."""
         return "ed25519=" + base64.urlsafe_b64encode(self._key.sign(body)).decode("ascii")

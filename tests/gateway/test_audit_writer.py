@@ -1,0 +1,116 @@
+"""The audit writers: the child-process writer (the gateway's default) and the in-process one give the
+same results, batch by batch: records chained and committed, signatures over the committed bodies only,
+an invalid event refused alone, a store that cannot open refused at start with its reason."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from mlsecure.audit import open_store
+from mlsecure.errors import ConfigError
+from mlsecure.serving.audit_writer import AuditItem, ProcessAuditWriter, ThreadAuditWriter
+from mlsecure.serving.signing import ResponseSigner, verify_response
+
+KEY = b"\x07" * 32
+
+
+def _item(i: int, body: bytes | None, **override: Any) -> AuditItem:
+    fields: dict[str, Any] = {
+        "event_id": f"{i:032x}", "timestamp": 1_700_000_000.25 + i, "event_type": "prediction", "actor": "tok-1",
+        "action": "predict", "resource": "digits:1", "outcome": "allowed", "details": {"request_id": f"{i:032x}"},
+        "input_hash": "ab" * 32, "model_name": "digits", "model_version": "1", "latency_ms": 1.5,
+        "ip_address": "10.0.0.1", "output_summary": "3"}
+    fields.update(override)
+    return fields, body, None
+
+
+@pytest.mark.parametrize("kind", ["process", "thread"])
+def test_writers_commit_sign_and_refuse_alone(tmp_path: Path, kind: str) -> None:
+    signer = ResponseSigner(Ed25519PrivateKey.generate())
+    db = tmp_path / "audit.db"
+    store = open_store(db, hmac_key=KEY)
+    writer = ProcessAuditWriter(str(db), hmac_key=KEY, signer=signer) if kind == "process" \
+        else ThreadAuditWriter(store, signer)
+    try:
+        items = [_item(0, b'{"a":1}'), _item(1, None), _item(2, b'{"b":2}', input_hash="raw input!"),
+                 _item(3, b'{"c":3}', outcome="maybe")]
+        results = writer.append_many(items)
+        more = writer.append_many([_item(4, b'{"d":4}')])
+    finally:
+        writer.close()
+    (sig0, err0, _), (sig1, err1, _), (sig2, err2, _), (sig3, err3, _) = results
+    assert err0 is None and sig0 is not None and verify_response(b'{"a":1}', sig0, signer.public_key)
+    assert err1 is None and sig1 is None  # nothing to sign
+    assert sig2 is None and err2 is not None and "input_hash" in err2  # refused alone: raw input never logged
+    assert sig3 is None and err3 is not None and "outcome" in err3
+    assert more[0][1] is None and more[0][0] is not None
+    assert verify_response(b'{"d":4}', more[0][0], signer.public_key)
+    records = list(store.query())
+    assert [r.event.event_id for r in records] == [f"{i:032x}" for i in (0, 1, 4)]
+    assert records[0].event.timestamp.timestamp() == pytest.approx(1_700_000_000.25, abs=1e-6)
+    assert store.verify().ok
+    store.close()
+
+
+def test_process_writer_reports_a_store_it_cannot_open(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"cannot open .*missing"):
+        ProcessAuditWriter(str(tmp_path / "missing" / "dir" / "audit.db"), hmac_key=KEY, signer=None)
+
+
+def test_process_writer_child_exits_when_closed(tmp_path: Path) -> None:
+    writer = ProcessAuditWriter(str(tmp_path / "audit.db"), hmac_key=KEY, signer=None)
+    proc = writer._proc
+    assert writer.append_many([_item(0, None)]) == [(None, None, False)]
+    writer.close()
+    deadline = time.monotonic() + 10
+    while proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert proc.returncode == 0
+
+
+@pytest.mark.parametrize("kind", ["process", "thread"])
+def test_writers_run_the_extraction_monitor(tmp_path: Path, kind: str) -> None:
+    """Uniform random queries are flagged once ``min_queries`` were seen (results say so from then on,
+    and one ``extraction_suspected`` event names the trigger); a natural-looking client is not flagged."""
+    from mlsecure.serving.config import ExtractionConfig
+
+    cfg = ExtractionConfig(min_queries=100, check_every=50)
+    db = tmp_path / "audit.db"
+    store = open_store(db, hmac_key=KEY)
+    writer = ProcessAuditWriter(str(db), hmac_key=KEY, signer=None, extraction=cfg) if kind == "process" \
+        else ThreadAuditWriter(store, None, cfg)
+    rng = np.random.default_rng(3)
+    uniform = rng.uniform(0, 1, size=(160, 16)).astype(np.float32)
+    centers = rng.uniform(0.3, 0.7, size=(4, 16))
+    natural = (centers[np.arange(160) % 4] + rng.normal(0, 0.02, size=(160, 16))).astype(np.float32)
+    flags: dict[str, list[bool]] = {"attacker": [], "benign": []}
+    try:
+        for i in range(0, 160, 20):
+            batch = []
+            for who, rows in (("attacker", uniform), ("benign", natural)):
+                x = rows[i:i + 20]
+                labels = (np.arange(i, i + 20) % 4).astype(np.int64)
+                fields, _, _ = _item(len(batch) + 2 * i, None, actor=who, details={})
+                batch.append((fields, None, (x.tobytes(), 16, labels.tobytes())))
+            for (who, _), result in zip((("attacker", 0), ("benign", 0)), writer.append_many(batch), strict=True):
+                assert result[1] is None
+                flags[who].append(result[2])
+        extra = (object(),)  # not plain data: refused alone, the rest of the batch is written
+        mixed = writer.append_many([_item(900, None), (_item(901, None)[0] | {"details": {"x": extra}}, None, None)])
+    finally:
+        writer.close()
+    assert flags["attacker"][:4] == [False] * 4 and flags["attacker"][-1] is True  # tested at 100 queries
+    assert not any(flags["benign"])
+    events = [r.event for r in store.query()]
+    suspected = [e for e in events if e.event_type == "extraction_suspected"]
+    assert [e.actor for e in suspected] == ["attacker"]
+    assert suspected[0].details["uniform_flag"] is True and suspected[0].details["atlas"] == "AML.T0024.002"
+    assert mixed[0] == (None, None, False) and mixed[1][1] is not None
+    assert store.verify().ok
+    store.close()
