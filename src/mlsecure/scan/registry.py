@@ -16,6 +16,7 @@ from mlsecure.errors import ConfigError
 BUILTIN_CHECK_MODULES: tuple[str, ...] = (
     "mlsecure.artifacts.checks",
     "mlsecure.robustness.checks",
+    "mlsecure.robustness.certify_checks",
     "mlsecure.poisoning.checks",
     "mlsecure.privacy.inference.checks",
     "mlsecure.privacy.inference.extraction_checks",

@@ -18,6 +18,7 @@ from mlsecure.scan.registry import all_checks, groups
 SCAN_ALIASES: dict[str, tuple[str, ...]] = {
     "supply-chain": ("supply-chain",),
     "robustness": ("robustness",),
+    "certified": ("certified",),
     "poisoning": ("poisoning",),
     "membership": ("membership",),
     "extraction": ("extraction",),
