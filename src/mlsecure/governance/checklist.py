@@ -120,11 +120,13 @@ CHECKLIST: tuple[ChecklistItem, ...] = (
           EvidenceRule(("membership-inference",), fail_ids=("MIA-004",), fail_at=Severity.HIGH,
                        metric=("membership-inference", "accountant_epsilon", "!None"))),
     _item("training-environment", D, "Training environment secured", "encrypted storage, network isolation",
-          ("ML02", "ML10")),
+          ("ML02", "ML10"), "mlsecure data encrypt (datasets, checkpoints); mlsecure data check-pipeline CONFIG"),
     _item("experiment-tracking", D, "Experiment tracking", "captures all hyperparameters and data versions",
           ("ML02",), "mlsecure artifact sbom (model card properties)"),
     _item("federated-security", D, "Federated learning security",
-          "applied if training is distributed (secure aggregation, client auth)", ("ML02", "ML10")),
+          "applied if training is distributed (secure aggregation, client auth)", ("ML02", "ML10"),
+          "mlsecure federated simulate --aggregator all (robust aggregation under attack); mlsecure.federated "
+          "(secure aggregation, signed updates, DP-FedAvg)"),
     # Post-Training
     _item("adversarial-robustness", T, "Adversarial robustness tested", "FGSM, PGD at minimum; C&W for high-risk",
           ("ML01",), "scan --scan robustness",

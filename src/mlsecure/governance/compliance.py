@@ -80,8 +80,9 @@ MIA = Support("mlsecure scan --scan membership", "measured membership leakage (M
               "lower bound")
 AUDIT_LOG = Support("mlsecure audit verify|query|export", "tamper-evident log of model access and predictions")
 GATEWAY_AUTH = Support("mlsecure gateway serve / token", "token authentication and the guide's five RBAC roles")
-GATEWAY_TLS = Support("mlsecure gateway serve", "TLS 1.3 (and mutual TLS) on the serving endpoint: in transit "
-                      "only, encryption at rest is not covered")
+GATEWAY_TLS = Support("mlsecure gateway serve", "TLS 1.3 (and mutual TLS) on the serving endpoint (in transit)")
+ENCRYPT_AT_REST = Support("mlsecure data encrypt|decrypt|rewrap|check-pipeline", "authenticated streaming "
+                          "encryption of datasets, models and checkpoints at rest; pipeline-config policy check")
 FAIRNESS = Support("mlsecure governance fairness", "per-group outcome and error-rate disparities (FAIR-NNN)")
 SBOM = Support("mlsecure artifact sbom / sign", "CycloneDX ML-BOM and signed provenance of model and data files")
 CHECKLIST_CMD = Support("mlsecure governance checklist --report R.json", "which security controls a scan "
@@ -102,7 +103,7 @@ GDPR = Regulation("gdpr", "GDPR (General Data Protection Regulation)",
     Requirement("Data Protection Impact Assessment (Art. 35)", "Required for high-risk processing",
                 "Conduct DPIA before training on personal data", (PII_AUDIT, MIA, FAIRNESS, CHECKLIST_CMD)),
     Requirement("Privacy by design (Art. 25)", "Build privacy into the system from the start",
-                "Differential privacy, anonymization, encryption", (DP, ANONYMIZE)),
+                "Differential privacy, anonymization, encryption", (DP, ANONYMIZE, ENCRYPT_AT_REST)),
     Requirement("Data breach notification (Art. 33-34)", "Report breaches within 72 hours",
                 "Monitoring, incident response plan, audit logging", (AUDIT_LOG,)),
     Requirement("Transfer restrictions (Art. 44-49)", "Restrictions on data transfer outside EU",
@@ -130,7 +131,7 @@ HIPAA = Regulation("hipaa", "HIPAA (Health Insurance Portability and Accountabil
     Requirement("Privacy Rule", "PHI must be protected and used only as permitted",
                 "De-identify data (Safe Harbor or Expert Determination)", (SAFE_HARBOR, KANON)),
     Requirement("Security Rule", "Technical safeguards for electronic PHI (ePHI)",
-                "Encryption, access controls, audit logging", (GATEWAY_TLS, GATEWAY_AUTH, AUDIT_LOG)),
+                "Encryption, access controls, audit logging", (ENCRYPT_AT_REST, GATEWAY_TLS, GATEWAY_AUTH, AUDIT_LOG)),
     Requirement("Minimum Necessary", "Use/disclose only the minimum PHI needed",
                 "Feature selection; anonymize before training", (PII_AUDIT, ANONYMIZE)),
     Requirement("Business Associate Agreement", "Third-party ML services must sign BAA",
@@ -151,8 +152,8 @@ COMPLIANCE_MATRIX: tuple[ComplianceAction, ...] = (
                      ("differential-privacy", "privacy-budget")),
     ComplianceAction("Right to deletion / unlearning", "Required", "Required", "Not explicit", ()),
     ComplianceAction("Audit logging", "Required", "Required", "Required", (AUDIT_LOG,), ("audit-logging",)),
-    ComplianceAction("Data encryption (at rest + transit)", "Required", "Required", "Required", (GATEWAY_TLS,),
-                     ("tls", "mtls")),
+    ComplianceAction("Data encryption (at rest + transit)", "Required", "Required", "Required",
+                     (ENCRYPT_AT_REST, GATEWAY_TLS), ("tls", "mtls", "training-environment")),
     ComplianceAction("Access controls / RBAC", "Required", "Required", "Required", (GATEWAY_AUTH,),
                      ("authentication", "rbac", "data-access-control")),
     ComplianceAction("Breach notification", "72 hours", "72 hours (AG)", "60 days", (AUDIT_LOG,),
