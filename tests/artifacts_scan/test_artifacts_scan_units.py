@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import pickle
@@ -154,14 +155,34 @@ def test_arbitrary_bytes_never_crash_and_never_pass_silently(tmp_path_factory: p
 
 @settings(max_examples=150, deadline=None)
 @given(position=st.integers(min_value=0, max_value=10_000), byte=st.integers(min_value=0, max_value=255))
-def test_mutated_pickles_never_crash(tmp_path_factory: pytest.TempPathFactory, position: int, byte: int) -> None:
+def test_mutated_pickles_never_crash_and_never_hide_an_import(tmp_path_factory: pytest.TempPathFactory,
+                                                              position: int, byte: int) -> None:
+    """A one-byte mutation of a benign pickle: the scan never raises, and whenever it says SAFE every global
+    CPython's own unpickler would import from those bytes is one the policy allows (oracle: an
+    ``Unpickler`` whose ``find_class`` only records the name and hands back an inert stand-in)."""
     from collections import OrderedDict
 
     data = bytearray(pickle.dumps(OrderedDict(w=np.arange(4.0), b=[1, "x", (2.5, None)]), protocol=4))
     data[position % len(data)] = byte
     path = tmp_path_factory.mktemp("mut") / "m.pkl"
     path.write_bytes(bytes(data))
-    scan_file(path)  # hostile input becomes issues, never exceptions
+    result = scan_file(path)  # hostile input becomes issues, never exceptions
+    imported: list[tuple[str, str]] = []
+
+    class Recording(pickle.Unpickler):
+        def find_class(self, module: str, name: str) -> object:
+            imported.append((module, name))
+            return _inert
+
+    with contextlib.suppress(Exception):
+        Recording(io.BytesIO(bytes(data))).load()
+    if result.verdict is Verdict.SAFE:
+        unsafe = [(m, n) for m, n in imported if classify(m, n).severity > Severity.LOW]
+        assert not unsafe, (bytes(data), unsafe)
+
+
+def _inert(*args: object, **kwargs: object) -> None:
+    """What the oracle unpickler gets for every global: accepts anything, does nothing."""
 
 
 def test_offsets_point_at_the_importing_opcode(tmp_path: Path) -> None:
