@@ -117,3 +117,25 @@ def test_catalog_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert data["version"] == "5.6.0" and len(data["guide_mapping"]) == 15
     assert main(["catalog", "owasp", "--format", "json"]) == 0
     assert [r["id"] for r in json.loads(capsys.readouterr().out)["risks"]][-1] == "ML10"
+
+
+def test_exclude_column_drops_non_feature_columns(demo_files, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """An id and a group column are not model inputs: excluded, the scan equals the one on the plain table;
+    kept, the model refuses the wider rows; an unknown column is named."""
+    lines = Path(demo_files.train).read_text().splitlines()
+    wide = tmp_path / "wide.csv"
+    wide.write_text("\n".join([f"row_id,{lines[0]},group"]
+                              + [f"{1000 + i},{line},{'ab'[i % 2]}" for i, line in enumerate(lines[1:])]) + "\n")
+    base = ["scan", "--scan", "model-inversion", "--model", str(demo_files.model), "--format", "json",
+            "--fail-on", "critical"]
+    assert main([*base, "--data", str(demo_files.train)]) == 0
+    plain = json.loads(capsys.readouterr().out)["metrics"]["model-inversion"]
+    assert main([*base, "--data", str(wide), "--exclude-column", "row_id", "--exclude-column", "group"]) == 0
+    excluded = json.loads(capsys.readouterr().out)["metrics"]["model-inversion"]
+    plain.pop("seconds", None)
+    excluded.pop("seconds", None)
+    assert excluded == plain
+    assert main([*base, "--data", str(wide), "--exclude-column", "row_idx"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[-1].startswith(f"mlsecure: error: {wide}: --exclude-column 'row_idx' is not a column")

@@ -33,6 +33,10 @@ def add_scan_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", type=Path, help="training (or evaluation) data: CSV/TSV/Parquet/JSONL/NPZ")
     parser.add_argument("--holdout", type=Path, help="data NOT used for training (membership inference)")
     parser.add_argument("--label-column", help="name of the label column (default: label/target/y/class)")
+    parser.add_argument("--exclude-column", action="append", default=[], metavar="COLUMN",
+                        help="a column that is not a model input (an id, a timestamp, a sensitive attribute): "
+                        "dropped before the model sees the data; repeatable. The fairness check's "
+                        "--option sensitive=COLUMN is excluded this way automatically")
     parser.add_argument("--input-shape", type=_shape, help="shape of one sample, e.g. 1,8,8")
     parser.add_argument("--clip-values", type=float, nargs=2, metavar=("MIN", "MAX"),
                         help="valid input range of the model (default: from the model file)")
@@ -75,10 +79,14 @@ def build_context(args: argparse.Namespace) -> ScanContext:
         except UnsafeArtifactError as exc:
             # Never load it; the supply-chain checks still scan the file and report why.
             print(f"mlsecure: not loading the model: {exc}", file=sys.stderr)
-    # A sensitive attribute (fairness) is read from the raw table by its check, never fed to the model.
+    # Columns that are not model inputs are dropped; a sensitive attribute (fairness) is one of them: its
+    # check reads it from the raw table, the model never sees it.
+    exclude = list(getattr(args, "exclude_column", None) or [])
     sensitive = next((o.partition("=")[2] for o in args.option if o.startswith("sensitive=")), None)
-    data = _load(args.data, args.label_column, sensitive) if args.data else None
-    holdout = _load(args.holdout, args.label_column, sensitive) if args.holdout else None
+    data = _load(args.data, args.label_column, exclude, sensitive) if args.data else None
+    # the holdout (possibly recorded in the model file) may lack a column the data has: nothing to drop there
+    holdout = _load(args.holdout, args.label_column, exclude, sensitive, strict=data is None) \
+        if args.holdout else None
     if model is not None:
         data = data.reshaped(model.input_shape) if data is not None else None
         holdout = holdout.reshaped(model.input_shape) if holdout is not None else None
@@ -98,15 +106,27 @@ def build_context(args: argparse.Namespace) -> ScanContext:
                        data_path=args.data, options=options)
 
 
-def _load(path: Path, label_column: str | None, drop: str | None) -> Dataset:
+def _load(path: Path, label_column: str | None, exclude: list[str], sensitive: str | None, *,
+          strict: bool = True) -> Dataset:
+    """The dataset at ``path`` without the ``exclude`` columns (each must exist when ``strict``) and
+    ``sensitive`` (if present)."""
     from mlsecure.data import dataset_from_table, load_dataset, load_table
 
-    if drop is None or path.suffix.lower() in (".npy", ".npz"):
+    if path.suffix.lower() in (".npy", ".npz"):
+        if exclude:
+            raise InputError(f"{path}: --exclude-column needs a table with named columns, not an array file")
+        return load_dataset(path, label_column=label_column)
+    if not exclude and sensitive is None:
         return load_dataset(path, label_column=label_column)
     table = load_table(path)
-    if drop in table.columns:
-        table = table.drop(columns=[drop])
-    return dataset_from_table(table, label_column=label_column, source=str(path))
+    missing = [c for c in exclude if c not in table.columns]
+    if missing and strict:
+        raise InputError(f"{path}: --exclude-column {missing[0]!r} is not a column of this table "
+                         f"(columns: {', '.join(map(str, table.columns[:20]))})")
+    drop = [c for c in dict.fromkeys([*exclude, *([sensitive] if sensitive else [])]) if c in table.columns]
+    if label_column is not None and label_column in drop:
+        raise InputError(f"{path}: the label column {label_column!r} cannot also be excluded")
+    return dataset_from_table(table.drop(columns=drop), label_column=label_column, source=str(path))
 
 
 def _target(args: argparse.Namespace) -> str:
