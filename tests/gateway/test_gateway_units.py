@@ -177,6 +177,34 @@ def test_valid_inputs_round_trip(rows: list[list[list[float]]]) -> None:
     np.testing.assert_array_equal(arr, np.asarray(rows, dtype=np.float32))
 
 
+_JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=5),
+    lambda kids: st.lists(kids, max_size=4) | st.dictionaries(st.text(max_size=4), kids, max_size=3), max_leaves=12)
+
+
+@given(doc=st.one_of(st.builds(lambda x: {"inputs": x}, _JSONISH), _JSONISH), raw=st.binary(max_size=40))
+@settings(max_examples=150, deadline=None)
+def test_orjson_fast_path_decides_like_the_standard_parser(doc: Any, raw: bytes) -> None:
+    """Whether orjson is there or not, every body gets the same array or the same 422 (field and message)."""
+    import mlsecure.serving.validation as validation
+
+    def outcome(body: bytes) -> Any:
+        try:
+            return ("ok", SCHEMA.parse(body).tolist())
+        except ValidationFailure as exc:
+            return ("422", exc.field, exc.message)
+
+    bodies = [json.dumps(doc).encode(), raw, json.dumps(doc).encode() + raw]
+    fast = [outcome(b) for b in bodies]
+    real = validation._fast_loads
+    validation._fast_loads = json.loads
+    try:
+        assert [outcome(b) for b in bodies] == fast
+    finally:
+        validation._fast_loads = real
+
+
 def test_unbounded_schema_still_checks_float32_range() -> None:
     schema = InputSchema(input_shape=(2,), value_range=None, max_batch=2)
     with pytest.raises(ValidationFailure, match="float32") as exc:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,9 +61,12 @@ class InputSchema:
     def parse(self, body: bytes) -> np.ndarray:
         """Decode and validate a request body; return a ``float32`` array ``(n, *input_shape)``."""
         try:
-            doc = json.loads(body)
-        except (ValueError, RecursionError) as exc:
-            raise ValidationFailure("body", f"not valid JSON: {exc}") from None
+            doc = _fast_loads(body)
+        except ValueError:  # orjson is stricter (NaN literals, huge integers, other encodings): json decides
+            try:
+                doc = json.loads(body)
+            except (ValueError, RecursionError) as exc:
+                raise ValidationFailure("body", f"not valid JSON: {exc}") from None
         if not isinstance(doc, dict):
             raise ValidationFailure("body", f"expected a JSON object, got {_kind(doc)}")
         if len(doc) != 1 or "inputs" not in doc:
@@ -138,6 +142,21 @@ class InputSchema:
             raise ValidationFailure(_field(path), f"expected {shape[0]} values, got {len(node)}")
         for j, child in enumerate(node):
             self._walk(child, shape[1:], (*path, j))
+
+
+def _orjson_loads() -> Callable[[bytes], Any]:
+    """orjson's parser (10x the standard library's on arrays of floats) when installed, else ``json.loads``.
+
+    Whatever orjson accepts, ``json.loads`` parses to the same objects; what it refuses goes to
+    ``json.loads``, so the accepted bodies and the error messages do not depend on it."""
+    try:
+        import orjson
+    except ImportError:
+        return json.loads
+    return orjson.loads
+
+
+_fast_loads = _orjson_loads()
 
 
 def _field(index: tuple[int, ...]) -> str:
