@@ -25,6 +25,8 @@ COMMANDS: dict[str, str] = {
     "audit": "mlsecure.cli.audit_cmd",
     "governance": "mlsecure.cli.governance_cmd",
     "secrets": "mlsecure.cli.secrets_cmd",
+    "federated": "mlsecure.cli.federated_cmd",
+    "data": "mlsecure.cli.encrypt_cmd",
     "version": "mlsecure.cli.version_cmd",
 }
 

@@ -1,0 +1,170 @@
+"""``mlsecure federated simulate`` (aggregators under attack), ``dp-plan``, ``aggregators``, ``attacks``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from mlsecure import __version__
+from mlsecure.cli import exit_codes
+from mlsecure.cli.common import add_output_options, emit_report, progress_bar
+from mlsecure.findings import Report
+
+ATTACK_CHOICES = ["sign-flip", "gaussian", "alie", "ipm", "label-flip", "backdoor", "none"]
+
+
+def register(subparsers: Any) -> list[str]:
+    from mlsecure.federated.aggregators.registry import aggregator_classes
+
+    parser = subparsers.add_parser(
+        "federated", help="federated learning security: robust aggregation under attack, client-level DP",
+        description="Federated learning security (OWASP ML02/ML10; MITRE ATLAS AML.T0020, AML.T0018.000).")
+    verbs = parser.add_subparsers(dest="verb", metavar="VERB", parser_class=type(parser))
+    sim = verbs.add_parser(
+        "simulate", help="train over non-IID clients with Byzantine attackers; compare aggregators",
+        description="Federated softmax regression on scikit-learn digits (Dirichlet non-IID split). f clients "
+        "attack; each aggregator trains from scratch on the same split, attackers and random streams. Reports "
+        "final accuracy (and backdoor success) per aggregator against a clean FedAvg run.")
+    sim.add_argument("--aggregator", action="append", metavar="NAME",
+                     help=f"repeatable; 'all' for every registered one ({', '.join(aggregator_classes())}); "
+                     "default: fedavg, median, trimmed-mean, krum")
+    sim.add_argument("--clients", type=int, default=20, help="number of clients n (default 20)")
+    sim.add_argument("--byzantine", type=int, default=4, help="number of Byzantine clients f (default 4)")
+    sim.add_argument("--attack", choices=ATTACK_CHOICES, default="sign-flip", help="default: sign-flip")
+    sim.add_argument("--rounds", type=int, default=20, help="federated rounds (default 20)")
+    sim.add_argument("--alpha", type=float, default=0.5, help="Dirichlet concentration; lower = more non-IID")
+    sim.add_argument("--local-epochs", type=int, default=2, help="local epochs per round (default 2)")
+    sim.add_argument("--lr", type=float, default=0.5, help="local SGD learning rate (default 0.5)")
+    sim.add_argument("--seed", type=int, default=0)
+    add_output_options(sim, default_fail_on="high")
+    plan = verbs.add_parser(
+        "dp-plan", help="client-level DP for DP-FedAvg: noise for a target epsilon, or epsilon for a noise",
+        description="Poisson client sampling at q = clients-per-round / total-clients, R rounds of the Gaussian "
+        "mechanism on clipped client updates, accounted by dp-accounting (user-level neighbouring).")
+    plan.add_argument("--total-clients", type=int, required=True, help="population N")
+    plan.add_argument("--clients-per-round", type=int, required=True, help="expected clients per round qN")
+    plan.add_argument("--rounds", type=int, required=True)
+    plan.add_argument("--delta", type=float, help="default: below 1/N")
+    which = plan.add_mutually_exclusive_group(required=True)
+    which.add_argument("--target-epsilon", type=float, help="find the smallest noise multiplier z for this epsilon")
+    which.add_argument("--noise-multiplier", type=float, help="compute the epsilon this z spends")
+    plan.add_argument("--accountant", choices=["pld", "rdp"], default="pld")
+    plan.add_argument("--format", choices=["text", "json"], default="text")
+    verbs.add_parser("aggregators", help="list the registered aggregators")
+    verbs.add_parser("attacks", help="list the attack simulators")
+    parser.set_defaults(federated_parser=parser)
+    return ["federated"]
+
+
+def run(args: argparse.Namespace) -> int:
+    match args.verb:
+        case "simulate":
+            return _simulate(args)
+        case "dp-plan":
+            return _dp_plan(args)
+        case "aggregators":
+            return _aggregators()
+        case "attacks":
+            return _attacks()
+        case _:
+            args.federated_parser.print_help(sys.stderr)
+            return exit_codes.ERROR
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from mlsecure.federated.aggregators.registry import aggregator_classes
+    from mlsecure.federated.evidence import simulation_figures, simulation_findings, simulation_metrics, summary
+    from mlsecure.federated.simulation import SimulationConfig, simulate
+
+    names = args.aggregator or ["fedavg", "median", "trimmed-mean", "krum"]
+    if "all" in names:
+        names = list(aggregator_classes())
+    attack = None if args.attack == "none" else args.attack
+    config = SimulationConfig(n_clients=args.clients, n_byzantine=args.byzantine if attack else 0,
+                              rounds=args.rounds, alpha=args.alpha, local_epochs=args.local_epochs,
+                              learning_rate=args.lr, seed=args.seed)
+    with progress_bar() as progress:
+        result = simulate(aggregators=list(dict.fromkeys(names)), attack=attack, config=config, progress=progress)
+    _print_table(result)
+    report = Report(target=f"federated simulation: digits, {config.n_clients} clients, "
+                           f"{config.n_byzantine} x {attack or 'no attack'}, {config.rounds} rounds",
+                    tool_version=__version__)
+    report.extend(simulation_findings(result))
+    report.metrics["federated-simulation"] = simulation_metrics(result)
+    report.figures.update(simulation_figures(result))
+    report.checks_run.append("federated-simulation")
+    for name, reason in result.skipped:
+        from mlsecure.findings import Skipped
+
+        report.skipped.append(Skipped(f"aggregator {name}", reason))
+    print(f"mlsecure: {summary(result)}", file=sys.stderr)
+    return emit_report(report, args)
+
+
+def _print_table(result: Any) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    backdoor = result.clean_attack_success is not None
+    table = Table(title=f"accuracy after {result.config.rounds} rounds "
+                        f"(clean FedAvg: {result.clean_accuracy:.1%})")
+    table.add_column("aggregator")
+    table.add_column("accuracy", justify="right")
+    table.add_column("lost (points)", justify="right")
+    if backdoor:
+        table.add_column("backdoor success", justify="right")
+    for r in result.runs:
+        row = [r.name, f"{r.final_accuracy:.1%}", f"{100 * (result.clean_accuracy - r.final_accuracy):+.1f}"]
+        if backdoor:
+            row.append(f"{r.final_attack_success:.1%}")
+        table.add_row(*row)
+    for name, reason in result.skipped:
+        table.add_row(name, "skipped", reason, *([""] if backdoor else []))
+    Console(stderr=True).print(table)
+
+
+def _dp_plan(args: argparse.Namespace) -> int:
+    from mlsecure.federated.client_dp import federated_epsilon, plan_noise
+    from mlsecure.privacy.dp.accounting import default_delta
+
+    delta = args.delta if args.delta is not None else default_delta(args.total_clients)
+    if args.target_epsilon is not None:
+        res = plan_noise(target_epsilon=args.target_epsilon, delta=delta, clients_per_round=args.clients_per_round,
+                         total_clients=args.total_clients, rounds=args.rounds, accountant=args.accountant)
+    else:
+        if not 1 <= args.clients_per_round <= args.total_clients:
+            from mlsecure.errors import InputError
+
+            raise InputError("--clients-per-round must be between 1 and --total-clients")
+        res = federated_epsilon(noise_multiplier=args.noise_multiplier,
+                                sample_rate=args.clients_per_round / args.total_clients, rounds=args.rounds,
+                                delta=delta, accountant=args.accountant, cross_check=True)
+    if args.format == "json":
+        sys.stdout.write(json.dumps(res.to_dict(), indent=2) + "\n")
+    else:
+        print(f"noise multiplier z = {res.noise_multiplier:.4g} -> client-level epsilon = {res.epsilon:.3f} at "
+              f"delta = {res.delta:g} ({res.accountant.upper()}; q = {res.sample_rate:.4g}, {res.rounds} rounds)")
+        if res.cross_check is not None:
+            print(f"cross-check ({'RDP' if res.accountant == 'pld' else 'PLD'}): epsilon = {res.cross_check:.3f}")
+        print(f"server noise: std z*C on the sum of clipped updates (C = your clip norm), "
+              f"divided by {args.clients_per_round} for the average")
+    return exit_codes.OK
+
+
+def _aggregators() -> int:
+    from mlsecure.federated.aggregators.registry import aggregator_classes
+
+    for name, cls in aggregator_classes().items():
+        doc = (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
+        print(f"{name:<18} {doc}")
+    return exit_codes.OK
+
+
+def _attacks() -> int:
+    from mlsecure.federated.attacks import ATTACKS
+
+    for name, cls in ATTACKS.items():
+        print(f"{name:<11} {cls.owasp}  {','.join(cls.atlas):<32} {cls.description}")
+    return exit_codes.OK
