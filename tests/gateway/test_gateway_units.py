@@ -275,6 +275,24 @@ def test_signature_round_trip_and_tamper(tmp_path: Path) -> None:
 # --- extraction statistics --------------------------------------------------------------------------------
 
 
+def test_gateways_starting_together_share_one_new_signing_key(tmp_path: Path) -> None:
+    """Several processes creating the missing key file at once end up with the one key that won, and the
+    file is never seen half-written (mode 0600)."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "signing.pem"
+    code = ("import sys; from pathlib import Path; from mlsecure.serving.signing import ResponseSigner; "
+            "print(ResponseSigner.from_file(Path(sys.argv[1]), generate=True).key_id)")
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(path)], stdout=subprocess.PIPE, text=True)
+             for _ in range(6)]
+    ids = {p.communicate(timeout=60)[0].strip() for p in procs}
+    assert all(p.returncode == 0 for p in procs)
+    assert ids == {ResponseSigner.from_file(path, generate=False).key_id}
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["signing.pem"]  # no temporary file left
+
+
 def test_ks_uniform_matches_scipy() -> None:
     rng = np.random.default_rng(3)
     u = rng.uniform(size=(150, 4)) ** np.array([1.0, 1.2, 2.0, 0.5])
