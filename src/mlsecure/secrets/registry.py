@@ -7,6 +7,7 @@ explicit ``detectors=`` list then runs it. Nothing registers itself at import ti
 from __future__ import annotations
 
 from mlsecure.errors import ConfigError
+from mlsecure.plugins import PluginRegistry
 from mlsecure.secrets.detectors import generic, providers, structured
 from mlsecure.secrets.interface import Detector
 
@@ -31,35 +32,17 @@ BUILTIN_DETECTORS: dict[str, type[Detector]] = {
     "high-entropy-string": generic.HighEntropyString,
 }
 
-_registry: dict[str, type[Detector]] = dict(BUILTIN_DETECTORS)
-
-
-def register(name: str, cls: type[Detector], *, force: bool = False) -> None:
-    """Add a detector class under ``name``; refuses to replace another class unless ``force``."""
-    if not isinstance(cls, type) or not issubclass(cls, Detector):
-        raise ConfigError(f"detector {name!r} must be a Detector subclass, got {cls!r}")
-    if name in _registry and _registry[name] is not cls and not force:
-        raise ConfigError(f"a secret detector named {name!r} is already registered "
-                          f"({_registry[name].__module__}.{_registry[name].__qualname__}); pass force=True")
-    _registry[name] = cls
-
-
-def unregister(name: str) -> None:
-    """Remove ``name`` (tests and plug-ins that replace a built-in)."""
-    if name not in _registry:
-        raise ConfigError(f"no secret detector named {name!r}; known: {', '.join(sorted(_registry))}")
-    del _registry[name]
-
-
-def detector_classes() -> dict[str, type[Detector]]:
-    """Name to class, in registration order."""
-    return dict(_registry)
+_plugins = PluginRegistry("secret detector", Detector, BUILTIN_DETECTORS)
+register = _plugins.register
+unregister = _plugins.unregister
+detector_classes = _plugins.classes
 
 
 def build_detectors(names: list[str] | None = None) -> list[Detector]:
     """Instances of the named detectors (all registered ones when ``names`` is None)."""
-    chosen = list(_registry) if names is None else names
-    unknown = [n for n in chosen if n not in _registry]
+    known = _plugins.classes()
+    chosen = list(known) if names is None else names
+    unknown = [n for n in chosen if n not in known]
     if unknown:
-        raise ConfigError(f"unknown secret detector(s) {', '.join(unknown)}; known: {', '.join(sorted(_registry))}")
-    return [_registry[n]() for n in chosen]
+        raise ConfigError(f"unknown secret detector(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+    return [known[n]() for n in chosen]
