@@ -18,7 +18,8 @@ from mlsecure.poisoning.detectors import (
 )
 from mlsecure.poisoning.detectors.spectral import que_scores, robust_whiten
 
-NAMES = ("spectre", "spectral", "activation_clustering", "isolation_forest", "knn", "confident_learning")
+NAMES = ("spectre", "spectral", "activation_clustering", "isolation_forest", "knn", "confident_learning",
+         "untangling")
 
 
 def _backdoor_blobs(seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -4,10 +4,14 @@ The order follows the lesson in the module docs of ``threshold``: every backdoor
 first looks for an abnormal class, then separates inside it; label detectors vote on single rows.
 A class verdict combines them:
 
-* backdoor votes: the (detector, representation) pairs that found the class abnormal;
+* backdoor votes: the (detector, representation) pairs that found the class abnormal (the outlier
+  detectors through the thresholds, SCAn's ``untangling`` through its own class test);
 * label evidence: the share of the class's rows that the label detectors agree are mislabelled,
   against the floor set by the least-flagged half of the classes (binomial tail probability below
   ``1e-3``, at least ``min_label_share`` of the class and three times the floor).
+
+When SCAn's ``untangling`` votes for a class, outlier votes that flagged the other side of that class
+are dropped (see ``_drop_opposite_sides``).
 
 Severity: ``high`` with two or more backdoor votes, or one vote whose flagged rows look like other
 classes far more often than the rest of their class does
@@ -37,7 +41,7 @@ from mlsecure.poisoning.threshold import Thresholded, ThresholdRule, threshold_s
 Space = Literal["activations", "features"]
 Level = Literal["high", "medium"]
 
-BACKDOOR_DETECTORS = ("activation_clustering", "spectral", "spectre", "isolation_forest")
+BACKDOOR_DETECTORS = ("activation_clustering", "spectral", "spectre", "isolation_forest", "untangling")
 LABEL_DETECTORS = ("knn", "confident_learning")
 DEFAULT_DETECTORS = (*BACKDOOR_DETECTORS, *LABEL_DETECTORS)
 
@@ -163,8 +167,9 @@ def _judge(runs: Sequence[DetectorRun], y: np.ndarray, min_label_share: float,
     verdicts = []
     for c, rows in enumerate(groups):
         label = values[c].item() if hasattr(values[c], "item") else values[c]
-        votes = tuple(r.key for r in runs if r.kind == "outlier" and r.name != "ensemble"
+        votes = tuple(r.key for r in runs if r.kind in ("outlier", "class_test") and r.name != "ensemble"
                       and label in r.result.abnormal_classes)
+        votes = _drop_opposite_sides(runs, votes, rows)
         k = int(agreed[rows].sum())
         p_tail = float(binom.sf(k - 1, len(rows), max(floor, 0.005))) if k else 1.0
         label_bad = bool(label_runs) and shares[c] >= min_label_share and shares[c] >= 3 * floor and p_tail < 1e-3
@@ -187,3 +192,23 @@ def _judge(runs: Sequence[DetectorRun], y: np.ndarray, min_label_share: float,
         verdicts.append(ClassVerdict(label, len(rows), tuple(int(i) for i in np.flatnonzero(mask)), votes,
                                      float(shares[c]), floor, label_bad, level, round(contrast, 4)))
     return tuple(verdicts)
+
+
+def _drop_opposite_sides(runs: Sequence[DetectorRun], votes: tuple[str, ...], rows: np.ndarray) -> tuple[str, ...]:
+    """When a class-test detector (SCAn) voted, drop outlier votes that flagged the *other* side of the
+    class (under half of their rows shared with it): SCAn picks the side by the components' identities,
+    the outlier thresholds by size and prototypes, which fail when the poison is most of the class."""
+    tests = [r for r in runs if r.kind == "class_test" and r.key in votes]
+    if not tests:
+        return votes
+    side = np.zeros(len(rows), dtype=bool)
+    for r in tests:
+        side |= r.result.flagged[rows]
+    kept = []
+    for r in runs:
+        if r.key not in votes:
+            continue
+        mine = r.result.flagged[rows]
+        if r.kind == "class_test" or not mine.any() or float(side[mine].mean()) >= 0.5:
+            kept.append(r.key)
+    return tuple(kept)

@@ -21,6 +21,11 @@ class whose flagged share is abnormally high (binomial tail ``< 1e-3`` against t
 least-flagged half of the classes) is the target of a flip and is cut at its own Otsu threshold when
 that is lower. The expected FPR of the label rule is that floor.
 
+Class-test scores (``kind="class_test"``, e.g. SCAn's ``untangling``) carry the detector's own class
+decision: rows scored ``> 0`` are flagged, and a class with any is abnormal. The expected FPR is the
+Gaussian overlap of the two components of each flagged class, ``Phi(-Delta / 2)`` with
+``Delta^2`` the gap between the mean scores of its two sides (the discriminant's units).
+
 Other rules: ``contamination`` (flag the top ``factor * rate * n`` overall, or per class with
 ``per_class=True``: Tran et al.'s rule is ``factor=1.5`` per class) and ``reference`` (a clean
 reference split: flag scores above the ``1 - fpr`` quantile of the reference rows of the same class,
@@ -89,6 +94,8 @@ def threshold_scores(scores: np.ndarray, labels: np.ndarray, *, kind: DetectorKi
         case "auto":
             if kind == "label":
                 return _label_cut(scores, codes, values, label_cut)
+            if kind == "class_test":
+                return _sign_cut(scores, codes, values)
             return _target_class_first(scores, codes, values, min_eta2, min_z, side_evidence)
         case "contamination":
             if rate is None or not 0.0 < rate < 1.0:
@@ -201,6 +208,24 @@ def _label_cut(scores: np.ndarray, codes: np.ndarray, values: np.ndarray, cut: f
         profiles.append(ClassProfile(label, len(rows), float("nan"), float("nan"), abnormal,
                                      int(flagged[rows].sum())))
     return Thresholded(flagged, "label", floor, float(flagged.mean()), tuple(profiles))
+
+
+def _sign_cut(scores: np.ndarray, codes: np.ndarray, values: np.ndarray) -> Thresholded:
+    """Flag ``score > 0``; the detector already decided which classes hold a second population."""
+    from scipy.stats import norm
+
+    flagged = scores > 0.0
+    profiles, fprs = [], []
+    for c, rows in enumerate(class_rows(codes)):
+        mine = flagged[rows]
+        if mine.any() and not mine.all():
+            gap = float(scores[rows][mine].mean() - scores[rows][~mine].mean())
+            fprs.append(float(norm.cdf(-np.sqrt(max(gap, 0.0)) / 2.0)))
+        label = values[c].item() if hasattr(values[c], "item") else values[c]
+        profiles.append(ClassProfile(label, len(rows), float("nan"), float("nan"), bool(mine.any()),
+                                     int(mine.sum())))
+    return Thresholded(flagged, "class_test", float(np.mean(fprs)) if fprs else 0.0, float(flagged.mean()),
+                       tuple(profiles))
 
 
 def _contamination(scores: np.ndarray, codes: np.ndarray, values: np.ndarray, rate: float, factor: float,

@@ -7,6 +7,7 @@ from mlsecure.poisoning.detectors.isolation import IsolationForestDetector
 from mlsecure.poisoning.detectors.label_noise import ConfidentLearningDetector, KnnDisagreementDetector
 from mlsecure.poisoning.detectors.registry import available, create, register
 from mlsecure.poisoning.detectors.spectral import SpectralSignatureDetector, SpectreDetector
+from mlsecure.poisoning.detectors.untangling import Untangling, UntanglingDetector, untangle
 
 __all__ = [
     "ActivationClusteringDetector",
@@ -20,9 +21,12 @@ __all__ = [
     "RankFusionDetector",
     "SpectralSignatureDetector",
     "SpectreDetector",
+    "Untangling",
+    "UntanglingDetector",
     "available",
     "create",
     "fuse_ranks",
     "register",
     "split_class",
+    "untangle",
 ]

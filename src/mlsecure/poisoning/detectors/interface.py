@@ -14,7 +14,7 @@ import numpy as np
 
 from mlsecure.errors import InputError
 
-DetectorKind = Literal["outlier", "label"]
+DetectorKind = Literal["outlier", "label", "class_test"]
 
 
 class DetectorError(InputError):
@@ -26,7 +26,8 @@ class Detector(ABC):
 
     name: ClassVar[str]
     kind: ClassVar[DetectorKind] = "outlier"
-    """``outlier``: finds a sub-population inside a class (backdoors); ``label``: finds wrong labels."""
+    """``outlier``: finds a sub-population inside a class (backdoors); ``label``: finds wrong labels;
+    ``class_test``: tests each class itself and scores the rows it flags ``> 0``, all others ``<= 0``."""
 
     @final
     def score(self, features: np.ndarray, labels: np.ndarray) -> np.ndarray:

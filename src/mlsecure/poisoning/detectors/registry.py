@@ -45,10 +45,11 @@ def _load_builtins() -> None:
     from mlsecure.poisoning.detectors.isolation import IsolationForestDetector
     from mlsecure.poisoning.detectors.label_noise import ConfidentLearningDetector, KnnDisagreementDetector
     from mlsecure.poisoning.detectors.spectral import SpectralSignatureDetector, SpectreDetector
+    from mlsecure.poisoning.detectors.untangling import UntanglingDetector
 
     builtins: tuple[type[Detector], ...] = (
         SpectreDetector, SpectralSignatureDetector, ActivationClusteringDetector, IsolationForestDetector,
-        KnnDisagreementDetector, ConfidentLearningDetector, RankFusionDetector,
+        KnnDisagreementDetector, ConfidentLearningDetector, RankFusionDetector, UntanglingDetector,
     )
     for cls in builtins:
         _registry[cls.name] = cls
