@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
@@ -232,6 +232,7 @@ def test_top_k_rounding_and_labels() -> None:
 
 @given(st.integers(0, 2**32 - 1))
 @settings(max_examples=30, deadline=None)
+@example(105762873)  # a row the noise clipped to all zeros came back uniform: a tie the swap did not break
 def test_noise_keeps_rows_on_the_simplex_and_top1(seed: int) -> None:
     rng = np.random.default_rng(seed)
     p = rng.dirichlet(np.ones(5), size=20)

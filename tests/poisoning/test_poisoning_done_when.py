@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from poisoning_helpers import mlp_trainer, train_mlp  # type: ignore[import-not-found]  # tests/poisoning/poisoning_helpers.py
 
-from conftest import mlp_trainer, train_mlp  # type: ignore[import-not-found]  # tests/poisoning/conftest.py
 from mlsecure.data import Dataset, load_builtin
 from mlsecure.poisoning import detection_metrics, scan_poisoning, simulate
 from mlsecure.poisoning.metrics import removal_effect

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from poisoning_helpers import train_mlp  # type: ignore[import-not-found]  # tests/poisoning/poisoning_helpers.py
 
-from conftest import train_mlp  # type: ignore[import-not-found]  # tests/poisoning/conftest.py
 from mlsecure.data import Dataset
 from mlsecure.models import as_model
 from mlsecure.poisoning import simulate

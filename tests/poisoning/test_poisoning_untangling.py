@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from poisoning_helpers import train_mlp  # type: ignore[import-not-found]  # tests/poisoning/poisoning_helpers.py
 
 from mlsecure.poisoning.detectors import create
 from mlsecure.poisoning.detectors.untangling import (
@@ -147,8 +148,6 @@ torch = pytest.importorskip("torch")
 
 
 def _activations(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    from conftest import train_mlp  # type: ignore[import-not-found]  # tests/poisoning/conftest.py
-
     net = train_mlp(x, y)
     with torch.no_grad():
         out: np.ndarray = net[1](net[0](torch.from_numpy(np.asarray(x, np.float32)))).numpy()

@@ -70,6 +70,16 @@ def add_noise(proba: np.ndarray, kind: str, scale: float, rng: np.random.Generat
             r = rows[moved]
             hi, lo = p[r, got[moved]].copy(), p[r, want[moved]].copy()
             p[r, want[moved]], p[r, got[moved]] = hi, lo
+        # a tie at the top (a row the noise clipped to all zeros comes back uniform) would still let
+        # arg-max pick another class: lift the original top class just above the others
+        others = p.copy()
+        others[rows, want] = -np.inf
+        best_other = others.max(axis=1)
+        tied = p[rows, want] <= best_other
+        if tied.any():
+            r = rows[tied]
+            p[r, want[tied]] = best_other[tied] + 1e-6
+            p[r] /= p[r].sum(axis=1, keepdims=True)
     return p
 
 
