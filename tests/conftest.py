@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
+from hypothesis import settings
 
 from mlsecure.data import Dataset, load_builtin
+
+# CI replays the same property-test examples every run (a failure there is reproducible and never a fluke
+# of the draw); a local run keeps exploring new ones. `.ci/run` sets MLSECURE_HYPOTHESIS_PROFILE=ci.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.load_profile(os.environ.get("MLSECURE_HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture(scope="session")
