@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -61,8 +62,10 @@ class InputSchema:
     def parse(self, body: bytes) -> np.ndarray:
         """Decode and validate a request body; return a ``float32`` array ``(n, *input_shape)``."""
         try:
+            if _LONG_INTEGER.search(body):  # orjson reads integers beyond 64 bits as floats; json keeps them exact
+                raise ValueError("long integer literal")
             doc = _fast_loads(body)
-        except ValueError:  # orjson is stricter (NaN literals, huge integers, other encodings): json decides
+        except ValueError:  # orjson is stricter (NaN literals, other encodings) or differs: json decides
             try:
                 doc = json.loads(body)
             except (ValueError, RecursionError) as exc:
@@ -157,6 +160,9 @@ def _orjson_loads() -> Callable[[bytes], Any]:
 
 
 _fast_loads = _orjson_loads()
+_LONG_INTEGER = re.compile(rb"\d{19}")
+"""19 digits in a row: possibly an integer beyond 64 bits (a long float fraction also matches: json parses it
+then, with the same result)."""
 
 
 def _field(index: tuple[int, ...]) -> str:
