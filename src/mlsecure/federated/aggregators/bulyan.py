@@ -12,11 +12,11 @@ allows (the paper's "leeway" argument against attacks hidden in high dimensions)
 
 from __future__ import annotations
 
-from typing import ClassVar, Self
+from typing import ClassVar
 
 import numpy as np
 
-from mlsecure.federated.aggregators.interface import AggregationResult, Aggregator, check_f
+from mlsecure.federated.aggregators.interface import AggregationResult, ByzantineRobust
 from mlsecure.federated.aggregators.krum import pairwise_sq_distances
 
 
@@ -46,24 +46,12 @@ def closest_to_median_mean(s: np.ndarray, beta: int) -> np.ndarray:
     return np.asarray(np.take_along_axis(s, idx, axis=0).mean(axis=0))
 
 
-class Bulyan(Aggregator):
+class Bulyan(ByzantineRobust):
     """Krum selection of ``n - 2f`` updates, then a coordinate-wise trimmed mean around their median."""
 
     name: ClassVar[str] = "bulyan"
     checks_finite: ClassVar[bool] = True  # pairwise_sq_distances sees NaN/inf on its Gram diagonal
-
-    def __init__(self, *, f: int) -> None:
-        self.f = check_f(self.name, f)
-
-    @classmethod
-    def from_config(cls, *, f: int) -> Self:
-        return cls(f=f)
-
-    def min_clients(self) -> int:
-        return 4 * self.f + 3
-
-    def requirement(self) -> str:
-        return f"n >= 4f + 3 with f={self.f}"
+    needs: ClassVar[tuple[int, int, str]] = (4, 3, "n >= 4f + 3")
 
     def _aggregate(self, x: np.ndarray, w: np.ndarray) -> AggregationResult:
         chosen = bulyan_select(pairwise_sq_distances(x), self.f)

@@ -12,11 +12,11 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Self
+from typing import ClassVar
 
 import numpy as np
 
-from mlsecure.federated.aggregators.interface import AggregationResult, Aggregator, AggregatorError, check_f
+from mlsecure.federated.aggregators.interface import AggregationResult, Aggregator, AggregatorError, ByzantineRobust
 
 
 def clip_rows(x: np.ndarray, max_norm: float | np.ndarray) -> np.ndarray:
@@ -54,29 +54,19 @@ class NormBound(Aggregator):
                                  selected=tuple(range(x.shape[0])), info={"max_norm": bound})
 
 
-class CenteredClipping(Aggregator):
+class CenteredClipping(ByzantineRobust):
     """Centered clipping around the coordinate-wise median; ``f`` sets the minimum ``n = 2f + 1``."""
 
     name: ClassVar[str] = "centered-clipping"
     uses_weights: ClassVar[bool] = True
 
     def __init__(self, *, f: int = 0, tau: float | None = None, iterations: int = 3) -> None:
-        self.f = check_f(self.name, f)
+        super().__init__(f=f)
         if tau is not None and not tau > 0:
             raise AggregatorError(f"centered clipping: tau must be positive, got {tau}")
         if iterations < 1:
             raise AggregatorError(f"centered clipping: iterations must be at least 1, got {iterations}")
         self.tau, self.iterations = tau, iterations
-
-    @classmethod
-    def from_config(cls, *, f: int) -> Self:
-        return cls(f=f)
-
-    def min_clients(self) -> int:
-        return 2 * self.f + 1
-
-    def requirement(self) -> str:
-        return f"n >= 2f + 1 with f={self.f}"
 
     def _aggregate(self, x: np.ndarray, w: np.ndarray) -> AggregationResult:
         start = np.median(x, axis=0)

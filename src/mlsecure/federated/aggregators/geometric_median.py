@@ -9,11 +9,11 @@ the weight can move ``v*`` only a bounded distance. Each iteration is two passes
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar, Self
+from typing import ClassVar
 
 import numpy as np
 
-from mlsecure.federated.aggregators.interface import AggregationResult, Aggregator, AggregatorError, check_f
+from mlsecure.federated.aggregators.interface import AggregationResult, AggregatorError, ByzantineRobust
 
 
 @dataclass(frozen=True)
@@ -48,27 +48,17 @@ def _objective(x: np.ndarray, v: np.ndarray, alpha: np.ndarray) -> float:
     return float(alpha @ np.linalg.norm(x - v, axis=1))
 
 
-class GeometricMedian(Aggregator):
+class GeometricMedian(ByzantineRobust):
     """RFA: the (weighted) geometric median by smoothed Weiszfeld; ``f`` sets the minimum ``n = 2f + 1``."""
 
     name: ClassVar[str] = "geometric-median"
     uses_weights: ClassVar[bool] = True
 
     def __init__(self, *, f: int = 0, max_iter: int = 100, tol: float = 1e-6, nu: float = 1e-8) -> None:
-        self.f = check_f(self.name, f)
+        super().__init__(f=f)
         if max_iter < 1 or not tol > 0 or not nu > 0:
             raise AggregatorError("geometric median: max_iter >= 1, tol > 0 and nu > 0 are required")
         self.max_iter, self.tol, self.nu = max_iter, tol, nu
-
-    @classmethod
-    def from_config(cls, *, f: int) -> Self:
-        return cls(f=f)
-
-    def min_clients(self) -> int:
-        return 2 * self.f + 1
-
-    def requirement(self) -> str:
-        return f"n >= 2f + 1 with f={self.f}"
 
     def _aggregate(self, x: np.ndarray, w: np.ndarray) -> AggregationResult:
         res = weiszfeld(x, w, max_iter=self.max_iter, tol=self.tol, nu=self.nu)

@@ -145,6 +145,27 @@ class Aggregator(ABC):
         return f"{type(self).__name__}({settings})"
 
 
+class ByzantineRobust(Aggregator):
+    """A rule configured by ``f``, the number of Byzantine clients it tolerates when ``n`` satisfies
+    ``needs``: ``(slope, offset, text)`` for ``n >= slope * f + offset``."""
+
+    needs: ClassVar[tuple[int, int, str]] = (2, 1, "n >= 2f + 1")
+
+    def __init__(self, *, f: int = 0) -> None:
+        self.f = check_f(self.name, f)
+
+    @classmethod
+    def from_config(cls, *, f: int) -> Self:
+        return cls(f=f)
+
+    def min_clients(self) -> int:
+        slope, offset, _ = self.needs
+        return slope * self.f + offset
+
+    def requirement(self) -> str:
+        return f"{self.needs[2]} with f={self.f}"
+
+
 def check_f(name: str, f: int) -> int:
     """``f`` as a non-negative int, or an ``AggregatorError``."""
     if isinstance(f, bool) or not isinstance(f, (int, np.integer)) or f < 0:

@@ -23,17 +23,16 @@ within relative ``RHO = 1e-8`` of exact arithmetic and Krum's choices are those 
 from __future__ import annotations
 
 import math
-from typing import ClassVar, Self
+from typing import ClassVar
 
 import numpy as np
 from scipy.linalg.blas import dsyrk
 
 from mlsecure.federated.aggregators.interface import (
     AggregationResult,
-    Aggregator,
     AggregatorError,
+    ByzantineRobust,
     NonFiniteInput,
-    check_f,
 )
 
 GRAM_BLOCK = 4096  # columns per dsyrk call: an (n, 4096) float64 block is 3.2 MiB at n = 100
@@ -122,24 +121,12 @@ def krum_scores(dist: np.ndarray, f: int) -> np.ndarray:
     return np.asarray(np.sort(off, axis=1)[:, :k].sum(axis=1))
 
 
-class Krum(Aggregator):
+class Krum(ByzantineRobust):
     """Output the single update with the lowest Krum score."""
 
     name: ClassVar[str] = "krum"
     checks_finite: ClassVar[bool] = True
-
-    def __init__(self, *, f: int) -> None:
-        self.f = check_f(self.name, f)
-
-    @classmethod
-    def from_config(cls, *, f: int) -> Self:
-        return cls(f=f)
-
-    def min_clients(self) -> int:
-        return 2 * self.f + 3
-
-    def requirement(self) -> str:
-        return f"n > 2f + 2 with f={self.f}"
+    needs: ClassVar[tuple[int, int, str]] = (2, 3, "n > 2f + 2")
 
     def _aggregate(self, x: np.ndarray, w: np.ndarray) -> AggregationResult:
         scores = krum_scores(pairwise_sq_distances(x), self.f)
@@ -147,27 +134,25 @@ class Krum(Aggregator):
         return AggregationResult(update=x[best].copy(), selected=(best,), scores=scores)
 
 
-class MultiKrum(Aggregator):
+class MultiKrum(ByzantineRobust):
     """Average the ``m`` updates with the lowest Krum scores (``m = n - f`` when not given)."""
 
     name: ClassVar[str] = "multi-krum"
     checks_finite: ClassVar[bool] = True
 
-    def __init__(self, *, f: int, m: int | None = None) -> None:
-        self.f = check_f(self.name, f)
+    needs: ClassVar[tuple[int, int, str]] = (2, 3, "n > 2f + 2")
+
+    def __init__(self, *, f: int = 0, m: int | None = None) -> None:
+        super().__init__(f=f)
         if m is not None and m < 1:
             raise AggregatorError(f"Multi-Krum: m must be at least 1, got {m}")
         self.m = m
 
-    @classmethod
-    def from_config(cls, *, f: int) -> Self:
-        return cls(f=f)
-
     def min_clients(self) -> int:
-        return max(2 * self.f + 3, self.m or 0)
+        return max(super().min_clients(), self.m or 0)
 
     def requirement(self) -> str:
-        return f"n > 2f + 2 with f={self.f}" + (f" and n >= m={self.m}" if self.m else "")
+        return super().requirement() + (f" and n >= m={self.m}" if self.m else "")
 
     def _aggregate(self, x: np.ndarray, w: np.ndarray) -> AggregationResult:
         scores = krum_scores(pairwise_sq_distances(x), self.f)

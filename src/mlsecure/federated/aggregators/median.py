@@ -9,33 +9,20 @@ with ``f/n`` and the spread of honest updates. Weights are ignored (the rule is 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar, Self
+from typing import ClassVar
 
 import numpy as np
 
 from mlsecure.federated.aggregators.columns import sorted_blocks
-from mlsecure.federated.aggregators.interface import AggregationResult, Aggregator, check_f
+from mlsecure.federated.aggregators.interface import AggregationResult, ByzantineRobust
 
 
-class CoordinateMedian(Aggregator):
+class CoordinateMedian(ByzantineRobust):
     """Coordinate-wise median; ``f`` only sets the minimum ``n = 2f + 1``."""
 
     name: ClassVar[str] = "median"
     checks_finite: ClassVar[bool] = True
     coordinatewise: ClassVar[bool] = True
-
-    def __init__(self, *, f: int = 0) -> None:
-        self.f = check_f(self.name, f)
-
-    @classmethod
-    def from_config(cls, *, f: int) -> Self:
-        return cls(f=f)
-
-    def min_clients(self) -> int:
-        return 2 * self.f + 1
-
-    def requirement(self) -> str:
-        return f"n >= 2f + 1 with f={self.f}"
 
     def _aggregate(self, x: np.ndarray, w: np.ndarray) -> AggregationResult:
         return AggregationResult(update=coordinate_median(list(x), x.dtype), selected=tuple(range(x.shape[0])))

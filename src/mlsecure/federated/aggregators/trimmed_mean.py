@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import ClassVar, Self
+from typing import ClassVar
 
 import numpy as np
 
 from mlsecure.federated.aggregators.columns import sorted_blocks
-from mlsecure.federated.aggregators.interface import AggregationResult, Aggregator, AggregatorError, check_f
+from mlsecure.federated.aggregators.interface import AggregationResult, AggregatorError, ByzantineRobust
 
 
 def trimmed_mean(x: np.ndarray, k: int) -> np.ndarray:
@@ -35,31 +35,26 @@ def trimmed_mean_columns(columns: Sequence[np.ndarray], k: int, dtype: np.dtype)
     return out
 
 
-class TrimmedMean(Aggregator):
+class TrimmedMean(ByzantineRobust):
     """Trim ``k = f`` (or ``floor(beta * n)``) values from each end of every coordinate, then average."""
 
     name: ClassVar[str] = "trimmed-mean"
     checks_finite: ClassVar[bool] = True
     coordinatewise: ClassVar[bool] = True
 
+    needs: ClassVar[tuple[int, int, str]] = (2, 1, "n > 2f")
+
     def __init__(self, *, f: int = 0, beta: float | None = None) -> None:
-        self.f = check_f(self.name, f)
+        super().__init__(f=f)
         if beta is not None and not 0 <= beta < 0.5:
             raise AggregatorError(f"trimmed mean: beta must be in [0, 0.5), got {beta}")
         self.beta = beta
-
-    @classmethod
-    def from_config(cls, *, f: int) -> Self:
-        return cls(f=f)
 
     def trim_count(self, n: int) -> int:
         return self.f if self.beta is None else math.floor(self.beta * n)
 
     def min_clients(self) -> int:
-        return 2 * self.f + 1 if self.beta is None else 1
-
-    def requirement(self) -> str:
-        return f"n > 2f with f={self.f}"
+        return super().min_clients() if self.beta is None else 1
 
     def _aggregate(self, x: np.ndarray, w: np.ndarray) -> AggregationResult:
         k = self.trim_count(x.shape[0])
