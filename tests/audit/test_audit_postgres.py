@@ -79,3 +79,34 @@ def test_two_stores_on_one_database_share_the_chain(schema_url: str) -> None:
     finally:
         a.close()
         b.close()
+
+
+def test_gateway_audit_writer_process_on_postgres(schema_url: str) -> None:
+    """The gateway's default writer (a child process with its own connection) chains, commits and signs on
+    PostgreSQL, interleaved with a store in this process, without forking the chain."""
+    import time
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from mlsecure.serving.audit_writer import ProcessAuditWriter
+    from mlsecure.serving.signing import ResponseSigner, verify_response
+
+    signer = ResponseSigner(Ed25519PrivateKey.generate())
+    local = open_store(schema_url, hmac_key=HMAC_KEY)
+    writer = ProcessAuditWriter(schema_url, hmac_key=HMAC_KEY, signer=signer)
+    bodies = [f'{{"i":{i}}}'.encode() for i in range(40)]
+    try:
+        signatures = []
+        for start in range(0, 40, 10):
+            items = [({"event_id": f"{i:032x}", "timestamp": time.time(), "event_type": "prediction",
+                       "actor": "tok", "action": "predict", "resource": "m:1", "details": {"i": i}},
+                      bodies[i], None) for i in range(start, start + 10)]
+            results = writer.append_many(items)
+            assert all(err is None for _, err, _ in results)
+            signatures += [sig for sig, _, _ in results]
+            local.append(make_event(start + 1))
+    finally:
+        writer.close()
+    assert all(verify_response(b, s, signer.public_key) for b, s in zip(bodies, signatures, strict=True))
+    assert local.size() == 44 and local.verify().ok
+    local.close()
