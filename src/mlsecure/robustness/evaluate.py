@@ -256,10 +256,15 @@ def _inapplicable(spec: AttackSpec, victim: Victim, norm: Norm) -> str:
         return "the C&W-style attack here is L-inf (PGD on the C&W margin)"
     if name in ("cw-l2", "hopskipjump", "boundary") and norm != "l2":
         return f"{name} measures l2 distances"
-    if name in ("apgd-ce", "apgd-dlr", "apgd-t", "deepfool", "cw-linf", "autoattack", "autoattack-rand", "fab",
-                "fab-t") \
+    if name in ("apgd-ce", "apgd-dlr", "apgd-t", "deepfool", "cw-linf", "autoattack-rand", "fab", "fab-t") \
             and norm == "l1":
-        return "no l1 variant"
+        return "no l1 variant (use apgd-l1 / apgd-t-l1)"
+    if name in ("apgd-l1", "apgd-dlr-l1", "apgd-t-l1") and norm != "l1":
+        return "an l1-only attack"
+    if name in ("apgd-dlr-l1",) and victim.n_classes < 3:
+        return "the DLR loss needs at least 3 classes"
+    if name == "apgd-t-l1" and victim.n_classes < 4:
+        return "targeted DLR needs at least 4 classes"
     if name == "apgd-dlr" and victim.n_classes < 3:
         return "the DLR loss needs at least 3 classes"
     if name in ("apgd-t", "fab-t") and victim.n_classes < 4:

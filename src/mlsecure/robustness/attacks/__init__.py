@@ -4,6 +4,7 @@ Importing this package does not import torch; attacks import it when they run.
 """
 
 from mlsecure.robustness.attacks.apgd import APGD, APGDT
+from mlsecure.robustness.attacks.apgd_l1 import APGDL1, APGDL1T
 from mlsecure.robustness.attacks.autoattack import AutoAttack
 from mlsecure.robustness.attacks.boundary import Boundary
 from mlsecure.robustness.attacks.cw import CarliniWagnerL2
@@ -18,6 +19,6 @@ from mlsecure.robustness.attacks.square import Square
 from mlsecure.robustness.attacks.transfer import Transfer
 
 __all__ = [
-    "APGD", "APGDT", "FAB", "FGSM", "FMN", "PGD", "Attack", "AttackError", "AttackResult", "AutoAttack", "Boundary",
-    "CarliniWagnerL2", "DeepFool", "HopSkipJump", "Square", "Transfer",
+    "APGD", "APGDL1", "APGDL1T", "APGDT", "FAB", "FGSM", "FMN", "PGD", "Attack", "AttackError", "AttackResult",
+    "AutoAttack", "Boundary", "CarliniWagnerL2", "DeepFool", "HopSkipJump", "Square", "Transfer",
 ]

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Literal
 
 from mlsecure.robustness.attacks.apgd import APGD, APGDT
+from mlsecure.robustness.attacks.apgd_l1 import APGDL1, APGDL1T
 from mlsecure.robustness.attacks.fab import FAB
 from mlsecure.robustness.attacks.interface import Attack
 from mlsecure.robustness.attacks.ops import Norm, Tensor, norm_of, project
@@ -40,6 +41,9 @@ class AutoAttack(Attack):
         common = {"eps": eps, "norm": self.norm, "batch_size": self.batch_size, "seed": self.seed}
         if self.version == "rand":
             return [APGD(steps=100, loss="ce", **common), APGD(steps=100, loss="dlr", **common)]  # type: ignore[arg-type]
+        if self.norm == "l1":  # AutoAttack-L1 (Croce & Hein 2021): l1-APGD-CE and l1-APGD-T; no FAB-L1 or Square here
+            return [APGDL1(eps=eps, steps=100, loss="ce", restarts=5, batch_size=self.batch_size, seed=self.seed),
+                    APGDL1T(eps=eps, steps=100, n_target_classes=9, batch_size=self.batch_size, seed=self.seed)]
         out: list[Attack] = [APGD(steps=100, loss="ce", **common),  # type: ignore[arg-type]
                              APGDT(steps=100, n_target_classes=9, **common),  # type: ignore[arg-type]
                              FAB(eps=eps, norm=self.norm, steps=100, n_target_classes=9, batch_size=self.batch_size,
@@ -62,7 +66,7 @@ class AutoAttack(Attack):
             idx = open_.nonzero().squeeze(1)
             if len(idx) == 0:
                 break
-            if victim.n_classes < 4 and isinstance(attack, APGDT | FAB):
+            if victim.n_classes < 4 and isinstance(attack, APGDT | APGDL1T | FAB):
                 continue
             attack.generator = self.generator
             xi = x[idx]

@@ -58,6 +58,7 @@ def _load_builtins() -> None:
     if _registry:
         return
     from mlsecure.robustness.attacks.apgd import APGD, APGDT
+    from mlsecure.robustness.attacks.apgd_l1 import APGDL1, APGDL1T
     from mlsecure.robustness.attacks.autoattack import AutoAttack
     from mlsecure.robustness.attacks.boundary import Boundary
     from mlsecure.robustness.attacks.cw import CarliniWagnerL2
@@ -77,6 +78,9 @@ def _load_builtins() -> None:
         AttackSpec("apgd-ce", APGD, {"loss": "ce"}),
         AttackSpec("apgd-dlr", APGD, {"loss": "dlr"}),
         AttackSpec("apgd-t", APGDT),
+        AttackSpec("apgd-l1", APGDL1, {"loss": "ce"}),  # l1 only (Croce & Hein 2021, arXiv:2103.01208)
+        AttackSpec("apgd-dlr-l1", APGDL1, {"loss": "dlr"}),
+        AttackSpec("apgd-t-l1", APGDL1T),
         AttackSpec("square", Square),
         AttackSpec("deepfool", DeepFool),
         AttackSpec("cw-l2", CarliniWagnerL2),
