@@ -27,6 +27,8 @@ ROWS = [
     ("extraction", "bench_extraction.py", "see section", "see section"),
     ("secrets", "bench_secrets.py", "detect-secrets", "see section"),
     ("fairness", "bench_fairness.py", "fairlearn", "see section"),
+    ("train/serve drift", "bench_drift.py", "scipy per-column tests (evidently does not import with pandas 3)",
+     "one np.sort per column"),
 ]
 table = "| capability | script | peer(s) | floor |\n|---|---|---|---|\n" + "".join(
     f"| {a} | `{b}` | {c} | {d} |\n" for a, b, c, d in ROWS) + "\n"
@@ -42,7 +44,7 @@ def demote(text: str) -> str:
 
 
 ORDER = ["robustness", "certify", "artifact_scan", "pii", "signing", "encryption", "audit", "gateway",
-         "membership", "poisoning", "federated", "extraction", "secrets", "fairness"]
+         "membership", "poisoning", "federated", "extraction", "secrets", "fairness", "drift"]
 parts = [intro, table, data_loading]
 for name in ORDER:
     text = (B / f"{name}.md").read_text()

@@ -167,7 +167,8 @@ CHECKLIST: tuple[ChecklistItem, ...] = (
                        metric=("external-scanners", "trivy", "ran"))),
     # Ongoing Operations
     _item("monitoring", OPS, "Model monitoring", "for drift, degradation, and anomalous predictions",
-          ("ML08", "ML05"), "gateway metrics + extraction monitor"),
+          ("ML08", "ML05"), "scan --scan drift --option current=serving.csv; gateway metrics + extraction monitor",
+          EvidenceRule(("drift",), fail_ids=("SKEW-",), fail_at=Severity.HIGH)),
     _item("dependency-updates", OPS, "Dependency updates", "and rescans on a regular schedule", ("ML06",),
           "mlsecure deps audit (scheduled)"),
     _item("secret-rotation", OPS, "Secret rotation", "on schedule and after suspected compromise", ("ML06",),

@@ -23,6 +23,7 @@ BUILTIN_CHECK_MODULES: tuple[str, ...] = (
     "mlsecure.privacy.pii.checks",
     "mlsecure.supply_chain.checks",
     "mlsecure.governance.checks",
+    "mlsecure.governance.drift_checks",
     "mlsecure.secrets.checks",
 )
 

@@ -25,6 +25,7 @@ SCAN_ALIASES: dict[str, tuple[str, ...]] = {
     "inversion": ("inversion",),
     "privacy": ("privacy", "membership", "extraction", "inversion"),
     "fairness": ("fairness",),
+    "drift": ("drift",),
     "secrets": ("secrets",),
 }
 KNOWN_SCANS = ("all", *SCAN_ALIASES)
