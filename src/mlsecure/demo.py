@@ -27,10 +27,16 @@ class DemoFiles:
     model: Path
     train: Path
     holdout: Path
+    serving: Path | None = None
+    """Held-out rows as a drifted serving feed would deliver them (see ``simulate_serving_skew``)."""
+
+
+SKEWED_COLUMNS = (0, 1)
+"""Image columns (of 8) that the demo's simulated serving feed brightens: a camera or preprocessing change."""
 
 
 def prepare_demo(directory: Path, *, seed: int = 0) -> DemoFiles:
-    """Train a 64-128-10 MLP on 70% of digits and write model.pt, train.csv and holdout.csv."""
+    """Train a 64-128-10 MLP on 70% of digits and write model.pt, train.csv, holdout.csv and serving.csv."""
     from mlsecure.artifacts.load import save_torchscript
 
     directory.mkdir(parents=True, exist_ok=True)
@@ -41,12 +47,25 @@ def prepare_demo(directory: Path, *, seed: int = 0) -> DemoFiles:
     if train.y is None:
         raise CheckError("built-in digits lost its labels")
     net = _train_mlp(train.x, train.y, seed=seed)
-    files = DemoFiles(directory / "model.pt", directory / "train.csv", directory / "holdout.csv")
+    files = DemoFiles(directory / "model.pt", directory / "train.csv", directory / "holdout.csv",
+                      directory / "serving.csv")
     save_torchscript(net, files.model, input_shape=(64,), clip_values=(0.0, 1.0),
                      train_data=files.train.name, holdout_data=files.holdout.name)
     _write_csv(train, files.train)
     _write_csv(holdout, files.holdout)
+    _write_csv(simulate_serving_skew(holdout), directory / "serving.csv")
     return files
+
+
+def simulate_serving_skew(data: Dataset, *, brighten: float = 0.3) -> Dataset:
+    """The rows as a changed upstream pipeline would deliver them: the left ``SKEWED_COLUMNS`` of every 8x8
+    image brightened by ``brighten`` (clipped to 1), what a new camera or a preprocessing bug does. The
+    demo's drift check is run against it (ML08 train/serve skew)."""
+    from dataclasses import replace
+
+    x = data.x.reshape(len(data), 8, 8).copy()
+    x[:, :, list(SKEWED_COLUMNS)] = np.minimum(x[:, :, list(SKEWED_COLUMNS)] + brighten, 1.0)
+    return replace(data, x=x.reshape(data.x.shape))
 
 
 def run_demo(files: DemoFiles, *, progress: ProgressCallback | None = None, seed: int = 0) -> Report:
@@ -61,7 +80,7 @@ def run_demo(files: DemoFiles, *, progress: ProgressCallback | None = None, seed
         data=load_dataset(files.train).reshaped(model.input_shape),
         holdout=load_dataset(files.holdout).reshaped(model.input_shape),
         data_path=files.train,
-        options={"seed": seed},
+        options={"seed": seed, **({"current": str(files.serving)} if files.serving is not None else {})},
         **({"progress": progress} if progress else {}),
     )
     report = run_scan(list(all_checks().values()), ctx, target=f"demo: {files.model} + {files.train}")

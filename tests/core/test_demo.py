@@ -34,6 +34,13 @@ def test_demo_writes_valid_reports(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert simulated["recall"] >= 0.9 and simulated["precision"] >= 0.5
     assert simulated["backdoor_success_before_removal"] > 0.8
     assert simulated["backdoor_success_after_removal"] < 0.1
+    # the simulated serving feed: the brightened image columns, and only those, are named as drifted
+    from mlsecure.demo import SKEWED_COLUMNS
+
+    assert "drift" in ran
+    shifted = {f"pixel_{8 * r + c}" for r in range(8) for c in SKEWED_COLUMNS}
+    drifted = {f["title"].rsplit(": ", 1)[1] for f in report["findings"] if f["id"] == "SKEW-010"}
+    assert drifted and drifted <= shifted
     html = (tmp_path / "mlsecure-report.html").read_text()
     assert html.count("<svg") >= 3  # robustness curve, membership ROC, poisoning figures
     assert "Findings" in capsys.readouterr().out

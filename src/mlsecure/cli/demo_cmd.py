@@ -16,7 +16,8 @@ def register(subparsers: Any) -> list[str]:
     parser = subparsers.add_parser(
         "demo", help="train a small model on built-in data and run every check on it",
         description="Trains an MLP on scikit-learn's digits, saves it as TorchScript with its train/holdout "
-        "CSVs, runs every registered check, prints a summary and writes mlsecure-report.html/.json.")
+        "CSVs and a simulated drifted serving feed (serving.csv), runs every registered check, prints a summary "
+        "and writes mlsecure-report.html/.json.")
     parser.add_argument("--workdir", type=Path, default=Path("mlsecure-demo"),
                         help="where the model and CSVs are written (default: ./mlsecure-demo)")
     parser.add_argument("--report-prefix", type=Path, default=Path("mlsecure-report"),
