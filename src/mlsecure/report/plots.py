@@ -43,6 +43,10 @@ def _draw(axes: Any, figure: Figure) -> None:
             offset = width * (len(figure.series) - 1) / 2
             labels = list(figure.x_ticks) if len(figure.x_ticks) == len(first.x) else [_fmt(x) for x in first.x]
             axes.set_xticks([x + offset for x in range(len(first.x))], labels)
+            if sum(len(str(t)) for t in labels) > 60:  # long or many labels would overprint: slant them
+                axes.tick_params(axis="x", labelrotation=45)
+                for tick in axes.get_xticklabels():
+                    tick.set_horizontalalignment("right")
     else:
         for s in figure.series:
             points = [(x, y) for x, y in zip(s.x, s.y, strict=True) if math.isfinite(x) and math.isfinite(y)]
