@@ -15,6 +15,7 @@ falls. Threat model: white-box, L-inf or L2.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 from mlsecure.robustness.attacks.interface import Attack, AttackError
@@ -76,27 +77,38 @@ class APGDT(Attack):
         return f"APGDT(eps={self.eps}, norm={self.norm!r}, steps={self.steps}, targets={self.n_target_classes})"
 
     def run(self, victim: Victim, x: Tensor, y: Tensor, target: Tensor | None) -> Tensor:
-        import torch
 
         if victim.n_classes < 4:
             raise AttackError("APGD-T (targeted DLR) needs at least 4 classes")
-        with torch.no_grad():
-            order = victim.scores(x).argsort(dim=1, descending=True)
-        best = x.clone()
-        open_ = victim.predict(x) == y
-        for k in range(1, min(self.n_target_classes, victim.n_classes - 1) + 1):
-            for _ in range(self.restarts):
-                idx = open_.nonzero().squeeze(1)
-                if len(idx) == 0:
-                    return best
-                t = order[idx, k]
-                t = torch.where(t == y[idx], order[idx, 0], t)  # the top class is y for correct samples
-                adv = apgd_run(victim, x[idx], y[idx], None, eps=float(self.eps or 0.0), norm=self.norm,
-                               steps=self.steps, loss="dlr-t", rho=self.rho, generator=self.generator, dlr_t=t)
-                fooled = victim.predict(adv) != y[idx]
-                best[idx[fooled]] = adv[fooled]
-                open_[idx[fooled]] = False
-        return best
+        return attack_top_classes(
+            victim, x, y, n_target_classes=self.n_target_classes, restarts=self.restarts,
+            attack=lambda xi, yi, t: apgd_run(victim, xi, yi, None, eps=float(self.eps or 0.0), norm=self.norm,
+                                              steps=self.steps, loss="dlr-t", rho=self.rho,
+                                              generator=self.generator, dlr_t=t))
+
+
+def attack_top_classes(victim: Victim, x: Tensor, y: Tensor, *, n_target_classes: int, restarts: int,
+                       attack: Callable[[Tensor, Tensor, Tensor], Tensor]) -> Tensor:
+    """AutoAttack's targeted schedule: one targeted run per top wrong class (most likely first), each only on
+    the samples still classified correctly; ``attack(x, y, target)`` returns adversarial inputs."""
+    import torch
+
+    with torch.no_grad():
+        order = victim.scores(x).argsort(dim=1, descending=True)
+    best = x.clone()
+    open_ = victim.predict(x) == y
+    for k in range(1, min(n_target_classes, victim.n_classes - 1) + 1):
+        for _ in range(restarts):
+            idx = open_.nonzero().squeeze(1)
+            if len(idx) == 0:
+                return best
+            t = order[idx, k]
+            t = torch.where(t == y[idx], order[idx, 0], t)  # the top class is y for correct samples
+            adv = attack(x[idx], y[idx], t)
+            fooled = victim.predict(adv) != y[idx]
+            best[idx[fooled]] = adv[fooled]
+            open_[idx[fooled]] = False
+    return best
 
 
 def restarted(attack: APGD, victim: Victim, x: Tensor, y: Tensor, target: Tensor | None, restarts: int) -> Tensor:

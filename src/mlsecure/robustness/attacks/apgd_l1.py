@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from mlsecure.robustness.attacks.apgd import attack_top_classes
 from mlsecure.robustness.attacks.interface import Attack, AttackError
 from mlsecure.robustness.attacks.ops import Norm, Tensor, dlr_loss, dlr_targeted_loss, view_b
 from mlsecure.robustness.victim import Victim
@@ -88,26 +89,11 @@ class APGDL1T(Attack):
         return f"APGDL1T(eps={self.eps}, steps={self.steps}, targets={self.n_target_classes})"
 
     def run(self, victim: Victim, x: Tensor, y: Tensor, target: Tensor | None) -> Tensor:
-        import torch
 
         if victim.n_classes < 4:
             raise AttackError("APGD-T-L1 (targeted DLR) needs at least 4 classes")
-        with torch.no_grad():
-            order = victim.scores(x).argsort(dim=1, descending=True)
-        best = x.clone()
-        open_ = victim.predict(x) == y
-        for k in range(1, min(self.n_target_classes, victim.n_classes - 1) + 1):
-            for _ in range(self.restarts):
-                idx = open_.nonzero().squeeze(1)
-                if len(idx) == 0:
-                    return best
-                t = order[idx, k]
-                t = torch.where(t == y[idx], order[idx, 0], t)  # the top class is y for correct samples
-                adv = _staged(self, victim, x[idx], y[idx], "dlr-t", None, dlr_t=t)
-                fooled = victim.predict(adv) != y[idx]
-                best[idx[fooled]] = adv[fooled]
-                open_[idx[fooled]] = False
-        return best
+        return attack_top_classes(victim, x, y, n_target_classes=self.n_target_classes, restarts=self.restarts,
+                                  attack=lambda xi, yi, t: _staged(self, victim, xi, yi, "dlr-t", None, dlr_t=t))
 
 
 def project_l1_box(delta: Tensor, eps: Tensor | float, lo: Tensor, hi: Tensor) -> Tensor:
