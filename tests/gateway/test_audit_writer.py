@@ -4,10 +4,12 @@ an invalid event refused alone, a store that cannot open refused at start with i
 
 from __future__ import annotations
 
+import signal
 import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import numpy as np
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -114,3 +116,47 @@ def test_writers_run_the_extraction_monitor(tmp_path: Path, kind: str) -> None:
     assert mixed[0] == (None, None, False) and mixed[1][1] is not None
     assert store.verify().ok
     store.close()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_gateway_shuts_down_cleanly_when_its_process_group_is_signalled(tmp_path: Path, digits_onnx: Path,
+                                                                        sig: int) -> None:
+    """Ctrl-C in a terminal (or a service manager's SIGTERM) reaches the gateway and its writer process: the
+    gateway still writes its "stop" record through the writer, no traceback is printed, the chain verifies."""
+    import os
+    import subprocess
+    import sys
+
+    from gw_helpers import free_port, make_server  # type: ignore[import-not-found]  # tests/gateway/gw_helpers.py
+
+    server = make_server(tmp_path, digits_onnx, "[model]\nname = \"digits\"\ninput_range = [0.0, 1.0]\n"
+                         "[auth]\ntoken_store = \"tokens.db\"\n[audit]\nstore = \"audit.db\"\n")
+    server.port = free_port()
+    log = (tmp_path / "server.log").open("wb")
+    server.proc = subprocess.Popen(
+        [sys.executable, "-m", "mlsecure", "gateway", "serve", "--model", str(digits_onnx), "--config",
+         str(server.config), "--port", str(server.port)], env=server.env, cwd=tmp_path, stdout=log, stderr=log,
+        start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:  # until it answers: uvicorn's own signal handlers are in place by then
+            assert time.monotonic() < deadline and server.proc.poll() is None, "gateway did not start"
+            try:
+                with server.client() as c:
+                    if c.get("/healthz").status_code == 200:
+                        break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        os.killpg(server.proc.pid, sig)
+        # uvicorn shuts down gracefully, then re-raises SIGTERM so the exit status tells how it ended
+        assert server.proc.wait(timeout=30) in (0, -sig)
+    finally:
+        if server.proc.poll() is None:
+            os.killpg(server.proc.pid, signal.SIGKILL)
+            server.proc.wait()
+        log.close()
+    text = (tmp_path / "server.log").read_text()
+    assert "Traceback" not in text, text[-2000:]
+    events = [(e["event_type"], e["action"]) for e in server.audit_events()]
+    assert events == [("config_change", "start"), ("config_change", "stop")]
+    assert server.verify_audit().ok

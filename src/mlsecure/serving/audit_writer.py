@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import marshal
 import os
+import signal
 import struct
 import subprocess
 import sys
@@ -296,6 +297,11 @@ def _child_main() -> int:
     from mlsecure.audit import open_store
     from mlsecure.serving.signing import ResponseSigner
 
+    # Ctrl-C or a service manager's SIGTERM reach the whole process group: the gateway shuts down and still
+    # writes its "stop" record through this process, which ends when its stdin closes (also if the
+    # gateway is killed outright)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     out_fd = os.dup(1)
     os.dup2(2, 1)  # anything the libraries print goes to stderr, never into the frame stream
     inp = os.fdopen(0, "rb", buffering=0)
