@@ -256,7 +256,7 @@ def _inapplicable(spec: AttackSpec, victim: Victim, norm: Norm) -> str:
         return "the C&W-style attack here is L-inf (PGD on the C&W margin)"
     if name in ("cw-l2", "hopskipjump", "boundary") and norm != "l2":
         return f"{name} measures l2 distances"
-    if name in ("apgd-ce", "apgd-dlr", "apgd-t", "deepfool", "cw-linf", "autoattack-rand", "fab", "fab-t") \
+    if name in ("apgd-ce", "apgd-dlr", "apgd-t", "deepfool", "cw-linf", "autoattack-rand") \
             and norm == "l1":
         return "no l1 variant (use apgd-l1 / apgd-t-l1)"
     if name in ("apgd-l1", "apgd-dlr-l1", "apgd-t-l1") and norm != "l1":

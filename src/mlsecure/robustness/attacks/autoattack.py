@@ -2,11 +2,12 @@
 
 ``version="standard"`` runs, in the reference order and configuration, APGD-CE (100 iterations, no
 restarts), APGD-T (9 target classes, 100 iterations), FAB-T (9 target classes, 100 iterations), then
-Square (5000 queries; L2 needs image-shaped inputs); each attack sees only the samples every earlier
+Square (5000 queries; L2 needs image-shaped inputs; none for L1, whose cascade is l1-APGD-CE, l1-APGD-T
+and FAB-T with the L1 projection); each attack sees only the samples every earlier
 attack failed on, so a sample is attacked only until it falls. FAB-T's successes count only within ``eps``.
 ``version="rand"`` (randomized defences) runs APGD-CE and APGD-DLR on ``EoT(model, samples=20)``.
 
-Threat model: white-box, L-inf or L2.
+Threat model: white-box, L-inf, L2 or L1.
 """
 
 from __future__ import annotations
@@ -41,9 +42,11 @@ class AutoAttack(Attack):
         common = {"eps": eps, "norm": self.norm, "batch_size": self.batch_size, "seed": self.seed}
         if self.version == "rand":
             return [APGD(steps=100, loss="ce", **common), APGD(steps=100, loss="dlr", **common)]  # type: ignore[arg-type]
-        if self.norm == "l1":  # AutoAttack-L1 (Croce & Hein 2021): l1-APGD-CE and l1-APGD-T; no FAB-L1 or Square here
+        if self.norm == "l1":  # AutoAttack-L1 (Croce & Hein 2021): l1-APGD-CE, l1-APGD-T, FAB-T; no Square-L1 here
             return [APGDL1(eps=eps, steps=100, loss="ce", restarts=5, batch_size=self.batch_size, seed=self.seed),
-                    APGDL1T(eps=eps, steps=100, n_target_classes=9, batch_size=self.batch_size, seed=self.seed)]
+                    APGDL1T(eps=eps, steps=100, n_target_classes=9, batch_size=self.batch_size, seed=self.seed),
+                    FAB(eps=eps, norm="l1", steps=100, n_target_classes=9, batch_size=self.batch_size,
+                        seed=self.seed)]
         out: list[Attack] = [APGD(steps=100, loss="ce", **common),  # type: ignore[arg-type]
                              APGDT(steps=100, n_target_classes=9, **common),  # type: ignore[arg-type]
                              FAB(eps=eps, norm=self.norm, steps=100, n_target_classes=9, batch_size=self.batch_size,
