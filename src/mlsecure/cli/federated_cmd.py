@@ -158,7 +158,7 @@ def _aggregators() -> int:
 
     for name, cls in aggregator_classes().items():
         doc = (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
-        print(f"{name:<18} {doc}")
+        print(f"{name:<18} {doc.replace('``', '')}")  # docstring markup is not for the terminal
     return exit_codes.OK
 
 
