@@ -13,6 +13,8 @@ from scipy.optimize import minimize
 
 torch = pytest.importorskip("torch")
 
+from l1_oracles import linear_binary, minimal_l1  # type: ignore[import-not-found]  # noqa: E402
+
 from mlsecure.models.wrap import as_model  # noqa: E402
 from mlsecure.robustness.attacks.apgd_l1 import APGDL1, APGDL1T, project_l1_box  # noqa: E402
 from mlsecure.robustness.attacks.interface import AttackError  # noqa: E402
@@ -90,46 +92,14 @@ def test_projection_stays_in_ball_and_box(d: int, n: int, eps: float, scale: flo
     torch.testing.assert_close(project_l1_box(z, eps, -x, 1 - x), z, atol=1e-5, rtol=1e-5)  # idempotent
 
 
-def _linear_binary(d: int, seed: int):  # type: ignore[no-untyped-def]
-    """Logits ``(0, w.x + b)``: class 1 iff ``w.x + b > 0``."""
-    g = torch.Generator().manual_seed(seed)
-    w, b = torch.randn(d, generator=g), torch.randn(1, generator=g) * 0.1
-    lin = torch.nn.Linear(d, 1)
-    with torch.no_grad():
-        lin.weight.copy_(w[None])
-        lin.bias.copy_(b)
-
-    class Net(torch.nn.Module):  # type: ignore[name-defined,misc]  # torch is bound by importorskip
-        def forward(self, x):  # type: ignore[no-untyped-def]
-            z = lin(x)
-            return torch.cat([torch.zeros_like(z), z], 1)
-
-    return Net().eval(), w.numpy().astype(np.float64), float(b)
-
-
-def _minimal_l1(x: np.ndarray, w: np.ndarray, m: float) -> float:
-    """Exact minimal L1 distance to the boundary w.z + b = 0 inside [0, 1]^d (fractional knapsack).
-
-    Moving coordinate i by one unit changes the margin by |w_i|, up to its room to the box edge; the
-    greedy order by |w_i| is optimal (a linear program whose only constraint is the margin)."""
-    s = -np.sign(m) * np.sign(w)
-    room = np.where(s > 0, 1 - x, x)
-    need, total = abs(m), 0.0
-    for i in np.argsort(-np.abs(w)):
-        if abs(w[i]) * room[i] >= need:
-            return float(total + need / abs(w[i]))
-        need -= abs(w[i]) * room[i]
-        total += room[i]
-    return float("inf")
-
 
 def test_linear_model_minimal_l1_is_found_and_never_beaten() -> None:
     d = 10
-    net, w, b = _linear_binary(d, seed=3)
+    net, w, b = linear_binary(d, seed=3)
     x = np.random.default_rng(0).uniform(0.1, 0.9, size=(20, d)).astype(np.float32)
     m = x.astype(np.float64) @ w + b
     y = (m > 0).astype(int)
-    eps = np.array([_minimal_l1(x[i], w, m[i]) for i in range(len(x))])
+    eps = np.array([minimal_l1(x[i], w, m[i]) for i in range(len(x))])
     assert np.isfinite(eps).all()
     model = as_model(net, input_shape=(d,), clip_values=(0.0, 1.0))
     above = [APGDL1(eps=e * 1.05, steps=100).attack(model, x[i : i + 1], y[i : i + 1]) for i, e in enumerate(eps)]
