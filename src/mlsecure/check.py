@@ -99,6 +99,13 @@ class ScanContext:
             raise CheckError("this check needs labelled data")
         return self.data
 
+    def evaluation_data(self) -> Dataset:
+        """Labelled data to measure the model on: the holdout when there is one (a property of the model on data
+        it has not memorised), else the training data."""
+        if self.holdout is not None and self.holdout.y is not None:
+            return self.holdout
+        return self.need_data()
+
     def need_holdout(self) -> Dataset:
         if self.holdout is None or self.holdout.y is None:
             raise CheckError("this check needs labelled holdout data")

@@ -92,3 +92,17 @@ def test_typed_options() -> None:
     assert ctx.list_option("absent", ("a", "b")) == ["a", "b"]
     with pytest.raises(ConfigError, match="option bad must be an integer, got 'x'"):
         ctx.int_option("bad", 0)
+
+
+def test_evaluation_data_prefers_a_labelled_holdout() -> None:
+    import numpy as np
+
+    from mlsecure.check import ScanContext
+    from mlsecure.data import Dataset
+
+    train = Dataset(np.zeros((4, 2), np.float32), np.array([0, 1, 0, 1]))
+    held = Dataset(np.ones((2, 2), np.float32), np.array([1, 0]))
+    unlabelled = Dataset(np.ones((2, 2), np.float32), None)
+    assert ScanContext(data=train, holdout=held).evaluation_data() is held
+    assert ScanContext(data=train, holdout=unlabelled).evaluation_data() is train
+    assert ScanContext(data=train).evaluation_data() is train

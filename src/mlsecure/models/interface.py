@@ -55,6 +55,34 @@ class DifferentiableModel(Model, Protocol):
     def logits(self, x: torch.Tensor) -> torch.Tensor: ...
 
 
+class ModelProxy:
+    """A model seen through a wrapper (attack-time transforms such as EoT, BPDA, range normalisation): the
+    description of the inner model is passed through; subclasses override what they change."""
+
+    def __init__(self, inner: Model) -> None:
+        self.inner = inner
+
+    @property
+    def n_classes(self) -> int:
+        return self.inner.n_classes
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return self.inner.input_shape
+
+    @property
+    def clip_values(self) -> tuple[float, float] | None:
+        return self.inner.clip_values
+
+    @property
+    def classes(self) -> np.ndarray | None:
+        return self.inner.classes
+
+    @property
+    def framework(self) -> str:
+        return self.inner.framework
+
+
 def predict_labels(model: Model, x: np.ndarray, batch_size: int = 1024) -> np.ndarray:
     """Arg-max class indices, computed in batches to bound memory."""
     out = [model.predict_proba(x[i : i + batch_size]).argmax(axis=1) for i in range(0, len(x), batch_size)]

@@ -18,32 +18,16 @@ from typing import Any
 import numpy as np
 
 from mlsecure.errors import InputError
-from mlsecure.models.interface import DifferentiableModel
+from mlsecure.models.interface import DifferentiableModel, ModelProxy
 from mlsecure.robustness.attacks.ops import Tensor
 
 
-class _Wrapper:
+class _Wrapper(ModelProxy):
     def __init__(self, model: DifferentiableModel) -> None:
         if not isinstance(model, DifferentiableModel):
             raise InputError("EoT/BPDA wrap a differentiable model (use as_model(module, input_shape=...))")
-        self.inner = model
-        self.framework = model.framework
-
-    @property
-    def n_classes(self) -> int:
-        return self.inner.n_classes
-
-    @property
-    def input_shape(self) -> tuple[int, ...]:
-        return self.inner.input_shape
-
-    @property
-    def clip_values(self) -> tuple[float, float] | None:
-        return self.inner.clip_values
-
-    @property
-    def classes(self) -> np.ndarray | None:
-        return self.inner.classes
+        super().__init__(model)
+        self.inner: DifferentiableModel = model
 
     @property
     def device(self) -> Any:

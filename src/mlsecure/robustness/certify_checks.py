@@ -46,7 +46,7 @@ class CertifiedRobustnessCheck(Check):
 
     def run(self, ctx: ScanContext) -> CheckResult:
         model = ctx.need_model()
-        data = ctx.holdout if ctx.holdout is not None and ctx.holdout.y is not None else ctx.need_data()
+        data = ctx.evaluation_data()
         x, y = data.x, data.y
         if y is None:  # need_data guarantees labels; kept for the type checker
             raise CheckError("this check needs labelled data")

@@ -42,8 +42,7 @@ class AdversarialRobustnessCheck(Check):
 
     def run(self, ctx: ScanContext) -> CheckResult:
         model = ctx.need_model()
-        # Robustness is a property of the model on data it has not memorised: prefer the holdout set.
-        data = ctx.holdout if ctx.holdout is not None and ctx.holdout.y is not None else ctx.need_data()
+        data = ctx.evaluation_data()
         seed = int(ctx.option("seed", 0))
         cap = int(ctx.option("max_samples", DEFAULT_MAX_SAMPLES))
         x, y = data.x, data.y

@@ -12,36 +12,20 @@ from typing import Any
 
 import numpy as np
 
-from mlsecure.models.interface import DifferentiableModel, Model
+from mlsecure.models.interface import DifferentiableModel, Model, ModelProxy
 
 
-class RangeNormalized:
+class RangeNormalized(ModelProxy):
     """``predict_proba(z) = model.predict_proba(lo + z * span)`` with ``clip_values = (0, 1)``."""
 
     def __init__(self, model: Model, lo: np.ndarray, span: np.ndarray) -> None:
-        self.inner = model
+        super().__init__(model)
         self.lo = np.asarray(lo, dtype=np.float64).reshape(model.input_shape)
         self.span = np.asarray(span, dtype=np.float64).reshape(model.input_shape)
 
     @property
-    def n_classes(self) -> int:
-        return self.inner.n_classes
-
-    @property
-    def input_shape(self) -> tuple[int, ...]:
-        return self.inner.input_shape
-
-    @property
     def clip_values(self) -> tuple[float, float] | None:
         return (0.0, 1.0)
-
-    @property
-    def classes(self) -> np.ndarray | None:
-        return self.inner.classes
-
-    @property
-    def framework(self) -> str:
-        return self.inner.framework
 
     def to_unit(self, x: np.ndarray) -> np.ndarray:
         """Raw inputs to ``[0, 1]`` coordinates (constant features map to 0)."""
