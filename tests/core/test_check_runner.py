@@ -95,11 +95,6 @@ def test_typed_options() -> None:
 
 
 def test_evaluation_data_prefers_a_labelled_holdout() -> None:
-    import numpy as np
-
-    from mlsecure.check import ScanContext
-    from mlsecure.data import Dataset
-
     train = Dataset(np.zeros((4, 2), np.float32), np.array([0, 1, 0, 1]))
     held = Dataset(np.ones((2, 2), np.float32), np.array([1, 0]))
     unlabelled = Dataset(np.ones((2, 2), np.float32), None)
