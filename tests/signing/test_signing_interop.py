@@ -51,7 +51,16 @@ def test_model_signing_library_accepts_every_layout(model_dir: Path, p256_pair: 
     bundle = sign_model(model_dir, load_private_key(private), algorithm=algorithm, layout=layout,  # type: ignore[arg-type]
                         shard_size=4096).bundle
     sig.write_text(json.dumps(bundle))
-    model_signing.verifying.Config().use_elliptic_key_verifier(public_key=public).verify(model_dir, sig)
+    verifier = model_signing.verifying.Config().use_elliptic_key_verifier(public_key=public)
+    verifier.verify(model_dir, sig)
+    victim = next(p for p in sorted(model_dir.rglob("*")) if p.is_file() and p.stat().st_size)
+    original = victim.read_bytes()
+    victim.write_bytes(original[:-1] + bytes([original[-1] ^ 1]))
+    try:
+        with pytest.raises(Exception, match=r"(?i)mismatch|differ|verif|digest|hash"):  # its own error types
+            verifier.verify(model_dir, sig)
+    finally:
+        victim.write_bytes(original)
 
 
 def test_we_verify_model_signing_signatures(model_dir: Path, p256_pair: KeyPair, tmp_path: Path) -> None:
