@@ -109,7 +109,7 @@ def test_file_provider_requires_private_permissions(tmp_path: Path) -> None:
     path.write_text("p4ss-w0rd\n")
     path.chmod(0o644)
     provider = FileProvider(directory=tmp_path)
-    with pytest.raises(ConfigError, match=r"permissions 0644.*chmod 600") as info:
+    with pytest.raises(ConfigError, match=r"mode 0644.*chmod 600") as info:
         provider.get_secret("db_password")
     assert "p4ss-w0rd" not in str(info.value)
     path.chmod(0o600)

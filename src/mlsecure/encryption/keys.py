@@ -28,7 +28,6 @@ import base64
 import binascii
 import hashlib
 import os
-import stat
 import struct
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
@@ -40,6 +39,7 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
 
 from mlsecure.errors import ConfigError, InputError
+from mlsecure.private_files import read_private_file
 
 KeyId = NewType("KeyId", str)
 
@@ -127,21 +127,9 @@ class LocalKey(KeyEncryptionKey):
     def from_file(cls, path: Path, *, require_private: bool = True) -> LocalKey:
         """Read a key file (64 hex characters, or 32 raw bytes); refuse one that others can read."""
         try:
-            info = path.stat()
-        except OSError as exc:
-            raise InputError(f"{path}: cannot read the key file: {exc.strerror}") from exc
-        if not stat.S_ISREG(info.st_mode):
-            raise InputError(f"{path}: the key file is not a regular file")
-        mode = stat.S_IMODE(info.st_mode)
-        if require_private and os.name == "posix" and mode & 0o077:
-            raise ConfigError(f"{path}: key file is accessible by group or others (mode {mode:04o}); "
-                              f"run `chmod 600 {path}`")
-        if info.st_size > 4096:
-            raise InputError(f"{path}: not a key file ({info.st_size} bytes)")
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise InputError(f"{path}: cannot read the key file: {exc.strerror}") from exc
+            raw = read_private_file(path, what="the key file", require_private=require_private, max_bytes=4096)
+        except FileNotFoundError:
+            raise InputError(f"{path}: cannot read the key file: no such file") from None
         return cls(_decode_key(raw, source=str(path)), source=str(path))
 
     @classmethod

@@ -13,14 +13,14 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import os
-import stat
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, cast
 from urllib.parse import quote, urlsplit
 
-from mlsecure.errors import ConfigError, MLSecureError, require
+from mlsecure.errors import ConfigError, InputError, MLSecureError, require
+from mlsecure.private_files import read_private_file
 
 if TYPE_CHECKING:
     import httpx
@@ -120,20 +120,14 @@ class FileProvider(SecretProvider):
             raise SecretNotFoundError(f"{name!r} is not a plain file name: not looked up in {self.directory}")
         path = self.directory / name
         try:
-            info = path.stat()
+            raw = read_private_file(path, what="the secret file", require_private=self.require_private)
         except FileNotFoundError:
             raise SecretNotFoundError(f"no secret file {path}") from None
-        except OSError as exc:
-            raise ConfigError(f"{path}: cannot read the secret file: {exc.strerror}") from None
-        if not stat.S_ISREG(info.st_mode):
-            raise ConfigError(f"{path}: a secret must be a regular file")
-        mode = stat.S_IMODE(info.st_mode)
-        if self.require_private and os.name == "posix" and mode & 0o077:
-            raise ConfigError(f"{path}: permissions {mode:04o} let other users read the secret; "
-                              f"run `chmod 600 {path}` (expected 0600 or 0400)")
+        except InputError as exc:
+            raise ConfigError(str(exc)) from None
         try:
-            return path.read_text(encoding="utf-8").rstrip("\r\n")
-        except (OSError, UnicodeDecodeError) as exc:
+            return raw.decode("utf-8").rstrip("\r\n")
+        except UnicodeDecodeError as exc:
             raise ConfigError(f"{path}: cannot read the secret file: {exc}") from None
 
     def describe(self) -> str:

@@ -13,7 +13,6 @@ import secrets
 import time
 import uuid
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -179,19 +178,12 @@ def open_audit_store(cfg: GatewayConfig, hmac_key: bytes | None = None) -> Audit
 def audit_hmac_key(cfg: GatewayConfig) -> bytes:
     """The audit chain's HMAC key from ``hmac_key_file`` or the ``hmac_key_env`` variable."""
     from mlsecure.audit import resolve_hmac_key
+    from mlsecure.audit.keys import read_key_file
 
     key: bytes | str | None = None
     if cfg.audit.hmac_key_file is not None:
-        key = _read_key(cfg.audit.hmac_key_file)
+        key = read_key_file(cfg.audit.hmac_key_file)  # as `mlsecure audit` reads it, so both agree on the key
     elif os.environ.get(cfg.audit.hmac_key_env):
         key = os.environ[cfg.audit.hmac_key_env]
     return resolve_hmac_key(key)
 
-
-def _read_key(path: Path) -> bytes | str:
-    try:
-        raw = path.read_bytes().strip()
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the audit HMAC key: {exc.strerror}") from None
-    text = raw.decode("ascii", "replace")
-    return text if raw and len(raw) % 2 == 0 and all(c in "0123456789abcdefABCDEF" for c in text) else raw
