@@ -6,6 +6,7 @@ file, no permission bits for group or others (on POSIX), and a size limit so a w
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 from pathlib import Path
@@ -36,3 +37,32 @@ def read_private_file(path: Path, *, what: str, require_private: bool = True, ma
         return path.read_bytes()
     except OSError as exc:
         raise InputError(f"{path}: cannot read {what}: {exc.strerror}") from None
+
+
+def write_private_file(path: Path, data: bytes, *, what: str, overwrite: bool = False) -> bool:
+    """Put ``data`` at ``path`` with mode 0600, never visible half-written; False when ``path`` already
+    exists and ``overwrite`` is off (it is left as it is).
+
+    The bytes go to a private temporary file in the same folder first (written and fsynced), then
+    ``os.link`` puts it in place only if nothing is there yet (two processes creating the same key at
+    once: one wins, the other sees False), or ``os.replace`` when overwriting."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if overwrite:
+            tmp.replace(path)
+            return True
+        try:
+            path.hardlink_to(tmp)  # fails if path exists: the atomic "create only if absent"
+        except FileExistsError:
+            return False
+        return True
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write {what}: {exc.strerror}") from None
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink()

@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.serialization import (
 
 from mlsecure.audit.chain import MIN_KEY_BYTES
 from mlsecure.errors import ConfigError, InputError
+from mlsecure.private_files import write_private_file
 
 HMAC_KEY_ENV = "MLSECURE_AUDIT_HMAC_KEY"
 HMAC_KEY_FILE_ENV = "MLSECURE_AUDIT_HMAC_KEY_FILE"
@@ -73,9 +74,8 @@ def generate_signing_key(path: Path) -> Ed25519PublicKey:
             raise InputError(f"{target} already exists; refusing to overwrite a key")
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(pem)
+    if not write_private_file(path, pem, what="the signing key"):
+        raise InputError(f"{path} already exists; refusing to overwrite a key")
     public = key.public_key()
     public_path.write_bytes(public.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo))
     return public

@@ -39,7 +39,7 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
 
 from mlsecure.errors import ConfigError, InputError
-from mlsecure.private_files import read_private_file
+from mlsecure.private_files import read_private_file, write_private_file
 
 KeyId = NewType("KeyId", str)
 
@@ -189,18 +189,8 @@ class PassphraseKey(KeyEncryptionKey):
 def generate_key_file(path: Path, *, overwrite: bool = False) -> LocalKey:
     """Write a fresh random KEK to ``path`` as hex, mode 0600 (refuses to overwrite unless asked)."""
     key = os.urandom(KEK_BYTES)
-    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if overwrite else os.O_EXCL)
-    try:
-        fd = os.open(path, flags, 0o600)
-    except FileExistsError:
-        raise InputError(f"{path}: already exists (pass overwrite=True / --force to replace it)") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot create the key file: {exc.strerror}") from exc
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        os.fchmod(handle.fileno(), 0o600)
-        handle.write(key.hex() + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
+    if not write_private_file(path, (key.hex() + "\n").encode("ascii"), what="the key file", overwrite=overwrite):
+        raise InputError(f"{path}: already exists (pass overwrite=True / --force to replace it)")
     return LocalKey(key, source=str(path))
 
 

@@ -12,11 +12,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import hashlib
 import json
-import os
-import secrets
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +22,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from mlsecure.errors import ConfigError, InputError
+from mlsecure.private_files import write_private_file
 
 SIGNATURE_HEADER = "X-Signature"
 KEY_ID_HEADER = "X-Signature-Key"
@@ -58,7 +56,7 @@ class ResponseSigner:
             key = Ed25519PrivateKey.generate()
             pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                     serialization.NoEncryption())
-            if _publish_new(path, pem):
+            if write_private_file(path, pem, what="the signing key file"):
                 return cls(key)
             # another process (a second gateway or worker starting at the same moment) published its key
             # first: use that one, so every process signs with the same key
@@ -91,30 +89,6 @@ class ResponseSigner:
     def public_pem(self) -> str:
         return self.public_key.public_bytes(serialization.Encoding.PEM,
                                             serialization.PublicFormat.SubjectPublicKeyInfo).decode("ascii")
-
-
-def _publish_new(path: Path, data: bytes) -> bool:
-    """Create ``path`` (mode 0600) holding ``data`` unless it exists; never visible half-written.
-
-    The bytes go to a private temporary file first, then ``os.link`` puts it in place atomically and only
-    if nothing is there yet. Returns False when ``path`` already existed."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            return False
-        return True
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot create the signing key file: {exc.strerror}") from None
-    finally:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
 
 
 def verify_response(body: bytes | str | Any, signature: str, public_key: Ed25519PublicKey | bytes) -> bool:
