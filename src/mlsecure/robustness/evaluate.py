@@ -24,6 +24,7 @@ from mlsecure.robustness.attacks.interface import Attack, AttackError
 from mlsecure.robustness.attacks.ops import Norm
 from mlsecure.robustness.attacks.registry import AttackSpec, get
 from mlsecure.robustness.victim import Victim, as_victim
+from mlsecure.stats import clopper_pearson as clopper_pearson  # re-exported for robustness callers
 
 FAST_ATTACKS: tuple[str, ...] = ("fgsm", "pgd", "apgd-ce", "apgd-dlr", "apgd-t", "fmn")
 FULL_ATTACKS: tuple[str, ...] = ("fgsm", "pgd", "cw-linf", "apgd-ce", "apgd-dlr", "apgd-t", "fab-t", "square",
@@ -191,18 +192,6 @@ def _evaluate(
     report("robustness: validity checks", 0.95)
     checks = run_validity_checks(evaluation, victim, x, y_idx, correct, worst, batch_size=batch_size, seed=seed)
     return replace(evaluation, validity=checks)
-
-
-def clopper_pearson(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
-    """Exact binomial confidence interval for ``k`` successes in ``n`` trials (Clopper & Pearson 1934)."""
-    from scipy.stats import beta
-
-    if n == 0:
-        return (0.0, 1.0)
-    a = (1 - confidence) / 2
-    lo = 0.0 if k == 0 else float(beta.ppf(a, k, n - k + 1))
-    hi = 1.0 if k == n else float(beta.ppf(1 - a, k + 1, n - k))
-    return (lo, hi)
 
 
 def _grid(eps_req: tuple[float, ...]) -> tuple[float, ...]:

@@ -40,6 +40,7 @@ import numpy as np
 from mlsecure.errors import InputError, require
 from mlsecure.models.interface import DifferentiableModel, Model, as_batch, encode_labels, predict_labels
 from mlsecure.models.wrap import as_model
+from mlsecure.stats import clopper_pearson_lower as clopper_pearson_lower  # re-exported (smoothing API)
 
 ABSTAIN = -1
 """The class index returned where the smoothed classifier abstains."""
@@ -120,20 +121,6 @@ def predict(model: Any, x: np.ndarray, *, sigma: float, n: int = 100_000, alpha:
     return np.where(p_value <= alpha, order[:, 0], ABSTAIN).astype(np.int64)
 
 
-def clopper_pearson_lower(k: np.ndarray | int, n: int, alpha: float) -> np.ndarray:
-    """One-sided ``(1 - alpha)`` Clopper-Pearson lower bound on a binomial proportion, elementwise.
-
-    ``Beta(alpha; k, n - k + 1)`` quantile, 0 where ``k = 0``; equals statsmodels
-    ``proportion_confint(k, n, alpha=2 * alpha, method="beta")[0]`` (Clopper & Pearson 1934).
-    """
-    from scipy.stats import beta
-
-    k_arr = np.asarray(k, dtype=np.float64)
-    safe = np.maximum(k_arr, 1.0)
-    out: np.ndarray = np.where(k_arr > 0, beta.ppf(alpha, safe, n - safe + 1), 0.0)
-    return out
-
-
 def binomial_test_half(k: np.ndarray, trials: np.ndarray) -> np.ndarray:
     """Two-sided binomial-test p-value of ``k`` successes in ``trials`` against ``p = 1/2``, elementwise.
 
@@ -197,7 +184,7 @@ def evaluate_certified(model: Any, x: np.ndarray, y: np.ndarray, *, sigma: float
                        seed: int = 0, clip_noise: bool = False, progress: Progress | None = None
                        ) -> CertifiedEvaluation:
     """``certify`` every row of ``x`` and summarise against labels ``y`` (class values or column indices)."""
-    from mlsecure.robustness.evaluate import clopper_pearson
+    from mlsecure.stats import clopper_pearson
 
     adapter = as_model(model)
     xb = _as_points(adapter, x)

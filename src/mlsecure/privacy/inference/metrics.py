@@ -21,9 +21,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from mlsecure.errors import InputError
+from mlsecure.stats import clopper_pearson as clopper_pearson  # re-exported (privacy.inference API)
+from mlsecure.stats import clopper_pearson_bounds
 
 
 @dataclass(frozen=True)
@@ -61,16 +62,6 @@ class AttackMetrics:
             "empirical_epsilon": {"lower_bound": self.epsilon_lower, "point": self.epsilon_point,
                                   "upper": self.epsilon_upper},
         }
-
-
-def clopper_pearson(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
-    """Exact two-sided binomial interval for ``k`` successes in ``n`` trials."""
-    if n <= 0:
-        return 0.0, 1.0
-    alpha = 1.0 - confidence
-    low = 0.0 if k <= 0 else float(stats.beta.ppf(alpha / 2, k, n - k + 1))
-    high = 1.0 if k >= n else float(stats.beta.ppf(1 - alpha / 2, k + 1, n - k))
-    return low, high
 
 
 def roc_counts(scores: np.ndarray, is_member: np.ndarray) -> tuple[np.ndarray, np.ndarray, int, int]:
@@ -142,10 +133,8 @@ def _empirical_epsilon(tp: np.ndarray, fp: np.ndarray, n_pos: int, n_neg: int, d
     idx = np.array(sorted(cand))
     alpha = (1.0 - confidence) / (2 * len(EPSILON_GRID))
     t, f = tp[idx], fp[idx]
-    tpr_lo = np.where(t > 0, stats.beta.ppf(alpha / 2, np.maximum(t, 1), n_pos - t + 1), 0.0)
-    tpr_hi = np.where(t < n_pos, stats.beta.ppf(1 - alpha / 2, t + 1, np.maximum(n_pos - t, 1)), 1.0)
-    fpr_lo = np.where(f > 0, stats.beta.ppf(alpha / 2, np.maximum(f, 1), n_neg - f + 1), 0.0)
-    fpr_hi = np.where(f < n_neg, stats.beta.ppf(1 - alpha / 2, f + 1, np.maximum(n_neg - f, 1)), 1.0)
+    tpr_lo, tpr_hi = clopper_pearson_bounds(t, n_pos, 1.0 - alpha)
+    fpr_lo, fpr_hi = clopper_pearson_bounds(f, n_neg, 1.0 - alpha)
     tpr, fpr = tpr[idx], fpr[idx]
     lower = np.maximum(_log_ratio(tpr_lo - delta, fpr_hi), _log_ratio(1 - fpr_hi - delta, 1 - tpr_lo))
     point = np.maximum(_log_ratio(tpr - delta, fpr), _log_ratio(1 - fpr - delta, 1 - tpr))
