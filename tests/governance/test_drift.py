@@ -236,7 +236,7 @@ def test_whole_number_columns_read_as_int_are_not_skew(digits_split: Any) -> Non
     """Regression (found on the demo's CSVs): a held-out split of the same data, where CSV type inference read
     the columns that happen to hold only whole numbers as int64, has no schema issue and no drifted feature;
     the one column really shifted is the only one named."""
-    from mlsecure.governance.drift import audit_tables
+    from mlsecure.governance.drift_tables import audit_tables
 
     train, test = digits_split
     cols = [f"pixel_{i}" for i in range(train.x.shape[1])]

@@ -27,6 +27,7 @@ from mlsecure.data.dataset import LABEL_NAMES
 from mlsecure.errors import InputError
 from mlsecure.findings import Figure, Finding, Location, Series, Severity
 from mlsecure.governance import drift as st
+from mlsecure.governance import drift_tables as tables
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -80,7 +81,7 @@ class DriftCheck(Check):
                      confidence=ctx.float_option("confidence", 0.95))
         seed = ctx.int_option("seed", 0)
         ctx.progress("drift: schema and per-feature tests", 0.0)
-        table = st.audit_tables(
+        table = tables.audit_tables(
             reference, current, exclude=(label,) if label else (), alpha=s.alpha,
             max_categories=ctx.int_option("max_categories", 20),
             range_tolerance=ctx.float_option("range_tolerance", 0.01),
@@ -96,7 +97,7 @@ class DriftCheck(Check):
         columns = [c for c in table.numeric_columns if c != label]
         if [k for k in kinds if k != "none"] and len(columns) >= 1:
             ctx.progress("drift: multivariate tests", 0.4)
-            x_ref, x_cur = st.numeric_matrix(reference, columns), st.numeric_matrix(current, columns)
+            x_ref, x_cur = tables.numeric_matrix(reference, columns), tables.numeric_matrix(current, columns)
             findings += multivariate(x_ref, x_cur, columns, kinds, s, ctx, seed, metrics, figures)
         if ctx.model is not None:
             ctx.progress("drift: prediction drift", 0.8)
@@ -152,7 +153,7 @@ _SCHEMA_TEXT: dict[str, tuple[str, str, Severity]] = {
 }
 
 
-def schema_finding(issue: st.SchemaIssue) -> Finding:
+def schema_finding(issue: tables.SchemaIssue) -> Finding:
     fid, title, severity = _SCHEMA_TEXT[issue.kind]
     if issue.kind == "dtype_change" and "unparseable_values" not in issue.evidence:
         severity = Severity.LOW
@@ -161,13 +162,13 @@ def schema_finding(issue: st.SchemaIssue) -> Finding:
                    remediation=REMEDIATE_SCHEMA)
 
 
-def is_drifted(f: st.ColumnDrift, s: Settings) -> bool:
+def is_drifted(f: tables.ColumnDrift, s: Settings) -> bool:
     """Significant after FDR control and large enough to matter."""
     big = f.psi >= s.min_psi or (f.wasserstein_scaled is not None and f.wasserstein_scaled >= s.min_wasserstein)
     return f.qvalue <= s.alpha and big
 
 
-def feature_findings(table: st.TableDrift, s: Settings) -> list[Finding]:
+def feature_findings(table: tables.TableDrift, s: Settings) -> list[Finding]:
     out = []
     for f in sorted(table.features, key=lambda f: -f.psi):
         if not is_drifted(f, s):
@@ -187,7 +188,7 @@ def feature_findings(table: st.TableDrift, s: Settings) -> list[Finding]:
     return out
 
 
-def table_metrics(table: st.TableDrift) -> dict[str, Any]:
+def table_metrics(table: tables.TableDrift) -> dict[str, Any]:
     return {
         "n_reference": table.n_reference, "n_current": table.n_current, "features_tested": len(table.features),
         "schema_issues": len(table.schema),
@@ -197,7 +198,7 @@ def table_metrics(table: st.TableDrift) -> dict[str, Any]:
     }
 
 
-def features_figure(table: st.TableDrift, top: int = 15) -> Figure:
+def features_figure(table: tables.TableDrift, top: int = 15) -> Figure:
     ranked = sorted(table.features, key=lambda f: -max(f.psi, f.wasserstein_scaled or 0.0))[:top]
     xs = tuple(float(i) for i in range(len(ranked)))
     return Figure(
@@ -264,7 +265,7 @@ def prediction_drift(model: Model, ctx: ScanContext, reference: pd.DataFrame, cu
     if missing:
         metrics["prediction_drift_skipped"] = f"serving data lacks model feature {missing[0]!r}"
         return []
-    x_ref, x_cur = st.numeric_matrix(reference, names), st.numeric_matrix(current, names)
+    x_ref, x_cur = tables.numeric_matrix(reference, names), tables.numeric_matrix(current, names)
     keep_r, keep_c = ~np.isnan(x_ref).any(axis=1), ~np.isnan(x_cur).any(axis=1)
     shape = tuple(model.input_shape) if model.input_shape else (len(names),)
     p_ref = _proba(model, x_ref[keep_r].astype(np.float32).reshape(-1, *shape))
