@@ -1,7 +1,7 @@
 """Train/serve skew statistics (OWASP ML08): is the serving data still what the model was trained on?
 
-Pure functions over arrays (the table comparison built on them is ``drift_tables``); no I/O, no printing. Shapes: ``reference`` is ``(n, d)``,
-``current`` is ``(m, d)``, columns aligned.
+Pure functions over arrays (the table comparison built on them is ``drift_tables``); no I/O, no
+printing. Shapes: ``reference`` is ``(n, d)``, ``current`` is ``(m, d)``, columns aligned.
 
 - Per-feature, numeric: two-sample Kolmogorov-Smirnov ``D = sup_x |F_ref(x) - F_cur(x)|`` with the
   asymptotic two-sided p-value ``kstwo.sf(D, round(n m / (n + m)))`` (scipy's ``method="asymp"``);
