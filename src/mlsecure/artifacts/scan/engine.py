@@ -47,10 +47,11 @@ def register_builtin_scanners() -> None:
     from mlsecure.artifacts.scan.pickle_scan import PickleScanner
     from mlsecure.artifacts.scan.safetensors_scan import SafetensorsScanner
     from mlsecure.artifacts.scan.savedmodel_scan import SavedModelScanner
+    from mlsecure.artifacts.scan.sevenzip_scan import SevenZipScanner
     from mlsecure.artifacts.scan.torch_scan import TorchZipScanner
 
     for cls in (PickleScanner, TorchZipScanner, ArchiveScanner, NumpyScanner, SafetensorsScanner, OnnxScanner,
-                KerasScanner, GgufScanner, SavedModelScanner):
+                KerasScanner, GgufScanner, SavedModelScanner, SevenZipScanner):
         if cls.name not in interface.registered():
             interface.register(cls.name, cls)
 
@@ -136,7 +137,7 @@ def _scan_tentative(blob: Blob, session: Session, fmt: ArtifactFormat,
         return fmt, [Issue(IssueKind.CODE_FORMAT, Severity.INFO, "compressed data that is not a pickle",
                            evidence={"compression": compression_of(head)})]
     if fmt is ArtifactFormat.TEXT or is_text(head):
-        return ArtifactFormat.TEXT, _scan_text(blob)
+        return ArtifactFormat.TEXT, _scan_text(blob, session)
     issue = describe_data(blob, head)
     return (ArtifactFormat.DATA if issue.severity is Severity.INFO else ArtifactFormat.UNKNOWN), [issue]
 
@@ -198,7 +199,7 @@ def _refuse_special(path: Path) -> Issue | None:
                  evidence={"file_type": kind})
 
 
-def _scan_text(blob: Blob) -> list[Issue]:
+def _scan_text(blob: Blob, session: Session) -> list[Issue]:
     from mlsecure.artifacts.scan.keras_scan import scan_config
     from mlsecure.artifacts.scan.torch_scan import scan_torchscript_code
 
@@ -213,7 +214,7 @@ def _scan_text(blob: Blob) -> list[Issue]:
             config = json.loads(text)
         except (ValueError, RecursionError):
             return [Issue(IssueKind.CODE_FORMAT, Severity.INFO, "text file")]
-        return [*scan_config(config, blob.name), *_chat_templates(config)]
+        return [*scan_config(config, blob.name, session), *_chat_templates(config)]
     return [Issue(IssueKind.CODE_FORMAT, Severity.INFO, "text file")]
 
 
