@@ -220,21 +220,18 @@ def _scan_text(blob: Blob, session: Session) -> list[Issue]:
 
 def _chat_templates(config: object) -> list[Issue]:
     """Hugging Face ``tokenizer_config.json`` chat templates, checked like GGUF's."""
-    from mlsecure.artifacts.scan.gguf_scan import INJECTION
+    from mlsecure.artifacts.scan.gguf_scan import template_issues
 
     if not isinstance(config, dict):
         return []
     raw = config.get("chat_template")
-    templates = [raw] if isinstance(raw, str) else [t.get("template") for t in raw if isinstance(t, dict)] \
-        if isinstance(raw, list) else []
-    issues = []
-    for template in templates:
+    templates = [("chat_template", raw)] if isinstance(raw, str) else [
+        (f"chat_template[{t.get('name', i)}]", t.get("template")) for i, t in enumerate(raw) if isinstance(t, dict)
+    ] if isinstance(raw, list) else []
+    issues: list[Issue] = []
+    for key, template in templates:
         if isinstance(template, str):
-            hits = sorted({m.group(0) for m in INJECTION.finditer(template)})
-            if hits:
-                issues.append(Issue(IssueKind.TEMPLATE_INJECTION, Severity.CRITICAL,
-                                    "chat_template reaches Python internals from the Jinja template",
-                                    evidence={"patterns": hits[:10], "template": template[:300]}))
+            issues.extend(template_issues(key, template))
     return issues
 
 
