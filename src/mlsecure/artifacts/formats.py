@@ -68,7 +68,7 @@ def detect_stream(head: bytes, handle: IO[bytes] | None, size: int) -> ArtifactF
         kind = _zip_kind(handle, size, strict=True)
         if kind is not None:
             return kind
-    if head[:1] == b"\x08" and handle is not None:
+    if head[:1] in (b"\x08", b"\x12") and handle is not None:
         kind = _protobuf_kind(handle, size)
         if kind is not None:
             return kind
@@ -95,6 +95,8 @@ def detect_bytes(head: bytes, path: Path | None = None) -> ArtifactFormat:
         return ArtifactFormat.SEVENZIP
     if len(head) >= 262 and head[257:262] == b"ustar":
         return ArtifactFormat.TAR
+    if _is_safetensors(head):  # before compression: an 8-byte length can start like a zlib header
+        return ArtifactFormat.SAFETENSORS
     compression = compression_of(head)
     if compression is not None:
         inner = _decompress_head(head, compression)
@@ -214,11 +216,27 @@ def _protobuf_kind(handle: IO[bytes], size: int) -> ArtifactFormat | None:
     finally:
         handle.seek(0)
     wires = {f.number: f.wire for f in top}
-    if wires.get(1) == VARINT and wires.get(2) == LENGTH and set(wires) <= {1, 2}:
-        return ArtifactFormat.SAVEDMODEL
+    if wires.get(2) == LENGTH and wires.get(1, VARINT) == VARINT and set(wires) <= {1, 2}:
+        metas = [f for f in top if f.number == 2]
+        return ArtifactFormat.SAVEDMODEL if all(_is_meta_graph(handle, f.value, f.length) for f in metas) else None
     if wires.get(1) == VARINT and (wires.get(7) == LENGTH or wires.get(8) == LENGTH):
         return ArtifactFormat.ONNX
     return None
+
+
+def _is_meta_graph(handle: IO[bytes], start: int, length: int) -> bool:
+    """A ``MetaGraphDef``: only message fields 1-9, a ``graph_def`` (2) among them."""
+    from mlsecure.artifacts.scan.protobuf import LENGTH, ProtobufError, fields
+
+    if length > 64 * 1024**2:
+        return True  # too large to re-read for detection; the scanner parses it with limits
+    handle.seek(start)
+    data = handle.read(length)
+    try:
+        found = {(f.number, f.wire) for f in fields(data)}
+    except ProtobufError:
+        return False
+    return (2, LENGTH) in found and all(1 <= n <= 9 and w == LENGTH for n, w in found)
 
 
 def _is_safetensors(head: bytes) -> bool:

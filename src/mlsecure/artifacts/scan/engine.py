@@ -215,6 +215,12 @@ def _scan_text(blob: Blob, session: Session) -> list[Issue]:
         except (ValueError, RecursionError):
             return [Issue(IssueKind.CODE_FORMAT, Severity.INFO, "text file")]
         return [*scan_config(config, blob.name, session), *_chat_templates(config)]
+    if "{{" in text or "{%" in text:  # a Jinja template (chat templates ship as .jinja files too)
+        from mlsecure.artifacts.scan.gguf_scan import template_issues
+
+        found = [i for i in template_issues(blob.name, text) if i.severity >= Severity.MEDIUM]
+        if found:
+            return found
     return [Issue(IssueKind.CODE_FORMAT, Severity.INFO, "text file")]
 
 

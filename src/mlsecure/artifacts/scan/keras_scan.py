@@ -29,7 +29,7 @@ MODULE_KEYS = ("module", "fn_module", "output_shape_module")
 # Keras's own functions that act on the world when a config names them (found in Keras 3's API by
 # what they do, not by any sample): download, load other files, switch the safe mode off.
 KERAS_SIDE_EFFECTS = {
-    "get_file": Severity.HIGH, "enable_unsafe_deserialization": Severity.CRITICAL, "load_model": Severity.HIGH,
+    "get_file": Severity.LOW, "enable_unsafe_deserialization": Severity.CRITICAL, "load_model": Severity.HIGH,
     "load_weights": Severity.HIGH, "save_model": Severity.HIGH, "save": Severity.HIGH,
 }
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
@@ -86,8 +86,8 @@ def scan_config(config: Any, where: str = "config", session: Session | None = No
         if class_name in PICKLE_LAYERS:
             issues.extend(_torch_wrapper(path, class_name, inner, session))
         for module in _module_refs(node, inner):
-            name = _referenced_name(node, raw_inner)
-            issues.extend(_module_issue(path, module, name, urls))
+            for name in _referenced_names(node, raw_inner, module):
+                issues.extend(_module_issue(path, module, name, urls))
     return issues
 
 
@@ -129,13 +129,21 @@ def _module_refs(node: dict[str, Any], inner: dict[str, Any]) -> list[str]:
     return refs
 
 
-def _referenced_name(node: dict[str, Any], raw_inner: Any) -> str:
+def _referenced_names(node: dict[str, Any], raw_inner: Any, module: str) -> list[str]:
+    """The attribute names an object may resolve in ``module``: its class or registered name, a
+    function's name, and (inside Keras modules) any string of its config naming a side-effecting
+    Keras function (``{"fn": "get_file"}``)."""
     if node.get("class_name") == "function" and isinstance(raw_inner, str):
-        name = raw_inner
+        names = [raw_inner]
     else:
-        name = str(node.get("registered_name") or node.get("class_name") or "")
-        name = name.split(">")[-1]
-    return name if name.isidentifier() else "unknown"
+        names = [str(node.get("registered_name") or node.get("class_name") or "").split(">")[-1]]
+    if module.split(".")[0] in KERAS_ROOTS:
+        holders = [node, raw_inner] if isinstance(raw_inner, dict) else [node]
+        names += [v for h in holders for v in h.values() if isinstance(v, str) and v in KERAS_SIDE_EFFECTS]
+        for holder in holders:  # ["args"] lists too
+            names += [v for value in holder.values() if isinstance(value, list)
+                      for v in value if isinstance(v, str) and v in KERAS_SIDE_EFFECTS]
+    return list(dict.fromkeys(n if n.isidentifier() else "unknown" for n in names))
 
 
 def _module_issue(path: str, module: str, name: str, urls: list[str]) -> list[Issue]:
@@ -143,8 +151,8 @@ def _module_issue(path: str, module: str, name: str, urls: list[str]) -> list[Is
         severity = KERAS_SIDE_EFFECTS.get(name)
         if severity is None:
             return []
-        if name == "get_file" and urls:
-            severity = Severity.CRITICAL
+        if name == "get_file" and urls:  # fetches attacker-chosen bytes at load time (CVE-2025-8747)
+            severity = Severity.HIGH
         return [Issue(IssueKind.EMBEDDED_CODE, severity,
                       f"object at {path} calls {module}.{name}, which has side effects when the model loads",
                       evidence={"module": module, "name": name, "urls": urls})]

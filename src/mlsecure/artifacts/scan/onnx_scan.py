@@ -100,12 +100,21 @@ def check_model(model: Any, folder: Path | None) -> list[Issue]:
     """External-data paths and operator domains of a parsed ``ModelProto``."""
     issues: list[Issue] = []
     local_domains = {f.domain for f in model.functions}
+    local_ops = {(f.domain, f.name) for f in model.functions}
     domains = {o.domain for o in model.opset_import} | {n.domain for n in _nodes(model.graph)}
     for domain in sorted(domains - STANDARD_DOMAINS - local_domains):
         ops = sorted({n.op_type for n in _nodes(model.graph) if n.domain == domain})
         issues.append(Issue(IssueKind.CUSTOM_OP, Severity.MEDIUM,
                             f"operators from custom domain {domain!r} need a native custom-op library",
                             evidence={"domain": domain, "ops": ops[:20]}))
+    unknown = sorted({(n.domain or "ai.onnx", n.op_type) for n in _nodes(model.graph)
+                      if n.domain in STANDARD_ONNX_DOMAINS and not _registered(n.op_type, n.domain)
+                      and (n.domain, n.op_type) not in local_ops})
+    if unknown:
+        issues.append(Issue(IssueKind.CUSTOM_OP, Severity.MEDIUM,
+                            f"operators no ONNX opset defines: {', '.join(op for _, op in unknown[:10])} "
+                            "(a runtime needs a custom kernel library for them)",
+                            evidence={"ops": [f"{d}::{op}" for d, op in unknown[:20]]}))
     for tensor in _tensors(model.graph):
         if tensor.data_location != 1:  # TensorProto.EXTERNAL
             continue
@@ -141,10 +150,20 @@ def check_external(tensor: str, location: str, folder: Path | None) -> Issue | N
     if not target.resolve().is_relative_to(folder.resolve()):
         return Issue(IssueKind.EXTERNAL_DATA, Severity.CRITICAL,
                      f"external data of {tensor!r} resolves outside the model folder", evidence=evidence)
-    if not target.is_file():  # the runtime fails to load the model: nothing is read or run
-        return Issue(IssueKind.EXTERNAL_DATA, Severity.LOW,
+    if not target.is_file():  # whatever is put there later is read at load time: not verified
+        return Issue(IssueKind.EXTERNAL_DATA, Severity.MEDIUM,
                      f"external data file {location!r} of {tensor!r} is missing", evidence=evidence)
     return None
+
+
+STANDARD_ONNX_DOMAINS = frozenset({"", "ai.onnx", "ai.onnx.ml", "ai.onnx.preview.training"})
+
+
+def _registered(op_type: str, domain: str) -> bool:
+    """Whether any ONNX opset defines ``op_type`` in ``domain`` (from the onnx package's own schemas)."""
+    import onnx.defs
+
+    return bool(onnx.defs.has(op_type, "" if domain == "ai.onnx" else domain))
 
 
 def _nodes(graph: Any) -> Iterator[Any]:
