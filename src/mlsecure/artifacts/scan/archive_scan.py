@@ -72,7 +72,7 @@ def scan_zip(blob: Blob, session: Session, *, skip: Callable[[ZipEntry], bool] |
         with blob.open() as handle:
             directory = read_directory(handle, blob.size)
     except (ZipFormatError, OSError, ValueError) as exc:
-        return [Issue(IssueKind.MALFORMED, Severity.HIGH, f"unreadable zip archive: {exc}")]
+        return [Issue(IssueKind.MALFORMED, Severity.MEDIUM, f"unreadable zip archive (not verified): {exc}")]
     issues.extend(Issue(IssueKind.ZIP_TAMPERING, Severity.MEDIUM, a) for a in directory.anomalies)
     issues.extend(scan_outside(blob, session, directory.start, directory.end))
     total = 0
@@ -173,10 +173,18 @@ def scan_tar(blob: Blob, session: Session) -> list[Issue]:
     issues: list[Issue] = []
     try:
         with blob.open() as handle, tarfile.open(fileobj=handle, mode="r:*") as tar:
-            members = tar.getmembers()
+            members = []
+            for member in tar:  # read lazily: a header claiming a million members is not trusted
+                members.append(member)
+                if len(members) > limits.max_members:
+                    issues.append(Issue(IssueKind.RESOURCE_LIMIT, Severity.MEDIUM,
+                                        f"tar archive lists more than {limits.max_members} members: not verified"))
+                    break
             legacy = {m.name for m in members} >= LEGACY_TAR_MEMBERS
             total = 0
             for member in members:
+                if session.out_of_budget:
+                    break
                 why = unsafe_name(member.name)
                 if why:
                     issues.append(Issue(IssueKind.ARCHIVE_PATH, Severity.HIGH, f"unsafe member name ({why})",
@@ -192,8 +200,8 @@ def scan_tar(blob: Blob, session: Session) -> list[Issue]:
                     continue
                 total += member.size
                 if member.size > limits.max_member_bytes or total > limits.max_total_bytes:
-                    issues.append(Issue(IssueKind.ARCHIVE_BOMB, Severity.HIGH,
-                                        f"member not scanned: {member.size} bytes exceeds the limit",
+                    issues.append(Issue(IssueKind.ARCHIVE_BOMB, Severity.MEDIUM,
+                                        f"member not verified: {member.size} bytes exceeds the limit",
                                         member=member.name, evidence={"size": member.size}))
                     continue
                 source = tar.extractfile(member)
@@ -211,7 +219,7 @@ def scan_tar(blob: Blob, session: Session) -> list[Issue]:
                             child.path.unlink(missing_ok=True)
                 issues.extend(i.inside(member.name) for i in found)
     except (tarfile.TarError, OSError, EOFError, ValueError) as exc:
-        issues.append(Issue(IssueKind.MALFORMED, Severity.HIGH, f"unreadable tar archive: {exc}"))
+        issues.append(Issue(IssueKind.MALFORMED, Severity.MEDIUM, f"unreadable tar archive (not verified): {exc}"))
     return issues
 
 

@@ -40,7 +40,8 @@ class SevenZipScanner(Scanner):
             if type(exc).__name__ == "PasswordRequired":  # encrypted headers
                 return [Issue(IssueKind.UNSUPPORTED, Severity.MEDIUM,
                               "encrypted 7z archive: its members cannot be verified without the password")]
-            return [Issue(IssueKind.MALFORMED, Severity.HIGH, f"unreadable 7z archive: {type(exc).__name__}: {exc}")]
+            return [Issue(IssueKind.MALFORMED, Severity.MEDIUM,
+                          f"unreadable 7z archive (not verified): {type(exc).__name__}: {exc}")]
 
 
 class _Limit(Exception):
