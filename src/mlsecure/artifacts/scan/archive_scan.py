@@ -33,6 +33,7 @@ from mlsecure.findings import Severity
 
 IN_MEMORY_LIMIT = 256 * 1024**2  # larger tar members are spooled to a temporary file
 AES_METHOD = 99  # WinZip AES encryption
+SMALL_MEMBER = 1 << 20  # stored members up to this size are read at once instead of streamed
 
 
 class ArchiveScanner(Scanner):
@@ -141,7 +142,7 @@ def scan_zip_member(blob: Blob, entry: ZipEntry, session: Session) -> list[Issue
                             "encrypted member: what a loader with the password reads cannot be verified",
                             evidence={"flags": entry.flags, "method": method_name(entry.method)}))
     try:
-        if (entry.method == 0 and blob.data is None) or entry.size > IN_MEMORY_LIMIT:
+        if (entry.method == 0 and blob.data is None and entry.size > SMALL_MEMBER) or entry.size > IN_MEMORY_LIMIT:
             with blob.open() as handle:
                 _stream, anomalies = open_member(handle, entry)
 

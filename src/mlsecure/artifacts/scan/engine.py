@@ -37,8 +37,13 @@ class ArtifactResult:
         return max((i.severity for i in self.issues), default=Severity.INFO)
 
 
+_REGISTERED: list[bool] = []
+
+
 def register_builtin_scanners() -> None:
     """Register the scanners shipped with mlsecure (idempotent)."""
+    if _REGISTERED:
+        return
     from mlsecure.artifacts.scan.archive_scan import ArchiveScanner
     from mlsecure.artifacts.scan.gguf_scan import GgufScanner
     from mlsecure.artifacts.scan.keras_scan import KerasScanner
@@ -54,6 +59,7 @@ def register_builtin_scanners() -> None:
                 KerasScanner, GgufScanner, SavedModelScanner, SevenZipScanner):
         if cls.name not in interface.registered():
             interface.register(cls.name, cls)
+    _REGISTERED.append(True)
 
 
 def scan_path(path: str | Path, *, limits: Limits | None = None) -> list[ArtifactResult]:

@@ -10,7 +10,6 @@ import struct
 from typing import IO, Any, ClassVar
 
 from mlsecure.artifacts.formats import ArtifactFormat
-from mlsecure.artifacts.scan.chat_template import template_problems
 from mlsecure.artifacts.scan.interface import Blob, Issue, IssueKind, Scanner, Session
 from mlsecure.findings import Severity
 
@@ -23,6 +22,8 @@ TEMPLATE_KEYS = ("tokenizer.chat_template",)
 
 def template_issues(key: str, template: str) -> list[Issue]:
     """Issues for one chat template, judged by ``chat_template.template_problems``."""
+    from mlsecure.artifacts.scan.chat_template import template_problems  # jinja2 only when needed
+
     found, note = template_problems(template)
     if found:
         return [Issue(IssueKind.TEMPLATE_INJECTION, Severity.CRITICAL,
