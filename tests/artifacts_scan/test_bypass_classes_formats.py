@@ -242,3 +242,13 @@ def test_tf_checkpoint_files_are_data(tmp_path: Path) -> None:
         result = scan_file(folder / name)
         assert result.verdict is Verdict.SAFE
         assert result.format is ArtifactFormat.DATA, result.issues
+
+
+@pytest.mark.parametrize("magic", [b"MZ\x90\x00", b"\x7fELF\x02\x01\x01", b"\xcf\xfa\xed\xfe"])
+def test_native_executables_are_code_not_data(tmp_path: Path, magic: bytes) -> None:
+    # modelaudit tests/test_false_positive_fixes.py::test_malicious_files_still_detected (an MZ .bin)
+    path = tmp_path / "model.bin"
+    path.write_bytes(magic + b"\x90\x00" * 64)
+    result = scan_file(path)
+    assert result.verdict is Verdict.SUSPICIOUS
+    assert any(i.kind is IssueKind.EMBEDDED_CODE and i.severity is Severity.MEDIUM for i in result.issues)

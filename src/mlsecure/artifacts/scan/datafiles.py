@@ -33,8 +33,22 @@ SSTABLE_MAGIC = struct.pack("<Q", 0xDB4775248B80FB57)  # LevelDB/TensorFlow tabl
 _TF_SHARD = re.compile(r"^(?P<prefix>.+)\.data-\d{5}-of-\d{5}$")
 
 
+_EXECUTABLES: tuple[tuple[bytes, str], ...] = (
+    (b"\x7fELF", "ELF executable or shared library"),
+    (b"MZ", "DOS/Windows (PE) executable"),
+    (b"\xcf\xfa\xed\xfe", "Mach-O executable"),
+    (b"\xce\xfa\xed\xfe", "Mach-O executable"),
+    (b"\xfe\xed\xfa\xcf", "Mach-O executable"),
+    (b"\x00asm", "WebAssembly module"),
+)
+
+
 def describe_data(blob: Blob, head: bytes) -> Issue:
-    """An info issue naming recognised data, or a low one for bytes nothing recognises."""
+    """An info issue naming recognised data, a medium one for native code, a low one for the rest."""
+    for magic, what in _EXECUTABLES:
+        if head.startswith(magic):  # no model loader runs it, but it is code, not model data
+            return Issue(IssueKind.EMBEDDED_CODE, Severity.MEDIUM, f"{what} among model files: code, not data",
+                         evidence={"data": what})
     for magic, at, what in _MAGIC:
         if head[at : at + len(magic)] == magic:
             return Issue(IssueKind.CODE_FORMAT, Severity.INFO, f"{what} (data: no loader runs it as code)",
