@@ -295,3 +295,35 @@ def test_jinja_file_and_tokenizer_config(tmp_path: Path) -> None:
     (tmp_path / "tokenizer_config.json").write_text(json.dumps({"chat_template": BENIGN_TEMPLATES[0]}))
     assert scan_file(tmp_path / "chat.jinja").verdict is Verdict.MALICIOUS
     assert scan_file(tmp_path / "tokenizer_config.json").verdict is Verdict.SAFE
+
+
+def test_other_protobufs_are_data_never_onnx(tmp_path: Path) -> None:
+    # a SavedModel's fingerprint.pb: FingerprintDef, five uint64 hashes and a VersionDef
+    path = tmp_path / "fingerprint.pb"
+    path.write_bytes(b"".join(_int_field(n, 2**63 + n * 977) for n in range(1, 6)) + _len_field(6, _int_field(1, 1)))
+    assert detect_format(path) is ArtifactFormat.UNKNOWN
+    result = scan_file(path)
+    assert result.format is ArtifactFormat.DATA
+    assert result.verdict is Verdict.SAFE
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=200))
+def test_protobuf_reader_only_raises_its_own_error(data: bytes) -> None:
+    from mlsecure.artifacts.scan.protobuf import ProtobufError
+
+    try:
+        for field in fields(data):
+            assert field.value + field.length <= len(data) or field.wire != LENGTH
+    except ProtobufError:
+        pass
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(alphabet="{}%()[]._'~|abc_ ", max_size=60))
+def test_template_check_never_raises(template: str) -> None:
+    found, note = template_problems(template)
+    assert all(isinstance(f, str) for f in found)
+    assert note is None or isinstance(note, str)
+    if "_" not in template and "attr" not in template:
+        assert found == []  # nothing reaches an underscore name without writing one

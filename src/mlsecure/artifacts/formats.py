@@ -202,7 +202,8 @@ def _is_pickle(head: bytes) -> bool:
 
 
 def _protobuf_kind(handle: IO[bytes], size: int) -> ArtifactFormat | None:
-    """SavedModel or ONNX, told apart by the fields of the top-level message (both start with field 1).
+    """SavedModel or ONNX, told apart by the fields of the top-level message (both start with field 1);
+    ``UNKNOWN`` for any other well-formed message, None when the bytes are no protobuf.
 
     ``SavedModel`` has only ``saved_model_schema_version`` (1) and ``meta_graphs`` (2); an ONNX
     ``ModelProto`` has its ``graph`` (7) and ``opset_import`` (8).
@@ -221,7 +222,7 @@ def _protobuf_kind(handle: IO[bytes], size: int) -> ArtifactFormat | None:
         return ArtifactFormat.SAVEDMODEL if all(_is_meta_graph(handle, f.value, f.length) for f in metas) else None
     if wires.get(1) == VARINT and (wires.get(7) == LENGTH or wires.get(8) == LENGTH):
         return ArtifactFormat.ONNX
-    return None
+    return ArtifactFormat.UNKNOWN  # another well-formed protobuf (fingerprint.pb...): no byte heuristics after
 
 
 def _is_meta_graph(handle: IO[bytes], start: int, length: int) -> bool:

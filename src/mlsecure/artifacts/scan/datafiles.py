@@ -53,6 +53,9 @@ def describe_data(blob: Blob, head: bytes) -> Issue:
         if head[at : at + len(magic)] == magic:
             return Issue(IssueKind.CODE_FORMAT, Severity.INFO, f"{what} (data: no loader runs it as code)",
                          evidence={"data": what})
+    if blob.size <= 16 * 1024**2 and _is_protobuf(blob):
+        return Issue(IssueKind.CODE_FORMAT, Severity.INFO, "protobuf message (data: no loader runs it as code)",
+                     evidence={"data": "protobuf"})
     if _tail(blob, 8) == SSTABLE_MAGIC:
         return Issue(IssueKind.CODE_FORMAT, Severity.INFO, "TensorFlow/LevelDB table (checkpoint index): data",
                      evidence={"data": "sstable"})
@@ -71,6 +74,18 @@ def describe_data(blob: Blob, head: bytes) -> Issue:
     return Issue(IssueKind.UNSUPPORTED, Severity.LOW,
                  "unrecognised binary data: it is no pickle, archive or model format, so no loader this scanner "
                  "knows runs it as code", evidence={"head": head[:16].hex()})
+
+
+def _is_protobuf(blob: Blob) -> bool:
+    from mlsecure.artifacts.scan.protobuf import ProtobufError, fields
+
+    data = blob.read_all()
+    if len(data) < 2 or data[0] not in (0x08, 0x0A, 0x10, 0x12):  # field 1 or 2 first, as writers emit them
+        return False
+    try:
+        return sum(1 for _ in fields(data)) > 0
+    except ProtobufError:
+        return False
 
 
 def _tail(blob: Blob, n: int) -> bytes:
