@@ -327,3 +327,14 @@ def test_template_check_never_raises(template: str) -> None:
     assert note is None or isinstance(note, str)
     if "_" not in template and "attr" not in template:
         assert found == []  # nothing reaches an underscore name without writing one
+
+
+@pytest.mark.parametrize("chunk", [5, 13, 14, 64, 1 << 20])
+def test_h5_config_markers_found_across_chunk_boundaries(chunk: int) -> None:
+    import io
+
+    from mlsecure.artifacts.scan.keras_scan import _CONFIG_MARKER, _marker_offsets
+
+    data = b"\x89HDF\r\n\x1a\n" + b"x" * 9 + _CONFIG_MARKER + b"y" * 30 + _CONFIG_MARKER + _CONFIG_MARKER
+    expected = [i for i in range(len(data)) if data.startswith(_CONFIG_MARKER, i)]
+    assert list(_marker_offsets(io.BytesIO(data), _CONFIG_MARKER, chunk)) == expected

@@ -13,7 +13,7 @@ import binascii
 import json
 import re
 from collections.abc import Iterator
-from typing import Any, ClassVar
+from typing import IO, Any, ClassVar
 
 from mlsecure.artifacts.formats import ArtifactFormat
 from mlsecure.artifacts.scan.archive_scan import scan_zip
@@ -46,25 +46,51 @@ class KerasScanner(Scanner):
 
 
 def scan_h5(blob: Blob, session: Session | None = None) -> list[Issue]:
-    data = blob.read_all()
+    """Find the JSON model configs in an HDF5 file's bytes, reading it in bounded chunks."""
+    limit = session.limits.max_header_bytes if session is not None else 100 * 1024**2
     issues: list[Issue] = []
     configs = 0
     decoder = json.JSONDecoder()
-    start = data.find(b'{"class_name"')
-    while start >= 0:
-        end = data.find(b"\x00", start)
-        chunk = data[start : end if end > 0 else len(data)].decode("utf-8", errors="replace")
-        try:
-            config, _ = decoder.raw_decode(chunk)
-        except ValueError:
-            config = None
-        if isinstance(config, dict):
-            configs += 1
-            issues.extend(scan_config(config, session=session))
-        start = data.find(b'{"class_name"', start + 1 if config is None else start + len(chunk))
+    with blob.open() as handle:
+        for offset in _marker_offsets(handle, _CONFIG_MARKER):
+            handle.seek(offset)
+            window = handle.read(limit)
+            end = window.find(b"\x00")
+            text = window[: end if end > 0 else len(window)].decode("utf-8", errors="replace")
+            try:
+                config, _ = decoder.raw_decode(text)
+            except (ValueError, RecursionError):
+                continue
+            if isinstance(config, dict):
+                configs += 1
+                issues.extend(scan_config(config, session=session))
     if configs == 0:
         issues.append(Issue(IssueKind.CODE_FORMAT, Severity.INFO, "HDF5 file without a Keras model config"))
     return issues
+
+
+_CONFIG_MARKER = b'{"class_name"'
+
+
+def _marker_offsets(handle: IO[bytes], marker: bytes, chunk: int = 16 * 1024**2) -> Iterator[int]:
+    """Offsets of ``marker`` in a file, found chunk by chunk (chunks overlap by the marker's length)."""
+    pos = 0
+    tail = b""
+    while True:
+        handle.seek(pos)
+        data = handle.read(chunk)
+        if not data:
+            return
+        buf = tail + data
+        base = pos - len(tail)
+        found = buf.find(marker)
+        hits = []
+        while found >= 0:
+            hits.append(base + found)
+            found = buf.find(marker, found + 1)
+        pos += len(data)
+        tail = buf[-(len(marker) - 1) :]
+        yield from hits
 
 
 def scan_config(config: Any, where: str = "config", session: Session | None = None) -> list[Issue]:
