@@ -24,7 +24,7 @@ DANGEROUS_OPS = {
     "DebugIdentityV2": Severity.MEDIUM, "WriteAudioSummary": Severity.MEDIUM, "WriteSummary": Severity.MEDIUM,
     "CreateSummaryFileWriter": Severity.MEDIUM, "PrintV2": Severity.LOW,
 }
-MAX_BYTES = 2 * 1024**3  # protobuf's own limit for one message
+MAX_BYTES = 1024**3  # read into memory at most this (protobuf itself stops at 2 GB)
 MAX_NODES = 5_000_000
 
 
