@@ -197,6 +197,8 @@ BENIGN_TEXT = [
     b"# Title\n\nSome text.\n",
     b"S'unterminated\n",
     b"hello world\n",
+    b"cat\ndog\nbird\n",  # a label file: GLOBAL of a module that is not installed, then garbage
+    b"install\nrun make\n",  # INST of a module that is not installed
 ]
 
 

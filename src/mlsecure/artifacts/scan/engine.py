@@ -6,8 +6,11 @@ its members. Formats no scanner understands, and text files, are handled here.
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import json
 import stat
+import sys
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -151,8 +154,10 @@ def _scan_tentative(blob: Blob, session: Session, fmt: ArtifactFormat,
 def refuted_as_pickle(issues: list[Issue]) -> bool:
     """True when the pickle scan shows the unpickler raises before any import or call could run.
 
-    That is: no complete pickle, and nothing reached but globals whose module cannot be imported
-    (``find_class`` fails on a module name that is not a dotted identifier before anything runs).
+    That is: no complete pickle, and nothing reached but globals whose module cannot be imported:
+    ``find_class`` fails on a module name that is not a dotted identifier, or whose top-level
+    package is not installed here (looked up with ``importlib.util.find_spec``, which imports
+    nothing), before anything runs. A label file ``cat\ndog\n`` is text, not ``import at``.
     """
     summary = next((i for i in issues if i.kind is IssueKind.CODE_FORMAT and "pickles" in i.evidence), None)
     if summary is None:
@@ -170,7 +175,17 @@ def refuted_as_pickle(issues: list[Issue]) -> bool:
 
 
 def _importable(module: str) -> bool:
-    return bool(module) and all(part.isidentifier() for part in module.split("."))
+    return bool(module) and all(part.isidentifier() for part in module.split(".")) and _installed(module.split(".")[0])
+
+
+@functools.lru_cache(maxsize=4096)
+def _installed(top_level: str) -> bool:
+    if top_level in sys.builtin_module_names or top_level in sys.modules:
+        return True
+    try:
+        return importlib.util.find_spec(top_level) is not None
+    except (ImportError, ValueError):
+        return True  # cannot tell: assume it imports (fail closed)
 
 
 def _nested(limits: Limits, budget: Budget) -> interface.NestedScan:
