@@ -155,9 +155,10 @@ def refuted_as_pickle(issues: list[Issue]) -> bool:
     """True when the pickle scan shows the unpickler raises before any import or call could run.
 
     That is: no complete pickle, and nothing reached but globals whose module cannot be imported:
-    ``find_class`` fails on a module name that is not a dotted identifier, or whose top-level
-    package is not installed here (looked up with ``importlib.util.find_spec``, which imports
-    nothing), before anything runs. A label file ``cat\ndog\n`` is text, not ``import at``.
+    ``find_class`` fails on a module name that is not a dotted identifier, or (for modules the
+    policy only calls unverified) whose top-level package is not installed here (looked up with
+    ``importlib.util.find_spec``, which imports nothing). Known-dangerous modules count even when
+    absent here. A label file ``cat\ndog\n`` is text, not ``import at``.
     """
     summary = next((i for i in issues if i.kind is IssueKind.CODE_FORMAT and "pickles" in i.evidence), None)
     if summary is None:
@@ -168,14 +169,16 @@ def refuted_as_pickle(issues: list[Issue]) -> bool:
         if issue.kind in (IssueKind.MALFORMED, IssueKind.CODE_FORMAT) or issue.severity <= Severity.LOW:
             continue
         module = issue.evidence.get("module")
-        if isinstance(module, str) and not _importable(module):
+        if isinstance(module, str) and not _identifier_path(module):
             continue
+        if isinstance(module, str) and issue.severity <= Severity.MEDIUM and not _installed(module.split(".")[0]):
+            continue  # an unverified module absent here; known-dangerous ones count even if absent here
         return False
     return True
 
 
-def _importable(module: str) -> bool:
-    return bool(module) and all(part.isidentifier() for part in module.split(".")) and _installed(module.split(".")[0])
+def _identifier_path(module: str) -> bool:
+    return bool(module) and all(part.isidentifier() for part in module.split("."))
 
 
 @functools.lru_cache(maxsize=4096)
