@@ -67,7 +67,7 @@ def _read(path: Path, *, what: str, require_private: bool, max_bytes: int | None
             raise ConfigError(f"{path}: {what} is accessible by group or others (mode {mode:04o}); "
                               f"run `chmod 600 {path}` (expected 0600 or 0400)")
         if max_bytes is not None and info.st_size > max_bytes:
-            raise LimitExceededError(f"{path}: too large for {what} ({info.st_size} bytes; at most {max_bytes})")
+            raise LimitExceededError(f"{path}: not {what} ({info.st_size} bytes; at most {max_bytes} expected)")
         os.set_blocking(fd, True)
         with os.fdopen(fd, "rb", closefd=False) as handle:
             data = handle.read() if max_bytes is None else handle.read(max_bytes + 1)
@@ -76,7 +76,7 @@ def _read(path: Path, *, what: str, require_private: bool, max_bytes: int | None
     finally:
         os.close(fd)
     if max_bytes is not None and len(data) > max_bytes:  # grew while we read it
-        raise LimitExceededError(f"{path}: too large for {what} (more than {max_bytes} bytes)")
+        raise LimitExceededError(f"{path}: not {what} (more than {max_bytes} bytes; it grew while read)")
     return data
 
 
