@@ -16,6 +16,7 @@ from typing import Any
 from mlsecure import __version__
 from mlsecure.cli import exit_codes
 from mlsecure.cli.common import add_output_options, emit_report
+from mlsecure.cli.fail_closed import one_line_errors
 from mlsecure.findings import Report
 
 EXIT_CODES = ("exit codes: 0 every requested check ran, nothing at or above --fail-on; 1 findings at or above "
@@ -62,6 +63,7 @@ def register(subparsers: Any) -> list[str]:
     return ["deps"]
 
 
+@one_line_errors
 def run(args: argparse.Namespace) -> int:
     if args.verb == "db":
         if getattr(args, "db_verb", None) != "build":
