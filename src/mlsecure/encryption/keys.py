@@ -223,7 +223,7 @@ def _check_scrypt(log2_n: int, r: int, p: int) -> None:
     if not (1 <= log2_n <= 24 and 1 <= r <= 64 and 1 <= p <= 64):
         raise ConfigError(f"scrypt parameters out of range: log2(N)={log2_n}, r={r}, p={p}")
     try:
-        check_scrypt(1 << log2_n, r, p, what="scrypt")
+        check_scrypt(1 << log2_n, r, p, what="passphrase key derivation")
     except LimitExceededError as exc:
         raise ConfigError(str(exc)) from None
 
