@@ -17,7 +17,9 @@ import contextlib
 import errno
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TextIO
 
 from mlsecure.errors import ConfigError, InputError, LimitExceededError, OutputError
 
@@ -127,6 +129,33 @@ def write_file_atomic(path: Path, data: bytes, *, what: str, overwrite: bool = F
         return True
     except OutputError:
         raise
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write {what}: {describe_os_error(exc)}") from None
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+
+
+@contextlib.contextmanager
+def atomic_text_output(path: Path, *, what: str, overwrite: bool = False) -> Iterator[TextIO]:
+    """A text handle whose content appears at ``path`` only when the block ends without an exception
+    (temporary file beside it, fsync, link or rename); ``InputError`` when ``path`` exists and
+    ``overwrite`` is off; every OS failure an ``OutputError``. For outputs too large to hold in memory."""
+    path = Path(path)
+    if not overwrite and os.path.lexists(path):
+        raise InputError(f"{path}: exists; pass --force to replace it")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        if overwrite:
+            tmp.replace(path)
+        elif not _link_into_place(tmp, path):
+            raise InputError(f"{path}: exists; pass --force to replace it")
+        _fsync_dir(path.parent)
     except OSError as exc:
         raise OutputError(f"{path}: cannot write {what}: {describe_os_error(exc)}") from None
     finally:

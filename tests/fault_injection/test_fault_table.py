@@ -249,6 +249,22 @@ def _garbage_checkpoint(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]
     return ["audit", "verify", str(db), "--checkpoint", str(tmp / "bad.checkpoint")]
 
 
+def _enospc_audit_export(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    argv = _garbage_checkpoint(tmp, monkeypatch)
+
+    def full_disk(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", full_disk)
+    return ["audit", "export", argv[2], "-o", str(tmp / "audit.jsonl")]
+
+
+def _existing_export(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    argv = _garbage_checkpoint(tmp, monkeypatch)
+    (tmp / "audit.jsonl").write_text("keep me\n", encoding="utf-8")
+    return ["audit", "export", argv[2], "-o", str(tmp / "audit.jsonl")]
+
+
 def _deps_without_route(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     pytest.importorskip("pip_audit")
     for var in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"):
@@ -279,6 +295,8 @@ CASES = [
     Case("data encrypt on a full disk", _enospc_encrypt, 2, "no space left on device", absent="data.bin.mlse"),
     Case("data encrypt of a directory", _directory_as_input, 2, "not a regular file", absent="folder.mlse"),
     Case("audit verify with a binary checkpoint", _garbage_checkpoint, 1, "not UTF-8 text"),
+    Case("audit export on a full disk", _enospc_audit_export, 2, "no space left on device", absent="audit.jsonl"),
+    Case("audit export over an existing file", _existing_export, 2, "exists; pass --force"),
     Case("deps audit with no route to PyPI", _deps_without_route, 2, "--offline-db", 30),
 ]
 

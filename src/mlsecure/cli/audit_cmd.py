@@ -18,8 +18,8 @@ from typing import Any, TextIO
 from mlsecure.cli import exit_codes
 from mlsecure.cli.fail_closed import one_line_errors
 from mlsecure.cli.groups import run_group
-from mlsecure.errors import InputError, OutputError
-from mlsecure.private_files import describe_os_error
+from mlsecure.errors import InputError
+from mlsecure.private_files import atomic_text_output
 
 LOG_HELP = "the audit log: sqlite:///abs/path.db, a path to a SQLite file, or postgresql://user@host/db"
 
@@ -58,7 +58,8 @@ def register(subparsers: Any) -> list[str]:
     export.add_argument("log", help=LOG_HELP)
     _key_option(export)
     _filter_options(export)
-    export.add_argument("--output", "-o", type=Path, help="file to write (default: stdout)")
+    export.add_argument("--output", "-o", type=Path, help="file to write (default: stdout), atomically")
+    export.add_argument("--force", action="store_true", help="replace an existing --output file")
     export.set_defaults(handler=one_line_errors(_export))
 
     checkpoint = verbs.add_parser("checkpoint", help="sign a checkpoint (tree head) of the log now")
@@ -67,6 +68,7 @@ def register(subparsers: Any) -> list[str]:
     checkpoint.add_argument("--signing-key", type=Path, help="Ed25519 private key (PEM); default "
                             "$MLSECURE_AUDIT_SIGNING_KEY_FILE")
     checkpoint.add_argument("--output", "-o", type=Path, help="write the signed note here (default: stdout)")
+    checkpoint.add_argument("--force", action="store_true", help="replace an existing --output file")
     checkpoint.add_argument("--generate-key", type=Path, metavar="PATH",
                             help="instead: create a new signing key at PATH (and PATH.pub) and exit")
     checkpoint.set_defaults(handler=one_line_errors(_checkpoint))
@@ -186,7 +188,7 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _query(args: argparse.Namespace) -> int:
-    with _open(args) as store:
+    with _open(args, read_only=True) as store:
         count = 0
         for record in store.query(_filter(args)):
             count += 1
@@ -203,7 +205,7 @@ def _query(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from mlsecure.audit import export_jsonl
 
-    with _open(args) as store, _output(args.output) as out:
+    with _open(args, read_only=True) as store, _output(args.output, force=args.force) as out:
         count = 0
         for line in export_jsonl(store, _filter(args)):
             out.write(line + "\n")
@@ -223,19 +225,17 @@ def _checkpoint(args: argparse.Namespace) -> int:
         raise InputError("audit checkpoint needs the LOG to sign (or --generate-key PATH)")
     with _open(args, signing_key=load_signing_key(args.signing_key)) as store:
         checkpoint = store.checkpoint()
-    with _output(args.output) as out:
+    with _output(args.output, force=args.force) as out:
         out.write(checkpoint.to_note())
     print(f"signed checkpoint: {checkpoint.tree_size} records, root {checkpoint.root_hash.hex()}", file=sys.stderr)
     return exit_codes.OK
 
 
 @contextmanager
-def _output(path: Path | None) -> Iterator[TextIO]:
+def _output(path: Path | None, *, force: bool) -> Iterator[TextIO]:
+    """stdout, or ``path`` written atomically (nothing under its name unless the whole output was written)."""
     if path is None:
         yield sys.stdout
         return
-    try:
-        with path.open("w", encoding="utf-8") as handle:
-            yield handle
-    except OSError as exc:
-        raise OutputError(f"cannot write {path}: {describe_os_error(exc)}") from None
+    with atomic_text_output(path, what="the output", overwrite=force) as handle:
+        yield handle
