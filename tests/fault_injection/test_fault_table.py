@@ -265,6 +265,18 @@ def _existing_export(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return ["audit", "export", argv[2], "-o", str(tmp / "audit.jsonl")]
 
 
+def _signature_over_a_model_file(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    model = _model(tmp)
+    key, _ = _keypair(tmp)
+    os.link(model / "weights.bin", tmp / "alias.bin")  # a hard link to a file of the model
+    return ["artifact", "sign", str(model), "--key", str(key), "--no-scan", "-o", str(tmp / "alias.bin"), "--force"]
+
+
+def _export_over_the_log(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    argv = _garbage_checkpoint(tmp, monkeypatch)
+    return ["audit", "export", argv[2], "-o", argv[2], "--force"]
+
+
 def _deps_without_route(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     pytest.importorskip("pip_audit")
     for var in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"):
@@ -297,6 +309,9 @@ CASES = [
     Case("audit verify with a binary checkpoint", _garbage_checkpoint, 1, "not UTF-8 text"),
     Case("audit export on a full disk", _enospc_audit_export, 2, "no space left on device", absent="audit.jsonl"),
     Case("audit export over an existing file", _existing_export, 2, "exists; pass --force"),
+    Case("artifact sign -o a hard link to a model file, --force", _signature_over_a_model_file, 2,
+         "of the model being signed"),
+    Case("audit export -o the log itself, --force", _export_over_the_log, 2, "is the audit log"),
     Case("deps audit with no route to PyPI", _deps_without_route, 2, "--offline-db", 30),
 ]
 

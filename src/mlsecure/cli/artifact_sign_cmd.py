@@ -98,8 +98,10 @@ def _sign(args: argparse.Namespace) -> int:
     from mlsecure.artifacts.signing import DEFAULT_SHARD_SIZE, hmac_sign_model, load_private_key, sign_model
 
     output = args.output or _default_signature(args.model)
-    if not args.force and output.exists():
-        raise InputError(f"{output}: exists; pass --force to replace the signature")
+    if output.exists():
+        if not args.force:
+            raise InputError(f"{output}: exists; pass --force to replace the signature")
+        _refuse_model_file(output, args.model)
     shard = args.shard_size or DEFAULT_SHARD_SIZE
     with progress_bar() as progress:
         if args.hmac_key_env:
@@ -224,6 +226,17 @@ def _env_bytes(var: str, what: str) -> bytes:
     if not value:
         raise ConfigError(f"${var} is empty (it should hold the {what})")
     return value.encode("utf-8")
+
+
+def _refuse_model_file(output: Path, model: Path) -> None:
+    """An existing ``output`` must not be the model, one of its files, or a hard link to one."""
+    target = output.stat()
+    files = [model] if not model.is_dir() else [p for p in model.rglob("*") if p.is_file()]
+    for path in files:
+        info = path.stat()
+        if (info.st_dev, info.st_ino) == (target.st_dev, target.st_ino):
+            raise InputError(f"{output}: is {path} of the model being signed (or a link to it); "
+                             "write the signature elsewhere")
 
 
 def _write_json(path: Path, document: Any, *, force: bool) -> None:

@@ -205,7 +205,7 @@ def _query(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from mlsecure.audit import export_jsonl
 
-    with _open(args, read_only=True) as store, _output(args.output, force=args.force) as out:
+    with _open(args, read_only=True) as store, _output(args.output, force=args.force, log=args.log) as out:
         count = 0
         for line in export_jsonl(store, _filter(args)):
             out.write(line + "\n")
@@ -225,17 +225,20 @@ def _checkpoint(args: argparse.Namespace) -> int:
         raise InputError("audit checkpoint needs the LOG to sign (or --generate-key PATH)")
     with _open(args, signing_key=load_signing_key(args.signing_key)) as store:
         checkpoint = store.checkpoint()
-    with _output(args.output, force=args.force) as out:
+    with _output(args.output, force=args.force, log=args.log) as out:
         out.write(checkpoint.to_note())
     print(f"signed checkpoint: {checkpoint.tree_size} records, root {checkpoint.root_hash.hex()}", file=sys.stderr)
     return exit_codes.OK
 
 
 @contextmanager
-def _output(path: Path | None, *, force: bool) -> Iterator[TextIO]:
-    """stdout, or ``path`` written atomically (nothing under its name unless the whole output was written)."""
+def _output(path: Path | None, *, force: bool, log: str | None = None) -> Iterator[TextIO]:
+    """stdout, or ``path`` written atomically (nothing under its name unless the whole output was written);
+    never the audit log itself (or a link to it)."""
     if path is None:
         yield sys.stdout
         return
+    if log is not None and "://" not in log and path.exists() and Path(log).exists() and path.samefile(log):
+        raise InputError(f"{path}: is the audit log {log}; write the output elsewhere")
     with atomic_text_output(path, what="the output", overwrite=force) as handle:
         yield handle
