@@ -13,7 +13,6 @@ import contextlib
 import hashlib
 import hmac
 import json
-import os
 import re
 import secrets
 import sqlite3
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import NewType
 
 from mlsecure.errors import ConfigError, InputError
+from mlsecure.private_files import write_private_file
 from mlsecure.serving.rbac import Role, permissions_for
 
 TokenId = NewType("TokenId", str)
@@ -252,13 +252,9 @@ class JsonTokenStore(TokenStore):
 
     def _write(self, records: list[TokenRecord]) -> None:
         data = {"version": 1, "tokens": [dict(asdict(r), role=r.role.value, scopes=list(r.scopes)) for r in records]}
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=1)
-            fh.flush()
-            os.fsync(fh.fileno())
-        tmp.replace(self.path)
+        # a private temporary file per writer, fsynced, renamed: a full disk leaves the old store intact
+        write_private_file(self.path, json.dumps(data, indent=1).encode("utf-8"), what="the token store",
+                           overwrite=True)
 
 
 def open_token_store(path: str | Path) -> TokenStore:
