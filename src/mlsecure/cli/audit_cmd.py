@@ -54,7 +54,9 @@ def register(subparsers: Any) -> list[str]:
     query.add_argument("--format", choices=("table", "jsonl"), default="table")
     query.set_defaults(handler=one_line_errors(_query))
 
-    export = verbs.add_parser("export", help="write records as JSON lines (unfiltered exports verify offline)")
+    export = verbs.add_parser("export", help="write records as JSON lines (unfiltered exports verify offline)",
+                              epilog="exit codes: 0 written; 2 bad input, an existing --output without --force, or "
+                              "an output that cannot be written (nothing partial is left)")
     export.add_argument("log", help=LOG_HELP)
     _key_option(export)
     _filter_options(export)

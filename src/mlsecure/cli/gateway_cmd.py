@@ -27,7 +27,9 @@ def register(subparsers: Any) -> list[str]:
                                               "an extraction monitor and a tamper-evident audit log.")
     verbs = group.add_subparsers(dest="gateway_verb", metavar="VERB", required=True)
 
-    serve = verbs.add_parser("serve", help="start the gateway (uvicorn)")
+    serve = verbs.add_parser("serve", help="start the gateway (uvicorn)",
+                             epilog="exit codes: 0 stopped cleanly; 2 refused to start (bad config, corrupt token "
+                             "store, model refused by the artifact gate, port already in use), one line on stderr")
     serve.add_argument("--model", type=Path, help="model file (ONNX, TorchScript, scikit-learn pickle)")
     serve.add_argument("--config", type=Path, help="gateway TOML file (default: built-in secure defaults)")
     serve.add_argument("--host", help="bind address (default from config: 127.0.0.1)")
