@@ -23,7 +23,8 @@ from typing import TextIO
 
 from mlsecure.errors import ConfigError, InputError, LimitExceededError, OutputError
 
-_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+_NONBLOCK: int = getattr(os, "O_NONBLOCK", 0)  # POSIX; Windows has no FIFOs to block on
+_READ_FLAGS = os.O_RDONLY | _NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 _LINK_UNSUPPORTED = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EXDEV, errno.EMLINK}
 
 
@@ -70,7 +71,8 @@ def _read(path: Path, *, what: str, require_private: bool, max_bytes: int | None
                               f"run `chmod 600 {path}` (expected 0600 or 0400)")
         if max_bytes is not None and info.st_size > max_bytes:
             raise LimitExceededError(f"{path}: not {what} ({info.st_size} bytes; at most {max_bytes} expected)")
-        os.set_blocking(fd, True)
+        if _NONBLOCK:
+            os.set_blocking(fd, True)
         with os.fdopen(fd, "rb", closefd=False) as handle:
             data = handle.read() if max_bytes is None else handle.read(max_bytes + 1)
     except OSError as exc:

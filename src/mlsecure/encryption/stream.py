@@ -414,6 +414,9 @@ def _check_paths(source: Path, target: Path, *, overwrite: bool) -> None:
             raise InputError(f"{target}: is a directory")
 
 
+_NONBLOCK: int = getattr(os, "O_NONBLOCK", 0)  # POSIX; Windows has no FIFOs to block on
+
+
 def _same_file(a: Path, b: Path) -> bool:
     try:
         return a.samefile(b)
@@ -425,13 +428,14 @@ def _same_file(a: Path, b: Path) -> bool:
 def _open_input(path: Path) -> Iterator[_Reader]:
     """``path`` opened for reading, refused at once unless it is a regular file (a FIFO never blocks us)."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+        fd = os.open(path, os.O_RDONLY | _NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {describe_os_error(exc)}") from None
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise InputError(f"{path}: not a regular file (FIFOs, devices and directories are refused)")
-        os.set_blocking(fd, True)
+        if _NONBLOCK:
+            os.set_blocking(fd, True)
         handle = os.fdopen(fd, "rb")
     except BaseException:
         os.close(fd)
