@@ -112,6 +112,7 @@ def write_file_atomic(path: Path, data: bytes, *, what: str, overwrite: bool = F
     (``ENOSPC``, a read-only folder, a symlink loop) is an ``OutputError`` and removes the temporary
     file: nothing short is ever left under ``path``."""
     path = Path(path)
+    refuse_special_output(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), mode)
@@ -144,6 +145,7 @@ def atomic_text_output(path: Path, *, what: str, overwrite: bool = False) -> Ite
     (temporary file beside it, fsync, link or rename); ``InputError`` when ``path`` exists and
     ``overwrite`` is off; every OS failure an ``OutputError``. For outputs too large to hold in memory."""
     path = Path(path)
+    refuse_special_output(path)
     if not overwrite and os.path.lexists(path):
         raise InputError(f"{path}: exists; pass --force to replace it")
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
@@ -163,6 +165,17 @@ def atomic_text_output(path: Path, *, what: str, overwrite: bool = False) -> Ite
     finally:
         with contextlib.suppress(OSError):
             tmp.unlink()
+
+
+def refuse_special_output(path: Path) -> None:
+    """An existing output must be a regular file: replacing never renames over a device (``/dev/null``
+    as root), a FIFO, a socket or a directory."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return
+    if not stat.S_ISREG(mode):
+        raise InputError(f"{path}: exists and is {_kind(mode)}; an output is only ever a regular file")
 
 
 def _link_into_place(tmp: Path, path: Path) -> bool:

@@ -277,6 +277,18 @@ def _export_over_the_log(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> list[str
     return ["audit", "export", argv[2], "-o", argv[2], "--force"]
 
 
+def _encrypt_over_a_fifo(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """As root, ``-o /dev/null --force`` once renamed a regular file over the device node; a FIFO stands in."""
+    monkeypatch.setenv("MLSECURE_DATA_KEY", "ab" * 32)
+    (tmp / "plain.bin").write_bytes(b"x" * 100)
+    return ["data", "encrypt", str(tmp / "plain.bin"), "-o", str(_fifo(tmp)), "--force"]
+
+
+def _sign_over_a_fifo(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    key, _ = _keypair(tmp)
+    return ["artifact", "sign", str(_model(tmp)), "--key", str(key), "--no-scan", "-o", str(_fifo(tmp)), "--force"]
+
+
 def _deps_without_route(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     pytest.importorskip("pip_audit")
     for var in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"):
@@ -312,6 +324,8 @@ CASES = [
     Case("artifact sign -o a hard link to a model file, --force", _signature_over_a_model_file, 2,
          "of the model being signed"),
     Case("audit export -o the log itself, --force", _export_over_the_log, 2, "is the audit log"),
+    Case("data encrypt -o a FIFO, --force", _encrypt_over_a_fifo, 2, "not a regular file", 3),
+    Case("artifact sign -o a FIFO, --force", _sign_over_a_fifo, 2, "FIFO (named pipe); an output is only", 3),
     Case("deps audit with no route to PyPI", _deps_without_route, 2, "--offline-db", 30),
 ]
 

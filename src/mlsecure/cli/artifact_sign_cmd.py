@@ -13,7 +13,7 @@ from mlsecure.cli import exit_codes
 from mlsecure.cli.common import progress_bar
 from mlsecure.cli.fail_closed import one_line_errors
 from mlsecure.errors import ConfigError, InputError
-from mlsecure.private_files import write_file_atomic, write_private_file
+from mlsecure.private_files import refuse_special_output, write_file_atomic, write_private_file
 
 _HASHES = ("sha256", "blake3")
 _EXIT_CODES = ("exit codes: 0 done (verify: valid); 1 verify: the model does not match its signature; 2 bad "
@@ -98,6 +98,7 @@ def _sign(args: argparse.Namespace) -> int:
     from mlsecure.artifacts.signing import DEFAULT_SHARD_SIZE, hmac_sign_model, load_private_key, sign_model
 
     output = args.output or _default_signature(args.model)
+    refuse_special_output(output)  # never renamed over a device or FIFO, even with --force
     if output.exists():
         if not args.force:
             raise InputError(f"{output}: exists; pass --force to replace the signature")

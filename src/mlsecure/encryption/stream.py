@@ -405,6 +405,7 @@ class _NullWriter:
 def _check_paths(source: Path, target: Path, *, overwrite: bool) -> None:
     if not source.is_file():
         raise InputError(f"{source}: no such file" if not source.exists() else f"{source}: not a regular file")
+    _refuse_special_output(target)
     if target.exists():
         if target.resolve() == source.resolve() or _same_file(source, target):
             raise InputError(f"{target}: output would overwrite the input (the same file or a link to it)")
@@ -415,6 +416,16 @@ def _check_paths(source: Path, target: Path, *, overwrite: bool) -> None:
 
 
 _NONBLOCK: int = getattr(os, "O_NONBLOCK", 0)  # POSIX; Windows has no FIFOs to block on
+
+
+def _refuse_special_output(target: Path) -> None:
+    """An existing output must be a regular file: --force never renames over a device, FIFO or socket."""
+    try:
+        mode = target.stat().st_mode
+    except OSError:
+        return
+    if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+        raise InputError(f"{target}: not a regular file; an output is never written over a device, FIFO or socket")
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -447,6 +458,7 @@ def _open_input(path: Path) -> Iterator[_Reader]:
 @contextlib.contextmanager
 def _atomic_output(target: Path) -> Iterator[BinaryIO]:
     """A temporary file (mode 0600) beside ``target``; fsync + rename on success, removed on failure."""
+    _refuse_special_output(target)
     directory = target.parent if str(target.parent) else Path()
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=directory)
