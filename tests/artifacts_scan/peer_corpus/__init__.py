@@ -69,10 +69,16 @@ class Label:
 
 def all_samples() -> list[PeerSample]:
     """Every sample of every peer, in a stable order."""
-    from peer_corpus import fickling_suite, modelaudit_suite, modelscan_suite, picklescan_suite
+    from peer_corpus import (
+        fickling_suite,
+        modelaudit_formats_suite,
+        modelaudit_suite,
+        modelscan_suite,
+        picklescan_suite,
+    )
 
     samples: list[PeerSample] = []
-    for module in (picklescan_suite, modelscan_suite, fickling_suite, modelaudit_suite):
+    for module in (picklescan_suite, modelscan_suite, fickling_suite, modelaudit_suite, modelaudit_formats_suite):
         samples.extend(module.samples())
     return samples
 
