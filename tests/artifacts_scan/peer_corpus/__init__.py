@@ -72,13 +72,16 @@ def all_samples() -> list[PeerSample]:
     from peer_corpus import (
         fickling_suite,
         modelaudit_formats_suite,
+        modelaudit_lookalike_suite,
+        modelaudit_pickle_suite,
         modelaudit_suite,
         modelscan_suite,
         picklescan_suite,
     )
 
     samples: list[PeerSample] = []
-    for module in (picklescan_suite, modelscan_suite, fickling_suite, modelaudit_suite, modelaudit_formats_suite):
+    for module in (picklescan_suite, modelscan_suite, fickling_suite, modelaudit_suite, modelaudit_pickle_suite,
+                   modelaudit_formats_suite, modelaudit_lookalike_suite):
         samples.extend(module.samples())
     return samples
 
