@@ -141,10 +141,6 @@ def _codetype(p: Payload) -> bytes:
 def _cloudpickle(p: Payload) -> bytes:
     import cloudpickle
 
-    class Evil:
-        def __reduce__(self) -> tuple[object, ...]:
-            return eval, (p.expr,)
-
     def obfuscated_eval(payload: str) -> object:
         return getattr(__builtins__, "eval")(payload)  # noqa: B009 - mirrors the peer's obfuscation
 
