@@ -62,6 +62,28 @@ def _frame_divergence(p: Payload) -> bytes:
             + b"\x00\x00" + inner + pickle.POP_MARK + pickle.STOP)
 
 
+def _torch_insertion(p: Payload) -> bytes:
+    # fickling's PyTorchModelWrapper.inject_payload(injection="insertion"): builtins.eval(code) run first
+    # inside the torch zip's data.pkl (eval result popped), the state dict unpickled after it
+    import io
+    import zipfile
+
+    import torch
+
+    from peer_corpus._files import torch_save
+
+    original = torch_save({"weight": torch.zeros(2, 2)})
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(original)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename.endswith("/data.pkl"):
+                head = 2 if data[:1] == pickle.PROTO else 0
+                data = data[:head] + a.call_body("builtins", "eval", [p.expr], 2) + pickle.POP + data[head:]
+            dst.writestr(info.filename, data)
+    return out.getvalue()
+
+
 def _framed(body: bytes, declared: int) -> bytes:
     return a.proto(5) + pickle.FRAME + struct.pack("<Q", declared) + body + pickle.STOP
 
@@ -239,6 +261,9 @@ def samples() -> list[PeerSample]:
            "150 DUP opcodes", lambda _: _p(4, pickle.EMPTY_LIST + pickle.DUP * 150)),
         _s("legitimate_range_list", "test/test_expansion_attack_analysis.py::test_legitimate_data_not_flagged",
            "pickle.dumps(list(range(100)))", lambda _: pickle.dumps(list(range(100)))),
+        _s("torch_injection_insertion", "test/test_pytorch.py::TestPyTorchModule::test_injection_insertion",
+           "torch zip whose data.pkl first runs builtins.eval(code), then the state dict", _torch_insertion,
+           "test_model.pth"),
         _s("scan_file_payload", "test/test_scan_api.py::TestScanFile::test_detects_malicious_payload",
            "os.system(cmd) via pickle.dump of a __reduce__ class", lambda p: a.call("posix", "system", [p.cmd],
                                                                                     pickle.DEFAULT_PROTOCOL)),

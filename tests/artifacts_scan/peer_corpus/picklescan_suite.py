@@ -271,7 +271,7 @@ def samples() -> list[PeerSample]:
            "malicious15a.pkl", _malicious15(2)),
         _s("malicious15b", f"{TS}::test_scan_directory_path", "bdb.Bdb.run(Bdb(), code) via dotted STACK_GLOBAL",
            "malicious15b.pkl", _malicious15(4)),
-        _simple("malicious16", "pip", "main", lambda p: [["install", "some_malicious_package", "--no-input", "-q"]],
+        _simple("malicious16", "pip", "main", lambda p: [["--version"]],
                 0, f"{TS}::test_scan_directory_path"),
         _simple("malicious17", "torch._inductor.codecache", "compile_file",
                 lambda p: ["", "", ["sh", "-c", p.cmd]], 4, f"{TS}::test_scan_directory_path"),
