@@ -7,8 +7,9 @@ sample malicious, one asserting "clean / not flagged" makes it benign). No peer 
 where a peer ships a binary sample, its content was read with ``pickletools`` and is rebuilt here.
 
 Every payload is harmless: shell commands ``touch`` the marker file, Python code opens it for
-writing, network targets are ``127.0.0.1:9``. A test that scans the corpus and then finds no marker
-has proved that nothing ran.
+writing (a few payloads that must not depend on the folder name the relative ``PAYLOAD_RAN``), network
+targets are ``127.0.0.1``. A test that scans the corpus and then finds no marker has proved that
+nothing ran.
 """
 
 from __future__ import annotations
