@@ -4,11 +4,15 @@ The tree::
 
     MLSecureError                       root: catch this to catch everything of ours
     ├── InputError(ValueError)          a file, column, argument or array is not what was expected
-    │   └── DataFormatError             a table or array file cannot be parsed (ragged rows, encoding)
+    │   ├── DataFormatError             a table or array file cannot be parsed (ragged rows, encoding)
+    │   └── LimitExceededError          an input is over a bound checked before expensive work (JSON
+    │                                   depth or size, key-derivation cost)
     ├── ConfigError(ValueError)         a configuration file or option combination is invalid
     ├── ModelLoadError                  a model file or object cannot be turned into a Model
     │   └── UnsafeArtifactError         the artifact gate refused to load a file (scan not clean)
     ├── CheckError                      a check could not complete on valid input (a bug or a limit)
+    │   └── SourceUnavailableError      evidence a check needs cannot be reached (vulnerability data)
+    ├── OutputError                     an output cannot be written (disk full, read-only folder)
     └── MissingDependencyError(ImportError)
                                         an optional extra is needed: the message names it
 
@@ -51,6 +55,18 @@ class UnsafeArtifactError(ModelLoadError):
 
 class CheckError(MLSecureError):
     """A check failed on input that was valid (resource limit or internal problem)."""
+
+
+class LimitExceededError(InputError):
+    """An input is over a bound that is checked before any expensive work is done on it."""
+
+
+class SourceUnavailableError(CheckError):
+    """A source of evidence (vulnerability data, a service) could not be reached: nothing was checked."""
+
+
+class OutputError(MLSecureError):
+    """An output file cannot be written; nothing partial is left under its name."""
 
 
 class MissingDependencyError(MLSecureError, ImportError):
