@@ -19,7 +19,7 @@ _PLACEHOLDER = re.compile(
     r"<[^>]*>|\[[A-Za-z _\-]+\]|\$\{[A-Za-z_][\w.:\-]*(?::?-[^}]*)?\}|\{\{[^{}]*\}\}|%\(|\$\(|^\$[A-Za-z_]|"
     r"^%[A-Za-z_]+%$|\{[A-Za-z_][A-Za-z0-9_]+\}|"
     r"replace[_\-]?me|"
-    r"insert[_\-]|_here$|^fake|not[ _\-]?set|^secret$|^password$|^token$|"
+    r"insert[_\-]|_here$|^fake|not[ _\-]?set|^secret$|^password$|^token$|^test$|^user(?:name)?$|"
     r"^(?:my|some|the|super)[_\-]?(?:secret|password|passwd|token|key|api[_\-]?key)")
 
 

@@ -56,8 +56,8 @@ class ContextEntropy(Detector):
                 continue
             name_match = _NAME.search(before.rstrip("\"'`@"))
             name = name_match.group("name") if name_match else ""
-            if name and _DIGEST_NAME.search(name) and not _SECRET_NAME.search(name):
-                continue
+            if name and ((_DIGEST_NAME.search(name) and not _SECRET_NAME.search(name)) or "public" in name.lower()):
+                continue  # a digest, an id, or a public key: not a secret
             entropy = self.score(value)
             if entropy is None:
                 continue

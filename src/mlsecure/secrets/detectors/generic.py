@@ -48,6 +48,9 @@ _STOPWORDS = frozenset({"a", "an", "the", "of", "to", "is", "for", "and", "or", 
                         "with", "this", "be", "are", "from", "on"})
 _PATH_LIKE = re.compile(r"^(?:/|\./|\.\./|~/|[A-Za-z]:\\)|\.(?:pem|key|json|txt|ya?ml|crt|cer|p12|env)$")
 _CODE_REFERENCE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*(?:\[.*\])?$")
+# a key that names an id, a name, a location or a type of the secret, not the secret itself
+_NAME_OF_SOMETHING = re.compile(r"(?:[_.\-]|(?<=[a-z])(?=[A-Z]))(?:[Ii][Dd]s?|ID|[Nn]ame|NAME|[Uu]rl|URL|[Pp]ath|PATH|"
+                                r"[Ff]ile|FILE|[Tt]ype|TYPE|[Ll]ength|LENGTH|[Ff]ield|FIELD|[Hh]eader|HEADER)$")
 _SNAKE_NAME = re.compile(r"^[a-z]+(?:_[a-z]+)+$")
 _TOKEN_CHARS = re.compile(r"^[A-Za-z0-9_\-+/=.@!#$%^&*~?:,]+$")
 
@@ -102,8 +105,8 @@ class KeywordAssignment(Detector):
 
     @staticmethod
     def _keep(key: str, value: str, secret_word: str, *, quoted: bool, kind: FileKind) -> bool:
-        if _SPECIAL_TOKEN_KEY.search(key) or "public" in key.lower():
-            return False  # tokenizer vocabulary, publicKeyToken / public_key: not secrets
+        if _SPECIAL_TOKEN_KEY.search(key) or "public" in key.lower() or _NAME_OF_SOMETHING.search(key):
+            return False  # tokenizer vocabulary, publicKeyToken / public_key, credentials_id: not secrets
         if not _plausible(value, quoted=quoted, kind=kind) or _names_itself(value, secret_word):
             return False
         # in ML code a bare "token" is usually a word piece: token = "#Comment"
@@ -119,6 +122,16 @@ def _strip_trailing(value: str) -> str:
             break
         value = value[:-1]
     return value
+
+
+def _names_no_secret(text: str, start: int, end: int) -> bool:
+    """The identifier around ``text[start:end]`` names a public value, an id, a name or a path."""
+    while start > 0 and text[start - 1] in _KEY_CHARS and end - start < 80:
+        start -= 1
+    while end < len(text) and text[end] in _KEY_CHARS and end - start < 80:
+        end += 1
+    name = text[start:end]
+    return "pub" in name.lower() or _NAME_OF_SOMETHING.search(name) is not None
 
 
 def _lower_same_length(text: str) -> str | None:
@@ -218,6 +231,8 @@ class HighEntropyString(Detector):
         for keyword in keywords:
             if keyword.start() < line_end:
                 continue  # this line was already examined
+            if _names_no_secret(text, keyword.start(), keyword.end()):
+                continue  # public_key, publicToken, credentialId, X509_pubkey: not a secret's name
             line_start = text.rfind("\n", 0, keyword.start()) + 1
             line_end = text.find("\n", keyword.end())
             line_end = len(text) if line_end < 0 else line_end

@@ -127,7 +127,9 @@ class SlackToken(PatternDetector):
         r"((?:xox[baprseo]-(?:[0-9]-)?(?:[0-9]{5,13}-){1,3}[A-Za-z0-9]{10,64})"
         r"|(?:xoxe(?:\.xox[bp])?-[0-9]-[A-Z0-9]{140,170})"
         r"|(?:xapp-\d-[A-Z0-9]{9,12}-\d{10,14}-[a-f0-9]{32,80})"
-        r"|(?:https://hooks\.slack\.com/(?:services|workflows)/T[A-Z0-9]{8,12}/[A-Z0-9]{8,12}/[A-Za-z0-9]{23,25}))")
+        r"|(?:xoxb-[0-9]{8,14}-[A-Za-z0-9]{18,26})"
+        r"|(?:https?://hooks\.slack\.com/(?:services|workflows|triggers)/T[A-Z0-9]{7,12}/[A-Z0-9]{7,12}/"
+        r"(?:[0-9]{10,20}/)?[A-Za-z0-9]{23,34}))")
 
 
 class StripeKey(PatternDetector):
@@ -137,8 +139,8 @@ class StripeKey(PatternDetector):
     rotate = "Roll the key in the Stripe dashboard (Developers > API keys)."
     severity = Severity.CRITICAL
     priority = 90
-    keywords = ("sk_live_", "rk_live_", "sk_test_", "rk_test_")
-    pattern = re.compile(r"(?<![A-Za-z0-9_])((?:sk|rk)_(?:live|test)_[A-Za-z0-9]{24,99})(?![A-Za-z0-9_])")
+    keywords = ("sk_live_", "rk_live_", "sk_test_", "rk_test_", "sk_prod_", "rk_prod_")
+    pattern = re.compile(r"(?<![A-Za-z0-9_])((?:sk|rk)_(?:live|test|prod)_[A-Za-z0-9]{24,247})(?![A-Za-z0-9_])")
 
     def validate(self, secret: str, match: re.Match[str]) -> Mapping[str, Any] | None:
         return {"mode": "test" if "_test_" in secret else "live"}

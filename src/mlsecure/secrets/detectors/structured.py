@@ -66,7 +66,7 @@ class JsonWebToken(PatternDetector):
     title = "JSON Web Token"
     description = "A JWT whose header and payload decode to JSON objects (a bearer credential)."
     severity = Severity.HIGH
-    priority = 80
+    priority = 89  # above the rule table: a decodable JWT in an Authorization header is reported as a JWT
     keywords = ("eyj",)
     pattern = re.compile(r"(?<![A-Za-z0-9_\-])(eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}(?:\.[A-Za-z0-9_\-]*)?)")
     validated = True
