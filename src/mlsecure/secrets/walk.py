@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,7 +109,18 @@ def text_parts(path: Path, text: str) -> list[TextPart]:
         parts = notebook_parts(text)
         if parts is not None:
             return parts
+    name = path.name.lower()
+    if name == "dockerfile" or name.startswith("dockerfile.") or name.endswith(".dockerfile"):
+        return [TextPart(dockerfile_assignments(text), FileKind.CONFIG)]
     return [TextPart(text, file_kind(path))]
+
+
+_DOCKER_SPACE_FORM = re.compile(r"(?im)^([ \t]*(?:ENV|ARG)[ \t]+[A-Za-z_][A-Za-z0-9_.\-]*) (?=[^=\s])")
+
+
+def dockerfile_assignments(text: str) -> str:
+    """``ENV NAME value`` (the legacy space form) read as ``ENV NAME=value``; offsets are unchanged."""
+    return _DOCKER_SPACE_FORM.sub(r"\1=", text)
 
 
 def notebook_parts(text: str) -> list[TextPart] | None:
