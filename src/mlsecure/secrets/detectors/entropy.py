@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator
 
 from mlsecure.findings import Severity
-from mlsecure.secrets.detectors.generic import _UUID, _word_like, shannon_entropy
+from mlsecure.secrets.detectors.generic import _NAME_OF_SOMETHING, _UUID, _word_like, shannon_entropy
 from mlsecure.secrets.interface import Candidate, Detector, FileKind
 
 _QUOTED = re.compile(r"(?P<q>[\"'`])(?P<value>[A-Za-z0-9+/=_\-]{32,512}+)(?P=q)")
@@ -26,6 +26,9 @@ _DIGEST_NAME = re.compile(r"(?i)sha|md5|hash|digest|checksum|crc|etag|commit|rev
 _SECRET_NAME = re.compile(r"(?i)key|token|secret|pass|pwd|auth|cred|signature|private|cookie|session|bearer")
 _DIGEST_PREFIX = re.compile(r"(?i)(?:sha(?:1|224|256|384|512)|md5|blake2b?|sha3-\d+)[:\-=]$")
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
+# prose or a table cell that says what the value is: "commit `3f2c...`", "sha256: ...", "| md5 |"
+_DIGEST_WORD_BEFORE = re.compile(r"(?i)(?:sha\d*|md5|hash|digest|checksum|commit|revision|rev|etag|integrity|"
+                                 r"fingerprint|uuid|run)\W{0,12}$")
 
 
 class ContextEntropy(Detector):
@@ -56,8 +59,11 @@ class ContextEntropy(Detector):
                 continue
             name_match = _NAME.search(before.rstrip("\"'`@"))
             name = name_match.group("name") if name_match else ""
-            if name and ((_DIGEST_NAME.search(name) and not _SECRET_NAME.search(name)) or "public" in name.lower()):
-                continue  # a digest, an id, or a public key: not a secret
+            if name and ((_DIGEST_NAME.search(name) and not _SECRET_NAME.search(name)) or "public" in name.lower()
+                         or _NAME_OF_SOMETHING.search(name)):
+                continue  # a digest, an id (private_key_id), or a public key: not a secret
+            if not name and _DIGEST_WORD_BEFORE.search(before.rstrip("\"'`")):
+                continue
             entropy = self.score(value)
             if entropy is None:
                 continue

@@ -211,7 +211,9 @@ class WandbApiKey(PatternDetector):
     severity = Severity.HIGH
     priority = 80
     keywords = ("wandb",)
-    pattern = re.compile(r"(?s)(?i:wandb).{0,80}?(?<![0-9a-fA-F])([0-9a-f]{40})(?![0-9a-fA-F])")
+    # on the same line, or across the login / password lines of a .netrc "machine api.wandb.ai" entry
+    pattern = re.compile(r"(?i:wandb)(?:[^\n]|\n(?=[ \t]*(?:login|password)\b)){0,80}?"
+                         r"(?<![0-9a-fA-F])([0-9a-f]{40})(?![0-9a-fA-F])")
 
 
 class AzureStorageConnectionString(PatternDetector):
