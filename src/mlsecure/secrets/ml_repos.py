@@ -104,7 +104,8 @@ def _sa_json(rng: random.Random, project: str) -> list[str | tuple[str, str]]:
     return ["{", ("gcp-service-account", '  "type": "service_account",'), f'  "project_id": "{project}",',
             f'  "private_key_id": "{_r(rng, HEX, 40)}",', ("gcp-private-key", f'  "private_key": "{key}",'),
             f'  "client_email": "trainer@{project}.iam.gserviceaccount.com",',
-            f'  "client_id": "{_r(rng, string.digits, 21)}",', '  "token_uri": "https://oauth2.googleapis.com/token"', "}"]
+            f'  "client_id": "{_r(rng, string.digits, 21)}",',
+            '  "token_uri": "https://oauth2.googleapis.com/token"', "}"]
 
 
 def build_ml_repo(root: Path, rng: random.Random) -> list[PlantedSecret]:
@@ -190,10 +191,10 @@ def build_ml_repo(root: Path, rng: random.Random) -> list[PlantedSecret]:
                              "Set `WANDB_API_KEY` and `HF_TOKEN` in `.env` (see `.env.example`)."])
     repo.write("model/config.json", ["{", f'  "_commit_hash": "{commit}",', '  "_name_or_path": "bert-base-uncased",',
                                      '  "pad_token": "[PAD]", "eos_token": "</s>",', '  "hidden_size": 768', "}"])
-    repo.write("tests/fixtures/credentials.json", ["{", f'  "api_key": "test_{_r(rng, ALNUM, 24)}",',
-                                                   '  "aws_access_key_id": "AKIAIOSFODNN7EXAMPLE",',
-                                                   '  "aws_secret_access_key": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",',
-                                                   '  "password": "fake-password-for-tests"', "}"])
+    repo.write("tests/fixtures/credentials.json", [
+        "{", f'  "api_key": "test_{_r(rng, ALNUM, 24)}",', '  "aws_access_key_id": "AKIAIOSFODNN7EXAMPLE",',
+        '  "aws_secret_access_key": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",',
+        '  "password": "fake-password-for-tests"', "}"])
     repo.write("checkpoints/manifest.json", ["{", f'  "sha256": "{sha}",', f'  "run_id": "{run_id}",',
                                              f'  "git_commit": "{commit}"', "}"])
     repo.write("docker-compose.yml", ["services:", "  db:", "    image: postgres:16", "    environment:",
