@@ -20,6 +20,7 @@ DIVERGENT_MISSES = [
     ("keyword", r"value with quotes and spaces", "prose guard: a multi-word value with stopwords is not reported"),
     ("keyword", r"^(?:db_pass|passwd|private_key|secret|password|secrete|db_pass_secure) :?= [^\"'`]",
      "a bare word assigned in Go code is a variable, not a literal"),
+    ("keyword", r"^api_key: `", "backticks in a text file (unknown extension) are a Markdown code span"),
     ("private_key", r"super secret private key here|yabba dabba doo", "a BEGIN line without base64 key material"),
     ("twilio", r"^(?:SK|AC)x{32}$", "Twilio SIDs are 32 hex digits (Twilio docs); 'x' is not hex"),
     ("slack", r"hooks\.slack\.com/services/Tx{8}/Bx{8}/x{24}", "Slack webhook ids are upper-case alphanumerics"),
@@ -67,8 +68,8 @@ def test_default_scanner_on_detect_secrets_strings() -> None:
     unexplained = [c for c in result.misses if not _explained(c, DIVERGENT_MISSES + PLACEHOLDER_MISSES)]
     assert unexplained == []
     assert [c for c in result.false_positives if not _explained(c, DIVERGENT_FALSE_POSITIVES)] == []
-    # measured 2026-12-06: 368/413 = 0.891 recall, 8/230 = 0.035 false positives
-    assert result.recall >= 0.89 and result.fp_rate <= 0.05
+    # measured 2026-12-06: 366/413 = 0.886 recall, 7/230 = 0.030 false positives
+    assert result.recall >= 0.88 and result.fp_rate <= 0.05
 
 
 def test_format_only_mode_on_detect_secrets_strings() -> None:
@@ -76,7 +77,7 @@ def test_format_only_mode_on_detect_secrets_strings() -> None:
     assert [c for c in result.misses if not _explained(c, DIVERGENT_MISSES)] == []
     assert [c for c in result.false_positives
             if not _explained(c, DIVERGENT_FALSE_POSITIVES + FORMAT_MODE_FALSE_POSITIVES)] == []
-    # measured 2026-12-06: 391/413 = 0.947 recall, 18/230 = 0.078 false positives
+    # measured 2026-12-06: 389/413 = 0.942 recall, 16/230 = 0.070 false positives
     assert result.recall >= 0.94
 
 
@@ -111,5 +112,5 @@ def test_default_scanner_on_gitleaks_rule_examples() -> None:
     """gitleaks' literal tps / fps: each rule's fps are labelled negative even where another rule (or
     our keyword heuristics) rightly sees a credential shape, so the false-positive rate is an upper bound."""
     result = score(GITLEAKS, SecretScanner())
-    # measured 2026-12-06: 239/251 = 0.952 recall, 35/290 = 0.121 false positives
-    assert result.recall >= 0.95 and result.fp_rate <= 0.13
+    # measured 2026-12-06: 239/251 = 0.952 recall, 34/290 = 0.117 false positives
+    assert result.recall >= 0.95 and result.fp_rate <= 0.12

@@ -61,6 +61,8 @@ class Rule:
     min_entropy: float = 0.0
     flags: int = 0
     not_after: str = ""
+    reject_identifiers: bool = False
+    """Drop matches that read as CamelCase identifiers (two capitalised words, no digit): APActivationPayload."""
     """A character class the character before the match must not belong to (checked in Python, so
     that the pattern starts with its literal prefix and ``re`` can skip ahead to it)."""
     description: str = ""
@@ -123,7 +125,7 @@ RULES: tuple[Rule, ...] = (
     # --- detect-secrets' plugins -------------------------------------------------------------------
     Rule(rule_id=f"SEC-{next(_ids)}", name="api-key", provider="JFrog Artifactory",
          pattern=r"(?:(?<=[\s=:\"'])|^)(AKC[A-Za-z0-9]{10,}|AP[0-9A-F][A-Za-z0-9]{8,})(?![A-Za-z0-9])",
-         keywords=("akc", "ap"), flags=re.MULTILINE,
+         keywords=("akc", "ap"), flags=re.MULTILINE, reject_identifiers=True,
          example="X-JFrog-Art-Api: AKCp" + sample(ALNUM, 69, "art"),
          negatives=("testAKCwithinsomeirrelevantstring", "artifactory:_password=AP6" + "x" * 6),
          doc="JFrog REST API docs: API keys start AKC, reference/identity tokens AP*; " + DS + "artifactory.py"),

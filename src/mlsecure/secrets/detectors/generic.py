@@ -28,11 +28,11 @@ _SECRET_WORD = re.compile(r"(?i)(?<![A-Za-z])(?:" + _SECRET_WORDS + r")(?![a-z])
 # Python's re is ~10x faster on a case-sensitive alternation: run it on the lower-cased text
 _SECRET_WORD_LOWER = re.compile(r"(?<![a-z])(?:" + _SECRET_WORDS + r")(?![a-z])")
 _KEY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
-# after the secret word: the rest of the name (password_super_secure, secrete[25], secret.assign),
+# after the secret word: the rest of the name (password_super_secure, secrete[25]; not Token.Name),
 # then an operator (assignment, comparison, a call's parenthesis, or only spaces before a quote), then
 # the value: a quoted literal ("...", '...', `...`, Objective-C @"...") or a bare word
 _AFTER_KEY = re.compile(
-    r"(?P<tail>[A-Za-z0-9_.\-]{0,30}?)(?:\[\d*\])?[\"'`]?"
+    r"(?P<tail>[A-Za-z0-9_\-]{0,30}?)(?:\[\d*\])?[\"'`]?"
     r"(?:[ \t]*(?:\:\s*[A-Za-z_][\w.\[\]|]{0,40}[ \t]*)?(?P<op>:=|=>|===|!==|==|!=|=|:|\()[ \t]*|[ \t]+(?=[@\"'`]))"
     r"@?(?:\"(?P<dq>[^\"\n]{1,300})\"|'(?P<sq>[^'\n]{1,300})'|`(?P<bq>[^`\n]{1,300})`"
     r"|(?P<bare>[^\s\"'`][^\n]{0,299}))")
@@ -40,6 +40,9 @@ _AFTER_KEY = re.compile(
 _COMPARED = re.compile(r"(?P<q>[\"'`])(?P<value>[^\"'`\n]{1,300})(?P=q)[ \t]*(?:===?|!==?)[ \t]*"
                        r"(?P<key>[A-Za-z_][\w.]{0,60})")
 _BARE_ASSIGN = frozenset({":=", "=>", "=", ":"})
+# secret words that name a secret on their own (an assignment without an operator, `password "x"`)
+_STRONG_WORDS = frozenset({"password", "passwd", "passphrase", "secret", "secrete", "api_key", "api-key", "apikey",
+                           "private_key", "private-key", "client_secret", "client-secret", "credentials"})
 _BARE_TRAILING = ",;\"'`)]}"
 _BARE_NON_SECRETS = frozenset({"true", "false", "null", "none", "nil", "yes", "no", "on", "off", "str",
                                "string", "bytes", "int", "required", "optional", "secret", "password",
@@ -51,7 +54,7 @@ _CODE_REFERENCE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]
 # a key that names an id, a name, a location or a type of the secret, not the secret itself
 _NAME_OF_SOMETHING = re.compile(r"(?:[_.\-]|(?<=[a-z])(?=[A-Z]))(?:[Ii][Dd]s?|ID|[Nn]ame|NAME|[Uu]rl|URL|[Pp]ath|PATH|"
                                 r"[Ff]ile|FILE|[Tt]ype|TYPE|[Ll]ength|LENGTH|[Ff]ield|FIELD|[Hh]eader|HEADER)$")
-_SNAKE_NAME = re.compile(r"^[a-z]+(?:_[a-z]+)+$")
+_SNAKE_NAME = re.compile(r"^[a-z]+(?:[_\-][a-z]+)+$")
 _TOKEN_CHARS = re.compile(r"^[A-Za-z0-9_\-+/=.@!#$%^&*~?:,]+$")
 
 
@@ -79,8 +82,15 @@ class KeywordAssignment(Detector):
             key = text[start:match.end("tail")]
             group = next(g for g in ("dq", "sq", "bq", "bare") if match.group(g) is not None)
             value, value_start = match.group(group), match.start(group)
+            op = match.group("op")
+            if op is None and word.group(0).lower() not in _STRONG_WORDS:
+                continue  # `password "..."` is an assignment; "Pass `x=True`" and "token `t`" are prose
+            if op == "(" and kind is not FileKind.C_LIKE_CODE:
+                continue  # string_to_token('String.Double') is a call; std::string secret("...") is C++
+            if group == "bq" and kind is FileKind.TEXT:
+                continue  # backticks in prose and Markdown are code spans, not string literals
             if group == "bare":
-                if match.group("op") not in _BARE_ASSIGN:
+                if op not in _BARE_ASSIGN:
                     continue  # a bare word after a comparison or a call is code, not a literal
                 # configuration values run to the end of the line (a passphrase has spaces), others to a space
                 value = value.split(" #")[0].rstrip() if kind in (FileKind.CONFIG, FileKind.LOCKFILE) \

@@ -7,6 +7,7 @@ entropy is lower (``abcabcabc...`` in a keyed assignment is a stand-in, not a ke
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from typing import ClassVar
 
@@ -14,6 +15,12 @@ from mlsecure.findings import Severity
 from mlsecure.secrets.detectors.generic import shannon_entropy
 from mlsecure.secrets.interface import Candidate, Detector, FileKind, RuleInfo
 from mlsecure.secrets.rules import RULES, Rule
+
+_CAPITALISED_WORD = re.compile(r"[A-Z][a-z]{3,}")
+
+
+def _identifier(value: str) -> bool:
+    return not any(c.isdigit() for c in value) and len(_CAPITALISED_WORD.findall(value)) >= 2
 
 
 class ProviderRules(Detector):
@@ -28,18 +35,22 @@ class ProviderRules(Detector):
 
     def __init__(self, rules: Sequence[Rule] = RULES) -> None:
         self.rules = tuple(rules)
+        self._keywords = tuple(sorted({k for rule in self.rules for k in rule.keywords}))
 
     def find(self, text: str, *, kind: FileKind) -> Iterator[Candidate]:
         del kind
         lowered = text.lower()
+        present = {k for k in self._keywords if k in lowered}  # one test per distinct keyword, not per rule
         for rule in self.rules:
-            if not any(k in lowered for k in rule.keywords):
+            if not any(k in present for k in rule.keywords):
                 continue
             boundary = rule.boundary
             for match in rule.regex.finditer(text):
                 secret = match.group(rule.group)
                 if not secret or (boundary is not None and match.start() > 0
                                   and boundary.match(text, match.start() - 1)):
+                    continue
+                if rule.reject_identifiers and _identifier(secret):
                     continue
                 rejected = rule.min_entropy > 0 and shannon_entropy(secret) < rule.min_entropy
                 yield Candidate(detector=rule.rule_id, secret=secret, start=match.start(rule.group),
