@@ -192,8 +192,10 @@ def score_files(flagged: set[str], truth: list[Planted]) -> dict[str, float | in
             "false_positive_files": sum(p.path in flagged for p in others)}
 
 
-# never scanned while the detectors were tuned (see benchmarks/secrets.md)
-HELD_OUT = ("polars", "google", "idna", "safetensors", "pygments", "markdown_it", "dateutil", "tzdata")
+# never scanned while the detectors were tuned (see benchmarks/secrets.md; the previous held-out set,
+# polars google idna safetensors pygments markdown_it dateutil tzdata, was used to fix prose false
+# positives on 2026-12-06 and is no longer held out)
+HELD_OUT = ("werkzeug", "psycopg", "dns", "grpc", "sigstore", "tuf", "faker", "click")
 
 
 def real_code(tools: dict[str, Tool], roots: list[Path]) -> None:

@@ -16,6 +16,7 @@ matches its example, rejects its negatives, and stays fast on 100 kB adversarial
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -394,6 +395,32 @@ RULES: tuple[Rule, ...] = (
          keywords=("authorization",), example="-H 'Authorization: Bearer " + sample(URLSAFE, 40, "authz") + "'",
          negatives=("Authorization: Bearer $TOKEN", "authorization: required"),
          doc="RFC 9110 section 11.6.2 (Authorization: <scheme> <credentials>); " + GL + "curl.go"),
+    Rule(rule_id=f"SEC-{next(_ids)}", name="service-client-key", provider="Authress",
+         pattern=r"(?i)(?<![a-z0-9_])((?:sc|ext|scauth|authress)_[a-z0-9]{5,30}\.[a-z0-9]{4,6}\.acc[_\-][a-z0-9\-]{10,32}\.[a-z0-9+/_=\-]{30,120})",
+         keywords=(".acc",), example=f"sc_{sample(LOWER_ALNUM, 10, 'au1')}.{sample(LOWER_ALNUM, 5, 'au2')}.acc_{sample(LOWER_ALNUM, 20, 'au3')}.{sample(URLSAFE, 40, 'au4')}",
+         negatives=("sc_abc.def.acc_short.x",), doc=GL + "authress.go"),
+    keyed("api-key", "Bittrex", ("bittrex",), "[a-z0-9]{32}", LOWER_ALNUM, 32, GL + "bittrex.go"),
+    keyed("access-token", "Coinbase", ("coinbase",), "[a-z0-9_\\-]{64}", LOWER_ALNUM, 64, GL + "coinbase.go"),
+    Rule(rule_id=f"SEC-{next(_ids)}", name="secret-key", provider="Freemius",
+         pattern=r"[\"']secret_key[\"']\s{0,3}=>\s{0,3}[\"'](sk_[^\s\"']{29})[\"']", keywords=("secret_key",),
+         example=f"'secret_key' => 'sk_{sample(URLSAFE, 29, 'fm')}'", negatives=("'secret_key' => 'sk_short'",),
+         doc=GL + "freemius.go (PHP SDK configuration array)"),
+    Rule(rule_id=f"SEC-{next(_ids)}", name="secret-manifest", provider="Kubernetes",
+         pattern=r"(?s)\bkind:[ \t]*[\"']?Secret[\"']?\b.{0,300}?\n[ \t]*data:[ \t]*\n[ \t]+[\w.\-]{1,60}:[ \t]*[\"']?([A-Za-z0-9+/]{8,}={0,2})",
+         keywords=("secret",), severity=Severity.MEDIUM,
+         example=f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ndata:\n  password: {base64.b64encode(sample(ALNUM, 18, 'k8s').encode()).decode()}\n",
+         negatives=("apiVersion: v1\nkind: ConfigMap\ndata:\n  mode: c2VydmluZw==\n",),
+         doc="Kubernetes docs 'Secrets' (data values are base64); " + GL + "kubernetes.go"),
+    Rule(rule_id=f"SEC-{next(_ids)}", name="config-password", provider="NuGet",
+         pattern=r"(?i)<add[ \t]+key=[\"'](?:ClearTextPassword|Password)[\"'][ \t]+value=[\"']([^\"'$%]{1,200})[\"']",
+         keywords=("password",), example=f'<add key="ClearTextPassword" value="{sample(ALNUM, 16, "nuget")}" />',
+         negatives=('<add key="ClearTextPassword" value="%NUGET_PASSWORD%" />',),
+         doc="NuGet docs 'nuget.config reference: packageSourceCredentials'"),
+    keyed("api-token", "Private AI", (r"private[_\-]?ai",), "[a-z0-9]{32}", LOWER_ALNUM, 32, GL + "privateai.go",
+          word="private_ai", keywords=("private_ai", "privateai", "private-ai")),
+    keyed("access-token", "Squarespace", ("squarespace",),
+          "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}", HEX, 32, GL + "squarespace.go",
+          example_value="3f2c9a1e-7b4d-4e8a-9c6f-2d1b8e5a7c30"),
     prefixed("machine-token", "Fly.io", "fm[12][ar]?_", "[A-Za-z0-9+/]{100,}={0,3}", B64, 120, GL + "flyio.go",
              literal="fm2_", before=r"[A-Za-z0-9+/_\-]"),
     keyed("access-token", "Travis CI", ("travis",), "[a-z0-9]{22}", LOWER_ALNUM, 22, GL + "travisci.go"),
