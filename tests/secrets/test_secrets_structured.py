@@ -171,3 +171,33 @@ def test_notebook_saved_outputs_are_scanned(tmp_path: Path) -> None:
     path.write_text(json.dumps(notebook))
     (finding,) = SecretScanner().scan_paths([path]).findings
     assert finding.member == "cell 0 output 0" and finding.rule_id == "SEC-011"
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    # held-out library code, first run of the rule-table version (polars, pygments, markdown_it)
+    ("Pass `use_pyarrow_extension_array=True` to get a pandas DataFrame", FileKind.TEXT),
+    ('    Pass `use_pyarrow_extension_array=True` to get a pandas Series backed by a', FileKind.CODE),
+    ('    Token.Name.Builtin.MusicCommand: "bold #08547A",', FileKind.CODE),
+    ("    >>> string_to_token('String.Double')", FileKind.CODE),
+    ('        token.markup = "linkify"', FileKind.CODE),
+    ('if bearer_token == "databricks-sdk" or (', FileKind.CODE),
+    ("COCOA_INTERFACES = {'AAAttribution', 'APActivationPayload', 'ABPersonViewController'}", FileKind.CODE),
+    # gitleaks' generic-api-key fps: ids, names and public values are not secrets
+    ('  "credentialId": "B9mTcFSck2LzJO2S3ols63",', FileKind.CONFIG),
+    ('public_key = "9Cnzj4p4WGeKLs1Pt8QuKUpRKfFLfRYC9AIKjbJTWit"', FileKind.TEXT),
+    ('LLM_SECRET_NAME = "NEXUS-GPT4-API-KEY"', FileKind.CODE),
+])
+def test_prose_and_identifier_regressions(text: str, kind: FileKind) -> None:
+    assert SecretScanner().scan_text(text, kind=kind) == []
+
+
+def test_guards_keep_real_assignments() -> None:
+    """The guards above do not silence the forms the peers label positive."""
+    scanner = SecretScanner()
+    value = _random(20, 9)
+    assert scanner.scan_text(f'password "{value}";', kind=FileKind.CODE)
+    assert scanner.scan_text(f'std::string secret("{value}");', kind=FileKind.C_LIKE_CODE)
+    # a character constant in C is not a string literal for the keyword rule (the entropy rule may still fire)
+    assert "SEC-017" not in {f.rule_id for f in scanner.scan_text(f"api_key = '{value}';", kind=FileKind.C_LIKE_CODE)}
+    assert scanner.scan_text(f"api_key = '{value}'", kind=FileKind.CODE)
+    assert scanner.scan_text(f'if (db_pass !== "{value}") {{', kind=FileKind.CODE)
