@@ -24,6 +24,15 @@ def test_ids_are_unique_and_in_the_table_range() -> None:
     assert len(RULES) >= 140
 
 
+def test_released_ids_do_not_move() -> None:
+    by_id = {r.rule_id: (r.provider, r.name) for r in RULES}
+    assert by_id["SEC-100"] == ("JFrog Artifactory", "api-key")
+    assert by_id["SEC-132"] == ("Databricks", "api-token")
+    assert by_id["SEC-238"] == ("Google Cloud", "service-account-file")
+    assert by_id["SEC-249"] == ("Fly.io", "machine-token")
+    assert by_id["SEC-262"] == ("LangSmith", "api-key")
+
+
 @pytest.mark.parametrize("rule", RULES, ids=IDS)
 def test_rule_contract(rule: Rule) -> None:
     assert rule.doc and rule.negatives and rule.keywords

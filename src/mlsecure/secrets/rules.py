@@ -445,4 +445,5 @@ RULES: tuple[Rule, ...] = (
              "LangSmith docs 'Create an API key' (lsv2_pt_/lsv2_sk_)",
              example_body=sample(HEX, 32, "ls") + "_" + sample(HEX, 10, "ls2"), literal="lsv2_sk_"),
 )
-"""Every provider rule; ``rule_id`` values are stable once released (``SEC-100`` onwards)."""
+"""Every provider rule. Ids are assigned in table order from ``SEC-100``: add new rules at the end so
+that released ids never move (``test_secrets_rules.py`` pins a sample of them)."""
