@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from peer_corpus import Case, load, score
+from secrets_peer_corpus import Case, load, score
 
 from mlsecure.secrets import SecretScanner
 
@@ -54,7 +54,7 @@ def _explained(case: Case, table: list[tuple[str, str, str]]) -> bool:
 def test_corpus_carries_its_licence_and_provenance() -> None:
     import json
 
-    from peer_corpus import DATA
+    from secrets_peer_corpus import DATA
 
     document = json.loads((DATA / "detect_secrets_cases.json").read_text(encoding="utf-8"))
     assert "Apache License, Version 2.0" in document["notice"] and "Yelp" in document["notice"]
@@ -100,7 +100,7 @@ GITLEAKS = load("gitleaks_cases")
 def test_gitleaks_corpus_carries_its_licence_and_provenance() -> None:
     import json
 
-    from peer_corpus import DATA
+    from secrets_peer_corpus import DATA
 
     document = json.loads((DATA / "gitleaks_cases.json").read_text(encoding="utf-8"))
     assert "MIT License" in document["notice"] and "Zachary Rice" in document["notice"]
