@@ -201,3 +201,12 @@ def test_guards_keep_real_assignments() -> None:
     assert "SEC-017" not in {f.rule_id for f in scanner.scan_text(f"api_key = '{value}';", kind=FileKind.C_LIKE_CODE)}
     assert scanner.scan_text(f"api_key = '{value}'", kind=FileKind.CODE)
     assert scanner.scan_text(f'if (db_pass !== "{value}") {{', kind=FileKind.CODE)
+
+
+def test_aws_principal_ids_are_not_access_keys() -> None:
+    """AIDA / AROA / AGPA prefixes name IAM users, roles and groups (AWS IAM 'Unique identifiers')."""
+    scanner = SecretScanner()
+    assert scanner.scan_text("UserId: AIDAJQABLZS4A3QDU576", kind=FileKind.CONFIG) == []
+    assert scanner.scan_text("RoleId: AROAJQABLZS4A3QDU576", kind=FileKind.CONFIG) == []
+    (key,) = scanner.scan_text("aws_access_key_id = AKIAJQABLZS4A3QDU576", kind=FileKind.CONFIG)
+    assert key.rule_id == "SEC-001"

@@ -38,10 +38,11 @@ class AwsAccessKeyId(PatternDetector):
     rotate = "Deactivate the key in IAM (aws iam update-access-key --status Inactive) and check CloudTrail for its use."
     severity = Severity.HIGH
     priority = 90
-    keywords = ("akia", "asia", "abia", "acca", "a3t", "agpa", "aida", "aroa", "aipa", "anpa", "anva")
-    # AWS IAM "Unique identifiers" (prefixes by resource type; A3T* legacy) + 16 base32 characters
-    pattern = re.compile(r"(?<![A-Za-z0-9])((?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA)"
-                         r"[A-Z2-7]{16})(?![A-Za-z0-9])")
+    keywords = ("akia", "asia", "abia", "acca", "a3t")
+    # AWS IAM "Unique identifiers": AKIA (access key), ASIA (temporary access key), ABIA (STS service
+    # bearer token), ACCA (context-specific credential), A3T* (legacy) + 16 base32 characters. AIDA /
+    # AROA / AGPA ... name users, roles and groups: identifiers, not credentials.
+    pattern = re.compile(r"(?<![A-Za-z0-9])((?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16})(?![A-Za-z0-9])")
     validated = True  # the 16 characters after the prefix must be base32
 
     def validate(self, secret: str, match: re.Match[str]) -> Mapping[str, Any] | None:
