@@ -7,6 +7,13 @@ holding their first items, literals as themselves. Because ``STACK_GLOBAL`` take
 the emulated stack (memo ``GET``s included), a global is resolved exactly as ``pickle`` resolves it,
 whatever the opcodes between them; heuristics that look at "the previous two strings" are
 defeated by memo tricks (picklescan GHSA-9gvj-pp9x-gcfr, modelscan #330), this is not.
+
+Text arguments are parsed as CPython's C unpickler (``_pickle.c``, what ``pickle.load`` and
+``torch.load`` run) parses them: ``INT`` with ``strtol(s, 0)`` (``I0x10`` is 16, ``I010`` is 8, a NUL
+ends the number), ``LONG`` with a trailing ``L`` stripped, ``GET``/``PUT`` base 10. Where the pure-Python
+unpickler (``pickle._Unpickler``, what ``joblib.load`` runs) differs, it raises: the VM never stops where
+either implementation would go on. Containers keep every item (memory is bounded by ``max_opcodes``:
+each item was pushed by one opcode), so dict updates read exactly as CPython's (the last value wins).
 """
 
 from __future__ import annotations
@@ -39,6 +46,7 @@ class Glob:
     name: str
     offset: int
     opcode: str
+    pushes: int = 1  # times this value was put on the stack (GLOBAL, then each GET/DUP)
 
 
 @dataclass(eq=False)
@@ -48,6 +56,7 @@ class Call:
     offset: int
     opcode: str
     state: Any = None
+    attrs: dict[Any, Any] = field(default_factory=dict)  # what BUILDs set, merged as ``__dict__`` is
 
 
 @dataclass(eq=False)
@@ -64,6 +73,7 @@ class Container:
     items: list[Any] = field(default_factory=list)
     pairs: dict[Any, Any] = field(default_factory=dict)
     count: int = 0
+    unhashable: bool = False  # a key we cannot hash: ``pairs`` may differ from CPython's dict
 
 
 @dataclass(eq=False)
@@ -73,7 +83,6 @@ class Opaque:
     what: str
 
 
-KEEP_ITEMS = 64  # container items remembered per container (the rest are counted)
 MAX_STACK = 5_000_000  # emulated stack entries (checked every 65536 opcodes)
 
 
@@ -106,6 +115,7 @@ class PickleVM:
         self.memo: dict[int, Any] = {}
         self.protocol = 0
         self.opcodes = 0
+        self.frame_end: int | None = None  # where the last FRAME's bytes end (absolute)
 
     # -- reading ---------------------------------------------------------------------------------
     def read(self, n: int) -> bytes:
@@ -166,14 +176,19 @@ class PickleVM:
         return self.stack[-1]
 
     def memo_put(self, index: int) -> None:
-        if len(self.memo) >= self.max_memo:
+        if index < 0:
+            raise PickleSyntaxError("negative PUT argument", self.pos)
+        if len(self.memo) >= self.max_memo and index not in self.memo:
             raise PickleSyntaxError(f"memo grew past {self.max_memo} entries (resource limit)", self.pos)
         self.memo[index] = self.top()
 
     def memo_get(self, index: int) -> None:
         if index not in self.memo:
             raise PickleSyntaxError(f"memo key {index} read before it was written", self.pos)
-        self.stack.append(self.memo[index])
+        value = self.memo[index]
+        if type(value) is Glob:
+            value.pushes += 1
+        self.stack.append(value)
 
     # -- the loop ------------------------------------------------------------------------------------
     def run(self) -> Any:
@@ -200,15 +215,16 @@ class PickleVM:
 
 def _add(container: Container, item: Any) -> None:
     container.count += 1
-    if len(container.items) < KEEP_ITEMS:
-        container.items.append(item)
+    container.items.append(item)
 
 
 def _set(container: Any, key: Any, value: Any) -> None:
     if isinstance(container, Container):
         container.count += 1
-        if len(container.pairs) < KEEP_ITEMS and isinstance(key, (str, int, bytes, float, bool)):
+        try:
             container.pairs[key] = value
+        except TypeError:  # a tuple holding an unhashable literal: CPython raises too (or differs)
+            container.unhashable = True
 
 
 def _text(raw: bytes) -> str:
@@ -228,7 +244,6 @@ def _call(vm: PickleVM, func: Any, args: Any, offset: int, opcode: str) -> None:
 
 
 def _string_literal(raw: bytes, offset: int) -> bytes:
-    raw = raw.rstrip()
     if len(raw) >= 2 and raw[0] == raw[-1] and raw[:1] in (b"'", b'"'):
         try:
             return codecs.escape_decode(raw[1:-1])[0]
@@ -254,30 +269,91 @@ def _op_pop_mark(vm: PickleVM, at: int) -> None:
 
 
 def _op_dup(vm: PickleVM, at: int) -> None:
-    vm.stack.append(vm.top())
+    value = vm.top()
+    if type(value) is Glob:
+        value.pushes += 1
+    vm.stack.append(value)
 
 
 def _op_float(vm: PickleVM, at: int) -> None:
-    try:
-        vm.stack.append(float(vm.readline()))
+    line = vm.readline()
+    try:  # C: PyOS_string_to_double up to a NUL; Python: float() of the whole line (accepts more)
+        value = float(line.split(b"\0", 1)[0]) if b"\0" in line else float(line)
     except ValueError:
         raise PickleSyntaxError("bad FLOAT literal", at) from None
+    vm.stack.append(value)
 
 
 def _op_int(vm: PickleVM, at: int) -> None:
-    line = vm.readline()
-    try:
-        vm.stack.append({b"00": False, b"01": True}.get(line) if line in (b"00", b"01") else int(line))
-    except ValueError:
-        raise PickleSyntaxError("bad INT literal", at) from None
+    vm.stack.append(c_int(vm.readline(), at))
 
 
 def _op_long(vm: PickleVM, at: int) -> None:
-    line = vm.readline().rstrip(b"L")
+    line = vm.readline()
+    if not line:
+        raise PickleSyntaxError("empty LONG argument", at)
+    if line.endswith(b"L"):
+        line = line[:-1]
+    vm.stack.append(_c_long_from_string(line, 0, at))
+
+
+def c_int(line: bytes, at: int = 0) -> int:
+    """The value ``_pickle.c``'s ``load_int`` gives an INT argument (``line`` without its newline).
+
+    ``strtol(s, &end, 0)`` first (C octal ``010`` is 8, it stops at a NUL); when that leaves characters
+    or overflows a C long, ``PyLong_FromString(s, NULL, 0)``; two-character arguments 0/1 are bools.
+    """
+    if not line:
+        raise PickleSyntaxError("empty INT argument", at)
+    value, end, overflow = _strtol(line)
+    cstr_end = line.find(b"\0")
+    cstr_end = len(line) if cstr_end < 0 else cstr_end
+    if overflow or end != cstr_end:
+        return _c_long_from_string(line, 0, at)
+    if len(line) == 2 and value in (0, 1):
+        return bool(value)
+    return value
+
+
+_C_SPACE = b" \t\n\v\f\r"
+_LONG_MAX = (1 << 63) - 1
+
+
+def _strtol(line: bytes) -> tuple[int, int, bool]:
+    """glibc ``strtol(s, &end, 0)`` on the C string ``line`` (up to a NUL): (value, end index, overflow)."""
+    nul = line.find(b"\0")
+    s = line if nul < 0 else line[:nul]
+    i, n = 0, len(s)
+    while i < n and s[i] in _C_SPACE:
+        i += 1
+    negative = False
+    if i < n and s[i] in b"+-":
+        negative = s[i] == 0x2D
+        i += 1
+    base = 10
+    if i < n and s[i] == 0x30:
+        if i + 2 < n and s[i + 1] in b"xX" and chr(s[i + 2]) in "0123456789abcdefABCDEF":
+            base, i = 16, i + 2
+        else:
+            base = 8
+    start = i
+    digits = "0123456789abcdef"[:base]
+    while i < n and chr(s[i]).lower() in digits:
+        i += 1
+    if i == start:
+        return 0, 0, False  # no digits: end = s
+    value = int(s[start:i], base)
+    value = -value if negative else value
+    return value, i, not -_LONG_MAX - 1 <= value <= _LONG_MAX
+
+
+def _c_long_from_string(line: bytes, base: int, at: int) -> int:
+    """``PyLong_FromString(s, NULL, base)`` on the C string ``line`` (it ends at the first NUL)."""
+    nul = line.find(b"\0")
     try:
-        vm.stack.append(int(line))
+        return int(line if nul < 0 else line[:nul], base)
     except ValueError:
-        raise PickleSyntaxError("bad LONG literal", at) from None
+        raise PickleSyntaxError(f"bad integer literal {line[:40]!r}", at) from None
 
 
 def _op_binint(vm: PickleVM, at: int) -> None:
@@ -299,9 +375,11 @@ def _op_long1(vm: PickleVM, at: int) -> None:
 
 def _op_long4(vm: PickleVM, at: int) -> None:
     (n,) = struct.unpack("<i", vm.read(4))
-    if n < 0 or n > 1 << 20:
-        raise PickleSyntaxError(f"LONG4 of {n} bytes", at)
-    vm.stack.append(int.from_bytes(vm.read(n), "little", signed=True))
+    if n < 0:
+        raise PickleSyntaxError("LONG pickle has negative byte count", at)
+    data = vm.payload(n)
+    vm.stack.append(int.from_bytes(data, "little", signed=True) if isinstance(data, bytes)
+                    else Opaque(f"{n}-byte integer"))
 
 
 def _op_binfloat(vm: PickleVM, at: int) -> None:
@@ -397,8 +475,19 @@ def _op_build(vm: PickleVM, at: int) -> None:
     vm.events.on_build(target, state, at)
     if isinstance(target, Call):
         target.state = state
+        _merge_state(target.attrs, state)
     if vm.after_build is not None:
         vm.after_build(vm, target)
+
+
+def _merge_state(attrs: dict[Any, Any], state: Any) -> None:
+    """What ``load_build`` does to an instance without ``__setstate__``: dict, then slot state."""
+    parts = state if isinstance(state, tuple) and len(state) == 2 else (state,)
+    for part in parts:
+        if isinstance(part, Container) and part.kind == "dict":
+            attrs.update(part.pairs)
+            if part.unhashable:
+                attrs[Opaque("unhashable")] = None
 
 
 def _op_global(vm: PickleVM, at: int) -> None:
@@ -421,8 +510,9 @@ def _op_stack_global(vm: PickleVM, at: int) -> None:
 def _op_inst(vm: PickleVM, at: int) -> None:
     module = _text(vm.readline())
     name = _text(vm.readline())
+    glob = _global(vm, module, name, at, "INST")  # pickle._Unpickler imports before it checks the MARK
     args = tuple(vm.pop_mark())
-    _call(vm, _global(vm, module, name, at, "INST"), args, at, "INST")
+    _call(vm, glob, args, at, "INST")
 
 
 def _op_obj(vm: PickleVM, at: int) -> None:
@@ -547,10 +637,7 @@ def _op_frozenset(vm: PickleVM, at: int) -> None:
 
 
 def _op_get(vm: PickleVM, at: int) -> None:
-    try:
-        vm.memo_get(int(vm.readline()))
-    except ValueError:
-        raise PickleSyntaxError("bad GET index", at) from None
+    vm.memo_get(_c_long_from_string(vm.readline(), 10, at))
 
 
 def _op_binget(vm: PickleVM, at: int) -> None:
@@ -562,10 +649,7 @@ def _op_long_binget(vm: PickleVM, at: int) -> None:
 
 
 def _op_put(vm: PickleVM, at: int) -> None:
-    try:
-        vm.memo_put(int(vm.readline()))
-    except ValueError:
-        raise PickleSyntaxError("bad PUT index", at) from None
+    vm.memo_put(_c_long_from_string(vm.readline(), 10, at))
 
 
 def _op_binput(vm: PickleVM, at: int) -> None:
@@ -588,7 +672,9 @@ def _op_proto(vm: PickleVM, at: int) -> None:
 
 
 def _op_frame(vm: PickleVM, at: int) -> None:
-    vm.read(8)
+    """C reads a frame's bytes ahead and rewinds: opcodes run in order, so frames change nothing here."""
+    (size,) = struct.unpack("<Q", vm.read(8))
+    vm.frame_end = vm.pos + size
 
 
 _HANDLERS: dict[int, Callable[[PickleVM, int], None]] = {
