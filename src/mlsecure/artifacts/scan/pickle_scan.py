@@ -38,12 +38,13 @@ from mlsecure.artifacts.scan.pickle_vm import (
     PickleSyntaxError,
     PickleVM,
 )
+from mlsecure.artifacts.scan.policy import Judgement, classify
+from mlsecure.findings import Severity
 
 
 class CannotVerify(PickleSyntaxError):
     """The stream is valid but what a loader does next cannot be computed exactly: medium, not skipped."""
-from mlsecure.artifacts.scan.policy import Judgement, classify
-from mlsecure.findings import Severity
+
 
 TORCH_LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
 NESTED_LOADERS = frozenset({("pickle", "loads"), ("_pickle", "loads"), ("cPickle", "loads"), ("dill", "loads"),
