@@ -37,7 +37,7 @@ def build(folder: Path, *, full: bool = False) -> list[Path]:
             path = folder / f"{name}.p{proto}.pkl"
             try:
                 path.write_bytes(pickle.dumps(obj, protocol=proto))
-            except Exception:  # noqa: S112  # some objects do not pickle at protocol 2
+            except Exception:  # some objects do not pickle at protocol 2
                 continue
             out.append(path)
         if name.startswith(("sk_", "np_", "pd_")):
@@ -86,7 +86,7 @@ def _stdlib_objects() -> list[tuple[str, Any]]:
     return [("std_containers", [OrderedDict(a=1), Counter("aab"), defaultdict(list, a=[1]), deque([1, 2]),
                                 {1, 2}, frozenset({3}), bytearray(b"x"), complex(1, 2), slice(1, 2), range(3),
                                 ...]),
-            ("std_values", [datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc), datetime.date(2024, 1, 1),
+            ("std_values", [datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC), datetime.date(2024, 1, 1),
                             datetime.time(1, 2), datetime.timedelta(3), decimal.Decimal("1.5"),
                             fractions.Fraction(1, 3), uuid.UUID(int=5)])]
 
@@ -119,7 +119,7 @@ def _fit(cls: Callable[..., Any], x: np.ndarray, y: np.ndarray, y_reg: np.ndarra
     for data, target in ((x, y), (x, y_reg), (texts, y), (x, None)):
         try:
             return est.fit(data) if target is None else est.fit(data, target)
-        except Exception:  # noqa: S112  # each estimator accepts one of the shapes
+        except Exception:  # each estimator accepts one of the shapes
             continue
     return est  # unfitted: its class still appears in real pickles
 
@@ -186,7 +186,7 @@ def _torch_files(folder: Path) -> list[Path]:
         buffer = io.BytesIO()
         try:
             torch.save(obj, buffer, _use_new_zipfile_serialization=False)
-        except Exception:  # noqa: S112  # some tensor kinds only save to the zip format
+        except Exception:  # some tensor kinds only save to the zip format
             continue
         legacy.write_bytes(buffer.getvalue())
         out.append(legacy)

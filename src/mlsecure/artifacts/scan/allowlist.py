@@ -955,6 +955,25 @@ _add(
     load=False,
 )
 
+_add(
+    "__future__ feature flag: a plain record object, not callable",
+    {
+        "__future__": (
+            "annotations",
+            "division",
+            "absolute_import",
+            "print_function",
+            "unicode_literals",
+            "generator_stop",
+            "nested_scopes",
+            "generators",
+            "with_statement",
+            "barry_as_FLUFL",
+        )
+    },
+    load=False,
+)
+
 
 def lookup(module: str, name: str) -> Entry | None:
     """The entry for ``module.name`` exactly, or None."""

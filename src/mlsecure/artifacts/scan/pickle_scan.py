@@ -183,8 +183,8 @@ class _State:
                 offset=offset, evidence={"opcode": "BUILD", "global": f"{target.module}.{target.name}"}))
 
     def on_problem(self, kind: str, message: str, offset: int) -> None:
-        self.extra.append(Issue(IssueKind.DYNAMIC_CALL, Severity.HIGH, message, offset=offset,
-                                evidence={"problem": kind}))
+        issue_kind = IssueKind.MALFORMED if kind == "framing" else IssueKind.DYNAMIC_CALL
+        self.extra.append(Issue(issue_kind, Severity.HIGH, message, offset=offset, evidence={"problem": kind}))
 
     def after_build(self, vm: PickleVM, target: Any) -> None:
         if _constructed_class(target) != JOBLIB_WRAPPER:

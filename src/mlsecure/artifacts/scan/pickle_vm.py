@@ -190,6 +190,13 @@ class PickleVM:
             value.pushes += 1
         self.stack.append(value)
 
+    def straddle(self, at: int) -> None:
+        """The previous opcode's argument ran past the end of its FRAME (no pickler writes that)."""
+        self.events.on_problem(
+            "framing", f"an opcode's argument runs {at - self.frame_end if self.frame_end else 0} bytes past the end "
+            "of its FRAME: pickle._Unpickler rejects the stream, the C unpickler's reading then depends on its "
+            "buffering and can execute bytes a frame-respecting reader takes as data (cpython#154848)", at)
+
     # -- the loop ------------------------------------------------------------------------------------
     def run(self) -> Any:
         """Emulate up to STOP; return the value a real load would return (symbolically)."""
@@ -201,11 +208,18 @@ class PickleVM:
             if not self.opcodes & 0xFFFF and len(self.stack) + len(self.metastack) > MAX_STACK:
                 raise PickleSyntaxError(f"stack deeper than {MAX_STACK} items (resource limit)", self.pos)
             start = self.pos
+            if self.frame_end is not None and start >= self.frame_end:
+                if start > self.frame_end:
+                    self.straddle(start)
+                self.frame_end = None
             code = self.stream.read(1)
             if not code:
                 raise PickleSyntaxError("stream ended without STOP", self.pos)
             self.pos += 1
             if code == b".":
+                if self.frame_end is not None and self.pos < self.frame_end:
+                    self.events.on_problem("framing", f"STOP {self.frame_end - self.pos} bytes before the end of its "
+                                           "FRAME: loaders resume the next pickle at different offsets", start)
                 return self.pop()
             handler = handlers.get(code[0])
             if handler is None:
@@ -674,6 +688,9 @@ def _op_proto(vm: PickleVM, at: int) -> None:
 def _op_frame(vm: PickleVM, at: int) -> None:
     """C reads a frame's bytes ahead and rewinds: opcodes run in order, so frames change nothing here."""
     (size,) = struct.unpack("<Q", vm.read(8))
+    if vm.frame_end is not None and at < vm.frame_end:
+        vm.events.on_problem("framing", "a FRAME begins inside another FRAME: pickle._Unpickler rejects it, the C "
+                             "unpickler goes on (the two loaders disagree)", at)
     vm.frame_end = vm.pos + size
 
 
