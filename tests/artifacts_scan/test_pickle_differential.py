@@ -8,7 +8,11 @@ what ``pickle.load`` and ``torch.load`` run) and by the pure-Python one (``pickl
 ``joblib.load`` runs), both with a ``find_class`` that records the name and returns a harmless stand-in
 class, never the real object. The properties:
 
-* every global either unpickler resolves is reported by the VM;
+* every global either unpickler resolves is reported by the VM, unless the VM reported a framing anomaly
+  (an argument running past its FRAME's end, a FRAME inside a FRAME): there the C unpickler's result
+  depends on its input buffering (reading a file it drops the rest of the frame, reading bytes it does
+  not; hypothesis found the first: ``FRAME(3) N c m | 0\n f0\n`` imports ``0.f0``), and the VM flags the
+  stream (high) instead of emulating each buffering;
 * where either unpickler loads the program to its end, the VM does not stop early.
 """
 
@@ -87,16 +91,20 @@ def cpython(kind: type, data: bytes) -> tuple[set[tuple[str, str]], bool]:
     return set(unpickler.seen), True
 
 
-def vm_globals(data: bytes) -> tuple[set[tuple[str, str]], bool]:
+def vm_globals(data: bytes, problems: list[str] | None = None) -> tuple[set[tuple[str, str]], bool]:
     found: set[tuple[str, str]] = set()
 
     def on_global(glob: Glob) -> None:
         found.add((glob.module, glob.name))
 
+    def on_problem(kind: str, _message: str, _offset: int) -> None:
+        if problems is not None:
+            problems.append(kind)
+
     def ignore(*_args: object) -> None:
         return None
 
-    vm = PickleVM(io.BytesIO(data), 0, Events(on_global, ignore, ignore, ignore), keep_bytes=1 << 16,
+    vm = PickleVM(io.BytesIO(data), 0, Events(on_global, ignore, ignore, on_problem), keep_bytes=1 << 16,
                   max_opcodes=100_000, max_memo=100_000, end=len(data))
     try:
         vm.run()
@@ -160,10 +168,11 @@ def programs(draw: st.DrawFn) -> bytes:
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(programs())
 def test_vm_reports_every_global_cpython_resolves(data: bytes) -> None:
-    ours, our_ok = vm_globals(data)
+    problems: list[str] = []
+    ours, our_ok = vm_globals(data, problems)
     for kind in (C_UNPICKLER, PY_UNPICKLER):
         theirs, their_ok = cpython(kind, data)
-        assert theirs <= ours, (kind.__mro__[1].__module__, data)
+        assert theirs <= ours or "framing" in problems, (kind.__mro__[1].__module__, data)
         if their_ok:
             assert our_ok, (kind.__mro__[1].__module__, data)
 
@@ -176,6 +185,15 @@ def test_known_divergences_follow_the_c_unpickler() -> None:
         theirs, _ = cpython(C_UNPICKLER, data)
         assert ("os", "system") in theirs
         assert ("os", "system") in ours
+
+
+def test_frame_straddle_found_by_hypothesis_is_flagged() -> None:
+    data = b"\x95\x03\x00\x00\x00\x00\x00\x00\x00Ncm0\nf0\n."
+    theirs, _ = cpython(C_UNPICKLER, data)
+    assert ("0", "f0") in theirs  # the C unpickler reading a file drops the frame's last byte
+    problems: list[str] = []
+    vm_globals(data, problems)
+    assert "framing" in problems
 
 
 def test_inst_global_is_reported_before_its_missing_mark() -> None:

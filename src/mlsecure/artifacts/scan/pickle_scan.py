@@ -18,6 +18,7 @@ called on bytes that were scanned clean there; passed anywhere else, it is judge
 from __future__ import annotations
 
 import bz2
+import contextlib
 import gzip
 import hashlib
 import lzma
@@ -197,6 +198,13 @@ class _State:
         args = call.args
         payload = args[0] if isinstance(args, tuple) and args else None
         loader = f"{func.module}.{func.name}"
+        if isinstance(payload, Call) and isinstance(payload.args, tuple) and payload.args \
+                and isinstance(payload.args[0], Big):  # a long protocol-2 text: read it back to encode it
+            text = self.reread(payload.args[0])
+            if isinstance(text, bytes):
+                with contextlib.suppress(UnicodeDecodeError):
+                    payload.args = (text.decode("utf-8", "surrogatepass"), *payload.args[1:])
+        payload = _latin1_bytes(payload)
         if isinstance(payload, Big):
             payload = self.reread(payload)
         if not isinstance(payload, bytes):
@@ -279,6 +287,18 @@ class _State:
         return out
 
 
+def _latin1_bytes(value: Any) -> Any:
+    """Protocol 2 writes bytes as ``_codecs.encode(text, "latin1")``: the bytes that call returns."""
+    if (isinstance(value, Call) and isinstance(value.func, Glob) and value.opcode == "REDUCE"
+            and (value.func.module, value.func.name) == ("_codecs", "encode") and isinstance(value.args, tuple)
+            and len(value.args) == 2 and isinstance(value.args[0], str) and value.args[1] in ("latin1", "latin-1")):
+        try:
+            return value.args[0].encode("latin-1")
+        except UnicodeEncodeError:
+            return value
+    return value
+
+
 def _constructed_class(value: Any) -> tuple[str, str] | None:
     """The class a ``Call`` instantiates (directly or through ``copyreg._reconstructor``)."""
     if not isinstance(value, Call) or not isinstance(value.func, Glob):
@@ -297,6 +317,7 @@ def _skip_joblib_array(vm: PickleVM, wrapper: Call) -> None:
     if vm.frame_end is not None and vm.pos < vm.frame_end:
         raise CannotVerify("a joblib array wrapper is built inside a FRAME: joblib reads its bytes after the "
                            "frame, the rest of the frame later", wrapper.offset)
+    vm.frame_end = None  # the frame (if any) ended right here; the array bytes follow outside any frame
     attrs = _wrapper_attrs(wrapper)
     if "shape" not in attrs or "dtype" not in attrs:
         raise PickleSyntaxError("joblib array wrapper without shape or dtype (joblib.load fails here)",
