@@ -30,6 +30,7 @@ from typing import IO, Any, ClassVar, cast
 from mlsecure.artifacts.formats import ArtifactFormat, compression_of
 from mlsecure.artifacts.scan.interface import Blob, Issue, IssueKind, Scanner, Session
 from mlsecure.artifacts.scan.pickle_vm import (
+    NO_FRAME,
     Big,
     Call,
     Container,
@@ -314,10 +315,10 @@ def _constructed_class(value: Any) -> tuple[str, str] | None:
 
 def _skip_joblib_array(vm: PickleVM, wrapper: Call) -> None:
     """Skip what ``NumpyArrayWrapper.read`` reads right after the wrapper's BUILD, as joblib computes it."""
-    if vm.frame_end is not None and vm.pos < vm.frame_end:
+    if vm.pos < vm.frame_end != NO_FRAME:
         raise CannotVerify("a joblib array wrapper is built inside a FRAME: joblib reads its bytes after the "
                            "frame, the rest of the frame later", wrapper.offset)
-    vm.frame_end = None  # the frame (if any) ended right here; the array bytes follow outside any frame
+    vm.frame_end = NO_FRAME  # the frame (if any) ended right here; the array bytes follow outside any frame
     attrs = _wrapper_attrs(wrapper)
     if "shape" not in attrs or "dtype" not in attrs:
         raise PickleSyntaxError("joblib array wrapper without shape or dtype (joblib.load fails here)",
@@ -348,7 +349,7 @@ def _wrapper_attrs(wrapper: Call) -> dict[Any, Any]:
                                     wrapper.offset)
         attrs.update(WRAPPER_INIT_DEFAULTS)
         attrs.update(zip(WRAPPER_INIT_ARGS, args, strict=False))
-    attrs.update(wrapper.attrs)
+    attrs.update(wrapper.attrs or {})
     if any(isinstance(k, Opaque) for k in attrs):
         raise CannotVerify("joblib array wrapper state with keys that cannot be read", wrapper.offset)
     return attrs

@@ -56,7 +56,7 @@ class Call:
     offset: int
     opcode: str
     state: Any = None
-    attrs: dict[Any, Any] = field(default_factory=dict)  # what BUILDs set, merged as ``__dict__`` is
+    attrs: dict[Any, Any] | None = None  # what BUILDs set, merged as ``__dict__`` is (created on the first)
 
 
 @dataclass(eq=False)
@@ -83,7 +83,8 @@ class Opaque:
     what: str
 
 
-MAX_STACK = 5_000_000  # emulated stack entries (checked every 65536 opcodes)
+MAX_STACK = 5_000_000  # emulated stack entries (checked, with max_opcodes, every 65536 opcodes)
+NO_FRAME = 1 << 62  # ``frame_end`` outside any FRAME (past any stream's end)
 
 
 @dataclass
@@ -115,7 +116,7 @@ class PickleVM:
         self.memo: dict[int, Any] = {}
         self.protocol = 0
         self.opcodes = 0
-        self.frame_end: int | None = None  # where the last FRAME's bytes end (absolute)
+        self.frame_end = NO_FRAME  # where the current FRAME's bytes end (absolute); NO_FRAME outside frames
 
     # -- reading ---------------------------------------------------------------------------------
     def read(self, n: int) -> bytes:
@@ -178,9 +179,12 @@ class PickleVM:
     def memo_put(self, index: int) -> None:
         if index < 0:
             raise PickleSyntaxError("negative PUT argument", self.pos)
-        if len(self.memo) >= self.max_memo and index not in self.memo:
+        memo = self.memo
+        if len(memo) >= self.max_memo and index not in memo:
             raise PickleSyntaxError(f"memo grew past {self.max_memo} entries (resource limit)", self.pos)
-        self.memo[index] = self.top()
+        if not self.stack:
+            raise PickleSyntaxError("stack underflow", self.pos)
+        memo[index] = self.stack[-1]
 
     def memo_get(self, index: int) -> None:
         if index not in self.memo:
@@ -193,7 +197,7 @@ class PickleVM:
     def straddle(self, at: int) -> None:
         """The previous opcode's argument ran past the end of its FRAME (no pickler writes that)."""
         self.events.on_problem(
-            "framing", f"an opcode's argument runs {at - self.frame_end if self.frame_end else 0} bytes past the end "
+            "framing", f"an opcode's argument runs {at - self.frame_end} bytes past the end "
             "of its FRAME: pickle._Unpickler rejects the stream, the C unpickler's reading then depends on its "
             "buffering and can execute bytes a frame-respecting reader takes as data (cpython#154848)", at)
 
@@ -201,23 +205,26 @@ class PickleVM:
     def run(self) -> Any:
         """Emulate up to STOP; return the value a real load would return (symbolically)."""
         handlers = _HANDLERS
+        read = self.stream.read
+        max_opcodes = self.max_opcodes
         while True:
             self.opcodes += 1
-            if self.opcodes > self.max_opcodes:
-                raise PickleSyntaxError(f"more than {self.max_opcodes} opcodes (resource limit)", self.pos)
-            if not self.opcodes & 0xFFFF and len(self.stack) + len(self.metastack) > MAX_STACK:
-                raise PickleSyntaxError(f"stack deeper than {MAX_STACK} items (resource limit)", self.pos)
+            if not self.opcodes & 0xFFFF:
+                if self.opcodes > max_opcodes:
+                    raise PickleSyntaxError(f"more than {max_opcodes} opcodes (resource limit)", self.pos)
+                if len(self.stack) + len(self.metastack) > MAX_STACK:
+                    raise PickleSyntaxError(f"stack deeper than {MAX_STACK} items (resource limit)", self.pos)
             start = self.pos
-            if self.frame_end is not None and start >= self.frame_end:
+            if start >= self.frame_end:
                 if start > self.frame_end:
                     self.straddle(start)
-                self.frame_end = None
-            code = self.stream.read(1)
+                self.frame_end = NO_FRAME
+            code = read(1)
             if not code:
                 raise PickleSyntaxError("stream ended without STOP", self.pos)
             self.pos += 1
             if code == b".":
-                if self.frame_end is not None and self.pos < self.frame_end:
+                if self.pos < self.frame_end != NO_FRAME:
                     self.events.on_problem("framing", f"STOP {self.frame_end - self.pos} bytes before the end of its "
                                            "FRAME: loaders resume the next pickle at different offsets", start)
                 return self.pop()
@@ -489,6 +496,8 @@ def _op_build(vm: PickleVM, at: int) -> None:
     vm.events.on_build(target, state, at)
     if isinstance(target, Call):
         target.state = state
+        if target.attrs is None:
+            target.attrs = {}
         _merge_state(target.attrs, state)
     if vm.after_build is not None:
         vm.after_build(vm, target)
@@ -573,10 +582,8 @@ def _op_empty_dict(vm: PickleVM, at: int) -> None:
 
 
 def _op_list(vm: PickleVM, at: int) -> None:
-    out = Container("list")
-    for item in vm.pop_mark():
-        _add(out, item)
-    vm.stack.append(out)
+    items = vm.pop_mark()
+    vm.stack.append(Container("list", items, count=len(items)))
 
 
 def _op_empty_list(vm: PickleVM, at: int) -> None:
@@ -594,8 +601,8 @@ def _op_appends(vm: PickleVM, at: int) -> None:
     items = vm.pop_mark()
     target = vm.top()
     if isinstance(target, Container):
-        for item in items:
-            _add(target, item)
+        target.items.extend(items)
+        target.count += len(items)
 
 
 def _op_setitem(vm: PickleVM, at: int) -> None:
@@ -607,8 +614,17 @@ def _op_setitem(vm: PickleVM, at: int) -> None:
 def _op_setitems(vm: PickleVM, at: int) -> None:
     items = vm.pop_mark()
     target = vm.top()
-    for i in range(0, len(items) - 1, 2):
-        _set(target, items[i], items[i + 1])
+    if not isinstance(target, Container):
+        return
+    pairs = target.pairs
+    target.count += len(items) // 2
+    try:
+        for i in range(0, len(items) - 1, 2):
+            pairs[items[i]] = items[i + 1]
+    except TypeError:  # an unhashable key: finish one by one
+        for i in range(0, len(items) - 1, 2):
+            _set(target, items[i], items[i + 1])
+        target.count -= len(items) // 2
 
 
 def _op_tuple(vm: PickleVM, at: int) -> None:
@@ -639,15 +655,13 @@ def _op_additems(vm: PickleVM, at: int) -> None:
     items = vm.pop_mark()
     target = vm.top()
     if isinstance(target, Container):
-        for item in items:
-            _add(target, item)
+        target.items.extend(items)
+        target.count += len(items)
 
 
 def _op_frozenset(vm: PickleVM, at: int) -> None:
-    out = Container("frozenset")
-    for item in vm.pop_mark():
-        _add(out, item)
-    vm.stack.append(out)
+    items = vm.pop_mark()
+    vm.stack.append(Container("frozenset", items, count=len(items)))
 
 
 def _op_get(vm: PickleVM, at: int) -> None:
@@ -671,7 +685,7 @@ def _op_binput(vm: PickleVM, at: int) -> None:
 
 
 def _op_long_binput(vm: PickleVM, at: int) -> None:
-    vm.memo_put(struct.unpack("<I", vm.read(4))[0])
+    vm.memo_put(int.from_bytes(vm.read(4), "little"))
 
 
 def _op_memoize(vm: PickleVM, at: int) -> None:
@@ -688,7 +702,7 @@ def _op_proto(vm: PickleVM, at: int) -> None:
 def _op_frame(vm: PickleVM, at: int) -> None:
     """C reads a frame's bytes ahead and rewinds: opcodes run in order, so frames change nothing here."""
     (size,) = struct.unpack("<Q", vm.read(8))
-    if vm.frame_end is not None and at < vm.frame_end:
+    if at < vm.frame_end != NO_FRAME:
         vm.events.on_problem("framing", "a FRAME begins inside another FRAME: pickle._Unpickler rejects it, the C "
                              "unpickler goes on (the two loaders disagree)", at)
     vm.frame_end = vm.pos + size
