@@ -268,3 +268,31 @@ def test_legacy_magic_written_as_hex_long_is_recognised(tmp_path: Path) -> None:
     verdict, _, seen = _scan(tmp_path, head + b"\x80\x02" + EVIL + b".", "legacy.pt")
     assert verdict is Verdict.MALICIOUS and "os.system" in seen
     assert np.int64(1) == 1  # numpy imported for the dtype machinery above
+
+
+# -- pickles carried as data (modelaudit's nested-pickle regression samples) ------------------------------
+@pytest.mark.parametrize("encoding", ["raw", "hex", "base64", "base64-of-raw-inside"])
+def test_pickle_carried_as_data_is_scanned(tmp_path: Path, encoding: str) -> None:
+    import base64
+
+    inner = b"\x80\x04" + EVIL + b"."
+    match encoding:
+        case "raw":
+            value = _bytes(inner)
+        case "hex":
+            value = _str(inner.hex())
+        case "base64":
+            value = _str(base64.b64encode(inner).decode())
+        case _:  # a pickle whose dict holds the raw inner pickle, carried as base64 (multi-stage)
+            stage = b"\x80\x04}" + _str("blob") + _bytes(inner) + b"s."
+            value = _str(base64.b64encode(stage).decode())
+    data = b"\x80\x04}" + _str("config") + value + b"s."
+    verdict, severity, _ = _scan(tmp_path, data)
+    assert verdict is Verdict.MALICIOUS
+    assert severity is Severity.HIGH  # this file does not load it: whoever unpickles the value does
+
+
+def test_benign_pickle_carried_as_data_stays_clean(tmp_path: Path) -> None:
+    inner = pickle.dumps({"weights": [1.0, 2.0, 3.0], "name": "layer"}, protocol=4)
+    verdict, _, _ = _scan(tmp_path, pickle.dumps({"state": inner, "hex": inner.hex()}, protocol=4))
+    assert verdict is Verdict.SAFE

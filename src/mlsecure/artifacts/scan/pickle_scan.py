@@ -17,8 +17,11 @@ called on bytes that were scanned clean there; passed anywhere else, it is judge
 
 from __future__ import annotations
 
+import base64
+import binascii
 import bz2
 import contextlib
+import dataclasses
 import gzip
 import hashlib
 import lzma
@@ -56,6 +59,7 @@ BENIGN_NESTED = ("torch.storage", "_load_from_bytes")  # pickle.dumps(tensor) us
 JOBLIB_WRAPPER = ("joblib.numpy_pickle", "NumpyArrayWrapper")
 WRAPPER_INIT_ARGS = ("subclass", "shape", "order", "dtype", "allow_mmap", "numpy_array_alignment_bytes")
 WRAPPER_INIT_DEFAULTS = {"allow_mmap": False, "numpy_array_alignment_bytes": 16}
+MAX_DATA_PICKLES = 64  # pickles carried as data scanned per stream
 KEEP_BYTES = 1 << 16  # byte strings up to this size are kept (nested pickles); larger ones are skipped
 
 
@@ -147,12 +151,21 @@ class _State:
         self.opcodes = 0
         self.joblib = joblib
         self.joblib_arrays = 0
+        self.data_pickles: list[tuple[int, bytes]] = []
+        self.nested_hashes: set[str] = set()
 
     def vm(self, pos: int) -> PickleVM:
         limits = self.session.limits
         return PickleVM(self.stream, pos, self.events, keep_bytes=KEEP_BYTES, max_opcodes=limits.max_opcodes,
                         max_memo=limits.max_memo, end=self.end,
-                        after_build=self.after_build if self.joblib else None)
+                        after_build=self.after_build if self.joblib else None, on_data=self.on_data)
+
+    def on_data(self, data: bytes, offset: int) -> None:
+        """A literal that is a pickle, or its hex or base64 text: kept to scan as data at the end."""
+        if len(self.data_pickles) < MAX_DATA_PICKLES:
+            inner = embedded_pickle(data)
+            if inner is not None:
+                self.data_pickles.append((offset, inner))
 
     # -- events ------------------------------------------------------------------------------------
     def on_global(self, glob: Glob) -> None:
@@ -218,6 +231,7 @@ class _State:
                  for i in self.session.scan_child(Blob(name=f"{loader} argument", data=payload))]
         clean = all(i.severity <= Severity.LOW for i in inner)
         # the exemption belongs to this call site and these bytes: REDUCE(loader, (bytes,)) scanned clean
+        self.nested_hashes.add(hashlib.sha256(payload).hexdigest())
         exempt = (clean and (func.module, func.name) == BENIGN_NESTED and call.opcode == "REDUCE"
                   and isinstance(args, tuple) and len(args) == 1)
         if exempt:
@@ -228,6 +242,24 @@ class _State:
             offset=call.offset, evidence={"loader": loader, "nested_bytes": len(payload),
                                           "sha256": hashlib.sha256(payload).hexdigest()}))
         self.extra.extend(inner)
+
+    def data_pickle_issues(self) -> list[Issue]:
+        """Pickles carried as data (bytes, hex, base64): nothing here loads them; whoever does runs them."""
+        out: list[Issue] = []
+        for offset, inner in self.data_pickles:
+            if hashlib.sha256(inner).hexdigest() in self.nested_hashes:
+                continue  # already scanned where a nested loader is called on it
+            where = f"pickle carried as data at offset {offset}"
+            found = [i.inside(where) for i in self.session.scan_child(Blob(name=where, data=inner))]
+            worst = max((i.severity for i in found), default=Severity.INFO)
+            if worst <= Severity.LOW:
+                continue
+            out.append(Issue(IssueKind.NESTED_PICKLE, min(worst, Severity.HIGH),
+                             f"a pickle carried as data ({len(inner)} bytes) is unsafe to load: whoever unpickles "
+                             "it runs what it imports", offset=offset,
+                             evidence={"nested_bytes": len(inner), "sha256": hashlib.sha256(inner).hexdigest()}))
+            out.extend(dataclasses.replace(i, severity=min(i.severity, Severity.HIGH)) for i in found)
+        return out
 
     def reread(self, big: Big) -> bytes | Big:
         if self.end is None or big.size > self.session.limits.max_nested_bytes:
@@ -283,9 +315,26 @@ class _State:
                                        "opcodes": sorted(seen.opcodes), "offsets": seen.offsets,
                                        "count": seen.count}))
         out.extend(self.extra)
+        out.extend(self.data_pickle_issues())
         out.append(Issue(IssueKind.CODE_FORMAT, Severity.INFO,
                          f"pickle stream: {len(self.globals)} distinct globals", evidence=self.summary))
         return out
+
+
+def embedded_pickle(data: bytes) -> bytes | None:
+    """``data`` if it is a protocol 2-5 pickle, or the pickle its hex or base64 text decodes to."""
+    candidates = [data]
+    if data[:1] in (b"8", b"g"):
+        try:
+            candidates.append(bytes.fromhex(data.decode("ascii")) if data[:1] == b"8"
+                              else base64.b64decode(data, validate=True))
+        except (ValueError, UnicodeDecodeError, binascii.Error):
+            return None
+    for candidate in candidates:
+        if candidate[:1] == b"\x80" and candidate[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05") \
+                and candidate.rstrip(b"\x00")[-1:] == b".":
+            return candidate
+    return None
 
 
 def _latin1_bytes(value: Any) -> Any:

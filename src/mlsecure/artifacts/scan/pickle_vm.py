@@ -84,6 +84,8 @@ class Opaque:
 
 
 MAX_STACK = 5_000_000  # emulated stack entries (checked, with max_opcodes, every 65536 opcodes)
+DATA_MIN = 16  # literals this long starting like a pickle, its hex or its base64 are offered to ``on_data``
+DATA_LEADS = b"\x80g8"
 NO_FRAME = 1 << 62  # ``frame_end`` outside any FRAME (past any stream's end)
 
 
@@ -102,7 +104,8 @@ class PickleVM:
 
     def __init__(self, stream: IO[bytes], offset: int, events: Events, *, keep_bytes: int,
                  max_opcodes: int, max_memo: int, end: int | None = None,
-                 after_build: Callable[[PickleVM, Any], None] | None = None) -> None:
+                 after_build: Callable[[PickleVM, Any], None] | None = None,
+                 on_data: Callable[[bytes, int], None] | None = None) -> None:
         self.stream = stream
         self.pos = offset
         self.end = end  # absolute size of a seekable stream; None: read-and-discard to skip
@@ -111,6 +114,7 @@ class PickleVM:
         self.max_opcodes = max_opcodes
         self.max_memo = max_memo
         self.after_build = after_build
+        self.on_data = on_data  # sees string/bytes literals that may be a pickle carried as data
         self.stack: list[Any] = []
         self.metastack: list[list[Any]] = []
         self.memo: dict[int, Any] = {}
@@ -142,6 +146,13 @@ class PickleVM:
                 moved += len(chunk)
         self.pos += n
 
+    def short(self) -> bytes:
+        """A one-byte-length argument (SHORT_BINBYTES, SHORT_BINUNICODE, SHORT_BINSTRING)."""
+        data = self.read(self.read(1)[0])
+        if len(data) >= DATA_MIN and data[:1] in DATA_LEADS and self.on_data is not None:
+            self.on_data(data, self.pos - len(data))
+        return data
+
     def readline(self) -> bytes:
         line = self.stream.readline(1 << 20)
         if not line.endswith(b"\n"):
@@ -153,7 +164,10 @@ class PickleVM:
         if n < 0:
             raise PickleSyntaxError("negative length", self.pos)
         if n <= self.keep_bytes:
-            return self.read(n)
+            data = self.read(n)
+            if n >= DATA_MIN and data[:1] in DATA_LEADS and self.on_data is not None:
+                self.on_data(data, self.pos - n)
+            return data
         start = self.pos
         self.skip(n)
         return Big(n, start)
@@ -429,7 +443,10 @@ def _op_binpersid(vm: PickleVM, at: int) -> None:
 
 
 def _op_string(vm: PickleVM, at: int) -> None:
-    vm.stack.append(_text(_string_literal(vm.readline(), at)))
+    data = _string_literal(vm.readline(), at)
+    if len(data) >= DATA_MIN and data[:1] in DATA_LEADS and vm.on_data is not None:
+        vm.on_data(data, at)
+    vm.stack.append(_text(data))
 
 
 def _op_binstring(vm: PickleVM, at: int) -> None:
@@ -439,7 +456,7 @@ def _op_binstring(vm: PickleVM, at: int) -> None:
 
 
 def _op_short_binstring(vm: PickleVM, at: int) -> None:
-    vm.stack.append(_text(vm.read(vm.read(1)[0])))
+    vm.stack.append(_text(vm.short()))
 
 
 def _op_unicode(vm: PickleVM, at: int) -> None:
@@ -452,7 +469,7 @@ def _op_binunicode(vm: PickleVM, at: int) -> None:
 
 
 def _op_short_binunicode(vm: PickleVM, at: int) -> None:
-    vm.stack.append(_text(vm.read(vm.read(1)[0])))
+    vm.stack.append(_text(vm.short()))
 
 
 def _op_binunicode8(vm: PickleVM, at: int) -> None:
@@ -465,7 +482,7 @@ def _op_binbytes(vm: PickleVM, at: int) -> None:
 
 
 def _op_short_binbytes(vm: PickleVM, at: int) -> None:
-    vm.stack.append(vm.read(vm.read(1)[0]))
+    vm.stack.append(vm.short())
 
 
 def _op_binbytes8(vm: PickleVM, at: int) -> None:
