@@ -296,3 +296,10 @@ def test_benign_pickle_carried_as_data_stays_clean(tmp_path: Path) -> None:
     inner = pickle.dumps({"weights": [1.0, 2.0, 3.0], "name": "layer"}, protocol=4)
     verdict, _, _ = _scan(tmp_path, pickle.dumps({"state": inner, "hex": inner.hex()}, protocol=4))
     assert verdict is Verdict.SAFE
+
+
+def test_pickle_hidden_after_a_separator_is_scanned(tmp_path: Path) -> None:
+    """modelaudit's multi-stream separator sample: a benign pickle, a junk byte, then a payload pickle."""
+    data = pickle.dumps({"safe": True}, protocol=2) + b"\x00" + b"\x80\x02" + EVIL + b"."
+    verdict, severity, _ = _scan(tmp_path, data)
+    assert verdict is Verdict.MALICIOUS and severity is Severity.HIGH

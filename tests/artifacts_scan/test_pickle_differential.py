@@ -13,7 +13,8 @@ class, never the real object. The properties:
   depends on its input buffering (reading a file it drops the rest of the frame, reading bytes it does
   not; hypothesis found the first: ``FRAME(3) N c m | 0\n f0\n`` imports ``0.f0``), and the VM flags the
   stream (high) instead of emulating each buffering;
-* where either unpickler loads the program to its end, the VM does not stop early.
+* where either unpickler loads the program to its end, the VM does not stop early (again unless it
+  reported a framing anomaly, which is a high finding by itself).
 """
 
 from __future__ import annotations
@@ -174,7 +175,7 @@ def test_vm_reports_every_global_cpython_resolves(data: bytes) -> None:
         theirs, their_ok = cpython(kind, data)
         assert theirs <= ours or "framing" in problems, (kind.__mro__[1].__module__, data)
         if their_ok:
-            assert our_ok, (kind.__mro__[1].__module__, data)
+            assert our_ok or "framing" in problems, (kind.__mro__[1].__module__, data)
 
 
 def test_known_divergences_follow_the_c_unpickler() -> None:

@@ -60,6 +60,7 @@ JOBLIB_WRAPPER = ("joblib.numpy_pickle", "NumpyArrayWrapper")
 WRAPPER_INIT_ARGS = ("subclass", "shape", "order", "dtype", "allow_mmap", "numpy_array_alignment_bytes")
 WRAPPER_INIT_DEFAULTS = {"allow_mmap": False, "numpy_array_alignment_bytes": 16}
 MAX_DATA_PICKLES = 64  # pickles carried as data scanned per stream
+TRAILING_WINDOW = 1 << 20  # bytes after a stream's last pickle searched for a hidden one
 KEEP_BYTES = 1 << 16  # byte strings up to this size are kept (nested pickles); larger ones are skipped
 
 
@@ -243,6 +244,20 @@ class _State:
                                           "sha256": hashlib.sha256(payload).hexdigest()}))
         self.extra.extend(inner)
 
+    def trailing_pickles(self, start: int) -> None:
+        """Pickles hidden after junk that ends the stream: loaders stop at the junk, a resyncing reader not."""
+        if self.end is None or not self.stream.seekable():
+            return
+        self.stream.seek(start)
+        tail = self.stream.read(min(self.end - start, TRAILING_WINDOW))
+        at = tail.find(b"\x80")
+        while at >= 0 and len(self.data_pickles) < MAX_DATA_PICKLES:
+            inner = embedded_pickle(tail[at:]) if tail[at + 1:at + 2] in (b"\x02", b"\x03", b"\x04", b"\x05") else None
+            if inner is not None:
+                self.data_pickles.append((start + at, inner))
+                break
+            at = tail.find(b"\x80", at + 1)
+
     def data_pickle_issues(self) -> list[Issue]:
         """Pickles carried as data (bytes, hex, base64): nothing here loads them; whoever does runs them."""
         out: list[Issue] = []
@@ -292,6 +307,7 @@ class _State:
             self.extra.append(Issue(IssueKind.MALFORMED, Severity.LOW,
                                     "non-pickle bytes follow the last pickle (never unpickled)",
                                     offset=exc.offset, evidence={"pickles": index}))
+            self.trailing_pickles(exc.offset)
         else:
             self.extra.append(Issue(IssueKind.MALFORMED, Severity.MEDIUM,
                                     f"a further pickle after pickle #{index} is malformed: {message}",
