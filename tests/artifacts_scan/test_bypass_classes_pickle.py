@@ -303,3 +303,15 @@ def test_pickle_hidden_after_a_separator_is_scanned(tmp_path: Path) -> None:
     data = pickle.dumps({"safe": True}, protocol=2) + b"\x00" + b"\x80\x02" + EVIL + b"."
     verdict, severity, _ = _scan(tmp_path, data)
     assert verdict is Verdict.MALICIOUS and severity is Severity.HIGH
+
+
+@pytest.mark.parametrize("protocol", [0, 1, 2, 3, 4, 5])
+def test_real_joblib_dumps_of_every_protocol_scan_clean(tmp_path: Path, protocol: int) -> None:
+    """joblib writes wrappers through copyreg._reconstructor (protocols 0-1) or NEWOBJ (2+)."""
+    import joblib
+
+    path = tmp_path / "arrays.joblib"
+    joblib.dump({"a": np.arange(12.0).reshape(3, 4), "b": np.array(["x", "yy"]), "c": np.ones(3, "u1")}, path,
+                protocol=protocol)
+    result = scan_file(path)
+    assert result.verdict is Verdict.SAFE, [i.title for i in result.issues]

@@ -407,7 +407,9 @@ def _skip_joblib_array(vm: PickleVM, wrapper: Call) -> None:
 def _wrapper_attrs(wrapper: Call) -> dict[Any, Any]:
     """The wrapper's ``__dict__``: ``__init__``'s arguments when it ran, then every BUILD merged in order."""
     attrs: dict[Any, Any] = {}
-    if isinstance(wrapper.func, Glob) and wrapper.opcode in ("REDUCE", "OBJ", "INST"):
+    func = wrapper.func
+    if (isinstance(func, Glob) and (func.module, func.name) == JOBLIB_WRAPPER
+            and wrapper.opcode in ("REDUCE", "OBJ", "INST")):  # __init__ ran (NEWOBJ, _reconstructor: not)
         args = wrapper.args
         if not isinstance(args, tuple) or not 4 <= len(args) <= len(WRAPPER_INIT_ARGS):
             raise PickleSyntaxError("NumpyArrayWrapper called with the wrong arguments (joblib.load fails)",
