@@ -24,6 +24,7 @@ import pickle
 import struct
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -166,6 +167,7 @@ def programs(draw: st.DrawFn) -> bytes:
     return proto + body + draw(st.sampled_from([b".", b"", b"N."]))
 
 
+@pytest.mark.slow  # ~5 s: 600 programs, each through three unpicklers
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(programs())
 def test_vm_reports_every_global_cpython_resolves(data: bytes) -> None:
