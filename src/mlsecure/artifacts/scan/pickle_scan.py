@@ -26,6 +26,7 @@ import gzip
 import hashlib
 import lzma
 import re
+import warnings
 import zlib
 from dataclasses import dataclass, field
 from typing import IO, Any, ClassVar, cast
@@ -457,8 +458,10 @@ def _dtype_info(dtype: Any, offset: int) -> tuple[int, bool]:
     import numpy as np
 
     try:
-        base = np.dtype(dtype.args[0])
-    except TypeError:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # deprecated type codes ("a5") still build
+            base = np.dtype(dtype.args[0])
+    except (TypeError, ValueError):
         raise PickleSyntaxError(f"numpy cannot build dtype {dtype.args[0]!r} (joblib.load fails here)",
                                 offset) from None
     state = dtype.state
