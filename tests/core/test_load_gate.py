@@ -61,3 +61,24 @@ def test_framework_mismatch_names_both(tmp_path: Path, digits_logreg: object) ->
     path.write_bytes(pickle.dumps(digits_logreg))
     with pytest.raises(ModelLoadError, match="--framework pytorch but the file is pickle"):
         load_model(path, "pytorch")
+
+
+def test_load_policy_is_narrower_than_the_scan(tmp_path: Path) -> None:
+    """A pandas frame scans clean (its globals are on the scan allowlist) but load_model's restricted
+    unpickler refuses it: the load policy admits only what a scikit-learn model and its arrays need."""
+    pd = pytest.importorskip("pandas")
+    from mlsecure.artifacts.scan import Verdict, scan_file
+
+    path = tmp_path / "frame.pkl"
+    path.write_bytes(pickle.dumps(pd.DataFrame({"a": [1.0, 2.0]})))
+    assert scan_file(path).verdict is Verdict.SAFE
+    with pytest.raises(UnsafeArtifactError, match="not in the load policy"):
+        load_model(path)
+
+
+def test_sklearn_joblib_loads_through_the_load_policy(tmp_path: Path, digits_logreg: object) -> None:
+    joblib = pytest.importorskip("joblib")
+    path = tmp_path / "model.joblib"
+    joblib.dump(digits_logreg, path)
+    model = load_model(path)
+    assert model.n_classes == 10

@@ -3,9 +3,12 @@
 * ``ensure_safe(path)`` runs the full artifact scanner (``mlsecure.artifacts.scan``) and raises
   ``UnsafeArtifactError`` unless the file scans clean (nothing at or above ``medium``: no global
   outside the allowlist, nothing unparseable, nothing unsupported);
-* ``is_allowed(module, name)`` is the same allowlist, for restricted unpicklers' ``find_class``;
+* ``is_allowed(module, name)`` is the scanner's allowlist (exact pairs, ``scan/allowlist.py``);
+* ``is_load_allowed(module, name)`` is the smaller load policy: only the entries a scikit-learn model,
+  NumPy arrays and PyTorch tensors need (marked ``load`` in the allowlist);
 * ``restricted_load(path)`` unpickles a raw pickle or a joblib dump (plain or zlib/gzip/bz2/xz
-  compressed, with its inline NumPy buffers) resolving only allowlisted globals.
+  compressed, with its inline NumPy buffers) resolving only load-policy globals, so even a file the
+  scanner passed cannot reach pandas, pyarrow or torch.nn while being loaded.
 """
 
 from __future__ import annotations
@@ -18,7 +21,6 @@ from mlsecure.errors import ModelLoadError, UnsafeArtifactError
 from mlsecure.findings import Severity
 
 BLOCKING = Severity.MEDIUM
-CLASSES_ONLY = ("sklearn.",)  # of these libraries the restricted loader resolves classes, not functions
 
 
 def ensure_safe(path: Path) -> None:
@@ -41,6 +43,13 @@ def is_allowed(module: str, name: str) -> bool:
     from mlsecure.artifacts.scan.policy import classify
 
     return classify(module, name).safe
+
+
+def is_load_allowed(module: str, name: str) -> bool:
+    """True when ``load_model``'s restricted unpickler may import ``module.name`` (the load policy)."""
+    from mlsecure.artifacts.scan.policy import load_allowed
+
+    return load_allowed(module, name)
 
 
 def iter_globals(path: Path) -> Iterator[tuple[str, str, str]]:
@@ -70,12 +79,10 @@ def restricted_load(path: Path) -> Any:
 
     class _Restricted(numpy_pickle.NumpyUnpickler):  # type: ignore[misc]  # joblib is untyped
         def find_class(self, module: str, name: str) -> Any:
-            if not is_allowed(module, name):
-                raise UnsafeArtifactError(f"{path}: refused global {module}.{name}", (f"{module}.{name}",))
-            obj = super().find_class(module, name)
-            if module.startswith(CLASSES_ONLY) and not isinstance(obj, type) and not name.startswith("__pyx_unpickle"):
-                raise UnsafeArtifactError(f"{path}: refused non-class global {module}.{name}", (f"{module}.{name}",))
-            return obj
+            if not is_load_allowed(module, name):
+                raise UnsafeArtifactError(f"{path}: refused global {module}.{name} (not in the load policy)",
+                                          (f"{module}.{name}",))
+            return super().find_class(module, name)
 
     path = Path(path)
     with path.open("rb") as raw:

@@ -5,14 +5,28 @@ judged by ``policy.classify``. Several pickles concatenated in one stream are al
 legacy PyTorch format's five stacked pickles are scanned before its raw storage bytes; joblib's
 inline array buffers are skipped by their exact size so a payload placed after them is still seen;
 bytes handed to ``pickle.loads`` and friends are scanned as nested pickles.
+
+A joblib stream is read twice when it holds arrays: as ``joblib.load`` reads it (each
+``NumpyArrayWrapper``'s bytes skipped by the size joblib computes, from the wrapper's merged
+attributes, the last value of a key winning) and as ``pickle.load`` reads it (array bytes taken as
+opcodes). Where joblib's size cannot be computed exactly the scan says so ("cannot verify", medium)
+instead of guessing. The one nested loader a benign file uses (``torch.storage._load_from_bytes``, in
+``pickle.dumps(tensor)``) is exempt per call site: every time the global is put on the stack it must be
+called on bytes that were scanned clean there; passed anywhere else, it is judged as any global.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import bz2
+import contextlib
+import dataclasses
 import gzip
+import hashlib
 import lzma
-import math
+import re
+import warnings
 import zlib
 from dataclasses import dataclass, field
 from typing import IO, Any, ClassVar, cast
@@ -20,6 +34,7 @@ from typing import IO, Any, ClassVar, cast
 from mlsecure.artifacts.formats import ArtifactFormat, compression_of
 from mlsecure.artifacts.scan.interface import Blob, Issue, IssueKind, Scanner, Session
 from mlsecure.artifacts.scan.pickle_vm import (
+    NO_FRAME,
     Big,
     Call,
     Container,
@@ -29,14 +44,24 @@ from mlsecure.artifacts.scan.pickle_vm import (
     PickleSyntaxError,
     PickleVM,
 )
-from mlsecure.artifacts.scan.policy import classify
+from mlsecure.artifacts.scan.policy import Judgement, classify
 from mlsecure.findings import Severity
+
+
+class CannotVerify(PickleSyntaxError):
+    """The stream is valid but what a loader does next cannot be computed exactly: medium, not skipped."""
+
 
 TORCH_LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
 NESTED_LOADERS = frozenset({("pickle", "loads"), ("_pickle", "loads"), ("cPickle", "loads"), ("dill", "loads"),
                             ("cloudpickle", "loads"), ("numpy", "loads"), ("torch.storage", "_load_from_bytes"),
                             ("torch", "load"), ("joblib", "load")})
 BENIGN_NESTED = ("torch.storage", "_load_from_bytes")  # pickle.dumps(tensor) uses it; clean if its bytes are
+JOBLIB_WRAPPER = ("joblib.numpy_pickle", "NumpyArrayWrapper")
+WRAPPER_INIT_ARGS = ("subclass", "shape", "order", "dtype", "allow_mmap", "numpy_array_alignment_bytes")
+WRAPPER_INIT_DEFAULTS = {"allow_mmap": False, "numpy_array_alignment_bytes": 16}
+MAX_DATA_PICKLES = 64  # pickles carried as data scanned per stream
+TRAILING_WINDOW = 1 << 20  # bytes after a stream's last pickle searched for a hidden one
 KEEP_BYTES = 1 << 16  # byte strings up to this size are kept (nested pickles); larger ones are skipped
 
 
@@ -52,16 +77,25 @@ class PickleScanner(Scanner):
         try:
             with blob.open() as raw:
                 stream, end = decompressed(raw, compression, blob.size)
-                return scan_stream(stream, session, end=end, compression=compression)
+                state = _State(session, stream, end)
+                issues = scan_stream(stream, session, end=end, compression=compression, state=state)
+            if state.joblib_arrays:  # pickle.load reads the array bytes as opcodes: scan that reading too
+                with blob.open() as raw:
+                    stream, end = decompressed(raw, compression, blob.size)
+                    plain = _State(session, stream, end, joblib=False)
+                    scan_stream(stream, session, end=end, compression=compression, state=plain)
+                issues = _merge_plain(issues, plain)
+            return issues
         except (OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
             return [Issue(IssueKind.MALFORMED, Severity.HIGH, f"cannot decompress: {exc}",
                           evidence={"compression": compression})]
 
 
 def scan_stream(stream: IO[bytes], session: Session, *, end: int | None, base: int = 0,
-                compression: str | None = None, max_pickles: int | None = None) -> list[Issue]:
+                compression: str | None = None, max_pickles: int | None = None,
+                state: _State | None = None) -> list[Issue]:
     """Scan every pickle in ``stream`` (from ``base`` up to ``end`` or EOF)."""
-    state = _State(session, stream, end)
+    state = state if state is not None else _State(session, stream, end)
     pos = base
     index = 0
     legacy = False
@@ -82,6 +116,17 @@ def scan_stream(stream: IO[bytes], session: Session, *, end: int | None, base: i
     return state.issues()
 
 
+def _merge_plain(issues: list[Issue], plain: _State) -> list[Issue]:
+    """Add what ``pickle.load`` would import beyond what ``joblib.load`` does (its errors are expected)."""
+    seen = {str(i.evidence.get("global")) for i in issues if "global" in i.evidence}
+    seen |= {key for key in plain.globals if _judge(plain.globals[key]).safe}
+    extra_offsets = {(i.title, i.offset) for i in issues}
+    added = [i.inside("read by pickle.load (joblib array bytes as opcodes)") for i in plain.issues()
+             if i.kind is not IssueKind.CODE_FORMAT and i.kind is not IssueKind.MALFORMED
+             and str(i.evidence.get("global", "")) not in seen and (i.title, i.offset) not in extra_offsets]
+    return [*issues, *added]
+
+
 @dataclass
 class _GlobalSeen:
     module: str
@@ -89,30 +134,46 @@ class _GlobalSeen:
     offsets: list[int] = field(default_factory=list)
     opcodes: set[str] = field(default_factory=set)
     count: int = 0
+    instances: list[Glob] = field(default_factory=list)
+
+
+def _judge(seen: _GlobalSeen) -> Judgement:
+    return classify(seen.module, seen.name)
 
 
 class _State:
     """Collects what the VM reports across all pickles of one stream."""
 
-    def __init__(self, session: Session, stream: IO[bytes], end: int | None) -> None:
+    def __init__(self, session: Session, stream: IO[bytes], end: int | None, *, joblib: bool = True) -> None:
         self.session, self.stream, self.end = session, stream, end
         self.globals: dict[str, _GlobalSeen] = {}
         self.extra: list[Issue] = []
-        self.loaders_used: set[int] = set()
-        self.clean_loaders: set[str] = set()
-        self.dirty_loaders: set[str] = set()
+        self.exempt_calls: dict[int, int] = {}  # id(Glob) -> its calls on bytes scanned clean at that site
         self.events = Events(self.on_global, self.on_call, self.on_build, self.on_problem)
         self.opcodes = 0
+        self.joblib = joblib
+        self.joblib_arrays = 0
+        self.data_pickles: list[tuple[int, bytes]] = []
+        self.nested_hashes: set[str] = set()
 
     def vm(self, pos: int) -> PickleVM:
         limits = self.session.limits
         return PickleVM(self.stream, pos, self.events, keep_bytes=KEEP_BYTES, max_opcodes=limits.max_opcodes,
-                        max_memo=limits.max_memo, end=self.end, after_build=self.after_build)
+                        max_memo=limits.max_memo, end=self.end,
+                        after_build=self.after_build if self.joblib else None, on_data=self.on_data)
+
+    def on_data(self, data: bytes, offset: int) -> None:
+        """A literal that is a pickle, or its hex or base64 text: kept to scan as data at the end."""
+        if len(self.data_pickles) < MAX_DATA_PICKLES:
+            inner = embedded_pickle(data)
+            if inner is not None:
+                self.data_pickles.append((offset, inner))
 
     # -- events ------------------------------------------------------------------------------------
     def on_global(self, glob: Glob) -> None:
         key = f"{glob.module}.{glob.name}"
         seen = self.globals.setdefault(key, _GlobalSeen(glob.module, glob.name))
+        seen.instances.append(glob)
         seen.count += 1
         seen.opcodes.add(glob.opcode)
         if len(seen.offsets) < 8:
@@ -122,7 +183,6 @@ class _State:
         func = call.func
         if isinstance(func, Glob):
             if (func.module, func.name) in NESTED_LOADERS:
-                self.loaders_used.add(id(func))
                 self.nested(func, call)
             return
         if isinstance(func, Opaque):
@@ -140,12 +200,13 @@ class _State:
                 offset=offset, evidence={"opcode": "BUILD", "global": f"{target.module}.{target.name}"}))
 
     def on_problem(self, kind: str, message: str, offset: int) -> None:
-        self.extra.append(Issue(IssueKind.DYNAMIC_CALL, Severity.HIGH, message, offset=offset,
-                                evidence={"problem": kind}))
+        issue_kind = IssueKind.MALFORMED if kind == "framing" else IssueKind.DYNAMIC_CALL
+        self.extra.append(Issue(issue_kind, Severity.HIGH, message, offset=offset, evidence={"problem": kind}))
 
     def after_build(self, vm: PickleVM, target: Any) -> None:
-        if _constructed_class(target) != ("joblib.numpy_pickle", "NumpyArrayWrapper"):
+        if _constructed_class(target) != JOBLIB_WRAPPER:
             return
+        self.joblib_arrays += 1
         _skip_joblib_array(vm, target)
 
     # -- nested pickles --------------------------------------------------------------------------
@@ -153,6 +214,13 @@ class _State:
         args = call.args
         payload = args[0] if isinstance(args, tuple) and args else None
         loader = f"{func.module}.{func.name}"
+        if isinstance(payload, Call) and isinstance(payload.args, tuple) and payload.args \
+                and isinstance(payload.args[0], Big):  # a long protocol-2 text: read it back to encode it
+            text = self.reread(payload.args[0])
+            if isinstance(text, bytes):
+                with contextlib.suppress(UnicodeDecodeError):
+                    payload.args = (text.decode("utf-8", "surrogatepass"), *payload.args[1:])
+        payload = _latin1_bytes(payload)
         if isinstance(payload, Big):
             payload = self.reread(payload)
         if not isinstance(payload, bytes):
@@ -164,13 +232,50 @@ class _State:
         inner = [i.inside(f"nested pickle at offset {call.offset}")
                  for i in self.session.scan_child(Blob(name=f"{loader} argument", data=payload))]
         clean = all(i.severity <= Severity.LOW for i in inner)
-        benign = (func.module, func.name) == BENIGN_NESTED
-        (self.clean_loaders if clean and benign else self.dirty_loaders).add(loader)
+        # the exemption belongs to this call site and these bytes: REDUCE(loader, (bytes,)) scanned clean
+        self.nested_hashes.add(hashlib.sha256(payload).hexdigest())
+        exempt = (clean and (func.module, func.name) == BENIGN_NESTED and call.opcode == "REDUCE"
+                  and isinstance(args, tuple) and len(args) == 1)
+        if exempt:
+            self.exempt_calls[id(func)] = self.exempt_calls.get(id(func), 0) + 1
         self.extra.append(Issue(
-            IssueKind.NESTED_PICKLE, Severity.LOW if clean and benign else Severity.HIGH,
+            IssueKind.NESTED_PICKLE, Severity.LOW if exempt else Severity.HIGH,
             f"{loader} unpickles {len(payload)} embedded bytes" + (" (scanned clean)" if clean else ""),
-            offset=call.offset, evidence={"loader": loader, "nested_bytes": len(payload)}))
+            offset=call.offset, evidence={"loader": loader, "nested_bytes": len(payload),
+                                          "sha256": hashlib.sha256(payload).hexdigest()}))
         self.extra.extend(inner)
+
+    def trailing_pickles(self, start: int) -> None:
+        """Pickles hidden after junk that ends the stream: loaders stop at the junk, a resyncing reader not."""
+        if self.end is None or not self.stream.seekable():
+            return
+        self.stream.seek(start)
+        tail = self.stream.read(min(self.end - start, TRAILING_WINDOW))
+        at = tail.find(b"\x80")
+        while at >= 0 and len(self.data_pickles) < MAX_DATA_PICKLES:
+            inner = embedded_pickle(tail[at:]) if tail[at + 1:at + 2] in (b"\x02", b"\x03", b"\x04", b"\x05") else None
+            if inner is not None:
+                self.data_pickles.append((start + at, inner))
+                break
+            at = tail.find(b"\x80", at + 1)
+
+    def data_pickle_issues(self) -> list[Issue]:
+        """Pickles carried as data (bytes, hex, base64): nothing here loads them; whoever does runs them."""
+        out: list[Issue] = []
+        for offset, inner in self.data_pickles:
+            if hashlib.sha256(inner).hexdigest() in self.nested_hashes:
+                continue  # already scanned where a nested loader is called on it
+            where = f"pickle carried as data at offset {offset}"
+            found = [i.inside(where) for i in self.session.scan_child(Blob(name=where, data=inner))]
+            worst = max((i.severity for i in found), default=Severity.INFO)
+            if worst <= Severity.LOW:
+                continue
+            out.append(Issue(IssueKind.NESTED_PICKLE, min(worst, Severity.HIGH),
+                             f"a pickle carried as data ({len(inner)} bytes) is unsafe to load: whoever unpickles "
+                             "it runs what it imports", offset=offset,
+                             evidence={"nested_bytes": len(inner), "sha256": hashlib.sha256(inner).hexdigest()}))
+            out.extend(dataclasses.replace(i, severity=min(i.severity, Severity.HIGH)) for i in found)
+        return out
 
     def reread(self, big: Big) -> bytes | Big:
         if self.end is None or big.size > self.session.limits.max_nested_bytes:
@@ -189,8 +294,12 @@ class _State:
         message = str(exc)
         if index > 0 and vm.opcodes <= 1 and message == "stream ended without STOP":
             return  # clean end after the last pickle
-        if "resource limit" in message:
-            self.extra.append(Issue(IssueKind.RESOURCE_LIMIT, Severity.HIGH, f"scan stopped: {message}",
+        if isinstance(exc, CannotVerify):
+            self.extra.append(Issue(IssueKind.MALFORMED, Severity.MEDIUM, f"cannot verify: {message}",
+                                    offset=exc.offset, evidence={"pickle_index": index, "cannot_verify": True}))
+        elif "resource limit" in message:
+            self.extra.append(Issue(IssueKind.RESOURCE_LIMIT, Severity.MEDIUM,
+                                    f"cannot verify: scan stopped: {message}",
                                     offset=exc.offset, evidence={"pickle_index": index}))
         elif index == 0:
             self.extra.append(Issue(IssueKind.MALFORMED, Severity.HIGH, f"malformed pickle: {message}",
@@ -199,6 +308,7 @@ class _State:
             self.extra.append(Issue(IssueKind.MALFORMED, Severity.LOW,
                                     "non-pickle bytes follow the last pickle (never unpickled)",
                                     offset=exc.offset, evidence={"pickles": index}))
+            self.trailing_pickles(exc.offset)
         else:
             self.extra.append(Issue(IssueKind.MALFORMED, Severity.MEDIUM,
                                     f"a further pickle after pickle #{index} is malformed: {message}",
@@ -212,8 +322,8 @@ class _State:
     def issues(self) -> list[Issue]:
         out: list[Issue] = []
         for key, seen in self.globals.items():
-            judgement = classify(seen.module, seen.name)
-            if judgement.safe or (key in self.clean_loaders and key not in self.dirty_loaders):
+            judgement = _judge(seen)
+            if judgement.safe or all(g.pushes == self.exempt_calls.get(id(g), 0) for g in seen.instances):
                 continue
             out.append(Issue(judgement.kind, judgement.severity, f"imports {key}",
                              offset=seen.offsets[0],
@@ -222,9 +332,38 @@ class _State:
                                        "opcodes": sorted(seen.opcodes), "offsets": seen.offsets,
                                        "count": seen.count}))
         out.extend(self.extra)
+        out.extend(self.data_pickle_issues())
         out.append(Issue(IssueKind.CODE_FORMAT, Severity.INFO,
                          f"pickle stream: {len(self.globals)} distinct globals", evidence=self.summary))
         return out
+
+
+def embedded_pickle(data: bytes) -> bytes | None:
+    """``data`` if it is a protocol 2-5 pickle, or the pickle its hex or base64 text decodes to."""
+    candidates = [data]
+    if data[:1] in (b"8", b"g"):
+        try:
+            candidates.append(bytes.fromhex(data.decode("ascii")) if data[:1] == b"8"
+                              else base64.b64decode(data, validate=True))
+        except (ValueError, UnicodeDecodeError, binascii.Error):
+            return None
+    for candidate in candidates:
+        if candidate[:1] == b"\x80" and candidate[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05") \
+                and candidate.rstrip(b"\x00")[-1:] == b".":
+            return candidate
+    return None
+
+
+def _latin1_bytes(value: Any) -> Any:
+    """Protocol 2 writes bytes as ``_codecs.encode(text, "latin1")``: the bytes that call returns."""
+    if (isinstance(value, Call) and isinstance(value.func, Glob) and value.opcode == "REDUCE"
+            and (value.func.module, value.func.name) == ("_codecs", "encode") and isinstance(value.args, tuple)
+            and len(value.args) == 2 and isinstance(value.args[0], str) and value.args[1] in ("latin1", "latin-1")):
+        try:
+            return value.args[0].encode("latin-1")
+        except UnicodeEncodeError:
+            return value
+    return value
 
 
 def _constructed_class(value: Any) -> tuple[str, str] | None:
@@ -241,40 +380,120 @@ def _constructed_class(value: Any) -> tuple[str, str] | None:
 
 
 def _skip_joblib_array(vm: PickleVM, wrapper: Call) -> None:
-    """Skip the raw array bytes joblib writes right after a ``NumpyArrayWrapper``'s BUILD."""
-    state = wrapper.state
-    pairs = state.pairs if isinstance(state, Container) else {}
-    shape = pairs.get("shape")
-    itemsize, hasobject = _dtype_info(pairs.get("dtype"))
+    """Skip what ``NumpyArrayWrapper.read`` reads right after the wrapper's BUILD, as joblib computes it."""
+    if vm.pos < vm.frame_end != NO_FRAME:
+        raise CannotVerify("a joblib array wrapper is built inside a FRAME: joblib reads its bytes after the "
+                           "frame, the rest of the frame later", wrapper.offset)
+    vm.frame_end = NO_FRAME  # the frame (if any) ended right here; the array bytes follow outside any frame
+    attrs = _wrapper_attrs(wrapper)
+    if "shape" not in attrs or "dtype" not in attrs:
+        raise PickleSyntaxError("joblib array wrapper without shape or dtype (joblib.load fails here)",
+                                wrapper.offset)
+    itemsize, hasobject = _dtype_info(attrs["dtype"], wrapper.offset)
     if hasobject:
         inner = PickleVM(vm.stream, vm.pos, vm.events, keep_bytes=vm.keep_bytes, max_opcodes=vm.max_opcodes,
                          max_memo=vm.max_memo, end=vm.end, after_build=vm.after_build)
         inner.run()
         vm.pos = inner.pos
     else:
-        if not isinstance(shape, tuple) or not all(isinstance(d, int) and d >= 0 for d in shape) or itemsize is None:
-            raise PickleSyntaxError("joblib array wrapper with an unreadable shape or dtype", wrapper.offset)
-        if pairs.get("numpy_array_alignment_bytes") is not None:
+        count = _element_count(attrs["shape"], wrapper.offset)
+        if itemsize == 0:
+            raise PickleSyntaxError("joblib array of item size 0 (joblib.load fails here)", wrapper.offset)
+        if attrs.get("numpy_array_alignment_bytes") is not None:
             vm.skip(vm.read(1)[0])
-        vm.skip(math.prod(shape) * itemsize)
+        vm.skip(count * itemsize)
     vm.stack[-1] = Opaque("ndarray")
 
 
-def _dtype_info(dtype: Any) -> tuple[int | None, bool]:
-    if not isinstance(dtype, Call) or not isinstance(dtype.args, tuple) or not dtype.args:
-        return None, False
-    descr = dtype.args[0]
-    if not isinstance(descr, str) or not descr:
-        return None, False
-    state = dtype.state if isinstance(dtype.state, tuple) else ()
-    flags = state[7] if len(state) > 7 and isinstance(state[7], int) else 0
-    if descr[0] == "O" or flags & 1:
-        return None, True
-    elsize = state[5] if len(state) > 5 and isinstance(state[5], int) else -1
-    if elsize > 0:
-        return elsize, False
-    digits = "".join(c for c in descr if c.isdigit())
-    return (int(digits) if digits else None), False
+def _wrapper_attrs(wrapper: Call) -> dict[Any, Any]:
+    """The wrapper's ``__dict__``: ``__init__``'s arguments when it ran, then every BUILD merged in order."""
+    attrs: dict[Any, Any] = {}
+    func = wrapper.func
+    if (isinstance(func, Glob) and (func.module, func.name) == JOBLIB_WRAPPER
+            and wrapper.opcode in ("REDUCE", "OBJ", "INST")):  # __init__ ran (NEWOBJ, _reconstructor: not)
+        args = wrapper.args
+        if not isinstance(args, tuple) or not 4 <= len(args) <= len(WRAPPER_INIT_ARGS):
+            raise PickleSyntaxError("NumpyArrayWrapper called with the wrong arguments (joblib.load fails)",
+                                    wrapper.offset)
+        attrs.update(WRAPPER_INIT_DEFAULTS)
+        attrs.update(zip(WRAPPER_INIT_ARGS, args, strict=False))
+    attrs.update(wrapper.attrs or {})
+    if any(isinstance(k, Opaque) for k in attrs):
+        raise CannotVerify("joblib array wrapper state with keys that cannot be read", wrapper.offset)
+    return attrs
+
+
+def _element_count(shape: Any, offset: int) -> int:
+    """``np.multiply.reduce([np.int64(x) for x in shape])``: int64 arithmetic, wrapping on overflow."""
+    dims = shape.items if isinstance(shape, Container) and shape.kind == "list" else shape
+    if not isinstance(dims, (tuple, list)) or not all(type(d) in (int, bool) for d in dims):
+        raise CannotVerify(f"joblib array shape is not a tuple of integers ({_describe(shape)})", offset)
+    if any(d < 0 for d in dims):
+        raise PickleSyntaxError("joblib array with a negative dimension (joblib.load fails here)", offset)
+    if any(d >= 1 << 63 for d in dims):
+        raise PickleSyntaxError("joblib array dimension overflows int64 (joblib.load fails here)", offset)
+    count = 1
+    for d in dims:
+        count = (count * int(d)) & ((1 << 64) - 1)
+    if count >= 1 << 63:
+        raise PickleSyntaxError("joblib array size wraps negative (joblib.load fails here)", offset)
+    exact = 1
+    for d in dims:
+        exact *= int(d)
+    if exact != count:
+        raise CannotVerify("joblib array size overflows int64 (memory-mapped and read sizes differ)", offset)
+    return count
+
+
+_DESCR = re.compile(r"^[a-zA-Z?][a-zA-Z]?[0-9]{0,9}$")
+
+
+def _dtype_info(dtype: Any, offset: int) -> tuple[int, bool]:
+    """(itemsize, hasobject) of a pickled ``numpy.dtype(descr, align, copy)`` with its BUILD state."""
+    if not (isinstance(dtype, Call) and isinstance(dtype.func, Glob) and dtype.func.name == "dtype"
+            and dtype.func.module in ("numpy", "numpy.core.multiarray", "numpy._core.multiarray")
+            and isinstance(dtype.args, tuple) and dtype.args and isinstance(dtype.args[0], str)
+            and _DESCR.match(dtype.args[0])):
+        raise CannotVerify(f"joblib array dtype is not a plain numpy.dtype ({_describe(dtype)})", offset)
+    import numpy as np
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # deprecated type codes ("a5") still build
+            base = np.dtype(dtype.args[0])
+    except (TypeError, ValueError):
+        raise PickleSyntaxError(f"numpy cannot build dtype {dtype.args[0]!r} (joblib.load fails here)",
+                                offset) from None
+    state = dtype.state
+    if state is None:
+        return base.itemsize, base.hasobject
+    if not (isinstance(state, tuple) and len(state) in (8, 9) and state[2] is None
+            and all(type(v) is int for v in (state[5], state[7]))):
+        raise CannotVerify("joblib array dtype state is not a plain (version, order, ..., flags) tuple", offset)
+    elsize, flags = state[5], state[7]
+    if state[3] is not None or state[4] is not None:
+        _check_fields(state[3], state[4], offset)  # a structured dtype (scikit-learn's tree nodes)
+    itemsize = base.itemsize
+    if elsize > 0 and itemsize == 0:
+        itemsize = elsize
+    elif elsize > 0 and elsize != itemsize:
+        raise CannotVerify(f"dtype state item size {elsize} differs from {dtype.args[0]!r}", offset)
+    if bool(flags & 1) != base.hasobject:
+        raise CannotVerify("dtype state object flag differs from its type", offset)
+    return itemsize, base.hasobject
+
+
+def _check_fields(names: Any, fields: Any, offset: int) -> None:
+    """A structured dtype's fields must be plain numeric dtypes (an object field changes joblib's path)."""
+    if not (isinstance(names, tuple) and all(isinstance(n, str) for n in names)
+            and isinstance(fields, Container) and fields.kind == "dict" and not fields.unhashable
+            and set(fields.pairs) == set(names)):
+        raise CannotVerify("structured dtype with fields that cannot be read", offset)
+    for spec in fields.pairs.values():
+        if not (isinstance(spec, tuple) and len(spec) in (2, 3) and type(spec[1]) is int):
+            raise CannotVerify("structured dtype field is not (dtype, offset)", offset)
+        if _dtype_info(spec[0], offset)[1]:
+            raise CannotVerify("structured dtype with an object field", offset)
 
 
 def _describe(value: Any) -> str:

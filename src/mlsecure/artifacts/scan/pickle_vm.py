@@ -7,6 +7,13 @@ holding their first items, literals as themselves. Because ``STACK_GLOBAL`` take
 the emulated stack (memo ``GET``s included), a global is resolved exactly as ``pickle`` resolves it,
 whatever the opcodes between them; heuristics that look at "the previous two strings" are
 defeated by memo tricks (picklescan GHSA-9gvj-pp9x-gcfr, modelscan #330), this is not.
+
+Text arguments are parsed as CPython's C unpickler (``_pickle.c``, what ``pickle.load`` and
+``torch.load`` run) parses them: ``INT`` with ``strtol(s, 0)`` (``I0x10`` is 16, ``I010`` is 8, a NUL
+ends the number), ``LONG`` with a trailing ``L`` stripped, ``GET``/``PUT`` base 10. Where the pure-Python
+unpickler (``pickle._Unpickler``, what ``joblib.load`` runs) differs, it raises: the VM never stops where
+either implementation would go on. Containers keep every item (memory is bounded by ``max_opcodes``:
+each item was pushed by one opcode), so dict updates read exactly as CPython's (the last value wins).
 """
 
 from __future__ import annotations
@@ -39,6 +46,7 @@ class Glob:
     name: str
     offset: int
     opcode: str
+    pushes: int = 1  # times this value was put on the stack (GLOBAL, then each GET/DUP)
 
 
 @dataclass(eq=False)
@@ -48,6 +56,7 @@ class Call:
     offset: int
     opcode: str
     state: Any = None
+    attrs: dict[Any, Any] | None = None  # what BUILDs set, merged as ``__dict__`` is (created on the first)
 
 
 @dataclass(eq=False)
@@ -64,6 +73,7 @@ class Container:
     items: list[Any] = field(default_factory=list)
     pairs: dict[Any, Any] = field(default_factory=dict)
     count: int = 0
+    unhashable: bool = False  # a key we cannot hash: ``pairs`` may differ from CPython's dict
 
 
 @dataclass(eq=False)
@@ -73,8 +83,10 @@ class Opaque:
     what: str
 
 
-KEEP_ITEMS = 64  # container items remembered per container (the rest are counted)
-MAX_STACK = 5_000_000  # emulated stack entries (checked every 65536 opcodes)
+MAX_STACK = 5_000_000  # emulated stack entries (checked, with max_opcodes, every 65536 opcodes)
+DATA_MIN = 16  # literals this long starting like a pickle, its hex or its base64 are offered to ``on_data``
+DATA_LEADS = b"\x80g8"
+NO_FRAME = 1 << 62  # ``frame_end`` outside any FRAME (past any stream's end)
 
 
 @dataclass
@@ -92,7 +104,8 @@ class PickleVM:
 
     def __init__(self, stream: IO[bytes], offset: int, events: Events, *, keep_bytes: int,
                  max_opcodes: int, max_memo: int, end: int | None = None,
-                 after_build: Callable[[PickleVM, Any], None] | None = None) -> None:
+                 after_build: Callable[[PickleVM, Any], None] | None = None,
+                 on_data: Callable[[bytes, int], None] | None = None) -> None:
         self.stream = stream
         self.pos = offset
         self.end = end  # absolute size of a seekable stream; None: read-and-discard to skip
@@ -101,11 +114,13 @@ class PickleVM:
         self.max_opcodes = max_opcodes
         self.max_memo = max_memo
         self.after_build = after_build
+        self.on_data = on_data  # sees string/bytes literals that may be a pickle carried as data
         self.stack: list[Any] = []
         self.metastack: list[list[Any]] = []
         self.memo: dict[int, Any] = {}
         self.protocol = 0
         self.opcodes = 0
+        self.frame_end = NO_FRAME  # where the current FRAME's bytes end (absolute); NO_FRAME outside frames
 
     # -- reading ---------------------------------------------------------------------------------
     def read(self, n: int) -> bytes:
@@ -131,6 +146,13 @@ class PickleVM:
                 moved += len(chunk)
         self.pos += n
 
+    def short(self) -> bytes:
+        """A one-byte-length argument (SHORT_BINBYTES, SHORT_BINUNICODE, SHORT_BINSTRING)."""
+        data = self.read(self.read(1)[0])
+        if len(data) >= DATA_MIN and data[:1] in DATA_LEADS and self.on_data is not None:
+            self.on_data(data, self.pos - len(data))
+        return data
+
     def readline(self) -> bytes:
         line = self.stream.readline(1 << 20)
         if not line.endswith(b"\n"):
@@ -142,7 +164,10 @@ class PickleVM:
         if n < 0:
             raise PickleSyntaxError("negative length", self.pos)
         if n <= self.keep_bytes:
-            return self.read(n)
+            data = self.read(n)
+            if n >= DATA_MIN and data[:1] in DATA_LEADS and self.on_data is not None:
+                self.on_data(data, self.pos - n)
+            return data
         start = self.pos
         self.skip(n)
         return Big(n, start)
@@ -166,31 +191,56 @@ class PickleVM:
         return self.stack[-1]
 
     def memo_put(self, index: int) -> None:
-        if len(self.memo) >= self.max_memo:
+        if index < 0:
+            raise PickleSyntaxError("negative PUT argument", self.pos)
+        memo = self.memo
+        if len(memo) >= self.max_memo and index not in memo:
             raise PickleSyntaxError(f"memo grew past {self.max_memo} entries (resource limit)", self.pos)
-        self.memo[index] = self.top()
+        if not self.stack:
+            raise PickleSyntaxError("stack underflow", self.pos)
+        memo[index] = self.stack[-1]
 
     def memo_get(self, index: int) -> None:
         if index not in self.memo:
             raise PickleSyntaxError(f"memo key {index} read before it was written", self.pos)
-        self.stack.append(self.memo[index])
+        value = self.memo[index]
+        if type(value) is Glob:
+            value.pushes += 1
+        self.stack.append(value)
+
+    def straddle(self, at: int) -> None:
+        """The previous opcode's argument ran past the end of its FRAME (no pickler writes that)."""
+        self.events.on_problem(
+            "framing", f"an opcode's argument runs {at - self.frame_end} bytes past the end "
+            "of its FRAME: pickle._Unpickler rejects the stream, the C unpickler's reading then depends on its "
+            "buffering and can execute bytes a frame-respecting reader takes as data (cpython#154848)", at)
 
     # -- the loop ------------------------------------------------------------------------------------
     def run(self) -> Any:
         """Emulate up to STOP; return the value a real load would return (symbolically)."""
         handlers = _HANDLERS
+        read = self.stream.read
+        max_opcodes = self.max_opcodes
         while True:
             self.opcodes += 1
-            if self.opcodes > self.max_opcodes:
-                raise PickleSyntaxError(f"more than {self.max_opcodes} opcodes (resource limit)", self.pos)
-            if not self.opcodes & 0xFFFF and len(self.stack) + len(self.metastack) > MAX_STACK:
-                raise PickleSyntaxError(f"stack deeper than {MAX_STACK} items (resource limit)", self.pos)
+            if not self.opcodes & 0xFFFF:
+                if self.opcodes > max_opcodes:
+                    raise PickleSyntaxError(f"more than {max_opcodes} opcodes (resource limit)", self.pos)
+                if len(self.stack) + len(self.metastack) > MAX_STACK:
+                    raise PickleSyntaxError(f"stack deeper than {MAX_STACK} items (resource limit)", self.pos)
             start = self.pos
-            code = self.stream.read(1)
+            if start >= self.frame_end:
+                if start > self.frame_end:
+                    self.straddle(start)
+                self.frame_end = NO_FRAME
+            code = read(1)
             if not code:
                 raise PickleSyntaxError("stream ended without STOP", self.pos)
             self.pos += 1
             if code == b".":
+                if self.pos < self.frame_end != NO_FRAME:
+                    self.events.on_problem("framing", f"STOP {self.frame_end - self.pos} bytes before the end of its "
+                                           "FRAME: loaders resume the next pickle at different offsets", start)
                 return self.pop()
             handler = handlers.get(code[0])
             if handler is None:
@@ -200,15 +250,16 @@ class PickleVM:
 
 def _add(container: Container, item: Any) -> None:
     container.count += 1
-    if len(container.items) < KEEP_ITEMS:
-        container.items.append(item)
+    container.items.append(item)
 
 
 def _set(container: Any, key: Any, value: Any) -> None:
     if isinstance(container, Container):
         container.count += 1
-        if len(container.pairs) < KEEP_ITEMS and isinstance(key, (str, int, bytes, float, bool)):
+        try:
             container.pairs[key] = value
+        except TypeError:  # a tuple holding an unhashable literal: CPython raises too (or differs)
+            container.unhashable = True
 
 
 def _text(raw: bytes) -> str:
@@ -228,7 +279,6 @@ def _call(vm: PickleVM, func: Any, args: Any, offset: int, opcode: str) -> None:
 
 
 def _string_literal(raw: bytes, offset: int) -> bytes:
-    raw = raw.rstrip()
     if len(raw) >= 2 and raw[0] == raw[-1] and raw[:1] in (b"'", b'"'):
         try:
             return codecs.escape_decode(raw[1:-1])[0]
@@ -254,30 +304,91 @@ def _op_pop_mark(vm: PickleVM, at: int) -> None:
 
 
 def _op_dup(vm: PickleVM, at: int) -> None:
-    vm.stack.append(vm.top())
+    value = vm.top()
+    if type(value) is Glob:
+        value.pushes += 1
+    vm.stack.append(value)
 
 
 def _op_float(vm: PickleVM, at: int) -> None:
-    try:
-        vm.stack.append(float(vm.readline()))
+    line = vm.readline()
+    try:  # C: PyOS_string_to_double up to a NUL; Python: float() of the whole line (accepts more)
+        value = float(line.split(b"\0", 1)[0]) if b"\0" in line else float(line)
     except ValueError:
         raise PickleSyntaxError("bad FLOAT literal", at) from None
+    vm.stack.append(value)
 
 
 def _op_int(vm: PickleVM, at: int) -> None:
-    line = vm.readline()
-    try:
-        vm.stack.append({b"00": False, b"01": True}.get(line) if line in (b"00", b"01") else int(line))
-    except ValueError:
-        raise PickleSyntaxError("bad INT literal", at) from None
+    vm.stack.append(c_int(vm.readline(), at))
 
 
 def _op_long(vm: PickleVM, at: int) -> None:
-    line = vm.readline().rstrip(b"L")
+    line = vm.readline()
+    if not line:
+        raise PickleSyntaxError("empty LONG argument", at)
+    if line.endswith(b"L"):
+        line = line[:-1]
+    vm.stack.append(_c_long_from_string(line, 0, at))
+
+
+def c_int(line: bytes, at: int = 0) -> int:
+    """The value ``_pickle.c``'s ``load_int`` gives an INT argument (``line`` without its newline).
+
+    ``strtol(s, &end, 0)`` first (C octal ``010`` is 8, it stops at a NUL); when that leaves characters
+    or overflows a C long, ``PyLong_FromString(s, NULL, 0)``; two-character arguments 0/1 are bools.
+    """
+    if not line:
+        raise PickleSyntaxError("empty INT argument", at)
+    value, end, overflow = _strtol(line)
+    cstr_end = line.find(b"\0")
+    cstr_end = len(line) if cstr_end < 0 else cstr_end
+    if overflow or end != cstr_end:
+        return _c_long_from_string(line, 0, at)
+    if len(line) == 2 and value in (0, 1):
+        return bool(value)
+    return value
+
+
+_C_SPACE = b" \t\n\v\f\r"
+_LONG_MAX = (1 << 63) - 1
+
+
+def _strtol(line: bytes) -> tuple[int, int, bool]:
+    """glibc ``strtol(s, &end, 0)`` on the C string ``line`` (up to a NUL): (value, end index, overflow)."""
+    nul = line.find(b"\0")
+    s = line if nul < 0 else line[:nul]
+    i, n = 0, len(s)
+    while i < n and s[i] in _C_SPACE:
+        i += 1
+    negative = False
+    if i < n and s[i] in b"+-":
+        negative = s[i] == 0x2D
+        i += 1
+    base = 10
+    if i < n and s[i] == 0x30:
+        if i + 2 < n and s[i + 1] in b"xX" and chr(s[i + 2]) in "0123456789abcdefABCDEF":
+            base, i = 16, i + 2
+        else:
+            base = 8
+    start = i
+    digits = "0123456789abcdef"[:base]
+    while i < n and chr(s[i]).lower() in digits:
+        i += 1
+    if i == start:
+        return 0, 0, False  # no digits: end = s
+    value = int(s[start:i], base)
+    value = -value if negative else value
+    return value, i, not -_LONG_MAX - 1 <= value <= _LONG_MAX
+
+
+def _c_long_from_string(line: bytes, base: int, at: int) -> int:
+    """``PyLong_FromString(s, NULL, base)`` on the C string ``line`` (it ends at the first NUL)."""
+    nul = line.find(b"\0")
     try:
-        vm.stack.append(int(line))
+        return int(line if nul < 0 else line[:nul], base)
     except ValueError:
-        raise PickleSyntaxError("bad LONG literal", at) from None
+        raise PickleSyntaxError(f"bad integer literal {line[:40]!r}", at) from None
 
 
 def _op_binint(vm: PickleVM, at: int) -> None:
@@ -299,9 +410,11 @@ def _op_long1(vm: PickleVM, at: int) -> None:
 
 def _op_long4(vm: PickleVM, at: int) -> None:
     (n,) = struct.unpack("<i", vm.read(4))
-    if n < 0 or n > 1 << 20:
-        raise PickleSyntaxError(f"LONG4 of {n} bytes", at)
-    vm.stack.append(int.from_bytes(vm.read(n), "little", signed=True))
+    if n < 0:
+        raise PickleSyntaxError("LONG pickle has negative byte count", at)
+    data = vm.payload(n)
+    vm.stack.append(int.from_bytes(data, "little", signed=True) if isinstance(data, bytes)
+                    else Opaque(f"{n}-byte integer"))
 
 
 def _op_binfloat(vm: PickleVM, at: int) -> None:
@@ -330,7 +443,10 @@ def _op_binpersid(vm: PickleVM, at: int) -> None:
 
 
 def _op_string(vm: PickleVM, at: int) -> None:
-    vm.stack.append(_text(_string_literal(vm.readline(), at)))
+    data = _string_literal(vm.readline(), at)
+    if len(data) >= DATA_MIN and data[:1] in DATA_LEADS and vm.on_data is not None:
+        vm.on_data(data, at)
+    vm.stack.append(_text(data))
 
 
 def _op_binstring(vm: PickleVM, at: int) -> None:
@@ -340,7 +456,7 @@ def _op_binstring(vm: PickleVM, at: int) -> None:
 
 
 def _op_short_binstring(vm: PickleVM, at: int) -> None:
-    vm.stack.append(_text(vm.read(vm.read(1)[0])))
+    vm.stack.append(_text(vm.short()))
 
 
 def _op_unicode(vm: PickleVM, at: int) -> None:
@@ -353,7 +469,7 @@ def _op_binunicode(vm: PickleVM, at: int) -> None:
 
 
 def _op_short_binunicode(vm: PickleVM, at: int) -> None:
-    vm.stack.append(_text(vm.read(vm.read(1)[0])))
+    vm.stack.append(_text(vm.short()))
 
 
 def _op_binunicode8(vm: PickleVM, at: int) -> None:
@@ -366,7 +482,7 @@ def _op_binbytes(vm: PickleVM, at: int) -> None:
 
 
 def _op_short_binbytes(vm: PickleVM, at: int) -> None:
-    vm.stack.append(vm.read(vm.read(1)[0]))
+    vm.stack.append(vm.short())
 
 
 def _op_binbytes8(vm: PickleVM, at: int) -> None:
@@ -397,8 +513,21 @@ def _op_build(vm: PickleVM, at: int) -> None:
     vm.events.on_build(target, state, at)
     if isinstance(target, Call):
         target.state = state
+        if target.attrs is None:
+            target.attrs = {}
+        _merge_state(target.attrs, state)
     if vm.after_build is not None:
         vm.after_build(vm, target)
+
+
+def _merge_state(attrs: dict[Any, Any], state: Any) -> None:
+    """What ``load_build`` does to an instance without ``__setstate__``: dict, then slot state."""
+    parts = state if isinstance(state, tuple) and len(state) == 2 else (state,)
+    for part in parts:
+        if isinstance(part, Container) and part.kind == "dict":
+            attrs.update(part.pairs)
+            if part.unhashable:
+                attrs[Opaque("unhashable")] = None
 
 
 def _op_global(vm: PickleVM, at: int) -> None:
@@ -421,8 +550,9 @@ def _op_stack_global(vm: PickleVM, at: int) -> None:
 def _op_inst(vm: PickleVM, at: int) -> None:
     module = _text(vm.readline())
     name = _text(vm.readline())
+    glob = _global(vm, module, name, at, "INST")  # pickle._Unpickler imports before it checks the MARK
     args = tuple(vm.pop_mark())
-    _call(vm, _global(vm, module, name, at, "INST"), args, at, "INST")
+    _call(vm, glob, args, at, "INST")
 
 
 def _op_obj(vm: PickleVM, at: int) -> None:
@@ -469,10 +599,8 @@ def _op_empty_dict(vm: PickleVM, at: int) -> None:
 
 
 def _op_list(vm: PickleVM, at: int) -> None:
-    out = Container("list")
-    for item in vm.pop_mark():
-        _add(out, item)
-    vm.stack.append(out)
+    items = vm.pop_mark()
+    vm.stack.append(Container("list", items, count=len(items)))
 
 
 def _op_empty_list(vm: PickleVM, at: int) -> None:
@@ -490,8 +618,8 @@ def _op_appends(vm: PickleVM, at: int) -> None:
     items = vm.pop_mark()
     target = vm.top()
     if isinstance(target, Container):
-        for item in items:
-            _add(target, item)
+        target.items.extend(items)
+        target.count += len(items)
 
 
 def _op_setitem(vm: PickleVM, at: int) -> None:
@@ -503,8 +631,17 @@ def _op_setitem(vm: PickleVM, at: int) -> None:
 def _op_setitems(vm: PickleVM, at: int) -> None:
     items = vm.pop_mark()
     target = vm.top()
-    for i in range(0, len(items) - 1, 2):
-        _set(target, items[i], items[i + 1])
+    if not isinstance(target, Container):
+        return
+    pairs = target.pairs
+    target.count += len(items) // 2
+    try:
+        for i in range(0, len(items) - 1, 2):
+            pairs[items[i]] = items[i + 1]
+    except TypeError:  # an unhashable key: finish one by one
+        for i in range(0, len(items) - 1, 2):
+            _set(target, items[i], items[i + 1])
+        target.count -= len(items) // 2
 
 
 def _op_tuple(vm: PickleVM, at: int) -> None:
@@ -535,22 +672,17 @@ def _op_additems(vm: PickleVM, at: int) -> None:
     items = vm.pop_mark()
     target = vm.top()
     if isinstance(target, Container):
-        for item in items:
-            _add(target, item)
+        target.items.extend(items)
+        target.count += len(items)
 
 
 def _op_frozenset(vm: PickleVM, at: int) -> None:
-    out = Container("frozenset")
-    for item in vm.pop_mark():
-        _add(out, item)
-    vm.stack.append(out)
+    items = vm.pop_mark()
+    vm.stack.append(Container("frozenset", items, count=len(items)))
 
 
 def _op_get(vm: PickleVM, at: int) -> None:
-    try:
-        vm.memo_get(int(vm.readline()))
-    except ValueError:
-        raise PickleSyntaxError("bad GET index", at) from None
+    vm.memo_get(_c_long_from_string(vm.readline(), 10, at))
 
 
 def _op_binget(vm: PickleVM, at: int) -> None:
@@ -562,10 +694,7 @@ def _op_long_binget(vm: PickleVM, at: int) -> None:
 
 
 def _op_put(vm: PickleVM, at: int) -> None:
-    try:
-        vm.memo_put(int(vm.readline()))
-    except ValueError:
-        raise PickleSyntaxError("bad PUT index", at) from None
+    vm.memo_put(_c_long_from_string(vm.readline(), 10, at))
 
 
 def _op_binput(vm: PickleVM, at: int) -> None:
@@ -573,7 +702,7 @@ def _op_binput(vm: PickleVM, at: int) -> None:
 
 
 def _op_long_binput(vm: PickleVM, at: int) -> None:
-    vm.memo_put(struct.unpack("<I", vm.read(4))[0])
+    vm.memo_put(int.from_bytes(vm.read(4), "little"))
 
 
 def _op_memoize(vm: PickleVM, at: int) -> None:
@@ -588,7 +717,12 @@ def _op_proto(vm: PickleVM, at: int) -> None:
 
 
 def _op_frame(vm: PickleVM, at: int) -> None:
-    vm.read(8)
+    """C reads a frame's bytes ahead and rewinds: opcodes run in order, so frames change nothing here."""
+    (size,) = struct.unpack("<Q", vm.read(8))
+    if at < vm.frame_end != NO_FRAME:
+        vm.events.on_problem("framing", "a FRAME begins inside another FRAME: pickle._Unpickler rejects it, the C "
+                             "unpickler goes on (the two loaders disagree)", at)
+    vm.frame_end = vm.pos + size
 
 
 _HANDLERS: dict[int, Callable[[PickleVM, int], None]] = {

@@ -2,12 +2,15 @@
 
 ``classify(module, name)`` never imports anything. Three outcomes:
 
-* ``safe``: exactly what legitimate PyTorch, NumPy, scikit-learn, SciPy, pandas, joblib and
-  ``collections`` checkpoints need (tensor rebuilders, dtypes, estimator classes...);
+* ``safe``: an exact ``(module, qualname)`` pair of ``allowlist.py`` (what real PyTorch, NumPy,
+  scikit-learn, SciPy, pandas and joblib files import, each with its reason); no namespace wildcards;
 * ``critical``: a known code-execution callable (``os.system``, ``builtins.eval``, ``pip.main``,
   ``runpy``...) or a resolver gadget that reaches any attribute or module (``getattr``,
   ``operator.attrgetter``, ``pkgutil.resolve_name``, dunder attributes such as ``__builtins__``);
-* ``medium`` ("unverified import"): anything else, so an unknown dangerous callable never passes.
+* ``high``: a library class known to write files, open sockets or fork (``pyarrow.OSFile``, ``Listener``,
+  ``Pool``...), a dotted name, a name that suggests code execution;
+* ``medium`` ("unverified import"): anything else, so an unknown dangerous callable never passes, and a
+  harmless builtin such as ``len`` is not reported as code execution.
 
 Dotted names (protocol 4 ``STACK_GLOBAL`` resolves ``logging`` + ``os.system`` to ``os.system``) are
 judged by every module they pass through, not only by the first one.
@@ -15,9 +18,12 @@ judged by every module they pass through, not only by the first one.
 
 from __future__ import annotations
 
+import _compat_pickle
 import re
+import sys
 from dataclasses import dataclass
 
+from mlsecure.artifacts.scan.allowlist import lookup
 from mlsecure.artifacts.scan.interface import IssueKind
 from mlsecure.findings import Severity
 
@@ -35,73 +41,10 @@ class Judgement:
 
 SAFE = Judgement(Severity.INFO, IssueKind.UNVERIFIED_IMPORT, "allowlisted")
 
-# --- the allowlist ---------------------------------------------------------------------------
-_BUILTINS_SAFE = frozenset({"set", "frozenset", "slice", "range", "complex", "bytearray", "bytes", "dict", "list",
-                            "tuple", "int", "float", "bool", "str", "object", "NoneType", "Ellipsis",
-                            "NotImplemented"})
-_TORCH_DTYPES = frozenset({
-    "float32", "float", "float64", "double", "float16", "half", "bfloat16", "complex32", "complex64", "cfloat",
-    "complex128", "cdouble", "uint8", "int8", "int16", "short", "int32", "int", "int64", "long", "bool",
-    "uint16", "uint32", "uint64", "qint8", "quint8", "qint32", "quint4x2", "quint2x4", "float8_e4m3fn",
-    "float8_e5m2", "float8_e4m3fnuz", "float8_e5m2fnuz", "bits8", "bits16",
-})
-_TORCH_MISC = frozenset({"Size", "Tensor", "device", "strided", "sparse_coo", "sparse_csr", "sparse_csc",
-                         "sparse_bsr", "sparse_bsc", "_mkldnn", "per_tensor_affine", "per_channel_affine",
-                         "per_tensor_symmetric", "per_channel_symmetric", "per_channel_affine_float_qparams",
-                         "contiguous_format", "channels_last", "channels_last_3d", "preserve_format", "dtype",
-                         "layout", "memory_format", "qscheme", "finfo", "iinfo"})
-_EXACT: dict[str, frozenset[str]] = {
-    "collections": frozenset({"OrderedDict", "defaultdict", "deque", "Counter"}),
-    "copyreg": frozenset({"_reconstructor"}),
-    "copy_reg": frozenset({"_reconstructor"}),
-    "_codecs": frozenset({"encode"}),
-    "functools": frozenset({"partial"}),
-    "datetime": frozenset({"datetime", "date", "time", "timedelta", "timezone"}),
-    "decimal": frozenset({"Decimal"}),
-    "fractions": frozenset({"Fraction"}),
-    "uuid": frozenset({"UUID"}),
-    "pathlib": frozenset({"PosixPath", "WindowsPath", "PurePosixPath", "PureWindowsPath", "Path"}),
-    "numpy": frozenset({"dtype", "ndarray", "bool_", "float64", "float32", "float16", "int64", "int32", "int16",
-                        "int8", "uint8", "uint16", "uint32", "uint64", "complex64", "complex128", "str_",
-                        "bytes_", "void", "object_", "datetime64", "timedelta64", "matrix", "longdouble",
-                        "clongdouble", "generic", "number", "integer", "floating"}),
-    "numpy.core.multiarray": frozenset({"_reconstruct", "scalar"}),
-    "numpy._core.multiarray": frozenset({"_reconstruct", "scalar"}),
-    "numpy.core.numeric": frozenset({"_frombuffer"}),
-    "numpy._core.numeric": frozenset({"_frombuffer"}),
-    "numpy.ma.core": frozenset({"_mareconstruct", "MaskedArray", "MaskedConstant"}),
-    "numpy.random._pickle": frozenset({"__randomstate_ctor", "__bit_generator_ctor", "__generator_ctor"}),
-    "numpy.random.mtrand": frozenset({"RandomState"}),
-    "numpy.random._generator": frozenset({"Generator"}),
-    "numpy.random._mt19937": frozenset({"MT19937"}),
-    "numpy.random._pcg64": frozenset({"PCG64", "PCG64DXSM"}),
-    "numpy.random._philox": frozenset({"Philox"}),
-    "numpy.random._sfc64": frozenset({"SFC64"}),
-    "numpy.random.bit_generator": frozenset({"SeedSequence"}),
-    "joblib.numpy_pickle": frozenset({"NumpyArrayWrapper"}),
-    "pyarrow.lib": frozenset({"_restore_array", "type_for_alias", "_reconstruct_table", "_reconstruct_record_batch",
-                              "schema", "field", "py_buffer", "table", "array", "chunked_array", "string",
-                              "large_string", "int64", "float64", "timestamp",
-                              "binary", "bool_", "int32", "float32", "list_", "struct", "dictionary"}),
-    "torch": _TORCH_DTYPES | _TORCH_MISC,
-    "torch._tensor": frozenset({"_rebuild_from_type_v2", "Tensor"}),
-    "torch.serialization": frozenset({"_get_layout"}),
-    "torch.nn.parameter": frozenset({"Parameter", "Buffer", "UninitializedParameter", "UninitializedBuffer"}),
-    "torch.jit._pickle": frozenset({"build_tensor_from_id", "restore_type_tag", "build_intlist", "build_doublelist",
-                                    "build_boollist", "build_tensorlist"}),
-    "torch.storage": frozenset({"TypedStorage", "UntypedStorage"}),
-    "torch.cuda": frozenset({"FloatStorage", "DoubleStorage", "HalfStorage", "LongStorage", "IntStorage",
-                             "ShortStorage", "CharStorage", "ByteStorage", "BoolStorage", "BFloat16Storage"}),
-    "torch.types": frozenset({"Storage"}),
-}
-# Library namespaces whose *classes* are safe to name (their constructors do not run user code) and
-# whose pickling helpers follow a fixed naming scheme.
-_CLASS_NAMESPACES = ("sklearn.", "scipy.", "pandas.", "torch.nn.modules.", "torch.optim.", "numpy.dtypes",
-                     "torch.nn.utils.", "torch.ao.nn.", "torch.distributions.", "xgboost.", "lightgbm.",
-                     "catboost.", "__torch__.", "pyarrow.")
-_HELPER_NAME = re.compile(r"^(__pyx_unpickle_\w+|_new_\w+|_unpickle\w*|_reconstruct\w*|_rebuild\w*|newObj)$")
-_CLASS_NAME = re.compile(r"^_?[A-Z][A-Za-z0-9_]*$")
-_SPARSE_NAME = re.compile(r"^(csr|csc|coo|bsr|dia|dok|lil)_(matrix|array)$")
+# The allowlist is exact ``(module, qualname)`` pairs with reasons: see allowlist.py.
+# TorchScript archives name their scripted classes ``__torch__.<path>``: TorchScript resolves them from the
+# archive's own ``code/`` (scanned separately); Python's importer has no ``__torch__`` module to run.
+TORCHSCRIPT_CLASS_ROOT = "__torch__"
 
 # --- the denylist (every hit is critical) ----------------------------------------------------
 DANGEROUS_MODULES = frozenset({
@@ -115,7 +58,7 @@ DANGEROUS_MODULES = frozenset({
     "socketserver", "commands", "popen2", "_osx_support", "_aix_support", "_pyrepl", "site", "sysconfig", "gc",
     "io", "_io", "tempfile", "fileinput", "glob", "mmap", "fcntl", "resource", "termios", "tty", "select",
     "selectors", "readline", "rlcompleter", "sqlite3", "dbm", "shelve", "tarfile", "zipfile", "gzip", "bz2",
-    "lzma", "operator", "_operator", "builtins", "__builtin__", "__builtins__", "_thread", "threading",
+    "lzma", "operator", "_operator", "__builtins__", "_thread", "threading",
     "weakref", "ctypes.util", "yaml", "jinja2", "keras", "tensorflow", "joblib", "numexpr", "uuid",
     "platform", "logging", "_sitebuiltins", "linecache", "tokenize", "encodings", "codecs", "copyreg",
     "copy_reg", "functools", "posixpath", "ntpath", "genericpath", "unittest", "test", "sre_compile",
@@ -136,6 +79,22 @@ DANGEROUS_SUBTREES = (
     "sklearn.utils.fixes", "pandas.io", "pandas.read_", "pandas.eval", "pandas.core.computation",
     "pandas.util", "pandas._testing", "scipy.io", "scipy.weave", "scipy._lib._testutils",
 )
+# Builtins are judged by name: these run code, import, reach attributes or do I/O (critical); any other
+# builtin outside the allowlist (min, sorted, map...) is an unverified import (medium), not critical.
+DANGEROUS_BUILTINS = frozenset({
+    "eval", "exec", "compile", "open", "__import__", "getattr", "setattr", "delattr", "globals", "locals", "vars",
+    "input", "breakpoint", "help", "exit", "quit", "type", "super", "memoryview", "execfile", "apply", "reload",
+    "file", "raw_input", "classmethod", "staticmethod", "property", "dir", "print",
+})
+# Library classes and functions that write files, open sockets or fork when constructed or called.
+SIDE_EFFECT_NAMES = frozenset({
+    "OSFile", "CompressedOutputStream", "FileOutputStream", "BufferedOutputStream", "RecordBatchStreamWriter",
+    "RecordBatchFileWriter", "ParquetWriter", "new_stream", "new_file", "memory_map", "create_memory_map",
+    "MemoryMappedFile", "output_stream", "open_output_stream", "Listener", "Client", "Pool", "ThreadPool",
+    "ProcessPoolExecutor", "ThreadPoolExecutor", "SummaryWriter", "FileWriter", "to_csv", "to_pickle",
+    "to_parquet", "savetxt", "tofile", "mmwrite", "savemat", "TemporaryFile", "NamedTemporaryFile", "mkdtemp",
+    "mkstemp", "makedirs", "mkdir", "rename", "replace", "truncate", "chmod", "chown", "symlink", "link",
+})
 RESOLVER_NAMES = frozenset({
     "getattr", "setattr", "delattr", "__import__", "import_module", "attrgetter", "methodcaller", "itemgetter",
     "resolve_name", "locate", "getattr_static", "find_class", "_getattribute", "get_attr", "globals", "locals",
@@ -161,35 +120,75 @@ _DANGEROUS_TOKEN = re.compile(r"(exec|eval|system|popen|spawn|subprocess|shell|c
 
 
 def classify(module: str, name: str) -> Judgement:
-    """Judge the global ``module``.``name`` (``name`` may be dotted) without importing it."""
+    """Judge the global ``module``.``name`` (``name`` may be dotted) without importing it.
+
+    Protocol 0-2 pickles name Python 2 modules that ``pickle`` maps (``_compat_pickle``) before importing:
+    the mapped name is judged too, and the worse verdict wins unless the original module does not exist
+    in Python 3 (``__builtin__.xrange`` is ``builtins.range``).
+    """
     module = module.strip()
     name = name.strip()
+    mapped = compat_name(module, name)
+    if mapped == (module, name):
+        return _classify(module, name)
+    judged = _classify(*mapped)
+    if mapped[0] != module and module.split(".")[0] not in sys.stdlib_module_names:
+        return judged
+    raw = _classify(module, name)
+    return raw if raw.severity > judged.severity else judged
+
+
+def compat_name(module: str, name: str) -> tuple[str, str]:
+    """``pickle``'s Python 2 -> 3 renaming (what ``find_class`` imports when ``fix_imports`` is on)."""
+    if (module, name) in _compat_pickle.NAME_MAPPING:
+        found: tuple[str, str] = _compat_pickle.NAME_MAPPING[(module, name)]
+        return found
+    return _compat_pickle.IMPORT_MAPPING.get(module, module), name
+
+
+def load_allowed(module: str, name: str) -> bool:
+    """The load policy: what ``load_model``'s restricted unpickler may import (exact, smaller than the scan's)."""
+    entry = lookup(*compat_name(module, name))
+    return entry is not None and entry.load
+
+
+def _classify(module: str, name: str) -> Judgement:
     if not module or not name or not _is_identifier_path(module) or not _is_identifier_path(name):
         return Judgement(Severity.HIGH, IssueKind.DYNAMIC_CALL, "malformed global name")
     if module in ("__builtin__", "__builtins__"):
         module = "builtins"
     parts = name.split(".")
     full = f"{module}.{name}"
-    # 1. exact allowlist (a dotted name is never allowlisted: it is attribute traversal)
-    if len(parts) == 1 and _allowlisted(module, name):
-        return SAFE
+    # 1. the exact allowlist (a dotted name is never listed: it is attribute traversal)
+    entry = lookup(module, name)
+    if entry is not None:
+        return Judgement(Severity.INFO, IssueKind.UNVERIFIED_IMPORT, f"allowlisted: {entry.reason}")
     # 2. dunder attributes anywhere in the name reach interpreter internals
     for part in parts:
         if part.startswith("__") and part.endswith("__") and len(part) > 4:
             return Judgement(Severity.CRITICAL, IssueKind.RESOLVER_GADGET,
                              f"dunder attribute {part} reaches interpreter internals")
+    if module == TORCHSCRIPT_CLASS_ROOT or module.startswith(TORCHSCRIPT_CLASS_ROOT + "."):
+        return Judgement(Severity.INFO, IssueKind.UNVERIFIED_IMPORT,
+                         "TorchScript class: resolved from the archive's code/, not imported by Python")
     # 3. resolver gadgets
     if parts[-1] in RESOLVER_NAMES or (module in ("inspect", "pydoc", "pkgutil", "importlib") and parts[-1]):
         return Judgement(Severity.CRITICAL, IssueKind.RESOLVER_GADGET,
                          f"{full} resolves arbitrary attributes or modules")
+    if module == "builtins":
+        if parts[0] in DANGEROUS_BUILTINS:
+            return Judgement(Severity.CRITICAL, IssueKind.DANGEROUS_IMPORT,
+                             f"{full} runs code, imports, reaches attributes or does I/O")
+        if len(parts) > 1:
+            return Judgement(Severity.HIGH, IssueKind.DYNAMIC_CALL, f"{full}: dotted name traverses attributes")
+        return Judgement(Severity.MEDIUM, IssueKind.UNVERIFIED_IMPORT,
+                         f"{full} is not on the allowlist (a builtin that does not run code by itself)")
     # 4. known dangerous modules, anywhere along the dotted path (logging + os.system is os.system)
     chain = [*module.split("."), *parts]
     first_attr = len(chain) - len(parts)
     for i in range(len(chain)):
         head = ".".join(chain[: i + 1])
         if head in DANGEROUS_MODULES or (i >= first_attr and i > 0 and chain[i] in DANGEROUS_MODULES):
-            if module == "builtins" and len(parts) == 1 and name in _BUILTINS_SAFE:
-                break
             return Judgement(Severity.CRITICAL, IssueKind.DANGEROUS_IMPORT,
                              f"{full} belongs to {head if head in DANGEROUS_MODULES else chain[i]}, "
                              "which can run code, touch files or the network")
@@ -201,6 +200,9 @@ def classify(module: str, name: str) -> Judgement:
     if parts[-1] in DANGEROUS_NAMES:
         return Judgement(Severity.CRITICAL, IssueKind.DANGEROUS_IMPORT,
                          f"{full}: a callable named {parts[-1]!r} outside the allowlist")
+    if parts[-1] in SIDE_EFFECT_NAMES:
+        return Judgement(Severity.HIGH, IssueKind.DANGEROUS_IMPORT,
+                         f"{full}: a class or function of this name writes files, opens sockets or forks")
     if len(parts) > 1:
         return Judgement(Severity.HIGH, IssueKind.DYNAMIC_CALL,
                          f"{full}: dotted name traverses attributes of {module}")
@@ -208,29 +210,6 @@ def classify(module: str, name: str) -> Judgement:
         return Judgement(Severity.HIGH, IssueKind.UNVERIFIED_IMPORT,
                          f"{full}: unverified callable whose name suggests code execution")
     return Judgement(Severity.MEDIUM, IssueKind.UNVERIFIED_IMPORT, f"{full} is not on the allowlist")
-
-
-def _allowlisted(module: str, name: str) -> bool:
-    names = _EXACT.get(module)
-    if names is not None and name in names:
-        return True
-    if module == "builtins":
-        return name in _BUILTINS_SAFE
-    if module == "torch" and name.endswith("Storage") and _CLASS_NAME.match(name):
-        return True
-    if module == "torch._utils":
-        return name.startswith("_rebuild_")
-    for subtree in DANGEROUS_SUBTREES:
-        if f"{module}.{name}".startswith(subtree):
-            return False
-    if module.startswith(_CLASS_NAMESPACES) or module + "." in _CLASS_NAMESPACES:
-        if _CLASS_NAME.match(name):
-            return True
-        if _HELPER_NAME.match(name):
-            return True
-        if module.startswith("scipy.sparse") and _SPARSE_NAME.match(name):
-            return True
-    return False
 
 
 def _is_identifier_path(text: str) -> bool:
