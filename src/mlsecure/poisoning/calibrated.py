@@ -42,6 +42,7 @@ import numpy as np
 
 from mlsecure.errors import InputError
 from mlsecure.poisoning.detectors.interface import class_rows
+from mlsecure.poisoning.linalg import top_eigenvectors
 from mlsecure.poisoning.threshold import otsu
 
 Space = Literal["activations", "features"]
@@ -94,7 +95,7 @@ class CalibratedScan:
 
 
 def calibrated_scan(features: np.ndarray, labels: np.ndarray, *, representations: np.ndarray | None = None,
-                    spaces: Sequence[Space] | None = None, alpha: float = 0.05, fdr: float = 0.05,
+                    spaces: Sequence[Space] | None = None, alpha: float = 0.01, fdr: float = 0.05,
                     dims: int = 20, axes: int = 3, boot: int = 30, seed: int = 0) -> CalibratedScan:
     """Scan ``features`` ``(n, ...)`` with ``labels`` ``(n,)`` (see the module docstring).
 
@@ -250,13 +251,14 @@ def _findings(tests: Sequence[ClassTest], rows_of: dict[object, np.ndarray], n_s
 
 
 def _global_pca(x: np.ndarray, dims: int) -> np.ndarray:
-    """The rows on the top ``dims`` principal axes of all rows (float64); constant axes dropped."""
+    """The rows on the top ``dims`` principal axes of all rows (float64); constant axes dropped.
+
+    The axes come from the ``d x d`` covariance (``eigh``), far cheaper than an SVD of the rows."""
     xf = np.asarray(x, dtype=np.float64)
     centred = xf - xf.mean(axis=0)
-    _, sv, vt = np.linalg.svd(centred, full_matrices=False)
-    keep = sv > 1e-9 * max(float(sv[0]) if len(sv) else 0.0, 1e-300)
-    basis = vt[keep][:dims]
-    if len(basis) == 0:
+    values, vectors = top_eigenvectors(centred.T @ centred / max(len(xf) - 1, 1), min(dims, xf.shape[1]))
+    keep = values > 1e-9 * max(float(values[0]) if len(values) else 0.0, 1e-300)
+    if not keep.any():
         raise InputError("every feature is constant: nothing to scan")
-    out: np.ndarray = centred @ basis.T
+    out: np.ndarray = centred @ vectors[:, keep]
     return out
