@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from mlsecure.poisoning.analysis import scan_poisoning
 from mlsecure.poisoning.calibrated import Space, calibrated_scan
 from mlsecure.poisoning.metrics import detection_metrics
 from mlsecure.poisoning.suite import DATASETS, Attack, Case, DatasetSpec, attack_success, generate, make_case
@@ -118,7 +119,7 @@ def art_flags(net: Net, spec: DatasetSpec, case: Case, n_classes: int) -> dict[s
 
 
 def run_case(spec: DatasetSpec, attack: Attack, rate: float, seed: int, *, variants: Sequence[str],
-             art: bool, retrain: bool) -> list[dict[str, Any]]:
+             art: bool, retrain: bool, legacy: bool = False) -> list[dict[str, Any]]:
     start = time.time()
     case = make_case(spec, attack, rate, seed)
     x_test, y_test = generate(spec, 1000, seed + 10_000)
@@ -137,6 +138,8 @@ def run_case(spec: DatasetSpec, attack: Attack, rate: float, seed: int, *, varia
                                "classes": [f.label for f in scan.findings],
                                "spaces": [f.space for f in scan.findings],
                                "p": [f.p_value for f in scan.findings]}
+    if legacy:  # the per-detector thresholds the issue measured (scan_poisoning's verdict)
+        flags["legacy verdict"] = scan_poisoning(case.x, case.y, representations=acts).suspicious
     if art:
         flags.update(art_flags(net, spec, case, n_classes))
     rows = []
@@ -159,6 +162,34 @@ def run_case(spec: DatasetSpec, attack: Attack, rate: float, seed: int, *, varia
     return rows
 
 
+def table(path: Path, variant: str) -> str:
+    """Markdown: one line per case, ours (``variant``) beside ART's two defences."""
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    cases: dict[tuple[str, str, float, int], dict[str, dict[str, Any]]] = {}
+    for r in rows:
+        cases.setdefault((r["dataset"], r["attack"], r["rate"], r["seed"]), {})[r["detector"]] = r
+    out = ["| dataset | attack | rate | seed | poisoned | ASR before | ours P / R / F1 | ours flagged | ours ASR after "
+           "| ART-AC P / R / F1 | ART-AC flagged | ART-AC ASR after | ART-SS P / R / F1 | ART-SS flagged "
+           "| ART-SS ASR after |",
+           "|" + "---|" * 16]
+
+    def cell(r: dict[str, Any] | None) -> list[str]:
+        if r is None:
+            return ["-", "-", "-"]
+        prf = "-" if r["poisoned"] == 0 else f"{r['precision']:.2f} / {r['recall']:.2f} / {r['f1']:.2f}"
+        asr = "-" if r["asr_after"] != r["asr_after"] else f"{r['asr_after']:.2f}"
+        return [prf, f"{100 * r['flag_rate']:.1f}%", asr]
+
+    for (dataset, attack, rate, seed), by in cases.items():
+        ours = by.get(f"ours[{variant}]")
+        first = next(iter(by.values()))
+        asr = "-" if first["asr_before"] != first["asr_before"] else f"{first['asr_before']:.2f}"
+        line = [dataset, "clean control" if attack == "none" else attack, f"{100 * rate:g}%", str(seed),
+                str(first["poisoned"]), asr, *cell(ours), *cell(by.get("ART-AC")), *cell(by.get("ART-SS"))]
+        out.append("| " + " | ".join(line) + " |")
+    return "\n".join(out)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[1])
@@ -167,8 +198,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--variants", action="store_true", help="score every fusion variant")
     parser.add_argument("--no-art", action="store_true")
     parser.add_argument("--no-retrain", action="store_true")
+    parser.add_argument("--legacy", action="store_true", help="also score the per-detector thresholds' verdict")
     parser.add_argument("--out", type=Path, required=True, help="JSON lines, appended")
+    parser.add_argument("--table", action="store_true", help="print the markdown table of --out and stop")
+    parser.add_argument("--variant", default=CHOSEN, choices=sorted(VARIANTS), help="the variant --table shows")
     args = parser.parse_args(argv)
+    if args.table:
+        print(table(args.out, args.variant))  # a benchmark script's output
+        return 0
     variants = list(VARIANTS) if args.variants else [CHOSEN]
     with args.out.open("a") as fh:
         for seed in args.seeds:
@@ -179,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
                     if args.attacks and attack not in args.attacks:
                         continue
                     for row in run_case(spec, attack, rate, seed, variants=variants, art=not args.no_art,
-                                        retrain=not args.no_retrain):
+                                        retrain=not args.no_retrain, legacy=args.legacy):
                         fh.write(json.dumps(row) + "\n")
                         fh.flush()
                         print(json.dumps(row), file=sys.stderr)

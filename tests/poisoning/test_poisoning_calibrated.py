@@ -82,3 +82,30 @@ def test_bad_inputs_are_refused_with_a_reason() -> None:
         calibrated_scan(x, np.repeat([0, 1, 2], 20))
     with pytest.raises(InputError, match="labels"):
         calibrated_scan(np.ones((10, 2)), np.zeros(9))
+
+
+def test_the_check_reports_the_calibrated_evidence(tmp_path: object) -> None:
+    from pathlib import Path
+
+    import pandas as pd
+
+    from mlsecure.check import ScanContext
+    from mlsecure.data import load_dataset
+    from mlsecure.findings import Severity
+    from mlsecure.poisoning.checks import PoisoningCheck
+
+    case = make_case(TABULAR, "feature", 0.05, 3)
+    frame = pd.DataFrame(case.x, columns=[f"f{i}" for i in range(case.x.shape[1])])
+    frame["label"] = case.y
+    path = Path(str(tmp_path)) / "train.csv"
+    frame.to_csv(path, index=False)
+    ctx = ScanContext(model=None, data=load_dataset(path), data_path=path, options={})
+    result = PoisoningCheck().execute(ctx)
+    (finding,) = result.findings
+    assert finding.severity in (Severity.HIGH, Severity.MEDIUM) and finding.evidence["class"] == case.target
+    ev = finding.evidence
+    assert ev["statistic"] > ev["null_q99"] and ev["p_value_corrected"] < 0.01
+    assert 0.0 <= ev["expected_false_flags"] <= 0.05 * ev["flagged_rows"]
+    rows = np.array(finding.location.rows)
+    assert detection_metrics(np.isin(np.arange(len(case.y)), rows), case.poisoned).f1 >= 0.9
+    assert result.metrics["method"] == "calibrated" and len(result.metrics["class_tests"]) == 5
