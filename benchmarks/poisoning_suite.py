@@ -51,7 +51,7 @@ VARIANTS: dict[str, tuple[Space, ...]] = {
     "feat": ("features",),
     "act+feat": ("activations", "features"),
 }
-CHOSEN = "act+feat"
+CHOSEN = "feat"  # chosen on the design seed 0: the only variant with no flags on its clean controls
 
 
 class Net(torch.nn.Module):

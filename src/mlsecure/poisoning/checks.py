@@ -3,6 +3,8 @@
 By default the decision is the calibrated scan (``poisoning.calibrated``): a class is reported only
 when its split statistic is beyond a null estimated from the scanned data (Bonferroni-corrected
 ``--option alpha``, default 0.01), and its rows are flagged at ``--option fdr`` (default 0.05).
+``--option spaces=features,activations`` (default ``features``: on the suite's design seed the
+activations of a model added false alarms on clean data) picks the spaces tested.
 ``--option detectors=a,b`` runs the named per-detector thresholds instead (``poisoning.analysis``).
 
 OWASP ML02 (data poisoning) and ML10 (model poisoning); ATLAS AML.T0020 Poison Training Data and
@@ -157,8 +159,14 @@ def _calibrated(ctx: ScanContext, features: np.ndarray, labels: np.ndarray, reps
                 layer_note: str, names: tuple[str, ...]) -> CheckResult:
     from mlsecure.poisoning.threshold import Thresholded
 
-    cscan = calibrated_scan(features, labels, representations=reps, alpha=ctx.float_option("alpha", 0.01),
-                            fdr=ctx.float_option("fdr", 0.05))
+    spaces = tuple(ctx.list_option("spaces", ["features"]))
+    unknown = [sp for sp in spaces if sp not in ("features", "activations")]
+    if unknown or not spaces:
+        raise InputError(f"--option spaces: unknown {unknown or spaces}; choose features and/or activations")
+    if "activations" in spaces and reps is None:
+        raise InputError("--option spaces=activations needs a torch model (--model) to compute activations")
+    cscan = calibrated_scan(features, labels, representations=reps, spaces=spaces,  # type: ignore[arg-type]  # checked above
+                            alpha=ctx.float_option("alpha", 0.01), fdr=ctx.float_option("fdr", 0.05))
     ctx.progress("poisoning: calibrated scan", 1.0)
     findings = tuple(_calibrated_finding(i + 1, f, cscan, ctx) for i, f in enumerate(cscan.findings))
     # the export and the figure read a PoisoningScan: one run holding the calibrated flags
@@ -168,7 +176,8 @@ def _calibrated(ctx: ScanContext, features: np.ndarray, labels: np.ndarray, reps
     scan = PoisoningScan((run,), (), cscan.flagged, len(labels))
     metrics: dict[str, Any] = {
         "rows": len(labels),
-        "representation": layer_note,
+        "representation": layer_note if "activations" in spaces else "input features",
+        "spaces": list(spaces),
         "method": "calibrated",
         "alpha": cscan.alpha,
         "fdr": cscan.fdr,
