@@ -122,6 +122,13 @@ def run_case(spec: DatasetSpec, attack: Attack, rate: float, seed: int, *, varia
              art: bool, retrain: bool, legacy: bool = False) -> list[dict[str, Any]]:
     start = time.time()
     case = make_case(spec, attack, rate, seed)
+    if not variants:  # features only, no model: the default check without --model (seconds a case)
+        flagged = calibrated_scan(case.x, case.y, seed=seed).flagged
+        m = detection_metrics(flagged, case.poisoned)
+        return [{"dataset": spec.name, "attack": attack, "rate": rate, "seed": seed, "detector": "ours[no model]",
+                 "precision": m.precision, "recall": m.recall, "f1": m.f1, "flagged": m.flagged,
+                 "poisoned": m.poisoned, "flag_rate": float(flagged.mean()), "asr_before": float("nan"),
+                 "asr_after": float("nan"), "seconds": round(time.time() - start, 1)}]
     x_test, y_test = generate(spec, 1000, seed + 10_000)
     n_classes = int(max(case.y.max(), y_test.max())) + 1
     net = train(spec, case.x, case.y, n_classes, seed)
@@ -198,6 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--variants", action="store_true", help="score every fusion variant")
     parser.add_argument("--no-art", action="store_true")
     parser.add_argument("--no-retrain", action="store_true")
+    parser.add_argument("--no-model", action="store_true", help="features only, no training (fast)")
     parser.add_argument("--legacy", action="store_true", help="also score the per-detector thresholds' verdict")
     parser.add_argument("--out", type=Path, required=True, help="JSON lines, appended")
     parser.add_argument("--table", action="store_true", help="print the markdown table of --out and stop")
@@ -206,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.table:
         print(table(args.out, args.variant))  # a benchmark script's output
         return 0
-    variants = list(VARIANTS) if args.variants else [CHOSEN]
+    variants = [] if args.no_model else list(VARIANTS) if args.variants else [CHOSEN]
     with args.out.open("a") as fh:
         for seed in args.seeds:
             for spec in DATASETS:
