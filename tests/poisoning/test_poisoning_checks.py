@@ -47,9 +47,10 @@ def test_clean_digits_with_the_demo_model_raise_nothing(
 ) -> None:
     train, _ = digits_split
     path = _write(tmp_path, train.x, train.y, "clean.csv")
-    result = PoisoningCheck().execute(_context(path, digits_mlp))
+    result = PoisoningCheck().execute(_context(path, digits_mlp, spaces="features,activations"))
     assert not [f for f in result.findings if f.severity >= Severity.MEDIUM]
     assert result.metrics["representation"] == "penultimate-layer activations"
+    assert result.metrics["spaces"] == ["features", "activations"]
 
 
 def test_backdoor_is_one_high_finding_with_rows_and_export(

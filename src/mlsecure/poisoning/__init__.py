@@ -1,6 +1,8 @@
 """Data-poisoning and backdoor detection (OWASP ML02, ML10): detectors, thresholds, simulators.
 
-``scan_poisoning(features, labels, representations=...)`` is the one-call API; ``detectors`` holds
+``calibrated_scan(features, labels, representations=...)`` is the default decision (nulls estimated
+from the scanned data, see ``calibrated``); ``scan_poisoning`` runs the per-detector thresholds;
+``suite`` generates the benchmark's poisoned and clean datasets; ``detectors`` holds
 the plug-in family (``Detector.score(features, labels)``), ``threshold`` the calibration rules,
 ``simulate`` the attacks used to evaluate them, ``metrics`` the scoring of a simulated attack and
 ``strip`` the run-time trigger detector.
@@ -13,11 +15,14 @@ from mlsecure.poisoning.analysis import (
     PoisoningScan,
     scan_poisoning,
 )
+from mlsecure.poisoning.calibrated import CalibratedScan, ClassFinding, calibrated_scan
 from mlsecure.poisoning.metrics import DetectionMetrics, RemovalEffect, attack_success_rate, detection_metrics
 from mlsecure.poisoning.threshold import Thresholded, threshold_scores
 
 __all__ = [
     "DEFAULT_DETECTORS",
+    "CalibratedScan",
+    "ClassFinding",
     "ClassVerdict",
     "DetectionMetrics",
     "DetectorRun",
@@ -25,6 +30,7 @@ __all__ = [
     "RemovalEffect",
     "Thresholded",
     "attack_success_rate",
+    "calibrated_scan",
     "detection_metrics",
     "scan_poisoning",
     "threshold_scores",

@@ -1,5 +1,12 @@
 """``mlsecure scan --scan poisoning``: suspicious training rows, one finding per abnormal class.
 
+By default the decision is the calibrated scan (``poisoning.calibrated``): a class is reported only
+when its split statistic is beyond a null estimated from the scanned data (Bonferroni-corrected
+``--option alpha``, default 0.01), and its rows are flagged at ``--option fdr`` (default 0.05).
+``--option spaces=features,activations`` (default ``features``: on the suite's design seed the
+activations of a model added false alarms on clean data) picks the spaces tested.
+``--option detectors=a,b`` runs the named per-detector thresholds instead (``poisoning.analysis``).
+
 OWASP ML02 (data poisoning) and ML10 (model poisoning); ATLAS AML.T0020 Poison Training Data and
 AML.T0018 Manipulate AI Model. With a torch model the backdoor detectors also run on the penultimate
 layer's activations (``--option layer=NAME`` picks another layer); the label detectors always use the
@@ -15,7 +22,8 @@ import numpy as np
 from mlsecure.check import Check, CheckResult, Requirement, ScanContext
 from mlsecure.errors import CheckError, InputError
 from mlsecure.findings import Figure, Finding, Location, Series, Severity
-from mlsecure.poisoning.analysis import DEFAULT_DETECTORS, ClassVerdict, PoisoningScan, scan_poisoning
+from mlsecure.poisoning.analysis import DEFAULT_DETECTORS, ClassVerdict, DetectorRun, PoisoningScan, scan_poisoning
+from mlsecure.poisoning.calibrated import CalibratedScan, ClassFinding, calibrated_scan
 from mlsecure.poisoning.detectors.registry import available
 
 _REMEDIATION = (
@@ -37,8 +45,10 @@ class PoisoningCheck(Check):
         data = ctx.need_data()
         labels = np.asarray(data.y)
         features = data.x.reshape(len(data.x), -1)
-        detectors = _detector_list(ctx.option("detectors", None))
         reps, layer_note = self._representations(ctx, data.x)
+        if ctx.option("detectors", None) is None:
+            return _calibrated(ctx, features, labels, reps, layer_note, data.feature_names)
+        detectors = _detector_list(ctx.option("detectors", None))
         scan = scan_poisoning(features, labels, representations=reps, detectors=detectors,
                               progress=lambda f: ctx.progress("poisoning: detectors", f))
         findings = tuple(_finding(i + 1, v, scan, ctx) for i, v in enumerate(scan.verdicts))
@@ -143,6 +153,75 @@ def _export(scan: PoisoningScan, destination: Any, ctx: ScanContext, labels: np.
 
     return export_suspicious(scan, destination, labels=labels, source=ctx.data_path, features=features,
                              feature_names=names)
+
+
+def _calibrated(ctx: ScanContext, features: np.ndarray, labels: np.ndarray, reps: np.ndarray | None,
+                layer_note: str, names: tuple[str, ...]) -> CheckResult:
+    from mlsecure.poisoning.threshold import Thresholded
+
+    spaces = tuple(ctx.list_option("spaces", ["features"]))
+    unknown = [sp for sp in spaces if sp not in ("features", "activations")]
+    if unknown or not spaces:
+        raise InputError(f"--option spaces: unknown {unknown or spaces}; choose features and/or activations")
+    if "activations" in spaces and reps is None:
+        raise InputError("--option spaces=activations needs a torch model (--model) to compute activations")
+    cscan = calibrated_scan(features, labels, representations=reps, spaces=spaces,  # type: ignore[arg-type]  # checked above
+                            alpha=ctx.float_option("alpha", 0.01), fdr=ctx.float_option("fdr", 0.05))
+    ctx.progress("poisoning: calibrated scan", 1.0)
+    findings = tuple(_calibrated_finding(i + 1, f, cscan, ctx) for i, f in enumerate(cscan.findings))
+    # the export and the figure read a PoisoningScan: one run holding the calibrated flags
+    flags = Thresholded(cscan.flagged, "calibrated", cscan.fdr, float(cscan.flagged.mean()))
+    run = DetectorRun("calibrated", "activations" if reps is not None else "features", "outlier",
+                      cscan.flagged.astype(np.float64), flags, 0.0)
+    scan = PoisoningScan((run,), (), cscan.flagged, len(labels))
+    metrics: dict[str, Any] = {
+        "rows": len(labels),
+        "representation": layer_note if "activations" in spaces else "input features",
+        "spaces": list(spaces),
+        "method": "calibrated",
+        "alpha": cscan.alpha,
+        "fdr": cscan.fdr,
+        "suspicious_rows": int(cscan.flagged.sum()),
+        "suspicious_share": round(float(cscan.flagged.mean()), 4),
+        "expected_false_flags": round(cscan.expected_false, 3),
+        "class_tests": [{"class": t.label, "space": t.space, "statistic": round(t.statistic, 4),
+                         "null_q99": round(t.null_q99, 4), "p_value": float(f"{t.p_value:.3g}")}
+                        for t in cscan.tests],
+    }
+    export = ctx.option("export_suspicious", None)
+    if export is not None:
+        metrics["exported_rows"] = _export(scan, export, ctx, labels, features, names)
+        metrics["export_path"] = str(export)
+    return CheckResult(findings, metrics, {"flagged_share": _figure(scan, labels)})
+
+
+def _calibrated_finding(index: int, f: ClassFinding, cscan: CalibratedScan, ctx: ScanContext) -> Finding:
+    share = len(f.rows) / max(f.size, 1)
+    return Finding(
+        id=f"POI-{index:03d}",
+        title=f"Class {f.label!r}: {len(f.rows)} rows form a separate sub-population ({share:.0%} of the "
+        f"class, p = {f.p_value:.2g})",
+        severity=Severity.HIGH if f.p_value < cscan.alpha / 10 else Severity.MEDIUM,
+        owasp="ML02",
+        atlas=("AML.T0020", "AML.T0018"),
+        location=Location(path=str(ctx.data_path) if ctx.data_path else None, column=None, rows=f.rows),
+        evidence={
+            "class": f.label,
+            "class_size": f.size,
+            "flagged_rows": len(f.rows),
+            "space": f.space,
+            "statistic": round(f.statistic, 4),
+            "null_q99": round(f.null_q99, 4),
+            "p_value_corrected": float(f"{f.p_value:.3g}"),
+            "expected_false_flags": round(f.expected_false, 3),
+            "fdr": cscan.fdr,
+        },
+        remediation=_REMEDIATION,
+        description="Whitened by the other classes' within-class variation, this class splits into two "
+        "populations further apart than the other classes and than a Gaussian of its own covariance "
+        "allow: the signature of rows injected into it (a backdoor or relabelled rows). The statistic "
+        "is the split's d'; the null quantile and p-value come from this dataset.",
+    )
 
 
 CHECKS: tuple[type[Check], ...] = (PoisoningCheck,)

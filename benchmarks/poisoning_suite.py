@@ -1,0 +1,235 @@
+"""The poisoning suite: mlsecure's calibrated scan vs ART 1.20's activation clustering and spectral
+signatures on generated images (shapes/textures, 12x12x1 and 16x16x3), tabular data and text
+embeddings, with every attack family of ``mlsecure.poisoning.suite`` and a clean control per dataset.
+
+Per case: a tiny model is trained on the poisoned rows (CNN for images, MLP otherwise); every detector
+sees the same data and model; each flagged set is scored (precision, recall, F1, share flagged) and
+the model is retrained without our flags (and without ART's) to measure the backdoor's success.
+
+Seeds: even seeds are the DESIGN half (the fusion variants are compared there), odd seeds the REPORT
+half (the chosen variant's figures). ``--variants`` prints every variant on the chosen seeds.
+
+    nice python benchmarks/poisoning_suite.py --seeds 1 --out /tmp/suite-report.jsonl
+    nice python benchmarks/poisoning_suite.py --seeds 0 --variants --no-art --out /tmp/suite-design.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from mlsecure.poisoning.analysis import scan_poisoning
+from mlsecure.poisoning.calibrated import Space, calibrated_scan
+from mlsecure.poisoning.metrics import detection_metrics
+from mlsecure.poisoning.suite import DATASETS, Attack, Case, DatasetSpec, attack_success, generate, make_case
+
+torch.set_num_threads(1)
+
+# (attack, rate) per dataset: every dataset's clean control; the done-when triggers (patch, blend,
+# tabular) at 3% and 10% on one image set, 5% on the others; one case of each other family (sig and
+# clean-label draw from the target class only: 5% of the data is ~30% of it). Sized for the shared
+# 2-core box (about 20 minutes a seed); widen it where CPU allows.
+PLAN: dict[str, tuple[tuple[Attack, float], ...]] = {
+    "shapes-12x12x1": (("none", 0.0), ("patch", 0.03), ("patch", 0.10), ("blend", 0.03), ("blend", 0.10),
+                       ("wanet", 0.05), ("sig", 0.05), ("clean_label", 0.05), ("flip", 0.05)),
+    "shapes-16x16x3": (("none", 0.0), ("patch", 0.05)),
+    "textures-12x12x1": (("none", 0.0), ("patch", 0.005)),
+    "textures-16x16x3": (("none", 0.0), ("patch", 0.05), ("blend", 0.05)),
+    "tabular-24": (("none", 0.0), ("feature", 0.03), ("feature", 0.10), ("flip", 0.05)),
+    "text-emb-48": (("none", 0.0), ("token", 0.05), ("flip", 0.05)),
+}
+VARIANTS: dict[str, tuple[Space, ...]] = {
+    "act": ("activations",),
+    "feat": ("features",),
+    "act+feat": ("activations", "features"),
+}
+CHOSEN = "feat"  # chosen on the design seed 0: the only variant with no flags on its clean controls
+
+
+class Net(torch.nn.Module):
+    def __init__(self, spec: DatasetSpec, n_classes: int) -> None:
+        super().__init__()
+        if spec.kind == "image":
+            c = spec.channels
+            self.body: torch.nn.Module = torch.nn.Sequential(
+                torch.nn.Conv2d(c, 12, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+                torch.nn.Conv2d(12, 24, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+                torch.nn.Flatten(), torch.nn.Linear(24 * (spec.size // 4) ** 2, 32), torch.nn.ReLU())
+        else:
+            self.body = torch.nn.Sequential(torch.nn.Linear(spec.dims, 64), torch.nn.ReLU(),
+                                            torch.nn.Linear(64, 32), torch.nn.ReLU())
+        self.head = torch.nn.Linear(32, n_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out: torch.Tensor = self.head(self.body(x))
+        return out
+
+
+def train(spec: DatasetSpec, x: np.ndarray, y: np.ndarray, n_classes: int, seed: int, epochs: int = 12) -> Net:
+    torch.manual_seed(seed)
+    net = Net(spec, n_classes)
+    opt = torch.optim.Adam(net.parameters(), lr=3e-3)
+    xt, yt = torch.from_numpy(np.asarray(x, np.float32)), torch.from_numpy(np.asarray(y, np.int64))
+    gen = torch.Generator().manual_seed(seed)
+    for _ in range(epochs):
+        for idx in torch.randperm(len(xt), generator=gen).split(64):
+            opt.zero_grad()
+            torch.nn.functional.cross_entropy(net(xt[idx]), yt[idx]).backward()
+            opt.step()
+    return net.eval()
+
+
+def predictor(net: Net) -> Callable[[np.ndarray], np.ndarray]:
+    def predict(x: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            out: np.ndarray = net(torch.from_numpy(np.asarray(x, np.float32))).argmax(1).numpy()
+        return out
+
+    return predict
+
+
+def penultimate(net: Net, x: np.ndarray) -> np.ndarray:
+    with torch.no_grad():
+        out: np.ndarray = net.body(torch.from_numpy(np.asarray(x, np.float32))).numpy()
+    return out
+
+
+def art_flags(net: Net, spec: DatasetSpec, case: Case, n_classes: int) -> dict[str, np.ndarray]:
+    from art.defences.detector.poison import ActivationDefence, SpectralSignatureDefense
+    from art.estimators.classification import PyTorchClassifier
+
+    clf = PyTorchClassifier(model=net, loss=torch.nn.CrossEntropyLoss(), input_shape=spec.sample_shape,
+                            nb_classes=n_classes)
+    onehot = np.eye(n_classes, dtype=np.float32)[case.y]
+    x = case.x.astype(np.float32)
+    _, clean = ActivationDefence(clf, x, onehot).detect_poison(nb_clusters=2, nb_dims=10, reduce="PCA")
+    out = {"ART-AC": np.asarray(clean) == 0}
+    rate = max(float(case.poisoned.mean()), 0.01)  # ART needs a rate; give it the true one
+    _, clean = SpectralSignatureDefense(clf, x, onehot, expected_pp_poison=rate, eps_multiplier=1.5).detect_poison()
+    out["ART-SS"] = np.asarray(clean) == 0
+    return out
+
+
+def run_case(spec: DatasetSpec, attack: Attack, rate: float, seed: int, *, variants: Sequence[str],
+             art: bool, retrain: bool, legacy: bool = False) -> list[dict[str, Any]]:
+    start = time.time()
+    case = make_case(spec, attack, rate, seed)
+    if not variants:  # features only, no model: the default check without --model (seconds a case)
+        flagged = calibrated_scan(case.x, case.y, seed=seed).flagged
+        m = detection_metrics(flagged, case.poisoned)
+        return [{"dataset": spec.name, "attack": attack, "rate": rate, "seed": seed, "detector": "ours[no model]",
+                 "precision": m.precision, "recall": m.recall, "f1": m.f1, "flagged": m.flagged,
+                 "poisoned": m.poisoned, "flag_rate": float(flagged.mean()), "asr_before": float("nan"),
+                 "asr_after": float("nan"), "seconds": round(time.time() - start, 1)}]
+    x_test, y_test = generate(spec, 1000, seed + 10_000)
+    n_classes = int(max(case.y.max(), y_test.max())) + 1
+    net = train(spec, case.x, case.y, n_classes, seed)
+    acts = penultimate(net, case.x)
+    asr_before = attack_success(predictor(net), case, x_test, y_test)
+    acc_before = float(np.mean(predictor(net)(x_test) == y_test))
+    flags: dict[str, np.ndarray] = {}
+    extra: dict[str, dict[str, Any]] = {}
+    for v in variants:
+        scan = calibrated_scan(case.x, case.y, representations=acts, spaces=VARIANTS[v],
+                               seed=seed)
+        flags[f"ours[{v}]"] = scan.flagged
+        extra[f"ours[{v}]"] = {"expected_false": round(scan.expected_false, 3),
+                               "classes": [f.label for f in scan.findings],
+                               "spaces": [f.space for f in scan.findings],
+                               "p": [f.p_value for f in scan.findings]}
+    if legacy:  # the per-detector thresholds the issue measured (scan_poisoning's verdict)
+        flags["legacy verdict"] = scan_poisoning(case.x, case.y, representations=acts).suspicious
+    if art:
+        flags.update(art_flags(net, spec, case, n_classes))
+    rows = []
+    retrained: dict[bytes, float] = {np.zeros(len(case.y), dtype=bool).tobytes(): asr_before}
+    for name, flagged in flags.items():
+        m = detection_metrics(flagged, case.poisoned)
+        asr_after = float("nan")
+        if retrain and attack != "none":
+            key = flagged.tobytes()  # same flags (or none): same retrained model, train once
+            if key not in retrained:
+                keep = ~flagged
+                retrained[key] = attack_success(
+                    predictor(train(spec, case.x[keep], case.y[keep], n_classes, seed)), case, x_test, y_test)
+            asr_after = retrained[key]
+        rows.append({"dataset": spec.name, "attack": attack, "rate": rate, "seed": seed, "detector": name,
+                     "precision": m.precision, "recall": m.recall, "f1": m.f1, "flagged": m.flagged,
+                     "poisoned": m.poisoned, "flag_rate": float(flagged.mean()), "asr_before": asr_before,
+                     "asr_after": asr_after, "clean_acc": acc_before, **extra.get(name, {}),
+                     "seconds": round(time.time() - start, 1)})
+    return rows
+
+
+def table(path: Path, variant: str) -> str:
+    """Markdown: one line per case, ours (``variant``) beside ART's two defences."""
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    cases: dict[tuple[str, str, float, int], dict[str, dict[str, Any]]] = {}
+    for r in rows:
+        cases.setdefault((r["dataset"], r["attack"], r["rate"], r["seed"]), {})[r["detector"]] = r
+    out = ["| dataset | attack | rate | seed | poisoned | ASR before | ours P / R / F1 | ours flagged | ours ASR after "
+           "| ART-AC P / R / F1 | ART-AC flagged | ART-AC ASR after | ART-SS P / R / F1 | ART-SS flagged "
+           "| ART-SS ASR after |",
+           "|" + "---|" * 16]
+
+    def cell(r: dict[str, Any] | None) -> list[str]:
+        if r is None:
+            return ["-", "-", "-"]
+        prf = "-" if r["poisoned"] == 0 else f"{r['precision']:.2f} / {r['recall']:.2f} / {r['f1']:.2f}"
+        asr = "-" if r["asr_after"] != r["asr_after"] else f"{r['asr_after']:.2f}"
+        return [prf, f"{100 * r['flag_rate']:.1f}%", asr]
+
+    for (dataset, attack, rate, seed), by in cases.items():
+        ours = by.get(f"ours[{variant}]")
+        first = next(iter(by.values()))
+        asr = "-" if first["asr_before"] != first["asr_before"] else f"{first['asr_before']:.2f}"
+        line = [dataset, "clean control" if attack == "none" else attack, f"{100 * rate:g}%", str(seed),
+                str(first["poisoned"]), asr, *cell(ours), *cell(by.get("ART-AC")), *cell(by.get("ART-SS"))]
+        out.append("| " + " | ".join(line) + " |")
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1])
+    parser.add_argument("--datasets", nargs="*", default=[d.name for d in DATASETS])
+    parser.add_argument("--attacks", nargs="*", default=None)
+    parser.add_argument("--variants", action="store_true", help="score every fusion variant")
+    parser.add_argument("--no-art", action="store_true")
+    parser.add_argument("--no-retrain", action="store_true")
+    parser.add_argument("--no-model", action="store_true", help="features only, no training (fast)")
+    parser.add_argument("--legacy", action="store_true", help="also score the per-detector thresholds' verdict")
+    parser.add_argument("--out", type=Path, required=True, help="JSON lines, appended")
+    parser.add_argument("--table", action="store_true", help="print the markdown table of --out and stop")
+    parser.add_argument("--variant", default=CHOSEN, choices=sorted(VARIANTS), help="the variant --table shows")
+    args = parser.parse_args(argv)
+    if args.table:
+        print(table(args.out, args.variant))  # a benchmark script's output
+        return 0
+    variants = [] if args.no_model else list(VARIANTS) if args.variants else [CHOSEN]
+    with args.out.open("a") as fh:
+        for seed in args.seeds:
+            for spec in DATASETS:
+                if spec.name not in args.datasets:
+                    continue
+                for attack, rate in PLAN[spec.name]:
+                    if args.attacks and attack not in args.attacks:
+                        continue
+                    for row in run_case(spec, attack, rate, seed, variants=variants, art=not args.no_art,
+                                        retrain=not args.no_retrain, legacy=args.legacy):
+                        fh.write(json.dumps(row) + "\n")
+                        fh.flush()
+                        print(json.dumps(row), file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,264 @@
+"""Calibrated poisoning scan: decisions from null distributions estimated on the scanned data.
+
+Why: thresholds tuned on one family of attacks (digits) flagged a fifth of a clean shapes dataset.
+Here no threshold is fitted to any dataset: each decision is a tail probability under a null built
+from the data being scanned, and "no poison found" is the outcome whenever the evidence is weak.
+
+Statistic (per space: a model's activations and/or the input features, each reduced to its top
+``dims`` principal axes). For class ``c``, the rows are whitened by the pooled within-class covariance
+of the OTHER classes (leave-one-class-out, SCAn's idea of a shared within-class variation, Tang et
+al. 2021, arXiv:1908.00686): natural variation shrinks, a direction no clean class varies along (a
+trigger, rows relabelled from other classes) stands out. Along each of the class's top ``axes``
+whitened principal axes, Otsu's cut splits the projections in two and ``d'`` measures the split (gap
+between the group means over the pooled within-group standard deviation); ``T_c`` is the largest.
+A Gaussian class gives ``d' ~ 2.7``; a class holding a separate sub-population gives more.
+
+Null, two estimates from the data, the more conservative wins:
+* the other classes: ``T`` of the ``L - 1`` other classes, as a normal sample; the prediction-interval
+  statistic ``(T_c - mean) / (sd sqrt(1 + 1/(L-1)))`` is Student-t with ``L - 2`` degrees of freedom;
+* a parametric bootstrap: ``T`` of ``boot`` Gaussian samples with class ``c``'s own size and
+  covariance (the one-population null), normal approximation.
+The class p-value is the larger of the two, Bonferroni-corrected over classes and spaces; a class is
+abnormal when it is below ``alpha``. The null's 99th percentile is reported beside ``T_c``.
+
+Rows (side selection): in an abnormal class, the split along the winning axis is modelled as two
+Gaussians; the MINORITY component is the poison (a backdoor or flip needs fewer rows than the class
+holds, so this fails when poison is most of its class). Each row's local false-discovery rate is its
+posterior of belonging to the majority; rows are flagged in increasing lfdr while the running mean
+stays ``<= fdr``, so the flagged set's expected false share is ``<= fdr`` and the expected number of
+false flags (the sum of their lfdr) is reported.
+
+Fusion: a class is abnormal if any space's Bonferroni p-value is below ``alpha``; its rows come from
+the space with the smallest p-value (chosen on the suite's design seeds, see docs/poisoning.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from mlsecure.errors import InputError
+from mlsecure.poisoning.detectors.interface import class_rows
+from mlsecure.poisoning.linalg import top_eigenvectors
+from mlsecure.poisoning.threshold import otsu
+
+Space = Literal["activations", "features"]
+
+
+@dataclass(frozen=True)
+class ClassTest:
+    """One class in one space: the split statistic, its nulls and the split it found."""
+
+    label: object
+    space: Space
+    size: int
+    statistic: float  # T_c: the largest Otsu d' over the top whitened axes
+    null_others: tuple[float, float]  # mean and sd of T over the other classes
+    null_boot: tuple[float, float]  # mean and sd of T over Gaussian samples like the class
+    null_q99: float  # 99th percentile of the more conservative null (normal / Student-t)
+    p_value: float  # the larger of the two one-sided p-values, before correction
+    minority_posterior: np.ndarray  # per row of the class: posterior of the minority component
+
+
+@dataclass(frozen=True)
+class ClassFinding:
+    """A class whose split is beyond its null: the flagged rows and how strong the evidence is."""
+
+    label: object
+    space: Space
+    size: int
+    rows: tuple[int, ...]  # flagged rows, 0-based
+    statistic: float
+    null_q99: float
+    p_value: float  # Bonferroni-corrected over classes and spaces
+    expected_false: float  # sum of the flagged rows' local false-discovery rates
+
+
+@dataclass(frozen=True)
+class CalibratedScan:
+    tests: tuple[ClassTest, ...]
+    findings: tuple[ClassFinding, ...]
+    flagged: np.ndarray  # (n,) boolean
+    alpha: float
+    fdr: float
+
+    @property
+    def poison_found(self) -> bool:
+        return bool(self.findings)
+
+    @property
+    def expected_false(self) -> float:
+        return float(sum(f.expected_false for f in self.findings))
+
+
+def calibrated_scan(features: np.ndarray, labels: np.ndarray, *, representations: np.ndarray | None = None,
+                    spaces: Sequence[Space] | None = None, alpha: float = 0.01, fdr: float = 0.05,
+                    dims: int = 20, axes: int = 3, boot: int = 30, seed: int = 0) -> CalibratedScan:
+    """Scan ``features`` ``(n, ...)`` with ``labels`` ``(n,)`` (see the module docstring).
+
+    ``representations`` (optional, ``(n, d)``) are a model's activations on the same rows; ``spaces``
+    picks which of the given spaces are tested (default: all).
+    """
+    if not (0.0 < alpha < 1.0 and 0.0 < fdr < 1.0):
+        raise InputError(f"alpha and fdr must be in (0, 1), got {alpha} and {fdr}")
+    x = np.asarray(features).reshape(len(features), -1)
+    y = np.asarray(labels)
+    if y.ndim != 1 or len(y) != len(x):
+        raise InputError(f"{len(x)} rows of features but labels of shape {y.shape}")
+    available: dict[Space, np.ndarray] = {"features": x}
+    if representations is not None:
+        reps = np.asarray(representations).reshape(len(representations), -1)
+        if len(reps) != len(x):
+            raise InputError(f"{len(reps)} rows of activations but {len(x)} rows of features")
+        available["activations"] = reps
+    chosen = tuple(spaces) if spaces is not None else tuple(available)
+    missing = [sp for sp in chosen if sp not in available]
+    if missing or not chosen:
+        raise InputError(f"spaces {missing or chosen} not available; given: {', '.join(available)}")
+    for sp in chosen:
+        if not np.isfinite(available[sp]).all():
+            raise InputError(f"the {sp} hold NaN or infinite values; clean or impute them before the scan")
+    values, codes = np.unique(y, return_inverse=True)
+    groups = class_rows(codes)
+    if len(groups) < 3:
+        raise InputError("the calibrated scan needs at least three classes (the null is the other classes)")
+    rng = np.random.default_rng(seed)
+    tests = [t for sp in chosen for t in class_tests(available[sp], groups, values, sp, dims=dims, axes=axes,
+                                                       boot=boot, rng=rng)]
+    rows_of = {(v.item() if hasattr(v, "item") else v): rows for v, rows in zip(values, groups, strict=True)}
+    findings = _findings(tests, rows_of, len(chosen), alpha, fdr)
+    flagged = np.zeros(len(y), dtype=bool)
+    for f in findings:
+        flagged[list(f.rows)] = True
+    return CalibratedScan(tuple(tests), findings, flagged, alpha, fdr)
+
+
+def class_tests(x: np.ndarray, groups: Sequence[np.ndarray], values: np.ndarray, space: Space, *,
+                dims: int, axes: int, boot: int, rng: np.random.Generator) -> list[ClassTest]:
+    """One ``ClassTest`` per class of ``x`` ``(n, d)``; classes under 20 rows are skipped."""
+    from scipy.stats import norm
+    from scipy.stats import t as student
+
+    reduced = _global_pca(x, dims)
+    k = reduced.shape[1]
+    covs = [np.cov(reduced[rows].T).reshape(k, k) * (len(rows) - 1) if len(rows) > 1 else np.zeros((k, k))
+            for rows in groups]
+    total = sum(len(rows) - 1 for rows in groups)
+    found: list[tuple[int, float, float, np.ndarray, np.ndarray]] = []
+    stats = np.full(len(groups), np.nan)
+    for c, rows in enumerate(groups):
+        if len(rows) < 20:
+            continue
+        s_eps = (sum(covs) - covs[c]) / max(total - (len(rows) - 1), 1)
+        s_eps = s_eps + 1e-3 * float(np.trace(s_eps)) / k * np.eye(k)
+        w, v = np.linalg.eigh(s_eps)
+        z = (reduced[rows] - reduced[rows].mean(axis=0)) @ (v / np.sqrt(np.clip(w, 1e-12, None)))
+        stat, proj = split_statistic(z, axes)
+        cov = np.cov(z.T).reshape(k, k)
+        chol = np.linalg.cholesky(cov + 1e-9 * float(np.trace(cov)) * np.eye(k))
+        sims = [split_statistic(rng.standard_normal((len(rows), k)) @ chol.T, axes)[0] for _ in range(boot)]
+        stats[c] = stat
+        found.append((c, stat, float(np.mean(sims)), np.asarray(sims), proj))
+    out = []
+    for c, stat, _, sim_arr, proj in found:
+        others = stats[np.isfinite(stats) & (np.arange(len(stats)) != c)]
+        b_mean, b_sd = float(np.mean(sim_arr)), max(float(np.std(sim_arr, ddof=1)), 1e-6)
+        p_boot = float(norm.sf((stat - b_mean) / b_sd))
+        q_boot = b_mean + float(norm.ppf(0.99)) * b_sd
+        if len(others) >= 2:
+            o_mean, o_sd = float(np.mean(others)), max(float(np.std(others, ddof=1)), 1e-6)
+            scale = o_sd * np.sqrt(1.0 + 1.0 / len(others))
+            p_others = float(student.sf((stat - o_mean) / scale, df=len(others) - 1))
+            q_others = o_mean + float(student.ppf(0.99, df=len(others) - 1)) * scale
+        else:  # one other class: it cannot say how much T varies between clean classes
+            o_mean, o_sd, p_others, q_others = float("nan"), float("nan"), 1.0, float("inf")
+        label = values[c].item() if hasattr(values[c], "item") else values[c]
+        out.append(ClassTest(label, space, len(groups[c]), stat, (o_mean, o_sd), (b_mean, b_sd),
+                             max(q_boot, q_others), max(p_boot, p_others), minority_posterior(proj)))
+    return out
+
+
+def split_statistic(z: np.ndarray, axes: int) -> tuple[float, np.ndarray]:
+    """``(T, projection)``: the largest Otsu ``d'`` over the top ``axes`` principal axes of ``z``
+    ``(m, k)``, and the projection on the axis that gave it."""
+    cov = np.cov(z.T).reshape(z.shape[1], z.shape[1])
+    _, vectors = np.linalg.eigh(cov)
+    best, best_proj = 0.0, z[:, -1] if z.shape[1] else np.zeros(len(z))
+    for j in range(1, min(axes, z.shape[1]) + 1):
+        proj = z @ vectors[:, -j]
+        d = otsu_dprime(proj)
+        if d > best:
+            best, best_proj = d, proj
+    return best, best_proj
+
+
+def otsu_dprime(values: np.ndarray) -> float:
+    """Gap between the means of Otsu's two groups over their pooled within-group standard deviation."""
+    cut, _ = otsu(values)
+    upper = values > cut
+    if upper.all() or not upper.any():
+        return 0.0
+    within = (values[upper].var() * upper.sum() + values[~upper].var() * (~upper).sum()) / len(values)
+    return float(abs(values[upper].mean() - values[~upper].mean()) / np.sqrt(max(within, 1e-12)))
+
+
+def minority_posterior(proj: np.ndarray) -> np.ndarray:
+    """Posterior of the smaller Otsu group under a two-Gaussian model of the projection (EM-refined)."""
+    from scipy.stats import norm
+
+    cut, _ = otsu(proj)
+    upper = proj > cut
+    if upper.all() or not upper.any():
+        return np.zeros(len(proj))
+    small = upper if upper.mean() <= 0.5 else ~upper
+    resp = small.astype(np.float64)
+    for _ in range(20):
+        w = float(np.clip(resp.mean(), 1e-6, 1 - 1e-6))
+        m1 = float(np.average(proj, weights=resp + 1e-12))
+        m0 = float(np.average(proj, weights=1.0 - resp + 1e-12))
+        s1 = np.sqrt(max(float(np.average((proj - m1) ** 2, weights=resp + 1e-12)), 1e-12))
+        s0 = np.sqrt(max(float(np.average((proj - m0) ** 2, weights=1.0 - resp + 1e-12)), 1e-12))
+        a = w * norm.pdf(proj, m1, s1)
+        b = (1.0 - w) * norm.pdf(proj, m0, s0)
+        resp = a / np.maximum(a + b, 1e-300)
+    return resp
+
+
+def _findings(tests: Sequence[ClassTest], rows_of: dict[object, np.ndarray], n_spaces: int, alpha: float,
+              fdr: float) -> tuple[ClassFinding, ...]:
+    """Per class: the space with the smallest p-value decides; Bonferroni over classes and spaces."""
+    per_class: dict[object, ClassTest] = {}
+    for t in tests:
+        if t.label not in per_class or t.p_value < per_class[t.label].p_value:
+            per_class[t.label] = t
+    m = len(rows_of) * n_spaces
+    out = []
+    for t in per_class.values():
+        corrected = min(1.0, t.p_value * m)
+        if corrected >= alpha:
+            continue
+        rows = rows_of[t.label]
+        lfdr = 1.0 - t.minority_posterior
+        order = np.argsort(lfdr, kind="stable")
+        running = np.cumsum(lfdr[order]) / np.arange(1, len(order) + 1)
+        keep = order[: int(np.sum(running <= fdr))] if running[0] <= fdr else order[:0]
+        out.append(ClassFinding(t.label, t.space, t.size, tuple(int(i) for i in np.sort(rows[keep])),
+                                t.statistic, t.null_q99, corrected, float(lfdr[keep].sum())))
+    return tuple(out)
+
+
+def _global_pca(x: np.ndarray, dims: int) -> np.ndarray:
+    """The rows on the top ``dims`` principal axes of all rows (float64); constant axes dropped.
+
+    The axes come from the ``d x d`` covariance (``eigh``), far cheaper than an SVD of the rows."""
+    xf = np.asarray(x, dtype=np.float64)
+    centred = xf - xf.mean(axis=0)
+    values, vectors = top_eigenvectors(centred.T @ centred / max(len(xf) - 1, 1), min(dims, xf.shape[1]))
+    keep = values > 1e-9 * max(float(values[0]) if len(values) else 0.0, 1e-300)
+    if not keep.any():
+        raise InputError("every feature is constant: nothing to scan")
+    out: np.ndarray = centred @ vectors[:, keep]
+    return out
