@@ -4,7 +4,11 @@ The tree::
 
     MLSecureError                       root: catch this to catch everything of ours
     ├── InputError(ValueError)          a file, column, argument or array is not what was expected
-    │   └── DataFormatError             a table or array file cannot be parsed (ragged rows, encoding)
+    │   ├── DataFormatError             a table or array file cannot be parsed (ragged rows, encoding)
+    │   ├── SpecialFileError            a FIFO, device, socket or folder given where a file is expected
+    │   └── InputLimitError             a bound checked before the work (decompressed size, columns) is hit
+    ├── OutputError                     an output would lose data (it is an input, it exists and --force
+    │                                   was not given) or cannot be written (read-only folder, disk full)
     ├── ConfigError(ValueError)         a configuration file or option combination is invalid
     ├── ModelLoadError                  a model file or object cannot be turned into a Model
     │   └── UnsafeArtifactError         the artifact gate refused to load a file (scan not clean)
@@ -31,6 +35,18 @@ class InputError(MLSecureError, ValueError):
 
 class DataFormatError(InputError):
     """A data file exists but cannot be parsed as the format it claims to be."""
+
+
+class SpecialFileError(InputError):
+    """A path names a FIFO, device, socket or folder; refused by ``stat`` before anything is opened."""
+
+
+class InputLimitError(InputError):
+    """An input exceeds a bound checked before expensive work (a decompression bomb, too many columns)."""
+
+
+class OutputError(MLSecureError):
+    """An output cannot be written safely: it is (or links to) an input, it exists, or the disk refused it."""
 
 
 class ConfigError(MLSecureError, ValueError):
