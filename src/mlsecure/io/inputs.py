@@ -74,7 +74,7 @@ def check_input(path: str | Path, *, what: str = "input") -> os.stat_result:
 def input_os_error(path: Path, exc: OSError, what: str = "input") -> InputError:
     """One line for an ``OSError`` met while reading ``path``."""
     if exc.errno == errno.ENOENT:
-        return InputError(f"{path}: cannot read the {what}: no such file")
+        return InputError(f"{path}: no such {what}" if what.endswith("file") else f"{path}: no such file (the {what})")
     if exc.errno == errno.ELOOP:
         return InputError(f"{path}: cannot read the {what}: symbolic link loop; point it at a real file")
     return InputError(f"{path}: cannot read the {what}: {exc.strerror or exc}")
