@@ -324,7 +324,8 @@ class ColumnOutcome:
     """What an anonymization did to one column, judged by auditing the *output* again.
 
     ``status``: ``removed`` (no PII detected in the output column), ``dropped``, ``replaced`` (a
-    format-keeping method: the output still looks like the type, by design, and every value changed),
+    format-keeping method: the output still looks like the type, by design, and values changed),
+    ``unchanged`` (a format-keeping method whose own rule left every value as it was),
     ``kept`` (the plan kept it: PII is still there), ``survived`` (the plan meant to remove it but PII
     is still detected in the output)."""
 
@@ -363,8 +364,10 @@ def verify_anonymized(plan: Plan, before: AuditResult, after: AuditResult | None
             status = "removed" if v.pii_type is not None else "unchanged"
         elif method is Method.KEEP:
             status = "kept"
-        elif method in FORMAT_KEEPING and t_after is not PiiType.FREE_TEXT and n > 0:
-            status = "replaced"
+        elif method in FORMAT_KEEPING and t_after is not PiiType.FREE_TEXT:
+            # the output keeps the type's shape by design; no change at all means the method's own rule
+            # kept the values (Safe Harbor keeps ages up to 89, for instance)
+            status = "replaced" if n > 0 else "unchanged"
         else:
             status = "survived"
         outcomes.append(ColumnOutcome(v.column, method, v.pii_type, t_after, n, status, spans))
