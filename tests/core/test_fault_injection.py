@@ -149,6 +149,9 @@ CASES = [
     Case("duplicate-names", lambda t: _audit(_write(t, "t.csv", (",".join(["x"] * 20_000) + "\n"
                                                                  + ",".join(["1"] * 20_000) + "\n").encode())),
          2, "appears 20000 times"),
+    Case("wide-20000-columns", lambda t: _audit(_write(t, "t.csv", (",".join(f"c{i}" for i in range(20_000)) + "\n"
+                                                                    + ",".join(["1"] * 20_000) + "\n").encode())),
+         2, "20000 columns; at most 5000"),
     Case("duplicate-names-scan", lambda t: ["scan", "--data", str(_write(t, "t.csv", b"a,a,label\n1,2,0\n"))],
          2, "column name 'a' appears 2 times"),
     # --- outputs: never through an input, never over a file without --force, never half-written

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from mlsecure.data.source import TABLE_SUFFIXES, PreparedTable, prepared_table
-from mlsecure.errors import DataFormatError, InputError, require
+from mlsecure.data.source import COLUMNS_ENV, TABLE_SUFFIXES, PreparedTable, max_columns, prepared_table
+from mlsecure.errors import DataFormatError, InputError, InputLimitError, require
 from mlsecure.io.inputs import check_input, input_os_error
 
 if TYPE_CHECKING:
@@ -34,6 +34,7 @@ def load_table(path: str | Path, *, sep: str | None = None) -> pd.DataFrame:
     pd = require("pandas", "data")
     with prepared_table(path, sep=sep) as table:
         frame = _read(pd, table)
+    _check_width(table.source, frame.shape[1])
     if frame.shape[1] == 0 or frame.shape[0] == 0:
         raise DataFormatError(f"{table.source}: the table has no rows or no columns")
     duplicated = frame.columns[frame.columns.duplicated()]
@@ -43,10 +44,18 @@ def load_table(path: str | Path, *, sep: str | None = None) -> pd.DataFrame:
     return frame
 
 
+def _check_width(source: Path, columns: int) -> None:
+    limit = max_columns()
+    if columns > limit:
+        raise InputLimitError(f"{source}: {columns} columns; at most {limit} are read (select the columns to "
+                              f"check, or raise ${COLUMNS_ENV})")
+
+
 def _read(pd: Any, table: PreparedTable) -> pd.DataFrame:
     try:
         if table.kind == "parquet":
-            require("pyarrow", "data")
+            parquet = require("pyarrow.parquet", "data")
+            _check_width(table.source, len(parquet.read_schema(table.path).names))
             return pd.read_parquet(table.path)
         if table.kind == "arrow":
             feather = require("pyarrow.feather", "data")
