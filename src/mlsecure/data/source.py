@@ -110,10 +110,6 @@ def check_header(path: Path, text: str, separator: str) -> tuple[str, ...]:
         header = next(csv.reader(io.StringIO(text), delimiter=separator), [])
     except csv.Error as exc:
         raise DataFormatError(f"{path}: cannot parse the header line: {exc}") from None
-    limit = max_columns()
-    if len(header) > limit:
-        raise InputLimitError(f"{path}: {len(header)} columns; at most {limit} are read (select the columns "
-                              f"to check, or raise ${COLUMNS_ENV})")
     names = [name.strip() for name in header]
     repeated = [(name, n) for name, n in Counter(names).items() if n > 1]
     if repeated:
@@ -123,6 +119,10 @@ def check_header(path: Path, text: str, separator: str) -> tuple[str, ...]:
         raise DataFormatError(f"{path}: column name {name!r} appears {n} times (columns "
                               f"{', '.join(map(str, positions))}{', ...' if n > 5 else ''}){more}; "
                               "give every column a unique name")
+    limit = max_columns()
+    if len(header) > limit:
+        raise InputLimitError(f"{path}: {len(header)} columns; at most {limit} are read (select the columns "
+                              f"to check, or raise ${COLUMNS_ENV})")
     return tuple(names)
 
 
