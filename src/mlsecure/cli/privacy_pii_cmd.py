@@ -107,7 +107,7 @@ def run_anonymize(args: argparse.Namespace) -> int:
     from mlsecure.io.inputs import check_input
     from mlsecure.io.outputs import check_output
     from mlsecure.privacy.pii.anonymize import Method, auto_plan, verify_anonymized
-    from mlsecure.privacy.pii.audit import audit_file
+    from mlsecure.privacy.pii.audit import audit_file, audit_frame
     from mlsecure.privacy.pii.keys import key_from_env
     from mlsecure.privacy.pii.safe_harbor import safe_harbor_plan, safe_harbor_status
     from mlsecure.privacy.pii.writer import default_output
@@ -133,9 +133,10 @@ def run_anonymize(args: argparse.Namespace) -> int:
     if args.k is not None and not args.quasi_identifiers:
         raise InputError("--k needs --quasi-identifiers")
     with progress_bar() as progress:
-        rows, changed, enforcement = _write_anonymized(args, output, plan, audit, key, progress)
-    written_columns = [c for c in audit.columns if plan.method(c.column) is not Method.DROP]
-    after = audit_file(output, sample_rows=args.sample_rows, region=args.region) if written_columns and rows else None
+        rows, changed, enforcement, head = _write_anonymized(args, output, plan, audit, key, progress)
+    # the output audited again: its first --sample-rows rows exactly as written (in memory, so the check
+    # cannot itself be fooled by how the file would be re-read)
+    after = audit_frame(head, source=str(output), region=args.region) if head is not None and head.width else None
     outcomes = verify_anonymized(plan, audit, after, changed)
     summary: dict[str, Any] = {
         "input": str(args.input), "output": str(output), "rows_written": rows,
@@ -157,8 +158,11 @@ def run_anonymize(args: argparse.Namespace) -> int:
 
 
 def _write_anonymized(args: argparse.Namespace, output: Path, plan: Any, audit: Any, key: Any,
-                      progress: Any) -> tuple[int, dict[str, int], Any]:
-    """Stream the input through the plan into ``output`` (all rows at once when --k is enforced)."""
+                      progress: Any) -> tuple[int, dict[str, int], Any, Any]:
+    """Stream the input through the plan into ``output`` (all rows at once when --k is enforced); also
+    returns the first ``--sample-rows`` rows written, for the audit of the output."""
+    import polars as pl
+
     from mlsecure.privacy.pii.anonymize import apply_plan
     from mlsecure.privacy.pii.frame import iter_batches
     from mlsecure.privacy.pii.kanon import enforce_k
@@ -169,24 +173,25 @@ def _write_anonymized(args: argparse.Namespace, output: Path, plan: Any, audit: 
     enforcement = None
     inputs = [args.input, args.summary_json]
     if args.k is not None:
-        import polars as pl
-
         whole = pl.concat(list(iter_batches(args.input, batch_rows=args.batch_rows)))
         done, changed = apply_plan(whole, plan, audit=audit, key=key, region=args.region)
         enforcement = enforce_k(done, _split(args.quasi_identifiers), args.k, max_suppression=args.max_suppression,
                                 types=audit.types(), sensitive=args.sensitive)
         with TableWriter(output, inputs=inputs, force=args.force) as writer:
             writer.write(enforcement.frame)
-        return enforcement.frame.height, changed, enforcement
+        return enforcement.frame.height, changed, enforcement, enforcement.frame.head(args.sample_rows)
+    head = None
     with TableWriter(output, inputs=inputs, force=args.force) as writer:
         for batch in iter_batches(args.input, batch_rows=args.batch_rows):
             done, counts = apply_plan(batch, plan, audit=audit, key=key, region=args.region)
             writer.write(done)
+            if head is None or head.height < args.sample_rows:
+                head = done if head is None else pl.concat([head, done]).head(args.sample_rows)
             rows += batch.height
             for name, n in counts.items():
                 changed[name] = changed.get(name, 0) + n
             progress(f"anonymize: {rows} rows written", -1.0)  # total unknown while streaming: no percentage
-    return rows, changed, enforcement
+    return rows, changed, enforcement, head
 
 
 def run_kanon(args: argparse.Namespace) -> int:

@@ -97,11 +97,17 @@ def prepared_table(path: str | Path, *, sep: str | None = None) -> Iterator[Prep
 
 
 def sniff_separator(text: str) -> str:
-    """The separator most frequent on the first line of decoded text (``,`` on a tie or none)."""
-    first = text.split("\n", 1)[0]
-    counts = {s: first.count(s) for s in SEPARATORS}
+    """The separator that splits the first record of decoded text into the most fields, quotes
+    respected (``,`` on a tie or when none splits it)."""
+    def fields(separator: str) -> int:
+        try:
+            return len(next(csv.reader(io.StringIO(text[:MAX_HEADER_CHARS]), delimiter=separator), []))
+        except csv.Error:
+            return 0
+
+    counts = {s: fields(s) for s in SEPARATORS}
     best = max(SEPARATORS, key=lambda s: counts[s])
-    return best if counts[best] else ","
+    return best if counts[best] > 1 else ","
 
 
 def check_header(path: Path, text: str, separator: str) -> tuple[str, ...]:
