@@ -231,6 +231,20 @@ def test_anonymize_utf16_and_gzip_remove_identifiers(tmp_path: Path, capsys: pyt
         assert "2 column(s) with no PII detected any more, 0 with PII still detected" in capsys.readouterr().err
 
 
+def test_zstd_read_or_named_extra(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    try:
+        import zstandard
+    except ImportError:
+        # the zstd magic bytes are recognised; without the extra the error names it
+        path = _write(tmp_path, "t.csv.zst", b"\x28\xb5\x2f\xfd" + b"\x00" * 16)
+        assert main(_audit(path)) == 2
+        assert 'pip install "mlsecure[zstd]"' in capsys.readouterr().err
+        return
+    path = _write(tmp_path, "t.csv.zst", zstandard.ZstdCompressor().compress(TABLE.encode()))
+    assert main(_audit(path)) == 1
+    assert '"column": "ssn"' in capsys.readouterr().out
+
+
 def test_decompression_bound_by_default(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """70 MB of CSV in ~70 kB of gzip (1000:1): above max(64 MiB, 100 x compressed size)."""
     bomb = _write(tmp_path, "bomb.csv.gz", gzip.compress(b"a,b\n" + b"0,0\n" * 17_500_000, compresslevel=9))
