@@ -56,8 +56,13 @@ def run(args: argparse.Namespace) -> int:
     checks = select_checks(args.scan or ["all"])
     if args.model is None and args.data is None:
         raise InputError("nothing to scan: give --model and/or --data")
-    if args.output is not None:  # refuse an unsafe --output before any work, not after a long scan
-        check_output(args.output, inputs=input_paths(args), force=args.force, what="report")
+    # refuse an unsafe output before any work, not after a long scan: never an input or a link to one,
+    # never an existing file without --force
+    for attr, what in (("output", "report"), ("export_suspicious", "--export-suspicious file")):
+        path = getattr(args, attr)
+        if path is not None:
+            others = [p for p in input_paths(args, exclude=()) if p is not path]
+            check_output(path, inputs=others, force=args.force, what=what)
     ctx, refusal = build_context(args)
     with progress_bar() as progress:
         ctx = replace(ctx, progress=progress)

@@ -39,12 +39,17 @@ def file_kind(path: Path) -> str:
     return TABLE_SUFFIXES.get(path.suffix.lower(), "csv")
 
 
+SAMPLE_CELLS = 5_000_000  # a sample of a wide table is cut to this many cells (>= 1000 rows kept)
+
+
 def read_head(path: str | Path, n_rows: int) -> Any:
-    """The first ``n_rows`` rows of a table file as strings."""
-    return next(iter_batches(path, batch_rows=n_rows, limit=n_rows))
+    """The first ``n_rows`` rows of a table file as strings; for a wide CSV/TSV at most ``SAMPLE_CELLS``
+    cells (but never fewer than 1000 rows), so sampling 10,000 rows of 5,000 columns stays bounded."""
+    return next(iter_batches(path, batch_rows=n_rows, limit=n_rows, max_cells=SAMPLE_CELLS))
 
 
-def iter_batches(path: str | Path, *, batch_rows: int = 100_000, limit: int | None = None) -> Iterator[Any]:
+def iter_batches(path: str | Path, *, batch_rows: int = 100_000, limit: int | None = None,
+                 max_cells: int | None = None) -> Iterator[Any]:
     """Yield the table in batches of string columns; CSV/TSV are streamed, never loaded whole.
 
     The file goes through ``mlsecure.data.source.prepared_table`` like every other table input
@@ -59,6 +64,9 @@ def iter_batches(path: str | Path, *, batch_rows: int = 100_000, limit: int | No
                 yield frame.slice(start, batch_rows)
             return
         lazy = pl.scan_csv(table.path, separator=table.separator or ",", infer_schema=False, raise_if_empty=True)
+        if limit is not None and max_cells is not None and table.header:
+            limit = min(limit, max(1000, max_cells // len(table.header)))
+            batch_rows = min(batch_rows, limit)
         if limit is not None:
             lazy = lazy.head(limit)
         yielded = False
