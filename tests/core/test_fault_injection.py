@@ -336,3 +336,50 @@ def test_kill_9_during_anonymize_leaves_no_complete_looking_output(tmp_path: Pat
     proc.wait()
     assert not out.exists()  # nothing at the output path: no truncated table that reads as complete
     assert all(p.name.endswith(".partial") for p in tmp_path.glob(".out.csv.*"))
+
+
+def test_verify_anonymized_statuses() -> None:
+    """Each outcome from audits built by hand: what the plan did and what the output audit still finds."""
+    from mlsecure.privacy.pii.anonymize import ColumnPlan, Method, Plan, verify_anonymized
+    from mlsecure.privacy.pii.audit import AuditResult
+    from mlsecure.privacy.pii.classify import ColumnVerdict
+    from mlsecure.privacy.pii.spans import SpanScan
+    from mlsecure.privacy.pii.types import PiiType
+
+    def audit(**types: PiiType | None) -> AuditResult:
+        spans = SpanScan(10, 3, {"person_name": 3}) if types.get("notes") is PiiType.FREE_TEXT else None
+        return AuditResult("t", 10, tuple(ColumnVerdict(c, t, 1.0, 1.0, spans=spans if c == "notes" else None)
+                                          for c, t in types.items()), 0.0)
+
+    plan = Plan((ColumnPlan("ssn", Method.REDACT, PiiType.SSN), ColumnPlan("email", Method.PSEUDONYMIZE),
+                 ColumnPlan("phone", Method.MASK, PiiType.PHONE), ColumnPlan("notes", Method.REDACT),
+                 ColumnPlan("mrn", Method.DROP), ColumnPlan("age", Method.GENERALIZE)))
+    before = audit(ssn=PiiType.SSN, email=PiiType.EMAIL, phone=PiiType.PHONE, notes=PiiType.FREE_TEXT,
+                   mrn=PiiType.MRN, age=PiiType.AGE, zip=PiiType.ZIP_CODE, id=None)
+    after = audit(ssn=None, email=PiiType.EMAIL, phone=PiiType.PHONE, notes=PiiType.FREE_TEXT,
+                  age=PiiType.AGE, zip=PiiType.ZIP_CODE, id=None)
+    changed = {"ssn": 10, "email": 10, "phone": 10, "notes": 4, "age": 0}
+    outcomes = {o.column: (o.status, o.spans_after) for o in verify_anonymized(plan, before, after, changed)}
+    assert outcomes == {
+        "ssn": ("removed", {}), "email": ("replaced", {}), "phone": ("survived", {}),
+        "notes": ("survived", {"person_name": 3}), "mrn": ("dropped", {}), "age": ("unchanged", {}),
+        "zip": ("kept", {}),
+    }
+
+
+def test_every_command_help_lists_exit_codes() -> None:
+    import argparse
+
+    from mlsecure.cli.main import build_parser
+
+    parser, _ = build_parser()
+    seen = 0
+    stack = [parser]
+    while stack:
+        current = stack.pop()
+        assert "exit codes: 0 = every requested check ran" in current.format_help(), current.prog
+        seen += 1
+        for action in current._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                stack.extend(dict.fromkeys(action.choices.values()))
+    assert seen > 40  # every group and every verb
