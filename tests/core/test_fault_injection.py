@@ -12,6 +12,7 @@ from __future__ import annotations
 import bz2
 import errno
 import gzip
+import io
 import json
 import lzma
 import os
@@ -205,7 +206,24 @@ READABLE = {
     "bzip2": lambda t: _write(t, "t.csv.bz2", bz2.compress(TABLE.encode("utf-16"))),
     "xz": lambda t: _write(t, "t.csv.xz", lzma.compress(TABLE.encode())),
     "zip": lambda t: _zip(t, {"inner.csv": TABLE}),
+    "parquet named .bin": lambda t: _binary_table(t, "t.bin", "parquet"),
+    "arrow (feather v2)": lambda t: _binary_table(t, "t.arrow", "arrow"),
+    "gzip of parquet": lambda t: _write(t, "t.parquet.gz", gzip.compress(_binary_table(t, "p.parquet",
+                                                                                       "parquet").read_bytes())),
 }
+
+
+def _binary_table(tmp: Path, name: str, kind: str) -> Path:
+    import pandas as pd
+    import pyarrow.feather as feather
+
+    frame = pd.read_csv(io.StringIO(TABLE), dtype=str)
+    path = tmp / name
+    if kind == "parquet":
+        frame.to_parquet(path)
+    else:
+        feather.write_feather(frame, str(path))
+    return path
 
 
 @pytest.mark.parametrize("make", READABLE.values(), ids=list(READABLE))
