@@ -401,3 +401,16 @@ def test_every_command_help_lists_exit_codes() -> None:
             if isinstance(action, argparse._SubParsersAction):
                 stack.extend(dict.fromkeys(action.choices.values()))
     assert seen > 40  # every group and every verb
+
+
+@pytest.mark.slow  # importing torch and loading a scan takes ~10 s on a cold interpreter
+def test_scan_plain_torch_save_is_not_evaluated(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``torch.save(module)`` pickles the whole object: refused by the gate, so exit 1, never 'No findings'."""
+    torch = pytest.importorskip("torch")
+    model = tmp_path / "full.pt"
+    torch.save(torch.nn.Sequential(torch.nn.Linear(2, 2)), model)
+    data = _csv(tmp_path, "d.csv", "a,b,label\n" + "".join(f"0.{i},0.{9 - i},{i % 2}\n" for i in range(10)))
+    assert main(["scan", "--scan", "robustness", "--model", str(model), "--data", str(data), "--format", "json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert {f["id"] for f in report["findings"]} >= {"SCAN-001", "SCAN-003"}
+    assert report["checks_run"] == ["artifact-scan"]
