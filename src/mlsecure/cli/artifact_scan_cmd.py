@@ -34,7 +34,11 @@ def register(verbs: Any) -> None:
 
 def run_scan(args: argparse.Namespace) -> int:
     from mlsecure.artifacts.scan import build_report, scan_paths
+    from mlsecure.io.inputs import check_input
 
+    for path in args.paths:  # a FIFO would block the scanner forever; a folder is walked
+        if not path.is_dir():
+            check_input(path, what="artifact")
     results = scan_paths(args.paths)
     report = build_report(results, target=" ".join(str(p) for p in args.paths), tool_version=__version__)
     if args.format == "terminal" and args.output is None:

@@ -78,6 +78,9 @@ def run_checklist(args: argparse.Namespace) -> int:
 
     report = None
     if args.report is not None:
+        from mlsecure.io.inputs import check_input
+
+        check_input(args.report, what="scan report")  # a FIFO would block the read forever
         try:
             report = Report.from_json(args.report.read_text(encoding="utf-8"))
         except OSError as exc:

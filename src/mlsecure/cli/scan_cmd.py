@@ -75,6 +75,8 @@ def build_context(args: argparse.Namespace) -> tuple[ScanContext, UnsafeArtifact
     value is the gate's refusal of the model file (the model is then None and never loaded)."""
     from mlsecure.artifacts.load import load_model, recorded_data
 
+    if args.model is not None:
+        check_input(args.model, what="model file")  # a FIFO or device is refused before anything opens it
     if args.model is not None and (args.data is None or args.holdout is None):
         recorded = recorded_data(args.model)
         for key, attr in (("train", "data"), ("holdout", "holdout")):
@@ -85,7 +87,6 @@ def build_context(args: argparse.Namespace) -> tuple[ScanContext, UnsafeArtifact
     model = None
     refusal = None
     if args.model is not None:
-        check_input(args.model, what="model file")
         try:
             model = load_model(args.model, args.framework, input_shape=args.input_shape, clip_values=clip)
         except UnsafeArtifactError as exc:
