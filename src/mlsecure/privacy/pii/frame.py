@@ -80,4 +80,7 @@ def iter_batches(path: str | Path, *, batch_rows: int = 100_000, limit: int | No
         except pl.exceptions.NoDataError:
             raise DataFormatError(f"{table.source}: the file is empty") from None
         if not yielded:
-            raise DataFormatError(f"{table.source}: the table has no rows")
+            with table.path.open("rb") as handle:
+                lines = sum(1 for line, _ in zip(handle, range(3), strict=False) if line.strip())
+            hint = " (the lines after the header were not parsed: is a quote left open?)" if lines > 1 else ""
+            raise DataFormatError(f"{table.source}: the table has no rows{hint}")
