@@ -87,6 +87,8 @@ def run_checklist(args: argparse.Namespace) -> int:
             raise InputError(f"{args.report}: cannot read the report ({exc.strerror})") from None
         except (ValueError, KeyError, TypeError) as exc:
             raise InputError(f"{args.report}: not an mlsecure JSON report ({exc})") from None
+        except RecursionError:
+            raise InputError(f"{args.report}: not an mlsecure JSON report (nested too deeply)") from None
     results = evaluate_checklist(report)
     name = str(args.report) if args.report else None
     if args.format == "json":
