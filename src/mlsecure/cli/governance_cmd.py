@@ -85,7 +85,7 @@ def run_checklist(args: argparse.Namespace) -> int:
             report = Report.from_json(args.report.read_text(encoding="utf-8"))
         except OSError as exc:
             raise InputError(f"{args.report}: cannot read the report ({exc.strerror})") from None
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:  # AttributeError: JSON not an object
             raise InputError(f"{args.report}: not an mlsecure JSON report ({exc})") from None
         except RecursionError:
             raise InputError(f"{args.report}: not an mlsecure JSON report (nested too deeply)") from None
