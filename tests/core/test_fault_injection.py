@@ -167,6 +167,8 @@ CASES = [
     Case("output-symlink-forced", _symlink, 2, "refusing to overwrite the input", unchanged=("t.csv",)),
     Case("summary-json-is-input", lambda t: [*_anonymize(t), "--summary-json", str(t / "t.csv")], 2,
          "refusing to overwrite the input", unchanged=("t.csv",), absent=("out.csv",)),
+    Case("summary-json-is-output", lambda t: [*_anonymize(t), "--summary-json", str(t / "out.csv")], 2,
+         "also named as another output", absent=("out.csv",)),
     Case("output-exists", _existing, 2, "already exists; pass --force", unchanged=("out.csv",)),
     Case("output-folder-missing", lambda t: [*_anonymize(t)[:-1], str(t / "no" / "out.csv")], 2, "does not exist"),
     Case("report-is-data", lambda t: ["scan", "--data", str(_csv(t)), "--output", str(t / "t.csv")], 2,

@@ -38,6 +38,9 @@ def check_output(path: str | Path, *, inputs: Iterable[str | Path | None] = (), 
     path = Path(path)
     for source in inputs:
         if source is not None and _same_file(path, Path(source)):
+            if not Path(source).exists():
+                raise OutputError(f"{path}: the {what} is also named as another output ({source}); choose "
+                                  "another path")
             raise OutputError(f"{path}: refusing to overwrite the input {source} (the {what} is the same file "
                               "or a link to it); choose another path")
     try:
@@ -119,10 +122,15 @@ def output_os_error(path: Path, exc: OSError, what: str = "output") -> OutputErr
 
 
 def _same_file(a: Path, b: Path) -> bool:
+    """Same device and inode (the file, a hard link, a symbolic link), or the same path not yet created
+    (two outputs of one run named alike)."""
     try:
         sa, sb = a.stat(), b.stat()
     except OSError:
-        return False
+        try:
+            return a.resolve() == b.resolve()
+        except (OSError, RuntimeError):
+            return False
     return (sa.st_dev, sa.st_ino) == (sb.st_dev, sb.st_ino)
 
 
