@@ -6,13 +6,15 @@ The tree::
     ├── InputError(ValueError)          a file, column, argument or array is not what was expected
     │   ├── DataFormatError             a table or array file cannot be parsed (ragged rows, encoding)
     │   ├── SpecialFileError            a FIFO, device, socket or folder given where a file is expected
-    │   └── InputLimitError             a bound checked before the work (decompressed size, columns) is hit
-    ├── OutputError                     an output would lose data (it is an input, it exists and --force
-    │                                   was not given) or cannot be written (read-only folder, disk full)
+    │   └── LimitExceededError          an input is over a bound checked before expensive work (JSON
+    │                                   depth or size, key-derivation cost, decompressed size, columns)
     ├── ConfigError(ValueError)         a configuration file or option combination is invalid
     ├── ModelLoadError                  a model file or object cannot be turned into a Model
     │   └── UnsafeArtifactError         the artifact gate refused to load a file (scan not clean)
     ├── CheckError                      a check could not complete on valid input (a bug or a limit)
+    │   └── SourceUnavailableError      evidence a check needs cannot be reached (vulnerability data)
+    ├── OutputError                     an output would lose data (it is an input, it exists and --force
+    │                                   was not given) or cannot be written (disk full, read-only folder)
     └── MissingDependencyError(ImportError)
                                         an optional extra is needed: the message names it
 
@@ -41,14 +43,6 @@ class SpecialFileError(InputError):
     """A path names a FIFO, device, socket or folder; refused by ``stat`` before anything is opened."""
 
 
-class InputLimitError(InputError):
-    """An input exceeds a bound checked before expensive work (a decompression bomb, too many columns)."""
-
-
-class OutputError(MLSecureError):
-    """An output cannot be written safely: it is (or links to) an input, it exists, or the disk refused it."""
-
-
 class ConfigError(MLSecureError, ValueError):
     """A configuration value or combination of options is invalid."""
 
@@ -67,6 +61,19 @@ class UnsafeArtifactError(ModelLoadError):
 
 class CheckError(MLSecureError):
     """A check failed on input that was valid (resource limit or internal problem)."""
+
+
+class LimitExceededError(InputError):
+    """An input is over a bound that is checked before any expensive work is done on it."""
+
+
+class SourceUnavailableError(CheckError):
+    """A source of evidence (vulnerability data, a service) could not be reached: nothing was checked."""
+
+
+class OutputError(MLSecureError):
+    """An output cannot be written safely (it is or links to an input, it exists without --force) or the
+    disk refused it; nothing partial is left under its name."""
 
 
 class MissingDependencyError(MLSecureError, ImportError):

@@ -227,11 +227,12 @@ def test_fast_predict_path_answers_signs_and_audits_each_request(gateway_app: An
                 await c.post("/v1/predict", content=b'{"inputs": [[0.5]]}', headers=auth),
                 await c.post("/v1/predict", content=body, headers={**auth, "Content-Type": "text/plain"}),
                 await c.post("/v1/predict", content=b'{"inputs": [], "x": 1}', headers=auth),
-                await c.get("/v1/predict", headers=auth),  # not the fast path: FastAPI answers 405
+                await c.get("/v1/predict", headers=auth),  # not the fast path: 405, audited
                 await c.get("/v1/models", headers=auth),
+                await c.get("/v1/nothing-here"),  # 404, audited
             ]
 
-    ok, anonymous, viewer_r, short, text, extra, get, models = asyncio.run(scenario())
+    ok, anonymous, viewer_r, short, text, extra, get, models, missing = asyncio.run(scenario())
     assert ok.status_code == 200 and ok.headers["content-type"] == "application/json"
     doc = ok.json()
     assert doc["model"] == {"name": "digits", "version": "7"} and len(doc["predictions"]) == 2
@@ -241,10 +242,15 @@ def test_fast_predict_path_answers_signs_and_audits_each_request(gateway_app: An
     assert viewer_r.status_code == 403 and viewer_r.json()["error"] == "forbidden"
     assert short.status_code == 422 and short.json()["field"] == "inputs[0]"
     assert text.status_code == 415 and extra.status_code == 422 and extra.json()["field"] == "x"
-    assert get.status_code == 405 and models.status_code == 200
+    assert get.status_code == 405 and get.headers["allow"] == "POST" and models.status_code == 200
+    assert missing.status_code == 404 and missing.json()["error"] == "not_found"
     records = list(gw.store.query())
+    unrouted = sorted((r.event.details["status"], r.event.details["method"], r.event.details["path"])
+                      for r in records if r.event.details.get("endpoint") == "unrouted")
+    assert unrouted == [(404, "GET", "/v1/nothing-here"), (405, "GET", "/v1/predict")]  # docs: every /v1 request
+    assert {get.json()["request_id"], missing.json()["request_id"]} <= {r.event.event_id for r in records}
     v1 = [r for r in records if r.event.details.get("endpoint") in ("predict", "models")]
-    assert len(v1) == 7  # one per /v1 request (the 405 never reached a /v1 handler)
+    assert len(v1) == 7
     ids = [r.event.event_id for r in v1]
     assert len(set(ids)) == 7 and doc["request_id"] in ids
     by_status = sorted(r.event.details["status"] for r in v1)

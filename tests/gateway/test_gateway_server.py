@@ -41,8 +41,8 @@ def test_prediction_is_signed_hardened_and_audited(main_server: Server, natural_
     # the input hash in the body is the SHA-256 of exactly the bytes sent
     assert body["input_sha256"] == hashlib.sha256(r.request.content).hexdigest()
     assert verify_response(r.content, r.headers["X-Signature"], key)
-    # re-indenting keeps the signature valid (canonical form); changing any value breaks it
-    assert verify_response(json.dumps(body, indent=2), r.headers["X-Signature"], key)
+    # the signature covers the exact bytes: re-indenting or changing any value breaks it
+    assert not verify_response(json.dumps(body, indent=2), r.headers["X-Signature"], key)
     tampered = json.loads(r.content)
     tampered["predictions"][0]["top"][0]["probability"] = 0.123
     assert not verify_response(json.dumps(tampered), r.headers["X-Signature"], key)

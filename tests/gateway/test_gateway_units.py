@@ -23,7 +23,7 @@ from mlsecure.serving.extraction import ExtractionMonitor, ks_uniform_pvalues, s
 from mlsecure.serving.hardening import OutputPolicy, add_noise
 from mlsecure.serving.ratelimit import RateLimiter
 from mlsecure.serving.rbac import Role, permissions_for
-from mlsecure.serving.signing import ResponseSigner, canonical_json, verify_response
+from mlsecure.serving.signing import ResponseSigner, canonical_json, check_response, verify_response
 from mlsecure.serving.tokens import JsonTokenStore, SqliteTokenStore, hash_token, parse_token_id
 from mlsecure.serving.validation import InputSchema, ValidationFailure
 
@@ -263,14 +263,37 @@ def test_signature_round_trip_and_tamper(tmp_path: Path) -> None:
     assert again.key_id == signer.key_id
     body = {"b": [1, 2.5, "é"], "a": None}
     assert canonical_json(body) == '{"a":null,"b":[1,2.5,"é"]}'.encode()
-    sig = signer.sign(canonical_json(body))
-    assert verify_response(json.dumps(body, indent=3), sig, signer.public_key)
+    signed = canonical_json(body)
+    sig = signer.sign(signed)
+    assert verify_response(signed, sig, signer.public_key) and verify_response(signed.decode(), sig, signer.public_key)
+    assert not verify_response(json.dumps(body, indent=3), sig, signer.public_key)  # the bytes, not a re-parse
     assert not verify_response(json.dumps({**body, "a": 0}), sig, signer.public_key)
     assert not verify_response(json.dumps(body), "ed25519=AAAA", signer.public_key)
     other = ResponseSigner.from_file(tmp_path / "k2.pem", generate=True)
     assert not verify_response(json.dumps(body), sig, other.public_key)
     with pytest.raises(ConfigError, match="does not exist"):
         ResponseSigner.from_file(tmp_path / "missing.pem", generate=False)
+
+
+def test_duplicated_key_body_fails_verification(tmp_path: Path) -> None:
+    """Issue 17: a body with a fake value first and the signed value last verified when the signature was
+    checked on re-parsed JSON (Python keeps the last value), while a first-wins reader saw the fake one."""
+    signer = ResponseSigner.from_file(tmp_path / "k.pem", generate=True)
+    signed = canonical_json({"label": 7, "request_id": "r1"})
+    sig = signer.sign(signed)
+    forged = b'{"label":1,"label":7,"request_id":"r1"}'
+    assert json.loads(forged) == json.loads(signed)  # a last-wins reader cannot tell them apart
+    assert not verify_response(forged, sig, signer.public_key)
+    assert check_response(forged, sig, signer.public_key) == ("the signature does not match these bytes "
+                                                              "(altered, re-encoded, or another key)")
+    # a signer that ever signed non-canonical bytes (here a duplicated key) is refused too
+    sig_forged = signer.sign(forged)
+    assert check_response(forged, sig_forged, signer.public_key) == ("the response body: duplicate key 'label' "
+                                                                     "in a JSON object")
+    spaced = b'{"label": 7, "request_id": "r1"}'
+    assert "not in canonical JSON form" in str(check_response(spaced, signer.sign(spaced), signer.public_key))
+    with pytest.raises(InputError, match="bytes received"):
+        verify_response({"label": 7}, sig, signer.public_key)  # type: ignore[arg-type]
 
 
 # --- extraction statistics --------------------------------------------------------------------------------

@@ -54,16 +54,17 @@ def test_check_with_requirements(osv_dir: Path, tmp_path: Path) -> None:
 
 
 def test_online_failure_keeps_our_own_checks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from mlsecure.errors import CheckError
+    from mlsecure.errors import SourceUnavailableError
 
     def offline(**kw: object) -> list[object]:
-        raise CheckError("pip-audit failed (network unreachable)")
+        raise SourceUnavailableError("pip-audit failed (network unreachable)")
 
     monkeypatch.setattr("mlsecure.supply_chain.audit.pip_audit", offline)
     req = tmp_path / "r.txt"
     req.write_text("numpi==1.0\n")
     result = DependencyAuditCheck().execute(ScanContext(options={"requirements": str(req)}))
-    assert [f.id for f in result.findings] == ["SUP-104", "SUP-103"]
+    assert [f.id for f in result.findings] == ["SUP-104", "SUP-103", "SUP-109"]  # not checked fails by default
+    assert result.findings[-1].severity is Severity.HIGH
     assert result.metrics["engine"] == "none" and "network unreachable" in result.metrics["notes"][0]
 
 

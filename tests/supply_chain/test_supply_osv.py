@@ -39,7 +39,8 @@ def test_audit_requirements_offline(osv_dir: Path, tmp_path: Path) -> None:
     assert torch.atlas == ("AML.T0010", "AML.T0010.001") and torch.owasp == "ML06"
     assert torch.location.path == str(req) and torch.location.member == "line 1: torch"
     assert "upgrade torch to 2.6.0" in torch.remediation.lower()
-    assert result.notes == ("offline mode checks exact pins only; not checked: scikit-learn",)
+    assert result.notes == (f"offline OSV database {osv_dir}: 5 records (no build record)",
+                            "offline mode checks exact pins only; not checked: scikit-learn")
 
 
 @pytest.mark.parametrize(("version", "expected"), [("0.9", False), ("1.0", True), ("1.5", True), ("2.0", False),

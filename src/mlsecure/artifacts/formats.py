@@ -36,12 +36,15 @@ class ArtifactFormat(StrEnum):
     GGUF = "gguf"
     ZIP = "zip"  # another zip archive
     TAR = "tar"
+    SEVENZIP = "7z"
     TEXT = "text"  # UTF-8 text (configs, READMEs); only the scanner uses it: detect_format says UNKNOWN
+    DATA = "data"  # recognised non-code data (images, checkpoint shards); only the scanner uses it
     UNKNOWN = "unknown"
 
 
 PICKLE_BASED = frozenset({ArtifactFormat.TORCHSCRIPT, ArtifactFormat.TORCH_ZIP, ArtifactFormat.PICKLE,
                           ArtifactFormat.JOBLIB})
+SEVENZIP_MAGIC = b"7z\xbc\xaf\x27\x1c"
 _PICKLE_OPENERS = frozenset(b"(]}c\x8c)")
 _TF_OP_HINTS = (b"tensorflow", b"serving_default", b"saved_model_main_op", b"VarHandleOp", b"StatefulPartitionedCall")
 
@@ -65,6 +68,10 @@ def detect_stream(head: bytes, handle: IO[bytes] | None, size: int) -> ArtifactF
         kind = _zip_kind(handle, size, strict=True)
         if kind is not None:
             return kind
+    if head[:1] in (b"\x08", b"\x12") and handle is not None:
+        kind = _protobuf_kind(handle, size)
+        if kind is not None:
+            return kind
     if compression_of(head) == "bz2" and handle is not None:
         handle.seek(0)
         head = handle.read(2 * 1024**2)  # bzip2 emits nothing before a whole (up to 900 kB) block
@@ -84,14 +91,20 @@ def detect_bytes(head: bytes, path: Path | None = None) -> ArtifactFormat:
         return ArtifactFormat.HDF5
     if head.startswith(b"GGUF"):
         return ArtifactFormat.GGUF
+    if head.startswith(SEVENZIP_MAGIC):
+        return ArtifactFormat.SEVENZIP
     if len(head) >= 262 and head[257:262] == b"ustar":
         return ArtifactFormat.TAR
+    if _is_safetensors(head):  # before compression: an 8-byte length can start like a zlib header
+        return ArtifactFormat.SAFETENSORS
     compression = compression_of(head)
     if compression is not None:
         inner = _decompress_head(head, compression)
         if len(inner) >= 262 and inner[257:262] == b"ustar":
             return ArtifactFormat.TAR
-        return ArtifactFormat.JOBLIB if compression == "lz4" or _is_pickle(inner) else ArtifactFormat.UNKNOWN
+        # joblib.load decompresses and unpickles whatever is inside: the scanner parses the inner
+        # bytes as a pickle (any first opcode) and calls them data only if that parse fails.
+        return ArtifactFormat.JOBLIB if compression == "lz4" or inner else ArtifactFormat.UNKNOWN
     if _is_safetensors(head):
         return ArtifactFormat.SAFETENSORS
     if _is_pickle(head):
@@ -186,6 +199,45 @@ def _is_pickle(head: bytes) -> bool:
         first = head[1:].split(b"\n", 1)[0]
         return 0 < len(first) < 256 and all(part.isidentifier() for part in first.decode("latin-1").split("."))
     return not head.lstrip().startswith((b'{"', b"{\n", b"[\n", b'["'))
+
+
+def _protobuf_kind(handle: IO[bytes], size: int) -> ArtifactFormat | None:
+    """SavedModel or ONNX, told apart by the fields of the top-level message (both start with field 1);
+    ``UNKNOWN`` for any other well-formed message, None when the bytes are no protobuf.
+
+    ``SavedModel`` has only ``saved_model_schema_version`` (1) and ``meta_graphs`` (2); an ONNX
+    ``ModelProto`` has its ``graph`` (7) and ``opset_import`` (8).
+    """
+    from mlsecure.artifacts.scan.protobuf import LENGTH, VARINT, ProtobufError, top_level
+
+    try:
+        top = top_level(handle, size, max_fields=4096)
+    except (ProtobufError, OSError):
+        return None
+    finally:
+        handle.seek(0)
+    wires = {f.number: f.wire for f in top}
+    if wires.get(2) == LENGTH and wires.get(1, VARINT) == VARINT and set(wires) <= {1, 2}:
+        metas = [f for f in top if f.number == 2]
+        return ArtifactFormat.SAVEDMODEL if all(_is_meta_graph(handle, f.value, f.length) for f in metas) else None
+    if wires.get(1) == VARINT and (wires.get(7) == LENGTH or wires.get(8) == LENGTH):
+        return ArtifactFormat.ONNX
+    return ArtifactFormat.UNKNOWN  # another well-formed protobuf (fingerprint.pb...): no byte heuristics after
+
+
+def _is_meta_graph(handle: IO[bytes], start: int, length: int) -> bool:
+    """A ``MetaGraphDef``: only message fields 1-9, a ``graph_def`` (2) among them."""
+    from mlsecure.artifacts.scan.protobuf import LENGTH, ProtobufError, fields
+
+    if length > 64 * 1024**2:
+        return True  # too large to re-read for detection; the scanner parses it with limits
+    handle.seek(start)
+    data = handle.read(length)
+    try:
+        found = {(f.number, f.wire) for f in fields(data)}
+    except ProtobufError:
+        return False
+    return (2, LENGTH) in found and all(1 <= n <= 9 and w == LENGTH for n, w in found)
 
 
 def _is_safetensors(head: bytes) -> bool:

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from mlsecure import __version__
-from mlsecure.data.tables import read_json_object
 from mlsecure.errors import InputError, MLSecureError
+from mlsecure.strict_json import read_json_object
 
 PROVENANCE_PREDICATE = "https://mlsecure.dev/ModelProvenance/v1"
 ScanStatus = Literal["clean", "unsafe", "not-scanned"]
@@ -94,7 +94,7 @@ class ModelProvenance:
 
 def load_provenance(path: str | Path) -> ModelProvenance:
     """Read a provenance JSON file (the guide's ``ModelProvenance.to_json`` output)."""
-    data = read_json_object(path, "provenance")
+    data = read_json_object(path, what="provenance")  # strict and bounded: a regular file, depth, no NaN
     return ModelProvenance.from_dict(data, source=str(path))
 
 

@@ -23,7 +23,9 @@ def export_jsonl(store: AuditStore, where: RecordFilter | None = None) -> Iterat
 
 
 def verify_jsonl(lines: Iterable[str], *, hmac_key: bytes, checkpoints: Sequence[Checkpoint] = (),
-                 public_key: Ed25519PublicKey | None = None) -> VerificationResult:
+                 public_key: Ed25519PublicKey | None = None, unreadable_checkpoints: Sequence[str] = (),
+                 require_signatures: bool = False) -> VerificationResult:
     """Verify an unfiltered JSONL export like :meth:`AuditStore.verify`."""
     return verify_rows(rows_from_jsonl(lines), hmac_key=hmac_key, checkpoints=checkpoints,
-                       public_key=public_key)
+                       public_key=public_key, unreadable_checkpoints=unreadable_checkpoints,
+                       require_signatures=require_signatures)

@@ -216,15 +216,28 @@ class AuditStore(ABC):
     # --- reading -------------------------------------------------------------------------------------
     @final
     def verify(self, *, checkpoints: Sequence[Checkpoint] = (), public_key: Ed25519PublicKey | None = None,
-               stored_checkpoints: bool = True) -> VerificationResult:
+               stored_checkpoints: bool = True, unreadable_checkpoints: Sequence[str] = (),
+               require_signatures: bool = False) -> VerificationResult:
         """Verify every record's chain link and content, the store's own checkpoints (unless
         ``stored_checkpoints=False``) and any ``checkpoints`` kept outside (which detect truncation).
-        Signatures are checked against ``public_key``, by default the store's signing key's."""
-        every = [*self.checkpoints(), *checkpoints] if stored_checkpoints else list(checkpoints)
+        Signatures are checked against ``public_key``, by default the store's signing key's; without
+        one they are reported as not checked (a failure under ``require_signatures``). Checkpoints that
+        do not parse (``unreadable_checkpoints``, and stored ones) are problems; the records are still
+        checked."""
+        every: list[Checkpoint] = []
+        unreadable: list[str] = list(unreadable_checkpoints)
+        if stored_checkpoints:
+            for number, note in enumerate(self.checkpoint_notes(), start=1):
+                try:
+                    every.append(Checkpoint.from_note(note))
+                except InputError as exc:  # one garbage checkpoint must not stop the records' check
+                    unreadable.append(f"stored checkpoint #{number} is unreadable: {exc}")
+        every.extend(checkpoints)
         if public_key is None and self._signing_key is not None:
             public_key = self._signing_key.public_key()
         return verify_rows(self._rows(RecordFilter()), hmac_key=self._key, checkpoints=every,
-                           public_key=public_key, origin=self.origin)
+                           public_key=public_key, origin=self.origin, unreadable_checkpoints=unreadable,
+                           require_signatures=require_signatures)
 
     @final
     def query(self, where: RecordFilter | None = None, **criteria: Any) -> Iterator[AuditRecord]:
@@ -271,8 +284,9 @@ class AuditStore(ABC):
     @classmethod
     @abstractmethod
     def from_url(cls, url: str, *, hmac_key: bytes, signing_key: Ed25519PrivateKey | None = None,
-                 checkpoint_every: int = 0, key_name: str = DEFAULT_KEY_NAME, create: bool = True) -> Self:
-        """Open the log at ``url``, creating it unless ``create=False``."""
+                 checkpoint_every: int = 0, key_name: str = DEFAULT_KEY_NAME, create: bool = True,
+                 read_only: bool = False) -> Self:
+        """Open the log at ``url``, creating it unless ``create=False``; ``read_only`` writes nothing."""
 
     @abstractmethod
     def _write(self, work: Callable[[WriteTxn], T]) -> T:
@@ -285,6 +299,11 @@ class AuditStore(ABC):
     @abstractmethod
     def checkpoints(self) -> list[Checkpoint]:
         """The checkpoints stored with the log, oldest first."""
+
+    def checkpoint_notes(self) -> list[str]:
+        """The stored checkpoints as signed-note text, unparsed (a backend overrides this to return
+        what is stored even when it no longer parses)."""
+        return [c.to_note() for c in self.checkpoints()]
 
     @abstractmethod
     def size(self) -> int:

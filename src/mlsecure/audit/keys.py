@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.serialization import (
 
 from mlsecure.audit.chain import MIN_KEY_BYTES
 from mlsecure.errors import ConfigError, InputError
-from mlsecure.private_files import write_private_file
+from mlsecure.private_files import read_regular_file, write_private_file
 
 HMAC_KEY_ENV = "MLSECURE_AUDIT_HMAC_KEY"
 HMAC_KEY_FILE_ENV = "MLSECURE_AUDIT_HMAC_KEY_FILE"
@@ -55,10 +55,7 @@ def resolve_hmac_key(key: bytes | str | None = None) -> bytes:
 
 
 def read_key_file(path: Path) -> bytes:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"cannot read the audit HMAC key file {path}: {exc.strerror}") from exc
+    raw = read_regular_file(path, what="the audit HMAC key file", max_bytes=64 * 1024)
     text = raw.strip()
     if text and all(chr(c) in string.hexdigits for c in text) and len(text) % 2 == 0:
         return binascii.unhexlify(text)
@@ -101,10 +98,7 @@ def load_signing_key(path: Path | None = None) -> Ed25519PrivateKey:
 
 def load_public_key(path: Path) -> Ed25519PublicKey:
     """An Ed25519 public key from a PEM file (or the public half of a private key file)."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read public key {path}: {exc.strerror}") from exc
+    data = read_regular_file(path, what="the public key", max_bytes=64 * 1024)
     if b"PRIVATE KEY" in data:
         return load_signing_key(path).public_key()
     try:

@@ -88,8 +88,9 @@ class PostgresAuditStore(AuditStore):
 
     @classmethod
     def from_url(cls, url: str, *, hmac_key: bytes, signing_key: Ed25519PrivateKey | None = None,
-                 checkpoint_every: int = 0, key_name: str = DEFAULT_KEY_NAME, create: bool = True) -> Self:
-        del create  # the schema is created on first use; an empty database is an empty log
+                 checkpoint_every: int = 0, key_name: str = DEFAULT_KEY_NAME, create: bool = True,
+                 read_only: bool = False) -> Self:
+        del create, read_only  # the schema is created on first use; a server enforces its own grants
         return cls(url, hmac_key=hmac_key, signing_key=signing_key, checkpoint_every=checkpoint_every,
                    key_name=key_name)
 
@@ -125,9 +126,12 @@ class PostgresAuditStore(AuditStore):
             conn.close()
 
     def checkpoints(self) -> list[Checkpoint]:
+        return [Checkpoint.from_note(note) for note in self.checkpoint_notes()]
+
+    def checkpoint_notes(self) -> list[str]:
         with self._connect() as conn:
             rows = conn.execute("SELECT note FROM audit_checkpoints ORDER BY id").fetchall()
-        return [Checkpoint.from_note(note) for (note,) in rows]
+        return [str(note) for (note,) in rows]
 
     def size(self) -> int:
         with self._connect() as conn:

@@ -40,14 +40,14 @@ def _register_builtins() -> None:
 
 def open_store(url: str | Path, *, hmac_key: bytes | str | None = None,
                signing_key: Ed25519PrivateKey | None = None, checkpoint_every: int = 0,
-               key_name: str = DEFAULT_KEY_NAME, create: bool = True) -> AuditStore:
+               key_name: str = DEFAULT_KEY_NAME, create: bool = True, read_only: bool = False) -> AuditStore:
     """Open (creating if needed) the audit log at ``url``.
 
     ``url``: ``sqlite:///abs/path.db``, a bare path (SQLite) or ``postgresql://user@host/db``.
     ``hmac_key``: the chain key (bytes or hex); default from ``MLSECURE_AUDIT_HMAC_KEY`` /
     ``MLSECURE_AUDIT_HMAC_KEY_FILE``. ``signing_key`` + ``checkpoint_every=N`` sign a checkpoint every
     ``N`` records (see :meth:`AuditStore.checkpoint` to sign one on demand). ``create=False`` refuses to
-    create a missing SQLite file (for verification and queries).
+    create a missing SQLite file; ``read_only=True`` also writes nothing (a read-only copy verifies).
     """
     _register_builtins()
     text = str(url)
@@ -58,4 +58,5 @@ def open_store(url: str | Path, *, hmac_key: bytes | str | None = None,
     if cls is None:
         raise InputError(f"no audit store for URL scheme {scheme!r}; known: {', '.join(sorted(_STORES))}")
     return cls.from_url(text, hmac_key=resolve_hmac_key(hmac_key), signing_key=signing_key,
-                        checkpoint_every=checkpoint_every, key_name=key_name, create=create)
+                        checkpoint_every=checkpoint_every, key_name=key_name, create=create,
+                        **({"read_only": True} if read_only else {}))

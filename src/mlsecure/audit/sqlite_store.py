@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing
 from pathlib import Path
 from typing import Any, Final, Literal, Self, TypeVar, cast
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -75,19 +75,25 @@ class SQLiteAuditStore(AuditStore):
 
     def __init__(self, path: Path, *, hmac_key: bytes, signing_key: Ed25519PrivateKey | None = None,
                  checkpoint_every: int = 0, key_name: str = DEFAULT_KEY_NAME,
-                 synchronous: Synchronous = "FULL", create: bool = True) -> None:
+                 synchronous: Synchronous = "FULL", create: bool = True, read_only: bool = False) -> None:
         super().__init__(hmac_key=hmac_key, signing_key=signing_key, checkpoint_every=checkpoint_every,
                          key_name=key_name)
         if synchronous not in ("FULL", "NORMAL", "EXTRA"):
             raise InputError(f"synchronous must be FULL, NORMAL or EXTRA, got {synchronous!r}")
-        if not create and not path.is_file():
-            raise InputError(f"audit log {path} does not exist")
+        if (read_only or not create) and not path.is_file():
+            raise InputError(f"audit log {path} does not exist" if not path.exists()
+                             else f"audit log {path} is not a regular file")
         if not path.parent.is_dir():
             raise InputError(f"cannot create audit log {path}: directory {path.parent} does not exist")
         self.path = path
         self._synchronous = synchronous
         self._conn_lock = threading.Lock()
         self._lock_fd: int | None = None
+        self._read_only = read_only
+        self._uri: str | None = None
+        if read_only:
+            self._open_read_only()
+            return
         if fcntl is not None:
             try:
                 self._lock_fd = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o600)
@@ -110,12 +116,48 @@ class SQLiteAuditStore(AuditStore):
 
     @classmethod
     def from_url(cls, url: str, *, hmac_key: bytes, signing_key: Ed25519PrivateKey | None = None,
-                 checkpoint_every: int = 0, key_name: str = DEFAULT_KEY_NAME, create: bool = True) -> Self:
+                 checkpoint_every: int = 0, key_name: str = DEFAULT_KEY_NAME, create: bool = True,
+                 read_only: bool = False) -> Self:
         return cls(sqlite_path(url), hmac_key=hmac_key, signing_key=signing_key,
                    checkpoint_every=checkpoint_every, key_name=key_name, create=create,
-                   synchronous=_synchronous(url))
+                   synchronous=_synchronous(url), read_only=read_only)
+
+    def _open_read_only(self) -> None:
+        """Open without writing anything, so a read-only copy (a mounted backup, a 0444 file) verifies.
+
+        ``mode=ro`` first (it still sees a live writer's WAL); where SQLite cannot even create the
+        shared-memory file beside the log (a read-only folder) and no ``-wal`` file holds unmerged
+        commits, ``immutable=1``, which reads the file as it is."""
+        quoted = quote(str(self.path.resolve()))
+        wal = Path(f"{self.path}-wal")
+        candidates = [f"file:{quoted}?mode=ro"]
+        if not wal.exists() or wal.stat().st_size == 0:
+            candidates.append(f"file:{quoted}?immutable=1")
+        last: sqlite3.Error | None = None
+        for uri in candidates:
+            try:
+                conn = sqlite3.connect(uri, uri=True, timeout=_BUSY_TIMEOUT_S, isolation_level=None,
+                                       check_same_thread=False)
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            except sqlite3.Error as exc:
+                last = exc
+                continue
+            self._uri, self._conn = uri, conn
+            break
+        else:
+            hint = (f"; its write-ahead log {wal} holds commits: copy both files to a writable folder"
+                    if wal.exists() else "")
+            raise AuditStoreError(f"cannot open audit log {self.path} read-only: {last}{hint}")
+        try:
+            self._init_log()
+        except BaseException:
+            self._close()
+            raise
 
     def _connect(self, *, reader: bool = False) -> sqlite3.Connection:
+        if self._uri is not None:
+            return sqlite3.connect(self._uri, uri=True, timeout=_BUSY_TIMEOUT_S, isolation_level=None,
+                                   check_same_thread=False)
         conn = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_S, isolation_level=None,
                                check_same_thread=False)
         if reader:  # the log exists in WAL mode (the writer set it up); readers need no write settings
@@ -161,9 +203,12 @@ class SQLiteAuditStore(AuditStore):
                 yield from (_to_row(r) for r in batch)
 
     def checkpoints(self) -> list[Checkpoint]:
+        return [Checkpoint.from_note(note) for note in self.checkpoint_notes()]
+
+    def checkpoint_notes(self) -> list[str]:
         with closing(self._connect(reader=True)) as conn:
             rows = conn.execute("SELECT note FROM audit_checkpoints ORDER BY id").fetchall()
-        return [Checkpoint.from_note(note) for (note,) in rows]
+        return [note if isinstance(note, str) else repr(note) for (note,) in rows]
 
     def size(self) -> int:
         with closing(self._connect(reader=True)) as conn:
@@ -171,6 +216,16 @@ class SQLiteAuditStore(AuditStore):
         return int(row[0] or 0)
 
     def _ensure_meta(self, defaults: dict[str, str]) -> dict[str, str]:
+        if self._read_only:
+            try:
+                meta = dict(self._conn.execute("SELECT name, value FROM audit_meta").fetchall())
+            except sqlite3.Error as exc:
+                raise AuditStoreError(f"{self.path} is not an mlsecure audit log: {exc}") from None
+            missing = sorted(set(defaults) - set(meta))
+            if missing:
+                raise AuditStoreError(f"{self.path} is not an mlsecure audit log (no {', '.join(missing)})")
+            return meta
+
         def work(txn: _SQLiteTxn) -> dict[str, str]:
             txn.conn.executemany("INSERT OR IGNORE INTO audit_meta (name, value) VALUES (?, ?)",
                                  list(defaults.items()))

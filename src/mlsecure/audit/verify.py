@@ -31,10 +31,16 @@ class VerificationResult:
     checkpoints_checked: int
     problems: tuple[str, ...]
     first_bad_seq: int | None = None
+    not_verified: tuple[str, ...] = ()
+    """The problems (also in ``problems``) that are checks not made rather than tampering found."""
+    signatures_checked: bool = False
+    """True when every matched checkpoint's signature was verified with a trusted public key; False
+    means the checkpoints matched the records but nobody checked who signed them."""
 
 
 def verify_rows(rows: Iterable[StoredRow], *, hmac_key: bytes, checkpoints: Sequence[Checkpoint] = (),
-                public_key: Ed25519PublicKey | None = None, origin: str | None = None) -> VerificationResult:
+                public_key: Ed25519PublicKey | None = None, origin: str | None = None,
+                unreadable_checkpoints: Sequence[str] = (), require_signatures: bool = False) -> VerificationResult:
     """Check the chain of ``rows`` and every checkpoint against it.
 
     A checkpoint must name ``origin`` (when given), carry a valid signature (when ``public_key`` is given)
@@ -42,6 +48,14 @@ def verify_rows(rows: Iterable[StoredRow], *, hmac_key: bytes, checkpoints: Sequ
     larger than the log shows truncation or rollback.
     """
     check = _Checker(hmac_key)
+    not_verified = list(unreadable_checkpoints)
+    if require_signatures and public_key is None:
+        not_verified.append(f"signature not checked for {len(checkpoints)} checkpoint(s): "
+                            "--require-signatures needs the trusted --public-key")
+    elif require_signatures and not checkpoints:
+        not_verified.append("no checkpoint to check: --require-signatures needs at least one signed checkpoint")
+    for text in not_verified:
+        check.problem(None, text)
     pending: list[Checkpoint] = []
     for cp in checkpoints:
         if origin is not None and cp.origin != origin:
@@ -72,7 +86,8 @@ def verify_rows(rows: Iterable[StoredRow], *, hmac_key: bytes, checkpoints: Sequ
                                f"{cp.timestamp:%Y-%m-%d %H:%M:%S}Z covers {cp.tree_size} records: "
                                f"records #{end + 1}..#{cp.tree_size} are missing (truncated or rolled back)")
     return VerificationResult(not check.problems, check.count, check.checkpoints, tuple(check.problems),
-                              check.first_bad)
+                              check.first_bad, not_verified=tuple(not_verified),
+                              signatures_checked=public_key is not None)
 
 
 class _Checker:
@@ -142,6 +157,8 @@ def _column_faults(row: StoredRow, data: bytes) -> list[str]:
         return []
     try:
         values = json.loads(data)
+    except RecursionError:
+        return ["event JSON is nested too deeply to read"]
     except ValueError as exc:
         return [f"event is not JSON ({exc})"]
     if not isinstance(values, dict):
@@ -153,6 +170,8 @@ def _column_faults(row: StoredRow, data: bytes) -> list[str]:
 def _content_faults(row: StoredRow, data: bytes) -> list[str]:
     try:
         event = AuditEvent.from_json(data)
+    except RecursionError:
+        return ["event JSON is nested too deeply to read"]
     except InputError as exc:
         return [f"event is not a valid audit event ({exc})"]
     faults: list[str] = []
@@ -175,5 +194,7 @@ def rows_from_jsonl(lines: Iterable[str]) -> Iterable[StoredRow]:
             event = json.dumps(item["event"], sort_keys=True, separators=(",", ":"), ensure_ascii=False,
                                allow_nan=False)
             yield StoredRow(int(item["seq"]), event, str(item["prev_hash"]), str(item["entry_hash"]))
+        except RecursionError:
+            raise InputError(f"line {number} of the export is nested too deeply to be an audit record") from None
         except (ValueError, KeyError, TypeError) as exc:
             raise InputError(f"line {number} of the export is not an audit record: {exc}") from exc

@@ -11,9 +11,13 @@ from typing import Any
 
 from mlsecure.cli import exit_codes
 from mlsecure.cli.common import progress_bar
+from mlsecure.cli.fail_closed import one_line_errors
 from mlsecure.errors import ConfigError, InputError
+from mlsecure.private_files import refuse_special_output, write_file_atomic, write_private_file
 
 _HASHES = ("sha256", "blake3")
+_EXIT_CODES = ("exit codes: 0 done (verify: valid); 1 verify: the model does not match its signature; 2 bad "
+               "input or an output that cannot be written (one line on stderr)")
 
 
 def register(verbs: Any) -> None:
@@ -24,10 +28,12 @@ def register(verbs: Any) -> None:
     keygen.add_argument("--algorithm", choices=("ed25519", "p256"), default="ed25519")
     keygen.add_argument("--passphrase-env", metavar="VAR", help="encrypt the private key with the passphrase in $VAR")
     keygen.add_argument("--force", action="store_true", help="overwrite existing key files")
-    keygen.set_defaults(handler=_keygen)
+    keygen.set_defaults(handler=one_line_errors(_keygen))
 
     sign = verbs.add_parser("sign", help="sign every file of a model (in-toto/DSSE, OpenSSF model-signing layout)",
-                            description="Hash every file of MODEL (a directory or a file) and sign the manifest.")
+                            description="Hash every file of MODEL (a directory or a file) and sign the manifest. "
+                            "The signature file appears atomically (temporary file, fsync, rename): a full disk or "
+                            "a killed run never leaves a short or empty signature.", epilog=_EXIT_CODES)
     sign.add_argument("model", type=Path, metavar="MODEL_DIR_OR_FILE")
     who = sign.add_mutually_exclusive_group(required=True)
     who.add_argument("--key", type=Path, help="private key (from `mlsecure artifact keygen`)")
@@ -42,11 +48,13 @@ def register(verbs: Any) -> None:
     sign.add_argument("--shard-size", type=_size, default=None, metavar="BYTES", help="shard size (default 64M)")
     sign.add_argument("--no-scan", action="store_true", help="do not scan the files before signing")
     sign.add_argument("--workers", type=int, default=None, help="hashing threads (default: CPU count)")
-    sign.set_defaults(handler=_sign)
+    sign.add_argument("--force", action="store_true", help="replace an existing signature file")
+    sign.set_defaults(handler=one_line_errors(_sign))
 
     verify = verbs.add_parser("verify", help="verify a model against its signature (exit 0 only when valid)",
                               description="Check the signature, then every file: exit 0 when valid, 1 when not "
-                              "(naming each modified, added, removed or renamed file), 2 on bad input.")
+                              "(naming each modified, added, removed or renamed file), 2 on bad input.",
+                              epilog=_EXIT_CODES)
     verify.add_argument("model", type=Path, metavar="MODEL_DIR_OR_FILE")
     verify.add_argument("--signature", type=Path, required=True, help="the signature file")
     how = verify.add_mutually_exclusive_group(required=True)
@@ -56,7 +64,7 @@ def register(verbs: Any) -> None:
                         help="fail unless the signed provenance records a clean artifact scan")
     verify.add_argument("--format", choices=("text", "json"), default="text")
     verify.add_argument("--workers", type=int, default=None, help="hashing threads (default: CPU count)")
-    verify.set_defaults(handler=_verify)
+    verify.set_defaults(handler=one_line_errors(_verify))
 
     sbom = verbs.add_parser("sbom", help="write a CycloneDX 1.6 ML-BOM for a model",
                             description="Model (with per-file SHA-256), datasets from provenance and Python "
@@ -65,7 +73,8 @@ def register(verbs: Any) -> None:
     sbom.add_argument("--requirements", "-r", type=Path, help="requirements file of the model's code")
     sbom.add_argument("--provenance", type=Path, metavar="JSON", help="provenance record (names the datasets)")
     sbom.add_argument("--output", "-o", type=Path, help="write the BOM here instead of stdout")
-    sbom.set_defaults(handler=_sbom)
+    sbom.add_argument("--force", action="store_true", help="replace an existing --output file")
+    sbom.set_defaults(handler=one_line_errors(_sbom))
 
 
 def _keygen(args: argparse.Namespace) -> int:
@@ -77,8 +86,8 @@ def _keygen(args: argparse.Namespace) -> int:
             raise InputError(f"{path}: exists; pass --force to overwrite")
     passphrase = _env_bytes(args.passphrase_env, "passphrase") if args.passphrase_env else None
     pair = generate_keypair(args.algorithm, passphrase=passphrase)
-    _write_private(args.out, pair.private_pem)
-    public.write_bytes(pair.public_pem)
+    write_private_file(args.out, pair.private_pem, what="the private key", overwrite=True)
+    write_file_atomic(public, pair.public_pem, what="the public key", overwrite=True)
     encrypted = "encrypted" if passphrase else "unencrypted"
     print(f"wrote {args.out} ({pair.algorithm}, {encrypted}) and {public}; key hint {pair.hint[:16]}",
           file=sys.stderr)
@@ -89,6 +98,11 @@ def _sign(args: argparse.Namespace) -> int:
     from mlsecure.artifacts.signing import DEFAULT_SHARD_SIZE, hmac_sign_model, load_private_key, sign_model
 
     output = args.output or _default_signature(args.model)
+    refuse_special_output(output)  # never renamed over a device or FIFO, even with --force
+    if output.exists():
+        if not args.force:
+            raise InputError(f"{output}: exists; pass --force to replace the signature")
+        _refuse_model_file(output, args.model)
     shard = args.shard_size or DEFAULT_SHARD_SIZE
     with progress_bar() as progress:
         if args.hmac_key_env:
@@ -97,7 +111,7 @@ def _sign(args: argparse.Namespace) -> int:
                                        layout=args.layout, shard_size=shard, signature_path=output,
                                        metadata={"provenance": provenance.to_dict()} if provenance else None,
                                        workers=args.workers, progress=progress)
-            _write_json(output, document)
+            _write_json(output, document, force=args.force)
             print(f"signed {len(document['sizes'])} files of {args.model} (HMAC-SHA256, {args.hash}) -> {output}",
                   file=sys.stderr)
             return exit_codes.OK
@@ -106,7 +120,7 @@ def _sign(args: argparse.Namespace) -> int:
         signed = sign_model(args.model, key, algorithm=args.hash, layout=args.layout, shard_size=shard,
                             provenance=_provenance(args.provenance), signature_path=output, scan=not args.no_scan,
                             workers=args.workers, progress=progress)
-    _write_json(output, signed.bundle)
+    _write_json(output, signed.bundle, force=args.force)
     m = signed.manifest
     print(f"signed {len(m.sizes)} files ({m.total_bytes():,} bytes) of {args.model}: {m.serialization.hash_type} "
           f"{m.serialization.method}, subject sha256 {m.root_digest()[:16]}..., scan {signed.scan.status} "
@@ -167,7 +181,9 @@ def _sbom(args: argparse.Namespace) -> int:
         bom = build_sbom(args.model, requirements=args.requirements, provenance=_provenance(args.provenance),
                          progress=progress)
     if args.output is not None:
-        args.output.write_text(bom.json + "\n", encoding="utf-8")
+        if not write_file_atomic(args.output, (bom.json + "\n").encode("utf-8"), what="the SBOM",
+                                 overwrite=args.force):
+            raise InputError(f"{args.output}: exists; pass --force to replace it")
     else:
         sys.stdout.write(bom.json + "\n")
     print(f"CycloneDX 1.6 ML-BOM (valid): model with {bom.files} files, {bom.datasets} dataset(s), "
@@ -213,15 +229,22 @@ def _env_bytes(var: str, what: str) -> bytes:
     return value.encode("utf-8")
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    path.chmod(0o600)
+def _refuse_model_file(output: Path, model: Path) -> None:
+    """An existing ``output`` must not be the model, one of its files, or a hard link to one."""
+    target = output.stat()
+    files = [model] if not model.is_dir() else [p for p in model.rglob("*") if p.is_file()]
+    for path in files:
+        info = path.stat()
+        if (info.st_dev, info.st_ino) == (target.st_dev, target.st_ino):
+            raise InputError(f"{output}: is {path} of the model being signed (or a link to it); "
+                             "write the signature elsewhere")
 
 
-def _write_json(path: Path, document: Any) -> None:
-    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+def _write_json(path: Path, document: Any, *, force: bool) -> None:
+    """All at once (temporary file, fsync, rename): never a short or empty signature under ``path``."""
+    data = (json.dumps(document, indent=2, allow_nan=False) + "\n").encode("utf-8")
+    if not write_file_atomic(path, data, what="the signature", overwrite=force):
+        raise InputError(f"{path}: exists; pass --force to replace the signature")
 
 
 def _size(text: str) -> int:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from mlsecure import __version__
 from mlsecure.cli import exit_codes
 from mlsecure.cli.common import add_output_options, emit_report
+from mlsecure.cli.fail_closed import one_line_errors
 from mlsecure.errors import ConfigError, InputError
 
 if TYPE_CHECKING:
@@ -26,7 +27,9 @@ def register(subparsers: Any) -> list[str]:
         "data", help="encrypt datasets, models and checkpoints at rest; lint data pipeline configs",
         description="Encryption at rest for training data and artifacts (guide 16.1; OWASP ML06, MITRE ATLAS "
         "AML.T0035, AML.T0025): a streaming AEAD format (AES-256-GCM, STREAM construction) with envelope "
-        "keys, and a linter for data pipeline configurations.")
+        "keys, and a linter for data pipeline configurations.",
+        epilog="exit codes: 0 done (verify: authentic); 1 check-pipeline findings at or above --fail-on; 2 bad "
+        "input, a wrong key, a tampered file or an output that cannot be written (one line on stderr)")
     verbs = parser.add_subparsers(dest="verb", metavar="VERB", parser_class=type(parser))
 
     keygen = verbs.add_parser("keygen", help="create a 256-bit key-encryption key file (mode 0600)")
@@ -82,6 +85,7 @@ def register(subparsers: Any) -> list[str]:
     return ["data"]
 
 
+@one_line_errors
 def run(args: argparse.Namespace) -> int:
     match args.verb:
         case "keygen":

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import json
 import re
+import socket
 import sys
 from pathlib import Path
 from typing import Any
 
 from mlsecure.cli import exit_codes
-from mlsecure.errors import InputError
+from mlsecure.cli.fail_closed import one_line_errors
+from mlsecure.errors import ConfigError, InputError
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smhdw]?)$")
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -24,7 +27,9 @@ def register(subparsers: Any) -> list[str]:
                                               "an extraction monitor and a tamper-evident audit log.")
     verbs = group.add_subparsers(dest="gateway_verb", metavar="VERB", required=True)
 
-    serve = verbs.add_parser("serve", help="start the gateway (uvicorn)")
+    serve = verbs.add_parser("serve", help="start the gateway (uvicorn)",
+                             epilog="exit codes: 0 stopped cleanly; 2 refused to start (bad config, corrupt token "
+                             "store, model refused by the artifact gate, port already in use), one line on stderr")
     serve.add_argument("--model", type=Path, help="model file (ONNX, TorchScript, scikit-learn pickle)")
     serve.add_argument("--config", type=Path, help="gateway TOML file (default: built-in secure defaults)")
     serve.add_argument("--host", help="bind address (default from config: 127.0.0.1)")
@@ -53,7 +58,11 @@ def register(subparsers: Any) -> list[str]:
     revoke.add_argument("token_id")
     revoke.set_defaults(handler=_token_revoke)
 
-    verify = verbs.add_parser("verify-response", help="check a response's Ed25519 signature (exit 1 if invalid)")
+    verify = verbs.add_parser("verify-response", help="check a response's Ed25519 signature (exit 1 if invalid)",
+                              description="Check the signature over the exact body bytes, which must be canonical "
+                              "JSON (UTF-8, sorted keys, no whitespace, no duplicate keys).",
+                              epilog="exit codes: 0 valid; 1 invalid (altered, re-encoded, duplicate keys, another "
+                              "key); 2 unreadable key, body or signature")
     verify.add_argument("--public-key", type=Path, required=True, help="the gateway's public key (PEM)")
     verify.add_argument("--body", type=Path, required=True, help="the response body as received ('-': stdin)")
     verify.add_argument("--signature", required=True,
@@ -62,6 +71,7 @@ def register(subparsers: Any) -> list[str]:
     return ["gateway"]
 
 
+@one_line_errors
 def run(args: argparse.Namespace) -> int:
     code: int = args.handler(args)
     return code
@@ -82,19 +92,47 @@ def _serve(args: argparse.Namespace) -> int:
     cfg = load_config(args.config) if args.config else GatewayConfig()
     if args.model is not None:
         cfg = replace(cfg, model=replace(cfg.model, path=args.model))
-    gw = build_gateway(cfg)
+    host = args.host or cfg.server.host
+    port = cfg.server.port if args.port is None else args.port
+    sock = bind_listening_socket(host, port)  # a busy port is one clear line before anything else starts
+    try:
+        gw = build_gateway(cfg)
+    except BaseException:
+        sock.close()
+        raise
     try:
         server = make_server(gw, host=args.host, port=args.port, log_level=args.log_level)
         scheme = "https" if cfg.server.tls_certfile else "http"
-        host = args.host or cfg.server.host
-        port = cfg.server.port if args.port is None else args.port
         print(f"mlsecure gateway: serving {cfg.model.name}:{cfg.model.version} ({gw.model.framework}) on "
               f"{scheme}://{host}:{port}; audit log {cfg.audit.store}", file=sys.stderr, flush=True)
         with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the signal after a graceful shutdown
-            server.run()
+            server.run(sockets=[sock])
     finally:
+        sock.close()
         gw.close()
     return exit_codes.OK
+
+
+def bind_listening_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host:port`` (as uvicorn binds: SO_REUSEADDR), or a ``ConfigError`` that
+    says the port is taken, instead of uvicorn's exit without a message."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                                             flags=socket.AI_PASSIVE)[0]
+    except socket.gaierror as exc:
+        raise ConfigError(f"cannot serve on {host}:{port}: {exc.strerror}") from None
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise ConfigError(f"cannot serve on {host}:{port}: the port is already in use (another gateway or "
+                              "program listens there); stop it or choose another with --port") from None
+        raise ConfigError(f"cannot serve on {host}:{port}: {exc.strerror}") from None
+    sock.set_inheritable(True)
+    return sock
 
 
 def _open(args: argparse.Namespace) -> tuple[Any, Any]:
@@ -180,7 +218,7 @@ def _token_revoke(args: argparse.Namespace) -> int:
 
 
 def _verify_response(args: argparse.Namespace) -> int:
-    from mlsecure.serving.signing import load_public_key, verify_response
+    from mlsecure.serving.signing import check_response, load_public_key
 
     try:
         key = load_public_key(args.public_key.read_bytes())
@@ -190,8 +228,9 @@ def _verify_response(args: argparse.Namespace) -> int:
             sig = Path(sig[1:]).read_text(encoding="utf-8").strip()
     except OSError as exc:
         raise InputError(f"cannot read {exc.filename}: {exc.strerror}") from None
-    if verify_response(body, sig, key):
-        print("mlsecure: signature valid", file=sys.stderr)
+    problem = check_response(body, sig, key)
+    if problem is None:
+        print("mlsecure: signature valid (over the exact bytes; canonical JSON)", file=sys.stderr)
         return exit_codes.OK
-    print("mlsecure: signature INVALID: the response was altered or not signed by this key", file=sys.stderr)
+    print(f"mlsecure: signature INVALID: {problem}", file=sys.stderr)
     return exit_codes.FINDINGS

@@ -61,7 +61,10 @@ def build_parser(only: str | None = None) -> tuple[argparse.ArgumentParser, dict
 
 def _add_exit_codes(parser: argparse.ArgumentParser) -> None:
     """Every command's ``--help`` ends with its exit codes (one shared text, exit_codes.EPILOG)."""
-    parser.epilog = f"{parser.epilog}\n\n{exit_codes.EPILOG}" if parser.epilog else exit_codes.EPILOG
+    if not parser.epilog:
+        parser.epilog = exit_codes.EPILOG
+    elif "exit code" not in parser.epilog:  # a command that states its own exit codes keeps them
+        parser.epilog = f"{parser.epilog} {exit_codes.EPILOG}"
     for action in parser._actions:  # argparse has no public accessor for sub-parsers
         if isinstance(action, argparse._SubParsersAction):
             for sub in dict.fromkeys(action.choices.values()):

@@ -26,9 +26,10 @@ def register(subparsers: Any) -> list[str]:
         "scan", help="scan files and directories for hard-coded secrets",
         description="Scan files and directories (recursively; .git, virtualenvs and binary files are skipped; "
         "notebook cells and outputs, YAML/TOML/.env configs and model cards are read) for provider tokens, "
-        "private keys, JWTs, database URLs with passwords, password/API-key assignments and high-entropy "
-        f"strings. Secrets are masked in every output. Fingerprints are keyed with ${FINGERPRINT_KEY_ENV} "
-        "when set. Silence one line with a `# mlsecure: ignore-secret` comment.")
+        "private keys, JWTs, URLs with passwords, password/API-key assignments and high-entropy "
+        "strings (no network: nothing is verified against a provider). Secrets are masked in every output. "
+        f"Fingerprints are keyed with ${FINGERPRINT_KEY_ENV} when set. "
+        "Silence one line with a `# mlsecure: ignore-secret` comment.")
     scan.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or directories to scan")
     scan.add_argument("--baseline", type=Path, metavar="FILE",
                       help="suppress findings whose fingerprint is in FILE (a --write-baseline file or a JSON report)")
@@ -39,7 +40,9 @@ def register(subparsers: Any) -> list[str]:
     scan.add_argument("--max-file-size", type=float, default=5.0, metavar="MIB",
                       help="skip files larger than this many MiB (default 5)")
     add_output_options(scan, default_fail_on="medium")
-    verbs.add_parser("detectors", help="list the registered secret detectors")
+    listing = verbs.add_parser("detectors", help="list the registered secret detectors")
+    listing.add_argument("--rules", action="store_true",
+                         help="also list every provider rule of the rule table (id, provider, format source)")
     get = verbs.add_parser(
         "get", help="read a secret from a provider (masked unless --reveal)",
         description="Look NAME up in the environment, then in --dir (one file per secret, mode 0600), then in "
@@ -59,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
         case "scan":
             return _scan(args)
         case "detectors":
-            return _detectors()
+            return _detectors(rules=args.rules)
         case "get":
             return _get(args)
         case _:
@@ -93,11 +96,15 @@ def _scan(args: argparse.Namespace) -> int:
     return emit_report(report, args)
 
 
-def _detectors() -> int:
+def _detectors(*, rules: bool) -> int:
     from mlsecure.secrets.registry import detector_classes
+    from mlsecure.secrets.rules import RULES
 
     for name, cls in detector_classes().items():
         print(f"{cls.rule_id}  {name:<26} {cls.severity.value:<8} {cls.description}")
+    if rules:
+        for rule in RULES:
+            print(f"{rule.rule_id}  {rule.provider + ' ' + rule.name:<40} {rule.severity.value:<8} {rule.doc}")
     return exit_codes.OK
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from mlsecure.errors import DataFormatError, InputLimitError
+from mlsecure.errors import DataFormatError, LimitExceededError
 from mlsecure.io.inputs import COMPRESSED_SUFFIXES, ByteStream, detect_encoding, iter_text, open_input, read_some
 
 TABLE_SUFFIXES: Final = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".parquet": "parquet", ".pq": "parquet",
@@ -127,7 +127,7 @@ def check_header(path: Path, text: str, separator: str) -> tuple[str, ...]:
                               "give every column a unique name")
     limit = max_columns()
     if len(header) > limit:
-        raise InputLimitError(f"{path}: {len(header)} columns; at most {limit} are read (select the columns "
+        raise LimitExceededError(f"{path}: {len(header)} columns; at most {limit} are read (select the columns "
                               f"to check, or raise ${COLUMNS_ENV})")
     return tuple(names)
 
@@ -140,7 +140,7 @@ def max_columns() -> int:
     try:
         return max(int(configured), 1)
     except ValueError:
-        raise InputLimitError(f"${COLUMNS_ENV} must be a whole number, got {configured!r}") from None
+        raise LimitExceededError(f"${COLUMNS_ENV} must be a whole number, got {configured!r}") from None
 
 
 def _transcode(path: Path, stream: ByteStream, compression: str | None, target: Path | None) -> str:

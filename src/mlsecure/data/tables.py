@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from mlsecure.data.source import COLUMNS_ENV, TABLE_SUFFIXES, PreparedTable, max_columns, prepared_table
-from mlsecure.errors import DataFormatError, InputError, InputLimitError, require
+from mlsecure.errors import DataFormatError, InputError, LimitExceededError, require
 from mlsecure.io.inputs import check_input, input_os_error
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ def load_table(path: str | Path, *, sep: str | None = None) -> pd.DataFrame:
 def _check_width(source: Path, columns: int) -> None:
     limit = max_columns()
     if columns > limit:
-        raise InputLimitError(f"{source}: {columns} columns; at most {limit} are read (select the columns to "
+        raise LimitExceededError(f"{source}: {columns} columns; at most {limit} are read (select the columns to "
                               f"check, or raise ${COLUMNS_ENV})")
 
 

@@ -21,7 +21,8 @@ from typing import Any
 
 import yaml
 
-from mlsecure.errors import ConfigError, InputError
+from mlsecure.errors import ConfigError
+from mlsecure.private_files import read_regular_file
 
 ConfigPath = tuple[str | int, ...]
 MAX_BYTES = 5 * 1024 * 1024
@@ -52,12 +53,7 @@ class ConfigDocument:
 
 def load_config(path: Path) -> ConfigDocument:
     """Read and parse ``path`` (format by suffix: .yaml/.yml, .toml, .json; otherwise YAML)."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror}") from exc
-    if len(raw) > MAX_BYTES:
-        raise InputError(f"{path}: {len(raw)} bytes is too large for a configuration file")
+    raw = read_regular_file(path, what="a configuration file", max_bytes=MAX_BYTES)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -38,7 +38,8 @@ from typing import ClassVar, NewType
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
 
-from mlsecure.errors import ConfigError, InputError
+from mlsecure.errors import ConfigError, InputError, LimitExceededError
+from mlsecure.kdf_bounds import check_scrypt
 from mlsecure.private_files import read_private_file, write_private_file
 
 KeyId = NewType("KeyId", str)
@@ -51,8 +52,8 @@ SCRYPT_SALT_BYTES = 16
 SCRYPT_LOG2_N = 17
 SCRYPT_R = 8
 SCRYPT_P = 1
-# Bounds accepted when reading a header (a hostile header must not make us allocate gigabytes).
-_SCRYPT_MAX_MEMORY = 1 << 30
+# Bounds accepted when reading a header (a hostile header must not make us allocate gigabytes or spend
+# minutes): ``mlsecure.kdf_bounds``, checked before any derivation.
 _KEY_ID_PREFIX = b"mlsecure-kek-id\x00"
 
 
@@ -218,10 +219,13 @@ def parse_scrypt_params(params: bytes) -> tuple[bytes, int, int, int]:
 
 
 def _check_scrypt(log2_n: int, r: int, p: int) -> None:
+    """The same bounds for writing and reading (``kdf_bounds``): what we write, we can read back."""
     if not (1 <= log2_n <= 24 and 1 <= r <= 64 and 1 <= p <= 64):
         raise ConfigError(f"scrypt parameters out of range: log2(N)={log2_n}, r={r}, p={p}")
-    if 128 * r * (1 << log2_n) > _SCRYPT_MAX_MEMORY:
-        raise ConfigError(f"scrypt parameters need more than 1 GiB (log2(N)={log2_n}, r={r})")
+    try:
+        check_scrypt(1 << log2_n, r, p, what="passphrase key derivation")
+    except LimitExceededError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _kw_unwrap(kek: bytes, wrapped: bytes, what: str) -> bytes:

@@ -45,6 +45,7 @@ import contextlib
 import hashlib
 import hmac
 import os
+import stat
 import struct
 import tempfile
 from collections.abc import Iterator
@@ -59,7 +60,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM, ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from mlsecure.encryption.keys import DATA_KEY_BYTES, Envelope, KekKind, KeyEncryptionKey, KeyId, KeyUnwrapError
-from mlsecure.errors import InputError
+from mlsecure.errors import InputError, OutputError
+from mlsecure.private_files import describe_os_error
 
 MAGIC: Final = b"MLSENC"
 VERSION: Final = 1
@@ -402,22 +404,53 @@ class _NullWriter:
 
 def _check_paths(source: Path, target: Path, *, overwrite: bool) -> None:
     if not source.is_file():
-        raise InputError(f"{source}: no such file")
+        raise InputError(f"{source}: no such file" if not source.exists() else f"{source}: not a regular file")
+    _refuse_special_output(target)
     if target.exists():
-        if target.resolve() == source.resolve():
-            raise InputError(f"{target}: output would overwrite the input")
+        if target.resolve() == source.resolve() or _same_file(source, target):
+            raise InputError(f"{target}: output would overwrite the input (the same file or a link to it)")
         if not overwrite:
             raise InputError(f"{target}: already exists (use --force to replace it)")
         if target.is_dir():
             raise InputError(f"{target}: is a directory")
 
 
+_NONBLOCK: int = getattr(os, "O_NONBLOCK", 0)  # POSIX; Windows has no FIFOs to block on
+
+
+def _refuse_special_output(target: Path) -> None:
+    """An existing output must be a regular file: --force never renames over a device, FIFO or socket."""
+    try:
+        mode = target.stat().st_mode
+    except OSError:
+        return
+    if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+        raise InputError(f"{target}: not a regular file; an output is never written over a device, FIFO or socket")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.samefile(b)
+    except OSError:
+        return False
+
+
 @contextlib.contextmanager
 def _open_input(path: Path) -> Iterator[_Reader]:
+    """``path`` opened for reading, refused at once unless it is a regular file (a FIFO never blocks us)."""
     try:
-        handle = path.open("rb")
+        fd = os.open(path, os.O_RDONLY | _NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
     except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror}") from exc
+        raise InputError(f"{path}: cannot read: {describe_os_error(exc)}") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise InputError(f"{path}: not a regular file (FIFOs, devices and directories are refused)")
+        if _NONBLOCK:
+            os.set_blocking(fd, True)
+        handle = os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
     with handle:
         yield handle
 
@@ -425,11 +458,12 @@ def _open_input(path: Path) -> Iterator[_Reader]:
 @contextlib.contextmanager
 def _atomic_output(target: Path) -> Iterator[BinaryIO]:
     """A temporary file (mode 0600) beside ``target``; fsync + rename on success, removed on failure."""
+    _refuse_special_output(target)
     directory = target.parent if str(target.parent) else Path()
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=directory)
     except OSError as exc:
-        raise InputError(f"{target}: cannot create the output: {exc.strerror}") from exc
+        raise OutputError(f"{target}: cannot create the output: {describe_os_error(exc)}") from None
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as handle:  # buffered: BufferedWriter retries short writes
@@ -437,6 +471,9 @@ def _atomic_output(target: Path) -> Iterator[BinaryIO]:
             handle.flush()
             os.fsync(handle.fileno())
         tmp.replace(target)
+    except OSError as exc:  # ENOSPC, EIO, a read-only remount: nothing is left under the target's name
+        tmp.unlink(missing_ok=True)
+        raise OutputError(f"{target}: not written: {describe_os_error(exc)}") from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

@@ -106,6 +106,7 @@ def audit_fairness(
     confidence: float = 0.95,
     seed: int = 0,
     engine: Literal["fairlearn", "numpy"] = "fairlearn",
+    bootstrap: BootstrapDesign = "stratified",
 ) -> FairnessAudit:
     """Audit predictions ``y_pred`` against labels ``y_true`` across the groups of ``sensitive``.
 
@@ -113,7 +114,8 @@ def audit_fairness(
     ``positive_name`` is how reports show ``positive`` (e.g. the class name behind an index).
     ``n_boot = 0`` skips the bootstrap (intervals are then NaN). ``engine`` computes the point
     estimates with fairlearn's ``MetricFrame`` (the reference, default) or from the confusion cells
-    with numpy (the same numbers to 1e-12, tested; ~100x cheaper on large tables).
+    with numpy (the same numbers to 1e-12, tested; ~100x cheaper on large tables). ``bootstrap`` picks
+    the resampling design (see ``BootstrapDesign``; ``rows`` is fairlearn's, for comparable intervals).
     """
     y_true, y_pred, sensitive = _validate(y_true, y_pred, sensitive, n_boot, confidence)
     names, codes = np.unique(sensitive.astype(str), return_inverse=True)
@@ -126,7 +128,7 @@ def audit_fairness(
         point = metrics_from_cells(cells)
     else:
         raise InputError(f"unknown fairness engine {engine!r}; expected 'fairlearn' or 'numpy'")
-    boot = bootstrap_cells(cells, n_boot=n_boot, seed=seed)  # (B, G, 5)
+    boot = bootstrap_cells(cells, n_boot=n_boot, seed=seed, design=bootstrap)  # (B, G, 5)
     boot_metrics = metrics_from_cells(boot)
     alpha = (1.0 - confidence) / 2.0
     groups = []
@@ -159,12 +161,28 @@ def confusion_cells(y_true: np.ndarray, y_pred: np.ndarray, codes: np.ndarray, n
     return counts.reshape(n_groups, N_CELLS).astype(np.int64)
 
 
-def bootstrap_cells(cells: np.ndarray, *, n_boot: int, seed: int) -> np.ndarray:
-    """Stratified bootstrap replicates of the cells, ``(n_boot, G, 5)``: ``Multinomial(n_g, cells_g / n_g)``."""
-    n = cells.sum(axis=1)
+BootstrapDesign = Literal["stratified", "rows"]
+"""``stratified``: each group's rows resampled, group sizes fixed (the audit's default: a group's interval
+never mixes in another group's size noise); ``rows``: all rows resampled together, group sizes random
+(fairlearn's ``MetricFrame(n_boot=...)`` design). Both are exact resamplings of rows, done on the cells."""
+
+
+def bootstrap_cells(cells: np.ndarray, *, n_boot: int, seed: int,
+                    design: BootstrapDesign = "stratified") -> np.ndarray:
+    """Bootstrap replicates of the cells ``(G, 5)``, shaped ``(n_boot, G, 5)``.
+
+    Resampling ``n_g`` rows of a group with replacement draws its cells from ``Multinomial(n_g, cells_g / n_g)``
+    (``stratified``); resampling all ``n`` rows draws the whole table from ``Multinomial(n, cells / n)``
+    (``rows``). Either way the replicate has exactly the distribution of the row bootstrap it names.
+    """
     rng = np.random.default_rng(seed)
     if n_boot == 0:
         return np.zeros((0, *cells.shape), dtype=np.int64)
+    if design == "rows":
+        total = int(cells.sum())
+        flat: np.ndarray = rng.multinomial(total, cells.ravel() / max(total, 1), size=n_boot)
+        return flat.reshape(n_boot, *cells.shape)
+    n = cells.sum(axis=1)
     p = cells / np.maximum(n, 1)[:, None]
     out: np.ndarray = rng.multinomial(n, p, size=(n_boot, len(n)))
     return out

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Final, Protocol
 
-from mlsecure.errors import DataFormatError, InputError, InputLimitError, MissingDependencyError, SpecialFileError
+from mlsecure.errors import DataFormatError, InputError, LimitExceededError, MissingDependencyError, SpecialFileError
 
 
 class ByteStream(Protocol):
@@ -212,7 +212,7 @@ def _decompressor(path: Path, raw: io.BufferedReader, compression: str) -> _Clos
 
 
 class _Bounded(io.RawIOBase):
-    """A read-only stream that raises ``InputLimitError`` past ``limit`` bytes and turns the
+    """A read-only stream that raises ``LimitExceededError`` past ``limit`` bytes and turns the
     decompressors' errors into ``DataFormatError`` naming the file."""
 
     def __init__(self, inner: ByteStream, limit: int, path: Path, compression: str) -> None:
@@ -245,7 +245,7 @@ class _Bounded(io.RawIOBase):
             raise self._too_large()
         return n
 
-    def _too_large(self) -> InputLimitError:
-        return InputLimitError(
+    def _too_large(self) -> LimitExceededError:
+        return LimitExceededError(
             f"{self._path}: decompresses to more than {self._limit} bytes ({self._compression}); refused as a "
             f"possible decompression bomb (raise ${LIMIT_ENV} if the file is genuine)")

@@ -15,10 +15,11 @@ KNOWN_EXAMPLES = frozenset({
 })
 
 _PLACEHOLDER = re.compile(
-    r"(?i)x{4,}|\*{3,}|\.{3}|#{3,}|change[_\-]?me|example|placeholder|dummy|redacted|your[_\-]|"
-    r"<[^>]*>|\[[A-Za-z _\-]+\]|\$\{|\{\{|%\(|\$\(|^\$[A-Za-z_]|^%[A-Za-z_]+%$|\{[A-Za-z_][A-Za-z0-9_]*\}|"
-    r"replace[_\-]?me|"
-    r"insert[_\-]|_here$|^fake|not[ _\-]?set|^secret$|^password$|^token$|"
+    r"(?i)x{4,}|\*{3,}|\.{3}|#{3,}|change[_\-]?me|example|placeholder|dummy|redacted|your[_\-]|fake|"
+    r"<[^>]*>|\[[A-Za-z _\-]+\]|\$\{[A-Za-z_][\w.:\-]*(?::?-[^}]*)?\}|\{\{[^{}]*\}\}|%\(|\$\(|^\$[A-Za-z_]|"
+    r"^%[A-Za-z_]+%$|\{[A-Za-z_][A-Za-z0-9_]+\}|"
+    r"replace[_\-]?me|^pass$|^test[_\-]|[_\-]test$|^mock[_\-]|^sample[_\-]|"
+    r"insert[_\-]|_here$|^fake|not[ _\-]?set|^secret$|^password$|^token$|^test$|^user(?:name)?$|"
     r"^(?:my|some|the|super)[_\-]?(?:secret|password|passwd|token|key|api[_\-]?key)")
 
 

@@ -21,8 +21,10 @@ class FileKind(StrEnum):
     """How a text is read: code needs quoted literals, config accepts bare values."""
 
     CODE = "code"
+    C_LIKE_CODE = "c-like-code"  # C, C++, C#, Objective-C: '...' is a character, only "..." is a string
     CONFIG = "config"
     TEXT = "text"
+    LOCKFILE = "lockfile"  # dependency pins: hashes and commits by design
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,16 @@ class Candidate:
 
     def __repr__(self) -> str:  # never show the raw value, even in a traceback
         return f"Candidate(detector={self.detector!r}, start={self.start}, end={self.end}, secret=<masked>)"
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """What a finding says about the rule that produced it."""
+
+    rule_id: str
+    title: str
+    description: str
+    rotate: str
 
 
 class Detector(ABC):
@@ -67,3 +79,7 @@ class Detector(ABC):
 
     def name(self) -> str:
         return type(self).__name__
+
+    def describe(self) -> Iterator[RuleInfo]:
+        """The rules this detector reports under (one, unless it runs a rule table)."""
+        yield RuleInfo(self.rule_id, self.title, self.description, self.rotate)

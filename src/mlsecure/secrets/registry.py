@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from mlsecure.errors import ConfigError
 from mlsecure.plugins import PluginRegistry
-from mlsecure.secrets.detectors import generic, providers, structured
+from mlsecure.secrets.detectors import entropy, generic, providers, structured, table
 from mlsecure.secrets.interface import Detector
 
 BUILTIN_DETECTORS: dict[str, type[Detector]] = {
@@ -25,11 +25,14 @@ BUILTIN_DETECTORS: dict[str, type[Detector]] = {
     "huggingface-token": providers.HuggingFaceToken,
     "wandb-api-key": providers.WandbApiKey,
     "azure-storage-key": providers.AzureStorageConnectionString,
+    "provider-rules": table.ProviderRules,
     "private-key": structured.PrivateKeyBlock,
     "jwt": structured.JsonWebToken,
     "database-url": structured.DatabaseUrl,
+    "url-credentials": structured.UrlCredentials,
     "keyword-assignment": generic.KeywordAssignment,
     "high-entropy-string": generic.HighEntropyString,
+    "context-entropy": entropy.ContextEntropy,
 }
 
 _plugins = PluginRegistry("secret detector", Detector, BUILTIN_DETECTORS)

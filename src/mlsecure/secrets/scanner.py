@@ -95,18 +95,23 @@ class SecretScanner:
 
     ``baseline`` holds fingerprints of accepted findings (see ``load_baseline``); files above
     ``max_file_bytes`` and binary files (a NUL byte in the first 8 KiB) are skipped and counted.
+    ``suppress_placeholders=False`` reports values in a valid format even when they look like a
+    stand-in (``AKIAIOSFODNN7EXAMPLE``, ``xxxx``): a format-only mode, used to compare with peers
+    whose tests label such strings positive.
     """
 
     def __init__(self, *, detectors: Sequence[Detector] | None = None,
                  fingerprint_key: bytes = DEFAULT_FINGERPRINT_KEY, baseline: Iterable[str] = (),
-                 max_file_bytes: int = 5 * 1024 * 1024) -> None:
+                 max_file_bytes: int = 5 * 1024 * 1024, suppress_placeholders: bool = True) -> None:
         if max_file_bytes <= 0:
             raise InputError(f"max_file_bytes must be positive, got {max_file_bytes}")
         self.detectors = list(build_detectors() if detectors is None else detectors)
         self.detectors.sort(key=lambda d: -d.priority)
+        self._rules = {info.rule_id: info for d in self.detectors for info in d.describe()}
         self.fingerprint_key = fingerprint_key
         self.baseline = frozenset(baseline)
         self.max_file_bytes = max_file_bytes
+        self.suppress_placeholders = suppress_placeholders
         self._counts: dict[str, int] = {}
 
     def scan_paths(self, paths: Sequence[Path | str], *, progress: Callable[[str, float], None] | None = None,
@@ -168,7 +173,7 @@ class SecretScanner:
                 if candidate.rejected:
                     self._counts["invalid"] += 1
                     continue
-                if is_placeholder(candidate.secret):
+                if self.suppress_placeholders and is_placeholder(candidate.secret):
                     self._counts["placeholder"] += 1
                     continue
                 kept.append(candidate)
@@ -184,14 +189,14 @@ class SecretScanner:
             if fp in self.baseline:
                 self._counts["baseline"] += 1
                 continue
-            detector = next(d for d in self.detectors if d.rule_id == candidate.detector)
+            info = self._rules[candidate.detector]
             out.append(SecretFinding(
-                rule_id=candidate.detector, title=detector.title, description=detector.description,
+                rule_id=candidate.detector, title=info.title, description=info.description,
                 severity=candidate.severity, path=path, member=member,
                 line=text.count("\n", 0, candidate.start) + 1, column=candidate.start - line_start + 1,
                 offset=candidate.start, masked=mask(candidate.secret), length=len(candidate.secret),
                 fingerprint=fp, validated=candidate.validated, details=dict(candidate.details),
-                rotate=detector.rotate))
+                rotate=info.rotate))
         return out
 
 

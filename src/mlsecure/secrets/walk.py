@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,10 +20,12 @@ SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".bzr", "node_modules", "__pycache
 SNIFF_BYTES = 8192
 
 _CODE_SUFFIXES = frozenset({".py", ".pyi", ".js", ".mjs", ".ts", ".tsx", ".jsx", ".java", ".go", ".rb",
-                            ".sh", ".bash", ".zsh", ".r", ".scala", ".kt", ".c", ".h", ".cc", ".cpp",
-                            ".rs", ".php", ".cs", ".swift", ".jl", ".lua", ".pl", ".ps1", ".sql"})
+                            ".sh", ".bash", ".zsh", ".r", ".scala", ".kt",
+                            ".rs", ".php", ".swift", ".jl", ".lua", ".pl", ".ps1", ".sql",
+                            ".tf", ".hcl", ".tfvars"})  # HCL: strings are always quoted, bare words are references
+_C_LIKE_SUFFIXES = frozenset({".c", ".h", ".cc", ".cpp", ".hpp", ".cxx", ".cs", ".m", ".mm"})
 _CONFIG_SUFFIXES = frozenset({".env", ".yaml", ".yml", ".toml", ".ini", ".cfg", ".conf", ".properties",
-                              ".json", ".netrc", ".tfvars", ".xml", ".npmrc", ".pypirc", ".hcl", ".tf"})
+                              ".json", ".netrc", ".xml", ".npmrc", ".pypirc"})
 _CONFIG_NAMES = frozenset({".env", ".netrc", ".npmrc", ".pypirc", "dockerfile", "credentials", "config",
                            ".dockercfg", "docker-compose.yml"})
 
@@ -82,12 +85,21 @@ def decode(data: bytes) -> str:
     return data.decode("utf-8", errors="replace")
 
 
+_LOCKFILES = frozenset({"package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "poetry.lock",
+                        "pipfile.lock", "uv.lock", "pdm.lock", "cargo.lock", "go.sum", "gemfile.lock",
+                        "composer.lock", "conda-lock.yml", "flake.lock", "packages.lock.json"})
+
+
 def file_kind(path: Path) -> FileKind:
     name = path.name.lower()
+    if name in _LOCKFILES or name.endswith(".lock") or (name.startswith("requirements") and "lock" in name):
+        return FileKind.LOCKFILE
     if name in _CONFIG_NAMES or name.startswith(".env") or path.suffix.lower() in _CONFIG_SUFFIXES:
         return FileKind.CONFIG
     if path.suffix.lower() in _CODE_SUFFIXES:
         return FileKind.CODE
+    if path.suffix.lower() in _C_LIKE_SUFFIXES:
+        return FileKind.C_LIKE_CODE
     return FileKind.TEXT
 
 
@@ -97,7 +109,18 @@ def text_parts(path: Path, text: str) -> list[TextPart]:
         parts = notebook_parts(text)
         if parts is not None:
             return parts
+    name = path.name.lower()
+    if name == "dockerfile" or name.startswith("dockerfile.") or name.endswith(".dockerfile"):
+        return [TextPart(dockerfile_assignments(text), FileKind.CONFIG)]
     return [TextPart(text, file_kind(path))]
+
+
+_DOCKER_SPACE_FORM = re.compile(r"(?im)^([ \t]*(?:ENV|ARG)[ \t]+[A-Za-z_][A-Za-z0-9_.\-]*) (?=[^=\s])")
+
+
+def dockerfile_assignments(text: str) -> str:
+    """``ENV NAME value`` (the legacy space form) read as ``ENV NAME=value``; offsets are unchanged."""
+    return _DOCKER_SPACE_FORM.sub(r"\1=", text)
 
 
 def notebook_parts(text: str) -> list[TextPart] | None:

@@ -181,6 +181,27 @@ class _Handlers:
     async def predict(self, call: _Call) -> _Reply:
         return await self.audited(call, "predict", "predict", Permission.PREDICT, self._predict)
 
+    async def unrouted(self, call: _Call, method: str, path: str, status: int, allow: str) -> _Reply:
+        """404 (no such ``/v1`` path) or 405 (not this method), audited like every ``/v1`` request."""
+        gw = self.gw
+        t0 = time.perf_counter()
+        request_id = gw.next_request_id()
+        ip = self.address(call)
+        path = path[:200]
+        error = "not_found" if status == 404 else "method_not_allowed"
+        detail = f"no endpoint {path}" if status == 404 else f"{path} does not answer {method} (allowed: {allow})"
+        reply: _Reply = (status, _encode_headers({"Allow": allow} if status == 405 else {}),
+                         _PLAIN_JSON.encode({"error": error, "detail": detail, "request_id": request_id}).encode())
+        try:
+            await gw.audit(event_type="access_denied", actor="anonymous", action=method.lower() or "request",
+                           outcome="denied", ip=ip, input_hash=None, latency_ms=(time.perf_counter() - t0) * 1000,
+                           details={"request_id": request_id, "endpoint": "unrouted", "status": status,
+                                    "method": method[:16], "path": path, "reason": error})
+        except Exception:  # fail closed: nothing is answered without its audit record
+            reply = _json_reply(503, {"error": "audit_unavailable", "request_id": request_id,
+                                      "detail": "the audit log cannot be written; request not served"})
+        return reply
+
     async def _predict(self, call: _Call, principal: Principal,
                        request_id: str) -> tuple[_Reply, str, str, dict[str, Any]]:
         gw = self.gw
@@ -252,6 +273,7 @@ class GatewayApp:
     def __init__(self, api: FastAPI, handlers: _Handlers) -> None:
         self.fastapi = api
         self._handlers = handlers
+        self._v1 = _v1_routes(api)
 
     def openapi(self) -> dict[str, Any]:
         return self.fastapi.openapi()
@@ -264,7 +286,30 @@ class GatewayApp:
             await send({"type": "http.response.start", "status": status, "headers": headers})
             await send({"type": "http.response.body", "body": content})
             return
+        if scope["type"] == "http" and (scope["path"] == "/v1" or scope["path"].startswith("/v1/")):
+            methods = self._v1.get(scope["path"])
+            if methods is None or scope["method"] not in methods:  # answered and audited here, not by FastAPI
+                allow = ", ".join(sorted(methods or ()))
+                status, headers, content = await self._handlers.unrouted(
+                    _Call(scope, receive), str(scope["method"]), str(scope["path"]), 404 if methods is None else 405,
+                    allow)
+                headers.append((b"content-type", b"application/json"))
+                headers.append((b"content-length", str(len(content)).encode("latin-1")))
+                await send({"type": "http.response.start", "status": status, "headers": headers})
+                await send({"type": "http.response.body", "body": content})
+                return
         await self.fastapi(scope, receive, send)
+
+
+def _v1_routes(api: FastAPI) -> dict[str, frozenset[str]]:
+    """``/v1`` path -> the methods its route answers (GET routes also answer HEAD)."""
+    out: dict[str, frozenset[str]] = {}
+    for route in api.routes:
+        path = getattr(route, "path", "")
+        methods = getattr(route, "methods", None)
+        if isinstance(path, str) and path.startswith("/v1") and methods:
+            out[path] = frozenset(out.get(path, frozenset()) | set(methods))
+    return out
 
 
 def create_app(gw: Gateway) -> GatewayApp:

@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 
 from mlsecure.errors import ConfigError
+from mlsecure.private_files import read_regular_file
 
 ExtractionAction = Literal["flag", "throttle", "block"]
 NoiseKind = Literal["none", "laplace", "gaussian"]
@@ -195,10 +196,7 @@ class GatewayConfig:
 def load_config(path: str | Path) -> GatewayConfig:
     """Read and validate a gateway TOML file; raise ``ConfigError`` naming the bad key."""
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the gateway config: {exc.strerror}") from None
+    raw = read_regular_file(path, what="the gateway config", max_bytes=1 << 20)
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

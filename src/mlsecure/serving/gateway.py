@@ -142,6 +142,7 @@ def build_gateway(cfg: GatewayConfig, *, model: Model | None = None, token_store
         model = load_model(cfg.model.path, input_shape=cfg.model.input_shape)
     schema = InputSchema.for_model(model, value_range=cfg.model.input_range, max_batch=cfg.model.max_batch)
     tokens = token_store if token_store is not None else open_token_store(cfg.auth.token_store)
+    tokens.records()  # a corrupt store refuses to start (ConfigError) instead of failing every request
     signer = ResponseSigner.from_file(cfg.signing.key_file, generate=cfg.signing.generate) \
         if cfg.signing.enabled else None
     writer: ThreadAuditWriter | ProcessAuditWriter

@@ -1,11 +1,13 @@
-"""Response signing (ML09 output integrity): Ed25519 over the canonical JSON of the response body.
+"""Response signing (ML09 output integrity): Ed25519 over the exact bytes of the response body.
 
 The signature is detached: it travels in the ``X-Signature`` header as ``ed25519=<base64url>``, with
 ``X-Signature-Key`` holding the key id (the first 16 hex of the SHA-256 of the raw public key). The
-signed bytes are the canonical form of the body (keys sorted, no whitespace, UTF-8, no NaN), so a
-proxy that re-indents the JSON does not break verification, while any change to a value does. The
-body carries the request id, the model's name/version and the SHA-256 of the input, which binds each
-answer to the question it answers.
+gateway sends the body in canonical JSON (``mlsecure.strict_json``: UTF-8, keys sorted, no whitespace,
+no NaN/Infinity, no duplicate keys) and signs those bytes. A verifier checks the signature over the
+bytes it received and requires them to be canonical: a body with a duplicated key (a fake value first,
+the signed value last) or any other re-encoding fails, so every JSON reader that accepts a verified
+body sees the one document that was signed. The body carries the request id, the model's name/version
+and the SHA-256 of the input, which binds each answer to the question it answers.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from mlsecure import strict_json
 from mlsecure.errors import ConfigError, InputError
 from mlsecure.private_files import write_private_file
 
@@ -32,7 +35,8 @@ _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_asci
 
 
 def canonical_json(obj: Any) -> bytes:
-    """Deterministic JSON bytes: sorted keys, compact separators, UTF-8, finite numbers only."""
+    """Deterministic JSON bytes: sorted keys, compact separators, UTF-8, finite numbers only (the same
+    encoding as ``strict_json.canonical_bytes``, with one encoder kept for speed)."""
     return _CANONICAL.encode(obj).encode("utf-8")  # one encoder, not one per call as json.dumps makes
 
 
@@ -91,30 +95,37 @@ class ResponseSigner:
                                             serialization.PublicFormat.SubjectPublicKeyInfo).decode("ascii")
 
 
-def verify_response(body: bytes | str | Any, signature: str, public_key: Ed25519PublicKey | bytes) -> bool:
-    """True when ``signature`` (``ed25519=<b64>`` or bare base64) signs the canonical form of ``body``.
+def verify_response(body: bytes | str, signature: str, public_key: Ed25519PublicKey | bytes) -> bool:
+    """True when ``signature`` (``ed25519=<b64>`` or bare base64) signs exactly ``body`` (the response
+    bytes as received; ``str`` is taken as UTF-8) and ``body`` is canonical JSON. See ``check_response``."""
+    return check_response(body, signature, public_key) is None
 
-    ``body`` may be the raw response bytes/text or the already-parsed JSON object.
-    """
+
+def check_response(body: bytes | str, signature: str, public_key: Ed25519PublicKey | bytes) -> str | None:
+    """None when the response verifies; else why not (bad signature, not canonical, duplicate key)."""
     if isinstance(public_key, bytes):
         public_key = load_public_key(public_key)
-    if isinstance(body, (bytes, str)):
-        try:
-            body = json.loads(body)
-        except ValueError as exc:
-            raise InputError(f"response body is not JSON: {exc}") from None
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    if not isinstance(body, (bytes, bytearray, memoryview)):
+        raise InputError("verify the response body as the bytes received, not a parsed object")
+    data = bytes(body)
     sig = signature.strip()
     if sig.startswith("ed25519="):
         sig = sig[len("ed25519="):]
     try:
         raw = base64.urlsafe_b64decode(sig + "=" * (-len(sig) % 4))
     except (binascii.Error, ValueError):
-        return False
+        return "the signature is not base64url"
     try:
-        public_key.verify(raw, canonical_json(body))
+        public_key.verify(raw, data)
     except (InvalidSignature, ValueError):
-        return False
-    return True
+        return "the signature does not match these bytes (altered, re-encoded, or another key)"
+    try:
+        strict_json.require_canonical(data, what="the response body")
+    except InputError as exc:  # signed, but readers could disagree on what it says
+        return str(exc)
+    return None
 
 
 def load_public_key(data: bytes) -> Ed25519PublicKey:

@@ -13,7 +13,6 @@ import contextlib
 import hashlib
 import hmac
 import json
-import os
 import re
 import secrets
 import sqlite3
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import NewType
 
 from mlsecure.errors import ConfigError, InputError
+from mlsecure.private_files import write_private_file
 from mlsecure.serving.rbac import Role, permissions_for
 
 TokenId = NewType("TokenId", str)
@@ -192,11 +192,16 @@ class SqliteTokenStore(TokenStore):
     _local_writes = 0
 
     def _load_all(self) -> list[TokenRecord]:
-        with self._db_lock:
-            rows = self._conn.execute("SELECT token_id, name, role, scopes, sha256, created_at, expires_at, "
-                                      "revoked_at FROM tokens").fetchall()
-        return [TokenRecord(token_id=TokenId(r[0]), name=r[1], role=Role.parse(r[2]), scopes=tuple(json.loads(r[3])),
-                            sha256=r[4], created_at=r[5], expires_at=r[6], revoked_at=r[7]) for r in rows]
+        try:
+            with self._db_lock:
+                rows = self._conn.execute("SELECT token_id, name, role, scopes, sha256, created_at, expires_at, "
+                                          "revoked_at FROM tokens").fetchall()
+            return [_checked(TokenRecord(token_id=TokenId(r[0]), name=r[1], role=Role.parse(r[2]),
+                                         scopes=tuple(json.loads(r[3])), sha256=r[4], created_at=r[5],
+                                         expires_at=r[6], revoked_at=r[7])) for r in rows]
+        except (sqlite3.DatabaseError, ValueError, TypeError, RecursionError) as exc:
+            raise ConfigError(f"{self.path}: the token store is corrupt ({type(exc).__name__}: {exc}); restore it "
+                              "from a backup or create a new one with `mlsecure gateway token create`") from None
 
     def _insert(self, record: TokenRecord) -> None:
         with self._db_lock:
@@ -229,13 +234,15 @@ class JsonTokenStore(TokenStore):
     def _load_all(self) -> list[TokenRecord]:
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
-            return [TokenRecord(token_id=TokenId(d["token_id"]), name=d["name"], role=Role.parse(d["role"]),
-                                scopes=tuple(d["scopes"]), sha256=d["sha256"], created_at=d["created_at"],
-                                expires_at=d["expires_at"], revoked_at=d.get("revoked_at")) for d in data["tokens"]]
+            return [_checked(TokenRecord(token_id=TokenId(d["token_id"]), name=d["name"], role=Role.parse(d["role"]),
+                                         scopes=tuple(d["scopes"]), sha256=d["sha256"], created_at=d["created_at"],
+                                         expires_at=d["expires_at"], revoked_at=d.get("revoked_at")))
+                    for d in data["tokens"]]
         except FileNotFoundError:
             return []
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ConfigError(f"{self.path}: malformed token file: {exc}") from None
+        except (ValueError, KeyError, TypeError, RecursionError) as exc:
+            raise ConfigError(f"{self.path}: malformed token file ({type(exc).__name__}: {exc}); restore it from a "
+                              "backup or create a new one with `mlsecure gateway token create`") from None
 
     def _insert(self, record: TokenRecord) -> None:
         self._write([*self._load_all(), record])
@@ -245,21 +252,34 @@ class JsonTokenStore(TokenStore):
 
     def _write(self, records: list[TokenRecord]) -> None:
         data = {"version": 1, "tokens": [dict(asdict(r), role=r.role.value, scopes=list(r.scopes)) for r in records]}
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=1)
-            fh.flush()
-            os.fsync(fh.fileno())
-        tmp.replace(self.path)
+        # a private temporary file per writer, fsynced, renamed: a full disk leaves the old store intact
+        write_private_file(self.path, json.dumps(data, indent=1).encode("utf-8"), what="the token store",
+                           overwrite=True)
 
 
 def open_token_store(path: str | Path) -> TokenStore:
-    """``*.json`` opens the JSON file store, anything else the SQLite store."""
+    """``*.json`` opens the JSON file store, anything else the SQLite store. Every record is read once
+    here, so a corrupt store is a ``ConfigError`` at start-up, not a 500 on every request."""
     path = Path(path)
     if path.parent and not path.parent.exists():
         raise ConfigError(f"{path}: folder {path.parent} does not exist")
-    return JsonTokenStore(path) if path.suffix.lower() == ".json" else SqliteTokenStore(path)
+    store: TokenStore = JsonTokenStore(path) if path.suffix.lower() == ".json" else SqliteTokenStore(path)
+    try:
+        store.records()
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
+def _checked(record: TokenRecord) -> TokenRecord:
+    """A record whose fields have the types lookups rely on (a hand-edited store may not)."""
+    if not (isinstance(record.token_id, str) and isinstance(record.name, str) and isinstance(record.sha256, str)
+            and len(record.sha256) == 64 and all(isinstance(s, str) for s in record.scopes)
+            and isinstance(record.created_at, (int, float))
+            and all(v is None or isinstance(v, (int, float)) for v in (record.expires_at, record.revoked_at))):
+        raise ValueError(f"token record {str(record.token_id)[:20]!r} has fields of the wrong type")
+    return record
 
 
 _RECENT_NS = 100_000_000

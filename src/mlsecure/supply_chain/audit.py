@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from mlsecure.findings import Finding, Location, Severity
-from mlsecure.supply_chain.engines import InstalledPackage, installed_packages, pip_audit
+from mlsecure.supply_chain.engines import InstalledPackage, Notify, installed_packages, pip_audit
 from mlsecure.supply_chain.osv import OsvDatabase, Vulnerability
 from mlsecure.supply_chain.policy import (
     ATLAS_SOFTWARE,
@@ -38,9 +38,13 @@ class AuditResult:
 
 
 def audit_requirements(path: str | Path, *, offline_db: str | Path | None = None, online: bool = True,
-                       timeout: float = 600) -> AuditResult:
-    """Audit a requirements file: vulnerabilities of pinned versions and every policy check."""
+                       timeout: float = 600, progress: Notify | None = None) -> AuditResult:
+    """Audit a requirements file: vulnerabilities of pinned versions and every policy check.
+
+    Vulnerability data that cannot be reached raises ``SourceUnavailableError`` (nothing was checked);
+    ``online=False`` without ``offline_db`` is a SUP-109 finding (not checked, on request)."""
     started = time.perf_counter()
+    tell = progress or _quiet
     reqs = parse_requirements(path)
     findings = requirement_findings(reqs)
     pinned = [(e.name, e.pinned_version) for e in reqs.entries if e.name and e.pinned_version and e.url is None]
@@ -49,18 +53,22 @@ def audit_requirements(path: str | Path, *, offline_db: str | Path | None = None
     engine: str
     if offline_db is not None:
         db = OsvDatabase(offline_db)
+        tell(f"matching {len(pinned)} pinned requirements against the offline OSV database {db.path}")
         vulns, engine = db.query(pinned), f"osv-offline:{db.path}"
+        notes.extend(db.notes())
         unpinned = [e.display_name for e in reqs.entries if e.pinned_version is None]
         if unpinned:
             notes.append(f"offline mode checks exact pins only; not checked: {', '.join(unpinned)}")
     elif online:
         all_pinned = all(e.pinned_version is not None and e.url is None for e in reqs.entries)
-        vulns, skipped = pip_audit(requirements=Path(path), all_pinned=all_pinned, timeout=timeout)
+        tell(f"querying PyPI's vulnerability data with pip-audit for {len(reqs.entries)} requirements")
+        vulns, skipped = pip_audit(requirements=Path(path), all_pinned=all_pinned, timeout=timeout, progress=tell)
         engine = "pip-audit"
         findings.extend(_not_audited(skipped, Location(path=str(path))))
     else:
         vulns, engine = [], "none"
-        notes.append("no vulnerability data: pass an OSV export (--offline-db) or allow pip-audit online")
+        findings.append(not_checked_finding("the vulnerability lookup was turned off (--no-online)",
+                                            Location(path=str(path)), severity=Severity.MEDIUM))
     where = _locations(reqs)
     findings.extend(vulnerability_findings(vulns, where=where))
     metrics = {"engine": engine, "requirements": len(reqs.entries), "pinned": len(pinned),
@@ -70,22 +78,27 @@ def audit_requirements(path: str | Path, *, offline_db: str | Path | None = None
 
 
 def audit_environment(*, offline_db: str | Path | None = None, online: bool = False,
-                      timeout: float = 600) -> AuditResult:
-    """Audit the running interpreter's installed distributions."""
+                      timeout: float = 600, progress: Notify | None = None) -> AuditResult:
+    """Audit the running interpreter's installed distributions (errors as ``audit_requirements``)."""
     started = time.perf_counter()
+    tell = progress or _quiet
     packages = installed_packages()
     findings = environment_findings(packages)
     notes: list[str] = []
     if offline_db is not None:
         db = OsvDatabase(offline_db)
+        tell(f"matching {len(packages)} installed packages against the offline OSV database {db.path}")
         vulns, engine = db.query((p.name, p.version) for p in packages), f"osv-offline:{db.path}"
+        notes.extend(db.notes())
     elif online:
-        vulns, skipped = pip_audit(requirements=None, all_pinned=True, timeout=timeout)
+        tell(f"querying PyPI's vulnerability data with pip-audit for {len(packages)} installed packages")
+        vulns, skipped = pip_audit(requirements=None, all_pinned=True, timeout=timeout, progress=tell)
         engine = "pip-audit"
         findings.extend(_not_audited(skipped, Location()))
     else:
         vulns, engine = [], "none"
-        notes.append("no vulnerability data: pass an OSV export (--offline-db) or use pip-audit online")
+        findings.append(not_checked_finding("no vulnerability source was given (--offline-db, or online)",
+                                            Location(), severity=Severity.MEDIUM))
     findings.extend(vulnerability_findings(vulns))
     metrics = {"engine": engine, "packages": len(packages), "vulnerabilities": len(vulns),
                "seconds": round(time.perf_counter() - started, 3)}
@@ -114,18 +127,35 @@ def environment_findings(packages: list[InstalledPackage]) -> list[Finding]:
     return out
 
 
+def not_checked_finding(reason: str, location: Location, *, severity: Severity = Severity.HIGH) -> Finding:
+    """SUP-109: known vulnerabilities were not looked up at all (not checked is not clean)."""
+    return Finding(
+        id="SUP-109", title=f"Known vulnerabilities not checked: {reason}",
+        severity=severity, owasp=OWASP, atlas=ATLAS_SOFTWARE, location=location,
+        evidence={"reason": reason},
+        remediation="Audit where PyPI's vulnerability data is reachable, or offline with --offline-db DB "
+        "(`mlsecure deps db build --from PyPI-all.zip --output DB`).",
+        description="Without vulnerability data the audit covers pins, hashes and names only.",
+    )
+
+
 def _not_audited(skipped: list[str], location: Location) -> list[Finding]:
-    """SUP-108: dependencies the vulnerability engine could not look up (unknown is not clean)."""
+    """SUP-108: dependencies that PyPI (reachable: see ``pip_audit``) does not know (unknown is not clean)."""
     if not skipped:
         return []
     return [Finding(
-        id="SUP-108", title=f"{len(skipped)} dependencies could not be checked for known vulnerabilities",
-        severity=Severity.LOW, owasp=OWASP, atlas=ATLAS_SOFTWARE, location=location,
+        id="SUP-108", title=f"{len(skipped)} dependencies are unknown to PyPI's vulnerability data",
+        severity=Severity.HIGH, owasp=OWASP, atlas=ATLAS_SOFTWARE, location=location,
         evidence={"skipped": skipped[:50], "count": len(skipped)},
-        remediation="Run the audit where PyPI's vulnerability data is reachable, or offline with an OSV export "
-        "(--offline-db PyPI/all.zip from osv-vulnerabilities.storage.googleapis.com).",
-        description="pip-audit reports skipped dependencies as if nothing were found.",
+        remediation="Check these (private or removed) packages against your own advisories, e.g. an offline "
+        "OSV database that includes them (--offline-db), or accept them with --fail-on critical.",
+        description="PyPI answered for other releases but has no record of these, so nothing is known about "
+        "their vulnerabilities; pip-audit reports them as if nothing were found.",
     )]
+
+
+def _quiet(message: str) -> None:
+    del message
 
 
 def _locations(reqs: RequirementsFile) -> dict[str, Location]:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlsecure.check import Check, CheckResult, Requirement, ScanContext
-from mlsecure.errors import CheckError, ConfigError
+from mlsecure.errors import ConfigError, SourceUnavailableError
 from mlsecure.findings import Finding, Location, Severity
 from mlsecure.supply_chain.external import TOOLS, available_tools, run_external
 
@@ -43,10 +43,10 @@ class DependencyAuditCheck(Check):
                 result = audit_requirements(Path(str(requirements)), offline_db=offline_db, online=online)
             else:
                 result = audit_environment(offline_db=offline_db, online=online)
-        except CheckError as exc:
+        except SourceUnavailableError as exc:
             if offline_db is not None or not online:
                 raise
-            # pip-audit could not reach its service: keep our own checks, say what is missing
+            # the vulnerability data could not be reached: keep our own checks, and fail on what is missing
             result = _without_vulnerabilities(requirements, str(exc))
         ctx.progress("dependency audit", 1.0)
         metrics = dict(result.metrics)
@@ -133,12 +133,16 @@ def _flag(value: Any, *, default: bool) -> bool:
 
 
 def _without_vulnerabilities(requirements: Any, reason: str) -> AuditResult:
-    from mlsecure.supply_chain.audit import AuditResult, audit_environment, audit_requirements
+    """Our own checks, and SUP-109 (high: fails by default) for the vulnerability lookup that failed."""
+    from mlsecure.supply_chain.audit import AuditResult, audit_environment, audit_requirements, not_checked_finding
 
     base = (audit_requirements(Path(str(requirements)), online=False) if requirements is not None
             else audit_environment(online=False))
-    return AuditResult(base.target, base.findings, {**base.metrics, "engine": "none"},
-                       (f"vulnerability lookup failed: {reason}", *base.notes[1:]))
+    where = Location(path=str(requirements)) if requirements is not None else Location()
+    findings = [f for f in base.findings if f.id != "SUP-109"]
+    findings.append(not_checked_finding(f"the vulnerability lookup failed: {reason}", where))
+    return AuditResult(base.target, tuple(findings), {**base.metrics, "engine": "none"},
+                       (f"vulnerability lookup failed: {reason}", *base.notes))
 
 
 CHECKS: tuple[type[Check], ...] = (DependencyAuditCheck, SignatureCheck, ExternalScannersCheck)

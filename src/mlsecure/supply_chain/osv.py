@@ -13,19 +13,24 @@ Withdrawn records are skipped; records that alias each other (PYSEC/GHSA/CVE) ar
 
 from __future__ import annotations
 
-import json
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from mlsecure import strict_json
 from mlsecure.errors import InputError
 from mlsecure.findings import Severity
 from mlsecure.supply_chain.cvss import cvss3_base_score, severity_of_score
+
+INFO_NAME = "mlsecure-osv-db.json"
+"""The build record ``mlsecure deps db build`` writes beside the records (not an OSV record)."""
+MAX_RECORD_BYTES = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -44,47 +49,85 @@ class Vulnerability:
 
 
 class OsvDatabase:
-    """An OSV export on disk, indexed lazily for the packages asked about."""
+    """An OSV export on disk, indexed lazily for the packages asked about.
+
+    Fail closed: a database with no records, or a record that names an audited package but cannot be
+    read, is an ``InputError`` (an unreadable advisory must not read as "no advisory")."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         if not self.path.exists():
-            raise InputError(f"{self.path}: no OSV database here (a directory of OSV JSON files or a zip)")
+            raise InputError(f"{self.path}: no OSV database here (a directory of OSV JSON files or a zip; "
+                             "build one with `mlsecure deps db build`)")
         if self.path.is_file() and not zipfile.is_zipfile(self.path):
             raise InputError(f"{self.path}: not a zip file; give the export directory or its all.zip")
+        if not self.path.is_file() and not self.path.is_dir():
+            raise InputError(f"{self.path}: the OSV database must be a directory or a zip file")
         self.records_read = 0
+        self.records_seen = 0
+        self.info = self._read_info()
 
     def query(self, packages: Iterable[tuple[str, str]]) -> list[Vulnerability]:
         """Advisories for ``(name, version)`` pairs, one per advisory and package version."""
         wanted: dict[str, set[str]] = {}
         for name, version in packages:
             wanted.setdefault(canonicalize_name(name), set()).add(version)
-        if not wanted:
-            return []
         needles = _needles(wanted)
         found: list[Vulnerability] = []
-        for raw in self._raw_records():
+        for name, raw in self._raw_records():
+            self.records_seen += 1
             lowered = raw.lower()
             if not any(n in lowered for n in needles):
                 continue
-            try:
-                record = json.loads(raw)
-            except (json.JSONDecodeError, UnicodeDecodeError):
-                continue  # one corrupt record must not hide the others
+            record = strict_json.loads(raw, what=f"{self.path}: OSV record {name}", max_bytes=MAX_RECORD_BYTES)
             self.records_read += 1
             if isinstance(record, Mapping) and not record.get("withdrawn"):
                 found.extend(match_record(record, wanted))
+        if self.records_seen == 0:
+            raise InputError(f"{self.path}: the OSV database holds no records; nothing could be checked "
+                             "(rebuild it with `mlsecure deps db build`)")
         return _dedupe(found)
 
-    def _raw_records(self) -> Iterator[bytes]:
+    def notes(self) -> list[str]:
+        """What the user should know about this database (its age, when ``deps db build`` made it)."""
+        if self.info is None:
+            return [f"offline OSV database {self.path}: {self.records_seen} records (no build record)"]
+        built = str(self.info.get("built", "?"))
+        age = ""
+        try:
+            days = (datetime.now(UTC) - datetime.fromisoformat(built)).days
+            age = f", {days} days old" if days > 0 else ""
+        except ValueError:
+            pass
+        return [f"offline OSV database {self.path}: {self.info.get('records', '?')} records, built {built}{age}"]
+
+    def _read_info(self) -> dict[str, Any] | None:
+        raw: bytes | None = None
+        if self.path.is_dir():
+            meta = self.path / INFO_NAME
+            raw = meta.read_bytes() if meta.is_file() else None
+        else:
+            with zipfile.ZipFile(self.path) as archive:
+                if INFO_NAME in archive.namelist():
+                    raw = archive.read(INFO_NAME)
+        if raw is None:
+            return None
+        info = strict_json.loads(raw, what=f"{self.path}: {INFO_NAME}", max_bytes=MAX_RECORD_BYTES)
+        return info if isinstance(info, dict) else None
+
+    def _raw_records(self) -> Iterator[tuple[str, bytes]]:
         if self.path.is_dir():
             for file in sorted(self.path.rglob("*.json")):
-                yield file.read_bytes()
+                if file.name != INFO_NAME:
+                    yield file.name, file.read_bytes()
             return
         with zipfile.ZipFile(self.path) as archive:
             for info in archive.infolist():
-                if info.filename.endswith(".json") and not info.is_dir():
-                    yield archive.read(info)
+                if info.filename.endswith(".json") and not info.is_dir() and info.filename != INFO_NAME:
+                    if info.file_size > MAX_RECORD_BYTES:
+                        raise InputError(f"{self.path}: OSV record {info.filename} is {info.file_size} bytes; "
+                                         f"at most {MAX_RECORD_BYTES}")
+                    yield info.filename, archive.read(info)
 
 
 def match_record(record: Mapping[str, Any], wanted: Mapping[str, set[str]]) -> list[Vulnerability]:

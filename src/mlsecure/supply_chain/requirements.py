@@ -18,6 +18,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from mlsecure.errors import InputError
+from mlsecure.private_files import read_regular_file
 
 _COMMENT = re.compile(r"(^|\s+)#.*$")
 _URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git\+|hg\+|svn\+|bzr\+|file:)", re.IGNORECASE)
@@ -135,10 +136,9 @@ class _Collector:
         resolved = path.resolve()
         if resolved in stack:
             raise InputError(f"{path}: requirements include cycle ({' -> '.join(str(p) for p in stack)})")
+        raw = read_regular_file(path, what="the requirements file", max_bytes=16 << 20)
         try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise InputError(f"{path}: cannot read the requirements file: {exc.strerror or exc}") from None
+            text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise InputError(f"{path}: not UTF-8 at byte {exc.start}") from None
         for number, logical in _logical_lines(text):

@@ -7,6 +7,7 @@ read because of a limit is reported, never skipped silently.
 
 from __future__ import annotations
 
+import io
 import lzma
 import shutil
 import tarfile
@@ -19,6 +20,8 @@ from typing import IO, ClassVar
 from mlsecure.artifacts.formats import ArtifactFormat
 from mlsecure.artifacts.scan.interface import Blob, Issue, IssueKind, Scanner, Session
 from mlsecure.artifacts.scan.zipread import (
+    SUPPORTED_METHODS,
+    Range,
     ZipEntry,
     ZipFormatError,
     method_name,
@@ -29,6 +32,8 @@ from mlsecure.artifacts.scan.zipread import (
 from mlsecure.findings import Severity
 
 IN_MEMORY_LIMIT = 256 * 1024**2  # larger tar members are spooled to a temporary file
+AES_METHOD = 99  # WinZip AES encryption
+SMALL_MEMBER = 1 << 20  # stored members up to this size are read at once instead of streamed
 
 
 class ArchiveScanner(Scanner):
@@ -61,17 +66,20 @@ def unsafe_name(name: str) -> str | None:
 
 
 def scan_zip(blob: Blob, session: Session, *, skip: Callable[[ZipEntry], bool] | None = None) -> list[Issue]:
-    """Scan every member of a zip archive (``skip`` leaves out members known to be raw data)."""
+    """Scan every member of a zip archive and the bytes around it (``skip`` leaves out raw-data members)."""
     limits = session.limits
     issues: list[Issue] = []
     try:
         with blob.open() as handle:
             directory = read_directory(handle, blob.size)
     except (ZipFormatError, OSError, ValueError) as exc:
-        return [Issue(IssueKind.MALFORMED, Severity.HIGH, f"unreadable zip archive: {exc}")]
+        return [Issue(IssueKind.MALFORMED, Severity.MEDIUM, f"unreadable zip archive (not verified): {exc}")]
     issues.extend(Issue(IssueKind.ZIP_TAMPERING, Severity.MEDIUM, a) for a in directory.anomalies)
+    issues.extend(scan_outside(blob, session, directory.start, directory.end))
     total = 0
     for entry in directory.entries:
+        if session.out_of_budget:
+            break
         if entry.is_dir:
             continue
         why = unsafe_name(entry.name)
@@ -88,8 +96,8 @@ def scan_zip(blob: Blob, session: Session, *, skip: Callable[[ZipEntry], bool] |
         total += entry.size
         if entry.size > limits.max_member_bytes or total > limits.max_total_bytes or (
                 ratio > limits.max_ratio and entry.size > limits.bomb_min_bytes):
-            issues.append(Issue(IssueKind.ARCHIVE_BOMB, Severity.HIGH,
-                                f"member not scanned: decompresses to {entry.size} bytes (ratio {ratio:.0f}:1)",
+            issues.append(Issue(IssueKind.ARCHIVE_BOMB, Severity.MEDIUM,
+                                f"member not verified: decompresses to {entry.size} bytes (ratio {ratio:.0f}:1)",
                                 member=entry.name,
                                 evidence={"size": entry.size, "compressed": entry.compressed_size,
                                           "ratio": round(ratio, 1)}))
@@ -98,11 +106,43 @@ def scan_zip(blob: Blob, session: Session, *, skip: Callable[[ZipEntry], bool] |
     return issues
 
 
+def scan_outside(blob: Blob, session: Session, start: int, end: int) -> list[Issue]:
+    """Bytes before and after an archive: ``pickle.load`` and legacy ``torch.load`` run a pickle put
+    in front of a zip, so those ranges are scanned like any file."""
+    issues: list[Issue] = []
+    for begin, stop, where in ((0, start, "before"), (end, blob.size, "after")):
+        if stop <= begin:
+            continue
+        name = f"<bytes {begin}-{stop} {where} the archive>"
+        child = _range_blob(blob, begin, stop - begin, name)
+        issues.extend(i.inside(name) for i in session.scan_child(child))
+    return issues
+
+
+def _range_blob(blob: Blob, start: int, length: int, name: str) -> Blob:
+    if blob.data is not None:
+        return Blob(name=name, data=blob.data[start : start + length])
+    if length <= 1 << 20:
+        with blob.open() as handle:
+            handle.seek(start)
+            return Blob(name=name, data=handle.read(length))
+
+    def opener() -> IO[bytes]:
+        return io.BufferedReader(Range(blob.open(), start, length, owns=True), 1 << 16)
+
+    return Blob(name=name, opener=opener, length=length)
+
+
 def scan_zip_member(blob: Blob, entry: ZipEntry, session: Session) -> list[Issue]:
     """Scan one member: streamed when stored in a file or large, otherwise read (CRC checked) into memory."""
     issues: list[Issue] = []
+    encrypted = bool(entry.flags & 0x1) or entry.method == AES_METHOD
+    if encrypted:  # PyTorch ignores the flag and reads the bytes as they are: those are scanned below
+        issues.append(Issue(IssueKind.UNSUPPORTED, Severity.MEDIUM,
+                            "encrypted member: what a loader with the password reads cannot be verified",
+                            evidence={"flags": entry.flags, "method": method_name(entry.method)}))
     try:
-        if (entry.method == 0 and blob.data is None) or entry.size > IN_MEMORY_LIMIT:
+        if (entry.method == 0 and blob.data is None and entry.size > SMALL_MEMBER) or entry.size > IN_MEMORY_LIMIT:
             with blob.open() as handle:
                 _stream, anomalies = open_member(handle, entry)
 
@@ -115,7 +155,11 @@ def scan_zip_member(blob: Blob, entry: ZipEntry, session: Session) -> list[Issue
                 data, anomalies = read_member(handle, entry, session.limits.max_member_bytes)
             child = Blob(name=entry.name, data=data)
     except (ZipFormatError, OSError, EOFError, ValueError, zlib.error, lzma.LZMAError) as exc:
+        if encrypted:
+            return issues
         method = method_name(entry.method)
+        if entry.method not in SUPPORTED_METHODS:  # no loader we know reads it either: cannot verify
+            return [Issue(IssueKind.UNSUPPORTED, Severity.MEDIUM, f"member compressed with {method}: not verified")]
         return [Issue(IssueKind.MALFORMED, Severity.HIGH, f"member cannot be read ({method}): {exc}")]
     issues.extend(Issue(IssueKind.ZIP_TAMPERING, Severity.MEDIUM, a, evidence={"member": entry.name})
                   for a in anomalies)
@@ -130,10 +174,18 @@ def scan_tar(blob: Blob, session: Session) -> list[Issue]:
     issues: list[Issue] = []
     try:
         with blob.open() as handle, tarfile.open(fileobj=handle, mode="r:*") as tar:
-            members = tar.getmembers()
+            members = []
+            for member in tar:  # read lazily: a header claiming a million members is not trusted
+                members.append(member)
+                if len(members) > limits.max_members:
+                    issues.append(Issue(IssueKind.RESOURCE_LIMIT, Severity.MEDIUM,
+                                        f"tar archive lists more than {limits.max_members} members: not verified"))
+                    break
             legacy = {m.name for m in members} >= LEGACY_TAR_MEMBERS
             total = 0
             for member in members:
+                if session.out_of_budget:
+                    break
                 why = unsafe_name(member.name)
                 if why:
                     issues.append(Issue(IssueKind.ARCHIVE_PATH, Severity.HIGH, f"unsafe member name ({why})",
@@ -149,8 +201,8 @@ def scan_tar(blob: Blob, session: Session) -> list[Issue]:
                     continue
                 total += member.size
                 if member.size > limits.max_member_bytes or total > limits.max_total_bytes:
-                    issues.append(Issue(IssueKind.ARCHIVE_BOMB, Severity.HIGH,
-                                        f"member not scanned: {member.size} bytes exceeds the limit",
+                    issues.append(Issue(IssueKind.ARCHIVE_BOMB, Severity.MEDIUM,
+                                        f"member not verified: {member.size} bytes exceeds the limit",
                                         member=member.name, evidence={"size": member.size}))
                     continue
                 source = tar.extractfile(member)
@@ -168,7 +220,7 @@ def scan_tar(blob: Blob, session: Session) -> list[Issue]:
                             child.path.unlink(missing_ok=True)
                 issues.extend(i.inside(member.name) for i in found)
     except (tarfile.TarError, OSError, EOFError, ValueError) as exc:
-        issues.append(Issue(IssueKind.MALFORMED, Severity.HIGH, f"unreadable tar archive: {exc}"))
+        issues.append(Issue(IssueKind.MALFORMED, Severity.MEDIUM, f"unreadable tar archive (not verified): {exc}"))
     return issues
 
 

@@ -6,15 +6,20 @@ its members. Formats no scanner understands, and text files, are handled here.
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import json
+import stat
+import sys
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlsecure.artifacts.formats import ArtifactFormat, detect_stream, is_text
+from mlsecure.artifacts.formats import ArtifactFormat, compression_of, detect_stream, is_text
 from mlsecure.artifacts.scan import interface
-from mlsecure.artifacts.scan.interface import Blob, Issue, IssueKind, Limits, Session, Verdict
+from mlsecure.artifacts.scan.datafiles import describe_data
+from mlsecure.artifacts.scan.interface import Blob, Budget, Issue, IssueKind, Limits, Session, Verdict
 from mlsecure.errors import InputError
 from mlsecure.findings import Severity
 
@@ -35,8 +40,13 @@ class ArtifactResult:
         return max((i.severity for i in self.issues), default=Severity.INFO)
 
 
+_REGISTERED: list[bool] = []
+
+
 def register_builtin_scanners() -> None:
     """Register the scanners shipped with mlsecure (idempotent)."""
+    if _REGISTERED:
+        return
     from mlsecure.artifacts.scan.archive_scan import ArchiveScanner
     from mlsecure.artifacts.scan.gguf_scan import GgufScanner
     from mlsecure.artifacts.scan.keras_scan import KerasScanner
@@ -45,16 +55,18 @@ def register_builtin_scanners() -> None:
     from mlsecure.artifacts.scan.pickle_scan import PickleScanner
     from mlsecure.artifacts.scan.safetensors_scan import SafetensorsScanner
     from mlsecure.artifacts.scan.savedmodel_scan import SavedModelScanner
+    from mlsecure.artifacts.scan.sevenzip_scan import SevenZipScanner
     from mlsecure.artifacts.scan.torch_scan import TorchZipScanner
 
     for cls in (PickleScanner, TorchZipScanner, ArchiveScanner, NumpyScanner, SafetensorsScanner, OnnxScanner,
-                KerasScanner, GgufScanner, SavedModelScanner):
+                KerasScanner, GgufScanner, SavedModelScanner, SevenZipScanner):
         if cls.name not in interface.registered():
             interface.register(cls.name, cls)
+    _REGISTERED.append(True)
 
 
 def scan_path(path: str | Path, *, limits: Limits | None = None) -> list[ArtifactResult]:
-    """Scan a file, or every file under a directory (symlinks are reported, not followed)."""
+    """Scan a file, or every file under a directory (symlinks and special files are reported, never opened)."""
     path = Path(path)
     if not path.exists() and not path.is_symlink():
         raise InputError(f"{path}: no such file or directory")
@@ -69,62 +81,149 @@ def scan_paths(paths: Iterable[str | Path], *, limits: Limits | None = None) -> 
 
 
 def scan_file(path: Path, *, limits: Limits | None = None) -> ArtifactResult:
-    """Scan one file (never following it if it is a symlink)."""
+    """Scan one file (never following it if it is a symlink, never opening a FIFO or a device)."""
     start = time.perf_counter()
-    if path.is_symlink():
-        target = str(path.readlink())
-        issue = Issue(IssueKind.ARCHIVE_PATH, Severity.MEDIUM, f"symbolic link to {target!r} not followed",
-                      evidence={"target": target})
-        return ArtifactResult(str(path), ArtifactFormat.UNKNOWN, issue.verdict, (issue,), 0,
+    refused = _refuse_special(path)
+    if refused is not None:
+        return ArtifactResult(str(path), ArtifactFormat.UNKNOWN, refused.verdict, (refused,), 0,
                               time.perf_counter() - start)
+    limits = limits or Limits()
+    budget = Budget(limits)
     blob = Blob(name=path.name, path=path)
-    fmt = _detect(blob)
-    issues = scan_blob(blob, Session(limits or Limits(), 0, _nested(limits or Limits())), fmt=fmt)
+    fmt, issues = _scan(blob, Session(limits, 0, _nested(limits, budget), budget), None)
     verdict = max((i.verdict for i in issues), key=lambda v: v.rank, default=Verdict.SAFE)
     return ArtifactResult(str(path), fmt, verdict, tuple(issues), blob.size, time.perf_counter() - start)
 
 
 def scan_blob(blob: Blob, session: Session, *, fmt: ArtifactFormat | None = None) -> list[Issue]:
     """Scan ``blob`` with the scanner of its detected format; problems become issues."""
+    return _scan(blob, session, fmt)[1]
+
+
+def _scan(blob: Blob, session: Session, fmt: ArtifactFormat | None) -> tuple[ArtifactFormat, list[Issue]]:
+    """The format ``blob`` turned out to be and its issues."""
     register_builtin_scanners()
     try:
-        fmt = fmt or _detect(blob)
+        head = blob.head(4096)
+        fmt = fmt or _detect(blob, head)
     except (OSError, ValueError) as exc:
-        return [Issue(IssueKind.MALFORMED, Severity.HIGH, f"cannot read: {exc}")]
-    if fmt is ArtifactFormat.TEXT:
-        return _scan_text(blob)
+        return ArtifactFormat.UNKNOWN, [Issue(IssueKind.MALFORMED, Severity.HIGH, f"cannot read: {exc}")]
+    if fmt in _TENTATIVE or (fmt is ArtifactFormat.PICKLE and head[:1] != b"\x80"):
+        return _scan_tentative(blob, session, fmt, head)
+    return fmt, _run(fmt, blob, session)
+
+
+# Formats told by magic bytes that a non-pickle file can also carry (text, compressed data, no magic):
+# they are tried as a pickle first and named something else only if the pickle parse refutes them.
+_TENTATIVE = frozenset({ArtifactFormat.TEXT, ArtifactFormat.UNKNOWN, ArtifactFormat.JOBLIB})
+
+
+def _run(fmt: ArtifactFormat, blob: Blob, session: Session) -> list[Issue]:
     scanner = interface.scanner_for(fmt)
     if scanner is None:
         return [Issue(IssueKind.UNSUPPORTED, Severity.MEDIUM,
-                      "unrecognised binary format: cannot verify it carries no code",
+                      f"no scanner for the {fmt.value} format: cannot verify it carries no code",
                       evidence={"format": fmt.value, "head": blob.head(16).hex()})]
     try:
         return scanner().scan(blob, session)
     except RecursionError:
-        return [Issue(IssueKind.RESOURCE_LIMIT, Severity.HIGH, "structure nested too deeply to scan")]
+        return [Issue(IssueKind.RESOURCE_LIMIT, Severity.MEDIUM, "structure nested too deeply to scan: not verified")]
     except MemoryError:
-        return [Issue(IssueKind.RESOURCE_LIMIT, Severity.HIGH, "out of memory while scanning")]
+        return [Issue(IssueKind.RESOURCE_LIMIT, Severity.MEDIUM, "out of memory while scanning: not verified")]
     except Exception as exc:  # a scanner bug must not turn into a silent pass: fail closed
         return [Issue(IssueKind.MALFORMED, Severity.HIGH, f"{scanner.name} scanner could not parse the file: "
                       f"{type(exc).__name__}: {exc}")]
 
 
-def _nested(limits: Limits) -> interface.NestedScan:
+def _scan_tentative(blob: Blob, session: Session, fmt: ArtifactFormat,
+                    head: bytes) -> tuple[ArtifactFormat, list[Issue]]:
+    """Parse, don't sniff: bytes are text or data only if ``pickle.load`` would raise on them before
+    importing anything (protocol-0 pickles start with any opcode: ``V``, ``S``, ``N``, ``K`` ...)."""
+    issues = _run(ArtifactFormat.PICKLE, blob, session)
+    if not refuted_as_pickle(issues):
+        return (ArtifactFormat.JOBLIB if fmt is ArtifactFormat.JOBLIB else ArtifactFormat.PICKLE), issues
+    if fmt is ArtifactFormat.JOBLIB:
+        return fmt, [Issue(IssueKind.CODE_FORMAT, Severity.INFO, "compressed data that is not a pickle",
+                           evidence={"compression": compression_of(head)})]
+    if fmt is ArtifactFormat.TEXT or is_text(head):
+        return ArtifactFormat.TEXT, _scan_text(blob, session)
+    issue = describe_data(blob, head)
+    return (ArtifactFormat.DATA if issue.severity is Severity.INFO else ArtifactFormat.UNKNOWN), [issue]
+
+
+def refuted_as_pickle(issues: list[Issue]) -> bool:
+    """True when the pickle scan shows the unpickler raises before any import or call could run.
+
+    That is: no complete pickle, and nothing reached but globals whose module cannot be imported:
+    ``find_class`` fails on a module name that is not a dotted identifier, or (for modules the
+    policy only calls unverified) whose top-level package is not installed here (looked up with
+    ``importlib.util.find_spec``, which imports nothing). Known-dangerous modules count even when
+    absent here. A label file ``cat\ndog\n`` is text, not ``import at``.
+    """
+    summary = next((i for i in issues if i.kind is IssueKind.CODE_FORMAT and "pickles" in i.evidence), None)
+    if summary is None:
+        return all(i.kind is IssueKind.MALFORMED for i in issues)  # could not even be decompressed
+    if summary.evidence["pickles"] > 0:
+        return False
+    for issue in issues:
+        if issue.kind in (IssueKind.MALFORMED, IssueKind.CODE_FORMAT) or issue.severity <= Severity.LOW:
+            continue
+        module = issue.evidence.get("module")
+        if isinstance(module, str) and not _identifier_path(module):
+            continue
+        if isinstance(module, str) and issue.severity <= Severity.MEDIUM and not _installed(module.split(".")[0]):
+            continue  # an unverified module absent here; known-dangerous ones count even if absent here
+        return False
+    return True
+
+
+def _identifier_path(module: str) -> bool:
+    return bool(module) and all(part.isidentifier() for part in module.split("."))
+
+
+@functools.lru_cache(maxsize=4096)
+def _installed(top_level: str) -> bool:
+    if top_level in sys.builtin_module_names or top_level in sys.modules:
+        return True
+    try:
+        return importlib.util.find_spec(top_level) is not None
+    except (ImportError, ValueError):
+        return True  # cannot tell: assume it imports (fail closed)
+
+
+def _nested(limits: Limits, budget: Budget) -> interface.NestedScan:
     def nested(blob: Blob, depth: int) -> list[Issue]:
-        return scan_blob(blob, Session(limits, depth, nested))
+        return scan_blob(blob, Session(limits, depth, nested, budget))
 
     return nested
 
 
-def _detect(blob: Blob) -> ArtifactFormat:
+def _detect(blob: Blob, head: bytes) -> ArtifactFormat:
     with blob.open() as handle:
-        head = handle.read(4096)
         seekable = handle.seekable()
         fmt = detect_stream(head, handle if seekable else None, blob.size)
     return ArtifactFormat.TEXT if fmt is ArtifactFormat.UNKNOWN and is_text(head) else fmt
 
 
-def _scan_text(blob: Blob) -> list[Issue]:
+def _refuse_special(path: Path) -> Issue | None:
+    """A symlink, FIFO, socket or device: reported from ``lstat`` alone, never opened."""
+    try:
+        mode = path.lstat().st_mode
+    except OSError as exc:
+        return Issue(IssueKind.MALFORMED, Severity.HIGH, f"cannot stat: {exc}")
+    if stat.S_ISLNK(mode):
+        target = str(path.readlink())
+        return Issue(IssueKind.ARCHIVE_PATH, Severity.MEDIUM, f"symbolic link to {target!r} not followed",
+                     evidence={"target": target})
+    if stat.S_ISREG(mode):
+        return None
+    kind = ("FIFO" if stat.S_ISFIFO(mode) else "socket" if stat.S_ISSOCK(mode)
+            else "device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "special file")
+    return Issue(IssueKind.UNSUPPORTED, Severity.MEDIUM, f"not a regular file ({kind}): refused without opening it",
+                 evidence={"file_type": kind})
+
+
+def _scan_text(blob: Blob, session: Session) -> list[Issue]:
     from mlsecure.artifacts.scan.keras_scan import scan_config
     from mlsecure.artifacts.scan.torch_scan import scan_torchscript_code
 
@@ -139,31 +238,35 @@ def _scan_text(blob: Blob) -> list[Issue]:
             config = json.loads(text)
         except (ValueError, RecursionError):
             return [Issue(IssueKind.CODE_FORMAT, Severity.INFO, "text file")]
-        return [*scan_config(config, blob.name), *_chat_templates(config)]
+        return [*scan_config(config, blob.name, session), *_chat_templates(config)]
+    if "{{" in text or "{%" in text:  # a Jinja template (chat templates ship as .jinja files too)
+        from mlsecure.artifacts.scan.gguf_scan import template_issues
+
+        found = [i for i in template_issues(blob.name, text) if i.severity >= Severity.MEDIUM]
+        if found:
+            return found
     return [Issue(IssueKind.CODE_FORMAT, Severity.INFO, "text file")]
 
 
 def _chat_templates(config: object) -> list[Issue]:
     """Hugging Face ``tokenizer_config.json`` chat templates, checked like GGUF's."""
-    from mlsecure.artifacts.scan.gguf_scan import INJECTION
+    from mlsecure.artifacts.scan.gguf_scan import template_issues
 
     if not isinstance(config, dict):
         return []
     raw = config.get("chat_template")
-    templates = [raw] if isinstance(raw, str) else [t.get("template") for t in raw if isinstance(t, dict)] \
-        if isinstance(raw, list) else []
-    issues = []
-    for template in templates:
+    templates = [("chat_template", raw)] if isinstance(raw, str) else [
+        (f"chat_template[{t.get('name', i)}]", t.get("template")) for i, t in enumerate(raw) if isinstance(t, dict)
+    ] if isinstance(raw, list) else []
+    issues: list[Issue] = []
+    for key, template in templates:
         if isinstance(template, str):
-            hits = sorted({m.group(0) for m in INJECTION.finditer(template)})
-            if hits:
-                issues.append(Issue(IssueKind.TEMPLATE_INJECTION, Severity.CRITICAL,
-                                    "chat_template reaches Python internals from the Jinja template",
-                                    evidence={"patterns": hits[:10], "template": template[:300]}))
+            issues.extend(template_issues(key, template))
     return issues
 
 
 def _walk(path: Path) -> list[Path]:
+    """Every non-directory under ``path`` (special files included, so they are reported, not skipped)."""
     if path.is_dir() and not path.is_symlink():
-        return sorted(p for p in path.rglob("*") if p.is_file() or p.is_symlink())
+        return sorted(p for p in path.rglob("*") if p.is_symlink() or not p.is_dir())
     return [path]

@@ -6,7 +6,6 @@ Chat templates are rendered by Jinja2 in Python servers; a template that walks `
 
 from __future__ import annotations
 
-import re
 import struct
 from typing import IO, Any, ClassVar
 
@@ -19,10 +18,20 @@ STRING, ARRAY = 8, 9
 MAX_KV = 1_000_000
 MAX_ARRAY = 50_000_000
 TEMPLATE_KEYS = ("tokenizer.chat_template",)
-INJECTION = re.compile(r"__(class|mro|subclasses|globals|builtins|import|init|base|bases|getattribute|code|"
-                       r"dict|reduce|reduce_ex)__|\b(os|subprocess|sys)\s*\.\s*\w+|\b(popen|eval|exec|system)\s*\(|"
-                       r"\b(cycler|joiner|lipsum|namespace)\s*\.\s*__|\|\s*attr\s*\(|request\.application|"
-                       r"_TemplateReference__context|\bconfig\.__")
+
+
+def template_issues(key: str, template: str) -> list[Issue]:
+    """Issues for one chat template, judged by ``chat_template.template_problems``."""
+    from mlsecure.artifacts.scan.chat_template import template_problems  # jinja2 only when needed
+
+    found, note = template_problems(template)
+    if found:
+        return [Issue(IssueKind.TEMPLATE_INJECTION, Severity.CRITICAL,
+                      f"{key} reaches Python internals from the Jinja template",
+                      evidence={"key": key, "lookups": found[:10], "template": template[:300]})]
+    if note:
+        return [Issue(IssueKind.CODE_FORMAT, Severity.LOW, f"{key}: {note}", evidence={"key": key})]
+    return []
 
 
 class GgufScanner(Scanner):
@@ -61,11 +70,7 @@ def _scan(handle: IO[bytes], session: Session) -> list[Issue]:
         value = _value(handle, vtype, count_fmt, limit, keep=template)
         keys.append(key)
         if isinstance(value, str) and template:
-            hits = sorted({m.group(0) for m in INJECTION.finditer(value)})
-            if hits:
-                issues.append(Issue(IssueKind.TEMPLATE_INJECTION, Severity.CRITICAL,
-                                    f"{key} reaches Python internals from the Jinja template",
-                                    evidence={"key": key, "patterns": hits[:10], "template": value[:300]}))
+            issues.extend(template_issues(key, value))
     issues.append(Issue(IssueKind.CODE_FORMAT, Severity.INFO, "GGUF metadata parsed",
                         evidence={"tensors": n_tensors, "metadata_keys": len(keys)}))
     return issues

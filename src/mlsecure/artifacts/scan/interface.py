@@ -9,6 +9,7 @@ can never come back silently clean (fail closed).
 from __future__ import annotations
 
 import io
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -145,7 +146,44 @@ class Limits:
     max_memo: int = 10_000_000
     max_nested_bytes: int = 256 * 1024**2  # nested pickle bytes kept for scanning
     max_header_bytes: int = 100 * 1024**2  # safetensors/npy/gguf headers
+    max_members: int = 10_000  # archive members (at every depth together) scanned per top-level file
+    max_seconds: float = 300.0  # wall-clock time per top-level file
 
+
+class Budget:
+    """What one top-level scan may still spend, shared by every nested scan of that file.
+
+    Depth alone does not bound the work: a 10 kB zip of zips of zips can hold 10^5 leaves. Each
+    member and each second counts against one budget; once spent, the scan reports it once and
+    stops opening members (fail closed: "cannot verify", never a hang).
+    """
+
+    def __init__(self, limits: Limits) -> None:
+        self.deadline = time.monotonic() + limits.max_seconds
+        self.members_left = limits.max_members
+        self.limits = limits
+        self.exhausted: str | None = None
+        self.reported = False
+
+    def spend_member(self) -> Issue | None:
+        """Count one member about to be scanned; an issue (once) when the budget is spent."""
+        if self.exhausted is None:
+            self.members_left -= 1
+            if self.members_left < 0:
+                self.exhausted = f"more than {self.limits.max_members} archive members"
+            elif time.monotonic() > self.deadline:
+                self.exhausted = f"the {self.limits.max_seconds:g}-second time limit"
+        if self.exhausted is None:
+            return None
+        if self.reported:
+            return _SILENT
+        self.reported = True
+        return Issue(IssueKind.RESOURCE_LIMIT, Severity.MEDIUM,
+                     f"scan stopped at {self.exhausted}: the remaining members are not verified",
+                     evidence={"max_members": self.limits.max_members, "max_seconds": self.limits.max_seconds})
+
+
+_SILENT = Issue(IssueKind.RESOURCE_LIMIT, Severity.INFO, "budget already reported")
 
 NestedScan = Callable[[Blob, int], list[Issue]]
 """``nested(blob, depth)``: scan a blob found inside another (archive member, nested pickle)."""
@@ -158,12 +196,21 @@ class Session:
     limits: Limits
     depth: int
     nested: NestedScan
+    budget: Budget | None = None  # None: a fresh budget per child (only for tests of one scanner)
 
     def scan_child(self, blob: Blob) -> list[Issue]:
         if self.depth + 1 > self.limits.max_depth:
-            return [Issue(IssueKind.RESOURCE_LIMIT, Severity.HIGH, "Nesting deeper than the scan limit",
+            return [Issue(IssueKind.RESOURCE_LIMIT, Severity.MEDIUM, "nesting deeper than the scan limit: not verified",
                           evidence={"max_depth": self.limits.max_depth})]
+        if self.budget is not None:
+            spent = self.budget.spend_member()
+            if spent is not None:
+                return [] if spent is _SILENT else [spent]
         return self.nested(blob, self.depth + 1)
+
+    @property
+    def out_of_budget(self) -> bool:
+        return self.budget is not None and self.budget.exhausted is not None
 
 
 class Scanner(ABC):

@@ -8,9 +8,12 @@ config is a JSON attribute; it is located in the file's bytes, so h5py is not ne
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
+import re
 from collections.abc import Iterator
-from typing import Any, ClassVar
+from typing import IO, Any, ClassVar
 
 from mlsecure.artifacts.formats import ArtifactFormat
 from mlsecure.artifacts.scan.archive_scan import scan_zip
@@ -19,7 +22,17 @@ from mlsecure.artifacts.scan.policy import classify
 from mlsecure.findings import Severity
 
 KERAS_MODULE_PREFIXES = ("keras", "tensorflow.keras", "tf_keras", "keras_nlp", "keras_hub", "keras_cv")
+KERAS_ROOTS = frozenset({"keras", "tensorflow", "tf_keras", "keras_nlp", "keras_hub", "keras_cv"})
 CODE_LAYERS = frozenset({"Lambda", "__lambda__", "TFOpLambda", "SlicingOpLambda"})
+PICKLE_LAYERS = frozenset({"TorchModuleWrapper"})
+MODULE_KEYS = ("module", "fn_module", "output_shape_module")
+# Keras's own functions that act on the world when a config names them (found in Keras 3's API by
+# what they do, not by any sample): download, load other files, switch the safe mode off.
+KERAS_SIDE_EFFECTS = {
+    "get_file": Severity.LOW, "enable_unsafe_deserialization": Severity.CRITICAL, "load_model": Severity.HIGH,
+    "load_weights": Severity.HIGH, "save_model": Severity.HIGH, "save": Severity.HIGH,
+}
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 class KerasScanner(Scanner):
@@ -28,60 +41,171 @@ class KerasScanner(Scanner):
 
     def scan(self, blob: Blob, session: Session) -> list[Issue]:
         if blob.head(4) == b"\x89HDF":
-            return scan_h5(blob)
+            return scan_h5(blob, session)
         return scan_zip(blob, session)
 
 
-def scan_h5(blob: Blob) -> list[Issue]:
-    data = blob.read_all()
+def scan_h5(blob: Blob, session: Session | None = None) -> list[Issue]:
+    """Find the JSON model configs in an HDF5 file's bytes, reading it in bounded chunks."""
+    limit = session.limits.max_header_bytes if session is not None else 100 * 1024**2
     issues: list[Issue] = []
     configs = 0
     decoder = json.JSONDecoder()
-    start = data.find(b'{"class_name"')
-    while start >= 0:
-        end = data.find(b"\x00", start)
-        chunk = data[start : end if end > 0 else len(data)].decode("utf-8", errors="replace")
-        try:
-            config, _ = decoder.raw_decode(chunk)
-        except ValueError:
-            config = None
-        if isinstance(config, dict):
-            configs += 1
-            issues.extend(scan_config(config))
-        start = data.find(b'{"class_name"', start + 1 if config is None else start + len(chunk))
+    with blob.open() as handle:
+        for offset in _marker_offsets(handle, _CONFIG_MARKER):
+            handle.seek(offset)
+            window = handle.read(limit)
+            end = window.find(b"\x00")
+            text = window[: end if end > 0 else len(window)].decode("utf-8", errors="replace")
+            try:
+                config, _ = decoder.raw_decode(text)
+            except (ValueError, RecursionError):
+                continue
+            if isinstance(config, dict):
+                configs += 1
+                issues.extend(scan_config(config, session=session))
     if configs == 0:
         issues.append(Issue(IssueKind.CODE_FORMAT, Severity.INFO, "HDF5 file without a Keras model config"))
     return issues
 
 
-def scan_config(config: Any, where: str = "config") -> list[Issue]:
-    """Walk a Keras model config and report layers or objects that carry or import code."""
+_CONFIG_MARKER = b'{"class_name"'
+
+
+def _marker_offsets(handle: IO[bytes], marker: bytes, chunk: int = 16 * 1024**2) -> Iterator[int]:
+    """Offsets of ``marker`` in a file, found chunk by chunk (chunks overlap by the marker's length)."""
+    pos = 0
+    tail = b""
+    while True:
+        handle.seek(pos)
+        data = handle.read(chunk)
+        if not data:
+            return
+        buf = tail + data
+        base = pos - len(tail)
+        found = buf.find(marker)
+        hits = []
+        while found >= 0:
+            hits.append(base + found)
+            found = buf.find(marker, found + 1)
+        pos += len(data)
+        tail = buf[-(len(marker) - 1) :]
+        yield from hits
+
+
+def scan_config(config: Any, where: str = "config", session: Session | None = None) -> list[Issue]:
+    """Walk a Keras model config and report every object that carries, imports or enables code.
+
+    Covered: ``Lambda``/``__lambda__`` bytecode (CVE-2024-3660), ``module``/``fn_module`` outside
+    Keras (CVE-2025-1550), Keras's own side-effecting functions such as ``get_file`` (CVE-2025-8747)
+    and ``enable_unsafe_deserialization`` (CVE-2025-9906), and ``TorchModuleWrapper``, whose config
+    holds a pickled module loaded with ``weights_only=False`` (its bytes are scanned with ``session``).
+    """
     issues: list[Issue] = []
+    urls = sorted(set(_urls(config)))[:5]
     for path, node in _objects(config, where):
         class_name = node.get("class_name")
         raw_inner = node.get("config")
         inner: dict[str, Any] = raw_inner if isinstance(raw_inner, dict) else {}
         if class_name in CODE_LAYERS:
-            payload = inner.get("function") or inner.get("code") or inner.get("value")
-            issues.append(Issue(IssueKind.EMBEDDED_CODE, Severity.CRITICAL,
-                                f"{class_name} layer at {path} carries Python code run on load",
-                                evidence={"layer": str(inner.get("name", path)), "class_name": class_name,
-                                          "function": str(payload)[:200]}))
-        module = node.get("module")
-        if isinstance(module, str) and not module.startswith(KERAS_MODULE_PREFIXES):
-            name = str(node.get("registered_name") or class_name or "")
-            name = name.split(">")[-1] if name else "?"
-            judgement = classify(module, name if name.isidentifier() else "unknown")
-            issues.append(Issue(judgement.kind if judgement.severity >= Severity.HIGH else IssueKind.EMBEDDED_CODE,
-                                max(judgement.severity, Severity.MEDIUM),
-                                f"object at {path} imports {module}.{name}: {judgement.reason}",
-                                evidence={"module": module, "name": name}))
+            issues.append(_lambda_issue(path, class_name, inner))
+        if class_name in PICKLE_LAYERS:
+            issues.extend(_torch_wrapper(path, class_name, inner, session))
+        for module in _module_refs(node, inner):
+            for name in _referenced_names(node, raw_inner, module):
+                issues.extend(_module_issue(path, module, name, urls))
     return issues
+
+
+def _lambda_issue(path: str, class_name: str, inner: dict[str, Any]) -> Issue:
+    payload = inner.get("function") or inner.get("code") or inner.get("value")
+    named = isinstance(payload, dict) and payload.get("class_name") == "function"
+    if named and isinstance(payload, dict) and str(payload.get("module", "")).startswith(KERAS_MODULE_PREFIXES):
+        return Issue(IssueKind.EMBEDDED_CODE, Severity.MEDIUM,
+                     f"{class_name} layer at {path} calls the Keras function {payload.get('config')!r}",
+                     evidence={"class_name": class_name, "function": str(payload.get("config"))[:200]})
+    return Issue(IssueKind.EMBEDDED_CODE, Severity.CRITICAL,
+                 f"{class_name} layer at {path} carries Python code run on load",
+                 evidence={"layer": str(inner.get("name", path)), "class_name": class_name,
+                           "function": str(payload)[:200]})
+
+
+def _torch_wrapper(path: str, class_name: str, inner: dict[str, Any], session: Session | None) -> list[Issue]:
+    issues = [Issue(IssueKind.EMBEDDED_CODE, Severity.CRITICAL,
+                    f"{class_name} at {path} unpickles a PyTorch module (torch.load with weights_only=False)",
+                    evidence={"class_name": class_name})]
+    encoded = inner.get("module")
+    if isinstance(encoded, str) and session is not None:
+        try:
+            payload = base64.b64decode(encoded, validate=False)
+        except (ValueError, binascii.Error):
+            return issues
+        name = f"{class_name} module at {path}"
+        issues.extend(i.inside(name) for i in session.scan_child(Blob(name=name, data=payload)))
+    return issues
+
+
+def _module_refs(node: dict[str, Any], inner: dict[str, Any]) -> list[str]:
+    refs = []
+    for key in MODULE_KEYS:
+        for holder in (node, inner):
+            value = holder.get(key)
+            if isinstance(value, str) and value.strip():
+                refs.append(value.strip())
+    return refs
+
+
+def _referenced_names(node: dict[str, Any], raw_inner: Any, module: str) -> list[str]:
+    """The attribute names an object may resolve in ``module``: its class or registered name, a
+    function's name, and (inside Keras modules) any string of its config naming a side-effecting
+    Keras function (``{"fn": "get_file"}``)."""
+    if node.get("class_name") == "function" and isinstance(raw_inner, str):
+        names = [raw_inner]
+    else:
+        names = [str(node.get("registered_name") or node.get("class_name") or "").split(">")[-1]]
+    if module.split(".")[0] in KERAS_ROOTS:
+        holders = [node, raw_inner] if isinstance(raw_inner, dict) else [node]
+        names += [v for h in holders for v in h.values() if isinstance(v, str) and v in KERAS_SIDE_EFFECTS]
+        for holder in holders:  # ["args"] lists too
+            names += [v for value in holder.values() if isinstance(value, list)
+                      for v in value if isinstance(v, str) and v in KERAS_SIDE_EFFECTS]
+    return list(dict.fromkeys(n if n.isidentifier() else "unknown" for n in names))
+
+
+def _module_issue(path: str, module: str, name: str, urls: list[str]) -> list[Issue]:
+    if module.startswith(KERAS_MODULE_PREFIXES) and module.split(".")[0] in KERAS_ROOTS:
+        severity = KERAS_SIDE_EFFECTS.get(name)
+        if severity is None:
+            return []
+        if name == "get_file" and urls:  # fetches attacker-chosen bytes at load time (CVE-2025-8747)
+            severity = Severity.HIGH
+        return [Issue(IssueKind.EMBEDDED_CODE, severity,
+                      f"object at {path} calls {module}.{name}, which has side effects when the model loads",
+                      evidence={"module": module, "name": name, "urls": urls})]
+    judgement = classify(module, name)
+    return [Issue(judgement.kind if judgement.severity >= Severity.HIGH else IssueKind.EMBEDDED_CODE,
+                  max(judgement.severity, Severity.MEDIUM),
+                  f"object at {path} imports {module}.{name}: {judgement.reason}",
+                  evidence={"module": module, "name": name})]
+
+
+def _urls(value: Any, depth: int = 0) -> Iterator[str]:
+    if depth > 200:
+        return
+    if isinstance(value, str):
+        if _URL.match(value.strip()):
+            yield value.strip()[:200]
+    elif isinstance(value, dict):
+        for child in value.values():
+            yield from _urls(child, depth + 1)
+    elif isinstance(value, list):
+        for child in value:
+            yield from _urls(child, depth + 1)
 
 
 def _objects(value: Any, path: str) -> Iterator[tuple[str, dict[str, Any]]]:
     if isinstance(value, dict):
-        if "class_name" in value or "module" in value:
+        if "class_name" in value or any(key in value for key in MODULE_KEYS):
             yield path, value
         for key, child in value.items():
             yield from _objects(child, f"{path}.{key}")

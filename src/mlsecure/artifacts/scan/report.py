@@ -30,7 +30,7 @@ FINDING_IDS: dict[IssueKind, tuple[str, str]] = {
     IssueKind.EXTERNAL_DATA: ("ART-014", "ONNX external data outside the model folder"),
     IssueKind.CUSTOM_OP: ("ART-015", "Custom operator domain needs native code"),
     IssueKind.INVALID_MODEL: ("ART-016", "Model rejected by its format checker"),
-    IssueKind.EMBEDDED_CODE: ("ART-017", "Model config carries or imports code"),
+    IssueKind.EMBEDDED_CODE: ("ART-017", "Carries or imports code outside the weights (config, metadata, executable)"),
     IssueKind.DANGEROUS_OP: ("ART-018", "Graph uses file-system or Python operators"),
     IssueKind.TEMPLATE_INJECTION: ("ART-019", "Chat template reaches Python internals"),
     IssueKind.CODE_FORMAT: ("ART-020", "Serialization format summary"),

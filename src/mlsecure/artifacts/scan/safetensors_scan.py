@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import ast
+import base64
+import binascii
 import json
 import math
+import re
 import struct
 from typing import Any, ClassVar
 
@@ -35,7 +39,81 @@ class SafetensorsScanner(Scanner):
             header = json.loads(raw)
         except (ValueError, RecursionError) as exc:
             return [Issue(IssueKind.TENSOR_LAYOUT, Severity.HIGH, f"header is not valid JSON: {exc}")]
-        return check_header(header, blob.size - 8 - length)
+        issues = check_header(header, blob.size - 8 - length)
+        metadata = header.get("__metadata__") if isinstance(header, dict) else None
+        if isinstance(metadata, dict):
+            issues.extend(scan_metadata(metadata, session))
+        return issues
+
+
+def scan_metadata(metadata: dict[str, Any], session: Session) -> list[Issue]:
+    """``__metadata__`` is free text that applications read back: values that are Python code, a
+    pickle (raw or base64) or a model config that imports code are reported like the real thing."""
+    from mlsecure.artifacts.scan.keras_scan import scan_config
+
+    issues: list[Issue] = []
+    for key, value in list(metadata.items())[:MAX_METADATA_KEYS]:
+        if not isinstance(value, str) or not value.strip():
+            continue
+        where = f"__metadata__[{key!r}]"
+        calls = python_code_calls(value)
+        if calls:
+            issues.append(Issue(IssueKind.EMBEDDED_CODE, Severity.MEDIUM,
+                                f"{where} holds Python code that calls {', '.join(calls[:5])}",
+                                evidence={"key": key, "calls": calls[:10], "value": value[:200]}))
+        for payload in _embedded_bytes(value):
+            inner = session.scan_child(Blob(name=where, data=payload))
+            if any(i.severity >= Severity.MEDIUM for i in inner):
+                issues.extend(i.inside(where) for i in inner)
+        if value.lstrip().startswith("{") and "class_name" in value:
+            try:
+                config = json.loads(value)
+            except (ValueError, RecursionError):
+                continue
+            issues.extend(scan_config(config, where, session))
+    return issues
+
+
+MAX_METADATA_KEYS = 10_000
+CODE_CALLS = frozenset({"eval", "exec", "compile", "__import__", "getattr", "setattr", "open", "system", "popen",
+                        "run", "call", "check_output", "Popen", "spawn", "execv", "execve", "load", "loads",
+                        "import_module", "urlopen", "remove", "rmtree"})
+
+
+def python_code_calls(text: str) -> list[str]:
+    """The code-running calls in ``text`` if it parses as Python statements with at least one import or
+    such call; prose and numbers do not parse, or parse without calls."""
+    if len(text) > 1 << 20 or ("(" not in text and "import" not in text):
+        return []
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    found: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            names = [a.name for a in node.names]
+            found.append("import " + ", ".join(names) if isinstance(node, ast.Import) else f"from {node.module} import")
+        elif isinstance(node, ast.Call):
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+            if name in CODE_CALLS:
+                found.append(f"{name}()")
+    return sorted(set(found))
+
+
+def _embedded_bytes(value: str) -> list[bytes]:
+    """A value that is base64 of at least 16 bytes, decoded (pickles hide there)."""
+    compact = value.strip()
+    if len(compact) < 24 or len(compact) > 64 * 1024**2 or not _BASE64.fullmatch(compact):
+        return []
+    try:
+        return [base64.b64decode(compact, validate=True)]
+    except (ValueError, binascii.Error):
+        return []
+
+
+_BASE64 = re.compile(r"[A-Za-z0-9+/=\s]+")
 
 
 def check_header(header: Any, data_size: int) -> list[Issue]:

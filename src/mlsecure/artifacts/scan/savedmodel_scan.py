@@ -1,23 +1,31 @@
 """TensorFlow SavedModel graphs: operators that touch the file system or run Python.
 
-``saved_model.pb`` is a protobuf whose ``NodeDef.op`` (field 2) names each operator; the op names
-are matched as encoded protobuf fields, so TensorFlow is not needed.
+``saved_model.pb`` is parsed with the wire-format reader in ``protobuf.py`` (TensorFlow is not
+needed): ``SavedModel.meta_graphs`` (2) -> ``MetaGraphDef.graph_def`` (2) -> ``GraphDef.node`` (1)
+and ``GraphDef.library`` (2) -> ``FunctionDef.node_def`` (3), each ``NodeDef.op`` (2) named. Ops in
+functions count as much as top-level ones: ``tf.function`` bodies live in the library.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import ClassVar
 
 from mlsecure.artifacts.formats import ArtifactFormat
 from mlsecure.artifacts.scan.interface import Blob, Issue, IssueKind, Scanner, Session
+from mlsecure.artifacts.scan.protobuf import LENGTH, ProtobufError, fields, text
 from mlsecure.findings import Severity
 
+# Ops that run Python (PyFunc family), read, write, list or delete files, or map a file into memory.
 DANGEROUS_OPS = {
     "PyFunc": Severity.CRITICAL, "PyFuncStateless": Severity.CRITICAL, "EagerPyFunc": Severity.CRITICAL,
     "ReadFile": Severity.HIGH, "WriteFile": Severity.HIGH, "MatchingFiles": Severity.HIGH,
     "DeleteFile": Severity.HIGH, "FileSystemSetConfiguration": Severity.HIGH, "ImmutableConst": Severity.MEDIUM,
-    "LoadLibrary": Severity.CRITICAL, "DebugIdentityV2": Severity.MEDIUM, "PrintV2": Severity.LOW,
+    "DebugIdentityV2": Severity.MEDIUM, "WriteAudioSummary": Severity.MEDIUM, "WriteSummary": Severity.MEDIUM,
+    "CreateSummaryFileWriter": Severity.MEDIUM, "PrintV2": Severity.LOW,
 }
+MAX_BYTES = 1024**3  # read into memory at most this (protobuf itself stops at 2 GB)
+MAX_NODES = 5_000_000
 
 
 class SavedModelScanner(Scanner):
@@ -25,13 +33,43 @@ class SavedModelScanner(Scanner):
     formats: ClassVar[frozenset[ArtifactFormat]] = frozenset({ArtifactFormat.SAVEDMODEL})
 
     def scan(self, blob: Blob, session: Session) -> list[Issue]:
-        data = blob.read_all()
-        issues = []
-        for op, severity in DANGEROUS_OPS.items():
-            encoded = b"\x12" + bytes([len(op)]) + op.encode()
-            count = data.count(encoded)
-            if count:
-                issues.append(Issue(IssueKind.DANGEROUS_OP, severity,
-                                    f"graph uses the {op} operator ({count}x)", offset=data.find(encoded),
-                                    evidence={"op": op, "count": count}))
+        if blob.size > MAX_BYTES:
+            return [Issue(IssueKind.RESOURCE_LIMIT, Severity.MEDIUM, f"SavedModel of {blob.size} bytes not verified")]
+        data = memoryview(blob.read_all())
+        try:
+            ops = graph_ops(data)
+        except ProtobufError as exc:
+            return [Issue(IssueKind.MALFORMED, Severity.HIGH, f"SavedModel protobuf cannot be parsed: {exc}")]
+        issues = [Issue(IssueKind.DANGEROUS_OP, severity, f"graph uses the {op} operator ({ops[op]}x)",
+                        evidence={"op": op, "count": ops[op]})
+                  for op, severity in DANGEROUS_OPS.items() if ops.get(op)]
+        issues.append(Issue(IssueKind.CODE_FORMAT, Severity.INFO, f"SavedModel graph: {sum(ops.values())} nodes",
+                            evidence={"ops": dict(ops.most_common(50))}))
         return issues
+
+
+def graph_ops(data: memoryview) -> Counter[str]:
+    """How often each op is used in every meta graph (nodes and library functions)."""
+    ops: Counter[str] = Counter()
+    for meta in _sub(data, 0, len(data), 2):
+        for graph in _sub(data, meta[0], meta[1], 2):
+            for node in _sub(data, graph[0], graph[1], 1):
+                _node_op(data, node, ops)
+            for library in _sub(data, graph[0], graph[1], 2):
+                for function in _sub(data, library[0], library[1], 1):
+                    for node in _sub(data, function[0], function[1], 3):
+                        _node_op(data, node, ops)
+        if sum(ops.values()) > MAX_NODES:
+            raise ProtobufError(f"more than {MAX_NODES} nodes")
+    return ops
+
+
+def _sub(data: memoryview, start: int, end: int, number: int) -> list[tuple[int, int]]:
+    """The (start, end) spans of the length-delimited field ``number`` of the message at start:end."""
+    return [(f.value, f.value + f.length) for f in fields(data, start, end) if f.number == number and f.wire == LENGTH]
+
+
+def _node_op(data: memoryview, span: tuple[int, int], ops: Counter[str]) -> None:
+    for field in fields(data, span[0], span[1]):
+        if field.number == 2 and field.wire == LENGTH:
+            ops[text(data, field)] += 1

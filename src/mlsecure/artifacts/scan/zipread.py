@@ -25,7 +25,8 @@ _CENTRAL = b"PK\x01\x02"
 _LOCAL = b"PK\x03\x04"
 _CENTRAL_FMT = struct.Struct("<4s2B5H3L5H2L")
 _LOCAL_FMT = struct.Struct("<4s5H3L2H")
-_METHODS = {0: "stored", 8: "deflate", 12: "bzip2", 14: "lzma"}
+_METHODS = {0: "stored", 8: "deflate", 12: "bzip2", 14: "lzma", 99: "AES encryption"}
+SUPPORTED_METHODS = frozenset({0, 8, 12, 14})
 S_IFLNK = 0o120000
 
 
@@ -58,6 +59,8 @@ class ZipEntry:
 class ZipDirectory:
     entries: tuple[ZipEntry, ...]
     anomalies: tuple[str, ...]
+    start: int = 0  # where the archive's first local header is: bytes before it belong to no member
+    end: int = 0  # the end of the end-of-central-directory record and its comment
 
 
 def read_directory(handle: IO[bytes], file_size: int) -> ZipDirectory:
@@ -68,8 +71,9 @@ def read_directory(handle: IO[bytes], file_size: int) -> ZipDirectory:
     at = tail.rfind(_EOCD)
     if at < 0 or len(tail) - at < 22:
         raise ZipFormatError("no end-of-central-directory record")
-    _sig, _disk, _cd_disk, _n_here, count, cd_size, cd_offset, _clen = struct.unpack("<4s4H2LH", tail[at : at + 22])
+    _sig, _disk, _cd_disk, _n_here, count, cd_size, cd_offset, clen = struct.unpack("<4s4H2LH", tail[at : at + 22])
     eocd_pos = file_size - tail_len + at
+    archive_end = min(file_size, eocd_pos + 22 + clen)
     anomalies: list[str] = []
     if (count == 0xFFFF or cd_offset == 0xFFFFFFFF or cd_size == 0xFFFFFFFF) and at >= 20:
         loc = tail[at - 20 : at]
@@ -83,8 +87,19 @@ def read_directory(handle: IO[bytes], file_size: int) -> ZipDirectory:
             eocd_pos = eocd64_pos
     if cd_offset + cd_size > eocd_pos:
         raise ZipFormatError("central directory runs past its end record")
+    concat = eocd_pos - cd_size - cd_offset  # > 0 when bytes were put in front without fixing offsets
     handle.seek(cd_offset)
     directory = handle.read(cd_size)
+    if concat > 0 and directory[:4] != _CENTRAL:
+        handle.seek(cd_offset + concat)
+        shifted = handle.read(cd_size)
+        if shifted[:4] == _CENTRAL:
+            directory = shifted
+            anomalies.append(f"{concat} bytes precede the archive without its offsets being adjusted")
+        else:
+            concat = 0
+    else:
+        concat = 0
     entries: list[ZipEntry] = []
     pos = 0
     while pos + _CENTRAL_FMT.size <= len(directory) and directory[pos : pos + 4] == _CENTRAL:
@@ -95,11 +110,12 @@ def read_directory(handle: IO[bytes], file_size: int) -> ZipDirectory:
         extra = directory[start + nlen : start + nlen + elen]
         usize, csize, off = _zip64_sizes(extra, usize, csize, off)
         name = raw_name.decode("utf-8" if flags & 0x800 else "cp437", errors="replace")
-        entries.append(ZipEntry(name, method, flags, crc, csize, usize, off, ext, system))
+        entries.append(ZipEntry(name, method, flags, crc, csize, usize, off + concat, ext, system))
         pos = start + nlen + elen + clen
     if len(entries) != count:
         anomalies.append(f"central directory lists {len(entries)} entries, end record says {count}")
-    return ZipDirectory(tuple(entries), tuple(anomalies))
+    first = min((e.header_offset for e in entries), default=cd_offset + concat)
+    return ZipDirectory(tuple(entries), tuple(anomalies), min(first, cd_offset + concat), archive_end)
 
 
 def _zip64_sizes(extra: bytes, usize: int, csize: int, off: int) -> tuple[int, int, int]:
@@ -140,32 +156,39 @@ def data_offset(handle: IO[bytes], entry: ZipEntry) -> tuple[int, list[str]]:
 def open_member(handle: IO[bytes], entry: ZipEntry, *, owns: bool = False) -> tuple[IO[bytes], list[str]]:
     """A readable stream of ``entry``'s decompressed bytes and its anomalies.
 
+    The stream stops at the declared size plus one byte, counted while inflating (the loaders read no
+    further, and a header that lies about the size must not make the scanner inflate gigabytes).
     The stream shares ``handle``; with ``owns=True`` closing the stream closes ``handle`` too.
     """
     start, anomalies = data_offset(handle, entry)
-    raw = _Range(handle, start, entry.compressed_size, owns=owns)
+    raw = Range(handle, start, entry.compressed_size, owns=owns)
     stream: io.RawIOBase
+    cap = entry.size + 1
     match entry.method:
         case 0:
             stream = raw
         case 8:
-            stream = _Inflate(raw, zlib.decompressobj(-15))
+            stream = _Inflate(raw, zlib.decompressobj(-15), cap)
         case 12:
-            stream = _Inflate(raw, bz2.BZ2Decompressor())
+            stream = _Inflate(raw, bz2.BZ2Decompressor(), cap)
         case 14:
-            stream = _LzmaMember(raw)
+            stream = _LzmaMember(raw, cap)
         case _:
             raise ZipFormatError(f"{entry.name}: compression method {entry.method} is not supported")
     return io.BufferedReader(stream, 1 << 16), anomalies
 
 
 def read_member(handle: IO[bytes], entry: ZipEntry, limit: int) -> tuple[bytes, list[str]]:
-    """The whole decompressed member (up to ``limit`` bytes) with anomalies (CRC checked, not enforced)."""
+    """The decompressed member as the loaders see it (never past its declared size, nor ``limit``
+    bytes) with anomalies (CRC checked, not enforced)."""
     stream, anomalies = open_member(handle, entry)
-    data = stream.read(limit + 1)
+    data = stream.read(min(limit, entry.size) + 1)
+    if len(data) > entry.size:
+        anomalies.append(f"inflates past its declared {entry.size} bytes (loaders stop there; the rest is not read)")
+        data = data[: entry.size]
     if len(data) > limit:
         raise ZipFormatError(f"{entry.name}: larger than the {limit}-byte member limit")
-    if zlib.crc32(data) != entry.crc and not entry.flags & 0x8:
+    if zlib.crc32(data) != entry.crc and not entry.flags & 0x8 and not entry.flags & 0x1:
         anomalies.append(f"CRC mismatch (stored {entry.crc:08x}, actual {zlib.crc32(data):08x}) that PyTorch ignores")
     return data, anomalies
 
@@ -174,7 +197,7 @@ def method_name(method: int) -> str:
     return _METHODS.get(method, f"method {method}")
 
 
-class _Range(io.RawIOBase):
+class Range(io.RawIOBase):
     """A read-only window ``[start, start+length)`` of a seekable file."""
 
     def __init__(self, handle: IO[bytes], start: int, length: int, *, owns: bool = False) -> None:
@@ -218,8 +241,9 @@ class _Range(io.RawIOBase):
 class _Inflate(io.RawIOBase):
     """Stream a DEFLATE/bzip2 member; forward seeks read and discard."""
 
-    def __init__(self, raw: _Range, decomp: zlib._Decompress | bz2.BZ2Decompressor) -> None:
+    def __init__(self, raw: Range, decomp: zlib._Decompress | bz2.BZ2Decompressor, cap: int = 1 << 62) -> None:
         self._raw, self._d, self._buf, self._off, self._pos, self._eof = raw, decomp, b"", 0, 0, False
+        self._cap = cap  # decompressed bytes never go past this, whatever the stream holds
 
     def close(self) -> None:
         self._raw.close()
@@ -242,12 +266,20 @@ class _Inflate(io.RawIOBase):
 
     def read(self, size: int | None = -1) -> bytes:
         want = 1 << 62 if size is None or size < 0 else size
+        want = min(want, self._cap - self._pos)
         while len(self._buf) - self._off < want and not self._eof:
             chunk = self._raw.read(1 << 16)
             if not chunk:
                 self._eof = True
                 break
-            self._buf = self._buf[self._off :] + self._d.decompress(chunk)
+            budget = max(self._cap - self._pos - (len(self._buf) - self._off), 1)
+            if not isinstance(self._d, bz2.BZ2Decompressor | lzma.LZMADecompressor):  # zlib
+                out = self._d.decompress(chunk, budget)
+                if self._d.unconsumed_tail:  # not inflated yet: read again on the next call
+                    self._raw.seek(self._raw.tell() - len(self._d.unconsumed_tail))
+            else:
+                out = self._d.decompress(chunk, budget)
+            self._buf = self._buf[self._off :] + out
             self._off = 0
         out = self._buf[self._off : self._off + want]
         self._off += len(out)
@@ -263,16 +295,16 @@ class _Inflate(io.RawIOBase):
 class _LzmaMember(_Inflate):
     """Zip's LZMA members carry a 4-byte version/size prefix and raw LZMA1 properties."""
 
-    def __init__(self, raw: _Range) -> None:
+    def __init__(self, raw: Range, cap: int = 1 << 62) -> None:
         head = raw.read(4)
         props_len = struct.unpack("<H", head[2:4])[0] if len(head) == 4 else 0
         props = raw.read(props_len)
         filters = [lzma._decode_filter_properties(lzma.FILTER_LZMA1, props)]  # type: ignore[attr-defined]  # stdlib private helper, the zipfile module uses it too
-        super().__init__(raw, lzma.LZMADecompressor(lzma.FORMAT_RAW, filters=filters))  # type: ignore[arg-type]  # same read interface
+        super().__init__(raw, lzma.LZMADecompressor(lzma.FORMAT_RAW, filters=filters), cap)  # type: ignore[arg-type]  # same read interface
 
 
 def zlib_stream(handle: IO[bytes]) -> IO[bytes]:
     """A buffered stream of a zlib-wrapped file (joblib's ``compress=('zlib', n)``)."""
     handle.seek(0, 2)
     size = handle.tell()
-    return io.BufferedReader(_Inflate(_Range(handle, 0, size), zlib.decompressobj()), 1 << 16)
+    return io.BufferedReader(_Inflate(Range(handle, 0, size), zlib.decompressobj()), 1 << 16)

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from mlsecure import strict_json
 from mlsecure.artifacts.signing.keys import PrivateKey, PublicKey, key_hint, sign_bytes, verify_bytes
 from mlsecure.errors import InputError
 
@@ -72,10 +73,7 @@ def open_envelope(envelope: Any, key: PublicKey) -> Opened:
             break
     else:
         return Opened(False, None, "the signature does not verify with this public key")
-    try:
-        statement = json.loads(payload)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"signature: the signed payload is not JSON: {exc}") from None
+    statement = strict_json.loads(payload, what="signature: the signed payload")
     if not isinstance(statement, Mapping) or statement.get("_type") != STATEMENT_TYPE:
         raise InputError(f"signature: the payload is not an in-toto Statement v1 ({STATEMENT_TYPE})")
     return Opened(True, statement)

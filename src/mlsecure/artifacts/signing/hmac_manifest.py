@@ -103,7 +103,11 @@ def hmac_verify_model(
         return VerificationResult(False, (Problem("bad-signature", f"the signature is not an {HMAC_ALGORITHM} "
                                                                    "tag"),))
     body = {k: v for k, v in document.items() if k != "signature"}  # a copy: the input is never mutated
-    expected_tag = hmac.new(key, canonical_json(body), hashlib.sha256).hexdigest().encode("ascii")
+    try:
+        signed_bytes = canonical_json(body)
+    except ValueError as exc:  # NaN or Infinity: no canonical JSON, so nothing a tag could cover
+        raise InputError(f"HMAC manifest holds a value JSON cannot carry ({exc})") from None
+    expected_tag = hmac.new(key, signed_bytes, hashlib.sha256).hexdigest().encode("ascii")
     if not hmac.compare_digest(expected_tag, signature["value"].encode("utf-8", "replace")):
         return VerificationResult(False, (Problem("bad-signature", "the HMAC tag does not match (the manifest "
                                                                    "was altered or the key is wrong)"),))

@@ -16,12 +16,15 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
+from mlsecure.artifacts.signing.pkcs8 import check_encrypted_key
 from mlsecure.errors import InputError
+from mlsecure.private_files import read_regular_file
 
 KeyAlgorithm = Literal["ed25519", "p256"]
 KEY_ALGORITHMS: tuple[KeyAlgorithm, ...] = ("ed25519", "p256")
 PrivateKey = ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey
 PublicKey = ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey
+MAX_KEY_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ def generate_keypair(algorithm: KeyAlgorithm = "ed25519", *, passphrase: bytes |
 def load_private_key(path: str | Path, *, passphrase: bytes | None = None) -> PrivateKey:
     """Read a PEM private key; a clear error for a wrong or missing passphrase or an unsupported curve."""
     data = _read(Path(path), "private key")
+    check_encrypted_key(data, what=f"{path}")  # a hostile KDF cost is refused before OpenSSL derives
     try:
         key = serialization.load_pem_private_key(data, password=passphrase or None)
     except TypeError:
@@ -120,7 +124,4 @@ def verify_bytes(key: PublicKey, signature: bytes, message: bytes) -> bool:
 
 
 def _read(path: Path, what: str) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the {what}: {exc.strerror or exc}") from None
+    return read_regular_file(path, what=f"the {what}", max_bytes=MAX_KEY_BYTES)

@@ -25,8 +25,8 @@ from mlsecure.artifacts.signing.manifest import (
     sizes_from_shards,
 )
 from mlsecure.artifacts.signing.sign import EXTENSION_KEY, MODEL_SIGNING_PREDICATE, relative_inside
-from mlsecure.data.tables import read_json_object
 from mlsecure.errors import InputError
+from mlsecure.strict_json import read_json_object
 
 ProblemKind = Literal["modified", "added", "removed", "renamed", "bad-signature", "wrong-key", "inconsistent",
                       "provenance", "scan"]
@@ -58,7 +58,9 @@ class VerificationResult:
 
 
 def read_signature(path: str | Path) -> Mapping[str, Any]:
-    return read_json_object(path, "signature")
+    """A signature file read strictly: a regular file (a FIFO is refused at once), bounded size and depth,
+    no NaN/Infinity, no duplicate keys (two readers must not see two different manifests)."""
+    return read_json_object(path, what="signature")
 
 
 def verify_model(

@@ -18,18 +18,32 @@ from typing import ClassVar
 from mlsecure.findings import Severity
 from mlsecure.secrets.interface import Candidate, Detector, FileKind
 
-_SECRET_WORDS = (r"password|passwd|passphrase|pwd|secret|api[_\-]?key|apikey|access[_\-]?key|"
+_SECRET_WORDS = (r"password|passwd|passphrase|pwd|secrete?|api[_\-]?key|apikey|access[_\-]?key|pass|"
                  r"auth[_\-]?token|access[_\-]?token|token|credentials?|private[_\-]?key|client[_\-]?secret")
 # tokenizer vocabulary entries are not credentials: pad_token = "<pad>", eos_token: "</s>" ...
 _SPECIAL_TOKEN_KEY = re.compile(r"(?i)(?:^|[_.\-])(?:pad|eos|bos|unk|sep|cls|mask|special|start|end|"
                                 r"additional_special|decoder_start|next|page|csrf|refresh_token_url)[_\-]?token$")
-_SECRET_WORD = re.compile(r"(?i)(?:" + _SECRET_WORDS + r")(?![A-Za-z0-9])")
+# a secret word is a name part: "db_pass", "password2", "secrete"; not "passage", "compass", "bypass"
+_SECRET_WORD = re.compile(r"(?i)(?<![A-Za-z])(?:" + _SECRET_WORDS + r")(?![a-z])")
 # Python's re is ~10x faster on a case-sensitive alternation: run it on the lower-cased text
-_SECRET_WORD_LOWER = re.compile(r"(?:" + _SECRET_WORDS + r")(?![a-z0-9])")
+_SECRET_WORD_LOWER = re.compile(r"(?<![a-z])(?:" + _SECRET_WORDS + r")(?![a-z])")
 _KEY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
+# after the secret word: the rest of the name (password_super_secure, secrete[25]; not Token.Name),
+# then an operator (assignment, comparison, a call's parenthesis, or only spaces before a quote), then
+# the value: a quoted literal ("...", '...', `...`, Objective-C @"...") or a bare word
 _AFTER_KEY = re.compile(
-    r"[\"']?\s*(?::\s*[A-Za-z_][\w.\[\]|]{0,40}\s*)?(?::=|=>|=|:)[ \t]*"
-    r"(?:\"([^\"\n]{1,300})\"|'([^'\n]{1,300})'|([^\s\"'`,;#}\]=(](?:[^\n\"'`,;#}\]]{0,298}[^\s\"'`,;#}\]])?))")
+    r"(?P<tail>[A-Za-z0-9_\-]{0,30}?)(?:\[\d*\])?[\"'`]?"
+    r"(?:[ \t]*(?:\:\s*[A-Za-z_][\w.\[\]|]{0,40}[ \t]*)?(?P<op>:=|=>|===|!==|==|!=|=|:|\()[ \t]*|[ \t]+(?=[@\"'`]))"
+    r"@?(?:\"(?P<dq>[^\"\n]{1,300})\"|'(?P<sq>[^'\n]{1,300})'|`(?P<bq>[^`\n]{1,300})`"
+    r"|(?P<bare>[^\s\"'`][^\n]{0,299}))")
+# the reverse comparison: if ("value" == password)
+_COMPARED = re.compile(r"(?P<q>[\"'`])(?P<value>[^\"'`\n]{1,300})(?P=q)[ \t]*(?:===?|!==?)[ \t]*"
+                       r"(?P<key>[A-Za-z_][\w.]{0,60})")
+_BARE_ASSIGN = frozenset({":=", "=>", "=", ":"})
+# secret words that name a secret on their own (an assignment without an operator, `password "x"`)
+_STRONG_WORDS = frozenset({"password", "passwd", "passphrase", "secret", "secrete", "api_key", "api-key", "apikey",
+                           "private_key", "private-key", "client_secret", "client-secret", "credentials"})
+_BARE_TRAILING = ",;\"'`)]}"
 _BARE_NON_SECRETS = frozenset({"true", "false", "null", "none", "nil", "yes", "no", "on", "off", "str",
                                "string", "bytes", "int", "required", "optional", "secret", "password",
                                "undefined", "env", "environ", "getenv", "input"})
@@ -37,6 +51,11 @@ _STOPWORDS = frozenset({"a", "an", "the", "of", "to", "is", "for", "and", "or", 
                         "with", "this", "be", "are", "from", "on"})
 _PATH_LIKE = re.compile(r"^(?:/|\./|\.\./|~/|[A-Za-z]:\\)|\.(?:pem|key|json|txt|ya?ml|crt|cer|p12|env)$")
 _CODE_REFERENCE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*(?:\[.*\])?$")
+# a key that names an id, a name, a location or a type of the secret, not the secret itself
+_NAME_OF_SOMETHING = re.compile(r"(?:[_.\-]|(?<=[a-z])(?=[A-Z]))(?:[Ii][Dd]s?|ID|[Nn]ame|NAME|[Uu]rl|URL|[Pp]ath|PATH|"
+                                r"[Ff]ile|FILE|[Tt]ype|TYPE|[Ll]ength|LENGTH|[Ff]ield|FIELD|[Hh]eader|HEADER)$")
+_SNAKE_NAME = re.compile(r"^[a-z]+(?:[_\-][a-z]+)+$")
+_TOKEN_CHARS = re.compile(r"^[A-Za-z0-9_\-+/=.@!#$%^&*~?:,]+$")
 
 
 class KeywordAssignment(Detector):
@@ -44,7 +63,7 @@ class KeywordAssignment(Detector):
 
     rule_id = "SEC-017"
     title = "Hard-coded password or API key"
-    description = "A literal value assigned to a password / secret / API-key / token name."
+    description = "A literal value assigned to (or compared with) a password / secret / API-key / token name."
     severity = Severity.MEDIUM
     priority = 40
     keywords = ("pass", "pwd", "secret", "key", "token", "cred")
@@ -52,6 +71,7 @@ class KeywordAssignment(Detector):
     def find(self, text: str, *, kind: FileKind) -> Iterator[Candidate]:
         lowered = _lower_same_length(text)
         words = _SECRET_WORD.finditer(text) if lowered is None else _SECRET_WORD_LOWER.finditer(lowered)
+        seen: set[int] = set()
         for word in words:
             start = word.start()
             while start > 0 and text[start - 1] in _KEY_CHARS and word.start() - start < 60:
@@ -59,18 +79,69 @@ class KeywordAssignment(Detector):
             match = _AFTER_KEY.match(text, word.end())
             if match is None:
                 continue
-            key = text[start:word.end()]
-            if _SPECIAL_TOKEN_KEY.search(key) or "public" in key.lower():
-                continue  # tokenizer vocabulary, publicKeyToken / public_key: not secrets
-            quoted = match.group(1) is not None or match.group(2) is not None
-            group = 1 if match.group(1) is not None else 2 if match.group(2) is not None else 3
-            value = match.group(group)
-            if not _plausible(value, quoted=quoted, kind=kind) or _names_itself(value, word.group(0)):
+            key = text[start:match.end("tail")]
+            group = next(g for g in ("dq", "sq", "bq", "bare") if match.group(g) is not None)
+            value, value_start = match.group(group), match.start(group)
+            op = match.group("op")
+            if op is None and word.group(0).lower() not in _STRONG_WORDS:
+                continue  # `password "..."` is an assignment; "Pass `x=True`" and "token `t`" are prose
+            if op == "(" and kind is not FileKind.C_LIKE_CODE:
+                continue  # string_to_token('String.Double') is a call; std::string secret("...") is C++
+            if group == "bq" and kind is FileKind.TEXT:
+                continue  # backticks in prose and Markdown are code spans, not string literals
+            if group == "bare":
+                if op not in _BARE_ASSIGN:
+                    continue  # a bare word after a comparison or a call is code, not a literal
+                # configuration values run to the end of the line (a passphrase has spaces), others to a space
+                value = value.split(" #")[0].rstrip() if kind in (FileKind.CONFIG, FileKind.LOCKFILE) \
+                    else value.split()[0]
+                value = _strip_trailing(value)
+            if group == "sq" and kind is FileKind.C_LIKE_CODE:
+                continue  # 'abc' is a (multi-)character constant in C, not a string
+            if value_start in seen or not self._keep(key, value, word.group(0), quoted=group != "bare", kind=kind):
                 continue
-            if key.lower() in ("token", "tokens") and not _credential_like(value):
-                continue  # in ML code a bare "token" is usually a word piece: token = "#Comment"
-            yield Candidate(detector=self.rule_id, secret=value, start=match.start(group), end=match.end(group),
+            seen.add(value_start)
+            yield Candidate(detector=self.rule_id, secret=value, start=value_start, end=value_start + len(value),
                             severity=self.severity, details={"key": key})
+        for compared in _COMPARED.finditer(text):
+            key = compared.group("key")
+            secret_word = _SECRET_WORD.search(key)
+            value = compared.group("value")
+            if secret_word is None or compared.start("value") in seen:
+                continue
+            if self._keep(key, value, secret_word.group(0), quoted=True, kind=kind):
+                yield Candidate(detector=self.rule_id, secret=value, start=compared.start("value"),
+                                end=compared.end("value"), severity=self.severity, details={"key": key})
+
+    @staticmethod
+    def _keep(key: str, value: str, secret_word: str, *, quoted: bool, kind: FileKind) -> bool:
+        if _SPECIAL_TOKEN_KEY.search(key) or "public" in key.lower() or _NAME_OF_SOMETHING.search(key):
+            return False  # tokenizer vocabulary, publicKeyToken / public_key, credentials_id: not secrets
+        if not _plausible(value, quoted=quoted, kind=kind) or _names_itself(value, secret_word):
+            return False
+        # in ML code a bare "token" is usually a word piece: token = "#Comment"
+        return key.lower() not in ("token", "tokens", "pass") or _credential_like(value)
+
+
+def _strip_trailing(value: str) -> str:
+    """Drop trailing punctuation that closes the statement, not the value: ``abc,`` ``abc"`` but ``${x}``."""
+    pairs = {")": "(", "]": "[", "}": "{"}
+    while value and value[-1] in _BARE_TRAILING:
+        closer = value[-1]
+        if closer in pairs and value.count(pairs[closer]) >= value.count(closer):
+            break
+        value = value[:-1]
+    return value
+
+
+def _names_no_secret(text: str, start: int, end: int) -> bool:
+    """The identifier around ``text[start:end]`` names a public value, an id, a name or a path."""
+    while start > 0 and text[start - 1] in _KEY_CHARS and end - start < 80:
+        start -= 1
+    while end < len(text) and text[end] in _KEY_CHARS and end - start < 80:
+        end += 1
+    name = text[start:end]
+    return "pub" in name.lower() or _NAME_OF_SOMETHING.search(name) is not None
 
 
 def _lower_same_length(text: str) -> str | None:
@@ -91,24 +162,26 @@ def _names_itself(value: str, secret_word: str) -> bool:
 
 
 def _plausible(value: str, *, quoted: bool, kind: FileKind) -> bool:
-    if value != value.strip():
+    if value != value.strip() or not any(c.isalnum() for c in value):
         return False  # "Credential=' + access_key + '": the quotes belong to two string pieces
     words = value.split()
     if len(words) > 1 and any(w.lower().strip(".,;:") in _STOPWORDS for w in words):
         return False  # prose ("a secret", "A piece of data known only to ..."), not a credential
     if len(value) < 6 or _PATH_LIKE.search(value) or value.startswith(("http://", "https://")):
         return False
+    if _SNAKE_NAME.match(value) or value.startswith(("os.environ", "process.env", "ENV[")):
+        return False  # "real_key", "model_name": a name or an enum member, not a secret
     if quoted:
         return True
     if value.lower() in _BARE_NON_SECRETS:
         return False
     match kind:
-        case FileKind.CODE:
+        case FileKind.CODE | FileKind.C_LIKE_CODE:
             return False  # a bare name in code is a variable or a call, not a literal
-        case FileKind.CONFIG:
+        case FileKind.CONFIG | FileKind.LOCKFILE:
             return not value.endswith(("(", ")")) and " =" not in value
-        case FileKind.TEXT if " " in value:
-            return False  # "password: something memorable" in prose
+        case FileKind.TEXT if " " in value or not _TOKEN_CHARS.match(value):
+            return False  # "password: something memorable" in prose; brackets / braces are markup
         case FileKind.TEXT:
             # prose ("password: the one you chose") rarely mixes letters and digits
             return not _CODE_REFERENCE.match(value) or (any(c.isdigit() for c in value)
@@ -168,6 +241,8 @@ class HighEntropyString(Detector):
         for keyword in keywords:
             if keyword.start() < line_end:
                 continue  # this line was already examined
+            if _names_no_secret(text, keyword.start(), keyword.end()):
+                continue  # public_key, publicToken, credentialId, X509_pubkey: not a secret's name
             line_start = text.rfind("\n", 0, keyword.start()) + 1
             line_end = text.find("\n", keyword.end())
             line_end = len(text) if line_end < 0 else line_end
@@ -181,8 +256,8 @@ class HighEntropyString(Detector):
                 word_start = max(line.rfind(" ", 0, token.start(1)), line.rfind('"', 0, token.start(1))) + 1
                 if "://" in line[word_start:token.start(1) + 3] or line[token.start(1) - 1:token.start(1)] == ".":
                     continue  # part of a URL or a dotted name
-                if kind is FileKind.CODE and _IDENTIFIER.match(value) and line[token.start(1) - 1:token.start(1)] \
-                        not in ("'", '"'):
+                in_code = kind in (FileKind.CODE, FileKind.C_LIKE_CODE)
+                if in_code and _IDENTIFIER.match(value) and line[token.start(1) - 1:token.start(1)] not in ("'", '"'):
                     continue  # a name in code (MLKEM768X25519PrivateKey = ...), not a literal
                 entropy = self.score(value)
                 if entropy is None:

@@ -38,8 +38,11 @@ class AwsAccessKeyId(PatternDetector):
     rotate = "Deactivate the key in IAM (aws iam update-access-key --status Inactive) and check CloudTrail for its use."
     severity = Severity.HIGH
     priority = 90
-    keywords = ("akia", "asia", "abia", "acca")
-    pattern = re.compile(r"(?<![A-Za-z0-9])((?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16})(?![A-Za-z0-9])")
+    keywords = ("akia", "asia", "abia", "acca", "a3t")
+    # AWS IAM "Unique identifiers": AKIA (access key), ASIA (temporary access key), ABIA (STS service
+    # bearer token), ACCA (context-specific credential), A3T* (legacy) + 16 base32 characters. AIDA /
+    # AROA / AGPA ... name users, roles and groups: identifiers, not credentials.
+    pattern = re.compile(r"(?<![A-Za-z0-9])((?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16})(?![A-Za-z0-9])")
     validated = True  # the 16 characters after the prefix must be base32
 
     def validate(self, secret: str, match: re.Match[str]) -> Mapping[str, Any] | None:
@@ -55,7 +58,7 @@ class AwsSecretAccessKey(PatternDetector):
     priority = 85
     keywords = ("aws", "secret_access", "secretaccess")
     pattern = re.compile(
-        r"(?i)(?:aws.{0,20}?(?:secret|sk)|secret.?access.?key)[\w.\-]{0,20}[\"']?\s*(?:=|:|:=|=>|,)\s*"
+        r"(?i)(?:aws[\w.\-]{0,20}?(?:secret|sk|key|token)|secret.?access.?key)[\w.\-]{0,20}[\"']?\s*(?:=|:|:=|=>|,)\s*"
         r"[\"']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])")
 
 
@@ -93,13 +96,24 @@ class GitHubFineGrainedToken(PatternDetector):
 class GitLabToken(PatternDetector):
     rule_id = "SEC-005"
     title = "GitLab token"
-    description = "A GitLab personal / deploy / runner / pipeline-trigger token."
+    description = "A GitLab personal / deploy / runner / trigger / agent / OAuth / CI token."
     rotate = "Revoke it under GitLab User settings > Access tokens."
     severity = Severity.CRITICAL
     priority = 90
-    keywords = ("glpat-", "gldt-", "glrt-", "glptt-", "glcbt-", "gloas-", "glsoat-")
-    pattern = re.compile(r"(?<![A-Za-z0-9_\-])((?:glpat|gldt|glrt|glptt|glcbt|gloas|glsoat)-"
-                         r"[A-Za-z0-9_\-]{20,300}(?:\.[0-9a-z]{2}[0-9a-z]{7})?)(?![A-Za-z0-9_\-])")
+    keywords = ("glpat-", "gldt-", "glrt-", "glptt-", "glcbt-", "gloas-", "glsoat-", "glimt-", "glagent-", "gr1348941",
+                "glft-", "glffct-", "glsoat-", "gltst-", "glcsrt-", "_gitlab_session=")
+    # GitLab docs "Token overview > Token prefixes": glpat- (personal / project / group, 20 characters
+    # or routable "glpat-<27+>.<2><7>"), gldt- deploy, glrt-/GR1348941 runner, glcbt- CI job, glptt-
+    # pipeline trigger (40), glimt- incoming mail (25), glagent- Kubernetes agent (50+), gloas- OAuth
+    # application secret (64), glft- feed, glffct- feature-flag client, glsoat- SCIM.
+    pattern = re.compile(
+        r"(?<![A-Za-z0-9_\-])("
+        r"(?:glpat|gldt|glrt|glcbt|glft|glsoat|gltst|glcsrt|glffct)-[A-Za-z0-9_\-]{20,50}(?:\.[0-9a-z]{2}[0-9a-z]{7})?"
+        r"|GR1348941[A-Za-z0-9_\-]{20,50}"
+        r"|glptt-[A-Za-z0-9_\-]{40}|glimt-[A-Za-z0-9_\-]{25}|gloas-[A-Za-z0-9_\-]{64}"
+        r"|glagent-[A-Za-z0-9_\-]{50,1024}"
+        r"|_gitlab_session=[0-9a-z]{32}"
+        r")(?![A-Za-z0-9_\-])")
 
 
 class SlackToken(PatternDetector):
@@ -111,9 +125,12 @@ class SlackToken(PatternDetector):
     priority = 90
     keywords = ("xox", "xapp-", "hooks.slack.com")
     pattern = re.compile(
-        r"((?:xox[baprse]-(?:[0-9]{10,13}-){1,3}[A-Za-z0-9\-]{20,64})"
+        r"((?:xox[baprseo]-(?:[0-9]-)?(?:[0-9]{5,13}-){1,3}[A-Za-z0-9]{10,64})"
+        r"|(?:xoxe(?:\.xox[bp])?-[0-9]-[A-Z0-9]{140,170})"
         r"|(?:xapp-\d-[A-Z0-9]{9,12}-\d{10,14}-[a-f0-9]{32,80})"
-        r"|(?:https://hooks\.slack\.com/(?:services|workflows)/T[A-Z0-9]{8,12}/[A-Z0-9]{8,12}/[A-Za-z0-9]{23,25}))")
+        r"|(?:xoxb-[0-9]{8,14}-[A-Za-z0-9]{18,26})"
+        r"|(?:https?://hooks\.slack\.com/(?:services|workflows|triggers)/T[A-Z0-9]{7,12}/[A-Z0-9]{7,12}/"
+        r"(?:[0-9]{10,20}/)?[A-Za-z0-9]{23,34}))")
 
 
 class StripeKey(PatternDetector):
@@ -123,8 +140,8 @@ class StripeKey(PatternDetector):
     rotate = "Roll the key in the Stripe dashboard (Developers > API keys)."
     severity = Severity.CRITICAL
     priority = 90
-    keywords = ("sk_live_", "rk_live_", "sk_test_", "rk_test_")
-    pattern = re.compile(r"(?<![A-Za-z0-9_])((?:sk|rk)_(?:live|test)_[A-Za-z0-9]{24,99})(?![A-Za-z0-9_])")
+    keywords = ("sk_live_", "rk_live_", "sk_test_", "rk_test_", "sk_prod_", "rk_prod_")
+    pattern = re.compile(r"(?<![A-Za-z0-9_])((?:sk|rk)_(?:live|test|prod)_[A-Za-z0-9]{24,247})(?![A-Za-z0-9_])")
 
     def validate(self, secret: str, match: re.Match[str]) -> Mapping[str, Any] | None:
         return {"mode": "test" if "_test_" in secret else "live"}
@@ -195,7 +212,9 @@ class WandbApiKey(PatternDetector):
     severity = Severity.HIGH
     priority = 80
     keywords = ("wandb",)
-    pattern = re.compile(r"(?s)(?i:wandb).{0,80}?(?<![0-9a-fA-F])([0-9a-f]{40})(?![0-9a-fA-F])")
+    # on the same line, or across the login / password lines of a .netrc "machine api.wandb.ai" entry
+    pattern = re.compile(r"(?i:wandb)(?:[^\n]|\n(?=[ \t]*(?:login|password)\b)){0,80}?"
+                         r"(?<![0-9a-fA-F])([0-9a-f]{40})(?![0-9a-fA-F])")
 
 
 class AzureStorageConnectionString(PatternDetector):

@@ -1,0 +1,127 @@
+"""Chat templates (GGUF ``tokenizer.chat_template``, Hugging Face ``tokenizer_config.json``) judged in a
+sandboxed Jinja environment.
+
+Servers that render templates with a plain ``jinja2.Environment`` let ``{{ x.__class__.__mro__ }}``
+reach ``os`` (llama-cpp-python CVE-2024-34359). The template is parsed by Jinja's own parser and
+every attribute or item it looks up is checked with the sandbox's rule; then it is rendered once in
+an immutable sandbox with sample messages, operation counts bounded, so a lookup built at run time
+(``"__cla" ~ "ss__"``) raises ``SecurityError`` there instead of running anywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from jinja2 import nodes
+from jinja2.exceptions import SecurityError, TemplateError
+from jinja2.sandbox import (
+    UNSAFE_ASYNC_GENERATOR_ATTRIBUTES,
+    UNSAFE_COROUTINE_ATTRIBUTES,
+    UNSAFE_FUNCTION_ATTRIBUTES,
+    UNSAFE_GENERATOR_ATTRIBUTES,
+    UNSAFE_METHOD_ATTRIBUTES,
+    ImmutableSandboxedEnvironment,
+)
+
+UNSAFE_NAMES = (UNSAFE_FUNCTION_ATTRIBUTES | UNSAFE_METHOD_ATTRIBUTES | UNSAFE_GENERATOR_ATTRIBUTES
+                | UNSAFE_COROUTINE_ATTRIBUTES | UNSAFE_ASYNC_GENERATOR_ATTRIBUTES | {"mro", "func_globals"})
+MAX_OPERATIONS = 200_000  # loop iterations and sandboxed calls while rendering once
+MAX_TEMPLATE = 1 << 20
+SAMPLE_MESSAGES = [{"role": "system", "content": "You are helpful."}, {"role": "user", "content": "Hi"},
+                   {"role": "assistant", "content": "Hello"}, {"role": "user", "content": "Bye"}]
+
+
+def template_problems(template: str) -> tuple[list[str], str | None]:
+    """The unsafe lookups a template makes (empty when none) and a parse/render note, if any."""
+    if len(template) > MAX_TEMPLATE:
+        return [], f"template of {len(template)} characters not checked"
+    env = _BoundedSandbox()
+    try:
+        tree = env.parse(template)
+    except TemplateError as exc:
+        return [], f"not a valid Jinja template (no server renders it): {exc}"
+    found = sorted(set(_unsafe_lookups(tree)))
+    if found:
+        return found, None
+    try:
+        env.from_string(template).render(messages=SAMPLE_MESSAGES, add_generation_prompt=True, bos_token="<s>",
+                                         eos_token="</s>", tools=None)
+    except SecurityError as exc:
+        return [f"sandbox refused at render time: {exc}"], None
+    except _Budget:
+        return [], "rendering stopped at the operation limit"
+    except Exception as exc:  # template errors (raise_exception, type errors) are harmless here
+        return [], f"sample render raised {type(exc).__name__}"
+    return [], None
+
+
+def _unsafe_lookups(tree: nodes.Node) -> Iterator[str]:
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter, nodes.Const)):
+        if isinstance(node, nodes.Getattr) and _unsafe(node.attr):
+            yield f".{node.attr}"
+        elif isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const) and _unsafe(node.arg.value):
+            yield f"[{node.arg.value!r}]"
+        elif isinstance(node, nodes.Filter) and node.name == "attr":
+            args = node.args
+            if not args or not isinstance(args[0], nodes.Const) or _unsafe(args[0].value):
+                shown = repr(args[0].value) if args and isinstance(args[0], nodes.Const) else "computed"
+                yield f"|attr({shown})"
+        elif isinstance(node, nodes.Const) and isinstance(node.value, str) and "{" in node.value:
+            # str.format / format filter strings reach attributes too: "{0.__class__}"
+            for field in node.value.split("{")[1:]:
+                spec = field.split("}")[0]
+                if any(_unsafe(part.split("[")[0]) for part in spec.split(".")[1:]):
+                    yield f"format field {{{spec}}}"
+
+
+def _unsafe(name: Any) -> bool:
+    return isinstance(name, str) and (name.startswith("_") or name in UNSAFE_NAMES)
+
+
+class _Budget(Exception):
+    pass
+
+
+class _BoundedSandbox(ImmutableSandboxedEnvironment):
+    """An immutable sandbox whose loops, calls and string repetition are counted and bounded."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.operations = 0
+        self.globals["range"] = self._range
+        self.globals["raise_exception"] = self._raise
+        self.globals["strftime_now"] = lambda fmt: "2026-01-01"
+
+    def _tick(self, n: int = 1) -> None:
+        self.operations += n
+        if self.operations > MAX_OPERATIONS:
+            raise _Budget
+
+    def _range(self, *args: int) -> range:
+        values = range(*args)
+        self._tick(len(values))
+        return values
+
+    def unsafe_undefined(self, obj: Any, attribute: str) -> Any:
+        """The sandbox's default renders an unsafe lookup as an empty string; refuse it instead."""
+        raise SecurityError(f"access to attribute {attribute!r} of a {type(obj).__name__} object is unsafe")
+
+    @staticmethod
+    def _raise(message: str) -> None:
+        raise TemplateError(message)
+
+    def call(self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        self._tick()
+        return super().call(__context, __obj, *args, **kwargs)
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if isinstance(left, int | float) and isinstance(right, int | float) and operator == "**" and abs(right) > 64:
+            raise _Budget
+        if operator == "*" and isinstance(left, str | list) and isinstance(right, int):
+            self._tick(max(right, 0) * max(len(left), 1) // 64)
+        if operator == "*" and isinstance(right, str | list) and isinstance(left, int):
+            self._tick(max(left, 0) * max(len(right), 1) // 64)
+        return super().call_binop(context, operator, left, right)

@@ -1,0 +1,92 @@
+"""``ContextEntropy``: random-looking string literals with no secret keyword nearby, scored with context.
+
+The charset and length set the bar (detect-secrets' defaults: hex >= 3.0 bits/char, base64 >= 4.5,
+both over at least 32 characters, the shortest common key length); the context removes look-alikes:
+the name the literal is assigned to (``sha256 = "..."``, ``commit: ...``, ``uuid`` are digests and ids),
+a digest prefix on the value (``sha256:``, ``sha512-``), the file kind (lockfiles pin hashes and git
+commits by design), UUIDs, placeholders, word-like or CamelCase strings, and file paths. Only quoted
+literals count in code and prose; configuration files also count bare values (``key: value``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator
+
+from mlsecure.findings import Severity
+from mlsecure.secrets.detectors.generic import _NAME_OF_SOMETHING, _UUID, _word_like, shannon_entropy
+from mlsecure.secrets.interface import Candidate, Detector, FileKind
+
+_QUOTED = re.compile(r"(?P<q>[\"'`])(?P<value>[A-Za-z0-9+/=_\-]{32,512}+)(?P=q)")
+_BARE = re.compile(r"(?m)(?:[:=][ \t]*)(?P<value>[A-Za-z0-9+/=_\-]{32,512}+)[ \t]*+(?:#.*)?$")
+_NAME = re.compile(r"(?P<name>[A-Za-z_][\w.\-]{0,60})[\"'`]?\s*(?::=|=>|=|:)\s*(?:[A-Za-z_]\w*\()?\s*$")
+_DIGEST_NAME = re.compile(r"(?i)sha|md5|hash|digest|checksum|crc|etag|commit|rev|integrity|fingerprint|uuid|guid|"
+                          r"(?:^|[_\-.])ids?$|version|build|nonce|salt_id|object_?id|image|font|icon|data$")
+_SECRET_NAME = re.compile(r"(?i)key|token|secret|pass|pwd|auth|cred|signature|private|cookie|session|bearer")
+_DIGEST_PREFIX = re.compile(r"(?i)(?:sha(?:1|224|256|384|512)|md5|blake2b?|sha3-\d+)[:\-=]$")
+_HEX = re.compile(r"^[0-9a-fA-F]+$")
+# prose or a table cell that says what the value is: "commit `3f2c...`", "sha256: ...", "| md5 |"
+_DIGEST_WORD_BEFORE = re.compile(r"(?i)(?:sha\d*|md5|hash|digest|checksum|commit|revision|rev|etag|integrity|"
+                                 r"fingerprint|uuid|run)\W{0,12}$")
+
+
+class ContextEntropy(Detector):
+    """A long random string literal anywhere (no keyword needed), unless its context says digest or id."""
+
+    rule_id = "SEC-019"
+    title = "High-entropy string (no keyword)"
+    description = ("A random-looking literal of key length with no digest / id context: possibly a key "
+                   "assigned to an innocuous name.")
+    severity = Severity.LOW
+    priority = 5
+    keywords = ()
+    hex_threshold = 3.0
+    base64_threshold = 4.5
+
+    def find(self, text: str, *, kind: FileKind) -> Iterator[Candidate]:
+        if kind is FileKind.LOCKFILE:
+            return  # lockfiles pin hashes and commits by design
+        matches = list(_QUOTED.finditer(text))
+        if kind is FileKind.CONFIG:
+            matches += list(_BARE.finditer(text))
+        for match in matches:
+            value = match.group("value")
+            start = match.start("value")
+            line_start = text.rfind("\n", 0, start) + 1
+            before = text[max(line_start, start - 120):start]
+            if _DIGEST_PREFIX.search(before.rstrip("\"'`")) or before.endswith(("data:", "base64,")):
+                continue
+            name_match = _NAME.search(before.rstrip("\"'`@"))
+            name = name_match.group("name") if name_match else ""
+            if name and ((_DIGEST_NAME.search(name) and not _SECRET_NAME.search(name)) or "public" in name.lower()
+                         or _NAME_OF_SOMETHING.search(name)):
+                continue  # a digest, an id (private_key_id), or a public key: not a secret
+            if not name and _DIGEST_WORD_BEFORE.search(before.rstrip("\"'`")):
+                continue
+            entropy = self.score(value)
+            if entropy is None:
+                continue
+            severity = Severity.MEDIUM if name and _SECRET_NAME.search(name) else self.severity
+            yield Candidate(detector=self.rule_id, secret=value, start=start, end=start + len(value),
+                            severity=severity, details={"entropy_bits_per_char": round(entropy, 3),
+                                                        "name": name or None})
+
+    def score(self, value: str) -> float | None:
+        """The entropy when ``value`` clears the bar for its charset and is not a look-alike, else None."""
+        if _UUID.match(value) or _word_like(value.replace("-", "").replace("_", "")):
+            return None
+        if len(set(value)) <= 6 or value.strip("=") != value.rstrip("="):
+            return None
+        entropy = shannon_entropy(value)
+        if _HEX.match(value):
+            if value.isdigit() or value.isalpha():
+                return None
+            return entropy if entropy >= self.hex_threshold else None
+        if not (any(c.islower() for c in value) and any(c.isupper() for c in value)
+                and sum(c.isdigit() for c in value) >= 2):
+            return None  # CONSTANT_NAMES, snake_case, words: random base64 mixes cases and digits
+        if value.count("/") >= 2 and all(len(p) < 20 for p in value.split("/")):
+            return None  # a path (models/bert/v2/...), not base64
+        threshold = max(self.base64_threshold, 0.75 * math.log2(len(value)))
+        return entropy if entropy >= threshold else None

@@ -1,0 +1,64 @@
+"""``ProviderRules``: one detector that runs the provider rule table (``mlsecure.secrets.rules``).
+
+Each rule yields candidates under its own ``rule_id``; ``describe`` gives the scanner each rule's
+title, so a finding names its provider. A rule with ``min_entropy`` drops values whose Shannon
+entropy is lower (``abcabcabc...`` in a keyed assignment is a stand-in, not a key).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from typing import ClassVar
+
+from mlsecure.findings import Severity
+from mlsecure.secrets.detectors.generic import shannon_entropy
+from mlsecure.secrets.interface import Candidate, Detector, FileKind, RuleInfo
+from mlsecure.secrets.rules import RULES, Rule
+
+_CAPITALISED_WORD = re.compile(r"[A-Z][a-z]{3,}")
+
+
+def _identifier(value: str) -> bool:
+    return not any(c.isdigit() for c in value) and len(_CAPITALISED_WORD.findall(value)) >= 2
+
+
+class ProviderRules(Detector):
+    """Every rule of ``RULES`` (or the given ones): documented provider token formats."""
+
+    rule_id = "SEC-100"
+    title = "Provider credential"
+    description = "A credential in a provider's documented token format (see mlsecure.secrets.rules)."
+    severity = Severity.HIGH
+    priority = 88
+    keywords: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, rules: Sequence[Rule] = RULES) -> None:
+        self.rules = tuple(rules)
+        self._keywords = tuple(sorted({k for rule in self.rules for k in rule.keywords}))
+
+    def find(self, text: str, *, kind: FileKind) -> Iterator[Candidate]:
+        del kind
+        lowered = text.lower()
+        present = {k for k in self._keywords if k in lowered}  # one test per distinct keyword, not per rule
+        for rule in self.rules:
+            if not any(k in present for k in rule.keywords):
+                continue
+            boundary = rule.boundary
+            for match in rule.regex.finditer(text):
+                secret = match.group(rule.group)
+                if not secret or (boundary is not None and match.start() > 0
+                                  and boundary.match(text, match.start() - 1)):
+                    continue
+                if rule.reject_identifiers and _identifier(secret):
+                    continue
+                rejected = rule.min_entropy > 0 and shannon_entropy(secret) < rule.min_entropy
+                yield Candidate(detector=rule.rule_id, secret=secret, start=match.start(rule.group),
+                                end=match.end(rule.group), severity=rule.severity, rejected=rejected,
+                                details={"provider": rule.provider, "rule": rule.name})
+
+    def describe(self) -> Iterator[RuleInfo]:
+        for rule in self.rules:
+            yield RuleInfo(rule.rule_id, rule.title,
+                           rule.description or f"A {rule.title} (format: {rule.doc}).",
+                           f"Revoke and reissue it in the {rule.provider} console.")

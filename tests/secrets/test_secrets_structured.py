@@ -1,0 +1,212 @@
+"""Private-key blocks (keys generated with `cryptography`, the whole BEGIN..END block reported),
+credentials in URLs, keyword-less high-entropy strings against their look-alikes, and the ML file
+shapes (Dockerfile ENV/ARG, notebook outputs, GCP service-account JSON)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import random
+import string
+import struct
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+
+from mlsecure.secrets import SecretScanner
+from mlsecure.secrets.interface import FileKind
+
+ALNUM = string.ascii_letters + string.digits
+
+
+def _pem(key: object, fmt: serialization.PrivateFormat, password: bytes | None = None) -> str:
+    encryption = (serialization.BestAvailableEncryption(password) if password
+                  else serialization.NoEncryption())
+    return key.private_bytes(serialization.Encoding.PEM, fmt, encryption).decode()  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="module")
+def rsa_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=1024)
+
+
+def _only_key(text: str, kind: FileKind = FileKind.TEXT) -> tuple[str, str, dict[str, object], int]:
+    (finding,) = [f for f in SecretScanner().scan_text(text, kind=kind) if f.rule_id == "SEC-014"]
+    return finding.severity.value, finding.masked, finding.details, finding.length
+
+
+def test_pkcs8_and_traditional_keys_are_whole_blocks(rsa_key: rsa.RSAPrivateKey) -> None:
+    block = _pem(rsa_key, serialization.PrivateFormat.PKCS8)
+    severity, masked, details, length = _only_key("config\n" + block + "trailer\n")
+    assert severity == "critical" and length == len(block.rstrip("\n")) and details["encrypted"] is False
+    assert masked == "----********"  # never more than 4 characters of a secret
+    ec_block = _pem(ec.generate_private_key(ec.SECP256R1()), serialization.PrivateFormat.TraditionalOpenSSL)
+    assert ec_block.startswith("-----BEGIN EC PRIVATE KEY-----")
+    assert _only_key(ec_block)[2]["label"] == "EC PRIVATE KEY"
+
+
+def test_encrypted_keys_are_reported_as_medium(rsa_key: rsa.RSAPrivateKey) -> None:
+    block = _pem(rsa_key, serialization.PrivateFormat.PKCS8, b"correct horse")
+    assert block.startswith("-----BEGIN ENCRYPTED PRIVATE KEY-----")
+    severity, _, details, _ = _only_key(block)
+    assert severity == "medium" and details["encrypted"] is True
+
+
+def test_openssh_keys_and_their_cipher_field() -> None:
+    block = _pem(ed25519.Ed25519PrivateKey.generate(), serialization.PrivateFormat.OpenSSH)
+    assert block.startswith("-----BEGIN OPENSSH PRIVATE KEY-----")
+    severity, _, details, _ = _only_key(block)
+    assert severity == "critical" and details["encrypted"] is False
+
+    def string_field(value: bytes) -> bytes:
+        return struct.pack(">I", len(value)) + value
+
+    # PROTOCOL.key layout with an aes256-ctr cipher and bcrypt KDF (bytes after the header are random)
+    blob = (b"openssh-key-v1\0" + string_field(b"aes256-ctr") + string_field(b"bcrypt")
+            + string_field(random.Random(0).randbytes(24)) + struct.pack(">I", 1) + random.Random(1).randbytes(300))
+    body = base64.b64encode(blob).decode()
+    encrypted = ("-----BEGIN OPENSSH PRIVATE KEY-----\n" + "\n".join(body[i:i + 70] for i in range(0, len(body), 70))
+                 + "\n-----END OPENSSH PRIVATE KEY-----\n")
+    assert _only_key(encrypted)[2]["encrypted"] is True
+
+
+def test_pgp_private_key_block() -> None:
+    body = base64.b64encode(random.Random(2).randbytes(900)).decode()
+    armour = ("-----BEGIN PGP PRIVATE KEY BLOCK-----\nVersion: GnuPG v2\n\n"
+              + "\n".join(body[i:i + 64] for i in range(0, len(body), 64))
+              + "\n=Xq4L\n-----END PGP PRIVATE KEY BLOCK-----")
+    assert _only_key(armour)[2]["label"] == "PGP PRIVATE KEY BLOCK"
+
+
+def test_key_stubs_in_docs_are_not_keys() -> None:
+    for stub in ("-----BEGIN PRIVATE KEY-----\n...\n-----END PRIVATE KEY-----",
+                 "-----BEGIN OPENSSH PRIVATE KEY----------END OPENSSH PRIVATE KEY-----",
+                 "-----BEGIN RSA PRIVATE KEY-----\n<your key here>\n-----END RSA PRIVATE KEY-----"):
+        assert [f for f in SecretScanner().scan_text(stub) if f.rule_id == "SEC-014"] == []
+
+
+def test_gcp_service_account_json(rsa_key: rsa.RSAPrivateKey, tmp_path: Path) -> None:
+    document = {"type": "service_account", "project_id": "ml-prod", "private_key_id": "0" * 40,
+                "private_key": _pem(rsa_key, serialization.PrivateFormat.PKCS8),
+                "client_email": "trainer@ml-prod.iam.gserviceaccount.com"}
+    path = tmp_path / "sa.json"
+    path.write_text(json.dumps(document, indent=2))
+    result = SecretScanner().scan_paths([path])
+    rules = {f.rule_id for f in result.findings}
+    assert "SEC-014" in rules  # the key, though its newlines are JSON escapes
+    assert any(f.title == "Google Cloud service account file" for f in result.findings)
+
+
+@pytest.mark.parametrize("url", ["https://alice:Qm7vT2xLp9@nexus.internal/repository/pypi/simple",
+                                 "ftp://deploy:Wq8!zR2@files.example.net/models/",
+                                 "http://admin:hunter2-prod@10.0.0.5:8080/",
+                                 "MLFLOW_TRACKING_URI=https://trainer:Zr4pW9kQ@mlflow.corp.net"])
+def test_credentials_in_urls(url: str) -> None:
+    findings = SecretScanner().scan_text(url + "\n", kind=FileKind.CONFIG)
+    assert [f.rule_id for f in findings] == ["SEC-020"]
+
+
+@pytest.mark.parametrize("url", ["https://url:8000 @something", "https://user:password@host.org",
+                                 "https://user:${PASSWORD}@host.org", "https://user:<password>@host.org",
+                                 "http://localhost:5000/<%= @variable %>", "git@github.com:org/repo.git",
+                                 "https://github.com/org/repo@v1.2.0"])
+def test_url_look_alikes(url: str) -> None:
+    assert SecretScanner().scan_text(url, kind=FileKind.CONFIG) == []
+
+
+def _random(n: int, seed: int) -> str:
+    rng = random.Random(seed)
+    return "".join(rng.choice(ALNUM) for _ in range(n))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_keyword_less_random_literal_is_reported(seed: int) -> None:
+    value = _random(40, seed)
+    (finding,) = SecretScanner().scan_text(f'client = Client(endpoint, "{value}")\n', kind=FileKind.CODE)
+    assert finding.rule_id == "SEC-019" and finding.severity.value == "low" and finding.length == 40
+
+
+def test_keyword_less_look_alikes_are_silent() -> None:
+    digest = hashlib.sha256(b"model.safetensors").hexdigest()
+    sha1 = hashlib.sha1(b"commit").hexdigest()
+    texts = [
+        (f'sha256 = "{digest}"', FileKind.CODE),
+        (f'EXPECTED_CHECKSUM = "{digest}"', FileKind.CODE),
+        (f'"integrity": "sha512-{base64.b64encode(hashlib.sha512(b"x").digest()).decode()}"', FileKind.CONFIG),
+        (f'[[package]]\nname = "torch"\nsource = {{ git = "https://github.com/x/y", rev = "{sha1}" }}\n'
+         f'files = [{{file = "a.whl", hash = "sha256:{digest}"}}]', FileKind.LOCKFILE),
+        (f'resolved "{sha1}"', FileKind.LOCKFILE),
+        ('run_id = "3f2c9a1e-7b4d-4e8a-9c6f-2d1b8e5a7c30"', FileKind.CODE),
+        ('MODEL = "models/bert-base-uncased/checkpoints/epoch-12"', FileKind.CODE),
+        ('API_TOKEN = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"', FileKind.CODE),
+        ('FIXTURE_TOKEN = "test_' + "a1B2" * 8 + '"', FileKind.CODE),
+        (f'commit: {sha1}', FileKind.CONFIG),
+        ('class_name = "TFAutoModelForSequenceClassification"', FileKind.CODE),
+        (f'data = "data:image/png;base64,{base64.b64encode(random.Random(3).randbytes(60)).decode()}"', FileKind.CODE),
+    ]
+    for text, kind in texts:
+        assert SecretScanner().scan_text(text, kind=kind) == [], text
+
+
+def test_dockerfile_env_and_arg_forms(tmp_path: Path) -> None:
+    rng = random.Random(4)
+    key = "".join(rng.choice("0123456789abcdef") for _ in range(40))
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text(f"FROM python:3.11\nENV WANDB_API_KEY {key}\nARG HF_TOKEN=hf_{_random(34, 5)}\n"
+                          "ENV PYTHONUNBUFFERED 1\nARG BASE_IMAGE=nvidia/cuda:12.1\n")
+    found = SecretScanner().scan_paths([dockerfile]).findings
+    assert sorted(f.line for f in found) == [2, 3]
+
+
+def test_notebook_saved_outputs_are_scanned(tmp_path: Path) -> None:
+    rng = random.Random(6)
+    token = "hf_" + "".join(rng.choice(string.ascii_letters) for _ in range(34))
+    notebook = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "code", "source": ["import os\n", "print(os.environ['HF_TOKEN'])"], "metadata": {},
+         "execution_count": 1, "outputs": [{"output_type": "stream", "name": "stdout", "text": [token + "\n"]}]}]}
+    path = tmp_path / "explore.ipynb"
+    path.write_text(json.dumps(notebook))
+    (finding,) = SecretScanner().scan_paths([path]).findings
+    assert finding.member == "cell 0 output 0" and finding.rule_id == "SEC-011"
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    # held-out library code, first run of the rule-table version (polars, pygments, markdown_it)
+    ("Pass `use_pyarrow_extension_array=True` to get a pandas DataFrame", FileKind.TEXT),
+    ('    Pass `use_pyarrow_extension_array=True` to get a pandas Series backed by a', FileKind.CODE),
+    ('    Token.Name.Builtin.MusicCommand: "bold #08547A",', FileKind.CODE),
+    ("    >>> string_to_token('String.Double')", FileKind.CODE),
+    ('        token.markup = "linkify"', FileKind.CODE),
+    ('if bearer_token == "databricks-sdk" or (', FileKind.CODE),
+    ("COCOA_INTERFACES = {'AAAttribution', 'APActivationPayload', 'ABPersonViewController'}", FileKind.CODE),
+    # gitleaks' generic-api-key fps: ids, names and public values are not secrets
+    ('  "credentialId": "B9mTcFSck2LzJO2S3ols63",', FileKind.CONFIG),
+    ('public_key = "9Cnzj4p4WGeKLs1Pt8QuKUpRKfFLfRYC9AIKjbJTWit"', FileKind.TEXT),
+    ('LLM_SECRET_NAME = "NEXUS-GPT4-API-KEY"', FileKind.CODE),
+])
+def test_prose_and_identifier_regressions(text: str, kind: FileKind) -> None:
+    assert SecretScanner().scan_text(text, kind=kind) == []
+
+
+def test_guards_keep_real_assignments() -> None:
+    """The guards above do not silence the forms the peers label positive."""
+    scanner = SecretScanner()
+    value = _random(20, 9)
+    assert scanner.scan_text(f'password "{value}";', kind=FileKind.CODE)
+    assert scanner.scan_text(f'std::string secret("{value}");', kind=FileKind.C_LIKE_CODE)
+    # a character constant in C is not a string literal for the keyword rule (the entropy rule may still fire)
+    assert "SEC-017" not in {f.rule_id for f in scanner.scan_text(f"api_key = '{value}';", kind=FileKind.C_LIKE_CODE)}
+    assert scanner.scan_text(f"api_key = '{value}'", kind=FileKind.CODE)
+    assert scanner.scan_text(f'if (db_pass !== "{value}") {{', kind=FileKind.CODE)
+
+
+def test_aws_principal_ids_are_not_access_keys() -> None:
+    """AIDA / AROA / AGPA prefixes name IAM users, roles and groups (AWS IAM 'Unique identifiers')."""
+    scanner = SecretScanner()
+    assert scanner.scan_text("UserId: AIDAJQABLZS4A3QDU576", kind=FileKind.CONFIG) == []
+    assert scanner.scan_text("RoleId: AROAJQABLZS4A3QDU576", kind=FileKind.CONFIG) == []
+    (key,) = scanner.scan_text("aws_access_key_id = AKIAJQABLZS4A3QDU576", kind=FileKind.CONFIG)
+    assert key.rule_id == "SEC-001"
