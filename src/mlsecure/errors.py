@@ -5,14 +5,16 @@ The tree::
     MLSecureError                       root: catch this to catch everything of ours
     ├── InputError(ValueError)          a file, column, argument or array is not what was expected
     │   ├── DataFormatError             a table or array file cannot be parsed (ragged rows, encoding)
+    │   ├── SpecialFileError            a FIFO, device, socket or folder given where a file is expected
     │   └── LimitExceededError          an input is over a bound checked before expensive work (JSON
-    │                                   depth or size, key-derivation cost)
+    │                                   depth or size, key-derivation cost, decompressed size, columns)
     ├── ConfigError(ValueError)         a configuration file or option combination is invalid
     ├── ModelLoadError                  a model file or object cannot be turned into a Model
     │   └── UnsafeArtifactError         the artifact gate refused to load a file (scan not clean)
     ├── CheckError                      a check could not complete on valid input (a bug or a limit)
     │   └── SourceUnavailableError      evidence a check needs cannot be reached (vulnerability data)
-    ├── OutputError                     an output cannot be written (disk full, read-only folder)
+    ├── OutputError                     an output would lose data (it is an input, it exists and --force
+    │                                   was not given) or cannot be written (disk full, read-only folder)
     └── MissingDependencyError(ImportError)
                                         an optional extra is needed: the message names it
 
@@ -35,6 +37,10 @@ class InputError(MLSecureError, ValueError):
 
 class DataFormatError(InputError):
     """A data file exists but cannot be parsed as the format it claims to be."""
+
+
+class SpecialFileError(InputError):
+    """A path names a FIFO, device, socket or folder; refused by ``stat`` before anything is opened."""
 
 
 class ConfigError(MLSecureError, ValueError):
@@ -66,7 +72,8 @@ class SourceUnavailableError(CheckError):
 
 
 class OutputError(MLSecureError):
-    """An output file cannot be written; nothing partial is left under its name."""
+    """An output cannot be written safely (it is or links to an input, it exists without --force) or the
+    disk refused it; nothing partial is left under its name."""
 
 
 class MissingDependencyError(MLSecureError, ImportError):

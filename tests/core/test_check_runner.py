@@ -57,7 +57,9 @@ def test_runner_skips_with_reasons() -> None:
     reasons = {s.check: s.reason for s in report.skipped}
     assert reasons["needs-data"] == "needs data, which this scan was not given"
     assert reasons["broken"] == "could not complete: ran out of budget"
-    assert report.findings == [] and report.checks_run == []
+    # fail closed: a check that could not complete is a failing finding, never silence
+    assert [(f.id, f.severity.value, f.check) for f in report.findings] == [("SCAN-002", "high", "broken")]
+    assert report.findings[0].evidence["error"] == "ran out of budget" and report.checks_run == []
 
 
 def test_execute_refuses_missing_requirements() -> None:

@@ -34,7 +34,11 @@ def register(verbs: Any) -> None:
 
 def run_scan(args: argparse.Namespace) -> int:
     from mlsecure.artifacts.scan import build_report, scan_paths
+    from mlsecure.io.inputs import check_input
 
+    for path in args.paths:  # a FIFO would block the scanner forever; a folder is walked
+        if not path.is_dir():
+            check_input(path, what="artifact")
     results = scan_paths(args.paths)
     report = build_report(results, target=" ".join(str(p) for p in args.paths), tool_version=__version__)
     if args.format == "terminal" and args.output is None:
@@ -49,8 +53,11 @@ def run_scan(args: argparse.Namespace) -> int:
 
 def run_convert(args: argparse.Namespace) -> int:
     from mlsecure.artifacts.convert import convert
+    from mlsecure.io.outputs import check_output
 
     destination = args.output or args.model.with_suffix(".safetensors")
+    # never through the model itself (also not a hard or symbolic link to it); existing only with --force
+    check_output(destination, inputs=[args.model], force=args.force, what="converted model")
     result = convert(args.model, destination, to=args.to, overwrite=args.force)
     print(f"mlsecure: wrote {result.tensors} tensors ({result.bytes_written} bytes) to {result.destination} "
           f"(source sha256 {result.source_sha256[:16]}...)", file=sys.stderr)

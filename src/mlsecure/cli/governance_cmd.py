@@ -4,12 +4,13 @@ scan report, the GDPR / CCPA-CPRA / HIPAA compliance matrix, and the group-fairn
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 from pathlib import Path
 from typing import Any
 
 from mlsecure.cli import exit_codes
-from mlsecure.cli.common import add_output_options, emit_report
+from mlsecure.cli.common import add_force_option, add_output_options, emit_report, write_file
 from mlsecure.cli.groups import run_group
 from mlsecure.errors import InputError
 
@@ -28,6 +29,7 @@ def register(subparsers: Any) -> list[str]:
     checklist.add_argument("--report", type=Path, help="a JSON report from mlsecure scan (default: none)")
     checklist.add_argument("--format", choices=TEXT_FORMATS, default="terminal", help="output format")
     checklist.add_argument("--output", "-o", type=Path, help="write to this file instead of stdout")
+    add_force_option(checklist)
     checklist.add_argument("--fail-on-failed", action="store_true", help="exit 1 when an item failed")
     checklist.set_defaults(handler=run_checklist)
 
@@ -38,6 +40,7 @@ def register(subparsers: Any) -> list[str]:
     compliance.add_argument("--regulation", choices=("gdpr", "ccpa", "hipaa"), help="show one regulation only")
     compliance.add_argument("--format", choices=TEXT_FORMATS, default="terminal", help="output format")
     compliance.add_argument("--output", "-o", type=Path, help="write to this file instead of stdout")
+    add_force_option(compliance)
     compliance.set_defaults(handler=run_compliance)
 
     fairness = verbs.add_parser(
@@ -75,20 +78,25 @@ def run_checklist(args: argparse.Namespace) -> int:
 
     report = None
     if args.report is not None:
+        from mlsecure.io.inputs import check_input
+
+        check_input(args.report, what="scan report")  # a FIFO would block the read forever
         try:
             report = Report.from_json(args.report.read_text(encoding="utf-8"))
         except OSError as exc:
             raise InputError(f"{args.report}: cannot read the report ({exc.strerror})") from None
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:  # AttributeError: JSON not an object
             raise InputError(f"{args.report}: not an mlsecure JSON report ({exc})") from None
+        except RecursionError:
+            raise InputError(f"{args.report}: not an mlsecure JSON report (nested too deeply)") from None
     results = evaluate_checklist(report)
     name = str(args.report) if args.report else None
     if args.format == "json":
-        _write(checklist_json(results, report=name), args.output)
+        _write(checklist_json(results, report=name), args)
     elif args.format == "md":
-        _write(checklist_markdown(results, report=name), args.output)
+        _write(checklist_markdown(results, report=name), args)
     else:
-        _checklist_terminal(results, name, args.output)
+        _checklist_terminal(results, name, args)
     counts = summary(results)
     print("mlsecure: checklist " + ", ".join(f"{n} {s}" for s, n in counts.items()), file=sys.stderr)
     failed = counts[ItemStatus.FAILED.value]
@@ -99,11 +107,11 @@ def run_compliance(args: argparse.Namespace) -> int:
     from mlsecure.governance.render import compliance_json, compliance_markdown
 
     if args.format == "json":
-        _write(compliance_json(args.regulation), args.output)
+        _write(compliance_json(args.regulation), args)
     elif args.format == "md":
-        _write(compliance_markdown(args.regulation), args.output)
+        _write(compliance_markdown(args.regulation), args)
     else:
-        _compliance_terminal(args.regulation, args.output)
+        _compliance_terminal(args.regulation, args)
     return exit_codes.OK
 
 
@@ -153,9 +161,9 @@ def _fairness_data(args: argparse.Namespace, model: Any) -> Any:
     return dataset_from_table(table, label_column=args.label_column, source=source)
 
 
-def _write(text: str, output: Path | None) -> None:
-    if output is not None:
-        output.write_text(text, encoding="utf-8")
+def _write(text: str, args: argparse.Namespace) -> None:
+    if args.output is not None:
+        write_file(args.output, text, args)
     else:
         sys.stdout.write(text)
 
@@ -165,17 +173,22 @@ def _console(output: Path | None) -> Any:
 
     if output is None:
         return Console()
-    return Console(file=output.open("w", encoding="utf-8"), width=160, no_color=True)
+    return Console(file=io.StringIO(), width=160, no_color=True)  # written by _finish through write_file
 
 
-def _checklist_terminal(results: Any, report: str | None, output: Path | None) -> None:
+def _finish(console: Any, args: argparse.Namespace) -> None:
+    if args.output is not None:
+        write_file(args.output, console.file.getvalue(), args)
+
+
+def _checklist_terminal(results: Any, report: str | None, args: argparse.Namespace) -> None:
     from rich.markup import escape
     from rich.table import Table
 
     from mlsecure.governance.checklist import ItemStatus, Phase
 
     style = {ItemStatus.SATISFIED: "green", ItemStatus.FAILED: "bold red", ItemStatus.NOT_EVALUATED: "dim"}
-    console = _console(output)
+    console = _console(args.output)
     console.print(f"ML security checklist (evidence: {report or 'none'})", markup=False)
     for phase in Phase:
         table = Table(title=phase.value, title_justify="left", show_lines=False, expand=True)
@@ -190,17 +203,16 @@ def _checklist_terminal(results: Any, report: str | None, output: Path | None) -
                 table.add_row(escape(r.item.title), owasp,
                               f"[{style[r.status]}]{r.status.value}[/]", escape(how))
         console.print(table)
-    if output is not None:
-        console.file.close()
+    _finish(console, args)
 
 
-def _compliance_terminal(regulation: str | None, output: Path | None) -> None:
+def _compliance_terminal(regulation: str | None, args: argparse.Namespace) -> None:
     from rich.table import Table
 
     from mlsecure.governance.compliance import COMPLIANCE_MATRIX, REGULATIONS
 
     keys = [regulation] if regulation else list(REGULATIONS)
-    console = _console(output)
+    console = _console(args.output)
     matrix = Table(title="Cross-regulation compliance matrix (quoted from the guide; not legal advice)",
                    title_justify="left", expand=True)
     matrix.add_column("Action")
@@ -219,5 +231,4 @@ def _compliance_terminal(regulation: str | None, output: Path | None) -> None:
             table.add_row(r.name, r.ml_implication, r.implementation,
                           "\n".join(s.command for s in r.support) or "-")
         console.print(table)
-    if output is not None:
-        console.file.close()
+    _finish(console, args)

@@ -55,7 +55,20 @@ def build_parser(only: str | None = None) -> tuple[argparse.ArgumentParser, dict
             raise
         for command in module.register(subparsers):
             handlers[command] = module
+    _add_exit_codes(parser)
     return parser, handlers
+
+
+def _add_exit_codes(parser: argparse.ArgumentParser) -> None:
+    """Every command's ``--help`` ends with its exit codes (one shared text, exit_codes.EPILOG)."""
+    if not parser.epilog:
+        parser.epilog = exit_codes.EPILOG
+    elif "exit code" not in parser.epilog:  # a command that states its own exit codes keeps them
+        parser.epilog = f"{parser.epilog} {exit_codes.EPILOG}"
+    for action in parser._actions:  # argparse has no public accessor for sub-parsers
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in dict.fromkeys(action.choices.values()):
+                _add_exit_codes(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -73,6 +86,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             raise
         print(f"mlsecure: error: {exc}", file=sys.stderr)
+        return exit_codes.ERROR
+    except OSError as exc:
+        # a file system refusal not already turned into an MLSecureError (disk full, read-only folder,
+        # permission, link loop): one line naming the file, never a traceback
+        if args.debug:
+            raise
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"mlsecure: error: {where}{exc.strerror or exc}", file=sys.stderr)
         return exit_codes.ERROR
     except KeyboardInterrupt:
         print("mlsecure: interrupted", file=sys.stderr)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from mlsecure.cli import exit_codes
-from mlsecure.cli.common import add_output_options, emit_report, progress_bar
+from mlsecure.cli.common import add_force_option, add_output_options, emit_report, progress_bar, write_file
 from mlsecure.errors import InputError
 
 
@@ -51,6 +51,7 @@ def register(verbs: Any) -> None:
                       help="largest share of rows --k may suppress (default 0.05)")
     anon.add_argument("--batch-rows", type=int, default=100_000, help="rows per streamed batch (default 100000)")
     anon.add_argument("--summary-json", type=Path, help="also write the plan and counts as JSON here")
+    add_force_option(anon)
     _common(anon)
     anon.set_defaults(handler=run_anonymize)
 
@@ -99,17 +100,24 @@ def run_audit(args: argparse.Namespace) -> int:
 
 
 def run_anonymize(args: argparse.Namespace) -> int:
-    from mlsecure.privacy.pii.anonymize import Method, apply_plan, auto_plan
-    from mlsecure.privacy.pii.audit import audit_file
-    from mlsecure.privacy.pii.frame import iter_batches
-    from mlsecure.privacy.pii.kanon import enforce_k
+    """Anonymize, then audit the written output again: the summary reports what was removed and what
+    survived (exit 1 when PII the plan meant to remove is still detected)."""
+    from dataclasses import replace
+
+    from mlsecure.io.inputs import check_input
+    from mlsecure.io.outputs import check_output
+    from mlsecure.privacy.pii.anonymize import Method, auto_plan, verify_anonymized
+    from mlsecure.privacy.pii.audit import audit_file, audit_frame
     from mlsecure.privacy.pii.keys import key_from_env
     from mlsecure.privacy.pii.safe_harbor import safe_harbor_plan, safe_harbor_status
-    from mlsecure.privacy.pii.writer import TableWriter, default_output
+    from mlsecure.privacy.pii.writer import default_output
 
+    check_input(args.input, what="input table")
     output = args.output or default_output(args.input)
-    if output.resolve() == args.input.resolve():
-        raise InputError(f"{output}: refusing to overwrite the input; choose another --output")
+    # refuse every unsafe output before any work: through the input, over an existing file, into each other
+    check_output(output, inputs=[args.input, args.summary_json], force=args.force, what="output table")
+    if args.summary_json is not None:
+        check_output(args.summary_json, inputs=[args.input, output], force=args.force, what="summary JSON")
     overrides = dict(_column_method(text) for text in args.column_method)
     key = key_from_env(args.key_env)
     with progress_bar() as progress:
@@ -121,46 +129,69 @@ def run_anonymize(args: argparse.Namespace) -> int:
     else:
         plan = auto_plan(audit, key_available=key is not None, overrides={c: Method(m) for c, m in overrides.items()},
                          default=Method(args.method) if args.method else None)
-    from dataclasses import replace
-
     plan = replace(plan, subject_column=args.subject_column, max_shift_days=args.max_shift_days)
-    changed: dict[str, int] = {}
-    rows = 0
-    enforcement = None
-    if args.k is not None:
-        if not args.quasi_identifiers:
-            raise InputError("--k needs --quasi-identifiers")
-        import polars as pl
-
-        whole = pl.concat(list(iter_batches(args.input, batch_rows=args.batch_rows)))
-        done, changed = apply_plan(whole, plan, audit=audit, key=key, region=args.region)
-        enforcement = enforce_k(done, _split(args.quasi_identifiers), args.k, max_suppression=args.max_suppression,
-                                types=audit.types(), sensitive=args.sensitive)
-        with TableWriter(output) as writer:
-            writer.write(enforcement.frame)
-        rows = enforcement.frame.height
-    else:
-        with TableWriter(output) as writer:
-            for batch in iter_batches(args.input, batch_rows=args.batch_rows):
-                done, counts = apply_plan(batch, plan, audit=audit, key=key, region=args.region)
-                writer.write(done)
-                rows += batch.height
-                for name, n in counts.items():
-                    changed[name] = changed.get(name, 0) + n
+    if args.k is not None and not args.quasi_identifiers:
+        raise InputError("--k needs --quasi-identifiers")
+    with progress_bar() as progress:
+        rows, changed, enforcement, head = _write_anonymized(args, output, plan, audit, key, progress)
+    # the output audited again: its first --sample-rows rows exactly as written (in memory, so the check
+    # cannot itself be fooled by how the file would be re-read)
+    after = audit_frame(head, source=str(output), region=args.region) if head is not None and head.width else None
+    outcomes = verify_anonymized(plan, audit, after, changed)
     summary: dict[str, Any] = {
         "input": str(args.input), "output": str(output), "rows_written": rows,
         "columns": [{"column": c.column, "pii_type": c.pii_type.value if c.pii_type else None,
                      "method": c.method.value, "reason": c.reason, "cells_changed": changed.get(c.column, 0)}
                     for c in plan.columns],
+        "verification": {"rows_audited": after.rows if after else 0,
+                         "columns": [o.to_dict() for o in outcomes]},
     }
     if args.hipaa_safe_harbor:
         summary["hipaa_safe_harbor"] = [item.to_dict() for item in safe_harbor_status(audit, plan)]
     if enforcement is not None:
         summary["k_anonymity"] = enforcement.to_dict()
-    _print_summary(summary, keyed=key is not None)
+    survived = [o for o in outcomes if o.status == "survived"]
+    _print_summary(summary, keyed=key is not None, outcomes=outcomes)
     if args.summary_json:
-        args.summary_json.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    return exit_codes.OK
+        write_file(args.summary_json, json.dumps(summary, indent=2) + "\n", args, what="summary JSON")
+    return exit_codes.FINDINGS if survived else exit_codes.OK
+
+
+def _write_anonymized(args: argparse.Namespace, output: Path, plan: Any, audit: Any, key: Any,
+                      progress: Any) -> tuple[int, dict[str, int], Any, Any]:
+    """Stream the input through the plan into ``output`` (all rows at once when --k is enforced); also
+    returns the first ``--sample-rows`` rows written, for the audit of the output."""
+    import polars as pl
+
+    from mlsecure.privacy.pii.anonymize import apply_plan
+    from mlsecure.privacy.pii.frame import iter_batches
+    from mlsecure.privacy.pii.kanon import enforce_k
+    from mlsecure.privacy.pii.writer import TableWriter
+
+    changed: dict[str, int] = {}
+    rows = 0
+    enforcement = None
+    inputs = [args.input, args.summary_json]
+    if args.k is not None:
+        whole = pl.concat(list(iter_batches(args.input, batch_rows=args.batch_rows)))
+        done, changed = apply_plan(whole, plan, audit=audit, key=key, region=args.region)
+        enforcement = enforce_k(done, _split(args.quasi_identifiers), args.k, max_suppression=args.max_suppression,
+                                types=audit.types(), sensitive=args.sensitive)
+        with TableWriter(output, inputs=inputs, force=args.force) as writer:
+            writer.write(enforcement.frame)
+        return enforcement.frame.height, changed, enforcement, enforcement.frame.head(args.sample_rows)
+    head = None
+    with TableWriter(output, inputs=inputs, force=args.force) as writer:
+        for batch in iter_batches(args.input, batch_rows=args.batch_rows):
+            done, counts = apply_plan(batch, plan, audit=audit, key=key, region=args.region)
+            writer.write(done)
+            if head is None or head.height < args.sample_rows:
+                head = done if head is None else pl.concat([head, done]).head(args.sample_rows)
+            rows += batch.height
+            for name, n in counts.items():
+                changed[name] = changed.get(name, 0) + n
+            progress(f"anonymize: {rows} rows written", -1.0)  # total unknown while streaming: no percentage
+    return rows, changed, enforcement, head
 
 
 def run_kanon(args: argparse.Namespace) -> int:
@@ -174,6 +205,10 @@ def run_kanon(args: argparse.Namespace) -> int:
     from mlsecure.privacy.pii.kanon import enforce_k, measure
     from mlsecure.privacy.pii.writer import TableWriter
 
+    if args.enforce is not None:
+        from mlsecure.io.outputs import check_output
+
+        check_output(args.enforce, inputs=[args.data, args.output], force=args.force, what="k-anonymous table")
     table = pl.concat(list(iter_batches(args.data)))
     qis = _split(args.quasi_identifiers)
     anonymity = measure(table, qis, sensitive=args.sensitive)
@@ -184,7 +219,7 @@ def run_kanon(args: argparse.Namespace) -> int:
         types = audit_frame(table.select(qis), region=args.region).types()
         enforcement = enforce_k(table, qis, args.k, max_suppression=args.max_suppression, types=types,
                                 sensitive=args.sensitive)
-        with TableWriter(args.enforce) as writer:
+        with TableWriter(args.enforce, inputs=[args.data, args.output], force=args.force) as writer:
             writer.write(enforcement.frame)
         metrics["enforced"] = enforcement.to_dict()
         anonymity = enforcement.result
@@ -197,14 +232,33 @@ def run_kanon(args: argparse.Namespace) -> int:
     return emit_report(report, args)
 
 
-def _print_summary(summary: dict[str, Any], *, keyed: bool) -> None:
+def _print_summary(summary: dict[str, Any], *, keyed: bool, outcomes: list[Any]) -> None:
+    """What was done, then what the audit of the output found: never more than was verified."""
     err = sys.stderr
     print(f"mlsecure: wrote {summary['rows_written']} rows to {summary['output']}", file=err)
     for c in summary["columns"]:
         print(f"  {c['column']:<24} {c['pii_type'] or '-':<16} {c['method']:<13} {c['cells_changed']} cells changed",
               file=err)
-    if not keyed and not summary.get("hipaa_safe_harbor"):
-        print("  (no key in the environment: identifiers were redacted; set MLSECURE_PII_KEY for keyed "
+    removed = [o for o in outcomes if o.status in ("removed", "dropped")]
+    survived = [o for o in outcomes if o.status == "survived"]
+    kept = [o for o in outcomes if o.status == "kept"]
+    audited = summary["verification"]["rows_audited"]
+    if not outcomes:
+        print("  no PII was detected in the input sample; nothing was anonymized", file=err)
+    print(f"verification (the output audited again, {audited} rows): {len(removed)} column(s) with no PII "
+          f"detected any more, {len(survived)} with PII still detected, {len(kept)} kept as planned", file=err)
+    for o in survived:
+        what = ", ".join(f"{t} in {n} cells" for t, n in o.spans_after.items()) or (
+            o.pii_type_after.value if o.pii_type_after else "PII")
+        print(f"  SURVIVED {o.column}: {what} (method {o.method.value})", file=err)
+    for o in kept:
+        print(f"  kept     {o.column}: {o.pii_type_after.value if o.pii_type_after else 'PII'} left as it is", file=err)
+    if any(o.pii_type_before is not None and o.pii_type_before.value == "free_text" for o in outcomes):
+        print("  free text: only the spans the detectors recognise were replaced; names or identifiers they "
+              "miss are still in the text", file=err)
+    redacted = [o for o in outcomes if o.method.value == "redact" and o.cells_changed]
+    if not keyed and redacted and not summary.get("hipaa_safe_harbor"):
+        print(f"  (no key in the environment: {len(redacted)} column(s) redacted; set MLSECURE_PII_KEY for keyed "
               "pseudonyms that keep joins working)", file=err)
     if "hipaa_safe_harbor" in summary:
         print("HIPAA Safe Harbor identifiers (45 CFR 164.514(b)(2)(i)):", file=err)

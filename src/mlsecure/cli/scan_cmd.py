@@ -9,9 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from mlsecure.check import ScanContext
-from mlsecure.cli.common import add_output_options, emit_report, progress_bar
+from mlsecure.cli.common import add_output_options, emit_report, input_paths, progress_bar
 from mlsecure.data import Dataset
 from mlsecure.errors import InputError, UnsafeArtifactError
+from mlsecure.io.inputs import check_input
+from mlsecure.io.outputs import check_output
 from mlsecure.scan.runner import KNOWN_SCANS, run_scan, select_checks
 
 
@@ -54,17 +56,27 @@ def run(args: argparse.Namespace) -> int:
     checks = select_checks(args.scan or ["all"])
     if args.model is None and args.data is None:
         raise InputError("nothing to scan: give --model and/or --data")
-    ctx = build_context(args)
+    # refuse an unsafe output before any work, not after a long scan: never an input or a link to one,
+    # never an existing file without --force
+    for attr, what in (("output", "report"), ("export_suspicious", "--export-suspicious file")):
+        path = getattr(args, attr)
+        if path is not None:
+            others = [p for p in input_paths(args, exclude=()) if p is not path]
+            check_output(path, inputs=others, force=args.force, what=what)
+    ctx, refusal = build_context(args)
     with progress_bar() as progress:
         ctx = replace(ctx, progress=progress)
-        report = run_scan(checks, ctx, target=_target(args))
+        report = run_scan(checks, ctx, target=_target(args), model_refusal=refusal)
     return emit_report(report, args)
 
 
-def build_context(args: argparse.Namespace) -> ScanContext:
-    """Load the model through the artifact gate and the data through the table loaders."""
+def build_context(args: argparse.Namespace) -> tuple[ScanContext, UnsafeArtifactError | None]:
+    """Load the model through the artifact gate and the data through the table loaders; the second
+    value is the gate's refusal of the model file (the model is then None and never loaded)."""
     from mlsecure.artifacts.load import load_model, recorded_data
 
+    if args.model is not None:
+        check_input(args.model, what="model file")  # a FIFO or device is refused before anything opens it
     if args.model is not None and (args.data is None or args.holdout is None):
         recorded = recorded_data(args.model)
         for key, attr in (("train", "data"), ("holdout", "holdout")):
@@ -73,12 +85,14 @@ def build_context(args: argparse.Namespace) -> ScanContext:
                 setattr(args, attr, recorded[key])
     clip = tuple(args.clip_values) if args.clip_values else None
     model = None
+    refusal = None
     if args.model is not None:
         try:
             model = load_model(args.model, args.framework, input_shape=args.input_shape, clip_values=clip)
         except UnsafeArtifactError as exc:
-            # Never load it; the supply-chain checks still scan the file and report why.
+            # Never load it; the artifact scan reports why and every model check fails as not evaluated.
             print(f"mlsecure: not loading the model: {exc}", file=sys.stderr)
+            refusal = exc
     # Columns that are not model inputs are dropped; a sensitive attribute (fairness) is one of them: its
     # check reads it from the raw table, the model never sees it.
     exclude = list(getattr(args, "exclude_column", None) or [])
@@ -103,7 +117,7 @@ def build_context(args: argparse.Namespace) -> ScanContext:
             raise InputError(f"--option {item!r}: expected KEY=VALUE")
         options[key.replace("-", "_")] = value
     return ScanContext(model=model, model_path=args.model, data=data, holdout=holdout,
-                       data_path=args.data, options=options)
+                       data_path=args.data, options=options), refusal
 
 
 def _load(path: Path, label_column: str | None, exclude: list[str], sensitive: str | None, *,

@@ -1,4 +1,4 @@
-"""Read CSV/TSV/Parquet/JSONL tables and NPY/NPZ arrays; every failure names the file and the cause.
+"""Read CSV/TSV/Parquet/JSONL/Arrow tables and NPY/NPZ arrays; every failure names the file and the cause.
 
 Arrays are read with ``allow_pickle=False``: an ``.npy`` holding Python objects is refused, never
 unpickled.
@@ -13,44 +13,65 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from mlsecure.errors import DataFormatError, InputError, require
+from mlsecure.data.source import COLUMNS_ENV, TABLE_SUFFIXES, PreparedTable, max_columns, prepared_table
+from mlsecure.errors import DataFormatError, InputError, LimitExceededError, require
+from mlsecure.io.inputs import check_input, input_os_error
 
 if TYPE_CHECKING:
     import pandas as pd
 
-TABLE_SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".parquet": "parquet", ".pq": "parquet",
-                  ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}
 ARRAY_SUFFIXES = {".npy", ".npz"}
+__all__ = ["ARRAY_SUFFIXES", "TABLE_SUFFIXES", "load_array", "load_table", "read_json_object"]
 
 
 def load_table(path: str | Path, *, sep: str | None = None) -> pd.DataFrame:
     """Load a table as a DataFrame of the file's own types (strings stay strings).
 
-    The format comes from the suffix; CSV vs TSV is sniffed when the suffix says neither. Ragged rows,
-    undecodable bytes and empty files raise ``DataFormatError`` naming the file and line.
+    The file is opened by ``data.source.prepared_table`` (special files refused, compression and
+    encoding detected, duplicate column names refused); ragged rows, undecodable bytes and empty files
+    raise ``DataFormatError`` naming the file and line.
     """
     pd = require("pandas", "data")
-    path = _existing_file(path)
-    kind = TABLE_SUFFIXES.get(path.suffix.lower(), "csv")
+    with prepared_table(path, sep=sep) as table:
+        frame = _read(pd, table)
+    _check_width(table.source, frame.shape[1])
+    if frame.shape[1] == 0 or frame.shape[0] == 0:
+        raise DataFormatError(f"{table.source}: the table has no rows or no columns")
+    duplicated = frame.columns[frame.columns.duplicated()]
+    if len(duplicated):
+        raise DataFormatError(f"{table.source}: column name {duplicated[0]!r} appears more than once; "
+                              "give every column a unique name")
+    return frame
+
+
+def _check_width(source: Path, columns: int) -> None:
+    limit = max_columns()
+    if columns > limit:
+        raise LimitExceededError(f"{source}: {columns} columns; at most {limit} are read (select the columns to "
+                              f"check, or raise ${COLUMNS_ENV})")
+
+
+def _read(pd: Any, table: PreparedTable) -> pd.DataFrame:
     try:
-        if kind == "parquet":
-            require("pyarrow", "data")
-            frame = pd.read_parquet(path)
-        elif kind == "jsonl":
-            frame = pd.read_json(path, lines=True)
-        else:
-            delimiter = sep or ("\t" if kind == "tsv" else _sniff_delimiter(path))
-            _check_rectangular(path, delimiter)
-            frame = pd.read_csv(path, sep=delimiter, encoding="utf-8", low_memory=False)
+        if table.kind == "parquet":
+            parquet = require("pyarrow.parquet", "data")
+            _check_width(table.source, len(parquet.read_schema(table.path).names))
+            return pd.read_parquet(table.path)
+        if table.kind == "arrow":
+            feather = require("pyarrow.feather", "data")
+            return feather.read_table(str(table.path)).to_pandas()
+        if table.kind == "jsonl":
+            return pd.read_json(table.path, lines=True, encoding="utf-8")
+        separator = table.separator or ","
+        _check_rectangular(table.source, table.path, separator)
+        # repeated header names were refused already, so pandas never renames a column here
+        return pd.read_csv(table.path, sep=separator, encoding="utf-8", low_memory=False)
     except UnicodeDecodeError as exc:
-        raise DataFormatError(f"{path}: not UTF-8 text (byte {exc.start}); re-save the file as UTF-8") from None
+        raise DataFormatError(f"{table.source}: not UTF-8 text (byte {exc.start}); re-save the file as UTF-8") from None
     except (ValueError, OSError) as exc:
         if isinstance(exc, InputError):
             raise
-        raise DataFormatError(f"{path}: cannot read as {kind}: {str(exc).splitlines()[0]}") from None
-    if frame.shape[1] == 0 or frame.shape[0] == 0:
-        raise DataFormatError(f"{path}: the table has no rows or no columns")
-    return frame
+        raise DataFormatError(f"{table.source}: cannot read as {table.kind}: {str(exc).splitlines()[0]}") from None
 
 
 def load_array(path: str | Path) -> np.ndarray | dict[str, np.ndarray]:
@@ -71,39 +92,39 @@ def load_array(path: str | Path) -> np.ndarray | dict[str, np.ndarray]:
     return np.asarray(loaded)
 
 
-def read_json_object(path: str | Path, what: str) -> dict[str, Any]:
-    """Read a JSON file that must hold an object; every failure names the file and ``what`` it should be."""
+def read_json_object(path: str | Path, what: str, *, max_bytes: int = 64 * 1024 * 1024) -> dict[str, Any]:
+    """Read a JSON file that must hold an object; every failure names the file and ``what`` it should be.
+
+    Special files are refused before opening, the size is bounded, and NaN/Infinity (not JSON) and
+    nesting too deep for the parser are errors, not crashes."""
     path = Path(path)
+    info = check_input(path, what=what)
+    if info.st_size > max_bytes:
+        raise InputError(f"{path}: the {what} is {info.st_size} bytes; at most {max_bytes} expected")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"), parse_constant=_no_constant)
     except OSError as exc:
-        raise InputError(f"{path}: cannot read the {what}: {exc.strerror or exc}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise input_os_error(path, exc, what) from None
+    except (json.JSONDecodeError, UnicodeDecodeError, ValueError) as exc:
         raise InputError(f"{path}: the {what} is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise InputError(f"{path}: the {what} is nested too deeply to be a genuine {what}") from None
     if not isinstance(data, dict):
         raise InputError(f"{path}: the {what} must be a JSON object")
     return data
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
 def _existing_file(path: str | Path) -> Path:
     path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path}: no such file")
-    if not path.is_file():
-        raise InputError(f"{path}: not a regular file")
+    check_input(path)
     return path
 
 
-def _sniff_delimiter(path: Path) -> str:
-    with path.open("r", encoding="utf-8", newline="") as handle:
-        sample = handle.read(64 * 1024)
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=",\t;|").delimiter
-    except csv.Error:
-        return ","
-
-
-def _check_rectangular(path: Path, delimiter: str) -> None:
+def _check_rectangular(source: Path, path: Path, delimiter: str) -> None:
     """pandas silently pads short rows with NaN; a ragged file is an error here, with its line.
 
     Files without quote characters are checked in one vectorised pass over the bytes (delimiters per
@@ -111,20 +132,20 @@ def _check_rectangular(path: Path, delimiter: str) -> None:
     """
     raw = path.read_bytes()
     if not raw.strip():
-        raise DataFormatError(f"{path}: the file is empty")
+        raise DataFormatError(f"{source}: the file is empty")
     if b'"' not in raw and len(delimiter) == 1:
-        _check_rectangular_fast(path, raw, delimiter.encode())
+        _check_rectangular_fast(source, raw, delimiter.encode())
         return
     with path.open("r", encoding="utf-8", newline="") as handle:
         reader = csv.reader(handle, delimiter=delimiter)
         header = next(reader, None)
         if header is None:
-            raise DataFormatError(f"{path}: the file is empty")
+            raise DataFormatError(f"{source}: the file is empty")
         width = len(header)
         for row in reader:
             if row and len(row) != width:
                 raise DataFormatError(
-                    f"{path}: line {reader.line_num} has {len(row)} fields but the header has {width}"
+                    f"{source}: line {reader.line_num} has {len(row)} fields but the header has {width}"
                 )
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from mlsecure import __version__
-from mlsecure.check import Check, ScanContext
-from mlsecure.errors import CheckError, InputError
-from mlsecure.findings import Report, Skipped
+from mlsecure.check import Check, Requirement, ScanContext
+from mlsecure.errors import CheckError, InputError, UnsafeArtifactError
+from mlsecure.findings import Finding, Location, Report, Severity, Skipped
 from mlsecure.scan.registry import all_checks, groups
 
 # Scan names the guide's command lines use; each maps to the group(s) it selects.
@@ -61,12 +61,30 @@ class ScanNotAvailableError(InputError):
         self.scan = name
 
 
-def run_scan(checks: Sequence[type[Check]], ctx: ScanContext, *, target: str) -> Report:
-    """Run each check; merge findings, metrics and figures; record skips with their reasons."""
+MODEL_NEEDS = frozenset({Requirement.MODEL, Requirement.DIFFERENTIABLE_MODEL})
+
+
+def run_scan(checks: Sequence[type[Check]], ctx: ScanContext, *, target: str,
+             model_refusal: UnsafeArtifactError | None = None) -> Report:
+    """Run each check; merge findings, metrics and figures; record skips with their reasons.
+
+    ``model_refusal``: the artifact gate refused ``ctx.model_path``. The artifact scan then always runs
+    (its findings say why), and every selected check that needed the model is a failing ``SCAN-001``
+    finding "not evaluated", never a quiet skip. A check that raises ``CheckError`` is ``SCAN-002``."""
     report = Report(target=target, tool_version=__version__)
+    if model_refusal is not None:
+        artifact = all_checks().get("artifact-scan")
+        if artifact is not None and artifact not in checks:
+            checks = [artifact, *checks]
+        report.findings.append(_refused(ctx, model_refusal))
     for cls in checks:
         check = cls()
         missing = check.missing(ctx)
+        if missing and model_refusal is not None and MODEL_NEEDS & set(missing):
+            report.skipped.append(Skipped(check.name, f"not evaluated: the model was refused by the artifact "
+                                                      f"gate ({_first_line(model_refusal)})"))
+            report.findings.append(_not_evaluated(check, ctx, model_refusal))
+            continue
         if missing:
             needs = ", ".join(r.value for r in missing)
             report.skipped.append(Skipped(check.name, f"needs {needs}, which this scan was not given"))
@@ -80,6 +98,7 @@ def run_scan(checks: Sequence[type[Check]], ctx: ScanContext, *, target: str) ->
             result = check.execute(ctx)
         except CheckError as exc:
             report.skipped.append(Skipped(check.name, f"could not complete: {exc}"))
+            report.findings.append(_incomplete(check, exc))
             continue
         ctx.progress(check.title, 1.0)
         report.checks_run.append(check.name)
@@ -89,3 +108,55 @@ def run_scan(checks: Sequence[type[Check]], ctx: ScanContext, *, target: str) ->
         for fig_name, figure in result.figures.items():
             report.figures[f"{check.name}.{fig_name}"] = figure
     return report
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def _not_evaluated(check: Check, ctx: ScanContext, refusal: UnsafeArtifactError) -> Finding:
+    return Finding(
+        id="SCAN-001",
+        title=f"{check.title}: not evaluated, the model file was refused by the artifact gate",
+        severity=Severity.HIGH,
+        owasp="ML06",
+        atlas=("AML.T0011.000",),
+        location=Location(path=str(ctx.model_path) if ctx.model_path else None),
+        evidence={"check": check.name, "refusal": _first_line(refusal), "reasons": list(refusal.reasons[:5])},
+        remediation="Replace the model file with one that scans clean (export to ONNX, TorchScript or "
+        "safetensors); see the artifact-scan findings for what the file would run when loaded.",
+        check=check.name,
+        description="The model was never loaded because loading it could run code, so this check could "
+        "not measure anything; its result is unknown, not clean.",
+    )
+
+
+def _refused(ctx: ScanContext, refusal: UnsafeArtifactError) -> Finding:
+    return Finding(
+        id="SCAN-003",
+        title="The artifact gate refused to load the model file",
+        severity=Severity.HIGH,
+        owasp="ML06",
+        atlas=("AML.T0011.000", "AML.T0010.003"),
+        location=Location(path=str(ctx.model_path) if ctx.model_path else None),
+        evidence={"refusal": _first_line(refusal), "reasons": list(refusal.reasons[:5])},
+        remediation="Do not load this file with pickle/torch.load; export the model to ONNX or TorchScript, "
+        "or its weights to safetensors, from a trusted source.",
+        check="artifact-gate",
+        description="Loading the file would need arbitrary Python objects (code can run on load), so it was "
+        "never loaded.",
+    )
+
+
+def _incomplete(check: Check, exc: CheckError) -> Finding:
+    return Finding(
+        id="SCAN-002",
+        title=f"{check.title}: could not complete",
+        severity=Severity.HIGH,
+        owasp=check.owasp[0] if check.owasp else "ML06",
+        atlas=tuple(check.atlas),
+        evidence={"check": check.name, "error": _first_line(exc)},
+        remediation="Fix the cause named in the evidence and run the scan again; until then this check's "
+        "result is unknown.",
+        check=check.name,
+    )

@@ -314,3 +314,70 @@ def _need(key: SecretKey | None) -> SecretKey:
     if key is None:
         raise ConfigError("this method is keyed: set MLSECURE_PII_KEY (at least 16 random bytes)")
     return key
+
+
+FORMAT_KEEPING = frozenset({Method.PSEUDONYMIZE, Method.FPE, Method.DATESHIFT, Method.GENERALIZE})
+
+
+@dataclass(frozen=True)
+class ColumnOutcome:
+    """What an anonymization did to one column, judged by auditing the *output* again.
+
+    ``status``: ``removed`` (no PII detected in the output column), ``dropped``, ``replaced`` (a
+    format-keeping method: the output still looks like the type, by design, and values changed),
+    ``unchanged`` (a format-keeping method whose own rule left every value as it was),
+    ``kept`` (the plan kept it: PII is still there), ``survived`` (the plan meant to remove it but PII
+    is still detected in the output)."""
+
+    column: str
+    method: Method
+    pii_type_before: PiiType | None
+    pii_type_after: PiiType | None
+    cells_changed: int
+    status: str
+    spans_after: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"column": self.column, "method": self.method.value,
+                "pii_type_before": self.pii_type_before.value if self.pii_type_before else None,
+                "pii_type_after": self.pii_type_after.value if self.pii_type_after else None,
+                "cells_changed": self.cells_changed, "status": self.status, "spans_after": dict(self.spans_after)}
+
+
+def verify_anonymized(plan: Plan, before: AuditResult, after: AuditResult | None,
+                      changed: Mapping[str, int]) -> list[ColumnOutcome]:
+    """One outcome per column that held PII before or holds PII after (``after`` is the audit of the
+    output table; None when nothing was written, e.g. every column dropped)."""
+    after_types = after.types() if after is not None else {}
+    outcomes = []
+    for v in before.columns:
+        method = plan.method(v.column)
+        after_verdict = _verdict(after, v.column)
+        t_after = after_types.get(v.column)
+        if v.pii_type is None and t_after is None and method is Method.KEEP:
+            continue
+        spans = dict(after_verdict.spans.by_type) if after_verdict and after_verdict.spans else {}
+        n = changed.get(v.column, 0)
+        if method is Method.DROP:
+            status = "dropped"
+        elif (t_after is None or t_after is PiiType.FREE_TEXT) and not spans:
+            status = "removed" if v.pii_type is not None else "unchanged"
+        elif method is Method.KEEP:
+            status = "kept"
+        elif method in FORMAT_KEEPING and t_after is not PiiType.FREE_TEXT:
+            # the output keeps the type's shape by design; no change at all means the method's own rule
+            # kept the values (Safe Harbor keeps ages up to 89, for instance)
+            status = "replaced" if n > 0 else "unchanged"
+        else:
+            status = "survived"
+        outcomes.append(ColumnOutcome(v.column, method, v.pii_type, t_after, n, status, spans))
+    return outcomes
+
+
+def _verdict(audit: AuditResult | None, column: str) -> Any:
+    if audit is None:
+        return None
+    try:
+        return audit.verdict(column)
+    except KeyError:
+        return None

@@ -2,17 +2,17 @@
 
 Every cell is read as text (a ZIP code keeps its leading zero, a phone number is not turned into a
 float), stripped, with empty cells as null. CSV/TSV files are scanned lazily so a sample or a batch
-never needs the whole file in memory; Parquet and JSONL go through ``mlsecure.data.load_table``.
+never needs the whole file in memory; Parquet, Arrow and JSONL go through ``mlsecure.data.load_table``.
 """
 
 from __future__ import annotations
 
-import codecs
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from mlsecure.data.tables import TABLE_SUFFIXES, load_table
+from mlsecure.data.source import TABLE_SUFFIXES, prepared_table
+from mlsecure.data.tables import load_table
 from mlsecure.errors import DataFormatError, InputError, require
 
 
@@ -35,73 +35,52 @@ def to_strings(frame: Any) -> Any:
 
 
 def file_kind(path: Path) -> str:
+    """The output format a path's name asks for (``out.csv.gz`` is refused by the writer, not guessed)."""
     return TABLE_SUFFIXES.get(path.suffix.lower(), "csv")
 
 
+SAMPLE_CELLS = 5_000_000  # a sample of a wide table is cut to this many cells (>= 1000 rows kept)
+
+
 def read_head(path: str | Path, n_rows: int) -> Any:
-    """The first ``n_rows`` rows of a table file as strings."""
-    return next(iter_batches(path, batch_rows=n_rows, limit=n_rows))
+    """The first ``n_rows`` rows of a table file as strings; for a wide CSV/TSV at most ``SAMPLE_CELLS``
+    cells (but never fewer than 1000 rows), so sampling 10,000 rows of 5,000 columns stays bounded."""
+    return next(iter_batches(path, batch_rows=n_rows, limit=n_rows, max_cells=SAMPLE_CELLS))
 
 
-def iter_batches(path: str | Path, *, batch_rows: int = 100_000, limit: int | None = None) -> Iterator[Any]:
-    """Yield the table in batches of string columns; CSV/TSV are streamed, never loaded whole."""
+def iter_batches(path: str | Path, *, batch_rows: int = 100_000, limit: int | None = None,
+                 max_cells: int | None = None) -> Iterator[Any]:
+    """Yield the table in batches of string columns; CSV/TSV are streamed, never loaded whole.
+
+    The file goes through ``mlsecure.data.source.prepared_table`` like every other table input
+    (special files refused, compression and encoding detected, repeated column names refused)."""
     pl = polars()
-    path = _checked(path)
-    kind = file_kind(path)
-    if kind in ("parquet", "jsonl"):
-        frame = to_strings(load_table(path))
+    with prepared_table(path) as table:
+        if table.kind not in ("csv", "tsv"):
+            frame = to_strings(load_table(path))
+            if limit is not None:
+                frame = frame.head(limit)
+            for start in range(0, frame.height, batch_rows):
+                yield frame.slice(start, batch_rows)
+            return
+        lazy = pl.scan_csv(table.path, separator=table.separator or ",", infer_schema=False, raise_if_empty=True)
+        if limit is not None and max_cells is not None and table.header:
+            limit = min(limit, max(1000, max_cells // len(table.header)))
+            batch_rows = min(batch_rows, limit)
         if limit is not None:
-            frame = frame.head(limit)
-        for start in range(0, frame.height, batch_rows):
-            yield frame.slice(start, batch_rows)
-        return
-    separator = "\t" if kind == "tsv" else _sniff(path)
-    lazy = pl.scan_csv(path, separator=separator, infer_schema=False, raise_if_empty=True)
-    if limit is not None:
-        lazy = lazy.head(limit)
-    yielded = False
-    try:
-        for batch in lazy.collect_batches(chunk_size=batch_rows):
-            yielded = True
-            yield to_strings(batch)
-    except pl.exceptions.ComputeError as exc:
-        message = str(exc).splitlines()[0]
-        if "utf" in message.lower():
-            raise DataFormatError(f"{path}: not UTF-8 text (first bad byte at offset {_bad_utf8_offset(path)}); "
-                                  "re-save the file as UTF-8") from None
-        raise DataFormatError(f"{path}: cannot read as {kind}: {message}") from None
-    except pl.exceptions.NoDataError:
-        raise DataFormatError(f"{path}: the file is empty") from None
-    if not yielded:
-        raise DataFormatError(f"{path}: the table has no rows")
-
-
-def _checked(path: str | Path) -> Path:
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: no such file" if not path.exists() else f"{path}: not a regular file")
-    if path.stat().st_size == 0:
-        raise DataFormatError(f"{path}: the file is empty")
-    return path
-
-
-def _sniff(path: Path) -> str:
-    with path.open("rb") as handle:
-        head = handle.read(64 * 1024)
-    first = head.split(b"\n", 1)[0]
-    counts = {sep: first.count(sep.encode()) for sep in (",", "\t", ";", "|")}
-    best = max(counts, key=lambda s: counts[s])
-    return best if counts[best] else ","
-
-
-def _bad_utf8_offset(path: Path) -> int:
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    offset = 0
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            try:
-                decoder.decode(chunk)
-            except UnicodeDecodeError as exc:
-                return offset + exc.start
-            offset += len(chunk)
-    return offset
+            lazy = lazy.head(limit)
+        yielded = False
+        try:
+            for batch in lazy.collect_batches(chunk_size=batch_rows):
+                yielded = True
+                yield to_strings(batch)
+        except pl.exceptions.ComputeError as exc:
+            message = str(exc).splitlines()[0]
+            raise DataFormatError(f"{table.source}: cannot read as {table.kind}: {message}") from None
+        except pl.exceptions.NoDataError:
+            raise DataFormatError(f"{table.source}: the file is empty") from None
+        if not yielded:
+            with table.path.open("rb") as handle:
+                lines = sum(1 for line, _ in zip(handle, range(3), strict=False) if line.strip())
+            hint = " (the lines after the header were not parsed: is a quote left open?)" if lines > 1 else ""
+            raise DataFormatError(f"{table.source}: the table has no rows{hint}")

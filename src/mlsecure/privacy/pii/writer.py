@@ -1,32 +1,65 @@
-"""Write Polars frames of strings to CSV/TSV/Parquet/JSONL, batch after batch (bounded memory)."""
+"""Write Polars frames of strings to CSV/TSV/Parquet/JSONL, batch after batch (bounded memory).
+
+Through ``mlsecure.io.outputs.atomic_output``: never into one of the inputs (also not through a hard or
+symbolic link), never over an existing file unless ``force``, and atomically: a run killed half-way
+leaves no file at the output path, only a ``.NAME.*.partial`` temporary file that says what it is.
+Output is UTF-8 whatever the input's encoding.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from contextlib import ExitStack
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from mlsecure.privacy.pii.frame import file_kind
+from mlsecure.data.source import table_kind_from_name
+from mlsecure.errors import OutputError
+from mlsecure.io.inputs import COMPRESSED_SUFFIXES
+from mlsecure.io.outputs import atomic_output, check_output
 
 
 def default_output(path: Path) -> Path:
-    """``data.csv`` -> ``data.anonymized.csv`` next to the input."""
-    return path.with_name(f"{path.stem}.anonymized{path.suffix or '.csv'}")
+    """``data.csv`` -> ``data.anonymized.csv`` next to the input (``data.csv.gz`` -> ``data.anonymized.csv``)."""
+    name = path.name
+    if path.suffix.lower() in COMPRESSED_SUFFIXES:
+        name = name[: -len(path.suffix)]
+    stem, dot, suffix = name.rpartition(".")
+    if not dot or not stem:
+        return path.with_name(f"{name}.anonymized.csv")
+    return path.with_name(f"{stem}.anonymized.{suffix}")
+
+
+def output_kind(path: Path) -> str:
+    """The format an output name asks for; compressed names are refused (outputs are written plain)."""
+    if path.suffix.lower() in COMPRESSED_SUFFIXES:
+        raise OutputError(f"{path}: compressed output is not written; name it .csv, .tsv, .jsonl or .parquet")
+    kind = table_kind_from_name(path) or "csv"
+    if kind == "arrow":
+        raise OutputError(f"{path}: Arrow output is not written; name it .csv, .tsv, .jsonl or .parquet")
+    return kind
 
 
 class TableWriter:
-    """Context manager: ``write(frame)`` appends a batch in the format given by the file's suffix."""
+    """Context manager: ``write(frame)`` appends a batch in the format given by the file's suffix; the file
+    appears at ``path`` only when the block ends without an exception."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, inputs: Iterable[Path | None] = (), force: bool = False) -> None:
         self.path = path
-        self.kind = file_kind(path)
+        self.kind = output_kind(path)
+        self._inputs = list(inputs)
+        self._force = force
+        check_output(path, inputs=self._inputs, force=force, what="output table")
+        self._stack = ExitStack()
         self._handle: Any = None
         self._parquet: Any = None
         self._first = True
 
     def __enter__(self) -> TableWriter:
-        if self.kind != "parquet":
-            self._handle = self.path.open("w", encoding="utf-8", newline="")
+        self._handle = self._stack.enter_context(atomic_output(
+            self.path, inputs=self._inputs, force=self._force, binary=self.kind == "parquet",
+            what="output table"))
         return self
 
     def write(self, frame: Any) -> None:
@@ -35,7 +68,7 @@ class TableWriter:
 
             table = frame.to_arrow()
             if self._parquet is None:
-                self._parquet = pq.ParquetWriter(str(self.path), table.schema)
+                self._parquet = pq.ParquetWriter(self._handle, table.schema)
             self._parquet.write_table(table)
         elif self.kind == "jsonl":
             self._handle.write(frame.write_ndjson())
@@ -46,7 +79,6 @@ class TableWriter:
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        if self._parquet is not None:
+        if self._parquet is not None and exc_type is None:
             self._parquet.close()
-        if self._handle is not None:
-            self._handle.close()
+        self._stack.__exit__(exc_type, exc, tb)
