@@ -10,8 +10,9 @@ capitalised words checked against the given-name and surname lexicons.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache, partial
 from typing import Any
 
 from mlsecure.privacy.pii.frame import polars
@@ -19,6 +20,7 @@ from mlsecure.privacy.pii.masking import shape_mask
 from mlsecure.privacy.pii.names import name_windows
 from mlsecure.privacy.pii.recognizers import Recognizer, recognizers
 from mlsecure.privacy.pii.types import PiiType
+from mlsecure.privacy.pii.validators import phone
 
 NAME_RUN = r"\b(?:(?:Mr|Mrs|Ms|Dr|Prof)\.? )?[A-Z][a-z']+(?:-[A-Z][a-z']+)?(?: [A-Z][a-z']+(?:-[A-Z][a-z']+)?)*\b"
 
@@ -67,23 +69,121 @@ def scan_spans(texts: Any, *, pool: Sequence[Recognizer] | None = None, region: 
 
 def confirmed_strings(texts: Any, *, pool: Sequence[Recognizer] | None = None,
                       region: str = "US") -> dict[str, PiiType]:
-    """Distinct substrings of ``texts`` that are confirmed PII, each with its type (first recognizer wins)."""
-    from functools import partial
+    """Distinct substrings of ``texts`` that are confirmed PII, each with its type (first recognizer wins).
 
-    from mlsecure.privacy.pii.validators import phone
-
+    A recognizer with ``span_needs_context`` contributes only candidates that follow one of its context
+    words by a few words, or that are a whole cell; phone numbers after a phone context word may be
+    national numbers of any of ``PHONE_REGIONS``, elsewhere they must be valid for ``region`` or be
+    written with their international prefix."""
     found: dict[str, PiiType] = {}
     for rec in pool if pool is not None else span_recognizers():
         if rec.span_pattern is None:
             continue
-        validator = partial(phone, region=region) if rec.pii_type is PiiType.PHONE else rec.validator
-        for candidate in _distinct_matches(texts, rec.span_pattern):
-            if candidate not in found and validator(candidate):
-                found[candidate] = rec.pii_type
+        if rec.pii_type is PiiType.PHONE:
+            _confirm(found, rec, _candidates(texts, rec), partial(phone, region=region))
+            _confirm(found, rec, _after_context(texts, rec), phone_any_region)
+            continue
+        if rec.span_needs_context:
+            candidates = _after_context(texts, rec)
+            if rec.checksum:  # a whole cell that is one checksummed number: a column of one value
+                candidates |= _whole_cells(texts, rec.pattern)
+        else:
+            candidates = _candidates(texts, rec)
+        _confirm(found, rec, candidates, rec.validator)
     for run in _distinct_matches(texts, NAME_RUN):
         for name in name_windows(run):
             found.setdefault(name, PiiType.NAME)
     return found
+
+
+# A span must not touch a letter or digit, nor a separator next to a digit: ``2501 2000 0058 9857`` inside
+# ``MK07 2501 2000 0058 9857 01`` is part of a longer number, not a card. The separators are those people
+# type inside numbers; what the fence admits is matched but trimmed off again.
+_FENCE, _SEPARATORS = "0-9A-Za-z", " .-"
+_UNFENCED = frozenset((PiiType.EMAIL, PiiType.URL, PiiType.CRYPTO_ADDRESS))
+
+
+def fenced(pattern: str, *, fence: str = _FENCE, separators: str = _SEPARATORS) -> str:
+    f, s = fence, re.escape(separators).replace("-", r"\-")
+    lead = rf"(?:^|[^{f}{s}]|(?:^|[^0-9])[{s}])"
+    trail = rf"(?:$|[^{f}{s}]|[{s}](?:$|[^0-9]))"
+    return f"{lead}(?:{pattern}){trail}"
+
+
+def _candidates(texts: Any, rec: Recognizer) -> set[str]:
+    if rec.span_pattern is None:
+        return set()
+    if rec.pii_type in _UNFENCED:
+        return set(_distinct_matches(texts, rec.span_pattern))
+    fence = _FENCE + ":%_" if rec.pii_type is PiiType.IP_ADDRESS else _FENCE
+    inner = re.compile(rec.span_pattern)
+    out: set[str] = set()
+    for match in _distinct_matches(texts, fenced(rec.span_pattern, fence=fence)):
+        hit = inner.search(match)
+        if hit:
+            out.add(hit.group(0))
+    return out
+
+
+PHONE_REGIONS = ("US", "GB", "DE", "FR", "ES", "IT", "NL", "IL", "IN", "CA", "BR", "MX", "JP", "CN", "AU", "SG")
+
+
+def phone_any_region(text: str) -> bool:
+    return any(phone(text, region=r) for r in PHONE_REGIONS)
+
+
+def _confirm(found: dict[str, PiiType], rec: Recognizer, candidates: Iterable[str],
+             validator: Callable[[str], bool]) -> None:
+    """Validate each candidate; one that fails is retried without its trailing separated groups
+    (``AL47 2121 ... 8741 ALL``: the pattern took one group too many)."""
+    for candidate in sorted(candidates):
+        for value in _shrinking(candidate.strip()):
+            if value in found or _placeholder(value):
+                break
+            if validator(value):
+                found[value] = rec.pii_type
+                break
+
+
+def _shrinking(value: str) -> Iterable[str]:
+    yield value
+    parts = value.split(" ")
+    for end in range(len(parts) - 1, 1, -1):
+        yield " ".join(parts[:end])
+
+
+def _placeholder(value: str) -> bool:
+    """``000000000``, ``1111111112``: one repeated digit before the check digit is a placeholder."""
+    digits = [c for c in value if c.isdigit()]
+    return len(digits) >= 6 and len(set(digits[:-1])) == 1 and not any(c.isalpha() for c in value)
+
+
+def _context_regex(words: Sequence[str]) -> str:
+    alternatives = "|".join(re.escape(w).replace(r"\ ", r"[\s_-]?") for w in sorted(words, key=len, reverse=True))
+    return rf"(?i:\b(?:{alternatives}))"
+
+
+def _after_context(texts: Any, rec: Recognizer) -> set[str]:
+    """Candidates of ``rec`` within 40 characters after one of its context words."""
+    words = rec.context or rec.header
+    if not words or rec.span_pattern is None:
+        return set()
+    pattern = rf"{_context_regex(words)}[^\n]{{0,40}}?(?:{rec.span_pattern})"
+    inner = re.compile(rec.span_pattern)
+    out: set[str] = set()
+    for match in _distinct_matches(texts, pattern):
+        hits = inner.findall(match)
+        if hits:
+            out.add(hits[-1])
+    return out
+
+
+def _whole_cells(texts: Any, pattern: str) -> set[str]:
+    cells = texts.drop_nulls()
+    if len(cells) <= SMALL:
+        compiled = _compiled(pattern)
+        return {t for t in cells.to_list() if compiled.search(t)}
+    return set(cells.filter(cells.str.contains(pattern)).unique().to_list())
 
 
 def find_spans(text: str, found: dict[str, PiiType]) -> list[Span]:
@@ -120,6 +220,19 @@ def replace_spans(texts: Any, found: dict[str, PiiType], replace: Callable[[str,
 
 
 def _distinct_matches(texts: Any, pattern: str) -> list[str]:
+    """Distinct matches of ``pattern`` in the cells: one Polars kernel for a column, Python's ``re`` for a
+    handful of cells (a Polars call costs about a millisecond whatever its size)."""
+    if len(texts) <= SMALL:
+        compiled = _compiled(pattern)
+        return sorted({m.group(0) for t in texts.drop_nulls().to_list() for m in compiled.finditer(t) if m.group(0)})
     pl = polars()
     matches = texts.str.extract_all(pattern).explode().drop_nulls()
     return [m for m in matches.unique().cast(pl.Utf8).to_list() if m]
+
+
+SMALL = 64  # cells below which the span scan runs in Python rather than Polars
+
+
+@lru_cache(maxsize=512)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
