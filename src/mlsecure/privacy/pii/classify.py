@@ -36,7 +36,8 @@ from mlsecure.privacy.pii.validators import age, ean13, phone
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 MAX_VALIDATE = 300  # distinct candidates validated per recognizer and column
 _DIGIT_RECOGNIZERS = {"ssn_plain", "credit_card", "phone", "npi", "aba_routing", "account_number", "mrn",
-                      "zip", "age", "license", "device_id", "passport", "health_plan_id", "postcode_any"}
+                      "zip", "age", "license", "device_id", "passport", "health_plan_id", "postcode_any", "ssn",
+                      "in_aadhaar", "br_cpf", "de_idnr", "au_medicare", "gb_nhs", "ca_sin", "au_tfn", "nl_bsn"}
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,10 @@ def _classify_sample(name: str, sample: Any, pool: Sequence[Recognizer], region:
     if digit_share >= 0.9 and n >= 20 and _strictly_increasing(sample):
         excluded |= _DIGIT_RECOGNIZERS - {"age"}
         reasons.append("strictly increasing digits: a sequence id, not a phone/card/account number")
+    elif digit_share >= 0.9 and n >= 20 and (density := _dense_range(sample)) is not None:
+        excluded |= _DIGIT_RECOGNIZERS - {"age"}
+        reasons.append(f"distinct numbers filling {density:.1%} of their range: ids from a counter (in any order, "
+                       "with gaps), not phone/card/account numbers")
     ean_mask = uniq.str.contains(r"^\d{13}$").to_numpy()
     if ean_mask.any():
         ean_valid = sum(int(c) for v, c, m in zip(uniq.to_list(), freq, ean_mask, strict=True) if m and ean13(v))
@@ -118,6 +123,8 @@ def _classify_sample(name: str, sample: Any, pool: Sequence[Recognizer], region:
             reasons.append(f"{ean_valid / n:.0%} valid EAN-13 check digits: product barcodes")
 
     best: _Candidate | None = None
+    blocked = frozenset(rec.pii_type for rec in pool
+                        if rec.negative_header and _header_hit(rec.negative_header, tokens, compound))
     active = []
     for rec in pool:
         has_header = _header_hit(rec.header, tokens, compound)
@@ -129,7 +136,7 @@ def _classify_sample(name: str, sample: Any, pool: Sequence[Recognizer], region:
             continue
         active.append((rec, has_header))
     if not active:
-        return _fallback(name, sample, n, null_share, reasons)
+        return _fallback(name, sample, n, null_share, reasons, sequence=bool(excluded), blocked=blocked)
     uniq_list = uniq.to_list()
     matches = pl.DataFrame({"v": uniq}).select(
         [pl.col("v").str.contains(rec.pattern).alias(str(i)) for i, (rec, _) in enumerate(active)])
@@ -168,7 +175,7 @@ def _classify_sample(name: str, sample: Any, pool: Sequence[Recognizer], region:
             detail["over_89"] = any(int(v) > 89 for v in best.values if age(v))
         return ColumnVerdict(name, rec.pii_type, min(best.confidence, 1.0), best.share, rec.name, n, null_share,
                              "structured", (*reasons, *best.why), masked_examples(best.values), detail=detail)
-    return _fallback(name, sample, n, null_share, reasons)
+    return _fallback(name, sample, n, null_share, reasons, sequence=bool(excluded), blocked=blocked)
 
 
 @dataclass(frozen=True)
@@ -181,21 +188,34 @@ class _Candidate:
     values: list[str]
 
 
-def _fallback(name: str, sample: Any, n: int, null_share: float, reasons: list[str]) -> ColumnVerdict:
-    """No single type: free text (scanned for spans) or a non-PII column."""
+def _fallback(name: str, sample: Any, n: int, null_share: float, reasons: list[str], *,
+              sequence: bool = False, blocked: frozenset[PiiType] = frozenset()) -> ColumnVerdict:
+    """No single full-cell type: free text (scanned for spans), a column mixing bare values with short
+    sentences (typed by its dominant span type), or a non-PII column."""
     lengths = sample.str.len_chars()
     words = sample.str.count_matches(r"\s+") + 1
-    if float(lengths.mean() or 0) >= 20 and float(words.mean() or 0) >= 4:
-        spans = scan_spans(sample)
-        if spans.cells_with_pii:
-            share = spans.cells_with_pii / n
-            return ColumnVerdict(name, PiiType.FREE_TEXT, min(1.0, 0.5 + share), share, "spans", n, null_share,
-                                 "free_text", (*reasons, f"free text; {share:.0%} of cells contain PII spans"),
-                                 spans.examples, spans)
+    long_text = float(lengths.mean() or 0) >= 20 and float(words.mean() or 0) >= 4
+    spans = scan_spans(sample)
+    share = spans.cells_with_pii / n if n else 0.0
+    if long_text and spans.cells_with_pii:
+        return ColumnVerdict(name, PiiType.FREE_TEXT, min(1.0, 0.5 + share), share, "spans", n, null_share,
+                             "free_text", (*reasons, f"free text; {share:.0%} of cells contain PII spans"),
+                             spans.examples, spans)
+    if long_text:
         return ColumnVerdict(name, None, 0.8, 0.0, None, n, null_share, "free_text",
                              (*reasons, "free text without detected PII spans"), spans=spans)
+    sentences = float((words >= 2).mean() or 0)
+    typed = {t: c for t, c in spans.by_type.items() if PiiType(t) not in blocked}
+    if typed and share >= MIXED_SHARE and sentences >= 0.1 and not sequence:
+        dominant, cells = max(typed.items(), key=lambda item: item[1])
+        return ColumnVerdict(name, PiiType(dominant), min(1.0, cells / n), cells / n, "spans", n, null_share, "mixed",
+                             (*reasons, f"mixed values and short texts; {cells / n:.0%} of cells contain a "
+                              f"{dominant} span"), spans.examples, spans)
     return ColumnVerdict(name, None, 0.9 if not reasons else 0.95, 0.0, None, n, null_share, "structured",
                          tuple(reasons) or ("no recognizer matched",))
+
+
+MIXED_SHARE = 0.5  # share of cells with a span for a short-text column to take the spans' type
 
 
 def header_tokens(name: str) -> tuple[set[str], str]:
@@ -211,6 +231,21 @@ def _header_hit(keywords: Sequence[str], tokens: set[str], compound: str) -> boo
         if kw in tokens or (len(kw) >= 4 and kw in compound):
             return True
     return False
+
+
+DENSE_RANGE = 1e-3  # share of [min, max] that distinct values fill; phone numbers and SSNs fill ~1e-6
+
+
+def _dense_range(sample: Any) -> float | None:
+    """How densely distinct integers fill their range, when they do so far more than identifiers drawn
+    from a national numbering plan can: counters (row numbers, order ids) with gaps, in any order."""
+    pl = polars()
+    numbers = sample.cast(pl.Int64, strict=False).drop_nulls()
+    if len(numbers) < 20 or numbers.n_unique() < 0.95 * len(numbers):
+        return None
+    span = float(numbers.max()) - float(numbers.min()) + 1.0
+    density = numbers.n_unique() / span
+    return density if density >= DENSE_RANGE else None
 
 
 def _strictly_increasing(sample: Any) -> bool:

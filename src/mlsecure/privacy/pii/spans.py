@@ -22,7 +22,13 @@ from mlsecure.privacy.pii.recognizers import Recognizer, recognizers
 from mlsecure.privacy.pii.types import PiiType
 from mlsecure.privacy.pii.validators import phone
 
-NAME_RUN = r"\b(?:(?:Mr|Mrs|Ms|Dr|Prof)\.? )?[A-Z][a-z']+(?:-[A-Z][a-z']+)?(?: [A-Z][a-z']+(?:-[A-Z][a-z']+)?)*\b"
+_UPPER, _LOWER = "A-ZÀ-ÖØ-Þ", "a-zß-öø-ÿ"
+_CAP = rf"[{_UPPER}][{_LOWER}']+(?:-[{_UPPER}][{_LOWER}']+)?"
+# A run of capitalised words (titles and surname particles included) after a sentence boundary or a
+# space, with the lower-case word that follows it: ``names.name_windows`` reads the three parts.
+_ELEMENT = rf"(?:(?:Mr|Mrs|Ms|Mx|Dr|Prof)\.|{_CAP})"  # a title only with its dot: ``Dr`` starts ``Dragomir``
+NAME_RUN = (rf"(?:^|[.!?]\s+|\s){_ELEMENT}"
+            rf"(?: (?:(?:van|von|de|der|den|di|da|del|la|le|du|ter|ten) )*{_ELEMENT})*(?: [{_LOWER}]+)?")
 
 
 @dataclass(frozen=True)
@@ -100,7 +106,7 @@ def confirmed_strings(texts: Any, *, pool: Sequence[Recognizer] | None = None,
 # ``MK07 2501 2000 0058 9857 01`` is part of a longer number, not a card. The separators are those people
 # type inside numbers; what the fence admits is matched but trimmed off again.
 _FENCE, _SEPARATORS = "0-9A-Za-z", " .-"
-_UNFENCED = frozenset((PiiType.EMAIL, PiiType.URL, PiiType.CRYPTO_ADDRESS))
+_UNFENCED = frozenset((PiiType.EMAIL, PiiType.URL, PiiType.CRYPTO_ADDRESS, PiiType.STREET_ADDRESS))
 
 
 def fenced(pattern: str, *, fence: str = _FENCE, separators: str = _SEPARATORS) -> str:
@@ -137,7 +143,7 @@ def _confirm(found: dict[str, PiiType], rec: Recognizer, candidates: Iterable[st
     """Validate each candidate; one that fails is retried without its trailing separated groups
     (``AL47 2121 ... 8741 ALL``: the pattern took one group too many)."""
     for candidate in sorted(candidates):
-        for value in _shrinking(candidate.strip()):
+        for value in _shrinking(candidate.strip().rstrip(".,;:")):
             if value in found or _placeholder(value):
                 break
             if validator(value):

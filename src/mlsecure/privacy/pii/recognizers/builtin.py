@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+from mlsecure.privacy.pii import addresses
 from mlsecure.privacy.pii import validators as v
-from mlsecure.privacy.pii.names import is_gender, is_name, is_street_address
+from mlsecure.privacy.pii.addresses import is_street_address
+from mlsecure.privacy.pii.names import is_gender, is_name
 from mlsecure.privacy.pii.recognizers.interface import Recognizer
 from mlsecure.privacy.pii.recognizers.national import NATIONAL
 from mlsecure.privacy.pii.types import PiiType as T
@@ -89,9 +91,8 @@ BUILTIN: tuple[Recognizer, ...] = (
                span_pattern=rf"\b{v.UK_POSTCODE}\b"),
     Recognizer("postcode_any", T.ZIP_CODE, r"^[A-Z0-9][A-Z0-9 -]{2,8}[A-Z0-9]$",
                header=("zip", "postal", "postcode", "zipcode"), needs_header=True),
-    Recognizer("street_address", T.STREET_ADDRESS,
-               r"^(?:\d{1,6}[A-Za-z]? [^\d,]{2,60}|[^\d,]{3,60} \d{1,5}[a-z]?)(?:,? (?:Apt|Suite|Unit|#)\.? ?\w+)?$",
-               is_street_address, header=("address", "street", "addr", "residence"), min_share=0.5),
+    Recognizer("street_address", T.STREET_ADDRESS, r"^[^\n]{0,100}\d[^\n]{0,100}$", is_street_address,
+               header=("address", "street", "addr", "residence"), min_share=0.5, span_pattern=addresses.SPAN_PATTERN),
     Recognizer("age", T.AGE, r"^\d{1,3}$", v.age, header=("age",), needs_header=True),
     Recognizer("gender", T.GENDER, r"^[A-Za-z-]{1,10}$", is_gender, header=("gender", "sex"), needs_header=True),
     Recognizer("icd10", T.HEALTH, r"^[A-TV-Z]\d{2}(?:\.\d{1,4})?$",
