@@ -21,7 +21,7 @@ from mlsecure.privacy.pii.lexicons import (
 from mlsecure.privacy.pii.name_data import fold, lexicon
 
 _WORD = re.compile(r"[^\W\d_][^\W\d_'-]*(?:['-][^\W\d_]+)*")
-GIVEN_RANK = 1000  # a word ranked within the top 1000 given names of some country
+GIVEN_RANK = 2000  # a word ranked within the top 2000 given names of some country (the whole lexicon)
 SINGLE_RANK = 300  # a lone word must be more common to be taken for a given name without a surname
 
 
@@ -68,11 +68,14 @@ def _open_class(key: str) -> bool:
 def name_windows(match: str) -> list[str]:
     """Person names inside one match of ``spans.NAME_RUN``: an optional sentence boundary, a run of
     capitalised words, and the lower-case word after it (the run's verb, when it is a subject)."""
-    sentence_start = not match[:1].isspace()
     parts = match.lstrip(".!?\"' \n\t").split()
+    preceder = fold(parts.pop(0)) if parts and parts[0][:1].islower() else None
+    sentence_start = not match[:1].isspace() and preceder is None
     follower = parts[-1] if parts and parts[-1][:1].islower() and fold(parts[-1]) not in _PARTICLES else None
     words = [w.rstrip(",") for w in (parts[:-1] if follower else parts)]
     found: list[str] = []
+    if preceder in _PRECEDERS and 2 <= len(words) <= 3 and all(_open_class(fold(w)) for w in words):
+        return [" ".join(words).rstrip(".")]  # ``call Elladio Mazzacurati``: whoever is called is a person
     i = 0
     while i < len(words):
         word = words[i]
@@ -100,12 +103,19 @@ def name_windows(match: str) -> list[str]:
             found.append(" ".join(words[i:j + 1]).rstrip("."))  # an unseen given name before a known surname
             i = j + 1
             continue
-        elif nxt is None and _given(word, SINGLE_RANK) and _lone_name(i == 0 and sentence_start, follower):
+        elif nxt is None and _lone_name(word, i == 0 and sentence_start, follower):
             found.append(word.rstrip("."))
         i += 1
     return [f for f in found if f]
 
 
+# Lower-case words after which a run of two or three capitalised words is a person's name.
+_PRECEDERS = frozenset(("with", "call", "called", "contact", "contacted", "met", "meet", "ask", "asked", "tell",
+                        "told", "email", "emailed", "thank", "thanks", "dear", "hi", "hello", "cc", "by", "from",
+                        "mit", "avec", "con", "met", "sig", "signed"))
+# Verbs of speech and contact: their subject is a person even when the name is not in the lexicon.
+_SPEECH = frozenset(("asked", "said", "told", "wrote", "replied", "called", "emailed", "phoned", "complained",
+                     "mentioned", "explained", "says", "asks", "wants", "needs", "prefers", "confirmed", "requested"))
 # Verbs that follow a sentence's subject: auxiliaries, and common irregular past forms (regular ones end
 # in -ed, present ones in -s).
 _VERBS = frozenset(("is", "was", "has", "had", "will", "would", "can", "could", "should", "did", "does", "may",
@@ -114,12 +124,16 @@ _VERBS = frozenset(("is", "was", "has", "had", "will", "would", "can", "could", 
                     "thought", "ran", "became", "began", "forgot", "lost", "won", "hat", "ist", "war", "est", "a"))
 
 
-def _lone_name(at_sentence_start: bool, follower: str | None) -> bool:
-    """A single given name is a name inside a sentence, or opening one when a verb follows it
-    (``Maria asked``), not a noun or determiner (``Grace period``, ``Mark the box``)."""
+def _lone_name(word: str, at_sentence_start: bool, follower: str | None) -> bool:
+    """A single given name opening a sentence before its verb (``Maria asked``; not ``Grace period`` or
+    ``Mark the box``), or a common given name inside a sentence."""
     if not at_sentence_start:
-        return True
+        return _given(word, SINGLE_RANK)
     if follower is None:
         return False
     f = fold(follower)
+    if f in _SPEECH and _open_class(fold(word)):
+        return True
+    if not _given(word):
+        return False
     return f in _VERBS or (len(f) > 3 and f.endswith(("ed", "s")) and f not in FUNCTION_WORDS)

@@ -20,14 +20,14 @@ from mlsecure.privacy.pii.masking import shape_mask
 from mlsecure.privacy.pii.names import name_windows
 from mlsecure.privacy.pii.recognizers import Recognizer, recognizers
 from mlsecure.privacy.pii.types import PiiType
-from mlsecure.privacy.pii.validators import phone
+from mlsecure.privacy.pii.validators import phone_any_region, phone_in_text, phone_shaped
 
 _UPPER, _LOWER = "A-ZÀ-ÖØ-Þ", "a-zß-öø-ÿ"
 _CAP = rf"[{_UPPER}][{_LOWER}']+(?:-[{_UPPER}][{_LOWER}']+)?"
 # A run of capitalised words (titles and surname particles included) after a sentence boundary or a
 # space, with the lower-case word that follows it: ``names.name_windows`` reads the three parts.
 _ELEMENT = rf"(?:(?:Mr|Mrs|Ms|Mx|Dr|Prof)\.|{_CAP})"  # a title only with its dot: ``Dr`` starts ``Dragomir``
-NAME_RUN = (rf"(?:^|[.!?]\s+|\s){_ELEMENT}"
+NAME_RUN = (rf"(?:^|[.!?]\s+|\s)(?:[{_LOWER}]+ )?{_ELEMENT}"
             rf"(?: (?:(?:van|von|de|der|den|di|da|del|la|le|du|ter|ten) )*{_ELEMENT})*(?: [{_LOWER}]+)?")
 
 
@@ -59,7 +59,7 @@ def span_recognizers() -> tuple[Recognizer, ...]:
 
 def scan_spans(texts: Any, *, pool: Sequence[Recognizer] | None = None, region: str = "US") -> SpanScan:
     """Find the PII strings in a Polars Series of text cells."""
-    found = confirmed_strings(texts, pool=pool, region=region)
+    found = confirmed_strings(texts, pool=pool, region=region, redacting=False)
     non_null = texts.drop_nulls()
     n = len(non_null)
     if not found:
@@ -73,8 +73,8 @@ def scan_spans(texts: Any, *, pool: Sequence[Recognizer] | None = None, region: 
     return SpanScan(n, int(hits.sum()), by_type, found, examples)
 
 
-def confirmed_strings(texts: Any, *, pool: Sequence[Recognizer] | None = None,
-                      region: str = "US") -> dict[str, PiiType]:
+def confirmed_strings(texts: Any, *, pool: Sequence[Recognizer] | None = None, region: str = "US",
+                      redacting: bool = True) -> dict[str, PiiType]:
     """Distinct substrings of ``texts`` that are confirmed PII, each with its type (first recognizer wins).
 
     A recognizer with ``span_needs_context`` contributes only candidates that follow one of its context
@@ -82,12 +82,16 @@ def confirmed_strings(texts: Any, *, pool: Sequence[Recognizer] | None = None,
     national numbers of any of ``PHONE_REGIONS``, elsewhere they must be valid for ``region`` or be
     written with their international prefix."""
     found: dict[str, PiiType] = {}
+    if len(texts) <= SMALL:  # a handful of cells: plain Python strings, no Polars call per pattern
+        texts = [t for t in texts.to_list() if t is not None]
     for rec in pool if pool is not None else span_recognizers():
         if rec.span_pattern is None:
             continue
         if rec.pii_type is PiiType.PHONE:
-            _confirm(found, rec, _candidates(texts, rec), partial(phone, region=region))
+            _confirm(found, rec, _candidates(texts, rec), partial(phone_in_text, region=region, any_region=redacting))
             _confirm(found, rec, _after_context(texts, rec), phone_any_region)
+            strong = tuple(w for w in (rec.context or rec.header) if w not in WEAK_PHONE_CONTEXT)
+            _confirm(found, rec, _after_context(texts, rec, words=strong), phone_shaped)
             continue
         if rec.span_needs_context:
             candidates = _after_context(texts, rec)
@@ -122,20 +126,13 @@ def _candidates(texts: Any, rec: Recognizer) -> set[str]:
     if rec.pii_type in _UNFENCED:
         return set(_distinct_matches(texts, rec.span_pattern))
     fence = _FENCE + ":%_" if rec.pii_type is PiiType.IP_ADDRESS else _FENCE
-    inner = re.compile(rec.span_pattern)
+    inner = _compiled(rec.span_pattern)
     out: set[str] = set()
     for match in _distinct_matches(texts, fenced(rec.span_pattern, fence=fence)):
         hit = inner.search(match)
         if hit:
             out.add(hit.group(0))
     return out
-
-
-PHONE_REGIONS = ("US", "GB", "DE", "FR", "ES", "IT", "NL", "IL", "IN", "CA", "BR", "MX", "JP", "CN", "AU", "SG")
-
-
-def phone_any_region(text: str) -> bool:
-    return any(phone(text, region=r) for r in PHONE_REGIONS)
 
 
 def _confirm(found: dict[str, PiiType], rec: Recognizer, candidates: Iterable[str],
@@ -169,13 +166,16 @@ def _context_regex(words: Sequence[str]) -> str:
     return rf"(?i:\b(?:{alternatives}))"
 
 
-def _after_context(texts: Any, rec: Recognizer) -> set[str]:
+WEAK_PHONE_CONTEXT = frozenset(("number", "contact"))  # a number after "number" must still be a valid phone
+
+
+def _after_context(texts: Any, rec: Recognizer, *, words: Sequence[str] = ()) -> set[str]:
     """Candidates of ``rec`` within 40 characters after one of its context words."""
-    words = rec.context or rec.header
+    words = words or rec.context or rec.header
     if not words or rec.span_pattern is None:
         return set()
     pattern = rf"{_context_regex(words)}[^\n]{{0,40}}?(?:{rec.span_pattern})"
-    inner = re.compile(rec.span_pattern)
+    inner = _compiled(rec.span_pattern)
     out: set[str] = set()
     for match in _distinct_matches(texts, pattern):
         hits = inner.findall(match)
@@ -185,10 +185,10 @@ def _after_context(texts: Any, rec: Recognizer) -> set[str]:
 
 
 def _whole_cells(texts: Any, pattern: str) -> set[str]:
-    cells = texts.drop_nulls()
-    if len(cells) <= SMALL:
+    if isinstance(texts, list):
         compiled = _compiled(pattern)
-        return {t for t in cells.to_list() if compiled.search(t)}
+        return {t for t in texts if compiled.search(t)}
+    cells = texts.drop_nulls()
     return set(cells.filter(cells.str.contains(pattern)).unique().to_list())
 
 
@@ -226,11 +226,11 @@ def replace_spans(texts: Any, found: dict[str, PiiType], replace: Callable[[str,
 
 
 def _distinct_matches(texts: Any, pattern: str) -> list[str]:
-    """Distinct matches of ``pattern`` in the cells: one Polars kernel for a column, Python's ``re`` for a
-    handful of cells (a Polars call costs about a millisecond whatever its size)."""
-    if len(texts) <= SMALL:
+    """Distinct matches of ``pattern`` in the cells: one Polars kernel for a column (a Series), Python's
+    ``re`` for a handful of cells (a list; a Polars call costs about a millisecond whatever its size)."""
+    if isinstance(texts, list):
         compiled = _compiled(pattern)
-        return sorted({m.group(0) for t in texts.drop_nulls().to_list() for m in compiled.finditer(t) if m.group(0)})
+        return sorted({m.group(0) for t in texts for m in compiled.finditer(t) if m.group(0)})
     pl = polars()
     matches = texts.str.extract_all(pattern).explode().drop_nulls()
     return [m for m in matches.unique().cast(pl.Utf8).to_list() if m]

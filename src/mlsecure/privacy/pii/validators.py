@@ -150,7 +150,44 @@ def email(text: str) -> bool:
 
 def phone(text: str, region: str = "US") -> bool:
     """A number ``phonenumbers`` considers valid, parsed with ``region`` as the default country."""
-    return _phone_cached(text.strip(), region)
+    return _phone_cached(_without_extension(text.strip()), region)
+
+
+PHONE_REGIONS = ("US", "GB", "DE", "FR", "ES", "IT", "NL", "BE", "CH", "AT", "IE", "PT", "PL", "SE", "IL", "IN",
+                 "CA", "AU", "BR", "MX", "JP", "CN", "SG", "ZA")
+
+
+def phone_any_region(text: str) -> bool:
+    """Valid as a national number of one of ``PHONE_REGIONS`` (or as an international one)."""
+    value = _without_extension(text.strip())
+    return any(_phone_cached(value, r) for r in PHONE_REGIONS)
+
+
+def phone_in_text(text: str, region: str = "US", *, any_region: bool = False) -> bool:
+    """A phone number inside running text: valid for ``region``, or written with its international prefix.
+    With ``any_region`` (the anonymizer's setting: a redacted number costs little, a leaked one a lot) also
+    any number of ten digits or more, or written the way people write phone numbers (a trunk ``0``,
+    parentheses, separators), that is valid in one of ``PHONE_REGIONS``. Dates are never phone numbers."""
+    t = text.strip()
+    if date(t) or re.fullmatch(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}", t):
+        return False
+    if phone(t, region) or (re.match(r"(?:\+|00) ?\(?[1-9]", t) is not None and phone_shaped(t)):
+        return True  # a country code never starts with 0
+    if not any_region:
+        return False
+    formatted = t[:1] in "+0(" or bool(re.search(r"\d[ ().\-/]+\d", t)) or len(digits_of(t)) >= 10
+    return formatted and phone_any_region(t)
+
+
+def phone_shaped(text: str) -> bool:
+    """E.164 shape: 8 to 15 digits, for a number written with ``+`` or found after a phone context word;
+    the number plan is not checked (a made-up or since-reassigned number is still a phone number)."""
+    digits = digits_of(_without_extension(text.strip()))
+    return 8 <= len(digits) <= 15 and not date(text.strip())
+
+
+def _without_extension(text: str) -> str:
+    return re.sub(r" ?(?:x|ext\.?|#) ?\d{1,6}$", "", text)
 
 
 @lru_cache(maxsize=65536)

@@ -18,6 +18,9 @@ _IP = (rf"(?:[0-9A-Fa-f]{{0,4}}:){{2,7}}{_IPV4}"
        rf"|\b{_IPV4}(?:/\d{{1,2}})?\b"
        rf"|(?:[0-9A-Fa-f]{{1,4}}:){{1,7}}(?:(?::?[0-9A-Fa-f]{{1,4}}){{1,7}}|:)(?:%[0-9A-Za-z]+)?(?:/\d{{1,3}})?"
        rf"|::(?:[0-9A-Fa-f]{{1,4}}:){{0,6}}[0-9A-Fa-f]{{1,4}}(?:/\d{{1,3}})?|::/\d{{1,3}}")
+# International (+ or 00), trunk-prefixed (0...) and bare national numbers, with the spaces, dots, dashes,
+# slashes and parentheses of every national convention, and an optional extension.
+_PHONE = r"(?:\+|00)?\(?\d[\d ().\-/]{5,20}\d(?: ?(?:x|ext\.?|#) ?\d{1,6})?"
 _PHONE_HEADER = ("phone", "tel", "telephone", "mobile", "cell", "fax", "msisdn", "contact")
 
 BUILTIN: tuple[Recognizer, ...] = (
@@ -74,9 +77,8 @@ BUILTIN: tuple[Recognizer, ...] = (
                needs_header=True),
     Recognizer("device_id", T.DEVICE_ID, r"^[A-Za-z0-9:-]{8,40}$",
                header=("device", "imei", "serial", "udid", "idfa", "gaid"), needs_header=True),
-    Recognizer("phone", T.PHONE, r"^\+?\(?[0-9][0-9 ().-]{5,18}[0-9]$", v.phone, header=_PHONE_HEADER,
-               span_pattern=r"(?:\+\d{1,3}[ .-]?)?\(?\b\d{2,4}\)?[ .-]?\d{3,4}[ .-]?\d{4}\b|\+\d{2,3}[ \d]{8,14}\d",
-               context=(*_PHONE_HEADER, "number", "call", "whatsapp")),
+    Recognizer("phone", T.PHONE, rf"^(?:{_PHONE})$", v.phone, header=_PHONE_HEADER, span_pattern=_PHONE,
+               context=(*_PHONE_HEADER, "call", "whatsapp")),
     Recognizer("date", T.DATE,
                r"^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4}|[A-Za-z]{3,9}\.? \d{1,2}, \d{4}"
                r"|\d{1,2} [A-Za-z]{3,9}\.? \d{4})$", v.date,
