@@ -27,8 +27,11 @@ _CAP = rf"[{_UPPER}][{_LOWER}']+(?:-[{_UPPER}][{_LOWER}']+)?"
 # A run of capitalised words (titles and surname particles included) after a sentence boundary or a
 # space, with the lower-case word that follows it: ``names.name_windows`` reads the three parts.
 _ELEMENT = rf"(?:(?:Mr|Mrs|Ms|Mx|Dr|Prof)\.|{_CAP})"  # a title only with its dot: ``Dr`` starts ``Dragomir``
-NAME_RUN = (rf"(?:^|[.!?]\s+|\s)(?:[{_LOWER}]+ )?{_ELEMENT}"
-            rf"(?: (?:(?:van|von|de|der|den|di|da|del|la|le|du|ter|ten) )*{_ELEMENT})*(?: [{_LOWER}]+)?")
+_RUN = rf"{_ELEMENT}(?: (?:(?:van|von|de|der|den|di|da|del|la|le|du|ter|ten) )*{_ELEMENT})*"
+NAME_RUN = rf"(?:^|[.!?]\s+|\s)(?:[{_LOWER}]+ )?{_RUN}(?: [{_LOWER}]+)?"
+# The same runs with only the word before them: in ``Please call Elladio ...`` the first match takes
+# ``call`` as the follower of ``Please``, so ``call`` is read again here as the preceder of ``Elladio``.
+PRECEDED_RUN = rf"\b[{_LOWER}]+ {_RUN}"
 
 
 @dataclass(frozen=True)
@@ -100,7 +103,7 @@ def confirmed_strings(texts: Any, *, pool: Sequence[Recognizer] | None = None, r
         else:
             candidates = _candidates(texts, rec)
         _confirm(found, rec, candidates, rec.validator)
-    for run in _distinct_matches(texts, NAME_RUN):
+    for run in {*_distinct_matches(texts, NAME_RUN), *(" " + m for m in _distinct_matches(texts, PRECEDED_RUN))}:
         for name in name_windows(run):
             found.setdefault(name, PiiType.NAME)
     return found
