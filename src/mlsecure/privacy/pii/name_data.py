@@ -47,12 +47,12 @@ def fold(word: str) -> str:
 def lexicon() -> NameLexicon:
     given: dict[str, int] = {}
     surname: dict[str, int] = {}
-    with gzip.open(DATA, "rt", encoding="utf-8") as handle:
-        for line in handle:
-            if line.startswith("#"):
-                continue
-            name, kind, rank = line.rstrip("\n").split("\t")
-            (given if kind == "G" else surname)[name] = int(rank)
+    text = gzip.decompress(DATA.read_bytes()).decode("utf-8")
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        name, kind, rank = line.split("\t")
+        (given if kind == "G" else surname)[name] = int(rank)
     return NameLexicon(given, surname)
 
 
