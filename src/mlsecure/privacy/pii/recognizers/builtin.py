@@ -93,7 +93,9 @@ BUILTIN: tuple[Recognizer, ...] = (
                span_pattern=rf"\b{v.UK_POSTCODE}\b"),
     Recognizer("postcode_any", T.ZIP_CODE, r"^[A-Z0-9][A-Z0-9 -]{2,8}[A-Z0-9]$",
                header=("zip", "postal", "postcode", "zipcode"), needs_header=True),
-    Recognizer("street_address", T.STREET_ADDRESS, r"^[^\n]{0,100}\d[^\n]{0,100}$", is_street_address,
+    # prefilter only (a house number first, or after a word); ``is_street_address`` decides
+    Recognizer("street_address", T.STREET_ADDRESS, r"^\d{1,6}[A-Za-z]?,? \D|\D \d{1,4}[A-Za-z]?(?:$|[ ,/-])",
+               is_street_address,
                header=("address", "street", "addr", "residence"), min_share=0.5, span_pattern=addresses.SPAN_PATTERN),
     Recognizer("age", T.AGE, r"^\d{1,3}$", v.age, header=("age",), needs_header=True),
     Recognizer("gender", T.GENDER, r"^[A-Za-z-]{1,10}$", is_gender, header=("gender", "sex"), needs_header=True),
