@@ -73,6 +73,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sample-rows", type=int, default=10_000,
                         help="rows read to classify columns (default 10000)")
     parser.add_argument("--region", default="US", help="default region for phone numbers (default US)")
+    parser.add_argument("--text-columns", default="", metavar="COL[,COL]",
+                        help="columns to read as running text (span findings only); '*' for every column "
+                        "(JSONL/Parquet text fields); long-text columns are found without it")
 
 
 def _methods() -> list[str]:
@@ -88,7 +91,8 @@ def run_audit(args: argparse.Namespace) -> int:
     from mlsecure.privacy.pii.kanon import measure
 
     with progress_bar() as progress:
-        audit = audit_file(args.data, sample_rows=args.sample_rows, region=args.region, progress=progress)
+        audit = audit_file(args.data, sample_rows=args.sample_rows, region=args.region, progress=progress,
+                           text_columns=_split(args.text_columns))
     extra, metrics = [], {}
     if args.quasi_identifiers:
         anonymity = measure(read_head(args.data, args.sample_rows), _split(args.quasi_identifiers),
@@ -121,7 +125,8 @@ def run_anonymize(args: argparse.Namespace) -> int:
     overrides = dict(_column_method(text) for text in args.column_method)
     key = key_from_env(args.key_env)
     with progress_bar() as progress:
-        audit = audit_file(args.input, sample_rows=args.sample_rows, region=args.region, progress=progress)
+        audit = audit_file(args.input, sample_rows=args.sample_rows, region=args.region, progress=progress,
+                           text_columns=_split(args.text_columns))
     if args.hipaa_safe_harbor:
         plan = safe_harbor_plan(audit)
         if overrides:

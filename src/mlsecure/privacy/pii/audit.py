@@ -8,12 +8,13 @@ The result is data (``AuditResult``); ``compliance.audit_report`` turns it into 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mlsecure.check import ProgressCallback
+from mlsecure.errors import InputError
 from mlsecure.privacy.pii.classify import ColumnVerdict, classify_column
 from mlsecure.privacy.pii.frame import read_head, to_strings
 from mlsecure.privacy.pii.recognizers import Recognizer
@@ -57,28 +58,34 @@ class AuditResult:
 
 
 def audit_frame(frame: Any, *, source: str = "<dataframe>", sample_size: int = 1000, early_sample: int = 200,
-                region: str = "US",
-                pool: Sequence[Recognizer] | None = None, progress: ProgressCallback | None = None) -> AuditResult:
+                region: str = "US", pool: Sequence[Recognizer] | None = None,
+                progress: ProgressCallback | None = None, text_columns: Collection[str] = ()) -> AuditResult:
     """Classify every column of a pandas or Polars DataFrame from up to ``sample_size`` non-null values per
-    column (a first pass over ``early_sample`` values stops early when already confident)."""
+    column (a first pass over ``early_sample`` values stops early when already confident). Columns named in
+    ``text_columns`` (``"*"``: every column) are read as running text: span findings only."""
     start = time.perf_counter()
     strings = to_strings(frame)
+    unknown = set(text_columns) - {"*", *strings.columns}
+    if unknown:
+        raise InputError(f"{source}: no such text column(s): {', '.join(sorted(unknown))}")
     verdicts = []
     for i, name in enumerate(strings.columns):
         verdicts.append(classify_column(name, strings.get_column(name), sample_size=sample_size,
-                                        early_sample=early_sample, region=region, pool=pool))
+                                        early_sample=early_sample, region=region, pool=pool,
+                                        text="*" in text_columns or name in text_columns))
         if progress is not None:
             progress("PII audit", (i + 1) / len(strings.columns))
     return AuditResult(source, strings.height, tuple(verdicts), time.perf_counter() - start)
 
 
 def audit_file(path: str | Path, *, sample_rows: int = 10_000, sample_size: int = 1000, region: str = "US",
-               pool: Sequence[Recognizer] | None = None, progress: ProgressCallback | None = None) -> AuditResult:
+               pool: Sequence[Recognizer] | None = None, progress: ProgressCallback | None = None,
+               text_columns: Collection[str] = ()) -> AuditResult:
     """Audit a CSV/TSV/Parquet/JSONL file from its first ``sample_rows`` rows."""
     start = time.perf_counter()
     head = read_head(path, sample_rows)
     result = audit_frame(head, source=str(path), sample_size=sample_size, region=region, pool=pool,
-                         progress=progress)
+                         progress=progress, text_columns=text_columns)
     return AuditResult(str(path), result.rows, result.columns, time.perf_counter() - start)
 
 

@@ -31,12 +31,13 @@ from mlsecure.privacy.pii.masking import masked_examples
 from mlsecure.privacy.pii.recognizers import Recognizer, recognizers
 from mlsecure.privacy.pii.spans import SpanScan, scan_spans
 from mlsecure.privacy.pii.types import PiiType
-from mlsecure.privacy.pii.validators import age, ean13, phone
+from mlsecure.privacy.pii.validators import age, ean13, phone, phone_any_region
 
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 MAX_VALIDATE = 300  # distinct candidates validated per recognizer and column
 _DIGIT_RECOGNIZERS = {"ssn_plain", "credit_card", "phone", "npi", "aba_routing", "account_number", "mrn",
-                      "zip", "age", "license", "device_id", "passport", "health_plan_id", "postcode_any"}
+                      "zip", "age", "license", "device_id", "passport", "health_plan_id", "postcode_any", "ssn",
+                      "in_aadhaar", "br_cpf", "de_idnr", "au_medicare", "gb_nhs", "ca_sin", "au_tfn", "nl_bsn"}
 
 
 @dataclass(frozen=True)
@@ -77,8 +78,9 @@ class ColumnVerdict:
 
 
 def classify_column(name: str, values: Any, *, sample_size: int = 1000, early_sample: int = 200,
-                    region: str = "US", pool: Sequence[Recognizer] | None = None) -> ColumnVerdict:
-    """Classify one column (a Polars Series of strings, as ``frame.to_strings`` makes them)."""
+                    region: str = "US", pool: Sequence[Recognizer] | None = None, text: bool = False) -> ColumnVerdict:
+    """Classify one column (a Polars Series of strings, as ``frame.to_strings`` makes them). With ``text``
+    the column is read as running text whatever its cells look like: span findings only."""
     pool = tuple(pool) if pool is not None else recognizers()
     total = len(values)
     non_null = values.drop_nulls()
@@ -87,6 +89,8 @@ def classify_column(name: str, values: Any, *, sample_size: int = 1000, early_sa
         return ColumnVerdict(name, None, 1.0, 0.0, null_share=null_share, kind="empty",
                              reasons=("no non-empty cells",))
     sample = non_null.head(sample_size)
+    if text:
+        return text_verdict(name, sample, null_share, region=region)
     if len(sample) > early_sample:
         first = _classify_sample(name, sample.head(early_sample), pool, region, null_share)
         if first.confidence >= 0.95 and first.pii_type is not None and first.kind == "structured":
@@ -110,6 +114,10 @@ def _classify_sample(name: str, sample: Any, pool: Sequence[Recognizer], region:
     if digit_share >= 0.9 and n >= 20 and _strictly_increasing(sample):
         excluded |= _DIGIT_RECOGNIZERS - {"age"}
         reasons.append("strictly increasing digits: a sequence id, not a phone/card/account number")
+    elif digit_share >= 0.9 and n >= 20 and (density := _dense_range(sample)) is not None:
+        excluded |= _DIGIT_RECOGNIZERS - {"age"}
+        reasons.append(f"distinct numbers filling {density:.1%} of their range: ids from a counter (in any order, "
+                       "with gaps), not phone/card/account numbers")
     ean_mask = uniq.str.contains(r"^\d{13}$").to_numpy()
     if ean_mask.any():
         ean_valid = sum(int(c) for v, c, m in zip(uniq.to_list(), freq, ean_mask, strict=True) if m and ean13(v))
@@ -118,6 +126,8 @@ def _classify_sample(name: str, sample: Any, pool: Sequence[Recognizer], region:
             reasons.append(f"{ean_valid / n:.0%} valid EAN-13 check digits: product barcodes")
 
     best: _Candidate | None = None
+    blocked = frozenset(rec.pii_type for rec in pool
+                        if rec.negative_header and _header_hit(rec.negative_header, tokens, compound))
     active = []
     for rec in pool:
         has_header = _header_hit(rec.header, tokens, compound)
@@ -129,8 +139,9 @@ def _classify_sample(name: str, sample: Any, pool: Sequence[Recognizer], region:
             continue
         active.append((rec, has_header))
     if not active:
-        return _fallback(name, sample, n, null_share, reasons)
+        return _fallback(name, sample, n, null_share, reasons, sequence=bool(excluded), blocked=blocked)
     uniq_list = uniq.to_list()
+    union: dict[PiiType, dict[int, Recognizer]] = {}  # per type: distinct values valid under a checksum
     matches = pl.DataFrame({"v": uniq}).select(
         [pl.col("v").str.contains(rec.pattern).alias(str(i)) for i, (rec, _) in enumerate(active)])
     for i, (rec, has_header) in enumerate(active):
@@ -139,11 +150,15 @@ def _classify_sample(name: str, sample: Any, pool: Sequence[Recognizer], region:
         threshold = 0.3 if has_header else rec.min_share
         if matched == 0 or (matched / n < threshold and not rec.checksum):
             continue
-        validator = rec.validator if rec.pii_type is not PiiType.PHONE else partial(phone, region=region)
+        validator = rec.validator
+        if rec.pii_type is PiiType.PHONE:  # a phone header admits the national numbers of many countries
+            validator = phone_any_region if has_header else partial(phone, region=region)
         idx = np.flatnonzero(match)
         checked = idx[:MAX_VALIDATE]  # most frequent distinct matches first (value_counts is sorted)
         ok = np.array([validator(uniq_list[j]) for j in checked], dtype=bool)
         checked_freq = freq[checked]
+        if rec.checksum:
+            union.setdefault(rec.pii_type, {}).update({int(j): rec for j in checked[ok]})
         pass_rate = float(checked_freq[ok].sum()) / float(checked_freq.sum())
         share = matched / n * pass_rate
         if rec.checksum and matched / n >= 0.5 and pass_rate < 0.5:
@@ -161,6 +176,8 @@ def _classify_sample(name: str, sample: Any, pool: Sequence[Recognizer], region:
         if best is None or score > best.score + 1e-9:
             valid_values = [uniq_list[j] for j, good in zip(checked, ok, strict=True) if good]
             best = _Candidate(score, confidence, rec, share, tuple(why), valid_values)
+    if best is None:
+        best = _union_candidate(union, freq, n, uniq_list)
     if best is not None:
         rec = best.recognizer
         detail: dict[str, Any] = {}
@@ -168,7 +185,27 @@ def _classify_sample(name: str, sample: Any, pool: Sequence[Recognizer], region:
             detail["over_89"] = any(int(v) > 89 for v in best.values if age(v))
         return ColumnVerdict(name, rec.pii_type, min(best.confidence, 1.0), best.share, rec.name, n, null_share,
                              "structured", (*reasons, *best.why), masked_examples(best.values), detail=detail)
-    return _fallback(name, sample, n, null_share, reasons)
+    return _fallback(name, sample, n, null_share, reasons, sequence=bool(excluded), blocked=blocked)
+
+
+UNION_SHARE = 0.6
+
+
+def _union_candidate(union: dict[PiiType, dict[int, Recognizer]], freq: Any, n: int,
+                     uniq_list: list[str]) -> _Candidate | None:
+    """A column of one type in several formats (NIR, NIF, NIE, codice fiscale and BSN in one
+    ``national_id`` column): no single format reaches its share, the checksummed formats together do."""
+    best: _Candidate | None = None
+    for pii_type, valid in union.items():
+        share = float(freq[list(valid)].sum()) / n if valid else 0.0
+        formats = sorted({rec.name for rec in valid.values()})
+        if len(formats) < 2 or share < UNION_SHARE or (best is not None and share <= best.share):
+            continue
+        why = (f"{share:.0%} of sampled cells are valid {pii_type.value} in {len(formats)} checked formats "
+               f"({', '.join(formats)})",)
+        first = next(iter(valid.values()))
+        best = _Candidate(share, share, first, share, why, [uniq_list[j] for j in valid])
+    return best
 
 
 @dataclass(frozen=True)
@@ -181,21 +218,46 @@ class _Candidate:
     values: list[str]
 
 
-def _fallback(name: str, sample: Any, n: int, null_share: float, reasons: list[str]) -> ColumnVerdict:
-    """No single type: free text (scanned for spans) or a non-PII column."""
+def _fallback(name: str, sample: Any, n: int, null_share: float, reasons: list[str], *,
+              sequence: bool = False, blocked: frozenset[PiiType] = frozenset()) -> ColumnVerdict:
+    """No single full-cell type: free text (scanned for spans), a column mixing bare values with short
+    sentences (typed by its dominant span type), or a non-PII column."""
     lengths = sample.str.len_chars()
     words = sample.str.count_matches(r"\s+") + 1
-    if float(lengths.mean() or 0) >= 20 and float(words.mean() or 0) >= 4:
-        spans = scan_spans(sample)
-        if spans.cells_with_pii:
-            share = spans.cells_with_pii / n
-            return ColumnVerdict(name, PiiType.FREE_TEXT, min(1.0, 0.5 + share), share, "spans", n, null_share,
-                                 "free_text", (*reasons, f"free text; {share:.0%} of cells contain PII spans"),
-                                 spans.examples, spans)
-        return ColumnVerdict(name, None, 0.8, 0.0, None, n, null_share, "free_text",
-                             (*reasons, "free text without detected PII spans"), spans=spans)
+    long_text = float(lengths.mean() or 0) >= 20 and float(words.mean() or 0) >= 4
+    if long_text:
+        return text_verdict(name, sample, null_share, reasons=reasons)
+    sentences = float((words >= 2).mean() or 0)
+    if sentences < 0.1 or sequence:  # no short sentences among the values: nothing to scan for spans
+        return ColumnVerdict(name, None, 0.9 if not reasons else 0.95, 0.0, None, n, null_share, "structured",
+                             tuple(reasons) or ("no recognizer matched",))
+    spans = scan_spans(sample)
+    share = spans.cells_with_pii / n if n else 0.0
+    typed = {t: c for t, c in spans.by_type.items() if PiiType(t) not in blocked}
+    if typed and share >= MIXED_SHARE:
+        dominant, cells = max(typed.items(), key=lambda item: item[1])
+        return ColumnVerdict(name, PiiType(dominant), min(1.0, cells / n), cells / n, "spans", n, null_share, "mixed",
+                             (*reasons, f"mixed values and short texts; {cells / n:.0%} of cells contain a "
+                              f"{dominant} span"), spans.examples, spans)
     return ColumnVerdict(name, None, 0.9 if not reasons else 0.95, 0.0, None, n, null_share, "structured",
                          tuple(reasons) or ("no recognizer matched",))
+
+
+def text_verdict(name: str, sample: Any, null_share: float, *, region: str = "US",
+                 reasons: Sequence[str] = ()) -> ColumnVerdict:
+    """A text column's verdict: free text with the PII spans found in it (masked examples only)."""
+    n = len(sample)
+    spans = scan_spans(sample, region=region)
+    share = spans.cells_with_pii / n if n else 0.0
+    if spans.cells_with_pii:
+        return ColumnVerdict(name, PiiType.FREE_TEXT, min(1.0, 0.5 + share), share, "spans", n, null_share,
+                             "free_text", (*reasons, f"free text; {share:.0%} of cells contain PII spans"),
+                             spans.examples, spans)
+    return ColumnVerdict(name, None, 0.8, 0.0, None, n, null_share, "free_text",
+                         (*reasons, "free text without detected PII spans"), spans=spans)
+
+
+MIXED_SHARE = 0.5  # share of cells with a span for a short-text column to take the spans' type
 
 
 def header_tokens(name: str) -> tuple[set[str], str]:
@@ -211,6 +273,21 @@ def _header_hit(keywords: Sequence[str], tokens: set[str], compound: str) -> boo
         if kw in tokens or (len(kw) >= 4 and kw in compound):
             return True
     return False
+
+
+DENSE_RANGE = 1e-3  # share of [min, max] that distinct values fill; phone numbers and SSNs fill ~1e-6
+
+
+def _dense_range(sample: Any) -> float | None:
+    """How densely distinct integers fill their range, when they do so far more than identifiers drawn
+    from a national numbering plan can: counters (row numbers, order ids) with gaps, in any order."""
+    pl = polars()
+    numbers = sample.cast(pl.Int64, strict=False).drop_nulls()
+    if len(numbers) < 20 or numbers.n_unique() < 0.95 * len(numbers):
+        return None
+    span = float(numbers.max()) - float(numbers.min()) + 1.0
+    density = numbers.n_unique() / span
+    return density if density >= DENSE_RANGE else None
 
 
 def _strictly_increasing(sample: Any) -> bool:

@@ -36,7 +36,7 @@ def regulations_for(pii_type: PiiType, column: str = "") -> dict[str, list[str]]
     gdpr = ["GDPR Art. 4(1)", "GDPR Art. 5(1)(c)"]
     if info.gdpr_special:
         gdpr.append("GDPR Art. 9(1)")
-    if pii_type is PiiType.SSN:
+    if pii_type in (PiiType.SSN, PiiType.NATIONAL_ID):  # national identification numbers
         gdpr.append("GDPR Art. 87")
     ccpa = ["CCPA 1798.140(v)"]
     if info.ccpa_sensitive:

@@ -84,8 +84,51 @@ CONTEXT_WORDS = frozenset((
     "patient", "client", "customer", "dear", "hi", "hello", "the", "a", "an", "and", "or", "to", "at", "in",
     "on", "of", "for", "by", "with", "from", "per", "cc", "saw", "seen", "called", "contact", "contacted",
     "doctor", "nurse", "mother", "father", "son", "daughter", "wife", "husband", "sister", "brother",
+    "call", "email", "ask", "tell", "send", "meet", "ping", "invite", "thank", "thanks", "regards", "best",
+    "cheers", "sincerely", "signed", "attn", "attention", "user", "agent", "author", "reviewer", "manager",
 ))
 
 # Words after which two capitalised words are a person's name even when neither is in the lexicons.
 PERSON_CONTEXT = frozenset(("patient", "client", "customer", "dear", "member", "employee", "resident", "mr", "mrs",
                             "ms", "dr"))
+
+# Closed-class words (articles, pronouns, prepositions, conjunctions, auxiliaries, sentence adverbs) of
+# English, French, German, Spanish, Italian and Dutch, plus month and weekday names. The name lists
+# derived from names-dataset rank some of them as given names (``May``, ``Will``, ``The``); a capitalised
+# function word is never taken for a name on its own.
+FUNCTION_WORDS = frozenset((
+    # English
+    "a", "an", "the", "this", "that", "these", "those", "i", "you", "he", "she", "it", "we", "they", "me", "him",
+    "her", "us", "them", "my", "your", "his", "its", "our", "their", "mine", "yours", "ours", "who", "whom",
+    "whose", "which", "what", "when", "where", "why", "how", "and", "or", "but", "nor", "so", "yet", "if",
+    "then", "than", "because", "since", "while", "although", "though", "unless", "until", "after", "before",
+    "in", "on", "at", "by", "for", "from", "to", "of", "with", "without", "about", "above", "below", "over",
+    "under", "into", "onto", "upon", "per", "via", "is", "are", "was", "were", "be", "been", "being", "am",
+    "do", "does", "did", "done", "have", "has", "had", "will", "would", "shall", "should", "can", "could", "may",
+    "might", "must", "not", "no", "yes", "all", "any", "some", "each", "every", "both", "either", "neither",
+    "one", "two", "three", "there", "here", "also", "just", "only", "very", "too", "please", "thanks", "thank",
+    "hello", "hi", "hey", "dear", "ok", "okay", "today", "tomorrow", "yesterday", "now", "again", "still",
+    "however", "therefore", "meanwhile", "otherwise", "instead", "maybe", "perhaps", "new", "good", "great",
+    "best", "first", "last", "next", "see", "note", "total", "love", "happy",
+    # French
+    "le", "la", "les", "un", "une", "des", "du", "de", "et", "ou", "mais", "donc", "car", "ni", "je", "tu", "il",
+    "elle", "nous", "vous", "ils", "elles", "ce", "cette", "ces", "mon", "ma", "mes", "ton", "ta", "son", "sa",
+    "ses", "notre", "votre", "leur", "dans", "sur", "sous", "avec", "sans", "pour", "par", "chez", "est", "sont",
+    "bonjour", "merci", "oui", "non",
+    # German
+    "der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "und", "oder", "aber", "ich", "du", "er",
+    "sie", "es", "wir", "ihr", "mein", "dein", "sein", "unser", "euer", "mit", "von", "zu", "bei", "nach", "aus",
+    "auf", "ist", "sind", "war", "hallo", "danke", "ja", "nein",
+    # Spanish and Italian
+    "el", "los", "las", "una", "unos", "unas", "y", "o", "pero", "yo", "tu", "usted", "ella", "nosotros",
+    "ellos", "su", "sus", "en", "con", "sin", "por", "para", "es", "son", "hola", "gracias", "si", "il", "lo",
+    "gli", "uno", "e", "ma", "io", "lui", "lei", "noi", "voi", "loro", "di", "da", "con", "per", "tra", "fra",
+    "ciao", "grazie",
+    # Dutch
+    "het", "een", "en", "maar", "ik", "jij", "hij", "zij", "wij", "jullie", "mijn", "jouw", "zijn", "haar",
+    "ons", "onze", "van", "met", "voor", "naar", "bij", "hallo", "bedankt", "nee",
+    # calendar words
+    "january", "february", "march", "april", "june", "july", "august", "september", "october", "november",
+    "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "spring", "summer",
+    "autumn", "winter",
+))

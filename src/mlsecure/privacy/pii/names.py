@@ -1,4 +1,11 @@
-"""Lexicon validators for what regex alone cannot confirm: person names, street addresses, gender."""
+"""Person names, street addresses and gender words: what regex alone cannot confirm.
+
+Names come from the given-name and surname lists of 105 countries (``name_data``, derived from the
+names-dataset package), combined with the shape of the text around them: a title before a word, a
+given name before a surname, a capitalised given name inside a sentence, or a given name opening a
+sentence and followed by its verb ("Maria asked ..."). Closed-class words (``FUNCTION_WORDS``) and
+calendar words are never a name on their own.
+"""
 
 from __future__ import annotations
 
@@ -6,72 +13,127 @@ import re
 
 from mlsecure.privacy.pii.lexicons import (
     CONTEXT_WORDS,
-    FIRST_NAMES,
+    FUNCTION_WORDS,
     GENDER_WORDS,
-    LAST_NAMES,
     PERSON_CONTEXT,
-    STREET_WORDS,
     TITLES,
 )
+from mlsecure.privacy.pii.name_data import fold, lexicon
 
-_WORD = re.compile(r"[A-Za-zÀ-ÿß'-]+")
-_STREET_SUFFIXES = ("strasse", "straße", "weg", "gasse", "platz", "laan", "gatan", "vej")
+_WORD = re.compile(r"[^\W\d_][^\W\d_'-]*(?:['-][^\W\d_]+)*")
+GIVEN_RANK = 2000  # a word ranked within the top 2000 given names of some country (the whole lexicon)
+SINGLE_RANK = 300  # a lone word must be more common to be taken for a given name without a surname
 
 
 def is_name(text: str) -> bool:
-    """A cell that is a person's name: a given name or a surname from the shipped lexicons
-    (``First Last``, ``Last, First``, ``First M. Last`` or a single name)."""
-    words = [w.lower().strip("'-") for w in _WORD.findall(text)]
-    words = [w for w in words if w not in TITLES]
-    if not words or len(words) > 4:
+    """A cell that is a person's name: ``First Last``, ``Last, First``, ``First M. Last`` or one name."""
+    words = [w for w in _WORD.findall(text) if fold(w) not in TITLES]
+    words = [w for w in words if len(w) > 1 or not w.isupper()]
+    if not words or len(words) > 5:
+        return False
+    lex = lexicon()
+    folded = [fold(w) for w in words]
+    if any(w in FUNCTION_WORDS and w not in _PARTICLES for w in folded):
         return False
     if len(words) == 1:
-        return words[0] in FIRST_NAMES or words[0] in LAST_NAMES
+        return lex.is_given(words[0], max_rank=SINGLE_RANK) or lex.is_surname(words[0], max_rank=SINGLE_RANK)
     if "," in text:
-        return words[0] in LAST_NAMES or words[-1] in FIRST_NAMES
-    return words[0] in FIRST_NAMES or words[-1] in LAST_NAMES
+        return lex.is_surname(words[0]) or lex.is_given(words[-1])
+    return lex.is_given(words[0]) or lex.is_surname(words[-1])
 
 
-def is_street_address(text: str) -> bool:
-    """A number plus a street-type word (``12 Oak St``, ``Hauptstraße 5``, ``5 rue de la Paix``)."""
-    lowered = text.lower()
-    words = _WORD.findall(lowered)
-    if not any(ch.isdigit() for ch in text) or not words:
-        return False
-    return any(w.strip(".") in STREET_WORDS or w.endswith(_STREET_SUFFIXES) for w in words)
+# Surname particles (``van der Berg``, ``de la Cruz``, ``di Maio``) that are function words elsewhere.
+_PARTICLES = frozenset(("van", "der", "den", "de", "la", "le", "di", "da", "del", "von", "zu", "ten", "ter", "du",
+                        "dos", "das", "y", "bin", "al"))
 
 
 def is_gender(text: str) -> bool:
     return text.strip().lower() in GENDER_WORDS
 
 
-def name_windows(run: str) -> list[str]:
-    """Person names inside a run of capitalised words from free text (``Dear John Smith`` -> ``John Smith``):
-    a given name followed by a capitalised word, or a title followed by a surname."""
-    words = run.split()
+def _given(word: str, rank: int = GIVEN_RANK) -> bool:
+    key = fold(word.rstrip(".,"))
+    return _open_class(key) and lexicon().is_given(key, max_rank=rank)
+
+
+def _surname(word: str) -> bool:
+    key = fold(word.rstrip(".,"))
+    return _open_class(key) and lexicon().is_surname(key)
+
+
+def _open_class(key: str) -> bool:
+    return not (key in FUNCTION_WORDS or key in CONTEXT_WORDS or key in TITLES)
+
+
+def name_windows(match: str) -> list[str]:
+    """Person names inside one match of ``spans.NAME_RUN``: an optional sentence boundary, a run of
+    capitalised words, and the lower-case word after it (the run's verb, when it is a subject)."""
+    parts = match.lstrip(".!?\"' \n\t").split()
+    preceder = fold(parts.pop(0)) if parts and parts[0][:1].islower() else None
+    sentence_start = not match[:1].isspace() and preceder is None
+    follower = parts[-1] if parts and parts[-1][:1].islower() and fold(parts[-1]) not in _PARTICLES else None
+    words = [w.rstrip(",") for w in (parts[:-1] if follower else parts)]
     found: list[str] = []
+    if preceder in _PRECEDERS and 2 <= len(words) <= 3 and all(_open_class(fold(w)) for w in words):
+        return [" ".join(words).rstrip(".")]  # ``call Elladio Mazzacurati``: whoever is called is a person
     i = 0
-    while i < len(words) - 1:
-        first, nxt = words[i].lower().rstrip("."), words[i + 1].lower().strip(",.")
-        if first in FIRST_NAMES and (nxt in LAST_NAMES or nxt[:1].isalpha()):
-            found.append(f"{words[i]} {words[i + 1].rstrip(',.')}")
-            i += 2
-        elif first in TITLES and words[i + 1][:1].isupper():
-            found.append(words[i + 1].rstrip(",."))
-            i += 2
-        elif nxt in LAST_NAMES and first not in CONTEXT_WORDS and words[i][:1].isupper():
-            found.append(f"{words[i]} {words[i + 1].rstrip(',.')}")  # unseen given name + known surname
-            i += 2
-        elif (first in PERSON_CONTEXT and i + 2 < len(words) and words[i + 1][:1].isupper()
-              and words[i + 2][:1].isupper()):
-            found.append(f"{words[i + 1]} {words[i + 2].rstrip(',.')}")  # "Patient Hamish Nakashima"
-            i += 3
-        elif nxt in LAST_NAMES and first in CONTEXT_WORDS:
-            if nxt in FIRST_NAMES and i + 2 < len(words):
-                i += 1  # "Patient Lawrence Powell": let the given-name rule take both words
+    while i < len(words):
+        word = words[i]
+        low = fold(word.rstrip("."))
+        j = i + 1
+        while j < len(words) - 1 and fold(words[j]) in _PARTICLES:
+            j += 1  # ``Anouk de Vries``: the particles belong to the surname
+        nxt = words[j].rstrip(".") if j < len(words) else None
+        if low in TITLES or low in PERSON_CONTEXT:
+            if nxt is not None and (low in TITLES or _given(nxt) or _surname(nxt)):
+                end = j + 1 + (j + 1 < len(words) and _surname(words[j + 1]))
+                found.append(" ".join(w.rstrip(".") for w in words[i + 1:end]))
+                i = end
                 continue
-            found.append(words[i + 1].rstrip(",."))  # "Patient Smith"
-            i += 2
-        else:
-            i += 1
-    return found
+        elif (nxt is not None and j + 1 < len(words) and _given(nxt) and _surname(words[j + 1])
+              and not _surname(word)):
+            i += 1  # ``Call John Smith``: the name is the given name and surname after the first word
+            continue
+        elif nxt is not None and _given(word) and _open_class(fold(nxt)):
+            end = j + 1 + (j + 1 < len(words) and _surname(words[j + 1]))
+            found.append(" ".join(words[i:end]).rstrip("."))
+            i = end
+            continue
+        elif nxt is not None and _surname(nxt) and _open_class(low):
+            found.append(" ".join(words[i:j + 1]).rstrip("."))  # an unseen given name before a known surname
+            i = j + 1
+            continue
+        elif nxt is None and _lone_name(word, i == 0 and sentence_start, follower):
+            found.append(word.rstrip("."))
+        i += 1
+    return [f for f in found if f]
+
+
+# Lower-case words after which a run of two or three capitalised words is a person's name.
+_PRECEDERS = frozenset(("with", "call", "called", "contact", "contacted", "met", "meet", "ask", "asked", "tell",
+                        "told", "email", "emailed", "thank", "thanks", "dear", "hi", "hello", "cc", "by", "from",
+                        "mit", "avec", "con", "met", "sig", "signed"))
+# Verbs of speech and contact: their subject is a person even when the name is not in the lexicon.
+_SPEECH = frozenset(("asked", "said", "told", "wrote", "replied", "called", "emailed", "phoned", "complained",
+                     "mentioned", "explained", "says", "asks", "wants", "needs", "prefers", "confirmed", "requested"))
+# Verbs that follow a sentence's subject: auxiliaries, and common irregular past forms (regular ones end
+# in -ed, present ones in -s).
+_VERBS = frozenset(("is", "was", "has", "had", "will", "would", "can", "could", "should", "did", "does", "may",
+                    "might", "must", "said", "told", "wrote", "went", "came", "took", "gave", "got", "made", "left",
+                    "sent", "saw", "met", "paid", "bought", "brought", "kept", "spoke", "found", "felt", "knew",
+                    "thought", "ran", "became", "began", "forgot", "lost", "won", "hat", "ist", "war", "est", "a"))
+
+
+def _lone_name(word: str, at_sentence_start: bool, follower: str | None) -> bool:
+    """A single given name opening a sentence before its verb (``Maria asked``; not ``Grace period`` or
+    ``Mark the box``), or a common given name inside a sentence."""
+    if not at_sentence_start:
+        return _given(word, SINGLE_RANK)
+    if follower is None:
+        return False
+    f = fold(follower)
+    if f in _SPEECH and _open_class(fold(word)):
+        return True
+    if not _given(word):
+        return False
+    return f in _VERBS or (len(f) > 3 and f.endswith(("ed", "s")) and f not in FUNCTION_WORDS)

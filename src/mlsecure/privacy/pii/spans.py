@@ -10,8 +10,9 @@ capitalised words checked against the given-name and surname lexicons.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache, partial
 from typing import Any
 
 from mlsecure.privacy.pii.frame import polars
@@ -19,8 +20,18 @@ from mlsecure.privacy.pii.masking import shape_mask
 from mlsecure.privacy.pii.names import name_windows
 from mlsecure.privacy.pii.recognizers import Recognizer, recognizers
 from mlsecure.privacy.pii.types import PiiType
+from mlsecure.privacy.pii.validators import phone_any_region, phone_in_text, phone_shaped
 
-NAME_RUN = r"\b(?:(?:Mr|Mrs|Ms|Dr|Prof)\.? )?[A-Z][a-z']+(?:-[A-Z][a-z']+)?(?: [A-Z][a-z']+(?:-[A-Z][a-z']+)?)*\b"
+_UPPER, _LOWER = "A-ZÀ-ÖØ-Þ", "a-zß-öø-ÿ"
+_CAP = rf"[{_UPPER}][{_LOWER}']+(?:-[{_UPPER}][{_LOWER}']+)?"
+# A run of capitalised words (titles and surname particles included) after a sentence boundary or a
+# space, with the lower-case word that follows it: ``names.name_windows`` reads the three parts.
+_ELEMENT = rf"(?:(?:Mr|Mrs|Ms|Mx|Dr|Prof)\.|{_CAP})"  # a title only with its dot: ``Dr`` starts ``Dragomir``
+_RUN = rf"{_ELEMENT}(?: (?:(?:van|von|de|der|den|di|da|del|la|le|du|ter|ten) )*{_ELEMENT})*"
+NAME_RUN = rf"(?:^|[.!?]\s+|\s)(?:[{_LOWER}]+ )?{_RUN}(?: [{_LOWER}]+)?"
+# The same runs with only the word before them: in ``Please call Elladio ...`` the first match takes
+# ``call`` as the follower of ``Please``, so ``call`` is read again here as the preceder of ``Elladio``.
+PRECEDED_RUN = rf"\b[{_LOWER}]+ {_RUN}"
 
 
 @dataclass(frozen=True)
@@ -51,7 +62,7 @@ def span_recognizers() -> tuple[Recognizer, ...]:
 
 def scan_spans(texts: Any, *, pool: Sequence[Recognizer] | None = None, region: str = "US") -> SpanScan:
     """Find the PII strings in a Polars Series of text cells."""
-    found = confirmed_strings(texts, pool=pool, region=region)
+    found = confirmed_strings(texts, pool=pool, region=region, redacting=False)
     non_null = texts.drop_nulls()
     n = len(non_null)
     if not found:
@@ -65,37 +76,168 @@ def scan_spans(texts: Any, *, pool: Sequence[Recognizer] | None = None, region: 
     return SpanScan(n, int(hits.sum()), by_type, found, examples)
 
 
-def confirmed_strings(texts: Any, *, pool: Sequence[Recognizer] | None = None,
-                      region: str = "US") -> dict[str, PiiType]:
-    """Distinct substrings of ``texts`` that are confirmed PII, each with its type (first recognizer wins)."""
-    from functools import partial
+def confirmed_strings(texts: Any, *, pool: Sequence[Recognizer] | None = None, region: str = "US",
+                      redacting: bool = True) -> dict[str, PiiType]:
+    """Distinct substrings of ``texts`` that are confirmed PII, each with its type (first recognizer wins).
 
-    from mlsecure.privacy.pii.validators import phone
+    A recognizer with ``span_needs_context`` contributes only candidates that follow one of its context
+    words by a few words, or that are a whole cell; phone numbers after a phone context word may be
+    national numbers of any of ``PHONE_REGIONS``, elsewhere they must be valid for ``region`` or be
+    written with their international prefix."""
+    if len(texts) <= SMALL:  # a handful of cells: plain Python strings, no Polars call per pattern
+        return _confirmed([t for t in texts.to_list() if t is not None], pool, region, redacting)
+    batch = _Batch(texts)
+    _confirmed(batch, pool, region, redacting)  # first pass: learn which patterns are needed
+    batch.run()  # every pattern over the column in one Polars query
+    return _confirmed(batch, pool, region, redacting)
 
+
+def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redacting: bool) -> dict[str, PiiType]:
     found: dict[str, PiiType] = {}
     for rec in pool if pool is not None else span_recognizers():
         if rec.span_pattern is None:
             continue
-        validator = partial(phone, region=region) if rec.pii_type is PiiType.PHONE else rec.validator
-        for candidate in _distinct_matches(texts, rec.span_pattern):
-            if candidate not in found and validator(candidate):
-                found[candidate] = rec.pii_type
-    for run in _distinct_matches(texts, NAME_RUN):
+        if rec.pii_type is PiiType.PHONE:
+            _confirm(found, rec, _candidates(texts, rec), partial(phone_in_text, region=region, any_region=redacting))
+            _confirm(found, rec, _after_context(texts, rec), phone_any_region)
+            strong = tuple(w for w in (rec.context or rec.header) if w not in WEAK_PHONE_CONTEXT)
+            _confirm(found, rec, _after_context(texts, rec, words=strong), phone_shaped)
+            continue
+        if rec.span_needs_context:
+            candidates = _after_context(texts, rec)
+            if rec.checksum:  # a whole cell that is one checksummed number: a column of one value
+                candidates |= _whole_cells(texts, rec.pattern)
+        else:
+            candidates = _candidates(texts, rec)
+        _confirm(found, rec, candidates, rec.validator)
+    for run in {*_distinct_matches(texts, NAME_RUN), *(" " + m for m in _distinct_matches(texts, PRECEDED_RUN))}:
         for name in name_windows(run):
             found.setdefault(name, PiiType.NAME)
     return found
 
 
+# A span must not touch a letter or digit, nor a separator next to a digit: ``2501 2000 0058 9857`` inside
+# ``MK07 2501 2000 0058 9857 01`` is part of a longer number, not a card. The separators are those people
+# type inside numbers; what the fence admits is matched but trimmed off again.
+_FENCE, _SEPARATORS = "0-9A-Za-z", " .-"
+_UNFENCED = frozenset((PiiType.EMAIL, PiiType.URL, PiiType.CRYPTO_ADDRESS, PiiType.STREET_ADDRESS))
+
+
+def fenced(pattern: str, *, fence: str = _FENCE, separators: str = _SEPARATORS) -> str:
+    f, s = fence, re.escape(separators).replace("-", r"\-")
+    lead = rf"(?:^|[^{f}{s}]|(?:^|[^0-9])[{s}])"
+    trail = rf"(?:$|[^{f}{s}]|[{s}](?:$|[^0-9]))"
+    return f"{lead}(?:{pattern}){trail}"
+
+
+def _candidates(texts: Any, rec: Recognizer) -> set[str]:
+    if rec.span_pattern is None:
+        return set()
+    if rec.pii_type in _UNFENCED:
+        return set(_distinct_matches(texts, rec.span_pattern))
+    fence = _FENCE + ":%_" if rec.pii_type is PiiType.IP_ADDRESS else _FENCE
+    inner = _compiled(rec.span_pattern)
+    out: set[str] = set()
+    for match in _distinct_matches(texts, fenced(rec.span_pattern, fence=fence)):
+        hit = inner.search(match)
+        if hit:
+            out.add(hit.group(0))
+    return out
+
+
+def _confirm(found: dict[str, PiiType], rec: Recognizer, candidates: Iterable[str],
+             validator: Callable[[str], bool]) -> None:
+    """Validate each candidate; one that fails is retried without its trailing separated groups
+    (``AL47 2121 ... 8741 ALL``: the pattern took one group too many)."""
+    for candidate in sorted(candidates):
+        for value in _shrinking(candidate.strip().rstrip(".,;:")):
+            if value in found or _placeholder(value):
+                break
+            if validator(value):
+                found[value] = rec.pii_type
+                break
+
+
+def _shrinking(value: str) -> Iterable[str]:
+    yield value
+    parts = value.split(" ")
+    for end in range(len(parts) - 1, 1, -1):
+        yield " ".join(parts[:end])
+
+
+def _placeholder(value: str) -> bool:
+    """``000000000``, ``1111111112``: one repeated digit before the check digit is a placeholder."""
+    digits = [c for c in value if c.isdigit()]
+    return len(digits) >= 6 and len(set(digits[:-1])) == 1 and not any(c.isalpha() for c in value)
+
+
+@lru_cache(maxsize=256)
+def _context_regex(words: tuple[str, ...]) -> str:
+    alternatives = "|".join(re.escape(w).replace(r"\ ", r"[\s_-]?") for w in sorted(words, key=len, reverse=True))
+    return rf"(?i:\b(?:{alternatives}))"
+
+
+WEAK_PHONE_CONTEXT = frozenset(("number", "contact"))  # a number after "number" must still be a valid phone
+
+
+def _after_context(texts: Any, rec: Recognizer, *, words: Sequence[str] = ()) -> set[str]:
+    """Candidates of ``rec`` within 40 characters after one of its context words."""
+    words = words or rec.context or rec.header
+    if not words or rec.span_pattern is None:
+        return set()
+    pattern = rf"{_context_regex(tuple(words))}[^\n]{{0,40}}?(?:{rec.span_pattern})"
+    inner = _compiled(rec.span_pattern)
+    out: set[str] = set()
+    for match in _distinct_matches(texts, pattern):
+        hits = inner.findall(match)
+        if hits:
+            out.add(hits[-1])
+    return out
+
+
+def _whole_cells(texts: Any, pattern: str) -> set[str]:
+    if isinstance(texts, list):
+        compiled = _compiled(pattern)
+        return {t for t in texts if compiled.search(t)}
+    return set(texts.get(("cells", pattern)))
+
+
+class _Batch:
+    """A column's span queries, gathered on a first pass and then answered by one Polars query (a Polars
+    call costs about a millisecond whatever it does; a span scan asks ~80 of them)."""
+
+    def __init__(self, texts: Any) -> None:
+        self.texts = texts.drop_nulls()
+        self.answers: dict[tuple[str, str], list[str]] = {}
+        self.wanted: list[tuple[str, str]] = []
+
+    def get(self, query: tuple[str, str]) -> list[str]:
+        if query in self.answers:
+            return self.answers[query]
+        if query not in self.wanted:
+            self.wanted.append(query)
+        return []
+
+    def run(self) -> None:
+        pl = polars()
+        v = pl.col("t")
+        exprs = []
+        for i, (kind, pattern) in enumerate(self.wanted):
+            expr = (v.str.extract_all(pattern).explode() if kind == "matches" else v.filter(v.str.contains(pattern)))
+            exprs.append(expr.drop_nulls().unique().implode().alias(str(i)))
+        if not exprs:
+            return
+        row = pl.DataFrame({"t": self.texts}).select(exprs).row(0)
+        self.answers = {q: [m for m in (values or []) if m] for q, values in zip(self.wanted, row, strict=True)}
+
+
 def find_spans(text: str, found: dict[str, PiiType]) -> list[Span]:
-    """Non-overlapping spans of the confirmed strings in one text, longest match first."""
-    spans: list[Span] = []
-    taken = [False] * len(text)
-    for value in sorted(found, key=len, reverse=True):
-        for match in re.finditer(re.escape(value), text):
-            if not any(taken[match.start():match.end()]):
-                spans.append(Span(match.start(), match.end(), found[value]))
-                taken[match.start():match.end()] = [True] * (match.end() - match.start())
-    return sorted(spans, key=lambda s: s.start)
+    """Non-overlapping spans of the confirmed strings in one text, leftmost first, longest at a position."""
+    present = [v for v in found if v in text]
+    if not present:
+        return []
+    alternation = _compiled("|".join(re.escape(v) for v in sorted(present, key=len, reverse=True)))
+    return [Span(m.start(), m.end(), found[m.group(0)]) for m in alternation.finditer(text)]
 
 
 def mask_spans(text: str, spans: Sequence[Span]) -> str:
@@ -120,6 +262,21 @@ def replace_spans(texts: Any, found: dict[str, PiiType], replace: Callable[[str,
 
 
 def _distinct_matches(texts: Any, pattern: str) -> list[str]:
+    """Distinct matches of ``pattern`` in the cells: one Polars kernel for a column (a Series), Python's
+    ``re`` for a handful of cells (a list; a Polars call costs about a millisecond whatever its size)."""
+    if isinstance(texts, list):
+        compiled = _compiled(pattern)
+        return sorted({m.group(0) for t in texts for m in compiled.finditer(t) if m.group(0)})
+    if isinstance(texts, _Batch):
+        return texts.get(("matches", pattern))
     pl = polars()
     matches = texts.str.extract_all(pattern).explode().drop_nulls()
     return [m for m in matches.unique().cast(pl.Utf8).to_list() if m]
+
+
+SMALL = 64  # cells below which the span scan runs in Python rather than Polars
+
+
+@lru_cache(maxsize=512)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)

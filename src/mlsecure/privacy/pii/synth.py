@@ -20,7 +20,7 @@ import numpy as np
 from mlsecure.privacy.pii.frame import polars
 from mlsecure.privacy.pii.lexicons import FIRST_NAMES, LAST_NAMES
 from mlsecure.privacy.pii.types import PiiType
-from mlsecure.privacy.pii.validators import IBAN_LENGTHS, luhn
+from mlsecure.privacy.pii.validators import luhn
 
 T = PiiType
 _T = TypeVar("_T")
@@ -53,6 +53,9 @@ RESPELLED = {"zip": "PostalCode", "dob": "DateOfBirth", "sex": "gender", "accoun
              "drivers_license": "DL_number", "ssn": "social_security_no", "mrn": "MedicalRecordNo",
              "FirstName": "given_name", "surname": "LAST_NAME", "city": "town", "age": "AgeYears",
              "diagnosis_code": "icd10_dx"}
+
+
+_IBAN_LENGTHS = {"DE": 22, "GB": 22, "FR": 27, "NL": 18, "ES": 24, "IT": 27}  # SWIFT IBAN registry
 
 
 def generate_table(n_rows: int, *, seed: int = 0, free_text: bool = True,
@@ -198,7 +201,7 @@ class _Gen:
 
     def iban(self) -> str:
         country = self.choice(("DE", "GB", "FR", "NL", "ES", "IT"))
-        length = IBAN_LENGTHS[country]
+        length = _IBAN_LENGTHS[country]
         bban = (self.letters(4) + self.digits(length - 8)) if country in ("GB", "NL") else self.digits(length - 4)
         if country == "IT":
             bban = self.letters(1) + self.digits(length - 5)

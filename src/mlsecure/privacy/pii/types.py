@@ -17,6 +17,7 @@ class PiiType(StrEnum):
     EMAIL = "email"
     PHONE = "phone"
     SSN = "ssn"
+    NATIONAL_ID = "national_id"
     CREDIT_CARD = "credit_card"
     IBAN = "iban"
     ABA_ROUTING = "aba_routing"
@@ -58,6 +59,7 @@ TYPE_INFO: dict[PiiType, TypeInfo] = {
     T.EMAIL: TypeInfo("email address", True, "F"),
     T.PHONE: TypeInfo("phone or fax number", True, "D"),
     T.SSN: TypeInfo("US social security number", True, "G", ccpa_sensitive=True, keep_last=4),
+    T.NATIONAL_ID: TypeInfo("national identity or tax number", True, "R", ccpa_sensitive=True, keep_last=2),
     T.CREDIT_CARD: TypeInfo("payment card number", True, "J", ccpa_sensitive=True, keep_last=4),
     T.IBAN: TypeInfo("IBAN bank account", True, "J", ccpa_sensitive=True, keep_last=4),
     T.ABA_ROUTING: TypeInfo("ABA routing number", False, None),

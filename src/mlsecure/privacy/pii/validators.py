@@ -37,20 +37,13 @@ def luhn(text: str) -> bool:
 
 
 def credit_card(text: str) -> bool:
-    """13-19 digits, a known issuer prefix (IIN) and a valid Luhn check digit."""
+    """13-19 digits, a payment-card Major Industry Identifier (ISO/IEC 7812-1: first digit 1-6, i.e.
+    airlines, travel, banking and merchandising; UATP, Dankort and Maestro included) and a valid Luhn digit.
+    The issuer lists change every year; the MII and the check digit do not."""
     digits = digits_of(text)
-    if not 13 <= len(digits) <= 19 or not luhn(digits):
-        return False
-    two, four = int(digits[:2]), int(digits[:4])
-    return (
-        digits[0] == "4"  # Visa
-        or 51 <= two <= 55 or 2221 <= four <= 2720  # Mastercard
-        or two in (34, 37)  # Amex
-        or digits.startswith(("6011", "65", "644", "645", "646", "647", "648", "649"))  # Discover
-        or 3528 <= four <= 3589  # JCB
-        or two in (36, 38, 39) or 300 <= int(digits[:3]) <= 305  # Diners
-        or digits.startswith("62")  # UnionPay
-    )
+    if not 13 <= len(digits) <= 19 or digits[0] not in "123456" or (digits[0] == "1" and len(digits) != 15):
+        return False  # MII 1 is UATP, 15 digits
+    return luhn(digits) and len(set(digits[:-1])) > 1
 
 
 _SSN_INVALID = {"078051120", "219099999", "123456789"}  # advertised/example numbers (SSA)
@@ -59,32 +52,26 @@ _SSN_INVALID = {"078051120", "219099999", "123456789"}  # advertised/example num
 def ssn(text: str) -> bool:
     """SSA rules: area 001-665, 667-899; group 01-99; serial 0001-9999; not the known example numbers."""
     digits = digits_of(text)
-    if len(digits) != 9 or digits in _SSN_INVALID:
+    if len(digits) != 9 or digits in _SSN_INVALID or len(set(_NON_DIGIT.findall(text.strip()))) > 1:
         return False
     area, group, serial = int(digits[:3]), int(digits[3:5]), int(digits[5:])
     return 0 < area < 900 and area != 666 and group != 0 and serial != 0
 
 
-IBAN_LENGTHS = {
-    "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22, "BR": 29,
-    "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DK": 18, "DO": 28, "EE": 20, "EG": 29, "ES": 24,
-    "FI": 18, "FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23, "GL": 18, "GR": 27, "GT": 28, "HR": 21,
-    "HU": 28, "IE": 22, "IL": 23, "IQ": 23, "IS": 26, "IT": 27, "JO": 30, "KW": 30, "KZ": 20, "LB": 28,
-    "LI": 21, "LT": 20, "LU": 20, "LV": 21, "MC": 27, "MD": 24, "ME": 22, "MK": 19, "MR": 27, "MT": 31,
-    "MU": 30, "NL": 18, "NO": 15, "PK": 24, "PL": 28, "PS": 29, "PT": 25, "QA": 29, "RO": 24, "RS": 22,
-    "SA": 24, "SC": 31, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "TN": 24, "TR": 26, "UA": 29, "VG": 24,
-    "XK": 20,
-}
-
-
 def iban(text: str) -> bool:
-    """ISO 13616: the country's length and ISO 7064 mod 97-10 == 1."""
-    compact = re.sub(r"[\s-]", "", text).upper()
-    if len(compact) < 15 or IBAN_LENGTHS.get(compact[:2]) != len(compact) or not compact.isalnum():
+    """ISO 13616: the country's BBAN format from the SWIFT IBAN registry (python-stdnum ships the whole
+    registry, so every country in it is covered) and ISO 7064 mod 97-10 == 1."""
+    from mlsecure.errors import require
+    from mlsecure.privacy.pii.national_ids import compact
+
+    require("stdnum", "pii")
+    from stdnum import iban as _iban
+
+    value = compact(text)
+    try:
+        return bool(_iban.validate(value, check_country=False))
+    except Exception:  # stdnum raises its own exception classes on malformed input: not valid
         return False
-    rearranged = compact[4:] + compact[:4]
-    number = "".join(str(int(c, 36)) for c in rearranged)
-    return int(number) % 97 == 1
 
 
 def aba_routing(text: str) -> bool:
@@ -131,8 +118,22 @@ def ean13(text: str) -> bool:
 
 
 def ip_address(text: str) -> bool:
+    """An IPv4 or IPv6 address (zone ids, brackets and IPv4-mapped forms included) or a CIDR range.
+    Bare ``::`` (the unspecified address) is not one: it names no host."""
+    t = text.strip().strip("[]")
+    if t.count("/") == 1:
+        address, prefix = t.split("/")
+        if not prefix.isdigit():
+            return False
+        try:
+            ipaddress.ip_network(f"{address.split('%')[0]}/{prefix}", strict=False)
+        except ValueError:
+            return False
+        return True
+    if t == "::":
+        return False
     try:
-        ipaddress.ip_address(text.strip())
+        ipaddress.ip_address(t.split("%")[0] if ":" in t else t)
     except ValueError:
         return False
     return True
@@ -149,7 +150,44 @@ def email(text: str) -> bool:
 
 def phone(text: str, region: str = "US") -> bool:
     """A number ``phonenumbers`` considers valid, parsed with ``region`` as the default country."""
-    return _phone_cached(text.strip(), region)
+    return _phone_cached(_without_extension(text.strip()), region)
+
+
+PHONE_REGIONS = ("US", "GB", "DE", "FR", "ES", "IT", "NL", "BE", "CH", "AT", "IE", "PT", "PL", "SE", "IL", "IN",
+                 "CA", "AU", "BR", "MX", "JP", "CN", "SG", "ZA")
+
+
+def phone_any_region(text: str) -> bool:
+    """Valid as a national number of one of ``PHONE_REGIONS`` (or as an international one)."""
+    value = _without_extension(text.strip())
+    return any(_phone_cached(value, r) for r in PHONE_REGIONS)
+
+
+def phone_in_text(text: str, region: str = "US", *, any_region: bool = False) -> bool:
+    """A phone number inside running text: valid for ``region``, or written with its international prefix.
+    With ``any_region`` (the anonymizer's setting: a redacted number costs little, a leaked one a lot) also
+    any number of ten digits or more, or written the way people write phone numbers (a trunk ``0``,
+    parentheses, separators), that is valid in one of ``PHONE_REGIONS``. Dates are never phone numbers."""
+    t = text.strip()
+    if date(t) or re.fullmatch(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}", t):
+        return False
+    if phone(t, region) or (re.match(r"(?:\+|00) ?\(?[1-9]", t) is not None and phone_shaped(t)):
+        return True  # a country code never starts with 0
+    if not any_region:
+        return False
+    formatted = t[:1] in "+0(" or bool(re.search(r"\d[ ().\-/]+\d", t)) or len(digits_of(t)) >= 10
+    return formatted and phone_any_region(t)
+
+
+def phone_shaped(text: str) -> bool:
+    """E.164 shape: 8 to 15 digits, for a number written with ``+`` or found after a phone context word;
+    the number plan is not checked (a made-up or since-reassigned number is still a phone number)."""
+    digits = digits_of(_without_extension(text.strip()))
+    return 8 <= len(digits) <= 15 and not date(text.strip())
+
+
+def _without_extension(text: str) -> str:
+    return re.sub(r" ?(?:x|ext\.?|#) ?\d{1,6}$", "", text)
 
 
 @lru_cache(maxsize=65536)
@@ -226,3 +264,52 @@ def crypto_address(text: str) -> bool:
 def always(text: str) -> bool:
     del text
     return True
+
+
+def mac_address(text: str) -> bool:
+    """EUI-48 in colon, dash or Cisco dot notation, one separator throughout; not the all-zero or
+    broadcast address (they name no device)."""
+    t = text.strip()
+    separators = {c for c in t if not c.isalnum()}
+    hex_digits = digits_of_hex(t).lower()
+    return len(separators) == 1 and len(hex_digits) == 12 and hex_digits not in ("0" * 12, "f" * 12)
+
+
+def digits_of_hex(text: str) -> str:
+    return "".join(c for c in text if c in "0123456789abcdefABCDEF")
+
+
+# Generic top-level domains and the second-level labels under which country codes register names
+# (``co.uk``, ``com.br``): a bare ``name.tld`` is only taken for a web address with one of these, so
+# ``setup.py`` or ``model.pt`` are not URLs.
+_GENERIC_TLDS = frozenset(("com", "org", "net", "edu", "gov", "mil", "int", "info", "biz", "io", "ai", "app",
+                           "dev", "cloud", "online", "site", "tech", "xyz", "me", "tv"))
+_SECOND_LEVEL = frozenset(("co", "com", "org", "net", "ac", "gov", "edu", "gob", "gouv", "ne", "or", "go"))
+
+
+def domain(text: str) -> bool:
+    """A bare domain name whose suffix is a generic TLD or ``<co|com|org|ac|gov...>.<country code>``."""
+    labels = text.strip().lower().rstrip(".").split(".")
+    if len(labels) < 2 or any(not label or label.startswith("-") or label.endswith("-") for label in labels):
+        return False
+    tld = labels[-1]
+    if tld in _GENERIC_TLDS:
+        return any(c.isalpha() for c in labels[-2])
+    return len(tld) == 2 and len(labels) >= 3 and labels[-2] in _SECOND_LEVEL
+
+
+def url(text: str) -> bool:
+    """``http(s)://`` or ``www.`` followed by a host with a dot and an alphabetic top-level label."""
+    t = text.strip()
+    rest = t.split("://", 1)[1] if "://" in t else t
+    host = re.split(r"[/:?#]", rest.split("@")[-1], maxsplit=1)[0].strip("[]")
+    if host.startswith("www."):
+        host = host[4:]
+    labels = host.split(".")
+    return (len(labels) >= 2 and labels[-1].isalpha() and len(labels[-1]) >= 2) or ip_address(host)
+
+
+# BS 7666 postcode rules (UK Government Data Standards Catalogue; the regular expression published with
+# the ONS Postcode Directory): letters that never occur in each position are excluded.
+UK_POSTCODE = (r"(?:GIR ?0AA|(?:[A-PR-UWYZ][0-9][0-9]?|[A-PR-UWYZ][A-HK-Y][0-9][0-9]?|[A-PR-UWYZ][0-9][A-HJKPSTUW]"
+               r"|[A-PR-UWYZ][A-HK-Y][0-9][ABEHMNPRVWXY]) ?[0-9][ABD-HJLNP-UW-Z]{2})")

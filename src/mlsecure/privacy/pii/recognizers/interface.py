@@ -24,7 +24,10 @@ class Recognizer:
     the type (16-digit numbers failing Luhn are not cards). ``header`` lists column-name keywords;
     ``needs_header`` makes the recognizer apply only when the column name contains one (bare 9-digit
     numbers are only ABA routing numbers when the header says so). ``span_pattern`` (unanchored) finds
-    the same thing inside free text.
+    the same thing inside free text. ``context`` lists words that, within a few words before a span
+    in free text, say what it is; with ``span_needs_context`` a span is only reported after one of
+    them (or when it is the whole cell): a check digit that one random number in ten passes is
+    not evidence enough inside running text (Presidio's context words play the same role).
     """
 
     name: str
@@ -37,3 +40,5 @@ class Recognizer:
     span_pattern: str | None = None
     min_share: float = 0.6  # share of valid cells needed without a header keyword
     negative_header: tuple[str, ...] = field(default=())
+    context: tuple[str, ...] = ()
+    span_needs_context: bool = False

@@ -1,0 +1,84 @@
+"""Street addresses, per addressing convention, in a cell or inside running text.
+
+Three shapes cover the countries we read:
+
+* number first, street type last (US, UK, IE, AU, CA, IN: ``12 Main Street``, ``141 Hodges Mountains``):
+  US-shaped candidates are parsed with ``usaddress`` (a CRF trained on US addresses, which knows the
+  USPS Publication 28 street suffixes) when it is installed, else need a street-type word;
+* street type first (FR, ES, IT, PT: ``5 rue de la Paix``, ``Calle Mayor 3``, ``Via Roma, 10``), with
+  the types of voie of each country's address register (FR BAN/FANTOIR, ES INE, IT ISTAT DUG);
+* compound street names (DE, AT, CH, NL, BE: ``Hauptstraße 5``, ``Keizersgracht 12``).
+
+Each needs a house number, so a street name alone (``Main Street``) is not an address.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+_UPPER, _LOWER = "A-ZÀ-ÖØ-Þ", "a-zß-öø-ÿ"
+_WORD = rf"[{_UPPER}][{_LOWER}'’.-]*"  # Title Case; MTLC or AST0 inside an IBAN are not street words
+
+SUFFIX_TYPES = (  # USPS Publication 28 (C1) and Royal Mail's common thoroughfare types, most frequent
+    "Street", "St", "Avenue", "Ave", "Road", "Rd", "Boulevard", "Blvd", "Lane", "Ln", "Drive", "Dr", "Court", "Ct",
+    "Place", "Pl", "Terrace", "Way", "Circle", "Cir", "Parkway", "Pkwy", "Highway", "Hwy", "Square", "Sq", "Trail",
+    "Loop", "Row", "Alley", "Close", "Crescent", "Gardens", "Mews", "Grove", "Hill", "Park", "View", "Green",
+    "Walk", "Path", "Pike", "Plaza", "Ridge", "Run", "Point", "Crossing", "Creek", "Heights", "Estates", "Marg",
+    "Nagar", "Chowk", "Gali", "Colony",
+)
+PREFIX_TYPES = (  # FR types de voie, ES tipos de vía, IT denominazioni urbanistiche generiche, PT
+    "rue", "avenue", "av", "boulevard", "bd", "place", "chemin", "allée", "impasse", "quai", "route", "cours",
+    "passage", "square", "calle", "c/", "avenida", "avda", "plaza", "paseo", "camino", "carrer", "callejón",
+    "cuesta", "ronda", "travesía", "glorieta", "carretera", "pasaje", "rambla", "via", "viale", "piazza", "corso",
+    "vicolo", "largo", "contrada", "strada", "borgo", "piazzale", "lungomare", "rua", "praça", "travessa",
+)
+COMPOUND_TYPES = (  # DE, AT, CH, NL, BE: the street type is the end of one word
+    "straße", "strasse", "str", "weg", "gasse", "platz", "allee", "ring", "damm", "ufer", "chaussee", "steig",
+    "straat", "laan", "gracht", "plein", "kade", "singel", "dreef", "hof", "baan", "pad", "steeg", "dijk", "park",
+    "boulevard", "markt",
+)
+
+_NUMBER = r"\d{1,6}[A-Za-z]?(?:[/-]\d{1,4}[A-Za-z]?)?"
+_UNIT = r"(?:,? (?:Apt|Suite|Ste|Unit|Flat|Fl|#)\.? ?[\w-]+)?"
+NUMBER_FIRST = (rf"\b{_NUMBER},? (?:{_WORD} ){{0,3}}{_WORD}(?: (?:N|S|E|W|NE|NW|SE|SW)\b)?{_UNIT}")
+_PARTICLE = r"(?:de|del|de la|des|du|di|della|delle|dei|do|da|dos|las|los|la|le|les|d'|l')"
+TYPE_FIRST = (rf"(?:\b{_NUMBER}(?:bis|ter)?,? )?\b(?i:{'|'.join(re.escape(t) for t in PREFIX_TYPES)})\.? "
+              rf"(?:{_PARTICLE} ?)*{_WORD}(?: (?:{_PARTICLE} ?)*{_WORD}){{0,3}}(?:,? {_NUMBER}\b)?")
+COMPOUND = (rf"\b[{_UPPER}][{_LOWER}A-Z-]*(?:{'|'.join(COMPOUND_TYPES)})\.? {_NUMBER}\b")
+SPAN_PATTERN = f"{NUMBER_FIRST}|{TYPE_FIRST}|{COMPOUND}"
+
+
+def is_street_address(text: str) -> bool:
+    """Whether ``text`` (a whole cell or a candidate span) is a street address with a house number."""
+    t = text.strip()
+    if not any(c.isdigit() for c in t):
+        return False
+    if _compiled(rf"^(?:{COMPOUND})").search(t):
+        return True
+    if _compiled(rf"^(?:{TYPE_FIRST})").search(t):
+        return True
+    match = _compiled(rf"^(?:{NUMBER_FIRST})").search(t)
+    return match is not None and _number_first(match.group(0))
+
+
+def _number_first(candidate: str) -> bool:
+    """``12 Main Street``: usaddress must find a house number and a street type or unit; without it,
+    the last street word must be one of ``SUFFIX_TYPES``."""
+    words = [w.strip(".,") for w in candidate.split()]
+    try:
+        import usaddress  # type: ignore[import-untyped]
+    except ImportError:
+        return any(w in SUFFIX_TYPES for w in words[1:])
+    try:
+        tags, kind = usaddress.tag(candidate)
+    except usaddress.RepeatedLabelError:
+        return False
+    if kind != "Street Address" or "AddressNumber" not in tags:
+        return any(w in SUFFIX_TYPES for w in words[1:])
+    return "StreetNamePostType" in tags or "OccupancyType" in tags or any(w in SUFFIX_TYPES for w in words[1:])
+
+
+@lru_cache(maxsize=16)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)

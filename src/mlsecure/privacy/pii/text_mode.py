@@ -1,0 +1,38 @@
+"""PII in running text, span by span: one string (``scan_text``) or a column of long texts.
+
+The same recognizers as the column classifier, through the span machinery of ``spans``: candidates by
+pattern, check digits and parsers on each distinct candidate, context words for weak checks, and names
+from the name lexicons with sentence context. Spans carry types and offsets; reports show masked text only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from mlsecure.privacy.pii.frame import polars
+from mlsecure.privacy.pii.recognizers import Recognizer
+from mlsecure.privacy.pii.spans import Span, confirmed_strings, find_spans, mask_spans
+
+
+def scan_text(text: str, *, region: str = "US", pool: Sequence[Recognizer] | None = None) -> tuple[Span, ...]:
+    """The PII spans in one text, non-overlapping, in order."""
+    found = confirmed_strings(polars().Series("text", [text]), region=region, pool=pool, redacting=False)
+    return tuple(find_spans(text, found))
+
+
+def masked(text: str, *, region: str = "US") -> str:
+    """``text`` reduced to its shape with each PII span marked by type: safe to print."""
+    return mask_spans(text, scan_text(text, region=region))
+
+
+def scan_texts(texts: Sequence[str], *, region: str = "US",
+               pool: Sequence[Recognizer] | None = None) -> list[tuple[Span, ...]]:
+    """The PII spans of many texts at once: candidates are found and validated once for the whole batch
+    (one Polars kernel per pattern), then located in each text with one alternation of the confirmed
+    strings. A string confirmed in one text (after a context word, say) is marked wherever it occurs."""
+    found = confirmed_strings(polars().Series("text", list(texts)), region=region, pool=pool, redacting=False)
+    if not found:
+        return [() for _ in texts]
+    alternation = re.compile("|".join(re.escape(v) for v in sorted(found, key=len, reverse=True)))
+    return [tuple(Span(m.start(), m.end(), found[m.group(0)]) for m in alternation.finditer(t)) for t in texts]
