@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import os
 import shutil
 import tempfile
@@ -36,6 +37,8 @@ SEPARATORS: Final = (",", "\t", ";", "|")
 MAX_COLUMNS: Final = 5_000  # a 20,000-column table made the model-free checks take > 5 min and 9.5 GB
 COLUMNS_ENV: Final = "MLSECURE_MAX_COLUMNS"
 MAX_HEADER_CHARS: Final = 16 * 1024 * 1024
+SNIFF_CHARS: Final = 256 * 1024  # the text the separator is guessed from
+SNIFF_RECORDS: Final = 50
 
 
 @dataclass(frozen=True)
@@ -97,17 +100,27 @@ def prepared_table(path: str | Path, *, sep: str | None = None) -> Iterator[Prep
 
 
 def sniff_separator(text: str) -> str:
-    """The separator that splits the first record of decoded text into the most fields, quotes
-    respected (``,`` on a tie or when none splits it)."""
-    def fields(separator: str) -> int:
-        try:
-            return len(next(csv.reader(io.StringIO(text[:MAX_HEADER_CHARS]), delimiter=separator), []))
-        except csv.Error:
-            return 0
+    """The separator that splits the first records of decoded text into the same number of fields, the
+    most of them, quotes respected. A separator that splits the header but gives the next records another
+    field count is a worse guess than one that splits every record alike (``a;b,c`` rows with ``,`` rows).
+    Falls back to the one that splits the header into the most fields, and ``,`` when none splits it."""
+    complete = text[: text.rfind("\n") + 1] if "\n" in text else text  # whole records only
+    sample = complete[:SNIFF_CHARS]
 
-    counts = {s: fields(s) for s in SEPARATORS}
-    best = max(SEPARATORS, key=lambda s: counts[s])
-    return best if counts[best] > 1 else ","
+    def field_counts(separator: str) -> list[int]:
+        try:
+            return [len(row) for row in itertools.islice(csv.reader(io.StringIO(sample), delimiter=separator),
+                                                         SNIFF_RECORDS) if row]
+        except csv.Error:
+            return []
+
+    counts = {s: field_counts(s) for s in SEPARATORS}
+    consistent = [s for s in SEPARATORS if len(counts[s]) > 1 and counts[s][0] > 1 and len(set(counts[s])) == 1]
+    if consistent:
+        return max(consistent, key=lambda s: counts[s][0])
+    header = {s: (counts[s] or [0])[0] for s in SEPARATORS}
+    best = max(SEPARATORS, key=lambda s: header[s])
+    return best if header[best] > 1 else ","
 
 
 def check_header(path: Path, text: str, separator: str) -> tuple[str, ...]:
