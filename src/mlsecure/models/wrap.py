@@ -25,6 +25,9 @@ def as_model(obj: Any, **options: Any) -> Model:
             if "input_shape" not in options:
                 raise ModelLoadError("wrapping a torch module needs input_shape=(...) of one sample")
             return TorchModel(obj, **options)
+    native = _native_adapter(obj, options)
+    if native is not None:
+        return native
     if hasattr(obj, "classes_") and (hasattr(obj, "predict_proba") or hasattr(obj, "decision_function")):
         from mlsecure.models.sklearn_model import SklearnModel
 
@@ -46,3 +49,22 @@ def as_model(obj: Any, **options: Any) -> Model:
 def _is_raw_framework_object(obj: Any) -> bool:
     module = type(obj).__module__
     return module.startswith(("torch", "sklearn", "onnxruntime"))
+
+
+def _native_adapter(obj: Any, options: dict[str, Any]) -> Model | None:
+    """Gradient-boosting boosters and their scikit-learn wrappers, read through the library's own API.
+
+    Checked before the scikit-learn branch: ``XGBClassifier``/``LGBMClassifier`` look like scikit-learn
+    estimators, but their native adapters read the booster's margins and feature count directly.
+    """
+    module = type(obj).__module__
+    if module.startswith("xgboost.") and (hasattr(obj, "get_booster") or type(obj).__name__ == "Booster"):
+        from mlsecure.models.xgboost_model import from_xgboost_object
+
+        return from_xgboost_object(obj, **options)
+    lightgbm_names = {"Booster", "LGBMClassifier"}
+    if module.startswith("lightgbm.") and (hasattr(obj, "booster_") or type(obj).__name__ in lightgbm_names):
+        from mlsecure.models.lightgbm_model import from_lightgbm_object
+
+        return from_lightgbm_object(obj, **options)
+    return None
