@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mlsecure.artifacts.sources import SourceKind, detect_source, load_source
+from mlsecure.artifacts.sources import SourceKind, detect_source, load_model_source, load_source
 from mlsecure.errors import ModelLoadError
 from mlsecure.models import as_model
 
@@ -118,3 +118,15 @@ def test_truncated_and_foreign_files_are_refused_with_one_line(tmp_path: Path) -
     bad_lgb.write_text("tree\nversion=v4\nnum_class=oops\n")
     with pytest.raises(ModelLoadError, match="LightGBM cannot read"):
         load_source(bad_lgb)
+
+
+def test_entry_point_returns_none_for_files_it_does_not_own(tmp_path: Path) -> None:
+    csv = tmp_path / "data.csv"
+    csv.write_text("a,b\n1,2\n")
+    assert load_model_source(csv) is None
+    x, y = _data(2)
+    path = tmp_path / "m.ubj"
+    xgb.XGBClassifier(n_estimators=2, max_depth=2, n_jobs=1).fit(x, y).get_booster().save_model(str(path))
+    model = load_model_source(path, clip_values=(-3.0, 3.0))
+    assert model is not None
+    assert (model.framework, model.clip_values) == ("xgboost", (-3.0, 3.0))

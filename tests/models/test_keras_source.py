@@ -76,12 +76,12 @@ def test_lambda_layers_and_foreign_modules_are_refused(tmp_path: Path) -> None:
     plain = _save(keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)]), tmp_path / "plain.keras")
     with zipfile.ZipFile(plain) as archive:
         members = {name: archive.read(name) for name in archive.namelist()}
-    config = json.loads(members["config.json"])
-    config["config"]["layers"][1]["module"] = "os"
-    members["config.json"] = json.dumps(config).encode()
-    tampered = tmp_path / "tampered.keras"
-    with zipfile.ZipFile(tampered, "w") as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    with pytest.raises(UnsafeArtifactError, match="module 'os'"):
-        load_source(tampered)
+    for key, value, expected in (("module", "os", "module 'os'"), ("class_name", "TFSMLayer", "SavedModel")):
+        config = json.loads(members["config.json"])
+        config["config"]["layers"][1][key] = value
+        tampered = tmp_path / f"tampered-{value}.keras"
+        with zipfile.ZipFile(tampered, "w") as archive:
+            for name, data in {**members, "config.json": json.dumps(config).encode()}.items():
+                archive.writestr(name, data)
+        with pytest.raises(UnsafeArtifactError, match=expected):
+            load_source(tampered)

@@ -59,11 +59,38 @@ def detect_source(path: str | Path) -> SourceKind | None:
     return None
 
 
+def load_model_source(
+    path: str | Path,
+    *,
+    model_class: str | None = None,
+    model_code: str | Path | None = None,
+    model_kwargs: dict[str, Any] | str | None = None,
+    input_shape: tuple[int, ...] | None = None,
+    n_features: int | None = None,
+    clip_values: tuple[float, float] | None = None,
+) -> Model | None:
+    """The one entry point for ``load_model``/the CLI: a ``Model`` for the sources in this module, or None
+    when ``path`` is none of them (then the caller's own loaders and gate apply).
+
+    ``model_class``/``model_code`` mean ``path`` is a state_dict for that class; ``n_features`` (the data's
+    column count) lets the input shape be inferred when ``input_shape`` is not given.
+    """
+    if model_class or model_code:
+        return load_state_dict_model(path, model_class=model_class, model_code=model_code,
+                                     model_kwargs=model_kwargs, input_shape=input_shape,
+                                     n_features=n_features, clip_values=clip_values)
+    kind = detect_source(path)
+    if kind is None:
+        return None
+    return load_source(path, kind, clip_values=clip_values, input_shape=input_shape)
+
+
 def load_source(
     path: str | Path,
     kind: SourceKind | None = None,
     *,
     clip_values: tuple[float, float] | None = None,
+    input_shape: tuple[int, ...] | None = None,
 ) -> Model:
     """Load a file or folder that ``detect_source`` recognises; refuse with one clear line otherwise."""
     path = Path(path)
@@ -77,7 +104,7 @@ def load_source(
     if kind is SourceKind.HF_FOLDER:
         from mlsecure.models.hf_model import load_hf_folder
 
-        return load_hf_folder(path, clip_values=clip_values)
+        return load_hf_folder(path, clip_values=clip_values, input_shape=input_shape)
     _check_size(path)
     if kind in (SourceKind.XGBOOST_JSON, SourceKind.XGBOOST_UBJ):
         return _load_xgboost(path, clip_values)

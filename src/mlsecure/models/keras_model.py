@@ -1,8 +1,8 @@
 """Keras 3 ``.keras`` archives on the torch backend (a ``DifferentiableModel``).
 
 Before Keras parses anything, the archive's ``config.json`` is read as JSON and refused when it holds a
-``Lambda`` layer or an object from outside the ``keras`` package (custom code); Keras then loads it
-with ``safe_mode=True``. The torch backend makes the loaded model a ``torch.nn.Module``, so gradient
+``Lambda`` or ``TFSMLayer`` layer or an object from outside the ``keras`` package (custom code); Keras
+then loads it with ``safe_mode=True``. The torch backend makes the loaded model a ``torch.nn.Module``, so gradient
 attacks run on it. ``KERAS_BACKEND`` is set to ``torch`` only when Keras was not imported yet and the
 variable is unset; a process already on another backend gets a clear error instead.
 """
@@ -25,6 +25,10 @@ if TYPE_CHECKING:
     import torch
 
 MAX_CONFIG_BYTES = 64 * 1024**2
+CODE_LAYERS = {
+    "Lambda": "a Lambda layer carries Python code (Keras safe_mode refuses it too)",
+    "TFSMLayer": "a TFSMLayer loads an external TensorFlow SavedModel (CVE-2026-1462 bypassed safe_mode with it)",
+}
 _REQUIRED = ("config.json", "model.weights.h5")
 
 
@@ -44,10 +48,9 @@ def check_keras_archive(path: Path) -> dict[str, Any]:
     if not isinstance(config, dict):
         raise ModelLoadError(f"{path}: config.json is not a JSON object")
     for node in _walk(config):
-        if node.get("class_name") == "Lambda":
-            raise UnsafeArtifactError(
-                f"{path}: refused: a Lambda layer carries Python code (Keras safe_mode refuses it too)", ("Lambda",)
-            )
+        class_name = node.get("class_name")
+        if isinstance(class_name, str) and class_name in CODE_LAYERS:
+            raise UnsafeArtifactError(f"{path}: refused: {CODE_LAYERS[class_name]}", (class_name,))
         module = node.get("module")
         if isinstance(module, str) and "class_name" in node and not (module == "keras" or module.startswith("keras.")):
             raise UnsafeArtifactError(
