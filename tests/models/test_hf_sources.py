@@ -81,9 +81,11 @@ def test_image_folder_matches_in_memory_model_and_is_differentiable(tmp_path: Pa
 
 
 @pytest.mark.slow
-def test_text_folder_matches_in_memory_model_with_padding(tmp_path: Path) -> None:
+def test_text_folder_matches_in_memory_model_with_padding(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
     original, tok = _bert_folder(tmp_path)
+    capfd.readouterr()
     model = load_source(tmp_path)
+    assert capfd.readouterr().err == ""  # library code never prints (transformers' progress bars are off)
     assert (model.framework, model.n_classes, model.input_shape) == ("transformers", 2, (1,))
     texts = np.array(["the movie was good", "bad plot", "the plot was not very good at all", "movie"], dtype=object)
     expected = []

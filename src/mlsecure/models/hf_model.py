@@ -79,12 +79,18 @@ def load_hf_folder(
         raise ModelLoadError(
             f"{folder}: architecture {arch!r} is not a built-in transformers image or sequence classifier"
         )
+    hf_logging = transformers.utils.logging
+    bars_were_on = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()  # library code never prints: no "Loading weights" bar on stderr
     try:
         model = cls.from_pretrained(str(folder), local_files_only=True, use_safetensors=True)
     except Exception as exc:  # transformers raises OSError/ValueError/RuntimeError with long messages
         text = str(exc).strip()
         first = text.splitlines()[0] if text else repr(exc)
         raise ModelLoadError(f"{folder}: transformers cannot load it: {first}") from None
+    finally:
+        if bars_were_on:
+            hf_logging.enable_progress_bar()
     model.eval()
     if arch.endswith("ForImageClassification"):
         return HFImageClassifier.from_folder(model, folder, config, clip_values=clip_values, input_shape=input_shape)
