@@ -10,7 +10,7 @@ import pytest
 
 from mlsecure.artifacts.sources import SourceKind, detect_source, load_source
 from mlsecure.errors import ModelLoadError, UnsafeArtifactError
-from mlsecure.models import DifferentiableModel
+from mlsecure.models import DifferentiableModel, as_model
 
 torch = pytest.importorskip("torch")
 
@@ -66,6 +66,10 @@ def test_image_folder_matches_in_memory_model_and_is_differentiable(tmp_path: Pa
         expected = torch.softmax(original(pixel_values=normalised).logits, dim=1).numpy()
     np.testing.assert_allclose(model.predict_proba(x), expected, atol=1e-6)
     np.testing.assert_allclose(model.predict_proba(x.reshape(5, -1)), expected, atol=1e-6)  # flat pixel columns
+    in_memory = as_model(original, mean=MEAN, std=STD, clip_values=(0.0, 1.0))
+    assert isinstance(in_memory, DifferentiableModel)
+    assert in_memory.input_shape == (3, 8, 8)
+    np.testing.assert_allclose(in_memory.predict_proba(x), expected, atol=1e-6)
 
     # gradient of the torch path == central finite differences along a random direction (in float64)
     model.model.double()
@@ -82,6 +86,7 @@ def test_image_folder_matches_in_memory_model_and_is_differentiable(tmp_path: Pa
 
 @pytest.mark.slow
 def test_text_folder_matches_in_memory_model_with_padding(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    tokenizers = pytest.importorskip("tokenizers")
     original, tok = _bert_folder(tmp_path)
     capfd.readouterr()
     model = load_source(tmp_path)
@@ -95,6 +100,8 @@ def test_text_folder_matches_in_memory_model_with_padding(tmp_path: Path, capfd:
             expected.append(torch.softmax(original(input_ids=ids).logits, dim=1)[0].numpy())
     np.testing.assert_allclose(model.predict_proba(texts), np.array(expected), atol=1e-5)
     np.testing.assert_allclose(model.predict_proba(texts.reshape(-1, 1)), np.array(expected), atol=1e-5)
+    fresh = tokenizers.Tokenizer.from_file(str(tmp_path / "tokenizer.json"))  # no padding set: as_model adds it
+    np.testing.assert_allclose(as_model(original, tokenizer=fresh).predict_proba(texts), np.array(expected), atol=1e-5)
     emb = model.embed(texts)
     assert emb.shape == (4, 16)
     with pytest.raises(Exception, match="strings"):

@@ -337,3 +337,40 @@ def _pad_token(tokenizer: Any, tok_cfg: dict[str, Any], config: dict[str, Any]) 
     if isinstance(pad_id, int) and tokenizer.id_to_token(pad_id) is not None:
         return pad_id, str(tokenizer.id_to_token(pad_id))
     raise ModelLoadError("the tokenizer names no padding token (tokenizer_config.json pad_token or pad_token_id)")
+
+
+def from_transformers_object(
+    model: Any,
+    *,
+    tokenizer: Any = None,
+    input_shape: tuple[int, ...] | None = None,
+    mean: list[float] | None = None,
+    std: list[float] | None = None,
+    clip_values: tuple[float, float] | None = None,
+) -> HFImageClassifier | HFTextClassifier:
+    """An in-memory ``*ForImageClassification`` (pixels in, ``mean``/``std`` normalisation optional) or
+    ``*ForSequenceClassification`` with a ``tokenizers.Tokenizer``; a tokenizer without truncation or padding
+    gets them here (the model's ``max_position_embeddings`` and ``pad_token_id``), as batching needs both."""
+    name = type(model).__name__
+    model.eval()
+    config = model.config
+    if name.endswith("ForImageClassification"):
+        if input_shape is None:
+            size = getattr(config, "image_size", None)
+            if not isinstance(size, int):
+                raise ModelLoadError(f"{name}: pass input_shape=(C, H, W); the config gives no square image_size")
+            input_shape = (int(getattr(config, "num_channels", 3)), size, size)
+        if len(input_shape) != 3:
+            raise InputError(f"an image model's input shape is (C, H, W), got {input_shape}")
+        shape = (int(input_shape[0]), int(input_shape[1]), int(input_shape[2]))
+        return HFImageClassifier(model, input_shape=shape, mean=mean, std=std, clip_values=clip_values)
+    if name.endswith("ForSequenceClassification"):
+        if tokenizer is None or not hasattr(tokenizer, "encode_batch"):
+            raise ModelLoadError(f"{name}: pass tokenizer= (a tokenizers.Tokenizer, e.g. Tokenizer.from_file)")
+        if tokenizer.truncation is None:
+            tokenizer.enable_truncation(max_length=int(getattr(config, "max_position_embeddings", 512)))
+        if tokenizer.padding is None:
+            pad_id, pad_token = _pad_token(tokenizer, {}, config.to_dict())
+            tokenizer.enable_padding(pad_id=pad_id, pad_token=pad_token)
+        return HFTextClassifier(model, tokenizer)
+    raise ModelLoadError(f"{name} is not a transformers image or sequence classifier")

@@ -12,10 +12,14 @@ from mlsecure.models.interface import Model
 def as_model(obj: Any, **options: Any) -> Model:
     """Wrap ``obj`` in the adapter for its framework; ``options`` go to that adapter.
 
-    torch modules need ``input_shape=``; callables need ``n_classes=`` and ``input_shape=``.
+    torch modules need ``input_shape=``; callables need ``n_classes=`` and ``input_shape=``; a transformers
+    text classifier needs ``tokenizer=`` (a ``tokenizers.Tokenizer``).
     """
     if isinstance(obj, Model) and not _is_raw_framework_object(obj):
         return obj
+    native = _native_adapter(obj, options)
+    if native is not None:
+        return native
     if "torch" in sys.modules:
         import torch
 
@@ -25,9 +29,6 @@ def as_model(obj: Any, **options: Any) -> Model:
             if "input_shape" not in options:
                 raise ModelLoadError("wrapping a torch module needs input_shape=(...) of one sample")
             return TorchModel(obj, **options)
-    native = _native_adapter(obj, options)
-    if native is not None:
-        return native
     if hasattr(obj, "classes_") and (hasattr(obj, "predict_proba") or hasattr(obj, "decision_function")):
         from mlsecure.models.sklearn_model import SklearnModel
 
@@ -52,9 +53,10 @@ def _is_raw_framework_object(obj: Any) -> bool:
 
 
 def _native_adapter(obj: Any, options: dict[str, Any]) -> Model | None:
-    """Gradient-boosting boosters and their scikit-learn wrappers, read through the library's own API.
+    """Boosters and their scikit-learn wrappers, and transformers classifiers, read through their own API.
 
-    Checked before the scikit-learn branch: ``XGBClassifier``/``LGBMClassifier`` look like scikit-learn
+    Checked before the torch and scikit-learn branches (a transformers model is an ``nn.Module`` whose
+    forward returns an output object, not logits): ``XGBClassifier``/``LGBMClassifier`` look like scikit-learn
     estimators, but their native adapters read the booster's margins and feature count directly.
     """
     module = type(obj).__module__
@@ -67,4 +69,8 @@ def _native_adapter(obj: Any, options: dict[str, Any]) -> Model | None:
         from mlsecure.models.lightgbm_model import from_lightgbm_object
 
         return from_lightgbm_object(obj, **options)
+    if module.startswith("transformers.") and hasattr(obj, "config"):
+        from mlsecure.models.hf_model import from_transformers_object
+
+        return from_transformers_object(obj, **options)
     return None
