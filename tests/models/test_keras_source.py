@@ -7,6 +7,7 @@ import os
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -16,13 +17,19 @@ from mlsecure.errors import UnsafeArtifactError
 from mlsecure.models import DifferentiableModel
 
 torch = pytest.importorskip("torch")
-if "keras" not in sys.modules:
-    os.environ.setdefault("KERAS_BACKEND", "torch")
-keras = pytest.importorskip("keras")
-if keras.backend.backend() != "torch":
-    pytest.skip("keras was imported on another backend in this process", allow_module_level=True)
 
-pytestmark = [pytest.mark.filterwarnings("ignore::DeprecationWarning:keras.*")]
+# Importing keras takes several seconds, so it happens in the first test, not at collection.
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationWarning:keras.*")]
+
+
+@pytest.fixture(scope="module")
+def keras() -> Any:
+    if "keras" not in sys.modules:
+        os.environ.setdefault("KERAS_BACKEND", "torch")
+    module = pytest.importorskip("keras")
+    if module.backend.backend() != "torch":
+        pytest.skip("keras was imported on another backend in this process")
+    return module
 
 
 @pytest.fixture(autouse=True)
@@ -36,7 +43,9 @@ def _save(model: object, path: Path) -> Path:
 
 
 @pytest.mark.parametrize("activation", ["softmax", None])
-def test_keras_file_matches_keras_predictions_and_gradients(tmp_path: Path, activation: str | None) -> None:
+def test_keras_file_matches_keras_predictions_and_gradients(
+    tmp_path: Path, activation: str | None, keras: Any
+) -> None:
     keras.utils.set_random_seed(0)
     original = keras.Sequential([keras.Input((6,)), keras.layers.Dense(8, activation="relu"),
                                  keras.layers.Dense(3, activation=activation)])
@@ -60,7 +69,7 @@ def test_keras_file_matches_keras_predictions_and_gradients(tmp_path: Path, acti
     assert float((x0.grad * direction).sum()) == pytest.approx(float(fd), rel=1e-3, abs=1e-5)
 
 
-def test_single_sigmoid_unit_becomes_two_classes(tmp_path: Path) -> None:
+def test_single_sigmoid_unit_becomes_two_classes(tmp_path: Path, keras: Any) -> None:
     keras.utils.set_random_seed(1)
     original = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, activation="sigmoid")])
     model = load_source(_save(original, tmp_path / "b.keras"))
@@ -69,7 +78,7 @@ def test_single_sigmoid_unit_becomes_two_classes(tmp_path: Path) -> None:
     np.testing.assert_allclose(model.predict_proba(x), np.stack([1 - p, p], axis=1), atol=1e-6)
 
 
-def test_lambda_layers_and_foreign_modules_are_refused(tmp_path: Path) -> None:
+def test_lambda_layers_and_foreign_modules_are_refused(tmp_path: Path, keras: Any) -> None:
     with_lambda = keras.Sequential([keras.Input((4,)), keras.layers.Lambda(lambda t: t * 2), keras.layers.Dense(2)])
     with pytest.raises(UnsafeArtifactError, match="Lambda"):
         load_source(_save(with_lambda, tmp_path / "lambda.keras"))
