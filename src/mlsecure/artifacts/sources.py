@@ -50,7 +50,7 @@ def detect_source(path: str | Path) -> SourceKind | None:
     stripped = head.lstrip()
     if stripped.startswith(b'{"learner"') or (stripped.startswith(b"{") and b'"learner"' in head[:64]):
         return SourceKind.XGBOOST_JSON
-    if head.startswith(b"{") and re.match(rb"\{[LliU].{0,8}learner", head[:32], re.DOTALL):
+    if head.startswith(b"{") and re.match(rb"\{[LlIiU].{0,8}learner", head[:32], re.DOTALL):
         return SourceKind.XGBOOST_UBJ
     if head.startswith(b"tree\n") and b"\nversion=v" in head[:64]:
         return SourceKind.LIGHTGBM_TEXT
