@@ -12,10 +12,14 @@ from mlsecure.models.interface import Model
 def as_model(obj: Any, **options: Any) -> Model:
     """Wrap ``obj`` in the adapter for its framework; ``options`` go to that adapter.
 
-    torch modules need ``input_shape=``; callables need ``n_classes=`` and ``input_shape=``.
+    torch modules need ``input_shape=``; callables need ``n_classes=`` and ``input_shape=``; a transformers
+    text classifier needs ``tokenizer=`` (a ``tokenizers.Tokenizer``).
     """
     if isinstance(obj, Model) and not _is_raw_framework_object(obj):
         return obj
+    native = _native_adapter(obj, options)
+    if native is not None:
+        return native
     if "torch" in sys.modules:
         import torch
 
@@ -46,3 +50,27 @@ def as_model(obj: Any, **options: Any) -> Model:
 def _is_raw_framework_object(obj: Any) -> bool:
     module = type(obj).__module__
     return module.startswith(("torch", "sklearn", "onnxruntime"))
+
+
+def _native_adapter(obj: Any, options: dict[str, Any]) -> Model | None:
+    """Boosters and their scikit-learn wrappers, and transformers classifiers, read through their own API.
+
+    Checked before the torch and scikit-learn branches (a transformers model is an ``nn.Module`` whose
+    forward returns an output object, not logits): ``XGBClassifier``/``LGBMClassifier`` look like scikit-learn
+    estimators, but their native adapters read the booster's margins and feature count directly.
+    """
+    module = type(obj).__module__
+    if module.startswith("xgboost.") and (hasattr(obj, "get_booster") or type(obj).__name__ == "Booster"):
+        from mlsecure.models.xgboost_model import from_xgboost_object
+
+        return from_xgboost_object(obj, **options)
+    lightgbm_names = {"Booster", "LGBMClassifier"}
+    if module.startswith("lightgbm.") and (hasattr(obj, "booster_") or type(obj).__name__ in lightgbm_names):
+        from mlsecure.models.lightgbm_model import from_lightgbm_object
+
+        return from_lightgbm_object(obj, **options)
+    if module.startswith("transformers.") and hasattr(obj, "config"):
+        from mlsecure.models.hf_model import from_transformers_object
+
+        return from_transformers_object(obj, **options)
+    return None
