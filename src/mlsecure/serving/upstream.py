@@ -132,7 +132,7 @@ class Upstream:
                 if declared is not None and declared.isdigit() and int(declared) > limit:
                     raise UpstreamError(502, "upstream_too_large", f"upstream answer larger than {limit} bytes")
                 data = b""
-                async for chunk in response.aiter_raw():
+                async for chunk in response.aiter_bytes():  # decoded: the limit bounds a gzip bomb too
                     data += chunk
                     if len(data) > limit:
                         raise UpstreamError(502, "upstream_too_large", f"upstream answer larger than {limit} bytes")
