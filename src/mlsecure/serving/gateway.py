@@ -148,6 +148,7 @@ def build_gateway(cfg: GatewayConfig, *, model: Model | None = None, token_store
 
         model = load_model(cfg.model.path, input_shape=cfg.model.input_shape)
     schema = InputSchema.for_model(model, value_range=cfg.model.input_range, max_batch=cfg.model.max_batch)
+    hmac_key = audit_hmac_key(cfg) if audit_store is None else b""  # no key, no start: before any file is made
     tokens = token_store if token_store is not None else open_token_store(cfg.auth.token_store)
     tokens.records()  # a corrupt store refuses to start (ConfigError) instead of failing every request
     signer = ResponseSigner.from_file(cfg.signing.key_file, generate=cfg.signing.generate) \
@@ -158,7 +159,6 @@ def build_gateway(cfg: GatewayConfig, *, model: Model | None = None, token_store
         store = audit_store
         writer = ThreadAuditWriter(store, signer, extraction)
     else:
-        hmac_key = audit_hmac_key(cfg)
         store = open_audit_store(cfg, hmac_key)
         writer = ProcessAuditWriter(cfg.audit.store, hmac_key=hmac_key, signer=signer, extraction=extraction) \
             if cfg.audit.writer == "process" else ThreadAuditWriter(store, signer, extraction)
@@ -218,5 +218,13 @@ def audit_hmac_key(cfg: GatewayConfig) -> bytes:
         key = read_key_file(cfg.audit.hmac_key_file)  # as `mlsecure audit` reads it, so both agree on the key
     elif os.environ.get(cfg.audit.hmac_key_env):
         key = os.environ[cfg.audit.hmac_key_env]
+    else:
+        from mlsecure.audit.keys import HMAC_KEY_ENV, HMAC_KEY_FILE_ENV
+
+        if not os.environ.get(HMAC_KEY_ENV) and not os.environ.get(HMAC_KEY_FILE_ENV):
+            raise ConfigError(f"no audit HMAC key: set [audit] hmac_key_file (a file holding the key) or the "
+                              f"environment variable [audit] hmac_key_env names ({cfg.audit.hmac_key_env}, "
+                              "64 hex characters); create one with: python3 -c 'import secrets; "
+                              "print(secrets.token_hex(32))'")
     return resolve_hmac_key(key)
 
