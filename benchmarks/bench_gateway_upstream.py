@@ -81,25 +81,35 @@ def _wait(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
     raise SystemExit(f"server did not start: {log.read_text()[-2000:]}")
 
 
-def _round(client: httpx.Client, url: str, body: bytes, headers: dict[str, str], n: int,
+def _round(clients: list[httpx.Client], url: str, body: bytes, headers: dict[str, str], n: int,
            pids: list[int]) -> tuple[float, list[float]]:
-    """(p50 ms, CPU seconds per request of each pid's process tree)."""
-    lat = []
+    """``n`` requests from each client at once (closed loop): (p50 ms, CPU seconds per request of each pid's
+    process tree)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def run(client: httpx.Client) -> list[float]:
+        lat = []
+        for _ in range(n):
+            t0 = time.perf_counter()
+            r = client.post(url, content=body, headers=headers)
+            lat.append(time.perf_counter() - t0)
+            if r.status_code != 200:
+                raise SystemExit(f"{url}: HTTP {r.status_code}: {r.text[:300]}")
+        return lat
+
     cpu0 = [process_cpu_s(p) or 0.0 for p in pids]
-    for _ in range(n):
-        t0 = time.perf_counter()
-        r = client.post(url, content=body, headers=headers)
-        lat.append(time.perf_counter() - t0)
-        if r.status_code != 200:
-            raise SystemExit(f"{url}: HTTP {r.status_code}: {r.text[:300]}")
+    with ThreadPoolExecutor(len(clients)) as pool:
+        lat = [t for part in pool.map(run, clients) for t in part]
     cpu1 = [process_cpu_s(p) or 0.0 for p in pids]
-    return float(np.percentile(np.asarray(lat) * 1000, 50)), [(b - a) / n for a, b in zip(cpu0, cpu1, strict=True)]
+    total = n * len(clients)
+    return float(np.percentile(np.asarray(lat) * 1000, 50)), [(b - a) / total for a, b in zip(cpu0, cpu1, strict=True)]
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--requests", type=int, default=300, help="requests per round and path")
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--concurrency", type=int, default=1, help="clients at once, each on its own connection")
     ap.add_argument("--mlserver", default=os.environ.get("MLSECURE_MLSERVER", "/work/peers/mlserver/bin/mlserver"))
     ap.add_argument("--json", type=Path, help="also write the results here")
     args = ap.parse_args()
@@ -152,18 +162,23 @@ def main() -> None:
             ml_pid, gw_pid = procs[0].pid, procs[1].pid
             load_before = os.getloadavg()
             direct, via, up_cpu, gw_cpu, up_cpu_via = [], [], [], [], []
-            with httpx.Client(timeout=30) as c:
-                for _ in range(50):  # warm both paths (connections, JIT-free but caches, the writer process)
-                    c.post(ml_url + path, content=body, headers=direct_h)
-                    c.post(gw_url + path, content=body, headers=gw_h)
+            clients = [httpx.Client(timeout=30) for _ in range(args.concurrency)]
+            try:
+                for c in clients:
+                    for _ in range(20):  # warm both paths (connections, caches, the audit writer process)
+                        c.post(ml_url + path, content=body, headers=direct_h)
+                        c.post(gw_url + path, content=body, headers=gw_h)
                 for _ in range(args.rounds):
-                    p50, (ml_c,) = _round(c, ml_url + path, body, direct_h, args.requests, [ml_pid])
+                    p50, (ml_c,) = _round(clients, ml_url + path, body, direct_h, args.requests, [ml_pid])
                     direct.append(p50)
                     up_cpu.append(ml_c)
-                    p50, (ml_c, gw_c) = _round(c, gw_url + path, body, gw_h, args.requests, [ml_pid, gw_pid])
+                    p50, (ml_c, gw_c) = _round(clients, gw_url + path, body, gw_h, args.requests, [ml_pid, gw_pid])
                     via.append(p50)
                     gw_cpu.append(gw_c)
                     up_cpu_via.append(ml_c)
+            finally:
+                for c in clients:
+                    c.close()
             load_after = os.getloadavg()
         finally:
             for p in reversed(procs):
@@ -174,7 +189,8 @@ def main() -> None:
                     p.kill()
     med = statistics.median
     res: dict[str, Any] = {
-        "requests_per_round": args.requests, "rounds": args.rounds,
+        "requests_per_round": args.requests * args.concurrency, "rounds": args.rounds,
+        "concurrency": args.concurrency,
         "direct_p50_ms": med(direct), "gateway_p50_ms": med(via), "added_p50_ms": med(via) - med(direct),
         "upstream_cpu_us_per_request": med(up_cpu) * 1e6, "gateway_cpu_us_per_request": med(gw_cpu) * 1e6,
         "gateway_cpu_over_upstream_cpu": med(gw_cpu) / med(up_cpu) if med(up_cpu) else float("nan"),
@@ -182,7 +198,8 @@ def main() -> None:
         "cpu_cores": os.cpu_count(),
         "rounds_direct_p50_ms": direct, "rounds_gateway_p50_ms": via,
     }
-    print(f"cpu cores {os.cpu_count()}; 1-min load average {load_before[0]:.1f} before, {load_after[0]:.1f} after")
+    print(f"{args.concurrency} client(s) at once; cpu cores {os.cpu_count()}; 1-min load average "
+          f"{load_before[0]:.1f} before, {load_after[0]:.1f} after")
     print(f"direct to MLServer   p50 {res['direct_p50_ms']:.2f} ms   "
           f"upstream CPU {res['upstream_cpu_us_per_request']:.0f} us/request")
     print(f"through the gateway  p50 {res['gateway_p50_ms']:.2f} ms   "

@@ -164,7 +164,8 @@ def _flatten(data: Any) -> Any:
 def model_metadata(*, name: str, version: str, platform: str, input_name: str, input_shape: tuple[int, ...],
                    labels: list[Any], labels_only: bool, top_k: int) -> dict[str, Any]:
     """``GET /v2/models/{name}``: the front's tensors (the hardened outputs, not the upstream's)."""
-    k = -1 if not labels else (len(labels) if top_k <= 0 else min(top_k, len(labels)))
+    n_labels = len(labels) if labels else 0  # 0: an upstream whose classes are not configured
+    k = min(top_k, n_labels) if top_k > 0 and n_labels else (top_k if top_k > 0 else (n_labels or -1))
     label_type = _label_datatype(labels) if labels else "INT64"
     outputs: list[dict[str, Any]] = [{"name": "label", "datatype": label_type, "shape": [-1]}]
     if not labels_only:
