@@ -228,3 +228,19 @@ def test_upstream_config_errors_name_toml_keys(tmp_path: Path, monkeypatch: pyte
         parse_config({"upstream": {"url": "http://x", "protocol": "grpc"}})
     with pytest.raises(ConfigError, match=r"\[upstream\] url must be an http"):
         parse_config({"upstream": {"url": "ftp://x"}})
+
+
+def test_cli_upstream_options_refuse_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from mlsecure.cli.main import main
+
+    config = tmp_path / "gateway.toml"
+    config.write_text('[model]\nname = "digits"\ninput_shape = [64]\n', encoding="utf-8")
+    cases = [
+        (["--model", str(tmp_path / "m.onnx"), "--upstream", "http://127.0.0.1:9"], "--model and an upstream"),
+        (["--protocol", "mlflow"], "--protocol needs an upstream"),
+        (["--upstream", "ftp://127.0.0.1:9"], "--upstream must be an http:// or https:// URL"),
+    ]
+    for args, text in cases:
+        assert main(["gateway", "serve", "--config", str(config), "--port", str(free_port()), *args]) == 2
+        err = capsys.readouterr().err
+        assert text in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
