@@ -8,6 +8,12 @@ answer) and Ed25519 signature of the body, both by the audit writer off the even
 Every ``/v1`` request, refused or not, leaves exactly one audit record carrying its ``request_id``;
 ``/healthz``, ``/metrics`` and the OpenAPI spec are not audited.
 
+``POST /v2/models/{name}[/versions/{v}]/infer`` (the Open Inference Protocol, ``serving.oip``) runs the very
+same path (``_Handlers.serve_rows``); only the body's decoding and the answer's encoding differ. The other
+``/v2/models`` routes (metadata, ready) are authorised and audited like ``/v1/models``; ``/v2`` and its health
+routes are open and unaudited like ``/healthz``. In upstream mode (``serving.upstream``) the model step is an
+HTTP call to the model server, and its failures are audited 502/504 answers.
+
 ``POST /v1/predict`` is served by a plain ASGI handler in front of the FastAPI app (which still
 declares the route, so the OpenAPI spec describes it): FastAPI's request object, dependency solving and
 response classes cost more per request than all of the checks above except the signature. The
