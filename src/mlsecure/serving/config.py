@@ -169,6 +169,9 @@ class ExtractionConfig:
     """The uniformity test looks at the client's last this-many queries."""
     action: ExtractionAction = "flag"
     throttle_per_minute: int = 10
+    storage: str = "memory://"
+    """``memory://`` (one process) or ``redis://host:port/db``: several replicas share one monitor state
+    (see ``serving.extraction_shared``)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -401,6 +404,8 @@ def _check_values(cfg: GatewayConfig, where: str) -> None:
             raise ConfigError(f"{where}: [upstream] timeout_s and connect_timeout_s must be > 0")
         if up.max_connections < 1 or up.max_response_bytes < 64:
             raise ConfigError(f"{where}: [upstream] max_connections must be >= 1, max_response_bytes >= 64")
+    if not ex.storage.startswith(("memory://", "redis://", "rediss://")):
+        raise ConfigError(f"{where}: [extraction] storage must be memory:// or a redis:// URL, got {ex.storage!r}")
     storage = cfg.rate_limit.storage
     if not storage.startswith(("memory://", "redis://", "rediss://", "redis+sentinel://", "redis+cluster://")):
         raise ConfigError(f"{where}: [rate_limit] storage must be memory:// or a redis:// URL, got {storage!r}")
