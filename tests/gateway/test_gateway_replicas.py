@@ -72,6 +72,8 @@ def test_replicas_share_budget_and_extraction_flag(tmp_path: Path, redis_url: st
         finally:
             for c in clients:
                 await c.aclose()
+            for gw in gws:  # what the app's lifespan does on shutdown (ASGITransport runs no lifespan)
+                await gw.limiter.aclose()
 
     try:
         spent, seen = asyncio.run(scenario())
