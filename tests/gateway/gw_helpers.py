@@ -34,6 +34,8 @@ class Server:
     scheme: str = "http"
     proc: subprocess.Popen[bytes] | None = None
     client_kwargs: dict[str, Any] = field(default_factory=dict)
+    serve_args: list[str] | None = None
+    """What to serve instead of ``--model MODEL`` (e.g. ``--upstream URL --protocol oip``)."""
 
     @property
     def url(self) -> str:
@@ -43,7 +45,8 @@ class Server:
         self.port = self.port or free_port()
         with (self.root / "server.log").open("ab") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "mlsecure", "gateway", "serve", "--model", str(self.model), "--config",
+                [sys.executable, "-m", "mlsecure", "gateway", "serve",
+                 *(self.serve_args if self.serve_args is not None else ["--model", str(self.model)]), "--config",
                  str(self.config), "--port", str(self.port)], env=self.env, stdout=log, stderr=log, cwd=self.root)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -484,3 +484,26 @@ def test_token_cli_create_list_revoke(tmp_path: Path, capsys: pytest.CaptureFixt
     assert json.loads(capsys.readouterr().out)[0]["status"] == "revoked"
     assert main(["gateway", "token", "create", "--store", store, "--name", "x", "--role", "viewer",
                  "--ttl", "soon"]) == 2
+
+
+def test_defaults_answer_top1_label_with_rounded_probability() -> None:
+    cfg = parse_config({})
+    policy = OutputPolicy(cfg.output)
+    proba = np.array([[0.123456, 0.654321, 0.222223]])
+    out = policy.apply(proba, ["a", "b", "c"], np.random.default_rng(0))
+    assert out == [{"label": "b", "top": [{"label": "b", "probability": 0.65}]}]
+
+
+def test_missing_audit_key_names_toml_keys_and_creates_nothing(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from mlsecure.serving import build_gateway
+
+    for name in ("MLSECURE_AUDIT_HMAC_KEY", "MLSECURE_AUDIT_HMAC_KEY_FILE", "MY_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    cfg = parse_config({"model": {"name": "m", "input_shape": [4]}, "audit": {"hmac_key_env": "MY_KEY"},
+                        "upstream": {"url": "http://127.0.0.1:9", "protocol": "mlflow"}}, base=tmp_path)
+    with pytest.raises(ConfigError) as err:
+        build_gateway(cfg)
+    assert "[audit] hmac_key_file" in str(err.value) and "MY_KEY" in str(err.value)
+    assert "hmac_key=" not in str(err.value)
+    assert list(tmp_path.iterdir()) == []  # no token store, no signing key made before refusing

@@ -31,6 +31,10 @@ def register(subparsers: Any) -> list[str]:
                              epilog="exit codes: 0 stopped cleanly; 2 refused to start (bad config, corrupt token "
                              "store, model refused by the artifact gate, port already in use), one line on stderr")
     serve.add_argument("--model", type=Path, help="model file (ONNX, TorchScript, scikit-learn pickle)")
+    serve.add_argument("--upstream", metavar="URL",
+                       help="forward to this model server instead of loading a model ([upstream] url)")
+    serve.add_argument("--protocol", choices=["oip", "kserve-v1", "mlflow", "torchserve"],
+                       help="the upstream's protocol ([upstream] protocol; default oip)")
     serve.add_argument("--config", type=Path, help="gateway TOML file (default: built-in secure defaults)")
     serve.add_argument("--host", help="bind address (default from config: 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default from config: 8000)")
@@ -90,8 +94,18 @@ def _serve(args: argparse.Namespace) -> int:
     from mlsecure.serving.server import make_server
 
     cfg = load_config(args.config) if args.config else GatewayConfig()
+    if args.model is not None and (args.upstream is not None or cfg.upstream.url is not None):
+        raise ConfigError("--model and an upstream ([upstream] url / --upstream) are exclusive: serve one or forward")
     if args.model is not None:
         cfg = replace(cfg, model=replace(cfg.model, path=args.model))
+    if args.upstream is not None or args.protocol is not None:
+        up = replace(cfg.upstream, **({"url": args.upstream} if args.upstream is not None else {}),
+                     **({"protocol": args.protocol} if args.protocol is not None else {}))
+        if up.url is None:
+            raise ConfigError("--protocol needs an upstream: --upstream URL or [upstream] url")
+        if not up.url.startswith(("http://", "https://")):
+            raise ConfigError(f"--upstream must be an http:// or https:// URL, got {up.url!r}")
+        cfg = replace(cfg, upstream=up)
     host = args.host or cfg.server.host
     port = cfg.server.port if args.port is None else args.port
     sock = bind_listening_socket(host, port)  # a busy port is one clear line before anything else starts
@@ -103,7 +117,8 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         server = make_server(gw, host=args.host, port=args.port, log_level=args.log_level)
         scheme = "https" if cfg.server.tls_certfile else "http"
-        print(f"mlsecure gateway: serving {cfg.model.name}:{cfg.model.version} ({gw.model.framework}) on "
+        via = f" -> {gw.upstream.endpoint}" if gw.upstream is not None else ""
+        print(f"mlsecure gateway: serving {cfg.model.name}:{cfg.model.version} ({gw.model.framework}{via}) on "
               f"{scheme}://{host}:{port}; audit log {cfg.audit.store}", file=sys.stderr, flush=True)
         with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the signal after a graceful shutdown
             server.run(sockets=[sock])

@@ -8,6 +8,12 @@ answer) and Ed25519 signature of the body, both by the audit writer off the even
 Every ``/v1`` request, refused or not, leaves exactly one audit record carrying its ``request_id``;
 ``/healthz``, ``/metrics`` and the OpenAPI spec are not audited.
 
+``POST /v2/models/{name}[/versions/{v}]/infer`` (the Open Inference Protocol, ``serving.oip``) runs the very
+same path (``_Handlers.serve_rows``); only the body's decoding and the answer's encoding differ. The other
+``/v2/models`` routes (metadata, ready) are authorised and audited like ``/v1/models``; ``/v2`` and its health
+routes are open and unaudited like ``/healthz``. In upstream mode (``serving.upstream``) the model step is an
+HTTP call to the model server, and its failures are audited 502/504 answers.
+
 ``POST /v1/predict`` is served by a plain ASGI handler in front of the FastAPI app (which still
 declares the route, so the OpenAPI spec describes it): FastAPI's request object, dependency solving and
 response classes cost more per request than all of the checks above except the signature. The
@@ -18,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager
@@ -28,11 +35,13 @@ from fastapi import FastAPI, Request  # at module level: FastAPI resolves the ha
 from fastapi.responses import JSONResponse, Response
 
 from mlsecure.errors import require
+from mlsecure.serving import oip
 from mlsecure.serving.auth import AuthFailure, Principal
 from mlsecure.serving.client_ip import client_address
 from mlsecure.serving.gateway import Gateway
 from mlsecure.serving.rbac import Permission
 from mlsecure.serving.signing import KEY_ID_HEADER, SIGNATURE_HEADER, canonical_json
+from mlsecure.serving.upstream import UpstreamError
 from mlsecure.serving.validation import ValidationFailure
 
 _JSON = "application/json"
@@ -52,8 +61,10 @@ class _Refusal(Exception):
     """A request refused before the model ran: status, public message, audit details."""
 
     def __init__(self, status: int, error: str, detail: str, *, event_type: str = "prediction",
-                 actor: str = "anonymous", headers: dict[str, str] | None = None, **audit: Any) -> None:
+                 actor: str = "anonymous", headers: dict[str, str] | None = None, outcome: str = "denied",
+                 **audit: Any) -> None:
         super().__init__(detail)
+        self.outcome = outcome
         self.status = status
         self.error = error
         self.detail = detail
@@ -66,10 +77,12 @@ class _Refusal(Exception):
 class _Call:
     """What the handlers read of one request, taken from the ASGI scope in one pass over its headers."""
 
-    __slots__ = ("authorization", "content_length", "content_type", "forwarded_for", "peer", "receive")
+    __slots__ = ("authorization", "binary_header", "content_length", "content_type", "forwarded_for", "peer",
+                 "receive")
 
     def __init__(self, scope: _Scope, receive: _Receive) -> None:
         auth = ctype = clen = None
+        binary = False
         xff: list[str] = []
         for name, value in scope["headers"]:  # ASGI: names are lower-case bytes; the first value wins
             if name == b"authorization":
@@ -83,10 +96,14 @@ class _Call:
                     clen = value.decode("latin-1")
             elif name == b"x-forwarded-for":
                 xff.append(value.decode("latin-1"))
+            elif name == b"inference-header-content-length":
+                binary = True
         self.authorization: str | None = auth
         self.content_type: str = ctype or ""
         self.content_length: str | None = clen
         self.forwarded_for = xff
+        self.binary_header = binary
+        """The OIP binary-tensor extension (a JSON header followed by raw tensor bytes)."""
         client = scope.get("client")
         self.peer: str | None = client[0] if client else None
         self.receive = receive
@@ -136,8 +153,10 @@ class _Handlers:
                            role=principal.role.value)
         return principal
 
-    async def audited(self, call: _Call, endpoint: str, action: str, permission: str, work: Any) -> _Reply:
-        """Authorize, run ``work(call, principal, request_id)``, write the one audit record, answer."""
+    async def audited(self, call: _Call, endpoint: str, action: str, permission: str, work: Any, *,
+                      oip: bool = False) -> _Reply:
+        """Authorize, run ``work(call, principal, request_id)``, write the one audit record, answer
+        (``oip``: errors in the Open Inference Protocol's shape, ``{"error": message, ...}``)."""
         gw = self.gw
         t0 = time.perf_counter()
         request_id = gw.next_request_id()
@@ -152,12 +171,13 @@ class _Handlers:
             status = reply[0]
             summary = extra.pop("output_summary", None)
         except _Refusal as r:
-            reply, status = refusal_reply(r, request_id), r.status
-            event_type, outcome, extra = r.event_type, "denied", {"reason": r.detail, **r.audit}
+            reply, status = refusal_reply(r, request_id, oip=oip), r.status
+            event_type, outcome, extra = r.event_type, r.outcome, {"reason": r.detail, **r.audit}
             actor = r.actor if r.actor != "anonymous" else actor
         except Exception as exc:  # a bug or a model failure: answer 500, and still audit it
-            reply = _json_reply(500, {"error": "internal", "detail": "internal error", "request_id": request_id})
-            status, event_type, outcome = 500, "prediction" if endpoint == "predict" else "model_access", "error"
+            reply = _json_reply(500, _error_body("internal", "internal error", request_id, oip))
+            status, event_type, outcome = 500, "prediction" if "infer" in endpoint or endpoint == "predict" \
+                else "model_access", "error"
             extra = {"reason": f"{type(exc).__name__}: {str(exc)[:200]}"}
         input_hash = extra.pop("input_hash", None)
         to_sign = reply[2] if extra.pop("sign", False) else None
@@ -173,15 +193,16 @@ class _Handlers:
                 reply[1].append((_KEY_ID_HEADER, self.key_id))
         except Exception:  # fail closed: nothing is answered without its audit record
             status = 503
-            reply = _json_reply(503, {"error": "audit_unavailable", "request_id": request_id,
-                                      "detail": "the audit log cannot be written; request not served"})
+            reply = _json_reply(503, _error_body("audit_unavailable", "the audit log cannot be written; request "
+                                                 "not served", request_id, oip))
         gw.metrics.observe(endpoint, status, time.perf_counter() - t0)
         return reply
 
     async def predict(self, call: _Call) -> _Reply:
         return await self.audited(call, "predict", "predict", Permission.PREDICT, self._predict)
 
-    async def unrouted(self, call: _Call, method: str, path: str, status: int, allow: str) -> _Reply:
+    async def unrouted(self, call: _Call, method: str, path: str, status: int, allow: str, *,
+                       oip: bool = False) -> _Reply:
         """404 (no such ``/v1`` path) or 405 (not this method), audited like every ``/v1`` request."""
         gw = self.gw
         t0 = time.perf_counter()
@@ -191,19 +212,113 @@ class _Handlers:
         error = "not_found" if status == 404 else "method_not_allowed"
         detail = f"no endpoint {path}" if status == 404 else f"{path} does not answer {method} (allowed: {allow})"
         reply: _Reply = (status, _encode_headers({"Allow": allow} if status == 405 else {}),
-                         _PLAIN_JSON.encode({"error": error, "detail": detail, "request_id": request_id}).encode())
+                         _PLAIN_JSON.encode(_error_body(error, detail, request_id, oip)).encode())
         try:
             await gw.audit(event_type="access_denied", actor="anonymous", action=method.lower() or "request",
                            outcome="denied", ip=ip, input_hash=None, latency_ms=(time.perf_counter() - t0) * 1000,
                            details={"request_id": request_id, "endpoint": "unrouted", "status": status,
                                     "method": method[:16], "path": path, "reason": error})
         except Exception:  # fail closed: nothing is answered without its audit record
-            reply = _json_reply(503, {"error": "audit_unavailable", "request_id": request_id,
-                                      "detail": "the audit log cannot be written; request not served"})
+            reply = _json_reply(503, _error_body("audit_unavailable", "the audit log cannot be written; request "
+                                                 "not served", request_id, oip))
         return reply
+
+    async def v2(self, call: _Call, method: str, path: str) -> _Reply:
+        """The Open Inference Protocol routes. Health and server metadata answer without a credential and
+        are not audited (as ``/healthz``); every ``/v2/models`` request is authorised and audited."""
+        get = method in ("GET", "HEAD")
+        if path in _V2_OPEN:
+            if not get:
+                return await self.unrouted(call, method, path, 405, "GET, HEAD", oip=True)
+            if path == "/v2":
+                return _json_reply(200, {"name": "mlsecure-gateway", "version": "1", "extensions": []})
+            return _json_reply(200, {"live": True} if path.endswith("live") else {"ready": True})
+        m = _V2_MODEL.fullmatch(path)
+        if m is None:
+            return await self.unrouted(call, method, path, 404, "", oip=True)
+        name, version, tail = m.group(1), m.group(2), m.group(3) or ""
+        allowed = "POST" if tail == "/infer" else "GET, HEAD"
+        if (tail == "/infer") == get:
+            return await self.unrouted(call, method, path, 405, allowed, oip=True)
+        known = name == self.model_ref["name"] and version in (None, self.model_ref["version"])
+        if tail == "/infer":
+            if not known:
+                return await self.audited(call, "v2_infer", "predict", Permission.PREDICT,
+                                          self._unknown_model(name, version), oip=True)
+            return await self.infer(call)
+        work = self._model_ready if tail == "/ready" else self._model_metadata
+        return await self.audited(call, "v2_ready" if tail else "v2_metadata", "read_metadata",
+                                  Permission.MODELS_READ, work if known else self._unknown_model(name, version),
+                                  oip=True)
+
+    @staticmethod
+    def _unknown_model(name: str, version: str | None) -> Any:
+        async def work(call: _Call, principal: Principal, request_id: str) -> tuple[_Reply, str, str, dict[str, Any]]:
+            del call
+            what = f"{name!r}" + (f" version {version!r}" if version is not None else "")
+            raise _Refusal(404, "model_not_found", f"no model {what[:200]}", event_type="model_access",
+                           actor=principal.actor)
+
+        return work
+
+    async def _model_ready(self, call: _Call, principal: Principal,
+                           request_id: str) -> tuple[_Reply, str, str, dict[str, Any]]:
+        del call, principal, request_id
+        ref = self.model_ref
+        return _json_reply(200, {"name": ref["name"], "ready": True}), "model_access", "allowed", {}
+
+    async def _model_metadata(self, call: _Call, principal: Principal,
+                              request_id: str) -> tuple[_Reply, str, str, dict[str, Any]]:
+        del call, principal, request_id
+        gw, cfg = self.gw, self.gw.config
+        body = oip.model_metadata(name=cfg.model.name, version=cfg.model.version, platform=gw.model.framework,
+                                  input_name=cfg.model.input_name, input_shape=gw.schema.input_shape,
+                                  labels=self.labels, labels_only=cfg.output.labels_only, top_k=cfg.output.top_k)
+        return _json_reply(200, body), "model_access", "allowed", {}
 
     async def _predict(self, call: _Call, principal: Principal,
                        request_id: str) -> tuple[_Reply, str, str, dict[str, Any]]:
+        return await self.serve_rows(call, principal, request_id, self._v1_decode, self._v1_encode)
+
+    def _v1_decode(self, body: bytes) -> tuple[np.ndarray, Any]:
+        return self.gw.schema.parse(body), None
+
+    def _v1_encode(self, request_id: str, input_hash: str, predictions: list[dict[str, Any]],
+                   context: Any) -> dict[str, Any]:
+        del context
+        return {"request_id": request_id, "model": self.model_ref, "input_sha256": input_hash,
+                "predictions": predictions, "served_at": round(time.time(), 3)}
+
+    async def infer(self, call: _Call) -> _Reply:
+        """``POST /v2/models/{name}/infer``: the same request path as ``/v1/predict``, OIP tensors in and out."""
+        return await self.audited(call, "v2_infer", "predict", Permission.PREDICT, self._infer, oip=True)
+
+    async def _infer(self, call: _Call, principal: Principal,
+                     request_id: str) -> tuple[_Reply, str, str, dict[str, Any]]:
+        def decode(body: bytes) -> tuple[np.ndarray, Any]:
+            return self._oip_decode(body, call.binary_header)
+
+        return await self.serve_rows(call, principal, request_id, decode, self._oip_encode, untyped=True)
+
+    def _oip_decode(self, body: bytes, binary: bool) -> tuple[np.ndarray, Any]:
+        cfg = self.gw.config
+        if binary:
+            raise ValidationFailure("Inference-Header-Content-Length", "binary tensor data (binary_data_size) is "
+                                    "not accepted; send tensors as JSON (tritonclient: binary_data=False)")
+        return oip.parse_infer(body, self.gw.schema, cfg.model.input_name, cfg.output.labels_only)
+
+    def _oip_encode(self, request_id: str, input_hash: str, predictions: list[dict[str, Any]],
+                    context: Any) -> dict[str, Any]:
+        return oip.infer_response(model_name=self.model_ref["name"], model_version=self.model_ref["version"],
+                                  request_id=request_id, input_hash=input_hash, served_at=round(time.time(), 3),
+                                  predictions=predictions, context=context)
+
+    async def serve_rows(self, call: _Call, principal: Principal, request_id: str,
+                         decode: Callable[[bytes], tuple[np.ndarray, Any]],
+                         encode: Callable[[str, str, list[dict[str, Any]], Any], dict[str, Any]],
+                         *, untyped: bool = False) -> tuple[_Reply, str, str, dict[str, Any]]:
+        """Every defence of a prediction, whatever the wire format (``decode`` the body, ``encode`` the
+        hardened predictions; ``untyped``: a body without Content-Type is read as JSON, as OIP clients send it)."""
         gw = self.gw
         actor = principal.actor
         flagged = actor in gw.flagged
@@ -215,10 +330,10 @@ class _Handlers:
             gw.metrics.rate_limited.labels(decision.limit).inc()
             raise _Refusal(429, "rate_limited", f"{decision.limit} limit reached", actor=actor,
                            headers=_retry(decision.retry_after_s), limit=decision.limit)
-        body = await _read_body(call, self.max_body, actor)
+        body = await _read_body(call, self.max_body, actor, untyped=untyped)
         input_hash = hashlib.sha256(body).hexdigest()
         try:
-            x = gw.schema.parse(body)
+            x, context = decode(body)
         except ValidationFailure as exc:
             gw.metrics.invalid.inc()
             raise _Refusal(422, "invalid_input", f"{exc.field}: {exc.message}", actor=actor,
@@ -230,19 +345,24 @@ class _Handlers:
             raise _Refusal(429, "budget_exhausted", f"{decision.limit} query budget used up",
                            actor=actor, headers=_retry(decision.retry_after_s),
                            limit=decision.limit, input_hash=input_hash)
-        proba = gw.model.predict_proba(x)
+        upstream = gw.upstream
+        if upstream is None:
+            proba = gw.model.predict_proba(x)
+            labels, text = self.labels, self.label_text
+        else:
+            try:
+                proba = await upstream.predict_proba(x)
+            except UpstreamError as exc:
+                gw.metrics.upstream_errors.labels(exc.code).inc()
+                raise _Refusal(exc.status, exc.code, exc.detail, actor=actor, outcome="error", rows=n,
+                               input_hash=input_hash, upstream=upstream.endpoint) from None
+            labels = self.labels or list(range(proba.shape[1]))
+            text = self.label_text or [str(i) for i in labels]
         gw.metrics.rows.inc(n)
         top1 = proba.argmax(axis=1)
-        payload = {
-            "request_id": request_id,
-            "model": self.model_ref,
-            "input_sha256": input_hash,
-            "predictions": gw.policy.apply(proba, self.labels, gw.rng, top1=top1),
-            "served_at": round(time.time(), 3),
-        }
-        content = canonical_json(payload)
+        content = canonical_json(encode(request_id, input_hash, gw.policy.apply(proba, labels, gw.rng, top1=top1),
+                                        context))
         headers: _Headers = [(b"x-request-id", request_id.encode("latin-1"))]
-        text = self.label_text
         summary = ",".join([text[i] for i in top1[:16].tolist()])
         return ((200, headers, content), "prediction", "allowed",
                 {"rows": n, "input_hash": input_hash, "output_summary": summary, "sign": gw.signer is not None,
@@ -250,11 +370,23 @@ class _Handlers:
                              top1.astype(np.int64).tobytes()) if gw.monitoring else None})
 
 
-def refusal_reply(r: _Refusal, request_id: str) -> _Reply:
-    body: dict[str, Any] = {"error": r.error, "detail": r.detail, "request_id": request_id}
+_V2_OPEN = frozenset({"/v2", "/v2/health/live", "/v2/health/ready"})
+_V2_MODEL = re.compile(r"/v2/models/([^/]+)(?:/versions/([^/]+))?(/ready|/infer)?")
+
+
+def refusal_reply(r: _Refusal, request_id: str, *, oip: bool = False) -> _Reply:
+    body = _error_body(r.error, r.detail, request_id, oip)
     if "field" in r.audit:
         body["field"] = r.audit["field"]
     return r.status, _encode_headers(r.headers), _PLAIN_JSON.encode(body).encode("utf-8")
+
+
+def _error_body(error: str, detail: str, request_id: str, oip: bool) -> dict[str, Any]:
+    """``/v1``: ``error`` is a code; OIP clients (tritonclient) show only ``error``, so there it is the
+    whole message and the code moves to ``code``."""
+    if oip:
+        return {"error": f"{error}: {detail}", "code": error, "detail": detail, "request_id": request_id}
+    return {"error": error, "detail": detail, "request_id": request_id}
 
 
 def _json_reply(status: int, body: Any) -> _Reply:
@@ -281,6 +413,14 @@ class GatewayApp:
     async def __call__(self, scope: _Scope, receive: _Receive, send: _Send) -> None:
         if scope["type"] == "http" and scope["path"] == "/v1/predict" and scope["method"] == "POST":
             status, headers, content = await self._handlers.predict(_Call(scope, receive))
+            headers.append((b"content-type", b"application/json"))
+            headers.append((b"content-length", str(len(content)).encode("latin-1")))
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send({"type": "http.response.body", "body": content})
+            return
+        if scope["type"] == "http" and (scope["path"] == "/v2" or scope["path"].startswith("/v2/")):
+            status, headers, content = await self._handlers.v2(_Call(scope, receive), str(scope["method"]),
+                                                               str(scope["path"]))
             headers.append((b"content-type", b"application/json"))
             headers.append((b"content-length", str(len(content)).encode("latin-1")))
             await send({"type": "http.response.start", "status": status, "headers": headers})
@@ -325,6 +465,8 @@ def create_app(gw: Gateway) -> GatewayApp:
         finally:
             await gw.record_lifecycle("stop")
             await gw.limiter.aclose()
+            if gw.upstream is not None:
+                await gw.upstream.aclose()
 
     app = FastAPI(
         title="mlsecure gateway", version="1", lifespan=lifespan,
@@ -399,8 +541,8 @@ def create_app(gw: Gateway) -> GatewayApp:
     return GatewayApp(app, h)
 
 
-async def _read_body(call: _Call, limit: int, actor: str) -> bytes:
-    if call.content_type.split(";", 1)[0].strip().lower() != _JSON:
+async def _read_body(call: _Call, limit: int, actor: str, *, untyped: bool = False) -> bytes:
+    if call.content_type.split(";", 1)[0].strip().lower() != _JSON and not (untyped and not call.content_type):
         raise _Refusal(415, "unsupported_media_type", "send the body as application/json", actor=actor,
                        field="content-type")
     declared = call.content_length

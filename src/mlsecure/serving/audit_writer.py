@@ -71,6 +71,11 @@ class BatchWork:
         self.signer = signer
         self.extraction = extraction
         self.monitor = ExtractionMonitor(extraction) if extraction is not None and extraction.enabled else None
+        self.shared = None
+        if self.monitor is not None and extraction is not None and extraction.storage != "memory://":
+            from mlsecure.serving.extraction_shared import SharedObservations
+
+            self.shared = SharedObservations(extraction.storage)
         self._flag_events: list[Any] = []
 
     def run(self, items: list[AuditItem]) -> list[AuditResult]:
@@ -100,7 +105,10 @@ class BatchWork:
         signatures = signing.result() if signing is not None else [None] * len(items)
         if committed:
             for i in written:
-                results[i] = (signatures[i], None, self._observe(items[i]))
+                try:
+                    results[i] = (signatures[i], None, self._observe(items[i]))
+                except Exception as exc:  # the shared monitor's store is down: refuse (fail closed)
+                    results[i] = (None, f"extraction monitor storage unavailable: {type(exc).__name__}", False)
         return results
 
     def _observe(self, item: AuditItem) -> bool:
@@ -110,8 +118,15 @@ class BatchWork:
         if monitor is None or observation is None:
             return False
         actor = fields["actor"]
-        was_flagged = monitor.is_flagged(actor)
         raw, width, labels = observation
+        if self.shared is not None:
+            for client, mine, rows, labs in self.shared.exchange(fields["resource"], actor, raw, width, labels):
+                was = monitor.is_flagged(client)
+                verdict = monitor.observe(client, rows, labs)
+                if mine and verdict is not None and verdict.suspicious and not was:
+                    self._flag_events.append(self._flag_event(fields, verdict.as_dict()))
+            return monitor.is_flagged(actor)
+        was_flagged = monitor.is_flagged(actor)
         x = np.frombuffer(raw, dtype=np.float32).reshape(-1, width)
         verdict = monitor.observe(actor, x, np.frombuffer(labels, dtype=np.int64))
         if verdict is not None and verdict.suspicious and not was_flagged:

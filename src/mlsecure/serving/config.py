@@ -49,6 +49,7 @@ ExtractionAction = Literal["flag", "throttle", "block"]
 NoiseKind = Literal["none", "laplace", "gaussian"]
 TlsVersion = Literal["1.2", "1.3"]
 AuditWriterKind = Literal["process", "thread"]
+UpstreamProtocol = Literal["oip", "kserve-v1", "mlflow", "torchserve"]
 
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -64,7 +65,12 @@ class ModelConfig:
     """Allowed ``(min, max)`` of every input value; default: the model's ``clip_values`` (none if unset)."""
     max_batch: int = 64
     input_shape: tuple[int, ...] | None = None
-    """Needed only for models that do not record it (TorchScript without metadata)."""
+    """Needed only for models that do not record it (TorchScript without metadata) and for an upstream
+    that does not publish Open Inference Protocol metadata."""
+    labels: tuple[str, ...] | None = None
+    """Class labels in the model's output order (default: the model's classes, else 0..k-1)."""
+    input_name: str = "input-0"
+    """The input tensor's name on the Open Inference Protocol (``/v2``) front."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -124,9 +130,9 @@ class RateLimitConfig:
 class OutputConfig:
     """Output hardening against extraction and inversion (ML05, ML03)."""
 
-    top_k: int = 0
-    """Return only the ``k`` most probable labels (0: all classes)."""
-    decimals: int = 4
+    top_k: int = 1
+    """Return only the ``k`` most probable labels (0: all classes). Default: the top-1 label only."""
+    decimals: int = 2
     """Round probabilities to this many decimals (-1: no rounding)."""
     labels_only: bool = False
     """Return labels without any probability."""
@@ -163,6 +169,9 @@ class ExtractionConfig:
     """The uniformity test looks at the client's last this-many queries."""
     action: ExtractionAction = "flag"
     throttle_per_minute: int = 10
+    storage: str = "memory://"
+    """``memory://`` (one process) or ``redis://host:port/db``: several replicas share one monitor state
+    (see ``serving.extraction_shared``)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -179,6 +188,29 @@ class AuditConfig:
 
 
 @dataclass(frozen=True, kw_only=True)
+class UpstreamConfig:
+    """An existing model server the gateway forwards validated, authorised requests to (``url`` unset: the
+    gateway serves ``[model] path`` itself)."""
+
+    url: str | None = None
+    protocol: UpstreamProtocol = "oip"
+    model: str | None = None
+    """The model's name on the upstream (default: ``[model] name``)."""
+    version: str | None = None
+    """OIP: the upstream model version to call (default: the upstream's default version)."""
+    output: str | None = None
+    """OIP: the output tensor holding class probabilities (default ``predict_proba``, MLServer's name for
+    scikit-learn models; the only output when the upstream returns one)."""
+    timeout_s: float = 10.0
+    connect_timeout_s: float = 2.0
+    max_response_bytes: int = 8_388_608
+    max_connections: int = 64
+    use_metadata: bool = True
+    """OIP: read the input schema (shape, input name) from the upstream's ``/v2/models/{name}`` at start-up
+    when ``[model] input_shape`` is not set."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class GatewayConfig:
     model: ModelConfig = field(default_factory=ModelConfig)
     server: ServerConfig = field(default_factory=ServerConfig)
@@ -188,6 +220,7 @@ class GatewayConfig:
     signing: SigningConfig = field(default_factory=SigningConfig)
     extraction: ExtractionConfig = field(default_factory=ExtractionConfig)
     audit: AuditConfig = field(default_factory=AuditConfig)
+    upstream: UpstreamConfig = field(default_factory=UpstreamConfig)
     source: Path | None = None
     sha256: str = ""
     """SHA-256 of the config file's bytes (recorded in the audit log's config_change event)."""
@@ -226,7 +259,8 @@ def parse_config(data: dict[str, Any], *, base: Path = Path(), source: Path | No
         jwt = _build(JwtConfig, jwt_raw, "auth.jwt", where, base)
     sections["auth"] = _build(AuthConfig, {**auth, "jwt": jwt}, "auth", where, base)
     for name, cls in (("rate_limit", RateLimitConfig), ("output", OutputConfig), ("signing", SigningConfig),
-                      ("extraction", ExtractionConfig), ("audit", AuditConfig)):
+                      ("extraction", ExtractionConfig), ("audit", AuditConfig),
+                      ("upstream", UpstreamConfig)):
         sections[name] = _build(cls, data.get(name, {}), name, where, base)
     audit = sections["audit"]
     if "://" not in audit.store and not Path(audit.store).is_absolute():
@@ -327,6 +361,7 @@ _LITERALS: dict[str, tuple[str, ...]] = {
     "NoiseKind": get_args(NoiseKind),
     "TlsVersion": get_args(TlsVersion),
     "AuditWriterKind": get_args(AuditWriterKind),
+    "UpstreamProtocol": get_args(UpstreamProtocol),
     "Literal['requests', 'rows']": ("requests", "rows"),
 }
 
@@ -359,6 +394,18 @@ def _check_values(cfg: GatewayConfig, where: str) -> None:
         raise ConfigError(f"{where}: [extraction] check_every must be at least 1")
     if cfg.audit.max_batch < 1:
         raise ConfigError(f"{where}: [audit] max_batch must be at least 1")
+    up = cfg.upstream
+    if up.url is not None:
+        if not up.url.startswith(("http://", "https://")):
+            raise ConfigError(f"{where}: [upstream] url must be an http:// or https:// URL, got {up.url!r}")
+        if cfg.model.path is not None:
+            raise ConfigError(f"{where}: [upstream] url and [model] path are exclusive (serve one or forward)")
+        if up.timeout_s <= 0 or up.connect_timeout_s <= 0:
+            raise ConfigError(f"{where}: [upstream] timeout_s and connect_timeout_s must be > 0")
+        if up.max_connections < 1 or up.max_response_bytes < 64:
+            raise ConfigError(f"{where}: [upstream] max_connections must be >= 1, max_response_bytes >= 64")
+    if not ex.storage.startswith(("memory://", "redis://", "rediss://")):
+        raise ConfigError(f"{where}: [extraction] storage must be memory:// or a redis:// URL, got {ex.storage!r}")
     storage = cfg.rate_limit.storage
     if not storage.startswith(("memory://", "redis://", "rediss://", "redis+sentinel://", "redis+cluster://")):
         raise ConfigError(f"{where}: [rate_limit] storage must be memory:// or a redis:// URL, got {storage!r}")

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from mlsecure.audit import AuditStore
     from mlsecure.serving.audit_sink import AuditSink
     from mlsecure.serving.audit_writer import Observation, ProcessAuditWriter, ThreadAuditWriter
+    from mlsecure.serving.upstream import Upstream
 
 
 @dataclass(eq=False)
@@ -48,6 +49,9 @@ class Gateway:
     writer: ThreadAuditWriter | ProcessAuditWriter
     metrics: GatewayMetrics
     labels: list[Any]
+    """Class labels in output order; empty for an upstream whose classes are not configured (0..k-1)."""
+    upstream: Upstream | None = None
+    """Set in upstream mode: the model server that computes the probabilities."""
     rng: np.random.Generator = field(default_factory=np.random.default_rng)
     flagged: set[str] = field(default_factory=set)
     """Clients the extraction monitor (which runs in the audit writer) has flagged."""
@@ -134,13 +138,17 @@ def build_gateway(cfg: GatewayConfig, *, model: Model | None = None, token_store
     from mlsecure.serving.audit_sink import AuditSink
     from mlsecure.serving.audit_writer import ProcessAuditWriter, ThreadAuditWriter
 
+    upstream = None
+    if model is None and cfg.upstream.url is not None:
+        model, upstream = _upstream_model(cfg)
     if model is None:
         if cfg.model.path is None:
-            raise ConfigError("no model to serve: pass --model or set [model] path")
+            raise ConfigError("no model to serve: pass --model or --upstream, or set [model] path or [upstream] url")
         from mlsecure.artifacts.load import load_model
 
         model = load_model(cfg.model.path, input_shape=cfg.model.input_shape)
     schema = InputSchema.for_model(model, value_range=cfg.model.input_range, max_batch=cfg.model.max_batch)
+    hmac_key = audit_hmac_key(cfg) if audit_store is None else b""  # no key, no start: before any file is made
     tokens = token_store if token_store is not None else open_token_store(cfg.auth.token_store)
     tokens.records()  # a corrupt store refuses to start (ConfigError) instead of failing every request
     signer = ResponseSigner.from_file(cfg.signing.key_file, generate=cfg.signing.generate) \
@@ -151,13 +159,19 @@ def build_gateway(cfg: GatewayConfig, *, model: Model | None = None, token_store
         store = audit_store
         writer = ThreadAuditWriter(store, signer, extraction)
     else:
-        hmac_key = audit_hmac_key(cfg)
         store = open_audit_store(cfg, hmac_key)
         writer = ProcessAuditWriter(cfg.audit.store, hmac_key=hmac_key, signer=signer, extraction=extraction) \
             if cfg.audit.writer == "process" else ThreadAuditWriter(store, signer, extraction)
     classes = model.classes
-    labels = list(range(model.n_classes)) if classes is None else \
-        [c.item() if hasattr(c, "item") else c for c in classes]
+    if cfg.model.labels is not None:
+        if upstream is None and len(cfg.model.labels) != model.n_classes:
+            raise ConfigError(f"[model] labels names {len(cfg.model.labels)} classes; the model has {model.n_classes}")
+        labels: list[Any] = list(cfg.model.labels)
+    elif upstream is not None:
+        labels = []
+    else:
+        labels = list(range(model.n_classes)) if classes is None else \
+            [c.item() if hasattr(c, "item") else c for c in classes]
     return Gateway(
         config=cfg, model=model, schema=schema,
         authenticator=Authenticator(tokens, cfg.auth.jwt),
@@ -165,8 +179,26 @@ def build_gateway(cfg: GatewayConfig, *, model: Model | None = None, token_store
         policy=OutputPolicy(cfg.output), signer=signer,
         store=store, sink=AuditSink(writer, max_batch=cfg.audit.max_batch), writer=writer,
         metrics=GatewayMetrics(),
-        labels=labels, rng=np.random.default_rng(seed),
+        labels=labels, upstream=upstream, rng=np.random.default_rng(seed),
     )
+
+
+def _upstream_model(cfg: GatewayConfig) -> tuple[Model, Upstream]:
+    """The upstream client and its schema: ``[model] input_shape``, else the upstream's OIP metadata."""
+    from mlsecure.serving.upstream import Upstream, UpstreamModel
+
+    up = cfg.upstream
+    labels = list(cfg.model.labels) if cfg.model.labels is not None else None
+    upstream = Upstream(up, model_name=cfg.model.name, labels=labels, input_name=cfg.model.input_name)
+    shape = cfg.model.input_shape
+    if shape is None:
+        if up.protocol != "oip" or not up.use_metadata:
+            raise ConfigError(f"[model] input_shape is required with [upstream] protocol = {up.protocol!r} "
+                              "(only an OIP upstream publishes its input schema)")
+        schema = upstream.fetch_schema()
+        shape = schema.input_shape
+        upstream.input_name = schema.input_name
+    return UpstreamModel(up.protocol, shape, labels), upstream
 
 
 def open_audit_store(cfg: GatewayConfig, hmac_key: bytes | None = None) -> AuditStore:
@@ -186,5 +218,13 @@ def audit_hmac_key(cfg: GatewayConfig) -> bytes:
         key = read_key_file(cfg.audit.hmac_key_file)  # as `mlsecure audit` reads it, so both agree on the key
     elif os.environ.get(cfg.audit.hmac_key_env):
         key = os.environ[cfg.audit.hmac_key_env]
+    else:
+        from mlsecure.audit.keys import HMAC_KEY_ENV, HMAC_KEY_FILE_ENV
+
+        if not os.environ.get(HMAC_KEY_ENV) and not os.environ.get(HMAC_KEY_FILE_ENV):
+            raise ConfigError(f"no audit HMAC key: set [audit] hmac_key_file (a file holding the key) or the "
+                              f"environment variable [audit] hmac_key_env names ({cfg.audit.hmac_key_env}, "
+                              "64 hex characters); create one with: python3 -c 'import secrets; "
+                              "print(secrets.token_hex(32))'")
     return resolve_hmac_key(key)
 

@@ -27,6 +27,9 @@ class GatewayMetrics:
                                     registry=self.registry)
         self.extraction_flags = prom.Counter("mlsecure_gateway_extraction_flags_total",
                                              "Clients flagged by the extraction monitor", registry=self.registry)
+        self.upstream_errors = prom.Counter("mlsecure_gateway_upstream_errors_total",
+                                            "Upstream model-server failures (502/504) by kind", ["kind"],
+                                            registry=self.registry)
         self._by_endpoint: dict[tuple[str, int], Any] = {}
         self._latency: dict[str, Any] = {}
 

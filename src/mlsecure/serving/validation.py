@@ -90,22 +90,28 @@ class InputSchema:
             raise ValidationFailure("inputs", "not a numeric array")  # unreachable in practice
         if arr.shape[1:] != self.input_shape:
             self._locate(inputs)
+        return self.check_values(arr)
+
+    def check_values(self, arr: np.ndarray, field: Callable[[tuple[int, ...]], str] | None = None) -> np.ndarray:
+        """``arr`` (float64, already of the schema's shape) as float32 once every value is finite and in
+        range, else a ``ValidationFailure`` naming the first bad value (``field`` maps its index to a name)."""
+        name = _field if field is None else field
         lo, hi = self.value_range if self.value_range is not None else (-_FLOAT32_MAX, _FLOAT32_MAX)
         if arr.size and lo <= arr.min() and arr.max() <= hi:  # the common case: one pass each, no masks
             return arr.astype(np.float32)
         bad = ~np.isfinite(arr)
         if bad.any():
             idx = tuple(int(i) for i in np.argwhere(bad)[0])
-            raise ValidationFailure(_field(idx), f"{_number(arr[idx])} is not a finite number")
+            raise ValidationFailure(name(idx), f"{_number(arr[idx])} is not a finite number")
         if self.value_range is not None:
             lo, hi = self.value_range
             out = (arr < lo) | (arr > hi)
             if out.any():
                 idx = tuple(int(i) for i in np.argwhere(out)[0])
-                raise ValidationFailure(_field(idx), f"{_number(arr[idx])} is outside the allowed range [{lo}, {hi}]")
+                raise ValidationFailure(name(idx), f"{_number(arr[idx])} is outside the allowed range [{lo}, {hi}]")
         elif (np.abs(arr) > _FLOAT32_MAX).any():
             idx = tuple(int(i) for i in np.argwhere(np.abs(arr) > _FLOAT32_MAX)[0])
-            raise ValidationFailure(_field(idx), "out of float32 range")
+            raise ValidationFailure(name(idx), "out of float32 range")
         return arr.astype(np.float32)
 
     @staticmethod

@@ -1,0 +1,214 @@
+"""What the gateway adds in front of a real model server: latency (p50) and CPU per request.
+
+An MLServer (scikit-learn runtime, digits LogisticRegression, one process: ``parallel_workers = 0``) runs on
+127.0.0.1 from its own virtual environment (``--mlserver``, default ``$MLSECURE_MLSERVER`` or
+``/work/peers/mlserver/bin/mlserver``). ``mlsecure gateway serve --upstream URL --protocol oip`` runs in front
+of it with every defence on (token auth, RBAC, limits and budgets, validation, top-k + rounding, the
+extraction monitor, Ed25519 signatures, one audit record per request committed before the answer; the audit
+writer process's CPU is counted with the gateway's).
+
+One client (httpx, one keep-alive connection, closed loop, one row per request) sends the same OIP
+``/v2/models/digits/infer`` body straight to MLServer and through the gateway, in interleaved rounds;
+medians of the rounds are reported. Added latency = p50(gateway path) - p50(direct). CPU per request is
+user + system time from /proc of each server process tree over its round, divided by the round's requests.
+The 1-minute load average is printed: on a shared machine every figure moves with it. Example::
+
+    python benchmarks/bench_gateway_upstream.py --requests 300 --rounds 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_gateway import process_cpu_s  # the same /proc accounting as the gateway benchmark
+
+_TRAIN = """
+import joblib
+from sklearn.datasets import load_digits
+from sklearn.linear_model import LogisticRegression
+x, y = load_digits(return_X_y=True)
+joblib.dump(LogisticRegression(max_iter=500).fit(x[:1200] / 16.0, y[:1200]), "model.joblib")
+"""
+_CONFIG = """
+[model]
+name = "digits"
+version = "1"
+input_range = [0.0, 1.0]
+
+[rate_limit]
+per_minute = 0
+per_hour = 0
+per_day = 0
+
+[audit]
+store = "audit.db"
+"""
+
+
+def _port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited: {log.read_text()[-2000:]}")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.3)
+    raise SystemExit(f"server did not start: {log.read_text()[-2000:]}")
+
+
+def _round(clients: list[httpx.Client], url: str, body: bytes, headers: dict[str, str], n: int,
+           pids: list[int]) -> tuple[float, list[float]]:
+    """``n`` requests from each client at once (closed loop): (p50 ms, CPU seconds per request of each pid's
+    process tree)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def run(client: httpx.Client) -> list[float]:
+        lat = []
+        for _ in range(n):
+            t0 = time.perf_counter()
+            r = client.post(url, content=body, headers=headers)
+            lat.append(time.perf_counter() - t0)
+            if r.status_code != 200:
+                raise SystemExit(f"{url}: HTTP {r.status_code}: {r.text[:300]}")
+        return lat
+
+    cpu0 = [process_cpu_s(p) or 0.0 for p in pids]
+    with ThreadPoolExecutor(len(clients)) as pool:
+        lat = [t for part in pool.map(run, clients) for t in part]
+    cpu1 = [process_cpu_s(p) or 0.0 for p in pids]
+    total = n * len(clients)
+    return float(np.percentile(np.asarray(lat) * 1000, 50)), [(b - a) / total for a, b in zip(cpu0, cpu1, strict=True)]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--requests", type=int, default=300, help="requests per round and path")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--concurrency", type=int, default=1, help="clients at once, each on its own connection")
+    ap.add_argument("--mlserver", default=os.environ.get("MLSECURE_MLSERVER", "/work/peers/mlserver/bin/mlserver"))
+    ap.add_argument("--json", type=Path, help="also write the results here")
+    args = ap.parse_args()
+    exe = Path(args.mlserver).resolve()
+    if not exe.is_file():
+        raise SystemExit(f"no MLServer at {exe}: python3 -m venv DIR && DIR/bin/pip install mlserver mlserver-sklearn")
+    procs: list[subprocess.Popen[bytes]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        try:
+            subprocess.run([str(exe.parent / "python"), "-c", _TRAIN], cwd=root, check=True)
+            ml_port, gw_port = _port(), _port()
+            (root / "settings.json").write_text(json.dumps({
+                "http_port": ml_port, "grpc_port": _port(), "metrics_port": _port(), "host": "127.0.0.1",
+                "parallel_workers": 0, "debug": False}))
+            (root / "model-settings.json").write_text(json.dumps({
+                "name": "digits", "implementation": "mlserver_sklearn.SKLearnModel",
+                "parameters": {"uri": "./model.joblib", "version": "1"},
+                "inputs": [{"name": "input-0", "datatype": "FP32", "shape": [-1, 64]}]}))
+            ml_log = (root / "mlserver.log")
+            procs.append(subprocess.Popen([str(exe), "start", str(root)], cwd=root, stdout=ml_log.open("wb"),
+                                          stderr=subprocess.STDOUT))
+            ml_url = f"http://127.0.0.1:{ml_port}"
+            _wait(f"{ml_url}/v2/models/digits/ready", procs[0], ml_log)
+
+            (root / "gateway.toml").write_text(_CONFIG)
+            env = {**os.environ, "MLSECURE_AUDIT_HMAC_KEY": secrets.token_hex(32)}
+            from mlsecure.serving.tokens import open_token_store
+
+            store = open_token_store(root / "tokens.db")
+            token = store.create(name="bench", role="data_scientist").token
+            store.close()
+            gw_log = root / "gateway.log"
+            procs.append(subprocess.Popen(
+                [sys.executable, "-m", "mlsecure", "gateway", "serve", "--upstream", ml_url, "--protocol", "oip",
+                 "--config", str(root / "gateway.toml"), "--port", str(gw_port)], cwd=root, env=env,
+                stdout=gw_log.open("wb"), stderr=subprocess.STDOUT))
+            gw_url = f"http://127.0.0.1:{gw_port}"
+            _wait(f"{gw_url}/healthz", procs[1], gw_log)
+
+            rng = np.random.default_rng(0)
+            from sklearn.datasets import load_digits
+
+            row = (load_digits().data[rng.integers(0, 1797)] / 16.0).astype(np.float32)
+            body = json.dumps({"inputs": [{"name": "input-0", "shape": [1, 64], "datatype": "FP32",
+                                           "data": row.tolist()}]}).encode()
+            direct_h = {"Content-Type": "application/json"}
+            gw_h = {**direct_h, "Authorization": f"Bearer {token}"}
+            path = "/v2/models/digits/infer"
+            ml_pid, gw_pid = procs[0].pid, procs[1].pid
+            load_before = os.getloadavg()
+            direct, via, up_cpu, gw_cpu, up_cpu_via = [], [], [], [], []
+            clients = [httpx.Client(timeout=30) for _ in range(args.concurrency)]
+            try:
+                for c in clients:
+                    for _ in range(20):  # warm both paths (connections, caches, the audit writer process)
+                        c.post(ml_url + path, content=body, headers=direct_h)
+                        c.post(gw_url + path, content=body, headers=gw_h)
+                for _ in range(args.rounds):
+                    p50, (ml_c,) = _round(clients, ml_url + path, body, direct_h, args.requests, [ml_pid])
+                    direct.append(p50)
+                    up_cpu.append(ml_c)
+                    p50, (ml_c, gw_c) = _round(clients, gw_url + path, body, gw_h, args.requests, [ml_pid, gw_pid])
+                    via.append(p50)
+                    gw_cpu.append(gw_c)
+                    up_cpu_via.append(ml_c)
+            finally:
+                for c in clients:
+                    c.close()
+            load_after = os.getloadavg()
+        finally:
+            for p in reversed(procs):
+                p.terminate()
+                try:
+                    p.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+    med = statistics.median
+    res: dict[str, Any] = {
+        "requests_per_round": args.requests * args.concurrency, "rounds": args.rounds,
+        "concurrency": args.concurrency,
+        "direct_p50_ms": med(direct), "gateway_p50_ms": med(via), "added_p50_ms": med(via) - med(direct),
+        "upstream_cpu_us_per_request": med(up_cpu) * 1e6, "gateway_cpu_us_per_request": med(gw_cpu) * 1e6,
+        "gateway_cpu_over_upstream_cpu": med(gw_cpu) / med(up_cpu) if med(up_cpu) else float("nan"),
+        "load_average_1min_before_after": [round(load_before[0], 2), round(load_after[0], 2)],
+        "cpu_cores": os.cpu_count(),
+        "rounds_direct_p50_ms": direct, "rounds_gateway_p50_ms": via,
+    }
+    print(f"{args.concurrency} client(s) at once; cpu cores {os.cpu_count()}; 1-min load average "
+          f"{load_before[0]:.1f} before, {load_after[0]:.1f} after")
+    print(f"direct to MLServer   p50 {res['direct_p50_ms']:.2f} ms   "
+          f"upstream CPU {res['upstream_cpu_us_per_request']:.0f} us/request")
+    print(f"through the gateway  p50 {res['gateway_p50_ms']:.2f} ms   "
+          f"gateway CPU {res['gateway_cpu_us_per_request']:.0f} us/request (upstream {med(up_cpu_via) * 1e6:.0f})")
+    print(f"added p50 {res['added_p50_ms']:.2f} ms; gateway CPU = "
+          f"{100 * res['gateway_cpu_over_upstream_cpu']:.0f}% of the upstream's per request")
+    if args.json:
+        args.json.write_text(json.dumps(res, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,246 @@
+"""Upstream mode: forward validated, authorised rows to a model server people already run.
+
+The gateway keeps every defence (auth, limits, validation, hardening, signing, extraction monitor, audit);
+the upstream only computes class probabilities. Four wire protocols:
+
+- ``oip``: Open Inference Protocol / KServe v2 (MLServer, Triton, KServe):
+  ``POST /v2/models/{m}[/versions/{v}]/infer`` with one FP32 tensor, asking for the probability output;
+- ``kserve-v1``: ``POST /v1/models/{m}:predict`` ``{"instances": rows}`` -> ``{"predictions": ...}``;
+- ``mlflow``: ``POST /invocations`` ``{"inputs": rows}`` -> ``{"predictions": ...}`` (or a bare list);
+- ``torchserve``: ``POST /predictions/{m}`` ``{"data": rows}`` -> a list (a custom handler's batch answer).
+
+Predictions may be probability vectors, ``{label: probability}`` objects (TorchServe's classifiers) or
+bare class indices (turned into one-hot rows). Anything else, a non-2xx status, a body over
+``max_response_bytes`` or a connection failure is an ``UpstreamError`` (502); a timeout is 504.
+One ``httpx.AsyncClient`` per gateway pools the connections.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from mlsecure.errors import ConfigError, require
+from mlsecure.serving.config import UpstreamConfig
+
+
+class UpstreamError(Exception):
+    """The upstream failed: ``status`` 502 (bad answer, refused connection) or 504 (timeout)."""
+
+    def __init__(self, status: int, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.code = code
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class UpstreamSchema:
+    """What the upstream's OIP metadata says about its input."""
+
+    input_name: str
+    input_shape: tuple[int, ...]
+    datatype: str
+
+
+class Upstream:
+    """An async client for one upstream model (``predict_proba`` is the only call on the request path)."""
+
+    def __init__(self, cfg: UpstreamConfig, *, model_name: str, labels: list[Any] | None,
+                 input_name: str = "input-0") -> None:
+        httpx: Any = require("httpx", "gateway")
+        if cfg.url is None:
+            raise ConfigError("[upstream] url is not set")
+        self.cfg = cfg
+        self.protocol = cfg.protocol
+        self.base = cfg.url.rstrip("/")
+        self.model = cfg.model or model_name
+        self.labels = labels
+        self.input_name = input_name
+        self.output = cfg.output or "predict_proba"
+        self._timeout_exc = httpx.TimeoutException
+        self._http_exc = httpx.HTTPError
+        self._client = httpx.AsyncClient(
+            timeout=httpx.Timeout(cfg.timeout_s, connect=cfg.connect_timeout_s),
+            limits=httpx.Limits(max_connections=cfg.max_connections,
+                                max_keepalive_connections=cfg.max_connections),
+            follow_redirects=False, trust_env=False)
+        self.endpoint = self._endpoint()
+
+    def _endpoint(self) -> str:
+        if self.protocol == "oip":
+            version = f"/versions/{self.cfg.version}" if self.cfg.version else ""
+            return f"{self.base}/v2/models/{self.model}{version}/infer"
+        if self.protocol == "kserve-v1":
+            return f"{self.base}/v1/models/{self.model}:predict"
+        if self.protocol == "mlflow":
+            return f"{self.base}/invocations"
+        return f"{self.base}/predictions/{self.model}"
+
+    def fetch_schema(self) -> UpstreamSchema:
+        """OIP metadata ``GET /v2/models/{m}`` at start-up; a ``ConfigError`` (fail closed) if unusable."""
+        httpx: Any = require("httpx", "gateway")
+        url = f"{self.base}/v2/models/{self.model}"
+        try:
+            with httpx.Client(timeout=self.cfg.timeout_s, trust_env=False) as client:
+                response = client.get(url)
+        except httpx.HTTPError as exc:
+            raise ConfigError(f"[upstream] url: cannot read the model metadata at {url}: {exc}") from None
+        if response.status_code != 200:
+            raise ConfigError(f"[upstream] url: {url} answered {response.status_code}; set [model] input_shape "
+                              "or fix [upstream] model")
+        try:
+            inputs = response.json()["inputs"]
+            first = inputs[0]
+            shape = tuple(int(d) for d in first["shape"])
+            name, dtype = str(first["name"]), str(first["datatype"])
+        except (ValueError, KeyError, IndexError, TypeError):
+            raise ConfigError(f"[upstream] url: {url} has no usable input metadata; set [model] input_shape") from None
+        if len(inputs) != 1:
+            raise ConfigError(f"[upstream] url: the upstream model has {len(inputs)} inputs; the gateway forwards one")
+        dims = shape[1:] if shape and shape[0] == -1 else shape
+        if not dims or any(d <= 0 for d in dims):
+            raise ConfigError(f"[upstream] url: input shape {list(shape)} is not [-1, fixed dims...]; set "
+                              "[model] input_shape")
+        return UpstreamSchema(name, dims, dtype)
+
+    async def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        """Rows ``x`` ``(n, *shape)`` -> probabilities ``(n, k)``, or ``UpstreamError``."""
+        n = len(x)
+        if self.protocol == "oip":
+            body: Any = {"inputs": [{"name": self.input_name, "shape": list(x.shape), "datatype": "FP32",
+                                     "data": x.ravel().tolist()}],
+                         "outputs": [{"name": self.output}]}
+        else:
+            key = {"kserve-v1": "instances", "mlflow": "inputs", "torchserve": "data"}[self.protocol]
+            body = {key: x.tolist()}
+        doc = await self._post(json.dumps(body, separators=(",", ":")).encode())
+        if self.protocol == "oip":
+            return self._oip_proba(doc, n)
+        preds = doc.get("predictions") if isinstance(doc, dict) else doc
+        return self._as_proba(preds, n)
+
+    async def _post(self, content: bytes) -> Any:
+        limit = self.cfg.max_response_bytes
+        try:
+            async with self._client.stream("POST", self.endpoint, content=content,
+                                           headers={"content-type": "application/json"}) as response:
+                declared = response.headers.get("content-length")
+                if declared is not None and declared.isdigit() and int(declared) > limit:
+                    raise UpstreamError(502, "upstream_too_large", f"upstream answer larger than {limit} bytes")
+                data = b""
+                async for chunk in response.aiter_bytes():  # decoded: the limit bounds a gzip bomb too
+                    data += chunk
+                    if len(data) > limit:
+                        raise UpstreamError(502, "upstream_too_large", f"upstream answer larger than {limit} bytes")
+                status = response.status_code
+        except self._timeout_exc:
+            raise UpstreamError(504, "upstream_timeout",
+                                f"the upstream model server did not answer within {self.cfg.timeout_s} s") from None
+        except self._http_exc as exc:
+            raise UpstreamError(502, "upstream_unreachable",
+                                f"the upstream model server failed: {type(exc).__name__}") from None
+        if not 200 <= status < 300:
+            raise UpstreamError(502, "upstream_error", f"the upstream model server answered HTTP {status}")
+        try:
+            return json.loads(data)
+        except (ValueError, RecursionError):
+            raise UpstreamError(502, "upstream_bad_answer", "the upstream answer is not JSON") from None
+
+    def _oip_proba(self, doc: Any, n: int) -> np.ndarray:
+        outputs = doc.get("outputs") if isinstance(doc, dict) else None
+        if not isinstance(outputs, list) or not outputs:
+            raise UpstreamError(502, "upstream_bad_answer", "the upstream OIP answer has no outputs")
+        chosen = next((o for o in outputs if isinstance(o, dict) and o.get("name") == self.output), None)
+        if chosen is None and len(outputs) == 1 and isinstance(outputs[0], dict):
+            chosen = outputs[0]
+        if chosen is None:
+            raise UpstreamError(502, "upstream_bad_answer", f"the upstream OIP answer has no output {self.output!r}")
+        shape, data = chosen.get("shape"), chosen.get("data")
+        if not isinstance(shape, list) or not isinstance(data, list):
+            raise UpstreamError(502, "upstream_bad_answer", "the upstream OIP output lacks shape or data")
+        if len(shape) == 1:  # class indices
+            return self._as_proba(data, n)
+        try:
+            arr = np.asarray(data, dtype=np.float64).reshape([int(d) for d in shape])
+        except (ValueError, TypeError):
+            raise UpstreamError(502, "upstream_bad_answer", "the upstream OIP output data does not fit its shape") \
+                from None
+        return self._check(arr, n)
+
+    def _as_proba(self, preds: Any, n: int) -> np.ndarray:
+        if not isinstance(preds, list) or len(preds) != n:
+            got = len(preds) if isinstance(preds, list) else type(preds).__name__
+            raise UpstreamError(502, "upstream_bad_answer", f"the upstream returned {got} predictions for {n} rows")
+        if all(isinstance(p, dict) for p in preds):
+            labels = self.labels if self.labels else sorted(str(k) for k in preds[0])
+            index = {str(label): i for i, label in enumerate(labels)}
+            arr = np.zeros((n, len(labels)))
+            for r, p in enumerate(preds):
+                for key, value in p.items():
+                    if str(key) not in index or isinstance(value, bool) or not isinstance(value, (int, float)):
+                        raise UpstreamError(502, "upstream_bad_answer", f"unexpected upstream label {key!r}")
+                    arr[r, index[str(key)]] = value
+            return self._check(arr, n)
+        if all(isinstance(p, int) and not isinstance(p, bool) for p in preds):
+            if not self.labels:
+                raise UpstreamError(502, "upstream_bad_answer", "the upstream returned class indices; set [model] "
+                                                                "labels so the gateway knows the classes")
+            k = len(self.labels)
+            if any(not 0 <= p < k for p in preds):
+                raise UpstreamError(502, "upstream_bad_answer", "the upstream returned a class index out of range")
+            return np.eye(k)[np.asarray(preds, dtype=np.int64)]
+        try:
+            arr = np.asarray(preds, dtype=np.float64)
+        except (ValueError, TypeError):
+            raise UpstreamError(502, "upstream_bad_answer", "the upstream predictions are not numeric") from None
+        return self._check(arr, n)
+
+    def _check(self, arr: np.ndarray, n: int) -> np.ndarray:
+        if arr.ndim != 2 or arr.shape[0] != n or arr.shape[1] < 1:
+            raise UpstreamError(502, "upstream_bad_answer",
+                                f"the upstream returned probabilities of shape {list(arr.shape)} for {n} rows")
+        if self.labels and arr.shape[1] != len(self.labels):
+            raise UpstreamError(502, "upstream_bad_answer", f"the upstream returned {arr.shape[1]} classes; "
+                                                            f"[model] labels names {len(self.labels)}")
+        if not np.isfinite(arr).all() or (arr < 0).any() or not np.allclose(arr.sum(axis=1), 1.0, atol=1e-3):
+            raise UpstreamError(502, "upstream_bad_answer", "the upstream probabilities are not distributions")
+        return arr
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+
+class UpstreamModel:
+    """The ``Model`` facts the gateway needs (schema, labels, model card) for a model served elsewhere."""
+
+    def __init__(self, protocol: str, input_shape: tuple[int, ...], labels: list[Any] | None) -> None:
+        self._framework = f"upstream:{protocol}"
+        self._shape = input_shape
+        self._labels = labels
+
+    @property
+    def n_classes(self) -> int:
+        return len(self._labels) if self._labels else 0
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return self._shape
+
+    @property
+    def clip_values(self) -> tuple[float, float] | None:
+        return None
+
+    @property
+    def classes(self) -> np.ndarray | None:
+        return np.asarray(self._labels) if self._labels else None
+
+    @property
+    def framework(self) -> str:
+        return self._framework
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        raise RuntimeError("an upstream model is called through Upstream.predict_proba (async)")
