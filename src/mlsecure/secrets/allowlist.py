@@ -48,7 +48,8 @@ def is_placeholder(secret: str) -> bool:
 # and signatures (RFC 7468 labels, RFC 4880 armour); the END label must repeat the BEGIN one
 _PUBLIC_BLOCK = re.compile(
     r"-----BEGIN ((?:[A-Z0-9]{2,10} ){0,2}(?:PUBLIC KEY|CERTIFICATE|CERTIFICATE REQUEST|X509 CRL|"
-    r"PGP PUBLIC KEY BLOCK|PGP SIGNATURE|PGP MESSAGE|SIGNATURE))-----.{0,16384}?-----END \1-----", re.DOTALL)
+    r"PGP PUBLIC KEY BLOCK|PGP SIGNATURE|PGP MESSAGE|SIGNATURE))-----(?:[^-]|-(?!---BEGIN )){0,16384}?-----END \1-----",
+    re.DOTALL)
 
 
 def public_blocks(text: str) -> list[tuple[int, int]]:
