@@ -274,3 +274,14 @@ def test_placeholder_words_inside_a_key_body_do_not_demote_it(rsa_key: rsa.RSAPr
         spliced = "\n".join([lines[0], word + lines[1][len(word):], *lines[2:]]) + "\n"
         severity, _, details, _ = _only_key(spliced)
         assert severity == "critical" and "stand_in" not in details, word
+
+
+@pytest.mark.parametrize("line", [
+    'pub const SN_id_Gost28147_89_None_KeyMeshing = "id-Gost28147-89-None-KeyMeshing"',  # gitleaks fps
+    '#define SN_id_GostR3410_2001_CryptoPro_XchA_ParamSet "id-GostR3410-2001-CryptoPro-XchA-ParamSet"',
+])
+def test_values_that_restate_their_name_are_constants(line: str) -> None:
+    """OpenSSL's object-name tables (obj_mac.h) and their ports: the value spells the name beside it."""
+    assert SecretScanner().scan_text(line + "\n", kind=FileKind.C_LIKE_CODE) == []
+    secret = _random(32, 11)
+    assert SecretScanner().scan_text(f'#define SN_api_key_{secret[:6]} "{secret}"\n', kind=FileKind.C_LIKE_CODE)

@@ -270,6 +270,14 @@ def _word_like(value: str) -> bool:
     return len(value) / len(_RUN.findall(value)) >= 3.5
 
 
+def _restates_name(value: str, line: str, at: int) -> bool:
+    """The value spells a name written on its own line (``SN_id_Gost28147_89 = "id-Gost28147-89"``,
+    OpenSSL's object-name tables): a constant's text, not a secret."""
+    squashed = re.sub(r"[^a-z0-9]", "", value.lower())
+    rest = re.sub(r"[^a-z0-9]", "", (line[:at] + " " + line[at + len(value):]).lower())
+    return len(squashed) >= 12 and squashed in rest
+
+
 def public_der(value: str) -> bool:
     """``value`` is base64 of DER that starts SEQUENCE { SEQUENCE ...}: an X.509 certificate or a
     SubjectPublicKeyInfo (RFC 5280), both public; a PKCS#8 / PKCS#1 private key starts with an INTEGER."""
@@ -331,7 +339,7 @@ class HighEntropyString(Detector):
                 if line[token.start(1) - 1:token.start(1)] == "\\" and value[0] in "nrt":
                     value = value[1:]  # a JSON / C escape (\n) ran into the token
                 entropy = self.score(value)
-                if entropy is None or public_der(value):
+                if entropy is None or public_der(value) or _restates_name(value, line, token.start(1)):
                     continue
                 start = line_start + token.end(1) - len(value)
                 yield Candidate(detector=self.rule_id, secret=value, start=start, end=start + len(value),
