@@ -15,7 +15,7 @@ KNOWN_EXAMPLES = frozenset({
 })
 
 _PLACEHOLDER = re.compile(
-    r"(?i)x{4,}|\*{3,}|\.{3}|#{3,}|change[_\-]?me|example|placeholder|dummy|redacted|your[_\-]|fake|"
+    r"(?i)x{4,}|\*{3,}|\.{3}|\u2026|#{3,}|change[_\-]?me|example|placeholder|dummy|redacted|your[_\-]|fake|"
     r"<[^>]*>|\[[A-Za-z _\-]+\]|\$\{[A-Za-z_][\w.:\-]*(?::?-[^}]*)?\}|\{\{[^{}]*\}\}|%\(|\$\(|^\$[A-Za-z_]|"
     r"^%[A-Za-z_]+%$|\{[A-Za-z_][A-Za-z0-9_]+\}|"
     r"replace[_\-]?me|^pass$|^test[_\-]|[_\-]test$|^mock[_\-]|^sample[_\-]|"

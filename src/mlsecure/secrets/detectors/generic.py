@@ -92,6 +92,8 @@ class KeywordAssignment(Detector):
             op = match.group("op")
             if op is None and word.group(0).lower() not in _STRONG_WORDS:
                 continue  # `password "..."` is an assignment; "Pass `x=True`" and "token `t`" are prose
+            if op is None and _CODE_REFERENCE.match(value) and not any(c.isdigit() for c in value):
+                continue  # "the secret `HF_TOKEN` ...": a name in prose, not an operator-less assignment
             if op == "(" and kind is not FileKind.C_LIKE_CODE:
                 continue  # string_to_token('String.Double') is a call; std::string secret("...") is C++
             if group == "bq" and kind is FileKind.TEXT and not _literal_in_code_span(value):
@@ -126,8 +128,11 @@ class KeywordAssignment(Detector):
             return False  # tokenizer vocabulary, publicKeyToken / public_key, credentials_id: not secrets
         if not _plausible(value, quoted=quoted, kind=kind) or _names_itself(value, secret_word):
             return False
-        # in ML code a bare "token" is usually a word piece: token = "#Comment"
-        return key.lower() not in ("token", "tokens", "pass") or _credential_like(value)
+        # in ML code a bare "token" is usually a word piece: token = "#Comment"; a token is issued by a
+        # machine, so a *_token name holding a word is a marker (upgrade_token = "upgrades"), not a token
+        if secret_word.lower() in ("token", "tokens"):
+            return _issued(value) if key.lower() not in ("token", "tokens") else _credential_like(value)
+        return key.lower() not in ("pass",) or _credential_like(value)
 
 
 def _strip_trailing(value: str) -> str:
@@ -161,6 +166,13 @@ def _lower_same_length(text: str) -> str | None:
 def _credential_like(value: str) -> bool:
     """Long enough and mixed enough to be a token rather than a word."""
     return len(value) >= 12 and (any(c.isdigit() for c in value) or not (value.islower() or value.isupper()))
+
+
+def _issued(value: str) -> bool:
+    """Looks machine-issued: 8+ characters mixing letters with digits or both cases (not a word)."""
+    has_alpha = any(c.isalpha() for c in value)
+    mixed = any(c.islower() for c in value) and any(c.isupper() for c in value)
+    return len(value) >= 8 and has_alpha and (any(c.isdigit() for c in value) or mixed)
 
 
 def _names_itself(value: str, secret_word: str) -> bool:
@@ -274,8 +286,13 @@ def _restates_name(value: str, line: str, at: int) -> bool:
     """The value spells a name written on its own line (``SN_id_Gost28147_89 = "id-Gost28147-89"``,
     OpenSSL's object-name tables): a constant's text, not a secret."""
     squashed = re.sub(r"[^a-z0-9]", "", value.lower())
+    if len(squashed) < 12:
+        return False
     rest = re.sub(r"[^a-z0-9]", "", (line[:at] + " " + line[at + len(value):]).lower())
-    return len(squashed) >= 12 and squashed in rest
+    if squashed in rest:
+        return True  # the value spells the name
+    others = (re.sub(r"[^a-z0-9]", "", m.group(1).lower()) for m in _TOKEN.finditer(line) if m.start(1) != at)
+    return any(len(other) >= 12 and other in squashed for other in others)  # the name spells the value
 
 
 def public_der(value: str) -> bool:
