@@ -118,6 +118,8 @@ def test_documented_examples_are_info_stand_ins(text: str, rule_id: str | None) 
     assert rule_id is None or findings[0].rule_id == rule_id
     assert findings[0].details["stand_in"] is True and "not a live credential" in findings[0].title
     assert "documented example" in findings[0].to_finding().title
+    assert "No rotation needed" in findings[0].to_finding().remediation
+    assert "Revoke" not in findings[0].to_finding().remediation  # not "rotate it now"
     assert scanner._counts["stand_in"] == 1
     # the format-only mode still reports the x-filled and example values at the rule's own severity
     loud = SecretScanner(suppress_placeholders=False).scan_text(text + "\n", kind=FileKind.CONFIG)

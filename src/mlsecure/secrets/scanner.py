@@ -70,7 +70,8 @@ class SecretFinding:
         return Finding(id=self.rule_id, title=f"{self.title} in {where}", severity=self.severity, owasp=OWASP,
                        atlas=ATLAS, location=Location(path=self.path, member=self.member, offset=self.offset),
                        evidence=evidence,
-                       remediation=(self.rotate + " " + REMEDIATION).strip(), description=self.description,
+                       remediation=self.rotate if self.details.get("stand_in")
+                       else (self.rotate + " " + REMEDIATION).strip(), description=self.description,
                        check="secret-scan")
 
 
