@@ -29,7 +29,7 @@ _QUOTED = re.compile(r"(?P<q>[\"'`])(?P<value>[A-Za-z0-9+/=_\-]{32,512}+)(?P=q)"
 _BARE = re.compile(r"(?m)(?:[:=][ \t]*)(?P<value>[A-Za-z0-9+/=_\-]{32,512}+)[ \t]*+(?:#.*)?$")
 _NAME = re.compile(r"(?P<name>[A-Za-z_][\w.\-]{0,60})[\"'`]?\s*(?::=|=>|=|:)\s*(?:[A-Za-z_]\w*\()?\s*$")
 _DIGEST_NAME = re.compile(r"(?i)sha|md5|hash|digest|checksum|crc|etag|commit|rev|integrity|fingerprint|uuid|guid|"
-                          r"(?:^|[_\-.])ids?$|version|build|nonce|salt_id|object_?id|image|font|icon|data$")
+                          r"(?:^|[_\-.])o?ids?$|version|build|nonce|salt_id|object_?id|image|font|icon|data$")
 _SECRET_NAME = re.compile(r"(?i)key|token|secret|pass|pwd|auth|cred|signing|private|cookie|session|bearer")
 _DIGEST_PREFIX = re.compile(r"(?i)(?:sha(?:1|224|256|384|512)|md5|blake2b?|sha3-\d+)[:\-=]$")
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
@@ -51,6 +51,10 @@ def _list_name(text: str, start: int) -> str:
         return ""
     name = _LIST_NAME.search(before[:opening + 1].rstrip() if before[opening] != "[" else before[:opening + 1])
     return name.group("name") if name else ""
+
+
+# a hex value on a line that speaks of commits, revisions, object ids or hashes is one of those
+_DIGEST_LINE_WORD = re.compile(r"(?i)\b(?:commit|revision|oid|sha\d*|hash|digest|checksum)s?\b")
 
 
 class ContextEntropy(Detector):
@@ -88,6 +92,8 @@ class ContextEntropy(Detector):
                 continue  # a digest, an id (private_key_id, keyid), a public key or a signature: not a secret
             if not name and _DIGEST_WORD_BEFORE.search(before.rstrip("\"'`")):
                 continue
+            if _HEX.match(value) and _DIGEST_LINE_WORD.search(text, line_start, start):
+                continue  # "the model revision to deploy (e.g. `"6c0e..."`)": hex on a line about commits
             entropy = self.score(value)
             if entropy is None or public_der(value):
                 continue  # below the bar, or a certificate / public key in base64 DER
