@@ -95,6 +95,6 @@ def test_scanner_passes_are_linear_on_adversarial_input() -> None:
     scanner = SecretScanner()
     started = time.process_time()
     for text in inputs:
-        for kind in FileKind:
+        for kind in (FileKind.CODE, FileKind.CONFIG):
             scanner.scan_text(text, kind=kind)
-    assert time.process_time() - started < 3.0
+    assert time.process_time() - started < 1.5  # ~12 x 20 kB; a quadratic pass takes many seconds
