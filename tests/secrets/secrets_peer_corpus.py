@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from mlsecure.findings import Severity
 from mlsecure.secrets import SecretScanner
 from mlsecure.secrets.walk import file_kind
 
@@ -50,11 +51,13 @@ class Score:
         return self.flagged / self.negatives
 
 
-def score(cases: list[Case], scanner: SecretScanner) -> Score:
+def score(cases: list[Case], scanner: SecretScanner, *, at_least: Severity = Severity.INFO) -> Score:
+    """A case is flagged when a finding of severity ``at_least`` or above is reported (``INFO``: any
+    report, stand-ins included; ``MEDIUM``: what fails a scan at the default ``--fail-on``)."""
     hits: list[bool] = []
     for case in cases:
         findings = scanner.scan_text(case.text, path=case.filename, kind=file_kind(Path(case.filename)))
-        hits.append(bool(findings))
+        hits.append(any(f.severity >= at_least for f in findings))
     per: dict[str, Counter[str]] = {}
     for case, hit in zip(cases, hits, strict=True):
         counter = per.setdefault(case.plugin.split(" ")[0], Counter())

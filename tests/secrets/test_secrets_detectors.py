@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mlsecure.findings import Severity
 from mlsecure.secrets import SecretScanner
 from mlsecure.secrets.corpus import decoy_snippets, github_token, jwt, secret_snippets
 from mlsecure.secrets.detectors.generic import HighEntropyString, shannon_entropy
@@ -45,7 +46,9 @@ def test_each_planted_format_is_found_with_its_rule(rule_id: str, seed: int) -> 
 def test_decoys_are_silent(label: str) -> None:
     for seed in range(3):
         suffix, snippet = decoy_snippets(random.Random(seed))[label]
-        assert SecretScanner().scan_text(snippet + "\n", kind=_kind(suffix)) == [], label
+        findings = SecretScanner().scan_text(snippet + "\n", kind=_kind(suffix))
+        # a provider-shaped placeholder (AWS's documentation key, a "..." PEM stub) is an info stand-in
+        assert [f for f in findings if not (f.severity is Severity.INFO and f.details.get("stand_in"))] == [], label
 
 
 def _independent_base62_crc32(random_part: str) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from mlsecure.findings import Severity
 from mlsecure.secrets import SecretScanner
 from mlsecure.secrets.ml_repos import build_ml_repos
 
@@ -16,7 +17,8 @@ def test_planted_secrets_found_and_look_alikes_silent(tmp_path: Path) -> None:
     found = total = 0
     kinds: set[str] = set()
     for name, planted in truth.items():
-        findings = scanner.scan_paths([tmp_path / name]).findings
+        # info stand-ins (.env.example placeholders, the AWS example key in fixtures) do not fail a scan
+        findings = [f for f in scanner.scan_paths([tmp_path / name]).findings if f.severity is not Severity.INFO]
         reported = {(Path(f.path).relative_to(tmp_path / name).as_posix(), f.member, f.line) for f in findings}
         wanted = {(p.path, p.member, p.line) for p in planted}
         kinds |= {p.kind for p in planted}

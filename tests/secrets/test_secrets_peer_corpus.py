@@ -11,26 +11,28 @@ import re
 import pytest
 from secrets_peer_corpus import Case, load, score
 
+from mlsecure.findings import Severity
 from mlsecure.secrets import SecretScanner
 
 CASES = load("detect_secrets_cases")
 
 # (plugin, regex on the text, why we differ from the peer's label)
 DIVERGENT_MISSES = [
-    ("keyword", r"value with quotes and spaces", "prose guard: a multi-word value with stopwords is not reported"),
     ("keyword", r"^(?:db_pass|passwd|private_key|secret|password|secrete|db_pass_secure) :?= [^\"'`]",
-     "a bare word assigned in Go code is a variable, not a literal"),
-    ("keyword", r"^api_key: `", "backticks in a text file (unknown extension) are a Markdown code span"),
-    ("private_key", r"super secret private key here|yabba dabba doo", "a BEGIN line without base64 key material"),
-    ("twilio", r"^(?:SK|AC)x{32}$", "Twilio SIDs are 32 hex digits (Twilio docs); 'x' is not hex"),
-    ("slack", r"hooks\.slack\.com/services/Tx{8}/Bx{8}/x{24}", "Slack webhook ids are upper-case alphanumerics"),
+     "an unquoted value in code is a variable or an expression; the peer labels the same unquoted "
+     "`password = m{{h}o)p...` positive in .go and negative in .py/.js/.java/.c/.cs/.m/.swift/.tf"),
+    ("basic_auth", r"username:password@", "user:password in a URL is documentation syntax, not a provider's "
+     "shape: not even a stand-in (library docstrings are full of postgresql://user:password@host)"),
 ]
-PLACEHOLDER_MISSES = [
-    ("artifactory", r"x{8}", "a run of x is a placeholder"),
-    ("twilio", r"x{8}", "a run of x is a placeholder"),
-    ("npm", r"npm_x+$", "a run of x is a placeholder"),
+# provider-shaped placeholders and key stubs: reported, at info (they do not fail a scan at --fail-on
+# medium), so they count as found at "any report" and as missed at "medium and above"
+STAND_INS = [
+    ("artifactory", r"x{8}", "an x-filled Artifactory key"),
+    ("twilio", r"x{8}", "an x-filled Twilio SID"),
+    ("slack", r"x{8}", "an x-filled Slack webhook"),
+    ("npm", r"npm_x+$", "an x-filled npm token"),
     ("aws_key", r"ACCAZZZZ|EXAMPLEKEY\"$", "three distinct letters / AWS's published example key"),
-    ("basic_auth", r"username:password@", "user:password is the documentation placeholder"),
+    ("private_key", r"super secret private key here|yabba dabba doo", "a BEGIN line without base64 key material"),
 ]
 DIVERGENT_FALSE_POSITIVES = [
     ("ibm_cloud_iam", r"^ibm-cloud-pwd = ",
@@ -65,11 +67,16 @@ def test_corpus_carries_its_licence_and_provenance() -> None:
 
 def test_default_scanner_on_detect_secrets_strings() -> None:
     result = score(CASES, SecretScanner())
-    unexplained = [c for c in result.misses if not _explained(c, DIVERGENT_MISSES + PLACEHOLDER_MISSES)]
-    assert unexplained == []
+    assert [c for c in result.misses if not _explained(c, DIVERGENT_MISSES)] == []
     assert [c for c in result.false_positives if not _explained(c, DIVERGENT_FALSE_POSITIVES)] == []
-    # measured 2026-12-06: 366/413 = 0.886 recall, 7/230 = 0.030 false positives
-    assert result.recall >= 0.88 and result.fp_rate <= 0.05
+    # measured 2026-12-06: 400/413 = 0.969 recall (27 of them info stand-ins), 7/230 = 0.030 false positives
+    assert result.recall >= 0.95 and result.fp_rate <= 0.05
+    above_info = score(CASES, SecretScanner(), at_least=Severity.LOW)
+    assert [c for c in above_info.misses if not _explained(c, DIVERGENT_MISSES + STAND_INS)] == []
+    # measured 2026-12-06: 361/413 = 0.874 at medium and above (what fails a scan by default; Twilio
+    # account SIDs, Stripe test keys and expired JWTs are low)
+    failing = score(CASES, SecretScanner(), at_least=Severity.MEDIUM)
+    assert failing.recall >= 0.87 and failing.fp_rate <= 0.05
 
 
 def test_format_only_mode_on_detect_secrets_strings() -> None:
@@ -77,8 +84,8 @@ def test_format_only_mode_on_detect_secrets_strings() -> None:
     assert [c for c in result.misses if not _explained(c, DIVERGENT_MISSES)] == []
     assert [c for c in result.false_positives
             if not _explained(c, DIVERGENT_FALSE_POSITIVES + FORMAT_MODE_FALSE_POSITIVES)] == []
-    # measured 2026-12-06: 389/413 = 0.942 recall, 16/230 = 0.070 false positives
-    assert result.recall >= 0.94
+    # measured 2026-12-06: 401/413 = 0.971 recall, 16/230 = 0.070 false positives
+    assert result.recall >= 0.97
 
 
 @pytest.mark.parametrize("plugin", ["artifactory", "discord", "mailchimp_key", "pypi_token", "sendgrid",
@@ -112,5 +119,9 @@ def test_default_scanner_on_gitleaks_rule_examples() -> None:
     """gitleaks' literal tps / fps: each rule's fps are labelled negative even where another rule (or
     our keyword heuristics) rightly sees a credential shape, so the false-positive rate is an upper bound."""
     result = score(GITLEAKS, SecretScanner())
-    # measured 2026-12-06: 239/251 = 0.952 recall, 34/290 = 0.117 false positives
-    assert result.recall >= 0.95 and result.fp_rate <= 0.12
+    # measured 2026-12-06: 242/251 = 0.964 recall, 65/290 = 0.224 false positives at any severity: gitleaks
+    # lists x-filled / example tokens as fps, which mlsecure reports as info stand-ins (31 of the 65)
+    assert result.recall >= 0.96 and result.fp_rate <= 0.23
+    failing = score(GITLEAKS, SecretScanner(), at_least=Severity.MEDIUM)
+    # measured 2026-12-06: 220/251 = 0.876 recall, 34/290 = 0.117 false positives at medium and above
+    assert failing.fp_rate <= 0.12 and failing.recall >= 0.87

@@ -81,3 +81,21 @@ def test_every_detector_is_linear_on_adversarial_input(detector: object) -> None
         for kind in FileKind:
             list(detector.find(text, kind=kind))
     assert time.process_time() - started < 2.0
+
+
+def test_scanner_passes_are_linear_on_adversarial_input() -> None:
+    """The scanner's own passes: public PEM blocks without an END, x-filled stand-in variants, list names
+    looked up for many quoted items, lone private-key BEGIN lines."""
+    from mlsecure.secrets import SecretScanner
+
+    n = 20_000
+    item = '"' + "aB3dE5gH7jK9mN1pQ3sT5vX7zA9cE1gI3" + '", '
+    inputs = ["-----BEGIN PUBLIC KEY-----\n" * (3 * n // 27), "SK" + "x" * n, ("AKIA" + "x" * 16 + " ") * (n // 21),
+              "keyids: [" + item * (n // len(item)), "[" * n + item,
+              "-----BEGIN PRIVATE KEY-----\n" * (3 * n // 28)]  # 60 kB: a scan to the end per BEGIN takes seconds
+    scanner = SecretScanner()
+    started = time.process_time()
+    for text in inputs:
+        for kind in (FileKind.CODE, FileKind.CONFIG):
+            scanner.scan_text(text, kind=kind)
+    assert time.process_time() - started < 5.0  # about 1 s; a scan to the end per BEGIN line took 18 s

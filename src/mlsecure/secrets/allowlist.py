@@ -15,12 +15,24 @@ KNOWN_EXAMPLES = frozenset({
 })
 
 _PLACEHOLDER = re.compile(
-    r"(?i)x{4,}|\*{3,}|\.{3}|#{3,}|change[_\-]?me|example|placeholder|dummy|redacted|your[_\-]|fake|"
+    r"(?i)x{4,}|\*{3,}|\.{3}|\u2026|#{3,}|change[_\-]?me|example|placeholder|dummy|redacted|your[_\-]|fake|"
     r"<[^>]*>|\[[A-Za-z _\-]+\]|\$\{[A-Za-z_][\w.:\-]*(?::?-[^}]*)?\}|\{\{[^{}]*\}\}|%\(|\$\(|^\$[A-Za-z_]|"
     r"^%[A-Za-z_]+%$|\{[A-Za-z_][A-Za-z0-9_]+\}|"
     r"replace[_\-]?me|^pass$|^test[_\-]|[_\-]test$|^mock[_\-]|^sample[_\-]|"
     r"insert[_\-]|_here$|^fake|not[ _\-]?set|^secret$|^password$|^token$|^test$|^user(?:name)?$|"
     r"^(?:my|some|the|super)[_\-]?(?:secret|password|passwd|token|key|api[_\-]?key)")
+
+
+# references to a value held elsewhere (template variables, environment / shell expansion): the
+# recommended way to write a config, never reported, not even as a stand-in
+_REFERENCE = re.compile(
+    r"<[^>]*>|\$\{[A-Za-z_][\w.:\-]*(?::?-[^}]*)?\}|\{\{[^{}]*\}\}|%\(|\$\(|^\$[A-Za-z_]|^%[A-Za-z_]+%$|"
+    r"\{[A-Za-z_][A-Za-z0-9_]+\}")
+
+
+def is_reference(secret: str) -> bool:
+    """True for ``${VAR}``, ``{{ var }}``, ``%(name)s``, ``$(cmd)``, ``<your-key>``: not a value at all."""
+    return _REFERENCE.search(secret) is not None
 
 
 def is_placeholder(secret: str) -> bool:
@@ -30,6 +42,21 @@ def is_placeholder(secret: str) -> bool:
     if len(set(secret)) <= 3:  # "aaaaaaaa", "00000000", "abababab"
         return True
     return _PLACEHOLDER.search(secret) is not None
+
+
+# armoured material that is public by design: certificates, public keys, CSRs, CRLs, PGP public keys
+# and signatures (RFC 7468 labels, RFC 4880 armour); the END label must repeat the BEGIN one
+_PUBLIC_BLOCK = re.compile(
+    r"-----BEGIN ((?:[A-Z0-9]{2,10} ){0,2}(?:PUBLIC KEY|CERTIFICATE|CERTIFICATE REQUEST|X509 CRL|"
+    r"PGP PUBLIC KEY BLOCK|PGP SIGNATURE|PGP MESSAGE|SIGNATURE))-----(?:[^-]|-(?!---BEGIN )){0,16384}?-----END \1-----",
+    re.DOTALL)
+
+
+def public_blocks(text: str) -> list[tuple[int, int]]:
+    """Spans of PEM / PGP blocks that hold only public material (no detector reports inside them)."""
+    if "-----BEGIN " not in text:
+        return []
+    return [match.span() for match in _PUBLIC_BLOCK.finditer(text)]
 
 
 def has_pragma(line: str) -> bool:

@@ -72,6 +72,13 @@ class Detector(ABC):
     priority: ClassVar[int] = 50
     rotate: ClassVar[str] = ""  # where to revoke this kind of credential (joined into the remediation)
     keywords: ClassVar[tuple[str, ...]] = ()
+    reports_stand_ins: ClassVar[bool] = False
+    """A provider-shaped stand-in (``AKIAIOSFODNN7EXAMPLE``, ``AP6xxxxxxxxxx``) still shows where a real
+    credential of that provider goes: the scanner reports it at info instead of dropping it. Generic
+    detectors (a ``password = "changeme"`` assignment) leave this off: their stand-ins say nothing more."""
+    judges_stand_ins: ClassVar[bool] = False
+    """The detector's own check tells a stand-in (``details["stand_in"]``), so the scanner's placeholder
+    words are not applied: in a private key's 800 base64 characters, "FAkE" or "xXxX" occur by chance."""
 
     @abstractmethod
     def find(self, text: str, *, kind: FileKind) -> Iterator[Candidate]:

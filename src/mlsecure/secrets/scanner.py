@@ -8,6 +8,7 @@ store or the experiment tracker.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -17,11 +18,20 @@ from typing import Any
 from mlsecure.data.tables import read_json_object
 from mlsecure.errors import InputError
 from mlsecure.findings import Finding, Location, Severity
-from mlsecure.secrets.allowlist import has_pragma, is_placeholder
+from mlsecure.secrets.allowlist import has_pragma, is_placeholder, is_reference, public_blocks
 from mlsecure.secrets.interface import Candidate, Detector, FileKind
 from mlsecure.secrets.masking import DEFAULT_FINGERPRINT_KEY, fingerprint, mask
 from mlsecure.secrets.registry import build_detectors
 from mlsecure.secrets.walk import SNIFF_BYTES, decode, is_binary, iter_files, text_parts
+
+STAND_IN_TITLE = ("documented example key / placeholder - not a live credential, but the pattern shows where "
+                  "a real one would go")
+STAND_IN_REMEDIATION = ("No rotation needed if this is only an example; make sure the real value is loaded at "
+                        "run time (secret manager, environment) and never written here.")
+_X_RUN = re.compile(r"[xX]{8,}")
+# an x-filled token ("SKxxxx...", "AP6xxxx") keeps its provider's prefix and length: the x's are read
+# as characters of the provider's alphabet (lower- or upper-case hex + digits fit the documented ones)
+_X_FILLERS = ("a1b2c3d4e5f6", "A1B2C3D4E5F6")
 
 OWASP = "ML06"
 ATLAS = ("AML.T0055",)
@@ -60,7 +70,8 @@ class SecretFinding:
         return Finding(id=self.rule_id, title=f"{self.title} in {where}", severity=self.severity, owasp=OWASP,
                        atlas=ATLAS, location=Location(path=self.path, member=self.member, offset=self.offset),
                        evidence=evidence,
-                       remediation=(self.rotate + " " + REMEDIATION).strip(), description=self.description,
+                       remediation=self.rotate if self.details.get("stand_in")
+                       else (self.rotate + " " + REMEDIATION).strip(), description=self.description,
                        check="secret-scan")
 
 
@@ -72,6 +83,7 @@ class ScanStats:
     skipped_large: int = 0
     skipped_unreadable: int = 0
     suppressed_placeholder: int = 0
+    stand_ins: int = 0  # provider-shaped placeholders reported at info
     suppressed_invalid: int = 0
     suppressed_pragma: int = 0
     suppressed_baseline: int = 0
@@ -122,7 +134,7 @@ class SecretScanner:
         files, e.g. from ``walk.count_files``) is given.
         """
         started = time.perf_counter()
-        self._counts = dict.fromkeys(("placeholder", "pragma", "baseline", "invalid"), 0)
+        self._counts = dict.fromkeys(("placeholder", "stand_in", "pragma", "baseline", "invalid"), 0)
         findings: list[SecretFinding] = []
         scanned = size = binary = large = unreadable = 0
         roots = [Path(p) for p in paths]
@@ -148,6 +160,7 @@ class SecretScanner:
                 progress("secret scan", min(scanned / total, 1.0))
         stats = ScanStats(files_scanned=scanned, bytes_scanned=size, skipped_binary=binary, skipped_large=large,
                           skipped_unreadable=unreadable, suppressed_placeholder=self._counts["placeholder"],
+                          stand_ins=self._counts["stand_in"],
                           suppressed_invalid=self._counts["invalid"],
                           suppressed_pragma=self._counts["pragma"], suppressed_baseline=self._counts["baseline"],
                           seconds=time.perf_counter() - started)
@@ -156,26 +169,33 @@ class SecretScanner:
     def scan_text(self, text: str, *, path: str = "<text>", member: str | None = None,
                   kind: FileKind = FileKind.TEXT) -> list[SecretFinding]:
         """Findings in one text (``path`` names it in the findings and in the fingerprint)."""
-        self._counts = dict.fromkeys(("placeholder", "pragma", "baseline", "invalid"), 0)
+        self._counts = dict.fromkeys(("placeholder", "stand_in", "pragma", "baseline", "invalid"), 0)
         return self._scan(text, path=path, member=member, kind=kind)
 
     def _scan(self, text: str, *, path: str, member: str | None, kind: FileKind) -> list[SecretFinding]:
         lowered = text.lower()
+        filled = _x_filled(text)
         kept: list[Candidate] = []
-        claimed: list[tuple[int, int]] = []  # placeholders claim their span too
+        stand_ins: set[int] = set()  # ids of kept candidates reported at info
+        claimed = public_blocks(text)  # certificates and public keys; placeholders claim their span too
         for detector in self.detectors:  # highest priority first: it claims the span
-            if detector.keywords and not any(k in lowered for k in detector.keywords):
-                continue
-            for candidate in detector.find(text, kind=kind):
+            for candidate, x_filled in self._candidates(detector, text, lowered, filled, kind):
                 if any(start < candidate.end and candidate.start < end for start, end in claimed):
                     continue
                 claimed.append((candidate.start, candidate.end))
                 if candidate.rejected:
                     self._counts["invalid"] += 1
                     continue
-                if self.suppress_placeholders and is_placeholder(candidate.secret):
-                    self._counts["placeholder"] += 1
-                    continue
+                if candidate.details.get("stand_in"):  # the detector's own verdict (a key block with no key)
+                    self._counts["stand_in"] += 1
+                    stand_ins.add(id(candidate))
+                elif self.suppress_placeholders and not detector.judges_stand_ins \
+                        and (x_filled or is_placeholder(candidate.secret)):
+                    if not detector.reports_stand_ins or is_reference(candidate.secret):
+                        self._counts["placeholder"] += 1
+                        continue
+                    self._counts["stand_in"] += 1
+                    stand_ins.add(id(candidate))
                 kept.append(candidate)
         out: list[SecretFinding] = []
         for candidate in sorted(kept, key=lambda c: c.start):
@@ -190,14 +210,51 @@ class SecretScanner:
                 self._counts["baseline"] += 1
                 continue
             info = self._rules[candidate.detector]
+            stand_in = id(candidate) in stand_ins
+            details = dict(candidate.details) | ({"stand_in": True} if stand_in else {})
             out.append(SecretFinding(
-                rule_id=candidate.detector, title=info.title, description=info.description,
-                severity=candidate.severity, path=path, member=member,
+                rule_id=candidate.detector, title=f"{info.title}: {STAND_IN_TITLE}" if stand_in else info.title,
+                description=info.description, severity=Severity.INFO if stand_in else candidate.severity,
+                path=path, member=member,
                 line=text.count("\n", 0, candidate.start) + 1, column=candidate.start - line_start + 1,
                 offset=candidate.start, masked=mask(candidate.secret), length=len(candidate.secret),
-                fingerprint=fp, validated=candidate.validated, details=dict(candidate.details),
-                rotate=info.rotate))
+                fingerprint=fp, validated=candidate.validated, details=details,
+                rotate=STAND_IN_REMEDIATION if stand_in else info.rotate))
         return out
+
+    @staticmethod
+    def _candidates(detector: Detector, text: str, lowered: str, filled: Sequence[str],
+                    kind: FileKind) -> Iterable[tuple[Candidate, bool]]:
+        """The detector's candidates in ``text``, then (for provider formats) those it finds only where
+        x-runs were read as the provider's alphabet: each with whether it is such an x-filled stand-in."""
+        if not detector.keywords or any(k in lowered for k in detector.keywords):
+            for candidate in detector.find(text, kind=kind):
+                yield candidate, False
+        if not detector.reports_stand_ins:
+            return
+        for variant in filled:
+            if detector.keywords and not any(k in variant.lower() for k in detector.keywords):
+                continue
+            for candidate in detector.find(variant, kind=kind):
+                if candidate.rejected or "xxxx" not in text[candidate.start:candidate.end].lower():
+                    continue
+                secret = text[candidate.start:candidate.end]
+                yield Candidate(detector=candidate.detector, secret=secret, start=candidate.start,
+                                end=candidate.end, severity=candidate.severity,
+                                details=candidate.details), True
+
+
+def _x_filled(text: str) -> tuple[str, ...]:
+    """``text`` with every run of 8+ x's rewritten in each filler alphabet (same length, same offsets)."""
+    if _X_RUN.search(text) is None:
+        return ()
+    variants = []
+    for filler in _X_FILLERS:
+        def fill(match: re.Match[str], filler: str = filler) -> str:
+            n = len(match.group())
+            return (filler * (n // len(filler) + 1))[:n]
+        variants.append(_X_RUN.sub(fill, text))
+    return tuple(variants)
 
 
 def load_baseline(path: Path) -> frozenset[str]:

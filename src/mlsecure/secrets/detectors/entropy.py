@@ -15,20 +15,46 @@ import re
 from collections.abc import Iterator
 
 from mlsecure.findings import Severity
-from mlsecure.secrets.detectors.generic import _NAME_OF_SOMETHING, _UUID, _word_like, shannon_entropy
+from mlsecure.secrets.detectors.generic import (
+    _NAME_OF_SOMETHING,
+    _UUID,
+    SIGNATURE_NAME,
+    _word_like,
+    public_der,
+    shannon_entropy,
+)
 from mlsecure.secrets.interface import Candidate, Detector, FileKind
 
 _QUOTED = re.compile(r"(?P<q>[\"'`])(?P<value>[A-Za-z0-9+/=_\-]{32,512}+)(?P=q)")
 _BARE = re.compile(r"(?m)(?:[:=][ \t]*)(?P<value>[A-Za-z0-9+/=_\-]{32,512}+)[ \t]*+(?:#.*)?$")
 _NAME = re.compile(r"(?P<name>[A-Za-z_][\w.\-]{0,60})[\"'`]?\s*(?::=|=>|=|:)\s*(?:[A-Za-z_]\w*\()?\s*$")
 _DIGEST_NAME = re.compile(r"(?i)sha|md5|hash|digest|checksum|crc|etag|commit|rev|integrity|fingerprint|uuid|guid|"
-                          r"(?:^|[_\-.])ids?$|version|build|nonce|salt_id|object_?id|image|font|icon|data$")
-_SECRET_NAME = re.compile(r"(?i)key|token|secret|pass|pwd|auth|cred|signature|private|cookie|session|bearer")
+                          r"(?:^|[_\-.])o?ids?$|version|build|nonce|salt_id|object_?id|image|font|icon|data$")
+_SECRET_NAME = re.compile(r"(?i)key|token|secret|pass|pwd|auth|cred|signing|private|cookie|session|bearer")
 _DIGEST_PREFIX = re.compile(r"(?i)(?:sha(?:1|224|256|384|512)|md5|blake2b?|sha3-\d+)[:\-=]$")
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
 # prose or a table cell that says what the value is: "commit `3f2c...`", "sha256: ...", "| md5 |"
 _DIGEST_WORD_BEFORE = re.compile(r"(?i)(?:sha\d*|md5|hash|digest|checksum|commit|revision|rev|etag|integrity|"
                                  r"fingerprint|uuid|run)\W{0,12}$")
+
+
+_MAPPING_KEY = re.compile(r"[ \t]*:(?![:=/])")
+_LIST_ITEMS = re.compile(r"""(?:\s*(?:"[^"\n]*"|'[^'\n]*')\s*,)*\s*$""")
+_LIST_NAME = re.compile(r"(?P<name>[A-Za-z_][\w.\-]{0,60})[\"'`]?\s*(?::|=)\s*\[$")
+
+
+def _list_name(text: str, start: int) -> str:
+    """The name of the list a quoted item stands in (``"keyids": [ "aa61...", "61f9..." ]``), or ''."""
+    before = text[max(0, start - 4096):start]
+    opening = before.rfind("[")
+    if opening < 0 or not _LIST_ITEMS.fullmatch(before, opening + 1):
+        return ""
+    name = _LIST_NAME.search(before[:opening + 1].rstrip() if before[opening] != "[" else before[:opening + 1])
+    return name.group("name") if name else ""
+
+
+# a hex value on a line that speaks of commits, revisions, object ids or hashes is one of those
+_DIGEST_LINE_WORD = re.compile(r"(?i)\b(?:commit|revision|oid|sha\d*|hash|digest|checksum)s?\b")
 
 
 class ContextEntropy(Detector):
@@ -57,16 +83,20 @@ class ContextEntropy(Detector):
             before = text[max(line_start, start - 120):start]
             if _DIGEST_PREFIX.search(before.rstrip("\"'`")) or before.endswith(("data:", "base64,")):
                 continue
+            if _MAPPING_KEY.match(text, match.end()):
+                continue  # {"3f2c...": {...}}: a mapping key names an entry (a key id, a content address)
             name_match = _NAME.search(before.rstrip("\"'`@"))
-            name = name_match.group("name") if name_match else ""
+            name = name_match.group("name") if name_match else _list_name(text, match.start())
             if name and ((_DIGEST_NAME.search(name) and not _SECRET_NAME.search(name)) or "public" in name.lower()
-                         or _NAME_OF_SOMETHING.search(name)):
-                continue  # a digest, an id (private_key_id), or a public key: not a secret
+                         or _NAME_OF_SOMETHING.search(name) or SIGNATURE_NAME.search(name)):
+                continue  # a digest, an id (private_key_id, keyid), a public key or a signature: not a secret
             if not name and _DIGEST_WORD_BEFORE.search(before.rstrip("\"'`")):
                 continue
+            if _HEX.match(value) and _DIGEST_LINE_WORD.search(text, line_start, start):
+                continue  # "the model revision to deploy (e.g. `"6c0e..."`)": hex on a line about commits
             entropy = self.score(value)
-            if entropy is None:
-                continue
+            if entropy is None or public_der(value):
+                continue  # below the bar, or a certificate / public key in base64 DER
             severity = Severity.MEDIUM if name and _SECRET_NAME.search(name) else self.severity
             yield Candidate(detector=self.rule_id, secret=value, start=start, end=start + len(value),
                             severity=severity, details={"entropy_bits_per_char": round(entropy, 3),

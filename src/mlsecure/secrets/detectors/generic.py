@@ -9,8 +9,11 @@ string that short can reach; non-hex strings must also mix cases and hold two di
 
 from __future__ import annotations
 
+import base64
+import binascii
 import math
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 from typing import ClassVar
@@ -53,7 +56,11 @@ _PATH_LIKE = re.compile(r"^(?:/|\./|\.\./|~/|[A-Za-z]:\\)|\.(?:pem|key|json|txt|
 _CODE_REFERENCE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*(?:\[.*\])?$")
 # a key that names an id, a name, a location or a type of the secret, not the secret itself
 _NAME_OF_SOMETHING = re.compile(r"(?:[_.\-]|(?<=[a-z])(?=[A-Z]))(?:[Ii][Dd]s?|ID|[Nn]ame|NAME|[Uu]rl|URL|[Pp]ath|PATH|"
-                                r"[Ff]ile|FILE|[Tt]ype|TYPE|[Ll]ength|LENGTH|[Ff]ield|FIELD|[Hh]eader|HEADER)$")
+                                r"[Ff]ile|FILE|[Tt]ype|TYPE|[Ll]ength|LENGTH|[Ff]ield|FIELD|[Hh]eader|HEADER)$"
+                                # key ids written as one word: TUF / in-toto / OpenPGP "keyid", JWK "kid"
+                                r"|(?:^|[_.\-])(?:[Kk]ey[Ii][Dd]s?|KEYIDS?|kid|KID)$")
+# a signature is public by design (whoever verifies it reads it): "sig", "signatures", "x_signature"
+SIGNATURE_NAME = re.compile(r"(?:^|[_.\-]|(?<=[a-z])(?=[A-Z]))(?:[Ss]ig|SIG|[Ss]ignatures?|SIGNATURES?)$")
 _SNAKE_NAME = re.compile(r"^[a-z]+(?:[_\-][a-z]+)+$")
 _TOKEN_CHARS = re.compile(r"^[A-Za-z0-9_\-+/=.@!#$%^&*~?:,]+$")
 
@@ -85,10 +92,12 @@ class KeywordAssignment(Detector):
             op = match.group("op")
             if op is None and word.group(0).lower() not in _STRONG_WORDS:
                 continue  # `password "..."` is an assignment; "Pass `x=True`" and "token `t`" are prose
+            if op is None and _CODE_REFERENCE.match(value) and not any(c.isdigit() for c in value):
+                continue  # "the secret `HF_TOKEN` ...": a name in prose, not an operator-less assignment
             if op == "(" and kind is not FileKind.C_LIKE_CODE:
                 continue  # string_to_token('String.Double') is a call; std::string secret("...") is C++
-            if group == "bq" and kind is FileKind.TEXT:
-                continue  # backticks in prose and Markdown are code spans, not string literals
+            if group == "bq" and kind is FileKind.TEXT and not _literal_in_code_span(value):
+                continue  # backticks in prose and Markdown are code spans: `x=True`, `token.markup`
             if group == "bare":
                 if op not in _BARE_ASSIGN:
                     continue  # a bare word after a comparison or a call is code, not a literal
@@ -119,8 +128,11 @@ class KeywordAssignment(Detector):
             return False  # tokenizer vocabulary, publicKeyToken / public_key, credentials_id: not secrets
         if not _plausible(value, quoted=quoted, kind=kind) or _names_itself(value, secret_word):
             return False
-        # in ML code a bare "token" is usually a word piece: token = "#Comment"
-        return key.lower() not in ("token", "tokens", "pass") or _credential_like(value)
+        # in ML code a bare "token" is usually a word piece: token = "#Comment"; a token is issued by a
+        # machine, so a *_token name holding a word is a marker (upgrade_token = "upgrades"), not a token
+        if secret_word.lower() in ("token", "tokens"):
+            return _issued(value) if key.lower() not in ("token", "tokens") else _credential_like(value)
+        return key.lower() not in ("pass",) or _credential_like(value)
 
 
 def _strip_trailing(value: str) -> str:
@@ -141,7 +153,8 @@ def _names_no_secret(text: str, start: int, end: int) -> bool:
     while end < len(text) and text[end] in _KEY_CHARS and end - start < 80:
         end += 1
     name = text[start:end]
-    return "pub" in name.lower() or _NAME_OF_SOMETHING.search(name) is not None
+    return "pub" in name.lower() or _NAME_OF_SOMETHING.search(name) is not None \
+        or SIGNATURE_NAME.search(name) is not None
 
 
 def _lower_same_length(text: str) -> str | None:
@@ -155,18 +168,71 @@ def _credential_like(value: str) -> bool:
     return len(value) >= 12 and (any(c.isdigit() for c in value) or not (value.islower() or value.isupper()))
 
 
+def _issued(value: str) -> bool:
+    """Looks machine-issued: 8+ characters mixing letters with digits or both cases (not a word)."""
+    has_alpha = any(c.isalpha() for c in value)
+    mixed = any(c.islower() for c in value) and any(c.isupper() for c in value)
+    return len(value) >= 8 and has_alpha and (any(c.isdigit() for c in value) or mixed)
+
+
 def _names_itself(value: str, secret_word: str) -> bool:
     """``apiKey = "apiKey"``, ``OID.CHALLENGE_PASSWORD: "challengePassword"``: a name, not a value."""
     squash = re.sub(r"[^a-z0-9]", "", value.lower())
     return re.sub(r"[^a-z0-9]", "", secret_word.lower()) in squash
 
 
+_OPENERS = {")": "(", "]": "[", "}": "{"}
+
+
+def _not_an_expression(value: str) -> bool:
+    """True when ``value`` cannot be code: a closing bracket that crosses an open one (``{(]``) outside
+    quotes, or a non-ASCII punctuation / symbol character (``¿``, ``¨``) outside quotes. A closing
+    bracket with none open ends the value (``connect(password=pw)``)."""
+    stack: list[str] = []
+    quote = ""
+    for char in value:
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "\"'`":
+            quote = char
+        elif char in "([{":
+            stack.append(char)
+        elif char in _OPENERS:
+            if not stack:
+                return False
+            if stack.pop() != _OPENERS[char]:
+                return True
+        elif ord(char) > 127 and unicodedata.category(char)[0] in "PS":
+            return True
+    return False
+
+
+def _literal_in_code_span(value: str) -> bool:
+    """A backtick span after a secret name that holds a value, not a name: a token-like string with
+    letters and digits (`sk-live-4f9...`) or text no language parses (`m{{h}o)p`)."""
+    if " " in value:
+        return False
+    if _not_an_expression(value):
+        return True
+    return _TOKEN_CHARS.match(value) is not None and "=" not in value and "." not in value \
+        and any(c.isdigit() for c in value) and any(c.isalpha() for c in value)
+
+
+def _sentence(value: str) -> bool:
+    """Reads as a sentence: starts with a capital letter or ends with sentence punctuation."""
+    return value[:1].isupper() or value.rstrip()[-1:] in ".!?:"
+
+
 def _plausible(value: str, *, quoted: bool, kind: FileKind) -> bool:
     if value != value.strip() or not any(c.isalnum() for c in value):
         return False  # "Credential=' + access_key + '": the quotes belong to two string pieces
     words = value.split()
-    if len(words) > 1 and any(w.lower().strip(".,;:") in _STOPWORDS for w in words):
-        return False  # prose ("a secret", "A piece of data known only to ..."), not a credential
+    if len(words) > 1 and any(w.lower().strip(".,;:") in _STOPWORDS for w in words) \
+            and (kind is not FileKind.CONFIG or _sentence(value)):
+        # prose ("a secret", "A piece of data known only to ..."), not a credential; in a configuration
+        # file the value of a secret-named key is the secret, a lower-case passphrase included, unless
+        # it reads as a sentence (a capital first letter or a closing full stop: a hint or a label)
+        return False
     if len(value) < 6 or _PATH_LIKE.search(value) or value.startswith(("http://", "https://")):
         return False
     if _SNAKE_NAME.match(value) or value.startswith(("os.environ", "process.env", "ENV[")):
@@ -177,7 +243,9 @@ def _plausible(value: str, *, quoted: bool, kind: FileKind) -> bool:
         return False
     match kind:
         case FileKind.CODE | FileKind.C_LIKE_CODE:
-            return False  # a bare name in code is a variable or a call, not a literal
+            # a bare name in code is a variable or a call, not a literal (detect-secrets labels the same
+            # unquoted `password = m{{h}o)p...` positive in Go and negative in eight other languages)
+            return False
         case FileKind.CONFIG | FileKind.LOCKFILE:
             return not value.endswith(("(", ")")) and " =" not in value
         case FileKind.TEXT if " " in value or not _TOKEN_CHARS.match(value):
@@ -212,6 +280,32 @@ def _word_like(value: str) -> bool:
     # CamelCase / digit runs (MLKEM768X25519PrivateKey: 6 runs of 4 characters on average); random
     # base62 strings of 24+ characters average under 2 and stay below 3.5 in > 99.9 % of draws
     return len(value) / len(_RUN.findall(value)) >= 3.5
+
+
+def _restates_name(value: str, line: str, at: int) -> bool:
+    """The value spells a name written on its own line (``SN_id_Gost28147_89 = "id-Gost28147-89"``,
+    OpenSSL's object-name tables): a constant's text, not a secret."""
+    squashed = re.sub(r"[^a-z0-9]", "", value.lower())
+    if len(squashed) < 12:
+        return False
+    rest = re.sub(r"[^a-z0-9]", "", (line[:at] + " " + line[at + len(value):]).lower())
+    if squashed in rest:
+        return True  # the value spells the name
+    others = (re.sub(r"[^a-z0-9]", "", m.group(1).lower()) for m in _TOKEN.finditer(line) if m.start(1) != at)
+    return any(len(other) >= 12 and other in squashed for other in others)  # the name spells the value
+
+
+def public_der(value: str) -> bool:
+    """``value`` is base64 of DER that starts SEQUENCE { SEQUENCE ...}: an X.509 certificate or a
+    SubjectPublicKeyInfo (RFC 5280), both public; a PKCS#8 / PKCS#1 private key starts with an INTEGER."""
+    try:
+        raw = base64.b64decode(value[:64] + "=" * (-len(value[:64]) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    if len(raw) < 4 or raw[0] != 0x30:
+        return False
+    header = 2 + (raw[1] & 0x7F if raw[1] & 0x80 else 0)  # short or long definite length
+    return len(raw) > header and raw[header] == 0x30
 
 
 def shannon_entropy(value: str) -> float:
@@ -259,10 +353,12 @@ class HighEntropyString(Detector):
                 in_code = kind in (FileKind.CODE, FileKind.C_LIKE_CODE)
                 if in_code and _IDENTIFIER.match(value) and line[token.start(1) - 1:token.start(1)] not in ("'", '"'):
                     continue  # a name in code (MLKEM768X25519PrivateKey = ...), not a literal
+                if line[token.start(1) - 1:token.start(1)] == "\\" and value[0] in "nrt":
+                    value = value[1:]  # a JSON / C escape (\n) ran into the token
                 entropy = self.score(value)
-                if entropy is None:
+                if entropy is None or public_der(value) or _restates_name(value, line, token.start(1)):
                     continue
-                start = line_start + token.start(1)
+                start = line_start + token.end(1) - len(value)
                 yield Candidate(detector=self.rule_id, secret=value, start=start, end=start + len(value),
                                 severity=self.severity, details={"entropy_bits_per_char": round(entropy, 3)})
 

@@ -38,6 +38,7 @@ class AwsAccessKeyId(PatternDetector):
     rotate = "Deactivate the key in IAM (aws iam update-access-key --status Inactive) and check CloudTrail for its use."
     severity = Severity.HIGH
     priority = 90
+    reports_stand_ins = True
     keywords = ("akia", "asia", "abia", "acca", "a3t")
     # AWS IAM "Unique identifiers": AKIA (access key), ASIA (temporary access key), ABIA (STS service
     # bearer token), ACCA (context-specific credential), A3T* (legacy) + 16 base32 characters. AIDA /
@@ -56,6 +57,7 @@ class AwsSecretAccessKey(PatternDetector):
     rotate = "Deactivate the key pair in IAM and check CloudTrail for its use."
     severity = Severity.CRITICAL
     priority = 85
+    reports_stand_ins = True
     keywords = ("aws", "secret_access", "secretaccess")
     pattern = re.compile(
         r"(?i)(?:aws[\w.\-]{0,20}?(?:secret|sk|key|token)|secret.?access.?key)[\w.\-]{0,20}[\"']?\s*(?:=|:|:=|=>|,)\s*"
@@ -69,6 +71,7 @@ class GitHubToken(PatternDetector):
     rotate = "Revoke it at https://github.com/settings/tokens (GitHub also revokes tokens it finds public)."
     severity = Severity.CRITICAL
     priority = 90
+    reports_stand_ins = True
     keywords = ("ghp_", "gho_", "ghu_", "ghs_", "ghr_")
     pattern = re.compile(r"(?<![A-Za-z0-9_])(gh[pousr]_[A-Za-z0-9]{36})(?![A-Za-z0-9_])")
     validated = True
@@ -89,6 +92,7 @@ class GitHubFineGrainedToken(PatternDetector):
     rotate = "Revoke it at https://github.com/settings/tokens?type=beta."
     severity = Severity.CRITICAL
     priority = 90
+    reports_stand_ins = True
     keywords = ("github_pat_",)
     pattern = re.compile(r"(?<![A-Za-z0-9_])(github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59})(?![A-Za-z0-9_])")
 
@@ -100,6 +104,7 @@ class GitLabToken(PatternDetector):
     rotate = "Revoke it under GitLab User settings > Access tokens."
     severity = Severity.CRITICAL
     priority = 90
+    reports_stand_ins = True
     keywords = ("glpat-", "gldt-", "glrt-", "glptt-", "glcbt-", "gloas-", "glsoat-", "glimt-", "glagent-", "gr1348941",
                 "glft-", "glffct-", "glsoat-", "gltst-", "glcsrt-", "_gitlab_session=")
     # GitLab docs "Token overview > Token prefixes": glpat- (personal / project / group, 20 characters
@@ -123,6 +128,7 @@ class SlackToken(PatternDetector):
     rotate = "Regenerate it in the Slack app's OAuth & Permissions / Incoming Webhooks page."
     severity = Severity.HIGH
     priority = 90
+    reports_stand_ins = True
     keywords = ("xox", "xapp-", "hooks.slack.com")
     pattern = re.compile(
         r"((?:xox[baprseo]-(?:[0-9]-)?(?:[0-9]{5,13}-){1,3}[A-Za-z0-9]{10,64})"
@@ -140,6 +146,7 @@ class StripeKey(PatternDetector):
     rotate = "Roll the key in the Stripe dashboard (Developers > API keys)."
     severity = Severity.CRITICAL
     priority = 90
+    reports_stand_ins = True
     keywords = ("sk_live_", "rk_live_", "sk_test_", "rk_test_", "sk_prod_", "rk_prod_")
     pattern = re.compile(r"(?<![A-Za-z0-9_])((?:sk|rk)_(?:live|test|prod)_[A-Za-z0-9]{24,247})(?![A-Za-z0-9_])")
 
@@ -157,6 +164,7 @@ class GoogleApiKey(PatternDetector):
     rotate = "Regenerate or restrict the key in Google Cloud console > APIs & Services > Credentials."
     severity = Severity.HIGH
     priority = 90
+    reports_stand_ins = True
     keywords = ("aiza",)
     pattern = re.compile(r"(?<![A-Za-z0-9_\-])(AIza[0-9A-Za-z_\-]{35})(?![A-Za-z0-9_\-])")
 
@@ -168,6 +176,7 @@ class OpenAIKey(PatternDetector):
     rotate = "Revoke it at https://platform.openai.com/api-keys."
     severity = Severity.CRITICAL
     priority = 90
+    reports_stand_ins = True
     keywords = ("t3blbkfj",)
     pattern = re.compile(r"(?<![A-Za-z0-9_\-])(sk-(?:(?:proj|svcacct|admin)-)?[A-Za-z0-9_\-]{20,80}"
                          r"T3BlbkFJ[A-Za-z0-9_\-]{20,80})(?![A-Za-z0-9_\-])")
@@ -181,6 +190,7 @@ class AnthropicKey(PatternDetector):
     rotate = "Revoke it in the Anthropic Console (Settings > API keys)."
     severity = Severity.CRITICAL
     priority = 90
+    reports_stand_ins = True
     keywords = ("sk-ant-",)
     pattern = re.compile(r"(?<![A-Za-z0-9_\-])(sk-ant-(?:api03|admin01)-[A-Za-z0-9_\-]{93}AA)(?![A-Za-z0-9_\-])")
     validated = True
@@ -193,6 +203,7 @@ class HuggingFaceToken(PatternDetector):
     rotate = "Invalidate it at https://huggingface.co/settings/tokens; check model repos it could write."
     severity = Severity.HIGH
     priority = 90
+    reports_stand_ins = True
     keywords = ("hf_", "api_org_")
     pattern = re.compile(r"(?<![A-Za-z0-9_])((?:hf_|api_org_)[A-Za-z]{34})(?![A-Za-z0-9_])")
 
@@ -211,6 +222,7 @@ class WandbApiKey(PatternDetector):
     rotate = "Reset it at https://wandb.ai/authorize (User settings > API keys)."
     severity = Severity.HIGH
     priority = 80
+    reports_stand_ins = True
     keywords = ("wandb",)
     # on the same line, or across the login / password lines of a .netrc "machine api.wandb.ai" entry
     pattern = re.compile(r"(?i:wandb)(?:[^\n]|\n(?=[ \t]*(?:login|password)\b)){0,80}?"
@@ -224,6 +236,7 @@ class AzureStorageConnectionString(PatternDetector):
     rotate = "Rotate the storage account key (az storage account keys renew); prefer SAS or Entra ID."
     severity = Severity.CRITICAL
     priority = 90
+    reports_stand_ins = True
     keywords = ("accountkey",)
     pattern = re.compile(r"(?i)AccountKey\s*=\s*([A-Za-z0-9+/]{86}==)")
     validated = True

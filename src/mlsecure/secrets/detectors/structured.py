@@ -7,11 +7,12 @@ import binascii
 import json
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from mlsecure.findings import Severity
 from mlsecure.secrets.detectors.base import PatternDetector
+from mlsecure.secrets.interface import Candidate, FileKind
 
 _B64_BODY = re.compile(r"^[A-Za-z0-9+/=]+$")
 
@@ -22,15 +23,36 @@ class PrivateKeyBlock(PatternDetector):
     description = "A PEM / OpenSSH / PGP private key block with a base64 body."
     severity = Severity.CRITICAL
     priority = 95
+    reports_stand_ins = True
+    judges_stand_ins = True
     keywords = ("private key",)
     # RFC 7468 labels (PRIVATE KEY, ENCRYPTED PRIVATE KEY), the legacy OpenSSL ones (RSA / EC / DSA),
     # OpenSSH's, RFC 4880 armour (PGP PRIVATE KEY BLOCK) and RFC 4716's SSH2 4-dash form; the whole
     # BEGIN..END block is the secret
     pattern = re.compile(
         r"(-{4,5}BEGIN ((?:[A-Z0-9]{2,10} ){0,2}PRIVATE KEY(?: BLOCK)?)-{4,5}"
-        r"(.{16,32768}?)-{4,5}END \2-{4,5})", re.DOTALL)
+        r"((?:[^-]|-(?!---BEGIN )){16,32768}?)-{4,5}END \2-{4,5})", re.DOTALL)
+    # the body never crosses another BEGIN line: each BEGIN scans only up to the next one (linear time
+    # on a file of BEGIN lines without END)
     group = 1
     validated = True
+    # a BEGIN line standing on its own line (not a quoted string in a parser's code)
+    header = re.compile(r"(?m)^[ \t]*(-{5}BEGIN ((?:[A-Z0-9]{2,10} ){0,2}PRIVATE KEY(?: BLOCK)?)-{5})[ \t]*$")
+
+    def find(self, text: str, *, kind: FileKind) -> Iterator[Candidate]:
+        """Blocks with key material; then BEGIN lines with none (a stub in docs, a redacted or cut key)
+        as info stand-ins: no key leaks, but the file shows where a real one is kept."""
+        spans: list[tuple[int, int]] = []
+        for candidate in super().find(text, kind=kind):
+            spans.append((candidate.start, candidate.end))
+            yield candidate
+        for match in self.header.finditer(text):
+            start, end = match.start(1), match.end(1)
+            if any(s <= start < e for s, e in spans):
+                continue
+            yield Candidate(detector=self.rule_id, secret=match.group(1), start=start, end=end,
+                            severity=Severity.INFO, details={"label": match.group(2), "stand_in": True,
+                                                             "key_material": False})
 
     def validate(self, secret: str, match: re.Match[str]) -> Mapping[str, Any] | None:
         lines = match.group(3).replace("\\n", "\n").replace("\\r", "\n").splitlines()
@@ -38,7 +60,8 @@ class PrivateKeyBlock(PatternDetector):
             line.startswith("Proc-Type:") and "ENCRYPTED" in line for line in lines)
         body = "".join(line.strip().strip("\"',") for line in lines if ":" not in line)
         if len(body) < 64 or not _B64_BODY.match(body):
-            return None  # "-----BEGIN PRIVATE KEY-----\n...\n" in docs: no key material
+            # "-----BEGIN PRIVATE KEY-----\n...\n" in docs: no key material, reported as a stand-in
+            return {"label": match.group(2), "stand_in": True, "key_material": False}
         if match.group(2) == "OPENSSH PRIVATE KEY":
             encrypted = encrypted or _openssh_encrypted(body)
         return {"encrypted": encrypted, "body_chars": len(body), "label": match.group(2)}
@@ -67,6 +90,7 @@ class JsonWebToken(PatternDetector):
     description = "A JWT whose header and payload decode to JSON objects (a bearer credential)."
     severity = Severity.HIGH
     priority = 89  # above the rule table: a decodable JWT in an Authorization header is reported as a JWT
+    reports_stand_ins = True
     keywords = ("eyj",)
     pattern = re.compile(r"(?<![A-Za-z0-9_\-])(eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}(?:\.[A-Za-z0-9_\-]*)?)")
     validated = True
@@ -109,6 +133,7 @@ class DatabaseUrl(PatternDetector):
     description = "A database / broker connection URL with an embedded password."
     severity = Severity.HIGH
     priority = 85
+    reports_stand_ins = False  # user:password in a URL is documentation syntax, not a provider's shape
     keywords = ("://",)
     match_lowered = True
     pattern = re.compile(
@@ -135,6 +160,7 @@ class UrlCredentials(PatternDetector):
     description = "A URL whose userinfo carries a password (scheme://user:password@host)."
     severity = Severity.HIGH
     priority = 84
+    reports_stand_ins = False  # user:password in a URL is documentation syntax, not a provider's shape
     keywords = ("://",)
     pattern = re.compile(
         r"(?<![A-Za-z0-9+.\-])([A-Za-z][A-Za-z0-9+.\-]{1,20})://"

@@ -31,6 +31,7 @@ class ProviderRules(Detector):
     description = "A credential in a provider's documented token format (see mlsecure.secrets.rules)."
     severity = Severity.HIGH
     priority = 88
+    reports_stand_ins = True
     keywords: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, rules: Sequence[Rule] = RULES) -> None:
