@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import json
+import pickletools
 import stat
 import sys
 import time
@@ -125,11 +126,15 @@ _POLYGLOT_PROBED = frozenset({ArtifactFormat.SAFETENSORS, ArtifactFormat.TAR, Ar
                               ArtifactFormat.ONNX, ArtifactFormat.HDF5, ArtifactFormat.SAVEDMODEL,
                               ArtifactFormat.SEVENZIP, ArtifactFormat.NUMPY})
 AS_PICKLE = "<the file's own bytes, read by pickle.load>"
+_OPCODES = frozenset(op.code.encode("latin-1") for op in pickletools.opcodes)
 
 
 def _as_pickle(blob: Blob, session: Session) -> list[Issue]:
     """The file read as a pickle (decompressed first, as ``joblib.load`` does for a ``.tar.gz``); kept only
     where the unpickler would not raise before importing or calling anything."""
+    head = blob.head(32)
+    if compression_of(head) is None and head[:1] not in _OPCODES:
+        return []  # the unpickler raises "invalid load key" on the first byte: nothing to scan
     found = _run(ArtifactFormat.PICKLE, blob, session)
     return [] if refuted_as_pickle(found) else [i.inside(AS_PICKLE) for i in found]
 
