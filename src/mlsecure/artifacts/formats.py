@@ -116,8 +116,28 @@ def detect_bytes(head: bytes, path: Path | None = None) -> ArtifactFormat:
     return ArtifactFormat.UNKNOWN
 
 
+ZFILE_HEADER = 21  # joblib < 0.9.3 ("ZF" files): b"ZF", the pickle's length in 19 hex characters, one zlib stream
+
+
+def zfile_start(head: bytes) -> int | None:
+    """Where the zlib stream of an old joblib "ZF" file starts, found as joblib's ``read_zfile`` finds it.
+
+    ``joblib.load`` still reads these (``numpy_pickle_compat``): None where its ``int(length, 16)`` raises,
+    so joblib would fail before unpickling anything.
+    """
+    if not head.startswith(b"ZF") or len(head) < ZFILE_HEADER:
+        return None
+    try:
+        int(head[2:ZFILE_HEADER], 16)
+    except ValueError:
+        return None
+    return ZFILE_HEADER + 1 if head[ZFILE_HEADER : ZFILE_HEADER + 1] == b" " else ZFILE_HEADER
+
+
 def compression_of(head: bytes) -> str | None:
-    """The compressor joblib (or anyone) wrapped a stream in, from its magic bytes."""
+    """The compressor joblib (or anyone) wrapped a stream in, from its magic bytes (give 32 bytes)."""
+    if zfile_start(head) is not None:
+        return "zfile"
     if head.startswith(b"\x1f\x8b"):
         return "gzip"
     if head.startswith(b"BZh") and head[3:4].isdigit():
@@ -144,6 +164,8 @@ def _decompress_head(head: bytes, compression: str) -> bytes:
                 return lzma.LZMADecompressor().decompress(head, 1024)
             case "zlib":
                 return zlib.decompressobj().decompress(head, 1024)
+            case "zfile":
+                return zlib.decompressobj().decompress(head[zfile_start(head) or 0 :], 1024)
     except (OSError, EOFError, zlib.error, lzma.LZMAError):
         return b""
     return b""

@@ -86,7 +86,7 @@ def restricted_load(path: Path) -> Any:
 
     path = Path(path)
     with path.open("rb") as raw:
-        compression = compression_of(raw.read(16))
+        compression = compression_of(raw.read(32))
         raw.seek(0)
         if compression == "lz4":
             raise ModelLoadError(f"{path}: lz4-compressed joblib files are not supported")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import json
+import pickletools
 import stat
 import sys
 import time
@@ -110,7 +111,32 @@ def _scan(blob: Blob, session: Session, fmt: ArtifactFormat | None) -> tuple[Art
         return ArtifactFormat.UNKNOWN, [Issue(IssueKind.MALFORMED, Severity.HIGH, f"cannot read: {exc}")]
     if fmt in _TENTATIVE or (fmt is ArtifactFormat.PICKLE and head[:1] != b"\x80"):
         return _scan_tentative(blob, session, fmt, head)
-    return fmt, _run(fmt, blob, session)
+    issues = _run(fmt, blob, session)
+    if fmt in _POLYGLOT_PROBED:
+        issues.extend(_as_pickle(blob, session))
+    return fmt, issues
+
+
+# Formats whose first bytes are not a magic that makes ``pickle.load`` raise at once: a safetensors header
+# length, a tar's first member name, a GGUF version field can start a pickle that skips the rest of the
+# header (a ``SHORT_BINSTRING`` chain through the JSON) and runs in the tensor bytes, so the same file is
+# valid for its own loader and runs code under ``pickle.load`` / ``joblib.load`` / ``torch.load``.
+# Zips are absent: ``PK`` makes the unpickler raise, and bytes put before a zip are scanned as a file.
+_POLYGLOT_PROBED = frozenset({ArtifactFormat.SAFETENSORS, ArtifactFormat.TAR, ArtifactFormat.GGUF,
+                              ArtifactFormat.ONNX, ArtifactFormat.HDF5, ArtifactFormat.SAVEDMODEL,
+                              ArtifactFormat.SEVENZIP, ArtifactFormat.NUMPY})
+AS_PICKLE = "<the file's own bytes, read by pickle.load>"
+_OPCODES = frozenset(op.code.encode("latin-1") for op in pickletools.opcodes)
+
+
+def _as_pickle(blob: Blob, session: Session) -> list[Issue]:
+    """The file read as a pickle (decompressed first, as ``joblib.load`` does for a ``.tar.gz``); kept only
+    where the unpickler would not raise before importing or calling anything."""
+    head = blob.head(32)
+    if compression_of(head) is None and head[:1] not in _OPCODES:
+        return []  # the unpickler raises "invalid load key" on the first byte: nothing to scan
+    found = _run(ArtifactFormat.PICKLE, blob, session)
+    return [] if refuted_as_pickle(found) else [i.inside(AS_PICKLE) for i in found]
 
 
 # Formats told by magic bytes that a non-pickle file can also carry (text, compressed data, no magic):
@@ -171,10 +197,22 @@ def refuted_as_pickle(issues: list[Issue]) -> bool:
         module = issue.evidence.get("module")
         if isinstance(module, str) and not _identifier_path(module):
             continue
-        if isinstance(module, str) and issue.severity <= Severity.MEDIUM and not _installed(module.split(".")[0]):
+        if isinstance(module, str) and _import_fails(module, issue):
             continue  # an unverified module absent here; known-dangerous ones count even if absent here
         return False
     return True
+
+
+def _import_fails(module: str, issue: Issue) -> bool:
+    """``find_class`` imports the module before it looks at the name: an absent module that is not known to be
+    dangerous fails the same whether the name is unverified (medium) or malformed (``cat\nrun make``)."""
+    from mlsecure.artifacts.scan.policy import classify, compat_name
+
+    if issue.severity > Severity.MEDIUM and issue.evidence.get("reason") != "malformed global name":
+        return False
+    if classify(module, "_").severity > Severity.MEDIUM:
+        return False
+    return not _installed(compat_name(module, "_")[0].split(".")[0])
 
 
 def _identifier_path(module: str) -> bool:

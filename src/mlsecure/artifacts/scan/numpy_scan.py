@@ -7,6 +7,7 @@ pickle is scanned like any other (NumPy 2.x writes it with protocol 3+).
 from __future__ import annotations
 
 import ast
+import re
 import struct
 from typing import Any, ClassVar
 
@@ -54,9 +55,26 @@ class NumpyScanner(Scanner):
             return issues
 
 
+# A dtype string that positively names no object field: numpy's type codes and names for numbers, text,
+# bytes, void and dates, optionally byte-ordered, sized and with a sub-array shape. Anything else (``O``,
+# ``object``, ``f8,O``, a StringDType ``T``, a name numpy adds later) counts as possibly object: ``np.load``
+# decides with ``np.dtype(descr).hasobject``, and a syntax test must never be the weaker of the two.
+_ORDER = r"[<>|=]?"
+_UNIT = r"(?:\[\d*[a-zA-Z]+\])?"
+_PLAIN_TYPE = re.compile(
+    r"(?:\(\s*(?:\d+\s*,?\s*)*\)\s*)?" + _ORDER + r"(?:"
+    r"[?bBhHiIlLqQpPefdgFDG]|[biufc]\d+|[SUVa]\d*|[mM]8?" + _UNIT
+    + r"|(?:bool|int|uint|float|complex)(?:8|16|32|64|128|256)?_?|str_?|bytes_?|void\d*"
+    r"|datetime64" + _UNIT + r"|timedelta64" + _UNIT
+    + r"|half|single|double|longdouble|byte|ubyte|short|ushort|intc|uintc|long|ulong|longlong|ulonglong"
+    r"|intp|uintp|csingle|cdouble|clongdouble)"
+)
+
+
 def has_object(descr: Any) -> bool:
-    if isinstance(descr, str):
-        return descr.lstrip("<>|=").startswith("O")
+    """True unless ``descr`` positively describes a dtype without object fields (fail closed)."""
+    if isinstance(descr, str):  # numpy also reads comma-separated field lists here: "f8,O"
+        return not all(_PLAIN_TYPE.fullmatch(part.strip()) for part in descr.split(","))
     if isinstance(descr, list):  # structured: [(name, dtype[, shape]), ...]
         return any(not isinstance(f, tuple) or len(f) < 2 or has_object(f[1]) for f in descr)
     return True  # an unexpected descr: treat as possibly object (fail closed)

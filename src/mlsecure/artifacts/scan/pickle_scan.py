@@ -31,7 +31,7 @@ import zlib
 from dataclasses import dataclass, field
 from typing import IO, Any, ClassVar, cast
 
-from mlsecure.artifacts.formats import ArtifactFormat, compression_of
+from mlsecure.artifacts.formats import ZFILE_HEADER, ArtifactFormat, compression_of, zfile_start
 from mlsecure.artifacts.scan.interface import Blob, Issue, IssueKind, Scanner, Session
 from mlsecure.artifacts.scan.pickle_vm import (
     NO_FRAME,
@@ -70,7 +70,7 @@ class PickleScanner(Scanner):
     formats: ClassVar[frozenset[ArtifactFormat]] = frozenset({ArtifactFormat.PICKLE, ArtifactFormat.JOBLIB})
 
     def scan(self, blob: Blob, session: Session) -> list[Issue]:
-        compression = compression_of(blob.head(16))
+        compression = compression_of(blob.head(32))
         if compression == "lz4":
             return [Issue(IssueKind.UNSUPPORTED, Severity.HIGH, "lz4-compressed joblib file cannot be inspected",
                           evidence={"compression": "lz4", "hint": "recompress with zlib/gzip/xz to scan it"})]
@@ -520,9 +520,11 @@ def decompressed(raw: IO[bytes], compression: str | None, size: int) -> tuple[IO
             return cast(IO[bytes], bz2.BZ2File(raw, "rb")), None
         case "xz" | "lzma":
             return cast(IO[bytes], lzma.LZMAFile(raw, "rb")), None
-        case "zlib":
+        case "zlib" | "zfile":
             from mlsecure.artifacts.scan.zipread import zlib_stream
 
-            return zlib_stream(raw), None
+            raw.seek(0)
+            start = (zfile_start(raw.read(ZFILE_HEADER + 1)) or 0) if compression == "zfile" else 0
+            return zlib_stream(raw, start), None
         case _:
             raise OSError(f"unknown compression {compression}")

@@ -303,8 +303,8 @@ class _LzmaMember(_Inflate):
         super().__init__(raw, lzma.LZMADecompressor(lzma.FORMAT_RAW, filters=filters), cap)  # type: ignore[arg-type]  # same read interface
 
 
-def zlib_stream(handle: IO[bytes]) -> IO[bytes]:
-    """A buffered stream of a zlib-wrapped file (joblib's ``compress=('zlib', n)``)."""
+def zlib_stream(handle: IO[bytes], start: int = 0) -> IO[bytes]:
+    """A buffered stream of a zlib-wrapped file (joblib's ``compress=('zlib', n)``; old "ZF" files from ``start``)."""
     handle.seek(0, 2)
     size = handle.tell()
-    return io.BufferedReader(_Inflate(Range(handle, 0, size), zlib.decompressobj()), 1 << 16)
+    return io.BufferedReader(_Inflate(Range(handle, start, max(size - start, 0)), zlib.decompressobj()), 1 << 16)
