@@ -34,11 +34,25 @@ def load_model(
     *,
     input_shape: tuple[int, ...] | None = None,
     clip_values: tuple[float, float] | None = None,
+    model_class: str | None = None,
+    model_code: str | Path | None = None,
+    model_kwargs: dict[str, Any] | str | None = None,
+    n_features: int | None = None,
 ) -> Model:
-    """Load a model file as a ``Model`` after the safety gate; refuse with a reason otherwise."""
+    """Load a model file (or a Hugging Face folder) as a ``Model`` after the safety gate; refuse with a reason
+    otherwise. ``model_class``/``model_code`` name the class a state_dict file is loaded into (docs/models.md);
+    ``n_features`` (the data's column count) lets a model that records no input shape get one."""
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: no such model file")
+    if (model_class or model_code) and path.is_file():
+        ensure_safe(path)  # the state_dict itself is read with torch.load(weights_only=True) after the scan
+    from mlsecure.artifacts.sources import load_model_source
+
+    native = load_model_source(path, model_class=model_class, model_code=model_code, model_kwargs=model_kwargs,
+                               input_shape=input_shape, n_features=n_features, clip_values=clip_values)
+    if native is not None:
+        return native
     if not path.is_file():
         raise InputError(f"{path}: not a regular file")
     fmt = detect_format(path)
@@ -50,7 +64,7 @@ def load_model(
     match fmt:
         case ArtifactFormat.TORCHSCRIPT:
             ensure_safe(path)
-            return _load_torchscript(path, input_shape, clip_values)
+            return _load_torchscript(path, input_shape, clip_values, n_features)
         case ArtifactFormat.TORCH_ZIP:
             ensure_safe(path)
             return _load_torch_zip(path)
@@ -118,7 +132,7 @@ def recorded_data(path: str | Path) -> dict[str, Path]:
 
 
 def _load_torchscript(path: Path, input_shape: tuple[int, ...] | None,
-                      clip_values: tuple[float, float] | None) -> Model:
+                      clip_values: tuple[float, float] | None, n_features: int | None = None) -> Model:
     torch = require("torch", "torch")
     from mlsecure.models.torch_model import TorchModel
 
@@ -130,8 +144,13 @@ def _load_torchscript(path: Path, input_shape: tuple[int, ...] | None,
         raise ModelLoadError(f"{path}: torch cannot load this TorchScript archive: {reason}") from None
     meta = json.loads(extra[METADATA_NAME]) if extra[METADATA_NAME] else {}
     shape = input_shape or (tuple(meta["input_shape"]) if meta.get("input_shape") else None)
+    if shape is None and n_features:
+        from mlsecure.models.input_shape import infer_input_shape
+
+        shape = infer_input_shape(module, n_features)
     if shape is None:
-        raise ModelLoadError(f"{path}: TorchScript model without recorded input shape: pass --input-shape")
+        raise ModelLoadError(f"{path}: TorchScript model without recorded input shape: pass --input-shape "
+                             "(or --data, whose feature count is then tried)")
     clip = clip_values or (tuple(meta["clip_values"]) if meta.get("clip_values") else None)
     return TorchModel(module, input_shape=shape, n_classes=meta.get("n_classes"), clip_values=clip)
 

@@ -1,0 +1,55 @@
+"""``load_model`` (the gate every command uses) reaches the new model sources: native booster files, a
+state_dict with its class, and a TorchScript file without recorded shape given the data's feature count."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mlsecure.artifacts.load import load_model
+from mlsecure.data import load_builtin
+from mlsecure.errors import ModelLoadError
+
+torch = pytest.importorskip("torch")
+
+
+def test_xgboost_json_through_load_model(tmp_path: Path) -> None:
+    xgb = pytest.importorskip("xgboost")
+    d = load_builtin("digits")
+    clf = xgb.XGBClassifier(n_estimators=5, max_depth=2).fit(d.x[:400], d.y[:400])
+    path = tmp_path / "model.json"
+    clf.save_model(str(path))
+    model = load_model(path)
+    np.testing.assert_allclose(model.predict_proba(d.x[400:420]), clf.predict_proba(d.x[400:420]), atol=1e-6)
+
+
+def test_torchscript_without_shape_uses_the_data_feature_count(tmp_path: Path) -> None:
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(64, 10))
+    path = tmp_path / "scripted.pt"
+    torch.jit.script(net).save(str(path))  # torch's own save: no mlsecure metadata
+    with pytest.raises(ModelLoadError, match="input shape"):
+        load_model(path)
+    model = load_model(path, n_features=64)
+    assert model.input_shape == (64,)
+    x = np.random.default_rng(0).random((3, 64), dtype=np.float32)
+    expected = torch.softmax(net(torch.from_numpy(x)), dim=1).detach().numpy()
+    np.testing.assert_allclose(model.predict_proba(x), expected, atol=1e-6)
+    with pytest.raises(ModelLoadError, match="64.*30|30.*64"):
+        load_model(path, n_features=30)
+
+
+def test_state_dict_with_its_class_through_load_model(tmp_path: Path) -> None:
+    code = tmp_path / "net.py"
+    code.write_text("import torch\n\nclass Net(torch.nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+                    "        self.fc = torch.nn.Linear(64, 10)\n\n    def forward(self, x):\n        return self.fc(x)\n")
+    torch.manual_seed(1)
+    fc = torch.nn.Linear(64, 10)
+    path = tmp_path / "weights.pt"
+    torch.save({"fc.weight": fc.weight.detach(), "fc.bias": fc.bias.detach()}, str(path))
+    model = load_model(path, model_code=code, model_class="Net", n_features=64)
+    x = np.random.default_rng(1).random((2, 64), dtype=np.float32)
+    expected = torch.softmax(fc(torch.from_numpy(x)), dim=1).detach().numpy()
+    np.testing.assert_allclose(model.predict_proba(x), expected, atol=1e-6)
