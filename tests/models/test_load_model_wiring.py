@@ -37,14 +37,16 @@ def test_torchscript_without_shape_uses_the_data_feature_count(tmp_path: Path) -
     x = np.random.default_rng(0).random((3, 64), dtype=np.float32)
     expected = torch.softmax(net(torch.from_numpy(x)), dim=1).detach().numpy()
     np.testing.assert_allclose(model.predict_proba(x), expected, atol=1e-6)
-    with pytest.raises(ModelLoadError, match="64.*30|30.*64"):
+    with pytest.raises(ModelLoadError, match=r"64.*30|30.*64"):
         load_model(path, n_features=30)
 
 
 def test_state_dict_with_its_class_through_load_model(tmp_path: Path) -> None:
     code = tmp_path / "net.py"
-    code.write_text("import torch\n\nclass Net(torch.nn.Module):\n    def __init__(self):\n        super().__init__()\n"
-                    "        self.fc = torch.nn.Linear(64, 10)\n\n    def forward(self, x):\n        return self.fc(x)\n")
+    code.write_text("import torch\n\n"
+                    "class Net(torch.nn.Module):\n"
+                    "    def __init__(self):\n        super().__init__()\n        self.fc = torch.nn.Linear(64, 10)\n\n"
+                    "    def forward(self, x):\n        return self.fc(x)\n")
     torch.manual_seed(1)
     fc = torch.nn.Linear(64, 10)
     path = tmp_path / "weights.pt"
