@@ -61,6 +61,7 @@ def test_local_engine_scan_equals_scan_paths(tmp_path: Path) -> None:
     assert [p.name for p in files_under([root])] == ["evil.pkl", "README.txt", "w.npy", "ok.pkl"]
     expected = _key(scan_paths([root]))
     assert _key(scan_paths_on(LocalEngine(workers=2), [root])) == expected
+    assert _key(scan_paths_on(LocalEngine(workers=2), [root], batch=3)) == expected  # uneven last batch
     assert {r[0].rsplit("/", 1)[1]: r[2].value for r in expected}["evil.pkl"] != "safe"
 
 
@@ -80,7 +81,9 @@ def test_ray_scan_equals_local_scan(ray_engine: object, tmp_path: Path) -> None:
     from mlsecure.artifacts.scan import scan_paths
 
     root = _tree(tmp_path)
-    assert _key(scan_paths_on(ray_engine, [root])) == _key(scan_paths([root]))  # type: ignore[arg-type]
+    expected = _key(scan_paths([root]))
+    assert _key(scan_paths_on(ray_engine, [root])) == expected  # type: ignore[arg-type]
+    assert _key(scan_paths_on(ray_engine, [root], batch=1)) == expected  # type: ignore[arg-type]
 
 
 @pytest.mark.slow

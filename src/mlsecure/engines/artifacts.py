@@ -1,4 +1,9 @@
-"""``artifact scan`` of a folder tree on an engine: one task per file, results in path order."""
+"""``artifact scan`` of a folder tree on an engine: files in contiguous batches, results in path order.
+
+A Ray task costs about a millisecond to schedule; a small model file scans in about half of that, so
+one task per file is slower than one process (``benchmarks/bench_scale.py``). Files go in batches of
+``batch`` (default: enough for 8 batches per worker, at most 64 files), each batch one task.
+"""
 
 from __future__ import annotations
 
@@ -27,12 +32,16 @@ def files_under(paths: Iterable[str | Path]) -> list[Path]:
     return out
 
 
-def _scan_one(path: Path) -> list[ArtifactResult]:
+def _scan_batch(paths: list[Path]) -> list[ArtifactResult]:
     from mlsecure.artifacts.scan import scan_path
 
-    return scan_path(path)
+    return [r for p in paths for r in scan_path(p)]
 
 
-def scan_paths_on(engine: Engine, paths: Iterable[str | Path]) -> list[ArtifactResult]:
-    """Same results as ``mlsecure.artifacts.scan.scan_paths(paths)``, each file scanned as one task."""
-    return [r for batch in engine.map(_scan_one, files_under(paths)) for r in batch]
+def scan_paths_on(engine: Engine, paths: Iterable[str | Path], *, batch: int | None = None
+                  ) -> list[ArtifactResult]:
+    """Same results as ``mlsecure.artifacts.scan.scan_paths(paths)``, ``batch`` files per engine task."""
+    files = files_under(paths)
+    size = batch or max(1, min(64, len(files) // (8 * engine.workers)))
+    chunks = [files[i:i + size] for i in range(0, len(files), size)]
+    return [r for done in engine.map(_scan_batch, chunks) for r in done]
