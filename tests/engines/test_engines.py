@@ -104,3 +104,29 @@ def test_ray_reference_models_equal_local_ones(ray_engine: object, digits: Datas
     np.testing.assert_array_equal(remote.signal, local.signal)
     np.testing.assert_array_equal(joblib.probs, local.probs)
     assert not np.array_equal(local.probs[0], local.probs[1])  # different halves, different models
+
+
+@pytest.mark.slow
+def test_membership_check_takes_the_engine_option(digits: Dataset) -> None:
+    from sklearn.tree import DecisionTreeClassifier
+
+    from mlsecure.check import ScanContext
+    from mlsecure.models import as_model
+    from mlsecure.privacy.inference.checks import MembershipInferenceCheck
+
+    members = Dataset(digits.x[:150], digits.y[:150])  # type: ignore[index]
+    non_members = Dataset(digits.x[150:300], digits.y[150:300])  # type: ignore[index]
+    model = as_model(DecisionTreeClassifier(random_state=0).fit(members.x, members.y))
+
+    def run(**extra: str) -> object:
+        opts = {"mia_references": "4", "mia_attacks": "lira_offline"} | extra
+        ctx = ScanContext(model=model, data=members, holdout=non_members, options=opts)  # type: ignore[arg-type]
+        return MembershipInferenceCheck().run(ctx)
+
+    default, threaded = run(), run(engine="local", engine_workers="2")
+    a = default.metrics["attacks"]["lira_offline"]  # type: ignore[attr-defined]
+    b = threaded.metrics["attacks"]["lira_offline"]  # type: ignore[attr-defined]
+    assert (a["auc"], a["advantage"], a["tpr_at_1pct_fpr"]) == (b["auc"], b["advantage"], b["tpr_at_1pct_fpr"])
+    assert a["auc"] > 0.5  # a memorising tree leaks membership
+    with pytest.raises(InputError, match="unknown engine"):
+        run(engine="spark")
