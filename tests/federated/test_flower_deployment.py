@@ -1,7 +1,7 @@
 """A real Flower deployment: SuperLink and SuperNodes as separate processes on 127.0.0.1.
 
 Slow: a dozen Python processes start (SuperLink, SuperExec, ServerApp, SuperNodes, ClientApps);
-about 200 s for two rounds at load average 15 on 2 cores.
+one round: 48-61 s at load average 4-7, 145 s at load 10-15 on 2 shared cores.
 Needs Flower's deployment dependencies (sqlalchemy, alembic, grpcio-health-checking, prompt_toolkit; see
 docs/federated-learning.md); skips, saying why, without them."""
 

@@ -16,6 +16,7 @@ update is altered after signing, as a man in the middle would).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -204,6 +205,26 @@ def _wait_for_port(port: int, deadline: float, proc: subprocess.Popen[bytes], lo
     raise DeploymentError(f"flower-superlink did not listen on 127.0.0.1:{port} in time")
 
 
+def _kill_detached(ports: list[int]) -> None:
+    """The SuperLink starts SuperExec and the ServerApp in their own sessions: end those of this run.
+
+    They are found by this run's SuperLink and SuperNode addresses on their command line (Linux
+    ``/proc``); nothing else is touched."""
+    if not ports or not Path("/proc").is_dir():
+        return
+    needles = [f"127.0.0.1:{port}".encode() for port in ports]
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if any(n in a for a in argv for n in needles) and any(b"flwr" in a or b"flower" in a for a in argv[:2]):
+            with contextlib.suppress(OSError):
+                os.kill(int(entry.name), 9)
+
+
 def _write_keys(folder: Path, n: int) -> dict[str, str]:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
@@ -239,6 +260,7 @@ def run_deployment(*, clients: int = 4, rounds: int = 3, aggregator: str = "krum
                PATH=os.pathsep.join([str(Path(_bin("flwr")).parent), os.environ.get("PATH", "")]),
                PYTHONPATH=os.pathsep.join(p for p in [str(Path(__file__).resolve().parents[2]),
                                                       os.environ.get("PYTHONPATH", "")] if p))
+    ports: list[int] = []
     try:
         _write_keys(work, clients)
         app = work / "app"
@@ -253,6 +275,7 @@ def run_deployment(*, clients: int = 4, rounds: int = 3, aggregator: str = "krum
             epochs=local_epochs, lr=lr, keys=json.dumps(str(work / "enrolled.json")),
             result=json.dumps(str(result_path))))
         link_port = _free_port()
+        ports.append(link_port)
         (work / "home").mkdir()
         (work / "home" / "config.toml").write_text(
             f'[superlink]\ndefault = "deploy"\n\n[superlink.deploy]\naddress = "127.0.0.1:{link_port}"\n'
@@ -270,8 +293,9 @@ def run_deployment(*, clients: int = 4, rounds: int = 3, aggregator: str = "krum
         for i in range(clients):
             cfg = (f'partition-id={i} num-partitions={clients} signing-key="{work / f"client-{i}.pem"}" '
                    f'behaviour="{behaviours.get(i, "honest")}"')
+            ports.append(_free_port())
             start(f"supernode-{i}", [_bin("flower-supernode"), "--insecure", "--superlink",
-                                     f"127.0.0.1:{link_port}", "--port", str(_free_port()),
+                                     f"127.0.0.1:{link_port}", "--port", str(ports[-1]),
                                      "--node-config", cfg])
         deadline = time.monotonic() + timeout
         _wait_for_port(link_port, deadline, procs[0], logs / "superlink.log")
@@ -280,6 +304,9 @@ def run_deployment(*, clients: int = 4, rounds: int = 3, aggregator: str = "krum
             if result_path.exists():
                 record = json.loads(result_path.read_text())
                 if len(record["accuracy"]) >= rounds:
+                    # let the ServerApp report the end of the run before the SuperLink stops
+                    with contextlib.suppress(subprocess.TimeoutExpired):
+                        procs[-1].wait(timeout=max(1.0, min(60.0, deadline - time.monotonic())))
                     return DeploymentResult(aggregator=record["aggregator"], rounds=rounds,
                                             accuracy=tuple(record["accuracy"]),
                                             rejections=tuple(record.get("rejections", [])),
@@ -300,6 +327,7 @@ def run_deployment(*, clients: int = 4, rounds: int = 3, aggregator: str = "krum
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.wait(timeout=10)
+        _kill_detached(ports)
         if not os.environ.get("MLSECURE_KEEP_FLOWER_LOGS"):
             shutil.rmtree(work, ignore_errors=True)
 
