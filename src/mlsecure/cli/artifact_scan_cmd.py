@@ -20,6 +20,9 @@ def register(verbs: Any) -> None:
                                         "load: pickle globals, nested pickles, Keras Lambda layers, ONNX external "
                                         "data, GGUF chat templates, zip tricks. Nothing is imported or executed.")
     scan.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or directories (recursive)")
+    scan.add_argument("--engine", choices=["local", "ray"], default="local",
+                      help="ray: each file is one Ray task (pip install \"mlsecure[ray]\"); default: this process")
+    scan.add_argument("--ray-address", metavar="ADDRESS", help="a Ray cluster (default: a local one of 2 CPUs)")
     add_output_options(scan, default_fail_on="medium")
     scan.set_defaults(handler=run_scan)
 
@@ -39,7 +42,17 @@ def run_scan(args: argparse.Namespace) -> int:
     for path in args.paths:  # a FIFO would block the scanner forever; a folder is walked
         if not path.is_dir():
             check_input(path, what="artifact")
-    results = scan_paths(args.paths)
+    if getattr(args, "engine", "local") == "ray" or getattr(args, "ray_address", None):
+        from mlsecure.engines import get_engine
+        from mlsecure.engines.artifacts import scan_paths_on
+
+        engine = get_engine(args.engine, workers=2, address=args.ray_address)
+        try:
+            results = scan_paths_on(engine, args.paths)
+        finally:
+            engine.close()
+    else:
+        results = scan_paths(args.paths)
     report = build_report(results, target=" ".join(str(p) for p in args.paths), tool_version=__version__)
     if args.format == "terminal" and args.output is None:
         from rich.console import Console

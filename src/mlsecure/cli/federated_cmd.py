@@ -52,6 +52,23 @@ def register(subparsers: Any) -> list[str]:
     which.add_argument("--noise-multiplier", type=float, help="compute the epsilon this z spends")
     plan.add_argument("--accountant", choices=["pld", "rdp"], default="pld")
     plan.add_argument("--format", choices=["text", "json"], default="text")
+    flower = verbs.add_parser(
+        "flower", help="run the robust aggregator inside a real Flower deployment on 127.0.0.1",
+        description="Starts a Flower SuperLink and one SuperNode per client as separate processes on 127.0.0.1 "
+        "(insecure transport: loopback only), submits mlsecure's ServerApp/ClientApp with `flwr run`: each "
+        "client signs the weights it sends with its own Ed25519 key; the server verifies them before the robust "
+        "aggregator runs. Needs Flower's deployment extras (see docs/federated-learning.md).")
+    flower.add_argument("--aggregator", default="median", help="a registered aggregator (default median)")
+    flower.add_argument("--clients", type=int, default=3, help="SuperNodes to start (default 3)")
+    flower.add_argument("--byzantine", type=int, default=0, help="f the aggregator is configured for")
+    flower.add_argument("--rounds", type=int, default=2)
+    flower.add_argument("--tamper", type=int, action="append", default=[], metavar="CLIENT",
+                        help="partition id whose update is altered after signing (repeatable)")
+    flower.add_argument("--sign-flip", type=int, action="append", default=[], metavar="CLIENT",
+                        help="partition id that is compromised: it signs a scaled sign-flipped update")
+    flower.add_argument("--seed", type=int, default=0)
+    flower.add_argument("--timeout", type=float, default=300.0, help="seconds for the whole run (default 300)")
+    add_output_options(flower, default_fail_on="high")
     verbs.add_parser("aggregators", help="list the registered aggregators")
     verbs.add_parser("attacks", help="list the attack simulators")
     parser.set_defaults(federated_parser=parser)
@@ -64,6 +81,8 @@ def run(args: argparse.Namespace) -> int:
             return _simulate(args)
         case "dp-plan":
             return _dp_plan(args)
+        case "flower":
+            return _flower(args)
         case "aggregators":
             return _aggregators()
         case "attacks":
@@ -100,6 +119,30 @@ def _simulate(args: argparse.Namespace) -> int:
 
         report.skipped.append(Skipped(f"aggregator {name}", reason))
     print(f"mlsecure: {summary(result)}", file=sys.stderr)
+    return emit_report(report, args)
+
+
+def _flower(args: argparse.Namespace) -> int:
+    from mlsecure.federated.deployment import run_deployment
+    from mlsecure.findings import Finding, Location, Severity
+
+    behaviours = dict.fromkeys(args.tamper, "tamper") | dict.fromkeys(args.sign_flip, "sign-flip")
+    res = run_deployment(clients=args.clients, rounds=args.rounds, aggregator=args.aggregator,
+                         byzantine=args.byzantine, behaviours=behaviours, seed=args.seed, timeout=args.timeout)
+    for r, (acc, n) in enumerate(zip(res.accuracy, res.accepted, strict=False), start=1):
+        print(f"round {r}: {n}/{args.clients} signed updates accepted, test accuracy {acc:.1%}", file=sys.stderr)
+    report = Report(target=f"Flower deployment: {args.clients} SuperNodes on 127.0.0.1, {res.aggregator}, "
+                           f"{res.rounds} rounds", tool_version=__version__)
+    for rej in res.rejections:
+        report.findings.append(Finding(
+            id="FL-010", title="federated update rejected: authentication failed", severity=Severity.HIGH,
+            owasp="ML10", atlas=("AML.T0020",), location=Location(endpoint=str(rej["client"])),
+            evidence={"client": rej["client"], "round": rej["round"], "reason": rej["reason"]},
+            remediation="Investigate the client and the path between it and the SuperLink; re-enrol its key.",
+            check="federated-flower"))
+    report.metrics["federated-flower"] = {"aggregator": res.aggregator, "rounds": res.rounds,
+                                          "accuracy": list(res.accuracy), "accepted": list(res.accepted)}
+    report.checks_run.append("federated-flower")
     return emit_report(report, args)
 
 

@@ -8,6 +8,11 @@ weights; the strategy remembers the global weights it sent in ``configure_fit`` 
 give the same answer either way), then returns ``w + Δ``. Without a previous ``configure_fit`` it
 aggregates the weights themselves.
 
+With ``verifier`` (an ``UpdateVerifier`` holding the enrolled Ed25519 keys), every result must carry the
+client's id, round and signature over the weights it sent in its fit metrics (``mlsecure-client``,
+``mlsecure-round``, ``mlsecure-signature``); unsigned, tampered, replayed or unknown updates are dropped
+before aggregation and listed in ``strategy.rejections``.
+
 Flower is optional (``pip install "mlsecure[fl]"``) and imported only when this module's functions
 run; the class is built on first use.
 """
@@ -21,12 +26,20 @@ import numpy as np
 
 from mlsecure.errors import require
 from mlsecure.federated.aggregators.interface import Aggregator
-from mlsecure.federated.updates import UpdateLayout
+from mlsecure.federated.signing import Rejection, SignedUpdate, UpdateVerifier
+from mlsecure.federated.updates import ClientId, UpdateLayout
+
+CLIENT_KEY, ROUND_KEY, SIGNATURE_KEY = "mlsecure-client", "mlsecure-round", "mlsecure-signature"
 
 
-def robust_strategy(aggregator: Aggregator, **fedavg_options: Any) -> Any:
+def robust_strategy(aggregator: Aggregator, *, verifier: UpdateVerifier | None = None, **fedavg_options: Any) -> Any:
     """A Flower ``FedAvg`` strategy that aggregates with ``aggregator``; options go to ``FedAvg``."""
-    return _strategy_class()(aggregator=aggregator, **fedavg_options)
+    return _strategy_class()(aggregator=aggregator, verifier=verifier, **fedavg_options)
+
+
+def signed_arrays(arrays: list[np.ndarray]) -> dict[str, np.ndarray]:
+    """The update dict a client signs for the weights list it sends (keys ``"0"``, ``"1"``, ...)."""
+    return {str(j): a for j, a in enumerate(arrays)}
 
 
 @functools.cache
@@ -39,10 +52,35 @@ def _strategy_class() -> type:
     class RobustStrategy(base):  # type: ignore[misc]  # the base is Any: flwr is imported lazily
         """Flower ``FedAvg`` with an mlsecure aggregator in ``aggregate_fit``."""
 
-        def __init__(self, *, aggregator: Aggregator, **options: Any) -> None:
+        def __init__(self, *, aggregator: Aggregator, verifier: UpdateVerifier | None = None,
+                     **options: Any) -> None:
             super().__init__(**options)
             self.aggregator = aggregator
+            self.verifier = verifier
+            self.rejections: list[Rejection] = []
             self._global: list[np.ndarray] | None = None
+
+        def _authentic(self, server_round: int, results: list[tuple[Any, Any]]
+                       ) -> tuple[list[tuple[Any, Any]], list[str]]:
+            if self.verifier is None:
+                return results, [str(getattr(proxy, "cid", i)) for i, (proxy, _) in enumerate(results)]
+            kept, ids = [], []
+            for proxy, res in results:
+                m = res.metrics
+                claimed = str(m.get(CLIENT_KEY, f"node {getattr(proxy, 'cid', '?')}"))
+                sig, rnd = m.get(SIGNATURE_KEY), m.get(ROUND_KEY)
+                if not isinstance(sig, bytes) or not isinstance(rnd, int):
+                    self.rejections.append(Rejection(ClientId(claimed), server_round,
+                                                     f"client {claimed!r}: unsigned update"))
+                    continue
+                signed = SignedUpdate(ClientId(claimed), rnd,
+                                      signed_arrays(common.parameters_to_ndarrays(res.parameters)), sig)
+                accepted, rejected = self.verifier.verify_all([signed], round_number=server_round)
+                self.rejections.extend(rejected)
+                if accepted:
+                    kept.append((proxy, res))
+                    ids.append(claimed)
+            return kept, ids
 
         def __repr__(self) -> str:
             return f"RobustStrategy(aggregator={self.aggregator!r})"
@@ -57,9 +95,11 @@ def _strategy_class() -> type:
                 return None, {}
             if not self.accept_failures and failures:
                 return None, {}
+            results, ids = self._authentic(server_round, results)
+            if not results:
+                return None, {"mlsecure_rejected_clients": len(self.rejections)}
             arrays = [common.parameters_to_ndarrays(res.parameters) for _, res in results]
             weights = np.array([res.num_examples for _, res in results], dtype=np.float64)
-            ids = [str(getattr(proxy, "cid", i)) for i, (proxy, _) in enumerate(results)]
             base = self._global
             named = [{str(j): a for j, a in enumerate(arr)} for arr in arrays]
             layout = UpdateLayout.of(named[0], client=f"client {ids[0]!r}")
@@ -78,6 +118,7 @@ def _strategy_class() -> type:
             if self.fit_metrics_aggregation_fn:
                 metrics = self.fit_metrics_aggregation_fn([(res.num_examples, res.metrics) for _, res in results])
             metrics["mlsecure_selected_clients"] = len(result.selected)
+            metrics["mlsecure_rejected_clients"] = len(self.rejections)
             return params, metrics
 
     return RobustStrategy

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -23,6 +23,9 @@ from mlsecure.privacy.inference.attacks import AuditData, get_attack
 from mlsecure.privacy.inference.metrics import AttackMetrics, evaluate, roc
 from mlsecure.privacy.inference.reference import ReferenceSet, model_outputs, train_references
 from mlsecure.privacy.inference.signals import neg_loss
+
+if TYPE_CHECKING:
+    from mlsecure.engines import Engine
 
 DEFAULT_ATTACKS: tuple[str, ...] = ("loss", "confidence", "entropy", "shadow", "lira_offline", "lira_online", "rmia")
 REFERENCE_FREE: tuple[str, ...] = ("loss", "confidence", "entropy", "mentr")
@@ -99,7 +102,8 @@ class MembershipAudit:
 def audit_membership(model: Model, members: Dataset, non_members: Dataset, *,
                      attacks: Sequence[str] = DEFAULT_ATTACKS, n_reference: int = 8, max_samples: int | None = None,
                      seed: int = 0, n_jobs: int = 2, max_epochs: int = 100, delta: float = 1e-5,
-                     progress: Callable[[str, float], None] | None = None) -> MembershipAudit:
+                     progress: Callable[[str, float], None] | None = None,
+                     engine: Engine | None = None) -> MembershipAudit:
     """Run ``attacks`` on ``model``; reference models are trained once and shared by the attacks."""
     report = progress or (lambda task, fraction: None)
     if members.y is None or non_members.y is None:
@@ -126,7 +130,7 @@ def audit_membership(model: Model, members: Dataset, non_members: Dataset, *,
         report("membership: training reference models", 0.05)
         target_loss = float(-neg_loss(target.probs[is_member], y[is_member]).mean())
         refs = train_references(model, x, y, y_raw, n_models=n_reference, seed=seed, n_jobs=n_jobs,
-                                max_epochs=max_epochs, target_loss=target_loss)
+                                max_epochs=max_epochs, target_loss=target_loss, engine=engine)
     data = AuditData(target=target, y=y, refs=refs, population=np.nonzero(~is_member)[0])
     results: dict[str, AttackResult] = {}
     for i, attack in enumerate(chosen):

@@ -50,14 +50,26 @@ class MembershipInferenceCheck(Check):
     def run(self, ctx: ScanContext) -> CheckResult:
         model, data, holdout = ctx.need_model(), ctx.need_data(), ctx.need_holdout()
         attacks = ctx.list_option("mia_attacks", ",".join(DEFAULT_ATTACKS))
-        audit = audit_membership(
-            model, data, holdout, attacks=attacks,
-            n_reference=ctx.int_option("mia_references", 8),
-            max_samples=ctx.int_option("max_samples", 2000),
-            seed=ctx.int_option("seed", 0),
-            max_epochs=ctx.int_option("mia_epochs", 100),
-            delta=ctx.float_option("mia_delta", 1e-5),
-            progress=ctx.progress)
+        engine_name = str(ctx.option("engine", "local"))
+        engine = None
+        if engine_name != "local" or ctx.option("ray_address", None):
+            from mlsecure.engines import get_engine
+
+            address = ctx.option("ray_address", None)
+            engine = get_engine(engine_name, workers=ctx.int_option("engine_workers", 2),
+                                address=None if address is None else str(address))
+        try:
+            audit = audit_membership(
+                model, data, holdout, attacks=attacks,
+                n_reference=ctx.int_option("mia_references", 8),
+                max_samples=ctx.int_option("max_samples", 2000),
+                seed=ctx.int_option("seed", 0),
+                max_epochs=ctx.int_option("mia_epochs", 100),
+                delta=ctx.float_option("mia_delta", 1e-5),
+                progress=ctx.progress, engine=engine)
+        finally:
+            if engine is not None:
+                engine.close()
         dp_epsilon = None if ctx.option("dp_epsilon", None) is None else ctx.float_option("dp_epsilon", 0.0)
         metrics = audit.metrics()
         if dp_epsilon is not None:

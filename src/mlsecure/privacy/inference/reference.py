@@ -15,7 +15,9 @@ How a reference model is built (the target's training recipe is unknown):
   most ``max_epochs`` epochs and stopped once its mean training loss reaches the target's mean loss
   on its members, so the reference models overfit about as much as the target did.
 
-Models train in parallel (``n_jobs`` workers; torch with one intra-op thread each).
+Models train in parallel (``n_jobs`` workers; torch with one intra-op thread each), or, given an
+``engine`` (:mod:`mlsecure.engines`), one scikit-learn reference model per engine task: the masks and
+seeds are drawn before any task runs, so every engine returns the same models.
 
 Shapes: ``probs`` ``(K, n, k)``, ``signal`` ``(K, n)`` (LiRA's scaled logit), ``in_mask`` ``(K, n)``.
 """
@@ -23,18 +25,22 @@ Shapes: ``probs`` ``(K, n, k)``, ``signal`` ``(K, n)`` (LiRA's scaled logit), ``
 from __future__ import annotations
 
 import copy
+import functools
 import io
 import math
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from mlsecure.errors import CheckError, InputError, require
 from mlsecure.models.interface import DifferentiableModel, Model, softmax
 from mlsecure.privacy.inference.signals import scaled_logit, scaled_logit_from_logits
+
+if TYPE_CHECKING:
+    from mlsecure.engines import Engine
 
 
 @dataclass(frozen=True)
@@ -86,7 +92,7 @@ def balanced_masks(n_models: int, n: int, rng: np.random.Generator) -> np.ndarra
 
 def train_references(model: Model, x: np.ndarray, y_idx: np.ndarray, y_raw: np.ndarray, *, n_models: int = 8,
                      seed: int = 0, n_jobs: int = 2, max_epochs: int = 100, target_loss: float | None = None,
-                     batch_size: int = 64, lr: float = 2e-3) -> ReferenceSet:
+                     batch_size: int = 64, lr: float = 2e-3, engine: Engine | None = None) -> ReferenceSet:
     """Train ``n_models`` reference models on balanced halves of ``x`` and evaluate them on all of it."""
     rng = np.random.default_rng(seed)
     masks = balanced_masks(n_models, len(x), rng)
@@ -96,9 +102,12 @@ def train_references(model: Model, x: np.ndarray, y_idx: np.ndarray, y_raw: np.n
     module = getattr(model, "module", None)
     epochs: list[int] = []
     if estimator is not None:
-        outs = _sklearn_refs(model, estimator, x, y_idx, y_raw, masks, seeds, n_jobs)
+        outs = _sklearn_refs(model, estimator, x, y_idx, y_raw, masks, seeds, n_jobs, engine)
         method = f"sklearn.base.clone({type(estimator).__name__}) refit on half of the pool"
     elif module is not None and isinstance(model, DifferentiableModel):
+        if engine is not None and engine.name != "local":
+            raise CheckError(f"the {engine.name} engine trains scikit-learn reference models; torch reference "
+                             "models train in this process (use the local engine)")
         outs, epochs = _torch_refs(model, module, x, y_idx, masks, seeds, n_jobs=n_jobs, max_epochs=max_epochs,
                                    target_loss=target_loss, batch_size=batch_size, lr=lr)
         method = (f"torch copy re-initialised, Adam lr={lr:g}, batch {batch_size}, <= {max_epochs} epochs, "
@@ -112,22 +121,29 @@ def train_references(model: Model, x: np.ndarray, y_idx: np.ndarray, y_raw: np.n
     return ReferenceSet(probs, signal, masks, method, time.perf_counter() - start[1], tuple(epochs))
 
 
-def _sklearn_refs(model: Model, estimator: Any, x: np.ndarray, y_idx: np.ndarray, y_raw: np.ndarray,
-                  masks: np.ndarray, seeds: np.ndarray, n_jobs: int) -> list[ModelOutputs]:
-    from joblib import Parallel, delayed
+def _fit_clone(estimator: Any, flat: np.ndarray, y_raw: np.ndarray, job: tuple[np.ndarray, int]) -> Any:
+    """One reference model: a clone of ``estimator`` (its ``random_state`` set to the job's seed) on the mask."""
     from sklearn.base import clone
+
+    mask, seed = job
+    est = clone(estimator)
+    if "random_state" in est.get_params():
+        est.set_params(random_state=int(seed))
+    return est.fit(flat[mask], y_raw[mask])
+
+
+def _sklearn_refs(model: Model, estimator: Any, x: np.ndarray, y_idx: np.ndarray, y_raw: np.ndarray,
+                  masks: np.ndarray, seeds: np.ndarray, n_jobs: int, engine: Engine | None = None
+                  ) -> list[ModelOutputs]:
+    from joblib import Parallel, delayed
 
     from mlsecure.models.sklearn_model import SklearnModel
 
     flat = np.asarray(x).reshape(len(x), -1)
-
-    def fit(mask: np.ndarray, seed: int) -> Any:
-        est = clone(estimator)
-        if "random_state" in est.get_params():
-            est.set_params(random_state=int(seed))
-        return est.fit(flat[mask], y_raw[mask])
-
-    fitted = Parallel(n_jobs=n_jobs)(delayed(fit)(m, s) for m, s in zip(masks, seeds, strict=True))
+    jobs = [(m, int(s)) for m, s in zip(masks, seeds, strict=True)]
+    fit = functools.partial(_fit_clone, estimator, flat, y_raw)
+    fitted = (engine.map(fit, jobs) if engine is not None
+              else Parallel(n_jobs=n_jobs)(delayed(fit)(job) for job in jobs))
     outs = []
     for est in fitted:
         ref = SklearnModel(est, input_shape=model.input_shape)

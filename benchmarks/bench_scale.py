@@ -1,0 +1,126 @@
+"""Scale-out benchmark: the local engine against Ray with 1 and 2 workers (``mlsecure.engines``).
+
+Two workloads, both as ``engine.map`` over independent, seeded tasks:
+
+- membership-audit reference models: ``train_references`` with a scikit-learn random forest
+  (``n_estimators`` trees, one core per model) on the scikit-learn digits pool; reported as models
+  per minute. Every engine must return identical probabilities (checked here too);
+- registry scan: ``artifact scan`` of a generated folder tree (benign pickles, numpy arrays, and
+  pickles that call ``os.system``, written by this script), one task per file; files per second.
+
+The machine's 1-minute load average is printed beside every figure (other jobs share the cores).
+
+    python benchmarks/bench_scale.py                     # 16 models, 400 files
+    python benchmarks/bench_scale.py --models 8 --files 200 --json out.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pickle
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+def _tree(root: Path, n: int) -> Path:
+    rng = np.random.default_rng(0)
+    for i in range(n):
+        sub = root / f"team-{i % 7}" / f"model-{i % 23}"
+        sub.mkdir(parents=True, exist_ok=True)
+        kind = i % 4
+        if kind == 0:
+            (sub / f"{i}.pkl").write_bytes(pickle.dumps({"w": rng.normal(size=256).tolist()}, protocol=4))
+        elif kind == 1:
+            np.save(sub / f"{i}.npy", rng.normal(size=(64, 64)))
+        elif kind == 2:
+            (sub / f"{i}.pkl").write_bytes(b"cos\nsystem\n(S'echo pwned'\ntR.")
+        else:
+            (sub / f"{i}.json").write_text(json.dumps({"layers": i}))
+    return root
+
+
+def _engine(name: str, workers: int) -> Any:
+    from mlsecure.engines import get_engine
+
+    return get_engine(name, workers=workers)
+
+
+def bench_references(n_models: int, trees: int) -> list[dict[str, Any]]:
+    from sklearn.ensemble import RandomForestClassifier
+
+    from mlsecure.data import load_builtin
+    from mlsecure.models import as_model
+    from mlsecure.privacy.inference.reference import train_references
+
+    d = load_builtin("digits")
+    assert d.y is not None
+    x, y = d.x[:1200].astype(np.float32), d.y[:1200]
+    model = as_model(RandomForestClassifier(n_estimators=trees, random_state=0, n_jobs=1).fit(x[:600], y[:600]))
+    rows, baseline = [], None
+    for name, workers in (("local", 1), ("ray", 1), ("ray", 2)):
+        engine = _engine(name, workers)
+        try:
+            if name == "ray":  # warm the workers (imports) outside the timed run
+                train_references(model, x[:100], y[:100], y[:100], n_models=workers * 2, seed=1, engine=engine)
+            start = time.perf_counter()
+            refs = train_references(model, x, y, y, n_models=n_models, seed=0, engine=engine)
+            seconds = time.perf_counter() - start
+        finally:
+            engine.close()
+        if baseline is None:
+            baseline = refs.probs
+        identical = bool(np.array_equal(baseline, refs.probs))
+        rows.append({"workload": "reference models", "engine": name, "workers": workers, "tasks": n_models,
+                     "seconds": round(seconds, 2), "per_minute": round(60 * n_models / seconds, 1),
+                     "identical_to_local": identical, "load_1min": round(os.getloadavg()[0], 1)})
+    return rows
+
+
+def bench_scan(n_files: int) -> list[dict[str, Any]]:
+    from mlsecure.engines.artifacts import scan_paths_on
+
+    rows, baseline = [], None
+    with tempfile.TemporaryDirectory() as tmp:
+        root = _tree(Path(tmp), n_files)
+        for name, workers in (("local", 1), ("ray", 1), ("ray", 2)):
+            engine = _engine(name, workers)
+            try:
+                if name == "ray":
+                    scan_paths_on(engine, [next(root.rglob("*.npy"))])
+                start = time.perf_counter()
+                results = scan_paths_on(engine, [root])
+                seconds = time.perf_counter() - start
+            finally:
+                engine.close()
+            key = [(r.path, r.verdict, r.issues) for r in results]
+            baseline = baseline or key
+            rows.append({"workload": "registry scan", "engine": name, "workers": workers, "tasks": len(results),
+                         "seconds": round(seconds, 2), "per_second": round(len(results) / seconds, 1),
+                         "identical_to_local": key == baseline, "load_1min": round(os.getloadavg()[0], 1)})
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--models", type=int, default=16)
+    ap.add_argument("--trees", type=int, default=40)
+    ap.add_argument("--files", type=int, default=400)
+    ap.add_argument("--json", type=Path)
+    args = ap.parse_args()
+    rows = bench_references(args.models, args.trees) + bench_scan(args.files)
+    for r in rows:
+        rate = f"{r['per_minute']:>7} models/min" if "per_minute" in r else f"{r['per_second']:>7} files/s"
+        print(f"{r['workload']:<17} {r['engine']:<5} x{r['workers']}  {r['tasks']:>4} tasks  {r['seconds']:>7} s  "
+              f"{rate}  identical={r['identical_to_local']}  load={r['load_1min']}")
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2))
+
+
+if __name__ == "__main__":
+    main()
