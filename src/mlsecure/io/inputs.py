@@ -197,7 +197,7 @@ def _decompressor(path: Path, raw: io.BufferedReader, compression: str) -> _Clos
         except ImportError:
             raise MissingDependencyError("zstandard (to read the zstd-compressed " f"{path.name})",
                                          "zstd") from None
-        return zstandard.ZstdDecompressor().stream_reader(raw)  # type: ignore[no-any-return]
+        return zstandard.ZstdDecompressor().stream_reader(raw)  # type: ignore[no-any-return,unused-ignore]  # typed only when installed
     try:
         archive = zipfile.ZipFile(raw)
     except zipfile.BadZipFile as exc:
