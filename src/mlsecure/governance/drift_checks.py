@@ -21,8 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from mlsecure.check import Check, CheckResult, ScanContext
-from mlsecure.data import load_table
+from mlsecure.check import SEED_HELP, Check, CheckResult, ScanContext, opt
 from mlsecure.data.dataset import LABEL_NAMES
 from mlsecure.errors import InputError
 from mlsecure.findings import Figure, Finding, Location, Series, Severity
@@ -60,6 +59,30 @@ class DriftCheck(Check):
     group: ClassVar[str] = "drift"
     owasp: ClassVar[tuple[str, ...]] = (OWASP,)
     atlas: ClassVar[tuple[str, ...]] = (*ATLAS, "AML.T0015")
+
+    @dataclass(frozen=True)
+    class Options:
+        """Settings (``--option NAME=VALUE``)."""
+
+        seed: int = opt(0, SEED_HELP)
+        reference: Path | None = opt(None, "reference table (default: --data)")
+        current: str = opt("", "serving table to compare, or 'holdout'")
+        label_column: str | None = opt(None, "label column of the tables (default: the data's)")
+        alpha: float = opt(0.05, "significance level of the per-column drift tests")
+        confidence: float = opt(0.95, "level of the accuracy-change interval")
+        min_psi: float = opt(0.1, "smallest PSI reported as drift")
+        min_wasserstein: float = opt(0.1, "smallest normalised Wasserstein distance reported as drift")
+        min_auc: float = opt(0.55, "smallest classifier-test AUC reported as drift")
+        min_accuracy_drop: float = opt(0.02, "smallest accuracy drop reported")
+        min_label_shift: float = opt(0.1, "smallest label-distribution shift reported")
+        max_categories: int = opt(20, "a column with at most this many values is categorical")
+        range_tolerance: float = opt(0.01, "share of values outside the reference range tolerated")
+        new_category_tolerance: float = opt(0.01, "share of unseen categories tolerated")
+        missing_tolerance: float = opt(0.01, "rise in the share of missing values tolerated")
+        multivariate: tuple[str, ...] = opt(("c2st", "mmd"), "multivariate tests: c2st, mmd")
+        c2st_samples: int = opt(2000, "rows per side of the classifier two-sample test")
+        n_perm: int = opt(200, "permutations of the MMD test")
+        mmd_samples: int = opt(1000, "rows per side of the MMD test")
 
     def applicable(self, ctx: ScanContext) -> str | None:
         current = str(ctx.option("current", ""))
@@ -110,7 +133,9 @@ def load_pair(ctx: ScanContext) -> tuple[pd.DataFrame, pd.DataFrame, str | None]
     """(reference table, current table, label column or None) as the options name them."""
     ref_path = ctx.option("reference", "") or ctx.data_path
     if ref_path:
-        reference = load_table(Path(str(ref_path)))
+        reference = ctx.table(Path(str(ref_path)))
+    elif ctx.data_table is not None:
+        reference = ctx.data_table.copy(deep=False)
     elif ctx.data is not None:
         reference = _frame(ctx.data.x, ctx.data.feature_names)
     else:
@@ -123,7 +148,7 @@ def load_pair(ctx: ScanContext) -> tuple[pd.DataFrame, pd.DataFrame, str | None]
         if ctx.holdout.y is not None:
             current[ctx.holdout.label_name or "label"] = ctx.holdout.y
     elif current_opt:
-        current = load_table(Path(current_opt))
+        current = ctx.table(Path(current_opt))
     else:
         raise InputError("no serving data: pass --option current=PATH")
     label = ctx.option("label_column", None) or (ctx.data.label_name if ctx.data is not None else None)
