@@ -158,3 +158,25 @@ def test_in_memory_torch_module_takes_its_input_shape_from_the_data() -> None:
     assert session.context.model is not None
     assert session.context.model.input_shape == (5,)
     assert session.context.data is not None and session.context.data.x.shape == (20, 5)
+
+
+def test_report_renders_in_jupyter_with_the_html_template() -> None:
+    import html
+
+    from mlsecure.findings import Finding, Report, Severity
+    from mlsecure.report import render
+
+    report = Report(target="<script>x</script>", tool_version="t")
+    report.findings.append(Finding(id="T-1", title="a <b>bold</b> title", severity=Severity.HIGH, owasp="ML06"))
+    shown = report._repr_html_()
+    match = re.fullmatch(r'<iframe srcdoc="([^"]*)" title="[^"]*" sandbox="allow-scripts" style="[^"]*"></iframe>',
+                         shown)
+    assert match is not None
+    assert html.unescape(match.group(1)) == render(report, "html")
+    assert "<script>x</script>" not in shown  # escaped twice over: attribute and document
+
+
+def test_docs_options_table_is_generated_from_the_dataclasses() -> None:
+    docs = (SRC.parent / "docs" / "scan.md").read_text(encoding="utf-8")
+    table = docs.split("<!-- options-table:start -->\n", 1)[1].split("<!-- options-table:end -->", 1)[0]
+    assert table == typed.markdown_table(list(all_checks().values()))

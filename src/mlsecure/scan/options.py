@@ -177,3 +177,19 @@ def _unknown(name: str, declared: Mapping[str, Mapping[str, OptionSpec]], raw: s
     if close:
         message += "; did you mean " + " or ".join(f"{c!r} ({', '.join(owners[c])})" for c in close) + "?"
     return message + " (mlsecure scan --list-options shows them all)"
+
+
+def markdown_table(checks: Sequence[type[Check]]) -> str:
+    """The options of ``checks`` as a Markdown table (docs/scan.md is generated from it)."""
+    lines = ["| check | option | type | default | what it sets |", "|---|---|---|---|---|"]
+    for cls in checks:
+        for spec in specs(cls):
+            default = "-" if spec.default is None else f"`{_shown(spec.default)}`"
+            lines.append(f"| {cls.name} | `{spec.name}` | {spec.type_name} | {default} | {spec.help} |")
+    return "\n".join(lines) + "\n"
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, tuple):
+        return ",".join(map(str, value))
+    return str(value)

@@ -71,6 +71,8 @@ class Session:
     export_suspicious: Path | None = None
     target: str | None = None
     progress: ProgressCallback | None = None
+    use_recorded_data: bool = True
+    """Take --data / --holdout from the model file's metadata when not given (TorchScript saved by mlsecure)."""
 
     selected: list[type[Check]] = field(init=False)
     check_options: dict[str, Any] = field(init=False)
@@ -123,7 +125,7 @@ class Session:
         from mlsecure.io.inputs import check_input
 
         check_input(model_path, what="model file")  # a FIFO or device is refused before anything opens it
-        if self.data is not None and self.holdout is not None:
+        if not self.use_recorded_data or (self.data is not None and self.holdout is not None):
             return
         recorded = recorded_data(model_path)
         for key, attr in (("train", "data"), ("holdout", "holdout")):
@@ -187,8 +189,17 @@ class Session:
         else:
             raise InputError(f"{what}: expected a file path, a pandas DataFrame, a numpy array, an (x, y) pair "
                              f"or a Dataset, got {type(source).__name__}")
+        if what == "data" and sensitive is not None and sensitive not in frame.columns and not self._option(
+                "fairness", "sensitive_file"):
+            shown = ", ".join(map(str, frame.columns[:12]))
+            raise InputError(f"{name}: no sensitive column {sensitive!r} (columns: {shown}); "
+                             "or pass --option sensitive_file=FILE")
         return _features(frame, name, self.label_column, list(self.exclude_columns), sensitive, model,
                          strict=strict, loader=dataset_from_table)
+
+    def _option(self, check: str, name: str) -> Any:
+        options = self.check_options.get(check)
+        return getattr(options, name, None) if options is not None else None
 
     def _target(self) -> str:
         parts = [_describe(v) for v in (self.model, self.data) if v is not None]
