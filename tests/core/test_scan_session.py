@@ -180,3 +180,44 @@ def test_docs_options_table_is_generated_from_the_dataclasses() -> None:
     docs = (SRC.parent / "docs" / "scan.md").read_text(encoding="utf-8")
     table = docs.split("<!-- options-table:start -->\n", 1)[1].split("<!-- options-table:end -->", 1)[0]
     assert table == typed.markdown_table(list(all_checks().values()))
+
+
+def test_html_report_has_contents_and_a_details_table_per_event() -> None:
+    from mlsecure.findings import Finding, Report, Severity, Skipped
+    from mlsecure.report import render
+
+    report = Report(target="t", tool_version="t")
+    details = [{"column": "pixel_0", "psi": 0.5}, {"column": "pixel_8", "psi": 0.25}]
+    report.findings.append(Finding(id="SKEW-010", title="Feature distributions drifted in 2 columns",
+                                   severity=Severity.HIGH, owasp="ML08", check="drift",
+                                   evidence={"columns": ["pixel_0", "pixel_8"], "details": details}))
+    report.checks_run.append("drift")
+    report.metrics["drift"] = {"features_tested": 64}
+    report.skipped.append(Skipped("fairness", "needs --option sensitive"))
+    page = render(report, "html")
+    toc = page.split('<nav id="toc"', 1)[1].split("</nav>", 1)[0]
+    assert re.findall(r'href="#([^"]+)"', toc) == ["summary", "findings-heading", "check-drift", "skipped-heading"]
+    for anchor in ("summary", "findings-heading", "check-drift", "skipped-heading"):
+        assert f'id="{anchor}"' in page
+    table = page.split('class="metrics records evidence-details"', 1)[1].split("</table>", 1)[0]
+    assert re.findall(r"<td>([^<]*)</td>", table) == ["pixel_0", "0.5", "pixel_8", "0.25"]
+
+
+def test_cli_option_typo_exits_2_with_did_you_mean(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from mlsecure.cli.main import main
+
+    train, current, _, _ = _tables(tmp_path)
+    assert main(["scan", "--scan", "drift", "--data", str(train), "--exclude-column", "group",
+                 "--option", f"current={current}", "--option", "min_pis=0.3"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert "did you mean 'min_psi' (drift)?" in err
+
+
+def test_cli_list_options_prints_the_declared_fields(capsys: pytest.CaptureFixture[str]) -> None:
+    from mlsecure.cli.main import main
+
+    assert main(["scan", "--list-options", "--scan", "drift"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "drift:"
+    assert "  min_psi=a number (default 0.1): smallest PSI reported as drift" in out
