@@ -147,6 +147,7 @@ def test_small_mean_shift_in_one_of_fifty_features_is_found_and_named(tmp_path: 
                              multivariate="none")
     drifted = [f for f in findings if f.id == "SKEW-010"]
     assert [f.location.column for f in drifted] == ["f17"]
+    assert drifted[0].evidence["columns"] == ["f17"]
     assert drifted[0].evidence["wasserstein_in_sigmas"] == pytest.approx(0.3, abs=0.08)
     assert drifted[0].owasp == "ML08" and drifted[0].check == "drift"
     assert metrics["features_tested"] == 52
@@ -251,3 +252,14 @@ def test_whole_number_columns_read_as_int_are_not_skew(digits_split: Any) -> Non
     shifted["pixel_20"] = np.minimum(shifted["pixel_20"] + 0.4, 1.0)
     drifted = [f.column for f in audit_tables(ref, shifted).features if f.qvalue <= 0.05 and f.psi >= 0.1]
     assert drifted == ["pixel_20"]
+
+
+def test_drift_in_several_columns_is_one_finding_naming_them(tmp_path: Path) -> None:
+    findings, _ = _run(tmp_path, _table(2000, 10, 31), _table(2000, 10, 32, shift={2: 1.0, 5: 0.6, 7: 0.4}),
+                       multivariate="none")
+    drifted = [f for f in findings if f.id == "SKEW-010"]
+    assert len(drifted) == 1
+    assert drifted[0].evidence["columns"] == ["f2", "f5", "f7"]  # most drifted first
+    assert [d["column"] for d in drifted[0].evidence["details"]] == ["f2", "f5", "f7"]
+    assert drifted[0].title == "Feature distributions drifted in 3 columns: f2, f5, f7"
+    assert drifted[0].location.column is None

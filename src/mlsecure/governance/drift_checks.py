@@ -194,23 +194,34 @@ def is_drifted(f: tables.ColumnDrift, s: Settings) -> bool:
 
 
 def feature_findings(table: tables.TableDrift, s: Settings) -> list[Finding]:
-    out = []
-    for f in sorted(table.features, key=lambda f: -f.psi):
-        if not is_drifted(f, s):
-            continue
-        severity = Severity.HIGH if f.psi >= 0.25 else Severity.MEDIUM if f.psi >= 0.1 else Severity.LOW
-        test = "Kolmogorov-Smirnov" if f.test == "ks" else "chi-square"
-        evidence: dict[str, Any] = {"test": f.test, "statistic": f.statistic, "pvalue": f.pvalue,
-                                    "qvalue_bh": f.qvalue, "psi": f.psi, "n_reference": f.n_reference,
-                                    "n_current": f.n_current}
+    """One finding for the drift event, naming every drifted column (most drifted first) with a details row
+    each; the top-level evidence is the most drifted column's, the severity the worst column's."""
+    drifted = [f for f in sorted(table.features, key=lambda f: -f.psi) if is_drifted(f, s)]
+    if not drifted:
+        return []
+    details = []
+    for f in drifted:
+        row: dict[str, Any] = {"column": f.column, "test": f.test, "statistic": f.statistic, "pvalue": f.pvalue,
+                               "qvalue_bh": f.qvalue, "psi": f.psi, "n_reference": f.n_reference,
+                               "n_current": f.n_current}
         if f.wasserstein_scaled is not None:
-            evidence["wasserstein_in_sigmas"] = f.wasserstein_scaled
-        out.append(Finding(
-            id="SKEW-010", title=f"Feature distribution drifted: {f.column}", severity=severity, owasp=OWASP,
-            atlas=ATLAS, location=Location(column=f.column), evidence=evidence, remediation=REMEDIATE_DRIFT,
-            description=f"{test} q = {f.qvalue:.2g} (Benjamini-Hochberg over {len(table.features)} features), "
-                        f"PSI = {f.psi:.3f}."))
-    return out
+            row["wasserstein_in_sigmas"] = f.wasserstein_scaled
+        details.append(row)
+    top = drifted[0]
+    severity = Severity.HIGH if top.psi >= 0.25 else Severity.MEDIUM if top.psi >= 0.1 else Severity.LOW
+    names = [f.column for f in drifted]
+    shown = ", ".join(names[:6]) + (f" (+{len(names) - 6} more)" if len(names) > 6 else "")
+    title = (f"Feature distribution drifted: {top.column}" if len(names) == 1
+             else f"Feature distributions drifted in {len(names)} columns: {shown}")
+    evidence = {k: v for k, v in details[0].items() if k != "column"} | {"columns": names, "details": details}
+    test = "Kolmogorov-Smirnov" if top.test == "ks" else "chi-square"
+    return [Finding(
+        id="SKEW-010", title=title, severity=severity, owasp=OWASP, atlas=ATLAS,
+        location=Location(column=top.column if len(names) == 1 else None), evidence=evidence,
+        remediation=REMEDIATE_DRIFT,
+        description=f"{len(names)} of {len(table.features)} features drifted (Benjamini-Hochberg q <= "
+                    f"{s.alpha:g} and an effect size above the minimum); the most drifted, {top.column}: {test} "
+                    f"q = {top.qvalue:.2g}, PSI = {top.psi:.3f}. The details list every drifted column.")]
 
 
 def table_metrics(table: tables.TableDrift) -> dict[str, Any]:
