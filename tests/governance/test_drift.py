@@ -178,13 +178,19 @@ def test_schema_skew_each_a_finding_naming_the_column(tmp_path: Path) -> None:
     cur.loc[:60, "city"] = "atlantis"  # a category never seen
     cur.loc[:200, "f0"] = np.nan  # missingness rises from 0 to 10%
     findings, _ = _run(tmp_path, ref, cur, multivariate="none")
-    got = {(f.id, f.location.column) for f in findings}
+    # one finding per kind of change; a kind met in several columns names them all, with a details row each
+    by: dict[tuple[str, str | None], dict[str, Any]] = {}
+    for f in findings:
+        rows = f.evidence.get("details") or [{"column": f.location.column, **f.evidence}]
+        by.update({(f.id, row["column"]): row for row in rows})
     assert {("SKEW-001", "f4"), ("SKEW-001", "f5"), ("SKEW-002", "f4_renamed"), ("SKEW-002", "session_id"),
-            ("SKEW-003", "f2"), ("SKEW-004", "f3"), ("SKEW-005", "city"), ("SKEW-006", "f0")} <= got
-    by = {(f.id, f.location.column): f for f in findings}
-    assert by[("SKEW-001", "f4")].evidence["possibly_renamed_to"] == "f4_renamed"
-    assert by[("SKEW-003", "f2")].evidence["unparseable_values"] > 0
-    assert "atlantis" not in str(by[("SKEW-005", "city")].to_dict())  # category values are masked
+            ("SKEW-003", "f2"), ("SKEW-004", "f3"), ("SKEW-005", "city"), ("SKEW-006", "f0")} <= set(by)
+    missing = [f for f in findings if f.id == "SKEW-001"]
+    assert len(missing) == 1 and missing[0].evidence["columns"] == ["f4", "f5"]
+    assert missing[0].title == "Training column missing from serving data: 2 columns: f4, f5"
+    assert by[("SKEW-001", "f4")]["possibly_renamed_to"] == "f4_renamed"
+    assert by[("SKEW-003", "f2")]["unparseable_values"] > 0
+    assert "atlantis" not in str([f.to_dict() for f in findings])  # category values are masked
 
 
 def test_skips_with_reason_without_current_data(tmp_path: Path) -> None:

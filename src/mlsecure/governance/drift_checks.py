@@ -15,7 +15,8 @@ Options: ``alpha`` (0.05, FDR level within each family), ``min_psi`` (0.1) and `
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -110,7 +111,7 @@ class DriftCheck(Check):
             range_tolerance=ctx.float_option("range_tolerance", 0.01),
             new_category_tolerance=ctx.float_option("new_category_tolerance", 0.01),
             missing_tolerance=ctx.float_option("missing_tolerance", 0.01))
-        findings = [schema_finding(i) for i in table.schema]
+        findings = schema_findings(table.schema)
         findings += feature_findings(table, s)
         metrics: dict[str, Any] = table_metrics(table)
         figures: dict[str, Figure] = {}
@@ -176,6 +177,27 @@ _SCHEMA_TEXT: dict[str, tuple[str, str, Severity]] = {
     "new_category": ("SKEW-005", "Serving data has categories never seen in training", Severity.MEDIUM),
     "missingness": ("SKEW-006", "Missing-value rate changed between training and serving", Severity.MEDIUM),
 }
+
+
+def schema_findings(issues: Sequence[tables.SchemaIssue]) -> list[Finding]:
+    """One finding per kind of schema change: a kind met in several columns is one finding naming them, with a
+    details row per column (its own evidence), at the worst column's severity."""
+    by_kind: dict[str, list[Finding]] = {}
+    for issue in issues:
+        by_kind.setdefault(issue.kind, []).append(schema_finding(issue))
+    out = []
+    for kind, found in by_kind.items():
+        if len(found) == 1:
+            out.append(found[0])
+            continue
+        _, title, _ = _SCHEMA_TEXT[kind]
+        names = [str(f.location.column) for f in found]
+        shown = ", ".join(names[:6]) + (f" (+{len(names) - 6} more)" if len(names) > 6 else "")
+        worst = max(found, key=lambda f: f.severity.rank)
+        details = [{"column": n, **f.evidence} for n, f in zip(names, found, strict=True)]
+        out.append(replace(worst, title=f"{title}: {len(names)} columns: {shown}", location=Location(),
+                           evidence={"columns": names, "details": details}))
+    return out
 
 
 def schema_finding(issue: tables.SchemaIssue) -> Finding:
