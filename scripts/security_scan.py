@@ -5,6 +5,7 @@
     python scripts/security_scan.py --scan all --model model.pt --data train.csv
 
 Every option of ``mlsecure scan`` is accepted (``--format``, ``--output``, ``--fail-on``, ``--holdout``, ...).
+Like the CLI it builds one ``mlsecure.scan.Session``; from Python call ``mlsecure.scan(...)`` directly.
 """
 
 from __future__ import annotations

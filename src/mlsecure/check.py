@@ -30,6 +30,29 @@ class Requirement(StrEnum):
     DATA_FILE = "data file"  # the raw table on disk (PII audit reads all columns)
 
 
+@dataclass(frozen=True)
+class NoOptions:
+    """The options of a check that has no settings."""
+
+
+def opt(default: Any, help: str) -> Any:
+    """One field of a check's ``Options`` dataclass: its default and a one-line help."""
+    return field(default=default, metadata={"help": help})
+
+
+SEED_HELP = "random seed"
+MAX_SAMPLES_HELP = "evaluate at most this many samples"
+
+TableReader = Callable[[Path], Any]
+"""``read(path) -> pandas.DataFrame``: the scan session's reader, which parses each file once per scan."""
+
+
+def _read_table(path: Path) -> Any:
+    from mlsecure.data import load_table
+
+    return load_table(path)
+
+
 ProgressCallback = Callable[[str, float], None]
 """``progress(task, fraction_done)``: checks report progress; the CLI draws the bar."""
 
@@ -49,6 +72,13 @@ class ScanContext:
     data_path: Path | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
     progress: ProgressCallback = _no_progress
+    read_table: TableReader = _read_table
+    data_table: Any = None
+    """The raw table of ``data`` (a pandas DataFrame, every column) when it was given as a table in memory."""
+
+    def table(self, path: str | Path) -> Any:
+        """The table at ``path`` (a DataFrame), through the session's reader: parsed once per scan."""
+        return self.read_table(Path(path))
 
     def option(self, name: str, default: Any) -> Any:
         value = self.options.get(name)
@@ -155,6 +185,9 @@ class Check(ABC):
     owasp: ClassVar[tuple[str, ...]]
     atlas: ClassVar[tuple[str, ...]] = ()
     requires: ClassVar[frozenset[Requirement]] = frozenset()
+    Options: ClassVar[type[Any]] = NoOptions
+    """A frozen dataclass of this check's settings (fields made with ``opt``); the scan session validates
+    ``--option`` values against it and hands the check every field in ``ctx.options``."""
 
     def missing(self, ctx: ScanContext) -> list[Requirement]:
         """The requirements ``ctx`` cannot satisfy (empty when the check can run)."""

@@ -16,7 +16,6 @@ from mlsecure.data import Dataset, load_builtin
 from mlsecure.errors import CheckError, require
 from mlsecure.findings import Figure, Report, Series
 from mlsecure.scan.registry import all_checks
-from mlsecure.scan.runner import run_scan
 
 SIMULATION = "demo-simulated-poisoning"
 """Report key of the demo's own poisoning attack (metrics and a figure; never findings)."""
@@ -69,25 +68,19 @@ def simulate_serving_skew(data: Dataset, *, brighten: float = 0.3) -> Dataset:
 
 
 def run_demo(files: DemoFiles, *, progress: ProgressCallback | None = None, seed: int = 0) -> Report:
-    """Load the demo files exactly as a user's would be loaded (through the artifact gate) and scan."""
-    from mlsecure.artifacts.load import load_model
-    from mlsecure.data import load_dataset
+    """Scan the demo files exactly as a user's are scanned: one ``Session`` (model through the artifact gate,
+    each file parsed once), every registered check."""
+    from mlsecure.scan.session import Session
 
-    model = load_model(files.model, "pytorch")
-    ctx = ScanContext(
-        model=model,
-        model_path=files.model,
-        data=load_dataset(files.train).reshaped(model.input_shape),
-        holdout=load_dataset(files.holdout).reshaped(model.input_shape),
-        data_path=files.train,
-        options={"seed": seed, **({"current": str(files.serving)} if files.serving is not None else {})},
-        **({"progress": progress} if progress else {}),
-    )
-    report = run_scan(list(all_checks().values()), ctx, target=f"demo: {files.model} + {files.train}")
-    if "poisoning" in all_checks():
+    checks = all_checks()
+    options = {"current": str(files.serving)} if files.serving is not None and "drift" in checks else {}
+    session = Session(files.model, files.train, files.holdout, checks=list(checks), options=options, seed=seed,
+                      framework="pytorch", target=f"demo: {files.model} + {files.train}")
+    report = session.run(progress=progress)
+    if "poisoning" in checks:
         if progress:
             progress("Simulated poisoning attack", 0.0)
-        simulated = simulate_poisoning(files, seed=seed)
+        simulated = simulate_poisoning(files, seed=seed, train=session.context.data, holdout=session.context.holdout)
         report.metrics[SIMULATION] = dict(simulated.metrics)
         report.figures.update({f"{SIMULATION}.{k}": v for k, v in simulated.figures.items()})
         if progress:
@@ -109,13 +102,14 @@ def _train_mlp(x: np.ndarray, y: np.ndarray, *, seed: int) -> Any:
     return net.eval()
 
 
-def simulate_poisoning(files: DemoFiles, *, seed: int = 0, target: int = 3, rate: float = 0.07) -> CheckResult:
+def simulate_poisoning(files: DemoFiles, *, seed: int = 0, target: int = 3, rate: float = 0.07,
+                       train: Dataset | None = None, holdout: Dataset | None = None) -> CheckResult:
     """Show the poisoning detectors on a known attack: BadNets into ``target`` on the demo's training data.
 
     Trains a model on the poisoned rows, runs the same poisoning check a user runs, scores what it
     flagged against the ground truth, then retrains without the flagged rows and measures the backdoor's
     success rate on triggered holdout images before and after. Reported as metrics, not findings: the
-    attack is ours.
+    attack is ours. ``train`` / ``holdout``: the files as already read (else they are read here).
     """
     from mlsecure.data import load_dataset
     from mlsecure.models import as_model, predict_labels
@@ -123,7 +117,8 @@ def simulate_poisoning(files: DemoFiles, *, seed: int = 0, target: int = 3, rate
     from mlsecure.poisoning.metrics import attack_success_rate, detection_metrics
     from mlsecure.poisoning.simulate import badnets
 
-    train, holdout = load_dataset(files.train), load_dataset(files.holdout)
+    train = train if train is not None else load_dataset(files.train)
+    holdout = holdout if holdout is not None else load_dataset(files.holdout)
     if train.y is None or holdout.y is None:
         raise CheckError("the demo's data files lost their label column")
     poisoned = badnets(train.x, train.y, target=target, rate=rate, image_shape=(8, 8), seed=seed)

@@ -272,6 +272,16 @@ class Report:
             counts[f.owasp] = counts.get(f.owasp, 0) + 1
         return counts
 
+    def _repr_html_(self) -> str:
+        """Jupyter shows the HTML report (the same template as ``--format html``), in a sandboxed iframe so
+        its CSS and filter script neither leak into the notebook nor break under its styles."""
+        from html import escape
+
+        from mlsecure.report.html import render
+
+        return (f'<iframe srcdoc="{escape(render(self), quote=True)}" title="mlsecure report: {escape(self.target)}" '
+                'sandbox="allow-scripts" style="width:100%;height:640px;border:1px solid #ccc"></iframe>')
+
     def sorted_findings(self) -> list[Finding]:
         return sorted(self.findings, key=lambda f: (-f.severity.rank, f.id))
 

@@ -39,8 +39,11 @@ def test_demo_writes_valid_reports(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
     assert "drift" in ran
     shifted = {f"pixel_{8 * r + c}" for r in range(8) for c in SKEWED_COLUMNS}
-    drifted = {f["title"].rsplit(": ", 1)[1] for f in report["findings"] if f["id"] == "SKEW-010"}
+    events = [f for f in report["findings"] if f["id"] == "SKEW-010"]
+    assert len(events) == 1  # one drift event, one finding naming the columns
+    drifted = set(events[0]["evidence"]["columns"])
     assert drifted and drifted <= shifted
+    assert [row["column"] for row in events[0]["evidence"]["details"]] == events[0]["evidence"]["columns"]
     html = (tmp_path / "mlsecure-report.html").read_text()
     assert html.count("<svg") >= 3  # robustness curve, membership ROC, poisoning figures
     assert "Findings" in capsys.readouterr().out

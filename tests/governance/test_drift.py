@@ -147,6 +147,7 @@ def test_small_mean_shift_in_one_of_fifty_features_is_found_and_named(tmp_path: 
                              multivariate="none")
     drifted = [f for f in findings if f.id == "SKEW-010"]
     assert [f.location.column for f in drifted] == ["f17"]
+    assert drifted[0].evidence["columns"] == ["f17"]
     assert drifted[0].evidence["wasserstein_in_sigmas"] == pytest.approx(0.3, abs=0.08)
     assert drifted[0].owasp == "ML08" and drifted[0].check == "drift"
     assert metrics["features_tested"] == 52
@@ -177,13 +178,19 @@ def test_schema_skew_each_a_finding_naming_the_column(tmp_path: Path) -> None:
     cur.loc[:60, "city"] = "atlantis"  # a category never seen
     cur.loc[:200, "f0"] = np.nan  # missingness rises from 0 to 10%
     findings, _ = _run(tmp_path, ref, cur, multivariate="none")
-    got = {(f.id, f.location.column) for f in findings}
+    # one finding per kind of change; a kind met in several columns names them all, with a details row each
+    by: dict[tuple[str, str | None], dict[str, Any]] = {}
+    for f in findings:
+        rows = f.evidence.get("details") or [{"column": f.location.column, **f.evidence}]
+        by.update({(f.id, row["column"]): row for row in rows})
     assert {("SKEW-001", "f4"), ("SKEW-001", "f5"), ("SKEW-002", "f4_renamed"), ("SKEW-002", "session_id"),
-            ("SKEW-003", "f2"), ("SKEW-004", "f3"), ("SKEW-005", "city"), ("SKEW-006", "f0")} <= got
-    by = {(f.id, f.location.column): f for f in findings}
-    assert by[("SKEW-001", "f4")].evidence["possibly_renamed_to"] == "f4_renamed"
-    assert by[("SKEW-003", "f2")].evidence["unparseable_values"] > 0
-    assert "atlantis" not in str(by[("SKEW-005", "city")].to_dict())  # category values are masked
+            ("SKEW-003", "f2"), ("SKEW-004", "f3"), ("SKEW-005", "city"), ("SKEW-006", "f0")} <= set(by)
+    missing = [f for f in findings if f.id == "SKEW-001"]
+    assert len(missing) == 1 and missing[0].evidence["columns"] == ["f4", "f5"]
+    assert missing[0].title == "Training column missing from serving data: 2 columns: f4, f5"
+    assert by[("SKEW-001", "f4")]["possibly_renamed_to"] == "f4_renamed"
+    assert by[("SKEW-003", "f2")]["unparseable_values"] > 0
+    assert "atlantis" not in str([f.to_dict() for f in findings])  # category values are masked
 
 
 def test_skips_with_reason_without_current_data(tmp_path: Path) -> None:
@@ -251,3 +258,14 @@ def test_whole_number_columns_read_as_int_are_not_skew(digits_split: Any) -> Non
     shifted["pixel_20"] = np.minimum(shifted["pixel_20"] + 0.4, 1.0)
     drifted = [f.column for f in audit_tables(ref, shifted).features if f.qvalue <= 0.05 and f.psi >= 0.1]
     assert drifted == ["pixel_20"]
+
+
+def test_drift_in_several_columns_is_one_finding_naming_them(tmp_path: Path) -> None:
+    findings, _ = _run(tmp_path, _table(2000, 10, 31), _table(2000, 10, 32, shift={2: 1.0, 5: 0.6, 7: 0.4}),
+                       multivariate="none")
+    drifted = [f for f in findings if f.id == "SKEW-010"]
+    assert len(drifted) == 1
+    assert drifted[0].evidence["columns"] == ["f2", "f5", "f7"]  # most drifted first
+    assert [d["column"] for d in drifted[0].evidence["details"]] == ["f2", "f5", "f7"]
+    assert drifted[0].title == "Feature distributions drifted in 3 columns: f2, f5, f7"
+    assert drifted[0].location.column is None

@@ -116,49 +116,32 @@ def run_compliance(args: argparse.Namespace) -> int:
 
 
 def run_fairness(args: argparse.Namespace) -> int:
-    from mlsecure.artifacts.load import load_model
-    from mlsecure.check import ScanContext
-    from mlsecure.governance.checks import FairnessCheck
-    from mlsecure.scan.runner import run_scan
+    from dataclasses import replace
 
-    model = load_model(args.model, args.framework)
-    data = _fairness_data(args, model)
+    from mlsecure.governance.checks import FairnessCheck
+    from mlsecure.scan.options import as_mapping
+    from mlsecure.scan.session import Session
+
     options: dict[str, Any] = {
         "sensitive": args.sensitive, "sensitive_file": args.sensitive_file, "positive": args.positive,
         "n_boot": args.n_boot, "confidence": args.confidence, "ratio_threshold": args.ratio_threshold,
-        "eo_threshold": args.eo_threshold, "seed": args.seed,
+        "eo_threshold": args.eo_threshold,
     }
-    ctx = ScanContext(model=model, model_path=args.model, data=data, data_path=args.data, options=options)
+    try:
+        session = Session(args.model, args.data, checks="fairness", options=options, label_column=args.label_column,
+                          framework=args.framework, seed=args.seed, target=f"{args.model} + {args.data}",
+                          use_recorded_data=False)
+    except InputError as exc:
+        raise InputError(str(exc).replace("--option sensitive_file=FILE", "--sensitive-file")) from None
+    ctx = replace(session.context, options=as_mapping(session.check_options["fairness"]))
     reason = FairnessCheck().applicable(ctx)
     if reason:
         raise InputError(reason.replace("--option sensitive=COLUMN", "--sensitive").replace(
             "--option positive=LABEL", "--positive"))
-    report = run_scan([FairnessCheck], ctx, target=f"{args.model} + {args.data}")
+    report = session.run()
     for skipped in report.skipped:
         raise InputError(skipped.reason)
     return emit_report(report, args)
-
-
-def _fairness_data(args: argparse.Namespace, model: Any) -> Any:
-    """The labelled features for ``model``: the sensitive column dropped unless the model was trained on it."""
-    import numpy as np
-
-    from mlsecure.data import dataset_from_table, load_table
-
-    table = load_table(args.data)
-    source = str(args.data)
-    if args.sensitive_file is None and args.sensitive not in table.columns:
-        shown = ", ".join(map(str, table.columns[:12]))
-        raise InputError(f"{args.data}: no sensitive column {args.sensitive!r} (columns: {shown}); "
-                         "or pass --sensitive-file")
-    if args.sensitive in table.columns:
-        without = dataset_from_table(table.drop(columns=[args.sensitive]), label_column=args.label_column,
-                                     source=source)
-        width = int(np.prod(model.input_shape)) if model.input_shape else None
-        if width is not None and width == int(np.prod(without.x.shape[1:])) + 1:
-            return dataset_from_table(table, label_column=args.label_column, source=source)  # a model feature
-        return without
-    return dataset_from_table(table, label_column=args.label_column, source=source)
 
 
 def _write(text: str, args: argparse.Namespace) -> None:

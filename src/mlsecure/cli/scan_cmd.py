@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mlsecure.check import ScanContext
 from mlsecure.cli.common import add_output_options, emit_report, input_paths, progress_bar
-from mlsecure.data import Dataset
-from mlsecure.errors import InputError, UnsafeArtifactError
-from mlsecure.io.inputs import check_input
+from mlsecure.errors import InputError
 from mlsecure.io.outputs import check_output
-from mlsecure.scan.runner import KNOWN_SCANS, run_scan, select_checks
+from mlsecure.scan.runner import KNOWN_SCANS, select_checks
+
+if TYPE_CHECKING:
+    from mlsecure.scan.session import Session
 
 
 def register(subparsers: Any) -> list[str]:
@@ -48,12 +47,17 @@ def add_scan_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     parser.add_argument("--export-suspicious", type=Path, help="poisoning: write flagged rows to this CSV")
     parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
-                        help="check-specific setting, e.g. --option attacks=pgd,square")
+                        help="check-specific setting, e.g. --option attacks=pgd,square; CHECK.KEY=VALUE sets it on "
+                        "one check (--option drift.alpha=0.01); --list-options shows each check's options")
+    parser.add_argument("--list-options", action="store_true",
+                        help="list the options of the selected checks (names, types, defaults) and exit")
     add_output_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    checks = select_checks(args.scan or ["all"])
+    if args.list_options:
+        return _list_options(args)
+    select_checks(args.scan or ["all"])  # an unknown scan name is the first thing reported
     if args.model is None and args.data is None:
         raise InputError("nothing to scan: give --model and/or --data")
     # refuse an unsafe output before any work, not after a long scan: never an input or a link to one,
@@ -63,84 +67,47 @@ def run(args: argparse.Namespace) -> int:
         if path is not None:
             others = [p for p in input_paths(args, exclude=()) if p is not path]
             check_output(path, inputs=others, force=args.force, what=what)
-    ctx, refusal = build_context(args)
+    session = build_session(args)
+    for note in session.notes:
+        print(f"mlsecure: {note}", file=sys.stderr)
     with progress_bar() as progress:
-        ctx = replace(ctx, progress=progress)
-        report = run_scan(checks, ctx, target=_target(args), model_refusal=refusal)
+        report = session.run(progress=progress)
     return emit_report(report, args)
 
 
-def build_context(args: argparse.Namespace) -> tuple[ScanContext, UnsafeArtifactError | None]:
-    """Load the model through the artifact gate and the data through the table loaders; the second
-    value is the gate's refusal of the model file (the model is then None and never loaded)."""
-    from mlsecure.artifacts.load import load_model, recorded_data
+def build_session(args: argparse.Namespace) -> Session:
+    """The scan session of ``mlsecure scan``'s arguments: the model loaded through the artifact gate,
+    the data read once, the options validated against each selected check's ``Options``."""
+    from mlsecure.scan.session import Session
 
-    if args.model is not None:
-        check_input(args.model, what="model file")  # a FIFO or device is refused before anything opens it
-    if args.model is not None and (args.data is None or args.holdout is None):
-        recorded = recorded_data(args.model)
-        for key, attr in (("train", "data"), ("holdout", "holdout")):
-            if getattr(args, attr) is None and key in recorded:
-                print(f"mlsecure: using --{attr} {recorded[key]} recorded in {args.model}", file=sys.stderr)
-                setattr(args, attr, recorded[key])
-    clip = tuple(args.clip_values) if args.clip_values else None
-    model = None
-    refusal = None
-    if args.model is not None:
-        try:
-            model = load_model(args.model, args.framework, input_shape=args.input_shape, clip_values=clip)
-        except UnsafeArtifactError as exc:
-            # Never load it; the artifact scan reports why and every model check fails as not evaluated.
-            print(f"mlsecure: not loading the model: {exc}", file=sys.stderr)
-            refusal = exc
-    # Columns that are not model inputs are dropped; a sensitive attribute (fairness) is one of them: its
-    # check reads it from the raw table, the model never sees it.
-    exclude = list(getattr(args, "exclude_column", None) or [])
-    sensitive = next((o.partition("=")[2] for o in args.option if o.startswith("sensitive=")), None)
-    data = _load(args.data, args.label_column, exclude, sensitive) if args.data else None
-    # the holdout (possibly recorded in the model file) may lack a column the data has: nothing to drop there
-    holdout = _load(args.holdout, args.label_column, exclude, sensitive, strict=data is None) \
-        if args.holdout else None
-    if model is not None:
-        data = data.reshaped(model.input_shape) if data is not None else None
-        holdout = holdout.reshaped(model.input_shape) if holdout is not None else None
-    options: dict[str, Any] = {
-        "epsilon": args.epsilon,
-        "max_samples": args.max_samples,
-        "seed": args.seed,
-        "export_suspicious": args.export_suspicious,
-        "framework": args.framework,
-    }
-    for item in args.option:
+    return Session(args.model, args.data, args.holdout, checks=args.scan or ["all"], options=parse_options(args.option),
+                   label_column=args.label_column, exclude_columns=list(getattr(args, "exclude_column", None) or []),
+                   framework=args.framework, input_shape=args.input_shape,
+                   clip_values=tuple(args.clip_values) if args.clip_values else None, seed=args.seed,
+                   epsilon=args.epsilon, max_samples=args.max_samples, export_suspicious=args.export_suspicious,
+                   target=_target(args))
+
+
+def parse_options(items: list[str]) -> dict[str, str]:
+    """``--option KEY=VALUE`` items as a mapping; the session converts each value by its declared type."""
+    options: dict[str, str] = {}
+    for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise InputError(f"--option {item!r}: expected KEY=VALUE")
-        options[key.replace("-", "_")] = value
-    return ScanContext(model=model, model_path=args.model, data=data, holdout=holdout,
-                       data_path=args.data, options=options), refusal
+        options[key] = value
+    return options
 
 
-def _load(path: Path, label_column: str | None, exclude: list[str], sensitive: str | None, *,
-          strict: bool = True) -> Dataset:
-    """The dataset at ``path`` without the ``exclude`` columns (each must exist when ``strict``) and
-    ``sensitive`` (if present)."""
-    from mlsecure.data import dataset_from_table, load_dataset, load_table
+def _list_options(args: argparse.Namespace) -> int:
+    from mlsecure.scan.options import specs
 
-    if path.suffix.lower() in (".npy", ".npz"):
-        if exclude:
-            raise InputError(f"{path}: --exclude-column needs a table with named columns, not an array file")
-        return load_dataset(path, label_column=label_column)
-    if not exclude and sensitive is None:
-        return load_dataset(path, label_column=label_column)
-    table = load_table(path)
-    missing = [c for c in exclude if c not in table.columns]
-    if missing and strict:
-        raise InputError(f"{path}: --exclude-column {missing[0]!r} is not a column of this table "
-                         f"(columns: {', '.join(map(str, table.columns[:20]))})")
-    drop = [c for c in dict.fromkeys([*exclude, *([sensitive] if sensitive else [])]) if c in table.columns]
-    if label_column is not None and label_column in drop:
-        raise InputError(f"{path}: the label column {label_column!r} cannot also be excluded")
-    return dataset_from_table(table.drop(columns=drop), label_column=label_column, source=str(path))
+    for cls in select_checks(args.scan or ["all"]):
+        rows = specs(cls)
+        print(f"{cls.name}:" + ("" if rows else " (no options)"))
+        for spec in rows:
+            print(f"  {spec.name}={spec.type_name} (default {spec.default!r}): {spec.help}")
+    return 0
 
 
 def _target(args: argparse.Namespace) -> str:

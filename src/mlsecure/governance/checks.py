@@ -20,12 +20,13 @@ from the features (the model never saw it, the audit still groups by it).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 import numpy as np
 
-from mlsecure.check import Check, CheckResult, Requirement, ScanContext
+from mlsecure.check import SEED_HELP, Check, CheckResult, Requirement, ScanContext, opt
 from mlsecure.data import Dataset, load_table
 from mlsecure.errors import InputError
 from mlsecure.governance.fairness import audit_fairness
@@ -49,6 +50,22 @@ class FairnessCheck(Check):
     requires: ClassVar[frozenset[Requirement]] = frozenset(
         {Requirement.MODEL, Requirement.DATA, Requirement.DATA_FILE})
 
+    @dataclass(frozen=True)
+    class Options:
+        """Settings (``--option NAME=VALUE``)."""
+
+        seed: int = opt(0, SEED_HELP)
+        sensitive: str = opt("", "the sensitive-attribute column")
+        sensitive_file: Path | None = opt(None, "table holding the sensitive column, row-aligned with --data")
+        positive: str | None = opt(None, "the favourable label (default: the second class of a binary model)")
+        n_boot: int = opt(1000, "bootstrap replicates")
+        confidence: float = opt(0.95, "level of the bootstrap intervals")
+        engine: str = opt("fairlearn", "metrics engine: fairlearn or builtin")
+        ratio_threshold: float = opt(0.8, "four-fifths rule: lowest acceptable selection-rate ratio")
+        eo_threshold: float = opt(0.1, "largest acceptable equalized-odds difference")
+        accuracy_threshold: float = opt(0.05, "largest acceptable accuracy gap between groups")
+        min_group: int = opt(30, "groups smaller than this are reported, not judged")
+
     def applicable(self, ctx: ScanContext) -> str | None:
         if not ctx.option("sensitive", ""):
             return "no sensitive attribute: pass --option sensitive=COLUMN"
@@ -63,7 +80,8 @@ class FairnessCheck(Check):
         if not column:
             raise InputError("no sensitive attribute: pass --option sensitive=COLUMN")
         source = Path(str(ctx.option("sensitive_file", ""))) if ctx.option("sensitive_file", "") else None
-        groups = sensitive_values(source or ctx.need_data_path(), column, n_rows=len(data))
+        path = source or ctx.need_data_path()
+        groups = sensitive_values(path, column, n_rows=len(data), table=ctx.table(path))
         x = model_features(model, data, column)
         positive = positive_index(model, ctx.option("positive", None))
         ctx.progress("fairness: predicting", 0.0)
@@ -85,9 +103,11 @@ class FairnessCheck(Check):
         return CheckResult(tuple(findings), fairness_metrics(audit), fairness_figures(audit))
 
 
-def sensitive_values(path: Path, column: str, *, n_rows: int) -> np.ndarray:
-    """The sensitive column of the table at ``path`` as strings, row-aligned with the data."""
-    table = load_table(path)
+def sensitive_values(path: Path, column: str, *, n_rows: int, table: Any = None) -> np.ndarray:
+    """The sensitive column of the table at ``path`` (already parsed: ``table``) as strings, row-aligned with
+    the data."""
+    if table is None:
+        table = load_table(path)
     if column not in table.columns:
         shown = ", ".join(map(str, table.columns[:12]))
         raise InputError(f"{path}: no sensitive column {column!r} (columns: {shown})")

@@ -15,14 +15,14 @@ Options: ``alpha`` (0.05, FDR level within each family), ``min_psi`` (0.1) and `
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from mlsecure.check import Check, CheckResult, ScanContext
-from mlsecure.data import load_table
+from mlsecure.check import SEED_HELP, Check, CheckResult, ScanContext, opt
 from mlsecure.data.dataset import LABEL_NAMES
 from mlsecure.errors import InputError
 from mlsecure.findings import Figure, Finding, Location, Series, Severity
@@ -61,6 +61,30 @@ class DriftCheck(Check):
     owasp: ClassVar[tuple[str, ...]] = (OWASP,)
     atlas: ClassVar[tuple[str, ...]] = (*ATLAS, "AML.T0015")
 
+    @dataclass(frozen=True)
+    class Options:
+        """Settings (``--option NAME=VALUE``)."""
+
+        seed: int = opt(0, SEED_HELP)
+        reference: Path | None = opt(None, "reference table (default: --data)")
+        current: str = opt("", "serving table to compare, or 'holdout'")
+        label_column: str | None = opt(None, "label column of the tables (default: the data's)")
+        alpha: float = opt(0.05, "significance level of the per-column drift tests")
+        confidence: float = opt(0.95, "level of the accuracy-change interval")
+        min_psi: float = opt(0.1, "smallest PSI reported as drift")
+        min_wasserstein: float = opt(0.1, "smallest normalised Wasserstein distance reported as drift")
+        min_auc: float = opt(0.55, "smallest classifier-test AUC reported as drift")
+        min_accuracy_drop: float = opt(0.02, "smallest accuracy drop reported")
+        min_label_shift: float = opt(0.1, "smallest label-distribution shift reported")
+        max_categories: int = opt(20, "a column with at most this many values is categorical")
+        range_tolerance: float = opt(0.01, "share of values outside the reference range tolerated")
+        new_category_tolerance: float = opt(0.01, "share of unseen categories tolerated")
+        missing_tolerance: float = opt(0.01, "rise in the share of missing values tolerated")
+        multivariate: tuple[str, ...] = opt(("c2st", "mmd"), "multivariate tests: c2st, mmd")
+        c2st_samples: int = opt(2000, "rows per side of the classifier two-sample test")
+        n_perm: int = opt(200, "permutations of the MMD test")
+        mmd_samples: int = opt(1000, "rows per side of the MMD test")
+
     def applicable(self, ctx: ScanContext) -> str | None:
         current = str(ctx.option("current", ""))
         if not current:
@@ -87,7 +111,7 @@ class DriftCheck(Check):
             range_tolerance=ctx.float_option("range_tolerance", 0.01),
             new_category_tolerance=ctx.float_option("new_category_tolerance", 0.01),
             missing_tolerance=ctx.float_option("missing_tolerance", 0.01))
-        findings = [schema_finding(i) for i in table.schema]
+        findings = schema_findings(table.schema)
         findings += feature_findings(table, s)
         metrics: dict[str, Any] = table_metrics(table)
         figures: dict[str, Figure] = {}
@@ -110,7 +134,9 @@ def load_pair(ctx: ScanContext) -> tuple[pd.DataFrame, pd.DataFrame, str | None]
     """(reference table, current table, label column or None) as the options name them."""
     ref_path = ctx.option("reference", "") or ctx.data_path
     if ref_path:
-        reference = load_table(Path(str(ref_path)))
+        reference = ctx.table(Path(str(ref_path)))
+    elif ctx.data_table is not None:
+        reference = ctx.data_table.copy(deep=False)
     elif ctx.data is not None:
         reference = _frame(ctx.data.x, ctx.data.feature_names)
     else:
@@ -123,7 +149,7 @@ def load_pair(ctx: ScanContext) -> tuple[pd.DataFrame, pd.DataFrame, str | None]
         if ctx.holdout.y is not None:
             current[ctx.holdout.label_name or "label"] = ctx.holdout.y
     elif current_opt:
-        current = load_table(Path(current_opt))
+        current = ctx.table(Path(current_opt))
     else:
         raise InputError("no serving data: pass --option current=PATH")
     label = ctx.option("label_column", None) or (ctx.data.label_name if ctx.data is not None else None)
@@ -153,6 +179,27 @@ _SCHEMA_TEXT: dict[str, tuple[str, str, Severity]] = {
 }
 
 
+def schema_findings(issues: Sequence[tables.SchemaIssue]) -> list[Finding]:
+    """One finding per kind of schema change: a kind met in several columns is one finding naming them, with a
+    details row per column (its own evidence), at the worst column's severity."""
+    by_kind: dict[str, list[Finding]] = {}
+    for issue in issues:
+        by_kind.setdefault(issue.kind, []).append(schema_finding(issue))
+    out = []
+    for kind, found in by_kind.items():
+        if len(found) == 1:
+            out.append(found[0])
+            continue
+        _, title, _ = _SCHEMA_TEXT[kind]
+        names = [str(f.location.column) for f in found]
+        shown = ", ".join(names[:6]) + (f" (+{len(names) - 6} more)" if len(names) > 6 else "")
+        worst = max(found, key=lambda f: f.severity.rank)
+        details = [{"column": n, **f.evidence} for n, f in zip(names, found, strict=True)]
+        out.append(replace(worst, title=f"{title}: {len(names)} columns: {shown}", location=Location(),
+                           evidence={"columns": names, "details": details}))
+    return out
+
+
 def schema_finding(issue: tables.SchemaIssue) -> Finding:
     fid, title, severity = _SCHEMA_TEXT[issue.kind]
     if issue.kind == "dtype_change" and "unparseable_values" not in issue.evidence:
@@ -169,23 +216,34 @@ def is_drifted(f: tables.ColumnDrift, s: Settings) -> bool:
 
 
 def feature_findings(table: tables.TableDrift, s: Settings) -> list[Finding]:
-    out = []
-    for f in sorted(table.features, key=lambda f: -f.psi):
-        if not is_drifted(f, s):
-            continue
-        severity = Severity.HIGH if f.psi >= 0.25 else Severity.MEDIUM if f.psi >= 0.1 else Severity.LOW
-        test = "Kolmogorov-Smirnov" if f.test == "ks" else "chi-square"
-        evidence: dict[str, Any] = {"test": f.test, "statistic": f.statistic, "pvalue": f.pvalue,
-                                    "qvalue_bh": f.qvalue, "psi": f.psi, "n_reference": f.n_reference,
-                                    "n_current": f.n_current}
+    """One finding for the drift event, naming every drifted column (most drifted first) with a details row
+    each; the top-level evidence is the most drifted column's, the severity the worst column's."""
+    drifted = [f for f in sorted(table.features, key=lambda f: -f.psi) if is_drifted(f, s)]
+    if not drifted:
+        return []
+    details = []
+    for f in drifted:
+        row: dict[str, Any] = {"column": f.column, "test": f.test, "statistic": f.statistic, "pvalue": f.pvalue,
+                               "qvalue_bh": f.qvalue, "psi": f.psi, "n_reference": f.n_reference,
+                               "n_current": f.n_current}
         if f.wasserstein_scaled is not None:
-            evidence["wasserstein_in_sigmas"] = f.wasserstein_scaled
-        out.append(Finding(
-            id="SKEW-010", title=f"Feature distribution drifted: {f.column}", severity=severity, owasp=OWASP,
-            atlas=ATLAS, location=Location(column=f.column), evidence=evidence, remediation=REMEDIATE_DRIFT,
-            description=f"{test} q = {f.qvalue:.2g} (Benjamini-Hochberg over {len(table.features)} features), "
-                        f"PSI = {f.psi:.3f}."))
-    return out
+            row["wasserstein_in_sigmas"] = f.wasserstein_scaled
+        details.append(row)
+    top = drifted[0]
+    severity = Severity.HIGH if top.psi >= 0.25 else Severity.MEDIUM if top.psi >= 0.1 else Severity.LOW
+    names = [f.column for f in drifted]
+    shown = ", ".join(names[:6]) + (f" (+{len(names) - 6} more)" if len(names) > 6 else "")
+    title = (f"Feature distribution drifted: {top.column}" if len(names) == 1
+             else f"Feature distributions drifted in {len(names)} columns: {shown}")
+    evidence = {k: v for k, v in details[0].items() if k != "column"} | {"columns": names, "details": details}
+    test = "Kolmogorov-Smirnov" if top.test == "ks" else "chi-square"
+    return [Finding(
+        id="SKEW-010", title=title, severity=severity, owasp=OWASP, atlas=ATLAS,
+        location=Location(column=top.column if len(names) == 1 else None), evidence=evidence,
+        remediation=REMEDIATE_DRIFT,
+        description=f"{len(names)} of {len(table.features)} features drifted (Benjamini-Hochberg q <= "
+                    f"{s.alpha:g} and an effect size above the minimum); the most drifted, {top.column}: {test} "
+                    f"q = {top.qvalue:.2g}, PSI = {top.psi:.3f}. The details list every drifted column.")]
 
 
 def table_metrics(table: tables.TableDrift) -> dict[str, Any]:

@@ -15,11 +15,13 @@ input features. ``--export-suspicious rows.csv`` writes the flagged rows for rev
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from mlsecure.check import Check, CheckResult, Requirement, ScanContext
+from mlsecure.check import SEED_HELP, Check, CheckResult, Requirement, ScanContext, opt
 from mlsecure.errors import CheckError, InputError
 from mlsecure.findings import Figure, Finding, Location, Series, Severity
 from mlsecure.poisoning.analysis import DEFAULT_DETECTORS, ClassVerdict, DetectorRun, PoisoningScan, scan_poisoning
@@ -40,6 +42,18 @@ class PoisoningCheck(Check):
     owasp = ("ML02", "ML10")
     atlas = ("AML.T0020", "AML.T0018")
     requires = frozenset({Requirement.DATA})
+
+    @dataclass(frozen=True)
+    class Options:
+        """Settings (``--option NAME=VALUE``)."""
+
+        seed: int = opt(0, SEED_HELP)
+        detectors: tuple[str, ...] | None = opt(None, "poisoning detectors to run (default: the calibrated set)")
+        export_suspicious: Path | None = opt(None, "write the flagged rows to this CSV")
+        layer: str | None = opt(None, "model layer whose activations are analysed (default: the penultimate)")
+        spaces: tuple[str, ...] = opt(("features",), "representation(s) the detectors look at: features, activations")
+        alpha: float = opt(0.01, "per-class significance level of a detector's outlier test")
+        fdr: float = opt(0.05, "false discovery rate across the flagged rows")
 
     def run(self, ctx: ScanContext) -> CheckResult:
         data = ctx.need_data()

@@ -1,7 +1,7 @@
 """A self-contained HTML report: inline CSS, JS and SVG plots; it makes no network request.
 
-Summary by severity and OWASP id, a findings table that filters and sorts in the browser, and one
-section per check with its metrics and figures. Raw values are escaped by Jinja2's autoescape.
+A table of contents, a summary by severity and OWASP id, a findings table that filters and sorts in
+the browser, and one section per check with its metrics and figures. Raw values are escaped by Jinja2's autoescape.
 """
 
 from __future__ import annotations
@@ -58,7 +58,10 @@ def _finding_row(f: dict[str, Any], catalog: Any) -> dict[str, Any]:
     if rows:
         parts.append("rows " + ", ".join(map(str, rows[:8])) + (f" (+{len(rows) - 8})" if len(rows) > 8 else ""))
     f["where"] = " ".join(p for p in parts if p)
-    f["evidence_json"] = json.dumps(f["evidence"], indent=1)
+    # record lists in the evidence (the columns of one drift event) are shown as a details table
+    f["detail_tables"] = {k: t for k, t in ((k, as_records(v)) for k, v in f["evidence"].items()) if t is not None}
+    f["evidence_json"] = json.dumps({k: v for k, v in f["evidence"].items() if k not in f["detail_tables"]},
+                                    indent=1)
     return f
 
 

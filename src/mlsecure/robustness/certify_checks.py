@@ -15,11 +15,12 @@ default 1000), ``max_samples`` (points certified, default 200, drawn with ``seed
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
 
-from mlsecure.check import Check, CheckResult, Requirement, ScanContext
+from mlsecure.check import MAX_SAMPLES_HELP, SEED_HELP, Check, CheckResult, Requirement, ScanContext, opt
 from mlsecure.errors import CheckError, ConfigError
 from mlsecure.findings import Figure, Finding, Location, Series, Severity
 from mlsecure.robustness.smoothing import ABSTAIN, CertifiedEvaluation, evaluate_certified, max_certifiable_radius
@@ -43,6 +44,20 @@ class CertifiedRobustnessCheck(Check):
     owasp = ("ML01",)
     atlas = ATLAS
     requires: ClassVar[frozenset[Requirement]] = frozenset({Requirement.MODEL, Requirement.DATA})
+
+    @dataclass(frozen=True)
+    class Options:
+        """Settings (``--option NAME=VALUE``)."""
+
+        seed: int = opt(0, SEED_HELP)
+        max_samples: int = opt(DEFAULT_MAX_SAMPLES, MAX_SAMPLES_HELP)
+        sigma: float | None = opt(None, "noise level of randomized smoothing (default: a fraction of the input range)")
+        radius: float | None = opt(None, "L2 radius to certify (default: sigma)")
+        n: int = opt(DEFAULT_N, "Monte Carlo samples for the certified bound")
+        n0: int = opt(DEFAULT_N0, "Monte Carlo samples to pick the top class")
+        alpha: float = opt(DEFAULT_ALPHA, "failure probability of the certificate (1 - confidence)")
+        clip_noise: bool = opt(False, "clip noisy inputs to the valid input range")
+        batch_size: int = opt(1000, "noisy samples per forward batch")
 
     def run(self, ctx: ScanContext) -> CheckResult:
         model = ctx.need_model()

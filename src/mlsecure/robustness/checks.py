@@ -10,11 +10,12 @@ per-feature range when features are bounded separately).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
 
-from mlsecure.check import Check, CheckResult, Requirement, ScanContext
+from mlsecure.check import MAX_SAMPLES_HELP, SEED_HELP, Check, CheckResult, Requirement, ScanContext, opt
 from mlsecure.errors import CheckError, ConfigError
 from mlsecure.findings import Figure, Finding, Location, Series, Severity
 from mlsecure.models.interface import Model
@@ -39,6 +40,19 @@ class AdversarialRobustnessCheck(Check):
     owasp = ("ML01",)
     atlas = ATLAS
     requires: ClassVar[frozenset[Requirement]] = frozenset({Requirement.MODEL, Requirement.DATA})
+
+    @dataclass(frozen=True)
+    class Options:
+        """Settings (``--option NAME=VALUE``)."""
+
+        seed: int = opt(0, SEED_HELP)
+        max_samples: int = opt(DEFAULT_MAX_SAMPLES, MAX_SAMPLES_HELP)
+        norm: str = opt("linf", "perturbation norm: linf, l2 or l1")
+        epsilon: tuple[float, ...] | None = opt(None,
+                "perturbation budget(s) in input units (default: fractions of the input range)")
+        attacks: str = opt("fast", "attack set: fast, all, or comma-separated attack names")
+        queries: int = opt(1000, "query budget of the black-box Square attack")
+        batch_size: int = opt(256, "samples per attack batch")
 
     def run(self, ctx: ScanContext) -> CheckResult:
         model = ctx.need_model()

@@ -6,7 +6,9 @@ inputs are missing is skipped with the reason in the report, never silently.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Any
 
 from mlsecure import __version__
 from mlsecure.check import Check, Requirement, ScanContext
@@ -65,12 +67,16 @@ MODEL_NEEDS = frozenset({Requirement.MODEL, Requirement.DIFFERENTIABLE_MODEL})
 
 
 def run_scan(checks: Sequence[type[Check]], ctx: ScanContext, *, target: str,
-             model_refusal: UnsafeArtifactError | None = None) -> Report:
+             model_refusal: UnsafeArtifactError | None = None,
+             check_options: Mapping[str, Mapping[str, Any]] | None = None) -> Report:
     """Run each check; merge findings, metrics and figures; record skips with their reasons.
 
     ``model_refusal``: the artifact gate refused ``ctx.model_path``. The artifact scan then always runs
     (its findings say why), and every selected check that needed the model is a failing ``SCAN-001``
-    finding "not evaluated", never a quiet skip. A check that raises ``CheckError`` is ``SCAN-002``."""
+    finding "not evaluated", never a quiet skip. A check that raises ``CheckError`` is ``SCAN-002``.
+    ``check_options``: check name to the typed settings it sees as ``ctx.options`` (the scan session's
+    validated ``Options``); without it every check sees ``ctx.options``."""
+    shared = ctx
     report = Report(target=target, tool_version=__version__)
     if model_refusal is not None:
         artifact = all_checks().get("artifact-scan")
@@ -79,6 +85,10 @@ def run_scan(checks: Sequence[type[Check]], ctx: ScanContext, *, target: str,
         report.findings.append(_refused(ctx, model_refusal))
     for cls in checks:
         check = cls()
+        if check_options is not None and cls.name in check_options:
+            ctx = replace(shared, options=check_options[cls.name])
+        else:
+            ctx = shared
         missing = check.missing(ctx)
         if missing and model_refusal is not None and MODEL_NEEDS & set(missing):
             report.skipped.append(Skipped(check.name, f"not evaluated: the model was refused by the artifact "

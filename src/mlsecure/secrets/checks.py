@@ -8,9 +8,10 @@ probably not a model folder (scan it with ``mlsecure secrets scan DIR`` instead)
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
-from mlsecure.check import Check, CheckResult, Requirement, ScanContext
+from mlsecure.check import Check, CheckResult, Requirement, ScanContext, opt
 from mlsecure.secrets.scanner import SecretScanner, load_baseline
 from mlsecure.secrets.walk import count_files
 
@@ -24,6 +25,14 @@ class SecretScanCheck(Check):
     owasp = ("ML06",)
     atlas = ("AML.T0055",)
     requires = frozenset({Requirement.MODEL_FILE})
+
+    @dataclass(frozen=True)
+    class Options:
+        """Settings (``--option NAME=VALUE``)."""
+
+        secrets_path: Path | None = opt(None, "folder to scan for secrets (default: the model's folder)")
+        secrets_baseline: Path | None = opt(None, "baseline of accepted secrets")
+        secrets_max_files: int = opt(5000, "scan at most this many files")
 
     def applicable(self, ctx: ScanContext) -> str | None:
         limit = int(ctx.option("secrets_max_files", 5000))

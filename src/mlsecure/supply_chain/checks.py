@@ -10,10 +10,11 @@ environment), ``source`` (a directory for trivy / gitleaks / checkov), and for t
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mlsecure.check import Check, CheckResult, Requirement, ScanContext
+from mlsecure.check import Check, CheckResult, Requirement, ScanContext, opt
 from mlsecure.errors import ConfigError, SourceUnavailableError
 from mlsecure.findings import Finding, Location, Severity
 from mlsecure.supply_chain.external import TOOLS, available_tools, run_external
@@ -30,6 +31,14 @@ class DependencyAuditCheck(Check):
     group = "supply-chain"
     owasp = ("ML06",)
     atlas = ("AML.T0010", "AML.T0010.001", "AML.T0011.001")
+
+    @dataclass(frozen=True)
+    class Options:
+        """Settings (``--option NAME=VALUE``)."""
+
+        requirements: Path | None = opt(None, "requirements or lock file to audit (default: the installed environment)")
+        offline_db: Path | None = opt(None, "offline vulnerability database")
+        online: bool | None = opt(None, "query the online advisory database")
 
     def run(self, ctx: ScanContext) -> CheckResult:
         from mlsecure.supply_chain.audit import audit_environment, audit_requirements  # packaging: lazily
@@ -65,6 +74,12 @@ class ExternalScannersCheck(Check):
     owasp = ("ML06",)
     atlas = ("AML.T0010", "AML.T0055")
 
+    @dataclass(frozen=True)
+    class Options:
+        """Settings (``--option NAME=VALUE``)."""
+
+        source: Path | None = opt(None, "source tree the external scanners read")
+
     def applicable(self, ctx: ScanContext) -> str | None:
         if not any(available_tools().values()):
             return f"none of {', '.join(TOOLS)} is on PATH"
@@ -88,6 +103,15 @@ class SignatureCheck(Check):
     owasp = ("ML06",)
     atlas = ("AML.T0010.003", "AML.T0018")
     requires = frozenset({Requirement.MODEL_FILE})
+
+    @dataclass(frozen=True)
+    class Options:
+        """Settings (``--option NAME=VALUE``)."""
+
+        signature: Path | None = opt(None, "signature file of the model")
+        pub: str | None = opt(None, "public key (file or PEM) that verifies the signature")
+        signed_path: Path | None = opt(None, "the signed file (default: the model file)")
+        require_clean_scan: bool | None = opt(None, "also require the signed file to scan clean")
 
     def applicable(self, ctx: ScanContext) -> str | None:
         if ctx.option("signature", None) is None or ctx.option("pub", None) is None:

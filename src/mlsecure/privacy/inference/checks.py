@@ -8,9 +8,10 @@ model, default 100), ``dp_epsilon`` (the accountant's epsilon when the model was
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from mlsecure.check import Check, CheckResult, Requirement, ScanContext
+from mlsecure.check import MAX_SAMPLES_HELP, SEED_HELP, Check, CheckResult, Requirement, ScanContext, opt
 from mlsecure.findings import Finding, Location, Severity
 from mlsecure.privacy.inference.audit import DEFAULT_ATTACKS, MembershipAudit, audit_membership
 
@@ -46,6 +47,18 @@ class MembershipInferenceCheck(Check):
     owasp = (OWASP,)
     atlas = ATLAS
     requires = frozenset({Requirement.MODEL, Requirement.DATA, Requirement.HOLDOUT})
+
+    @dataclass(frozen=True)
+    class Options:
+        """Settings (``--option NAME=VALUE``)."""
+
+        seed: int = opt(0, SEED_HELP)
+        max_samples: int = opt(2000, MAX_SAMPLES_HELP)
+        mia_attacks: tuple[str, ...] = opt(tuple(DEFAULT_ATTACKS), "membership attacks to run")
+        mia_references: int = opt(8, "reference (shadow) models of the LiRA/RMIA attacks")
+        mia_epochs: int = opt(100, "training epochs of each reference model")
+        mia_delta: float = opt(1e-5, "delta of the empirical epsilon lower bound")
+        dp_epsilon: float | None = opt(None, "the epsilon a DP training claims, compared with the measured bound")
 
     def run(self, ctx: ScanContext) -> CheckResult:
         model, data, holdout = ctx.need_model(), ctx.need_data(), ctx.need_holdout()

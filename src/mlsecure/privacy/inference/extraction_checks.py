@@ -12,11 +12,12 @@ Fredrikson et al. 2014's attribute inference on that sensitive column); the comm
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from mlsecure.check import Check, CheckResult, Requirement, ScanContext
+from mlsecure.check import MAX_SAMPLES_HELP, SEED_HELP, Check, CheckResult, Requirement, ScanContext, opt
 from mlsecure.errors import ConfigError
 from mlsecure.findings import Finding, Location, Severity
 from mlsecure.models.interface import encode_labels
@@ -81,6 +82,19 @@ class ExtractionCheck(Check):
     atlas = EXT_ATLAS
     requires = frozenset({Requirement.MODEL, Requirement.DATA})
 
+    @dataclass(frozen=True)
+    class Options:
+        """Settings (``--option NAME=VALUE``)."""
+
+        seed: int = opt(0, SEED_HELP)
+        max_samples: int = opt(2000, MAX_SAMPLES_HELP)
+        extraction_budgets: tuple[str, ...] = opt(tuple(str(b) for b in DEFAULT_BUDGETS),
+                "query budgets of the extraction attack")
+        extraction_strategies: tuple[str, ...] = opt(tuple(STRATEGIES), "query strategies of the extraction attack")
+        extraction_surrogate: str = opt("mlp", "surrogate model the attacker trains")
+        extraction_defence_budget: int = opt(1000, "query budget of the defence comparison")
+        extraction_threshold: float = opt(0.9, "surrogate fidelity at which extraction is a finding")
+
     def applicable(self, ctx: ScanContext) -> str | None:
         model = ctx.model
         if model is not None and model.n_classes < 2:
@@ -126,6 +140,20 @@ class InversionCheck(Check):
     owasp = (INV_OWASP,)
     atlas = INV_ATLAS
     requires = frozenset({Requirement.MODEL, Requirement.DATA})
+
+    @dataclass(frozen=True)
+    class Options:
+        """Settings (``--option NAME=VALUE``)."""
+
+        seed: int = opt(0, SEED_HELP)
+        max_samples: int = opt(2000, MAX_SAMPLES_HELP)
+        inversion_objective: str = opt("logit", "what the inversion maximises: logit or probability")
+        inversion_steps: int = opt(300, "gradient steps of the inversion")
+        inversion_l2: float = opt(0.01, "L2 penalty of the inversion")
+        inversion_tv: float = opt(0.0, "total-variation penalty of the inversion")
+        classes_are_individuals: bool = opt(False,
+                "each class is one person (face recognition): inversion reveals them")
+        inversion_attribute: str | None = opt(None, "column to infer by attribute inference")
 
     def applicable(self, ctx: ScanContext) -> str | None:
         model = ctx.model

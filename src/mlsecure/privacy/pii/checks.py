@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from mlsecure.check import Check, CheckResult, Requirement, ScanContext
+from dataclasses import dataclass
+
+from mlsecure.check import Check, CheckResult, Requirement, ScanContext, opt
 from mlsecure.privacy.pii.audit import audit_file
 from mlsecure.privacy.pii.compliance import ATLAS_INVERSION, audit_findings, audit_metrics
 
@@ -16,6 +18,13 @@ class PiiAuditCheck(Check):
     owasp = ("ML03", "ML04")
     atlas = ATLAS_INVERSION
     requires = frozenset({Requirement.DATA_FILE})
+
+    @dataclass(frozen=True)
+    class Options:
+        """Settings (``--option NAME=VALUE``)."""
+
+        pii_sample_rows: int = opt(10_000, "rows sampled to classify columns")
+        pii_region: str = opt("US", "region of phone and ID formats")
 
     def run(self, ctx: ScanContext) -> CheckResult:
         path = ctx.need_data_path()

@@ -1,0 +1,237 @@
+"""``Session``: one scan. The inputs are opened once, the model is loaded once through the artifact gate,
+each check's typed options are validated, and the selected checks run into one ``Report``.
+
+The CLI (``mlsecure scan``, ``governance fairness``), the demo and the guide's scripts build a
+``Session``; none of them assembles a scan itself. ``mlsecure.scan(...)`` is the short form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from mlsecure.check import Check, ProgressCallback, ScanContext
+from mlsecure.data.dataset import Dataset
+from mlsecure.errors import InputError, UnsafeArtifactError
+from mlsecure.findings import Report
+from mlsecure.models.interface import Model
+from mlsecure.scan import options as typed
+from mlsecure.scan.runner import run_scan, select_checks
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+ARRAY_SUFFIXES = (".npy", ".npz")
+
+
+class TableCache:
+    """Parses each table file once per scan; checks that need a file's table again get the parsed one."""
+
+    def __init__(self) -> None:
+        self._frames: dict[Path, pd.DataFrame] = {}
+
+    def __call__(self, path: Path) -> pd.DataFrame:
+        from mlsecure.data import load_table
+        from mlsecure.io.inputs import check_input
+
+        key = Path(path).resolve()
+        if key not in self._frames:
+            check_input(path, what="data file")
+            self._frames[key] = load_table(path)
+        return self._frames[key].copy(deep=False)  # a check adding a column does not change the others' table
+
+
+@dataclass
+class Session:
+    """One scan of ``model`` (a file, or an in-memory torch module / scikit-learn estimator / ``Model``) and
+    ``data`` / ``holdout`` (files, ``Dataset``, pandas frames, numpy arrays or ``(x, y)`` pairs).
+
+    ``checks``: ``all``, group or check names. ``options``: check settings (``{"attacks": "pgd"}``,
+    ``{"drift.alpha": 0.01}``), validated against each check's ``Options`` dataclass when the session is
+    built, so a typo fails before any work. The model and data are loaded when the session is built;
+    ``run()`` runs the checks."""
+
+    model: Any = None
+    data: Any = None
+    holdout: Any = None
+    checks: str | Sequence[str] = "all"
+    options: Mapping[str, Any] = field(default_factory=dict)
+    label_column: str | None = None
+    exclude_columns: Sequence[str] = ()
+    framework: str | None = None
+    input_shape: tuple[int, ...] | None = None
+    clip_values: tuple[float, float] | None = None
+    seed: int | None = None
+    epsilon: float | Sequence[float] | None = None
+    max_samples: int | None = None
+    export_suspicious: Path | None = None
+    target: str | None = None
+    progress: ProgressCallback | None = None
+    use_recorded_data: bool = True
+    """Take --data / --holdout from the model file's metadata when not given (TorchScript saved by mlsecure)."""
+
+    selected: list[type[Check]] = field(init=False)
+    check_options: dict[str, Any] = field(init=False)
+    notes: list[str] = field(init=False, default_factory=list)
+    """What the session decided on the user's behalf (a data file recorded in the model), for the CLI to show."""
+    refusal: UnsafeArtifactError | None = field(init=False, default=None)
+    context: ScanContext = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.selected = select_checks([self.checks] if isinstance(self.checks, str) else list(self.checks))
+        epsilon = [self.epsilon] if isinstance(self.epsilon, int | float) else self.epsilon
+        self.check_options = typed.resolve(self.selected, self.options, lenient={
+            "seed": self.seed, "epsilon": epsilon, "max_samples": self.max_samples,
+            "export_suspicious": self.export_suspicious})
+        if self.model is None and self.data is None:
+            raise InputError("nothing to scan: give a model and/or data")
+        self._tables = TableCache()
+        self.context = self._build()
+
+    def run(self, *, progress: ProgressCallback | None = None) -> Report:
+        """Run the selected checks; the model and data are the ones loaded when the session was built.
+        ``progress`` replaces the session's progress callback for this run."""
+        ctx = self.context if progress is None else replace(self.context, progress=progress)
+        per_check = {name: typed.as_mapping(opts) for name, opts in self.check_options.items()}
+        return run_scan(self.selected, ctx, target=self.target or self._target(), model_refusal=self.refusal,
+                        check_options=per_check)
+
+    def _build(self) -> ScanContext:
+        model_path = Path(self.model) if isinstance(self.model, str | Path) else None
+        if model_path is not None:
+            self._recorded(model_path)
+        data_path = Path(self.data) if isinstance(self.data, str | Path) else None
+        model = self._load_model(model_path)
+        sensitive = self._sensitive()
+        data = self._dataset(self.data, "data", sensitive, model, strict=True)
+        # the holdout (possibly recorded in the model file) may lack a column the data has
+        holdout = self._dataset(self.holdout, "holdout", sensitive, model, strict=data is None)
+        if model is None and model_path is None and self.model is not None:
+            model = self._wrap(self.model, data if data is not None else holdout)
+        if model is not None:
+            data = data.reshaped(model.input_shape) if data is not None else None
+            holdout = holdout.reshaped(model.input_shape) if holdout is not None else None
+        extra: dict[str, Any] = {"progress": self.progress} if self.progress is not None else {}
+        frame = self.data if hasattr(self.data, "columns") and hasattr(self.data, "drop") else None
+        return ScanContext(model=model, model_path=model_path, data=data, holdout=holdout, data_path=data_path,
+                           read_table=self._tables, data_table=frame, **extra)
+
+    def _recorded(self, model_path: Path) -> None:
+        from mlsecure.artifacts.load import recorded_data
+        from mlsecure.io.inputs import check_input
+
+        check_input(model_path, what="model file")  # a FIFO or device is refused before anything opens it
+        if not self.use_recorded_data or (self.data is not None and self.holdout is not None):
+            return
+        recorded = recorded_data(model_path)
+        for key, attr in (("train", "data"), ("holdout", "holdout")):
+            if getattr(self, attr) is None and key in recorded:
+                self.notes.append(f"using --{attr} {recorded[key]} recorded in {model_path}")
+                setattr(self, attr, recorded[key])
+
+    def _load_model(self, model_path: Path | None) -> Model | None:
+        from mlsecure.artifacts.load import load_model
+
+        if model_path is None:
+            return None
+        try:
+            return load_model(model_path, self.framework, input_shape=self.input_shape, clip_values=self.clip_values)
+        except UnsafeArtifactError as exc:
+            # Never load it; the artifact scan reports why and every model check fails as not evaluated.
+            self.notes.append(f"not loading the model: {exc}")
+            self.refusal = exc
+            return None
+
+    def _wrap(self, obj: Any, data: Dataset | None) -> Model:
+        """An in-memory model through ``as_model``; a torch module without ``input_shape`` takes the data's."""
+        from mlsecure.models import as_model
+
+        settings: dict[str, Any] = {}
+        if self.clip_values is not None:
+            settings["clip_values"] = self.clip_values
+        shape = self.input_shape or (tuple(data.x.shape[1:]) if data is not None else None)
+        if shape is not None and type(obj).__module__.startswith("torch"):
+            settings["input_shape"] = shape
+        elif self.input_shape is not None:
+            settings["input_shape"] = self.input_shape
+        return as_model(obj, **settings)
+
+    def _sensitive(self) -> str | None:
+        fairness = self.check_options.get("fairness")
+        value = getattr(fairness, "sensitive", "") if fairness is not None else ""
+        raw = self.options.get("sensitive") or self.options.get("fairness.sensitive")
+        return str(value or raw or "") or None
+
+    def _dataset(self, source: Any, what: str, sensitive: str | None, model: Model | None, *,
+                 strict: bool) -> Dataset | None:
+        from mlsecure.data import dataset_from_table, load_dataset
+
+        if source is None or isinstance(source, Dataset):
+            return source
+        if isinstance(source, tuple) and len(source) == 2:
+            x, y = source
+            return Dataset(np.asarray(x, dtype=np.float32), None if y is None else np.asarray(y), source=f"<{what}>")
+        if isinstance(source, np.ndarray):
+            return Dataset(np.asarray(source, dtype=np.float32), None, source=f"<{what}>")
+        if isinstance(source, str | Path):
+            path = Path(source)
+            if path.suffix.lower() in ARRAY_SUFFIXES:
+                if self.exclude_columns:
+                    raise InputError(f"{path}: --exclude-column needs a table with named columns, not an array file")
+                return load_dataset(path, label_column=self.label_column)
+            frame, name = self._tables(path), str(path)
+        elif hasattr(source, "columns") and hasattr(source, "drop"):
+            frame, name = source, f"<{what} frame>"
+        else:
+            raise InputError(f"{what}: expected a file path, a pandas DataFrame, a numpy array, an (x, y) pair "
+                             f"or a Dataset, got {type(source).__name__}")
+        if what == "data" and sensitive is not None and sensitive not in frame.columns and not self._option(
+                "fairness", "sensitive_file"):
+            shown = ", ".join(map(str, frame.columns[:12]))
+            raise InputError(f"{name}: no sensitive column {sensitive!r} (columns: {shown}); "
+                             "or pass --option sensitive_file=FILE")
+        return _features(frame, name, self.label_column, list(self.exclude_columns), sensitive, model,
+                         strict=strict, loader=dataset_from_table)
+
+    def _option(self, check: str, name: str) -> Any:
+        options = self.check_options.get(check)
+        return getattr(options, name, None) if options is not None else None
+
+    def _target(self) -> str:
+        parts = [_describe(v) for v in (self.model, self.data) if v is not None]
+        return " + ".join(parts)
+
+
+def _describe(value: Any) -> str:
+    return str(value) if isinstance(value, str | Path) else f"<{type(value).__name__}>"
+
+
+def _features(frame: Any, source: str, label_column: str | None, exclude: list[str], sensitive: str | None,
+              model: Model | None, *, strict: bool, loader: Callable[..., Dataset]) -> Dataset:
+    """The dataset of ``frame`` without the ``exclude`` columns (each must exist when ``strict``) and the
+    ``sensitive`` column, unless the model's input width shows it was trained on it."""
+    missing = [c for c in exclude if c not in frame.columns]
+    if missing and strict:
+        raise InputError(f"{source}: --exclude-column {missing[0]!r} is not a column of this table "
+                         f"(columns: {', '.join(map(str, frame.columns[:20]))})")
+    drop = [c for c in dict.fromkeys(exclude) if c in frame.columns]
+    if label_column is not None and label_column in drop:
+        raise InputError(f"{source}: the label column {label_column!r} cannot also be excluded")
+    if sensitive is not None and sensitive in frame.columns and sensitive not in drop:
+        without = loader(frame.drop(columns=[*drop, sensitive]), label_column=label_column, source=source)
+        width = int(np.prod(model.input_shape)) if model is not None and model.input_shape else None
+        if width is None or width != int(np.prod(without.x.shape[1:])) + 1:
+            return without  # the sensitive attribute is not a model feature: its check reads it from the table
+    return loader(frame.drop(columns=drop) if drop else frame, label_column=label_column, source=source)
+
+
+def scan(model: Any = None, data: Any = None, holdout: Any = None, *, checks: str | Sequence[str] = "all",
+         options: Mapping[str, Any] | None = None, **settings: Any) -> Report:
+    """Scan ``model`` and/or ``data`` with the selected checks and return the ``Report``.
+
+    ``settings`` are the ``Session`` fields (``label_column``, ``seed``, ``epsilon``, ``input_shape``...)."""
+    return Session(model, data, holdout, checks=checks, options=dict(options or {}), **settings).run()
