@@ -10,7 +10,9 @@ The tree::
     │                                   depth or size, key-derivation cost, decompressed size, columns)
     ├── ConfigError(ValueError)         a configuration file or option combination is invalid
     ├── ModelLoadError                  a model file or object cannot be turned into a Model
-    │   └── UnsafeArtifactError         the artifact gate refused to load a file (scan not clean)
+    │   ├── UnsafeArtifactError         the artifact gate refused to load a file (scan not clean)
+    │   └── InputShapeUnknownError      the model records no input shape and none was given (the data's
+    │                                   feature count is then tried by the scan session)
     ├── CheckError                      a check could not complete on valid input (a bug or a limit)
     │   └── SourceUnavailableError      evidence a check needs cannot be reached (vulnerability data)
     ├── OutputError                     an output would lose data (it is an input, it exists and --force
@@ -57,6 +59,11 @@ class UnsafeArtifactError(ModelLoadError):
     def __init__(self, message: str, reasons: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.reasons = reasons
+
+
+class InputShapeUnknownError(ModelLoadError):
+    """The model records no input shape and the caller gave none; a caller holding data retries with its
+    feature count (``load_model(..., n_features=...)``)."""
 
 
 class CheckError(MLSecureError):

@@ -55,3 +55,59 @@ def test_state_dict_with_its_class_through_load_model(tmp_path: Path) -> None:
     x = np.random.default_rng(1).random((2, 64), dtype=np.float32)
     expected = torch.softmax(fc(torch.from_numpy(x)), dim=1).detach().numpy()
     np.testing.assert_allclose(model.predict_proba(x), expected, atol=1e-6)
+
+
+def _digits_csv(path: Path, rows: int = 120) -> Path:
+    d = load_builtin("digits")
+    header = ",".join(f"p{i}" for i in range(64)) + ",label\n"
+    pairs = zip(d.x[:rows], d.y[:rows], strict=True)
+    body = "".join(",".join(f"{v:.4f}" for v in x) + f",{int(y)}\n" for x, y in pairs)
+    path.write_text(header + body)
+    return path
+
+
+@pytest.mark.slow
+def test_cli_scan_of_a_plain_scripted_model_infers_its_shape(tmp_path: Path) -> None:
+    from mlsecure.cli.main import main
+
+    d = load_builtin("digits")
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(64, 32), torch.nn.ReLU(), torch.nn.Linear(32, 10))
+    opt = torch.optim.Adam(net.parameters(), lr=1e-2)
+    for _ in range(60):
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(net(torch.from_numpy(d.x)), torch.from_numpy(d.y)).backward()
+        opt.step()
+    model = tmp_path / "model.pt"
+    torch.jit.script(net.eval()).save(str(model))
+    data = _digits_csv(tmp_path / "train.csv")
+    out = tmp_path / "r.json"
+    code = main(["scan", "--scan", "robustness", "--model", str(model), "--framework", "pytorch", "--data", str(data),
+                 "--epsilon", "0.03", "--max-samples", "40", "--format", "json", "--output", str(out)])
+    assert code in (0, 1)
+    import json
+
+    report = json.loads(out.read_text())
+    assert report["metrics"]["adversarial-robustness"]["attacks_run"].startswith("fgsm, pgd")  # white-box ran
+    assert not [f for f in report["findings"] if f["id"].startswith("SCAN-")], report["findings"]
+
+
+def test_cli_scan_of_a_state_dict_with_its_class(tmp_path: Path) -> None:
+    from mlsecure.cli.main import main
+
+    code_file = tmp_path / "net.py"
+    code_file.write_text("import torch\n\nclass Net(torch.nn.Sequential):\n    def __init__(self):\n"
+                         "        super().__init__(torch.nn.Linear(64, 10))\n")
+    torch.manual_seed(2)
+    lin = torch.nn.Linear(64, 10)
+    weights = tmp_path / "w.pt"
+    torch.save({"0.weight": lin.weight.detach(), "0.bias": lin.bias.detach()}, str(weights))
+    data = _digits_csv(tmp_path / "d.csv", rows=60)
+    out = tmp_path / "r.json"
+    code = main(["scan", "--scan", "extraction", "--model", str(weights), "--model-code", str(code_file),
+                 "--model-class", "Net", "--data", str(data), "--format", "json", "--output", str(out)])
+    assert code in (0, 1)
+    import json
+
+    report = json.loads(out.read_text())
+    assert not [f for f in report["findings"] if f["id"].startswith("SCAN-")], report["findings"]

@@ -15,7 +15,7 @@ from typing import Any
 
 from mlsecure.artifacts.formats import ArtifactFormat, detect_format
 from mlsecure.artifacts.gate import ensure_safe, restricted_load
-from mlsecure.errors import InputError, ModelLoadError, UnsafeArtifactError, require
+from mlsecure.errors import InputError, InputShapeUnknownError, ModelLoadError, UnsafeArtifactError, require
 from mlsecure.models.interface import Model
 
 METADATA_NAME = "mlsecure.json"
@@ -149,8 +149,8 @@ def _load_torchscript(path: Path, input_shape: tuple[int, ...] | None,
 
         shape = infer_input_shape(module, n_features)
     if shape is None:
-        raise ModelLoadError(f"{path}: TorchScript model without recorded input shape: pass --input-shape "
-                             "(or --data, whose feature count is then tried)")
+        raise InputShapeUnknownError(f"{path}: TorchScript model without recorded input shape: pass --input-shape "
+                                     "(or --data, whose feature count is then tried)")
     clip = clip_values or (tuple(meta["clip_values"]) if meta.get("clip_values") else None)
     return TorchModel(module, input_shape=shape, n_classes=meta.get("n_classes"), clip_values=clip)
 

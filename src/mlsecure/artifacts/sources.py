@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from mlsecure.errors import InputError, ModelLoadError, UnsafeArtifactError, require
+from mlsecure.errors import InputError, InputShapeUnknownError, ModelLoadError, UnsafeArtifactError, require
 from mlsecure.models.interface import Model
 
 MAX_MODEL_BYTES = 4 * 1024**3
@@ -189,7 +189,7 @@ def load_state_dict_model(
     module.eval()
     if input_shape is None:
         if n_features is None:
-            raise ModelLoadError(f"{weights}: pass --input-shape, or --data so the shape can be inferred")
+            raise InputShapeUnknownError(f"{weights}: pass --input-shape, or --data so the shape can be inferred")
         input_shape = infer_input_shape(module, n_features)
     return TorchModel(module, input_shape=input_shape, clip_values=clip_values)
 

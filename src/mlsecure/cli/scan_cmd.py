@@ -28,7 +28,15 @@ def add_scan_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scan", action="append", metavar="NAME",
                         help=f"what to run: {', '.join(KNOWN_SCANS)}, or a check name; repeatable or "
                         "comma-separated (default: all)")
-    parser.add_argument("--model", type=Path, help="model file (TorchScript/PyTorch, ONNX, scikit-learn pickle)")
+    parser.add_argument("--model", type=Path,
+                        help="model file or folder: TorchScript/PyTorch, ONNX, scikit-learn pickle, XGBoost JSON/UBJ, "
+                        "LightGBM text, Keras 3 .keras, a Hugging Face folder, or a state_dict with --model-class "
+                        "(docs/models.md lists which checks apply to each)")
+    parser.add_argument("--model-class", metavar="MODULE:NAME",
+                        help="--model is a state_dict for this torch.nn.Module class (its code runs: your choice)")
+    parser.add_argument("--model-code", type=Path, metavar="FILE.py",
+                        help="the file defining --model-class (then give just NAME)")
+    parser.add_argument("--model-kwargs", metavar="JSON", help="keyword arguments for --model-class, as JSON")
     parser.add_argument("--framework", choices=["pytorch", "sklearn", "onnx"],
                         help="expected framework; the format is still detected from the file's bytes")
     parser.add_argument("--data", type=Path, help="training (or evaluation) data: CSV/TSV/Parquet/JSONL/NPZ")
@@ -82,7 +90,8 @@ def build_session(args: argparse.Namespace) -> Session:
 
     return Session(args.model, args.data, args.holdout, checks=args.scan or ["all"], options=parse_options(args.option),
                    label_column=args.label_column, exclude_columns=list(getattr(args, "exclude_column", None) or []),
-                   framework=args.framework, input_shape=args.input_shape,
+                   framework=args.framework, input_shape=args.input_shape, model_class=args.model_class,
+                   model_code=args.model_code, model_kwargs=args.model_kwargs,
                    clip_values=tuple(args.clip_values) if args.clip_values else None, seed=args.seed,
                    epsilon=args.epsilon, max_samples=args.max_samples, export_suspicious=args.export_suspicious,
                    target=_target(args))

@@ -16,7 +16,7 @@ import numpy as np
 
 from mlsecure.check import Check, ProgressCallback, ScanContext
 from mlsecure.data.dataset import Dataset
-from mlsecure.errors import InputError, UnsafeArtifactError
+from mlsecure.errors import InputError, InputShapeUnknownError, UnsafeArtifactError
 from mlsecure.findings import Report
 from mlsecure.models.interface import Model
 from mlsecure.scan import options as typed
@@ -65,6 +65,11 @@ class Session:
     framework: str | None = None
     input_shape: tuple[int, ...] | None = None
     clip_values: tuple[float, float] | None = None
+    model_class: str | None = None
+    """``MODULE:NAME`` (or ``NAME`` in ``model_code``): the model file is a state_dict for this class."""
+    model_code: Path | None = None
+    model_kwargs: str | None = None
+    """JSON keyword arguments for ``model_class``."""
     seed: int | None = None
     epsilon: float | Sequence[float] | None = None
     max_samples: int | None = None
@@ -105,8 +110,17 @@ class Session:
         if model_path is not None:
             self._recorded(model_path)
         data_path = Path(self.data) if isinstance(self.data, str | Path) else None
-        model = self._load_model(model_path)
         sensitive = self._sensitive()
+        try:
+            model = self._load_model(model_path)
+        except InputShapeUnknownError:
+            if self.data is None:
+                raise
+            # the model records no shape: the data's feature count is tried (the table is cached, read once)
+            probe = self._dataset(self.data, "data", sensitive, None, strict=True)
+            if probe is None:
+                raise
+            model = self._load_model(model_path, n_features=int(np.prod(probe.x.shape[1:])))
         data = self._dataset(self.data, "data", sensitive, model, strict=True)
         # the holdout (possibly recorded in the model file) may lack a column the data has
         holdout = self._dataset(self.holdout, "holdout", sensitive, model, strict=data is None)
@@ -133,13 +147,15 @@ class Session:
                 self.notes.append(f"using --{attr} {recorded[key]} recorded in {model_path}")
                 setattr(self, attr, recorded[key])
 
-    def _load_model(self, model_path: Path | None) -> Model | None:
+    def _load_model(self, model_path: Path | None, n_features: int | None = None) -> Model | None:
         from mlsecure.artifacts.load import load_model
 
         if model_path is None:
             return None
         try:
-            return load_model(model_path, self.framework, input_shape=self.input_shape, clip_values=self.clip_values)
+            return load_model(model_path, self.framework, input_shape=self.input_shape, clip_values=self.clip_values,
+                              model_class=self.model_class, model_code=self.model_code,
+                              model_kwargs=self.model_kwargs, n_features=n_features)
         except UnsafeArtifactError as exc:
             # Never load it; the artifact scan reports why and every model check fails as not evaluated.
             self.notes.append(f"not loading the model: {exc}")
