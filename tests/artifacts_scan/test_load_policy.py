@@ -27,7 +27,22 @@ def _fingerprint(paths: list[Path]) -> dict[Path, str]:
     return {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in paths}
 
 
+def _import_loader_libraries() -> None:
+    """Import the libraries ``load_model`` may hand a file to before the audit hook goes in: importing Keras
+    creates matplotlib's cache folders and runs ``uname -p``, side effects of the environment, not of a file."""
+    import importlib.util
+
+    if importlib.util.find_spec("keras") is not None:
+        from mlsecure.models.keras_model import import_keras_torch
+
+        import_keras_torch()
+    for name in ("xgboost", "lightgbm", "transformers", "tokenizers", "onnxruntime", "torch"):
+        if importlib.util.find_spec(name) is not None:
+            importlib.import_module(name)
+
+
 def _load_all(paths: list[Path], scratch: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], int, int]:
+    _import_loader_libraries()
     monkeypatch.chdir(scratch)
     before = _fingerprint(paths)
     loaded = refused = 0

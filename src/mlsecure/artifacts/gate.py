@@ -38,6 +38,16 @@ def ensure_safe(path: Path) -> None:
         )
 
 
+def ensure_safe_tree(path: Path) -> None:
+    """``ensure_safe`` for a file, or for every file under a model folder (a Hugging Face checkpoint)."""
+    path = Path(path)
+    if path.is_dir():
+        for member in sorted(p for p in path.rglob("*") if p.is_file() or p.is_symlink()):
+            ensure_safe(member)
+    else:
+        ensure_safe(path)
+
+
 def is_allowed(module: str, name: str) -> bool:
     """True when the global ``module.name`` is on the allowlist of legitimate checkpoint globals."""
     from mlsecure.artifacts.scan.policy import classify

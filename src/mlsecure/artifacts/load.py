@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from mlsecure.artifacts.formats import ArtifactFormat, detect_format
-from mlsecure.artifacts.gate import ensure_safe, restricted_load
+from mlsecure.artifacts.gate import ensure_safe, ensure_safe_tree, restricted_load
 from mlsecure.errors import InputError, InputShapeUnknownError, ModelLoadError, UnsafeArtifactError, require
 from mlsecure.models.interface import Model
 
@@ -45,14 +45,15 @@ def load_model(
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: no such model file")
-    if (model_class or model_code) and path.is_file():
-        ensure_safe(path)  # the state_dict itself is read with torch.load(weights_only=True) after the scan
-    from mlsecure.artifacts.sources import load_model_source
+    from mlsecure.artifacts.sources import detect_source, load_model_source
 
-    native = load_model_source(path, model_class=model_class, model_code=model_code, model_kwargs=model_kwargs,
-                               input_shape=input_shape, n_features=n_features, clip_values=clip_values)
-    if native is not None:
-        return native
+    if model_class or model_code or detect_source(path) is not None:
+        # Native sources (boosters, Keras, HF folders, state_dicts) pass the same scan before any library reads them.
+        ensure_safe_tree(path)
+        native = load_model_source(path, model_class=model_class, model_code=model_code, model_kwargs=model_kwargs,
+                                   input_shape=input_shape, n_features=n_features, clip_values=clip_values)
+        if native is not None:
+            return native
     if not path.is_file():
         raise InputError(f"{path}: not a regular file")
     fmt = detect_format(path)

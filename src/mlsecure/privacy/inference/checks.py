@@ -59,6 +59,9 @@ class MembershipInferenceCheck(Check):
         mia_epochs: int = opt(100, "training epochs of each reference model")
         mia_delta: float = opt(1e-5, "delta of the empirical epsilon lower bound")
         dp_epsilon: float | None = opt(None, "the epsilon a DP training claims, compared with the measured bound")
+        engine: str = opt("local", "where the reference models train: local, or ray (pip install 'mlsecure[ray]')")
+        engine_workers: int = opt(2, "workers of the ray engine's local cluster")
+        ray_address: str | None = opt(None, "address of an existing Ray cluster (implies engine=ray)")
 
     def run(self, ctx: ScanContext) -> CheckResult:
         model, data, holdout = ctx.need_model(), ctx.need_data(), ctx.need_holdout()
