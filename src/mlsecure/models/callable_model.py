@@ -7,10 +7,10 @@ from collections.abc import Callable
 import numpy as np
 
 from mlsecure.errors import InputError
-from mlsecure.models.interface import as_batch, softmax
+from mlsecure.models.interface import AdapterAttributes, as_batch, softmax
 
 
-class CallableModel:
+class CallableModel(AdapterAttributes):
     """Wraps ``fn(x) -> (n, n_classes)`` scores; ``outputs='logits'`` soft-maxes them first."""
 
     framework = "callable"
@@ -33,22 +33,6 @@ class CallableModel:
         self._clip_values = clip_values
         self._outputs = outputs
         self._classes = classes
-
-    @property
-    def n_classes(self) -> int:
-        return self._n_classes
-
-    @property
-    def input_shape(self) -> tuple[int, ...]:
-        return self._input_shape
-
-    @property
-    def clip_values(self) -> tuple[float, float] | None:
-        return self._clip_values
-
-    @property
-    def classes(self) -> np.ndarray | None:
-        return self._classes
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
         x = as_batch(np.asarray(x), self._input_shape)

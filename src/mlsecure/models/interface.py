@@ -17,6 +17,32 @@ if TYPE_CHECKING:
     import torch
 
 
+class AdapterAttributes:
+    """The read-only ``Model`` attributes an adapter stores at construction (``_n_classes``, ``_input_shape``,
+    ``_clip_values``, ``_classes``): one definition for every adapter instead of a copy in each."""
+
+    _n_classes: int
+    _input_shape: tuple[int, ...]
+    _clip_values: tuple[float, float] | None
+    _classes: np.ndarray | None
+
+    @property
+    def n_classes(self) -> int:
+        return self._n_classes
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return self._input_shape
+
+    @property
+    def clip_values(self) -> tuple[float, float] | None:
+        return self._clip_values
+
+    @property
+    def classes(self) -> np.ndarray | None:
+        return self._classes
+
+
 @runtime_checkable
 class Model(Protocol):
     """Anything that maps a batch of inputs to class probabilities."""

@@ -7,10 +7,10 @@ from typing import Any
 import numpy as np
 
 from mlsecure.errors import ModelLoadError
-from mlsecure.models.interface import as_batch, softmax
+from mlsecure.models.interface import AdapterAttributes, as_batch, softmax
 
 
-class LightGBMModel:
+class LightGBMModel(AdapterAttributes):
     """Class probabilities from a ``lightgbm.Booster``, from its raw scores.
 
     Raw scores are squashed here (sigmoid for ``binary``, softmax for ``multiclass``), the same
@@ -44,22 +44,6 @@ class LightGBMModel:
         self._input_shape = (int(booster.num_feature()),)
         self._classes = None if classes is None else np.asarray(classes)
         self._clip_values = clip_values
-
-    @property
-    def n_classes(self) -> int:
-        return self._n_classes
-
-    @property
-    def input_shape(self) -> tuple[int, ...]:
-        return self._input_shape
-
-    @property
-    def clip_values(self) -> tuple[float, float] | None:
-        return self._clip_values
-
-    @property
-    def classes(self) -> np.ndarray | None:
-        return self._classes
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
         x = as_batch(np.asarray(x, dtype=np.float64), self._input_shape)

@@ -8,10 +8,10 @@ from typing import Any
 import numpy as np
 
 from mlsecure.errors import ModelLoadError, require
-from mlsecure.models.interface import as_batch, softmax
+from mlsecure.models.interface import AdapterAttributes, as_batch, softmax
 
 
-class OnnxModel:
+class OnnxModel(AdapterAttributes):
     """Runs an ONNX classifier on the CPU execution provider.
 
     The output used is the first one that is a float tensor of shape ``(n, k)``; if its rows are not
@@ -63,22 +63,6 @@ class OnnxModel:
         if out.ndim != 2:
             raise ModelLoadError(f"ONNX output has shape {out.shape}, expected (batch, classes)")
         return out
-
-    @property
-    def n_classes(self) -> int:
-        return self._n_classes
-
-    @property
-    def input_shape(self) -> tuple[int, ...]:
-        return self._input_shape
-
-    @property
-    def clip_values(self) -> tuple[float, float] | None:
-        return self._clip_values
-
-    @property
-    def classes(self) -> np.ndarray | None:
-        return self._classes
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
         x = as_batch(np.asarray(x), self._input_shape)

@@ -8,13 +8,13 @@ from typing import Any
 import numpy as np
 
 from mlsecure.errors import ModelLoadError
-from mlsecure.models.interface import as_batch, softmax
+from mlsecure.models.interface import AdapterAttributes, as_batch, softmax
 
 _BINARY = frozenset({"binary:logistic", "binary:logitraw"})
 _MULTI = frozenset({"multi:softprob", "multi:softmax"})
 
 
-class XGBoostModel:
+class XGBoostModel(AdapterAttributes):
     """Class probabilities from a ``xgboost.Booster``, computed from its raw margins.
 
     Margins are read with ``inplace_predict(predict_type="margin")`` and squashed here (sigmoid for
@@ -50,22 +50,6 @@ class XGBoostModel:
         self._input_shape = (n_features,)
         self._classes = None if classes is None else np.asarray(classes)
         self._clip_values = clip_values
-
-    @property
-    def n_classes(self) -> int:
-        return self._n_classes
-
-    @property
-    def input_shape(self) -> tuple[int, ...]:
-        return self._input_shape
-
-    @property
-    def clip_values(self) -> tuple[float, float] | None:
-        return self._clip_values
-
-    @property
-    def classes(self) -> np.ndarray | None:
-        return self._classes
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
         x = as_batch(np.asarray(x, dtype=np.float32), self._input_shape)
