@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from mlsecure.errors import InputError, ModelLoadError, UnsafeArtifactError, require
+from mlsecure.models.interface import AdapterAttributes
 
 if TYPE_CHECKING:
     import torch
@@ -97,7 +98,7 @@ def load_hf_folder(
     return HFTextClassifier.from_folder(model, folder, config)
 
 
-class HFImageClassifier:
+class HFImageClassifier(AdapterAttributes):
     """A transformers image classifier over pixel arrays ``(C, H, W)`` (a ``DifferentiableModel``).
 
     Inputs are the pixels after rescaling (``[0, 1]`` when the preprocessor rescales by 1/255); the
@@ -128,6 +129,7 @@ class HFImageClassifier:
         self._mean = None if mean is None else torch.tensor(mean, dtype=torch.float32).reshape(channels, 1, 1)
         self._std = None if std is None else torch.tensor(std, dtype=torch.float32).reshape(channels, 1, 1)
         self._clip_values = clip_values
+        self._classes = None
         self._n_classes = int(model.config.num_labels)
         self.batch_size = batch_size
 
@@ -154,22 +156,6 @@ class HFImageClassifier:
             clip_values = (0.0, 1.0)
         shape = (int(input_shape[0]), int(input_shape[1]), int(input_shape[2]))
         return cls(model, input_shape=shape, mean=mean, std=std, clip_values=clip_values)
-
-    @property
-    def n_classes(self) -> int:
-        return self._n_classes
-
-    @property
-    def input_shape(self) -> tuple[int, ...]:
-        return self._input_shape
-
-    @property
-    def clip_values(self) -> tuple[float, float] | None:
-        return self._clip_values
-
-    @property
-    def classes(self) -> np.ndarray | None:
-        return None
 
     @property
     def device(self) -> torch.device:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from mlsecure.errors import ModelLoadError, UnsafeArtifactError, require
+from mlsecure.models.interface import AdapterAttributes
 
 if TYPE_CHECKING:
     import torch
@@ -103,7 +104,7 @@ def load_keras_file(path: str | Path, *, clip_values: tuple[float, float] | None
     return KerasModel(model, clip_values=clip_values)
 
 
-class KerasModel:
+class KerasModel(AdapterAttributes):
     """A Keras 3 classifier whose last layer gives logits, softmax probabilities or one sigmoid unit.
 
     ``logits`` returns real logits for all three: ``log p`` for softmax outputs (softmax of it is ``p``
@@ -133,23 +134,8 @@ class KerasModel:
         first = next(iter(model.parameters()), None)
         self._device = first.device if first is not None else torch.device("cpu")
         self._clip_values = clip_values
+        self._classes = None
         self.batch_size = batch_size
-
-    @property
-    def n_classes(self) -> int:
-        return self._n_classes
-
-    @property
-    def input_shape(self) -> tuple[int, ...]:
-        return self._input_shape
-
-    @property
-    def clip_values(self) -> tuple[float, float] | None:
-        return self._clip_values
-
-    @property
-    def classes(self) -> np.ndarray | None:
-        return None
 
     @property
     def device(self) -> torch.device:

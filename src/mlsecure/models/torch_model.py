@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from mlsecure.errors import ModelLoadError, require
-from mlsecure.models.interface import as_batch
+from mlsecure.models.interface import AdapterAttributes, as_batch
 
 if TYPE_CHECKING:
     import torch
 
 
-class TorchModel:
+class TorchModel(AdapterAttributes):
     """Wraps a torch module whose forward returns logits of shape ``(n, n_classes)``.
 
     The module is put in ``eval()`` mode once: attacks need deterministic forwards (dropout and
@@ -58,22 +58,6 @@ class TorchModel:
         if out.ndim != 2:
             raise ModelLoadError(f"torch model must return (batch, n_classes) logits, got shape {tuple(out.shape)}")
         return int(out.shape[1])
-
-    @property
-    def n_classes(self) -> int:
-        return self._n_classes
-
-    @property
-    def input_shape(self) -> tuple[int, ...]:
-        return self._input_shape
-
-    @property
-    def clip_values(self) -> tuple[float, float] | None:
-        return self._clip_values
-
-    @property
-    def classes(self) -> np.ndarray | None:
-        return self._classes
 
     @property
     def device(self) -> torch.device:
