@@ -25,6 +25,11 @@ def register(verbs: Any) -> None:
     audit.add_argument("--quasi-identifiers", help="comma-separated columns: also measure k-anonymity over them")
     audit.add_argument("--sensitive", help="sensitive column for l-diversity and t-closeness")
     audit.add_argument("--k", type=int, default=5, help="k below which a PII-005 finding is raised (default 5)")
+    audit.add_argument("--all-rows", action="store_true",
+                       help="also count every row (shares, nulls, PII past the sample), streamed in --batch-rows "
+                       "batches; DATA may be a folder of Parquet/CSV files (always on with --engine spark)")
+    audit.add_argument("--batch-rows", type=int, default=100_000, help="rows per streamed batch (default 100000)")
+    _engine_options(audit)
     add_output_options(audit)
     audit.set_defaults(handler=run_audit)
 
@@ -51,6 +56,7 @@ def register(verbs: Any) -> None:
                       help="largest share of rows --k may suppress (default 0.05)")
     anon.add_argument("--batch-rows", type=int, default=100_000, help="rows per streamed batch (default 100000)")
     anon.add_argument("--summary-json", type=Path, help="also write the plan and counts as JSON here")
+    _engine_options(anon)
     add_force_option(anon)
     _common(anon)
     anon.set_defaults(handler=run_anonymize)
@@ -78,6 +84,25 @@ def _common(parser: argparse.ArgumentParser) -> None:
                         "(JSONL/Parquet text fields); long-text columns are found without it")
 
 
+def _engine_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--engine", choices=["local", "spark"], default="local",
+                        help="local: this process, streamed (default); spark: partition by partition on Spark "
+                        "(pip install \"mlsecure[spark]\", Java 17), results equal to local")
+    parser.add_argument("--spark-master", metavar="URL",
+                        help="Spark master for --engine spark (default local[*]; e.g. spark://host:7077)")
+
+
+def _spark(args: argparse.Namespace) -> Any:
+    """A SparkSession when --engine spark, else None (--spark-master alone is a usage error)."""
+    if args.engine != "spark":
+        if args.spark_master:
+            raise InputError("--spark-master needs --engine spark")
+        return None
+    from mlsecure.engines.spark_engine import spark_session
+
+    return spark_session(args.spark_master)
+
+
 def _methods() -> list[str]:
     from mlsecure.privacy.pii.anonymize import Method
 
@@ -90,16 +115,34 @@ def run_audit(args: argparse.Namespace) -> int:
     from mlsecure.privacy.pii.frame import read_head
     from mlsecure.privacy.pii.kanon import measure
 
-    with progress_bar() as progress:
-        audit = audit_file(args.data, sample_rows=args.sample_rows, region=args.region, progress=progress,
-                           text_columns=_split(args.text_columns))
+    spark = _spark(args)
     extra, metrics = [], {}
+    head_of = read_head
+    if spark is not None or args.all_rows or args.data.is_dir():
+        from mlsecure.engines import stream
+        from mlsecure.engines.table_audit import audit_all_rows, beyond_sample_findings
+
+        if spark is not None:
+            from mlsecure.engines.spark_engine import spark_audit
+
+            audit = spark_audit(args.data, spark=spark, sample_rows=args.sample_rows, region=args.region,
+                                text_columns=_split(args.text_columns))
+        else:
+            audit = audit_all_rows(args.data, batch_rows=args.batch_rows, sample_rows=args.sample_rows,
+                                   region=args.region, text_columns=_split(args.text_columns))
+        extra = beyond_sample_findings(audit)
+        metrics["engine"] = {"name": args.engine, "rows_counted": audit.rows}
+        head_of = stream.read_head  # the head of a folder, or of a Parquet file without loading it whole
+    else:
+        with progress_bar() as progress:
+            audit = audit_file(args.data, sample_rows=args.sample_rows, region=args.region, progress=progress,
+                               text_columns=_split(args.text_columns))
     if args.quasi_identifiers:
-        anonymity = measure(read_head(args.data, args.sample_rows), _split(args.quasi_identifiers),
+        anonymity = measure(head_of(args.data, args.sample_rows), _split(args.quasi_identifiers),
                             sensitive=args.sensitive)
         metrics["k_anonymity"] = anonymity.to_dict()
         finding = kanon_finding(anonymity, args.k, str(args.data))
-        extra = [finding] if finding else []
+        extra = [*extra, finding] if finding else extra
     return emit_report(audit_report(audit, extra_findings=extra, extra_metrics=metrics), args)
 
 
@@ -116,17 +159,35 @@ def run_anonymize(args: argparse.Namespace) -> int:
     from mlsecure.privacy.pii.safe_harbor import safe_harbor_plan, safe_harbor_status
     from mlsecure.privacy.pii.writer import default_output
 
-    check_input(args.input, what="input table")
+    spark = _spark(args)
+    streamed = spark is not None or args.input.is_dir() or args.input.suffix.lower() in (".parquet", ".pq")
+    if not args.input.is_dir():
+        check_input(args.input, what="input table")
     output = args.output or default_output(args.input)
-    # refuse every unsafe output before any work: through the input, over an existing file, into each other
-    check_output(output, inputs=[args.input, args.summary_json], force=args.force, what="output table")
+    if spark is not None:
+        from mlsecure.engines.spark_engine import check_output_folder
+
+        if args.k is not None:
+            raise InputError("--k enforces k-anonymity over all rows at once in one process; drop --engine spark")
+        output = args.output or args.input.with_name(args.input.name.split(".")[0] + ".anonymized.parquet")
+        check_output_folder(output, args.input, force=args.force)
+    else:
+        # refuse every unsafe output before any work: through the input, over an existing file, into each other
+        check_output(output, inputs=[args.input, args.summary_json], force=args.force, what="output table")
     if args.summary_json is not None:
         check_output(args.summary_json, inputs=[args.input, output], force=args.force, what="summary JSON")
     overrides = dict(_column_method(text) for text in args.column_method)
     key = key_from_env(args.key_env)
-    with progress_bar() as progress:
-        audit = audit_file(args.input, sample_rows=args.sample_rows, region=args.region, progress=progress,
-                           text_columns=_split(args.text_columns))
+    if streamed:  # Parquet and folders: the head through the Arrow stream, never the whole table in memory
+        from mlsecure.engines.stream import read_head
+        from mlsecure.engines.table_audit import classify_sample
+
+        audit = classify_sample(read_head(args.input, args.sample_rows), source=str(args.input), region=args.region,
+                                text_columns=_split(args.text_columns))
+    else:
+        with progress_bar() as progress:
+            audit = audit_file(args.input, sample_rows=args.sample_rows, region=args.region, progress=progress,
+                               text_columns=_split(args.text_columns))
     if args.hipaa_safe_harbor:
         plan = safe_harbor_plan(audit)
         if overrides:
@@ -137,8 +198,16 @@ def run_anonymize(args: argparse.Namespace) -> int:
     plan = replace(plan, subject_column=args.subject_column, max_shift_days=args.max_shift_days)
     if args.k is not None and not args.quasi_identifiers:
         raise InputError("--k needs --quasi-identifiers")
-    with progress_bar() as progress:
-        rows, changed, enforcement, head = _write_anonymized(args, output, plan, audit, key, progress)
+    if spark is not None:
+        from mlsecure.engines.spark_engine import spark_anonymize
+        from mlsecure.engines.stream import read_head as head_of
+
+        rows, changed = spark_anonymize(args.input, output, plan, audit, spark=spark, key=key, region=args.region,
+                                        force=args.force)
+        enforcement, head = None, head_of(output, args.sample_rows) if rows else None
+    else:
+        with progress_bar() as progress:
+            rows, changed, enforcement, head = _write_anonymized(args, output, plan, audit, key, progress)
     # the output audited again: its first --sample-rows rows exactly as written (in memory, so the check
     # cannot itself be fooled by how the file would be re-read)
     after = audit_frame(head, source=str(output), region=args.region) if head is not None and head.width else None
@@ -168,8 +237,8 @@ def _write_anonymized(args: argparse.Namespace, output: Path, plan: Any, audit: 
     returns the first ``--sample-rows`` rows written, for the audit of the output."""
     import polars as pl
 
+    from mlsecure.engines.stream import iter_table as iter_batches  # Parquet and folders streamed too
     from mlsecure.privacy.pii.anonymize import apply_plan
-    from mlsecure.privacy.pii.frame import iter_batches
     from mlsecure.privacy.pii.kanon import enforce_k
     from mlsecure.privacy.pii.writer import TableWriter
 

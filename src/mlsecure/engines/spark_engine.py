@@ -1,0 +1,212 @@
+"""The Spark engine (``mlsecure[spark]``, PySpark >= 4): the PII audit over all rows and anonymize, partition by
+partition, with the same per-batch code as the single-process stream.
+
+Every partition's rows reach Python as Arrow record batches (``mapInArrow``); each batch becomes a Polars
+frame of strings (``frame.to_strings``) exactly as in ``engines.stream``, so the two engines run the same
+functions on the same strings:
+
+- **audit**: the driver classifies the table's first ``sample_rows`` rows (``table_audit.classify_sample``),
+  each partition returns one merged ``ColumnStats`` per column (a few integers, as JSON), the driver adds
+  them up. Counts are exact, so the result *equals* the local engine's.
+- **anonymize**: the plan is made on the driver; each batch goes through ``anonymize.apply_plan`` and the
+  output is written as a folder of Parquet part files. Keyed methods (pseudonyms, hashes, FPE, date shifts)
+  are HMAC/FF3-1 functions of (key, type, value) alone, so a value gets the same token in every partition,
+  in every run and on the local engine. The key travels to the executors inside the task closure: on a
+  cluster, turn on ``spark.authenticate`` and ``spark.network.crypto.enabled``.
+
+``local[*]`` by default; ``master`` (``--spark-master``) names a cluster (``spark://host:7077``, ``yarn``).
+The path must then be readable by the driver (for the head) and by every executor (a shared file system).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from mlsecure.engines.stream import read_head, table_files
+from mlsecure.engines.table_audit import (
+    ColumnStats,
+    ColumnTarget,
+    classify_sample,
+    finish,
+    merge_all,
+    targets_for,
+)
+from mlsecure.errors import DataFormatError, InputError, OutputError, require
+from mlsecure.privacy.pii.audit import AuditResult
+from mlsecure.privacy.pii.recognizers import Recognizer
+
+DEFAULT_MASTER = "local[*]"
+
+
+def spark_session(master: str | None = None, *, app_name: str = "mlsecure") -> Any:
+    """A SparkSession on ``master`` (default ``local[*]``): no UI, UTC session time, Arrow transfers on."""
+    require("pyspark", "spark")
+    from pyspark.sql import SparkSession
+
+    master = master or DEFAULT_MASTER
+    builder = (SparkSession.builder.master(master).appName(app_name)
+               .config("spark.ui.enabled", "false")
+               .config("spark.ui.showConsoleProgress", "false")
+               .config("spark.sql.session.timeZone", "UTC")
+               .config("spark.sql.execution.arrow.pyspark.enabled", "true"))
+    if master.startswith("local"):
+        # local Python workers run this interpreter (PySpark reads only the variable, at context start),
+        # so they import the same mlsecure, polars and pyarrow as the driver; an explicit setting wins
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    with _quiet():
+        session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """PySpark 4.x warns that it does not fully support pandas 3 when a Python UDF is planned; the engine passes
+    Arrow batches (``mapInArrow``) and never converts to pandas, so that warning does not apply here."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
+        yield
+
+
+def read_table(spark: Any, path: str | Path) -> Any:
+    """The table at ``path`` (a Parquet/CSV/TSV file or folder) as a Spark DataFrame; CSV cells read as text."""
+    kind, files = table_files(path)
+    if kind == "parquet":
+        return spark.read.parquet(str(path))
+    if kind not in ("csv", "tsv"):
+        raise InputError(f"{path}: the Spark engine reads Parquet or CSV/TSV, not {kind}")
+    from mlsecure.data.source import prepared_table
+
+    with prepared_table(files[0]) as table:
+        separator, encoding = table.separator or ",", table.encoding
+    if encoding not in ("utf-8", "ascii"):
+        raise DataFormatError(f"{files[0]}: {encoding} text; the Spark engine reads UTF-8 CSV (re-save it as UTF-8)")
+    # RFC 4180 quoting (a doubled quote escapes a quote) and quoted newlines, as the local reader parses them
+    return (spark.read.option("header", True).option("inferSchema", False).option("sep", separator)
+            .option("quote", '"').option("escape", '"').option("multiLine", True).option("mode", "FAILFAST")
+            .csv(str(path)))
+
+
+def spark_audit(path: str | Path, *, spark: Any, sample_rows: int = 10_000, region: str = "US",
+                pool: Sequence[Recognizer] | None = None, text_columns: Sequence[str] = ()) -> AuditResult:
+    """The PII audit with column statistics over every row, computed partition by partition on Spark."""
+    start = time.perf_counter()
+    sample = classify_sample(read_head(path, sample_rows), source=str(path), region=region, pool=pool,
+                             text_columns=text_columns)
+    targets = targets_for(sample, region=region, pool=pool)
+    frame = read_table(spark, path)
+    _same_columns(path, frame.columns, [t.column for t in targets])
+    with _quiet():
+        rows = frame.mapInArrow(_stats_task(targets), "column string, stats string").collect()
+    merged = merge_all({row["column"]: ColumnStats.from_json(row["stats"])} for row in rows)
+    for t in targets:
+        merged.setdefault(t.column, ColumnStats())
+    return finish(sample, targets, merged, source=str(path), seconds=time.perf_counter() - start)
+
+
+def spark_anonymize(path: str | Path, output: str | Path, plan: Any, audit: AuditResult, *, spark: Any,
+                    key: Any = None, region: str = "US", force: bool = False) -> tuple[int, dict[str, int]]:
+    """Write ``plan`` applied to every row as a folder of Parquet part files; returns rows written and the
+    changed cells per column (counted in Spark accumulators: exact unless a task is retried)."""
+    from pyspark.sql.types import StringType, StructField, StructType
+
+    from mlsecure.privacy.pii.anonymize import Method
+
+    check_output_folder(Path(output), Path(path), force=force)
+    frame = read_table(spark, path)
+    _same_columns(path, frame.columns, [v.column for v in audit.columns])
+    if plan.needs_key() and key is None:
+        from mlsecure.errors import ConfigError
+
+        raise ConfigError("the plan uses a keyed method (hash, pseudonymize, fpe, dateshift) but no key was given; "
+                          "set MLSECURE_PII_KEY")
+    kept = [c for c in frame.columns if plan.method(c) is not Method.DROP]
+    if not kept:
+        raise InputError("the plan drops every column; nothing to write")
+    schema = StructType([StructField(c, StringType(), True) for c in kept])
+    counter = spark.sparkContext.accumulator({}, _CountsParam())
+    task = _anonymize_task(plan, audit, key, region, kept, counter)
+    with _quiet():
+        (frame.mapInArrow(task, schema).write.mode("overwrite" if force else "errorifexists")
+         .option("compression", "snappy").parquet(str(output)))
+    counts = dict(counter.value)
+    rows = counts.pop(_ROWS, 0)
+    return rows, counts
+
+
+def check_output_folder(output: Path, source: Path, *, force: bool) -> None:
+    """Refuse an output folder that is, holds or lies inside the input, or exists without ``force``."""
+    out, src = output.resolve(), source.resolve()
+    if out == src or src.is_relative_to(out) or out.is_relative_to(src):
+        raise OutputError(f"{output}: the output folder would overlap the input {source}; choose another path")
+    if output.exists() and not force:
+        raise OutputError(f"{output}: already exists; pass --force to replace it")
+    if output.exists() and not output.is_dir():
+        raise OutputError(f"{output}: exists and is not a folder; the Spark engine writes a folder of Parquet files")
+
+
+_ROWS = "\x00rows"
+
+
+def _stats_task(targets: tuple[ColumnTarget, ...]) -> Any:
+    def run(batches: Iterator[Any]) -> Iterator[Any]:
+        import pyarrow as pa
+
+        from mlsecure.engines.table_audit import batch_stats as stats_of
+        from mlsecure.privacy.pii.frame import polars, to_strings
+
+        pl = polars()
+        merged: dict[str, ColumnStats] = {}
+        for batch in batches:
+            if batch.num_rows:
+                merged = merge_all([merged, stats_of(to_strings(pl.from_arrow(batch)), targets)])
+        yield pa.RecordBatch.from_pydict({"column": list(merged), "stats": [s.to_json() for s in merged.values()]},
+                                         schema=pa.schema([("column", pa.string()), ("stats", pa.string())]))
+
+    return run
+
+
+def _anonymize_task(plan: Any, audit: AuditResult, key: Any, region: str, kept: list[str], counter: Any) -> Any:
+    def run(batches: Iterator[Any]) -> Iterator[Any]:
+        import pyarrow as pa
+
+        from mlsecure.privacy.pii.anonymize import apply_plan
+        from mlsecure.privacy.pii.frame import polars, to_strings
+
+        pl = polars()
+        schema = pa.schema([(c, pa.string()) for c in kept])
+        for batch in batches:
+            if not batch.num_rows:
+                continue
+            strings = to_strings(pl.from_arrow(batch))
+            done, changed = apply_plan(strings, plan, audit=audit, key=key, region=region)
+            counter.add({**changed, _ROWS: strings.height})
+            table = done.select([pl.col(c).cast(pl.Utf8) for c in kept]).to_arrow().cast(schema)
+            yield from table.to_batches()
+
+    return run
+
+
+def _same_columns(path: str | Path, spark_columns: Sequence[str], expected: Sequence[str]) -> None:
+    if list(spark_columns) != list(expected):
+        raise DataFormatError(f"{path}: Spark reads the columns {list(spark_columns)[:6]}..., the head has "
+                              f"{list(expected)[:6]}...; give a table whose files share one header")
+
+
+class _CountsParam:
+    """Accumulator of ``{column: count}``: per-task dicts added key by key."""
+
+    def zero(self, value: dict[str, int]) -> dict[str, int]:
+        return {}
+
+    def addInPlace(self, a: dict[str, int], b: dict[str, int]) -> dict[str, int]:  # the method name PySpark calls
+        for k, n in b.items():
+            a[k] = a.get(k, 0) + n
+        return a
