@@ -1,0 +1,124 @@
+"""The Spark engine (local[2]) gives the single-process engine's answers: equal audits, equal anonymized rows.
+
+One SparkSession for the module (the JVM takes 10-30 s to start); the input is a folder of three Parquet
+files cut into at least three partitions, so every statistic is merged across partitions.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+from scale_tables import audit_dict, make_table, write_parquet_folder
+
+from mlsecure.errors import OutputError
+
+pyspark = pytest.importorskip("pyspark")
+
+from mlsecure.cli.main import main  # noqa: E402 - after the skip
+from mlsecure.engines.spark_engine import check_output_folder, read_table, spark_anonymize, spark_audit  # noqa: E402
+from mlsecure.engines.stream import iter_table, read_head  # noqa: E402
+from mlsecure.engines.table_audit import audit_all_rows, classify_sample  # noqa: E402
+from mlsecure.privacy.pii.anonymize import Method, apply_plan, auto_plan, pseudonym  # noqa: E402
+from mlsecure.privacy.pii.keys import SecretKey  # noqa: E402
+from mlsecure.privacy.pii.types import PiiType  # noqa: E402
+
+pytestmark = [pytest.mark.slow,
+              pytest.mark.filterwarnings("ignore::ResourceWarning"),
+              pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")]
+N = 3000
+SAMPLE = 500
+KEY = SecretKey(bytes(range(32)))
+
+
+@pytest.fixture(scope="module")
+def spark() -> Iterator[Any]:
+    if shutil.which("java") is None:
+        pytest.skip("Spark needs a Java 17 runtime (apt-get install openjdk-17-jre-headless)")
+    from mlsecure.engines.spark_engine import spark_session
+
+    session = spark_session("local[2]")
+    session.conf.set("spark.sql.files.maxPartitionBytes", "32k")  # several partitions from a small table
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="module")
+def lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_parquet_folder(make_table(N), tmp_path_factory.mktemp("spark") / "lake", files=3)
+
+
+def test_audit_on_spark_equals_the_local_stream(spark: Any, lake: Path) -> None:
+    assert read_table(spark, lake).rdd.getNumPartitions() >= 3
+    on_spark = spark_audit(lake, spark=spark, sample_rows=SAMPLE)
+    local = audit_all_rows(lake, sample_rows=SAMPLE, batch_rows=400)
+    assert audit_dict(on_spark) == audit_dict(local)
+    assert on_spark.rows == N and on_spark.verdict("age").detail["all_rows"]["over_89"] == 15
+
+
+def test_anonymize_on_spark_equals_local_with_the_same_pseudonyms(spark: Any, lake: Path, tmp_path: Path) -> None:
+    audit = classify_sample(read_head(lake, SAMPLE), source=str(lake))
+    # free text is left out: its name spans are confirmed from the batch they sit in (see docs/scale.md)
+    plan = auto_plan(audit, key_available=True, overrides={"notes": Method.DROP, "ticket": Method.HASH})
+    local_parts, local_changed = [], {}
+    for batch in iter_table(lake, batch_rows=333):
+        done, changed = apply_plan(batch, plan, audit=audit, key=KEY)
+        local_parts.append(done)
+        local_changed = {k: local_changed.get(k, 0) + changed.get(k, 0) for k in {*local_changed, *changed}}
+    local = pl.concat(local_parts)
+
+    out = tmp_path / "anon"
+    rows, changed = spark_anonymize(lake, out, plan, audit, spark=spark, key=KEY)
+    assert rows == N and changed == local_changed
+    assert len(list(out.glob("part-*.parquet"))) >= 3  # one Parquet part file per partition
+    written = pl.read_parquet(sorted(out.glob("part-*.parquet")))
+    assert written.columns == local.columns and "notes" not in written.columns
+    assert written.sort(written.columns).equals(local.sort(local.columns))
+    # keyed pseudonyms are a function of (key, type, value): the same token in every partition and run
+    email = make_table(N).get_column("email")[2]
+    assert pseudonym(email, PiiType.EMAIL, KEY) in written.get_column("email").to_list()
+    with pytest.raises(OutputError, match="already exists"):
+        spark_anonymize(lake, out, plan, audit, spark=spark, key=KEY)
+    again, _ = spark_anonymize(lake, out, plan, audit, spark=spark, key=KEY, force=True)
+    rerun = pl.read_parquet(sorted(out.glob("part-*.parquet")))
+    assert again == N and rerun.sort(rerun.columns).equals(written.sort(written.columns))
+
+
+def test_csv_with_quoted_commas_and_newlines_reads_as_locally(spark: Any, tmp_path: Path) -> None:
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    table = make_table(600).select(pl.all().cast(pl.Utf8))
+    table = table.with_columns(pl.when(pl.int_range(pl.len()) % 50 == 0)
+                               .then(pl.lit('said "call me", then\nleft')).otherwise(pl.col("notes")).alias("notes"))
+    table.head(300).write_csv(folder / "a.csv")
+    table.slice(300).write_csv(folder / "b.csv")
+    assert audit_dict(spark_audit(folder, spark=spark, sample_rows=200)) == \
+        audit_dict(audit_all_rows(folder, sample_rows=200, batch_rows=128))
+
+
+def test_cli_audit_engine_spark_matches_all_rows(spark: Any, lake: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    reports = []
+    for extra in (["--engine", "spark", "--spark-master", "local[2]"], ["--all-rows", "--batch-rows", "500"]):
+        code = main(["privacy", "audit", "--data", str(lake), "--sample-rows", str(SAMPLE), "--format", "json",
+                     *extra])
+        report = json.loads(capsys.readouterr().out)
+        assert code == 1  # PII found
+        reports.append(report)
+    spark_report, local_report = reports
+    assert [f["id"] for f in spark_report["findings"]] == [f["id"] for f in local_report["findings"]]
+    assert "PII-006" in [f["id"] for f in spark_report["findings"]]
+    metrics = [r["metrics"]["pii-audit"] for r in reports]
+    assert metrics[0]["columns"] == metrics[1]["columns"]
+    assert metrics[0]["engine"] == {"name": "spark", "rows_counted": N}
+
+
+def test_output_folder_never_overlaps_the_input(lake: Path, tmp_path: Path) -> None:
+    with pytest.raises(OutputError, match="overlap"):
+        check_output_folder(lake / "out", lake, force=True)
+    with pytest.raises(OutputError, match="overlap"):
+        check_output_folder(lake, lake / "part-0000.parquet", force=True)
