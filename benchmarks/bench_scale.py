@@ -8,10 +8,15 @@ Two workloads, both as ``engine.map`` over independent, seeded tasks:
 - registry scan: ``artifact scan`` of a generated folder tree (benign pickles, numpy arrays, and
   pickles that call ``os.system``, written by this script), one task per file; files per second.
 
+- Spark (``--spark-rows N``): the PII audit over all rows and anonymize of a folder of Parquet files, in
+  one process (streamed) and on Spark ``local[1]`` and ``local[2]``; rows per second, and whether the
+  results equal the single-process engine's.
+
 The machine's 1-minute load average is printed beside every figure (other jobs share the cores).
 
     python benchmarks/bench_scale.py                     # 16 models, 400 files
     python benchmarks/bench_scale.py --models 8 --files 200 --json out.json
+    python benchmarks/bench_scale.py --only-spark --spark-rows 40000   # Spark vs one process
 """
 
 from __future__ import annotations
@@ -106,18 +111,135 @@ def bench_scan(n_files: int) -> list[dict[str, Any]]:
     return rows
 
 
+# --- Spark: the PII audit over all rows and anonymize, single process vs Spark local[1] / local[2] ---------
+
+SPARK_KEY = bytes(range(32))  # a fixed benchmark key: pseudonyms must match across engines
+
+
+def _cpu_seconds() -> float:
+    """CPU seconds used so far by this process and every process under it (the JVM and Spark's Python
+    workers): the cost of a run whatever else shares the cores."""
+    import psutil
+
+    me = psutil.Process()
+    total = sum(me.cpu_times()[:2])
+    for child in me.children(recursive=True):
+        try:
+            total += sum(child.cpu_times()[:2])
+        except psutil.NoSuchProcess:
+            continue
+    return total
+
+
+def _pii_lake(root: Path, rows: int, files: int) -> Path:
+    """``files`` Parquet files of ``generate_table`` rows (distinct seeds, so values are not repeated)."""
+    import pyarrow.parquet as pq
+
+    from mlsecure.privacy.pii.synth import generate_table
+
+    root.mkdir()
+    per_file = rows // files
+    for k in range(files):
+        frame = generate_table(per_file, seed=100 + k).frame
+        pq.write_table(frame.to_arrow(), root / f"part-{k:04d}.parquet", row_group_size=2500)
+    return root
+
+
+def bench_spark(n_rows: int, files: int, sample_rows: int) -> list[dict[str, Any]]:
+    """rows/s of ``privacy audit --all-rows`` and of anonymize: one process (streamed) vs Spark local[1], local[2].
+
+    Each run starts from the same folder; the head classification (``sample_rows`` rows, on the driver) is
+    timed separately and included in the audit's time. Spark sessions start, and their Python workers are
+    warmed on a 200-row table, outside the timed runs."""
+    import polars as pl
+
+    from mlsecure.engines.spark_engine import spark_anonymize, spark_audit, spark_session
+    from mlsecure.engines.stream import iter_table, read_head
+    from mlsecure.engines.table_audit import audit_all_rows, classify_sample
+    from mlsecure.privacy.pii.anonymize import apply_plan, auto_plan
+    from mlsecure.privacy.pii.keys import SecretKey
+    from mlsecure.privacy.pii.writer import TableWriter
+
+    key = SecretKey(SPARK_KEY)
+    out: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        lake = _pii_lake(Path(tmp) / "lake", n_rows, files)
+        warm = _pii_lake(Path(tmp) / "warm", 200, 1)
+        start = time.perf_counter()
+        sample = classify_sample(read_head(lake, sample_rows), source=str(lake))
+        classify_s = time.perf_counter() - start
+        plan = auto_plan(sample, key_available=True)
+        baseline: dict[str, Any] = {}
+        for engine, workers in (("local", 1), ("spark", 1), ("spark", 2)):
+            spark = None
+            if engine == "spark":
+                spark = spark_session(f"local[{workers}]", app_name="mlsecure-bench")
+                spark_audit(warm, spark=spark, sample_rows=100)
+            target = Path(tmp) / f"anon-{engine}-{workers}"
+            c0 = _cpu_seconds()
+            t0 = time.perf_counter()
+            if spark is None:
+                audit = audit_all_rows(lake, sample_rows=sample_rows, batch_rows=10_000)
+            else:
+                audit = spark_audit(lake, spark=spark, sample_rows=sample_rows)
+            t1, c1 = time.perf_counter(), _cpu_seconds()
+            if spark is None:
+                target.mkdir()
+                with TableWriter(target / "part-0.parquet", inputs=[]) as writer:
+                    for batch in iter_table(lake, batch_rows=10_000):
+                        writer.write(apply_plan(batch, plan, audit=sample, key=key)[0])
+            else:
+                spark_anonymize(lake, target, plan, sample, spark=spark, key=key)
+            t2, c2 = time.perf_counter(), _cpu_seconds()
+            if spark is not None:
+                spark.stop()
+            result = audit.to_dict()
+            result.pop("seconds")
+            result.pop("source")
+            written = pl.read_parquet(sorted(target.glob("part-*.parquet")))
+            written = written.sort(written.columns)
+            baseline = baseline or {"audit": result, "anon": written}
+            free_text = [v.column for v in sample.columns if v.kind == "free_text"]
+            structured = [c for c in written.columns if c not in free_text]
+            ref = baseline["anon"]
+            mine, theirs = written.sort(structured), ref.sort(structured)
+            differ = sum(int(mine.get_column(c).ne_missing(theirs.get_column(c)).sum())
+                         for c in free_text if c in written.columns)
+            load = round(os.getloadavg()[0], 1)
+            out.append({"workload": "pii audit (all rows)", "engine": engine, "workers": workers, "tasks": n_rows,
+                        "seconds": round(t1 - t0, 2), "per_second": round(n_rows / (t1 - t0), 1),
+                        "cpu_seconds": round(c1 - c0, 2), "per_cpu_second": round(n_rows / (c1 - c0), 1),
+                        "classify_head_seconds": round(classify_s, 2),
+                        "identical_to_local": result == baseline["audit"], "load_1min": load})
+            out.append({"workload": "pii anonymize", "engine": engine, "workers": workers, "tasks": n_rows,
+                        "seconds": round(t2 - t1, 2), "per_second": round(n_rows / (t2 - t1), 1),
+                        "cpu_seconds": round(c2 - c1, 2), "per_cpu_second": round(n_rows / (c2 - c1), 1),
+                        "identical_to_local": written.select(structured).sort(structured).equals(
+                            ref.select(structured).sort(structured)),
+                        "free_text_cells_differ": differ, "load_1min": load})
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--models", type=int, default=16)
     ap.add_argument("--trees", type=int, default=40)
     ap.add_argument("--files", type=int, default=400)
+    ap.add_argument("--spark-rows", type=int, default=0, help="rows for the Spark PII benchmark (0: skip it)")
+    ap.add_argument("--spark-files", type=int, default=4, help="Parquet files the Spark benchmark's table is cut into")
+    ap.add_argument("--spark-sample-rows", type=int, default=2000, help="head rows the audit classifies")
+    ap.add_argument("--only-spark", action="store_true", help="run only the Spark PII benchmark")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
-    rows = bench_references(args.models, args.trees) + bench_scan(args.files)
+    rows = [] if args.only_spark else bench_references(args.models, args.trees) + bench_scan(args.files)
+    if args.spark_rows:
+        rows += bench_spark(args.spark_rows, args.spark_files, args.spark_sample_rows)
     for r in rows:
-        rate = f"{r['per_minute']:>7} models/min" if "per_minute" in r else f"{r['per_second']:>7} files/s"
+        rate = (f"{r['per_minute']:>7} models/min" if "per_minute" in r else
+                f"{r['per_second']:>7} rows/s" if r["workload"].startswith("pii") else f"{r['per_second']:>7} files/s")
+        cpu = f"  {r['per_cpu_second']:>7} rows/CPU-s" if "per_cpu_second" in r else ""
         print(f"{r['workload']:<17} {r['engine']:<5} x{r['workers']}  {r['tasks']:>4} tasks  {r['seconds']:>7} s  "
-              f"{rate}  identical={r['identical_to_local']}  load={r['load_1min']}")
+              f"{rate}{cpu}  identical={r['identical_to_local']}  load={r['load_1min']}")
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2))
 
