@@ -117,6 +117,23 @@ def test_cli_audit_engine_spark_matches_all_rows(spark: Any, lake: Path, capsys:
     assert metrics[0]["engine"] == {"name": "spark", "rows_counted": N}
 
 
+def test_cli_anonymize_engine_spark_writes_what_the_local_stream_writes(
+        spark: Any, lake: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("MLSECURE_PII_KEY", KEY.material.hex())
+    common = ["privacy", "anonymize", "--input", str(lake), "--sample-rows", str(SAMPLE),
+              "--column-method", "notes=drop"]
+    assert main([*common, "--engine", "spark", "--spark-master", "local[2]", "--output", str(tmp_path / "s")]) == 0
+    assert main([*common, "--batch-rows", "700", "--output", str(tmp_path / "local.parquet")]) == 0
+    err = capsys.readouterr().err
+    assert err.count(f"wrote {N} rows") == 2 and "0 with PII still detected" in err
+    on_spark = pl.read_parquet(sorted((tmp_path / "s").glob("part-*.parquet")))
+    local = pl.read_parquet(tmp_path / "local.parquet")
+    assert on_spark.sort(on_spark.columns).equals(local.sort(local.columns))
+    assert main([*common, "--engine", "spark", "--output", str(tmp_path / "s")]) == 2  # exists: refused
+    assert "already exists" in capsys.readouterr().err
+
+
 def test_output_folder_never_overlaps_the_input(lake: Path, tmp_path: Path) -> None:
     with pytest.raises(OutputError, match="overlap"):
         check_output_folder(lake / "out", lake, force=True)

@@ -159,12 +159,12 @@ def run_anonymize(args: argparse.Namespace) -> int:
     from mlsecure.privacy.pii.safe_harbor import safe_harbor_plan, safe_harbor_status
     from mlsecure.privacy.pii.writer import default_output
 
-    spark = _spark(args)
-    streamed = spark is not None or args.input.is_dir() or args.input.suffix.lower() in (".parquet", ".pq")
+    on_spark = args.engine == "spark"
+    streamed = on_spark or args.input.is_dir() or args.input.suffix.lower() in (".parquet", ".pq")
     if not args.input.is_dir():
         check_input(args.input, what="input table")
     output = args.output or default_output(args.input)
-    if spark is not None:
+    if on_spark:
         from mlsecure.engines.spark_engine import check_output_folder
 
         if args.k is not None:
@@ -176,6 +176,7 @@ def run_anonymize(args: argparse.Namespace) -> int:
         check_output(output, inputs=[args.input, args.summary_json], force=args.force, what="output table")
     if args.summary_json is not None:
         check_output(args.summary_json, inputs=[args.input, output], force=args.force, what="summary JSON")
+    spark = _spark(args)  # after every refusal above: a JVM is not started only to refuse the output
     overrides = dict(_column_method(text) for text in args.column_method)
     key = key_from_env(args.key_env)
     if streamed:  # Parquet and folders: the head through the Arrow stream, never the whole table in memory
