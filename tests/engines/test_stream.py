@@ -7,6 +7,7 @@ empty in the head.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import polars as pl
@@ -117,3 +118,15 @@ def test_csv_folder_streams_like_its_parquet_twin(tmp_path: Path, table: pl.Data
     strings.slice(1000).write_csv(folder / "part-1.csv")
     rebuilt = pl.concat(list(iter_table(folder, batch_rows=300)))
     assert rebuilt.equals(strings)
+
+
+def test_cli_spark_master_needs_engine_spark_and_folders_audit_all_rows(
+        parquet: Path, tmp_path: Path, table: pl.DataFrame, capsys: pytest.CaptureFixture[str]) -> None:
+    from mlsecure.cli.main import main
+
+    assert main(["privacy", "audit", "--data", str(parquet), "--spark-master", "local[2]"]) == 2
+    assert "--spark-master needs --engine spark" in capsys.readouterr().err
+    folder = write_parquet_folder(table.head(400), tmp_path / "lake", files=2)
+    assert main(["privacy", "audit", "--data", str(folder), "--sample-rows", "100", "--format", "json"]) == 1
+    metrics = json.loads(capsys.readouterr().out)["metrics"]["pii-audit"]
+    assert metrics["engine"] == {"name": "local", "rows_counted": 400}

@@ -38,7 +38,7 @@ from mlsecure.engines.table_audit import (
     merge_all,
     targets_for,
 )
-from mlsecure.errors import DataFormatError, InputError, OutputError, require
+from mlsecure.errors import ConfigError, DataFormatError, InputError, OutputError, require
 from mlsecure.privacy.pii.audit import AuditResult
 from mlsecure.privacy.pii.recognizers import Recognizer
 
@@ -60,8 +60,13 @@ def spark_session(master: str | None = None, *, app_name: str = "mlsecure") -> A
         # local Python workers run this interpreter (PySpark reads only the variable, at context start),
         # so they import the same mlsecure, polars and pyarrow as the driver; an explicit setting wins
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    with _quiet():
-        session = builder.getOrCreate()
+    try:
+        with _quiet():
+            session = builder.getOrCreate()
+    except Exception as exc:  # py4j/PySpark errors: no JVM (Java missing), a master that cannot be reached
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise ConfigError(f"could not start Spark on {master}: {first} (is a Java 17 runtime installed? "
+                          "java -version; on Debian: apt-get install openjdk-17-jre-headless)") from None
     session.sparkContext.setLogLevel("ERROR")
     return session
 
@@ -123,8 +128,6 @@ def spark_anonymize(path: str | Path, output: str | Path, plan: Any, audit: Audi
     frame = read_table(spark, path)
     _same_columns(path, frame.columns, [v.column for v in audit.columns])
     if plan.needs_key() and key is None:
-        from mlsecure.errors import ConfigError
-
         raise ConfigError("the plan uses a keyed method (hash, pseudonymize, fpe, dateshift) but no key was given; "
                           "set MLSECURE_PII_KEY")
     kept = [c for c in frame.columns if plan.method(c) is not Method.DROP]
