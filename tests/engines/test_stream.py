@@ -108,6 +108,13 @@ def test_folders_of_mixed_or_no_tables_are_refused(tmp_path: Path, table: pl.Dat
     (mixed / "_SUCCESS").write_text("")
     (mixed / "a.csv").unlink()
     assert table_files(mixed) == ("parquet", [mixed / "b.parquet"])
+    (mixed / "year=2024").mkdir()
+    write_parquet(table.head(5), mixed / "year=2024" / "c.parquet")
+    assert table_files(mixed)[1] == [mixed / "b.parquet", mixed / "year=2024" / "c.parquet"]
+    (mixed / "old").mkdir()
+    write_parquet(table.head(5), mixed / "old" / "d.parquet")
+    with pytest.raises(InputError, match="not a key=value partition"):
+        table_files(mixed)
 
 
 def test_csv_folder_streams_like_its_parquet_twin(tmp_path: Path, table: pl.DataFrame) -> None:

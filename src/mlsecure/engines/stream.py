@@ -3,7 +3,8 @@
 Parquet (one file or a folder of part files, Hive ``key=value`` sub-folders included) is read through
 ``pyarrow.dataset`` one record batch at a time, so a table larger than memory is processed with about
 ``batch_rows`` rows (times one row group of read-ahead) resident. CSV/TSV files stream through
-``privacy.pii.frame.iter_batches`` (the house reader: compression, encoding and separators detected).
+``privacy.pii.frame.iter_batches`` (the house reader: compression, encoding and separators detected);
+JSONL and Arrow files are read whole, one file at a time.
 Files of a folder are read in name order, so "the first N rows" means the same thing on every engine.
 Every batch is a Polars frame of stripped strings (``frame.to_strings``), as every PII step expects.
 """
@@ -25,11 +26,16 @@ DEFAULT_BATCH_ROWS = 100_000
 def table_files(path: str | Path) -> tuple[str, list[Path]]:
     """The kind and the sorted data files of a table given as one file or a folder of files of one kind.
 
-    Hidden and underscore files (``_SUCCESS``, ``.crc``) are skipped, as Spark and Arrow skip them; a folder
-    holding no table files, or mixing kinds, is refused with one line."""
+    Hidden and underscore files (``_SUCCESS``, ``.crc``) are skipped, as Spark and Arrow skip them; sub-folders
+    must be Hive ``key=value`` partitions; a folder holding no table files, or mixing kinds, is refused with one
+    line."""
     root = Path(path)
     if root.is_dir():
         files = sorted(p for p in root.rglob("*") if p.is_file() and not _hidden(p.relative_to(root)))
+        nested = next((p for p in files if any("=" not in part for part in p.relative_to(root).parts[:-1])), None)
+        if nested is not None:  # Spark reads only key=value sub-folders as partitions: refuse what it would not
+            raise InputError(f"{nested.parent}: a sub-folder that is not a key=value partition; give the files' own "
+                             "folder, or lay the table out as lake/key=value/part.parquet")
         kinds = {table_kind_from_name(p) for p in files}
         kinds.discard(None)
         if not kinds:
