@@ -134,6 +134,37 @@ def test_cli_anonymize_engine_spark_writes_what_the_local_stream_writes(
     assert "already exists" in capsys.readouterr().err
 
 
+def test_drift_statistics_as_aggregations_equal_the_local_tests(spark: Any, tmp_path: Path) -> None:
+    import numpy as np
+    import pandas as pd
+
+    from mlsecure.engines.spark_drift import spark_feature_drift
+    from mlsecure.governance.drift_tables import audit_tables
+
+    rng = np.random.default_rng(3)
+
+    def table(n: int, shift: float) -> pd.DataFrame:
+        x = np.round(rng.normal(shift, 1, n), 2)
+        x[rng.random(n) < 0.05] = np.nan
+        return pd.DataFrame({"x": x, "k": rng.integers(0, 5, n), "n": rng.integers(0, 1000, n) + int(50 * shift),
+                             "city": rng.choice(["Oslo", "Lima", "Pune", "Kyiv"], n, p=[0.4, 0.3, 0.2, 0.1]),
+                             "flag": rng.random(n) < 0.3 + 0.1 * shift})
+
+    ref_pd, cur_pd = table(4000, 0.0), table(3000, 0.5)
+    ref_pd.to_parquet(tmp_path / "ref.parquet")
+    cur_pd.to_parquet(tmp_path / "cur.parquet")
+    expected = audit_tables(ref_pd, cur_pd).features
+    got = spark_feature_drift(spark, tmp_path / "ref.parquet", tmp_path / "cur.parquet")
+    assert [(f.column, f.test, f.n_reference, f.n_current) for f in got] == \
+        [(f.column, f.test, f.n_reference, f.n_current) for f in expected]
+    assert {f.column: f.test for f in got} == {"x": "ks", "n": "ks", "k": "chi2", "city": "chi2", "flag": "chi2"}
+    for g, e in zip(got, expected, strict=True):  # floating-point order only
+        for name in ("statistic", "pvalue", "qvalue", "psi"):
+            assert getattr(g, name) == pytest.approx(getattr(e, name), rel=1e-9, abs=1e-12), (g.column, name)
+        if e.wasserstein_scaled is not None:
+            assert g.wasserstein_scaled == pytest.approx(e.wasserstein_scaled, rel=1e-9)
+
+
 def test_output_folder_never_overlaps_the_input(lake: Path, tmp_path: Path) -> None:
     with pytest.raises(OutputError, match="overlap"):
         check_output_folder(lake / "out", lake, force=True)
