@@ -126,8 +126,8 @@ def _black_box(ev: RobustnessEvaluation, victim: Victim, x: np.ndarray, y: np.nd
 
     if victim.differentiable is None:
         return _check("black_box_not_stronger", None, "the model is black-box: no white-box attack to compare")
-    if ev.norm == "l1":
-        return _check("black_box_not_stronger", None, "the black-box attack (Square) has no l1 update")
+    if ev.norm not in Square.norms:
+        return _check("black_box_not_stronger", None, f"the black-box attack (Square) has no {ev.norm} update")
     rows = np.flatnonzero(robust)[:200]
     if len(rows) == 0:
         return _check("black_box_not_stronger", True, "the white-box ensemble fooled every sample")
