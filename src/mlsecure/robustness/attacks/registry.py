@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mlsecure.errors import ConfigError
+from mlsecure.plugins import PluginRegistry
 from mlsecure.robustness.attacks.interface import Attack, norm_list
 from mlsecure.robustness.attacks.ops import Norm
 
@@ -86,47 +87,19 @@ class AttackSpec:
         return self.cls(**{**self.defaults, **settings})
 
 
-_registry: dict[str, AttackSpec] = {}
-
-
 def register(name: str, cls: type[Attack], *, force: bool = False, defaults: Mapping[str, Any] | None = None,
              norms: frozenset[Norm] | None = None, min_classes: int | None = None) -> None:
     """Add an attack under ``name``; refuses to replace a different one unless ``force``.
 
     ``norms`` / ``min_classes`` narrow what ``cls`` declares, for a preset whose ``defaults`` do."""
-    _load_builtins()
-    spec = AttackSpec(name, cls, dict(defaults or {}), norms, min_classes)
-    old = _registry.get(name)
-    if old is not None and old != spec and not force:
-        raise ConfigError(f"an attack named {name!r} is already registered ({old.cls.__name__})")
-    _registry[name] = spec
-
-
-def unregister(name: str) -> None:
-    """Remove ``name`` (tests and plug-ins that replace a built-in)."""
-    _load_builtins()
-    if name not in _registry:
-        raise ConfigError(f"no attack named {name!r}")
-    del _registry[name]
-
-
-def get(name: str) -> AttackSpec:
-    """The spec registered under ``name`` (a ``ConfigError`` lists the names when unknown)."""
-    _load_builtins()
-    try:
-        return _registry[name]
-    except KeyError:
-        raise ConfigError(f"unknown attack {name!r}; choose from: {', '.join(sorted(_registry))}") from None
+    _attacks.register(name, AttackSpec(name, cls, dict(defaults or {}), norms, min_classes), force=force)
 
 
 def available() -> dict[str, AttackSpec]:
-    _load_builtins()
-    return dict(_registry)
+    return _attacks.classes()
 
 
-def _load_builtins() -> None:
-    if _registry:
-        return
+def _builtins() -> dict[str, AttackSpec]:
     from mlsecure.robustness.attacks.apgd import APGD, APGDT
     from mlsecure.robustness.attacks.apgd_l1 import APGDL1, APGDL1T
     from mlsecure.robustness.attacks.autoattack import AutoAttack
@@ -163,5 +136,10 @@ def _load_builtins() -> None:
         AttackSpec("autoattack-rand", AutoAttack, {"version": "rand"}, norms=frozenset({"linf", "l2"})),
         AttackSpec("transfer", Transfer),
     ]
-    for spec in builtins:
-        _registry[spec.name] = spec
+    return {spec.name: spec for spec in builtins}
+
+
+# attack presets (``AttackSpec`` values: a class plus fixed settings), built-ins loaded on first use
+_attacks: PluginRegistry[AttackSpec] = PluginRegistry("attack", AttackSpec, _builtins, instances=True)
+get = _attacks.get
+unregister = _attacks.unregister
