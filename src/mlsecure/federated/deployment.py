@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from mlsecure.errors import InputError, MLSecureError, require
+from mlsecure.keyfiles import load_ed25519_private_key, load_ed25519_public_key
 
 APP_MODULE = "mlsecure.federated.deployment"
 
@@ -87,9 +88,6 @@ def _train(weight: np.ndarray, bias: np.ndarray, x: np.ndarray, y: np.ndarray, *
 
 
 def _client_fn(context: Any) -> Any:
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-    from cryptography.hazmat.primitives.serialization import load_pem_private_key
-
     from mlsecure.federated.flower import CLIENT_KEY, ROUND_KEY, SIGNATURE_KEY, signed_arrays
     from mlsecure.federated.signing import sign_update
 
@@ -97,14 +95,12 @@ def _client_fn(context: Any) -> Any:
     node, run = context.node_config, context.run_config
     pid, n_parts = int(node["partition-id"]), int(node["num-partitions"])
     behaviour = str(node.get("behaviour", "honest"))
-    key = load_pem_private_key(Path(str(node["signing-key"])).read_bytes(), password=None)
-    if not isinstance(key, Ed25519PrivateKey):
-        raise InputError(f"{node['signing-key']}: not an Ed25519 private key")
+    key = load_ed25519_private_key(Path(str(node["signing-key"])), what="the client's signing key")
     parts, _, _ = _data(int(run["seed"]), n_parts, float(run["alpha"]))
     x, y = parts[pid]
     client_id = f"client-{pid}"
 
-    signing_key: Ed25519PrivateKey = key
+    signing_key = key
     base: Any = client_mod.NumPyClient
 
     class DigitsClient(base):  # type: ignore[misc]  # the base is Any: flwr is imported lazily
@@ -126,8 +122,6 @@ def _client_fn(context: Any) -> Any:
 
 
 def _server_fn(context: Any) -> Any:
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
     from mlsecure.federated.aggregators.registry import build_aggregator
     from mlsecure.federated.flower import robust_strategy
     from mlsecure.federated.signing import UpdateVerifier
@@ -137,7 +131,8 @@ def _server_fn(context: Any) -> Any:
     run = context.run_config
     rounds, n_clients = int(run["rounds"]), int(run["clients"])
     enrolled = json.loads(Path(str(run["enrolled-keys"])).read_text())
-    verifier = UpdateVerifier({cid: Ed25519PublicKey.from_public_bytes(bytes.fromhex(hexkey))
+    verifier = UpdateVerifier({cid: load_ed25519_public_key(str(hexkey).encode("ascii"),
+                                                            what=f"the enrolled key of {cid}")
                                for cid, hexkey in enrolled.items()})
     aggregator = build_aggregator(str(run["aggregator"]), f=int(run["byzantine"]))
     _, x_test, y_test = _data(int(run["seed"]), n_clients, float(run["alpha"]))
