@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mlsecure.artifacts.sbom import validate_sbom
+from mlsecure.supply_chain.sbom import validate_sbom
 from mlsecure.cli.main import main
 
 
