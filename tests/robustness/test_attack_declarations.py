@@ -71,6 +71,10 @@ def test_every_builtin_declares_what_it_supports() -> None:
     assert {n: s.classes_needed for n, s in specs.items() if s.classes_needed > 2} == {
         "apgd-dlr": 3, "apgd-dlr-l1": 3, "apgd-t": 4, "apgd-t-l1": 4, "fab-t": 4}
     assert not specs["deepfool"].targeted and specs["pgd"].targeted
+    assert {n for n, s in specs.items() if s.single_step} == {"fgsm"}
+    assert {n for n, s in specs.items() if s.iterative} == {
+        "pgd", "cw-linf", "apgd-ce", "apgd-dlr", "apgd-t", "apgd-l1", "apgd-dlr-l1", "apgd-t-l1", "autoattack",
+        "autoattack-rand"}
 
 
 def test_unsupported_names_each_missing_requirement() -> None:

@@ -76,7 +76,8 @@ class Attack(ABC):
     Each attack declares what it supports, so callers select attacks from declarations, never from names
     (DESIGN principle 7): ``name`` (registry name), ``norms`` (the norms it has an update for; the
     constructor refuses others), ``white_box`` (needs the model's gradients; otherwise ``predict_proba``
-    is enough), ``minimal`` (finds a minimal-norm perturbation; ``eps`` optional), ``supports_targeted``,
+    is enough), ``minimal`` (finds a minimal-norm perturbation; ``eps`` optional), ``single_step`` (one
+    gradient step, the baseline every iterative attack must beat), ``supports_targeted``,
     ``min_classes`` (e.g. the targeted DLR loss needs 4), ``required_settings`` (constructor arguments
     with no default that an evaluation must be given, e.g. a transfer attack's ``surrogate``) and
     ``access`` (how it reaches the model, as a report states it; ``None``: white-box or black-box).
@@ -86,6 +87,7 @@ class Attack(ABC):
     norms: ClassVar[frozenset[Norm]] = frozenset(NORMS)
     white_box: ClassVar[bool] = True
     minimal: ClassVar[bool] = False
+    single_step: ClassVar[bool] = False
     supports_targeted: ClassVar[bool] = True
     min_classes: ClassVar[int] = 2
     required_settings: ClassVar[frozenset[str]] = frozenset()

@@ -52,6 +52,15 @@ class AttackSpec:
         return self.cls.minimal
 
     @property
+    def single_step(self) -> bool:
+        return self.cls.single_step
+
+    @property
+    def iterative(self) -> bool:
+        """A fixed-budget gradient attack that iterates: it must do at least as well as a single step."""
+        return self.needs_gradients and not self.minimal and not self.single_step
+
+    @property
     def targeted(self) -> bool:
         return self.cls.supports_targeted
 
