@@ -3,11 +3,10 @@
 ``evaluate_robustness(model, x, y, epsilons=[...])`` runs every applicable attack at every epsilon of a grid
 (the requested values plus a few around them), takes the per-sample worst case over all attacks (a
 sample counts as robust only if no attack fooled it), gives the headline robust accuracy with a 95%
-Clopper-Pearson interval, the accuracy-vs-epsilon curve of the strongest minimal-norm run (e.g. FMN:
-sorted per-sample distances) confirmed at each requested epsilon by the ensemble, and the evaluation-validity
-checks of ``validity.py`` (Carlini et al. 2019, arXiv:1902.06705). Which attacks run is decided from what each one
-declares (norms, gradients, classes, settings: ``AttackSpec.unsupported``), never from its name. Work streams
-chunk by chunk: only per-sample flags and distances are kept, never the adversarial inputs.
+Clopper-Pearson interval, the accuracy-vs-epsilon curve of one minimal-norm run (FMN: sorted per-sample
+distances) confirmed at each requested epsilon by the ensemble, and the evaluation-validity checks of
+``validity.py`` (Carlini et al. 2019, arXiv:1902.06705). Work streams chunk by chunk: only per-sample flags
+and distances are kept, never the adversarial inputs.
 """
 
 from __future__ import annotations
@@ -162,7 +161,7 @@ def _evaluate(
     for k, (name, spec) in enumerate(specs.items()):
         report(f"robustness: {name}", k / total * 0.95)
         t0 = time.process_time()
-        if spec.minimal:
+        if spec.cls.minimal:
             dist = _minimal_distances(victim, spec, settings.get(name, {}), x, y_idx, correct, norm, batch_size,
                                       chunk_size, seed)
             distances[name] = dist
