@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from mlsecure.errors import InputError, MLSecureError, require
-from mlsecure.keyfiles import load_ed25519_private_key, load_ed25519_public_key
+from mlsecure.keyfiles import load_ed25519_private_key
 
 APP_MODULE = "mlsecure.federated.deployment"
 
@@ -122,6 +122,8 @@ def _client_fn(context: Any) -> Any:
 
 
 def _server_fn(context: Any) -> Any:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     from mlsecure.federated.aggregators.registry import build_aggregator
     from mlsecure.federated.flower import robust_strategy
     from mlsecure.federated.signing import UpdateVerifier
@@ -131,8 +133,7 @@ def _server_fn(context: Any) -> Any:
     run = context.run_config
     rounds, n_clients = int(run["rounds"]), int(run["clients"])
     enrolled = json.loads(Path(str(run["enrolled-keys"])).read_text())
-    verifier = UpdateVerifier({cid: load_ed25519_public_key(str(hexkey).encode("ascii"),
-                                                            what=f"the enrolled key of {cid}")
+    verifier = UpdateVerifier({cid: Ed25519PublicKey.from_public_bytes(bytes.fromhex(hexkey))
                                for cid, hexkey in enrolled.items()})
     aggregator = build_aggregator(str(run["aggregator"]), f=int(run["byzantine"]))
     _, x_test, y_test = _data(int(run["seed"]), n_clients, float(run["alpha"]))
