@@ -32,7 +32,6 @@ from typing import Any
 import numpy as np
 
 from mlsecure.errors import InputError, MLSecureError, require
-from mlsecure.keyfiles import load_ed25519_private_key
 
 APP_MODULE = "mlsecure.federated.deployment"
 
@@ -90,6 +89,7 @@ def _train(weight: np.ndarray, bias: np.ndarray, x: np.ndarray, y: np.ndarray, *
 def _client_fn(context: Any) -> Any:
     from mlsecure.federated.flower import CLIENT_KEY, ROUND_KEY, SIGNATURE_KEY, signed_arrays
     from mlsecure.federated.signing import sign_update
+    from mlsecure.keyfiles import load_ed25519_private_key
 
     client_mod = require("flwr.client", "fl")
     node, run = context.node_config, context.run_config
