@@ -6,7 +6,7 @@ after (a document nested deeper than Python's parser can recurse is refused, nev
 different documents in the same bytes (a first-wins reader sees one value, Python's last-wins reader
 another).
 
-The canonical encoding (``canonical_bytes``): UTF-8, object keys sorted by code point, no whitespace
+The canonical encoding (``canonical_json``): UTF-8, object keys sorted by code point, no whitespace
 (``,`` and ``:`` separators), non-ASCII characters written as themselves (not ``\\u`` escapes), no
 ``NaN``/``Infinity``; numbers as Python's ``json`` writes them (integers in decimal, floats by ``repr``).
 ``require_canonical`` accepts bytes only when they are exactly that encoding of what they parse to, so
@@ -32,12 +32,15 @@ MAX_BYTES = 256 * 1024 * 1024
 _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
-def canonical_bytes(value: Any) -> bytes:
-    """The canonical encoding of ``value`` (see the module docstring)."""
+def canonical_json(value: Any) -> bytes:
+    """The canonical encoding of ``value`` (see the module docstring): the one every signed or hashed
+    JSON in mlsecure uses (artifact signatures, HMAC manifests, audit events, gateway responses)."""
     try:
-        return _ENCODER.encode(value).encode("utf-8")
+        return _ENCODER.encode(value).encode("utf-8")  # one encoder, not one per call as json.dumps makes
     except ValueError as exc:  # NaN or infinity
         raise InputError(f"cannot encode canonical JSON: {exc}") from None
+
+
 
 
 def loads(data: bytes | str, *, what: str, max_depth: int = MAX_DEPTH, max_bytes: int = MAX_BYTES) -> Any:
@@ -79,7 +82,7 @@ def read_json_object(path: str | Path, *, what: str, max_depth: int = MAX_DEPTH,
 def require_canonical(data: bytes, *, what: str, max_depth: int = MAX_DEPTH, max_bytes: int = MAX_BYTES) -> Any:
     """The document in ``data`` when ``data`` is exactly its canonical encoding; else ``InputError``."""
     value = loads(data, what=what, max_depth=max_depth, max_bytes=max_bytes)
-    if canonical_bytes(value) != data:
+    if canonical_json(value) != data:
         raise InputError(f"{what}: not in canonical JSON form (sorted keys, no whitespace, UTF-8)")
     return value
 

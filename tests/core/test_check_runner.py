@@ -67,14 +67,17 @@ def test_execute_refuses_missing_requirements() -> None:
         _NeedsData().execute(ScanContext())
 
 
-def test_registry_refuses_silent_replacement(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(registry, "_registry", dict(registry.all_checks()))  # restored after the test
+def test_registry_refuses_silent_replacement() -> None:
     registry.register("needs-data-test", _NeedsData)
-    registry.register("needs-data-test", _NeedsData)  # same class: idempotent
-    with pytest.raises(ConfigError, match="already registered"):
-        registry.register("needs-data-test", _Broken)
-    registry.register("needs-data-test", _Broken, force=True)
-    assert registry.all_checks()["needs-data-test"] is _Broken
+    try:
+        registry.register("needs-data-test", _NeedsData)  # same class: idempotent
+        with pytest.raises(ConfigError, match="already registered"):
+            registry.register("needs-data-test", _Broken)
+        registry.register("needs-data-test", _Broken, force=True)
+        assert registry.all_checks()["needs-data-test"] is _Broken
+    finally:
+        registry.unregister("needs-data-test")
+    assert "needs-data-test" not in registry.all_checks()
 
 
 def test_selection_by_group_name_and_unknown() -> None:

@@ -183,4 +183,4 @@ def test_autoattack_l1_runs_the_l1_apgd_cascade(digits_model) -> None:  # type: 
     assert ev.robust_accuracy["autoattack"][0] <= ev.robust_accuracy["apgd-l1"][0] + 1e-9
     linf = evaluate_robustness(model, x[:10], y[:10], epsilons=[0.05], norm="linf", attacks=("apgd-l1", "pgd"),
                                curve_points=False, validity=False)
-    assert linf.skipped.get("apgd-l1") == "an l1-only attack"
+    assert linf.skipped.get("apgd-l1") == "supports the l1 norm(s), not linf"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from mlsecure.artifacts.sbom import validate_sbom
 from mlsecure.cli.main import main
+from mlsecure.supply_chain.sbom import validate_sbom
 
 
 def test_keygen_sign_verify_tamper(model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

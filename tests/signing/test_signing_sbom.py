@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from mlsecure.artifacts.provenance import ModelProvenance
-from mlsecure.artifacts.sbom import build_sbom, validate_sbom
+from mlsecure.supply_chain.sbom import build_sbom, validate_sbom
 
 
 def test_bom_contents_and_validation(model_dir: Path, tmp_path: Path) -> None:

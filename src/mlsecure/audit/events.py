@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from typing import Any, Final, Literal, get_args
 
 from mlsecure.errors import InputError
+from mlsecure.strict_json import canonical_json
 
 Outcome = Literal["allowed", "denied", "error"]
 OUTCOMES: Final[tuple[str, ...]] = get_args(Outcome)
@@ -97,13 +98,13 @@ class AuditEvent:
             object.__setattr__(self, "details", dict(self.details))
         else:
             try:
-                details_json = _ENCODER.encode(self.details)
+                details_json = canonical_json(self.details).decode("utf-8")
             except (TypeError, ValueError) as exc:
                 raise InputError(f"AuditEvent.details must hold only JSON values (str, finite numbers, bool, "
                                  f"None, lists, string-keyed mappings): {exc}") from exc
             object.__setattr__(self, "details", json.loads(details_json))
         try:
-            object.__setattr__(self, "_canonical", _encode(self.to_dict()))
+            object.__setattr__(self, "_canonical", canonical_json(self.to_dict()))
         except UnicodeEncodeError as exc:
             raise InputError(f"AuditEvent text is not valid Unicode (lone surrogate?): {exc}") from exc
 
@@ -184,7 +185,7 @@ def hash_input(data: Any) -> str:
         digest.update(array.tobytes())
     else:
         try:
-            digest.update(_encode(data))
+            digest.update(canonical_json(data))
         except (TypeError, ValueError) as exc:
             raise InputError(f"cannot hash input of type {type(data).__name__}: {exc}") from exc
     return digest.hexdigest()
@@ -209,7 +210,6 @@ def parse_timestamp(value: Any) -> datetime:
     return parsed.astimezone(UTC)
 
 
-_ENCODER: Final = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 _PLAIN: Final = frozenset({str, int, bool, type(None)})
 
 
@@ -226,7 +226,3 @@ def _flat_json(details: Mapping[str, Any]) -> bool:
         elif kind not in _PLAIN:
             return False
     return all(type(k) is str for k in details)
-
-
-def _encode(obj: Any) -> bytes:
-    return _ENCODER.encode(obj).encode("utf-8")

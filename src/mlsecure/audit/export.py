@@ -6,7 +6,6 @@ An unfiltered export carries the chain links, so it can be archived and later ve
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Sequence
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -14,12 +13,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from mlsecure.audit.checkpoint import Checkpoint
 from mlsecure.audit.interface import AuditStore, RecordFilter
 from mlsecure.audit.verify import VerificationResult, rows_from_jsonl, verify_rows
+from mlsecure.strict_json import canonical_json
 
 
 def export_jsonl(store: AuditStore, where: RecordFilter | None = None) -> Iterator[str]:
     """The records ``where`` selects (all by default) as JSON lines (without trailing newlines)."""
     for record in store.query(where or RecordFilter()):
-        yield json.dumps(record.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        yield canonical_json(record.to_dict()).decode("utf-8")
 
 
 def verify_jsonl(lines: Iterable[str], *, hmac_key: bytes, checkpoints: Sequence[Checkpoint] = (),

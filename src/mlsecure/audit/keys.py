@@ -15,17 +15,11 @@ import string
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import (
-    Encoding,
-    NoEncryption,
-    PrivateFormat,
-    PublicFormat,
-    load_pem_private_key,
-    load_pem_public_key,
-)
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
 
 from mlsecure.audit.chain import MIN_KEY_BYTES
 from mlsecure.errors import ConfigError, InputError
+from mlsecure.keyfiles import load_ed25519_private_key, load_ed25519_public_key
 from mlsecure.private_files import read_regular_file, write_private_file
 
 HMAC_KEY_ENV = "MLSECURE_AUDIT_HMAC_KEY"
@@ -85,26 +79,9 @@ def load_signing_key(path: Path | None = None) -> Ed25519PrivateKey:
         if not env:
             raise ConfigError(f"no checkpoint signing key: pass a key file or set {SIGNING_KEY_FILE_ENV}")
         path = Path(env)
-    try:
-        key = load_pem_private_key(path.read_bytes(), password=None)
-    except OSError as exc:
-        raise InputError(f"cannot read signing key {path}: {exc.strerror}") from exc
-    except (ValueError, TypeError) as exc:
-        raise InputError(f"{path} is not an unencrypted PEM private key: {exc}") from exc
-    if not isinstance(key, Ed25519PrivateKey):
-        raise InputError(f"{path} holds a {type(key).__name__}; audit checkpoints need an Ed25519 key")
-    return key
+    return load_ed25519_private_key(path, what="the checkpoint signing key")
 
 
 def load_public_key(path: Path) -> Ed25519PublicKey:
     """An Ed25519 public key from a PEM file (or the public half of a private key file)."""
-    data = read_regular_file(path, what="the public key", max_bytes=64 * 1024)
-    if b"PRIVATE KEY" in data:
-        return load_signing_key(path).public_key()
-    try:
-        key = load_pem_public_key(data)
-    except ValueError as exc:
-        raise InputError(f"{path} is not a PEM public key: {exc}") from exc
-    if not isinstance(key, Ed25519PublicKey):
-        raise InputError(f"{path} holds a {type(key).__name__}; expected an Ed25519 public key")
-    return key
+    return load_ed25519_public_key(path, from_private=True, what="the checkpoint public key")

@@ -9,33 +9,21 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from mlsecure.audit.checkpoint import DEFAULT_KEY_NAME
 from mlsecure.audit.interface import AuditStore
 from mlsecure.audit.keys import resolve_hmac_key
-from mlsecure.errors import ConfigError, InputError
-
-_STORES: dict[str, type[AuditStore]] = {}
-
-
-def register(name: str, cls: type[AuditStore], *, force: bool = False) -> None:
-    """Make ``open_store`` open URLs ``name://...`` with ``cls``."""
-    if not force and name in _STORES and _STORES[name] is not cls:
-        raise ConfigError(f"audit store scheme {name!r} is already registered to {_STORES[name].__name__}; "
-                          "pass force=True to replace it")
-    _STORES[name] = cls
+from mlsecure.errors import InputError
+from mlsecure.plugins import PluginRegistry
 
 
-def registered() -> dict[str, type[AuditStore]]:
-    _register_builtins()
-    return dict(_STORES)
-
-
-def _register_builtins() -> None:
-    if "sqlite" in _STORES:
-        return
+def _builtins() -> dict[str, type[AuditStore]]:
     from mlsecure.audit.postgres_store import PostgresAuditStore
     from mlsecure.audit.sqlite_store import SQLiteAuditStore
 
-    register("sqlite", SQLiteAuditStore)
-    register("postgresql", PostgresAuditStore)
-    register("postgres", PostgresAuditStore)
+    return {"sqlite": SQLiteAuditStore, "postgresql": PostgresAuditStore, "postgres": PostgresAuditStore}
+
+
+# URL scheme -> store class: ``register("name", cls)`` makes ``open_store`` open ``name://...`` with ``cls``
+_stores: PluginRegistry[type[AuditStore]] = PluginRegistry("audit store scheme", AuditStore, _builtins)
+register = _stores.register
+registered = _stores.classes
 
 
 def open_store(url: str | Path, *, hmac_key: bytes | str | None = None,
@@ -49,14 +37,13 @@ def open_store(url: str | Path, *, hmac_key: bytes | str | None = None,
     ``N`` records (see :meth:`AuditStore.checkpoint` to sign one on demand). ``create=False`` refuses to
     create a missing SQLite file; ``read_only=True`` also writes nothing (a read-only copy verifies).
     """
-    _register_builtins()
     text = str(url)
     scheme = text.split("://", 1)[0].split("+", 1)[0].lower() if "://" in text else "sqlite"
     if scheme == "sqlite" and text.startswith("sqlite:") and "://" not in text:
         raise InputError(f"malformed SQLite URL {text!r}; use sqlite:///absolute/path.db or a plain path")
-    cls = _STORES.get(scheme)
-    if cls is None:
-        raise InputError(f"no audit store for URL scheme {scheme!r}; known: {', '.join(sorted(_STORES))}")
+    if scheme not in _stores:
+        raise InputError(f"no audit store for URL scheme {scheme!r}; known: {', '.join(sorted(_stores))}")
+    cls = _stores.get(scheme)
     return cls.from_url(text, hmac_key=resolve_hmac_key(hmac_key), signing_key=signing_key,
                         checkpoint_every=checkpoint_every, key_name=key_name, create=create,
                         **({"read_only": True} if read_only else {}))

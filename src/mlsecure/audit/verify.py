@@ -18,6 +18,7 @@ from mlsecure.audit.checkpoint import Checkpoint
 from mlsecure.audit.events import AuditEvent
 from mlsecure.audit.merkle import Frontier, leaf_hash
 from mlsecure.errors import InputError
+from mlsecure.strict_json import canonical_json
 
 MAX_PROBLEMS = 1000
 
@@ -191,8 +192,7 @@ def rows_from_jsonl(lines: Iterable[str]) -> Iterable[StoredRow]:
             continue
         try:
             item = json.loads(line)
-            event = json.dumps(item["event"], sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                               allow_nan=False)
+            event = canonical_json(item["event"]).decode("utf-8")
             yield StoredRow(int(item["seq"]), event, str(item["prev_hash"]), str(item["entry_hash"]))
         except RecursionError:
             raise InputError(f"line {number} of the export is nested too deeply to be an audit record") from None

@@ -173,7 +173,7 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _sbom(args: argparse.Namespace) -> int:
-    from mlsecure.artifacts.sbom import build_sbom
+    from mlsecure.supply_chain.sbom import build_sbom
 
     if not args.model.exists():
         raise InputError(f"{args.model}: no such model file or directory")

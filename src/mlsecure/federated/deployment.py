@@ -87,24 +87,20 @@ def _train(weight: np.ndarray, bias: np.ndarray, x: np.ndarray, y: np.ndarray, *
 
 
 def _client_fn(context: Any) -> Any:
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-    from cryptography.hazmat.primitives.serialization import load_pem_private_key
-
     from mlsecure.federated.flower import CLIENT_KEY, ROUND_KEY, SIGNATURE_KEY, signed_arrays
     from mlsecure.federated.signing import sign_update
+    from mlsecure.keyfiles import load_ed25519_private_key
 
     client_mod = require("flwr.client", "fl")
     node, run = context.node_config, context.run_config
     pid, n_parts = int(node["partition-id"]), int(node["num-partitions"])
     behaviour = str(node.get("behaviour", "honest"))
-    key = load_pem_private_key(Path(str(node["signing-key"])).read_bytes(), password=None)
-    if not isinstance(key, Ed25519PrivateKey):
-        raise InputError(f"{node['signing-key']}: not an Ed25519 private key")
+    key = load_ed25519_private_key(Path(str(node["signing-key"])), what="the client's signing key")
     parts, _, _ = _data(int(run["seed"]), n_parts, float(run["alpha"]))
     x, y = parts[pid]
     client_id = f"client-{pid}"
 
-    signing_key: Ed25519PrivateKey = key
+    signing_key = key
     base: Any = client_mod.NumPyClient
 
     class DigitsClient(base):  # type: ignore[misc]  # the base is Any: flwr is imported lazily

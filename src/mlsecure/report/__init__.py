@@ -7,29 +7,23 @@ from typing import IO, Any
 
 from mlsecure.errors import InputError
 from mlsecure.findings import Report
+from mlsecure.plugins import PluginRegistry
 
-# format name -> module with ``render(report) -> str`` (terminal also takes ``stream``)
-FORMATS: dict[str, str] = {
+# format name -> module with ``render(report) -> str`` (terminal also takes ``stream``); the module is
+# imported only when its format is rendered
+FORMATS: PluginRegistry[str] = PluginRegistry("report format", str, {
     "terminal": "mlsecure.report.terminal",
     "json": "mlsecure.report.json_format",
     "sarif": "mlsecure.report.sarif",
     "html": "mlsecure.report.html",
     "md": "mlsecure.report.markdown",
-}
-
-
-def register(name: str, module: str, *, force: bool = False) -> None:
-    """Add a report format backed by ``module.render``."""
-    if name in FORMATS and not force:
-        raise InputError(f"report format {name!r} is already registered")
-    FORMATS[name] = module
+}, instances=True, error=InputError)
+register = FORMATS.register
 
 
 def render(report: Report, fmt: str, *, stream: IO[str] | None = None) -> str:
     """Render ``report`` in ``fmt``; the terminal format prints to ``stream`` when given."""
-    if fmt not in FORMATS:
-        raise InputError(f"unknown report format {fmt!r}; choose from {', '.join(FORMATS)}")
-    module: Any = importlib.import_module(FORMATS[fmt])
+    module: Any = importlib.import_module(FORMATS.get(fmt))
     if fmt == "terminal":
         text: str = module.render(report, stream=stream)
         return text

@@ -177,7 +177,7 @@ def _evaluate(
     worst = np.logical_and.reduce([robust[a] for a in robust]) if robust else np.tile(correct, (len(grid), 1))
     worst_acc = tuple(float(w.mean()) for w in worst)
     ci = tuple(clopper_pearson(int(w.sum()), n) for w in worst)
-    curve_attack = next((a for a in ("fmn", "deepfool", "cw-l2", "hopskipjump", "boundary") if a in distances), None)
+    curve_attack = _strongest(distances, correct, grid)
     curve = _curve(distances[curve_attack], correct, grid) if curve_attack else ((), ())
     fooled_rows = {e: tuple(int(i) for i in np.flatnonzero(correct & ~worst[_index(grid, e)])) for e in eps_req}
     evaluation = RobustnessEvaluation(
@@ -208,25 +208,23 @@ def _index(grid: tuple[float, ...], eps: float) -> int:
 
 def _select(victim: Victim, names: Sequence[str], norm: Norm, settings: Mapping[str, Mapping[str, Any]]
             ) -> tuple[dict[str, str], dict[str, str], dict[str, AttackSpec]]:
+    """Split the requested attacks into those that run and those skipped (with the reason), from what each
+    attack declares (``AttackSpec.unsupported``): never from its name."""
     applied: dict[str, str] = {}
     skipped: dict[str, str] = {}
     specs: dict[str, AttackSpec] = {}
     for name in dict.fromkeys(names):
         spec = get(name)
-        reason = _inapplicable(spec, victim, norm)
-        if name == "transfer" and "surrogate" not in settings.get(name, {}):
-            reason = "needs a surrogate model: settings={'transfer': {'surrogate': model}}"
+        reason = _unsupported(spec, victim, norm, settings)
         if reason:
             skipped[name] = reason
             continue
         specs[name] = spec
-        applied[name] = ("white-box: exact gradients of the model" if spec.cls.white_box
-                         else "transfer: crafted on the surrogate, replayed on the model" if name == "transfer"
-                         else "black-box: needs only predict_proba")
-    if victim.differentiable is None and not any(not s.cls.white_box for s in specs.values()):
+        applied[name] = spec.access
+    if victim.differentiable is None and all(s.needs_gradients for s in specs.values()):
         for name in BLACK_BOX_ATTACKS:  # a black-box model always gets the black-box attack
             spec = get(name)
-            if not _inapplicable(spec, victim, norm):
+            if not _unsupported(spec, victim, norm, settings):
                 specs[name] = spec
                 applied[name] = f"black-box fallback: {victim.why_black_box}"
     if not specs:
@@ -235,42 +233,27 @@ def _select(victim: Victim, names: Sequence[str], norm: Norm, settings: Mapping[
     return applied, skipped, specs
 
 
-def _inapplicable(spec: AttackSpec, victim: Victim, norm: Norm) -> str:
-    name = spec.name
-    if spec.cls.white_box and victim.differentiable is None:
-        return f"needs gradients; {victim.why_black_box}"
-    if name == "square" and norm == "l1":
-        return "Square Attack has no l1 update"
-    if name == "cw-linf" and norm != "linf":
-        return "the C&W-style attack here is L-inf (PGD on the C&W margin)"
-    if name in ("cw-l2", "hopskipjump", "boundary") and norm != "l2":
-        return f"{name} measures l2 distances"
-    if name in ("apgd-ce", "apgd-dlr", "apgd-t", "deepfool", "cw-linf", "autoattack-rand") \
-            and norm == "l1":
-        return "no l1 variant (use apgd-l1 / apgd-t-l1)"
-    if name in ("apgd-l1", "apgd-dlr-l1", "apgd-t-l1") and norm != "l1":
-        return "an l1-only attack"
-    if name in ("apgd-dlr-l1",) and victim.n_classes < 3:
-        return "the DLR loss needs at least 3 classes"
-    if name == "apgd-t-l1" and victim.n_classes < 4:
-        return "targeted DLR needs at least 4 classes"
-    if name == "apgd-dlr" and victim.n_classes < 3:
-        return "the DLR loss needs at least 3 classes"
-    if name in ("apgd-t", "fab-t") and victim.n_classes < 4:
-        return "targeted DLR needs at least 4 classes"
-    return ""
+def _unsupported(spec: AttackSpec, victim: Victim, norm: Norm, settings: Mapping[str, Mapping[str, Any]]) -> str:
+    black_box = None if victim.differentiable is not None else victim.why_black_box
+    return spec.unsupported(norm=norm, black_box_reason=black_box, n_classes=victim.n_classes,
+                            settings=settings.get(spec.name, {}))
 
 
 def _build(spec: AttackSpec, extra: Mapping[str, Any], *, eps: float | None, norm: Norm, batch_size: int,
            seed: int) -> Attack:
     kwargs: dict[str, Any] = {"batch_size": batch_size, "seed": seed, **extra}
-    if spec.cls.minimal:
-        kwargs["eps"] = None
-    else:
-        kwargs["eps"] = eps
-    if spec.name not in ("cw-l2", "hopskipjump", "boundary"):
-        kwargs["norm"] = norm
+    kwargs["eps"] = None if spec.minimal else eps
+    kwargs["norm"] = norm
     return spec.build(**kwargs)
+
+
+def _strongest(distances: Mapping[str, np.ndarray], correct: np.ndarray, grid: tuple[float, ...]) -> str | None:
+    """The minimal-norm run whose curve lies lowest over the grid: the smallest mean distance, each capped at
+    the largest epsilon attacked (ties: the first run)."""
+    if not distances or not correct.any():
+        return next(iter(distances), None)
+    top = max(grid)
+    return min(distances, key=lambda a: float(np.minimum(distances[a][correct], top).mean()))
 
 
 def _predict(victim: Victim, x: np.ndarray, batch_size: int) -> np.ndarray:

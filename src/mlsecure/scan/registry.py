@@ -12,6 +12,7 @@ from importlib.metadata import entry_points
 
 from mlsecure.check import Check
 from mlsecure.errors import ConfigError
+from mlsecure.plugins import PluginRegistry
 
 BUILTIN_CHECK_MODULES: tuple[str, ...] = (
     "mlsecure.artifacts.checks",
@@ -29,21 +30,39 @@ BUILTIN_CHECK_MODULES: tuple[str, ...] = (
 
 ENTRY_POINT_GROUP = "mlsecure.checks"
 
-_registry: dict[str, type[Check]] = {}
-_loaded = False
 
 
-def register(name: str, cls: type[Check], *, force: bool = False) -> None:
-    """Add a check under ``name``; refuses to replace an existing one unless ``force``."""
-    if name in _registry and _registry[name] is not cls and not force:
-        raise ConfigError(f"a check named {name!r} is already registered ({_registry[name].__module__})")
-    _registry[name] = cls
+def _builtins() -> dict[str, type[Check]]:
+    """The built-in checks of the installed capabilities, then the entry-point plug-ins."""
+    out: dict[str, type[Check]] = {}
+    for module_name in BUILTIN_CHECK_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name is not None and module_name.startswith(exc.name):
+                continue  # this capability is not part of the installed build
+            raise
+        for cls in module.CHECKS:
+            _add(out, cls.name, cls)
+    for entry in entry_points(group=ENTRY_POINT_GROUP):
+        cls = entry.load()
+        if not (isinstance(cls, type) and issubclass(cls, Check)):
+            raise ConfigError(f"entry point {entry.name!r} in {ENTRY_POINT_GROUP} is not a Check subclass")
+        _add(out, entry.name, cls)
+    return out
 
 
-def all_checks() -> dict[str, type[Check]]:
-    """Name to class, built-ins first, then plug-ins, in registration order."""
-    _load_once()
-    return dict(_registry)
+def _add(out: dict[str, type[Check]], name: str, cls: type[Check]) -> None:
+    old = out.get(name)
+    if old is not None and old is not cls:
+        raise ConfigError(f"a check named {name!r} is already registered ({old.__module__}.{old.__qualname__})")
+    out[name] = cls
+
+
+_checks: PluginRegistry[type[Check]] = PluginRegistry("check", Check, _builtins)
+register = _checks.register
+unregister = _checks.unregister
+all_checks = _checks.classes  # name to class, built-ins first, then plug-ins, in registration order
 
 
 def groups() -> dict[str, list[str]]:
@@ -53,23 +72,3 @@ def groups() -> dict[str, list[str]]:
         out.setdefault(cls.group, []).append(name)
     return out
 
-
-def _load_once() -> None:
-    global _loaded
-    if _loaded:
-        return
-    _loaded = True
-    for module_name in BUILTIN_CHECK_MODULES:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name is not None and module_name.startswith(exc.name):
-                continue  # this capability is not part of the installed build
-            raise
-        for cls in module.CHECKS:
-            register(cls.name, cls)
-    for entry in entry_points(group=ENTRY_POINT_GROUP):
-        cls = entry.load()
-        if not (isinstance(cls, type) and issubclass(cls, Check)):
-            raise ConfigError(f"entry point {entry.name!r} in {ENTRY_POINT_GROUP} is not a Check subclass")
-        register(entry.name, cls)

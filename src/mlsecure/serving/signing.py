@@ -15,9 +15,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import json
 from pathlib import Path
-from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -25,19 +23,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from mlsecure import strict_json
 from mlsecure.errors import ConfigError, InputError
+from mlsecure.keyfiles import load_ed25519_private_key, load_ed25519_public_key
 from mlsecure.private_files import write_private_file
+from mlsecure.strict_json import canonical_json as canonical_json  # the response bytes signed (re-exported)
 
 SIGNATURE_HEADER = "X-Signature"
 KEY_ID_HEADER = "X-Signature-Key"
 
-
-_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-
-
-def canonical_json(obj: Any) -> bytes:
-    """Deterministic JSON bytes: sorted keys, compact separators, UTF-8, finite numbers only (the same
-    encoding as ``strict_json.canonical_bytes``, with one encoder kept for speed)."""
-    return _CANONICAL.encode(obj).encode("utf-8")  # one encoder, not one per call as json.dumps makes
 
 
 def key_id(public_key: Ed25519PublicKey) -> str:
@@ -64,22 +56,12 @@ class ResponseSigner:
                 return cls(key)
             # another process (a second gateway or worker starting at the same moment) published its key
             # first: use that one, so every process signs with the same key
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise ConfigError(f"{path}: cannot read the signing key: {exc.strerror}") from None
-        try:
-            loaded = serialization.load_pem_private_key(raw, password=None)
-        except (ValueError, TypeError) as exc:
-            raise ConfigError(f"{path}: not an unencrypted PEM private key: {exc}") from None
-        if not isinstance(loaded, Ed25519PrivateKey):
-            raise ConfigError(f"{path}: the signing key must be Ed25519, got {type(loaded).__name__}")
-        return cls(loaded)
+        return cls(load_ed25519_private_key(path, what="the signing key", error=ConfigError))
 
     @classmethod
     def from_private_bytes(cls, raw: bytes) -> ResponseSigner:
         """From the 32-byte raw private key (``private_bytes()``), as the audit writer process receives it."""
-        return cls(Ed25519PrivateKey.from_private_bytes(raw))
+        return cls(load_ed25519_private_key(raw, what="the signing key from the gateway"))
 
     def private_bytes(self) -> bytes:
         """The raw 32-byte private key: handed to the audit writer process over its private pipe only."""
@@ -129,14 +111,5 @@ def check_response(body: bytes | str, signature: str, public_key: Ed25519PublicK
 
 
 def load_public_key(data: bytes) -> Ed25519PublicKey:
-    """An Ed25519 public key from PEM (SubjectPublicKeyInfo) or a private-key PEM."""
-    try:
-        key: Any = serialization.load_pem_public_key(data)
-    except ValueError:
-        try:
-            key = serialization.load_pem_private_key(data, password=None).public_key()
-        except (ValueError, TypeError) as exc:
-            raise InputError(f"not a PEM Ed25519 key: {exc}") from None
-    if not isinstance(key, Ed25519PublicKey):
-        raise InputError(f"expected an Ed25519 key, got {type(key).__name__}")
-    return key
+    """An Ed25519 public key from PEM (SubjectPublicKeyInfo), a private-key PEM, or raw bytes."""
+    return load_ed25519_public_key(data, from_private=True, what="the gateway's public key")

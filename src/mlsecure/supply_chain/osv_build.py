@@ -90,8 +90,8 @@ def build_database(sources: Sequence[str | Path], output: str | Path, *, update:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for record_id in sorted(records):
-            archive.writestr(f"{record_id}.json", strict_json.canonical_bytes(records[record_id]))
-        archive.writestr(INFO_NAME, strict_json.canonical_bytes(info))
+            archive.writestr(f"{record_id}.json", strict_json.canonical_json(records[record_id]))
+        archive.writestr(INFO_NAME, strict_json.canonical_json(info))
     write_file_atomic(out, buffer.getvalue(), what="the OSV database", overwrite=True)
     return BuildResult(out, len(records), added, replaced, kept, other, newest)
 

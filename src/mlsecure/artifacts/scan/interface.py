@@ -20,6 +20,7 @@ from typing import IO, Any, ClassVar
 from mlsecure.artifacts.formats import ArtifactFormat
 from mlsecure.errors import MLSecureError
 from mlsecure.findings import Severity
+from mlsecure.plugins import PluginRegistry
 
 
 class ScanError(MLSecureError):
@@ -224,22 +225,15 @@ class Scanner(ABC):
         """Return every issue in ``blob``; hostile input becomes issues, never exceptions."""
 
 
-_REGISTRY: dict[str, type[Scanner]] = {}
-
-
-def register(name: str, cls: type[Scanner], *, force: bool = False) -> None:
-    """Add a scanner under ``name``; refuses to replace one unless ``force``."""
-    if name in _REGISTRY and not force:
-        raise ScanError(f"a scanner named {name!r} is already registered")
-    _REGISTRY[name] = cls
-
-
-def registered() -> dict[str, type[Scanner]]:
-    return dict(_REGISTRY)
+# the engine (``engine._ensure_registered``) registers the built-in scanners on first use
+_scanners: PluginRegistry[type[Scanner]] = PluginRegistry("scanner", Scanner, error=ScanError)
+register = _scanners.register
+unregister = _scanners.unregister
+registered = _scanners.classes
 
 
 def scanner_for(fmt: ArtifactFormat) -> type[Scanner] | None:
-    for cls in _REGISTRY.values():
+    for cls in _scanners.classes().values():
         if fmt in cls.formats:
             return cls
     return None

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 from mlsecure import strict_json
 from mlsecure.artifacts.signing.keys import PrivateKey, PublicKey, key_hint, sign_bytes, verify_bytes
 from mlsecure.errors import InputError
+from mlsecure.strict_json import canonical_json
 
 IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json"
 BUNDLE_MEDIA_TYPE = "application/vnd.dev.sigstore.bundle.v0.3+json"
@@ -28,12 +28,6 @@ def pae(payload_type: str, payload: bytes) -> bytes:
     """DSSE pre-authentication encoding."""
     kind = payload_type.encode("utf-8")
     return b"DSSEv1 %d %s %d %s" % (len(kind), kind, len(payload), payload)
-
-
-def canonical_json(value: Any) -> bytes:
-    """Sorted keys, no whitespace, UTF-8: the bytes we sign (any JSON is fine for DSSE; this is stable)."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      allow_nan=False).encode("utf-8")
 
 
 def make_envelope(statement: Mapping[str, Any], key: PrivateKey) -> dict[str, Any]:

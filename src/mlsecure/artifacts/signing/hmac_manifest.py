@@ -23,7 +23,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from mlsecure.artifacts.signing.dsse import canonical_json
 from mlsecure.artifacts.signing.hashing import ProgressCallback, hash_model
 from mlsecure.artifacts.signing.manifest import (
     DEFAULT_SHARD_SIZE,
@@ -38,6 +37,7 @@ from mlsecure.artifacts.signing.manifest import (
 from mlsecure.artifacts.signing.sign import relative_inside
 from mlsecure.artifacts.signing.verify import Problem, VerificationResult
 from mlsecure.errors import ConfigError, InputError
+from mlsecure.strict_json import canonical_json
 
 HMAC_FORMAT = "mlsecure-hmac-manifest/v1"
 HMAC_ALGORITHM = "hmac-sha256"

@@ -1,8 +1,9 @@
 """Signing keys: Ed25519 (default) and ECDSA P-256 (what OpenSSF ``model_signing ... key`` accepts).
 
 Private keys are PEM PKCS#8, optionally encrypted with a passphrase (``BestAvailableEncryption``);
-public keys are PEM SubjectPublicKeyInfo. The key *hint* recorded in a signature is the SHA-256 of the
-public PEM, as model-signing records it, so a verifier can tell "wrong key" from "bad signature".
+public keys are PEM SubjectPublicKeyInfo; both are read by the one key loader, ``mlsecure.keyfiles``.
+The key *hint* recorded in a signature is the SHA-256 of the public PEM, as model-signing records it, so
+a verifier can tell "wrong key" from "bad signature".
 """
 
 from __future__ import annotations
@@ -16,15 +17,15 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
-from mlsecure.artifacts.signing.pkcs8 import check_encrypted_key
+from mlsecure import keyfiles
 from mlsecure.errors import InputError
-from mlsecure.private_files import read_regular_file
+from mlsecure.keyfiles import PrivateKey, PublicKey
 
 KeyAlgorithm = Literal["ed25519", "p256"]
 KEY_ALGORITHMS: tuple[KeyAlgorithm, ...] = ("ed25519", "p256")
-PrivateKey = ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey
-PublicKey = ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey
-MAX_KEY_BYTES = 64 * 1024
+MAX_KEY_BYTES = keyfiles.MAX_KEY_BYTES
+__all__ = ["KEY_ALGORITHMS", "KeyAlgorithm", "KeyPair", "PrivateKey", "PublicKey", "generate_keypair", "key_algorithm",
+           "key_hint", "load_private_key", "load_public_key", "public_pem", "sign_bytes", "verify_bytes"]
 
 
 @dataclass(frozen=True)
@@ -61,35 +62,12 @@ def generate_keypair(algorithm: KeyAlgorithm = "ed25519", *, passphrase: bytes |
 
 def load_private_key(path: str | Path, *, passphrase: bytes | None = None) -> PrivateKey:
     """Read a PEM private key; a clear error for a wrong or missing passphrase or an unsupported curve."""
-    data = _read(Path(path), "private key")
-    check_encrypted_key(data, what=f"{path}")  # a hostile KDF cost is refused before OpenSSL derives
-    try:
-        key = serialization.load_pem_private_key(data, password=passphrase or None)
-    except TypeError:
-        if passphrase:
-            raise InputError(f"{path}: a passphrase was given but the private key is not encrypted") from None
-        raise InputError(f"{path}: the private key is encrypted; give its passphrase (--passphrase-env)") from None
-    except ValueError as exc:
-        hint = " (wrong passphrase?)" if passphrase else ""
-        raise InputError(f"{path}: cannot read the private key{hint}: {exc}") from None
-    if isinstance(key, ed25519.Ed25519PrivateKey):
-        return key
-    if isinstance(key, ec.EllipticCurvePrivateKey) and isinstance(key.curve, ec.SECP256R1):
-        return key
-    raise InputError(f"{path}: unsupported key type {type(key).__name__}; use Ed25519 or ECDSA P-256")
+    return keyfiles.load_private_key(path, passphrase=passphrase, what="the private key")
 
 
 def load_public_key(path: str | Path) -> PublicKey:
-    data = _read(Path(path), "public key")
-    try:
-        key = serialization.load_pem_public_key(data)
-    except ValueError as exc:
-        raise InputError(f"{path}: not a PEM public key: {exc}") from None
-    if isinstance(key, ed25519.Ed25519PublicKey):
-        return key
-    if isinstance(key, ec.EllipticCurvePublicKey) and isinstance(key.curve, ec.SECP256R1):
-        return key
-    raise InputError(f"{path}: unsupported key type {type(key).__name__}; use Ed25519 or ECDSA P-256")
+    """Read a PEM public key (a private key is refused: a verifier is handed the ``.pub`` file)."""
+    return keyfiles.load_public_key(path, what="the public key")
 
 
 def public_pem(key: PublicKey) -> bytes:
@@ -121,7 +99,3 @@ def verify_bytes(key: PublicKey, signature: bytes, message: bytes) -> bool:
     except InvalidSignature:
         return False
     return True
-
-
-def _read(path: Path, what: str) -> bytes:
-    return read_regular_file(path, what=f"the {what}", max_bytes=MAX_KEY_BYTES)

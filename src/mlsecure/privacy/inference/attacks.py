@@ -19,6 +19,7 @@ import numpy as np
 from scipy import stats
 
 from mlsecure.errors import ConfigError, InputError
+from mlsecure.plugins import PluginRegistry
 from mlsecure.privacy.inference.reference import ModelOutputs, ReferenceSet
 from mlsecure.privacy.inference.signals import (
     max_confidence,
@@ -228,31 +229,17 @@ def _gaussian_fit(signal: np.ndarray, mask: np.ndarray, per_example_min: int) ->
     return mu, np.maximum(sd, 1e-6)
 
 
-_REGISTRY: dict[str, type[MembershipAttack]] = {}
-
-
-def register(name: str, cls: type[MembershipAttack], *, force: bool = False) -> None:
-    """Add an attack under ``name``; refuses to replace another unless ``force``."""
-    if name in _REGISTRY and _REGISTRY[name] is not cls and not force:
-        raise ConfigError(f"a membership attack named {name!r} is already registered")
-    _REGISTRY[name] = cls
-
-
 def builtin_attacks() -> tuple[type[MembershipAttack], ...]:
     return (LossAttack, ConfidenceAttack, EntropyAttack, ModifiedEntropyAttack, ShadowAttack, LiraOffline,
             LiraOnline, Rmia, RmiaOffline)
 
 
-def attacks() -> dict[str, type[MembershipAttack]]:
-    """Name to attack class (the built-ins are registered on first use)."""
-    for cls in builtin_attacks():
-        if cls.name not in _REGISTRY:
-            register(cls.name, cls)
-    return dict(_REGISTRY)
+_attacks: PluginRegistry[type[MembershipAttack]] = PluginRegistry(
+    "membership attack", MembershipAttack, lambda: {cls.name: cls for cls in builtin_attacks()})
+register = _attacks.register
+unregister = _attacks.unregister
+attacks = _attacks.classes  # name to attack class, the built-ins first
 
 
 def get_attack(name: str) -> MembershipAttack:
-    table = attacks()
-    if name not in table:
-        raise ConfigError(f"unknown membership attack {name!r}; known: {', '.join(table)}")
-    return table[name]()
+    return _attacks.get(name)()

@@ -38,12 +38,11 @@ class APGD(Attack):
     """APGD-CE / APGD-DLR (untargeted; ``target=`` runs the targeted DLR or CE loss towards it)."""
 
     name = "apgd"
+    norms = frozenset({"linf", "l2"})  # the l1 version needs the sparse step: apgd_l1.APGDL1
 
     def __init__(self, *, eps: float, norm: Norm = "linf", steps: int = 100, loss: ApgdLoss = "ce",
                  restarts: int = 1, rho: float = 0.75, batch_size: int = 512, seed: int = 0) -> None:
         super().__init__(eps=eps, norm=norm, batch_size=batch_size, seed=seed)
-        if norm == "l1":
-            raise AttackError("this APGD supports linf and l2 (APGD-L1 needs the sparse step; use PGD norm='l1')")
         if steps < 1 or restarts < 1:
             raise AttackError(f"APGD needs steps >= 1 and restarts >= 1, got {steps} and {restarts}")
         self.steps, self.loss, self.restarts, self.rho = int(steps), loss, int(restarts), float(rho)
@@ -65,7 +64,9 @@ class APGDT(Attack):
     """APGD-T: targeted DLR loss against each of the top ``n_target_classes`` wrong classes in turn."""
 
     name = "apgd-t"
+    norms = frozenset({"linf", "l2"})
     supports_targeted = False
+    min_classes = 4  # the targeted DLR loss reads the 3 largest other logits
 
     def __init__(self, *, eps: float, norm: Norm = "linf", steps: int = 100, n_target_classes: int = 9,
                  restarts: int = 1, rho: float = 0.75, batch_size: int = 512, seed: int = 0) -> None:

@@ -37,6 +37,7 @@ class APGDL1(Attack):
     """l1-APGD with the CE or DLR loss (untargeted; ``target=`` runs the targeted loss towards it)."""
 
     name = "apgd-l1"
+    norms = frozenset({"l1"})
 
     def __init__(self, *, eps: float, norm: Norm = "l1", steps: int = 100, loss: ApgdL1Loss = "ce",
                  restarts: int = 1, large_eps: bool = False, momentum: float = 0.0, topk: float = 0.2,
@@ -75,7 +76,9 @@ class APGDL1T(Attack):
     """l1-APGD-T: the targeted DLR loss against each of the top ``n_target_classes`` wrong classes."""
 
     name = "apgd-t-l1"
+    norms = frozenset({"l1"})
     supports_targeted = False
+    min_classes = 4  # the targeted DLR loss reads the 3 largest other logits
 
     def __init__(self, *, eps: float, norm: Norm = "l1", steps: int = 100, n_target_classes: int = 9,
                  restarts: int = 1, large_eps: bool = False, momentum: float = 0.0, topk: float = 0.2,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from mlsecure.robustness.attacks.deepfool import boundary_search
 from mlsecure.robustness.attacks.interface import Attack, AttackError
-from mlsecure.robustness.attacks.ops import Tensor, view_b
+from mlsecure.robustness.attacks.ops import Norm, Tensor, view_b
 from mlsecure.robustness.victim import Victim
 
 
@@ -23,13 +23,14 @@ class Boundary(Attack):
     """Boundary Attack with ``steps`` random-walk steps (one label query per sample per step, plus statistics)."""
 
     name = "boundary"
+    norms = frozenset({"l2"})
     white_box = False
     minimal = True
 
-    def __init__(self, *, eps: float | None = None, steps: int = 1000, spherical_step: float = 1e-2,
+    def __init__(self, *, eps: float | None = None, norm: Norm = "l2", steps: int = 1000, spherical_step: float = 1e-2,
                  source_step: float = 1e-2, step_adaptation: float = 1.5, adapt_every: int = 10,
                  init_tries: int = 100, batch_size: int = 512, seed: int = 0) -> None:
-        super().__init__(eps=eps, norm="l2", batch_size=batch_size, seed=seed)
+        super().__init__(eps=eps, norm=norm, batch_size=batch_size, seed=seed)
         if steps < 1:
             raise AttackError(f"Boundary needs steps >= 1, got {steps}")
         self.steps, self.spherical_step, self.source_step = int(steps), float(spherical_step), float(source_step)

@@ -13,7 +13,7 @@ Threat model: white-box, minimal L2. ``eps`` optional (the base class projects t
 from __future__ import annotations
 
 from mlsecure.robustness.attacks.interface import Attack
-from mlsecure.robustness.attacks.ops import Tensor, margin, view_b
+from mlsecure.robustness.attacks.ops import Norm, Tensor, margin, view_b
 from mlsecure.robustness.victim import Victim
 
 
@@ -21,12 +21,13 @@ class CarliniWagnerL2(Attack):
     """C&W L2 with ``binary_steps`` values of ``c`` starting at ``initial_const``, ``steps`` Adam steps each."""
 
     name = "cw-l2"
+    norms = frozenset({"l2"})
     minimal = True
 
-    def __init__(self, *, eps: float | None = None, steps: int = 100, binary_steps: int = 9,
+    def __init__(self, *, eps: float | None = None, norm: Norm = "l2", steps: int = 100, binary_steps: int = 9,
                  initial_const: float = 1e-2, lr: float = 1e-2, kappa: float = 0.0, refine: bool = True,
                  batch_size: int = 512, seed: int = 0) -> None:
-        super().__init__(eps=eps, norm="l2", batch_size=batch_size, seed=seed)
+        super().__init__(eps=eps, norm=norm, batch_size=batch_size, seed=seed)
         self.steps, self.binary_steps = int(steps), int(binary_steps)
         self.initial_const, self.lr, self.kappa = float(initial_const), float(lr), float(kappa)
         self.refine = bool(refine)

@@ -12,7 +12,7 @@ Threat model: white-box, untargeted. ``eps`` is optional: when set the base clas
 
 from __future__ import annotations
 
-from mlsecure.robustness.attacks.interface import Attack, AttackError
+from mlsecure.robustness.attacks.interface import Attack
 from mlsecure.robustness.attacks.ops import Norm, Tensor, view_b
 from mlsecure.robustness.victim import Victim
 
@@ -21,14 +21,13 @@ class DeepFool(Attack):
     """Minimal-norm DeepFool; ``steps`` linearisations, ``candidates`` classes considered per step."""
 
     name = "deepfool"
+    norms = frozenset({"linf", "l2"})
     minimal = True
     supports_targeted = False
 
     def __init__(self, *, eps: float | None = None, norm: Norm = "l2", steps: int = 50, overshoot: float = 0.02,
                  candidates: int = 10, refine: bool = True, batch_size: int = 512, seed: int = 0) -> None:
         super().__init__(eps=eps, norm=norm, batch_size=batch_size, seed=seed)
-        if norm == "l1":
-            raise AttackError("DeepFool supports l2 and linf")
         self.steps, self.overshoot, self.candidates, self.refine = int(steps), float(overshoot), int(candidates), refine
 
     def __repr__(self) -> str:

@@ -16,6 +16,7 @@ class FGSM(Attack):
     """``x_adv = clip(x + eps * step_direction(grad_x loss(x, y)))``; targeted descends the target's loss."""
 
     name = "fgsm"
+    single_step = True
 
     def __init__(self, *, eps: float, norm: Norm = "linf", loss: Loss = "ce", batch_size: int = 512,
                  seed: int = 0) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 
 from mlsecure.robustness.attacks.interface import Attack, AttackError
-from mlsecure.robustness.attacks.ops import Tensor, norm_of, view_b
+from mlsecure.robustness.attacks.ops import Norm, Tensor, norm_of, view_b
 from mlsecure.robustness.victim import Victim
 
 
@@ -23,12 +23,13 @@ class HopSkipJump(Attack):
     """HopSkipJump L2 with ``iterations`` gradient-estimation steps (queries grow as ``100 * sqrt(t)``)."""
 
     name = "hopskipjump"
+    norms = frozenset({"l2"})
     white_box = False
     minimal = True
 
-    def __init__(self, *, eps: float | None = None, iterations: int = 20, init_evals: int = 100,
+    def __init__(self, *, eps: float | None = None, norm: Norm = "l2", iterations: int = 20, init_evals: int = 100,
                  max_evals: int = 1000, init_tries: int = 100, batch_size: int = 512, seed: int = 0) -> None:
-        super().__init__(eps=eps, norm="l2", batch_size=batch_size, seed=seed)
+        super().__init__(eps=eps, norm=norm, batch_size=batch_size, seed=seed)
         if iterations < 1:
             raise AttackError(f"HopSkipJump needs iterations >= 1, got {iterations}")
         self.iterations, self.init_evals, self.max_evals = int(iterations), int(init_evals), int(max_evals)

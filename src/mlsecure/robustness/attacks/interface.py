@@ -26,6 +26,11 @@ from mlsecure.robustness.attacks.ops import NORMS, Norm, Tensor, norm_of, projec
 from mlsecure.robustness.victim import Victim, as_victim
 
 
+def norm_list(norms: frozenset[Norm]) -> str:
+    """``norms`` in the canonical order (linf, l2, l1), joined for a message."""
+    return "/".join(n for n in NORMS if n in norms)
+
+
 class AttackError(InputError):
     """An attack cannot run on this model or input (e.g. a white-box attack on a black-box model)."""
 
@@ -68,18 +73,31 @@ class AttackResult:
 class Attack(ABC):
     """Base class of every attack. Settings are keyword-only constructor arguments.
 
-    Class attributes: ``name`` (registry name), ``white_box`` (needs gradients), ``minimal`` (finds a
-    minimal-norm perturbation; ``eps`` optional), ``supports_targeted``.
+    Each attack declares what it supports, so callers select attacks from declarations, never from names
+    (DESIGN principle 7): ``name`` (registry name), ``norms`` (the norms it has an update for; the
+    constructor refuses others), ``white_box`` (needs the model's gradients; otherwise ``predict_proba``
+    is enough), ``minimal`` (finds a minimal-norm perturbation; ``eps`` optional), ``single_step`` (one
+    gradient step, the baseline every iterative attack must beat), ``supports_targeted``,
+    ``min_classes`` (e.g. the targeted DLR loss needs 4), ``required_settings`` (constructor arguments
+    with no default that an evaluation must be given, e.g. a transfer attack's ``surrogate``) and
+    ``access`` (how it reaches the model, as a report states it; ``None``: white-box or black-box).
     """
 
     name: ClassVar[str]
+    norms: ClassVar[frozenset[Norm]] = frozenset(NORMS)
     white_box: ClassVar[bool] = True
     minimal: ClassVar[bool] = False
+    single_step: ClassVar[bool] = False
     supports_targeted: ClassVar[bool] = True
+    min_classes: ClassVar[int] = 2
+    required_settings: ClassVar[frozenset[str]] = frozenset()
+    access: ClassVar[str | None] = None
 
     def __init__(self, *, eps: float | None, norm: Norm = "linf", batch_size: int = 512, seed: int = 0) -> None:
         if norm not in NORMS:
             raise AttackError(f"{type(self).__name__}: norm must be one of {NORMS}, got {norm!r}")
+        if norm not in self.norms:
+            raise AttackError(f"{type(self).__name__} supports the {norm_list(self.norms)} norm(s), not {norm}")
         if eps is None and not self.minimal:
             raise AttackError(f"{type(self).__name__} needs eps= (it is not a minimal-norm attack)")
         if eps is not None and not (np.isfinite(eps) and eps >= 0):

@@ -22,13 +22,12 @@ class Square(Attack):
     """Square Attack, L-inf or L2; ``queries`` is the per-sample budget (5000 in AutoAttack ``standard``)."""
 
     name = "square"
+    norms = frozenset({"linf", "l2"})  # no l1 update here
     white_box = False
 
     def __init__(self, *, eps: float, norm: Norm = "linf", queries: int = 1000, p_init: float = 0.8,
                  batch_size: int = 512, seed: int = 0) -> None:
         super().__init__(eps=eps, norm=norm, batch_size=batch_size, seed=seed)
-        if norm == "l1":
-            raise AttackError("Square Attack supports linf and l2")
         if queries < 1:
             raise AttackError(f"Square needs queries >= 1, got {queries}")
         self.queries, self.p_init = int(queries), float(p_init)

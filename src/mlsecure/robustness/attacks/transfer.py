@@ -21,6 +21,8 @@ class Transfer(Attack):
 
     name = "transfer"
     white_box = False
+    required_settings = frozenset({"surrogate"})
+    access = "transfer: crafted on the surrogate, replayed on the model"
 
     def __init__(self, *, surrogate: Any, eps: float, norm: Norm = "linf", inner: Attack | None = None,
                  batch_size: int = 512, seed: int = 0) -> None:

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
+from mlsecure.plugins import PluginRegistry
 from mlsecure.privacy.pii.recognizers.builtin import BUILTIN
 from mlsecure.privacy.pii.recognizers.interface import Recognizer, RecognizerError
 
-_registry: dict[str, Recognizer] = {r.name: r for r in BUILTIN}
-
-
-def register(name: str, recognizer: Recognizer, *, force: bool = False) -> None:
-    """Add ``recognizer`` under ``name``; refuses to replace another one unless ``force``."""
-    if name in _registry and _registry[name] != recognizer and not force:
-        raise RecognizerError(f"a PII recognizer named {name!r} is already registered")
-    _registry[name] = recognizer
+# recognizers are values (frozen dataclasses), not classes: one entry per named pattern set
+_recognizers: PluginRegistry[Recognizer] = PluginRegistry(
+    "PII recognizer", Recognizer, {r.name: r for r in BUILTIN}, instances=True, error=RecognizerError)
+register = _recognizers.register
+unregister = _recognizers.unregister
 
 
 def recognizers() -> tuple[Recognizer, ...]:
     """All registered recognizers, most specific first (the classifier breaks ties by this order)."""
-    return tuple(_registry.values())
+    return tuple(_recognizers.classes().values())
