@@ -153,9 +153,9 @@ def bench_spark(n_rows: int, files: int, sample_rows: int) -> list[dict[str, Any
     warmed on a 200-row table, outside the timed runs."""
     import polars as pl
 
-    from mlsecure.engines.spark_engine import spark_anonymize, spark_audit, spark_session
-    from mlsecure.engines.stream import iter_table, read_head
-    from mlsecure.engines.table_audit import audit_all_rows, classify_sample
+    from mlsecure.engines.tables.audit import audit_all_rows, classify_sample
+    from mlsecure.engines.tables.spark import spark_anonymize, spark_audit, spark_session
+    from mlsecure.engines.tables.stream import iter_table, read_head
     from mlsecure.privacy.pii.anonymize import apply_plan, auto_plan
     from mlsecure.privacy.pii.keys import SecretKey
     from mlsecure.privacy.pii.writer import TableWriter

@@ -10,7 +10,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mlsecure.engines.spark_drift import _quantiles, weighted_categorical, weighted_numeric
+from mlsecure.engines.tables.drift import _quantiles, weighted_categorical, weighted_numeric
 from mlsecure.governance.drift import categorical_drift, numeric_drift
 
 # at least 2 values a side: with one value on each, round(n m / (n + m)) = 0 and scipy.stats.kstwo warns

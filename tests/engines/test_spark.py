@@ -21,9 +21,9 @@ from mlsecure.errors import OutputError
 pyspark = pytest.importorskip("pyspark")
 
 from mlsecure.cli.main import main  # noqa: E402 - after the skip
-from mlsecure.engines.spark_engine import check_output_folder, read_table, spark_anonymize, spark_audit  # noqa: E402
-from mlsecure.engines.stream import iter_table, read_head  # noqa: E402
-from mlsecure.engines.table_audit import audit_all_rows, classify_sample  # noqa: E402
+from mlsecure.engines.tables.audit import audit_all_rows, classify_sample  # noqa: E402
+from mlsecure.engines.tables.spark import check_output_folder, read_table, spark_anonymize, spark_audit  # noqa: E402
+from mlsecure.engines.tables.stream import iter_table, read_head  # noqa: E402
 from mlsecure.privacy.pii.anonymize import Method, apply_plan, auto_plan, pseudonym  # noqa: E402
 from mlsecure.privacy.pii.keys import SecretKey  # noqa: E402
 from mlsecure.privacy.pii.types import PiiType  # noqa: E402
@@ -40,7 +40,7 @@ KEY = SecretKey(bytes(range(32)))
 def spark() -> Iterator[Any]:
     if shutil.which("java") is None:
         pytest.skip("Spark needs a Java 17 runtime (apt-get install openjdk-17-jre-headless)")
-    from mlsecure.engines.spark_engine import spark_session
+    from mlsecure.engines.tables.spark import spark_session
 
     session = spark_session("local[2]")
     session.conf.set("spark.sql.files.maxPartitionBytes", "32k")  # several partitions from a small table
@@ -138,7 +138,7 @@ def test_drift_statistics_as_aggregations_equal_the_local_tests(spark: Any, tmp_
     import numpy as np
     import pandas as pd
 
-    from mlsecure.engines.spark_drift import spark_feature_drift
+    from mlsecure.engines.tables.drift import spark_feature_drift
     from mlsecure.governance.drift_tables import audit_tables
 
     rng = np.random.default_rng(3)

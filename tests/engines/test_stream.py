@@ -15,8 +15,8 @@ import pyarrow as pa
 import pytest
 from scale_tables import audit_dict, make_table, write_parquet, write_parquet_folder
 
-from mlsecure.engines.stream import iter_table, read_head, table_files
-from mlsecure.engines.table_audit import ColumnStats, audit_all_rows, beyond_sample_findings
+from mlsecure.engines.tables.audit import ColumnStats, audit_all_rows, beyond_sample_findings
+from mlsecure.engines.tables.stream import iter_table, read_head, table_files
 from mlsecure.errors import InputError
 from mlsecure.privacy.pii.audit import AuditResult
 from mlsecure.privacy.pii.frame import to_strings

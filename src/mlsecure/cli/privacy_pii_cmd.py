@@ -98,7 +98,7 @@ def _spark(args: argparse.Namespace) -> Any:
         if args.spark_master:
             raise InputError("--spark-master needs --engine spark")
         return None
-    from mlsecure.engines.spark_engine import spark_session
+    from mlsecure.engines.tables.spark import spark_session
 
     return spark_session(args.spark_master)
 
@@ -119,11 +119,11 @@ def run_audit(args: argparse.Namespace) -> int:
     extra, metrics = [], {}
     head_of = read_head
     if spark is not None or args.all_rows or args.data.is_dir():
-        from mlsecure.engines import stream
-        from mlsecure.engines.table_audit import audit_all_rows, beyond_sample_findings
+        from mlsecure.engines.tables import stream
+        from mlsecure.engines.tables.audit import audit_all_rows, beyond_sample_findings
 
         if spark is not None:
-            from mlsecure.engines.spark_engine import spark_audit
+            from mlsecure.engines.tables.spark import spark_audit
 
             audit = spark_audit(args.data, spark=spark, sample_rows=args.sample_rows, region=args.region,
                                 text_columns=_split(args.text_columns))
@@ -165,7 +165,7 @@ def run_anonymize(args: argparse.Namespace) -> int:
         check_input(args.input, what="input table")
     output = args.output or default_output(args.input)
     if on_spark:
-        from mlsecure.engines.spark_engine import check_output_folder
+        from mlsecure.engines.tables.spark import check_output_folder
 
         if args.k is not None:
             raise InputError("--k enforces k-anonymity over all rows at once in one process; drop --engine spark")
@@ -180,8 +180,8 @@ def run_anonymize(args: argparse.Namespace) -> int:
     overrides = dict(_column_method(text) for text in args.column_method)
     key = key_from_env(args.key_env)
     if streamed:  # Parquet and folders: the head through the Arrow stream, never the whole table in memory
-        from mlsecure.engines.stream import read_head
-        from mlsecure.engines.table_audit import classify_sample
+        from mlsecure.engines.tables.audit import classify_sample
+        from mlsecure.engines.tables.stream import read_head
 
         audit = classify_sample(read_head(args.input, args.sample_rows), source=str(args.input), region=args.region,
                                 text_columns=_split(args.text_columns))
@@ -200,8 +200,8 @@ def run_anonymize(args: argparse.Namespace) -> int:
     if args.k is not None and not args.quasi_identifiers:
         raise InputError("--k needs --quasi-identifiers")
     if spark is not None:
-        from mlsecure.engines.spark_engine import spark_anonymize
-        from mlsecure.engines.stream import read_head as head_of
+        from mlsecure.engines.tables.spark import spark_anonymize
+        from mlsecure.engines.tables.stream import read_head as head_of
 
         rows, changed = spark_anonymize(args.input, output, plan, audit, spark=spark, key=key, region=args.region,
                                         force=args.force)
@@ -238,7 +238,7 @@ def _write_anonymized(args: argparse.Namespace, output: Path, plan: Any, audit: 
     returns the first ``--sample-rows`` rows written, for the audit of the output."""
     import polars as pl
 
-    from mlsecure.engines.stream import iter_table as iter_batches  # Parquet and folders streamed too
+    from mlsecure.engines.tables.stream import iter_table as iter_batches  # Parquet and folders streamed too
     from mlsecure.privacy.pii.anonymize import apply_plan
     from mlsecure.privacy.pii.kanon import enforce_k
     from mlsecure.privacy.pii.writer import TableWriter

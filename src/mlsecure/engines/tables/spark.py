@@ -2,10 +2,10 @@
 partition, with the same per-batch code as the single-process stream.
 
 Every partition's rows reach Python as Arrow record batches (``mapInArrow``); each batch becomes a Polars
-frame of strings (``frame.to_strings``) exactly as in ``engines.stream``, so the two engines run the same
+frame of strings (``frame.to_strings``) exactly as in ``engines.tables.stream``, so the two engines run the same
 functions on the same strings:
 
-- **audit**: the driver classifies the table's first ``sample_rows`` rows (``table_audit.classify_sample``),
+- **audit**: the driver classifies the table's first ``sample_rows`` rows (``audit.classify_sample``),
   each partition returns one merged ``ColumnStats`` per column (a few integers, as JSON), the driver adds
   them up. Counts are exact, so the result *equals* the local engine's.
 - **anonymize**: the plan is made on the driver; each batch goes through ``anonymize.apply_plan`` and the
@@ -29,8 +29,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from mlsecure.engines.stream import read_head, table_files
-from mlsecure.engines.table_audit import (
+from mlsecure.engines.tables.audit import (
     ColumnStats,
     ColumnTarget,
     classify_sample,
@@ -38,6 +37,7 @@ from mlsecure.engines.table_audit import (
     merge_all,
     targets_for,
 )
+from mlsecure.engines.tables.stream import read_head, table_files
 from mlsecure.errors import ConfigError, DataFormatError, InputError, OutputError, require
 from mlsecure.privacy.pii.audit import AuditResult
 from mlsecure.privacy.pii.recognizers import Recognizer
@@ -162,7 +162,7 @@ def _stats_task(targets: tuple[ColumnTarget, ...]) -> Any:
     def run(batches: Iterator[Any]) -> Iterator[Any]:
         import pyarrow as pa
 
-        from mlsecure.engines.table_audit import batch_stats as stats_of
+        from mlsecure.engines.tables.audit import batch_stats as stats_of
         from mlsecure.privacy.pii.frame import polars, to_strings
 
         pl = polars()

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from mlsecure.engines.stream import table_files
+from mlsecure.engines.tables.stream import table_files
 from mlsecure.errors import InputError
 from mlsecure.governance.drift import benjamini_hochberg, chi_square, pool_rare, psi
 from mlsecure.governance.drift_tables import ColumnDrift

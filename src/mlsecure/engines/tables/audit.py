@@ -131,7 +131,7 @@ def audit_all_rows(path: str | Path, *, batch_rows: int = 100_000, sample_rows: 
                    pool: Sequence[Recognizer] | None = None, text_columns: Iterable[str] = (),
                    on_batch: Callable[[int], None] | None = None) -> AuditResult:
     """The single-process engine: classify the head, then stream every row in ``batch_rows`` batches."""
-    from mlsecure.engines.stream import iter_table, read_head
+    from mlsecure.engines.tables.stream import iter_table, read_head
 
     start = time.perf_counter()
     sample = classify_sample(read_head(path, sample_rows), source=str(path), region=region, pool=pool,
