@@ -8,10 +8,13 @@ extraction monitor, Ed25519 signatures, one audit record per request committed b
 writer process's CPU is counted with the gateway's).
 
 One client (httpx, one keep-alive connection, closed loop, one row per request) sends the same OIP
-``/v2/models/digits/infer`` body straight to MLServer and through the gateway, in interleaved rounds;
-medians of the rounds are reported. Added latency = p50(gateway path) - p50(direct). CPU per request is
-user + system time from /proc of each server process tree over its round, divided by the round's requests.
-The 1-minute load average is printed: on a shared machine every figure moves with it. Example::
+``/v2/models/digits/infer`` row straight to MLServer (asking for the ``predict_proba`` output, as the gateway
+does) and through the gateway, in interleaved rounds; medians of the rounds are reported. Added latency =
+p50(gateway path) - p50(direct). CPU per request is user + system time from /proc of each server process
+over its round, divided by the round's requests: MLServer's process, the gateway's process and its audit
+writer child separately. ``--audit-sync NORMAL`` opens the SQLite audit log with ``synchronous=NORMAL`` (no
+fsync per commit: safe against a crash of the process, not of the machine). The 1-minute load average is
+printed: on a shared machine every figure moves with it. Example::
 
     python benchmarks/bench_gateway_upstream.py --requests 300 --rounds 3
 """
@@ -34,7 +37,7 @@ import httpx
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_gateway import process_cpu_s  # the same /proc accounting as the gateway benchmark
+from bench_gateway import _own_cpu_s, process_cpu_s  # the same /proc accounting as the gateway benchmark
 
 _TRAIN = """
 import joblib
@@ -55,7 +58,7 @@ per_hour = 0
 per_day = 0
 
 [audit]
-store = "audit.db"
+store = "{store}"
 """
 
 
@@ -84,7 +87,7 @@ def _wait(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
 def _round(clients: list[httpx.Client], url: str, body: bytes, headers: dict[str, str], n: int,
            pids: list[int]) -> tuple[float, list[float]]:
     """``n`` requests from each client at once (closed loop): (p50 ms, CPU seconds per request of each pid's
-    process tree)."""
+    process tree; a negative pid: that process without its children)."""
     from concurrent.futures import ThreadPoolExecutor
 
     def run(client: httpx.Client) -> list[float]:
@@ -97,10 +100,13 @@ def _round(clients: list[httpx.Client], url: str, body: bytes, headers: dict[str
                 raise SystemExit(f"{url}: HTTP {r.status_code}: {r.text[:300]}")
         return lat
 
-    cpu0 = [process_cpu_s(p) or 0.0 for p in pids]
+    def cpu(p: int) -> float:  # a negative pid: that process alone, without its children
+        return (_own_cpu_s(-p) if p < 0 else process_cpu_s(p)) or 0.0
+
+    cpu0 = [cpu(p) for p in pids]
     with ThreadPoolExecutor(len(clients)) as pool:
         lat = [t for part in pool.map(run, clients) for t in part]
-    cpu1 = [process_cpu_s(p) or 0.0 for p in pids]
+    cpu1 = [cpu(p) for p in pids]
     total = n * len(clients)
     return float(np.percentile(np.asarray(lat) * 1000, 50)), [(b - a) / total for a, b in zip(cpu0, cpu1, strict=True)]
 
@@ -111,6 +117,8 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--concurrency", type=int, default=1, help="clients at once, each on its own connection")
     ap.add_argument("--mlserver", default=os.environ.get("MLSECURE_MLSERVER", "/work/peers/mlserver/bin/mlserver"))
+    ap.add_argument("--audit-sync", choices=("FULL", "NORMAL"), default="FULL",
+                    help="the SQLite audit log's synchronous mode (FULL, the default, fsyncs every commit)")
     ap.add_argument("--json", type=Path, help="also write the results here")
     args = ap.parse_args()
     exe = Path(args.mlserver).resolve()
@@ -135,7 +143,8 @@ def main() -> None:
             ml_url = f"http://127.0.0.1:{ml_port}"
             _wait(f"{ml_url}/v2/models/digits/ready", procs[0], ml_log)
 
-            (root / "gateway.toml").write_text(_CONFIG)
+            (root / "gateway.toml").write_text(_CONFIG.format(
+                store=f"sqlite:///{root / 'audit.db'}?synchronous={args.audit_sync}"))
             env = {**os.environ, "MLSECURE_AUDIT_HMAC_KEY": secrets.token_hex(32)}
             from mlsecure.serving.tokens import open_token_store
 
@@ -154,27 +163,30 @@ def main() -> None:
             from sklearn.datasets import load_digits
 
             row = (load_digits().data[rng.integers(0, 1797)] / 16.0).astype(np.float32)
-            body = json.dumps({"inputs": [{"name": "input-0", "shape": [1, 64], "datatype": "FP32",
-                                           "data": row.tolist()}]}).encode()
+            tensor = {"name": "input-0", "shape": [1, 64], "datatype": "FP32", "data": row.tolist()}
+            body = json.dumps({"inputs": [tensor]}).encode()
+            direct_body = json.dumps({"inputs": [tensor], "outputs": [{"name": "predict_proba"}]}).encode()
             direct_h = {"Content-Type": "application/json"}
             gw_h = {**direct_h, "Authorization": f"Bearer {token}"}
             path = "/v2/models/digits/infer"
             ml_pid, gw_pid = procs[0].pid, procs[1].pid
             load_before = os.getloadavg()
-            direct, via, up_cpu, gw_cpu, up_cpu_via = [], [], [], [], []
+            direct, via, up_cpu, gw_cpu, up_cpu_via, writer_cpu = [], [], [], [], [], []
             clients = [httpx.Client(timeout=30) for _ in range(args.concurrency)]
             try:
                 for c in clients:
                     for _ in range(20):  # warm both paths (connections, caches, the audit writer process)
-                        c.post(ml_url + path, content=body, headers=direct_h)
+                        c.post(ml_url + path, content=direct_body, headers=direct_h)
                         c.post(gw_url + path, content=body, headers=gw_h)
                 for _ in range(args.rounds):
-                    p50, (ml_c,) = _round(clients, ml_url + path, body, direct_h, args.requests, [ml_pid])
+                    p50, (ml_c,) = _round(clients, ml_url + path, direct_body, direct_h, args.requests, [ml_pid])
                     direct.append(p50)
                     up_cpu.append(ml_c)
-                    p50, (ml_c, gw_c) = _round(clients, gw_url + path, body, gw_h, args.requests, [ml_pid, gw_pid])
+                    p50, (ml_c, gw_c, own_c) = _round(clients, gw_url + path, body, gw_h, args.requests,
+                                                      [ml_pid, gw_pid, -gw_pid])
                     via.append(p50)
                     gw_cpu.append(gw_c)
+                    writer_cpu.append(gw_c - own_c)
                     up_cpu_via.append(ml_c)
             finally:
                 for c in clients:
@@ -193,7 +205,10 @@ def main() -> None:
         "concurrency": args.concurrency,
         "direct_p50_ms": med(direct), "gateway_p50_ms": med(via), "added_p50_ms": med(via) - med(direct),
         "upstream_cpu_us_per_request": med(up_cpu) * 1e6, "gateway_cpu_us_per_request": med(gw_cpu) * 1e6,
+        "upstream_cpu_us_per_request_via_gateway": med(up_cpu_via) * 1e6,
+        "audit_writer_cpu_us_per_request": med(writer_cpu) * 1e6, "audit_sync": args.audit_sync,
         "gateway_cpu_over_upstream_cpu": med(gw_cpu) / med(up_cpu) if med(up_cpu) else float("nan"),
+        "server_modules": _server_modules(),
         "load_average_1min_before_after": [round(load_before[0], 2), round(load_after[0], 2)],
         "cpu_cores": os.cpu_count(),
         "rounds_direct_p50_ms": direct, "rounds_gateway_p50_ms": via,
@@ -203,11 +218,22 @@ def main() -> None:
     print(f"direct to MLServer   p50 {res['direct_p50_ms']:.2f} ms   "
           f"upstream CPU {res['upstream_cpu_us_per_request']:.0f} us/request")
     print(f"through the gateway  p50 {res['gateway_p50_ms']:.2f} ms   "
-          f"gateway CPU {res['gateway_cpu_us_per_request']:.0f} us/request (upstream {med(up_cpu_via) * 1e6:.0f})")
+          f"gateway CPU {res['gateway_cpu_us_per_request']:.0f} us/request (of which audit writer "
+          f"{res['audit_writer_cpu_us_per_request']:.0f}; upstream {med(up_cpu_via) * 1e6:.0f})")
+    print(f"audit log synchronous={args.audit_sync}; uvicorn with {res['server_modules']}")
     print(f"added p50 {res['added_p50_ms']:.2f} ms; gateway CPU = "
           f"{100 * res['gateway_cpu_over_upstream_cpu']:.0f}% of the upstream's per request")
     if args.json:
         args.json.write_text(json.dumps(res, indent=2))
+
+
+def _server_modules() -> str:
+    """What uvicorn picks with its defaults (http="auto", loop="auto") in this environment."""
+    import importlib.util
+
+    http = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    return f"{http} + {loop}"
 
 
 if __name__ == "__main__":

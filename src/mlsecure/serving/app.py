@@ -354,8 +354,13 @@ class _Handlers:
                 proba = await upstream.predict_proba(x)
             except UpstreamError as exc:
                 gw.metrics.upstream_errors.labels(exc.code).inc()
+                try:  # no answer, no charge: the rows were reserved until now
+                    await gw.limiter.refund_budget(actor, n)
+                    refunded = True
+                except Exception:  # the budget storage is down: the units stay spent (never more than the budget)
+                    refunded = False
                 raise _Refusal(exc.status, exc.code, exc.detail, actor=actor, outcome="error", rows=n,
-                               input_hash=input_hash, upstream=upstream.endpoint) from None
+                               input_hash=input_hash, upstream=upstream.endpoint, budget_refunded=refunded) from None
             labels = self.labels or list(range(proba.shape[1]))
             text = self.label_text or [str(i) for i in labels]
         gw.metrics.rows.inc(n)
