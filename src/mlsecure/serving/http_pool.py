@@ -21,6 +21,7 @@ response, and keep the connection for the next request. Defences kept:
 from __future__ import annotations
 
 import asyncio
+import re
 import ssl
 from collections import deque
 from dataclasses import dataclass
@@ -30,6 +31,8 @@ MAX_HEAD_BYTES = 65_536
 MAX_HEADERS = 100
 MAX_INTERIM = 8
 _LINE_LIMIT = 1024  # a chunk-size line or a trailer line
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+"""A header field name (RFC 9110 token): no spaces, no control characters."""
 
 
 class HTTPError(Exception):
@@ -235,7 +238,7 @@ def _parse_head(raw: bytes) -> tuple[str, int, list[tuple[str, str]]]:
     headers = []
     for line in lines[1:]:
         name, sep, value = line.partition(":")
-        if not sep or not name or name != name.strip() or any(c in name for c in " \t"):
+        if not sep or _TOKEN.fullmatch(name) is None:
             raise HTTPProtocolError(f"malformed header line {line[:60]!r}")
         headers.append((name.lower(), value.strip(" \t")))
     return status_line[0], int(status_line[1]), headers
