@@ -1,8 +1,9 @@
 """Two gateway replicas writing ONE audit chain in PostgreSQL, with budgets and extraction flags in Redis.
 
-Both replicas are in-process ASGI apps, each with its own audit writer thread and its own PostgreSQL
-connection to the same schema (the ``PostgresAuditStore`` serialises appenders with an advisory lock, so
-concurrent commits from the replicas must still make one linear chain). A round-robin client spends one
+Both replicas are in-process ASGI apps, one with an audit writer thread, the other with an audit writer
+process (the default of ``mlsecure gateway serve``), each with its own PostgreSQL connection to the same
+schema (the ``PostgresAuditStore`` serialises appenders with an advisory lock, so concurrent commits from the
+replicas must still make one linear chain). A round-robin client spends one
 client's budget and trips the extraction monitor across both replicas, then a burst of concurrent requests
 lands on both at once; afterwards the whole chain verifies from a fresh connection, holds every request of
 both replicas exactly once, and either replica's ``/v1/audit/verify`` agrees.
@@ -47,7 +48,7 @@ def pg_url() -> Iterator[str]:
         admin.close()
 
 
-def _replica(tmp_path: Path, redis: str, pg: str, digits_onnx: Path) -> Any:
+def _replica(tmp_path: Path, redis: str, pg: str, digits_onnx: Path, writer: str) -> Any:
     from mlsecure.artifacts.load import load_model
     from mlsecure.serving import build_gateway, parse_config
     from mlsecure.serving.tokens import open_token_store
@@ -58,12 +59,12 @@ def _replica(tmp_path: Path, redis: str, pg: str, digits_onnx: Path) -> Any:
         "rate_limit": {"per_minute": 0, "per_hour": 0, "per_day": 400, "storage": redis},
         "extraction": {"min_queries": 100, "check_every": 25, "action": "block", "storage": redis},
         "signing": {"key_file": str(tmp_path / "signing.pem")},
-        "audit": {"store": pg, "writer": "thread"},
+        "audit": {"store": pg, "writer": writer},
     }, base=tmp_path)
     return build_gateway(cfg, model=load_model(digits_onnx), token_store=open_token_store(tmp_path / "tokens.db"))
 
 
-@pytest.mark.slow  # ~3 s: 111 requests and two writers committing to one PostgreSQL chain
+@pytest.mark.slow  # 3-9 s: a writer process starts; 111 requests, two writers committing to one chain
 def test_replicas_share_one_postgres_audit_chain(tmp_path: Path, redis_url: str,  # noqa: F811  # fixture
                                                  pg_url: str, digits_onnx: Path, natural_queries: np.ndarray,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
@@ -82,7 +83,8 @@ def test_replicas_share_one_postgres_audit_chain(tmp_path: Path, redis_url: str,
     busy = store.create(name="busy", role="data_scientist").token
     auditor = store.create(name="auditor", role="auditor").token
     store.close()
-    gws = [_replica(tmp_path, redis_url, pg_url, digits_onnx) for _ in range(2)]
+    # one replica writes from a thread, the other from its own writer process (`gateway serve`'s default)
+    gws = [_replica(tmp_path, redis_url, pg_url, digits_onnx, writer) for writer in ("thread", "process")]
     apps = [create_app(gw) for gw in gws]
     rng = np.random.default_rng(11)
 
