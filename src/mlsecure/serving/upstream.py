@@ -18,15 +18,17 @@ the connections; bodies are encoded and decoded with orjson when it is installed
 
 from __future__ import annotations
 
+import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from mlsecure.errors import ConfigError, require
+from mlsecure.errors import ConfigError
 from mlsecure.serving.config import UpstreamConfig
-from mlsecure.serving.http_pool import HTTPError, HTTPPool, HTTPTimeout, HTTPTooLarge
+from mlsecure.serving.http_pool import HTTPError, HTTPPool, HTTPResponse, HTTPTimeout, HTTPTooLarge
 
 try:
     import orjson
@@ -101,19 +103,28 @@ class Upstream:
         return f"{self.base}/predictions/{self.model}"
 
     def fetch_schema(self) -> UpstreamSchema:
-        """OIP metadata ``GET /v2/models/{m}`` at start-up; a ``ConfigError`` (fail closed) if unusable."""
-        httpx: Any = require("httpx", "gateway")
+        """OIP metadata ``GET /v2/models/{m}`` at start-up; a ``ConfigError`` (fail closed) if unusable. Read
+        with the same client and limits as the requests (``max_response_bytes``, timeouts, no redirects)."""
         url = f"{self.base}/v2/models/{self.model}"
-        try:
-            with httpx.Client(timeout=self.cfg.timeout_s, trust_env=False) as client:
-                response = client.get(url)
-        except httpx.HTTPError as exc:
+
+        async def get() -> HTTPResponse:
+            pool = HTTPPool(self.base, timeout_s=self.cfg.timeout_s, connect_timeout_s=self.cfg.connect_timeout_s,
+                            max_connections=1, max_response_bytes=self.cfg.max_response_bytes)
+            try:
+                return await pool.request("GET", url[len(self.base):])
+            finally:
+                await pool.aclose()
+
+        try:  # on a thread of its own: the caller may already be inside an event loop (a notebook)
+            with ThreadPoolExecutor(1) as one:
+                response = one.submit(lambda: asyncio.run(get())).result()
+        except (HTTPError, ValueError) as exc:
             raise ConfigError(f"[upstream] url: cannot read the model metadata at {url}: {exc}") from None
-        if response.status_code != 200:
-            raise ConfigError(f"[upstream] url: {url} answered {response.status_code}; set [model] input_shape "
+        if response.status != 200:
+            raise ConfigError(f"[upstream] url: {url} answered {response.status}; set [model] input_shape "
                               "or fix [upstream] model")
         try:
-            inputs = response.json()["inputs"]
+            inputs = _loads(response.body)["inputs"]
             first = inputs[0]
             shape = tuple(int(d) for d in first["shape"])
             name, dtype = str(first["name"]), str(first["datatype"])
