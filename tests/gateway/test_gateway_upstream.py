@@ -257,3 +257,24 @@ def test_metadata_is_read_within_the_answer_limit(fake: tuple[_Fake, str]) -> No
     small = UpstreamConfig(url=url, protocol="oip", max_response_bytes=50)  # the metadata answer is ~90 bytes
     with pytest.raises(ConfigError, match=r"\[upstream\] url: cannot read the model metadata .*larger than 50"):
         Upstream(small, model_name="digits", labels=None).fetch_schema()
+
+
+def test_upstream_client_serves_again_on_a_new_event_loop(fake: tuple[_Fake, str], natural_queries: np.ndarray,
+                                                          digits_logreg: Any) -> None:
+    """Each event loop gets its own connections (a closed loop's cannot be reused): a notebook or a test
+    that runs the gateway again after shutting it down still reaches the upstream."""
+    from mlsecure.serving.config import UpstreamConfig
+    from mlsecure.serving.upstream import Upstream
+
+    _, url = fake
+    up = Upstream(UpstreamConfig(url=url, protocol="mlflow"), model_name="digits", labels=None)
+    x = natural_queries[:3]
+
+    async def once() -> np.ndarray:
+        try:
+            return await up.predict_proba(x)
+        finally:
+            await up.aclose()
+
+    first, second = asyncio.run(once()), asyncio.run(once())
+    assert np.allclose(first, digits_logreg.predict_proba(x)) and np.allclose(second, first)

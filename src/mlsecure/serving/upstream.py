@@ -77,12 +77,15 @@ class Upstream:
         self.labels = labels
         self.input_name = input_name
         self.output = cfg.output or "predict_proba"
-        self._pool: HTTPPool | None = None  # made on the serving event loop (its semaphore belongs to one loop)
+        self._pool: HTTPPool | None = None  # made on the serving event loop: its connections belong to that loop
+        self._pool_loop: asyncio.AbstractEventLoop | None = None
         self.endpoint = self._endpoint()
         self._path = self.endpoint[len(self.base):]
 
     def _client(self) -> HTTPPool:
-        if self._pool is None:
+        loop = asyncio.get_running_loop()
+        if self._pool is None or self._pool_loop is not loop:  # first call, or a new loop (a notebook, a test)
+            self._pool_loop = loop
             try:
                 self._pool = HTTPPool(self.base, timeout_s=self.cfg.timeout_s,
                                       connect_timeout_s=self.cfg.connect_timeout_s,
@@ -235,8 +238,9 @@ class Upstream:
         return arr
 
     async def aclose(self) -> None:
-        if self._pool is not None:
-            await self._pool.aclose()
+        pool, self._pool = self._pool, None  # a later request (on a new loop) opens a new pool
+        if pool is not None and self._pool_loop is asyncio.get_running_loop():
+            await pool.aclose()
 
 
 class UpstreamModel:
