@@ -68,6 +68,7 @@ def _gateway(tmp_path: Path, url: str, storage: str, monkeypatch: pytest.MonkeyP
         "auth": {"token_store": str(tmp_path / "tokens.db")},
         "rate_limit": {"per_minute": 0, "per_hour": 0, "per_day": 10, "storage": storage},
         "extraction": {"enabled": False},
+        "signing": {"key_file": str(tmp_path / "signing.pem")},
         "audit": {"store": str(tmp_path / "audit.db"), "writer": "thread"},
         "upstream": {"url": url, "protocol": "mlflow", "timeout_s": 0.5},
     }, base=tmp_path)
