@@ -8,10 +8,13 @@ extraction monitor, Ed25519 signatures, one audit record per request committed b
 writer process's CPU is counted with the gateway's).
 
 One client (httpx, one keep-alive connection, closed loop, one row per request) sends the same OIP
-``/v2/models/digits/infer`` body straight to MLServer and through the gateway, in interleaved rounds;
-medians of the rounds are reported. Added latency = p50(gateway path) - p50(direct). CPU per request is
-user + system time from /proc of each server process tree over its round, divided by the round's requests.
-The 1-minute load average is printed: on a shared machine every figure moves with it. Example::
+``/v2/models/digits/infer`` row straight to MLServer (asking for the ``predict_proba`` output, as the gateway
+does) and through the gateway, in interleaved rounds; medians of the rounds are reported. Added latency =
+p50(gateway path) - p50(direct). CPU per request is user + system time from /proc of each server process
+over its round, divided by the round's requests: MLServer's process, the gateway's process and its audit
+writer child separately. ``--audit-sync NORMAL`` opens the SQLite audit log with ``synchronous=NORMAL`` (no
+fsync per commit: safe against a crash of the process, not of the machine). The 1-minute load average is
+printed: on a shared machine every figure moves with it. Example::
 
     python benchmarks/bench_gateway_upstream.py --requests 300 --rounds 3
 """
@@ -34,7 +37,7 @@ import httpx
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_gateway import process_cpu_s  # the same /proc accounting as the gateway benchmark
+from bench_gateway import _own_cpu_s, process_cpu_s  # the same /proc accounting as the gateway benchmark
 
 _TRAIN = """
 import joblib
@@ -55,7 +58,10 @@ per_hour = 0
 per_day = 0
 
 [audit]
-store = "audit.db"
+store = "{store}"
+
+[auth]
+token_store = "{tokens}"
 """
 
 
@@ -84,7 +90,7 @@ def _wait(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
 def _round(clients: list[httpx.Client], url: str, body: bytes, headers: dict[str, str], n: int,
            pids: list[int]) -> tuple[float, list[float]]:
     """``n`` requests from each client at once (closed loop): (p50 ms, CPU seconds per request of each pid's
-    process tree)."""
+    process tree; a negative pid: that process without its children)."""
     from concurrent.futures import ThreadPoolExecutor
 
     def run(client: httpx.Client) -> list[float]:
@@ -97,10 +103,13 @@ def _round(clients: list[httpx.Client], url: str, body: bytes, headers: dict[str
                 raise SystemExit(f"{url}: HTTP {r.status_code}: {r.text[:300]}")
         return lat
 
-    cpu0 = [process_cpu_s(p) or 0.0 for p in pids]
+    def cpu(p: int) -> float:  # a negative pid: that process alone, without its children
+        return (_own_cpu_s(-p) if p < 0 else process_cpu_s(p)) or 0.0
+
+    cpu0 = [cpu(p) for p in pids]
     with ThreadPoolExecutor(len(clients)) as pool:
         lat = [t for part in pool.map(run, clients) for t in part]
-    cpu1 = [process_cpu_s(p) or 0.0 for p in pids]
+    cpu1 = [cpu(p) for p in pids]
     total = n * len(clients)
     return float(np.percentile(np.asarray(lat) * 1000, 50)), [(b - a) / total for a, b in zip(cpu0, cpu1, strict=True)]
 
@@ -111,17 +120,23 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--concurrency", type=int, default=1, help="clients at once, each on its own connection")
     ap.add_argument("--mlserver", default=os.environ.get("MLSECURE_MLSERVER", "/work/peers/mlserver/bin/mlserver"))
+    ap.add_argument("--audit-sync", choices=("FULL", "NORMAL"), default="FULL",
+                    help="the SQLite audit log's synchronous mode (FULL, the default, fsyncs every commit)")
+    ap.add_argument("--baseline-src", type=Path,
+                    help="also run a second gateway from this source tree (its src/ folder, e.g. a checkout of "
+                         "an earlier commit) in the same interleaved rounds")
     ap.add_argument("--json", type=Path, help="also write the results here")
     args = ap.parse_args()
     exe = Path(args.mlserver).resolve()
     if not exe.is_file():
         raise SystemExit(f"no MLServer at {exe}: python3 -m venv DIR && DIR/bin/pip install mlserver mlserver-sklearn")
     procs: list[subprocess.Popen[bytes]] = []
+    gateways = {"gateway": None} if args.baseline_src is None else {"gateway": None, "baseline": args.baseline_src}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         try:
             subprocess.run([str(exe.parent / "python"), "-c", _TRAIN], cwd=root, check=True)
-            ml_port, gw_port = _port(), _port()
+            ml_port = _port()
             (root / "settings.json").write_text(json.dumps({
                 "http_port": ml_port, "grpc_port": _port(), "metrics_port": _port(), "host": "127.0.0.1",
                 "parallel_workers": 0, "debug": False}))
@@ -135,47 +150,69 @@ def main() -> None:
             ml_url = f"http://127.0.0.1:{ml_port}"
             _wait(f"{ml_url}/v2/models/digits/ready", procs[0], ml_log)
 
-            (root / "gateway.toml").write_text(_CONFIG)
-            env = {**os.environ, "MLSECURE_AUDIT_HMAC_KEY": secrets.token_hex(32)}
             from mlsecure.serving.tokens import open_token_store
 
             store = open_token_store(root / "tokens.db")
             token = store.create(name="bench", role="data_scientist").token
             store.close()
-            gw_log = root / "gateway.log"
-            procs.append(subprocess.Popen(
-                [sys.executable, "-m", "mlsecure", "gateway", "serve", "--upstream", ml_url, "--protocol", "oip",
-                 "--config", str(root / "gateway.toml"), "--port", str(gw_port)], cwd=root, env=env,
-                stdout=gw_log.open("wb"), stderr=subprocess.STDOUT))
-            gw_url = f"http://127.0.0.1:{gw_port}"
-            _wait(f"{gw_url}/healthz", procs[1], gw_log)
+            urls: dict[str, str] = {}
+            pids: dict[str, int] = {}
+            for name, src in gateways.items():
+                gw_port = _port()
+                folder = root / name
+                folder.mkdir()
+                (folder / "gateway.toml").write_text(_CONFIG.format(
+                    store=f"sqlite:///{folder / 'audit.db'}?synchronous={args.audit_sync}",
+                    tokens=root / "tokens.db"))
+                env = {**os.environ, "MLSECURE_AUDIT_HMAC_KEY": secrets.token_hex(32)}
+                # the gateway runs the code this script imports (a relative PYTHONPATH would not survive cwd)
+                import mlsecure
+
+                env["PYTHONPATH"] = str(Path(src).resolve() / "src") if src is not None else \
+                    str(Path(mlsecure.__file__).resolve().parents[1])
+                gw_log = folder / "gateway.log"
+                procs.append(subprocess.Popen(
+                    [sys.executable, "-m", "mlsecure", "gateway", "serve", "--upstream", ml_url, "--protocol",
+                     "oip", "--config", str(folder / "gateway.toml"), "--port", str(gw_port)], cwd=folder, env=env,
+                    stdout=gw_log.open("wb"), stderr=subprocess.STDOUT))
+                urls[name] = f"http://127.0.0.1:{gw_port}"
+                pids[name] = procs[-1].pid
+                _wait(f"{urls[name]}/healthz", procs[-1], gw_log)
 
             rng = np.random.default_rng(0)
             from sklearn.datasets import load_digits
 
             row = (load_digits().data[rng.integers(0, 1797)] / 16.0).astype(np.float32)
-            body = json.dumps({"inputs": [{"name": "input-0", "shape": [1, 64], "datatype": "FP32",
-                                           "data": row.tolist()}]}).encode()
+            tensor = {"name": "input-0", "shape": [1, 64], "datatype": "FP32", "data": row.tolist()}
+            body = json.dumps({"inputs": [tensor]}).encode()
+            direct_body = json.dumps({"inputs": [tensor], "outputs": [{"name": "predict_proba"}]}).encode()
             direct_h = {"Content-Type": "application/json"}
             gw_h = {**direct_h, "Authorization": f"Bearer {token}"}
             path = "/v2/models/digits/infer"
-            ml_pid, gw_pid = procs[0].pid, procs[1].pid
+            ml_pid = procs[0].pid
             load_before = os.getloadavg()
-            direct, via, up_cpu, gw_cpu, up_cpu_via = [], [], [], [], []
+            direct: list[float] = []
+            up_cpu: list[float] = []
+            per: dict[str, dict[str, list[float]]] = {
+                n: {"p50": [], "cpu": [], "writer": [], "upstream": []} for n in gateways}
             clients = [httpx.Client(timeout=30) for _ in range(args.concurrency)]
             try:
                 for c in clients:
-                    for _ in range(20):  # warm both paths (connections, caches, the audit writer process)
-                        c.post(ml_url + path, content=body, headers=direct_h)
-                        c.post(gw_url + path, content=body, headers=gw_h)
+                    for _ in range(20):  # warm every path (connections, caches, the audit writer process)
+                        c.post(ml_url + path, content=direct_body, headers=direct_h)
+                        for url in urls.values():
+                            c.post(url + path, content=body, headers=gw_h)
                 for _ in range(args.rounds):
-                    p50, (ml_c,) = _round(clients, ml_url + path, body, direct_h, args.requests, [ml_pid])
+                    p50, (ml_c,) = _round(clients, ml_url + path, direct_body, direct_h, args.requests, [ml_pid])
                     direct.append(p50)
                     up_cpu.append(ml_c)
-                    p50, (ml_c, gw_c) = _round(clients, gw_url + path, body, gw_h, args.requests, [ml_pid, gw_pid])
-                    via.append(p50)
-                    gw_cpu.append(gw_c)
-                    up_cpu_via.append(ml_c)
+                    for name, url in urls.items():
+                        p50, (ml_c, gw_c, own_c) = _round(clients, url + path, body, gw_h, args.requests,
+                                                          [ml_pid, pids[name], -pids[name]])
+                        per[name]["p50"].append(p50)
+                        per[name]["cpu"].append(gw_c)
+                        per[name]["writer"].append(gw_c - own_c)
+                        per[name]["upstream"].append(ml_c)
             finally:
                 for c in clients:
                     c.close()
@@ -190,24 +227,42 @@ def main() -> None:
     med = statistics.median
     res: dict[str, Any] = {
         "requests_per_round": args.requests * args.concurrency, "rounds": args.rounds,
-        "concurrency": args.concurrency,
-        "direct_p50_ms": med(direct), "gateway_p50_ms": med(via), "added_p50_ms": med(via) - med(direct),
-        "upstream_cpu_us_per_request": med(up_cpu) * 1e6, "gateway_cpu_us_per_request": med(gw_cpu) * 1e6,
-        "gateway_cpu_over_upstream_cpu": med(gw_cpu) / med(up_cpu) if med(up_cpu) else float("nan"),
+        "concurrency": args.concurrency, "audit_sync": args.audit_sync, "server_modules": _server_modules(),
         "load_average_1min_before_after": [round(load_before[0], 2), round(load_after[0], 2)],
         "cpu_cores": os.cpu_count(),
-        "rounds_direct_p50_ms": direct, "rounds_gateway_p50_ms": via,
+        "direct_p50_ms": med(direct), "upstream_cpu_us_per_request": med(up_cpu) * 1e6,
+        "rounds_direct_p50_ms": direct,
     }
     print(f"{args.concurrency} client(s) at once; cpu cores {os.cpu_count()}; 1-min load average "
-          f"{load_before[0]:.1f} before, {load_after[0]:.1f} after")
+          f"{load_before[0]:.1f} before, {load_after[0]:.1f} after; audit log synchronous={args.audit_sync}; "
+          f"uvicorn with {res['server_modules']}")
     print(f"direct to MLServer   p50 {res['direct_p50_ms']:.2f} ms   "
           f"upstream CPU {res['upstream_cpu_us_per_request']:.0f} us/request")
-    print(f"through the gateway  p50 {res['gateway_p50_ms']:.2f} ms   "
-          f"gateway CPU {res['gateway_cpu_us_per_request']:.0f} us/request (upstream {med(up_cpu_via) * 1e6:.0f})")
-    print(f"added p50 {res['added_p50_ms']:.2f} ms; gateway CPU = "
-          f"{100 * res['gateway_cpu_over_upstream_cpu']:.0f}% of the upstream's per request")
+    for name, m in per.items():
+        prefix = "" if name == "gateway" else f"{name}_"
+        cpu = med(m["cpu"])
+        res.update({
+            f"{prefix}gateway_p50_ms": med(m["p50"]), f"{prefix}added_p50_ms": med(m["p50"]) - med(direct),
+            f"{prefix}gateway_cpu_us_per_request": cpu * 1e6,
+            f"{prefix}audit_writer_cpu_us_per_request": med(m["writer"]) * 1e6,
+            f"{prefix}upstream_cpu_us_per_request_via_gateway": med(m["upstream"]) * 1e6,
+            f"{prefix}gateway_cpu_over_upstream_cpu": cpu / med(up_cpu) if med(up_cpu) else float("nan"),
+            f"{prefix}rounds_gateway_p50_ms": m["p50"],
+        })
+        print(f"{name:<20} p50 {med(m['p50']):.2f} ms (added {med(m['p50']) - med(direct):.2f})   "
+              f"CPU {cpu * 1e6:.0f} us/request (audit writer {med(m['writer']) * 1e6:.0f}; upstream meanwhile "
+              f"{med(m['upstream']) * 1e6:.0f}) = {100 * cpu / med(up_cpu):.0f}% of the upstream's")
     if args.json:
         args.json.write_text(json.dumps(res, indent=2))
+
+
+def _server_modules() -> str:
+    """What uvicorn picks with its defaults (http="auto", loop="auto") in this environment."""
+    import importlib.util
+
+    http = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    return f"{http} + {loop}"
 
 
 if __name__ == "__main__":

@@ -6,10 +6,18 @@ MLServer pins fastapi/starlette below ours, so it lives in its own virtual envir
 the pickle is written and read by the same scikit-learn. ``tritonclient`` then runs inference through
 ``mlsecure gateway serve --upstream URL --protocol oip``: its answers must equal MLServer's own arg-max,
 with tokens, refusals, validation errors, signatures and the audit chain checked.
+
+KServe's own Python client (``kserve.InferenceRESTClient``, OIP v2) pins fastapi, pydantic and numpy apart from
+ours, so it lives in its own virtual environment too (``MLSECURE_KSERVE_PYTHON``: that environment's ``python``;
+default ``.peers/kserve/bin/python`` as CI builds it, or ``/work/peers/kserve/bin/python``) and runs as a
+subprocess: the script ``_KSERVE_CLIENT`` is a plain KServe user's code plus a recording transport
+(``RESTConfig(transport=...)``, KServe's own hook) that keeps the raw bytes of each answer, so the signature is
+checked here on exactly what the client received.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
@@ -175,3 +183,127 @@ def test_tritonclient_through_gateway_to_mlserver(gateway: Server, mlserver: str
     events = gateway.audit_events()
     served = [e for e in events if e["action"] == "predict" and e["outcome"] == "allowed"]
     assert len(served) == 3 and all(e["model_name"] == "digits" for e in served)
+
+
+_KSERVE_CANDIDATES = (os.environ.get("MLSECURE_KSERVE_PYTHON", ""), ".peers/kserve/bin/python",
+               "/work/peers/kserve/bin/python")
+
+_KSERVE_CLIENT = r'''
+import asyncio, base64, json, sys
+
+import httpx
+import numpy as np
+from kserve import InferenceRESTClient, InferInput, InferRequest, RESTConfig
+
+args = json.loads(sys.argv[1])
+base, model = args["url"], "digits"
+x = np.asarray(args["rows"], dtype=np.float32)
+
+
+class Recording(httpx.AsyncBaseTransport):
+    """KServe's transport hook: pass through, keep each answer's raw bytes."""
+
+    def __init__(self):
+        self.inner = httpx.AsyncHTTPTransport()
+        self.bodies = []
+
+    async def handle_async_request(self, request):
+        response = await self.inner.handle_async_request(request)
+        content = await response.aread()
+        self.bodies.append(content)
+        return httpx.Response(response.status_code, headers=response.headers, content=content,
+                              request=request)
+
+    async def aclose(self):
+        await self.inner.aclose()
+
+
+def request(rows, name="input-0", binary=False):
+    inp = InferInput(name=name, shape=list(rows.shape), datatype="FP32")
+    inp.set_data_from_numpy(rows, binary_data=binary)
+    return InferRequest(model_name=model, infer_inputs=[inp], request_id="kserve-client-1")
+
+
+async def main():
+    out = {}
+    transport = Recording()
+    client = InferenceRESTClient(RESTConfig(protocol="v2", transport=transport, retries=0, timeout=30))
+    auth = {"Authorization": "Bearer " + args["token"]}
+    try:
+        out["server_ready"] = await client.is_server_ready(base)
+        out["model_ready"] = await client.is_model_ready(base, model, headers=auth)
+        out["model_ready_no_token"] = await client.is_model_ready(base, model)
+        headers = {}
+        res = await client.infer(base, request(x), model_name=model, headers=dict(auth), response_headers=headers)
+        out["id"] = res.id
+        out["outputs"] = {o.name: o.as_numpy().tolist() for o in res.outputs}
+        out["signature"] = headers.get("x-signature")
+        out["raw"] = base64.b64encode(transport.bodies[-1]).decode()
+        refusals = [("none", {}, request(x)), ("viewer", {"Authorization": "Bearer " + args["viewer"]}, request(x)),
+                    ("range", auth, request(x * 4)), ("name", auth, request(x, name="pixels")),
+                    ("binary", auth, request(x, binary=True))]
+        out["refusals"] = {}
+        for label, h, req in refusals:
+            try:
+                await client.infer(base, req, model_name=model, headers=dict(h))
+                out["refusals"][label] = [200, ""]
+            except httpx.HTTPStatusError as exc:
+                out["refusals"][label] = [exc.response.status_code, str(exc)]
+    finally:
+        await client.close()
+    print(json.dumps(out))
+
+
+asyncio.run(main())
+'''
+
+
+def _kserve_python() -> Path:
+    for c in _KSERVE_CANDIDATES:
+        if c and Path(c).is_file():
+            return Path(c)
+    pytest.skip("KServe's client not installed: python3 -m venv .peers/kserve && .peers/kserve/bin/pip install "
+                "kserve==0.21.0 (or set MLSECURE_KSERVE_PYTHON)")
+
+
+def _run_client(gateway: Server, rows: np.ndarray) -> dict[str, Any]:
+    token, _ = gateway.token("data_scientist")
+    viewer, _ = gateway.token("viewer")
+    args = json.dumps({"url": f"http://127.0.0.1:{gateway.port}", "token": token, "viewer": viewer,
+                       "rows": rows.tolist()})
+    proc = subprocess.run([str(_kserve_python()), "-c", _KSERVE_CLIENT, args], capture_output=True, text=True,
+                          timeout=120, env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
+def test_kserve_client_through_gateway_to_mlserver(gateway: Server, mlserver: str,
+                                                   natural_queries: np.ndarray) -> None:
+    x = natural_queries[8:14]
+    expected = _direct(mlserver, x)
+    out = _run_client(gateway, x)
+    assert out["server_ready"] is True and out["model_ready"] is True
+    assert out["model_ready_no_token"] is False  # 401: KServe's client reads any non-2xx as "not ready"
+    assert out["id"] == "kserve-client-1"  # the request id the client chose comes back
+    assert out["outputs"]["label"] == expected.argmax(axis=1).tolist()
+    prob = np.asarray(out["outputs"]["probability"])
+    assert prob.shape == (6, 3) and np.allclose(prob[:, 0], np.sort(expected, axis=1)[:, -1].round(3))
+    assert np.asarray(out["outputs"]["top_labels"])[:, 0].tolist() == expected.argmax(axis=1).tolist()
+    with gateway.client() as h:
+        key = load_public_key(h.get("/.well-known/mlsecure-signing-key").json()["public_key_pem"].encode())
+    raw = base64.b64decode(out["raw"])
+    assert out["signature"] and verify_response(raw, out["signature"], key)  # on the bytes KServe received
+    assert not verify_response(raw.replace(b'"label"', b'"lab3l"'), out["signature"], key)
+    refusals = out["refusals"]
+    assert refusals["none"][0] == 401 and "unauthorized" in refusals["none"][1]
+    assert refusals["viewer"][0] == 403 and "predict" in refusals["viewer"][1]
+    assert refusals["range"][0] == 422 and "outside the allowed range" in refusals["range"][1]
+    assert refusals["name"][0] == 422 and "inputs[0].name" in refusals["name"][1]
+    assert refusals["binary"][0] in (415, 422) and "binary" in refusals["binary"][1].lower()
+    assert gateway.verify_audit().ok
+    outcomes = [(e["details"].get("endpoint"), e["details"].get("status")) for e in gateway.audit_events()
+                if e["details"].get("endpoint") in ("v2_infer", "v2_ready")]
+    for expected_status in (200, 401, 403, 422):
+        assert ("v2_infer", expected_status) in outcomes
+    assert ("v2_ready", 200) in outcomes and ("v2_ready", 401) in outcomes

@@ -507,3 +507,24 @@ def test_missing_audit_key_names_toml_keys_and_creates_nothing(tmp_path: Path,
     assert "[audit] hmac_key_file" in str(err.value) and "MY_KEY" in str(err.value)
     assert "hmac_key=" not in str(err.value)
     assert list(tmp_path.iterdir()) == []  # no token store, no signing key made before refusing
+
+
+def test_oip_request_may_name_the_served_model_as_kserve_client_does() -> None:
+    """KServe's Python client puts ``model_name`` in the body; it must name the served model."""
+    from mlsecure.serving.oip import parse_infer
+    from mlsecure.serving.validation import InputSchema, ValidationFailure
+
+    schema = InputSchema(input_shape=(2,), value_range=(0.0, 1.0), max_batch=4)
+    tensor = {"name": "x", "shape": [1, 2], "datatype": "FP32", "data": [0.25, 0.5]}
+
+    def parse(**extra: object) -> Any:
+        body = json.dumps({"id": "r1", "inputs": [tensor], **extra}).encode()
+        return parse_infer(body, schema, "x", False, model=("digits", "1"))
+
+    x, context = parse(model_name="digits", model_version="1")
+    assert x.tolist() == [[0.25, 0.5]] and context["id"] == "r1"
+    for extra, field in [({"model_name": "other"}, "model_name"), ({"model_version": "2"}, "model_version"),
+                         ({"model_name": 3}, "model_name"), ({"model": "digits"}, "model")]:
+        with pytest.raises(ValidationFailure) as err:
+            parse(**extra)
+        assert err.value.field == field

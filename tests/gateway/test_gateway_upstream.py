@@ -244,3 +244,37 @@ def test_cli_upstream_options_refuse_in_one_line(tmp_path: Path, capsys: pytest.
         assert main(["gateway", "serve", "--config", str(config), "--port", str(free_port()), *args]) == 2
         err = capsys.readouterr().err
         assert text in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_metadata_is_read_within_the_answer_limit(fake: tuple[_Fake, str]) -> None:
+    """The start-up metadata read goes through the same bounded client as the requests."""
+    from mlsecure.serving.config import UpstreamConfig
+    from mlsecure.serving.upstream import Upstream
+
+    _, url = fake
+    ok = Upstream(UpstreamConfig(url=url, protocol="oip"), model_name="digits", labels=None).fetch_schema()
+    assert (ok.input_name, ok.input_shape, ok.datatype) == ("pixels", (64,), "FP32")
+    small = UpstreamConfig(url=url, protocol="oip", max_response_bytes=50)  # the metadata answer is ~90 bytes
+    with pytest.raises(ConfigError, match=r"\[upstream\] url: cannot read the model metadata .*larger than 50"):
+        Upstream(small, model_name="digits", labels=None).fetch_schema()
+
+
+def test_upstream_client_serves_again_on_a_new_event_loop(fake: tuple[_Fake, str], natural_queries: np.ndarray,
+                                                          digits_logreg: Any) -> None:
+    """Each event loop gets its own connections (a closed loop's cannot be reused): a notebook or a test
+    that runs the gateway again after shutting it down still reaches the upstream."""
+    from mlsecure.serving.config import UpstreamConfig
+    from mlsecure.serving.upstream import Upstream
+
+    _, url = fake
+    up = Upstream(UpstreamConfig(url=url, protocol="mlflow"), model_name="digits", labels=None)
+    x = natural_queries[:3]
+
+    async def once() -> np.ndarray:
+        try:
+            return await up.predict_proba(x)
+        finally:
+            await up.aclose()
+
+    first, second = asyncio.run(once()), asyncio.run(once())
+    assert np.allclose(first, digits_logreg.predict_proba(x)) and np.allclose(second, first)

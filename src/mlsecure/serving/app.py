@@ -303,9 +303,9 @@ class _Handlers:
     def _oip_decode(self, body: bytes, binary: bool) -> tuple[np.ndarray, Any]:
         cfg = self.gw.config
         if binary:
-            raise ValidationFailure("Inference-Header-Content-Length", "binary tensor data (binary_data_size) is "
-                                    "not accepted; send tensors as JSON (tritonclient: binary_data=False)")
-        return oip.parse_infer(body, self.gw.schema, cfg.model.input_name, cfg.output.labels_only)
+            raise ValidationFailure(_BINARY_FIELD, _BINARY_REFUSED)
+        return oip.parse_infer(body, self.gw.schema, cfg.model.input_name, cfg.output.labels_only,
+                               model=(cfg.model.name, cfg.model.version))
 
     def _oip_encode(self, request_id: str, input_hash: str, predictions: list[dict[str, Any]],
                     context: Any) -> dict[str, Any]:
@@ -354,8 +354,13 @@ class _Handlers:
                 proba = await upstream.predict_proba(x)
             except UpstreamError as exc:
                 gw.metrics.upstream_errors.labels(exc.code).inc()
+                try:  # no answer, no charge: the rows were reserved until now
+                    await gw.limiter.refund_budget(actor, n)
+                    refunded = True
+                except Exception:  # the budget storage is down: the units stay spent (never more than the budget)
+                    refunded = False
                 raise _Refusal(exc.status, exc.code, exc.detail, actor=actor, outcome="error", rows=n,
-                               input_hash=input_hash, upstream=upstream.endpoint) from None
+                               input_hash=input_hash, upstream=upstream.endpoint, budget_refunded=refunded) from None
             labels = self.labels or list(range(proba.shape[1]))
             text = self.label_text or [str(i) for i in labels]
         gw.metrics.rows.inc(n)
@@ -370,6 +375,9 @@ class _Handlers:
                              top1.astype(np.int64).tobytes()) if gw.monitoring else None})
 
 
+_BINARY_FIELD = "Inference-Header-Content-Length"
+_BINARY_REFUSED = ("binary tensor data (binary_data_size) is not accepted; send tensors as JSON (tritonclient: "
+                   "binary_data=False; kserve: set_data_from_numpy(..., binary_data=False))")
 _V2_OPEN = frozenset({"/v2", "/v2/health/live", "/v2/health/ready"})
 _V2_MODEL = re.compile(r"/v2/models/([^/]+)(?:/versions/([^/]+))?(/ready|/infer)?")
 
@@ -542,6 +550,8 @@ def create_app(gw: Gateway) -> GatewayApp:
 
 
 async def _read_body(call: _Call, limit: int, actor: str, *, untyped: bool = False) -> bytes:
+    if untyped and call.binary_header:  # OIP's binary-tensor extension (sent as application/octet-stream)
+        raise _Refusal(422, "invalid_input", f"{_BINARY_FIELD}: {_BINARY_REFUSED}", actor=actor, field=_BINARY_FIELD)
     if call.content_type.split(";", 1)[0].strip().lower() != _JSON and not (untyped and not call.content_type):
         raise _Refusal(415, "unsupported_media_type", "send the body as application/json", actor=actor,
                        field="content-type")

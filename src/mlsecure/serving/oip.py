@@ -11,6 +11,7 @@ failure naming the field (``inputs[0].data[17]``). Outputs are the hardened pred
 from __future__ import annotations
 
 import json
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -22,7 +23,8 @@ DATATYPES: dict[str, Any] = {
     "INT8": np.int8, "INT16": np.int16, "INT32": np.int32, "INT64": np.int64,
     "UINT8": np.uint8, "UINT16": np.uint16, "UINT32": np.uint32, "UINT64": np.uint64,
 }
-_REQUEST_KEYS = frozenset({"id", "parameters", "inputs", "outputs"})
+_REQUEST_KEYS = frozenset({"id", "parameters", "inputs", "outputs", "model_name", "model_version"})
+"""The OIP request fields, plus ``model_name``/``model_version``, which KServe's Python client puts in the body."""
 _INPUT_KEYS = frozenset({"name", "shape", "datatype", "data", "parameters"})
 
 
@@ -30,10 +32,11 @@ def output_names(labels_only: bool) -> tuple[str, ...]:
     return ("label",) if labels_only else ("label", "top_labels", "probability")
 
 
-def parse_infer(body: bytes, schema: InputSchema, input_name: str,
-                labels_only: bool) -> tuple[np.ndarray, dict[str, Any]]:
+def parse_infer(body: bytes, schema: InputSchema, input_name: str, labels_only: bool, *,
+                model: tuple[str, str] | None = None) -> tuple[np.ndarray, dict[str, Any]]:
     """An OIP inference request body -> (``float32`` rows, context with the request ``id`` and the
-    requested output names)."""
+    requested output names). ``model``: the served (name, version), which a body's ``model_name`` and
+    ``model_version`` must name if present."""
     try:
         doc = _fast_loads(body)
     except ValueError:
@@ -46,7 +49,11 @@ def parse_infer(body: bytes, schema: InputSchema, input_name: str,
     for key in doc:
         if key not in _REQUEST_KEYS:
             raise ValidationFailure(str(key) or '""', "unknown field (an inference request has id, parameters, "
-                                                      "inputs, outputs)")
+                                                      "inputs, outputs, model_name, model_version)")
+    for key, served in zip(("model_name", "model_version"), model or ("", ""), strict=True):
+        value = doc.get(key)
+        if value is not None and (not isinstance(value, str) or (model is not None and value != served)):
+            raise ValidationFailure(key, f"expected {served!r}, the model this endpoint serves")
     req_id = doc.get("id")
     if req_id is not None and (not isinstance(req_id, str) or len(req_id) > 256):
         raise ValidationFailure("id", "expected a string of at most 256 characters")
@@ -137,7 +144,7 @@ def _numbers(data: list[Any], field: str) -> np.ndarray:
         arr = np.asarray(data)
     except (ValueError, TypeError):
         raise ValidationFailure(field, "nested lists of unequal lengths") from None
-    if arr.dtype.kind not in "fiu" or _has_bool(data):
+    if arr.dtype.kind not in "fiu" or _has_bool(data, arr.ndim):
         flat = list(_flatten(data))
         for i, v in enumerate(flat):
             if isinstance(v, bool) or not isinstance(v, (int, float)):
@@ -149,8 +156,14 @@ def _numbers(data: list[Any], field: str) -> np.ndarray:
         raise ValidationFailure(field, "a value is out of range") from None
 
 
-def _has_bool(data: list[Any]) -> bool:
-    return any(isinstance(v, bool) for v in _flatten(data))
+def _has_bool(data: list[Any], depth: int) -> bool:
+    """Whether a rectangular nest of numbers ``depth`` lists deep holds a boolean (numpy reads True as 1);
+    flattened and typed in C (``chain``, ``map(type)``): a per-element Python loop cost more than the rest
+    of the request's validation."""
+    items: Any = data
+    for _ in range(depth - 1):
+        items = chain.from_iterable(items)
+    return bool in set(map(type, items))
 
 
 def _flatten(data: Any) -> Any:

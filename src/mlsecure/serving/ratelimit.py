@@ -93,6 +93,8 @@ class RateLimiter:
                            if cfg.auth_failures_per_minute else None)
         self._keys: dict[tuple[str, str], str] = {}
         self._failed_at: dict[str, float] = {}  # memory storage: address -> last failed authentication
+        self._refund_script: Any = None  # Redis: registered on first use
+        self._prefixed: Any = None
 
     def _key(self, item: Any, name: str, client: str) -> str:
         key = self._keys.get((name, client))
@@ -134,33 +136,68 @@ class RateLimiter:
         return ALLOWED
 
     async def acquire_budget(self, client: str, rows: int) -> RateDecision:
-        """Charge ``rows`` queries (or one request, per ``count``) to the day and lifetime budgets."""
+        """Charge ``rows`` queries (or one request, per ``count``) to the day and lifetime budgets.
+
+        Each counter is incremented first and checked on the value the increment returned (one atomic
+        step in Redis), then rolled back if over: concurrent requests, in one process or in several
+        replicas, can never together pass a budget (a test-then-increment would let them all see the
+        same free room). A refused request is charged nowhere."""
         weight = rows if self.cfg.count == "rows" else 1
         storage = self._storage
-        charges: list[tuple[str, Any, float, int, int]] = []  # (name, item, expiry, charged now, new lease)
-        for name, item, amount, expiry, lease in self._budgets:  # test all first: a refused request is charged nowhere
+        charged: list[tuple[str, str, int, int]] = []  # (name, key, units charged, of which a new lease)
+        for name, item, amount, expiry, lease in self._budgets:
             if weight > amount:
+                await self._rollback(charged)
                 return await self._refused(name, item, self._fixed, name, client)
             have = self._leased(name, client) if lease else 0
             if have >= weight:
                 continue
             need = weight - int(have)  # what the lease left over covers is already counted
-            used = storage.get(self._key(item, name, client))
-            used = used if self._memory else await used
-            if used + need > amount:
+            extra = lease
+            key = self._key(item, name, client)
+            done = storage.incr(key, expiry, amount=need + extra)
+            total = done if self._memory else await done
+            if total > amount and extra and total - extra <= amount:  # no room for a lease: charge exactly
+                await self._decr(key, extra)
+                total, extra = total - extra, 0
+            if total > amount:
+                await self._decr(key, need + extra)
+                await self._rollback(charged)
                 return await self._refused(name, item, self._fixed, name, client)
-            extra = lease if lease and used + need + lease <= amount else 0
-            charges.append((name, item, expiry, need, extra))
-        charged = {name for name, *_ in charges}
+            charged.append((name, key, need + extra, extra))
+        names = {name for name, *_ in charged}
         for name, *_ in self._budgets:
-            if name not in charged:
+            if name not in names:
                 self._take_leased(name, client, weight)
-        for name, item, expiry, need, extra in charges:
-            done = storage.incr(self._key(item, name, client), expiry, amount=need + extra)
-            if not self._memory:
-                await done
+        for name, _, _, extra in charged:
             self._grant(name, client, extra)
         return ALLOWED
+
+    async def _rollback(self, charged: list[tuple[str, str, int, int]]) -> None:
+        for _, key, units, _ in charged:
+            await self._decr(key, units)
+
+    async def _decr(self, key: str, units: int) -> None:
+        """Take ``units`` off a budget counter (never below zero; an expired counter stays gone)."""
+        if self._memory:
+            if self._storage.get(key):  # get() drops an expired counter first
+                self._storage.decr(key, units)
+            return
+        if self._refund_script is None:
+            bridge = self._storage.bridge
+            self._refund_script = bridge.get_connection().register_script(_REFUND_LUA)
+            self._prefixed = bridge.prefixed_key
+        await self._refund_script(keys=[self._prefixed(key)], args=[units])
+
+    async def refund_budget(self, client: str, rows: int) -> None:
+        """Give back what ``acquire_budget(client, rows)`` charged, for a request that got no answer (the
+        upstream failed). The charge stays in place for the whole call, so concurrent requests never see
+        the units free before the failure is known: a client can never get more answers than its budget.
+        A counter is never taken below zero, nor recreated once its window has expired; a refund landing
+        just after a window rolled over (a call straddling the day's end) is taken from the new window."""
+        weight = rows if self.cfg.count == "rows" else 1
+        for name, item, *_ in self._budgets:
+            await self._decr(self._key(item, name, client), weight)
 
     async def aclose(self) -> None:
         """Release the Redis connections (on the event loop that used them); nothing to do in memory."""
@@ -233,6 +270,16 @@ def _lease_size(amount: int) -> int:
     """Units one storage call takes for a limit of ``amount`` per window (0: charge each request)."""
     size = min(_LEASE_MAX, amount // _LEASE_FRACTION)
     return size if size >= 2 else 0
+
+_REFUND_LUA = """
+local v = redis.call('get', KEYS[1])
+if not v then return 0 end
+local n = tonumber(v) - tonumber(ARGV[1])
+if n < 0 then n = 0 end
+redis.call('set', KEYS[1], n, 'KEEPTTL')
+return n
+"""
+"""Decrement a budget counter in one step: never below zero, never recreating an expired key (its TTL kept)."""
 
 _FAILURE_MEMORY_S = 125.0
 """A per-minute sliding window counter weighs the previous minute's count: after two minutes (plus margin)

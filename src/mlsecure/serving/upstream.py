@@ -12,19 +12,36 @@ the upstream only computes class probabilities. Four wire protocols:
 Predictions may be probability vectors, ``{label: probability}`` objects (TorchServe's classifiers) or
 bare class indices (turned into one-hot rows). Anything else, a non-2xx status, a body over
 ``max_response_bytes`` or a connection failure is an ``UpstreamError`` (502); a timeout is 504.
-One ``httpx.AsyncClient`` per gateway pools the connections.
+One ``HTTPPool`` per gateway (``serving.http_pool``: HTTP/1.1 keep-alive on asyncio streams, bounded) pools
+the connections; bodies are encoded and decoded with orjson when it is installed.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from mlsecure.errors import ConfigError, require
+from mlsecure.errors import ConfigError
 from mlsecure.serving.config import UpstreamConfig
+from mlsecure.serving.http_pool import HTTPError, HTTPPool, HTTPResponse, HTTPTimeout, HTTPTooLarge
+
+try:
+    import orjson
+
+    def _dumps(doc: Any) -> bytes:
+        return orjson.dumps(doc, option=orjson.OPT_SERIALIZE_NUMPY)
+
+    _loads: Any = orjson.loads
+except ImportError:  # pragma: no cover - orjson is in the gateway extra
+    def _dumps(doc: Any) -> bytes:
+        return json.dumps(doc, separators=(",", ":"), default=lambda a: a.tolist()).encode()
+
+    _loads = json.loads
 
 
 class UpstreamError(Exception):
@@ -51,7 +68,6 @@ class Upstream:
 
     def __init__(self, cfg: UpstreamConfig, *, model_name: str, labels: list[Any] | None,
                  input_name: str = "input-0") -> None:
-        httpx: Any = require("httpx", "gateway")
         if cfg.url is None:
             raise ConfigError("[upstream] url is not set")
         self.cfg = cfg
@@ -61,14 +77,23 @@ class Upstream:
         self.labels = labels
         self.input_name = input_name
         self.output = cfg.output or "predict_proba"
-        self._timeout_exc = httpx.TimeoutException
-        self._http_exc = httpx.HTTPError
-        self._client = httpx.AsyncClient(
-            timeout=httpx.Timeout(cfg.timeout_s, connect=cfg.connect_timeout_s),
-            limits=httpx.Limits(max_connections=cfg.max_connections,
-                                max_keepalive_connections=cfg.max_connections),
-            follow_redirects=False, trust_env=False)
+        self._pool: HTTPPool | None = None  # made on the serving event loop: its connections belong to that loop
+        self._pool_loop: asyncio.AbstractEventLoop | None = None
         self.endpoint = self._endpoint()
+        self._path = self.endpoint[len(self.base):]
+
+    def _client(self) -> HTTPPool:
+        loop = asyncio.get_running_loop()
+        if self._pool is None or self._pool_loop is not loop:  # first call, or a new loop (a notebook, a test)
+            self._pool_loop = loop
+            try:
+                self._pool = HTTPPool(self.base, timeout_s=self.cfg.timeout_s,
+                                      connect_timeout_s=self.cfg.connect_timeout_s,
+                                      max_connections=self.cfg.max_connections,
+                                      max_response_bytes=self.cfg.max_response_bytes)
+            except ValueError as exc:
+                raise ConfigError(f"[upstream] url: {exc}") from None
+        return self._pool
 
     def _endpoint(self) -> str:
         if self.protocol == "oip":
@@ -81,19 +106,28 @@ class Upstream:
         return f"{self.base}/predictions/{self.model}"
 
     def fetch_schema(self) -> UpstreamSchema:
-        """OIP metadata ``GET /v2/models/{m}`` at start-up; a ``ConfigError`` (fail closed) if unusable."""
-        httpx: Any = require("httpx", "gateway")
+        """OIP metadata ``GET /v2/models/{m}`` at start-up; a ``ConfigError`` (fail closed) if unusable. Read
+        with the same client and limits as the requests (``max_response_bytes``, timeouts, no redirects)."""
         url = f"{self.base}/v2/models/{self.model}"
-        try:
-            with httpx.Client(timeout=self.cfg.timeout_s, trust_env=False) as client:
-                response = client.get(url)
-        except httpx.HTTPError as exc:
+
+        async def get() -> HTTPResponse:
+            pool = HTTPPool(self.base, timeout_s=self.cfg.timeout_s, connect_timeout_s=self.cfg.connect_timeout_s,
+                            max_connections=1, max_response_bytes=self.cfg.max_response_bytes)
+            try:
+                return await pool.request("GET", url[len(self.base):])
+            finally:
+                await pool.aclose()
+
+        try:  # on a thread of its own: the caller may already be inside an event loop (a notebook)
+            with ThreadPoolExecutor(1) as one:
+                response = one.submit(lambda: asyncio.run(get())).result()
+        except (HTTPError, ValueError) as exc:
             raise ConfigError(f"[upstream] url: cannot read the model metadata at {url}: {exc}") from None
-        if response.status_code != 200:
-            raise ConfigError(f"[upstream] url: {url} answered {response.status_code}; set [model] input_shape "
+        if response.status != 200:
+            raise ConfigError(f"[upstream] url: {url} answered {response.status}; set [model] input_shape "
                               "or fix [upstream] model")
         try:
-            inputs = response.json()["inputs"]
+            inputs = _loads(response.body)["inputs"]
             first = inputs[0]
             shape = tuple(int(d) for d in first["shape"])
             name, dtype = str(first["name"]), str(first["datatype"])
@@ -112,41 +146,33 @@ class Upstream:
         n = len(x)
         if self.protocol == "oip":
             body: Any = {"inputs": [{"name": self.input_name, "shape": list(x.shape), "datatype": "FP32",
-                                     "data": x.ravel().tolist()}],
+                                     "data": np.ascontiguousarray(x, dtype=np.float32).ravel()}],
                          "outputs": [{"name": self.output}]}
         else:
             key = {"kserve-v1": "instances", "mlflow": "inputs", "torchserve": "data"}[self.protocol]
-            body = {key: x.tolist()}
-        doc = await self._post(json.dumps(body, separators=(",", ":")).encode())
+            body = {key: np.ascontiguousarray(x, dtype=np.float32)}
+        doc = await self._post(_dumps(body))
         if self.protocol == "oip":
             return self._oip_proba(doc, n)
         preds = doc.get("predictions") if isinstance(doc, dict) else doc
         return self._as_proba(preds, n)
 
     async def _post(self, content: bytes) -> Any:
-        limit = self.cfg.max_response_bytes
         try:
-            async with self._client.stream("POST", self.endpoint, content=content,
-                                           headers={"content-type": "application/json"}) as response:
-                declared = response.headers.get("content-length")
-                if declared is not None and declared.isdigit() and int(declared) > limit:
-                    raise UpstreamError(502, "upstream_too_large", f"upstream answer larger than {limit} bytes")
-                data = b""
-                async for chunk in response.aiter_bytes():  # decoded: the limit bounds a gzip bomb too
-                    data += chunk
-                    if len(data) > limit:
-                        raise UpstreamError(502, "upstream_too_large", f"upstream answer larger than {limit} bytes")
-                status = response.status_code
-        except self._timeout_exc:
+            response = await self._client().request("POST", self._path, content)
+        except HTTPTimeout:
             raise UpstreamError(504, "upstream_timeout",
                                 f"the upstream model server did not answer within {self.cfg.timeout_s} s") from None
-        except self._http_exc as exc:
-            raise UpstreamError(502, "upstream_unreachable",
-                                f"the upstream model server failed: {type(exc).__name__}") from None
+        except HTTPTooLarge:
+            raise UpstreamError(502, "upstream_too_large",
+                                f"upstream answer larger than {self.cfg.max_response_bytes} bytes") from None
+        except HTTPError as exc:
+            raise UpstreamError(502, "upstream_unreachable", f"the upstream model server failed: {exc}") from None
+        status = response.status
         if not 200 <= status < 300:
             raise UpstreamError(502, "upstream_error", f"the upstream model server answered HTTP {status}")
         try:
-            return json.loads(data)
+            return _loads(response.body)
         except (ValueError, RecursionError):
             raise UpstreamError(502, "upstream_bad_answer", "the upstream answer is not JSON") from None
 
@@ -206,12 +232,15 @@ class Upstream:
         if self.labels and arr.shape[1] != len(self.labels):
             raise UpstreamError(502, "upstream_bad_answer", f"the upstream returned {arr.shape[1]} classes; "
                                                             f"[model] labels names {len(self.labels)}")
-        if not np.isfinite(arr).all() or (arr < 0).any() or not np.allclose(arr.sum(axis=1), 1.0, atol=1e-3):
+        sums = arr.sum(axis=1)  # NaN or infinity anywhere makes its row's sum non-finite
+        if not np.isfinite(sums).all() or arr.min() < 0 or float(np.abs(sums - 1.0).max()) > 1e-3:
             raise UpstreamError(502, "upstream_bad_answer", "the upstream probabilities are not distributions")
         return arr
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        pool, self._pool = self._pool, None  # a later request (on a new loop) opens a new pool
+        if pool is not None and self._pool_loop is asyncio.get_running_loop():
+            await pool.aclose()
 
 
 class UpstreamModel:

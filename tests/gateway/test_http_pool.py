@@ -1,0 +1,268 @@
+"""The gateway's upstream HTTP/1.1 client (``serving.http_pool``) against scripted raw-socket servers.
+
+Each server answers every request on a connection with the next scripted byte string (or an action:
+close, hang), and counts connections and requests, so framing (Content-Length, chunked, read to close),
+keep-alive reuse, the pool's bound, the limits and the timeouts are checked on the wire.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from mlsecure.serving.http_pool import (
+    HTTPError,
+    HTTPPool,
+    HTTPProtocolError,
+    HTTPTimeout,
+    HTTPTooLarge,
+)
+
+Script = Callable[[int, bytes], Any]
+"""(request number on the server, raw request head+body) -> bytes to send, "close", "hang" or ("close", bytes)."""
+
+
+class _Server:
+    def __init__(self, script: Script) -> None:
+        self.script = script
+        self.connections = 0
+        self.requests: list[bytes] = []
+        self.open_now = 0
+        self.max_open = 0
+        self.server: asyncio.Server | None = None
+
+    async def start(self) -> str:
+        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        port = self.server.sockets[0].getsockname()[1]
+        return f"http://127.0.0.1:{port}"
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        self.open_now += 1
+        self.max_open = max(self.max_open, self.open_now)
+        try:
+            while True:
+                try:
+                    head = await reader.readuntil(b"\r\n\r\n")
+                except (asyncio.IncompleteReadError, ConnectionError):
+                    return
+                length = 0
+                for line in head.decode("latin-1").split("\r\n"):
+                    if line.lower().startswith("content-length:"):
+                        length = int(line.split(":", 1)[1])
+                raw = head + await reader.readexactly(length)
+                self.requests.append(raw)
+                action = self.script(len(self.requests), raw)
+                if action == "close":
+                    return
+                if action == "hang":
+                    await asyncio.sleep(30)
+                    return
+                if isinstance(action, tuple):
+                    writer.write(action[1])
+                    await writer.drain()
+                    return
+                writer.write(action)
+                await writer.drain()
+                await asyncio.sleep(0)
+        finally:
+            self.open_now -= 1
+            writer.close()
+
+    async def stop(self) -> None:
+        if self.server is not None:
+            self.server.close()
+
+
+def _ok(body: bytes = b'{"ok":1}', extra: str = "") -> bytes:
+    return (f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n{extra}\r\n"
+            .encode() + body)
+
+
+def _run(script: Script, work: Callable[[HTTPPool, _Server], Any], **kw: Any) -> Any:
+    async def main() -> Any:
+        server = _Server(script)
+        url = await server.start()
+        pool = HTTPPool(url, timeout_s=kw.pop("timeout_s", 2.0), connect_timeout_s=1.0,
+                        max_connections=kw.pop("max_connections", 4),
+                        max_response_bytes=kw.pop("max_response_bytes", 1000))
+        try:
+            return await work(pool, server)
+        finally:
+            await pool.aclose()
+            await server.stop()
+
+    return asyncio.run(main())
+
+
+def test_keep_alive_reuses_one_connection_and_sends_a_well_formed_request() -> None:
+    async def work(pool: HTTPPool, server: _Server) -> Any:
+        answers = [await pool.request("POST", "/v2/models/m/infer", b'{"x":1}') for _ in range(5)]
+        return answers, server
+
+    answers, server = _run(lambda i, raw: _ok(b'{"n":%d}' % i), work)
+    assert [a.body for a in answers] == [b'{"n":%d}' % i for i in range(1, 6)]
+    assert all(a.status == 200 and a.header("content-type") == "application/json" for a in answers)
+    assert server.connections == 1
+    head, _, body = server.requests[0].partition(b"\r\n\r\n")
+    lines = head.decode().split("\r\n")
+    assert lines[0] == "POST /v2/models/m/infer HTTP/1.1"
+    assert "Content-Length: 7" in lines and "Accept-Encoding: identity" in lines
+    assert any(line.startswith("Host: 127.0.0.1:") for line in lines)
+    assert body == b'{"x":1}'
+
+
+def test_chunked_body_with_extensions_and_trailers() -> None:
+    wire = (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+            b"4;ext=1\r\n{\"a\"\r\n5\r\n:123}\r\n0\r\nX-Trailer: t\r\n\r\n")
+
+    async def work(pool: HTTPPool, server: _Server) -> Any:
+        first = await pool.request("POST", "/p", b"{}")
+        second = await pool.request("POST", "/p", b"{}")
+        return first, second, server.connections
+
+    first, second, connections = _run(lambda i, raw: wire, work)
+    assert first.body == second.body == b'{"a":123}'
+    assert connections == 1  # a chunked answer is framed: the connection carries the next request
+
+
+def test_body_read_to_close_without_length_is_not_reused() -> None:
+    async def work(pool: HTTPPool, server: _Server) -> Any:
+        a = await pool.request("POST", "/p", b"{}")
+        b = await pool.request("POST", "/p", b"{}")
+        return a.body, b.body, server.connections
+
+    a, b, connections = _run(lambda i, raw: ("close", b"HTTP/1.1 200 OK\r\n\r\n[1,2,3]"), work)
+    assert a == b == b"[1,2,3]" and connections == 2
+
+
+def test_http_1_0_and_connection_close_are_not_reused() -> None:
+    answers = [b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\n{}", _ok(b"{}", "Connection: close\r\n")]
+    for wire in answers:
+        async def work(pool: HTTPPool, server: _Server) -> Any:
+            for _ in range(3):
+                assert (await pool.request("POST", "/p", b"{}")).body == b"{}"
+            return server.connections
+
+        assert _run(lambda i, raw, w=wire: w, work) == 3
+
+
+def test_interim_100_is_skipped() -> None:
+    wire = b"HTTP/1.1 100 Continue\r\n\r\n" + _ok(b"[7]")
+
+    async def work(pool: HTTPPool, server: _Server) -> Any:
+        return (await pool.request("POST", "/p", b"{}")).body
+
+    assert _run(lambda i, raw: wire, work) == b"[7]"
+
+
+@pytest.mark.parametrize(("wire", "error"), [
+    (b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n{}", HTTPProtocolError),
+    (b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}", HTTPProtocolError),
+    (b"HTTP/1.1 200 OK\r\nContent-Length: -2\r\n\r\n{}", HTTPProtocolError),
+    (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", HTTPProtocolError),
+    (b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 2\r\n\r\n{}", HTTPProtocolError),
+    (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n", HTTPProtocolError),
+    (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}XX0\r\n\r\n", HTTPProtocolError),
+    (b"HTTP/2 200\r\n\r\n", HTTPProtocolError),
+    (b"HTTP/1.1 2000 OK\r\n\r\n", HTTPProtocolError),
+    (b"HTTP/1.1 200 OK\r\nBad Header: x\r\n\r\n", HTTPProtocolError),
+    (b"HTTP/1.1 101 Switching Protocols\r\n\r\n", HTTPProtocolError),
+    (b"HTTP/1.1 100 Continue\r\n\r\n" * 9 + b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", HTTPProtocolError),
+    (b"HTTP/1.1 200 OK\r\nContent-Length: 1001\r\n\r\n", HTTPTooLarge),
+    (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + b"1f4\r\n" + b"x" * 500 + b"\r\n"
+     + b"1f4\r\n" + b"x" * 500 + b"\r\n" + b"1\r\nx\r\n0\r\n\r\n", HTTPTooLarge),
+    (b"HTTP/1.1 200 OK\r\nX-Big: " + b"a" * 70_000 + b"\r\n\r\n", HTTPTooLarge),
+    (b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n{}", HTTPError),  # closed inside the body
+    (b"HTTP/1.1 200 OK\r\nContent-Le", HTTPError),  # closed inside the head
+])
+def test_malformed_or_oversized_answers_fail(wire: bytes, error: type[Exception]) -> None:
+    async def work(pool: HTTPPool, server: _Server) -> Any:
+        with pytest.raises(error):
+            await pool.request("POST", "/p", b"{}")
+        return server.connections
+
+    assert _run(lambda i, raw: ("close", wire), work) == 1
+
+
+def test_read_to_close_body_over_the_limit_fails() -> None:
+    async def work(pool: HTTPPool, server: _Server) -> Any:
+        with pytest.raises(HTTPTooLarge):
+            await pool.request("POST", "/p", b"{}")
+
+    _run(lambda i, raw: ("close", b"HTTP/1.1 200 OK\r\n\r\n" + b"x" * 1001), work)
+
+
+def test_timeout_closes_the_connection_and_the_next_request_works() -> None:
+    async def work(pool: HTTPPool, server: _Server) -> Any:
+        with pytest.raises(HTTPTimeout):
+            await pool.request("POST", "/p", b"{}")
+        answer = await pool.request("POST", "/p", b"{}")
+        return answer.body, server.connections
+
+    body, connections = _run(lambda i, raw: "hang" if i == 1 else _ok(b"[1]"), work, timeout_s=0.3)
+    assert body == b"[1]" and connections == 2  # the hung connection was not reused
+
+
+def test_a_connection_closed_while_idle_is_retried_once_on_a_new_one() -> None:
+    async def work(pool: HTTPPool, server: _Server) -> Any:
+        first = await pool.request("POST", "/p", b"{}")
+        await asyncio.sleep(0.05)  # the server closes the idle connection meanwhile
+        second = await pool.request("POST", "/p", b"{}")
+        return first.body, second.body, server.connections, len(server.requests)
+
+    # request 1 answered then the server closes; pool thinks it is reusable (HTTP/1.1, framed)
+    first, second, connections, requests = _run(
+        lambda i, raw: ("close", _ok(b"[1]")) if i == 1 else _ok(b"[2]"), work)
+    assert (first, second) == (b"[1]", b"[2]") and connections == 2 and requests == 2
+
+
+def test_refused_connection_is_an_http_error() -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+
+    async def main() -> None:
+        pool = HTTPPool(f"http://127.0.0.1:{port}", timeout_s=1, connect_timeout_s=1, max_connections=1,
+                        max_response_bytes=100)
+        with pytest.raises(HTTPError) as info:
+            await pool.request("POST", "/p", b"{}")
+        assert not isinstance(info.value, HTTPTimeout)
+        await pool.aclose()
+
+    asyncio.run(main())
+
+
+def test_pool_bounds_concurrent_connections() -> None:
+    async def work(pool: HTTPPool, server: _Server) -> Any:
+        answers = await asyncio.gather(*(pool.request("POST", "/p", b"{}") for _ in range(12)))
+        return [a.status for a in answers], server.max_open, server.connections
+
+    statuses, max_open, connections = _run(lambda i, raw: _ok(b"{}"), work, max_connections=3)
+    assert statuses == [200] * 12
+    assert max_open <= 3 and connections <= 3
+
+
+def test_base_path_and_bad_urls() -> None:
+    async def main() -> bytes:
+        server = _Server(lambda i, raw: _ok())
+        url = await server.start()
+        pool = HTTPPool(url + "/prefix/", timeout_s=1, connect_timeout_s=1, max_connections=1,
+                        max_response_bytes=100)
+        try:
+            await pool.request("GET", "/v2/models/m")
+            return server.requests[0]
+        finally:
+            await pool.aclose()
+            await server.stop()
+
+    raw = asyncio.run(main())
+    assert raw.startswith(b"GET /prefix/v2/models/m HTTP/1.1\r\n") and b"Content-Length" not in raw
+    for bad in ("ftp://x/", "http:///nohost", "localhost:8080"):
+        with pytest.raises(ValueError):
+            HTTPPool(bad, timeout_s=1, connect_timeout_s=1, max_connections=1, max_response_bytes=1)
