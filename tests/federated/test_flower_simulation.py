@@ -67,3 +67,12 @@ def test_flower_simulation_equals_in_process_and_krum_resists_sign_flip(ray_clus
     assert in_flower["fedavg"].final_accuracy < 0.3  # in-process: 0.185 (chance is 0.1)
     assert in_flower["krum"].final_accuracy > in_flower["fedavg"].final_accuracy + 0.3  # in-process: 0.646
     assert in_flower["krum"].rounds_per_second > 0
+
+
+def test_cli_refuses_a_colluding_attack_in_flower(capsys: pytest.CaptureFixture[str]) -> None:
+    from mlsecure.cli.main import main
+
+    code = main(["federated", "simulate", "--engine", "flower", "--attack", "ipm", "--clients", "5",
+                 "--byzantine", "1", "--rounds", "1", "--aggregator", "median"])
+    assert code == 2
+    assert "'ipm' needs the other clients' updates" in capsys.readouterr().err

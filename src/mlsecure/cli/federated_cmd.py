@@ -38,6 +38,10 @@ def register(subparsers: Any) -> list[str]:
     sim.add_argument("--local-epochs", type=int, default=2, help="local epochs per round (default 2)")
     sim.add_argument("--lr", type=float, default=0.5, help="local SGD learning rate (default 0.5)")
     sim.add_argument("--seed", type=int, default=0)
+    sim.add_argument("--engine", choices=["local", "flower"], default="local",
+                     help="local: this process (default); flower: every run inside Flower's simulation runtime "
+                     "(Ray backend; needs mlsecure[fl,ray]), each client on its own random streams")
+    sim.add_argument("--workers", type=int, default=2, help="--engine flower: Ray CPUs for the ClientApps (default 2)")
     add_output_options(sim, default_fail_on="high")
     plan = verbs.add_parser(
         "dp-plan", help="client-level DP for DP-FedAvg: noise for a target epsilon, or epsilon for a noise",
@@ -103,11 +107,19 @@ def _simulate(args: argparse.Namespace) -> int:
     attack = None if args.attack == "none" else args.attack
     config = SimulationConfig(n_clients=args.clients, n_byzantine=args.byzantine if attack else 0,
                               rounds=args.rounds, alpha=args.alpha, local_epochs=args.local_epochs,
-                              learning_rate=args.lr, seed=args.seed)
+                              learning_rate=args.lr, seed=args.seed, client_streams=args.engine == "flower")
     with progress_bar() as progress:
-        result = simulate(aggregators=list(dict.fromkeys(names)), attack=attack, config=config, progress=progress)
+        if args.engine == "flower":
+            from mlsecure.federated.flower_simulation import simulate_with_flower
+
+            result = simulate_with_flower(aggregators=list(dict.fromkeys(names)), attack=attack, config=config,
+                                          workers=args.workers, progress=progress)
+        else:
+            result = simulate(aggregators=list(dict.fromkeys(names)), attack=attack, config=config,
+                              progress=progress)
     _print_table(result)
-    report = Report(target=f"federated simulation: digits, {config.n_clients} clients, "
+    where = " in Flower's simulation" if args.engine == "flower" else ""
+    report = Report(target=f"federated simulation{where}: digits, {config.n_clients} clients, "
                            f"{config.n_byzantine} x {attack or 'no attack'}, {config.rounds} rounds",
                     tool_version=__version__)
     report.extend(simulation_findings(result))

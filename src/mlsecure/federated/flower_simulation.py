@@ -23,19 +23,22 @@ import functools
 import logging
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from mlsecure.check import ProgressCallback
 from mlsecure.errors import ConfigError, MLSecureError, require
 from mlsecure.federated.aggregators.interface import Aggregator
 from mlsecure.federated.aggregators.registry import build_aggregator
 from mlsecure.federated.attacks import Attack, build_attack
 from mlsecure.federated.simulation import (
+    AggregatorRun,
     Federation,
     SimulationConfig,
+    SimulationResult,
     client_rng,
     federation_data,
     local_train,
@@ -68,25 +71,60 @@ class FlowerSimulationResult:
         return len(self.accuracy) / self.seconds
 
 
+def simulate_with_flower(*, aggregators: Sequence[str | Aggregator] = ("fedavg", "median", "krum"),
+                         attack: str | Attack | None = "sign-flip", config: SimulationConfig | None = None,
+                         workers: int = 2, progress: ProgressCallback | None = None) -> SimulationResult:
+    """``simulation.simulate`` with every run inside Flower's simulation: a clean FedAvg reference, then one
+    run per aggregator (rules whose ``n`` requirement fails are skipped, as there). One Ray cluster serves
+    all the runs."""
+    cfg = config or SimulationConfig(client_streams=True)
+    atk = _checked_attack(cfg, attack)
+    f = cfg.n_byzantine if atk is not None else 0
+    built: list[Aggregator] = []
+    skipped: list[tuple[str, str]] = []
+    for agg in aggregators:
+        candidate = build_aggregator(agg, f=f) if isinstance(agg, str) else agg
+        if cfg.n_clients < candidate.min_clients():
+            skipped.append((candidate.name, f"needs {candidate.requirement()}, have n={cfg.n_clients}"))
+        else:
+            built.append(candidate)
+    ray: Any = require("ray", "ray")
+    owns = not ray.is_initialized()
+    if owns:
+        ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    try:
+        total = len(built) + 1
+        if progress is not None:
+            progress("clean FedAvg (Flower)", 0.0)
+        clean = simulate_in_flower(aggregator="fedavg", attack=None, config=cfg, workers=workers)
+        runs = []
+        for i, agg in enumerate(built):
+            if progress is not None:
+                progress(f"{agg.name} ({i + 2}/{total}, Flower)", 0.0)
+            res = simulate_in_flower(aggregator=agg, attack=atk, config=cfg, workers=workers)
+            runs.append(AggregatorRun(name=res.aggregator, accuracy=res.accuracy, weights=res.weights))
+            byzantine = res.byzantine_clients
+    finally:
+        if owns and ray.is_initialized():
+            ray.shutdown()
+    return SimulationResult(config=cfg, attack=atk.name if atk is not None else None,
+                            clean_accuracy=clean.final_accuracy, clean_attack_success=None, runs=tuple(runs),
+                            skipped=tuple(skipped), byzantine_clients=byzantine if runs else ())
+
+
 def simulate_in_flower(*, aggregator: str | Aggregator = "krum", attack: str | Attack | None = None,
                        config: SimulationConfig | None = None, workers: int = 2) -> FlowerSimulationResult:
     """One run of ``config`` in Flower's simulation runtime, aggregated by ``aggregator``.
 
     ``workers``: CPUs of the local Ray cluster Flower starts (one ClientApp actor per CPU); a Ray
     already initialised in this process is used as it is."""
-    require("flwr.simulation", "fl")
-    require("ray", "ray")
     cfg = config or SimulationConfig(client_streams=True)
-    if not cfg.client_streams:
-        raise ConfigError("a Flower client draws from its own streams: use SimulationConfig(client_streams=True)")
-    atk = build_attack(attack) if isinstance(attack, str) else attack
-    if atk is not None and atk.colluding:
-        raise ConfigError(f"attack {atk.name!r} needs the other clients' updates; a Flower client never sees "
-                          "them (choose sign-flip, gaussian or label-flip)")
+    atk = _checked_attack(cfg, attack)
     f = cfg.n_byzantine if atk is not None else 0
     agg = build_aggregator(aggregator, f=f) if isinstance(aggregator, str) else aggregator
     if cfg.n_clients < agg.min_clients():
         raise ConfigError(f"{agg.name} needs {agg.requirement()}, have n={cfg.n_clients}")
+    require("flwr.simulation", "fl")
     fed = federation_data(cfg, f)
     record: dict[str, Any] = {"accuracy": [], "accepted": [], "weights": None}
     server_app = _server_app(agg, cfg, fed, record)
@@ -111,6 +149,17 @@ def simulate_in_flower(*, aggregator: str | Aggregator = "krum", attack: str | A
     return FlowerSimulationResult(aggregator=agg.name, attack=atk.name if atk is not None else None,
                                   accuracy=tuple(record["accuracy"]), byzantine_clients=fed.byzantine,
                                   seconds=seconds, weights=record["weights"])
+
+
+def _checked_attack(cfg: SimulationConfig, attack: str | Attack | None) -> Attack | None:
+    """The attack, if one Flower client can run it alone under ``cfg`` (checked before Ray starts)."""
+    if not cfg.client_streams:
+        raise ConfigError("a Flower client draws from its own streams: use SimulationConfig(client_streams=True)")
+    atk = build_attack(attack) if isinstance(attack, str) else attack
+    if atk is not None and atk.colluding:
+        raise ConfigError(f"attack {atk.name!r} needs the other clients' updates; a Flower client never sees "
+                          "them (choose sign-flip, gaussian or label-flip)")
+    return atk
 
 
 def _layout(fed: Federation) -> UpdateLayout:
