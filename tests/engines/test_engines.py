@@ -177,3 +177,23 @@ def test_ray_robustness_shards_equal_the_local_evaluation(ray_engine: object, ml
     for key in ("robust_accuracy", "robust_accuracy_per_attack", "worst_case_curve", "validity"):
         assert on_ray.metrics[key] == local.metrics[key], key
     assert [f.to_dict() for f in on_ray.findings] == [f.to_dict() for f in local.findings]
+
+
+@pytest.mark.slow
+def test_ray_trains_torch_reference_models_as_the_local_engine_does(ray_engine: object, digits_mlp: object,
+                                                                     digits: Dataset) -> None:
+    import torch
+
+    from mlsecure.models import as_model
+    from mlsecure.privacy.inference.reference import train_references
+
+    x, y = digits.x[:160].astype(np.float32), digits.y[:160]  # type: ignore[index]
+    for module in (digits_mlp, torch.jit.script(digits_mlp)):  # an nn.Module, and TorchScript (shipped as bytes)
+        model = as_model(module, input_shape=(64,))
+        args = (model, x, y, y)
+        local = train_references(*args, n_models=2, seed=5, max_epochs=3, n_jobs=1)
+        remote = train_references(*args, n_models=2, seed=5, max_epochs=3, engine=ray_engine)  # type: ignore[arg-type]
+        np.testing.assert_array_equal(remote.in_mask, local.in_mask)
+        np.testing.assert_array_equal(remote.probs, local.probs)
+        np.testing.assert_array_equal(remote.signal, local.signal)
+        assert remote.epochs == local.epochs == (3, 3)
