@@ -7,11 +7,19 @@ Two workloads, both as ``engine.map`` over independent, seeded tasks:
   per minute. Every engine must return identical probabilities (checked here too);
 - registry scan: ``artifact scan`` of a generated folder tree (benign pickles, numpy arrays, and
   pickles that call ``os.system``, written by this script), one task per file; files per second.
+- robustness evaluation in shards (``--robustness``): a 64-64-10 torch MLP trained here on digits,
+  ``--samples`` test rows, FGSM/PGD/APGD-CE/FMN, one task per (attack, epsilon, chunk of
+  ``--shard-size`` rows); samples per second, in process versus Ray with 1 and 2 workers;
+- Flower simulation (``--flower``): ``simulate`` (in process) versus ``simulate_in_flower`` (Flower's
+  simulation runtime, Ray backend, 1 and 2 ClientApp actors): Krum, ``--clients`` clients, 2 of them
+  sign-flipping, ``--rounds`` rounds; rounds per second, and the final model compared with the
+  in-process one.
 
 The machine's 1-minute load average is printed beside every figure (other jobs share the cores).
 
     python benchmarks/bench_scale.py                     # 16 models, 400 files
     python benchmarks/bench_scale.py --models 8 --files 200 --json out.json
+    python benchmarks/bench_scale.py --robustness --flower --models 0 --files 0   # only the two added workloads
 """
 
 from __future__ import annotations
@@ -106,16 +114,101 @@ def bench_scan(n_files: int) -> list[dict[str, Any]]:
     return rows
 
 
+def _digits_mlp() -> tuple[Any, np.ndarray, np.ndarray]:
+    import torch
+
+    from mlsecure.data import load_builtin
+    from mlsecure.models import as_model
+
+    d = load_builtin("digits")
+    assert d.y is not None
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(64, 64), torch.nn.ReLU(), torch.nn.Linear(64, 10))
+    opt = torch.optim.Adam(net.parameters(), lr=1e-2)
+    x, y = torch.from_numpy(d.x[:1200].astype(np.float32)), torch.from_numpy(d.y[:1200])
+    for _ in range(150):
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(net(x), y).backward()
+        opt.step()
+    return as_model(net.eval(), input_shape=(64,), clip_values=(0.0, 1.0)), d.x[1200:], d.y[1200:]
+
+
+def bench_robustness(n_samples: int, shard_size: int) -> list[dict[str, Any]]:
+    from mlsecure.robustness.evaluate import evaluate_robustness
+
+    model, x, y = _digits_mlp()
+    x, y = x[:n_samples], y[:n_samples]
+    attacks = ("fgsm", "pgd", "apgd-ce", "fmn")
+    rows, baseline = [], None
+    for name, workers in (("in-process", 1), ("ray", 1), ("ray", 2)):
+        engine = None if name == "in-process" else _engine(name, workers)
+        try:
+            if engine is not None:  # warm the workers (torch import) outside the timed run
+                evaluate_robustness(model, x[:8], y[:8], epsilons=[0.05], attacks=("fgsm",), validity=False,
+                                    chunk_size=4, engine=engine)
+            start = time.perf_counter()
+            ev = evaluate_robustness(model, x, y, epsilons=[0.05], attacks=attacks, validity=False,
+                                     chunk_size=shard_size, seed=0, engine=engine)
+            seconds = time.perf_counter() - start
+        finally:
+            if engine is not None:
+                engine.close()
+        key = (ev.robust_accuracy, ev.worst_case, ev.fooled_rows, ev.curve)
+        baseline = baseline or key
+        rows.append({"workload": "robustness shards", "engine": name, "workers": workers, "tasks": n_samples,
+                     "seconds": round(seconds, 2), "per_second": round(n_samples / seconds, 1), "unit": "samples/s",
+                     "identical_to_local": key == baseline, "load_1min": round(os.getloadavg()[0], 1)})
+    return rows
+
+
+def bench_flower(n_clients: int, rounds: int) -> list[dict[str, Any]]:
+    import ray
+
+    from mlsecure.federated.flower_simulation import simulate_in_flower
+    from mlsecure.federated.simulation import SimulationConfig, simulate
+
+    os.environ.setdefault("FLWR_TELEMETRY_ENABLED", "0")
+    cfg = SimulationConfig(n_clients=n_clients, n_byzantine=2, rounds=rounds, local_epochs=1, client_streams=True)
+    start = time.perf_counter()
+    local = simulate(aggregators=["krum"], attack="sign-flip", config=cfg).run("krum")
+    seconds = (time.perf_counter() - start) / 2  # simulate also runs the clean FedAvg reference: half is Krum
+    rows = [{"workload": "flower simulation", "engine": "in-process", "workers": 1, "tasks": rounds,
+             "seconds": round(seconds, 2), "per_second": round(rounds / seconds, 2), "unit": "rounds/s",
+             "identical_to_local": True, "load_1min": round(os.getloadavg()[0], 1)}]
+    for workers in (1, 2):
+        ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False, configure_logging=False)
+        try:
+            res = simulate_in_flower(aggregator="krum", attack="sign-flip", config=cfg, workers=workers)
+        finally:
+            ray.shutdown()
+        assert local.weights is not None
+        rows.append({"workload": "flower simulation", "engine": "flower+ray", "workers": workers, "tasks": rounds,
+                     "seconds": round(res.seconds, 2), "per_second": round(res.rounds_per_second, 2),
+                     "unit": "rounds/s", "identical_to_local": bool(np.array_equal(res.weights, local.weights)),
+                     "load_1min": round(os.getloadavg()[0], 1)})
+    return rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--models", type=int, default=16)
     ap.add_argument("--trees", type=int, default=40)
     ap.add_argument("--files", type=int, default=400)
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--robustness", action="store_true", help="add the robustness-shards workload")
+    ap.add_argument("--samples", type=int, default=400)
+    ap.add_argument("--shard-size", type=int, default=50)
+    ap.add_argument("--flower", action="store_true", help="add the Flower-simulation workload")
+    ap.add_argument("--clients", type=int, default=10)
+    ap.add_argument("--rounds", type=int, default=5)
     args = ap.parse_args()
-    rows = bench_references(args.models, args.trees) + bench_scan(args.files)
+    rows = (bench_references(args.models, args.trees) if args.models else []) + \
+        (bench_scan(args.files) if args.files else [])
+    rows += bench_robustness(args.samples, args.shard_size) if args.robustness else []
+    rows += bench_flower(args.clients, args.rounds) if args.flower else []
     for r in rows:
-        rate = f"{r['per_minute']:>7} models/min" if "per_minute" in r else f"{r['per_second']:>7} files/s"
+        rate = (f"{r['per_minute']:>7} models/min" if "per_minute" in r
+                else f"{r['per_second']:>7} {r.get('unit', 'files/s')}")
         print(f"{r['workload']:<17} {r['engine']:<5} x{r['workers']}  {r['tasks']:>4} tasks  {r['seconds']:>7} s  "
               f"{rate}  identical={r['identical_to_local']}  load={r['load_1min']}")
     if args.json:
