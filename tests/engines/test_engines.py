@@ -164,11 +164,17 @@ def test_robustness_shards_on_the_local_engine_equal_the_in_process_evaluation(m
 @pytest.mark.slow
 def test_ray_robustness_shards_equal_the_local_evaluation(ray_engine: object, mlp_target: object,
                                                           digits: Dataset) -> None:
+    import torch
+
     from mlsecure.check import ScanContext
+    from mlsecure.models import as_model
     from mlsecure.robustness.checks import AdversarialRobustnessCheck
 
     expected = _robustness(mlp_target, digits, LocalEngine(workers=1))
     assert _evaluation_key(_robustness(mlp_target, digits, ray_engine)) == _evaluation_key(expected)
+    # TorchScript (what `scan --model model.pt` loads) does not pickle: it travels as its saved bytes.
+    scripted = as_model(torch.jit.script(mlp_target.module), input_shape=(64,), clip_values=(0.0, 1.0))  # type: ignore[attr-defined]
+    assert _evaluation_key(_robustness(scripted, digits, ray_engine)) == _evaluation_key(expected)
     test = Dataset(digits.x[-120:], digits.y[-120:])  # type: ignore[index]
     options = {"epsilon": "0.05", "max_samples": "60", "attacks": "fgsm,pgd", "shard_size": "16"}
     local = AdversarialRobustnessCheck().run(ScanContext(model=mlp_target, data=test, options=options))  # type: ignore[arg-type]

@@ -6,11 +6,16 @@ call, ``(attack, epsilon, chunk)`` (a minimal-norm attack: ``(attack, chunk)``),
 compute exactly what the loop computes, on any engine and any number of workers: the results are the
 in-process evaluation's, flag for flag. Each shard rebuilds the victim from the model in its worker (torch
 on one intra-op thread there, as in-process for small inputs); the model and the evaluated samples travel
-to the workers once, with the task function.
+to the workers once, with the task function. TorchScript does not pickle, so a model adapter holding a
+TorchScript ``module`` travels with the module's saved bytes in its place (``_Shipped``). A model an engine
+cannot ship at all is a ``CheckError`` (the check then fails closed), not a traceback.
 """
 
 from __future__ import annotations
 
+import copy
+import io
+import pickle
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -18,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from mlsecure.errors import CheckError, require
 from mlsecure.robustness.attacks.ops import Norm
 from mlsecure.robustness.attacks.registry import get
 
@@ -32,6 +38,33 @@ class Shard:
     attack: str
     j: int | None
     rows: np.ndarray
+
+
+class _Shipped:
+    """A model adapter whose TorchScript ``module`` is replaced by its ``torch.jit.save`` bytes for the trip."""
+
+    def __init__(self, model: Any) -> None:
+        import torch
+
+        buffer = io.BytesIO()
+        torch.jit.save(model.module, buffer)
+        self.script, self.device = buffer.getvalue(), str(model.device)
+        self.adapter = copy.copy(model)
+        self.adapter.module = None
+
+    def restore(self) -> Any:
+        torch: Any = require("torch", "torch")
+        model = copy.copy(self.adapter)
+        model.module = torch.jit.load(io.BytesIO(self.script), map_location=self.device).eval()
+        return model
+
+
+def _portable(model: Any) -> Any:
+    import torch
+
+    if isinstance(getattr(model, "module", None), torch.jit.ScriptModule):
+        return _Shipped(model)
+    return model
 
 
 @dataclass(frozen=True)
@@ -58,7 +91,8 @@ class _Context:
         if self.threads is not None:
             torch.set_num_threads(self.threads)
         t0 = time.process_time()
-        victim = as_victim(self.model, sample_shape=self.sample_shape, bounds=self.bounds)
+        model = self.model.restore() if isinstance(self.model, _Shipped) else self.model
+        victim = as_victim(model, sample_shape=self.sample_shape, bounds=self.bounds)
         spec = get(shard.attack)
         eps = None if shard.j is None else self.grid[shard.j]
         attack = _build(spec, self.settings.get(shard.attack, {}), eps=eps, norm=self.norm,
@@ -81,8 +115,16 @@ def run_shards(engine: Engine, model: Any, x: np.ndarray, y: np.ndarray, correct
     for name, is_minimal in minimal.items():
         steps: Sequence[int | None] = [None] if is_minimal else range(len(grid))
         shards.extend(Shard(name, j, idx) for j in steps for idx in chunks)
-    context = _Context(model, sample_shape, x, y, grid, norm, settings, bounds, batch_size, seed, threads)
-    done = engine.map(context, shards)
+    local = engine.name == "local"
+    context = _Context(model if local else _portable(model), sample_shape, x, y, grid, norm, settings, bounds,
+                       batch_size, seed, threads)
+    try:
+        done = engine.map(context, shards)
+    except (TypeError, pickle.PicklingError) as exc:
+        if local:
+            raise
+        raise CheckError(f"the {engine.name} engine cannot send this model to its workers ({exc}); "
+                         "run the robustness check on the local engine") from exc
     robust = {name: np.tile(correct, (len(grid), 1)) for name in minimal}
     distances = {name: np.where(correct, np.inf, 0.0) for name, m in minimal.items() if m}
     seconds = dict.fromkeys(minimal, 0.0)
