@@ -58,6 +58,7 @@ def test_flower_simulation_equals_in_process_and_krum_resists_sign_flip(ray_clus
         want = reference.run(name)
         assert got.byzantine_clients == reference.byzantine_clients == (1, 6)
         assert got.accuracy == want.accuracy, name
+        assert got.rounds_per_second > 0
         assert want.weights is not None
         # Krum keeps one honest update per round: the same floats. FedAvg averages the Byzantine updates,
         # which a Flower client sends as weights w + Δ (the server takes (w + Δ) - w): one rounding apart.
@@ -66,7 +67,20 @@ def test_flower_simulation_equals_in_process_and_krum_resists_sign_flip(ray_clus
     # The attack inside Flower: two sign-flipping clients (4x their negated update) wreck the mean, not Krum.
     assert in_flower["fedavg"].final_accuracy < 0.3  # in-process: 0.185 (chance is 0.1)
     assert in_flower["krum"].final_accuracy > in_flower["fedavg"].final_accuracy + 0.3  # in-process: 0.646
-    assert in_flower["krum"].rounds_per_second > 0
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_simulate_with_flower_gives_simulate_result_with_the_clean_reference(ray_cluster: None) -> None:
+    from mlsecure.federated.flower_simulation import simulate_with_flower
+
+    config = SimulationConfig(n_clients=5, n_byzantine=1, rounds=2, local_epochs=1, client_streams=True)
+    reference = simulate(aggregators=["median", "bulyan"], attack="gaussian", config=config)
+    got = simulate_with_flower(aggregators=["median", "bulyan"], attack="gaussian", config=config)
+    assert got.skipped == reference.skipped and [name for name, _ in got.skipped] == ["bulyan"]  # n=5 < 4f + 3
+    assert got.clean_accuracy == reference.clean_accuracy
+    assert got.byzantine_clients == reference.byzantine_clients
+    assert [(r.name, r.accuracy) for r in got.runs] == [(r.name, r.accuracy) for r in reference.runs]
 
 
 def test_cli_refuses_a_colluding_attack_in_flower(capsys: pytest.CaptureFixture[str]) -> None:

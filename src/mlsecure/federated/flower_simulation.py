@@ -98,6 +98,7 @@ def simulate_with_flower(*, aggregators: Sequence[str | Aggregator] = ("fedavg",
             progress("clean FedAvg (Flower)", 0.0)
         clean = simulate_in_flower(aggregator="fedavg", attack=None, config=cfg, workers=workers)
         runs = []
+        byzantine: tuple[int, ...] = ()
         for i, agg in enumerate(built):
             if progress is not None:
                 progress(f"{agg.name} ({i + 2}/{total}, Flower)", 0.0)
@@ -109,7 +110,7 @@ def simulate_with_flower(*, aggregators: Sequence[str | Aggregator] = ("fedavg",
             ray.shutdown()
     return SimulationResult(config=cfg, attack=atk.name if atk is not None else None,
                             clean_accuracy=clean.final_accuracy, clean_attack_success=None, runs=tuple(runs),
-                            skipped=tuple(skipped), byzantine_clients=byzantine if runs else ())
+                            skipped=tuple(skipped), byzantine_clients=byzantine)
 
 
 def simulate_in_flower(*, aggregator: str | Aggregator = "krum", attack: str | Attack | None = None,
