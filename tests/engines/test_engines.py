@@ -130,3 +130,76 @@ def test_membership_check_takes_the_engine_option(digits: Dataset) -> None:
     assert a["auc"] > 0.5  # a memorising tree leaks membership
     with pytest.raises(InputError, match="unknown engine"):
         run(engine="spark")
+
+
+# --- Robustness evaluation in shards: (attack, epsilon, chunk) tasks give the in-process answer ---------
+
+def _evaluation_key(ev: object) -> tuple:  # type: ignore[type-arg]
+    return tuple(getattr(ev, f) for f in ("clean_accuracy", "grid", "robust_accuracy", "worst_case", "worst_case_ci",
+                                          "curve_attack", "curve", "fooled_rows", "applied"))
+
+
+def _robustness(model: object, digits: Dataset, engine: object) -> object:
+    from mlsecure.robustness.evaluate import evaluate_robustness
+
+    x, y = digits.x[-80:], digits.y[-80:]  # type: ignore[index]
+    return evaluate_robustness(model, x, y, epsilons=[0.05], attacks=("fgsm", "pgd", "fmn"), validity=False,
+                               chunk_size=16, seed=3, engine=engine)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def mlp_target(digits_mlp: object) -> object:
+    from mlsecure.models import as_model
+
+    return as_model(digits_mlp, input_shape=(64,), clip_values=(0.0, 1.0))
+
+
+def test_robustness_shards_on_the_local_engine_equal_the_in_process_evaluation(mlp_target: object,
+                                                                               digits: Dataset) -> None:
+    expected = _robustness(mlp_target, digits, None)
+    assert _evaluation_key(_robustness(mlp_target, digits, LocalEngine(workers=2))) == _evaluation_key(expected)
+    assert 0 < expected.at(0.05) < expected.clean_accuracy  # type: ignore[attr-defined]  # the attacks bite
+
+
+@pytest.mark.slow
+def test_ray_robustness_shards_equal_the_local_evaluation(ray_engine: object, mlp_target: object,
+                                                          digits: Dataset) -> None:
+    import torch
+
+    from mlsecure.check import ScanContext
+    from mlsecure.models import as_model
+    from mlsecure.robustness.checks import AdversarialRobustnessCheck
+
+    expected = _robustness(mlp_target, digits, LocalEngine(workers=1))
+    assert _evaluation_key(_robustness(mlp_target, digits, ray_engine)) == _evaluation_key(expected)
+    # TorchScript (what `scan --model model.pt` loads) does not pickle: it travels as its saved bytes.
+    scripted = as_model(torch.jit.script(mlp_target.module), input_shape=(64,), clip_values=(0.0, 1.0))  # type: ignore[attr-defined]
+    assert _evaluation_key(_robustness(scripted, digits, ray_engine)) == _evaluation_key(expected)
+    test = Dataset(digits.x[-120:], digits.y[-120:])  # type: ignore[index]
+    options = {"epsilon": "0.05", "max_samples": "60", "attacks": "fgsm,pgd", "shard_size": "16"}
+    local = AdversarialRobustnessCheck().run(ScanContext(model=mlp_target, data=test, options=options))  # type: ignore[arg-type]
+    on_ray = AdversarialRobustnessCheck().run(ScanContext(model=mlp_target, data=test,  # type: ignore[arg-type]
+                                                          options=options | {"engine": "ray"}))
+    for key in ("robust_accuracy", "robust_accuracy_per_attack", "worst_case_curve", "validity"):
+        assert on_ray.metrics[key] == local.metrics[key], key
+    assert [f.to_dict() for f in on_ray.findings] == [f.to_dict() for f in local.findings]
+
+
+@pytest.mark.slow
+def test_ray_trains_torch_reference_models_as_the_local_engine_does(ray_engine: object, digits_mlp: object,
+                                                                     digits: Dataset) -> None:
+    import torch
+
+    from mlsecure.models import as_model
+    from mlsecure.privacy.inference.reference import train_references
+
+    x, y = digits.x[:160].astype(np.float32), digits.y[:160]  # type: ignore[index]
+    for module in (digits_mlp, torch.jit.script(digits_mlp)):  # an nn.Module, and TorchScript (shipped as bytes)
+        model = as_model(module, input_shape=(64,))
+        args = (model, x, y, y)
+        local = train_references(*args, n_models=2, seed=5, max_epochs=3, n_jobs=1)
+        remote = train_references(*args, n_models=2, seed=5, max_epochs=3, engine=ray_engine)  # type: ignore[arg-type]
+        np.testing.assert_array_equal(remote.in_mask, local.in_mask)
+        np.testing.assert_array_equal(remote.probs, local.probs)
+        np.testing.assert_array_equal(remote.signal, local.signal)
+        assert remote.epochs == local.epochs == (3, 3)

@@ -60,3 +60,21 @@ def test_strategy_aggregates_deltas_with_our_rule() -> None:
     assert [a.shape for a in out] == [(3, 4), (4,)]
     assert metrics["mlsecure_selected_clients"] == 1
     assert strat.aggregate_fit(1, [], []) == (None, {})
+
+
+def test_strategy_aggregates_in_client_id_order_whatever_the_arrival_order() -> None:
+    """Floating-point sums depend on order: the strategy sorts results by client id (client-2 < client-10)."""
+    from mlsecure.federated.flower import CLIENT_KEY
+
+    clients = _clients(12, seed=2)
+    results = [(SimpleNamespace(cid=f"node{9 - i}"),
+                FitRes(Status(Code.OK, ""), ndarrays_to_parameters(c), 3 + i, {CLIENT_KEY: f"client-{i}"}))
+               for i, c in enumerate(clients)]
+    outs = []
+    for order in (range(12), reversed(range(12)), [5, 11, 0, 3, 10, 1, 2, 4, 6, 7, 8, 9]):
+        strat = robust_strategy(FedAvg(), min_fit_clients=12, min_available_clients=12)
+        params, _ = strat.aggregate_fit(1, [results[i] for i in order], [])
+        outs.append(_flat(parameters_to_ndarrays(params)))
+    expected = FedAvg().aggregate_matrix(np.stack([_flat(c) for c in clients]), [3 + i for i in range(12)]).update
+    for out in outs:
+        np.testing.assert_array_equal(out, expected)  # bit for bit: the in-order sum

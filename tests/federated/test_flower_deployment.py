@@ -29,3 +29,25 @@ def test_signed_robust_rounds_in_a_flower_deployment() -> None:
     assert [(r["client"], r["round"]) for r in res.rejections] == [("client-2", 1)]
     assert "signature does not match" in res.rejections[0]["reason"]
     assert res.final_accuracy > 0.3  # 10 classes: chance is 0.1; one round from zero weights
+
+
+@pytest.mark.timeout(600)
+def test_client_clipping_and_noise_in_a_flower_deployment_report_the_accountants_epsilon() -> None:
+    from mlsecure.federated.client_dp import federated_epsilon
+    from mlsecure.federated.deployment import DeploymentDP
+
+    dp = DeploymentDP(clip_norm=0.5, noise_multiplier=1.1, delta=1e-5)
+    res = run_deployment(clients=2, rounds=2, aggregator="dp-fedavg", dp=dp, timeout=580)
+    assert res.aggregator == "dp-fedavg"
+    assert res.accepted == (2, 2)
+    # Every client in every round (q = 1): epsilon after r rounds is dp-accounting's for r Gaussian mechanisms.
+    assert res.epsilon == tuple(federated_epsilon(noise_multiplier=1.1, sample_rate=1.0, rounds=r,
+                                                  delta=1e-5).epsilon for r in (1, 2))
+    assert res.delta == 1e-5
+    assert res.epsilon[0] < res.epsilon[1]
+    # The clients' updates were longer than S before clipping; the server received them clipped to S.
+    assert len(res.reported_norms) == 2 and all(len(r) == 2 for r in res.reported_norms)
+    assert min(n for r in res.reported_norms for n in r) > 0.5
+    assert len(res.received_norms) == 2
+    for norms in res.received_norms:
+        assert norms == pytest.approx([0.5, 0.5], rel=1e-9)

@@ -99,3 +99,31 @@ def test_progress_callback_and_no_printing(capsys: pytest.CaptureFixture[str]) -
              progress=lambda task, frac: seen.append((task, frac)))
     assert seen[-1] == ("median (2/2)", 1.0) and ("clean FedAvg", 0.5) in seen
     assert capsys.readouterr() == ("", "")
+
+
+def test_client_streams_match_one_client_computed_alone() -> None:
+    """With ``client_streams`` a client's update depends only on its own seeded streams (what a Flower
+    client computes in its own process): recompute one Byzantine client's first update by hand."""
+    from mlsecure.federated.simulation import client_rng, federation_data, local_train, poison_own
+    from mlsecure.federated.updates import UpdateLayout
+
+    cfg = SimulationConfig(n_clients=5, n_byzantine=1, rounds=1, local_epochs=1, client_streams=True)
+    res = simulate(aggregators=["median"], attack="sign-flip", config=cfg)
+    fed = federation_data(cfg, 1)
+    assert fed.byzantine == res.byzantine_clients
+    layout = UpdateLayout(keys=("weight", "bias"), shapes=((64, 10), (10,)))
+    updates = []
+    for k, idx in enumerate(fed.parts):
+        rng = client_rng(cfg.seed, k, 1)
+        u = local_train(np.zeros(layout.size), fed.x_train[idx], fed.y_train[idx], layout=layout, n_classes=10,
+                        cfg=cfg, rng=rng)
+        updates.append(poison_own(build_attack("sign-flip"), u, n_clients=5, rng=rng) if k in fed.byzantine else u)
+    weights = res.run("median").weights
+    assert weights is not None
+    np.testing.assert_array_equal(weights, np.median(np.stack(updates), axis=0))
+    shared = simulate(aggregators=["median"], attack="sign-flip", config=SimulationConfig(
+        n_clients=5, n_byzantine=1, rounds=1, local_epochs=1))
+    assert shared.run("median").weights is not None
+    assert not np.array_equal(shared.run("median").weights, weights)  # the historical shared stream differs
+    with pytest.raises(ConfigError, match="'ipm' needs the other clients' updates"):
+        simulate(aggregators=["median"], attack="ipm", config=cfg)

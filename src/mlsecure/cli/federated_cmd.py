@@ -38,6 +38,10 @@ def register(subparsers: Any) -> list[str]:
     sim.add_argument("--local-epochs", type=int, default=2, help="local epochs per round (default 2)")
     sim.add_argument("--lr", type=float, default=0.5, help="local SGD learning rate (default 0.5)")
     sim.add_argument("--seed", type=int, default=0)
+    sim.add_argument("--engine", choices=["local", "flower"], default="local",
+                     help="local: this process (default); flower: every run inside Flower's simulation runtime "
+                     "(Ray backend; needs mlsecure[fl,ray]), each client on its own random streams")
+    sim.add_argument("--workers", type=int, default=2, help="--engine flower: Ray CPUs for the ClientApps (default 2)")
     add_output_options(sim, default_fail_on="high")
     plan = verbs.add_parser(
         "dp-plan", help="client-level DP for DP-FedAvg: noise for a target epsilon, or epsilon for a noise",
@@ -58,7 +62,7 @@ def register(subparsers: Any) -> list[str]:
         "(insecure transport: loopback only), submits mlsecure's ServerApp/ClientApp with `flwr run`: each "
         "client signs the weights it sends with its own Ed25519 key; the server verifies them before the robust "
         "aggregator runs. Needs Flower's deployment extras (see docs/federated-learning.md).")
-    flower.add_argument("--aggregator", default="median", help="a registered aggregator (default median)")
+    flower.add_argument("--aggregator", help="a registered aggregator (default median; dp-fedavg with --dp-clip)")
     flower.add_argument("--clients", type=int, default=3, help="SuperNodes to start (default 3)")
     flower.add_argument("--byzantine", type=int, default=0, help="f the aggregator is configured for")
     flower.add_argument("--rounds", type=int, default=2)
@@ -68,6 +72,11 @@ def register(subparsers: Any) -> list[str]:
                         help="partition id that is compromised: it signs a scaled sign-flipped update")
     flower.add_argument("--seed", type=int, default=0)
     flower.add_argument("--timeout", type=float, default=300.0, help="seconds for the whole run (default 300)")
+    flower.add_argument("--dp-clip", type=float, metavar="S",
+                        help="client-level DP-FedAvg: each client clips its update to L2 norm S, the server adds "
+                        "Gaussian noise (std z*S on the sum); reports the epsilon spent (dp-accounting)")
+    flower.add_argument("--dp-noise", type=float, default=1.0, metavar="Z", help="noise multiplier z (default 1.0)")
+    flower.add_argument("--dp-delta", type=float, default=1e-5, help="delta for the reported epsilon (default 1e-5)")
     add_output_options(flower, default_fail_on="high")
     verbs.add_parser("aggregators", help="list the registered aggregators")
     verbs.add_parser("attacks", help="list the attack simulators")
@@ -103,11 +112,19 @@ def _simulate(args: argparse.Namespace) -> int:
     attack = None if args.attack == "none" else args.attack
     config = SimulationConfig(n_clients=args.clients, n_byzantine=args.byzantine if attack else 0,
                               rounds=args.rounds, alpha=args.alpha, local_epochs=args.local_epochs,
-                              learning_rate=args.lr, seed=args.seed)
+                              learning_rate=args.lr, seed=args.seed, client_streams=args.engine == "flower")
     with progress_bar() as progress:
-        result = simulate(aggregators=list(dict.fromkeys(names)), attack=attack, config=config, progress=progress)
+        if args.engine == "flower":
+            from mlsecure.federated.flower_simulation import simulate_with_flower
+
+            result = simulate_with_flower(aggregators=list(dict.fromkeys(names)), attack=attack, config=config,
+                                          workers=args.workers, progress=progress)
+        else:
+            result = simulate(aggregators=list(dict.fromkeys(names)), attack=attack, config=config,
+                              progress=progress)
     _print_table(result)
-    report = Report(target=f"federated simulation: digits, {config.n_clients} clients, "
+    where = " in Flower's simulation" if args.engine == "flower" else ""
+    report = Report(target=f"federated simulation{where}: digits, {config.n_clients} clients, "
                            f"{config.n_byzantine} x {attack or 'no attack'}, {config.rounds} rounds",
                     tool_version=__version__)
     report.extend(simulation_findings(result))
@@ -123,14 +140,19 @@ def _simulate(args: argparse.Namespace) -> int:
 
 
 def _flower(args: argparse.Namespace) -> int:
-    from mlsecure.federated.deployment import run_deployment
+    from mlsecure.federated.deployment import DeploymentDP, run_deployment
     from mlsecure.findings import Finding, Location, Severity
 
     behaviours = dict.fromkeys(args.tamper, "tamper") | dict.fromkeys(args.sign_flip, "sign-flip")
-    res = run_deployment(clients=args.clients, rounds=args.rounds, aggregator=args.aggregator,
-                         byzantine=args.byzantine, behaviours=behaviours, seed=args.seed, timeout=args.timeout)
+    dp = (DeploymentDP(clip_norm=args.dp_clip, noise_multiplier=args.dp_noise, delta=args.dp_delta)
+          if args.dp_clip is not None else None)
+    aggregator = args.aggregator or ("dp-fedavg" if dp else "median")
+    res = run_deployment(clients=args.clients, rounds=args.rounds, aggregator=aggregator,
+                         byzantine=args.byzantine, behaviours=behaviours, seed=args.seed, timeout=args.timeout, dp=dp)
     for r, (acc, n) in enumerate(zip(res.accuracy, res.accepted, strict=False), start=1):
-        print(f"round {r}: {n}/{args.clients} signed updates accepted, test accuracy {acc:.1%}", file=sys.stderr)
+        spent = f", epsilon spent {res.epsilon[r - 1]:.3f} at delta {res.delta:g}" if res.epsilon else ""
+        print(f"round {r}: {n}/{args.clients} signed updates accepted, test accuracy {acc:.1%}{spent}",
+              file=sys.stderr)
     report = Report(target=f"Flower deployment: {args.clients} SuperNodes on 127.0.0.1, {res.aggregator}, "
                            f"{res.rounds} rounds", tool_version=__version__)
     for rej in res.rejections:
@@ -142,6 +164,12 @@ def _flower(args: argparse.Namespace) -> int:
             check="federated-flower"))
     report.metrics["federated-flower"] = {"aggregator": res.aggregator, "rounds": res.rounds,
                                           "accuracy": list(res.accuracy), "accepted": list(res.accepted)}
+    if dp is not None:
+        report.metrics["federated-flower"] |= {
+            "dp": {"clip_norm": dp.clip_norm, "noise_multiplier": dp.noise_multiplier, "delta": dp.delta,
+                   "sample_rate": 1.0, "accountant": "pld", "epsilon_per_round": list(res.epsilon),
+                   "neighbouring": "add or remove one client (user-level)",
+                   "max_update_norm_received": max((n for r in res.received_norms for n in r), default=0.0)}}
     report.checks_run.append("federated-flower")
     return emit_report(report, args)
 

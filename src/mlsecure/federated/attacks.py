@@ -38,6 +38,7 @@ class Attack(ABC):
     owasp: ClassVar[str] = "ML10"
     atlas: ClassVar[tuple[str, ...]] = ("AML.T0018.000", "AML.T0031")
     description: ClassVar[str] = ""
+    colluding: ClassVar[bool] = False  # True: the update needs the other clients' updates or their number
 
     def poison_data(self, x: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """A Byzantine client's training data, possibly altered."""
@@ -84,6 +85,7 @@ class GaussianNoise(Attack):
 class LittleIsEnough(Attack):
     name: ClassVar[str] = "alie"
     description: ClassVar[str] = "A Little Is Enough: shift every coordinate by z_max honest standard deviations"
+    colluding: ClassVar[bool] = True
 
     def __init__(self, *, z: float | None = None) -> None:
         self.z = z
@@ -105,6 +107,7 @@ class LittleIsEnough(Attack):
 class InnerProductManipulation(Attack):
     name: ClassVar[str] = "ipm"
     description: ClassVar[str] = "inner-product manipulation: send -epsilon times the honest mean"
+    colluding: ClassVar[bool] = True
 
     def __init__(self, *, epsilon: float = 0.5) -> None:
         if not epsilon > 0:
@@ -137,6 +140,7 @@ class Backdoor(Attack):
     name: ClassVar[str] = "backdoor"
     atlas: ClassVar[tuple[str, ...]] = ("AML.T0018.000", "AML.T0020", "AML.T0043.004")
     description: ClassVar[str] = "model-replacement backdoor: trigger -> target class, boosted update"
+    colluding: ClassVar[bool] = True  # the default boost n / f needs the number of colluders
 
     def __init__(self, *, target: int = 0, trigger_features: tuple[int, ...] = (54, 55, 62, 63),
                  trigger_value: float = 1.0, poison_fraction: float = 0.5, boost: float | None = None) -> None:

@@ -12,6 +12,15 @@ reads back the per-round accuracy and the rejections the ServerApp wrote.
 Node config keys: ``partition-id``, ``num-partitions``, ``signing-key`` (PEM path), optional
 ``behaviour`` = ``honest`` | ``sign-flip`` (a compromised client: it signs its poison) | ``tamper`` (the
 update is altered after signing, as a man in the middle would).
+
+Client-level DP (``dp=DeploymentDP(...)``): DP-FedAvg (:mod:`mlsecure.federated.client_dp`) split as
+Flower's "client-side fixed clipping" is. Each client clips its update ``Δ = w_k - w`` to L2 norm ``S``
+before it signs and sends ``w + Δ``, and reports the norm it had before clipping; the server clips again
+(a client that skips clipping gains nothing), adds ``N(0, z² S² I)`` to the sum and divides by the number of
+clients. Every client takes part in every round (no sampling, ``q = 1``: no amplification is claimed),
+so ``R`` rounds are ``R`` Gaussian mechanisms with noise multiplier ``z``; the ServerApp reports the
+epsilon spent after each round from dp-accounting (PLD). DP replaces the robust rule (a median or Krum
+has no per-client sensitivity bound to account): the aggregator is ``dp-fedavg``.
 """
 
 from __future__ import annotations
@@ -31,20 +40,43 @@ from typing import Any
 
 import numpy as np
 
-from mlsecure.errors import InputError, MLSecureError, require
+from mlsecure.errors import ConfigError, InputError, MLSecureError, require
+from mlsecure.federated.aggregators.interface import AggregationResult
+from mlsecure.federated.client_dp import DPFedAvg
 
 APP_MODULE = "mlsecure.federated.deployment"
+NORM_KEY = "mlsecure-update-norm"  # the L2 norm of a client's update before it clipped it (DP runs)
+
+
+@dataclass(frozen=True)
+class DeploymentDP:
+    """Client-level DP-FedAvg: clip norm ``S``, noise multiplier ``z``, and the ``delta`` epsilon is reported at."""
+
+    clip_norm: float
+    noise_multiplier: float
+    delta: float
+
+    def __post_init__(self) -> None:
+        if not self.clip_norm > 0 or not self.noise_multiplier > 0 or not 0 < self.delta < 1:
+            raise ConfigError(f"DP needs a positive clip norm and noise multiplier and delta in (0, 1); got "
+                              f"S={self.clip_norm}, z={self.noise_multiplier}, delta={self.delta}")
 
 
 @dataclass(frozen=True)
 class DeploymentResult:
-    """What the ServerApp recorded: accuracy after each round and the rejected updates."""
+    """What the ServerApp recorded: accuracy after each round and the rejected updates; with DP also the
+    epsilon spent after each round, the update norms the clients reported before clipping and the norms of
+    the updates the server received (per round, in client order)."""
 
     aggregator: str
     rounds: int
     accuracy: tuple[float, ...]
     rejections: tuple[dict[str, Any], ...]
     accepted: tuple[int, ...]
+    epsilon: tuple[float, ...] = ()
+    delta: float | None = None
+    reported_norms: tuple[tuple[float, ...], ...] = ()
+    received_norms: tuple[tuple[float, ...], ...] = ()
 
     @property
     def final_accuracy(self) -> float:
@@ -86,6 +118,28 @@ def _train(weight: np.ndarray, bias: np.ndarray, x: np.ndarray, y: np.ndarray, *
     return weight, bias
 
 
+def clip_update(base: list[np.ndarray], trained: list[np.ndarray], clip_norm: float
+                ) -> tuple[list[np.ndarray], float]:
+    """``base + π(Δ, S)`` for ``Δ = trained - base`` (``π(Δ, S) = Δ · min(1, S / ||Δ||₂)`` over all arrays)
+    and ``||Δ||₂`` before clipping."""
+    deltas = [t - b for t, b in zip(trained, base, strict=True)]
+    norm = float(np.sqrt(sum(float(np.sum(d * d)) for d in deltas)))
+    scale = min(1.0, clip_norm / norm) if norm > 0 else 1.0
+    return [b + scale * d for b, d in zip(base, deltas, strict=True)], norm
+
+
+class _RecordingDPFedAvg(DPFedAvg):
+    """DP-FedAvg that keeps the L2 norm of every update it received (the server's view of the clipping)."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.received: list[list[float]] = []
+
+    def _aggregate(self, x: np.ndarray, w: np.ndarray) -> AggregationResult:
+        self.received.append(np.linalg.norm(x, axis=1).tolist())
+        return super()._aggregate(x, w)
+
+
 def _client_fn(context: Any) -> Any:
     from mlsecure.federated.flower import CLIENT_KEY, ROUND_KEY, SIGNATURE_KEY, signed_arrays
     from mlsecure.federated.signing import sign_update
@@ -99,6 +153,7 @@ def _client_fn(context: Any) -> Any:
     parts, _, _ = _data(int(run["seed"]), n_parts, float(run["alpha"]))
     x, y = parts[pid]
     client_id = f"client-{pid}"
+    clip = float(run.get("dp-clip", 0.0))
 
     signing_key = key
     base: Any = client_mod.NumPyClient
@@ -110,13 +165,16 @@ def _client_fn(context: Any) -> Any:
             rng = np.random.default_rng(int(run["seed"]) * 1000 + rnd * 100 + pid)
             w, b = _train(parameters[0], parameters[1], x, y, epochs=int(run["local-epochs"]),
                           lr=float(run["lr"]), rng=rng)
+            metrics: dict[str, Any] = {}
             if behaviour == "sign-flip":
                 w, b = parameters[0] - 10 * (w - parameters[0]), parameters[1] - 10 * (b - parameters[1])
+            elif clip > 0:
+                (w, b), metrics[NORM_KEY] = clip_update(parameters, [w, b], clip)
             out = [w, b]
             signed = sign_update(signing_key, signed_arrays(out), client=client_id, round_number=rnd)
             if behaviour == "tamper":
                 out = [w + 0.5, b]
-            return out, len(y), {CLIENT_KEY: client_id, ROUND_KEY: rnd, SIGNATURE_KEY: signed.signature}
+            return out, len(y), {CLIENT_KEY: client_id, ROUND_KEY: rnd, SIGNATURE_KEY: signed.signature, **metrics}
 
     return DigitsClient().to_client()
 
@@ -124,7 +182,9 @@ def _client_fn(context: Any) -> Any:
 def _server_fn(context: Any) -> Any:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+    from mlsecure.federated.aggregators.interface import Aggregator
     from mlsecure.federated.aggregators.registry import build_aggregator
+    from mlsecure.federated.client_dp import federated_epsilon
     from mlsecure.federated.flower import robust_strategy
     from mlsecure.federated.signing import UpdateVerifier
 
@@ -135,10 +195,15 @@ def _server_fn(context: Any) -> Any:
     enrolled = json.loads(Path(str(run["enrolled-keys"])).read_text())
     verifier = UpdateVerifier({cid: Ed25519PublicKey.from_public_bytes(bytes.fromhex(hexkey))
                                for cid, hexkey in enrolled.items()})
-    aggregator = build_aggregator(str(run["aggregator"]), f=int(run["byzantine"]))
+    clip, noise = float(run.get("dp-clip", 0.0)), float(run.get("dp-noise", 0.0))
+    delta = float(run.get("dp-delta", 0.0))
+    dp = _RecordingDPFedAvg(clip_norm=clip, noise_multiplier=noise, expected_clients=n_clients,
+                            seed=int(run["seed"])) if clip > 0 else None
+    aggregator: Aggregator = dp if dp is not None else build_aggregator(str(run["aggregator"]), f=int(run["byzantine"]))
     _, x_test, y_test = _data(int(run["seed"]), n_clients, float(run["alpha"]))
     out = Path(str(run["result-path"]))
-    record: dict[str, Any] = {"aggregator": aggregator.name, "rounds": rounds, "accuracy": [], "accepted": []}
+    record: dict[str, Any] = {"aggregator": aggregator.name, "rounds": rounds, "accuracy": [], "accepted": [],
+                              "epsilon": [], "reported_norms": [], "received_norms": []}
     holder: dict[str, Any] = {}
 
     def evaluate(server_round: int, parameters: list[np.ndarray], _config: dict[str, Any]
@@ -149,6 +214,11 @@ def _server_fn(context: Any) -> Any:
             strat = holder["strategy"]
             record["rejections"] = [{"client": r.client, "round": r.round, "reason": r.reason}
                                     for r in strat.rejections]
+            if dp is not None:
+                # q = 1: every client in every round; epsilon after server_round Gaussian mechanisms (PLD)
+                record["epsilon"].append(federated_epsilon(noise_multiplier=noise, sample_rate=1.0,
+                                                           rounds=server_round, delta=delta).epsilon)
+                record["received_norms"] = dp.received
             tmp = out.with_suffix(".tmp")
             tmp.write_text(json.dumps(record))
             tmp.replace(out)
@@ -156,6 +226,7 @@ def _server_fn(context: Any) -> Any:
 
     def fit_metrics(metrics: list[tuple[int, dict[str, Any]]]) -> dict[str, Any]:
         record["accepted"].append(len(metrics))
+        record["reported_norms"].append([float(m[NORM_KEY]) for _, m in metrics if NORM_KEY in m])
         return {}
 
     d_in, n_classes = x_test.shape[1], 10
@@ -246,9 +317,17 @@ def _bin(name: str) -> str:
 
 def run_deployment(*, clients: int = 4, rounds: int = 3, aggregator: str = "krum", byzantine: int = 0,
                    behaviours: dict[int, str] | None = None, seed: int = 0, alpha: float = 0.5,
-                   local_epochs: int = 1, lr: float = 0.5, timeout: float = 240.0) -> DeploymentResult:
-    """SuperLink + ``clients`` SuperNodes as processes on 127.0.0.1, one ``flwr run``; the ServerApp's record."""
+                   local_epochs: int = 1, lr: float = 0.5, timeout: float = 240.0,
+                   dp: DeploymentDP | None = None) -> DeploymentResult:
+    """SuperLink + ``clients`` SuperNodes as processes on 127.0.0.1, one ``flwr run``; the ServerApp's record.
+
+    With ``dp`` the clients clip and the server aggregates with DP-FedAvg (``aggregator`` must be
+    ``dp-fedavg``); the result carries the epsilon spent."""
     require("flwr.server", "fl")
+    if (dp is not None) != (aggregator == DPFedAvg.name):
+        raise ConfigError(f"aggregator {DPFedAvg.name!r} goes with DP settings (clip norm, noise multiplier, "
+                          f"delta) and DP with that aggregator only; got aggregator {aggregator!r}"
+                          f"{' with' if dp else ' without'} DP")
     behaviours = behaviours or {}
     work = Path(tempfile.mkdtemp(prefix="mlsecure-flower-"))
     procs: list[subprocess.Popen[bytes]] = []
@@ -269,7 +348,8 @@ def run_deployment(*, clients: int = 4, rounds: int = 3, aggregator: str = "krum
         (app / "pyproject.toml").write_text(_APP_TOML.format(
             rounds=rounds, clients=clients, aggregator=aggregator, byzantine=byzantine, seed=seed, alpha=alpha,
             epochs=local_epochs, lr=lr, keys=json.dumps(str(work / "enrolled.json")),
-            result=json.dumps(str(result_path))))
+            result=json.dumps(str(result_path)), dp_clip=dp.clip_norm if dp else 0.0,
+            dp_noise=dp.noise_multiplier if dp else 0.0, dp_delta=dp.delta if dp else 0.0))
         link_port = _free_port()
         ports.append(link_port)
         (work / "home").mkdir()
@@ -303,10 +383,12 @@ def run_deployment(*, clients: int = 4, rounds: int = 3, aggregator: str = "krum
                     # let the ServerApp report the end of the run before the SuperLink stops
                     with contextlib.suppress(subprocess.TimeoutExpired):
                         procs[-1].wait(timeout=max(1.0, min(60.0, deadline - time.monotonic())))
-                    return DeploymentResult(aggregator=record["aggregator"], rounds=rounds,
-                                            accuracy=tuple(record["accuracy"]),
-                                            rejections=tuple(record.get("rejections", [])),
-                                            accepted=tuple(record["accepted"]))
+                    return DeploymentResult(
+                        aggregator=record["aggregator"], rounds=rounds, accuracy=tuple(record["accuracy"]),
+                        rejections=tuple(record.get("rejections", [])), accepted=tuple(record["accepted"]),
+                        epsilon=tuple(record["epsilon"]), delta=dp.delta if dp else None,
+                        reported_norms=tuple(tuple(r) for r in record["reported_norms"]),
+                        received_norms=tuple(tuple(r) for r in record["received_norms"]))
             dead = [p for p in procs[:-1] if p.poll() is not None]
             if dead or (procs[-1].poll() not in (None, 0)):
                 break
@@ -358,4 +440,7 @@ local-epochs = {epochs}
 lr = {lr}
 enrolled-keys = {keys}
 result-path = {result}
+dp-clip = {dp_clip!r}
+dp-noise = {dp_noise!r}
+dp-delta = {dp_delta!r}
 """

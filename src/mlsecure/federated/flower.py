@@ -11,7 +11,9 @@ aggregates the weights themselves.
 With ``verifier`` (an ``UpdateVerifier`` holding the enrolled Ed25519 keys), every result must carry the
 client's id, round and signature over the weights it sent in its fit metrics (``mlsecure-client``,
 ``mlsecure-round``, ``mlsecure-signature``); unsigned, tampered, replayed or unknown updates are dropped
-before aggregation and listed in ``strategy.rejections``.
+before aggregation and listed in ``strategy.rejections``. Results are aggregated in the natural order of
+their client ids (the ``mlsecure-client`` metric, else Flower's node id), not in arrival order, so a
+round's aggregate does not depend on which client finished first.
 
 Flower is optional (``pip install "mlsecure[fl]"``) and imported only when this module's functions
 run; the class is built on first use.
@@ -42,6 +44,13 @@ def signed_arrays(arrays: list[np.ndarray]) -> dict[str, np.ndarray]:
     return {str(j): a for j, a in enumerate(arrays)}
 
 
+def _natural(client: str) -> tuple[str, int, str]:
+    """Sort key: ``client-2`` before ``client-10`` (a trailing number compares as a number)."""
+    head = client.rstrip("0123456789")
+    tail = client[len(head):]
+    return (head, int(tail) if tail else -1, tail)
+
+
 @functools.cache
 def _strategy_class() -> type:
     strategy = require("flwr.server.strategy", "fl")
@@ -63,7 +72,8 @@ def _strategy_class() -> type:
         def _authentic(self, server_round: int, results: list[tuple[Any, Any]]
                        ) -> tuple[list[tuple[Any, Any]], list[str]]:
             if self.verifier is None:
-                return results, [str(getattr(proxy, "cid", i)) for i, (proxy, _) in enumerate(results)]
+                return results, [str(res.metrics.get(CLIENT_KEY, getattr(proxy, "cid", i)))
+                                 for i, (proxy, res) in enumerate(results)]
             kept, ids = [], []
             for proxy, res in results:
                 m = res.metrics
@@ -98,6 +108,8 @@ def _strategy_class() -> type:
             results, ids = self._authentic(server_round, results)
             if not results:
                 return None, {"mlsecure_rejected_clients": len(self.rejections)}
+            order = sorted(range(len(ids)), key=lambda i: _natural(ids[i]))
+            results, ids = [results[i] for i in order], [ids[i] for i in order]
             arrays = [common.parameters_to_ndarrays(res.parameters) for _, res in results]
             weights = np.array([res.num_examples for _, res in results], dtype=np.float64)
             base = self._global

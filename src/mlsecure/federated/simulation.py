@@ -8,6 +8,12 @@ Brown 2019, arXiv:1909.06335; smaller ``α`` = more non-IID). Each round every c
 applies ``w ← w + Δ``. Every aggregator sees the same partition, the same Byzantine clients and the
 same random streams. A clean FedAvg run (no attacker: every client honest) gives the reference
 accuracy. Library code: no printing; progress goes to the ``progress`` callback.
+
+Random streams: by default one generator feeds every client in turn (the historical numbers). With
+``client_streams=True`` client ``k`` draws from its own generators (``client_rng``), seeded by
+``(seed, k)`` for its data and ``(seed, round, k)`` for its training, and a Byzantine client poisons its
+own update alone: the same computation a Flower client does in its own process
+(:mod:`mlsecure.federated.flower_simulation`), so the two give the same model.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ class SimulationConfig:
     learning_rate: float = 0.5
     batch_size: int = 16
     seed: int = 0
+    client_streams: bool = False  # one generator per client and round (what a Flower client can do)
 
     def __post_init__(self) -> None:
         if self.n_clients < 1 or not 0 <= self.n_byzantine < self.n_clients:
@@ -52,6 +59,7 @@ class AggregatorRun:
     name: str
     accuracy: tuple[float, ...]
     attack_success: tuple[float, ...] = ()
+    weights: np.ndarray | None = field(default=None, compare=False, repr=False)  # final flat model
 
     @property
     def final_accuracy(self) -> float:
@@ -83,22 +91,14 @@ def simulate(*, aggregators: Sequence[str | Aggregator] = ("fedavg", "median", "
              attack: str | Attack | None = "sign-flip", config: SimulationConfig | None = None,
              progress: ProgressCallback | None = None) -> SimulationResult:
     """Run the federated simulation once per aggregator (plus one clean FedAvg reference)."""
-    from mlsecure.data import load_builtin
-
     cfg = config or SimulationConfig()
     atk = build_attack(attack) if isinstance(attack, str) else attack
     f = cfg.n_byzantine if atk is not None else 0
-    data = load_builtin("digits")
-    if data.y is None:  # pragma: no cover - the built-in set is labelled
-        raise InputError("digits has no labels")
-    rng = np.random.default_rng(cfg.seed)
-    order = rng.permutation(len(data))
-    cut = int(0.7 * len(order))
-    x_train, y_train = data.x[order[:cut]].astype(np.float64), data.y[order[:cut]]
-    x_test, y_test = data.x[order[cut:]].astype(np.float64), data.y[order[cut:]]
-    parts = dirichlet_partition(y_train, n_clients=cfg.n_clients, alpha=cfg.alpha, rng=rng)
-    byz = tuple(sorted(int(i) for i in rng.choice(cfg.n_clients, size=f, replace=False)))
-    n_classes = int(data.y.max()) + 1
+    if cfg.client_streams and atk is not None and atk.colluding:
+        raise ConfigError(f"attack {atk.name!r} needs the other clients' updates; with client_streams each "
+                          "client poisons its own update alone")
+    fed = federation_data(cfg, f)
+    byz = fed.byzantine
     built: list[Aggregator] = []
     skipped: list[tuple[str, str]] = []
     for agg in aggregators:
@@ -107,7 +107,7 @@ def simulate(*, aggregators: Sequence[str | Aggregator] = ("fedavg", "median", "
             skipped.append((candidate.name, f"needs {candidate.requirement()}, have n={cfg.n_clients}"))
         else:
             built.append(candidate)
-    env = _Env(cfg, x_train, y_train, x_test, y_test, parts, n_classes)
+    env = _Env(cfg, fed.x_train, fed.y_train, fed.x_test, fed.y_test, fed.parts, fed.n_classes)
     total = len(built) + 1
     probe = atk if isinstance(atk, Backdoor) else None
     clean = env.run(build_aggregator("fedavg"), None, (), lambda frac: _tick(progress, "clean FedAvg", frac),
@@ -123,6 +123,67 @@ def simulate(*, aggregators: Sequence[str | Aggregator] = ("fedavg", "median", "
     return SimulationResult(config=cfg, attack=atk.name if atk is not None else None,
                             clean_accuracy=clean.final_accuracy, clean_attack_success=clean.final_attack_success,
                             runs=tuple(runs), skipped=tuple(skipped), byzantine_clients=byz)
+
+
+@dataclass(frozen=True)
+class Federation:
+    """The data every run of one config shares: train/test split, client partition, Byzantine ids."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    parts: list[np.ndarray]
+    byzantine: tuple[int, ...]
+    n_classes: int
+
+
+def federation_data(cfg: SimulationConfig, f: int) -> Federation:
+    """Digits split 70/30 and partitioned over ``cfg.n_clients`` with ``f`` Byzantine clients (seeded)."""
+    from mlsecure.data import load_builtin
+
+    data = load_builtin("digits")
+    if data.y is None:  # pragma: no cover - the built-in set is labelled
+        raise InputError("digits has no labels")
+    rng = np.random.default_rng(cfg.seed)
+    order = rng.permutation(len(data))
+    cut = int(0.7 * len(order))
+    x_train, y_train = data.x[order[:cut]].astype(np.float64), data.y[order[:cut]]
+    x_test, y_test = data.x[order[cut:]].astype(np.float64), data.y[order[cut:]]
+    parts = dirichlet_partition(y_train, n_clients=cfg.n_clients, alpha=cfg.alpha, rng=rng)
+    byz = tuple(sorted(int(i) for i in rng.choice(cfg.n_clients, size=f, replace=False)))
+    return Federation(x_train, y_train, x_test, y_test, parts, byz, int(data.y.max()) + 1)
+
+
+def client_rng(seed: int, client: int, round_number: int | None = None) -> np.random.Generator:
+    """Client ``client``'s own stream: for its data (``round_number=None``) or for one round's training."""
+    key = [seed, client] if round_number is None else [seed, client, round_number]
+    return np.random.default_rng(key)
+
+
+def local_train(w: np.ndarray, x: np.ndarray, y: np.ndarray, *, layout: UpdateLayout, n_classes: int,
+                cfg: SimulationConfig, rng: np.random.Generator) -> np.ndarray:
+    """``cfg.local_epochs`` of mini-batch SGD on softmax regression from the flat model ``w``; the new flat model."""
+    p = layout.unflatten(w)
+    weight, bias = p["weight"], p["bias"]
+    onehot = np.eye(n_classes)[y]
+    for _ in range(cfg.local_epochs):
+        order = rng.permutation(len(y))
+        for start in range(0, len(y), cfg.batch_size):
+            b = order[start:start + cfg.batch_size]
+            probs = _softmax(x[b] @ weight + bias)
+            grad = (probs - onehot[b]) / len(b)
+            weight -= cfg.learning_rate * (x[b].T @ grad)
+            bias -= cfg.learning_rate * grad.sum(axis=0)
+    return np.concatenate([weight.ravel(), bias])
+
+
+def poison_own(atk: Attack, update: np.ndarray, *, n_clients: int, rng: np.random.Generator) -> np.ndarray:
+    """One Byzantine client's update from its own honest update alone (no view of the others')."""
+    if atk.colluding:
+        raise ConfigError(f"attack {atk.name!r} needs the other clients' updates; a client alone cannot run it")
+    own = atk.poison_updates(update[None, :], np.empty((0, update.shape[0])), n_clients=n_clients, rng=rng)
+    return np.asarray(own[0])
 
 
 def dirichlet_partition(y: np.ndarray, *, n_clients: int, alpha: float, rng: np.random.Generator,
@@ -168,38 +229,37 @@ class _Env:
         for k, idx in enumerate(self.parts):
             x, y = self.x_train[idx], self.y_train[idx]
             if atk is not None and k in byz:
-                x, y = atk.poison_data(x, y, rng)
+                x, y = atk.poison_data(x, y, client_rng(cfg.seed, k) if cfg.client_streams else rng)
             local.append((x, y))
         honest = [k for k in range(cfg.n_clients) if k not in byz]
         counts = np.array([len(y) for _, y in local], dtype=np.float64)
         accuracy, success = [], []
         for r in range(cfg.rounds):
-            updates = np.stack([self._train(w, x, y, layout, rng) - w for x, y in local])
-            if atk is not None and byz:
-                updates[list(byz)] = atk.poison_updates(updates[list(byz)], updates[honest],
-                                                        n_clients=cfg.n_clients, rng=rng)
+            if cfg.client_streams:
+                updates = np.stack([self._client_update(w, k, r + 1, x, y, layout, atk if k in byz else None)
+                                    for k, (x, y) in enumerate(local)])
+            else:
+                updates = np.stack([self._train(w, x, y, layout, rng) - w for x, y in local])
+                if atk is not None and byz:
+                    updates[list(byz)] = atk.poison_updates(updates[list(byz)], updates[honest],
+                                                            n_clients=cfg.n_clients, rng=rng)
             w = w + agg.aggregate_matrix(updates, counts).update
             acc, asr = self._evaluate(w, layout, probe)
             accuracy.append(acc)
             if asr is not None:
                 success.append(asr)
             tick((r + 1) / cfg.rounds)
-        return AggregatorRun(name=agg.name, accuracy=tuple(accuracy), attack_success=tuple(success))
+        return AggregatorRun(name=agg.name, accuracy=tuple(accuracy), attack_success=tuple(success), weights=w)
+
+    def _client_update(self, w: np.ndarray, k: int, round_number: int, x: np.ndarray, y: np.ndarray,
+                       layout: UpdateLayout, atk: Attack | None) -> np.ndarray:
+        rng = client_rng(self.cfg.seed, k, round_number)
+        update = self._train(w, x, y, layout, rng) - w
+        return update if atk is None else poison_own(atk, update, n_clients=self.cfg.n_clients, rng=rng)
 
     def _train(self, w: np.ndarray, x: np.ndarray, y: np.ndarray, layout: UpdateLayout,
                rng: np.random.Generator) -> np.ndarray:
-        p = layout.unflatten(w)
-        weight, bias = p["weight"], p["bias"]
-        onehot = np.eye(self.n_classes)[y]
-        for _ in range(self.cfg.local_epochs):
-            order = rng.permutation(len(y))
-            for start in range(0, len(y), self.cfg.batch_size):
-                b = order[start:start + self.cfg.batch_size]
-                probs = _softmax(x[b] @ weight + bias)
-                grad = (probs - onehot[b]) / len(b)
-                weight -= self.cfg.learning_rate * (x[b].T @ grad)
-                bias -= self.cfg.learning_rate * grad.sum(axis=0)
-        return np.concatenate([weight.ravel(), bias])
+        return local_train(w, x, y, layout=layout, n_classes=self.n_classes, cfg=self.cfg, rng=rng)
 
     def _evaluate(self, w: np.ndarray, layout: UpdateLayout, atk: Backdoor | None) -> tuple[float, float | None]:
         p = layout.unflatten(w)

@@ -6,12 +6,15 @@ default 1000). ``--epsilon`` (repeatable) sets the budgets
 in the model's input units; without it the budgets are 1%, 3% and 10% of the input range (the median
 per-feature range when features are bounded separately).
 ``--max-samples`` caps the evaluated samples (default 500, drawn at random with ``--seed``).
+``engine=ray`` (with ``engine_workers``, or ``ray_address`` for a running cluster) runs the attack calls as
+shards on Ray (``robustness/shards.py``): one shard per attack, epsilon and ``shard_size`` samples; the
+results equal the local engine's for the same seed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -22,6 +25,9 @@ from mlsecure.models.interface import Model
 from mlsecure.robustness.attacks.ops import NORMS, Norm
 from mlsecure.robustness.evaluate import FAST_ATTACKS, FULL_ATTACKS, RobustnessEvaluation, evaluate_robustness
 from mlsecure.robustness.normalized import range_normalized
+
+if TYPE_CHECKING:
+    from mlsecure.engines import Engine
 
 ATLAS = ("AML.T0043", "AML.T0015")
 DEFAULT_MAX_SAMPLES = 500
@@ -53,6 +59,10 @@ class AdversarialRobustnessCheck(Check):
         attacks: str = opt("fast", "attack set: fast, all, or comma-separated attack names")
         queries: int = opt(1000, "query budget of the black-box Square attack")
         batch_size: int = opt(256, "samples per attack batch")
+        shard_size: int = opt(2048, "clean-correct samples per attack call (one engine task per call)")
+        engine: str = opt("local", "where the attack calls run: local, or ray (pip install 'mlsecure[ray]')")
+        engine_workers: int = opt(2, "workers of the ray engine's local cluster")
+        ray_address: str | None = opt(None, "address of an existing Ray cluster (implies engine=ray)")
 
     def run(self, ctx: ScanContext) -> CheckResult:
         model = ctx.need_model()
@@ -92,13 +102,31 @@ class AdversarialRobustnessCheck(Check):
             eps_note = f"default: {', '.join(f'{f:.0%}' for f in DEFAULT_FRACTIONS)} of the input range"
         attacks = _attacks(str(ctx.option("attacks", "fast")))
         settings = {"square": {"queries": int(ctx.option("queries", 1000))}}
-        ev = evaluate_robustness(model, x, y, epsilons=epsilons, norm=norm, attacks=attacks, bounds=bounds,
-                                 settings=settings,
-                                 bounds_source=source, batch_size=int(ctx.option("batch_size", 256)), seed=seed,
-                                 progress=ctx.progress)
+        engine = _engine(ctx)
+        try:
+            ev = evaluate_robustness(model, x, y, epsilons=epsilons, norm=norm, attacks=attacks, bounds=bounds,
+                                     settings=settings, bounds_source=source,
+                                     batch_size=int(ctx.option("batch_size", 256)),
+                                     chunk_size=ctx.int_option("shard_size", 2048), seed=seed,
+                                     progress=ctx.progress, engine=engine)
+        finally:
+            if engine is not None:
+                engine.close()
         findings = _findings(ev, idx)
         metrics = {"evaluated_on": data.source, **_metrics(ev, eps_note)}
         return CheckResult(findings=tuple(findings), metrics=metrics, figures={"robustness_curve": _figure(ev)})
+
+
+def _engine(ctx: ScanContext) -> Engine | None:
+    """The Ray engine when ``engine=ray`` or ``ray_address`` is given; ``None`` runs in this process."""
+    name = str(ctx.option("engine", "local"))
+    address = ctx.option("ray_address", None)
+    if name == "local" and not address:
+        return None
+    from mlsecure.engines import get_engine
+
+    return get_engine("ray" if address and name == "local" else name, workers=ctx.int_option("engine_workers", 2),
+                      address=None if address is None else str(address))
 
 
 def _heterogeneous_tabular(model: Model, spans: np.ndarray) -> bool:

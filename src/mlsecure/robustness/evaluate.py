@@ -6,7 +6,8 @@ sample counts as robust only if no attack fooled it), gives the headline robust 
 Clopper-Pearson interval, the accuracy-vs-epsilon curve of one minimal-norm run (FMN: sorted per-sample
 distances) confirmed at each requested epsilon by the ensemble, and the evaluation-validity checks of
 ``validity.py`` (Carlini et al. 2019, arXiv:1902.06705). Work streams chunk by chunk: only per-sample flags
-and distances are kept, never the adversarial inputs.
+and distances are kept, never the adversarial inputs. With ``engine`` (``mlsecure.engines``: ``ray``) the
+attack calls run as shards on the engine's workers (``robustness/shards.py``), with the same results.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -25,6 +26,9 @@ from mlsecure.robustness.attacks.ops import Norm
 from mlsecure.robustness.attacks.registry import AttackSpec, get
 from mlsecure.robustness.victim import Victim, as_victim
 from mlsecure.stats import clopper_pearson as clopper_pearson  # re-exported for robustness callers
+
+if TYPE_CHECKING:
+    from mlsecure.engines import Engine
 
 FAST_ATTACKS: tuple[str, ...] = ("fgsm", "pgd", "apgd-ce", "apgd-dlr", "apgd-t", "fmn")
 FULL_ATTACKS: tuple[str, ...] = ("fgsm", "pgd", "cw-linf", "apgd-ce", "apgd-dlr", "apgd-t", "fab-t", "square",
@@ -97,11 +101,15 @@ def evaluate_robustness(
     seed: int = 0,
     progress: Progress | None = None,
     threads: int | None = None,
+    engine: Engine | None = None,
 ) -> RobustnessEvaluation:
     """Evaluate ``model`` on ``(x, y)`` (labels as the model's class values or indices).
 
     ``threads``: torch intra-op threads during the evaluation (restored afterwards). ``None`` picks 1 for
     small inputs (<= 4096 features), where per-step overhead dominates and extra threads only contend.
+    ``engine``: run each attack call (attack, epsilon, chunk of ``chunk_size`` samples) as one engine task;
+    the result equals the in-process one (each call seeds its own generator), so ``chunk_size`` sets the
+    parallelism, not the answer's dependence on the engine.
     """
     import torch
 
@@ -112,7 +120,8 @@ def evaluate_robustness(
     try:
         return _evaluate(model, x, y, epsilons=epsilons, norm=norm, attacks=attacks, settings=settings,
                          curve_points=curve_points, validity=validity, bounds=bounds, bounds_source=bounds_source,
-                         batch_size=batch_size, chunk_size=chunk_size, seed=seed, progress=progress)
+                         batch_size=batch_size, chunk_size=chunk_size, seed=seed, progress=progress,
+                         engine=engine, threads=n_threads)
     finally:
         torch.set_num_threads(before)
 
@@ -134,6 +143,8 @@ def _evaluate(
     chunk_size: int,
     seed: int,
     progress: Progress | None,
+    engine: Engine | None = None,
+    threads: int | None = None,
 ) -> RobustnessEvaluation:
     from mlsecure.robustness.validity import run_validity_checks
 
@@ -143,7 +154,8 @@ def _evaluate(
         raise InputError(f"epsilons must be positive finite numbers, got {list(epsilons)}")
     if len(x) == 0:
         raise InputError("no samples to evaluate")
-    victim = as_victim(model, sample_shape=tuple(int(d) for d in np.shape(x)[1:]), bounds=bounds)
+    sample_shape = tuple(int(d) for d in np.shape(x)[1:])
+    victim = as_victim(model, sample_shape=sample_shape, bounds=bounds)
     if victim.lo is None and bounds is None:
         bounds_source = "unbounded"
     x = np.array(np.reshape(x, (len(x), *victim.input_shape)), dtype=np.float32, copy=True)
@@ -158,7 +170,17 @@ def _evaluate(
     distances: dict[str, np.ndarray] = {}
     seconds: dict[str, float] = {}
     total = max(len(specs), 1)
-    for k, (name, spec) in enumerate(specs.items()):
+    in_process = specs if engine is None else {}
+    if engine is not None:
+        from mlsecure.robustness.shards import run_shards
+
+        report(f"robustness: {len(specs)} attacks as shards on {engine!r}", 0.0)
+        robust, distances, seconds = run_shards(
+            engine, model, x, y_idx, correct, sample_shape=sample_shape,
+            minimal={name: spec.cls.minimal for name, spec in specs.items()}, grid=grid, norm=norm,
+            settings=settings, bounds=bounds, batch_size=batch_size, chunk_size=chunk_size, seed=seed,
+            threads=threads)
+    for k, (name, spec) in enumerate(in_process.items()):
         report(f"robustness: {name}", k / total * 0.95)
         t0 = time.process_time()
         if spec.cls.minimal:

@@ -16,8 +16,9 @@ How a reference model is built (the target's training recipe is unknown):
   on its members, so the reference models overfit about as much as the target did.
 
 Models train in parallel (``n_jobs`` workers; torch with one intra-op thread each), or, given an
-``engine`` (:mod:`mlsecure.engines`), one scikit-learn reference model per engine task: the masks and
-seeds are drawn before any task runs, so every engine returns the same models.
+``engine`` (:mod:`mlsecure.engines`), one reference model per engine task (scikit-learn or torch; a
+TorchScript module travels as its saved bytes): the masks and seeds are drawn before any task runs and each
+torch model trains on one thread from its own seed, so every engine returns the same models.
 
 Shapes: ``probs`` ``(K, n, k)``, ``signal`` ``(K, n)`` (LiRA's scaled logit), ``in_mask`` ``(K, n)``.
 """
@@ -105,11 +106,8 @@ def train_references(model: Model, x: np.ndarray, y_idx: np.ndarray, y_raw: np.n
         outs = _sklearn_refs(model, estimator, x, y_idx, y_raw, masks, seeds, n_jobs, engine)
         method = f"sklearn.base.clone({type(estimator).__name__}) refit on half of the pool"
     elif module is not None and isinstance(model, DifferentiableModel):
-        if engine is not None and engine.name != "local":
-            raise CheckError(f"the {engine.name} engine trains scikit-learn reference models; torch reference "
-                             "models train in this process (use the local engine)")
         outs, epochs = _torch_refs(model, module, x, y_idx, masks, seeds, n_jobs=n_jobs, max_epochs=max_epochs,
-                                   target_loss=target_loss, batch_size=batch_size, lr=lr)
+                                   target_loss=target_loss, batch_size=batch_size, lr=lr, engine=engine)
         method = (f"torch copy re-initialised, Adam lr={lr:g}, batch {batch_size}, <= {max_epochs} epochs, "
                   f"stopped at the target's member loss"
                   + (f" ({target_loss:.3g})" if target_loss is not None else ""))
@@ -155,27 +153,57 @@ def _sklearn_refs(model: Model, estimator: Any, x: np.ndarray, y_idx: np.ndarray
 
 def _torch_refs(model: DifferentiableModel, module: Any, x: np.ndarray, y_idx: np.ndarray, masks: np.ndarray,
                 seeds: np.ndarray, *, n_jobs: int, max_epochs: int, target_loss: float | None, batch_size: int,
-                lr: float) -> tuple[list[ModelOutputs], list[int]]:
+                lr: float, engine: Engine | None = None) -> tuple[list[ModelOutputs], list[int]]:
     torch = require("torch", "torch")
-    xs = torch.from_numpy(np.asarray(x, dtype=np.float32).reshape((len(x), *model.input_shape)))
-    ys = torch.from_numpy(np.asarray(y_idx, dtype=np.int64))
+    scripted = isinstance(module, torch.jit.ScriptModule)
+    if scripted and engine is not None and engine.name != "local":  # TorchScript does not pickle: ship its bytes
+        buffer = io.BytesIO()
+        torch.jit.save(module, buffer)
+        module = buffer.getvalue()
+    task = _TorchReference(module, np.asarray(x, dtype=np.float32).reshape((len(x), *model.input_shape)),
+                           np.asarray(y_idx, dtype=np.int64), masks, seeds, max_epochs, target_loss, batch_size, lr)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # one core per model: intra-op threads on tiny layers only contend
     try:
-        def one(i: int) -> tuple[ModelOutputs, int]:
-            net = fresh_copy(module, seed=int(seeds[i]))
-            idx = torch.from_numpy(np.nonzero(masks[i])[0])
-            epochs = _fit_torch(torch, net, xs[idx], ys[idx], seed=int(seeds[i]), max_epochs=max_epochs,
-                                target_loss=target_loss, batch_size=batch_size, lr=lr)
-            with torch.no_grad():
-                logits = net(xs).double().numpy()
-            return ModelOutputs(softmax(logits), scaled_logit_from_logits(logits, y_idx)), epochs
-
-        with ThreadPoolExecutor(max_workers=max(1, n_jobs)) as pool:
-            results = list(pool.map(one, range(len(masks))))
+        if engine is not None and engine.name != "local":
+            results = engine.map(task, list(range(len(masks))))
+        else:
+            with ThreadPoolExecutor(max_workers=max(1, n_jobs)) as pool:
+                results = list(pool.map(task, range(len(masks))))
     finally:
         torch.set_num_threads(threads)
     return [r[0] for r in results], [r[1] for r in results]
+
+
+@dataclass(frozen=True)
+class _TorchReference:
+    """Reference model ``i``: a fresh copy of ``module`` trained on ``masks[i]`` with ``seeds[i]``, and its
+    outputs on the pool. Picklable, so an engine (Ray) can run it in another process with the same result."""
+
+    module: Any  # an nn.Module, a TorchScript module, or TorchScript bytes (for another process)
+    x: np.ndarray
+    y: np.ndarray
+    masks: np.ndarray
+    seeds: np.ndarray
+    max_epochs: int
+    target_loss: float | None
+    batch_size: int
+    lr: float
+
+    def __call__(self, i: int) -> tuple[ModelOutputs, int]:
+        torch = require("torch", "torch")
+        if torch.get_num_threads() != 1:  # a fresh engine worker: one intra-op thread, as in this process
+            torch.set_num_threads(1)
+        module = (torch.jit.load(io.BytesIO(self.module), map_location="cpu") if isinstance(self.module, bytes)
+                  else self.module)
+        xs, ys = torch.from_numpy(self.x), torch.from_numpy(self.y)
+        net = fresh_copy(module, seed=int(self.seeds[i]))
+        idx = torch.from_numpy(np.nonzero(self.masks[i])[0])
+        epochs = _fit_torch(torch, net, xs[idx], ys[idx], seed=int(self.seeds[i]), max_epochs=self.max_epochs,
+                            target_loss=self.target_loss, batch_size=self.batch_size, lr=self.lr)
+        with torch.no_grad():
+            logits = net(xs).double().numpy()
+        return ModelOutputs(softmax(logits), scaled_logit_from_logits(logits, self.y)), epochs
 
 
 def fresh_copy(module: Any, *, seed: int) -> Any:
