@@ -169,7 +169,7 @@ def phone_in_text(text: str, region: str = "US", *, any_region: bool = False) ->
     any number of ten digits or more, or written the way people write phone numbers (a trunk ``0``,
     parentheses, separators), that is valid in one of ``PHONE_REGIONS``. Dates are never phone numbers."""
     t = text.strip()
-    if date(t) or re.fullmatch(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}", t):
+    if _date_like(t):
         return False
     if phone(t, region) or (re.match(r"(?:\+|00) ?\(?[1-9]", t) is not None and phone_shaped(t)):
         return True  # a country code never starts with 0
@@ -183,7 +183,20 @@ def phone_shaped(text: str) -> bool:
     """E.164 shape: 8 to 15 digits, for a number written with ``+`` or found after a phone context word;
     the number plan is not checked (a made-up or since-reassigned number is still a phone number)."""
     digits = digits_of(_without_extension(text.strip()))
-    return 8 <= len(digits) <= 15 and not date(text.strip())
+    return 8 <= len(digits) <= 15 and not _date_like(text.strip(), shapes=False)
+
+
+_DATE_SHAPE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}")
+_TIMESTAMP = re.compile(r"(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{4})[ T]\d")
+
+
+def _date_like(text: str, *, shapes: bool = True) -> bool:
+    """A date, a date-shaped triple (with ``shapes``), or a date with its time (``2022-01-26 04:56``, of
+    which a phone pattern takes ``2022-01-26 04``): never a phone number."""
+    if (shapes and _DATE_SHAPE.fullmatch(text)) or date(text):
+        return True
+    stamp = _TIMESTAMP.match(text)
+    return stamp is not None and date(stamp.group(1))
 
 
 def _without_extension(text: str) -> str:
@@ -203,16 +216,46 @@ def _phone_cached(text: str, region: str) -> bool:
 
 _DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y/%m/%d", "%d-%m-%Y", "%m-%d-%Y",
                  "%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y")
+_TEXT_DATE_FORMATS = _DATE_FORMATS[7:]
+# The numeric formats of ``_DATE_FORMATS`` as one expression (strptime's own %Y, %m and %d patterns), with
+# the order in which strptime would try them for each separator: month first before day first for ``/``.
+_D, _M = r"(3[01]|[12]\d|0[1-9]|[1-9])", r"(1[0-2]|0[1-9]|[1-9])"
+_YEAR_FIRST = re.compile(r"(\d{4})([-/])(\d{1,2})\2(\d{1,2})")
+_YEAR_LAST = re.compile(r"(\d{1,2})([-/.])(\d{1,2})\2(\d{4})")
+_ORDERS = {"/": ("md", "dm"), "-": ("dm", "md"), ".": ("dm",)}
+_PART = {"d": re.compile(_D), "m": re.compile(_M)}
 
 
 def parse_date(text: str) -> _dt.date | None:
+    """The date in one of ``_DATE_FORMATS`` (what ``datetime.strptime`` would return trying them in order;
+    numeric forms are read with one regular expression instead of eleven strptime calls)."""
     t = text.strip()
-    for fmt in _DATE_FORMATS:
+    if match := _YEAR_FIRST.fullmatch(t):
+        return _ymd(match.group(1), match.group(3), match.group(4))
+    if match := _YEAR_LAST.fullmatch(t):
+        a, sep, b, year = match.groups()
+        for order in _ORDERS[sep]:
+            month, day = (a, b) if order == "md" else (b, a)
+            if (found := _ymd(year, month, day)) is not None:
+                return found
+        return None
+    if not any(c.isalpha() for c in t):
+        return None
+    for fmt in _TEXT_DATE_FORMATS:
         try:
             return _dt.datetime.strptime(t, fmt).date()
         except ValueError:
             continue
     return None
+
+
+def _ymd(year: str, month: str, day: str) -> _dt.date | None:
+    if not (_PART["m"].fullmatch(month) and _PART["d"].fullmatch(day)):
+        return None
+    try:
+        return _dt.date(int(year), int(month), int(day))
+    except ValueError:
+        return None
 
 
 def date(text: str) -> bool:
