@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 import numpy as np
@@ -170,33 +170,57 @@ def _classify_samples(samples: dict[int, tuple[str, Any, float]], pool: Sequence
     uniq = (stacked.group_by(["c", "v"], maintain_order=True).len("count")
             .sort(["c", "count"], descending=[False, True], maintain_order=True))
     v = pl.col("v")
+    # A recognizer that applies to every column runs over all distinct values; one that needs a header
+    # keyword runs over the values of the columns whose header has it.
+    where = {j: [k for k, i in enumerate(order) if _applies(rec, *headers[i])] for j, rec in enumerate(wanted)}
+    partial_rows = {j: ks for j, ks in where.items() if len(ks) < len(order)}
+    c = pl.col("c")
     features = uniq.select(
         v.str.contains(r"^\d+$").alias("digits"), v.str.contains(r"^\d{13}$").alias("ean"),
         v.str.len_chars().alias("length"), (v.str.count_matches(r"\s+") + 1).alias("words"),
-        *[v.str.contains(rec.pattern).alias(f"r{j}") for j, rec in enumerate(wanted)])
+        *[v.str.contains(rec.pattern).alias(f"r{j}") for j, rec in enumerate(wanted) if j not in partial_rows])
     bounds = np.searchsorted(uniq.get_column("c").to_numpy(), np.arange(len(order) + 1))
     values = uniq.get_column("v").to_list()
     counts = uniq.get_column("count").to_numpy()
-    arrays = {c: features.get_column(c).to_numpy() for c in features.columns}
+    arrays = {name: features.get_column(name).to_numpy() for name in features.columns}
+    if partial_rows:
+        some = uniq.select([v.filter(c.is_in(ks)).str.contains(wanted[j].pattern).implode().alias(f"r{j}")
+                            for j, ks in partial_rows.items()]).row(0)
+        for (j, ks), found in zip(partial_rows.items(), some, strict=True):
+            full = np.zeros(len(values), dtype=bool)
+            found_at = 0
+            for k in ks:  # the filtered rows are these columns' blocks, in order
+                size = int(bounds[k + 1] - bounds[k])
+                full[bounds[k]:bounds[k + 1]] = found[found_at:found_at + size]
+                found_at += size
+            arrays[f"r{j}"] = full
     out: dict[int, ColumnVerdict | _SpanStep] = {}
+    columns = {rec.name: f"r{j}" for j, rec in enumerate(wanted)}
     for k, i in enumerate(order):
         lo, hi = int(bounds[k]), int(bounds[k + 1])
         name, sample, null_share = samples[i]
-        cols = _Distinct(values[lo:hi], counts[lo:hi], {c: a[lo:hi] for c, a in arrays.items()},
-                         {rec.name: arrays[f"r{j}"][lo:hi] for j, rec in enumerate(wanted)})
+        cols = _Distinct(values[lo:hi], counts[lo:hi], arrays, columns, lo, hi)
         out[i] = _classify_sample(name, sample, cols, pool, region, null_share, headers[i])
     return out
 
 
 @dataclass(frozen=True)
 class _Distinct:
-    """A sample's distinct values (most frequent first), their counts, per-value features and the
-    per-recognizer pattern matches."""
+    """A sample's distinct values (most frequent first), their counts, and its rows ``lo:hi`` of the
+    stacked per-value features and per-recognizer pattern matches."""
 
     values: list[str]
     freq: Any
-    features: dict[str, Any]
-    matches: dict[str, Any]
+    arrays: dict[str, Any]
+    columns: dict[str, str]  # recognizer name -> its column in ``arrays``
+    lo: int
+    hi: int
+
+    def feature(self, name: str) -> Any:
+        return self.arrays[name][self.lo:self.hi]
+
+    def matches(self, recognizer: str) -> Any:
+        return self.arrays[self.columns[recognizer]][self.lo:self.hi]
 
 
 def _applies(rec: Recognizer, tokens: set[str], compound: str) -> bool:
@@ -213,7 +237,7 @@ def _classify_sample(name: str, sample: Any, distinct: _Distinct, pool: Sequence
     reasons: list[str] = []
     excluded: set[str] = set()
 
-    digit_share = float(freq[distinct.features["digits"]].sum()) / n
+    digit_share = float(freq[distinct.feature("digits")].sum()) / n
     if digit_share >= 0.9 and n >= 20 and _strictly_increasing(sample):
         excluded |= _DIGIT_RECOGNIZERS - {"age"}
         reasons.append("strictly increasing digits: a sequence id, not a phone/card/account number")
@@ -221,7 +245,7 @@ def _classify_sample(name: str, sample: Any, distinct: _Distinct, pool: Sequence
         excluded |= _DIGIT_RECOGNIZERS - {"age"}
         reasons.append(f"distinct numbers filling {density:.1%} of their range: ids from a counter (in any order, "
                        "with gaps), not phone/card/account numbers")
-    ean_mask = distinct.features["ean"]
+    ean_mask = distinct.feature("ean")
     if ean_mask.any():
         ean_valid = sum(int(c) for v, c, m in zip(uniq_list, freq, ean_mask, strict=True) if m and ean13(v))
         if ean_valid / n >= 0.5:
@@ -237,7 +261,7 @@ def _classify_sample(name: str, sample: Any, distinct: _Distinct, pool: Sequence
             continue
         if not _applies(rec, tokens, compound):
             continue
-        match = distinct.matches[rec.name]
+        match = distinct.matches(rec.name)
         matched = float(freq[match].sum())
         threshold = 0.3 if has_header else rec.min_share
         if matched == 0 or (matched / n < threshold and not rec.checksum):
@@ -342,8 +366,8 @@ def _fallback(name: str, sample: Any, distinct: _Distinct, n: int, null_share: f
     """No single full-cell type: free text (scanned for spans), a column mixing bare values with short
     sentences (typed by its dominant span type), or a non-PII column."""
     freq = distinct.freq
-    words = distinct.features["words"]
-    mean_length = float((distinct.features["length"] * freq).sum()) / n
+    words = distinct.feature("words")
+    mean_length = float((distinct.feature("length") * freq).sum()) / n
     mean_words = float((words * freq).sum()) / n
     if mean_length >= 20 and mean_words >= 4:
         return _SpanStep(name, sample, null_share, tuple(reasons))
@@ -395,7 +419,12 @@ def header_tokens(name: str) -> tuple[set[str], str]:
     return set(tokens), "".join(tokens)
 
 
-def _header_hit(keywords: Sequence[str], tokens: set[str], compound: str) -> bool:
+def _header_hit(keywords: Sequence[str], tokens: set[str] | frozenset[str], compound: str) -> bool:
+    return _header_hit_cached(tuple(keywords), frozenset(tokens), compound)
+
+
+@lru_cache(maxsize=1 << 14)  # asked for every recognizer of every column, several times
+def _header_hit_cached(keywords: tuple[str, ...], tokens: frozenset[str], compound: str) -> bool:
     for keyword in keywords:
         kw = keyword.replace("_", "")
         if kw in tokens or (len(kw) >= 4 and kw in compound):

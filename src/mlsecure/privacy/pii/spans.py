@@ -255,23 +255,30 @@ class _Batch:
         pl = polars()
         frame = pl.concat([pl.DataFrame({"c": np.full(len(texts), k, dtype=np.int32), "t": texts.cast(pl.Utf8)
                                          .rename("t")}) for k, texts in enumerate(self.columns)])
-        t, c = pl.col("t"), pl.col("c")
-        exprs = []
-        for i, (kind, pattern) in enumerate(self.wanted):
-            if kind == "matches":  # each match with its column's number, distinct pairs
-                found = t.str.extract_all(pattern)
-                expr = pl.struct(c.repeat_by(found.list.len()).explode().alias("c"), found.explode().alias("m"))
-            else:
-                expr = pl.struct(c.alias("c"), t.alias("m")).filter(t.str.contains(pattern))
-            exprs.append(expr.unique().implode().alias(str(i)))
+        t = pl.col("t")
+        exprs = [(t.str.extract_all(pattern).explode() if kind == "matches" else t.filter(t.str.contains(pattern)))
+                 .drop_nulls().unique().implode().alias(str(i)) for i, (kind, pattern) in enumerate(self.wanted)]
         row = frame.select(exprs).row(0)
+        answers = {query: [m for m in found or [] if m] for query, found in zip(self.wanted, row, strict=True)}
+        if len(self.columns) == 1:
+            self.answers = {query: [found] for query, found in answers.items()}
+            return
+        # Which column each distinct match came from: the columns whose texts contain it (one Aho-Corasick
+        # pass). A match carries the characters around it that its pattern looked at (the fence, the
+        # context word, the boundary), so a column holding the same string holds the same match.
+        strings = sorted({m for (kind, _), found in answers.items() if kind == "matches" for m in found})
+        present: set[tuple[int, str]] = set()
+        if strings:
+            pairs = frame.select(pl.col("c"), t.str.extract_many(strings, overlapping=True).alias("m")).explode("m")
+            present = set(pairs.drop_nulls().unique().iter_rows())
+        cells = [set(texts.to_list()) for texts in self.columns]
         self.answers = {}
-        for query, pairs in zip(self.wanted, row, strict=True):
-            per_column: list[list[str]] = [[] for _ in self.columns]
-            for pair in pairs or []:
-                if pair["m"] and pair["c"] is not None:
-                    per_column[pair["c"]].append(pair["m"])
-            self.answers[query] = per_column
+        for (kind, pattern), found in answers.items():
+            if kind == "matches":
+                per_column = [[m for m in found if (k, m) in present] for k in range(len(self.columns))]
+            else:
+                per_column = [[m for m in found if m in cells[k]] for k in range(len(self.columns))]
+            self.answers[(kind, pattern)] = per_column
 
 
 @dataclass(frozen=True)
