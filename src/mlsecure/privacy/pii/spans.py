@@ -22,7 +22,7 @@ from mlsecure.privacy.pii.masking import shape_mask
 from mlsecure.privacy.pii.names import name_windows
 from mlsecure.privacy.pii.recognizers import Recognizer, recognizers
 from mlsecure.privacy.pii.types import PiiType
-from mlsecure.privacy.pii.validators import phone_any_region, phone_in_text, phone_shaped
+from mlsecure.privacy.pii.validators import phone_in_text, phone_near_context, phone_shaped
 
 _UPPER, _LOWER = "A-ZÀ-ÖØ-Þ", "a-zß-öø-ÿ"
 _CAP = rf"[{_UPPER}][{_LOWER}']+(?:-[{_UPPER}][{_LOWER}']+)?"
@@ -124,7 +124,7 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
             continue
         if rec.pii_type is PiiType.PHONE:
             _confirm(found, rec, _candidates(texts, rec), partial(phone_in_text, region=region, any_region=redacting))
-            _confirm(found, rec, _after_context(texts, rec), phone_any_region)
+            _confirm(found, rec, _after_context(texts, rec), phone_near_context)
             strong = tuple(w for w in (rec.context or rec.header) if w not in WEAK_PHONE_CONTEXT)
             _confirm(found, rec, _after_context(texts, rec, words=strong), phone_shaped)
             continue
@@ -163,7 +163,7 @@ def _candidates(texts: Any, rec: Recognizer) -> set[str]:
     fence = _FENCE + ":%_" if rec.pii_type is PiiType.IP_ADDRESS else _FENCE
     inner = _compiled(rec.span_pattern)
     out: set[str] = set()
-    for match in _distinct_matches(texts, fenced(rec.span_pattern, fence=fence)):
+    for match in _distinct_matches(texts, fenced(rec.span_pattern, fence=fence), doubled=True):
         hit = inner.search(match)
         if hit:
             out.add(hit.group(0))
@@ -256,17 +256,24 @@ class _Batch:
         frame = pl.concat([pl.DataFrame({"c": np.full(len(texts), k, dtype=np.int32), "t": texts.cast(pl.Utf8)
                                          .rename("t")}) for k, texts in enumerate(self.columns)])
         t = pl.col("t")
-        exprs = [(t.str.extract_all(pattern).explode() if kind == "matches" else t.filter(t.str.contains(pattern)))
-                 .drop_nulls().unique().implode().alias(str(i)) for i, (kind, pattern) in enumerate(self.wanted)]
+        if any(kind == "doubled" for kind, _ in self.wanted):
+            frame = frame.with_columns(t.str.replace_all(_DOUBLED.pattern, "${1}${1}").alias("d"))
+        exprs = []
+        for i, (kind, pattern) in enumerate(self.wanted):
+            expr = (t.filter(t.str.contains(pattern)) if kind == "cells"
+                    else pl.col("d" if kind == "doubled" else "t").str.extract_all(pattern).explode())
+            exprs.append(expr.drop_nulls().unique().implode().alias(str(i)))
         row = frame.select(exprs).row(0)
         answers = {query: [m for m in found or [] if m] for query, found in zip(self.wanted, row, strict=True)}
+        answers = {query: sorted({_undouble(m) for m in found}) if query[0] == "doubled" else found
+                   for query, found in answers.items()}
         if len(self.columns) == 1:
             self.answers = {query: [found] for query, found in answers.items()}
             return
         # Which column each distinct match came from: the columns whose texts contain it (one Aho-Corasick
         # pass). A match carries the characters around it that its pattern looked at (the fence, the
         # context word, the boundary), so a column holding the same string holds the same match.
-        strings = sorted({m for (kind, _), found in answers.items() if kind == "matches" for m in found})
+        strings = sorted({m for (kind, _), found in answers.items() if kind != "cells" for m in found})
         present: set[tuple[int, str]] = set()
         if strings:
             pairs = frame.select(pl.col("c"), t.str.extract_many(strings, overlapping=True).alias("m")).explode("m")
@@ -274,7 +281,7 @@ class _Batch:
         cells = [set(texts.to_list()) for texts in self.columns]
         self.answers = {}
         for (kind, pattern), found in answers.items():
-            if kind == "matches":
+            if kind != "cells":
                 per_column = [[m for m in found if (k, m) in present] for k in range(len(self.columns))]
             else:
                 per_column = [[m for m in found if m in cells[k]] for k in range(len(self.columns))]
@@ -322,17 +329,30 @@ def replace_spans(texts: Any, found: dict[str, PiiType], replace: Callable[[str,
     return texts.str.replace_many(patterns, [replace(p, found[p]) for p in patterns], leftmost=True)
 
 
-def _distinct_matches(texts: Any, pattern: str) -> list[str]:
+def _distinct_matches(texts: Any, pattern: str, *, doubled: bool = False) -> list[str]:
     """Distinct matches of ``pattern`` in the cells: one Polars kernel for a column (a Series), Python's
-    ``re`` for a handful of cells (a list; a Polars call costs about a millisecond whatever its size)."""
+    ``re`` for a handful of cells (a list; a Polars call costs about a millisecond whatever its size).
+    With ``doubled`` the pattern runs over the cells with each list punctuation mark doubled (``_DOUBLED``):
+    a fenced match takes the mark after it as its fence, and the next number of ``a; b`` needs one before it."""
     if isinstance(texts, list):
         compiled = _compiled(pattern)
-        return sorted({m.group(0) for t in texts for m in compiled.finditer(t) if m.group(0)})
+        cells = [_DOUBLED.sub(r"\1\1", t) for t in texts] if doubled else texts
+        found = {m.group(0) for t in cells for m in compiled.finditer(t) if m.group(0)}
+        return sorted({_undouble(m) for m in found} if doubled else found)
     if isinstance(texts, _BatchView):
-        return texts.get(("matches", pattern))
+        return texts.get(("doubled" if doubled else "matches", pattern))
     pl = polars()
-    matches = texts.str.extract_all(pattern).explode().drop_nulls()
-    return [m for m in matches.unique().cast(pl.Utf8).to_list() if m]
+    source = texts.str.replace_all(_DOUBLED.pattern, "${1}${1}") if doubled else texts
+    matches = source.str.extract_all(pattern).explode().drop_nulls()
+    found = [m for m in matches.unique().cast(pl.Utf8).to_list() if m]
+    return sorted({_undouble(m) for m in found}) if doubled else found
+
+
+_DOUBLED = re.compile(r"([;,!?\"'|])")  # list punctuation: never inside a fenced recognizer's match
+
+
+def _undouble(match: str) -> str:
+    return re.sub(r"([;,!?\"'|])\1", r"\1", match)
 
 
 SMALL = 64  # cells below which the span scan runs in Python rather than Polars
