@@ -344,8 +344,8 @@ def _distinct_matches(texts: Any, pattern: str, *, doubled: bool = False) -> lis
     pl = polars()
     source = texts.str.replace_all(_DOUBLED.pattern, "${1}${1}") if doubled else texts
     matches = source.str.extract_all(pattern).explode().drop_nulls()
-    found = [m for m in matches.unique().cast(pl.Utf8).to_list() if m]
-    return sorted({_undouble(m) for m in found}) if doubled else found
+    distinct: list[str] = [m for m in matches.unique().cast(pl.Utf8).to_list() if m]
+    return sorted({_undouble(m) for m in distinct}) if doubled else distinct
 
 
 _DOUBLED = re.compile(r"([;,!?\"'|])")  # list punctuation: never inside a fenced recognizer's match
