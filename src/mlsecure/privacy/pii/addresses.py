@@ -17,7 +17,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-_UPPER, _LOWER = "A-ZÀ-ÖØ-Þ", "a-zß-öø-ÿ"
+# Latin-1 letters plus Latin Extended-A (Polish, Czech, Hungarian, Baltic: ``Głowackiego``, ``Dvořák``), whose
+# capitals and small letters alternate within the block, so the block is in both classes.
+_UPPER, _LOWER = "A-ZÀ-ÖØ-Þ\u0100-\u017f", "a-zß-öø-ÿ\u0100-\u017f"
 _WORD = rf"[{_UPPER}][{_LOWER}'’.-]*"  # Title Case; MTLC or AST0 inside an IBAN are not street words
 
 SUFFIX_TYPES = (  # USPS Publication 28 (C1) and Royal Mail's common thoroughfare types, most frequent
@@ -27,16 +29,22 @@ SUFFIX_TYPES = (  # USPS Publication 28 (C1) and Royal Mail's common thoroughfar
     "Walk", "Path", "Pike", "Plaza", "Ridge", "Run", "Point", "Crossing", "Creek", "Heights", "Estates", "Marg",
     "Nagar", "Chowk", "Gali", "Colony",
 )
-PREFIX_TYPES = (  # FR types de voie, ES tipos de vía, IT denominazioni urbanistiche generiche, PT
+PREFIX_TYPES = (  # FR types de voie, ES tipos de vía, IT denominazioni urbanistiche generiche, PT/BR
     "rue", "avenue", "av", "boulevard", "bd", "place", "chemin", "allée", "impasse", "quai", "route", "cours",
     "passage", "square", "calle", "c/", "avenida", "avda", "plaza", "paseo", "camino", "carrer", "callejón",
     "cuesta", "ronda", "travesía", "glorieta", "carretera", "pasaje", "rambla", "via", "viale", "piazza", "corso",
     "vicolo", "largo", "contrada", "strada", "borgo", "piazzale", "lungomare", "rua", "praça", "travessa",
+    "alameda", "estrada", "rodovia",
+    # PL (TERYT ULIC cechy), CZ
+    "ul", "ulica", "al", "aleja", "pl", "plac", "os", "osiedle", "rondo", "náměstí", "nám", "třída", "nábřeží",
 )
-COMPOUND_TYPES = (  # DE, AT, CH, NL, BE: the street type is the end of one word
+COMPOUND_TYPES = (  # DE, AT, CH, NL, BE, Nordic: the street type is the end of one word
     "straße", "strasse", "str", "weg", "gasse", "platz", "allee", "ring", "damm", "ufer", "chaussee", "steig",
     "straat", "laan", "gracht", "plein", "kade", "singel", "dreef", "hof", "baan", "pad", "steeg", "dijk", "park",
     "boulevard", "markt",
+    # SE, DK, NO, FI: the same compound street names
+    "gatan", "gata", "vägen", "väg", "torget", "torg", "gränd", "backen", "stigen", "gade", "vej", "torv", "stræde",
+    "vænget", "gate", "veien", "vei", "plass", "katu", "tie", "polku", "kuja",
 )
 
 _NUMBER = r"\d{1,6}[A-Za-z]?(?:[/-]\d{1,4}[A-Za-z]?)?"
@@ -45,7 +53,7 @@ NUMBER_FIRST = (rf"\b{_NUMBER},? (?:{_WORD} ){{0,3}}{_WORD}(?: (?:N|S|E|W|NE|NW|
 _PARTICLE = r"(?:de|del|de la|des|du|di|della|delle|dei|do|da|dos|las|los|la|le|les|d'|l')"
 TYPE_FIRST = (rf"(?:\b{_NUMBER}(?:bis|ter)?,? )?\b(?i:{'|'.join(re.escape(t) for t in PREFIX_TYPES)})\.? "
               rf"(?:{_PARTICLE} ?)*{_WORD}(?: (?:{_PARTICLE} ?)*{_WORD}){{0,3}}(?:,? {_NUMBER}\b)?")
-COMPOUND = (rf"\b[{_UPPER}][{_LOWER}A-Z-]*(?:{'|'.join(COMPOUND_TYPES)})\.? {_NUMBER}\b")
+COMPOUND = (rf"\b[{_UPPER}][{_LOWER}A-Z-]*(?i:{'|'.join(COMPOUND_TYPES)})\.? {_NUMBER}\b")  # ``Roht-Platz 7``
 SPAN_PATTERN = f"{NUMBER_FIRST}|{TYPE_FIRST}|{COMPOUND}"
 
 

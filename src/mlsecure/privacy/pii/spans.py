@@ -19,21 +19,28 @@ import numpy as np
 
 from mlsecure.privacy.pii.frame import polars
 from mlsecure.privacy.pii.masking import shape_mask
-from mlsecure.privacy.pii.names import name_windows
+from mlsecure.privacy.pii.names import cjk_name, name_windows
 from mlsecure.privacy.pii.recognizers import Recognizer, recognizers
 from mlsecure.privacy.pii.types import PiiType
 from mlsecure.privacy.pii.validators import phone_in_text, phone_near_context, phone_shaped
 
-_UPPER, _LOWER = "A-ZÀ-ÖØ-Þ", "a-zß-öø-ÿ"
+_UPPER, _LOWER = "A-ZÀ-ÖØ-Þ\u0100-\u017f", "a-zß-öø-ÿ\u0100-\u017f"  # Latin Extended-A in both (``Łukasz``)
 _CAP = rf"[{_UPPER}][{_LOWER}']+(?:-[{_UPPER}][{_LOWER}']+)?"
 # A run of capitalised words (titles and surname particles included) after a sentence boundary or a
 # space, with the lower-case word that follows it: ``names.name_windows`` reads the three parts.
 _ELEMENT = rf"(?:(?:Mr|Mrs|Ms|Mx|Dr|Prof)\.|{_CAP})"  # a title only with its dot: ``Dr`` starts ``Dragomir``
 _RUN = rf"{_ELEMENT}(?: (?:(?:van|von|de|der|den|di|da|del|la|le|du|ter|ten) )*{_ELEMENT})*"
-NAME_RUN = rf"(?:^|[.!?]\s+|\s)(?:[{_LOWER}]+ )?{_RUN}(?: [{_LOWER}]+)?"
+NAME_RUN = rf"(?:^|[.!?]\s+|\s)(?:[{_LOWER}]+ )?{_RUN}\b(?: [{_LOWER}]+)?"  # ``Apple`` of ``AppleWebKit``: no
 # The same runs with only the word before them: in ``Please call Elladio ...`` the first match takes
 # ``call`` as the follower of ``Please``, so ``call`` is read again here as the preceder of ``Elladio``.
-PRECEDED_RUN = rf"\b[{_LOWER}]+ {_RUN}"
+PRECEDED_RUN = rf"\b[{_LOWER}]+ {_RUN}\b"
+
+
+# One or two runs of Han and kana (``鈴木 翼``) set off from the text around them by spaces or punctuation;
+# ``names.cjk_name`` looks them up in the name lists, which hold Japanese and Chinese names in their script.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
+CJK_RUN = rf"(?:^|[^{_CJK}])[{_CJK}]{{1,4}}(?: [{_CJK}]{{1,4}})?(?:$|[^{_CJK}])"
+_CJK_FENCE_STRIP = " \t\n.,;:!?()[]{}\"'’-"
 
 
 @dataclass(frozen=True)
@@ -137,6 +144,10 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
         _confirm(found, rec, candidates, rec.validator)
     for run in {*_distinct_matches(texts, NAME_RUN), *(" " + m for m in _distinct_matches(texts, PRECEDED_RUN))}:
         for name in name_windows(run):
+            found.setdefault(name, PiiType.NAME)
+    for run in _distinct_matches(texts, CJK_RUN):
+        name = run.strip(_CJK_FENCE_STRIP)
+        if cjk_name(name):
             found.setdefault(name, PiiType.NAME)
     return found
 
