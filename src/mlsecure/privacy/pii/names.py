@@ -107,11 +107,12 @@ def name_windows(match: str) -> list[str]:
             found.append(" ".join(words[i:end]).rstrip("."))
             i = end
             continue
-        elif nxt is not None and _surname(nxt) and _open_class(low):
+        elif nxt is not None and _surname(nxt) and _open_class(low) and (follower or preceder or len(words) > 2):
             found.append(" ".join(words[i:j + 1]).rstrip("."))  # an unseen given name before a known surname
             i = j + 1
             continue
-        elif nxt is None and _lone_name(word, i == 0 and sentence_start, follower):
+        elif nxt is None and _lone_name(word, i == 0 and sentence_start, follower,
+                                        prose=follower is not None or preceder is not None or len(words) > 1):
             found.append(word.rstrip("."))
         i += 1
     return list(dict.fromkeys(f for f in found if f))
@@ -135,11 +136,12 @@ _VERBS = frozenset(("is", "was", "has", "had", "will", "would", "can", "could", 
                     "thought", "ran", "became", "began", "forgot", "lost", "won", "hat", "ist", "war", "est", "a"))
 
 
-def _lone_name(word: str, at_sentence_start: bool, follower: str | None) -> bool:
+def _lone_name(word: str, at_sentence_start: bool, follower: str | None, *, prose: bool = True) -> bool:
     """A single given name opening a sentence before its verb (``Maria asked``; not ``Grace period`` or
-    ``Mark the box``), or a common given name inside a sentence."""
+    ``Mark the box``), or a common given name inside a sentence, next to a lower-case word (``Win`` in
+    ``(Windows 98; Win 9x)`` stands among tokens, not words)."""
     if not at_sentence_start:
-        return _given(word, SINGLE_RANK)
+        return prose and _given(word, SINGLE_RANK)
     if follower is None:
         return False
     f = fold(follower)

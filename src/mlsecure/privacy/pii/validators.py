@@ -200,16 +200,18 @@ def phone_shaped(text: str, *, min_digits: int = 8) -> bool:
 
 _DATE_SHAPE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}")
 _TIMESTAMP = re.compile(r"(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{4})[ T]\d")
+# A dotted version (``6531.11.3``, ``31.0.818.0``): no numbering plan writes a one-digit group between dots.
+_VERSION = re.compile(r"\d+(?:\.\d+)*\.\d(?:\.\d+)*|\d+(?:\.\d+)+\.\d")
 _YEARS = re.compile(r"(?:1[89]|20)\d\d ?[-/] ?(?:1[89]|20)\d\d")  # ``2019-2023``, ``1999/2000``
 
 
 def _date_like(text: str, *, shapes: bool = True) -> bool:
-    """A date, a date-shaped triple (with ``shapes``), a range of years, or a date with its time
+    """A date, a date-shaped triple (with ``shapes``), a range of years, a dotted version, or a date with its time
     (``2022-01-26 04:56``, of which a phone pattern takes ``2022-01-26 04``): never a phone number."""
     if (shapes and _DATE_SHAPE.fullmatch(text)) or date(text) or _YEARS.fullmatch(text):
         return True
-    stamp = _TIMESTAMP.match(text)
-    return stamp is not None and date(stamp.group(1))
+    stamp = _TIMESTAMP.match(text)  # any year: ``Gecko/2108-04-08 08:35:02`` in a user agent is a timestamp
+    return (stamp is not None and parse_date(stamp.group(1)) is not None) or _VERSION.fullmatch(text) is not None
 
 
 def _without_extension(text: str) -> str:
