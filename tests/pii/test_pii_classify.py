@@ -54,7 +54,7 @@ def test_batched_table_classification_equals_column_by_column() -> None:
     from mlsecure.privacy.pii.frame import to_strings
     from mlsecure.privacy.pii.synth import generate_table
 
-    frame = to_strings(generate_table(150, seed=5, neutral_headers=True).frame)
+    frame = to_strings(generate_table(100, seed=5, neutral_headers=True).frame)
     together = audit_frame(frame)
     for name in frame.columns:
         alone = classify_column(name, frame.get_column(name))
