@@ -71,3 +71,11 @@ def test_user_agents_are_not_free_text_with_pii() -> None:
               "Mozilla/5.0 (iPhone; CPU iPhone OS 14_2 like Mac OS X) AppleWebKit/534.1 Mobile/22B376 Safari/6531.11.3",
               "Mozilla/5.0 (X11; Linux i686; rv:1.9.6.20) Gecko/2108-04-08 08:35:02 Firefox/3.6.1"] * 10
     assert audit_frame(pl.DataFrame({"ua": agents})).verdict("ua").pii_type is None
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Berliner Straße 5", True), ("Am Markt 3", True), ("Aarestrups Allé 813", True), ("Vstupní 27", True),
+    ("Salita San Rocco 5", True), ("The Ring 5 times", False), ("Model Ring 5", False), ("Main Street", False),
+])
+def test_street_types_as_words_of_their_own(text: str, expected: bool) -> None:
+    assert is_street_address(text) is expected
