@@ -8,7 +8,6 @@ import pytest
 from heldout import HeldOut, generate
 
 from mlsecure.privacy.pii import PiiType, anonymize_frame, audit_frame
-from mlsecure.privacy.pii.validators import phone_any_region
 
 pytestmark = pytest.mark.slow
 
@@ -41,7 +40,4 @@ def test_free_text_survival(table: HeldOut) -> None:
                 survived[pii_type].append(value)
     assert survived[PiiType.EMAIL] == []
     assert len(survived[PiiType.NAME]) / planted[PiiType.NAME] <= 0.05, survived[PiiType.NAME]
-    # Faker draws some numbers at random: those libphonenumber rejects in all 24 regions, written bare
-    # without a context word, are the only phones that may survive (measured: 4/1,016 at 2,000 rows, seed 0).
-    assert not [p for p in survived[PiiType.PHONE] if phone_any_region(p) or p.startswith(("+", "00"))]
-    assert len(survived[PiiType.PHONE]) / planted[PiiType.PHONE] <= 0.05
+    assert survived[PiiType.PHONE] == []  # made-up numbers libphonenumber rejects included

@@ -45,3 +45,19 @@ def test_audit_reads_parquet_and_jsonl(tmp_path: Path) -> None:
     frame.write_ndjson(tmp_path / "t.jsonl")
     for name in ("t.parquet", "t.jsonl"):
         assert audit_file(tmp_path / name).types() == {"email": PiiType.EMAIL, "n": None}
+
+
+def test_batched_table_classification_equals_column_by_column() -> None:
+    """``audit_frame`` stacks all columns into one pattern query and one span query; each verdict must be
+    the one the column gets on its own (their shares included)."""
+    from mlsecure.privacy.pii import audit_frame
+    from mlsecure.privacy.pii.frame import to_strings
+    from mlsecure.privacy.pii.synth import generate_table
+
+    frame = to_strings(generate_table(100, seed=5, neutral_headers=True).frame)
+    together = audit_frame(frame)
+    for name in frame.columns:
+        alone = classify_column(name, frame.get_column(name))
+        verdict = together.verdict(name)
+        assert (verdict.pii_type, verdict.kind, round(verdict.share, 6)) == (
+            alone.pii_type, alone.kind, round(alone.share, 6)), name

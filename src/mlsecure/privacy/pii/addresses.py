@@ -7,7 +7,9 @@ Three shapes cover the countries we read:
   USPS Publication 28 street suffixes) when it is installed, else need a street-type word;
 * street type first (FR, ES, IT, PT: ``5 rue de la Paix``, ``Calle Mayor 3``, ``Via Roma, 10``), with
   the types of voie of each country's address register (FR BAN/FANTOIR, ES INE, IT ISTAT DUG);
-* compound street names (DE, AT, CH, NL, BE: ``Hauptstraße 5``, ``Keizersgracht 12``).
+* compound street names (DE, AT, CH, NL, BE, Nordic: ``Hauptstraße 5``, ``Keizersgracht 12``, ``Kyrkgatan 8``),
+  or the same types as a word of their own (``Berliner Straße 5``, ``Aarestrups Allé 813``);
+* CZ and SK streets named by an adjective or genitive alone (``Vstupní 27``).
 
 Each needs a house number, so a street name alone (``Main Street``) is not an address.
 """
@@ -17,7 +19,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-_UPPER, _LOWER = "A-ZÀ-ÖØ-Þ", "a-zß-öø-ÿ"
+# Latin-1 letters plus Latin Extended-A (Polish, Czech, Hungarian, Baltic: ``Głowackiego``, ``Dvořák``), whose
+# capitals and small letters alternate within the block, so the block is in both classes.
+_UPPER, _LOWER = "A-ZÀ-ÖØ-Þ\u0100-\u017f", "a-zß-öø-ÿ\u0100-\u017f"
 _WORD = rf"[{_UPPER}][{_LOWER}'’.-]*"  # Title Case; MTLC or AST0 inside an IBAN are not street words
 
 SUFFIX_TYPES = (  # USPS Publication 28 (C1) and Royal Mail's common thoroughfare types, most frequent
@@ -27,16 +31,24 @@ SUFFIX_TYPES = (  # USPS Publication 28 (C1) and Royal Mail's common thoroughfar
     "Walk", "Path", "Pike", "Plaza", "Ridge", "Run", "Point", "Crossing", "Creek", "Heights", "Estates", "Marg",
     "Nagar", "Chowk", "Gali", "Colony",
 )
-PREFIX_TYPES = (  # FR types de voie, ES tipos de vía, IT denominazioni urbanistiche generiche, PT
+PREFIX_TYPES = (  # FR types de voie, ES tipos de vía, IT denominazioni urbanistiche generiche, PT/BR
     "rue", "avenue", "av", "boulevard", "bd", "place", "chemin", "allée", "impasse", "quai", "route", "cours",
     "passage", "square", "calle", "c/", "avenida", "avda", "plaza", "paseo", "camino", "carrer", "callejón",
     "cuesta", "ronda", "travesía", "glorieta", "carretera", "pasaje", "rambla", "via", "viale", "piazza", "corso",
     "vicolo", "largo", "contrada", "strada", "borgo", "piazzale", "lungomare", "rua", "praça", "travessa",
+    "stretto", "salita", "traversa", "vico", "rotonda", "galleria", "lungolago", "lungotevere", "rione", "calata",
+    "circonvallazione", "passeggiata", "sentiero", "discesa",
+    "alameda", "estrada", "rodovia",
+    # PL (TERYT ULIC cechy), CZ
+    "ul", "ulica", "al", "aleja", "pl", "plac", "os", "osiedle", "rondo", "náměstí", "nám", "třída", "nábřeží",
 )
-COMPOUND_TYPES = (  # DE, AT, CH, NL, BE: the street type is the end of one word
+COMPOUND_TYPES = (  # DE, AT, CH, NL, BE, Nordic: the street type is the end of one word
     "straße", "strasse", "str", "weg", "gasse", "platz", "allee", "ring", "damm", "ufer", "chaussee", "steig",
     "straat", "laan", "gracht", "plein", "kade", "singel", "dreef", "hof", "baan", "pad", "steeg", "dijk", "park",
-    "boulevard", "markt",
+    "boulevard", "markt", "alle", "allé",
+    # SE, DK, NO, FI: the same compound street names
+    "gatan", "gata", "vägen", "väg", "torget", "torg", "gränd", "backen", "stigen", "gade", "vej", "torv", "stræde",
+    "vænget", "gate", "veien", "vei", "plass", "katu", "tie", "polku", "kuja",
 )
 
 _NUMBER = r"\d{1,6}[A-Za-z]?(?:[/-]\d{1,4}[A-Za-z]?)?"
@@ -45,8 +57,14 @@ NUMBER_FIRST = (rf"\b{_NUMBER},? (?:{_WORD} ){{0,3}}{_WORD}(?: (?:N|S|E|W|NE|NW|
 _PARTICLE = r"(?:de|del|de la|des|du|di|della|delle|dei|do|da|dos|las|los|la|le|les|d'|l')"
 TYPE_FIRST = (rf"(?:\b{_NUMBER}(?:bis|ter)?,? )?\b(?i:{'|'.join(re.escape(t) for t in PREFIX_TYPES)})\.? "
               rf"(?:{_PARTICLE} ?)*{_WORD}(?: (?:{_PARTICLE} ?)*{_WORD}){{0,3}}(?:,? {_NUMBER}\b)?")
-COMPOUND = (rf"\b[{_UPPER}][{_LOWER}A-Z-]*(?:{'|'.join(COMPOUND_TYPES)})\.? {_NUMBER}\b")
-SPAN_PATTERN = f"{NUMBER_FIRST}|{TYPE_FIRST}|{COMPOUND}"
+# ``Hauptstraße 5``, ``Roht-Platz 7``, and the type as a word of its own: ``Berliner Straße 5``, ``Am Markt 3``
+SEPARATE_TYPES = ("straße", "strasse", "str", "weg", "gasse", "platz", "allee", "allé", "markt", "damm", "ufer",
+                  "chaussee", "steig", "gade", "vej", "torv")  # not ``Ring``, ``Park``, ``Hof``: English words too
+COMPOUND = (rf"\b[{_UPPER}][{_LOWER}A-Z-]*(?i:{'|'.join(COMPOUND_TYPES)})\.? {_NUMBER}\b"
+            rf"|\b[{_UPPER}][{_LOWER}A-Z-]* (?:{_WORD} )?(?i:{'|'.join(SEPARATE_TYPES)})\.? {_NUMBER}\b")
+# CZ, SK: streets named by an adjective or a genitive alone (``Vstupní 27``, ``Kotrčová 1``, ``Bazovského 1``)
+ADJECTIVE = rf"\b[{_UPPER}][{_LOWER}]+(?:ová|ova|ská|cká|ní|ého) {_NUMBER}\b"
+SPAN_PATTERN = f"{NUMBER_FIRST}|{TYPE_FIRST}|{COMPOUND}|{ADJECTIVE}"
 
 
 def is_street_address(text: str) -> bool:
@@ -54,7 +72,7 @@ def is_street_address(text: str) -> bool:
     t = text.strip()
     if not any(c.isdigit() for c in t):
         return False
-    if _compiled(rf"^(?:{COMPOUND})").search(t):
+    if _compiled(rf"^(?:{COMPOUND}|{ADJECTIVE})").search(t):
         return True
     if _compiled(rf"^(?:{TYPE_FIRST})").search(t):
         return True

@@ -15,7 +15,7 @@ from typing import Any
 
 from mlsecure.check import ProgressCallback
 from mlsecure.errors import InputError
-from mlsecure.privacy.pii.classify import ColumnVerdict, classify_column
+from mlsecure.privacy.pii.classify import ColumnVerdict, classify_columns
 from mlsecure.privacy.pii.frame import read_head, to_strings
 from mlsecure.privacy.pii.recognizers import Recognizer
 from mlsecure.privacy.pii.types import TYPE_INFO, PiiType
@@ -68,13 +68,11 @@ def audit_frame(frame: Any, *, source: str = "<dataframe>", sample_size: int = 1
     unknown = set(text_columns) - {"*", *strings.columns}
     if unknown:
         raise InputError(f"{source}: no such text column(s): {', '.join(sorted(unknown))}")
-    verdicts = []
-    for i, name in enumerate(strings.columns):
-        verdicts.append(classify_column(name, strings.get_column(name), sample_size=sample_size,
-                                        early_sample=early_sample, region=region, pool=pool,
-                                        text="*" in text_columns or name in text_columns))
-        if progress is not None:
-            progress("PII audit", (i + 1) / len(strings.columns))
+    verdicts = classify_columns([(name, strings.get_column(name)) for name in strings.columns],
+                                sample_size=sample_size, early_sample=early_sample, region=region, pool=pool,
+                                text_columns=text_columns)
+    if progress is not None:
+        progress("PII audit", 1.0)
     return AuditResult(source, strings.height, tuple(verdicts), time.perf_counter() - start)
 
 

@@ -15,7 +15,7 @@ import gzip
 import sys
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 DATA = Path(__file__).parent / "data" / "names.tsv.gz"
@@ -37,6 +37,7 @@ class NameLexicon:
         return self.surname.get(fold(word), max_rank + 1) <= max_rank
 
 
+@lru_cache(maxsize=1 << 16)  # the same given names and surnames come back in every column and text
 def fold(word: str) -> str:
     """Lower case without accents: ``Zoë`` and ``zoe`` are one name."""
     decomposed = unicodedata.normalize("NFKD", word.strip().lower())

@@ -72,10 +72,14 @@ def name_windows(match: str) -> list[str]:
     preceder = fold(parts.pop(0)) if parts and parts[0][:1].islower() else None
     sentence_start = not match[:1].isspace() and preceder is None
     follower = parts[-1] if parts and parts[-1][:1].islower() and fold(parts[-1]) not in _PARTICLES else None
-    words = [w.rstrip(",") for w in (parts[:-1] if follower else parts)]
+    raw = [w.rstrip(",") for w in (parts[:-1] if follower else parts)]
+    words = [_POSSESSIVE.sub("", w) for w in raw]
     found: list[str] = []
     if preceder in _PRECEDERS and 2 <= len(words) <= 3 and all(_open_class(fold(w)) for w in words):
         return [" ".join(words).rstrip(".")]  # ``call Elladio Mazzacurati``: whoever is called is a person
+    # ``Natan's request``: a capitalised word in the possessive that the name lists hold is whose it is
+    found += [w for k, (w, r) in enumerate(zip(words, raw, strict=True))
+              if r != w and (k > 0 or not sentence_start) and _open_class(fold(w)) and (_given(w) or _surname(w))]
     i = 0
     while i < len(words):
         word = words[i]
@@ -84,6 +88,10 @@ def name_windows(match: str) -> list[str]:
         while j < len(words) - 1 and fold(words[j]) in _PARTICLES:
             j += 1  # ``Anouk de Vries``: the particles belong to the surname
         nxt = words[j].rstrip(".") if j < len(words) else None
+        if low in PERSON_CONTEXT and follower and len(words) - i - 1 in (2, 3) and all(
+                _open_class(fold(w)) for w in words[i + 1:]):
+            found.append(" ".join(words[i + 1:]))  # ``Customer Gianfrancesco Perozzo reported``: a person
+            break
         if low in TITLES or low in PERSON_CONTEXT:
             if nxt is not None and (low in TITLES or _given(nxt) or _surname(nxt)):
                 end = j + 1 + (j + 1 < len(words) and _surname(words[j + 1]))
@@ -99,14 +107,18 @@ def name_windows(match: str) -> list[str]:
             found.append(" ".join(words[i:end]).rstrip("."))
             i = end
             continue
-        elif nxt is not None and _surname(nxt) and _open_class(low):
+        elif nxt is not None and _surname(nxt) and _open_class(low) and (follower or preceder or len(words) > 2):
             found.append(" ".join(words[i:j + 1]).rstrip("."))  # an unseen given name before a known surname
             i = j + 1
             continue
-        elif nxt is None and _lone_name(word, i == 0 and sentence_start, follower):
+        elif nxt is None and _lone_name(word, i == 0 and sentence_start, follower,
+                                        prose=follower is not None or preceder is not None or len(words) > 1):
             found.append(word.rstrip("."))
         i += 1
-    return [f for f in found if f]
+    return list(dict.fromkeys(f for f in found if f))
+
+
+_POSSESSIVE = re.compile(r"['’]s$")  # ``Bradley's request``: the name is ``Bradley``
 
 
 # Lower-case words after which a run of two or three capitalised words is a person's name.
@@ -124,11 +136,12 @@ _VERBS = frozenset(("is", "was", "has", "had", "will", "would", "can", "could", 
                     "thought", "ran", "became", "began", "forgot", "lost", "won", "hat", "ist", "war", "est", "a"))
 
 
-def _lone_name(word: str, at_sentence_start: bool, follower: str | None) -> bool:
+def _lone_name(word: str, at_sentence_start: bool, follower: str | None, *, prose: bool = True) -> bool:
     """A single given name opening a sentence before its verb (``Maria asked``; not ``Grace period`` or
-    ``Mark the box``), or a common given name inside a sentence."""
+    ``Mark the box``), or a common given name inside a sentence, next to a lower-case word (``Win`` in
+    ``(Windows 98; Win 9x)`` stands among tokens, not words)."""
     if not at_sentence_start:
-        return _given(word, SINGLE_RANK)
+        return prose and _given(word, SINGLE_RANK)
     if follower is None:
         return False
     f = fold(follower)
@@ -137,3 +150,13 @@ def _lone_name(word: str, at_sentence_start: bool, follower: str | None) -> bool
     if not _given(word):
         return False
     return f in _VERBS or (len(f) > 3 and f.endswith(("ed", "s")) and f not in FUNCTION_WORDS)
+
+
+def cjk_name(run: str) -> bool:
+    """One or two runs of Han or kana (``鈴木 翼``, ``涼平``) of which one is a given name or surname in the
+    lists (they hold each country's names in its own script)."""
+    tokens = run.split()
+    if not tokens or len(tokens) > 2:
+        return False
+    lex = lexicon()
+    return any(lex.is_given(t) or lex.is_surname(t) for t in tokens)

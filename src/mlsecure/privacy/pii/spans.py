@@ -15,23 +15,32 @@ from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from typing import Any
 
+import numpy as np
+
 from mlsecure.privacy.pii.frame import polars
 from mlsecure.privacy.pii.masking import shape_mask
-from mlsecure.privacy.pii.names import name_windows
+from mlsecure.privacy.pii.names import cjk_name, name_windows
 from mlsecure.privacy.pii.recognizers import Recognizer, recognizers
 from mlsecure.privacy.pii.types import PiiType
-from mlsecure.privacy.pii.validators import phone_any_region, phone_in_text, phone_shaped
+from mlsecure.privacy.pii.validators import phone_in_text, phone_near_context, phone_shaped
 
-_UPPER, _LOWER = "A-ZÀ-ÖØ-Þ", "a-zß-öø-ÿ"
+_UPPER, _LOWER = "A-ZÀ-ÖØ-Þ\u0100-\u017f", "a-zß-öø-ÿ\u0100-\u017f"  # Latin Extended-A in both (``Łukasz``)
 _CAP = rf"[{_UPPER}][{_LOWER}']+(?:-[{_UPPER}][{_LOWER}']+)?"
 # A run of capitalised words (titles and surname particles included) after a sentence boundary or a
 # space, with the lower-case word that follows it: ``names.name_windows`` reads the three parts.
 _ELEMENT = rf"(?:(?:Mr|Mrs|Ms|Mx|Dr|Prof)\.|{_CAP})"  # a title only with its dot: ``Dr`` starts ``Dragomir``
 _RUN = rf"{_ELEMENT}(?: (?:(?:van|von|de|der|den|di|da|del|la|le|du|ter|ten) )*{_ELEMENT})*"
-NAME_RUN = rf"(?:^|[.!?]\s+|\s)(?:[{_LOWER}]+ )?{_RUN}(?: [{_LOWER}]+)?"
+NAME_RUN = rf"(?:^|[.!?]\s+|\s)(?:[{_LOWER}]+ )?{_RUN}\b(?: [{_LOWER}]+)?"  # ``Apple`` of ``AppleWebKit``: no
 # The same runs with only the word before them: in ``Please call Elladio ...`` the first match takes
 # ``call`` as the follower of ``Please``, so ``call`` is read again here as the preceder of ``Elladio``.
-PRECEDED_RUN = rf"\b[{_LOWER}]+ {_RUN}"
+PRECEDED_RUN = rf"\b[{_LOWER}]+ {_RUN}\b"
+
+
+# One or two runs of Han and kana (``鈴木 翼``) set off from the text around them by spaces or punctuation;
+# ``names.cjk_name`` looks them up in the name lists, which hold Japanese and Chinese names in their script.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
+CJK_RUN = rf"(?:^|[^{_CJK}])[{_CJK}]{{1,4}}(?: [{_CJK}]{{1,4}})?(?:$|[^{_CJK}])"
+_CJK_FENCE_STRIP = " \t\n.,;:!?()[]{}\"'’-"
 
 
 @dataclass(frozen=True)
@@ -62,7 +71,17 @@ def span_recognizers() -> tuple[Recognizer, ...]:
 
 def scan_spans(texts: Any, *, pool: Sequence[Recognizer] | None = None, region: str = "US") -> SpanScan:
     """Find the PII strings in a Polars Series of text cells."""
-    found = confirmed_strings(texts, pool=pool, region=region, redacting=False)
+    return scan_spans_many([texts], pool=pool, region=region)[0]
+
+
+def scan_spans_many(columns: Sequence[Any], *, pool: Sequence[Recognizer] | None = None,
+                    region: str = "US") -> list[SpanScan]:
+    """``scan_spans`` of several columns, their pattern queries answered together."""
+    founds = confirmed_strings_many(columns, pool=pool, region=region, redacting=False)
+    return [_span_scan(texts, found) for texts, found in zip(columns, founds, strict=True)]
+
+
+def _span_scan(texts: Any, found: dict[str, PiiType]) -> SpanScan:
     non_null = texts.drop_nulls()
     n = len(non_null)
     if not found:
@@ -84,12 +103,25 @@ def confirmed_strings(texts: Any, *, pool: Sequence[Recognizer] | None = None, r
     words by a few words, or that are a whole cell; phone numbers after a phone context word may be
     national numbers of any of ``PHONE_REGIONS``, elsewhere they must be valid for ``region`` or be
     written with their international prefix."""
-    if len(texts) <= SMALL:  # a handful of cells: plain Python strings, no Polars call per pattern
-        return _confirmed([t for t in texts.to_list() if t is not None], pool, region, redacting)
-    batch = _Batch(texts)
-    _confirmed(batch, pool, region, redacting)  # first pass: learn which patterns are needed
-    batch.run()  # every pattern over the column in one Polars query
-    return _confirmed(batch, pool, region, redacting)
+    return confirmed_strings_many([texts], pool=pool, region=region, redacting=redacting)[0]
+
+
+def confirmed_strings_many(columns: Sequence[Any], *, pool: Sequence[Recognizer] | None = None,
+                           region: str = "US", redacting: bool = True) -> list[dict[str, PiiType]]:
+    """``confirmed_strings`` of each column: a handful of cells in plain Python, larger columns through one
+    Polars query for all of them (each pattern compiled once, whatever the number of columns)."""
+    out: list[dict[str, PiiType]] = [{} for _ in columns]
+    large = [i for i, texts in enumerate(columns) if len(texts) > SMALL]
+    for i, texts in enumerate(columns):
+        if len(texts) <= SMALL:  # a handful of cells: plain Python strings, no Polars call per pattern
+            out[i] = _confirmed([t for t in texts.to_list() if t is not None], pool, region, redacting)
+    if large:
+        batch = _Batch([columns[i] for i in large])
+        _confirmed(batch.view(0), pool, region, redacting)  # first pass: learn which patterns are needed
+        batch.run()  # every pattern over every column in one Polars query
+        for k, i in enumerate(large):
+            out[i] = _confirmed(batch.view(k), pool, region, redacting)
+    return out
 
 
 def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redacting: bool) -> dict[str, PiiType]:
@@ -99,7 +131,7 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
             continue
         if rec.pii_type is PiiType.PHONE:
             _confirm(found, rec, _candidates(texts, rec), partial(phone_in_text, region=region, any_region=redacting))
-            _confirm(found, rec, _after_context(texts, rec), phone_any_region)
+            _confirm(found, rec, _after_context(texts, rec), phone_near_context)
             strong = tuple(w for w in (rec.context or rec.header) if w not in WEAK_PHONE_CONTEXT)
             _confirm(found, rec, _after_context(texts, rec, words=strong), phone_shaped)
             continue
@@ -112,6 +144,10 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
         _confirm(found, rec, candidates, rec.validator)
     for run in {*_distinct_matches(texts, NAME_RUN), *(" " + m for m in _distinct_matches(texts, PRECEDED_RUN))}:
         for name in name_windows(run):
+            found.setdefault(name, PiiType.NAME)
+    for run in _distinct_matches(texts, CJK_RUN):
+        name = run.strip(_CJK_FENCE_STRIP)
+        if cjk_name(name):
             found.setdefault(name, PiiType.NAME)
     return found
 
@@ -138,7 +174,7 @@ def _candidates(texts: Any, rec: Recognizer) -> set[str]:
     fence = _FENCE + ":%_" if rec.pii_type is PiiType.IP_ADDRESS else _FENCE
     inner = _compiled(rec.span_pattern)
     out: set[str] = set()
-    for match in _distinct_matches(texts, fenced(rec.span_pattern, fence=fence)):
+    for match in _distinct_matches(texts, fenced(rec.span_pattern, fence=fence), doubled=True):
         hit = inner.search(match)
         if hit:
             out.add(hit.group(0))
@@ -174,7 +210,9 @@ def _placeholder(value: str) -> bool:
 @lru_cache(maxsize=256)
 def _context_regex(words: tuple[str, ...]) -> str:
     alternatives = "|".join(re.escape(w).replace(r"\ ", r"[\s_-]?") for w in sorted(words, key=len, reverse=True))
-    return rf"(?i:\b(?:{alternatives}))"
+    # An ASCII word boundary: Unicode's keeps the regex engine off its DFA (three times slower here), and
+    # a context word after an accented letter (``téléphone``) is still a context word.
+    return rf"(?i:(?-u:\b)(?:{alternatives}))"
 
 
 WEAK_PHONE_CONTEXT = frozenset(("number", "contact"))  # a number after "number" must still be a valid phone
@@ -203,32 +241,73 @@ def _whole_cells(texts: Any, pattern: str) -> set[str]:
 
 
 class _Batch:
-    """A column's span queries, gathered on a first pass and then answered by one Polars query (a Polars
-    call costs about a millisecond whatever it does; a span scan asks ~80 of them)."""
+    """The span queries of some columns, gathered on a first pass and then answered by one Polars query
+    over all the columns stacked (a Polars call costs about a millisecond whatever it does, and compiling
+    a pattern costs more than running it over a column; a span scan asks ~50 of them)."""
 
-    def __init__(self, texts: Any) -> None:
-        self.texts = texts.drop_nulls()
-        self.answers: dict[tuple[str, str], list[str]] = {}
+    def __init__(self, columns: Sequence[Any]) -> None:
+        self.columns = [texts.drop_nulls().unique(maintain_order=True) for texts in columns]  # repeats add nothing
+        self.answers: dict[tuple[str, str], list[list[str]]] = {}
         self.wanted: list[tuple[str, str]] = []
 
-    def get(self, query: tuple[str, str]) -> list[str]:
+    def view(self, column: int) -> _BatchView:
+        return _BatchView(self, column)
+
+    def get(self, query: tuple[str, str], column: int) -> list[str]:
         if query in self.answers:
-            return self.answers[query]
+            return self.answers[query][column]
         if query not in self.wanted:
             self.wanted.append(query)
         return []
 
     def run(self) -> None:
+        if not self.wanted:
+            return
         pl = polars()
-        v = pl.col("t")
+        frame = pl.concat([pl.DataFrame({"c": np.full(len(texts), k, dtype=np.int32), "t": texts.cast(pl.Utf8)
+                                         .rename("t")}) for k, texts in enumerate(self.columns)])
+        t = pl.col("t")
+        if any(kind == "doubled" for kind, _ in self.wanted):
+            frame = frame.with_columns(t.str.replace_all(_DOUBLED.pattern, "${1}${1}").alias("d"))
         exprs = []
         for i, (kind, pattern) in enumerate(self.wanted):
-            expr = (v.str.extract_all(pattern).explode() if kind == "matches" else v.filter(v.str.contains(pattern)))
+            expr = (t.filter(t.str.contains(pattern)) if kind == "cells"
+                    else pl.col("d" if kind == "doubled" else "t").str.extract_all(pattern).explode())
             exprs.append(expr.drop_nulls().unique().implode().alias(str(i)))
-        if not exprs:
+        row = frame.select(exprs).row(0)
+        answers = {query: [m for m in found or [] if m] for query, found in zip(self.wanted, row, strict=True)}
+        answers = {query: sorted({_undouble(m) for m in found}) if query[0] == "doubled" else found
+                   for query, found in answers.items()}
+        if len(self.columns) == 1:
+            self.answers = {query: [found] for query, found in answers.items()}
             return
-        row = pl.DataFrame({"t": self.texts}).select(exprs).row(0)
-        self.answers = {q: [m for m in (values or []) if m] for q, values in zip(self.wanted, row, strict=True)}
+        # Which column each distinct match came from: the columns whose texts contain it (one Aho-Corasick
+        # pass). A match carries the characters around it that its pattern looked at (the fence, the
+        # context word, the boundary), so a column holding the same string holds the same match.
+        strings = sorted({m for (kind, _), found in answers.items() if kind != "cells" for m in found})
+        present: set[tuple[int, str]] = set()
+        if strings:
+            pairs = frame.select(pl.col("c"), t.str.extract_many(strings, overlapping=True).alias("m")).explode("m")
+            present = set(pairs.drop_nulls().unique().iter_rows())
+        cells = [set(texts.to_list()) for texts in self.columns]
+        self.answers = {}
+        for (kind, pattern), found in answers.items():
+            if kind != "cells":
+                per_column = [[m for m in found if (k, m) in present] for k in range(len(self.columns))]
+            else:
+                per_column = [[m for m in found if m in cells[k]] for k in range(len(self.columns))]
+            self.answers[(kind, pattern)] = per_column
+
+
+@dataclass(frozen=True)
+class _BatchView:
+    """One column of a ``_Batch``, as the span functions read it."""
+
+    batch: _Batch
+    column: int
+
+    def get(self, query: tuple[str, str]) -> list[str]:
+        return self.batch.get(query, self.column)
 
 
 def find_spans(text: str, found: dict[str, PiiType]) -> list[Span]:
@@ -261,17 +340,30 @@ def replace_spans(texts: Any, found: dict[str, PiiType], replace: Callable[[str,
     return texts.str.replace_many(patterns, [replace(p, found[p]) for p in patterns], leftmost=True)
 
 
-def _distinct_matches(texts: Any, pattern: str) -> list[str]:
+def _distinct_matches(texts: Any, pattern: str, *, doubled: bool = False) -> list[str]:
     """Distinct matches of ``pattern`` in the cells: one Polars kernel for a column (a Series), Python's
-    ``re`` for a handful of cells (a list; a Polars call costs about a millisecond whatever its size)."""
+    ``re`` for a handful of cells (a list; a Polars call costs about a millisecond whatever its size).
+    With ``doubled`` the pattern runs over the cells with each list punctuation mark doubled (``_DOUBLED``):
+    a fenced match takes the mark after it as its fence, and the next number of ``a; b`` needs one before it."""
     if isinstance(texts, list):
         compiled = _compiled(pattern)
-        return sorted({m.group(0) for t in texts for m in compiled.finditer(t) if m.group(0)})
-    if isinstance(texts, _Batch):
-        return texts.get(("matches", pattern))
+        cells = [_DOUBLED.sub(r"\1\1", t) for t in texts] if doubled else texts
+        found = {m.group(0) for t in cells for m in compiled.finditer(t) if m.group(0)}
+        return sorted({_undouble(m) for m in found} if doubled else found)
+    if isinstance(texts, _BatchView):
+        return texts.get(("doubled" if doubled else "matches", pattern))
     pl = polars()
-    matches = texts.str.extract_all(pattern).explode().drop_nulls()
-    return [m for m in matches.unique().cast(pl.Utf8).to_list() if m]
+    source = texts.str.replace_all(_DOUBLED.pattern, "${1}${1}") if doubled else texts
+    matches = source.str.extract_all(pattern).explode().drop_nulls()
+    distinct: list[str] = [m for m in matches.unique().cast(pl.Utf8).to_list() if m]
+    return sorted({_undouble(m) for m in distinct}) if doubled else distinct
+
+
+_DOUBLED = re.compile(r"([;,!?\"'|])")  # list punctuation: never inside a fenced recognizer's match
+
+
+def _undouble(match: str) -> str:
+    return re.sub(r"([;,!?\"'|])\1", r"\1", match)
 
 
 SMALL = 64  # cells below which the span scan runs in Python rather than Polars
@@ -279,4 +371,5 @@ SMALL = 64  # cells below which the span scan runs in Python rather than Polars
 
 @lru_cache(maxsize=512)
 def _compiled(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
+    """A Polars (Rust) pattern for Python's ``re``: an ASCII word boundary is spelled ``(?a:\\b)`` there."""
+    return re.compile(pattern.replace(r"(?-u:\b)", r"(?a:\b)"))

@@ -166,24 +166,52 @@ def phone_any_region(text: str) -> bool:
 def phone_in_text(text: str, region: str = "US", *, any_region: bool = False) -> bool:
     """A phone number inside running text: valid for ``region``, or written with its international prefix.
     With ``any_region`` (the anonymizer's setting: a redacted number costs little, a leaked one a lot) also
-    any number of ten digits or more, or written the way people write phone numbers (a trunk ``0``,
-    parentheses, separators), that is valid in one of ``PHONE_REGIONS``. Dates are never phone numbers."""
+    any phone-shaped number (``phone_shaped``: 7 to 15 digits, written with the phone pattern's digits,
+    spaces, dots, dashes, slashes and parentheses), valid in some numbering plan or not: an unlisted,
+    since-reassigned or mistyped number still reaches or identifies someone, and libphonenumber's plans
+    reject many real ones (``(0009) 191937``, bare ``331143414``). Dates are never phone numbers."""
     t = text.strip()
-    if date(t) or re.fullmatch(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}", t):
+    if _date_like(t, shapes=not any_region):
         return False
     if phone(t, region) or (re.match(r"(?:\+|00) ?\(?[1-9]", t) is not None and phone_shaped(t)):
         return True  # a country code never starts with 0
-    if not any_region:
-        return False
-    formatted = t[:1] in "+0(" or bool(re.search(r"\d[ ().\-/]+\d", t)) or len(digits_of(t)) >= 10
-    return formatted and phone_any_region(t)
+    return any_region and not _QUANTITY.fullmatch(t) and phone_shaped(t, min_digits=LOCAL_DIGITS)
 
 
-def phone_shaped(text: str) -> bool:
-    """E.164 shape: 8 to 15 digits, for a number written with ``+`` or found after a phone context word;
-    the number plan is not checked (a made-up or since-reassigned number is still a phone number)."""
+LOCAL_DIGITS = 7  # a subscriber number without its area code (``369 5069``, ``092 48 34``)
+# A count written with thousands separators after a one-digit lead (``8 336 817``, ``1.000.000``): no
+# numbering plan groups a phone number that way.
+_QUANTITY = re.compile(r"[1-9]([ .'\u00a0\u202f])\d{3}(?:\1\d{3})+")
+
+
+def phone_near_context(text: str) -> bool:
+    """After a phone context word: valid in one of ``PHONE_REGIONS`` and not a date or a range of years."""
+    t = text.strip()
+    return not _date_like(t, shapes=False) and phone_any_region(t)
+
+
+def phone_shaped(text: str, *, min_digits: int = 8) -> bool:
+    """E.164 shape: 8 (or ``min_digits``) to 15 digits, for a number written with ``+`` or found after a
+    phone context word; the number plan is not checked (a made-up or since-reassigned number is still a
+    phone number). Dates, timestamps and year ranges are not."""
     digits = digits_of(_without_extension(text.strip()))
-    return 8 <= len(digits) <= 15 and not date(text.strip())
+    return min_digits <= len(digits) <= 15 and not _date_like(text.strip(), shapes=False)
+
+
+_DATE_SHAPE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}")
+_TIMESTAMP = re.compile(r"(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{4})[ T]\d")
+# A dotted version (``6531.11.3``, ``31.0.818.0``): no numbering plan writes a one-digit group between dots.
+_VERSION = re.compile(r"\d+(?:\.\d+)*\.\d(?:\.\d+)*|\d+(?:\.\d+)+\.\d")
+_YEARS = re.compile(r"(?:1[89]|20)\d\d ?[-/] ?(?:1[89]|20)\d\d")  # ``2019-2023``, ``1999/2000``
+
+
+def _date_like(text: str, *, shapes: bool = True) -> bool:
+    """A date, a date-shaped triple (with ``shapes``), a range of years, a dotted version, or a date with its time
+    (``2022-01-26 04:56``, of which a phone pattern takes ``2022-01-26 04``): never a phone number."""
+    if (shapes and _DATE_SHAPE.fullmatch(text)) or date(text) or _YEARS.fullmatch(text):
+        return True
+    stamp = _TIMESTAMP.match(text)  # any year: ``Gecko/2108-04-08 08:35:02`` in a user agent is a timestamp
+    return (stamp is not None and parse_date(stamp.group(1)) is not None) or _VERSION.fullmatch(text) is not None
 
 
 def _without_extension(text: str) -> str:
@@ -203,16 +231,46 @@ def _phone_cached(text: str, region: str) -> bool:
 
 _DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y/%m/%d", "%d-%m-%Y", "%m-%d-%Y",
                  "%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y")
+_TEXT_DATE_FORMATS = _DATE_FORMATS[7:]
+# The numeric formats of ``_DATE_FORMATS`` as one expression (strptime's own %Y, %m and %d patterns), with
+# the order in which strptime would try them for each separator: month first before day first for ``/``.
+_D, _M = r"(3[01]|[12]\d|0[1-9]|[1-9])", r"(1[0-2]|0[1-9]|[1-9])"
+_YEAR_FIRST = re.compile(r"(\d{4})([-/])(\d{1,2})\2(\d{1,2})")
+_YEAR_LAST = re.compile(r"(\d{1,2})([-/.])(\d{1,2})\2(\d{4})")
+_ORDERS = {"/": ("md", "dm"), "-": ("dm", "md"), ".": ("dm",)}
+_PART = {"d": re.compile(_D), "m": re.compile(_M)}
 
 
 def parse_date(text: str) -> _dt.date | None:
+    """The date in one of ``_DATE_FORMATS`` (what ``datetime.strptime`` would return trying them in order;
+    numeric forms are read with one regular expression instead of eleven strptime calls)."""
     t = text.strip()
-    for fmt in _DATE_FORMATS:
+    if match := _YEAR_FIRST.fullmatch(t):
+        return _ymd(match.group(1), match.group(3), match.group(4))
+    if match := _YEAR_LAST.fullmatch(t):
+        a, sep, b, year = match.groups()
+        for order in _ORDERS[sep]:
+            month, day = (a, b) if order == "md" else (b, a)
+            if (found := _ymd(year, month, day)) is not None:
+                return found
+        return None
+    if not any(c.isalpha() for c in t):
+        return None
+    for fmt in _TEXT_DATE_FORMATS:
         try:
             return _dt.datetime.strptime(t, fmt).date()
         except ValueError:
             continue
     return None
+
+
+def _ymd(year: str, month: str, day: str) -> _dt.date | None:
+    if not (_PART["m"].fullmatch(month) and _PART["d"].fullmatch(day)):
+        return None
+    try:
+        return _dt.date(int(year), int(month), int(day))
+    except ValueError:
+        return None
 
 
 def date(text: str) -> bool:
