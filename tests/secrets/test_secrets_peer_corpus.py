@@ -31,9 +31,12 @@ STAND_INS = [
     ("twilio", r"x{8}", "an x-filled Twilio SID"),
     ("slack", r"x{8}", "an x-filled Slack webhook"),
     ("npm", r"npm_x+$", "an x-filled npm token"),
-    ("aws_key", r"ACCAZZZZ|EXAMPLEKEY\"$", "three distinct letters / AWS's published example key"),
+    ("aws_key", r"^[A-Z0-9]{4}Z{16}$|EXAMPLEKEY\"$",
+     "a key id whose random part is one letter / AWS's published example key"),
     ("private_key", r"super secret private key here|yabba dabba doo", "a BEGIN line without base64 key material"),
 ]
+# a quoted hex literal with no name: reported low (md5 / sha1 / sha256 digests are hex and rarely named)
+UNNAMED_HEX = [("high_entropy_strings (hex)", r"2b00042f7481c7b056c4b410d28f33cf", "unnamed hex: low")]
 DIVERGENT_FALSE_POSITIVES = [
     ("ibm_cloud_iam", r"^ibm-cloud-pwd = ",
      "a password assigned to a *-pwd name (the peer's own keyword plugin agrees)"),
@@ -73,10 +76,13 @@ def test_default_scanner_on_detect_secrets_strings() -> None:
     assert result.recall >= 0.95 and result.fp_rate <= 0.05
     above_info = score(CASES, SecretScanner(), at_least=Severity.LOW)
     assert [c for c in above_info.misses if not _explained(c, DIVERGENT_MISSES + STAND_INS)] == []
-    # measured 2026-12-06: 361/413 = 0.874 at medium and above (what fails a scan by default; Twilio
-    # account SIDs, Stripe test keys and expired JWTs are low)
+    # measured 2026-12-06 (round 3): 366/413 = 0.886 at medium and above (what fails a scan by default;
+    # round 2: 361). The 47 below medium: 28 provider-format placeholders (info stand-ins: x-filled
+    # Artifactory / Twilio / Slack / npm tokens, AKIA + 16 Z, AWS's example key), 4 hex literals with
+    # no name (low: a digest as often as a key), 2 key stubs, and the 13 divergent misses above
     failing = score(CASES, SecretScanner(), at_least=Severity.MEDIUM)
-    assert failing.recall >= 0.87 and failing.fp_rate <= 0.05
+    assert failing.recall >= 0.88 and failing.fp_rate <= 0.05
+    assert [c for c in failing.misses if not _explained(c, DIVERGENT_MISSES + STAND_INS + UNNAMED_HEX)] == []
 
 
 def test_format_only_mode_on_detect_secrets_strings() -> None:
@@ -84,8 +90,13 @@ def test_format_only_mode_on_detect_secrets_strings() -> None:
     assert [c for c in result.misses if not _explained(c, DIVERGENT_MISSES)] == []
     assert [c for c in result.false_positives
             if not _explained(c, DIVERGENT_FALSE_POSITIVES + FORMAT_MODE_FALSE_POSITIVES)] == []
-    # measured 2026-12-06: 401/413 = 0.971 recall, 16/230 = 0.070 false positives
-    assert result.recall >= 0.97
+    # measured 2026-12-06 (round 3): 400/413 = 0.969 recall, 7/230 = 0.030 false positives (round 2: 16/230;
+    # generic detectors' placeholders and ${VAR} references are now dropped in this mode too)
+    assert result.recall >= 0.96 and result.fp_rate <= 0.05
+    # what fails a scan with --fail-on-placeholders at the default --fail-on medium: the issue's target
+    # (recall >= 0.95, false positives <= 0.05); measured 393/413 = 0.952, 7/230 = 0.030
+    failing = score(CASES, SecretScanner(suppress_placeholders=False), at_least=Severity.MEDIUM)
+    assert failing.recall >= 0.95 and failing.fp_rate <= 0.05
 
 
 @pytest.mark.parametrize("plugin", ["artifactory", "discord", "mailchimp_key", "pypi_token", "sendgrid",

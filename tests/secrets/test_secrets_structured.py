@@ -135,9 +135,22 @@ def _random(n: int, seed: int) -> str:
 
 @pytest.mark.parametrize("seed", range(5))
 def test_keyword_less_random_literal_is_reported(seed: int) -> None:
+    """A base62 literal of key length that nothing names fails a scan (medium); hex with no name is a
+    digest more often than a key (md5 / sha1 / sha256 tables), so it stays low."""
     value = _random(40, seed)
     (finding,) = SecretScanner().scan_text(f'client = Client(endpoint, "{value}")\n', kind=FileKind.CODE)
-    assert finding.rule_id == "SEC-019" and finding.severity.value == "low" and finding.length == 40
+    assert finding.rule_id == "SEC-019" and finding.severity.value == "medium" and finding.length == 40
+    hex_value = hashlib.sha1(value.encode()).hexdigest()
+    (finding,) = SecretScanner().scan_text(f'client = Client(endpoint, "{hex_value}")\n', kind=FileKind.CODE)
+    assert finding.rule_id == "SEC-019" and finding.severity.value == "low"
+
+
+def test_keyword_less_value_named_on_the_line_above() -> None:
+    """A mapping entry split over two lines ('gdrive_id':\n '15tU...'): the name above is the context."""
+    value = _random(40, 7)
+    text = f"MODELS = {{\n    'gdrive_id':\n        '{value}',\n    'api_secret':\n        '{_random(40, 8)}',\n}}\n"
+    findings = SecretScanner().scan_text(text, kind=FileKind.CODE)
+    assert [(f.line, f.severity.value) for f in findings] == [(5, "medium")]
 
 
 def test_keyword_less_look_alikes_are_silent() -> None:

@@ -113,7 +113,7 @@ def keyed(name: str, provider: str, words: tuple[str, ...], value: str, alphabet
                r"(?:(?i:Bearer)\s)?(" + value + r")(?![A-Za-z0-9_\-])")
     secret = example_value if example_value is not None else sample(alphabet, n, name + provider)
     word = word if word is not None else words[0]
-    return Rule(rule_id=f"SEC-{next(_ids)}", name=name, provider=provider, pattern=pattern,
+    return Rule(rule_id=f"SEC-{next(_ids)}", name=name, provider=provider, pattern=pattern, reject_identifiers=True,
                 keywords=keywords or tuple(w.lower() for w in words),
                 example=f'{word}_key = "{secret}"', doc=doc, severity=severity, min_entropy=min_entropy,
                 negatives=(f'{word}_key = "{secret[: len(secret) // 2]}"', f'other_key = "{secret}"'))
@@ -383,8 +383,10 @@ RULES: tuple[Rule, ...] = (
          negatives=("BUNDLE_GEMS__CONTRIBSYS__COM=${SIDEKIQ}",), doc=GL + "sidekiq.go"),
     Rule(rule_id=f"SEC-{next(_ids)}", name="service-account-file", provider="Google Cloud",
          pattern=r"\"type\"\s{0,3}:\s{0,3}\"(service_account)\"", keywords=("service_account",),
-         severity=Severity.MEDIUM, example='{"type": "service_account", "project_id": "p"}',
+         severity=Severity.LOW, example='{"type": "service_account", "project_id": "p"}',
          negatives=('{"type": "authorized_user"}',),
+         # low: the marker alone leaks nothing (redacted / example files carry it too); the file's
+         # private_key is what leaks, and the private-key detector reports it as critical
          doc="Google Cloud IAM docs 'Service account keys' (JSON key file; its private_key is reported as a key)"),
     Rule(rule_id=f"SEC-{next(_ids)}", name="user-password", provider="curl",
          pattern=r"\bcurl\b(?:[^\n]|\\\n){0,300}?\s(?:-u|--user)\s{1,3}[\"']?[^\s\"':<>{}]{0,100}:([^\s\"'<>$][^\s\"'<>]{2,99})[\"']?(?=\s|$)",

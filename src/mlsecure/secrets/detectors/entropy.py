@@ -19,9 +19,10 @@ from mlsecure.secrets.detectors.generic import (
     _NAME_OF_SOMETHING,
     _UUID,
     SIGNATURE_NAME,
-    _word_like,
+    mixed_alphabets,
     public_der,
     shannon_entropy,
+    word_like,
 )
 from mlsecure.secrets.interface import Candidate, Detector, FileKind
 
@@ -86,6 +87,10 @@ class ContextEntropy(Detector):
             if _MAPPING_KEY.match(text, match.end()):
                 continue  # {"3f2c...": {...}}: a mapping key names an entry (a key id, a content address)
             name_match = _NAME.search(before.rstrip("\"'`@"))
+            if name_match is None and not before.strip(" \t\"'`@") and line_start > 0:
+                # the value opens its line: its name may end the line above ('gdrive_id':\n  '15tU...')
+                above = text[max(0, text.rfind("\n", 0, line_start - 1) + 1):line_start - 1]
+                name_match = _NAME.search(above.rstrip())
             name = name_match.group("name") if name_match else _list_name(text, match.start())
             if name and ((_DIGEST_NAME.search(name) and not _SECRET_NAME.search(name)) or "public" in name.lower()
                          or _NAME_OF_SOMETHING.search(name) or SIGNATURE_NAME.search(name)):
@@ -97,14 +102,18 @@ class ContextEntropy(Detector):
             entropy = self.score(value)
             if entropy is None or public_der(value):
                 continue  # below the bar, or a certificate / public key in base64 DER
-            severity = Severity.MEDIUM if name and _SECRET_NAME.search(name) else self.severity
+            # scored with its context: a secret's name, or no name at all on a base64 value (a random
+            # literal of key length that nothing labels), fails a scan; a hex value with no name stays low
+            # (md5 / sha1 / sha256 digests are hex, and tables of them rarely name every entry)
+            unnamed_base64 = not name and not _HEX.match(value)
+            severity = Severity.MEDIUM if (name and _SECRET_NAME.search(name)) or unnamed_base64 else self.severity
             yield Candidate(detector=self.rule_id, secret=value, start=start, end=start + len(value),
                             severity=severity, details={"entropy_bits_per_char": round(entropy, 3),
                                                         "name": name or None})
 
     def score(self, value: str) -> float | None:
         """The entropy when ``value`` clears the bar for its charset and is not a look-alike, else None."""
-        if _UUID.match(value) or _word_like(value.replace("-", "").replace("_", "")):
+        if _UUID.match(value) or word_like(value.replace("-", "").replace("_", "")) or mixed_alphabets(value):
             return None
         if len(set(value)) <= 6 or value.strip("=") != value.rstrip("="):
             return None
