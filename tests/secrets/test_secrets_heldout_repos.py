@@ -95,3 +95,22 @@ def test_service_account_marker_alone_does_not_fail(tmp_path: Path) -> None:
 def test_url_password_with_a_hash_sign(url: str) -> None:
     (finding,) = SecretScanner().scan_text(f"uri: {url}\n", kind=FileKind.CONFIG)
     assert finding.severity is Severity.HIGH and finding.length == 15
+
+
+def test_token_cut_into_a_mask_is_a_stand_in() -> None:
+    """A token that runs straight into ###, *** or ... was redacted: info, not a leak."""
+    token = "xoxp-572370529330-573807301142-572331691188"
+    for tail in ("-" + "#" * 20, "***", "..."):
+        (finding,) = SecretScanner().scan_text(f'"token4": "{token}{tail}"\n', kind=FileKind.CONFIG)
+        assert finding.severity is Severity.INFO, tail
+    (finding,) = SecretScanner().scan_text(f'"token4": "{token}-a8f3c2"\n', kind=FileKind.CONFIG)
+    assert finding.severity is Severity.HIGH
+
+
+def test_anti_forgery_tokens_are_public() -> None:
+    value = "7SWa-Fo1_hsC6oovfBsJFLGPUl2EhkSWPbJhWANwgaJWBDl1vxd9VNqXTNAefsJqzIRYaZEfYZLffa31rw8zJA"
+    for name in ("authenticity_token", "csrf_token", "X-XSRF-TOKEN"):
+        html = f'<input type="hidden" name="{name}" value="{value}">\n'
+        assert [f for f in SecretScanner().scan_text(html) if f.severity >= Severity.MEDIUM] == [], name
+    html = f'<input type="hidden" name="api_token" value="{value}">\n'
+    assert any(f.severity >= Severity.MEDIUM for f in SecretScanner().scan_text(html))

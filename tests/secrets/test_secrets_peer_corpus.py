@@ -134,5 +134,7 @@ def test_default_scanner_on_gitleaks_rule_examples() -> None:
     # lists x-filled / example tokens as fps, which mlsecure reports as info stand-ins (31 of the 65)
     assert result.recall >= 0.96 and result.fp_rate <= 0.23
     failing = score(GITLEAKS, SecretScanner(), at_least=Severity.MEDIUM)
-    # measured 2026-12-06: 220/251 = 0.876 recall, 34/290 = 0.117 false positives at medium and above
-    assert failing.fp_rate <= 0.12 and failing.recall >= 0.87
+    # measured 2026-12-06 (round 3): 219/251 = 0.873 recall, 29/290 = 0.100 false positives at medium and
+    # above (round 2: 220/251, 34/290); 16 of the 29 are valid-format Google API keys gitleaks allowlists
+    # by value; the lost positive is gitleaks' `"type": "service_account"` marker, now low
+    assert failing.fp_rate <= 0.105 and failing.recall >= 0.87

@@ -32,6 +32,8 @@ _X_RUN = re.compile(r"[xX]{8,}")
 # an x-filled token ("SKxxxx...", "AP6xxxx") keeps its provider's prefix and length: the x's are read
 # as characters of the provider's alphabet (lower- or upper-case hex + digits fit the documented ones)
 _X_FILLERS = ("a1b2c3d4e5f6", "A1B2C3D4E5F6")
+# a token that runs straight into a mask ("xoxp-5723...-####", "AKIA...***") was cut and masked: redacted
+_MASK_TAIL = re.compile(r"[-_.:/]?(?:#{3}|\*{3}|\.{3}|\u2026)")
 
 OWASP = "ML06"
 ATLAS = ("AML.T0055",)
@@ -191,7 +193,8 @@ class SecretScanner:
                 if candidate.details.get("stand_in"):  # the detector's own verdict (a key block with no key)
                     self._counts["stand_in"] += 1
                     stand_ins.add(id(candidate))
-                elif not detector.judges_stand_ins and (x_filled or is_placeholder(candidate.secret)):
+                elif not detector.judges_stand_ins and (x_filled or is_placeholder(candidate.secret)
+                                                        or _MASK_TAIL.match(text, candidate.end) is not None):
                     # a generic detector's placeholder (password = "changeme") and any reference (${VAR})
                     # are dropped; a provider-format one is an info stand-in, or in format-only mode is
                     # reported at its rule's severity (the format matched; the peers' tests count it)

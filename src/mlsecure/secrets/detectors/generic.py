@@ -154,8 +154,10 @@ def _names_no_secret(text: str, start: int, end: int) -> bool:
     while end < len(text) and text[end] in _KEY_CHARS and end - start < 80:
         end += 1
     name = text[start:end]
-    return "pub" in name.lower() or _NAME_OF_SOMETHING.search(name) is not None \
-        or SIGNATURE_NAME.search(name) is not None
+    lowered = name.lower()
+    # anti-forgery tokens (Rails authenticity_token, csrf / xsrf fields) are written into every page served
+    return "pub" in lowered or "csrf" in lowered or "xsrf" in lowered or "authenticity" in lowered \
+        or _NAME_OF_SOMETHING.search(name) is not None or SIGNATURE_NAME.search(name) is not None
 
 
 # letters that may join a keyword inside one name part: apikey, secretkey, authtoken, PASSWORD, creds
