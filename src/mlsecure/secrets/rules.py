@@ -62,6 +62,9 @@ class Rule:
     min_entropy: float = 0.0
     flags: int = 0
     not_after: str = ""
+    context: str = ""
+    """A regex that must also match somewhere in the same text for the rule's severity; without it a
+    match is reported as low (a marker that only matters next to what it marks)."""
     reject_identifiers: bool = False
     """Drop matches that read as CamelCase identifiers (two capitalised words, no digit): APActivationPayload."""
     """A character class the character before the match must not belong to (checked in Python, so
@@ -383,10 +386,11 @@ RULES: tuple[Rule, ...] = (
          negatives=("BUNDLE_GEMS__CONTRIBSYS__COM=${SIDEKIQ}",), doc=GL + "sidekiq.go"),
     Rule(rule_id=f"SEC-{next(_ids)}", name="service-account-file", provider="Google Cloud",
          pattern=r"\"type\"\s{0,3}:\s{0,3}\"(service_account)\"", keywords=("service_account",),
-         severity=Severity.LOW, example='{"type": "service_account", "project_id": "p"}',
+         severity=Severity.MEDIUM, example='{"type": "service_account", "project_id": "p"}',
          negatives=('{"type": "authorized_user"}',),
-         # low: the marker alone leaks nothing (redacted / example files carry it too); the file's
-         # private_key is what leaks, and the private-key detector reports it as critical
+         # the marker alone leaks nothing (redacted / example files carry it too): low unless the
+         # document also holds key material (its private_key is then reported as critical, too)
+         context=r"\"private_key\"\s{0,3}:\s{0,3}\"-----BEGIN [A-Z ]{0,20}PRIVATE KEY-----(?:\\n)?[A-Za-z0-9+/]{64}",
          doc="Google Cloud IAM docs 'Service account keys' (JSON key file; its private_key is reported as a key)"),
     Rule(rule_id=f"SEC-{next(_ids)}", name="user-password", provider="curl",
          pattern=r"\bcurl\b(?:[^\n]|\\\n){0,300}?\s(?:-u|--user)\s{1,3}[\"']?[^\s\"':<>{}]{0,100}:([^\s\"'<>$][^\s\"'<>]{2,99})[\"']?(?=\s|$)",

@@ -59,8 +59,11 @@ class ProviderRules(Detector):
                 if rule.reject_identifiers and _identifier(secret):
                     continue
                 rejected = rule.min_entropy > 0 and shannon_entropy(secret) < rule.min_entropy
+                severity = rule.severity
+                if rule.context and re.search(rule.context, text) is None:
+                    severity = Severity.LOW  # a marker without what it marks (a redacted key file)
                 yield Candidate(detector=rule.rule_id, secret=secret, start=match.start(rule.group),
-                                end=match.end(rule.group), severity=rule.severity, rejected=rejected,
+                                end=match.end(rule.group), severity=severity, rejected=rejected,
                                 details={"provider": rule.provider, "rule": rule.name})
 
     def describe(self) -> Iterator[RuleInfo]:
