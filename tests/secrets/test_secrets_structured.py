@@ -135,14 +135,27 @@ def _random(n: int, seed: int) -> str:
 
 @pytest.mark.parametrize("seed", range(5))
 def test_keyword_less_random_literal_is_reported(seed: int) -> None:
-    """A base62 literal of key length that nothing names fails a scan (medium); hex with no name is a
-    digest more often than a key (md5 / sha1 / sha256 tables), so it stays low."""
+    """A base62 literal of key length that nothing names fails a scan (medium). So does an unnamed hex
+    literal, unless its text speaks of digests anywhere (WEIGHTS_HASHES = {...}, md5, a commit): then it
+    is taken for one of them (low)."""
     value = _random(40, seed)
     (finding,) = SecretScanner().scan_text(f'client = Client(endpoint, "{value}")\n', kind=FileKind.CODE)
     assert finding.rule_id == "SEC-019" and finding.severity.value == "medium" and finding.length == 40
     hex_value = hashlib.sha1(value.encode()).hexdigest()
     (finding,) = SecretScanner().scan_text(f'client = Client(endpoint, "{hex_value}")\n', kind=FileKind.CODE)
+    assert finding.rule_id == "SEC-019" and finding.severity.value == "medium"
+    table = f'WEIGHTS_HASHES = {{\n    "resnet50": (\n        "{hex_value}",\n    ),\n}}\n'
+    (finding,) = SecretScanner().scan_text(table, kind=FileKind.CODE)
     assert finding.rule_id == "SEC-019" and finding.severity.value == "low"
+
+
+def test_name_given_as_the_first_string_of_a_pair() -> None:
+    """setenv("MLFLOW_RUN_ID", "<hex>") names a run id; setdefault("SESSION_COOKIE", "<random>") a session secret."""
+    run_id = hashlib.md5(b"run").hexdigest()
+    assert SecretScanner().scan_text(f'monkeypatch.setenv("MLFLOW_RUN_ID", "{run_id}")\n', kind=FileKind.CODE) == []
+    (finding,) = SecretScanner().scan_text(f'os.environ.setdefault("SESSION_COOKIE", "{_random(40, 3)}")\n',
+                                          kind=FileKind.CODE)
+    assert finding.severity.value == "medium" and finding.details["name"] == "SESSION_COOKIE"
 
 
 def test_keyword_less_value_named_on_the_line_above() -> None:

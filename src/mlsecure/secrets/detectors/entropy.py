@@ -29,6 +29,8 @@ from mlsecure.secrets.interface import Candidate, Detector, FileKind
 _QUOTED = re.compile(r"(?P<q>[\"'`])(?P<value>[A-Za-z0-9+/=_\-]{32,512}+)(?P=q)")
 _BARE = re.compile(r"(?m)(?:[:=][ \t]*)(?P<value>[A-Za-z0-9+/=_\-]{32,512}+)[ \t]*+(?:#.*)?$")
 _NAME = re.compile(r"(?P<name>[A-Za-z_][\w.\-]{0,60})[\"'`]?\s*(?::=|=>|=|:)\s*(?:[A-Za-z_]\w*\()?\s*$")
+# a (name, value) pair of string arguments: setenv("MLFLOW_RUN_ID", "..."), ("api_key", "...")
+_PAIR_NAME = re.compile(r"[\"'](?P<name>[A-Za-z_][\w.\-]{0,60})[\"']\s*,\s*$")
 _DIGEST_NAME = re.compile(r"(?i)sha|md5|hash|digest|checksum|crc|etag|commit|rev|integrity|fingerprint|uuid|guid|"
                           r"(?:^|[_\-.])o?ids?$|version|build|nonce|salt_id|object_?id|image|font|icon|data$")
 _SECRET_NAME = re.compile(r"(?i)key|token|secret|pass|pwd|auth|cred|signing|private|cookie|session|bearer")
@@ -54,6 +56,10 @@ def _list_name(text: str, start: int) -> str:
     return name.group("name") if name else ""
 
 
+# a text that speaks of digests anywhere (WEIGHTS_HASHES = {...}, "md5", "checksum", a git revision): its
+# unnamed hex literals are taken for digests (low); in a text that never does, one is medium
+_DIGEST_TEXT = re.compile(r"(?i)hash|sha\d|md5|digest|checksum|crc|commit|revision|fingerprint|etag|integrity|"
+                          r"blake|\bgit\b|\boid\b|\brev\b")
 # a hex value on a line that speaks of commits, revisions, object ids or hashes is one of those
 _DIGEST_LINE_WORD = re.compile(r"(?i)\b(?:commit|revision|oid|sha\d*|hash|digest|checksum)s?\b")
 
@@ -75,6 +81,7 @@ class ContextEntropy(Detector):
         if kind is FileKind.LOCKFILE:
             return  # lockfiles pin hashes and commits by design
         matches = list(_QUOTED.finditer(text))
+        speaks_of_digests: bool | None = None  # computed once, on the first unnamed hex literal
         if kind is FileKind.CONFIG:
             matches += list(_BARE.finditer(text))
         for match in matches:
@@ -86,7 +93,7 @@ class ContextEntropy(Detector):
                 continue
             if _MAPPING_KEY.match(text, match.end()):
                 continue  # {"3f2c...": {...}}: a mapping key names an entry (a key id, a content address)
-            name_match = _NAME.search(before.rstrip("\"'`@"))
+            name_match = _NAME.search(before.rstrip("\"'`@")) or _PAIR_NAME.search(before.rstrip("\"'`@"))
             if name_match is None and not before.strip(" \t\"'`@") and line_start > 0:
                 # the value opens its line: its name may end the line above ('gdrive_id':\n  '15tU...')
                 above = text[max(0, text.rfind("\n", 0, line_start - 1) + 1):line_start - 1]
@@ -105,8 +112,14 @@ class ContextEntropy(Detector):
             # scored with its context: a secret's name, or no name at all on a base64 value (a random
             # literal of key length that nothing labels), fails a scan; a hex value with no name stays low
             # (md5 / sha1 / sha256 digests are hex, and tables of them rarely name every entry)
+            unnamed_hex_alone = False
+            if not name and _HEX.match(value):
+                if speaks_of_digests is None:
+                    speaks_of_digests = _DIGEST_TEXT.search(text) is not None
+                unnamed_hex_alone = not speaks_of_digests
             unnamed_base64 = not name and not _HEX.match(value)
-            severity = Severity.MEDIUM if (name and _SECRET_NAME.search(name)) or unnamed_base64 else self.severity
+            severity = Severity.MEDIUM if (name and _SECRET_NAME.search(name)) or unnamed_base64 \
+                or unnamed_hex_alone else self.severity
             yield Candidate(detector=self.rule_id, secret=value, start=start, end=start + len(value),
                             severity=severity, details={"entropy_bits_per_char": round(entropy, 3),
                                                         "name": name or None})
