@@ -5,13 +5,15 @@ format. This generator was written before the detectors were tuned on it and dif
 
 - it composes each repository from project *templates* (training repo, notebook repo, MLOps pipeline,
   serving image), each drawing a random subset of file *recipes*; files are plain text, JSON or nbformat-4
-  notebooks (sources, stream / execute_result / error outputs, base64 PNG outputs, widget metadata);
+  notebooks (sources, stream / execute_result / error outputs, base64 PNG outputs, widget metadata),
+  and credential files (``.netrc``, ``.pypirc``, ``kaggle.json``, ``terraform.tfvars``, ``.npmrc``);
 - the truth is located by *value*, after the file is written: each planted secret is searched in the
   final text (and, in a notebook, in its cell or output), so no line bookkeeping can drift;
 - its look-alikes are the strings real ML repositories are full of: sha256 / md5 digests (DVC, LFS
   pointers, pip ``--hash``, image digests), git SHAs (``revision=``, pre-commit ``rev:``, W&B metadata),
   MLflow run ids (32 hex), UUIDs, base64 PNGs, widget model ids, GCP ``private_key_id``, redacted
-  service-account files, ``<YOUR_API_KEY>``, x-filled ``.env.example`` values, ``${AWS_SECRET}`` and
+  service-account files, public keys (``authorized_keys`` lines, a JWKS modulus), ``<YOUR_API_KEY>``,
+  x-filled ``.env.example`` values, ``${AWS_SECRET}`` and
   ``${{ secrets.X }}`` references, fixtures named fake / dummy / mock, and documentation example keys.
 
 Formats follow each provider's documentation (AWS key ids: ``AKIA`` + 16 of ``[A-Z2-7]``; GitHub
@@ -448,15 +450,61 @@ def _colab_notebook(r: _Rand, project: str) -> _Notebook:
     return nb
 
 
+def _credential_files(r: _Rand, project: str) -> _File:
+    del project
+    return _File("ops/netrc", [
+        "machine api.wandb.ai", "  login user",
+        _secret("netrc-wandb", f"  password {(w := r.wandb())}", w),
+    ])
+
+
+def _pypirc(r: _Rand, project: str) -> _File:
+    del project
+    token = "pypi-AgEIcHlwaS5vcmc" + r.s(_URLSAFE, 60)
+    return _File(".pypirc", [
+        "[distutils]", "index-servers = pypi", "[pypi]", "username = __token__",
+        _secret("pypi-token", f"password = {token}", token),
+    ])
+
+
+def _kaggle_json(r: _Rand, project: str) -> _File:
+    key = r.hexs(32)
+    return _File("ops/kaggle.json", [_secret("kaggle-json", json.dumps({"username": project.split("-")[0],
+                                                                         "key": key}), key)])
+
+
+def _tfvars(r: _Rand, project: str) -> _File:
+    return _File("infra/terraform.tfvars", [
+        f'project_id  = "{project}-prod"', 'region      = "europe-west4"',
+        _secret("tfvars-password", f'db_password = "{(p := r.password())}"', p),
+        f'bucket      = "{project}-models"',
+    ])
+
+
+def _public_material(r: _Rand, project: str) -> _File:
+    """Public keys in their usual homes: an authorized_keys line and a JWKS document."""
+    ssh = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI" + base64.b64encode(r.rng.randbytes(32)).decode()[:43]
+    modulus = base64.urlsafe_b64encode(r.rng.randbytes(256)).decode().rstrip("=")
+    jwks = {"keys": [{"kty": "RSA", "use": "sig", "kid": r.hexs(16), "alg": "RS256", "n": modulus, "e": "AQAB"}]}
+    return _File("deploy/jwks.json", [f"// authorized: {ssh} ci@{project}",
+                                      *json.dumps(jwks, indent=2).split("\n")], lookalikes=3)
+
+
+def _npmrc_reference(r: _Rand, project: str) -> _File:
+    del r, project
+    return _File("web/.npmrc", ["//registry.npmjs.org/:_authToken=${NPM_TOKEN}", "always-auth=true"],
+                 lookalikes=1)
+
+
 TEMPLATES: dict[str, tuple[Recipe, ...]] = {
     "training": (_train_script, _callbacks, _hf_upload, _dvc_config, _dvc_lock, _lfs_pointer, _requirements, _params,
-                 _readme, _fixtures, _model_config, _precommit),
+                 _readme, _fixtures, _model_config, _precommit, _kaggle_json, _pypirc),
     "notebooks": (_notebook, _colab_notebook, _env_file, _env_example, _readme, _wandb_meta, _requirements,
                   _llm_eval, _hydra_conf),
     "mlops": (_dockerfile, _compose, _workflow, _k8s_secret, _service_account, _redacted_sa, _mlflow_meta,
-              _env_example, _params, _precommit),
+              _env_example, _params, _precommit, _tfvars, _credential_files, _npmrc_reference),
     "serving": (_dockerfile, _llm_eval, _service_account, _callbacks, _model_config, _fixtures, _requirements,
-                _redacted_sa, _env_file),
+                _redacted_sa, _env_file, _public_material, _tfvars),
 }
 
 
