@@ -332,3 +332,15 @@ def test_marker_words_under_token_names_are_not_tokens(line: str) -> None:
     ('refresh_token = "r8Kd02LmQa"', FileKind.CODE), ('upgrade_token = "tok_4f9Xq2Lm"', FileKind.CODE)])
 def test_issued_values_under_token_names_are_reported(line: str, kind: FileKind) -> None:
     assert SecretScanner().scan_text(line + "\n", kind=kind)
+
+
+def test_hex_given_to_a_bytes_decoder_is_a_constant() -> None:
+    """bytes.fromhex("3026b275...") is a magic number or a table, also when split into string pieces."""
+    magic = hashlib.md5(b"asf").hexdigest()
+    table = hashlib.sha256(b"grid").hexdigest()
+    text = (f'if head[:16] == bytes.fromhex("{magic}"):\n    pass\n'
+            f'KSIGNS = bytes.fromhex(\n    "{table}"\n    "{table[::-1]}"\n)\n')
+    findings = SecretScanner().scan_text(text, kind=FileKind.CODE)
+    assert [(f.line, f.severity.value) for f in findings] == [(1, "low"), (4, "low"), (5, "low")]
+    (finding,) = SecretScanner().scan_text(f'session = Session("{magic}")\n', kind=FileKind.CODE)
+    assert finding.severity.value == "medium"

@@ -29,6 +29,22 @@ from mlsecure.secrets.interface import Candidate, Detector, FileKind
 _QUOTED = re.compile(r"(?P<q>[\"'`])(?P<value>[A-Za-z0-9+/=_\-]{32,512}+)(?P=q)")
 _BARE = re.compile(r"(?m)(?:[:=][ \t]*)(?P<value>[A-Za-z0-9+/=_\-]{32,512}+)[ \t]*+(?:#.*)?$")
 _NAME = re.compile(r"(?P<name>[A-Za-z_][\w.\-]{0,60})[\"'`]?\s*(?::=|=>|=|:)\s*(?:[A-Za-z_]\w*\()?\s*$")
+_BYTES_CALL = re.compile(r"(?:fromhex|unhexlify|a2b_hex|b16decode|hex2bin|decode_hex)\($")
+_STRING_PIECE = re.compile(r"^[ \t]*[bruf]{0,2}[\"'][^\"'\n]*[\"'][ \t,+\\]*$")
+
+
+def _opening_line(text: str, line_start: int) -> str:
+    """The line above ``line_start``, skipping lines that are only string pieces (implicit concatenation)."""
+    end = line_start - 1
+    for _ in range(64):
+        start = text.rfind("\n", 0, end) + 1
+        line = text[start:end]
+        if not _STRING_PIECE.match(line) or start == 0:
+            return line
+        end = start - 1
+    return ""
+
+
 # a (name, value) pair of string arguments: setenv("MLFLOW_RUN_ID", "..."), ("api_key", "...")
 _PAIR_NAME = re.compile(r"[\"'](?P<name>[A-Za-z_][\w.\-]{0,60})[\"']\s*,\s*$")
 _DIGEST_NAME = re.compile(r"(?i)sha|md5|hash|digest|checksum|crc|etag|commit|rev|integrity|fingerprint|uuid|guid|"
@@ -94,10 +110,12 @@ class ContextEntropy(Detector):
             if _MAPPING_KEY.match(text, match.end()):
                 continue  # {"3f2c...": {...}}: a mapping key names an entry (a key id, a content address)
             name_match = _NAME.search(before.rstrip("\"'`@")) or _PAIR_NAME.search(before.rstrip("\"'`@"))
+            opener = before
             if name_match is None and not before.strip(" \t\"'`@") and line_start > 0:
-                # the value opens its line: its name may end the line above ('gdrive_id':\n  '15tU...')
-                above = text[max(0, text.rfind("\n", 0, line_start - 1) + 1):line_start - 1]
-                name_match = _NAME.search(above.rstrip())
+                # the value opens its line: its name may end the line above ('gdrive_id':\n  '15tU...'),
+                # or the line that opens a run of string pieces (KSIGNS = bytes.fromhex(\n "00.."\n "a0.."))
+                opener = _opening_line(text, line_start)
+                name_match = _NAME.search(opener.rstrip())
             name = name_match.group("name") if name_match else _list_name(text, match.start())
             if name and ((_DIGEST_NAME.search(name) and not _SECRET_NAME.search(name)) or "public" in name.lower()
                          or _NAME_OF_SOMETHING.search(name) or SIGNATURE_NAME.search(name)):
@@ -113,7 +131,8 @@ class ContextEntropy(Detector):
             # literal of key length that nothing labels), fails a scan; a hex value with no name stays low
             # (md5 / sha1 / sha256 digests are hex, and tables of them rarely name every entry)
             unnamed_hex_alone = False
-            if not name and _HEX.match(value):
+            if not name and _HEX.match(value) and not _BYTES_CALL.search(opener.rstrip("\"'` \t")):
+                # bytes.fromhex("3026b275...") is a binary constant (a magic number, a table), not a key
                 if speaks_of_digests is None:
                     speaks_of_digests = _DIGEST_TEXT.search(text) is not None
                 unnamed_hex_alone = not speaks_of_digests
