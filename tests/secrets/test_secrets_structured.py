@@ -344,3 +344,18 @@ def test_hex_given_to_a_bytes_decoder_is_a_constant() -> None:
     assert [(f.line, f.severity.value) for f in findings] == [(1, "low"), (4, "low"), (5, "low")]
     (finding,) = SecretScanner().scan_text(f'session = Session("{magic}")\n', kind=FileKind.CODE)
     assert finding.severity.value == "medium"
+
+
+def test_doctest_continuation_pieces_share_the_opening_name() -> None:
+    """pyspark's doctest: >>> desc_hex = str('0ACE...'\\n...    '5736...'\\n...    '7061...')."""
+    pieces = [hashlib.sha256(bytes([i])).hexdigest().upper() for i in range(3)]
+    text = (f"    >>> desc_hex = str('{pieces[0]}'\n"
+            f"    ...    '{pieces[1]}'\n"
+            f"    ...    '{pieces[2]}')\n")
+    findings = SecretScanner().scan_text(text, kind=FileKind.CODE)
+    assert [f.severity.value for f in findings] == ["low", "low", "low"]
+
+
+def test_a_name_suffix_is_not_a_secret() -> None:
+    text = '_APPIO_CREDENTIAL_SECRET_SUFFIX = "-appio"\n_ROOT_CERTIFICATES_SECRET_PREFIX = "runtime-ca-"\n'
+    assert SecretScanner().scan_text(text, kind=FileKind.CODE) == []

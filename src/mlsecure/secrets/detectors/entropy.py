@@ -30,7 +30,9 @@ _QUOTED = re.compile(r"(?P<q>[\"'`])(?P<value>[A-Za-z0-9+/=_\-]{32,512}+)(?P=q)"
 _BARE = re.compile(r"(?m)(?:[:=][ \t]*)(?P<value>[A-Za-z0-9+/=_\-]{32,512}+)[ \t]*+(?:#.*)?$")
 _NAME = re.compile(r"(?P<name>[A-Za-z_][\w.\-]{0,60})[\"'`]?\s*(?::=|=>|=|:)\s*(?:[A-Za-z_]\w*\()?\s*$")
 _BYTES_CALL = re.compile(r"(?:fromhex|unhexlify|a2b_hex|b16decode|hex2bin|decode_hex)\($")
-_STRING_PIECE = re.compile(r"^[ \t]*[bruf]{0,2}[\"'][^\"'\n]*[\"'][ \t,+\\]*$")
+_PROMPT = re.compile(r"^[ \t]*(?:\.\.\.|>>>)[ \t]")
+# a line that is only a string piece, also after a doctest prompt (``...     '5736F7...'``)
+_STRING_PIECE = re.compile(r"^[ \t]*(?:(?:\.\.\.|>>>)[ \t]+)?[bruf]{0,2}[\"'][^\"'\n]*[\"'][ \t,+\\)]*$")
 
 
 def _opening_line(text: str, line_start: int) -> str:
@@ -111,10 +113,13 @@ class ContextEntropy(Detector):
                 continue  # {"3f2c...": {...}}: a mapping key names an entry (a key id, a content address)
             name_match = _NAME.search(before.rstrip("\"'`@")) or _PAIR_NAME.search(before.rstrip("\"'`@"))
             opener = before
-            if name_match is None and not before.strip(" \t\"'`@") and line_start > 0:
+            if name_match is None and not _PROMPT.sub("", before).strip(" \t\"'`@") and line_start > 0:
                 # the value opens its line: its name may end the line above ('gdrive_id':\n  '15tU...'),
                 # or the line that opens a run of string pieces (KSIGNS = bytes.fromhex(\n "00.."\n "a0.."))
                 opener = _opening_line(text, line_start)
+                # the opener may itself start the run of pieces: desc_hex = str('0ACE...'
+                head = re.split(r"[\"']", opener, maxsplit=1)[0]
+                opener = head if head != opener else opener
                 name_match = _NAME.search(opener.rstrip())
             name = name_match.group("name") if name_match else _list_name(text, match.start())
             if name and ((_DIGEST_NAME.search(name) and not _SECRET_NAME.search(name)) or "public" in name.lower()
