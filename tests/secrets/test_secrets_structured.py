@@ -160,10 +160,13 @@ def test_name_given_as_the_first_string_of_a_pair() -> None:
 
 def test_keyword_less_value_named_on_the_line_above() -> None:
     """A mapping entry split over two lines ('gdrive_id':\n '15tU...'): the name above is the context."""
-    value = _random(40, 7)
+    value = _random(40, 9)
     text = f"MODELS = {{\n    'gdrive_id':\n        '{value}',\n    'api_secret':\n        '{_random(40, 8)}',\n}}\n"
     findings = SecretScanner().scan_text(text, kind=FileKind.CODE)
     assert [(f.line, f.severity.value) for f in findings] == [(5, "medium")]
+    # the same value with no name anywhere is reported (so the silence above comes from the name)
+    (finding,) = SecretScanner().scan_text(f"MODELS = {{\n    1:\n        '{value}',\n}}\n", kind=FileKind.CODE)
+    assert finding.severity.value == "medium"
 
 
 def test_keyword_less_look_alikes_are_silent() -> None:

@@ -117,10 +117,11 @@ class ContextEntropy(Detector):
                 # the value opens its line: its name may end the line above ('gdrive_id':\n  '15tU...'),
                 # or the line that opens a run of string pieces (KSIGNS = bytes.fromhex(\n "00.."\n "a0.."))
                 opener = _opening_line(text, line_start)
-                # the opener may itself start the run of pieces: desc_hex = str('0ACE...'
-                head = re.split(r"[\"']", opener, maxsplit=1)[0]
-                opener = head if head != opener else opener
                 name_match = _NAME.search(opener.rstrip())
+                if name_match is None:
+                    # the opener may itself start the run of pieces: desc_hex = str('0ACE...'
+                    opener = re.split(r"[\"']", opener, maxsplit=1)[0]
+                    name_match = _NAME.search(opener.rstrip())
             name = name_match.group("name") if name_match else _list_name(text, match.start())
             if name and ((_DIGEST_NAME.search(name) and not _SECRET_NAME.search(name)) or "public" in name.lower()
                          or _NAME_OF_SOMETHING.search(name) or SIGNATURE_NAME.search(name)):
