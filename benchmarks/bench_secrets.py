@@ -38,6 +38,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from mlsecure.findings import Severity
 from mlsecure.secrets import SecretScanner
@@ -50,6 +51,7 @@ DATA = Path(__file__).resolve().parent.parent / "tests" / "secrets" / "data"
 RUNNER = Path(__file__).resolve().parent / "_detect_secrets_scan.py"
 Found = dict[str, set[tuple[str | None, int]]]
 Tool = Callable[[Path], tuple[Found, float]]
+T = TypeVar("T")
 
 
 def mlsecure_tool(*, suppress_placeholders: bool = True, at_least: Severity = Severity.INFO) -> Tool:
@@ -145,17 +147,30 @@ def score_repo(found: Found, planted: list[PlantedSecret]) -> tuple[int, int]:
     return hit, other
 
 
+def _in_repo(flagged: Found, name: str) -> Found:
+    """The reports under ``name/``, with paths relative to it."""
+    return {path.split("/", 1)[1]: lines for path, lines in flagged.items() if path.startswith(name + "/")}
+
+
+def _generated(build: Callable[[Path], T], tools: dict[str, Tool],
+               repeats: int) -> tuple[T, int, dict[str, Found], dict[str, float]]:
+    """Write a generated corpus to a temporary directory and run every tool on it: (truth, files, found, CPU s)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        truth = build(root)
+        n_files = sum(1 for _ in iter_files([root]))
+        found, cpu = timed_runs(tools, root, repeats)
+    return truth, n_files, found, cpu
+
+
 def ml_repositories(tools: dict[str, Tool], n_repos: int, seed: int, repeats: int) -> None:
     print(f"\n2. synthetic ML repositories (mlsecure.secrets.ml_repos, {n_repos} repos, seed {seed}; our own"
           " generator: a floor check, not evidence)")
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        truth = build_ml_repos(root, n_repos=n_repos, seed=seed)
-        kinds = Counter(p.kind for planted in truth.values() for p in planted)
-        n_files = sum(1 for _ in iter_files([root]))
-        print(f"   {sum(kinds.values())} planted secrets in {n_files} files: "
-              + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())))
-        found, cpu = timed_runs(tools, root, repeats)
+    truth, n_files, found, cpu = _generated(lambda root: build_ml_repos(root, n_repos=n_repos, seed=seed),
+                                            tools, repeats)
+    kinds = Counter(p.kind for planted in truth.values() for p in planted)
+    print(f"   {sum(kinds.values())} planted secrets in {n_files} files: "
+          + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())))
     print(f"{'tool':<42}{'recall':>16}{'other reports':>15}{'max/repo':>10}{'CPU s':>8}{'files/s':>9}")
     for tool, flagged in found.items():
         if tool.startswith("floor"):
@@ -164,7 +179,7 @@ def ml_repositories(tools: dict[str, Tool], n_repos: int, seed: int, repeats: in
         per_repo = []
         missed: Counter[str] = Counter()
         for name, planted in truth.items():
-            sub = {path.split("/", 1)[1]: lines for path, lines in flagged.items() if path.startswith(name + "/")}
+            sub = _in_repo(flagged, name)
             hit, other = score_repo(sub, planted)
             per_repo.append((hit, len(planted), other))
             for p in planted:
@@ -190,11 +205,11 @@ def score_heldout(found: Found, repo: HeldOutRepo) -> tuple[int, int, Counter[st
     other = 0
     for path, reports in found.items():
         for member, line in reports:
-            index = wanted.get((path, member, line))
-            if index is None:
+            found_index = wanted.get((path, member, line))
+            if found_index is None:
                 other += 1
             else:
-                hit.add(index)
+                hit.add(found_index)
     missed = Counter(leak.kind for index, leak in enumerate(repo.leaks) if index not in hit)
     return len(hit), other, missed
 
@@ -202,14 +217,11 @@ def score_heldout(found: Found, repo: HeldOutRepo) -> tuple[int, int, Counter[st
 def heldout_repositories(tools: dict[str, Tool], n_repos: int, seed: int, repeats: int) -> None:
     print(f"\n2b. held-out ML repositories (mlsecure.secrets.heldout_repos, {n_repos} repos, seed {seed}; a second "
           "generator written independently of ml_repos, still ours)")
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        repos = build_heldout_repos(root, n_repos=n_repos, seed=seed)
-        kinds = Counter(leak.kind for repo in repos for leak in repo.leaks)
-        n_files = sum(1 for _ in iter_files([root]))
-        print(f"   {sum(kinds.values())} planted secrets and {sum(r.lookalikes for r in repos)} look-alikes in "
-              f"{n_files} files; kinds: " + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())))
-        found, cpu = timed_runs(tools, root, repeats)
+    repos, n_files, found, cpu = _generated(lambda root: build_heldout_repos(root, n_repos=n_repos, seed=seed),
+                                            tools, repeats)
+    kinds = Counter(leak.kind for repo in repos for leak in repo.leaks)
+    print(f"   {sum(kinds.values())} planted secrets and {sum(r.lookalikes for r in repos)} look-alikes in "
+          f"{n_files} files; kinds: " + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())))
     print(f"{'tool':<42}{'recall':>16}{'FP total':>10}{'max/repo':>10}{'repos >2':>10}{'CPU s':>8}{'files/s':>9}")
     for tool, flagged in found.items():
         if tool.startswith("floor"):
@@ -219,8 +231,7 @@ def heldout_repositories(tools: dict[str, Tool], n_repos: int, seed: int, repeat
         others: list[int] = []
         missed: Counter[str] = Counter()
         for repo in repos:
-            sub = {path.split("/", 1)[1]: lines for path, lines in flagged.items() if path.startswith(repo.name + "/")}
-            hit, other, miss = score_heldout(sub, repo)
+            hit, other, miss = score_heldout(_in_repo(flagged, repo.name), repo)
             hits, total = hits + hit, total + len(repo.leaks)
             others.append(other)
             missed += miss
