@@ -83,3 +83,14 @@ def test_get_masks_unless_reveal(tmp_path: Path, capsys: pytest.CaptureFixture[s
     (tmp_path / "db").chmod(0o600)
     assert _run(["secrets", "get", "db", "--provider", "file", "--dir", str(tmp_path), "--reveal"]) == 0
     assert capsys.readouterr().out == "file-value\n"
+
+
+def test_fail_on_placeholders_makes_stand_ins_fail(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An x-filled Twilio key is an info stand-in (exit 0 at --fail-on medium) unless --fail-on-placeholders."""
+    (tmp_path / "settings.py").write_text('TWILIO_KEY = "SK' + "x" * 32 + '"\n')
+    assert _run(["secrets", "scan", str(tmp_path), "--format", "json"]) == 0
+    (finding,) = json.loads(capsys.readouterr().out)["findings"]
+    assert finding["severity"] == "info" and finding["evidence"]["stand_in"] is True
+    assert _run(["secrets", "scan", str(tmp_path), "--format", "json", "--fail-on-placeholders"]) == 1
+    (finding,) = json.loads(capsys.readouterr().out)["findings"]
+    assert finding["severity"] != "info" and "stand_in" not in finding["evidence"]

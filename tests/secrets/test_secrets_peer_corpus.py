@@ -31,7 +31,8 @@ STAND_INS = [
     ("twilio", r"x{8}", "an x-filled Twilio SID"),
     ("slack", r"x{8}", "an x-filled Slack webhook"),
     ("npm", r"npm_x+$", "an x-filled npm token"),
-    ("aws_key", r"ACCAZZZZ|EXAMPLEKEY\"$", "three distinct letters / AWS's published example key"),
+    ("aws_key", r"^[A-Z0-9]{4}Z{16}$|EXAMPLEKEY\"$",
+     "a key id whose random part is one letter / AWS's published example key"),
     ("private_key", r"super secret private key here|yabba dabba doo", "a BEGIN line without base64 key material"),
 ]
 DIVERGENT_FALSE_POSITIVES = [
@@ -73,10 +74,13 @@ def test_default_scanner_on_detect_secrets_strings() -> None:
     assert result.recall >= 0.95 and result.fp_rate <= 0.05
     above_info = score(CASES, SecretScanner(), at_least=Severity.LOW)
     assert [c for c in above_info.misses if not _explained(c, DIVERGENT_MISSES + STAND_INS)] == []
-    # measured 2026-12-06: 361/413 = 0.874 at medium and above (what fails a scan by default; Twilio
-    # account SIDs, Stripe test keys and expired JWTs are low)
+    # measured 2026-12-06 (round 3): 370/413 = 0.896 at medium and above (what fails a scan by default;
+    # round 2: 361). The 43 below medium: 28 provider-format placeholders (info stand-ins: x-filled
+    # Artifactory / Twilio / Slack / npm tokens, AKIA + 16 Z, AWS's example key), 2 key stubs, and the
+    # 13 divergent misses above
     failing = score(CASES, SecretScanner(), at_least=Severity.MEDIUM)
-    assert failing.recall >= 0.87 and failing.fp_rate <= 0.05
+    assert failing.recall >= 0.89 and failing.fp_rate <= 0.05
+    assert [c for c in failing.misses if not _explained(c, DIVERGENT_MISSES + STAND_INS)] == []
 
 
 def test_format_only_mode_on_detect_secrets_strings() -> None:
@@ -84,8 +88,13 @@ def test_format_only_mode_on_detect_secrets_strings() -> None:
     assert [c for c in result.misses if not _explained(c, DIVERGENT_MISSES)] == []
     assert [c for c in result.false_positives
             if not _explained(c, DIVERGENT_FALSE_POSITIVES + FORMAT_MODE_FALSE_POSITIVES)] == []
-    # measured 2026-12-06: 401/413 = 0.971 recall, 16/230 = 0.070 false positives
-    assert result.recall >= 0.97
+    # measured 2026-12-06 (round 3): 400/413 = 0.969 recall, 7/230 = 0.030 false positives (round 2: 16/230;
+    # generic detectors' placeholders and ${VAR} references are now dropped in this mode too)
+    assert result.recall >= 0.96 and result.fp_rate <= 0.05
+    # what fails a scan with --fail-on-placeholders at the default --fail-on medium: the issue's target
+    # (recall >= 0.95, false positives <= 0.05); measured 397/413 = 0.961, 7/230 = 0.030
+    failing = score(CASES, SecretScanner(suppress_placeholders=False), at_least=Severity.MEDIUM)
+    assert failing.recall >= 0.95 and failing.fp_rate <= 0.05
 
 
 @pytest.mark.parametrize("plugin", ["artifactory", "discord", "mailchimp_key", "pypi_token", "sendgrid",
@@ -123,5 +132,7 @@ def test_default_scanner_on_gitleaks_rule_examples() -> None:
     # lists x-filled / example tokens as fps, which mlsecure reports as info stand-ins (31 of the 65)
     assert result.recall >= 0.96 and result.fp_rate <= 0.23
     failing = score(GITLEAKS, SecretScanner(), at_least=Severity.MEDIUM)
-    # measured 2026-12-06: 220/251 = 0.876 recall, 34/290 = 0.117 false positives at medium and above
-    assert failing.fp_rate <= 0.12 and failing.recall >= 0.87
+    # measured 2026-12-06 (round 3): 219/251 = 0.873 recall, 29/290 = 0.100 false positives at medium and
+    # above (round 2: 220/251, 34/290); 16 of the 29 are valid-format Google API keys gitleaks allowlists
+    # by value; the lost positive is gitleaks' `"type": "service_account"` marker, now low
+    assert failing.fp_rate <= 0.105 and failing.recall >= 0.87

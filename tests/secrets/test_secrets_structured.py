@@ -135,9 +135,38 @@ def _random(n: int, seed: int) -> str:
 
 @pytest.mark.parametrize("seed", range(5))
 def test_keyword_less_random_literal_is_reported(seed: int) -> None:
+    """A base62 literal of key length that nothing names fails a scan (medium). So does an unnamed hex
+    literal, unless its text speaks of digests anywhere (WEIGHTS_HASHES = {...}, md5, a commit): then it
+    is taken for one of them (low)."""
     value = _random(40, seed)
     (finding,) = SecretScanner().scan_text(f'client = Client(endpoint, "{value}")\n', kind=FileKind.CODE)
-    assert finding.rule_id == "SEC-019" and finding.severity.value == "low" and finding.length == 40
+    assert finding.rule_id == "SEC-019" and finding.severity.value == "medium" and finding.length == 40
+    hex_value = hashlib.sha1(value.encode()).hexdigest()
+    (finding,) = SecretScanner().scan_text(f'client = Client(endpoint, "{hex_value}")\n', kind=FileKind.CODE)
+    assert finding.rule_id == "SEC-019" and finding.severity.value == "medium"
+    table = f'WEIGHTS_HASHES = {{\n    "resnet50": (\n        "{hex_value}",\n    ),\n}}\n'
+    (finding,) = SecretScanner().scan_text(table, kind=FileKind.CODE)
+    assert finding.rule_id == "SEC-019" and finding.severity.value == "low"
+
+
+def test_name_given_as_the_first_string_of_a_pair() -> None:
+    """setenv("MLFLOW_RUN_ID", "<hex>") names a run id; setdefault("SESSION_COOKIE", "<random>") a session secret."""
+    run_id = hashlib.md5(b"run").hexdigest()
+    assert SecretScanner().scan_text(f'monkeypatch.setenv("MLFLOW_RUN_ID", "{run_id}")\n', kind=FileKind.CODE) == []
+    (finding,) = SecretScanner().scan_text(f'os.environ.setdefault("SESSION_COOKIE", "{_random(40, 3)}")\n',
+                                          kind=FileKind.CODE)
+    assert finding.severity.value == "medium" and finding.details["name"] == "SESSION_COOKIE"
+
+
+def test_keyword_less_value_named_on_the_line_above() -> None:
+    """A mapping entry split over two lines ('gdrive_id':\n '15tU...'): the name above is the context."""
+    value = _random(40, 9)
+    text = f"MODELS = {{\n    'gdrive_id':\n        '{value}',\n    'api_secret':\n        '{_random(40, 8)}',\n}}\n"
+    findings = SecretScanner().scan_text(text, kind=FileKind.CODE)
+    assert [(f.line, f.severity.value) for f in findings] == [(5, "medium")]
+    # the same value with no name anywhere is reported (so the silence above comes from the name)
+    (finding,) = SecretScanner().scan_text(f"MODELS = {{\n    1:\n        '{value}',\n}}\n", kind=FileKind.CODE)
+    assert finding.severity.value == "medium"
 
 
 def test_keyword_less_look_alikes_are_silent() -> None:
@@ -306,3 +335,30 @@ def test_marker_words_under_token_names_are_not_tokens(line: str) -> None:
     ('refresh_token = "r8Kd02LmQa"', FileKind.CODE), ('upgrade_token = "tok_4f9Xq2Lm"', FileKind.CODE)])
 def test_issued_values_under_token_names_are_reported(line: str, kind: FileKind) -> None:
     assert SecretScanner().scan_text(line + "\n", kind=kind)
+
+
+def test_hex_given_to_a_bytes_decoder_is_a_constant() -> None:
+    """bytes.fromhex("3026b275...") is a magic number or a table, also when split into string pieces."""
+    magic = hashlib.md5(b"asf").hexdigest()
+    table = hashlib.sha256(b"grid").hexdigest()
+    text = (f'if head[:16] == bytes.fromhex("{magic}"):\n    pass\n'
+            f'KSIGNS = bytes.fromhex(\n    "{table}"\n    "{table[::-1]}"\n)\n')
+    findings = SecretScanner().scan_text(text, kind=FileKind.CODE)
+    assert [(f.line, f.severity.value) for f in findings] == [(1, "low"), (4, "low"), (5, "low")]
+    (finding,) = SecretScanner().scan_text(f'session = Session("{magic}")\n', kind=FileKind.CODE)
+    assert finding.severity.value == "medium"
+
+
+def test_doctest_continuation_pieces_share_the_opening_name() -> None:
+    """pyspark's doctest: >>> desc_hex = str('0ACE...'\\n...    '5736...'\\n...    '7061...')."""
+    pieces = [hashlib.sha256(bytes([i])).hexdigest().upper() for i in range(3)]
+    text = (f"    >>> desc_hex = str('{pieces[0]}'\n"
+            f"    ...    '{pieces[1]}'\n"
+            f"    ...    '{pieces[2]}')\n")
+    findings = SecretScanner().scan_text(text, kind=FileKind.CODE)
+    assert [f.severity.value for f in findings] == ["low", "low", "low"]
+
+
+def test_a_name_suffix_is_not_a_secret() -> None:
+    text = '_APPIO_CREDENTIAL_SECRET_SUFFIX = "-appio"\n_ROOT_CERTIFICATES_SECRET_PREFIX = "runtime-ca-"\n'
+    assert SecretScanner().scan_text(text, kind=FileKind.CODE) == []

@@ -37,6 +37,9 @@ def register(subparsers: Any) -> list[str]:
                       help="write the fingerprints of this scan's findings to FILE (accept them as known)")
     scan.add_argument("--detector", action="append", metavar="NAME",
                       help="run only this detector (repeatable; see `mlsecure secrets detectors`)")
+    scan.add_argument("--fail-on-placeholders", action="store_true",
+                      help="report provider-format placeholders (x-filled tokens, AWS's documented example keys) "
+                      "at their rule's severity instead of info, so that they fail the scan too")
     scan.add_argument("--max-file-size", type=float, default=5.0, metavar="MIB",
                       help="skip files larger than this many MiB (default 5)")
     add_output_options(scan, default_fail_on="medium")
@@ -83,7 +86,8 @@ def _scan(args: argparse.Namespace) -> int:
         detectors=build_detectors(args.detector),
         fingerprint_key=key_text.encode("utf-8") if key_text else DEFAULT_FINGERPRINT_KEY,
         baseline=load_baseline(args.baseline) if args.baseline is not None else (),
-        max_file_bytes=int(args.max_file_size * 1024 * 1024))
+        max_file_bytes=int(args.max_file_size * 1024 * 1024),
+        suppress_placeholders=not args.fail_on_placeholders)
     result = scanner.scan_paths(args.paths)
     if args.write_baseline is not None:
         args.write_baseline.write_text(json.dumps(baseline_document(result.findings), indent=2) + "\n",

@@ -35,13 +35,24 @@ def is_reference(secret: str) -> bool:
     return _REFERENCE.search(secret) is not None
 
 
+_PREFIX = re.compile(r"^[A-Za-z0-9]{1,8}[_\-](?:[A-Za-z0-9]{1,4}[_\-])?|^[A-Za-z]{4}")
+
+
+def filler_body(secret: str) -> bool:
+    """The part after a provider prefix (``dapi``, ``glc_``, ``AIza``, ``xoxb-``) is 8+ characters of at most
+    three distinct ones: ``dapi`` + 32 zeros, ``glc_111...``, ``AIzaaaa...``. A drawn random part never is."""
+    prefix = _PREFIX.match(secret)
+    body = secret[prefix.end():] if prefix else secret
+    return len(body) >= 8 and len(set(body)) <= 3
+
+
 def is_placeholder(secret: str) -> bool:
     """True for values that only stand in for a secret: ``xxxx``, ``changeme``, ``<your-key>``, ``${VAR}``."""
     if secret in KNOWN_EXAMPLES:
         return True
     if len(set(secret)) <= 3:  # "aaaaaaaa", "00000000", "abababab"
         return True
-    return _PLACEHOLDER.search(secret) is not None
+    return _PLACEHOLDER.search(secret) is not None or filler_body(secret)
 
 
 # armoured material that is public by design: certificates, public keys, CSRs, CRLs, PGP public keys

@@ -62,6 +62,9 @@ class Rule:
     min_entropy: float = 0.0
     flags: int = 0
     not_after: str = ""
+    context: str = ""
+    """A regex that must also match somewhere in the same text for the rule's severity; without it a
+    match is reported as low (a marker that only matters next to what it marks)."""
     reject_identifiers: bool = False
     """Drop matches that read as CamelCase identifiers (two capitalised words, no digit): APActivationPayload."""
     """A character class the character before the match must not belong to (checked in Python, so
@@ -113,7 +116,7 @@ def keyed(name: str, provider: str, words: tuple[str, ...], value: str, alphabet
                r"(?:(?i:Bearer)\s)?(" + value + r")(?![A-Za-z0-9_\-])")
     secret = example_value if example_value is not None else sample(alphabet, n, name + provider)
     word = word if word is not None else words[0]
-    return Rule(rule_id=f"SEC-{next(_ids)}", name=name, provider=provider, pattern=pattern,
+    return Rule(rule_id=f"SEC-{next(_ids)}", name=name, provider=provider, pattern=pattern, reject_identifiers=True,
                 keywords=keywords or tuple(w.lower() for w in words),
                 example=f'{word}_key = "{secret}"', doc=doc, severity=severity, min_entropy=min_entropy,
                 negatives=(f'{word}_key = "{secret[: len(secret) // 2]}"', f'other_key = "{secret}"'))
@@ -385,6 +388,9 @@ RULES: tuple[Rule, ...] = (
          pattern=r"\"type\"\s{0,3}:\s{0,3}\"(service_account)\"", keywords=("service_account",),
          severity=Severity.MEDIUM, example='{"type": "service_account", "project_id": "p"}',
          negatives=('{"type": "authorized_user"}',),
+         # the marker alone leaks nothing (redacted / example files carry it too): low unless the
+         # document also holds key material (its private_key is then reported as critical, too)
+         context=r"\"private_key\"\s{0,3}:\s{0,3}\"-----BEGIN [A-Z ]{0,20}PRIVATE KEY-----(?:\\n)?[A-Za-z0-9+/]{64}",
          doc="Google Cloud IAM docs 'Service account keys' (JSON key file; its private_key is reported as a key)"),
     Rule(rule_id=f"SEC-{next(_ids)}", name="user-password", provider="curl",
          pattern=r"\bcurl\b(?:[^\n]|\\\n){0,300}?\s(?:-u|--user)\s{1,3}[\"']?[^\s\"':<>{}]{0,100}:([^\s\"'<>$][^\s\"'<>]{2,99})[\"']?(?=\s|$)",

@@ -32,6 +32,8 @@ _X_RUN = re.compile(r"[xX]{8,}")
 # an x-filled token ("SKxxxx...", "AP6xxxx") keeps its provider's prefix and length: the x's are read
 # as characters of the provider's alphabet (lower- or upper-case hex + digits fit the documented ones)
 _X_FILLERS = ("a1b2c3d4e5f6", "A1B2C3D4E5F6")
+# a token that runs straight into a mask ("xoxp-5723...-####", "AKIA...***") was cut and masked: redacted
+_MASK_TAIL = re.compile(r"[-_.:/]?(?:#{3}|\*{3}|\.{3}|\u2026)")
 
 OWASP = "ML06"
 ATLAS = ("AML.T0055",)
@@ -107,9 +109,11 @@ class SecretScanner:
 
     ``baseline`` holds fingerprints of accepted findings (see ``load_baseline``); files above
     ``max_file_bytes`` and binary files (a NUL byte in the first 8 KiB) are skipped and counted.
-    ``suppress_placeholders=False`` reports values in a valid format even when they look like a
-    stand-in (``AKIAIOSFODNN7EXAMPLE``, ``xxxx``): a format-only mode, used to compare with peers
-    whose tests label such strings positive.
+    ``suppress_placeholders=False`` reports values in a provider's documented format at the rule's
+    severity even when they look like a stand-in (``AKIAIOSFODNN7EXAMPLE``, ``AP6xxxxxxxxxx``): a
+    format-only mode (CLI ``--fail-on-placeholders``) for teams that want no token-shaped string
+    committed at all, which is also what detect-secrets' tests expect. Placeholders of the generic
+    detectors (``password = "changeme"``) and references (``${VAR}``) stay silent in both modes.
     """
 
     def __init__(self, *, detectors: Sequence[Detector] | None = None,
@@ -189,13 +193,17 @@ class SecretScanner:
                 if candidate.details.get("stand_in"):  # the detector's own verdict (a key block with no key)
                     self._counts["stand_in"] += 1
                     stand_ins.add(id(candidate))
-                elif self.suppress_placeholders and not detector.judges_stand_ins \
-                        and (x_filled or is_placeholder(candidate.secret)):
+                elif not detector.judges_stand_ins and (x_filled or is_placeholder(candidate.secret)
+                                                        or _MASK_TAIL.match(text, candidate.end) is not None):
+                    # a generic detector's placeholder (password = "changeme") and any reference (${VAR})
+                    # are dropped; a provider-format one is an info stand-in, or in format-only mode is
+                    # reported at its rule's severity (the format matched; the peers' tests count it)
                     if not detector.reports_stand_ins or is_reference(candidate.secret):
                         self._counts["placeholder"] += 1
                         continue
-                    self._counts["stand_in"] += 1
-                    stand_ins.add(id(candidate))
+                    if self.suppress_placeholders:
+                        self._counts["stand_in"] += 1
+                        stand_ins.add(id(candidate))
                 kept.append(candidate)
         out: list[SecretFinding] = []
         for candidate in sorted(kept, key=lambda c: c.start):

@@ -19,15 +19,36 @@ from mlsecure.secrets.detectors.generic import (
     _NAME_OF_SOMETHING,
     _UUID,
     SIGNATURE_NAME,
-    _word_like,
+    mixed_alphabets,
     public_der,
     shannon_entropy,
+    word_like,
 )
 from mlsecure.secrets.interface import Candidate, Detector, FileKind
 
 _QUOTED = re.compile(r"(?P<q>[\"'`])(?P<value>[A-Za-z0-9+/=_\-]{32,512}+)(?P=q)")
 _BARE = re.compile(r"(?m)(?:[:=][ \t]*)(?P<value>[A-Za-z0-9+/=_\-]{32,512}+)[ \t]*+(?:#.*)?$")
 _NAME = re.compile(r"(?P<name>[A-Za-z_][\w.\-]{0,60})[\"'`]?\s*(?::=|=>|=|:)\s*(?:[A-Za-z_]\w*\()?\s*$")
+_BYTES_CALL = re.compile(r"(?:fromhex|unhexlify|a2b_hex|b16decode|hex2bin|decode_hex)\($")
+_PROMPT = re.compile(r"^[ \t]*(?:\.\.\.|>>>)[ \t]")
+# a line that is only a string piece, also after a doctest prompt (``...     '5736F7...'``)
+_STRING_PIECE = re.compile(r"^[ \t]*(?:(?:\.\.\.|>>>)[ \t]+)?[bruf]{0,2}[\"'][^\"'\n]*[\"'][ \t,+\\)]*$")
+
+
+def _opening_line(text: str, line_start: int) -> str:
+    """The line above ``line_start``, skipping lines that are only string pieces (implicit concatenation)."""
+    end = line_start - 1
+    for _ in range(64):
+        start = text.rfind("\n", 0, end) + 1
+        line = text[start:end]
+        if not _STRING_PIECE.match(line) or start == 0:
+            return line
+        end = start - 1
+    return ""
+
+
+# a (name, value) pair of string arguments: setenv("MLFLOW_RUN_ID", "..."), ("api_key", "...")
+_PAIR_NAME = re.compile(r"[\"'](?P<name>[A-Za-z_][\w.\-]{0,60})[\"']\s*,\s*$")
 _DIGEST_NAME = re.compile(r"(?i)sha|md5|hash|digest|checksum|crc|etag|commit|rev|integrity|fingerprint|uuid|guid|"
                           r"(?:^|[_\-.])o?ids?$|version|build|nonce|salt_id|object_?id|image|font|icon|data$")
 _SECRET_NAME = re.compile(r"(?i)key|token|secret|pass|pwd|auth|cred|signing|private|cookie|session|bearer")
@@ -53,6 +74,10 @@ def _list_name(text: str, start: int) -> str:
     return name.group("name") if name else ""
 
 
+# a text that speaks of digests anywhere (WEIGHTS_HASHES = {...}, "md5", "checksum", a git revision): its
+# unnamed hex literals are taken for digests (low); in a text that never does, one is medium
+_DIGEST_TEXT = re.compile(r"(?i)hash|sha\d|md5|digest|checksum|crc|commit|revision|fingerprint|etag|integrity|"
+                          r"blake|\bgit\b|\boid\b|\brev\b")
 # a hex value on a line that speaks of commits, revisions, object ids or hashes is one of those
 _DIGEST_LINE_WORD = re.compile(r"(?i)\b(?:commit|revision|oid|sha\d*|hash|digest|checksum)s?\b")
 
@@ -74,6 +99,7 @@ class ContextEntropy(Detector):
         if kind is FileKind.LOCKFILE:
             return  # lockfiles pin hashes and commits by design
         matches = list(_QUOTED.finditer(text))
+        speaks_of_digests: bool | None = None  # computed once, on the first unnamed hex literal
         if kind is FileKind.CONFIG:
             matches += list(_BARE.finditer(text))
         for match in matches:
@@ -85,7 +111,17 @@ class ContextEntropy(Detector):
                 continue
             if _MAPPING_KEY.match(text, match.end()):
                 continue  # {"3f2c...": {...}}: a mapping key names an entry (a key id, a content address)
-            name_match = _NAME.search(before.rstrip("\"'`@"))
+            name_match = _NAME.search(before.rstrip("\"'`@")) or _PAIR_NAME.search(before.rstrip("\"'`@"))
+            opener = before
+            if name_match is None and not _PROMPT.sub("", before).strip(" \t\"'`@") and line_start > 0:
+                # the value opens its line: its name may end the line above ('gdrive_id':\n  '15tU...'),
+                # or the line that opens a run of string pieces (KSIGNS = bytes.fromhex(\n "00.."\n "a0.."))
+                opener = _opening_line(text, line_start)
+                name_match = _NAME.search(opener.rstrip())
+                if name_match is None:
+                    # the opener may itself start the run of pieces: desc_hex = str('0ACE...'
+                    opener = re.split(r"[\"']", opener, maxsplit=1)[0]
+                    name_match = _NAME.search(opener.rstrip())
             name = name_match.group("name") if name_match else _list_name(text, match.start())
             if name and ((_DIGEST_NAME.search(name) and not _SECRET_NAME.search(name)) or "public" in name.lower()
                          or _NAME_OF_SOMETHING.search(name) or SIGNATURE_NAME.search(name)):
@@ -97,14 +133,25 @@ class ContextEntropy(Detector):
             entropy = self.score(value)
             if entropy is None or public_der(value):
                 continue  # below the bar, or a certificate / public key in base64 DER
-            severity = Severity.MEDIUM if name and _SECRET_NAME.search(name) else self.severity
+            # scored with its context: a secret's name, or no name at all on a base64 value (a random
+            # literal of key length that nothing labels), fails a scan; a hex value with no name stays low
+            # (md5 / sha1 / sha256 digests are hex, and tables of them rarely name every entry)
+            unnamed_hex_alone = False
+            if not name and _HEX.match(value) and not _BYTES_CALL.search(opener.rstrip("\"'` \t")):
+                # bytes.fromhex("3026b275...") is a binary constant (a magic number, a table), not a key
+                if speaks_of_digests is None:
+                    speaks_of_digests = _DIGEST_TEXT.search(text) is not None
+                unnamed_hex_alone = not speaks_of_digests
+            unnamed_base64 = not name and not _HEX.match(value)
+            severity = Severity.MEDIUM if (name and _SECRET_NAME.search(name)) or unnamed_base64 \
+                or unnamed_hex_alone else self.severity
             yield Candidate(detector=self.rule_id, secret=value, start=start, end=start + len(value),
                             severity=severity, details={"entropy_bits_per_char": round(entropy, 3),
                                                         "name": name or None})
 
     def score(self, value: str) -> float | None:
         """The entropy when ``value`` clears the bar for its charset and is not a look-alike, else None."""
-        if _UUID.match(value) or _word_like(value.replace("-", "").replace("_", "")):
+        if _UUID.match(value) or word_like(value.replace("-", "").replace("_", "")) or mixed_alphabets(value):
             return None
         if len(set(value)) <= 6 or value.strip("=") != value.rstrip("="):
             return None

@@ -56,11 +56,13 @@ _PATH_LIKE = re.compile(r"^(?:/|\./|\.\./|~/|[A-Za-z]:\\)|\.(?:pem|key|json|txt|
 _CODE_REFERENCE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*(?:\[.*\])?$")
 # a key that names an id, a name, a location or a type of the secret, not the secret itself
 _NAME_OF_SOMETHING = re.compile(r"(?:[_.\-]|(?<=[a-z])(?=[A-Z]))(?:[Ii][Dd]s?|ID|[Nn]ame|NAME|[Uu]rl|URL|[Pp]ath|PATH|"
-                                r"[Ff]ile|FILE|[Tt]ype|TYPE|[Ll]ength|LENGTH|[Ff]ield|FIELD|[Hh]eader|HEADER)$"
+                                r"[Ff]ile|FILE|[Tt]ype|TYPE|[Ll]ength|LENGTH|[Ff]ield|FIELD|[Hh]eader|HEADER|"
+                                r"[Ss]uffix|SUFFIX|[Pp]refix|PREFIX)$"
                                 # key ids written as one word: TUF / in-toto / OpenPGP "keyid", JWK "kid"
                                 r"|(?:^|[_.\-])(?:[Kk]ey[Ii][Dd]s?|KEYIDS?|kid|KID)$")
 # a signature is public by design (whoever verifies it reads it): "sig", "signatures", "x_signature"
 SIGNATURE_NAME = re.compile(r"(?:^|[_.\-]|(?<=[a-z])(?=[A-Z]))(?:[Ss]ig|SIG|[Ss]ignatures?|SIGNATURES?)$")
+_ESCAPES_ONLY = re.compile(r"^(?:\\(?:U[0-9a-fA-F]{8}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|[0-7]{1,3}|.))+$")
 _SNAKE_NAME = re.compile(r"^[a-z]+(?:[_\-][a-z]+)+$")
 _TOKEN_CHARS = re.compile(r"^[A-Za-z0-9_\-+/=.@!#$%^&*~?:,]+$")
 
@@ -153,8 +155,43 @@ def _names_no_secret(text: str, start: int, end: int) -> bool:
     while end < len(text) and text[end] in _KEY_CHARS and end - start < 80:
         end += 1
     name = text[start:end]
-    return "pub" in name.lower() or _NAME_OF_SOMETHING.search(name) is not None \
-        or SIGNATURE_NAME.search(name) is not None
+    lowered = name.lower()
+    # anti-forgery tokens (Rails authenticity_token, csrf / xsrf fields) are written into every page served
+    return "pub" in lowered or "csrf" in lowered or "xsrf" in lowered or "authenticity" in lowered \
+        or _NAME_OF_SOMETHING.search(name) is not None or SIGNATURE_NAME.search(name) is not None
+
+
+# letters that may join a keyword inside one name part: apikey, secretkey, authtoken, PASSWORD, creds
+_JOINED_BEFORE = ("api", "secret", "access", "private", "auth", "client", "master", "signing", "session", "bearer",
+                  "app", "account", "storage", "ssh", "refresh", "oauth", "admin", "service", "deploy", "user",
+                  "encryption", "license", "webhook", "shared", "root", "db", "x", "my", "the")
+_JOINED_AFTER = ("", "s", "word", "words", "wd", "phrase", "ential", "entials", "orization", "key", "keys",
+                 "token", "tokens", "secret", "secrets", "id")
+
+
+def _name_part(text: str, start: int, end: int) -> bool:
+    """The keyword ``text[start:end]`` is (part of) a name: at a word or camelCase boundary, or joined to
+    a secret word (``apikey``, ``AUTHTOKEN``, ``password``), not inside another word (``monkeypatch``,
+    ``tokenizer``, ``author``, ``keyboard``, ``bypass``)."""
+    before = start
+    while before > 0 and text[before - 1].isalpha() and start - before < 12:
+        before -= 1
+    after = end
+    while after < len(text) and text[after].isalpha() and after - end < 12:
+        after += 1
+    head, tail = text[before:start], text[end:after]
+    camel_left = bool(head) and head[-1].islower() and text[start].isupper()
+    camel_right = bool(tail) and tail[0].isupper() and text[end - 1].islower()
+    left = not head or camel_left or head.lower().endswith(_JOINED_BEFORE)
+    right = camel_right or tail.lower() in _JOINED_AFTER
+    return left and right
+
+
+def mixed_alphabets(value: str) -> bool:
+    """Holds both base64's ``+/`` and url-safe base64's ``-``: no encoder writes that, so the value is
+    a path or a name (``meta-llama/Llama-2-7b-hf``, ``google/gemma-2b-it``), not a token. (``_`` is
+    left out: token prefixes use it, ``fm1r_`` + base64.)"""
+    return "-" in value and any(c in value for c in "+/")
 
 
 def _lower_same_length(text: str) -> str | None:
@@ -170,6 +207,8 @@ def _credential_like(value: str) -> bool:
 
 def _issued(value: str) -> bool:
     """Looks machine-issued: 8+ characters mixing letters with digits or both cases (not a word)."""
+    if any(c.isspace() for c in value):
+        return False  # "torch.Tensor | None" (a type annotation): an issued token has no spaces
     has_alpha = any(c.isalpha() for c in value)
     mixed = any(c.islower() for c in value) and any(c.isupper() for c in value)
     return len(value) >= 8 and has_alpha and (any(c.isdigit() for c in value) or mixed)
@@ -226,6 +265,8 @@ def _sentence(value: str) -> bool:
 def _plausible(value: str, *, quoted: bool, kind: FileKind) -> bool:
     if value != value.strip() or not any(c.isalnum() for c in value):
         return False  # "Credential=' + access_key + '": the quotes belong to two string pieces
+    if _ESCAPES_ONLY.match(value):
+        return False  # "\U000f0000", "\u2581": characters written as escapes, not a secret
     words = value.split()
     if len(words) > 1 and any(w.lower().strip(".,;:") in _STOPWORDS for w in words) \
             and (kind is not FileKind.CONFIG or _sentence(value)):
@@ -267,7 +308,7 @@ _RUN = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+|[^A-Za-z0-9]+")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
-def _word_like(value: str) -> bool:
+def word_like(value: str) -> bool:
     """Half the string in words of 4+ letters and a vowel share of natural language
     (PKCS12KeyAndCertificates), or long CamelCase runs; random base62 strings rarely look so."""
     letters = [c for c in value if c.isalpha()]
@@ -335,6 +376,8 @@ class HighEntropyString(Detector):
         for keyword in keywords:
             if keyword.start() < line_end:
                 continue  # this line was already examined
+            if not _name_part(text, keyword.start(), keyword.end()):
+                continue  # monkeypatch, tokenizer, author, keyboard, bypass: the keyword is inside a word
             if _names_no_secret(text, keyword.start(), keyword.end()):
                 continue  # public_key, publicToken, credentialId, X509_pubkey: not a secret's name
             line_start = text.rfind("\n", 0, keyword.start()) + 1
@@ -364,7 +407,7 @@ class HighEntropyString(Detector):
 
     def score(self, value: str) -> float | None:
         """The entropy when ``value`` passes the threshold for its alphabet, else ``None``."""
-        if _UUID.match(value) or len(value) > 512 or _word_like(value):
+        if _UUID.match(value) or len(value) > 512 or word_like(value) or mixed_alphabets(value):
             return None
         entropy = shannon_entropy(value)
         length_cap = math.log2(len(value))

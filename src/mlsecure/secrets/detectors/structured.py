@@ -139,7 +139,7 @@ class DatabaseUrl(PatternDetector):
     pattern = re.compile(
         r"(?<![a-z0-9+])((?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|rediss?|amqps?|mssql|"
         r"sqlserver|oracle|snowflake|clickhouse|cockroachdb)(?:\+[a-z0-9]+)?)://"
-        r"([^:/?#\s@'\"]{0,128}):([^@/?#\s'\"]{1,256})@([a-z0-9.\-_]+)")
+        r"([^:/?#\s@'\"]{0,128}):([^@/?\s'\"]{1,256})@([a-z0-9.\-_]+)")
     group = 3
 
     def validate(self, secret: str, match: re.Match[str]) -> Mapping[str, Any] | None:
@@ -164,7 +164,8 @@ class UrlCredentials(PatternDetector):
     keywords = ("://",)
     pattern = re.compile(
         r"(?<![A-Za-z0-9+.\-])([A-Za-z][A-Za-z0-9+.\-]{1,20})://"
-        r"([^\s:/?#@'\"<>\[\]]{1,128}):([^\s@/?#'\"<>\[\]]{1,256})@([A-Za-z0-9][A-Za-z0-9.\-_]{0,253})")
+        r"([^\s:/?#@'\"<>\[\]]{1,128}):([^\s@/?'\"<>\[\]]{1,256})@([A-Za-z0-9][A-Za-z0-9.\-_]{0,253})")
+    # a '#' is allowed in the password: an unescaped one makes the URL invalid, but the password still leaks
     group = 3
 
     def validate(self, secret: str, match: re.Match[str]) -> Mapping[str, Any] | None:

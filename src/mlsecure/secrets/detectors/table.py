@@ -17,10 +17,15 @@ from mlsecure.secrets.interface import Candidate, Detector, FileKind, RuleInfo
 from mlsecure.secrets.rules import RULES, Rule
 
 _CAPITALISED_WORD = re.compile(r"[A-Z][a-z]{3,}")
+_CAPITALISED_RUN = re.compile(r"[A-Z][a-z]{2,}")
 
 
 def _identifier(value: str) -> bool:
-    return not any(c.isdigit() for c in value) and len(_CAPITALISED_WORD.findall(value)) >= 2
+    """A CamelCase name (APActivationPayload, Mistral3ForConditionalGeneration), not a drawn token."""
+    if not any(c.isdigit() for c in value) and len(_CAPITALISED_WORD.findall(value)) >= 2:
+        return True
+    # or capitalised words over 90 % of it, digits allowed (1 in 100 000 random 32-character base62 strings)
+    return sum(len(w) for w in _CAPITALISED_RUN.findall(value)) >= 0.9 * len(value)
 
 
 class ProviderRules(Detector):
@@ -54,8 +59,11 @@ class ProviderRules(Detector):
                 if rule.reject_identifiers and _identifier(secret):
                     continue
                 rejected = rule.min_entropy > 0 and shannon_entropy(secret) < rule.min_entropy
+                severity = rule.severity
+                if rule.context and re.search(rule.context, text) is None:
+                    severity = Severity.LOW  # a marker without what it marks (a redacted key file)
                 yield Candidate(detector=rule.rule_id, secret=secret, start=match.start(rule.group),
-                                end=match.end(rule.group), severity=rule.severity, rejected=rejected,
+                                end=match.end(rule.group), severity=severity, rejected=rejected,
                                 details={"provider": rule.provider, "rule": rule.name})
 
     def describe(self) -> Iterator[RuleInfo]:
