@@ -35,6 +35,8 @@ ROWS = [
     ("fairness", "bench_fairness.py", "fairlearn (same rows bootstrap design)", "numpy row-by-row bootstrap"),
     ("train/serve drift", "bench_drift.py", "scipy per-column tests (evidently does not import with pandas 3)",
      "one np.sort per column"),
+    ("PII audit/anonymize on Spark; reference models, registry scan, robustness shards on Ray; Flower simulation",
+     "bench_scale.py", "Spark local[1]/[2], Ray x1/x2, Flower's simulation runtime", "the local engine, in process"),
 ]
 table = "| capability | script | peer(s) | floor |\n|---|---|---|---|\n" + "".join(
     f"| {a} | `{b}` | {c} | {d} |\n" for a, b, c, d in ROWS) + "\n"
@@ -50,7 +52,7 @@ def demote(text: str) -> str:
 
 
 ORDER = ["robustness", "certify", "artifact_scan", "pii", "signing", "encryption", "audit", "gateway",
-         "membership", "poisoning", "federated", "extraction", "secrets", "fairness", "drift"]
+         "membership", "poisoning", "federated", "extraction", "secrets", "fairness", "drift", "scale"]
 parts = [intro, table, data_loading]
 for name in ORDER:
     text = (B / f"{name}.md").read_text()
