@@ -57,6 +57,11 @@ def add_scan_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                         help="check-specific setting, e.g. --option attacks=pgd,square; CHECK.KEY=VALUE sets it on "
                         "one check (--option drift.alpha=0.01); --list-options shows each check's options")
+    parser.add_argument("--engine", choices=["local", "spark"], default="local",
+                        help="spark: the drift check's statistics as Spark aggregations over Parquet tables (--scan "
+                        "drift only; pip install \"mlsecure[spark]\", Java 17); default: this process")
+    parser.add_argument("--spark-master", metavar="URL",
+                        help="Spark master for --engine spark (default local[*]; e.g. spark://host:7077)")
     parser.add_argument("--list-options", action="store_true",
                         help="list the options of the selected checks (names, types, defaults) and exit")
     add_output_options(parser)
@@ -94,7 +99,8 @@ def build_session(args: argparse.Namespace) -> Session:
                    model_code=args.model_code, model_kwargs=args.model_kwargs,
                    clip_values=tuple(args.clip_values) if args.clip_values else None, seed=args.seed,
                    epsilon=args.epsilon, max_samples=args.max_samples, export_suspicious=args.export_suspicious,
-                   target=_target(args))
+                   target=_target(args), engine=getattr(args, "engine", "local"),
+                   spark_master=getattr(args, "spark_master", None))
 
 
 def parse_options(items: list[str]) -> dict[str, str]:

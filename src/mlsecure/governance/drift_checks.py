@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import numpy as np
 
@@ -41,6 +41,22 @@ REMEDIATE_SCHEMA = ("Validate serving inputs against the training schema (column
                     "before they reach the model, and fix the pipeline that produced the mismatch.")
 REMEDIATE_DRIFT = ("Check the serving preprocessing against training for this feature; if the population truly "
                    "moved, retrain or recalibrate on recent data and keep monitoring.")
+
+
+ENGINE_KEY = "_table_engine"
+"""The entry of the check's options through which the session hands it a ``TableEngine`` (not a user option:
+``--option`` names are validated against ``Options``, which does not declare it)."""
+
+
+class TableEngine(Protocol):
+    """Where the table statistics are computed when not in this process (``engines.tables.drift``'s Spark
+    engine, from ``mlsecure scan --engine spark``)."""
+
+    name: str
+
+    def columns(self, path: str | Path) -> list[str]: ...
+
+    def table_drift(self, reference: str | Path, current: str | Path, **settings: Any) -> tables.TableDrift: ...
 
 
 @dataclass(frozen=True)
@@ -96,7 +112,6 @@ class DriftCheck(Check):
         return None
 
     def run(self, ctx: ScanContext) -> CheckResult:
-        reference, current, label = load_pair(ctx)
         s = Settings(alpha=ctx.float_option("alpha", 0.05), min_psi=ctx.float_option("min_psi", 0.1),
                      min_wasserstein=ctx.float_option("min_wasserstein", 0.1),
                      min_auc=ctx.float_option("min_auc", 0.55),
@@ -104,13 +119,17 @@ class DriftCheck(Check):
                      min_label_shift=ctx.float_option("min_label_shift", 0.1),
                      confidence=ctx.float_option("confidence", 0.95))
         seed = ctx.int_option("seed", 0)
+        settings: dict[str, Any] = {
+            "alpha": s.alpha, "max_categories": ctx.int_option("max_categories", 20),
+            "range_tolerance": ctx.float_option("range_tolerance", 0.01),
+            "new_category_tolerance": ctx.float_option("new_category_tolerance", 0.01),
+            "missing_tolerance": ctx.float_option("missing_tolerance", 0.01)}
+        engine = ctx.options.get(ENGINE_KEY)
+        if engine is not None:
+            return run_on_engine(engine, ctx, s, settings)
+        reference, current, label = load_pair(ctx)
         ctx.progress("drift: schema and per-feature tests", 0.0)
-        table = tables.audit_tables(
-            reference, current, exclude=(label,) if label else (), alpha=s.alpha,
-            max_categories=ctx.int_option("max_categories", 20),
-            range_tolerance=ctx.float_option("range_tolerance", 0.01),
-            new_category_tolerance=ctx.float_option("new_category_tolerance", 0.01),
-            missing_tolerance=ctx.float_option("missing_tolerance", 0.01))
+        table = tables.audit_tables(reference, current, exclude=(label,) if label else (), **settings)
         findings = schema_findings(table.schema)
         findings += feature_findings(table, s)
         metrics: dict[str, Any] = table_metrics(table)
@@ -128,6 +147,38 @@ class DriftCheck(Check):
             findings += prediction_drift(ctx.model, ctx, reference, current, label, s, metrics)
         ctx.progress("drift", 1.0)
         return CheckResult(tuple(findings), metrics, figures)
+
+
+def run_on_engine(engine: TableEngine, ctx: ScanContext, s: Settings, settings: dict[str, Any]) -> CheckResult:
+    """The schema checks and per-feature tests with every statistic computed by ``engine`` over all rows.
+
+    The multivariate tests and prediction drift have no engine version: they are refused (never skipped)
+    unless ``multivariate=none`` and no model."""
+    kinds = [k for k in ctx.list_option("multivariate", "c2st,mmd") if k != "none"]
+    if kinds:
+        raise InputError(f"--engine {engine.name}: the multivariate drift tests ({', '.join(kinds)}) have no "
+                         f"{engine.name} version; add --option multivariate=none")
+    if ctx.model is not None:
+        raise InputError(f"--engine {engine.name}: prediction drift (the model's outputs) has no {engine.name} "
+                         "version; drop --model")
+    ref_path = ctx.option("reference", "") or ctx.data_path
+    current = str(ctx.option("current", ""))
+    if not ref_path or current in ("", "holdout"):
+        raise InputError(f"--engine {engine.name} compares two tables given as paths: --data (or --option "
+                         "reference=PATH) and --option current=PATH")
+    label = ctx.option("label_column", None)
+    if label is None:
+        lowered = {c.lower(): c for c in engine.columns(str(ref_path))}
+        label = next((lowered[n] for n in LABEL_NAMES if n in lowered), None)
+    ctx.progress(f"drift: schema and per-feature tests on {engine.name}", 0.0)
+    table = engine.table_drift(str(ref_path), current, exclude=(label,) if label else (), **settings)
+    findings = schema_findings(table.schema) + feature_findings(table, s)
+    metrics: dict[str, Any] = table_metrics(table)
+    metrics["engine"] = {"name": engine.name, "statistics": "aggregations over all rows of both tables",
+                         "not_run": "multivariate tests (multivariate=none), prediction drift (no model)"}
+    figures = {"drift_features": features_figure(table)} if table.features else {}
+    ctx.progress("drift", 1.0)
+    return CheckResult(tuple(findings), metrics, figures)
 
 
 def load_pair(ctx: ScanContext) -> tuple[pd.DataFrame, pd.DataFrame, str | None]:

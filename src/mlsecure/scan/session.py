@@ -78,6 +78,12 @@ class Session:
     progress: ProgressCallback | None = None
     use_recorded_data: bool = True
     """Take --data / --holdout from the model file's metadata when not given (TorchScript saved by mlsecure)."""
+    engine: str = "local"
+    """``spark``: the drift check's table statistics are Spark aggregations (``--scan drift`` only)."""
+    spark_master: str | None = None
+    """Spark master URL for ``engine="spark"`` (default ``local[*]``)."""
+    spark_session: Any = None
+    """An existing SparkSession for ``engine="spark"`` (else one is started on ``spark_master`` when the check runs)."""
 
     selected: list[type[Check]] = field(init=False)
     check_options: dict[str, Any] = field(init=False)
@@ -95,6 +101,13 @@ class Session:
         if self.model is None and self.data is None:
             raise InputError("nothing to scan: give a model and/or data")
         self._tables = TableCache()
+        if self.engine != "local" or self.spark_master is not None:
+            self._table_engine: Any = self._engine()
+            extra: dict[str, Any] = {"progress": self.progress} if self.progress is not None else {}
+            self.context = ScanContext(data_path=Path(self.data) if isinstance(self.data, str | Path) else None,
+                                       read_table=self._tables, **extra)
+            return
+        self._table_engine = None
         self.context = self._build()
 
     def run(self, *, progress: ProgressCallback | None = None) -> Report:
@@ -102,8 +115,50 @@ class Session:
         ``progress`` replaces the session's progress callback for this run."""
         ctx = self.context if progress is None else replace(self.context, progress=progress)
         per_check = {name: typed.as_mapping(opts) for name, opts in self.check_options.items()}
+        if self._table_engine is not None:
+            from mlsecure.governance.drift_checks import ENGINE_KEY
+
+            per_check["drift"][ENGINE_KEY] = self._table_engine
+            if per_check["drift"].get("label_column") is None:
+                per_check["drift"]["label_column"] = self.label_column
         return run_scan(self.selected, ctx, target=self.target or self._target(), model_refusal=self.refusal,
                         check_options=per_check)
+
+    def _engine(self) -> Any:
+        """The drift check's table engine, after every refusal that needs no JVM: one line naming what
+        ``--engine spark`` cannot run (it computes the drift check's table statistics, nothing else)."""
+        if self.engine != "spark":
+            if self.engine == "local":
+                raise InputError("--spark-master needs --engine spark")
+            raise InputError(f"unknown engine {self.engine!r}; scan supports local and spark")
+        others = [c.name for c in self.selected if c.name != "drift"]
+        if others:
+            raise InputError(f"--engine spark supports only the drift check (--scan drift); this scan also selects "
+                             f"{', '.join(others)}")
+        drift = self.check_options["drift"]
+        kinds = [k for k in drift.multivariate if k != "none"]
+        if kinds:
+            raise InputError(f"--engine spark: the multivariate drift tests ({', '.join(kinds)}) have no Spark "
+                             "version; add --option multivariate=none (schema and per-feature tests run on Spark)")
+        if self.model is not None:
+            raise InputError("--engine spark: prediction drift (the model's outputs) has no Spark version; drop "
+                             "--model (schema and per-feature tests run on Spark)")
+        if drift.current in ("", "holdout") or self.holdout is not None:
+            raise InputError("--engine spark compares two Parquet tables given as paths: --data (or --option "
+                             "reference=PATH) and --option current=PATH (not --holdout)")
+        reference = drift.reference or self.data
+        if not isinstance(reference, str | Path):
+            raise InputError("--engine spark reads the reference table from a path: --data PATH or --option "
+                             "reference=PATH")
+        from mlsecure.engines.tables.drift import SparkDriftEngine
+        from mlsecure.engines.tables.stream import table_files
+
+        for path in (reference, drift.current):
+            kind, _ = table_files(path)
+            if kind != "parquet":
+                raise InputError(f"{path}: --engine spark reads Parquet (typed columns), not {kind}; Spark and "
+                                 "pandas would guess a text table's column types differently")
+        return SparkDriftEngine(self.spark_master, self.spark_session)
 
     def _build(self) -> ScanContext:
         model_path = Path(self.model) if isinstance(self.model, str | Path) else None
