@@ -34,11 +34,15 @@ def tables(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]
     ([], "the multivariate drift tests (c2st, mmd) have no Spark version; add --option multivariate=none"),
     (["--option", "multivariate=mmd"], "the multivariate drift tests (mmd) have no Spark version"),
     (["--option", "multivariate=none", "--option", "current=holdout"], "not --holdout"),
+    (["--option", "multivariate=none", "--model", "MODEL"], "prediction drift (the model's outputs) has no Spark "
+                                                            "version; drop --model"),
 ])
 def test_refused_with_one_line(tables: tuple[Path, Path], extra: list[str], says: str,
                                capsys: pytest.CaptureFixture[str]) -> None:
     ref, root = tables
     current = [] if "current=holdout" in extra else ["--option", f"current={root / 'cur.parquet'}"]
+    extra = [str(root / "model.pkl") if e == "MODEL" else e for e in extra]
+    (root / "model.pkl").write_bytes(b"never loaded: the refusal comes first")
     code = main(["scan", "--scan", "drift", *extra, "--data", str(ref), *current, "--engine", "spark"])
     err = capsys.readouterr().err.strip()
     assert code == 2
