@@ -15,6 +15,7 @@ import math
 import os
 import shutil
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ pytestmark = [pytest.mark.slow,
               pytest.mark.filterwarnings("ignore::ResourceWarning"),
               pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")]
 TOLERANCE = 1e-9
+PRICES = [Decimal("1.50"), Decimal("2.25"), Decimal("3.00")]  # a decimal column: text to pandas, so to both engines
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +54,8 @@ def _tables(root: Path) -> tuple[Path, Path, Path]:
     ref = pd.DataFrame({
         "age": rng.normal(40, 10, n).round(1), "income": rng.lognormal(10, 1, n),
         "city": rng.choice(["a", "b", "c", "d"], n), "rooms": rng.integers(1, 6, n),
-        "zip": rng.integers(10000, 99999, n), "old": rng.normal(0, 1, n), "label": rng.integers(0, 2, n)})
+        "zip": rng.integers(10000, 99999, n), "old": rng.normal(0, 1, n), "label": rng.integers(0, 2, n),
+        "price": rng.choice(PRICES, n)})
     income = rng.lognormal(10, 1, m)
     income[: m // 5] = np.nan
     zips = rng.integers(10000, 99999, m).astype(str).astype(object)
@@ -60,7 +63,7 @@ def _tables(root: Path) -> tuple[Path, Path, Path]:
     cur = pd.DataFrame({
         "age": rng.normal(45, 10, m).round(1), "income": income,
         "city": rng.choice(["a", "b", "c", "e"], m, p=[0.4, 0.3, 0.2, 0.1]), "rooms": rng.integers(1, 8, m),
-        "zip": zips, "renamed": rng.normal(3, 1, m), "label": rng.integers(0, 2, m)})
+        "zip": zips, "renamed": rng.normal(3, 1, m), "label": rng.integers(0, 2, m), "price": rng.choice(PRICES, m)})
     ref_path, cur_file, lake = root / "ref.parquet", root / "cur.parquet", root / "cur_lake"
     ref.to_parquet(ref_path, index=False)
     cur.to_parquet(cur_file, index=False)
@@ -92,8 +95,8 @@ def test_scan_drift_on_spark_equals_the_local_engine(spark: Any, tmp_path: Path,
                                                      capsys: pytest.CaptureFixture[str]) -> None:
     ref, cur_file, lake = _tables(tmp_path)
     common = ["scan", "--scan", "drift", "--data", str(ref), "--option", "multivariate=none", "--format", "json"]
-    # the local engine builds a numeric Dataset from --data: the text column is left out of it (not of drift)
-    assert main([*common, "--exclude-column", "city", "--option", f"current={cur_file}"]) == 1
+    # the local engine builds a numeric Dataset from --data: the text columns are left out of it (not of drift)
+    assert main([*common, "--exclude-column", "city", "--exclude-column", "price", "--option", f"current={cur_file}"]) == 1
     local = json.loads(capsys.readouterr().out)
     assert main([*common, "--option", f"current={lake}", "--engine", "spark", "--spark-master", "local[2]"]) == 1
     on_spark = json.loads(capsys.readouterr().out)
@@ -109,3 +112,6 @@ def test_scan_drift_on_spark_equals_the_local_engine(spark: Any, tmp_path: Path,
     assert engine["name"] == "spark" and "multivariate" in engine["not_run"]
     _close(local["metrics"]["drift"], on_spark["metrics"]["drift"], "metrics")
     assert local["metrics"]["drift"]["n_current"] == 1500
+    tests = {f["column"]: f["test"] for f in on_spark["metrics"]["drift"]["features"]}
+    assert tests == {"age": "ks", "income": "ks", "zip": "ks", "city": "chi2", "rooms": "chi2", "label": "chi2",
+                     "price": "chi2"}

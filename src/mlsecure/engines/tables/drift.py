@@ -31,8 +31,9 @@ from mlsecure.errors import InputError
 from mlsecure.governance.drift import benjamini_hochberg, chi_square, pool_rare, psi, two_proportion_test
 from mlsecure.governance.drift_tables import ColumnDrift, SchemaIssue, TableDrift, mask_value
 
-_NUMERIC = ("ByteType", "ShortType", "IntegerType", "LongType", "FloatType", "DoubleType", "DecimalType",
-            "BooleanType")
+# the Spark types pandas reads from Parquet as numbers (a decimal column is read as Python Decimal objects,
+# dtype object: text to the local engine, so it is not listed)
+_NUMERIC = ("ByteType", "ShortType", "IntegerType", "LongType", "FloatType", "DoubleType", "BooleanType")
 
 
 def spark_feature_drift(spark: Any, reference: str | Path, current: str | Path, *, exclude: Sequence[str] = (),
