@@ -13,8 +13,11 @@ engine's tests without ever holding the rows:
 
 No quantile is approximated, so no tolerance beyond floating-point order is needed. The driver holds one
 ``(value, count)`` pair per distinct value: for a continuous column of 10^9 rows that is the bottleneck
-(a quantile sketch would bound it, at the price of a stated tolerance; not done). Schema issues, the
-multivariate tests and prediction drift still run in one process (``mlsecure scan --scan drift``).
+(a quantile sketch would bound it, at the price of a stated tolerance; not done).
+
+``spark_table_drift`` adds the schema checks from the same counts (``audit_tables`` whole), and
+``SparkDriftEngine`` hands it to the drift check (``mlsecure scan --scan drift --engine spark``). The
+multivariate tests and prediction drift have no Spark version: the scan refuses them (exit 2).
 """
 
 from __future__ import annotations
