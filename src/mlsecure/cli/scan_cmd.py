@@ -37,6 +37,10 @@ def add_scan_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model-code", type=Path, metavar="FILE.py",
                         help="the file defining --model-class (then give just NAME)")
     parser.add_argument("--model-kwargs", metavar="JSON", help="keyword arguments for --model-class, as JSON")
+    parser.add_argument("--trust-module", action="append", default=[], metavar="NAME",
+                        help="--model is a full pickled torch module (torch.save(model)) whose classes come from "
+                        "module NAME: load it when the artifact scan finds nothing beyond the allowlist and NAME's "
+                        "globals (NAME's code runs: your choice; the report records it as SUP-002); repeatable")
     parser.add_argument("--framework", choices=["pytorch", "sklearn", "onnx"],
                         help="expected framework; the format is still detected from the file's bytes")
     parser.add_argument("--data", type=Path, help="training (or evaluation) data: CSV/TSV/Parquet/JSONL/NPZ")
@@ -92,6 +96,7 @@ def build_session(args: argparse.Namespace) -> Session:
                    label_column=args.label_column, exclude_columns=list(getattr(args, "exclude_column", None) or []),
                    framework=args.framework, input_shape=args.input_shape, model_class=args.model_class,
                    model_code=args.model_code, model_kwargs=args.model_kwargs,
+                   trust_modules=tuple(getattr(args, "trust_module", None) or ()),
                    clip_values=tuple(args.clip_values) if args.clip_values else None, seed=args.seed,
                    epsilon=args.epsilon, max_samples=args.max_samples, export_suspicious=args.export_suspicious,
                    target=_target(args))

@@ -17,7 +17,7 @@ import numpy as np
 from mlsecure.check import Check, ProgressCallback, ScanContext
 from mlsecure.data.dataset import Dataset
 from mlsecure.errors import InputError, InputShapeUnknownError, UnsafeArtifactError
-from mlsecure.findings import Report
+from mlsecure.findings import Finding, Report
 from mlsecure.models.interface import Model
 from mlsecure.scan import options as typed
 from mlsecure.scan.runner import run_scan, select_checks
@@ -70,6 +70,8 @@ class Session:
     model_code: Path | None = None
     model_kwargs: str | None = None
     """JSON keyword arguments for ``model_class``."""
+    trust_modules: Sequence[str] = ()
+    """Modules whose classes a full pickled torch module may construct (``--trust-module``); recorded as SUP-002."""
     seed: int | None = None
     epsilon: float | Sequence[float] | None = None
     max_samples: int | None = None
@@ -95,6 +97,7 @@ class Session:
         if self.model is None and self.data is None:
             raise InputError("nothing to scan: give a model and/or data")
         self._tables = TableCache()
+        self._trust_record: Finding | None = None
         self.context = self._build()
 
     def run(self, *, progress: ProgressCallback | None = None) -> Report:
@@ -102,8 +105,11 @@ class Session:
         ``progress`` replaces the session's progress callback for this run."""
         ctx = self.context if progress is None else replace(self.context, progress=progress)
         per_check = {name: typed.as_mapping(opts) for name, opts in self.check_options.items()}
-        return run_scan(self.selected, ctx, target=self.target or self._target(), model_refusal=self.refusal,
-                        check_options=per_check)
+        report = run_scan(self.selected, ctx, target=self.target or self._target(), model_refusal=self.refusal,
+                          check_options=per_check)
+        if self._trust_record is not None:
+            report.findings.append(self._trust_record)
+        return report
 
     def _build(self) -> ScanContext:
         model_path = Path(self.model) if isinstance(self.model, str | Path) else None
@@ -153,14 +159,27 @@ class Session:
         if model_path is None:
             return None
         try:
-            return load_model(model_path, self.framework, input_shape=self.input_shape, clip_values=self.clip_values,
-                              model_class=self.model_class, model_code=self.model_code,
-                              model_kwargs=self.model_kwargs, n_features=n_features)
+            model = load_model(model_path, self.framework, input_shape=self.input_shape, clip_values=self.clip_values,
+                               model_class=self.model_class, model_code=self.model_code,
+                               model_kwargs=self.model_kwargs, n_features=n_features,
+                               trust_modules=tuple(self.trust_modules))
         except UnsafeArtifactError as exc:
             # Never load it; the artifact scan reports why and every model check fails as not evaluated.
             self.notes.append(f"not loading the model: {exc}")
             self.refusal = exc
             return None
+        if self.trust_modules:
+            self._record_trust(model_path)
+        return model
+
+    def _record_trust(self, model_path: Path) -> None:
+        """SUP-002 names the trusted modules and the globals only that trust let through."""
+        from mlsecure.artifacts.gate import check_trusted_modules, ensure_safe
+        from mlsecure.artifacts.trusted_pickle import trust_finding, trusted_globals
+
+        trusted = check_trusted_modules(self.trust_modules)
+        used = trusted_globals(ensure_safe(model_path, trusted), trusted) if model_path.is_file() else []
+        self._trust_record = trust_finding(model_path, trusted, used)
 
     def _wrap(self, obj: Any, data: Dataset | None) -> Model:
         """An in-memory model through ``as_model``; a torch module without ``input_shape`` takes the data's."""
