@@ -127,6 +127,8 @@ class Session:
             if probe is None:
                 raise
             model = self._load_model(model_path, n_features=int(np.prod(probe.x.shape[1:])))
+        if model is None and model_path is None and self.model is not None and not _needs_data_shape(self.model):
+            model = self._wrap(self.model, None)  # known first: a text model's data is its text column
         data = self._dataset(self.data, "data", sensitive, model, strict=True)
         # the holdout (possibly recorded in the model file) may lack a column the data has
         holdout = self._dataset(self.holdout, "holdout", sensitive, model, strict=data is None)
@@ -144,6 +146,8 @@ class Session:
         from mlsecure.artifacts.load import recorded_data
         from mlsecure.io.inputs import check_input
 
+        if model_path.is_dir():  # a Hugging Face folder: the gate checks each file in it
+            return
         check_input(model_path, what="model file")  # a FIFO or device is refused before anything opens it
         if not self.use_recorded_data or (self.data is not None and self.holdout is not None):
             return
@@ -189,7 +193,7 @@ class Session:
         if self.clip_values is not None:
             settings["clip_values"] = self.clip_values
         shape = self.input_shape or (tuple(data.x.shape[1:]) if data is not None else None)
-        if shape is not None and type(obj).__module__.startswith("torch"):
+        if shape is not None and _needs_data_shape(obj):
             settings["input_shape"] = shape
         elif self.input_shape is not None:
             settings["input_shape"] = self.input_shape
@@ -209,9 +213,9 @@ class Session:
             return source
         if isinstance(source, tuple) and len(source) == 2:
             x, y = source
-            return Dataset(np.asarray(x, dtype=np.float32), None if y is None else np.asarray(y), source=f"<{what}>")
+            return Dataset(_inputs(x), None if y is None else np.asarray(y), source=f"<{what}>")
         if isinstance(source, np.ndarray):
-            return Dataset(np.asarray(source, dtype=np.float32), None, source=f"<{what}>")
+            return Dataset(_inputs(source), None, source=f"<{what}>")
         if isinstance(source, str | Path):
             path = Path(source)
             if path.suffix.lower() in ARRAY_SUFFIXES:
@@ -229,6 +233,12 @@ class Session:
             shown = ", ".join(map(str, frame.columns[:12]))
             raise InputError(f"{name}: no sensitive column {sensitive!r} (columns: {shown}); "
                              "or pass --option sensitive_file=FILE")
+        if getattr(model, "input_kind", None) == "text":
+            from mlsecure.data.dataset import text_dataset_from_table
+
+            drop = [c for c in dict.fromkeys(self.exclude_columns) if c in frame.columns]
+            return text_dataset_from_table(frame.drop(columns=drop) if drop else frame,
+                                           label_column=self.label_column, source=name)
         return _features(frame, name, self.label_column, list(self.exclude_columns), sensitive, model,
                          strict=strict, loader=dataset_from_table)
 
@@ -239,6 +249,25 @@ class Session:
     def _target(self) -> str:
         parts = [_describe(v) for v in (self.model, self.data) if v is not None]
         return " + ".join(parts)
+
+
+def _inputs(x: Any) -> np.ndarray:
+    """Float32 features, or for strings (a text model's inputs) one object column."""
+    arr = np.asarray(x)
+    if arr.dtype.kind in "OUS":
+        return arr.astype(object).reshape(len(arr), -1)
+    return np.asarray(arr, dtype=np.float32)
+
+
+def _needs_data_shape(obj: Any) -> bool:
+    """A plain torch module records no input shape: it takes the data's. Transformers and Keras objects
+    (also ``nn.Module``s on the torch backend) carry their own."""
+    import sys
+
+    torch = sys.modules.get("torch")
+    if torch is None or not isinstance(obj, torch.nn.Module | torch.jit.ScriptModule):
+        return False
+    return not type(obj).__module__.startswith(("transformers.", "keras."))
 
 
 def _describe(value: Any) -> str:
