@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlsecure.cli.common import add_output_options, emit_report, input_paths, progress_bar
+from mlsecure.cli.exit_codes import EPILOG
 from mlsecure.errors import InputError
 from mlsecure.io.outputs import check_output
 from mlsecure.scan.runner import KNOWN_SCANS, select_checks
@@ -16,9 +18,25 @@ if TYPE_CHECKING:
     from mlsecure.scan.session import Session
 
 
+MODEL_KINDS = """\
+model kinds and the checks that apply (docs/models.md):
+  torch (TorchScript, --model-class state_dict, --trust-module full pickle), Keras 3,
+  Hugging Face image folder, linear scikit-learn pipeline:
+      every check; robustness runs white-box (gradient) and black-box attacks
+  XGBoost, LightGBM, tree scikit-learn models:
+      every check; robustness runs black-box attacks only (trees have no useful gradient)
+  Hugging Face text folder (--data: one text column and the label):
+      membership, extraction, poisoning (on the model's embeddings); robustness,
+      certified, inversion and fairness are skipped: they need numeric inputs
+  a check whose inputs are missing is skipped with the reason in the report
+"""
+
+
 def register(subparsers: Any) -> list[str]:
     parser = subparsers.add_parser("scan", help="run security checks on a model and its data",
-                                   description="Run security checks; --scan selects them (default: all).")
+                                   description="Run security checks; --scan selects them (default: all).",
+                                   epilog=f"{MODEL_KINDS}\n{textwrap.fill(EPILOG, 79, break_on_hyphens=False)}",
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
     add_scan_arguments(parser)
     return ["scan"]
 
