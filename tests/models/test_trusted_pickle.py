@@ -93,7 +93,7 @@ def test_the_loader_resolves_only_the_globals_the_scan_cleared(tmp_path: Path, n
     from mlsecure.artifacts.trusted_pickle import load_torch_pickle
 
     path = _saved(tmp_path, nets.TinyNet())
-    cleared = ensure_safe(path, ("mls_trust_nets",))
+    cleared = ensure_safe(path, ("mls_trust_nets",), trustable=True)
     assert ("mls_trust_nets", "TinyNet") in cleared
     assert isinstance(load_torch_pickle(path, cleared), nets.TinyNet)
     without = [g for g in cleared if g != ("mls_trust_nets", "TinyNet")]
@@ -120,6 +120,14 @@ def test_trust_never_waives_code_execution_or_other_modules(tmp_path: Path, nets
     assert "mls_trust_nets.TinyNet" not in str(refused.value).splitlines()[0]
     loaded = load_model(mixed, n_features=6, trust_modules=["mls_trust_nets", "mls_trust_other"])
     assert [type(m).__name__ for m in loaded.module] == ["TinyNet", "Extra"]
+
+
+def test_a_legacy_pickle_refusal_does_not_offer_trust(tmp_path: Path, nets: ModuleType) -> None:
+    legacy = tmp_path / "legacy.pt"
+    torch.save(nets.TinyNet(), legacy, _use_new_zipfile_serialization=False)  # a raw pickle: the sklearn gate
+    with pytest.raises(UnsafeArtifactError) as refused:
+        load_model(legacy, n_features=6, trust_modules=["mls_trust_nets"])
+    assert "--trust-module" not in str(refused.value)
 
 
 @pytest.mark.parametrize("name", ["os", "builtins", "__main__", "subprocess.run", "torch.hub", "not a module", ""])

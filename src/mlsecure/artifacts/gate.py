@@ -24,13 +24,14 @@ from mlsecure.findings import Severity
 BLOCKING = Severity.MEDIUM
 
 
-def ensure_safe(path: Path, trusted: Sequence[str] = ()) -> tuple[tuple[str, str], ...]:
+def ensure_safe(path: Path, trusted: Sequence[str] = (), *, trustable: bool = False) -> tuple[tuple[str, str], ...]:
     """Raise ``UnsafeArtifactError`` unless ``path`` scans clean (nothing at or above ``medium``); return the
     ``(module, name)`` globals its pickles import, each now cleared.
 
     ``trusted`` (``--trust-module``) waives only "unverified import" issues at ``medium`` whose module is a
     trusted one (or below it): a denylisted, resolver or code-execution global is never waived. A refusal
-    that trust could lift names the ``--trust-module`` to pass in its first line."""
+    that trust could lift names the ``--trust-module`` to pass in its first line, when the caller's loader
+    honours trust (``trustable``: a ``torch.save`` archive)."""
     from mlsecure.artifacts.scan import scan_file
 
     result = scan_file(Path(path))
@@ -38,8 +39,8 @@ def ensure_safe(path: Path, trusted: Sequence[str] = ()) -> tuple[tuple[str, str
                       key=lambda i: -i.severity.rank)
     if blocking:
         reasons = tuple(f"{i.member + ': ' if i.member else ''}{i.title}" for i in blocking)
-        raise UnsafeArtifactError(f"{path}: refused to load: {_refusal_reason(blocking, reasons[0], result)}",
-                                  reasons)
+        raise UnsafeArtifactError(
+            f"{path}: refused to load: {_refusal_reason(blocking, reasons[0], result, trustable=trustable)}", reasons)
     found: dict[tuple[str, str], None] = {}
     for issue in result.issues:
         for module, name in issue.evidence.get("imports", ()):
@@ -59,11 +60,11 @@ def _waived(issue: Any, trusted: Sequence[str]) -> bool:
             and is_trusted(str(issue.evidence.get("module", "")), trusted))
 
 
-def _refusal_reason(blocking: list[Any], first: str, result: Any) -> str:
+def _refusal_reason(blocking: list[Any], first: str, result: Any, *, trustable: bool) -> str:
     """Why, in one line; when every blocker is an unverified import from a named module, the trust to pass."""
     from mlsecure.artifacts.scan import IssueKind
 
-    trustable = all(i.kind is IssueKind.UNVERIFIED_IMPORT and i.severity == Severity.MEDIUM
+    trustable = trustable and all(i.kind is IssueKind.UNVERIFIED_IMPORT and i.severity == Severity.MEDIUM
                     and str(i.evidence.get("module", "")) not in UNTRUSTABLE for i in blocking)
     if not trustable:
         return (f"scan verdict {result.verdict.value} ({first}); run `mlsecure artifact scan` for the full "

@@ -72,7 +72,7 @@ def load_model(
             ensure_safe(path)
             return _load_torchscript(path, input_shape, clip_values, n_features)
         case ArtifactFormat.TORCH_ZIP:
-            cleared = ensure_safe(path, trust_modules)
+            cleared = ensure_safe(path, trust_modules, trustable=True)
             return _load_torch_zip(path, cleared, input_shape, clip_values, n_features)
         case ArtifactFormat.PICKLE | ArtifactFormat.JOBLIB:
             ensure_safe(path)
