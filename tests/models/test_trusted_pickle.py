@@ -130,6 +130,16 @@ def test_a_legacy_pickle_refusal_does_not_offer_trust(tmp_path: Path, nets: Modu
     assert "--trust-module" not in str(refused.value)
 
 
+def test_a_class_pickled_from_main_gets_the_state_dict_advice(tmp_path: Path, nets: ModuleType,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    script_class = type("ScriptNet", (nets.TinyNet,), {"__module__": "__main__"})
+    monkeypatch.setattr(sys.modules["__main__"], "ScriptNet", script_class, raising=False)
+    path = _saved(tmp_path, script_class())  # what torch.save(model) writes from `python train.py`
+    with pytest.raises(UnsafeArtifactError, match=r"__main__.*--model-class") as refused:
+        load_model(path, n_features=6)
+    assert "--trust-module" not in str(refused.value)
+
+
 @pytest.mark.parametrize("name", ["os", "builtins", "__main__", "subprocess.run", "torch.hub", "not a module", ""])
 def test_modules_that_can_never_be_trusted(name: str) -> None:
     with pytest.raises(InputError, match="trust-module"):

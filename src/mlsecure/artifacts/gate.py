@@ -64,8 +64,9 @@ def _refusal_reason(blocking: list[Any], first: str, result: Any, *, trustable: 
     """Why, in one line; when every blocker is an unverified import from a named module, the trust to pass."""
     from mlsecure.artifacts.scan import IssueKind
 
+    builtin = UNTRUSTABLE - {"__main__"}  # __main__ gets its own advice below
     trustable = trustable and all(i.kind is IssueKind.UNVERIFIED_IMPORT and i.severity == Severity.MEDIUM
-                    and str(i.evidence.get("module", "")) not in UNTRUSTABLE for i in blocking)
+                                  and str(i.evidence.get("module", "")) not in builtin for i in blocking)
     if not trustable:
         return (f"scan verdict {result.verdict.value} ({first}); run `mlsecure artifact scan` for the full "
                 "analysis")
