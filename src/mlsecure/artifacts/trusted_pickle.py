@@ -15,6 +15,7 @@ storage reader would add risk without adding any restriction.
 from __future__ import annotations
 
 import importlib
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -35,8 +36,11 @@ def load_torch_pickle(path: Path, cleared: Sequence[tuple[str, str]]) -> Any:
         text = str(exc).strip()
         first = text.splitlines()[0] if text else type(exc).__name__
         if type(exc).__name__ == "UnpicklingError":
-            # torch's first line is generic advice; the line naming what it refused is further down
-            first = next((line.strip() for line in text.splitlines() if "WeightsUnpickler error" in line), first)
+            # torch's first line is generic advice; what it refused follows its "WeightsUnpickler error:" marker
+            marker = "WeightsUnpickler error:"
+            if marker in text:
+                detail = " ".join(text.split(marker, 1)[1].split("Check the documentation", 1)[0].split())
+                first = f"torch's weights-only unpickler refused it: {detail}"
             raise UnsafeArtifactError(f"{path}: refused while loading: {first}", (first,)) from None
         raise ModelLoadError(f"{path}: torch cannot read this file: {first}") from None
 
@@ -72,7 +76,9 @@ def _resolve(path: Path, module: str, name: str) -> Any:
 
     real_module, real_name = compat_name(module, name)
     try:
-        obj: Any = importlib.import_module(real_module)
+        with warnings.catch_warnings():  # numpy.core.* (old pickles' path) warns it moved; the import still works
+            warnings.simplefilter("ignore", DeprecationWarning)
+            obj: Any = importlib.import_module(real_module)
     except ImportError as exc:
         raise ModelLoadError(f"{path}: the file needs {module}.{name}, but module {real_module} cannot be "
                              f"imported ({exc}); put it on PYTHONPATH") from None
