@@ -188,6 +188,9 @@ class Check(ABC):
     Options: ClassVar[type[Any]] = NoOptions
     """A frozen dataclass of this check's settings (fields made with ``opt``); the scan session validates
     ``--option`` values against it and hands the check every field in ``ctx.options``."""
+    text_inputs: ClassVar[bool] = False
+    """True when the check also runs on a text model (strings in, predictions out: black-box only); a check
+    that does not declare it is skipped with ``TEXT_SKIP`` when the model or data is text."""
 
     def missing(self, ctx: ScanContext) -> list[Requirement]:
         """The requirements ``ctx`` cannot satisfy (empty when the check can run)."""
@@ -211,6 +214,22 @@ class Check(ABC):
     @abstractmethod
     def run(self, ctx: ScanContext) -> CheckResult:
         """Do the work; inputs named in ``requires`` are guaranteed present."""
+
+
+TEXT_SKIP = ("the model takes text (strings): this check needs numeric inputs (white-box attacks need gradients "
+             "through the input, black-box ones perturb numbers); on text models membership, extraction and "
+             "poisoning (on the model's embeddings) run")
+
+_INPUT_NEEDS = frozenset({Requirement.MODEL, Requirement.DIFFERENTIABLE_MODEL, Requirement.DATA, Requirement.HOLDOUT})
+
+
+def text_skip_reason(check: Check, ctx: ScanContext) -> str | None:
+    """``TEXT_SKIP`` when ``ctx`` holds a text model or text data and ``check`` does not declare ``text_inputs``."""
+    if check.text_inputs or not (_INPUT_NEEDS & check.requires):
+        return None
+    text_model = getattr(ctx.model, "input_kind", None) == "text"
+    text_data = any(d is not None and d.x.dtype == object for d in (ctx.data, ctx.holdout))
+    return TEXT_SKIP if text_model or text_data else None
 
 
 def _with_check(finding: Finding, name: str) -> Finding:

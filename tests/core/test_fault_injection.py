@@ -136,7 +136,7 @@ CASES = [
                                         str(_write(t, "r.json", b"[" * 100_000 + b"]" * 100_000))],
          2, "nested too deeply"),
     Case("char-device", lambda t: _audit("/dev/null"), 2, "character device"),
-    Case("folder", lambda t: _audit(t), 2, "a folder"),
+    Case("folder", lambda t: _audit(t), 2, "the folder holds no table files"),
     Case("symlink-loop", lambda t: _audit(_loop(t)), 2, "symbolic link loop"),
     Case("missing", lambda t: _audit(t / "absent.csv"), 2, "no such file"),
     Case("unreadable", lambda t: _audit(_csv(t)), 2, "Permission denied", inject=_deny_open),

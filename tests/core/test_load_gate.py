@@ -32,12 +32,20 @@ def test_malicious_pickle_is_refused_and_never_runs(tmp_path: Path) -> None:
     assert not marker.exists()
 
 
-def test_full_module_torch_save_is_refused(tmp_path: Path) -> None:
+def test_full_module_torch_save_is_refused_unless_its_classes_are_allowlisted_or_trusted(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     torch = pytest.importorskip("torch")
-    path = tmp_path / "model.pt"
+    path = tmp_path / "linear.pt"
     torch.save(torch.nn.Linear(4, 2), path)
-    with pytest.raises(UnsafeArtifactError):
-        load_model(path)
+    assert load_model(path, n_features=4).input_shape == (4,)  # only allowlisted torch.nn classes: loads
+    (tmp_path / "mls_gate_head.py").write_text("import torch\n\nclass Head(torch.nn.Linear):\n    pass\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import mls_gate_head  # type: ignore[import-not-found]  # written just above
+
+    custom = tmp_path / "model.pt"
+    torch.save(mls_gate_head.Head(4, 2), custom)
+    with pytest.raises(UnsafeArtifactError, match="--trust-module mls_gate_head"):
+        load_model(custom, n_features=4)
 
 
 def test_state_dict_is_explained(tmp_path: Path) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from mlsecure.artifacts.formats import PICKLE_BASED, ArtifactFormat, detect_format
 from mlsecure.check import Check, CheckResult, Requirement, ScanContext
 from mlsecure.findings import Finding, Location, Severity
@@ -18,13 +20,20 @@ class SerializationCheck(Check):
     requires = frozenset({Requirement.MODEL_FILE})
 
     def run(self, ctx: ScanContext) -> CheckResult:
-        path = ctx.need_model_path()
-        fmt = detect_format(path)
-        metrics = {"format": fmt.value, "pickle_based": fmt in PICKLE_BASED}
-        if fmt not in PICKLE_BASED:
-            return CheckResult((), metrics)
+        root = ctx.need_model_path()
+        # a model folder (Hugging Face) is judged file by file: one pickle-based member is enough to load code
+        paths = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
+        formats = {path: detect_format(path) for path in paths}
+        pickled = {path: fmt for path, fmt in formats.items() if fmt in PICKLE_BASED}
+        metrics: dict[str, object] = {"format": "folder" if root.is_dir() else formats[root].value,
+                                      "pickle_based": bool(pickled)}
+        if root.is_dir():
+            metrics["formats"] = sorted({f.value for f in formats.values()})
+        return CheckResult(tuple(self._finding(path, fmt) for path, fmt in pickled.items()), metrics)
+
+    def _finding(self, path: Path, fmt: ArtifactFormat) -> Finding:
         torchscript = fmt is ArtifactFormat.TORCHSCRIPT
-        finding = Finding(
+        return Finding(
             id="SUP-001",
             title=f"Model is stored in a pickle-based format ({fmt.value})",
             # TorchScript's pickles are read by torch's C++ unpickler, which resolves only torch types;
@@ -39,7 +48,6 @@ class SerializationCheck(Check):
             description="Pickle-based model files execute code on load; anyone who can replace the file "
             "can run code on every machine that loads it.",
         )
-        return CheckResult((finding,), metrics)
 
 
 class ArtifactScanCheck(Check):

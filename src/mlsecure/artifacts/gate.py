@@ -1,8 +1,9 @@
 """The safety gate ``load_model`` passes every pickle-based file through before loading it.
 
-* ``ensure_safe(path)`` runs the full artifact scanner (``mlsecure.artifacts.scan``) and raises
+* ``ensure_safe(path, trusted=())`` runs the full artifact scanner (``mlsecure.artifacts.scan``) and raises
   ``UnsafeArtifactError`` unless the file scans clean (nothing at or above ``medium``: no global
-  outside the allowlist, nothing unparseable, nothing unsupported);
+  outside the allowlist, nothing unparseable, nothing unsupported); globals from modules the user
+  trusts (``--trust-module``) pass, and nothing else does;
 * ``is_allowed(module, name)`` is the scanner's allowlist (exact pairs, ``scan/allowlist.py``);
 * ``is_load_allowed(module, name)`` is the smaller load policy: only the entries a scikit-learn model,
   NumPy arrays and PyTorch tensors need (marked ``load`` in the allowlist);
@@ -13,29 +14,90 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from mlsecure.errors import ModelLoadError, UnsafeArtifactError
+from mlsecure.errors import InputError, ModelLoadError, UnsafeArtifactError
 from mlsecure.findings import Severity
 
 BLOCKING = Severity.MEDIUM
 
 
-def ensure_safe(path: Path) -> None:
-    """Raise ``UnsafeArtifactError`` unless ``path`` scans clean (nothing at or above ``medium``)."""
+def ensure_safe(path: Path, trusted: Sequence[str] = (), *, trustable: bool = False) -> tuple[tuple[str, str], ...]:
+    """Raise ``UnsafeArtifactError`` unless ``path`` scans clean (nothing at or above ``medium``); return the
+    ``(module, name)`` globals its pickles import, each now cleared.
+
+    ``trusted`` (``--trust-module``) waives only "unverified import" issues at ``medium`` whose module is a
+    trusted one (or below it): a denylisted, resolver or code-execution global is never waived. A refusal
+    that trust could lift names the ``--trust-module`` to pass in its first line, when the caller's loader
+    honours trust (``trustable``: a ``torch.save`` archive)."""
     from mlsecure.artifacts.scan import scan_file
 
     result = scan_file(Path(path))
-    blocking = sorted((i for i in result.issues if i.severity >= BLOCKING), key=lambda i: -i.severity.rank)
+    blocking = sorted((i for i in result.issues if i.severity >= BLOCKING and not _waived(i, trusted)),
+                      key=lambda i: -i.severity.rank)
     if blocking:
         reasons = tuple(f"{i.member + ': ' if i.member else ''}{i.title}" for i in blocking)
         raise UnsafeArtifactError(
-            f"{path}: refused to load: scan verdict {result.verdict.value} ({reasons[0]}); "
-            "run `mlsecure artifact scan` for the full analysis",
-            reasons,
-        )
+            f"{path}: refused to load: {_refusal_reason(blocking, reasons[0], result, trustable=trustable)}", reasons)
+    found: dict[tuple[str, str], None] = {}
+    for issue in result.issues:
+        for module, name in issue.evidence.get("imports", ()):
+            found[(str(module), str(name))] = None
+    return tuple(found)
+
+
+def is_trusted(module: str, trusted: Sequence[str]) -> bool:
+    """True when ``module`` is one of the ``trusted`` module names or inside one of them."""
+    return any(module == t or module.startswith(t + ".") for t in trusted)
+
+
+def _waived(issue: Any, trusted: Sequence[str]) -> bool:
+    from mlsecure.artifacts.scan import IssueKind
+
+    return (bool(trusted) and issue.kind is IssueKind.UNVERIFIED_IMPORT and issue.severity == Severity.MEDIUM
+            and is_trusted(str(issue.evidence.get("module", "")), trusted))
+
+
+def _refusal_reason(blocking: list[Any], first: str, result: Any, *, trustable: bool) -> str:
+    """Why, in one line; when every blocker is an unverified import from a named module, the trust to pass."""
+    from mlsecure.artifacts.scan import IssueKind
+
+    builtin = UNTRUSTABLE - {"__main__"}  # __main__ gets its own advice below
+    trustable = trustable and all(i.kind is IssueKind.UNVERIFIED_IMPORT and i.severity == Severity.MEDIUM
+                                  and str(i.evidence.get("module", "")) not in builtin for i in blocking)
+    if not trustable:
+        return (f"scan verdict {result.verdict.value} ({first}); run `mlsecure artifact scan` for the full "
+                "analysis")
+    names = sorted({str(i.evidence.get("global", "")) for i in blocking})
+    modules = sorted({str(i.evidence.get("module", "")) for i in blocking})
+    if "__main__" in modules:
+        return (f"it imports {', '.join(names)}, outside the allowlist, from a script's __main__ (not importable "
+                "by name): save model.state_dict() and pass --model-class MODULE:NAME instead")
+    flags = " ".join(f"--trust-module {m}" for m in modules)
+    return (f"it imports {', '.join(names)}, outside the allowlist; if you trust that code, pass {flags} "
+            f"(Python: trust_modules={modules!r})")
+
+
+UNTRUSTABLE = frozenset({"builtins", "__builtin__", "__builtins__", "__main__"})
+"""Modules ``--trust-module`` never accepts (``__main__`` is whatever script runs the scan)."""
+
+
+def check_trusted_modules(trusted: Sequence[str]) -> tuple[str, ...]:
+    """The ``--trust-module`` names, validated: dotted identifiers, never builtins or a denylisted module."""
+    from mlsecure.artifacts.scan.policy import DANGEROUS_MODULES, DANGEROUS_SUBTREES
+
+    out: list[str] = []
+    for name in [trusted] if isinstance(trusted, str) else trusted:
+        if not name or not all(part.isidentifier() for part in name.split(".")):
+            raise InputError(f"--trust-module {name!r}: expected a module name such as mypkg.models")
+        if name in UNTRUSTABLE or any(name == d or name.startswith(d + ".") for d in DANGEROUS_MODULES) or any(
+                name == s or name.startswith(s + ".") for s in DANGEROUS_SUBTREES):
+            raise InputError(f"--trust-module {name}: a module that can run code, touch files or the network is "
+                             "never trusted; trust the module that defines your model class")
+        out.append(name)
+    return tuple(dict.fromkeys(out))
 
 
 def ensure_safe_tree(path: Path) -> None:

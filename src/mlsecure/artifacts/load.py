@@ -2,20 +2,21 @@
 
 The format is sniffed from the bytes; pickle-based files pass the safety gate first and are then
 loaded with a restricted unpickler (scikit-learn) or ``torch.load(weights_only=True)``; nothing is
-unpickled with the stock, unrestricted loader.
+unpickled with the stock, unrestricted loader. A full pickled torch module loads only when every global it
+imports is allowlisted or from a module the user trusts (``trusted_pickle.py``).
 """
 
 from __future__ import annotations
 
 import json
-import pickle
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from mlsecure.artifacts.formats import ArtifactFormat, detect_format
-from mlsecure.artifacts.gate import ensure_safe, ensure_safe_tree, restricted_load
-from mlsecure.errors import InputError, InputShapeUnknownError, ModelLoadError, UnsafeArtifactError, require
+from mlsecure.artifacts.gate import check_trusted_modules, ensure_safe, ensure_safe_tree, restricted_load
+from mlsecure.errors import InputError, InputShapeUnknownError, ModelLoadError, require
 from mlsecure.models.interface import Model
 
 METADATA_NAME = "mlsecure.json"
@@ -38,11 +39,15 @@ def load_model(
     model_code: str | Path | None = None,
     model_kwargs: dict[str, Any] | str | None = None,
     n_features: int | None = None,
+    trust_modules: Sequence[str] = (),
 ) -> Model:
     """Load a model file (or a Hugging Face folder) as a ``Model`` after the safety gate; refuse with a reason
     otherwise. ``model_class``/``model_code`` name the class a state_dict file is loaded into (docs/models.md);
-    ``n_features`` (the data's column count) lets a model that records no input shape get one."""
+    ``n_features`` (the data's column count) lets a model that records no input shape get one;
+    ``trust_modules`` (``--trust-module``) lets a full pickled torch module whose classes come from those
+    modules load (``trusted_pickle.py``)."""
     path = Path(path)
+    trust_modules = check_trusted_modules(trust_modules)
     if not path.exists():
         raise InputError(f"{path}: no such model file")
     from mlsecure.artifacts.sources import detect_source, load_model_source
@@ -67,8 +72,8 @@ def load_model(
             ensure_safe(path)
             return _load_torchscript(path, input_shape, clip_values, n_features)
         case ArtifactFormat.TORCH_ZIP:
-            ensure_safe(path)
-            return _load_torch_zip(path)
+            cleared = ensure_safe(path, trust_modules, trustable=True)
+            return _load_torch_zip(path, cleared, input_shape, clip_values, n_features)
         case ArtifactFormat.PICKLE | ArtifactFormat.JOBLIB:
             ensure_safe(path)
             return _load_sklearn_pickle(path, input_shape, clip_values)
@@ -156,22 +161,29 @@ def _load_torchscript(path: Path, input_shape: tuple[int, ...] | None,
     return TorchModel(module, input_shape=shape, n_classes=meta.get("n_classes"), clip_values=clip)
 
 
-def _load_torch_zip(path: Path) -> Model:
+def _load_torch_zip(path: Path, cleared: Sequence[tuple[str, str]], input_shape: tuple[int, ...] | None,
+                    clip_values: tuple[float, float] | None, n_features: int | None) -> Model:
+    """A ``torch.save``'d module (its globals cleared by the gate), or a clear refusal for a state_dict."""
     torch = require("torch", "torch")
-    try:
-        obj = torch.load(str(path), map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as exc:
-        raise UnsafeArtifactError(
-            f"{path}: refused: loading it needs arbitrary Python objects (a pickled nn.Module?); "
-            "export the model with torch.jit.save or to ONNX instead",
-            (str(exc).splitlines()[0],),
-        ) from None
-    except Exception as exc:
-        raise ModelLoadError(f"{path}: torch cannot read this file: {str(exc).splitlines()[0]}") from None
-    raise ModelLoadError(
-        f"{path}: holds a {type(obj).__name__} of weights (a state_dict), not a runnable model; save it with "
-        "mlsecure.artifacts.load.save_torchscript or torch.jit.save, or export to ONNX"
-    )
+    from mlsecure.artifacts.trusted_pickle import load_torch_pickle
+    from mlsecure.models.torch_model import TorchModel
+
+    obj = load_torch_pickle(path, cleared)
+    if not isinstance(obj, torch.nn.Module):
+        raise ModelLoadError(
+            f"{path}: holds a {type(obj).__name__} of weights (a state_dict), not a runnable model; pass "
+            "--model-class MODULE:NAME (the class it belongs to), or export it with torch.jit.save or to ONNX"
+        )
+    module = obj.eval()
+    shape = input_shape
+    if shape is None and n_features:
+        from mlsecure.models.input_shape import infer_input_shape
+
+        shape = infer_input_shape(module, n_features)
+    if shape is None:
+        raise InputShapeUnknownError(f"{path}: a pickled torch module records no input shape: pass --input-shape "
+                                     "(or --data, whose feature count is then tried)")
+    return TorchModel(module, input_shape=shape, clip_values=clip_values)
 
 
 def _load_sklearn_pickle(path: Path, input_shape: tuple[int, ...] | None,

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlsecure.cli.common import add_output_options, emit_report, input_paths, progress_bar
+from mlsecure.cli.exit_codes import EPILOG
 from mlsecure.errors import InputError
 from mlsecure.io.outputs import check_output
 from mlsecure.scan.runner import KNOWN_SCANS, select_checks
@@ -16,9 +18,25 @@ if TYPE_CHECKING:
     from mlsecure.scan.session import Session
 
 
+MODEL_KINDS = """\
+model kinds and the checks that apply (docs/models.md):
+  torch (TorchScript, --model-class state_dict, --trust-module full pickle), Keras 3,
+  Hugging Face image folder, linear scikit-learn pipeline:
+      every check; robustness runs white-box (gradient) and black-box attacks
+  XGBoost, LightGBM, tree scikit-learn models:
+      every check; robustness runs black-box attacks only (trees have no useful gradient)
+  Hugging Face text folder (--data: one text column and the label):
+      membership, extraction, poisoning (on the model's embeddings); robustness,
+      certified, inversion and fairness are skipped: they need numeric inputs
+  a check whose inputs are missing is skipped with the reason in the report
+"""
+
+
 def register(subparsers: Any) -> list[str]:
     parser = subparsers.add_parser("scan", help="run security checks on a model and its data",
-                                   description="Run security checks; --scan selects them (default: all).")
+                                   description="Run security checks; --scan selects them (default: all).",
+                                   epilog=f"{MODEL_KINDS}\n{textwrap.fill(EPILOG, 79, break_on_hyphens=False)}",
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
     add_scan_arguments(parser)
     return ["scan"]
 
@@ -37,6 +55,10 @@ def add_scan_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model-code", type=Path, metavar="FILE.py",
                         help="the file defining --model-class (then give just NAME)")
     parser.add_argument("--model-kwargs", metavar="JSON", help="keyword arguments for --model-class, as JSON")
+    parser.add_argument("--trust-module", action="append", default=[], metavar="NAME",
+                        help="--model is a full pickled torch module (torch.save(model)) whose classes come from "
+                        "module NAME: load it when the artifact scan finds nothing beyond the allowlist and NAME's "
+                        "globals (NAME's code runs: your choice; the report records it as SUP-002); repeatable")
     parser.add_argument("--framework", choices=["pytorch", "sklearn", "onnx"],
                         help="expected framework; the format is still detected from the file's bytes")
     parser.add_argument("--data", type=Path, help="training (or evaluation) data: CSV/TSV/Parquet/JSONL/NPZ")
@@ -97,6 +119,7 @@ def build_session(args: argparse.Namespace) -> Session:
                    label_column=args.label_column, exclude_columns=list(getattr(args, "exclude_column", None) or []),
                    framework=args.framework, input_shape=args.input_shape, model_class=args.model_class,
                    model_code=args.model_code, model_kwargs=args.model_kwargs,
+                   trust_modules=tuple(getattr(args, "trust_module", None) or ()),
                    clip_values=tuple(args.clip_values) if args.clip_values else None, seed=args.seed,
                    epsilon=args.epsilon, max_samples=args.max_samples, export_suspicious=args.export_suspicious,
                    target=_target(args), engine=getattr(args, "engine", "local"),

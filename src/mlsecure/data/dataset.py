@@ -81,6 +81,27 @@ def dataset_from_table(
     return Dataset(x, y, tuple(str(c) for c in features.columns), label, source)
 
 
+def text_dataset_from_table(frame: pd.DataFrame, *, label_column: str | None = None,
+                            source: str = "<table>") -> Dataset:
+    """One text column (strings, the input of a text model) and the label column; any other column is an
+    error naming it (drop it with --exclude-column)."""
+    label = _find_label_column(frame, label_column, source, True)
+    features = [c for c in frame.columns if c != label]
+    if len(features) != 1:
+        shown = ", ".join(map(str, features[:12]))
+        raise InputError(f"{source}: a text model takes one text column besides the label, found {len(features)} "
+                         f"({shown}); drop the others with --exclude-column")
+    column = frame[features[0]]
+    if _is_numeric(column):
+        raise DataFormatError(f"{source}: column {features[0]!r} is numeric; a text model takes a column of text")
+    missing = column.isna().to_numpy()
+    if missing.any():
+        raise DataFormatError(f"{source}: missing text in column {features[0]!r} at data row "
+                              f"{int(np.argmax(missing)) + 1}")
+    x = np.asarray([str(v) for v in column], dtype=object).reshape(-1, 1)
+    return Dataset(x, frame[label].to_numpy(), (str(features[0]),), label, source)
+
+
 def _find_label_column(frame: pd.DataFrame, requested: str | None, source: str, required: bool) -> str | None:
     if requested is not None:
         if requested not in frame.columns:

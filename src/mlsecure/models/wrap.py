@@ -69,6 +69,10 @@ def _native_adapter(obj: Any, options: dict[str, Any]) -> Model | None:
         from mlsecure.models.lightgbm_model import from_lightgbm_object
 
         return from_lightgbm_object(obj, **options)
+    if module.startswith("keras.") and hasattr(obj, "layers") and hasattr(obj, "predict"):
+        from mlsecure.models.keras_model import KerasModel
+
+        return KerasModel(obj, **options)
     if module.startswith("transformers.") and hasattr(obj, "config"):
         from mlsecure.models.hf_model import from_transformers_object
 

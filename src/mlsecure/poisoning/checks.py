@@ -42,6 +42,7 @@ class PoisoningCheck(Check):
     owasp = ("ML02", "ML10")
     atlas = ("AML.T0020", "AML.T0018")
     requires = frozenset({Requirement.DATA})
+    text_inputs = True  # a text model's data is analysed on the model's embeddings (``embed``)
 
     @dataclass(frozen=True)
     class Options:
@@ -55,13 +56,28 @@ class PoisoningCheck(Check):
         alpha: float = opt(0.01, "per-class significance level of a detector's outlier test")
         fdr: float = opt(0.05, "false discovery rate across the flagged rows")
 
+    def applicable(self, ctx: ScanContext) -> str | None:
+        data = ctx.data
+        if data is None or data.y is None or ctx.option("detectors", None) is not None:
+            return None
+        if len(np.unique(np.asarray(data.y))) < 3:
+            return ("the calibrated poisoning scan needs at least 3 classes (each class is tested against the "
+                    "others); for binary labels pass --option detectors=NAME,... (the per-detector thresholds)")
+        return None
+
     def run(self, ctx: ScanContext) -> CheckResult:
         data = ctx.need_data()
         labels = np.asarray(data.y)
-        features = data.x.reshape(len(data.x), -1)
-        reps, layer_note = self._representations(ctx, data.x)
+        features_note = "input features"
+        names: tuple[str, ...] = ()
+        if data.x.dtype == object:  # text: the detectors read the text model's embeddings, not the strings
+            features, reps, features_note = self._text_embeddings(ctx, data.x)
+            layer_note = features_note
+        else:
+            features, names = data.x.reshape(len(data.x), -1), data.feature_names
+            reps, layer_note = self._representations(ctx, data.x)
         if ctx.option("detectors", None) is None:
-            return _calibrated(ctx, features, labels, reps, layer_note, data.feature_names)
+            return _calibrated(ctx, features, labels, reps, layer_note, names, features_note)
         detectors = _detector_list(ctx.option("detectors", None))
         scan = scan_poisoning(features, labels, representations=reps, detectors=detectors,
                               progress=lambda f: ctx.progress("poisoning: detectors", f))
@@ -69,9 +85,17 @@ class PoisoningCheck(Check):
         metrics = _metrics(scan, layer_note)
         export = ctx.option("export_suspicious", None)
         if export is not None:
-            metrics["exported_rows"] = _export(scan, export, ctx, labels, features, data.feature_names)
+            metrics["exported_rows"] = _export(scan, export, ctx, labels, features, names)
             metrics["export_path"] = str(export)
         return CheckResult(findings, metrics, {"flagged_share": _figure(scan, labels)})
+
+    def _text_embeddings(self, ctx: ScanContext, x: np.ndarray) -> tuple[np.ndarray, None, str]:
+        embed = getattr(ctx.model, "embed", None)
+        if embed is None:
+            raise CheckError("text data needs a text model with embeddings (a Hugging Face text classifier)")
+        ctx.progress("poisoning: embeddings", 0.0)
+        features = np.asarray(embed(x.reshape(len(x))), dtype=np.float64)
+        return features, None, "the text model's last-layer [CLS] embeddings"
 
     def _representations(self, ctx: ScanContext, x: np.ndarray) -> tuple[np.ndarray | None, str]:
         module = getattr(ctx.model, "module", None)
@@ -170,7 +194,7 @@ def _export(scan: PoisoningScan, destination: Any, ctx: ScanContext, labels: np.
 
 
 def _calibrated(ctx: ScanContext, features: np.ndarray, labels: np.ndarray, reps: np.ndarray | None,
-                layer_note: str, names: tuple[str, ...]) -> CheckResult:
+                layer_note: str, names: tuple[str, ...], features_note: str = "input features") -> CheckResult:
     from mlsecure.poisoning.threshold import Thresholded
 
     spaces = tuple(ctx.list_option("spaces", ["features"]))
@@ -190,7 +214,7 @@ def _calibrated(ctx: ScanContext, features: np.ndarray, labels: np.ndarray, reps
     scan = PoisoningScan((run,), (), cscan.flagged, len(labels))
     metrics: dict[str, Any] = {
         "rows": len(labels),
-        "representation": layer_note if "activations" in spaces else "input features",
+        "representation": layer_note if "activations" in spaces else features_note,
         "spaces": list(spaces),
         "method": "calibrated",
         "alpha": cscan.alpha,

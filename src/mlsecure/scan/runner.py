@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 from mlsecure import __version__
-from mlsecure.check import Check, Requirement, ScanContext
+from mlsecure.check import Check, Requirement, ScanContext, text_skip_reason
 from mlsecure.errors import CheckError, InputError, UnsafeArtifactError
 from mlsecure.findings import Finding, Location, Report, Severity, Skipped
 from mlsecure.scan.registry import all_checks, groups
@@ -99,7 +99,7 @@ def run_scan(checks: Sequence[type[Check]], ctx: ScanContext, *, target: str,
             needs = ", ".join(r.value for r in missing)
             report.skipped.append(Skipped(check.name, f"needs {needs}, which this scan was not given"))
             continue
-        reason = check.applicable(ctx)
+        reason = text_skip_reason(check, ctx) or check.applicable(ctx)
         if reason:
             report.skipped.append(Skipped(check.name, reason))
             continue

@@ -17,7 +17,7 @@ import numpy as np
 from mlsecure.check import Check, ProgressCallback, ScanContext
 from mlsecure.data.dataset import Dataset
 from mlsecure.errors import InputError, InputShapeUnknownError, UnsafeArtifactError
-from mlsecure.findings import Report
+from mlsecure.findings import Finding, Report
 from mlsecure.models.interface import Model
 from mlsecure.scan import options as typed
 from mlsecure.scan.runner import run_scan, select_checks
@@ -70,6 +70,8 @@ class Session:
     model_code: Path | None = None
     model_kwargs: str | None = None
     """JSON keyword arguments for ``model_class``."""
+    trust_modules: Sequence[str] = ()
+    """Modules whose classes a full pickled torch module may construct (``--trust-module``); recorded as SUP-002."""
     seed: int | None = None
     epsilon: float | Sequence[float] | None = None
     max_samples: int | None = None
@@ -101,6 +103,7 @@ class Session:
         if self.model is None and self.data is None:
             raise InputError("nothing to scan: give a model and/or data")
         self._tables = TableCache()
+        self._trust_record: Finding | None = None
         if self.engine != "local" or self.spark_master is not None:
             self._table_engine: Any = self._engine()
             extra: dict[str, Any] = {"progress": self.progress} if self.progress is not None else {}
@@ -121,8 +124,11 @@ class Session:
             per_check["drift"][ENGINE_KEY] = self._table_engine
             if per_check["drift"].get("label_column") is None:
                 per_check["drift"]["label_column"] = self.label_column
-        return run_scan(self.selected, ctx, target=self.target or self._target(), model_refusal=self.refusal,
-                        check_options=per_check)
+        report = run_scan(self.selected, ctx, target=self.target or self._target(), model_refusal=self.refusal,
+                          check_options=per_check)
+        if self._trust_record is not None:
+            report.findings.append(self._trust_record)
+        return report
 
     def _engine(self) -> Any:
         """The drift check's table engine, after every refusal that needs no JVM: one line naming what
@@ -176,6 +182,8 @@ class Session:
             if probe is None:
                 raise
             model = self._load_model(model_path, n_features=int(np.prod(probe.x.shape[1:])))
+        if model is None and model_path is None and self.model is not None and not _needs_data_shape(self.model):
+            model = self._wrap(self.model, None)  # known first: a text model's data is its text column
         data = self._dataset(self.data, "data", sensitive, model, strict=True)
         # the holdout (possibly recorded in the model file) may lack a column the data has
         holdout = self._dataset(self.holdout, "holdout", sensitive, model, strict=data is None)
@@ -193,6 +201,8 @@ class Session:
         from mlsecure.artifacts.load import recorded_data
         from mlsecure.io.inputs import check_input
 
+        if model_path.is_dir():  # a Hugging Face folder: the gate checks each file in it
+            return
         check_input(model_path, what="model file")  # a FIFO or device is refused before anything opens it
         if not self.use_recorded_data or (self.data is not None and self.holdout is not None):
             return
@@ -208,14 +218,27 @@ class Session:
         if model_path is None:
             return None
         try:
-            return load_model(model_path, self.framework, input_shape=self.input_shape, clip_values=self.clip_values,
-                              model_class=self.model_class, model_code=self.model_code,
-                              model_kwargs=self.model_kwargs, n_features=n_features)
+            model = load_model(model_path, self.framework, input_shape=self.input_shape, clip_values=self.clip_values,
+                               model_class=self.model_class, model_code=self.model_code,
+                               model_kwargs=self.model_kwargs, n_features=n_features,
+                               trust_modules=tuple(self.trust_modules))
         except UnsafeArtifactError as exc:
             # Never load it; the artifact scan reports why and every model check fails as not evaluated.
             self.notes.append(f"not loading the model: {exc}")
             self.refusal = exc
             return None
+        if self.trust_modules:
+            self._record_trust(model_path)
+        return model
+
+    def _record_trust(self, model_path: Path) -> None:
+        """SUP-002 names the trusted modules and the globals only that trust let through."""
+        from mlsecure.artifacts.gate import check_trusted_modules, ensure_safe
+        from mlsecure.artifacts.trusted_pickle import trust_finding, trusted_globals
+
+        trusted = check_trusted_modules(self.trust_modules)
+        used = trusted_globals(ensure_safe(model_path, trusted), trusted) if model_path.is_file() else []
+        self._trust_record = trust_finding(model_path, trusted, used)
 
     def _wrap(self, obj: Any, data: Dataset | None) -> Model:
         """An in-memory model through ``as_model``; a torch module without ``input_shape`` takes the data's."""
@@ -225,7 +248,7 @@ class Session:
         if self.clip_values is not None:
             settings["clip_values"] = self.clip_values
         shape = self.input_shape or (tuple(data.x.shape[1:]) if data is not None else None)
-        if shape is not None and type(obj).__module__.startswith("torch"):
+        if shape is not None and _needs_data_shape(obj):
             settings["input_shape"] = shape
         elif self.input_shape is not None:
             settings["input_shape"] = self.input_shape
@@ -245,9 +268,9 @@ class Session:
             return source
         if isinstance(source, tuple) and len(source) == 2:
             x, y = source
-            return Dataset(np.asarray(x, dtype=np.float32), None if y is None else np.asarray(y), source=f"<{what}>")
+            return Dataset(_inputs(x), None if y is None else np.asarray(y), source=f"<{what}>")
         if isinstance(source, np.ndarray):
-            return Dataset(np.asarray(source, dtype=np.float32), None, source=f"<{what}>")
+            return Dataset(_inputs(source), None, source=f"<{what}>")
         if isinstance(source, str | Path):
             path = Path(source)
             if path.suffix.lower() in ARRAY_SUFFIXES:
@@ -265,6 +288,12 @@ class Session:
             shown = ", ".join(map(str, frame.columns[:12]))
             raise InputError(f"{name}: no sensitive column {sensitive!r} (columns: {shown}); "
                              "or pass --option sensitive_file=FILE")
+        if getattr(model, "input_kind", None) == "text":
+            from mlsecure.data.dataset import text_dataset_from_table
+
+            drop = [c for c in dict.fromkeys(self.exclude_columns) if c in frame.columns]
+            return text_dataset_from_table(frame.drop(columns=drop) if drop else frame,
+                                           label_column=self.label_column, source=name)
         return _features(frame, name, self.label_column, list(self.exclude_columns), sensitive, model,
                          strict=strict, loader=dataset_from_table)
 
@@ -275,6 +304,25 @@ class Session:
     def _target(self) -> str:
         parts = [_describe(v) for v in (self.model, self.data) if v is not None]
         return " + ".join(parts)
+
+
+def _inputs(x: Any) -> np.ndarray:
+    """Float32 features, or for strings (a text model's inputs) one object column."""
+    arr = np.asarray(x)
+    if arr.dtype.kind in "OUS":
+        return arr.astype(object).reshape(len(arr), -1)
+    return np.asarray(arr, dtype=np.float32)
+
+
+def _needs_data_shape(obj: Any) -> bool:
+    """A plain torch module records no input shape: it takes the data's. Transformers and Keras objects
+    (also ``nn.Module``s on the torch backend) carry their own."""
+    import sys
+
+    torch = sys.modules.get("torch")
+    if torch is None or not isinstance(obj, torch.nn.Module | torch.jit.ScriptModule):
+        return False
+    return not type(obj).__module__.startswith(("transformers.", "keras."))
 
 
 def _describe(value: Any) -> str:

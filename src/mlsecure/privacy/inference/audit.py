@@ -111,7 +111,9 @@ def audit_membership(model: Model, members: Dataset, non_members: Dataset, *,
     rng = np.random.default_rng(seed)
     m_idx = _cap(len(members), max_samples, rng)
     h_idx = _cap(len(non_members), max_samples, rng)
-    x = np.concatenate([members.x[m_idx], non_members.x[h_idx]]).astype(np.float32)
+    x = np.concatenate([members.x[m_idx], non_members.x[h_idx]])
+    if x.dtype != object:  # a text model's inputs are strings; everything else is float32 features
+        x = x.astype(np.float32)
     y_raw = np.concatenate([members.y[m_idx], non_members.y[h_idx]])
     y = encode_labels(model, y_raw)
     is_member = np.r_[np.ones(len(m_idx), bool), np.zeros(len(h_idx), bool)]

@@ -47,6 +47,7 @@ class MembershipInferenceCheck(Check):
     owasp = (OWASP,)
     atlas = ATLAS
     requires = frozenset({Requirement.MODEL, Requirement.DATA, Requirement.HOLDOUT})
+    text_inputs = True  # black-box: the reference-free attacks score a text model's predictions
 
     @dataclass(frozen=True)
     class Options:

@@ -81,6 +81,7 @@ class ExtractionCheck(Check):
     owasp = (EXT_OWASP,)
     atlas = EXT_ATLAS
     requires = frozenset({Requirement.MODEL, Requirement.DATA})
+    text_inputs = True  # a text model: the attacker's own texts as queries (text_extraction.py)
 
     @dataclass(frozen=True)
     class Options:
@@ -123,12 +124,21 @@ class ExtractionCheck(Check):
         surrogate = str(ctx.option("extraction_surrogate", "mlp"))
         if surrogate not in ("mlp", "linear"):
             raise ConfigError(f"option extraction_surrogate must be mlp or linear, got {surrogate!r}")
-        audit = audit_extraction(
-            model, attacker.x, evaluation.x, eval_y, budgets=budgets, strategies=strategies,
-            defence_budget=ctx.int_option("extraction_defence_budget", 1000),
-            hidden=64 if surrogate == "mlp" else 0,
-            threshold=ctx.float_option("extraction_threshold", 0.9),
-            seed=seed, progress=ctx.progress)
+        if getattr(model, "input_kind", None) == "text":
+            from mlsecure.privacy.inference.text_extraction import audit_text_extraction
+
+            audit = audit_text_extraction(
+                model, attacker.x, evaluation.x, eval_y, budgets=budgets,
+                defence_budget=ctx.int_option("extraction_defence_budget", 1000),
+                hidden=64 if surrogate == "mlp" else 0, threshold=ctx.float_option("extraction_threshold", 0.9),
+                seed=seed, progress=ctx.progress)
+        else:
+            audit = audit_extraction(
+                model, attacker.x, evaluation.x, eval_y, budgets=budgets, strategies=strategies,
+                defence_budget=ctx.int_option("extraction_defence_budget", 1000),
+                hidden=64 if surrogate == "mlp" else 0,
+                threshold=ctx.float_option("extraction_threshold", 0.9),
+                seed=seed, progress=ctx.progress)
         return CheckResult(findings=tuple(extraction_findings(audit, source=data.source)),
                            metrics=audit.metrics(), figures={"extraction_fidelity": audit.figure()})
 
