@@ -25,7 +25,7 @@ from mlsecure.check import SEED_HELP, Check, CheckResult, Requirement, ScanConte
 from mlsecure.errors import CheckError, InputError
 from mlsecure.findings import Figure, Finding, Location, Series, Severity
 from mlsecure.poisoning.analysis import DEFAULT_DETECTORS, ClassVerdict, DetectorRun, PoisoningScan, scan_poisoning
-from mlsecure.poisoning.calibrated import CalibratedScan, ClassFinding, calibrated_scan
+from mlsecure.poisoning.calibrated import DEFAULT_SPACES, CalibratedScan, ClassFinding, calibrated_scan
 from mlsecure.poisoning.detectors.registry import available
 
 _REMEDIATION = (
@@ -51,7 +51,8 @@ class PoisoningCheck(Check):
         detectors: tuple[str, ...] | None = opt(None, "poisoning detectors to run (default: the calibrated set)")
         export_suspicious: Path | None = opt(None, "write the flagged rows to this CSV")
         layer: str | None = opt(None, "model layer whose activations are analysed (default: the penultimate)")
-        spaces: tuple[str, ...] = opt(("features",), "representation(s) the detectors look at: features, activations")
+        spaces: tuple[str, ...] = opt(("features", "neighbours"),
+                                      "evidence the calibrated scan weighs: features, neighbours, activations")
         alpha: float = opt(0.01, "per-class significance level of a detector's outlier test")
         fdr: float = opt(0.05, "false discovery rate across the flagged rows")
 
@@ -61,7 +62,7 @@ class PoisoningCheck(Check):
         features = data.x.reshape(len(data.x), -1)
         reps, layer_note = self._representations(ctx, data.x)
         if ctx.option("detectors", None) is None:
-            return _calibrated(ctx, features, labels, reps, layer_note, data.feature_names)
+            return _calibrated(ctx, np.asarray(data.x), labels, reps, layer_note, data.feature_names)
         detectors = _detector_list(ctx.option("detectors", None))
         scan = scan_poisoning(features, labels, representations=reps, detectors=detectors,
                               progress=lambda f: ctx.progress("poisoning: detectors", f))
@@ -169,18 +170,20 @@ def _export(scan: PoisoningScan, destination: Any, ctx: ScanContext, labels: np.
                              feature_names=names)
 
 
-def _calibrated(ctx: ScanContext, features: np.ndarray, labels: np.ndarray, reps: np.ndarray | None,
+def _calibrated(ctx: ScanContext, sample: np.ndarray, labels: np.ndarray, reps: np.ndarray | None,
                 layer_note: str, names: tuple[str, ...]) -> CheckResult:
     from mlsecure.poisoning.threshold import Thresholded
 
-    spaces = tuple(ctx.list_option("spaces", ["features"]))
-    unknown = [sp for sp in spaces if sp not in ("features", "activations")]
+    spaces = tuple(ctx.list_option("spaces", list(DEFAULT_SPACES)))
+    unknown = [sp for sp in spaces if sp not in ("features", "neighbours", "activations")]
     if unknown or not spaces:
-        raise InputError(f"--option spaces: unknown {unknown or spaces}; choose features and/or activations")
+        raise InputError(f"--option spaces: unknown {unknown or spaces}; choose from features, neighbours, "
+                         "activations")
     if "activations" in spaces and reps is None:
         raise InputError("--option spaces=activations needs a torch model (--model) to compute activations")
-    cscan = calibrated_scan(features, labels, representations=reps, spaces=spaces,  # type: ignore[arg-type]  # checked above
+    cscan = calibrated_scan(sample, labels, representations=reps, spaces=spaces,  # type: ignore[arg-type]  # checked above
                             alpha=ctx.float_option("alpha", 0.01), fdr=ctx.float_option("fdr", 0.05))
+    features = sample.reshape(len(sample), -1)
     ctx.progress("poisoning: calibrated scan", 1.0)
     findings = tuple(_calibrated_finding(i + 1, f, cscan, ctx) for i, f in enumerate(cscan.findings))
     # the export and the figure read a PoisoningScan: one run holding the calibrated flags
