@@ -239,7 +239,7 @@ def neighbour_tests(x: np.ndarray, codes: np.ndarray, groups: Sequence[np.ndarra
 
     view, trim = content_view(x)
     flat = np.asarray(x, dtype=np.float32).reshape(len(x), -1)
-    votes = neighbour_votes(view, codes, trim=trim)
+    votes, _ = neighbour_votes(view, codes, trim=trim)
     t = traffic(votes, codes, len(groups))
     out = []
     for c, (stat, q99, p) in enumerate(traffic_p_values(t, [len(g) for g in groups])):
