@@ -51,9 +51,9 @@ class PoisoningCheck(Check):
         detectors: tuple[str, ...] | None = opt(None, "poisoning detectors to run (default: the calibrated set)")
         export_suspicious: Path | None = opt(None, "write the flagged rows to this CSV")
         layer: str | None = opt(None, "model layer whose activations are analysed (default: the penultimate)")
-        spaces: tuple[str, ...] = opt(("features", "neighbours"),
-                                      "evidence the calibrated scan weighs: features, neighbours, activations")
-        alpha: float = opt(0.01, "per-class significance level of a detector's outlier test")
+        spaces: tuple[str, ...] = opt(("neighbours",),
+                                      "evidence the calibrated scan weighs: neighbours, features, activations")
+        alpha: float = opt(0.01, "false-discovery level of class findings (Benjamini-Hochberg, classes x spaces)")
         fdr: float = opt(0.05, "false discovery rate across the flagged rows")
 
     def run(self, ctx: ScanContext) -> CheckResult:
@@ -62,7 +62,7 @@ class PoisoningCheck(Check):
         features = data.x.reshape(len(data.x), -1)
         reps, layer_note = self._representations(ctx, data.x)
         if ctx.option("detectors", None) is None:
-            return _calibrated(ctx, np.asarray(data.x), labels, reps, layer_note, data.feature_names)
+            return _calibrated(ctx, _samples(ctx, data.x), labels, reps, layer_note, data.feature_names)
         detectors = _detector_list(ctx.option("detectors", None))
         scan = scan_poisoning(features, labels, representations=reps, detectors=detectors,
                               progress=lambda f: ctx.progress("poisoning: detectors", f))
@@ -87,6 +87,16 @@ class PoisoningCheck(Check):
         except CheckError as exc:
             return None, f"input features (activations unavailable: {exc})"
         return reps, f"activations of layer {layer!r}" if layer else "penultimate-layer activations"
+
+
+def _samples(ctx: ScanContext, x: np.ndarray) -> np.ndarray:
+    """The rows with their image shape where known (an ``.npz`` keeps it; a table of pixels gets the
+    model's ``(C, H, W)``): the neighbour evidence compares images by their Fourier magnitudes."""
+    arr = np.asarray(x)
+    shape = tuple(getattr(ctx.model, "input_shape", None) or ()) if ctx.model is not None else ()
+    if arr.ndim == 2 and len(shape) == 3 and int(np.prod(shape)) == arr.shape[1]:
+        return arr.reshape((len(arr), *shape))
+    return arr
 
 
 def _detector_list(option: Any) -> tuple[str, ...]:
@@ -216,8 +226,8 @@ def _calibrated_finding(index: int, f: ClassFinding, cscan: CalibratedScan, ctx:
     share = len(f.rows) / max(f.size, 1)
     return Finding(
         id=f"POI-{index:03d}",
-        title=f"Class {f.label!r}: {len(f.rows)} rows form a separate sub-population ({share:.0%} of the "
-        f"class, p = {f.p_value:.2g})",
+        title=f"Class {f.label!r}: {len(f.rows)} rows {_WHAT[f.space]} ({share:.0%} of the class, "
+        f"p = {f.p_value:.2g})",
         severity=Severity.HIGH if f.p_value < cscan.alpha / 10 else Severity.MEDIUM,
         owasp="ML02",
         atlas=("AML.T0020", "AML.T0018"),
@@ -234,11 +244,25 @@ def _calibrated_finding(index: int, f: ClassFinding, cscan: CalibratedScan, ctx:
             "fdr": cscan.fdr,
         },
         remediation=_REMEDIATION,
-        description="Whitened by the other classes' within-class variation, this class splits into two "
-        "populations further apart than the other classes and than a Gaussian of its own covariance "
-        "allow: the signature of rows injected into it (a backdoor or relabelled rows). The statistic "
-        "is the split's d'; the null quantile and p-value come from this dataset.",
+        description=_WHY[f.space],
     )
+
+
+_WHAT = {"neighbours": "look like other classes", "features": "form a separate sub-population",
+         "activations": "form a separate sub-population in the model's activations"}
+_SPLIT_WHY = ("Whitened by the other classes' within-class variation, this class splits into two populations "
+              "further apart than the other classes and than a Gaussian of its own covariance allow: the "
+              "signature of rows injected into it (a backdoor or relabelled rows). The statistic is the "
+              "split's d'; the null quantile and p-value come from this dataset.")
+_WHY = {
+    "neighbours": "Rows of this class whose nearest neighbours carry other labels far outnumber the other "
+    "classes' rows whose neighbours carry this label: one-way traffic, the signature of rows relabelled "
+    "into this class (a dirty-label backdoor or label flips); natural class overlap is two-way. The "
+    "statistic is z = (out - in) / sqrt(phi (out + in)), phi measured on the other classes' traffic; the "
+    "flagged rows are those resembling the out-voted ones, at the stated false-discovery rate.",
+    "features": _SPLIT_WHY,
+    "activations": _SPLIT_WHY,
+}
 
 
 CHECKS: tuple[type[Check], ...] = (PoisoningCheck,)
