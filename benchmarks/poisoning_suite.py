@@ -206,6 +206,29 @@ def table(path: Path, variant: str) -> str:
     return "\n".join(out)
 
 
+def summary(path: Path, variant: str) -> str:
+    """Markdown: one line per (dataset, attack, rate) over the seeds in ``path``: F1 per seed (clean
+    controls: share of rows flagged) and how many seeds reach the targets."""
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    groups: dict[tuple[str, str, float], dict[int, dict[str, Any]]] = {}
+    for r in rows:
+        if r["detector"] in (f"ours[{variant}]", "ours[no model]"):
+            groups.setdefault((r["dataset"], r["attack"], r["rate"]), {})[r["seed"]] = r
+    out = ["| dataset | attack | rate | seeds | per seed: F1 (clean control: % of rows flagged) | target met |",
+           "|---|---|---|---|---|---|"]
+    for (dataset, attack, rate), by in groups.items():
+        seeds = sorted(by)
+        if attack == "none":
+            cells = [f"{100 * by[sd]['flag_rate']:.1f}%" for sd in seeds]
+            met = f"{sum(by[sd]['flag_rate'] <= 0.01 for sd in seeds)} of {len(seeds)} flag <= 1%"
+        else:
+            cells = [f"{by[sd]['f1']:.2f}" for sd in seeds]
+            met = f"{sum(by[sd]['f1'] >= 0.9 for sd in seeds)} of {len(seeds)} at F1 >= 0.9"
+        out.append(f"| {dataset} | {'clean control' if attack == 'none' else attack} | {100 * rate:g}% | "
+                   f"{','.join(map(str, seeds))} | {' / '.join(cells)} | {met} |")
+    return "\n".join(out)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[1])
@@ -219,10 +242,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--legacy", action="store_true", help="also score the per-detector thresholds' verdict")
     parser.add_argument("--out", type=Path, required=True, help="JSON lines, appended")
     parser.add_argument("--table", action="store_true", help="print the markdown table of --out and stop")
+    parser.add_argument("--summary", action="store_true", help="print the per-case summary over seeds and stop")
     parser.add_argument("--variant", default=CHOSEN, choices=sorted(VARIANTS), help="the variant --table shows")
     args = parser.parse_args(argv)
-    if args.table:
-        print(table(args.out, args.variant))  # a benchmark script's output
+    if args.table or args.summary:
+        print((table if args.table else summary)(args.out, args.variant))  # a benchmark script's output
         return 0
     variants = [] if args.no_model else list(VARIANTS) if args.variants else [CHOSEN]
     with args.out.open("a") as fh:

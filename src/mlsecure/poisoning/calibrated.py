@@ -18,8 +18,8 @@ Null, two estimates from the data, the more conservative wins:
   statistic ``(T_c - mean) / (sd sqrt(1 + 1/(L-1)))`` is Student-t with ``L - 2`` degrees of freedom;
 * a parametric bootstrap: ``T`` of ``boot`` Gaussian samples with class ``c``'s own size and
   covariance (the one-population null), normal approximation.
-The class p-value is the larger of the two, Bonferroni-corrected over classes and spaces; a class is
-abnormal when it is below ``alpha``. The null's 99th percentile is reported beside ``T_c``.
+The class p-value is the larger of the two; every (class, space) test enters one Benjamini-Hochberg
+procedure at ``alpha`` (below). The null's 99th percentile is reported beside ``T_c``.
 
 Rows (side selection): in an abnormal class, the split along the winning axis is modelled as two
 Gaussians; the MINORITY component is the poison (a backdoor or flip needs fewer rows than the class
@@ -28,8 +28,12 @@ posterior of belonging to the majority; rows are flagged in increasing lfdr whil
 stays ``<= fdr``, so the flagged set's expected false share is ``<= fdr`` and the expected number of
 false flags (the sum of their lfdr) is reported.
 
-Fusion: a class is abnormal if any space's Bonferroni p-value is below ``alpha``; its rows come from
-the space with the smallest p-value (chosen on the suite's design seeds, see docs/poisoning.md).
+The ``neighbours`` space (``poisoning.neighbours``, the default) tests one-way label traffic between
+classes instead of a split, and takes its rows from a Fisher/EM expansion of the out-voted rows.
+
+Fusion: a class is abnormal if any of its tests is rejected by Benjamini-Hochberg over all classes x
+spaces; its rows come from its rejected test with the smallest p-value (default spaces chosen on the
+suite's design seeds, see docs/poisoning.md).
 """
 
 from __future__ import annotations

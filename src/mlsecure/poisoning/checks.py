@@ -1,10 +1,11 @@
 """``mlsecure scan --scan poisoning``: suspicious training rows, one finding per abnormal class.
 
 By default the decision is the calibrated scan (``poisoning.calibrated``): a class is reported only
-when its split statistic is beyond a null estimated from the scanned data (Bonferroni-corrected
-``--option alpha``, default 0.01), and its rows are flagged at ``--option fdr`` (default 0.05).
-``--option spaces=features,activations`` (default ``features``: on the suite's design seed the
-activations of a model added false alarms on clean data) picks the spaces tested.
+when its evidence is beyond a null estimated from the scanned data (Benjamini-Hochberg at ``--option
+alpha``, default 0.01), and its rows are flagged at ``--option fdr`` (default 0.05). The default
+evidence is one-way neighbour traffic (``poisoning.neighbours``); ``--option
+spaces=neighbours,features,activations`` adds the split statistic on the features and/or a model's
+activations (chosen on the suite's design seeds: docs/poisoning.md).
 ``--option detectors=a,b`` runs the named per-detector thresholds instead (``poisoning.analysis``).
 
 OWASP ML02 (data poisoning) and ML10 (model poisoning); ATLAS AML.T0020 Poison Training Data and

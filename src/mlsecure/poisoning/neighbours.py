@@ -20,7 +20,8 @@ classes whose majority is ``c``. Two nulls, the more conservative wins:
   some datasets are asymmetric by nature (a compact class next to a diffuse one).
 Images (``(n, C, H, W)``) are compared by the magnitude of their 2-D Fourier transform per channel,
 which does not change when the object moves (generated shapes sit anywhere in the frame; raw-pixel
-neighbours there vote at chance), with no trimming (a trigger is not sparse in frequency).
+neighbours agree with the label on 73-77% of clean rows there, Fourier magnitudes on 99.4-99.7%), with
+no trimming (a trigger is not sparse in frequency).
 
 Rows (``expand``): the out-voted rows of a class are seeds, not the answer: poisoned rows that share
 a trigger are each other's neighbours, so only part of them is out-voted, and natural boundary rows
