@@ -78,7 +78,7 @@ class ClassFinding:
     rows: tuple[int, ...]  # flagged rows, 0-based
     statistic: float
     null_q99: float
-    p_value: float  # Bonferroni-corrected over classes and spaces
+    p_value: float  # Benjamini-Hochberg adjusted over classes and spaces
     expected_false: float  # sum of the flagged rows' local false-discovery rates
 
 
