@@ -29,7 +29,7 @@ import torch
 from mlsecure.poisoning.analysis import scan_poisoning
 from mlsecure.poisoning.calibrated import Space, calibrated_scan
 from mlsecure.poisoning.metrics import detection_metrics
-from mlsecure.poisoning.suite import DATASETS, Attack, Case, DatasetSpec, attack_success, generate, make_case
+from mlsecure.poisoning.suite import DATASETS, HELDOUT, Attack, Case, DatasetSpec, attack_success, generate, make_case
 
 torch.set_num_threads(1)
 
@@ -46,12 +46,21 @@ PLAN: dict[str, tuple[tuple[Attack, float], ...]] = {
     "tabular-24": (("none", 0.0), ("feature", 0.03), ("feature", 0.10), ("flip", 0.05)),
     "text-emb-48": (("none", 0.0), ("token", 0.05), ("flip", 0.05)),
 }
+# Held-out datasets (other sizes, channels, widths; never looked at while choosing the method)
+PLAN_HELDOUT: dict[str, tuple[tuple[Attack, float], ...]] = {
+    "shapes-20x20x1": (("none", 0.0), ("patch", 0.03), ("patch", 0.10), ("blend", 0.05), ("flip", 0.05)),
+    "textures-14x14x2": (("none", 0.0), ("patch", 0.03), ("blend", 0.10), ("wanet", 0.05)),
+    "tabular-40": (("none", 0.0), ("feature", 0.03), ("feature", 0.10), ("flip", 0.05)),
+    "text-emb-64": (("none", 0.0), ("token", 0.05), ("flip", 0.03)),
+}
 VARIANTS: dict[str, tuple[Space, ...]] = {
     "act": ("activations",),
     "feat": ("features",),
-    "act+feat": ("activations", "features"),
+    "nb": ("neighbours",),
+    "feat+nb": ("features", "neighbours"),
+    "act+feat+nb": ("activations", "features", "neighbours"),
 }
-CHOSEN = "feat"  # chosen on the design seed 0: the only variant with no flags on its clean controls
+CHOSEN = "nb"  # chosen on the design seeds 0, 2, 4 (docs/poisoning.md): the library default
 
 
 class Net(torch.nn.Module):
@@ -122,7 +131,7 @@ def run_case(spec: DatasetSpec, attack: Attack, rate: float, seed: int, *, varia
              art: bool, retrain: bool, legacy: bool = False) -> list[dict[str, Any]]:
     start = time.time()
     case = make_case(spec, attack, rate, seed)
-    if not variants:  # features only, no model: the default check without --model (seconds a case)
+    if not variants:  # no model: the default check without --model (seconds a case)
         flagged = calibrated_scan(case.x, case.y, seed=seed).flagged
         m = detection_metrics(flagged, case.poisoned)
         return [{"dataset": spec.name, "attack": attack, "rate": rate, "seed": seed, "detector": "ours[no model]",
@@ -188,7 +197,7 @@ def table(path: Path, variant: str) -> str:
         return [prf, f"{100 * r['flag_rate']:.1f}%", asr]
 
     for (dataset, attack, rate, seed), by in cases.items():
-        ours = by.get(f"ours[{variant}]")
+        ours = by.get(f"ours[{variant}]") or by.get("ours[no model]")
         first = next(iter(by.values()))
         asr = "-" if first["asr_before"] != first["asr_before"] else f"{first['asr_before']:.2f}"
         line = [dataset, "clean control" if attack == "none" else attack, f"{100 * rate:g}%", str(seed),
@@ -197,30 +206,56 @@ def table(path: Path, variant: str) -> str:
     return "\n".join(out)
 
 
+def summary(path: Path, variant: str) -> str:
+    """Markdown: one line per (dataset, attack, rate) over the seeds in ``path``: F1 per seed (clean
+    controls: share of rows flagged) and how many seeds reach the targets."""
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    groups: dict[tuple[str, str, float], dict[int, dict[str, Any]]] = {}
+    for r in rows:
+        if r["detector"] in (f"ours[{variant}]", "ours[no model]"):
+            groups.setdefault((r["dataset"], r["attack"], r["rate"]), {})[r["seed"]] = r
+    out = ["| dataset | attack | rate | seeds | per seed: F1 (clean control: % of rows flagged) | target met |",
+           "|---|---|---|---|---|---|"]
+    for (dataset, attack, rate), by in groups.items():
+        seeds = sorted(by)
+        if attack == "none":
+            cells = [f"{100 * by[sd]['flag_rate']:.1f}%" for sd in seeds]
+            met = f"{sum(by[sd]['flag_rate'] <= 0.01 for sd in seeds)} of {len(seeds)} flag <= 1%"
+        else:
+            cells = [f"{by[sd]['f1']:.2f}" for sd in seeds]
+            met = f"{sum(by[sd]['f1'] >= 0.9 for sd in seeds)} of {len(seeds)} at F1 >= 0.9"
+        out.append(f"| {dataset} | {'clean control' if attack == 'none' else attack} | {100 * rate:g}% | "
+                   f"{','.join(map(str, seeds))} | {' / '.join(cells)} | {met} |")
+    return "\n".join(out)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[1])
-    parser.add_argument("--datasets", nargs="*", default=[d.name for d in DATASETS])
+    parser.add_argument("--datasets", nargs="*", default=None, help="default: every dataset of the set")
+    parser.add_argument("--heldout", action="store_true", help="the held-out datasets instead of the design set")
     parser.add_argument("--attacks", nargs="*", default=None)
     parser.add_argument("--variants", action="store_true", help="score every fusion variant")
     parser.add_argument("--no-art", action="store_true")
     parser.add_argument("--no-retrain", action="store_true")
-    parser.add_argument("--no-model", action="store_true", help="features only, no training (fast)")
+    parser.add_argument("--no-model", action="store_true", help="no training, no ART: the check without --model (fast)")
     parser.add_argument("--legacy", action="store_true", help="also score the per-detector thresholds' verdict")
     parser.add_argument("--out", type=Path, required=True, help="JSON lines, appended")
     parser.add_argument("--table", action="store_true", help="print the markdown table of --out and stop")
+    parser.add_argument("--summary", action="store_true", help="print the per-case summary over seeds and stop")
     parser.add_argument("--variant", default=CHOSEN, choices=sorted(VARIANTS), help="the variant --table shows")
     args = parser.parse_args(argv)
-    if args.table:
-        print(table(args.out, args.variant))  # a benchmark script's output
+    if args.table or args.summary:
+        print((table if args.table else summary)(args.out, args.variant))  # a benchmark script's output
         return 0
     variants = [] if args.no_model else list(VARIANTS) if args.variants else [CHOSEN]
     with args.out.open("a") as fh:
         for seed in args.seeds:
-            for spec in DATASETS:
-                if spec.name not in args.datasets:
+            specs, plan = (HELDOUT, PLAN_HELDOUT) if args.heldout else (DATASETS, PLAN)
+            for spec in specs:
+                if args.datasets and spec.name not in args.datasets:
                     continue
-                for attack, rate in PLAN[spec.name]:
+                for attack, rate in plan[spec.name]:
                     if args.attacks and attack not in args.attacks:
                         continue
                     for row in run_case(spec, attack, rate, seed, variants=variants, art=not args.no_art,

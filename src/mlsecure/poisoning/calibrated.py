@@ -18,8 +18,8 @@ Null, two estimates from the data, the more conservative wins:
   statistic ``(T_c - mean) / (sd sqrt(1 + 1/(L-1)))`` is Student-t with ``L - 2`` degrees of freedom;
 * a parametric bootstrap: ``T`` of ``boot`` Gaussian samples with class ``c``'s own size and
   covariance (the one-population null), normal approximation.
-The class p-value is the larger of the two, Bonferroni-corrected over classes and spaces; a class is
-abnormal when it is below ``alpha``. The null's 99th percentile is reported beside ``T_c``.
+The class p-value is the larger of the two; every (class, space) test enters one Benjamini-Hochberg
+procedure at ``alpha`` (below). The null's 99th percentile is reported beside ``T_c``.
 
 Rows (side selection): in an abnormal class, the split along the winning axis is modelled as two
 Gaussians; the MINORITY component is the poison (a backdoor or flip needs fewer rows than the class
@@ -28,8 +28,12 @@ posterior of belonging to the majority; rows are flagged in increasing lfdr whil
 stays ``<= fdr``, so the flagged set's expected false share is ``<= fdr`` and the expected number of
 false flags (the sum of their lfdr) is reported.
 
-Fusion: a class is abnormal if any space's Bonferroni p-value is below ``alpha``; its rows come from
-the space with the smallest p-value (chosen on the suite's design seeds, see docs/poisoning.md).
+The ``neighbours`` space (``poisoning.neighbours``, the default) tests one-way label traffic between
+classes instead of a split, and takes its rows from a Fisher/EM expansion of the out-voted rows.
+
+Fusion: a class is abnormal if any of its tests is rejected by Benjamini-Hochberg over all classes x
+spaces; its rows come from its rejected test with the smallest p-value (default spaces chosen on the
+suite's design seeds, see docs/poisoning.md).
 """
 
 from __future__ import annotations
@@ -45,7 +49,8 @@ from mlsecure.poisoning.detectors.interface import class_rows
 from mlsecure.poisoning.linalg import top_eigenvectors
 from mlsecure.poisoning.threshold import otsu
 
-Space = Literal["activations", "features"]
+Space = Literal["activations", "features", "neighbours"]
+DEFAULT_SPACES: tuple[Space, ...] = ("neighbours",)  # chosen on the design seeds (docs/poisoning.md)
 
 
 @dataclass(frozen=True)
@@ -73,7 +78,7 @@ class ClassFinding:
     rows: tuple[int, ...]  # flagged rows, 0-based
     statistic: float
     null_q99: float
-    p_value: float  # Bonferroni-corrected over classes and spaces
+    p_value: float  # Benjamini-Hochberg adjusted over classes and spaces
     expected_false: float  # sum of the flagged rows' local false-discovery rates
 
 
@@ -108,13 +113,13 @@ def calibrated_scan(features: np.ndarray, labels: np.ndarray, *, representations
     y = np.asarray(labels)
     if y.ndim != 1 or len(y) != len(x):
         raise InputError(f"{len(x)} rows of features but labels of shape {y.shape}")
-    available: dict[Space, np.ndarray] = {"features": x}
+    available: dict[Space, np.ndarray] = {"features": x, "neighbours": x}
     if representations is not None:
         reps = np.asarray(representations).reshape(len(representations), -1)
         if len(reps) != len(x):
             raise InputError(f"{len(reps)} rows of activations but {len(x)} rows of features")
         available["activations"] = reps
-    chosen = tuple(spaces) if spaces is not None else tuple(available)
+    chosen = tuple(spaces) if spaces is not None else DEFAULT_SPACES
     missing = [sp for sp in chosen if sp not in available]
     if missing or not chosen:
         raise InputError(f"spaces {missing or chosen} not available; given: {', '.join(available)}")
@@ -126,10 +131,12 @@ def calibrated_scan(features: np.ndarray, labels: np.ndarray, *, representations
     if len(groups) < 3:
         raise InputError("the calibrated scan needs at least three classes (the null is the other classes)")
     rng = np.random.default_rng(seed)
-    tests = [t for sp in chosen for t in class_tests(available[sp], groups, values, sp, dims=dims, axes=axes,
-                                                       boot=boot, rng=rng)]
+    tests = [t for sp in chosen if sp != "neighbours"
+             for t in class_tests(available[sp], groups, values, sp, dims=dims, axes=axes, boot=boot, rng=rng)]
+    if "neighbours" in chosen:
+        tests.extend(neighbour_tests(np.asarray(features), codes, groups, values))
     rows_of = {(v.item() if hasattr(v, "item") else v): rows for v, rows in zip(values, groups, strict=True)}
-    findings = _findings(tests, rows_of, len(chosen), alpha, fdr)
+    findings = _findings(tests, rows_of, alpha, fdr)
     flagged = np.zeros(len(y), dtype=bool)
     for f in findings:
         flagged[list(f.rows)] = True
@@ -227,26 +234,57 @@ def minority_posterior(proj: np.ndarray) -> np.ndarray:
     return resp
 
 
-def _findings(tests: Sequence[ClassTest], rows_of: dict[object, np.ndarray], n_spaces: int, alpha: float,
-              fdr: float) -> tuple[ClassFinding, ...]:
-    """Per class: the space with the smallest p-value decides; Bonferroni over classes and spaces."""
-    per_class: dict[object, ClassTest] = {}
-    for t in tests:
-        if t.label not in per_class or t.p_value < per_class[t.label].p_value:
-            per_class[t.label] = t
-    m = len(rows_of) * n_spaces
+def neighbour_tests(x: np.ndarray, codes: np.ndarray, groups: Sequence[np.ndarray],
+                    values: np.ndarray) -> list[ClassTest]:
+    """One ``ClassTest`` per class from the directional neighbour traffic (``poisoning.neighbours``);
+    ``x`` keeps its sample shape (images are compared by Fourier magnitude). Row posteriors come from
+    ``neighbours.expand`` (seeds: the out-voted rows)."""
+    from mlsecure.poisoning.neighbours import content_view, expand, neighbour_votes, traffic, traffic_p_values
+
+    view, trim = content_view(x)
+    flat = np.asarray(x, dtype=np.float32).reshape(len(x), -1)
+    votes, _ = neighbour_votes(view, codes, trim=trim)
+    t = traffic(votes, codes, len(groups))
     out = []
-    for t in per_class.values():
-        corrected = min(1.0, t.p_value * m)
-        if corrected >= alpha:
-            continue
-        rows = rows_of[t.label]
+    for c, (stat, q99, p) in enumerate(traffic_p_values(t, [len(g) for g in groups])):
+        rows = groups[c]
+        posterior = np.zeros(len(rows))
+        if p < 0.5:  # the view where the seeded sub-population stands out most (raw or compared view)
+            seeds = votes[rows] != c
+            posterior = max((expand(v[rows], seeds) for v in {id(flat): flat, id(view): view}.values()),
+                            key=lambda pair: pair[1])[0]
+        label = values[c].item() if hasattr(values[c], "item") else values[c]
+        out.append(ClassTest(label, "neighbours", len(rows), stat, (float(t.out[c]), float(t.inflow[c])),
+                             (float("nan"), float("nan")), q99, p, posterior))
+    return out
+
+
+def _findings(tests: Sequence[ClassTest], rows_of: dict[object, np.ndarray], alpha: float,
+              fdr: float) -> tuple[ClassFinding, ...]:
+    """Benjamini-Hochberg at ``alpha`` over every (class, space) test; a class with a rejected test is
+    abnormal and its rows come from its rejected test with the smallest p-value."""
+    order = sorted(range(len(tests)), key=lambda i: tests[i].p_value)
+    m = len(tests)
+    adjusted = np.ones(m)
+    running = 1.0
+    for rank in range(m, 0, -1):  # step-up: adjusted p = min over larger ranks of p * m / rank
+        i = order[rank - 1]
+        running = min(running, tests[i].p_value * m / rank)
+        adjusted[i] = running
+    best: dict[object, int] = {}
+    for i in order:
+        if adjusted[i] < alpha and tests[i].label not in best:
+            best[tests[i].label] = i
+    out = []
+    for label, i in best.items():
+        t = tests[i]
+        rows = rows_of[label]
         lfdr = 1.0 - t.minority_posterior
-        order = np.argsort(lfdr, kind="stable")
-        running = np.cumsum(lfdr[order]) / np.arange(1, len(order) + 1)
-        keep = order[: int(np.sum(running <= fdr))] if running[0] <= fdr else order[:0]
-        out.append(ClassFinding(t.label, t.space, t.size, tuple(int(i) for i in np.sort(rows[keep])),
-                                t.statistic, t.null_q99, corrected, float(lfdr[keep].sum())))
+        order_rows = np.argsort(lfdr, kind="stable")
+        mean_lfdr = np.cumsum(lfdr[order_rows]) / np.arange(1, len(order_rows) + 1)
+        keep = order_rows[: int(np.sum(mean_lfdr <= fdr))] if mean_lfdr[0] <= fdr else order_rows[:0]
+        out.append(ClassFinding(t.label, t.space, t.size, tuple(int(r) for r in np.sort(rows[keep])),
+                                t.statistic, t.null_q99, float(adjusted[i]), float(lfdr[keep].sum())))
     return tuple(out)
 
 

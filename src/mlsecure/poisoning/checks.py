@@ -1,10 +1,11 @@
 """``mlsecure scan --scan poisoning``: suspicious training rows, one finding per abnormal class.
 
 By default the decision is the calibrated scan (``poisoning.calibrated``): a class is reported only
-when its split statistic is beyond a null estimated from the scanned data (Bonferroni-corrected
-``--option alpha``, default 0.01), and its rows are flagged at ``--option fdr`` (default 0.05).
-``--option spaces=features,activations`` (default ``features``: on the suite's design seed the
-activations of a model added false alarms on clean data) picks the spaces tested.
+when its evidence is beyond a null estimated from the scanned data (Benjamini-Hochberg at ``--option
+alpha``, default 0.01), and its rows are flagged at ``--option fdr`` (default 0.05). The default
+evidence is one-way neighbour traffic (``poisoning.neighbours``); ``--option
+spaces=neighbours,features,activations`` adds the split statistic on the features and/or a model's
+activations (chosen on the suite's design seeds: docs/poisoning.md).
 ``--option detectors=a,b`` runs the named per-detector thresholds instead (``poisoning.analysis``).
 
 OWASP ML02 (data poisoning) and ML10 (model poisoning); ATLAS AML.T0020 Poison Training Data and
@@ -25,7 +26,7 @@ from mlsecure.check import SEED_HELP, Check, CheckResult, Requirement, ScanConte
 from mlsecure.errors import CheckError, InputError
 from mlsecure.findings import Figure, Finding, Location, Series, Severity
 from mlsecure.poisoning.analysis import DEFAULT_DETECTORS, ClassVerdict, DetectorRun, PoisoningScan, scan_poisoning
-from mlsecure.poisoning.calibrated import CalibratedScan, ClassFinding, calibrated_scan
+from mlsecure.poisoning.calibrated import DEFAULT_SPACES, CalibratedScan, ClassFinding, calibrated_scan
 from mlsecure.poisoning.detectors.registry import available
 
 _REMEDIATION = (
@@ -52,8 +53,9 @@ class PoisoningCheck(Check):
         detectors: tuple[str, ...] | None = opt(None, "poisoning detectors to run (default: the calibrated set)")
         export_suspicious: Path | None = opt(None, "write the flagged rows to this CSV")
         layer: str | None = opt(None, "model layer whose activations are analysed (default: the penultimate)")
-        spaces: tuple[str, ...] = opt(("features",), "representation(s) the detectors look at: features, activations")
-        alpha: float = opt(0.01, "per-class significance level of a detector's outlier test")
+        spaces: tuple[str, ...] = opt(("neighbours",),
+                                      "evidence the calibrated scan weighs: neighbours, features, activations")
+        alpha: float = opt(0.01, "false-discovery level of class findings (Benjamini-Hochberg, classes x spaces)")
         fdr: float = opt(0.05, "false discovery rate across the flagged rows")
 
     def applicable(self, ctx: ScanContext) -> str | None:
@@ -77,7 +79,8 @@ class PoisoningCheck(Check):
             features, names = data.x.reshape(len(data.x), -1), data.feature_names
             reps, layer_note = self._representations(ctx, data.x)
         if ctx.option("detectors", None) is None:
-            return _calibrated(ctx, features, labels, reps, layer_note, names, features_note)
+            sample = features if data.x.dtype == object else _samples(ctx, data.x)
+            return _calibrated(ctx, sample, labels, reps, layer_note, names, features_note)
         detectors = _detector_list(ctx.option("detectors", None))
         scan = scan_poisoning(features, labels, representations=reps, detectors=detectors,
                               progress=lambda f: ctx.progress("poisoning: detectors", f))
@@ -110,6 +113,16 @@ class PoisoningCheck(Check):
         except CheckError as exc:
             return None, f"input features (activations unavailable: {exc})"
         return reps, f"activations of layer {layer!r}" if layer else "penultimate-layer activations"
+
+
+def _samples(ctx: ScanContext, x: np.ndarray) -> np.ndarray:
+    """The rows with their image shape where known (an ``.npz`` keeps it; a table of pixels gets the
+    model's ``(C, H, W)``): the neighbour evidence compares images by their Fourier magnitudes."""
+    arr = np.asarray(x)
+    shape = tuple(getattr(ctx.model, "input_shape", None) or ()) if ctx.model is not None else ()
+    if arr.ndim == 2 and len(shape) == 3 and int(np.prod(shape)) == arr.shape[1]:
+        return arr.reshape((len(arr), *shape))
+    return arr
 
 
 def _detector_list(option: Any) -> tuple[str, ...]:
@@ -193,18 +206,20 @@ def _export(scan: PoisoningScan, destination: Any, ctx: ScanContext, labels: np.
                              feature_names=names)
 
 
-def _calibrated(ctx: ScanContext, features: np.ndarray, labels: np.ndarray, reps: np.ndarray | None,
+def _calibrated(ctx: ScanContext, sample: np.ndarray, labels: np.ndarray, reps: np.ndarray | None,
                 layer_note: str, names: tuple[str, ...], features_note: str = "input features") -> CheckResult:
     from mlsecure.poisoning.threshold import Thresholded
 
-    spaces = tuple(ctx.list_option("spaces", ["features"]))
-    unknown = [sp for sp in spaces if sp not in ("features", "activations")]
+    spaces = tuple(ctx.list_option("spaces", list(DEFAULT_SPACES)))
+    unknown = [sp for sp in spaces if sp not in ("features", "neighbours", "activations")]
     if unknown or not spaces:
-        raise InputError(f"--option spaces: unknown {unknown or spaces}; choose features and/or activations")
+        raise InputError(f"--option spaces: unknown {unknown or spaces}; choose from features, neighbours, "
+                         "activations")
     if "activations" in spaces and reps is None:
         raise InputError("--option spaces=activations needs a torch model (--model) to compute activations")
-    cscan = calibrated_scan(features, labels, representations=reps, spaces=spaces,  # type: ignore[arg-type]  # checked above
+    cscan = calibrated_scan(sample, labels, representations=reps, spaces=spaces,  # type: ignore[arg-type]  # checked above
                             alpha=ctx.float_option("alpha", 0.01), fdr=ctx.float_option("fdr", 0.05))
+    features = sample.reshape(len(sample), -1)
     ctx.progress("poisoning: calibrated scan", 1.0)
     findings = tuple(_calibrated_finding(i + 1, f, cscan, ctx) for i, f in enumerate(cscan.findings))
     # the export and the figure read a PoisoningScan: one run holding the calibrated flags
@@ -237,8 +252,8 @@ def _calibrated_finding(index: int, f: ClassFinding, cscan: CalibratedScan, ctx:
     share = len(f.rows) / max(f.size, 1)
     return Finding(
         id=f"POI-{index:03d}",
-        title=f"Class {f.label!r}: {len(f.rows)} rows form a separate sub-population ({share:.0%} of the "
-        f"class, p = {f.p_value:.2g})",
+        title=f"Class {f.label!r}: {len(f.rows)} rows {_WHAT[f.space]} ({share:.0%} of the class, "
+        f"p = {f.p_value:.2g})",
         severity=Severity.HIGH if f.p_value < cscan.alpha / 10 else Severity.MEDIUM,
         owasp="ML02",
         atlas=("AML.T0020", "AML.T0018"),
@@ -255,11 +270,25 @@ def _calibrated_finding(index: int, f: ClassFinding, cscan: CalibratedScan, ctx:
             "fdr": cscan.fdr,
         },
         remediation=_REMEDIATION,
-        description="Whitened by the other classes' within-class variation, this class splits into two "
-        "populations further apart than the other classes and than a Gaussian of its own covariance "
-        "allow: the signature of rows injected into it (a backdoor or relabelled rows). The statistic "
-        "is the split's d'; the null quantile and p-value come from this dataset.",
+        description=_WHY[f.space],
     )
+
+
+_WHAT = {"neighbours": "look like other classes", "features": "form a separate sub-population",
+         "activations": "form a separate sub-population in the model's activations"}
+_SPLIT_WHY = ("Whitened by the other classes' within-class variation, this class splits into two populations "
+              "further apart than the other classes and than a Gaussian of its own covariance allow: the "
+              "signature of rows injected into it (a backdoor or relabelled rows). The statistic is the "
+              "split's d'; the null quantile and p-value come from this dataset.")
+_WHY = {
+    "neighbours": "Rows of this class whose nearest neighbours carry other labels far outnumber the other "
+    "classes' rows whose neighbours carry this label: one-way traffic, the signature of rows relabelled "
+    "into this class (a dirty-label backdoor or label flips); natural class overlap is two-way. The "
+    "statistic is z = (out - in) / sqrt(phi (out + in)), phi measured on the other classes' traffic; the "
+    "flagged rows are those resembling the out-voted ones, at the stated false-discovery rate.",
+    "features": _SPLIT_WHY,
+    "activations": _SPLIT_WHY,
+}
 
 
 CHECKS: tuple[type[Check], ...] = (PoisoningCheck,)

@@ -1,0 +1,200 @@
+"""Directional label traffic between classes, from trimmed nearest neighbours in the input features.
+
+Why: rows injected into a target class with another class's content (dirty-label backdoors, label
+flips) sit among that other class's rows. Their neighbours vote for the other class, while the other
+class's own rows keep their majority (the injected rows are a minority of the region). Natural class
+overlap is two-way: rows of ``a`` that look like ``b`` come with rows of ``b`` that look like ``a``.
+Poison makes the traffic one-way, OUT of the target class.
+
+Per row, the vote of its ``k`` nearest neighbours (self excluded); the distance is a *trimmed*
+squared distance: the largest ``trim`` share of per-feature squared differences is dropped, so a
+trigger confined to a few features (a patch, two tabular columns) does not decide who the neighbours
+are (candidates from the plain Euclidean nearest, re-ranked by the trimmed distance). The trim drops
+the same number of differences for every pair, so two triggered rows (no trigger difference between
+them) lose their largest content differences instead: on narrow tables they still prefer each other.
+For class ``c``: ``out`` = rows labelled ``c`` whose majority is another class, ``in`` = rows of other
+classes whose majority is ``c``. Two nulls, the more conservative wins:
+* symmetry: ``out ~ Binomial(out + in, 1/2)`` (one-sided);
+* overdispersed symmetry: ``z = (out - in) / sqrt(phi (out + in))``, normal, where ``phi`` is how much
+  more asymmetric than binomial the OTHER classes' pairwise traffic is (``overdispersion``), since
+  some datasets are asymmetric by nature (a compact class next to a diffuse one).
+Images (``(n, C, H, W)``) are compared by the magnitude of their 2-D Fourier transform per channel,
+which does not change when the object moves (generated shapes sit anywhere in the frame; raw-pixel
+neighbours agree with the label on 73-77% of clean rows there, Fourier magnitudes on 99.4-99.7%), with
+no trimming (a trigger is not sparse in frequency).
+
+Rows (``expand``): the out-voted rows of a class are seeds, not the answer: poisoned rows that share
+a trigger are each other's neighbours, so only part of them is out-voted, and natural boundary rows
+are out-voted too. The direction that separates the seeds from the rest of the class (regularised
+Fisher discriminant on the class's top principal axes, iterated from the rows it assigns) is where
+the trigger lives; a two-Gaussian mixture along it gives each row's posterior of belonging to the
+seeds' component (the poison count is the mixture's, not a quantile). Both the raw features and the
+compared view are tried, with 5, 10, 20 and 50 axes; the most separated mixture wins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Traffic:
+    """Per class ``c`` (codes ``0..L-1``): rows of ``c`` voted elsewhere (``out``), rows voted into ``c``
+    (``inflow``), and the whole label-by-vote count matrix."""
+
+    out: np.ndarray  # (L,)
+    inflow: np.ndarray  # (L,)
+    confusion: np.ndarray  # (L, L): rows labelled a voted b
+
+
+def neighbour_votes(x: np.ndarray, codes: np.ndarray, *, k: int = 10, trim: float = 0.15, work: float = 1.5e8,
+                    block: int = 256) -> tuple[np.ndarray, np.ndarray]:
+    """``(vote, own)``: the majority class code among each row's ``k`` trimmed-nearest neighbours (see
+    the module docs) and the share of them that carry the row's own label.
+
+    The trimmed distance is computed to as many Euclidean-nearest candidates as ``work`` (element
+    operations) allows, all rows on small tables: rows sharing a trigger are each other's Euclidean
+    neighbours, so a short candidate list would hold only them. Untrimmed, Euclidean is exact."""
+    xf = np.asarray(x, dtype=np.float32).reshape(len(x), -1)
+    n, d = xf.shape
+    n_classes = int(codes.max()) + 1
+    k = min(k, n - 1)
+    cand = k if trim <= 0.0 else int(np.clip(work / (n * d), max(k, 100), n - 1))
+    keep = max(1, d - int(np.ceil(trim * d)))
+    sq = np.einsum("ij,ij->i", xf, xf)
+    votes = np.empty(n, dtype=np.int64)
+    own = np.empty(n)
+    block = max(1, min(block, int(16e6 // (cand * d))))  # at most ~64 MB of differences at a time
+    for start in range(0, n, block):
+        xb = xf[start:start + block]
+        dist = sq[start:start + block, None] + sq[None, :] - 2.0 * (xb @ xf.T)
+        dist[np.arange(len(xb)), np.arange(start, start + len(xb))] = np.inf
+        nearest = np.argpartition(dist, cand - 1, axis=1)[:, :cand]
+        if keep < d:
+            diff = (xf[nearest] - xb[:, None, :]) ** 2
+            ranked = np.partition(diff, keep - 1, axis=2)[:, :, :keep].sum(axis=2)
+        else:
+            ranked = np.take_along_axis(dist, nearest, axis=1)
+        chosen = np.take_along_axis(nearest, np.argsort(ranked, axis=1, kind="stable")[:, :k], axis=1)
+        counts = np.zeros((len(xb), n_classes), dtype=np.int64)
+        np.add.at(counts, (np.repeat(np.arange(len(xb)), k), codes[chosen].ravel()), 1)
+        votes[start:start + len(xb)] = counts.argmax(axis=1)
+        own[start:start + len(xb)] = counts[np.arange(len(xb)), codes[start:start + len(xb)]] / k
+    return votes, own
+
+
+def traffic(votes: np.ndarray, codes: np.ndarray, n_classes: int) -> Traffic:
+    confusion = np.zeros((n_classes, n_classes), dtype=np.int64)
+    np.add.at(confusion, (codes, votes), 1)
+    diag = np.diag(confusion)
+    return Traffic(confusion.sum(axis=1) - diag, confusion.sum(axis=0) - diag, confusion)
+
+
+def traffic_p_values(t: Traffic, sizes: Sequence[int], min_size: int = 20) -> list[tuple[float, float, float]]:
+    """Per class: ``(statistic z, null 99th percentile of z, p-value)``; classes under ``min_size``
+    rows get ``p = 1`` (see the module docs for the two nulls)."""
+    from scipy.stats import binomtest, norm
+
+    valid = np.asarray(sizes) >= min_size
+    out = []
+    for c in range(len(sizes)):
+        total = int(t.out[c] + t.inflow[c])
+        if not valid[c] or total == 0:
+            out.append((0.0, float("inf"), 1.0))
+            continue
+        p_sym = float(binomtest(int(t.out[c]), total, 0.5, alternative="greater").pvalue)
+        phi = overdispersion(t.confusion, c, valid)
+        z = float((t.out[c] - t.inflow[c]) / np.sqrt(phi * total))
+        out.append((z, float(norm.ppf(0.99)), max(p_sym, float(norm.sf(z)))))
+    return out
+
+
+def overdispersion(confusion: np.ndarray, c: int, valid: np.ndarray) -> float:
+    """How much more asymmetric than binomial the traffic among the classes other than ``c`` is: the
+    Pearson statistic of their pairs, ``sum (n_ab - n_ba)^2 / (n_ab + n_ba)`` over the pairs that
+    exchange rows, per pair (1 under symmetry); at least 1."""
+    keep = np.flatnonzero(valid & (np.arange(len(confusion)) != c))
+    sub = confusion[np.ix_(keep, keep)].astype(np.float64)
+    upper = np.triu_indices(len(keep), k=1)
+    ab, ba = sub[upper], sub.T[upper]
+    used = (ab + ba) > 0
+    if not used.any():
+        return 1.0
+    return max(1.0, float(np.mean((ab[used] - ba[used]) ** 2 / (ab[used] + ba[used]))))
+
+
+def content_view(x: np.ndarray) -> tuple[np.ndarray, float]:
+    """``(rows, trim)``: the view the neighbours compare. Images ``(n, C, H, W)`` with ``H, W >= 4``:
+    per-channel 2-D Fourier magnitudes, untrimmed; anything else: the flattened features, trim 0.15."""
+    arr = np.asarray(x)
+    if arr.ndim == 4 and min(arr.shape[2:]) >= 4:
+        mag = np.abs(np.fft.rfft2(arr.astype(np.float32), axes=(2, 3)))
+        return mag.reshape(len(arr), -1).astype(np.float32), 0.0
+    return arr.reshape(len(arr), -1).astype(np.float32), 0.15
+
+
+def expand(z: np.ndarray, seeds: np.ndarray, dims: Sequence[int] = (5, 10, 20, 50),
+           rounds: int = 10) -> tuple[np.ndarray, float]:
+    """``(posterior, d')``: per row of one class ``z`` ``(m, d)``, the posterior of the seeds'
+    component along the seeds' Fisher direction on the class's top principal axes (see the module
+    docs), and how far apart the two components are. The rows with posterior > 1/2 seed the next of
+    ``rounds``; of the axis counts ``dims`` the one giving the largest ``d'`` wins (too few axes miss
+    the trigger, too many let the mixture settle on a natural split). Zeros when there are fewer than
+    3 seeds or 3 other rows."""
+    centred = z - z.mean(axis=0)
+    _, _, vt = np.linalg.svd(centred, full_matrices=False)
+    best: tuple[np.ndarray, float] = (np.zeros(len(z)), 0.0)
+    for k in sorted({min(d, vt.shape[0], len(z) - 1) for d in dims}):
+        r = centred @ vt[:k].T
+        resp, sep = np.zeros(len(z)), 0.0
+        current = seeds.copy()
+        for _ in range(rounds):
+            if current.sum() < 3 or (~current).sum() < 3:
+                break
+            proj = r @ _fisher(r, current)
+            resp = _two_gaussians(proj, current)
+            following = resp > 0.5
+            sep = _separation(proj, following)
+            if np.array_equal(following, current):
+                break
+            current = following
+        if sep > best[1]:
+            best = (resp, sep)
+    return best
+
+
+def _fisher(r: np.ndarray, group: np.ndarray) -> np.ndarray:
+    a, b = r[group], r[~group]
+    k = r.shape[1]
+    pooled = (np.cov(a.T).reshape(k, k) * (len(a) - 1) + np.cov(b.T).reshape(k, k) * (len(b) - 1)) / (len(r) - 2)
+    pooled += 1e-3 * float(np.trace(pooled)) / k * np.eye(k)
+    w: np.ndarray = np.linalg.solve(pooled, a.mean(axis=0) - b.mean(axis=0))
+    return w
+
+
+def _two_gaussians(proj: np.ndarray, start: np.ndarray, iters: int = 30) -> np.ndarray:
+    """EM for a two-Gaussian mixture on ``proj`` started from the split ``start``; the posterior of
+    ``start``'s component."""
+    from scipy.stats import norm
+
+    resp = start.astype(np.float64)
+    for _ in range(iters):
+        pi = float(np.clip(resp.mean(), 1e-6, 1 - 1e-6))
+        m1, m0 = (float(np.average(proj, weights=q + 1e-12)) for q in (resp, 1.0 - resp))
+        s1, s0 = (np.sqrt(max(float(np.average((proj - m) ** 2, weights=q + 1e-12)), 1e-12))
+                  for m, q in ((m1, resp), (m0, 1.0 - resp)))
+        p1 = pi * norm.pdf(proj, m1, s1)
+        p0 = (1.0 - pi) * norm.pdf(proj, m0, s0)
+        resp = p1 / np.maximum(p1 + p0, 1e-300)
+    return resp
+
+
+def _separation(proj: np.ndarray, group: np.ndarray) -> float:
+    """``d'`` of a split of a projection: gap of the means over the pooled within-group sd."""
+    if group.sum() < 2 or (~group).sum() < 2:
+        return 0.0
+    within = (proj[group].var() * group.sum() + proj[~group].var() * (~group).sum()) / len(proj)
+    return float(abs(proj[group].mean() - proj[~group].mean()) / np.sqrt(max(within, 1e-12)))
