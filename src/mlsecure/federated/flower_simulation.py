@@ -39,6 +39,7 @@ from mlsecure.federated.simulation import (
     Federation,
     SimulationConfig,
     SimulationResult,
+    build_aggregators,
     client_rng,
     federation_data,
     local_train,
@@ -80,14 +81,7 @@ def simulate_with_flower(*, aggregators: Sequence[str | Aggregator] = ("fedavg",
     cfg = config or SimulationConfig(client_streams=True)
     atk = _checked_attack(cfg, attack)
     f = cfg.n_byzantine if atk is not None else 0
-    built: list[Aggregator] = []
-    skipped: list[tuple[str, str]] = []
-    for agg in aggregators:
-        candidate = build_aggregator(agg, f=f) if isinstance(agg, str) else agg
-        if cfg.n_clients < candidate.min_clients():
-            skipped.append((candidate.name, f"needs {candidate.requirement()}, have n={cfg.n_clients}"))
-        else:
-            built.append(candidate)
+    built, skipped = build_aggregators(aggregators, f=f, n_clients=cfg.n_clients)
     ray: Any = require("ray", "ray")
     owns = not ray.is_initialized()
     if owns:

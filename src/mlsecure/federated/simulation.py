@@ -87,6 +87,20 @@ class SimulationResult:
         raise InputError(f"no run for aggregator {name!r}; ran: {', '.join(r.name for r in self.runs)}")
 
 
+def build_aggregators(aggregators: Sequence[str | Aggregator], *, f: int,
+                      n_clients: int) -> tuple[list[Aggregator], list[tuple[str, str]]]:
+    """The aggregators a run can use with ``n_clients`` clients, and (name, reason) for each it cannot."""
+    built: list[Aggregator] = []
+    skipped: list[tuple[str, str]] = []
+    for agg in aggregators:
+        candidate = build_aggregator(agg, f=f) if isinstance(agg, str) else agg
+        if n_clients < candidate.min_clients():
+            skipped.append((candidate.name, f"needs {candidate.requirement()}, have n={n_clients}"))
+        else:
+            built.append(candidate)
+    return built, skipped
+
+
 def simulate(*, aggregators: Sequence[str | Aggregator] = ("fedavg", "median", "krum"),
              attack: str | Attack | None = "sign-flip", config: SimulationConfig | None = None,
              progress: ProgressCallback | None = None) -> SimulationResult:
@@ -99,14 +113,7 @@ def simulate(*, aggregators: Sequence[str | Aggregator] = ("fedavg", "median", "
                           "client poisons its own update alone")
     fed = federation_data(cfg, f)
     byz = fed.byzantine
-    built: list[Aggregator] = []
-    skipped: list[tuple[str, str]] = []
-    for agg in aggregators:
-        candidate = build_aggregator(agg, f=f) if isinstance(agg, str) else agg
-        if cfg.n_clients < candidate.min_clients():
-            skipped.append((candidate.name, f"needs {candidate.requirement()}, have n={cfg.n_clients}"))
-        else:
-            built.append(candidate)
+    built, skipped = build_aggregators(aggregators, f=f, n_clients=cfg.n_clients)
     env = _Env(cfg, fed.x_train, fed.y_train, fed.x_test, fed.y_test, fed.parts, fed.n_classes)
     total = len(built) + 1
     probe = atk if isinstance(atk, Backdoor) else None

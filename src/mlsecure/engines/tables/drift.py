@@ -58,6 +58,12 @@ def spark_feature_drift(spark: Any, reference: str | Path, current: str | Path, 
         else:
             as_numbers = r_num and c_num
             categorical.append((col, _labels(r_counts, as_numbers), _labels(c_counts, as_numbers)))
+    return _column_tests(numeric, categorical, bins)
+
+
+def _column_tests(numeric: list[tuple[str, np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
+                  categorical: list[tuple[str, dict[str, int], dict[str, int]]], bins: int) -> tuple[ColumnDrift, ...]:
+    """KS (numeric) or chi-square (categorical) per column from value counts, Benjamini-Hochberg across all."""
     rows: list[tuple[str, str, float, float, float, float | None, int, int]] = []
     for col, rv, rc, cv, cc in numeric:
         d, p, w_scaled, score = weighted_numeric(rv, rc, cv, cc, bins)
@@ -268,16 +274,7 @@ def spark_table_drift(spark: Any, reference: str | Path, current: str | Path, *,
     for col, p, q, ev in zip(shared, miss_p, q_miss, miss_ev, strict=True):
         if q <= alpha and abs(ev["current_rate"] - ev["reference_rate"]) >= missing_tolerance:
             issues.append(SchemaIssue("missingness", col, {**ev, "pvalue": p, "qvalue": float(q)}))
-    rows: list[tuple[str, str, float, float, float, float | None, int, int]] = []
-    for col, rv, rc, cv, cc in numeric:
-        d, p, w_scaled, score = weighted_numeric(rv, rc, cv, cc, bins)
-        rows.append((col, "ks", d, p, score, w_scaled, int(rc.sum()), int(cc.sum())))
-    for col, r, c in categorical:
-        chi2, p, score = weighted_categorical(r, c)
-        rows.append((col, "chi2", chi2, p, score, None, sum(r.values()), sum(c.values())))
-    q = benjamini_hochberg(np.asarray([row[3] for row in rows]))
-    features = tuple(ColumnDrift(col, test, s, p, float(qv), ps, w, nr, nc)  # type: ignore[arg-type]
-                     for (col, test, s, p, ps, w, nr, nc), qv in zip(rows, q, strict=True))
+    features = _column_tests(numeric, categorical, bins)
     return TableDrift(tuple(issues), features, tuple(c[0] for c in numeric), n_ref, n_cur)
 
 
