@@ -414,13 +414,23 @@ def test_every_command_help_lists_exit_codes() -> None:
 
 
 @pytest.mark.slow  # importing torch and loading a scan takes ~10 s on a cold interpreter
-def test_scan_plain_torch_save_is_not_evaluated(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """``torch.save(module)`` pickles the whole object: refused by the gate, so exit 1, never 'No findings'."""
+def test_scan_untrusted_torch_save_is_not_evaluated(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """``torch.save(module)`` of a class from the user's own module pickles a reference to that code: without
+    ``--trust-module`` the gate refuses it, so exit 1 and only the artifact scan ran, never 'No findings'."""
     torch = pytest.importorskip("torch")
+    (tmp_path / "mls_untrusted_nets.py").write_text(
+        "import torch\n\n\nclass Net(torch.nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+        "        self.fc = torch.nn.Linear(2, 2)\n\n    def forward(self, x):\n        return self.fc(x)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import importlib
+
+    nets = importlib.import_module("mls_untrusted_nets")
     model = tmp_path / "full.pt"
-    torch.save(torch.nn.Sequential(torch.nn.Linear(2, 2)), model)
+    torch.save(nets.Net(), model)
     data = _csv(tmp_path, "d.csv", "a,b,label\n" + "".join(f"0.{i},0.{9 - i},{i % 2}\n" for i in range(10)))
     assert main(["scan", "--scan", "robustness", "--model", str(model), "--data", str(data), "--format", "json"]) == 1
     report = json.loads(capsys.readouterr().out)
     assert {f["id"] for f in report["findings"]} >= {"SCAN-001", "SCAN-003"}
+    assert "--trust-module mls_untrusted_nets" in json.dumps(report)
     assert report["checks_run"] == ["artifact-scan"]
