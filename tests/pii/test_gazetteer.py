@@ -46,3 +46,20 @@ def test_town_like_words_are_not_a_city_column(values: list[str]) -> None:
 
 def test_few_distinct_cities_are_not_enough() -> None:
     assert classify_column("c07", _column(["Paris", "Berlin", "Lyon"], repeat=10)).pii_type is not PiiType.CITY
+
+
+def test_faker_real_city_lists_under_neutral_headers() -> None:
+    """faker's city lists of these locales are real places (its en_US/en_GB/fr_FR/pt_BR lists are invented,
+    ``Port Colinfurt``, and its it_IT/nl_NL/da_DK/cs_CZ lists are mostly villages under 15,000 people,
+    which the gazetteer does not hold); its first names and surnames of the same locales stay out."""
+    from faker import Faker
+
+    from mlsecure.privacy.pii import audit_frame
+
+    fake = Faker(["pl_PL", "sv_SE", "es_ES", "en_IN", "de_DE"])
+    fake.seed_instance(5)
+    frame = pl.DataFrame({"c00": [fake.city() for _ in range(300)], "c01": [fake.first_name() for _ in range(300)],
+                          "c02": [fake.last_name() for _ in range(300)], "c03": [fake.country() for _ in range(300)]})
+    types = audit_frame(frame).types()
+    assert types["c00"] is PiiType.CITY
+    assert all(types[c] is not PiiType.CITY for c in ("c01", "c02", "c03")), types
