@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from mlsecure.privacy.pii.frame import polars
+from mlsecure.privacy.pii.gazetteer import CITY_SHARE, MIN_CITIES, known_cities
 from mlsecure.privacy.pii.masking import masked_examples
 from mlsecure.privacy.pii.recognizers import Recognizer, recognizers
 from mlsecure.privacy.pii.spans import SpanScan, scan_spans, scan_spans_many
@@ -311,7 +312,27 @@ def _classify_sample(name: str, sample: Any, distinct: _Distinct, pool: Sequence
             detail["over_89"] = any(int(v) > 89 for v in best.values if age(v))
         return ColumnVerdict(name, rec.pii_type, min(best.confidence, 1.0), best.share, rec.name, n, null_share,
                              "structured", (*reasons, *best.why), masked_examples(best.values), detail=detail)
+    city = _city_verdict(name, distinct, n, null_share, reasons) if PiiType.CITY not in blocked else None
+    if city is not None:
+        return city
     return _fallback(name, sample, distinct, n, null_share, reasons, sequence=bool(excluded), blocked=blocked)
+
+
+def _city_verdict(name: str, distinct: _Distinct, n: int, null_share: float,
+                  reasons: list[str]) -> ColumnVerdict | None:
+    """A column no recognizer claimed whose distinct values are mostly gazetteer cities (the header
+    need not say so); the rule is column-level because many single names are also some town's."""
+    if len(distinct.values) < MIN_CITIES or float(distinct.freq[distinct.feature("digits")].sum()) / n > 0.5:
+        return None
+    hits = np.array(known_cities(distinct.values), dtype=bool)
+    found = int(hits.sum())
+    if found < MIN_CITIES or found / len(distinct.values) < CITY_SHARE:
+        return None
+    share = float(distinct.freq[hits].sum()) / n
+    why = f"{found} of {len(distinct.values)} distinct values are known city names (GeoNames)"
+    return ColumnVerdict(name, PiiType.CITY, share * 0.9, share, "city_gazetteer", n, null_share, "structured",
+                         (*reasons, why), masked_examples([v for v, h in zip(distinct.values, hits, strict=True)
+                                                           if h]))
 
 
 def _validate(idx: Any, values: list[str], freq: Any, validator: Any) -> tuple[Any, Any]:
