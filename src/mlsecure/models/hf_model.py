@@ -16,6 +16,7 @@ import numpy as np
 
 from mlsecure.errors import InputError, ModelLoadError, UnsafeArtifactError, require
 from mlsecure.models.interface import AdapterAttributes
+from mlsecure.models.torch_proba import SoftmaxOverLogits
 
 if TYPE_CHECKING:
     import torch
@@ -98,7 +99,7 @@ def load_hf_folder(
     return HFTextClassifier.from_folder(model, folder, config)
 
 
-class HFImageClassifier(AdapterAttributes):
+class HFImageClassifier(SoftmaxOverLogits, AdapterAttributes):
     """A transformers image classifier over pixel arrays ``(C, H, W)`` (a ``DifferentiableModel``).
 
     Inputs are the pixels after rescaling (``[0, 1]`` when the preprocessor rescales by 1/255); the
@@ -167,20 +168,6 @@ class HFImageClassifier(AdapterAttributes):
             x = (x - self._mean.to(x.device)) / self._std.to(x.device)
         out: torch.Tensor = self.model(pixel_values=x).logits
         return out
-
-    def predict_proba(self, x: np.ndarray) -> np.ndarray:
-        from mlsecure.models.interface import as_batch
-
-        torch = self._torch
-        x = as_batch(np.asarray(x, dtype=np.float32), self._input_shape)
-        outs = []
-        with torch.no_grad():
-            for i in range(0, len(x), self.batch_size):
-                batch = torch.from_numpy(x[i : i + self.batch_size]).to(self._device)
-                outs.append(torch.softmax(self.logits(batch), dim=1).cpu().numpy())
-        if not outs:
-            return np.empty((0, self._n_classes))
-        return np.concatenate(outs).astype(np.float64)
 
 
 def _image_side(config: dict[str, Any], pre: dict[str, Any]) -> tuple[int, int] | None:

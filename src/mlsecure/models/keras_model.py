@@ -17,10 +17,9 @@ import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from mlsecure.errors import ModelLoadError, UnsafeArtifactError, require
 from mlsecure.models.interface import AdapterAttributes
+from mlsecure.models.torch_proba import SoftmaxOverLogits
 
 if TYPE_CHECKING:
     import torch
@@ -104,7 +103,7 @@ def load_keras_file(path: str | Path, *, clip_values: tuple[float, float] | None
     return KerasModel(model, clip_values=clip_values)
 
 
-class KerasModel(AdapterAttributes):
+class KerasModel(SoftmaxOverLogits, AdapterAttributes):
     """A Keras 3 classifier whose last layer gives logits, softmax probabilities or one sigmoid unit.
 
     ``logits`` returns real logits for all three: ``log p`` for softmax outputs (softmax of it is ``p``
@@ -154,20 +153,6 @@ class KerasModel(AdapterAttributes):
             stacked: torch.Tensor = th.stack([th.zeros_like(z), z], dim=1)
             return stacked
         return out
-
-    def predict_proba(self, x: np.ndarray) -> np.ndarray:
-        from mlsecure.models.interface import as_batch
-
-        torch = self._torch
-        x = as_batch(np.asarray(x, dtype=np.float32), self._input_shape)
-        outs = []
-        with torch.no_grad():
-            for i in range(0, len(x), self.batch_size):
-                batch = torch.from_numpy(x[i : i + self.batch_size]).to(self._device)
-                outs.append(torch.softmax(self.logits(batch), dim=1).cpu().numpy())
-        if not outs:
-            return np.empty((0, self._n_classes))
-        return np.concatenate(outs).astype(np.float64)
 
 
 def _output_kind(layer: Any) -> str:

@@ -7,13 +7,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from mlsecure.errors import ModelLoadError, require
-from mlsecure.models.interface import AdapterAttributes, as_batch
+from mlsecure.models.interface import AdapterAttributes
+from mlsecure.models.torch_proba import SoftmaxOverLogits
 
 if TYPE_CHECKING:
     import torch
 
 
-class TorchModel(AdapterAttributes):
+class TorchModel(SoftmaxOverLogits, AdapterAttributes):
     """Wraps a torch module whose forward returns logits of shape ``(n, n_classes)``.
 
     The module is put in ``eval()`` mode once: attacks need deterministic forwards (dropout and
@@ -67,15 +68,3 @@ class TorchModel(AdapterAttributes):
     def logits(self, x: torch.Tensor) -> torch.Tensor:
         out: torch.Tensor = self.module(x)
         return out
-
-    def predict_proba(self, x: np.ndarray) -> np.ndarray:
-        x = as_batch(np.asarray(x, dtype=np.float32), self._input_shape)
-        torch = self._torch
-        outs = []
-        with torch.no_grad():
-            for i in range(0, len(x), self.batch_size):
-                batch = torch.from_numpy(x[i : i + self.batch_size]).to(self._device)
-                outs.append(torch.softmax(self.module(batch), dim=1).cpu().numpy())
-        if not outs:
-            return np.empty((0, self._n_classes), dtype=np.float32)
-        return np.concatenate(outs).astype(np.float64)
