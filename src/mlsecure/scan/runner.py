@@ -55,6 +55,13 @@ def select_checks(selection: Sequence[str]) -> list[type[Check]]:
     return list(chosen.values())
 
 
+def named_checks(selection: Sequence[str]) -> frozenset[str]:
+    """The checks the user asked for by name or group (not through ``all``): such a check that cannot run
+    is a failing finding, not a quiet skip."""
+    names = [p.strip() for raw in selection for p in raw.split(",") if p.strip() and p.strip() != "all"]
+    return frozenset(check.name for check in select_checks(names)) if names else frozenset()
+
+
 class ScanNotAvailableError(InputError):
     """A scan the guide names whose capability is not installed in this build."""
 
@@ -68,14 +75,17 @@ MODEL_NEEDS = frozenset({Requirement.MODEL, Requirement.DIFFERENTIABLE_MODEL})
 
 def run_scan(checks: Sequence[type[Check]], ctx: ScanContext, *, target: str,
              model_refusal: UnsafeArtifactError | None = None,
-             check_options: Mapping[str, Mapping[str, Any]] | None = None) -> Report:
+             check_options: Mapping[str, Mapping[str, Any]] | None = None,
+             required: frozenset[str] = frozenset()) -> Report:
     """Run each check; merge findings, metrics and figures; record skips with their reasons.
 
     ``model_refusal``: the artifact gate refused ``ctx.model_path``. The artifact scan then always runs
     (its findings say why), and every selected check that needed the model is a failing ``SCAN-001``
     finding "not evaluated", never a quiet skip. A check that raises ``CheckError`` is ``SCAN-002``.
     ``check_options``: check name to the typed settings it sees as ``ctx.options`` (the scan session's
-    validated ``Options``); without it every check sees ``ctx.options``."""
+    validated ``Options``); without it every check sees ``ctx.options``.
+    ``required``: checks the user named; one of them skipped (inputs missing, not applicable) is also a
+    failing ``SCAN-004`` finding, so an explicit ``--scan NAME`` never ends in exit 0 unchecked."""
     shared = ctx
     report = Report(target=target, tool_version=__version__)
     if model_refusal is not None:
@@ -97,11 +107,11 @@ def run_scan(checks: Sequence[type[Check]], ctx: ScanContext, *, target: str,
             continue
         if missing:
             needs = ", ".join(r.value for r in missing)
-            report.skipped.append(Skipped(check.name, f"needs {needs}, which this scan was not given"))
+            _skip(report, check, f"needs {needs}, which this scan was not given", required)
             continue
         reason = text_skip_reason(check, ctx) or check.applicable(ctx)
         if reason:
-            report.skipped.append(Skipped(check.name, reason))
+            _skip(report, check, reason, required)
             continue
         ctx.progress(check.title, 0.0)
         try:
@@ -156,6 +166,22 @@ def _refused(ctx: ScanContext, refusal: UnsafeArtifactError) -> Finding:
         description="Loading the file would need arbitrary Python objects (code can run on load), so it was "
         "never loaded.",
     )
+
+
+def _skip(report: Report, check: Check, reason: str, required: frozenset[str]) -> None:
+    report.skipped.append(Skipped(check.name, reason))
+    if check.name in required:
+        report.findings.append(Finding(
+            id="SCAN-004",
+            title=f"{check.title}: requested but not evaluated",
+            severity=Severity.HIGH,
+            owasp=check.owasp[0] if check.owasp else "ML06",
+            atlas=tuple(check.atlas),
+            evidence={"check": check.name, "reason": reason},
+            remediation="Give the check what the reason names (or drop it from --scan); until then its result "
+            "is unknown.",
+            check=check.name,
+        ))
 
 
 def _incomplete(check: Check, exc: CheckError) -> Finding:

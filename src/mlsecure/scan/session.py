@@ -20,7 +20,7 @@ from mlsecure.errors import InputError, InputShapeUnknownError, UnsafeArtifactEr
 from mlsecure.findings import Finding, Report
 from mlsecure.models.interface import Model
 from mlsecure.scan import options as typed
-from mlsecure.scan.runner import run_scan, select_checks
+from mlsecure.scan.runner import named_checks, run_scan, select_checks
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -95,7 +95,9 @@ class Session:
     context: ScanContext = field(init=False)
 
     def __post_init__(self) -> None:
-        self.selected = select_checks([self.checks] if isinstance(self.checks, str) else list(self.checks))
+        selection = [self.checks] if isinstance(self.checks, str) else list(self.checks)
+        self.selected = select_checks(selection)
+        self._required = named_checks(selection)
         epsilon = [self.epsilon] if isinstance(self.epsilon, int | float) else self.epsilon
         self.check_options = typed.resolve(self.selected, self.options, lenient={
             "seed": self.seed, "epsilon": epsilon, "max_samples": self.max_samples,
@@ -125,7 +127,7 @@ class Session:
             if per_check["drift"].get("label_column") is None:
                 per_check["drift"]["label_column"] = self.label_column
         report = run_scan(self.selected, ctx, target=self.target or self._target(), model_refusal=self.refusal,
-                          check_options=per_check)
+                          check_options=per_check, required=self._required)
         if self._trust_record is not None:
             report.findings.append(self._trust_record)
         return report
