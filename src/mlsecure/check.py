@@ -17,6 +17,7 @@ from mlsecure.data.dataset import Dataset
 from mlsecure.errors import CheckError, ConfigError
 from mlsecure.findings import Figure, Finding
 from mlsecure.models.interface import DifferentiableModel, Model
+from mlsecure.yesno import parse_yes_no
 
 
 class Requirement(StrEnum):
@@ -98,6 +99,14 @@ class ScanContext:
             return float(value)
         except (TypeError, ValueError):
             raise ConfigError(f"option {name} must be a number, got {value!r}") from None
+
+    def bool_option(self, name: str, default: bool) -> bool:
+        """A yes/no option (``--option name=yes``); anything but the words of ``yesno`` is a
+        ``ConfigError`` naming it, never a silent ``False``."""
+        try:
+            return parse_yes_no(self.option(name, default))
+        except ValueError as exc:
+            raise ConfigError(f"option {name}: {exc}") from None
 
     def list_option(self, name: str, default: str | list[str] | tuple[str, ...]) -> list[str]:
         """A comma-separated option (``--option attacks=pgd,square``) or a list given from Python."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 
 from mlsecure.check import ScanContext
 from mlsecure.data import Dataset, load_dataset
-from mlsecure.errors import InputError
+from mlsecure.errors import InputError, OutputError
 from mlsecure.findings import Severity
 from mlsecure.poisoning import simulate
 from mlsecure.poisoning.checks import CHECKS, PoisoningCheck
@@ -80,6 +81,21 @@ def test_export_refuses_to_overwrite_the_data(badnets_7: simulate.PoisonedData, 
     path = _write(tmp_path, badnets_7.x, badnets_7.y, "poisoned.csv")
     with pytest.raises(InputError):
         PoisoningCheck().execute(_context(path, None, export_suspicious=path, detectors="spectral"))
+
+
+def test_export_refuses_a_link_to_the_data_and_leaves_no_partial_file(badnets_7: simulate.PoisonedData,
+                                                                       tmp_path: Path) -> None:
+    path = _write(tmp_path, badnets_7.x, badnets_7.y, "poisoned.csv")
+    before = path.read_bytes()
+    hard = tmp_path / "hard.csv"
+    os.link(path, hard)
+    soft = tmp_path / "soft.csv"
+    soft.symlink_to(hard)
+    for link in (hard, soft):
+        with pytest.raises(OutputError, match="refusing to overwrite the input"):
+            PoisoningCheck().execute(_context(path, None, export_suspicious=link, detectors="spectral"))
+    assert path.read_bytes() == before
+    assert not list(tmp_path.glob("*.partial"))
 
 
 def test_unknown_detector_option_is_an_input_error(badnets_7: simulate.PoisonedData, tmp_path: Path) -> None:

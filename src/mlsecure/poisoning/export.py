@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from mlsecure.errors import InputError
+from mlsecure.io.outputs import atomic_output
 from mlsecure.poisoning.analysis import PoisoningScan
 
 
@@ -56,5 +57,8 @@ def export_suspicious(scan: PoisoningScan, destination: str | Path, *, labels: n
         taken.columns = [f"{c}" if f"{c}" not in head else f"original_{c}" for c in taken.columns]
         frame = pd.concat([frame, taken], axis=1)
     destination.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(destination, index=False)
+    # the CLI refused an existing file without --force before the scan; here the data file, or a link to
+    # it, is refused again, and the CSV appears whole or not at all
+    with atomic_output(destination, inputs=[source], force=True, what="--export-suspicious file") as handle:
+        frame.to_csv(handle, index=False)
     return len(rows)

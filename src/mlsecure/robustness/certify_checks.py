@@ -80,7 +80,7 @@ class CertifiedRobustnessCheck(Check):
         if not (sigma > 0 and radius >= 0 and n >= 1 and n0 >= 1 and 0 < alpha < 1):
             raise ConfigError(f"certified-robustness needs sigma > 0, radius >= 0, n >= 1, n0 >= 1 and "
                               f"0 < alpha < 1; got sigma={sigma}, radius={radius}, n={n}, n0={n0}, alpha={alpha}")
-        clip = str(ctx.option("clip_noise", "false")).lower() in ("1", "true", "yes")
+        clip = ctx.bool_option("clip_noise", False)
         r_max = max_certifiable_radius(sigma, n, alpha)
         radii = tuple(sorted({0.0, 0.5 * sigma, sigma, 2 * sigma, radius}))
         start = time.process_time()

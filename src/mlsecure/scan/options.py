@@ -20,6 +20,7 @@ from typing import Any
 
 from mlsecure.check import Check
 from mlsecure.errors import ConfigError
+from mlsecure.yesno import parse_yes_no
 
 
 @dataclass(frozen=True)
@@ -112,14 +113,7 @@ def _convert(kind: Any, value: Any) -> Any:
                                 else value if isinstance(value, list | tuple) else [value])
         return tuple(_convert(item, p) for p in parts)
     if kind is bool:
-        if isinstance(value, bool):
-            return value
-        text = str(value).strip().lower()
-        if text in ("1", "true", "yes", "on"):
-            return True
-        if text in ("0", "false", "no", "off"):
-            return False
-        raise ValueError(text)
+        return parse_yes_no(value)
     if kind is int:
         if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
             raise TypeError(value)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlsecure.check import Check, CheckResult, Requirement, ScanContext, opt
-from mlsecure.errors import ConfigError, SourceUnavailableError
+from mlsecure.errors import SourceUnavailableError
 from mlsecure.findings import Finding, Location, Severity
 from mlsecure.supply_chain.external import TOOLS, available_tools, run_external
 
@@ -45,7 +45,7 @@ class DependencyAuditCheck(Check):
 
         requirements = ctx.option("requirements", None)
         offline_db = ctx.option("offline_db", None)
-        online = _flag(ctx.option("online", None), default=requirements is not None)
+        online = ctx.bool_option("online", requirements is not None)
         ctx.progress("dependency audit", 0.0)
         try:
             if requirements is not None:
@@ -124,7 +124,7 @@ class SignatureCheck(Check):
         target = Path(str(ctx.option("signed_path", ctx.need_model_path())))
         signature = Path(str(ctx.option("signature", "")))
         result = verify_model(target, read_signature(signature), load_public_key(str(ctx.option("pub", ""))),
-                              require_clean_scan=_flag(ctx.option("require_clean_scan", None), default=False),
+                              require_clean_scan=ctx.bool_option("require_clean_scan", False),
                               signature_path=signature, progress=ctx.progress)
         metrics = {"valid": result.valid, "files": result.files, "bytes": result.total_bytes,
                    "subject_sha256": result.root_digest, "key_algorithm": result.key_algorithm}
@@ -141,19 +141,6 @@ class SignatureCheck(Check):
             "signature is not from the expected key.",
         )
         return CheckResult((finding,), metrics)
-
-
-def _flag(value: Any, *, default: bool) -> bool:
-    if value is None:
-        return default
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("1", "true", "yes", "on"):
-        return True
-    if text in ("0", "false", "no", "off"):
-        return False
-    raise ConfigError(f"option value {value!r}: expected true or false")
 
 
 def _without_vulnerabilities(requirements: Any, reason: str) -> AuditResult:

@@ -184,7 +184,7 @@ class InversionCheck(Check):
             l2=ctx.float_option("inversion_l2", 0.01),
             tv=ctx.float_option("inversion_tv", 0.0),
             seed=ctx.int_option("seed", 0), progress=ctx.progress)
-        individuals = str(ctx.option("classes_are_individuals", "false")).lower() in ("1", "true", "yes")
+        individuals = ctx.bool_option("classes_are_individuals", False)
         findings = [inversion_finding(audit, source=data.source, individuals=individuals)]
         metrics = audit.metrics()
         attribute = ctx.option("inversion_attribute", None)
