@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -71,6 +72,9 @@ class Rule:
     that the pattern starts with its literal prefix and ``re`` can skip ahead to it)."""
     description: str = ""
     extra_examples: tuple[str, ...] = field(default_factory=tuple)
+    check: Callable[[str], bool] | None = None
+    """A structural check of the captured value (Basic credentials decode to ``user:password``);
+    a value that fails it is dropped."""
 
     @cached_property
     def regex(self) -> re.Pattern[str]:
@@ -90,6 +94,50 @@ _NOT_AFTER = r"(?![A-Za-z0-9_\-])"
 _ids = iter(range(100, 1000))
 
 
+def _basic_pair(value: str) -> bool:
+    """``value`` is base64 of printable ``user:password`` text (RFC 7617); an empty password counts
+    (an API key sent as the user name)."""
+    try:
+        decoded = base64.b64decode(value + "=" * (-len(value) % 4), validate=True).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return False
+    user, colon, _ = decoded.partition(":")
+    return bool(colon) and len(decoded) >= 4 and decoded.isprintable() and bool(user.strip())
+
+
+def _leading_literals(prefix: str) -> tuple[str, ...]:
+    """The literal text every match of ``prefix`` starts with, lower-cased: one per top-level
+    alternative of a leading ``(?:a|b)`` group (``EAA[MC]`` -> ``eaa``; ``(?:EAAA|sq0atp-)`` -> ``eaaa``,
+    ``sq0atp-``). Empty when some alternative starts without a literal of 2+ characters."""
+    alternatives = [prefix]
+    if prefix.startswith("(?:"):
+        depth, end = 0, -1
+        for i, c in enumerate(prefix):
+            depth += c == "(" and prefix[i - 1:i] != "\\"
+            depth -= c == ")" and prefix[i - 1:i] != "\\"
+            if depth == 0:
+                end = i
+                break
+        if end < 0 or "(" in prefix[3:end]:
+            return ()
+        alternatives = [a + prefix[end + 1:] for a in prefix[3:end].split("|")]
+    out = []
+    for alternative in alternatives:
+        head = re.match(_LITERAL, alternative)
+        text = re.sub(r"\\(.)", r"\1", head.group() if head else "")
+        if len(text) < 2:  # no leading literal: the longest literal anywhere ([a-z0-9]{14}\.atlasv1\.)
+            bare = re.sub(r"\[(?:\\.|[^\]])*\]|\{\d+(?:,\d*)?\}", "(", alternative)
+            pieces = [re.sub(r"\\(.)", r"\1", m.group()) for m in re.finditer(_LITERAL, bare)]
+            text = max(pieces, key=len, default="")
+            if len(text) < 3:
+                return ()
+        out.append(text.lower())
+    return tuple(dict.fromkeys(out))
+
+
+_LITERAL = r"(?:\\.|[^\\()\[\]{}?*+|.^$])+"
+
+
 def prefixed(name: str, provider: str, prefix: str, body: str, alphabet: str, n: int, doc: str, *,
              suffix: str = "", severity: Severity = Severity.HIGH, case_insensitive: bool = False,
              before: str = _NOT_BEFORE, after: str = _NOT_AFTER, example_body: str | None = None,
@@ -97,12 +145,12 @@ def prefixed(name: str, provider: str, prefix: str, body: str, alphabet: str, n:
     """``prefix`` (a regex) then ``body`` (a regex); the example is ``literal`` (``prefix`` unescaped by
     default) + ``n`` characters of ``alphabet`` (or ``example_body``)."""
     literal = literal if literal is not None else re.sub(r"\\(.)", r"\1", prefix)
-    keyword = re.split(r"[(\[?|]", literal)[0].lower() or literal[:3].lower()
+    keywords = _leading_literals(prefix) or (literal[:3].lower(),)
     body_text = example_body if example_body is not None else sample(alphabet, n, name)
     example = literal + body_text + re.sub(r"\\(.)", r"\1", suffix)
     short = literal + body_text[: max(1, len(body_text) // 3)]
     return Rule(rule_id=f"SEC-{next(_ids)}", name=name, provider=provider,
-                pattern=f"({prefix}{body}{suffix}){after}", not_after=before, keywords=(keyword,), example=example,
+                pattern=f"({prefix}{body}{suffix}){after}", not_after=before, keywords=keywords, example=example,
                 negatives=(short, "x" + example),
                 doc=doc, severity=severity, flags=re.IGNORECASE if case_insensitive else 0)
 
@@ -393,12 +441,15 @@ RULES: tuple[Rule, ...] = (
          context=r"\"private_key\"\s{0,3}:\s{0,3}\"-----BEGIN [A-Z ]{0,20}PRIVATE KEY-----(?:\\n)?[A-Za-z0-9+/]{64}",
          doc="Google Cloud IAM docs 'Service account keys' (JSON key file; its private_key is reported as a key)"),
     Rule(rule_id=f"SEC-{next(_ids)}", name="user-password", provider="curl",
-         pattern=r"\bcurl\b(?:[^\n]|\\\n){0,300}?\s(?:-u|--user)\s{1,3}[\"']?[^\s\"':<>{}]{0,100}:([^\s\"'<>$][^\s\"'<>]{2,99})[\"']?(?=\s|$)",
+         pattern=r"\bcurl\b(?:[^\n]|\\\n){0,300}?\s(?:-u|--user)(?:\s{1,3}|=)[\"']?[^\s\"':<>{}]{0,100}[\"']?:[\"']?([^\s\"'<>$][^\s\"'<>]{2,99})[\"']?(?=\s|$)",
          keywords=("curl",), example="curl -s --user 'api:" + sample(ALNUM, 16, "curl") + "' https://api.example.org",
-         negatives=("curl -u <user:password> https://test.com/endpoint", "curl -u $USER:$PASS https://x.org"),
+         negatives=("curl -u <user:password> https://test.com/endpoint", "curl -u $USER:$PASS https://x.org",
+                    'curl -u "${username}":"${password}"'),
+         extra_examples=("curl --user kevin:'" + sample(ALNUM, 16, "curl2") + "' -X PATCH",
+                         'curl -u "deploy":"' + sample(ALNUM, 14, "curl3") + '" https://x.org'),
          doc="curl manual '-u, --user <user:password>'; " + GL + "curl.go"),
     Rule(rule_id=f"SEC-{next(_ids)}", name="authorization-header", provider="HTTP",
-         pattern=r"(?i)\bauthorization[\"']?\s{0,3}:\s{0,3}(?:(?:basic|bearer|token|api-token|apikey|digest)\s{1,3})?([A-Za-z0-9._~+/=\-]{16,500})(?![A-Za-z0-9._~+/=\-])",
+         pattern=r"(?i)\bauthorization[\"']?\s{0,3}:\s{0,3}(?:(?:basic|bearer|token|api-token|apikey|digest)\s{1,3})?([A-Za-z0-9._~+/=@\-]{16,500})(?![A-Za-z0-9._~+/=@\-])",
          keywords=("authorization",), example="-H 'Authorization: Bearer " + sample(URLSAFE, 40, "authz") + "'",
          negatives=("Authorization: Bearer $TOKEN", "authorization: required"),
          doc="RFC 9110 section 11.6.2 (Authorization: <scheme> <credentials>); " + GL + "curl.go"),
@@ -451,6 +502,18 @@ RULES: tuple[Rule, ...] = (
     prefixed("api-key", "LangSmith", "lsv2_(?:pt|sk)_", "[a-f0-9]{32}_[a-f0-9]{10}", HEX, 32,
              "LangSmith docs 'Create an API key' (lsv2_pt_/lsv2_sk_)",
              example_body=sample(HEX, 32, "ls") + "_" + sample(HEX, 10, "ls2"), literal="lsv2_sk_"),
+    Rule(rule_id=f"SEC-{next(_ids)}", name="basic-credentials", provider="HTTP",
+         pattern=r"(?i)\bauthorization[\"']?\s{0,3}:\s{0,3}basic\s{1,3}([A-Za-z0-9+/]{6,500}={0,2})(?![A-Za-z0-9+/=])",
+         keywords=("basic",), check=_basic_pair,
+         example="-H 'Authorization: Basic " + base64.b64encode(b"api:" + sample(ALNUM, 4, "basic").encode()).decode() + "'",
+         negatives=("Authorization: Basic ...", "Authorization: Basic " + base64.b64encode(b"no colon").decode()),
+         doc="RFC 7617 (Basic: base64 of user-id ':' password)"),
+    Rule(rule_id=f"SEC-{next(_ids)}", name="user-token", provider="curl",
+         pattern=r"\bcurl\b(?:[^\n]|\\\n){0,300}?\s(?:-u|--user)(?:\s{1,3}|=)([\"'])((?=[^\s\"':]{0,99}[0-9])(?=[^\s\"':]{0,99}[A-Za-z])[^\s\"':<>{}$]{8,100}):\1",
+         group=2, keywords=("curl",), min_entropy=2.5,
+         example='curl -u "' + sample(ALNUM, 24, "curl-token") + ':" https://api.example.org',
+         negatives=('curl -u "myusername" http://x.org', 'curl -u "admin:" http://x.org'),
+         doc="curl manual '-u, --user' (an API key sent as the user name, empty password)"),
 )
 """Every provider rule. Ids are assigned in table order from ``SEC-100``: add new rules at the end so
 that released ids never move (``test_secrets_rules.py`` pins a sample of them)."""
