@@ -106,36 +106,48 @@ def _basic_pair(value: str) -> bool:
 
 
 def _leading_literals(prefix: str) -> tuple[str, ...]:
-    """The literal text every match of ``prefix`` starts with, lower-cased: one per top-level
-    alternative of a leading ``(?:a|b)`` group (``EAA[MC]`` -> ``eaa``; ``(?:EAAA|sq0atp-)`` -> ``eaaa``,
-    ``sq0atp-``). Empty when some alternative starts without a literal of 2+ characters."""
-    alternatives = [prefix]
-    if prefix.startswith("(?:"):
-        depth, end = 0, -1
-        for i, c in enumerate(prefix):
-            depth += c == "(" and prefix[i - 1:i] != "\\"
-            depth -= c == ")" and prefix[i - 1:i] != "\\"
-            if depth == 0:
-                end = i
-                break
-        if end < 0 or "(" in prefix[3:end]:
-            return ()
-        alternatives = [a + prefix[end + 1:] for a in prefix[3:end].split("|")]
-    out = []
-    for alternative in alternatives:
-        head = re.match(_LITERAL, alternative)
-        text = re.sub(r"\\(.)", r"\1", head.group() if head else "")
-        if len(text) < 2:  # no leading literal: the longest literal anywhere ([a-z0-9]{14}\.atlasv1\.)
-            bare = re.sub(r"\[(?:\\.|[^\]])*\]|\{\d+(?:,\d*)?\}", "(", alternative)
-            pieces = [re.sub(r"\\(.)", r"\1", m.group()) for m in re.finditer(_LITERAL, bare)]
-            text = max(pieces, key=len, default="")
-            if len(text) < 3:
-                return ()
-        out.append(text.lower())
-    return tuple(dict.fromkeys(out))
+    """The literal texts a match of ``prefix`` can start with, lower-cased, used as the rule's keywords:
+    literal characters, small classes (``do[por]_v1_`` -> ``dop_v1_``, ``doo_v1_``, ``dor_v1_``) and
+    groups of literal alternatives (``(?:EAAA|sq0atp-)``) are expanded; the first other construct
+    ends them (``EAA[MC][A-Za-z0-9]{100,}`` -> ``eaam``, ``eaac``). Without a leading literal of 2+
+    characters, the longest literal anywhere (``[a-z0-9]{14}\\.atlasv1\\.`` -> ``.atlasv1.``)."""
+    heads = [""]
+    i = 0
+    while i < len(prefix) and len(heads) <= 8:
+        piece, j = _piece(prefix, i)
+        if piece is None or prefix[j:j + 1] in ("?", "*", "+", "{"):
+            break
+        heads = [h + p for h in heads for p in piece]
+        i = j
+    if min(len(h) for h in heads) >= 2 and len(heads) <= 8:
+        return tuple(dict.fromkeys(h.lower() for h in heads))
+    bare = re.sub(r"\[(?:\\.|[^\]])*\]|\{\d+(?:,\d*)?\}|\(\?:[^()]*\)", "(", prefix)
+    pieces = [re.sub(r"\\(.)", r"\1", m.group()) for m in re.finditer(r"(?:\\.|[^\\()\[\]{}?*+|.^$])+", bare)]
+    text = max(pieces, key=len, default="")
+    return (text.lower(),) if len(text) >= 3 else ()
 
 
-_LITERAL = r"(?:\\.|[^\\()\[\]{}?*+|.^$])+"
+def _piece(prefix: str, i: int) -> tuple[list[str] | None, int]:
+    """The alternatives of the regex piece at ``i`` and where it ends: ``None`` for anything but a literal
+    (escaped or not), a class of up to four plain characters, or a group of literal alternatives."""
+    c = prefix[i]
+    if c == "\\" and i + 1 < len(prefix) and not prefix[i + 1].isalnum():
+        return [prefix[i + 1]], i + 2
+    if c == "[":
+        end = prefix.find("]", i)
+        members = prefix[i + 1:end]
+        if end > 0 and 0 < len(members) <= 4 and re.fullmatch(r"[A-Za-z0-9_]+", members):
+            return list(members), end + 1
+        return None, i
+    if prefix.startswith("(?:", i):
+        end = prefix.find(")", i)
+        options = prefix[i + 3:end].split("|")
+        if end > 0 and all(re.fullmatch(r"(?:\\[^A-Za-z0-9]|[A-Za-z0-9_\-])+", o) for o in options):
+            return [re.sub(r"\\(.)", r"\1", o) for o in options], end + 1
+        return None, i
+    if c in "\\()[]{}?*+|.^$":
+        return None, i
+    return [c], i + 1
 
 
 def prefixed(name: str, provider: str, prefix: str, body: str, alphabet: str, n: int, doc: str, *,
@@ -504,7 +516,7 @@ RULES: tuple[Rule, ...] = (
              example_body=sample(HEX, 32, "ls") + "_" + sample(HEX, 10, "ls2"), literal="lsv2_sk_"),
     Rule(rule_id=f"SEC-{next(_ids)}", name="basic-credentials", provider="HTTP",
          pattern=r"(?i)\bauthorization[\"']?\s{0,3}:\s{0,3}basic\s{1,3}([A-Za-z0-9+/]{6,500}={0,2})(?![A-Za-z0-9+/=])",
-         keywords=("basic",), check=_basic_pair,
+         keywords=("authorization",), check=_basic_pair,
          example="-H 'Authorization: Basic " + base64.b64encode(b"api:" + sample(ALNUM, 4, "basic").encode()).decode() + "'",
          negatives=("Authorization: Basic ...", "Authorization: Basic " + base64.b64encode(b"no colon").decode()),
          doc="RFC 7617 (Basic: base64 of user-id ':' password)"),
