@@ -110,7 +110,7 @@ def held_out_half(plugin: str) -> bool:
 def peer_corpora(tools: dict[str, Tool], repeats: int) -> None:
     print("1. peers' public test strings, one file per string (label = the peer's own expectation; a string"
           " that any peer test labels positive counts as positive)")
-    print(f"{'corpus':<34}{'tool':<42}{'recall':>16}{'false pos.':>16}{'CPU s':>8}")
+    print(f"{'corpus':<39}{'tool':<42}{'recall':>16}{'false pos.':>16}{'CPU s':>8}")
     for corpus in ("detect_secrets_cases", "gitleaks_cases"):
         document = json.loads((DATA / f"{corpus}.json").read_text(encoding="utf-8"))
         positive = {c["text"] for c in document["cases"] if c["expected"]}
@@ -136,7 +136,7 @@ def peer_corpora(tools: dict[str, Tool], repeats: int) -> None:
                     continue
                 tp = sum(name in flagged for name, e in chosen if e)
                 fp = sum(name in flagged for name, e in chosen if not e)
-                print(f"{label + part:<34}{tool:<42}{f'{tp}/{n_pos} {tp / n_pos:.3f}':>16}"
+                print(f"{label + part:<39}{tool:<42}{f'{tp}/{n_pos} {tp / n_pos:.3f}':>16}"
                       f"{f'{fp}/{n_neg} {fp / n_neg:.3f}':>16}" + (f"{cpu[tool]:>8.2f}" if keep is None else ""))
 
 
