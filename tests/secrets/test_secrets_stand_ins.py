@@ -60,12 +60,15 @@ def test_filler_body_separates_drawn_from_typed_random_parts() -> None:
     assert not filler_body("ghp_" + drawn) and not filler_body("glpat-" + drawn[:14] + "000000")
     assert not filler_body("xoxa-2-511111111-31111111111-3111111111111-e039d02840a0b9379c")
     assert not filler_body("sgp_" + drawn[:10] + "a" * 12)  # a tail of at most 14 is not 16
+    assert not filler_body("12345678")  # no prefix: a weak password, reported by the keyword rule
+    assert _severities('db_password = "12345678"', "settings.py") == [Severity.MEDIUM]
 
 
 def test_keywords_cover_every_alternative_of_a_prefix() -> None:
-    assert _leading_literals("EAA[MC]") == ("eaam", "eaac")
+    assert _leading_literals("EAA[MC]") == ("eaa",)  # a shared stem of 3+ characters stands for both
     assert _leading_literals("(?:EAAA|sq0atp-)") == ("eaaa", "sq0atp-")
-    assert _leading_literals("shp(?:at|ca|pa|ss)_") == ("shpat_", "shpca_", "shppa_", "shpss_")
+    assert _leading_literals("shp(?:at|ca|pa|ss)_") == ("shp",)
+    assert _leading_literals("do[por]_v1_") == ("dop_v1_", "doo_v1_", "dor_v1_")  # "do" is too common
     assert _leading_literals("fm[12][ar]?_") == ("fm1", "fm2")
     assert _leading_literals("[A-Za-z0-9]{14}\\.atlasv1\\.") == (".atlasv1.",)
     assert _leading_literals("dt0c01\\.") == ("dt0c01.",)

@@ -43,14 +43,15 @@ def filler_body(secret: str) -> bool:
     """The part after a provider prefix (``dapi``, ``glc_``, ``AIza``, ``xoxb-``) carries no drawn randomness:
     8+ characters of at most three distinct ones (``dapi`` + 32 zeros, ``glc_111...``, ``AIzaaaa...``); a
     tail of 16+ such characters over half the value (``GR1348941`` + ``123123...``, a prefix the split
-    above does not know); or one ascending run (``xoxp-1234567890``). A drawn random part is none of
+    above does not know); or, after a prefix, one ascending run (``xoxp-1234567890``; a bare
+    ``password = "12345678"`` is a weak password in use, not a stand-in). A drawn random part is none of
     these. Runs inside a token are not enough: Slack tokens carry typed-looking numeric ids
     (``xoxa-511111111-...``) before their random part."""
     prefix = _PREFIX.match(secret)
     body = secret[prefix.end():] if prefix else secret
     if len(body) < 8:
         return False
-    if len(set(body)) <= 3 or _ascending(body):
+    if len(set(body)) <= 3 or (prefix is not None and _ascending(body)):
         return True
     tail, seen = 0, set()
     for c in reversed(secret):

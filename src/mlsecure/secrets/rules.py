@@ -109,7 +109,7 @@ def _leading_literals(prefix: str) -> tuple[str, ...]:
     """The literal texts a match of ``prefix`` can start with, lower-cased, used as the rule's keywords:
     literal characters, small classes (``do[por]_v1_`` -> ``dop_v1_``, ``doo_v1_``, ``dor_v1_``) and
     groups of literal alternatives (``(?:EAAA|sq0atp-)``) are expanded; the first other construct
-    ends them (``EAA[MC][A-Za-z0-9]{100,}`` -> ``eaam``, ``eaac``). Without a leading literal of 2+
+    ends them; expansions that share a stem of 3+ characters give the stem (``EAA[MC]`` -> ``eaa``). Without a leading literal of 2+
     characters, the longest literal anywhere (``[a-z0-9]{14}\\.atlasv1\\.`` -> ``.atlasv1.``)."""
     heads = [""]
     i = 0
@@ -120,7 +120,11 @@ def _leading_literals(prefix: str) -> tuple[str, ...]:
         heads = [h + p for h in heads for p in piece]
         i = j
     if min(len(h) for h in heads) >= 2 and len(heads) <= 8:
-        return tuple(dict.fromkeys(h.lower() for h in heads))
+        lowered = [h.lower() for h in heads]
+        common = next((lowered[0][:n] for n in range(min(map(len, lowered)), 0, -1)
+                       if all(h.startswith(lowered[0][:n]) for h in lowered)), "")
+        # one shared stem of 3+ characters is as selective and costs one substring test per text, not several
+        return (common,) if len(common) >= 3 else tuple(dict.fromkeys(h.lower() for h in heads))
     bare = re.sub(r"\[(?:\\.|[^\]])*\]|\{\d+(?:,\d*)?\}|\(\?:[^()]*\)", "(", prefix)
     pieces = [re.sub(r"\\(.)", r"\1", m.group()) for m in re.finditer(r"(?:\\.|[^\\()\[\]{}?*+|.^$])+", bare)]
     text = max(pieces, key=len, default="")
