@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
 from dataclasses import dataclass
@@ -30,6 +31,12 @@ def load(name: str) -> list[Case]:
     positive = {c["text"] for c in document["cases"] if c["expected"]}
     return [Case(c["plugin"], c["text"], c["filename"], c["expected"] or c["text"] in positive, c["source"])
             for c in document["cases"]]
+
+
+def held_out_half(plugin: str) -> bool:
+    """Round 4's split by rule / plugin name, as in benchmarks/bench_secrets.py: sha256 of the name, odd =
+    held out (measured only, never read while fixing)."""
+    return int(hashlib.sha256(plugin.encode()).hexdigest(), 16) % 2 == 1
 
 
 @dataclass(frozen=True)

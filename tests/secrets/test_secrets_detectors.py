@@ -124,11 +124,14 @@ def test_database_url_reports_scheme_and_host_not_user_or_password() -> None:
     assert finding.length == len("Pw0rd-42x")
 
 
-def test_stripe_test_key_is_low_and_encrypted_pem_is_medium() -> None:
+def test_stripe_test_key_and_encrypted_pem_are_medium() -> None:
+    """A test-mode secret key still reads and writes the account's test data: it fails a default scan."""
     rng = random.Random(0)
     key = "sk_test_" + "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(24))
     (stripe,) = SecretScanner().scan_text(f'stripe.api_key = "{key}"', kind=FileKind.CODE)
-    assert stripe.severity.value == "low" and stripe.details == {"mode": "test"}
+    assert stripe.severity.value == "medium" and stripe.details == {"mode": "test"}
+    (live,) = SecretScanner().scan_text(f'stripe.api_key = "{key.replace("_test_", "_live_")}"', kind=FileKind.CODE)
+    assert live.severity.value == "critical" and live.details == {"mode": "live"}
     body = base64.b64encode(rng.randbytes(300)).decode()
     pem = ("-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\n"
            + body + "\n-----END RSA PRIVATE KEY-----\n")

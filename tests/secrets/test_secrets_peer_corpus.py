@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from secrets_peer_corpus import Case, load, score
+from secrets_peer_corpus import Case, held_out_half, load, score
 
 from mlsecure.findings import Severity
 from mlsecure.secrets import SecretScanner
@@ -70,16 +70,18 @@ def test_default_scanner_on_detect_secrets_strings() -> None:
     result = score(CASES, SecretScanner())
     assert [c for c in result.misses if not _explained(c, DIVERGENT_MISSES)] == []
     assert [c for c in result.false_positives if not _explained(c, DIVERGENT_FALSE_POSITIVES)] == []
-    # measured 2026-12-06: 400/413 = 0.969 recall (27 of them info stand-ins), 7/230 = 0.030 false positives
-    assert result.recall >= 0.95 and result.fp_rate <= 0.05
+    # measured 2026-12-06 (round 4): 400/413 = 0.969 recall (31 of them info stand-ins / key stubs),
+    # 7/230 = 0.030 false positives
+    assert result.found == 400 and result.flagged == 7
     above_info = score(CASES, SecretScanner(), at_least=Severity.LOW)
     assert [c for c in above_info.misses if not _explained(c, DIVERGENT_MISSES + STAND_INS)] == []
-    # measured 2026-12-06 (round 3): 370/413 = 0.896 at medium and above (what fails a scan by default;
-    # round 2: 361). The 43 below medium: 28 provider-format placeholders (info stand-ins: x-filled
-    # Artifactory / Twilio / Slack / npm tokens, AKIA + 16 Z, AWS's example key), 2 key stubs, and the
-    # 13 divergent misses above
+    # measured 2026-12-06 (round 4): 369/413 = 0.893 at medium and above (what fails a scan by default;
+    # round 3: 370, round 2: 361). The 44 below medium: 29 provider-format stand-ins by decision
+    # (docs/secrets.md "Placeholders and documented examples": x-filled Artifactory / Twilio / Slack /
+    # npm tokens, AKIA/ASIA/ABIA/ACCA/A3T0 + 16 Z, AWS's example key), 2 key stubs, and the 13
+    # divergent misses above
     failing = score(CASES, SecretScanner(), at_least=Severity.MEDIUM)
-    assert failing.recall >= 0.89 and failing.fp_rate <= 0.05
+    assert failing.found == 369 and failing.flagged == 7
     assert [c for c in failing.misses if not _explained(c, DIVERGENT_MISSES + STAND_INS)] == []
 
 
@@ -90,11 +92,11 @@ def test_format_only_mode_on_detect_secrets_strings() -> None:
             if not _explained(c, DIVERGENT_FALSE_POSITIVES + FORMAT_MODE_FALSE_POSITIVES)] == []
     # measured 2026-12-06 (round 3): 400/413 = 0.969 recall, 7/230 = 0.030 false positives (round 2: 16/230;
     # generic detectors' placeholders and ${VAR} references are now dropped in this mode too)
-    assert result.recall >= 0.96 and result.fp_rate <= 0.05
+    assert result.found == 400 and result.flagged == 7
     # what fails a scan with --fail-on-placeholders at the default --fail-on medium: the issue's target
     # (recall >= 0.95, false positives <= 0.05); measured 397/413 = 0.961, 7/230 = 0.030
     failing = score(CASES, SecretScanner(suppress_placeholders=False), at_least=Severity.MEDIUM)
-    assert failing.recall >= 0.95 and failing.fp_rate <= 0.05
+    assert failing.found == 397 and failing.flagged == 7
 
 
 @pytest.mark.parametrize("plugin", ["artifactory", "discord", "mailchimp_key", "pypi_token", "sendgrid",
@@ -128,11 +130,27 @@ def test_default_scanner_on_gitleaks_rule_examples() -> None:
     """gitleaks' literal tps / fps: each rule's fps are labelled negative even where another rule (or
     our keyword heuristics) rightly sees a credential shape, so the false-positive rate is an upper bound."""
     result = score(GITLEAKS, SecretScanner())
-    # measured 2026-12-06: 242/251 = 0.964 recall, 65/290 = 0.224 false positives at any severity: gitleaks
-    # lists x-filled / example tokens as fps, which mlsecure reports as info stand-ins (31 of the 65)
-    assert result.recall >= 0.96 and result.fp_rate <= 0.23
+    # measured 2026-12-06 (round 4): 247/251 = 0.984 recall, 64/290 = 0.221 false positives at any
+    # severity: gitleaks lists x-filled / example tokens as fps, which mlsecure reports as info stand-ins
+    assert result.found == 247 and result.flagged == 64
     failing = score(GITLEAKS, SecretScanner(), at_least=Severity.MEDIUM)
-    # measured 2026-12-06 (round 3): 219/251 = 0.873 recall, 29/290 = 0.100 false positives at medium and
-    # above (round 2: 220/251, 34/290); 16 of the 29 are valid-format Google API keys gitleaks allowlists
-    # by value; the lost positive is gitleaks' `"type": "service_account"` marker, now low
-    assert failing.fp_rate <= 0.105 and failing.recall >= 0.87
+    # measured 2026-12-06 (round 4): 226/251 = 0.900 recall, 27/290 = 0.093 false positives at medium and
+    # above (round 3: 219/251, 29/290); 16 of the 27 are valid-format Google API keys gitleaks allowlists
+    # by value (published in firebase-android-sdk; we do not copy value lists)
+    assert failing.found == 226 and failing.flagged == 27
+    gcp = [c for c in failing.false_positives if c.plugin == "gcp-api-key"]
+    assert len(gcp) == 16
+
+
+@pytest.mark.parametrize(("corpus", "half", "expected"), [
+    # (found, positives, flagged, negatives) at medium and above, measured 2026-12-06 (round 4). Misses and
+    # false positives were read and fixed on the tuned half only; the held-out half was only measured.
+    ("detect_secrets_cases", False, (256, 296, 2, 178)),
+    ("detect_secrets_cases", True, (113, 117, 5, 52)),
+    ("gitleaks_cases", False, (111, 118, 24, 146)),
+    ("gitleaks_cases", True, (115, 133, 3, 144)),
+])
+def test_tuned_and_held_out_halves(corpus: str, half: bool, expected: tuple[int, int, int, int]) -> None:
+    cases = [c for c in (CASES if corpus.startswith("detect") else GITLEAKS) if held_out_half(c.plugin) == half]
+    result = score(cases, SecretScanner(), at_least=Severity.MEDIUM)
+    assert (result.found, result.positives, result.flagged, result.negatives) == expected

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 PRAGMA = "mlsecure: ignore-secret"
@@ -39,11 +40,31 @@ _PREFIX = re.compile(r"^[A-Za-z0-9]{1,8}[_\-](?:[A-Za-z0-9]{1,4}[_\-])?|^[A-Za-z
 
 
 def filler_body(secret: str) -> bool:
-    """The part after a provider prefix (``dapi``, ``glc_``, ``AIza``, ``xoxb-``) is 8+ characters of at most
-    three distinct ones: ``dapi`` + 32 zeros, ``glc_111...``, ``AIzaaaa...``. A drawn random part never is."""
+    """The part after a provider prefix (``dapi``, ``glc_``, ``AIza``, ``xoxb-``) carries no drawn randomness:
+    8+ characters of at most three distinct ones (``dapi`` + 32 zeros, ``glc_111...``, ``AIzaaaa...``); a
+    tail of 16+ such characters over half the value (``GR1348941`` + ``123123...``, a prefix the split
+    above does not know); or, after a prefix, one ascending run (``xoxp-1234567890``; a bare
+    ``password = "12345678"`` is a weak password in use, not a stand-in). A drawn random part is none of
+    these. Runs inside a token are not enough: Slack tokens carry typed-looking numeric ids
+    (``xoxa-511111111-...``) before their random part."""
     prefix = _PREFIX.match(secret)
     body = secret[prefix.end():] if prefix else secret
-    return len(body) >= 8 and len(set(body)) <= 3
+    if len(body) < 8:
+        return False
+    if len(set(body)) <= 3 or (prefix is not None and _ascending(body)):
+        return True
+    tail, seen = 0, set()
+    for c in reversed(secret):
+        seen.add(c)
+        if len(seen) > 3:
+            break
+        tail += 1
+    return tail >= 16 and tail * 2 >= len(secret)
+
+
+def _ascending(body: str) -> bool:
+    """``1234567890``, ``abcdefgh``: each character the one after the previous (9 wraps to 0)."""
+    return all(ord(b) == ord(a) + 1 or (a, b) == ("9", "0") for a, b in itertools.pairwise(body))
 
 
 def is_placeholder(secret: str) -> bool:

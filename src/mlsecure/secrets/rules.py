@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -71,6 +72,9 @@ class Rule:
     that the pattern starts with its literal prefix and ``re`` can skip ahead to it)."""
     description: str = ""
     extra_examples: tuple[str, ...] = field(default_factory=tuple)
+    check: Callable[[str], bool] | None = None
+    """A structural check of the captured value (Basic credentials decode to ``user:password``);
+    a value that fails it is dropped."""
 
     @cached_property
     def regex(self) -> re.Pattern[str]:
@@ -90,6 +94,66 @@ _NOT_AFTER = r"(?![A-Za-z0-9_\-])"
 _ids = iter(range(100, 1000))
 
 
+def _basic_pair(value: str) -> bool:
+    """``value`` is base64 of printable ``user:password`` text (RFC 7617); an empty password counts
+    (an API key sent as the user name)."""
+    try:
+        decoded = base64.b64decode(value + "=" * (-len(value) % 4), validate=True).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return False
+    user, colon, _ = decoded.partition(":")
+    return bool(colon) and len(decoded) >= 4 and decoded.isprintable() and bool(user.strip())
+
+
+def _leading_literals(prefix: str) -> tuple[str, ...]:
+    """The literal texts a match of ``prefix`` can start with, lower-cased, used as the rule's keywords:
+    literal characters, small classes (``do[por]_v1_`` -> ``dop_v1_``, ``doo_v1_``, ``dor_v1_``) and
+    groups of literal alternatives (``(?:EAAA|sq0atp-)``) are expanded; the first other construct
+    ends them; expansions that share a stem of 3+ characters give the stem (``EAA[MC]`` -> ``eaa``). Without a leading literal of 2+
+    characters, the longest literal anywhere (``[a-z0-9]{14}\\.atlasv1\\.`` -> ``.atlasv1.``)."""
+    heads = [""]
+    i = 0
+    while i < len(prefix) and len(heads) <= 8:
+        piece, j = _piece(prefix, i)
+        if piece is None or prefix[j:j + 1] in ("?", "*", "+", "{"):
+            break
+        heads = [h + p for h in heads for p in piece]
+        i = j
+    if min(len(h) for h in heads) >= 2 and len(heads) <= 8:
+        lowered = [h.lower() for h in heads]
+        common = next((lowered[0][:n] for n in range(min(map(len, lowered)), 0, -1)
+                       if all(h.startswith(lowered[0][:n]) for h in lowered)), "")
+        # one shared stem of 3+ characters is as selective and costs one substring test per text, not several
+        return (common,) if len(common) >= 3 else tuple(dict.fromkeys(h.lower() for h in heads))
+    bare = re.sub(r"\[(?:\\.|[^\]])*\]|\{\d+(?:,\d*)?\}|\(\?:[^()]*\)", "(", prefix)
+    pieces = [re.sub(r"\\(.)", r"\1", m.group()) for m in re.finditer(r"(?:\\.|[^\\()\[\]{}?*+|.^$])+", bare)]
+    text = max(pieces, key=len, default="")
+    return (text.lower(),) if len(text) >= 3 else ()
+
+
+def _piece(prefix: str, i: int) -> tuple[list[str] | None, int]:
+    """The alternatives of the regex piece at ``i`` and where it ends: ``None`` for anything but a literal
+    (escaped or not), a class of up to four plain characters, or a group of literal alternatives."""
+    c = prefix[i]
+    if c == "\\" and i + 1 < len(prefix) and not prefix[i + 1].isalnum():
+        return [prefix[i + 1]], i + 2
+    if c == "[":
+        end = prefix.find("]", i)
+        members = prefix[i + 1:end]
+        if end > 0 and 0 < len(members) <= 4 and re.fullmatch(r"[A-Za-z0-9_]+", members):
+            return list(members), end + 1
+        return None, i
+    if prefix.startswith("(?:", i):
+        end = prefix.find(")", i)
+        options = prefix[i + 3:end].split("|")
+        if end > 0 and all(re.fullmatch(r"(?:\\[^A-Za-z0-9]|[A-Za-z0-9_\-])+", o) for o in options):
+            return [re.sub(r"\\(.)", r"\1", o) for o in options], end + 1
+        return None, i
+    if c in "\\()[]{}?*+|.^$":
+        return None, i
+    return [c], i + 1
+
+
 def prefixed(name: str, provider: str, prefix: str, body: str, alphabet: str, n: int, doc: str, *,
              suffix: str = "", severity: Severity = Severity.HIGH, case_insensitive: bool = False,
              before: str = _NOT_BEFORE, after: str = _NOT_AFTER, example_body: str | None = None,
@@ -97,12 +161,12 @@ def prefixed(name: str, provider: str, prefix: str, body: str, alphabet: str, n:
     """``prefix`` (a regex) then ``body`` (a regex); the example is ``literal`` (``prefix`` unescaped by
     default) + ``n`` characters of ``alphabet`` (or ``example_body``)."""
     literal = literal if literal is not None else re.sub(r"\\(.)", r"\1", prefix)
-    keyword = re.split(r"[(\[?|]", literal)[0].lower() or literal[:3].lower()
+    keywords = _leading_literals(prefix) or (literal[:3].lower(),)
     body_text = example_body if example_body is not None else sample(alphabet, n, name)
     example = literal + body_text + re.sub(r"\\(.)", r"\1", suffix)
     short = literal + body_text[: max(1, len(body_text) // 3)]
     return Rule(rule_id=f"SEC-{next(_ids)}", name=name, provider=provider,
-                pattern=f"({prefix}{body}{suffix}){after}", not_after=before, keywords=(keyword,), example=example,
+                pattern=f"({prefix}{body}{suffix}){after}", not_after=before, keywords=keywords, example=example,
                 negatives=(short, "x" + example),
                 doc=doc, severity=severity, flags=re.IGNORECASE if case_insensitive else 0)
 
@@ -393,12 +457,15 @@ RULES: tuple[Rule, ...] = (
          context=r"\"private_key\"\s{0,3}:\s{0,3}\"-----BEGIN [A-Z ]{0,20}PRIVATE KEY-----(?:\\n)?[A-Za-z0-9+/]{64}",
          doc="Google Cloud IAM docs 'Service account keys' (JSON key file; its private_key is reported as a key)"),
     Rule(rule_id=f"SEC-{next(_ids)}", name="user-password", provider="curl",
-         pattern=r"\bcurl\b(?:[^\n]|\\\n){0,300}?\s(?:-u|--user)\s{1,3}[\"']?[^\s\"':<>{}]{0,100}:([^\s\"'<>$][^\s\"'<>]{2,99})[\"']?(?=\s|$)",
+         pattern=r"\bcurl\b(?:[^\n]|\\\n){0,300}?\s(?:-u|--user)(?:\s{1,3}|=)[\"']?[^\s\"':<>{}]{0,100}[\"']?:[\"']?([^\s\"'<>$][^\s\"'<>]{2,99})[\"']?(?=\s|$)",
          keywords=("curl",), example="curl -s --user 'api:" + sample(ALNUM, 16, "curl") + "' https://api.example.org",
-         negatives=("curl -u <user:password> https://test.com/endpoint", "curl -u $USER:$PASS https://x.org"),
+         negatives=("curl -u <user:password> https://test.com/endpoint", "curl -u $USER:$PASS https://x.org",
+                    'curl -u "${username}":"${password}"'),
+         extra_examples=("curl --user kevin:'" + sample(ALNUM, 16, "curl2") + "' -X PATCH",
+                         'curl -u "deploy":"' + sample(ALNUM, 14, "curl3") + '" https://x.org'),
          doc="curl manual '-u, --user <user:password>'; " + GL + "curl.go"),
     Rule(rule_id=f"SEC-{next(_ids)}", name="authorization-header", provider="HTTP",
-         pattern=r"(?i)\bauthorization[\"']?\s{0,3}:\s{0,3}(?:(?:basic|bearer|token|api-token|apikey|digest)\s{1,3})?([A-Za-z0-9._~+/=\-]{16,500})(?![A-Za-z0-9._~+/=\-])",
+         pattern=r"(?i)\bauthorization[\"']?\s{0,3}:\s{0,3}(?:(?:basic|bearer|token|api-token|apikey|digest)\s{1,3})?([A-Za-z0-9._~+/=@\-]{16,500})(?![A-Za-z0-9._~+/=@\-])",
          keywords=("authorization",), example="-H 'Authorization: Bearer " + sample(URLSAFE, 40, "authz") + "'",
          negatives=("Authorization: Bearer $TOKEN", "authorization: required"),
          doc="RFC 9110 section 11.6.2 (Authorization: <scheme> <credentials>); " + GL + "curl.go"),
@@ -451,6 +518,18 @@ RULES: tuple[Rule, ...] = (
     prefixed("api-key", "LangSmith", "lsv2_(?:pt|sk)_", "[a-f0-9]{32}_[a-f0-9]{10}", HEX, 32,
              "LangSmith docs 'Create an API key' (lsv2_pt_/lsv2_sk_)",
              example_body=sample(HEX, 32, "ls") + "_" + sample(HEX, 10, "ls2"), literal="lsv2_sk_"),
+    Rule(rule_id=f"SEC-{next(_ids)}", name="basic-credentials", provider="HTTP",
+         pattern=r"(?i)\bauthorization[\"']?\s{0,3}:\s{0,3}basic\s{1,3}([A-Za-z0-9+/]{6,500}={0,2})(?![A-Za-z0-9+/=])",
+         keywords=("authorization",), check=_basic_pair,
+         example="-H 'Authorization: Basic " + base64.b64encode(b"api:" + sample(ALNUM, 4, "basic").encode()).decode() + "'",
+         negatives=("Authorization: Basic ...", "Authorization: Basic " + base64.b64encode(b"no colon").decode()),
+         doc="RFC 7617 (Basic: base64 of user-id ':' password)"),
+    Rule(rule_id=f"SEC-{next(_ids)}", name="user-token", provider="curl",
+         pattern=r"\bcurl\b(?:[^\n]|\\\n){0,300}?\s(?:-u|--user)(?:\s{1,3}|=)([\"'])((?=[^\s\"':]{0,99}[0-9])(?=[^\s\"':]{0,99}[A-Za-z])[^\s\"':<>{}$]{8,100}):\1",
+         group=2, keywords=("curl",), min_entropy=2.5,
+         example='curl -u "' + sample(ALNUM, 24, "curl-token") + ':" https://api.example.org',
+         negatives=('curl -u "myusername" http://x.org', 'curl -u "admin:" http://x.org'),
+         doc="curl manual '-u, --user' (an API key sent as the user name, empty password)"),
 )
 """Every provider rule. Ids are assigned in table order from ``SEC-100``: add new rules at the end so
 that released ids never move (``test_secrets_rules.py`` pins a sample of them)."""

@@ -142,7 +142,7 @@ class SlackToken(PatternDetector):
 class StripeKey(PatternDetector):
     rule_id = "SEC-007"
     title = "Stripe secret key"
-    description = "A Stripe secret or restricted API key (test-mode keys are reported as low)."
+    description = "A Stripe secret or restricted API key (test mode: medium; live: critical)."
     rotate = "Roll the key in the Stripe dashboard (Developers > API keys)."
     severity = Severity.CRITICAL
     priority = 90
@@ -154,7 +154,8 @@ class StripeKey(PatternDetector):
         return {"mode": "test" if "_test_" in secret else "live"}
 
     def severity_of(self, secret: str) -> Severity:
-        return Severity.LOW if "_test_" in secret else Severity.CRITICAL
+        # a test-mode secret key reads and writes the account's test data and settings: medium
+        return Severity.MEDIUM if "_test_" in secret else Severity.CRITICAL
 
 
 class GoogleApiKey(PatternDetector):

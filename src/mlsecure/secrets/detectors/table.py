@@ -58,7 +58,8 @@ class ProviderRules(Detector):
                     continue
                 if rule.reject_identifiers and _identifier(secret):
                     continue
-                rejected = rule.min_entropy > 0 and shannon_entropy(secret) < rule.min_entropy
+                rejected = (rule.min_entropy > 0 and shannon_entropy(secret) < rule.min_entropy) \
+                    or (rule.check is not None and not rule.check(secret))
                 severity = rule.severity
                 if rule.context and re.search(rule.context, text) is None:
                     severity = Severity.LOW  # a marker without what it marks (a redacted key file)
