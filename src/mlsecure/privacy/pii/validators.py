@@ -92,6 +92,13 @@ def npi(text: str) -> bool:
     return len(d) == 10 and d[0] in "12" and luhn("80840" + d)
 
 
+def npi_issued(text: str) -> bool:
+    """An NPI as CMS has issued them so far: the format allows a first digit of 1 or 2 (45 CFR 162.406,
+    the 2004 final rule), every one of the ~8 million NPIs in NPPES starts with 1. Used for a bare
+    number with no context word, where a Luhn digit alone (one number in ten) says little."""
+    return npi(text) and digits_of(text)[0] == "1"
+
+
 _VIN_VALUES = {**{str(i): i for i in range(10)}, **dict(zip("ABCDEFGH", range(1, 9), strict=True)),
                **dict(zip("JKLMN", range(1, 6), strict=True)), "P": 7, "R": 9,
                **dict(zip("STUVWXYZ", range(2, 10), strict=True))}
@@ -173,9 +180,36 @@ def phone_in_text(text: str, region: str = "US", *, any_region: bool = False) ->
     t = text.strip()
     if _date_like(t, shapes=not any_region):
         return False
-    if phone(t, region) or (re.match(r"(?:\+|00) ?\(?[1-9]", t) is not None and phone_shaped(t)):
+    if re.match(r"(?:\+|00) ?\(?[1-9]", t) is not None and phone_shaped(t):
         return True  # a country code never starts with 0
-    return any_region and not _QUANTITY.fullmatch(t) and phone_shaped(t, min_digits=LOCAL_DIGITS)
+    if not any_region:  # reporting, not redacting: the number must be written the way its plan groups it
+        return not _without_extension(t).isdigit() and phone_grouped(t, region)
+    return phone(t, region) or (not _QUANTITY.fullmatch(t) and phone_shaped(t, min_digits=LOCAL_DIGITS))
+
+
+def phone_grouped(text: str, region: str) -> bool:
+    """Valid for ``region`` and grouped as its numbering plan formats it (libphonenumber's matcher at
+    ``STRICT_GROUPING``): ``212 325 8701`` is a New York number, ``2123 25870 1`` is some other number
+    (an Australian Medicare card) that happens to share its digits. A bare run of digits carries no
+    grouping: inside running text it is a phone number only after a context word (an order, account or
+    provider number is as likely)."""
+    return _matched_whole(_without_extension(text.strip()), region, strict=True)
+
+
+def phone_after_number_word(text: str) -> bool:
+    """After a word as vague as "number": the whole candidate is a number libphonenumber's matcher finds
+    in one of ``PHONE_REGIONS`` (valid, with the trunk prefix where the region's plan requires it), so
+    ``order number 2023-00451`` or ``number 12345678`` stay what they are."""
+    t = _without_extension(text.strip())
+    return not _date_like(t, shapes=False) and any(_matched_whole(t, r, strict=False) for r in PHONE_REGIONS)
+
+
+@lru_cache(maxsize=65536)
+def _matched_whole(text: str, region: str, *, strict: bool) -> bool:
+    import phonenumbers
+
+    leniency = phonenumbers.Leniency.STRICT_GROUPING if strict else phonenumbers.Leniency.VALID
+    return any(m.raw_string == text for m in phonenumbers.PhoneNumberMatcher(text, region, leniency=leniency))
 
 
 LOCAL_DIGITS = 7  # a subscriber number without its area code (``369 5069``, ``092 48 34``)
