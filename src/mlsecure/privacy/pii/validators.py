@@ -67,6 +67,9 @@ def iban(text: str) -> bool:
     require("stdnum", "pii")
     from stdnum import iban as _iban
 
+    letters = [c for c in text[2:] if c.isalpha()]
+    if any(c.islower() for c in text[:2]) or len({c.islower() for c in letters}) > 1:
+        return False  # ``LV80 bANK ...``: one case throughout the BBAN (``MC11 ... h79`` is written so)
     value = compact(text)
     try:
         return bool(_iban.validate(value, check_country=False))

@@ -42,9 +42,12 @@ BUILTIN: tuple[Recognizer, ...] = (
     Recognizer("credit_card", T.CREDIT_CARD, r"^(?:\d[ -]?){12,18}\d$", v.credit_card,
                header=("card", "cc", "pan", "credit", "ccnum"), checksum=True,
                span_pattern=r"\b(?:\d{4}[ -]?){3}\d{4,7}\b|\b\d{4}[ -]?\d{6}[ -]?\d{5}\b|\b\d{13,19}\b"),
-    Recognizer("iban", T.IBAN, r"^[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}$", v.iban,
+    # IBAN as people write it: the country code, the check digits and the BBAN with spaces, dashes or dots
+    # wherever they like (``NO 0571 3905 25162``, ``NO44 1850.05.14562``, ``ES72 2013-0692-81-0201150993``);
+    # what the pattern takes too much (the next word) is dropped again group by group before the check.
+    Recognizer("iban", T.IBAN, r"^[A-Z]{2} ?\d{2}(?:[ .-]?[A-Za-z0-9]){11,30}$", v.iban,
                header=("iban", "bank"), checksum=True,
-               span_pattern=r"\b[A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]{4}){2,7}(?:[ -]?[A-Z0-9]{1,4})?\b"),
+               span_pattern=r"\b[A-Z]{2} ?\d{2}(?:[ .-]?[A-Za-z0-9]){10,30}"),
     Recognizer("npi", T.NPI, r"^\d{4}[ -]?\d{3}[ -]?\d{3}$", v.npi, header=("npi", "provider"), checksum=True,
                span_pattern=r"\b\d{4}[ -]?\d{3}[ -]?\d{3}\b", span_needs_context=True, min_share=0.8,
                alone_validator=v.npi_issued),
