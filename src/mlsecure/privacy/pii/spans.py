@@ -22,6 +22,8 @@ from mlsecure.privacy.pii.masking import shape_mask
 from mlsecure.privacy.pii.names import cjk_name, name_windows
 from mlsecure.privacy.pii.recognizers import Recognizer, recognizers
 from mlsecure.privacy.pii.recognizers.builtin import IPV6_WITH_IPV4
+from mlsecure.privacy.pii.street_spans import SPAN_RULES as STREET_RULES
+from mlsecure.privacy.pii.street_spans import street_span
 from mlsecure.privacy.pii.types import PiiType
 from mlsecure.privacy.pii.validators import phone_after_number_word, phone_in_text, phone_shaped
 
@@ -144,6 +146,11 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
         else:
             candidates = _candidates(texts, rec)
         _confirm(found, rec, candidates, rec.validator)
+    if pool is None or any(r.pii_type is PiiType.STREET_ADDRESS for r in pool):
+        for rule in STREET_RULES:  # the shapes of a street in running text (``street_spans``)
+            for match in _distinct_matches(texts, rule):
+                if (street := street_span(match)) is not None:
+                    found.setdefault(street, PiiType.STREET_ADDRESS)
     for run in {*_distinct_matches(texts, NAME_RUN), *(" " + m for m in _distinct_matches(texts, PRECEDED_RUN))}:
         for name in name_windows(run):
             found.setdefault(name, PiiType.NAME)
