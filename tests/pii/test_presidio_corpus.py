@@ -67,6 +67,7 @@ def test_issue_15_targets_on_every_entity_file(tallies: dict[str, Tally]) -> Non
     ("2001:db8::/9999", {PiiType.IP_ADDRESS}),  # a prefix length that is none leaves the address
     ("text::ffff:192.0.2.1", {PiiType.IP_ADDRESS}),
     ("text2001:db8::1", set()),
+    ("cards: 4111111111111111 5500000000000004", {PiiType.CREDIT_CARD}),  # two compact numbers, not one
 ])
 def test_general_causes_of_the_misses(text: str, expected: set[PiiType]) -> None:
     assert detect(text) == expected
@@ -89,3 +90,8 @@ def test_cidr_and_mapped_ipv6(text: str) -> None:
 @pytest.mark.parametrize("text", ["std::cout << x", "2001::db8::1", "::ffff:192.168.1", "gggg:hhhh::1234"])
 def test_not_ip_addresses(text: str) -> None:
     assert PiiType.IP_ADDRESS not in detect(text)
+
+
+def test_a_list_of_compact_card_numbers_is_two_cards() -> None:
+    text = "cards: 4111111111111111 5500000000000004"
+    assert [text[s.start:s.end] for s in scan_text(text)] == ["4111111111111111", "5500000000000004"]

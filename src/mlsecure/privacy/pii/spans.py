@@ -22,7 +22,7 @@ from mlsecure.privacy.pii.masking import shape_mask
 from mlsecure.privacy.pii.names import cjk_name, name_windows
 from mlsecure.privacy.pii.recognizers import Recognizer, recognizers
 from mlsecure.privacy.pii.recognizers.builtin import IPV6_WITH_IPV4
-from mlsecure.privacy.pii.street_spans import SPAN_RULES as STREET_RULES
+from mlsecure.privacy.pii.street_spans import SPAN_PATTERN as STREET_PATTERN
 from mlsecure.privacy.pii.street_spans import street_span
 from mlsecure.privacy.pii.types import PiiType
 from mlsecure.privacy.pii.validators import phone_after_number_word, phone_in_text, phone_shaped
@@ -147,10 +147,9 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
             candidates = _candidates(texts, rec)
         _confirm(found, rec, candidates, rec.validator)
     if pool is None or any(r.pii_type is PiiType.STREET_ADDRESS for r in pool):
-        for rule in STREET_RULES:  # the shapes of a street in running text (``street_spans``)
-            for match in _distinct_matches(texts, rule):
-                if (street := street_span(match)) is not None:
-                    found.setdefault(street, PiiType.STREET_ADDRESS)
+        for match in _distinct_matches(texts, STREET_PATTERN):  # the shapes of a street in running text
+            if (street := street_span(match)) is not None:
+                found.setdefault(street, PiiType.STREET_ADDRESS)
     for run in {*_distinct_matches(texts, NAME_RUN), *(" " + m for m in _distinct_matches(texts, PRECEDED_RUN))}:
         for name in name_windows(run):
             found.setdefault(name, PiiType.NAME)
@@ -168,6 +167,7 @@ _FENCE, _SEPARATORS = "0-9A-Za-z", " .-"
 _UNFENCED = frozenset((PiiType.EMAIL, PiiType.URL, PiiType.CRYPTO_ADDRESS, PiiType.STREET_ADDRESS))
 
 
+@lru_cache(maxsize=256)
 def fenced(pattern: str, *, fence: str = _FENCE, separators: str = _SEPARATORS) -> str:
     f, s = fence, re.escape(separators).replace("-", r"\-")
     lead = rf"(?:^|[^{f}{s}]|(?:^|[^0-9])[{s}])"
@@ -188,7 +188,14 @@ def _candidates(texts: Any, rec: Recognizer) -> set[str]:
         # hex digit, colon or dot before it could belong to it.
         out |= _fenced_matches(texts, IPV6_WITH_IPV4, rf"(?:^|[^0-9A-Fa-f:%_.])(?:{IPV6_WITH_IPV4})"
                                r"(?:$|[^0-9A-Za-z:%_.]|\.(?:$|[^0-9]))")
+    if rec.pii_type is PiiType.CREDIT_CARD:
+        # A card number written as one run of digits is a token of its own: a space beside it does not join
+        # it to the next number the way it joins the groups of ``4012 8888 8888 1881`` (a list of cards).
+        out |= _fenced_matches(texts, _COMPACT_CARD, rf"(?:^|[^0-9A-Za-z.-]){_COMPACT_CARD}\b")
     return out
+
+
+_COMPACT_CARD = r"\d{13,19}"
 
 
 def _fenced_matches(texts: Any, core: str, pattern: str) -> set[str]:
@@ -205,6 +212,8 @@ def _confirm(found: dict[str, PiiType], rec: Recognizer, candidates: Iterable[st
              validator: Callable[[str], bool]) -> None:
     """Validate each candidate; one that fails is retried without its trailing separated groups
     (``AL47 2121 ... 8741 ALL``: the pattern took one group too many)."""
+    if not candidates:
+        return
     for candidate in sorted(candidates):
         for value in _shrinking(_trimmed(candidate)):
             if value in found or _placeholder(value):

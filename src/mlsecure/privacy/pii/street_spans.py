@@ -79,6 +79,10 @@ SPAN_RULES: tuple[str, ...] = (
 )
 
 
+# One expression for all the rules (one regex pass over the text instead of six); where two rules match at
+# the same place the earlier one wins, so the rules needing the most evidence come first.
+SPAN_PATTERN = "|".join(f"(?:{rule})" for rule in (SPAN_RULES[5], SPAN_RULES[3], SPAN_RULES[2], SPAN_RULES[1],
+                                                     SPAN_RULES[0], SPAN_RULES[4]))
 _YEAR_FIRST = re.compile(r"(?:19|20)\d\d [^\d]")
 
 

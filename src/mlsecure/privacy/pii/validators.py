@@ -185,18 +185,21 @@ def phone_in_text(text: str, region: str = "US", *, any_region: bool = False) ->
         return False
     if re.match(r"(?:\+|00) ?\(?[1-9]", t) is not None and phone_shaped(t):
         return True  # a country code never starts with 0
-    if not any_region:  # reporting, not redacting: the number must be written the way its plan groups it
-        return not _without_extension(t).isdigit() and phone_grouped(t, region)
+    if not any_region:  # reporting, not redacting: a run of digits needs its context word (``phone_written``)
+        return phone_written(t, region)
     return phone(t, region) or (not _QUANTITY.fullmatch(t) and phone_shaped(t, min_digits=LOCAL_DIGITS))
 
 
-def phone_grouped(text: str, region: str) -> bool:
-    """Valid for ``region`` and grouped as its numbering plan formats it (libphonenumber's matcher at
-    ``STRICT_GROUPING``): ``212 325 8701`` is a New York number, ``2123 25870 1`` is some other number
-    (an Australian Medicare card) that happens to share its digits. A bare run of digits carries no
-    grouping: inside running text it is a phone number only after a context word (an order, account or
-    provider number is as likely)."""
-    return _matched_whole(_without_extension(text.strip()), region, strict=True)
+def phone_written(text: str, region: str = "US") -> bool:
+    """Valid for ``region`` and written as phone numbers are: with separators, none of its groups after
+    the first a single digit. A bare run of digits carries no sign of being a phone number (an order,
+    account or provider number is as likely): inside running text it is one only after a context word.
+    ``2123 25870 1`` has the digits of a New York number and the grouping of an Australian Medicare card
+    (its issue number last): no numbering plan writes a one-digit group."""
+    t = _without_extension(text.strip())
+    if t.isdigit() or any(len(g) == 1 for g in re.split(r"[^0-9]+", t.strip("()+ "))[1:]):
+        return False
+    return phone(t, region)
 
 
 def phone_after_number_word(text: str) -> bool:
@@ -204,15 +207,15 @@ def phone_after_number_word(text: str) -> bool:
     in one of ``PHONE_REGIONS`` (valid, with the trunk prefix where the region's plan requires it), so
     ``order number 2023-00451`` or ``number 12345678`` stay what they are."""
     t = _without_extension(text.strip())
-    return not _date_like(t, shapes=False) and any(_matched_whole(t, r, strict=False) for r in PHONE_REGIONS)
+    return not _date_like(t, shapes=False) and any(_matched_whole(t, r) for r in PHONE_REGIONS)
 
 
 @lru_cache(maxsize=65536)
-def _matched_whole(text: str, region: str, *, strict: bool) -> bool:
+def _matched_whole(text: str, region: str) -> bool:
     import phonenumbers
 
-    leniency = phonenumbers.Leniency.STRICT_GROUPING if strict else phonenumbers.Leniency.VALID
-    return any(m.raw_string == text for m in phonenumbers.PhoneNumberMatcher(text, region, leniency=leniency))
+    matches = phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID)
+    return any(m.raw_string == text for m in matches)
 
 
 LOCAL_DIGITS = 7  # a subscriber number without its area code (``369 5069``, ``092 48 34``)
