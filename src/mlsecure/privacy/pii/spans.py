@@ -103,9 +103,11 @@ def confirmed_strings(texts: Any, *, pool: Sequence[Recognizer] | None = None, r
     """Distinct substrings of ``texts`` that are confirmed PII, each with its type (first recognizer wins).
 
     A recognizer with ``span_needs_context`` contributes only candidates that follow one of its context
-    words by a few words, or that are a whole cell; phone numbers after a phone context word may be
-    national numbers of any of ``PHONE_REGIONS``, elsewhere they must be valid for ``region`` or be
-    written with their international prefix."""
+    words by a few words, or that are a whole cell (``alone_validator`` then). Phone numbers: any
+    phone-shaped number after a phone word; after "number" a number libphonenumber finds whole in one of
+    ``PHONE_REGIONS``; elsewhere one written with its international prefix, or valid for ``region`` and
+    written as a phone number (``phone_written``), or, with ``redacting``, any phone-shaped number.
+    Streets also take the running-text shapes of ``street_spans``."""
     return confirmed_strings_many([texts], pool=pool, region=region, redacting=redacting)[0]
 
 

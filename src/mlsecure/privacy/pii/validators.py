@@ -224,12 +224,6 @@ LOCAL_DIGITS = 7  # a subscriber number without its area code (``369 5069``, ``0
 _QUANTITY = re.compile(r"[1-9]([ .'\u00a0\u202f])\d{3}(?:\1\d{3})+")
 
 
-def phone_near_context(text: str) -> bool:
-    """After a phone context word: valid in one of ``PHONE_REGIONS`` and not a date or a range of years."""
-    t = text.strip()
-    return not _date_like(t, shapes=False) and phone_any_region(t)
-
-
 def phone_shaped(text: str, *, min_digits: int = 8) -> bool:
     """E.164 shape: 8 (or ``min_digits``) to 15 digits, for a number written with ``+`` or found after a
     phone context word; the number plan is not checked (a made-up or since-reassigned number is still a
