@@ -26,6 +26,9 @@ def streets(text: str) -> list[str]:
     ("Courier to H.No. 12-3-45, Banjara Hills, Hyderabad.", "H.No. 12-3-45, Banjara Hills"),  # IN marker
     ("Trasloco in Calle Mayor, 3.", "Calle Mayor, 3"),
     ("Recapito: piazza Navona, Roma.", "piazza Navona"),
+    ("住所は千代田1丁目1番1号です。", "千代田1丁目1番1号"),  # JP: chōme, banchi, gō
+    ("配送先 東京都千代田区千代田1-1 まで", "東京都千代田区千代田1-1"),  # JP: prefecture, ward, block numbers
+    ("大阪府大阪市北区梅田３－１－１", "大阪府大阪市北区梅田３－１－１"),  # full-width digits and dashes
 ])
 def test_streets_in_sentences(text: str, street: str) -> None:
     assert street in streets(text)
@@ -36,6 +39,7 @@ def test_streets_in_sentences(text: str, street: str) -> None:
     "Table 3 Left Panel shows the Boulevard.",
     "He met Na Li at the airport.",  # a preposition with no house number
     "Rue is a herb; calle means street.",
+    "2023年10月1日に東京都で会議",  # a date and a prefecture: no block numbers
 ])
 def test_prose_that_looks_like_a_street(text: str) -> None:
     assert streets(text) == []

@@ -11,7 +11,9 @@ without a house number or with the number elsewhere, each tied to a published co
 * number first with the road types of AS/NZS 4819 (Australia, New Zealand) and USPS Publication 28
   beyond the most frequent ones (``566 Townsend Promenade``, ``33 Farley Approach``), an optional unit
   before it (``Unit 38 566 ...``, ``6/170 ...``), and street names in Han or kana (``194 森 Street``);
-* Indian addresses after a house-number marker (``H.No. 81, Shere Nagar``, ``Plot No. 12, ...``).
+* Indian addresses after a house-number marker (``H.No. 81, Shere Nagar``, ``Plot No. 12, ...``);
+* Japanese addresses by their block numbers: chōme, banchi and gō (``千代田1丁目1番1号``), or a
+  prefecture and municipality followed by numbers (``東京都千代田区千代田1-1``).
 
 Each rule needs its own evidence (a type word, a preposition plus a house number, a marker), so a run of
 capitalised words alone is never a street. Generic English words among the road types (``End``, ``Top``,
@@ -68,6 +70,14 @@ _SUFFIXES = "|".join(sorted({*SUFFIX_TYPES, *MORE_SUFFIX_TYPES}, key=len, revers
 _PREFIXES = "|".join(re.escape(t) for t in sorted(PREFIX_TYPES, key=len, reverse=True))
 _CZ_PREPOSITIONS = "U|V|Ve|Na|Nad|Pod|Za|K|Ke|Před|Mezi|Pri|Pred|Pod"
 
+_JP_DIGIT = "[0-9\uff10-\uff19]"
+_JP_DASH = "[-\u2212\uff0d\u30fc]"
+_KANJI = "\u3400-\u4dbf\u4e00-\u9fff\u30f6\u30b1"  # place names: kanji, and ヶ/ケ; kana particles end them
+_JP_BLOCKS = (rf"[{_KANJI}]{{0,12}}{_JP_DIGIT}{{1,3}}丁目(?:{_JP_DIGIT}{{1,4}}(?:番地?|{_JP_DASH}))?"
+              rf"(?:{_JP_DIGIT}{{1,4}}号?)?"
+              rf"|[{_KANJI}]{{1,4}}[都道府県][{_KANJI}]{{1,8}}[市区町村郡][{_KANJI}]{{0,8}}{_JP_DIGIT}{{1,4}}"
+              rf"(?:(?:{_JP_DASH}|番地?){_JP_DIGIT}{{1,4}}){{1,2}}号?")
+
 SPAN_RULES: tuple[str, ...] = (
     # type word and name, a house number before or after it when there is one
     rf"(?:\b{_NUMBER},? )?\b(?i:{'|'.join(STANDALONE_TYPES)}) {_NAME}(?:,? {_NUMBER}\b)?",
@@ -76,13 +86,14 @@ SPAN_RULES: tuple[str, ...] = (
     rf"\b(?:{_CZ_PREPOSITIONS}) {_WORD}(?: {_WORD})? {_NUMBER}\b",
     rf"(?:\b{_UNIT})?\b{_NUMBER},? (?:{_STREET_WORD} ){{1,3}}(?:{_SUFFIXES})\b",
     rf"\b(?:H\. ?No|House No|Flat No|Plot No|Door No)\.? ?\d[\d/-]{{0,12}}[A-Za-z]?,? {_WORD}(?: {_WORD}){{0,2}}",
+    _JP_BLOCKS,
 )
 
 
 # One expression for all the rules (one regex pass over the text instead of six); where two rules match at
 # the same place the earlier one wins, so the rules needing the most evidence come first.
-SPAN_PATTERN = "|".join(f"(?:{rule})" for rule in (SPAN_RULES[5], SPAN_RULES[3], SPAN_RULES[2], SPAN_RULES[1],
-                                                     SPAN_RULES[0], SPAN_RULES[4]))
+SPAN_PATTERN = "|".join(f"(?:{rule})" for rule in (SPAN_RULES[6], SPAN_RULES[5], SPAN_RULES[3], SPAN_RULES[2],
+                                                     SPAN_RULES[1], SPAN_RULES[0], SPAN_RULES[4]))
 _YEAR_FIRST = re.compile(r"(?:19|20)\d\d [^\d]")
 
 
