@@ -119,6 +119,8 @@ def main() -> None:
     else:
         print()
 
+    _stdnum_corpus()
+
     import polars as pl
 
     from mlsecure.privacy.pii.classify import classify_column
@@ -164,6 +166,29 @@ def main() -> None:
           + ", ".join(f"{t} {s}/{n} = {s / n:.3f}" for t, (s, n) in sorted(survived.items())))
     for seed in args.world_seeds:
         _world(args.rows, seed)
+
+
+def _stdnum_corpus() -> None:
+    """python-stdnum's documented valid and invalid numbers (``tests/pii/data/stdnum_corpus.json``) after their
+    context word in a sentence: valid ones found with the right type, invalid ones reported as it."""
+    from test_stdnum_corpus import CORPUS, NOT_SEARCHED, OURS
+
+    found = valid = flagged = invalid = 0
+    for module, (_, pii_type, word) in OURS.items():
+        for number in CORPUS[module]["valid"]:
+            if (module, number) in NOT_SEARCHED:
+                continue
+            text = f"Her {word} is {number}, she said."
+            valid += 1
+            found += any(s.pii_type is pii_type and number.replace(" ", "") in text[s.start:s.end].replace(" ", "")
+                         for s in scan_text(text))
+        for number in CORPUS[module]["invalid"]:
+            text = f"Her {word} is {number}, she said."
+            invalid += 1
+            flagged += any(s.pii_type is pii_type for s in scan_text(text))
+    print(f"python-stdnum's documented numbers, {len(OURS)} formats, after their context word: valid found "
+          f"{found}/{valid}, invalid reported as their type {flagged}/{invalid} (incl. numbers valid as another "
+          f"id of the same type)")
 
 
 def _world(rows: int, seed: int) -> None:

@@ -67,6 +67,7 @@ br_cnpj = _stdnum("br.cnpj")  # two mod-11 check digits
 ca_sin = _stdnum("ca.sin")  # Luhn
 au_tfn = _stdnum("au.tfn")  # weighted mod 11
 gb_nhs = _stdnum("gb.nhs")  # weighted mod 11
+pl_pesel = _stdnum("pl.pesel")  # weights 1,3,7,9 mod 10, and the birth date it encodes (century in the month)
 
 
 _ITIN_GROUPS = frozenset((*range(50, 66), *range(70, 89), 90, 91, 92, *range(94, 100)))

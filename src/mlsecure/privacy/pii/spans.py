@@ -21,8 +21,11 @@ from mlsecure.privacy.pii.frame import polars
 from mlsecure.privacy.pii.masking import shape_mask
 from mlsecure.privacy.pii.names import cjk_name, name_windows
 from mlsecure.privacy.pii.recognizers import Recognizer, recognizers
+from mlsecure.privacy.pii.recognizers.builtin import IPV6_WITH_IPV4
+from mlsecure.privacy.pii.street_spans import SPAN_PATTERN as STREET_PATTERN
+from mlsecure.privacy.pii.street_spans import street_span
 from mlsecure.privacy.pii.types import PiiType
-from mlsecure.privacy.pii.validators import phone_in_text, phone_near_context, phone_shaped
+from mlsecure.privacy.pii.validators import phone_after_number_word, phone_in_text, phone_shaped
 
 _UPPER, _LOWER = "A-ZÀ-ÖØ-Þ\u0100-\u017f", "a-zß-öø-ÿ\u0100-\u017f"  # Latin Extended-A in both (``Łukasz``)
 _CAP = rf"[{_UPPER}][{_LOWER}']+(?:-[{_UPPER}][{_LOWER}']+)?"
@@ -100,9 +103,11 @@ def confirmed_strings(texts: Any, *, pool: Sequence[Recognizer] | None = None, r
     """Distinct substrings of ``texts`` that are confirmed PII, each with its type (first recognizer wins).
 
     A recognizer with ``span_needs_context`` contributes only candidates that follow one of its context
-    words by a few words, or that are a whole cell; phone numbers after a phone context word may be
-    national numbers of any of ``PHONE_REGIONS``, elsewhere they must be valid for ``region`` or be
-    written with their international prefix."""
+    words by a few words, or that are a whole cell (``alone_validator`` then). Phone numbers: any
+    phone-shaped number after a phone word; after "number" a number libphonenumber finds whole in one of
+    ``PHONE_REGIONS``; elsewhere one written with its international prefix, or valid for ``region`` and
+    written as a phone number (``phone_written``), or, with ``redacting``, any phone-shaped number.
+    Streets also take the running-text shapes of ``street_spans``."""
     return confirmed_strings_many([texts], pool=pool, region=region, redacting=redacting)[0]
 
 
@@ -131,17 +136,22 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
             continue
         if rec.pii_type is PiiType.PHONE:
             _confirm(found, rec, _candidates(texts, rec), partial(phone_in_text, region=region, any_region=redacting))
-            _confirm(found, rec, _after_context(texts, rec), phone_near_context)
             strong = tuple(w for w in (rec.context or rec.header) if w not in WEAK_PHONE_CONTEXT)
             _confirm(found, rec, _after_context(texts, rec, words=strong), phone_shaped)
+            _confirm(found, rec, _after_context(texts, rec, words=tuple(WEAK_PHONE_CONTEXT)), phone_after_number_word)
             continue
         if rec.span_needs_context:
             candidates = _after_context(texts, rec)
             if rec.checksum:  # a whole cell that is one checksummed number: a column of one value
-                candidates |= _whole_cells(texts, rec.pattern)
+                alone = _whole_cells(texts, rec.pattern) - candidates
+                _confirm(found, rec, alone, rec.alone_validator or rec.validator)
         else:
             candidates = _candidates(texts, rec)
         _confirm(found, rec, candidates, rec.validator)
+    if pool is None or any(r.pii_type is PiiType.STREET_ADDRESS for r in pool):
+        for match in _distinct_matches(texts, STREET_PATTERN):  # the shapes of a street in running text
+            if (street := street_span(match)) is not None:
+                found.setdefault(street, PiiType.STREET_ADDRESS)
     for run in {*_distinct_matches(texts, NAME_RUN), *(" " + m for m in _distinct_matches(texts, PRECEDED_RUN))}:
         for name in name_windows(run):
             found.setdefault(name, PiiType.NAME)
@@ -159,6 +169,7 @@ _FENCE, _SEPARATORS = "0-9A-Za-z", " .-"
 _UNFENCED = frozenset((PiiType.EMAIL, PiiType.URL, PiiType.CRYPTO_ADDRESS, PiiType.STREET_ADDRESS))
 
 
+@lru_cache(maxsize=256)
 def fenced(pattern: str, *, fence: str = _FENCE, separators: str = _SEPARATORS) -> str:
     f, s = fence, re.escape(separators).replace("-", r"\-")
     lead = rf"(?:^|[^{f}{s}]|(?:^|[^0-9])[{s}])"
@@ -172,9 +183,27 @@ def _candidates(texts: Any, rec: Recognizer) -> set[str]:
     if rec.pii_type in _UNFENCED:
         return set(_distinct_matches(texts, rec.span_pattern))
     fence = _FENCE + ":%_" if rec.pii_type is PiiType.IP_ADDRESS else _FENCE
-    inner = _compiled(rec.span_pattern)
+    out = _fenced_matches(texts, rec.span_pattern, fenced(rec.span_pattern, fence=fence))
+    if rec.pii_type is PiiType.IP_ADDRESS:
+        # An IPv6 address ending in a dotted quad cannot be a word's tail (``std::cout``) nor a clock or a
+        # ratio: it is taken even when glued to a preceding word (``text::ffff:192.0.2.1``), as long as no
+        # hex digit, colon or dot before it could belong to it.
+        out |= _fenced_matches(texts, IPV6_WITH_IPV4, rf"(?:^|[^0-9A-Fa-f:%_.])(?:{IPV6_WITH_IPV4})"
+                               r"(?:$|[^0-9A-Za-z:%_.]|\.(?:$|[^0-9]))")
+    if rec.pii_type is PiiType.CREDIT_CARD:
+        # A card number written as one run of digits is a token of its own: a space beside it does not join
+        # it to the next number the way it joins the groups of ``4012 8888 8888 1881`` (a list of cards).
+        out |= _fenced_matches(texts, _COMPACT_CARD, rf"(?:^|[^0-9A-Za-z.-]){_COMPACT_CARD}\b")
+    return out
+
+
+_COMPACT_CARD = r"\d{13,19}"
+
+
+def _fenced_matches(texts: Any, core: str, pattern: str) -> set[str]:
+    inner = _compiled(core)
     out: set[str] = set()
-    for match in _distinct_matches(texts, fenced(rec.span_pattern, fence=fence), doubled=True):
+    for match in _distinct_matches(texts, pattern, doubled=True):
         hit = inner.search(match)
         if hit:
             out.add(hit.group(0))
@@ -185,8 +214,10 @@ def _confirm(found: dict[str, PiiType], rec: Recognizer, candidates: Iterable[st
              validator: Callable[[str], bool]) -> None:
     """Validate each candidate; one that fails is retried without its trailing separated groups
     (``AL47 2121 ... 8741 ALL``: the pattern took one group too many)."""
+    if not candidates:
+        return
     for candidate in sorted(candidates):
-        for value in _shrinking(candidate.strip().rstrip(".,;:")):
+        for value in _shrinking(_trimmed(candidate)):
             if value in found or _placeholder(value):
                 break
             if validator(value):
@@ -194,11 +225,24 @@ def _confirm(found: dict[str, PiiType], rec: Recognizer, candidates: Iterable[st
                 break
 
 
+def _trimmed(candidate: str) -> str:
+    """The candidate without the sentence punctuation after it; ``2001:db8::`` keeps its ``::``."""
+    value = candidate.strip().rstrip(".,;")
+    return value if value.endswith("::") else value.rstrip(".,;:")
+
+
 def _shrinking(value: str) -> Iterable[str]:
+    """The candidate, then without its trailing space-separated groups down to the first one (an IBAN
+    written without spaces before a capitalised word), then an address without a ``/prefix`` that is not
+    a prefix length (``2001:db8::/9999``: the pattern took the address and what followed it)."""
     yield value
     parts = value.split(" ")
-    for end in range(len(parts) - 1, 1, -1):
+    for end in range(len(parts) - 1, 0, -1):
         yield " ".join(parts[:end])
+    if value.count("/") == 1 and (":" in value or value.count(".") == 3):
+        address, _, prefix = value.partition("/")
+        if prefix:
+            yield address
 
 
 def _placeholder(value: str) -> bool:
@@ -215,7 +259,9 @@ def _context_regex(words: tuple[str, ...]) -> str:
     return rf"(?i:(?-u:\b)(?:{alternatives}))"
 
 
-WEAK_PHONE_CONTEXT = frozenset(("number", "contact"))  # a number after "number" must still be a valid phone
+# Words that precede phone numbers and every other kind of number: what follows them must be a number
+# libphonenumber's matcher finds in one of ``PHONE_REGIONS`` (``phone_after_number_word``).
+WEAK_PHONE_CONTEXT = frozenset(("number", "contact", "nummer", "numéro", "numero", "número", "numer"))
 
 
 def _after_context(texts: Any, rec: Recognizer, *, words: Sequence[str] = ()) -> set[str]:

@@ -67,6 +67,9 @@ def iban(text: str) -> bool:
     require("stdnum", "pii")
     from stdnum import iban as _iban
 
+    letters = [c for c in text[2:] if c.isalpha()]
+    if any(c.islower() for c in text[:2]) or len({c.islower() for c in letters}) > 1:
+        return False  # ``LV80 bANK ...``: one case throughout the BBAN (``MC11 ... h79`` is written so)
     value = compact(text)
     try:
         return bool(_iban.validate(value, check_country=False))
@@ -90,6 +93,13 @@ def npi(text: str) -> bool:
     """CMS National Provider Identifier: 10 digits starting 1 or 2, Luhn over '80840' + the digits."""
     d = digits_of(text)
     return len(d) == 10 and d[0] in "12" and luhn("80840" + d)
+
+
+def npi_issued(text: str) -> bool:
+    """An NPI as CMS has issued them so far: the format allows a first digit of 1 or 2 (45 CFR 162.406,
+    the 2004 final rule), every one of the ~8 million NPIs in NPPES starts with 1. Used for a bare
+    number with no context word, where a Luhn digit alone (one number in ten) says little."""
+    return npi(text) and digits_of(text)[0] == "1"
 
 
 _VIN_VALUES = {**{str(i): i for i in range(10)}, **dict(zip("ABCDEFGH", range(1, 9), strict=True)),
@@ -173,21 +183,45 @@ def phone_in_text(text: str, region: str = "US", *, any_region: bool = False) ->
     t = text.strip()
     if _date_like(t, shapes=not any_region):
         return False
-    if phone(t, region) or (re.match(r"(?:\+|00) ?\(?[1-9]", t) is not None and phone_shaped(t)):
+    if re.match(r"(?:\+|00) ?\(?[1-9]", t) is not None and phone_shaped(t):
         return True  # a country code never starts with 0
-    return any_region and not _QUANTITY.fullmatch(t) and phone_shaped(t, min_digits=LOCAL_DIGITS)
+    if not any_region:  # reporting, not redacting: a run of digits needs its context word (``phone_written``)
+        return phone_written(t, region)
+    return phone(t, region) or (not _QUANTITY.fullmatch(t) and phone_shaped(t, min_digits=LOCAL_DIGITS))
+
+
+def phone_written(text: str, region: str = "US") -> bool:
+    """Valid for ``region`` and written as phone numbers are: with separators, none of its groups after
+    the first a single digit. A bare run of digits carries no sign of being a phone number (an order,
+    account or provider number is as likely): inside running text it is one only after a context word.
+    ``2123 25870 1`` has the digits of a New York number and the grouping of an Australian Medicare card
+    (its issue number last): no numbering plan writes a one-digit group."""
+    t = _without_extension(text.strip())
+    if t.isdigit() or any(len(g) == 1 for g in re.split(r"[^0-9]+", t.strip("()+ "))[1:]):
+        return False
+    return phone(t, region)
+
+
+def phone_after_number_word(text: str) -> bool:
+    """After a word as vague as "number": the whole candidate is a number libphonenumber's matcher finds
+    in one of ``PHONE_REGIONS`` (valid, with the trunk prefix where the region's plan requires it), so
+    ``order number 2023-00451`` or ``number 12345678`` stay what they are."""
+    t = _without_extension(text.strip())
+    return not _date_like(t, shapes=False) and any(_matched_whole(t, r) for r in PHONE_REGIONS)
+
+
+@lru_cache(maxsize=65536)
+def _matched_whole(text: str, region: str) -> bool:
+    import phonenumbers
+
+    matches = phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID)
+    return any(m.raw_string == text for m in matches)
 
 
 LOCAL_DIGITS = 7  # a subscriber number without its area code (``369 5069``, ``092 48 34``)
 # A count written with thousands separators after a one-digit lead (``8 336 817``, ``1.000.000``): no
 # numbering plan groups a phone number that way.
 _QUANTITY = re.compile(r"[1-9]([ .'\u00a0\u202f])\d{3}(?:\1\d{3})+")
-
-
-def phone_near_context(text: str) -> bool:
-    """After a phone context word: valid in one of ``PHONE_REGIONS`` and not a date or a range of years."""
-    t = text.strip()
-    return not _date_like(t, shapes=False) and phone_any_region(t)
 
 
 def phone_shaped(text: str, *, min_digits: int = 8) -> bool:

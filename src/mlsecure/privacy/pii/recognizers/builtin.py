@@ -13,8 +13,10 @@ from mlsecure.privacy.pii.types import PiiType as T
 
 _MAC = r"[0-9A-Fa-f]{2}(?:[:-][0-9A-Fa-f]{2}){5}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}"
 _IPV4 = r"(?:\d{1,3}\.){3}\d{1,3}"
+# IPv6 with its last 32 bits as a dotted quad (RFC 4291 2.2 form 3: ``::ffff:192.0.2.1``, ``64:ff9b::1.2.3.4``).
+IPV6_WITH_IPV4 = rf"(?:[0-9A-Fa-f]{{0,4}}:){{2,7}}{_IPV4}"
 # IPv6 in every RFC 4291 text form (full, ::-compressed, IPv4-mapped), an optional zone id, and CIDR ranges.
-_IP = (rf"(?:[0-9A-Fa-f]{{0,4}}:){{2,7}}{_IPV4}"
+_IP = (rf"{IPV6_WITH_IPV4}"
        rf"|\b{_IPV4}(?:/\d{{1,2}})?\b"
        rf"|(?:[0-9A-Fa-f]{{1,4}}:){{1,7}}(?:(?::?[0-9A-Fa-f]{{1,4}}){{1,7}}|:)(?:%[0-9A-Za-z]+)?(?:/\d{{1,3}})?"
        rf"|::(?:[0-9A-Fa-f]{{1,4}}:){{0,6}}[0-9A-Fa-f]{{1,4}}(?:/\d{{1,3}})?|::/\d{{1,3}}")
@@ -40,11 +42,15 @@ BUILTIN: tuple[Recognizer, ...] = (
     Recognizer("credit_card", T.CREDIT_CARD, r"^(?:\d[ -]?){12,18}\d$", v.credit_card,
                header=("card", "cc", "pan", "credit", "ccnum"), checksum=True,
                span_pattern=r"\b(?:\d{4}[ -]?){3}\d{4,7}\b|\b\d{4}[ -]?\d{6}[ -]?\d{5}\b|\b\d{13,19}\b"),
-    Recognizer("iban", T.IBAN, r"^[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}$", v.iban,
+    # IBAN as people write it: the country code, the check digits and the BBAN with spaces, dashes or dots
+    # wherever they like (``NO 0571 3905 25162``, ``NO44 1850.05.14562``, ``ES72 2013-0692-81-0201150993``);
+    # what the pattern takes too much (the next word) is dropped again group by group before the check.
+    Recognizer("iban", T.IBAN, r"^[A-Z]{2} ?\d{2}(?:[ .-]?[A-Za-z0-9]){11,30}$", v.iban,
                header=("iban", "bank"), checksum=True,
-               span_pattern=r"\b[A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]{4}){2,7}(?:[ -]?[A-Z0-9]{1,4})?\b"),
+               span_pattern=r"\b[A-Z]{2} ?\d{2}(?:[ .-]?[A-Za-z0-9]){10,30}"),
     Recognizer("npi", T.NPI, r"^\d{4}[ -]?\d{3}[ -]?\d{3}$", v.npi, header=("npi", "provider"), checksum=True,
-               span_pattern=r"\b\d{4}[ -]?\d{3}[ -]?\d{3}\b", span_needs_context=True, min_share=0.8),
+               span_pattern=r"\b\d{4}[ -]?\d{3}[ -]?\d{3}\b", span_needs_context=True, min_share=0.8,
+               alone_validator=v.npi_issued),
     Recognizer("aba_routing", T.ABA_ROUTING, r"^\d{4}-?\d{4}-?\d$|^\d{9}$", v.aba_routing,
                header=("routing", "aba", "rtn", "transit"), checksum=True, min_share=0.8,
                span_pattern=r"\b\d{4}-?\d{4}-?\d\b", span_needs_context=True),

@@ -42,3 +42,6 @@ class Recognizer:
     negative_header: tuple[str, ...] = field(default=())
     context: tuple[str, ...] = ()
     span_needs_context: bool = False
+    # With ``span_needs_context``: the check a whole cell must pass to be reported without a context word,
+    # where the format's own rules narrow it further than its check digit (``validators.npi_issued``).
+    alone_validator: Validator | None = None

@@ -21,11 +21,17 @@ def _rec(name: str, pii_type: T, core: str, validator: Validator, header: tuple[
                       needs_header=needs_header)
 
 
+_OMO = "[0-9LMNPQRSTUVlmnpqrstuv]"
+
 NATIONAL: tuple[Recognizer, ...] = (
     _rec("fr_nir", T.NATIONAL_ID, r"[12] ?\d{2} ?\d{2} ?(?:\d{2}|2[ABab]) ?\d{3} ?\d{3} ?\d{2}", n.fr_nir,
          ("nir", "insee", "securite", "secu", "social")),
-    _rec("br_cnpj", T.NATIONAL_ID, r"\d{2}\.?\d{3}\.?\d{3}/?\d{4}-?\d{2}", n.br_cnpj, ("cnpj",)),
-    _rec("it_codice_fiscale", T.NATIONAL_ID, r"(?i:[A-Z]{6}\d{2}[A-Z]\d{2}[A-Z]\d{3}[A-Z])", n.it_codice_fiscale,
+    # CNPJ: digits, or from July 2026 letters too in the first 12 places (Receita Federal IN 2.229/2024)
+    _rec("br_cnpj", T.NATIONAL_ID, r"[0-9A-Z]{2}\.?[0-9A-Z]{3}\.?[0-9A-Z]{3}[/.]?[0-9A-Z]{4}-?\d{2}", n.br_cnpj,
+         ("cnpj",)),
+    # codice fiscale; a digit may be written as one of LMNPQRSTUV where two people's codes collide (omocodia)
+    _rec("it_codice_fiscale", T.NATIONAL_ID, rf"(?i:[A-Z]{{6}}{_OMO}{{2}}[A-Z]{_OMO}{{2}}[A-Z]{_OMO}{{3}}[A-Z])",
+         n.it_codice_fiscale,
          ("codicefiscale", "fiscale", "cf", "fiscal")),
     _rec("es_nie", T.NATIONAL_ID, r"(?i:[XYZ]-?\d{7}-?[A-Z])", n.es_nie, ("nie", "extranjero")),
     _rec("es_dni", T.NATIONAL_ID, r"(?i:\d{7,8}-?[A-Z])", n.es_dni, ("dni", "nif", "documento")),
@@ -36,8 +42,9 @@ NATIONAL: tuple[Recognizer, ...] = (
     _rec("in_aadhaar", T.NATIONAL_ID, r"[2-9]\d{3}[ :-]?\d{4}[ :-]?\d{4}", n.in_aadhaar, ("aadhaar", "uidai", "uid"),
          needs_context=True),
     _rec("br_cpf", T.NATIONAL_ID, r"\d{3}\.\d{3}\.\d{3}-\d{2}|\d{11}", n.br_cpf, ("cpf",), needs_context=True),
-    _rec("de_idnr", T.NATIONAL_ID, r"\d{2} ?\d{3} ?\d{3} ?\d{3}", n.de_idnr,
+    _rec("de_idnr", T.NATIONAL_ID, r"\d{2} ?\d{3} ?\d{3} ?\d{3}|\d{10} \d", n.de_idnr,
          ("steuerid", "steuer", "idnr", "identifikationsnummer", "taxid", "tin"), needs_context=True),
+    _rec("pl_pesel", T.NATIONAL_ID, r"\d{11}", n.pl_pesel, ("pesel",), needs_context=True),
     _rec("us_itin", T.NATIONAL_ID, r"9\d{2}[- ]?[5-9]\d[- ]?\d{4}", n.us_itin, ("itin", "taxpayer")),
     _rec("au_medicare", T.HEALTH_PLAN_ID, r"[2-6]\d{3} ?\d{5} ?\d{1,2}", n.au_medicare, ("medicare",),
          needs_context=True),

@@ -1,0 +1,105 @@
+"""Street addresses in running text that the cell patterns of ``addresses`` leave out.
+
+``addresses`` reads a street the way a table cell holds one. Free text adds shapes a sentence carries
+without a house number or with the number elsewhere, each tied to a published convention:
+
+* a street named by an unambiguous type word and no number (``chemin Dupont``, ``rue Girard``): the
+  types of voie of FR BAN, ES INE, IT ISTAT DUG, PT/BR, PL TERYT and CZ RÚIAN that are not also common
+  words of English (``via``, ``place``, ``route`` and ``square`` are left to the cell patterns);
+* a street name of hyphenated words (``pl. Skłodowskiej-Curie 058``) after any type word of ``addresses``;
+* CZ and SK streets named by a preposition (``U Podjezdu 68``, ``Ve Žlíbku 87``, ``Před Skalkami II 5``);
+* number first with the road types of AS/NZS 4819 (Australia, New Zealand) and USPS Publication 28
+  beyond the most frequent ones (``566 Townsend Promenade``, ``33 Farley Approach``), an optional unit
+  before it (``Unit 38 566 ...``, ``6/170 ...``), and street names in Han or kana (``194 森 Street``);
+* Indian addresses after a house-number marker (``H.No. 81, Shere Nagar``, ``Plot No. 12, ...``);
+* Japanese addresses by their block numbers: chōme, banchi and gō (``千代田1丁目1番1号``), or a
+  prefecture and municipality followed by numbers (``東京都千代田区千代田1-1``).
+
+Each rule needs its own evidence (a type word, a preposition plus a house number, a marker), so a run of
+capitalised words alone is never a street. Generic English words among the road types (``End``, ``Top``,
+``Line``, ``Link``, ``Cross``, ``Common``, ``Key``...) are left out.
+"""
+
+from __future__ import annotations
+
+import re
+
+from mlsecure.privacy.pii.addresses import PREFIX_TYPES, SUFFIX_TYPES
+
+_UPPER, _LOWER = "A-ZÀ-ÖØ-Þ\u0100-\u017f", "a-zß-öø-ÿ\u0100-\u017f"
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
+# A capitalised word, hyphenated parts included (``Skłodowskiej-Curie``), or a Roman numeral (``II``).
+_WORD = rf"(?:[{_UPPER}][{_LOWER}'’]+(?:-[{_UPPER}]?[{_LOWER}'’]+)*|[IVX]{{1,4}})"
+_PARTICLE = r"(?:de|del|de la|des|du|di|della|delle|dei|do|da|dos|las|los|la|le|les|d'|l')"
+_NUMBER = r"\d{1,6}[A-Za-z]?(?:[/-]\d{1,4}[A-Za-z]?)?"
+_NAME = rf"(?:{_PARTICLE} ?)*{_WORD}(?: (?:{_PARTICLE} ?)*{_WORD}){{0,3}}"
+
+# Types of voie that are not words of English prose, so that the type and a capitalised name make a street
+# even without a house number.
+STANDALONE_TYPES = (
+    "rue", "chemin", "impasse", "allée", "boulevard", "quai", "avenue",  # FR
+    "calle", "avenida", "carrer", "callejón", "travesía", "carretera", "paseo",  # ES
+    "viale", "piazza", "vicolo", "piazzale", "contrada", "lungomare", "corso", "canale",  # IT
+    "rua", "travessa", "praça", "rodovia",  # PT, BR
+    "ulica", "aleja", "osiedle",  # PL
+    "náměstí", "nábřeží", "třída",  # CZ
+)
+_ABBREVIATED = ("ul", "al", "pl", "os", "av", "bd", "avda", "nám")  # with their dot, and a house number after
+
+# AS/NZS 4819 road types and USPS Publication 28 (C1) suffixes not in ``addresses.SUFFIX_TYPES``, without the
+# ones that are everyday English words.
+MORE_SUFFIX_TYPES = (
+    "Access", "Alleyway", "Amble", "Approach", "Arcade", "Bend", "Boulevarde", "Brae", "Broadway", "Bypass",
+    "Causeway", "Chase", "Circuit", "Circus", "Close", "Concourse", "Copse", "Corso", "Courtyard", "Cove",
+    "Crest", "Crossing", "Crossroad", "Crossway", "Cul-de-sac", "Dale", "Dell", "Drive", "Driveway",
+    "Esplanade", "Expressway", "Fairway", "Freeway", "Glade", "Glen", "Grange", "Greenway", "Gully", "Highroad",
+    "Laneway", "Lookout", "Mall", "Meander", "Motorway", "Nook", "Parade", "Parkway", "Pathway", "Piazza",
+    "Plateau", "Promenade", "Quay", "Quays", "Ramble", "Retreat", "Ride", "Ridgeway", "Rise", "Riverway",
+    "Riviera", "Roadway", "Rotary", "Strand", "Terrace", "Thoroughfare", "Tollway", "Turnpike", "Vale",
+    "Viaduct", "Villas", "Vista", "Wade", "Walkway", "Wharf", "Wynd", "Anex", "Bayou", "Bluff", "Bluffs",
+    "Brook", "Burg", "Canyon", "Cape", "Cliffs", "Commons", "Corners", "Curve", "Divide", "Estate", "Ferry",
+    "Forge", "Freeway", "Gateway", "Glens", "Harbor", "Harbour", "Haven", "Hollow", "Inlet", "Isle", "Junction",
+    "Knoll", "Knolls", "Landing", "Manor", "Meadow", "Meadows", "Mill", "Mills", "Orchard", "Oval", "Overpass",
+    "Pines", "Plains", "Prairie", "Radial", "Ranch", "Rapids", "Ridges", "Shoal", "Shores", "Skyway", "Spur",
+    "Stravenue", "Summit", "Trace", "Trafficway", "Underpass", "Valley", "Ville", "Ganj", "Bazar",
+)
+
+_UNIT = r"(?:(?:Unit|Apt|Flat|Suite|Shop|Lot)\.? ?[0-9A-Za-z-]+,? |\d{1,4}/)?"
+_STREET_WORD = rf"(?:{_WORD}|[{_CJK}]{{1,6}})"
+_SUFFIXES = "|".join(sorted({*SUFFIX_TYPES, *MORE_SUFFIX_TYPES}, key=len, reverse=True))
+_PREFIXES = "|".join(re.escape(t) for t in sorted(PREFIX_TYPES, key=len, reverse=True))
+_CZ_PREPOSITIONS = "U|V|Ve|Na|Nad|Pod|Za|K|Ke|Před|Mezi|Pri|Pred|Pod"
+
+_JP_DIGIT = "[0-9\uff10-\uff19]"
+_JP_DASH = "[-\u2212\uff0d\u30fc]"
+_KANJI = "\u3400-\u4dbf\u4e00-\u9fff\u30f6\u30b1"  # place names: kanji, and ヶ/ケ; kana particles end them
+_JP_BLOCKS = (rf"[{_KANJI}]{{0,12}}{_JP_DIGIT}{{1,3}}丁目(?:{_JP_DIGIT}{{1,4}}(?:番地?|{_JP_DASH}))?"
+              rf"(?:{_JP_DIGIT}{{1,4}}号?)?"
+              rf"|[{_KANJI}]{{1,4}}[都道府県][{_KANJI}]{{1,8}}[市区町村郡][{_KANJI}]{{0,8}}{_JP_DIGIT}{{1,4}}"
+              rf"(?:(?:{_JP_DASH}|番地?){_JP_DIGIT}{{1,4}}){{1,2}}号?")
+
+SPAN_RULES: tuple[str, ...] = (
+    # type word and name, a house number before or after it when there is one
+    rf"(?:\b{_NUMBER},? )?\b(?i:{'|'.join(STANDALONE_TYPES)}) {_NAME}(?:,? {_NUMBER}\b)?",
+    rf"(?:\bet )?(?:\b{_NUMBER},? )?\b(?i:{_PREFIXES})\.? {_NAME},? {_NUMBER}\b",
+    rf"(?:\bet )?\b(?i:{'|'.join(_ABBREVIATED)})\. {_NAME},? {_NUMBER}\b",  # ``et al. Nature 2020``: matched, refused
+    rf"\b(?:{_CZ_PREPOSITIONS}) {_WORD}(?: {_WORD})? {_NUMBER}\b",
+    rf"(?:\b{_UNIT})?\b{_NUMBER},? (?:{_STREET_WORD} ){{1,3}}(?:{_SUFFIXES})\b",
+    rf"\b(?:H\. ?No|House No|Flat No|Plot No|Door No)\.? ?\d[\d/-]{{0,12}}[A-Za-z]?,? {_WORD}(?: {_WORD}){{0,2}}",
+    _JP_BLOCKS,
+)
+
+
+# One expression for all the rules (one regex pass over the text instead of six); where two rules match at
+# the same place the earlier one wins, so the rules needing the most evidence come first.
+SPAN_PATTERN = "|".join(f"(?:{rule})" for rule in (SPAN_RULES[6], SPAN_RULES[5], SPAN_RULES[3], SPAN_RULES[2],
+                                                     SPAN_RULES[1], SPAN_RULES[0], SPAN_RULES[4]))
+_YEAR_FIRST = re.compile(r"(?:19|20)\d\d [^\d]")
+
+
+def street_span(match: str) -> str | None:
+    """The street in a match of ``SPAN_RULES`` (trailing punctuation off), or None: a citation (``et al.
+    Nature 2020``), or a year before a place name (``In 2019 Central Park ...``; a house number 1900-2099
+    written before a street is given up for it)."""
+    value = match.strip().rstrip(".,;:")
+    return None if value.startswith("et ") or _YEAR_FIRST.match(value) else value
