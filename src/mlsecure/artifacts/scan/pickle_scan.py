@@ -63,6 +63,12 @@ WRAPPER_INIT_DEFAULTS = {"allow_mmap": False, "numpy_array_alignment_bytes": 16}
 MAX_DATA_PICKLES = 64  # pickles carried as data scanned per stream
 TRAILING_WINDOW = 1 << 20  # bytes after a stream's last pickle searched for a hidden one
 KEEP_BYTES = 1 << 16  # byte strings up to this size are kept (nested pickles); larger ones are skipped
+MAX_INSTANCES = 4096  # imports of one global tracked one by one (for the per-call-site exemption)
+
+
+def deadline_of(session: Session) -> float | None:
+    """When the pickle VM must stop: the top-level file's time budget (None for a budget-less test session)."""
+    return session.budget.deadline if session.budget is not None else None
 
 
 class PickleScanner(Scanner):
@@ -135,6 +141,7 @@ class _GlobalSeen:
     opcodes: set[str] = field(default_factory=set)
     count: int = 0
     instances: list[Glob] = field(default_factory=list)
+    overflow: bool = False
 
 
 def _judge(seen: _GlobalSeen) -> Judgement:
@@ -160,7 +167,8 @@ class _State:
         limits = self.session.limits
         return PickleVM(self.stream, pos, self.events, keep_bytes=KEEP_BYTES, max_opcodes=limits.max_opcodes,
                         max_memo=limits.max_memo, end=self.end,
-                        after_build=self.after_build if self.joblib else None, on_data=self.on_data)
+                        after_build=self.after_build if self.joblib else None, on_data=self.on_data,
+                        max_memory=limits.max_pickle_memory, deadline=deadline_of(self.session))
 
     def on_data(self, data: bytes, offset: int) -> None:
         """A literal that is a pickle, or its hex or base64 text: kept to scan as data at the end."""
@@ -173,7 +181,10 @@ class _State:
     def on_global(self, glob: Glob) -> None:
         key = f"{glob.module}.{glob.name}"
         seen = self.globals.setdefault(key, _GlobalSeen(glob.module, glob.name))
-        seen.instances.append(glob)
+        if len(seen.instances) < MAX_INSTANCES:
+            seen.instances.append(glob)
+        else:
+            seen.overflow = True  # too many to track per call site: no nested-loader exemption
         seen.count += 1
         seen.opcodes.add(glob.opcode)
         if len(seen.offsets) < 8:
@@ -200,6 +211,10 @@ class _State:
                 offset=offset, evidence={"opcode": "BUILD", "global": f"{target.module}.{target.name}"}))
 
     def on_problem(self, kind: str, message: str, offset: int) -> None:
+        if kind == "expansion":  # a resource attack on the loader: like a decompression bomb, no code runs
+            self.extra.append(Issue(IssueKind.ARCHIVE_BOMB, Severity.MEDIUM, message, offset=offset,
+                                    evidence={"problem": kind}))
+            return
         issue_kind = IssueKind.MALFORMED if kind == "framing" else IssueKind.DYNAMIC_CALL
         self.extra.append(Issue(issue_kind, Severity.HIGH, message, offset=offset, evidence={"problem": kind}))
 
@@ -323,7 +338,8 @@ class _State:
         out: list[Issue] = []
         for key, seen in self.globals.items():
             judgement = _judge(seen)
-            if judgement.safe or all(g.pushes == self.exempt_calls.get(id(g), 0) for g in seen.instances):
+            if judgement.safe or (not seen.overflow
+                                  and all(g.pushes == self.exempt_calls.get(id(g), 0) for g in seen.instances)):
                 continue
             out.append(Issue(judgement.kind, judgement.severity, f"imports {key}",
                              offset=seen.offsets[0],
@@ -392,7 +408,8 @@ def _skip_joblib_array(vm: PickleVM, wrapper: Call) -> None:
     itemsize, hasobject = _dtype_info(attrs["dtype"], wrapper.offset)
     if hasobject:
         inner = PickleVM(vm.stream, vm.pos, vm.events, keep_bytes=vm.keep_bytes, max_opcodes=vm.max_opcodes,
-                         max_memo=vm.max_memo, end=vm.end, after_build=vm.after_build)
+                         max_memo=vm.max_memo, end=vm.end, after_build=vm.after_build, max_memory=vm.max_memory,
+                         deadline=vm.deadline)
         inner.run()
         vm.pos = inner.pos
     else:
