@@ -55,9 +55,8 @@ def test_expansion_bomb_is_found_quickly(tmp_path: Path, name: str) -> None:
     started = time.monotonic()
     result = scan_file(path)
     assert time.monotonic() - started < 5
-    bombs = _bomb(result.issues)
-    assert len(bombs) == 1 and bombs[0].severity is Severity.MEDIUM
-    assert "expansion bomb" in bombs[0].title
+    hashing = [i for i in _bomb(result.issues) if "hash of a dict key or set item" in i.title]
+    assert len(hashing) == 1 and hashing[0].severity is Severity.MEDIUM
     assert result.verdict is Verdict.SUSPICIOUS
     assert main(["artifact", "scan", str(path), "--format", "json"]) == 1
 
@@ -227,3 +226,45 @@ def test_onnx_subgraph_nesting_limit_fails_closed(tmp_path: Path) -> None:
     limit = [i for i in result.issues if i.kind is IssueKind.RESOURCE_LIMIT]
     assert limit and limit[0].severity is Severity.MEDIUM and result.verdict is Verdict.SUSPICIOUS
     assert "deeper than 32" in limit[0].title
+
+
+# -- billion laughs in the result: the full-size originals of fickling's scaled-down expansion tests -------------
+def _dup_laughs(layers: int, fan: int) -> bytes:
+    """globalLaughs.pt (coldwaterq/pickle_injector, described in fickling test_expansion_attack_analysis.py):
+    ``layers`` MARKs, a string, then (fan-1 DUPs + LIST) per layer: fan^layers leaves when walked."""
+    return b"\x80\x04" + b"(" * layers + b"\x8c\x03lol" + (b"2" * (fan - 1) + b"l") * layers + b"."
+
+
+def _memo_laughs(layers: int, fan: int) -> bytes:
+    """billionLaughsAlt.pkl: the same with BINPUT i + (fan-1) BINGET i instead of DUPs."""
+    body = b"".join(b"q" + bytes([i]) + (b"h" + bytes([i])) * (fan - 1) + b"l" for i in range(layers))
+    return b"\x80\x04" + b"(" * layers + b"\x8c\x03lol" + body + b"."
+
+
+@pytest.mark.parametrize(("name", "data"), [("globalLaughs_9x10", _dup_laughs(9, 10)),
+                                            ("billionLaughsAlt_10x10", _memo_laughs(10, 10)),
+                                            ("binary_laughs_30", _dup_laughs(30, 2))])
+def test_billion_laughs_result_is_an_expansion_bomb(tmp_path: Path, name: str, data: bytes) -> None:
+    path = _write(tmp_path, f"{name}.pkl", data)
+    started = time.monotonic()
+    result = scan_file(path)
+    assert time.monotonic() - started < 5
+    bombs = _bomb(result.issues)
+    assert len(bombs) == 1 and bombs[0].severity is Severity.MEDIUM
+    assert bombs[0].evidence["references"] >= 10**9 and "unpickled object" in bombs[0].title
+    assert main(["artifact", "scan", str(path), "--format", "json"]) == 1
+
+
+@pytest.mark.parametrize("data", [_dup_laughs(8, 10), _dup_laughs(3, 4), _memo_laughs(3, 4), _dup_laughs(28, 2)])
+def test_below_a_billion_references_is_no_bomb(tmp_path: Path, data: bytes) -> None:
+    assert not _bomb(scan_file(_write(tmp_path, "laughs.pkl", data)).issues)
+
+
+def test_shared_and_cyclic_references_in_real_objects_are_no_bomb(tmp_path: Path) -> None:
+    import pickle
+
+    shared = {"vocab": [str(i) for i in range(1000)]}
+    obj: list[object] = [shared] * 500
+    obj.append(obj)  # a cycle: walked once, not for ever
+    result = scan_file(_write(tmp_path, "shared.pkl", pickle.dumps(obj, protocol=4)))
+    assert result.verdict is Verdict.SAFE and not _bomb(result.issues)

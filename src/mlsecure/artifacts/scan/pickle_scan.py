@@ -43,6 +43,7 @@ from mlsecure.artifacts.scan.pickle_vm import (
     Opaque,
     PickleSyntaxError,
     PickleVM,
+    traversal_size,
 )
 from mlsecure.artifacts.scan.policy import Judgement, classify
 from mlsecure.findings import Severity
@@ -63,6 +64,8 @@ WRAPPER_INIT_DEFAULTS = {"allow_mmap": False, "numpy_array_alignment_bytes": 16}
 MAX_DATA_PICKLES = 64  # pickles carried as data scanned per stream
 TRAILING_WINDOW = 1 << 20  # bytes after a stream's last pickle searched for a hidden one
 KEEP_BYTES = 1 << 16  # byte strings up to this size are kept (nested pickles); larger ones are skipped
+BILLION = 10**9  # references a traversal of one unpickled object may follow: the "billion laughs" of its name
+MAX_TRAVERSAL_NODES = 5_000_000  # distinct containers measured per unpickled object (beyond: not measured)
 MAX_INSTANCES = 4096  # imports of one global tracked one by one (for the per-call-site exemption)
 
 
@@ -113,6 +116,8 @@ def scan_stream(stream: IO[bytes], session: Session, *, end: int | None, base: i
             state.syntax_error(exc, vm, index)
             break
         index += 1
+        if vm.opcodes << min(vm.shares, 64) >= BILLION:  # else no traversal can reach it (each share at most doubles)
+            state.check_traversal(value, vm.pos - 1)
         pos = vm.pos
         if index == 1 and value == TORCH_LEGACY_MAGIC:
             legacy = True
@@ -217,6 +222,17 @@ class _State:
             return
         issue_kind = IssueKind.MALFORMED if kind == "framing" else IssueKind.DYNAMIC_CALL
         self.extra.append(Issue(issue_kind, Severity.HIGH, message, offset=offset, evidence={"problem": kind}))
+
+    def check_traversal(self, value: Any, offset: int) -> None:
+        """A billion-laughs result: loading shares references, but anything that walks the object without a
+        memo (printing, ``==``, JSON, most validators) follows every shared reference again."""
+        size = traversal_size(value, cap=BILLION, max_nodes=MAX_TRAVERSAL_NODES)
+        if size is not None and size >= BILLION:
+            self.extra.append(Issue(
+                IssueKind.ARCHIVE_BOMB, Severity.MEDIUM,
+                f"expansion bomb: the unpickled object holds over {BILLION:,} references when walked (shared "
+                "values counted each time they are reached): printing, comparing or serialising it exhausts "
+                "time and memory", offset=offset, evidence={"problem": "expansion", "references": size}))
 
     def after_build(self, vm: PickleVM, target: Any) -> None:
         if _constructed_class(target) != JOBLIB_WRAPPER:

@@ -149,6 +149,7 @@ class PickleVM:
         self.cost = 0  # estimated bytes held by the values built so far, beyond COST_OPCODE per opcode
         self.hash_costs: dict[int, tuple[Any, int, int]] = {}  # id(tuple) -> (tuple, expansion, depth)
         self.bomb_reported = False
+        self.shares = 0  # composite values pushed again (DUP, GET): each can at most double a traversal
 
     # -- reading ---------------------------------------------------------------------------------
     def read(self, n: int) -> bytes:
@@ -255,8 +256,11 @@ class PickleVM:
         if index not in self.memo:
             raise PickleSyntaxError(f"memo key {index} read before it was written", self.pos)
         value = self.memo[index]
-        if type(value) is Glob:
+        kind = type(value)
+        if kind is Glob:
             value.pushes += 1
+        elif kind in _COMPOSITES:
+            self.shares += 1
         self.stack.append(value)
 
     def hashed(self, key: tuple[Any, ...]) -> None:
@@ -324,6 +328,51 @@ class PickleVM:
             if handler is None:
                 raise PickleSyntaxError(f"invalid opcode 0x{code[0]:02x}", start)
             handler(self, start)
+
+
+def traversal_size(root: Any, *, cap: int, max_nodes: int) -> int | None:
+    """How many references a full traversal of ``root`` follows (shared values counted each time they are
+    reached, back-edges of cycles not), capped at ``cap``; None when the value has over ``max_nodes``
+    distinct containers (not measured). Linear in the distinct values, whatever the expansion."""
+    sizes: dict[int, int] = {}
+    on_path: set[int] = set()
+    keep: list[Any] = []  # holds every sized node, so no id is reused during the walk
+    todo: list[tuple[Any, bool]] = [(root, False)]
+    composites = _COMPOSITES
+    while todo:
+        node, children_done = todo.pop()
+        key = id(node)
+        if not children_done:
+            if key in sizes or key in on_path:
+                continue
+            if len(sizes) >= max_nodes:
+                return None
+            on_path.add(key)
+            todo.append((node, True))
+            todo.extend((child, False) for child in _children(node)
+                        if type(child) in composites and id(child) not in sizes)
+            continue
+        total = 1
+        for child in _children(node):
+            total += sizes.get(id(child), 0) if type(child) in composites else 1
+        on_path.discard(key)
+        sizes[key] = min(total, cap)
+        keep.append(node)
+    return sizes.get(id(root), 1)
+
+
+_COMPOSITES = frozenset({tuple, Container, Call})
+
+
+def _children(value: Any) -> list[Any]:
+    kind = type(value)
+    if kind is tuple:
+        return list(value)
+    if kind is Container:
+        return [*value.items, *value.pairs.keys(), *value.pairs.values()]
+    if kind is Call:
+        return [value.args, value.state]
+    return []
 
 
 def _add(container: Container, item: Any) -> None:
@@ -410,8 +459,11 @@ def _op_pop_mark(vm: PickleVM, at: int) -> None:
 
 def _op_dup(vm: PickleVM, at: int) -> None:
     value = vm.top()
-    if type(value) is Glob:
+    kind = type(value)
+    if kind is Glob:
         value.pushes += 1
+    elif kind in _COMPOSITES:
+        vm.shares += 1
     vm.stack.append(value)
 
 
