@@ -5,6 +5,8 @@ generated variants). Each sample is built here; nothing is loaded.
   config holds a URL; the URL search stopped silently at nesting depth 200, so a URL placed deeper (in an
   argument list Keras passes to ``get_file``) made the object ``low`` and the model ``safe``. The walk
   is now iterative, with no depth cap.
+- **Chat-template limits that passed (GGUF, tokenizer_config.json, .jinja).** A template over the size
+  limit, or whose sample render stopped at the operation budget, was "low": see below.
 """
 
 from __future__ import annotations
@@ -65,3 +67,36 @@ def test_get_file_url_inside_nested_models_is_high(tmp_path: Path, models: int) 
         layer = {"module": "keras", "class_name": "Sequential", "config": {"name": f"m{i}", "layers": [layer]}}
     path = _keras(tmp_path, [layer])
     assert scan_file(path).max_severity is Severity.HIGH
+
+
+# -- chat templates: a limit reached was "low" (safe) ------------------------------------------------------------
+# A template over the 1 MiB size limit, or whose one sample render stops at the operation budget before its end,
+# was reported "low" and the file "safe": padding a template, or a long loop before a lookup built at run time,
+# hid CVE-2024-34359-style payloads (old llama-cpp-python rendered chat templates outside a sandbox). Both are
+# now medium "cannot verify" (ART-008).
+PAYLOAD = "{% set k = '__cla' ~ 'ss__' %}{{ messages[k] }}"  # a lookup only the sandboxed render sees
+LIMIT_TEMPLATES = {
+    "padded": "{# " + "x" * (1 << 20) + " #}" + PAYLOAD,
+    "padded_with_text": " " * (1 << 20) + "{{ cycler.__init__.__globals__ }}",
+    "loop_first": "{% for i in range(300000) %}{% endfor %}" + PAYLOAD,
+    "nested_loops_first": "{% for i in range(1000) %}{% for j in range(1000) %}{% endfor %}{% endfor %}" + PAYLOAD,
+}
+
+
+@pytest.mark.parametrize("name", sorted(LIMIT_TEMPLATES))
+@pytest.mark.parametrize("container", ["jinja", "tokenizer_config"])
+def test_chat_template_past_a_limit_is_cannot_verify(tmp_path: Path, name: str, container: str) -> None:
+    from mlsecure.artifacts.scan import IssueKind
+
+    template = LIMIT_TEMPLATES[name]
+    if container == "jinja":
+        path = tmp_path / "chat_template.jinja"
+        path.write_text(template)
+    else:
+        path = tmp_path / "tokenizer_config.json"
+        path.write_text(json.dumps({"chat_template": template}))
+    result = scan_file(path)
+    limited = [i for i in result.issues if i.kind is IssueKind.RESOURCE_LIMIT]
+    assert limited and limited[0].severity is Severity.MEDIUM, result.issues
+    assert result.verdict is not Verdict.SAFE
+    assert main(["artifact", "scan", str(path), "--format", "json"]) == 1
