@@ -100,3 +100,20 @@ def test_chat_template_past_a_limit_is_cannot_verify(tmp_path: Path, name: str, 
     assert limited and limited[0].severity is Severity.MEDIUM, result.issues
     assert result.verdict is not Verdict.SAFE
     assert main(["artifact", "scan", str(path), "--format", "json"]) == 1
+
+
+@pytest.mark.parametrize(("name", "head", "flagged"), [("tokenizer_config.json", b"", True),
+                                                       ("chat.jinja", b"", True), ("config.txt", b"{", True),
+                                                       ("vocab.txt", b"", False)])
+def test_text_over_the_parse_limit_that_may_be_a_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        name: str, head: bytes, flagged: bool) -> None:
+    """Text over the parse limit was 'info' whatever it was; a config or template there is now cannot-verify."""
+    from mlsecure.artifacts.scan import IssueKind, engine
+
+    monkeypatch.setattr(engine, "MAX_TEXT_BYTES", 1024)
+    path = tmp_path / name
+    path.write_bytes(head + b"word\n" * 400)
+    result = scan_file(path)
+    limited = [i for i in result.issues if i.kind is IssueKind.RESOURCE_LIMIT]
+    assert bool(limited) is flagged, result.issues
+    assert (result.verdict is Verdict.SAFE) is not flagged
