@@ -14,7 +14,6 @@ import numpy as np
 
 from mlsecure.errors import InputError
 from mlsecure.poisoning.analysis import PoisoningScan
-from mlsecure.private_files import write_file_atomic
 
 
 def export_suspicious(scan: PoisoningScan, destination: str | Path, *, labels: np.ndarray,
@@ -57,8 +56,5 @@ def export_suspicious(scan: PoisoningScan, destination: str | Path, *, labels: n
         taken.columns = [f"{c}" if f"{c}" not in head else f"original_{c}" for c in taken.columns]
         frame = pd.concat([frame, taken], axis=1)
     destination.parent.mkdir(parents=True, exist_ok=True)
-    # through the one atomic writer: never half-written, never over a FIFO or device; the CLI has
-    # already refused an existing file without --force before the scan started
-    write_file_atomic(destination, frame.to_csv(index=False).encode("utf-8"), what="--export-suspicious file",
-                      overwrite=True)
+    frame.to_csv(destination, index=False)
     return len(rows)
