@@ -43,7 +43,7 @@ from mlsecure.artifacts.scan.pickle_vm import (
     Opaque,
     PickleSyntaxError,
     PickleVM,
-    traversal_size,
+    Traversal,
 )
 from mlsecure.artifacts.scan.policy import Judgement, classify
 from mlsecure.findings import Severity
@@ -116,8 +116,8 @@ def scan_stream(stream: IO[bytes], session: Session, *, end: int | None, base: i
             state.syntax_error(exc, vm, index)
             break
         index += 1
-        if vm.opcodes << min(vm.shares, 64) >= BILLION:  # else no traversal can reach it (each share at most doubles)
-            state.check_traversal(value, vm.pos - 1)
+        if vm.shared:  # without values pushed again, a traversal follows at most one reference per opcode
+            state.check_traversal(vm, value)
         pos = vm.pos
         if index == 1 and value == TORCH_LEGACY_MAGIC:
             legacy = True
@@ -223,10 +223,17 @@ class _State:
         issue_kind = IssueKind.MALFORMED if kind == "framing" else IssueKind.DYNAMIC_CALL
         self.extra.append(Issue(issue_kind, Severity.HIGH, message, offset=offset, evidence={"problem": kind}))
 
-    def check_traversal(self, value: Any, offset: int) -> None:
+    def check_traversal(self, vm: PickleVM, value: Any) -> None:
         """A billion-laughs result: loading shares references, but anything that walks the object without a
-        memo (printing, ``==``, JSON, most validators) follows every shared reference again."""
-        size = traversal_size(value, cap=BILLION, max_nodes=MAX_TRAVERSAL_NODES)
+        memo (printing, ``==``, JSON, most validators) follows every shared reference again. The shared
+        values are sized first (cheap: usually few and small); the result is walked only if they could
+        reach the limit."""
+        walk = Traversal(cap=BILLION, max_nodes=MAX_TRAVERSAL_NODES)
+        bound = vm.traversal_bound(walk)
+        if bound is None or bound < BILLION:
+            return
+        offset = vm.pos - 1
+        size = walk.size(value)
         if size is not None and size >= BILLION:
             self.extra.append(Issue(
                 IssueKind.ARCHIVE_BOMB, Severity.MEDIUM,

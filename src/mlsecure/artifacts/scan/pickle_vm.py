@@ -149,7 +149,7 @@ class PickleVM:
         self.cost = 0  # estimated bytes held by the values built so far, beyond COST_OPCODE per opcode
         self.hash_costs: dict[int, tuple[Any, int, int]] = {}  # id(tuple) -> (tuple, expansion, depth)
         self.bomb_reported = False
-        self.shares = 0  # composite values pushed again (DUP, GET): each can at most double a traversal
+        self.shared: dict[int, list[Any]] = {}  # id -> [composite value, times pushed again by DUP/GET]
 
     # -- reading ---------------------------------------------------------------------------------
     def read(self, n: int) -> bytes:
@@ -260,11 +260,33 @@ class PickleVM:
         if kind is Glob:
             value.pushes += 1
         elif kind in _COMPOSITES:
-            self.shares += 1
+            self.share(value)
         self.stack.append(value)
+
+    def share(self, value: Any) -> None:
+        entry = self.shared.get(id(value))
+        if entry is None:
+            self.shared[id(value)] = [value, 1]
+        else:
+            entry[1] += 1
+
+    def traversal_bound(self, walk: Traversal) -> int | None:
+        """An upper bound of the references a traversal of any value built here follows: each reference is
+        followed once, plus, for every value pushed again, its size once per extra push (None: not measured)."""
+        bound = self.opcodes
+        for value, pushes in self.shared.values():
+            size = walk.size(value)
+            if size is None:
+                return None
+            bound += pushes * size
+            if bound >= walk.cap:
+                break
+        return bound
 
     def hashed(self, key: tuple[Any, ...]) -> None:
         """``key`` is hashed by the loader: report (once) a hash that visits too many tuples or recurses too deep."""
+        if not any(type(item) is tuple for item in key):
+            return  # a flat tuple: one hash step per item
         _, expansion, depth = self._hash_cost(key)
         if (expansion >= EXPANSION_LIMIT or depth >= DEPTH_LIMIT) and not self.bomb_reported:
             self.bomb_reported = True
@@ -330,35 +352,44 @@ class PickleVM:
             handler(self, start)
 
 
-def traversal_size(root: Any, *, cap: int, max_nodes: int) -> int | None:
-    """How many references a full traversal of ``root`` follows (shared values counted each time they are
-    reached, back-edges of cycles not), capped at ``cap``; None when the value has over ``max_nodes``
-    distinct containers (not measured). Linear in the distinct values, whatever the expansion."""
-    sizes: dict[int, int] = {}
-    on_path: set[int] = set()
-    keep: list[Any] = []  # holds every sized node, so no id is reused during the walk
-    todo: list[tuple[Any, bool]] = [(root, False)]
-    composites = _COMPOSITES
-    while todo:
-        node, children_done = todo.pop()
-        key = id(node)
-        if not children_done:
-            if key in sizes or key in on_path:
+class Traversal:
+    """How many references a full traversal of a value follows (shared values counted each time they are
+    reached, back-edges of cycles not), capped at ``cap``; memoised across the values asked about, so the
+    cost is linear in the distinct values, whatever the expansion. ``size`` is None past ``max_nodes``
+    distinct containers (not measured)."""
+
+    def __init__(self, *, cap: int, max_nodes: int) -> None:
+        self.cap = cap
+        self.max_nodes = max_nodes
+        self.sizes: dict[int, int] = {}
+        self.keep: list[Any] = []  # holds every sized node, so no id is reused while this object lives
+
+    def size(self, root: Any) -> int | None:
+        if type(root) not in _COMPOSITES:
+            return 1
+        sizes, cap, composites = self.sizes, self.cap, _COMPOSITES
+        on_path: set[int] = set()
+        todo: list[tuple[Any, bool]] = [(root, False)]
+        while todo:
+            node, children_done = todo.pop()
+            key = id(node)
+            if not children_done:
+                if key in sizes or key in on_path:
+                    continue
+                if len(sizes) >= self.max_nodes:
+                    return None
+                on_path.add(key)
+                todo.append((node, True))
+                todo.extend((child, False) for child in _children(node)
+                            if type(child) in composites and id(child) not in sizes)
                 continue
-            if len(sizes) >= max_nodes:
-                return None
-            on_path.add(key)
-            todo.append((node, True))
-            todo.extend((child, False) for child in _children(node)
-                        if type(child) in composites and id(child) not in sizes)
-            continue
-        total = 1
-        for child in _children(node):
-            total += sizes.get(id(child), 0) if type(child) in composites else 1
-        on_path.discard(key)
-        sizes[key] = min(total, cap)
-        keep.append(node)
-    return sizes.get(id(root), 1)
+            total = 1
+            for child in _children(node):
+                total += sizes.get(id(child), 0) if type(child) in composites else 1
+            on_path.discard(key)
+            sizes[key] = min(total, cap)
+            self.keep.append(node)
+        return sizes.get(id(root), 1)
 
 
 _COMPOSITES = frozenset({tuple, Container, Call})
@@ -381,6 +412,7 @@ def _add(container: Container, item: Any) -> None:
 
 
 _ATOMS = (str, bytes, bool, type(None))
+NOT_HASHED = Opaque("a key the emulator does not hash")
 _SMALL_INT = 1 << 60  # hash(n) == n below this: distinct keys never collide
 
 
@@ -398,7 +430,7 @@ def _key(vm: PickleVM, container: Container, key: Any) -> Any:
     if kind is tuple:
         vm.hashed(key)
     container.unhashable = True
-    return Opaque(f"{kind.__name__} key")
+    return NOT_HASHED  # one stand-in: the container is marked as not modelled exactly anyway
 
 
 def _hashed_item(vm: PickleVM, item: Any) -> None:
@@ -463,7 +495,7 @@ def _op_dup(vm: PickleVM, at: int) -> None:
     if kind is Glob:
         value.pushes += 1
     elif kind in _COMPOSITES:
-        vm.shares += 1
+        vm.share(value)
     vm.stack.append(value)
 
 
