@@ -268,3 +268,20 @@ def test_shared_and_cyclic_references_in_real_objects_are_no_bomb(tmp_path: Path
     obj.append(obj)  # a cycle: walked once, not for ever
     result = scan_file(_write(tmp_path, "shared.pkl", pickle.dumps(obj, protocol=4)))
     assert result.verdict is Verdict.SAFE and not _bomb(result.issues)
+
+
+@pytest.mark.slow
+def test_deep_key_walk_stops_at_the_depth_limit(tmp_path: Path) -> None:
+    """The hash-cost walk used to memoise every level of a deep key (2 MB of 1-tuples: 449 MB RSS); it now
+    stops at DEPTH_LIMIT, so memory is the tuples the loader would build too, not a multiple of them."""
+    depth = 300_000
+    path = _write(tmp_path, "deep_key.pkl", P2 + b"}K\x01" + b"\x85" * depth + b"Ns.")
+    tracemalloc.start()
+    try:
+        result = scan_file(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    bombs = _bomb(result.issues)
+    assert len(bombs) == 1 and "nested tuples" in bombs[0].title
+    assert peak < depth * 120  # the tuples (56 B) and the emulator's references; the old memo added ~150 B more

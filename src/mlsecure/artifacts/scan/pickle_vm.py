@@ -296,16 +296,25 @@ class PickleVM:
                                    "loading hangs or crashes the interpreter", self.pos)
 
     def _hash_cost(self, root: tuple[Any, ...]) -> tuple[Any, int, int]:
-        """(root, tuples visited by ``hash(root)``, nesting depth), both capped, memoised by identity."""
+        """(root, tuples visited by ``hash(root)``, nesting depth), both capped, memoised by identity.
+
+        The walk stops as soon as its path is ``DEPTH_LIMIT`` deep or it has met ``EXPANSION_LIMIT`` new
+        tuples (each distinct tuple reached adds at least one to the expansion), so neither its time nor
+        its memo grows past the limits whatever the key; memo entries are charged to the memory budget.
+        """
         costs = self.hash_costs
-        todo: list[tuple[tuple[Any, ...], bool]] = [(root, False)]
+        todo: list[tuple[tuple[Any, ...], bool, int]] = [(root, False, 1)]
+        added = 0
         while todo:
-            node, children_done = todo.pop()
+            node, children_done, level = todo.pop()
             if id(node) in costs:
                 continue
             if not children_done:
-                todo.append((node, True))
-                todo.extend((child, False) for child in node if type(child) is tuple and id(child) not in costs)
+                if level >= DEPTH_LIMIT:
+                    return root, level, DEPTH_LIMIT  # the expansion is at least the depth; not walked further
+                todo.append((node, True, level))
+                todo.extend((child, False, level + 1) for child in node
+                            if type(child) is tuple and id(child) not in costs)
                 continue
             expansion, depth = 1, 1
             for child in node:
@@ -314,6 +323,10 @@ class PickleVM:
                     expansion = min(expansion + sub_expansion, EXPANSION_LIMIT)
                     depth = max(depth, min(sub_depth + 1, DEPTH_LIMIT))
             costs[id(node)] = (node, expansion, depth)
+            added += 1
+            self.cost += COST_MEMO
+            if added >= EXPANSION_LIMIT:
+                return root, EXPANSION_LIMIT, depth
         return costs[id(root)]
 
     def straddle(self, at: int) -> None:
