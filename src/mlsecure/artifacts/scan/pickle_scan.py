@@ -65,7 +65,7 @@ MAX_DATA_PICKLES = 64  # pickles carried as data scanned per stream
 TRAILING_WINDOW = 1 << 20  # bytes after a stream's last pickle searched for a hidden one
 KEEP_BYTES = 1 << 16  # byte strings up to this size are kept (nested pickles); larger ones are skipped
 BILLION = 10**9  # references a traversal of one unpickled object may follow: the "billion laughs" of its name
-MAX_TRAVERSAL_NODES = 5_000_000  # distinct containers measured per unpickled object (beyond: not measured)
+MAX_TRAVERSAL_NODES = 1_000_000  # distinct containers measured per pickle (~110 B each; beyond: not measured)
 MAX_INSTANCES = 4096  # imports of one global tracked one by one (for the per-call-site exemption)
 
 
