@@ -285,3 +285,31 @@ def test_deep_key_walk_stops_at_the_depth_limit(tmp_path: Path) -> None:
     bombs = _bomb(result.issues)
     assert len(bombs) == 1 and "nested tuples" in bombs[0].title
     assert peak < depth * 120  # the tuples (56 B) and the emulator's references; the old memo added ~150 B more
+
+
+def test_onnx_training_info_graph_and_function_attribute_defaults_are_walked(tmp_path: Path) -> None:
+    """Graphs in ModelProto.training_info and tensors in FunctionProto.attribute_proto defaults were never
+    looked at: a custom op there, or a default tensor as external data at an absolute path."""
+    vo = helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, [1])
+    main_graph = helper.make_graph([helper.make_node("Constant", [], ["y"], value_float=1.0)], "g", [], [vo])
+    model = _model(main_graph)
+    algorithm = helper.make_graph([helper.make_node("Evil", [], ["y"], domain="evil.train")], "alg", [], [vo])
+    info = model.training_info.add()
+    info.algorithm.CopyFrom(algorithm)
+    path = tmp_path / "train.onnx"
+    path.write_bytes(model.SerializeToString())
+    custom = [i for i in scan_file(path).issues if i.kind is IssueKind.CUSTOM_OP]
+    assert [i.evidence["domain"] for i in custom] == ["evil.train"]
+
+    tensor = helper.make_tensor("w", onnx.TensorProto.FLOAT, [1], [0.0])
+    tensor.data_location = onnx.TensorProto.EXTERNAL
+    del tensor.float_data[:]
+    entry = tensor.external_data.add()
+    entry.key, entry.value = "location", "/etc/shadow"
+    fn = helper.make_function("local", "F", [], ["y"], [helper.make_node("Constant", [], ["y"], value_float=1.0)],
+                              [helper.make_opsetid("", 17)])
+    fn.attribute_proto.add().CopyFrom(helper.make_attribute("w", tensor))
+    model = _model(main_graph, functions=[fn], opsets=[helper.make_opsetid("", 17), helper.make_opsetid("local", 1)])
+    path.write_bytes(model.SerializeToString())
+    escapes = [i for i in scan_file(path).issues if i.kind is IssueKind.EXTERNAL_DATA]
+    assert escapes and escapes[0].severity is Severity.CRITICAL

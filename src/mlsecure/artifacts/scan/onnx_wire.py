@@ -6,7 +6,8 @@ multi-gigabyte model costs memory in proportion to its graph, not its weights. F
 initializer (5), sparse_initializer (15); NodeProto.op_type (4), attribute (5), domain (7);
 AttributeProto.t (5), g (6), tensors (10), graphs (11), sparse_tensor (22), sparse_tensors (23);
 TensorProto.name (8), external_data (13), data_location (14); FunctionProto.name (1), node (7),
-opset_import (9), domain (10). A singular field seen twice keeps its last value, as protobuf does;
+opset_import (9), domain (10), attribute_proto (11); ModelProto.training_info (20) ->
+TrainingInfoProto.initialization (1), algorithm (2). A singular field seen twice keeps its last value, as protobuf does;
 messages seen twice are all walked (protobuf merges them).
 """
 
@@ -62,6 +63,10 @@ def parse_model(buf: Buffer) -> OnnxModel:
             model.opset_domains.add(_last_text(buf, f, 1))
         elif f.number == 25:
             _function(buf, f, model)
+        elif f.number == 20:  # TrainingInfoProto: initialization (1) and algorithm (2) graphs
+            for sub in fields(buf, *_span(f)):
+                if sub.number in (1, 2) and sub.wire == LENGTH:
+                    _graph(buf, sub, model, 1)
     return model
 
 
@@ -155,4 +160,6 @@ def _function(buf: Buffer, msg: Field, model: OnnxModel) -> None:
             _node(buf, f, model, 0)
         elif f.number == 9:
             model.opset_domains.add(_last_text(buf, f, 1))
+        elif f.number == 11:  # attribute_proto: attribute defaults (tensors, graphs)
+            _attribute(buf, f, model, 0)
     model.functions.add((domain, name))
