@@ -12,18 +12,14 @@ file with protobuf, and only up to ``CHECKER_MAX``.
 
 from __future__ import annotations
 
-import contextlib
-import mmap
-import os
 import posixpath
-from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
 
 from mlsecure.artifacts.formats import ArtifactFormat
 from mlsecure.artifacts.scan.interface import Blob, Issue, IssueKind, Scanner, Session
 from mlsecure.artifacts.scan.onnx_wire import OnnxLimit, OnnxModel, parse_model
-from mlsecure.artifacts.scan.protobuf import ProtobufError
+from mlsecure.artifacts.scan.protobuf import ProtobufError, mapped
 from mlsecure.findings import Severity
 
 STANDARD_DOMAINS = frozenset({"", "ai.onnx", "ai.onnx.ml", "ai.onnx.training", "ai.onnx.preview.training",
@@ -46,7 +42,7 @@ class OnnxScanner(Scanner):
                           f"cannot verify: ONNX archive member of {blob.size} bytes is over the "
                           f"{MAX_IN_MEMORY >> 20} MiB read into memory", evidence={"max_bytes": MAX_IN_MEMORY})]
         try:
-            with _mapped(blob) as buf:
+            with mapped(blob) as buf:
                 model = parse_model(buf)
                 checker_input = bytes(buf) if len(buf) <= CHECKER_MAX else None
         except OnnxLimit as exc:
@@ -76,25 +72,6 @@ MAX_IN_MEMORY = 1024**3  # an archive member (not mappable) is read into memory 
 CHECKER_MAX = 256 * 1024**2  # the (informational) ONNX checker parses the whole file with protobuf
 
 
-@contextlib.contextmanager
-def _mapped(blob: Blob) -> Iterator[memoryview]:
-    """The blob's bytes without copying a file into memory (mmap); members are already in memory."""
-    if blob.path is None:
-        yield memoryview(blob.read_all())
-        return
-    with blob.path.open("rb") as handle:
-        size = os.fstat(handle.fileno()).st_size
-        if size == 0:
-            yield memoryview(b"")
-            return
-        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-            view = memoryview(mapped)
-            try:
-                yield view
-            finally:
-                view.release()
-
-
 def external_locations(path: Path) -> frozenset[str]:
     """The normalised external-data locations a model file names (relative to its folder)."""
     try:
@@ -114,7 +91,7 @@ _LOCATIONS: dict[tuple[str, int, int], frozenset[str]] = {}
 
 def _read_locations(path: Path) -> frozenset[str]:
     try:
-        with _mapped(Blob(name=path.name, path=path)) as buf:
+        with mapped(Blob(name=path.name, path=path)) as buf:
             model = parse_model(buf)
     except (ProtobufError, OSError, ValueError):  # not a model: names nothing
         return frozenset()
