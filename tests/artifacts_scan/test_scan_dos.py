@@ -313,3 +313,19 @@ def test_onnx_training_info_graph_and_function_attribute_defaults_are_walked(tmp
     path.write_bytes(model.SerializeToString())
     escapes = [i for i in scan_file(path).issues if i.kind is IssueKind.EXTERNAL_DATA]
     assert escapes and escapes[0].severity is Severity.CRITICAL
+
+
+@pytest.mark.slow
+def test_nested_pickles_share_one_memory_budget(tmp_path: Path) -> None:
+    """Each nested pickle had a budget of its own while its parent's values stayed alive: six levels of
+    nesting could hold six budgets. The parent's estimate now counts against the child's limit."""
+    lists = P2 + b"]" * 100_000
+    inner = lists + b"."
+    outer = lists + b"cpickle\nloads\nB" + len(inner).to_bytes(4, "little") + inner + b"\x85R."
+    path = _write(tmp_path, "nested_lists.pkl", outer)
+    limit = Limits(max_pickle_memory=40 * 1024**2)  # each alone (~28 MB estimated) fits, both do not
+    assert not [i for i in scan_file(_write(tmp_path, "inner.pkl", inner), limits=limit).issues
+                if i.kind is IssueKind.RESOURCE_LIMIT]
+    result = scan_file(path, limits=limit)
+    limited = [i for i in result.issues if i.kind is IssueKind.RESOURCE_LIMIT]
+    assert limited and limited[0].member and "nested pickle" in limited[0].member

@@ -166,6 +166,7 @@ class Budget:
         self.limits = limits
         self.exhausted: str | None = None
         self.reported = False
+        self.pickle_memory = 0  # estimated bytes held by pickle emulators while a nested pickle is scanned
 
     def spend_member(self) -> Issue | None:
         """Count one member about to be scanned; an issue (once) when the budget is spent."""

@@ -167,13 +167,20 @@ class _State:
         self.joblib_arrays = 0
         self.data_pickles: list[tuple[int, bytes]] = []
         self.nested_hashes: set[str] = set()
+        self.current: PickleVM | None = None
 
     def vm(self, pos: int) -> PickleVM:
         limits = self.session.limits
-        return PickleVM(self.stream, pos, self.events, keep_bytes=KEEP_BYTES, max_opcodes=limits.max_opcodes,
-                        max_memo=limits.max_memo, end=self.end,
-                        after_build=self.after_build if self.joblib else None, on_data=self.on_data,
-                        max_memory=limits.max_pickle_memory, deadline=deadline_of(self.session))
+        self.current = PickleVM(self.stream, pos, self.events, keep_bytes=KEEP_BYTES, max_opcodes=limits.max_opcodes,
+                                max_memo=limits.max_memo, end=self.end,
+                                after_build=self.after_build if self.joblib else None, on_data=self.on_data,
+                                max_memory=limits.max_pickle_memory, deadline=deadline_of(self.session),
+                                outer_memory=self.held_outside)
+        return self.current
+
+    def held_outside(self) -> int:
+        """Pickle memory held by the scans this stream is nested in (one budget per top-level file)."""
+        return self.session.budget.pickle_memory if self.session.budget is not None else 0
 
     def on_data(self, data: bytes, offset: int) -> None:
         """A literal that is a pickle, or its hex or base64 text: kept to scan as data at the end."""
@@ -267,8 +274,16 @@ class _State:
                 f"{loader} is called on data that cannot be inspected statically", offset=call.offset,
                 evidence={"loader": loader, "argument": _describe(payload)}))
             return
-        inner = [i.inside(f"nested pickle at offset {call.offset}")
-                 for i in self.session.scan_child(Blob(name=f"{loader} argument", data=payload))]
+        budget = self.session.budget
+        held = self.current.memory_in_use() - self.held_outside() if self.current is not None else 0
+        if budget is not None:  # the nested scan runs while this VM's values are alive: one budget for both
+            budget.pickle_memory += held
+        try:
+            inner = [i.inside(f"nested pickle at offset {call.offset}")
+                     for i in self.session.scan_child(Blob(name=f"{loader} argument", data=payload))]
+        finally:
+            if budget is not None:
+                budget.pickle_memory -= held
         clean = all(i.severity <= Severity.LOW for i in inner)
         # the exemption belongs to this call site and these bytes: REDUCE(loader, (bytes,)) scanned clean
         self.nested_hashes.add(hashlib.sha256(payload).hexdigest())
@@ -432,7 +447,7 @@ def _skip_joblib_array(vm: PickleVM, wrapper: Call) -> None:
     if hasobject:
         inner = PickleVM(vm.stream, vm.pos, vm.events, keep_bytes=vm.keep_bytes, max_opcodes=vm.max_opcodes,
                          max_memo=vm.max_memo, end=vm.end, after_build=vm.after_build, max_memory=vm.max_memory,
-                         deadline=vm.deadline)
+                         deadline=vm.deadline, outer_memory=vm.memory_in_use)
         inner.run()
         vm.pos = inner.pos
     else:

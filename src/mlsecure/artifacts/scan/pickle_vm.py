@@ -128,7 +128,8 @@ class PickleVM:
                  max_opcodes: int, max_memo: int, end: int | None = None,
                  after_build: Callable[[PickleVM, Any], None] | None = None,
                  on_data: Callable[[bytes, int], None] | None = None,
-                 max_memory: int = MAX_MEMORY, deadline: float | None = None) -> None:
+                 max_memory: int = MAX_MEMORY, deadline: float | None = None,
+                 outer_memory: Callable[[], int] | None = None) -> None:
         self.stream = stream
         self.pos = offset
         self.end = end  # absolute size of a seekable stream; None: read-and-discard to skip
@@ -146,6 +147,7 @@ class PickleVM:
         self.frame_end = NO_FRAME  # where the current FRAME's bytes end (absolute); NO_FRAME outside frames
         self.max_memory = max_memory
         self.deadline = deadline  # time.monotonic() value past which the scan stops
+        self.outer_memory = outer_memory  # what the pickles this one is nested in still hold (shared budget)
         self.cost = 0  # estimated bytes held by the values built so far, beyond COST_OPCODE per opcode
         self.hash_costs: dict[int, tuple[Any, int, int]] = {}  # id(tuple) -> (tuple, expansion, depth)
         self.bomb_reported = False
@@ -196,9 +198,14 @@ class PickleVM:
         self.cost += cost
         self.check_budget()
 
+    def memory_in_use(self) -> int:
+        """Estimated bytes held by this VM's values and by the VMs it is nested in."""
+        outer = self.outer_memory() if self.outer_memory is not None else 0
+        return self.cost + self.opcodes * COST_OPCODE + outer
+
     def check_budget(self) -> None:
         """Fail closed (a resource-limit error) past the memory estimate, the opcode count or the deadline."""
-        if self.cost + self.opcodes * COST_OPCODE > self.max_memory:
+        if self.memory_in_use() > self.max_memory:
             raise PickleSyntaxError(f"the emulated values would hold more than {self.max_memory >> 20} MiB "
                                     "(resource limit)", self.pos)
         if self.opcodes > self.max_opcodes:
