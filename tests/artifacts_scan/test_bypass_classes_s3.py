@@ -117,3 +117,23 @@ def test_text_over_the_parse_limit_that_may_be_a_config(tmp_path: Path, monkeypa
     limited = [i for i in result.issues if i.kind is IssueKind.RESOURCE_LIMIT]
     assert bool(limited) is flagged, result.issues
     assert (result.verdict is Verdict.SAFE) is not flagged
+
+
+# -- a critical import lost to a RecursionError (--fail-on critical passed) --------------------------------------
+# os.system("true") followed by N calls on the previous result (")R" each): describing the callable recursed once
+# per level, the RecursionError escaped the pickle scanner, and the engine replaced every issue with one medium
+# "nested too deeply": `--fail-on critical` exited 0 while pickle.load runs the payload first. The description is
+# iterative now, a RecursionError inside the pickle scanner keeps what was found, and a stream lists at most 200
+# issues (a 2-byte opcode cost one issue each: 5 million for 10 MB).
+@pytest.mark.parametrize("calls", [10, 1_200, 3_000])
+@pytest.mark.parametrize("opener", [b"cposix\nsystem\n(Vtrue\ntR", b"\x8c\x05posix\x8c\x06system\x93\x8c\x04true\x85R"])
+def test_critical_import_survives_a_long_call_chain(tmp_path: Path, calls: int, opener: bytes) -> None:
+    from mlsecure.artifacts.scan import IssueKind
+
+    path = tmp_path / "chain.pkl"
+    path.write_bytes(b"\x80\x04" + opener + b")R" * calls + b".")
+    result = scan_file(path)
+    assert any(i.kind is IssueKind.DANGEROUS_IMPORT and i.severity is Severity.CRITICAL for i in result.issues)
+    assert result.verdict is Verdict.MALICIOUS
+    assert len(result.issues) <= 205
+    assert main(["artifact", "scan", str(path), "--format", "json", "--fail-on", "critical"]) == 1

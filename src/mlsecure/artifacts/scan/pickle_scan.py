@@ -66,6 +66,7 @@ TRAILING_WINDOW = 1 << 20  # bytes after a stream's last pickle searched for a h
 KEEP_BYTES = 1 << 16  # byte strings up to this size are kept (nested pickles); larger ones are skipped
 BILLION = 10**9  # references a traversal of one unpickled object may follow: the "billion laughs" of its name
 MAX_TRAVERSAL_NODES = 1_000_000  # distinct containers measured per pickle (~110 B each; beyond: not measured)
+MAX_EXTRA_ISSUES = 200  # issues a stream lists one by one (beyond: counted, the worst summarised)
 MAX_INSTANCES = 4096  # imports of one global tracked one by one (for the per-call-site exemption)
 
 
@@ -114,6 +115,11 @@ def scan_stream(stream: IO[bytes], session: Session, *, end: int | None, base: i
             value = vm.run()
         except PickleSyntaxError as exc:
             state.syntax_error(exc, vm, index)
+            break
+        except RecursionError:  # keep what was found so far: a critical import must not become "medium"
+            state.extra.append(Issue(IssueKind.RESOURCE_LIMIT, Severity.MEDIUM,
+                                     "cannot verify: a structure nested too deeply to scan", offset=vm.pos,
+                                     evidence={"pickle_index": index}))
             break
         index += 1
         if vm.shared:  # without values pushed again, a traversal follows at most one reference per opcode
@@ -168,6 +174,17 @@ class _State:
         self.data_pickles: list[tuple[int, bytes]] = []
         self.nested_hashes: set[str] = set()
         self.current: PickleVM | None = None
+        self.overflow = 0  # issues past MAX_EXTRA_ISSUES: counted, the worst kept for one summary issue
+        self.overflow_worst: Issue | None = None
+
+    def add(self, issue: Issue) -> None:
+        """One issue of this stream (a 2-byte opcode must not cost an issue each without bound)."""
+        if len(self.extra) < MAX_EXTRA_ISSUES:
+            self.extra.append(issue)
+            return
+        self.overflow += 1
+        if self.overflow_worst is None or issue.severity > self.overflow_worst.severity:
+            self.overflow_worst = issue
 
     def vm(self, pos: int) -> PickleVM:
         limits = self.session.limits
@@ -210,25 +227,25 @@ class _State:
             return
         if isinstance(func, Opaque):
             return  # an unresolved global or extension code: already reported
-        self.extra.append(Issue(
+        self.add(Issue(
             IssueKind.DYNAMIC_CALL, Severity.HIGH,
             f"{call.opcode} calls a value computed while unpickling ({_describe(func)})",
             offset=call.offset, evidence={"opcode": call.opcode, "callable": _describe(func)}))
 
     def on_build(self, target: Any, state: Any, offset: int) -> None:
         if isinstance(target, Glob):
-            self.extra.append(Issue(
+            self.add(Issue(
                 IssueKind.DYNAMIC_CALL, Severity.HIGH,
                 f"BUILD sets attributes on the imported global {target.module}.{target.name}",
                 offset=offset, evidence={"opcode": "BUILD", "global": f"{target.module}.{target.name}"}))
 
     def on_problem(self, kind: str, message: str, offset: int) -> None:
         if kind == "expansion":  # a resource attack on the loader: like a decompression bomb, no code runs
-            self.extra.append(Issue(IssueKind.ARCHIVE_BOMB, Severity.MEDIUM, message, offset=offset,
+            self.add(Issue(IssueKind.ARCHIVE_BOMB, Severity.MEDIUM, message, offset=offset,
                                     evidence={"problem": kind}))
             return
         issue_kind = IssueKind.MALFORMED if kind == "framing" else IssueKind.DYNAMIC_CALL
-        self.extra.append(Issue(issue_kind, Severity.HIGH, message, offset=offset, evidence={"problem": kind}))
+        self.add(Issue(issue_kind, Severity.HIGH, message, offset=offset, evidence={"problem": kind}))
 
     def check_traversal(self, vm: PickleVM, value: Any) -> None:
         """A billion-laughs result: loading shares references, but anything that walks the object without a
@@ -242,7 +259,7 @@ class _State:
         offset = vm.pos - 1
         size = walk.size(value)
         if size is not None and size >= BILLION:
-            self.extra.append(Issue(
+            self.add(Issue(
                 IssueKind.ARCHIVE_BOMB, Severity.MEDIUM,
                 f"expansion bomb: the unpickled object holds over {BILLION:,} references when walked (shared "
                 "values counted each time they are reached): printing, comparing or serialising it exhausts "
@@ -269,7 +286,7 @@ class _State:
         if isinstance(payload, Big):
             payload = self.reread(payload)
         if not isinstance(payload, bytes):
-            self.extra.append(Issue(
+            self.add(Issue(
                 IssueKind.NESTED_PICKLE, Severity.HIGH,
                 f"{loader} is called on data that cannot be inspected statically", offset=call.offset,
                 evidence={"loader": loader, "argument": _describe(payload)}))
@@ -291,7 +308,7 @@ class _State:
                   and isinstance(args, tuple) and len(args) == 1)
         if exempt:
             self.exempt_calls[id(func)] = self.exempt_calls.get(id(func), 0) + 1
-        self.extra.append(Issue(
+        self.add(Issue(
             IssueKind.NESTED_PICKLE, Severity.LOW if exempt else Severity.HIGH,
             f"{loader} unpickles {len(payload)} embedded bytes" + (" (scanned clean)" if clean else ""),
             offset=call.offset, evidence={"loader": loader, "nested_bytes": len(payload),
@@ -348,22 +365,22 @@ class _State:
         if index > 0 and vm.opcodes <= 1 and message == "stream ended without STOP":
             return  # clean end after the last pickle
         if isinstance(exc, CannotVerify):
-            self.extra.append(Issue(IssueKind.MALFORMED, Severity.MEDIUM, f"cannot verify: {message}",
+            self.add(Issue(IssueKind.MALFORMED, Severity.MEDIUM, f"cannot verify: {message}",
                                     offset=exc.offset, evidence={"pickle_index": index, "cannot_verify": True}))
         elif "resource limit" in message:
-            self.extra.append(Issue(IssueKind.RESOURCE_LIMIT, Severity.MEDIUM,
+            self.add(Issue(IssueKind.RESOURCE_LIMIT, Severity.MEDIUM,
                                     f"cannot verify: scan stopped: {message}",
                                     offset=exc.offset, evidence={"pickle_index": index}))
         elif index == 0:
-            self.extra.append(Issue(IssueKind.MALFORMED, Severity.HIGH, f"malformed pickle: {message}",
+            self.add(Issue(IssueKind.MALFORMED, Severity.HIGH, f"malformed pickle: {message}",
                                     offset=exc.offset, evidence={"opcodes_read": vm.opcodes}))
         elif vm.opcodes <= 1:
-            self.extra.append(Issue(IssueKind.MALFORMED, Severity.LOW,
+            self.add(Issue(IssueKind.MALFORMED, Severity.LOW,
                                     "non-pickle bytes follow the last pickle (never unpickled)",
                                     offset=exc.offset, evidence={"pickles": index}))
             self.trailing_pickles(exc.offset)
         else:
-            self.extra.append(Issue(IssueKind.MALFORMED, Severity.MEDIUM,
+            self.add(Issue(IssueKind.MALFORMED, Severity.MEDIUM,
                                     f"a further pickle after pickle #{index} is malformed: {message}",
                                     offset=exc.offset, evidence={"pickles": index}))
 
@@ -386,6 +403,10 @@ class _State:
                                        "opcodes": sorted(seen.opcodes), "offsets": seen.offsets,
                                        "count": seen.count}))
         out.extend(self.extra)
+        worst = self.overflow_worst
+        if worst is not None:
+            out.append(Issue(worst.kind, worst.severity, f"{self.overflow} further issues not listed; the worst: "
+                             f"{worst.title}", offset=worst.offset, evidence={"not_listed": self.overflow}))
         out.extend(self.data_pickle_issues())
         out.append(Issue(IssueKind.CODE_FORMAT, Severity.INFO,
                          f"pickle stream: {len(self.globals)} distinct globals", evidence=self.summary))
@@ -552,17 +573,21 @@ def _check_fields(names: Any, fields: Any, offset: int) -> None:
 
 
 def _describe(value: Any) -> str:
-    if isinstance(value, Glob):
-        return f"{value.module}.{value.name}"
+    calls = 0
+    while isinstance(value, Call) and calls < 4:  # a chain of calls on calls: iterative, never recursion
+        value, calls = value.func, calls + 1
+    prefix = "result of calling " * calls
     if isinstance(value, Call):
-        return f"result of calling {_describe(value.func)}"
+        return f"{prefix}... (a longer chain of calls)"
+    if isinstance(value, Glob):
+        return f"{prefix}{value.module}.{value.name}"
     if isinstance(value, Big):
-        return f"{value.size} bytes"
+        return f"{prefix}{value.size} bytes"
     if isinstance(value, Container):
-        return value.kind
+        return f"{prefix}{value.kind}"
     if isinstance(value, Opaque):
-        return value.what
-    return type(value).__name__
+        return f"{prefix}{value.what}"
+    return f"{prefix}{type(value).__name__}"
 
 
 def decompressed(raw: IO[bytes], compression: str | None, size: int) -> tuple[IO[bytes], int | None]:
