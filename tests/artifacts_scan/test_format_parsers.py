@@ -275,8 +275,8 @@ MALICIOUS_TEMPLATES = [
 
 @pytest.mark.parametrize("template", BENIGN_TEMPLATES)
 def test_benign_chat_templates(template: str) -> None:
-    found, note = template_problems(template)
-    assert found == [] and note is None
+    found, note, verified = template_problems(template)
+    assert found == [] and note is None and verified
 
 
 @pytest.mark.parametrize("template", MALICIOUS_TEMPLATES)
@@ -285,9 +285,9 @@ def test_malicious_chat_templates(template: str) -> None:
 
 
 def test_template_render_is_bounded() -> None:
-    found, note = template_problems("{% for i in range(100000) %}{% for j in range(100000) %}x"
-                                    "{% endfor %}{% endfor %}{{ 'y' * 1000000000 }}")
-    assert found == [] and note is not None and "limit" in note
+    found, note, verified = template_problems("{% for i in range(100000) %}{% for j in range(100000) %}x"
+                                              "{% endfor %}{% endfor %}{{ 'y' * 1000000000 }}")
+    assert found == [] and note is not None and "limit" in note and not verified
 
 
 def test_jinja_file_and_tokenizer_config(tmp_path: Path) -> None:
@@ -322,7 +322,7 @@ def test_protobuf_reader_only_raises_its_own_error(data: bytes) -> None:
 @settings(max_examples=100, deadline=None)
 @given(st.text(alphabet="{}%()[]._'~|abc_ ", max_size=60))
 def test_template_check_never_raises(template: str) -> None:
-    found, note = template_problems(template)
+    found, note, _ = template_problems(template)
     assert all(isinstance(f, str) for f in found)
     assert note is None or isinstance(note, str)
     if "_" not in template and "attr" not in template:

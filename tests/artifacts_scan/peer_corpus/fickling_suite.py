@@ -259,6 +259,16 @@ def samples() -> list[PeerSample]:
            lambda _: _p(4, pickle.EMPTY_LIST + M + (pickle.BINGET + b"\x00" + pickle.APPEND) * 60)),
         _s("dup_expansion", "test/test_expansion_attack_analysis.py::test_dup_expansion_detection",
            "150 DUP opcodes", lambda _: _p(4, pickle.EMPTY_LIST + pickle.DUP * 150)),
+        _s("dup_nested_expansion", "test/test_expansion_attack_analysis.py::test_dup_nested_expansion_pattern",
+           "3 MARKs, 'lol', then (3 DUPs + LIST) 3 times: globalLaughs.pt at 4^3 = 64 elements",
+           lambda _: _p(4, pickle.MARK * 3 + a.ustr("lol") + (pickle.DUP * 3 + pickle.LIST) * 3)),
+        _s("memo_nested_expansion", "test/test_expansion_attack_analysis.py::test_memo_nested_expansion_pattern",
+           "3 MARKs, 'lol', then (BINPUT i + 3 BINGET i + LIST) 3 times: billionLaughsAlt.pkl at 64 elements",
+           lambda _: _p(4, pickle.MARK * 3 + a.ustr("lol") + b"".join(
+               pickle.BINPUT + bytes([i]) + (pickle.BINGET + bytes([i])) * 3 + pickle.LIST for i in range(3)))),
+        _s("resource_exhaustion_gets", "test/test_expansion_attack_analysis.py::"
+           "test_check_safety_catches_resource_exhaustion", "list appended to itself 200 times through BINGET",
+           lambda _: _p(4, pickle.EMPTY_LIST + M + (pickle.BINGET + b"\x00" + pickle.APPEND) * 200)),
         _s("legitimate_range_list", "test/test_expansion_attack_analysis.py::test_legitimate_data_not_flagged",
            "pickle.dumps(list(range(100)))", lambda _: pickle.dumps(list(range(100)))),
         _s("torch_injection_insertion", "test/test_pytorch.py::TestPyTorchModule::test_injection_insertion",

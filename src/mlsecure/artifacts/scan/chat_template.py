@@ -32,28 +32,32 @@ SAMPLE_MESSAGES = [{"role": "system", "content": "You are helpful."}, {"role": "
                    {"role": "assistant", "content": "Hello"}, {"role": "user", "content": "Bye"}]
 
 
-def template_problems(template: str) -> tuple[list[str], str | None]:
-    """The unsafe lookups a template makes (empty when none) and a parse/render note, if any."""
+def template_problems(template: str) -> tuple[list[str], str | None, bool]:
+    """The unsafe lookups a template makes (empty when none), a parse/render note, if any, and whether the
+    check was complete: a template over the size limit, or whose sample render stops at the operation
+    budget before its end, was not verified (a payload after a long loop is never reached)."""
     if len(template) > MAX_TEMPLATE:
-        return [], f"template of {len(template)} characters not checked"
+        return [], f"template of {len(template)} characters is over the {MAX_TEMPLATE}-character limit", False
     env = _BoundedSandbox()
     try:
         tree = env.parse(template)
     except TemplateError as exc:
-        return [], f"not a valid Jinja template (no server renders it): {exc}"
+        return [], f"not a valid Jinja template (no server renders it): {exc}", True
     found = sorted(set(_unsafe_lookups(tree)))
     if found:
-        return found, None
+        return found, None, True
     try:
         env.from_string(template).render(messages=SAMPLE_MESSAGES, add_generation_prompt=True, bos_token="<s>",
                                          eos_token="</s>", tools=None)
     except SecurityError as exc:
-        return [f"sandbox refused at render time: {exc}"], None
+        return [f"sandbox refused at render time: {exc}"], None, True
     except _Budget:
-        return [], "rendering stopped at the operation limit"
+        return [], f"the sample render stopped at the {MAX_OPERATIONS:,}-operation limit", False
+    except RecursionError:
+        return [], "the sample render recursed too deeply", False
     except Exception as exc:  # template errors (raise_exception, type errors) are harmless here
-        return [], f"sample render raised {type(exc).__name__}"
-    return [], None
+        return [], f"sample render raised {type(exc).__name__}", True
+    return [], None, True
 
 
 def _unsafe_lookups(tree: nodes.Node) -> Iterator[str]:

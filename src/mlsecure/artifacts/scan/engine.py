@@ -261,11 +261,20 @@ def _refuse_special(path: Path) -> Issue | None:
                  evidence={"file_type": kind})
 
 
+MAX_TEXT_BYTES = 256 * 1024**2
+_CODE_TEXT_SUFFIXES = (".json", ".jinja", ".j2", ".py")
+
+
 def _scan_text(blob: Blob, session: Session) -> list[Issue]:
     from mlsecure.artifacts.scan.keras_scan import scan_config
     from mlsecure.artifacts.scan.torch_scan import scan_torchscript_code
 
-    if blob.size > 256 * 1024**2:
+    if blob.size > MAX_TEXT_BYTES:
+        if blob.name.lower().endswith(_CODE_TEXT_SUFFIXES) or blob.head(4096).lstrip()[:1] == b"{":
+            # a config, chat template or TorchScript source too large to parse: fail closed
+            return [Issue(IssueKind.RESOURCE_LIMIT, Severity.MEDIUM,
+                          f"cannot verify: text of {blob.size} bytes that may be a model config or template is over "
+                          f"the {MAX_TEXT_BYTES >> 20} MiB parsed", evidence={"max_bytes": MAX_TEXT_BYTES})]
         return [Issue(IssueKind.CODE_FORMAT, Severity.INFO, "large text file (not parsed)")]
     text = blob.read_all().decode("utf-8", errors="replace")
     name = blob.name.replace("\\", "/")

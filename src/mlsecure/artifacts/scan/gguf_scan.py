@@ -24,11 +24,14 @@ def template_issues(key: str, template: str) -> list[Issue]:
     """Issues for one chat template, judged by ``chat_template.template_problems``."""
     from mlsecure.artifacts.scan.chat_template import template_problems  # jinja2 only when needed
 
-    found, note = template_problems(template)
+    found, note, verified = template_problems(template)
     if found:
         return [Issue(IssueKind.TEMPLATE_INJECTION, Severity.CRITICAL,
                       f"{key} reaches Python internals from the Jinja template",
                       evidence={"key": key, "lookups": found[:10], "template": template[:300]})]
+    if note and not verified:  # fail closed: what the rest of the template does was not checked
+        return [Issue(IssueKind.RESOURCE_LIMIT, Severity.MEDIUM, f"cannot verify {key}: {note}",
+                      evidence={"key": key})]
     if note:
         return [Issue(IssueKind.CODE_FORMAT, Severity.LOW, f"{key}: {note}", evidence={"key": key})]
     return []

@@ -145,6 +145,7 @@ class Limits:
     bomb_min_bytes: int = 64 * 1024**2  # ratio only matters above this decompressed size
     max_opcodes: int = 200_000_000
     max_memo: int = 10_000_000
+    max_pickle_memory: int = 1 << 30  # estimated bytes the pickle emulator's values may hold
     max_nested_bytes: int = 256 * 1024**2  # nested pickle bytes kept for scanning
     max_header_bytes: int = 100 * 1024**2  # safetensors/npy/gguf headers
     max_members: int = 10_000  # archive members (at every depth together) scanned per top-level file
@@ -165,6 +166,7 @@ class Budget:
         self.limits = limits
         self.exhausted: str | None = None
         self.reported = False
+        self.pickle_memory = 0  # estimated bytes held by pickle emulators while a nested pickle is scanned
 
     def spend_member(self) -> Issue | None:
         """Count one member about to be scanned; an issue (once) when the budget is spent."""

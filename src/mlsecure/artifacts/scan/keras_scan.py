@@ -189,18 +189,18 @@ def _module_issue(path: str, module: str, name: str, urls: list[str]) -> list[Is
                   evidence={"module": module, "name": name})]
 
 
-def _urls(value: Any, depth: int = 0) -> Iterator[str]:
-    if depth > 200:
-        return
-    if isinstance(value, str):
-        if _URL.match(value.strip()):
-            yield value.strip()[:200]
-    elif isinstance(value, dict):
-        for child in value.values():
-            yield from _urls(child, depth + 1)
-    elif isinstance(value, list):
-        for child in value:
-            yield from _urls(child, depth + 1)
+def _urls(value: Any) -> Iterator[str]:
+    """Every URL-like string anywhere in the config, at any depth (walked with a stack, not recursion)."""
+    todo = [value]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, str):
+            if _URL.match(node.strip()):
+                yield node.strip()[:200]
+        elif isinstance(node, dict):
+            todo.extend(node.values())
+        elif isinstance(node, list):
+            todo.extend(node)
 
 
 def _objects(value: Any, path: str) -> Iterator[tuple[str, dict[str, Any]]]:

@@ -4,17 +4,22 @@ An initializer stored as external data names a file relative to the model; a pat
 climbs out with ``..`` or goes through a symlink makes the runtime read any file on the host
 (ONNX GHSA-6wg6-76wp-6g6v class). Operators from domains ONNX Runtime does not ship need a custom-op
 library that the loader must register: native code outside the model's review.
+
+The model is mapped and walked with the wire-format reader (``onnx_wire``), never read whole into
+memory: tensor payloads are skipped by their length. Only the informational ONNX checker parses the
+file with protobuf, and only up to ``CHECKER_MAX``.
 """
 
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from mlsecure.artifacts.formats import ArtifactFormat
 from mlsecure.artifacts.scan.interface import Blob, Issue, IssueKind, Scanner, Session
+from mlsecure.artifacts.scan.onnx_wire import OnnxLimit, OnnxModel, parse_model
+from mlsecure.artifacts.scan.protobuf import ProtobufError, mapped
 from mlsecure.findings import Severity
 
 STANDARD_DOMAINS = frozenset({"", "ai.onnx", "ai.onnx.ml", "ai.onnx.training", "ai.onnx.preview.training",
@@ -32,23 +37,39 @@ class OnnxScanner(Scanner):
         except ImportError:
             return [Issue(IssueKind.UNSUPPORTED, Severity.MEDIUM,
                           "ONNX model not verified: install the onnx package (pip install \"mlsecure[onnx]\")")]
+        if blob.path is None and blob.data is None and blob.size > MAX_IN_MEMORY:
+            return [Issue(IssueKind.RESOURCE_LIMIT, Severity.MEDIUM,
+                          f"cannot verify: ONNX archive member of {blob.size} bytes is over the "
+                          f"{MAX_IN_MEMORY >> 20} MiB read into memory", evidence={"max_bytes": MAX_IN_MEMORY})]
         try:
-            model = onnx.load_model_from_string(blob.read_all())
-        except Exception as exc:  # protobuf raises DecodeError and friends for hostile bytes
+            with mapped(blob) as buf:
+                model = parse_model(buf)
+                checker_input = bytes(buf) if len(buf) <= CHECKER_MAX else None
+        except OnnxLimit as exc:
+            return [Issue(IssueKind.RESOURCE_LIMIT, Severity.MEDIUM, f"cannot verify: ONNX model: {exc}")]
+        except (ProtobufError, OSError, ValueError) as exc:
             return [Issue(IssueKind.MALFORMED, Severity.HIGH, f"not a parseable ONNX model: {exc}")]
         folder = blob.path.absolute().parent if blob.path is not None else None
         issues = check_model(model, folder)
-        if not model.HasField("graph") or not model.opset_import:
+        if not model.has_graph or not model.opset_domains:
             issues.append(Issue(IssueKind.INVALID_MODEL, Severity.MEDIUM,
                                 "no ONNX graph or opset in the file: not verified as a model"))
+        if checker_input is None:
+            issues.append(Issue(IssueKind.INVALID_MODEL, Severity.INFO,
+                                f"the ONNX checker was not run (the file is over {CHECKER_MAX >> 20} MiB)"))
+            return issues
         try:
             # Informational only: the checker rejects some models every runtime loads (and resolves
             # external data against the working directory), so it never decides the verdict.
-            onnx.checker.check_model(model)
-        except Exception as exc:  # onnx.checker.ValidationError and C++ errors
+            onnx.checker.check_model(onnx.load_model_from_string(checker_input))
+        except Exception as exc:  # onnx.checker.ValidationError, protobuf's DecodeError and C++ errors
             issues.append(Issue(IssueKind.INVALID_MODEL, Severity.INFO,
-                                f"the ONNX checker reports: {str(exc).splitlines()[0][:300]}"))
+                                f"the ONNX checker reports: {str(exc).splitlines()[0][:300] if str(exc) else exc!r}"))
         return issues
+
+
+MAX_IN_MEMORY = 1024**3  # an archive member (not mappable) is read into memory up to this size
+CHECKER_MAX = 256 * 1024**2  # the (informational) ONNX checker parses the whole file with protobuf
 
 
 def external_locations(path: Path) -> frozenset[str]:
@@ -70,16 +91,14 @@ _LOCATIONS: dict[tuple[str, int, int], frozenset[str]] = {}
 
 def _read_locations(path: Path) -> frozenset[str]:
     try:
-        import onnx
-
-        model = onnx.load_model(str(path), load_external_data=False)
-    except Exception:  # not a model, or no onnx package: names nothing
+        with mapped(Blob(name=path.name, path=path)) as buf:
+            model = parse_model(buf)
+    except (ProtobufError, OSError, ValueError):  # not a model: names nothing
         return frozenset()
     found = set()
-    for tensor in _tensors(model.graph):
-        if tensor.data_location == 1:
-            entries = {_text(e.key): _text(e.value) for e in tensor.external_data}
-            location = normalised(entries.get("location", ""))
+    for tensor in model.tensors:
+        if tensor.external:
+            location = normalised(tensor.entries.get("location", ""))
             if location is not None:
                 found.add(location)
     return frozenset(found)
@@ -96,34 +115,33 @@ def normalised(location: str) -> str | None:
     return norm
 
 
-def check_model(model: Any, folder: Path | None) -> list[Issue]:
-    """External-data paths and operator domains of a parsed ``ModelProto``."""
+def check_model(model: OnnxModel, folder: Path | None) -> list[Issue]:
+    """External-data paths and operator domains of a parsed model (its graph, subgraphs and functions)."""
     issues: list[Issue] = []
-    local_domains = {f.domain for f in model.functions}
-    local_ops = {(f.domain, f.name) for f in model.functions}
-    domains = {o.domain for o in model.opset_import} | {n.domain for n in _nodes(model.graph)}
+    local_domains = {domain for domain, _ in model.functions}
+    domains = model.opset_domains | {n.domain for n in model.nodes}
     for domain in sorted(domains - STANDARD_DOMAINS - local_domains):
-        ops = sorted({n.op_type for n in _nodes(model.graph) if n.domain == domain})
+        ops = sorted({n.op_type for n in model.nodes if n.domain == domain})
         issues.append(Issue(IssueKind.CUSTOM_OP, Severity.MEDIUM,
                             f"operators from custom domain {domain!r} need a native custom-op library",
                             evidence={"domain": domain, "ops": ops[:20]}))
-    unknown = sorted({(n.domain or "ai.onnx", n.op_type) for n in _nodes(model.graph)
+    unknown = sorted({(n.domain or "ai.onnx", n.op_type) for n in model.nodes
                       if n.domain in STANDARD_ONNX_DOMAINS and not _registered(n.op_type, n.domain)
-                      and (n.domain, n.op_type) not in local_ops})
+                      and (n.domain, n.op_type) not in model.functions})
     if unknown:
         issues.append(Issue(IssueKind.CUSTOM_OP, Severity.MEDIUM,
                             f"operators no ONNX opset defines: {', '.join(op for _, op in unknown[:10])} "
                             "(a runtime needs a custom kernel library for them)",
                             evidence={"ops": [f"{d}::{op}" for d, op in unknown[:20]]}))
-    for tensor in _tensors(model.graph):
-        if tensor.data_location != 1:  # TensorProto.EXTERNAL
+    for tensor in model.tensors:
+        if not tensor.external:
             continue
-        entries = {_text(e.key): _text(e.value) for e in tensor.external_data}
+        location = tensor.entries.get("location", "")
         try:
-            issue = check_external(_text(tensor.name), entries.get("location", ""), folder)
+            issue = check_external(tensor.name, location, folder)
         except (ValueError, OSError) as exc:  # NUL bytes, over-long names
             issue = Issue(IssueKind.EXTERNAL_DATA, Severity.HIGH, f"unusable external data path: {exc}",
-                          evidence={"location": entries.get("location", "")[:200]})
+                          evidence={"location": location[:200]})
         if issue is not None:
             issues.append(issue)
     return issues
@@ -166,31 +184,6 @@ def _registered(op_type: str, domain: str) -> bool:
     return bool(onnx.defs.has(op_type, "" if domain == "ai.onnx" else domain))
 
 
-def _nodes(graph: Any) -> Iterator[Any]:
-    for node in graph.node:
-        yield node
-        for attr in node.attribute:
-            if attr.HasField("g"):
-                yield from _nodes(attr.g)
-            for sub in attr.graphs:
-                yield from _nodes(sub)
-
-
-def _tensors(graph: Any) -> Iterator[Any]:
-    yield from graph.initializer
-    for sparse in graph.sparse_initializer:
-        yield sparse.values
-    for node in graph.node:
-        for attr in node.attribute:
-            if attr.HasField("t"):
-                yield attr.t
-            yield from attr.tensors
-            if attr.HasField("g"):
-                yield from _tensors(attr.g)
-            for sub in attr.graphs:
-                yield from _tensors(sub)
-
-
 def _through_symlink(folder: Path, target: Path) -> bool:
     step = target
     while step != folder and folder in step.parents:
@@ -198,8 +191,3 @@ def _through_symlink(folder: Path, target: Path) -> bool:
             return True
         step = step.parent
     return False
-
-
-def _text(value: str | bytes) -> str:
-    """protobuf hands back bytes for strings that are not valid UTF-8."""
-    return value if isinstance(value, str) else value.decode("utf-8", errors="replace")

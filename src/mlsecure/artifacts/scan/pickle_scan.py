@@ -43,6 +43,7 @@ from mlsecure.artifacts.scan.pickle_vm import (
     Opaque,
     PickleSyntaxError,
     PickleVM,
+    Traversal,
 )
 from mlsecure.artifacts.scan.policy import Judgement, classify
 from mlsecure.findings import Severity
@@ -63,6 +64,15 @@ WRAPPER_INIT_DEFAULTS = {"allow_mmap": False, "numpy_array_alignment_bytes": 16}
 MAX_DATA_PICKLES = 64  # pickles carried as data scanned per stream
 TRAILING_WINDOW = 1 << 20  # bytes after a stream's last pickle searched for a hidden one
 KEEP_BYTES = 1 << 16  # byte strings up to this size are kept (nested pickles); larger ones are skipped
+BILLION = 10**9  # references a traversal of one unpickled object may follow: the "billion laughs" of its name
+MAX_TRAVERSAL_NODES = 1_000_000  # distinct containers measured per pickle (~110 B each; beyond: not measured)
+MAX_EXTRA_ISSUES = 200  # issues a stream lists one by one (beyond: counted, the worst summarised)
+MAX_INSTANCES = 4096  # imports of one global tracked one by one (for the per-call-site exemption)
+
+
+def deadline_of(session: Session) -> float | None:
+    """When the pickle VM must stop: the top-level file's time budget (None for a budget-less test session)."""
+    return session.budget.deadline if session.budget is not None else None
 
 
 class PickleScanner(Scanner):
@@ -106,7 +116,14 @@ def scan_stream(stream: IO[bytes], session: Session, *, end: int | None, base: i
         except PickleSyntaxError as exc:
             state.syntax_error(exc, vm, index)
             break
+        except RecursionError:  # keep what was found so far: a critical import must not become "medium"
+            state.extra.append(Issue(IssueKind.RESOURCE_LIMIT, Severity.MEDIUM,
+                                     "cannot verify: a structure nested too deeply to scan", offset=vm.pos,
+                                     evidence={"pickle_index": index}))
+            break
         index += 1
+        if vm.shared:  # without values pushed again, a traversal follows at most one reference per opcode
+            state.check_traversal(vm, value)
         pos = vm.pos
         if index == 1 and value == TORCH_LEGACY_MAGIC:
             legacy = True
@@ -135,6 +152,7 @@ class _GlobalSeen:
     opcodes: set[str] = field(default_factory=set)
     count: int = 0
     instances: list[Glob] = field(default_factory=list)
+    overflow: bool = False
 
 
 def _judge(seen: _GlobalSeen) -> Judgement:
@@ -155,12 +173,31 @@ class _State:
         self.joblib_arrays = 0
         self.data_pickles: list[tuple[int, bytes]] = []
         self.nested_hashes: set[str] = set()
+        self.current: PickleVM | None = None
+        self.overflow = 0  # issues past MAX_EXTRA_ISSUES: counted, the worst kept for one summary issue
+        self.overflow_worst: Issue | None = None
+
+    def add(self, issue: Issue) -> None:
+        """One issue of this stream (a 2-byte opcode must not cost an issue each without bound)."""
+        if len(self.extra) < MAX_EXTRA_ISSUES:
+            self.extra.append(issue)
+            return
+        self.overflow += 1
+        if self.overflow_worst is None or issue.severity > self.overflow_worst.severity:
+            self.overflow_worst = issue
 
     def vm(self, pos: int) -> PickleVM:
         limits = self.session.limits
-        return PickleVM(self.stream, pos, self.events, keep_bytes=KEEP_BYTES, max_opcodes=limits.max_opcodes,
-                        max_memo=limits.max_memo, end=self.end,
-                        after_build=self.after_build if self.joblib else None, on_data=self.on_data)
+        self.current = PickleVM(self.stream, pos, self.events, keep_bytes=KEEP_BYTES, max_opcodes=limits.max_opcodes,
+                                max_memo=limits.max_memo, end=self.end,
+                                after_build=self.after_build if self.joblib else None, on_data=self.on_data,
+                                max_memory=limits.max_pickle_memory, deadline=deadline_of(self.session),
+                                outer_memory=self.held_outside)
+        return self.current
+
+    def held_outside(self) -> int:
+        """Pickle memory held by the scans this stream is nested in (one budget per top-level file)."""
+        return self.session.budget.pickle_memory if self.session.budget is not None else 0
 
     def on_data(self, data: bytes, offset: int) -> None:
         """A literal that is a pickle, or its hex or base64 text: kept to scan as data at the end."""
@@ -173,7 +210,10 @@ class _State:
     def on_global(self, glob: Glob) -> None:
         key = f"{glob.module}.{glob.name}"
         seen = self.globals.setdefault(key, _GlobalSeen(glob.module, glob.name))
-        seen.instances.append(glob)
+        if len(seen.instances) < MAX_INSTANCES:
+            seen.instances.append(glob)
+        else:
+            seen.overflow = True  # too many to track per call site: no nested-loader exemption
         seen.count += 1
         seen.opcodes.add(glob.opcode)
         if len(seen.offsets) < 8:
@@ -187,21 +227,43 @@ class _State:
             return
         if isinstance(func, Opaque):
             return  # an unresolved global or extension code: already reported
-        self.extra.append(Issue(
+        self.add(Issue(
             IssueKind.DYNAMIC_CALL, Severity.HIGH,
             f"{call.opcode} calls a value computed while unpickling ({_describe(func)})",
             offset=call.offset, evidence={"opcode": call.opcode, "callable": _describe(func)}))
 
     def on_build(self, target: Any, state: Any, offset: int) -> None:
         if isinstance(target, Glob):
-            self.extra.append(Issue(
+            self.add(Issue(
                 IssueKind.DYNAMIC_CALL, Severity.HIGH,
                 f"BUILD sets attributes on the imported global {target.module}.{target.name}",
                 offset=offset, evidence={"opcode": "BUILD", "global": f"{target.module}.{target.name}"}))
 
     def on_problem(self, kind: str, message: str, offset: int) -> None:
+        if kind == "expansion":  # a resource attack on the loader: like a decompression bomb, no code runs
+            self.add(Issue(IssueKind.ARCHIVE_BOMB, Severity.MEDIUM, message, offset=offset,
+                                    evidence={"problem": kind}))
+            return
         issue_kind = IssueKind.MALFORMED if kind == "framing" else IssueKind.DYNAMIC_CALL
-        self.extra.append(Issue(issue_kind, Severity.HIGH, message, offset=offset, evidence={"problem": kind}))
+        self.add(Issue(issue_kind, Severity.HIGH, message, offset=offset, evidence={"problem": kind}))
+
+    def check_traversal(self, vm: PickleVM, value: Any) -> None:
+        """A billion-laughs result: loading shares references, but anything that walks the object without a
+        memo (printing, ``==``, JSON, most validators) follows every shared reference again. The shared
+        values are sized first (cheap: usually few and small); the result is walked only if they could
+        reach the limit."""
+        walk = Traversal(cap=BILLION, max_nodes=MAX_TRAVERSAL_NODES)
+        bound = vm.traversal_bound(walk)
+        if bound is None or bound < BILLION:
+            return
+        offset = vm.pos - 1
+        size = walk.size(value)
+        if size is not None and size >= BILLION:
+            self.add(Issue(
+                IssueKind.ARCHIVE_BOMB, Severity.MEDIUM,
+                f"expansion bomb: the unpickled object holds over {BILLION:,} references when walked (shared "
+                "values counted each time they are reached): printing, comparing or serialising it exhausts "
+                "time and memory", offset=offset, evidence={"problem": "expansion", "references": size}))
 
     def after_build(self, vm: PickleVM, target: Any) -> None:
         if _constructed_class(target) != JOBLIB_WRAPPER:
@@ -224,13 +286,21 @@ class _State:
         if isinstance(payload, Big):
             payload = self.reread(payload)
         if not isinstance(payload, bytes):
-            self.extra.append(Issue(
+            self.add(Issue(
                 IssueKind.NESTED_PICKLE, Severity.HIGH,
                 f"{loader} is called on data that cannot be inspected statically", offset=call.offset,
                 evidence={"loader": loader, "argument": _describe(payload)}))
             return
-        inner = [i.inside(f"nested pickle at offset {call.offset}")
-                 for i in self.session.scan_child(Blob(name=f"{loader} argument", data=payload))]
+        budget = self.session.budget
+        held = self.current.memory_in_use() - self.held_outside() if self.current is not None else 0
+        if budget is not None:  # the nested scan runs while this VM's values are alive: one budget for both
+            budget.pickle_memory += held
+        try:
+            inner = [i.inside(f"nested pickle at offset {call.offset}")
+                     for i in self.session.scan_child(Blob(name=f"{loader} argument", data=payload))]
+        finally:
+            if budget is not None:
+                budget.pickle_memory -= held
         clean = all(i.severity <= Severity.LOW for i in inner)
         # the exemption belongs to this call site and these bytes: REDUCE(loader, (bytes,)) scanned clean
         self.nested_hashes.add(hashlib.sha256(payload).hexdigest())
@@ -238,7 +308,7 @@ class _State:
                   and isinstance(args, tuple) and len(args) == 1)
         if exempt:
             self.exempt_calls[id(func)] = self.exempt_calls.get(id(func), 0) + 1
-        self.extra.append(Issue(
+        self.add(Issue(
             IssueKind.NESTED_PICKLE, Severity.LOW if exempt else Severity.HIGH,
             f"{loader} unpickles {len(payload)} embedded bytes" + (" (scanned clean)" if clean else ""),
             offset=call.offset, evidence={"loader": loader, "nested_bytes": len(payload),
@@ -295,22 +365,22 @@ class _State:
         if index > 0 and vm.opcodes <= 1 and message == "stream ended without STOP":
             return  # clean end after the last pickle
         if isinstance(exc, CannotVerify):
-            self.extra.append(Issue(IssueKind.MALFORMED, Severity.MEDIUM, f"cannot verify: {message}",
+            self.add(Issue(IssueKind.MALFORMED, Severity.MEDIUM, f"cannot verify: {message}",
                                     offset=exc.offset, evidence={"pickle_index": index, "cannot_verify": True}))
         elif "resource limit" in message:
-            self.extra.append(Issue(IssueKind.RESOURCE_LIMIT, Severity.MEDIUM,
+            self.add(Issue(IssueKind.RESOURCE_LIMIT, Severity.MEDIUM,
                                     f"cannot verify: scan stopped: {message}",
                                     offset=exc.offset, evidence={"pickle_index": index}))
         elif index == 0:
-            self.extra.append(Issue(IssueKind.MALFORMED, Severity.HIGH, f"malformed pickle: {message}",
+            self.add(Issue(IssueKind.MALFORMED, Severity.HIGH, f"malformed pickle: {message}",
                                     offset=exc.offset, evidence={"opcodes_read": vm.opcodes}))
         elif vm.opcodes <= 1:
-            self.extra.append(Issue(IssueKind.MALFORMED, Severity.LOW,
+            self.add(Issue(IssueKind.MALFORMED, Severity.LOW,
                                     "non-pickle bytes follow the last pickle (never unpickled)",
                                     offset=exc.offset, evidence={"pickles": index}))
             self.trailing_pickles(exc.offset)
         else:
-            self.extra.append(Issue(IssueKind.MALFORMED, Severity.MEDIUM,
+            self.add(Issue(IssueKind.MALFORMED, Severity.MEDIUM,
                                     f"a further pickle after pickle #{index} is malformed: {message}",
                                     offset=exc.offset, evidence={"pickles": index}))
 
@@ -323,7 +393,8 @@ class _State:
         out: list[Issue] = []
         for key, seen in self.globals.items():
             judgement = _judge(seen)
-            if judgement.safe or all(g.pushes == self.exempt_calls.get(id(g), 0) for g in seen.instances):
+            if judgement.safe or (not seen.overflow
+                                  and all(g.pushes == self.exempt_calls.get(id(g), 0) for g in seen.instances)):
                 continue
             out.append(Issue(judgement.kind, judgement.severity, f"imports {key}",
                              offset=seen.offsets[0],
@@ -332,6 +403,10 @@ class _State:
                                        "opcodes": sorted(seen.opcodes), "offsets": seen.offsets,
                                        "count": seen.count}))
         out.extend(self.extra)
+        worst = self.overflow_worst
+        if worst is not None:
+            out.append(Issue(worst.kind, worst.severity, f"{self.overflow} further issues not listed; the worst: "
+                             f"{worst.title}", offset=worst.offset, evidence={"not_listed": self.overflow}))
         out.extend(self.data_pickle_issues())
         out.append(Issue(IssueKind.CODE_FORMAT, Severity.INFO,
                          f"pickle stream: {len(self.globals)} distinct globals", evidence=self.summary))
@@ -392,7 +467,8 @@ def _skip_joblib_array(vm: PickleVM, wrapper: Call) -> None:
     itemsize, hasobject = _dtype_info(attrs["dtype"], wrapper.offset)
     if hasobject:
         inner = PickleVM(vm.stream, vm.pos, vm.events, keep_bytes=vm.keep_bytes, max_opcodes=vm.max_opcodes,
-                         max_memo=vm.max_memo, end=vm.end, after_build=vm.after_build)
+                         max_memo=vm.max_memo, end=vm.end, after_build=vm.after_build, max_memory=vm.max_memory,
+                         deadline=vm.deadline, outer_memory=vm.memory_in_use)
         inner.run()
         vm.pos = inner.pos
     else:
@@ -497,17 +573,21 @@ def _check_fields(names: Any, fields: Any, offset: int) -> None:
 
 
 def _describe(value: Any) -> str:
-    if isinstance(value, Glob):
-        return f"{value.module}.{value.name}"
+    calls = 0
+    while isinstance(value, Call) and calls < 4:  # a chain of calls on calls: iterative, never recursion
+        value, calls = value.func, calls + 1
+    prefix = "result of calling " * calls
     if isinstance(value, Call):
-        return f"result of calling {_describe(value.func)}"
+        return f"{prefix}... (a longer chain of calls)"
+    if isinstance(value, Glob):
+        return f"{prefix}{value.module}.{value.name}"
     if isinstance(value, Big):
-        return f"{value.size} bytes"
+        return f"{prefix}{value.size} bytes"
     if isinstance(value, Container):
-        return value.kind
+        return f"{prefix}{value.kind}"
     if isinstance(value, Opaque):
-        return value.what
-    return type(value).__name__
+        return f"{prefix}{value.what}"
+    return f"{prefix}{type(value).__name__}"
 
 
 def decompressed(raw: IO[bytes], compression: str | None, size: int) -> tuple[IO[bytes], int | None]:

@@ -12,14 +12,24 @@ Text arguments are parsed as CPython's C unpickler (``_pickle.c``, what ``pickle
 ``torch.load`` run) parses them: ``INT`` with ``strtol(s, 0)`` (``I0x10`` is 16, ``I010`` is 8, a NUL
 ends the number), ``LONG`` with a trailing ``L`` stripped, ``GET``/``PUT`` base 10. Where the pure-Python
 unpickler (``pickle._Unpickler``, what ``joblib.load`` runs) differs, it raises: the VM never stops where
-either implementation would go on. Containers keep every item (memory is bounded by ``max_opcodes``:
-each item was pushed by one opcode), so dict updates read exactly as CPython's (the last value wins).
+either implementation would go on. Containers keep every item, so dict updates read exactly as
+CPython's (the last value wins).
+
+The VM cannot be turned against the scanner (billion laughs, memo bombs): what it builds is charged to
+an estimate of its own memory (``max_memory``) and it stops at the scan's deadline, both checked every
+65536 opcodes and at every large literal, raising a "resource limit" error (fail closed, "cannot
+verify"). A dict key or set item is never hashed when it is a tuple or a number whose hash an attacker
+can collide or make exponential: it is kept by identity and the container marked ``unhashable``; a
+tuple key whose hash would make the *loader* visit over ``EXPANSION_LIMIT`` tuples or recurse deeper
+than ``DEPTH_LIMIT`` is reported as an expansion bomb (CPython hashes shared sub-tuples again each
+time, and overflows its C stack on deep ones).
 """
 
 from __future__ import annotations
 
 import codecs
 import struct
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -84,6 +94,18 @@ class Opaque:
 
 
 MAX_STACK = 5_000_000  # emulated stack entries (checked, with max_opcodes, every 65536 opcodes)
+MAX_MEMORY = 1 << 30  # default estimate of the bytes the emulated values may hold
+EXPANSION_LIMIT = 1_000_000  # tuples the loader's hash of one key may visit (counting shared ones again)
+DEPTH_LIMIT = 10_000  # tuple nesting of a hashed key (CPython's C stack overflows near 10^5-10^6)
+# estimated bytes each kind of emulated value holds (CPython object sizes, rounded up)
+COST_OPCODE = 40  # a literal object and one reference to it: charged for every opcode
+COST_GLOBAL = 200
+COST_CONTAINER = 240
+COST_CALL = 160
+COST_ITEM = 8
+COST_PAIR = 64
+COST_MEMO = 64
+BIG_LITERAL = 4096  # literals at least this long are charged (and the budget checked) as they are read
 DATA_MIN = 16  # literals this long starting like a pickle, its hex or its base64 are offered to ``on_data``
 DATA_LEADS = b"\x80g8"
 NO_FRAME = 1 << 62  # ``frame_end`` outside any FRAME (past any stream's end)
@@ -105,7 +127,9 @@ class PickleVM:
     def __init__(self, stream: IO[bytes], offset: int, events: Events, *, keep_bytes: int,
                  max_opcodes: int, max_memo: int, end: int | None = None,
                  after_build: Callable[[PickleVM, Any], None] | None = None,
-                 on_data: Callable[[bytes, int], None] | None = None) -> None:
+                 on_data: Callable[[bytes, int], None] | None = None,
+                 max_memory: int = MAX_MEMORY, deadline: float | None = None,
+                 outer_memory: Callable[[], int] | None = None) -> None:
         self.stream = stream
         self.pos = offset
         self.end = end  # absolute size of a seekable stream; None: read-and-discard to skip
@@ -121,6 +145,13 @@ class PickleVM:
         self.protocol = 0
         self.opcodes = 0
         self.frame_end = NO_FRAME  # where the current FRAME's bytes end (absolute); NO_FRAME outside frames
+        self.max_memory = max_memory
+        self.deadline = deadline  # time.monotonic() value past which the scan stops
+        self.outer_memory = outer_memory  # what the pickles this one is nested in still hold (shared budget)
+        self.cost = 0  # estimated bytes held by the values built so far, beyond COST_OPCODE per opcode
+        self.hash_costs: dict[int, tuple[Any, int, int]] = {}  # id(tuple) -> (tuple, expansion, depth)
+        self.bomb_reported = False
+        self.shared: dict[int, list[Any]] = {}  # id -> [composite value, times pushed again by DUP/GET]
 
     # -- reading ---------------------------------------------------------------------------------
     def read(self, n: int) -> bytes:
@@ -158,12 +189,38 @@ class PickleVM:
         if not line.endswith(b"\n"):
             raise PickleSyntaxError("truncated or over-long text argument", self.pos)
         self.pos += len(line)
+        if len(line) >= BIG_LITERAL:
+            self.charge(len(line))
         return line[:-1]
+
+    def charge(self, cost: int) -> None:
+        """Add ``cost`` estimated bytes and stop at the memory budget."""
+        self.cost += cost
+        self.check_budget()
+
+    def memory_in_use(self) -> int:
+        """Estimated bytes held by this VM's values and by the VMs it is nested in."""
+        outer = self.outer_memory() if self.outer_memory is not None else 0
+        return self.cost + self.opcodes * COST_OPCODE + outer
+
+    def check_budget(self) -> None:
+        """Fail closed (a resource-limit error) past the memory estimate, the opcode count or the deadline."""
+        if self.memory_in_use() > self.max_memory:
+            raise PickleSyntaxError(f"the emulated values would hold more than {self.max_memory >> 20} MiB "
+                                    "(resource limit)", self.pos)
+        if self.opcodes > self.max_opcodes:
+            raise PickleSyntaxError(f"more than {self.max_opcodes} opcodes (resource limit)", self.pos)
+        if len(self.stack) + len(self.metastack) > MAX_STACK:
+            raise PickleSyntaxError(f"stack deeper than {MAX_STACK} items (resource limit)", self.pos)
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise PickleSyntaxError("the scan's time limit was reached (resource limit)", self.pos)
 
     def payload(self, n: int) -> bytes | Big:
         if n < 0:
             raise PickleSyntaxError("negative length", self.pos)
         if n <= self.keep_bytes:
+            if n >= BIG_LITERAL:
+                self.charge(n)
             data = self.read(n)
             if n >= DATA_MIN and data[:1] in DATA_LEADS and self.on_data is not None:
                 self.on_data(data, self.pos - n)
@@ -194,8 +251,10 @@ class PickleVM:
         if index < 0:
             raise PickleSyntaxError("negative PUT argument", self.pos)
         memo = self.memo
-        if len(memo) >= self.max_memo and index not in memo:
-            raise PickleSyntaxError(f"memo grew past {self.max_memo} entries (resource limit)", self.pos)
+        if index not in memo:
+            if len(memo) >= self.max_memo:
+                raise PickleSyntaxError(f"memo grew past {self.max_memo} entries (resource limit)", self.pos)
+            self.cost += COST_MEMO
         if not self.stack:
             raise PickleSyntaxError("stack underflow", self.pos)
         memo[index] = self.stack[-1]
@@ -204,9 +263,78 @@ class PickleVM:
         if index not in self.memo:
             raise PickleSyntaxError(f"memo key {index} read before it was written", self.pos)
         value = self.memo[index]
-        if type(value) is Glob:
+        kind = type(value)
+        if kind is Glob:
             value.pushes += 1
+        elif kind in _COMPOSITES:
+            self.share(value)
         self.stack.append(value)
+
+    def share(self, value: Any) -> None:
+        entry = self.shared.get(id(value))
+        if entry is None:
+            self.shared[id(value)] = [value, 1]
+        else:
+            entry[1] += 1
+
+    def traversal_bound(self, walk: Traversal) -> int | None:
+        """An upper bound of the references a traversal of any value built here follows: each reference is
+        followed once, plus, for every value pushed again, its size once per extra push (None: not measured)."""
+        bound = self.opcodes
+        for value, pushes in self.shared.values():
+            size = walk.size(value)
+            if size is None:
+                return None
+            bound += pushes * size
+            if bound >= walk.cap:
+                break
+        return bound
+
+    def hashed(self, key: tuple[Any, ...]) -> None:
+        """``key`` is hashed by the loader: report (once) a hash that visits too many tuples or recurses too deep."""
+        if not any(type(item) is tuple for item in key):
+            return  # a flat tuple: one hash step per item
+        _, expansion, depth = self._hash_cost(key)
+        if (expansion >= EXPANSION_LIMIT or depth >= DEPTH_LIMIT) and not self.bomb_reported:
+            self.bomb_reported = True
+            what = (f"visits more than {EXPANSION_LIMIT:,} tuples (shared sub-tuples are hashed again each time)"
+                    if expansion >= EXPANSION_LIMIT else f"recurses through more than {DEPTH_LIMIT:,} nested tuples")
+            self.events.on_problem("expansion", f"expansion bomb: the loader's hash of a dict key or set item {what}: "
+                                   "loading hangs or crashes the interpreter", self.pos)
+
+    def _hash_cost(self, root: tuple[Any, ...]) -> tuple[Any, int, int]:
+        """(root, tuples visited by ``hash(root)``, nesting depth), both capped, memoised by identity.
+
+        The walk stops as soon as its path is ``DEPTH_LIMIT`` deep or it has met ``EXPANSION_LIMIT`` new
+        tuples (each distinct tuple reached adds at least one to the expansion), so neither its time nor
+        its memo grows past the limits whatever the key; memo entries are charged to the memory budget.
+        """
+        costs = self.hash_costs
+        todo: list[tuple[tuple[Any, ...], bool, int]] = [(root, False, 1)]
+        added = 0
+        while todo:
+            node, children_done, level = todo.pop()
+            if id(node) in costs:
+                continue
+            if not children_done:
+                if level >= DEPTH_LIMIT:
+                    return root, level, DEPTH_LIMIT  # the expansion is at least the depth; not walked further
+                todo.append((node, True, level))
+                todo.extend((child, False, level + 1) for child in node
+                            if type(child) is tuple and id(child) not in costs)
+                continue
+            expansion, depth = 1, 1
+            for child in node:
+                if type(child) is tuple:
+                    _, sub_expansion, sub_depth = costs[id(child)]
+                    expansion = min(expansion + sub_expansion, EXPANSION_LIMIT)
+                    depth = max(depth, min(sub_depth + 1, DEPTH_LIMIT))
+            costs[id(node)] = (node, expansion, depth)
+            added += 1
+            self.cost += COST_MEMO
+            if added >= EXPANSION_LIMIT:
+                return root, EXPANSION_LIMIT, depth
+        return costs[id(root)]
 
     def straddle(self, at: int) -> None:
         """The previous opcode's argument ran past the end of its FRAME (no pickler writes that)."""
@@ -220,14 +348,10 @@ class PickleVM:
         """Emulate up to STOP; return the value a real load would return (symbolically)."""
         handlers = _HANDLERS
         read = self.stream.read
-        max_opcodes = self.max_opcodes
         while True:
             self.opcodes += 1
             if not self.opcodes & 0xFFFF:
-                if self.opcodes > max_opcodes:
-                    raise PickleSyntaxError(f"more than {max_opcodes} opcodes (resource limit)", self.pos)
-                if len(self.stack) + len(self.metastack) > MAX_STACK:
-                    raise PickleSyntaxError(f"stack deeper than {MAX_STACK} items (resource limit)", self.pos)
+                self.check_budget()
             start = self.pos
             if start >= self.frame_end:
                 if start > self.frame_end:
@@ -248,18 +372,98 @@ class PickleVM:
             handler(self, start)
 
 
+class Traversal:
+    """How many references a full traversal of a value follows (shared values counted each time they are
+    reached, back-edges of cycles not), capped at ``cap``; memoised across the values asked about, so the
+    cost is linear in the distinct values, whatever the expansion. ``size`` is None past ``max_nodes``
+    distinct containers (not measured)."""
+
+    def __init__(self, *, cap: int, max_nodes: int) -> None:
+        self.cap = cap
+        self.max_nodes = max_nodes
+        self.sizes: dict[int, int] = {}
+        self.keep: list[Any] = []  # holds every sized node, so no id is reused while this object lives
+
+    def size(self, root: Any) -> int | None:
+        if type(root) not in _COMPOSITES:
+            return 1
+        sizes, cap, composites = self.sizes, self.cap, _COMPOSITES
+        on_path: set[int] = set()
+        todo: list[tuple[Any, bool]] = [(root, False)]
+        while todo:
+            node, children_done = todo.pop()
+            key = id(node)
+            if not children_done:
+                if key in sizes or key in on_path:
+                    continue
+                if len(sizes) >= self.max_nodes:
+                    return None
+                on_path.add(key)
+                todo.append((node, True))
+                todo.extend((child, False) for child in _children(node)
+                            if type(child) in composites and id(child) not in sizes)
+                continue
+            total = 1
+            for child in _children(node):
+                total += sizes.get(id(child), 0) if type(child) in composites else 1
+            on_path.discard(key)
+            sizes[key] = min(total, cap)
+            self.keep.append(node)
+        return sizes.get(id(root), 1)
+
+
+_COMPOSITES = frozenset({tuple, Container, Call})
+
+
+def _children(value: Any) -> list[Any]:
+    kind = type(value)
+    if kind is tuple:
+        return list(value)
+    if kind is Container:
+        return [*value.items, *value.pairs.keys(), *value.pairs.values()]
+    if kind is Call:
+        return [value.args, value.state]
+    return []
+
+
 def _add(container: Container, item: Any) -> None:
     container.count += 1
     container.items.append(item)
 
 
-def _set(container: Any, key: Any, value: Any) -> None:
+_ATOMS = (str, bytes, bool, type(None))
+NOT_HASHED = Opaque("a key the emulator does not hash")
+_SMALL_INT = 1 << 60  # hash(n) == n below this: distinct keys never collide
+
+
+def _key(vm: PickleVM, container: Container, key: Any) -> Any:
+    """``key`` if hashing it is cheap and collision-free, else a stand-in kept by identity.
+
+    str and bytes hashes are randomised, small ints hash to themselves and the VM's own values hash by
+    identity; a float, a large int or a tuple could be chosen to collide (O(n^2) inserts) or to be
+    exponential to hash, so it is not hashed and the dict is marked as not exactly modelled.
+    """
+    kind = type(key)
+    if kind in _ATOMS or (kind is int and -_SMALL_INT < key < _SMALL_INT) \
+            or kind in (Glob, Call, Container, Opaque, Big):
+        return key
+    if kind is tuple:
+        vm.hashed(key)
+    container.unhashable = True
+    return NOT_HASHED  # one stand-in: the container is marked as not modelled exactly anyway
+
+
+def _hashed_item(vm: PickleVM, item: Any) -> None:
+    """A set or frozenset item: the loader hashes it (only a tuple's hash can be made expensive)."""
+    if type(item) is tuple:
+        vm.hashed(item)
+
+
+def _set(vm: PickleVM, container: Any, key: Any, value: Any) -> None:
     if isinstance(container, Container):
         container.count += 1
-        try:
-            container.pairs[key] = value
-        except TypeError:  # a tuple holding an unhashable literal: CPython raises too (or differs)
-            container.unhashable = True
+        vm.cost += COST_PAIR
+        container.pairs[_key(vm, container, key)] = value
 
 
 def _text(raw: bytes) -> str:
@@ -267,12 +471,14 @@ def _text(raw: bytes) -> str:
 
 
 def _global(vm: PickleVM, module: str, name: str, offset: int, opcode: str) -> Glob:
+    vm.cost += COST_GLOBAL
     glob = Glob(module, name, offset, opcode)
     vm.events.on_global(glob)
     return glob
 
 
 def _call(vm: PickleVM, func: Any, args: Any, offset: int, opcode: str) -> None:
+    vm.cost += COST_CALL
     call = Call(func, args, offset, opcode)
     vm.events.on_call(call)
     vm.stack.append(call)
@@ -305,8 +511,11 @@ def _op_pop_mark(vm: PickleVM, at: int) -> None:
 
 def _op_dup(vm: PickleVM, at: int) -> None:
     value = vm.top()
-    if type(value) is Glob:
+    kind = type(value)
+    if kind is Glob:
         value.pushes += 1
+    elif kind in _COMPOSITES:
+        vm.share(value)
     vm.stack.append(value)
 
 
@@ -514,6 +723,7 @@ def _op_build(vm: PickleVM, at: int) -> None:
     if isinstance(target, Call):
         target.state = state
         if target.attrs is None:
+            vm.cost += COST_CONTAINER
             target.attrs = {}
         _merge_state(target.attrs, state)
     if vm.after_build is not None:
@@ -589,21 +799,25 @@ def _ext(size: int) -> Callable[[PickleVM, int], None]:
 def _op_dict(vm: PickleVM, at: int) -> None:
     items = vm.pop_mark()
     out = Container("dict")
+    vm.cost += COST_CONTAINER
     for i in range(0, len(items) - 1, 2):
-        _set(out, items[i], items[i + 1])
+        _set(vm, out, items[i], items[i + 1])
     vm.stack.append(out)
 
 
 def _op_empty_dict(vm: PickleVM, at: int) -> None:
+    vm.cost += COST_CONTAINER
     vm.stack.append(Container("dict"))
 
 
 def _op_list(vm: PickleVM, at: int) -> None:
     items = vm.pop_mark()
+    vm.cost += COST_CONTAINER + COST_ITEM * len(items)
     vm.stack.append(Container("list", items, count=len(items)))
 
 
 def _op_empty_list(vm: PickleVM, at: int) -> None:
+    vm.cost += COST_CONTAINER
     vm.stack.append(Container("list"))
 
 
@@ -611,6 +825,7 @@ def _op_append(vm: PickleVM, at: int) -> None:
     item = vm.pop()
     target = vm.top()
     if isinstance(target, Container):
+        vm.cost += COST_ITEM
         _add(target, item)
 
 
@@ -618,6 +833,10 @@ def _op_appends(vm: PickleVM, at: int) -> None:
     items = vm.pop_mark()
     target = vm.top()
     if isinstance(target, Container):
+        vm.cost += COST_ITEM * len(items)
+        if target.kind == "set":
+            for item in items:
+                _hashed_item(vm, item)
         target.items.extend(items)
         target.count += len(items)
 
@@ -625,7 +844,7 @@ def _op_appends(vm: PickleVM, at: int) -> None:
 def _op_setitem(vm: PickleVM, at: int) -> None:
     value = vm.pop()
     key = vm.pop()
-    _set(vm.top(), key, value)
+    _set(vm, vm.top(), key, value)
 
 
 def _op_setitems(vm: PickleVM, at: int) -> None:
@@ -633,19 +852,13 @@ def _op_setitems(vm: PickleVM, at: int) -> None:
     target = vm.top()
     if not isinstance(target, Container):
         return
-    pairs = target.pairs
-    target.count += len(items) // 2
-    try:
-        for i in range(0, len(items) - 1, 2):
-            pairs[items[i]] = items[i + 1]
-    except TypeError:  # an unhashable key: finish one by one
-        for i in range(0, len(items) - 1, 2):
-            _set(target, items[i], items[i + 1])
-        target.count -= len(items) // 2
+    for i in range(0, len(items) - 1, 2):
+        _set(vm, target, items[i], items[i + 1])
 
 
 def _op_tuple(vm: PickleVM, at: int) -> None:
     items = tuple(vm.pop_mark())  # before touching vm.stack: pop_mark replaces it
+    vm.cost += COST_ITEM * len(items)
     vm.stack.append(items)
 
 
@@ -659,12 +872,14 @@ def _tuple_n(n: int) -> Callable[[PickleVM, int], None]:
             raise PickleSyntaxError("stack underflow", at)
         items = tuple(vm.stack[-n:])
         del vm.stack[-n:]
+        vm.cost += COST_ITEM * n
         vm.stack.append(items)
 
     return handler
 
 
 def _op_empty_set(vm: PickleVM, at: int) -> None:
+    vm.cost += COST_CONTAINER
     vm.stack.append(Container("set"))
 
 
@@ -672,12 +887,19 @@ def _op_additems(vm: PickleVM, at: int) -> None:
     items = vm.pop_mark()
     target = vm.top()
     if isinstance(target, Container):
+        vm.cost += COST_ITEM * len(items)
+        if target.kind == "set":
+            for item in items:
+                _hashed_item(vm, item)
         target.items.extend(items)
         target.count += len(items)
 
 
 def _op_frozenset(vm: PickleVM, at: int) -> None:
     items = vm.pop_mark()
+    vm.cost += COST_CONTAINER + COST_ITEM * len(items)
+    for item in items:
+        _hashed_item(vm, item)
     vm.stack.append(Container("frozenset", items, count=len(items)))
 
 

@@ -8,9 +8,14 @@ the enclosing message, so hostile input raises ``ProtobufError``, never reads ou
 
 from __future__ import annotations
 
+import contextlib
+import mmap
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO
+
+from mlsecure.artifacts.scan.interface import Blob
 
 VARINT, FIXED64, LENGTH, FIXED32 = 0, 1, 2, 5
 MAX_FIELD = (1 << 29) - 1
@@ -107,3 +112,22 @@ def top_level(handle: IO[bytes], size: int, *, max_fields: int = 1 << 20) -> lis
 
 def text(buf: bytes | memoryview, field: Field) -> str:
     return bytes(buf[field.value : field.value + field.length]).decode("utf-8", errors="replace")
+
+
+@contextlib.contextmanager
+def mapped(blob: Blob) -> Iterator[memoryview]:
+    """The blob's bytes without copying a file into memory (mmap); members are already in memory."""
+    if blob.path is None:
+        yield memoryview(blob.read_all())
+        return
+    with blob.path.open("rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size == 0:
+            yield memoryview(b"")
+            return
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+            view = memoryview(mapped)
+            try:
+                yield view
+            finally:
+                view.release()

@@ -23,7 +23,7 @@ FINDING_IDS: dict[IssueKind, tuple[str, str]] = {
     IssueKind.UNSUPPORTED: ("ART-007", "Format not supported: not verified"),
     IssueKind.RESOURCE_LIMIT: ("ART-008", "Scan stopped at a resource limit"),
     IssueKind.ARCHIVE_PATH: ("ART-009", "Archive path traversal or link"),
-    IssueKind.ARCHIVE_BOMB: ("ART-010", "Decompression bomb"),
+    IssueKind.ARCHIVE_BOMB: ("ART-010", "Decompression or expansion bomb (denial of service)"),
     IssueKind.ZIP_TAMPERING: ("ART-011", "Zip structure tampered with"),
     IssueKind.OBJECT_ARRAY: ("ART-012", "NumPy object array (pickle inside)"),
     IssueKind.TENSOR_LAYOUT: ("ART-013", "Invalid safetensors layout"),

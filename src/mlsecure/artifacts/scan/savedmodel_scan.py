@@ -13,7 +13,7 @@ from typing import ClassVar
 
 from mlsecure.artifacts.formats import ArtifactFormat
 from mlsecure.artifacts.scan.interface import Blob, Issue, IssueKind, Scanner, Session
-from mlsecure.artifacts.scan.protobuf import LENGTH, ProtobufError, fields, text
+from mlsecure.artifacts.scan.protobuf import LENGTH, ProtobufError, fields, mapped, text
 from mlsecure.findings import Severity
 
 # Ops that run Python (PyFunc family), read, write, list or delete files, or map a file into memory.
@@ -24,7 +24,7 @@ DANGEROUS_OPS = {
     "DebugIdentityV2": Severity.MEDIUM, "WriteAudioSummary": Severity.MEDIUM, "WriteSummary": Severity.MEDIUM,
     "CreateSummaryFileWriter": Severity.MEDIUM, "PrintV2": Severity.LOW,
 }
-MAX_BYTES = 1024**3  # read into memory at most this (protobuf itself stops at 2 GB)
+MAX_BYTES = 1024**3  # an archive member is read into memory up to this (files are mapped)
 MAX_NODES = 5_000_000
 
 
@@ -33,12 +33,12 @@ class SavedModelScanner(Scanner):
     formats: ClassVar[frozenset[ArtifactFormat]] = frozenset({ArtifactFormat.SAVEDMODEL})
 
     def scan(self, blob: Blob, session: Session) -> list[Issue]:
-        if blob.size > MAX_BYTES:
+        if blob.path is None and blob.data is None and blob.size > MAX_BYTES:  # a streamed member: read into memory
             return [Issue(IssueKind.RESOURCE_LIMIT, Severity.MEDIUM, f"SavedModel of {blob.size} bytes not verified")]
-        data = memoryview(blob.read_all())
         try:
-            ops = graph_ops(data)
-        except ProtobufError as exc:
+            with mapped(blob) as data:  # a file is mapped, never read whole
+                ops = graph_ops(data)
+        except (ProtobufError, OSError, ValueError) as exc:
             return [Issue(IssueKind.MALFORMED, Severity.HIGH, f"SavedModel protobuf cannot be parsed: {exc}")]
         issues = [Issue(IssueKind.DANGEROUS_OP, severity, f"graph uses the {op} operator ({ops[op]}x)",
                         evidence={"op": op, "count": ops[op]})

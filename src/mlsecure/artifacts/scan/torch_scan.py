@@ -17,7 +17,7 @@ from typing import IO, ClassVar, cast
 from mlsecure.artifacts.formats import ArtifactFormat
 from mlsecure.artifacts.scan.archive_scan import scan_zip
 from mlsecure.artifacts.scan.interface import Blob, Issue, IssueKind, Scanner, Session
-from mlsecure.artifacts.scan.pickle_scan import scan_stream
+from mlsecure.artifacts.scan.pickle_scan import deadline_of, scan_stream
 from mlsecure.artifacts.scan.pickle_vm import Events, Glob, PickleSyntaxError, PickleVM
 from mlsecure.artifacts.scan.zipread import ZipEntry
 from mlsecure.findings import Severity
@@ -77,7 +77,8 @@ def _legacy_records(stream: IO[bytes], name: str, size: int, session: Session) -
         issues.extend(i for i in found if i.kind is not IssueKind.CODE_FORMAT)
         stream.seek(pos)
         vm = PickleVM(stream, pos, _NO_EVENTS, keep_bytes=1 << 16, max_opcodes=session.limits.max_opcodes,
-                      max_memo=session.limits.max_memo, end=size)
+                      max_memo=session.limits.max_memo, end=size, max_memory=session.limits.max_pickle_memory,
+                      deadline=deadline_of(session))
         value = vm.run()
         pos = vm.pos
         return value
