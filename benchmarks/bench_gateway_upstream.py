@@ -263,10 +263,16 @@ def main() -> None:
             f"{prefix}upstream_cpu_us_per_request_via_gateway": med(m["upstream"]) * 1e6,
             f"{prefix}gateway_cpu_over_upstream_cpu": cpu / med(up_cpu) if med(up_cpu) else float("nan"),
             f"{prefix}rounds_gateway_p50_ms": m["p50"],
+            f"{prefix}rounds_cpu_us_per_request": [c * 1e6 for c in m["cpu"]],
+            f"{prefix}rounds_upstream_cpu_us_per_request": [c * 1e6 for c in m["upstream"]],
+            f"{prefix}median_round_ratio_to_upstream_meanwhile": med(
+                [c / u for c, u in zip(m["cpu"], m["upstream"], strict=True) if u]),
         })
         print(f"{name:<20} p50 {med(m['p50']):.2f} ms (added {med(m['p50']) - med(direct):.2f})   "
               f"CPU {cpu * 1e6:.0f} us/request (audit writer {med(m['writer']) * 1e6:.0f}; upstream meanwhile "
-              f"{med(m['upstream']) * 1e6:.0f}) = {100 * cpu / med(up_cpu):.0f}% of the upstream's")
+              f"{med(m['upstream']) * 1e6:.0f}) = {100 * cpu / med(up_cpu):.0f}% of the upstream's; "
+              f"per round / MLServer's CPU in that round: "
+              f"{100 * res[f'{prefix}median_round_ratio_to_upstream_meanwhile']:.0f}% (median)")
     if args.json:
         args.json.write_text(json.dumps(res, indent=2))
 

@@ -235,6 +235,8 @@ class ProcessAuditWriter:
                 self.close()
                 self.restarts += 1
                 self._start()
+            if self._proc.stdout is not None:  # uvloop's add_reader (the direct channel) made it non-blocking
+                os.set_blocking(self._proc.stdout.fileno(), True)
             try:
                 payload = marshal.dumps(items)
             except ValueError:  # a value marshal cannot carry: refuse those items alone
