@@ -125,13 +125,24 @@ def main() -> None:
     ap.add_argument("--baseline-src", type=Path,
                     help="also run a second gateway from this source tree (its src/ folder, e.g. a checkout of "
                          "an earlier commit) in the same interleaved rounds")
+    ap.add_argument("--uvicorn", action="store_true",
+                    help="also run the same gateway under uvicorn ([server] http = \"uvicorn\") in the same rounds")
+    ap.add_argument("--no-floor", action="store_true",
+                    help="do not run the proxy floor (bench_gateway_floor.py: httptools + the gateway's upstream "
+                         "client, no defence) in the same rounds")
     ap.add_argument("--json", type=Path, help="also write the results here")
     args = ap.parse_args()
     exe = Path(args.mlserver).resolve()
     if not exe.is_file():
         raise SystemExit(f"no MLServer at {exe}: python3 -m venv DIR && DIR/bin/pip install mlserver mlserver-sklearn")
     procs: list[subprocess.Popen[bytes]] = []
-    gateways = {"gateway": None} if args.baseline_src is None else {"gateway": None, "baseline": args.baseline_src}
+    gateways: dict[str, Path | None] = {"gateway": None}
+    if args.baseline_src is not None:
+        gateways["baseline"] = args.baseline_src
+    if args.uvicorn:
+        gateways["uvicorn"] = None
+    if not args.no_floor:
+        gateways["floor"] = None
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         try:
@@ -163,7 +174,7 @@ def main() -> None:
                 folder.mkdir()
                 (folder / "gateway.toml").write_text(_CONFIG.format(
                     store=f"sqlite:///{folder / 'audit.db'}?synchronous={args.audit_sync}",
-                    tokens=root / "tokens.db"))
+                    tokens=root / "tokens.db") + ('\n[server]\nhttp = "uvicorn"\n' if name == "uvicorn" else ""))
                 env = {**os.environ, "MLSECURE_AUDIT_HMAC_KEY": secrets.token_hex(32)}
                 # the gateway runs the code this script imports (a relative PYTHONPATH would not survive cwd)
                 import mlsecure
@@ -171,13 +182,16 @@ def main() -> None:
                 env["PYTHONPATH"] = str(Path(src).resolve() / "src") if src is not None else \
                     str(Path(mlsecure.__file__).resolve().parents[1])
                 gw_log = folder / "gateway.log"
-                procs.append(subprocess.Popen(
-                    [sys.executable, "-m", "mlsecure", "gateway", "serve", "--upstream", ml_url, "--protocol",
-                     "oip", "--config", str(folder / "gateway.toml"), "--port", str(gw_port)], cwd=folder, env=env,
-                    stdout=gw_log.open("wb"), stderr=subprocess.STDOUT))
+                cmd = [sys.executable, "-m", "mlsecure", "gateway", "serve", "--upstream", ml_url, "--protocol",
+                       "oip", "--config", str(folder / "gateway.toml"), "--port", str(gw_port)] if name != "floor" \
+                    else [sys.executable, str(Path(__file__).resolve().parent / "bench_gateway_floor.py"),
+                          "--upstream", ml_url, "--port", str(gw_port)]
+                procs.append(subprocess.Popen(cmd, cwd=folder, env=env, stdout=gw_log.open("wb"),
+                                              stderr=subprocess.STDOUT))
                 urls[name] = f"http://127.0.0.1:{gw_port}"
                 pids[name] = procs[-1].pid
-                _wait(f"{urls[name]}/healthz", procs[-1], gw_log)
+                _wait(f"{urls[name]}/healthz" if name != "floor" else f"{urls[name]}/v2/models/digits/ready",
+                      procs[-1], gw_log)
 
             rng = np.random.default_rng(0)
             from sklearn.datasets import load_digits
@@ -207,7 +221,8 @@ def main() -> None:
                     direct.append(p50)
                     up_cpu.append(ml_c)
                     for name, url in urls.items():
-                        p50, (ml_c, gw_c, own_c) = _round(clients, url + path, body, gw_h, args.requests,
+                        sent = direct_body if name == "floor" else body  # the floor forwards it unchanged
+                        p50, (ml_c, gw_c, own_c) = _round(clients, url + path, sent, gw_h, args.requests,
                                                           [ml_pid, pids[name], -pids[name]])
                         per[name]["p50"].append(p50)
                         per[name]["cpu"].append(gw_c)
@@ -248,10 +263,16 @@ def main() -> None:
             f"{prefix}upstream_cpu_us_per_request_via_gateway": med(m["upstream"]) * 1e6,
             f"{prefix}gateway_cpu_over_upstream_cpu": cpu / med(up_cpu) if med(up_cpu) else float("nan"),
             f"{prefix}rounds_gateway_p50_ms": m["p50"],
+            f"{prefix}rounds_cpu_us_per_request": [c * 1e6 for c in m["cpu"]],
+            f"{prefix}rounds_upstream_cpu_us_per_request": [c * 1e6 for c in m["upstream"]],
+            f"{prefix}median_round_ratio_to_upstream_meanwhile": med(
+                [c / u for c, u in zip(m["cpu"], m["upstream"], strict=True) if u]),
         })
         print(f"{name:<20} p50 {med(m['p50']):.2f} ms (added {med(m['p50']) - med(direct):.2f})   "
               f"CPU {cpu * 1e6:.0f} us/request (audit writer {med(m['writer']) * 1e6:.0f}; upstream meanwhile "
-              f"{med(m['upstream']) * 1e6:.0f}) = {100 * cpu / med(up_cpu):.0f}% of the upstream's")
+              f"{med(m['upstream']) * 1e6:.0f}) = {100 * cpu / med(up_cpu):.0f}% of the upstream's; "
+              f"per round / MLServer's CPU in that round: "
+              f"{100 * res[f'{prefix}median_round_ratio_to_upstream_meanwhile']:.0f}% (median)")
     if args.json:
         args.json.write_text(json.dumps(res, indent=2))
 

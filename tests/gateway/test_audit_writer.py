@@ -160,3 +160,57 @@ def test_gateway_shuts_down_cleanly_when_its_process_group_is_signalled(tmp_path
     events = [(e["event_type"], e["action"]) for e in server.audit_events()]
     assert events == [("config_change", "start"), ("config_change", "stop")]
     assert server.verify_audit().ok
+
+
+@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
+def test_event_loop_talks_to_the_writer_process_directly(tmp_path: Path, loop: str) -> None:
+    """The sink writes small batches to the writer process from the event loop and reads the answers when the
+    pipe is readable (no thread); a large batch still goes through the thread; a batch left at the child by a
+    loop that closed is drained before the next loop's first batch; every record is committed once, in order,
+    and its signature verifies."""
+    import asyncio
+
+    from mlsecure.serving.audit_sink import AuditSink
+
+    signer = ResponseSigner(Ed25519PrivateKey.generate())
+    db = tmp_path / "audit.db"
+    writer = ProcessAuditWriter(str(db), hmac_key=KEY, signer=signer)
+    sink = AuditSink(writer)
+
+    async def one(i: int, body: bytes) -> Any:
+        return await sink.record(_item(i, body))
+
+    async def abandon() -> None:  # this loop ends (and closes) while its batch is at the child
+        asyncio.get_running_loop().create_task(one(2, b'{"n":2}'))
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+
+    async def many() -> list[Any]:
+        small = await one(0, b'{"n":0}')
+        big = await asyncio.gather(*(one(10 + k, b'{"big":"' + bytes([65 + k]) * 2000 + b'"}') for k in range(12)))
+        return [small, *big]
+
+    def run(coro: Any) -> Any:  # uvloop's add_reader makes the pipe non-blocking: the thread's reads must cope
+        factory = pytest.importorskip("uvloop").new_event_loop if loop == "uvloop" else asyncio.new_event_loop
+        with asyncio.Runner(loop_factory=factory) as runner:
+            return runner.run(coro)
+
+    try:
+        first = run(many())
+        assert sink.direct_batches >= 1 and sink.batches > sink.direct_batches  # the 24 KiB batch: the thread
+        small = run(one(1, b'{"n":1}'))  # direct again after the thread
+        assert small[1] is None and sink.direct_batches >= 2
+        run(abandon())
+        assert sink._in_direct is not None  # left at the child by the closed loop
+        after = run(one(3, b'{"n":3}'))
+    finally:
+        sink.close()
+        writer.close()
+    assert first[0][1] is None and verify_response(b'{"n":0}', first[0][0], signer.public_key)
+    assert all(r[1] is None and r[0] is not None for r in first[1:])
+    assert after[1] is None and verify_response(b'{"n":3}', after[0], signer.public_key)
+    store = open_store(db, hmac_key=KEY)
+    ids = [r.event.event_id for r in store.query()]
+    assert ids[0] == f"{0:032x}" and ids[-2:] == [f"{2:032x}", f"{3:032x}"] and len(ids) == len(set(ids)) == 16
+    assert store.verify().ok
+    store.close()

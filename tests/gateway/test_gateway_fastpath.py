@@ -312,17 +312,19 @@ def test_store_failure_fails_closed_then_recovers(gateway_app: Any, natural_quer
                 return (await c.post("/v1/predict", content=body, headers=headers)).status_code
 
         assert asyncio.run(between()) == 200 and writer.restarts == 1
-        # the pipe breaks while a batch is at the writer: that batch is refused, the next one served
-        real_receive = writer._receive
+        assert gw.sink.direct_batches == 0  # a dead child is restarted on the sink's thread
+        # the pipe breaks while a batch is at the writer (the event loop reads its answer itself): that batch
+        # is refused, the next one served
+        real_read = writer._read_reply
         calls = [0]
 
-        def broken(timeout_s: Any) -> bytes:
+        def broken(fd: int) -> bytes:
             calls[0] += 1
             if calls[0] == 1:
                 raise OSError("pipe broke")
-            return real_receive(timeout_s)
+            return real_read(fd)
 
-        monkeypatch.setattr(writer, "_receive", broken)
+        monkeypatch.setattr(writer, "_read_reply", broken)
     else:
         real = gw.store.append_many
         calls = [0]
@@ -348,9 +350,12 @@ def test_store_failure_fails_closed_then_recovers(gateway_app: Any, natural_quer
     committed = {r.event.event_id for r in gw.store.query()}
     assert ok.json()["request_id"] in committed
     assert all(r.json()["request_id"] in committed for r in refused if r.status_code == 200)
-    assert not any(r.json()["request_id"] in committed for r in refused if r.status_code == 503)
+    if not isinstance(writer, ProcessAuditWriter):
+        assert not any(r.json()["request_id"] in committed for r in refused if r.status_code == 503)
+    # (the writer process may have committed a batch before its answer was lost: the gateway cannot know and
+    # refuses those requests; a record without an answer is allowed, an answer without a record is not)
     if isinstance(writer, ProcessAuditWriter):
-        assert writer.restarts == 2
+        assert writer.restarts == 2 and calls[0] == 1  # the broken read was the event loop's own
     assert gw.store.verify().ok
 
 

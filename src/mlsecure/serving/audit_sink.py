@@ -10,6 +10,12 @@ fsync) and the waiting handlers are woken with one callback. A response therefor
 only after its audit record is committed: after a crash, every answered request is in the log. If the
 store fails, the handlers get the error and the requests are refused (fail closed: no prediction
 without an audit record).
+
+With the audit writer process (``ProcessAuditWriter``) the event loop talks to it directly: it writes a
+batch's frame to the child's pipe itself and reads the answer when the pipe is readable (``add_reader``),
+so a request costs no thread wake-up, no lock hand-over between threads and no ``call_soon_threadsafe``.
+Batches the loop cannot write without blocking (larger than 16 KiB, or a child to restart) still go
+through the thread.
 """
 
 from __future__ import annotations
@@ -40,6 +46,9 @@ class AuditSink:
         self._thread.start()
         self.batches = 0
         self.records = 0
+        self._direct = store if hasattr(store, "try_begin") else None  # a ProcessAuditWriter
+        self._in_direct: tuple[asyncio.AbstractEventLoop, _Pending, int] | None = None
+        self.direct_batches = 0
 
     async def record(self, event: Any) -> Any:
         """Queue ``event``; return its result once committed (raise what the writer raised)."""
@@ -69,7 +78,50 @@ class AuditSink:
         if len(batch) > self.max_batch:
             batch, self._pending[loop] = batch[:self.max_batch], batch[self.max_batch:]
         self._busy.add(loop)
+        if self._direct is not None and self._begin_direct(loop, batch):
+            return
         self._queue.put((loop, batch))
+
+    def _begin_direct(self, loop: asyncio.AbstractEventLoop, batch: _Pending) -> bool:
+        """Write ``batch`` to the writer process from ``loop``; False: it goes through the thread."""
+        writer: Any = self._direct
+        held = self._in_direct
+        if held is not None:
+            if not held[0].is_closed():
+                return False  # another loop's batch is at the child: the thread waits for it
+            self._in_direct = None  # that loop closed with its batch at the child: read the answer, drop it
+            writer.drain(held[2])
+        try:
+            fd = writer.try_begin([event for event, _ in batch])
+        except Exception as exc:  # the child went away: this batch is refused, the next one restarts it
+            self._fail(loop, [f for _, f in batch], exc)
+            return True
+        if fd is None:
+            return False
+        self._in_direct = (loop, batch, fd)
+        loop.add_reader(fd, self._direct_ready, loop)
+        return True
+
+    def _direct_ready(self, loop: asyncio.AbstractEventLoop) -> None:
+        held = self._in_direct
+        if held is None:  # pragma: no cover - the reader is removed with the batch
+            return
+        _, batch, fd = held
+        try:
+            results = self._direct.finish(fd)  # type: ignore[union-attr]  # set when a batch is in flight
+        except Exception as exc:
+            loop.remove_reader(fd)
+            self._in_direct = None
+            self._fail(loop, [f for _, f in batch], exc)
+            return
+        if results is None:
+            return  # the rest of the answer is still on its way
+        loop.remove_reader(fd)
+        self._in_direct = None
+        self.batches += 1
+        self.direct_batches += 1
+        self.records += len(results)
+        self._succeed(loop, [(f, results[k]) for k, (_, f) in enumerate(batch)])
 
     def _done(self, loop: asyncio.AbstractEventLoop) -> None:
         """On ``loop``, after its batch was committed (or failed): hand over what waited meanwhile."""

@@ -55,6 +55,15 @@ AuditResult = tuple[str | None, str | None, bool]
 suspected extractor). An error means the record was not written."""
 
 _FRAME = struct.Struct(">I")
+_DIRECT_FRAME_MAX = 16_384
+"""Frames the event loop writes itself. The pipe is empty when one is written (see ``try_begin``) and holds
+64 KiB, so the write does not block; with the pipe shrunk to one page (a user over the kernel's pipe
+quota) it waits at most for the child, which is waiting to read it."""
+
+
+class _Decline(Exception):
+    """This batch goes the blocking way (``append_many`` on the sink's thread)."""
+
 _INLINE_SIGNATURES = 4
 """Batches of at most this many responses are signed in the writer's own thread, not the signing thread."""
 
@@ -198,6 +207,7 @@ class ProcessAuditWriter:
                       "extraction": asdict(extraction) if extraction is not None else None}
         self._start_timeout_s = start_timeout_s
         self._lock = threading.Lock()  # one batch on the pipe at a time
+        self._reply = bytearray()  # the answer being read by ``finish``
         self.restarts = 0
         self._proc = self._start()
 
@@ -225,6 +235,8 @@ class ProcessAuditWriter:
                 self.close()
                 self.restarts += 1
                 self._start()
+            if self._proc.stdout is not None:  # uvloop's add_reader (the direct channel) made it non-blocking
+                os.set_blocking(self._proc.stdout.fileno(), True)
             try:
                 payload = marshal.dumps(items)
             except ValueError:  # a value marshal cannot carry: refuse those items alone
@@ -237,6 +249,82 @@ class ProcessAuditWriter:
                 code = self._proc.wait()
                 raise MLSecureError(f"the audit writer process failed (exit code {code}): {exc}") from None
         return results
+
+    # --- the event loop's direct channel (``AuditSink``): no thread between the loop and the child ---------
+
+    def try_begin(self, items: list[AuditItem]) -> int | None:
+        """Write ``items`` as one frame to the child from the event loop, without blocking it, and return
+        the fd its answer will arrive on (``finish`` reads it); None when this batch must take the blocking
+        ``append_many`` path instead (another batch at the child, a dead child to restart, a frame larger
+        than the pipe holds or a value marshal cannot carry). Only one batch is ever at the child, and it has
+        read the previous frame whole before answering it, so the pipe is empty and the write cannot block."""
+        if not self._lock.acquire(blocking=False):
+            return None
+        try:
+            proc = self._proc
+            if proc.poll() is not None or proc.stdin is None or proc.stdout is None:
+                raise _Decline
+            payload = marshal.dumps(items)
+            if len(payload) + _FRAME.size > _DIRECT_FRAME_MAX:
+                raise _Decline
+            frame = _FRAME.pack(len(payload)) + payload
+            if os.write(proc.stdin.fileno(), frame) != len(frame):  # pragma: no cover - a pipe write this small
+                raise OSError("short write to the audit writer")  # is atomic (PIPE_BUF pages are 4 KiB+)
+            self._reply = bytearray()
+            return proc.stdout.fileno()
+        except (_Decline, ValueError):
+            self._lock.release()
+            return None
+        except OSError as exc:  # the child went away under the write: this batch is refused
+            self._lock.release()
+            self._proc.kill()
+            self._proc.wait()
+            raise MLSecureError(f"the audit writer process failed: {exc}") from None
+
+    def finish(self, fd: int) -> list[AuditResult] | None:
+        """Read what is ready of the answer to ``try_begin``'s batch (the fd is readable); its results once
+        whole, else None. A failure (the child died, a broken frame) raises ``MLSecureError``: the batch is
+        refused and the next one restarts the child."""
+        try:
+            chunk = self._read_reply(fd)
+            if not chunk:
+                raise OSError("the audit writer closed its output")
+            self._reply += chunk
+            if len(self._reply) < _FRAME.size:
+                return None
+            (size,) = _FRAME.unpack_from(self._reply)
+            if len(self._reply) < _FRAME.size + size:
+                return None
+            if len(self._reply) > _FRAME.size + size:
+                raise OSError("the audit writer answered more than one frame")
+            results: list[AuditResult] = marshal.loads(bytes(self._reply[_FRAME.size:]))
+        except (OSError, EOFError, ValueError) as exc:
+            self._lock.release()
+            self._proc.kill()
+            code = self._proc.wait()
+            raise MLSecureError(f"the audit writer process failed (exit code {code}): {exc}") from None
+        self._lock.release()
+        return results
+
+    def drain(self, fd: int, timeout_s: float = 30.0) -> None:
+        """Read and drop the answer to a batch whose event loop closed before it came (so the next batch
+        finds the pipe free); on failure the child is killed and restarted with the next batch."""
+        import select
+
+        with contextlib.suppress(MLSecureError):
+            while True:
+                ready, _, _ = select.select([fd], [], [], timeout_s)
+                if not ready:
+                    self._lock.release()
+                    self._proc.kill()
+                    self._proc.wait()
+                    return
+                if self.finish(fd) is not None:
+                    return
+
+    @staticmethod
+    def _read_reply(fd: int) -> bytes:
+        return os.read(fd, 1 << 16)
 
     def _refuse_unsendable(self, items: list[AuditItem]) -> list[AuditResult]:
         sendable, where = [], []

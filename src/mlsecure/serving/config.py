@@ -49,6 +49,7 @@ ExtractionAction = Literal["flag", "throttle", "block"]
 NoiseKind = Literal["none", "laplace", "gaussian"]
 TlsVersion = Literal["1.2", "1.3"]
 AuditWriterKind = Literal["process", "thread"]
+HttpServerKind = Literal["builtin", "uvicorn"]
 UpstreamProtocol = Literal["oip", "kserve-v1", "mlflow", "torchserve"]
 
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -88,6 +89,12 @@ class ServerConfig:
     openapi: bool = True
     metrics_public: bool = False
     """Serve ``/metrics`` without authentication (default: needs the ``metrics:read`` permission)."""
+    http: HttpServerKind = "builtin"
+    """``builtin``: the gateway's own HTTP/1.1 server (``serving.http_server``); ``uvicorn``: uvicorn."""
+    request_timeout_s: float = 10.0
+    """A request's head and body must arrive within this many seconds of its first byte (else 408; builtin)."""
+    keepalive_timeout_s: float = 5.0
+    """An idle keep-alive connection is closed after this many seconds (builtin; uvicorn's default too)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -361,6 +368,7 @@ _LITERALS: dict[str, tuple[str, ...]] = {
     "NoiseKind": get_args(NoiseKind),
     "TlsVersion": get_args(TlsVersion),
     "AuditWriterKind": get_args(AuditWriterKind),
+    "HttpServerKind": get_args(HttpServerKind),
     "UpstreamProtocol": get_args(UpstreamProtocol),
     "Literal['requests', 'rows']": ("requests", "rows"),
 }
@@ -371,6 +379,8 @@ def _check_values(cfg: GatewayConfig, where: str) -> None:
         raise ConfigError(f"{where}: [model] max_batch must be at least 1")
     if cfg.server.max_body_bytes < 64:
         raise ConfigError(f"{where}: [server] max_body_bytes must be at least 64")
+    if cfg.server.request_timeout_s <= 0 or cfg.server.keepalive_timeout_s <= 0:
+        raise ConfigError(f"{where}: [server] request_timeout_s and keepalive_timeout_s must be > 0")
     if cfg.server.port > 65535:
         raise ConfigError(f"{where}: [server] port must be at most 65535")
     if (cfg.server.tls_certfile is None) != (cfg.server.tls_keyfile is None):
