@@ -23,7 +23,15 @@ pyspark = pytest.importorskip("pyspark")
 
 from mlsecure.cli.main import main  # noqa: E402 - after the skip
 from mlsecure.engines.tables.audit import audit_all_rows, classify_sample  # noqa: E402
-from mlsecure.engines.tables.spark import check_output_folder, read_table, spark_anonymize, spark_audit  # noqa: E402
+from mlsecure.engines.tables.spark import (  # noqa: E402
+    check_output_folder,
+    count_changed,
+    exact_counts,
+    read_table,
+    spark_anonymize,
+    spark_audit,
+    written_rows,
+)
 from mlsecure.engines.tables.stream import iter_table, read_head  # noqa: E402
 from mlsecure.privacy.pii.anonymize import Method, apply_plan, auto_plan, pseudonym  # noqa: E402
 from mlsecure.privacy.pii.keys import SecretKey  # noqa: E402
@@ -78,7 +86,9 @@ def test_anonymize_on_spark_equals_local_with_the_same_pseudonyms(spark: Any, la
 
     out = tmp_path / "anon"
     rows, changed = spark_anonymize(lake, out, plan, audit, spark=spark, key=KEY)
-    assert rows == N and changed == local_changed
+    assert rows == N and changed == local_changed and written_rows(out) == N
+    # the second pass used when a task ran twice gives the same counts
+    assert count_changed(read_table(spark, lake), plan, audit, key=KEY) == {**local_changed, "\x00rows": N}
     assert len(list(out.glob("part-*.parquet"))) >= 3  # one Parquet part file per partition
     written = pl.read_parquet(sorted(out.glob("part-*.parquet")))
     assert written.columns == local.columns and "notes" not in written.columns
@@ -174,3 +184,18 @@ def test_output_folder_never_overlaps_the_input(lake: Path, tmp_path: Path) -> N
         check_output_folder(lake / "out", lake, force=True)
     with pytest.raises(OutputError, match="overlap"):
         check_output_folder(lake, lake / "part-0000.parquet", force=True)
+
+
+def test_counts_taken_twice_by_a_rerun_task_are_counted_again() -> None:
+    calls: list[int] = []
+
+    def recount() -> dict[str, int]:
+        calls.append(1)
+        return {"email": 7, "\x00rows": 10}
+
+    # the accumulators agree with the committed files: taken as they are, no second pass
+    assert exact_counts({"email": 7, "\x00rows": 10}, 10, recount) == (10, {"email": 7})
+    assert not calls
+    # a partition counted twice (12 rows accumulated, 10 committed): counted again
+    assert exact_counts({"email": 9, "\x00rows": 12}, 10, recount) == (10, {"email": 7})
+    assert calls == [1]

@@ -24,7 +24,7 @@ import os
 import sys
 import time
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -119,7 +119,7 @@ def spark_audit(path: str | Path, *, spark: Any, sample_rows: int = 10_000, regi
 def spark_anonymize(path: str | Path, output: str | Path, plan: Any, audit: AuditResult, *, spark: Any,
                     key: Any = None, region: str = "US", force: bool = False) -> tuple[int, dict[str, int]]:
     """Write ``plan`` applied to every row as a folder of Parquet part files; returns rows written and the
-    changed cells per column (counted in Spark accumulators: exact unless a task is retried)."""
+    changed cells per column (exact: see ``exact_counts``)."""
     from pyspark.sql.types import StringType, StructField, StructType
 
     from mlsecure.privacy.pii.anonymize import Method
@@ -139,9 +139,40 @@ def spark_anonymize(path: str | Path, output: str | Path, plan: Any, audit: Audi
     with _quiet():
         (frame.mapInArrow(task, schema).write.mode("overwrite" if force else "errorifexists")
          .option("compression", "snappy").parquet(str(output)))
-    counts = dict(counter.value)
+    return exact_counts(dict(counter.value), written_rows(Path(output)),
+                        lambda: count_changed(frame, plan, audit, key=key, region=region))
+
+
+def count_changed(frame: Any, plan: Any, audit: AuditResult, *, key: Any = None, region: str = "US") -> dict[str, int]:
+    """Changed cells per column (and the rows, under ``_ROWS``) of ``plan`` over a Spark frame, by an
+    action: Spark keeps one result per partition, however often a task ran."""
+    with _quiet():
+        rows = frame.mapInArrow(_count_task(plan, audit, key, region), "column string, n long").collect()
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row["column"]] = counts.get(row["column"], 0) + int(row["n"])
+    return counts
+
+
+def written_rows(folder: Path) -> int:
+    """Rows in the Parquet part files Spark committed: read from their footers, so exact whatever was
+    retried (only a successful attempt's files are committed)."""
+    import pyarrow.parquet as pq
+
+    return sum(pq.read_metadata(part).num_rows for part in sorted(folder.glob("part-*.parquet")))
+
+
+def exact_counts(accumulated: dict[str, int], rows_on_disk: int,
+                 recount: Callable[[], dict[str, int]]) -> tuple[int, dict[str, int]]:
+    """Rows written and changed cells per column. Accumulators updated inside a transformation count a
+    retried task twice; when their row total differs from the committed files', the changed cells are
+    counted again by an action whose result Spark takes from one successful attempt per partition."""
+    counts = dict(accumulated)
     rows = counts.pop(_ROWS, 0)
-    return rows, counts
+    if rows == rows_on_disk:
+        return rows, counts
+    counts = recount()
+    return counts.pop(_ROWS, 0), counts
 
 
 def check_output_folder(output: Path, source: Path, *, force: bool) -> None:
@@ -193,6 +224,27 @@ def _anonymize_task(plan: Any, audit: AuditResult, key: Any, region: str, kept: 
             counter.add({**changed, _ROWS: strings.height})
             table = done.select([pl.col(c).cast(pl.Utf8) for c in kept]).to_arrow().cast(schema)
             yield from table.to_batches()
+
+    return run
+
+
+def _count_task(plan: Any, audit: AuditResult, key: Any, region: str) -> Any:
+    def run(batches: Iterator[Any]) -> Iterator[Any]:
+        import pyarrow as pa
+
+        from mlsecure.privacy.pii.anonymize import apply_plan
+        from mlsecure.privacy.pii.frame import polars, to_strings
+
+        pl = polars()
+        totals: dict[str, int] = {}
+        for batch in batches:
+            if batch.num_rows:
+                strings = to_strings(pl.from_arrow(batch))
+                _, changed = apply_plan(strings, plan, audit=audit, key=key, region=region)
+                for column, n in {**changed, _ROWS: strings.height}.items():
+                    totals[column] = totals.get(column, 0) + n
+        yield pa.RecordBatch.from_pydict({"column": list(totals), "n": list(totals.values())},
+                                         schema=pa.schema([("column", pa.string()), ("n", pa.int64())]))
 
     return run
 
