@@ -27,7 +27,7 @@ def register(subparsers: Any) -> list[str]:
                                               "an extraction monitor and a tamper-evident audit log.")
     verbs = group.add_subparsers(dest="gateway_verb", metavar="VERB", required=True)
 
-    serve = verbs.add_parser("serve", help="start the gateway (uvicorn)",
+    serve = verbs.add_parser("serve", help="start the gateway (its own HTTP/1.1 server, or uvicorn)",
                              epilog="exit codes: 0 stopped cleanly; 2 refused to start (bad config, corrupt token "
                              "store, model refused by the artifact gate, port already in use), one line on stderr")
     serve.add_argument("--model", type=Path, help="model file (ONNX, TorchScript, scikit-learn pickle)")
@@ -120,7 +120,7 @@ def _serve(args: argparse.Namespace) -> int:
         via = f" -> {gw.upstream.endpoint}" if gw.upstream is not None else ""
         print(f"mlsecure gateway: serving {cfg.model.name}:{cfg.model.version} ({gw.model.framework}{via}) on "
               f"{scheme}://{host}:{port}; audit log {cfg.audit.store}", file=sys.stderr, flush=True)
-        with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the signal after a graceful shutdown
+        with contextlib.suppress(KeyboardInterrupt):  # the server re-raises the signal after a graceful shutdown
             server.run(sockets=[sock])
     finally:
         sock.close()
