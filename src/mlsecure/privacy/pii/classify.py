@@ -29,6 +29,7 @@ import numpy as np
 from mlsecure.privacy.pii.frame import polars
 from mlsecure.privacy.pii.gazetteer import CITY_SHARE, MIN_CITIES, known_cities
 from mlsecure.privacy.pii.masking import masked_examples
+from mlsecure.privacy.pii.places import place_verdict
 from mlsecure.privacy.pii.recognizers import Recognizer, recognizers
 from mlsecure.privacy.pii.spans import SpanScan, scan_spans, scan_spans_many
 from mlsecure.privacy.pii.types import PiiType
@@ -315,6 +316,9 @@ def _classify_sample(name: str, sample: Any, distinct: _Distinct, pool: Sequence
     city = _city_verdict(name, distinct, n, null_share, reasons) if PiiType.CITY not in blocked else None
     if city is not None:
         return city
+    place = _place_verdict(name, distinct, n, null_share, reasons, blocked, sequence=bool(excluded))
+    if place is not None:
+        return place
     return _fallback(name, sample, distinct, n, null_share, reasons, sequence=bool(excluded), blocked=blocked)
 
 
@@ -333,6 +337,20 @@ def _city_verdict(name: str, distinct: _Distinct, n: int, null_share: float,
     return ColumnVerdict(name, PiiType.CITY, share * 0.9, share, "city_gazetteer", n, null_share, "structured",
                          (*reasons, why), masked_examples([v for v, h in zip(distinct.values, hits, strict=True)
                                                            if h]))
+
+
+def _place_verdict(name: str, distinct: _Distinct, n: int, null_share: float, reasons: list[str],
+                   blocked: frozenset[PiiType], *, sequence: bool) -> ColumnVerdict | None:
+    """A city, postcode or street column told by its values' statistics (``places``), for headers in
+    other languages or none; never for a column already read as a counter or barcodes."""
+    if sequence:
+        return None
+    verdict = place_verdict(name, distinct.values, [int(c) for c in distinct.freq])
+    if verdict is None or verdict.pii_type in blocked:
+        return None
+    examples = masked_examples(distinct.values[:20])
+    return ColumnVerdict(name, verdict.pii_type, verdict.share * 0.9, verdict.share, verdict.recognizer, n,
+                         null_share, "structured", (*reasons, verdict.why), examples)
 
 
 def _validate(idx: Any, values: list[str], freq: Any, validator: Any) -> tuple[Any, Any]:

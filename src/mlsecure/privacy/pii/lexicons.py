@@ -132,3 +132,81 @@ FUNCTION_WORDS = frozenset((
     "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "spring", "summer",
     "autumn", "winter",
 ))
+
+# Column-name words for places, in English and the official languages of the EU, EEA and CH, and in
+# Russian, Ukrainian, Turkish, Japanese, Chinese and Korean (translations of "city/town/municipality",
+# "postal code", "street/address", "state/province/region"), plus the field names of common address
+# schemas (schema.org PostalAddress, OASIS xAL / Google libaddressinput: ``addressLocality``,
+# ``postTown``, ``dependentLocality``). Compared case- and accent-folded, as whole words; words of five
+# letters or more also inside compounds (``wohnort``, ``postleitzahl``). Short words that are common
+# elsewhere (``by``, ``via``, ``cap``, ``pin``, ``il``) are left out.
+PLACE_HEADERS: dict[str, tuple[str, ...]] = {
+    "city": (
+        "city", "town", "village", "municipality", "locality", "addresslocality", "posttown", "hometown",
+        "dependentlocality", "sublocality", "borough", "suburb",
+        "ort", "wohnort", "stadt", "gemeinde", "ortschaft",  # de
+        "ville", "commune", "localite",  # fr
+        "ciudad", "localidad", "municipio", "poblacion",  # es
+        "citta", "comune", "localita",  # it
+        "cidade", "concelho", "localidade",  # pt
+        "plaats", "woonplaats", "gemeente", "stad",  # nl, sv
+        "miasto", "miejscowosc", "gmina",  # pl
+        "mesto", "obec",  # cs, sk
+        "varos", "telepules",  # hu
+        "kaupunki", "kunta", "paikkakunta",  # fi
+        "kommune", "kommun", "bynavn", "poststed", "postort",  # da, no, sv
+        "oras", "localitate",  # ro
+        "grad", "mjesto", "naselje",  # hr, sl
+        "linn", "vald", "asula",  # et
+        "pilseta", "miestas",  # lv, lt
+        "poli", "πολη", "δημος",  # el
+        "город", "населенныи", "місто",  # ru, uk
+        "sehir", "ilce",  # tr
+        "市区町村", "市町村", "都市", "城市", "市", "도시", "시군구",  # ja, zh, ko
+    ),
+    "postcode": (
+        "zip", "zipcode", "postcode", "postal", "postalcode", "postnummer", "postnr", "postleitzahl", "plz",
+        "codepostal", "codigopostal", "codpostal", "cp", "postinumero", "iranyitoszam", "psc", "kodpocztowy",
+        "postcodigo", "postkod", "postni", "postanski", "pasto", "sihtnumber", "postakodu", "pincode",
+        "ταχυδρομικος", "индекс", "почтовыи", "поштовии", "郵便番号", "邮编", "邮政编码", "우편번호",
+    ),
+    "street": (
+        "street", "address", "addr", "addressline", "streetaddress", "strasse", "anschrift", "adresse", "rue",
+        "calle", "direccion", "indirizzo", "rua", "endereco", "morada", "straat", "adres", "ulica", "ulice",
+        "adresa", "utca", "cim", "katu", "osoite", "gade", "gata", "vej", "gatuadress", "odos", "διευθυνση",
+        "οδος", "улица", "адрес", "вулиця", "адреса", "sokak", "cadde", "住所", "地址", "주소",
+    ),
+    "region": (
+        "state", "province", "region", "prefecture", "bundesland", "kanton", "canton", "departement",
+        "provincia", "regione", "estado", "comunidad", "provincie", "wojewodztwo", "kraj", "megye", "maakunta",
+        "fylke", "lan", "landskap", "maakond", "zupanija", "nomos", "область", "oblast", "край", "都道府県",
+        "省", "州", "시도",
+    ),
+}
+
+# Toponymic affixes of place names (English, German, Dutch, Nordic, Romance, Slavic, Greek, Turkish,
+# Japanese, Chinese, Korean gazetteer conventions), compared on the folded last word / first word.
+CITY_SUFFIXES = (
+    "ton", "ham", "bury", "borough", "burgh", "chester", "caster", "cester", "field", "ford", "mouth", "port",
+    "stead", "wick", "worth", "ville", "haven", "dale", "town",
+    "burg", "berg", "dorf", "stadt", "hausen", "heim", "feld", "furt", "bach", "bruck", "brucken", "ingen",
+    "hofen", "kirchen", "munster", "hagen", "rode", "leben",
+    "dam", "drecht", "hoven", "hout", "kerk", "wijk", "zijl", "sluis",
+    "holm", "koping", "stad", "vik", "fjord", "fjorður", "borg", "rup", "strup", "løse", "sted", "kyla", "lahti",
+    "jarvi", "koski", "salmi",
+    "court", "polis", "grad", "gorod", "owo", "ice", "owice", "ovo", "evo", "kent", "abad",
+    "ск", "град", "бург", "поль", "ово", "ево", "ино", "πολη", "πολις",
+    "市", "町", "村", "区", "郡", "县", "镇", "시", "군", "구", "읍", "면",
+)
+CITY_PREFIXES = frozenset((
+    "san", "santa", "santo", "sao", "saint", "sainte", "st", "ste", "bad", "sankt", "villa", "vila", "porto",
+    "puerto", "castel", "castello", "monte", "new", "north", "south", "east", "west", "lake", "port", "fort",
+    "mount", "nowy", "nowa", "nove", "nova", "novi", "velke", "velika", "veliki", "stari", "stara", "ust",
+    "нижнии", "новыи", "старыи", "велики",
+))
+REGION_WORDS = frozenset((
+    "region", "province", "provincia", "state", "county", "oblast", "область", "краи", "край", "республика",
+    "область", "maakond", "megye", "kanton", "canton", "voivodeship", "wojewodztwo", "prefecture", "gewest",
+    "zupanija", "kraj", "autonomous", "autonomna",
+))
+REGION_AFFIXES = ("県", "府", "省", "自治区", "道", "도", "shire", "maa", "sky", "skie", "cka", "ska")
