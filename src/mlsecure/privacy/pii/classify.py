@@ -29,6 +29,7 @@ import numpy as np
 from mlsecure.privacy.pii.frame import polars
 from mlsecure.privacy.pii.gazetteer import CITY_SHARE, MIN_CITIES, known_cities
 from mlsecure.privacy.pii.masking import masked_examples
+from mlsecure.privacy.pii.places import header_kinds as header_kinds_of_place
 from mlsecure.privacy.pii.places import place_verdict
 from mlsecure.privacy.pii.recognizers import Recognizer, recognizers
 from mlsecure.privacy.pii.spans import SpanScan, scan_spans, scan_spans_many
@@ -313,7 +314,10 @@ def _classify_sample(name: str, sample: Any, distinct: _Distinct, pool: Sequence
             detail["over_89"] = any(int(v) > 89 for v in best.values if age(v))
         return ColumnVerdict(name, rec.pii_type, min(best.confidence, 1.0), best.share, rec.name, n, null_share,
                              "structured", (*reasons, *best.why), masked_examples(best.values), detail=detail)
-    city = _city_verdict(name, distinct, n, null_share, reasons) if PiiType.CITY not in blocked else None
+    # a region column (``province``: Italy's are named after their capital cities) is not a city column
+    region = "region" in header_kinds_of_place(name) and "city" not in header_kinds_of_place(name)
+    city = _city_verdict(name, distinct, n, null_share, reasons) if PiiType.CITY not in blocked and not region \
+        else None
     if city is not None:
         return city
     place = _place_verdict(name, distinct, n, null_share, reasons, blocked, sequence=bool(excluded))

@@ -171,7 +171,7 @@ PLACE_HEADERS: dict[str, tuple[str, ...]] = {
         "ταχυδρομικος", "индекс", "почтовыи", "поштовии", "郵便番号", "邮编", "邮政编码", "우편번호",
     ),
     "street": (
-        "street", "address", "addr", "addressline", "streetaddress", "strasse", "anschrift", "adresse", "rue",
+        "street", "address", "addr", "addressline", "streetaddress", "strasse", "straße", "anschrift", "adresse", "rue",
         "calle", "direccion", "indirizzo", "rua", "endereco", "morada", "straat", "adres", "ulica", "ulice",
         "adresa", "utca", "cim", "katu", "osoite", "gade", "gata", "vej", "gatuadress", "odos", "διευθυνση",
         "οδος", "улица", "адрес", "вулиця", "адреса", "sokak", "cadde", "住所", "地址", "주소",

@@ -60,10 +60,14 @@ POSTCODE_FORMATS: dict[str, str] = {
     "UK": r"[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}",  # GB (and loose shapes of it)
     "A99 AAAA": r"[A-Z]\d[\dW] ?[A-Z\d]{4}",  # IE Eircode
     "A9999AAA": r"[A-Z]\d{4}[A-Z]{3}",  # AR
-    "AA-9999": r"[A-Z]{1,2}-\d{3,5}",  # country-letter prefixes: DK-, CH-, D-, F-, LV-, LT-
 }
+# A country prefix before the code (``DK-6477``, ``CH-8001``, ``D-10115``, ``LV-1010``): an ISO 3166 alpha-2
+# code or an international vehicle sign; the rest must then be a postcode (``XY-1234`` is a product code).
+_PREFIX = re.compile(r"^(?P<p>[A-Z]{1,3})-(?P<rest>\d[\d ]{2,7})$")
+VEHICLE_SIGNS = frozenset(("A", "B", "D", "F", "I", "L", "N", "P", "S", "E", "H", "M", "V", "FL", "GB", "IRL",
+                           "NL", "CH", "DK", "CZ", "SK", "PL", "LT", "LV", "EST", "FIN", "SLO", "HR", "RO", "BG"))
 DISTINCT_FAMILIES = frozenset({"99-999", "999-9999", "99999-999", "9999-999", "99999-9999", "99999-99999",
-                               "9999 AA", "A9A 9A9", "UK", "A99 AAAA", "A9999AAA", "AA-9999", "999 99"})
+                               "9999 AA", "A9A 9A9", "UK", "A99 AAAA", "A9999AAA", "999 99"})
 POSTCODE_SHARE = 0.9
 FAMILY_SHARE = 0.05  # a format counts as present in a column when this share of cells has it
 
@@ -116,6 +120,8 @@ def header_kinds(header: str) -> frozenset[str]:
             if word in tokens or ((len(word) >= 5 or (len(word) >= 2 and not word.isascii())) and word in compound):
                 kinds.add(kind)
                 break
+    if len(kinds) > 1:  # ``addressLocality``, ``address_zip``: the more specific word says which part
+        kinds.discard("street")
     return frozenset(kinds)
 
 
@@ -193,11 +199,26 @@ def subdivision_names() -> frozenset[str]:
 
 
 def postcode_family(value: str) -> str | None:
+    """The national format ``value`` has (a key of ``POSTCODE_FORMATS``), after a country prefix."""
     v = value.strip().upper()
+    prefixed = _PREFIX.match(v)
+    if prefixed is not None:
+        if prefixed.group("p") not in VEHICLE_SIGNS and prefixed.group("p") not in _country_codes():
+            return None
+        v = prefixed.group("rest")
     for name, pattern in _FAMILY_RES.items():
         if pattern.match(v):
             return name
     return None
+
+
+@lru_cache(maxsize=1)
+def _country_codes() -> frozenset[str]:
+    try:
+        import pycountry
+    except ImportError:
+        return frozenset()
+    return frozenset(c.alpha_2 for c in pycountry.countries)
 
 
 def _postcode(values: Sequence[str], counts: Sequence[int], kinds: frozenset[str]) -> PlaceVerdict | None:
