@@ -315,8 +315,8 @@ def _classify_sample(name: str, sample: Any, distinct: _Distinct, pool: Sequence
         return ColumnVerdict(name, rec.pii_type, min(best.confidence, 1.0), best.share, rec.name, n, null_share,
                              "structured", (*reasons, *best.why), masked_examples(best.values), detail=detail)
     # a region column (``province``: Italy's are named after their capital cities) is not a city column
-    region = "region" in header_kinds_of_place(name) and "city" not in header_kinds_of_place(name)
-    city = _city_verdict(name, distinct, n, null_share, reasons) if PiiType.CITY not in blocked and not region \
+    regional = "region" in header_kinds_of_place(name) and "city" not in header_kinds_of_place(name)
+    city = _city_verdict(name, distinct, n, null_share, reasons) if PiiType.CITY not in blocked and not regional \
         else None
     if city is not None:
         return city
