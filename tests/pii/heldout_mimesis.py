@@ -56,7 +56,8 @@ def iban(country: str, rng: random.Random) -> str:
     return f"{country}{98 - int(numeric) % 97:02d}{bban}"
 
 
-def generate_table(n_rows: int, *, seed: int = 0, neutral_headers: bool = False) -> Table:
+def generate_table(n_rows: int, *, seed: int = 0, neutral_headers: bool = False,
+                   locales: tuple[str, ...] = LOCALES) -> Table:
     import polars as pl
     from mimesis import Address, Code, Datetime, Finance, Food, Internet, Payment, Person, Text
     from mimesis.locales import Locale
@@ -74,7 +75,7 @@ def generate_table(n_rows: int, *, seed: int = 0, neutral_headers: bool = False)
     planted: list[list[tuple[str, PiiType]]] = []
     countries = sorted(IBAN_BBAN)
     for row in range(n_rows):
-        loc = LOCALES[rng.randrange(len(LOCALES))]
+        loc = locales[rng.randrange(len(locales))]
         person, address, finance, food, text = gens[loc]
         name, email, phone = person.full_name(), person.email(), person.phone_number()
         street, city = address.address(), address.city()

@@ -27,10 +27,12 @@ from typing import Any
 import numpy as np
 
 from mlsecure.privacy.pii.frame import polars
-from mlsecure.privacy.pii.gazetteer import CITY_SHARE, MIN_CITIES, known_cities
+from mlsecure.privacy.pii.gazetteer import CITY_SHARE, MIN_CITIES, fold, known_cities
+from mlsecure.privacy.pii.lexicons import ORGANISATION_WORDS
 from mlsecure.privacy.pii.masking import masked_examples
+from mlsecure.privacy.pii.names import is_name
 from mlsecure.privacy.pii.places import header_kinds as header_kinds_of_place
-from mlsecure.privacy.pii.places import place_verdict
+from mlsecure.privacy.pii.places import one_country_postcodes, place_verdict
 from mlsecure.privacy.pii.recognizers import Recognizer, recognizers
 from mlsecure.privacy.pii.spans import SpanScan, scan_spans, scan_spans_many
 from mlsecure.privacy.pii.types import PiiType
@@ -130,7 +132,27 @@ def classify_columns(columns: Sequence[tuple[str, Any]], *, sample_size: int = 1
         else:
             texts[i] = outcome
     verdicts.update(_span_verdicts(texts, region))
+    _postcodes_beside_addresses(verdicts, samples)
     return [verdicts[i] for i in range(len(columns))]
+
+
+def _postcodes_beside_addresses(verdicts: dict[int, ColumnVerdict], samples: dict[int, tuple[str, Any, float]]) -> None:
+    """Postcodes of one country (``1010``, ``75008``) look like any number of their width; beside a city or
+    street column they are the address's postcode when they also spread over their width's whole range
+    and do not count up (``places.one_country_postcodes``). Updates ``verdicts`` in place."""
+    if not any(v.pii_type in (PiiType.CITY, PiiType.STREET_ADDRESS) for v in verdicts.values()):
+        return
+    for i, (name, sample, null_share) in samples.items():
+        verdict = verdicts[i]
+        if verdict.pii_type is not None or verdict.kind != "structured" or _strictly_increasing(sample):
+            continue
+        counts = sample.cast(polars().Utf8).value_counts(sort=True)
+        values, freq = counts.get_column(counts.columns[0]).to_list(), counts.get_column("count").to_list()
+        found = one_country_postcodes(name, values, freq)
+        if found is not None:
+            verdicts[i] = ColumnVerdict(name, PiiType.ZIP_CODE, found.share * 0.9, found.share, found.recognizer,
+                                        len(sample), null_share, "structured", (*verdict.reasons, found.why),
+                                        masked_examples(values[:20]))
 
 
 @dataclass(frozen=True)
@@ -307,6 +329,10 @@ def _classify_sample(name: str, sample: Any, distinct: _Distinct, pool: Sequence
             best = _Candidate(score, confidence, rec, share, tuple(why), valid_values, position)
     if best is None:
         best = _union_candidate(union, freq, n, uniq_list)
+    if best is not None and best.recognizer.pii_type is PiiType.NAME and \
+            organisation_share(uniq_list, freq) >= ORGANISATION_SHARE:
+        reasons.append("names of organisations (legal forms, institution words), not of people")
+        best = None
     if best is not None:
         rec = best.recognizer
         detail: dict[str, Any] = {}
@@ -323,6 +349,9 @@ def _classify_sample(name: str, sample: Any, distinct: _Distinct, pool: Sequence
     place = _place_verdict(name, distinct, n, null_share, reasons, blocked, sequence=bool(excluded))
     if place is not None:
         return place
+    names = _script_names(name, distinct, n, null_share, reasons) if PiiType.NAME not in blocked else None
+    if names is not None:
+        return names
     return _fallback(name, sample, distinct, n, null_share, reasons, sequence=bool(excluded), blocked=blocked)
 
 
@@ -355,6 +384,27 @@ def _place_verdict(name: str, distinct: _Distinct, n: int, null_share: float, re
     examples = masked_examples(distinct.values[:20])
     return ColumnVerdict(name, verdict.pii_type, verdict.share * 0.9, verdict.share, verdict.recognizer, n,
                          null_share, "structured", (*reasons, verdict.why), examples)
+
+
+def _script_names(name: str, distinct: _Distinct, n: int, null_share: float,
+                  reasons: list[str]) -> ColumnVerdict | None:
+    """Names in scripts the name recognizer's pattern does not read (Cyrillic, Greek, accented Latin,
+    Han, Hangul, kana): the same ``is_name`` check and share, on cells of 1-4 words without digits."""
+    values, freq = distinct.values, distinct.freq
+    foreign = [any(c.isalpha() and not c.isascii() for c in v) for v in values]
+    if float(freq[np.array(foreign, dtype=bool)].sum()) / n < 0.5:
+        return None
+    valid = np.array([not any(c.isdigit() for c in v) and 1 <= len(v.split()) <= 4 and is_name(v)
+                      for v in values], dtype=bool)
+    share = float(freq[valid].sum()) / n
+    if share < NAME_SHARE or organisation_share(values, freq) >= ORGANISATION_SHARE:
+        return None
+    why = f"{share:.0%} of sampled cells are names (given names or surnames of names-dataset), in any script"
+    return ColumnVerdict(name, PiiType.NAME, share * 0.9, share, "name_any_script", n, null_share, "structured",
+                         (*reasons, why), masked_examples([v for v, ok in zip(values, valid, strict=True) if ok]))
+
+
+NAME_SHARE = 0.6  # as the name recognizer's share without a header keyword
 
 
 def _validate(idx: Any, values: list[str], freq: Any, validator: Any) -> tuple[Any, Any]:
@@ -426,6 +476,8 @@ def _mixed_verdict(step: _SpanStep, spans: SpanScan) -> ColumnVerdict:
     n = len(step.sample)
     share = spans.cells_with_pii / n if n else 0.0
     typed = {t: c for t, c in spans.by_type.items() if PiiType(t) not in step.blocked}
+    if PiiType.NAME.value in typed and organisation_share(step.sample.to_list()) >= ORGANISATION_SHARE:
+        del typed[PiiType.NAME.value]  # ``Johannes Kepler Universität Linz``: a person's name inside an organisation's
     if typed and share >= MIXED_SHARE:
         dominant, cells = max(typed.items(), key=lambda item: item[1])
         return ColumnVerdict(step.name, PiiType(dominant), min(1.0, cells / n), cells / n, "spans", n,
@@ -453,6 +505,25 @@ def _text_verdict(name: str, n: int, null_share: float, spans: SpanScan, reasons
 
 
 MIXED_SHARE = 0.5  # share of cells with a span for a short-text column to take the spans' type
+ORGANISATION_SHARE = 0.2  # share of cells with an organisation word that makes a column organisations' names
+
+
+def organisation_share(values: Sequence[str], freq: Any = None) -> float:
+    """Share of cells (weighted by ``freq`` when given) holding a word of ``ORGANISATION_WORDS``."""
+    counts = [1] * len(values) if freq is None else [int(c) for c in freq]
+    total = sum(counts)
+    hits = sum(c for v, c in zip(values, counts, strict=True) if _organisation(fold(v)))
+    return hits / total if total else 0.0
+
+
+def _organisation(folded: str) -> bool:
+    return any(w in _ORG_WORDS for w in _ORG_SPLIT.split(folded)) or any(w in folded for w in _ORG_UNSPACED)
+
+
+_ORG_SPLIT = re.compile(r"[\s.,&()/-]+")
+_ORG_WORDS = frozenset(fold(w) for w in ORGANISATION_WORDS)
+# Japanese, Chinese and Korean write a legal form or institution word without a space before it
+_ORG_UNSPACED = tuple(fold(w) for w in ("株式会社", "有限会社", "有限公司", "公司", "大学", "주식회사", "대학교"))
 
 
 def header_tokens(name: str) -> tuple[set[str], str]:

@@ -210,3 +210,42 @@ REGION_WORDS = frozenset((
     "zupanija", "kraj", "autonomous", "autonomna",
 ))
 REGION_AFFIXES = ("県", "府", "省", "自治区", "道", "도", "shire", "maa", "sky", "skie", "cka", "ska")
+
+# Words that make a cell an organisation's name (legal forms of many countries' company registers, and
+# institution words in the languages above): organisations are often named after people and places
+# (``Johannes Kepler Universität Linz``, ``Schmidt GmbH``), so a column of them is not a name column.
+ORGANISATION_WORDS = frozenset((
+    "inc", "corp", "corporation", "company", "co", "ltd", "llc", "llp", "plc", "lp", "gmbh", "ag", "kg", "ohg",
+    "ug", "se", "sa", "sas", "sarl", "srl", "spa", "snc", "sl", "bv", "nv", "vof", "oy", "oyj", "ab", "as", "asa",
+    "aps", "kft", "zrt", "nyrt", "sro", "spolka", "doo", "dd", "ooo", "ооо", "зао", "пао", "ао", "pty", "pvt",
+    "limited", "group", "holding", "holdings", "partners", "associates", "industries", "systems", "solutions",
+    "services", "technologies", "consulting", "logistics", "enterprises", "international", "foundation",
+    "stiftung", "fondation", "fundacion", "fondazione", "association", "verein", "associazione", "asociacion",
+    "university", "universitat", "universite", "universidad", "universita", "universidade", "universiteit",
+    "uniwersytet", "univerzita", "egyetem", "yliopisto", "universitet", "университет", "privatuniversitat",
+    "college", "academy", "akademie", "academie", "academia", "akademia", "institute", "institut", "instituto",
+    "istituto", "school", "schule", "ecole", "escuela", "scuola", "hospital", "klinik", "klinikum", "hopital",
+    "ospedale", "szpital", "bank", "banque", "banco", "banca", "hotel", "museum", "museo", "musee", "church",
+    "kirche", "eglise", "iglesia", "club", "verlag", "werke", "株式会社", "有限会社", "有限公司", "公司", "大学",
+    "주식회사", "대학교",
+))
+
+# Street-type words of more conventions than ``addresses`` parses in running text (HU, PL, CZ, SK, HR,
+# SL, RU, UK, BG, EL, TR, ET, LV, LT, FI, NL, Nordic, MX), as a word of their own (``Ceglédi utca 880``,
+# ``ул. Лазенки 972``) or ending a compound (``Fredrikinkatu 1315``, ``Atatürk Caddesi 5``, ``보라매로``);
+# one signal, among others, that a column of house numbers and words is a street column.
+STREET_TOKENS = frozenset((
+    "utca", "ut", "ter", "korut", "koz", "sor", "setany", "rakpart", "ulica", "ul", "ulice", "aleja", "al", "trg",
+    "cesta", "put", "namestie", "namesti", "nabrezi", "trida", "obala", "ulitsa", "ул", "улица", "пр",
+    "проспект", "пер", "переулок", "бульвар", "шоссе", "наб", "набережная", "площадь", "пл", "аллея", "тупик",
+    "проезд", "вул", "вулиця", "просп", "провулок", "майдан", "бул", "οδος", "οδ", "λεωφορος", "λεωφ", "πλατεια",
+    "sokak", "sk", "cadde", "cad", "bulvar", "mahalle", "mah", "tanav", "tee", "maantee", "puiestee", "iela",
+    "gatve", "prospektas", "katu", "tie", "kuja", "polku", "straat", "laan", "weg", "plein", "steenweg", "dreef",
+    "lei", "kaai", "vej", "gade", "gata", "gatan", "vagen", "veien", "vegen", "vei", "gate", "alle", "plass", "torg",
+    "calzada", "prolongacion", "privada", "cerrada", "andador", "circuito", "retorno", "travessa", "beco",
+))
+STREET_ENDINGS = (
+    "straat", "laan", "weg", "vej", "gade", "gata", "gatan", "vagen", "veien", "vegen", "gate", "katu", "tie",
+    "tanav", "iela", "gatve", "sokagi", "caddesi", "bulvari", "utca", "strasse", "straße", "gasse", "platz",
+    "로", "길", "路", "街", "道", "巷", "弄", "号", "丁目", "番地", "通り",
+)

@@ -29,7 +29,15 @@ from functools import lru_cache
 
 from mlsecure.privacy.pii.addresses import is_street_address
 from mlsecure.privacy.pii.gazetteer import fold, known_cities
-from mlsecure.privacy.pii.lexicons import CITY_PREFIXES, CITY_SUFFIXES, PLACE_HEADERS, REGION_AFFIXES, REGION_WORDS
+from mlsecure.privacy.pii.lexicons import (
+    CITY_PREFIXES,
+    CITY_SUFFIXES,
+    PLACE_HEADERS,
+    REGION_AFFIXES,
+    REGION_WORDS,
+    STREET_ENDINGS,
+    STREET_TOKENS,
+)
 from mlsecure.privacy.pii.types import PiiType
 
 # Share of distinct values that must be place-shaped, of those that must be known or affixed places
@@ -71,7 +79,10 @@ DISTINCT_FAMILIES = frozenset({"99-999", "999-9999", "99999-999", "9999-999", "9
 POSTCODE_SHARE = 0.9
 FAMILY_SHARE = 0.05  # a format counts as present in a column when this share of cells has it
 
-_FAMILY_RES = {name: re.compile(rf"^(?:{pattern})$") for name, pattern in POSTCODE_FORMATS.items()}
+_FAMILY_NAMES = tuple(POSTCODE_FORMATS)
+_FAMILIES = re.compile("^(?:" + "|".join(f"(?P<f{i}>{p})" for i, p in enumerate(POSTCODE_FORMATS.values())) + ")$")
+PROBE = 100  # distinct values a rule looks at first; it stops there when they are far from its bar
+PROBE_MARGIN = 0.25
 _NUMBER = r"\d{1,5}[A-Za-z]?(?:[/-]\d{1,4}[A-Za-z]?){0,2}"
 _WORDS = r"[^\W\d_][^\d]{0,60}?"
 _STREET_SHAPE = re.compile(rf"^(?:{_NUMBER},? (?P<a>{_WORDS})|(?P<b>{_WORDS}),? (?:No\.? ?)?{_NUMBER})$")
@@ -85,6 +96,9 @@ _CITY_SUFFIXES = tuple(fold(s) for s in CITY_SUFFIXES)
 _CITY_PREFIXES = frozenset(fold(p) for p in CITY_PREFIXES)
 _REGION_WORDS = frozenset(fold(w) for w in REGION_WORDS)
 _REGION_AFFIXES = tuple(fold(a) for a in REGION_AFFIXES)
+_STREET_TOKENS = frozenset(fold(w) for w in STREET_TOKENS)
+_STREET_ENDINGS = tuple(fold(w) for w in STREET_ENDINGS)
+_BLOCK_NUMBER = re.compile(r"\d{1,4}-\d{1,4}-\d{1,4}")  # JP/KR block addresses: chome-ban-go
 
 
 @dataclass(frozen=True)
@@ -125,6 +139,21 @@ def header_kinds(header: str) -> frozenset[str]:
     return frozenset(kinds)
 
 
+def _far_below(mask: Sequence[bool], counts: Sequence[int], need: float) -> bool:
+    """Whether the first distinct values already put a column's share far below ``need``: the rest
+    (less frequent) cannot bring it back."""
+    return len(mask) >= PROBE and _share(mask, counts) < need - PROBE_MARGIN
+
+
+def is_neutral_header(header: str) -> bool:
+    """A column name that says nothing about its content: ``c05``, ``f_12``, ``field5``, ``Unnamed: 3``."""
+    letters = re.sub(r"[\W\d_]+", "", header).casefold()
+    return len(letters) <= 2 or letters in _GENERIC_HEADERS
+
+
+_GENERIC_HEADERS = frozenset(("col", "column", "field", "var", "attr", "unnamed", "feature", "value", "data"))
+
+
 def _share(mask: Sequence[bool], counts: Sequence[int]) -> float:
     total = sum(counts)
     return sum(c for m, c in zip(mask, counts, strict=True) if m) / total if total else 0.0
@@ -133,8 +162,10 @@ def _share(mask: Sequence[bool], counts: Sequence[int]) -> float:
 def _city(values: Sequence[str], counts: Sequence[int], kinds: frozenset[str]) -> PlaceVerdict | None:
     if "region" in kinds and "city" not in kinds:
         return None
-    shaped = [is_place_shaped(v) for v in values]
     need = HEADER_SHAPE if "city" in kinds else PLACE_SHAPE
+    if _far_below([is_place_shaped(v) for v in values[:PROBE]], [1] * len(values[:PROBE]), need):
+        return None
+    shaped = [is_place_shaped(v) for v in values]
     if sum(shaped) / len(values) < need:
         return None
     places = [v for v, s in zip(values, shaped, strict=True) if s]
@@ -157,6 +188,15 @@ def _city(values: Sequence[str], counts: Sequence[int], kinds: frozenset[str]) -
                         f"known cities (GeoNames) or with a toponymic affix, {region:.0%} regions")
 
 
+def has_street_mark(value: str) -> bool:
+    """A street type of some country (``is_street_address``, ``STREET_TOKENS`` as a word, ``STREET_ENDINGS``
+    ending a word) or a Japanese/Korean block number (``29-23-1``)."""
+    if is_street_address(value) or _BLOCK_NUMBER.search(value):
+        return True
+    words = [w.strip(".,") for w in fold(value).split()]
+    return any(w in _STREET_TOKENS or (len(w) > 2 and w.endswith(_STREET_ENDINGS)) for w in words)
+
+
 def is_place_shaped(value: str) -> bool:
     """A place name's shape: letters of any script (spaces, hyphens, apostrophes, dots, parentheses
     between), 1-6 words, the first letter capital or of a script without case; no digits."""
@@ -176,6 +216,8 @@ def has_city_affix(value: str) -> bool:
     if len(words) > 1 and words[0] in _CITY_PREFIXES:
         return True
     last = words[-1]
+    if not last.endswith(_CITY_SUFFIXES):
+        return False
     return any(last.endswith(s) and len(last) >= len(s) + (3 if s.isascii() else 1) for s in _CITY_SUFFIXES)
 
 
@@ -206,10 +248,8 @@ def postcode_family(value: str) -> str | None:
         if prefixed.group("p") not in VEHICLE_SIGNS and prefixed.group("p") not in _country_codes():
             return None
         v = prefixed.group("rest")
-    for name, pattern in _FAMILY_RES.items():
-        if pattern.match(v):
-            return name
-    return None
+    match = _FAMILIES.match(v)
+    return _FAMILY_NAMES[int(match.lastgroup[1:])] if match is not None and match.lastgroup else None
 
 
 @lru_cache(maxsize=1)
@@ -222,9 +262,12 @@ def _country_codes() -> frozenset[str]:
 
 
 def _postcode(values: Sequence[str], counts: Sequence[int], kinds: frozenset[str]) -> PlaceVerdict | None:
+    need = 0.6 if "postcode" in kinds else POSTCODE_SHARE
+    if _far_below([postcode_family(v) is not None for v in values[:PROBE]], counts[:PROBE], need):
+        return None
     families = [postcode_family(v) for v in values]
     share = _share([f is not None for f in families], counts)
-    if share < (0.6 if "postcode" in kinds else POSTCODE_SHARE):
+    if share < need:
         return None
     present: dict[str, float] = {}
     for family, count in zip(families, counts, strict=True):
@@ -248,14 +291,17 @@ def _postcode(values: Sequence[str], counts: Sequence[int], kinds: frozenset[str
 
 
 def _street(values: Sequence[str], counts: Sequence[int], kinds: frozenset[str]) -> PlaceVerdict | None:
+    need = 0.6 if "street" in kinds else STREET_SHAPE
+    if _far_below([_STREET_SHAPE.match(v.strip()) is not None for v in values[:PROBE]], counts[:PROBE], need):
+        return None
     matches = [_STREET_SHAPE.match(v.strip()) for v in values]
     shaped = [m is not None for m in matches]
     share = _share(shaped, counts)
-    if share < (0.6 if "street" in kinds else STREET_SHAPE):
+    if share < need:
         return None
     words = {(m.group("a") or m.group("b")).casefold() for m in matches if m is not None}
     variety = len(words) / max(1, sum(shaped))
-    confirmed = _share([s and is_street_address(v) for v, s in zip(values, shaped, strict=True)], counts)
+    confirmed = _share([s and has_street_mark(v) for v, s in zip(values, shaped, strict=True)], counts)
     if "street" in kinds:
         why = f"column name says street address; {share:.0%} of cells are a house number and a street name"
     elif variety >= STREET_VARIETY and confirmed >= STREET_CONFIRMED:
@@ -264,3 +310,31 @@ def _street(values: Sequence[str], counts: Sequence[int], kinds: frozenset[str])
     else:
         return None
     return PlaceVerdict(PiiType.STREET_ADDRESS, share, "street_statistics", why)
+
+
+def one_country_postcodes(header: str, values: Sequence[str], counts: Sequence[int]) -> PlaceVerdict | None:
+    """Postcodes of one country's format, told from other numbers by their company (the caller only
+    asks beside a city or street column), by their spread (a country's codes cover most of their
+    width's range, ``1010``..``9990``; a counter with gaps covers a stretch of it), and by a column name
+    that says nothing (``c05``) or a leading zero, which no count or amount has (``page_views`` of five
+    digits beside a city column is a count)."""
+    if len(values) < MIN_DISTINCT:
+        return None
+    leading_zero = _share([v.strip()[:1] == "0" and v.strip().isdigit() for v in values], counts)
+    if not (is_neutral_header(header) or leading_zero >= 0.01):
+        return None
+    families = [postcode_family(v) for v in values]
+    share = _share([f is not None for f in families], counts)
+    if share < POSTCODE_SHARE:
+        return None
+    digits = [v.strip() for v, f in zip(values, families, strict=True) if f is not None and v.strip().isdigit()]
+    if digits:
+        if len({len(d) for d in digits}) > 1:
+            return None  # numbers of several widths: quantities, not a fixed-width code
+        numbers = [int(d) for d in digits]
+        if (max(numbers) - min(numbers)) < 0.5 * 10 ** len(digits[0]) or all(1900 <= x <= 2100 for x in numbers):
+            return None
+    present = sorted({f for f in families if f is not None})
+    return PlaceVerdict(PiiType.ZIP_CODE, share, "postcode_beside_address",
+                        f"{share:.0%} of cells in a national postcode format ({', '.join(present)}), "
+                        "beside a city or street column")
