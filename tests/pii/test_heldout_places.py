@@ -4,6 +4,8 @@ alone (regions, common words, product codes, years, room numbers)."""
 
 from __future__ import annotations
 
+import random
+
 import polars as pl
 import pytest
 
@@ -111,3 +113,47 @@ def test_place_features() -> None:
     assert has_city_affix("Wolfsburg") and has_city_affix("San Remo") and has_city_affix("越谷市")
     assert has_city_affix("Новосибирск") and not has_city_affix("Berg") and not has_city_affix("Garden")
     assert is_region("Bayern") and is_region("埼玉県") and is_region("Järva maakond") and not is_region("Isny")
+
+
+def test_one_country_postcodes_beside_a_city_column() -> None:
+    from mlsecure.privacy.pii import audit_frame
+
+    cities = (CITIES * 4)[:100]
+    codes = [f"{1010 + 89 * i}" for i in range(100)]  # four digits spread over 1010..9821 (AT, CH, DK, NO, ...)
+    random.Random(0).shuffle(codes)
+    counts = [f"{12_000 + 877 * i}" for i in range(100)]  # five-digit counts, no leading zero
+    frame = pl.DataFrame({"c01": cities, "c02": codes, "views": counts})
+    types = audit_frame(frame).types()
+    assert types["c01"] is PiiType.CITY and types["c02"] is PiiType.ZIP_CODE and types["views"] is None
+    # without a city or street column beside them the same numbers say nothing
+    assert audit_frame(frame.select("c02", "views")).types() == {"c02": None, "views": None}
+    # a counter with gaps covers a stretch of its width's range, not the whole of it
+    assert audit_frame(frame.with_columns(pl.Series("c02", [f"{40_000 + 7 * i}" for i in range(100)]).shuffle(1))
+                       ).types()["c02"] is None
+
+
+def test_organisations_named_after_people_are_not_names() -> None:
+    universities = ["Johannes Kepler Universität Linz", "Sigmund Freud Privatuniversität Wien", "Karl Landsteiner "
+                    "Privatuniversität", "Anton Bruckner Privatuniversität Linz", "Universidade Fernando Pessoa",
+                    "Stanford University", "Schmidt GmbH", "Maria Keller AG", "Johnson & Johnson Inc",
+                    "Fundación Juan March"]
+    assert _type(universities, repeat=3) is None
+
+
+@pytest.mark.parametrize("values", [
+    ["Σωτήρης Αθανασιάδης", "Φοίβη Γιάγκου", "Λάζαρος Αγγελίδης", "Νικόλαος Παπαδόπουλος", "Μαρία Γεωργίου",
+     "Ελένη Κωνσταντίνου", "Γιώργος Δημητρίου", "Κατερίνα Ιωάννου", "Δημήτρης Νικολάου", "Άννα Παππά"],
+    ["Иван Петров", "Мария Иванова", "Алексей Смирнов", "Ольга Кузнецова", "Дмитрий Попов", "Анна Соколова",
+     "Сергей Лебедев", "Елена Козлова", "Андрей Новиков", "Татьяна Морозова"],
+])
+def test_names_in_other_scripts(values: list[str]) -> None:
+    assert _type(values, repeat=3) is PiiType.NAME
+
+
+def test_street_marks_of_more_conventions() -> None:
+    from mlsecure.privacy.pii.places import has_street_mark
+
+    for value in ("Ceglédi utca 880", "ул. Лазенки 972", "Fredrikinkatu 1315", "Atatürk Caddesi 5",
+                  "보라매로 837", "宝塚市 66-47-85", "Sügislase tänav 9"):
+        assert has_street_mark(value), value
+    assert not has_street_mark("Nothing Phone 2") and not has_street_mark("Room 204")

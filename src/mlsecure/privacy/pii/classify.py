@@ -463,6 +463,9 @@ def _fallback(name: str, sample: Any, distinct: _Distinct, n: int, null_share: f
     mean_length = float((distinct.feature("length") * freq).sum()) / n
     mean_words = float((words * freq).sum()) / n
     if mean_length >= 20 and mean_words >= 4:
+        if organisation_share(distinct.values, freq) >= 0.5:  # ``Universidade de Lisboa``: names, not text
+            return ColumnVerdict(name, None, 0.9, 0.0, None, n, null_share, "structured",
+                                 (*reasons, "names of organisations (legal forms, institution words)"))
         return _SpanStep(name, sample, null_share, tuple(reasons))
     sentences = float(freq[words >= 2].sum()) / n
     if sentences < 0.1 or sequence:  # no short sentences among the values: nothing to scan for spans
