@@ -191,7 +191,8 @@ CITY_SUFFIXES = (
     "stead", "wick", "worth", "ville", "haven", "dale", "town",
     "burg", "berg", "dorf", "stadt", "hausen", "heim", "feld", "furt", "bach", "bruck", "brucken", "ingen",
     "hofen", "kirchen", "munster", "hagen", "rode", "leben",
-    "dam", "drecht", "hoven", "hout", "kerk", "wijk", "zijl", "sluis",
+    "dam", "drecht", "hoven", "hout", "kerk", "wijk", "zijl", "sluis", "dorp", "huizen", "horst", "broek", "veen",
+    "voort", "hoek", "rade", "wolde",
     "holm", "koping", "stad", "vik", "fjord", "fjorður", "borg", "rup", "strup", "løse", "sted", "kyla", "lahti",
     "jarvi", "koski", "salmi",
     "court", "polis", "grad", "gorod", "owo", "ice", "owice", "ovo", "evo", "kent", "abad",
@@ -202,6 +203,8 @@ CITY_PREFIXES = frozenset((
     "san", "santa", "santo", "sao", "saint", "sainte", "st", "ste", "bad", "sankt", "villa", "vila", "porto",
     "puerto", "castel", "castello", "monte", "new", "north", "south", "east", "west", "lake", "port", "fort",
     "mount", "nowy", "nowa", "nove", "nova", "novi", "velke", "velika", "veliki", "stari", "stara", "ust",
+    "borgo", "sesto", "settimo", "quarto", "quinto", "marina", "lido", "isola", "torre", "rocca", "ponte", "valle",
+    "pieve", "casal", "poggio", "colle", "donji", "gornji", "sveti", "nagy", "kis", "also", "felso",
     "нижнии", "новыи", "старыи", "велики",
 ))
 REGION_WORDS = frozenset((
@@ -245,6 +248,14 @@ STREET_TOKENS = frozenset((
     "gatve", "prospektas", "katu", "tie", "kuja", "polku", "straat", "laan", "weg", "plein", "steenweg", "dreef",
     "lei", "kaai", "vej", "gade", "gata", "gatan", "vagen", "veien", "vegen", "vei", "gate", "alle", "plass", "torg",
     "calzada", "prolongacion", "privada", "cerrada", "andador", "circuito", "retorno", "travessa", "beco",
+    # BR tipos de logradouro (Correios DNE)
+    "trevo", "viela", "conjunto", "recanto", "fazenda", "passarela", "estacao", "ladeira", "largo", "vereda",
+    "chacara", "quadra", "sitio", "setor", "residencial", "jardim", "morro", "trecho", "loteamento", "parque",
+    "vila", "favela", "colonia", "condominio", "esplanada", "nucleo",
+    # AU/NZ/UK thoroughfare types beyond USPS's (Australia Post / AS 4590)
+    "vista", "retreat", "ramble", "deviation", "quadrangle", "parade", "esplanade", "promenade", "rise", "chase",
+    "circuit", "crest", "glade", "lees", "nook", "outlook", "reserve", "strip", "track", "vale", "wynd", "brae",
+    "arcade", "approach", "concourse", "crossway", "grange", "spur", "mall",
 ))
 STREET_ENDINGS = (
     "straat", "laan", "weg", "vej", "gade", "gata", "gatan", "vagen", "veien", "vegen", "gate", "katu", "tie",

@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from mlsecure.privacy.pii.addresses import is_street_address
+from mlsecure.privacy.pii.addresses import PREFIX_TYPES, SUFFIX_TYPES, is_street_address
 from mlsecure.privacy.pii.gazetteer import fold, known_cities
 from mlsecure.privacy.pii.lexicons import (
     CITY_PREFIXES,
@@ -46,6 +46,7 @@ from mlsecure.privacy.pii.types import PiiType
 PLACE_SHAPE = 0.9
 PLACE_EVIDENCE = 0.25
 SOURCE_SHARE = 0.1  # each source (gazetteer, affixes) must have its part: common words are towns too
+AFFIX_ALONE = 0.3  # invented or village names (``Lake Nicoleburgh``): affixes alone, 3x their share in surnames
 HEADER_SHAPE = 0.6  # with a header word in its favour
 MIN_DISTINCT = 5
 
@@ -85,9 +86,11 @@ PROBE = 100  # distinct values a rule looks at first; it stops there when they a
 PROBE_MARGIN = 0.25
 _NUMBER = r"\d{1,5}[A-Za-z]?(?:[/-]\d{1,4}[A-Za-z]?){0,2}"
 _WORDS = r"[^\W\d_][^\d]{0,60}?"
-_STREET_SHAPE = re.compile(rf"^(?:{_NUMBER},? (?P<a>{_WORDS})|(?P<b>{_WORDS}),? (?:No\.? ?)?{_NUMBER})$")
+_UNIT = r"(?:(?:Flat|Unit|Suite|Apt\.?|Apartment|Level|Shop|Lot) \d{1,5}[A-Za-z]?,? )?"  # ``Flat 23 846 Green Lane``
+_STREET_SHAPE = re.compile(rf"^(?:{_UNIT}{_NUMBER},? (?P<a>{_WORDS})|(?P<b>{_WORDS}),? (?:No\.? ?)?{_NUMBER})$")
 STREET_SHAPE = 0.85
-STREET_VARIETY = 0.5  # distinct word parts per distinct cell: many streets, not ``Room 1``..``Room 40``
+STREET_VARIETY = 0.05  # distinct word parts per distinct cell, and at least STREET_NAMES of them: many
+STREET_NAMES = 10  # streets, not ``Room 1``..``Room 40`` or a few product lines with model numbers
 STREET_CONFIRMED = 0.2  # cells with a street type of some country
 
 # The word lists, folded as the values are (Hangul decomposes into its letters, accents drop).
@@ -96,7 +99,7 @@ _CITY_SUFFIXES = tuple(fold(s) for s in CITY_SUFFIXES)
 _CITY_PREFIXES = frozenset(fold(p) for p in CITY_PREFIXES)
 _REGION_WORDS = frozenset(fold(w) for w in REGION_WORDS)
 _REGION_AFFIXES = tuple(fold(a) for a in REGION_AFFIXES)
-_STREET_TOKENS = frozenset(fold(w) for w in STREET_TOKENS)
+_STREET_TOKENS = frozenset(fold(w) for w in (*STREET_TOKENS, *SUFFIX_TYPES, *PREFIX_TYPES))
 _STREET_ENDINGS = tuple(fold(w) for w in STREET_ENDINGS)
 _BLOCK_NUMBER = re.compile(r"\d{1,4}-\d{1,4}-\d{1,4}")  # JP/KR block addresses: chome-ban-go
 
@@ -180,7 +183,8 @@ def _city(values: Sequence[str], counts: Sequence[int], kinds: frozenset[str]) -
         return PlaceVerdict(PiiType.CITY, share, "city_header",
                             f"column name says city; {share:.0%} of cells are place names")
     known, affix = sum(gazetteer) / len(places), sum(affixed) / len(places)
-    if evidence < PLACE_EVIDENCE or known < SOURCE_SHARE or affix < SOURCE_SHARE or region >= known:
+    both = known >= SOURCE_SHARE and affix >= SOURCE_SHARE and region < known
+    if evidence < PLACE_EVIDENCE or not (both or (affix >= AFFIX_ALONE and region < affix)):
         return None
     share = _share(shaped, counts)
     return PlaceVerdict(PiiType.CITY, share, "city_statistics",
@@ -300,12 +304,11 @@ def _street(values: Sequence[str], counts: Sequence[int], kinds: frozenset[str])
     if share < need:
         return None
     words = {(m.group("a") or m.group("b")).casefold() for m in matches if m is not None}
-    variety = len(words) / max(1, sum(shaped))
     confirmed = _share([s and has_street_mark(v) for v, s in zip(values, shaped, strict=True)], counts)
     if "street" in kinds:
         why = f"column name says street address; {share:.0%} of cells are a house number and a street name"
-    elif variety >= STREET_VARIETY and confirmed >= STREET_CONFIRMED:
-        why = (f"{share:.0%} of cells are a house number and words ({variety:.0%} distinct street names, "
+    elif len(words) >= max(STREET_NAMES, STREET_VARIETY * sum(shaped)) and confirmed >= STREET_CONFIRMED:
+        why = (f"{share:.0%} of cells are a house number and words ({len(words)} distinct street names, "
                f"{confirmed:.0%} with a street type)")
     else:
         return None
