@@ -32,7 +32,7 @@ from mlsecure.privacy.pii.lexicons import ORGANISATION_WORDS
 from mlsecure.privacy.pii.masking import masked_examples
 from mlsecure.privacy.pii.names import is_name
 from mlsecure.privacy.pii.places import header_kinds as header_kinds_of_place
-from mlsecure.privacy.pii.places import one_country_postcodes, place_verdict
+from mlsecure.privacy.pii.places import one_country_postcodes, place_verdict, postcode_family
 from mlsecure.privacy.pii.recognizers import Recognizer, recognizers
 from mlsecure.privacy.pii.spans import SpanScan, scan_spans, scan_spans_many
 from mlsecure.privacy.pii.types import PiiType
@@ -144,7 +144,10 @@ def _postcodes_beside_addresses(verdicts: dict[int, ColumnVerdict], samples: dic
         return
     for i, (name, sample, null_share) in samples.items():
         verdict = verdicts[i]
-        if verdict.pii_type is not None or verdict.kind != "structured" or _strictly_increasing(sample):
+        if verdict.pii_type is not None or verdict.kind != "structured":
+            continue
+        head = sample.head(PROBE_ROWS).cast(polars().Utf8).to_list()
+        if sum(postcode_family(v) is not None for v in head) < 0.6 * len(head) or _strictly_increasing(sample):
             continue
         counts = sample.cast(polars().Utf8).value_counts(sort=True)
         values, freq = counts.get_column(counts.columns[0]).to_list(), counts.get_column("count").to_list()
@@ -391,8 +394,7 @@ def _script_names(name: str, distinct: _Distinct, n: int, null_share: float,
     """Names in scripts the name recognizer's pattern does not read (Cyrillic, Greek, accented Latin,
     Han, Hangul, kana): the same ``is_name`` check and share, on cells of 1-4 words without digits."""
     values, freq = distinct.values, distinct.freq
-    foreign = [any(c.isalpha() and not c.isascii() for c in v) for v in values]
-    if float(freq[np.array(foreign, dtype=bool)].sum()) / n < 0.5:
+    if float(freq[np.array([not v.isascii() for v in values], dtype=bool)].sum()) / n < 0.5:
         return None
     valid = np.array([not any(c.isdigit() for c in v) and 1 <= len(v.split()) <= 4 and is_name(v)
                       for v in values], dtype=bool)
@@ -509,11 +511,14 @@ def _text_verdict(name: str, n: int, null_share: float, spans: SpanScan, reasons
 
 MIXED_SHARE = 0.5  # share of cells with a span for a short-text column to take the spans' type
 ORGANISATION_SHARE = 0.2  # share of cells with an organisation word that makes a column organisations' names
+ORGANISATION_SAMPLE = 200
+PROBE_ROWS = 50  # cells a column shows before its values are counted as possible postcodes
 
 
 def organisation_share(values: Sequence[str], freq: Any = None) -> float:
     """Share of cells (weighted by ``freq`` when given) holding a word of ``ORGANISATION_WORDS``."""
-    counts = [1] * len(values) if freq is None else [int(c) for c in freq]
+    values = values[:ORGANISATION_SAMPLE]  # the most frequent distinct values estimate the share well enough
+    counts = [1] * len(values) if freq is None else [int(c) for c in freq[:ORGANISATION_SAMPLE]]
     total = sum(counts)
     hits = sum(c for v, c in zip(values, counts, strict=True) if _organisation(fold(v)))
     return hits / total if total else 0.0
