@@ -39,7 +39,8 @@ class World:
     planted: list[list[tuple[str, PiiType]]]  # per row of ``notes``
 
 
-def generate_world(n_rows: int, *, seed: int = 0, neutral_headers: bool = False) -> World:
+def generate_world(n_rows: int, *, seed: int = 0, neutral_headers: bool = False,
+                   locales: tuple[str, ...] = LOCALES) -> World:
     import polars as pl
     from faker import Faker
 
@@ -56,7 +57,7 @@ def generate_world(n_rows: int, *, seed: int = 0, neutral_headers: bool = False)
     planted: list[list[tuple[str, PiiType]]] = []
     iban_locales = [loc for loc in LOCALES if loc not in ("en_US", "en_IN", "en_CA", "en_AU", "ja_JP")]
     for row in range(n_rows):
-        loc = LOCALES[rng.randrange(len(LOCALES))]
+        loc = locales[rng.randrange(len(locales))]
         f = fakers[loc]
         first, last = f.first_name(), f.last_name()
         name = f"{last} {first}" if loc == "ja_JP" else f"{first} {last}"

@@ -27,8 +27,12 @@ from typing import Any
 import numpy as np
 
 from mlsecure.privacy.pii.frame import polars
-from mlsecure.privacy.pii.gazetteer import CITY_SHARE, MIN_CITIES, known_cities
+from mlsecure.privacy.pii.gazetteer import CITY_SHARE, MIN_CITIES, fold, known_cities
+from mlsecure.privacy.pii.lexicons import ORGANISATION_WORDS
 from mlsecure.privacy.pii.masking import masked_examples
+from mlsecure.privacy.pii.names import is_name
+from mlsecure.privacy.pii.places import header_kinds as header_kinds_of_place
+from mlsecure.privacy.pii.places import one_country_postcodes, place_verdict, postcode_family
 from mlsecure.privacy.pii.recognizers import Recognizer, recognizers
 from mlsecure.privacy.pii.spans import SpanScan, scan_spans, scan_spans_many
 from mlsecure.privacy.pii.types import PiiType
@@ -128,7 +132,30 @@ def classify_columns(columns: Sequence[tuple[str, Any]], *, sample_size: int = 1
         else:
             texts[i] = outcome
     verdicts.update(_span_verdicts(texts, region))
+    _postcodes_beside_addresses(verdicts, samples)
     return [verdicts[i] for i in range(len(columns))]
+
+
+def _postcodes_beside_addresses(verdicts: dict[int, ColumnVerdict], samples: dict[int, tuple[str, Any, float]]) -> None:
+    """Postcodes of one country (``1010``, ``75008``) look like any number of their width; beside a city or
+    street column they are the address's postcode when they also spread over their width's whole range
+    and do not count up (``places.one_country_postcodes``). Updates ``verdicts`` in place."""
+    if not any(v.pii_type in (PiiType.CITY, PiiType.STREET_ADDRESS) for v in verdicts.values()):
+        return
+    for i, (name, sample, null_share) in samples.items():
+        verdict = verdicts[i]
+        if verdict.pii_type is not None or verdict.kind != "structured":
+            continue
+        head = sample.head(PROBE_ROWS).cast(polars().Utf8).to_list()
+        if sum(postcode_family(v) is not None for v in head) < 0.6 * len(head) or _strictly_increasing(sample):
+            continue
+        counts = sample.cast(polars().Utf8).value_counts(sort=True)
+        values, freq = counts.get_column(counts.columns[0]).to_list(), counts.get_column("count").to_list()
+        found = one_country_postcodes(name, values, freq)
+        if found is not None:
+            verdicts[i] = ColumnVerdict(name, PiiType.ZIP_CODE, found.share * 0.9, found.share, found.recognizer,
+                                        len(sample), null_share, "structured", (*verdict.reasons, found.why),
+                                        masked_examples(values[:20]))
 
 
 @dataclass(frozen=True)
@@ -305,6 +332,10 @@ def _classify_sample(name: str, sample: Any, distinct: _Distinct, pool: Sequence
             best = _Candidate(score, confidence, rec, share, tuple(why), valid_values, position)
     if best is None:
         best = _union_candidate(union, freq, n, uniq_list)
+    if best is not None and best.recognizer.pii_type is PiiType.NAME and \
+            organisation_share(uniq_list, freq) >= ORGANISATION_SHARE:
+        reasons.append("names of organisations (legal forms, institution words), not of people")
+        best = None
     if best is not None:
         rec = best.recognizer
         detail: dict[str, Any] = {}
@@ -312,9 +343,18 @@ def _classify_sample(name: str, sample: Any, distinct: _Distinct, pool: Sequence
             detail["over_89"] = any(int(v) > 89 for v in best.values if age(v))
         return ColumnVerdict(name, rec.pii_type, min(best.confidence, 1.0), best.share, rec.name, n, null_share,
                              "structured", (*reasons, *best.why), masked_examples(best.values), detail=detail)
-    city = _city_verdict(name, distinct, n, null_share, reasons) if PiiType.CITY not in blocked else None
+    # a region column (``province``: Italy's are named after their capital cities) is not a city column
+    regional = "region" in header_kinds_of_place(name) and "city" not in header_kinds_of_place(name)
+    city = _city_verdict(name, distinct, n, null_share, reasons) if PiiType.CITY not in blocked and not regional \
+        else None
     if city is not None:
         return city
+    place = _place_verdict(name, distinct, n, null_share, reasons, blocked, sequence=bool(excluded))
+    if place is not None:
+        return place
+    names = _script_names(name, distinct, n, null_share, reasons) if PiiType.NAME not in blocked else None
+    if names is not None:
+        return names
     return _fallback(name, sample, distinct, n, null_share, reasons, sequence=bool(excluded), blocked=blocked)
 
 
@@ -333,6 +373,40 @@ def _city_verdict(name: str, distinct: _Distinct, n: int, null_share: float,
     return ColumnVerdict(name, PiiType.CITY, share * 0.9, share, "city_gazetteer", n, null_share, "structured",
                          (*reasons, why), masked_examples([v for v, h in zip(distinct.values, hits, strict=True)
                                                            if h]))
+
+
+def _place_verdict(name: str, distinct: _Distinct, n: int, null_share: float, reasons: list[str],
+                   blocked: frozenset[PiiType], *, sequence: bool) -> ColumnVerdict | None:
+    """A city, postcode or street column told by its values' statistics (``places``), for headers in
+    other languages or none; never for a column already read as a counter or barcodes."""
+    if sequence:
+        return None
+    verdict = place_verdict(name, distinct.values, [int(c) for c in distinct.freq])
+    if verdict is None or verdict.pii_type in blocked:
+        return None
+    examples = masked_examples(distinct.values[:20])
+    return ColumnVerdict(name, verdict.pii_type, verdict.share * 0.9, verdict.share, verdict.recognizer, n,
+                         null_share, "structured", (*reasons, verdict.why), examples)
+
+
+def _script_names(name: str, distinct: _Distinct, n: int, null_share: float,
+                  reasons: list[str]) -> ColumnVerdict | None:
+    """Names in scripts the name recognizer's pattern does not read (Cyrillic, Greek, accented Latin,
+    Han, Hangul, kana): the same ``is_name`` check and share, on cells of 1-4 words without digits."""
+    values, freq = distinct.values, distinct.freq
+    if float(freq[np.array([not v.isascii() for v in values], dtype=bool)].sum()) / n < 0.5:
+        return None
+    valid = np.array([not any(c.isdigit() for c in v) and 1 <= len(v.split()) <= 4 and is_name(v)
+                      for v in values], dtype=bool)
+    share = float(freq[valid].sum()) / n
+    if share < NAME_SHARE or organisation_share(values, freq) >= ORGANISATION_SHARE:
+        return None
+    why = f"{share:.0%} of sampled cells are names (given names or surnames of names-dataset), in any script"
+    return ColumnVerdict(name, PiiType.NAME, share * 0.9, share, "name_any_script", n, null_share, "structured",
+                         (*reasons, why), masked_examples([v for v, ok in zip(values, valid, strict=True) if ok]))
+
+
+NAME_SHARE = 0.6  # as the name recognizer's share without a header keyword
 
 
 def _validate(idx: Any, values: list[str], freq: Any, validator: Any) -> tuple[Any, Any]:
@@ -391,6 +465,9 @@ def _fallback(name: str, sample: Any, distinct: _Distinct, n: int, null_share: f
     mean_length = float((distinct.feature("length") * freq).sum()) / n
     mean_words = float((words * freq).sum()) / n
     if mean_length >= 20 and mean_words >= 4:
+        if organisation_share(distinct.values, freq) >= 0.5:  # ``Universidade de Lisboa``: names, not text
+            return ColumnVerdict(name, None, 0.9, 0.0, None, n, null_share, "structured",
+                                 (*reasons, "names of organisations (legal forms, institution words)"))
         return _SpanStep(name, sample, null_share, tuple(reasons))
     sentences = float(freq[words >= 2].sum()) / n
     if sentences < 0.1 or sequence:  # no short sentences among the values: nothing to scan for spans
@@ -404,6 +481,8 @@ def _mixed_verdict(step: _SpanStep, spans: SpanScan) -> ColumnVerdict:
     n = len(step.sample)
     share = spans.cells_with_pii / n if n else 0.0
     typed = {t: c for t, c in spans.by_type.items() if PiiType(t) not in step.blocked}
+    if PiiType.NAME.value in typed and organisation_share(step.sample.to_list()) >= ORGANISATION_SHARE:
+        del typed[PiiType.NAME.value]  # ``Johannes Kepler Universität Linz``: a person's name inside an organisation's
     if typed and share >= MIXED_SHARE:
         dominant, cells = max(typed.items(), key=lambda item: item[1])
         return ColumnVerdict(step.name, PiiType(dominant), min(1.0, cells / n), cells / n, "spans", n,
@@ -431,6 +510,28 @@ def _text_verdict(name: str, n: int, null_share: float, spans: SpanScan, reasons
 
 
 MIXED_SHARE = 0.5  # share of cells with a span for a short-text column to take the spans' type
+ORGANISATION_SHARE = 0.2  # share of cells with an organisation word that makes a column organisations' names
+ORGANISATION_SAMPLE = 200
+PROBE_ROWS = 50  # cells a column shows before its values are counted as possible postcodes
+
+
+def organisation_share(values: Sequence[str], freq: Any = None) -> float:
+    """Share of cells (weighted by ``freq`` when given) holding a word of ``ORGANISATION_WORDS``."""
+    values = values[:ORGANISATION_SAMPLE]  # the most frequent distinct values estimate the share well enough
+    counts = [1] * len(values) if freq is None else [int(c) for c in freq[:ORGANISATION_SAMPLE]]
+    total = sum(counts)
+    hits = sum(c for v, c in zip(values, counts, strict=True) if _organisation(fold(v)))
+    return hits / total if total else 0.0
+
+
+def _organisation(folded: str) -> bool:
+    return any(w in _ORG_WORDS for w in _ORG_SPLIT.split(folded)) or any(w in folded for w in _ORG_UNSPACED)
+
+
+_ORG_SPLIT = re.compile(r"[\s.,&()/-]+")
+_ORG_WORDS = frozenset(fold(w) for w in ORGANISATION_WORDS)
+# Japanese, Chinese and Korean write a legal form or institution word without a space before it
+_ORG_UNSPACED = tuple(fold(w) for w in ("株式会社", "有限会社", "有限公司", "公司", "大学", "주식회사", "대학교"))
 
 
 def header_tokens(name: str) -> tuple[set[str], str]:

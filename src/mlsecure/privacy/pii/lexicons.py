@@ -132,3 +132,133 @@ FUNCTION_WORDS = frozenset((
     "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "spring", "summer",
     "autumn", "winter",
 ))
+
+# Column-name words for places, in English and the official languages of the EU, EEA and CH, and in
+# Russian, Ukrainian, Turkish, Japanese, Chinese and Korean (translations of "city/town/municipality",
+# "postal code", "street/address", "state/province/region"), plus the field names of common address
+# schemas (schema.org PostalAddress, OASIS xAL / Google libaddressinput: ``addressLocality``,
+# ``postTown``, ``dependentLocality``). Compared case- and accent-folded, as whole words; words of five
+# letters or more also inside compounds (``wohnort``, ``postleitzahl``). Short words that are common
+# elsewhere (``by``, ``via``, ``cap``, ``pin``, ``il``) are left out.
+PLACE_HEADERS: dict[str, tuple[str, ...]] = {
+    "city": (
+        "city", "town", "village", "municipality", "locality", "addresslocality", "posttown", "hometown",
+        "dependentlocality", "sublocality", "borough", "suburb",
+        "ort", "wohnort", "stadt", "gemeinde", "ortschaft",  # de
+        "ville", "commune", "localite",  # fr
+        "ciudad", "localidad", "municipio", "poblacion",  # es
+        "citta", "comune", "localita",  # it
+        "cidade", "concelho", "localidade",  # pt
+        "plaats", "woonplaats", "gemeente", "stad",  # nl, sv
+        "miasto", "miejscowosc", "gmina",  # pl
+        "mesto", "obec",  # cs, sk
+        "varos", "telepules",  # hu
+        "kaupunki", "kunta", "paikkakunta",  # fi
+        "kommune", "kommun", "bynavn", "poststed", "postort",  # da, no, sv
+        "oras", "localitate",  # ro
+        "grad", "mjesto", "naselje",  # hr, sl
+        "linn", "vald", "asula",  # et
+        "pilseta", "miestas",  # lv, lt
+        "poli", "πολη", "δημος",  # el
+        "город", "населенныи", "місто",  # ru, uk
+        "sehir", "ilce",  # tr
+        "市区町村", "市町村", "都市", "城市", "市", "도시", "시군구",  # ja, zh, ko
+    ),
+    "postcode": (
+        "zip", "zipcode", "postcode", "postal", "postalcode", "postnummer", "postnr", "postleitzahl", "plz",
+        "codepostal", "codigopostal", "codpostal", "cp", "postinumero", "iranyitoszam", "psc", "kodpocztowy",
+        "postcodigo", "postkod", "postni", "postanski", "pasto", "sihtnumber", "postakodu", "pincode",
+        "ταχυδρομικος", "индекс", "почтовыи", "поштовии", "郵便番号", "邮编", "邮政编码", "우편번호",
+    ),
+    "street": (
+        "street", "address", "addr", "addressline", "streetaddress", "strasse", "straße", "anschrift", "adresse", "rue",
+        "calle", "direccion", "indirizzo", "rua", "endereco", "morada", "straat", "adres", "ulica", "ulice",
+        "adresa", "utca", "cim", "katu", "osoite", "gade", "gata", "vej", "gatuadress", "odos", "διευθυνση",
+        "οδος", "улица", "адрес", "вулиця", "адреса", "sokak", "cadde", "住所", "地址", "주소",
+    ),
+    "region": (
+        "state", "province", "region", "prefecture", "bundesland", "kanton", "canton", "departement",
+        "provincia", "regione", "estado", "comunidad", "provincie", "wojewodztwo", "kraj", "megye", "maakunta",
+        "fylke", "lan", "landskap", "maakond", "zupanija", "nomos", "область", "oblast", "край", "都道府県",
+        "省", "州", "시도",
+    ),
+}
+
+# Toponymic affixes of place names (English, German, Dutch, Nordic, Romance, Slavic, Greek, Turkish,
+# Japanese, Chinese, Korean gazetteer conventions), compared on the folded last word / first word.
+CITY_SUFFIXES = (
+    "ton", "ham", "bury", "borough", "burgh", "chester", "caster", "cester", "field", "ford", "mouth", "port",
+    "stead", "wick", "worth", "ville", "haven", "dale", "town",
+    "burg", "berg", "dorf", "stadt", "hausen", "heim", "feld", "furt", "bach", "bruck", "brucken", "ingen",
+    "hofen", "kirchen", "munster", "hagen", "rode", "leben",
+    "dam", "drecht", "hoven", "hout", "kerk", "wijk", "zijl", "sluis", "dorp", "huizen", "horst", "broek", "veen",
+    "voort", "hoek", "rade", "wolde",
+    "holm", "koping", "stad", "vik", "fjord", "fjorður", "borg", "rup", "strup", "løse", "sted", "kyla", "lahti",
+    "jarvi", "koski", "salmi",
+    "court", "polis", "grad", "gorod", "owo", "ice", "owice", "ovo", "evo", "kent", "abad",
+    "ск", "град", "бург", "поль", "ово", "ево", "ино", "πολη", "πολις",
+    "市", "町", "村", "区", "郡", "县", "镇", "시", "군", "구", "읍", "면",
+)
+CITY_PREFIXES = frozenset((
+    "san", "santa", "santo", "sao", "saint", "sainte", "st", "ste", "bad", "sankt", "villa", "vila", "porto",
+    "puerto", "castel", "castello", "monte", "new", "north", "south", "east", "west", "lake", "port", "fort",
+    "mount", "nowy", "nowa", "nove", "nova", "novi", "velke", "velika", "veliki", "stari", "stara", "ust",
+    "borgo", "sesto", "settimo", "quarto", "quinto", "marina", "lido", "isola", "torre", "rocca", "ponte", "valle",
+    "pieve", "casal", "poggio", "colle", "donji", "gornji", "sveti", "nagy", "kis", "also", "felso",
+    "нижнии", "новыи", "старыи", "велики",
+))
+REGION_WORDS = frozenset((
+    "region", "province", "provincia", "state", "county", "oblast", "область", "краи", "край", "республика",
+    "область", "maakond", "megye", "kanton", "canton", "voivodeship", "wojewodztwo", "prefecture", "gewest",
+    "zupanija", "kraj", "autonomous", "autonomna",
+))
+REGION_AFFIXES = ("県", "府", "省", "自治区", "道", "도", "shire", "maa", "sky", "skie", "cka", "ska")
+
+# Words that make a cell an organisation's name (legal forms of many countries' company registers, and
+# institution words in the languages above): organisations are often named after people and places
+# (``Johannes Kepler Universität Linz``, ``Schmidt GmbH``), so a column of them is not a name column.
+ORGANISATION_WORDS = frozenset((
+    "inc", "corp", "corporation", "company", "co", "ltd", "llc", "llp", "plc", "lp", "gmbh", "ag", "kg", "ohg",
+    "ug", "se", "sa", "sas", "sarl", "srl", "spa", "snc", "sl", "bv", "nv", "vof", "oy", "oyj", "ab", "as", "asa",
+    "aps", "kft", "zrt", "nyrt", "sro", "spolka", "doo", "dd", "ooo", "ооо", "зао", "пао", "ао", "pty", "pvt",
+    "limited", "group", "holding", "holdings", "partners", "associates", "industries", "systems", "solutions",
+    "services", "technologies", "consulting", "logistics", "enterprises", "international", "foundation",
+    "stiftung", "fondation", "fundacion", "fondazione", "association", "verein", "associazione", "asociacion",
+    "university", "universitat", "universite", "universidad", "universita", "universidade", "universiteit",
+    "uniwersytet", "univerzita", "egyetem", "yliopisto", "universitet", "университет", "privatuniversitat",
+    "college", "academy", "akademie", "academie", "academia", "akademia", "institute", "institut", "instituto",
+    "istituto", "colegio", "escola", "liceo", "lycee", "gymnasium", "politecnico", "polytechnic", "hochschule",
+    "fachhochschule", "vysoka", "skola", "szkola", "politechnika", "school", "schule", "ecole", "escuela",
+    "scuola", "hospital", "klinik", "klinikum", "hopital",
+    "ospedale", "szpital", "bank", "banque", "banco", "banca", "hotel", "museum", "museo", "musee", "church",
+    "kirche", "eglise", "iglesia", "club", "verlag", "werke", "株式会社", "有限会社", "有限公司", "公司", "大学",
+    "주식회사", "대학교",
+))
+
+# Street-type words of more conventions than ``addresses`` parses in running text (HU, PL, CZ, SK, HR,
+# SL, RU, UK, BG, EL, TR, ET, LV, LT, FI, NL, Nordic, MX), as a word of their own (``Ceglédi utca 880``,
+# ``ул. Лазенки 972``) or ending a compound (``Fredrikinkatu 1315``, ``Atatürk Caddesi 5``, ``보라매로``);
+# one signal, among others, that a column of house numbers and words is a street column.
+STREET_TOKENS = frozenset((
+    "utca", "ut", "ter", "korut", "koz", "sor", "setany", "rakpart", "ulica", "ul", "ulice", "aleja", "al", "trg",
+    "cesta", "put", "namestie", "namesti", "nabrezi", "trida", "obala", "ulitsa", "ул", "улица", "пр",
+    "проспект", "пер", "переулок", "бульвар", "шоссе", "наб", "набережная", "площадь", "пл", "аллея", "тупик",
+    "проезд", "вул", "вулиця", "просп", "провулок", "майдан", "бул", "οδος", "οδ", "λεωφορος", "λεωφ", "πλατεια",
+    "sokak", "sk", "cadde", "cad", "bulvar", "mahalle", "mah", "tanav", "tee", "maantee", "puiestee", "iela",
+    "gatve", "prospektas", "katu", "tie", "kuja", "polku", "straat", "laan", "weg", "plein", "steenweg", "dreef",
+    "lei", "kaai", "vej", "gade", "gata", "gatan", "vagen", "veien", "vegen", "vei", "gate", "alle", "plass", "torg",
+    "calzada", "prolongacion", "privada", "cerrada", "andador", "circuito", "retorno", "travessa", "beco",
+    # BR tipos de logradouro (Correios DNE)
+    "trevo", "viela", "conjunto", "recanto", "fazenda", "passarela", "estacao", "ladeira", "largo", "vereda",
+    "chacara", "quadra", "sitio", "setor", "residencial", "jardim", "morro", "trecho", "loteamento", "parque",
+    "vila", "favela", "colonia", "condominio", "esplanada", "nucleo",
+    # AU/NZ/UK thoroughfare types beyond USPS's (Australia Post / AS 4590)
+    "vista", "retreat", "ramble", "deviation", "quadrangle", "parade", "esplanade", "promenade", "rise", "chase",
+    "circuit", "crest", "glade", "lees", "nook", "outlook", "reserve", "strip", "track", "vale", "wynd", "brae",
+    "arcade", "approach", "concourse", "crossway", "grange", "spur", "mall",
+))
+STREET_ENDINGS = (
+    "straat", "laan", "weg", "vej", "gade", "gata", "gatan", "vagen", "veien", "vegen", "gate", "katu", "tie",
+    "tanav", "iela", "gatve", "sokagi", "caddesi", "bulvari", "utca", "strasse", "straße", "gasse", "platz",
+    "로", "길", "路", "街", "道", "巷", "弄", "号", "丁目", "番地", "通り",
+)

@@ -1,0 +1,343 @@
+"""Place columns (city, postcode, street address) told apart by their values' statistics, for the
+columns no recognizer claimed: headers in other languages or none at all (``c04``).
+
+Each verdict combines several signals over a column's distinct values, never one alone:
+
+* **city**: cells shaped like place names (letters of any script, capitalised or uncased, 1-6 words,
+  no digits); the share that are GeoNames cities or carry a toponymic affix (``-burg``, ``-ville``,
+  ``San ...``, ``...市``), each source having its part (``Reading``, ``Nice``, ``Bath``, ``Split`` are
+  towns, but a column of capitalised common words carries no toponymic affixes); *against* it, the
+  share that are ISO 3166-2 subdivisions or carry a region word (``... oblast``, ``...県``): a region
+  column (state, province) is not a city column;
+* **postcode**: cells in one of the national postcode formats of ``POSTCODE_FORMATS``, in several
+  formats at once (a multi-country table) or in a format no plain number has (``1079 IL``,
+  ``K1A 0B1``, ``12-345``, a leading zero);
+* **street address**: a house number before or after 1-6 words, the words varying from row to row,
+  with some rows confirmed by ``is_street_address`` (a street type of some country).
+
+A header word of ``lexicons.PLACE_HEADERS`` (city, postcode, street in ~25 languages) lowers the bar;
+a region header word blocks the city verdict.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from mlsecure.privacy.pii.addresses import PREFIX_TYPES, SUFFIX_TYPES, is_street_address
+from mlsecure.privacy.pii.gazetteer import fold, known_cities
+from mlsecure.privacy.pii.lexicons import (
+    CITY_PREFIXES,
+    CITY_SUFFIXES,
+    PLACE_HEADERS,
+    REGION_AFFIXES,
+    REGION_WORDS,
+    STREET_ENDINGS,
+    STREET_TOKENS,
+)
+from mlsecure.privacy.pii.types import PiiType
+
+# Share of distinct values that must be place-shaped, of those that must be known or affixed places
+# (random capitalised words, nationalities, colours, company and dish names: under 10% in the
+# gazetteer), and the most a column may have in common with the region lists.
+PLACE_SHAPE = 0.9
+PLACE_EVIDENCE = 0.25
+SOURCE_SHARE = 0.1  # each source (gazetteer, affixes) must have its part: common words are towns too
+AFFIX_ALONE = 0.3  # invented or village names (``Lake Nicoleburgh``): affixes alone, 3x their share in surnames
+HEADER_SHAPE = 0.6  # with a header word in its favour
+MIN_DISTINCT = 5
+
+# National postcode formats (UPU Postcode Directory / Google libaddressinput ``zip`` patterns), as
+# shape families: ``9`` a digit, ``A`` a letter. Several countries share each family. Iceland's and the
+# Faroes' three digits are left out: as short as any small number, and as a HIPAA-truncated ZIP (``021``).
+POSTCODE_FORMATS: dict[str, str] = {
+    "9999": r"\d{4}",  # AT BE CH DK NO HU AU NZ ZA PH LU ...
+    "99999": r"\d{5}",  # US DE FR ES IT MX TR FI HR EE MY KR ...
+    "999999": r"\d{6}",  # IN RU CN SG KZ BY RO VN ...
+    "999 99": r"\d{3} \d{2}",  # CZ SK SE GR
+    "99-999": r"\d{2}-\d{3}",  # PL
+    "999-9999": r"\d{3}-\d{4}",  # JP
+    "99999-999": r"\d{5}-\d{3}",  # BR
+    "9999-999": r"\d{4}-\d{3}",  # PT
+    "99999-9999": r"\d{5}-\d{4}",  # US ZIP+4
+    "99999-99999": r"\d{5}-\d{5}",  # IR
+    "9999 AA": r"\d{4} ?[A-Z]{2}",  # NL
+    "A9A 9A9": r"[A-Z]\d[A-Z] ?\d[A-Z]\d",  # CA
+    "UK": r"[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}",  # GB (and loose shapes of it)
+    "A99 AAAA": r"[A-Z]\d[\dW] ?[A-Z\d]{4}",  # IE Eircode
+    "A9999AAA": r"[A-Z]\d{4}[A-Z]{3}",  # AR
+}
+# A country prefix before the code (``DK-6477``, ``CH-8001``, ``D-10115``, ``LV-1010``): an ISO 3166 alpha-2
+# code or an international vehicle sign; the rest must then be a postcode (``XY-1234`` is a product code).
+_PREFIX = re.compile(r"^(?P<p>[A-Z]{1,3})-(?P<rest>\d[\d ]{2,7})$")
+VEHICLE_SIGNS = frozenset(("A", "B", "D", "F", "I", "L", "N", "P", "S", "E", "H", "M", "V", "FL", "GB", "IRL",
+                           "NL", "CH", "DK", "CZ", "SK", "PL", "LT", "LV", "EST", "FIN", "SLO", "HR", "RO", "BG"))
+DISTINCT_FAMILIES = frozenset({"99-999", "999-9999", "99999-999", "9999-999", "99999-9999", "99999-99999",
+                               "9999 AA", "A9A 9A9", "UK", "A99 AAAA", "A9999AAA", "999 99"})
+POSTCODE_SHARE = 0.9
+FAMILY_SHARE = 0.05  # a format counts as present in a column when this share of cells has it
+
+_FAMILY_NAMES = tuple(POSTCODE_FORMATS)
+_FAMILIES = re.compile("^(?:" + "|".join(f"(?P<f{i}>{p})" for i, p in enumerate(POSTCODE_FORMATS.values())) + ")$")
+PROBE = 100  # distinct values a rule looks at first; it stops there when they are far from its bar
+PROBE_MARGIN = 0.25
+_NUMBER = r"\d{1,5}[A-Za-z]?(?:[/-]\d{1,4}[A-Za-z]?){0,2}"
+_WORDS = r"[^\W\d_][^\d]{0,60}?"
+_UNIT = r"(?:(?:Flat|Unit|Suite|Apt\.?|Apartment|Level|Shop|Lot) \d{1,5}[A-Za-z]?,? )?"  # ``Flat 23 846 Green Lane``
+_STREET_SHAPE = re.compile(rf"^(?:{_UNIT}{_NUMBER},? (?P<a>{_WORDS})|(?P<b>{_WORDS}),? (?:No\.? ?)?{_NUMBER})$")
+STREET_SHAPE = 0.85
+STREET_VARIETY = 0.05  # distinct word parts per distinct cell, and at least STREET_NAMES of them: many
+STREET_NAMES = 10  # streets, not ``Room 1``..``Room 40`` or a few product lines with model numbers
+STREET_CONFIRMED = 0.2  # cells with a street type of some country
+
+# The word lists, folded as the values are (Hangul decomposes into its letters, accents drop).
+_HEADERS = {kind: tuple(fold(w) for w in words) for kind, words in PLACE_HEADERS.items()}
+_CITY_SUFFIXES = tuple(fold(s) for s in CITY_SUFFIXES)
+_CITY_PREFIXES = frozenset(fold(p) for p in CITY_PREFIXES)
+_REGION_WORDS = frozenset(fold(w) for w in REGION_WORDS)
+_REGION_AFFIXES = tuple(fold(a) for a in REGION_AFFIXES)
+_STREET_TOKENS = frozenset(fold(w) for w in (*STREET_TOKENS, *SUFFIX_TYPES, *PREFIX_TYPES))
+_STREET_ENDINGS = tuple(fold(w) for w in STREET_ENDINGS)
+_BLOCK_NUMBER = re.compile(r"\d{1,4}-\d{1,4}-\d{1,4}")  # JP/KR block addresses: chome-ban-go
+
+
+@dataclass(frozen=True)
+class PlaceVerdict:
+    pii_type: PiiType
+    share: float  # of the column's cells
+    recognizer: str
+    why: str
+
+
+def place_verdict(header: str, values: Sequence[str], counts: Sequence[int]) -> PlaceVerdict | None:
+    """The place type of a column's distinct ``values`` (with their ``counts``), or None."""
+    if len(values) < MIN_DISTINCT:
+        return None
+    kinds = header_kinds(header)
+    for check in (_street, _postcode, _city):
+        verdict = check(values, counts, kinds)
+        if verdict is not None:
+            return verdict
+    return None
+
+
+@lru_cache(maxsize=4096)
+def header_kinds(header: str) -> frozenset[str]:
+    """Which of ``city``, ``postcode``, ``street``, ``region`` a column name's words say, in any of the
+    languages of ``PLACE_HEADERS`` (split on non-letters and camelCase, compared case- and accent-folded)."""
+    spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", header)
+    tokens = [t for t in re.split(r"[\W_\d]+", fold(spaced)) if t]
+    compound = "".join(tokens)
+    kinds = set()
+    for kind, words in _HEADERS.items():
+        for word in words:
+            if word in tokens or ((len(word) >= 5 or (len(word) >= 2 and not word.isascii())) and word in compound):
+                kinds.add(kind)
+                break
+    if len(kinds) > 1:  # ``addressLocality``, ``address_zip``: the more specific word says which part
+        kinds.discard("street")
+    return frozenset(kinds)
+
+
+def _far_below(mask: Sequence[bool], counts: Sequence[int], need: float) -> bool:
+    """Whether the first distinct values already put a column's share far below ``need``: the rest
+    (less frequent) cannot bring it back."""
+    return len(mask) >= PROBE and _share(mask, counts) < need - PROBE_MARGIN
+
+
+def is_neutral_header(header: str) -> bool:
+    """A column name that says nothing about its content: ``c05``, ``f_12``, ``field5``, ``Unnamed: 3``."""
+    letters = re.sub(r"[\W\d_]+", "", header).casefold()
+    return len(letters) <= 2 or letters in _GENERIC_HEADERS
+
+
+_GENERIC_HEADERS = frozenset(("col", "column", "field", "var", "attr", "unnamed", "feature", "value", "data"))
+
+
+def _share(mask: Sequence[bool], counts: Sequence[int]) -> float:
+    total = sum(counts)
+    return sum(c for m, c in zip(mask, counts, strict=True) if m) / total if total else 0.0
+
+
+def _city(values: Sequence[str], counts: Sequence[int], kinds: frozenset[str]) -> PlaceVerdict | None:
+    if "region" in kinds and "city" not in kinds:
+        return None
+    need = HEADER_SHAPE if "city" in kinds else PLACE_SHAPE
+    if _far_below([is_place_shaped(v) for v in values[:PROBE]], [1] * len(values[:PROBE]), need):
+        return None
+    shaped = [is_place_shaped(v) for v in values]
+    if sum(shaped) / len(values) < need:
+        return None
+    places = [v for v, s in zip(values, shaped, strict=True) if s]
+    gazetteer = known_cities(places)
+    affixed = [has_city_affix(v) for v in places]
+    evidence = sum(g or a for g, a in zip(gazetteer, affixed, strict=True)) / len(places)
+    region = sum(is_region(v) for v in places) / len(places)
+    if "city" in kinds:
+        if region > evidence:
+            return None
+        share = _share(shaped, counts)
+        return PlaceVerdict(PiiType.CITY, share, "city_header",
+                            f"column name says city; {share:.0%} of cells are place names")
+    known, affix = sum(gazetteer) / len(places), sum(affixed) / len(places)
+    both = known >= SOURCE_SHARE and affix >= SOURCE_SHARE and region < known
+    if evidence < PLACE_EVIDENCE or not (both or (affix >= AFFIX_ALONE and region < affix)):
+        return None
+    share = _share(shaped, counts)
+    return PlaceVerdict(PiiType.CITY, share, "city_statistics",
+                        f"{sum(shaped)} of {len(values)} distinct values are place-shaped, {evidence:.0%} of those "
+                        f"known cities (GeoNames) or with a toponymic affix, {region:.0%} regions")
+
+
+def has_street_mark(value: str) -> bool:
+    """A street type of some country (``is_street_address``, ``STREET_TOKENS`` as a word, ``STREET_ENDINGS``
+    ending a word) or a Japanese/Korean block number (``29-23-1``)."""
+    if is_street_address(value) or _BLOCK_NUMBER.search(value):
+        return True
+    words = [w.strip(".,") for w in fold(value).split()]
+    return any(w in _STREET_TOKENS or (len(w) > 2 and w.endswith(_STREET_ENDINGS)) for w in words)
+
+
+def is_place_shaped(value: str) -> bool:
+    """A place name's shape: letters of any script (spaces, hyphens, apostrophes, dots, parentheses
+    between), 1-6 words, the first letter capital or of a script without case; no digits."""
+    v = value.strip()
+    if not v or len(v) > 60 or not v[0].isalpha() or v[0].islower():
+        return False
+    if any(not (c.isalpha() or c in " -'’.()/" or unicodedata.category(c) == "Mn") for c in v):
+        return False
+    return len(v.split()) <= 6
+
+
+def has_city_affix(value: str) -> bool:
+    """A toponymic prefix (``San``, ``Bad``, ``Nowy``) or suffix (``-burg``, ``-ville``, ``-sk``, ``市``)."""
+    words = fold(value).replace("-", " ").split()
+    if not words:
+        return False
+    if len(words) > 1 and words[0] in _CITY_PREFIXES:
+        return True
+    last = words[-1]
+    if not last.endswith(_CITY_SUFFIXES):
+        return False
+    return any(last.endswith(s) and len(last) >= len(s) + (3 if s.isascii() else 1) for s in _CITY_SUFFIXES)
+
+
+def is_region(value: str) -> bool:
+    """An ISO 3166-2 subdivision name (``pycountry``), or a name with a region word or affix."""
+    folded = fold(value)
+    if folded in subdivision_names():
+        return True
+    words = folded.replace("-", " ").split()
+    return any(w in _REGION_WORDS for w in words) or any(folded.endswith(a) for a in _REGION_AFFIXES)
+
+
+@lru_cache(maxsize=1)
+def subdivision_names() -> frozenset[str]:
+    """Folded names of the ISO 3166-2 subdivisions (states, provinces, regions) of every country."""
+    try:
+        import pycountry
+    except ImportError:  # the regions then only come from REGION_WORDS / REGION_AFFIXES
+        return frozenset()
+    return frozenset(fold(s.name) for s in pycountry.subdivisions)
+
+
+def postcode_family(value: str) -> str | None:
+    """The national format ``value`` has (a key of ``POSTCODE_FORMATS``), after a country prefix."""
+    v = value.strip().upper()
+    prefixed = _PREFIX.match(v)
+    if prefixed is not None:
+        if prefixed.group("p") not in VEHICLE_SIGNS and prefixed.group("p") not in _country_codes():
+            return None
+        v = prefixed.group("rest")
+    match = _FAMILIES.match(v)
+    return _FAMILY_NAMES[int(match.lastgroup[1:])] if match is not None and match.lastgroup else None
+
+
+@lru_cache(maxsize=1)
+def _country_codes() -> frozenset[str]:
+    try:
+        import pycountry
+    except ImportError:
+        return frozenset()
+    return frozenset(c.alpha_2 for c in pycountry.countries)
+
+
+def _postcode(values: Sequence[str], counts: Sequence[int], kinds: frozenset[str]) -> PlaceVerdict | None:
+    need = 0.6 if "postcode" in kinds else POSTCODE_SHARE
+    if _far_below([postcode_family(v) is not None for v in values[:PROBE]], counts[:PROBE], need):
+        return None
+    families = [postcode_family(v) for v in values]
+    share = _share([f is not None for f in families], counts)
+    if share < need:
+        return None
+    present: dict[str, float] = {}
+    for family, count in zip(families, counts, strict=True):
+        if family is not None:
+            present[family] = present.get(family, 0.0) + count
+    total = sum(counts)
+    present = {f: c / total for f, c in present.items() if c / total >= FAMILY_SHARE}
+    leading_zero = _share([v.strip()[:1] == "0" and v.strip().isdigit() for v in values], counts)
+    if "postcode" in kinds:
+        why = f"column name says postcode; {share:.0%} of cells in national postcode formats"
+    elif len(present) >= 2 and (leading_zero >= 0.02 or any(f in DISTINCT_FAMILIES for f in present)):
+        why = (f"{share:.0%} of cells in national postcode formats, {len(present)} of them at once "
+               f"({', '.join(sorted(present))})")
+    elif any(f in DISTINCT_FAMILIES and s >= 0.5 for f, s in present.items()):
+        why = f"{share:.0%} of cells in national postcode formats ({', '.join(sorted(present))})"
+    else:
+        return None
+    if all(v.strip().isdigit() and 1900 <= int(v) <= 2100 for v in values):
+        return None  # years
+    return PlaceVerdict(PiiType.ZIP_CODE, share, "postcode_formats", why)
+
+
+def _street(values: Sequence[str], counts: Sequence[int], kinds: frozenset[str]) -> PlaceVerdict | None:
+    need = 0.6 if "street" in kinds else STREET_SHAPE
+    if _far_below([_STREET_SHAPE.match(v.strip()) is not None for v in values[:PROBE]], counts[:PROBE], need):
+        return None
+    matches = [_STREET_SHAPE.match(v.strip()) for v in values]
+    shaped = [m is not None for m in matches]
+    share = _share(shaped, counts)
+    if share < need:
+        return None
+    words = {(m.group("a") or m.group("b")).casefold() for m in matches if m is not None}
+    confirmed = _share([s and has_street_mark(v) for v, s in zip(values, shaped, strict=True)], counts)
+    if "street" in kinds:
+        why = f"column name says street address; {share:.0%} of cells are a house number and a street name"
+    elif len(words) >= max(STREET_NAMES, STREET_VARIETY * sum(shaped)) and confirmed >= STREET_CONFIRMED:
+        why = (f"{share:.0%} of cells are a house number and words ({len(words)} distinct street names, "
+               f"{confirmed:.0%} with a street type)")
+    else:
+        return None
+    return PlaceVerdict(PiiType.STREET_ADDRESS, share, "street_statistics", why)
+
+
+def one_country_postcodes(header: str, values: Sequence[str], counts: Sequence[int]) -> PlaceVerdict | None:
+    """Postcodes of one country's format, told from other numbers by their company (the caller only
+    asks beside a city or street column), by their spread (a country's codes cover most of their
+    width's range, ``1010``..``9990``; a counter with gaps covers a stretch of it), and by a column name
+    that says nothing (``c05``) or a leading zero, which no count or amount has (``page_views`` of five
+    digits beside a city column is a count)."""
+    if len(values) < MIN_DISTINCT:
+        return None
+    leading_zero = _share([v.strip()[:1] == "0" and v.strip().isdigit() for v in values], counts)
+    if not (is_neutral_header(header) or leading_zero >= 0.01):
+        return None
+    families = [postcode_family(v) for v in values]
+    share = _share([f is not None for f in families], counts)
+    if share < POSTCODE_SHARE:
+        return None
+    digits = [v.strip() for v, f in zip(values, families, strict=True) if f is not None and v.strip().isdigit()]
+    if digits:
+        if len({len(d) for d in digits}) > 1:
+            return None  # numbers of several widths: quantities, not a fixed-width code
+        numbers = [int(d) for d in digits]
+        if (max(numbers) - min(numbers)) < 0.5 * 10 ** len(digits[0]) or all(1900 <= x <= 2100 for x in numbers):
+            return None
+    present = sorted({f for f in families if f is not None})
+    return PlaceVerdict(PiiType.ZIP_CODE, share, "postcode_beside_address",
+                        f"{share:.0%} of cells in a national postcode format ({', '.join(present)}), "
+                        "beside a city or street column")
