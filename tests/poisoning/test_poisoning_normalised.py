@@ -87,3 +87,15 @@ def test_tabular_rows_have_no_normalised_space() -> None:
     assert {t.space for t in calibrated_scan(x, y).tests} == {"neighbours"}
     with pytest.raises(InputError, match="normalised"):
         calibrated_scan(x, y, spaces=("normalised",))
+
+
+def test_the_check_refuses_the_normalised_space_on_a_table_with_a_reason() -> None:
+    from mlsecure.check import ScanContext
+    from mlsecure.data import Dataset
+    from mlsecure.poisoning.checks import PoisoningCheck
+
+    rng = np.random.default_rng(0)
+    data = Dataset(x=rng.normal(size=(90, 5)), y=np.repeat([0, 1, 2], 30))
+    ctx = ScanContext(data=data, options={"spaces": "neighbours,normalised"})
+    with pytest.raises(InputError, match=r"spaces=normalised compares images"):
+        PoisoningCheck().run(ctx)
