@@ -47,10 +47,12 @@ import numpy as np
 from mlsecure.errors import InputError
 from mlsecure.poisoning.detectors.interface import class_rows
 from mlsecure.poisoning.linalg import top_eigenvectors
+from mlsecure.poisoning.normalised import is_image, normalised_tests
 from mlsecure.poisoning.threshold import otsu
 
-Space = Literal["activations", "features", "neighbours"]
-DEFAULT_SPACES: tuple[Space, ...] = ("neighbours",)  # chosen on the design seeds (docs/poisoning.md)
+Space = Literal["activations", "features", "neighbours", "normalised"]
+# chosen on the design seeds (docs/poisoning.md); "normalised" applies to images only
+DEFAULT_SPACES: tuple[Space, ...] = ("neighbours", "normalised")
 
 
 @dataclass(frozen=True)
@@ -114,12 +116,14 @@ def calibrated_scan(features: np.ndarray, labels: np.ndarray, *, representations
     if y.ndim != 1 or len(y) != len(x):
         raise InputError(f"{len(x)} rows of features but labels of shape {y.shape}")
     available: dict[Space, np.ndarray] = {"features": x, "neighbours": x}
+    if is_image(features):  # images only: neighbour traffic after brightness/contrast normalisation
+        available["normalised"] = x
     if representations is not None:
         reps = np.asarray(representations).reshape(len(representations), -1)
         if len(reps) != len(x):
             raise InputError(f"{len(reps)} rows of activations but {len(x)} rows of features")
         available["activations"] = reps
-    chosen = tuple(spaces) if spaces is not None else DEFAULT_SPACES
+    chosen = tuple(spaces) if spaces is not None else tuple(sp for sp in DEFAULT_SPACES if sp in available)
     missing = [sp for sp in chosen if sp not in available]
     if missing or not chosen:
         raise InputError(f"spaces {missing or chosen} not available; given: {', '.join(available)}")
@@ -131,10 +135,12 @@ def calibrated_scan(features: np.ndarray, labels: np.ndarray, *, representations
     if len(groups) < 3:
         raise InputError("the calibrated scan needs at least three classes (the null is the other classes)")
     rng = np.random.default_rng(seed)
-    tests = [t for sp in chosen if sp != "neighbours"
+    tests = [t for sp in chosen if sp not in ("neighbours", "normalised")
              for t in class_tests(available[sp], groups, values, sp, dims=dims, axes=axes, boot=boot, rng=rng)]
     if "neighbours" in chosen:
         tests.extend(neighbour_tests(np.asarray(features), codes, groups, values))
+    if "normalised" in chosen:
+        tests.extend(normalised_tests(np.asarray(features), codes, groups, values))
     rows_of = {(v.item() if hasattr(v, "item") else v): rows for v, rows in zip(values, groups, strict=True)}
     findings = _findings(tests, rows_of, alpha, fdr)
     flagged = np.zeros(len(y), dtype=bool)

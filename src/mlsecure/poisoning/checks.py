@@ -28,6 +28,7 @@ from mlsecure.findings import Figure, Finding, Location, Series, Severity
 from mlsecure.poisoning.analysis import DEFAULT_DETECTORS, ClassVerdict, DetectorRun, PoisoningScan, scan_poisoning
 from mlsecure.poisoning.calibrated import DEFAULT_SPACES, CalibratedScan, ClassFinding, calibrated_scan
 from mlsecure.poisoning.detectors.registry import available
+from mlsecure.poisoning.normalised import is_image
 
 _REMEDIATION = (
     "Review the exported rows (--export-suspicious rows.csv) and their provenance; remove or relabel "
@@ -53,8 +54,9 @@ class PoisoningCheck(Check):
         detectors: tuple[str, ...] | None = opt(None, "poisoning detectors to run (default: the calibrated set)")
         export_suspicious: Path | None = opt(None, "write the flagged rows to this CSV")
         layer: str | None = opt(None, "model layer whose activations are analysed (default: the penultimate)")
-        spaces: tuple[str, ...] = opt(("neighbours",),
-                                      "evidence the calibrated scan weighs: neighbours, features, activations")
+        spaces: tuple[str, ...] | None = opt(None, "evidence the calibrated scan weighs: neighbours, normalised "
+                                             "(images), features, activations (default: neighbours, and "
+                                             "normalised on images)")
         alpha: float = opt(0.01, "false-discovery level of class findings (Benjamini-Hochberg, classes x spaces)")
         fdr: float = opt(0.05, "false discovery rate across the flagged rows")
 
@@ -210,11 +212,16 @@ def _calibrated(ctx: ScanContext, sample: np.ndarray, labels: np.ndarray, reps: 
                 layer_note: str, names: tuple[str, ...], features_note: str = "input features") -> CheckResult:
     from mlsecure.poisoning.threshold import Thresholded
 
-    spaces = tuple(ctx.list_option("spaces", list(DEFAULT_SPACES)))
-    unknown = [sp for sp in spaces if sp not in ("features", "neighbours", "activations")]
-    if unknown or not spaces:
-        raise InputError(f"--option spaces: unknown {unknown or spaces}; choose from features, neighbours, "
-                         "activations")
+    given = None if ctx.option("spaces", None) is None else tuple(ctx.list_option("spaces", []))
+    unknown = [sp for sp in given or () if sp not in ("features", "neighbours", "normalised", "activations")]
+    if unknown or given == ():
+        raise InputError(f"--option spaces: unknown {unknown or given}; choose from features, neighbours, "
+                         "normalised, activations")
+    if given is not None and "normalised" in given and not is_image(sample):
+        raise InputError("--option spaces=normalised compares images: give them with their shape (an .npz with "
+                         "x of shape (n, C, H, W), H and W at least 4)")
+    spaces = given if given is not None else tuple(sp for sp in DEFAULT_SPACES
+                                                   if sp != "normalised" or is_image(sample))
     if "activations" in spaces and reps is None:
         raise InputError("--option spaces=activations needs a torch model (--model) to compute activations")
     cscan = calibrated_scan(sample, labels, representations=reps, spaces=spaces,  # type: ignore[arg-type]  # checked above
@@ -275,6 +282,7 @@ def _calibrated_finding(index: int, f: ClassFinding, cscan: CalibratedScan, ctx:
 
 
 _WHAT = {"neighbours": "look like other classes", "features": "form a separate sub-population",
+         "normalised": "look like other classes once brightness and contrast are normalised",
          "activations": "form a separate sub-population in the model's activations"}
 _SPLIT_WHY = ("Whitened by the other classes' within-class variation, this class splits into two populations "
               "further apart than the other classes and than a Gaussian of its own covariance allow: the "
@@ -288,6 +296,11 @@ _WHY = {
     "flagged rows are those resembling the out-voted ones, at the stated false-discovery rate.",
     "features": _SPLIT_WHY,
     "activations": _SPLIT_WHY,
+    "normalised": "Compared after each image's brightness and contrast are normalised away, rows of this class "
+    "whose nearest neighbours carry other labels far outnumber the other classes' rows whose neighbours carry "
+    "this label: one-way traffic, the signature of rows relabelled into this class that share a brightness "
+    "or contrast change (a blended trigger). The statistic and its null are the neighbour test's; the "
+    "flagged rows are those resembling the out-voted ones, at the stated false-discovery rate.",
 }
 
 
