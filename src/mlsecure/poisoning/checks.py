@@ -237,7 +237,7 @@ def _calibrated(ctx: ScanContext, sample: np.ndarray, labels: np.ndarray, reps: 
         "suspicious_rows": int(cscan.flagged.sum()),
         "suspicious_share": round(float(cscan.flagged.mean()), 4),
         "expected_false_flags": round(cscan.expected_false, 3),
-        "class_tests": [{"class": t.label, "space": t.space, "statistic": round(t.statistic, 4),
+        "class_tests": [{"class": t.label, "space": t.space, "test": t.test, "statistic": round(t.statistic, 4),
                          "null_q99": round(t.null_q99, 4), "p_value": float(f"{t.p_value:.3g}")}
                         for t in cscan.tests],
     }
@@ -263,6 +263,7 @@ def _calibrated_finding(index: int, f: ClassFinding, cscan: CalibratedScan, ctx:
             "class_size": f.size,
             "flagged_rows": len(f.rows),
             "space": f.space,
+            "test": f.test,
             "statistic": round(f.statistic, 4),
             "null_q99": round(f.null_q99, 4),
             "p_value_corrected": float(f"{f.p_value:.3g}"),
