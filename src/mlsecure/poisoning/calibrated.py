@@ -29,7 +29,9 @@ stays ``<= fdr``, so the flagged set's expected false share is ``<= fdr`` and th
 false flags (the sum of their lfdr) is reported.
 
 The ``neighbours`` space (``poisoning.neighbours``, the default) tests one-way label traffic between
-classes instead of a split, and takes its rows from a Fisher/EM expansion of the out-voted rows.
+classes instead of a split (p-value: the most conservative of three nulls, one of them the class
+geometry), plus on tables and embeddings a few-feature test of the out-voted rows, and takes its rows
+from a Fisher/EM expansion of the out-voted rows. Every test of every class enters the same BH.
 
 Fusion: a class is abnormal if any of its tests is rejected by Benjamini-Hochberg over all classes x
 spaces; its rows come from its rejected test with the smallest p-value (default spaces chosen on the

@@ -13,11 +13,21 @@ are (candidates from the plain Euclidean nearest, re-ranked by the trimmed dista
 the same number of differences for every pair, so two triggered rows (no trigger difference between
 them) lose their largest content differences instead: on narrow tables they still prefer each other.
 For class ``c``: ``out`` = rows labelled ``c`` whose majority is another class, ``in`` = rows of other
-classes whose majority is ``c``. Two nulls, the more conservative wins:
+classes whose majority is ``c``. Three nulls, the most conservative wins (so adding one can only
+remove flags):
 * symmetry: ``out ~ Binomial(out + in, 1/2)`` (one-sided);
 * overdispersed symmetry: ``z = (out - in) / sqrt(phi (out + in))``, normal, where ``phi`` is how much
   more asymmetric than binomial the OTHER classes' pairwise traffic is (``overdispersion``), since
-  some datasets are asymmetric by nature (a compact class next to a diffuse one).
+  some datasets are asymmetric by nature (a compact class next to a diffuse one);
+* geometry (``geometry_null``): labels redrawn from each row's 50-neighbour label shares, with a
+  class dropped where it is under 15% of the neighbourhood or has under 2 rows of its own bulk among
+  the row's 10 neighbours, and the votes recounted on the same graph: a class that is one-way by its
+  own geometry (a two-blob or diffuse class at a boundary) is one-way in the null too, and the
+  dependence between neighbouring votes is in its spread; injected rows (a thin population inside
+  another class, away from the target's bulk) are not redrawn, so their traffic stays evidence.
+A second test per class on trimmed views (``few_feature_p``): the out-voted rows whose difference
+from their neighbours sits in a few features (``log`` untrimmed / trimmed distance) beyond the 99th
+percentile of the other classes' out-voted rows; a trigger on a few columns gives many.
 Images (``(n, C, H, W)``) are compared by the magnitude of their 2-D Fourier transform per channel,
 which does not change when the object moves (generated shapes sit anywhere in the frame; raw-pixel
 neighbours agree with the label on 73-77% of clean rows there, Fourier magnitudes on 99.4-99.7%), with
