@@ -285,7 +285,9 @@ _WHY = {
     "neighbours": "Rows of this class whose nearest neighbours carry other labels far outnumber the other "
     "classes' rows whose neighbours carry this label: one-way traffic, the signature of rows relabelled "
     "into this class (a dirty-label backdoor or label flips); natural class overlap is two-way. The "
-    "statistic is z = (out - in) / sqrt(phi (out + in)), phi measured on the other classes' traffic; the "
+    "statistic is z = (out - in) / sqrt(phi (out + in)), phi measured on the other classes' traffic, or z "
+    "against labels redrawn from the neighbourhoods when that is more conservative (test 'traffic'); test "
+    "'few-feature' counts out-voted rows that differ from their neighbours in a few columns (a trigger). The "
     "flagged rows are those resembling the out-voted ones, at the stated false-discovery rate.",
     "features": _SPLIT_WHY,
     "activations": _SPLIT_WHY,
