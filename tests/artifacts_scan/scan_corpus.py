@@ -439,3 +439,14 @@ def _keras_lambda() -> bytes:
         z.writestr("config.json", json.dumps(_keras_config()))
         z.writestr("model.weights.h5", b"\x89HDF\r\n\x1a\n" + b"\x00" * 64)
     return buf.getvalue()
+
+
+def keras_archive(folder: Path, layers: list[dict[str, Any]]) -> Path:
+    """A Keras 3 ``.keras`` zip in ``folder`` holding a Sequential of ``layers`` (config only, no weights)."""
+    config = {"module": "keras", "class_name": "Sequential", "config": {"name": "s", "layers": layers}}
+    path = folder / "model.keras"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("metadata.json", json.dumps({"keras_version": "3.9.0"}))
+        z.writestr("config.json", json.dumps(config))
+        z.writestr("model.weights.h5", b"\x89HDF\r\n\x1a\n" + b"\x00" * 64)
+    return path

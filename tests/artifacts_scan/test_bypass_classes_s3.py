@@ -12,11 +12,11 @@ generated variants). Each sample is built here; nothing is loaded.
 from __future__ import annotations
 
 import json
-import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
+from scan_corpus import keras_archive
 
 from mlsecure.artifacts.scan import Verdict, scan_file
 from mlsecure.cli.main import main
@@ -26,13 +26,7 @@ URL = "https://example.invalid/payload.bin"
 
 
 def _keras(tmp_path: Path, layers: list[dict[str, Any]]) -> Path:
-    config = {"module": "keras", "class_name": "Sequential", "config": {"name": "s", "layers": layers}}
-    path = tmp_path / "model.keras"
-    with zipfile.ZipFile(path, "w") as z:
-        z.writestr("metadata.json", json.dumps({"keras_version": "3.9.0"}))
-        z.writestr("config.json", json.dumps(config))
-        z.writestr("model.weights.h5", b"\x89HDF\r\n\x1a\n" + b"\x00" * 64)
-    return path
+    return keras_archive(tmp_path, layers)
 
 
 def _nested(value: Any, depth: int) -> Any:

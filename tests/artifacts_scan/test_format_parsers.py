@@ -8,13 +8,13 @@ import json
 import os
 import pickle
 import struct
-import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scan_corpus import keras_archive
 
 from mlsecure.artifacts.formats import ArtifactFormat, detect_format
 from mlsecure.artifacts.scan import IssueKind, Verdict, scan_file
@@ -163,13 +163,7 @@ def test_onnx_unknown_op_in_the_default_domain_is_a_custom_op(tmp_path: Path) ->
 
 # -- Keras ---------------------------------------------------------------------------------------
 def _keras(tmp_path: Path, layers: list[dict[str, Any]]) -> Path:
-    config = {"module": "keras", "class_name": "Sequential", "config": {"name": "s", "layers": layers}}
-    path = tmp_path / "model.keras"
-    with zipfile.ZipFile(path, "w") as z:
-        z.writestr("metadata.json", json.dumps({"keras_version": "3.9.0"}))
-        z.writestr("config.json", json.dumps(config))
-        z.writestr("model.weights.h5", b"\x89HDF\r\n\x1a\n" + b"\x00" * 64)
-    return path
+    return keras_archive(tmp_path, layers)
 
 
 def _dense(**extra: Any) -> dict[str, Any]:

@@ -57,6 +57,9 @@ class PoisoningCheck(Check):
         spaces: tuple[str, ...] | None = opt(None, "evidence the calibrated scan weighs: neighbours, normalised "
                                              "(images), features, activations (default: neighbours, and "
                                              "normalised on images)")
+        few_feature: bool = opt(False, "tables/embeddings: also test out-voted rows that differ from their "
+                                "neighbours in a few columns (finds low-rate column triggers; false alarms "
+                                "on some clean tables)")
         alpha: float = opt(0.01, "false-discovery level of class findings (Benjamini-Hochberg, classes x spaces)")
         fdr: float = opt(0.05, "false discovery rate across the flagged rows")
 
@@ -225,7 +228,8 @@ def _calibrated(ctx: ScanContext, sample: np.ndarray, labels: np.ndarray, reps: 
     if "activations" in spaces and reps is None:
         raise InputError("--option spaces=activations needs a torch model (--model) to compute activations")
     cscan = calibrated_scan(sample, labels, representations=reps, spaces=spaces,  # type: ignore[arg-type]  # checked above
-                            alpha=ctx.float_option("alpha", 0.01), fdr=ctx.float_option("fdr", 0.05))
+                            alpha=ctx.float_option("alpha", 0.01), fdr=ctx.float_option("fdr", 0.05),
+                            few_feature=ctx.bool_option("few_feature", False))
     features = sample.reshape(len(sample), -1)
     ctx.progress("poisoning: calibrated scan", 1.0)
     findings = tuple(_calibrated_finding(i + 1, f, cscan, ctx) for i, f in enumerate(cscan.findings))
@@ -244,7 +248,7 @@ def _calibrated(ctx: ScanContext, sample: np.ndarray, labels: np.ndarray, reps: 
         "suspicious_rows": int(cscan.flagged.sum()),
         "suspicious_share": round(float(cscan.flagged.mean()), 4),
         "expected_false_flags": round(cscan.expected_false, 3),
-        "class_tests": [{"class": t.label, "space": t.space, "statistic": round(t.statistic, 4),
+        "class_tests": [{"class": t.label, "space": t.space, "test": t.test, "statistic": round(t.statistic, 4),
                          "null_q99": round(t.null_q99, 4), "p_value": float(f"{t.p_value:.3g}")}
                         for t in cscan.tests],
     }
@@ -270,6 +274,7 @@ def _calibrated_finding(index: int, f: ClassFinding, cscan: CalibratedScan, ctx:
             "class_size": f.size,
             "flagged_rows": len(f.rows),
             "space": f.space,
+            "test": f.test,
             "statistic": round(f.statistic, 4),
             "null_q99": round(f.null_q99, 4),
             "p_value_corrected": float(f"{f.p_value:.3g}"),
@@ -292,7 +297,9 @@ _WHY = {
     "neighbours": "Rows of this class whose nearest neighbours carry other labels far outnumber the other "
     "classes' rows whose neighbours carry this label: one-way traffic, the signature of rows relabelled "
     "into this class (a dirty-label backdoor or label flips); natural class overlap is two-way. The "
-    "statistic is z = (out - in) / sqrt(phi (out + in)), phi measured on the other classes' traffic; the "
+    "statistic is z = (out - in) / sqrt(phi (out + in)), phi measured on the other classes' traffic, or z "
+    "against labels redrawn from the neighbourhoods when that is more conservative (test 'traffic'); test "
+    "'few-feature' counts out-voted rows that differ from their neighbours in a few columns (a trigger). The "
     "flagged rows are those resembling the out-voted ones, at the stated false-discovery rate.",
     "features": _SPLIT_WHY,
     "activations": _SPLIT_WHY,

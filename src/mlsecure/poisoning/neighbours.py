@@ -13,11 +13,21 @@ are (candidates from the plain Euclidean nearest, re-ranked by the trimmed dista
 the same number of differences for every pair, so two triggered rows (no trigger difference between
 them) lose their largest content differences instead: on narrow tables they still prefer each other.
 For class ``c``: ``out`` = rows labelled ``c`` whose majority is another class, ``in`` = rows of other
-classes whose majority is ``c``. Two nulls, the more conservative wins:
+classes whose majority is ``c``. Three nulls, the most conservative wins (so adding one can only
+remove flags):
 * symmetry: ``out ~ Binomial(out + in, 1/2)`` (one-sided);
 * overdispersed symmetry: ``z = (out - in) / sqrt(phi (out + in))``, normal, where ``phi`` is how much
   more asymmetric than binomial the OTHER classes' pairwise traffic is (``overdispersion``), since
-  some datasets are asymmetric by nature (a compact class next to a diffuse one).
+  some datasets are asymmetric by nature (a compact class next to a diffuse one);
+* geometry (``geometry_null``): labels redrawn from each row's 50-neighbour label shares, with a
+  class dropped where it is under 15% of the neighbourhood or has under 2 rows of its own bulk among
+  the row's 10 neighbours, and the votes recounted on the same graph: a class that is one-way by its
+  own geometry (a two-blob or diffuse class at a boundary) is one-way in the null too, and the
+  dependence between neighbouring votes is in its spread; injected rows (a thin population inside
+  another class, away from the target's bulk) are not redrawn, so their traffic stays evidence.
+A second test per class on trimmed views (``few_feature_p``): the out-voted rows whose difference
+from their neighbours sits in a few features (``log`` untrimmed / trimmed distance) beyond the 99th
+percentile of the other classes' out-voted rows; a trigger on a few columns gives many.
 Images (``(n, C, H, W)``) are compared by the magnitude of their 2-D Fourier transform per channel,
 which does not change when the object moves (generated shapes sit anywhere in the frame; raw-pixel
 neighbours agree with the label on 73-77% of clean rows there, Fourier magnitudes on 99.4-99.7%), with
@@ -53,37 +63,62 @@ class Traffic:
 def neighbour_votes(x: np.ndarray, codes: np.ndarray, *, k: int = 10, trim: float = 0.15, work: float = 1.5e8,
                     block: int = 256) -> tuple[np.ndarray, np.ndarray]:
     """``(vote, own)``: the majority class code among each row's ``k`` trimmed-nearest neighbours (see
-    the module docs) and the share of them that carry the row's own label.
+    the module docs) and the share of them that carry the row's own label."""
+    nearest, _ = neighbour_graph(x, k=k, trim=trim, work=work, block=block)
+    return graph_votes(nearest, codes, int(codes.max()) + 1, k)
+
+
+def neighbour_graph(x: np.ndarray, *, k: int = 10, wide: int = 0, trim: float = 0.15, work: float = 1.5e8,
+                    block: int = 256) -> tuple[np.ndarray, np.ndarray]:
+    """``(nearest, excess)``: each row's ``max(k, wide)`` trimmed-nearest neighbours (self excluded),
+    nearest first, and its few-feature excess ``log(untrimmed / trimmed)`` summed squared distance to
+    its ``k`` nearest (0 without trimming): how much of the row's difference from its neighbours sits
+    in a few features (a trigger on a few columns makes it large).
 
     The trimmed distance is computed to as many Euclidean-nearest candidates as ``work`` (element
     operations) allows, all rows on small tables: rows sharing a trigger are each other's Euclidean
     neighbours, so a short candidate list would hold only them. Untrimmed, Euclidean is exact."""
     xf = np.asarray(x, dtype=np.float32).reshape(len(x), -1)
     n, d = xf.shape
-    n_classes = int(codes.max()) + 1
     k = min(k, n - 1)
-    cand = k if trim <= 0.0 else int(np.clip(work / (n * d), max(k, 100), n - 1))
+    width = min(max(k, wide), n - 1)
+    cand = width if trim <= 0.0 else int(np.clip(work / (n * d), max(width, 100), n - 1))
     keep = max(1, d - int(np.ceil(trim * d)))
     sq = np.einsum("ij,ij->i", xf, xf)
-    votes = np.empty(n, dtype=np.int64)
-    own = np.empty(n)
+    nearest_all = np.empty((n, width), dtype=np.int64)
+    excess = np.zeros(n)
     block = max(1, min(block, int(16e6 // (cand * d))))  # at most ~64 MB of differences at a time
     for start in range(0, n, block):
         xb = xf[start:start + block]
         dist = sq[start:start + block, None] + sq[None, :] - 2.0 * (xb @ xf.T)
         dist[np.arange(len(xb)), np.arange(start, start + len(xb))] = np.inf
         nearest = np.argpartition(dist, cand - 1, axis=1)[:, :cand]
+        full = np.take_along_axis(dist, nearest, axis=1)
         if keep < d:
             diff = (xf[nearest] - xb[:, None, :]) ** 2
             ranked = np.partition(diff, keep - 1, axis=2)[:, :, :keep].sum(axis=2)
         else:
-            ranked = np.take_along_axis(dist, nearest, axis=1)
-        chosen = np.take_along_axis(nearest, np.argsort(ranked, axis=1, kind="stable")[:, :k], axis=1)
-        counts = np.zeros((len(xb), n_classes), dtype=np.int64)
-        np.add.at(counts, (np.repeat(np.arange(len(xb)), k), codes[chosen].ravel()), 1)
-        votes[start:start + len(xb)] = counts.argmax(axis=1)
-        own[start:start + len(xb)] = counts[np.arange(len(xb)), codes[start:start + len(xb)]] / k
-    return votes, own
+            ranked = full
+        order = np.argsort(ranked, axis=1, kind="stable")[:, :width]
+        nearest_all[start:start + len(xb)] = np.take_along_axis(nearest, order, axis=1)
+        if keep < d:
+            near_k = order[:, :k]
+            untrimmed = np.maximum(np.take_along_axis(full, near_k, axis=1).sum(axis=1), 1e-12)
+            trimmed = np.maximum(np.take_along_axis(ranked, near_k, axis=1).sum(axis=1), 1e-12)
+            excess[start:start + len(xb)] = np.log(untrimmed / trimmed)
+    return nearest_all, excess
+
+
+def graph_votes(nearest: np.ndarray, codes: np.ndarray, n_classes: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(vote, own)`` from the first ``k`` columns of a neighbour graph (ties: the smaller code)."""
+    counts = _label_counts(nearest[:, :k], codes, n_classes)
+    return counts.argmax(axis=1), counts[np.arange(len(codes)), codes] / k
+
+
+def _label_counts(nearest: np.ndarray, codes: np.ndarray, n_classes: int) -> np.ndarray:
+    counts = np.zeros((len(nearest), n_classes), dtype=np.int64)
+    np.add.at(counts, (np.repeat(np.arange(len(nearest)), nearest.shape[1]), codes[nearest].ravel()), 1)
+    return counts
 
 
 def traffic(votes: np.ndarray, codes: np.ndarray, n_classes: int) -> Traffic:
@@ -109,6 +144,69 @@ def traffic_p_values(t: Traffic, sizes: Sequence[int], min_size: int = 20) -> li
         phi = overdispersion(t.confusion, c, valid)
         z = float((t.out[c] - t.inflow[c]) / np.sqrt(phi * total))
         out.append((z, float(norm.ppf(0.99)), max(p_sym, float(norm.sf(z)))))
+    return out
+
+
+def geometry_null(nearest: np.ndarray, codes: np.ndarray, n_classes: int, *, k: int = 10, floor: float = 0.15,
+                  draws: int = 100, rng: np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``(mean, sd)`` per class of ``out - in`` when every label is redrawn from a smoothed, truncated
+    class posterior and the votes are recounted on the SAME neighbour graph.
+
+    Why: majority votes favour the class that dominates a boundary, so a diffuse or two-blob class is
+    out-voted more than it out-votes (one-way by nature), and neighbouring votes share rows (their
+    counts are dependent). Redrawing labels puts both in the null. The posterior of row ``i`` is the
+    label share among its ``nearest.shape[1]`` (wide) neighbours with every class under ``floor`` of
+    them set to 0: a class is only drawn where it is a real part of the neighbourhood, so a thin
+    population spread inside another class (injected rows: at most ~12% of their source's rows at a
+    10% poison rate) is not reproduced by the null, while a natural boundary (where each class holds
+    a fair share) is."""
+    rng = rng if rng is not None else np.random.default_rng(0)
+    counts = _label_counts(nearest, codes, n_classes).astype(np.float64)
+    share = counts / nearest.shape[1]
+    top = share.argmax(axis=1)
+    votes, _ = graph_votes(nearest, codes, n_classes, k)
+    near = nearest[:, :k]
+    bulk_near = np.zeros((len(codes), n_classes))  # neighbours that are their class's bulk (voted their label)
+    np.add.at(bulk_near, (np.repeat(np.arange(len(codes)), k), codes[near].ravel()),
+              (votes[near] == codes[near]).ravel().astype(np.float64))
+    share[(share < floor) | (bulk_near < floor * k)] = 0.0
+    share[np.arange(len(share)), top] = np.maximum(share[np.arange(len(share)), top], 1e-12)
+    cum = np.cumsum(share / share.sum(axis=1, keepdims=True), axis=1)
+    sims = np.empty((draws, n_classes))
+    for b in range(draws):
+        redrawn = np.minimum((cum < rng.random((len(cum), 1))).sum(axis=1), n_classes - 1)
+        votes, _ = graph_votes(nearest, redrawn, n_classes, k)
+        t = traffic(votes, redrawn, n_classes)
+        sims[b] = t.out - t.inflow
+    return sims.mean(axis=0), np.maximum(sims.std(axis=0, ddof=1), 1.0)
+
+
+def few_feature_p(excess: np.ndarray, votes: np.ndarray, codes: np.ndarray, n_classes: int, *,
+                  level: float = 0.99, min_rows: int = 20) -> list[tuple[float, float, float]]:
+    """Per class: ``(count, null 99th percentile of the count, p-value)`` of its out-voted rows whose
+    few-feature excess (``neighbour_graph``) is above the ``level`` quantile of the OTHER classes'
+    out-voted rows.
+
+    Why: a trigger on a few columns (the trimmed view ignores it) puts rows of other classes into the
+    target class; they are out-voted like natural boundary rows, but differ from their neighbours in
+    a few features far more. The reference is matched (out-voted rows, natural boundary rows of the
+    other classes), so a class's own geometry does not decide; exceedances are Binomial with the
+    conformal exceedance probability of the reference quantile."""
+    from scipy.stats import binom
+
+    out = []
+    seeds = votes != codes
+    for c in range(n_classes):
+        mine = excess[seeds & (codes == c)]
+        ref = excess[seeds & (codes != c)]
+        if len(mine) < 3 or len(ref) < min_rows or not np.any(excess):
+            out.append((0.0, float("inf"), 1.0))
+            continue
+        cut = float(np.quantile(ref, level, method="higher"))
+        p0 = (int((ref > cut).sum()) + 1) / (len(ref) + 1)
+        count = int((mine > cut).sum())
+        out.append((float(count), float(binom.ppf(0.99, len(mine), p0)),
+                    float(binom.sf(count - 1, len(mine), p0))))
     return out
 
 
