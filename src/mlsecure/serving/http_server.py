@@ -34,6 +34,7 @@ import socket
 import ssl
 from collections import deque
 from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import unquote
@@ -50,21 +51,22 @@ _App = Callable[[MutableMapping[str, Any], Any, Any], Awaitable[None]]
 _REASONS = {s.value: s.phrase.encode("latin-1") for s in HTTPStatus}
 
 
+@dataclass(slots=True)
 class _Request:
-    __slots__ = ("answered", "body", "close_after", "headers", "http_version", "keep_alive", "method", "too_large",
-                 "url")
+    """One parsed request waiting for, or being given, its answer (pipelined requests queue in order)."""
 
-    def __init__(self, method: bytes, url: bytes, headers: list[tuple[bytes, bytes]], http_version: str,
-                 keep_alive: bool, body: bytes, too_large: bool) -> None:
-        self.method = method
-        self.url = url
-        self.headers = headers
-        self.http_version = http_version
-        self.keep_alive = keep_alive
-        self.body = body
-        self.too_large = too_large
-        self.close_after = too_large or not keep_alive
-        self.answered = False
+    method: bytes
+    url: bytes
+    headers: list[tuple[bytes, bytes]]
+    http_version: str
+    keep_alive: bool
+    body: bytes
+    too_large: bool
+    close_after: bool = field(init=False)
+    answered: bool = False
+
+    def __post_init__(self) -> None:
+        self.close_after = self.too_large or not self.keep_alive
 
 
 class HttpConnection(asyncio.Protocol):
