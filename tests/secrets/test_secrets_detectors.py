@@ -103,10 +103,34 @@ def test_jwt_structure_is_decoded_and_expiry_lowers_severity() -> None:
     (f_live,) = scanner.scan_text(f"Authorization: Bearer {live}")
     (f_old,) = scanner.scan_text(f"Authorization: Bearer {expired}")
     assert f_live.details == {"alg": "HS256", "claims": ["exp", "role", "sub"], "expired": False}
-    assert f_live.severity.value == "high" and f_old.severity.value == "low" and f_old.details["expired"]
+    # expired but HMAC-signed: still an offline oracle for the shared secret (hashcat -m 16500), fails
+    assert f_live.severity.value == "high" and f_old.severity.value == "medium" and f_old.details["expired"]
+    for alg in ("RS256", "ES256", "PS512", "none"):  # expired, asymmetric or unsigned: the claims leak, low
+        (f_asym,) = scanner.scan_text(f"Authorization: Bearer {jwt(rng, exp=1_000_000_000, alg=alg)}")
+        assert (f_asym.details["alg"], f_asym.severity, f_asym.details["expired"]) == (alg, Severity.LOW, True)
+    (f_rs_live,) = scanner.scan_text(f"Authorization: Bearer {jwt(rng, alg='RS256')}")
+    assert f_rs_live.severity is Severity.HIGH  # unexpired: a bearer credential whatever signs it
     # not JSON inside: not a JWT
     fake = "eyJ" + base64.urlsafe_b64encode(b"not json at all!").decode().rstrip("=") + ".eyJabcdefghijk.sig"
     assert [f for f in scanner.scan_text(fake) if f.rule_id == "SEC-015"] == []
+
+
+def test_expired_hs256_token_is_a_real_hmac_oracle() -> None:
+    """Why an expired HS256 JWT still fails: its signature is HMAC-SHA256(secret, header.payload), so a
+    guessed secret is confirmed offline from the token alone (RFC 7515 A.1's key and token)."""
+    import hashlib
+    import hmac
+
+    key = base64.urlsafe_b64decode("AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKt"
+                                   "MN3Yj0iPS4hcgUuTwjAzZr1Z9CAow==")
+    signing_input = ("eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQo"
+                     "gImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ")
+    signature = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+    expected = base64.urlsafe_b64encode(hmac.new(key, signing_input.encode(), hashlib.sha256).digest())
+    assert expected.decode().rstrip("=") == signature  # the right guess is confirmed without any server
+    (finding,) = SecretScanner().scan_text(f'token = "{signing_input}.{signature}"')
+    # exp 1300819380 (2011-03-22) has passed; header {"typ":"JWT",\r\n "alg":"HS256"}
+    assert finding.rule_id == "SEC-015" and finding.details["expired"] and finding.severity is Severity.MEDIUM
 
 
 def test_jwt_header_claims_never_carry_values() -> None:

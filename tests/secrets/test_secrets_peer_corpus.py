@@ -126,29 +126,66 @@ def test_gitleaks_corpus_carries_its_licence_and_provenance() -> None:
     assert len(GITLEAKS) == 541 and len({c.plugin for c in GITLEAKS}) == 87
 
 
+# gitleaks positives that do not fail a default scan (below medium), each with the reason (round 5)
+GITLEAKS_BELOW_MEDIUM = [
+    ("anthropic-admin-api-key", r"abc12fake", "a placeholder word (fake) in the value: info stand-in"),
+    ("slack-legacy-bot-token", r"FaKe\"$", "a placeholder word (FaKe) in the value: info stand-in"),
+    ("aws-amazon-bedrock", r"EXAMPLEEXAMPLE", "AWS's documented EXAMPLE marker: info stand-in"),
+    ("curl-auth-user", r"\{ZqL5kVrX1n8tA2\}", "{name} reads as a template field: a reference, not reported"),
+    ("gcp-service-account", r"^\"type\": \"service_account\"$", "the marker without key material: low"),
+    ("jwt", r"eyJhbGciOieeei", "the header does not decode to JSON: not a JWT"),
+    ("jwt", r"assertion=eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9|\"id_token\": \"eyJ4NXQi",
+     "an expired RS256 token: its claims leak (low), its signature reveals nothing about the key"),
+    ("messagebird-client-id", r"12345678-ABCD", "a client id (half a credential): low"),
+    ("sumologic-access-id", r"\bsu[A-Za-z0-9]{12}\b", "an access id (half a credential): low"),
+]
+# gitleaks fps that fail a default scan (medium and above), each with the reason (round 5)
+GITLEAKS_FAILING_FPS = [
+    ("gcp-api-key", r"^AIza", "published Firebase example keys gitleaks allowlists by exact value (16)"),
+    ("anthropic-api-key", r"sk-ant-admin01-", "an admin key: a credential, listed as an fp of the api-key rule"),
+    ("clickhouse-cloud-api-secret-key", r"^key = adf4", "a 45-character random value assigned to key"),
+    ("curl-auth-header", r"Basic eyJ", "a JWT sent in a Basic header is still a JWT (gitleaks' jwt rule agrees)"),
+    ("databricks-api-token", r"DATABRICKS_TOKEN=dapi1234", "a token assignment just outside the dapi format"),
+    ("generic-api-key", r"apiKey:\"6fe4", "32 hex characters assigned to apiKey"),
+    ("mailchimp-api-key", r"3012a575", "a format-valid Mailchimp key passed as a call argument"),
+    ("cisco-meraki-api-key", r"meraki", "hex assigned to a key / token name, just outside Meraki's format"),
+    ("slack-user-token", r"\"token3\"", "32 hex after short Slack ids, assigned to a token name"),
+    ("sourcegraph-access-token", r"sgp_5555", "the sgp_ prefix with a mixed-case body: format-valid"),
+    ("sumologic-access-token", r"SUMO_ACCESS_KEY: AbCeFG123", "a letters-and-digits value assigned to a key"),
+]
+
+
 def test_default_scanner_on_gitleaks_rule_examples() -> None:
     """gitleaks' literal tps / fps: each rule's fps are labelled negative even where another rule (or
     our keyword heuristics) rightly sees a credential shape, so the false-positive rate is an upper bound."""
     result = score(GITLEAKS, SecretScanner())
-    # measured 2026-12-06 (round 4): 247/251 = 0.984 recall, 64/290 = 0.221 false positives at any
-    # severity: gitleaks lists x-filled / example tokens as fps, which mlsecure reports as info stand-ins
-    assert result.found == 247 and result.flagged == 64
+    # measured 2026-12-06 (round 5): 248/251 = 0.988 recall, 57/290 = 0.197 false positives at any
+    # severity (round 4: 247, 64): 30 of the 57 are x-filled / example tokens reported as info stand-ins;
+    # curl's `-u test:test` / `username:token` placeholders are no longer reported (free-form values)
+    assert result.found == 248 and result.flagged == 57
+    above_info = score(GITLEAKS, SecretScanner(), at_least=Severity.LOW)
+    assert above_info.found == 245 and above_info.flagged == 27  # the CSRF authenticity_token is gone
     failing = score(GITLEAKS, SecretScanner(), at_least=Severity.MEDIUM)
-    # measured 2026-12-06 (round 4): 226/251 = 0.900 recall, 27/290 = 0.093 false positives at medium and
-    # above (round 3: 219/251, 29/290); 16 of the 27 are valid-format Google API keys gitleaks allowlists
-    # by value (published in firebase-android-sdk; we do not copy value lists)
-    assert failing.found == 226 and failing.flagged == 27
+    # measured 2026-12-06 (round 5): 237/251 = 0.944 recall, 27/290 = 0.093 false positives at medium and
+    # above (round 4: 226/251, 27/290: +10 expired HS256 / HS512 JWTs, +1 getenv default); 16 of the 27
+    # are valid-format Google API keys gitleaks allowlists by value (published in firebase-android-sdk;
+    # we do not copy value lists): 11/274 = 0.040 without them
+    assert failing.found == 237 and failing.flagged == 27
     gcp = [c for c in failing.false_positives if c.plugin == "gcp-api-key"]
     assert len(gcp) == 16
+    assert [c for c in failing.misses if not _explained(c, GITLEAKS_BELOW_MEDIUM)] == []
+    assert [c for c in failing.false_positives if not _explained(c, GITLEAKS_FAILING_FPS)] == []
 
 
 @pytest.mark.parametrize(("corpus", "half", "expected"), [
-    # (found, positives, flagged, negatives) at medium and above, measured 2026-12-06 (round 4). Misses and
-    # false positives were read and fixed on the tuned half only; the held-out half was only measured.
+    # (found, positives, flagged, negatives) at medium and above. Round 4 read and fixed the tuned half only
+    # (held-out gitleaks half then: 115/133); round 5 read both halves' misses (the expired-JWT decision
+    # and getenv defaults came from the held-out half), so neither half is held out any more: trufflehog's
+    # pattern tests are the held-out set now (benchmarks/secrets.md). Measured 2026-12-06 (round 5).
     ("detect_secrets_cases", False, (256, 296, 2, 178)),
     ("detect_secrets_cases", True, (113, 117, 5, 52)),
     ("gitleaks_cases", False, (111, 118, 24, 146)),
-    ("gitleaks_cases", True, (115, 133, 3, 144)),
+    ("gitleaks_cases", True, (126, 133, 3, 144)),
 ])
 def test_tuned_and_held_out_halves(corpus: str, half: bool, expected: tuple[int, int, int, int]) -> None:
     cases = [c for c in (CASES if corpus.startswith("detect") else GITLEAKS) if held_out_half(c.plugin) == half]

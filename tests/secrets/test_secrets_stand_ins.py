@@ -108,3 +108,47 @@ def test_basic_credentials_decode_to_user_and_password() -> None:
 ])
 def test_curl_user_credentials(command: str, found: bool) -> None:
     assert bool([s for s in _severities(command) if s >= Severity.MEDIUM]) == found
+
+
+@pytest.mark.parametrize("text", [
+    "curl -i -u 'test:test' https://api.example.org",  # gitleaks' curl-auth-user fps
+    "curl -u username:token https://api.example.org",
+    'curl --user "xxx:yyy" https://api.example.org',
+    "curl --user neo4j:[PASSWORD] http://[IP]:7474/db/data/",
+])
+@pytest.mark.parametrize("fail_on_placeholders", [False, True])
+def test_typed_placeholders_in_free_form_values_are_not_reported(text: str, fail_on_placeholders: bool) -> None:
+    """A curl -u password is whatever a person typed, not a provider's drawn format: its placeholders are
+    dropped like a generic password's (round 4 reported them as info stand-ins), in both modes."""
+    assert _severities(text, "run.sh", suppress_placeholders=not fail_on_placeholders) == []
+
+
+def test_a_drawn_curl_password_still_fails() -> None:
+    drawn = "q8Zr2LmX0pVt7sKdW3"
+    assert _severities(f"curl -u 'deploy:{drawn}' https://api.example.org", "run.sh") == [Severity.HIGH]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a hard-coded fallback of an environment lookup (gitleaks' generic-api-key tps, Django's settings)
+    ('tok := utils.GetEnvOrDefault("api_token", "dafa7817-e246-48f3-91a7-e87653d587b8")', [Severity.MEDIUM]),
+    ('API_KEY = os.getenv("OPENAI_API_KEY", "q8Zr2LmX0pVt7sKdW3nB")', [Severity.MEDIUM]),
+    ('SECRET_KEY = os.environ.setdefault("DJANGO_SECRET_KEY", "d7f!k2@p#s9qz$w8&h3m^v0r")', [Severity.MEDIUM]),
+    # labels, placeholders and references are not fallbacks
+    ('label = _("password", "Mot de passe")', []),
+    ('CHOICES = (("token", "Token"), ("password", "Password"))', []),
+    ('API_KEY = os.getenv("OPENAI_API_KEY", "your-api-key-here")', []),
+    ('API_KEY = os.getenv("OPENAI_API_KEY", "${OPENAI_API_KEY}")', []),
+    ('name = os.getenv("MODEL_NAME", "meta-llama/Llama-2-7b-hf")', []),
+])
+def test_secret_named_getter_defaults(text: str, expected: list[Severity]) -> None:
+    assert _severities(text, "settings.py") == expected
+
+
+def test_anti_forgery_fields_are_public_for_the_keywordless_rule_too() -> None:
+    """A Rails authenticity_token (gitleaks' flyio fps) is in every page the server sends."""
+    value = "7SWa-Fo1_hsC6oovfBsJFLGPUl2EhkSWPbJhWANwgaJWBDl1vxd9VNqXTNAefsJqzIRYaZEfYZLffa31rw8zJA"
+    html = f'<input type="hidden" name="authenticity_token" value="{value}" autocomplete="off">'
+    assert SecretScanner().scan_text(html, path="page.html", kind=FileKind.TEXT) == []
+    # the same value with no anti-forgery context is still a keyword-less random literal (medium)
+    assert [f.rule_id for f in SecretScanner().scan_text(f'<input value="{value}">', path="page.html",
+                                                          kind=FileKind.TEXT)] == ["SEC-019"]

@@ -43,10 +43,12 @@ def github_token(rng: random.Random, prefix: str = "ghp_") -> str:
     return prefix + random_part + github_checksum(random_part)
 
 
-def jwt(rng: random.Random, *, exp: int = 4102444800) -> str:
-    header = _b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+def jwt(rng: random.Random, *, exp: int = 4102444800, alg: str = "HS256") -> str:
+    """A JWT with random claims; the signature is random bytes of the algorithm's size (none: empty)."""
+    header = _b64url(json.dumps({"alg": alg, "typ": "JWT"}).encode())
     payload = _b64url(json.dumps({"sub": _r(rng, string.digits, 8), "role": "trainer", "exp": exp}).encode())
-    return f"{header}.{payload}.{_b64url(rng.randbytes(32))}"
+    size = 0 if alg == "none" else 256 if alg[:2] in ("RS", "PS") else 32
+    return f"{header}.{payload}.{_b64url(rng.randbytes(size))}"
 
 
 def pem_block(rng: random.Random) -> str:

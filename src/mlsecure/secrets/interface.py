@@ -42,6 +42,10 @@ class Candidate:
     validated: bool = False
     rejected: bool = False  # the format's check failed: not a secret, but nobody else may claim the span
     details: Mapping[str, Any] = field(default_factory=dict)
+    free_form: bool = False
+    """The value is whatever a person typed (a curl ``-u user:password``, an ``Authorization`` value), not
+    a provider-drawn format: a placeholder there (``test:test``, ``username:token``) says nothing about a
+    provider, so it is dropped like a generic detector's instead of reported as an info stand-in."""
 
     def __repr__(self) -> str:  # never show the raw value, even in a traceback
         return f"Candidate(detector={self.detector!r}, start={self.start}, end={self.end}, secret=<masked>)"

@@ -71,6 +71,9 @@ class Rule:
     """A character class the character before the match must not belong to (checked in Python, so
     that the pattern starts with its literal prefix and ``re`` can skip ahead to it)."""
     description: str = ""
+    free_form: bool = False
+    """The value is typed by a person (curl's ``-u user:password``, an Authorization value), not drawn by
+    a provider: its placeholders are dropped, not reported as info stand-ins (``Candidate.free_form``)."""
     extra_examples: tuple[str, ...] = field(default_factory=tuple)
     check: Callable[[str], bool] | None = None
     """A structural check of the captured value (Basic credentials decode to ``user:password``);
@@ -456,7 +459,7 @@ RULES: tuple[Rule, ...] = (
          # document also holds key material (its private_key is then reported as critical, too)
          context=r"\"private_key\"\s{0,3}:\s{0,3}\"-----BEGIN [A-Z ]{0,20}PRIVATE KEY-----(?:\\n)?[A-Za-z0-9+/]{64}",
          doc="Google Cloud IAM docs 'Service account keys' (JSON key file; its private_key is reported as a key)"),
-    Rule(rule_id=f"SEC-{next(_ids)}", name="user-password", provider="curl",
+    Rule(rule_id=f"SEC-{next(_ids)}", name="user-password", provider="curl", free_form=True,
          pattern=r"\bcurl\b(?:[^\n]|\\\n){0,300}?\s(?:-u|--user)(?:\s{1,3}|=)[\"']?[^\s\"':<>{}]{0,100}[\"']?:[\"']?([^\s\"'<>$][^\s\"'<>]{2,99})[\"']?(?=\s|$)",
          keywords=("curl",), example="curl -s --user 'api:" + sample(ALNUM, 16, "curl") + "' https://api.example.org",
          negatives=("curl -u <user:password> https://test.com/endpoint", "curl -u $USER:$PASS https://x.org",
@@ -464,7 +467,7 @@ RULES: tuple[Rule, ...] = (
          extra_examples=("curl --user kevin:'" + sample(ALNUM, 16, "curl2") + "' -X PATCH",
                          'curl -u "deploy":"' + sample(ALNUM, 14, "curl3") + '" https://x.org'),
          doc="curl manual '-u, --user <user:password>'; " + GL + "curl.go"),
-    Rule(rule_id=f"SEC-{next(_ids)}", name="authorization-header", provider="HTTP",
+    Rule(rule_id=f"SEC-{next(_ids)}", name="authorization-header", provider="HTTP", free_form=True,
          pattern=r"(?i)\bauthorization[\"']?\s{0,3}:\s{0,3}(?:(?:basic|bearer|token|api-token|apikey|digest)\s{1,3})?([A-Za-z0-9._~+/=@\-]{16,500})(?![A-Za-z0-9._~+/=@\-])",
          keywords=("authorization",), example="-H 'Authorization: Bearer " + sample(URLSAFE, 40, "authz") + "'",
          negatives=("Authorization: Bearer $TOKEN", "authorization: required"),
@@ -518,13 +521,13 @@ RULES: tuple[Rule, ...] = (
     prefixed("api-key", "LangSmith", "lsv2_(?:pt|sk)_", "[a-f0-9]{32}_[a-f0-9]{10}", HEX, 32,
              "LangSmith docs 'Create an API key' (lsv2_pt_/lsv2_sk_)",
              example_body=sample(HEX, 32, "ls") + "_" + sample(HEX, 10, "ls2"), literal="lsv2_sk_"),
-    Rule(rule_id=f"SEC-{next(_ids)}", name="basic-credentials", provider="HTTP",
+    Rule(rule_id=f"SEC-{next(_ids)}", name="basic-credentials", provider="HTTP", free_form=True,
          pattern=r"(?i)\bauthorization[\"']?\s{0,3}:\s{0,3}basic\s{1,3}([A-Za-z0-9+/]{6,500}={0,2})(?![A-Za-z0-9+/=])",
          keywords=("authorization",), check=_basic_pair,
          example="-H 'Authorization: Basic " + base64.b64encode(b"api:" + sample(ALNUM, 4, "basic").encode()).decode() + "'",
          negatives=("Authorization: Basic ...", "Authorization: Basic " + base64.b64encode(b"no colon").decode()),
          doc="RFC 7617 (Basic: base64 of user-id ':' password)"),
-    Rule(rule_id=f"SEC-{next(_ids)}", name="user-token", provider="curl",
+    Rule(rule_id=f"SEC-{next(_ids)}", name="user-token", provider="curl", free_form=True,
          pattern=r"\bcurl\b(?:[^\n]|\\\n){0,300}?\s(?:-u|--user)(?:\s{1,3}|=)([\"'])((?=[^\s\"':]{0,99}[0-9])(?=[^\s\"':]{0,99}[A-Za-z])[^\s\"':<>{}$]{8,100}):\1",
          group=2, keywords=("curl",), min_entropy=2.5,
          example='curl -u "' + sample(ALNUM, 24, "curl-token") + ':" https://api.example.org',

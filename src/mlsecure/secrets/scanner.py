@@ -198,7 +198,7 @@ class SecretScanner:
                     # a generic detector's placeholder (password = "changeme") and any reference (${VAR})
                     # are dropped; a provider-format one is an info stand-in, or in format-only mode is
                     # reported at its rule's severity (the format matched; the peers' tests count it)
-                    if not detector.reports_stand_ins or is_reference(candidate.secret):
+                    if not detector.reports_stand_ins or candidate.free_form or is_reference(candidate.secret):
                         self._counts["placeholder"] += 1
                         continue
                     if self.suppress_placeholders:
@@ -249,7 +249,7 @@ class SecretScanner:
                 secret = text[candidate.start:candidate.end]
                 yield Candidate(detector=candidate.detector, secret=secret, start=candidate.start,
                                 end=candidate.end, severity=candidate.severity,
-                                details=candidate.details), True
+                                details=candidate.details, free_form=candidate.free_form), True
 
 
 def _x_filled(text: str) -> tuple[str, ...]:

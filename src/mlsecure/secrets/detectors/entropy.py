@@ -82,6 +82,11 @@ _DIGEST_TEXT = re.compile(r"(?i)hash|sha\d|md5|digest|checksum|crc|commit|revisi
 _DIGEST_LINE_WORD = re.compile(r"(?i)\b(?:commit|revision|oid|sha\d*|hash|digest|checksum)s?\b")
 
 
+# anti-forgery tokens (Rails authenticity_token, Django csrfmiddlewaretoken, ASP.NET
+# __RequestVerificationToken, xsrf cookies) are written into every page a server sends: public, as SEC-018 holds
+_ANTI_FORGERY = re.compile(r"(?i)csrf|xsrf|authenticity_token|requestverificationtoken|anti-?forgery")
+
+
 class ContextEntropy(Detector):
     """A long random string literal anywhere (no keyword needed), unless its context says digest or id."""
 
@@ -130,6 +135,8 @@ class ContextEntropy(Detector):
                 continue
             if _HEX.match(value) and _DIGEST_LINE_WORD.search(text, line_start, start):
                 continue  # "the model revision to deploy (e.g. `"6c0e..."`)": hex on a line about commits
+            if _ANTI_FORGERY.search(text, line_start, start):
+                continue  # <input name="authenticity_token" value="...">: in every page the server sends
             entropy = self.score(value)
             if entropy is None or public_der(value):
                 continue  # below the bar, or a certificate / public key in base64 DER

@@ -42,6 +42,11 @@ _AFTER_KEY = re.compile(
 # the reverse comparison: if ("value" == password)
 _COMPARED = re.compile(r"(?P<q>[\"'`])(?P<value>[^\"'`\n]{1,300})(?P=q)[ \t]*(?:===?|!==?)[ \t]*"
                        r"(?P<key>[A-Za-z_][\w.]{0,60})")
+# a call whose first two arguments are a secret's name and a literal: the literal is that secret's
+# hard-coded fallback (os.getenv("API_TOKEN", "..."), os.environ.setdefault("SECRET_KEY", "..."),
+# GetEnvOrDefault("api_token", "..."), config.get("password", "..."))
+_NAMED_DEFAULT = re.compile(r"\(\s*(?P<kq>[\"'])(?P<key>[A-Za-z_][\w.\-]{0,60})(?P=kq)\s*,\s*"
+                            r"(?P<q>[\"'`])(?P<value>[^\"'`\n]{8,300})(?P=q)")
 _BARE_ASSIGN = frozenset({":=", "=>", "=", ":"})
 # secret words that name a secret on their own (an assignment without an operator, `password "x"`)
 _STRONG_WORDS = frozenset({"password", "passwd", "passphrase", "secret", "secrete", "api_key", "api-key", "apikey",
@@ -123,6 +128,18 @@ class KeywordAssignment(Detector):
             if self._keep(key, value, secret_word.group(0), quoted=True, kind=kind):
                 yield Candidate(detector=self.rule_id, secret=value, start=compared.start("value"),
                                 end=compared.end("value"), severity=self.severity, details={"key": key})
+        for pair in _NAMED_DEFAULT.finditer(text):
+            key, value = pair.group("key"), pair.group("value")
+            secret_word = _SECRET_WORD.search(key)
+            if secret_word is None or pair.start("value") in seen or \
+                    (pair.group("q") == "'" and kind is FileKind.C_LIKE_CODE):
+                continue
+            # the value must look machine-issued (no spaces, letters mixed with digits or cases): a call
+            # such as _("password", "Mot de passe") or choices ("token", "Token") pairs labels, not secrets
+            if _issued(value) and self._keep(key, value, secret_word.group(0), quoted=True, kind=kind):
+                seen.add(pair.start("value"))
+                yield Candidate(detector=self.rule_id, secret=value, start=pair.start("value"),
+                                end=pair.end("value"), severity=self.severity, details={"key": key})
 
     @staticmethod
     def _keep(key: str, value: str, secret_word: str, *, quoted: bool, kind: FileKind) -> bool:

@@ -110,10 +110,20 @@ class JsonWebToken(PatternDetector):
         return details
 
     def severity_of(self, secret: str) -> Severity:
-        payload = decode_segment(secret.split(".")[1]) or {}
+        segments = secret.split(".")
+        payload = decode_segment(segments[1]) or {}
         exp = payload.get("exp")
         if isinstance(exp, int | float) and exp < time.time():
-            return Severity.LOW  # expired: the structure leaks, the bearer power does not
+            # expired: the bearer power is gone (for a verifier that checks exp). An HMAC-signed token
+            # (HS256/384/512) is still a known message with its MAC under the issuer's shared secret:
+            # anyone holding it can test candidate secrets offline (hashcat mode 16500, jwt_tool) and,
+            # with a weak one, mint fresh tokens - so it fails a scan (medium). An RS/ES/PS/EdDSA
+            # signature gives nothing about the private key, and an unsigned token (alg none, no
+            # signature) nothing at all: their claims leak, reported low.
+            header = decode_segment(segments[0]) or {}
+            signed = len(segments) > 2 and bool(segments[2])
+            return Severity.MEDIUM if signed and str(header.get("alg", "")).upper().startswith("HS") \
+                else Severity.LOW
         return Severity.HIGH
 
 

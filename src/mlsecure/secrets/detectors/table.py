@@ -65,7 +65,7 @@ class ProviderRules(Detector):
                     severity = Severity.LOW  # a marker without what it marks (a redacted key file)
                 yield Candidate(detector=rule.rule_id, secret=secret, start=match.start(rule.group),
                                 end=match.end(rule.group), severity=severity, rejected=rejected,
-                                details={"provider": rule.provider, "rule": rule.name})
+                                details={"provider": rule.provider, "rule": rule.name}, free_form=rule.free_form)
 
     def describe(self) -> Iterator[RuleInfo]:
         for rule in self.rules:
