@@ -240,3 +240,42 @@ def test_wandb_key_in_netrc() -> None:
     netrc = f"machine api.wandb.ai\n  login user\n  password {key}\n"
     (finding,) = SecretScanner().scan_text(netrc, path=".netrc", kind=FileKind.CONFIG)
     assert (finding.rule_id, finding.line, finding.column) == ("SEC-012", 3, 12)
+
+
+def _base36(rng: random.Random, n: int, alphabet: str = string.ascii_lowercase + string.digits) -> str:
+    while True:
+        value = "".join(rng.choice(alphabet) for _ in range(n))
+        if sum(c.isdigit() for c in value) >= 3 and sum(c.isalpha() for c in value) >= 3:
+            return value
+
+
+@pytest.mark.parametrize("alphabet", [string.ascii_lowercase + string.digits, string.ascii_uppercase + string.digits])
+def test_single_case_base36_tokens_after_key_equals(alphabet: str) -> None:
+    """Many providers issue 32 random [a-z0-9] (or [A-Z0-9]) characters; a log line `Using Key=<it>` is a
+    key written out (round 4 needed both cases, and no token could start right after `=`)."""
+    rng = random.Random(len(alphabet))
+    value = _base36(rng, 32, alphabet)
+    findings = SecretScanner().scan_text(f"[DEBUG] Using Key={value}\n", path="app.log", kind=FileKind.TEXT)
+    assert [(f.rule_id, f.severity, f.length) for f in findings] == [("SEC-018", Severity.MEDIUM, 32)]
+
+
+@pytest.mark.parametrize("line", [
+    "[DEBUG] api_version=resnet50imagenetv2weights",   # words and digits: word-like
+    "auth_backend=bert_base_uncased_2024_v1_final",     # separators: a name
+    "MantleAPI_version=9a038989604e8da62ecddbe2094b16ce1b778be1",  # a git SHA named as a version
+    "key = x " + "A" * 20 + "==Q7vLx2Rk9TzW4pNc8HbY3mJd",  # base64 joined after padding: not key=value
+])
+def test_names_versions_and_base64_pieces_are_not_keys(line: str) -> None:
+    assert [f for f in SecretScanner().scan_text(line, path="app.log", kind=FileKind.TEXT)
+            if f.severity >= Severity.MEDIUM] == []
+
+
+def test_a_value_that_only_looks_like_a_jwt_is_judged_by_its_name() -> None:
+    """eyJ... segments that do not decode are not a JWT; assigned to a token name they are still a token
+    (the JWT rule no longer claims the span), and alone they stay unreported as a JWT."""
+    rng = random.Random(3)
+    garbled = "eyJ" + _base36(rng, 40, string.ascii_letters + string.digits) + ".eyJ" + \
+        _base36(rng, 60, string.ascii_letters + string.digits)
+    named = SecretScanner().scan_text(f"service token = '{garbled}'", path="notes.txt", kind=FileKind.TEXT)
+    assert [f.rule_id for f in named] == ["SEC-017"] and named[0].severity is Severity.MEDIUM
+    assert [f for f in SecretScanner().scan_text(garbled) if f.rule_id == "SEC-015"] == []

@@ -44,8 +44,9 @@ _COMPARED = re.compile(r"(?P<q>[\"'`])(?P<value>[^\"'`\n]{1,300})(?P=q)[ \t]*(?:
                        r"(?P<key>[A-Za-z_][\w.]{0,60})")
 # a call whose first two arguments are a secret's name and a literal: the literal is that secret's
 # hard-coded fallback (os.getenv("API_TOKEN", "..."), os.environ.setdefault("SECRET_KEY", "..."),
-# GetEnvOrDefault("api_token", "..."), config.get("password", "..."))
-_NAMED_DEFAULT = re.compile(r"\(\s*(?P<kq>[\"'])(?P<key>[A-Za-z_][\w.\-]{0,60})(?P=kq)\s*,\s*"
+# GetEnvOrDefault("api_token", "..."), config.get("password", "...")); a call, not a tuple in a table
+# (transformers' ("qwen2_5_omni_token2wav", "qwen2_5_omni") mappings)
+_NAMED_DEFAULT = re.compile(r"(?<=[A-Za-z0-9_])\(\s*(?P<kq>[\"'])(?P<key>[A-Za-z_][\w.\-]{0,60})(?P=kq)\s*,\s*"
                             r"(?P<q>[\"'`])(?P<value>[^\"'`\n]{8,300})(?P=q)")
 _BARE_ASSIGN = frozenset({":=", "=>", "=", ":"})
 # secret words that name a secret on their own (an assignment without an operator, `password "x"`)
@@ -175,7 +176,12 @@ def _names_no_secret(text: str, start: int, end: int) -> bool:
     lowered = name.lower()
     # anti-forgery tokens (Rails authenticity_token, csrf / xsrf fields) are written into every page served
     return "pub" in lowered or "csrf" in lowered or "xsrf" in lowered or "authenticity" in lowered \
-        or _NAME_OF_SOMETHING.search(name) is not None or SIGNATURE_NAME.search(name) is not None
+        or _NAME_OF_SOMETHING.search(name) is not None or SIGNATURE_NAME.search(name) is not None \
+        or _NAMES_A_DIGEST.search(lowered) is not None
+
+
+# a name that ends by saying version, commit or digest holds one (MantleAPI_version=<40 hex>: a git SHA)
+_NAMES_A_DIGEST = re.compile(r"[_.\-](?:version|revision|rev|commit|sha\d*|hash|digest|checksum)s?$")
 
 
 # letters that may join a keyword inside one name part: apikey, secretkey, authtoken, PASSWORD, creds
@@ -317,11 +323,14 @@ def _plausible(value: str, *, quoted: bool, kind: FileKind) -> bool:
 _KEYWORD_LINE = re.compile(r"(?i)key|token|secret|pass|pwd|auth|cred|api")
 _KEYWORD_LINE_LOWER = re.compile(r"key|token|secret|pass|pwd|auth|cred|api")
 _DIGEST_LINE = re.compile(r"(?i)sha1|sha256|sha512|md5|hash|digest|checksum|integrity|commit|revision")
-_TOKEN = re.compile(r"(?<![A-Za-z0-9+/=_\-])([A-Za-z0-9+/_\-]{20,}={0,2})(?![A-Za-z0-9+/=_\-])")
+# a token starts after a separator, or after the "=" of a name=value pair (Key=..., log lines); never
+# inside base64 (after "==" padding or after a base64 character)
+_TOKEN = re.compile(r"(?<![A-Za-z0-9+/_\-])(?<![=+/]=)([A-Za-z0-9+/_\-]{20,}={0,2})(?![A-Za-z0-9+/=_\-])")
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _WORD = re.compile(r"[A-Z]?[a-z]{3,}")
 _RUN = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+|[^A-Za-z0-9]+")
+_SINGLE_CASE_TOKEN = re.compile(r"^(?:[a-z0-9]+|[A-Z0-9]+)$")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
@@ -433,8 +442,13 @@ class HighEntropyString(Detector):
                 return None
             threshold = min(self.hex_threshold, 0.85 * length_cap)
         else:
-            if not any(c.islower() for c in value) or not any(c.isupper() for c in value):
-                return None  # snake_case / UPPER_CASE identifiers, words
+            # snake_case / UPPER_CASE identifiers and words are single-case; so are base36 tokens (32
+            # random [a-z0-9] or [A-Z0-9] characters: many providers issue those). Without a separator
+            # and with 3+ digits and 3+ letters a single-case run is a token, not a name
+            single_case = not any(c.islower() for c in value) or not any(c.isupper() for c in value)
+            if single_case and (not _SINGLE_CASE_TOKEN.match(value) or sum(c.isdigit() for c in value) < 3
+                                or sum(c.isalpha() for c in value) < 3):
+                return None
             threshold = min(self.base64_threshold, 0.8 * length_cap)
             if sum(c.isdigit() for c in value) < 2:
                 # camelCase2 identifiers: without digits only a long, near-uniform string counts

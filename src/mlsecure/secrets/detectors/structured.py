@@ -95,6 +95,12 @@ class JsonWebToken(PatternDetector):
     pattern = re.compile(r"(?<![A-Za-z0-9_\-])(eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}(?:\.[A-Za-z0-9_\-]*)?)")
     validated = True
 
+    def find(self, text: str, *, kind: FileKind) -> Iterator[Candidate]:
+        # a value that does not decode is not a JWT, but that says nothing about whether it is a secret
+        # (a garbled or fabricated token assigned to token = '...'): it claims no span, so the generic
+        # detectors judge it by its name and its randomness, unlike a GitHub token whose checksum fails
+        return (candidate for candidate in super().find(text, kind=kind) if not candidate.rejected)
+
     def validate(self, secret: str, match: re.Match[str]) -> Mapping[str, Any] | None:
         header_b64, payload_b64 = secret.split(".")[:2]
         header, payload = decode_segment(header_b64), decode_segment(payload_b64)
