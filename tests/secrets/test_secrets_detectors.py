@@ -279,3 +279,22 @@ def test_a_value_that_only_looks_like_a_jwt_is_judged_by_its_name() -> None:
     named = SecretScanner().scan_text(f"service token = '{garbled}'", path="notes.txt", kind=FileKind.TEXT)
     assert [f.rule_id for f in named] == ["SEC-017"] and named[0].severity is Severity.MEDIUM
     assert [f for f in SecretScanner().scan_text(garbled) if f.rule_id == "SEC-015"] == []
+
+
+@pytest.mark.parametrize(("line", "found"), [
+    ('uri = URI("https://app.example.com/api/v1/?api_key=VNC7VJ04BQLZWL821KJ4ZLG17ON45K4Y56P59QZ")', True),
+    ('url := "https://api.example.com/v1/users?key=3kx19qpx748ldb75lsjicbs6ipit6ssm"', True),
+    ('u = "https://x.org/a?page_token=Q7vLx2Rk9TzW4pNc8HbY3mJd"', False),  # a pagination cursor
+    ('u = "https://x.org/blob/3f9c0a7e1b2d4c6e8f0a1b3c5d7e9f21aa/api_key.py"', False),  # a path
+])
+def test_secret_query_parameters_in_urls(line: str, found: bool) -> None:
+    findings = SecretScanner().scan_text(line, path="client.go", kind=FileKind.CODE)
+    assert any(f.severity >= Severity.MEDIUM for f in findings) is found
+
+
+def test_long_quoted_token_assignments() -> None:
+    """Refresh tokens and JWT-like values run past 300 characters; the assignment still counts."""
+    rng = random.Random(11)
+    value = "0." + "".join(rng.choice(string.ascii_letters + string.digits + "-_") for _ in range(900))
+    findings = SecretScanner().scan_text(f'"refresh_token": "{value}"', path="cache.json", kind=FileKind.CONFIG)
+    assert [(f.rule_id, f.length) for f in findings if f.severity >= Severity.MEDIUM] == [("SEC-017", 902)]

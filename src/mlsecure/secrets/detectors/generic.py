@@ -33,11 +33,12 @@ _SECRET_WORD_LOWER = re.compile(r"(?<![a-z])(?:" + _SECRET_WORDS + r")(?![a-z])"
 _KEY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
 # after the secret word: the rest of the name (password_super_secure, secrete[25]; not Token.Name),
 # then an operator (assignment, comparison, a call's parenthesis, or only spaces before a quote), then
-# the value: a quoted literal ("...", '...', `...`, Objective-C @"...") or a bare word
+# the value: a quoted literal ("...", '...', `...`, Objective-C @"...", up to 2 kB: refresh tokens and JWTs
+# run past 300 characters) or a bare word
 _AFTER_KEY = re.compile(
     r"(?P<tail>[A-Za-z0-9_\-]{0,30}?)(?:\[\d*\])?[\"'`]?"
     r"(?:[ \t]*(?:\:\s*[A-Za-z_][\w.\[\]|]{0,40}[ \t]*)?(?P<op>:=|=>|===|!==|==|!=|=|:|\()[ \t]*|[ \t]+(?=[@\"'`]))"
-    r"@?(?:\"(?P<dq>[^\"\n]{1,300})\"|'(?P<sq>[^'\n]{1,300})'|`(?P<bq>[^`\n]{1,300})`"
+    r"@?(?:\"(?P<dq>[^\"\n]{1,2048})\"|'(?P<sq>[^'\n]{1,2048})'|`(?P<bq>[^`\n]{1,2048})`"
     r"|(?P<bare>[^\s\"'`][^\n]{0,299}))")
 # the reverse comparison: if ("value" == password)
 _COMPARED = re.compile(r"(?P<q>[\"'`])(?P<value>[^\"'`\n]{1,300})(?P=q)[ \t]*(?:===?|!==?)[ \t]*"
@@ -190,6 +191,19 @@ _JOINED_BEFORE = ("api", "secret", "access", "private", "auth", "client", "maste
                   "encryption", "license", "webhook", "shared", "root", "db", "x", "my", "the")
 _JOINED_AFTER = ("", "s", "word", "words", "wd", "phrase", "ential", "entials", "orization", "key", "keys",
                  "token", "tokens", "secret", "secrets", "id")
+
+
+_QUERY_PARAMETER = re.compile(r"[?&;](?P<name>[A-Za-z_][\w\-]{0,40})=$")
+
+
+def _secret_query(line: str, start: int) -> bool:
+    """The token at ``line[start:]`` is the value of a URL query parameter naming a secret
+    (``?api_key=...``, ``&access_token=...``, ``?key=...``): a credential written into a URL."""
+    parameter = _QUERY_PARAMETER.search(line, max(0, start - 48), start)
+    if parameter is None:
+        return False
+    name = parameter.group("name")
+    return (name.lower() == "key" or _SECRET_WORD.search(name) is not None) and not _SPECIAL_TOKEN_KEY.search(name)
 
 
 def _name_part(text: str, start: int, end: int) -> bool:
@@ -417,10 +431,13 @@ class HighEntropyString(Detector):
                 if not _KEYWORD_LINE.search(line[:token.start(1)] + " " + line[token.end(1):]):
                     continue  # the keyword was inside the token itself (base64 that spells "key")
                 word_start = max(line.rfind(" ", 0, token.start(1)), line.rfind('"', 0, token.start(1))) + 1
-                if "://" in line[word_start:token.start(1) + 3] or line[token.start(1) - 1:token.start(1)] == ".":
-                    continue  # part of a URL or a dotted name
+                in_query = _secret_query(line, token.start(1))
+                if line[token.start(1) - 1:token.start(1)] == "." or ("://" in line[word_start:token.start(1) + 3]
+                                                                       and not in_query):
+                    continue  # part of a URL (unless a secret's query parameter) or a dotted name
                 in_code = kind in (FileKind.CODE, FileKind.C_LIKE_CODE)
-                if in_code and _IDENTIFIER.match(value) and line[token.start(1) - 1:token.start(1)] not in ("'", '"'):
+                if in_code and _IDENTIFIER.match(value) and not in_query \
+                        and line[token.start(1) - 1:token.start(1)] not in ("'", '"'):
                     continue  # a name in code (MLKEM768X25519PrivateKey = ...), not a literal
                 if line[token.start(1) - 1:token.start(1)] == "\\" and value[0] in "nrt":
                     value = value[1:]  # a JSON / C escape (\n) ran into the token
