@@ -404,7 +404,8 @@ def main() -> int:
                   "3d. installed ML libraries, held out until round 3's first run, since used for fixes"
                   " (mlsecure only)")
         real_code(ours, [site / name for name in ML_HELD_OUT],
-                  "3e. installed ML libraries never scanned before this run (mlsecure only)")
+                  "3e. installed ML libraries, held out until round 3's first run, since used for fixes"
+                  " (mlsecure only)")
     entropy_recall()
     return 0
 
