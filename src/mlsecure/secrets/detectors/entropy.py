@@ -135,8 +135,10 @@ class ContextEntropy(Detector):
                 continue
             if _HEX.match(value) and _DIGEST_LINE_WORD.search(text, line_start, start):
                 continue  # "the model revision to deploy (e.g. `"6c0e..."`)": hex on a line about commits
-            if _ANTI_FORGERY.search(text, line_start, start):
-                continue  # <input name="authenticity_token" value="...">: in every page the server sends
+            if _ANTI_FORGERY.search(text, max(line_start, start - 200), start):
+                # <input name="authenticity_token" value="...">: in every page the server sends (the name
+                # sits just before the value; a bounded window keeps long lines linear)
+                continue
             entropy = self.score(value)
             if entropy is None or public_der(value):
                 continue  # below the bar, or a certificate / public key in base64 DER
