@@ -42,8 +42,9 @@ def test_heldout_repositories_recall_and_false_positives(tmp_path: Path) -> None
         members |= {"output" if "output" in leak.member else "cell" for leak in repo.leaks if leak.member}
         found += len(wanted & reported)
         total += len(wanted)
-        assert len(reported - wanted) <= 2, sorted(reported - wanted)
-    assert total >= 30 and found / total >= 0.95
+        # the bar is <= 2 other reports per repository; round 5 holds <= 1 (seeds 2, 5, 11 measured)
+        assert len(reported - wanted) <= 1, sorted(reported - wanted)
+    assert total == 58 and found == total  # measured 2026-12-06 (round 5): 58/58 at medium and above
     assert members == {"cell", "output"}  # secrets in notebook cells and in saved outputs are in play
 
 
