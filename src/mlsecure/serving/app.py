@@ -371,7 +371,7 @@ class _Handlers:
         summary = ",".join([text[i] for i in top1[:16].tolist()])
         return ((200, headers, content), "prediction", "allowed",
                 {"rows": n, "input_hash": input_hash, "output_summary": summary, "sign": gw.signer is not None,
-                 "observe": (np.ascontiguousarray(x, dtype=np.float32).tobytes(), int(np.prod(x.shape[1:])),
+                 "observe": (np.ascontiguousarray(x, dtype=np.float32).tobytes(), x.size // n,
                              top1.astype(np.int64).tobytes()) if gw.monitoring else None})
 
 

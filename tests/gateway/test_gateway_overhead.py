@@ -1,0 +1,103 @@
+"""The per-request shortcuts of the overhead pass give exactly the answers of the paths they skip.
+
+- OIP decoding: the four-call fast path for a plain float tensor (``oip._plain_floats``) accepts what the exact
+  path accepts, with the same array, and leaves everything else to it (same refusal, same field);
+- the upstream answer's distribution check without a separate finite test still refuses NaN, infinities,
+  negative and non-normalised rows.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mlsecure.serving import oip
+from mlsecure.serving.config import UpstreamConfig
+from mlsecure.serving.upstream import Upstream, UpstreamError
+from mlsecure.serving.validation import InputSchema, ValidationFailure
+
+_SCHEMAS = [InputSchema(input_shape=(4,), value_range=(0.0, 1.0), max_batch=8),
+            InputSchema(input_shape=(2, 2), value_range=None, max_batch=8),
+            InputSchema(input_shape=(4,), value_range=(-1e300, 1e300), max_batch=8)]
+
+_values = st.one_of(st.floats(allow_nan=True, allow_infinity=True, width=64), st.integers(-10, 10),
+                    st.integers(-(2**70), 2**70), st.sampled_from([0.0, 0.5, 1.0, 1.5, -0.25, 3.5e38, 1e39]),
+                    st.booleans(), st.none(), st.text(max_size=3), st.just([0.5, 0.5]))
+
+
+def _outcome(t: dict[str, Any], schema: InputSchema, plain: bool) -> Any:
+    try:
+        x = oip._tensor(t, schema, "in", plain=plain)
+    except ValidationFailure as exc:
+        return ("refused", exc.field, exc.message)
+    return ("ok", x.dtype.str, x.shape, x.tobytes())
+
+
+@settings(max_examples=400, deadline=None)
+@given(schema=st.sampled_from(_SCHEMAS), n=st.integers(1, 3), nested=st.booleans(),
+       datatype=st.sampled_from(["FP32", "FP64", "INT32"]), data=st.data())
+def test_plain_float_fast_path_equals_the_exact_path(schema: InputSchema, n: int, nested: bool, datatype: str,
+                                                      data: Any) -> None:
+    size = n * math.prod(schema.input_shape)
+    count = data.draw(st.sampled_from([size, size - 1, size + 1]))
+    values = data.draw(st.lists(st.one_of(st.floats(0.0, 1.0), _values), min_size=max(count, 0),
+                                max_size=max(count, 0)))
+    if nested and count == size and schema.input_shape == (4,):
+        payload: list[Any] = [values[i:i + 4] for i in range(0, size, 4)]
+    else:
+        payload = values
+    t = {"name": "in", "shape": [n, *schema.input_shape], "datatype": datatype, "data": payload}
+    body = json.dumps({"inputs": [t]}).encode()
+    plain = b"true" not in body and b"false" not in body
+    assert _outcome(t, schema, plain) == _outcome(t, schema, False)
+
+
+def test_plain_float_fast_path_on_known_answers() -> None:
+    schema = _SCHEMAS[0]
+    t = {"name": "in", "shape": [2, 4], "datatype": "FP32", "data": [0.0, 0.25, 0.5, 1.0, 1, 0, 0.125, 0.75]}
+    assert oip._plain_floats(t["data"], t["shape"], schema) is not None
+    x = oip._tensor(t, schema, "in", plain=True)
+    assert x.dtype == np.float32 and x.tolist() == [[0.0, 0.25, 0.5, 1.0], [1.0, 0.0, 0.125, 0.75]]
+    cases = (([0.0, 0.25, 0.5, 1.5] * 2, "inputs[0].data[3]"), ([0.0, None, 0.5, 1.0] * 2, "inputs[0].data[1]"),
+             ([0.0, "0.5", 0.5, 1.0] * 2, "inputs[0].data[1]"))
+    for bad, field in cases:
+        assert oip._plain_floats(bad, [2, 4], schema) is None  # left to the exact path, which names the field
+        with pytest.raises(ValidationFailure) as info:
+            oip._tensor({**t, "data": bad}, schema, "in", plain=True)
+        assert info.value.field == field
+    # numpy reads True as 1.0: a body with a boolean literal never takes the fast path, and is refused
+    with pytest.raises(ValidationFailure) as info:
+        oip.parse_infer(json.dumps({"inputs": [{**t, "data": [0.0, True, 0.5, 1.0] * 2}]}).encode(), schema, "in",
+                        False)
+    assert info.value.field == "inputs[0].data[1]"
+
+
+@pytest.mark.parametrize("row", [[0.5, float("nan"), 0.5], [0.5, float("inf"), -float("inf")], [1.5, -0.5, 0.0],
+                                 [0.2, 0.2, 0.2], [float("inf"), 0.0, 0.0]])
+def test_upstream_distribution_check_refuses_bad_rows(row: list[float]) -> None:
+    up = Upstream(UpstreamConfig(url="http://127.0.0.1:1", protocol="oip"), model_name="m", labels=None)
+    with pytest.raises(UpstreamError) as info:
+        up._check(np.asarray([row]), 1)
+    assert info.value.code == "upstream_bad_answer"
+    ok = up._check(np.asarray([[0.25, 0.5, 0.25]]), 1)
+    assert ok.tolist() == [[0.25, 0.5, 0.25]]
+
+
+def test_a_range_wider_than_float32_still_refuses_values_float32_cannot_hold() -> None:
+    """Found by the equivalence test above: with ``input_range`` wider than float32's, an FP64 tensor's 1e39 used
+    to pass the range check and reach the model as infinity (numpy's cast overflow)."""
+    schema = _SCHEMAS[2]
+    t = {"name": "in", "shape": [1, 4], "datatype": "FP64", "data": [0.0, 1e39, 0.5, 1.0]}
+    with pytest.raises(ValidationFailure) as info:
+        oip._tensor(t, schema, "in", plain=True)
+    assert (info.value.field, info.value.message) == ("inputs[0].data[1]", "out of float32 range")
+    with pytest.raises(ValidationFailure) as info:
+        schema.parse(b'{"inputs": [[0.0, 0.5, -1e39, 1.0]]}')
+    assert (info.value.field, info.value.message) == ("inputs[0][2]", "out of float32 range")
+    assert schema.parse(b'{"inputs": [[0.0, 0.5, -3e38, 1.0]]}').tolist() == [[0.0, 0.5, np.float32(-3e38), 1.0]]
