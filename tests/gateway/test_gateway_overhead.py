@@ -39,7 +39,7 @@ def _outcome(t: dict[str, Any], schema: InputSchema, plain: bool) -> Any:
     return ("ok", x.dtype.str, x.shape, x.tobytes())
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(schema=st.sampled_from(_SCHEMAS), n=st.integers(1, 3), nested=st.booleans(),
        datatype=st.sampled_from(["FP32", "FP64", "INT32"]), data=st.data())
 def test_plain_float_fast_path_equals_the_exact_path(schema: InputSchema, n: int, nested: bool, datatype: str,
@@ -101,3 +101,48 @@ def test_a_range_wider_than_float32_still_refuses_values_float32_cannot_hold() -
         schema.parse(b'{"inputs": [[0.0, 0.5, -1e39, 1.0]]}')
     assert (info.value.field, info.value.message) == ("inputs[0][2]", "out of float32 range")
     assert schema.parse(b'{"inputs": [[0.0, 0.5, -3e38, 1.0]]}').tolist() == [[0.0, 0.5, np.float32(-3e38), 1.0]]
+
+
+# --- audit events: orjson writes the same canonical bytes as json ------------------------------------------------
+
+def test_event_json_equals_canonical_json_for_every_code_point() -> None:
+    from mlsecure.audit.events import _event_json
+    from mlsecure.strict_json import canonical_json
+
+    points = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    for start in range(0, len(points), 8192):
+        text = "".join(points[start:start + 8192])
+        doc = {"details": {text: text, "k": text[::-1]}, "latency_ms": None, text[:40]: text}
+        assert _event_json(doc, True) == canonical_json(doc)
+
+
+_texts = st.text(max_size=12)
+_detail_values = st.one_of(_texts, st.integers(-(2**70), 2**70), st.booleans(), st.none(),
+                           st.floats(allow_nan=False, allow_infinity=False),
+                           st.sampled_from([1e-5, 1e-4, 0.0001234, 1e16, 1e15, -0.0, 5e-324, 1.7976931348623157e308]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(details=st.dictionaries(_texts, _detail_values, max_size=6), actor=_texts.filter(bool),
+       latency=st.one_of(st.none(), st.floats(allow_nan=False, allow_infinity=False)),
+       summary=st.one_of(st.none(), _texts))
+def test_audit_event_bytes_are_unchanged(details: dict[str, Any], actor: str, latency: float | None,
+                                         summary: str | None) -> None:
+    """The record the chain commits to is byte-for-byte ``canonical_json(event.to_dict())``, as before."""
+    from datetime import UTC, datetime
+
+    from mlsecure.audit import AuditEvent
+    from mlsecure.errors import InputError
+    from mlsecure.strict_json import canonical_json
+
+    fields = {"event_type": "prediction", "actor": actor, "action": "predict", "resource": "digits:1",
+              "details": details, "latency_ms": latency, "output_summary": summary,
+              "timestamp": datetime(2026, 12, 6, 21, 30, 11, 123456, tzinfo=UTC), "event_id": "e" * 32}
+    try:
+        event = AuditEvent(**fields)
+    except InputError:  # a lone surrogate: refused, as before
+        with pytest.raises(UnicodeEncodeError):
+            canonical_json({"a": actor, "d": details, "s": summary}).decode()
+        return
+    assert event.canonical_json() == canonical_json(event.to_dict())
+    assert AuditEvent.from_json(event.canonical_json()).canonical_json() == event.canonical_json()
