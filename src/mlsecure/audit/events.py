@@ -213,6 +213,7 @@ def parse_timestamp(value: Any) -> datetime:
 
 _PLAIN: Final = frozenset({str, int, bool, type(None)})
 
+_orjson: Any
 try:
     import orjson as _orjson
 except ImportError:  # pragma: no cover - orjson comes with the gateway extra; json alone gives the same bytes
@@ -228,7 +229,7 @@ def _event_json(doc: dict[str, Any], flat: bool) -> bytes:
     if _orjson is None or not flat or not _orjson_floats(doc):
         return canonical_json(doc)
     try:
-        return _orjson.dumps(doc, option=_orjson.OPT_SORT_KEYS)
+        return bytes(_orjson.dumps(doc, option=_orjson.OPT_SORT_KEYS))
     except TypeError:  # orjson.JSONEncodeError: a 65-bit integer, a surrogate; json decides (and may refuse)
         return canonical_json(doc)
 
