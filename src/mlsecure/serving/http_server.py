@@ -240,12 +240,17 @@ class HttpConnection(asyncio.Protocol):
         parsed = httptools.parse_url(request.url)
         raw_path = parsed.path
         method = request.method.decode("latin-1")
+        path = unquote(raw_path.decode("latin-1")) if b"%" in raw_path else raw_path.decode("latin-1")
+        if server.direct is not None:
+            reply = await server.direct(method, path, request.headers, request.body, self.peer)
+            if reply is not None:
+                self._write(request, *reply)
+                return
         scope: dict[str, Any] = {
             "type": "http", "asgi": {"version": "3.0", "spec_version": "2.3"},
             "http_version": request.http_version, "server": self.local, "client": self.peer,
             "scheme": "https" if server.tls else "http", "method": method, "root_path": "",
-            "path": unquote(raw_path.decode("latin-1")) if b"%" in raw_path else raw_path.decode("latin-1"),
-            "raw_path": raw_path, "query_string": parsed.query or b"", "headers": request.headers,
+            "path": path, "raw_path": raw_path, "query_string": parsed.query or b"", "headers": request.headers,
             "state": dict(server.state),
         }
         sent_body = False
@@ -373,6 +378,8 @@ class HttpServer:
     def __init__(self, app: Any, *, max_body_bytes: int, request_timeout_s: float = 10.0,
                  keepalive_timeout_s: float = 5.0, ssl_context: ssl.SSLContext | None = None) -> None:
         self.app = app
+        self.direct: Any = getattr(app, "direct", None)
+        """``GatewayApp.direct``: its hot routes answered without the ASGI scope and messages (None: ASGI only)."""
         self.max_body_bytes = max_body_bytes
         self.request_timeout_s = request_timeout_s
         self.keepalive_timeout_s = keepalive_timeout_s
