@@ -254,10 +254,7 @@ class _SQLiteTxn:
         return None if row is None else (int(row[0]), bytes.fromhex(row[1]))
 
     def insert(self, rows: Sequence[tuple[Any, ...]]) -> None:
-        if len(rows) == 1:  # one request at a time: execute skips executemany's per-call iterator set-up
-            self.conn.execute(_INSERT, rows[0])
-        else:
-            self.conn.executemany(_INSERT, rows)
+        self.conn.executemany(_INSERT, rows)
 
     def last_checkpoint(self) -> tuple[int, list[bytes]] | None:
         row = self.conn.execute("SELECT tree_size, frontier FROM audit_checkpoints ORDER BY id DESC LIMIT 1"
