@@ -146,3 +146,58 @@ def test_audit_event_bytes_are_unchanged(details: dict[str, Any], actor: str, la
         return
     assert event.canonical_json() == canonical_json(event.to_dict())
     assert AuditEvent.from_json(event.canonical_json()).canonical_json() == event.canonical_json()
+
+
+# --- the built-in server's direct route keeps the audit guarantee ------------------------------------------------
+
+def test_direct_route_answers_only_after_the_record_is_committed(tmp_path: Any, digits_onnx: Any,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """``GatewayApp.direct`` (what the built-in server calls for ``/v2`` and ``/v1/predict``): a 200 whose record is
+    in the log with the answer's request id and input hash when the answer is handed back, signed; and a 503
+    without prediction or signature once the audit store cannot be written (fail closed)."""
+    import asyncio
+    import hashlib
+
+    from mlsecure.artifacts.load import load_model
+    from mlsecure.serving import build_gateway, parse_config
+    from mlsecure.serving.app import create_app
+    from mlsecure.serving.signing import verify_response
+    from mlsecure.serving.tokens import open_token_store
+
+    monkeypatch.setenv("MLSECURE_AUDIT_HMAC_KEY", "cd" * 32)
+    cfg = parse_config({"model": {"name": "digits", "version": "1", "input_range": [0.0, 1.0]},
+                        "auth": {"token_store": str(tmp_path / "tokens.db")},
+                        "signing": {"key_file": str(tmp_path / "signing.pem")},
+                        "audit": {"store": str(tmp_path / "audit.db"), "writer": "thread"}}, base=tmp_path)
+    tokens = open_token_store(tmp_path / "tokens.db")
+    token = tokens.create(name="ds", role="data_scientist").token
+    gw = build_gateway(cfg, model=load_model(digits_onnx), token_store=tokens, seed=0)
+    app = create_app(gw)
+    body = json.dumps({"inputs": [{"name": "input-0", "shape": [1, 64], "datatype": "FP32",
+                                   "data": [0.25] * 64}]}).encode()
+    headers = [(b"authorization", f"Bearer {token}".encode()), (b"content-type", b"application/json")]
+    try:
+        reply = asyncio.run(app.direct("POST", "/v2/models/digits/infer", headers, body, ("127.0.0.1", 5)))
+        assert reply is not None
+        status, out, content = reply
+        head = dict(out)
+        assert status == 200 and head[b"content-length"] == str(len(content)).encode()
+        records = {r.event.event_id: r.event for r in gw.store.query()}
+        event = records[head[b"x-request-id"].decode()]
+        assert (event.event_type, event.outcome, event.input_hash) == ("prediction", "allowed",
+                                                                       hashlib.sha256(body).hexdigest())
+        assert verify_response(content, head[b"x-signature"].decode(), gw.signer.public_key)  # type: ignore[union-attr]
+
+        def broken(items: list[Any]) -> list[Any]:
+            raise OSError("disk gone")
+
+        monkeypatch.setattr(gw.sink.store, "append_many", broken)
+        before = len(records)
+        status, out, content = asyncio.run(app.direct("POST", "/v2/models/digits/infer", headers, body,
+                                                      ("127.0.0.1", 5)))  # type: ignore[misc]
+        assert status == 503 and json.loads(content)["code"] == "audit_unavailable"
+        assert b"x-signature" not in dict(out) and b"outputs" not in content
+        assert len(list(gw.store.query())) == before
+        assert asyncio.run(app.direct("GET", "/healthz", [], b"", None)) is None  # left to the ASGI app
+    finally:
+        gw.close()
