@@ -5,8 +5,10 @@ Why: in upstream mode the gateway's request path costs about as much CPU as a sm
 uvicorn's per-request machinery (its request cycle object, the ASGI message dicts it validates, two
 transport writes, the ``date`` header) was about a fifth of the event loop's share (``benchmarks/gateway.md``).
 This server builds one ASGI scope per request, hands the app a ``receive`` that returns the whole body at
-once, and writes each answer (head and body) in one ``transport.write``. Every route, answer and audit
-record comes from the one ``GatewayApp``, so both servers answer alike.
+once, and writes each answer (head and body) in one ``transport.write``; the gateway's hot routes
+(``POST /v1/predict``, ``/v2``) skip even the scope and messages through ``GatewayApp.direct``, which runs the
+same handlers. Every route, answer and audit record comes from the one ``GatewayApp``, so both servers answer
+alike.
 
 What it enforces, besides what the app checks:
 
