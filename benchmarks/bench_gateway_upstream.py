@@ -59,6 +59,7 @@ per_day = 0
 
 [audit]
 store = "{store}"
+writer = "{writer}"
 
 [auth]
 token_store = "{tokens}"
@@ -127,6 +128,9 @@ def main() -> None:
                          "an earlier commit) in the same interleaved rounds")
     ap.add_argument("--uvicorn", action="store_true",
                     help="also run the same gateway under uvicorn ([server] http = \"uvicorn\") in the same rounds")
+    ap.add_argument("--thread-writer", action="store_true",
+                    help="also run the same gateway with its audit writer in a thread of the gateway process "
+                         "([audit] writer = \"thread\") instead of a child process, in the same rounds")
     ap.add_argument("--no-floor", action="store_true",
                     help="do not run the proxy floor (bench_gateway_floor.py: httptools + the gateway's upstream "
                          "client, no defence) in the same rounds")
@@ -141,6 +145,8 @@ def main() -> None:
         gateways["baseline"] = args.baseline_src
     if args.uvicorn:
         gateways["uvicorn"] = None
+    if args.thread_writer:
+        gateways["thread_writer"] = None
     if not args.no_floor:
         gateways["floor"] = None
     with tempfile.TemporaryDirectory() as tmp:
@@ -174,7 +180,8 @@ def main() -> None:
                 folder.mkdir()
                 (folder / "gateway.toml").write_text(_CONFIG.format(
                     store=f"sqlite:///{folder / 'audit.db'}?synchronous={args.audit_sync}",
-                    tokens=root / "tokens.db") + ('\n[server]\nhttp = "uvicorn"\n' if name == "uvicorn" else ""))
+                    tokens=root / "tokens.db", writer="thread" if name == "thread_writer" else "process")
+                    + ('\n[server]\nhttp = "uvicorn"\n' if name == "uvicorn" else ""))
                 env = {**os.environ, "MLSECURE_AUDIT_HMAC_KEY": secrets.token_hex(32)}
                 # the gateway runs the code this script imports (a relative PYTHONPATH would not survive cwd)
                 import mlsecure

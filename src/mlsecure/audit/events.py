@@ -94,7 +94,8 @@ class AuditEvent:
         object.__setattr__(self, "_time_text", format_timestamp(self.timestamp))
         if not isinstance(self.details, Mapping) or not all(isinstance(k, str) for k in self.details):
             raise InputError("AuditEvent.details must be a mapping with string keys")
-        if _flat_json(self.details):  # already plain JSON values: a copy is what the round trip would give
+        flat = _flat_json(self.details)
+        if flat:  # already plain JSON values: a copy is what the round trip would give
             object.__setattr__(self, "details", dict(self.details))
         else:
             try:
@@ -104,7 +105,7 @@ class AuditEvent:
                                  f"None, lists, string-keyed mappings): {exc}") from exc
             object.__setattr__(self, "details", json.loads(details_json))
         try:
-            object.__setattr__(self, "_canonical", canonical_json(self.to_dict()))
+            object.__setattr__(self, "_canonical", _event_json(self.to_dict(), flat))
         except UnicodeEncodeError as exc:
             raise InputError(f"AuditEvent text is not valid Unicode (lone surrogate?): {exc}") from exc
 
@@ -211,6 +212,34 @@ def parse_timestamp(value: Any) -> datetime:
 
 
 _PLAIN: Final = frozenset({str, int, bool, type(None)})
+
+_orjson: Any
+try:
+    import orjson as _orjson
+except ImportError:  # pragma: no cover - orjson comes with the gateway extra; json alone gives the same bytes
+    _orjson = None
+
+
+def _event_json(doc: dict[str, Any], flat: bool) -> bytes:
+    """``canonical_json(doc)`` for an event's dict, through orjson (a tenth of the CPU) where it writes the very
+    same bytes: sorted keys and strings are byte-identical for every code point (a test checks all of them);
+    orjson refuses what json would write differently (integers beyond 64 bits, lone surrogates), and only
+    floats that ``repr`` writes without an exponent below 1e-4 are left to it (orjson writes 1e-05 as 0.00001).
+    Nested details, or none of that installed, take ``canonical_json``."""
+    if _orjson is None or not flat or not _orjson_floats(doc):
+        return canonical_json(doc)
+    try:
+        return bytes(_orjson.dumps(doc, option=_orjson.OPT_SORT_KEYS))
+    except TypeError:  # orjson.JSONEncodeError: a 65-bit integer, a surrogate; json decides (and may refuse)
+        return canonical_json(doc)
+
+
+def _orjson_floats(doc: dict[str, Any]) -> bool:
+    """Whether every float of ``doc`` (``latency_ms`` and flat ``details``) prints the same in orjson and json."""
+    for value in (doc["latency_ms"], *doc["details"].values()):
+        if type(value) is float and value != 0.0 and not 1e-4 <= abs(value) < 1e16:
+            return False
+    return True
 
 
 def _flat_json(details: Mapping[str, Any]) -> bool:

@@ -108,6 +108,19 @@ class _Call:
         self.peer: str | None = client[0] if client else None
         self.receive = receive
 
+    @classmethod
+    def direct(cls, headers: _Headers, client: tuple[str, int] | None, body: bytes) -> _Call:
+        """From a request the server has read whole: ``receive`` gives the body in one message."""
+        given: list[bool] = []
+
+        async def receive() -> MutableMapping[str, Any]:
+            if given:  # the handlers read a body once; a second read is answered as ASGI's end of the request
+                return {"type": "http.disconnect"}
+            given.append(True)
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        return cls({"headers": headers, "client": client}, receive)
+
 
 def _encode_headers(headers: dict[str, str]) -> _Headers:
     return [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
@@ -371,7 +384,7 @@ class _Handlers:
         summary = ",".join([text[i] for i in top1[:16].tolist()])
         return ((200, headers, content), "prediction", "allowed",
                 {"rows": n, "input_hash": input_hash, "output_summary": summary, "sign": gw.signer is not None,
-                 "observe": (np.ascontiguousarray(x, dtype=np.float32).tobytes(), int(np.prod(x.shape[1:])),
+                 "observe": (np.ascontiguousarray(x, dtype=np.float32).tobytes(), x.size // n,
                              top1.astype(np.int64).tobytes()) if gw.monitoring else None})
 
 
@@ -417,6 +430,22 @@ class GatewayApp:
 
     def openapi(self) -> dict[str, Any]:
         return self.fastapi.openapi()
+
+    async def direct(self, method: str, path: str, headers: _Headers, body: bytes,
+                     client: tuple[str, int] | None) -> _Reply | None:
+        """``POST /v1/predict`` and ``/v2`` for the built-in server, which has the whole request already: the
+        very answer ``__call__`` sends (same handlers, same headers), without building an ASGI scope, a
+        ``receive`` and two ``send`` messages per request. None: not one of these routes (the server then
+        calls the ASGI app)."""
+        if method == "POST" and path == "/v1/predict":
+            status, out, content = await self._handlers.predict(_Call.direct(headers, client, body))
+        elif path == "/v2" or path.startswith("/v2/"):
+            status, out, content = await self._handlers.v2(_Call.direct(headers, client, body), method, path)
+        else:
+            return None
+        out.append((b"content-type", b"application/json"))
+        out.append((b"content-length", str(len(content)).encode("latin-1")))
+        return status, out, content
 
     async def __call__(self, scope: _Scope, receive: _Receive, send: _Send) -> None:
         if scope["type"] == "http" and scope["path"] == "/v1/predict" and scope["method"] == "POST":

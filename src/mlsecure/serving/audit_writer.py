@@ -418,7 +418,7 @@ def _child_main() -> int:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     out_fd = os.dup(1)
     os.dup2(2, 1)  # anything the libraries print goes to stderr, never into the frame stream
-    inp = os.fdopen(0, "rb", buffering=0)
+    inp = os.fdopen(0, "rb", buffering=1 << 16)  # a frame's head and body in one read (written at once)
     out = os.fdopen(out_fd, "wb", buffering=0)
 
     def reply(value: Any) -> None:

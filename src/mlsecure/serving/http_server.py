@@ -5,8 +5,10 @@ Why: in upstream mode the gateway's request path costs about as much CPU as a sm
 uvicorn's per-request machinery (its request cycle object, the ASGI message dicts it validates, two
 transport writes, the ``date`` header) was about a fifth of the event loop's share (``benchmarks/gateway.md``).
 This server builds one ASGI scope per request, hands the app a ``receive`` that returns the whole body at
-once, and writes each answer (head and body) in one ``transport.write``. Every route, answer and audit
-record comes from the one ``GatewayApp``, so both servers answer alike.
+once, and writes each answer (head and body) in one ``transport.write``; the gateway's hot routes
+(``POST /v1/predict``, ``/v2``) skip even the scope and messages through ``GatewayApp.direct``, which runs the
+same handlers. Every route, answer and audit record comes from the one ``GatewayApp``, so both servers answer
+alike.
 
 What it enforces, besides what the app checks:
 
@@ -240,12 +242,17 @@ class HttpConnection(asyncio.Protocol):
         parsed = httptools.parse_url(request.url)
         raw_path = parsed.path
         method = request.method.decode("latin-1")
+        path = unquote(raw_path.decode("latin-1")) if b"%" in raw_path else raw_path.decode("latin-1")
+        if server.direct is not None:
+            reply = await server.direct(method, path, request.headers, request.body, self.peer)
+            if reply is not None:
+                self._write(request, *reply)
+                return
         scope: dict[str, Any] = {
             "type": "http", "asgi": {"version": "3.0", "spec_version": "2.3"},
             "http_version": request.http_version, "server": self.local, "client": self.peer,
             "scheme": "https" if server.tls else "http", "method": method, "root_path": "",
-            "path": unquote(raw_path.decode("latin-1")) if b"%" in raw_path else raw_path.decode("latin-1"),
-            "raw_path": raw_path, "query_string": parsed.query or b"", "headers": request.headers,
+            "path": path, "raw_path": raw_path, "query_string": parsed.query or b"", "headers": request.headers,
             "state": dict(server.state),
         }
         sent_body = False
@@ -373,6 +380,8 @@ class HttpServer:
     def __init__(self, app: Any, *, max_body_bytes: int, request_timeout_s: float = 10.0,
                  keepalive_timeout_s: float = 5.0, ssl_context: ssl.SSLContext | None = None) -> None:
         self.app = app
+        self.direct: Any = getattr(app, "direct", None)
+        """``GatewayApp.direct``: its hot routes answered without the ASGI scope and messages (None: ASGI only)."""
         self.max_body_bytes = max_body_bytes
         self.request_timeout_s = request_timeout_s
         self.keepalive_timeout_s = keepalive_timeout_s

@@ -11,6 +11,7 @@ failure naming the field (``inputs[0].data[17]``). Outputs are the hardened pred
 from __future__ import annotations
 
 import json
+import math
 from itertools import chain
 from typing import Any
 
@@ -64,7 +65,7 @@ def parse_infer(body: bytes, schema: InputSchema, input_name: str, labels_only: 
         raise ValidationFailure("inputs", "expected a list with one input tensor")
     if len(inputs) != 1:
         raise ValidationFailure("inputs", f"this model takes one input tensor, got {len(inputs)}")
-    x = _tensor(inputs[0], schema, input_name)
+    x = _tensor(inputs[0], schema, input_name, plain=b"true" not in body and b"false" not in body)
     names = output_names(labels_only)
     requested: list[str] | None = None
     outputs = doc.get("outputs")
@@ -80,7 +81,9 @@ def parse_infer(body: bytes, schema: InputSchema, input_name: str, labels_only: 
     return x, {"id": req_id, "outputs": requested}
 
 
-def _tensor(t: Any, schema: InputSchema, input_name: str) -> np.ndarray:
+def _tensor(t: Any, schema: InputSchema, input_name: str, *, plain: bool = False) -> np.ndarray:
+    """The one input tensor as ``float32`` rows. ``plain``: the body has no ``true``/``false`` literal, so a
+    numeric numpy array made from ``data`` cannot hide a boolean (numpy reads True as 1.0)."""
     f = "inputs[0]"
     if not isinstance(t, dict):
         raise ValidationFailure(f, "expected a tensor object")
@@ -114,6 +117,10 @@ def _tensor(t: Any, schema: InputSchema, input_name: str) -> np.ndarray:
     data = t["data"]
     if not isinstance(data, list):
         raise ValidationFailure(f"{f}.data", "expected a list of numbers")
+    if plain and dtype_name in _FLOAT_TYPES:
+        fast = _plain_floats(data, shape, schema)
+        if fast is not None:
+            return fast
     flat = _numbers(data, f"{f}.data")
     size = int(np.prod(shape))
     if flat.size != size:
@@ -136,6 +143,38 @@ def _tensor(t: Any, schema: InputSchema, input_name: str) -> np.ndarray:
         return f"{f}.data[{int(np.ravel_multi_index(index, arr.shape))}]"
 
     return schema.check_values(arr, name)
+
+
+_FLOAT_TYPES = frozenset({"FP32", "FP64"})
+_FP32_MAX = float(np.finfo(np.float32).max)
+
+
+def _plain_floats(data: list[Any], shape: list[int], schema: InputSchema) -> np.ndarray | None:
+    """The common valid FP32/FP64 tensor in four numpy calls (array, min, max, cast), or None when anything
+    is unusual (integers only, another shape, a value out of range, NaN, a schema range wider than FP32):
+    then the exact path below decides and names the field. Only for a body without boolean literals.
+
+    A float64 array built from parsed JSON holds only numbers: strings, nulls and objects give another dtype
+    (or an error), ragged nests an error; a value inside ``[lo, hi]`` with both within FP32's range passes every
+    check of the exact path (finite, FP32 range, schema range), so the answer is the same."""
+    lo, hi = schema.value_range if schema.value_range is not None else (-_FP32_MAX, _FP32_MAX)
+    if lo < -_FP32_MAX or hi > _FP32_MAX:
+        return None
+    try:
+        arr = np.asarray(data)
+    except (ValueError, TypeError, OverflowError):
+        return None
+    if arr.dtype != np.float64 or arr.size != math.prod(shape):
+        return None
+    if arr.ndim != len(shape):
+        if arr.ndim != 1:
+            return None
+        arr = arr.reshape(shape)
+    elif list(arr.shape) != shape:
+        return None
+    if not (lo <= arr.min() and arr.max() <= hi):  # NaN fails both comparisons
+        return None
+    return arr.astype(np.float32)
 
 
 def _numbers(data: list[Any], field: str) -> np.ndarray:

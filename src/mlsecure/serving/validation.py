@@ -97,8 +97,10 @@ class InputSchema:
         range, else a ``ValidationFailure`` naming the first bad value (``field`` maps its index to a name)."""
         name = _field if field is None else field
         lo, hi = self.value_range if self.value_range is not None else (-_FLOAT32_MAX, _FLOAT32_MAX)
-        if arr.size and lo <= arr.min() and arr.max() <= hi:  # the common case: one pass each, no masks
-            return arr.astype(np.float32)
+        # a configured range wider than float32's still ends at float32's (the rows are cast to float32: a larger
+        # value would reach the model as infinity)
+        if arr.size and max(lo, -_FLOAT32_MAX) <= arr.min() and arr.max() <= min(hi, _FLOAT32_MAX):
+            return arr.astype(np.float32)  # the common case: one pass each, no masks
         bad = ~np.isfinite(arr)
         if bad.any():
             idx = tuple(int(i) for i in np.argwhere(bad)[0])
@@ -109,7 +111,7 @@ class InputSchema:
             if out.any():
                 idx = tuple(int(i) for i in np.argwhere(out)[0])
                 raise ValidationFailure(name(idx), f"{_number(arr[idx])} is outside the allowed range [{lo}, {hi}]")
-        elif (np.abs(arr) > _FLOAT32_MAX).any():
+        if (np.abs(arr) > _FLOAT32_MAX).any():
             idx = tuple(int(i) for i in np.argwhere(np.abs(arr) > _FLOAT32_MAX)[0])
             raise ValidationFailure(name(idx), "out of float32 range")
         return arr.astype(np.float32)

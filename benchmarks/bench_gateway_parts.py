@@ -1,0 +1,173 @@
+"""Where the gateway's CPU per request goes, part by part, with the thread's own CPU clock.
+
+Two in-process measurements of what one request with one client costs (one record per audit batch, as a
+closed-loop client sends them), each part timed with ``time.thread_time`` over ``--requests`` repetitions
+(cProfile adds a fixed cost to every small call and so inflates exactly the parts this is about):
+
+- the audit writer's work for one record (``audit_writer.BatchWork.run`` on a real SQLite log,
+  ``synchronous=NORMAL``, a real signer and the extraction monitor), split into its parts: the audit event
+  built from the gateway's fields, the chain + SQLite commit, the Ed25519 signature, the monitor; plus the
+  ``marshal`` frames both ends pay;
+- the event loop's per-request parts in upstream mode: OIP request decoding and validation, the upstream
+  request body, reading the upstream's answer, output hardening + the OIP answer + canonical JSON.
+
+    python benchmarks/bench_gateway_parts.py --requests 2000
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import marshal
+import os
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+def per_call_us(fn: Callable[[], Any], n: int, rounds: int = 5) -> float:
+    """Median over ``rounds`` of the thread CPU per call of ``fn`` (µs)."""
+    out = []
+    for _ in range(rounds):
+        t0 = time.thread_time()
+        for _ in range(n):
+            fn()
+        out.append((time.thread_time() - t0) / n * 1e6)
+    return statistics.median(out)
+
+
+def writer_parts(n: int, tmp: Path) -> dict[str, float]:
+    from mlsecure.audit import open_store
+    from mlsecure.serving.audit_writer import BatchWork
+    from mlsecure.serving.config import ExtractionConfig
+    from mlsecure.serving.signing import ResponseSigner
+
+    key = secrets.token_bytes(32)
+    store = open_store(f"sqlite:///{tmp / 'audit.db'}?synchronous=NORMAL", hmac_key=key)
+    signer = ResponseSigner.from_private_bytes(secrets.token_bytes(32))
+    work = BatchWork(store, signer, ExtractionConfig())
+    rng = np.random.default_rng(0)
+    rows = rng.random((4 * n * 5 + 64, 64), dtype=np.float32)
+    body = json.dumps({"id": None, "outputs": [{"data": [4]}], "parameters": {"x": "y" * 100}}).encode() * 2
+    counter = iter(range(10**9))
+
+    def item() -> Any:
+        i = next(counter)
+        fields = {"event_id": f"{i:032x}", "timestamp": time.time(), "event_type": "prediction",
+                  "actor": "5c0ffee5c0ff", "action": "predict", "resource": "digits:1", "outcome": "allowed",
+                  "details": {"request_id": f"{i:032x}", "endpoint": "v2_infer", "status": 200, "rows": 1},
+                  "input_hash": hashlib.sha256(str(i).encode()).hexdigest(), "model_name": "digits",
+                  "model_version": "1", "latency_ms": 0.8123, "ip_address": "127.0.0.1", "output_summary": "4"}
+        x = rows[i % len(rows):i % len(rows) + 1]
+        return fields, body, (x.tobytes(), 64, np.asarray([i % 10], dtype=np.int64).tobytes())
+
+    out: dict[str, float] = {}
+    out["whole BatchWork.run (1 record)"] = per_call_us(lambda: work.run([item()]), n)
+    out["  of which making the item (bench only)"] = per_call_us(item, n)
+
+    from datetime import UTC, datetime
+
+    from mlsecure.audit import AuditEvent
+
+    f0 = item()[0]
+    out["  AuditEvent from fields"] = per_call_us(
+        lambda: AuditEvent(**{**f0, "timestamp": datetime.fromtimestamp(f0["timestamp"], UTC)}), n)
+    events = [AuditEvent(**{**f0, "event_id": f"{i:032x}", "timestamp": datetime.now(UTC)}) for i in range(6 * n)]
+    it = iter(events)
+    out["  store.append_many (chain + SQLite commit)"] = per_call_us(lambda: store.append_many([next(it)]), n)
+    out["  Ed25519 sign of the body"] = per_call_us(lambda: signer.sign(body), n)
+    from mlsecure.serving.extraction import ExtractionMonitor
+
+    mon = ExtractionMonitor(ExtractionConfig())
+    k = iter(range(10**9))
+
+    def observe() -> None:
+        i = next(k)
+        x = np.frombuffer(rows[i % len(rows)].tobytes(), dtype=np.float32).reshape(-1, 64)
+        mon.observe("client", x, np.asarray([i % 10], dtype=np.int64))
+
+    out["  extraction monitor observe (amortised)"] = per_call_us(observe, n)
+    it2 = [item() for _ in range(10)]
+    frame = marshal.dumps(it2[:1])
+    out["  marshal dumps+loads of the item"] = per_call_us(lambda: marshal.loads(marshal.dumps(it2[:1])), n)
+    del frame
+    store.close()
+    return out
+
+
+def loop_parts(n: int) -> dict[str, float]:
+    from mlsecure.serving import oip
+    from mlsecure.serving.config import OutputConfig, UpstreamConfig
+    from mlsecure.serving.hardening import OutputPolicy
+    from mlsecure.serving.signing import canonical_json
+    from mlsecure.serving.upstream import Upstream, _dumps, _loads
+    from mlsecure.serving.validation import InputSchema
+
+    schema = InputSchema(input_shape=(64,), value_range=(0.0, 1.0), max_batch=64)
+    rng = np.random.default_rng(0)
+    row = rng.random(64, dtype=np.float32)
+    body = json.dumps({"inputs": [{"name": "input-0", "shape": [1, 64], "datatype": "FP32",
+                                   "data": row.tolist()}]}).encode()
+    out: dict[str, float] = {}
+    out["OIP decode + validation (parse_infer)"] = per_call_us(
+        lambda: oip.parse_infer(body, schema, "input-0", False, model=("digits", "1")), n)
+    out["SHA-256 of the request body"] = per_call_us(lambda: hashlib.sha256(body).hexdigest(), n)
+    x, ctx = oip.parse_infer(body, schema, "input-0", False, model=("digits", "1"))
+    up = Upstream(UpstreamConfig(url="http://127.0.0.1:1", protocol="oip"), model_name="digits", labels=None)
+
+    def up_body() -> bytes:
+        return _dumps({"inputs": [{"name": "input-0", "shape": list(x.shape), "datatype": "FP32",
+                                   "data": np.ascontiguousarray(x, dtype=np.float32).ravel()}],
+                       "outputs": [{"name": "predict_proba"}]})
+
+    out["upstream request body (orjson)"] = per_call_us(up_body, n)
+    p = rng.random(10)
+    p /= p.sum()
+    answer = json.dumps({"model_name": "digits", "model_version": "1", "id": "abc", "parameters": {},
+                         "outputs": [{"name": "predict_proba", "shape": [1, 10], "datatype": "FP64",
+                                      "parameters": {"content_type": "np"}, "data": p.tolist()}]}).encode()
+    out["upstream answer: orjson + checks (_oip_proba)"] = per_call_us(lambda: up._oip_proba(_loads(answer), 1), n)
+    proba = up._oip_proba(_loads(answer), 1)
+    policy = OutputPolicy(OutputConfig())
+    g = np.random.default_rng(0)
+    labels = list(range(10))
+
+    def answer_out() -> bytes:
+        top1 = proba.argmax(axis=1)
+        preds = policy.apply(proba, labels, g, top1=top1)
+        doc = oip.infer_response(model_name="digits", model_version="1", request_id="r" * 32, input_hash="h" * 64,
+                                 served_at=round(time.time(), 3), predictions=preds, context=ctx)
+        return canonical_json(doc)
+
+    out["hardening + OIP answer + canonical JSON"] = per_call_us(answer_out, n)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--requests", type=int, default=2000)
+    ap.add_argument("--json", type=Path)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        res = {"load_average_1min": round(os.getloadavg()[0], 2),
+               "writer": writer_parts(args.requests, Path(tmp)), "event_loop": loop_parts(args.requests)}
+    print(f"load average {res['load_average_1min']}; thread CPU per call, median of 5 x {args.requests}")
+    for section in ("writer", "event_loop"):
+        print(f"[{section}]")
+        for k, v in res[section].items():  # type: ignore[union-attr]
+            print(f"  {k:<50} {v:8.1f} us")
+    if args.json:
+        args.json.write_text(json.dumps(res, indent=2))
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
