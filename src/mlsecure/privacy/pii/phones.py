@@ -12,7 +12,8 @@ admits most of them) and cost two dozen parses per failing cell. Instead the col
   parentheses: ``06 12 34 56 78``, ``020 7946 0018``, ``(11) 91234-5678``) names the first plan of
   ``PHONE_REGIONS`` that admits it; one with a one-digit group after the first (``1-47879-384-9``, an
   ISBN) is not a national phone number at all;
-* a plan named by at least ``MIN_VOTES`` of the first ``PROBE`` candidates joins the caller's region.
+* a plan named by at least ``MIN_VOTES`` and ``VOTE_SHARE`` of the first ``PROBE`` candidates joins the
+  caller's region.
 
 Then each cell is valid when it is international, or valid in one of those plans. A bare run of digits
 (``6948564642``) names no plan itself, but is read in the plans the rest of its column named.
@@ -29,10 +30,13 @@ from mlsecure.privacy.pii.validators import PHONE_REGIONS, digits_of, phone, pho
 
 PROBE = 40  # distinct candidates read to choose the column's numbering plans
 MIN_VOTES = 2  # a plan one odd value alone admits is not the column's
+VOTE_SHARE = 0.2  # nor one a few odd values admit (a trunk-zero barcode is a valid German number)
 MIN_DIGITS, MAX_DIGITS = 7, 15  # E.164 allows at most 15 digits; no national number with its area code has fewer than 7
 
+TRUNK_DIGITS = (10, 12)  # a bare national number with its trunk 0: FR, DE, IT, JP 10, GB, IN, BR 11 digits
 _INTERNATIONAL = re.compile(r"^(?:\+|00) ?\(?[1-9]")
 _EXTENSION = re.compile(r" ?(?:x|ext\.?|#) ?\d{1,6}$")
+_SSN_GROUPS = re.compile(r"\d{3}[- ]\d{2}[- ]\d{4}")
 _GROUPS = re.compile(r"[^0-9]+")
 _WRITTEN = re.compile(r"^0|[ ().\-/]")  # a trunk prefix or a separator: how people write phone numbers
 
@@ -45,11 +49,13 @@ def column_phone_validator(candidates: Sequence[str], region: str = "US") -> Cal
 def column_regions(candidates: Sequence[str], region: str = "US") -> tuple[str, ...]:
     """``region`` and the numbering plans the column's own numbers name (see the module docstring)."""
     votes: Counter[str] = Counter()
-    for text in candidates[:PROBE]:
+    probe = candidates[:PROBE]
+    for text in probe:
         found = _named_region(_EXTENSION.sub("", text.strip()))
         if found is not None and found != region:
             votes[found] += 1
-    return (region, *sorted(r for r, n in votes.items() if n >= MIN_VOTES))
+    need = max(MIN_VOTES, VOTE_SHARE * len(probe))
+    return (region, *sorted(r for r, n in votes.items() if n >= need))
 
 
 def international(text: str) -> bool:
@@ -60,7 +66,7 @@ def international(text: str) -> bool:
 
 def _valid(text: str, regions: tuple[str, ...]) -> bool:
     t = _EXTENSION.sub("", text.strip())
-    if not MIN_DIGITS <= len(digits_of(t)) <= MAX_DIGITS:
+    if not _phone_like(t):
         return False
     if _INTERNATIONAL.match(t) is not None:
         return international(t)
@@ -68,13 +74,22 @@ def _valid(text: str, regions: tuple[str, ...]) -> bool:
 
 
 def _named_region(text: str) -> str | None:
-    if not MIN_DIGITS <= len(digits_of(text)) <= MAX_DIGITS:
+    if not _phone_like(text):
         return None
     if _INTERNATIONAL.match(text) is not None:
         return _country_of(text) if phone_shaped(text, min_digits=MIN_DIGITS) else None
     if _WRITTEN.search(text) is None or _single_digit_group(text):
         return None  # a bare run of digits could be any id: it names no plan
+    if text.isdigit() and not TRUNK_DIGITS[0] <= len(text) <= TRUNK_DIGITS[1]:
+        return None  # ``05373249``: a trunk zero and fewer or more digits than national numbers have
     return next((r for r in PHONE_REGIONS if phone(text, r)), None)
+
+
+def _phone_like(text: str) -> bool:
+    """7 to 15 digits, not a date (``2021-09-05`` is a valid German number) and not grouped as a US SSN
+    (3-2-4: the NANP groups 3-3-4, and other plans' 9-digit numbers would take SSN columns)."""
+    return MIN_DIGITS <= len(digits_of(text)) <= MAX_DIGITS and _SSN_GROUPS.fullmatch(text) is None and \
+        phone_shaped(text, min_digits=MIN_DIGITS)
 
 
 def _single_digit_group(text: str) -> bool:

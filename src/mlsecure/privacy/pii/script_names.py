@@ -109,7 +109,7 @@ def _surname_suffix(word: str) -> bool:
     if any("\u0370" <= c <= "\u03ff" for c in low):
         return len(low) > 4 and low.endswith(_GREEK_SUFFIXES)
     low = word.lower()
-    return len(low) > 3 and low.endswith(_SLAVIC_SUFFIXES)
+    return len(low) > 4 and low.endswith(_SLAVIC_SUFFIXES)
 
 
 CJK_SHAPED = 0.8  # share of cells shaped like a CJK name (one or two words, 2-5 characters in all)

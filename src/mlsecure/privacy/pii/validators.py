@@ -271,8 +271,10 @@ _TEXT_DATE_FORMATS = _DATE_FORMATS[7:]
 _D, _M = r"(3[01]|[12]\d|0[1-9]|[1-9])", r"(1[0-2]|0[1-9]|[1-9])"
 # Hungarian, Croatian and Serbian end a numeric date with a dot (``2001.05.03.``, ``03.05.2001.``); Korean,
 # Hungarian and Lithuanian write the year first with dots.
-_YEAR_FIRST = re.compile(r"(\d{4})([-/.])(\d{1,2})\2(\d{1,2})\.?")
-_YEAR_LAST = re.compile(r"(\d{1,2})([-/.])(\d{1,2})\2(\d{4})\.?")
+# CLDR's short formats put a space after each dot in Korean, Hungarian, Slovene, Slovak and Croatian
+# (``2001. 5. 3.``, ``3. 5. 2001``).
+_YEAR_FIRST = re.compile(r"(\d{4})([-/]|\. ?)(\d{1,2})\2(\d{1,2})\.?")
+_YEAR_LAST = re.compile(r"(\d{1,2})([-/]|\. ?)(\d{1,2})\2(\d{4})(?:\.| г\.?)?")  # Bulgarian: the year's abbreviation
 _CJK_DATE = re.compile(r"(\d{4}) ?[年년] ?(\d{1,2}) ?[月월] ?(\d{1,2}) ?[日일]")  # 2001年5月3日, 2001년 5월 3일
 # ``3 mai 2001``, ``3. März 2001``, ``3 de mayo de 2001``, ``3 мая 2001``; and ``Mai 3, 2001``
 _DAY_MONTH = re.compile(r"(\d{1,2})\.? (?:de )?([^\W\d_]{3,12})\.?,? (?:de )?(\d{4})(?: г\.?| m\.)?")
@@ -289,7 +291,7 @@ def parse_date(text: str) -> _dt.date | None:
         return _ymd(match.group(1), match.group(3), match.group(4))
     if match := _YEAR_LAST.fullmatch(t):
         a, sep, b, year = match.groups()
-        for order in _ORDERS[sep]:
+        for order in _ORDERS[sep.strip()]:
             month, day = (a, b) if order == "md" else (b, a)
             if (found := _ymd(year, month, day)) is not None:
                 return found
