@@ -26,6 +26,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from functools import lru_cache, partial
 
+from mlsecure.privacy.pii.places import postcode_family
 from mlsecure.privacy.pii.validators import PHONE_REGIONS, digits_of, phone, phone_shaped
 
 PROBE = 40  # distinct candidates read to choose the column's numbering plans
@@ -33,6 +34,8 @@ MIN_VOTES = 2  # a plan one odd value alone admits is not the column's
 VOTE_SHARE = 0.2  # nor one a few odd values admit (a trunk-zero barcode is a valid German number)
 MIN_DIGITS, MAX_DIGITS = 7, 15  # E.164 allows at most 15 digits; no national number with its area code has fewer than 7
 
+NATIONAL_DIGITS = 8
+_POSTCODE_SPLITS = frozenset(("9999-999", "99999-999", "99999-9999", "99999-99999"))
 TRUNK_DIGITS = (10, 12)  # a bare national number with its trunk 0: FR, DE, IT, JP 10, GB, IN, BR 11 digits
 _INTERNATIONAL = re.compile(r"^(?:\+|00) ?\(?[1-9]")
 _EXTENSION = re.compile(r" ?(?:x|ext\.?|#) ?\d{1,6}$")
@@ -70,7 +73,7 @@ def _valid(text: str, regions: tuple[str, ...]) -> bool:
         return False
     if _INTERNATIONAL.match(t) is not None:
         return international(t)
-    return not _single_digit_group(t) and any(phone(t, r) for r in regions)
+    return _national_shape(t) and any(phone(t, r) for r in regions)
 
 
 def _named_region(text: str) -> str | None:
@@ -78,7 +81,7 @@ def _named_region(text: str) -> str | None:
         return None
     if _INTERNATIONAL.match(text) is not None:
         return _country_of(text) if phone_shaped(text, min_digits=MIN_DIGITS) else None
-    if _WRITTEN.search(text) is None or _single_digit_group(text):
+    if _WRITTEN.search(text) is None or not _national_shape(text):
         return None  # a bare run of digits could be any id: it names no plan
     if text.isdigit() and not TRUNK_DIGITS[0] <= len(text) <= TRUNK_DIGITS[1]:
         return None  # ``05373249``: a trunk zero and fewer or more digits than national numbers have
@@ -90,6 +93,14 @@ def _phone_like(text: str) -> bool:
     (3-2-4: the NANP groups 3-3-4, and other plans' 9-digit numbers would take SSN columns)."""
     return MIN_DIGITS <= len(digits_of(text)) <= MAX_DIGITS and _SSN_GROUPS.fullmatch(text) is None and \
         phone_shaped(text, min_digits=MIN_DIGITS)
+
+
+def _national_shape(text: str) -> bool:
+    """Shaped as a national number with its area code: 8+ digits (7 is a subscriber number alone, or a
+    Portuguese postcode ``4700-123``), no one-digit group after the first, and not in a postcode format
+    that splits digits 4-3, 5-3, 5-4 or 5-5 (PT, BR, US ZIP+4, IR)."""
+    return len(digits_of(text)) >= NATIONAL_DIGITS and not _single_digit_group(text) and \
+        postcode_family(text) not in _POSTCODE_SPLITS
 
 
 def _single_digit_group(text: str) -> bool:
