@@ -119,5 +119,7 @@ def _country_of(text: str) -> str | None:
         number = phonenumbers.parse(t, None)
     except phonenumbers.NumberParseException:
         return None
+    if number.country_code is None:
+        return None
     found = phonenumbers.region_code_for_country_code(number.country_code)
     return None if found in ("ZZ", "001") else str(found)
