@@ -200,3 +200,24 @@ def test_chinese_addresses() -> None:
                                                   "东直门南七条", "新华路", "长江路", "文化街"] * 8,
                                                  range(3, 800, 9), strict=False)]
     assert _column(streets, "c05") is PiiType.STREET_ADDRESS
+
+
+# Villages and small towns of 500-15,000 people (GeoNames), as written locally: Hungarian, Estonian, Norwegian.
+VILLAGES = ["Záhony", "Nyírmada", "Tiszalök", "Tiszaföldvár", "Tapolca", "Kisújszállás", "Pusztaszabolcs", "Újszász",
+            "Tiszavasvári", "Bicske", "Sárvár", "Põlva", "Mõisaküla", "Karksi-Nuia", "Tõrva", "Jõgeva", "Antsla",
+            "Rapla", "Otepää", "Kärdla", "Stryn", "Vinstra", "Sogndal", "Brekstad", "Lillesand", "Kopervik"]
+
+
+def test_village_column_without_header() -> None:
+    values = [VILLAGES[(i * 7) % len(VILLAGES)] for i in range(120)]
+    assert _column(values, "c04") is PiiType.CITY
+
+
+def test_colours_and_nationalities_are_not_towns() -> None:
+    colours = ["rød", "grønn", "blå", "gul", "svart", "hvit", "brun", "grå", "rosa", "lilla", "oransje", "turkis",
+               "beige", "gull", "sølv", "marineblå", "oliven", "lime", "fiolett", "bordeaux", "kobber", "elfenben"]
+    nationalities = ["magyar", "német", "osztrák", "szlovák", "román", "lengyel", "cseh", "horvát", "szerb",
+                     "olasz", "francia", "spanyol", "portugál", "angol", "ír", "svéd", "norvég", "dán", "finn",
+                     "észt", "lett", "litván", "orosz", "ukrán"]
+    assert _column([colours[i % len(colours)].capitalize() for i in range(120)], "c09") is None
+    assert _column([nationalities[i % len(nationalities)].capitalize() for i in range(120)], "c10") is None

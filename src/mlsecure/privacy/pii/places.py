@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from mlsecure.privacy.pii.addresses import PREFIX_TYPES, SUFFIX_TYPES, is_street_address
-from mlsecure.privacy.pii.gazetteer import fold, known_cities
+from mlsecure.privacy.pii.gazetteer import fold, known_cities, known_towns
 from mlsecure.privacy.pii.lexicons import (
     CITY_PREFIXES,
     CITY_SUFFIXES,
@@ -48,6 +48,9 @@ PLACE_EVIDENCE = 0.25
 SOURCE_SHARE = 0.1  # each source (gazetteer, affixes) must have its part: common words are towns too
 AFFIX_ALONE = 0.3  # invented or village names (``Lake Nicoleburgh``): affixes alone, 3x their share in surnames
 HEADER_SHAPE = 0.6  # with a header word in its favour
+TOWN_SHARE = 0.8  # of distinct place-shaped values in GeoNames' places of 500+ people (or affixed)
+TOWN_DISTINCT = 20  # distinct values a column needs before villages count
+TOWN_REGION = 0.4  # Estonian towns share their names with their parishes (ISO 3166-2)
 MIN_DISTINCT = 5
 
 # National postcode formats (UPU Postcode Directory / Google libaddressinput ``zip`` patterns), as
@@ -194,11 +197,29 @@ def _city(values: Sequence[str], counts: Sequence[int], kinds: frozenset[str]) -
     known, affix = sum(gazetteer) / len(places), sum(affixed) / len(places)
     both = known >= SOURCE_SHARE and affix >= SOURCE_SHARE and region < known
     if evidence < PLACE_EVIDENCE or not (both or (affix >= AFFIX_ALONE and region < affix)):
-        return None
+        return _towns(places, affixed, shaped, counts, region)
     share = _share(shaped, counts)
     return PlaceVerdict(PiiType.CITY, share, "city_statistics",
                         f"{sum(shaped)} of {len(values)} distinct values are place-shaped, {evidence:.0%} of those "
                         f"known cities (GeoNames) or with a toponymic affix, {region:.0%} regions")
+
+
+def _towns(places: list[str], affixed: list[bool], shaped: list[bool], counts: Sequence[int],
+           region: float) -> PlaceVerdict | None:
+    """Villages and small towns (Hungarian, Estonian, Ukrainian, Norwegian...) that the 15,000+ gazetteer
+    misses: nearly all of many distinct place-shaped values are GeoNames places of 500+ people or carry a
+    toponymic affix. Colours, nationalities, dishes and company names reach a third at most (a few
+    colours are villages too), and a colour column has too few distinct values."""
+    if len(places) < TOWN_DISTINCT or region > TOWN_REGION:
+        return None
+    towns = known_towns(places)
+    found = sum(t or a for t, a in zip(towns, affixed, strict=True)) / len(places)
+    if found < TOWN_SHARE:
+        return None
+    share = _share(shaped, counts)
+    return PlaceVerdict(PiiType.CITY, share, "town_gazetteer",
+                        f"{len(places)} distinct place-shaped values, {found:.0%} of them GeoNames places of 500+ "
+                        f"people or with a toponymic affix, {region:.0%} regions")
 
 
 def has_street_mark(value: str) -> bool:
