@@ -10,8 +10,10 @@ admits most of them) and cost two dozen parses per failing cell. Instead the col
   way). A country code never starts with 0;
 * a national number written as phone numbers are written (separators, a trunk ``0``, an area code in
   parentheses: ``06 12 34 56 78``, ``020 7946 0018``, ``(11) 91234-5678``) names the first plan of
-  ``PHONE_REGIONS`` that admits it; one with a one-digit group after the first (``1-47879-384-9``, an
-  ISBN) is not a national phone number at all;
+  ``PHONE_REGIONS`` that admits it. It needs 8+ digits, and is not one when it has a one-digit group
+  after the first (``1-47879-384-9``, an ISBN), is a date (``2021-09-05`` is a valid German number), is
+  grouped 3-2-4 like a US SSN, splits like a postcode (``4700-123``, ``01310-100``), or is a bare run with a
+  trunk 0 and fewer than 10 or more than 12 digits (an EAN-8 or EAN-13 code);
 * a plan named by at least ``MIN_VOTES`` and ``VOTE_SHARE`` of the first ``PROBE`` candidates joins the
   caller's region.
 
@@ -32,9 +34,8 @@ from mlsecure.privacy.pii.validators import PHONE_REGIONS, digits_of, phone, pho
 PROBE = 40  # distinct candidates read to choose the column's numbering plans
 MIN_VOTES = 2  # a plan one odd value alone admits is not the column's
 VOTE_SHARE = 0.2  # nor one a few odd values admit (a trunk-zero barcode is a valid German number)
-MIN_DIGITS, MAX_DIGITS = 7, 15  # E.164 allows at most 15 digits; no national number with its area code has fewer than 7
-
-NATIONAL_DIGITS = 8
+MIN_DIGITS, MAX_DIGITS = 7, 15  # E.164: at most 15 digits with the country code; Iceland's numbers have 7
+NATIONAL_DIGITS = 8  # a national number without its country code: 7 digits is mostly a subscriber number alone
 _POSTCODE_SPLITS = frozenset(("9999-999", "99999-999", "99999-9999", "99999-99999"))
 TRUNK_DIGITS = (10, 12)  # a bare national number with its trunk 0: FR, DE, IT, JP 10, GB, IN, BR 11 digits
 _INTERNATIONAL = re.compile(r"^(?:\+|00) ?\(?[1-9]")

@@ -7,7 +7,7 @@ Ukrainian or Greek surname ranked 13,000th in its country is missing. What these
 
 * Chinese and Korean family names come from a short list: the 100 most common Chinese surnames hold
   about 85% of China's population (Ministry of Public Security, 2019 household register; the classic
-  double surnames added), and the ~70 Korean surnames below about 99% of South Korea's (Statistics
+  double surnames added), and the ~95 Korean surnames below well over 95% of South Korea's (Statistics
   Korea, 2015 census). A cell of 2-5 Han or Hangul characters in one or two words that starts or ends
   with one of them is a name;
 * a Japanese name is a family name and a given name, each of 1-4 characters, the given name often in
