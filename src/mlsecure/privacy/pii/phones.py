@@ -68,13 +68,15 @@ def international(text: str) -> bool:
     return _INTERNATIONAL.match(t) is not None and _country_of(t) is not None and phone_shaped(t, min_digits=MIN_DIGITS)
 
 
+@lru_cache(maxsize=65536)  # the same numbers come back in every column and audit
 def _valid(text: str, regions: tuple[str, ...]) -> bool:
     t = _EXTENSION.sub("", text.strip())
     if not _phone_like(t):
         return False
     if _INTERNATIONAL.match(t) is not None:
         return international(t)
-    return _national_shape(t) and any(phone(t, r) for r in regions)
+    # the plans (cached) before the date check (a parse): most cells of a date column fail a plan first
+    return _national_shape(t) and any(phone(t, r) for r in regions) and phone_shaped(t, min_digits=MIN_DIGITS)
 
 
 def _named_region(text: str) -> str | None:
@@ -86,14 +88,15 @@ def _named_region(text: str) -> str | None:
         return None  # a bare run of digits could be any id: it names no plan
     if text.isdigit() and not TRUNK_DIGITS[0] <= len(text) <= TRUNK_DIGITS[1]:
         return None  # ``05373249``: a trunk zero and fewer or more digits than national numbers have
-    return next((r for r in PHONE_REGIONS if phone(text, r)), None)
+    found = next((r for r in PHONE_REGIONS if phone(text, r)), None)
+    return found if found is not None and phone_shaped(text, min_digits=MIN_DIGITS) else None
 
 
 def _phone_like(text: str) -> bool:
-    """7 to 15 digits, not a date (``2021-09-05`` is a valid German number) and not grouped as a US SSN
-    (3-2-4: the NANP groups 3-3-4, and other plans' 9-digit numbers would take SSN columns)."""
-    return MIN_DIGITS <= len(digits_of(text)) <= MAX_DIGITS and _SSN_GROUPS.fullmatch(text) is None and \
-        phone_shaped(text, min_digits=MIN_DIGITS)
+    """7 to 15 digits and not grouped as a US SSN (3-2-4: the NANP groups 3-3-4, and other plans' 9-digit
+    numbers would take SSN columns). Dates (``2021-09-05`` is a valid German number) are ruled out after
+    the plans, by ``phone_shaped``."""
+    return MIN_DIGITS <= len(digits_of(text)) <= MAX_DIGITS and _SSN_GROUPS.fullmatch(text) is None
 
 
 def _national_shape(text: str) -> bool:
