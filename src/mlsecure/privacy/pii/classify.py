@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache, partial
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -31,12 +31,15 @@ from mlsecure.privacy.pii.gazetteer import CITY_SHARE, MIN_CITIES, fold, known_c
 from mlsecure.privacy.pii.lexicons import ORGANISATION_WORDS
 from mlsecure.privacy.pii.masking import masked_examples
 from mlsecure.privacy.pii.names import is_name
+from mlsecure.privacy.pii.phones import PROBE as PHONE_PROBE
+from mlsecure.privacy.pii.phones import column_phone_validator
 from mlsecure.privacy.pii.places import header_kinds as header_kinds_of_place
 from mlsecure.privacy.pii.places import one_country_postcodes, place_verdict, postcode_family
 from mlsecure.privacy.pii.recognizers import Recognizer, recognizers
+from mlsecure.privacy.pii.script_names import cjk_name_cells
 from mlsecure.privacy.pii.spans import SpanScan, scan_spans, scan_spans_many
 from mlsecure.privacy.pii.types import PiiType
-from mlsecure.privacy.pii.validators import age, ean13, phone, phone_any_region
+from mlsecure.privacy.pii.validators import age, ean13, phone_any_region
 
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 MAX_VALIDATE = 300  # distinct candidates validated per recognizer and column
@@ -308,7 +311,8 @@ def _classify_sample(name: str, sample: Any, distinct: _Distinct, pool: Sequence
         threshold = 0.3 if has_header else rec.min_share
         validator = rec.validator
         if rec.pii_type is PiiType.PHONE:  # a phone header admits the national numbers of many countries
-            validator = phone_any_region if has_header else partial(phone, region=region)
+            validator = phone_any_region if has_header else column_phone_validator(
+                [uniq_list[j] for j in np.flatnonzero(match)[:PHONE_PROBE]], region)
         checked, ok = _validate(np.flatnonzero(match), uniq_list, freq, validator)
         checked_freq = freq[checked]
         if rec.checksum:
@@ -399,6 +403,8 @@ def _script_names(name: str, distinct: _Distinct, n: int, null_share: float,
     valid = np.array([not any(c.isdigit() for c in v) and 1 <= len(v.split()) <= 4 and is_name(v)
                       for v in values], dtype=bool)
     share = float(freq[valid].sum()) / n
+    if share < NAME_SHARE and (cjk := cjk_name_cells(values, freq, n)) is not None:
+        valid, share = np.array(cjk, dtype=bool), float(freq[np.array(cjk, dtype=bool)].sum()) / n
     if share < NAME_SHARE or organisation_share(values, freq) >= ORGANISATION_SHARE:
         return None
     why = f"{share:.0%} of sampled cells are names (given names or surnames of names-dataset), in any script"

@@ -19,7 +19,8 @@ from mlsecure.privacy.pii.types import PiiType
 
 RESTRICTED_ZIP3 = ("036", "059", "063", "102", "203", "556", "692", "790", "821", "823", "830", "831", "878",
                    "879", "884", "890", "893")
-_DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%d.%m.%Y", "%Y/%m/%d", "%B %d, %Y", "%d %B %Y", "%b %d, %Y")
+_DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%d.%m.%Y", "%Y/%m/%d", "%B %d, %Y", "%d %B %Y", "%b %d, %Y",
+                 "%Y.%m.%d", "%Y.%m.%d.", "%d.%m.%Y.", "%Y年%m月%d日")  # Korean, Hungarian, Croatian, CJK
 NUMERIC_WIDTHS = (1, 5, 10, 20)
 
 

@@ -19,6 +19,7 @@ from mlsecure.privacy.pii.lexicons import (
     TITLES,
 )
 from mlsecure.privacy.pii.name_data import fold, lexicon
+from mlsecure.privacy.pii.script_names import script_name
 
 _WORD = re.compile(r"[^\W\d_][^\W\d_'-]*(?:['-][^\W\d_]+)*")
 GIVEN_RANK = 2000  # a word ranked within the top 2000 given names of some country (the whole lexicon)
@@ -26,7 +27,13 @@ SINGLE_RANK = 300  # a lone word must be more common to be taken for a given nam
 
 
 def is_name(text: str) -> bool:
-    """A cell that is a person's name: ``First Last``, ``Last, First``, ``First M. Last`` or one name."""
+    """A cell that is a person's name: ``First Last``, ``Last, First``, ``First M. Last`` or one name; in
+    Chinese, Korean, Japanese, Cyrillic or Greek script also by the shape its language gives names
+    (``script_names``)."""
+    return _listed_name(text) or (not text.isascii() and script_name(text))
+
+
+def _listed_name(text: str) -> bool:
     words = [w for w in _WORD.findall(text) if fold(w) not in TITLES]
     words = [w for w in words if len(w) > 1 or not w.isupper()]
     if not words or len(words) > 5:

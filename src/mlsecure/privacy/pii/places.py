@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from mlsecure.privacy.pii.addresses import PREFIX_TYPES, SUFFIX_TYPES, is_street_address
-from mlsecure.privacy.pii.gazetteer import fold, known_cities
+from mlsecure.privacy.pii.gazetteer import fold, known_cities, known_towns
 from mlsecure.privacy.pii.lexicons import (
     CITY_PREFIXES,
     CITY_SUFFIXES,
@@ -48,6 +48,9 @@ PLACE_EVIDENCE = 0.25
 SOURCE_SHARE = 0.1  # each source (gazetteer, affixes) must have its part: common words are towns too
 AFFIX_ALONE = 0.3  # invented or village names (``Lake Nicoleburgh``): affixes alone, 3x their share in surnames
 HEADER_SHAPE = 0.6  # with a header word in its favour
+TOWN_SHARE = 0.8  # of distinct place-shaped values in GeoNames' places of 500+ people (or affixed)
+TOWN_DISTINCT = 20  # distinct values a column needs before villages count
+TOWN_REGION = 0.4  # Estonian towns share their names with their parishes (ISO 3166-2)
 MIN_DISTINCT = 5
 
 # National postcode formats (UPU Postcode Directory / Google libaddressinput ``zip`` patterns), as
@@ -87,11 +90,18 @@ PROBE_MARGIN = 0.25
 _NUMBER = r"\d{1,5}[A-Za-z]?(?:[/-]\d{1,4}[A-Za-z]?){0,2}"
 _WORDS = r"[^\W\d_][^\d]{0,60}?"
 _UNIT = r"(?:(?:Flat|Unit|Suite|Apt\.?|Apartment|Level|Shop|Lot) \d{1,5}[A-Za-z]?,? )?"  # ``Flat 23 846 Green Lane``
-_STREET_SHAPE = re.compile(rf"^(?:{_UNIT}{_NUMBER},? (?P<a>{_WORDS})|(?P<b>{_WORDS}),? (?:No\.? ?)?{_NUMBER})$")
+# Chinese and Japanese write the street and its number without a space: ``红旗路458号``, ``東直門南七条31号``
+_CJK_STREET = r"(?P<c>[\u3400-\u9fff\u3040-\u30ff]{2,20})\d{1,5}(?:-\d{1,5})?[号號番]"
+_STREET_SHAPE = re.compile(rf"^(?:{_UNIT}{_NUMBER},? (?P<a>{_WORDS})|(?P<b>{_WORDS}),? (?:No\.? ?)?{_NUMBER}"
+                           rf"|{_CJK_STREET})$")
 STREET_SHAPE = 0.85
 STREET_VARIETY = 0.05  # distinct word parts per distinct cell, and at least STREET_NAMES of them: many
 STREET_NAMES = 10  # streets, not ``Room 1``..``Room 40`` or a few product lines with model numbers
 STREET_CONFIRMED = 0.2  # cells with a street type of some country
+# Greek, Icelandic and Mexican addresses often carry no street type (``Κρίτωνος 812``, ``594 Grímstunga``,
+# ``Ojo de Agua 488``): a column is then streets when both parts vary as only addresses do, nearly every
+# cell a street name of its own and a house number of its own, the names shaped like place names.
+UNTYPED_VARIETY = 0.5
 
 # The word lists, folded as the values are (Hangul decomposes into its letters, accents drop).
 _HEADERS = {kind: tuple(fold(w) for w in words) for kind, words in PLACE_HEADERS.items()}
@@ -101,6 +111,8 @@ _REGION_WORDS = frozenset(fold(w) for w in REGION_WORDS)
 _REGION_AFFIXES = tuple(fold(a) for a in REGION_AFFIXES)
 _STREET_TOKENS = frozenset(fold(w) for w in (*STREET_TOKENS, *SUFFIX_TYPES, *PREFIX_TYPES))
 _STREET_ENDINGS = tuple(fold(w) for w in STREET_ENDINGS)
+# road, street, avenue, lane, alley, (Beijing) tiao, chome before the house number
+_CJK_STREET_MARK = re.compile(r"[路街道巷弄条條衕丁目][\d一二三四五六七八九十]*\d{1,5}[号號番]")
 _BLOCK_NUMBER = re.compile(r"\d{1,4}-\d{1,4}-\d{1,4}")  # JP/KR block addresses: chome-ban-go
 
 
@@ -185,17 +197,35 @@ def _city(values: Sequence[str], counts: Sequence[int], kinds: frozenset[str]) -
     known, affix = sum(gazetteer) / len(places), sum(affixed) / len(places)
     both = known >= SOURCE_SHARE and affix >= SOURCE_SHARE and region < known
     if evidence < PLACE_EVIDENCE or not (both or (affix >= AFFIX_ALONE and region < affix)):
-        return None
+        return _towns(places, affixed, shaped, counts, region)
     share = _share(shaped, counts)
     return PlaceVerdict(PiiType.CITY, share, "city_statistics",
                         f"{sum(shaped)} of {len(values)} distinct values are place-shaped, {evidence:.0%} of those "
                         f"known cities (GeoNames) or with a toponymic affix, {region:.0%} regions")
 
 
+def _towns(places: list[str], affixed: list[bool], shaped: list[bool], counts: Sequence[int],
+           region: float) -> PlaceVerdict | None:
+    """Villages and small towns (Hungarian, Estonian, Ukrainian, Norwegian...) that the 15,000+ gazetteer
+    misses: nearly all of many distinct place-shaped values are GeoNames places of 500+ people or carry a
+    toponymic affix. Colours, nationalities, dishes and company names reach a third at most (a few
+    colours are villages too), and a colour column has too few distinct values."""
+    if len(places) < TOWN_DISTINCT or region > TOWN_REGION:
+        return None
+    towns = known_towns(places)
+    found = sum(t or a for t, a in zip(towns, affixed, strict=True)) / len(places)
+    if found < TOWN_SHARE:
+        return None
+    share = _share(shaped, counts)
+    return PlaceVerdict(PiiType.CITY, share, "town_gazetteer",
+                        f"{len(places)} distinct place-shaped values, {found:.0%} of them GeoNames places of 500+ "
+                        f"people or with a toponymic affix, {region:.0%} regions")
+
+
 def has_street_mark(value: str) -> bool:
     """A street type of some country (``is_street_address``, ``STREET_TOKENS`` as a word, ``STREET_ENDINGS``
     ending a word) or a Japanese/Korean block number (``29-23-1``)."""
-    if is_street_address(value) or _BLOCK_NUMBER.search(value):
+    if is_street_address(value) or _BLOCK_NUMBER.search(value) or _CJK_STREET_MARK.search(value):
         return True
     words = [w.strip(".,") for w in fold(value).split()]
     return any(w in _STREET_TOKENS or (len(w) > 2 and w.endswith(_STREET_ENDINGS)) for w in words)
@@ -303,16 +333,30 @@ def _street(values: Sequence[str], counts: Sequence[int], kinds: frozenset[str])
     share = _share(shaped, counts)
     if share < need:
         return None
-    words = {(m.group("a") or m.group("b")).casefold() for m in matches if m is not None}
+    parts = [(m.group("a") or m.group("b") or m.group("c")) for m in matches if m is not None]
+    words = {p.casefold() for p in parts}
     confirmed = _share([s and has_street_mark(v) for v, s in zip(values, shaped, strict=True)], counts)
     if "street" in kinds:
         why = f"column name says street address; {share:.0%} of cells are a house number and a street name"
     elif len(words) >= max(STREET_NAMES, STREET_VARIETY * sum(shaped)) and confirmed >= STREET_CONFIRMED:
         why = (f"{share:.0%} of cells are a house number and words ({len(words)} distinct street names, "
                f"{confirmed:.0%} with a street type)")
+    elif _untyped_streets(values, matches, parts, words):
+        why = (f"{share:.0%} of cells are a house number and a place-shaped name, {len(words)} distinct names "
+               "and as many house numbers: streets of a country that writes no street type")
     else:
         return None
     return PlaceVerdict(PiiType.STREET_ADDRESS, share, "street_statistics", why)
+
+
+def _untyped_streets(values: Sequence[str], matches: Sequence[re.Match[str] | None], parts: Sequence[str],
+                     words: set[str]) -> bool:
+    numbers = {re.sub(r"\D", "", m.group(0).replace(m.group("a") or m.group("b") or m.group("c"), ""))
+               for m in matches if m is not None}
+    return (len(words) >= max(STREET_NAMES, UNTYPED_VARIETY * len(parts))
+            and len(numbers) >= UNTYPED_VARIETY * len(parts)
+            and sum(is_place_shaped(p.strip(" ,.")) for p in parts) >= PLACE_SHAPE * len(parts)
+            and len(values) >= STREET_NAMES)
 
 
 def one_country_postcodes(header: str, values: Sequence[str], counts: Sequence[int]) -> PlaceVerdict | None:

@@ -269,8 +269,16 @@ _TEXT_DATE_FORMATS = _DATE_FORMATS[7:]
 # The numeric formats of ``_DATE_FORMATS`` as one expression (strptime's own %Y, %m and %d patterns), with
 # the order in which strptime would try them for each separator: month first before day first for ``/``.
 _D, _M = r"(3[01]|[12]\d|0[1-9]|[1-9])", r"(1[0-2]|0[1-9]|[1-9])"
-_YEAR_FIRST = re.compile(r"(\d{4})([-/])(\d{1,2})\2(\d{1,2})")
-_YEAR_LAST = re.compile(r"(\d{1,2})([-/.])(\d{1,2})\2(\d{4})")
+# Hungarian, Croatian and Serbian end a numeric date with a dot (``2001.05.03.``, ``03.05.2001.``); Korean,
+# Hungarian and Lithuanian write the year first with dots.
+# CLDR's short formats put a space after each dot in Korean, Hungarian, Slovene, Slovak and Croatian
+# (``2001. 5. 3.``, ``3. 5. 2001``).
+_YEAR_FIRST = re.compile(r"(\d{4})([-/]|\. ?)(\d{1,2})\2(\d{1,2})\.?")
+_YEAR_LAST = re.compile(r"(\d{1,2})([-/]|\. ?)(\d{1,2})\2(\d{4})(?:\.| г\.?)?")  # Bulgarian: the year's abbreviation
+_CJK_DATE = re.compile(r"(\d{4}) ?[年년] ?(\d{1,2}) ?[月월] ?(\d{1,2}) ?[日일]")  # 2001年5月3日, 2001년 5월 3일
+# ``3 mai 2001``, ``3. März 2001``, ``3 de mayo de 2001``, ``3 мая 2001``; and ``Mai 3, 2001``
+_DAY_MONTH = re.compile(r"(\d{1,2})\.? (?:de )?([^\W\d_]{3,12})\.?,? (?:de )?(\d{4})(?: г\.?| m\.)?")
+_MONTH_DAY = re.compile(r"([^\W\d_]{3,12})\.? (\d{1,2}),? (\d{4})")
 _ORDERS = {"/": ("md", "dm"), "-": ("dm", "md"), ".": ("dm",)}
 _PART = {"d": re.compile(_D), "m": re.compile(_M)}
 
@@ -283,19 +291,35 @@ def parse_date(text: str) -> _dt.date | None:
         return _ymd(match.group(1), match.group(3), match.group(4))
     if match := _YEAR_LAST.fullmatch(t):
         a, sep, b, year = match.groups()
-        for order in _ORDERS[sep]:
+        for order in _ORDERS[sep.strip()]:
             month, day = (a, b) if order == "md" else (b, a)
             if (found := _ymd(year, month, day)) is not None:
                 return found
         return None
     if not any(c.isalpha() for c in t):
         return None
+    if match := _CJK_DATE.fullmatch(t):
+        return _ymd(match.group(1), match.group(2), match.group(3))
     for fmt in _TEXT_DATE_FORMATS:
         try:
             return _dt.datetime.strptime(t, fmt).date()
         except ValueError:
             continue
-    return None
+    return _named_month(t)
+
+
+def _named_month(text: str) -> _dt.date | None:
+    """A date with its month written out in one of the languages of ``months``."""
+    from mlsecure.privacy.pii.months import month_number
+
+    if match := _DAY_MONTH.fullmatch(text):
+        day, word, year = match.groups()
+    elif match := _MONTH_DAY.fullmatch(text):
+        word, day, year = match.groups()
+    else:
+        return None
+    month = month_number(word)
+    return None if month is None else _ymd(year, str(month), day)
 
 
 def _ymd(year: str, month: str, day: str) -> _dt.date | None:

@@ -86,8 +86,10 @@ BUILTIN: tuple[Recognizer, ...] = (
     Recognizer("phone", T.PHONE, rf"^(?:{_PHONE})$", v.phone, header=_PHONE_HEADER, span_pattern=_PHONE,
                context=(*_PHONE_HEADER, "call", "whatsapp")),
     Recognizer("date", T.DATE,
-               r"^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4}|[A-Za-z]{3,9}\.? \d{1,2}, \d{4}"
-               r"|\d{1,2} [A-Za-z]{3,9}\.? \d{4})$", v.date,
+               r"^(?:\d{4}(?:[-/]|\. ?)\d{1,2}(?:[-/]|\. ?)\d{1,2}\.?"
+               r"|\d{1,2}(?:[-/]|\. ?)\d{1,2}(?:[-/]|\. ?)\d{4}(?:\.| г\.?)?"
+               r"|\d{4} ?[年년] ?\d{1,2} ?[月월] ?\d{1,2} ?[日일]|[^\W\d_]{3,12}\.? \d{1,2},? \d{4}"
+               r"|\d{1,2}\.? (?:de )?[^\W\d_]{3,12}\.?,? (?:de )?\d{4}(?: г\.?| m\.)?)$", v.date,
                header=("dob", "birth", "born", "date", "admission", "admit", "discharge", "death", "dod",
                        "visit"),
                span_pattern=r"\b(?:\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{4}|(?:January|February|March|April|"
