@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import functools
 import importlib.util
-import json
 import pickletools
 import stat
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from mlsecure.artifacts.formats import ArtifactFormat, compression_of, detect_stream, is_text
-from mlsecure.artifacts.scan import interface
+from mlsecure.artifacts.scan import interface, jsontext
 from mlsecure.artifacts.scan.datafiles import describe_data
 from mlsecure.artifacts.scan.interface import Blob, Budget, Issue, IssueKind, Limits, Session, Verdict
 from mlsecure.errors import InputError
@@ -150,15 +149,35 @@ def _run(fmt: ArtifactFormat, blob: Blob, session: Session) -> list[Issue]:
         return [Issue(IssueKind.UNSUPPORTED, Severity.MEDIUM,
                       f"no scanner for the {fmt.value} format: cannot verify it carries no code",
                       evidence={"format": fmt.value, "head": blob.head(16).hex()})]
+    return collect(scanner.name, lambda: scanner().scan(blob, session))
+
+
+def collect(what: str, produce: Callable[[], Iterable[Issue]]) -> list[Issue]:
+    """Every issue ``produce`` yields, also when it fails part-way (fail closed, never silence).
+
+    A scanner that yields each issue as it finds it keeps those found before a ``RecursionError``,
+    ``MemoryError`` or a bug of its own; the failure is one more issue: "cannot verify" (medium) for a
+    resource the structure exhausted, malformed (high) for any other exception. Before, the failure
+    replaced everything found, so a critical import seen before a deep structure became one medium
+    issue and ``--fail-on high`` passed the file.
+    """
+    found: list[Issue] = []
     try:
-        return scanner().scan(blob, session)
+        for issue in produce():  # one by one, not list(): what was yielded before a failure is kept
+            found.append(issue)  # noqa: PERF402
     except RecursionError:
-        return [Issue(IssueKind.RESOURCE_LIMIT, Severity.MEDIUM, "structure nested too deeply to scan: not verified")]
+        found.append(Issue(IssueKind.RESOURCE_LIMIT, Severity.MEDIUM,
+                           f"{what}: structure nested too deeply to scan: the rest is not verified",
+                           evidence={"scanner": what, "error": "RecursionError", "found_before": len(found)}))
     except MemoryError:
-        return [Issue(IssueKind.RESOURCE_LIMIT, Severity.MEDIUM, "out of memory while scanning: not verified")]
+        found.append(Issue(IssueKind.RESOURCE_LIMIT, Severity.MEDIUM,
+                           f"{what}: out of memory while scanning: the rest is not verified",
+                           evidence={"scanner": what, "error": "MemoryError", "found_before": len(found)}))
     except Exception as exc:  # a scanner bug must not turn into a silent pass: fail closed
-        return [Issue(IssueKind.MALFORMED, Severity.HIGH, f"{scanner.name} scanner could not parse the file: "
-                      f"{type(exc).__name__}: {exc}")]
+        found.append(Issue(IssueKind.MALFORMED, Severity.HIGH, f"{what} scanner could not parse the file: "
+                           f"{type(exc).__name__}: {exc}",
+                           evidence={"scanner": what, "error": type(exc).__name__, "found_before": len(found)}))
+    return found
 
 
 def _scan_tentative(blob: Blob, session: Session, fmt: ArtifactFormat,
@@ -171,10 +190,29 @@ def _scan_tentative(blob: Blob, session: Session, fmt: ArtifactFormat,
     if fmt is ArtifactFormat.JOBLIB:
         return fmt, [Issue(IssueKind.CODE_FORMAT, Severity.INFO, "compressed data that is not a pickle",
                            evidence={"compression": compression_of(head)})]
+    configs = collect("protobuf", lambda: _protobuf_configs(blob, session, head))  # keras_metadata.pb and kin
     if fmt is ArtifactFormat.TEXT or is_text(head):
-        return ArtifactFormat.TEXT, _scan_text(blob, session)
+        return ArtifactFormat.TEXT, [*collect("text", lambda: _scan_text(blob, session)), *configs]
     issue = describe_data(blob, head)
-    return (ArtifactFormat.DATA if issue.severity is Severity.INFO else ArtifactFormat.UNKNOWN), [issue]
+    return (ArtifactFormat.DATA if issue.severity is Severity.INFO else ArtifactFormat.UNKNOWN), [issue, *configs]
+
+
+MAX_PROTOBUF_BYTES = 256 * 1024**2  # a message of unknown schema searched for model configs up to this size
+
+
+def _protobuf_configs(blob: Blob, session: Session, head: bytes) -> list[Issue]:
+    """Keras configs inside a protobuf message of any schema (``keras_metadata.pb``): none if it is no message.
+
+    Parsers accept fields in any order, so any valid first tag counts, not only the ones writers emit first."""
+    from mlsecure.artifacts.scan.protobuf import mapped
+    from mlsecure.artifacts.scan.protobuf_configs import embedded_configs, is_message
+
+    if not head or head[0] < 0x08 or head[0] & 7 not in (0, 1, 2, 5) or blob.size > MAX_PROTOBUF_BYTES:
+        return []
+    with mapped(blob) as buf:
+        if not is_message(buf):
+            return []
+        return list(embedded_configs(buf, blob.name, session))
 
 
 def refuted_as_pickle(issues: list[Issue]) -> bool:
@@ -282,9 +320,13 @@ def _scan_text(blob: Blob, session: Session) -> list[Issue]:
         return scan_torchscript_code(text)
     if text.lstrip().startswith("{") and ('"class_name"' in text or '"chat_template"' in text):
         try:
-            config = json.loads(text)
-        except (ValueError, RecursionError):
+            config = jsontext.loads(text)
+        except ValueError:
             return [Issue(IssueKind.CODE_FORMAT, Severity.INFO, "text file")]
+        except RecursionError:  # deeper than a loader with the default recursion limit parses: fail closed
+            return [Issue(IssueKind.RESOURCE_LIMIT, Severity.MEDIUM,
+                          "cannot verify: a model config or chat template nested deeper than Python's recursion "
+                          "limit")]
         return [*scan_config(config, blob.name, session), *_chat_templates(config)]
     if "{{" in text or "{%" in text:  # a Jinja template (chat templates ship as .jinja files too)
         from mlsecure.artifacts.scan.gguf_scan import template_issues

@@ -116,10 +116,11 @@ def scan_stream(stream: IO[bytes], session: Session, *, end: int | None, base: i
         except PickleSyntaxError as exc:
             state.syntax_error(exc, vm, index)
             break
-        except RecursionError:  # keep what was found so far: a critical import must not become "medium"
+        except (RecursionError, MemoryError) as exc:  # keep what was found: a critical import must stay critical
+            what = "a structure nested too deeply" if isinstance(exc, RecursionError) else "out of memory"
             state.extra.append(Issue(IssueKind.RESOURCE_LIMIT, Severity.MEDIUM,
-                                     "cannot verify: a structure nested too deeply to scan", offset=vm.pos,
-                                     evidence={"pickle_index": index}))
+                                     f"cannot verify: {what} to scan the rest", offset=vm.pos,
+                                     evidence={"pickle_index": index, "error": type(exc).__name__}))
             break
         index += 1
         if vm.shared:  # without values pushed again, a traversal follows at most one reference per opcode
