@@ -12,14 +12,29 @@ Each sample is built here from bytes; nothing is loaded.
   (``"\\u0063lass_name"``) was "HDF5 file without a Keras model config" (safe), while Keras's legacy loader
   (``safe_mode=False``, or tf.keras 2.x) runs the Lambda. Now every run of text bytes holding a config key
   or a ``\\u00`` escape is decoded from each ``{``.
+- **Escaped keys in JSON configs.** ``config.json`` (alone or in a ``.keras`` zip) and safetensors
+  ``__metadata__`` were parsed as Keras configs only when the text held ``"class_name"`` literally:
+  ``"\\u0063lass_name"`` (the same key to ``json.loads``) made a Lambda config "text" (safe). Any ``\\u00``
+  escape or ``"module"`` now also gets the text parsed.
+- **Two central directories (zip parser differential).** With bytes before a zip, the end record's
+  ``cd_offset`` can point at one central directory (read by torch's miniz, and by the scanner) while Python's
+  ``zipfile`` always adds the shift and reads another one just before the end record. An ``.npz`` whose
+  shifted directory held an object array ran its pickle under ``np.load(allow_pickle=True)`` (throwaway check
+  with ``os.getcwd``) and scanned safe. Both directories are now listed and the split is ZIP_TAMPERING.
+  The same with a zip64 end record: Python's zipfile uses the zip64 record right before the locator
+  whenever one is there, miniz (and the scanner) only for saturated fields of the classic record.
 """
 
 from __future__ import annotations
 
+import io
 import json
+import struct
+import zipfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from mlsecure.artifacts.scan import Verdict, scan_file
@@ -131,3 +146,122 @@ def test_h5_benign_config_and_weights_stay_safe(tmp_path: Path) -> None:
     result = scan_file(path)
     assert result.verdict is Verdict.SAFE
     assert not any("without a Keras model config" in i.title for i in result.issues)
+
+
+# -- two central directories ------------------------------------------------------------------------------------
+EVIL_NPY = (b"\x93NUMPY\x01\x00v\x00{'descr': '|O', 'fortran_order': False, 'shape': (1,), }"
+            .ljust(10 + 117, b" ") + b"\n" + b"\x80\x02cos\nsystem\nq\x00X\x04\x00\x00\x00trueq\x01\x85q\x02Rq\x03.")
+
+
+def _zip_parts(members: dict[str, bytes]) -> tuple[bytes, bytes]:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    raw = buf.getvalue()
+    eocd = raw.rfind(b"PK\x05\x06")
+    cd_size, cd_offset = struct.unpack("<2L", raw[eocd + 12 : eocd + 20])
+    return raw[:cd_offset], raw[cd_offset : cd_offset + cd_size]
+
+
+def two_directories(benign: dict[str, bytes], evil: dict[str, bytes]) -> bytes:
+    """[benign locals][benign directory][evil locals][evil directory][end record pointing at the benign one]:
+    miniz reads the benign directory, Python's zipfile shifts by the bytes between and reads the evil one."""
+    b_local, b_cd = _zip_parts(benign)
+    m_local, m_cd = _zip_parts(evil)
+    b_local += b"\x00" * max(0, len(m_local) - len(b_local))  # the evil entry's recorded offset must not be < 0
+    cd_offset = len(b_local)
+    m_local_pos = cd_offset + len(b_cd)
+    cd_size = len(m_cd)
+    concat = m_local_pos + len(m_local) - cd_offset
+    assert len(b_cd) <= cd_size and m_local_pos - concat >= 0
+    m_cd = m_cd[:42] + struct.pack("<L", m_local_pos - concat) + m_cd[46:]  # the evil directory's one entry
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 1, 1, cd_size, cd_offset, 0)
+    return b_local + b_cd + m_local + m_cd + end
+
+
+@pytest.mark.parametrize(("benign_name", "evil_name", "suffix"), [
+    ("x.npy", "x.npy", "npz"), ("a.npy", "b.npy", "npz"), ("a.txt", "x.npy", "zip")])
+def test_two_central_directories_are_both_scanned(tmp_path: Path, benign_name: str, evil_name: str,
+                                                  suffix: str) -> None:
+    weights = io.BytesIO()
+    np.save(weights, np.arange(500.0))
+    benign = {benign_name: weights.getvalue()}
+    data = two_directories(benign, {evil_name: EVIL_NPY})
+    shifted = zipfile.ZipFile(io.BytesIO(data))  # Python's zipfile reads the evil directory (nothing loaded)
+    assert [i.filename for i in shifted.infolist()] == [evil_name]
+    assert shifted.read(evil_name) == EVIL_NPY
+    path = tmp_path / f"model.{suffix}"
+    path.write_bytes(data)
+    result = scan_file(path)
+    assert result.verdict is Verdict.MALICIOUS
+    assert any(i.kind is IssueKind.ZIP_TAMPERING and "two central directories" in i.title for i in result.issues)
+
+
+def test_plain_zip_with_prefix_still_reads_as_before(tmp_path: Path) -> None:
+    """Bytes put before a zip without fixing offsets: the shifted directory only, as Python's zipfile reads it."""
+    b_local, b_cd = _zip_parts({"w.npy": b"\x93NUMPY\x01\x00v\x00{'descr': '<f8', 'fortran_order': False, "
+                                         b"'shape': (0,), }" + b" " * 53 + b"\n"})
+    plain = b_local + b_cd + struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 1, 1, len(b_cd), len(b_local), 0)
+    path = tmp_path / "prefixed.npz"
+    path.write_bytes(b"\x00" * 7 + plain)
+    result = scan_file(path)
+    assert not any("two central directories" in i.title for i in result.issues)
+    assert any("7 bytes precede" in i.title for i in result.issues)
+
+
+def zip64_split(benign: dict[str, bytes], evil: dict[str, bytes]) -> bytes:
+    """[benign locals][benign dir][evil locals][evil dir][zip64 end record -> evil dir][locator][classic end
+    record -> benign dir, no saturated field]."""
+    b_local, b_cd = _zip_parts(benign)
+    m_local, m_cd = _zip_parts(evil)
+    m_local_pos = len(b_local) + len(b_cd)
+    m_cd = m_cd[:42] + struct.pack("<L", m_local_pos) + m_cd[46:]
+    m_cd_pos = m_local_pos + len(m_local)
+    z64_pos = m_cd_pos + len(m_cd)
+    z64 = struct.pack("<4sQ2H2L4Q", b"PK\x06\x06", 44, 45, 45, 0, 0, 1, 1, len(m_cd), m_cd_pos)
+    locator = struct.pack("<4sLQL", b"PK\x06\x07", 0, z64_pos, 1)
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 1, 1, len(b_cd), len(b_local), 0)
+    return b_local + b_cd + m_local + m_cd + z64 + locator + end
+
+
+@pytest.mark.parametrize("suffix", ["npz", "keras", "zip"])
+def test_zip64_record_directory_is_scanned(tmp_path: Path, suffix: str) -> None:
+    weights = io.BytesIO()
+    np.save(weights, np.arange(500.0))
+    data = zip64_split({"x.npy": weights.getvalue()}, {"x.npy": EVIL_NPY})
+    python_view = zipfile.ZipFile(io.BytesIO(data))  # what np.load opens (nothing loaded)
+    assert python_view.read("x.npy") == EVIL_NPY
+    path = tmp_path / f"model.{suffix}"
+    path.write_bytes(data)
+    result = scan_file(path)
+    assert result.verdict is Verdict.MALICIOUS
+    assert any(i.kind is IssueKind.ZIP_TAMPERING and "zip64" in i.title for i in result.issues)
+
+
+def _escaped_lambda_config(spelling: str) -> str:
+    config = json.dumps({"class_name": "Sequential", "config": {"layers": [_layer("class_first")]}})
+    return config.replace('"class_name"', spelling)
+
+
+ESCAPES = ['"\\u0063lass_name"', '"cl\\u0061ss_name"', '"' + "".join(f"\\u{ord(c):04X}" for c in "class_name") + '"']
+
+
+@pytest.mark.parametrize("spelling", ESCAPES)
+@pytest.mark.parametrize("container", ["json", "keras", "safetensors"])
+def test_escaped_config_keys(tmp_path: Path, spelling: str, container: str) -> None:
+    text = _escaped_lambda_config(spelling)
+    assert json.loads(text)["config"]["layers"][0]["class_name"] == "Lambda"  # the same config to a loader
+    if container == "json":
+        path = tmp_path / "config.json"
+        path.write_text(text)
+    elif container == "keras":
+        path = tmp_path / "model.keras"
+        with zipfile.ZipFile(path, "w") as z:
+            z.writestr("metadata.json", "{}")
+            z.writestr("config.json", text)
+    else:
+        header = json.dumps({"__metadata__": {"config": text}}).encode()
+        path = tmp_path / "model.safetensors"
+        path.write_bytes(struct.pack("<Q", len(header)) + header)
+    assert _lambda_found(path)

@@ -301,6 +301,9 @@ def _refuse_special(path: Path) -> Issue | None:
 
 MAX_TEXT_BYTES = 256 * 1024**2
 _CODE_TEXT_SUFFIXES = (".json", ".jinja", ".j2", ".py")
+# JSON parsed as a model config / tokenizer config when one of these is in it; a key can be written with
+# escapes ("\u0063lass_name" is "class_name" to json.loads), so any "\u00" escape counts too.
+_JSON_CONFIG_KEYS = ('"class_name"', '"chat_template"', '"module"', "\\u00")
 
 
 def _scan_text(blob: Blob, session: Session) -> list[Issue]:
@@ -318,7 +321,7 @@ def _scan_text(blob: Blob, session: Session) -> list[Issue]:
     name = blob.name.replace("\\", "/")
     if name.endswith(".py") and ("code/" in name or name.startswith("code")):
         return scan_torchscript_code(text)
-    if text.lstrip().startswith("{") and ('"class_name"' in text or '"chat_template"' in text):
+    if text.lstrip().startswith("{") and any(key in text for key in _JSON_CONFIG_KEYS):
         try:
             config = jsontext.loads(text)
         except ValueError:

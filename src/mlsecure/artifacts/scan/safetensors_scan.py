@@ -66,7 +66,7 @@ def scan_metadata(metadata: dict[str, Any], session: Session) -> list[Issue]:
             inner = session.scan_child(Blob(name=where, data=payload))
             if any(i.severity >= Severity.MEDIUM for i in inner):
                 issues.extend(i.inside(where) for i in inner)
-        if value.lstrip().startswith("{") and "class_name" in value:
+        if value.lstrip().startswith("{") and ("class_name" in value or "module" in value or "\\u00" in value):
             try:
                 config = jsontext.loads(value)
             except ValueError:
