@@ -16,6 +16,11 @@ Each sample is built here from bytes; nothing is loaded.
   ``__metadata__`` were parsed as Keras configs only when the text held ``"class_name"`` literally:
   ``"\\u0063lass_name"`` (the same key to ``json.loads``) made a Lambda config "text" (safe). Any ``\\u00``
   escape or ``"module"`` now also gets the text parsed.
+- **skops schemas.** A ``.skops`` zip's ``schema.json`` names each object by ``__module__``/``__class__``;
+  ``skops.io.load(trusted=get_untrusted_types(file=...))`` (skops's documented pattern) imports and, for a
+  ``ConstructorFromReduceNode``/``OperatorFuncNode``/``PartialNode``, calls them: a schema calling
+  ``os.getcwd`` ran under skops 0.16 (throwaway check) and scanned safe ("text file"). Every node is now
+  judged like a pickle global.
 - **Two central directories (zip parser differential).** With bytes before a zip, the end record's
   ``cd_offset`` can point at one central directory (read by torch's miniz, and by the scanner) while Python's
   ``zipfile`` always adds the shift and reads another one just before the end record. An ``.npz`` whose
@@ -265,3 +270,71 @@ def test_escaped_config_keys(tmp_path: Path, spelling: str, container: str) -> N
         path = tmp_path / "model.safetensors"
         path.write_bytes(struct.pack("<Q", len(header)) + header)
     assert _lambda_found(path)
+
+
+# -- skops schemas ------------------------------------------------------------------------------------------------
+def _json_node(value: str) -> dict[str, Any]:
+    return {"__class__": "str", "__module__": "builtins", "__loader__": "JsonNode", "content": value, "is_json": True}
+
+
+def _skops(tmp_path: Path, schema: dict[str, Any]) -> Path:
+    """A .skops zip as skops 0.16 writes it (schema.json beside the arrays; node layout read from a real dump)."""
+    path = tmp_path / "model.skops"
+    weights = io.BytesIO()
+    np.save(weights, np.zeros(3))
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("140000000000001.npy", weights.getvalue())
+        z.writestr("schema.json", json.dumps({**schema, "protocol": 2, "_skops_version": "0.16.0"}))
+    return path
+
+
+def _estimator(extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    content = {"C": _json_node("1.0"), "solver": _json_node('"lbfgs"'),
+               "coef_": {"__class__": "ndarray", "__module__": "numpy", "__loader__": "NdArrayNode", "type": "numpy",
+                         "file": "140000000000001.npy"}, **(extra or {})}
+    return {"__class__": "LogisticRegression", "__module__": "sklearn.linear_model._logistic",
+            "__loader__": "ObjectNode",
+            "content": {"__class__": "dict", "__module__": "builtins", "__loader__": "DictNode", "content": content}}
+
+
+def _call(module: str, name: str, loader: str = "ConstructorFromReduceNode") -> dict[str, Any]:
+    return {"__class__": name, "__module__": module, "__loader__": loader,
+            "content": {"__class__": "tuple", "__module__": "builtins", "__loader__": "TupleNode",
+                        "content": [_json_node('"true"')]}}
+
+
+def test_skops_benign_estimator_is_safe(tmp_path: Path) -> None:
+    assert scan_file(_skops(tmp_path, _estimator())).verdict is Verdict.SAFE
+
+
+@pytest.mark.parametrize(("node", "severity"), [
+    (_call("os", "system"), Severity.CRITICAL),
+    (_call("builtins", "exec"), Severity.CRITICAL),
+    ({"__class__": "methodcaller", "__module__": "operator", "__loader__": "OperatorFuncNode",
+      "attrs": {"__class__": "tuple", "__module__": "builtins", "__loader__": "TupleNode", "content": []}},
+     Severity.CRITICAL),
+    ({"__class__": "partial", "__module__": "functools", "__loader__": "PartialNode",
+      "content": {"func": _call("subprocess", "getoutput", "FunctionNode")}}, Severity.CRITICAL),
+    ({"__class__": "LogisticRegression", "__module__": "sklearn.linear_model._logistic", "__loader__": "MethodNode",
+      "content": {"func": "__reduce_ex__", "obj": _estimator()}}, Severity.MEDIUM),
+    (_call("mypackage.hooks", "run"), Severity.MEDIUM),
+])
+@pytest.mark.parametrize("depth", [0, 50])
+def test_skops_schema_imports_are_judged(tmp_path: Path, node: dict[str, Any], severity: Severity,
+                                         depth: int) -> None:
+    hidden: dict[str, Any] = node
+    for _ in range(depth):  # inside list nodes inside the estimator's attributes
+        hidden = {"__class__": "list", "__module__": "builtins", "__loader__": "ListNode", "content": [hidden]}
+    result = scan_file(_skops(tmp_path, _estimator({"hook": hidden})))
+    assert result.max_severity >= severity and result.verdict is not Verdict.SAFE
+
+
+def test_onnx_runtime_memory_address_marker_is_critical(tmp_path: Path) -> None:
+    """Was "external data file missing" (medium): the marker makes onnxruntime read its own memory at the
+    address given as 'offset' (1.32 refuses it in a model file with "not allowed in a model protobuf")."""
+    tensor = (_msg(8, b"w") + _vint(2, 1) + _msg(13, _msg(1, b"location") + _msg(2, b"*/_ORT_MEM_ADDR_/*"))
+              + _msg(13, _msg(1, b"offset") + _msg(2, b"140000000000000")) + _vint(14, 1))
+    path = tmp_path / "mem.onnx"
+    path.write_bytes(_vint(1, 8) + _msg(7, _msg(5, tensor)) + _msg(8, _vint(2, 17)))
+    result = scan_file(path)
+    assert any(i.kind is IssueKind.EXTERNAL_DATA and i.severity is Severity.CRITICAL for i in result.issues)

@@ -303,11 +303,12 @@ MAX_TEXT_BYTES = 256 * 1024**2
 _CODE_TEXT_SUFFIXES = (".json", ".jinja", ".j2", ".py")
 # JSON parsed as a model config / tokenizer config when one of these is in it; a key can be written with
 # escapes ("\u0063lass_name" is "class_name" to json.loads), so any "\u00" escape counts too.
-_JSON_CONFIG_KEYS = ('"class_name"', '"chat_template"', '"module"', "\\u00")
+_JSON_CONFIG_KEYS = ('"class_name"', '"chat_template"', '"module"', '"__loader__"', "\\u00")
 
 
 def _scan_text(blob: Blob, session: Session) -> list[Issue]:
     from mlsecure.artifacts.scan.keras_scan import scan_config
+    from mlsecure.artifacts.scan.skops_scan import is_skops_schema, skops_issues
     from mlsecure.artifacts.scan.torch_scan import scan_torchscript_code
 
     if blob.size > MAX_TEXT_BYTES:
@@ -330,6 +331,9 @@ def _scan_text(blob: Blob, session: Session) -> list[Issue]:
             return [Issue(IssueKind.RESOURCE_LIMIT, Severity.MEDIUM,
                           "cannot verify: a model config or chat template nested deeper than Python's recursion "
                           "limit")]
+        if is_skops_schema(config):
+            return list(skops_issues(config, blob.name)) or [Issue(IssueKind.CODE_FORMAT, Severity.INFO,
+                                                                    "skops schema: every object allowlisted")]
         return [*scan_config(config, blob.name, session), *_chat_templates(config)]
     if "{{" in text or "{%" in text:  # a Jinja template (chat templates ship as .jinja files too)
         from mlsecure.artifacts.scan.gguf_scan import template_issues

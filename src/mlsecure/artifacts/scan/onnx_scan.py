@@ -150,8 +150,15 @@ def check_model(model: OnnxModel, folder: Path | None) -> list[Issue]:
     return issues
 
 
+ORT_MEMORY_TAG = "*/_ORT_MEM_ADDR_/*"  # onnxruntime's marker for external data held in process memory
+
+
 def check_external(tensor: str, location: str, folder: Path | None) -> Issue | None:
     evidence = {"tensor": tensor, "location": location}
+    if location == ORT_MEMORY_TAG:  # the "offset" is then a raw address; onnxruntime 1.32 refuses it in files
+        return Issue(IssueKind.EXTERNAL_DATA, Severity.CRITICAL,
+                     f"external data of {tensor!r} names onnxruntime's in-memory address marker: a runtime that "
+                     "accepts it from a model file reads process memory at the address in 'offset'", evidence=evidence)
     posix = location.replace("\\", "/")
     if not posix or posix.startswith("/") or (len(posix) > 1 and posix[1] == ":"):
         return Issue(IssueKind.EXTERNAL_DATA, Severity.CRITICAL,
