@@ -21,6 +21,12 @@ Each sample is built here from bytes; nothing is loaded.
   ``ConstructorFromReduceNode``/``OperatorFuncNode``/``PartialNode``, calls them: a schema calling
   ``os.getcwd`` ran under skops 0.16 (throwaway check) and scanned safe ("text file"). Every node is now
   judged like a pickle global.
+- **Python source and MLflow model folders.** ``mlflow.pyfunc.load_model`` imports a model's
+  ``loader_module`` from its ``code`` folder and executes a "model from code" (``model_code_path``);
+  ``trust_remote_code`` imports ``modeling_*.py``. A ``model.py`` calling ``os.system`` was "text" (safe)
+  unless it sat in a TorchScript ``code/`` folder. Python source is now judged by its syntax tree (calls that
+  run commands or code: high; other source: medium), and ``MLmodel`` files by what MLflow imports.
+  (Not loaded: MLflow is not installed here; behaviour from MLflow's documented loader.)
 - **Two central directories (zip parser differential).** With bytes before a zip, the end record's
   ``cd_offset`` can point at one central directory (read by torch's miniz, and by the scanner) while Python's
   ``zipfile`` always adds the shift and reads another one just before the end record. An ``.npz`` whose
@@ -338,3 +344,64 @@ def test_onnx_runtime_memory_address_marker_is_critical(tmp_path: Path) -> None:
     path.write_bytes(_vint(1, 8) + _msg(7, _msg(5, tensor)) + _msg(8, _vint(2, 17)))
     result = scan_file(path)
     assert any(i.kind is IssueKind.EXTERNAL_DATA and i.severity is Severity.CRITICAL for i in result.issues)
+
+
+# -- Python source and MLflow model folders ----------------------------------------------------------------------
+RUNS = ["import os\nos.system('true')\n", "import subprocess\nsubprocess.run(['true'])\n",
+        "exec(open('x').read())\n", "from os import popen as p\np('true')\n",
+        "import builtins\nbuiltins.__import__('os')\n", "import os\ngetattr(os, 'sys' + 'tem')('true')\n"]
+
+
+@pytest.mark.parametrize("source", RUNS)
+@pytest.mark.parametrize("name", ["model.py", "code/loader.py", "modeling_evil.py", "notes.txt"])
+def test_python_source_running_commands_is_high(tmp_path: Path, source: str, name: str) -> None:
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(source)
+    result = scan_file(path)
+    assert result.max_severity >= Severity.HIGH and result.verdict is Verdict.MALICIOUS
+
+
+def test_python_source_without_command_calls_is_medium(tmp_path: Path) -> None:
+    path = tmp_path / "modeling_x.py"
+    path.write_text("import os\nimport torch\n\nclass Net(torch.nn.Module):\n    def forward(self, x):\n"
+                    "        return os.path.join('a', 'b'), x\n")
+    result = scan_file(path)
+    assert result.max_severity is Severity.MEDIUM
+
+
+@pytest.mark.parametrize("text", ["cat\ndog\n", "hello world\n", '{"a": 1, "b": [true, null]}\n', "1 2 3\n"])
+def test_plain_text_is_not_python_source(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "labels.txt"
+    path.write_text(text)
+    assert scan_file(path).verdict is Verdict.SAFE
+
+
+@pytest.mark.parametrize(("mlmodel", "severity"), [
+    ("flavors:\n  python_function:\n    loader_module: mlflow.sklearn\n    model_path: model.pkl\n", None),
+    ("flavors:\n  python_function:\n    loader_module: os\n", Severity.CRITICAL),
+    ("flavors:\n  python_function:\n    loader_module: custom_loader\n    code: code\n", Severity.MEDIUM),
+    ("flavors:\n  python_function:\n    loader_module: mlflow.pyfunc.model\n    model_code_path: model.py\n",
+     Severity.MEDIUM),
+])
+def test_mlmodel_loader_and_code(tmp_path: Path, mlmodel: str, severity: Severity | None) -> None:
+    path = tmp_path / "MLmodel"
+    path.write_text(mlmodel + "mlflow_version: 2.16.0\n")
+    result = scan_file(path)
+    if severity is None:
+        assert result.verdict is Verdict.SAFE
+    else:
+        assert result.max_severity is severity
+
+
+def test_torchscript_code_members_stay_clean(tmp_path: Path) -> None:
+    """TorchScript archives keep Python-syntax code/ members: only command-running calls count there."""
+    code = ("class Net(Module):\n  __parameters__ = [\"weight\", ]\n  def forward(self: __torch__.Net, x: Tensor)"
+            " -> Tensor:\n    return torch.linear(x, self.weight)\n")
+    path = tmp_path / "ts.pt"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("ts/code/__torch__.py", code)
+        z.writestr("ts/constants.pkl", b"\x80\x02)\x85.")
+        z.writestr("ts/data.pkl", b"\x80\x02}q\x00.")
+        z.writestr("ts/version", "3\n")
+    assert scan_file(path).verdict is Verdict.SAFE

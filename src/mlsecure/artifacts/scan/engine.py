@@ -308,6 +308,7 @@ _JSON_CONFIG_KEYS = ('"class_name"', '"chat_template"', '"module"', '"__loader__
 
 def _scan_text(blob: Blob, session: Session) -> list[Issue]:
     from mlsecure.artifacts.scan.keras_scan import scan_config
+    from mlsecure.artifacts.scan.python_source import source_issues
     from mlsecure.artifacts.scan.skops_scan import is_skops_schema, skops_issues
     from mlsecure.artifacts.scan.torch_scan import scan_torchscript_code
 
@@ -321,7 +322,14 @@ def _scan_text(blob: Blob, session: Session) -> list[Issue]:
     text = blob.read_all().decode("utf-8", errors="replace")
     name = blob.name.replace("\\", "/")
     if name.endswith(".py") and ("code/" in name or name.startswith("code")):
-        return scan_torchscript_code(text)
+        return [*scan_torchscript_code(text), *source_issues(blob.name, text, torchscript=True)]
+    python = source_issues(blob.name, text)
+    if python:
+        return python
+    if "flavors" in text:  # an MLflow MLmodel file (YAML): what mlflow imports on load
+        found = _mlmodel(blob.name, text)
+        if found:
+            return found
     if text.lstrip().startswith("{") and any(key in text for key in _JSON_CONFIG_KEYS):
         try:
             config = jsontext.loads(text)
@@ -342,6 +350,18 @@ def _scan_text(blob: Blob, session: Session) -> list[Issue]:
         if found:
             return found
     return [Issue(IssueKind.CODE_FORMAT, Severity.INFO, "text file")]
+
+
+def _mlmodel(name: str, text: str) -> list[Issue]:
+    import yaml
+
+    from mlsecure.artifacts.scan.python_source import mlmodel_issues
+
+    try:
+        document = yaml.safe_load(text)
+    except (yaml.YAMLError, RecursionError, ValueError):
+        return []
+    return mlmodel_issues(name, document)
 
 
 def _chat_templates(config: object) -> list[Issue]:
