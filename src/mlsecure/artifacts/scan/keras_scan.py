@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import heapq
 import re
 from collections.abc import Iterator
 from typing import IO, Any, ClassVar
@@ -92,8 +91,7 @@ def _text_runs(handle: IO[bytes], limit: int) -> Iterator[tuple[int, str]]:
     """Each maximal run of text bytes (no raw control byte) that holds a config marker, once, as
     (offset, text); runs are read up to ``limit`` bytes."""
     covered = 0
-    hits = heapq.merge(*(_marker_offsets(handle, m) for m in _CONFIG_MARKERS))
-    for offset in hits:
+    for offset in list(_marker_offsets(handle, _CONFIG_MARKERS)):  # one pass; the runs are read after it
         if offset < covered:
             continue
         start = _run_start(handle, offset, max(covered, offset - limit))
@@ -121,8 +119,12 @@ def _run_start(handle: IO[bytes], offset: int, floor: int, chunk: int = 1 << 16)
     return floor
 
 
-def _marker_offsets(handle: IO[bytes], marker: bytes, chunk: int = 16 * 1024**2) -> Iterator[int]:
-    """Offsets of ``marker`` in a file, found chunk by chunk (chunks overlap by the marker's length)."""
+def _marker_offsets(handle: IO[bytes], marker: bytes | tuple[bytes, ...],
+                    chunk: int = 16 * 1024**2) -> Iterator[int]:
+    """Sorted offsets where ``marker`` (or any of several markers) starts in a file, found in one read pass with
+    ``bytes.find`` (chunks overlap by the longest marker's length, so a marker cut by a boundary is found once)."""
+    markers = (marker,) if isinstance(marker, bytes) else marker
+    overlap = max(len(m) for m in markers)
     pos = 0
     tail = b""
     while True:
@@ -132,14 +134,16 @@ def _marker_offsets(handle: IO[bytes], marker: bytes, chunk: int = 16 * 1024**2)
             return
         buf = tail + data
         base = pos - len(tail)
-        found = buf.find(marker)
         hits = []
-        while found >= 0:
-            hits.append(base + found)
-            found = buf.find(marker, found + 1)
+        for m in markers:
+            found = buf.find(m)
+            while found >= 0:
+                if found + len(m) > len(tail):  # not wholly inside the overlap: not found by the last chunk
+                    hits.append(base + found)
+                found = buf.find(m, found + 1)
         pos += len(data)
-        tail = buf[-(len(marker) - 1) :]
-        yield from hits
+        tail = buf[-(overlap - 1) :]
+        yield from sorted(hits)
 
 
 def scan_config(config: Any, where: str = "config", session: Session | None = None) -> list[Issue]:
