@@ -19,12 +19,20 @@ from mlsecure.artifacts.scan.policy import classify
 from mlsecure.findings import Severity
 
 MAX_SOURCE = 4 * 1024**2  # Python text parsed up to this size (larger: "cannot verify" when named .py)
+# Bare names that run commands or code (``exec(...)``, ``system(...)`` after ``from os import system``).
 RUN_CALLS = frozenset({"exec", "eval", "compile", "__import__", "system", "popen", "Popen", "getoutput",
                        "getstatusoutput", "check_output", "check_call", "execv", "execve", "execvp", "execl",
-                       "execlp", "spawnv", "spawnl", "spawnvp", "startfile", "fork", "forkpty", "urlopen",
-                       "urlretrieve", "load_library", "LoadLibrary", "CDLL"})
-RUN_MODULES = frozenset({"os", "subprocess", "pty", "socket", "ctypes", "urllib", "requests", "shutil", "pickle",
-                         "marshal", "runpy", "importlib", "builtins"})
+                       "execlp", "spawnv", "spawnl", "spawnvp", "startfile", "urlopen", "urlretrieve"})
+# Method names that mean the same on any object (``model.eval()``, ``re.compile`` and ``torch.compile`` do not).
+RUN_METHODS = frozenset({"system", "popen", "Popen", "getoutput", "getstatusoutput", "check_output", "check_call",
+                         "execv", "execve", "execvp", "execl", "execlp", "spawnv", "spawnl", "spawnvp", "startfile",
+                         "urlopen", "urlretrieve"})
+# Modules whose every call runs a process, native code, a script or a connection; ``os``/``builtins`` calls count
+# only through the names above (``os.path.join``, ``os.makedirs`` are what model code calls).
+RUN_MODULES = frozenset({"subprocess", "pty", "runpy", "ctypes", "socket", "_posixsubprocess", "commands"})
+GETATTR_ROOTS = RUN_MODULES | {"os", "builtins", "posix", "nt"}  # getattr(os, "sys" + "tem")
+LOADS = frozenset({"loads", "load"})  # pickle.loads / marshal.loads: code or objects from bytes
+LOADS_MODULES = frozenset({"pickle", "marshal", "_pickle", "cPickle", "dill", "cloudpickle"})
 
 
 def source_issues(name: str, text: str, *, torchscript: bool = False) -> list[Issue]:
@@ -48,7 +56,7 @@ def source_issues(name: str, text: str, *, torchscript: bool = False) -> list[Is
             imports.append(node.module or ".")
             root = (node.module or "").split(".")[0]
             runs.extend(f"{node.module}.{a.name}" for a in node.names  # from os import popen as p
-                        if root in RUN_MODULES and (a.name in RUN_CALLS or a.name == "*"))
+                        if root in GETATTR_ROOTS and (a.name in RUN_CALLS or root in RUN_MODULES))
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             defines = True
         elif isinstance(node, ast.Call):
@@ -71,23 +79,18 @@ def _called(func: ast.expr, args: list[ast.expr]) -> str | None:
     if isinstance(func, ast.Name) and func.id in RUN_CALLS:
         return func.id
     if isinstance(func, ast.Name) and func.id == "getattr" and args and isinstance(args[0], ast.Name) \
-            and args[0].id in RUN_MODULES:  # getattr(os, "sys" + "tem")
+            and args[0].id in GETATTR_ROOTS:
         return f"getattr({args[0].id}, ...)"
-    if isinstance(func, ast.Attribute):
-        root = func.value
-        while isinstance(root, ast.Attribute):
-            root = root.value
-        if func.attr in RUN_CALLS or (isinstance(root, ast.Name) and root.id in RUN_MODULES
-                                      and func.attr not in _HARMLESS_ATTRS):
-            base = root.id if isinstance(root, ast.Name) else "?"
-            return f"{base}...{func.attr}" if base != "?" else func.attr
+    if not isinstance(func, ast.Attribute):
+        return None
+    root = func.value
+    while isinstance(root, ast.Attribute):
+        root = root.value
+    base = root.id if isinstance(root, ast.Name) else ""
+    if func.attr in RUN_METHODS or base in RUN_MODULES or (base in LOADS_MODULES and func.attr in LOADS) \
+            or (base == "builtins" and func.attr in RUN_CALLS):
+        return f"{base}.{func.attr}" if base else func.attr
     return None
-
-
-# os.path.join and friends are what most model code calls on ``os``: not command execution
-_HARMLESS_ATTRS = frozenset({"join", "exists", "isfile", "isdir", "dirname", "basename", "abspath", "splitext",
-                             "getenv", "environ", "get", "split", "normpath", "realpath", "expanduser", "sep",
-                             "getcwd", "listdir", "cpu_count", "fspath", "relpath", "import_module"})
 
 
 def mlmodel_issues(name: str, document: Any) -> list[Issue]:
