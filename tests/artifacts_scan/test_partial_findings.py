@@ -220,3 +220,17 @@ def test_cli_fails_on_the_kept_finding(tmp_path: Path, fail_on: str, capsys: pyt
     path.write_bytes(_onnx(_msg(5, ABS_TENSOR) + _deep_graph(40)))
     assert main(["artifact", "scan", str(path), "--fail-on", fail_on, "--format", "json"]) == 1
     assert "external data" in capsys.readouterr().out
+
+
+def test_a_failure_outside_any_scanner_is_an_issue(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Format detection runs before any scanner: a bug there is a failing issue, never a traceback."""
+    path = tmp_path / "model.bin"
+    path.write_bytes(EVIL)
+
+    def broken(*_: object) -> object:
+        raise KeyError("detector bug")
+
+    monkeypatch.setattr(engine, "_detect", broken)
+    result = scan_file(path)
+    assert result.verdict is not Verdict.SAFE
+    assert any(i.evidence.get("error") == "KeyError" and i.severity is Severity.HIGH for i in result.issues)

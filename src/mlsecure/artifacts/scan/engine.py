@@ -90,9 +90,19 @@ def scan_file(path: Path, *, limits: Limits | None = None) -> ArtifactResult:
     limits = limits or Limits()
     budget = Budget(limits)
     blob = Blob(name=path.name, path=path)
-    fmt, issues = _scan(blob, Session(limits, 0, _nested(limits, budget), budget), None)
+    session = Session(limits, 0, _nested(limits, budget), budget)
+    outcome: list[tuple[ArtifactFormat, list[Issue]]] = []
+    # detection and dispatch run outside any scanner: a failure there is an issue too, never a traceback
+    failure = collect("scan", lambda: _keep(outcome, _scan(blob, session, None)))
+    fmt, issues = outcome[0] if outcome else (ArtifactFormat.UNKNOWN, [])
+    issues = [*issues, *failure]
     verdict = max((i.verdict for i in issues), key=lambda v: v.rank, default=Verdict.SAFE)
     return ArtifactResult(str(path), fmt, verdict, tuple(issues), blob.size, time.perf_counter() - start)
+
+
+def _keep(outcome: list[tuple[ArtifactFormat, list[Issue]]], result: tuple[ArtifactFormat, list[Issue]]) -> list[Issue]:
+    outcome.append(result)
+    return []
 
 
 def scan_blob(blob: Blob, session: Session, *, fmt: ArtifactFormat | None = None) -> list[Issue]:
