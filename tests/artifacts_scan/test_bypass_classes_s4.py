@@ -408,3 +408,19 @@ def test_torchscript_code_members_stay_clean(tmp_path: Path) -> None:
         z.writestr("ts/data.pkl", b"\x80\x02}q\x00.")
         z.writestr("ts/version", "3\n")
     assert scan_file(path).verdict is Verdict.SAFE
+
+
+def test_end_record_holding_its_own_signature_is_read(tmp_path: Path) -> None:
+    """The end record's entry counts spell "PK\\x05\\x06" (Python's zipfile ignores the counts and reads the record
+    at the file's last 22 bytes; miniz takes the last signature with 22 bytes after it): the scanner stopped at
+    the inner signature and called the .npz "unreadable" (medium), so --fail-on high passed it."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("x.npy", EVIL_NPY)
+    raw = buf.getvalue()
+    end = raw.rfind(b"PK\x05\x06")
+    patched = raw[: end + 8] + b"PK\x05\x06" + raw[end + 12 :]
+    assert zipfile.ZipFile(io.BytesIO(patched)).read("x.npy") == EVIL_NPY  # what np.load opens (not loaded)
+    path = tmp_path / "model.npz"
+    path.write_bytes(patched)
+    assert scan_file(path).verdict is Verdict.MALICIOUS

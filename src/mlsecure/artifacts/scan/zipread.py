@@ -76,7 +76,9 @@ def read_directory(handle: IO[bytes], file_size: int) -> ZipDirectory:
     handle.seek(file_size - tail_len)
     tail = handle.read(tail_len)
     at = tail.rfind(_EOCD)
-    if at < 0 or len(tail) - at < 22:
+    while at >= 0 and len(tail) - at < 22:  # the signature's bytes inside the record's own fields (miniz skips them)
+        at = tail.rfind(_EOCD, 0, at)
+    if at < 0:
         raise ZipFormatError("no end-of-central-directory record")
     _sig, _disk, _cd_disk, _n_here, count, cd_size, cd_offset, clen = struct.unpack("<4s4H2LH", tail[at : at + 22])
     eocd_pos = file_size - tail_len + at
