@@ -27,6 +27,10 @@ Each sample is built here from bytes; nothing is loaded.
   unless it sat in a TorchScript ``code/`` folder. Python source is now judged by its syntax tree (calls that
   run commands or code: high; other source: medium), and ``MLmodel`` files by what MLflow imports.
   (Not loaded: MLflow is not installed here; behaviour from MLflow's documented loader.)
+- **ONNX fields in another order.** Format detection took an ONNX model only when its first byte was
+  ``ir_version``'s tag; protobuf parsers accept fields in any order and onnxruntime 1.32 loads a model
+  serialised graph-first (throwaway check), which was "unrecognised binary data" (low, safe) - so its
+  external data and custom ops went unchecked. Any well-formed message with ONNX's fields is now ONNX.
 - **Two central directories (zip parser differential).** With bytes before a zip, the end record's
   ``cd_offset`` can point at one central directory (read by torch's miniz, and by the scanner) while Python's
   ``zipfile`` always adds the shift and reads another one just before the end record. An ``.npz`` whose
@@ -424,3 +428,16 @@ def test_end_record_holding_its_own_signature_is_read(tmp_path: Path) -> None:
     path = tmp_path / "model.npz"
     path.write_bytes(patched)
     assert scan_file(path).verdict is Verdict.MALICIOUS
+
+
+@pytest.mark.parametrize("order", [(7, 1, 8), (8, 7, 1), (7, 8), (20, 7, 1, 8)])
+def test_onnx_with_fields_in_any_order_is_onnx(tmp_path: Path, order: tuple[int, ...]) -> None:
+    tensor = (_msg(8, b"w") + _vint(2, 1) + _msg(13, _msg(1, b"location") + _msg(2, b"/etc/passwd")) + _vint(14, 1))
+    parts = {1: _vint(1, 8), 7: _msg(7, _msg(5, tensor) + _msg(1, _msg(4, b"Evil") + _msg(7, b"attacker.ops"))),
+             8: _msg(8, _vint(2, 17)), 20: _msg(20, b"")}
+    path = tmp_path / "model.bin"
+    path.write_bytes(b"".join(parts[n] for n in order))
+    result = scan_file(path)
+    assert result.format.value == "onnx"
+    assert any(i.kind is IssueKind.EXTERNAL_DATA and i.severity is Severity.CRITICAL for i in result.issues)
+    assert any(i.kind is IssueKind.CUSTOM_OP for i in result.issues)

@@ -75,7 +75,15 @@ def detect_stream(head: bytes, handle: IO[bytes] | None, size: int) -> ArtifactF
     if compression_of(head) == "bz2" and handle is not None:
         handle.seek(0)
         head = handle.read(2 * 1024**2)  # bzip2 emits nothing before a whole (up to 900 kB) block
-    return detect_bytes(head)
+    fmt = detect_bytes(head)
+    tag_like = bool(head) and head[0] >= 0x08 and head[0] & 7 in (0, 1, 2, 5)
+    if fmt is ArtifactFormat.UNKNOWN and handle is not None and tag_like:
+        # Protobuf parsers take fields in any order: an ONNX model written graph-first (ORT loads it) starts with
+        # another tag than ir_version's 0x08. Until session 4 such a model was "unrecognised binary data" (safe).
+        kind = _protobuf_kind(handle, size)
+        if kind in (ArtifactFormat.ONNX, ArtifactFormat.SAVEDMODEL):
+            return kind
+    return fmt
 
 
 def detect_bytes(head: bytes, path: Path | None = None) -> ArtifactFormat:
@@ -242,7 +250,8 @@ def _protobuf_kind(handle: IO[bytes], size: int) -> ArtifactFormat | None:
     if wires.get(2) == LENGTH and wires.get(1, VARINT) == VARINT and set(wires) <= {1, 2}:
         metas = [f for f in top if f.number == 2]
         return ArtifactFormat.SAVEDMODEL if all(_is_meta_graph(handle, f.value, f.length) for f in metas) else None
-    if wires.get(1) == VARINT and (wires.get(7) == LENGTH or wires.get(8) == LENGTH):
+    if (wires.get(1) == VARINT and (wires.get(7) == LENGTH or wires.get(8) == LENGTH)) or (
+            wires.get(7) == LENGTH and wires.get(8) == LENGTH):
         return ArtifactFormat.ONNX
     return ArtifactFormat.UNKNOWN  # another well-formed protobuf (fingerprint.pb...): no byte heuristics after
 
