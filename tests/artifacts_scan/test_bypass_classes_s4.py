@@ -31,6 +31,10 @@ Each sample is built here from bytes; nothing is loaded.
   ``ir_version``'s tag; protobuf parsers accept fields in any order and onnxruntime 1.32 loads a model
   serialised graph-first (throwaway check), which was "unrecognised binary data" (low, safe) - so its
   external data and custom ops went unchecked. Any well-formed message with ONNX's fields is now ONNX.
+- **HDF5 user blocks.** libhdf5 finds the superblock at offset 0 or any power of two from 512, so a Keras
+  ``.h5`` may start with a user block of any bytes: a real Keras 3.15 Lambda model copied by h5py into a file
+  with a 512-byte user block ran its Lambda under ``load_model(safe_mode=False)`` (throwaway check) and was
+  "unrecognised binary data" (safe). The signature is now looked for where libhdf5 looks.
 - **Two central directories (zip parser differential).** With bytes before a zip, the end record's
   ``cd_offset`` can point at one central directory (read by torch's miniz, and by the scanner) while Python's
   ``zipfile`` always adds the shift and reads another one just before the end record. An ``.npz`` whose
@@ -441,3 +445,15 @@ def test_onnx_with_fields_in_any_order_is_onnx(tmp_path: Path, order: tuple[int,
     assert result.format.value == "onnx"
     assert any(i.kind is IssueKind.EXTERNAL_DATA and i.severity is Severity.CRITICAL for i in result.issues)
     assert any(i.kind is IssueKind.CUSTOM_OP for i in result.issues)
+
+
+@pytest.mark.parametrize("user_block", [512, 1024, 4096])
+@pytest.mark.parametrize("prefix", [b"just a text header\n", b"\x80\x04N.", b""])
+def test_h5_with_a_user_block(tmp_path: Path, user_block: int, prefix: bytes) -> None:
+    config = json.dumps({"class_name": "Sequential", "config": {"layers": [_layer("class_first")]}}).encode()
+    block = prefix.ljust(user_block, b"\x00")
+    path = tmp_path / "model.h5"
+    path.write_bytes(block + b"\x89HDF\r\n\x1a\n" + b"\x00" * 64 + config + b"\x00" * 8)
+    result = scan_file(path)
+    assert result.format.value == "hdf5"
+    assert _lambda_found(path)

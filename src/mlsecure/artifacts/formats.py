@@ -68,6 +68,8 @@ def detect_stream(head: bytes, handle: IO[bytes] | None, size: int) -> ArtifactF
         kind = _zip_kind(handle, size, strict=True)
         if kind is not None:
             return kind
+    if handle is not None and not head.startswith(HDF5_MAGIC) and hdf5_offset(handle, size) is not None:
+        return ArtifactFormat.HDF5  # a user block before the superblock (h5py/Keras still open the file)
     if head[:1] in (b"\x08", b"\x12") and handle is not None:
         kind = _protobuf_kind(handle, size)
         if kind is not None:
@@ -86,6 +88,24 @@ def detect_stream(head: bytes, handle: IO[bytes] | None, size: int) -> ArtifactF
     return fmt
 
 
+HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+
+
+def hdf5_offset(handle: IO[bytes], size: int) -> int | None:
+    """Where the HDF5 superblock is: libhdf5 looks at offset 0 and at every power of two from 512 (a "user
+    block" of any bytes may come first), so a Keras ``.h5`` need not start with the magic."""
+    offset = 0
+    try:
+        while offset + len(HDF5_MAGIC) <= size:
+            handle.seek(offset)
+            if handle.read(len(HDF5_MAGIC)) == HDF5_MAGIC:
+                return offset
+            offset = 512 if offset == 0 else offset * 2
+    finally:
+        handle.seek(0)
+    return None
+
+
 def detect_bytes(head: bytes, path: Path | None = None) -> ArtifactFormat:
     """Detect from the first bytes alone (zips are reported as ``ZIP`` unless ``path`` is given)."""
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
@@ -95,7 +115,7 @@ def detect_bytes(head: bytes, path: Path | None = None) -> ArtifactFormat:
             return _zip_kind(handle, path.stat().st_size) or ArtifactFormat.ZIP
     if head.startswith(b"\x93NUMPY"):
         return ArtifactFormat.NUMPY
-    if head.startswith(b"\x89HDF\r\n\x1a\n"):
+    if head.startswith(HDF5_MAGIC):
         return ArtifactFormat.HDF5
     if head.startswith(b"GGUF"):
         return ArtifactFormat.GGUF
@@ -275,7 +295,7 @@ def _is_safetensors(head: bytes) -> bool:
     if len(head) < 10:
         return False
     (length,) = struct.unpack("<Q", head[:8])
-    return 2 <= length <= 100_000_000 and head[8:9] == b"{" and head[9:10] in (b'"', b"}", b" ", b"\n")
+    return 2 <= length <= 100_000_000 and head[8:9] == b"{" and head[9:10] in (b'"', b"}", b" ", b"\n", b"\t", b"\r")
 
 
 def _is_savedmodel(head: bytes) -> bool:

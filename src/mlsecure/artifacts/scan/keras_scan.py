@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 from typing import IO, Any, ClassVar
 
-from mlsecure.artifacts.formats import ArtifactFormat
+from mlsecure.artifacts.formats import ArtifactFormat, hdf5_offset
 from mlsecure.artifacts.scan import jsontext
 from mlsecure.artifacts.scan.archive_scan import scan_zip
 from mlsecure.artifacts.scan.interface import Blob, Issue, IssueKind, Scanner, Session
@@ -40,7 +40,9 @@ class KerasScanner(Scanner):
     formats: ClassVar[frozenset[ArtifactFormat]] = frozenset({ArtifactFormat.KERAS_ZIP, ArtifactFormat.HDF5})
 
     def scan(self, blob: Blob, session: Session) -> Iterator[Issue]:
-        if blob.head(4) == b"\x89HDF":
+        with blob.open() as handle:
+            hdf5 = handle.seekable() and hdf5_offset(handle, blob.size) is not None  # a user block may come first
+        if hdf5 or blob.head(4) == b"\x89HDF":
             return scan_h5(blob, session)
         return scan_zip(blob, session)
 
