@@ -35,6 +35,11 @@ Each sample is built here from bytes; nothing is loaded.
   ``.h5`` may start with a user block of any bytes: a real Keras 3.15 Lambda model copied by h5py into a file
   with a 512-byte user block ran its Lambda under ``load_model(safe_mode=False)`` (throwaway check) and was
   "unrecognised binary data" (safe). The signature is now looked for where libhdf5 looks.
+- **"Absent here" is not "absent where it loads".** A text-like file is called text when the pickle parse
+  only imports modules that are not installed on the scanning machine (``cat\\ndog`` is not ``import at``).
+  An unterminated protocol-0 pickle that *calls* such a global (``cabsentpkg.hooks\\nactivate\\n(S'x'\\ntR``,
+  no STOP) runs the call wherever the package is installed, before the loader fails on the missing STOP;
+  it was "text" (safe). A global the stream goes on to call is no longer refuted.
 - **Two central directories (zip parser differential).** With bytes before a zip, the end record's
   ``cd_offset`` can point at one central directory (read by torch's miniz, and by the scanner) while Python's
   ``zipfile`` always adds the shift and reads another one just before the end record. An ``.npz`` whose
@@ -457,3 +462,20 @@ def test_h5_with_a_user_block(tmp_path: Path, user_block: int, prefix: bytes) ->
     result = scan_file(path)
     assert result.format.value == "hdf5"
     assert _lambda_found(path)
+
+
+@pytest.mark.parametrize("call", [b"(S'x'\ntR", b"(S'x'\ni", b"N\x85R"])
+def test_call_on_a_module_absent_here_is_not_text(tmp_path: Path, call: bytes) -> None:
+    path = tmp_path / "notes.txt"
+    body = b"cabsentpkg.hooks\nactivate\n" + call if call != b"(S'x'\ni" else b"(S'x'\niabsentpkg.hooks\nactivate\n"
+    path.write_bytes(body)
+    result = scan_file(path)
+    assert result.verdict is not Verdict.SAFE
+    assert any(i.evidence.get("module") == "absentpkg.hooks" for i in result.issues)
+
+
+@pytest.mark.parametrize("text", [b"cat\ndog\n", b"cat\ndog\nbird\n", b"install\nrun make\n"])
+def test_label_files_naming_absent_modules_stay_text(tmp_path: Path, text: bytes) -> None:
+    path = tmp_path / "labels.txt"
+    path.write_bytes(text)
+    assert scan_file(path).verdict is Verdict.SAFE

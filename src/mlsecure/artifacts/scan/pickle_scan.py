@@ -154,6 +154,7 @@ class _GlobalSeen:
     count: int = 0
     instances: list[Glob] = field(default_factory=list)
     overflow: bool = False
+    called: bool = False  # REDUCE/INST/OBJ/NEWOBJ/BUILD reached it: a loader would call it before failing
 
 
 def _judge(seen: _GlobalSeen) -> Judgement:
@@ -223,6 +224,9 @@ class _State:
     def on_call(self, call: Call) -> None:
         func = call.func
         if isinstance(func, Glob):
+            seen = self.globals.get(f"{func.module}.{func.name}")
+            if seen is not None:
+                seen.called = True
             if (func.module, func.name) in NESTED_LOADERS:
                 self.nested(func, call)
             return
@@ -402,7 +406,7 @@ class _State:
                              evidence={"global": key, "reason": judgement.reason, "module": seen.module,
                                        "name": seen.name,
                                        "opcodes": sorted(seen.opcodes), "offsets": seen.offsets,
-                                       "count": seen.count}))
+                                       "count": seen.count, "called": seen.called}))
         out.extend(self.extra)
         worst = self.overflow_worst
         if worst is not None:
