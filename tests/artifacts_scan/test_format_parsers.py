@@ -327,8 +327,10 @@ def test_template_check_never_raises(template: str) -> None:
 def test_h5_config_markers_found_across_chunk_boundaries(chunk: int) -> None:
     import io
 
-    from mlsecure.artifacts.scan.keras_scan import _CONFIG_MARKER, _marker_offsets
+    from mlsecure.artifacts.scan.keras_scan import _CONFIG_MARKERS, _marker_offsets
 
-    data = b"\x89HDF\r\n\x1a\n" + b"x" * 9 + _CONFIG_MARKER + b"y" * 30 + _CONFIG_MARKER + _CONFIG_MARKER
-    expected = [i for i in range(len(data)) if data.startswith(_CONFIG_MARKER, i)]
-    assert list(_marker_offsets(io.BytesIO(data), _CONFIG_MARKER, chunk)) == expected
+    for marker in _CONFIG_MARKERS:
+        data = b"\x89HDF\r\n\x1a\n" + b"x" * 9 + marker + b"y" * 30 + marker + marker
+        expected = [i for i in range(len(data)) if data.startswith(marker, i)]
+        assert len(expected) == 3
+        assert list(_marker_offsets(io.BytesIO(data), marker, chunk)) == expected

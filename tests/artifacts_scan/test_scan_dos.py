@@ -214,18 +214,20 @@ def _msg(number: int, payload: bytes) -> bytes:
     return _varint(number << 3 | 2) + _varint(len(payload)) + payload
 
 
-def test_onnx_subgraph_nesting_limit_fails_closed(tmp_path: Path) -> None:
-    """If bodies 40 deep (wire bytes written here: the onnx helpers stop at protobuf's own depth limit)."""
-    graph = _msg(1, _msg(4, b"Constant"))  # GraphProto.node = NodeProto(op_type)
-    for _ in range(40):  # GraphProto.node = NodeProto(op_type="If", attribute=AttributeProto(g=graph))
+def test_onnx_deep_subgraphs_are_walked_without_recursion(tmp_path: Path) -> None:
+    """If bodies 400 deep (wire bytes written here: the onnx helpers stop at protobuf's own depth limit): the
+    walk uses a stack, so the custom op at the bottom is found and no depth limit is reached (until session 4,
+    depth 32 was a limit that dropped every other finding)."""
+    graph = _msg(1, _msg(4, b"Evil") + _msg(7, b"attacker.ops"))  # GraphProto.node = NodeProto(op_type, domain)
+    for _ in range(400):  # GraphProto.node = NodeProto(op_type="If", attribute=AttributeProto(g=graph))
         graph = _msg(1, _msg(4, b"If") + _msg(5, _msg(1, b"then_branch") + _msg(6, graph)))
     model = b"\x08\x08" + _msg(7, graph) + _msg(8, b"\x10\x11")  # ir_version 8, graph, opset "" 17
     path = tmp_path / "deep.onnx"
     path.write_bytes(model)
     result = scan_file(path)
-    limit = [i for i in result.issues if i.kind is IssueKind.RESOURCE_LIMIT]
-    assert limit and limit[0].severity is Severity.MEDIUM and result.verdict is Verdict.SUSPICIOUS
-    assert "deeper than 32" in limit[0].title
+    assert not [i for i in result.issues if i.kind is IssueKind.RESOURCE_LIMIT]
+    custom = [i for i in result.issues if i.kind is IssueKind.CUSTOM_OP]
+    assert custom and custom[0].evidence["domain"] == "attacker.ops" and result.verdict is Verdict.SUSPICIOUS
 
 
 # -- billion laughs in the result: the full-size originals of fickling's scaled-down expansion tests -------------

@@ -68,6 +68,8 @@ def detect_stream(head: bytes, handle: IO[bytes] | None, size: int) -> ArtifactF
         kind = _zip_kind(handle, size, strict=True)
         if kind is not None:
             return kind
+    if handle is not None and not head.startswith(HDF5_MAGIC) and hdf5_offset(handle, size) is not None:
+        return ArtifactFormat.HDF5  # a user block before the superblock (h5py/Keras still open the file)
     if head[:1] in (b"\x08", b"\x12") and handle is not None:
         kind = _protobuf_kind(handle, size)
         if kind is not None:
@@ -75,7 +77,33 @@ def detect_stream(head: bytes, handle: IO[bytes] | None, size: int) -> ArtifactF
     if compression_of(head) == "bz2" and handle is not None:
         handle.seek(0)
         head = handle.read(2 * 1024**2)  # bzip2 emits nothing before a whole (up to 900 kB) block
-    return detect_bytes(head)
+    fmt = detect_bytes(head)
+    tag_like = bool(head) and head[0] >= 0x08 and head[0] & 7 in (0, 1, 2, 5)
+    if fmt is ArtifactFormat.UNKNOWN and handle is not None and tag_like:
+        # Protobuf parsers take fields in any order: an ONNX model written graph-first (ORT loads it) starts with
+        # another tag than ir_version's 0x08. Until session 4 such a model was "unrecognised binary data" (safe).
+        kind = _protobuf_kind(handle, size)
+        if kind in (ArtifactFormat.ONNX, ArtifactFormat.SAVEDMODEL):
+            return kind
+    return fmt
+
+
+HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+
+
+def hdf5_offset(handle: IO[bytes], size: int) -> int | None:
+    """Where the HDF5 superblock is: libhdf5 looks at offset 0 and at every power of two from 512 (a "user
+    block" of any bytes may come first), so a Keras ``.h5`` need not start with the magic."""
+    offset = 0
+    try:
+        while offset + len(HDF5_MAGIC) <= size:
+            handle.seek(offset)
+            if handle.read(len(HDF5_MAGIC)) == HDF5_MAGIC:
+                return offset
+            offset = 512 if offset == 0 else offset * 2
+    finally:
+        handle.seek(0)
+    return None
 
 
 def detect_bytes(head: bytes, path: Path | None = None) -> ArtifactFormat:
@@ -87,7 +115,7 @@ def detect_bytes(head: bytes, path: Path | None = None) -> ArtifactFormat:
             return _zip_kind(handle, path.stat().st_size) or ArtifactFormat.ZIP
     if head.startswith(b"\x93NUMPY"):
         return ArtifactFormat.NUMPY
-    if head.startswith(b"\x89HDF\r\n\x1a\n"):
+    if head.startswith(HDF5_MAGIC):
         return ArtifactFormat.HDF5
     if head.startswith(b"GGUF"):
         return ArtifactFormat.GGUF
@@ -242,7 +270,8 @@ def _protobuf_kind(handle: IO[bytes], size: int) -> ArtifactFormat | None:
     if wires.get(2) == LENGTH and wires.get(1, VARINT) == VARINT and set(wires) <= {1, 2}:
         metas = [f for f in top if f.number == 2]
         return ArtifactFormat.SAVEDMODEL if all(_is_meta_graph(handle, f.value, f.length) for f in metas) else None
-    if wires.get(1) == VARINT and (wires.get(7) == LENGTH or wires.get(8) == LENGTH):
+    if (wires.get(1) == VARINT and (wires.get(7) == LENGTH or wires.get(8) == LENGTH)) or (
+            wires.get(7) == LENGTH and wires.get(8) == LENGTH):
         return ArtifactFormat.ONNX
     return ArtifactFormat.UNKNOWN  # another well-formed protobuf (fingerprint.pb...): no byte heuristics after
 
@@ -266,7 +295,7 @@ def _is_safetensors(head: bytes) -> bool:
     if len(head) < 10:
         return False
     (length,) = struct.unpack("<Q", head[:8])
-    return 2 <= length <= 100_000_000 and head[8:9] == b"{" and head[9:10] in (b'"', b"}", b" ", b"\n")
+    return 2 <= length <= 100_000_000 and head[8:9] == b"{" and head[9:10] in (b'"', b"}", b" ", b"\n", b"\t", b"\r")
 
 
 def _is_savedmodel(head: bytes) -> bool:

@@ -13,7 +13,7 @@ import shutil
 import tarfile
 import tempfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
 from typing import IO, ClassVar
 
@@ -41,7 +41,7 @@ class ArchiveScanner(Scanner):
     formats: ClassVar[frozenset[ArtifactFormat]] = frozenset({ArtifactFormat.ZIP, ArtifactFormat.NPZ,
                                                               ArtifactFormat.TAR})
 
-    def scan(self, blob: Blob, session: Session) -> list[Issue]:
+    def scan(self, blob: Blob, session: Session) -> Iterator[Issue]:
         head = blob.head(512)
         if head.startswith((b"PK", b"\x50\x4b")) or not _looks_tar(blob):
             return scan_zip(blob, session)
@@ -65,17 +65,19 @@ def unsafe_name(name: str) -> str | None:
     return None
 
 
-def scan_zip(blob: Blob, session: Session, *, skip: Callable[[ZipEntry], bool] | None = None) -> list[Issue]:
-    """Scan every member of a zip archive and the bytes around it (``skip`` leaves out raw-data members)."""
+def scan_zip(blob: Blob, session: Session, *, skip: Callable[[ZipEntry], bool] | None = None) -> Iterator[Issue]:
+    """Scan every member of a zip archive and the bytes around it (``skip`` leaves out raw-data members).
+
+    Issues are yielded member by member, so a failure in a later member keeps the earlier ones."""
     limits = session.limits
-    issues: list[Issue] = []
     try:
         with blob.open() as handle:
             directory = read_directory(handle, blob.size)
     except (ZipFormatError, OSError, ValueError) as exc:
-        return [Issue(IssueKind.MALFORMED, Severity.MEDIUM, f"unreadable zip archive (not verified): {exc}")]
-    issues.extend(Issue(IssueKind.ZIP_TAMPERING, Severity.MEDIUM, a) for a in directory.anomalies)
-    issues.extend(scan_outside(blob, session, directory.start, directory.end))
+        yield Issue(IssueKind.MALFORMED, Severity.MEDIUM, f"unreadable zip archive (not verified): {exc}")
+        return
+    yield from (Issue(IssueKind.ZIP_TAMPERING, Severity.MEDIUM, a) for a in directory.anomalies)
+    yield from scan_outside(blob, session, directory.start, directory.end)
     total = 0
     for entry in directory.entries:
         if session.out_of_budget:
@@ -84,11 +86,10 @@ def scan_zip(blob: Blob, session: Session, *, skip: Callable[[ZipEntry], bool] |
             continue
         why = unsafe_name(entry.name)
         if why:
-            issues.append(Issue(IssueKind.ARCHIVE_PATH, Severity.HIGH, f"unsafe member name ({why})",
-                                member=entry.name, evidence={"name": entry.name}))
+            yield Issue(IssueKind.ARCHIVE_PATH, Severity.HIGH, f"unsafe member name ({why})",
+                        member=entry.name, evidence={"name": entry.name})
         if entry.is_symlink:
-            issues.append(Issue(IssueKind.ARCHIVE_PATH, Severity.HIGH, "member is a symbolic link",
-                                member=entry.name))
+            yield Issue(IssueKind.ARCHIVE_PATH, Severity.HIGH, "member is a symbolic link", member=entry.name)
             continue
         if skip is not None and skip(entry):
             continue
@@ -96,14 +97,12 @@ def scan_zip(blob: Blob, session: Session, *, skip: Callable[[ZipEntry], bool] |
         total += entry.size
         if entry.size > limits.max_member_bytes or total > limits.max_total_bytes or (
                 ratio > limits.max_ratio and entry.size > limits.bomb_min_bytes):
-            issues.append(Issue(IssueKind.ARCHIVE_BOMB, Severity.MEDIUM,
-                                f"member not verified: decompresses to {entry.size} bytes (ratio {ratio:.0f}:1)",
-                                member=entry.name,
-                                evidence={"size": entry.size, "compressed": entry.compressed_size,
-                                          "ratio": round(ratio, 1)}))
+            yield Issue(IssueKind.ARCHIVE_BOMB, Severity.MEDIUM,
+                        f"member not verified: decompresses to {entry.size} bytes (ratio {ratio:.0f}:1)",
+                        member=entry.name,
+                        evidence={"size": entry.size, "compressed": entry.compressed_size, "ratio": round(ratio, 1)})
             continue
-        issues.extend(i.inside(entry.name) for i in scan_zip_member(blob, entry, session))
-    return issues
+        yield from (i.inside(entry.name) for i in scan_zip_member(blob, entry, session))
 
 
 def scan_outside(blob: Blob, session: Session, start: int, end: int) -> list[Issue]:
@@ -167,19 +166,19 @@ def scan_zip_member(blob: Blob, entry: ZipEntry, session: Session) -> list[Issue
     return issues
 
 
-def scan_tar(blob: Blob, session: Session) -> list[Issue]:
+def scan_tar(blob: Blob, session: Session) -> Iterator[Issue]:
+    """Scan every member of a tar archive, yielding issues member by member."""
     from mlsecure.artifacts.scan.torch_scan import LEGACY_TAR_MEMBERS, scan_legacy_tar_member
 
     limits = session.limits
-    issues: list[Issue] = []
     try:
         with blob.open() as handle, tarfile.open(fileobj=handle, mode="r:*") as tar:
             members = []
             for member in tar:  # read lazily: a header claiming a million members is not trusted
                 members.append(member)
                 if len(members) > limits.max_members:
-                    issues.append(Issue(IssueKind.RESOURCE_LIMIT, Severity.MEDIUM,
-                                        f"tar archive lists more than {limits.max_members} members: not verified"))
+                    yield Issue(IssueKind.RESOURCE_LIMIT, Severity.MEDIUM,
+                                f"tar archive lists more than {limits.max_members} members: not verified")
                     break
             legacy = {m.name for m in members} >= LEGACY_TAR_MEMBERS
             total = 0
@@ -188,22 +187,22 @@ def scan_tar(blob: Blob, session: Session) -> list[Issue]:
                     break
                 why = unsafe_name(member.name)
                 if why:
-                    issues.append(Issue(IssueKind.ARCHIVE_PATH, Severity.HIGH, f"unsafe member name ({why})",
-                                        member=member.name))
+                    yield Issue(IssueKind.ARCHIVE_PATH, Severity.HIGH, f"unsafe member name ({why})",
+                                member=member.name)
                 if member.issym() or member.islnk():
                     target = member.linkname
                     escapes = unsafe_name(target) is not None
-                    issues.append(Issue(IssueKind.ARCHIVE_PATH, Severity.HIGH if escapes else Severity.MEDIUM,
-                                        f"member is a {'symbolic' if member.issym() else 'hard'} link to {target!r}",
-                                        member=member.name, evidence={"target": target}))
+                    yield Issue(IssueKind.ARCHIVE_PATH, Severity.HIGH if escapes else Severity.MEDIUM,
+                                f"member is a {'symbolic' if member.issym() else 'hard'} link to {target!r}",
+                                member=member.name, evidence={"target": target})
                     continue
                 if not member.isfile():
                     continue
                 total += member.size
                 if member.size > limits.max_member_bytes or total > limits.max_total_bytes:
-                    issues.append(Issue(IssueKind.ARCHIVE_BOMB, Severity.MEDIUM,
-                                        f"member not verified: {member.size} bytes exceeds the limit",
-                                        member=member.name, evidence={"size": member.size}))
+                    yield Issue(IssueKind.ARCHIVE_BOMB, Severity.MEDIUM,
+                                f"member not verified: {member.size} bytes exceeds the limit",
+                                member=member.name, evidence={"size": member.size})
                     continue
                 source = tar.extractfile(member)
                 if source is None:
@@ -218,10 +217,9 @@ def scan_tar(blob: Blob, session: Session) -> list[Issue]:
                     finally:
                         if child.path is not None:
                             child.path.unlink(missing_ok=True)
-                issues.extend(i.inside(member.name) for i in found)
+                yield from (i.inside(member.name) for i in found)
     except (tarfile.TarError, OSError, EOFError, ValueError) as exc:
-        issues.append(Issue(IssueKind.MALFORMED, Severity.MEDIUM, f"unreadable tar archive (not verified): {exc}"))
-    return issues
+        yield Issue(IssueKind.MALFORMED, Severity.MEDIUM, f"unreadable tar archive (not verified): {exc}")
 
 
 def _materialise(name: str, source: IO[bytes], size: int) -> Blob:

@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import functools
 import importlib.util
-import json
 import pickletools
 import stat
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from mlsecure.artifacts.formats import ArtifactFormat, compression_of, detect_stream, is_text
-from mlsecure.artifacts.scan import interface
+from mlsecure.artifacts.scan import interface, jsontext
 from mlsecure.artifacts.scan.datafiles import describe_data
 from mlsecure.artifacts.scan.interface import Blob, Budget, Issue, IssueKind, Limits, Session, Verdict
 from mlsecure.errors import InputError
@@ -91,9 +90,19 @@ def scan_file(path: Path, *, limits: Limits | None = None) -> ArtifactResult:
     limits = limits or Limits()
     budget = Budget(limits)
     blob = Blob(name=path.name, path=path)
-    fmt, issues = _scan(blob, Session(limits, 0, _nested(limits, budget), budget), None)
+    session = Session(limits, 0, _nested(limits, budget), budget)
+    outcome: list[tuple[ArtifactFormat, list[Issue]]] = []
+    # detection and dispatch run outside any scanner: a failure there is an issue too, never a traceback
+    failure = collect("scan", lambda: _keep(outcome, _scan(blob, session, None)))
+    fmt, issues = outcome[0] if outcome else (ArtifactFormat.UNKNOWN, [])
+    issues = [*issues, *failure]
     verdict = max((i.verdict for i in issues), key=lambda v: v.rank, default=Verdict.SAFE)
     return ArtifactResult(str(path), fmt, verdict, tuple(issues), blob.size, time.perf_counter() - start)
+
+
+def _keep(outcome: list[tuple[ArtifactFormat, list[Issue]]], result: tuple[ArtifactFormat, list[Issue]]) -> list[Issue]:
+    outcome.append(result)
+    return []
 
 
 def scan_blob(blob: Blob, session: Session, *, fmt: ArtifactFormat | None = None) -> list[Issue]:
@@ -150,15 +159,35 @@ def _run(fmt: ArtifactFormat, blob: Blob, session: Session) -> list[Issue]:
         return [Issue(IssueKind.UNSUPPORTED, Severity.MEDIUM,
                       f"no scanner for the {fmt.value} format: cannot verify it carries no code",
                       evidence={"format": fmt.value, "head": blob.head(16).hex()})]
+    return collect(scanner.name, lambda: scanner().scan(blob, session))
+
+
+def collect(what: str, produce: Callable[[], Iterable[Issue]]) -> list[Issue]:
+    """Every issue ``produce`` yields, also when it fails part-way (fail closed, never silence).
+
+    A scanner that yields each issue as it finds it keeps those found before a ``RecursionError``,
+    ``MemoryError`` or a bug of its own; the failure is one more issue: "cannot verify" (medium) for a
+    resource the structure exhausted, malformed (high) for any other exception. Before, the failure
+    replaced everything found, so a critical import seen before a deep structure became one medium
+    issue and ``--fail-on high`` passed the file.
+    """
+    found: list[Issue] = []
     try:
-        return scanner().scan(blob, session)
+        for issue in produce():  # one by one, not list(): what was yielded before a failure is kept
+            found.append(issue)  # noqa: PERF402
     except RecursionError:
-        return [Issue(IssueKind.RESOURCE_LIMIT, Severity.MEDIUM, "structure nested too deeply to scan: not verified")]
+        found.append(Issue(IssueKind.RESOURCE_LIMIT, Severity.MEDIUM,
+                           f"{what}: structure nested too deeply to scan: the rest is not verified",
+                           evidence={"scanner": what, "error": "RecursionError", "found_before": len(found)}))
     except MemoryError:
-        return [Issue(IssueKind.RESOURCE_LIMIT, Severity.MEDIUM, "out of memory while scanning: not verified")]
+        found.append(Issue(IssueKind.RESOURCE_LIMIT, Severity.MEDIUM,
+                           f"{what}: out of memory while scanning: the rest is not verified",
+                           evidence={"scanner": what, "error": "MemoryError", "found_before": len(found)}))
     except Exception as exc:  # a scanner bug must not turn into a silent pass: fail closed
-        return [Issue(IssueKind.MALFORMED, Severity.HIGH, f"{scanner.name} scanner could not parse the file: "
-                      f"{type(exc).__name__}: {exc}")]
+        found.append(Issue(IssueKind.MALFORMED, Severity.HIGH, f"{what} scanner could not parse the file: "
+                           f"{type(exc).__name__}: {exc}",
+                           evidence={"scanner": what, "error": type(exc).__name__, "found_before": len(found)}))
+    return found
 
 
 def _scan_tentative(blob: Blob, session: Session, fmt: ArtifactFormat,
@@ -171,10 +200,29 @@ def _scan_tentative(blob: Blob, session: Session, fmt: ArtifactFormat,
     if fmt is ArtifactFormat.JOBLIB:
         return fmt, [Issue(IssueKind.CODE_FORMAT, Severity.INFO, "compressed data that is not a pickle",
                            evidence={"compression": compression_of(head)})]
+    configs = collect("protobuf", lambda: _protobuf_configs(blob, session, head))  # keras_metadata.pb and kin
     if fmt is ArtifactFormat.TEXT or is_text(head):
-        return ArtifactFormat.TEXT, _scan_text(blob, session)
+        return ArtifactFormat.TEXT, [*collect("text", lambda: _scan_text(blob, session)), *configs]
     issue = describe_data(blob, head)
-    return (ArtifactFormat.DATA if issue.severity is Severity.INFO else ArtifactFormat.UNKNOWN), [issue]
+    return (ArtifactFormat.DATA if issue.severity is Severity.INFO else ArtifactFormat.UNKNOWN), [issue, *configs]
+
+
+MAX_PROTOBUF_BYTES = 256 * 1024**2  # a message of unknown schema searched for model configs up to this size
+
+
+def _protobuf_configs(blob: Blob, session: Session, head: bytes) -> list[Issue]:
+    """Keras configs inside a protobuf message of any schema (``keras_metadata.pb``): none if it is no message.
+
+    Parsers accept fields in any order, so any valid first tag counts, not only the ones writers emit first."""
+    from mlsecure.artifacts.scan.protobuf import mapped
+    from mlsecure.artifacts.scan.protobuf_configs import embedded_configs, is_message
+
+    if not head or head[0] < 0x08 or head[0] & 7 not in (0, 1, 2, 5) or blob.size > MAX_PROTOBUF_BYTES:
+        return []
+    with mapped(blob) as buf:
+        if not is_message(buf):
+            return []
+        return list(embedded_configs(buf, blob.name, session))
 
 
 def refuted_as_pickle(issues: list[Issue]) -> bool:
@@ -210,6 +258,8 @@ def _import_fails(module: str, issue: Issue) -> bool:
 
     if issue.severity > Severity.MEDIUM and issue.evidence.get("reason") != "malformed global name":
         return False
+    if issue.evidence.get("called"):  # the stream goes on to call it: where the module exists, it runs before
+        return False                  # the loader fails (absent here is no proof it is absent where it is loaded)
     if classify(module, "_").severity > Severity.MEDIUM:
         return False
     return not _installed(compat_name(module, "_")[0].split(".")[0])
@@ -263,10 +313,15 @@ def _refuse_special(path: Path) -> Issue | None:
 
 MAX_TEXT_BYTES = 256 * 1024**2
 _CODE_TEXT_SUFFIXES = (".json", ".jinja", ".j2", ".py")
+# JSON parsed as a model config / tokenizer config when one of these is in it; a key can be written with
+# escapes ("\u0063lass_name" is "class_name" to json.loads), so any "\u00" escape counts too.
+_JSON_CONFIG_KEYS = ('"class_name"', '"chat_template"', '"module"', '"__loader__"', "\\u00")
 
 
 def _scan_text(blob: Blob, session: Session) -> list[Issue]:
     from mlsecure.artifacts.scan.keras_scan import scan_config
+    from mlsecure.artifacts.scan.python_source import source_issues
+    from mlsecure.artifacts.scan.skops_scan import is_skops_schema, skops_issues
     from mlsecure.artifacts.scan.torch_scan import scan_torchscript_code
 
     if blob.size > MAX_TEXT_BYTES:
@@ -279,12 +334,26 @@ def _scan_text(blob: Blob, session: Session) -> list[Issue]:
     text = blob.read_all().decode("utf-8", errors="replace")
     name = blob.name.replace("\\", "/")
     if name.endswith(".py") and ("code/" in name or name.startswith("code")):
-        return scan_torchscript_code(text)
-    if text.lstrip().startswith("{") and ('"class_name"' in text or '"chat_template"' in text):
+        return [*scan_torchscript_code(text), *source_issues(blob.name, text, torchscript=True)]
+    python = source_issues(blob.name, text)
+    if python:
+        return python
+    if "flavors" in text:  # an MLflow MLmodel file (YAML): what mlflow imports on load
+        found = _mlmodel(blob.name, text)
+        if found:
+            return found
+    if text.lstrip().startswith("{") and any(key in text for key in _JSON_CONFIG_KEYS):
         try:
-            config = json.loads(text)
-        except (ValueError, RecursionError):
+            config = jsontext.loads(text)
+        except ValueError:
             return [Issue(IssueKind.CODE_FORMAT, Severity.INFO, "text file")]
+        except RecursionError:  # deeper than a loader with the default recursion limit parses: fail closed
+            return [Issue(IssueKind.RESOURCE_LIMIT, Severity.MEDIUM,
+                          "cannot verify: a model config or chat template nested deeper than Python's recursion "
+                          "limit")]
+        if is_skops_schema(config):
+            return list(skops_issues(config, blob.name)) or [Issue(IssueKind.CODE_FORMAT, Severity.INFO,
+                                                                    "skops schema: every object allowlisted")]
         return [*scan_config(config, blob.name, session), *_chat_templates(config)]
     if "{{" in text or "{%" in text:  # a Jinja template (chat templates ship as .jinja files too)
         from mlsecure.artifacts.scan.gguf_scan import template_issues
@@ -293,6 +362,18 @@ def _scan_text(blob: Blob, session: Session) -> list[Issue]:
         if found:
             return found
     return [Issue(IssueKind.CODE_FORMAT, Severity.INFO, "text file")]
+
+
+def _mlmodel(name: str, text: str) -> list[Issue]:
+    import yaml
+
+    from mlsecure.artifacts.scan.python_source import mlmodel_issues
+
+    try:
+        document = yaml.safe_load(text)
+    except (yaml.YAMLError, RecursionError, ValueError):
+        return []
+    return mlmodel_issues(name, document)
 
 
 def _chat_templates(config: object) -> list[Issue]:

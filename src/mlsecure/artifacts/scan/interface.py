@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -168,6 +168,10 @@ class Budget:
         self.reported = False
         self.pickle_memory = 0  # estimated bytes held by pickle emulators while a nested pickle is scanned
 
+    def past_deadline(self) -> bool:
+        """Whether the file's time limit has passed (for scanners that loop inside one member)."""
+        return time.monotonic() > self.deadline
+
     def spend_member(self) -> Issue | None:
         """Count one member about to be scanned; an issue (once) when the budget is spent."""
         if self.exhausted is None:
@@ -223,8 +227,13 @@ class Scanner(ABC):
     formats: ClassVar[frozenset[ArtifactFormat]]
 
     @abstractmethod
-    def scan(self, blob: Blob, session: Session) -> list[Issue]:
-        """Return every issue in ``blob``; hostile input becomes issues, never exceptions."""
+    def scan(self, blob: Blob, session: Session) -> Iterable[Issue]:
+        """Every issue in ``blob``; hostile input becomes issues, never exceptions.
+
+        Yield issues as they are found (a generator): if the scan still fails part-way (a
+        ``RecursionError``, ``MemoryError`` or a bug), the engine keeps what was yielded and adds the
+        failure as one more issue. A returned list is accepted too, but is lost whole on a failure.
+        """
 
 
 # the engine (``engine._ensure_registered``) registers the built-in scanners on first use

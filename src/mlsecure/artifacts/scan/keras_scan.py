@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import re
 from collections.abc import Iterator
 from typing import IO, Any, ClassVar
 
-from mlsecure.artifacts.formats import ArtifactFormat
+from mlsecure.artifacts.formats import ArtifactFormat, hdf5_offset
+from mlsecure.artifacts.scan import jsontext
 from mlsecure.artifacts.scan.archive_scan import scan_zip
 from mlsecure.artifacts.scan.interface import Blob, Issue, IssueKind, Scanner, Session
 from mlsecure.artifacts.scan.policy import classify
@@ -39,41 +39,94 @@ class KerasScanner(Scanner):
     name = "keras"
     formats: ClassVar[frozenset[ArtifactFormat]] = frozenset({ArtifactFormat.KERAS_ZIP, ArtifactFormat.HDF5})
 
-    def scan(self, blob: Blob, session: Session) -> list[Issue]:
-        if blob.head(4) == b"\x89HDF":
+    def scan(self, blob: Blob, session: Session) -> Iterator[Issue]:
+        with blob.open() as handle:
+            hdf5 = handle.seekable() and hdf5_offset(handle, blob.size) is not None  # a user block may come first
+        if hdf5 or blob.head(4) == b"\x89HDF":
             return scan_h5(blob, session)
         return scan_zip(blob, session)
 
 
-def scan_h5(blob: Blob, session: Session | None = None) -> list[Issue]:
-    """Find the JSON model configs in an HDF5 file's bytes, reading it in bounded chunks."""
+def scan_h5(blob: Blob, session: Session | None = None) -> Iterator[Issue]:
+    """Find the JSON model configs in an HDF5 file's bytes, reading it in bounded chunks (issues are
+    yielded config by config).
+
+    A config is a JSON string stored whole (an attribute value), so it lies in a run of text bytes: raw
+    control bytes cannot occur in JSON. Each run holding a config key (``class_name``, ``module``, or any
+    ``\\u00`` escape, so an escaped or reordered key is found too) is decoded from every ``{`` in it;
+    before session 4 only ``{"class_name"`` was searched, which missed ``{ "class_name"`` and objects
+    listing ``config`` first."""
     limit = session.limits.max_header_bytes if session is not None else 100 * 1024**2
-    issues: list[Issue] = []
     configs = 0
-    decoder = json.JSONDecoder()
     with blob.open() as handle:
-        for offset in _marker_offsets(handle, _CONFIG_MARKER):
-            handle.seek(offset)
-            window = handle.read(limit)
-            end = window.find(b"\x00")
-            text = window[: end if end > 0 else len(window)].decode("utf-8", errors="replace")
-            try:
-                config, _ = decoder.raw_decode(text)
-            except (ValueError, RecursionError):
-                continue
-            if isinstance(config, dict):
-                configs += 1
-                issues.extend(scan_config(config, session=session))
+        for start, text in _text_runs(handle, limit):
+            idx = text.find("{")
+            while idx >= 0:
+                if session is not None and session.budget is not None and session.budget.past_deadline():
+                    yield Issue(IssueKind.RESOURCE_LIMIT, Severity.MEDIUM,
+                                "cannot verify: the time limit was reached while searching the HDF5 file for configs")
+                    return
+                try:
+                    config, stop = jsontext.raw_decode(text, idx)
+                except ValueError:
+                    idx = text.find("{", idx + 1)
+                    continue
+                except RecursionError:  # deeper than any loader with the default recursion limit parses
+                    yield Issue(IssueKind.RESOURCE_LIMIT, Severity.MEDIUM,
+                                "cannot verify: a Keras config nested deeper than Python's recursion limit",
+                                offset=start + idx)
+                    idx = text.find("{", idx + 1)
+                    continue
+                if isinstance(config, dict):
+                    configs += 1
+                    yield from scan_config(config, session=session)
+                idx = text.find("{", stop)
     if configs == 0:
-        issues.append(Issue(IssueKind.CODE_FORMAT, Severity.INFO, "HDF5 file without a Keras model config"))
-    return issues
+        yield Issue(IssueKind.CODE_FORMAT, Severity.INFO, "HDF5 file without a Keras model config")
 
 
-_CONFIG_MARKER = b'{"class_name"'
+_CONFIG_MARKERS = (b'lass_name"', b'module"', b"\\u00")  # also "\u0063lass_name" and fully escaped keys
+_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # bytes JSON text never holds raw
 
 
-def _marker_offsets(handle: IO[bytes], marker: bytes, chunk: int = 16 * 1024**2) -> Iterator[int]:
-    """Offsets of ``marker`` in a file, found chunk by chunk (chunks overlap by the marker's length)."""
+def _text_runs(handle: IO[bytes], limit: int) -> Iterator[tuple[int, str]]:
+    """Each maximal run of text bytes (no raw control byte) that holds a config marker, once, as
+    (offset, text); runs are read up to ``limit`` bytes."""
+    covered = 0
+    for offset in list(_marker_offsets(handle, _CONFIG_MARKERS)):  # one pass; the runs are read after it
+        if offset < covered:
+            continue
+        start = _run_start(handle, offset, max(covered, offset - limit))
+        handle.seek(start)
+        window = handle.read(limit)
+        control = _CONTROL.search(window, offset - start)
+        run = window[: control.start() if control else len(window)]
+        covered = start + len(run) + 1
+        yield start, run.decode("utf-8", errors="replace")
+
+
+def _run_start(handle: IO[bytes], offset: int, floor: int, chunk: int = 1 << 16) -> int:
+    """The offset after the last control byte before ``offset`` (not before ``floor``)."""
+    pos = offset
+    while pos > floor:
+        begin = max(floor, pos - chunk)
+        handle.seek(begin)
+        data = handle.read(pos - begin)
+        last = None
+        for match in _CONTROL.finditer(data):
+            last = match
+        if last is not None:
+            return begin + last.end()
+        pos = begin
+    return floor
+
+
+def _marker_offsets(handle: IO[bytes], marker: bytes | tuple[bytes, ...],
+                    chunk: int = 16 * 1024**2) -> Iterator[int]:
+    """Sorted offsets where ``marker`` (or any of several markers) starts in a file, found in one read pass with
+    ``bytes.find`` (chunks overlap by the longest marker's length, so a marker cut by a boundary is found once)."""
+    markers = (marker,) if isinstance(marker, bytes) else marker
+    overlap = max(len(m) for m in markers)
     pos = 0
     tail = b""
     while True:
@@ -83,14 +136,16 @@ def _marker_offsets(handle: IO[bytes], marker: bytes, chunk: int = 16 * 1024**2)
             return
         buf = tail + data
         base = pos - len(tail)
-        found = buf.find(marker)
         hits = []
-        while found >= 0:
-            hits.append(base + found)
-            found = buf.find(marker, found + 1)
+        for m in markers:
+            found = buf.find(m)
+            while found >= 0:
+                if found + len(m) > len(tail):  # not wholly inside the overlap: not found by the last chunk
+                    hits.append(base + found)
+                found = buf.find(m, found + 1)
         pos += len(data)
-        tail = buf[-(len(marker) - 1) :]
-        yield from hits
+        tail = buf[-(overlap - 1) :]
+        yield from sorted(hits)
 
 
 def scan_config(config: Any, where: str = "config", session: Session | None = None) -> list[Issue]:
@@ -204,11 +259,24 @@ def _urls(value: Any) -> Iterator[str]:
 
 
 def _objects(value: Any, path: str) -> Iterator[tuple[str, dict[str, Any]]]:
-    if isinstance(value, dict):
-        if "class_name" in value or any(key in value for key in MODULE_KEYS):
-            yield path, value
-        for key, child in value.items():
-            yield from _objects(child, f"{path}.{key}")
-    elif isinstance(value, list):
-        for i, child in enumerate(value):
-            yield from _objects(child, f"{path}[{i}]")
+    """Every object of a config that names a class or module, in document order, walked with a stack of
+    lazy child iterators (no recursion: any depth JSON can parse is walked)."""
+    stack: list[Iterator[tuple[Any, str]]] = [iter([(value, path)])]
+    while stack:
+        item = next(stack[-1], None)
+        if item is None:
+            stack.pop()
+            continue
+        node, where = item
+        if isinstance(node, dict):
+            if "class_name" in node or any(key in node for key in MODULE_KEYS):
+                yield where, node
+            stack.append(_children(node, where))
+        elif isinstance(node, list):
+            stack.append(_children(node, where))
+
+
+def _children(node: dict[str, Any] | list[Any], where: str) -> Iterator[tuple[Any, str]]:
+    if isinstance(node, dict):
+        return ((child, f"{where}.{key}") for key, child in node.items())
+    return ((child, f"{where}[{i}]") for i, child in enumerate(node))

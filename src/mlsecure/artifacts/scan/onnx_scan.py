@@ -18,7 +18,7 @@ from typing import ClassVar
 
 from mlsecure.artifacts.formats import ArtifactFormat
 from mlsecure.artifacts.scan.interface import Blob, Issue, IssueKind, Scanner, Session
-from mlsecure.artifacts.scan.onnx_wire import OnnxLimit, OnnxModel, parse_model
+from mlsecure.artifacts.scan.onnx_wire import OnnxModel, parse_model
 from mlsecure.artifacts.scan.protobuf import ProtobufError, mapped
 from mlsecure.findings import Severity
 
@@ -45,12 +45,15 @@ class OnnxScanner(Scanner):
             with mapped(blob) as buf:
                 model = parse_model(buf)
                 checker_input = bytes(buf) if len(buf) <= CHECKER_MAX else None
-        except OnnxLimit as exc:
-            return [Issue(IssueKind.RESOURCE_LIMIT, Severity.MEDIUM, f"cannot verify: ONNX model: {exc}")]
         except (ProtobufError, OSError, ValueError) as exc:
             return [Issue(IssueKind.MALFORMED, Severity.HIGH, f"not a parseable ONNX model: {exc}")]
         folder = blob.path.absolute().parent if blob.path is not None else None
-        issues = check_model(model, folder)
+        issues = check_model(model, folder)  # what was read before a limit or bad bytes is judged too
+        if model.limit is not None:
+            issues.append(Issue(IssueKind.RESOURCE_LIMIT, Severity.MEDIUM,
+                                f"cannot verify the rest of the ONNX model: {model.limit}"))
+        if model.error is not None:
+            issues.append(Issue(IssueKind.MALFORMED, Severity.HIGH, f"malformed ONNX message part-way: {model.error}"))
         if not model.has_graph or not model.opset_domains:
             issues.append(Issue(IssueKind.INVALID_MODEL, Severity.MEDIUM,
                                 "no ONNX graph or opset in the file: not verified as a model"))
@@ -147,8 +150,15 @@ def check_model(model: OnnxModel, folder: Path | None) -> list[Issue]:
     return issues
 
 
+ORT_MEMORY_TAG = "*/_ORT_MEM_ADDR_/*"  # onnxruntime's marker for external data held in process memory
+
+
 def check_external(tensor: str, location: str, folder: Path | None) -> Issue | None:
     evidence = {"tensor": tensor, "location": location}
+    if location == ORT_MEMORY_TAG:  # the "offset" is then a raw address; onnxruntime 1.32 refuses it in files
+        return Issue(IssueKind.EXTERNAL_DATA, Severity.CRITICAL,
+                     f"external data of {tensor!r} names onnxruntime's in-memory address marker: a runtime that "
+                     "accepts it from a model file reads process memory at the address in 'offset'", evidence=evidence)
     posix = location.replace("\\", "/")
     if not posix or posix.startswith("/") or (len(posix) > 1 and posix[1] == ":"):
         return Issue(IssueKind.EXTERNAL_DATA, Severity.CRITICAL,

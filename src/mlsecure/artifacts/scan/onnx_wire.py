@@ -8,7 +8,8 @@ AttributeProto.t (5), g (6), tensors (10), graphs (11), sparse_tensor (22), spar
 TensorProto.name (8), external_data (13), data_location (14); FunctionProto.name (1), node (7),
 opset_import (9), domain (10), attribute_proto (11); ModelProto.training_info (20) ->
 TrainingInfoProto.initialization (1), algorithm (2). A singular field seen twice keeps its last value, as protobuf does;
-messages seen twice are all walked (protobuf merges them).
+messages seen twice are all walked (protobuf merges them). Subgraphs are walked at any depth with an explicit
+stack (protobuf loaders themselves stop near 100 nested messages, about 33 subgraph levels).
 """
 
 from __future__ import annotations
@@ -17,12 +18,11 @@ from dataclasses import dataclass, field
 
 from mlsecure.artifacts.scan.protobuf import LENGTH, VARINT, Field, ProtobufError, fields, text
 
-MAX_GRAPH_DEPTH = 32  # subgraphs (If/Loop/Scan bodies) inside each other
 MAX_ITEMS = 5_000_000  # nodes + tensors walked
 
 
 class OnnxLimit(ProtobufError):
-    """The model is nested or large beyond what the scanner walks: not verified (fail closed)."""
+    """The model is large beyond what the scanner walks: not verified (fail closed)."""
 
 
 @dataclass
@@ -45,29 +45,92 @@ class OnnxModel:
     functions: set[tuple[str, str]] = field(default_factory=set)  # (domain, name)
     nodes: list[Node] = field(default_factory=list)  # the graph's, its subgraphs' and functions' nodes
     tensors: list[Tensor] = field(default_factory=list)
+    limit: str | None = None  # why the walk stopped early (what was read before it is kept and judged)
+    error: str | None = None  # malformed bytes met part-way (what was read before them is kept and judged)
 
 
 Buffer = bytes | memoryview
+_GRAPH, _NODE, _ATTRIBUTE, _SPARSE, _TENSOR, _FUNCTION, _TRAINING = range(7)
 
 
 def parse_model(buf: Buffer) -> OnnxModel:
-    """Walk a serialized ``ModelProto``; ``ProtobufError`` for bytes that are not one."""
+    """Walk a serialized ``ModelProto`` with an explicit stack (subgraphs at any depth cost no recursion).
+
+    Bytes that are not a message at all raise ``ProtobufError``; a walk stopped by ``MAX_ITEMS`` or by
+    malformed bytes deeper in returns what it read so far, with ``limit`` or ``error`` set, so an
+    external-data path or custom op seen before the stop is still judged.
+    """
     model = OnnxModel()
-    for f in fields(buf):
+    top = list(fields(buf))  # not a protobuf message at all: raises
+    todo: list[tuple[int, Field]] = []
+    for f in reversed(top):
         if f.wire != LENGTH:
             continue
         if f.number == 7:
             model.has_graph = True
-            _graph(buf, f, model, 0)
+            todo.append((_GRAPH, f))
         elif f.number == 8:
             model.opset_domains.add(_last_text(buf, f, 1))
         elif f.number == 25:
-            _function(buf, f, model)
+            todo.append((_FUNCTION, f))
         elif f.number == 20:  # TrainingInfoProto: initialization (1) and algorithm (2) graphs
-            for sub in fields(buf, *_span(f)):
-                if sub.number in (1, 2) and sub.wire == LENGTH:
-                    _graph(buf, sub, model, 1)
+            todo.append((_TRAINING, f))
+    try:
+        _walk(buf, todo, model)
+    except OnnxLimit as exc:
+        model.limit = str(exc)
+    except ProtobufError as exc:
+        model.error = str(exc)
     return model
+
+
+def _walk(buf: Buffer, todo: list[tuple[int, Field]], model: OnnxModel) -> None:
+    while todo:
+        kind, msg = todo.pop()
+        if kind == _TENSOR:
+            _tensor(buf, msg, model)
+            continue
+        if kind == _NODE:
+            node = Node()
+            model.nodes.append(node)
+            _count(model)
+        children: list[tuple[int, Field]] = []
+        name = domain = ""
+        for f in fields(buf, *_span(msg)):
+            if f.wire != LENGTH:
+                continue
+            child = _child(kind, f.number)
+            if child is not None:
+                children.append((child, f))
+            elif kind == _NODE and f.number == 4:
+                node.op_type = text(buf, f)
+            elif kind == _NODE and f.number == 7:
+                node.domain = text(buf, f)
+            elif kind == _FUNCTION and f.number == 1:
+                name = text(buf, f)
+            elif kind == _FUNCTION and f.number == 10:
+                domain = text(buf, f)
+            elif kind == _FUNCTION and f.number == 9:
+                model.opset_domains.add(_last_text(buf, f, 1))
+        if kind == _FUNCTION:
+            model.functions.add((domain, name))
+        todo.extend(reversed(children))
+
+
+# (container kind, field number) -> the kind of the sub-message, following onnx.proto
+_CHILDREN = {
+    (_GRAPH, 1): _NODE, (_GRAPH, 5): _TENSOR, (_GRAPH, 15): _SPARSE,
+    (_NODE, 5): _ATTRIBUTE,
+    (_ATTRIBUTE, 5): _TENSOR, (_ATTRIBUTE, 10): _TENSOR, (_ATTRIBUTE, 6): _GRAPH, (_ATTRIBUTE, 11): _GRAPH,
+    (_ATTRIBUTE, 22): _SPARSE, (_ATTRIBUTE, 23): _SPARSE,
+    (_SPARSE, 1): _TENSOR, (_SPARSE, 2): _TENSOR,  # values, indices
+    (_FUNCTION, 7): _NODE, (_FUNCTION, 11): _ATTRIBUTE,  # body nodes, attribute defaults
+    (_TRAINING, 1): _GRAPH, (_TRAINING, 2): _GRAPH,  # initialization, algorithm
+}
+
+
+def _child(kind: int, number: int) -> int | None:
+    return _CHILDREN.get((kind, number))
 
 
 def _span(f: Field) -> tuple[int, int]:
@@ -87,53 +150,6 @@ def _count(model: OnnxModel) -> None:
         raise OnnxLimit(f"more than {MAX_ITEMS} nodes and tensors")
 
 
-def _graph(buf: Buffer, graph: Field, model: OnnxModel, depth: int) -> None:
-    if depth > MAX_GRAPH_DEPTH:
-        raise OnnxLimit(f"subgraphs nested deeper than {MAX_GRAPH_DEPTH}")
-    for f in fields(buf, *_span(graph)):
-        if f.wire != LENGTH:
-            continue
-        if f.number == 1:
-            _node(buf, f, model, depth)
-        elif f.number == 5:
-            _tensor(buf, f, model)
-        elif f.number == 15:
-            _sparse(buf, f, model)
-
-
-def _node(buf: Buffer, msg: Field, model: OnnxModel, depth: int) -> None:
-    node = Node()
-    model.nodes.append(node)
-    _count(model)
-    for f in fields(buf, *_span(msg)):
-        if f.wire != LENGTH:
-            continue
-        if f.number == 4:
-            node.op_type = text(buf, f)
-        elif f.number == 7:
-            node.domain = text(buf, f)
-        elif f.number == 5:
-            _attribute(buf, f, model, depth)
-
-
-def _attribute(buf: Buffer, msg: Field, model: OnnxModel, depth: int) -> None:
-    for f in fields(buf, *_span(msg)):
-        if f.wire != LENGTH:
-            continue
-        if f.number in (5, 10):
-            _tensor(buf, f, model)
-        elif f.number in (6, 11):
-            _graph(buf, f, model, depth + 1)
-        elif f.number in (22, 23):
-            _sparse(buf, f, model)
-
-
-def _sparse(buf: Buffer, msg: Field, model: OnnxModel) -> None:
-    for f in fields(buf, *_span(msg)):
-        if f.number in (1, 2) and f.wire == LENGTH:  # values, indices
-            _tensor(buf, f, model)
-
-
 def _tensor(buf: Buffer, msg: Field, model: OnnxModel) -> None:
     tensor = Tensor()
     model.tensors.append(tensor)
@@ -145,21 +161,3 @@ def _tensor(buf: Buffer, msg: Field, model: OnnxModel) -> None:
             tensor.external = f.value == 1  # TensorProto.EXTERNAL
         elif f.number == 13 and f.wire == LENGTH:
             tensor.entries[_last_text(buf, f, 1)] = _last_text(buf, f, 2)
-
-
-def _function(buf: Buffer, msg: Field, model: OnnxModel) -> None:
-    name = domain = ""
-    for f in fields(buf, *_span(msg)):
-        if f.wire != LENGTH:
-            continue
-        if f.number == 1:
-            name = text(buf, f)
-        elif f.number == 10:
-            domain = text(buf, f)
-        elif f.number == 7:
-            _node(buf, f, model, 0)
-        elif f.number == 9:
-            model.opset_domains.add(_last_text(buf, f, 1))
-        elif f.number == 11:  # attribute_proto: attribute defaults (tensors, graphs)
-            _attribute(buf, f, model, 0)
-    model.functions.add((domain, name))

@@ -116,10 +116,11 @@ def scan_stream(stream: IO[bytes], session: Session, *, end: int | None, base: i
         except PickleSyntaxError as exc:
             state.syntax_error(exc, vm, index)
             break
-        except RecursionError:  # keep what was found so far: a critical import must not become "medium"
+        except (RecursionError, MemoryError) as exc:  # keep what was found: a critical import must stay critical
+            what = "a structure nested too deeply" if isinstance(exc, RecursionError) else "out of memory"
             state.extra.append(Issue(IssueKind.RESOURCE_LIMIT, Severity.MEDIUM,
-                                     "cannot verify: a structure nested too deeply to scan", offset=vm.pos,
-                                     evidence={"pickle_index": index}))
+                                     f"cannot verify: {what} to scan the rest", offset=vm.pos,
+                                     evidence={"pickle_index": index, "error": type(exc).__name__}))
             break
         index += 1
         if vm.shared:  # without values pushed again, a traversal follows at most one reference per opcode
@@ -153,6 +154,7 @@ class _GlobalSeen:
     count: int = 0
     instances: list[Glob] = field(default_factory=list)
     overflow: bool = False
+    called: bool = False  # REDUCE/INST/OBJ/NEWOBJ/BUILD reached it: a loader would call it before failing
 
 
 def _judge(seen: _GlobalSeen) -> Judgement:
@@ -222,6 +224,9 @@ class _State:
     def on_call(self, call: Call) -> None:
         func = call.func
         if isinstance(func, Glob):
+            seen = self.globals.get(f"{func.module}.{func.name}")
+            if seen is not None:
+                seen.called = True
             if (func.module, func.name) in NESTED_LOADERS:
                 self.nested(func, call)
             return
@@ -401,7 +406,7 @@ class _State:
                              evidence={"global": key, "reason": judgement.reason, "module": seen.module,
                                        "name": seen.name,
                                        "opcodes": sorted(seen.opcodes), "offsets": seen.offsets,
-                                       "count": seen.count}))
+                                       "count": seen.count, "called": seen.called}))
         out.extend(self.extra)
         worst = self.overflow_worst
         if worst is not None:

@@ -12,6 +12,7 @@ import struct
 from typing import Any, ClassVar
 
 from mlsecure.artifacts.formats import ArtifactFormat
+from mlsecure.artifacts.scan import jsontext
 from mlsecure.artifacts.scan.interface import Blob, Issue, IssueKind, Scanner, Session
 from mlsecure.findings import Severity
 
@@ -65,10 +66,15 @@ def scan_metadata(metadata: dict[str, Any], session: Session) -> list[Issue]:
             inner = session.scan_child(Blob(name=where, data=payload))
             if any(i.severity >= Severity.MEDIUM for i in inner):
                 issues.extend(i.inside(where) for i in inner)
-        if value.lstrip().startswith("{") and "class_name" in value:
+        if value.lstrip().startswith("{") and ("class_name" in value or "module" in value or "\\u00" in value):
             try:
-                config = json.loads(value)
-            except (ValueError, RecursionError):
+                config = jsontext.loads(value)
+            except ValueError:
+                continue
+            except RecursionError:  # deeper than a loader with the default recursion limit parses: fail closed
+                issues.append(Issue(IssueKind.RESOURCE_LIMIT, Severity.MEDIUM,
+                                    f"cannot verify {where}: a config nested deeper than Python's recursion limit",
+                                    evidence={"key": key}))
                 continue
             issues.extend(scan_config(config, where, session))
     return issues

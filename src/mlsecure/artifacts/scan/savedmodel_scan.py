@@ -14,6 +14,7 @@ from typing import ClassVar
 from mlsecure.artifacts.formats import ArtifactFormat
 from mlsecure.artifacts.scan.interface import Blob, Issue, IssueKind, Scanner, Session
 from mlsecure.artifacts.scan.protobuf import LENGTH, ProtobufError, fields, mapped, text
+from mlsecure.artifacts.scan.protobuf_configs import embedded_configs
 from mlsecure.findings import Severity
 
 # Ops that run Python (PyFunc family), read, write, list or delete files, or map a file into memory.
@@ -35,22 +36,30 @@ class SavedModelScanner(Scanner):
     def scan(self, blob: Blob, session: Session) -> list[Issue]:
         if blob.path is None and blob.data is None and blob.size > MAX_BYTES:  # a streamed member: read into memory
             return [Issue(IssueKind.RESOURCE_LIMIT, Severity.MEDIUM, f"SavedModel of {blob.size} bytes not verified")]
+        ops: Counter[str] = Counter()
+        problem: Issue | None = None
         try:
             with mapped(blob) as data:  # a file is mapped, never read whole
-                ops = graph_ops(data)
-        except (ProtobufError, OSError, ValueError) as exc:
-            return [Issue(IssueKind.MALFORMED, Severity.HIGH, f"SavedModel protobuf cannot be parsed: {exc}")]
+                graph_ops(data, ops)
+                # Keras layer configs in the object graph (SavedUserObject.metadata): revived by tf.keras on load
+                configs = list(embedded_configs(data, blob.name, session))
+        except (ProtobufError, OSError, ValueError) as exc:  # the ops counted before the bad bytes are judged too
+            problem = Issue(IssueKind.MALFORMED, Severity.HIGH, f"SavedModel protobuf cannot be parsed: {exc}")
         issues = [Issue(IssueKind.DANGEROUS_OP, severity, f"graph uses the {op} operator ({ops[op]}x)",
                         evidence={"op": op, "count": ops[op]})
                   for op, severity in DANGEROUS_OPS.items() if ops.get(op)]
+        if problem is not None:
+            return [*issues, problem]
+        issues.extend(configs)
         issues.append(Issue(IssueKind.CODE_FORMAT, Severity.INFO, f"SavedModel graph: {sum(ops.values())} nodes",
                             evidence={"ops": dict(ops.most_common(50))}))
         return issues
 
 
-def graph_ops(data: memoryview) -> Counter[str]:
-    """How often each op is used in every meta graph (nodes and library functions)."""
-    ops: Counter[str] = Counter()
+def graph_ops(data: memoryview, ops: Counter[str] | None = None) -> Counter[str]:
+    """How often each op is used in every meta graph (nodes and library functions), counted into ``ops``
+    (which keeps what was counted when bad bytes or the node limit raise ``ProtobufError`` part-way)."""
+    ops = Counter() if ops is None else ops
     for meta in _sub(data, 0, len(data), 2):
         for graph in _sub(data, meta[0], meta[1], 2):
             for node in _sub(data, graph[0], graph[1], 1):

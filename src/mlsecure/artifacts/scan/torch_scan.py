@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import struct
+from collections.abc import Iterator
 from typing import IO, ClassVar, cast
 
 from mlsecure.artifacts.formats import ArtifactFormat
@@ -36,7 +37,7 @@ class TorchZipScanner(Scanner):
     name = "torch-zip"
     formats: ClassVar[frozenset[ArtifactFormat]] = frozenset({ArtifactFormat.TORCH_ZIP, ArtifactFormat.TORCHSCRIPT})
 
-    def scan(self, blob: Blob, session: Session) -> list[Issue]:
+    def scan(self, blob: Blob, session: Session) -> Iterator[Issue]:
         return scan_zip(blob, session, skip=is_storage_member)
 
 

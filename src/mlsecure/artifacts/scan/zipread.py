@@ -64,42 +64,84 @@ class ZipDirectory:
 
 
 def read_directory(handle: IO[bytes], file_size: int) -> ZipDirectory:
-    """Parse the end-of-central-directory record (zip64 too) and every central entry."""
+    """Parse the end-of-central-directory record (zip64 too) and every central entry.
+
+    Loaders disagree on where the central directory is, so every directory one of them reads is listed
+    (and the disagreement is an anomaly): torch's miniz takes the classic end record, with the zip64 record
+    the locator points at only for saturated fields, at the recorded offset; Python's zipfile (``np.load``
+    of ``.npz``, Keras ``.keras``) takes the zip64 record right before the locator whenever one is there,
+    and always shifts offsets by the bytes found before the archive.
+    """
     tail_len = min(file_size, 65_535 + 22)
     handle.seek(file_size - tail_len)
     tail = handle.read(tail_len)
     at = tail.rfind(_EOCD)
-    if at < 0 or len(tail) - at < 22:
+    while at >= 0 and len(tail) - at < 22:  # the signature's bytes inside the record's own fields (miniz skips them)
+        at = tail.rfind(_EOCD, 0, at)
+    if at < 0:
         raise ZipFormatError("no end-of-central-directory record")
     _sig, _disk, _cd_disk, _n_here, count, cd_size, cd_offset, clen = struct.unpack("<4s4H2LH", tail[at : at + 22])
     eocd_pos = file_size - tail_len + at
     archive_end = min(file_size, eocd_pos + 22 + clen)
     anomalies: list[str] = []
-    if (count == 0xFFFF or cd_offset == 0xFFFFFFFF or cd_size == 0xFFFFFFFF) and at >= 20:
-        loc = tail[at - 20 : at]
-        if loc[:4] == _EOCD64_LOCATOR:
-            (eocd64_pos,) = struct.unpack("<Q", loc[8:16])
-            handle.seek(eocd64_pos)
-            rec = handle.read(56)
-            if rec[:4] != _EOCD64:
-                raise ZipFormatError("zip64 end-of-central-directory record missing")
-            count, cd_size, cd_offset = struct.unpack("<3Q", rec[32:56])
-            eocd_pos = eocd64_pos
+    locator = tail[at - 20 : at] if at >= 20 else b""
+    python = (count, cd_size, cd_offset, eocd_pos)
+    if locator[:4] == _EOCD64_LOCATOR and eocd_pos >= 76:  # Python: the zip64 record just before the locator
+        handle.seek(eocd_pos - 76)
+        rec = handle.read(56)
+        if rec[:4] == _EOCD64:
+            python = (*struct.unpack("<3Q", rec[32:56]), eocd_pos - 76)
+    if (count == 0xFFFF or cd_offset == 0xFFFFFFFF or cd_size == 0xFFFFFFFF) and locator[:4] == _EOCD64_LOCATOR:
+        (eocd64_pos,) = struct.unpack("<Q", locator[8:16])
+        handle.seek(eocd64_pos)
+        rec = handle.read(56)
+        if rec[:4] != _EOCD64:
+            raise ZipFormatError("zip64 end-of-central-directory record missing")
+        count, cd_size, cd_offset = struct.unpack("<3Q", rec[32:56])
+        eocd_pos = eocd64_pos
     if cd_offset + cd_size > eocd_pos:
         raise ZipFormatError("central directory runs past its end record")
+    views: list[tuple[int, int, int, int]] = []  # (where a directory is read, its size, the offset shift, its count)
     concat = eocd_pos - cd_size - cd_offset  # > 0 when bytes were put in front without fixing offsets
-    handle.seek(cd_offset)
-    directory = handle.read(cd_size)
-    if concat > 0 and directory[:4] != _CENTRAL:
-        handle.seek(cd_offset + concat)
-        shifted = handle.read(cd_size)
-        if shifted[:4] == _CENTRAL:
-            directory = shifted
-            anomalies.append(f"{concat} bytes precede the archive without its offsets being adjusted")
-        else:
-            concat = 0
-    else:
-        concat = 0
+    if concat <= 0 or _is_central(handle, cd_offset):
+        views.append((cd_offset, cd_size, 0, count))
+    if concat > 0 and _is_central(handle, cd_offset + concat):
+        views.append((cd_offset + concat, cd_size, concat, count))
+        anomalies.append(
+            f"two central directories: torch's miniz reads the one at offset {cd_offset}, Python's zipfile the "
+            f"one {concat} bytes later (both scanned)" if len(views) == 2
+            else f"{concat} bytes precede the archive without its offsets being adjusted")
+    if not views:
+        views.append((cd_offset, cd_size, 0, count))
+    py_count, py_size, py_offset, py_end = python
+    py_concat = py_end - py_size - py_offset
+    py_view = (py_offset + py_concat, py_size, py_concat, py_count)
+    if py_concat >= 0 and all(v[:3] != py_view[:3] for v in views) and _is_central(handle, py_view[0]):
+        views.append(py_view)
+        anomalies.append(f"Python's zipfile reads a central directory at offset {py_view[0]} (from the zip64 record) "
+                         "that torch's miniz does not (both scanned)")
+    entries: list[ZipEntry] = []
+    seen: set[tuple[str, int]] = set()
+    for where, size, shift, listed_count in views:
+        handle.seek(where)
+        listed = _central_entries(handle.read(size), shift)
+        if len(listed) != listed_count:
+            anomalies.append(f"central directory lists {len(listed)} entries, end record says {listed_count}")
+        for entry in listed:
+            if (entry.name, entry.header_offset) not in seen:
+                seen.add((entry.name, entry.header_offset))
+                entries.append(entry)
+    first = min((e.header_offset for e in entries), default=views[0][0])
+    return ZipDirectory(tuple(entries), tuple(anomalies), min(first, *(v[0] for v in views)), archive_end)
+
+
+def _is_central(handle: IO[bytes], offset: int) -> bool:
+    handle.seek(offset)
+    return handle.read(4) == _CENTRAL
+
+
+def _central_entries(directory: bytes, concat: int) -> list[ZipEntry]:
+    """The entries of one central directory, their local-header offsets shifted by ``concat``."""
     entries: list[ZipEntry] = []
     pos = 0
     while pos + _CENTRAL_FMT.size <= len(directory) and directory[pos : pos + 4] == _CENTRAL:
@@ -112,10 +154,7 @@ def read_directory(handle: IO[bytes], file_size: int) -> ZipDirectory:
         name = raw_name.decode("utf-8" if flags & 0x800 else "cp437", errors="replace")
         entries.append(ZipEntry(name, method, flags, crc, csize, usize, off + concat, ext, system))
         pos = start + nlen + elen + clen
-    if len(entries) != count:
-        anomalies.append(f"central directory lists {len(entries)} entries, end record says {count}")
-    first = min((e.header_offset for e in entries), default=cd_offset + concat)
-    return ZipDirectory(tuple(entries), tuple(anomalies), min(first, cd_offset + concat), archive_end)
+    return entries
 
 
 def _zip64_sizes(extra: bytes, usize: int, csize: int, off: int) -> tuple[int, int, int]:

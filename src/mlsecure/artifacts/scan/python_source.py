@@ -1,0 +1,121 @@
+"""Python source and MLflow ``MLmodel`` files shipped with a model: code a loader imports or runs.
+
+``mlflow.pyfunc.load_model`` puts a model's ``code`` folder on ``sys.path`` and imports its
+``loader_module``; a "model from code" (``model_code_path``) is a Python file MLflow executes; Hugging Face
+``trust_remote_code`` imports ``modeling_*.py``. Until session 4 such files were "text" (safe) unless they sat
+in a TorchScript ``code/`` folder. Python source is judged by its syntax tree (never run): calls that execute
+commands or code (``os.system``, ``exec``, ``subprocess``...) are high, other source is medium ("code that a
+loader may run: not verified"). An ``MLmodel`` file names what MLflow imports: a ``loader_module`` outside
+MLflow is judged like a pickle global, shipped ``code`` and ``model_code_path`` are medium.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from mlsecure.artifacts.scan.interface import Issue, IssueKind
+from mlsecure.artifacts.scan.policy import classify
+from mlsecure.findings import Severity
+
+MAX_SOURCE = 4 * 1024**2  # Python text parsed up to this size (larger: "cannot verify" when named .py)
+# Bare names that run commands or code (``exec(...)``, ``system(...)`` after ``from os import system``).
+RUN_CALLS = frozenset({"exec", "eval", "compile", "__import__", "system", "popen", "Popen", "getoutput",
+                       "getstatusoutput", "check_output", "check_call", "execv", "execve", "execvp", "execl",
+                       "execlp", "spawnv", "spawnl", "spawnvp", "startfile", "urlopen", "urlretrieve"})
+# Method names that mean the same on any object (``model.eval()``, ``re.compile`` and ``torch.compile`` do not).
+RUN_METHODS = frozenset({"system", "popen", "Popen", "getoutput", "getstatusoutput", "check_output", "check_call",
+                         "execv", "execve", "execvp", "execl", "execlp", "spawnv", "spawnl", "spawnvp", "startfile",
+                         "urlopen", "urlretrieve"})
+# Modules whose every call runs a process, native code, a script or a connection; ``os``/``builtins`` calls count
+# only through the names above (``os.path.join``, ``os.makedirs`` are what model code calls).
+RUN_MODULES = frozenset({"subprocess", "pty", "runpy", "ctypes", "socket", "_posixsubprocess", "commands"})
+GETATTR_ROOTS = RUN_MODULES | {"os", "builtins", "posix", "nt"}  # getattr(os, "sys" + "tem")
+LOADS = frozenset({"loads", "load"})  # pickle.loads / marshal.loads: code or objects from bytes
+LOADS_MODULES = frozenset({"pickle", "marshal", "_pickle", "cPickle", "dill", "cloudpickle"})
+
+
+def source_issues(name: str, text: str, *, torchscript: bool = False) -> list[Issue]:
+    """Issues for a text that is Python source (none for a text that does not parse as Python)."""
+    if len(text) > MAX_SOURCE:
+        if name.endswith(".py"):
+            return [Issue(IssueKind.RESOURCE_LIMIT, Severity.MEDIUM,
+                          f"cannot verify: Python source of {len(text)} characters is over the parsed limit")]
+        return []
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    imports: list[str] = []
+    runs: list[str] = []
+    defines = False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imports.extend(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            imports.append(node.module or ".")
+            root = (node.module or "").split(".")[0]
+            runs.extend(f"{node.module}.{a.name}" for a in node.names  # from os import popen as p
+                        if root in GETATTR_ROOTS and (a.name in RUN_CALLS or root in RUN_MODULES))
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            defines = True
+        elif isinstance(node, ast.Call):
+            called = _called(node.func, node.args)
+            if called is not None:
+                runs.append(called)
+    if runs:
+        calls = sorted(set(runs))
+        return [Issue(IssueKind.EMBEDDED_CODE, Severity.HIGH,
+                      f"Python source that runs commands or code when a loader imports it: {', '.join(calls[:5])}",
+                      evidence={"calls": calls[:20], "imports": sorted(set(imports))[:20]})]
+    if torchscript or not (imports or (defines and name.endswith(".py"))):
+        return []
+    return [Issue(IssueKind.EMBEDDED_CODE, Severity.MEDIUM,
+                  "Python source shipped with the model (MLflow code, models from code and trust_remote_code import "
+                  "or run it): not verified", evidence={"imports": sorted(set(imports))[:20]})]
+
+
+def _called(func: ast.expr, args: list[ast.expr]) -> str | None:
+    if isinstance(func, ast.Name) and func.id in RUN_CALLS:
+        return func.id
+    if isinstance(func, ast.Name) and func.id == "getattr" and args and isinstance(args[0], ast.Name) \
+            and args[0].id in GETATTR_ROOTS:
+        return f"getattr({args[0].id}, ...)"
+    if not isinstance(func, ast.Attribute):
+        return None
+    root = func.value
+    while isinstance(root, ast.Attribute):
+        root = root.value
+    base = root.id if isinstance(root, ast.Name) else ""
+    if func.attr in RUN_METHODS or base in RUN_MODULES or (base in LOADS_MODULES and func.attr in LOADS) \
+            or (base == "builtins" and func.attr in RUN_CALLS):
+        return f"{base}.{func.attr}" if base else func.attr
+    return None
+
+
+def mlmodel_issues(name: str, document: Any) -> list[Issue]:
+    """What MLflow imports or runs for an ``MLmodel`` document (``flavors`` -> each flavor's settings)."""
+    flavors = document.get("flavors") if isinstance(document, dict) else None
+    if not isinstance(flavors, dict):
+        return []
+    issues: list[Issue] = []
+    for flavor, conf in flavors.items():
+        if not isinstance(conf, dict):
+            continue
+        loader = conf.get("loader_module")
+        if isinstance(loader, str) and loader.strip() and not loader.startswith("mlflow."):
+            judgement = classify(loader.strip(), "_")  # the module itself: mlflow imports it, then calls _load_pyfunc
+            issues.append(Issue(
+                judgement.kind if judgement.severity >= Severity.HIGH else IssueKind.EMBEDDED_CODE,
+                max(judgement.severity, Severity.MEDIUM),
+                f"{name}: MLflow flavor {flavor!r} imports loader_module {loader!r} on load: {judgement.reason}",
+                evidence={"module": loader, "flavor": str(flavor)}))
+        for key in ("code", "code_paths", "model_code_path", "model_code"):
+            value = conf.get(key)
+            if value:
+                shown = str(value)[:100]
+                issues.append(Issue(IssueKind.EMBEDDED_CODE, Severity.MEDIUM,
+                                    f"{name}: MLflow flavor {flavor!r} ships Python code ({key}: {shown!r}) that "
+                                    "mlflow imports or runs on load: not verified",
+                                    evidence={"flavor": str(flavor), "key": key, "value": str(value)[:200]}))
+    return issues
