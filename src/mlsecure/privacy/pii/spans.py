@@ -310,8 +310,9 @@ class _Batch:
         if not self.wanted:
             return
         pl = polars()
+        # one chunk: a multi-string search (``extract_many``) builds its automaton once per chunk
         frame = pl.concat([pl.DataFrame({"c": np.full(len(texts), k, dtype=np.int32), "t": texts.cast(pl.Utf8)
-                                         .rename("t")}) for k, texts in enumerate(self.columns)])
+                                         .rename("t")}) for k, texts in enumerate(self.columns)], rechunk=True)
         t = pl.col("t")
         if any(kind == "doubled" for kind, _ in self.wanted):
             frame = frame.with_columns(t.str.replace_all(_DOUBLED.pattern, "${1}${1}").alias("d"))
