@@ -2,8 +2,9 @@
 
 ``to_strings`` hands pyarrow-backed pandas string columns over as Arrow arrays; ``classify`` computes the
 counter statistics of all digit columns in one group-by, the matched cells of every recognizer in one
-sum per recognizer, and the gazetteer lookups of all city candidates in one call. Each must equal the
-slower computation it replaced, value for value.
+sum per recognizer, and the gazetteer lookups of all city candidates in one call; a span scan counts
+the cells of every PII type in one multi-string search. Each must equal the slower computation it
+replaced, value for value.
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ from mlsecure.privacy.pii.classify import (
 )
 from mlsecure.privacy.pii.frame import to_strings
 from mlsecure.privacy.pii.gazetteer import known_cities
+from mlsecure.privacy.pii.spans import _span_scan, _span_scan_per_type, confirmed_strings
 from mlsecure.privacy.pii.synth import generate_table
+from mlsecure.privacy.pii.types import PiiType
 
 
 def _object_path(frame: pd.DataFrame) -> pl.DataFrame:
@@ -118,3 +121,20 @@ def test_city_lookups_of_several_columns_split_back_per_column() -> None:
     together = classify_columns([("a", pl.Series(towns)), ("b", pl.Series(words)), ("c", pl.Series(towns[::-1]))])
     assert [v.pii_type.value if v.pii_type else None for v in together] == ["city", None, "city"]
     assert known_cities(["Lyon", "Lamp"]) == [True, False]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.text(alphabet="ab c1", max_size=12), min_size=1, max_size=12),
+       st.dictionaries(st.text(alphabet="ab c1", min_size=1, max_size=4), st.sampled_from(list(PiiType)[:4]),
+                       min_size=1, max_size=6))
+def test_span_scan_single_pass_equals_one_search_per_type(texts: list[str], found: dict[str, PiiType]) -> None:
+    """Strings inside other strings (``a`` in ``ab``), at the same place or overlapping: every cell
+    holding a string of a type counts for that type, as with one ``contains_any`` per type."""
+    cells = pl.Series(texts, dtype=pl.Utf8)
+    assert _span_scan(cells, found) == _span_scan_per_type(cells, found)
+
+
+def test_span_scan_of_generated_free_text() -> None:
+    notes = generate_table(300, seed=4).frame.get_column("notes")
+    found = confirmed_strings(notes)
+    assert found and _span_scan(notes, found) == _span_scan_per_type(notes.drop_nulls(), found)

@@ -232,7 +232,8 @@ def _classify_samples(samples: dict[int, tuple[str, Any, float]], pool: Sequence
     # cells matching each recognizer's pattern, per column: one sum per recognizer over all columns
     weights = counts.astype(np.int64)
     starts = bounds[:-1]
-    matched = {name: np.add.reduceat(np.where(arrays[col], weights, 0), starts) for name, col in columns.items()}
+    matched = {name: np.add.reduceat(np.where(arrays[col], weights, 0), starts).tolist()
+               for name, col in columns.items()}
     sizes = [len(samples[i][1]) for i in order]
     digit_cells = np.add.reduceat(np.where(arrays["digits"], weights, 0), starts)
     counters = _counter_statistics(stacked, [k for k, n in enumerate(sizes) if _digit_column(digit_cells[k], n)])
@@ -241,8 +242,7 @@ def _classify_samples(samples: dict[int, tuple[str, Any, float]], pool: Sequence
     for k, i in enumerate(order):
         lo, hi = int(bounds[k]), int(bounds[k + 1])
         name, sample, null_share = samples[i]
-        cols = _Distinct(values[lo:hi], counts[lo:hi], arrays, columns, lo, hi,
-                         {rec: float(cells[k]) for rec, cells in matched.items()}, counters.get(k))
+        cols = _Distinct(values[lo:hi], counts[lo:hi], arrays, columns, lo, hi, matched, k, counters.get(k))
         outcome = _classify_sample(name, sample, cols, pool, region, null_share, headers[i])
         if isinstance(outcome, _Tail):
             tails[i] = outcome
@@ -316,7 +316,8 @@ class _Distinct:
     columns: dict[str, str]  # recognizer name -> its column in ``arrays``
     lo: int
     hi: int
-    matched: dict[str, float] = field(default_factory=dict)  # recognizer name -> cells its pattern matches
+    matched: dict[str, list[int]] = field(default_factory=dict)  # recognizer name -> cells matching, per column
+    column: int = -1  # this sample's place in ``matched``
     counter: tuple[bool, float | None] | None = None  # (strictly increasing, dense range) when computed
 
     def feature(self, name: str) -> Any:
@@ -327,7 +328,7 @@ class _Distinct:
 
     def cells_matching(self, recognizer: str) -> float:
         if recognizer in self.matched:
-            return self.matched[recognizer]
+            return float(self.matched[recognizer][self.column])
         return float(self.freq[self.matches(recognizer)].sum())
 
 
