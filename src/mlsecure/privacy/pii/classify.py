@@ -210,13 +210,14 @@ def _classify_samples(samples: dict[int, tuple[str, Any, float]], pool: Sequence
     partial_rows = {j: ks for j, ks in where.items() if len(ks) < len(order)}
     c = pl.col("c")
     features = uniq.select(
-        v.str.contains(r"^\d+$").alias("digits"), v.str.contains(r"^\d{13}$").alias("ean"),
-        v.str.len_chars().alias("length"), (v.str.count_matches(r"\s+") + 1).alias("words"),
+        v.str.contains(r"^\d+$").alias("digits"), v.str.len_chars().alias("length"),
+        (v.str.count_matches(r"\s+") + 1).alias("words"),
         *[v.str.contains(rec.pattern).alias(f"r{j}") for j, rec in enumerate(wanted) if j not in partial_rows])
     bounds = np.searchsorted(uniq.get_column("c").to_numpy(), np.arange(len(order) + 1))
     values = uniq.get_column("v").to_list()
     counts = uniq.get_column("count").to_numpy()
     arrays = {name: features.get_column(name).to_numpy() for name in features.columns}
+    arrays["ean"] = arrays["digits"] & (arrays["length"] == 13)  # ``^\d{13}$``: 13 characters, all digits
     if partial_rows:
         some = uniq.select([v.filter(c.is_in(ks)).str.contains(wanted[j].pattern).implode().alias(f"r{j}")
                             for j, ks in partial_rows.items()]).row(0)

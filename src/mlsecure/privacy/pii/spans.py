@@ -432,7 +432,10 @@ _DOUBLED = re.compile(r"([;,!?\"'|])")  # list punctuation: never inside a fence
 
 
 def _undouble(match: str) -> str:
-    return re.sub(r"([;,!?\"'|])\1", r"\1", match)
+    return _DOUBLED_PAIR.sub(r"\1", match)
+
+
+_DOUBLED_PAIR = re.compile(r"([;,!?\"'|])\1")
 
 
 SMALL = 64  # cells below which the span scan runs in Python rather than Polars
