@@ -1,76 +1,88 @@
-"""Audit time of two versions of mlsecure's PII code on the same file, interleaved in one run (A B A B ...),
-process CPU time of ``audit_file`` only (what ``bench_pii.py`` reports as mlsecure's ``table`` time), medians.
+"""Old vs new PII audit code in one process: same verdicts, and the CPU time of each, interleaved.
 
-    python benchmarks/bench_pii_ab.py --old /tmp/base/src --new src --rows 20000 --repeats 3
+Two source trees of mlsecure (e.g. ``git archive 127c336 src | tar -x -C /tmp/pii-base``) are imported
+side by side (each keeps its own modules; they are swapped in ``sys.modules`` before every call), then
+``audit_frame`` runs on the 1,000-row sample of ``bench_pii.py`` (every row examined) alternately with
+the old and the new code. On a machine shared with other jobs the absolute times move with the load;
+their ratio, measured in alternation, does not. The verdicts (every field, spans included) must be equal.
 
-Each measurement is a fresh subprocess that imports one version, audits the file once (timed apart: the
-first audit of a process also loads lexicons, gazetteers and compiles patterns), then times ``--inner``
-audits; the machine is shared, so only the ratio within one run means anything.
+Run: ``python benchmarks/bench_pii_ab.py /tmp/pii-base/src src --repeats 15``.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import statistics
-import subprocess
 import sys
-import tempfile
+import time
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
-_CHILD = """
-import json, sys, time
-from mlsecure.privacy.pii.audit import audit_file
-path, inner = sys.argv[1], int(sys.argv[2])
-t = time.process_time()
-result = audit_file(path)
-first = time.process_time() - t
-t = time.process_time()
-for _ in range(inner):
-    audit_file(path)
-print(json.dumps({"cpu": (time.process_time() - t) / inner, "first": first,
-                  "types": {v.column: v.pii_type.value if v.pii_type else None for v in result.columns}}))
-"""
+_OURS = ("mlsecure",)
+
+
+def _own(name: str) -> bool:
+    return name in _OURS or name.startswith("mlsecure.")
+
+
+def _load(src: str) -> tuple[dict[str, ModuleType], Any, Any]:
+    for name in [n for n in sys.modules if _own(n)]:
+        del sys.modules[name]
+    sys.path.insert(0, str(Path(src).resolve()))
+    try:
+        import mlsecure.privacy.pii.audit as audit
+        import mlsecure.privacy.pii.synth as synth
+    finally:
+        sys.path.pop(0)
+    return {n: m for n, m in sys.modules.items() if _own(n)}, audit, synth
+
+
+def _use(modules: dict[str, ModuleType]) -> None:
+    for name in [n for n in sys.modules if _own(n)]:
+        del sys.modules[name]
+    sys.modules.update(modules)
+
+
+def _verdicts(result: Any) -> list[dict[str, Any]]:
+    out = []
+    for v in result.columns:
+        d = v.to_dict()
+        d["found"] = sorted((s, t.value) for s, t in (v.spans.found.items() if v.spans else ()))
+        out.append(d)
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--old", required=True, help="the src folder of the old version")
-    parser.add_argument("--new", required=True, help="the src folder of the new version")
-    parser.add_argument("--rows", type=int, default=20_000)
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--inner", type=int, default=3)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("old_src")
+    parser.add_argument("new_src")
+    parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--rows", type=int, default=20_000, help="rows of the generated table the sample is drawn from")
+    parser.add_argument("--sample", type=int, default=1000)
     args = parser.parse_args()
-    sys.path.insert(0, str(Path(args.new).resolve()))
-    from mlsecure.privacy.pii.synth import generate_table
+    old, new = _load(args.old_src), _load(args.new_src)
+    _use(new[0])
+    frame = new[2].generate_table(args.rows, seed=0, neutral_headers=True).frame
+    sample = frame.sample(args.sample, seed=123).to_pandas()  # the sample bench_pii.py gives both tools
 
-    cache = Path(tempfile.gettempdir()) / f"mlsecure_bench_pii_{args.rows}_{args.seed}.csv"
-    if not cache.exists():
-        generate_table(args.rows, seed=args.seed, neutral_headers=True).frame.write_csv(cache)
+    def run(code: tuple[dict[str, ModuleType], Any, Any]) -> tuple[float, Any]:
+        _use(code[0])
+        start = time.process_time()
+        result = code[1].audit_frame(sample, sample_size=len(sample), early_sample=len(sample))
+        return time.process_time() - start, result
+
+    same = _verdicts(run(old)[1]) == _verdicts(run(new)[1])
     times: dict[str, list[float]] = {"old": [], "new": []}
-    firsts: dict[str, list[float]] = {"old": [], "new": []}
-    types: dict[str, dict[str, str | None]] = {}
     for _ in range(args.repeats):
-        for label in ("old", "new"):
-            env = {**os.environ, "PYTHONPATH": str(Path(getattr(args, label)).resolve())}
-            out = subprocess.run([sys.executable, "-c", _CHILD, str(cache), str(args.inner)], env=env,
-                                 capture_output=True, text=True, check=True)
-            found = json.loads(out.stdout.strip().splitlines()[-1])
-            times[label].append(found["cpu"])
-            firsts[label].append(found["first"])
-            types[label] = found["types"]
-    old, new = statistics.median(times["old"]), statistics.median(times["new"])
-    print(f"audit_file of {args.rows} rows ({cache.name}), process CPU s, medians of {args.repeats} x {args.inner}:")
-    print(f"  old {old:.3f} s  {[round(t, 3) for t in times['old']]}")
-    print(f"  new {new:.3f} s  {[round(t, 3) for t in times['new']]}")
-    print(f"  new / old = {new / old:.3f}")
-    cold_old, cold_new = statistics.median(firsts["old"]), statistics.median(firsts["new"])
-    print(f"  first audit of a process (lexicons, gazetteers, patterns loaded): old {cold_old:.3f} s, "
-          f"new {cold_new:.3f} s, new / old = {cold_new / cold_old:.3f}")
-    changed = {c: (types["old"][c], types["new"][c]) for c in types["old"] if types["old"][c] != types["new"].get(c)}
-    print(f"  columns typed differently: {changed or 'none'}")
+        times["old"].append(run(old)[0])
+        times["new"].append(run(new)[0])
+    med_old, med_new = statistics.median(times["old"]), statistics.median(times["new"])
+    print(f"verdicts identical (all fields, spans included): {same}")
+    print(f"old {med_old:.3f} s, new {med_new:.3f} s (medians of {args.repeats}, process CPU, alternating): "
+          f"new/old = {med_new / med_old:.3f}")
+    print("old:", " ".join(f"{t:.3f}" for t in times["old"]))
+    print("new:", " ".join(f"{t:.3f}" for t in times["new"]))
 
 
 if __name__ == "__main__":

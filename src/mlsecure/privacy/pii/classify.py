@@ -189,31 +189,38 @@ def _span_verdicts(steps: dict[int, _SpanStep], region: str) -> dict[int, Column
 
 def _classify_samples(samples: dict[int, tuple[str, Any, float]], pool: Sequence[Recognizer],
                       region: str) -> dict[int, ColumnVerdict | _SpanStep]:
-    """One verdict (or a span step) per sample, from one stacked pattern query over all their distinct values."""
+    """One verdict (or a span step) per sample, from one stacked pattern query over all their distinct values.
+
+    What every column needs is computed for all of them at once: the header keyword hits, the pattern
+    matches and their cell counts, the counter statistics of the digit columns (one group-by), and the
+    gazetteer lookups of the columns that reach the city rule (one fold of their values)."""
     if not samples:
         return {}
     pl = polars()
     order = sorted(samples)
-    headers = {i: header_tokens(samples[i][0]) for i in order}
-    wanted = [rec for rec in pool if any(_applies(rec, *headers[i]) for i in order)]
+    headers = {i: _Header.of(samples[i][0], pool) for i in order}
+    wanted_at = [j for j in range(len(pool)) if any(headers[i].applies[j] for i in order)]
+    wanted = [pool[j] for j in wanted_at]
     stacked = pl.concat([pl.DataFrame({"c": np.full(len(samples[i][1]), k, dtype=np.int32),
-                                       "v": samples[i][1].cast(pl.Utf8).rename("v")}) for k, i in enumerate(order)])
+                                       "v": samples[i][1].cast(pl.Utf8).rename("v")}) for k, i in enumerate(order)],
+                        rechunk=True)
     uniq = (stacked.group_by(["c", "v"], maintain_order=True).len("count")
             .sort(["c", "count"], descending=[False, True], maintain_order=True))
     v = pl.col("v")
     # A recognizer that applies to every column runs over all distinct values; one that needs a header
     # keyword runs over the values of the columns whose header has it.
-    where = {j: [k for k, i in enumerate(order) if _applies(rec, *headers[i])] for j, rec in enumerate(wanted)}
+    where = {j: [k for k, i in enumerate(order) if headers[i].applies[at]] for j, at in enumerate(wanted_at)}
     partial_rows = {j: ks for j, ks in where.items() if len(ks) < len(order)}
     c = pl.col("c")
     features = uniq.select(
-        v.str.contains(r"^\d+$").alias("digits"), v.str.contains(r"^\d{13}$").alias("ean"),
-        v.str.len_chars().alias("length"), (v.str.count_matches(r"\s+") + 1).alias("words"),
+        v.str.contains(r"^\d+$").alias("digits"), v.str.len_chars().alias("length"),
+        (v.str.count_matches(r"\s+") + 1).alias("words"),
         *[v.str.contains(rec.pattern).alias(f"r{j}") for j, rec in enumerate(wanted) if j not in partial_rows])
     bounds = np.searchsorted(uniq.get_column("c").to_numpy(), np.arange(len(order) + 1))
     values = uniq.get_column("v").to_list()
     counts = uniq.get_column("count").to_numpy()
     arrays = {name: features.get_column(name).to_numpy() for name in features.columns}
+    arrays["ean"] = arrays["digits"] & (arrays["length"] == 13)  # ``^\d{13}$``: 13 characters, all digits
     if partial_rows:
         some = uniq.select([v.filter(c.is_in(ks)).str.contains(wanted[j].pattern).implode().alias(f"r{j}")
                             for j, ks in partial_rows.items()]).row(0)
@@ -225,20 +232,87 @@ def _classify_samples(samples: dict[int, tuple[str, Any, float]], pool: Sequence
                 full[bounds[k]:bounds[k + 1]] = found[found_at:found_at + size]
                 found_at += size
             arrays[f"r{j}"] = full
-    out: dict[int, ColumnVerdict | _SpanStep] = {}
     columns = {rec.name: f"r{j}" for j, rec in enumerate(wanted)}
+    # cells matching each recognizer's pattern, per column: one sum per recognizer over all columns
+    weights = counts.astype(np.int64)
+    starts = bounds[:-1]
+    matched = {name: np.add.reduceat(np.where(arrays[col], weights, 0), starts).tolist()
+               for name, col in columns.items()}
+    sizes = [len(samples[i][1]) for i in order]
+    digit_cells = np.add.reduceat(np.where(arrays["digits"], weights, 0), starts)
+    counters = _counter_statistics(stacked, [k for k, n in enumerate(sizes) if _digit_column(digit_cells[k], n)])
+    out: dict[int, ColumnVerdict | _SpanStep] = {}
+    tails: dict[int, _Tail] = {}
     for k, i in enumerate(order):
         lo, hi = int(bounds[k]), int(bounds[k + 1])
         name, sample, null_share = samples[i]
-        cols = _Distinct(values[lo:hi], counts[lo:hi], arrays, columns, lo, hi)
-        out[i] = _classify_sample(name, sample, cols, pool, region, null_share, headers[i])
+        cols = _Distinct(values[lo:hi], counts[lo:hi], arrays, columns, lo, hi, matched, k, counters.get(k))
+        outcome = _classify_sample(name, sample, cols, pool, region, null_share, headers[i])
+        if isinstance(outcome, _Tail):
+            tails[i] = outcome
+        else:
+            out[i] = outcome
+    cities = _known_cities_of([tail for tail in tails.values() if tail.city_rule])
+    for i, tail in tails.items():
+        out[i] = _finish(tail, cities.get(id(tail)))
     return out
+
+
+def _digit_column(digit_cells: float, n: int) -> bool:
+    """The columns whose counter statistics ``_classify_sample`` reads (the test it makes, the same numbers)."""
+    return float(digit_cells) / n >= 0.9 and n >= 20
+
+
+def _counter_statistics(stacked: Any, ks: list[int]) -> dict[int, tuple[bool, float | None]]:
+    """``(_strictly_increasing, _dense_range)`` of the stacked columns ``ks``, in one group-by."""
+    if not ks:
+        return {}
+    pl = polars()
+    v = pl.col("v")
+    floats = v.cast(pl.Float64, strict=False).drop_nulls()
+    ints = v.cast(pl.Int64, strict=False).drop_nulls()
+    stats = (stacked.filter(pl.col("c").is_in(ks)).group_by("c")
+             .agg(floats.len().alias("floats"), (floats.diff().drop_nulls() > 0).all().alias("increasing"),
+                  ints.len().alias("ints"), ints.n_unique().alias("distinct"), ints.min().alias("low"),
+                  ints.max().alias("high")))
+    out: dict[int, tuple[bool, float | None]] = {}
+    for k, n_floats, increasing, n_ints, distinct, low, high in stats.iter_rows():
+        density: float | None = None
+        if n_ints >= 20 and distinct >= 0.95 * n_ints:
+            density = distinct / (float(high) - float(low) + 1.0)
+            density = density if density >= DENSE_RANGE else None
+        out[int(k)] = (n_floats >= 20 and bool(increasing), density)
+    return out
+
+
+@dataclass(frozen=True)
+class _Header:
+    """A column name's tokens and, per recognizer of the pool, whether its header keywords, its negative
+    keywords, and so the recognizer itself apply to the column (asked once per column, not per use)."""
+
+    tokens: frozenset[str]
+    compound: str
+    hits: tuple[bool, ...]
+    negative: tuple[bool, ...]
+    applies: tuple[bool, ...]
+
+    @classmethod
+    def of(cls, name: str, pool: Sequence[Recognizer]) -> _Header:
+        tokens, compound = header_tokens(name)
+        frozen = frozenset(tokens)
+        hits = tuple(_header_hit_cached(tuple(rec.header), frozen, compound) for rec in pool)
+        negative = tuple(bool(rec.negative_header) and _header_hit_cached(tuple(rec.negative_header), frozen, compound)
+                         for rec in pool)
+        applies = tuple(not (rec.needs_header and not hit) and not neg
+                        for rec, hit, neg in zip(pool, hits, negative, strict=True))
+        return cls(frozen, compound, hits, negative, applies)
 
 
 @dataclass(frozen=True)
 class _Distinct:
     """A sample's distinct values (most frequent first), their counts, and its rows ``lo:hi`` of the
-    stacked per-value features and per-recognizer pattern matches."""
+    stacked per-value features and per-recognizer pattern matches; the cells each recognizer's pattern
+    matches, and the counter statistics (digit columns only)."""
 
     values: list[str]
     freq: Any
@@ -246,6 +320,9 @@ class _Distinct:
     columns: dict[str, str]  # recognizer name -> its column in ``arrays``
     lo: int
     hi: int
+    matched: dict[str, list[int]] = field(default_factory=dict)  # recognizer name -> cells matching, per column
+    column: int = -1  # this sample's place in ``matched``
+    counter: tuple[bool, float | None] | None = None  # (strictly increasing, dense range) when computed
 
     def feature(self, name: str) -> Any:
         return self.arrays[name][self.lo:self.hi]
@@ -253,26 +330,28 @@ class _Distinct:
     def matches(self, recognizer: str) -> Any:
         return self.arrays[self.columns[recognizer]][self.lo:self.hi]
 
-
-def _applies(rec: Recognizer, tokens: set[str], compound: str) -> bool:
-    if rec.needs_header and not _header_hit(rec.header, tokens, compound):
-        return False
-    return not (rec.negative_header and _header_hit(rec.negative_header, tokens, compound))
+    def cells_matching(self, recognizer: str) -> float:
+        if recognizer in self.matched:
+            return float(self.matched[recognizer][self.column])
+        return float(self.freq[self.matches(recognizer)].sum())
 
 
 def _classify_sample(name: str, sample: Any, distinct: _Distinct, pool: Sequence[Recognizer], region: str,
-                     null_share: float, header: tuple[set[str], str]) -> ColumnVerdict | _SpanStep:
+                     null_share: float, header: _Header) -> ColumnVerdict | _SpanStep | _Tail:
     n = len(sample)
     uniq_list, freq = distinct.values, distinct.freq
-    tokens, compound = header
     reasons: list[str] = []
     excluded: set[str] = set()
 
     digit_share = float(freq[distinct.feature("digits")].sum()) / n
-    if digit_share >= 0.9 and n >= 20 and _strictly_increasing(sample):
+    counter = distinct.counter
+    if counter is None and digit_share >= 0.9 and n >= 20:  # not computed with the other columns
+        increasing = _strictly_increasing(sample)
+        counter = (increasing, None if increasing else _dense_range(sample))
+    if digit_share >= 0.9 and n >= 20 and counter is not None and counter[0]:
         excluded |= _DIGIT_RECOGNIZERS - {"age"}
         reasons.append("strictly increasing digits: a sequence id, not a phone/card/account number")
-    elif digit_share >= 0.9 and n >= 20 and (density := _dense_range(sample)) is not None:
+    elif digit_share >= 0.9 and n >= 20 and counter is not None and (density := counter[1]) is not None:
         excluded |= _DIGIT_RECOGNIZERS - {"age"}
         reasons.append(f"distinct numbers filling {density:.1%} of their range: ids from a counter (in any order, "
                        "with gaps), not phone/card/account numbers")
@@ -283,20 +362,19 @@ def _classify_sample(name: str, sample: Any, distinct: _Distinct, pool: Sequence
             excluded |= _DIGIT_RECOGNIZERS | {"credit_card"}
             reasons.append(f"{ean_valid / n:.0%} valid EAN-13 check digits: product barcodes")
 
-    blocked = frozenset(rec.pii_type for rec in pool
-                        if rec.negative_header and _header_hit(rec.negative_header, tokens, compound))
+    blocked = frozenset(rec.pii_type for rec, negative in zip(pool, header.negative, strict=True) if negative)
     candidates = []  # (potential score, pool position, recognizer, header hit, match mask, matched cells)
     for position, rec in enumerate(pool):
-        has_header = _header_hit(rec.header, tokens, compound)
+        has_header = header.hits[position]
         if rec.name in excluded and not has_header:  # a header keyword outweighs the distribution
             continue
-        if not _applies(rec, tokens, compound):
+        if not header.applies[position]:
             continue
-        match = distinct.matches(rec.name)
-        matched = float(freq[match].sum())
+        matched = distinct.cells_matching(rec.name)
         threshold = 0.3 if has_header else rec.min_share
         if matched == 0 or (matched / n < threshold and not rec.checksum):
             continue
+        match = distinct.matches(rec.name)
         potential = matched / n + (0.3 if has_header else 0.0)
         candidates.append((potential, position, rec, has_header, match, matched))
     # Most promising first: a recognizer that cannot beat the best so far (its score is at most its share of
@@ -349,26 +427,69 @@ def _classify_sample(name: str, sample: Any, distinct: _Distinct, pool: Sequence
                              "structured", (*reasons, *best.why), masked_examples(best.values), detail=detail)
     # a region column (``province``: Italy's are named after their capital cities) is not a city column
     regional = "region" in header_kinds_of_place(name) and "city" not in header_kinds_of_place(name)
-    city = _city_verdict(name, distinct, n, null_share, reasons) if PiiType.CITY not in blocked and not regional \
-        else None
-    if city is not None:
-        return city
-    place = _place_verdict(name, distinct, n, null_share, reasons, blocked, sequence=bool(excluded))
+    city_rule = PiiType.CITY not in blocked and not regional and _city_candidate(distinct, n)
+    return _Tail(name, sample, distinct, n, null_share, reasons, blocked, bool(excluded), city_rule)
+
+
+@dataclass(frozen=True)
+class _Tail:
+    """A column no recognizer claimed, waiting for the rules that read its values as a whole (city,
+    place statistics, names in other scripts, free text); ``city_rule``: the gazetteer is asked."""
+
+    name: str
+    sample: Any
+    distinct: _Distinct
+    n: int
+    null_share: float
+    reasons: list[str]
+    blocked: frozenset[PiiType]
+    sequence: bool
+    city_rule: bool
+
+
+def _finish(tail: _Tail, cities: list[bool] | None) -> ColumnVerdict | _SpanStep:
+    """The verdict of a ``_Tail`` column; ``cities``: which of its distinct values are gazetteer cities
+    (looked up for all such columns together), when ``tail.city_rule``."""
+    name, sample, distinct, n, null_share, reasons = (tail.name, tail.sample, tail.distinct, tail.n, tail.null_share,
+                                                      tail.reasons)
+    if tail.city_rule:
+        city = _city_verdict(name, distinct, n, null_share, reasons,
+                             cities if cities is not None else known_cities(distinct.values))
+        if city is not None:
+            return city
+    place = _place_verdict(name, distinct, n, null_share, reasons, tail.blocked, sequence=tail.sequence)
     if place is not None:
         return place
-    names = _script_names(name, distinct, n, null_share, reasons) if PiiType.NAME not in blocked else None
+    names = _script_names(name, distinct, n, null_share, reasons) if PiiType.NAME not in tail.blocked else None
     if names is not None:
         return names
-    return _fallback(name, sample, distinct, n, null_share, reasons, sequence=bool(excluded), blocked=blocked)
+    return _fallback(name, sample, distinct, n, null_share, reasons, sequence=tail.sequence, blocked=tail.blocked)
 
 
-def _city_verdict(name: str, distinct: _Distinct, n: int, null_share: float,
-                  reasons: list[str]) -> ColumnVerdict | None:
+def _known_cities_of(tails: Sequence[_Tail]) -> dict[int, list[bool]]:
+    """``known_cities`` of each tail's distinct values (by ``id``), in one call for all of them."""
+    if not tails:
+        return {}
+    hits = known_cities([value for tail in tails for value in tail.distinct.values])
+    out: dict[int, list[bool]] = {}
+    at = 0
+    for tail in tails:
+        out[id(tail)] = hits[at:at + len(tail.distinct.values)]
+        at += len(tail.distinct.values)
+    return out
+
+
+def _city_candidate(distinct: _Distinct, n: int) -> bool:
+    """Enough distinct values, mostly not digits: the gazetteer is worth asking."""
+    return len(distinct.values) >= MIN_CITIES and float(distinct.freq[distinct.feature("digits")].sum()) / n <= 0.5
+
+
+def _city_verdict(name: str, distinct: _Distinct, n: int, null_share: float, reasons: list[str],
+                  cities: list[bool]) -> ColumnVerdict | None:
     """A column no recognizer claimed whose distinct values are mostly gazetteer cities (the header
-    need not say so); the rule is column-level because many single names are also some town's."""
-    if len(distinct.values) < MIN_CITIES or float(distinct.freq[distinct.feature("digits")].sum()) / n > 0.5:
-        return None
-    hits = np.array(known_cities(distinct.values), dtype=bool)
+    need not say so); the rule is column-level because many single names are also some town's.
+    ``cities``: which distinct values are known (``gazetteer.known_cities``)."""
+    hits = np.array(cities, dtype=bool)
     found = int(hits.sum())
     if found < MIN_CITIES or found / len(distinct.values) < CITY_SHARE:
         return None
@@ -547,11 +668,7 @@ def header_tokens(name: str) -> tuple[set[str], str]:
     return set(tokens), "".join(tokens)
 
 
-def _header_hit(keywords: Sequence[str], tokens: set[str] | frozenset[str], compound: str) -> bool:
-    return _header_hit_cached(tuple(keywords), frozenset(tokens), compound)
-
-
-@lru_cache(maxsize=1 << 14)  # asked for every recognizer of every column, several times
+@lru_cache(maxsize=1 << 14)  # asked for every recognizer of every column
 def _header_hit_cached(keywords: tuple[str, ...], tokens: frozenset[str], compound: str) -> bool:
     for keyword in keywords:
         kw = keyword.replace("_", "")

@@ -26,12 +26,24 @@ def to_strings(frame: Any) -> Any:
     if isinstance(frame, pl.DataFrame):
         out = frame
     elif hasattr(frame, "to_numpy") and hasattr(frame, "columns") and hasattr(frame, "astype"):
-        data = {str(c): frame[c].astype("string") for c in frame.columns}
-        out = pl.DataFrame({c: pl.Series(c, s.to_numpy(na_value=None), dtype=pl.Utf8) for c, s in data.items()})
+        out = pl.DataFrame({str(c): _pandas_strings(str(c), frame[c]) for c in frame.columns})
     else:
         raise InputError(f"expected a pandas or Polars DataFrame, got {type(frame).__name__}")
     exprs = [pl.col(c).cast(pl.Utf8).str.strip_chars().replace("", None).alias(c) for c in out.columns]
     return out.select(exprs)
+
+
+def _pandas_strings(name: str, column: Any) -> Any:
+    """One pandas column as a Polars string Series: a pyarrow-backed string column (pandas 3's default
+    ``str``) is handed over as its Arrow array, without a copy through Python objects; any other dtype is
+    converted to pandas' ``string`` first (numbers as pandas writes them, missing values as null)."""
+    pl = polars()
+    dtype = column.dtype
+    if getattr(dtype, "name", None) in ("str", "string") and getattr(dtype, "storage", None) == "pyarrow":
+        import pyarrow as pa
+
+        return pl.Series(name, pl.from_arrow(pa.array(column)), dtype=pl.Utf8)
+    return pl.Series(name, column.astype("string").to_numpy(na_value=None), dtype=pl.Utf8)
 
 
 def file_kind(path: Path) -> str:

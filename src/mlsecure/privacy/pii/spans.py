@@ -89,13 +89,35 @@ def _span_scan(texts: Any, found: dict[str, PiiType]) -> SpanScan:
     n = len(non_null)
     if not found:
         return SpanScan(n, 0, {}, {})
+    if "" in found:  # an empty string is in every cell; the overlapping search below would not report it so
+        return _span_scan_per_type(non_null, found)
+    # One Aho-Corasick pass lists every confirmed string each cell contains (overlapping matches: all of
+    # them, not only the leftmost-longest), which gives both the cells with PII and those with each type.
+    contained = non_null.str.extract_many(list(found), overlapping=True).to_list()
+    by_cells: dict[PiiType, int] = {}
+    hit_cells = 0
+    examples: list[str] = []
+    for text, strings in zip(non_null.to_list(), contained, strict=True):
+        if not strings:
+            continue
+        hit_cells += 1
+        for pii_type in {found[s] for s in strings}:
+            by_cells[pii_type] = by_cells.get(pii_type, 0) + 1
+        if len(examples) < 3:
+            examples.append(mask_spans(text, find_spans(text, found)))
+    by_type = {t.value: by_cells.get(t, 0) for t in sorted(set(found.values()), key=lambda t: t.value)}
+    return SpanScan(n, hit_cells, by_type, found, tuple(examples))
+
+
+def _span_scan_per_type(non_null: Any, found: dict[str, PiiType]) -> SpanScan:
+    """``_span_scan`` with one search per PII type (the plain form of the single pass above)."""
     hits = non_null.str.contains_any(list(found))
     by_type: dict[str, int] = {}
     for pii_type in sorted(set(found.values()), key=lambda t: t.value):
         strings = [s for s, t in found.items() if t is pii_type]
         by_type[pii_type.value] = int(non_null.str.contains_any(strings).sum())
     examples = tuple(mask_spans(text, find_spans(text, found)) for text in non_null.filter(hits).head(3).to_list())
-    return SpanScan(n, int(hits.sum()), by_type, found, examples)
+    return SpanScan(len(non_null), int(hits.sum()), by_type, found, examples)
 
 
 def confirmed_strings(texts: Any, *, pool: Sequence[Recognizer] | None = None, region: str = "US",
@@ -310,8 +332,9 @@ class _Batch:
         if not self.wanted:
             return
         pl = polars()
+        # one chunk: a multi-string search (``extract_many``) builds its automaton once per chunk
         frame = pl.concat([pl.DataFrame({"c": np.full(len(texts), k, dtype=np.int32), "t": texts.cast(pl.Utf8)
-                                         .rename("t")}) for k, texts in enumerate(self.columns)])
+                                         .rename("t")}) for k, texts in enumerate(self.columns)], rechunk=True)
         t = pl.col("t")
         if any(kind == "doubled" for kind, _ in self.wanted):
             frame = frame.with_columns(t.str.replace_all(_DOUBLED.pattern, "${1}${1}").alias("d"))
@@ -409,7 +432,10 @@ _DOUBLED = re.compile(r"([;,!?\"'|])")  # list punctuation: never inside a fence
 
 
 def _undouble(match: str) -> str:
-    return re.sub(r"([;,!?\"'|])\1", r"\1", match)
+    return _DOUBLED_PAIR.sub(r"\1", match)
+
+
+_DOUBLED_PAIR = re.compile(r"([;,!?\"'|])\1")
 
 
 SMALL = 64  # cells below which the span scan runs in Python rather than Polars
