@@ -1,5 +1,6 @@
 """In-process artifact-scan throughput: ``scan_file`` CPU time on a torch checkpoint, a raw pickle of
-arrays, a 128 MB legacy Keras ``.h5`` (weights around its config) and the generated corpus, for comparing two checkouts of the scanner like for like.
+arrays, a 128 MB legacy Keras ``.h5`` (weights around its config) and the generated
+corpus, for comparing two checkouts of the scanner like for like.
 
     PYTHONPATH=/path/to/checkout-A/src python benchmarks/bench_artifact_scan_inprocess.py --data /tmp/b
     PYTHONPATH=/path/to/checkout-B/src python benchmarks/bench_artifact_scan_inprocess.py --data /tmp/b
