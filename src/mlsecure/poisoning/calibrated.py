@@ -296,8 +296,16 @@ def neighbour_tests(x: np.ndarray, codes: np.ndarray, groups: Sequence[np.ndarra
                              (float(geo_mean[c]), float(geo_sd[c])), q99, p, posterior, test="traffic"))
         if few:
             count, q_count, p_few = sparse[c]
+            few_posterior = posterior
+            if p_few < 0.5:  # its own evidence seeds its rows: the out-voted rows beyond the reference cut
+                ref = excess[(votes != codes) & (codes != c)]
+                cut = float(np.quantile(ref, 0.99, method="higher")) if len(ref) else float("inf")
+                few_seeds = (votes[rows] != c) & (excess[rows] > cut)
+                if few_seeds.sum() >= 3:
+                    few_posterior = max((expand(v[rows], few_seeds) for v in {id(flat): flat, id(view): view}.values()),
+                                        key=lambda pair: pair[1])[0]
             out.append(ClassTest(label, "neighbours", len(rows), count, (float(t.out[c]), float("nan")),
-                                 (float("nan"), float("nan")), q_count, p_few, posterior, test="few-feature"))
+                                 (float("nan"), float("nan")), q_count, p_few, few_posterior, test="few-feature"))
     return out
 
 
