@@ -24,10 +24,13 @@ remove flags):
   the row's 10 neighbours, and the votes recounted on the same graph: a class that is one-way by its
   own geometry (a two-blob or diffuse class at a boundary) is one-way in the null too, and the
   dependence between neighbouring votes is in its spread; injected rows (a thin population inside
-  another class, away from the target's bulk) are not redrawn, so their traffic stays evidence.
+  another class, away from the target's bulk) are not redrawn, so their traffic stays evidence. The
+  shares are a plug-in (estimated from the labels they explain), so a parametric bootstrap of the
+  procedure adds the plug-in's bias and spread to the null.
 A second test per class on trimmed views (``few_feature_p``): the out-voted rows whose difference
 from their neighbours sits in a few features (``log`` untrimmed / trimmed distance) beyond the 99th
-percentile of the other classes' out-voted rows; a trigger on a few columns gives many.
+percentile of the other classes' out-voted rows; a trigger on a few columns gives many. The count
+is beta-binomial with the between-class dispersion of the other classes (``exceedance_dispersion``).
 Images (``(n, C, H, W)``) are compared by the magnitude of their 2-D Fourier transform per channel,
 which does not change when the object moves (generated shapes sit anywhere in the frame; raw-pixel
 neighbours agree with the label on 73-77% of clean rows there, Fourier magnitudes on 99.4-99.7%), with
