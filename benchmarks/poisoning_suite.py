@@ -29,7 +29,17 @@ import torch
 from mlsecure.poisoning.analysis import scan_poisoning
 from mlsecure.poisoning.calibrated import Space, calibrated_scan
 from mlsecure.poisoning.metrics import detection_metrics
-from mlsecure.poisoning.suite import DATASETS, HELDOUT, Attack, Case, DatasetSpec, attack_success, generate, make_case
+from mlsecure.poisoning.suite import (
+    DATASETS,
+    HELDOUT,
+    Attack,
+    Case,
+    DatasetSpec,
+    attack_success,
+    clean_correct,
+    generate,
+    make_case,
+)
 
 torch.set_num_threads(1)
 
@@ -145,6 +155,16 @@ def run_case(spec: DatasetSpec, attack: Attack, rate: float, seed: int, *, varia
     acts = penultimate(net, case.x)
     asr_before = attack_success(predictor(net), case, x_test, y_test)
     acc_before = float(np.mean(predictor(net)(x_test) == y_test))
+    # the floor: a model trained on the truly clean rows (no filter can do better than removing exactly
+    # the poison); "strict" success counts only test rows that model classifies right without the trigger
+    asr_floor = strict_floor = strict_before = float("nan")
+    right = np.ones(len(y_test), dtype=bool)
+    if retrain and attack != "none":
+        floor_pred = predictor(train(spec, case.x[~case.poisoned], case.y[~case.poisoned], n_classes, seed))
+        right = clean_correct(floor_pred, x_test, y_test)
+        asr_floor = attack_success(floor_pred, case, x_test, y_test)
+        strict_floor = attack_success(floor_pred, case, x_test, y_test, among=right)
+        strict_before = attack_success(predictor(net), case, x_test, y_test, among=right)
     flags: dict[str, np.ndarray] = {}
     extra: dict[str, dict[str, Any]] = {}
     for v in variants:
@@ -160,21 +180,26 @@ def run_case(spec: DatasetSpec, attack: Attack, rate: float, seed: int, *, varia
     if art:
         flags.update(art_flags(net, spec, case, n_classes))
     rows = []
-    retrained: dict[bytes, float] = {np.zeros(len(case.y), dtype=bool).tobytes(): asr_before}
+    retrained: dict[bytes, tuple[float, float]] = {
+        np.zeros(len(case.y), dtype=bool).tobytes(): (asr_before, strict_before),
+        case.poisoned.tobytes(): (asr_floor, strict_floor)}
     for name, flagged in flags.items():
         m = detection_metrics(flagged, case.poisoned)
-        asr_after = float("nan")
+        asr_after = strict_after = float("nan")
         if retrain and attack != "none":
             key = flagged.tobytes()  # same flags (or none): same retrained model, train once
             if key not in retrained:
                 keep = ~flagged
-                retrained[key] = attack_success(
-                    predictor(train(spec, case.x[keep], case.y[keep], n_classes, seed)), case, x_test, y_test)
-            asr_after = retrained[key]
+                after = predictor(train(spec, case.x[keep], case.y[keep], n_classes, seed))
+                retrained[key] = (attack_success(after, case, x_test, y_test),
+                                  attack_success(after, case, x_test, y_test, among=right))
+            asr_after, strict_after = retrained[key]
         rows.append({"dataset": spec.name, "attack": attack, "rate": rate, "seed": seed, "detector": name,
                      "precision": m.precision, "recall": m.recall, "f1": m.f1, "flagged": m.flagged,
                      "poisoned": m.poisoned, "flag_rate": float(flagged.mean()), "asr_before": asr_before,
-                     "asr_after": asr_after, "clean_acc": acc_before, **extra.get(name, {}),
+                     "asr_after": asr_after, "asr_floor": asr_floor, "strict_before": strict_before,
+                     "strict_after": strict_after, "strict_floor": strict_floor,
+                     "clean_acc": acc_before, **extra.get(name, {}),
                      "seconds": round(time.time() - start, 1)})
     return rows
 
@@ -185,10 +210,11 @@ def table(path: Path, variant: str) -> str:
     cases: dict[tuple[str, str, float, int], dict[str, dict[str, Any]]] = {}
     for r in rows:
         cases.setdefault((r["dataset"], r["attack"], r["rate"], r["seed"]), {})[r["detector"]] = r
-    out = ["| dataset | attack | rate | seed | poisoned | ASR before | ours P / R / F1 | ours flagged | ours ASR after "
+    out = ["| dataset | attack | rate | seed | poisoned | ASR before | ASR floor (clean model) | ours P / R / F1 "
+           "| ours flagged | ours ASR after | ours excess over floor | strict ASR before / after / floor "
            "| ART-AC P / R / F1 | ART-AC flagged | ART-AC ASR after | ART-SS P / R / F1 | ART-SS flagged "
            "| ART-SS ASR after |",
-           "|" + "---|" * 16]
+           "|" + "---|" * 18]
 
     def cell(r: dict[str, Any] | None) -> list[str]:
         if r is None:
@@ -201,8 +227,14 @@ def table(path: Path, variant: str) -> str:
         ours = by.get(f"ours[{variant}]") or by.get("ours[no model]")
         first = next(iter(by.values()))
         asr = "-" if first["asr_before"] != first["asr_before"] else f"{first['asr_before']:.2f}"
+        floor, excess, strict = "-", "-", "-"
+        if ours is not None and ours.get("asr_floor", float("nan")) == ours.get("asr_floor"):
+            floor = f"{ours['asr_floor']:.2f}"
+            excess = f"{ours['asr_after'] - ours['asr_floor']:+.2f}"
+            strict = " / ".join(f"{ours[k]:.2f}" for k in ("strict_before", "strict_after", "strict_floor"))
         line = [dataset, "clean control" if attack == "none" else attack, f"{100 * rate:g}%", str(seed),
-                str(first["poisoned"]), asr, *cell(ours), *cell(by.get("ART-AC")), *cell(by.get("ART-SS"))]
+                str(first["poisoned"]), asr, floor, *cell(ours)[:3], excess, strict, *cell(by.get("ART-AC")),
+                *cell(by.get("ART-SS"))]
         out.append("| " + " | ".join(line) + " |")
     return "\n".join(out)
 

@@ -108,9 +108,9 @@ def test_the_check_reports_the_calibrated_evidence(tmp_path: object) -> None:
     assert 0.0 <= ev["expected_false_flags"] <= 0.05 * ev["flagged_rows"]
     rows = np.array(finding.location.rows)
     assert detection_metrics(np.isin(np.arange(len(case.y)), rows), case.poisoned).f1 >= 0.9
-    assert result.metrics["method"] == "calibrated" and len(result.metrics["class_tests"]) == 5  # traffic only
-    assert {t["test"] for t in result.metrics["class_tests"]} == {"traffic"}
-    ctx = ScanContext(model=None, data=load_dataset(path), data_path=path, options={"few_feature": "yes"})
-    opted = PoisoningCheck().execute(ctx)
-    assert {t["test"] for t in opted.metrics["class_tests"]} == {"traffic", "few-feature"}
-    assert len(opted.metrics["class_tests"]) == 10
+    assert result.metrics["method"] == "calibrated" and len(result.metrics["class_tests"]) == 10
+    assert {t["test"] for t in result.metrics["class_tests"]} == {"traffic", "few-feature"}  # both by default
+    ctx = ScanContext(model=None, data=load_dataset(path), data_path=path, options={"few_feature": "no"})
+    opted_out = PoisoningCheck().execute(ctx)
+    assert {t["test"] for t in opted_out.metrics["class_tests"]} == {"traffic"}
+    assert len(opted_out.metrics["class_tests"]) == 5

@@ -7,7 +7,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from mlsecure.poisoning.suite import ATTACKS_BY_KIND, DATASETS, attack_success, make_case
+from mlsecure.poisoning.suite import ATTACKS_BY_KIND, DATASETS, attack_success, clean_correct, make_case
 
 SMALL = {d.name: replace(d, n=300) for d in DATASETS}
 
@@ -49,3 +49,29 @@ def test_attack_success_counts_target_predictions_on_triggered_rows() -> None:
     always_target = attack_success(lambda v: np.full(len(v), case.target), case, x_test, y_test)
     never = attack_success(lambda v: np.full(len(v), -1), case, x_test, y_test)
     assert always_target == 1.0 and never == 0.0
+
+
+def test_attack_success_leaves_out_target_rows_and_narrows_to_rows_a_clean_model_gets_right() -> None:
+    spec = SMALL["tabular-24"]
+    case = make_case(spec, "feature", 0.05, 0)
+    x_test, y_test = case.x[~case.poisoned][:200], case.y[~case.poisoned][:200]
+    trigger_cols = np.flatnonzero(np.any(case.apply(x_test) != x_test, axis=0))
+    assert len(trigger_cols) == 2  # the two trigger columns
+
+    def backdoored(v: np.ndarray) -> np.ndarray:  # the target when the trigger is there and column 0 > 0
+        return np.where((v[:, trigger_cols[0]] > 3.0) & (v[:, 0] > 0.0), case.target, 0).astype(np.int64)
+
+    non_target = y_test != case.target
+    clean_pred = lambda v: y_test if len(v) == len(y_test) else np.zeros(len(v), np.int64)  # noqa: E731
+    right = clean_correct(clean_pred, x_test, y_test)
+    assert right.all()
+    expected = np.mean(backdoored(case.apply(x_test[non_target])) == case.target)
+    assert 0.2 < expected < 0.8 and expected == pytest.approx(np.mean(x_test[non_target, 0] > 0.0))
+    assert attack_success(backdoored, case, x_test, y_test) == pytest.approx(expected)
+    half = np.arange(len(y_test)) % 2 == 0  # a clean model right on every other row only
+    sub = non_target & half
+    assert attack_success(backdoored, case, x_test, y_test, among=half) == pytest.approx(
+        np.mean(backdoored(case.apply(x_test[sub])) == case.target))
+    assert np.isnan(attack_success(backdoored, case, x_test, y_test, among=np.zeros(len(y_test), bool)))
+    wrong = clean_correct(lambda v: (y_test + 1) % 5, x_test, y_test)
+    assert not wrong.any()

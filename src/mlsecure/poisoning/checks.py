@@ -57,9 +57,9 @@ class PoisoningCheck(Check):
         spaces: tuple[str, ...] | None = opt(None, "evidence the calibrated scan weighs: neighbours, normalised "
                                              "(images), features, activations (default: neighbours, and "
                                              "normalised on images)")
-        few_feature: bool = opt(False, "tables/embeddings: also test out-voted rows that differ from their "
-                                "neighbours in a few columns (finds low-rate column triggers; false alarms "
-                                "on some clean tables)")
+        few_feature: bool = opt(True, "tables/embeddings: also test out-voted rows that differ from their "
+                                "neighbours in a few columns (finds low-rate column triggers; beta-binomial "
+                                "null from the other classes)")
         alpha: float = opt(0.01, "false-discovery level of class findings (Benjamini-Hochberg, classes x spaces)")
         fdr: float = opt(0.05, "false discovery rate across the flagged rows")
 
@@ -229,7 +229,7 @@ def _calibrated(ctx: ScanContext, sample: np.ndarray, labels: np.ndarray, reps: 
         raise InputError("--option spaces=activations needs a torch model (--model) to compute activations")
     cscan = calibrated_scan(sample, labels, representations=reps, spaces=spaces,  # type: ignore[arg-type]  # checked above
                             alpha=ctx.float_option("alpha", 0.01), fdr=ctx.float_option("fdr", 0.05),
-                            few_feature=ctx.bool_option("few_feature", False))
+                            few_feature=ctx.bool_option("few_feature", True))
     features = sample.reshape(len(sample), -1)
     ctx.progress("poisoning: calibrated scan", 1.0)
     findings = tuple(_calibrated_finding(i + 1, f, cscan, ctx) for i, f in enumerate(cscan.findings))
@@ -299,7 +299,8 @@ _WHY = {
     "into this class (a dirty-label backdoor or label flips); natural class overlap is two-way. The "
     "statistic is z = (out - in) / sqrt(phi (out + in)), phi measured on the other classes' traffic, or z "
     "against labels redrawn from the neighbourhoods when that is more conservative (test 'traffic'); test "
-    "'few-feature' counts out-voted rows that differ from their neighbours in a few columns (a trigger). The "
+    "'few-feature' counts out-voted rows that differ from their neighbours in a few columns (a trigger), "
+    "against a beta-binomial null whose spread comes from the other classes. The "
     "flagged rows are those resembling the out-voted ones, at the stated false-discovery rate.",
     "features": _SPLIT_WHY,
     "activations": _SPLIT_WHY,

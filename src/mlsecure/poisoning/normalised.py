@@ -68,5 +68,5 @@ def normalised_tests(x: np.ndarray, codes: np.ndarray, groups: Sequence[np.ndarr
             posterior = max((expand(v[rows], seeds) for v in (flat, view)), key=lambda pair: pair[1])[0]
         label = values[c].item() if hasattr(values[c], "item") else values[c]
         out.append(ClassTest(label, "normalised", len(rows), stat, (float(t.out[c]), float(t.inflow[c])),
-                             (float("nan"), float("nan")), q99, p, posterior))
+                             (float("nan"), float("nan")), q99, p, posterior, test="traffic"))
     return out

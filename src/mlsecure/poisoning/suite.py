@@ -132,13 +132,29 @@ def make_case(spec: DatasetSpec, attack: Attack, rate: float, seed: int) -> Case
 
 
 def attack_success(predict: Callable[[np.ndarray], np.ndarray], case: Case, x_test: np.ndarray,
-                   y_test: np.ndarray) -> float:
-    """Backdoor success: non-target test rows sent to the target by the trigger; for a flip, the share of
-    source-class test rows predicted as the target."""
+                   y_test: np.ndarray, among: np.ndarray | None = None) -> float:
+    """Backdoor success: the share of triggered test rows whose true class is not the target that the
+    model sends to the target (BadNets, Gu et al. 2017, arXiv:1708.06733; the blend attack, Chen et al.
+    2017, arXiv:1712.05526: triggered inputs classified as the target label; target-class rows are left
+    out since they would count as successes without any backdoor). For a flip: the share of source-class
+    test rows predicted as the target. ``among`` (boolean, per test row) narrows the rows further, e.g.
+    to those a poison-free model classifies correctly without the trigger (``clean_correct``)."""
     if case.attack == "none":
         return float("nan")
     keep = (y_test == case.source) if case.attack == "flip" else (y_test != case.target)
+    if among is not None:
+        keep &= among
+    if not keep.any():
+        return float("nan")
     return float(np.mean(predict(case.apply(x_test[keep])) == case.target))
+
+
+def clean_correct(predict: Callable[[np.ndarray], np.ndarray], x_test: np.ndarray, y_test: np.ndarray) -> np.ndarray:
+    """Per test row: whether ``predict`` (a model trained on the truly clean rows) gets it right without
+    any trigger; with ``attack_success(among=...)`` the stricter success rate that does not count rows
+    the clean model already misclassifies (a misclassified row sent to the target is no backdoor's work)."""
+    out: np.ndarray = predict(x_test) == y_test
+    return out
 
 
 # --- triggers --------------------------------------------------------------------------------------
