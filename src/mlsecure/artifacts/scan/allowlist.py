@@ -159,6 +159,51 @@ _add(
     load=True,
 )
 _add("NumPy reduction referenced as an estimator parameter; computes on arrays only", {"numpy": ("mean",)}, load=True)
+# NumPy ufuncs: element-wise arithmetic, comparison, bitwise and transcendental kernels compiled into NumPy.
+# None reads or writes files, imports, or calls back into Python except through the ``__add__``-style
+# methods of object-array elements, which the file must import (and the scan judges) itself. An estimator
+# refers to one as a parameter (``FunctionTransformer(func=np.log1p)``); pickle names it ``numpy.<__name__>``
+# and skops's ``FunctionNode`` ``<module>.<__name__>``. skops trusts exactly these by default: its
+# ``FunctionNode`` default trusted list is ``NUMPY_UFUNC_TYPE_NAMES = get_public_type_names(module=np,
+# oftype=np.ufunc)`` (skops/io/_trusted_types.py, skops/io/_general.py, skops-dev/skops 50d3165).
+# Listed by name, not by type: ``numpy.frompyfunc`` and ``numpy.vectorize`` build a ufunc around any Python
+# callable and are not ufuncs themselves. ``test_pickle_allowlist.py`` checks the list against the installed
+# NumPy's public ufuncs in both directions. The ``_multiarray_umath`` modules are where NumPy 1.x's
+# ``whichmodule`` could find a ufunc (skops documents ``numpy.core._multiarray_umath.absolute``).
+NUMPY_UFUNCS = (
+            "abs", "absolute", "acos", "acosh", "add", "arccos", "arccosh", "arcsin", "arcsinh", "arctan",
+            "arctan2", "arctanh", "asin", "asinh", "atan", "atan2", "atanh", "bitwise_and", "bitwise_count",
+            "bitwise_invert", "bitwise_left_shift", "bitwise_not", "bitwise_or", "bitwise_right_shift",
+            "bitwise_xor", "cbrt", "ceil", "conj", "conjugate", "copysign", "cos", "cosh", "deg2rad",
+            "degrees", "divide", "divmod", "equal", "exp", "exp2", "expm1", "fabs", "float_power", "floor",
+            "floor_divide", "fmax", "fmin", "fmod", "frexp", "gcd", "greater", "greater_equal", "heaviside",
+            "hypot", "invert", "isfinite", "isinf", "isnan", "isnat", "lcm", "ldexp", "left_shift", "less",
+            "less_equal", "log", "log10", "log1p", "log2", "logaddexp", "logaddexp2", "logical_and",
+            "logical_not", "logical_or", "logical_xor", "matmul", "matvec", "maximum", "minimum", "mod",
+            "modf", "multiply", "negative", "nextafter", "not_equal", "positive", "pow", "power", "rad2deg",
+            "radians", "reciprocal", "remainder", "right_shift", "rint", "sign", "signbit", "sin", "sinh",
+            "spacing", "sqrt", "square", "subtract", "tan", "tanh", "true_divide", "trunc", "vecdot",
+            "vecmat",
+)
+NUMPY_UFUNC_NAMES = (
+            "absolute", "add", "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2", "arctanh",
+            "bitwise_and", "bitwise_count", "bitwise_or", "bitwise_xor", "cbrt", "ceil", "conjugate",
+            "copysign", "cos", "cosh", "deg2rad", "degrees", "divide", "divmod", "equal", "exp", "exp2",
+            "expm1", "fabs", "float_power", "floor", "floor_divide", "fmax", "fmin", "fmod", "frexp", "gcd",
+            "greater", "greater_equal", "heaviside", "hypot", "invert", "isfinite", "isinf", "isnan",
+            "isnat", "lcm", "ldexp", "left_shift", "less", "less_equal", "log", "log10", "log1p", "log2",
+            "logaddexp", "logaddexp2", "logical_and", "logical_not", "logical_or", "logical_xor", "matmul",
+            "matvec", "maximum", "minimum", "modf", "multiply", "negative", "nextafter", "not_equal",
+            "positive", "power", "rad2deg", "radians", "reciprocal", "remainder", "right_shift", "rint",
+            "sign", "signbit", "sin", "sinh", "spacing", "sqrt", "square", "subtract", "tan", "tanh",
+            "trunc", "vecdot", "vecmat",
+)
+_add(
+    "NumPy ufunc: an element-wise math kernel (no I/O, no imports, no Python callback); skops trusts it by default",
+    {"numpy": NUMPY_UFUNCS, "numpy._core._multiarray_umath": NUMPY_UFUNC_NAMES,
+     "numpy.core._multiarray_umath": NUMPY_UFUNC_NAMES},
+    load=True,
+)
 _add(
     "NumPy random generator state (estimators keep RandomState instances)",
     {
