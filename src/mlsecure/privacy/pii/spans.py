@@ -341,10 +341,10 @@ class _Batch:
         # Unicode ``\d`` (60-odd ranges) makes a pattern slow to compile, and Polars compiles these anew on
         # every call (it keeps the last ~32 per thread; an audit asks ~110). Where no cell holds a decimal
         # digit outside 0-9, ``[0-9]`` matches exactly what ``\d`` does.
-        ascii_digits = not frame.select(t.str.contains(r"[\d&&[^0-9]]").any()).item()
+        only_ascii = not frame.select(t.str.contains(OTHER_DIGIT).any()).item()
         exprs = []
         for i, (kind, query) in enumerate(self.wanted):
-            pattern = _ascii_digits(query) if ascii_digits else query
+            pattern = ascii_digits(query) if only_ascii else query
             expr = (t.filter(t.str.contains(pattern)) if kind == "cells"
                     else pl.col("d" if kind == "doubled" else "t").str.extract_all(pattern).explode())
             exprs.append(expr.drop_nulls().unique().implode().alias(str(i)))
@@ -373,10 +373,11 @@ class _Batch:
             self.answers[(kind, pattern)] = per_column
 
 
+OTHER_DIGIT = r"[\d&&[^0-9]]"  # a decimal digit outside 0-9 (Arabic-Indic, fullwidth...), in Rust's syntax
 _DIGIT_CLASS = re.compile(r"(?<!\\)((?:\\\\)*)\\d")  # ``\d`` not itself escaped (``\\d`` is a backslash, d)
 
 
-def _ascii_digits(pattern: str) -> str:
+def ascii_digits(pattern: str) -> str:
     r"""``pattern`` with each ``\d`` written ``[0-9]`` (a class inside a class is valid in Rust's syntax)."""
     return _DIGIT_CLASS.sub(r"\1[0-9]", pattern)
 
