@@ -37,7 +37,7 @@ from mlsecure.privacy.pii.places import header_kinds as header_kinds_of_place
 from mlsecure.privacy.pii.places import one_country_postcodes, place_verdict, postcode_family
 from mlsecure.privacy.pii.recognizers import Recognizer, recognizers
 from mlsecure.privacy.pii.script_names import cjk_name_cells
-from mlsecure.privacy.pii.spans import SpanScan, scan_spans, scan_spans_many
+from mlsecure.privacy.pii.spans import OTHER_DIGIT, SpanScan, ascii_digits, scan_spans, scan_spans_many
 from mlsecure.privacy.pii.types import PiiType
 from mlsecure.privacy.pii.validators import age, ean13, phone_any_region
 
@@ -212,17 +212,20 @@ def _classify_samples(samples: dict[int, tuple[str, Any, float]], pool: Sequence
     where = {j: [k for k, i in enumerate(order) if headers[i].applies[at]] for j, at in enumerate(wanted_at)}
     partial_rows = {j: ks for j, ks in where.items() if len(ks) < len(order)}
     c = pl.col("c")
+    # ``[0-9]`` for ``\d`` where no value holds another decimal digit: the same matches, compiled faster
+    only_ascii = not uniq.select(v.str.contains(OTHER_DIGIT).any()).item()
+    patterns = [ascii_digits(rec.pattern) if only_ascii else rec.pattern for rec in wanted]
     features = uniq.select(
         v.str.contains(r"^\d+$").alias("digits"), v.str.len_chars().alias("length"),
         (v.str.count_matches(r"\s+") + 1).alias("words"),
-        *[v.str.contains(rec.pattern).alias(f"r{j}") for j, rec in enumerate(wanted) if j not in partial_rows])
+        *[v.str.contains(patterns[j]).alias(f"r{j}") for j in range(len(wanted)) if j not in partial_rows])
     bounds = np.searchsorted(uniq.get_column("c").to_numpy(), np.arange(len(order) + 1))
     values = uniq.get_column("v").to_list()
     counts = uniq.get_column("count").to_numpy()
     arrays = {name: features.get_column(name).to_numpy() for name in features.columns}
     arrays["ean"] = arrays["digits"] & (arrays["length"] == 13)  # ``^\d{13}$``: 13 characters, all digits
     if partial_rows:
-        some = uniq.select([v.filter(c.is_in(ks)).str.contains(wanted[j].pattern).implode().alias(f"r{j}")
+        some = uniq.select([v.filter(c.is_in(ks)).str.contains(patterns[j]).implode().alias(f"r{j}")
                             for j, ks in partial_rows.items()]).row(0)
         for (j, ks), found in zip(partial_rows.items(), some, strict=True):
             full = np.zeros(len(values), dtype=bool)
