@@ -33,3 +33,14 @@ def test_phone_in_other_scripts_is_found_beside_ascii_cells() -> None:
         assert {k: v.value for k, v in mixed.found.items()} == {
             "415-555-0132": "phone", "415-555-0132".translate(table): "phone"}
     assert {k: v.value for k, v in scan_spans(pl.Series(ascii_cells)).found.items()} == {"415-555-0132": "phone"}
+
+
+def test_numbers_in_other_scripts_get_the_same_checks_as_ascii() -> None:
+    from mlsecure.privacy.pii.validators import credit_card, digits_of, ssn
+
+    assert digits_of("０７８-０５-１１２０") == "078051120"
+    for table in (FULLWIDTH, ARABIC_INDIC):
+        assert not ssn("078-05-1120".translate(table))  # the SSA's advertised example number, in any script
+        assert ssn("536-22-8726".translate(table))
+        assert credit_card("4111 1111 1111 1111".translate(table))  # Luhn-valid test card
+        assert not credit_card("4111 1111 1111 1112".translate(table))  # one digit off: Luhn fails

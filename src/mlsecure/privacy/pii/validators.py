@@ -10,6 +10,7 @@ import datetime as _dt
 import hashlib
 import ipaddress
 import re
+import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
 
@@ -19,7 +20,12 @@ _NON_DIGIT = re.compile(r"\D")
 
 
 def digits_of(text: str) -> str:
-    return _NON_DIGIT.sub("", text)
+    """The decimal digits of ``text`` as ASCII: a number written in fullwidth or Arabic-Indic digits gets
+    the same checks (Luhn, blocklists, ranges) as the same number in 0-9."""
+    digits = _NON_DIGIT.sub("", text)
+    if digits.isascii():
+        return digits
+    return "".join(str(unicodedata.decimal(ch, 0)) for ch in digits)
 
 
 def luhn(text: str) -> bool:
