@@ -60,6 +60,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from protobuf_bytes import msg as _msg
+from protobuf_bytes import vint as _vint
 
 from mlsecure.artifacts.scan import Verdict, scan_file
 from mlsecure.artifacts.scan.interface import IssueKind
@@ -68,21 +70,6 @@ from mlsecure.findings import Severity
 LAMBDA_CONFIG = {"name": "l", "function": ["4wEAAAAAAAAA", None, None], "output_shape": None}
 
 
-def _varint(n: int) -> bytes:
-    out = b""
-    while True:
-        out += bytes([(n & 0x7F) | (0x80 if n > 0x7F else 0)])
-        n >>= 7
-        if not n:
-            return out
-
-
-def _msg(number: int, payload: bytes) -> bytes:
-    return _varint(number << 3 | 2) + _varint(len(payload)) + payload
-
-
-def _vint(number: int, value: int) -> bytes:
-    return _varint(number << 3) + _varint(value)
 
 
 def _layer(order: str) -> dict[str, Any]:

@@ -19,6 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from protobuf_bytes import msg as _msg
+from protobuf_bytes import varint as _varint
+from protobuf_bytes import vint as _vint
 
 from mlsecure.artifacts.scan import Verdict, engine, onnx_wire, scan_file
 from mlsecure.artifacts.scan.engine import collect
@@ -68,21 +71,6 @@ def test_a_failing_zip_member_keeps_the_earlier_members(tmp_path: Path, monkeypa
 
 
 # -- ONNX: subgraphs at any depth, limits keep the findings ----------------------------------------------------
-def _varint(n: int) -> bytes:
-    out = b""
-    while True:
-        out += bytes([(n & 0x7F) | (0x80 if n > 0x7F else 0)])
-        n >>= 7
-        if not n:
-            return out
-
-
-def _msg(number: int, payload: bytes) -> bytes:
-    return _varint(number << 3 | 2) + _varint(len(payload)) + payload
-
-
-def _vint(number: int, value: int) -> bytes:
-    return _varint(number << 3) + _varint(value)
 
 
 ABS_TENSOR = (_msg(8, b"w") + _vint(2, 1) + _msg(13, _msg(1, b"location") + _msg(2, b"/etc/passwd"))

@@ -15,6 +15,7 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
+from protobuf_bytes import msg as _msg
 
 from mlsecure.artifacts.scan import IssueKind, Limits, Verdict, scan_file
 from mlsecure.cli.main import main
@@ -201,17 +202,6 @@ def test_onnx_weights_are_not_read_into_memory(tmp_path: Path, monkeypatch: pyte
     assert any("checker was not run" in i.title for i in result.issues)
 
 
-def _varint(n: int) -> bytes:
-    out = b""
-    while True:
-        out += bytes([(n & 0x7F) | (0x80 if n > 0x7F else 0)])
-        n >>= 7
-        if not n:
-            return out
-
-
-def _msg(number: int, payload: bytes) -> bytes:
-    return _varint(number << 3 | 2) + _varint(len(payload)) + payload
 
 
 def test_onnx_deep_subgraphs_are_walked_without_recursion(tmp_path: Path) -> None:
