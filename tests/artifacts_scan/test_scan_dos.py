@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from protobuf_bytes import msg as _msg
 
-from mlsecure.artifacts.scan import IssueKind, Limits, Verdict, scan_file
+from mlsecure.artifacts.scan import ArtifactResult, IssueKind, Limits, Verdict, scan_file
 from mlsecure.cli.main import main
 from mlsecure.findings import Severity
 
@@ -29,6 +29,15 @@ def _write(tmp_path: Path, name: str, data: bytes) -> Path:
     path = tmp_path / name
     path.write_bytes(data)
     return path
+
+def _scan_with_peak_memory(path: Path) -> tuple[ArtifactResult, int]:
+    """``scan_file`` and the peak of Python allocations it made (tracemalloc)."""
+    tracemalloc.start()
+    try:
+        result = scan_file(path)
+        return result, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
 
 
 def _bomb(issues: list) -> list:
@@ -114,12 +123,7 @@ def test_time_limit_stops_the_emulator(tmp_path: Path) -> None:
 def test_many_imports_of_one_global_keep_memory_flat(tmp_path: Path) -> None:
     """Each GLOBAL used to be kept (200 bytes per 15 file bytes); only the first 4096 are now."""
     path = _write(tmp_path, "globals.pkl", P2 + b"cbuiltins\nlen\n0" * 40_000 + b"N.")
-    tracemalloc.start()
-    try:
-        result = scan_file(path)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    result, peak = _scan_with_peak_memory(path)
     assert peak < 4 * 1024**2  # 40,000 kept imports were ~10 MB
     assert result.verdict is Verdict.SAFE
 
@@ -191,12 +195,7 @@ def test_onnx_weights_are_not_read_into_memory(tmp_path: Path, monkeypatch: pyte
     path = tmp_path / "big.onnx"
     path.write_bytes(_model(helper.make_graph([node], "g", [], [vo], initializer=[weights])).SerializeToString())
     monkeypatch.setattr(onnx_scan, "CHECKER_MAX", 1 << 20)  # the checker is the one whole-file parse
-    tracemalloc.start()
-    try:
-        result = scan_file(path)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    result, peak = _scan_with_peak_memory(path)
     assert peak < 2 * 1024**2
     assert result.verdict is Verdict.SAFE
     assert any("checker was not run" in i.title for i in result.issues)
@@ -268,12 +267,7 @@ def test_deep_key_walk_stops_at_the_depth_limit(tmp_path: Path) -> None:
     stops at DEPTH_LIMIT, so memory is the tuples the loader would build too, not a multiple of them."""
     depth = 300_000
     path = _write(tmp_path, "deep_key.pkl", P2 + b"}K\x01" + b"\x85" * depth + b"Ns.")
-    tracemalloc.start()
-    try:
-        result = scan_file(path)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    result, peak = _scan_with_peak_memory(path)
     bombs = _bomb(result.issues)
     assert len(bombs) == 1 and "nested tuples" in bombs[0].title
     assert peak < depth * 120  # the tuples (56 B) and the emulator's references; the old memo added ~150 B more
