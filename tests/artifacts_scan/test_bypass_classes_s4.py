@@ -466,3 +466,17 @@ def test_label_files_naming_absent_modules_stay_text(tmp_path: Path, text: bytes
     path = tmp_path / "labels.txt"
     path.write_bytes(text)
     assert scan_file(path).verdict is Verdict.SAFE
+
+
+def test_python_source_this_interpreter_cannot_parse_is_not_safe(tmp_path: Path) -> None:
+    """Python 3.12 syntax (PEP 701 nested quotes in an f-string) fails ``ast.parse`` on 3.11 but imports on
+    3.12: a ``.py`` shipped with a model that cannot be parsed is unverified, never safe."""
+    source = 'import os\nos.system(f"{"echo"} hi")\n'
+    path = tmp_path / "model_loader.py"
+    path.write_text(source)
+    result = scan_file(path)
+    assert result.verdict is not Verdict.SAFE
+    assert max(i.severity.rank for i in result.issues) >= Severity.MEDIUM.rank
+    notes = tmp_path / "notes.txt"  # the same bytes in a text that is not named as Python stay plain text
+    notes.write_text("some notes: (unbalanced")
+    assert scan_file(notes).verdict is Verdict.SAFE

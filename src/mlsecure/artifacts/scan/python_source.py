@@ -44,8 +44,13 @@ def source_issues(name: str, text: str, *, torchscript: bool = False) -> list[Is
         return []
     try:
         tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return []
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        if not name.endswith(".py"):
+            return []  # a text that is not Python
+        # a newer Python may import what this one cannot parse (3.12's f-strings, ``type`` statements)
+        return [Issue(IssueKind.EMBEDDED_CODE, Severity.MEDIUM,
+                      f"cannot verify: Python source this interpreter cannot parse ({type(exc).__name__})",
+                      evidence={"error": type(exc).__name__})]
     imports: list[str] = []
     runs: list[str] = []
     defines = False
