@@ -307,3 +307,39 @@ def test_kserve_client_through_gateway_to_mlserver(gateway: Server, mlserver: st
     for expected_status in (200, 401, 403, 422):
         assert ("v2_infer", expected_status) in outcomes
     assert ("v2_ready", 200) in outcomes and ("v2_ready", 401) in outcomes
+
+
+def test_upstream_client_against_mlserver(mlserver: str, natural_queries: np.ndarray) -> None:
+    """The gateway's own HTTP client (``serving.http_pool``) against MLServer's uvicorn: metadata, keep-alive
+    inference on one connection with the same answers httpx gets, an unknown model's 404, and a limit."""
+    import asyncio
+
+    from mlsecure.serving.http_pool import HTTPPool, HTTPTooLarge
+
+    x = natural_queries[:4]
+    expected = _direct(mlserver, x)
+    body = json.dumps({"inputs": [{"name": "input-0", "shape": list(x.shape), "datatype": "FP32",
+                                   "data": x.ravel().tolist()}], "outputs": [{"name": "predict_proba"}]}).encode()
+
+    async def main() -> tuple[list[Any], int, int, int]:
+        pool = HTTPPool(mlserver, timeout_s=10, connect_timeout_s=5, max_connections=2, max_response_bytes=1 << 20)
+        small = HTTPPool(mlserver, timeout_s=10, connect_timeout_s=5, max_connections=1, max_response_bytes=64)
+        try:
+            meta = await pool.request("GET", "/v2/models/digits")
+            assert meta.status == 200 and json.loads(meta.body)["name"] == "digits"
+            conn = pool._idle[-1]
+            answers = [await pool.request("POST", "/v2/models/digits/infer", body) for _ in range(10)]
+            assert list(pool._idle) == [conn]  # every call went over the one kept-alive connection
+            missing = await pool.request("POST", "/v2/models/nope/infer", body)
+            with pytest.raises(HTTPTooLarge):
+                await small.request("POST", "/v2/models/digits/infer", body)
+            outs = [json.loads(a.body)["outputs"][0] for a in answers]
+            return outs, answers[0].status, missing.status, len(answers[0].body)
+        finally:
+            await pool.aclose()
+            await small.aclose()
+
+    outs, status, missing, size = asyncio.run(main())
+    assert status == 200 and missing == 404 and size > 64
+    for out in outs:
+        assert np.allclose(np.asarray(out["data"]).reshape(out["shape"]), expected)

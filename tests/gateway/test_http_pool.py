@@ -8,7 +8,7 @@ keep-alive reuse, the pool's bound, the limits and the timeouts are checked on t
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine, Iterator
 from typing import Any
 
 import pytest
@@ -22,7 +22,8 @@ from mlsecure.serving.http_pool import (
 )
 
 Script = Callable[[int, bytes], Any]
-"""(request number on the server, raw request head+body) -> bytes to send, "close", "hang" or ("close", bytes)."""
+"""(request number on the server, raw request head+body) -> bytes to send, "close", "hang", ("close", bytes),
+("hang", bytes: send them, then hang) or ("drip", bytes, seconds: one byte at a time)."""
 
 
 class _Server:
@@ -61,9 +62,17 @@ class _Server:
                 if action == "hang":
                     await asyncio.sleep(30)
                     return
+                if isinstance(action, tuple) and action[0] == "drip":  # one byte every action[2] seconds
+                    for byte in action[1]:
+                        writer.write(bytes([byte]))
+                        await writer.drain()
+                        await asyncio.sleep(action[2])
+                    continue
                 if isinstance(action, tuple):
                     writer.write(action[1])
                     await writer.drain()
+                    if action[0] == "hang":
+                        await asyncio.sleep(30)
                     return
                 writer.write(action)
                 await writer.drain()
@@ -82,6 +91,17 @@ def _ok(body: bytes = b'{"ok":1}', extra: str = "") -> bytes:
             .encode() + body)
 
 
+_LOOP: list[Callable[[], asyncio.AbstractEventLoop] | None] = [None]
+
+
+@pytest.fixture(autouse=True, params=["asyncio", "uvloop"])
+def _event_loop(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every wire test runs on asyncio's loop and on uvloop's (the gateway's), whose transports differ."""
+    _LOOP[0] = pytest.importorskip("uvloop").new_event_loop if request.param == "uvloop" else None
+    yield
+    _LOOP[0] = None
+
+
 def _run(script: Script, work: Callable[[HTTPPool, _Server], Any], **kw: Any) -> Any:
     async def main() -> Any:
         server = _Server(script)
@@ -95,7 +115,12 @@ def _run(script: Script, work: Callable[[HTTPPool, _Server], Any], **kw: Any) ->
             await pool.aclose()
             await server.stop()
 
-    return asyncio.run(main())
+    return _on_loop(main())
+
+
+def _on_loop(coro: Coroutine[Any, Any, Any]) -> Any:
+    with asyncio.Runner(loop_factory=_LOOP[0]) as runner:
+        return runner.run(coro)
 
 
 def test_keep_alive_reuses_one_connection_and_sends_a_well_formed_request() -> None:
@@ -235,7 +260,7 @@ def test_refused_connection_is_an_http_error() -> None:
         assert not isinstance(info.value, HTTPTimeout)
         await pool.aclose()
 
-    asyncio.run(main())
+    _on_loop(main())
 
 
 def test_pool_bounds_concurrent_connections() -> None:
@@ -261,8 +286,177 @@ def test_base_path_and_bad_urls() -> None:
             await pool.aclose()
             await server.stop()
 
-    raw = asyncio.run(main())
+    raw = _on_loop(main())
     assert raw.startswith(b"GET /prefix/v2/models/m HTTP/1.1\r\n") and b"Content-Length" not in raw
     for bad in ("ftp://x/", "http:///nohost", "localhost:8080"):
         with pytest.raises(ValueError):
             HTTPPool(bad, timeout_s=1, connect_timeout_s=1, max_connections=1, max_response_bytes=1)
+
+
+@pytest.mark.parametrize("wire", [
+    b"FOO BAR\r\n\r\n",  # garbage status line
+    b"ICE/1.0 200 OK\r\nContent-Length: 2\r\n\r\n{}",  # llhttp's other protocols are not HTTP
+    b"HTTP/1.1 099 Odd\r\nContent-Length: 0\r\n\r\n",
+    b"HTTP/1.1 200 OK\nContent-Length: 2\n\n{}",  # bare LF
+    b"HTTP/1.1 200 OK\r\nX: a\x00b\r\nContent-Length: 0\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\n{}",
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n0\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999999\r\n\r\n{}",
+])
+def test_garbage_status_lines_and_heads_are_protocol_errors(wire: bytes) -> None:
+    async def work(pool: HTTPPool, server: _Server) -> Any:
+        with pytest.raises(HTTPProtocolError):
+            await pool.request("POST", "/p", b"{}")
+
+    _run(lambda i, raw: ("hang", wire), work)  # refused from the bytes, not by the server closing
+
+
+def test_garbage_split_into_single_bytes_is_refused_too() -> None:
+    async def work(pool: HTTPPool, server: _Server) -> Any:
+        with pytest.raises(HTTPProtocolError, match=r"not an HTTP/1\.x answer"):
+            await pool.request("POST", "/p", b"{}")
+
+    _run(lambda i, raw: ("drip", b"HTTP/2.0 200 OK\r\n\r\n", 0.001), work)
+
+
+def test_answer_dripped_byte_by_byte_is_assembled() -> None:
+    wire = _ok(b'{"slow":true}')
+
+    async def work(pool: HTTPPool, server: _Server) -> Any:
+        first = await pool.request("POST", "/p", b"{}")
+        second = await pool.request("POST", "/p", b"{}")
+        return first.body, second.body, server.connections
+
+    assert _run(lambda i, raw: ("drip", wire, 0.0), work) == (b'{"slow":true}', b'{"slow":true}', 1)
+
+
+@pytest.mark.parametrize("wire", [b"", b"HTTP/1.1 200 OK\r\n", b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n{}"])
+def test_slow_headers_or_body_time_out(wire: bytes) -> None:
+    async def work(pool: HTTPPool, server: _Server) -> Any:
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        with pytest.raises(HTTPTimeout):
+            await pool.request("POST", "/p", b"{}")
+        return loop.time() - start, len(server.requests)
+
+    elapsed, requests = _run(lambda i, raw: ("hang", wire), work, timeout_s=0.3)
+    assert 0.25 < elapsed < 1.5 and requests == 1  # one deadline, no retry
+
+
+def test_a_slow_drip_cannot_outlast_the_deadline() -> None:
+    async def work(pool: HTTPPool, server: _Server) -> Any:
+        with pytest.raises(HTTPTimeout):
+            await pool.request("POST", "/p", b"{}")
+
+    _run(lambda i, raw: ("drip", _ok(b"x" * 200), 0.01), work, timeout_s=0.3)
+
+
+def test_truncated_chunked_body_fails() -> None:
+    wire = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"a\""
+
+    async def work(pool: HTTPPool, server: _Server) -> Any:
+        with pytest.raises(HTTPError, match="in the answer's body"):
+            await pool.request("POST", "/p", b"{}")
+
+    _run(lambda i, raw: ("close", wire), work)
+
+
+def test_oversized_body_without_length_fails_while_it_streams() -> None:
+    async def work(pool: HTTPPool, server: _Server) -> Any:
+        with pytest.raises(HTTPTooLarge):
+            await pool.request("POST", "/p", b"{}")
+
+    _run(lambda i, raw: ("hang", b"HTTP/1.1 200 OK\r\n\r\n" + b"x" * 5000), work)  # no need to wait for the close
+
+
+def test_many_header_fields_and_trailers_are_bounded() -> None:
+    fields = "".join(f"X-{n}: v\r\n" for n in range(101)).encode()
+    trailers = b"".join(b"T-%d: v\r\n" % n for n in range(101))
+    for wire in (b"HTTP/1.1 200 OK\r\n" + fields + b"Content-Length: 0\r\n\r\n",
+                 b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n" + trailers + b"\r\n"):
+        async def work(pool: HTTPPool, server: _Server) -> Any:
+            with pytest.raises(HTTPProtocolError, match="header fields"):
+                await pool.request("POST", "/p", b"{}")
+
+        _run(lambda i, raw, w=wire: ("hang", w), work)
+
+
+def test_bytes_after_the_answer_keep_the_answer_but_not_the_connection() -> None:
+    async def work(pool: HTTPPool, server: _Server) -> Any:
+        first = await pool.request("POST", "/p", b"{}")
+        second = await pool.request("POST", "/p", b"{}")
+        return first.body, second.body, server.connections
+
+    wire = _ok(b"[1]") + b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n[9]"
+    assert _run(lambda i, raw: wire, work) == (b"[1]", b"[1]", 2)
+
+
+def test_unasked_bytes_on_an_idle_connection_retire_it() -> None:
+    async def work(pool: HTTPPool, server: _Server) -> Any:
+        first = await pool.request("POST", "/p", b"{}")
+        await asyncio.sleep(0.05)  # the stray bytes arrive while the connection is idle
+        second = await pool.request("POST", "/p", b"{}")
+        return first.body, second.body, server.connections
+
+    wire = _ok(b"[1]")
+    assert _run(lambda i, raw: wire if i > 1 else ("drip", wire + b"junk", 0.0), work) == (b"[1]", b"[1]", 2)
+
+
+def test_a_reused_connection_reset_before_answering_is_retried_once() -> None:
+    async def work(pool: HTTPPool, server: _Server) -> Any:
+        first = await pool.request("POST", "/p", b"{}")
+        second = await pool.request("POST", "/p", b"{}")  # request 2 is dropped unanswered; 3 answers on a new one
+        return first.body, second.body, server.connections, len(server.requests)
+
+    script = {1: _ok(b"[1]"), 2: "close"}
+    assert _run(lambda i, raw: script.get(i, _ok(b"[3]")), work) == (b"[1]", b"[3]", 2, 3)
+
+
+def test_no_second_retry_and_no_retry_on_a_fresh_connection() -> None:
+    async def fresh(pool: HTTPPool, server: _Server) -> Any:
+        with pytest.raises(HTTPError, match="before answering"):
+            await pool.request("POST", "/p", b"{}")
+        return server.connections, len(server.requests)
+
+    assert _run(lambda i, raw: "close", fresh) == (1, 1)  # a new connection closed unanswered: no retry
+
+    async def reused(pool: HTTPPool, server: _Server) -> Any:
+        await pool.request("POST", "/p", b"{}")
+        with pytest.raises(HTTPError, match="before answering"):
+            await pool.request("POST", "/p", b"{}")  # reused -> dropped, retried once on a new one -> dropped
+        return server.connections, len(server.requests)
+
+    assert _run(lambda i, raw: _ok() if i == 1 else "close", reused) == (2, 3)
+
+
+def test_a_reused_connection_closed_mid_answer_is_not_retried() -> None:
+    async def work(pool: HTTPPool, server: _Server) -> Any:
+        await pool.request("POST", "/p", b"{}")
+        with pytest.raises(HTTPError, match="in the answer's head"):
+            await pool.request("POST", "/p", b"{}")
+        return len(server.requests)
+
+    assert _run(lambda i, raw: _ok() if i == 1 else ("close", b"HTTP/1.1 200"), work) == 2
+
+
+def test_cancelling_a_request_closes_its_connection() -> None:
+    async def work(pool: HTTPPool, server: _Server) -> Any:
+        task = asyncio.ensure_future(pool.request("POST", "/p", b"{}"))
+        await asyncio.sleep(0.1)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        answer = await pool.request("POST", "/p", b"{}")
+        return answer.body, server.connections
+
+    assert _run(lambda i, raw: "hang" if i == 1 else _ok(b"[2]"), work) == (b"[2]", 2)
+
+
+def test_waiting_for_a_free_connection_counts_against_the_deadline() -> None:
+    async def work(pool: HTTPPool, server: _Server) -> Any:
+        results = await asyncio.gather(pool.request("POST", "/p", b"{}"), pool.request("POST", "/p", b"{}"),
+                                       return_exceptions=True)
+        return sorted(type(r).__name__ for r in results), len(server.requests)
+
+    names, requests = _run(lambda i, raw: "hang", work, timeout_s=0.3, max_connections=1)
+    assert names == ["HTTPTimeout", "HTTPTimeout"] and requests == 1  # the second never got a connection

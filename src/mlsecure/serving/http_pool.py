@@ -1,39 +1,48 @@
-"""A lean pooled HTTP/1.1 keep-alive client on asyncio streams, for the gateway's upstream calls.
+"""A lean pooled HTTP/1.1 keep-alive client for the gateway's upstream calls: an asyncio ``Protocol`` per
+connection, answers parsed by httptools (llhttp, the parser the gateway's own server uses).
 
-Why not httpx: per call, httpx (httpcore, anyio, h11) cost about seven times this client's CPU (1.6-1.8 ms
-against 0.20-0.23 ms for the same POST to MLServer; ``benchmarks/gateway.md``), as much as the rest of the
-gateway together. This client does only what the upstream call needs: ``POST`` (and ``GET``) a body, read one
-response, and keep the connection for the next request. Defences kept:
+Why not httpx: per call, httpx (httpcore, anyio, h11) cost about seven times an asyncio-streams client's CPU
+(1.6-1.8 ms against 0.20-0.23 ms for the same POST to MLServer). Why not asyncio streams (this module's previous
+transport): their reader, writer, ``readuntil`` scans and one task wake-up per read were still about a fifth of the
+gateway's event loop (``benchmarks/gateway.md``). Here the transport hands each received chunk straight to the C
+parser, whose callbacks collect the head and body; the waiting request is woken once, when the answer is complete.
 
-- a connection pool of at most ``max_connections`` (callers beyond it wait), idle connections reused LIFO;
-- one deadline for the whole exchange (``timeout_s``) and one for connecting (``connect_timeout_s``):
-  ``HTTPTimeout``;
-- the response head at most 64 KiB and 100 header fields; the body at most ``max_response_bytes``, read as
-  ``Content-Length`` or ``Transfer-Encoding: chunked`` (chunk-size lines bounded, trailers bounded) or, without
-  either, until the connection closes; both at once, a malformed length, several differing lengths, a
-  transfer coding other than chunked or any ``Content-Encoding`` but identity (we ask for identity: no
-  decompression, so no compression bomb) are ``HTTPProtocolError``;
-- interim 1xx answers are skipped (at most 8); a connection is reused only after a complete, framed
-  HTTP/1.1 answer without ``Connection: close``; any failure, timeout or cancellation closes it;
-- a reused connection the server closed while idle (no byte of an answer) is retried once on a new one;
+Defences kept (all fail closed with an ``HTTPError`` subclass):
+
+- a connection pool of at most ``max_connections`` (callers beyond it wait), idle connections reused LIFO; a
+  connection the server closes, or sends unasked bytes on, while idle leaves the pool at once;
+- one deadline for the whole exchange (``timeout_s``: waiting for a slot, connecting, sending, the head and the
+  body; slow headers included) and one for connecting (``connect_timeout_s``): ``HTTPTimeout``;
+- the answer must start with ``HTTP/1.``; its head at most 64 KiB and 100 header fields (trailers count as
+  fields); the body at most ``max_response_bytes`` (refused from ``Content-Length`` before reading it), framed by
+  ``Content-Length`` or ``Transfer-Encoding: chunked`` or, without either, read until the connection closes;
+  both at once, a malformed or repeated length, a transfer coding other than chunked, any ``Content-Encoding``
+  but identity (we ask for identity: no decompression, so no compression bomb), a status below 100 or above 999,
+  or a truncated head or body are ``HTTPProtocolError``/``HTTPError``;
+- interim 1xx answers are skipped (at most 8), 101 is refused; a connection is reused only after a complete,
+  framed HTTP/1.1 answer without ``Connection: close`` and with no byte after it; any failure, timeout or
+  cancellation closes it;
+- a reused connection that fails before any byte of the answer arrived (the server closed or reset an idle
+  keep-alive connection, a race no client can avoid) is retried once, on a new connection. Only that case is
+  retried: the request did not get an answer, and the upstream call (inference) has no side effect the gateway
+  relies on; its own budget and audit record are kept on the gateway's side, once per client request;
 - no redirects, no proxies from the environment, no cookies.
 """
 
 from __future__ import annotations
 
 import asyncio
-import re
 import ssl
 from collections import deque
 from dataclasses import dataclass
+from typing import NoReturn, cast
 from urllib.parse import urlsplit
+
+import httptools
 
 MAX_HEAD_BYTES = 65_536
 MAX_HEADERS = 100
 MAX_INTERIM = 8
-_LINE_LIMIT = 1024  # a chunk-size line or a trailer line
-_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-"""A header field name (RFC 9110 token): no spaces, no control characters."""
 
 
 class HTTPError(Exception):
@@ -53,7 +62,11 @@ class HTTPTooLarge(HTTPError):
 
 
 class _Stale(Exception):
-    """A reused connection was closed by the server before any byte of the answer (safe to retry)."""
+    """A reused connection failed before any byte of the answer (safe to retry once on a new one)."""
+
+
+class _Extra(Exception):
+    """Bytes after the complete answer: the answer stands, the connection is not reused."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,15 +83,209 @@ class HTTPResponse:
         return None
 
 
-class _Conn:
-    __slots__ = ("reader", "writer")
+class _Conn(asyncio.Protocol):
+    """One upstream connection and the state of the exchange on it (at most one at a time)."""
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader = reader
-        self.writer = writer
+    def __init__(self, loop: asyncio.AbstractEventLoop, max_body: int) -> None:
+        self.loop = loop
+        self.max_body = max_body
+        self.parser = httptools.HttpResponseParser(self)
+        self.transport: asyncio.Transport | None = None
+        self.dead = False
+        self.waiter: asyncio.Future[tuple[HTTPResponse, bool]] | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._reused = False
+        self._received = 0  # bytes of this exchange's answer so far
+        self._head = 0  # bytes of the current message before its head completed
+        self._head_fields = 0  # bytes of its header fields (trailers included)
+        self._in_head = True
+        self._prefix = b""  # the answer's first bytes until "HTTP/1." could be checked
+        self._status = 0
+        self._headers: list[tuple[str, str]] = []
+        self._body: list[bytes] = []
+        self._size = 0
+        self._length: int | None = None
+        self._chunked = False
+        self._interim = 0
+        self._done = False
+        self._keep = False
+        self._stop: Exception | None = None
+
+    # -- transport callbacks ------------------------------------------------------------------------------------
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's transports do not subclass asyncio's
+
+    def data_received(self, data: bytes) -> None:
+        waiter = self.waiter
+        if waiter is None or waiter.done():  # unasked bytes on an idle connection
+            self.close()
+            return
+        if self._received < 7:
+            self._prefix += data[:7]
+            if not b"HTTP/1.".startswith(self._prefix[:7]):
+                self._fail(HTTPProtocolError(f"not an HTTP/1.x answer: {self._prefix[:20]!r}"))
+                return
+        self._received += len(data)
+        if self._in_head:
+            self._head += len(data)
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            self._fail(HTTPProtocolError("the server switched protocols"))
+            return
+        except httptools.HttpParserError as exc:
+            stop, self._stop = self._stop, None  # what a callback raised (httptools wraps it)
+            if isinstance(stop, _Extra) or (stop is None and self._done):
+                self.dead = True  # bytes after the complete answer: keep the answer, drop the connection
+            else:
+                self._fail(stop if stop is not None else HTTPProtocolError(f"malformed answer: {exc}"))
+                return
+        if self._in_head and self._head > MAX_HEAD_BYTES:
+            self._fail(HTTPTooLarge(f"answer head larger than {MAX_HEAD_BYTES} bytes"))
+            return
+        if self._done and not waiter.done():
+            self._finish(waiter, HTTPResponse(self._status, self._headers, b"".join(self._body)), self._keep)
+
+    def eof_received(self) -> bool | None:
+        return None  # close our side too; connection_lost follows
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.dead = True
+        self.transport = None
+        waiter = self.waiter
+        if waiter is None or waiter.done():
+            return
+        if not self._in_head and not self._done and self._length is None and not self._chunked \
+                and self._status not in (204, 304):
+            self._finish(waiter, HTTPResponse(self._status, self._headers, b"".join(self._body)), False)
+        elif self._received == 0 and self._reused:
+            self._fail(_Stale())
+        elif self._received == 0:
+            self._fail(HTTPError(f"the server closed the connection before answering"
+                                 f"{f': {type(exc).__name__}' if exc else ''}"))
+        elif self._in_head:
+            self._fail(HTTPError("the server closed the connection in the answer's head"))
+        else:
+            self._fail(HTTPError("the server closed the connection in the answer's body"))
+
+    # -- parser callbacks (an exception raised here reaches data_received wrapped by httptools: kept in _stop) --
+    def _raise(self, exc: Exception) -> NoReturn:
+        self._stop = exc
+        raise exc
+
+    def on_message_begin(self) -> None:
+        if self._done:
+            self._raise(_Extra())
+        self._in_head = True
+        self._head = 0
+        self._head_fields = 0
+        self._headers = []
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        headers = self._headers
+        if len(headers) >= MAX_HEADERS:
+            self._raise(HTTPProtocolError(f"more than {MAX_HEADERS} header fields"))
+        self._head_fields += len(name) + len(value) + 4
+        if self._head_fields > MAX_HEAD_BYTES:
+            self._raise(HTTPTooLarge(f"answer head larger than {MAX_HEAD_BYTES} bytes"))
+        headers.append((name.decode("latin-1").lower(), value.decode("latin-1")))
+
+    def on_headers_complete(self) -> None:
+        status = self.parser.get_status_code()
+        if status < 100:
+            self._raise(HTTPProtocolError(f"status {status} is not an HTTP status"))
+        if status == 101:
+            self._raise(HTTPProtocolError("the server switched protocols"))
+        self._in_head = False
+        self._status = status
+        length: int | None = None
+        chunked = False
+        for key, value in self._headers:  # llhttp refused repeated lengths and length with chunked already
+            if key == "content-length":
+                length = int(value)
+            elif key == "transfer-encoding":
+                if value.strip().lower() != "chunked":
+                    self._raise(HTTPProtocolError(f"unsupported Transfer-Encoding {value[:40]!r}"))
+                chunked = True
+            elif key == "content-encoding" and value.strip().lower() not in ("identity", ""):
+                self._raise(HTTPProtocolError(f"unrequested Content-Encoding {value[:40]!r}"))
+        if length is not None and length > self.max_body:
+            self._raise(HTTPTooLarge(f"answer larger than {self.max_body} bytes"))
+        self._length = length
+        self._chunked = chunked
+
+    def on_body(self, body: bytes) -> None:
+        self._size += len(body)
+        if self._size > self.max_body:
+            self._raise(HTTPTooLarge(f"answer larger than {self.max_body} bytes"))
+        self._body.append(body)
+
+    def on_message_complete(self) -> None:
+        if self._status < 200:  # interim answer: the real one follows on the same connection
+            self._interim += 1
+            if self._interim > MAX_INTERIM:
+                self._raise(HTTPProtocolError(f"more than {MAX_INTERIM} interim answers"))
+            return
+        self._keep = (self.parser.get_http_version() == "1.1" and self.parser.should_keep_alive()
+                      and not any(k == "connection" and "close" in v.lower() for k, v in self._headers))
+        self._done = True
+
+    # -- the exchange -------------------------------------------------------------------------------------------
+    def exchange(self, data: bytes, reused: bool, deadline: float) -> asyncio.Future[tuple[HTTPResponse, bool]]:
+        """Send ``data`` and return a future of (answer, reusable); it fails with an ``HTTPError`` or ``_Stale``."""
+        waiter: asyncio.Future[tuple[HTTPResponse, bool]] = self.loop.create_future()
+        self.waiter = waiter
+        self._reused = reused
+        self._received = 0
+        self._prefix = b""
+        self._in_head = True
+        self._head = 0
+        self._head_fields = 0
+        self._status = 0
+        self._headers = []
+        self._body = []
+        self._size = 0
+        self._length = None
+        self._chunked = False
+        self._interim = 0
+        self._done = False
+        self._keep = False
+        transport = self.transport
+        if transport is None or transport.is_closing():
+            self._fail(_Stale() if reused else HTTPError("the connection closed before the request was sent"))
+            return waiter
+        self._timer = self.loop.call_at(deadline, self._on_timeout)
+        transport.write(data)
+        return waiter
+
+    def _on_timeout(self) -> None:
+        self._timer = None
+        self._fail(HTTPTimeout("no complete answer in time"))
+
+    def _finish(self, waiter: asyncio.Future[tuple[HTTPResponse, bool]], response: HTTPResponse,
+                keep: bool) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._body = []
+        if not keep:
+            self.close()
+        waiter.set_result((response, keep and not self.dead))
+
+    def _fail(self, exc: BaseException) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self.close()
+        waiter = self.waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_exception(exc)
 
     def close(self) -> None:
-        self.writer.close()
+        self.dead = True
+        transport = self.transport
+        if transport is not None and not transport.is_closing():
+            transport.close()
 
 
 class HTTPPool:
@@ -101,180 +308,80 @@ class HTTPPool:
         self.max_response_bytes = max_response_bytes
         self._slots = asyncio.Semaphore(max_connections)
         self._idle: deque[_Conn] = deque()
+        self._heads: dict[tuple[str, str, str], bytes] = {}
         self._closed = False
+
+    def _head(self, method: str, path: str, content_type: str) -> bytes:
+        key = (method, path, content_type)
+        head = self._heads.get(key)
+        if head is None:
+            head = (f"{method} {self.prefix}{path} HTTP/1.1\r\nHost: {self.host_header}\r\n"
+                    f"Accept: application/json\r\nAccept-Encoding: identity\r\n"
+                    + (f"Content-Type: {content_type}\r\nContent-Length: " if method != "GET" else "")
+                    ).encode("latin-1")
+            if len(self._heads) < 64:
+                self._heads[key] = head
+        return head
 
     async def request(self, method: str, path: str, body: bytes = b"",
                       content_type: str = "application/json") -> HTTPResponse:
         """One exchange; ``path`` is appended to the base URL's path. Raises ``HTTPError`` subclasses."""
         if self._closed:
             raise HTTPError("the client is closed")
-        head = (f"{method} {self.prefix}{path} HTTP/1.1\r\nHost: {self.host_header}\r\n"
-                f"Accept: application/json\r\nAccept-Encoding: identity\r\n"
-                + (f"Content-Type: {content_type}\r\nContent-Length: {len(body)}\r\n" if method != "GET" else "")
-                + "\r\n").encode("latin-1")
-        async with self._slots:
+        head = self._head(method, path, content_type)
+        data = head + (b"%d\r\n\r\n" % len(body) + body if method != "GET" else b"\r\n")
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.timeout_s
+        slots = self._slots
+        if slots.locked():
             try:
-                async with asyncio.timeout(self.timeout_s):
-                    for attempt in (0, 1):
-                        conn, reused = await self._connection(attempt > 0)
-                        try:
-                            response, keep = await self._exchange(conn, head + body, reused)
-                        except _Stale:
-                            conn.close()
-                            continue
-                        except BaseException:
-                            conn.close()
-                            raise
-                        if keep and not self._closed:
-                            self._idle.append(conn)
-                        else:
-                            conn.close()
-                        return response
-                    raise HTTPError("the server closed the connection before answering")  # pragma: no cover
+                async with asyncio.timeout_at(deadline):
+                    await slots.acquire()
             except TimeoutError:
-                raise HTTPTimeout(f"no answer within {self.timeout_s} s") from None
+                raise HTTPTimeout(f"no connection free within {self.timeout_s} s") from None
+        else:
+            await slots.acquire()
+        try:
+            for attempt in (0, 1):
+                conn, reused = await self._connection(loop, deadline, fresh=attempt > 0)
+                try:
+                    response, keep = await conn.exchange(data, reused, deadline)
+                except _Stale:
+                    continue
+                except HTTPTimeout:
+                    raise HTTPTimeout(f"no answer within {self.timeout_s} s") from None
+                except BaseException:  # an error already closed it; a cancellation must too
+                    conn.close()
+                    raise
+                if keep and not self._closed:
+                    self._idle.append(conn)
+                else:
+                    conn.close()
+                return response
+            raise HTTPError("the server closed the connection before answering")  # pragma: no cover
+        finally:
+            slots.release()
 
-    async def _connection(self, fresh: bool) -> tuple[_Conn, bool]:
-        while self._idle and not fresh:
-            conn = self._idle.pop()
-            if not conn.reader.at_eof() and not conn.writer.is_closing():
+    async def _connection(self, loop: asyncio.AbstractEventLoop, deadline: float, fresh: bool) -> tuple[_Conn, bool]:
+        idle = self._idle
+        while idle and not fresh:
+            conn = idle.pop()
+            if not conn.dead:
                 return conn, True
             conn.close()
+        timeout = min(self.connect_timeout_s, deadline - loop.time())
         try:
-            async with asyncio.timeout(self.connect_timeout_s):
-                reader, writer = await asyncio.open_connection(
-                    self.host, self.port, ssl=self.ssl, limit=MAX_HEAD_BYTES,
+            async with asyncio.timeout(max(timeout, 0.0)):
+                _, conn = await loop.create_connection(
+                    lambda: _Conn(loop, self.max_response_bytes), self.host, self.port, ssl=self.ssl,
                     server_hostname=self.host if self.ssl is not None else None)
         except TimeoutError:
             raise HTTPTimeout(f"no connection within {self.connect_timeout_s} s") from None
         except OSError as exc:
             raise HTTPError(f"cannot connect: {type(exc).__name__}") from None
-        return _Conn(reader, writer), False
-
-    async def _exchange(self, conn: _Conn, data: bytes, reused: bool) -> tuple[HTTPResponse, bool]:
-        reader = conn.reader
-        try:
-            conn.writer.write(data)
-            await conn.writer.drain()
-            for _ in range(MAX_INTERIM + 1):
-                try:
-                    raw = await reader.readuntil(b"\r\n\r\n")
-                except asyncio.IncompleteReadError as exc:
-                    if reused and not exc.partial:
-                        raise _Stale from None
-                    raise HTTPError("the server closed the connection in the answer's head") from None
-                except asyncio.LimitOverrunError:
-                    raise HTTPTooLarge(f"answer head larger than {MAX_HEAD_BYTES} bytes") from None
-                reused = False
-                version, status, headers = _parse_head(raw)
-                if status >= 200:
-                    break
-                if status == 101:
-                    raise HTTPProtocolError("the server switched protocols")
-            else:
-                raise HTTPProtocolError(f"more than {MAX_INTERIM} interim answers")
-            body, framed = await self._body(reader, headers)
-        except (ConnectionError, OSError) as exc:
-            if reused:
-                raise _Stale from None
-            raise HTTPError(f"connection failed: {type(exc).__name__}") from None
-        keep = framed and version == "HTTP/1.1" and not any(
-            k == "connection" and "close" in v.lower() for k, v in headers)
-        return HTTPResponse(status, headers, body), keep
-
-    async def _body(self, reader: asyncio.StreamReader, headers: list[tuple[str, str]]) -> tuple[bytes, bool]:
-        """The body and whether it was framed (so the connection can carry the next request)."""
-        limit = self.max_response_bytes
-        length: int | None = None
-        chunked = False
-        for key, value in headers:
-            if key == "content-length":
-                v = value.strip()
-                if not v.isdigit() or (length is not None and int(v) != length):
-                    raise HTTPProtocolError(f"bad Content-Length {value[:40]!r}")
-                length = int(v)
-            elif key == "transfer-encoding":
-                codings = [c.strip().lower() for c in value.split(",")]
-                if codings != ["chunked"] or chunked:
-                    raise HTTPProtocolError(f"unsupported Transfer-Encoding {value[:40]!r}")
-                chunked = True
-            elif key == "content-encoding" and value.strip().lower() not in ("identity", ""):
-                raise HTTPProtocolError(f"unrequested Content-Encoding {value[:40]!r}")
-        if chunked and length is not None:
-            raise HTTPProtocolError("both Content-Length and Transfer-Encoding")
-        try:
-            if length is not None:
-                if length > limit:
-                    raise HTTPTooLarge(f"answer larger than {limit} bytes")
-                return await reader.readexactly(length), True
-            if chunked:
-                return await _read_chunked(reader, limit), True
-            data = await reader.read(limit + 1)
-            parts = [data]
-            size = len(data)
-            while data and size <= limit:
-                data = await reader.read(limit + 1 - size)
-                parts.append(data)
-                size += len(data)
-            if size > limit:
-                raise HTTPTooLarge(f"answer larger than {limit} bytes")
-            return b"".join(parts), False
-        except asyncio.IncompleteReadError:
-            raise HTTPError("the server closed the connection in the answer's body") from None
+        return conn, False
 
     async def aclose(self) -> None:
         self._closed = True
         while self._idle:
             self._idle.pop().close()
-
-
-def _parse_head(raw: bytes) -> tuple[str, int, list[tuple[str, str]]]:
-    lines = raw[:-4].decode("latin-1").split("\r\n")
-    status_line = lines[0].split(" ", 2)
-    if len(status_line) < 2 or status_line[0] not in ("HTTP/1.1", "HTTP/1.0") or not status_line[1].isdigit() \
-            or len(status_line[1]) != 3:
-        raise HTTPProtocolError(f"not an HTTP/1.x status line: {lines[0][:60]!r}")
-    if len(lines) - 1 > MAX_HEADERS:
-        raise HTTPProtocolError(f"more than {MAX_HEADERS} header fields")
-    headers = []
-    for line in lines[1:]:
-        name, sep, value = line.partition(":")
-        if not sep or _TOKEN.fullmatch(name) is None:
-            raise HTTPProtocolError(f"malformed header line {line[:60]!r}")
-        headers.append((name.lower(), value.strip(" \t")))
-    return status_line[0], int(status_line[1]), headers
-
-
-async def _read_chunked(reader: asyncio.StreamReader, limit: int) -> bytes:
-    parts: list[bytes] = []
-    size = 0
-    while True:
-        line = await _line(reader)
-        text = line.split(b";", 1)[0].strip()
-        if not text or len(text) > 16 or any(c not in b"0123456789abcdefABCDEF" for c in text):
-            raise HTTPProtocolError(f"bad chunk size line {line[:40]!r}")
-        n = int(text, 16)
-        if n == 0:
-            break
-        size += n
-        if size > limit:
-            raise HTTPTooLarge(f"answer larger than {limit} bytes")
-        parts.append(await reader.readexactly(n))
-        if await reader.readexactly(2) != b"\r\n":
-            raise HTTPProtocolError("chunk not followed by CRLF")
-    trailers = 0
-    while await _line(reader):  # trailers, ignored, until the empty line
-        trailers += 1
-        if trailers > MAX_HEADERS:
-            raise HTTPProtocolError(f"more than {MAX_HEADERS} trailer fields")
-    return b"".join(parts)
-
-
-async def _line(reader: asyncio.StreamReader) -> bytes:
-    try:
-        line = await reader.readuntil(b"\r\n")
-    except asyncio.LimitOverrunError:
-        raise HTTPProtocolError("chunk framing line too long") from None
-    if len(line) > _LINE_LIMIT:
-        raise HTTPProtocolError("chunk framing line too long")
-    return line[:-2]
