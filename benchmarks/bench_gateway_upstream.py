@@ -124,8 +124,8 @@ def main() -> None:
     ap.add_argument("--audit-sync", choices=("FULL", "NORMAL"), default="FULL",
                     help="the SQLite audit log's synchronous mode (FULL, the default, fsyncs every commit)")
     ap.add_argument("--baseline-src", type=Path,
-                    help="also run a second gateway from this source tree (its src/ folder, e.g. a checkout of "
-                         "an earlier commit) in the same interleaved rounds")
+                    help="also run a second gateway from this source tree (a checkout of an earlier commit or its "
+                         "src/ folder) in the same interleaved rounds")
     ap.add_argument("--uvicorn", action="store_true",
                     help="also run the same gateway under uvicorn ([server] http = \"uvicorn\") in the same rounds")
     ap.add_argument("--thread-writer", action="store_true",
@@ -139,6 +139,8 @@ def main() -> None:
     exe = Path(args.mlserver).resolve()
     if not exe.is_file():
         raise SystemExit(f"no MLServer at {exe}: python3 -m venv DIR && DIR/bin/pip install mlserver mlserver-sklearn")
+    if args.baseline_src is not None:
+        _source_root(args.baseline_src)  # refuse a wrong path before starting anything
     procs: list[subprocess.Popen[bytes]] = []
     gateways: dict[str, Path | None] = {"gateway": None}
     if args.baseline_src is not None:
@@ -186,7 +188,7 @@ def main() -> None:
                 # the gateway runs the code this script imports (a relative PYTHONPATH would not survive cwd)
                 import mlsecure
 
-                env["PYTHONPATH"] = str(Path(src).resolve() / "src") if src is not None else \
+                env["PYTHONPATH"] = _source_root(src) if src is not None else \
                     str(Path(mlsecure.__file__).resolve().parents[1])
                 gw_log = folder / "gateway.log"
                 cmd = [sys.executable, "-m", "mlsecure", "gateway", "serve", "--upstream", ml_url, "--protocol",
@@ -251,7 +253,8 @@ def main() -> None:
         "requests_per_round": args.requests * args.concurrency, "rounds": args.rounds,
         "concurrency": args.concurrency, "audit_sync": args.audit_sync, "server_modules": _server_modules(),
         "load_average_1min_before_after": [round(load_before[0], 2), round(load_after[0], 2)],
-        "cpu_cores": os.cpu_count(),
+        "cpu_cores": os.cpu_count(), "baseline_pythonpath": _source_root(args.baseline_src) if args.baseline_src
+        else None,
         "direct_p50_ms": med(direct), "upstream_cpu_us_per_request": med(up_cpu) * 1e6,
         "rounds_direct_p50_ms": direct,
     }
@@ -282,6 +285,16 @@ def main() -> None:
               f"{100 * res[f'{prefix}median_round_ratio_to_upstream_meanwhile']:.0f}% (median)")
     if args.json:
         args.json.write_text(json.dumps(res, indent=2))
+
+
+def _source_root(src: Path) -> str:
+    """The folder holding the ``mlsecure`` package of ``src`` (a checkout or its ``src/`` folder). Strict: a
+    wrong path must not silently fall back to the installed mlsecure (before 2026-12-07 ``--baseline-src
+    X/src`` did, so such "baseline" figures measured the installed code)."""
+    for root in (src, src / "src"):
+        if (root / "mlsecure" / "__init__.py").is_file():
+            return str(root.resolve())
+    raise SystemExit(f"--baseline-src {src}: no mlsecure package in it or in its src/ folder")
 
 
 def _server_modules() -> str:
