@@ -59,8 +59,7 @@ per_day = 0
 
 [audit]
 store = "{store}"
-writer = "{writer}"
-
+{writer}
 [auth]
 token_store = "{tokens}"
 """
@@ -130,7 +129,10 @@ def main() -> None:
                     help="also run the same gateway under uvicorn ([server] http = \"uvicorn\") in the same rounds")
     ap.add_argument("--thread-writer", action="store_true",
                     help="also run the same gateway with its audit writer in a thread of the gateway process "
-                         "([audit] writer = \"thread\") instead of a child process, in the same rounds")
+                         "([audit] writer = \"thread\"), in the same rounds")
+    ap.add_argument("--process-writer", action="store_true",
+                    help="also run the same gateway with its audit writer in a child process ([audit] writer = "
+                         "\"process\"), in the same rounds (the gateway itself runs with its default writer)")
     ap.add_argument("--no-floor", action="store_true",
                     help="do not run the proxy floor (bench_gateway_floor.py: httptools + the gateway's upstream "
                          "client, no defence) in the same rounds")
@@ -149,6 +151,8 @@ def main() -> None:
         gateways["uvicorn"] = None
     if args.thread_writer:
         gateways["thread_writer"] = None
+    if args.process_writer:
+        gateways["process_writer"] = None
     if not args.no_floor:
         gateways["floor"] = None
     with tempfile.TemporaryDirectory() as tmp:
@@ -180,9 +184,10 @@ def main() -> None:
                 gw_port = _port()
                 folder = root / name
                 folder.mkdir()
-                (folder / "gateway.toml").write_text(_CONFIG.format(
+                writer = {"thread_writer": 'writer = "thread"\n', "process_writer": 'writer = "process"\n'}
+                (folder / "gateway.toml").write_text(_CONFIG.format(  # otherwise each code's default writer
                     store=f"sqlite:///{folder / 'audit.db'}?synchronous={args.audit_sync}",
-                    tokens=root / "tokens.db", writer="thread" if name == "thread_writer" else "process")
+                    tokens=root / "tokens.db", writer=writer.get(name, ""))
                     + ('\n[server]\nhttp = "uvicorn"\n' if name == "uvicorn" else ""))
                 env = {**os.environ, "MLSECURE_AUDIT_HMAC_KEY": secrets.token_hex(32)}
                 # the gateway runs the code this script imports (a relative PYTHONPATH would not survive cwd)

@@ -184,6 +184,11 @@ def test_event_loop_talks_to_the_writer_process_directly(tmp_path: Path, loop: s
         asyncio.get_running_loop().create_task(one(2, b'{"n":2}'))
         await asyncio.sleep(0)
         await asyncio.sleep(0)
+        held = sink._in_direct
+        assert held is not None  # handed to the child directly
+        # the loop must not read the answer before it closes (a fast child could answer while the runner
+        # cancels the task, which made this test depend on timing): the answer stays at the child
+        asyncio.get_running_loop().remove_reader(held[2])
 
     async def many() -> list[Any]:
         small = await one(0, b'{"n":0}')
@@ -214,3 +219,65 @@ def test_event_loop_talks_to_the_writer_process_directly(tmp_path: Path, loop: s
     assert ids[0] == f"{0:032x}" and ids[-2:] == [f"{2:032x}", f"{3:032x}"] and len(ids) == len(set(ids)) == 16
     assert store.verify().ok
     store.close()
+
+
+def test_a_lone_request_is_committed_on_the_event_loop_and_concurrent_ones_through_the_thread(tmp_path: Path) -> None:
+    """Thread writer on SQLite: ``alone`` records are committed inline (no thread hop), others are grouped on the
+    writer thread; inline is refused while a batch is queued; both paths chain into one verified log, each
+    signature verifies, and a store failure reaches the inline caller as an exception (the request gets 503)."""
+    import asyncio
+
+    from mlsecure.serving.audit_sink import AuditSink
+
+    signer = ResponseSigner(Ed25519PrivateKey.generate())
+    db = tmp_path / "audit.db"
+    store = open_store(db, hmac_key=KEY)
+    writer = ThreadAuditWriter(store, signer)
+    assert writer.inline_ok
+    sink = AuditSink(writer)
+
+    async def main() -> list[Any]:
+        lone = await sink.record(_item(0, b'{"n":0}'), alone=True)
+        assert (sink.inline_batches, sink.batches) == (1, 1)
+        crowd = await asyncio.gather(*(sink.record(_item(1 + k, b'{"n":%d}' % (1 + k))) for k in range(6)))
+        assert sink.inline_batches == 1 and sink.batches >= 2  # not alone: the writer thread
+        queued = asyncio.ensure_future(sink.record(_item(7, b'{"n":7}')))
+        await asyncio.sleep(0)  # item 7 waits for its hand-over: a lone record now must not overtake it
+        late = await sink.record(_item(8, b'{"n":8}'), alone=True)
+        assert sink.inline_batches == 1
+        return [lone, *crowd, await queued, late]
+
+    try:
+        results = asyncio.run(main())
+    finally:
+        sink.close()
+    for i, (signature, error, _) in enumerate(results):
+        assert error is None and verify_response(b'{"n":%d}' % i, signature, signer.public_key)
+    ids = [r.event.event_id for r in store.query()]
+    assert ids == [f"{i:032x}" for i in range(9)] and store.verify().ok
+
+    store.close()  # a closed store: the inline commit is refused with its reason, as the thread's would be
+    sink = AuditSink(ThreadAuditWriter(store, signer))
+
+    async def failing() -> Any:
+        return await sink.record(_item(9, b"{}"), alone=True)
+
+    try:
+        signature, error, _ = asyncio.run(failing())
+        assert signature is None and error is not None and "closed" in error.lower()  # Gateway.audit raises: 503
+        assert sink.inline_batches == 1
+    finally:
+        sink.close()
+
+
+def test_inline_commits_only_for_a_local_store_and_an_in_memory_monitor(tmp_path: Path) -> None:
+    from mlsecure.serving.config import ExtractionConfig
+
+    store = open_store(tmp_path / "audit.db", hmac_key=KEY)
+    try:
+        assert ThreadAuditWriter(store, None).inline_ok
+        assert ThreadAuditWriter(store, None, ExtractionConfig()).inline_ok
+        redis = ExtractionConfig(storage="redis://127.0.0.1:1/0")  # a shared monitor: a network call per batch
+        assert not ThreadAuditWriter(store, None, redis).inline_ok
+    finally:
+        store.close()

@@ -97,7 +97,7 @@ def fake(digits_logreg: Any) -> Iterator[tuple[_Fake, str]]:
     server.server_close()
 
 
-def _gateway(tmp_path: Path, url: str, protocol: str, monkeypatch: pytest.MonkeyPatch,
+def _gateway(tmp_path: Path, url: str, protocol: str, monkeypatch: pytest.MonkeyPatch, writer: str = "thread",
              **model: Any) -> tuple[Any, Any, str]:
     from mlsecure.serving import build_gateway, parse_config
     from mlsecure.serving.app import create_app
@@ -109,7 +109,7 @@ def _gateway(tmp_path: Path, url: str, protocol: str, monkeypatch: pytest.Monkey
         "auth": {"token_store": str(tmp_path / "tokens.db")},
         "signing": {"key_file": str(tmp_path / "signing.pem")},
         "output": {"top_k": 2},
-        "audit": {"store": str(tmp_path / "audit.db"), "writer": "thread"},
+        "audit": {"store": str(tmp_path / "audit.db"), **({"writer": writer} if writer != "default" else {})},
         "upstream": {"url": url, "protocol": protocol, "timeout_s": 0.5, "max_response_bytes": 20000},
     }, base=tmp_path)
     tokens = open_token_store(tmp_path / "tokens.db")
@@ -278,3 +278,56 @@ def test_upstream_client_serves_again_on_a_new_event_loop(fake: tuple[_Fake, str
 
     first, second = asyncio.run(once()), asyncio.run(once())
     assert np.allclose(first, digits_logreg.predict_proba(x)) and np.allclose(second, first)
+
+
+def test_upstream_mode_defaults_to_the_thread_writer_and_commits_a_lone_request_inline(
+        fake: tuple[_Fake, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, natural_queries: np.ndarray) -> None:
+    """``[audit] writer = "auto"`` (the default) is the thread writer in upstream mode. One request at a time: each
+    record is committed on the event loop before the answer; eight at once: grouped on the writer thread. Every
+    answer is signed and the log verifies either way."""
+    from mlsecure.serving.audit_writer import ThreadAuditWriter
+
+    state, url = fake
+    state.mode = "ok"
+    app, gw, token = _gateway(tmp_path, url, "mlflow", monkeypatch, writer="default", input_shape=[64])
+    assert gw.config.audit.writer == "auto" and isinstance(gw.writer, ThreadAuditWriter)
+    x = natural_queries[:2]
+    headers = {"Authorization": f"Bearer {token}"}
+
+    async def go() -> tuple[list[httpx.Response], list[httpx.Response], int]:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as c:
+            one_by_one = [await c.post("/v1/predict", json={"inputs": x.tolist()}, headers=headers) for _ in range(3)]
+            inline_then = gw.sink.inline_batches
+            together = await asyncio.gather(*(c.post("/v1/predict", json={"inputs": x.tolist()}, headers=headers)
+                                              for _ in range(8)))
+        await gw.upstream.aclose()
+        return one_by_one, list(together), inline_then
+
+    try:
+        one_by_one, together, inline_then = asyncio.run(go())
+        assert inline_then == 3
+        assert gw.sink.inline_batches < 3 + 8  # concurrent requests went through the writer thread
+        for r in [*one_by_one, *together]:
+            assert r.status_code == 200, r.text
+            assert verify_response(r.content, r.headers["X-Signature"], gw.signer.public_pem().encode())
+        assert len(_events(gw)) == 11 and gw.store.verify().ok
+    finally:
+        gw.close()
+
+
+def test_local_model_mode_keeps_the_writer_process_by_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              digits_onnx: Path) -> None:
+    from mlsecure.serving import build_gateway, parse_config
+    from mlsecure.serving.audit_writer import ProcessAuditWriter
+    from mlsecure.serving.tokens import open_token_store
+
+    monkeypatch.setenv("MLSECURE_AUDIT_HMAC_KEY", "cd" * 32)
+    cfg = parse_config({"model": {"name": "digits", "path": str(digits_onnx)},
+                        "auth": {"token_store": str(tmp_path / "tokens.db")},
+                        "signing": {"key_file": str(tmp_path / "signing.pem")},
+                        "audit": {"store": str(tmp_path / "audit.db")}}, base=tmp_path)
+    gw = build_gateway(cfg, token_store=open_token_store(tmp_path / "tokens.db"), seed=0)
+    try:
+        assert cfg.audit.writer == "auto" and isinstance(gw.writer, ProcessAuditWriter)
+    finally:
+        gw.close()

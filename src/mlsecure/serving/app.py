@@ -140,6 +140,7 @@ class _Handlers:
         self.labels = gw.labels
         self.label_text = [str(label) for label in gw.labels]
         self.key_id = gw.signer.key_id.encode("latin-1") if gw.signer is not None else b""
+        self.in_flight = 0  # audited requests in progress (one alone: its record may be committed inline)
 
     def address(self, call: _Call) -> str:
         if not self.trusted:  # client_address(peer, ..., ()) is the peer itself
@@ -170,6 +171,14 @@ class _Handlers:
                       oip: bool = False) -> _Reply:
         """Authorize, run ``work(call, principal, request_id)``, write the one audit record, answer
         (``oip``: errors in the Open Inference Protocol's shape, ``{"error": message, ...}``)."""
+        self.in_flight += 1
+        try:
+            return await self._audited(call, endpoint, action, permission, work, oip)
+        finally:
+            self.in_flight -= 1
+
+    async def _audited(self, call: _Call, endpoint: str, action: str, permission: str, work: Any,
+                       oip: bool) -> _Reply:
         gw = self.gw
         t0 = time.perf_counter()
         request_id = gw.next_request_id()
@@ -200,7 +209,8 @@ class _Handlers:
             signature = await gw.audit(
                 event_type=event_type, actor=actor, action=action, outcome=outcome, ip=ip, input_hash=input_hash,
                 latency_ms=latency_ms, output_summary=summary, sign=to_sign, observe=observe,
-                details={"request_id": request_id, "endpoint": endpoint, "status": status, **extra})
+                details={"request_id": request_id, "endpoint": endpoint, "status": status, **extra},
+                alone=self.in_flight == 1)
             if signature is not None:  # signed by the audit writer, off the event loop, once the record is in
                 reply[1].append((_SIGNATURE_HEADER, signature.encode("latin-1")))
                 reply[1].append((_KEY_ID_HEADER, self.key_id))

@@ -16,6 +16,15 @@ batch's frame to the child's pipe itself and reads the answer when the pipe is r
 so a request costs no thread wake-up, no lock hand-over between threads and no ``call_soon_threadsafe``.
 Batches the loop cannot write without blocking (larger than 16 KiB, or a child to restart) still go
 through the thread.
+
+With the thread writer (``ThreadAuditWriter`` on a local SQLite store, its extraction monitor in memory) a
+request that is the only one the gateway is serving (``alone``), while no batch is at the writer or waiting,
+is committed on the event loop itself: the thread would run the same work under the same interpreter lock
+while the loop had nothing else to do, and the hop there and back (a queue wake-up, the lock handed over
+twice, ``call_soon_threadsafe``'s self-pipe) cost more CPU than the work it moved (``benchmarks/gateway.md``,
+session 5). The record is still committed before the answer leaves. The price: a request arriving meanwhile
+is read when that commit returns (at most one commit's time, the same wait group commit puts on it), and as
+soon as two are in flight the batches go through the thread again.
 """
 
 from __future__ import annotations
@@ -49,10 +58,24 @@ class AuditSink:
         self._direct = store if hasattr(store, "try_begin") else None  # a ProcessAuditWriter
         self._in_direct: tuple[asyncio.AbstractEventLoop, _Pending, int] | None = None
         self.direct_batches = 0
+        self._inline = self._direct is None and bool(getattr(store, "inline_ok", False))
+        self._store_lock = threading.Lock()  # the writer thread or one inline commit uses the store, never both
+        self.inline_batches = 0
 
-    async def record(self, event: Any) -> Any:
-        """Queue ``event``; return its result once committed (raise what the writer raised)."""
+    async def record(self, event: Any, *, alone: bool = False) -> Any:
+        """Queue ``event``; return its result once committed (raise what the writer raised). ``alone``: no
+        other request is in progress, so the event may be committed on the loop itself (see above)."""
         loop = asyncio.get_running_loop()
+        if alone and self._inline and not self._busy and not self._scheduled and not self._pending.get(loop) \
+                and self._store_lock.acquire(blocking=False):
+            try:
+                result = self.store.append_many([event])[0]
+            finally:
+                self._store_lock.release()
+            self.batches += 1
+            self.inline_batches += 1
+            self.records += 1
+            return result
         future: asyncio.Future[Any] = loop.create_future()
         pending = self._pending.get(loop)
         if pending is None:
@@ -153,7 +176,8 @@ class AuditSink:
     def _commit(self, work: list[tuple[asyncio.AbstractEventLoop, _Pending]]) -> None:
         events = [event for _, batch in work for event, _ in batch]
         try:
-            records = self.store.append_many(events)
+            with self._store_lock:
+                records = self.store.append_many(events)
         except Exception as exc:  # the store's error goes to every waiting request
             for loop, batch in work:
                 _wake(loop, self._fail, loop, [f for _, f in batch], exc)

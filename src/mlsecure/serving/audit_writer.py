@@ -186,8 +186,13 @@ class ThreadAuditWriter:
 
     def __init__(self, store: AuditStore, signer: ResponseSigner | None,
                  extraction: ExtractionConfig | None = None) -> None:
+        from mlsecure.audit.sqlite_store import SQLiteAuditStore
+
         self.store = store
         self._work = BatchWork(store, signer, extraction)
+        self.inline_ok = isinstance(store, SQLiteAuditStore) and self._work.shared is None
+        """A batch may run on the event loop (``AuditSink``): a local file and an in-memory monitor, no
+        network round trip (PostgreSQL, a shared monitor in Redis) that would stall the loop."""
 
     def append_many(self, items: list[AuditItem]) -> list[AuditResult]:
         return self._work.run(items)

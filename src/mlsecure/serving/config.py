@@ -29,7 +29,7 @@ Example::
     [audit]
     store = "audit.db"
     hmac_key_env = "MLSECURE_AUDIT_HMAC_KEY"
-    writer = "process"
+    writer = "auto"
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ from mlsecure.private_files import read_regular_file
 ExtractionAction = Literal["flag", "throttle", "block"]
 NoiseKind = Literal["none", "laplace", "gaussian"]
 TlsVersion = Literal["1.2", "1.3"]
-AuditWriterKind = Literal["process", "thread"]
+AuditWriterKind = Literal["auto", "process", "thread"]
 HttpServerKind = Literal["builtin", "uvicorn"]
 UpstreamProtocol = Literal["oip", "kserve-v1", "mlflow", "torchserve"]
 
@@ -189,9 +189,11 @@ class AuditConfig:
     hmac_key_file: Path | None = None
     max_batch: int = 256
     """Group commit: at most this many events per durable write."""
-    writer: AuditWriterKind = "process"
-    """Where records are built, committed and responses signed: a child process (another core; the
-    default) or a thread of the gateway's own process (see ``serving.audit_writer``)."""
+    writer: AuditWriterKind = "auto"
+    """Where records are built, committed and responses signed: a child process (another core) or a
+    thread of the gateway's own process (see ``serving.audit_writer``). ``auto`` (the default): the thread
+    in upstream mode, where the model server needs the other cores and the thread costs less CPU and
+    latency per request; the process when the gateway serves the model itself (``benchmarks/gateway.md``)."""
 
 
 @dataclass(frozen=True, kw_only=True)

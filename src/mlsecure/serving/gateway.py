@@ -80,11 +80,12 @@ class Gateway:
     async def audit(self, *, event_type: str, actor: str, action: str, outcome: str, ip: str | None,
                     input_hash: str | None, latency_ms: float | None, details: dict[str, Any],
                     output_summary: str | None = None, sign: bytes | None = None,
-                    observe: Observation | None = None) -> str | None:
+                    observe: Observation | None = None, alone: bool = False) -> str | None:
         """Write one event and wait until it is committed (``output_summary`` may also come in ``details``).
 
         ``sign``: a response body to sign once the record is committed; its signature is returned.
-        ``observe``: the prediction's rows for the extraction monitor. Raises ``AuditStoreError`` when the
+        ``observe``: the prediction's rows for the extraction monitor. ``alone``: no other request is in
+        progress (the sink may commit it on the event loop). Raises ``AuditStoreError`` when the
         record could not be written (the caller must not answer)."""
         from mlsecure.audit import AuditStoreError
 
@@ -96,7 +97,7 @@ class Gateway:
             "event_type": event_type, "actor": actor, "action": action, "resource": self.resource,
             "outcome": outcome, "details": details, "input_hash": input_hash, "model_name": model.name,
             "model_version": model.version, "latency_ms": latency_ms, "ip_address": ip, "output_summary": summary}
-        signature, error, flagged = await self.sink.record((fields, sign, observe))
+        signature, error, flagged = await self.sink.record((fields, sign, observe), alone=alone)
         if error is not None:
             raise AuditStoreError(error)
         if flagged and actor not in self.flagged:
@@ -160,8 +161,10 @@ def build_gateway(cfg: GatewayConfig, *, model: Model | None = None, token_store
         writer = ThreadAuditWriter(store, signer, extraction)
     else:
         store = open_audit_store(cfg, hmac_key)
+        kind = cfg.audit.writer if cfg.audit.writer != "auto" else \
+            "thread" if upstream is not None else "process"
         writer = ProcessAuditWriter(cfg.audit.store, hmac_key=hmac_key, signer=signer, extraction=extraction) \
-            if cfg.audit.writer == "process" else ThreadAuditWriter(store, signer, extraction)
+            if kind == "process" else ThreadAuditWriter(store, signer, extraction)
     classes = model.classes
     if cfg.model.labels is not None:
         if upstream is None and len(cfg.model.labels) != model.n_classes:

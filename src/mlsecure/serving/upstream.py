@@ -12,8 +12,8 @@ the upstream only computes class probabilities. Four wire protocols:
 Predictions may be probability vectors, ``{label: probability}`` objects (TorchServe's classifiers) or
 bare class indices (turned into one-hot rows). Anything else, a non-2xx status, a body over
 ``max_response_bytes`` or a connection failure is an ``UpstreamError`` (502); a timeout is 504.
-One ``HTTPPool`` per gateway (``serving.http_pool``: HTTP/1.1 keep-alive, an asyncio Protocol + httptools, bounded) pools
-the connections; bodies are encoded and decoded with orjson when it is installed.
+One ``HTTPPool`` per gateway (``serving.http_pool``: HTTP/1.1 keep-alive, an asyncio Protocol with httptools'
+parser, bounded) pools the connections; bodies are encoded and decoded with orjson when it is installed.
 """
 
 from __future__ import annotations
