@@ -5,13 +5,15 @@ The event loop only hands each request's audit fields, response body and (for pr
 rows to the ``AuditSink``; one of two writers with the same ``append_many(items) -> results`` method
 does the rest in a batch:
 
-- ``ProcessAuditWriter`` (the default for ``mlsecure gateway serve``): a child process that owns its
+- ``ProcessAuditWriter`` (the default for ``mlsecure gateway serve`` with a local model): a child process that owns its
   own connection to the audit store and a copy of the signing key. Python holds one lock for all of
   a process's threads, so building events and chaining them in a thread still takes time from the
   event loop; in a child process it runs on another core. Batches travel over the child's stdin and
   stdout as length-prefixed ``marshal`` frames (plain values only; the pipe is private to the two).
-- ``ThreadAuditWriter``: the same work in the sink's thread (for a store object handed in by
-  the caller, as tests and notebooks do). Ed25519 signing releases that lock, so it overlaps anyway.
+- ``ThreadAuditWriter``: the same work in the sink's thread (the default in upstream mode, where the model
+  server needs the other cores; and for a store object handed in by the caller, as tests and notebooks do).
+  Ed25519 signing releases that lock, so it overlaps anyway. On a local SQLite log with the monitor in
+  memory, a request that is alone is committed on the event loop instead (``AuditSink``: no thread hop).
 
 Either way a response is answered only after its record is committed (the gateway's durability
 guarantee does not depend on the writer), and a client the monitor flags is known to the event loop
