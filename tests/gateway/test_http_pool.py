@@ -351,6 +351,14 @@ def test_a_slow_drip_cannot_outlast_the_deadline() -> None:
     _run(lambda i, raw: ("drip", _ok(b"x" * 200), 0.01), work, timeout_s=0.3)
 
 
+def test_an_interim_answer_then_the_close_is_not_an_answer() -> None:
+    async def work(pool: HTTPPool, server: _Server) -> Any:
+        with pytest.raises(HTTPError, match="closed the connection"):
+            await pool.request("POST", "/p", b"{}")
+
+    _run(lambda i, raw: ("close", b"HTTP/1.1 100 Continue\r\n\r\n"), work)
+
+
 def test_truncated_chunked_body_fails() -> None:
     wire = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"a\""
 

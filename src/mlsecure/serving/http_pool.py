@@ -155,8 +155,8 @@ class _Conn(asyncio.Protocol):
         waiter = self.waiter
         if waiter is None or waiter.done():
             return
-        if not self._in_head and not self._done and self._length is None and not self._chunked \
-                and self._status not in (204, 304):
+        if not self._in_head and not self._done and self._status >= 200 and self._length is None \
+                and not self._chunked and self._status not in (204, 304):  # a body read to the close
             self._finish(waiter, HTTPResponse(self._status, self._headers, b"".join(self._body)), False)
         elif self._received == 0 and self._reused:
             self._fail(_Stale())
