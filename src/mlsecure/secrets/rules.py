@@ -533,6 +533,22 @@ RULES: tuple[Rule, ...] = (
          example='curl -u "' + sample(ALNUM, 24, "curl-token") + ':" https://api.example.org',
          negatives=('curl -u "myusername" http://x.org', 'curl -u "admin:" http://x.org'),
          doc="curl manual '-u, --user' (an API key sent as the user name, empty password)"),
+    # --- session 5: prefixed formats found missing on trufflehog's detector tests ------------------
+    prefixed("api-key", "Pinecone", "pcsk_", "[A-Za-z0-9]{5,6}_[A-Za-z0-9]{63}", ALNUM, 0,
+             "Pinecone docs 'Understanding API keys' (pcsk_ + key id + _ + secret); shape as in "
+             "trufflehog pkg/detectors/pinecone (pcsk_ + 5-6 + _ + 63)",
+             example_body=sample(ALNUM, 6, "pcsk") + "_" + sample(ALNUM, 63, "pcsk2")),
+    prefixed("sdk-key", "LaunchDarkly", "(?:sdk|mob|api)-",
+             "[a-z0-9]{8}-[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{12}", LOWER_ALNUM, 0,
+             "LaunchDarkly docs 'Keys' (SDK keys sdk-, mobile keys mob-, API access tokens api-, each + a UUID); "
+             "trufflehog pkg/detectors/launchdarkly", literal="sdk-", before=r"[A-Za-z0-9_\-/.]",
+             example_body="-".join(sample(HEX, k, f"ld{i}") for i, k in enumerate((8, 4, 4, 4, 12)))),
+    prefixed("api-access-token", "Buildkite", "bkua_", "[a-f0-9]{40}", HEX, 40,
+             "Buildkite docs 'Managing API access tokens' (bkua_ + 40 hex)"),
+    prefixed("personal-access-token", "Contentful", "CFPAT-", "[A-Za-z0-9_\\-]{43}", URLSAFE, 43,
+             "Contentful docs 'Personal access tokens' (CFPAT- + 43)"),
+    prefixed("api-key", "AWS AppSync", "da2-", "[a-z0-9]{26}", LOWER_ALNUM, 26,
+             "AWS AppSync docs 'Authorization and authentication: API_KEY' (da2- + 26)"),
 )
 """Every provider rule. Ids are assigned in table order from ``SEC-100``: add new rules at the end so
 that released ids never move (``test_secrets_rules.py`` pins a sample of them)."""

@@ -116,7 +116,10 @@ class KeywordAssignment(Detector):
                 value = _strip_trailing(value)
             if group == "sq" and kind is FileKind.C_LIKE_CODE:
                 continue  # 'abc' is a (multi-)character constant in C, not a string
-            if value_start in seen or not self._keep(key, value, word.group(0), quoted=group != "bare", kind=kind):
+            # after ":=" (Go's short declaration, Make's immediate assignment) text that no language parses
+            # (`m{{h}o)p...`, `A,.:-¨@*¿?!`) can only be a literal written without quotes
+            literal = group != "bare" or (op == ":=" and _not_an_expression(value))
+            if value_start in seen or not self._keep(key, value, word.group(0), quoted=literal, kind=kind):
                 continue
             seen.add(value_start)
             yield Candidate(detector=self.rule_id, secret=value, start=value_start, end=value_start + len(value),
@@ -173,7 +176,11 @@ def _names_no_secret(text: str, start: int, end: int) -> bool:
         start -= 1
     while end < len(text) and text[end] in _KEY_CHARS and end - start < 80:
         end += 1
-    name = text[start:end]
+    return names_no_secret(text[start:end])
+
+
+def names_no_secret(name: str) -> bool:
+    """``name`` names a public value, an id, a name, a path, a signature or a digest, not a secret."""
     lowered = name.lower()
     # anti-forgery tokens (Rails authenticity_token, csrf / xsrf fields) are written into every page served
     return "pub" in lowered or "csrf" in lowered or "xsrf" in lowered or "authenticity" in lowered \
