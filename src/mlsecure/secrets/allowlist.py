@@ -91,5 +91,16 @@ def public_blocks(text: str) -> list[tuple[int, int]]:
     return [match.span() for match in _PUBLIC_BLOCK.finditer(text)]
 
 
+# values that are public by their issuer's design: Stripe publishable keys ("pk_live_..." / "pk_test_...",
+# Stripe docs 'API keys': "publishable keys ... can be publicly accessible in your web or mobile app's
+# client-side code"; neither gitleaks' nor detect-secrets' Stripe rule matches them)
+_PUBLIC_VALUE = re.compile(r"^pk_(?:live|test)_[A-Za-z0-9]{16,}$")
+
+
+def is_public_value(secret: str) -> bool:
+    """True for a value its issuer publishes by design (a Stripe publishable key): not a secret."""
+    return _PUBLIC_VALUE.match(secret) is not None
+
+
 def has_pragma(line: str) -> bool:
     return PRAGMA in line

@@ -72,6 +72,7 @@ _ECHO_STDIN = re.compile(r"\b(?:echo|printf)[ \t]+(?:-n[ \t]+)?" + _VALUE + r"[ 
                          + r"--password-stdin\b")
 _COMMAND_KEYWORDS = tuple(sorted({w for _, words, _, _ in COMMAND_FLAGS for w in words} | {"--"}))
 
+_NESTED_PAIR = re.compile(r"^[A-Za-z_][\w.\-]{0,30}=")
 _REFERENCE_START = tuple("$%<{[(-`@")
 _PATH = re.compile(r"^(?:/|\./|\.\./|~/|[A-Za-z]:\\)|\.(?:txt|pem|key|json|ya?ml|env|cfg|conf|ini|crt|p12|pfx|jks)$")
 
@@ -88,6 +89,8 @@ def _value(match: re.Match[str]) -> tuple[str, int, bool]:
 
 def _usable(value: str, *, password: bool, quoted: bool) -> bool:
     """A literal credential, not a reference, a path, the next flag or a word of prose."""
+    if _NESTED_PAIR.match(value):
+        return False  # AZURE_SAS_TOKEN=st=2025-03-04...&sr=c: a query string's first pair, not the credential
     if value.startswith(_REFERENCE_START) or "${" in value or "$(" in value or "{{" in value or _PATH.search(value):
         return False
     if not password:
@@ -149,6 +152,8 @@ _NOT_CREDENTIAL_NAMES = re.compile(
     r"(?:SORT|PRIMARY|PARTITION|CACHE|OBJECT|S3|FOREIGN|UNIQUE|SHARD|ROUTING|HASH|LOOKUP|GROUP|DEDUP|IDEMPOTENCY|"
     r"RANGE|ROW|COLUMN|INDEX|MAP|DICT|JSON|CONFIG|REDIS|QUEUE|METRIC|LABEL|STATE|FEATURE|TARGET|DATA|INPUT|OUTPUT|"
     r"IMAGE|TEXT|MODEL|HOT|SHORTCUT|ENV|PREFIX|VAULT_SECRET|SECRET_NAME)_?KEY$")
+# a variable named for a stand-in holds one: FAKE_KEY, DUMMY_TOKEN, EXAMPLE_PASSWORD
+_STAND_IN_NAME = re.compile(r"(?:^|_)(?:FAKE|DUMMY|EXAMPLE|SAMPLE|PLACEHOLDER|MOCK)(?:_|$)")
 _PASSWORD_WORDS = frozenset({"PASSWORD", "PASSWORDS", "PASSWD", "PASSPHRASE", "PASS", "PWD"})
 
 
@@ -168,7 +173,7 @@ class EnvironmentCredential(Detector):
     def find(self, text: str, *, kind: FileKind) -> Iterator[Candidate]:
         for match in _ENV_ASSIGNMENT.finditer(text):
             name, word = match.group("name"), match.group("word")
-            if _NOT_CREDENTIAL_NAMES.search(name) or names_no_secret(name):
+            if _NOT_CREDENTIAL_NAMES.search(name) or names_no_secret(name) or _STAND_IN_NAME.search(name):
                 continue
             value, start, quoted = _value(match)
             password = word in _PASSWORD_WORDS

@@ -50,6 +50,7 @@ _COMPARED = re.compile(r"(?P<q>[\"'`])(?P<value>[^\"'`\n]{1,300})(?P=q)[ \t]*(?:
 _NAMED_DEFAULT = re.compile(r"(?<=[A-Za-z0-9_])\(\s*(?P<kq>[\"'])(?P<key>[A-Za-z_][\w.\-]{0,60})(?P=kq)\s*,\s*"
                             r"(?P<q>[\"'`])(?P<value>[^\"'`\n]{8,300})(?P=q)")
 _BARE_ASSIGN = frozenset({":=", "=>", "=", ":"})
+_PASSWORD_WORD = re.compile(r"(?i)pass|pwd")
 # secret words that name a secret on their own (an assignment without an operator, `password "x"`)
 _STRONG_WORDS = frozenset({"password", "passwd", "passphrase", "secret", "secrete", "api_key", "api-key", "apikey",
                            "private_key", "private-key", "client_secret", "client-secret", "credentials"})
@@ -72,6 +73,8 @@ SIGNATURE_NAME = re.compile(r"(?:^|[_.\-]|(?<=[a-z])(?=[A-Z]))(?:[Ss]ig|SIG|[Ss]
 _ESCAPES_ONLY = re.compile(r"^(?:\\(?:U[0-9a-fA-F]{8}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|[0-7]{1,3}|.))+$")
 _SNAKE_NAME = re.compile(r"^[a-z]+(?:[_\-][a-z]+)+$")
 _TOKEN_CHARS = re.compile(r"^[A-Za-z0-9_\-+/=.@!#$%^&*~?:,]+$")
+# a DNS name: dot-separated lower-case labels ending in a top-level domain of letters
+_HOSTNAME = re.compile(r"^(?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.)+[a-z]{2,12}$")
 
 
 class KeywordAssignment(Detector):
@@ -156,6 +159,8 @@ class KeywordAssignment(Detector):
         # machine, so a *_token name holding a word is a marker (upgrade_token = "upgrades"), not a token
         if secret_word.lower() in ("token", "tokens"):
             return _issued(value) if key.lower() not in ("token", "tokens") else _credential_like(value)
+        if value.isdigit() and not _PASSWORD_WORD.match(secret_word):
+            return False  # apiKey=218873249723411: keys and secrets are drawn from letters too; digits are an id
         return key.lower() not in ("pass",) or _credential_like(value)
 
 
@@ -320,6 +325,8 @@ def _plausible(value: str, *, quoted: bool, kind: FileKind) -> bool:
         return False
     if len(value) < 6 or _PATH_LIKE.search(value) or value.startswith(("http://", "https://")):
         return False
+    if _HOSTNAME.match(value):
+        return False  # "project-one-12345.hasura.app": a host name, not a secret
     if _SNAKE_NAME.match(value) or value.startswith(("os.environ", "process.env", "ENV[")):
         return False  # "real_key", "model_name": a name or an enum member, not a secret
     if quoted:
@@ -396,6 +403,17 @@ def public_der(value: str) -> bool:
     return len(raw) > header and raw[header] == 0x30
 
 
+def _interrupted(line: str, start: int, end: int) -> bool:
+    """The token at ``line[start:end]`` is glued to a ``?`` or ``#`` that is glued in turn to more text
+    (``...a4h?ewgj...``, ``'?MpDWS...'``): no token alphabet draws these two (they open a URL's query and
+    fragment, with a name after ``?``: ``?key=``), so the string is typed text or a mangled value. Other
+    symbols are left alone: Salesforce session ids hold ``!``, URL-encoded signatures ``%2B``."""
+    def glued(i: int) -> bool:
+        return 0 <= i < len(line) and (line[i].isalnum() or line[i] in "\"'`")
+    return (line[end:end + 1] in ("?", "#") and line[end:end + 1] != "" and glued(end + 1)) \
+        or (start > 0 and line[start - 1] in "?#" and (start == 1 or glued(start - 2)))
+
+
 def shannon_entropy(value: str) -> float:
     """H(s) = -sum_c p_c log2 p_c over the character frequencies of ``value`` (0 for '')."""
     if not value:
@@ -446,6 +464,8 @@ class HighEntropyString(Detector):
                 if in_code and _IDENTIFIER.match(value) and not in_query \
                         and line[token.start(1) - 1:token.start(1)] not in ("'", '"'):
                     continue  # a name in code (MLKEM768X25519PrivateKey = ...), not a literal
+                if _interrupted(line, token.start(1), token.end(1)):
+                    continue  # 'qtb537...a4h?ewgj...': text broken by a character no token alphabet has
                 if line[token.start(1) - 1:token.start(1)] == "\\" and value[0] in "nrt":
                     value = value[1:]  # a JSON / C escape (\n) ran into the token
                 entropy = self.score(value)
