@@ -105,3 +105,38 @@ def test_go_short_declaration_of_unparseable_text_is_a_literal() -> None:
     # ... while `:=` before an expression is code
     assert _failing("db_pass := os.Getenv(\"DB_PASS\")", "main.go") == []
     assert _failing("password := getPassword()", "main.go") == []
+
+
+@pytest.mark.parametrize("line", [
+    f"psexec \\\\10.0.0.5 -u Administrator -p {PW} cmd /c whoami",
+    f"PsExec.exe \\\\host -u DOMAIN\\admin -p {PW} -i calc.exe",
+    f"Connect-VIServer -Server 192.168.1.51 -User administrator@vsphere.local -Password {PW}",
+    f"New-LocalUser -Name svc -Password '{PW}'",
+    f"net use \\\\srv\\share /user:CORP\\bob {PW}",
+])
+def test_windows_and_powershell_password_arguments_fail(line: str) -> None:
+    assert _failing(line, "deploy.ps1", FileKind.TEXT) == [("SEC-021", PW)]
+
+
+@pytest.mark.parametrize("line", [
+    "psexec \\\\host -u User -p $Password -i -d calc.exe",  # a PowerShell variable
+    "psexec \\\\host -u User -p %nothing% -i",  # a batch variable
+    'Connect-VIServer "$endpoint" -User "$username" -Password "$password"',
+    "psexec \\\\host -u User -p PASSWORD cmd",  # the word itself
+])
+def test_windows_argument_references_do_not_fail(line: str) -> None:
+    assert _failing(line, "deploy.ps1", FileKind.TEXT) == []
+
+
+@pytest.mark.parametrize("text", [
+    f"machine api.github.com login octocat password {PW}",
+    f"machine pypi.org\n  login __token__\n  password {PW}\n",
+])
+def test_netrc_passwords_fail(text: str) -> None:
+    assert _failing(text, ".netrc", FileKind.CONFIG) == [("SEC-023", PW)]
+
+
+def test_netrc_reference_and_wandb_key() -> None:
+    assert _failing("machine x.org login me password $NETRC_PASSWORD", ".netrc", FileKind.CONFIG) == []
+    wandb = "machine api.wandb.ai\n  login user\n  password " + "4f1c2a9be07d4c3f8a6e5d2b1c0f9e8d7a6b5c4d\n"
+    assert [rule for rule, _ in _failing(wandb, ".netrc", FileKind.CONFIG)] == ["SEC-012"]  # the provider's rule

@@ -32,6 +32,7 @@ BUILTIN_DETECTORS: dict[str, type[Detector]] = {
     "url-credentials": structured.UrlCredentials,
     "command-line-password": command_line.CommandLinePassword,
     "environment-credential": command_line.EnvironmentCredential,
+    "netrc-password": command_line.NetrcPassword,
     "keyword-assignment": generic.KeywordAssignment,
     "high-entropy-string": generic.HighEntropyString,
     "context-entropy": entropy.ContextEntropy,

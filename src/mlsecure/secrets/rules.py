@@ -299,8 +299,9 @@ RULES: tuple[Rule, ...] = (
              GL + "definednetworking.go", example_body=sample(LOWER_ALNUM, 26, "dn") + "-" + sample(LOWER_ALNUM, 52, "dn2")),
     prefixed("personal-access-token", "DigitalOcean", "do[por]_v1_", "[a-f0-9]{64}", HEX, 64,
              "DigitalOcean docs 'How to create a personal access token' (dop_v1_ / doo_v1_ / dor_v1_)", literal="dop_v1_"),
-    prefixed("api-token", "Doppler", "dp\\.pt\\.", "[a-z0-9]{43}", LOWER_ALNUM, 43,
-             "Doppler docs 'Service tokens' (dp.pt./dp.st.)", case_insensitive=True),
+    prefixed("api-token", "Doppler", "dp\\.(?:pt|st|ct|sa|scim|audit)\\.", "[a-z0-9]{40,44}", LOWER_ALNUM, 43,
+             "Doppler docs 'Token formats' (dp.pt. personal, dp.st. service, dp.ct. CLI, dp.sa. service account, "
+             "dp.scim. SCIM, dp.audit. audit)", case_insensitive=True, literal="dp.pt."),
     prefixed("api-token", "Duffel", "duffel_(?:test|live)_", "[A-Za-z0-9_\\-=]{43}", URLSAFE, 43, GL + "duffel.go", literal="duffel_live_"),
     prefixed("api-token", "Dynatrace", "dt0c01\\.", "[A-Za-z0-9]{24}\\.[A-Za-z0-9]{64}", ALNUM, 24,
              "Dynatrace docs 'Access tokens' (dt0c01.<public 24>.<secret 64>)",
@@ -549,6 +550,32 @@ RULES: tuple[Rule, ...] = (
              "Contentful docs 'Personal access tokens' (CFPAT- + 43)"),
     prefixed("api-key", "AWS AppSync", "da2-", "[a-z0-9]{26}", LOWER_ALNUM, 26,
              "AWS AppSync docs 'Authorization and authentication: API_KEY' (da2- + 26)"),
+    # --- session 5: shapes found missing on the even half of Nosey Parker's rule examples ------------
+    prefixed("admin-api-key", "New Relic", "NRAA-", "[a-f0-9]{27}", HEX, 27,
+             "New Relic docs 'New Relic API keys' (admin keys NRAA-, legacy)"),
+    keyed("personal-access-token", "Azure DevOps",
+          (r"ado", r"azure[_\-]?devops", r"devops", r"vsts", r"pat", r"personal[_\-]?access[_\-]?token"),
+          "[a-z2-7]{52}", "abcdefghijklmnopqrstuvwxyz234567", 52,
+          "Azure DevOps docs 'Use personal access tokens' (52 base32 characters)",
+          keywords=("ado", "devops", "vsts", "pat", "personal")),
+    keyed("server-token", "Postmark", ("postmark",),
+          "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", HEX, 32,
+          "Postmark docs 'API tokens' (server and account tokens are UUIDs)",
+          example_value="3f2c9a1e-7b4d-4e8a-9c6f-2d1b8e5a7c30"),
+    Rule(rule_id=f"SEC-{next(_ids)}", name="incoming-webhook-legacy", provider="Microsoft Teams",
+         pattern=r"(https://outlook\.office(?:365)?\.com/webhook/[a-f0-9\-]{36}@[a-f0-9\-]{36}/IncomingWebhook/"
+                 r"[a-f0-9]{32}/[a-f0-9\-]{36})", keywords=("outlook.office",), flags=re.IGNORECASE,
+         example=("https://outlook.office.com/webhook/" + "-".join(sample(HEX, k, f"tw{i}") for i, k in enumerate((8, 4, 4, 4, 12)))
+                  + "@" + "-".join(sample(HEX, k, f"tx{i}") for i, k in enumerate((8, 4, 4, 4, 12)))
+                  + "/IncomingWebhook/" + sample(HEX, 32, "ty") + "/"
+                  + "-".join(sample(HEX, k, f"tz{i}") for i, k in enumerate((8, 4, 4, 4, 12)))),
+         negatives=("https://outlook.office.com/webhook/",),
+         doc="Microsoft Learn 'Create an Incoming Webhook' (Office 365 connector URLs, outlook.office.com/webhook/...)"),
+    Rule(rule_id=f"SEC-{next(_ids)}", name="device-access-token", provider="ThingsBoard",
+         pattern=r"/api/v1/([A-Za-z0-9]{20})/(?:telemetry|attributes|rpc|claim|provision)\b", keywords=("/api/v1/",),
+         severity=Severity.MEDIUM, example="https://thingsboard.example.org/api/v1/" + sample(LOWER_ALNUM, 20, "tb") + "/telemetry",
+         negatives=("https://thingsboard.example.org/api/v1/$ACCESS_TOKEN/telemetry",),
+         doc="ThingsBoard docs 'HTTP Device API' (POST /api/v1/$ACCESS_TOKEN/telemetry; 20-character device tokens)"),
 )
 """Every provider rule. Ids are assigned in table order from ``SEC-100``: add new rules at the end so
 that released ids never move (``test_secrets_rules.py`` pins a sample of them)."""

@@ -59,9 +59,13 @@ COMMAND_FLAGS: tuple[tuple[str, tuple[str, ...], str, str], ...] = (
     ("smbclient", ("smb", "rpcclient"), r"\b(?:smbclient|rpcclient|smbmap)\b",
      r"(?:-U|--user(?:name)?)(?:" + _S + r"|=)['\"]?[^\s%'\"]{1,64}%"),
     ("rabbitmqctl", ("rabbitmqctl",), r"\brabbitmqctl\b", r"(?:add_user|change_password)" + _S + r"[^\s]{1,64}" + _S),
+    ("psexec", ("psexec",), r"(?i)\bpsexec(?:64)?(?:\.exe)?\b", r"-p" + _S),
+    ("net use", ("net use",), r"(?i)\bnet[ \t]+use\b", r"/user:\S{1,100}" + _S),
     ("htpasswd", ("htpasswd",), r"\bhtpasswd\b",
      r"-[a-zA-Z]*b[a-zA-Z]*(?:" + _S + r"-\S+)*" + _S + r"\S+" + _S + r"\S+" + _S),
 )
+# PowerShell / Windows / Java style: one dash and a whole word (Connect-VIServer -Password X, -storepass X)
+_WORD_PARAMETER = re.compile(r"(?<![\w\-])-(?P<flag>(?i:[a-z]{0,20}(?:password|passwd|pwd)))[ \t]+" + _VALUE)
 # any command: a long flag whose name ends in a credential word takes the credential
 _LONG_FLAG = re.compile(r"(?<![\w\-])--(?P<flag>(?:[a-z0-9]+-){0,3}(?P<word>password|passwd|pass|pwd|secret|token|"
                         r"api-key|apikey|access-key|secret-key|auth-token))(?:[ \t]+|=)" + _VALUE)
@@ -70,7 +74,7 @@ _COMMANDS = tuple((name, words, re.compile(command + _SAME_COMMAND + r"(?<![\w\-
 # "echo SECRET | docker login --password-stdin"
 _ECHO_STDIN = re.compile(r"\b(?:echo|printf)[ \t]+(?:-n[ \t]+)?" + _VALUE + r"[ \t]*\|[ \t]*" + _SAME_COMMAND
                          + r"--password-stdin\b")
-_COMMAND_KEYWORDS = tuple(sorted({w for _, words, _, _ in COMMAND_FLAGS for w in words} | {"--"}))
+_COMMAND_KEYWORDS = tuple(sorted({w for _, words, _, _ in COMMAND_FLAGS for w in words} | {"--", "-pass", "-pwd"}))
 
 _NESTED_PAIR = re.compile(r"^[A-Za-z_][\w.\-]{0,30}=")
 _REFERENCE_START = tuple("$%<{[(-`@")
@@ -87,9 +91,11 @@ def _value(match: re.Match[str]) -> tuple[str, int, bool]:
     return value, start, group != "bare"
 
 
-def _usable(value: str, *, password: bool, quoted: bool) -> bool:
-    """A literal credential, not a reference, a path, the next flag or a word of prose."""
-    if _NESTED_PAIR.match(value):
+def _usable(value: str, *, password: bool, quoted: bool, anchored: bool = False) -> bool:
+    """A literal credential, not a reference, a path, the next flag or a word of prose (``anchored``: the
+    flag belongs to a command whose manual says it takes the password, so a lone word counts too)."""
+    value = value.strip("'\"")  # "'$PRECOMPILE_PASSWORD'": quotes inside quotes still hold a reference
+    if not value or _NESTED_PAIR.match(value):
         return False  # AZURE_SAS_TOKEN=st=2025-03-04...&sr=c: a query string's first pair, not the credential
     if value.startswith(_REFERENCE_START) or "${" in value or "$(" in value or "{{" in value or _PATH.search(value):
         return False
@@ -98,7 +104,7 @@ def _usable(value: str, *, password: bool, quoted: bool) -> bool:
     if len(value) < 6:
         return False
     # a bare lone word in one case reads as prose ("--password option"); typed passwords mix classes
-    return quoted or not (value.isalpha() and (value.islower() or value.isupper()))
+    return quoted or anchored or not (value.isalpha() and (value.islower() or value.isupper()))
 
 
 class CommandLinePassword(Detector):
@@ -119,9 +125,12 @@ class CommandLinePassword(Detector):
         lowered = text.lower()
         for name, words, pattern in _COMMANDS:
             for match in pattern.finditer(text) if any(k in lowered for k in words) else ():
-                yield from self._candidate(match, name, seen, password=True)
+                yield from self._candidate(match, name, seen, password=True, anchored=True)
         for match in _ECHO_STDIN.finditer(text) if "--password-stdin" in lowered else ():
             yield from self._candidate(match, "echo | --password-stdin", seen, password=True)
+        for match in _WORD_PARAMETER.finditer(text) if "-" in text else ():
+            if not names_no_secret(match.group("flag")):
+                yield from self._candidate(match, "-" + match.group("flag"), seen, password=True)
         for match in _LONG_FLAG.finditer(text) if "--" in text else ():
             word = match.group("word")
             if names_no_secret(match.group("flag")):
@@ -129,9 +138,10 @@ class CommandLinePassword(Detector):
             yield from self._candidate(match, "--" + match.group("flag"), seen,
                                        password=word in ("password", "passwd", "pass", "pwd"))
 
-    def _candidate(self, match: re.Match[str], how: str, seen: set[int], *, password: bool) -> Iterator[Candidate]:
+    def _candidate(self, match: re.Match[str], how: str, seen: set[int], *, password: bool,
+                   anchored: bool = False) -> Iterator[Candidate]:
         value, start, quoted = _value(match)
-        if start in seen or not _usable(value, password=password, quoted=quoted):
+        if start in seen or not _usable(value, password=password, quoted=quoted, anchored=anchored):
             return
         seen.add(start)
         yield Candidate(detector=self.rule_id, secret=value, start=start, end=start + len(value),
@@ -185,4 +195,29 @@ class EnvironmentCredential(Detector):
                             severity=self.severity, details={"key": name})
 
 
-DETECTORS: tuple[type[Detector], ...] = (CommandLinePassword, EnvironmentCredential)
+# machine HOST [login USER] [account ACCT] password PASSWORD, on one line or several (GNU inetutils manual,
+# 'The .netrc file'); the tokens may come in any order after machine, password is read where it stands
+_NETRC = re.compile(r"\bmachine[ \t]+\S{1,200}(?:\s{1,20}(?:login|account)[ \t]+\S{1,200}){0,2}\s{1,20}"
+                    r"password[ \t]+(?P<value>[^\s\"'$`]\S{3,200})")
+
+
+class NetrcPassword(Detector):
+    """A password in a ``.netrc`` entry (curl, git, pip, ftp and wandb read this file)."""
+
+    rule_id = "SEC-023"
+    title = "Password in a netrc entry"
+    description = "A password in a .netrc 'machine ... login ... password ...' entry."
+    severity = Severity.HIGH
+    priority = 44  # after provider formats (a W&B key in ~/.netrc is reported as a W&B key)
+    keywords = ("machine",)
+
+    def find(self, text: str, *, kind: FileKind) -> Iterator[Candidate]:
+        del kind
+        for match in _NETRC.finditer(text):
+            value = match.group("value")
+            if _usable(value, password=True, quoted=False, anchored=True):
+                yield Candidate(detector=self.rule_id, secret=value, start=match.start("value"),
+                                end=match.end("value"), severity=self.severity, free_form=True)
+
+
+DETECTORS: tuple[type[Detector], ...] = (CommandLinePassword, EnvironmentCredential, NetrcPassword)

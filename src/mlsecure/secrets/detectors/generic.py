@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import heapq
 import math
 import re
 import unicodedata
@@ -28,6 +29,9 @@ _SPECIAL_TOKEN_KEY = re.compile(r"(?i)(?:^|[_.\-])(?:pad|eos|bos|unk|sep|cls|mas
                                 r"additional_special|decoder_start|next|page|csrf|refresh_token_url)[_\-]?token$")
 # a secret word is a name part: "db_pass", "password2", "secrete"; not "passage", "compass", "bypass"
 _SECRET_WORD = re.compile(r"(?i)(?<![A-Za-z])(?:" + _SECRET_WORDS + r")(?![a-z])")
+# a secret word that ends a camelCase name: AdminPassword, personalAccessToken, FromEmailPassword
+_CAMEL_SECRET_WORD = re.compile(r"(?<=[a-z0-9])(?:Password|Passwd|Passphrase|Pwd|Secret|Token|Api[Kk]ey|AccessKey|"
+                                r"SecretKey|PrivateKey|Credentials?)(?![a-z])")
 # Python's re is ~10x faster on a case-sensitive alternation: run it on the lower-cased text
 _SECRET_WORD_LOWER = re.compile(r"(?<![a-z])(?:" + _SECRET_WORDS + r")(?![a-z])")
 _KEY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
@@ -37,7 +41,8 @@ _KEY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123
 # run past 300 characters) or a bare word
 _AFTER_KEY = re.compile(
     r"(?P<tail>[A-Za-z0-9_\-]{0,30}?)(?:\[\d*\])?[\"'`]?"
-    r"(?:[ \t]*(?:\:\s*[A-Za-z_][\w.\[\]|]{0,40}[ \t]*)?(?P<op>:=|=>|===|!==|==|!=|=|:|\()[ \t]*|[ \t]+(?=[@\"'`]))"
+    r"(?:[ \t]*(?:\:\s*[A-Za-z_][\w.\[\]|]{0,40}[ \t]*)?(?P<op>:=|=>|===|!==|==|!=|=|:|\()[ \t]*"
+    r"|[ \t]+(?:is[ \t]+)?(?=[@\"'`]))"
     r"@?(?:\"(?P<dq>[^\"\n]{1,2048})\"|'(?P<sq>[^'\n]{1,2048})'|`(?P<bq>[^`\n]{1,2048})`"
     r"|(?P<bare>[^\s\"'`][^\n]{0,299}))")
 # the reverse comparison: if ("value" == password)
@@ -49,7 +54,13 @@ _COMPARED = re.compile(r"(?P<q>[\"'`])(?P<value>[^\"'`\n]{1,300})(?P=q)[ \t]*(?:
 # (transformers' ("qwen2_5_omni_token2wav", "qwen2_5_omni") mappings)
 _NAMED_DEFAULT = re.compile(r"(?<=[A-Za-z0-9_])\(\s*(?P<kq>[\"'])(?P<key>[A-Za-z_][\w.\-]{0,60})(?P=kq)\s*,\s*"
                             r"(?P<q>[\"'`])(?P<value>[^\"'`\n]{8,300})(?P=q)")
+# .NET appSettings / NuGet: <add key="FromEmailPassword" value="..." />
+_XML_KEY_VALUE = re.compile(r"<add[ \t]+key=(?P<kq>[\"'])(?P<key>[^\"'<>\n]{1,80})(?P=kq)[ \t]+"
+                            r"value=(?P<vq>[\"'])(?P<value>[^\"'<>\n]{1,300})(?P=vq)")
 _BARE_ASSIGN = frozenset({":=", "=>", "=", ":"})
+# in "Server=db;User ID=app;Password=#gets0m3;Trusted_Connection=False" (ADO.NET / ODBC / JDBC connection
+# strings) a value ends at the ";" that opens the next Name= pair
+_CONNECTION_PAIR_END = re.compile(r";(?=[ \t]*[A-Za-z][A-Za-z _]{0,30}=)")
 _PASSWORD_WORD = re.compile(r"(?i)pass|pwd")
 # secret words that name a secret on their own (an assignment without an operator, `password "x"`)
 _STRONG_WORDS = frozenset({"password", "passwd", "passphrase", "secret", "secrete", "api_key", "api-key", "apikey",
@@ -65,11 +76,15 @@ _CODE_REFERENCE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]
 # a key that names an id, a name, a location or a type of the secret, not the secret itself
 _NAME_OF_SOMETHING = re.compile(r"(?:[_.\-]|(?<=[a-z])(?=[A-Z]))(?:[Ii][Dd]s?|ID|[Nn]ame|NAME|[Uu]rl|URL|[Pp]ath|PATH|"
                                 r"[Ff]ile|FILE|[Tt]ype|TYPE|[Ll]ength|LENGTH|[Ff]ield|FIELD|[Hh]eader|HEADER|"
-                                r"[Ss]uffix|SUFFIX|[Pp]refix|PREFIX)$"
+                                r"[Ss]uffix|SUFFIX|[Pp]refix|PREFIX|[Ll]abel|LABEL|[Hh]int|HINT|[Pp]rompt|PROMPT|[Pp]laceholder|PLACEHOLDER|"
+                                r"[Tt]itle|TITLE|[Mm]essage|MESSAGE|[Pp]olicy|POLICY)$"
                                 # key ids written as one word: TUF / in-toto / OpenPGP "keyid", JWK "kid"
                                 r"|(?:^|[_.\-])(?:[Kk]ey[Ii][Dd]s?|KEYIDS?|kid|KID)$")
 # a signature is public by design (whoever verifies it reads it): "sig", "signatures", "x_signature"
 SIGNATURE_NAME = re.compile(r"(?:^|[_.\-]|(?<=[a-z])(?=[A-Z]))(?:[Ss]ig|SIG|[Ss]ignatures?|SIGNATURES?)$")
+# the text between two string literals, not inside one: `"...:_password = "+new Buffer(...)`, list items
+# `"Password:",rememberMeLabel:"Remember me:"`
+_CONCATENATION = re.compile(r"^[+,;)]\s*[A-Za-z_$(]|[A-Za-z0-9_)\]]\s*\+$")
 _ESCAPES_ONLY = re.compile(r"^(?:\\(?:U[0-9a-fA-F]{8}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|[0-7]{1,3}|.))+$")
 _SNAKE_NAME = re.compile(r"^[a-z]+(?:[_\-][a-z]+)+$")
 _TOKEN_CHARS = re.compile(r"^[A-Za-z0-9_\-+/=.@!#$%^&*~?:,]+$")
@@ -91,7 +106,8 @@ class KeywordAssignment(Detector):
         lowered = _lower_same_length(text)
         words = _SECRET_WORD.finditer(text) if lowered is None else _SECRET_WORD_LOWER.finditer(lowered)
         seen: set[int] = set()
-        for word in words:
+        # camelCase names that end in a secret word (AdminPassword, personalAccessToken, appSecret) as well
+        for word in heapq.merge(words, _CAMEL_SECRET_WORD.finditer(text), key=lambda m: m.start()):
             start = word.start()
             while start > 0 and text[start - 1] in _KEY_CHARS and word.start() - start < 60:
                 start -= 1
@@ -116,7 +132,7 @@ class KeywordAssignment(Detector):
                 # configuration values run to the end of the line (a passphrase has spaces), others to a space
                 value = value.split(" #")[0].rstrip() if kind in (FileKind.CONFIG, FileKind.LOCKFILE) \
                     else value.split()[0]
-                value = _strip_trailing(value)
+                value = _strip_trailing(_CONNECTION_PAIR_END.split(value, maxsplit=1)[0])
             if group == "sq" and kind is FileKind.C_LIKE_CODE:
                 continue  # 'abc' is a (multi-)character constant in C, not a string
             # after ":=" (Go's short declaration, Make's immediate assignment) text that no language parses
@@ -136,6 +152,15 @@ class KeywordAssignment(Detector):
             if self._keep(key, value, secret_word.group(0), quoted=True, kind=kind):
                 yield Candidate(detector=self.rule_id, secret=value, start=compared.start("value"),
                                 end=compared.end("value"), severity=self.severity, details={"key": key})
+        for pair in _XML_KEY_VALUE.finditer(text) if "<add" in text else ():
+            key, value = pair.group("key"), pair.group("value")
+            secret_word = _SECRET_WORD.search(key) or _CAMEL_SECRET_WORD.search(key)
+            if secret_word is None or pair.start("value") in seen:
+                continue
+            if self._keep(key, value, secret_word.group(0), quoted=True, kind=kind):
+                seen.add(pair.start("value"))
+                yield Candidate(detector=self.rule_id, secret=value, start=pair.start("value"),
+                                end=pair.end("value"), severity=self.severity, details={"key": key})
         for pair in _NAMED_DEFAULT.finditer(text):
             key, value = pair.group("key"), pair.group("value")
             secret_word = _SECRET_WORD.search(key)
@@ -264,9 +289,14 @@ def _issued(value: str) -> bool:
 
 
 def _names_itself(value: str, secret_word: str) -> bool:
-    """``apiKey = "apiKey"``, ``OID.CHALLENGE_PASSWORD: "challengePassword"``: a name, not a value."""
+    """``apiKey = "apiKey"``, ``OID.CHALLENGE_PASSWORD: "challengePassword"``, ``"db-password"``: a name
+    (the word itself, or the word inside a camelCase / snake_case / dotted identifier), not a value; a
+    run of lower-case letters that holds the word (``thisismypassword``) is a typed password."""
+    word = re.sub(r"[^a-z0-9]", "", secret_word.lower())
     squash = re.sub(r"[^a-z0-9]", "", value.lower())
-    return re.sub(r"[^a-z0-9]", "", secret_word.lower()) in squash
+    if word not in squash:
+        return False
+    return squash == word or not (value.isalnum() and (value.islower() or value.isupper()))
 
 
 _OPENERS = {")": "(", "]": "[", "}": "{"}
@@ -312,7 +342,7 @@ def _sentence(value: str) -> bool:
 
 
 def _plausible(value: str, *, quoted: bool, kind: FileKind) -> bool:
-    if value != value.strip() or not any(c.isalnum() for c in value):
+    if value != value.strip() or not any(c.isalnum() for c in value) or _CONCATENATION.search(value):
         return False  # "Credential=' + access_key + '": the quotes belong to two string pieces
     if _ESCAPES_ONLY.match(value):
         return False  # "\U000f0000", "\u2581": characters written as escapes, not a secret
