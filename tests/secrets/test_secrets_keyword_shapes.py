@@ -41,3 +41,8 @@ def test_shapes_fail_a_scan(text: str, kind: FileKind, value: str) -> None:
 ])
 def test_look_alikes_do_not_fail(text: str, kind: FileKind) -> None:
     assert _values(text, kind, "app.py" if kind is FileKind.CODE else "notes.txt") == []
+
+
+def test_a_copula_asserts_a_value_in_prose() -> None:
+    assert _values("The default Password is 'blooberry'") == ["blooberry"]
+    assert _values("The password field is 'required' for login") == []  # "field" names no value

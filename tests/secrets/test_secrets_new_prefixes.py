@@ -1,4 +1,5 @@
-"""Session 5's prefixed provider formats (Pinecone, LaunchDarkly, Buildkite, Contentful, AWS AppSync):
+"""Session 5's provider formats (Pinecone, LaunchDarkly, Buildkite, Contentful, AWS AppSync, Google ya29., Vault s.,
+New Relic NRAA-, Doppler dp.st.):
 documented shapes in, near misses out."""
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ def _rules(text: str) -> list[str]:
     ("bkua_" + "4f1c2a9be07d4c3f8a6e5d2b1c0f9e8d7a6b5c4d", "Buildkite"),
     ("CFPAT-" + "Q2mT7wLp3zR8Xk9vQ2mT7wLp3zR8Xk9vQ2mT7wLp3zR", "Contentful"),
     ("da2-" + "k9vq2mt7wlp3zr8xk9vq2mt7wl", "AWS"),
+    ("access_token = 'ya29." + "A0ARrdaM-PV_87ebjywDJpXKb77NBFJl16meVUapYdfNv6W6ZzCu947fNaPaRjbDbOIIcp6f49c'", "Google"),
+    ("vault_token = s." + "CAESIP2jTxc9S3K7Z6CtcFWQv7", "HashiCorp"),
+    ("NRAA-" + "4780f48c47df5882dbec3fd82c7", "New"),
+    ("DOPPLER_TOKEN=dp.scim." + "bAqhcVzrhy5cRHkOlNTc0Ve6w5NUDCpcutm8vGE9myi", "Doppler"),
 ])
 def test_documented_shapes_fail_a_scan(text: str, provider: str) -> None:
     assert _rules(text) == [provider]
@@ -38,6 +43,8 @@ def test_documented_shapes_fail_a_scan(text: str, provider: str) -> None:
     "sdk-3f2c9a1e-7b4d-4e8a-9c6f",  # not a whole UUID
     "bkua_" + "4f1c2a9be07d4c3f8a6e",
     "da2-" + "k9vq2mt7wlp3zr8xk9vq2mt7w",  # 25, not 26
+    "https://ya29.example.org/path",  # a host name, not a token
+    "NRAA-" + "4780f48c47df5882dbec3fd82",  # 25 hex, not 27
 ])
 def test_near_misses_do_not_fail(text: str) -> None:
     assert _rules(text) == []

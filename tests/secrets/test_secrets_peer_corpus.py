@@ -193,3 +193,31 @@ def test_tuned_and_held_out_halves(corpus: str, half: bool, expected: tuple[int,
     cases = [c for c in (CASES if corpus.startswith("detect") else GITLEAKS) if held_out_half(c.plugin) == half]
     result = score(cases, SecretScanner(), at_least=Severity.MEDIUM)
     assert (result.found, result.positives, result.flagged, result.negatives) == expected
+
+
+NOSEYPARKER = load("noseyparker_cases")
+
+
+def test_noseyparker_corpus_carries_its_licence_and_provenance() -> None:
+    import json
+
+    from secrets_peer_corpus import DATA
+
+    document = json.loads((DATA / "noseyparker_cases.json").read_text(encoding="utf-8"))
+    assert document["licence"].startswith("Apache-2.0") and "Praetorian" in document["licence"]
+    assert re.fullmatch(r"[0-9a-f]{40}", document["commit"])
+    assert all(c["source"].startswith("crates/noseyparker/data/default/builtin/rules/") for c in document["cases"])
+    assert len(NOSEYPARKER) == 501 and sum(c.expected for c in NOSEYPARKER) == 397
+
+
+@pytest.mark.parametrize(("half", "expected"), [
+    # (found, positives, flagged, negatives) at medium and above, measured 2026-12-07 (session 5). Held out
+    # when first run (before any change: even 149/205 with 10/56 flagged, odd 109/192 with 9/48); the even
+    # half was then read and fixed, the odd half is only measured (benchmarks/secrets.md, corpus 1d)
+    (False, (183, 205, 7, 56)),
+    (True, (118, 192, 9, 48)),
+])
+def test_noseyparker_halves(half: bool, expected: tuple[int, int, int, int]) -> None:
+    cases = [c for c in NOSEYPARKER if held_out_half(c.plugin) == half]
+    result = score(cases, SecretScanner(), at_least=Severity.MEDIUM)
+    assert (result.found, result.positives, result.flagged, result.negatives) == expected

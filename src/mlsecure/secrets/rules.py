@@ -576,6 +576,12 @@ RULES: tuple[Rule, ...] = (
          severity=Severity.MEDIUM, example="https://thingsboard.example.org/api/v1/" + sample(LOWER_ALNUM, 20, "tb") + "/telemetry",
          negatives=("https://thingsboard.example.org/api/v1/$ACCESS_TOKEN/telemetry",),
          doc="ThingsBoard docs 'HTTP Device API' (POST /api/v1/$ACCESS_TOKEN/telemetry; 20-character device tokens)"),
+    prefixed("oauth-access-token", "Google", "ya29\\.", "[0-9A-Za-z_\\-]{60,2000}", URLSAFE, 150,
+             "Google Identity docs 'Using OAuth 2.0' (access tokens ya29.; short-lived, a leak still grants "
+             "its scopes until expiry)", before=r"[A-Za-z0-9_\-.]"),
+    keyed("legacy-token", "HashiCorp Vault", ("vault",), "[sb]\\.[A-Za-z0-9_\\-]{24,200}", ALNUM, 24,
+          "Vault docs 'Tokens' (service s. / batch b. tokens before the hvs. / hvb. prefixes of Vault 1.10)",
+          example_value="s." + sample(ALNUM, 24, "vault")),
 )
 """Every provider rule. Ids are assigned in table order from ``SEC-100``: add new rules at the end so
 that released ids never move (``test_secrets_rules.py`` pins a sample of them)."""

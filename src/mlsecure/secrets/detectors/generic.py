@@ -42,7 +42,7 @@ _KEY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123
 _AFTER_KEY = re.compile(
     r"(?P<tail>[A-Za-z0-9_\-]{0,30}?)(?:\[\d*\])?[\"'`]?"
     r"(?:[ \t]*(?:\:\s*[A-Za-z_][\w.\[\]|]{0,40}[ \t]*)?(?P<op>:=|=>|===|!==|==|!=|=|:|\()[ \t]*"
-    r"|[ \t]+(?:is[ \t]+)?(?=[@\"'`]))"
+    r"|[ \t]+(?P<copula>is[ \t]+)?(?=[@\"'`]))"
     r"@?(?:\"(?P<dq>[^\"\n]{1,2048})\"|'(?P<sq>[^'\n]{1,2048})'|`(?P<bq>[^`\n]{1,2048})`"
     r"|(?P<bare>[^\s\"'`][^\n]{0,299}))")
 # the reverse comparison: if ("value" == password)
@@ -120,7 +120,8 @@ class KeywordAssignment(Detector):
             op = match.group("op")
             if op is None and word.group(0).lower() not in _STRONG_WORDS:
                 continue  # `password "..."` is an assignment; "Pass `x=True`" and "token `t`" are prose
-            if op is None and _CODE_REFERENCE.match(value) and not any(c.isdigit() for c in value):
+            if op is None and match.group("copula") is None and _CODE_REFERENCE.match(value) \
+                    and not any(c.isdigit() for c in value):
                 continue  # "the secret `HF_TOKEN` ...": a name in prose, not an operator-less assignment
             if op == "(" and kind is not FileKind.C_LIKE_CODE:
                 continue  # string_to_token('String.Double') is a call; std::string secret("...") is C++
