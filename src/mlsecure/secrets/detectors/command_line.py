@@ -34,47 +34,58 @@ _VALUE = r"(?:\"(?P<dq>[^\"\n]{1,200})\"|'(?P<sq>[^'\n]{1,200})'|(?P<bare>[^\s\"
 _SAME_COMMAND = r"(?:[^\n;|&]|\\\n){0,300}?"
 _S = r"[ \t]+"
 
-# (command, flag): the flag's argument is the secret. Sources: each tool's manual page / --help.
-COMMAND_FLAGS: tuple[tuple[str, tuple[str, ...], str, str], ...] = (
+# (name, command words, flag hints, command, flag): the flag's argument is the secret (each tool's manual page /
+# --help). The regexes run only on a text holding one flag hint and one command word, lower-cased (hints first:
+# a dozen short substrings, absent from most files, spare a scan for each of the twenty command words).
+COMMAND_FLAGS: tuple[tuple[str, tuple[str, ...], tuple[str, ...], str, str], ...] = (
     # container registry logins: docker / podman / nerdctl / buildah / skopeo / helm registry / oras
-    ("registry login", ("login",),
+    ("registry login", ("login",), (" -p", "--password"),
      r"\b(?:docker|podman|nerdctl|buildah|skopeo|oras|(?:helm|regctl)[ \t]+registry)[ \t]+login\b",
      r"(?:-p|--password)(?:" + _S + "|=)"),
-    ("az login", ("login",), r"\baz[ \t]+login\b", r"(?:-p|--password)(?:" + _S + "|=)"),
-    ("twine upload", ("twine",), r"\btwine[ \t]+upload\b", r"(?:-p|--password)(?:" + _S + "|=)"),
-    ("sshpass", ("sshpass",), r"\bsshpass\b", r"-p[ \t]*"),
+    ("az login", ("az login",), (" -p", "--password"), r"\baz[ \t]+login\b", r"(?:-p|--password)(?:" + _S + "|=)"),
+    ("twine upload", ("twine",), (" -p", "--password"), r"\btwine[ \t]+upload\b", r"(?:-p|--password)(?:" + _S + "|=)"),
+    ("sshpass", ("sshpass",), ("sshpass",), r"\bsshpass\b", r"-p[ \t]*"),
     # MySQL / MariaDB clients: -p takes the password only when attached (-pSECRET); "-p db" prompts
-    ("mysql client", ("mysql", "mariadb"), r"\b(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlshow|mysqlcheck|"
-                                           r"mysqlpump|mariadb|mariadb-dump|mariadb-admin)\b", r"-p(?=[^\s-])"),
-    ("mongo client", ("mongo",), r"\b(?:mongo|mongosh|mongodump|mongorestore|mongoexport|mongoimport)\b",
+    ("mysql client", ("mysql", "mariadb"), (" -p",),
+     r"\b(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlshow|mysqlcheck|mysqlpump|mariadb|mariadb-dump|mariadb-admin)\b",
+     r"-p(?=[^\s-])"),
+    ("mongo client", ("mongo",), (" -p", "--password"),
+     r"\b(?:mongo|mongosh|mongodump|mongorestore|mongoexport|mongoimport)\b",
      r"(?:-p|--password)(?:" + _S + "|=)"),
-    ("redis-cli", ("redis-cli",), r"\bredis-cli\b", r"(?:-a|--pass)" + _S),
-    ("sqlcmd / bcp", ("sqlcmd", "bcp"), r"\b(?:sqlcmd|bcp)\b", r"-P[ \t]*"),
-    ("ldap tools", ("ldap",), r"\bldap(?:search|add|modify|delete|passwd|whoami|compare|modrdn)\b", r"-w" + _S),
-    ("openssl", ("openssl",), r"\bopenssl\b", r"-pass(?:in|out)?" + _S + r"pass:"),
-    ("keytool", ("keytool",), r"\bkeytool\b", r"-(?:src|dest|new)?(?:storepass|keypass)" + _S),
-    ("zip", ("zip",), r"\b(?:zip|unzip)\b", r"-P" + _S),
-    ("7z", ("7z",), r"\b7za?\b", r"-p(?=[^\s-])"),
-    ("mosquitto", ("mosquitto",), r"\bmosquitto_(?:pub|sub|rr)\b", r"-P" + _S),
-    ("smbclient", ("smb", "rpcclient"), r"\b(?:smbclient|rpcclient|smbmap)\b",
+    ("redis-cli", ("redis-cli",), (" -a", "--pass"), r"\bredis-cli\b", r"(?:-a|--pass)" + _S),
+    ("sqlcmd / bcp", ("sqlcmd", "bcp"), (" -p",), r"\b(?:sqlcmd|bcp)\b", r"-P[ \t]*"),
+    ("ldap tools", ("ldap",), (" -w",), r"\bldap(?:search|add|modify|delete|passwd|whoami|compare|modrdn)\b",
+     r"-w" + _S),
+    ("openssl", ("openssl",), ("pass:",), r"\bopenssl\b", r"-pass(?:in|out)?" + _S + r"pass:"),
+    ("keytool", ("keytool",), ("storepass", "keypass"), r"\bkeytool\b",
+     r"-(?:src|dest|new)?(?:storepass|keypass)" + _S),
+    ("zip", ("zip",), (" -p",), r"\b(?:zip|unzip)\b", r"-P" + _S),
+    ("7z", ("7z",), (" -p",), r"\b7za?\b", r"-p(?=[^\s-])"),
+    ("mosquitto", ("mosquitto",), (" -p",), r"\bmosquitto_(?:pub|sub|rr)\b", r"-P" + _S),
+    ("smbclient", ("smb", "rpcclient"), (" -u", "--user"), r"\b(?:smbclient|rpcclient|smbmap)\b",
      r"(?:-U|--user(?:name)?)(?:" + _S + r"|=)['\"]?[^\s%'\"]{1,64}%"),
-    ("rabbitmqctl", ("rabbitmqctl",), r"\brabbitmqctl\b", r"(?:add_user|change_password)" + _S + r"[^\s]{1,64}" + _S),
-    ("psexec", ("psexec",), r"(?i)\bpsexec(?:64)?(?:\.exe)?\b", r"-p" + _S),
-    ("net use", ("net use",), r"(?i)\bnet[ \t]+use\b", r"/user:\S{1,100}" + _S),
-    ("htpasswd", ("htpasswd",), r"\bhtpasswd\b",
+    ("rabbitmqctl", ("rabbitmqctl",), ("add_user", "change_password"), r"\brabbitmqctl\b",
+     r"(?:add_user|change_password)" + _S + r"[^\s]{1,64}" + _S),
+    ("psexec", ("psexec",), (" -p",), r"(?i)\bpsexec(?:64)?(?:\.exe)?\b", r"-p" + _S),
+    ("net use", ("net use",), ("/user:",), r"(?i)\bnet[ \t]+use\b", r"/user:\S{1,100}" + _S),
+    ("htpasswd", ("htpasswd",), ("htpasswd",), r"\bhtpasswd\b",
      r"-[a-zA-Z]*b[a-zA-Z]*(?:" + _S + r"-\S+)*" + _S + r"\S+" + _S + r"\S+" + _S),
 )
 # PowerShell / Windows / Java style: one dash and a whole word (Connect-VIServer -Password X, -storepass X)
-_WORD_PARAMETER = re.compile(r"(?<![\w\-])-(?P<flag>(?i:[a-z]{0,20}(?:password|passwd|pwd)))[ \t]+" + _VALUE)
+# (each regex opens with its literal and checks the character before it afterwards: re then skips ahead to
+# the literal instead of trying every position)
+_WORD_PARAMETER = re.compile(r"-(?<![\w\-]-)(?P<flag>(?i:[a-z]{0,20}(?:password|passwd|pwd)))[ \t]+" + _VALUE)
 # any command: a long flag whose name ends in a credential word takes the credential
-_LONG_FLAG = re.compile(r"(?<![\w\-])--(?P<flag>(?:[a-z0-9]+-){0,3}(?P<word>password|passwd|pass|pwd|secret|token|"
+_LONG_FLAG = re.compile(r"--(?<![\w\-]--)(?P<flag>(?:[a-z0-9]+-){0,3}(?P<word>password|passwd|pass|pwd|secret|token|"
                         r"api-key|apikey|access-key|secret-key|auth-token))(?:[ \t]+|=)" + _VALUE)
-_COMMANDS = tuple((name, words, re.compile(command + _SAME_COMMAND + r"(?<![\w\-])" + flag + _VALUE))
-                  for name, words, command, flag in COMMAND_FLAGS)
+_ALL_HINTS = frozenset(h for _, _, hints, _, _ in COMMAND_FLAGS for h in hints)
+_LONG_FLAG_WORDS = re.compile(r"(?:pass(?:word|wd)?|pwd|secret|token|key)(?:[ \t]|=)")
+_COMMANDS = tuple((name, words, hints, re.compile(command + _SAME_COMMAND + r"(?<![\w\-])" + flag + _VALUE))
+                  for name, words, hints, command, flag in COMMAND_FLAGS)
 # "echo SECRET | docker login --password-stdin"
 _ECHO_STDIN = re.compile(r"\b(?:echo|printf)[ \t]+(?:-n[ \t]+)?" + _VALUE + r"[ \t]*\|[ \t]*" + _SAME_COMMAND
                          + r"--password-stdin\b")
-_COMMAND_KEYWORDS = tuple(sorted({w for _, words, _, _ in COMMAND_FLAGS for w in words} | {"--", "-pass", "-pwd"}))
+_COMMAND_KEYWORDS = tuple(sorted({w for _, words, _, _, _ in COMMAND_FLAGS for w in words} | {"--", "-pass", "-pwd"}))
 
 _NESTED_PAIR = re.compile(r"^[A-Za-z_][\w.\-]{0,30}=")
 _REFERENCE_START = tuple("$%<{[(-`@")
@@ -107,6 +118,25 @@ def _usable(value: str, *, password: bool, quoted: bool, anchored: bool = False)
     return quoted or anchored or not (value.isalpha() and (value.islower() or value.isupper()))
 
 
+def _windows(lowered: str, words: tuple[str, ...]) -> list[tuple[int, int]]:
+    """Spans from the start of each line holding one of ``words`` to 400 characters past the word (a
+    command and its escaped continuation lines), merged: the command regexes run only there, not over
+    every position of a long file."""
+    spans: list[tuple[int, int]] = []
+    for word in words:
+        at = lowered.find(word)
+        while at >= 0:
+            spans.append((lowered.rfind("\n", 0, at) + 1, min(len(lowered), at + 400)))
+            at = lowered.find(word, at + 1)
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
 class CommandLinePassword(Detector):
     """A password or token given as a command's argument (shell scripts, READMEs, CI files, notebooks)."""
 
@@ -123,15 +153,18 @@ class CommandLinePassword(Detector):
         del kind
         seen: set[int] = set()
         lowered = text.lower()
-        for name, words, pattern in _COMMANDS:
-            for match in pattern.finditer(text) if any(k in lowered for k in words) else ():
+        hints_present = {h for h in _ALL_HINTS if h in lowered}
+        for name, words, hints, pattern in _COMMANDS if hints_present else ():
+            if not any(h in hints_present for h in hints) or not any(k in lowered for k in words):
+                continue
+            for match in (m for start, end in _windows(lowered, words) for m in pattern.finditer(text, start, end)):
                 yield from self._candidate(match, name, seen, password=True, anchored=True)
         for match in _ECHO_STDIN.finditer(text) if "--password-stdin" in lowered else ():
             yield from self._candidate(match, "echo | --password-stdin", seen, password=True)
-        for match in _WORD_PARAMETER.finditer(text) if "-" in text else ():
+        for match in _WORD_PARAMETER.finditer(text) if "-pass" in lowered or "-pwd" in lowered else ():
             if not names_no_secret(match.group("flag")):
                 yield from self._candidate(match, "-" + match.group("flag"), seen, password=True)
-        for match in _LONG_FLAG.finditer(text) if "--" in text else ():
+        for match in _LONG_FLAG.finditer(text) if "--" in text and _LONG_FLAG_WORDS.search(lowered) else ():
             word = match.group("word")
             if names_no_secret(match.group("flag")):
                 continue  # --public-key, --key-id, --token-name
@@ -155,6 +188,7 @@ _ENV_ASSIGNMENT = re.compile(
     r"(?P<name>[A-Z][A-Z0-9_]{0,60}?(?P<word>PASSWORDS?|PASSWD|PASSPHRASE|PASS|PWD|SECRET|TOKEN|APIKEY|_KEY|"
     r"(?:SECRET|ACCESS|PRIVATE|AUTH|LICENSE|MASTER|SIGNING|ENCRYPTION)KEY|CREDS|CREDENTIALS))"
     r"=" + _VALUE, re.MULTILINE)
+_ENV_HINT = re.compile(r"(?:PASS|PWD|SECRET|TOKEN|KEY|CRED)[A-Z]{0,9}=")
 _ENV_KEYWORDS = ("pass", "pwd", "secret", "token", "key", "cred")
 # names that end in PASS / PWD / KEY but name no secret: the working directory, filters, sort keys
 _NOT_CREDENTIAL_NAMES = re.compile(
@@ -181,7 +215,7 @@ class EnvironmentCredential(Detector):
     keywords = _ENV_KEYWORDS
 
     def find(self, text: str, *, kind: FileKind) -> Iterator[Candidate]:
-        for match in _ENV_ASSIGNMENT.finditer(text):
+        for match in self._assignments(text):
             name, word = match.group("name"), match.group("word")
             if _NOT_CREDENTIAL_NAMES.search(name) or names_no_secret(name) or _STAND_IN_NAME.search(name):
                 continue
@@ -194,10 +228,23 @@ class EnvironmentCredential(Detector):
             yield Candidate(detector=self.rule_id, secret=value, start=start, end=start + len(value),
                             severity=self.severity, details={"key": name})
 
+    @staticmethod
+    def _assignments(text: str) -> Iterator[re.Match[str]]:
+        """``_ENV_ASSIGNMENT`` run only on the lines where a credential word meets ``=`` (one fast scan
+        for that literal-led hint, instead of trying the full pattern at every position of the text)."""
+        done = -1
+        for hint in _ENV_HINT.finditer(text):
+            if hint.start() < done:
+                continue
+            line_start = text.rfind("\n", 0, hint.start()) + 1
+            line_end = text.find("\n", hint.end())
+            done = len(text) if line_end < 0 else line_end
+            yield from _ENV_ASSIGNMENT.finditer(text, line_start, done)
+
 
 # machine HOST [login USER] [account ACCT] password PASSWORD, on one line or several (GNU inetutils manual,
 # 'The .netrc file'); the tokens may come in any order after machine, password is read where it stands
-_NETRC = re.compile(r"\bmachine[ \t]+\S{1,200}(?:\s{1,20}(?:login|account)[ \t]+\S{1,200}){0,2}\s{1,20}"
+_NETRC = re.compile(r"machine(?<!\wmachine)[ \t]+\S{1,200}(?:\s{1,20}(?:login|account)[ \t]+\S{1,200}){0,2}\s{1,20}"
                     r"password[ \t]+(?P<value>[^\s\"'$`]\S{3,200})")
 
 

@@ -30,8 +30,17 @@ _SPECIAL_TOKEN_KEY = re.compile(r"(?i)(?:^|[_.\-])(?:pad|eos|bos|unk|sep|cls|mas
 # a secret word is a name part: "db_pass", "password2", "secrete"; not "passage", "compass", "bypass"
 _SECRET_WORD = re.compile(r"(?i)(?<![A-Za-z])(?:" + _SECRET_WORDS + r")(?![a-z])")
 # a secret word that ends a camelCase name: AdminPassword, personalAccessToken, FromEmailPassword
-_CAMEL_SECRET_WORD = re.compile(r"(?<=[a-z0-9])(?:Password|Passwd|Passphrase|Pwd|Secret|Token|Api[Kk]ey|AccessKey|"
-                                r"SecretKey|PrivateKey|Credentials?)(?![a-z])")
+# (the lower-case or digit before it is checked in Python: a pattern that opens with a literal is searched fast)
+_CAMEL_SECRET_WORD = re.compile(r"(?:Password|Passwd|Passphrase|Pwd|Secret|Token|Api[Kk]ey|AccessKey|SecretKey|"
+                                r"PrivateKey|Credentials?)(?![a-z])")
+
+
+def _camel_words(text: str) -> Iterator[re.Match[str]]:
+    """``_CAMEL_SECRET_WORD`` matches that end a camelCase name (a lower-case letter or a digit before them)."""
+    for match in _CAMEL_SECRET_WORD.finditer(text):
+        before = text[match.start() - 1:match.start()]
+        if before and (before.islower() or before.isdigit()):
+            yield match
 # Python's re is ~10x faster on a case-sensitive alternation: run it on the lower-cased text
 _SECRET_WORD_LOWER = re.compile(r"(?<![a-z])(?:" + _SECRET_WORDS + r")(?![a-z])")
 _KEY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
@@ -107,7 +116,7 @@ class KeywordAssignment(Detector):
         words = _SECRET_WORD.finditer(text) if lowered is None else _SECRET_WORD_LOWER.finditer(lowered)
         seen: set[int] = set()
         # camelCase names that end in a secret word (AdminPassword, personalAccessToken, appSecret) as well
-        for word in heapq.merge(words, _CAMEL_SECRET_WORD.finditer(text), key=lambda m: m.start()):
+        for word in heapq.merge(words, _camel_words(text), key=lambda m: m.start()):
             start = word.start()
             while start > 0 and text[start - 1] in _KEY_CHARS and word.start() - start < 60:
                 start -= 1
@@ -155,7 +164,7 @@ class KeywordAssignment(Detector):
                                 end=compared.end("value"), severity=self.severity, details={"key": key})
         for pair in _XML_KEY_VALUE.finditer(text) if "<add" in text else ():
             key, value = pair.group("key"), pair.group("value")
-            secret_word = _SECRET_WORD.search(key) or _CAMEL_SECRET_WORD.search(key)
+            secret_word = _SECRET_WORD.search(key) or next(_camel_words(key), None)
             if secret_word is None or pair.start("value") in seen:
                 continue
             if self._keep(key, value, secret_word.group(0), quoted=True, kind=kind):
