@@ -140,3 +140,23 @@ def test_netrc_reference_and_wandb_key() -> None:
     assert _failing("machine x.org login me password $NETRC_PASSWORD", ".netrc", FileKind.CONFIG) == []
     wandb = "machine api.wandb.ai\n  login user\n  password " + "4f1c2a9be07d4c3f8a6e5d2b1c0f9e8d7a6b5c4d\n"
     assert [rule for rule, _ in _failing(wandb, ".netrc", FileKind.CONFIG)] == ["SEC-012"]  # the provider's rule
+
+
+@pytest.mark.parametrize("text", [
+    "htpasswd -b " + "-a " * 7000,
+    "docker login " + "-u x " * 4000,
+    "mysql " + "-pa" * 7000,
+    "echo x | " * 2000 + "--password-stdin",
+    "machine " * 3000 + " password",
+    "export " * 3000 + "X_TOKEN=abc",
+    "-Password " * 2000,
+    "aPassword" * 2000,
+    '<add key="Password" value="' * 800,
+])
+def test_new_patterns_stay_linear_on_adversarial_input(text: str) -> None:
+    import time
+
+    started = time.process_time()
+    for kind in (FileKind.CODE, FileKind.TEXT, FileKind.CONFIG):
+        SecretScanner().scan_text(text, path="x", kind=kind)
+    assert time.process_time() - started < 1.5  # ~0.1 s measured; backtracking would take seconds

@@ -69,7 +69,7 @@ COMMAND_FLAGS: tuple[tuple[str, tuple[str, ...], tuple[str, ...], str, str], ...
     ("psexec", ("psexec",), (" -p",), r"(?i)\bpsexec(?:64)?(?:\.exe)?\b", r"-p" + _S),
     ("net use", ("net use",), ("/user:",), r"(?i)\bnet[ \t]+use\b", r"/user:\S{1,100}" + _S),
     ("htpasswd", ("htpasswd",), ("htpasswd",), r"\bhtpasswd\b",
-     r"-[a-zA-Z]*b[a-zA-Z]*(?:" + _S + r"-\S+)*" + _S + r"\S+" + _S + r"\S+" + _S),
+     r"-[a-zA-Z]{0,8}b[a-zA-Z]{0,8}(?:" + _S + r"-\S{1,40}){0,6}" + _S + r"\S{1,200}" + _S + r"\S{1,200}" + _S),
 )
 # PowerShell / Windows / Java style: one dash and a whole word (Connect-VIServer -Password X, -storepass X)
 # (each regex opens with its literal and checks the character before it afterwards: re then skips ahead to
