@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-import heapq
 import math
+import operator
 import re
 import unicodedata
 from collections import Counter
@@ -66,6 +66,7 @@ _NAMED_DEFAULT = re.compile(r"(?<=[A-Za-z0-9_])\(\s*(?P<kq>[\"'])(?P<key>[A-Za-z
 # .NET appSettings / NuGet: <add key="FromEmailPassword" value="..." />
 _XML_KEY_VALUE = re.compile(r"<add[ \t]+key=(?P<kq>[\"'])(?P<key>[^\"'<>\n]{1,80})(?P=kq)[ \t]+"
                             r"value=(?P<vq>[\"'])(?P<value>[^\"'<>\n]{1,300})(?P=vq)")
+_START = operator.methodcaller("start")
 _BARE_ASSIGN = frozenset({":=", "=>", "=", ":"})
 # in "Server=db;User ID=app;Password=#gets0m3;Trusted_Connection=False" (ADO.NET / ODBC / JDBC connection
 # strings) a value ends at the ";" that opens the next Name= pair
@@ -116,7 +117,7 @@ class KeywordAssignment(Detector):
         words = _SECRET_WORD.finditer(text) if lowered is None else _SECRET_WORD_LOWER.finditer(lowered)
         seen: set[int] = set()
         # camelCase names that end in a secret word (AdminPassword, personalAccessToken, appSecret) as well
-        for word in heapq.merge(words, _camel_words(text), key=lambda m: m.start()):
+        for word in sorted([*words, *_camel_words(text)], key=_START):
             start = word.start()
             while start > 0 and text[start - 1] in _KEY_CHARS and word.start() - start < 60:
                 start -= 1
