@@ -18,9 +18,10 @@ CASES = load("detect_secrets_cases")
 
 # (plugin, regex on the text, why we differ from the peer's label)
 DIVERGENT_MISSES = [
-    ("keyword", r"^(?:db_pass|passwd|private_key|secret|password|secrete|db_pass_secure) :?= [^\"'`]",
-     "an unquoted value in code is a variable or an expression; the peer labels the same unquoted "
-     "`password = m{{h}o)p...` positive in .go and negative in .py/.js/.java/.c/.cs/.m/.swift/.tf"),
+    ("keyword", r"^(?:db_pass|passwd|private_key|secret|password) = [^\"'`]",
+     "an unquoted value after `=` in code is a variable or an expression; the peer labels the same unquoted "
+     "`password = m{{h}o)p...` positive in .go and negative in .py/.js/.java/.c/.cs/.m/.swift/.tf (session 5: "
+     "after `:=`, Go's declaration and Make's immediate assignment, text no language parses is reported)"),
     ("basic_auth", r"username:password@", "user:password in a URL is documentation syntax, not a provider's "
      "shape: not even a stand-in (library docstrings are full of postgresql://user:password@host)"),
 ]
@@ -70,9 +71,9 @@ def test_default_scanner_on_detect_secrets_strings() -> None:
     result = score(CASES, SecretScanner())
     assert [c for c in result.misses if not _explained(c, DIVERGENT_MISSES)] == []
     assert [c for c in result.false_positives if not _explained(c, DIVERGENT_FALSE_POSITIVES)] == []
-    # measured 2026-12-06 (round 4): 400/413 = 0.969 recall (31 of them info stand-ins / key stubs),
-    # 7/230 = 0.030 false positives
-    assert result.found == 400 and result.flagged == 7
+    # measured 2026-12-07 (session 5): 407/413 = 0.985 recall (31 of them info stand-ins / key stubs),
+    # 7/230 = 0.030 false positives (round 4: 400; +7 unparseable values after Go's `:=`)
+    assert result.found == 407 and result.flagged == 7
     above_info = score(CASES, SecretScanner(), at_least=Severity.LOW)
     assert [c for c in above_info.misses if not _explained(c, DIVERGENT_MISSES + STAND_INS)] == []
     # measured 2026-12-06 (round 4): 369/413 = 0.893 at medium and above (what fails a scan by default;
@@ -81,7 +82,8 @@ def test_default_scanner_on_detect_secrets_strings() -> None:
     # npm tokens, AKIA/ASIA/ABIA/ACCA/A3T0 + 16 Z, AWS's example key), 2 key stubs, and the 13
     # divergent misses above
     failing = score(CASES, SecretScanner(), at_least=Severity.MEDIUM)
-    assert failing.found == 369 and failing.flagged == 7
+    # session 5: 376/413 = 0.910 (+7 unparseable values after `:=`)
+    assert failing.found == 376 and failing.flagged == 7
     assert [c for c in failing.misses if not _explained(c, DIVERGENT_MISSES + STAND_INS)] == []
 
 
@@ -92,11 +94,11 @@ def test_format_only_mode_on_detect_secrets_strings() -> None:
             if not _explained(c, DIVERGENT_FALSE_POSITIVES + FORMAT_MODE_FALSE_POSITIVES)] == []
     # measured 2026-12-06 (round 3): 400/413 = 0.969 recall, 7/230 = 0.030 false positives (round 2: 16/230;
     # generic detectors' placeholders and ${VAR} references are now dropped in this mode too)
-    assert result.found == 400 and result.flagged == 7
+    assert result.found == 407 and result.flagged == 7  # session 5: +7 after `:=`
     # what fails a scan with --fail-on-placeholders at the default --fail-on medium: the issue's target
     # (recall >= 0.95, false positives <= 0.05); measured 397/413 = 0.961, 7/230 = 0.030
     failing = score(CASES, SecretScanner(suppress_placeholders=False), at_least=Severity.MEDIUM)
-    assert failing.found == 397 and failing.flagged == 7
+    assert failing.found == 404 and failing.flagged == 7  # session 5: 404/413 = 0.978
 
 
 @pytest.mark.parametrize("plugin", ["artifactory", "discord", "mailchimp_key", "pypi_token", "sendgrid",
@@ -182,12 +184,40 @@ def test_default_scanner_on_gitleaks_rule_examples() -> None:
     # (held-out gitleaks half then: 115/133); round 5 read both halves' misses (the expired-JWT decision
     # and getenv defaults came from the held-out half), so neither half is held out any more: trufflehog's
     # pattern tests are the held-out set now (benchmarks/secrets.md). Measured 2026-12-06 (round 5).
-    ("detect_secrets_cases", False, (256, 296, 2, 178)),
+    ("detect_secrets_cases", False, (263, 296, 2, 178)),  # session 5: +7 after Go's `:=`
     ("detect_secrets_cases", True, (113, 117, 5, 52)),
     ("gitleaks_cases", False, (111, 118, 24, 146)),
     ("gitleaks_cases", True, (126, 133, 3, 144)),
 ])
 def test_tuned_and_held_out_halves(corpus: str, half: bool, expected: tuple[int, int, int, int]) -> None:
     cases = [c for c in (CASES if corpus.startswith("detect") else GITLEAKS) if held_out_half(c.plugin) == half]
+    result = score(cases, SecretScanner(), at_least=Severity.MEDIUM)
+    assert (result.found, result.positives, result.flagged, result.negatives) == expected
+
+
+NOSEYPARKER = load("noseyparker_cases")
+
+
+def test_noseyparker_corpus_carries_its_licence_and_provenance() -> None:
+    import json
+
+    from secrets_peer_corpus import DATA
+
+    document = json.loads((DATA / "noseyparker_cases.json").read_text(encoding="utf-8"))
+    assert document["licence"].startswith("Apache-2.0") and "Praetorian" in document["licence"]
+    assert re.fullmatch(r"[0-9a-f]{40}", document["commit"])
+    assert all(c["source"].startswith("crates/noseyparker/data/default/builtin/rules/") for c in document["cases"])
+    assert len(NOSEYPARKER) == 501 and sum(c.expected for c in NOSEYPARKER) == 397
+
+
+@pytest.mark.parametrize(("half", "expected"), [
+    # (found, positives, flagged, negatives) at medium and above, measured 2026-12-07 (session 5). Held out
+    # when first run (before any change: even 149/205 with 10/56 flagged, odd 109/192 with 9/48); the even
+    # half was then read and fixed, the odd half is only measured (benchmarks/secrets.md, corpus 1d)
+    (False, (183, 205, 7, 56)),
+    (True, (118, 192, 9, 48)),
+])
+def test_noseyparker_halves(half: bool, expected: tuple[int, int, int, int]) -> None:
+    cases = [c for c in NOSEYPARKER if held_out_half(c.plugin) == half]
     result = score(cases, SecretScanner(), at_least=Severity.MEDIUM)
     assert (result.found, result.positives, result.flagged, result.negatives) == expected

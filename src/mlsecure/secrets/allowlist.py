@@ -17,7 +17,7 @@ KNOWN_EXAMPLES = frozenset({
 
 _PLACEHOLDER = re.compile(
     r"(?i)x{4,}|\*{3,}|\.{3}|\u2026|#{3,}|change[_\-]?me|example|placeholder|dummy|redacted|your[_\-]|fake|"
-    r"<[^>]*>|\[[A-Za-z _\-]+\]|\$\{[A-Za-z_][\w.:\-]*(?::?-[^}]*)?\}|\{\{[^{}]*\}\}|%\(|\$\(|^\$[A-Za-z_]|"
+    r"<[^>]*>|&lt;.*?&gt;|\[[A-Za-z _\-]+\]|\$\{[A-Za-z_][\w.:\-]*(?::?-[^}]*)?\}|\{\{[^{}]*\}\}|%\(|\$\(|^\$[A-Za-z_]|"
     r"^%[A-Za-z_]+%$|\{[A-Za-z_][A-Za-z0-9_]+\}|"
     r"replace[_\-]?me|^pass$|^test[_\-]|[_\-]test$|^mock[_\-]|^sample[_\-]|"
     r"insert[_\-]|_here$|^fake|not[ _\-]?set|^secret$|^password$|^token$|^test$|^user(?:name)?$|"
@@ -27,8 +27,8 @@ _PLACEHOLDER = re.compile(
 # references to a value held elsewhere (template variables, environment / shell expansion): the
 # recommended way to write a config, never reported, not even as a stand-in
 _REFERENCE = re.compile(
-    r"<[^>]*>|\$\{[A-Za-z_][\w.:\-]*(?::?-[^}]*)?\}|\{\{[^{}]*\}\}|%\(|\$\(|^\$[A-Za-z_]|^%[A-Za-z_]+%$|"
-    r"\{[A-Za-z_][A-Za-z0-9_]+\}")
+    r"<[^>]*>|&lt;.*?&gt;|\$\{[A-Za-z_][\w.:\-]*(?::?-[^}]*)?\}|\{\{[^{}]*\}\}|%\(|\$\(|^\$[A-Za-z_]|"
+    r"^%[A-Za-z_]+%$|\{[A-Za-z_][A-Za-z0-9_]+\}")
 
 
 def is_reference(secret: str) -> bool:
@@ -89,6 +89,17 @@ def public_blocks(text: str) -> list[tuple[int, int]]:
     if "-----BEGIN " not in text:
         return []
     return [match.span() for match in _PUBLIC_BLOCK.finditer(text)]
+
+
+# values that are public by their issuer's design: Stripe publishable keys ("pk_live_..." / "pk_test_...",
+# Stripe docs 'API keys': "publishable keys ... can be publicly accessible in your web or mobile app's
+# client-side code"; neither gitleaks' nor detect-secrets' Stripe rule matches them)
+_PUBLIC_VALUE = re.compile(r"^pk_(?:live|test)_[A-Za-z0-9]{16,}$")
+
+
+def is_public_value(secret: str) -> bool:
+    """True for a value its issuer publishes by design (a Stripe publishable key): not a secret."""
+    return _PUBLIC_VALUE.match(secret) is not None
 
 
 def has_pragma(line: str) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from mlsecure.errors import ConfigError
 from mlsecure.plugins import PluginRegistry
-from mlsecure.secrets.detectors import entropy, generic, providers, structured, table
+from mlsecure.secrets.detectors import command_line, entropy, generic, providers, structured, table
 from mlsecure.secrets.interface import Detector
 
 BUILTIN_DETECTORS: dict[str, type[Detector]] = {
@@ -30,6 +30,9 @@ BUILTIN_DETECTORS: dict[str, type[Detector]] = {
     "jwt": structured.JsonWebToken,
     "database-url": structured.DatabaseUrl,
     "url-credentials": structured.UrlCredentials,
+    "command-line-password": command_line.CommandLinePassword,
+    "environment-credential": command_line.EnvironmentCredential,
+    "netrc-password": command_line.NetrcPassword,
     "keyword-assignment": generic.KeywordAssignment,
     "high-entropy-string": generic.HighEntropyString,
     "context-entropy": entropy.ContextEntropy,

@@ -299,8 +299,9 @@ RULES: tuple[Rule, ...] = (
              GL + "definednetworking.go", example_body=sample(LOWER_ALNUM, 26, "dn") + "-" + sample(LOWER_ALNUM, 52, "dn2")),
     prefixed("personal-access-token", "DigitalOcean", "do[por]_v1_", "[a-f0-9]{64}", HEX, 64,
              "DigitalOcean docs 'How to create a personal access token' (dop_v1_ / doo_v1_ / dor_v1_)", literal="dop_v1_"),
-    prefixed("api-token", "Doppler", "dp\\.pt\\.", "[a-z0-9]{43}", LOWER_ALNUM, 43,
-             "Doppler docs 'Service tokens' (dp.pt./dp.st.)", case_insensitive=True),
+    prefixed("api-token", "Doppler", "dp\\.(?:pt|st|ct|sa|scim|audit)\\.", "[a-z0-9]{40,44}", LOWER_ALNUM, 43,
+             "Doppler docs 'Token formats' (dp.pt. personal, dp.st. service, dp.ct. CLI, dp.sa. service account, "
+             "dp.scim. SCIM, dp.audit. audit)", case_insensitive=True, literal="dp.pt."),
     prefixed("api-token", "Duffel", "duffel_(?:test|live)_", "[A-Za-z0-9_\\-=]{43}", URLSAFE, 43, GL + "duffel.go", literal="duffel_live_"),
     prefixed("api-token", "Dynatrace", "dt0c01\\.", "[A-Za-z0-9]{24}\\.[A-Za-z0-9]{64}", ALNUM, 24,
              "Dynatrace docs 'Access tokens' (dt0c01.<public 24>.<secret 64>)",
@@ -533,6 +534,55 @@ RULES: tuple[Rule, ...] = (
          example='curl -u "' + sample(ALNUM, 24, "curl-token") + ':" https://api.example.org',
          negatives=('curl -u "myusername" http://x.org', 'curl -u "admin:" http://x.org'),
          doc="curl manual '-u, --user' (an API key sent as the user name, empty password)"),
+    # --- session 5: prefixed formats found missing on trufflehog's detector tests ------------------
+    prefixed("api-key", "Pinecone", "pcsk_", "[A-Za-z0-9]{5,6}_[A-Za-z0-9]{63}", ALNUM, 0,
+             "Pinecone docs 'Understanding API keys' (pcsk_ + key id + _ + secret); shape as in "
+             "trufflehog pkg/detectors/pinecone (pcsk_ + 5-6 + _ + 63)",
+             example_body=sample(ALNUM, 6, "pcsk") + "_" + sample(ALNUM, 63, "pcsk2")),
+    prefixed("sdk-key", "LaunchDarkly", "(?:sdk|mob|api)-",
+             "[a-z0-9]{8}-[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{12}", LOWER_ALNUM, 0,
+             "LaunchDarkly docs 'Keys' (SDK keys sdk-, mobile keys mob-, API access tokens api-, each + a UUID); "
+             "trufflehog pkg/detectors/launchdarkly", literal="sdk-", before=r"[A-Za-z0-9_\-/.]",
+             example_body="-".join(sample(HEX, k, f"ld{i}") for i, k in enumerate((8, 4, 4, 4, 12)))),
+    prefixed("api-access-token", "Buildkite", "bkua_", "[a-f0-9]{40}", HEX, 40,
+             "Buildkite docs 'Managing API access tokens' (bkua_ + 40 hex)"),
+    prefixed("personal-access-token", "Contentful", "CFPAT-", "[A-Za-z0-9_\\-]{43}", URLSAFE, 43,
+             "Contentful docs 'Personal access tokens' (CFPAT- + 43)"),
+    prefixed("api-key", "AWS AppSync", "da2-", "[a-z0-9]{26}", LOWER_ALNUM, 26,
+             "AWS AppSync docs 'Authorization and authentication: API_KEY' (da2- + 26)"),
+    # --- session 5: shapes found missing on the even half of Nosey Parker's rule examples ------------
+    prefixed("admin-api-key", "New Relic", "NRAA-", "[a-f0-9]{27}", HEX, 27,
+             "New Relic docs 'New Relic API keys' (admin keys NRAA-, legacy)"),
+    keyed("personal-access-token", "Azure DevOps",
+          (r"(?:ado|azure|devops)[_\-]?pat", r"azure[_\-]?devops", r"devops", r"vsts",
+           r"personal[_\-]?access[_\-]?token"),
+          "[a-z2-7]{52}", "abcdefghijklmnopqrstuvwxyz234567", 52,
+          "Azure DevOps docs 'Use personal access tokens' (52 base32 characters)", word="ado_pat",
+          keywords=("ado_pat", "azure_pat", "devops", "vsts", "personal_access", "personalaccess")),
+    keyed("server-token", "Postmark", ("postmark",),
+          "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", HEX, 32,
+          "Postmark docs 'API tokens' (server and account tokens are UUIDs)",
+          example_value="3f2c9a1e-7b4d-4e8a-9c6f-2d1b8e5a7c30"),
+    Rule(rule_id=f"SEC-{next(_ids)}", name="incoming-webhook-legacy", provider="Microsoft Teams",
+         pattern=r"(https://outlook\.office(?:365)?\.com/webhook/[a-f0-9\-]{36}@[a-f0-9\-]{36}/IncomingWebhook/"
+                 r"[a-f0-9]{32}/[a-f0-9\-]{36})", keywords=("outlook.office",), flags=re.IGNORECASE,
+         example=("https://outlook.office.com/webhook/" + "-".join(sample(HEX, k, f"tw{i}") for i, k in enumerate((8, 4, 4, 4, 12)))
+                  + "@" + "-".join(sample(HEX, k, f"tx{i}") for i, k in enumerate((8, 4, 4, 4, 12)))
+                  + "/IncomingWebhook/" + sample(HEX, 32, "ty") + "/"
+                  + "-".join(sample(HEX, k, f"tz{i}") for i, k in enumerate((8, 4, 4, 4, 12)))),
+         negatives=("https://outlook.office.com/webhook/",),
+         doc="Microsoft Learn 'Create an Incoming Webhook' (Office 365 connector URLs, outlook.office.com/webhook/...)"),
+    Rule(rule_id=f"SEC-{next(_ids)}", name="device-access-token", provider="ThingsBoard",
+         pattern=r"/api/v1/([A-Za-z0-9]{20})/(?:telemetry|attributes|rpc|claim|provision)\b", keywords=("/api/v1/",),
+         severity=Severity.MEDIUM, example="https://thingsboard.example.org/api/v1/" + sample(LOWER_ALNUM, 20, "tb") + "/telemetry",
+         negatives=("https://thingsboard.example.org/api/v1/$ACCESS_TOKEN/telemetry",),
+         doc="ThingsBoard docs 'HTTP Device API' (POST /api/v1/$ACCESS_TOKEN/telemetry; 20-character device tokens)"),
+    prefixed("oauth-access-token", "Google", "ya29\\.", "[0-9A-Za-z_\\-]{60,2000}", URLSAFE, 150,
+             "Google Identity docs 'Using OAuth 2.0' (access tokens ya29.; short-lived, a leak still grants "
+             "its scopes until expiry)", before=r"[A-Za-z0-9_\-.]"),
+    keyed("legacy-token", "HashiCorp Vault", ("vault",), "[sb]\\.[A-Za-z0-9_\\-]{24,200}", ALNUM, 24,
+          "Vault docs 'Tokens' (service s. / batch b. tokens before the hvs. / hvb. prefixes of Vault 1.10)",
+          example_value="s." + sample(ALNUM, 24, "vault")),
 )
 """Every provider rule. Ids are assigned in table order from ``SEC-100``: add new rules at the end so
 that released ids never move (``test_secrets_rules.py`` pins a sample of them)."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import math
+import operator
 import re
 import unicodedata
 from collections import Counter
@@ -28,6 +29,18 @@ _SPECIAL_TOKEN_KEY = re.compile(r"(?i)(?:^|[_.\-])(?:pad|eos|bos|unk|sep|cls|mas
                                 r"additional_special|decoder_start|next|page|csrf|refresh_token_url)[_\-]?token$")
 # a secret word is a name part: "db_pass", "password2", "secrete"; not "passage", "compass", "bypass"
 _SECRET_WORD = re.compile(r"(?i)(?<![A-Za-z])(?:" + _SECRET_WORDS + r")(?![a-z])")
+# a secret word that ends a camelCase name: AdminPassword, personalAccessToken, FromEmailPassword
+# (the lower-case or digit before it is checked in Python: a pattern that opens with a literal is searched fast)
+_CAMEL_SECRET_WORD = re.compile(r"(?:Password|Passwd|Passphrase|Pwd|Secret|Token|Api[Kk]ey|AccessKey|SecretKey|"
+                                r"PrivateKey|Credentials?)(?![a-z])")
+
+
+def _camel_words(text: str) -> Iterator[re.Match[str]]:
+    """``_CAMEL_SECRET_WORD`` matches that end a camelCase name (a lower-case letter or a digit before them)."""
+    for match in _CAMEL_SECRET_WORD.finditer(text):
+        before = text[match.start() - 1:match.start()]
+        if before and (before.islower() or before.isdigit()):
+            yield match
 # Python's re is ~10x faster on a case-sensitive alternation: run it on the lower-cased text
 _SECRET_WORD_LOWER = re.compile(r"(?<![a-z])(?:" + _SECRET_WORDS + r")(?![a-z])")
 _KEY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
@@ -37,7 +50,8 @@ _KEY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123
 # run past 300 characters) or a bare word
 _AFTER_KEY = re.compile(
     r"(?P<tail>[A-Za-z0-9_\-]{0,30}?)(?:\[\d*\])?[\"'`]?"
-    r"(?:[ \t]*(?:\:\s*[A-Za-z_][\w.\[\]|]{0,40}[ \t]*)?(?P<op>:=|=>|===|!==|==|!=|=|:|\()[ \t]*|[ \t]+(?=[@\"'`]))"
+    r"(?:[ \t]*(?:\:\s*[A-Za-z_][\w.\[\]|]{0,40}[ \t]*)?(?P<op>:=|=>|===|!==|==|!=|=|:|\()[ \t]*"
+    r"|[ \t]+(?P<copula>is[ \t]+)?(?=[@\"'`]))"
     r"@?(?:\"(?P<dq>[^\"\n]{1,2048})\"|'(?P<sq>[^'\n]{1,2048})'|`(?P<bq>[^`\n]{1,2048})`"
     r"|(?P<bare>[^\s\"'`][^\n]{0,299}))")
 # the reverse comparison: if ("value" == password)
@@ -49,7 +63,15 @@ _COMPARED = re.compile(r"(?P<q>[\"'`])(?P<value>[^\"'`\n]{1,300})(?P=q)[ \t]*(?:
 # (transformers' ("qwen2_5_omni_token2wav", "qwen2_5_omni") mappings)
 _NAMED_DEFAULT = re.compile(r"(?<=[A-Za-z0-9_])\(\s*(?P<kq>[\"'])(?P<key>[A-Za-z_][\w.\-]{0,60})(?P=kq)\s*,\s*"
                             r"(?P<q>[\"'`])(?P<value>[^\"'`\n]{8,300})(?P=q)")
+# .NET appSettings / NuGet: <add key="FromEmailPassword" value="..." />
+_XML_KEY_VALUE = re.compile(r"<add[ \t]+key=(?P<kq>[\"'])(?P<key>[^\"'<>\n]{1,80})(?P=kq)[ \t]+"
+                            r"value=(?P<vq>[\"'])(?P<value>[^\"'<>\n]{1,300})(?P=vq)")
+_START = operator.methodcaller("start")
 _BARE_ASSIGN = frozenset({":=", "=>", "=", ":"})
+# in "Server=db;User ID=app;Password=#gets0m3;Trusted_Connection=False" (ADO.NET / ODBC / JDBC connection
+# strings) a value ends at the ";" that opens the next Name= pair
+_CONNECTION_PAIR_END = re.compile(r";(?=[ \t]*[A-Za-z][A-Za-z _]{0,30}=)")
+_PASSWORD_WORD = re.compile(r"(?i)pass|pwd")
 # secret words that name a secret on their own (an assignment without an operator, `password "x"`)
 _STRONG_WORDS = frozenset({"password", "passwd", "passphrase", "secret", "secrete", "api_key", "api-key", "apikey",
                            "private_key", "private-key", "client_secret", "client-secret", "credentials"})
@@ -64,14 +86,20 @@ _CODE_REFERENCE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]
 # a key that names an id, a name, a location or a type of the secret, not the secret itself
 _NAME_OF_SOMETHING = re.compile(r"(?:[_.\-]|(?<=[a-z])(?=[A-Z]))(?:[Ii][Dd]s?|ID|[Nn]ame|NAME|[Uu]rl|URL|[Pp]ath|PATH|"
                                 r"[Ff]ile|FILE|[Tt]ype|TYPE|[Ll]ength|LENGTH|[Ff]ield|FIELD|[Hh]eader|HEADER|"
-                                r"[Ss]uffix|SUFFIX|[Pp]refix|PREFIX)$"
+                                r"[Ss]uffix|SUFFIX|[Pp]refix|PREFIX|[Ll]abel|LABEL|[Hh]int|HINT|[Pp]rompt|PROMPT|[Pp]laceholder|PLACEHOLDER|"
+                                r"[Tt]itle|TITLE|[Mm]essage|MESSAGE|[Pp]olicy|POLICY)$"
                                 # key ids written as one word: TUF / in-toto / OpenPGP "keyid", JWK "kid"
                                 r"|(?:^|[_.\-])(?:[Kk]ey[Ii][Dd]s?|KEYIDS?|kid|KID)$")
 # a signature is public by design (whoever verifies it reads it): "sig", "signatures", "x_signature"
 SIGNATURE_NAME = re.compile(r"(?:^|[_.\-]|(?<=[a-z])(?=[A-Z]))(?:[Ss]ig|SIG|[Ss]ignatures?|SIGNATURES?)$")
+# the text between two string literals, not inside one: `"...:_password = "+new Buffer(...)`, list items
+# `"Password:",rememberMeLabel:"Remember me:"`
+_CONCATENATION = re.compile(r"^[+,;)]\s*[A-Za-z_$(]|[A-Za-z0-9_)\]]\s*\+$")
 _ESCAPES_ONLY = re.compile(r"^(?:\\(?:U[0-9a-fA-F]{8}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|[0-7]{1,3}|.))+$")
 _SNAKE_NAME = re.compile(r"^[a-z]+(?:[_\-][a-z]+)+$")
 _TOKEN_CHARS = re.compile(r"^[A-Za-z0-9_\-+/=.@!#$%^&*~?:,]+$")
+# a DNS name: dot-separated lower-case labels ending in a top-level domain of letters
+_HOSTNAME = re.compile(r"^(?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.)+[a-z]{2,12}$")
 
 
 class KeywordAssignment(Detector):
@@ -88,7 +116,8 @@ class KeywordAssignment(Detector):
         lowered = _lower_same_length(text)
         words = _SECRET_WORD.finditer(text) if lowered is None else _SECRET_WORD_LOWER.finditer(lowered)
         seen: set[int] = set()
-        for word in words:
+        # camelCase names that end in a secret word (AdminPassword, personalAccessToken, appSecret) as well
+        for word in sorted([*words, *_camel_words(text)], key=_START):
             start = word.start()
             while start > 0 and text[start - 1] in _KEY_CHARS and word.start() - start < 60:
                 start -= 1
@@ -101,7 +130,8 @@ class KeywordAssignment(Detector):
             op = match.group("op")
             if op is None and word.group(0).lower() not in _STRONG_WORDS:
                 continue  # `password "..."` is an assignment; "Pass `x=True`" and "token `t`" are prose
-            if op is None and _CODE_REFERENCE.match(value) and not any(c.isdigit() for c in value):
+            if op is None and match.group("copula") is None and _CODE_REFERENCE.match(value) \
+                    and not any(c.isdigit() for c in value):
                 continue  # "the secret `HF_TOKEN` ...": a name in prose, not an operator-less assignment
             if op == "(" and kind is not FileKind.C_LIKE_CODE:
                 continue  # string_to_token('String.Double') is a call; std::string secret("...") is C++
@@ -113,10 +143,13 @@ class KeywordAssignment(Detector):
                 # configuration values run to the end of the line (a passphrase has spaces), others to a space
                 value = value.split(" #")[0].rstrip() if kind in (FileKind.CONFIG, FileKind.LOCKFILE) \
                     else value.split()[0]
-                value = _strip_trailing(value)
+                value = _strip_trailing(_CONNECTION_PAIR_END.split(value, maxsplit=1)[0])
             if group == "sq" and kind is FileKind.C_LIKE_CODE:
                 continue  # 'abc' is a (multi-)character constant in C, not a string
-            if value_start in seen or not self._keep(key, value, word.group(0), quoted=group != "bare", kind=kind):
+            # after ":=" (Go's short declaration, Make's immediate assignment) text that no language parses
+            # (`m{{h}o)p...`, `A,.:-¨@*¿?!`) can only be a literal written without quotes
+            literal = group != "bare" or (op == ":=" and _not_an_expression(value))
+            if value_start in seen or not self._keep(key, value, word.group(0), quoted=literal, kind=kind):
                 continue
             seen.add(value_start)
             yield Candidate(detector=self.rule_id, secret=value, start=value_start, end=value_start + len(value),
@@ -130,6 +163,15 @@ class KeywordAssignment(Detector):
             if self._keep(key, value, secret_word.group(0), quoted=True, kind=kind):
                 yield Candidate(detector=self.rule_id, secret=value, start=compared.start("value"),
                                 end=compared.end("value"), severity=self.severity, details={"key": key})
+        for pair in _XML_KEY_VALUE.finditer(text) if "<add" in text else ():
+            key, value = pair.group("key"), pair.group("value")
+            secret_word = _SECRET_WORD.search(key) or next(_camel_words(key), None)
+            if secret_word is None or pair.start("value") in seen:
+                continue
+            if self._keep(key, value, secret_word.group(0), quoted=True, kind=kind):
+                seen.add(pair.start("value"))
+                yield Candidate(detector=self.rule_id, secret=value, start=pair.start("value"),
+                                end=pair.end("value"), severity=self.severity, details={"key": key})
         for pair in _NAMED_DEFAULT.finditer(text):
             key, value = pair.group("key"), pair.group("value")
             secret_word = _SECRET_WORD.search(key)
@@ -153,6 +195,8 @@ class KeywordAssignment(Detector):
         # machine, so a *_token name holding a word is a marker (upgrade_token = "upgrades"), not a token
         if secret_word.lower() in ("token", "tokens"):
             return _issued(value) if key.lower() not in ("token", "tokens") else _credential_like(value)
+        if value.isdigit() and not _PASSWORD_WORD.match(secret_word):
+            return False  # apiKey=218873249723411: keys and secrets are drawn from letters too; digits are an id
         return key.lower() not in ("pass",) or _credential_like(value)
 
 
@@ -173,7 +217,11 @@ def _names_no_secret(text: str, start: int, end: int) -> bool:
         start -= 1
     while end < len(text) and text[end] in _KEY_CHARS and end - start < 80:
         end += 1
-    name = text[start:end]
+    return names_no_secret(text[start:end])
+
+
+def names_no_secret(name: str) -> bool:
+    """``name`` names a public value, an id, a name, a path, a signature or a digest, not a secret."""
     lowered = name.lower()
     # anti-forgery tokens (Rails authenticity_token, csrf / xsrf fields) are written into every page served
     return "pub" in lowered or "csrf" in lowered or "xsrf" in lowered or "authenticity" in lowered \
@@ -252,9 +300,14 @@ def _issued(value: str) -> bool:
 
 
 def _names_itself(value: str, secret_word: str) -> bool:
-    """``apiKey = "apiKey"``, ``OID.CHALLENGE_PASSWORD: "challengePassword"``: a name, not a value."""
+    """``apiKey = "apiKey"``, ``OID.CHALLENGE_PASSWORD: "challengePassword"``, ``"db-password"``: a name
+    (the word itself, or the word inside a camelCase / snake_case / dotted identifier), not a value; a
+    run of lower-case letters that holds the word (``thisismypassword``) is a typed password."""
+    word = re.sub(r"[^a-z0-9]", "", secret_word.lower())
     squash = re.sub(r"[^a-z0-9]", "", value.lower())
-    return re.sub(r"[^a-z0-9]", "", secret_word.lower()) in squash
+    if word not in squash:
+        return False
+    return squash == word or not (value.isalnum() and (value.islower() or value.isupper()))
 
 
 _OPENERS = {")": "(", "]": "[", "}": "{"}
@@ -300,7 +353,7 @@ def _sentence(value: str) -> bool:
 
 
 def _plausible(value: str, *, quoted: bool, kind: FileKind) -> bool:
-    if value != value.strip() or not any(c.isalnum() for c in value):
+    if value != value.strip() or not any(c.isalnum() for c in value) or _CONCATENATION.search(value):
         return False  # "Credential=' + access_key + '": the quotes belong to two string pieces
     if _ESCAPES_ONLY.match(value):
         return False  # "\U000f0000", "\u2581": characters written as escapes, not a secret
@@ -313,6 +366,8 @@ def _plausible(value: str, *, quoted: bool, kind: FileKind) -> bool:
         return False
     if len(value) < 6 or _PATH_LIKE.search(value) or value.startswith(("http://", "https://")):
         return False
+    if _HOSTNAME.match(value):
+        return False  # "project-one-12345.hasura.app": a host name, not a secret
     if _SNAKE_NAME.match(value) or value.startswith(("os.environ", "process.env", "ENV[")):
         return False  # "real_key", "model_name": a name or an enum member, not a secret
     if quoted:
@@ -389,6 +444,17 @@ def public_der(value: str) -> bool:
     return len(raw) > header and raw[header] == 0x30
 
 
+def _interrupted(line: str, start: int, end: int) -> bool:
+    """The token at ``line[start:end]`` is glued to a ``?`` or ``#`` that is glued in turn to more text
+    (``...a4h?ewgj...``, ``'?MpDWS...'``): no token alphabet draws these two (they open a URL's query and
+    fragment, with a name after ``?``: ``?key=``), so the string is typed text or a mangled value. Other
+    symbols are left alone: Salesforce session ids hold ``!``, URL-encoded signatures ``%2B``."""
+    def glued(i: int) -> bool:
+        return 0 <= i < len(line) and (line[i].isalnum() or line[i] in "\"'`")
+    return (line[end:end + 1] in ("?", "#") and line[end:end + 1] != "" and glued(end + 1)) \
+        or (start > 0 and line[start - 1] in "?#" and (start == 1 or glued(start - 2)))
+
+
 def shannon_entropy(value: str) -> float:
     """H(s) = -sum_c p_c log2 p_c over the character frequencies of ``value`` (0 for '')."""
     if not value:
@@ -439,6 +505,8 @@ class HighEntropyString(Detector):
                 if in_code and _IDENTIFIER.match(value) and not in_query \
                         and line[token.start(1) - 1:token.start(1)] not in ("'", '"'):
                     continue  # a name in code (MLKEM768X25519PrivateKey = ...), not a literal
+                if _interrupted(line, token.start(1), token.end(1)):
+                    continue  # 'qtb537...a4h?ewgj...': text broken by a character no token alphabet has
                 if line[token.start(1) - 1:token.start(1)] == "\\" and value[0] in "nrt":
                     value = value[1:]  # a JSON / C escape (\n) ran into the token
                 entropy = self.score(value)
