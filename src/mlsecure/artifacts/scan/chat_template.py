@@ -61,16 +61,27 @@ def template_problems(template: str) -> tuple[list[str], str | None, bool]:
 
 
 def _unsafe_lookups(tree: nodes.Node) -> Iterator[str]:
+    keys = _KeyTaint(tree)
     for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter, nodes.Const)):
         if isinstance(node, nodes.Getattr) and _unsafe(node.attr):
             yield f".{node.attr}"
         elif isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const) and _unsafe(node.arg.value):
             yield f"[{node.arg.value!r}]"
+        elif isinstance(node, nodes.Getitem) and not isinstance(node.arg, nodes.Const | nodes.Slice):
+            # ``x[key]`` falls back to ``getattr(x, key)``: a key the template itself chooses or assembles
+            yield from (f"[{shown}]" for shown in keys.unsafe(node.arg))
         elif isinstance(node, nodes.Filter) and node.name == "attr":
             args = node.args
             if not args or not isinstance(args[0], nodes.Const) or _unsafe(args[0].value):
                 shown = repr(args[0].value) if args and isinstance(args[0], nodes.Const) else "computed"
                 yield f"|attr({shown})"
+        elif isinstance(node, nodes.Filter) and node.name in ATTRIBUTE_FILTERS:
+            # ``map(attribute="__class__")``, ``selectattr("__init__.__globals__")``: dotted attribute paths
+            position = ATTRIBUTE_FILTERS[node.name]
+            positional = [node.args[position]] if position is not None and len(node.args) > position else []
+            for arg in [*positional, *(kw.value for kw in node.kwargs if kw.key == "attribute")]:
+                for shown in keys.unsafe(arg, dotted=True):
+                    yield f"|{node.name}({shown})"
         elif isinstance(node, nodes.Const) and isinstance(node.value, str) and "{" in node.value:
             # str.format / format filter strings reach attributes too: "{0.__class__}"
             for field in node.value.split("{")[1:]:
@@ -81,6 +92,92 @@ def _unsafe_lookups(tree: nodes.Node) -> Iterator[str]:
 
 def _unsafe(name: Any) -> bool:
     return isinstance(name, str) and (name.startswith("_") or name in UNSAFE_NAMES)
+
+
+# Filters that look an attribute path up on each item (Jinja's ``make_attrgetter``: ``environment.getitem`` per
+# dotted part, which falls back to ``getattr``).
+# name -> the position of the attribute argument (after the filtered value), or None when it is keyword-only.
+ATTRIBUTE_FILTERS: dict[str, int | None] = {"map": None, "selectattr": 0, "rejectattr": 0, "groupby": 0, "sum": 0,
+                                            "sort": 2, "unique": 1, "min": 1, "max": 1}
+_BUILT = "computed"  # a key assembled at render time from strings the template holds
+
+
+class _KeyTaint:
+    """Which strings a lookup key can be when the template itself decides it.
+
+    A key from the input (``message[key]`` with ``key`` looping over a message) is the data's business; a
+    constant, a name the template ``set``s, a loop over a list the template holds, or a string built with ``~``,
+    ``+``, ``%``, filters or macro calls from the template's own strings is the template author's: constants are
+    checked with the sandbox's rule, keys assembled at render time are reported (a branch the sample render does
+    not take would otherwise hide ``''['__cla' ~ 'ss__']``)."""
+
+    def __init__(self, tree: nodes.Node) -> None:
+        self.assigned: dict[Any, list[nodes.Node]] = {}
+        for node in tree.find_all((nodes.Assign, nodes.AssignBlock, nodes.For)):
+            if isinstance(node, nodes.For):
+                self._bind(node.target, node.iter)
+            elif isinstance(node, nodes.AssignBlock):
+                self._bind(node.target, nodes.Concat(list(node.body)))
+            elif isinstance(node, nodes.Assign):
+                self._bind(node.target, node.node)
+
+    def _bind(self, target: nodes.Node, value: nodes.Node) -> None:
+        if isinstance(target, nodes.Name):
+            self.assigned.setdefault(target.name, []).append(value)
+        elif isinstance(target, nodes.NSRef):
+            self.assigned.setdefault((target.name, target.attr), []).append(value)
+        elif isinstance(target, nodes.Tuple):
+            for item in target.items:
+                self._bind(item, value)
+
+    def unsafe(self, expr: nodes.Node, *, dotted: bool = False) -> list[str]:
+        """How an unsafe key can come out of ``expr`` (empty when it cannot)."""
+        values = self._strings(expr, set())
+        found = [_BUILT] if _BUILT in values else []
+        for value in values - {_BUILT}:
+            parts = value.split(".") if dotted else [value]
+            if any(_unsafe(part) for part in parts):
+                found.append(repr(value))
+        return found
+
+    def _strings(self, expr: nodes.Node, seen: set[int]) -> set[str]:
+        """The constant strings ``expr`` can be, plus ``_BUILT`` when it assembles one from template material."""
+        if id(expr) in seen:
+            return set()
+        seen = seen | {id(expr)}
+        if isinstance(expr, nodes.Const):
+            return {expr.value} if isinstance(expr.value, str) else set()
+        if isinstance(expr, nodes.TemplateData):
+            return {expr.data}
+        if isinstance(expr, nodes.Name):
+            return self._union(self.assigned.get(expr.name, []), seen)
+        if isinstance(expr, nodes.Getattr) and isinstance(expr.node, nodes.Name):
+            return self._union(self.assigned.get((expr.node.name, expr.attr), []), seen)
+        if isinstance(expr, nodes.Getattr | nodes.Getitem):  # a method, item or slice of a template string
+            return {_BUILT} if self._strings(expr.node, seen) else set()
+        if isinstance(expr, nodes.List | nodes.Tuple):
+            return self._union(list(expr.items), seen)
+        if isinstance(expr, nodes.Output):
+            return self._union(list(expr.nodes), seen)
+        if isinstance(expr, nodes.CondExpr):
+            return self._union([expr.expr1, *([expr.expr2] if expr.expr2 is not None else [])], seen)
+        parts: list[nodes.Node] = []
+        if isinstance(expr, nodes.Concat):
+            parts = list(expr.nodes)
+        elif isinstance(expr, nodes.BinExpr):
+            parts = [expr.left, expr.right]
+        elif isinstance(expr, nodes.Filter | nodes.Call):
+            parts = [p for p in (expr.node, *expr.args, *(k.value for k in expr.kwargs)) if isinstance(p, nodes.Node)]
+        inner = self._union(parts, seen)
+        if isinstance(expr, nodes.Call) and isinstance(expr.node, nodes.Name) and expr.node.name not in self.assigned:
+            return {_BUILT}  # a macro (or a global) returns what the template decides
+        return {_BUILT} if inner else set()  # strings of the template, transformed at render time
+
+    def _union(self, exprs: list[nodes.Node], seen: set[int]) -> set[str]:
+        out: set[str] = set()
+        for expr in exprs:
+            out |= self._strings(expr, seen)
+        return out
 
 
 class _Budget(Exception):

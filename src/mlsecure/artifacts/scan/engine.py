@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlsecure.artifacts.formats import ArtifactFormat, compression_of, detect_stream, is_text
-from mlsecure.artifacts.scan import interface, jsontext
+from mlsecure.artifacts.scan import config_imports, interface, jsontext
 from mlsecure.artifacts.scan.datafiles import describe_data
 from mlsecure.artifacts.scan.interface import Blob, Budget, Issue, IssueKind, Limits, Session, Verdict
 from mlsecure.errors import InputError
@@ -320,7 +320,7 @@ _JSON_CONFIG_KEYS = ('"class_name"', '"chat_template"', '"module"', '"__loader__
 
 def _scan_text(blob: Blob, session: Session) -> list[Issue]:
     from mlsecure.artifacts.scan.keras_scan import scan_config
-    from mlsecure.artifacts.scan.python_source import source_issues
+    from mlsecure.artifacts.scan.python_source import source_issues, source_text
     from mlsecure.artifacts.scan.skops_scan import is_skops_schema, skops_issues
     from mlsecure.artifacts.scan.torch_scan import scan_torchscript_code
 
@@ -331,22 +331,27 @@ def _scan_text(blob: Blob, session: Session) -> list[Issue]:
                           f"cannot verify: text of {blob.size} bytes that may be a model config or template is over "
                           f"the {MAX_TEXT_BYTES >> 20} MiB parsed", evidence={"max_bytes": MAX_TEXT_BYTES})]
         return [Issue(IssueKind.CODE_FORMAT, Severity.INFO, "large text file (not parsed)")]
-    text = blob.read_all().decode("utf-8", errors="replace")
+    raw = blob.read_all()
+    text = raw.decode("utf-8", errors="replace")
+    source = source_text(raw, text)  # as Python decodes it (a coding cookie)
     name = blob.name.replace("\\", "/")
     if name.endswith(".py") and ("code/" in name or name.startswith("code")):
-        return [*scan_torchscript_code(text), *source_issues(blob.name, text, torchscript=True)]
-    python = source_issues(blob.name, text)
+        return [*scan_torchscript_code(text), *source_issues(blob.name, source, torchscript=True)]
+    python = source_issues(blob.name, source)
     if python:
         return python
     if "flavors" in text:  # an MLflow MLmodel file (YAML): what mlflow imports on load
         found = _mlmodel(blob.name, text)
         if found:
             return found
+    # Hydra ``_target_``, ``class_path``, ``auto_map``, ``modules.json``: objects a loader imports by name
+    imports = (config_imports.import_issues(config_imports.parse_document(text), blob.name)
+               if config_imports.wants_parse(blob.name, text) else [])
     if text.lstrip().startswith("{") and any(key in text for key in _JSON_CONFIG_KEYS):
         try:
             config = jsontext.loads(text)
         except ValueError:
-            return [Issue(IssueKind.CODE_FORMAT, Severity.INFO, "text file")]
+            return imports or [Issue(IssueKind.CODE_FORMAT, Severity.INFO, "text file")]
         except RecursionError:  # deeper than a loader with the default recursion limit parses: fail closed
             return [Issue(IssueKind.RESOURCE_LIMIT, Severity.MEDIUM,
                           "cannot verify: a model config or chat template nested deeper than Python's recursion "
@@ -354,7 +359,9 @@ def _scan_text(blob: Blob, session: Session) -> list[Issue]:
         if is_skops_schema(config):
             return list(skops_issues(config, blob.name)) or [Issue(IssueKind.CODE_FORMAT, Severity.INFO,
                                                                     "skops schema: every object allowlisted")]
-        return [*scan_config(config, blob.name, session), *_chat_templates(config)]
+        return [*scan_config(config, blob.name, session), *_chat_templates(config), *imports]
+    if imports:
+        return imports
     if "{{" in text or "{%" in text:  # a Jinja template (chat templates ship as .jinja files too)
         from mlsecure.artifacts.scan.gguf_scan import template_issues
 

@@ -12,6 +12,9 @@ MLflow is judged like a pickle global, shipped ``code`` and ``model_code_path`` 
 from __future__ import annotations
 
 import ast
+import io
+import re
+import tokenize
 from typing import Any
 
 from mlsecure.artifacts.scan.interface import Issue, IssueKind
@@ -33,6 +36,21 @@ RUN_MODULES = frozenset({"subprocess", "pty", "runpy", "ctypes", "socket", "_pos
 GETATTR_ROOTS = RUN_MODULES | {"os", "builtins", "posix", "nt"}  # getattr(os, "sys" + "tem")
 LOADS = frozenset({"loads", "load"})  # pickle.loads / marshal.loads: code or objects from bytes
 LOADS_MODULES = frozenset({"pickle", "marshal", "_pickle", "cPickle", "dill", "cloudpickle"})
+
+
+_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+
+
+def source_text(raw: bytes, text: str) -> str:
+    """The source as Python decodes it: a ``# coding: utf-7`` cookie makes ``+AAo-import os`` a statement that a
+    UTF-8 reading sees as part of a comment (``ast.parse`` of a str ignores the cookie). ``text`` otherwise."""
+    if not any(_COOKIE.match(line) for line in raw.split(b"\n", 2)[:2]):
+        return text
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
+        return raw.decode(encoding)
+    except (SyntaxError, LookupError, UnicodeDecodeError, ValueError):
+        return text  # Python cannot decode it either: the import fails before any statement runs
 
 
 def source_issues(name: str, text: str, *, torchscript: bool = False) -> list[Issue]:

@@ -1,0 +1,158 @@
+"""Config files whose loaders import and call a Python object named by a string in the file.
+
+Hydra/OmegaConf ``instantiate`` imports and calls any ``_target_`` (NeMo's ``model_config.yaml`` inside a
+``.nemo`` tar, configs in ``config.json`` or safetensors ``__metadata__``); jsonargparse / LightningCLI does the
+same with ``class_path``; Hugging Face ``auto_map`` and ``custom_pipelines`` make ``trust_remote_code`` import a
+module of this or of *another* repository (``owner/repo--module.Class``); sentence-transformers imports every
+``type`` of ``modules.json``; diffusers imports each ``[library, class]`` of ``model_index.json``. Until session 5
+such files were "text" (safe) and ``_target_: os.system`` passed. Each name is judged like a pickle global
+(``os.system`` critical, a class outside the allowlist medium); nothing is imported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from mlsecure.artifacts.scan.interface import Issue, IssueKind
+from mlsecure.artifacts.scan.policy import classify
+from mlsecure.findings import Severity
+
+TARGET_KEYS = ("_target_", "class_path")  # Hydra instantiate, jsonargparse / LightningCLI
+# a text holding one of these (or a backslash escape that can spell it) is parsed as JSON or YAML
+MARKERS = ("_target_", "class_path", "auto_map", "custom_pipelines", "_diffusers_version", "\\")
+CONFIG_SUFFIXES = (".yaml", ".yml", ".json")
+MAX_CONFIG_CHARS = 64 * 1024**2
+# libraries diffusers' own pipelines name in model_index.json (its LOADABLE_CLASSES); any other is imported by name
+DIFFUSERS_LIBRARIES = frozenset({"diffusers", "transformers", "onnxruntime.training"})
+_ST_PREFIX = "sentence_transformers."  # the library's own modules, listed by every modules.json
+
+
+def wants_parse(name: str, text: str) -> bool:
+    """Whether ``text`` may be a config a loader instantiates from (by its name, or a marker in it)."""
+    return name.lower().endswith(CONFIG_SUFFIXES) or any(marker in text for marker in MARKERS)
+
+
+def parse_document(text: str) -> Any:
+    """``text`` as JSON, else as YAML (safe loader: no tags run); ``None`` when it is neither (or too large)."""
+    from mlsecure.artifacts.scan import jsontext
+
+    if len(text) > MAX_CONFIG_CHARS:
+        return None
+    if text.lstrip()[:1] in ("{", "["):
+        try:
+            return jsontext.loads(text)
+        except RecursionError:
+            return _too_deep(text)
+        except ValueError:
+            pass
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        return yaml.load(text, Loader=loader)  # a safe loader: no tag constructs an object
+    except RecursionError:
+        return _too_deep(text)
+    except (yaml.YAMLError, ValueError, MemoryError):
+        return None  # a loader cannot parse it either
+
+
+TOO_DEEP = object()  # parse_document's answer for a document nested deeper than this stack can parse
+
+
+def _too_deep(text: str) -> object:
+    """Fail closed only where the unparsed text could name an object (a marker or an escape is in it)."""
+    return TOO_DEEP if any(marker in text for marker in MARKERS) else None
+
+
+def import_issues(document: Any, where: str) -> list[Issue]:
+    """Every object ``document`` makes a loader import by name, judged like a pickle global."""
+    if document is TOO_DEEP:
+        return [Issue(IssueKind.RESOURCE_LIMIT, Severity.MEDIUM,
+                      f"cannot verify {where}: a config nested deeper than this scanner parses")]
+    issues: list[Issue] = []
+    for path, key, value in _named(document, where):
+        if key == "auto_map":
+            issues.append(_auto_map(path, value))
+        elif key == "diffusers":
+            issues.append(_judged(path, value, "diffusers imports this library and class for the pipeline"))
+        elif key == "type":
+            if not value.startswith(_ST_PREFIX):
+                issues.append(_judged(path, value, "sentence-transformers imports the module type"))
+        else:
+            issues.append(_judged(path, value, f"{key} is imported and called when the config is instantiated"))
+    return issues
+
+
+def _judged(path: str, dotted: str, why: str) -> Issue:
+    module, _, name = dotted.strip().rpartition(".")
+    judgement = classify(module, name) if module else classify(name, "_")
+    kind = judgement.kind if judgement.severity >= Severity.HIGH else IssueKind.EMBEDDED_CODE
+    severity = judgement.severity if judgement.severity > Severity.INFO else Severity.INFO
+    return Issue(kind, severity, f"{path}: {why}: {dotted[:120]!r} ({judgement.reason})",
+                 evidence={"module": module or name, "name": name if module else "", "key": path[-120:]})
+
+
+def _auto_map(path: str, value: str) -> Issue:
+    if "--" in value:  # owner/repo--module.Class: code downloaded from another repository
+        return Issue(IssueKind.EMBEDDED_CODE, Severity.HIGH,
+                     f"{path}: trust_remote_code loads code from another repository: {value[:120]!r}",
+                     evidence={"reference": value[:200]})
+    return Issue(IssueKind.EMBEDDED_CODE, Severity.MEDIUM,
+                 f"{path}: trust_remote_code imports {value[:120]!r} from the model folder: not verified",
+                 evidence={"reference": value[:200]})
+
+
+def _named(document: Any, where: str) -> Iterator[tuple[str, str, str]]:
+    """(path, key, dotted name) for each ``_target_``/``class_path`` string, each ``auto_map`` reference and each
+    sentence-transformers module ``type``; walked with a stack, each container once (YAML aliases share them)."""
+    seen: set[int] = set()
+    todo: list[tuple[Any, str]] = [(document, where)]
+    modules_list = isinstance(document, list) and bool(document) and all(
+        isinstance(m, dict) and "type" in m and ("path" in m or "idx" in m) for m in document)
+    while todo:
+        node, path = todo.pop()
+        if not isinstance(node, dict | list) or id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, list):
+            todo.extend((child, f"{path}[{i}]") for i, child in enumerate(node))
+            if modules_list and node is document:
+                for i, module in enumerate(node):
+                    if isinstance(module["type"], str):
+                        yield f"{path}[{i}].type", "type", module["type"]
+            continue
+        diffusers = "_diffusers_version" in node
+        for key, child in node.items():
+            here = f"{path}.{key}"
+            if key in TARGET_KEYS and isinstance(child, str) and child.strip():
+                yield here, str(key), child
+            elif key == "auto_map":
+                yield from ((f"{here}{suffix}", "auto_map", ref) for suffix, ref in _references(child))
+            elif key == "custom_pipelines" and isinstance(child, dict):  # transformers: code behind pipeline()
+                yield from ((f"{here}.{name}.impl", "auto_map", spec["impl"]) for name, spec in child.items()
+                            if isinstance(spec, dict) and isinstance(spec.get("impl"), str))
+            elif diffusers and _library_pair(child):  # model_index.json: diffusers imports the library, takes the class
+                yield here, "diffusers", f"{child[0]}.{child[1]}"
+            todo.append((child, here))
+
+
+def _library_pair(value: Any) -> bool:
+    return (isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value)
+            and value[0] not in DIFFUSERS_LIBRARIES)
+
+
+def _references(value: Any) -> Iterator[tuple[str, str]]:
+    if isinstance(value, str):
+        yield "", value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            for suffix, ref in _references_flat(item):
+                yield f".{key}{suffix}", ref
+
+
+def _references_flat(value: Any) -> Iterator[tuple[str, str]]:
+    if isinstance(value, str):
+        yield "", value
+    elif isinstance(value, list):  # AutoTokenizer: [slow, fast]
+        yield from ((f"[{i}]", v) for i, v in enumerate(value) if isinstance(v, str))

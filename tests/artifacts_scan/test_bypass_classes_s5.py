@@ -1,0 +1,333 @@
+"""Bypasses found by the session-5 red team (one regression test per class, with generated variants).
+Each sample is built here from bytes; nothing is loaded. Every malicious sample scanned ``safe`` before the fix.
+
+- **Configs that name an object to import and call.** Hydra/OmegaConf ``instantiate`` imports and calls any
+  ``_target_`` (NeMo's ``model_config.yaml`` inside a ``.nemo`` tar; configs in ``config.json`` or safetensors
+  ``__metadata__``, the Unit 42 2025 class); jsonargparse/LightningCLI do the same with ``class_path``; Hugging
+  Face ``auto_map`` makes ``trust_remote_code`` import code, also from *another* repository
+  (``owner/repo--module.Class``); sentence-transformers imports every ``type`` of ``modules.json``. All were
+  "text" (safe). Each name is now judged like a pickle global.
+- **Keras preprocessing layers that read a path or URL.** ``StringLookup``/``IntegerLookup``/``TextVectorization``
+  read a string ``vocabulary`` as a file (CVE-2025-12058: local file read and SSRF, even under ``safe_mode``);
+  the ``.keras`` config scanned safe. (Not loaded here: the layer needs TensorFlow, which is not installed.)
+- **TensorFlow file and network ops.** Only ten I/O ops were known; a SavedModel whose signature runs
+  ``DatasetToTFRecord``, ``SaveDataset``, ``SqlDataset``, ``TFRecordDataset``, readers, RPC ops or a ``PrintV2``
+  writing to ``file://...`` scanned safe.
+- **Python source with a coding cookie.** ``# coding: utf-7`` makes ``#+AAo-import os+ADs-os.system(...)`` two
+  statements for the interpreter (checked: ``python3`` runs such a file), while the scanner decoded UTF-8 and saw
+  one comment: "text" (safe). The source is now decoded as Python decodes it.
+- **TorchScript file operators, and blanks around dots.** ``aten::save`` and ``aten::from_file`` are the only
+  TorchScript operators that take a file name; a scripted module calling ``torch.from_file(path, True, n)`` and
+  writing to the tensor overwrote the file when ``torch.jit.load(...)(x)`` ran (checked here with a file under
+  ``/tmp``), and scanned safe. TorchScript's lexer also accepts ``torch . ops . ns . op`` and backslash-newlines
+  (checked with ``torch.jit.CompilationUnit``), which the custom-namespace pattern missed.
+- **diffusers and transformers pipelines.** ``model_index.json`` pairs ``[library, class]`` are imported by
+  name; ``custom_pipelines[...].impl`` is code for ``trust_remote_code`` (also from another repository).
+- **Chat-template lookups the sample render does not reach.** The static check saw only constant keys; a key
+  assembled at render time (``''['__cla' ~ 'ss__']``, ``set``/``namespace``/loop/macro/``format``/``join``/slice)
+  or an attribute path handed to ``map``/``selectattr``/``sort``... (``map(attribute='__class__')``) inside a
+  branch the sample messages do not take was never evaluated: safe. Keys the template itself chooses or builds
+  are now followed statically, and attribute-path filters are checked like ``attr``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import struct
+import tarfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from protobuf_bytes import msg as _msg
+from protobuf_bytes import vint as _vint
+
+from mlsecure.artifacts.scan import Verdict, scan_file
+from mlsecure.artifacts.scan.interface import IssueKind
+from mlsecure.findings import Severity
+
+
+def _scan(tmp_path: Path, name: str, data: bytes | str) -> tuple[Verdict, Severity, list[str]]:
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data.encode() if isinstance(data, str) else data)
+    result = scan_file(path)
+    return result.verdict, result.max_severity, [i.title for i in result.issues]
+
+
+def _safetensors(metadata: dict[str, str]) -> bytes:
+    header = json.dumps({"__metadata__": metadata,
+                         "w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}).encode()
+    return struct.pack("<Q", len(header)) + header + b"\0" * 4
+
+
+def _tar_gz(members: dict[str, str]) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as archive:
+        for name, text in members.items():
+            raw = text.encode()
+            info = tarfile.TarInfo(name)
+            info.size = len(raw)
+            archive.addfile(info, io.BytesIO(raw))
+    return buf.getvalue()
+
+
+# --- configs naming an object to import -------------------------------------------------------------------
+
+HYDRA_YAML = "model:\n  _target_: {target}\n  _args_: ['true']\n"
+HYDRA_ESCAPED_YAML = 'model:\n  "\\x5ftarget_": {target}\n'  # YAML escapes spell the key
+HYDRA_SPLIT_YAML = 'model:\n  ? "_tar\\\n    get_"\n  : {target}\n'  # an escaped line break joins the key
+TARGETS = {"os.system": Severity.CRITICAL, "builtins.exec": Severity.CRITICAL, "subprocess.Popen": Severity.CRITICAL,
+           "my_pkg.hooks.Activate": Severity.MEDIUM}
+
+
+@pytest.mark.parametrize(("target", "severity"), list(TARGETS.items()))
+@pytest.mark.parametrize("container", ["yaml", "yaml_escaped", "yaml_split", "json", "json_escaped",
+                                       "class_path", "safetensors_json", "safetensors_yaml", "nemo"])
+def test_config_targets_are_judged(tmp_path: Path, target: str, severity: Severity, container: str) -> None:
+    yaml_text = HYDRA_YAML.format(target=target)
+    json_text = json.dumps({"model": {"_target_": target, "_args_": ["true"]}})
+    samples: dict[str, tuple[str, bytes | str]] = {
+        "yaml": ("model_config.yaml", yaml_text),
+        "yaml_escaped": ("conf.yml", HYDRA_ESCAPED_YAML.format(target=target)),
+        "yaml_split": ("model_config.yaml", HYDRA_SPLIT_YAML.format(target=target)),
+        "json": ("config.json", json_text),
+        "json_escaped": ("config.json", json_text.replace("_target_", "\\u005ftarget_")),
+        "class_path": ("cli_config.yaml", f"model:\n  class_path: {target}\n  init_args: {{}}\n"),
+        "safetensors_json": ("model.safetensors", _safetensors({"config": json_text})),
+        "safetensors_yaml": ("model.safetensors", _safetensors({"config": yaml_text})),
+        "nemo": ("model.nemo", _tar_gz({"model_config.yaml": yaml_text, "model_weights.ckpt": "x"})),
+    }
+    name, data = samples[container]
+    verdict, top, titles = _scan(tmp_path, name, data)
+    assert top is severity, titles
+    assert verdict is not Verdict.SAFE
+    assert any(target in t for t in titles), titles
+
+
+def test_allowlisted_target_and_plain_configs_stay_safe(tmp_path: Path) -> None:
+    assert _scan(tmp_path, "a.yaml", HYDRA_YAML.format(target="collections.OrderedDict"))[1] is Severity.INFO
+    for name, text in [("b.yaml", "trainer:\n  max_epochs: 3\n  target: val_loss\n"),
+                       ("config.json", json.dumps({"architectures": ["BertModel"], "model_type": "bert"})),
+                       ("c.yml", "a: [1, 2\n")]:  # invalid YAML: no loader instantiates it
+        verdict, top, titles = _scan(tmp_path, name, text)
+        assert verdict is Verdict.SAFE and top <= Severity.LOW, (name, titles)
+
+
+def test_yaml_alias_bomb_is_walked_once_per_node(tmp_path: Path) -> None:
+    lines = ["a0: &a0 [x, x]"] + [f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}]" for i in range(1, 60)]
+    text = "\n".join(lines) + "\nm:\n  _target_: os.system\n"
+    verdict, top, _ = _scan(tmp_path, "bomb.yaml", text)  # 2**60 paths if walked naively
+    assert verdict is Verdict.MALICIOUS and top is Severity.CRITICAL
+
+
+@pytest.mark.parametrize(("auto_map", "severity"), [
+    ({"AutoModel": "attacker/other-repo--modeling_x.XModel"}, Severity.HIGH),
+    ({"AutoTokenizer": [None, "attacker/r--tok.Fast"]}, Severity.HIGH),
+    ({"AutoModel": "modeling_x.XModel"}, Severity.MEDIUM),
+])
+def test_hf_auto_map_is_reported(tmp_path: Path, auto_map: dict[str, Any], severity: Severity) -> None:
+    config = {"architectures": ["XModel"], "model_type": "x", "auto_map": auto_map}
+    verdict, top, titles = _scan(tmp_path, "config.json", json.dumps(config))
+    assert top is severity and verdict is not Verdict.SAFE, titles
+
+
+@pytest.mark.parametrize(("module_type", "severity"), [
+    ("os.system", Severity.CRITICAL), ("custom_st.Pooler", Severity.MEDIUM),
+    ("sentence_transformers.models.Pooling", Severity.INFO)])
+def test_sentence_transformers_modules_json(tmp_path: Path, module_type: str, severity: Severity) -> None:
+    modules = [{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+               {"idx": 1, "name": "1", "path": "1_Pooling", "type": module_type}]
+    assert _scan(tmp_path, "modules.json", json.dumps(modules))[1] is severity
+
+
+# --- Keras layers reading a path or URL -------------------------------------------------------------------
+
+def _keras(layer_class: str, argument: str, value: Any) -> bytes:
+    layer = {"module": "keras.layers", "class_name": layer_class, "registered_name": None,
+             "config": {"name": "l", argument: value}}
+    model = {"module": "keras", "class_name": "Sequential", "registered_name": None,
+             "config": {"name": "s", "layers": [layer]}}
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as archive:
+        archive.writestr("metadata.json", json.dumps({"keras_version": "3.15.1"}))
+        archive.writestr("config.json", json.dumps(model))
+        archive.writestr("model.weights.h5", b"")
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize(("layer_class", "argument", "value"), [
+    ("StringLookup", "vocabulary", "/etc/passwd"), ("IntegerLookup", "vocabulary", "../../secrets.txt"),
+    ("TextVectorization", "vocabulary", "http://169.254.169.254/latest/meta-data/"),
+    ("BytePairTokenizer", "merges", "/home/user/.ssh/id_rsa")])
+def test_keras_layer_reading_a_path_is_high(tmp_path: Path, layer_class: str, argument: str, value: str) -> None:
+    verdict, top, titles = _scan(tmp_path, "model.keras", _keras(layer_class, argument, value))
+    assert top is Severity.HIGH and verdict is Verdict.MALICIOUS, titles
+
+
+def test_keras_inline_vocabulary_is_safe(tmp_path: Path) -> None:
+    verdict, top, titles = _scan(tmp_path, "model.keras", _keras("StringLookup", "vocabulary", ["a", "b"]))
+    assert verdict is Verdict.SAFE and top <= Severity.LOW, titles
+
+
+# --- TensorFlow file and network ops ----------------------------------------------------------------------
+
+def _savedmodel(op: str, attrs: bytes = b"") -> bytes:
+    node = _msg(1, b"n0") + _msg(2, op.encode()) + attrs
+    meta = _msg(1, _msg(4, b"serve") + _msg(2, b"tensorflow")) + _msg(2, _msg(1, node))
+    return _vint(1, 1) + _msg(2, meta)
+
+
+def _attr(key: str, text: str) -> bytes:
+    return _msg(5, _msg(1, key.encode()) + _msg(2, _msg(2, text.encode())))
+
+
+@pytest.mark.parametrize(("op", "severity"), [
+    ("DatasetToTFRecord", Severity.HIGH), ("SaveDataset", Severity.HIGH), ("SqlDataset", Severity.HIGH),
+    ("CreateSummaryDbWriter", Severity.HIGH), ("RpcCall", Severity.HIGH), ("TFRecordDataset", Severity.MEDIUM),
+    ("FixedLengthRecordDatasetV2", Severity.MEDIUM), ("WholeFileReaderV2", Severity.MEDIUM),
+    ("DebugIdentityV3", Severity.MEDIUM), ("LoadDataset", Severity.MEDIUM)])
+def test_savedmodel_file_and_network_ops(tmp_path: Path, op: str, severity: Severity) -> None:
+    verdict, top, titles = _scan(tmp_path, "saved_model.pb", _savedmodel(op))
+    assert top is severity and verdict is not Verdict.SAFE, titles
+
+
+def test_savedmodel_printv2_to_a_file_is_high(tmp_path: Path) -> None:
+    to_file = _savedmodel("PrintV2", _attr("output_stream", "file:///home/user/.bashrc"))
+    assert _scan(tmp_path, "a/saved_model.pb", to_file)[1] is Severity.HIGH
+    to_stderr = _savedmodel("PrintV2", _attr("output_stream", "stderr"))
+    assert _scan(tmp_path, "b/saved_model.pb", to_stderr)[1] is Severity.LOW
+
+
+def test_savedmodel_saver_ops_stay_safe(tmp_path: Path) -> None:
+    for op in ("SaveV2", "RestoreV2", "MergeV2Checkpoints", "ShardedFilename"):  # in every real SavedModel
+        verdict, _, titles = _scan(tmp_path, f"{op}/saved_model.pb", _savedmodel(op))
+        assert verdict is Verdict.SAFE, titles
+
+
+# --- Python source coding cookies -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("source", [
+    b"# -*- coding: utf-7 -*-\n#+AAo-import os+ADs-os.system('true')\n",
+    b"#!/usr/bin/env python\n# vim: set fileencoding=utf-7 :\n"
+    b"#+AAo-import subprocess+ADs-subprocess.run(+AFs-'true'+AF0-)\n",
+])
+@pytest.mark.parametrize("name", ["model.py", "modeling_x.py", "code/loader.py"])
+def test_python_coding_cookie_is_honoured(tmp_path: Path, source: bytes, name: str) -> None:
+    verdict, top, titles = _scan(tmp_path, name, source)
+    assert top is Severity.HIGH and verdict is Verdict.MALICIOUS, titles
+
+
+def test_python_unknown_coding_is_not_a_crash(tmp_path: Path) -> None:
+    _, top, titles = _scan(tmp_path, "model.py", b"# coding: no-such-codec\nx = 1\n")
+    assert top <= Severity.MEDIUM and not any("scanner could not" in t for t in titles)
+
+
+# --- chat templates: lookups in branches the sample render skips -------------------------------------------
+
+UNTAKEN = "{% if tools %}BODY{% endif %}{{ messages[0].content }}"
+TEMPLATE_BODIES = [
+    "{{ ''['__cla' ~ 'ss__'] }}",
+    "{% set k = '__cla' ~ 'ss__' %}{{ ''[k] }}",
+    "{% set k %}__class__{% endset %}{{ ''[k] }}",
+    "{% set ns = namespace(k='') %}{% for c in ['__cla', 'ss__'] %}{% set ns.k = ns.k ~ c %}{% endfor %}{{ ''[ns.k] }}",
+    "{% for c in ['__class__'] %}{{ ''[c] }}{% endfor %}",
+    "{% macro k() %}__class__{% endmacro %}{{ ''[k()] }}",
+    "{{ ''['%c%cclass%c%c'|format(95, 95, 95, 95)] }}",
+    "{{ ''[['_', '_class__']|join] }}",
+    "{{ ''['__CLASS__'.lower()] }}",
+    "{{ ''['xx__class__'[2:]] }}",
+    "{{ messages|map(attribute='__class__')|list }}",
+    "{{ messages|map(attribute='content.__class__.__mro__')|list }}",
+    "{{ messages|selectattr('__class__')|list }}",
+    "{{ messages|sort(attribute='__init__.__globals__')|list }}",
+    "{{ messages|groupby('__class__')|list }}",
+]
+
+
+@pytest.mark.parametrize("body", TEMPLATE_BODIES)
+@pytest.mark.parametrize("container", ["tokenizer_config.json", "chat_template.jinja", "gguf"])
+def test_chat_template_lookup_in_untaken_branch(tmp_path: Path, body: str, container: str) -> None:
+    template = UNTAKEN.replace("BODY", body)
+    if container == "gguf":
+        key, value = b"tokenizer.chat_template", template.encode()
+        data = (b"GGUF" + struct.pack("<IQQ", 3, 0, 1) + struct.pack("<Q", len(key)) + key
+                + struct.pack("<I", 8) + struct.pack("<Q", len(value)) + value)
+        verdict, top, titles = _scan(tmp_path, "model.gguf", data)
+    elif container == "tokenizer_config.json":
+        verdict, top, titles = _scan(tmp_path, container, json.dumps({"chat_template": template}))
+    else:
+        verdict, top, titles = _scan(tmp_path, container, template)
+    assert top is Severity.CRITICAL and verdict is Verdict.MALICIOUS, titles
+
+
+BENIGN_TEMPLATES = [
+    "{% for m in messages %}{% for key in m %}{{ m[key] }}{% endfor %}{{ m['content'] }}{% endfor %}",
+    "{{ messages|map(attribute='content')|join(' ') }}{{ messages|map('replace', '_', ' ')|list }}",
+    "{{ messages|selectattr('role', 'equalto', '_x')|list }}{{ messages|sort(attribute='role')|list }}",
+    "{% for m in messages %}{{ messages[loop.index0 - 1]['content'] }}{{ m[m['role']] }}{% endfor %}",
+    "{% set i = 0 %}{{ messages[i].content }}{% if tools %}{{ tools[messages[0]['content']] }}{% endif %}",
+]
+
+
+@pytest.mark.parametrize("template", BENIGN_TEMPLATES)
+def test_chat_template_data_driven_lookups_stay_safe(tmp_path: Path, template: str) -> None:
+    verdict, top, titles = _scan(tmp_path, "tokenizer_config.json", json.dumps({"chat_template": template}))
+    assert verdict is Verdict.SAFE and top <= Severity.LOW, titles
+
+
+# --- diffusers model_index.json, transformers custom_pipelines ---------------------------------------------
+
+@pytest.mark.parametrize(("pair", "severity"), [(["os", "system"], Severity.CRITICAL),
+                                                (["my_lib", "Unet"], Severity.MEDIUM),
+                                                (["diffusers", "UNet2DConditionModel"], Severity.INFO)])
+def test_diffusers_model_index_pairs(tmp_path: Path, pair: list[str], severity: Severity) -> None:
+    index = {"_class_name": "StableDiffusionPipeline", "_diffusers_version": "0.30.0", "unet": pair,
+             "text_encoder": ["transformers", "CLIPTextModel"], "safety_checker": [None, None]}
+    assert _scan(tmp_path, "model_index.json", json.dumps(index))[1] is severity
+
+
+def test_custom_pipeline_from_another_repository(tmp_path: Path) -> None:
+    config = {"model_type": "x", "custom_pipelines": {"p": {"impl": "attacker/r--pipe.P", "pt": ["AutoModel"]}}}
+    assert _scan(tmp_path, "config.json", json.dumps(config))[1] is Severity.HIGH
+
+
+# --- TorchScript operators that take a file name, and blanks around dots -----------------------------------
+
+def _torchscript(tmp_path: Path, body: str) -> tuple[Verdict, Severity, list[str]]:
+    code = ("class Net(Module):\n  __parameters__ = []\n  def forward(self: __torch__.Net, x: Tensor) -> Tensor:\n"
+            f"    {body}\n    return x\n")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as archive:
+        archive.writestr("ts/code/__torch__.py", code)
+        archive.writestr("ts/constants.pkl", b"\x80\x02)\x85.")
+        archive.writestr("ts/data.pkl", b"\x80\x02}q\x00.")
+        archive.writestr("ts/version", "3\n")
+    return _scan(tmp_path, "ts.pt", buf.getvalue())
+
+
+@pytest.mark.parametrize(("body", "severity"), [
+    ('t = torch.from_file("/home/u/.bashrc", True, 4, dtype=0)', Severity.HIGH),  # what torch.jit.save writes
+    ('torch.save(x, "/tmp/out.pt")', Severity.HIGH),
+    ('t = torch . from_file("/etc/passwd")', Severity.HIGH),
+    ('t = ops.aten.\\\n      from_file("/etc/passwd")', Severity.HIGH),
+    ("y = torch . ops . evil_ns . run(x)", Severity.MEDIUM),  # compiles: TorchScript skips blanks around dots
+    ("y = torch.ops.\\\n      evil_ns.run(x)", Severity.MEDIUM),
+    ("y = torch.ops.aten.relu(x)", Severity.INFO),
+    ("y = self.saved(x)", Severity.INFO),
+])
+def test_torchscript_file_operators_and_spaced_namespaces(tmp_path: Path, body: str, severity: Severity) -> None:
+    _, top, titles = _torchscript(tmp_path, body)
+    assert top is severity, titles
+
+
+def test_issue_kinds_are_the_reported_ones(tmp_path: Path) -> None:
+    result = scan_file(_write(tmp_path / "m.yaml", HYDRA_YAML.format(target="os.system")))
+    assert any(i.kind is IssueKind.DANGEROUS_IMPORT for i in result.issues)
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
