@@ -23,6 +23,10 @@ Each sample is built here from bytes; nothing is loaded. Every malicious sample 
   (checked with ``torch.jit.CompilationUnit``), which the custom-namespace pattern missed.
 - **diffusers and transformers pipelines.** ``model_index.json`` pairs ``[library, class]`` are imported by
   name; ``custom_pipelines[...].impl`` is code for ``trust_remote_code`` (also from another repository).
+- **Compiled Python bytecode.** A ``.pyc`` was "unrecognised binary data" (low, safe). Python imports a sourceless
+  ``.pyc`` found on ``sys.path`` (an MLflow ``code`` folder) and, for an unchecked-hash ``.pyc`` in
+  ``__pycache__``, runs it instead of the reviewed ``.py`` (checked here). Now medium (code, not verifiable
+  without ``marshal``, which is itself unsafe on untrusted bytes).
 - **Chat-template lookups the sample render does not reach.** The static check saw only constant keys; a key
   assembled at render time (``''['__cla' ~ 'ss__']``, ``set``/``namespace``/loop/macro/``format``/``join``/slice)
   or an attribute path handed to ``map``/``selectattr``/``sort``... (``map(attribute='__class__')``) inside a
@@ -321,6 +325,28 @@ def _torchscript(tmp_path: Path, body: str) -> tuple[Verdict, Severity, list[str
 def test_torchscript_file_operators_and_spaced_namespaces(tmp_path: Path, body: str, severity: Severity) -> None:
     _, top, titles = _torchscript(tmp_path, body)
     assert top is severity, titles
+
+
+# --- compiled Python bytecode ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("mode", ["TIMESTAMP", "CHECKED_HASH", "UNCHECKED_HASH"])
+@pytest.mark.parametrize("name", ["code/__pycache__/loader.cpython-311.pyc", "loader.pyc", "weights.bin"])
+def test_python_bytecode_is_code(tmp_path: Path, mode: str, name: str) -> None:
+    """An unchecked-hash .pyc in __pycache__ runs instead of a reviewed .py (checked: ``import m`` printed the
+    .pyc's text, not m.py's); a sourceless .pyc on sys.path (an MLflow code folder) is imported as is."""
+    import py_compile
+
+    source = tmp_path / "src.py"
+    source.write_text("import os\nos.system('true')\n")
+    compiled = tmp_path / "out.pyc"
+    py_compile.compile(str(source), cfile=str(compiled), invalidation_mode=py_compile.PycInvalidationMode[mode])
+    verdict, top, titles = _scan(tmp_path, name, compiled.read_bytes())
+    assert top is Severity.MEDIUM and verdict is not Verdict.SAFE, titles
+
+
+def test_binary_data_with_crlf_is_not_bytecode(tmp_path: Path) -> None:
+    verdict, top, titles = _scan(tmp_path, "blob.bin", b"\xa7\x0d\r\n" + b"\x00" * 60)
+    assert verdict is Verdict.SAFE and top is Severity.LOW, titles
 
 
 def test_issue_kinds_are_the_reported_ones(tmp_path: Path) -> None:

@@ -33,8 +33,10 @@ def wants_parse(name: str, text: str) -> bool:
     return name.lower().endswith(CONFIG_SUFFIXES) or any(marker in text for marker in MARKERS)
 
 
-def parse_document(text: str) -> Any:
-    """``text`` as JSON, else as YAML (safe loader: no tags run); ``None`` when it is neither (or too large)."""
+def parse_document(text: str, name: str = "") -> Any:
+    """``text`` as JSON, else as YAML (safe loader: no tags run); ``None`` when it is neither (or too large).
+    A ``.json`` file is read as JSON only (its loaders use ``json.load``; a large tokenizer.json that is not JSON is
+    not worth a YAML parse)."""
     from mlsecure.artifacts.scan import jsontext
 
     if len(text) > MAX_CONFIG_CHARS:
@@ -46,6 +48,8 @@ def parse_document(text: str) -> Any:
             return _too_deep(text)
         except ValueError:
             pass
+    if name.lower().endswith(".json"):
+        return None
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

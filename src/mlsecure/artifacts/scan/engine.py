@@ -345,7 +345,7 @@ def _scan_text(blob: Blob, session: Session) -> list[Issue]:
         if found:
             return found
     # Hydra ``_target_``, ``class_path``, ``auto_map``, ``modules.json``: objects a loader imports by name
-    imports = (config_imports.import_issues(config_imports.parse_document(text), blob.name)
+    imports = (config_imports.import_issues(config_imports.parse_document(text, blob.name), blob.name)
                if config_imports.wants_parse(blob.name, text) else [])
     if text.lstrip().startswith("{") and any(key in text for key in _JSON_CONFIG_KEYS):
         try:
