@@ -27,6 +27,14 @@ Each sample is built here from bytes; nothing is loaded. Every malicious sample 
   ``.pyc`` found on ``sys.path`` (an MLflow ``code`` folder) and, for an unchecked-hash ``.pyc`` in
   ``__pycache__``, runs it instead of the reviewed ``.py`` (checked here). Now medium (code, not verifiable
   without ``marshal``, which is itself unsafe on untrusted bytes).
+- **Python files without imports or definitions.** A ``model.py`` of top-level statements only
+  (``open(...).write(...)``, ``__builtins__.__dict__["ev" + "al"](...)``) was "text" (safe): the medium rule needed
+  an import or a definition. Any ``.py`` that is not inert (docstrings, ``pass``, literal assignments) is now
+  medium, and names that reach the interpreter's namespaces (``__builtins__``, ``__globals__``,
+  ``__subclasses__``) are high.
+- **Text that starts as a complete pickle.** ``((N)).__class__...`` is MARK, NONE, TUPLE, TUPLE, STOP to the
+  unpickler and Python to the interpreter; ``(N). : 1`` heads a valid YAML. The file was called a harmless pickle
+  and its text was never read. Text-like bytes that parse as a pickle are now also scanned as text.
 - **Chat-template lookups the sample render does not reach.** The static check saw only constant keys; a key
   assembled at render time (``''['__cla' ~ 'ss__']``, ``set``/``namespace``/loop/macro/``format``/``join``/slice)
   or an attribute path handed to ``map``/``selectattr``/``sort``... (``map(attribute='__class__')``) inside a
@@ -171,6 +179,22 @@ def test_keras_layer_reading_a_path_is_high(tmp_path: Path, layer_class: str, ar
     assert top is Severity.HIGH and verdict is Verdict.MALICIOUS, titles
 
 
+@pytest.mark.parametrize(("module", "function", "severity"), [
+    ("keras.src.utils.python_utils", "func_load", Severity.CRITICAL),  # what Lambda uses to unmarshal bytecode
+    ("keras.src.utils.image_utils", "save_img", Severity.HIGH),
+    ("keras.src.saving.saving_api", "save_weights", Severity.HIGH),
+    ("keras.src.utils.model_visualization", "plot_model", Severity.HIGH),
+    ("keras.src.utils.image_utils", "load_img", Severity.MEDIUM),
+])
+def test_keras_side_effecting_functions(tmp_path: Path, module: str, function: str, severity: Severity) -> None:
+    layer = {"module": "keras.layers", "class_name": "Activation", "registered_name": None,
+             "config": {"name": "a", "activation": {"module": module, "class_name": "function", "config": function,
+                                                    "registered_name": "function"}}}
+    model = {"module": "keras", "class_name": "Sequential", "registered_name": None,
+             "config": {"name": "s", "layers": [layer]}}
+    assert _scan(tmp_path, "config.json", json.dumps(model))[1] is severity
+
+
 def test_keras_inline_vocabulary_is_safe(tmp_path: Path) -> None:
     verdict, top, titles = _scan(tmp_path, "model.keras", _keras("StringLookup", "vocabulary", ["a", "b"]))
     assert verdict is Verdict.SAFE and top <= Severity.LOW, titles
@@ -224,6 +248,53 @@ def test_python_coding_cookie_is_honoured(tmp_path: Path, source: bytes, name: s
     assert top is Severity.HIGH and verdict is Verdict.MALICIOUS, titles
 
 
+@pytest.mark.parametrize(("source", "severity"), [
+    ('open("/home/u/.bashrc", "a").write("curl x | sh")\n', Severity.MEDIUM),  # no import, no def: was "text"
+    ("print(len([1, 2]))\n", Severity.MEDIUM),
+    ("__builtins__.__dict__['ev' + 'al']('1 + 1')\n", Severity.HIGH),
+    ("(lambda: 0).__globals__['__buil' + 'tins__']\n", Severity.HIGH),
+    ("().__class__.__base__.__subclasses__()\n", Severity.HIGH),
+])
+@pytest.mark.parametrize("name", ["model.py", "modeling_x.py"])
+def test_python_top_level_statements_are_code(tmp_path: Path, source: str, severity: Severity, name: str) -> None:
+    verdict, top, titles = _scan(tmp_path, name, source)
+    assert top is severity and verdict is not Verdict.SAFE, titles
+
+
+@pytest.mark.parametrize("source", ['"""Package."""\n', "pass\n", '__version__ = "1.2"\nLABELS: list = ["a", "b"]\n',
+                                    ""])
+def test_inert_python_stays_safe(tmp_path: Path, source: str) -> None:
+    verdict, top, titles = _scan(tmp_path, "__init__.py", source)
+    assert verdict is Verdict.SAFE and top <= Severity.LOW, titles
+
+
+# A text whose first bytes are a complete, harmless pickle (``(``, ``N``, ``)``, ``.`` are MARK, NONE, EMPTY_TUPLE,
+# STOP) was called a pickle, and the Python, YAML or template it also is was never read.
+POLYGLOTS = [
+    ("model.py", "((N)).__class__.__base__.__subclasses__()\n", Severity.HIGH),
+    ("modeling_x.py", "().__class__\nimport os\nos.system('true')\n", Severity.HIGH),
+    ("model_config.yaml", "(N). : 1\nmodel:\n  _target_: os.system\n", Severity.CRITICAL),
+    ("chat_template.jinja", "(). {% if tools %}{{ ''['__cla' ~ 'ss__'] }}{% endif %}\n", Severity.CRITICAL),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "severity"), POLYGLOTS)
+@pytest.mark.parametrize("zipped", [False, True])
+def test_text_that_starts_as_a_pickle_is_read_as_text_too(tmp_path: Path, name: str, text: str, severity: Severity,
+                                                          zipped: bool) -> None:
+    import pickle
+
+    assert pickle.loads(text.encode()) in ((), None)  # a complete pickle (not loaded from disk, built here)
+    if zipped:
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as archive:
+            archive.writestr(f"model/code/{name}" if name.endswith(".py") else f"model/{name}", text)
+        verdict, top, titles = _scan(tmp_path, "model.zip", buf.getvalue())
+    else:
+        verdict, top, titles = _scan(tmp_path, name, text)
+    assert top is severity and verdict is Verdict.MALICIOUS, titles
+
+
 def test_python_unknown_coding_is_not_a_crash(tmp_path: Path) -> None:
     _, top, titles = _scan(tmp_path, "model.py", b"# coding: no-such-codec\nx = 1\n")
     assert top <= Severity.MEDIUM and not any("scanner could not" in t for t in titles)
@@ -248,6 +319,8 @@ TEMPLATE_BODIES = [
     "{{ messages|selectattr('__class__')|list }}",
     "{{ messages|sort(attribute='__init__.__globals__')|list }}",
     "{{ messages|groupby('__class__')|list }}",
+    "{{ ('{0.' ~ '__class__}').format(messages) }}",
+    "{% set f = '{0.' %}{{ (f ~ '__init__.__globals__}').format(cycler) }}",
 ]
 
 
@@ -273,6 +346,7 @@ BENIGN_TEMPLATES = [
     "{{ messages|selectattr('role', 'equalto', '_x')|list }}{{ messages|sort(attribute='role')|list }}",
     "{% for m in messages %}{{ messages[loop.index0 - 1]['content'] }}{{ m[m['role']] }}{% endfor %}",
     "{% set i = 0 %}{{ messages[i].content }}{% if tools %}{{ tools[messages[0]['content']] }}{% endif %}",
+    "{{ '<|{}|>'.format(messages[0]['role']) }}",
 ]
 
 

@@ -63,7 +63,9 @@ def template_problems(template: str) -> tuple[list[str], str | None, bool]:
 def _unsafe_lookups(tree: nodes.Node) -> Iterator[str]:
     keys = _KeyTaint(tree)
     for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter, nodes.Const)):
-        if isinstance(node, nodes.Getattr) and _unsafe(node.attr):
+        if isinstance(node, nodes.Getattr) and node.attr in ("format", "format_map") and keys.built(node.node):
+            yield f"computed format string .{node.attr}()"  # ('{0.' ~ '__class__}').format(x): no constant shows it
+        elif isinstance(node, nodes.Getattr) and _unsafe(node.attr):
             yield f".{node.attr}"
         elif isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const) and _unsafe(node.arg.value):
             yield f"[{node.arg.value!r}]"
@@ -129,6 +131,10 @@ class _KeyTaint:
         elif isinstance(target, nodes.Tuple):
             for item in target.items:
                 self._bind(item, value)
+
+    def built(self, expr: nodes.Node) -> bool:
+        """Whether ``expr`` is a string assembled at render time from the template's own strings."""
+        return not isinstance(expr, nodes.Const) and _BUILT in self._strings(expr, set())
 
     def unsafe(self, expr: nodes.Node, *, dotted: bool = False) -> list[str]:
         """How an unsafe key can come out of ``expr`` (empty when it cannot)."""

@@ -196,6 +196,11 @@ def _scan_tentative(blob: Blob, session: Session, fmt: ArtifactFormat,
     importing anything (protocol-0 pickles start with any opcode: ``V``, ``S``, ``N``, ``K`` ...)."""
     issues = _run(ArtifactFormat.PICKLE, blob, session)
     if not refuted_as_pickle(issues):
+        if fmt is ArtifactFormat.TEXT or (fmt is not ArtifactFormat.JOBLIB and is_text(head)):
+            # a polyglot: ``((N)).__class__...`` is a complete pickle (MARK, NONE, TUPLE, STOP) *and* the Python
+            # that a loader imports; ``(N). : 1`` is a pickle and a Hydra YAML. Judge the text too.
+            text = collect("text", lambda: _scan_text(blob, session))
+            issues = [*issues, *(i for i in text if i.severity > Severity.INFO)]
         return (ArtifactFormat.JOBLIB if fmt is ArtifactFormat.JOBLIB else ArtifactFormat.PICKLE), issues
     if fmt is ArtifactFormat.JOBLIB:
         return fmt, [Issue(IssueKind.CODE_FORMAT, Severity.INFO, "compressed data that is not a pickle",

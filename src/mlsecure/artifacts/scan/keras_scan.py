@@ -31,6 +31,9 @@ MODULE_KEYS = ("module", "fn_module", "output_shape_module")
 KERAS_SIDE_EFFECTS = {
     "get_file": Severity.LOW, "enable_unsafe_deserialization": Severity.CRITICAL, "load_model": Severity.HIGH,
     "load_weights": Severity.HIGH, "save_model": Severity.HIGH, "save": Severity.HIGH,
+    # session 5, Keras 3.15's API read for the same effects: bytecode, file writes, file reads, nested model loads
+    "func_load": Severity.CRITICAL, "save_weights": Severity.HIGH, "save_img": Severity.HIGH,
+    "plot_model": Severity.HIGH, "KerasFileEditor": Severity.HIGH, "load_img": Severity.MEDIUM,
 }
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
