@@ -7,6 +7,10 @@ Each sample is built here from bytes; nothing is loaded. Every malicious sample 
   Face ``auto_map`` makes ``trust_remote_code`` import code, also from *another* repository
   (``owner/repo--module.Class``); sentence-transformers imports every ``type`` of ``modules.json``. All were
   "text" (safe). Each name is now judged like a pickle global.
+- **YAML Python tags.** ``!!python/object/apply:os.system`` (also through a ``%TAG`` directive or a verbatim tag)
+  runs under ``yaml.unsafe_load`` and under PyYAML < 5.4's ``full_load`` (PyTorch Lightning's ``hparams.yaml``
+  reader); such files were "text" (safe). The node graph is now composed (nothing constructed) and every Python
+  tag naming an object is judged like a pickle global.
 - **Keras preprocessing layers that read a path or URL.** ``StringLookup``/``IntegerLookup``/``TextVectorization``
   read a string ``vocabulary`` as a file (CVE-2025-12058: local file read and SSRF, even under ``safe_mode``);
   the ``.keras`` config scanned safe. (Not loaded here: the layer needs TensorFlow, which is not installed.)
@@ -126,6 +130,37 @@ def test_allowlisted_target_and_plain_configs_stay_safe(tmp_path: Path) -> None:
                        ("c.yml", "a: [1, 2\n")]:  # invalid YAML: no loader instantiates it
         verdict, top, titles = _scan(tmp_path, name, text)
         assert verdict is Verdict.SAFE and top <= Severity.LOW, (name, titles)
+
+
+@pytest.mark.parametrize(("name", "text", "severity"), [
+    ("hparams.yaml", 'a: !!python/object/apply:os.system ["true"]\n', Severity.CRITICAL),
+    ("hparams.yaml", "%TAG !p! tag:yaml.org,2002:python/\n---\na: !p!object/apply:subprocess.call [[x]]\n",
+     Severity.CRITICAL),
+    ("notes.txt", 'a: !<tag:yaml.org,2002:python/name:os.system> ""\n', Severity.CRITICAL),
+    ("hparams.yml", "a: !!python/object/new:my_pkg.Thing {}\n", Severity.MEDIUM),
+    ("hparams.yaml", "b: &x !!python/object/apply:builtins.exec ['1']\nc: [*x, *x]\n", Severity.CRITICAL),
+])
+def test_yaml_python_tags(tmp_path: Path, name: str, text: str, severity: Severity) -> None:
+    """PyTorch Lightning reads hparams.yaml with ``yaml.full_load``: before PyYAML 5.4 that constructs python
+    tags (CVE-2020-14343); ``yaml.unsafe_load`` always does. The safe loader the scanner used refused them, so the
+    file was unparsed "text" (safe)."""
+    verdict, top, titles = _scan(tmp_path, name, text)
+    assert top is severity and verdict is not Verdict.SAFE, titles
+
+
+def test_yaml_plain_python_types_are_safe(tmp_path: Path) -> None:
+    verdict, top, titles = _scan(tmp_path, "hparams.yaml", "lr: 0.1\nlayers: !!python/tuple [1, 2]\n")
+    assert verdict is Verdict.SAFE and top <= Severity.LOW, titles
+
+
+def test_config_over_the_parse_limit_is_cannot_verify(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mlsecure.artifacts.scan import config_imports
+
+    monkeypatch.setattr(config_imports, "MAX_CONFIG_CHARS", 100)
+    text = "pad: '" + "x" * 200 + "'\nm:\n  _target_: os.system\n"
+    verdict, top, titles = _scan(tmp_path, "big.yaml", text)
+    assert top is Severity.MEDIUM and verdict is not Verdict.SAFE, titles
+    assert _scan(tmp_path, "plain.yaml", "pad: '" + "x" * 200 + "'\n")[0] is Verdict.SAFE
 
 
 def test_yaml_alias_bomb_is_walked_once_per_node(tmp_path: Path) -> None:

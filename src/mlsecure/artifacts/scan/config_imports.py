@@ -11,7 +11,9 @@ such files were "text" (safe) and ``_target_: os.system`` passed. Each name is j
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from mlsecure.artifacts.scan.interface import Issue, IssueKind
@@ -20,7 +22,7 @@ from mlsecure.findings import Severity
 
 TARGET_KEYS = ("_target_", "class_path")  # Hydra instantiate, jsonargparse / LightningCLI
 # a text holding one of these (or a backslash escape that can spell it) is parsed as JSON or YAML
-MARKERS = ("_target_", "class_path", "auto_map", "custom_pipelines", "_diffusers_version", "\\")
+MARKERS = ("_target_", "class_path", "auto_map", "custom_pipelines", "_diffusers_version", "python/", "%TAG", "\\")
 CONFIG_SUFFIXES = (".yaml", ".yml", ".json")
 MAX_CONFIG_CHARS = 64 * 1024**2
 # libraries diffusers' own pipelines name in model_index.json (its LOADABLE_CLASSES); any other is imported by name
@@ -29,8 +31,20 @@ _ST_PREFIX = "sentence_transformers."  # the library's own modules, listed by ev
 
 
 def wants_parse(name: str, text: str) -> bool:
-    """Whether ``text`` may be a config a loader instantiates from (by its name, or a marker in it)."""
+    """Whether ``text`` may be a config a loader instantiates from (by its name, or a marker in it).
+
+    JSON spells a key only literally or with ``\\u`` escapes, so JSON needs a literal key or an escaped ASCII
+    character (a 9 MB tokenizer.json full of ``\\u0120`` is not walked); YAML has more escapes (``\\x5f``, an
+    escaped line break inside a key), so a ``.yaml`` is always parsed and other text on any backslash."""
+    head = text.lstrip()[:1]
+    if name.lower().endswith(".json") or head in ("{", "["):
+        return (any(key in text for key in JSON_KEYS) or _ASCII_ESCAPE.search(text) is not None
+                or (head == "[" and '"type"' in text))  # modules.json
     return name.lower().endswith(CONFIG_SUFFIXES) or any(marker in text for marker in MARKERS)
+
+
+JSON_KEYS = ("_target_", "class_path", "auto_map", "custom_pipelines", "_diffusers_version")
+_ASCII_ESCAPE = re.compile(r"\\u00[2-7][0-9A-Fa-f]")
 
 
 def parse_document(text: str, name: str = "") -> Any:
@@ -40,7 +54,7 @@ def parse_document(text: str, name: str = "") -> Any:
     from mlsecure.artifacts.scan import jsontext
 
     if len(text) > MAX_CONFIG_CHARS:
-        return None
+        return _unparsed(text, f"a config of {len(text)} characters is over the {MAX_CONFIG_CHARS >> 20} Mi parsed")
     if text.lstrip()[:1] in ("{", "["):
         try:
             return jsontext.loads(text)
@@ -54,27 +68,69 @@ def parse_document(text: str, name: str = "") -> Any:
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        return yaml.load(text, Loader=loader)  # a safe loader: no tag constructs an object
+        # the node graph first: its tags (``!!python/object/apply:os.system``, also spelled through a %TAG
+        # directive) are what an unsafe loader constructs; composing constructs nothing
+        tags = [tag for root in yaml.compose_all(text, Loader=loader) for tag in _python_tags(root)]
     except RecursionError:
         return _too_deep(text)
     except (yaml.YAMLError, ValueError, MemoryError):
         return None  # a loader cannot parse it either
+    try:
+        document = yaml.load(text, Loader=loader)  # a safe loader: no tag constructs an object
+    except RecursionError:
+        return _too_deep(text)
+    except (yaml.YAMLError, ValueError, MemoryError):
+        document = None  # python tags (refused by the safe loader), several documents
+    return Tagged(tuple(tags), document) if tags else document
 
 
-TOO_DEEP = object()  # parse_document's answer for a document nested deeper than this stack can parse
+@dataclass(frozen=True)
+class Tagged:
+    """A YAML document with Python tags: only ``yaml.load(..., Loader=yaml.Loader)``/``unsafe_load`` (and PyYAML
+    before 5.4's ``full_load``, which PyTorch Lightning uses for ``hparams.yaml``) construct them."""
+
+    tags: tuple[str, ...]
+    document: Any
+
+
+_PYTHON_TAG = "tag:yaml.org,2002:python/"
+
+
+def _python_tags(root: Any) -> Iterator[str]:
+    seen: set[int] = set()
+    todo = [root]
+    while todo:
+        node = todo.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node.tag, str) and node.tag.startswith(_PYTHON_TAG):
+            yield node.tag[len(_PYTHON_TAG):]
+        if isinstance(node.value, list):
+            for item in node.value:
+                todo.extend(item if isinstance(item, tuple) else (item,))
+
+
+_UNPARSED = object()  # parse_document's answer for a document nested deeper or larger than this scanner parses
 
 
 def _too_deep(text: str) -> object:
+    return _unparsed(text, "a config nested deeper than this scanner parses")
+
+
+def _unparsed(text: str, why: str) -> object:
     """Fail closed only where the unparsed text could name an object (a marker or an escape is in it)."""
-    return TOO_DEEP if any(marker in text for marker in MARKERS) else None
+    return (_UNPARSED, why) if any(marker in text for marker in MARKERS) else None
 
 
 def import_issues(document: Any, where: str) -> list[Issue]:
     """Every object ``document`` makes a loader import by name, judged like a pickle global."""
-    if document is TOO_DEEP:
-        return [Issue(IssueKind.RESOURCE_LIMIT, Severity.MEDIUM,
-                      f"cannot verify {where}: a config nested deeper than this scanner parses")]
+    if isinstance(document, tuple) and len(document) == 2 and document[0] is _UNPARSED:
+        return [Issue(IssueKind.RESOURCE_LIMIT, Severity.MEDIUM, f"cannot verify {where}: {document[1]}")]
     issues: list[Issue] = []
+    if isinstance(document, Tagged):
+        issues.extend(_tag_issue(where, tag) for tag in document.tags if ":" in tag)
+        document = document.document
     for path, key, value in _named(document, where):
         if key == "auto_map":
             issues.append(_auto_map(path, value))
@@ -86,6 +142,13 @@ def import_issues(document: Any, where: str) -> list[Issue]:
         else:
             issues.append(_judged(path, value, f"{key} is imported and called when the config is instantiated"))
     return issues
+
+
+def _tag_issue(where: str, tag: str) -> Issue:
+    kind, _, dotted = tag.partition(":")
+    issue = _judged(where, dotted, f"YAML tag !!python/{kind} makes an unsafe loader import (and call) it")
+    return issue if issue.severity >= Severity.MEDIUM else Issue(
+        IssueKind.EMBEDDED_CODE, Severity.MEDIUM, issue.title, evidence=issue.evidence)
 
 
 def _judged(path: str, dotted: str, why: str) -> Issue:
