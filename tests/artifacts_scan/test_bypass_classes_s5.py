@@ -39,6 +39,11 @@ Each sample is built here from bytes; nothing is loaded. Every malicious sample 
 - **Text that starts as a complete pickle.** ``((N)).__class__...`` is MARK, NONE, TUPLE, TUPLE, STOP to the
   unpickler and Python to the interpreter; ``(N). : 1`` heads a valid YAML. The file was called a harmless pickle
   and its text was never read. Text-like bytes that parse as a pickle are now also scanned as text.
+- **zstd, and pickles that start like a compressed stream.** ``pandas.read_pickle("model.pkl.zst")`` decompresses
+  zstd and unpickles (checked): such a file was "unrecognised binary data" (safe). And the scanner trusted a
+  compression magic: a pickle starting ``BZh9`` (BINBYTES over 3.7 MB) or ``V*M\\x18`` (a zstd skippable frame
+  to joblib, a unicode string to ``pickle.load``) that does not decompress was "compressed data that is not a
+  pickle" (safe) while ``pickle.load`` ran it (checked). The bytes are now also scanned as they are.
 - **Chat-template lookups the sample render does not reach.** The static check saw only constant keys; a key
   assembled at render time (``''['__cla' ~ 'ss__']``, ``set``/``namespace``/loop/macro/``format``/``join``/slice)
   or an attribute path handed to ``map``/``selectattr``/``sort``... (``map(attribute='__class__')``) inside a
@@ -456,6 +461,46 @@ def test_python_bytecode_is_code(tmp_path: Path, mode: str, name: str) -> None:
 def test_binary_data_with_crlf_is_not_bytecode(tmp_path: Path) -> None:
     verdict, top, titles = _scan(tmp_path, "blob.bin", b"\xa7\x0d\r\n" + b"\x00" * 60)
     assert verdict is Verdict.SAFE and top is Severity.LOW, titles
+
+
+# --- zstd, and pickles that start like a compressed stream -------------------------------------------------
+
+CALL_PRINT = b"cbuiltins\nprint\n(S'x'\ntR."  # a stand-in import: any global the allowlist lacks is reported
+CALL_SYSTEM = b"cos\nsystem\n(S'true'\ntR."
+
+
+def test_zstd_pickle_is_decompressed(tmp_path: Path) -> None:
+    """pandas.read_pickle("model.pkl.zst") decompresses and unpickles (checked with builtins.print): it was
+    "unrecognised binary data" (low, safe)."""
+    zstandard = pytest.importorskip("zstandard")
+    frames = zstandard.ZstdCompressor().compress(b"\x80\x02N.") + zstandard.ZstdCompressor().compress(CALL_SYSTEM)
+    verdict, top, titles = _scan(tmp_path, "model.pkl.zst", frames)  # the payload in a second frame
+    assert top is Severity.CRITICAL and verdict is Verdict.MALICIOUS, titles
+
+
+def test_zstd_without_zstandard_fails_closed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "zstandard" else real(name, *a))
+    verdict, top, titles = _scan(tmp_path, "model.pkl.zst", b"\x28\xb5\x2f\xfd" + b"\x00" * 40)
+    assert top is Severity.HIGH and verdict is not Verdict.SAFE, titles
+
+
+@pytest.mark.parametrize(("prefix", "name"), [
+    (b"V*M\x18 a zstd skippable frame to joblib, a unicode string to pickle\n0", "model.pkl"),
+    (b"B" + b"Zh9\x00" + b"A" * 0x0039685A + b"0", "model.bin"),  # BZh9...: BINBYTES of 3.7 MB, then the payload
+])
+def test_pickle_that_starts_like_a_compressed_stream(tmp_path: Path, prefix: bytes, name: str) -> None:
+    """joblib reads the magic and fails to decompress; pickle.load / torch.load read the bytes as opcodes and run
+    the call (checked with builtins.print). The scanner took the magic's word: "compressed data that is not a
+    pickle" (info) or "large text", safe."""
+    import pickletools
+
+    data = prefix + CALL_SYSTEM
+    assert [op.name for op, _, _ in pickletools.genops(data)][-3:] == ["TUPLE", "REDUCE", "STOP"]
+    verdict, top, titles = _scan(tmp_path, name, data)
+    assert top is Severity.CRITICAL and verdict is Verdict.MALICIOUS, titles
 
 
 def test_issue_kinds_are_the_reported_ones(tmp_path: Path) -> None:

@@ -139,13 +139,27 @@ _OPCODES = frozenset(op.code.encode("latin-1") for op in pickletools.opcodes)
 
 
 def _as_pickle(blob: Blob, session: Session) -> list[Issue]:
-    """The file read as a pickle (decompressed first, as ``joblib.load`` does for a ``.tar.gz``); kept only
-    where the unpickler would not raise before importing or calling anything."""
+    """The file read as a pickle (decompressed first, as ``joblib.load`` does for a ``.tar.gz``, and as it is, as
+    ``pickle.load`` does); kept only where the unpickler would not raise before importing or calling anything."""
     head = blob.head(32)
-    if compression_of(head) is None and head[:1] not in _OPCODES:
-        return []  # the unpickler raises "invalid load key" on the first byte: nothing to scan
-    found = _run(ArtifactFormat.PICKLE, blob, session)
-    return [] if refuted_as_pickle(found) else [i.inside(AS_PICKLE) for i in found]
+    found: list[Issue] = []
+    if compression_of(head) is not None:
+        decompressed = _run(ArtifactFormat.PICKLE, blob, session)
+        found = [] if refuted_as_pickle(decompressed) else decompressed
+    if head[:1] in _OPCODES:  # else the unpickler raises "invalid load key" on the first byte: nothing to scan
+        found.extend(_raw_pickle(blob, session, head))
+    return [i.inside(AS_PICKLE) for i in found]
+
+
+def _raw_pickle(blob: Blob, session: Session, head: bytes) -> list[Issue]:
+    """The bytes as ``pickle.load`` reads them, whatever compression their magic suggests (``BZh9`` is a BINBYTES
+    opcode, ``V*M\x18`` a zstd skippable frame and a unicode string); none when that parse is refuted."""
+    from mlsecure.artifacts.scan.pickle_scan import scan_uncompressed
+
+    if head[:1] not in _OPCODES:
+        return []
+    found = collect("pickle", lambda: scan_uncompressed(blob, session))
+    return [] if refuted_as_pickle(found) else found
 
 
 # Formats told by magic bytes that a non-pickle file can also carry (text, compressed data, no magic):
@@ -195,6 +209,9 @@ def _scan_tentative(blob: Blob, session: Session, fmt: ArtifactFormat,
     """Parse, don't sniff: bytes are text or data only if ``pickle.load`` would raise on them before
     importing anything (protocol-0 pickles start with any opcode: ``V``, ``S``, ``N``, ``K`` ...)."""
     issues = _run(ArtifactFormat.PICKLE, blob, session)
+    if compression_of(head) is not None:  # a pickle can start like a compressed stream: read it as it is too
+        raw = [i.inside(AS_PICKLE) for i in _raw_pickle(blob, session, head)]
+        issues = [*([] if refuted_as_pickle(issues) else issues), *raw] if raw else issues
     if not refuted_as_pickle(issues):
         if fmt is ArtifactFormat.TEXT or (fmt is not ArtifactFormat.JOBLIB and is_text(head)):
             # a polyglot: ``((N)).__class__...`` is a complete pickle (MARK, NONE, TUPLE, STOP) *and* the Python
