@@ -380,6 +380,25 @@ def test_chat_template_lookup_in_untaken_branch(tmp_path: Path, body: str, conta
     assert top is Severity.CRITICAL and verdict is Verdict.MALICIOUS, titles
 
 
+def test_chat_template_key_analysis_is_linear(tmp_path: Path) -> None:
+    """``{% set k = k ~ k %}`` 40 times: walked once per path, the first version of the key analysis took
+    minutes (found while red-teaming this fix); memoised per node it is immediate."""
+    import time
+
+    template = "{% set k = 'a' %}" + "{% set k = k ~ k %}" * 40 + "{% if tools %}{{ x[k] }}{% endif %}"
+    started = time.process_time()
+    verdict, top, _ = _scan(tmp_path, "tokenizer_config.json", json.dumps({"chat_template": template}))
+    assert time.process_time() - started < 2.0
+    assert top is Severity.CRITICAL and verdict is Verdict.MALICIOUS  # a key built from the template's strings
+
+
+def test_chat_template_assignment_chain_deeper_than_the_stack(tmp_path: Path) -> None:
+    chain = "".join(f"{{% set k{i + 1} = k{i} ~ '' %}}" for i in range(5000))
+    template = "{% set k0 = '__class__' %}" + chain + "{% if tools %}{{ x[k5000] }}{% endif %}"
+    verdict, top, titles = _scan(tmp_path, "chat_template.jinja", template)
+    assert top is Severity.CRITICAL and verdict is Verdict.MALICIOUS, titles
+
+
 BENIGN_TEMPLATES = [
     "{% for m in messages %}{% for key in m %}{{ m[key] }}{% endfor %}{{ m['content'] }}{% endfor %}",
     "{{ messages|map(attribute='content')|join(' ') }}{{ messages|map('replace', '_', ' ')|list }}",

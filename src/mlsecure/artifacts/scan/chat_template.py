@@ -115,6 +115,8 @@ class _KeyTaint:
 
     def __init__(self, tree: nodes.Node) -> None:
         self.assigned: dict[Any, list[nodes.Node]] = {}
+        self._memo: dict[int, frozenset[str]] = {}
+        self._active: set[int] = set()
         for node in tree.find_all((nodes.Assign, nodes.AssignBlock, nodes.For)):
             if isinstance(node, nodes.For):
                 self._bind(node.target, node.iter)
@@ -134,11 +136,11 @@ class _KeyTaint:
 
     def built(self, expr: nodes.Node) -> bool:
         """Whether ``expr`` is a string assembled at render time from the template's own strings."""
-        return not isinstance(expr, nodes.Const) and _BUILT in self._strings(expr, set())
+        return not isinstance(expr, nodes.Const) and _BUILT in self._values(expr)
 
     def unsafe(self, expr: nodes.Node, *, dotted: bool = False) -> list[str]:
         """How an unsafe key can come out of ``expr`` (empty when it cannot)."""
-        values = self._strings(expr, set())
+        values = self._values(expr)
         found = [_BUILT] if _BUILT in values else []
         for value in values - {_BUILT}:
             parts = value.split(".") if dotted else [value]
@@ -146,27 +148,45 @@ class _KeyTaint:
                 found.append(repr(value))
         return found
 
-    def _strings(self, expr: nodes.Node, seen: set[int]) -> set[str]:
-        """The constant strings ``expr`` can be, plus ``_BUILT`` when it assembles one from template material."""
-        if id(expr) in seen:
-            return set()
-        seen = seen | {id(expr)}
+    def _values(self, expr: nodes.Node) -> frozenset[str]:
+        try:
+            return self._strings(expr)
+        except RecursionError:  # a chain of assignments deeper than the stack: fail closed
+            return frozenset({_BUILT})
+
+    def _strings(self, expr: nodes.Node) -> frozenset[str]:
+        """The constant strings ``expr`` can be, plus ``_BUILT`` when it assembles one from template material
+        (memoised per node: ``{% set k = k ~ k %}`` repeated would otherwise be walked once per path)."""
+        key = id(expr)
+        if key in self._memo:
+            return self._memo[key]
+        if key in self._active:
+            return frozenset()  # a name assigned from itself: its other assignments are in the union already
+        self._active.add(key)
+        try:
+            found = frozenset(self._compute(expr))
+        finally:
+            self._active.discard(key)
+        self._memo[key] = found
+        return found
+
+    def _compute(self, expr: nodes.Node) -> set[str] | frozenset[str]:
         if isinstance(expr, nodes.Const):
             return {expr.value} if isinstance(expr.value, str) else set()
         if isinstance(expr, nodes.TemplateData):
             return {expr.data}
         if isinstance(expr, nodes.Name):
-            return self._union(self.assigned.get(expr.name, []), seen)
+            return self._union(self.assigned.get(expr.name, []))
         if isinstance(expr, nodes.Getattr) and isinstance(expr.node, nodes.Name):
-            return self._union(self.assigned.get((expr.node.name, expr.attr), []), seen)
+            return self._union(self.assigned.get((expr.node.name, expr.attr), []))
         if isinstance(expr, nodes.Getattr | nodes.Getitem):  # a method, item or slice of a template string
-            return {_BUILT} if self._strings(expr.node, seen) else set()
+            return {_BUILT} if self._strings(expr.node) else set()
         if isinstance(expr, nodes.List | nodes.Tuple):
-            return self._union(list(expr.items), seen)
+            return self._union(list(expr.items))
         if isinstance(expr, nodes.Output):
-            return self._union(list(expr.nodes), seen)
+            return self._union(list(expr.nodes))
         if isinstance(expr, nodes.CondExpr):
-            return self._union([expr.expr1, *([expr.expr2] if expr.expr2 is not None else [])], seen)
+            return self._union([expr.expr1, *([expr.expr2] if expr.expr2 is not None else [])])
         parts: list[nodes.Node] = []
         if isinstance(expr, nodes.Concat):
             parts = list(expr.nodes)
@@ -174,15 +194,15 @@ class _KeyTaint:
             parts = [expr.left, expr.right]
         elif isinstance(expr, nodes.Filter | nodes.Call):
             parts = [p for p in (expr.node, *expr.args, *(k.value for k in expr.kwargs)) if isinstance(p, nodes.Node)]
-        inner = self._union(parts, seen)
+        inner = self._union(parts)
         if isinstance(expr, nodes.Call) and isinstance(expr.node, nodes.Name) and expr.node.name not in self.assigned:
             return {_BUILT}  # a macro (or a global) returns what the template decides
         return {_BUILT} if inner else set()  # strings of the template, transformed at render time
 
-    def _union(self, exprs: list[nodes.Node], seen: set[int]) -> set[str]:
+    def _union(self, exprs: list[nodes.Node]) -> set[str]:
         out: set[str] = set()
         for expr in exprs:
-            out |= self._strings(expr, seen)
+            out |= self._strings(expr)
         return out
 
 
