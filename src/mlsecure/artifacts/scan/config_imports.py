@@ -24,7 +24,8 @@ TARGET_KEYS = ("_target_", "class_path")  # Hydra instantiate, jsonargparse / Li
 # a text holding one of these (or a backslash escape that can spell it) is parsed as JSON or YAML
 MARKERS = ("_target_", "class_path", "auto_map", "custom_pipelines", "_diffusers_version", "python/", "%TAG", "\\")
 CONFIG_SUFFIXES = (".yaml", ".yml", ".json")
-MAX_CONFIG_CHARS = 64 * 1024**2
+MAX_CONFIG_CHARS = 64 * 1024**2  # JSON (C parser)
+MAX_YAML_CHARS = 16 * 1024**2
 # libraries diffusers' own pipelines name in model_index.json (its LOADABLE_CLASSES); any other is imported by name
 DIFFUSERS_LIBRARIES = frozenset({"diffusers", "transformers", "onnxruntime.training"})
 _ST_PREFIX = "sentence_transformers."  # the library's own modules, listed by every modules.json
@@ -64,6 +65,8 @@ def parse_document(text: str, name: str = "") -> Any:
             pass
     if name.lower().endswith(".json"):
         return None
+    if len(text) > MAX_YAML_CHARS:  # PyYAML builds Python objects node by node: bound the time, fail closed
+        return _unparsed(text, f"a YAML text of {len(text)} characters is over the {MAX_YAML_CHARS >> 20} Mi parsed")
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
