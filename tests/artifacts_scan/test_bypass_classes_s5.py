@@ -44,6 +44,10 @@ Each sample is built here from bytes; nothing is loaded. Every malicious sample 
   compression magic: a pickle starting ``BZh9`` (BINBYTES over 3.7 MB) or ``V*M\\x18`` (a zstd skippable frame
   to joblib, a unicode string to ``pickle.load``) that does not decompress was "compressed data that is not a
   pickle" (safe) while ``pickle.load`` ran it (checked). The bytes are now also scanned as they are.
+- **Archive members the scanner skipped.** A tar member of a type tarfile does not know (``Z``) is a regular file
+  to ``extractfile``/``extract`` (torch.load's legacy tar path unpickled one, checked) but ``isfile()`` is False, so
+  it was skipped: safe. A zip member whose mode says symlink was reported (high) and not read, while ``np.load``
+  read and ran it (checked): ``--fail-on critical`` passed. Both are now scanned.
 - **Chat-template lookups the sample render does not reach.** The static check saw only constant keys; a key
   assembled at render time (``''['__cla' ~ 'ss__']``, ``set``/``namespace``/loop/macro/``format``/``join``/slice)
   or an attribute path handed to ``map``/``selectattr``/``sort``... (``map(attribute='__class__')``) inside a
@@ -532,6 +536,52 @@ def test_torchscript_blank_runs_are_linear() -> None:
     for run in (" " * 200_000, "\\\n" * 100_000, " ." * 100_000):
         assert scan_torchscript_code(run + "torch.ops . evil . op(x)")[0].evidence["namespace"] == "evil"
     assert time.process_time() - started < 2.0
+
+
+# --- archive members the scanner skipped but loaders read ----------------------------------------------------
+
+def _tar(members: dict[str, bytes], types: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as archive:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size, info.type = len(data), types.get(name, tarfile.REGTYPE)
+            archive.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("typeflag", [b"Z", b"8", b"A"])
+@pytest.mark.parametrize("sample", ["legacy_torch", "nemo", "plain"])
+def test_tar_member_of_unknown_type_is_scanned(tmp_path: Path, typeflag: bytes, sample: str) -> None:
+    """tarfile's extractfile() and extract() treat a member of a type they do not know as a regular file, and
+    torch.load's legacy tar path unpickled such a ``pickle`` member (checked with builtins.print); the scanner
+    skipped every member whose isfile() was False: safe."""
+    import pickle
+
+    members = {
+        "legacy_torch": {"sys_info": pickle.dumps({"protocol_version": 1001, "little_endian": True}, protocol=2),
+                         "storages": pickle.dumps(0, protocol=2) + pickle.dumps([], protocol=2),
+                         "tensors": pickle.dumps(0, protocol=2), "pickle": CALL_SYSTEM},
+        "nemo": {"model_config.yaml": b"m:\n  _target_: os.system\n", "model_weights.ckpt": b"x"},
+        "plain": {"model.pkl": CALL_SYSTEM},
+    }[sample]
+    target = {"legacy_torch": "pickle", "nemo": "model_config.yaml", "plain": "model.pkl"}[sample]
+    verdict, top, titles = _scan(tmp_path, "model.tar", _tar(members, {target: typeflag}))
+    assert top is Severity.CRITICAL and verdict is Verdict.MALICIOUS, titles
+
+
+def test_zip_member_with_symlink_mode_is_still_scanned(tmp_path: Path) -> None:
+    """A symlink mode in the external attributes does not stop zipfile (np.load) from reading the bytes: an object
+    array there ran under np.load(allow_pickle=True) (checked) while the scan said only "symbolic link" (high):
+    --fail-on critical passed it."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as archive:
+        info = zipfile.ZipInfo("a.npy")
+        info.external_attr = 0o120777 << 16
+        archive.writestr(info, b"\x80\x02" + CALL_SYSTEM)
+    verdict, top, titles = _scan(tmp_path, "weights.npz", buf.getvalue())
+    assert top is Severity.CRITICAL and verdict is Verdict.MALICIOUS, titles
+    assert any("symbolic link" in t for t in titles)
 
 
 def test_issue_kinds_are_the_reported_ones(tmp_path: Path) -> None:
