@@ -48,6 +48,10 @@ Each sample is built here from bytes; nothing is loaded. Every malicious sample 
   to ``extractfile``/``extract`` (torch.load's legacy tar path unpickled one, checked) but ``isfile()`` is False, so
   it was skipped: safe. A zip member whose mode says symlink was reported (high) and not read, while ``np.load``
   read and ran it (checked): ``--fail-on critical`` passed. Both are now scanned.
+- **Chat-template renders that exhaust memory.** The one sample render bounded loops and ``*`` only: forty
+  ``{% set k = k ~ k %}`` (or ``+``, ``replace('', k)``, ``center(3e9)``, ``'%3000000000s'``, ``'{:>3000000000}'``)
+  asked for gigabytes to terabytes and the scanner was killed (in CI, in ``load_model``'s gate). Concatenation is
+  compiled through a bounded join, and binops, calls, ``str.format`` and every filter check sizes before and after.
 - **Chat-template lookups the sample render does not reach.** The static check saw only constant keys; a key
   assembled at render time (``''['__cla' ~ 'ss__']``, ``set``/``namespace``/loop/macro/``format``/``join``/slice)
   or an attribute path handed to ``map``/``selectattr``/``sort``... (``map(attribute='__class__')``) inside a
@@ -401,6 +405,31 @@ def test_chat_template_assignment_chain_deeper_than_the_stack(tmp_path: Path) ->
     template = "{% set k0 = '__class__' %}" + chain + "{% if tools %}{{ x[k5000] }}{% endif %}"
     verdict, top, titles = _scan(tmp_path, "chat_template.jinja", template)
     assert top is Severity.CRITICAL and verdict is Verdict.MALICIOUS, titles
+
+
+RENDER_BOMBS = {
+    "concat": "{% set k = 'a' %}" + "{% set k = k ~ k %}" * 40 + "{{ k|length }}",
+    "plus": "{% set k = 'a' %}" + "{% set k = k + k %}" * 40 + "{{ k|length }}",
+    "center_filter": "{{ 'a'|center(3000000000)|length }}",
+    "center_method": "{{ 'a'.center(3000000000)|length }}",
+    "replace": "{% set k = 'ab' * 2000 %}{% set k = k|replace('', k) %}{% set k = k|replace('', k) %}{{ k|length }}",
+    "percent_width": "{{ ('%3000000000s' % 'x')|length }}",
+    "format_width": "{{ '{:>3000000000}'.format('x')|length }}",
+    "list_doubling": "{% set k = ['aaaaaaaaaa'] %}" + "{% set k = k + k %}" * 40 + "{{ k|join|length }}",
+}
+
+
+@pytest.mark.parametrize("name", sorted(RENDER_BOMBS))
+def test_chat_template_render_is_bounded_in_size(tmp_path: Path, name: str) -> None:
+    """The sample render bounded loops and ``*`` but not ``~``, ``+``, ``%``, ``str.format`` widths or filters: the
+    first sample here asked for a terabyte and the scanner process was killed (pre-existing; found when the
+    session-5 regression tests were run against the old scanner). Now each is "cannot verify" (medium) at once."""
+    import time
+
+    started = time.process_time()
+    verdict, top, titles = _scan(tmp_path, "chat_template.jinja", RENDER_BOMBS[name])
+    assert time.process_time() - started < 2.0
+    assert top is Severity.MEDIUM and verdict is Verdict.SUSPICIOUS, titles
 
 
 BENIGN_TEMPLATES = [
