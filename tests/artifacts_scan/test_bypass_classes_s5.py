@@ -52,6 +52,9 @@ Each sample is built here from bytes; nothing is loaded. Every malicious sample 
   ``{% set k = k ~ k %}`` (or ``+``, ``replace('', k)``, ``center(3e9)``, ``'%3000000000s'``, ``'{:>3000000000}'``)
   asked for gigabytes to terabytes and the scanner was killed (in CI, in ``load_model``'s gate). Concatenation is
   compiled through a bounded join, and binops, calls, ``str.format`` and every filter check sizes before and after.
+- **Protocol-0 text arguments over 1 MiB.** The emulator read text lines up to 1 MiB and called a longer one
+  malformed, which refuted the file as a pickle: a 2 MB ``V`` line followed by ``os.system`` was "text" (safe) while
+  ``pickle.loads`` ran it (checked). Lines are now read whole, charged to the memory budget as they are read.
 - **Chat-template lookups the sample render does not reach.** The static check saw only constant keys; a key
   assembled at render time (``''['__cla' ~ 'ss__']``, ``set``/``namespace``/loop/macro/``format``/``join``/slice)
   or an attribute path handed to ``map``/``selectattr``/``sort``... (``map(attribute='__class__')``) inside a
@@ -611,6 +614,30 @@ def test_zip_member_with_symlink_mode_is_still_scanned(tmp_path: Path) -> None:
     verdict, top, titles = _scan(tmp_path, "weights.npz", buf.getvalue())
     assert top is Severity.CRITICAL and verdict is Verdict.MALICIOUS, titles
     assert any("symbolic link" in t for t in titles)
+
+
+# --- protocol-0 text arguments over 1 MiB --------------------------------------------------------------------
+
+@pytest.mark.parametrize("opcode", [b"V", b"S'", b"I"])
+@pytest.mark.parametrize("name", ["model.pkl", "notes.txt"])
+def test_long_text_argument_does_not_end_the_scan(tmp_path: Path, opcode: bytes, name: str) -> None:
+    """pickle.load reads a text argument of any length; the emulator read lines up to 1 MiB and called a longer one
+    malformed, which refuted the whole file as a pickle: a 2 MB ``V`` line, then ``os.system``, was "text file"
+    (safe) while pickle.loads ran the call (checked with builtins.print). A real protocol-0 pickle of a large
+    NumPy array (its bytes are one long ``V`` line) was "unrecognised binary data" for the same reason."""
+    body = {b"V": b"a" * 2_000_000, b"S'": b"a" * 2_000_000 + b"'", b"I": b"0" * 2_000_000 + b"1"}[opcode]
+    prefix = opcode + body + b"\n0"  # the argument, then POP
+    verdict, top, titles = _scan(tmp_path, name, prefix + CALL_SYSTEM)
+    assert top is Severity.CRITICAL and verdict is Verdict.MALICIOUS, titles
+
+
+def test_long_text_argument_is_charged_to_the_memory_budget(tmp_path: Path) -> None:
+    from mlsecure.artifacts.scan import Limits
+
+    path = tmp_path / "huge_line.pkl"
+    path.write_bytes(b"V" + b"a" * (3 << 20) + b"\n0" + CALL_SYSTEM)
+    result = scan_file(path, limits=Limits(max_pickle_memory=1 << 20))
+    assert result.max_severity is Severity.MEDIUM and result.verdict is not Verdict.SAFE, result.issues
 
 
 def test_issue_kinds_are_the_reported_ones(tmp_path: Path) -> None:

@@ -55,18 +55,18 @@ def parse_document(text: str, name: str = "") -> Any:
     from mlsecure.artifacts.scan import jsontext
 
     if len(text) > MAX_CONFIG_CHARS:
-        return _unparsed(text, f"a config of {len(text)} characters is over the {MAX_CONFIG_CHARS >> 20} Mi parsed")
+        return _unparsed(text, name, f"{len(text)} characters: over the {MAX_CONFIG_CHARS >> 20} Mi parsed")
     if text.lstrip()[:1] in ("{", "["):
         try:
             return jsontext.loads(text)
         except RecursionError:
-            return _too_deep(text)
+            return _too_deep(text, name)
         except ValueError:
             pass
     if name.lower().endswith(".json"):
         return None
     if len(text) > MAX_YAML_CHARS:  # PyYAML builds Python objects node by node: bound the time, fail closed
-        return _unparsed(text, f"a YAML text of {len(text)} characters is over the {MAX_YAML_CHARS >> 20} Mi parsed")
+        return _unparsed(text, name, f"YAML of {len(text)} characters: over the {MAX_YAML_CHARS >> 20} Mi parsed")
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -75,13 +75,13 @@ def parse_document(text: str, name: str = "") -> Any:
         # directive) are what an unsafe loader constructs; composing constructs nothing
         tags = [tag for root in yaml.compose_all(text, Loader=loader) for tag in _python_tags(root)]
     except RecursionError:
-        return _too_deep(text)
+        return _too_deep(text, name)
     except (yaml.YAMLError, ValueError, MemoryError):
         return None  # a loader cannot parse it either
     try:
         document = yaml.load(text, Loader=loader)  # a safe loader: no tag constructs an object
     except RecursionError:
-        return _too_deep(text)
+        return _too_deep(text, name)
     except (yaml.YAMLError, ValueError, MemoryError):
         document = None  # python tags (refused by the safe loader), several documents
     return Tagged(tuple(tags), document) if tags else document
@@ -117,13 +117,16 @@ def _python_tags(root: Any) -> Iterator[str]:
 _UNPARSED = object()  # parse_document's answer for a document nested deeper or larger than this scanner parses
 
 
-def _too_deep(text: str) -> object:
-    return _unparsed(text, "a config nested deeper than this scanner parses")
+def _too_deep(text: str, name: str = "") -> object:
+    return _unparsed(text, name, "a config nested deeper than this scanner parses")
 
 
-def _unparsed(text: str, why: str) -> object:
-    """Fail closed only where the unparsed text could name an object (a marker or an escape is in it)."""
-    return (_UNPARSED, why) if any(marker in text for marker in MARKERS) else None
+def _unparsed(text: str, name: str, why: str) -> object:
+    """Fail closed only where the unparsed text could name an object: a literal marker, or (in a file named as a
+    config) an escape that could spell one; a large protocol-0 pickle full of backslashes is not a config."""
+    if any(marker in text for marker in MARKERS if marker != "\\"):
+        return (_UNPARSED, why)
+    return (_UNPARSED, why) if "\\" in text and name.lower().endswith(CONFIG_SUFFIXES) else None
 
 
 def import_issues(document: Any, where: str) -> list[Issue]:
