@@ -55,6 +55,10 @@ Each sample is built here from bytes; nothing is loaded. Every malicious sample 
 - **Protocol-0 text arguments over 1 MiB.** The emulator read text lines up to 1 MiB and called a longer one
   malformed, which refuted the file as a pickle: a 2 MB ``V`` line followed by ``os.system`` was "text" (safe) while
   ``pickle.loads`` ran it (checked). Lines are now read whole, charged to the memory budget as they are read.
+- **Compressed streams that break after the payload.** ``joblib.load`` unpickles while it decompresses, so a
+  ``REDUCE`` before a truncated or corrupt tail runs before the ``EOFError`` (checked for gzip, bz2, xz, zlib). The
+  decompression error replaced every finding and the file was "compressed data that is not a pickle" (safe) for
+  gzip, bz2 and xz. The stream now ends at the break and what was read before it is kept.
 - **Chat-template lookups the sample render does not reach.** The static check saw only constant keys; a key
   assembled at render time (``''['__cla' ~ 'ss__']``, ``set``/``namespace``/loop/macro/``format``/``join``/slice)
   or an attribute path handed to ``map``/``selectattr``/``sort``... (``map(attribute='__class__')``) inside a
@@ -638,6 +642,25 @@ def test_long_text_argument_is_charged_to_the_memory_budget(tmp_path: Path) -> N
     path.write_bytes(b"V" + b"a" * (3 << 20) + b"\n0" + CALL_SYSTEM)
     result = scan_file(path, limits=Limits(max_pickle_memory=1 << 20))
     assert result.max_severity is Severity.MEDIUM and result.verdict is not Verdict.SAFE, result.issues
+
+
+# --- compressed streams that break after the payload ----------------------------------------------------------
+
+@pytest.mark.parametrize("compression", ["gzip", "bz2", "xz", "zlib"])
+def test_truncated_compressed_pickle_keeps_what_ran_before_the_break(tmp_path: Path, compression: str) -> None:
+    """joblib.load unpickles while it decompresses: a call before a truncated tail runs, then EOFError (checked with
+    builtins.print for gzip, bz2, xz and zlib). The decompression error replaced every finding, and the file was
+    "compressed data that is not a pickle" (safe)."""
+    import bz2
+    import gzip
+    import lzma
+    import os
+    import zlib
+
+    compress = {"gzip": gzip.compress, "bz2": bz2.compress, "xz": lzma.compress, "zlib": zlib.compress}[compression]
+    payload = b"\x80\x02" + CALL_SYSTEM[:-1] + b"0B" + struct.pack("<I", 3_000_000) + os.urandom(3_000_000) + b"."
+    verdict, top, titles = _scan(tmp_path, "model.joblib", compress(payload)[:-5000])
+    assert top is Severity.CRITICAL and verdict is Verdict.MALICIOUS, titles
 
 
 def test_issue_kinds_are_the_reported_ones(tmp_path: Path) -> None:

@@ -102,19 +102,71 @@ def scan_pickle_file(blob: Blob, session: Session, compression: str | None) -> l
                       evidence={"compression": "zstd", "hint": 'pip install "mlsecure[zstd]"'})]
     try:
         with blob.open() as raw:
-            stream, end = decompressed(raw, compression, blob.size)
+            stream, end = _tolerant(*decompressed(raw, compression, blob.size), compression)
             state = _State(session, stream, end)
             issues = scan_stream(stream, session, end=end, compression=compression, state=state)
         if state.joblib_arrays:  # pickle.load reads the array bytes as opcodes: scan that reading too
             with blob.open() as raw:
-                stream, end = decompressed(raw, compression, blob.size)
+                stream, end = _tolerant(*decompressed(raw, compression, blob.size), compression)
                 plain = _State(session, stream, end, joblib=False)
                 scan_stream(stream, session, end=end, compression=compression, state=plain)
             issues = _merge_plain(issues, plain)
+        failure = stream.error if isinstance(stream, _UntilBroken) else None
+        if failure is not None:  # what was read before the corrupt or truncated part ran under joblib.load
+            issues.append(Issue(IssueKind.MALFORMED, Severity.HIGH, f"cannot decompress the rest: {failure}",
+                                evidence={"compression": compression}))
         return issues
     except _decompression_errors() as exc:
         return [Issue(IssueKind.MALFORMED, Severity.HIGH, f"cannot decompress: {exc}",
                       evidence={"compression": compression})]
+
+
+def _tolerant(stream: IO[bytes], end: int | None, compression: str | None) -> tuple[IO[bytes], int | None]:
+    return (stream, end) if compression is None else (cast(IO[bytes], _UntilBroken(stream)), end)
+
+
+class _UntilBroken:
+    """A decompressed stream that ends where its compressed data breaks (truncated, corrupt) instead of raising:
+    ``joblib.load`` unpickles as it decompresses, so every opcode before the break has already run. Before,
+    the error replaced what was found, and a truncated gzip whose pickle called ``print`` first was
+    "compressed data that is not a pickle" (safe)."""
+
+    def __init__(self, inner: IO[bytes]) -> None:
+        self.inner = inner
+        self.error: str | None = None
+
+    def _guard(self, read: Any, *args: Any) -> bytes:
+        if self.error is not None:
+            return b""
+        try:
+            data: bytes = read(*args)
+        except _decompression_errors() as exc:
+            self.error = f"{type(exc).__name__}: {exc}"
+            return b""
+        return data
+
+    def read(self, size: int = -1) -> bytes:
+        return self._guard(self.inner.read, size)
+
+    def readline(self, size: int = -1) -> bytes:
+        return self._guard(self.inner.readline, size)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        try:
+            return self.inner.seek(offset, whence)
+        except _decompression_errors() as exc:
+            if self.error is None:
+                self.error = f"{type(exc).__name__}: {exc}"
+            return self.inner.tell()
+
+    def tell(self) -> int:
+        return self.inner.tell()
+
+    def seekable(self) -> bool:
+        return self.inner.seekable()
+
+    def close(self) -> None:
+        self.inner.close()
 
 
 def _decompression_errors() -> tuple[type[BaseException], ...]:
