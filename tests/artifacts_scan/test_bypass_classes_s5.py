@@ -58,7 +58,9 @@ Each sample is built here from bytes; nothing is loaded. Every malicious sample 
 - **Compressed streams that break after the payload.** ``joblib.load`` unpickles while it decompresses, so a
   ``REDUCE`` before a truncated or corrupt tail runs before the ``EOFError`` (checked for gzip, bz2, xz, zlib). The
   decompression error replaced every finding and the file was "compressed data that is not a pickle" (safe) for
-  gzip, bz2 and xz. The stream now ends at the break and what was read before it is kept.
+  gzip, bz2 and xz. The stream now ends at the break and what was read before it is kept. The same for a zip
+  member (``np.load`` of an object array whose deflate data breaks after the call: "member cannot be read", high
+  only): what inflates before the break is scanned.
 - **Chat-template lookups the sample render does not reach.** The static check saw only constant keys; a key
   assembled at render time (``''['__cla' ~ 'ss__']``, ``set``/``namespace``/loop/macro/``format``/``join``/slice)
   or an attribute path handed to ``map``/``selectattr``/``sort``... (``map(attribute='__class__')``) inside a
@@ -661,6 +663,40 @@ def test_truncated_compressed_pickle_keeps_what_ran_before_the_break(tmp_path: P
     payload = b"\x80\x02" + CALL_SYSTEM[:-1] + b"0B" + struct.pack("<I", 3_000_000) + os.urandom(3_000_000) + b"."
     verdict, top, titles = _scan(tmp_path, "model.joblib", compress(payload)[:-5000])
     assert top is Severity.CRITICAL and verdict is Verdict.MALICIOUS, titles
+
+
+def _broken_deflate_npz(array_bytes: bytes, keep: int) -> bytes:
+    """An .npz whose one member inflates to ``array_bytes[:keep]`` and then hits an invalid deflate block."""
+    import binascii
+    import zlib
+
+    compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
+    data = compressor.compress(array_bytes[:keep]) + compressor.flush(zlib.Z_SYNC_FLUSH) + b"\xff" * 64
+    name, crc = b"a.npy", binascii.crc32(array_bytes)
+    local = struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, 0, 8, 0, 0, crc, len(data), len(array_bytes),
+                        len(name), 0) + name
+    central = struct.pack("<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 20, 20, 0, 8, 0, 0, crc, len(data),
+                          len(array_bytes), len(name), 0, 0, 0, 0, 0, 0) + name
+    end = struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, 1, 1, len(central), len(local) + len(data), 0)
+    return local + data + central + end
+
+
+@pytest.mark.parametrize("late", [False, True])
+def test_zip_member_that_breaks_after_the_payload(tmp_path: Path, late: bool) -> None:
+    """np.load unpickles an object array while zipfile inflates it: the call ran before "invalid block type"
+    (checked with builtins.print), while the scan said only "member cannot be read" (high): --fail-on critical
+    passed. What inflates before the break is scanned now, salvaged byte by byte at the break."""
+    import os
+
+    header = b"\x93NUMPY\x01\x00v\x00{'descr': '|O', 'fortran_order': False, 'shape': (1,), }".ljust(127) + b"\n"
+    filler = b"B" + struct.pack("<I", 100_000) + os.urandom(100_000) + b"0"  # BINBYTES, POP
+    call = CALL_SYSTEM[:-1] + b"0"  # the call, then POP (no STOP: the stream breaks later)
+    tail = b"B" + struct.pack("<I", 100_000) + os.urandom(100_000) + b"."
+    body = b"\x80\x02" + (filler + call if late else call + filler) + tail
+    keep = len(header) + 2 + len(filler) + len(call)
+    verdict, top, titles = _scan(tmp_path, "weights.npz", _broken_deflate_npz(header + body, keep + 10))
+    assert top is Severity.CRITICAL and verdict is Verdict.MALICIOUS, titles
+    assert any("cannot be read" in t for t in titles)
 
 
 def test_issue_kinds_are_the_reported_ones(tmp_path: Path) -> None:
