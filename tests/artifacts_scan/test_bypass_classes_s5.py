@@ -660,7 +660,8 @@ def test_truncated_compressed_pickle_keeps_what_ran_before_the_break(tmp_path: P
     import zlib
 
     compress = {"gzip": gzip.compress, "bz2": bz2.compress, "xz": lzma.compress, "zlib": zlib.compress}[compression]
-    payload = b"\x80\x02" + CALL_SYSTEM[:-1] + b"0B" + struct.pack("<I", 3_000_000) + os.urandom(3_000_000) + b"."
+    size = 3_000_000 if compression == "bz2" else 400_000  # bzip2 yields whole 900 kB blocks only
+    payload = b"\x80\x02" + CALL_SYSTEM[:-1] + b"0B" + struct.pack("<I", size) + os.urandom(size) + b"."
     verdict, top, titles = _scan(tmp_path, "model.joblib", compress(payload)[:-5000])
     assert top is Severity.CRITICAL and verdict is Verdict.MALICIOUS, titles
 
