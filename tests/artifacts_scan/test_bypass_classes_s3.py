@@ -68,7 +68,10 @@ def test_get_file_url_inside_nested_models_is_high(tmp_path: Path, models: int) 
 # was reported "low" and the file "safe": padding a template, or a long loop before a lookup built at run time,
 # hid CVE-2024-34359-style payloads (old llama-cpp-python rendered chat templates outside a sandbox). Both are
 # now medium "cannot verify" (ART-008).
-PAYLOAD = "{% set k = '__cla' ~ 'ss__' %}{{ messages[k] }}"  # a lookup only the sandboxed render sees
+# What follows the limit is never rendered, so it is not verified, whatever it is. (Until session 5 this was
+# ``{% set k = '__cla' ~ 'ss__' %}{{ messages[k] }}``, a lookup only the render saw; keys the template builds are
+# now followed statically and found before any render: ``test_bypass_classes_s5.py``.)
+PAYLOAD = "{{ messages[messages|length - 1]['content'] }}"
 LIMIT_TEMPLATES = {
     "padded": "{# " + "x" * (1 << 20) + " #}" + PAYLOAD,
     "padded_with_text": " " * (1 << 20) + "{{ cycler.__init__.__globals__ }}",

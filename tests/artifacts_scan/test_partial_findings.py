@@ -67,7 +67,9 @@ def test_a_failing_zip_member_keeps_the_earlier_members(tmp_path: Path, monkeypa
     result = scan_file(path)
     assert _critical(result) and result.verdict is Verdict.MALICIOUS
     failure = [i for i in result.issues if i.evidence.get("error") == "RecursionError"]
-    assert failure and failure[0].severity is Severity.MEDIUM and failure[0].member == "b/notes.txt"
+    # (since session 5 a text-like pickle is also read as text, so a/model.bin's text pass fails here too)
+    assert failure and all(f.severity is Severity.MEDIUM for f in failure)
+    assert "b/notes.txt" in [f.member for f in failure]
 
 
 # -- ONNX: subgraphs at any depth, limits keep the findings ----------------------------------------------------

@@ -45,6 +45,7 @@ class ArtifactFormat(StrEnum):
 PICKLE_BASED = frozenset({ArtifactFormat.TORCHSCRIPT, ArtifactFormat.TORCH_ZIP, ArtifactFormat.PICKLE,
                           ArtifactFormat.JOBLIB})
 SEVENZIP_MAGIC = b"7z\xbc\xaf\x27\x1c"
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 _PICKLE_OPENERS = frozenset(b"(]}c\x8c)")
 _TF_OP_HINTS = (b"tensorflow", b"serving_default", b"saved_model_main_op", b"VarHandleOp", b"StatefulPartitionedCall")
 
@@ -132,7 +133,7 @@ def detect_bytes(head: bytes, path: Path | None = None) -> ArtifactFormat:
             return ArtifactFormat.TAR
         # joblib.load decompresses and unpickles whatever is inside: the scanner parses the inner
         # bytes as a pickle (any first opcode) and calls them data only if that parse fails.
-        return ArtifactFormat.JOBLIB if compression == "lz4" or inner else ArtifactFormat.UNKNOWN
+        return ArtifactFormat.JOBLIB if compression in ("lz4", "zstd") or inner else ArtifactFormat.UNKNOWN
     if _is_safetensors(head):
         return ArtifactFormat.SAFETENSORS
     if _is_pickle(head):
@@ -176,6 +177,8 @@ def compression_of(head: bytes) -> str | None:
         return "lzma"
     if head.startswith(b"\x04\x22\x4d\x18"):
         return "lz4"
+    if head.startswith(ZSTD_MAGIC) or (len(head) >= 4 and head[0] & 0xF0 == 0x50 and head[1:4] == b"\x2a\x4d\x18"):
+        return "zstd"  # a frame, or a skippable frame before one (pandas.read_pickle("model.pkl.zst") reads it)
     if len(head) >= 2 and head[0] == 0x78 and (head[0] * 256 + head[1]) % 31 == 0:
         return "zlib"
     return None
@@ -194,9 +197,24 @@ def _decompress_head(head: bytes, compression: str) -> bytes:
                 return zlib.decompressobj().decompress(head, 1024)
             case "zfile":
                 return zlib.decompressobj().decompress(head[zfile_start(head) or 0 :], 1024)
+            case "zstd":
+                return _zstd_head(head)
     except (OSError, EOFError, zlib.error, lzma.LZMAError):
         return b""
     return b""
+
+
+def _zstd_head(head: bytes) -> bytes:
+    """The first decompressed bytes (only a tar inside matters here: a zstd file is scanned as joblib anyway)."""
+    try:
+        import zstandard
+    except ImportError:
+        return b""
+    try:
+        out: bytes = zstandard.ZstdDecompressor().decompressobj().decompress(head)
+    except zstandard.ZstdError:
+        return b""
+    return out[:1024]
 
 
 def _has_zip_end(handle: IO[bytes], size: int) -> bool:

@@ -7,6 +7,8 @@ read because of a limit is reported, never skipped silently.
 
 from __future__ import annotations
 
+import bz2
+import contextlib
 import io
 import lzma
 import shutil
@@ -24,6 +26,7 @@ from mlsecure.artifacts.scan.zipread import (
     Range,
     ZipEntry,
     ZipFormatError,
+    data_offset,
     method_name,
     open_member,
     read_directory,
@@ -88,9 +91,8 @@ def scan_zip(blob: Blob, session: Session, *, skip: Callable[[ZipEntry], bool] |
         if why:
             yield Issue(IssueKind.ARCHIVE_PATH, Severity.HIGH, f"unsafe member name ({why})",
                         member=entry.name, evidence={"name": entry.name})
-        if entry.is_symlink:
+        if entry.is_symlink:  # and its bytes are still scanned: zipfile and miniz read them whatever the mode says
             yield Issue(IssueKind.ARCHIVE_PATH, Severity.HIGH, "member is a symbolic link", member=entry.name)
-            continue
         if skip is not None and skip(entry):
             continue
         ratio = entry.size / max(entry.compressed_size, 1)
@@ -159,11 +161,61 @@ def scan_zip_member(blob: Blob, entry: ZipEntry, session: Session) -> list[Issue
         method = method_name(entry.method)
         if entry.method not in SUPPORTED_METHODS:  # no loader we know reads it either: cannot verify
             return [Issue(IssueKind.UNSUPPORTED, Severity.MEDIUM, f"member compressed with {method}: not verified")]
-        return [Issue(IssueKind.MALFORMED, Severity.HIGH, f"member cannot be read ({method}): {exc}")]
+        broken = Issue(IssueKind.MALFORMED, Severity.HIGH, f"member cannot be read ({method}): {exc}")
+        # np.load / zipfile unpickle while they inflate: what comes out before the break has already run
+        prefix = _prefix_before_error(blob, entry)
+        if not prefix:
+            return [broken]
+        name = f"{entry.name} (the {len(prefix)} bytes before the break)"
+        return [broken, *(i.inside(name) for i in session.scan_child(Blob(name=entry.name, data=prefix)))]
     issues.extend(Issue(IssueKind.ZIP_TAMPERING, Severity.MEDIUM, a, evidence={"member": entry.name})
                   for a in anomalies)
     issues.extend(session.scan_child(child))
     return issues
+
+
+def _prefix_before_error(blob: Blob, entry: ZipEntry) -> bytes:
+    """The most a loader can inflate from a member before its data breaks (corrupt or truncated), up to
+    ``IN_MEMORY_LIMIT``. A zlib object that raises is dead and returns nothing of the piece it was given (zipfile
+    feeds 4 kB pieces), so the failing piece is replayed in smaller pieces from a copy taken before it, down to
+    single bytes. bzip2 yields whole blocks only, so its completed blocks are what any reader gets."""
+    if entry.method not in (8, 12):
+        return b""  # stored members do not break; zip LZMA (rare) is not salvaged
+    out: list[bytes] = []
+    limit = min(entry.size + 1, IN_MEMORY_LIMIT)  # a loader reads no more than the declared size
+    with blob.open() as handle:
+        start, _ = data_offset(handle, entry)
+        handle.seek(start)
+        if entry.method == 12:
+            bz = bz2.BZ2Decompressor()
+            with contextlib.suppress(OSError, EOFError, ValueError):
+                while sum(map(len, out)) < limit and (piece := handle.read(1 << 16)):
+                    out.append(bz.decompress(piece))
+        else:
+            inflate = zlib.decompressobj(-15)
+            remaining = entry.compressed_size
+            while remaining > 0 and sum(map(len, out)) < limit:
+                piece = handle.read(min(1 << 16, remaining))
+                if not piece:
+                    break
+                remaining -= len(piece)
+                if not _inflate_into(inflate, piece, out, 1 << 16):
+                    break
+    return b"".join(out)[:limit]
+
+
+def _inflate_into(inflate: zlib._Decompress, piece: bytes, out: list[bytes], step: int) -> bool:
+    """Inflate ``piece`` in ``step``-byte parts into ``out``; False at the break, after salvaging its prefix."""
+    for at in range(0, len(piece), step):
+        part = piece[at : at + step]
+        saved = inflate.copy()
+        try:
+            out.append(inflate.decompress(part))
+        except zlib.error:
+            if step > 1:
+                _inflate_into(saved, part, out, max(step // 64, 1))
+            return False
+    return True
 
 
 def scan_tar(blob: Blob, session: Session) -> Iterator[Issue]:
@@ -196,8 +248,10 @@ def scan_tar(blob: Blob, session: Session) -> Iterator[Issue]:
                                 f"member is a {'symbolic' if member.issym() else 'hard'} link to {target!r}",
                                 member=member.name, evidence={"target": target})
                     continue
-                if not member.isfile():
+                if member.isdir() or member.ischr() or member.isblk() or member.isfifo():
                     continue
+                # a regular file, or a type tarfile does not know (``Z``): extractfile() and extract() treat those as
+                # regular files, and torch's legacy loader unpickled one (checked); isfile() is False for them
                 total += member.size
                 if member.size > limits.max_member_bytes or total > limits.max_total_bytes:
                     yield Issue(IssueKind.ARCHIVE_BOMB, Severity.MEDIUM,

@@ -10,10 +10,13 @@ an immutable sandbox with sample messages, operation counts bounded, so a lookup
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Iterator
 from typing import Any
 
 from jinja2 import nodes
+from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import SecurityError, TemplateError
 from jinja2.sandbox import (
     UNSAFE_ASYNC_GENERATOR_ATTRIBUTES,
@@ -52,7 +55,8 @@ def template_problems(template: str) -> tuple[list[str], str | None, bool]:
     except SecurityError as exc:
         return [f"sandbox refused at render time: {exc}"], None, True
     except _Budget:
-        return [], f"the sample render stopped at the {MAX_OPERATIONS:,}-operation limit", False
+        return [], (f"the sample render stopped at the {MAX_OPERATIONS:,}-operation or "
+                    f"{MAX_RENDER_CHARS:,}-character limit"), False
     except RecursionError:
         return [], "the sample render recursed too deeply", False
     except Exception as exc:  # template errors (raise_exception, type errors) are harmless here
@@ -61,16 +65,29 @@ def template_problems(template: str) -> tuple[list[str], str | None, bool]:
 
 
 def _unsafe_lookups(tree: nodes.Node) -> Iterator[str]:
+    keys = _KeyTaint(tree)
     for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter, nodes.Const)):
-        if isinstance(node, nodes.Getattr) and _unsafe(node.attr):
+        if isinstance(node, nodes.Getattr) and node.attr in ("format", "format_map") and keys.built(node.node):
+            yield f"computed format string .{node.attr}()"  # ('{0.' ~ '__class__}').format(x): no constant shows it
+        elif isinstance(node, nodes.Getattr) and _unsafe(node.attr):
             yield f".{node.attr}"
         elif isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const) and _unsafe(node.arg.value):
             yield f"[{node.arg.value!r}]"
+        elif isinstance(node, nodes.Getitem) and not isinstance(node.arg, nodes.Const | nodes.Slice):
+            # ``x[key]`` falls back to ``getattr(x, key)``: a key the template itself chooses or assembles
+            yield from (f"[{shown}]" for shown in keys.unsafe(node.arg))
         elif isinstance(node, nodes.Filter) and node.name == "attr":
             args = node.args
             if not args or not isinstance(args[0], nodes.Const) or _unsafe(args[0].value):
                 shown = repr(args[0].value) if args and isinstance(args[0], nodes.Const) else "computed"
                 yield f"|attr({shown})"
+        elif isinstance(node, nodes.Filter) and node.name in ATTRIBUTE_FILTERS:
+            # ``map(attribute="__class__")``, ``selectattr("__init__.__globals__")``: dotted attribute paths
+            position = ATTRIBUTE_FILTERS[node.name]
+            positional = [node.args[position]] if position is not None and len(node.args) > position else []
+            for arg in [*positional, *(kw.value for kw in node.kwargs if kw.key == "attribute")]:
+                for shown in keys.unsafe(arg, dotted=True):
+                    yield f"|{node.name}({shown})"
         elif isinstance(node, nodes.Const) and isinstance(node.value, str) and "{" in node.value:
             # str.format / format filter strings reach attributes too: "{0.__class__}"
             for field in node.value.split("{")[1:]:
@@ -83,14 +100,141 @@ def _unsafe(name: Any) -> bool:
     return isinstance(name, str) and (name.startswith("_") or name in UNSAFE_NAMES)
 
 
+# Filters that look an attribute path up on each item (Jinja's ``make_attrgetter``: ``environment.getitem`` per
+# dotted part, which falls back to ``getattr``).
+# name -> the position of the attribute argument (after the filtered value), or None when it is keyword-only.
+ATTRIBUTE_FILTERS: dict[str, int | None] = {"map": None, "selectattr": 0, "rejectattr": 0, "groupby": 0, "sum": 0,
+                                            "sort": 2, "unique": 1, "min": 1, "max": 1}
+_BUILT = "computed"  # a key assembled at render time from strings the template holds
+
+
+class _KeyTaint:
+    """Which strings a lookup key can be when the template itself decides it.
+
+    A key from the input (``message[key]`` with ``key`` looping over a message) is the data's business; a
+    constant, a name the template ``set``s, a loop over a list the template holds, or a string built with ``~``,
+    ``+``, ``%``, filters or macro calls from the template's own strings is the template author's: constants are
+    checked with the sandbox's rule, keys assembled at render time are reported (a branch the sample render does
+    not take would otherwise hide ``''['__cla' ~ 'ss__']``)."""
+
+    def __init__(self, tree: nodes.Node) -> None:
+        self.assigned: dict[Any, list[nodes.Node]] = {}
+        self._memo: dict[int, frozenset[str]] = {}
+        self._active: set[int] = set()
+        for node in tree.find_all((nodes.Assign, nodes.AssignBlock, nodes.For)):
+            if isinstance(node, nodes.For):
+                self._bind(node.target, node.iter)
+            elif isinstance(node, nodes.AssignBlock):
+                self._bind(node.target, nodes.Concat(list(node.body)))
+            elif isinstance(node, nodes.Assign):
+                self._bind(node.target, node.node)
+
+    def _bind(self, target: nodes.Node, value: nodes.Node) -> None:
+        if isinstance(target, nodes.Name):
+            self.assigned.setdefault(target.name, []).append(value)
+        elif isinstance(target, nodes.NSRef):
+            self.assigned.setdefault((target.name, target.attr), []).append(value)
+        elif isinstance(target, nodes.Tuple):
+            for item in target.items:
+                self._bind(item, value)
+
+    def built(self, expr: nodes.Node) -> bool:
+        """Whether ``expr`` is a string assembled at render time from the template's own strings."""
+        return not isinstance(expr, nodes.Const) and _BUILT in self._values(expr)
+
+    def unsafe(self, expr: nodes.Node, *, dotted: bool = False) -> list[str]:
+        """How an unsafe key can come out of ``expr`` (empty when it cannot)."""
+        values = self._values(expr)
+        found = [_BUILT] if _BUILT in values else []
+        for value in values - {_BUILT}:
+            parts = value.split(".") if dotted else [value]
+            if any(_unsafe(part) for part in parts):
+                found.append(repr(value))
+        return found
+
+    def _values(self, expr: nodes.Node) -> frozenset[str]:
+        try:
+            return self._strings(expr)
+        except RecursionError:  # a chain of assignments deeper than the stack: fail closed
+            return frozenset({_BUILT})
+
+    def _strings(self, expr: nodes.Node) -> frozenset[str]:
+        """The constant strings ``expr`` can be, plus ``_BUILT`` when it assembles one from template material
+        (memoised per node: ``{% set k = k ~ k %}`` repeated would otherwise be walked once per path)."""
+        key = id(expr)
+        if key in self._memo:
+            return self._memo[key]
+        if key in self._active:
+            return frozenset()  # a name assigned from itself: its other assignments are in the union already
+        self._active.add(key)
+        try:
+            found = frozenset(self._compute(expr))
+        finally:
+            self._active.discard(key)
+        self._memo[key] = found
+        return found
+
+    def _compute(self, expr: nodes.Node) -> set[str] | frozenset[str]:
+        if isinstance(expr, nodes.Const):
+            return {expr.value} if isinstance(expr.value, str) else set()
+        if isinstance(expr, nodes.TemplateData):
+            return {expr.data}
+        if isinstance(expr, nodes.Name):
+            return self._union(self.assigned.get(expr.name, []))
+        if isinstance(expr, nodes.Getattr) and isinstance(expr.node, nodes.Name):
+            return self._union(self.assigned.get((expr.node.name, expr.attr), []))
+        if isinstance(expr, nodes.Getattr | nodes.Getitem):  # a method, item or slice of a template string
+            return {_BUILT} if self._strings(expr.node) else set()
+        if isinstance(expr, nodes.List | nodes.Tuple):
+            return self._union(list(expr.items))
+        if isinstance(expr, nodes.Output):
+            return self._union(list(expr.nodes))
+        if isinstance(expr, nodes.CondExpr):
+            return self._union([expr.expr1, *([expr.expr2] if expr.expr2 is not None else [])])
+        parts: list[nodes.Node] = []
+        if isinstance(expr, nodes.Concat):
+            parts = list(expr.nodes)
+        elif isinstance(expr, nodes.BinExpr):
+            parts = [expr.left, expr.right]
+        elif isinstance(expr, nodes.Filter | nodes.Call):
+            parts = [p for p in (expr.node, *expr.args, *(k.value for k in expr.kwargs)) if isinstance(p, nodes.Node)]
+        inner = self._union(parts)
+        if isinstance(expr, nodes.Call) and isinstance(expr.node, nodes.Name) and expr.node.name not in self.assigned:
+            return {_BUILT}  # a macro (or a global) returns what the template decides
+        return {_BUILT} if inner else set()  # strings of the template, transformed at render time
+
+    def _union(self, exprs: list[nodes.Node]) -> set[str]:
+        out: set[str] = set()
+        for expr in exprs:
+            out |= self._strings(expr)
+        return out
+
+
 class _Budget(Exception):
     pass
 
 
-class _BoundedSandbox(ImmutableSandboxedEnvironment):
-    """An immutable sandbox whose loops, calls and string repetition are counted and bounded."""
+MAX_RENDER_CHARS = 4 * 1024**2  # no string or list the sample render builds may be longer (a chat turn is far less)
+_WIDE_FORMAT = re.compile(r"[%{][^%{}]*?(?:\d{7,}|\*)")  # a field width of a million or more, or one taken from args
 
-    intercepted_binops = frozenset({"*", "**"})
+
+class _BoundedCodeGenerator(CodeGenerator):
+    """``a ~ b`` compiles to a plain join the sandbox never sees: route it through ``bounded_concat``
+    (``{% set k = k ~ k %}`` forty times asked for a terabyte and the scanner was killed)."""
+
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
+        self.write("environment.bounded_concat((")
+        for arg in node.nodes:
+            self.visit(arg, frame)
+            self.write(", ")
+        self.write("))")
+
+
+class _BoundedSandbox(ImmutableSandboxedEnvironment):
+    """An immutable sandbox whose loops, calls, concatenations, filters and string sizes are counted and bounded."""
+
+    intercepted_binops = frozenset({"*", "**", "+", "%"})
+    code_generator_class = _BoundedCodeGenerator
 
     def __init__(self) -> None:
         super().__init__()
@@ -98,6 +242,22 @@ class _BoundedSandbox(ImmutableSandboxedEnvironment):
         self.globals["range"] = self._range
         self.globals["raise_exception"] = self._raise
         self.globals["strftime_now"] = lambda fmt: "2026-01-01"
+        self.filters = {name: self._bounded_filter(func) for name, func in self.filters.items()}
+
+    def bounded_concat(self, parts: tuple[Any, ...]) -> str:
+        texts = [str(part) for part in parts]
+        _check_size(sum(len(text) for text in texts))
+        self._tick()
+        return "".join(texts)
+
+    def _bounded_filter(self, func: Any) -> Any:
+        @functools.wraps(func)  # keeps jinja's pass_context / pass_environment marks
+        def bounded(*args: Any, **kwargs: Any) -> Any:
+            _check_arguments(args, kwargs)
+            self._tick()
+            return _checked(func(*args, **kwargs))
+
+        return bounded
 
     def _tick(self, n: int = 1) -> None:
         self.operations += n
@@ -119,13 +279,56 @@ class _BoundedSandbox(ImmutableSandboxedEnvironment):
 
     def call(self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         self._tick()
-        return super().call(__context, __obj, *args, **kwargs)
+        if isinstance(getattr(__obj, "__self__", None), str):  # 'x'.center(10**9), s.replace('', s), '{:>9999999}'
+            _check_arguments((__obj.__self__, *args), kwargs)
+        return _checked(super().call(__context, __obj, *args, **kwargs))
+
+    def wrap_str_format(self, value: Any) -> Any:
+        """``str.format`` is wrapped when it is looked up (not in ``call``): bound its field widths there."""
+        wrapped = super().wrap_str_format(value)
+        if wrapped is None:
+            return None
+        template = value.__self__
+
+        def bounded(*args: Any, **kwargs: Any) -> Any:
+            _check_arguments((template, *args), kwargs)
+            return _checked(wrapped(*args, **kwargs))
+
+        return bounded
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         if isinstance(left, int | float) and isinstance(right, int | float) and operator == "**" and abs(right) > 64:
+            raise _Budget
+        if operator == "+" and isinstance(left, str | list) and isinstance(right, str | list):
+            _check_size(len(left) + len(right))
+        if operator == "%" and isinstance(left, str) and _WIDE_FORMAT.search(left):
             raise _Budget
         if operator == "*" and isinstance(left, str | list) and isinstance(right, int):
             self._tick(max(right, 0) * max(len(left), 1) // 64)
         if operator == "*" and isinstance(right, str | list) and isinstance(left, int):
             self._tick(max(left, 0) * max(len(right), 1) // 64)
-        return super().call_binop(context, operator, left, right)
+        return _checked(super().call_binop(context, operator, left, right))
+
+
+def _check_size(size: int) -> None:
+    if size > MAX_RENDER_CHARS:
+        raise _Budget
+
+
+def _checked(value: Any) -> Any:
+    if isinstance(value, str | list | bytes | tuple):
+        _check_size(len(value))
+    return value
+
+
+def _check_arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """Before the call: a width, count or replacement that would build a string over the limit in one step."""
+    values = [*args, *kwargs.values()]
+    if any(isinstance(v, int) and not isinstance(v, bool) and abs(v) > MAX_RENDER_CHARS for v in values):
+        raise _Budget
+    if any(isinstance(v, str) and _WIDE_FORMAT.search(v) for v in values):
+        raise _Budget
+    texts = [v for v in values if isinstance(v, str)]
+    if len(texts) >= 3:  # replace(value, old, new): every occurrence of old grows by len(new)
+        value, old, new = texts[:3]
+        _check_size(len(value) + (value.count(old) if old else len(value) + 1) * len(new))

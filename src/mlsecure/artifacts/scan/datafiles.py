@@ -45,6 +45,11 @@ _EXECUTABLES: tuple[tuple[bytes, str], ...] = (
 
 def describe_data(blob: Blob, head: bytes) -> Issue:
     """An info issue naming recognised data, a medium one for native code, a low one for the rest."""
+    if python_bytecode(head):  # a sourceless .pyc in a code folder is imported; one in __pycache__ shadows its .py
+        return Issue(IssueKind.EMBEDDED_CODE, Severity.MEDIUM,
+                     "compiled Python bytecode (.pyc): Python imports it without, or in place of, its source "
+                     "(an unchecked-hash .pyc is never compared with the .py); not verified",
+                     evidence={"data": "python-bytecode", "magic": head[:4].hex()})
     for magic, what in _EXECUTABLES:
         if head.startswith(magic):  # no model loader runs it, but it is code, not model data
             return Issue(IssueKind.EMBEDDED_CODE, Severity.MEDIUM, f"{what} among model files: code, not data",
@@ -74,6 +79,12 @@ def describe_data(blob: Blob, head: bytes) -> Issue:
     return Issue(IssueKind.UNSUPPORTED, Severity.LOW,
                  "unrecognised binary data: it is no pickle, archive or model format, so no loader this scanner "
                  "knows runs it as code", evidence={"head": head[:16].hex()})
+
+
+def python_bytecode(head: bytes) -> bool:
+    """A ``.pyc`` header: a 2-byte version magic and ``\\r\\n``, then a marshalled code object (type ``c``, with or
+    without the reference flag) after the 8-, 12- or 16-byte header of Python 2 / 3.3-3.6 / 3.7+."""
+    return len(head) >= 17 and head[2:4] == b"\r\n" and any(head[at] in (0x63, 0xE3) for at in (8, 12, 16))
 
 
 def _is_protobuf(blob: Blob) -> bool:

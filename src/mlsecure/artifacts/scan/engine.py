@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlsecure.artifacts.formats import ArtifactFormat, compression_of, detect_stream, is_text
-from mlsecure.artifacts.scan import interface, jsontext
+from mlsecure.artifacts.scan import config_imports, interface, jsontext
 from mlsecure.artifacts.scan.datafiles import describe_data
 from mlsecure.artifacts.scan.interface import Blob, Budget, Issue, IssueKind, Limits, Session, Verdict
 from mlsecure.errors import InputError
@@ -139,13 +139,27 @@ _OPCODES = frozenset(op.code.encode("latin-1") for op in pickletools.opcodes)
 
 
 def _as_pickle(blob: Blob, session: Session) -> list[Issue]:
-    """The file read as a pickle (decompressed first, as ``joblib.load`` does for a ``.tar.gz``); kept only
-    where the unpickler would not raise before importing or calling anything."""
+    """The file read as a pickle (decompressed first, as ``joblib.load`` does for a ``.tar.gz``, and as it is, as
+    ``pickle.load`` does); kept only where the unpickler would not raise before importing or calling anything."""
     head = blob.head(32)
-    if compression_of(head) is None and head[:1] not in _OPCODES:
-        return []  # the unpickler raises "invalid load key" on the first byte: nothing to scan
-    found = _run(ArtifactFormat.PICKLE, blob, session)
-    return [] if refuted_as_pickle(found) else [i.inside(AS_PICKLE) for i in found]
+    found: list[Issue] = []
+    if compression_of(head) is not None:
+        decompressed = _run(ArtifactFormat.PICKLE, blob, session)
+        found = [] if refuted_as_pickle(decompressed) else decompressed
+    if head[:1] in _OPCODES:  # else the unpickler raises "invalid load key" on the first byte: nothing to scan
+        found.extend(_raw_pickle(blob, session, head))
+    return [i.inside(AS_PICKLE) for i in found]
+
+
+def _raw_pickle(blob: Blob, session: Session, head: bytes) -> list[Issue]:
+    """The bytes as ``pickle.load`` reads them, whatever compression their magic suggests (``BZh9`` is a BINBYTES
+    opcode, ``V*M\x18`` a zstd skippable frame and a unicode string); none when that parse is refuted."""
+    from mlsecure.artifacts.scan.pickle_scan import scan_uncompressed
+
+    if head[:1] not in _OPCODES:
+        return []
+    found = collect("pickle", lambda: scan_uncompressed(blob, session))
+    return [] if refuted_as_pickle(found) else found
 
 
 # Formats told by magic bytes that a non-pickle file can also carry (text, compressed data, no magic):
@@ -195,7 +209,15 @@ def _scan_tentative(blob: Blob, session: Session, fmt: ArtifactFormat,
     """Parse, don't sniff: bytes are text or data only if ``pickle.load`` would raise on them before
     importing anything (protocol-0 pickles start with any opcode: ``V``, ``S``, ``N``, ``K`` ...)."""
     issues = _run(ArtifactFormat.PICKLE, blob, session)
+    if compression_of(head) is not None:  # a pickle can start like a compressed stream: read it as it is too
+        raw = [i.inside(AS_PICKLE) for i in _raw_pickle(blob, session, head)]
+        issues = [*([] if refuted_as_pickle(issues) else issues), *raw] if raw else issues
     if not refuted_as_pickle(issues):
+        if fmt is ArtifactFormat.TEXT or (fmt is not ArtifactFormat.JOBLIB and is_text(head)):
+            # a polyglot: ``((N)).__class__...`` is a complete pickle (MARK, NONE, TUPLE, STOP) *and* the Python
+            # that a loader imports; ``(N). : 1`` is a pickle and a Hydra YAML. Judge the text too.
+            text = collect("text", lambda: _scan_text(blob, session))
+            issues = [*issues, *(i for i in text if i.severity > Severity.INFO)]
         return (ArtifactFormat.JOBLIB if fmt is ArtifactFormat.JOBLIB else ArtifactFormat.PICKLE), issues
     if fmt is ArtifactFormat.JOBLIB:
         return fmt, [Issue(IssueKind.CODE_FORMAT, Severity.INFO, "compressed data that is not a pickle",
@@ -320,7 +342,7 @@ _JSON_CONFIG_KEYS = ('"class_name"', '"chat_template"', '"module"', '"__loader__
 
 def _scan_text(blob: Blob, session: Session) -> list[Issue]:
     from mlsecure.artifacts.scan.keras_scan import scan_config
-    from mlsecure.artifacts.scan.python_source import source_issues
+    from mlsecure.artifacts.scan.python_source import source_issues, source_text
     from mlsecure.artifacts.scan.skops_scan import is_skops_schema, skops_issues
     from mlsecure.artifacts.scan.torch_scan import scan_torchscript_code
 
@@ -331,22 +353,27 @@ def _scan_text(blob: Blob, session: Session) -> list[Issue]:
                           f"cannot verify: text of {blob.size} bytes that may be a model config or template is over "
                           f"the {MAX_TEXT_BYTES >> 20} MiB parsed", evidence={"max_bytes": MAX_TEXT_BYTES})]
         return [Issue(IssueKind.CODE_FORMAT, Severity.INFO, "large text file (not parsed)")]
-    text = blob.read_all().decode("utf-8", errors="replace")
+    raw = blob.read_all()
+    text = raw.decode("utf-8", errors="replace")
+    source = source_text(raw, text)  # as Python decodes it (a coding cookie)
     name = blob.name.replace("\\", "/")
     if name.endswith(".py") and ("code/" in name or name.startswith("code")):
-        return [*scan_torchscript_code(text), *source_issues(blob.name, text, torchscript=True)]
-    python = source_issues(blob.name, text)
+        return [*scan_torchscript_code(text), *source_issues(blob.name, source, torchscript=True)]
+    python = source_issues(blob.name, source)
     if python:
         return python
     if "flavors" in text:  # an MLflow MLmodel file (YAML): what mlflow imports on load
         found = _mlmodel(blob.name, text)
         if found:
             return found
+    # Hydra ``_target_``, ``class_path``, ``auto_map``, ``modules.json``: objects a loader imports by name
+    imports = (config_imports.import_issues(config_imports.parse_document(text, blob.name), blob.name)
+               if config_imports.wants_parse(blob.name, text) else [])
     if text.lstrip().startswith("{") and any(key in text for key in _JSON_CONFIG_KEYS):
         try:
             config = jsontext.loads(text)
         except ValueError:
-            return [Issue(IssueKind.CODE_FORMAT, Severity.INFO, "text file")]
+            return imports or [Issue(IssueKind.CODE_FORMAT, Severity.INFO, "text file")]
         except RecursionError:  # deeper than a loader with the default recursion limit parses: fail closed
             return [Issue(IssueKind.RESOURCE_LIMIT, Severity.MEDIUM,
                           "cannot verify: a model config or chat template nested deeper than Python's recursion "
@@ -354,7 +381,9 @@ def _scan_text(blob: Blob, session: Session) -> list[Issue]:
         if is_skops_schema(config):
             return list(skops_issues(config, blob.name)) or [Issue(IssueKind.CODE_FORMAT, Severity.INFO,
                                                                     "skops schema: every object allowlisted")]
-        return [*scan_config(config, blob.name, session), *_chat_templates(config)]
+        return [*scan_config(config, blob.name, session), *_chat_templates(config), *imports]
+    if imports:
+        return imports
     if "{{" in text or "{%" in text:  # a Jinja template (chat templates ship as .jinja files too)
         from mlsecure.artifacts.scan.gguf_scan import template_issues
 

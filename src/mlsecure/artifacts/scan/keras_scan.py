@@ -31,6 +31,9 @@ MODULE_KEYS = ("module", "fn_module", "output_shape_module")
 KERAS_SIDE_EFFECTS = {
     "get_file": Severity.LOW, "enable_unsafe_deserialization": Severity.CRITICAL, "load_model": Severity.HIGH,
     "load_weights": Severity.HIGH, "save_model": Severity.HIGH, "save": Severity.HIGH,
+    # session 5, Keras 3.15's API read for the same effects: bytecode, file writes, file reads, nested model loads
+    "func_load": Severity.CRITICAL, "save_weights": Severity.HIGH, "save_img": Severity.HIGH,
+    "plot_model": Severity.HIGH, "KerasFileEditor": Severity.HIGH, "load_img": Severity.MEDIUM,
 }
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
@@ -169,7 +172,20 @@ def scan_config(config: Any, where: str = "config", session: Session | None = No
         for module in _module_refs(node, inner):
             for name in _referenced_names(node, raw_inner, module):
                 issues.extend(_module_issue(path, module, name, urls))
+        issues.extend(_file_arguments(path, class_name, inner))
     return issues
+
+
+# Constructor arguments that preprocessing layers and tokenizers read as a file path or URL when given a string
+# (``StringLookup(vocabulary="/etc/passwd")`` reads it, even under ``safe_mode``: CVE-2025-12058, file read / SSRF).
+FILE_ARGUMENTS = ("vocabulary", "merges", "proto", "vocabulary_file")
+
+
+def _file_arguments(path: str, class_name: Any, inner: dict[str, Any]) -> list[Issue]:
+    return [Issue(IssueKind.EMBEDDED_CODE, Severity.HIGH,
+                  f"{class_name} at {path} reads {key}={value[:120]!r} from a path or URL when the model loads",
+                  evidence={"class_name": str(class_name), "argument": key, "value": value[:200]})
+            for key in FILE_ARGUMENTS if isinstance(value := inner.get(key), str) and value.strip()]
 
 
 def _lambda_issue(path: str, class_name: str, inner: dict[str, Any]) -> Issue:

@@ -24,6 +24,8 @@ import contextlib
 import dataclasses
 import gzip
 import hashlib
+import importlib.util
+import io
 import lzma
 import re
 import warnings
@@ -80,25 +82,100 @@ class PickleScanner(Scanner):
     formats: ClassVar[frozenset[ArtifactFormat]] = frozenset({ArtifactFormat.PICKLE, ArtifactFormat.JOBLIB})
 
     def scan(self, blob: Blob, session: Session) -> list[Issue]:
-        compression = compression_of(blob.head(32))
-        if compression == "lz4":
-            return [Issue(IssueKind.UNSUPPORTED, Severity.HIGH, "lz4-compressed joblib file cannot be inspected",
-                          evidence={"compression": "lz4", "hint": "recompress with zlib/gzip/xz to scan it"})]
-        try:
+        return scan_pickle_file(blob, session, compression_of(blob.head(32)))
+
+
+def scan_uncompressed(blob: Blob, session: Session) -> list[Issue]:
+    """``blob`` as ``pickle.load`` reads it, whatever compression its first bytes suggest (``BZh9`` is BINBYTES
+    to the unpickler, ``V*M\x18`` a unicode string: a pickle may start like a bz2 or zstd stream)."""
+    return scan_pickle_file(blob, session, None)
+
+
+def scan_pickle_file(blob: Blob, session: Session, compression: str | None) -> list[Issue]:
+    """Every pickle in ``blob`` once decompressed with ``compression`` (as ``joblib.load`` does)."""
+    if compression == "lz4":
+        return [Issue(IssueKind.UNSUPPORTED, Severity.HIGH, "lz4-compressed joblib file cannot be inspected",
+                      evidence={"compression": "lz4", "hint": "recompress with zlib/gzip/xz to scan it"})]
+    if compression == "zstd" and importlib.util.find_spec("zstandard") is None:
+        return [Issue(IssueKind.UNSUPPORTED, Severity.HIGH, "zstd-compressed pickle (pandas.read_pickle reads .zst) "
+                      "cannot be inspected without the zstandard package",
+                      evidence={"compression": "zstd", "hint": 'pip install "mlsecure[zstd]"'})]
+    try:
+        with blob.open() as raw:
+            stream, end = _tolerant(*decompressed(raw, compression, blob.size), compression)
+            state = _State(session, stream, end)
+            issues = scan_stream(stream, session, end=end, compression=compression, state=state)
+        if state.joblib_arrays:  # pickle.load reads the array bytes as opcodes: scan that reading too
             with blob.open() as raw:
-                stream, end = decompressed(raw, compression, blob.size)
-                state = _State(session, stream, end)
-                issues = scan_stream(stream, session, end=end, compression=compression, state=state)
-            if state.joblib_arrays:  # pickle.load reads the array bytes as opcodes: scan that reading too
-                with blob.open() as raw:
-                    stream, end = decompressed(raw, compression, blob.size)
-                    plain = _State(session, stream, end, joblib=False)
-                    scan_stream(stream, session, end=end, compression=compression, state=plain)
-                issues = _merge_plain(issues, plain)
-            return issues
-        except (OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
-            return [Issue(IssueKind.MALFORMED, Severity.HIGH, f"cannot decompress: {exc}",
-                          evidence={"compression": compression})]
+                stream, end = _tolerant(*decompressed(raw, compression, blob.size), compression)
+                plain = _State(session, stream, end, joblib=False)
+                scan_stream(stream, session, end=end, compression=compression, state=plain)
+            issues = _merge_plain(issues, plain)
+        failure = stream.error if isinstance(stream, _UntilBroken) else None
+        if failure is not None:  # what was read before the corrupt or truncated part ran under joblib.load
+            issues.append(Issue(IssueKind.MALFORMED, Severity.HIGH, f"cannot decompress the rest: {failure}",
+                                evidence={"compression": compression}))
+        return issues
+    except _decompression_errors() as exc:
+        return [Issue(IssueKind.MALFORMED, Severity.HIGH, f"cannot decompress: {exc}",
+                      evidence={"compression": compression})]
+
+
+def _tolerant(stream: IO[bytes], end: int | None, compression: str | None) -> tuple[IO[bytes], int | None]:
+    return (stream, end) if compression is None else (cast(IO[bytes], _UntilBroken(stream)), end)
+
+
+class _UntilBroken:
+    """A decompressed stream that ends where its compressed data breaks (truncated, corrupt) instead of raising:
+    ``joblib.load`` unpickles as it decompresses, so every opcode before the break has already run. Before,
+    the error replaced what was found, and a truncated gzip whose pickle called ``print`` first was
+    "compressed data that is not a pickle" (safe)."""
+
+    def __init__(self, inner: IO[bytes]) -> None:
+        self.inner = inner
+        self.error: str | None = None
+
+    def _guard(self, read: Any, *args: Any) -> bytes:
+        if self.error is not None:
+            return b""
+        try:
+            data: bytes = read(*args)
+        except _decompression_errors() as exc:
+            self.error = f"{type(exc).__name__}: {exc}"
+            return b""
+        return data
+
+    def read(self, size: int = -1) -> bytes:
+        return self._guard(self.inner.read, size)
+
+    def readline(self, size: int = -1) -> bytes:
+        return self._guard(self.inner.readline, size)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        try:
+            return self.inner.seek(offset, whence)
+        except _decompression_errors() as exc:
+            if self.error is None:
+                self.error = f"{type(exc).__name__}: {exc}"
+            return self.inner.tell()
+
+    def tell(self) -> int:
+        return self.inner.tell()
+
+    def seekable(self) -> bool:
+        return self.inner.seekable()
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def _decompression_errors() -> tuple[type[BaseException], ...]:
+    errors: tuple[type[BaseException], ...] = (OSError, EOFError, zlib.error, lzma.LZMAError)
+    try:
+        import zstandard
+    except ImportError:
+        return errors
+    return (*errors, zstandard.ZstdError)
 
 
 def scan_stream(stream: IO[bytes], session: Session, *, end: int | None, base: int = 0,
@@ -611,5 +688,18 @@ def decompressed(raw: IO[bytes], compression: str | None, size: int) -> tuple[IO
             raw.seek(0)
             start = (zfile_start(raw.read(ZFILE_HEADER + 1)) or 0) if compression == "zfile" else 0
             return zlib_stream(raw, start), None
+        case "zstd":
+            return _zstd_stream(raw), None
         case _:
             raise OSError(f"unknown compression {compression}")
+
+
+def _zstd_stream(raw: IO[bytes]) -> IO[bytes]:
+    """A zstd stream read across frames (pandas' ``read_pickle`` decompresses ``.zst``): forward reads only."""
+    try:
+        import zstandard
+    except ImportError:
+        raise OSError("zstd-compressed: install the zstandard package to scan it") from None
+    raw.seek(0)
+    reader = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True, closefd=False)
+    return cast(IO[bytes], io.BufferedReader(reader, 1 << 16))

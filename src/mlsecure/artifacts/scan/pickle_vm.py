@@ -105,6 +105,7 @@ COST_CALL = 160
 COST_ITEM = 8
 COST_PAIR = 64
 COST_MEMO = 64
+LINE_CHUNK = 1 << 20  # text arguments are read in pieces of this size
 BIG_LITERAL = 4096  # literals at least this long are charged (and the budget checked) as they are read
 DATA_MIN = 16  # literals this long starting like a pickle, its hex or its base64 are offered to ``on_data``
 DATA_LEADS = b"\x80g8"
@@ -185,12 +186,24 @@ class PickleVM:
         return data
 
     def readline(self) -> bytes:
-        line = self.stream.readline(1 << 20)
-        if not line.endswith(b"\n"):
-            raise PickleSyntaxError("truncated or over-long text argument", self.pos)
-        self.pos += len(line)
-        if len(line) >= BIG_LITERAL:
+        line = self.stream.readline(LINE_CHUNK)
+        if len(line) == LINE_CHUNK and not line.endswith(b"\n"):
+            # pickle.load reads a text argument of any length: a 2 MB ``V`` line used to end the scan here as
+            # "malformed", which refuted the file as a pickle, and the ``os.system`` after it ran unseen
+            parts = [line]
+            self.charge(len(line))  # charged as it is read: a line as long as the file stops at the memory budget
+            while not parts[-1].endswith(b"\n"):
+                chunk = self.stream.readline(LINE_CHUNK)
+                if not chunk:
+                    break
+                parts.append(chunk)
+                self.charge(len(chunk))
+            line = b"".join(parts)
+        elif len(line) >= BIG_LITERAL:
             self.charge(len(line))
+        if not line.endswith(b"\n"):
+            raise PickleSyntaxError("truncated text argument", self.pos)
+        self.pos += len(line)
         return line[:-1]
 
     def charge(self, cost: int) -> None:

@@ -12,6 +12,9 @@ MLflow is judged like a pickle global, shipped ``code`` and ``model_code_path`` 
 from __future__ import annotations
 
 import ast
+import io
+import re
+import tokenize
 from typing import Any
 
 from mlsecure.artifacts.scan.interface import Issue, IssueKind
@@ -31,8 +34,26 @@ RUN_METHODS = frozenset({"system", "popen", "Popen", "getoutput", "getstatusoutp
 # only through the names above (``os.path.join``, ``os.makedirs`` are what model code calls).
 RUN_MODULES = frozenset({"subprocess", "pty", "runpy", "ctypes", "socket", "_posixsubprocess", "commands"})
 GETATTR_ROOTS = RUN_MODULES | {"os", "builtins", "posix", "nt"}  # getattr(os, "sys" + "tem")
+# Names that reach the interpreter's namespaces, from which any builtin is taken by a computed key
+# (``__builtins__.__dict__["ev" + "al"]``, ``f.__globals__["os"]``, ``().__class__.__base__.__subclasses__()``).
+INTERNALS = frozenset({"__builtins__", "__globals__", "__subclasses__"})
 LOADS = frozenset({"loads", "load"})  # pickle.loads / marshal.loads: code or objects from bytes
 LOADS_MODULES = frozenset({"pickle", "marshal", "_pickle", "cPickle", "dill", "cloudpickle"})
+
+
+_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+
+
+def source_text(raw: bytes, text: str) -> str:
+    """The source as Python decodes it: a ``# coding: utf-7`` cookie makes ``+AAo-import os`` a statement that a
+    UTF-8 reading sees as part of a comment (``ast.parse`` of a str ignores the cookie). ``text`` otherwise."""
+    if not any(_COOKIE.match(line) for line in raw.split(b"\n", 2)[:2]):
+        return text
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
+        return raw.decode(encoding)
+    except (SyntaxError, LookupError, UnicodeDecodeError, ValueError):
+        return text  # Python cannot decode it either: the import fails before any statement runs
 
 
 def source_issues(name: str, text: str, *, torchscript: bool = False) -> list[Issue]:
@@ -68,16 +89,38 @@ def source_issues(name: str, text: str, *, torchscript: bool = False) -> list[Is
             called = _called(node.func, node.args)
             if called is not None:
                 runs.append(called)
+        elif (isinstance(node, ast.Name) and node.id in INTERNALS) or (isinstance(node, ast.Attribute)
+                                                                      and node.attr in INTERNALS):
+            runs.append(node.id if isinstance(node, ast.Name) else f".{node.attr}")  # computed builtins
     if runs:
         calls = sorted(set(runs))
         return [Issue(IssueKind.EMBEDDED_CODE, Severity.HIGH,
                       f"Python source that runs commands or code when a loader imports it: {', '.join(calls[:5])}",
                       evidence={"calls": calls[:20], "imports": sorted(set(imports))[:20]})]
-    if torchscript or not (imports or (defines and name.endswith(".py"))):
+    # a .py file is code a loader may import: only literal assignments and docstrings are inert (a bare
+    # ``open(...).write(...)`` or ``__builtins__.__dict__["ev" + "al"](...)`` at the top level runs on import)
+    if torchscript or not (imports or (name.endswith(".py") and (defines or not _inert(tree)))):
         return []
     return [Issue(IssueKind.EMBEDDED_CODE, Severity.MEDIUM,
                   "Python source shipped with the model (MLflow code, models from code and trust_remote_code import "
                   "or run it): not verified", evidence={"imports": sorted(set(imports))[:20]})]
+
+
+def _inert(tree: ast.Module) -> bool:
+    """Only docstrings, ``pass`` and assignments of literals (``__version__ = "1.0"``): nothing runs on import."""
+    for statement in tree.body:
+        if isinstance(statement, ast.Pass) or (isinstance(statement, ast.Expr)
+                                                and isinstance(statement.value, ast.Constant)):
+            continue
+        value = statement.value if isinstance(statement, ast.Assign | ast.AnnAssign) else None
+        targets = statement.targets if isinstance(statement, ast.Assign) else [getattr(statement, "target", None)]
+        if value is None or not all(isinstance(t, ast.Name) for t in targets):
+            return False
+        try:
+            ast.literal_eval(value)
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            return False
+    return True
 
 
 def _called(func: ast.expr, args: list[ast.expr]) -> str | None:

@@ -50,6 +50,7 @@ class SafetensorsScanner(Scanner):
 def scan_metadata(metadata: dict[str, Any], session: Session) -> list[Issue]:
     """``__metadata__`` is free text that applications read back: values that are Python code, a
     pickle (raw or base64) or a model config that imports code are reported like the real thing."""
+    from mlsecure.artifacts.scan import config_imports
     from mlsecure.artifacts.scan.keras_scan import scan_config
 
     issues: list[Issue] = []
@@ -62,6 +63,8 @@ def scan_metadata(metadata: dict[str, Any], session: Session) -> list[Issue]:
             issues.append(Issue(IssueKind.EMBEDDED_CODE, Severity.MEDIUM,
                                 f"{where} holds Python code that calls {', '.join(calls[:5])}",
                                 evidence={"key": key, "calls": calls[:10], "value": value[:200]}))
+        if any(marker in value for marker in config_imports.MARKERS):  # Hydra _target_ & co in a JSON/YAML value
+            issues.extend(config_imports.import_issues(config_imports.parse_document(value), where))
         for payload in _embedded_bytes(value):
             inner = session.scan_child(Blob(name=where, data=payload))
             if any(i.severity >= Severity.MEDIUM for i in inner):

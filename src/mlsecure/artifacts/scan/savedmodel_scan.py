@@ -24,7 +24,27 @@ DANGEROUS_OPS = {
     "DeleteFile": Severity.HIGH, "FileSystemSetConfiguration": Severity.HIGH, "ImmutableConst": Severity.MEDIUM,
     "DebugIdentityV2": Severity.MEDIUM, "WriteAudioSummary": Severity.MEDIUM, "WriteSummary": Severity.MEDIUM,
     "CreateSummaryFileWriter": Severity.MEDIUM, "PrintV2": Severity.LOW,
+    # session 5: the rest of TensorFlow's file and network I/O ops (io_ops, dataset file sources and sinks,
+    # readers, summary writers, debug ops, RPC). A serving signature that runs one reads, writes or lists files
+    # chosen by the graph, or connects out. Saver ops (SaveV2, RestoreV2, MergeV2Checkpoints) are absent on
+    # purpose: every SavedModel carries them, and they write only where the loader feeds the checkpoint path.
+    "PrintV2 to a file": Severity.HIGH,  # PrintV2 with output_stream="file://..." appends to that file
+    **dict.fromkeys(("DatasetToTFRecord", "ExperimentalDatasetToTFRecord", "SaveDataset", "SaveDatasetV2",
+                     "SnapshotDataset", "SnapshotDatasetV2", "CreateSummaryDbWriter", "SqlDataset",
+                     "ExperimentalSqlDataset", "MatchingFilesDataset", "Rpc", "TryRpc", "RpcClient", "RpcCall",
+                     "RpcServer", "RpcServerStart", "RpcServerRegister"), Severity.HIGH),
+    **dict.fromkeys(("TFRecordDataset", "TFRecordDatasetV2", "FixedLengthRecordDataset", "FixedLengthRecordDatasetV2",
+                     "TextLineDataset", "CSVDataset", "CSVDatasetV2", "ExperimentalCSVDataset", "LMDBDataset",
+                     "ExperimentalLMDBDataset", "LoadDataset", "ExperimentalLoadDataset", "WholeFileReader",
+                     "WholeFileReaderV2", "TextLineReader", "TextLineReaderV2", "FixedLengthRecordReader",
+                     "FixedLengthRecordReaderV2", "TFRecordReader", "TFRecordReaderV2", "LMDBReader",
+                     "LoadAndRemapMatrix", "DebugIdentityV3", "DebugIdentity", "DebugNanCount",
+                     "DebugNumericSummary", "DebugNumericSummaryV2", "WriteRawProtoSummary", "WriteScalarSummary",
+                     "WriteHistogramSummary", "WriteImageSummary", "WriteGraphSummary"), Severity.MEDIUM),
+    # a vocabulary file: usually the model's own asset, but any path the graph names
+    **dict.fromkeys(("InitializeTableFromTextFile", "InitializeTableFromTextFileV2"), Severity.LOW),
 }
+_FILE_STREAM = b"file://"
 MAX_BYTES = 1024**3  # an archive member is read into memory up to this (files are mapped)
 MAX_NODES = 5_000_000
 
@@ -81,4 +101,7 @@ def _sub(data: memoryview, start: int, end: int, number: int) -> list[tuple[int,
 def _node_op(data: memoryview, span: tuple[int, int], ops: Counter[str]) -> None:
     for field in fields(data, span[0], span[1]):
         if field.number == 2 and field.wire == LENGTH:
-            ops[text(data, field)] += 1
+            op = text(data, field)
+            ops[op] += 1
+            if op == "PrintV2" and _FILE_STREAM in bytes(data[span[0]:span[1]]):  # the output_stream attribute
+                ops["PrintV2 to a file"] += 1

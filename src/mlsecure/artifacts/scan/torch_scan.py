@@ -48,11 +48,28 @@ def is_storage_member(entry: ZipEntry) -> bool:
 
 
 def scan_torchscript_code(text: str) -> list[Issue]:
-    """Operators from namespaces PyTorch does not ship need a native library loaded by the host."""
-    return [Issue(IssueKind.CUSTOM_OP, Severity.MEDIUM,
-                  f"TorchScript code calls custom operator namespace torch.ops.{namespace}",
-                  evidence={"namespace": namespace})
-            for namespace in sorted({m.group(1) for m in _OPS.finditer(text)} - STANDARD_OP_NAMESPACES)]
+    """Operators from namespaces PyTorch does not ship need a native library loaded by the host; ``aten::save``
+    and ``aten::from_file`` (the only TorchScript operators that take a file name) write or map any file when
+    the model runs (``from_file(..., shared=True)`` writes through to it)."""
+    # TorchScript's lexer skips blanks, comments and backslash-newlines around dots (``torch . ops . x . y`` and
+    # ``torch.ops.\<newline>x.y`` compile): collapse them before matching
+    compact = _AROUND_DOTS.sub(".", _BLANKS.sub(" ", text))  # two linear passes (one pattern backtracked: n^2)
+    issues = [Issue(IssueKind.CUSTOM_OP, Severity.MEDIUM,
+                    f"TorchScript code calls custom operator namespace torch.ops.{namespace}",
+                    evidence={"namespace": namespace})
+              for namespace in sorted({m.group(1) for m in _OPS.finditer(compact)} - STANDARD_OP_NAMESPACES)]
+    issues.extend(Issue(IssueKind.DANGEROUS_OP, Severity.HIGH,
+                        f"TorchScript code calls aten::{op}, which {FILE_OPS[op]} when the model runs",
+                        evidence={"op": f"aten::{op}"})
+                  for op in sorted({m.group(1) for m in _FILE_OPS.finditer(compact)}))
+    return issues
+
+
+FILE_OPS = {"save": "writes a pickle to a path the code names",
+            "from_file": "maps a file the code names (shared=True writes through to it)"}
+_BLANKS = re.compile(r"(?:\s|\\\r?\n|#[^\n]*)+")  # every run of blanks, comments, line continuations -> " "
+_AROUND_DOTS = re.compile(r" ?\. ?")
+_FILE_OPS = re.compile(r"\b(?:torch|aten)\.(save|from_file)\b")
 
 
 def scan_legacy_tar_member(name: str, blob: Blob, session: Session) -> list[Issue]:

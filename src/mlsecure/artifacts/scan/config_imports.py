@@ -1,0 +1,231 @@
+"""Config files whose loaders import and call a Python object named by a string in the file.
+
+Hydra/OmegaConf ``instantiate`` imports and calls any ``_target_`` (NeMo's ``model_config.yaml`` inside a
+``.nemo`` tar, configs in ``config.json`` or safetensors ``__metadata__``); jsonargparse / LightningCLI does the
+same with ``class_path``; Hugging Face ``auto_map`` and ``custom_pipelines`` make ``trust_remote_code`` import a
+module of this or of *another* repository (``owner/repo--module.Class``); sentence-transformers imports every
+``type`` of ``modules.json``; diffusers imports each ``[library, class]`` of ``model_index.json``. Until session 5
+such files were "text" (safe) and ``_target_: os.system`` passed. Each name is judged like a pickle global
+(``os.system`` critical, a class outside the allowlist medium); nothing is imported.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from mlsecure.artifacts.scan.interface import Issue, IssueKind
+from mlsecure.artifacts.scan.policy import classify
+from mlsecure.findings import Severity
+
+TARGET_KEYS = ("_target_", "class_path")  # Hydra instantiate, jsonargparse / LightningCLI
+# a text holding one of these (or a backslash escape that can spell it) is parsed as JSON or YAML
+MARKERS = ("_target_", "class_path", "auto_map", "custom_pipelines", "_diffusers_version", "python/", "%TAG", "\\")
+CONFIG_SUFFIXES = (".yaml", ".yml", ".json")
+MAX_CONFIG_CHARS = 64 * 1024**2  # JSON (C parser)
+MAX_YAML_CHARS = 16 * 1024**2
+# libraries diffusers' own pipelines name in model_index.json (its LOADABLE_CLASSES); any other is imported by name
+DIFFUSERS_LIBRARIES = frozenset({"diffusers", "transformers", "onnxruntime.training"})
+_ST_PREFIX = "sentence_transformers."  # the library's own modules, listed by every modules.json
+
+
+def wants_parse(name: str, text: str) -> bool:
+    """Whether ``text`` may be a config a loader instantiates from (by its name, or a marker in it).
+
+    JSON spells a key only literally or with ``\\u`` escapes, so JSON needs a literal key or an escaped ASCII
+    character (a 9 MB tokenizer.json full of ``\\u0120`` is not walked); YAML has more escapes (``\\x5f``, an
+    escaped line break inside a key), so a ``.yaml`` is always parsed and other text on any backslash."""
+    head = text.lstrip()[:1]
+    if name.lower().endswith(".json") or head in ("{", "["):
+        return (any(key in text for key in JSON_KEYS) or _ASCII_ESCAPE.search(text) is not None
+                or (head == "[" and '"type"' in text))  # modules.json
+    return name.lower().endswith(CONFIG_SUFFIXES) or any(marker in text for marker in MARKERS)
+
+
+JSON_KEYS = ("_target_", "class_path", "auto_map", "custom_pipelines", "_diffusers_version")
+_ASCII_ESCAPE = re.compile(r"\\u00[2-7][0-9A-Fa-f]")
+
+
+def parse_document(text: str, name: str = "") -> Any:
+    """``text`` as JSON, else as YAML (safe loader: no tags run); ``None`` when it is neither (or too large).
+    A ``.json`` file is read as JSON only (its loaders use ``json.load``; a large tokenizer.json that is not JSON is
+    not worth a YAML parse)."""
+    from mlsecure.artifacts.scan import jsontext
+
+    if len(text) > MAX_CONFIG_CHARS:
+        return _unparsed(text, name, f"{len(text)} characters: over the {MAX_CONFIG_CHARS >> 20} Mi parsed")
+    if text.lstrip()[:1] in ("{", "["):
+        try:
+            return jsontext.loads(text)
+        except RecursionError:
+            return _too_deep(text, name)
+        except ValueError:
+            pass
+    if name.lower().endswith(".json"):
+        return None
+    if len(text) > MAX_YAML_CHARS:  # PyYAML builds Python objects node by node: bound the time, fail closed
+        return _unparsed(text, name, f"YAML of {len(text)} characters: over the {MAX_YAML_CHARS >> 20} Mi parsed")
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        # the node graph first: its tags (``!!python/object/apply:os.system``, also spelled through a %TAG
+        # directive) are what an unsafe loader constructs; composing constructs nothing
+        tags = [tag for root in yaml.compose_all(text, Loader=loader) for tag in _python_tags(root)]
+    except RecursionError:
+        return _too_deep(text, name)
+    except (yaml.YAMLError, ValueError, MemoryError):
+        return None  # a loader cannot parse it either
+    try:
+        document = yaml.load(text, Loader=loader)  # a safe loader: no tag constructs an object
+    except RecursionError:
+        return _too_deep(text, name)
+    except (yaml.YAMLError, ValueError, MemoryError):
+        document = None  # python tags (refused by the safe loader), several documents
+    return Tagged(tuple(tags), document) if tags else document
+
+
+@dataclass(frozen=True)
+class Tagged:
+    """A YAML document with Python tags: only ``yaml.load(..., Loader=yaml.Loader)``/``unsafe_load`` (and PyYAML
+    before 5.4's ``full_load``, which PyTorch Lightning uses for ``hparams.yaml``) construct them."""
+
+    tags: tuple[str, ...]
+    document: Any
+
+
+_PYTHON_TAG = "tag:yaml.org,2002:python/"
+
+
+def _python_tags(root: Any) -> Iterator[str]:
+    seen: set[int] = set()
+    todo = [root]
+    while todo:
+        node = todo.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node.tag, str) and node.tag.startswith(_PYTHON_TAG):
+            yield node.tag[len(_PYTHON_TAG):]
+        if isinstance(node.value, list):
+            for item in node.value:
+                todo.extend(item if isinstance(item, tuple) else (item,))
+
+
+_UNPARSED = object()  # parse_document's answer for a document nested deeper or larger than this scanner parses
+
+
+def _too_deep(text: str, name: str = "") -> object:
+    return _unparsed(text, name, "a config nested deeper than this scanner parses")
+
+
+def _unparsed(text: str, name: str, why: str) -> object:
+    """Fail closed only where the unparsed text could name an object: a literal marker, or (in a file named as a
+    config) an escape that could spell one; a large protocol-0 pickle full of backslashes is not a config."""
+    if any(marker in text for marker in MARKERS if marker != "\\"):
+        return (_UNPARSED, why)
+    return (_UNPARSED, why) if "\\" in text and name.lower().endswith(CONFIG_SUFFIXES) else None
+
+
+def import_issues(document: Any, where: str) -> list[Issue]:
+    """Every object ``document`` makes a loader import by name, judged like a pickle global."""
+    if isinstance(document, tuple) and len(document) == 2 and document[0] is _UNPARSED:
+        return [Issue(IssueKind.RESOURCE_LIMIT, Severity.MEDIUM, f"cannot verify {where}: {document[1]}")]
+    issues: list[Issue] = []
+    if isinstance(document, Tagged):
+        issues.extend(_tag_issue(where, tag) for tag in document.tags if ":" in tag)
+        document = document.document
+    for path, key, value in _named(document, where):
+        if key == "auto_map":
+            issues.append(_auto_map(path, value))
+        elif key == "diffusers":
+            issues.append(_judged(path, value, "diffusers imports this library and class for the pipeline"))
+        elif key == "type":
+            if not value.startswith(_ST_PREFIX):
+                issues.append(_judged(path, value, "sentence-transformers imports the module type"))
+        else:
+            issues.append(_judged(path, value, f"{key} is imported and called when the config is instantiated"))
+    return issues
+
+
+def _tag_issue(where: str, tag: str) -> Issue:
+    kind, _, dotted = tag.partition(":")
+    issue = _judged(where, dotted, f"YAML tag !!python/{kind} makes an unsafe loader import (and call) it")
+    return issue if issue.severity >= Severity.MEDIUM else Issue(
+        IssueKind.EMBEDDED_CODE, Severity.MEDIUM, issue.title, evidence=issue.evidence)
+
+
+def _judged(path: str, dotted: str, why: str) -> Issue:
+    module, _, name = dotted.strip().rpartition(".")
+    judgement = classify(module, name) if module else classify(name, "_")
+    kind = judgement.kind if judgement.severity >= Severity.HIGH else IssueKind.EMBEDDED_CODE
+    severity = judgement.severity if judgement.severity > Severity.INFO else Severity.INFO
+    return Issue(kind, severity, f"{path}: {why}: {dotted[:120]!r} ({judgement.reason})",
+                 evidence={"module": module or name, "name": name if module else "", "key": path[-120:]})
+
+
+def _auto_map(path: str, value: str) -> Issue:
+    if "--" in value:  # owner/repo--module.Class: code downloaded from another repository
+        return Issue(IssueKind.EMBEDDED_CODE, Severity.HIGH,
+                     f"{path}: trust_remote_code loads code from another repository: {value[:120]!r}",
+                     evidence={"reference": value[:200]})
+    return Issue(IssueKind.EMBEDDED_CODE, Severity.MEDIUM,
+                 f"{path}: trust_remote_code imports {value[:120]!r} from the model folder: not verified",
+                 evidence={"reference": value[:200]})
+
+
+def _named(document: Any, where: str) -> Iterator[tuple[str, str, str]]:
+    """(path, key, dotted name) for each ``_target_``/``class_path`` string, each ``auto_map`` reference and each
+    sentence-transformers module ``type``; walked with a stack, each container once (YAML aliases share them)."""
+    seen: set[int] = set()
+    todo: list[tuple[Any, str]] = [(document, where)]
+    modules_list = isinstance(document, list) and bool(document) and all(
+        isinstance(m, dict) and "type" in m and ("path" in m or "idx" in m) for m in document)
+    while todo:
+        node, path = todo.pop()
+        if not isinstance(node, dict | list) or id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, list):
+            todo.extend((child, f"{path}[{i}]") for i, child in enumerate(node))
+            if modules_list and node is document:
+                for i, module in enumerate(node):
+                    if isinstance(module["type"], str):
+                        yield f"{path}[{i}].type", "type", module["type"]
+            continue
+        diffusers = "_diffusers_version" in node
+        for key, child in node.items():
+            here = f"{path}.{key}"
+            if key in TARGET_KEYS and isinstance(child, str) and child.strip():
+                yield here, str(key), child
+            elif key == "auto_map":
+                yield from ((f"{here}{suffix}", "auto_map", ref) for suffix, ref in _references(child))
+            elif key == "custom_pipelines" and isinstance(child, dict):  # transformers: code behind pipeline()
+                yield from ((f"{here}.{name}.impl", "auto_map", spec["impl"]) for name, spec in child.items()
+                            if isinstance(spec, dict) and isinstance(spec.get("impl"), str))
+            elif diffusers and _library_pair(child):  # model_index.json: diffusers imports the library, takes the class
+                yield here, "diffusers", f"{child[0]}.{child[1]}"
+            todo.append((child, here))
+
+
+def _library_pair(value: Any) -> bool:
+    return (isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value)
+            and value[0] not in DIFFUSERS_LIBRARIES)
+
+
+def _references(value: Any) -> Iterator[tuple[str, str]]:
+    if isinstance(value, str):
+        yield "", value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            for suffix, ref in _references_flat(item):
+                yield f".{key}{suffix}", ref
+
+
+def _references_flat(value: Any) -> Iterator[tuple[str, str]]:
+    if isinstance(value, str):
+        yield "", value
+    elif isinstance(value, list):  # AutoTokenizer: [slow, fast]
+        yield from ((f"[{i}]", v) for i, v in enumerate(value) if isinstance(v, str))
