@@ -139,3 +139,20 @@ def test_exclude_column_drops_non_feature_columns(demo_files, tmp_path: Path,  #
     assert main([*base, "--data", str(wide), "--exclude-column", "row_idx"]) == 2
     err = capsys.readouterr().err.splitlines()
     assert err[-1].startswith(f"mlsecure: error: {wide}: --exclude-column 'row_idx' is not a column")
+
+
+def test_an_unexpected_exception_is_one_line_and_exit_2_never_a_traceback(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """A bug is not a verdict: exit 1 would read as "findings" and a traceback is not a reason
+    (session-5 audit: `privacy dp noise --target-epsilon 1e-300` ended in a ValueError traceback, exit 1)."""
+    from mlsecure.cli import catalog_cmd
+
+    def broken(args: object) -> int:
+        raise ValueError("math domain error")
+
+    monkeypatch.setattr(catalog_cmd, "run", broken)
+    assert main(["catalog", "owasp"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "internal error (ValueError: math domain error)" in err
+    with pytest.raises(ValueError, match="math domain"):
+        main(["--debug", "catalog", "owasp"])

@@ -98,6 +98,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("mlsecure: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug, not a verdict: never a traceback, never exit 1 ("findings") or 0
+        if args.debug:
+            raise
+        reason = str(exc).splitlines()[0] if str(exc) else ""
+        print(f"mlsecure: error: internal error ({type(exc).__name__}{': ' + reason if reason else ''}); nothing "
+              "was concluded: rerun with --debug for the traceback and report it", file=sys.stderr)
+        return exit_codes.ERROR
 
 
 def console_main() -> None:

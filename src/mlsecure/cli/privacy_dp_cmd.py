@@ -78,7 +78,7 @@ def run_epsilon(args: argparse.Namespace) -> int:
     out = res.to_dict()
     lines = [
         f"epsilon          {res.epsilon:.4f}   ({res.accountant.upper()}, dp-accounting)",
-        f"cross-check      {res.cross_check:.4f}   ({'RDP' if res.accountant == 'pld' else 'PLD'})",
+        f"cross-check      {_shown(res.cross_check)}   ({'RDP' if res.accountant == 'pld' else 'PLD'})",
         f"delta            {res.delta:g}",
         f"noise multiplier {res.noise_multiplier:g}",
         f"sample rate q    {res.sample_rate:.6g}  (batch {cfg.batch_size} / dataset {cfg.dataset_size})",
@@ -203,3 +203,8 @@ def _floats(text: str) -> list[float]:
 def _no_verb(parser: argparse.ArgumentParser) -> int:
     parser.print_help()
     return exit_codes.ERROR
+
+
+def _shown(value: float | None) -> str:
+    """A cross-check the other accountant could not compute (too many steps, too little noise) is said so."""
+    return "not computed (outside that accountant's numerics)" if value is None else f"{value:.4f}"
