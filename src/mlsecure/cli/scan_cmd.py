@@ -97,17 +97,24 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("nothing to scan: give --model and/or --data")
     # refuse an unsafe output before any work, not after a long scan: never an input or a link to one,
     # never an existing file without --force
-    for attr, what in (("output", "report"), ("export_suspicious", "--export-suspicious file")):
-        path = getattr(args, attr)
-        if path is not None:
-            others = [p for p in input_paths(args, exclude=()) if p is not path]
-            check_output(path, inputs=others, force=args.force, what=what)
+    _check_outputs(args, [])
     session = build_session(args)
+    # again with what the session resolved: data recorded in the model file, paths given as --option values
+    args.session_inputs = session.input_files()  # a list of paths: emit_report's writer refuses them too
+    _check_outputs(args, args.session_inputs)
     for note in session.notes:
         print(f"mlsecure: {note}", file=sys.stderr)
     with progress_bar() as progress:
         report = session.run(progress=progress)
     return emit_report(report, args)
+
+
+def _check_outputs(args: argparse.Namespace, read: list[Path]) -> None:
+    for attr, what in (("output", "report"), ("export_suspicious", "--export-suspicious file")):
+        path = getattr(args, attr)
+        if path is not None:
+            others = [p for p in [*input_paths(args, exclude=()), *read] if p is not path]
+            check_output(path, inputs=others, force=args.force, what=what)
 
 
 def build_session(args: argparse.Namespace) -> Session:
