@@ -141,3 +141,15 @@ def test_environment_findings_from_pep610_records() -> None:
     got = sorted((f.id, f.location.member, f.severity.value) for f in findings)
     assert got == [("SUP-104", "tourch 1.0", "high"), ("SUP-105", "acme 0.1", "low"),
                    ("SUP-105", "blob 1.0", "medium")]
+
+
+def test_environment_audit_in_a_scan_without_a_vulnerability_source_fails_unless_declined() -> None:
+    """Session-5 audit: `mlsecure scan --scan all` audited the environment with no vulnerability source and said
+    so as a *medium* SUP-109, so the scan could exit 0 with vulnerabilities never looked up. Not checked by
+    default is high (fails); `--option online=false` is the user's choice and stays medium."""
+    by_default = DependencyAuditCheck().execute(ScanContext(options={}))
+    (sup109,) = [f for f in by_default.findings if f.id == "SUP-109"]
+    assert sup109.severity is Severity.HIGH and "--option online=false to accept it" in sup109.title
+    declined = DependencyAuditCheck().execute(ScanContext(options={"online": False}))
+    (sup109,) = [f for f in declined.findings if f.id == "SUP-109"]
+    assert sup109.severity is Severity.MEDIUM

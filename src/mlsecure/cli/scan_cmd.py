@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import textwrap
 from pathlib import Path
@@ -71,9 +72,9 @@ def add_scan_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--input-shape", type=_shape, help="shape of one sample, e.g. 1,8,8")
     parser.add_argument("--clip-values", type=float, nargs=2, metavar=("MIN", "MAX"),
                         help="valid input range of the model (default: from the model file)")
-    parser.add_argument("--epsilon", type=float, action="append",
+    parser.add_argument("--epsilon", type=_positive_float, action="append",
                         help="perturbation budget(s) in input units for robustness; repeatable")
-    parser.add_argument("--max-samples", type=int, help="evaluate at most this many samples")
+    parser.add_argument("--max-samples", type=_positive_int, help="evaluate at most this many samples")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     parser.add_argument("--export-suspicious", type=Path, help="poisoning: write flagged rows to this CSV")
     parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
@@ -168,3 +169,24 @@ def _shape(text: str) -> tuple[int, ...]:
     if not shape or any(d <= 0 for d in shape):
         raise argparse.ArgumentTypeError(f"not a shape: {text!r}")
     return shape
+
+
+def _positive_float(text: str) -> float:
+    """A budget is a positive finite number, refused before the model and data are read (not after)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a positive finite number")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected at least 1")
+    return value

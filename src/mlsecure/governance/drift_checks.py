@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import numpy as np
 
-from mlsecure.check import SEED_HELP, Check, CheckResult, ScanContext, opt
+from mlsecure.check import SEED_HELP, Check, CheckResult, Inapplicable, ScanContext, opt
 from mlsecure.data.dataset import LABEL_NAMES
 from mlsecure.errors import InputError
 from mlsecure.findings import Figure, Finding, Location, Series, Severity
@@ -104,11 +104,12 @@ class DriftCheck(Check):
     def applicable(self, ctx: ScanContext) -> str | None:
         current = str(ctx.option("current", ""))
         if not current:
-            return "no serving data: pass --option current=PATH (or current=holdout to use --holdout as serving data)"
+            return Inapplicable("no serving data: pass --option current=PATH (or current=holdout to use --holdout as "
+                                "serving data)")
         if current == "holdout" and ctx.holdout is None:
-            return "--option current=holdout but no --holdout was given"
+            return Inapplicable("--option current=holdout but no --holdout was given")
         if not ctx.option("reference", "") and ctx.data_path is None and ctx.data is None:
-            return "no reference data: pass --data (the training table) or --option reference=PATH"
+            return Inapplicable("no reference data: pass --data (the training table) or --option reference=PATH")
         return None
 
     def run(self, ctx: ScanContext) -> CheckResult:

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from mlsecure.check import MAX_SAMPLES_HELP, SEED_HELP, Check, CheckResult, Requirement, ScanContext, opt
+from mlsecure.check import MAX_SAMPLES_HELP, SEED_HELP, Check, CheckResult, Inapplicable, Requirement, ScanContext, opt
 from mlsecure.errors import ConfigError
 from mlsecure.findings import Finding, Location, Severity
 from mlsecure.models.interface import encode_labels
@@ -99,7 +99,7 @@ class ExtractionCheck(Check):
     def applicable(self, ctx: ScanContext) -> str | None:
         model = ctx.model
         if model is not None and model.n_classes < 2:
-            return "model extraction audit needs a classifier with at least 2 classes"
+            return Inapplicable("model extraction audit needs a classifier with at least 2 classes")
         width = int(np.prod(model.input_shape)) if model is not None else 0
         if width > MAX_EXTRACTION_FEATURES:
             return (f"the extraction audit trains a dense surrogate on flat inputs; {width} features exceed "
@@ -168,7 +168,7 @@ class InversionCheck(Check):
     def applicable(self, ctx: ScanContext) -> str | None:
         model = ctx.model
         if model is not None and model.n_classes < 2:
-            return "model inversion needs a classifier with at least 2 classes"
+            return Inapplicable("model inversion needs a classifier with at least 2 classes")
         return None
 
     def run(self, ctx: ScanContext) -> CheckResult:
