@@ -156,3 +156,12 @@ def test_an_unexpected_exception_is_one_line_and_exit_2_never_a_traceback(
     assert err.count("\n") == 1 and "internal error (ValueError: math domain error)" in err
     with pytest.raises(ValueError, match="math domain"):
         main(["--debug", "catalog", "owasp"])
+
+
+def test_demo_never_replaces_files_in_its_workdir_unasked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Session-5 audit: `mlsecure demo --workdir .` overwrote an existing train.csv and model.pt without --force."""
+    (tmp_path / "train.csv").write_text("mine\n")
+    code = main(["demo", "--workdir", str(tmp_path), "--report-prefix", str(tmp_path / "r")])
+    assert code == 2
+    assert "train.csv: the demo file already exists; pass --force" in capsys.readouterr().err
+    assert (tmp_path / "train.csv").read_text() == "mine\n"
