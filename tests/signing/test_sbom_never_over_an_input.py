@@ -35,3 +35,14 @@ def test_sbom_refuses_to_write_over_its_requirements(model_dir: Path, tmp_path: 
     out = tmp_path / "bom.json"
     assert main(["artifact", "sbom", str(model_dir), "--requirements", str(requirements), "--output", str(out)]) == 0
     assert '"bomFormat": "CycloneDX"' in out.read_text()
+
+
+def test_signing_an_empty_folder_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Session-5 audit: `artifact sign EMPTY_DIR` wrote a valid signature over 0 files, and verify said OK."""
+    key = tmp_path / "k"
+    assert main(["artifact", "keygen", "--out", str(key)]) == 0
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["artifact", "sign", str(empty), "--key", str(key), "--output", str(tmp_path / "e.sig")]) == 2
+    assert "holds no file" in capsys.readouterr().err
+    assert not (tmp_path / "e.sig").exists()

@@ -97,6 +97,8 @@ def _keygen(args: argparse.Namespace) -> int:
 def _sign(args: argparse.Namespace) -> int:
     from mlsecure.artifacts.signing import DEFAULT_SHARD_SIZE, hmac_sign_model, load_private_key, sign_model
 
+    if args.model.is_dir() and not any(p.is_file() for p in args.model.rglob("*")):
+        raise InputError(f"{args.model}: the folder holds no file; a signature over nothing proves nothing")
     output = args.output or _default_signature(args.model)
     refuse_special_output(output)  # never renamed over a device or FIFO, even with --force
     if output.exists():
