@@ -53,3 +53,36 @@ def test_a_cross_check_that_cannot_run_is_shown_as_not_computed(capsys: pytest.C
             "60000", "--accountant", "rdp"]
     assert main(argv) == 0
     assert "cross-check      not computed" in capsys.readouterr().out
+
+
+def test_a_billion_releases_compose_in_closed_form_not_a_billion_element_list(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Session-5 audit: `privacy dp compose --epsilon 1 --count 1000000000` expanded a list and was killed for
+    memory (exit 137 after 148 s). Counts now compose in closed form; PLD says n/a past its grid."""
+    assert main(["privacy", "dp", "compose", "--epsilon", "1", "--count", "1000000000", "--format", "json"]) == 0
+    import json
+
+    rows = {r["method"]: r for r in json.loads(capsys.readouterr().out)["composition"]}
+    assert rows["basic"]["epsilon"] == 1e9
+    assert rows["pld"]["epsilon"] is None and "n/a" in rows["pld"]["note"]
+
+
+def test_counts_equal_the_expanded_list() -> None:
+    from mlsecure.privacy.dp import compose_releases
+
+    grouped = compose_releases([0.1, 0.3], delta=1e-5, counts=[30, 5])
+    expanded = compose_releases([0.1] * 30 + [0.3] * 5, delta=1e-5)
+    for a, b in zip(grouped, expanded, strict=True):
+        assert a.method == b.method and a.epsilon == pytest.approx(b.epsilon, rel=1e-6)
+
+
+@pytest.mark.slow  # 16 s: the plan's PLD search over 1e6 steps
+def test_a_plan_whose_grid_reaches_huge_epsilons_uses_the_rdp_bound_there() -> None:
+    """1e6 full-batch steps: sigma=0.5 has epsilon ~2.2e6, whose PLD grid asked numpy for 7 GiB (killed)."""
+    from mlsecure.privacy.dp import plan
+
+    result = plan(sensitivity="low", dataset_size=1000, batch_size=1000, epochs=1_000_000,
+                  noise_grid=(0.5, 1000.0))
+    low, high = result.table
+    assert low.epsilon == low.rdp_epsilon > 1e6  # PLD beyond its grid: the RDP bound stands for both
+    assert 0 < high.epsilon <= high.rdp_epsilon < 100

@@ -153,9 +153,11 @@ def run_compose(args: argparse.Namespace) -> int:
             raise InputError("give --epsilon (repeatable) or --noise-multiplier")
         if args.count < 1:
             raise InputError(f"--count must be at least 1, got {args.count}")
-        eps = [e for e in args.epsilon for _ in range(args.count)]
-        results = compose_releases(eps, delta=args.delta, deltas=[args.release_delta] * len(eps))
-        head = f"{len(eps)} releases, epsilons {sorted(set(eps))}, per-release delta {args.release_delta:g}"
+        eps = list(args.epsilon)
+        results = compose_releases(eps, delta=args.delta, deltas=[args.release_delta] * len(eps),
+                                   counts=[args.count] * len(eps))
+        head = (f"{len(eps) * args.count} releases, epsilons {sorted(set(eps))}, per-release delta "
+                f"{args.release_delta:g}")
     out = {"composition": [r.__dict__ for r in results], "delta": args.delta}
     lines = [head, "method     epsilon        delta      note",
              *(f"{r.method:<10} {('n/a' if r.epsilon is None else f'{r.epsilon:.4f}'):<14} {r.delta:<10.3g} "

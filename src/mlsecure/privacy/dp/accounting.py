@@ -34,6 +34,10 @@ PLD_DISCRETIZATION = 1e-4  # dp-accounting's default value_discretization_interv
 # took 19 s and came out *above* the RDP upper bound (grid truncation), 9.4e10 steps did not finish in 5 min
 # (measured 2026-12-07, sigma=1, q=64/60000). Past this many steps RDP (constant time in T) is the answer.
 MAX_PLD_STEPS = 10**8
+# PLD's grid spans the privacy loss at a 1e-4 step: an epsilon of 1e4 is 1e8 points (0.8 GB per array). A plan
+# with 1e6 full-batch steps asked numpy for 7 GiB and the process was killed for memory. Past this epsilon (bounded
+# cheaply by RDP first) there is no privacy to measure finely: RDP answers.
+MAX_PLD_EPSILON = 1e4
 
 
 @dataclass(frozen=True)
@@ -138,6 +142,7 @@ def event_epsilon(event: Any, delta: float, accountant: Accountant = "pld", *,
     never a numpy traceback or a hang."""
     _check_pld_steps(event, accountant)
     if accountant == "pld":
+        _check_pld_size(event, delta)
         dp = require("dp_accounting", "dp")
         acc = dp.pld.PLDAccountant(value_discretization_interval=interval)
     else:
@@ -160,6 +165,18 @@ def optional_epsilon(event: Any, delta: float, accountant: Accountant) -> float 
         return event_epsilon(event, delta, accountant)
     except LimitExceededError:
         return None
+
+
+def _check_pld_size(event: Any, delta: float) -> None:
+    """Refuse a PLD whose grid would not fit in memory, judged by the RDP upper bound (milliseconds)."""
+    try:
+        bound = event_epsilon(event, delta, "rdp")
+    except LimitExceededError:
+        return  # RDP cannot bound it either: PLD's own error handling speaks
+    if bound > MAX_PLD_EPSILON:
+        raise LimitExceededError(f"the RDP bound on epsilon is {bound:.4g}, above the PLD accountant's limit of "
+                                 f"{MAX_PLD_EPSILON:g} (its grid would need more than 1e8 points): use --accountant "
+                                 "rdp; at such an epsilon there is no meaningful privacy")
 
 
 def _check_pld_steps(event: Any, accountant: Accountant) -> None:
