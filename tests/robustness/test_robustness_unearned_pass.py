@@ -59,3 +59,24 @@ def test_a_large_evaluation_is_not_called_inconclusive(model: LogisticRegression
     report = mlsecure.scan(model, _frame(x, (x[:, 0] > 0).astype(int)), checks="robustness", epsilon=0.01,
                            clip_values=(-4.0, 4.0), seed=0, options={"attacks": "fgsm,pgd"})
     assert "ROB-004" not in _ids(report)
+
+
+CERTIFY = {"n": 200, "n0": 20, "sigma": 0.1, "radius": 0.05}
+
+
+def test_certifying_two_samples_is_inconclusive_not_a_pass(model: LogisticRegression) -> None:
+    x = np.array([[3.0, 0.0, 0.0], [2.5, 1.0, -1.0]])
+    report = mlsecure.scan(model, _frame(x, np.array([1, 1])), checks="certified", clip_values=(-4.0, 4.0),
+                           seed=0, options=CERTIFY)
+    ids = _ids(report)
+    assert "ROB-021" not in ids  # the point estimate: both certified
+    assert ids["ROB-004"] is Severity.HIGH
+
+
+def test_certifying_samples_the_model_gets_wrong_is_not_evaluated(model: LogisticRegression) -> None:
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(10, 3))
+    report = mlsecure.scan(model, _frame(x, (x[:, 0] <= 0).astype(int)), checks="certified",
+                           clip_values=(-4.0, 4.0), options=CERTIFY)
+    (finding,) = report.findings
+    assert finding.id == "SCAN-002" and "nothing to certify" in finding.evidence["error"]
