@@ -142,7 +142,7 @@ class Session:
             values.extend(typed.as_mapping(opts).values())
         for value in values:
             items = value if isinstance(value, list | tuple) else (value,)
-            found.extend(Path(i) for i in items if isinstance(i, str | Path) and str(i) and Path(i).exists())
+            found.extend(Path(i) for i in items if isinstance(i, str | Path) and str(i) and _exists(Path(i)))
         return list(dict.fromkeys(found))
 
     def _engine(self) -> Any:
@@ -319,6 +319,14 @@ class Session:
     def _target(self) -> str:
         parts = [_describe(v) for v in (self.model, self.data) if v is not None]
         return " + ".join(parts)
+
+
+def _exists(path: Path) -> bool:
+    """``path.exists()`` that is False for what cannot be a file name (too long, a NUL byte)."""
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return False
 
 
 def _inputs(x: Any) -> np.ndarray:
