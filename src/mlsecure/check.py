@@ -206,7 +206,12 @@ class Check(ABC):
         return [r for r in sorted(self.requires, key=lambda r: r.value) if not ctx.has(r)]
 
     def applicable(self, ctx: ScanContext) -> str | None:
-        """Beyond ``requires``: return a reason to skip (e.g. 'model is not a classifier'), else None."""
+        """Beyond ``requires``: a reason this check cannot run on ``ctx``, else None.
+
+        A plain ``str`` says the given inputs could not be evaluated (a limit hit, a kind of data the
+        check cannot read): the scan fails, also under ``--scan all``. An ``Inapplicable`` reason says
+        the check is out of scope (an optional input not given, a model kind it has no meaning for): under
+        ``--scan all`` it is only listed as skipped."""
         del ctx
         return None
 
@@ -225,9 +230,18 @@ class Check(ABC):
         """Do the work; inputs named in ``requires`` are guaranteed present."""
 
 
-TEXT_SKIP = ("the model takes text (strings): this check needs numeric inputs (white-box attacks need gradients "
-             "through the input, black-box ones perturb numbers); on text models membership, extraction and "
-             "poisoning (on the model's embeddings) run")
+class Inapplicable(str):
+    """A skip reason that is not a failure when the check was reached through ``--scan all``: the check
+    needs an input or option the user did not give (``--option sensitive=COLUMN``), or it has no meaning
+    for this kind of model. Any other reason (a plain ``str``) means the given inputs were not evaluated."""
+
+    __slots__ = ()
+
+
+TEXT_SKIP = Inapplicable(
+    "the model takes text (strings): this check needs numeric inputs (white-box attacks need gradients "
+    "through the input, black-box ones perturb numbers); on text models membership, extraction and "
+    "poisoning (on the model's embeddings) run")
 
 _INPUT_NEEDS = frozenset({Requirement.MODEL, Requirement.DIFFERENTIABLE_MODEL, Requirement.DATA, Requirement.HOLDOUT})
 

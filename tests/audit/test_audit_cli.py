@@ -73,3 +73,16 @@ def test_query_filters_and_jsonl(log: Path, capsys: pytest.CaptureFixture[str]) 
     assert main(["audit", "query", str(log), "--event-type", "auth", "--limit", "2"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert len(out) == 2 and out[0].split()[0] == "2"
+
+
+def test_checkpoint_and_export_never_write_over_a_key_file(log: Path, tmp_path: Path) -> None:
+    """Session-5 audit: `audit checkpoint LOG --signing-key K -o K --force` replaced the signing key with the note."""
+    key = tmp_path / "signing.pem"
+    assert main(["audit", "checkpoint", "--generate-key", str(key)]) == 0
+    before = key.read_bytes()
+    assert main(["audit", "checkpoint", str(log), "--signing-key", str(key), "-o", str(key), "--force"]) == 2
+    assert key.read_bytes() == before
+    hmac_key = tmp_path / "hmac.key"
+    secret = hmac_key.read_bytes()
+    assert main(["audit", "export", str(log), "--hmac-key-file", str(hmac_key), "-o", str(hmac_key), "--force"]) == 2
+    assert hmac_key.read_bytes() == secret

@@ -139,3 +139,61 @@ def test_exclude_column_drops_non_feature_columns(demo_files, tmp_path: Path,  #
     assert main([*base, "--data", str(wide), "--exclude-column", "row_idx"]) == 2
     err = capsys.readouterr().err.splitlines()
     assert err[-1].startswith(f"mlsecure: error: {wide}: --exclude-column 'row_idx' is not a column")
+
+
+def test_an_unexpected_exception_is_one_line_and_exit_2_never_a_traceback(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """A bug is not a verdict: exit 1 would read as "findings" and a traceback is not a reason
+    (session-5 audit: `privacy dp noise --target-epsilon 1e-300` ended in a ValueError traceback, exit 1)."""
+    from mlsecure.cli import catalog_cmd
+
+    def broken(args: object) -> int:
+        raise ValueError("math domain error")
+
+    monkeypatch.setattr(catalog_cmd, "run", broken)
+    assert main(["catalog", "owasp"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "internal error (ValueError: math domain error)" in err
+    with pytest.raises(ValueError, match="math domain"):
+        main(["--debug", "catalog", "owasp"])
+
+
+def test_demo_never_replaces_files_in_its_workdir_unasked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Session-5 audit: `mlsecure demo --workdir .` overwrote an existing train.csv and model.pt without --force."""
+    (tmp_path / "train.csv").write_text("mine\n")
+    code = main(["demo", "--workdir", str(tmp_path), "--report-prefix", str(tmp_path / "r")])
+    assert code == 2
+    assert "train.csv: the demo file already exists; pass --force" in capsys.readouterr().err
+    assert (tmp_path / "train.csv").read_text() == "mine\n"
+
+
+def test_sigterm_mid_write_leaves_no_partial_and_exits_143(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """Session-5 audit: SIGTERM (a CI timeout) used Python's default handler, which skips every ``finally``: the
+    atomic writer's ``.partial`` file stayed behind. Now it is raised like Ctrl-C and cleaned up."""
+    import os
+    import signal
+
+    from mlsecure.cli import catalog_cmd
+    from mlsecure.io.outputs import atomic_output
+
+    target = tmp_path / "out.txt"
+
+    def writes_then_is_killed(args: object) -> int:
+        with atomic_output(target) as handle:
+            handle.write("half")
+            os.kill(os.getpid(), signal.SIGTERM)
+        return 0
+
+    def not_main_s_handler(signum: int, frame: object) -> None:
+        raise RuntimeError("SIGTERM reached the caller's handler: main() installed none")
+
+    monkeypatch.setattr(catalog_cmd, "run", writes_then_is_killed)
+    before = signal.signal(signal.SIGTERM, not_main_s_handler)  # without main's handler the test fails, not dies
+    try:
+        assert main(["catalog", "owasp"]) == 143
+        assert signal.getsignal(signal.SIGTERM) is not_main_s_handler  # restored for the caller
+    finally:
+        signal.signal(signal.SIGTERM, before)
+    assert "terminated" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []  # neither the output nor its .partial file

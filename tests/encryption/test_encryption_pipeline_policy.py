@@ -9,7 +9,7 @@ import pytest
 
 from mlsecure.encryption.config_file import parse_config
 from mlsecure.encryption.pipeline_policy import check_document, check_pipeline
-from mlsecure.errors import ConfigError
+from mlsecure.errors import ConfigError, InputError
 from mlsecure.findings import Severity
 
 # Verbatim from docs ml-security-guide.md section 16.1.
@@ -158,11 +158,19 @@ access_logging = true
     assert _ids(as_json, "json") == {"ENC-102", "ENC-106"}
 
 
-@pytest.mark.parametrize("text", ["", "- 1\n- 2\n", "just a string\n", "a: [1, {b: null}]\n", "{1: 2, 3: [4]}\n",
-                                  "<<: {x: 1}\n", "? [a, b]\n: c\n"])
-def test_unknown_structure_does_not_crash(text: str) -> None:
-    """Documents with no pipeline settings in them: nothing to judge, so no finding (and no crash)."""
-    assert check_document(parse_config(text)).findings == ()
+@pytest.mark.parametrize("text", ["- 1\n- 2\n", "a: [1, {b: null}]\n", "{1: 2, 3: [4]}\n", "<<: {x: 1}\n",
+                                  "? [a, b]\n: c\n"])
+def test_unknown_structure_is_not_a_clean_result(text: str) -> None:
+    """Documents with no pipeline setting in them: nothing could be checked, which is a failing ENC-100, never
+    "No findings" (session-5 audit: an empty config passed the linter with exit 0). And no crash."""
+    (finding,) = check_document(parse_config(text)).findings
+    assert finding.id == "ENC-100" and finding.severity.value == "high"
+
+
+@pytest.mark.parametrize("text", ["", "just a string\n", "42\n"])
+def test_a_document_that_is_not_a_mapping_is_an_input_error(text: str) -> None:
+    with pytest.raises(InputError, match="not a pipeline configuration"):
+        check_document(parse_config(text))
 
 
 def test_malformed_yaml_names_file_and_line(tmp_path: Path) -> None:

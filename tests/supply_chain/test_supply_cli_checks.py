@@ -141,3 +141,33 @@ def test_environment_findings_from_pep610_records() -> None:
     got = sorted((f.id, f.location.member, f.severity.value) for f in findings)
     assert got == [("SUP-104", "tourch 1.0", "high"), ("SUP-105", "acme 0.1", "low"),
                    ("SUP-105", "blob 1.0", "medium")]
+
+
+def test_environment_audit_in_a_scan_without_a_vulnerability_source_fails_unless_declined() -> None:
+    """Session-5 audit: `mlsecure scan --scan all` audited the environment with no vulnerability source and said
+    so as a *medium* SUP-109, so the scan could exit 0 with vulnerabilities never looked up. Not checked by
+    default is high (fails); `--option online=false` is the user's choice and stays medium."""
+    by_default = DependencyAuditCheck().execute(ScanContext(options={}))
+    (sup109,) = [f for f in by_default.findings if f.id == "SUP-109"]
+    assert sup109.severity is Severity.HIGH and "--option online=false to accept it" in sup109.title
+    declined = DependencyAuditCheck().execute(ScanContext(options={"online": False}))
+    (sup109,) = [f for f in declined.findings if f.id == "SUP-109"]
+    assert sup109.severity is Severity.MEDIUM
+
+
+@pytest.mark.parametrize("text", ["", "# pinned elsewhere\n\n", "--index-url https://pypi.org/simple\n"])
+def test_a_requirements_file_with_no_requirement_is_exit_2_not_a_clean_audit(
+        text: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Session-5 audit: `deps audit -r empty.txt` audited 0 requirements and exited 0."""
+    req = tmp_path / "r.txt"
+    req.write_text(text)
+    assert main(["deps", "audit", "-r", str(req), "--no-online"]) == 2
+    assert "no requirement in the file" in capsys.readouterr().err
+
+
+def test_an_invalid_requirement_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    req = tmp_path / "r.txt"
+    req.write_text("numpy==1.26.0\nthis is not a requirement!!\n")
+    assert main(["deps", "audit", "-r", str(req), "--no-online"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "r.txt:2: not a valid requirement" in err

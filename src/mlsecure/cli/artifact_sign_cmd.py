@@ -97,12 +97,14 @@ def _keygen(args: argparse.Namespace) -> int:
 def _sign(args: argparse.Namespace) -> int:
     from mlsecure.artifacts.signing import DEFAULT_SHARD_SIZE, hmac_sign_model, load_private_key, sign_model
 
+    if args.model.is_dir() and not any(p.is_file() for p in args.model.rglob("*")):
+        raise InputError(f"{args.model}: the folder holds no file; a signature over nothing proves nothing")
     output = args.output or _default_signature(args.model)
     refuse_special_output(output)  # never renamed over a device or FIFO, even with --force
     if output.exists():
         if not args.force:
             raise InputError(f"{output}: exists; pass --force to replace the signature")
-        _refuse_model_file(output, args.model)
+        _refuse_inputs(output, args)
     shard = args.shard_size or DEFAULT_SHARD_SIZE
     with progress_bar() as progress:
         if args.hmac_key_env:
@@ -181,6 +183,8 @@ def _sbom(args: argparse.Namespace) -> int:
         bom = build_sbom(args.model, requirements=args.requirements, provenance=_provenance(args.provenance),
                          progress=progress)
     if args.output is not None:
+        if args.output.exists():
+            _refuse_inputs(args.output, args)  # `sbom MODEL_DIR -o MODEL_DIR/model.pt --force` replaced the model
         if not write_file_atomic(args.output, (bom.json + "\n").encode("utf-8"), what="the SBOM",
                                  overwrite=args.force):
             raise InputError(f"{args.output}: exists; pass --force to replace it")
@@ -229,6 +233,18 @@ def _env_bytes(var: str, what: str) -> bytes:
     return value.encode("utf-8")
 
 
+def _refuse_inputs(output: Path, args: argparse.Namespace) -> None:
+    """An existing ``output`` is none of the command's inputs: the model (or a file in it), the key, the
+    requirements or provenance file (the same file or a link to one)."""
+    from mlsecure.cli.common import input_paths
+    from mlsecure.io.outputs import same_file
+
+    _refuse_model_file(output, args.model)
+    for path in input_paths(args, exclude=("output", "model")):
+        if path.exists() and same_file(output, path):
+            raise InputError(f"{output}: is the input {path} (or a link to it); write the output elsewhere")
+
+
 def _refuse_model_file(output: Path, model: Path) -> None:
     """An existing ``output`` must not be the model, one of its files, or a hard link to one."""
     target = output.stat()
@@ -237,7 +253,7 @@ def _refuse_model_file(output: Path, model: Path) -> None:
         info = path.stat()
         if (info.st_dev, info.st_ino) == (target.st_dev, target.st_ino):
             raise InputError(f"{output}: is {path} of the model being signed (or a link to it); "
-                             "write the signature elsewhere")
+                             "write the output elsewhere")
 
 
 def _write_json(path: Path, document: Any, *, force: bool) -> None:

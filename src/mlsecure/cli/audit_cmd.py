@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from mlsecure.cli import exit_codes
+from mlsecure.cli.common import input_paths
 from mlsecure.cli.fail_closed import one_line_errors
 from mlsecure.cli.groups import run_group
 from mlsecure.errors import InputError
@@ -207,7 +208,8 @@ def _query(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from mlsecure.audit import export_jsonl
 
-    with _open(args, read_only=True) as store, _output(args.output, force=args.force, log=args.log) as out:
+    with _open(args, read_only=True) as store, _output(args.output, force=args.force, log=args.log,
+                                                        inputs=input_paths(args)) as out:
         count = 0
         for line in export_jsonl(store, _filter(args)):
             out.write(line + "\n")
@@ -227,20 +229,24 @@ def _checkpoint(args: argparse.Namespace) -> int:
         raise InputError("audit checkpoint needs the LOG to sign (or --generate-key PATH)")
     with _open(args, signing_key=load_signing_key(args.signing_key)) as store:
         checkpoint = store.checkpoint()
-    with _output(args.output, force=args.force, log=args.log) as out:
+    with _output(args.output, force=args.force, log=args.log, inputs=input_paths(args)) as out:
         out.write(checkpoint.to_note())
     print(f"signed checkpoint: {checkpoint.tree_size} records, root {checkpoint.root_hash.hex()}", file=sys.stderr)
     return exit_codes.OK
 
 
 @contextmanager
-def _output(path: Path | None, *, force: bool, log: str | None = None) -> Iterator[TextIO]:
+def _output(path: Path | None, *, force: bool, log: str | None = None,
+            inputs: list[Path] | None = None) -> Iterator[TextIO]:
     """stdout, or ``path`` written atomically (nothing under its name unless the whole output was written);
-    never the audit log itself (or a link to it)."""
+    never the audit log itself, a key file or another input (or a link to one)."""
     if path is None:
         yield sys.stdout
         return
     if log is not None and "://" not in log and path.exists() and Path(log).exists() and path.samefile(log):
         raise InputError(f"{path}: is the audit log {log}; write the output elsewhere")
+    for source in inputs or []:
+        if path.exists() and source.exists() and path.samefile(source):
+            raise InputError(f"{path}: is the input {source} (or a link to it); write the output elsewhere")
     with atomic_text_output(path, what="the output", overwrite=force) as handle:
         yield handle

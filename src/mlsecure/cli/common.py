@@ -111,12 +111,20 @@ class PlainProgress:
 
 
 def exit_code(report: Report, fail_on: Severity, *, quiet: bool = False) -> int:
+    """1 when a finding is at or above ``fail_on``, or when a requested check was not evaluated (a
+    ``SCAN-00x`` finding, whatever its severity against ``fail_on``): exit 0 means every check ran."""
+    from mlsecure.scan.runner import not_evaluated
+
     at_or_above = report.count_at_or_above(fail_on)
+    unevaluated = [f for f in not_evaluated(report) if not f.severity >= fail_on]
     if not quiet:
         counts = ", ".join(f"{n} {s}" for s, n in report.by_severity().items() if n) or "no findings"
         print(f"mlsecure: {counts}; {len(report.checks_run)} checks run, {len(report.skipped)} skipped",
               file=sys.stderr)
-    return exit_codes.FINDINGS if at_or_above else exit_codes.OK
+    if unevaluated:
+        names = ", ".join(dict.fromkeys(str(f.evidence.get("check") or f.check or f.id) for f in unevaluated))
+        print(f"mlsecure: not evaluated: {names}; this fails the run whatever --fail-on is", file=sys.stderr)
+    return exit_codes.FINDINGS if at_or_above or unevaluated else exit_codes.OK
 
 
 @contextmanager

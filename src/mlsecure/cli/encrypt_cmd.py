@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from mlsecure import __version__
 from mlsecure.cli import exit_codes
-from mlsecure.cli.common import add_output_options, emit_report
+from mlsecure.cli.common import add_output_options, emit_report, input_paths
 from mlsecure.cli.fail_closed import one_line_errors
 from mlsecure.errors import ConfigError, InputError
 
@@ -120,6 +120,7 @@ def _encrypt(args: argparse.Namespace) -> int:
     from mlsecure.encryption.stream import Algorithm, encrypt_file
 
     output = args.output or args.input.with_name(args.input.name + SUFFIX)
+    _never_over_a_key(args, output)
     kek = _kek(args, confirm=True)
     result = encrypt_file(args.input, output, kek=kek, algorithm=Algorithm.parse(args.algorithm),
                           segment_size=args.segment_size, overwrite=args.force)
@@ -136,6 +137,7 @@ def _decrypt(args: argparse.Namespace) -> int:
         if args.input.suffix != SUFFIX:
             raise InputError(f"{args.input}: does not end in {SUFFIX}; name the output with -o")
         output = args.input.with_suffix("")
+    _never_over_a_key(args, output)
     result = decrypt_file(args.input, output, kek=_kek(args), overwrite=args.force)
     print(f"mlsecure: decrypted and verified {args.input} -> {output} ({result.plaintext_bytes} bytes, "
           f"{_segments(result.segments)})", file=sys.stderr)
@@ -155,6 +157,8 @@ def _rewrap(args: argparse.Namespace) -> int:
     from mlsecure.encryption.keys import LocalKey, PassphraseKey
     from mlsecure.encryption.stream import rewrap_file
 
+    if args.output is not None:
+        _never_over_a_key(args, args.output)
     new: KeyEncryptionKey
     if args.new_key_file is not None:
         new = LocalKey.from_file(args.new_key_file)
@@ -195,6 +199,18 @@ def _check_pipeline(args: argparse.Namespace) -> int:
     report.metrics[CHECK] = dict(result.metrics())
     report.checks_run.append(CHECK)
     return emit_report(report, args)
+
+
+def _never_over_a_key(args: argparse.Namespace, output: Path) -> None:
+    """The output is never a key file of this command (or a link to one): ``encrypt -o KEY --force`` would
+    replace the only key that opens the files it protects with ciphertext."""
+    from mlsecure.errors import OutputError
+    from mlsecure.io.outputs import same_file
+
+    for path in input_paths(args, exclude=("output", "input")):
+        if same_file(output, path):
+            raise OutputError(f"{output}: refusing to write the output over the key file {path} (the same file or "
+                              "a link to it); choose another path")
 
 
 def _add_io(parser: argparse.ArgumentParser) -> None:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from types import ModuleType
 
 from mlsecure import __version__
@@ -80,8 +83,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return exit_codes.ERROR
     try:
-        code: int = handlers[args.command].run(args)
+        with _terminate_as_interrupt():
+            code: int = handlers[args.command].run(args)
         return code
+    except Terminated:
+        print("mlsecure: terminated", file=sys.stderr)
+        return 143
     except MLSecureError as exc:
         if args.debug:
             raise
@@ -98,6 +105,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("mlsecure: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug, not a verdict: never a traceback, never exit 1 ("findings") or 0
+        if args.debug:
+            raise
+        reason = str(exc).splitlines()[0] if str(exc) else ""
+        print(f"mlsecure: error: internal error ({type(exc).__name__}{': ' + reason if reason else ''}); nothing "
+              "was concluded: rerun with --debug for the traceback and report it", file=sys.stderr)
+        return exit_codes.ERROR
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a CI timeout, ``kill``) raised as an exception, so every ``finally`` runs: the atomic writers
+    remove their ``.partial`` files instead of leaving them behind as the default handler would."""
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGTERM"):
+        yield  # signal handlers can only be set from the main thread
+        return
+
+    def raise_terminated(signum: int, frame: object) -> None:
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def console_main() -> None:

@@ -78,7 +78,7 @@ def run_epsilon(args: argparse.Namespace) -> int:
     out = res.to_dict()
     lines = [
         f"epsilon          {res.epsilon:.4f}   ({res.accountant.upper()}, dp-accounting)",
-        f"cross-check      {res.cross_check:.4f}   ({'RDP' if res.accountant == 'pld' else 'PLD'})",
+        f"cross-check      {_shown(res.cross_check)}   ({'RDP' if res.accountant == 'pld' else 'PLD'})",
         f"delta            {res.delta:g}",
         f"noise multiplier {res.noise_multiplier:g}",
         f"sample rate q    {res.sample_rate:.6g}  (batch {cfg.batch_size} / dataset {cfg.dataset_size})",
@@ -153,9 +153,11 @@ def run_compose(args: argparse.Namespace) -> int:
             raise InputError("give --epsilon (repeatable) or --noise-multiplier")
         if args.count < 1:
             raise InputError(f"--count must be at least 1, got {args.count}")
-        eps = [e for e in args.epsilon for _ in range(args.count)]
-        results = compose_releases(eps, delta=args.delta, deltas=[args.release_delta] * len(eps))
-        head = f"{len(eps)} releases, epsilons {sorted(set(eps))}, per-release delta {args.release_delta:g}"
+        eps = list(args.epsilon)
+        results = compose_releases(eps, delta=args.delta, deltas=[args.release_delta] * len(eps),
+                                   counts=[args.count] * len(eps))
+        head = (f"{len(eps) * args.count} releases, epsilons {sorted(set(eps))}, per-release delta "
+                f"{args.release_delta:g}")
     out = {"composition": [r.__dict__ for r in results], "delta": args.delta}
     lines = [head, "method     epsilon        delta      note",
              *(f"{r.method:<10} {('n/a' if r.epsilon is None else f'{r.epsilon:.4f}'):<14} {r.delta:<10.3g} "
@@ -203,3 +205,8 @@ def _floats(text: str) -> list[float]:
 def _no_verb(parser: argparse.ArgumentParser) -> int:
     parser.print_help()
     return exit_codes.ERROR
+
+
+def _shown(value: float | None) -> str:
+    """A cross-check the other accountant could not compute (too many steps, too little noise) is said so."""
+    return "not computed (outside that accountant's numerics)" if value is None else f"{value:.4f}"

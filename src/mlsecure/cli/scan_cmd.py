@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import textwrap
 from pathlib import Path
@@ -71,9 +72,9 @@ def add_scan_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--input-shape", type=_shape, help="shape of one sample, e.g. 1,8,8")
     parser.add_argument("--clip-values", type=float, nargs=2, metavar=("MIN", "MAX"),
                         help="valid input range of the model (default: from the model file)")
-    parser.add_argument("--epsilon", type=float, action="append",
+    parser.add_argument("--epsilon", type=_positive_float, action="append",
                         help="perturbation budget(s) in input units for robustness; repeatable")
-    parser.add_argument("--max-samples", type=int, help="evaluate at most this many samples")
+    parser.add_argument("--max-samples", type=_positive_int, help="evaluate at most this many samples")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     parser.add_argument("--export-suspicious", type=Path, help="poisoning: write flagged rows to this CSV")
     parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
@@ -97,17 +98,24 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("nothing to scan: give --model and/or --data")
     # refuse an unsafe output before any work, not after a long scan: never an input or a link to one,
     # never an existing file without --force
-    for attr, what in (("output", "report"), ("export_suspicious", "--export-suspicious file")):
-        path = getattr(args, attr)
-        if path is not None:
-            others = [p for p in input_paths(args, exclude=()) if p is not path]
-            check_output(path, inputs=others, force=args.force, what=what)
+    _check_outputs(args, [])
     session = build_session(args)
+    # again with what the session resolved: data recorded in the model file, paths given as --option values
+    args.session_inputs = session.input_files()  # a list of paths: emit_report's writer refuses them too
+    _check_outputs(args, args.session_inputs)
     for note in session.notes:
         print(f"mlsecure: {note}", file=sys.stderr)
     with progress_bar() as progress:
         report = session.run(progress=progress)
     return emit_report(report, args)
+
+
+def _check_outputs(args: argparse.Namespace, read: list[Path]) -> None:
+    for attr, what in (("output", "report"), ("export_suspicious", "--export-suspicious file")):
+        path = getattr(args, attr)
+        if path is not None:
+            others = [p for p in [*input_paths(args, exclude=()), *read] if p is not path]
+            check_output(path, inputs=others, force=args.force, what=what)
 
 
 def build_session(args: argparse.Namespace) -> Session:
@@ -161,3 +169,24 @@ def _shape(text: str) -> tuple[int, ...]:
     if not shape or any(d <= 0 for d in shape):
         raise argparse.ArgumentTypeError(f"not a shape: {text!r}")
     return shape
+
+
+def _positive_float(text: str) -> float:
+    """A budget is a positive finite number, refused before the model and data are read (not after)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a positive finite number")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected at least 1")
+    return value

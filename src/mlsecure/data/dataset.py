@@ -73,12 +73,29 @@ def dataset_from_table(
             f"{source}: column {non_numeric[0]!r} is not numeric; models here need numeric features "
             f"(encode it first, or name it with --label-column if it is the label)"
         )
-    x = features.to_numpy(dtype=np.float32)
-    if np.isnan(x).any():
-        row, col = np.argwhere(np.isnan(x))[0]
-        raise DataFormatError(f"{source}: missing value in column {features.columns[col]!r} at data row {row + 1}")
+    with np.errstate(over="ignore", invalid="ignore"):  # a value beyond float32 becomes inf, refused just below
+        x = features.to_numpy(dtype=np.float32)
+    _check_finite(x, source, [str(c) for c in features.columns])
     y = frame[label].to_numpy() if label else None
+    if y is not None and require_labels and frame[label].isna().any():
+        row = int(np.flatnonzero(frame[label].isna().to_numpy())[0])
+        raise DataFormatError(f"{source}: missing label in column {label!r} at data row {row + 1}")
     return Dataset(x, y, tuple(str(c) for c in features.columns), label, source)
+
+
+def _check_finite(x: np.ndarray, source: str, columns: list[str] | None = None) -> None:
+    """A missing (NaN) or infinite feature value, or one too large for float32, is an error naming the
+    column and the row: attacks clip to the data's range and an infinite bound is no range at all."""
+    flat = x.reshape(len(x), -1) if x.ndim > 1 else x.reshape(-1, 1)
+    bad = ~np.isfinite(flat)
+    if not bad.any():
+        return
+    row, col = (int(i) for i in np.argwhere(bad)[0])
+    where = f"column {columns[col]!r}" if columns is not None and col < len(columns) else f"feature {col}"
+    if np.isnan(flat[row, col]):
+        raise DataFormatError(f"{source}: missing value in {where} at data row {row + 1}")
+    raise DataFormatError(f"{source}: infinite value (or one beyond float32's range, 3.4e38) in {where} at data row "
+                          f"{row + 1}; features must be finite numbers")
 
 
 def text_dataset_from_table(frame: pd.DataFrame, *, label_column: str | None = None,
@@ -130,10 +147,26 @@ def _dataset_from_arrays(path: Path, require_labels: bool) -> Dataset:
     if not isinstance(arrays, dict):
         if require_labels:
             raise InputError(f"{path}: a bare .npy has no labels; save an .npz with arrays 'x' and 'y'")
-        return Dataset(np.asarray(arrays, dtype=np.float32), None, source=str(path))
+        return Dataset(_float_features(np.asarray(arrays), path, "the array"), None, source=str(path))
     if "x" not in arrays:
         raise InputError(f"{path}: the .npz needs an array named 'x' (has: {', '.join(arrays)})")
     y = arrays.get("y")
     if y is None and require_labels:
         raise InputError(f"{path}: the .npz needs an array named 'y' with the labels")
-    return Dataset(np.asarray(arrays["x"], dtype=np.float32), y, source=str(path))
+    x = _float_features(arrays["x"], path, "x")
+    if y is not None and (y.ndim != 1 or len(y) != len(x)):
+        raise InputError(f"{path}: 'y' must be one label per sample of 'x': shape {y.shape} for {len(x)} samples")
+    return Dataset(x, y, source=str(path))
+
+
+def _float_features(array: np.ndarray, path: Path, name: str) -> np.ndarray:
+    """An array of numeric features (at least one sample, finite values) as float32."""
+    if array.dtype.kind not in "biuf" or array.ndim == 0:
+        raise DataFormatError(f"{path}: array {name!r} must hold numbers, one row per sample (got dtype "
+                              f"{array.dtype}, shape {array.shape})")
+    if len(array) == 0:
+        raise DataFormatError(f"{path}: array {name!r} has no samples")
+    with np.errstate(over="ignore", invalid="ignore"):
+        x = np.asarray(array, dtype=np.float32)
+    _check_finite(x, f"{path} ({name})")
+    return x

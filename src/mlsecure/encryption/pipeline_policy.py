@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from mlsecure.encryption.config_file import ConfigDocument, ConfigPath, load_config
+from mlsecure.errors import InputError
 from mlsecure.findings import Finding, Location, Severity
 
 CHECK = "pipeline-policy"
@@ -97,8 +98,16 @@ def check_pipeline(path: Path, *, scan_secrets: bool = True) -> PipelinePolicyRe
 
 
 def check_document(document: ConfigDocument, *, scan_secrets: bool = True) -> PipelinePolicyResult:
+    """Lint ``document``. A document that is not a mapping or list is an ``InputError``; one in which no
+    setting the linter knows appears is ENC-100 (high): nothing was checked, which is not "no findings"."""
+    if not isinstance(document.data, Mapping | list):
+        shown = "empty" if document.data is None else f"a single {type(document.data).__name__} value"
+        raise InputError(f"{document.path}: not a pipeline configuration: the document is {shown}; expected a "
+                         "mapping of sources, storage, temp storage, masking and logging settings")
     linter = _Linter(document)
     linter.run()
+    if not linter.recognised:
+        linter.add_unrecognised()
     findings = list(linter.findings)
     if scan_secrets:
         findings.extend(_secret_findings(document))
@@ -112,6 +121,14 @@ class _Linter:
         self.saw_logging = False
         self.saw_masking = False
         self.saw_storage = False
+        self.recognised = False  # any storage, temp, encryption, masking, logging, TLS setting or URL seen
+
+    def add_unrecognised(self) -> None:
+        self._add("ENC-100", "No pipeline setting recognised: no control could be checked", Severity.HIGH, "ML06",
+                  ATLAS_AT_REST, (), {"top_level": [str(k) for k in self.doc.data][:20]
+                                      if isinstance(self.doc.data, Mapping) else f"a list of {len(self.doc.data)}"},
+                  "Point the linter at the pipeline's data configuration (sources/storage with their location, "
+                  "temp storage, masking, access logging); a config it cannot read is not a compliant one.")
 
     def run(self) -> None:
         for path, mapping in _mappings(self.doc.data, ()):
@@ -134,11 +151,14 @@ class _Linter:
             name = _norm(path[-2])  # an item of ``sources: [...]`` is a source
         keys = {_norm(k): k for k in mapping if isinstance(k, str)}
         is_temp = bool(_TEMP.match(name))
+        if is_temp or any(p.match(k) for k in keys for p in (_ENCRYPTION, _MASKING, _LOGGING, _TLS_ON, _VERIFY,
+                                                               _INSECURE)):
+            self.recognised = True
         if is_temp:
             self._temp(path, mapping, keys)
         elif _STORAGE.match(name) and (any(_LOCATION.match(k) for k in keys)
                                        or _norm(mapping.get(keys.get("type", ""), "")) in _STORAGE_TYPES):
-            self.saw_storage = True
+            self.saw_storage = self.recognised = True
             in_memory = _IN_MEMORY.match(str(mapping.get(keys.get("type", ""), "")).lower())
             if not in_memory and not any(_ENCRYPTION.match(k) for k in keys):
                 self._add("ENC-101", "No encryption at rest declared", Severity.MEDIUM,
@@ -223,6 +243,8 @@ class _Linter:
                       "columns) and add the ones present to the masking list.")
 
     def _url(self, path: ConfigPath, value: str) -> None:
+        if "://" in value:
+            self.recognised = True
         match = _PLAIN_URL.match(value.strip())
         if match is None or match.group(3).lower() in _LOCAL_HOSTS:
             return

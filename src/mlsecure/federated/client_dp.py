@@ -26,7 +26,13 @@ import numpy as np
 from mlsecure.errors import InputError
 from mlsecure.federated.aggregators.clipping import clip_rows
 from mlsecure.federated.aggregators.interface import AggregationResult, Aggregator, AggregatorError
-from mlsecure.privacy.dp.accounting import Accountant, find_noise_multiplier, sampled_gaussian_epsilon
+from mlsecure.privacy.dp.accounting import (
+    Accountant,
+    find_noise_multiplier,
+    optional_epsilon,
+    sampled_gaussian_epsilon,
+    sampled_gaussian_event,
+)
 
 
 class DPFedAvg(Aggregator):
@@ -82,8 +88,8 @@ def federated_epsilon(*, noise_multiplier: float, sample_rate: float, rounds: in
     eps = sampled_gaussian_epsilon(sample_rate=sample_rate, noise_multiplier=noise_multiplier, steps=rounds,
                                    delta=delta, accountant=accountant)
     other: Accountant = "rdp" if accountant == "pld" else "pld"
-    check = (sampled_gaussian_epsilon(sample_rate=sample_rate, noise_multiplier=noise_multiplier, steps=rounds,
-                                      delta=delta, accountant=other) if cross_check else None)
+    check = (optional_epsilon(sampled_gaussian_event(sample_rate, noise_multiplier, rounds), delta, other)
+             if cross_check else None)
     return FederatedPrivacy(eps, delta, noise_multiplier, sample_rate, rounds, accountant, check)
 
 

@@ -18,6 +18,7 @@ own update alone: the same computation a Flower client does in its own process
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -44,12 +45,18 @@ class SimulationConfig:
     client_streams: bool = False  # one generator per client and round (what a Flower client can do)
 
     def __post_init__(self) -> None:
-        if self.n_clients < 1 or not 0 <= self.n_byzantine < self.n_clients:
+        if self.n_clients < 1:
+            raise ConfigError(f"--clients must be at least 1, got {self.n_clients}")
+        if self.n_byzantine < 0:
+            raise ConfigError(f"--byzantine must be 0 or more, got {self.n_byzantine}")
+        if self.n_byzantine >= self.n_clients:
             raise ConfigError(f"need at least one honest client: {self.n_byzantine} Byzantine of {self.n_clients}")
         if self.rounds < 1 or self.local_epochs < 1 or self.batch_size < 1:
             raise ConfigError("rounds, local epochs and batch size must be at least 1")
-        if not self.alpha > 0 or not self.learning_rate > 0:
-            raise ConfigError("alpha and the learning rate must be positive")
+        if not (math.isfinite(self.alpha) and self.alpha > 0 and math.isfinite(self.learning_rate)
+                and self.learning_rate > 0):
+            raise ConfigError(f"--alpha and --lr must be positive finite numbers, got {self.alpha} and "
+                              f"{self.learning_rate}")
 
 
 @dataclass(frozen=True)

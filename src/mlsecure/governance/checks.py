@@ -26,7 +26,7 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 
-from mlsecure.check import SEED_HELP, Check, CheckResult, Requirement, ScanContext, opt
+from mlsecure.check import SEED_HELP, Check, CheckResult, Inapplicable, Requirement, ScanContext, opt
 from mlsecure.data import Dataset, load_table
 from mlsecure.errors import InputError
 from mlsecure.governance.fairness import audit_fairness
@@ -68,10 +68,10 @@ class FairnessCheck(Check):
 
     def applicable(self, ctx: ScanContext) -> str | None:
         if not ctx.option("sensitive", ""):
-            return "no sensitive attribute: pass --option sensitive=COLUMN"
+            return Inapplicable("no sensitive attribute: pass --option sensitive=COLUMN")
         model = ctx.model
         if model is not None and model.n_classes > 2 and not ctx.option("positive", ""):
-            return f"multiclass model ({model.n_classes} classes): pass --option positive=LABEL"
+            return Inapplicable(f"multiclass model ({model.n_classes} classes): pass --option positive=LABEL")
         return None
 
     def run(self, ctx: ScanContext) -> CheckResult:

@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import numpy as np
 
-from mlsecure.check import SEED_HELP, Check, CheckResult, ScanContext, opt
+from mlsecure.check import SEED_HELP, Check, CheckResult, Inapplicable, ScanContext, opt
 from mlsecure.data.dataset import LABEL_NAMES
-from mlsecure.errors import InputError
+from mlsecure.errors import CheckError, InputError
 from mlsecure.findings import Figure, Finding, Location, Series, Severity
 from mlsecure.governance import drift as st
 from mlsecure.governance import drift_tables as tables
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
 OWASP = "ML08"
 ATLAS = ("AML.T0031", "AML.T0059")  # Erode AI Model Integrity; Erode Dataset Integrity
+MIN_ROWS = 2  # a two-sample test (the unbiased MMD, a held-out classifier) is undefined on one row: 1 row crashed it
 ATLAS_PREDICTION = ("AML.T0031", "AML.T0015")  # ... and Evade AI Model (inputs the model was never fit on)
 REMEDIATE_SCHEMA = ("Validate serving inputs against the training schema (columns, dtypes, ranges, categories) "
                     "before they reach the model, and fix the pipeline that produced the mismatch.")
@@ -104,11 +105,12 @@ class DriftCheck(Check):
     def applicable(self, ctx: ScanContext) -> str | None:
         current = str(ctx.option("current", ""))
         if not current:
-            return "no serving data: pass --option current=PATH (or current=holdout to use --holdout as serving data)"
+            return Inapplicable("no serving data: pass --option current=PATH (or current=holdout to use --holdout as "
+                                "serving data)")
         if current == "holdout" and ctx.holdout is None:
-            return "--option current=holdout but no --holdout was given"
+            return Inapplicable("--option current=holdout but no --holdout was given")
         if not ctx.option("reference", "") and ctx.data_path is None and ctx.data is None:
-            return "no reference data: pass --data (the training table) or --option reference=PATH"
+            return Inapplicable("no reference data: pass --data (the training table) or --option reference=PATH")
         return None
 
     def run(self, ctx: ScanContext) -> CheckResult:
@@ -128,6 +130,10 @@ class DriftCheck(Check):
         if engine is not None:
             return run_on_engine(engine, ctx, s, settings)
         reference, current, label = load_pair(ctx)
+        for name, frame in (("reference", reference), ("current (serving)", current)):
+            if len(frame) < MIN_ROWS:
+                raise CheckError(f"the {name} table has {len(frame)} row(s); the drift tests compare two "
+                                 f"distributions and need at least {MIN_ROWS} rows in each")
         ctx.progress("drift: schema and per-feature tests", 0.0)
         table = tables.audit_tables(reference, current, exclude=(label,) if label else (), **settings)
         findings = schema_findings(table.schema)

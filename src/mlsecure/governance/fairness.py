@@ -120,7 +120,7 @@ def audit_fairness(
     y_true, y_pred, sensitive = _validate(y_true, y_pred, sensitive, n_boot, confidence)
     names, codes = np.unique(sensitive.astype(str), return_inverse=True)
     if len(names) < 2:
-        raise InputError(f"sensitive attribute {attribute!r} has a single group ({names[0]!r}); need two or more")
+        raise InputError(f"sensitive attribute {attribute!r} has a single group ({str(names[0])!r}); need two or more")
     cells = confusion_cells(y_true, y_pred, codes, len(names), positive=positive)
     if engine == "fairlearn":
         point = _metric_frame(y_true, y_pred, sensitive.astype(str), positive, names)

@@ -121,6 +121,11 @@ def output_os_error(path: Path, exc: OSError, what: str = "output") -> OutputErr
     return OutputError(f"{path}: cannot write the {what}: {reason}")
 
 
+def same_file(a: str | Path, b: str | Path) -> bool:
+    """Whether writing ``a`` would write ``b``: see ``_same_file``."""
+    return _same_file(Path(a), Path(b))
+
+
 def _same_file(a: Path, b: Path) -> bool:
     """Same device and inode (the file, a hard link, a symbolic link), or the same path not yet created
     (two outputs of one run named alike)."""

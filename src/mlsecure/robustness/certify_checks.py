@@ -23,6 +23,7 @@ import numpy as np
 from mlsecure.check import MAX_SAMPLES_HELP, SEED_HELP, Check, CheckResult, Requirement, ScanContext, opt
 from mlsecure.errors import CheckError, ConfigError
 from mlsecure.findings import Figure, Finding, Location, Series, Severity
+from mlsecure.robustness.checks import MAX_CI_WIDTH
 from mlsecure.robustness.smoothing import ABSTAIN, CertifiedEvaluation, evaluate_certified, max_certifiable_radius
 
 ATLAS = ("AML.T0043", "AML.T0015")
@@ -88,6 +89,9 @@ class CertifiedRobustnessCheck(Check):
                                 batch_size=ctx.int_option("batch_size", 1000), seed=seed, clip_noise=clip,
                                 progress=ctx.progress)
         seconds = time.process_time() - start
+        if ev.base_accuracy <= 0:  # as for the attacks: a verdict on no correct sample is no verdict
+            raise CheckError(f"{data.source}: the model classifies none of the {ev.n_samples} evaluated samples "
+                             "correctly, so there is nothing to certify; check the label column (--label-column)")
         settings = {"sigma": sigma, "sigma_source": "given" if ctx.options.get("sigma") is not None else
                     f"default: {DEFAULT_SIGMA_FRACTION:.0%} of the input range ({span_source})",
                     "n": n, "n0": n0, "alpha": alpha, "noise_clipped": clip, "max_certifiable_radius": r_max}
@@ -168,6 +172,17 @@ def _findings(ev: CertifiedEvaluation, rows: np.ndarray, radius: float, settings
             location=Location(rows=uncertified[:50]), evidence=evidence, remediation=REMEDIATION,
             description="Samples listed are not certified at the radius: wrong, abstained, or certified only for a "
                         "smaller radius. An uncertified sample is not proven attackable; it has no guarantee.",
+        ))
+    if hi - lo > MAX_CI_WIDTH and sev < Severity.HIGH <= severity_for(ev.base_accuracy, lo):
+        out.append(Finding(
+            id="ROB-004", title=f"Certification inconclusive: {ev.n_samples} sample(s) leave certified accuracy "
+                                f"anywhere in {lo:.1%}-{hi:.1%} at L2 radius {radius:g}",
+            severity=Severity.HIGH, owasp="ML01", atlas=ATLAS,
+            evidence={"samples": ev.n_samples, "radius": radius, "certified_accuracy_ci95": [lo, hi],
+                      "ci_width": hi - lo, "max_ci_width": MAX_CI_WIDTH},
+            remediation="Certify more labelled samples (more rows, --max-samples) until the 95% interval is narrower "
+                        "than the severity bands.",
+            description="A pass drawn from this few samples is not evidence: the interval reaches a failing severity.",
         ))
     if ev.smoothed_accuracy < ev.base_accuracy - 0.1:
         abstained = int(np.sum(cert.prediction == ABSTAIN))

@@ -32,6 +32,10 @@ if TYPE_CHECKING:
 ATLAS = ("AML.T0043", "AML.T0015")
 DEFAULT_MAX_SAMPLES = 500
 DEFAULT_FRACTIONS = (0.01, 0.03, 0.1)
+# A robust-accuracy interval wider than this cannot tell the severity bands apart (the medium band spans a 15% to
+# 40% relative accuracy drop, 25 points): a pass whose interval also reaches a failing severity is inconclusive
+# (ROB-004, high), not a pass.
+MAX_CI_WIDTH = 0.25
 REMEDIATION = ("Train with adversarial training (PGD-AT/TRADES) at the budget you must withstand, validate inputs "
                "at the serving boundary, and re-run this evaluation with the full attack set "
                "(--option attacks=full) after any defence; do not rely on gradient obfuscation.")
@@ -80,6 +84,10 @@ class AdversarialRobustnessCheck(Check):
         norm = _norm(str(ctx.option("norm", "linf")))
         bounds, source = _bounds(model.clip_values, data.x)
         spans = np.asarray(bounds[1], dtype=np.float64) - np.asarray(bounds[0], dtype=np.float64)
+        if not np.any(spans > 0):
+            raise CheckError(f"{data.source}: every feature takes a single value in the {len(data.x)} row(s) and the "
+                             "model declares no clip_values, so the input bounds allow no perturbation at all; give "
+                             "more rows or --clip-values MIN MAX")
         positive = spans[spans > 0]
         span = float(np.median(positive)) if positive.size else 1.0  # median feature range (tabular scales vary)
         eps_opt = ctx.option("epsilon", None)
@@ -112,6 +120,10 @@ class AdversarialRobustnessCheck(Check):
         finally:
             if engine is not None:
                 engine.close()
+        if ev.clean_accuracy <= 0:
+            raise CheckError(f"{data.source}: none of the {ev.n_samples} evaluated samples is classified correctly, so "
+                             "there is nothing to attack; check that the label column holds the labels the model "
+                             "predicts (--label-column)")
         findings = _findings(ev, idx)
         metrics = {"evaluated_on": data.source, **_metrics(ev, eps_note)}
         return CheckResult(findings=tuple(findings), metrics=metrics, figures={"robustness_curve": _figure(ev)})
@@ -196,6 +208,25 @@ def _findings(ev: RobustnessEvaluation, rows: np.ndarray) -> list[Finding]:
             description="Worst case per sample over every applied attack: a sample counts as robust only if no "
                         "attack changed its prediction within the budget. Evasion (craft adversarial data) lets an "
                         "attacker choose the model's output with a perturbation this small.",
+        ))
+    # A pass drawn from too few samples: the point estimate is below high, the interval's low end is not.
+    unearned = {eps: ev.ci_at(eps)[1] - ev.ci_at(eps)[0] for eps in ev.epsilons
+                if ev.ci_at(eps)[1] - ev.ci_at(eps)[0] > MAX_CI_WIDTH
+                and severity_for(ev.clean_accuracy, ev.at(eps)) < Severity.HIGH
+                <= severity_for(ev.clean_accuracy, ev.ci_at(eps)[0])}
+    if unearned:
+        eps, width = max(unearned.items(), key=lambda item: item[1])
+        lo, hi = ev.ci_at(eps)
+        out.append(Finding(
+            id="ROB-004", title=f"Robustness evaluation inconclusive: {ev.n_samples} sample(s) leave robust accuracy "
+                                f"anywhere in {lo:.1%}-{hi:.1%} at eps={eps:g}",
+            severity=Severity.HIGH, owasp="ML01", atlas=ATLAS,
+            evidence={"samples": ev.n_samples, "epsilon": eps, "robust_accuracy_ci95": [lo, hi],
+                      "ci_width": width, "max_ci_width": MAX_CI_WIDTH},
+            remediation="Evaluate on more labelled samples (--data/--holdout with more rows, --max-samples) until the "
+                        "95% interval is narrower than the severity bands.",
+            description="A verdict drawn from this few samples is not evidence of robustness: the 95% Clopper-Pearson "
+                        "interval of the robust accuracy spans several severity bands.",
         ))
     failed = [c for c in ev.validity if c.passed is False]
     if failed:

@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 from mlsecure import __version__
-from mlsecure.check import Check, Requirement, ScanContext, text_skip_reason
+from mlsecure.check import Check, Inapplicable, Requirement, ScanContext, text_skip_reason
 from mlsecure.errors import CheckError, InputError, UnsafeArtifactError
 from mlsecure.findings import Finding, Location, Report, Severity, Skipped
 from mlsecure.scan.registry import all_checks, groups
@@ -71,6 +71,15 @@ class ScanNotAvailableError(InputError):
 
 
 MODEL_NEEDS = frozenset({Requirement.MODEL, Requirement.DIFFERENTIABLE_MODEL})
+# The runner's own findings for a check that did not measure anything: a refused model (SCAN-001/003), a check
+# that raised (SCAN-002), a check requested that could not run (SCAN-004). Each fails a scan whatever
+# --fail-on says: exit 0 promises that every requested check ran.
+NOT_EVALUATED_IDS = frozenset({"SCAN-001", "SCAN-002", "SCAN-003", "SCAN-004"})
+
+
+def not_evaluated(report: Report) -> list[Finding]:
+    """The findings of ``report`` that say a check could not be evaluated (``NOT_EVALUATED_IDS``)."""
+    return [f for f in report.findings if f.id in NOT_EVALUATED_IDS]
 
 
 def run_scan(checks: Sequence[type[Check]], ctx: ScanContext, *, target: str,
@@ -107,7 +116,7 @@ def run_scan(checks: Sequence[type[Check]], ctx: ScanContext, *, target: str,
             continue
         if missing:
             needs = ", ".join(r.value for r in missing)
-            _skip(report, check, f"needs {needs}, which this scan was not given", required)
+            _skip(report, check, Inapplicable(f"needs {needs}, which this scan was not given"), required)
             continue
         reason = text_skip_reason(check, ctx) or check.applicable(ctx)
         if reason:
@@ -169,15 +178,19 @@ def _refused(ctx: ScanContext, refusal: UnsafeArtifactError) -> Finding:
 
 
 def _skip(report: Report, check: Check, reason: str, required: frozenset[str]) -> None:
-    report.skipped.append(Skipped(check.name, reason))
-    if check.name in required:
+    """List the skip; a check the user named, or one whose given inputs could not be evaluated (a reason
+    that is not ``Inapplicable``: a limit hit, data the check cannot read), is also a failing SCAN-004."""
+    report.skipped.append(Skipped(check.name, str(reason)))
+    named = check.name in required
+    if named or not isinstance(reason, Inapplicable):
         report.findings.append(Finding(
             id="SCAN-004",
-            title=f"{check.title}: requested but not evaluated",
+            title=f"{check.title}: " + ("requested but not evaluated" if named
+                                        else "the given inputs could not be evaluated"),
             severity=Severity.HIGH,
             owasp=check.owasp[0] if check.owasp else "ML06",
             atlas=tuple(check.atlas),
-            evidence={"check": check.name, "reason": reason},
+            evidence={"check": check.name, "reason": str(reason)},
             remediation="Give the check what the reason names (or drop it from --scan); until then its result "
             "is unknown.",
             check=check.name,

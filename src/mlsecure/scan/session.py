@@ -132,6 +132,19 @@ class Session:
             report.findings.append(self._trust_record)
         return report
 
+    def input_files(self) -> list[Path]:
+        """Every file this scan reads: the model, the data and holdout (also those recorded in the model file),
+        the model's code, and each option value that names an existing file (``current=serving.csv``,
+        ``signature=...``, ``requirements=...``). An output must never be written through one of them."""
+        found: list[Path] = []
+        values: list[Any] = [self.model, self.data, self.holdout, self.model_code, *self.options.values()]
+        for opts in self.check_options.values():
+            values.extend(typed.as_mapping(opts).values())
+        for value in values:
+            items = value if isinstance(value, list | tuple) else (value,)
+            found.extend(Path(i) for i in items if isinstance(i, str | Path) and str(i) and _exists(Path(i)))
+        return list(dict.fromkeys(found))
+
     def _engine(self) -> Any:
         """The drift check's table engine, after every refusal that needs no JVM: one line naming what
         ``--engine spark`` cannot run (it computes the drift check's table statistics, nothing else)."""
@@ -306,6 +319,14 @@ class Session:
     def _target(self) -> str:
         parts = [_describe(v) for v in (self.model, self.data) if v is not None]
         return " + ".join(parts)
+
+
+def _exists(path: Path) -> bool:
+    """``path.exists()`` that is False for what cannot be a file name (too long, a NUL byte)."""
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return False
 
 
 def _inputs(x: Any) -> np.ndarray:

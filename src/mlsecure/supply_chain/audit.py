@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from mlsecure.errors import InputError
 from mlsecure.findings import Finding, Location, Severity
 from mlsecure.supply_chain.engines import InstalledPackage, Notify, installed_packages, pip_audit
 from mlsecure.supply_chain.osv import OsvDatabase, Vulnerability
@@ -46,6 +47,9 @@ def audit_requirements(path: str | Path, *, offline_db: str | Path | None = None
     started = time.perf_counter()
     tell = progress or _quiet
     reqs = parse_requirements(path)
+    if not reqs.entries:
+        raise InputError(f"{path}: no requirement in the file (empty, or only comments and options): nothing to "
+                         "audit; give the requirements or lock file of the project")
     findings = requirement_findings(reqs)
     pinned = [(e.name, e.pinned_version) for e in reqs.entries if e.name and e.pinned_version and e.url is None]
     notes: list[str] = []

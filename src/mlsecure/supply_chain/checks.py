@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mlsecure.check import Check, CheckResult, Requirement, ScanContext, opt
+from mlsecure.check import Check, CheckResult, Inapplicable, Requirement, ScanContext, opt
 from mlsecure.errors import SourceUnavailableError
 from mlsecure.findings import Finding, Location, Severity
 from mlsecure.supply_chain.external import TOOLS, available_tools, run_external
@@ -58,6 +58,10 @@ class DependencyAuditCheck(Check):
             # the vulnerability data could not be reached: keep our own checks, and fail on what is missing
             result = _without_vulnerabilities(requirements, str(exc))
         ctx.progress("dependency audit", 1.0)
+        if ctx.option("online", None) is None:
+            # nobody turned the lookup off: vulnerabilities not checked by default is a failing finding (high),
+            # as when the lookup fails; --option online=false keeps it medium (not checked, on request)
+            result = _unchecked_fails(result)
         metrics = dict(result.metrics)
         metrics["target"] = result.target
         if result.notes:
@@ -82,9 +86,10 @@ class ExternalScannersCheck(Check):
 
     def applicable(self, ctx: ScanContext) -> str | None:
         if not any(available_tools().values()):
-            return f"none of {', '.join(TOOLS)} is on PATH"
+            return Inapplicable(f"none of {', '.join(TOOLS)} is on PATH")
         if ctx.option("source", None) is None:
-            return "give --option source=DIR to run " + ", ".join(t for t, p in available_tools().items() if p)
+            return Inapplicable("give --option source=DIR to run "
+                                + ", ".join(t for t, p in available_tools().items() if p))
         return None
 
     def run(self, ctx: ScanContext) -> CheckResult:
@@ -115,7 +120,8 @@ class SignatureCheck(Check):
 
     def applicable(self, ctx: ScanContext) -> str | None:
         if ctx.option("signature", None) is None or ctx.option("pub", None) is None:
-            return "give --option signature=MODEL.sig.json --option pub=KEY.pub to verify the model's signature"
+            return Inapplicable("give --option signature=MODEL.sig.json --option pub=KEY.pub to verify the model's "
+                                "signature")
         return None
 
     def run(self, ctx: ScanContext) -> CheckResult:
@@ -141,6 +147,15 @@ class SignatureCheck(Check):
             "signature is not from the expected key.",
         )
         return CheckResult((finding,), metrics)
+
+
+def _unchecked_fails(result: AuditResult) -> AuditResult:
+    from dataclasses import replace
+
+    findings = tuple(replace(f, severity=Severity.HIGH, title=f"{f.title}; pass --option online=true, --option "
+                             "offline_db=DB, or --option online=false to accept it")
+                     if f.id == "SUP-109" and f.severity < Severity.HIGH else f for f in result.findings)
+    return replace(result, findings=findings)
 
 
 def _without_vulnerabilities(requirements: Any, reason: str) -> AuditResult:

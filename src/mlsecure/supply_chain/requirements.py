@@ -87,7 +87,8 @@ def parse_line(text: str, *, source: str = "<string>", line: int = 1) -> Require
     try:
         req = Requirement(spec_text)
     except InvalidRequirement as exc:
-        raise InputError(f"{source}:{line}: not a valid requirement {spec_text!r}: {exc}") from None
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__  # packaging adds a caret drawing
+        raise InputError(f"{source}:{line}: not a valid requirement {spec_text!r}: {reason}") from None
     pinned = None
     specs = list(req.specifier)
     if len(specs) == 1 and specs[0].operator in ("==", "===") and not specs[0].version.endswith(".*"):

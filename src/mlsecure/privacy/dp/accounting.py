@@ -24,12 +24,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from mlsecure.errors import InputError, require
+from mlsecure.errors import InputError, LimitExceededError, require
 
 Accountant = Literal["pld", "rdp"]
 ACCOUNTANTS: tuple[Accountant, ...] = ("pld", "rdp")
 SAMPLING_ASSUMPTION = "Poisson sampling: each record joins each batch independently with probability q"
 PLD_DISCRETIZATION = 1e-4  # dp-accounting's default value_discretization_interval
+# PLD composes T steps by repeated squaring of a discretised loss grid whose support grows with T: 1e9 steps
+# took 19 s and came out *above* the RDP upper bound (grid truncation), 9.4e10 steps did not finish in 5 min
+# (measured 2026-12-07, sigma=1, q=64/60000). Past this many steps RDP (constant time in T) is the answer.
+MAX_PLD_STEPS = 10**8
+# PLD's grid spans the privacy loss at a 1e-4 step: an epsilon of 1e4 is 1e8 points (0.8 GB per array). A plan
+# with 1e6 full-batch steps asked numpy for 7 GiB and the process was killed for memory. Past this epsilon (bounded
+# cheaply by RDP first) there is no privacy to measure finely: RDP answers.
+MAX_PLD_EPSILON = 1e4
 
 
 @dataclass(frozen=True)
@@ -126,11 +134,57 @@ def make_accountant(accountant: Accountant, *, orders: Sequence[float] | None = 
 
 
 def event_epsilon(event: Any, delta: float, accountant: Accountant = "pld", *,
-                  orders: Sequence[float] | None = None) -> float:
-    """Epsilon of any ``dp_accounting`` event at ``delta``."""
-    acc = make_accountant(accountant, orders=orders)
-    acc.compose(event)
-    return float(acc.get_epsilon(delta))
+                  orders: Sequence[float] | None = None, interval: float = PLD_DISCRETIZATION) -> float:
+    """Epsilon of any ``dp_accounting`` event at ``delta``.
+
+    An event the accountant cannot represent (a noise so small that the PLD grid does not fit in
+    memory, a composition past ``MAX_PLD_STEPS``) is a ``LimitExceededError`` naming the way out,
+    never a numpy traceback or a hang."""
+    _check_pld_steps(event, accountant)
+    if accountant == "pld":
+        _check_pld_size(event, delta)
+        dp = require("dp_accounting", "dp")
+        acc = dp.pld.PLDAccountant(value_discretization_interval=interval)
+    else:
+        acc = make_accountant(accountant, orders=orders)
+    try:
+        acc.compose(event)
+        return float(acc.get_epsilon(delta))
+    except (ValueError, OverflowError, MemoryError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        hint = "; the RDP accountant (--accountant rdp) bounds it" if accountant == "pld" else ""
+        raise LimitExceededError(f"the {accountant.upper()} accountant cannot compute this mechanism's epsilon "
+                                 f"({reason}): the noise multiplier is too small or the steps too many for "
+                                 f"its numerics{hint}") from None
+
+
+def optional_epsilon(event: Any, delta: float, accountant: Accountant) -> float | None:
+    """A cross-check's epsilon, or ``None`` when that accountant cannot represent the event (the primary
+    accountant already answered; a cross-check that cannot run is shown as not computed, not as a crash)."""
+    try:
+        return event_epsilon(event, delta, accountant)
+    except LimitExceededError:
+        return None
+
+
+def _check_pld_size(event: Any, delta: float) -> None:
+    """Refuse a PLD whose grid would not fit in memory, judged by the RDP upper bound (milliseconds)."""
+    try:
+        bound = event_epsilon(event, delta, "rdp")
+    except LimitExceededError:
+        return  # RDP cannot bound it either: PLD's own error handling speaks
+    if bound > MAX_PLD_EPSILON:
+        raise LimitExceededError(f"the RDP bound on epsilon is {bound:.4g}, above the PLD accountant's limit of "
+                                 f"{MAX_PLD_EPSILON:g} (its grid would need more than 1e8 points): use --accountant "
+                                 "rdp; at such an epsilon there is no meaningful privacy")
+
+
+def _check_pld_steps(event: Any, accountant: Accountant) -> None:
+    count = getattr(event, "count", None)
+    if accountant == "pld" and isinstance(count, int) and count > MAX_PLD_STEPS:
+        raise LimitExceededError(f"{count} composed steps exceed the PLD accountant's limit of {MAX_PLD_STEPS} "
+                                 "(its grid grows with the steps); use --accountant rdp, an upper bound that "
+                                 "costs the same for any number of steps")
 
 
 def compute_epsilon(config: DPSGDConfig, *, delta: float, accountant: Accountant = "pld",
@@ -143,7 +197,7 @@ def compute_epsilon(config: DPSGDConfig, *, delta: float, accountant: Accountant
     event = dpsgd_event(config)
     eps = event_epsilon(event, delta, accountant, orders=orders)
     other: Accountant = "rdp" if accountant == "pld" else "pld"
-    check = event_epsilon(event, delta, other) if cross_check else None
+    check = optional_epsilon(event, delta, other) if cross_check else None
     return EpsilonResult(epsilon=eps, delta=delta, accountant=accountant,
                          noise_multiplier=config.noise_multiplier, sample_rate=config.sample_rate,
                          steps=config.n_steps, cross_check=check)
@@ -153,11 +207,15 @@ def sampled_gaussian_epsilon(*, sample_rate: float, noise_multiplier: float, ste
                              accountant: Accountant = "pld") -> float:
     """Epsilon of ``steps`` Poisson-sampled Gaussian steps given the rate ``q`` itself (e.g. Opacus'
     ``1 / len(loader)``, which is not always ``batch_size / dataset_size`` exactly)."""
-    dp = require("dp_accounting", "dp")
     if not 0 < sample_rate <= 1:
         raise InputError(f"sample rate must be in (0, 1], got {sample_rate}")
-    step = dp.PoissonSampledDpEvent(sample_rate, dp.GaussianDpEvent(noise_multiplier))
-    return event_epsilon(dp.SelfComposedDpEvent(step, steps), delta, accountant)
+    return event_epsilon(sampled_gaussian_event(sample_rate, noise_multiplier, steps), delta, accountant)
+
+
+def sampled_gaussian_event(sample_rate: float, noise_multiplier: float, steps: int) -> Any:
+    """``steps`` self-compositions of ``PoissonSampled(q, Gaussian(sigma))``."""
+    dp = require("dp_accounting", "dp")
+    return dp.SelfComposedDpEvent(dp.PoissonSampledDpEvent(sample_rate, dp.GaussianDpEvent(noise_multiplier)), steps)
 
 
 def find_noise_multiplier(*, target_epsilon: float, delta: float, batch_size: int, dataset_size: int,
@@ -177,12 +235,7 @@ def find_noise_multiplier(*, target_epsilon: float, delta: float, batch_size: in
     def eps_of(sigma: float, acc: Accountant, interval: float = PLD_DISCRETIZATION) -> float:
         cfg = DPSGDConfig(noise_multiplier=sigma, batch_size=batch_size, dataset_size=dataset_size,
                           epochs=epochs, steps=steps)
-        if acc == "pld":
-            dp = require("dp_accounting", "dp")
-            pld_acc = dp.pld.PLDAccountant(value_discretization_interval=interval)
-            pld_acc.compose(dpsgd_event(cfg))
-            return float(pld_acc.get_epsilon(delta))
-        return event_epsilon(dpsgd_event(cfg), delta, acc)
+        return event_epsilon(dpsgd_event(cfg), delta, acc, interval=interval)
 
     def rdp_eps(s: float) -> float:
         return eps_of(s, "rdp", PLD_DISCRETIZATION)
@@ -220,15 +273,18 @@ def _bisect(eps_of: Any, target: float, lo: float, hi: float, rel_tol: float) ->
     ``log sigma``: a handful of accountant calls instead of a dozen for plain bisection. Stops when the
     bracket is ``rel_tol`` narrow or ``eps(hi)`` is within ``rel_tol`` of the target.
     """
-    f_hi = math.log(eps_of(hi) / target)
+    def f(sigma: float) -> float:
+        return _log_ratio(eps_of(sigma), target, sigma)
+
+    f_hi = f(hi)
     if f_hi >= math.log1p(-rel_tol):  # already within rel_tol of the target
         return hi
-    f_lo = math.log(eps_of(lo) / target)
+    f_lo = f(lo)
     while f_lo <= 0:  # already feasible at the bracket's low end: extend downwards
         if lo < 1e-3:
             return lo
         hi, f_hi, lo = lo, f_lo, lo / 2.0
-        f_lo = math.log(eps_of(lo) / target)
+        f_lo = f(lo)
     side = 0
     for _ in range(60):
         if hi - lo <= rel_tol * hi or f_hi >= math.log1p(-rel_tol):
@@ -238,7 +294,7 @@ def _bisect(eps_of: Any, target: float, lo: float, hi: float, rel_tol: float) ->
         mid = math.exp(x)
         if not lo < mid < hi:
             mid = math.sqrt(lo * hi)
-        f_mid = math.log(eps_of(mid) / target)
+        f_mid = f(mid)
         if f_mid <= 0:
             hi, f_hi = mid, f_mid
             if side == 1:
@@ -250,3 +306,12 @@ def _bisect(eps_of: Any, target: float, lo: float, hi: float, rel_tol: float) ->
                 f_hi /= 2.0
             side = -1
     return hi
+
+
+def _log_ratio(epsilon: float, target: float, sigma: float) -> float:
+    """``log(epsilon / target)``; an epsilon that underflowed to 0 means the target is below what
+    floating-point accounting resolves (a target of 1e-300 must not end in a math domain error)."""
+    if not epsilon > 0:
+        raise InputError(f"target epsilon {target:g} is below what the accountants resolve: epsilon evaluates to "
+                         f"{epsilon:g} at noise multiplier {sigma:g}; choose a larger target")
+    return math.log(epsilon / target)

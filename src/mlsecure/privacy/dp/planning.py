@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from mlsecure.errors import InputError
+from mlsecure.errors import InputError, LimitExceededError
 from mlsecure.privacy.dp.accounting import (
     Accountant,
     DPSGDConfig,
@@ -163,8 +163,14 @@ def noise_table(*, batch_size: int, dataset_size: int, epochs: float, delta: flo
     rows = []
     for sigma in noise_grid:
         cfg = DPSGDConfig(noise_multiplier=sigma, batch_size=batch_size, dataset_size=dataset_size, epochs=epochs)
-        res = compute_epsilon(cfg, delta=delta, accountant="pld", cross_check=True)
-        rows.append(NoiseRow(sigma, res.epsilon, float(res.cross_check or 0.0), tier_for(res.epsilon).level))
+        try:
+            res = compute_epsilon(cfg, delta=delta, accountant="pld", cross_check=True)
+            eps, rdp = res.epsilon, res.cross_check
+        except LimitExceededError:  # beyond PLD's numerics (a huge epsilon): the RDP upper bound stands for both
+            eps = rdp = compute_epsilon(cfg, delta=delta, accountant="rdp", cross_check=False).epsilon
+        if rdp is None:  # PLD answered, its RDP cross-check could not (was shown as 0.0 before)
+            rdp = compute_epsilon(cfg, delta=delta, accountant="rdp", cross_check=False).epsilon
+        rows.append(NoiseRow(sigma, eps, float(rdp), tier_for(eps).level))
     return tuple(rows)
 
 

@@ -11,7 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from mlsecure.check import MAX_SAMPLES_HELP, SEED_HELP, Check, CheckResult, Requirement, ScanContext, opt
+from mlsecure.data.dataset import Dataset
+from mlsecure.errors import CheckError
 from mlsecure.findings import Finding, Location, Severity
 from mlsecure.privacy.inference.audit import DEFAULT_ATTACKS, MembershipAudit, audit_membership
 
@@ -66,6 +70,7 @@ class MembershipInferenceCheck(Check):
 
     def run(self, ctx: ScanContext) -> CheckResult:
         model, data, holdout = ctx.need_model(), ctx.need_data(), ctx.need_holdout()
+        holdout, shared = non_members(data, holdout)
         attacks = ctx.list_option("mia_attacks", ",".join(DEFAULT_ATTACKS))
         engine_name = str(ctx.option("engine", "local"))
         engine = None
@@ -89,10 +94,34 @@ class MembershipInferenceCheck(Check):
                 engine.close()
         dp_epsilon = None if ctx.option("dp_epsilon", None) is None else ctx.float_option("dp_epsilon", 0.0)
         metrics = audit.metrics()
+        metrics["holdout_rows_in_training_data"] = shared
         if dp_epsilon is not None:
             metrics["accountant_epsilon"] = dp_epsilon
         return CheckResult(findings=tuple(findings(audit, source=data.source, dp_epsilon=dp_epsilon)),
                            metrics=metrics, figures={"membership_roc": audit.roc_figure()})
+
+
+def non_members(data: Dataset, holdout: Dataset) -> tuple[Dataset, int]:
+    """The holdout without the rows that are also training rows (same features and label), and how many there
+    were. A "non-member" identical to a member is a member: with ``--holdout`` equal to ``--data`` every
+    attack scored AUC 0.5 and the check said "no leakage measurable" (session-5 audit). Only such rows:
+    ``CheckError``, there is nothing to compare the members with."""
+    seen = {_row_key(x, y) for x, y in zip(data.x, _labels(data), strict=True)}
+    shared = np.array([_row_key(x, y) in seen for x, y in zip(holdout.x, _labels(holdout), strict=True)], dtype=bool)
+    if shared.all():
+        raise CheckError(f"every row of the holdout ({holdout.source}) is also a row of the training data "
+                         f"({data.source}): there are no non-members to tell the members from; give data the model "
+                         "was not trained on")
+    return (holdout.subset(np.flatnonzero(~shared)) if shared.any() else holdout), int(shared.sum())
+
+
+def _labels(data: Dataset) -> list[Any]:
+    return [None] * len(data.x) if data.y is None else [str(v) for v in data.y]
+
+
+def _row_key(x: np.ndarray, y: Any) -> tuple[bytes | str, Any]:
+    flat = np.asarray(x).reshape(-1)
+    return (repr(flat.tolist()) if flat.dtype == object else np.ascontiguousarray(flat).tobytes()), y
 
 
 def findings(audit: MembershipAudit, *, source: str, dp_epsilon: float | None = None) -> list[Finding]:

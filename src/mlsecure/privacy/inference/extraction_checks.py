@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from mlsecure.check import MAX_SAMPLES_HELP, SEED_HELP, Check, CheckResult, Requirement, ScanContext, opt
-from mlsecure.errors import ConfigError
+from mlsecure.check import MAX_SAMPLES_HELP, SEED_HELP, Check, CheckResult, Inapplicable, Requirement, ScanContext, opt
+from mlsecure.errors import CheckError, ConfigError
 from mlsecure.findings import Finding, Location, Severity
 from mlsecure.models.interface import encode_labels
 from mlsecure.privacy.inference.extraction import DEFAULT_BUDGETS, STRATEGIES, ExtractionAudit, audit_extraction
@@ -99,7 +99,7 @@ class ExtractionCheck(Check):
     def applicable(self, ctx: ScanContext) -> str | None:
         model = ctx.model
         if model is not None and model.n_classes < 2:
-            return "model extraction audit needs a classifier with at least 2 classes"
+            return Inapplicable("model extraction audit needs a classifier with at least 2 classes")
         width = int(np.prod(model.input_shape)) if model is not None else 0
         if width > MAX_EXTRACTION_FEATURES:
             return (f"the extraction audit trains a dense surrogate on flat inputs; {width} features exceed "
@@ -117,6 +117,10 @@ class ExtractionCheck(Check):
             order = rng.permutation(len(data))
             cut = int(0.7 * len(data))
             attacker, evaluation = data.subset(order[:cut]), data.subset(order[cut:])
+        if len(attacker) < 2 or len(evaluation) < 1:
+            # too few rows for this check only: its result is unknown (SCAN-002), the other checks still report
+            raise CheckError(f"{data.source}: {len(attacker)} attacker row(s) and {len(evaluation)} evaluation row(s); "
+                             "the extraction audit needs at least 2 and 1 (give more rows or a --holdout)")
         evaluation = evaluation.subset(rng.permutation(len(evaluation))[:max_samples])
         eval_y = encode_labels(model, evaluation.y) if evaluation.y is not None else None
         budgets = tuple(_budget(b) for b in ctx.list_option("extraction_budgets", [str(b) for b in DEFAULT_BUDGETS]))
@@ -168,7 +172,7 @@ class InversionCheck(Check):
     def applicable(self, ctx: ScanContext) -> str | None:
         model = ctx.model
         if model is not None and model.n_classes < 2:
-            return "model inversion needs a classifier with at least 2 classes"
+            return Inapplicable("model inversion needs a classifier with at least 2 classes")
         return None
 
     def run(self, ctx: ScanContext) -> CheckResult:
