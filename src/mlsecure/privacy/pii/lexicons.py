@@ -207,6 +207,19 @@ CITY_PREFIXES = frozenset((
     "pieve", "casal", "poggio", "colle", "donji", "gornji", "sveti", "nagy", "kis", "also", "felso",
     "нижнии", "новыи", "старыи", "велики",
 ))
+# Words joining the parts of a compound place name (FR ``-sur-``, ``-lès-``, ``-près-``, ``-sous-``; DE ``am``,
+# ``bei``, ``ob``; CZ/SK/PL ``nad``, ``pod``; EN ``upon``), inside a name, never first or last.
+CITY_CONNECTORS = ("sur", "sous", "près", "lès", "lez", "les", "am", "bei", "ob", "nad", "pod", "upon")
+# Settlement-type words written before a place's name: the short names of Russia's address register
+# (FIAS/KLADR ``socrbase``: city, urban-type settlement, village, hamlet, stanitsa, khutor, aul...),
+# Ukraine's KATOTTH categories, Bulgaria's, and Vietnam's administrative units (thành phố/TP., thị xã,
+# thị trấn, xã).
+SETTLEMENT_WORDS = frozenset((
+    "г", "город", "пгт", "рп", "п", "пос", "поселок", "посёлок", "с", "село", "д", "дер", "деревня", "ст",
+    "станица", "ст-ца", "х", "хутор", "аул", "клх", "колхоз", "свх", "совхоз", "сл", "слобода", "к", "кордон",
+    "м", "місто", "смт", "с-ще", "селище", "хутір", "гр", "град",
+    "thành phố", "tp", "thị xã", "tx", "thị trấn", "tt", "xã",
+))
 REGION_WORDS = frozenset((
     "region", "province", "provincia", "state", "county", "oblast", "область", "краи", "край", "республика",
     "область", "maakond", "megye", "kanton", "canton", "voivodeship", "wojewodztwo", "prefecture", "gewest",
