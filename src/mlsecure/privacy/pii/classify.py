@@ -36,7 +36,7 @@ from mlsecure.privacy.pii.phones import column_phone_validator
 from mlsecure.privacy.pii.places import header_kinds as header_kinds_of_place
 from mlsecure.privacy.pii.places import one_country_postcodes, place_verdict, postcode_family
 from mlsecure.privacy.pii.recognizers import Recognizer, recognizers
-from mlsecure.privacy.pii.script_names import cjk_name_cells
+from mlsecure.privacy.pii.script_names import alphabet_name_cells, cjk_name_cells
 from mlsecure.privacy.pii.spans import OTHER_DIGIT, SpanScan, ascii_digits, scan_spans, scan_spans_many
 from mlsecure.privacy.pii.types import PiiType
 from mlsecure.privacy.pii.validators import age, ean13, phone_any_region
@@ -529,6 +529,8 @@ def _script_names(name: str, distinct: _Distinct, n: int, null_share: float,
     share = float(freq[valid].sum()) / n
     if share < NAME_SHARE and (cjk := cjk_name_cells(values, freq, n)) is not None:
         valid, share = np.array(cjk, dtype=bool), float(freq[np.array(cjk, dtype=bool)].sum()) / n
+    if share < NAME_SHARE and (alphabet := alphabet_name_cells(values, freq, n, list(valid))) is not None:
+        valid, share = np.array(alphabet, dtype=bool), float(freq[np.array(alphabet, dtype=bool)].sum()) / n
     if share < NAME_SHARE or organisation_share(values, freq) >= ORGANISATION_SHARE:
         return None
     why = f"{share:.0%} of sampled cells are names (given names or surnames of names-dataset), in any script"

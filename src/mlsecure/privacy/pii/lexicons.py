@@ -77,6 +77,9 @@ GENDER_WORDS = frozenset((
 
 TITLES = frozenset((
     "mr", "mrs", "ms", "miss", "dr", "prof", "sir", "madam", "mx",
+    # honorifics written before names in Russian, Ukrainian, Bulgarian and Greek (abbreviated and in full)
+    "г-н", "г-жа", "тов", "господин", "госпожа", "пан", "пані", "панна", "добродій", "добродійка", "др", "проф",
+    "κ", "κα", "κος", "δρ", "κυριος", "κυρια",
 ))
 
 # Capitalised words that precede a name in running text but are not part of it.

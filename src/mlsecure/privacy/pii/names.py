@@ -46,7 +46,9 @@ def _listed_name(text: str) -> bool:
         return lex.is_given(words[0], max_rank=SINGLE_RANK) or lex.is_surname(words[0], max_rank=SINGLE_RANK)
     if "," in text:
         return lex.is_surname(words[0]) or lex.is_given(words[-1])
-    return lex.is_given(words[0]) or lex.is_surname(words[-1])
+    # ``Βλαδίμηρος-Βασίλειος``, ``Jean-Pierre``: a double given name is listed by its first part
+    return lex.is_given(words[0]) or lex.is_surname(words[-1]) or ("-" in words[0] and lex.is_given(
+        words[0].split("-")[0]))
 
 
 # Surname particles (``van der Berg``, ``de la Cruz``, ``di Maio``) that are function words elsewhere.

@@ -75,12 +75,16 @@ POSTCODE_FORMATS: dict[str, str] = {
     "UK": r"[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}",  # GB (and loose shapes of it)
     "A99 AAAA": r"[A-Z]\d[\dW] ?[A-Z\d]{4}",  # IE Eircode
     "A9999AAA": r"[A-Z]\d{4}[A-Z]{3}",  # AR
+    "9999999": r"\d{7}",  # IL (since 2013)
 }
 # A country prefix before the code (``DK-6477``, ``CH-8001``, ``D-10115``, ``LV-1010``): an ISO 3166 alpha-2
 # code or an international vehicle sign; the rest must then be a postcode (``XY-1234`` is a product code).
 _PREFIX = re.compile(r"^(?P<p>[A-Z]{1,3})-(?P<rest>\d[\d ]{2,7})$")
 VEHICLE_SIGNS = frozenset(("A", "B", "D", "F", "I", "L", "N", "P", "S", "E", "H", "M", "V", "FL", "GB", "IRL",
                            "NL", "CH", "DK", "CZ", "SK", "PL", "LT", "LV", "EST", "FIN", "SLO", "HR", "RO", "BG"))
+# Labels written before a postcode: Greek T.K. (tachydromikos kodikas, in Greek letters), German PLZ,
+# French/Spanish/Italian/Portuguese C.P., Brazilian CEP, Czech/Slovak PSČ
+_POSTCODE_LABEL = re.compile(r"^(?:Τ\.?\s?Κ\.?|PLZ|C\.?\s?P\.?|CEP|PSČ|PSC)[:.]?\s*(?=\d)")
 DISTINCT_FAMILIES = frozenset({"99-999", "999-9999", "99999-999", "9999-999", "99999-9999", "99999-99999",
                                "9999 AA", "A9A 9A9", "UK", "A99 AAAA", "A9999AAA", "999 99"})
 POSTCODE_SHARE = 0.9
@@ -317,8 +321,9 @@ LOCAL_SUBDIVISIONS = frozenset((
 
 
 def postcode_family(value: str) -> str | None:
-    """The national format ``value`` has (a key of ``POSTCODE_FORMATS``), after a country prefix."""
-    v = value.strip().upper()
+    """The national format ``value`` has (a key of ``POSTCODE_FORMATS``), after a country prefix or a
+    postcode label (``ΤΚ 27521``, ``PLZ 10115``, ``CP 28001``)."""
+    v = _POSTCODE_LABEL.sub("", value.strip().upper())
     prefixed = _PREFIX.match(v)
     if prefixed is not None:
         if prefixed.group("p") not in VEHICLE_SIGNS and prefixed.group("p") not in _country_codes():
