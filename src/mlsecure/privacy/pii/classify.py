@@ -522,7 +522,9 @@ def _script_names(name: str, distinct: _Distinct, n: int, null_share: float,
     """Names in scripts the name recognizer's pattern does not read (Cyrillic, Greek, accented Latin,
     Han, Hangul, kana): the same ``is_name`` check and share, on cells of 1-4 words without digits."""
     values, freq = distinct.values, distinct.freq
-    if float(freq[np.array([not v.isascii() for v in values], dtype=bool)].sum()) / n < 0.5:
+    # scripts without case, or capitalised words with letters the ASCII pattern does not read (``Ödmund``)
+    if float(freq[np.array([not v.isascii() for v in values], dtype=bool)].sum()) / n < 0.5 and \
+            float(freq[np.array([v[:1].isupper() for v in values], dtype=bool)].sum()) / n < CAPITALISED:
         return None
     valid = np.array([not any(c.isdigit() for c in v) and 1 <= len(v.split()) <= 4 and is_name(v)
                       for v in values], dtype=bool)
@@ -539,6 +541,7 @@ def _script_names(name: str, distinct: _Distinct, n: int, null_share: float,
 
 
 NAME_SHARE = 0.6  # as the name recognizer's share without a header keyword
+CAPITALISED = 0.9  # share of cells starting with a capital for a mostly-ASCII column to be read as names
 
 
 def _validate(idx: Any, values: list[str], freq: Any, validator: Any) -> tuple[Any, Any]:

@@ -78,8 +78,10 @@ GENDER_WORDS = frozenset((
 TITLES = frozenset((
     "mr", "mrs", "ms", "miss", "dr", "prof", "sir", "madam", "mx",
     # honorifics written before names in Russian, Ukrainian, Bulgarian and Greek (abbreviated and in full)
-    "г-н", "г-жа", "тов", "господин", "госпожа", "пан", "пані", "панна", "добродій", "добродійка", "др", "проф",
-    "κ", "κα", "κος", "δρ", "κυριος", "κυρια",
+    "г-н", "г-жа", "г-ца", "тов", "господин", "госпожа", "пан", "пані", "панна", "добродій", "добродійка", "др",
+    "проф", "κ", "κα", "κος", "δρ", "κυριος", "κυρια",
+    # Arabic: Mr, Mrs, Miss, professor/teacher, doctor (with the article, as written before a name)
+    "السيد", "السيدة", "الآنسة", "الأستاذ", "الأستاذة", "الدكتور", "الدكتورة",
 ))
 
 # Capitalised words that precede a name in running text but are not part of it.
@@ -201,6 +203,7 @@ CITY_SUFFIXES = (
     "court", "polis", "grad", "gorod", "owo", "ice", "owice", "ovo", "evo", "kent", "abad",
     "ск", "град", "бург", "поль", "ово", "ево", "ино", "πολη", "πολις",
     "市", "町", "村", "区", "郡", "县", "镇", "시", "군", "구", "읍", "면",
+    "آباد", "شهر",  # Persian -abad, -shahr in their own script (``جوادآباد``, ``آزادشهر``)
 )
 CITY_PREFIXES = frozenset((
     "san", "santa", "santo", "sao", "saint", "sainte", "st", "ste", "bad", "sankt", "villa", "vila", "porto",

@@ -161,6 +161,31 @@ def _lone_name(word: str, at_sentence_start: bool, follower: str | None, *, pros
     return f in _VERBS or (len(f) > 3 and f.endswith(("ed", "s")) and f not in FUNCTION_WORDS)
 
 
+def surname_first(pair: str) -> bool:
+    """``Nausėda, Armandas`` (``spans.SURNAME_FIRST``): a surname, a comma and a listed given name, as registers
+    write a person; the first word is not itself a given name (``Paris, Maria``) nor a closed-class word."""
+    first, _, second = pair.partition(", ")
+    return _open_class(fold(first)) and not _given(first) and _given(second)
+
+
+def set_in_name(run: str, script: str, *, whole: bool = False) -> bool:
+    """A run of another script set into a text (``spans.SET_IN_RUNS``) that is a person's name: Greek or
+    Cyrillic capitalised words (a proper name wherever such a run is set into other text; a run that is a
+    ``whole`` cell, a job title in a column of them, needs a word in the name lists or a surname suffix; an
+    honorific before them is left out of the run's count), Korean by ``script_name`` (a surname syllable of the
+    list), Hebrew or Arabic with a given name first or a surname last in the lists."""
+    words = [w for w in run.split() if fold(w.rstrip(".")) not in TITLES]
+    if script == "alphabet":  # a whole cell needs a listed word or a surname suffix: ``Πολιτικός Μηχανικός``
+        return 2 <= len(words) <= 3 and all(w[:1].isupper() for w in words) and (
+            not whole or script_name(" ".join(words)) or any(_given(w) or _surname(w) for w in words))
+    if script == "hangul":
+        return script_name(" ".join(words))
+    if not 2 <= len(words) <= 4:
+        return False
+    lex = lexicon()
+    return lex.is_given(words[0]) or lex.is_surname(words[-1])
+
+
 def cjk_name(run: str) -> bool:
     """One or two runs of Han or kana (``鈴木 翼``, ``涼平``) of which one is a given name or surname in the
     lists (they hold each country's names in its own script)."""

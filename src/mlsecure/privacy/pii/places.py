@@ -145,7 +145,7 @@ def place_verdict(header: str, values: Sequence[str], counts: Sequence[int]) -> 
     if len(values) < MIN_DISTINCT:
         return None
     kinds = header_kinds(header)
-    for check in (_street, _postcode, _city):
+    for check in (_postcode, _street, _city):  # ``1079 IL`` is a postcode before it is a number and a word
         verdict = check(values, counts, kinds)
         if verdict is not None:
             return verdict
@@ -256,7 +256,9 @@ def is_place_shaped(value: str) -> bool:
     v = value.strip()
     if not v or len(v) > 60 or not v[0].isalpha() or v[0].islower():
         return False
-    if any(not (c.isalpha() or c in " -'’.()/" or unicodedata.category(c) == "Mn") for c in v):
+    # combining marks, and the zero-width (non-)joiners of Persian and Indic names (``بانه‌وره``)
+    if any(not (c.isalpha() or c in " -'’.()/" or unicodedata.category(c) == "Mn" or c in "\u200c\u200d")
+           for c in v):
         return False
     return len(v.split()) <= 6
 
@@ -435,8 +437,13 @@ def _untyped_streets(values: Sequence[str], matches: Sequence[re.Match[str] | No
     return (len(words) >= max(STREET_NAMES, UNTYPED_NAMES * len(parts))
             and len(numbers) >= max(STREET_NAMES, UNTYPED_NUMBERS * len(parts))
             and len(pairs) >= UNTYPED_PAIRS * len(parts)
-            and sum(is_place_shaped(p.strip(" ,.")) for p in parts) >= PLACE_SHAPE * len(parts)
+            and sum(_street_name(p.strip(" ,.")) for p in parts) >= PLACE_SHAPE * len(parts)
             and len(values) >= STREET_NAMES)
+
+
+def _street_name(part: str) -> bool:
+    """Place-shaped and a word, not two or three capitals (``1244 QU`` is a Dutch postcode)."""
+    return is_place_shaped(part) and len(part) >= 3 and not (part.isupper() and len(part) <= 3)
 
 
 def one_country_postcodes(header: str, values: Sequence[str], counts: Sequence[int]) -> PlaceVerdict | None:

@@ -153,12 +153,12 @@ _ALPHABET_WORD = re.compile(rf"^[{_GREEK_CYRILLIC}][{_GREEK_CYRILLIC}'’ʼ-]*$"
 
 def alphabet_name_cells(values: Sequence[str], freq: Sequence[int], n: int,
                         confirmed: Sequence[bool]) -> list[bool] | None:
-    """Which distinct ``values`` are names when the column as a whole is Greek or Cyrillic people's names:
-    nearly every cell two or three capitalised words of the script, nearly all distinct, and over a third
-    confirmed (``confirmed``: by the name lists or a surname suffix). Greek surnames end as all Greek nouns
-    do (``-ης``, ``-ας``, ``-ου``), and a given name ranked below a country's top 2000 is missing from the
-    lists: the column carries them, as it carries a rare Chinese surname (``cjk_name_cells``). None when the
-    column is not one."""
+    """Which distinct ``values`` are names when the column as a whole is Greek, Cyrillic or Arabic-script
+    people's names: nearly every cell two or three (capitalised) words of the script, nearly all distinct,
+    and over a third confirmed (``confirmed``: by the name lists or a surname suffix). Greek surnames end
+    as all Greek nouns do (``-ης``, ``-ας``, ``-ου``), and a given name ranked below a country's top 2000 is
+    missing from the lists: the column carries them, as it carries a rare Chinese surname
+    (``cjk_name_cells``). None when the column is not one."""
     if n < MIN_CELLS or len(values) < CJK_DISTINCT * n:
         return None
     shaped = [_alphabet_shaped(v) for v in values]
@@ -170,4 +170,11 @@ def alphabet_name_cells(values: Sequence[str], freq: Sequence[int], n: int,
 
 def _alphabet_shaped(text: str) -> bool:
     words = [w for w in text.split() if fold(w.rstrip(".")) not in TITLES]
-    return 2 <= len(words) <= 3 and all(_ALPHABET_WORD.match(w) and w[:1].isupper() for w in words)
+    if not 2 <= len(words) <= 3:
+        return False
+    if all(_ARABIC_WORD.match(w) for w in words):  # Arabic and Persian: no case, two or three words
+        return True
+    return all(_ALPHABET_WORD.match(w) and w[:1].isupper() for w in words)
+
+
+_ARABIC_WORD = re.compile("^[\u0600-\u06ff\u200c]+$")
