@@ -59,9 +59,11 @@ def address_words() -> AddressWords:
             endings.add(word)
         elif len(word.strip(".")) >= 4 or not word.isascii():
             types.add(fold(word).strip("."))
-    number = {fold(w).strip(".:") for w in (*data["number_words"], *EXTRA_NUMBER_WORDS) if " " not in w}
+    # each word lower-cased and folded: a cell's word is looked up lower-cased only (``număr``, ``numar``)
+    number = {f(w).strip(".:") for w in (*data["number_words"], *EXTRA_NUMBER_WORDS) if " " not in w
+              for f in (str.lower, fold)}
     number -= {fold(t) for t in SUFFIX_TYPES}  # Slovene ``št.`` folds to ``st``, as in ``Main St 5``
-    units = {fold(w).strip(".") for w in data["unit_words"] if " " not in w}
+    units = {f(w).strip(".") for w in data["unit_words"] if " " not in w for f in (str.lower, fold)}
     return AddressWords(frozenset(t for t in types if t), tuple(sorted(fold(e) for e in endings)),
                         frozenset(w for w in number if w), frozenset(w for w in units if w))
 
@@ -81,11 +83,11 @@ def street_core(value: str) -> str:
     v = _PAREN_TAIL.sub("", v)
     for _ in range(4):  # ``Bl. 32 Sc. 86 Ap. 321``: one unit at a time, from the end
         tail = _UNIT_TAIL.search(v)
-        if tail is None or fold(tail.group("w")).strip(".") not in words.unit_words:
+        if tail is None or tail.group("w").lower().strip(".") not in words.unit_words:
             break
         if not any(c.isdigit() for c in v[:tail.start()]):
             break  # the unit's number is the only number: keep it
         v = v[:tail.start()]
-    v = _MARKER.sub(lambda m: "" if fold(m.group("w")).strip(".:") in words.number_words else m.group(0), v)
+    v = _MARKER.sub(lambda m: "" if m.group("w").lower().strip(".:") in words.number_words else m.group(0), v)
     v = _TRAILING_DOT.sub("", v)
     return _SPACES.sub(" ", v).strip(" ,")

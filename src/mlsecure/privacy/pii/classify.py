@@ -523,15 +523,17 @@ def _script_names(name: str, distinct: _Distinct, n: int, null_share: float,
     Han, Hangul, kana): the same ``is_name`` check and share, on cells of 1-4 words without digits."""
     values, freq = distinct.values, distinct.freq
     # scripts without case, or capitalised words with letters the ASCII pattern does not read (``Ödmund``)
-    if float(freq[np.array([not v.isascii() for v in values], dtype=bool)].sum()) / n < 0.5 and \
-            float(freq[np.array([v[:1].isupper() for v in values], dtype=bool)].sum()) / n < CAPITALISED:
+    other = float(freq[np.array([not v.isascii() for v in values], dtype=bool)].sum()) / n
+    if other < 0.5 and (other < ACCENTED or
+                        float(freq[np.array([v[:1].isupper() for v in values], dtype=bool)].sum()) / n < CAPITALISED):
         return None
     valid = np.array([not any(c.isdigit() for c in v) and 1 <= len(v.split()) <= 4 and is_name(v)
                       for v in values], dtype=bool)
     share = float(freq[valid].sum()) / n
     if share < NAME_SHARE and (cjk := cjk_name_cells(values, freq, n)) is not None:
         valid, share = np.array(cjk, dtype=bool), float(freq[np.array(cjk, dtype=bool)].sum()) / n
-    if share < NAME_SHARE and (alphabet := alphabet_name_cells(values, freq, n, list(valid))) is not None:
+    if share < NAME_SHARE and other >= 0.5 and \
+            (alphabet := alphabet_name_cells(values, freq, n, list(valid))) is not None:
         valid, share = np.array(alphabet, dtype=bool), float(freq[np.array(alphabet, dtype=bool)].sum()) / n
     if share < NAME_SHARE or organisation_share(values, freq) >= ORGANISATION_SHARE:
         return None
@@ -542,6 +544,7 @@ def _script_names(name: str, distinct: _Distinct, n: int, null_share: float,
 
 NAME_SHARE = 0.6  # as the name recognizer's share without a header keyword
 CAPITALISED = 0.9  # share of cells starting with a capital for a mostly-ASCII column to be read as names
+ACCENTED = 0.1  # and of its cells with a letter beyond ASCII (the name recognizer's pattern missed them)
 
 
 def _validate(idx: Any, values: list[str], freq: Any, validator: Any) -> tuple[Any, Any]:

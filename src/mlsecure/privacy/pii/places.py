@@ -121,7 +121,7 @@ _HEADERS = {kind: tuple(fold(w) for w in words) for kind, words in PLACE_HEADERS
 _CITY_SUFFIXES = tuple(fold(s) for s in CITY_SUFFIXES)
 _CITY_PREFIXES = frozenset(fold(p) for p in CITY_PREFIXES)
 _CITY_CONNECTORS = frozenset(fold(c) for c in CITY_CONNECTORS)
-_SETTLEMENT_WORDS = frozenset(fold(w) for w in SETTLEMENT_WORDS)
+_SETTLEMENT_WORDS = frozenset((*SETTLEMENT_WORDS, *(fold(w) for w in SETTLEMENT_WORDS)))
 _REGION_WORDS = frozenset(fold(w) for w in REGION_WORDS)
 _REGION_AFFIXES = tuple(fold(a) for a in REGION_AFFIXES)
 _STREET_TOKENS = frozenset(fold(w) for w in (*STREET_TOKENS, *SUFFIX_TYPES, *PREFIX_TYPES))
@@ -194,9 +194,10 @@ def _city(values: Sequence[str], counts: Sequence[int], kinds: frozenset[str]) -
     if "region" in kinds and "city" not in kinds:
         return None
     need = HEADER_SHAPE if "city" in kinds else PLACE_SHAPE
-    if _far_below([is_place_shaped(place_core(v)[0]) for v in values[:PROBE]], [1] * len(values[:PROBE]), need):
+    cores = [place_core(v) for v in values[:PROBE]]
+    if _far_below([is_place_shaped(core) for core, _ in cores], [1] * len(cores), need):
         return None
-    cores = [place_core(v) for v in values]
+    cores += [place_core(v) for v in values[PROBE:]]
     shaped = [is_place_shaped(core) for core, _ in cores]
     if sum(shaped) / len(values) < need:
         return None
@@ -267,11 +268,13 @@ def place_core(value: str) -> tuple[str, bool]:
     """A place name without a settlement word before it (``с. Кингисепп``, ``хутір Вовчанськ``, ``TP. Huế``)
     or a parenthesised region after it (``Октябрьский (Башк.)``, ``Valea Mare (Babeni)``), and whether it
     had the settlement word: that word alone says the cell is a place."""
-    v = _PAREN_TAIL.sub("", value.strip()) or value.strip()
-    words = v.split()
-    for k in (2, 1):
-        if len(words) > k and fold(" ".join(words[:k])).rstrip(".") in _SETTLEMENT_WORDS:
-            return " ".join(words[k:]), True
+    v = value.strip()
+    if v.endswith(")"):
+        v = _PAREN_TAIL.sub("", v) or v
+    words = v.split(maxsplit=2)
+    for k in (2, 1):  # lower-cased, not folded: the list holds both spellings (``thành phố``, ``thanh pho``)
+        if len(words) > k and " ".join(words[:k]).lower().rstrip(".") in _SETTLEMENT_WORDS:
+            return v.split(maxsplit=k)[k], True
     return v, False
 
 
@@ -375,10 +378,12 @@ def _postcode(values: Sequence[str], counts: Sequence[int], kinds: frozenset[str
 
 def _street(values: Sequence[str], counts: Sequence[int], kinds: frozenset[str]) -> PlaceVerdict | None:
     need = 0.6 if "street" in kinds else STREET_SHAPE
-    if _far_below([_street_match(v) is not None or _named_street(v) for v in values[:PROBE]], counts[:PROBE],
-                  need):
+    matches = [_street_match(v) for v in values[:PROBE]]
+    probe_numbered = _share([m is not None for m in matches], counts[:PROBE]) >= NUMBERED_SHARE
+    if _far_below([m is not None or (probe_numbered and _named_street(v))
+                   for v, m in zip(values, matches, strict=False)], counts[:PROBE], need):
         return None
-    matches = [_street_match(v) for v in values]
+    matches += [_street_match(v) for v in values[PROBE:]]
     numbered = _share([m is not None for m in matches], counts)
     # ``Strada Ioniță`` beside ``Strada Florea Nr. 73``: a street type and a name, no number, in a column
     # where many cells have numbers
@@ -410,8 +415,12 @@ NUMBERED_SHARE = 0.3  # of cells with a house number before street names without
 
 
 def _street_match(value: str) -> re.Match[str] | None:
-    """The street shape of ``value`` once its district, units and house-number word are taken off."""
-    return _STREET_SHAPE.match(street_core(value))
+    """The street shape of ``value`` as it is or once its district, units and house-number word are taken
+    off; never for a cell without letters (ids, amounts, dates)."""
+    v = value.strip()
+    if not any(c.isalpha() for c in v):
+        return None
+    return _STREET_SHAPE.match(v) or _STREET_SHAPE.match(street_core(v))
 
 
 def _named_street(value: str) -> bool:
