@@ -22,6 +22,7 @@ from mlsecure.privacy.pii.classify import NAME_SHARE
 from mlsecure.privacy.pii.gazetteer import fold
 from mlsecure.privacy.pii.names import is_name
 from mlsecure.privacy.pii.places import is_region, place_core, postcode_family
+from mlsecure.privacy.pii.text_mode import scan_text
 
 
 def _types(columns: dict[str, list[str]]) -> dict[str, PiiType | None]:
@@ -240,3 +241,28 @@ def test_names_of_other_scripts_set_into_text_are_removed(text: str, name: str) 
 ])
 def test_text_without_set_in_names_keeps_its_words(text: str) -> None:
     assert _anonymized([text])[0] == text
+
+
+@pytest.mark.parametrize(("text", "street"), [
+    ("Statement mailed to ул. Ленина, д. 5 кв. 12 yesterday.", "ул. Ленина, д. 5 кв. 12"),  # RU: house-number word
+    ("Лист на вулиця Хрещатик, буд. 22.", "вулиця Хрещатик, буд. 22"),  # UK
+    ("Sent to Strada Florilor Nr. 73 Bl. 32 Sc. 2 Ap. 21.", "Strada Florilor Nr. 73 Bl. 32 Sc. 2 Ap. 21"),  # RO
+    ("Címzett: Petőfi Sándor utca 68., Budapest", "Petőfi Sándor utca 68"),  # HU: a dot after the number
+    ("送到南京路12号。", "南京路12号"),  # ZH
+    ("Delivery to 서울특별시 강남구 테헤란로 152 (역삼동) today", "서울특별시 강남구 테헤란로 152 (역삼동)"),  # KO
+    ("Giao tới Số 12 Đường Lê Lợi hôm nay", "Số 12 Đường Lê Lợi"),  # VI
+])
+def test_streets_of_more_conventions_in_text(text: str, street: str) -> None:
+    """The street is inside a street span (Chinese runs on without spaces: ``送到`` before it goes with it)."""
+    found = [text[s.start:s.end] for s in scan_text(text) if s.pii_type is PiiType.STREET_ADDRESS]
+    assert any(street in span and len(span) <= len(street) + 3 for span in found), found
+
+
+@pytest.mark.parametrize("text", [
+    "택시로 10분 걸려요",  # a counter after the number: minutes by taxi
+    "사과가 5개 있어요",
+    "The board met in room 12 on Tuesday.",
+    "Улица была пуста, дом стоял тихо.",  # a street word with no house-number word and number
+])
+def test_street_look_alikes_in_text(text: str) -> None:
+    assert not [s for s in scan_text(text) if s.pii_type is PiiType.STREET_ADDRESS]
