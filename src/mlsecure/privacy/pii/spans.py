@@ -67,6 +67,7 @@ SET_IN_RUNS = {
     "abjad": (r"(?:^|[^\u0590-\u06ff\s]\s*)[\u0590-\u06ff]+(?: [\u0590-\u06ff]+){1,3}"
               r"\s*(?:$|[^\u0590-\u06ff\s])"),
 }
+SET_IN_PATTERN = "|".join(f"(?:{pattern})" for pattern in SET_IN_RUNS.values())
 _SET_IN_CORE = {"alphabet": re.compile(rf"[{_GC}].*[{_GC}]"),
                 "hangul": re.compile(r"[\uac00-\ud7a3].*[\uac00-\ud7a3]"),
                 "abjad": re.compile(r"[\u0590-\u06ff].*[\u0590-\u06ff]")}
@@ -211,11 +212,12 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
     for pair in _distinct_matches(texts, SURNAME_FIRST):
         if surname_first(pair):
             found.setdefault(pair, PiiType.NAME)
-    for script, pattern in SET_IN_RUNS.items():
-        for run in _distinct_matches(texts, pattern):
-            core = _SET_IN_CORE[script].search(run)
+    for run in _distinct_matches(texts, SET_IN_PATTERN):  # one pass for the three scripts
+        for script, core_pattern in _SET_IN_CORE.items():
+            core = core_pattern.search(run)
             if core is not None and set_in_name(core.group(0), script, whole=core.group(0) == run.strip()):
                 found.setdefault(core.group(0), PiiType.NAME)
+                break
     return found
 
 
