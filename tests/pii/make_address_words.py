@@ -2,7 +2,8 @@
 (openvenues/libpostal, ``resources/dictionaries/<language>/*.txt``, MIT licence, (c) 2015 openvenues): the
 street types, the house-number words (``д.``, ``буд.``, ``Nr.``, ``N°``) and the numbered unit, building,
 entrance, staircase and level words (``кв.``, ``Bl.``, ``Sc.``, ``Ap.``, ``Suite``) of every language
-libpostal covers. Only the words are kept (data, not code); each line's alternatives are split on ``|``.
+libpostal covers, and its company types (legal forms: ``Ltda``, ``Perseroan``, ``Aktiebolag``). Only the
+words are kept (data, not code); each line's alternatives are split on ``|``.
 Street types keep each line's first (full) form and its alternatives of four or more characters: two- and
 three-letter abbreviations (``and``, ``end``, ``art``) are common words, too weak to confirm a street.
 
@@ -20,6 +21,7 @@ KINDS = {
     "street_types": ("street_types",),
     "number_words": ("house_numbers", "number"),
     "unit_words": ("unit_types_numbered", "building_types", "entrances", "staircases", "level_types_numbered"),
+    "company_types": ("company_types",),
 }
 OUT = Path(__file__).parents[2] / "src" / "mlsecure" / "privacy" / "pii" / "data" / "address_words.json"
 

@@ -266,3 +266,16 @@ def test_streets_of_more_conventions_in_text(text: str, street: str) -> None:
 ])
 def test_street_look_alikes_in_text(text: str) -> None:
     assert not [s for s in scan_text(text) if s.pii_type is PiiType.STREET_ADDRESS]
+
+
+def test_companies_named_after_people_in_more_languages() -> None:
+    """Legal forms of libpostal's company types (``Ltda``, ``Aktiebolag``) and Vietnamese ``Công ty``: a
+    column of companies named after their founders is neither a name column nor free text."""
+    rng = random.Random(9)
+    people = ["Nguyễn Văn", "Trần Thị", "Lê Hoàng", "Phạm Minh", "Vũ Đức", "Đặng Quang", "Bùi Thanh", "Hồ Ngọc"]
+    vi = [f"{rng.choice(people)} {rng.choice(['Công ty TNHH', 'Công ty Cổ phần', 'Tập Đoàn'])}" for _ in range(200)]
+    assert _column(vi, "c09") is None
+    founders = ["Silva", "Souza", "Costa", "Pereira", "Almeida", "Carvalho", "Andersson", "Lindqvist", "Berg"]
+    forms = ["Ltda", "Limitada", "Aktiebolag", "Handelsbolag"]
+    assert _column([f"{rng.choice(founders)} {rng.choice(founders)} {rng.choice(forms)}" for _ in range(200)],
+                   "c09") is None

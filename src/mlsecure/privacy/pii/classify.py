@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from mlsecure.privacy.pii.address_shape import address_words
 from mlsecure.privacy.pii.frame import polars
 from mlsecure.privacy.pii.gazetteer import CITY_SHARE, MIN_CITIES, fold, known_cities
 from mlsecure.privacy.pii.lexicons import ORGANISATION_WORDS
@@ -667,9 +668,11 @@ def _organisation(folded: str) -> bool:
 
 
 _ORG_SPLIT = re.compile(r"[\s.,&()/-]+")
-_ORG_WORDS = frozenset(fold(w) for w in ORGANISATION_WORDS)
-# Japanese, Chinese and Korean write a legal form or institution word without a space before it
-_ORG_UNSPACED = tuple(fold(w) for w in ("株式会社", "有限会社", "有限公司", "公司", "大学", "주식회사", "대학교"))
+_ORG_WORDS = frozenset(fold(w) for w in ORGANISATION_WORDS) | address_words().company_types
+# Japanese, Chinese and Korean write a legal form or institution word without a space before it; Vietnamese
+# writes its legal forms in two words (công ty: company, tập đoàn: group)
+_ORG_UNSPACED = tuple(fold(w) for w in ("株式会社", "有限会社", "有限公司", "公司", "大学", "주식회사", "대학교",
+                                        "công ty", "tập đoàn"))
 
 
 def header_tokens(name: str) -> tuple[set[str], str]:

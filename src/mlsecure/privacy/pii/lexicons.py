@@ -252,6 +252,7 @@ ORGANISATION_WORDS = frozenset((
     "ospedale", "szpital", "bank", "banque", "banco", "banca", "hotel", "museum", "museo", "musee", "church",
     "kirche", "eglise", "iglesia", "club", "verlag", "werke", "株式会社", "有限会社", "有限公司", "公司", "大学",
     "주식회사", "대학교",
+    "tnhh", "sti",  # Vietnamese limited liability (trách nhiệm hữu hạn), Turkish şirketi (Ltd. Şti.)
 ))
 
 # Street-type words of more conventions than ``addresses`` parses in running text (HU, PL, CZ, SK, HR,
