@@ -251,6 +251,8 @@ def test_text_without_set_in_names_keeps_its_words(text: str) -> None:
     ("送到南京路12号。", "南京路12号"),  # ZH
     ("Delivery to 서울특별시 강남구 테헤란로 152 (역삼동) today", "서울특별시 강남구 테헤란로 152 (역삼동)"),  # KO
     ("Giao tới Số 12 Đường Lê Lợi hôm nay", "Số 12 Đường Lê Lợi"),  # VI
+    ("Paket za Zevnikova ulica 3, Ljubljana", "Zevnikova ulica 3"),  # SL: the type after the name
+    ("Mailed to 2124 Пъков Stravenue, Sofia.", "2124 Пъков Stravenue"),  # a Cyrillic name, an English type
 ])
 def test_streets_of_more_conventions_in_text(text: str, street: str) -> None:
     """The street is inside a street span (Chinese runs on without spaces: ``送到`` before it goes with it)."""

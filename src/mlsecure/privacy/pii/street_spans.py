@@ -65,7 +65,8 @@ MORE_SUFFIX_TYPES = (
 )
 
 _UNIT = r"(?:(?:Unit|Apt|Flat|Suite|Shop|Lot)\.? ?[0-9A-Za-z-]+,? |\d{1,4}/)?"
-_STREET_WORD = rf"(?:{_WORD}|[{_CJK}]{{1,6}})"
+# a street name in Han or kana, or in capitalised Greek or Cyrillic words (``194 森 Street``, ``7204 Хрисанка Knolls``)
+_STREET_WORD = rf"(?:{_WORD}|[{_CJK}]{{1,6}}|[\u0386-\u03ab\u0400-\u042f][\u03ac-\u03ce\u0430-\u045f]+)"
 _SUFFIXES = "|".join(sorted({*SUFFIX_TYPES, *MORE_SUFFIX_TYPES}, key=len, reverse=True))
 _PREFIXES = "|".join(re.escape(t) for t in sorted(PREFIX_TYPES, key=len, reverse=True))
 _CZ_PREPOSITIONS = "U|V|Ve|Na|Nad|Pod|Za|K|Ke|Před|Mezi|Pri|Pred|Pod"
@@ -111,6 +112,10 @@ MORE_SPAN_RULES: tuple[str, ...] = (
     # HU: a name of one to three words, the street type, the house number and its dot (``Petőfi Sándor utca 68.``)
     rf"\b[A-ZÀ-ÖØ-Þ\u0100-\u017f][{_LATIN_EXT}-]+(?: [{_LATIN_EXT}-]+){{0,2}} (?:{'|'.join(_HU_TYPES)})\.? "
     rf"\d{{1,4}}(?:/[A-Za-z0-9]{{1,3}})?\.?",
+    # SL, HR, SK: a name (an adjective or genitive) and the street type after it (``Zevnikova ulica 3``,
+    # ``Obrežna steza 2``, ``Ilički trg 5b``)
+    rf"\b[A-ZÀ-ÖØ-Þ\u0100-\u017f][{_LATIN_EXT}]+ (?:ulica|cesta|steza|pot|trg|put|obala|ulice|námestie|nábrežie)"
+    rf" \d{{1,4}}[a-z]?\b",
     # ZH/TW: a road (路 街 道 巷 弄), sections and lanes, and the number (``南京路12号``, ``中山路A座``)
     rf"[{_CJK}]{{1,10}}[路街道巷弄](?:\d{{1,4}}[段巷弄])*(?:\d{{1,5}}(?:-\d{{1,5}})?[号號]|[A-Za-z][座栋棟])",
     # KO: the road name ending in 로/길/거리 and its building number (``테헤란로 152``, ``언주213길 720-3``)
