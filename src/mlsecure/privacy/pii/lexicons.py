@@ -77,6 +77,8 @@ GENDER_WORDS = frozenset((
 
 TITLES = frozenset((
     "mr", "mrs", "ms", "miss", "dr", "prof", "sir", "madam", "mx",
+    # Turkish (avukat, uzman, ogretmen, sayin: Dear) and Indonesian (bapak, saudara/i, insinyur, hajjah, dokter gigi)
+    "av", "uzm", "ogr", "sayın", "bpk", "sdr", "sdri", "ir", "hj", "drg",
     # honorifics written before names in Russian, Ukrainian, Bulgarian and Greek (abbreviated and in full)
     "г-н", "г-жа", "г-ца", "тов", "господин", "госпожа", "пан", "пані", "панна", "добродій", "добродійка", "др",
     "проф", "κ", "κα", "κος", "δρ", "κυριος", "κυρια",

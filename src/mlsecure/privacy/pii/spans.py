@@ -39,7 +39,9 @@ _LOWER = "a-zß-öø-ÿ" + _MIXED + _GC_LOWER
 _CAP = rf"[{_UPPER}][{_LOWER}'ʼ]+(?:[{_UPPER}][{_LOWER}'ʼ]+)?(?:-[{_UPPER}][{_LOWER}'ʼ]+)?"
 # A run of capitalised words (titles and surname particles included) after a sentence boundary or a
 # space, with the lower-case word that follows it: ``names.name_windows`` reads the three parts.
-_ELEMENT = rf"(?:(?:Mr|Mrs|Ms|Mx|Dr|Prof)\.|{_CAP})"  # a title only with its dot: ``Dr`` starts ``Dragomir``
+# a title only with its dot: ``Dr`` starts ``Dragomir``; Turkish (Av., Uzm., Öğr.) and Indonesian (Bpk., Sdr.,
+# Ir., Hj., drg.) titles written before names as well
+_ELEMENT = rf"(?:(?:Mr|Mrs|Ms|Mx|Dr|Prof|Av|Uzm|Öğr|Bpk|Sdr|Sdri|Ir|Hj|drg)\.|{_CAP})"
 _RUN = rf"{_ELEMENT}(?: (?:(?:van|von|de|der|den|di|da|del|la|le|du|ter|ten) )*{_ELEMENT})*"
 # ``Kalvaitis, Jolanta``: a surname, a comma and a given name, as registers write them (``names.surname_first``)
 SURNAME_FIRST = rf"\b{_CAP}, {_CAP}\b"
