@@ -281,3 +281,22 @@ def test_companies_named_after_people_in_more_languages() -> None:
     forms = ["Ltda", "Limitada", "Aktiebolag", "Handelsbolag"]
     assert _column([f"{rng.choice(founders)} {rng.choice(founders)} {rng.choice(forms)}" for _ in range(200)],
                    "c09") is None
+
+
+@pytest.mark.parametrize("locale", ["ro_RO", "tr_TR", "fr_CH", "de_AT", "hr_HR", "el_GR", "uk_UA"])
+def test_personal_numbers_of_more_countries(locale: str) -> None:
+    """faker's personal numbers of seven countries (each valid under python-stdnum's check: CNP, T.C.
+    Kimlik, AHV, SVNR, OIB, AMKA, RNOKPP) as a column under a header that says nothing."""
+    from faker import Faker
+
+    fake = Faker(locale)
+    fake.seed_instance(12)
+    values = [str(fake.ssn()) for _ in range(150)]
+    assert _column(values, "c07") is PiiType.NATIONAL_ID, values[:3]
+
+
+def test_weak_personal_numbers_need_their_context_in_text() -> None:
+    """``11112345678`` is a valid OIB (mod 11,10: one random number in ten): alone it is no finding; after
+    its context word it is one."""
+    assert not [s for s in scan_text("11112345678") if s.pii_type is PiiType.NATIONAL_ID]
+    assert [s for s in scan_text("OIB: 11112345678") if s.pii_type is PiiType.NATIONAL_ID]

@@ -68,6 +68,17 @@ ca_sin = _stdnum("ca.sin")  # Luhn
 au_tfn = _stdnum("au.tfn")  # weighted mod 11
 gb_nhs = _stdnum("gb.nhs")  # weighted mod 11
 pl_pesel = _stdnum("pl.pesel")  # weights 1,3,7,9 mod 10, and the birth date it encodes (century in the month)
+# more countries' personal numbers (issue 15, session 5), each python-stdnum's validator
+cn_ric = _stdnum("cn.ric")  # resident identity card: region, birth date, ISO 7064 mod 11-2
+kr_rrn = _stdnum("kr.rrn")  # resident registration number: birth date, sex/century digit, check digit
+ro_cnp = _stdnum("ro.cnp")  # cod numeric personal: sex/century, birth date, county, check digit
+tr_tckimlik = _stdnum("tr.tckimlik")  # T.C. Kimlik No.: two check digits
+fi_hetu = _stdnum("fi.hetu")  # henkilötunnus: birth date, century sign, mod 31 check character
+hr_oib = _stdnum("hr.oib")  # osobni identifikacijski broj: ISO 7064 mod 11,10
+gr_amka = _stdnum("gr.amka")  # AMKA social security number: birth date, Luhn
+at_vnr = _stdnum("at.vnr")  # Versicherungsnummer: weighted mod 11 check digit, birth date
+ch_ssn = _stdnum("ch.ssn")  # AHV/AVS number: 756 and an EAN-13 check digit
+ua_rntrc = _stdnum("ua.rntrc")  # RNOKPP taxpayer number: weighted mod 11 check digit
 
 
 _ITIN_GROUPS = frozenset((*range(50, 66), *range(70, 89), 90, 91, 92, *range(94, 100)))

@@ -14,14 +14,23 @@ from mlsecure.privacy.pii.validators import Validator
 
 
 def _rec(name: str, pii_type: T, core: str, validator: Validator, header: tuple[str, ...], *,
-         context: tuple[str, ...] = (), needs_context: bool = False, needs_header: bool = False) -> Recognizer:
-    """Full-cell pattern ``^core$`` and span pattern ``\\bcore\\b`` from one core expression."""
+         context: tuple[str, ...] = (), needs_context: bool = False, needs_header: bool = False,
+         alone: bool = True) -> Recognizer:
+    """Full-cell pattern ``^core$`` and span pattern ``\\bcore\\b`` from one core expression. Without
+    ``alone``, a text that is one such number and nothing else is not reported either (a check that one
+    random number in ten passes: ``11112345678`` is a valid OIB)."""
     return Recognizer(name, pii_type, rf"^(?:{core})$", validator, header=header, checksum=True,
                       span_pattern=rf"\b(?:{core})\b", context=context or header, span_needs_context=needs_context,
-                      needs_header=needs_header)
+                      needs_header=needs_header, alone_validator=None if alone else _never)
+
+
+def _never(text: str) -> bool:
+    return False
 
 
 _OMO = "[0-9LMNPQRSTUVlmnpqrstuv]"
+# header words of any country's personal number (``national_id``, ``personal_id``, ``id_number``)
+_GENERIC = ("nationalid", "personalid", "idnumber", "personalnumber", "citizenid", "identitynumber")
 
 NATIONAL: tuple[Recognizer, ...] = (
     _rec("fr_nir", T.NATIONAL_ID, r"[12] ?\d{2} ?\d{2} ?(?:\d{2}|2[ABab]) ?\d{3} ?\d{3} ?\d{2}", n.fr_nir,
@@ -54,4 +63,22 @@ NATIONAL: tuple[Recognizer, ...] = (
     _rec("au_tfn", T.NATIONAL_ID, r"\d{3} ?\d{3} ?\d{2,3}", n.au_tfn, ("tfn", "taxfile"), needs_context=True),
     _rec("nl_bsn", T.NATIONAL_ID, r"\d{4}\.?\d{2}\.?\d{3}", n.nl_bsn, ("bsn", "burgerservicenummer", "sofinummer"),
          needs_context=True),
+    # more countries (issue 15, session 5): python-stdnum's validators; in text only after a context word
+    _rec("ch_ssn", T.NATIONAL_ID, r"756[. ]?\d{4}[. ]?\d{4}[. ]?\d{2}", n.ch_ssn, ("ahv", "avs", *_GENERIC),
+         needs_context=True),
+    _rec("cn_ric", T.NATIONAL_ID, r"\d{6}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])\d{5}[\dXx]", n.cn_ric,
+         ("ric", "shenfenzheng", "sfz", "resident", *_GENERIC), needs_context=True),
+    _rec("kr_rrn", T.NATIONAL_ID, r"\d{6}-?[1-8]\d{6}", n.kr_rrn, ("rrn", "jumin", "resident", *_GENERIC),
+         needs_context=True),
+    _rec("ro_cnp", T.NATIONAL_ID, r"[1-9]\d{12}", n.ro_cnp, ("cnp", *_GENERIC), needs_context=True),
+    _rec("fi_hetu", T.NATIONAL_ID, r"(?i:\d{6}[-+A-FU-Y]\d{3}[0-9A-Y])", n.fi_hetu,
+         ("hetu", "henkilotunnus", "personbeteckning", *_GENERIC), needs_context=True),
+    _rec("tr_tckimlik", T.NATIONAL_ID, r"[1-9]\d{10}", n.tr_tckimlik, ("tckimlik", "tckn", "kimlik", *_GENERIC),
+         needs_context=True),
+    _rec("gr_amka", T.NATIONAL_ID, r"\d{11}", n.gr_amka, ("amka", *_GENERIC), needs_context=True, alone=False),
+    _rec("hr_oib", T.NATIONAL_ID, r"\d{11}", n.hr_oib, ("oib", *_GENERIC), needs_context=True, alone=False),
+    _rec("at_vnr", T.NATIONAL_ID, r"\d{4} ?\d{6}", n.at_vnr, ("svnr", "vnr", "sozialversicherung", *_GENERIC),
+         needs_context=True, alone=False),
+    _rec("ua_rntrc", T.NATIONAL_ID, r"\d{10}", n.ua_rntrc, ("rntrc", "rnokpp", "ipn", *_GENERIC), needs_context=True,
+         alone=False),
 )
