@@ -46,7 +46,8 @@ _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 MAX_VALIDATE = 300  # distinct candidates validated per recognizer and column
 _DIGIT_RECOGNIZERS = {"ssn_plain", "credit_card", "phone", "npi", "aba_routing", "account_number", "mrn",
                       "zip", "age", "license", "device_id", "passport", "health_plan_id", "postcode_any", "ssn",
-                      "in_aadhaar", "br_cpf", "de_idnr", "au_medicare", "gb_nhs", "ca_sin", "au_tfn", "nl_bsn"}
+                      "in_aadhaar", "br_cpf", "de_idnr", "au_medicare", "gb_nhs", "ca_sin", "au_tfn", "nl_bsn",
+                      "personal_number"}
 
 
 @dataclass(frozen=True)

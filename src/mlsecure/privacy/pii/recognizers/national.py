@@ -15,17 +15,13 @@ from mlsecure.privacy.pii.validators import Validator
 
 def _rec(name: str, pii_type: T, core: str, validator: Validator, header: tuple[str, ...], *,
          context: tuple[str, ...] = (), needs_context: bool = False, needs_header: bool = False,
-         alone: bool = True) -> Recognizer:
-    """Full-cell pattern ``^core$`` and span pattern ``\\bcore\\b`` from one core expression. Without
-    ``alone``, a text that is one such number and nothing else is not reported either (a check that one
-    random number in ten passes: ``11112345678`` is a valid OIB)."""
+         alone_validator: Validator | None = None) -> Recognizer:
+    """Full-cell pattern ``^core$`` and span pattern ``\\bcore\\b`` from one core expression; a text that is
+    one such number and nothing else is checked with ``alone_validator`` when given (a check one random
+    number in ten passes is not enough alone: ``11112345678`` is a valid OIB)."""
     return Recognizer(name, pii_type, rf"^(?:{core})$", validator, header=header, checksum=True,
                       span_pattern=rf"\b(?:{core})\b", context=context or header, span_needs_context=needs_context,
-                      needs_header=needs_header, alone_validator=None if alone else _never)
-
-
-def _never(text: str) -> bool:
-    return False
+                      needs_header=needs_header, alone_validator=alone_validator)
 
 
 _OMO = "[0-9LMNPQRSTUVlmnpqrstuv]"
@@ -63,22 +59,11 @@ NATIONAL: tuple[Recognizer, ...] = (
     _rec("au_tfn", T.NATIONAL_ID, r"\d{3} ?\d{3} ?\d{2,3}", n.au_tfn, ("tfn", "taxfile"), needs_context=True),
     _rec("nl_bsn", T.NATIONAL_ID, r"\d{4}\.?\d{2}\.?\d{3}", n.nl_bsn, ("bsn", "burgerservicenummer", "sofinummer"),
          needs_context=True),
-    # more countries (issue 15, session 5): python-stdnum's validators; in text only after a context word
-    _rec("ch_ssn", T.NATIONAL_ID, r"756[. ]?\d{4}[. ]?\d{4}[. ]?\d{2}", n.ch_ssn, ("ahv", "avs", *_GENERIC),
-         needs_context=True),
-    _rec("cn_ric", T.NATIONAL_ID, r"\d{6}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])\d{5}[\dXx]", n.cn_ric,
-         ("ric", "shenfenzheng", "sfz", "resident", *_GENERIC), needs_context=True),
-    _rec("kr_rrn", T.NATIONAL_ID, r"\d{6}-?[1-8]\d{6}", n.kr_rrn, ("rrn", "jumin", "resident", *_GENERIC),
-         needs_context=True),
-    _rec("ro_cnp", T.NATIONAL_ID, r"[1-9]\d{12}", n.ro_cnp, ("cnp", *_GENERIC), needs_context=True),
-    _rec("fi_hetu", T.NATIONAL_ID, r"(?i:\d{6}[-+A-FU-Y]\d{3}[0-9A-Y])", n.fi_hetu,
-         ("hetu", "henkilotunnus", "personbeteckning", *_GENERIC), needs_context=True),
-    _rec("tr_tckimlik", T.NATIONAL_ID, r"[1-9]\d{10}", n.tr_tckimlik, ("tckimlik", "tckn", "kimlik", *_GENERIC),
-         needs_context=True),
-    _rec("gr_amka", T.NATIONAL_ID, r"\d{11}", n.gr_amka, ("amka", *_GENERIC), needs_context=True, alone=False),
-    _rec("hr_oib", T.NATIONAL_ID, r"\d{11}", n.hr_oib, ("oib", *_GENERIC), needs_context=True, alone=False),
-    _rec("at_vnr", T.NATIONAL_ID, r"\d{4} ?\d{6}", n.at_vnr, ("svnr", "vnr", "sozialversicherung", *_GENERIC),
-         needs_context=True, alone=False),
-    _rec("ua_rntrc", T.NATIONAL_ID, r"\d{10}", n.ua_rntrc, ("rntrc", "rnokpp", "ipn", *_GENERIC), needs_context=True,
-         alone=False),
+    # more countries' personal numbers (issue 15, session 5) as one recognizer: one pattern for all of them (a
+    # pattern costs a pass over every column's values), valid when python-stdnum's check of one format passes;
+    # alone in a text only with a strong check
+    _rec("personal_number", T.NATIONAL_ID, "|".join(core for core, _ in n.MORE_PERSONAL.values()), n.more_personal,
+         ("ahv", "avs", "ric", "shenfenzheng", "rrn", "jumin", "cnp", "hetu", "henkilotunnus", "tckimlik", "tckn",
+          "kimlik", "amka", "oib", "svnr", "sozialversicherung", "rntrc", "rnokpp", *_GENERIC),
+         needs_context=True, alone_validator=n.more_personal_strong),
 )
