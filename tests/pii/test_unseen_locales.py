@@ -300,3 +300,15 @@ def test_weak_personal_numbers_need_their_context_in_text() -> None:
     its context word it is one."""
     assert not [s for s in scan_text("11112345678") if s.pii_type is PiiType.NATIONAL_ID]
     assert [s for s in scan_text("OIB: 11112345678") if s.pii_type is PiiType.NATIONAL_ID]
+
+
+def test_given_names_before_one_shared_word_are_not_people() -> None:
+    """``Kevin Ville``, ``Maria Hall``: a given name before the same word in every cell (towns, buildings);
+    people's surnames vary."""
+    rng = random.Random(13)
+    given = ["Kevin", "Maria", "John", "Anna", "Peter", "Laura", "David", "Sarah", "Paul", "Emma", "Mark", "Julia",
+             "Brian", "Grace", "Neil", "Fiona", "Rowan", "Aoife", "Sean", "Ciara", "Liam", "Niamh"]
+    assert _column([f"{rng.choice(given)} Ville" for _ in range(300)], "c04") is not PiiType.NAME
+    names = [f"{rng.choice(given)} {rng.choice(['Murphy', 'Kelly', 'Byrne', 'Walsh', 'Ryan', 'Smith'])}"
+             for _ in range(300)]
+    assert _column(names, "c00") is PiiType.NAME

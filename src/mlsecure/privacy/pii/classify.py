@@ -423,6 +423,10 @@ def _classify_sample(name: str, sample: Any, distinct: _Distinct, pool: Sequence
             organisation_share(uniq_list, freq) >= ORGANISATION_SHARE:
         reasons.append("names of organisations (legal forms, institution words), not of people")
         best = None
+    if best is not None and best.recognizer.pii_type is PiiType.NAME and \
+            shared_last_word(uniq_list, freq) >= SHARED_LAST:
+        reasons.append("most cells end in the same word (``... Ville``, ``... Hall``): not people's names")
+        best = None
     if best is not None:
         rec = best.recognizer
         detail: dict[str, Any] = {}
@@ -621,7 +625,9 @@ def _mixed_verdict(step: _SpanStep, spans: SpanScan) -> ColumnVerdict:
     n = len(step.sample)
     share = spans.cells_with_pii / n if n else 0.0
     typed = {t: c for t, c in spans.by_type.items() if PiiType(t) not in step.blocked}
-    if PiiType.NAME.value in typed and organisation_share(step.sample.to_list()) >= ORGANISATION_SHARE:
+    cells = step.sample.to_list()
+    if PiiType.NAME.value in typed and (organisation_share(cells) >= ORGANISATION_SHARE or
+                                        shared_last_word(cells, [1] * len(cells)) >= SHARED_LAST):
         del typed[PiiType.NAME.value]  # ``Johannes Kepler Universität Linz``: a person's name inside an organisation's
     if typed and share >= MIXED_SHARE:
         dominant, cells = max(typed.items(), key=lambda item: item[1])
@@ -653,6 +659,24 @@ MIXED_SHARE = 0.5  # share of cells with a span for a short-text column to take 
 ORGANISATION_SHARE = 0.2  # share of cells with an organisation word that makes a column organisations' names
 ORGANISATION_SAMPLE = 200
 PROBE_ROWS = 50  # cells a column shows before its values are counted as possible postcodes
+
+
+SHARED_LAST = 0.5  # people's surnames vary: the commonest is ~1-2% of a country (Korea's Kim, one word, ~21%)
+
+
+def shared_last_word(values: Sequence[str], freq: Any) -> float:
+    """Share of the multi-word cells (of the most frequent distinct values) ending in their commonest word."""
+    counts: dict[str, int] = {}
+    total = 0
+    for value, count in zip(values[:ORGANISATION_SAMPLE], freq[:ORGANISATION_SAMPLE], strict=False):
+        words = value.split()
+        if len(words) >= 2:
+            counts[words[-1].casefold()] = counts.get(words[-1].casefold(), 0) + int(count)
+            total += int(count)
+    return max(counts.values()) / total if total >= MIN_SHARED else 0.0
+
+
+MIN_SHARED = 20
 
 
 def organisation_share(values: Sequence[str], freq: Any = None) -> float:
