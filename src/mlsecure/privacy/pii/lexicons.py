@@ -77,6 +77,13 @@ GENDER_WORDS = frozenset((
 
 TITLES = frozenset((
     "mr", "mrs", "ms", "miss", "dr", "prof", "sir", "madam", "mx",
+    # Turkish (avukat, uzman, ogretmen, sayin: Dear) and Indonesian (bapak, saudara/i, insinyur, hajjah, dokter gigi)
+    "av", "uzm", "ogr", "sayın", "bpk", "sdr", "sdri", "ir", "hj", "drg",
+    # honorifics written before names in Russian, Ukrainian, Bulgarian and Greek (abbreviated and in full)
+    "г-н", "г-жа", "г-ца", "тов", "господин", "госпожа", "пан", "пані", "панна", "добродій", "добродійка", "др",
+    "проф", "κ", "κα", "κος", "δρ", "κυριος", "κυρια",
+    # Arabic: Mr, Mrs, Miss, professor/teacher, doctor (with the article, as written before a name)
+    "السيد", "السيدة", "الآنسة", "الأستاذ", "الأستاذة", "الدكتور", "الدكتورة",
 ))
 
 # Capitalised words that precede a name in running text but are not part of it.
@@ -198,6 +205,7 @@ CITY_SUFFIXES = (
     "court", "polis", "grad", "gorod", "owo", "ice", "owice", "ovo", "evo", "kent", "abad",
     "ск", "град", "бург", "поль", "ово", "ево", "ино", "πολη", "πολις",
     "市", "町", "村", "区", "郡", "县", "镇", "시", "군", "구", "읍", "면",
+    "آباد", "شهر",  # Persian -abad, -shahr in their own script (``جوادآباد``, ``آزادشهر``)
 )
 CITY_PREFIXES = frozenset((
     "san", "santa", "santo", "sao", "saint", "sainte", "st", "ste", "bad", "sankt", "villa", "vila", "porto",
@@ -206,6 +214,19 @@ CITY_PREFIXES = frozenset((
     "borgo", "sesto", "settimo", "quarto", "quinto", "marina", "lido", "isola", "torre", "rocca", "ponte", "valle",
     "pieve", "casal", "poggio", "colle", "donji", "gornji", "sveti", "nagy", "kis", "also", "felso",
     "нижнии", "новыи", "старыи", "велики",
+))
+# Words joining the parts of a compound place name (FR ``-sur-``, ``-lès-``, ``-près-``, ``-sous-``; DE ``am``,
+# ``bei``, ``ob``; CZ/SK/PL ``nad``, ``pod``; EN ``upon``), inside a name, never first or last.
+CITY_CONNECTORS = ("sur", "sous", "près", "lès", "lez", "les", "am", "bei", "ob", "nad", "pod", "upon")
+# Settlement-type words written before a place's name: the short names of Russia's address register
+# (FIAS/KLADR ``socrbase``: city, urban-type settlement, village, hamlet, stanitsa, khutor, aul...),
+# Ukraine's KATOTTH categories, Bulgaria's, and Vietnam's administrative units (thành phố/TP., thị xã,
+# thị trấn, xã).
+SETTLEMENT_WORDS = frozenset((
+    "г", "город", "пгт", "рп", "п", "пос", "поселок", "посёлок", "с", "село", "д", "дер", "деревня", "ст",
+    "станица", "ст-ца", "х", "хутор", "аул", "клх", "колхоз", "свх", "совхоз", "сл", "слобода", "к", "кордон",
+    "м", "місто", "смт", "с-ще", "селище", "хутір", "гр", "град",
+    "thành phố", "tp", "thị xã", "tx", "thị trấn", "tt", "xã",
 ))
 REGION_WORDS = frozenset((
     "region", "province", "provincia", "state", "county", "oblast", "область", "краи", "край", "республика",
@@ -233,6 +254,7 @@ ORGANISATION_WORDS = frozenset((
     "ospedale", "szpital", "bank", "banque", "banco", "banca", "hotel", "museum", "museo", "musee", "church",
     "kirche", "eglise", "iglesia", "club", "verlag", "werke", "株式会社", "有限会社", "有限公司", "公司", "大学",
     "주식회사", "대학교",
+    "tnhh", "sti",  # Vietnamese limited liability (trách nhiệm hữu hạn), Turkish şirketi (Ltd. Şti.)
 ))
 
 # Street-type words of more conventions than ``addresses`` parses in running text (HU, PL, CZ, SK, HR,

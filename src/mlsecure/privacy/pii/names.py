@@ -46,7 +46,9 @@ def _listed_name(text: str) -> bool:
         return lex.is_given(words[0], max_rank=SINGLE_RANK) or lex.is_surname(words[0], max_rank=SINGLE_RANK)
     if "," in text:
         return lex.is_surname(words[0]) or lex.is_given(words[-1])
-    return lex.is_given(words[0]) or lex.is_surname(words[-1])
+    # ``Βλαδίμηρος-Βασίλειος``, ``Jean-Pierre``: a double given name is listed by its first part
+    return lex.is_given(words[0]) or lex.is_surname(words[-1]) or ("-" in words[0] and lex.is_given(
+        words[0].split("-")[0]))
 
 
 # Surname particles (``van der Berg``, ``de la Cruz``, ``di Maio``) that are function words elsewhere.
@@ -157,6 +159,31 @@ def _lone_name(word: str, at_sentence_start: bool, follower: str | None, *, pros
     if not _given(word):
         return False
     return f in _VERBS or (len(f) > 3 and f.endswith(("ed", "s")) and f not in FUNCTION_WORDS)
+
+
+def surname_first(pair: str) -> bool:
+    """``Nausėda, Armandas`` (``spans.SURNAME_FIRST``): a surname, a comma and a listed given name, as registers
+    write a person; the first word is not itself a given name (``Paris, Maria``) nor a closed-class word."""
+    first, _, second = pair.partition(", ")
+    return _open_class(fold(first)) and not _given(first) and _given(second)
+
+
+def set_in_name(run: str, script: str, *, whole: bool = False) -> bool:
+    """A run of another script set into a text (``spans.SET_IN_RUNS``) that is a person's name: Greek or
+    Cyrillic capitalised words (a proper name wherever such a run is set into other text; a run that is a
+    ``whole`` cell, a job title in a column of them, needs a word in the name lists or a surname suffix; an
+    honorific before them is left out of the run's count), Korean by ``script_name`` (a surname syllable of the
+    list), Hebrew or Arabic with a given name first or a surname last in the lists."""
+    words = [w for w in run.split() if fold(w.rstrip(".")) not in TITLES]
+    if script == "alphabet":  # a whole cell needs a listed word or a surname suffix: ``Πολιτικός Μηχανικός``
+        return 2 <= len(words) <= 3 and all(w[:1].isupper() for w in words) and (
+            not whole or script_name(" ".join(words)) or any(_given(w) or _surname(w) for w in words))
+    if script == "hangul":
+        return script_name(" ".join(words))
+    if not 2 <= len(words) <= 4:
+        return False
+    lex = lexicon()
+    return lex.is_given(words[0]) or lex.is_surname(words[-1])
 
 
 def cjk_name(run: str) -> bool:

@@ -68,6 +68,47 @@ ca_sin = _stdnum("ca.sin")  # Luhn
 au_tfn = _stdnum("au.tfn")  # weighted mod 11
 gb_nhs = _stdnum("gb.nhs")  # weighted mod 11
 pl_pesel = _stdnum("pl.pesel")  # weights 1,3,7,9 mod 10, and the birth date it encodes (century in the month)
+# more countries' personal numbers (issue 15, session 5), each python-stdnum's validator
+cn_ric = _stdnum("cn.ric")  # resident identity card: region, birth date, ISO 7064 mod 11-2
+kr_rrn = _stdnum("kr.rrn")  # resident registration number: birth date, sex/century digit, check digit
+ro_cnp = _stdnum("ro.cnp")  # cod numeric personal: sex/century, birth date, county, check digit
+tr_tckimlik = _stdnum("tr.tckimlik")  # T.C. Kimlik No.: two check digits
+fi_hetu = _stdnum("fi.hetu")  # henkilötunnus: birth date, century sign, mod 31 check character
+hr_oib = _stdnum("hr.oib")  # osobni identifikacijski broj: ISO 7064 mod 11,10
+gr_amka = _stdnum("gr.amka")  # AMKA social security number: birth date, Luhn
+at_vnr = _stdnum("at.vnr")  # Versicherungsnummer: weighted mod 11 check digit, birth date
+ch_ssn = _stdnum("ch.ssn")  # AHV/AVS number: 756 and an EAN-13 check digit
+ua_rntrc = _stdnum("ua.rntrc")  # RNOKPP taxpayer number: weighted mod 11 check digit
+
+# format -> (its pattern, its validator). ``_STRONG``: the checks one random number in a hundred or fewer
+# passes, strong enough to report a text that is the number alone; the others (one in ten) need a context word.
+MORE_PERSONAL: dict[str, tuple[str, Callable[[str], bool]]] = {
+    "ch_ssn": (r"756[. ]?\d{4}[. ]?\d{4}[. ]?\d{2}", ch_ssn),
+    "cn_ric": (r"\d{6}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])\d{5}[\dXx]", cn_ric),
+    "kr_rrn": (r"\d{6}-?[1-8]\d{6}", kr_rrn),
+    "ro_cnp": (r"[1-9]\d{12}", ro_cnp),
+    "fi_hetu": (r"(?i:\d{6}[-+A-FU-Y]\d{3}[0-9A-Y])", fi_hetu),
+    "tr_tckimlik": (r"[1-9]\d{10}", tr_tckimlik),
+    "gr_amka": (r"\d{11}", gr_amka),
+    "hr_oib": (r"\d{11}", hr_oib),
+    "at_vnr": (r"\d{4} ?\d{6}", at_vnr),
+    "ua_rntrc": (r"\d{10}", ua_rntrc),
+}
+_STRONG = ("ch_ssn", "cn_ric", "kr_rrn", "ro_cnp", "fi_hetu", "tr_tckimlik")
+_MORE_COMPILED = {name: re.compile(rf"^(?:{core})$") for name, (core, _) in MORE_PERSONAL.items()}
+
+
+def more_personal(text: str) -> bool:
+    """Valid as one of ``MORE_PERSONAL``'s formats (its shape, then python-stdnum's check)."""
+    value = text.strip()
+    return any(_MORE_COMPILED[name].match(value) is not None and check(value)
+               for name, (_, check) in MORE_PERSONAL.items())
+
+
+def more_personal_strong(text: str) -> bool:
+    """As ``more_personal``, with a strong check only (a text that is this number and nothing else)."""
+    value = text.strip()
+    return any(_MORE_COMPILED[name].match(value) is not None and MORE_PERSONAL[name][1](value) for name in _STRONG)
 
 
 _ITIN_GROUPS = frozenset((*range(50, 66), *range(70, 89), 90, 91, 92, *range(94, 100)))

@@ -27,14 +27,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from mlsecure.privacy.pii.address_shape import address_words, street_core
 from mlsecure.privacy.pii.addresses import PREFIX_TYPES, SUFFIX_TYPES, is_street_address
 from mlsecure.privacy.pii.gazetteer import fold, known_cities, known_towns
 from mlsecure.privacy.pii.lexicons import (
+    CITY_CONNECTORS,
     CITY_PREFIXES,
     CITY_SUFFIXES,
     PLACE_HEADERS,
     REGION_AFFIXES,
     REGION_WORDS,
+    SETTLEMENT_WORDS,
     STREET_ENDINGS,
     STREET_TOKENS,
 )
@@ -72,12 +75,16 @@ POSTCODE_FORMATS: dict[str, str] = {
     "UK": r"[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}",  # GB (and loose shapes of it)
     "A99 AAAA": r"[A-Z]\d[\dW] ?[A-Z\d]{4}",  # IE Eircode
     "A9999AAA": r"[A-Z]\d{4}[A-Z]{3}",  # AR
+    "9999999": r"\d{7}",  # IL (since 2013)
 }
 # A country prefix before the code (``DK-6477``, ``CH-8001``, ``D-10115``, ``LV-1010``): an ISO 3166 alpha-2
 # code or an international vehicle sign; the rest must then be a postcode (``XY-1234`` is a product code).
 _PREFIX = re.compile(r"^(?P<p>[A-Z]{1,3})-(?P<rest>\d[\d ]{2,7})$")
 VEHICLE_SIGNS = frozenset(("A", "B", "D", "F", "I", "L", "N", "P", "S", "E", "H", "M", "V", "FL", "GB", "IRL",
                            "NL", "CH", "DK", "CZ", "SK", "PL", "LT", "LV", "EST", "FIN", "SLO", "HR", "RO", "BG"))
+# Labels written before a postcode: Greek T.K. (tachydromikos kodikas, in Greek letters), German PLZ,
+# French/Spanish/Italian/Portuguese C.P., Brazilian CEP, Czech/Slovak PSČ
+_POSTCODE_LABEL = re.compile(r"^(?:Τ\.?\s?Κ\.?|PLZ|C\.?\s?P\.?|CEP|PSČ|PSC)[:.]?\s*(?=\d)")
 DISTINCT_FAMILIES = frozenset({"99-999", "999-9999", "99999-999", "9999-999", "99999-9999", "99999-99999",
                                "9999 AA", "A9A 9A9", "UK", "A99 AAAA", "A9999AAA", "999 99"})
 POSTCODE_SHARE = 0.9
@@ -89,10 +96,14 @@ PROBE = 100  # distinct values a rule looks at first; it stops there when they a
 PROBE_MARGIN = 0.25
 _NUMBER = r"\d{1,5}[A-Za-z]?(?:[/-]\d{1,4}[A-Za-z]?){0,2}"
 _WORDS = r"[^\W\d_][^\d]{0,60}?"
+# the street's name may hold numbers of its own (``Calle 7 944``, ``언주213길 720``, ``Ulica 8. mája 5``)
+_NAMED = r"[^\W\d_].{0,60}?"
 _UNIT = r"(?:(?:Flat|Unit|Suite|Apt\.?|Apartment|Level|Shop|Lot) \d{1,5}[A-Za-z]?,? )?"  # ``Flat 23 846 Green Lane``
 # Chinese and Japanese write the street and its number without a space: ``红旗路458号``, ``東直門南七条31号``
-_CJK_STREET = r"(?P<c>[\u3400-\u9fff\u3040-\u30ff]{2,20})\d{1,5}(?:-\d{1,5})?[号號番]"
-_STREET_SHAPE = re.compile(rf"^(?:{_UNIT}{_NUMBER},? (?P<a>{_WORDS})|(?P<b>{_WORDS}),? (?:No\.? ?)?{_NUMBER}"
+# a section (``段``), lane or alley number may come first (``長安路1段17號``); a building may be a letter (``A座``)
+_CJK_STREET = (r"(?P<c>[\u3400-\u9fff\u3040-\u30ff]{2,20})(?:\d{1,4}[段巷弄])*"
+               r"(?:\d{1,5}(?:-\d{1,5})?[号號番座]|[A-Za-z][座栋棟])")
+_STREET_SHAPE = re.compile(rf"^(?:{_UNIT}{_NUMBER},? (?P<a>{_NAMED})|(?P<b>{_NAMED}),? (?:No\.? ?)?{_NUMBER}"
                            rf"|{_CJK_STREET})$")
 STREET_SHAPE = 0.85
 STREET_VARIETY = 0.05  # distinct word parts per distinct cell, and at least STREET_NAMES of them: many
@@ -101,18 +112,23 @@ STREET_CONFIRMED = 0.2  # cells with a street type of some country
 # Greek, Icelandic and Mexican addresses often carry no street type (``Κρίτωνος 812``, ``594 Grímstunga``,
 # ``Ojo de Agua 488``): a column is then streets when both parts vary as only addresses do, nearly every
 # cell a street name of its own and a house number of its own, the names shaped like place names.
-UNTYPED_VARIETY = 0.5
+UNTYPED_NAMES = 0.3  # distinct names, distinct house numbers and distinct pairs per shaped distinct cell
+UNTYPED_NUMBERS = 0.25  # Croatian and Hebrew house numbers are small (``Ilica 6``, ``Horvatovac 0a``)
+UNTYPED_PAIRS = 0.9
 
 # The word lists, folded as the values are (Hangul decomposes into its letters, accents drop).
 _HEADERS = {kind: tuple(fold(w) for w in words) for kind, words in PLACE_HEADERS.items()}
 _CITY_SUFFIXES = tuple(fold(s) for s in CITY_SUFFIXES)
 _CITY_PREFIXES = frozenset(fold(p) for p in CITY_PREFIXES)
+_CITY_CONNECTORS = frozenset(fold(c) for c in CITY_CONNECTORS)
+_SETTLEMENT_WORDS = frozenset((*SETTLEMENT_WORDS, *(fold(w) for w in SETTLEMENT_WORDS)))
 _REGION_WORDS = frozenset(fold(w) for w in REGION_WORDS)
 _REGION_AFFIXES = tuple(fold(a) for a in REGION_AFFIXES)
 _STREET_TOKENS = frozenset(fold(w) for w in (*STREET_TOKENS, *SUFFIX_TYPES, *PREFIX_TYPES))
 _STREET_ENDINGS = tuple(fold(w) for w in STREET_ENDINGS)
 # road, street, avenue, lane, alley, (Beijing) tiao, chome before the house number
-_CJK_STREET_MARK = re.compile(r"[路街道巷弄条條衕丁目][\d一二三四五六七八九十]*\d{1,5}[号號番]")
+_CJK_STREET_MARK = re.compile(r"[路街道巷弄条條衕丁目段][\d一二三四五六七八九十段巷弄]*"
+                              r"(?:\d{1,5}[号號番座]|[A-Za-z][座栋棟])")
 _BLOCK_NUMBER = re.compile(r"\d{1,4}-\d{1,4}-\d{1,4}")  # JP/KR block addresses: chome-ban-go
 
 
@@ -129,7 +145,7 @@ def place_verdict(header: str, values: Sequence[str], counts: Sequence[int]) -> 
     if len(values) < MIN_DISTINCT:
         return None
     kinds = header_kinds(header)
-    for check in (_street, _postcode, _city):
+    for check in (_postcode, _street, _city):  # ``1079 IL`` is a postcode before it is a number and a word
         verdict = check(values, counts, kinds)
         if verdict is not None:
             return verdict
@@ -178,14 +194,16 @@ def _city(values: Sequence[str], counts: Sequence[int], kinds: frozenset[str]) -
     if "region" in kinds and "city" not in kinds:
         return None
     need = HEADER_SHAPE if "city" in kinds else PLACE_SHAPE
-    if _far_below([is_place_shaped(v) for v in values[:PROBE]], [1] * len(values[:PROBE]), need):
+    cores = [place_core(v) for v in values[:PROBE]]
+    if _far_below([is_place_shaped(core) for core, _ in cores], [1] * len(cores), need):
         return None
-    shaped = [is_place_shaped(v) for v in values]
+    cores += [place_core(v) for v in values[PROBE:]]
+    shaped = [is_place_shaped(core) for core, _ in cores]
     if sum(shaped) / len(values) < need:
         return None
-    places = [v for v, s in zip(values, shaped, strict=True) if s]
+    places = [core for (core, _), s in zip(cores, shaped, strict=True) if s]
     gazetteer = known_cities(places)
-    affixed = [has_city_affix(v) for v in places]
+    affixed = [designated or has_city_affix(core) for (core, designated), s in zip(cores, shaped, strict=True) if s]
     evidence = sum(g or a for g, a in zip(gazetteer, affixed, strict=True)) / len(places)
     region = sum(is_region(v) for v in places) / len(places)
     if "city" in kinds:
@@ -228,7 +246,9 @@ def has_street_mark(value: str) -> bool:
     if is_street_address(value) or _BLOCK_NUMBER.search(value) or _CJK_STREET_MARK.search(value):
         return True
     words = [w.strip(".,") for w in fold(value).split()]
-    return any(w in _STREET_TOKENS or (len(w) > 2 and w.endswith(_STREET_ENDINGS)) for w in words)
+    libpostal = address_words()
+    return any(w in _STREET_TOKENS or w in libpostal.street_types or
+               (len(w) > 2 and (w.endswith(_STREET_ENDINGS) or w.endswith(libpostal.endings))) for w in words)
 
 
 def is_place_shaped(value: str) -> bool:
@@ -237,17 +257,39 @@ def is_place_shaped(value: str) -> bool:
     v = value.strip()
     if not v or len(v) > 60 or not v[0].isalpha() or v[0].islower():
         return False
-    if any(not (c.isalpha() or c in " -'’.()/" or unicodedata.category(c) == "Mn") for c in v):
+    # combining marks, and the zero-width (non-)joiners of Persian and Indic names (``بانه‌وره``)
+    if any(not (c.isalpha() or c in " -'’.()/" or unicodedata.category(c) == "Mn" or c in "\u200c\u200d")
+           for c in v):
         return False
     return len(v.split()) <= 6
 
 
+def place_core(value: str) -> tuple[str, bool]:
+    """A place name without a settlement word before it (``с. Кингисепп``, ``хутір Вовчанськ``, ``TP. Huế``)
+    or a parenthesised region after it (``Октябрьский (Башк.)``, ``Valea Mare (Babeni)``), and whether it
+    had the settlement word: that word alone says the cell is a place."""
+    v = value.strip()
+    if v.endswith(")"):
+        v = _PAREN_TAIL.sub("", v) or v
+    words = v.split(maxsplit=2)
+    for k in (2, 1):  # lower-cased, not folded: the list holds both spellings (``thành phố``, ``thanh pho``)
+        if len(words) > k and " ".join(words[:k]).lower().rstrip(".") in _SETTLEMENT_WORDS:
+            return v.split(maxsplit=k)[k], True
+    return v, False
+
+
+_PAREN_TAIL = re.compile(r"\s*\([^()]{1,30}\)$")
+
+
 def has_city_affix(value: str) -> bool:
-    """A toponymic prefix (``San``, ``Bad``, ``Nowy``) or suffix (``-burg``, ``-ville``, ``-sk``, ``市``)."""
+    """A toponymic prefix (``San``, ``Bad``, ``Nowy``), a connecting word (``Boulogne-sur-Mer``, ``Frankfurt
+    am Main``, ``Mníšek nad Popradom``) or a suffix (``-burg``, ``-ville``, ``-sk``, ``市``)."""
     words = fold(value).replace("-", " ").split()
     if not words:
         return False
     if len(words) > 1 and words[0] in _CITY_PREFIXES:
+        return True
+    if len(words) > 2 and any(w in _CITY_CONNECTORS for w in words[1:-1]):
         return True
     last = words[-1]
     if not last.endswith(_CITY_SUFFIXES):
@@ -271,12 +313,22 @@ def subdivision_names() -> frozenset[str]:
         import pycountry
     except ImportError:  # the regions then only come from REGION_WORDS / REGION_AFFIXES
         return frozenset()
-    return frozenset(fold(s.name) for s in pycountry.subdivisions)
+    return frozenset(fold(s.name) for s in pycountry.subdivisions if s.type not in LOCAL_SUBDIVISIONS)
+
+
+# ISO 3166-2 types of town-level units (Slovenia's 212 municipalities, Hungary's cities with county rights,
+# Estonia's parishes since 2017, Vietnam's centrally-run cities): named as their town, so no sign of a
+# region column. Provinces named after their capitals (Italy's ``Torino``) stay regions.
+LOCAL_SUBDIVISIONS = frozenset((
+    "Municipality", "Urban municipality", "Rural municipality", "District municipality", "City municipality",
+    "Special municipality", "Local council", "Commune", "Town", "City", "City with county rights", "Borough",
+))
 
 
 def postcode_family(value: str) -> str | None:
-    """The national format ``value`` has (a key of ``POSTCODE_FORMATS``), after a country prefix."""
-    v = value.strip().upper()
+    """The national format ``value`` has (a key of ``POSTCODE_FORMATS``), after a country prefix or a
+    postcode label (``ΤΚ 27521``, ``PLZ 10115``, ``CP 28001``)."""
+    v = _POSTCODE_LABEL.sub("", value.strip().upper())
     prefixed = _PREFIX.match(v)
     if prefixed is not None:
         if prefixed.group("p") not in VEHICLE_SIGNS and prefixed.group("p") not in _country_codes():
@@ -326,14 +378,23 @@ def _postcode(values: Sequence[str], counts: Sequence[int], kinds: frozenset[str
 
 def _street(values: Sequence[str], counts: Sequence[int], kinds: frozenset[str]) -> PlaceVerdict | None:
     need = 0.6 if "street" in kinds else STREET_SHAPE
-    if _far_below([_STREET_SHAPE.match(v.strip()) is not None for v in values[:PROBE]], counts[:PROBE], need):
+    matches = [_street_match(v) for v in values[:PROBE]]
+    probe_numbered = _share([m is not None for m in matches], counts[:PROBE]) >= NUMBERED_SHARE
+    if _far_below([m is not None or (probe_numbered and _named_street(v))
+                   for v, m in zip(values, matches, strict=False)], counts[:PROBE], need):
         return None
-    matches = [_STREET_SHAPE.match(v.strip()) for v in values]
-    shaped = [m is not None for m in matches]
+    matches += [_street_match(v) for v in values[PROBE:]]
+    numbered = _share([m is not None for m in matches], counts)
+    # ``Strada Ioniță`` beside ``Strada Florea Nr. 73``: a street type and a name, no number, in a column
+    # where many cells have numbers
+    named = [m is None and numbered >= NUMBERED_SHARE and _named_street(v) for v, m in zip(values, matches,
+                                                                                            strict=True)]
+    shaped = [m is not None or n for m, n in zip(matches, named, strict=True)]
     share = _share(shaped, counts)
     if share < need:
         return None
-    parts = [(m.group("a") or m.group("b") or m.group("c")) for m in matches if m is not None]
+    parts = [(m.group("a") or m.group("b") or m.group("c")) if m is not None else v
+             for v, m, s in zip(values, matches, shaped, strict=True) if s]
     words = {p.casefold() for p in parts}
     confirmed = _share([s and has_street_mark(v) for v, s in zip(values, shaped, strict=True)], counts)
     if "street" in kinds:
@@ -341,7 +402,8 @@ def _street(values: Sequence[str], counts: Sequence[int], kinds: frozenset[str])
     elif len(words) >= max(STREET_NAMES, STREET_VARIETY * sum(shaped)) and confirmed >= STREET_CONFIRMED:
         why = (f"{share:.0%} of cells are a house number and words ({len(words)} distinct street names, "
                f"{confirmed:.0%} with a street type)")
-    elif _untyped_streets(values, matches, parts, words):
+    elif _untyped_streets(values, matches, [p for p, m in zip(parts, matches, strict=False) if m is not None],
+                          words):
         why = (f"{share:.0%} of cells are a house number and a place-shaped name, {len(words)} distinct names "
                "and as many house numbers: streets of a country that writes no street type")
     else:
@@ -349,14 +411,48 @@ def _street(values: Sequence[str], counts: Sequence[int], kinds: frozenset[str])
     return PlaceVerdict(PiiType.STREET_ADDRESS, share, "street_statistics", why)
 
 
+NUMBERED_SHARE = 0.3  # of cells with a house number before street names without one count as streets
+
+
+def _street_match(value: str) -> re.Match[str] | None:
+    """The street shape of ``value`` as it is or once its district, units and house-number word are taken
+    off; never for a cell without letters (ids, amounts, dates)."""
+    v = value.strip()
+    if not any(c.isalpha() for c in v):
+        return None
+    return _STREET_SHAPE.match(v) or _STREET_SHAPE.match(street_core(v))
+
+
+def _named_street(value: str) -> bool:
+    """A street type and a name, no digits (``Strada Ioniță``, ``boulevard Curdy``)."""
+    v = value.strip()
+    if not v or any(c.isdigit() for c in v):
+        return False
+    words = [w.strip(".,") for w in fold(v).split()]
+    if not 2 <= len(words) <= 6:
+        return False
+    libpostal = address_words()
+    return any(w in _STREET_TOKENS or w in libpostal.street_types for w in (words[0], words[-1]))
+
+
 def _untyped_streets(values: Sequence[str], matches: Sequence[re.Match[str] | None], parts: Sequence[str],
                      words: set[str]) -> bool:
+    """Both parts vary as only addresses do: many street names and many house numbers, nearly every cell a
+    pair of its own, the names shaped like place names. A table of one town repeats its streets
+    (Croatian ``Ilica 6``, ``Ilica 14``): the names need not be distinct per row, the pairs must."""
     numbers = {re.sub(r"\D", "", m.group(0).replace(m.group("a") or m.group("b") or m.group("c"), ""))
                for m in matches if m is not None}
-    return (len(words) >= max(STREET_NAMES, UNTYPED_VARIETY * len(parts))
-            and len(numbers) >= UNTYPED_VARIETY * len(parts)
-            and sum(is_place_shaped(p.strip(" ,.")) for p in parts) >= PLACE_SHAPE * len(parts)
+    pairs = {m.group(0) for m in matches if m is not None}
+    return (len(words) >= max(STREET_NAMES, UNTYPED_NAMES * len(parts))
+            and len(numbers) >= max(STREET_NAMES, UNTYPED_NUMBERS * len(parts))
+            and len(pairs) >= UNTYPED_PAIRS * len(parts)
+            and sum(_street_name(p.strip(" ,.")) for p in parts) >= PLACE_SHAPE * len(parts)
             and len(values) >= STREET_NAMES)
+
+
+def _street_name(part: str) -> bool:
+    """Place-shaped and a word, not two or three capitals (``1244 QU`` is a Dutch postcode)."""
+    return is_place_shaped(part) and len(part) >= 3 and not (part.isupper() and len(part) <= 3)
 
 
 def one_country_postcodes(header: str, values: Sequence[str], counts: Sequence[int]) -> PlaceVerdict | None:

@@ -27,7 +27,8 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-from mlsecure.privacy.pii.name_data import lexicon
+from mlsecure.privacy.pii.lexicons import TITLES
+from mlsecure.privacy.pii.name_data import fold, lexicon
 
 
 def _words(text: str) -> frozenset[str]:
@@ -68,8 +69,9 @@ _CYRILLIC_OR_GREEK = re.compile(r"^[\u0370-\u03ff\u1f00-\u1fff\u0400-\u04ff'’-
 
 
 def script_name(text: str) -> bool:
-    """One cell that is a Chinese, Korean, Japanese, Slavic or Greek person's name by the rules above."""
-    words = text.split()
+    """One cell that is a Chinese, Korean, Japanese, Slavic or Greek person's name by the rules above (an
+    honorific before it, ``г-жа``, ``пан``, ``κ.``, left aside)."""
+    words = [w for w in text.split() if fold(w.rstrip(".")) not in TITLES]
     if not 1 <= len(words) <= 3:
         return False
     if all(_CJK_WORD.match(w) for w in words):
@@ -141,3 +143,38 @@ def _cjk_shaped(text: str) -> bool:
     compact = "".join(words)
     return 2 <= len(compact) <= 5 and compact[-1] not in _NOT_NAME_END and \
         not any(w in compact for w in _NOT_NAME_WORDS)
+
+
+ALPHABET_SHAPED = 0.9  # share of cells shaped like a name: 2-3 capitalised Greek or Cyrillic words
+ALPHABET_CONFIRMED = 0.35  # share of cells ``is_name`` confirms (jobs, dishes, company names: ~0)
+_GREEK_CYRILLIC = "\u0370-\u03ff\u1f00-\u1fff\u0400-\u04ff"
+_ALPHABET_WORD = re.compile(rf"^[{_GREEK_CYRILLIC}][{_GREEK_CYRILLIC}'’ʼ-]*$")
+
+
+def alphabet_name_cells(values: Sequence[str], freq: Sequence[int], n: int,
+                        confirmed: Sequence[bool]) -> list[bool] | None:
+    """Which distinct ``values`` are names when the column as a whole is Greek, Cyrillic or Arabic-script
+    people's names: nearly every cell two or three (capitalised) words of the script, nearly all distinct,
+    and over a third confirmed (``confirmed``: by the name lists or a surname suffix). Greek surnames end
+    as all Greek nouns do (``-ης``, ``-ας``, ``-ου``), and a given name ranked below a country's top 2000 is
+    missing from the lists: the column carries them, as it carries a rare Chinese surname
+    (``cjk_name_cells``). None when the column is not one."""
+    if n < MIN_CELLS or len(values) < CJK_DISTINCT * n:
+        return None
+    shaped = [_alphabet_shaped(v) for v in values]
+    if sum(c for c, s in zip(freq, shaped, strict=True) if s) < ALPHABET_SHAPED * n:
+        return None
+    named = sum(c for c, s, ok in zip(freq, shaped, confirmed, strict=True) if s and ok)
+    return shaped if named >= ALPHABET_CONFIRMED * n else None
+
+
+def _alphabet_shaped(text: str) -> bool:
+    words = [w for w in text.split() if fold(w.rstrip(".")) not in TITLES]
+    if not 2 <= len(words) <= 3:
+        return False
+    if all(_ARABIC_WORD.match(w) for w in words):  # Arabic and Persian: no case, two or three words
+        return True
+    return all(_ALPHABET_WORD.match(w) and w[:1].isupper() for w in words)
+
+
+_ARABIC_WORD = re.compile("^[\u0600-\u06ff\u200c]+$")

@@ -19,20 +19,32 @@ import numpy as np
 
 from mlsecure.privacy.pii.frame import polars
 from mlsecure.privacy.pii.masking import shape_mask
-from mlsecure.privacy.pii.names import cjk_name, name_windows
+from mlsecure.privacy.pii.names import cjk_name, name_windows, set_in_name, surname_first
 from mlsecure.privacy.pii.recognizers import Recognizer, recognizers
 from mlsecure.privacy.pii.recognizers.builtin import IPV6_WITH_IPV4
+from mlsecure.privacy.pii.script_names import script_name
 from mlsecure.privacy.pii.street_spans import SPAN_PATTERN as STREET_PATTERN
 from mlsecure.privacy.pii.street_spans import street_span
 from mlsecure.privacy.pii.types import PiiType
 from mlsecure.privacy.pii.validators import phone_after_number_word, phone_in_text, phone_shaped
 
-_UPPER, _LOWER = "A-ZÀ-ÖØ-Þ\u0100-\u017f", "a-zß-öø-ÿ\u0100-\u017f"  # Latin Extended-A in both (``Łukasz``)
-_CAP = rf"[{_UPPER}][{_LOWER}']+(?:-[{_UPPER}][{_LOWER}']+)?"
+# Greek and Cyrillic capitals and small letters (the Ukrainian letters among them)
+_GC_UPPER, _GC_LOWER = "\u0386\u0388-\u038f\u0391-\u03ab\u0400-\u042f\u0490", "\u03ac-\u03ce\u0430-\u045f\u0491"
+# Latin Extended-A and -B and Extended Additional in both classes: their capitals and small letters alternate
+# within the blocks (``Łukasz``, Romanian ``Ioniță``, Vietnamese ``Nguyễn``)
+_MIXED = "\u0100-\u024f\u1e00-\u1eff"
+_UPPER = "A-ZÀ-ÖØ-Þ" + _MIXED + _GC_UPPER
+_LOWER = "a-zß-öø-ÿ" + _MIXED + _GC_LOWER
+# one capital inside a name (``McDade``, ``MacLeod``, ``DeLuca``), and a second part after a hyphen
+_CAP = rf"[{_UPPER}][{_LOWER}'ʼ]+(?:[{_UPPER}][{_LOWER}'ʼ]+)?(?:-[{_UPPER}][{_LOWER}'ʼ]+)?"
 # A run of capitalised words (titles and surname particles included) after a sentence boundary or a
 # space, with the lower-case word that follows it: ``names.name_windows`` reads the three parts.
-_ELEMENT = rf"(?:(?:Mr|Mrs|Ms|Mx|Dr|Prof)\.|{_CAP})"  # a title only with its dot: ``Dr`` starts ``Dragomir``
+# a title only with its dot: ``Dr`` starts ``Dragomir``; Turkish (Av., Uzm., Öğr.) and Indonesian (Bpk., Sdr.,
+# Ir., Hj., drg.) titles written before names as well
+_ELEMENT = rf"(?:(?:Mr|Mrs|Ms|Mx|Dr|Prof|Av|Uzm|Öğr|Bpk|Sdr|Sdri|Ir|Hj|drg)\.|{_CAP})"
 _RUN = rf"{_ELEMENT}(?: (?:(?:van|von|de|der|den|di|da|del|la|le|du|ter|ten) )*{_ELEMENT})*"
+# ``Kalvaitis, Jolanta``: a surname, a comma and a given name, as registers write them (``names.surname_first``)
+SURNAME_FIRST = rf"\b{_CAP}, {_CAP}\b"
 NAME_RUN = rf"(?:^|[.!?]\s+|\s)(?:[{_LOWER}]+ )?{_RUN}\b(?: [{_LOWER}]+)?"  # ``Apple`` of ``AppleWebKit``: no
 # The same runs with only the word before them: in ``Please call Elladio ...`` the first match takes
 # ``call`` as the follower of ``Please``, so ``call`` is read again here as the preceder of ``Elladio``.
@@ -43,6 +55,24 @@ PRECEDED_RUN = rf"\b[{_LOWER}]+ {_RUN}\b"
 # ``names.cjk_name`` looks them up in the name lists, which hold Japanese and Chinese names in their script.
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
 CJK_RUN = rf"(?:^|[^{_CJK}])[{_CJK}]{{1,4}}(?: [{_CJK}]{{1,4}})?(?:$|[^{_CJK}])"
+# Names in another script set into a text (``reach Ганна Колесниченко; tried``, ``Recipient: 김민준``,
+# ``/ עומרי עבדאללה /``): a run of two or three capitalised Greek or Cyrillic words (an honorific before it),
+# one or two Hangul words, or two to four Hebrew or Arabic words, with no word of the same script next to
+# it. In prose of that script the run has neighbours and is left to the name lists.
+_GC = _GC_UPPER + _GC_LOWER
+_GC_WORD = rf"[{_GC_UPPER}][{_GC_LOWER}'’ʼ]+(?:-[{_GC_UPPER}][{_GC_LOWER}'’ʼ]+)?"
+SET_IN_RUNS = {
+    "alphabet": (rf"(?:^|[^{_GC}\s]\s*)(?:[{_GC}]+(?:-[{_GC}]+)?\.? )?{_GC_WORD}(?: {_GC_WORD}){{1,2}}"
+                 rf"\s*(?:$|[^{_GC}\s])"),
+    "hangul": (r"(?:^|[^\uac00-\ud7a3\s]\s*)[\uac00-\ud7a3]{2,4}(?: [\uac00-\ud7a3]{1,4})?"
+               r"\s*(?:$|[^\uac00-\ud7a3\s])"),
+    "abjad": (r"(?:^|[^\u0590-\u06ff\s]\s*)[\u0590-\u06ff]+(?: [\u0590-\u06ff]+){1,3}"
+              r"\s*(?:$|[^\u0590-\u06ff\s])"),
+}
+SET_IN_PATTERN = "|".join(f"(?:{pattern})" for pattern in SET_IN_RUNS.values())
+_SET_IN_CORE = {"alphabet": re.compile(rf"[{_GC}].*[{_GC}]"),
+                "hangul": re.compile(r"[\uac00-\ud7a3].*[\uac00-\ud7a3]"),
+                "abjad": re.compile(r"[\u0590-\u06ff].*[\u0590-\u06ff]")}
 _CJK_FENCE_STRIP = " \t\n.,;:!?()[]{}\"'’-"
 
 
@@ -179,8 +209,17 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
             found.setdefault(name, PiiType.NAME)
     for run in _distinct_matches(texts, CJK_RUN):
         name = run.strip(_CJK_FENCE_STRIP)
-        if cjk_name(name):
-            found.setdefault(name, PiiType.NAME)
+        if cjk_name(name) or (" " not in name and 2 <= len(name) <= 3 and script_name(name)):
+            found.setdefault(name, PiiType.NAME)  # ``王秀英``: a surname of the list and a given name
+    for pair in _distinct_matches(texts, SURNAME_FIRST):
+        if surname_first(pair):
+            found.setdefault(pair, PiiType.NAME)
+    for run in _distinct_matches(texts, SET_IN_PATTERN):  # one pass for the three scripts
+        for script, core_pattern in _SET_IN_CORE.items():
+            core = core_pattern.search(run)
+            if core is not None and set_in_name(core.group(0), script, whole=core.group(0) == run.strip()):
+                found.setdefault(core.group(0), PiiType.NAME)
+                break
     return found
 
 

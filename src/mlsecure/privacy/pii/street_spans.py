@@ -65,7 +65,8 @@ MORE_SUFFIX_TYPES = (
 )
 
 _UNIT = r"(?:(?:Unit|Apt|Flat|Suite|Shop|Lot)\.? ?[0-9A-Za-z-]+,? |\d{1,4}/)?"
-_STREET_WORD = rf"(?:{_WORD}|[{_CJK}]{{1,6}})"
+# a street name in Han or kana, or in capitalised Greek or Cyrillic words (``194 森 Street``, ``7204 Хрисанка Knolls``)
+_STREET_WORD = rf"(?:{_WORD}|[{_CJK}]{{1,6}}|[\u0386-\u03ab\u0400-\u042f][\u03ac-\u03ce\u0430-\u045f]+)"
 _SUFFIXES = "|".join(sorted({*SUFFIX_TYPES, *MORE_SUFFIX_TYPES}, key=len, reverse=True))
 _PREFIXES = "|".join(re.escape(t) for t in sorted(PREFIX_TYPES, key=len, reverse=True))
 _CZ_PREPOSITIONS = "U|V|Ve|Na|Nad|Pod|Za|K|Ke|Před|Mezi|Pri|Pred|Pod"
@@ -90,10 +91,46 @@ SPAN_RULES: tuple[str, ...] = (
 )
 
 
+# Streets of more conventions, each with its own evidence (libpostal's street types and house-number words):
+_CYR = "\u0400-\u04ff"
+_CYR_TYPES = ("ул", "улица", "пр", "просп", "проспект", "пер", "переулок", "бул", "бульвар", "ш", "шоссе", "наб",
+              "набережная", "пл", "площадь", "ал", "алл", "аллея", "туп", "тупик", "проезд", "вул", "вулиця",
+              "провулок", "площа", "узвіз", "сквер", "майдан", "набережна", "шосе", "алея", "проїзд")
+_RO_TYPES = ("Strada", "Str", "Bulevardul", "Bd", "Bdul", "Aleea", "Calea", "Intrarea", "Șoseaua", "Soseaua", "Sos",
+             "Drumul", "Piața", "Piata", "Splaiul", "Fundătura", "Fundatura")
+_HU_TYPES = ("utca", "út", "tér", "körút", "krt", "köz", "sor", "sétány", "rakpart", "fasor", "dűlő", "lépcső")
+_LATIN_EXT = "A-Za-zÀ-ÖØ-öø-ÿ\u0100-\u024f\u1e00-\u1eff"
+MORE_SPAN_RULES: tuple[str, ...] = (
+    # RU/UK/BG: a street type, the street's name, and a house-number word before the number (``ул. Ленина,
+    # д. 5 кв. 12``, ``вулиця Хрещатик, буд. 22``); the number word is the evidence
+    rf"\b(?i:{'|'.join(_CYR_TYPES)})\.? [^\n;]{{1,60}}?,? (?:д|буд|дом|будинок)\. ?{_NUMBER}"
+    rf"(?: (?:кв|к|корп|стр|оф)\. ?{_NUMBER})*",
+    # RO: a type of the Romanian street register and a name, a house number after ``Nr.`` and block,
+    # staircase, floor and flat numbers when given (``Strada Florilor Nr. 73 Bl. 32 Sc. 2 Ap. 21``)
+    rf"\b(?:{'|'.join(_RO_TYPES)})\.? {_WORD}(?: +Nr\. ?{_NUMBER}| +(?:Bl|Sc|Et|Ap)\. ?[0-9A-Za-z]{{1,4}}"
+    rf"| {_WORD}){{0,8}}",
+    # HU: a name of one to three words, the street type, the house number and its dot (``Petőfi Sándor utca 68.``)
+    rf"\b[A-ZÀ-ÖØ-Þ\u0100-\u017f][{_LATIN_EXT}-]+(?: [{_LATIN_EXT}-]+){{0,2}} (?:{'|'.join(_HU_TYPES)})\.? "
+    rf"\d{{1,4}}(?:/[A-Za-z0-9]{{1,3}})?\.?",
+    # SL, HR, SK: a name (an adjective or genitive) and the street type after it (``Zevnikova ulica 3``,
+    # ``Obrežna steza 2``, ``Ilički trg 5b``)
+    rf"\b[A-ZÀ-ÖØ-Þ\u0100-\u017f][{_LATIN_EXT}]+ (?:ulica|cesta|steza|pot|trg|put|obala|ulice|námestie|nábrežie)"
+    rf" \d{{1,4}}[a-z]?\b",
+    # ZH/TW: a road (路 街 道 巷 弄), sections and lanes, and the number (``南京路12号``, ``中山路A座``)
+    rf"[{_CJK}]{{1,10}}[路街道巷弄](?:\d{{1,4}}[段巷弄])*(?:\d{{1,5}}(?:-\d{{1,5}})?[号號]|[A-Za-z][座栋棟])",
+    # KO: the road name ending in 로/길/거리 and its building number (``테헤란로 152``, ``언주213길 720-3``)
+    # (a counter after the number, ``택시로 10분``, is no building number: the number must end a word)
+    r"(?:[\uac00-\ud7a3]+(?:시|도|구|군) ){0,3}[\uac00-\ud7a3]+[0-9\uac00-\ud7a3]*(?:로|길|거리) \d{1,5}"
+    r"(?:-\d{1,5})?\b(?: \([0-9\uac00-\ud7a3]+\))?",
+    # VI: ``Số`` and a number, then a street word (``Số 12 Đường Lê Lợi``, ``Số 6/51 Hẻm 9 Phố Huế``)
+    rf"\b(?:Số )?\d{{1,4}}(?:/\d{{1,4}}){{0,2}} (?i:đường|phố|ngõ|hẻm|khu|khóm|kiệt)"
+    rf"(?: (?:số \d{{1,4}}|[A-ZÀ-ÖØ-Þ\u0100-\u024f\u1e00-\u1eff][{_LATIN_EXT}]*)){{1,6}}",
+)
+
 # One expression for all the rules (one regex pass over the text instead of six); where two rules match at
 # the same place the earlier one wins, so the rules needing the most evidence come first.
-SPAN_PATTERN = "|".join(f"(?:{rule})" for rule in (SPAN_RULES[6], SPAN_RULES[5], SPAN_RULES[3], SPAN_RULES[2],
-                                                     SPAN_RULES[1], SPAN_RULES[0], SPAN_RULES[4]))
+SPAN_PATTERN = "|".join(f"(?:{rule})" for rule in (*MORE_SPAN_RULES, SPAN_RULES[6], SPAN_RULES[5], SPAN_RULES[3],
+                                                     SPAN_RULES[2], SPAN_RULES[1], SPAN_RULES[0], SPAN_RULES[4]))
 _YEAR_FIRST = re.compile(r"(?:19|20)\d\d [^\d]")
 
 

@@ -14,14 +14,19 @@ from mlsecure.privacy.pii.validators import Validator
 
 
 def _rec(name: str, pii_type: T, core: str, validator: Validator, header: tuple[str, ...], *,
-         context: tuple[str, ...] = (), needs_context: bool = False, needs_header: bool = False) -> Recognizer:
-    """Full-cell pattern ``^core$`` and span pattern ``\\bcore\\b`` from one core expression."""
+         context: tuple[str, ...] = (), needs_context: bool = False, needs_header: bool = False,
+         alone_validator: Validator | None = None) -> Recognizer:
+    """Full-cell pattern ``^core$`` and span pattern ``\\bcore\\b`` from one core expression; a text that is
+    one such number and nothing else is checked with ``alone_validator`` when given (a check one random
+    number in ten passes is not enough alone: ``11112345678`` is a valid OIB)."""
     return Recognizer(name, pii_type, rf"^(?:{core})$", validator, header=header, checksum=True,
                       span_pattern=rf"\b(?:{core})\b", context=context or header, span_needs_context=needs_context,
-                      needs_header=needs_header)
+                      needs_header=needs_header, alone_validator=alone_validator)
 
 
 _OMO = "[0-9LMNPQRSTUVlmnpqrstuv]"
+# header words of any country's personal number (``national_id``, ``personal_id``, ``id_number``)
+_GENERIC = ("nationalid", "personalid", "idnumber", "personalnumber", "citizenid", "identitynumber")
 
 NATIONAL: tuple[Recognizer, ...] = (
     _rec("fr_nir", T.NATIONAL_ID, r"[12] ?\d{2} ?\d{2} ?(?:\d{2}|2[ABab]) ?\d{3} ?\d{3} ?\d{2}", n.fr_nir,
@@ -54,4 +59,11 @@ NATIONAL: tuple[Recognizer, ...] = (
     _rec("au_tfn", T.NATIONAL_ID, r"\d{3} ?\d{3} ?\d{2,3}", n.au_tfn, ("tfn", "taxfile"), needs_context=True),
     _rec("nl_bsn", T.NATIONAL_ID, r"\d{4}\.?\d{2}\.?\d{3}", n.nl_bsn, ("bsn", "burgerservicenummer", "sofinummer"),
          needs_context=True),
+    # more countries' personal numbers (issue 15, session 5) as one recognizer: one pattern for all of them (a
+    # pattern costs a pass over every column's values), valid when python-stdnum's check of one format passes;
+    # alone in a text only with a strong check
+    _rec("personal_number", T.NATIONAL_ID, "|".join(core for core, _ in n.MORE_PERSONAL.values()), n.more_personal,
+         ("ahv", "avs", "ric", "shenfenzheng", "rrn", "jumin", "cnp", "hetu", "henkilotunnus", "tckimlik", "tckn",
+          "kimlik", "amka", "oib", "svnr", "sozialversicherung", "rntrc", "rnokpp", *_GENERIC),
+         needs_context=True, alone_validator=n.more_personal_strong),
 )
