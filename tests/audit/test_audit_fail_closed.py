@@ -144,6 +144,26 @@ def test_require_signatures_needs_a_checkpoint(log: Path, signed: tuple[Path, Pa
                                                  "one signed checkpoint",)
 
 
+def test_a_public_key_with_nothing_to_check_is_not_verified(log: Path, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """`--public-key` on a log with no checkpoint used to exit 0 whatever the key (32 NUL bytes too)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    fresh = tmp_path / "fresh.db"
+    with open_store(fresh, hmac_key=HMAC_KEY) as store:
+        store.append(make_event(1))
+    zero_key = Ed25519PublicKey.from_public_bytes(bytes(32))
+    pub = tmp_path / "zero.pub"
+    pub.write_bytes(zero_key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    capsys.readouterr()
+    assert main(["audit", "verify", str(fresh), "--public-key", str(pub)]) == 1
+    out = capsys.readouterr().out
+    assert "NOT VERIFIED  no checkpoint to check the public key against" in out and "signature verified" not in out
+    with open_store(fresh, hmac_key=HMAC_KEY, create=False, read_only=True) as store:
+        assert store.verify().ok  # without a key asked for, an unsigned log's records still verify
+
+
 def test_checkpoint_fifo_is_refused_at_once(log: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     fifo = tmp_path / "cp.fifo"
     os.mkfifo(fifo)

@@ -233,7 +233,7 @@ class AuditStore(ABC):
                 except InputError as exc:  # one garbage checkpoint must not stop the records' check
                     unreadable.append(f"stored checkpoint #{number} is unreadable: {exc}")
         every.extend(checkpoints)
-        if public_key is None and self._signing_key is not None:
+        if public_key is None and self._signing_key is not None and every:
             public_key = self._signing_key.public_key()
         return verify_rows(self._rows(RecordFilter()), hmac_key=self._key, checkpoints=every,
                            public_key=public_key, origin=self.origin, unreadable_checkpoints=unreadable,

@@ -55,6 +55,10 @@ def verify_rows(rows: Iterable[StoredRow], *, hmac_key: bytes, checkpoints: Sequ
                             "--require-signatures needs the trusted --public-key")
     elif require_signatures and not checkpoints:
         not_verified.append("no checkpoint to check: --require-signatures needs at least one signed checkpoint")
+    elif public_key is not None and not checkpoints:
+        # A key that checked nothing must not read as "signature verified": the caller asked for it.
+        not_verified.append("no checkpoint to check the public key against: the log's signature was not "
+                            "verified (give --checkpoint, or export checkpoints with `audit checkpoint`)")
     for text in not_verified:
         check.problem(None, text)
     pending: list[Checkpoint] = []
@@ -88,7 +92,7 @@ def verify_rows(rows: Iterable[StoredRow], *, hmac_key: bytes, checkpoints: Sequ
                                f"records #{end + 1}..#{cp.tree_size} are missing (truncated or rolled back)")
     return VerificationResult(not check.problems, check.count, check.checkpoints, tuple(check.problems),
                               check.first_bad, not_verified=tuple(not_verified),
-                              signatures_checked=public_key is not None)
+                              signatures_checked=public_key is not None and bool(checkpoints))
 
 
 class _Checker:
