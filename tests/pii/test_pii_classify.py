@@ -61,3 +61,13 @@ def test_batched_table_classification_equals_column_by_column() -> None:
         verdict = together.verdict(name)
         assert (verdict.pii_type, verdict.kind, round(verdict.share, 6)) == (
             alone.pii_type, alone.kind, round(alone.share, 6)), name
+
+
+def test_missing_value_markers_are_not_evidence() -> None:
+    """A column holding only pandas/SQL missing markers was typed as person names ("NaN" is a given name)."""
+    markers = pl.Series(["NaN", "NULL", "nan", "None", "N/A"] * 60)
+    verdict = classify_column("note", markers)
+    assert verdict.pii_type is None and verdict.kind == "empty" and verdict.null_share == 1.0
+    names = pl.Series(["Maria Garcia", "John Smith", "Wei Zhang", "Anna Kowalska", "NaN"] * 60)
+    mixed = classify_column("customer", names)
+    assert mixed.pii_type == PiiType.NAME and abs(mixed.null_share - 0.2) < 1e-9

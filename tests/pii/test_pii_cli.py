@@ -138,3 +138,13 @@ def test_check_finds_pii(pii_csv: Path) -> None:
     result = PiiAuditCheck().execute(ScanContext(data_path=pii_csv))
     assert {f.check for f in result.findings} == {"pii-audit"}
     assert any(f.id == "PII-001" and f.location.column == "ssn" for f in result.findings)
+
+
+@pytest.mark.parametrize("quoted", [False, True])
+def test_a_ragged_csv_names_its_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], quoted: bool) -> None:
+    """Polars says only "found more fields than defined in 'Schema'"; the error must name the line."""
+    rows = ["a,b", *(f'"x,{i}",{i}' if quoted else f"{i},{i}" for i in range(300)), "1,2,3", "4,5"]
+    path = tmp_path / "ragged.csv"
+    path.write_text("\n".join(rows) + "\n")
+    assert main(["privacy", "audit", "--data", str(path)]) == 2
+    assert "ragged.csv: line 302 has 3 fields but the header has 2" in capsys.readouterr().err

@@ -124,6 +124,11 @@ def _existing_file(path: str | Path) -> Path:
     return path
 
 
+def check_rectangular(source: Path, path: Path, delimiter: str) -> None:
+    """Raise ``DataFormatError`` naming the first line whose field count differs from the header's."""
+    _check_rectangular(source, path, delimiter)
+
+
 def _check_rectangular(source: Path, path: Path, delimiter: str) -> None:
     """pandas silently pads short rows with NaN; a ragged file is an error here, with its line.
 

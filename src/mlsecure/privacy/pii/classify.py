@@ -43,6 +43,10 @@ from mlsecure.privacy.pii.types import PiiType
 from mlsecure.privacy.pii.validators import age, ean13, phone_any_region
 
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+# What pandas, R and SQL exports write for a missing value: evidence of nothing ("NaN" is also a given
+# name, so a column of nothing but "NaN" was read as names). Cells keep their text; only the verdict ignores them.
+MISSING_MARKERS = ("nan", "NaN", "NAN", "-nan", "-NaN", "null", "NULL", "Null", "None", "none", "NONE", "N/A",
+                   "n/a", "#N/A", "<NA>", "NA", "<null>", "(null)")
 MAX_VALIDATE = 300  # distinct candidates validated per recognizer and column
 _DIGIT_RECOGNIZERS = {"ssn_plain", "credit_card", "phone", "npi", "aba_routing", "account_number", "mrn",
                       "zip", "age", "license", "device_id", "passport", "health_plan_id", "postcode_any", "ssn",
@@ -110,10 +114,12 @@ def classify_columns(columns: Sequence[tuple[str, Any]], *, sample_size: int = 1
     for i, (name, values) in enumerate(columns):
         total = len(values)
         non_null = values.drop_nulls()
+        non_null = non_null.filter(~non_null.is_in(MISSING_MARKERS))
         null_share = 1.0 - len(non_null) / total if total else 1.0
         if len(non_null) == 0:
             verdicts[i] = ColumnVerdict(name, None, 1.0, 0.0, null_share=null_share, kind="empty",
-                                        reasons=("no non-empty cells",))
+                                        reasons=("no non-empty cells (missing-value markers such as NaN or NULL "
+                                                 "count as empty)",))
         elif "*" in text_columns or name in text_columns:
             texts[i] = _SpanStep(name, non_null.head(sample_size), null_share)
         else:

@@ -7,12 +7,13 @@ never needs the whole file in memory; Parquet, Arrow and JSONL go through ``mlse
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from mlsecure.data.source import TABLE_SUFFIXES, prepared_table
-from mlsecure.data.tables import load_table
+from mlsecure.data.tables import check_rectangular, load_table
 from mlsecure.errors import DataFormatError, InputError, require
 
 
@@ -51,6 +52,7 @@ def file_kind(path: Path) -> str:
     return TABLE_SUFFIXES.get(path.suffix.lower(), "csv")
 
 
+RAGGED_SEARCH_BYTES = 1 << 30  # a ragged file up to this size is read again to name its bad line
 SAMPLE_CELLS = 5_000_000  # a sample of a wide table is cut to this many cells (>= 1000 rows kept)
 
 
@@ -88,6 +90,10 @@ def iter_batches(path: str | Path, *, batch_rows: int = 100_000, limit: int | No
                 yield to_strings(batch)
         except pl.exceptions.ComputeError as exc:
             message = str(exc).splitlines()[0]
+            if "fields" in message and table.path.stat().st_size <= RAGGED_SEARCH_BYTES:
+                # The search is a courtesy: if it cannot read the file, Polars' own message below still says why.
+                with contextlib.suppress(OSError, UnicodeDecodeError):
+                    check_rectangular(Path(table.source), table.path, table.separator or ",")  # names the line
             raise DataFormatError(f"{table.source}: cannot read as {table.kind}: {message}") from None
         except pl.exceptions.NoDataError:
             raise DataFormatError(f"{table.source}: the file is empty") from None
