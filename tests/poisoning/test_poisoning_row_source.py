@@ -122,3 +122,20 @@ def test_findings_take_rows_from_the_split_that_explains_the_evidence() -> None:
     assert finding.space == "normalised"
     assert finding.rows == tuple(range(20))
     assert finding.p_value == pytest.approx(1e-8 * 4 / 2)  # BH-adjusted p of the test that gave the rows
+
+
+@pytest.mark.slow
+def test_the_one_pair_patch_case_is_found_and_its_clean_control_stays_silent() -> None:
+    """Regression (shapes-12x12x1, 3% patch, seed 5; F1 0.00 in session 4): the patched class's only
+    other exchanging pair gave phi = 6 from one pair and hid 40 of 44 one-way rows."""
+    from mlsecure.poisoning.calibrated import calibrated_scan
+    from mlsecure.poisoning.metrics import detection_metrics
+    from mlsecure.poisoning.suite import DATASETS, make_case
+
+    spec = next(d for d in DATASETS if d.name == "shapes-12x12x1")
+    case = make_case(spec, "patch", 0.03, 5)
+    scan = calibrated_scan(case.x, case.y, seed=5)
+    assert [f.label for f in scan.findings] == [case.target]
+    assert detection_metrics(scan.flagged, case.poisoned).f1 >= 0.9
+    clean = make_case(spec, "none", 0.0, 5)
+    assert not calibrated_scan(clean.x, clean.y, seed=5).flagged.any()

@@ -35,8 +35,9 @@ the out-voted rows (beta-binomial null), and takes its rows
 from a Fisher/EM expansion of the out-voted rows. Every test of every class enters the same BH.
 
 Fusion: a class is abnormal if any of its tests is rejected by Benjamini-Hochberg over all classes x
-spaces; its rows come from its rejected test with the smallest p-value (default spaces chosen on the
-suite's design seeds, see docs/poisoning.md).
+spaces; its rows come from the rejected test whose flagged rows cover most of the class's evidence
+(the rows out-voted in the rejected tests' views; ``row_source``), ties to the smaller p-value
+(default spaces and this rule chosen on the suite's design seeds, see docs/poisoning.md).
 """
 
 from __future__ import annotations

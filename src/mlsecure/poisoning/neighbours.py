@@ -18,7 +18,9 @@ remove flags):
 * symmetry: ``out ~ Binomial(out + in, 1/2)`` (one-sided);
 * overdispersed symmetry: ``z = (out - in) / sqrt(phi (out + in))``, normal, where ``phi`` is how much
   more asymmetric than binomial the OTHER classes' pairwise traffic is (``overdispersion``), since
-  some datasets are asymmetric by nature (a compact class next to a diffuse one);
+  some datasets are asymmetric by nature (a compact class next to a diffuse one); where ``phi`` rests
+  on fewer than ``MIN_PAIRS`` exchanging pairs and the geometry null is there, it is left out (a
+  one-pair ``phi`` hid a 3% patch: one natural pair 6 vs 0 gave ``phi`` 6);
 * geometry (``geometry_null``): labels redrawn from each row's 50-neighbour label shares, with a
   class dropped where it is under 15% of the neighbourhood or has under 2 rows of its own bulk among
   the row's 10 neighbours, and the votes recounted on the same graph: a class that is one-way by its
