@@ -139,3 +139,24 @@ def test_the_one_pair_patch_case_is_found_and_its_clean_control_stays_silent() -
     assert detection_metrics(scan.flagged, case.poisoned).f1 >= 0.9
     clean = make_case(spec, "none", 0.0, 5)
     assert not calibrated_scan(clean.x, clean.y, seed=5).flagged.any()
+
+
+def test_a_rejected_few_feature_test_stands_for_its_space() -> None:
+    # a table: the traffic test's seeds are rows 0-59 (20 triggered rows 0-19 and 40 natural boundary
+    # rows); its split settles on the natural rows 20-79 and covers more of them than the few-feature
+    # split (rows 0-19, seeded by the triggered rows), yet the few-feature test refines that evidence
+    traffic_seeds = np.zeros(200, dtype=bool)
+    traffic_seeds[:60] = True
+    few_seeds = np.zeros(200, dtype=bool)
+    few_seeds[:20] = True
+    traffic_test = _test(0, "neighbours", 1e-9, _split(200, range(20, 80)), traffic_seeds)
+    few = ClassTest(0, "neighbours", 200, 30.0, (0.0, 0.0), (0.0, 0.0), 5.0, 1e-6, _split(200, range(20)),
+                    test="few-feature", seeds=few_seeds)
+    assert row_source([traffic_test, few], [0, 1]) == 1
+    assert row_source([traffic_test, few], [0]) == 0  # few-feature not rejected: the traffic test's rows
+    # another space's test still competes on that evidence: covering less of it, it loses; covering all
+    # of it, it ties and the smaller p decides
+    partial = _test(0, "normalised", 1e-9, _split(200, range(10)), None)
+    assert row_source([traffic_test, few, partial], [0, 1, 2]) == 1
+    full = _test(0, "normalised", 1e-9, _split(200, range(20)), None)
+    assert row_source([traffic_test, few, full], [0, 1, 2]) == 2

@@ -323,7 +323,8 @@ def neighbour_tests(x: np.ndarray, codes: np.ndarray, groups: Sequence[np.ndarra
 def row_source(tests: Sequence[ClassTest], rejected: Sequence[int], fdr: float = 0.05) -> int:
     """Which of a class's rejected tests (indices into ``tests``) gives its rows: the one whose flagged
     rows cover the largest share of the class's evidence, the union of the rejected tests' own seeds
-    (rows out-voted in their views; ``evidence_coverage``); ties go to the smaller p-value.
+    (rows out-voted in their views; ``evidence_coverage``); ties go to the smaller p-value. Where a
+    space's few-feature test is rejected, it stands for that space and its traffic test does not compete.
 
     Why not the smallest p: the p-value says how sure a test is that the class holds poison, not how
     well its split delimits the poison. A blend is out-voted in the Fourier view too (small p), but
@@ -332,6 +333,11 @@ def row_source(tests: Sequence[ClassTest], rejected: Sequence[int], fdr: float =
     normalised view, i.e. evidence its split does not explain. Why not the mixture's own separation
     (``d'``): it saturates on clean splits and cannot see rows a split misses altogether (design seed 2
     of shapes-16x16x3, 5% patch: d' 10.2 vs 10.4, recall 1.00 vs 0.82)."""
+    # within one space, a rejected few-feature test refines the traffic test's evidence (its seeds are
+    # the out-voted rows whose difference sits in a few features; the traffic seeds add natural boundary
+    # rows, on which a table's expansion can settle): it alone stands for that space
+    refined = {tests[i].space for i in rejected if tests[i].test == "few-feature"}
+    rejected = [i for i in rejected if not (tests[i].test == "traffic" and tests[i].space in refined)]
     evidence: np.ndarray | None = None
     for i in rejected:
         own = tests[i].seeds
