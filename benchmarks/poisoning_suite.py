@@ -39,6 +39,7 @@ from mlsecure.poisoning.suite import (
     clean_correct,
     generate,
     make_case,
+    trigger_resistant,
 )
 
 torch.set_num_threads(1)
@@ -157,14 +158,20 @@ def run_case(spec: DatasetSpec, attack: Attack, rate: float, seed: int, *, varia
     acc_before = float(np.mean(predictor(net)(x_test) == y_test))
     # the floor: a model trained on the truly clean rows (no filter can do better than removing exactly
     # the poison); "strict" success counts only test rows that model classifies right without the trigger
-    asr_floor = strict_floor = strict_before = float("nan")
-    right = np.ones(len(y_test), dtype=bool)
+    # "attributable" counts only rows the floor model gets right WITH the trigger (suite.trigger_resistant):
+    # the trigger alone does not fool a model that never saw poison there, so success is the backdoor's
+    asr_floor = strict_floor = strict_before = attr_floor = attr_before = float("nan")
+    right = resist = np.ones(len(y_test), dtype=bool)
     if retrain and attack != "none":
         floor_pred = predictor(train(spec, case.x[~case.poisoned], case.y[~case.poisoned], n_classes, seed))
         right = clean_correct(floor_pred, x_test, y_test)
+        resist = trigger_resistant(floor_pred, case, x_test, y_test)
         asr_floor = attack_success(floor_pred, case, x_test, y_test)
         strict_floor = attack_success(floor_pred, case, x_test, y_test, among=right)
         strict_before = attack_success(predictor(net), case, x_test, y_test, among=right)
+        attr_floor = attack_success(floor_pred, case, x_test, y_test, among=resist)
+        attr_before = attack_success(predictor(net), case, x_test, y_test, among=resist)
+    attr_rows = int(np.sum(resist & ((y_test == case.source) if attack == "flip" else (y_test != case.target))))
     flags: dict[str, np.ndarray] = {}
     extra: dict[str, dict[str, Any]] = {}
     for v in variants:
@@ -180,61 +187,65 @@ def run_case(spec: DatasetSpec, attack: Attack, rate: float, seed: int, *, varia
     if art:
         flags.update(art_flags(net, spec, case, n_classes))
     rows = []
-    retrained: dict[bytes, tuple[float, float]] = {
-        np.zeros(len(case.y), dtype=bool).tobytes(): (asr_before, strict_before),
-        case.poisoned.tobytes(): (asr_floor, strict_floor)}
+    retrained: dict[bytes, tuple[float, float, float]] = {
+        np.zeros(len(case.y), dtype=bool).tobytes(): (asr_before, strict_before, attr_before),
+        case.poisoned.tobytes(): (asr_floor, strict_floor, attr_floor)}
     for name, flagged in flags.items():
         m = detection_metrics(flagged, case.poisoned)
-        asr_after = strict_after = float("nan")
+        asr_after = strict_after = attr_after = float("nan")
         if retrain and attack != "none":
             key = flagged.tobytes()  # same flags (or none): same retrained model, train once
             if key not in retrained:
                 keep = ~flagged
                 after = predictor(train(spec, case.x[keep], case.y[keep], n_classes, seed))
                 retrained[key] = (attack_success(after, case, x_test, y_test),
-                                  attack_success(after, case, x_test, y_test, among=right))
-            asr_after, strict_after = retrained[key]
+                                  attack_success(after, case, x_test, y_test, among=right),
+                                  attack_success(after, case, x_test, y_test, among=resist))
+            asr_after, strict_after, attr_after = retrained[key]
         rows.append({"dataset": spec.name, "attack": attack, "rate": rate, "seed": seed, "detector": name,
                      "precision": m.precision, "recall": m.recall, "f1": m.f1, "flagged": m.flagged,
                      "poisoned": m.poisoned, "flag_rate": float(flagged.mean()), "asr_before": asr_before,
                      "asr_after": asr_after, "asr_floor": asr_floor, "strict_before": strict_before,
-                     "strict_after": strict_after, "strict_floor": strict_floor,
+                     "strict_after": strict_after, "strict_floor": strict_floor, "attr_before": attr_before,
+                     "attr_after": attr_after, "attr_floor": attr_floor, "attr_rows": attr_rows,
                      "clean_acc": acc_before, **extra.get(name, {}),
                      "seconds": round(time.time() - start, 1)})
     return rows
 
 
 def table(path: Path, variant: str) -> str:
-    """Markdown: one line per case, ours (``variant``) beside ART's two defences."""
+    """Markdown: one line per case, ours (``variant``) beside ART's two defences; backdoor success raw
+    and attributable (only rows the clean floor model gets right with the trigger, ``trigger_resistant``)."""
     rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
     cases: dict[tuple[str, str, float, int], dict[str, dict[str, Any]]] = {}
     for r in rows:
         cases.setdefault((r["dataset"], r["attack"], r["rate"], r["seed"]), {})[r["detector"]] = r
-    out = ["| dataset | attack | rate | seed | poisoned | ASR before | ASR floor (clean model) | ours P / R / F1 "
-           "| ours flagged | ours ASR after | ours excess over floor | strict ASR before / after / floor "
-           "| ART-AC P / R / F1 | ART-AC flagged | ART-AC ASR after | ART-SS P / R / F1 | ART-SS flagged "
-           "| ART-SS ASR after |",
-           "|" + "---|" * 18]
+    out = ["| dataset | attack | rate | seed | poisoned | ASR before | ASR floor (clean model) "
+           "| attributable ASR before (rows) | ours P / R / F1 | ours flagged | ours ASR after "
+           "| ours attributable after | ART-AC P / R / F1 | ART-AC flagged | ART-AC ASR after "
+           "| ART-AC attributable after | ART-SS P / R / F1 | ART-SS flagged | ART-SS ASR after "
+           "| ART-SS attributable after |",
+           "|" + "---|" * 20]
+
+    def num(r: dict[str, Any] | None, key: str) -> str:
+        value = float("nan") if r is None else r.get(key, float("nan"))
+        return "-" if value != value else f"{value:.2f}"
 
     def cell(r: dict[str, Any] | None) -> list[str]:
         if r is None:
-            return ["-", "-", "-"]
+            return ["-", "-", "-", "-"]
         prf = "-" if r["poisoned"] == 0 else f"{r['precision']:.2f} / {r['recall']:.2f} / {r['f1']:.2f}"
-        asr = "-" if r["asr_after"] != r["asr_after"] else f"{r['asr_after']:.2f}"
-        return [prf, f"{100 * r['flag_rate']:.1f}%", asr]
+        return [prf, f"{100 * r['flag_rate']:.1f}%", num(r, "asr_after"), num(r, "attr_after")]
 
     for (dataset, attack, rate, seed), by in cases.items():
         ours = by.get(f"ours[{variant}]") or by.get("ours[no model]")
         first = next(iter(by.values()))
-        asr = "-" if first["asr_before"] != first["asr_before"] else f"{first['asr_before']:.2f}"
-        floor, excess, strict = "-", "-", "-"
-        if ours is not None and ours.get("asr_floor", float("nan")) == ours.get("asr_floor"):
-            floor = f"{ours['asr_floor']:.2f}"
-            excess = f"{ours['asr_after'] - ours['asr_floor']:+.2f}"
-            strict = " / ".join(f"{ours[k]:.2f}" for k in ("strict_before", "strict_after", "strict_floor"))
+        before = num(first, "attr_before")
+        if before != "-" and "attr_rows" in first:
+            before += f" ({first['attr_rows']})"
         line = [dataset, "clean control" if attack == "none" else attack, f"{100 * rate:g}%", str(seed),
-                str(first["poisoned"]), asr, floor, *cell(ours)[:3], excess, strict, *cell(by.get("ART-AC")),
-                *cell(by.get("ART-SS"))]
+                str(first["poisoned"]), num(first, "asr_before"), num(ours, "asr_floor"), before, *cell(ours),
+                *cell(by.get("ART-AC")), *cell(by.get("ART-SS"))]
         out.append("| " + " | ".join(line) + " |")
     return "\n".join(out)
 

@@ -64,7 +64,11 @@ def test_blended_rows_are_out_voted_in_the_normalised_view_but_not_in_fourier_ma
 @pytest.mark.parametrize("seed", [11, 13])
 def test_default_scan_finds_a_blend_that_neighbours_alone_miss(seed: int) -> None:
     case = make_case(SMALL, "blend", 0.08, seed=seed)
-    assert not calibrated_scan(case.x, case.y, spaces=("neighbours",)).poison_found
+    # the Fourier view alone misses the blended rows: no finding (seed 13), or, since the pair rule of
+    # session 5, the class is found but its split recalls 0.71 of them (seed 11); the default takes the
+    # rows from the normalised split, which covers more of the out-voted rows (row_source)
+    alone = calibrated_scan(case.x, case.y, spaces=("neighbours",))
+    assert detection_metrics(alone.flagged, case.poisoned).recall < 0.9
     scan = calibrated_scan(case.x, case.y)
     assert [(f.label, f.space) for f in scan.findings] == [(case.target, "normalised")]
     m = detection_metrics(scan.flagged, case.poisoned)

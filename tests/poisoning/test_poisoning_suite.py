@@ -7,7 +7,14 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from mlsecure.poisoning.suite import ATTACKS_BY_KIND, DATASETS, attack_success, clean_correct, make_case
+from mlsecure.poisoning.suite import (
+    ATTACKS_BY_KIND,
+    DATASETS,
+    attack_success,
+    clean_correct,
+    make_case,
+    trigger_resistant,
+)
 
 SMALL = {d.name: replace(d, n=300) for d in DATASETS}
 
@@ -75,3 +82,31 @@ def test_attack_success_leaves_out_target_rows_and_narrows_to_rows_a_clean_model
     assert np.isnan(attack_success(backdoored, case, x_test, y_test, among=np.zeros(len(y_test), bool)))
     wrong = clean_correct(lambda v: (y_test + 1) % 5, x_test, y_test)
     assert not wrong.any()
+
+
+def test_attributable_success_leaves_out_rows_the_trigger_fools_without_a_backdoor() -> None:
+    spec = SMALL["tabular-24"]
+    case = make_case(spec, "feature", 0.05, 0)
+    x_test, y_test = case.x[~case.poisoned][:200], case.y[~case.poisoned][:200]
+    cols = np.flatnonzero(np.any(case.apply(x_test) != x_test, axis=0))
+    col, key = int(cols[0]), int(np.setdiff1d(np.arange(x_test.shape[1]), cols)[0])
+    truth_of = {float(v): int(t) for v, t in zip(x_test[:, key], y_test, strict=True)}  # rows by a free column
+
+    # a "clean" model, right on every row, but fooled by the trigger on its own wherever column `key` > 0
+    def floor(v: np.ndarray) -> np.ndarray:
+        truth = np.array([truth_of[float(u)] for u in v[:, key]])
+        return np.where((v[:, col] > 3.0) & (v[:, key] > 0.0), case.target, truth).astype(np.int64)
+
+    resistant = trigger_resistant(floor, case, x_test, y_test)
+    fooled_alone = (x_test[:, key] > 0.0) & (y_test != case.target)
+    assert 0 < fooled_alone.sum() < len(y_test) - 10
+    assert resistant.tolist() == (~fooled_alone).tolist()
+    # the floor model has 0 attributable success by construction, its raw success is the fooled share
+    non_target = y_test != case.target
+    assert attack_success(floor, case, x_test, y_test) == pytest.approx(np.mean(fooled_alone[non_target]))
+    assert attack_success(floor, case, x_test, y_test, among=resistant) == 0.0
+
+    def backdoored(v: np.ndarray) -> np.ndarray:
+        return np.where(v[:, col] > 3.0, case.target, 0).astype(np.int64)
+
+    assert attack_success(backdoored, case, x_test, y_test, among=resistant) == 1.0

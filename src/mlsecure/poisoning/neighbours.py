@@ -18,7 +18,9 @@ remove flags):
 * symmetry: ``out ~ Binomial(out + in, 1/2)`` (one-sided);
 * overdispersed symmetry: ``z = (out - in) / sqrt(phi (out + in))``, normal, where ``phi`` is how much
   more asymmetric than binomial the OTHER classes' pairwise traffic is (``overdispersion``), since
-  some datasets are asymmetric by nature (a compact class next to a diffuse one);
+  some datasets are asymmetric by nature (a compact class next to a diffuse one); where ``phi`` rests
+  on fewer than ``MIN_PAIRS`` exchanging pairs and the geometry null is there, it is left out (a
+  one-pair ``phi`` hid a 3% patch: one natural pair 6 vs 0 gave ``phi`` 6);
 * geometry (``geometry_null``): labels redrawn from each row's 50-neighbour label shares, with a
   class dropped where it is under 15% of the neighbourhood or has under 2 rows of its own bulk among
   the row's 10 neighbours, and the votes recounted on the same graph: a class that is one-way by its
@@ -132,9 +134,21 @@ def traffic(votes: np.ndarray, codes: np.ndarray, n_classes: int) -> Traffic:
     return Traffic(confusion.sum(axis=1) - diag, confusion.sum(axis=0) - diag, confusion)
 
 
-def traffic_p_values(t: Traffic, sizes: Sequence[int], min_size: int = 20) -> list[tuple[float, float, float]]:
+# The overdispersion ``phi`` is a mean of per-pair Pearson terms, each ~chi2(1) under its own null:
+# resting on m pairs it is phi * chi2(m) / m, whose relative spread sqrt(2 / m) is 82% at m = 3 and
+# 141% at m = 1. Below MIN_PAIRS pairs the estimate says little about how asymmetric clean pairs are,
+# and a caller that has the geometry null (which models a class's natural one-wayness directly) drops
+# the overdispersed null instead of trusting it (docs/poisoning.md, "How it decides", step 3).
+MIN_PAIRS = 3
+
+
+def traffic_p_values(t: Traffic, sizes: Sequence[int], min_size: int = 20,
+                     min_pairs: int = 0) -> list[tuple[float, float, float]]:
     """Per class: ``(statistic z, null 99th percentile of z, p-value)``; classes under ``min_size``
-    rows get ``p = 1`` (see the module docs for the two nulls)."""
+    rows get ``p = 1`` (see the module docs for the two nulls). Where the overdispersion of the other
+    classes rests on fewer than ``min_pairs`` exchanging pairs, the overdispersed null is left out (z
+    is then the binomial one, ``phi = 1``): pass ``min_pairs`` only when another null (the geometry
+    null) covers natural asymmetry."""
     from scipy.stats import binomtest, norm
 
     valid = np.asarray(sizes) >= min_size
@@ -145,7 +159,7 @@ def traffic_p_values(t: Traffic, sizes: Sequence[int], min_size: int = 20) -> li
             out.append((0.0, float("inf"), 1.0))
             continue
         p_sym = float(binomtest(int(t.out[c]), total, 0.5, alternative="greater").pvalue)
-        phi = overdispersion(t.confusion, c, valid)
+        phi = overdispersion(t.confusion, c, valid) if exchanging_pairs(t.confusion, c, valid) >= min_pairs else 1.0
         z = float((t.out[c] - t.inflow[c]) / np.sqrt(phi * total))
         out.append((z, float(norm.ppf(0.99)), max(p_sym, float(norm.sf(z)))))
     return out
@@ -284,6 +298,15 @@ def _exceedances(excess: np.ndarray, seeds: np.ndarray, codes: np.ndarray, c: in
         return 0, 0, 1.0
     cut = float(np.quantile(ref, level, method="higher"))
     return int((mine > cut).sum()), len(mine), (int((ref > cut).sum()) + 1) / (len(ref) + 1)
+
+
+def exchanging_pairs(confusion: np.ndarray, c: int, valid: np.ndarray) -> int:
+    """How many pairs of classes other than ``c`` exchange rows (``n_ab + n_ba > 0``): the degrees of
+    freedom ``overdispersion``'s estimate rests on."""
+    keep = np.flatnonzero(valid & (np.arange(len(confusion)) != c))
+    sub = confusion[np.ix_(keep, keep)]
+    upper = np.triu_indices(len(keep), k=1)
+    return int(np.count_nonzero((sub[upper] + sub.T[upper]) > 0))
 
 
 def overdispersion(confusion: np.ndarray, c: int, valid: np.ndarray) -> float:

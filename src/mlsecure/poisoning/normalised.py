@@ -62,11 +62,12 @@ def normalised_tests(x: np.ndarray, codes: np.ndarray, groups: Sequence[np.ndarr
     out = []
     for c, (stat, q99, p) in enumerate(traffic_p_values(t, [len(g) for g in groups])):
         rows = groups[c]
-        posterior = np.zeros(len(rows))
+        posterior, sep = np.zeros(len(rows)), 0.0
         if p < 0.5:
             seeds = votes[rows] != c
-            posterior = max((expand(v[rows], seeds) for v in (flat, view)), key=lambda pair: pair[1])[0]
+            posterior, sep = max((expand(v[rows], seeds) for v in (flat, view)), key=lambda pair: pair[1])
         label = values[c].item() if hasattr(values[c], "item") else values[c]
         out.append(ClassTest(label, "normalised", len(rows), stat, (float(t.out[c]), float(t.inflow[c])),
-                             (float("nan"), float("nan")), q99, p, posterior, test="traffic"))
+                             (float("nan"), float("nan")), q99, p, posterior, test="traffic", separation=sep,
+                             seeds=votes[rows] != c))
     return out

@@ -157,6 +157,19 @@ def clean_correct(predict: Callable[[np.ndarray], np.ndarray], x_test: np.ndarra
     return out
 
 
+def trigger_resistant(predict: Callable[[np.ndarray], np.ndarray], case: Case, x_test: np.ndarray,
+                      y_test: np.ndarray) -> np.ndarray:
+    """Per test row: whether ``predict`` (a model trained on exactly the clean rows: the floor model)
+    still gets it right WITH the trigger applied. ``attack_success(among=...)`` on these rows is the
+    *backdoor-attributable* success: a row the trigger alone sends to the target without any poisoned
+    training (a blend that brightens inputs towards a bright class) is no backdoor's work, so only rows
+    the trigger does not fool by itself count. By construction the floor model scores 0 on them; this
+    is the complement set of the rows where the clean model's "robust accuracy" fails (BackdoorBench,
+    Wu et al. 2022, arXiv:2206.12654: triggered non-target rows classified as their true class)."""
+    out: np.ndarray = predict(case.apply(x_test)) == y_test
+    return out
+
+
 # --- triggers --------------------------------------------------------------------------------------
 
 def _trigger(spec: DatasetSpec, attack: Attack, rng: np.random.Generator) -> Callable[[np.ndarray], np.ndarray]:
