@@ -35,7 +35,7 @@ from mlsecure.privacy.pii.names import is_name
 from mlsecure.privacy.pii.phones import PROBE as PHONE_PROBE
 from mlsecure.privacy.pii.phones import column_phone_validator
 from mlsecure.privacy.pii.places import header_kinds as header_kinds_of_place
-from mlsecure.privacy.pii.places import one_country_postcodes, place_verdict, postcode_family
+from mlsecure.privacy.pii.places import one_country_postcodes, place_verdict, postcode_family, towns_beside_streets
 from mlsecure.privacy.pii.recognizers import Recognizer, recognizers
 from mlsecure.privacy.pii.script_names import alphabet_name_cells, cjk_name_cells
 from mlsecure.privacy.pii.spans import OTHER_DIGIT, SpanScan, ascii_digits, scan_spans, scan_spans_many
@@ -143,8 +143,28 @@ def classify_columns(columns: Sequence[tuple[str, Any]], *, sample_size: int = 1
         else:
             texts[i] = outcome
     verdicts.update(_span_verdicts(texts, region))
+    _towns_beside_streets(verdicts, samples)
     _postcodes_beside_addresses(verdicts, samples)
     return [verdicts[i] for i in range(len(columns))]
+
+
+def _towns_beside_streets(verdicts: dict[int, ColumnVerdict], samples: dict[int, tuple[str, Any, float]]) -> None:
+    """Villages the gazetteer partly misses are a city column beside a street column
+    (``places.towns_beside_streets``). Updates ``verdicts`` in place."""
+    if not any(v.pii_type is PiiType.STREET_ADDRESS for v in verdicts.values()):
+        return
+    for i, (name, sample, null_share) in samples.items():
+        verdict = verdicts[i]
+        if verdict.pii_type is not None or verdict.kind != "structured" or sample.dtype != polars().Utf8:
+            continue
+        counts = sample.value_counts(sort=True)
+        values, freq = counts.get_column(counts.columns[0]).to_list(), counts.get_column("count").to_list()
+        found = towns_beside_streets(name, [v for v in values if v is not None],
+                                     [c for v, c in zip(values, freq, strict=True) if v is not None])
+        if found is not None:
+            verdicts[i] = ColumnVerdict(name, PiiType.CITY, found.share * 0.9, found.share, found.recognizer,
+                                        len(sample), null_share, "structured", (*verdict.reasons, found.why),
+                                        masked_examples(values[:20]))
 
 
 def _postcodes_beside_addresses(verdicts: dict[int, ColumnVerdict], samples: dict[int, tuple[str, Any, float]]) -> None:
