@@ -34,8 +34,15 @@ from mlsecure.privacy.pii.masking import masked_examples
 from mlsecure.privacy.pii.names import is_name
 from mlsecure.privacy.pii.phones import PROBE as PHONE_PROBE
 from mlsecure.privacy.pii.phones import column_phone_validator
+from mlsecure.privacy.pii.places import (
+    area_and_long_postcodes,
+    is_neutral_header,
+    one_country_postcodes,
+    place_verdict,
+    postcode_family,
+    towns_beside_streets,
+)
 from mlsecure.privacy.pii.places import header_kinds as header_kinds_of_place
-from mlsecure.privacy.pii.places import one_country_postcodes, place_verdict, postcode_family, towns_beside_streets
 from mlsecure.privacy.pii.recognizers import Recognizer, recognizers
 from mlsecure.privacy.pii.script_names import alphabet_name_cells, cjk_name_cells
 from mlsecure.privacy.pii.spans import OTHER_DIGIT, SpanScan, ascii_digits, scan_spans, scan_spans_many
@@ -178,11 +185,16 @@ def _postcodes_beside_addresses(verdicts: dict[int, ColumnVerdict], samples: dic
         if verdict.pii_type is not None or verdict.kind != "structured":
             continue
         head = sample.head(PROBE_ROWS).cast(polars().Utf8).to_list()
-        if sum(postcode_family(v) is not None for v in head) < 0.6 * len(head) or _strictly_increasing(sample):
+        area = is_neutral_header(name) and all(v is not None and v.isdigit() and len(v) in (3, 5, 6) for v in head) \
+            and any(len(v) == 3 for v in head)  # ``115`` beside ``10732``: Taiwan's areas and their long codes
+        known = not area and sum(postcode_family(v) is not None for v in head if v is not None) >= 0.6 * len(head)
+        if not (known or area) or _strictly_increasing(sample):
             continue
         counts = sample.cast(polars().Utf8).value_counts(sort=True)
         values, freq = counts.get_column(counts.columns[0]).to_list(), counts.get_column("count").to_list()
-        found = one_country_postcodes(name, values, freq)
+        found = (one_country_postcodes(name, values, freq) if known else
+                 area_and_long_postcodes(name, [v for v in values if v is not None],
+                                         [c for v, c in zip(values, freq, strict=True) if v is not None]))
         if found is not None:
             verdicts[i] = ColumnVerdict(name, PiiType.ZIP_CODE, found.share * 0.9, found.share, found.recognizer,
                                         len(sample), null_share, "structured", (*verdict.reasons, found.why),

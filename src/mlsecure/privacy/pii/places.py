@@ -254,9 +254,12 @@ def towns_beside_streets(header: str, values: Sequence[str], counts: Sequence[in
     towns too) far fewer than the towns."""
     if not is_neutral_header(header) and header_kinds(header) - {"city"}:
         return None  # a header that says street, postcode or region
+    if len(values) < TOWN_DISTINCT or _far_below([is_place_shaped(place_core(v)[0]) for v in values[:PROBE]],
+                                                 [1] * min(PROBE, len(values)), PLACE_SHAPE):
+        return None
     cores = [place_core(v) for v in values]
     shaped = [is_place_shaped(core) for core, _ in cores]
-    if len(values) < TOWN_DISTINCT or sum(shaped) < PLACE_SHAPE * len(values):
+    if sum(shaped) < PLACE_SHAPE * len(values):
         return None
     places = [core for (core, _), s in zip(cores, shaped, strict=True) if s]
     affixed = [designated or has_city_affix(core) for (core, designated), s in zip(cores, shaped, strict=True) if s]
@@ -485,6 +488,32 @@ def _untyped_streets(values: Sequence[str], matches: Sequence[re.Match[str] | No
 def _street_name(part: str) -> bool:
     """Place-shaped and a word, not two or three capitals (``1244 QU`` is a Dutch postcode)."""
     return is_place_shaped(part) and len(part) >= 3 and not (part.isupper() and len(part) <= 3)
+
+
+# Taiwan writes a postcode as its 3-digit area or as the area with 2 or 3 more digits, in one column
+# (Google libaddressinput ``TW`` zip ``\d{3}(?:\d{2,3})?``); quantities and ids take every width between.
+_AREA_WIDTHS = frozenset((3, 5, 6))
+
+
+def area_and_long_postcodes(header: str, values: Sequence[str], counts: Sequence[int]) -> PlaceVerdict | None:
+    """Postcodes written as a 3-digit area or its 5/6-digit long form (the caller asks only beside a city or
+    street column and under a name that says nothing): every cell digits without a leading zero, both the
+    short and a long width present (``FAMILY_SHARE`` each), no cell of 4 digits or of any other width, and
+    the areas spread over most of ``100``..``999``."""
+    cells = [v.strip() for v in values]
+    if len(cells) < MIN_DISTINCT or not is_neutral_header(header):
+        return None
+    if not all(c.isascii() and c.isdigit() and c[0] != "0" and len(c) in _AREA_WIDTHS for c in cells):
+        return None
+    short = _share([len(c) == 3 for c in cells], counts)
+    if short < FAMILY_SHARE or 1 - short < FAMILY_SHARE:
+        return None
+    areas = [int(c[:3]) for c in cells]
+    if max(areas) - min(areas) < 450:
+        return None
+    return PlaceVerdict(PiiType.ZIP_CODE, 1.0, "postcode_beside_address",
+                        f"3-digit postal areas ({short:.0%} of cells) and their 5/6-digit long forms, no other "
+                        "width, beside a city or street column")
 
 
 def one_country_postcodes(header: str, values: Sequence[str], counts: Sequence[int]) -> PlaceVerdict | None:
