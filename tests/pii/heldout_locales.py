@@ -9,11 +9,10 @@ local notation, companies, jobs, EAN-13 barcodes.
 
 from __future__ import annotations
 
-import argparse
 import random
-import sys
-from pathlib import Path
 from typing import Any
+
+from heldout_score import run_locales, with_headers
 
 from mlsecure.privacy.pii.types import PiiType
 
@@ -57,34 +56,11 @@ def generate(locale: str, n_rows: int, *, seed: int, neutral_headers: bool) -> t
         rows["company"].append(fake.company())
         rows["job"].append(fake.job())
         rows["barcode"].append(fake.ean13())
-    frame = pl.DataFrame(rows)
-    if not neutral_headers:
-        return frame, dict(LABELS)
-    names = {c: f"c{j:02d}" for j, c in enumerate(LABELS)}
-    return frame.rename(names), {names[c]: t for c, t in LABELS.items()}
+    return with_headers(pl.DataFrame(rows), LABELS, neutral_headers)
 
 
 def main(argv: list[str] | None = None) -> int:
-    sys.path.insert(0, str(Path(__file__).parent))
-    from heldout_score import score
-
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--rows", type=int, default=300)
-    parser.add_argument("--seeds", type=int, nargs="+", default=[5])
-    parser.add_argument("--locales", nargs="+", default=list(LOCALES))
-    args = parser.parse_args(argv)
-    recalls = []
-    for seed in args.seeds:
-        for locale in args.locales:
-            for neutral in (False, True):
-                frame, labels = generate(locale, args.rows, seed=seed, neutral_headers=neutral)
-                result = score(frame, labels)
-                recalls.append(result.recall)
-                missed = {c: (t.value if t else None, p.value if p else None) for c, (t, p) in result.wrong.items()}
-                print(f"faker-new {locale} seed={seed} {'neutral' if neutral else 'own'} headers: precision "
-                      f"{result.precision:.3f} recall {result.recall:.3f} wrong={missed}", flush=True)
-    print(f"mean recall {sum(recalls) / len(recalls):.3f} over {len(recalls)} tables")
-    return 0
+    return run_locales("faker-new", generate, list(LOCALES), 5, argv)
 
 
 if __name__ == "__main__":

@@ -9,11 +9,10 @@ while the rules were written; the table reports what the detectors do on it.
 
 from __future__ import annotations
 
-import argparse
 import random
-import sys
-from pathlib import Path
 from typing import Any
+
+from heldout_score import run_locales, with_headers
 
 from mlsecure.privacy.pii.types import PiiType
 
@@ -57,39 +56,11 @@ def generate(locale: str, n_rows: int, *, seed: int, neutral_headers: bool) -> t
         rows["company"].append(finance.company())
         rows["job"].append(person.occupation())
         rows["barcode"].append(code.ean())
-    frame = pl.DataFrame(rows)
-    if not neutral_headers:
-        return frame, dict(LABELS)
-    names = {c: f"c{j:02d}" for j, c in enumerate(LABELS)}
-    return frame.rename(names), {names[c]: t for c, t in LABELS.items()}
+    return with_headers(pl.DataFrame(rows), LABELS, neutral_headers)
 
 
 def main(argv: list[str] | None = None) -> int:
-    sys.path.insert(0, str(Path(__file__).parent))
-    from heldout_score import score
-
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--rows", type=int, default=300)
-    parser.add_argument("--seeds", type=int, nargs="+", default=[6])
-    parser.add_argument("--locales", nargs="+", default=list(LOCALES))
-    args = parser.parse_args(argv)
-    recalls: dict[bool, list[float]] = {False: [], True: []}
-    precisions: dict[bool, list[float]] = {False: [], True: []}
-    for seed in args.seeds:
-        for locale in args.locales:
-            for neutral in (False, True):
-                frame, labels = generate(locale, args.rows, seed=seed, neutral_headers=neutral)
-                result = score(frame, labels)
-                recalls[neutral].append(result.recall)
-                precisions[neutral].append(result.precision)
-                missed = {c: (t.value if t else None, p.value if p else None) for c, (t, p) in result.wrong.items()}
-                print(f"mimesis-new {locale} seed={seed} {'neutral' if neutral else 'own'} headers: precision "
-                      f"{result.precision:.3f} recall {result.recall:.3f} wrong={missed}", flush=True)
-    for neutral in (False, True):
-        r, p = recalls[neutral], precisions[neutral]
-        print(f"{'neutral' if neutral else 'own'} headers: mean precision {sum(p) / len(p):.3f} recall "
-              f"{sum(r) / len(r):.3f} over {len(r)} tables; recall >= 0.95 in {sum(x >= 0.95 for x in r)}")
-    return 0
+    return run_locales("mimesis-new", generate, list(LOCALES), 6, argv)
 
 
 if __name__ == "__main__":

@@ -66,3 +66,40 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def with_headers(frame: Any, labels: dict[str, PiiType | None], neutral: bool) -> tuple[Any, dict[str, PiiType | None]]:
+    """The table with its generator's own headers, or with neutral ones (``c00``, ``c01``...) so that only
+    the values can say what a column holds."""
+    if not neutral:
+        return frame, dict(labels)
+    names = {c: f"c{j:02d}" for j, c in enumerate(labels)}
+    return frame.rename(names), {names[c]: t for c, t in labels.items()}
+
+
+def run_locales(tag: str, generate: Any, locales: list[str], default_seed: int, argv: list[str] | None) -> int:
+    """Score one table per (seed, locale, header mode) and print each table and the means per header mode.
+
+    ``generate(locale, rows, seed=, neutral_headers=)`` returns ``(frame, labels)``."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=300)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[default_seed])
+    parser.add_argument("--locales", nargs="+", default=locales)
+    args = parser.parse_args(argv)
+    recalls: dict[bool, list[float]] = {False: [], True: []}
+    precisions: dict[bool, list[float]] = {False: [], True: []}
+    for seed in args.seeds:
+        for locale in args.locales:
+            for neutral in (False, True):
+                frame, labels = generate(locale, args.rows, seed=seed, neutral_headers=neutral)
+                result = score(frame, labels)
+                recalls[neutral].append(result.recall)
+                precisions[neutral].append(result.precision)
+                missed = {c: (t.value if t else None, p.value if p else None) for c, (t, p) in result.wrong.items()}
+                print(f"{tag} {locale} seed={seed} {'neutral' if neutral else 'own'} headers: precision "
+                      f"{result.precision:.3f} recall {result.recall:.3f} wrong={missed}", flush=True)
+    for neutral in (False, True):
+        r, p = recalls[neutral], precisions[neutral]
+        print(f"{'neutral' if neutral else 'own'} headers: mean precision {sum(p) / len(p):.3f} recall "
+              f"{sum(r) / len(r):.3f} over {len(r)} tables; recall >= 0.95 in {sum(x >= 0.95 for x in r)}")
+    return 0
