@@ -105,9 +105,9 @@ def writer_parts(n: int, tmp: Path) -> dict[str, float]:
 
 def loop_parts(n: int) -> dict[str, float]:
     from mlsecure.serving import oip
+    from mlsecure.serving.canonical import response_json
     from mlsecure.serving.config import OutputConfig, UpstreamConfig
     from mlsecure.serving.hardening import OutputPolicy
-    from mlsecure.serving.signing import canonical_json
     from mlsecure.serving.upstream import Upstream, _dumps, _loads
     from mlsecure.serving.validation import InputSchema
 
@@ -140,12 +140,15 @@ def loop_parts(n: int) -> dict[str, float]:
     g = np.random.default_rng(0)
     labels = list(range(10))
 
-    def answer_out() -> bytes:
-        top1 = proba.argmax(axis=1)
-        preds = policy.apply(proba, labels, g, top1=top1)
+    def answer_out() -> bytes:  # as _Handlers.serve_rows: rows of plain floats (a small answer) or an array
+        if isinstance(proba, list):
+            top = [max(range(len(row)), key=row.__getitem__) for row in proba]
+            preds = policy.apply_rows(proba, labels, top)
+        else:
+            preds = policy.apply(proba, labels, g, top1=proba.argmax(axis=1))
         doc = oip.infer_response(model_name="digits", model_version="1", request_id="r" * 32, input_hash="h" * 64,
                                  served_at=round(time.time(), 3), predictions=preds, context=ctx)
-        return canonical_json(doc)
+        return response_json(doc)
 
     out["hardening + OIP answer + canonical JSON"] = per_call_us(answer_out, n)
     return out

@@ -26,6 +26,7 @@ import hashlib
 import json
 import re
 import time
+from array import array
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager
 from typing import Any
@@ -37,10 +38,11 @@ from fastapi.responses import JSONResponse, Response
 from mlsecure.errors import require
 from mlsecure.serving import oip
 from mlsecure.serving.auth import AuthFailure, Principal
+from mlsecure.serving.canonical import response_json
 from mlsecure.serving.client_ip import client_address
 from mlsecure.serving.gateway import Gateway
 from mlsecure.serving.rbac import Permission
-from mlsecure.serving.signing import KEY_ID_HEADER, SIGNATURE_HEADER, canonical_json
+from mlsecure.serving.signing import KEY_ID_HEADER, SIGNATURE_HEADER
 from mlsecure.serving.upstream import UpstreamError
 from mlsecure.serving.validation import ValidationFailure
 
@@ -141,6 +143,10 @@ class _Handlers:
         self.label_text = [str(label) for label in gw.labels]
         self.key_id = gw.signer.key_id.encode("latin-1") if gw.signer is not None else b""
         self.in_flight = 0  # audited requests in progress (one alone: its record may be committed inline)
+        self._range_labels: dict[int, tuple[list[Any], list[str]]] = {}
+        out = cfg.output
+        self.plain_policy = out.noise == "none" and out.decimals <= 15
+        """Small upstream answers are hardened in Python (``OutputPolicy.apply_rows``)."""
 
     def address(self, call: _Call) -> str:
         if not self.trusted:  # client_address(peer, ..., ()) is the peer itself
@@ -369,12 +375,13 @@ class _Handlers:
                            actor=actor, headers=_retry(decision.retry_after_s),
                            limit=decision.limit, input_hash=input_hash)
         upstream = gw.upstream
+        proba: np.ndarray | list[list[float]]
         if upstream is None:
             proba = gw.model.predict_proba(x)
             labels, text = self.labels, self.label_text
         else:
             try:
-                proba = await upstream.predict_proba(x)
+                proba = await upstream.predict_rows(x)
             except UpstreamError as exc:
                 gw.metrics.upstream_errors.labels(exc.code).inc()
                 try:  # no answer, no charge: the rows were reserved until now
@@ -384,18 +391,44 @@ class _Handlers:
                     refunded = False
                 raise _Refusal(exc.status, exc.code, exc.detail, actor=actor, outcome="error", rows=n,
                                input_hash=input_hash, upstream=upstream.endpoint, budget_refunded=refunded) from None
-            labels = self.labels or list(range(proba.shape[1]))
-            text = self.label_text or [str(i) for i in labels]
+            if isinstance(proba, list):  # a small answer in plain floats: hardened without numpy (apply_rows)
+                labels, text = self._labels_for(len(proba[0]))
+                rows = proba
+                top = [max(range(len(row)), key=row.__getitem__) for row in rows]  # argmax: the first maximal
+                gw.metrics.rows.inc(n)
+                predictions = gw.policy.apply_rows(rows, labels, top) if self.plain_policy else \
+                    gw.policy.apply(np.asarray(rows, dtype=np.float64), labels, gw.rng, top1=np.asarray(top))
+                return self._answer(request_id, input_hash, x, n, predictions, context, encode,
+                                    [text[i] for i in top[:16]], array("q", top).tobytes())
+            labels, text = self._labels_for(proba.shape[1])
         gw.metrics.rows.inc(n)
         top1 = proba.argmax(axis=1)
-        content = canonical_json(encode(request_id, input_hash, gw.policy.apply(proba, labels, gw.rng, top1=top1),
-                                        context))
+        predictions = gw.policy.apply(proba, labels, gw.rng, top1=top1)
+        return self._answer(request_id, input_hash, x, n, predictions, context, encode,
+                            [text[i] for i in top1[:16].tolist()], top1.astype(np.int64).tobytes())
+
+    def _labels_for(self, k: int) -> tuple[list[Any], list[str]]:
+        """The configured labels (and their text), else ``0..k-1`` for an upstream without them (made once per k)."""
+        if self.labels:
+            return self.labels, self.label_text
+        made = self._range_labels.get(k)
+        if made is None:
+            labels: list[Any] = list(range(k))
+            made = self._range_labels[k] = (labels, [str(i) for i in labels])
+        return made
+
+    def _answer(self, request_id: str, input_hash: str, x: np.ndarray, n: int, predictions: list[dict[str, Any]],
+                context: Any, encode: Callable[[str, str, list[dict[str, Any]], Any], dict[str, Any]],
+                summary: list[str], top1: bytes) -> tuple[_Reply, str, str, dict[str, Any]]:
+        """The signed answer's body and what its audit record and the extraction monitor get."""
+        gw = self.gw
+        content = response_json(encode(request_id, input_hash, predictions, context))
         headers: _Headers = [(b"x-request-id", request_id.encode("latin-1"))]
-        summary = ",".join([text[i] for i in top1[:16].tolist()])
         return ((200, headers, content), "prediction", "allowed",
-                {"rows": n, "input_hash": input_hash, "output_summary": summary, "sign": gw.signer is not None,
-                 "observe": (np.ascontiguousarray(x, dtype=np.float32).tobytes(), x.size // n,
-                             top1.astype(np.int64).tobytes()) if gw.monitoring else None})
+                {"rows": n, "input_hash": input_hash, "output_summary": ",".join(summary),
+                 "sign": gw.signer is not None,
+                 "observe": (np.ascontiguousarray(x, dtype=np.float32).tobytes(), x.size // n, top1)
+                 if gw.monitoring else None})
 
 
 _BINARY_FIELD = "Inference-Header-Content-Length"

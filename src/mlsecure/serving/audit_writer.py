@@ -38,8 +38,6 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from mlsecure.errors import ConfigError, MLSecureError
 from mlsecure.serving.config import ExtractionConfig
 
@@ -149,8 +147,7 @@ class BatchWork:
                     self._flag_events.append(self._flag_event(fields, verdict.as_dict()))
             return monitor.is_flagged(actor)
         was_flagged = monitor.is_flagged(actor)
-        x = np.frombuffer(raw, dtype=np.float32).reshape(-1, width)
-        verdict = monitor.observe(actor, x, np.frombuffer(labels, dtype=np.int64))
+        verdict = monitor.observe_raw(actor, raw, width, labels)
         if verdict is not None and verdict.suspicious and not was_flagged:
             self._flag_events.append(self._flag_event(fields, verdict.as_dict()))
         return monitor.is_flagged(actor)

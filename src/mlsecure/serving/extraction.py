@@ -22,6 +22,7 @@ import math
 import threading
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy import special, stats
@@ -162,7 +163,8 @@ class _ClientState:
     threshold: dict[int, float] = field(default_factory=dict)
     distances: deque[float] = field(default_factory=deque)
     recent: _Ring | None = None
-    pending: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
+    pending: list[tuple[Any, Any]] = field(default_factory=list)
+    """Buffered queries: (float64 rows, int64 labels) arrays, or (float32 row bytes, int64 label bytes)."""
     pending_rows: int = 0
     queries: int = 0
     flagged: bool = False
@@ -187,24 +189,36 @@ class ExtractionMonitor:
 
         Returns a verdict every ``check_every`` queries once ``min_queries`` were seen, else ``None``.
         """
-        cfg = self.cfg
         if len(x) == 0:
             return None
         flat = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
+        return self._add(client, len(flat), flat.shape[1], (flat, np.asarray(labels, dtype=np.int64).reshape(-1)))
+
+    def observe_raw(self, client: str, rows: bytes, width: int, labels: bytes) -> ExtractionVerdict | None:
+        """``observe`` for rows given as float32 bytes (``width`` features each) and labels as int64 bytes, as the
+        gateway's audit writer receives them: the bytes wait in the client's buffer as they are and become arrays
+        once per block of ``check_every`` queries (one conversion per block, not a handful of numpy calls on a
+        one-row array per query); the verdicts are the same as ``observe``'s on the float32 rows."""
+        n = len(labels) // 8
+        if n == 0:
+            return None
+        return self._add(client, n, width, (rows, labels))
+
+    def _add(self, client: str, n: int, width: int, entry: tuple[Any, Any]) -> ExtractionVerdict | None:
+        cfg = self.cfg
         with self._lock:
             st = self._clients.get(client)
             if st is None:
                 st = self._clients[client] = _ClientState(distances=deque(maxlen=cfg.window))
             if st.recent is None:
-                st.recent = _Ring(cfg.uniformity_window, flat.shape[1])
+                st.recent = _Ring(cfg.uniformity_window, width)
             before = st.queries
-            st.queries += len(flat)
-            st.pending.append((flat, np.asarray(labels, dtype=np.int64).reshape(-1)))
-            st.pending_rows += len(flat)
+            st.queries += n
+            st.pending.append(entry)
+            st.pending_rows += n
             due = st.queries >= cfg.min_queries and st.queries // cfg.check_every > before // cfg.check_every
             if st.pending_rows >= cfg.check_every or due:  # the ring and PRADA see the buffered rows in order
-                rows = np.concatenate([p[0] for p in st.pending])
-                labs = np.concatenate([p[1] for p in st.pending])
+                rows, labs = _stack(st.pending, width)
                 st.pending, st.pending_rows = [], 0
                 st.recent.extend(rows)
                 self._prada_block(st, rows, labs)
@@ -253,3 +267,30 @@ class ExtractionMonitor:
                     added.append(i)
                     threshold = max(threshold, grown.mean_minus_std())
             st.threshold[c] = threshold
+
+
+def _stack(pending: list[tuple[Any, Any]], width: int) -> tuple[np.ndarray, np.ndarray]:
+    """The buffered queries in order as one float64 ``(n, width)`` array and one int64 label array; runs of
+    raw entries (``observe_raw``) are joined and converted at once."""
+    xs: list[np.ndarray] = []
+    ls: list[np.ndarray] = []
+    raw_x: list[bytes] = []
+    raw_l: list[bytes] = []
+
+    def flush() -> None:
+        if raw_x:
+            xs.append(np.frombuffer(b"".join(raw_x), dtype=np.float32).reshape(-1, width).astype(np.float64))
+            ls.append(np.frombuffer(b"".join(raw_l), dtype=np.int64))
+            raw_x.clear()
+            raw_l.clear()
+
+    for x, labels in pending:
+        if isinstance(x, bytes):
+            raw_x.append(x)
+            raw_l.append(labels)
+        else:
+            flush()
+            xs.append(x)
+            ls.append(labels)
+    flush()
+    return np.concatenate(xs), np.concatenate(ls)

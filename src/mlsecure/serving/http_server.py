@@ -88,6 +88,8 @@ class HttpConnection(asyncio.Protocol):
         self.ignoring = False  # after an oversized body or a parse error: the rest of the input is dropped
         self.paused = False
         self.timer: asyncio.TimerHandle | None = None
+        self.timer_at = 0.0  # when ``timer`` fires
+        self.deadline: float | None = None  # when the connection times out (None: it does not)
         self.in_request = False  # bytes of a request have arrived and it is not complete yet
         self.busy = False  # the app is answering a request
         self.refusal = (400, "")
@@ -109,7 +111,7 @@ class HttpConnection(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.disconnected = True
         self.server.connections.discard(self)
-        self._disarm()
+        self._cancel_timer()
         self._wake()
 
     def data_received(self, data: bytes) -> None:
@@ -337,21 +339,44 @@ class HttpConnection(asyncio.Protocol):
         self._write_simple(status, detail, close=True)
 
     def _close(self) -> None:
-        self._disarm()
+        self._cancel_timer()
         if self.transport is not None and not self.transport.is_closing():
             self.transport.close()
 
+    # The deadline moves twice per request (the request's, then keep-alive's): it is a number, and the one timer
+    # per connection is left where it is when the new deadline is later (it re-arms itself when it fires early),
+    # so a request schedules and cancels no timer (two ``call_later`` and two ``cancel`` were ~3% of the event
+    # loop's work per request: ``benchmarks/gateway.md``, session 6). A timeout still fires at its deadline.
+
     def _arm(self, seconds: float) -> None:
-        self._disarm()
-        self.timer = self.loop.call_later(seconds, self._timed_out)
+        deadline = self.loop.time() + seconds
+        self.deadline = deadline
+        if self.timer is not None:
+            if self.timer_at <= deadline:
+                return  # fires first, sees the later deadline and re-arms for it
+            self.timer.cancel()
+        self.timer_at = deadline
+        self.timer = self.loop.call_at(deadline, self._timed_out)
 
     def _disarm(self) -> None:
+        self.deadline = None  # the timer, if any, finds no deadline when it fires and stops
+
+    def _cancel_timer(self) -> None:
+        self.deadline = None
         if self.timer is not None:
             self.timer.cancel()
             self.timer = None
 
     def _timed_out(self) -> None:
         self.timer = None
+        deadline = self.deadline
+        if deadline is None:
+            return
+        if self.loop.time() < deadline:  # the deadline moved on since this timer was set
+            self.timer_at = deadline
+            self.timer = self.loop.call_at(deadline, self._timed_out)
+            return
+        self.deadline = None
         if self.in_request:  # a slow (or stalled) head or body
             if self.busy or self.queue:  # answers go in order: refuse it after those before it
                 self._fail(408, "request not received in time")

@@ -44,6 +44,10 @@ except ImportError:  # pragma: no cover - orjson is in the gateway extra
     _loads = json.loads
 
 
+SMALL_ANSWER = 256
+"""OIP answers with at most this many probabilities are checked and hardened in Python (``predict_rows``)."""
+
+
 class UpstreamError(Exception):
     """The upstream failed: ``status`` 502 (bad answer, refused connection) or 504 (timeout)."""
 
@@ -143,6 +147,13 @@ class Upstream:
 
     async def predict_proba(self, x: np.ndarray) -> np.ndarray:
         """Rows ``x`` ``(n, *shape)`` -> probabilities ``(n, k)``, or ``UpstreamError``."""
+        proba = await self.predict_rows(x)
+        return np.asarray(proba, dtype=np.float64) if isinstance(proba, list) else proba
+
+    async def predict_rows(self, x: np.ndarray) -> np.ndarray | list[list[float]]:
+        """``predict_proba``, except that a small OIP answer of plain floats (at most ``SMALL_ANSWER`` values, as
+        one row of a classifier is) comes back as a list of rows of Python floats, checked in Python: the
+        request path then hardens it without numpy calls on one-row arrays (``OutputPolicy.apply_rows``)."""
         n = len(x)
         if self.protocol == "oip":
             body: Any = {"inputs": [{"name": self.input_name, "shape": list(x.shape), "datatype": "FP32",
@@ -176,7 +187,7 @@ class Upstream:
         except (ValueError, RecursionError):
             raise UpstreamError(502, "upstream_bad_answer", "the upstream answer is not JSON") from None
 
-    def _oip_proba(self, doc: Any, n: int) -> np.ndarray:
+    def _oip_proba(self, doc: Any, n: int) -> np.ndarray | list[list[float]]:
         outputs = doc.get("outputs") if isinstance(doc, dict) else None
         if not isinstance(outputs, list) or not outputs:
             raise UpstreamError(502, "upstream_bad_answer", "the upstream OIP answer has no outputs")
@@ -190,12 +201,34 @@ class Upstream:
             raise UpstreamError(502, "upstream_bad_answer", "the upstream OIP output lacks shape or data")
         if len(shape) == 1:  # class indices
             return self._as_proba(data, n)
+        rows = self._small_rows(shape, data, n)
+        if rows is not None:
+            return rows
         try:
             arr = np.asarray(data, dtype=np.float64).reshape([int(d) for d in shape])
         except (ValueError, TypeError):
             raise UpstreamError(502, "upstream_bad_answer", "the upstream OIP output data does not fit its shape") \
                 from None
         return self._check(arr, n)
+
+    def _small_rows(self, shape: list[Any], data: list[Any], n: int) -> list[list[float]] | None:
+        """``data`` as ``n`` rows of floats when it is a small, flat, well-shaped list of floats that passes
+        ``_check``'s tests (else ``UpstreamError``, with ``_check``'s message); None: anything else (nested, ints,
+        another shape, larger), which ``_check`` decides on a numpy array."""
+        if len(data) > SMALL_ANSWER or len(shape) != 2 or type(shape[0]) is not int or type(shape[1]) is not int:
+            return None
+        k = shape[1]
+        if shape[0] != n or k < 1 or len(data) != n * k or (self.labels and k != len(self.labels)):
+            return None
+        for value in data:
+            if type(value) is not float:
+                return None
+        rows = [data[i:i + k] for i in range(0, n * k, k)]
+        for row in rows:
+            # as _check: NaN fails the comparisons (min, or its row's sum), infinity breaks its row's sum
+            if not (min(row) >= 0 and abs(sum(row) - 1.0) <= 1e-3):
+                raise UpstreamError(502, "upstream_bad_answer", "the upstream probabilities are not distributions")
+        return rows
 
     def _as_proba(self, preds: Any, n: int) -> np.ndarray:
         if not isinstance(preds, list) or len(preds) != n:
