@@ -1,6 +1,6 @@
 """Where the gateway's CPU per request goes, part by part, with the thread's own CPU clock.
 
-Two in-process measurements of what one request with one client costs (one record per audit batch, as a
+Three in-process measurements of what one request with one client costs (one record per audit batch, as a
 closed-loop client sends them), each part timed with ``time.thread_time`` over ``--requests`` repetitions
 (cProfile adds a fixed cost to every small call and so inflates exactly the parts this is about):
 
@@ -9,7 +9,9 @@ closed-loop client sends them), each part timed with ``time.thread_time`` over `
   built from the gateway's fields, the chain + SQLite commit, the Ed25519 signature, the monitor; plus the
   ``marshal`` frames both ends pay;
 - the event loop's per-request parts in upstream mode: OIP request decoding and validation, the upstream
-  request body, reading the upstream's answer, output hardening + the OIP answer + canonical JSON.
+  request body, reading the upstream's answer, output hardening + the OIP answer + canonical JSON;
+- the floor of the guarantees (``floor_parts``): an Ed25519 signature of a typical answer, one bare SQLite
+  commit of one record, the HMAC link, the SHA-256 of the body.
 
     python benchmarks/bench_gateway_parts.py --requests 2000
 """
@@ -83,6 +85,18 @@ def writer_parts(n: int, tmp: Path) -> dict[str, float]:
     events = [AuditEvent(**{**f0, "event_id": f"{i:032x}", "timestamp": datetime.now(UTC)}) for i in range(6 * n)]
     it = iter(events)
     out["  store.append_many (chain + SQLite commit)"] = per_call_us(lambda: store.append_many([next(it)]), n)
+    from mlsecure.audit import sqlite_store
+
+    schema = sqlite_store.SCHEMA
+    sqlite_store.SCHEMA = "\n".join(line for line in schema.splitlines() if "CREATE INDEX" not in line)
+    try:  # what the three per-record indexes (time, actor, type) cost: the same log without them
+        bare = open_store(f"sqlite:///{tmp / 'audit-noindex.db'}?synchronous=NORMAL", hmac_key=key)
+    finally:
+        sqlite_store.SCHEMA = schema
+    it3 = iter([AuditEvent(**{**f0, "event_id": f"{i:032x}", "timestamp": datetime.now(UTC)}) for i in range(6 * n)])
+    out["    the same on a log without its 3 indexes (not done: see gateway.md)"] = per_call_us(
+        lambda: bare.append_many([next(it3)]), n)
+    bare.close()
     out["  Ed25519 sign of the body"] = per_call_us(lambda: signer.sign(body), n)
     from mlsecure.serving.extraction import ExtractionMonitor
 
@@ -154,6 +168,53 @@ def loop_parts(n: int) -> dict[str, float]:
     return out
 
 
+def floor_parts(n: int, tmp: Path) -> dict[str, float]:
+    """What no implementation of this design can skip, each alone: the Ed25519 signature of a typical answer,
+    one durable commit of one record in SQLite (a bare ``BEGIN IMMEDIATE; INSERT; COMMIT`` of a row of the audit
+    table's width, no chain, no index, no Python around it), the HMAC link and the SHA-256 of the request body.
+    Their sum is the CPU floor of the guarantees; the rest of the gateway's CPU per request is the proxy floor
+    (``bench_gateway_floor.py``, in ``bench_gateway_upstream.py``'s rounds) and interpreter glue."""
+    import sqlite3
+
+    from mlsecure.audit.chain import ChainMac
+    from mlsecure.serving.signing import ResponseSigner
+
+    out: dict[str, float] = {}
+    signer = ResponseSigner.from_private_bytes(secrets.token_bytes(32))
+    answer = (b'{"id":"5b8e2c1f0a9d4e7b8c6f1a2b3c4d5e6f","model_name":"digits","model_version":"1","outputs":['
+              b'{"data":[4],"datatype":"INT64","name":"label","shape":[1]},{"data":[4],"datatype":"INT64",'
+              b'"name":"top_labels","shape":[1,1]},{"data":[0.97],"datatype":"FP64","name":"probability",'
+              b'"shape":[1,1]}],"parameters":{"input_sha256":"' + b"a" * 64 + b'","request_id":"'
+              + b"5b8e2c1f0a9d4e7b8c6f1a2b3c4d5e6f" + b'","served_at":1765076400.123}}')
+    key = signer._key
+    out[f"Ed25519 sign of a {len(answer)}-byte answer (cryptography, raw)"] = per_call_us(lambda: key.sign(answer), n)
+    out["  the same through ResponseSigner.sign (+ base64 header text)"] = per_call_us(lambda: signer.sign(answer), n)
+    event = b"x" * 700  # an audit record's canonical JSON is ~650-750 bytes
+    for sync in ("NORMAL", "FULL"):
+        conn = sqlite3.connect(tmp / f"floor-{sync}.db", isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(f"PRAGMA synchronous={sync}")
+        conn.execute("CREATE TABLE r (seq INTEGER PRIMARY KEY, a TEXT, b TEXT, c TEXT, d TEXT, e TEXT, f TEXT, "
+                     "g TEXT, h TEXT, event_json TEXT, prev TEXT, entry TEXT)")
+        rows = ((i, "e" * 32, "2026-12-07T03:00:00.000000Z", "prediction", "5c0ffee5c0ff", "predict", "digits:1",
+                 "allowed", "a" * 64, event.decode(), "b" * 64, "c" * 64) for i in range(1, 10**9))
+
+        def commit(conn: sqlite3.Connection = conn, rows: Any = rows) -> None:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("INSERT INTO r VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", next(rows))
+            conn.execute("COMMIT")
+
+        out[f"one SQLite commit of one record, WAL, synchronous={sync} (bare sqlite3)"] = per_call_us(
+            commit, n if sync == "NORMAL" else max(n // 10, 50))
+        conn.close()
+    mac = ChainMac(secrets.token_bytes(32))
+    prev = bytes(32)
+    out["HMAC-SHA256 chain link of a 700-byte record"] = per_call_us(lambda: mac.link(7, prev, event), n)
+    body = b'{"inputs":[{"name":"input-0","shape":[1,64],"datatype":"FP32","data":[' + b"0.123456789," * 63 + b"0.5]}]}"
+    out["SHA-256 of an 800-byte request body"] = per_call_us(lambda: hashlib.sha256(body).hexdigest(), n)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--requests", type=int, default=2000)
@@ -161,12 +222,13 @@ def main() -> None:
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         res = {"load_average_1min": round(os.getloadavg()[0], 2),
-               "writer": writer_parts(args.requests, Path(tmp)), "event_loop": loop_parts(args.requests)}
+               "writer": writer_parts(args.requests, Path(tmp)), "event_loop": loop_parts(args.requests),
+               "floor": floor_parts(args.requests, Path(tmp))}
     print(f"load average {res['load_average_1min']}; thread CPU per call, median of 5 x {args.requests}")
-    for section in ("writer", "event_loop"):
+    for section in ("writer", "event_loop", "floor"):
         print(f"[{section}]")
         for k, v in res[section].items():  # type: ignore[union-attr]
-            print(f"  {k:<50} {v:8.1f} us")
+            print(f"  {k:<70} {v:8.1f} us")
     if args.json:
         args.json.write_text(json.dumps(res, indent=2))
     sys.stdout.flush()
