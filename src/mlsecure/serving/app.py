@@ -79,7 +79,7 @@ class _Refusal(Exception):
 class _Call:
     """What the handlers read of one request, taken from the ASGI scope in one pass over its headers."""
 
-    __slots__ = ("authorization", "binary_header", "content_length", "content_type", "forwarded_for", "peer",
+    __slots__ = ("authorization", "binary_header", "body", "content_length", "content_type", "forwarded_for", "peer",
                  "receive")
 
     def __init__(self, scope: _Scope, receive: _Receive) -> None:
@@ -109,19 +109,20 @@ class _Call:
         client = scope.get("client")
         self.peer: str | None = client[0] if client else None
         self.receive = receive
+        self.body: bytes | None = None
+        """The whole body, when the server has read it already (``direct``): read without ``receive``."""
 
     @classmethod
     def direct(cls, headers: _Headers, client: tuple[str, int] | None, body: bytes) -> _Call:
-        """From a request the server has read whole: ``receive`` gives the body in one message."""
-        given: list[bool] = []
+        """From a request the server has read whole: ``body`` is read at once; ``receive`` (for a handler that
+        asks anyway) gives it in one message, then ASGI's end of the request."""
+        call = cls({"headers": headers, "client": client}, _no_more)
+        call.body = body
+        return call
 
-        async def receive() -> MutableMapping[str, Any]:
-            if given:  # the handlers read a body once; a second read is answered as ASGI's end of the request
-                return {"type": "http.disconnect"}
-            given.append(True)
-            return {"type": "http.request", "body": body, "more_body": False}
 
-        return cls({"headers": headers, "client": client}, receive)
+async def _no_more() -> MutableMapping[str, Any]:
+    return {"type": "http.disconnect"}
 
 
 def _encode_headers(headers: dict[str, str]) -> _Headers:
@@ -144,6 +145,9 @@ class _Handlers:
         self.key_id = gw.signer.key_id.encode("latin-1") if gw.signer is not None else b""
         self.in_flight = 0  # audited requests in progress (one alone: its record may be committed inline)
         self._range_labels: dict[int, tuple[list[Any], list[str]]] = {}
+        self.input_name = cfg.model.input_name
+        self.labels_only = cfg.output.labels_only
+        self.model_key = (cfg.model.name, cfg.model.version)
         out = cfg.output
         self.plain_policy = out.noise == "none" and out.decimals <= 15
         """Small upstream answers are hardened in Python (``OutputPolicy.apply_rows``)."""
@@ -324,17 +328,11 @@ class _Handlers:
 
     async def _infer(self, call: _Call, principal: Principal,
                      request_id: str) -> tuple[_Reply, str, str, dict[str, Any]]:
-        def decode(body: bytes) -> tuple[np.ndarray, Any]:
-            return self._oip_decode(body, call.binary_header)
+        # a binary-tensor request is refused by _read_body before any decoding (untyped=True)
+        return await self.serve_rows(call, principal, request_id, self._oip_decode, self._oip_encode, untyped=True)
 
-        return await self.serve_rows(call, principal, request_id, decode, self._oip_encode, untyped=True)
-
-    def _oip_decode(self, body: bytes, binary: bool) -> tuple[np.ndarray, Any]:
-        cfg = self.gw.config
-        if binary:
-            raise ValidationFailure(_BINARY_FIELD, _BINARY_REFUSED)
-        return oip.parse_infer(body, self.gw.schema, cfg.model.input_name, cfg.output.labels_only,
-                               model=(cfg.model.name, cfg.model.version))
+    def _oip_decode(self, body: bytes) -> tuple[np.ndarray, Any]:
+        return oip.parse_infer(body, self.gw.schema, self.input_name, self.labels_only, model=self.model_key)
 
     def _oip_encode(self, request_id: str, input_hash: str, predictions: list[dict[str, Any]],
                     context: Any) -> dict[str, Any]:
@@ -630,6 +628,12 @@ async def _read_body(call: _Call, limit: int, actor: str, *, untyped: bool = Fal
     declared = call.content_length
     if declared is not None and (not declared.isdigit() or int(declared) > limit):
         raise _Refusal(413, "body_too_large", f"body larger than {limit} bytes", actor=actor, field="body")
+    whole = call.body
+    if whole is not None:  # the built-in server read it (``_Call.direct``): no ASGI messages to wait for
+        call.body, call.receive = None, _no_more  # a body is read once, as from ``receive``
+        if len(whole) > limit:
+            raise _Refusal(413, "body_too_large", f"body larger than {limit} bytes", actor=actor, field="body")
+        return whole
     chunks = b""
     more = True
     while more:
