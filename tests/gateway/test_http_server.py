@@ -221,6 +221,37 @@ def test_slow_clients_get_408_and_idle_connections_close() -> None:
         c.close()
 
 
+
+def test_deadlines_move_without_a_timer_per_request() -> None:
+    """The one timer per connection (session 6): a keep-alive connection used more often than its timeout stays
+    open (the deadline moves on, the early timer re-arms), closes once idle for the timeout, and a request
+    deadline shorter than the pending keep-alive timer still fires on time (the timer is moved earlier)."""
+    with running(echo_app, request_timeout_s=0.2, keepalive_timeout_s=0.8) as (port, server):
+        c = Raw(port)
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 1.0:  # 1.25 keep-alive timeouts, a request every 0.1 s
+            c.send(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+            assert c.answer()[0] == 200
+            time.sleep(0.1)
+        (conn,) = list(server.connections)
+        assert conn.timer is not None and conn.deadline is not None
+        t0 = time.monotonic()
+        c.send(b"POST /slow HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc")  # 7 bytes never come
+        status, headers, _ = c.answer()
+        assert status == 408 and headers["connection"] == "close" and c.closed()
+        assert 0.15 < time.monotonic() - t0 < 0.7  # the request's 0.2 s, not the pending keep-alive's 0.8 s
+        c.close()
+        c = Raw(port)
+        c.send(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+        assert c.answer()[0] == 200
+        t0 = time.monotonic()
+        assert c.closed() and 0.7 < time.monotonic() - t0 < 3
+        c.close()
+        deadline = time.monotonic() + 3
+        while server.connections and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert not server.connections
+
 def test_an_app_failure_is_a_500_and_the_server_goes_on() -> None:
     async def broken(scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["path"] == "/boom":
