@@ -7,10 +7,17 @@ module of this or of *another* repository (``owner/repo--module.Class``); senten
 ``type`` of ``modules.json``; diffusers imports each ``[library, class]`` of ``model_index.json``. Until session 5
 such files were "text" (safe) and ``_target_: os.system`` passed. Each name is judged like a pickle global
 (``os.system`` critical, a class outside the allowlist medium); nothing is imported.
+
+Session 6 added what else makes a config loader import or run code: TOML documents (jsonargparse reads them),
+PEFT's ``auto_mapping`` (``importlib.import_module(parent_library)``), Hydra 1.0's deprecated ``cls``/``class``
+keys (judged only where the name is dangerous), and OmegaConf interpolations that call a resolver the application
+registered (``${eval:...}``): a resolver outside OmegaConf's and Hydra's own is medium, high when its argument is
+Python that runs commands; ``${oc.env:...}`` inside a URL (an environment secret sent out) is medium.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,8 +29,9 @@ from mlsecure.findings import Severity
 
 TARGET_KEYS = ("_target_", "class_path")  # Hydra instantiate, jsonargparse / LightningCLI
 # a text holding one of these (or a backslash escape that can spell it) is parsed as JSON or YAML
-MARKERS = ("_target_", "class_path", "auto_map", "custom_pipelines", "_diffusers_version", "python/", "%TAG", "\\")
-CONFIG_SUFFIXES = (".yaml", ".yml", ".json")
+MARKERS = ("_target_", "class_path", "auto_map", "custom_pipelines", "_diffusers_version", "python/", "%TAG", "\\",
+           "auto_mapping")
+CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".toml")
 MAX_CONFIG_CHARS = 64 * 1024**2  # JSON (C parser)
 MAX_YAML_CHARS = 16 * 1024**2
 # libraries diffusers' own pipelines name in model_index.json (its LOADABLE_CLASSES); any other is imported by name
@@ -44,7 +52,7 @@ def wants_parse(name: str, text: str) -> bool:
     return name.lower().endswith(CONFIG_SUFFIXES) or any(marker in text for marker in MARKERS)
 
 
-JSON_KEYS = ("_target_", "class_path", "auto_map", "custom_pipelines", "_diffusers_version")
+JSON_KEYS = ("_target_", "class_path", "auto_map", "custom_pipelines", "_diffusers_version", "auto_mapping")
 _ASCII_ESCAPE = re.compile(r"\\u00[2-7][0-9A-Fa-f]")
 
 
@@ -65,6 +73,8 @@ def parse_document(text: str, name: str = "") -> Any:
             pass
     if name.lower().endswith(".json"):
         return None
+    if name.lower().endswith(".toml"):
+        return _toml(text)
     if len(text) > MAX_YAML_CHARS:  # PyYAML builds Python objects node by node: bound the time, fail closed
         return _unparsed(text, name, f"YAML of {len(text)} characters: over the {MAX_YAML_CHARS >> 20} Mi parsed")
     import yaml
@@ -77,14 +87,28 @@ def parse_document(text: str, name: str = "") -> Any:
     except RecursionError:
         return _too_deep(text, name)
     except (yaml.YAMLError, ValueError, MemoryError):
-        return None  # a loader cannot parse it either
+        return _toml(text)  # no YAML (a loader cannot parse it as YAML either); TOML quotes keys YAML rejects
     try:
         document = yaml.load(text, Loader=loader)  # a safe loader: no tag constructs an object
     except RecursionError:
         return _too_deep(text, name)
     except (yaml.YAMLError, ValueError, MemoryError):
         document = None  # python tags (refused by the safe loader), several documents
-    return Tagged(tuple(tags), document) if tags else document
+    if tags:
+        return Tagged(tuple(tags), document)
+    if not isinstance(document, dict | list):  # ``[model]\n_target_ = "os.system"`` is no YAML mapping: TOML?
+        return _toml(text) or document
+    return document
+
+
+def _toml(text: str) -> Any:
+    """``text`` as TOML (jsonargparse reads TOML configs whatever their name), ``None`` when it is not TOML."""
+    import tomllib
+
+    try:
+        return tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, RecursionError, ValueError, MemoryError):
+        return None
 
 
 @dataclass(frozen=True)
@@ -145,8 +169,32 @@ def import_issues(document: Any, where: str) -> list[Issue]:
         elif key == "type":
             if not value.startswith(_ST_PREFIX):
                 issues.append(_judged(path, value, "sentence-transformers imports the module type"))
+        elif key == "auto_mapping":
+            issues.append(_judged(path, value, "PEFT imports parent_library, then base_model_class.from_pretrained"))
+        elif key in LEGACY_TARGET_KEYS:
+            legacy = _judged(path, value, f"Hydra 1.0 instantiates the deprecated {key} key like _target_")
+            if legacy.severity >= Severity.HIGH:  # ``class: person`` in a label map is no import
+                issues.append(legacy)
+        elif key == "${":
+            issues.extend(interpolation_issues(path, value))
         else:
             issues.append(_judged(path, value, f"{key} is imported and called when the config is instantiated"))
+    return issues
+
+
+def config_item_issues(key: str, value: str, *, pickled: bool = False) -> list[Issue]:
+    """One ``key: value`` item outside a parsed config (a pickled dict of hyper-parameters): what ``instantiate``
+    would import for it, and the resolvers its interpolations call. In a pickle nothing is instantiated on load,
+    so only a dangerous name counts at its own severity; an unknown class (a user's LightningModule) is low."""
+    issues: list[Issue] = []
+    if key in TARGET_KEYS or (key in LEGACY_TARGET_KEYS and "." in value):
+        issue = _judged(f"pickled dict item {key!r}", value, f"{key} names what instantiate() imports and calls")
+        if issue.severity >= Severity.HIGH:
+            issues.append(issue)
+        elif pickled and key in TARGET_KEYS and issue.severity >= Severity.MEDIUM:
+            issues.append(dataclasses.replace(issue, severity=Severity.LOW))
+    if "${" in value:
+        issues.extend(interpolation_issues(f"pickled dict item {key!r}", value, pickled=pickled))
     return issues
 
 
@@ -164,6 +212,73 @@ def _judged(path: str, dotted: str, why: str) -> Issue:
     severity = judgement.severity if judgement.severity > Severity.INFO else Severity.INFO
     return Issue(kind, severity, f"{path}: {why}: {dotted[:120]!r} ({judgement.reason})",
                  evidence={"module": module or name, "name": name if module else "", "key": path[-120:]})
+
+
+LEGACY_TARGET_KEYS = ("cls", "class")  # Hydra 0.11 / 1.0: instantiate() read them where _target_ was absent
+# libraries whose own classes PEFT's auto_mapping names for a base model (``from_pretrained`` of the library's class)
+PEFT_LIBRARIES = frozenset({"transformers", "diffusers", "peft", "timm", "sentence_transformers"})
+# resolvers OmegaConf and Hydra register themselves (OmegaConf 2.0 registered ``env``)
+BUILTIN_RESOLVERS = frozenset({"oc.env", "oc.select", "oc.decode", "oc.create", "oc.deprecated", "oc.dict.keys",
+                               "oc.dict.values", "env", "hydra", "now", "python_version"})
+ENV_RESOLVERS = frozenset({"oc.env", "env"})
+# ``${`` then a resolver name (dotted ids, OmegaConf's grammar allows blanks around it) then ``:``; ``${`` right after
+# ``${`` is a resolver name computed from another interpolation
+_RESOLVER = re.compile(r"\$\{\s*(?:([A-Za-z_][\w-]*(?:\s*\.\s*[A-Za-z_][\w-]*)*)\s*:|(\$\{))")
+
+
+def interpolation_issues(path: str, value: str, *, pickled: bool = False) -> list[Issue]:
+    """OmegaConf interpolations in ``value`` that call resolvers: what resolving the config runs.
+
+    An application-registered resolver (``OmegaConf.register_new_resolver("eval", eval)`` is a common recipe) is
+    code this scanner cannot see: medium, high when its argument parses as Python that runs commands or code.
+    ``${oc.env:SECRET}`` in a string that is also a URL sends an environment value out (medium); elsewhere low.
+    In a pickle (hyper-parameters a user may resolve later) the medium cases are low: nothing resolves on load."""
+    from mlsecure.artifacts.scan.python_source import source_issues
+
+    issues: list[Issue] = []
+    for match in _RESOLVER.finditer(value):
+        name = re.sub(r"\s+", "", match.group(1) or "")
+        argument = value[match.end():match.end() + 4096]
+        severity, why = Severity.MEDIUM, f"calls the resolver {name!r}, which the application registers: not verified"
+        if match.group(2):
+            why = "calls a resolver whose name is computed by another interpolation: not verified"
+        elif name in ENV_RESOLVERS:
+            severity = Severity.MEDIUM if "://" in value else Severity.LOW
+            why = f"reads an environment variable ({name}){' into a URL' if '://' in value else ''}"
+        elif name in BUILTIN_RESOLVERS:
+            continue
+        else:
+            code = _resolver_argument(argument)
+            if any(i.severity >= Severity.HIGH for i in source_issues("interpolation", code)):
+                severity, why = Severity.HIGH, f"hands the resolver {name!r} Python that runs commands or code"
+        if pickled and severity is Severity.MEDIUM:
+            severity = Severity.LOW
+        issues.append(Issue(IssueKind.EMBEDDED_CODE, severity, f"{path}: OmegaConf interpolation {why}: "
+                            f"{value[match.start():match.start() + 120]!r}",
+                            evidence={"resolver": name, "key": path[-120:]}))
+        if len(issues) >= MAX_INTERPOLATIONS:
+            break
+    return issues
+
+
+MAX_INTERPOLATIONS = 20  # per string
+
+
+def _resolver_argument(text: str) -> str:
+    """The resolver's argument as Python: one quoted string is unquoted (``${eval:'__import__("os")...'}``)."""
+    depth, end = 0, len(text)
+    for i, char in enumerate(text):
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            if depth == 0:
+                end = i
+                break
+            depth -= 1
+    argument = text[:end].strip()
+    if len(argument) >= 2 and argument[0] == argument[-1] and argument[0] in "'\"":
+        argument = argument[1:-1]
+    return argument
 
 
 def _auto_map(path: str, value: str) -> Issue:
@@ -190,6 +305,8 @@ def _named(document: Any, where: str) -> Iterator[tuple[str, str, str]]:
         seen.add(id(node))
         if isinstance(node, list):
             todo.extend((child, f"{path}[{i}]") for i, child in enumerate(node))
+            yield from ((f"{path}[{i}]", "${", child) for i, child in enumerate(node)
+                        if isinstance(child, str) and "${" in child)
             if modules_list and node is document:
                 for i, module in enumerate(node):
                     if isinstance(module["type"], str):
@@ -207,6 +324,14 @@ def _named(document: Any, where: str) -> Iterator[tuple[str, str, str]]:
                             if isinstance(spec, dict) and isinstance(spec.get("impl"), str))
             elif diffusers and _library_pair(child):  # model_index.json: diffusers imports the library, takes the class
                 yield here, "diffusers", f"{child[0]}.{child[1]}"
+            elif key == "auto_mapping" and isinstance(child, dict) and isinstance(child.get("parent_library"), str):
+                library = child["parent_library"].strip()
+                if library.split(".")[0] not in PEFT_LIBRARIES:
+                    yield here, "auto_mapping", f"{library}.{child.get('base_model_class') or '_'}"
+            elif key in LEGACY_TARGET_KEYS and "_target_" not in node and isinstance(child, str) and "." in child:
+                yield here, str(key), child
+            if isinstance(child, str) and "${" in child:
+                yield here, "${", child
             todo.append((child, here))
 
 

@@ -16,7 +16,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlsecure.artifacts.formats import ArtifactFormat, compression_of, detect_stream, is_text
+from mlsecure.artifacts.formats import (
+    ArtifactFormat,
+    compression_of,
+    decode_text,
+    detect_stream,
+    is_text,
+    wide_text_encoding,
+)
 from mlsecure.artifacts.scan import config_imports, interface, jsontext
 from mlsecure.artifacts.scan.datafiles import describe_data
 from mlsecure.artifacts.scan.interface import Blob, Budget, Issue, IssueKind, Limits, Session, Verdict
@@ -223,7 +230,12 @@ def _scan_tentative(blob: Blob, session: Session, fmt: ArtifactFormat,
         return fmt, [Issue(IssueKind.CODE_FORMAT, Severity.INFO, "compressed data that is not a pickle",
                            evidence={"compression": compression_of(head)})]
     configs = collect("protobuf", lambda: _protobuf_configs(blob, session, head))  # keras_metadata.pb and kin
-    if fmt is ArtifactFormat.TEXT or is_text(head):
+    if fmt is ArtifactFormat.TEXT or is_text(head) or wide_text_encoding(head) is not None \
+            or blob.name.lower().endswith(".py"):
+        # a ``.py`` is source whatever its bytes: TorchScript's lexer skips a comment of invalid UTF-8 or NULs, and
+        # Python decodes latin-1 under a coding cookie (session 6: both ran, and were "binary data", low)
+        # UTF-16/32 text too: Keras and skops hand an archive's config.json to ``json.loads(bytes)``, which
+        # decodes it (session 6: a UTF-16 ``config.json`` with a Lambda layer loaded, and was "binary data")
         return ArtifactFormat.TEXT, [*collect("text", lambda: _scan_text(blob, session)), *configs]
     issue = describe_data(blob, head)
     return (ArtifactFormat.DATA if issue.severity is Severity.INFO else ArtifactFormat.UNKNOWN), [issue, *configs]
@@ -354,7 +366,7 @@ def _scan_text(blob: Blob, session: Session) -> list[Issue]:
                           f"the {MAX_TEXT_BYTES >> 20} MiB parsed", evidence={"max_bytes": MAX_TEXT_BYTES})]
         return [Issue(IssueKind.CODE_FORMAT, Severity.INFO, "large text file (not parsed)")]
     raw = blob.read_all()
-    text = raw.decode("utf-8", errors="replace")
+    text = decode_text(raw)  # a byte-order mark dropped, UTF-16/32 decoded, as json.loads(bytes) and PyYAML do
     source = source_text(raw, text)  # as Python decodes it (a coding cookie)
     name = blob.name.replace("\\", "/")
     if name.endswith(".py") and ("code/" in name or name.startswith("code")):
@@ -362,7 +374,7 @@ def _scan_text(blob: Blob, session: Session) -> list[Issue]:
     python = source_issues(blob.name, source)
     if python:
         return python
-    if "flavors" in text:  # an MLflow MLmodel file (YAML): what mlflow imports on load
+    if "flavors" in text or name.rpartition("/")[2] == "MLmodel":  # MLflow's MLmodel (YAML; escapes spell keys)
         found = _mlmodel(blob.name, text)
         if found:
             return found

@@ -120,6 +120,8 @@ class Events:
     on_call: Callable[[Call], None]
     on_build: Callable[[Any, Any, int], None]
     on_problem: Callable[[str, str, int], None]  # (kind, message, offset)
+    # (key, value, offset) of a str item set in a dict whose key names code or whose value interpolates
+    on_config: Callable[[str, str, int], None] | None = None
 
 
 class PickleVM:
@@ -472,7 +474,19 @@ def _hashed_item(vm: PickleVM, item: Any) -> None:
         vm.hashed(item)
 
 
+CONFIG_KEYS = frozenset({"_target_", "class_path", "cls", "class"})  # what instantiate() imports (config_imports)
+
+
+def _config_item(vm: PickleVM, key: Any, value: Any) -> None:
+    """A pickled dict of hyper-parameters is a config too: ``instantiate(ckpt["hyper_parameters"])`` imports its
+    ``_target_`` and resolves its interpolations; seen for any dict-like target (dict, OrderedDict, BUILD state)."""
+    if type(value) is str and type(key) is str and vm.events.on_config is not None \
+            and (key in CONFIG_KEYS or "${" in value):
+        vm.events.on_config(key, value, vm.pos)
+
+
 def _set(vm: PickleVM, container: Any, key: Any, value: Any) -> None:
+    _config_item(vm, key, value)
     if isinstance(container, Container):
         container.count += 1
         vm.cost += COST_PAIR
@@ -863,7 +877,9 @@ def _op_setitem(vm: PickleVM, at: int) -> None:
 def _op_setitems(vm: PickleVM, at: int) -> None:
     items = vm.pop_mark()
     target = vm.top()
-    if not isinstance(target, Container):
+    if not isinstance(target, Container):  # an OrderedDict or other mapping built by a call: its items still count
+        for i in range(0, len(items) - 1, 2):
+            _config_item(vm, items[i], items[i + 1])
         return
     for i in range(0, len(items) - 1, 2):
         _set(vm, target, items[i], items[i + 1])

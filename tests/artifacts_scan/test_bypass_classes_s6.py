@@ -1,0 +1,224 @@
+"""Bypasses found by the session-6 red team (one regression test per class, with generated variants).
+Each sample is built here from bytes; nothing is loaded. Every malicious sample scanned ``safe`` before the fix.
+
+- **Configs in UTF-16/32 or with a byte-order mark.** Keras reads a ``.keras`` archive's ``config.json`` with
+  ``json.loads(bytes)``, which detects UTF-8-with-BOM, UTF-16 and UTF-32 (checked here: Keras 3 rebuilt a
+  ``Lambda`` layer from each under ``load_model(..., safe_mode=False)``); skops reads ``schema.json`` the same way
+  and PyYAML's byte reader decodes UTF-16. The scanner decoded UTF-8 only: a BOM made the JSON "not JSON" (text,
+  safe), UTF-16 made it "unrecognised binary data" (low, safe). Text is now decoded as those loaders decode it.
+- **Python source that is not UTF-8.** TorchScript's lexer skips a comment of invalid UTF-8 or NUL bytes (checked:
+  ``torch.jit.load(...)(x)`` of such a ``code/__torch__.py`` calling ``torch.from_file(path, True, n)`` overwrote
+  the file) and Python decodes latin-1 under a coding cookie (checked: ``import`` ran ``os.system``); both were
+  "unrecognised binary data" (low, safe). A ``.py`` member is now read as source whatever its bytes.
+- **An MLmodel whose ``flavors`` key is spelled with escapes.** MLflow reads ``MLmodel`` with ``yaml.safe_load``:
+  ``"fl\\x61vors"`` (YAML) or ``"fl\\u0061vors"`` (JSON) is ``flavors`` to it; the scanner looked for the literal
+  word before parsing. A file named ``MLmodel`` is now always parsed.
+- **Configs that name code in other ways** (open in session 5): TOML configs (jsonargparse reads them); OmegaConf
+  interpolations calling a resolver the application registers (``${eval:...}``, a common recipe), or an
+  environment variable inside a URL; Hydra 1.0's deprecated ``cls``/``class`` keys; PEFT's ``auto_mapping``
+  (``importlib.import_module(parent_library)``); ``_target_``/``class_path`` and interpolations inside pickled
+  dicts (a checkpoint's hyper-parameters that Lightning/NeMo code instantiates after loading).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import pickle
+import struct
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from mlsecure.artifacts.formats import ArtifactFormat
+from mlsecure.artifacts.scan import Verdict, scan_file
+from mlsecure.findings import Severity
+
+
+def _scan(tmp_path: Path, name: str, data: bytes | str) -> tuple[Verdict, Severity, list[str]]:
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data.encode() if isinstance(data, str) else data)
+    result = scan_file(path)
+    return result.verdict, result.max_severity, [i.title for i in result.issues]
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buf.getvalue()
+
+
+# --- text encodings that loaders decode and the scanner did not ------------------------------------------------
+
+LAMBDA_CONFIG = json.dumps({"class_name": "Functional", "config": {"layers": [{
+    "class_name": "Lambda", "config": {"name": "l", "function": {
+        "class_name": "__lambda__", "config": {"code": "4wEAAAAAAAAA", "defaults": None, "closure": None}}}}]}})
+ENCODINGS = {
+    "utf-8-bom": lambda text: b"\xef\xbb\xbf" + text.encode(),
+    "utf-16": lambda text: text.encode("utf-16"),
+    "utf-16-le": lambda text: text.encode("utf-16-le"),
+    "utf-16-be": lambda text: text.encode("utf-16-be"),
+    "utf-32": lambda text: text.encode("utf-32"),
+    "utf-32-le": lambda text: text.encode("utf-32-le"),
+}
+
+
+@pytest.mark.parametrize("encoding", list(ENCODINGS))
+def test_keras_config_in_any_json_encoding(tmp_path: Path, encoding: str) -> None:
+    data = _zip({"metadata.json": b'{"keras_version": "3.15.0"}', "config.json": ENCODINGS[encoding](LAMBDA_CONFIG),
+                 "model.weights.h5": b""})
+    verdict, severity, titles = _scan(tmp_path, "model.keras", data)
+    assert (verdict, severity) == (Verdict.MALICIOUS, Severity.CRITICAL), titles
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-bom", "utf-16", "utf-32-le"])
+@pytest.mark.parametrize(("name", "text"), [
+    ("config.json", json.dumps({"model": {"_target_": "os.system"}})),
+    ("config.yaml", "model:\n  _target_: os.system\n"),
+])
+def test_configs_in_any_encoding(tmp_path: Path, encoding: str, name: str, text: str) -> None:
+    _verdict, severity, titles = _scan(tmp_path, name, ENCODINGS[encoding](text))
+    assert severity is Severity.CRITICAL, titles
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-8-bom"])
+def test_skops_schema_in_utf16(tmp_path: Path, encoding: str) -> None:
+    schema = {"__class__": "system", "__module__": "os", "__loader__": "ObjectNode", "content": {},
+              "protocol": 2, "_skops_version": "0.16.0"}
+    data = _zip({"schema.json": ENCODINGS[encoding](json.dumps(schema))})
+    _verdict, severity, titles = _scan(tmp_path, "model.skops", data)
+    assert severity >= Severity.HIGH, titles
+
+
+def test_benign_utf16_text_and_float_data_stay_safe(tmp_path: Path) -> None:
+    verdict, _severity, titles = _scan(tmp_path, "labels.json", json.dumps({"0": "cat", "1": "dog"}).encode("utf-16"))
+    assert verdict is Verdict.SAFE, titles
+    path = tmp_path / "weights.bin"  # float32 1.0 is 00 00 80 3f: json guesses UTF-32-BE, and it decodes to CJK
+    path.write_bytes(struct.pack(">4f", 1, 2, 3, 4) + struct.pack("<4f", 1, 2, 3, 4))
+    result = scan_file(path)
+    assert result.format is not ArtifactFormat.TEXT and result.verdict is Verdict.SAFE
+
+
+TORCHSCRIPT_CODE = (b"class M(Module):\n  __parameters__ = []\n  def forward(self: __torch__.M, x: Tensor) -> Tensor:\n"
+                    b"    t = torch.from_file(\"/tmp/victim.bin\", True, 4, dtype=0)\n    return x\n")
+
+
+@pytest.mark.parametrize("comment", [b"# \xff\xfe\xfd\n", b"# \x00\x00\x00\x00\n", b"# caf\xe9\n"])
+def test_torchscript_code_with_binary_comment(tmp_path: Path, comment: bytes) -> None:
+    data = _zip({"m/data.pkl": pickle.dumps(1, protocol=2), "m/code/__torch__.py": comment * 200 + TORCHSCRIPT_CODE,
+                 "m/version": b"3\n"})
+    _verdict, severity, titles = _scan(tmp_path, "scripted.pt", data)
+    assert severity >= Severity.HIGH, titles
+
+
+def test_python_source_with_latin1_cookie(tmp_path: Path) -> None:
+    source = b'# -*- coding: latin-1 -*-\n# caf\xe9\nimport os\nos.system("true")\n'
+    _verdict, severity, titles = _scan(tmp_path, "modeling_x.py", source)
+    assert severity is Severity.HIGH, titles
+
+
+@pytest.mark.parametrize("text", [
+    'artifact_path: model\n"fl\\x61vors":\n  python_function:\n    loader_module: os\n',
+    '{"fl\\u0061vors": {"python_function": {"loader_module": "os"}}}\n',
+    '"\\x66lavors": {python_function: {"loader_\\x6dodule": os}}\n',
+])
+def test_mlmodel_with_escaped_keys(tmp_path: Path, text: str) -> None:
+    _verdict, severity, titles = _scan(tmp_path, "model/MLmodel", text)
+    assert severity is Severity.CRITICAL, titles
+
+
+# --- configs that name code in other ways ----------------------------------------------------------------------
+
+@pytest.mark.parametrize(("name", "text", "severity"), [
+    ("config.toml", '[model]\n_target_ = "os.system"\n', Severity.CRITICAL),
+    ("config.toml", '[model]\nclass_path = "subprocess.Popen"\n', Severity.CRITICAL),
+    ("config.toml", '[model]\n"\\u005ftarget_" = "builtins.exec"\n', Severity.CRITICAL),
+    ("model.cfg", '[model]\n"\\u005ftarget_" = "os.system"\n', Severity.CRITICAL),
+    ("config.toml", '[trainer]\nmodel.class_path = "my_pkg.Net"\n', Severity.MEDIUM),
+    ("pyproject.toml", '[project]\nname = "x"\nversion = "1"\n[tool.ruff]\nline-length = 100\n', Severity.INFO),
+])
+def test_toml_configs(tmp_path: Path, name: str, text: str, severity: Severity) -> None:
+    assert _scan(tmp_path, name, text)[1] is severity
+
+
+EVAL_PAYLOAD = "${eval:'__import__(\"os\").system(\"true\")'}"
+
+
+@pytest.mark.parametrize(("value", "severity"), [
+    (EVAL_PAYLOAD, Severity.HIGH),
+    ("${python:os.system('true')}", Severity.HIGH),
+    ('"\\x24{eval:\'__import__(\\"os\\").system(1)\'}"', Severity.HIGH),  # YAML escapes spell the ${
+    ("${ eval : 2 * 3 }", Severity.MEDIUM),  # an app-registered resolver: not verified
+    ("${my.custom.resolver:1}", Severity.MEDIUM),
+    ("${${name}:1}", Severity.MEDIUM),  # a resolver name computed from another interpolation
+    ("https://example.org/${oc.env:AWS_SECRET_ACCESS_KEY}", Severity.MEDIUM),  # a secret sent out
+    ("${oc.env:HOME}/data", Severity.LOW),
+    ("${model.hidden}", Severity.INFO),
+    ("${oc.select:model.dim, 4}", Severity.INFO),
+    ("${hydra:runtime.cwd}/out", Severity.INFO),
+])
+def test_omegaconf_interpolations(tmp_path: Path, value: str, severity: Severity) -> None:
+    scalar = value if value.startswith('"') else json.dumps(value)  # a JSON string is a YAML double-quoted scalar
+    text = f"model:\n  hidden: 3\n  dim: {scalar}\n  layers:\n    - {scalar}\n"
+    assert _scan(tmp_path, "config.yaml", text)[1] is severity
+
+
+@pytest.mark.parametrize(("text", "severity"), [
+    ("model:\n  cls: os.system\n  params: {command: 'true'}\n", Severity.CRITICAL),
+    ("model:\n  class: subprocess.Popen\n", Severity.CRITICAL),
+    ("labels:\n  - {class: dog, id: 1}\n  - {class: animals.cat, id: 2}\n", Severity.INFO),
+])
+def test_hydra_legacy_class_keys(tmp_path: Path, text: str, severity: Severity) -> None:
+    assert _scan(tmp_path, "config.yaml", text)[1] is severity
+
+
+@pytest.mark.parametrize(("mapping", "severity"), [
+    ({"base_model_class": "system", "parent_library": "os"}, Severity.CRITICAL),
+    ({"base_model_class": "Net", "parent_library": "my_pkg.models"}, Severity.MEDIUM),
+    ({"base_model_class": "BertModel", "parent_library": "transformers.models.bert.modeling_bert"}, Severity.INFO),
+    (None, Severity.INFO),
+])
+def test_peft_auto_mapping(tmp_path: Path, mapping: dict[str, str] | None, severity: Severity) -> None:
+    config = {"peft_type": "LORA", "task_type": None, "auto_mapping": mapping, "r": 8}
+    assert _scan(tmp_path, "adapter_config.json", json.dumps(config))[1] is severity
+
+
+# --- pickled dicts that name code -------------------------------------------------------------------------------
+
+def _su(text: str) -> bytes:
+    raw = text.encode()
+    return b"\x8c" + bytes([len(raw)]) + raw
+
+
+PICKLED_TARGETS = {
+    "dict-proto0": pickle.dumps({"model": {"_target_": "os.system", "_args_": ["true"]}}, protocol=0),
+    "dict-proto2": pickle.dumps({"hyper_parameters": {"class_path": "subprocess.Popen"}}, protocol=2),
+    "dict-proto4": pickle.dumps({"cfg": [{"_target_": "builtins.exec", "_partial_": True}]}, protocol=4),
+    # an OrderedDict filled by SETITEMS after its constructor call (not a dict literal)
+    "ordered-dict": b"\x80\x04" + _su("collections") + _su("OrderedDict") + b"\x93)R(" + _su("_target_")
+    + _su("os.system") + b"u.",
+    # an object's BUILD state
+    "build-state": b"\x80\x04" + _su("argparse") + _su("Namespace") + b"\x93)R}(" + _su("_target_")
+    + _su("posix.system") + b"ub.",
+    # the key memoised and fetched again
+    "memo-key": b"\x80\x04}" + _su("_target_") + b"\x94" + _su("x.y") + b"s" + b"h\x00" + _su("os.system") + b"s.",
+    "interpolation": pickle.dumps({"hparams": {"dim": EVAL_PAYLOAD}}, protocol=4),
+}
+
+
+@pytest.mark.parametrize("variant", list(PICKLED_TARGETS))
+def test_pickled_dicts_naming_code(tmp_path: Path, variant: str) -> None:
+    _verdict, severity, titles = _scan(tmp_path, "ckpt.pkl", PICKLED_TARGETS[variant])
+    assert severity >= Severity.HIGH, titles
+
+
+def test_pickled_hyperparameters_of_your_own_classes_stay_safe(tmp_path: Path) -> None:
+    """A Lightning checkpoint of a Hydra project names the user's classes: nothing is instantiated on load (low)."""
+    hparams = {"model": {"_target_": "my_project.models.Net", "dim": "${model.hidden}", "seed": "${oc.env:SEED}"},
+               "labels": [{"class": "person"}, {"class": "animals.dog"}]}
+    verdict, severity, titles = _scan(tmp_path, "ckpt.pkl", pickle.dumps({"hyper_parameters": hparams}, protocol=4))
+    assert verdict is Verdict.SAFE and severity <= Severity.LOW, titles
