@@ -222,3 +222,36 @@ def test_pickled_hyperparameters_of_your_own_classes_stay_safe(tmp_path: Path) -
                "labels": [{"class": "person"}, {"class": "animals.dog"}]}
     verdict, severity, titles = _scan(tmp_path, "ckpt.pkl", pickle.dumps({"hyper_parameters": hparams}, protocol=4))
     assert verdict is Verdict.SAFE and severity <= Severity.LOW, titles
+
+
+# --- library callables that turn a pickle's arguments into code -------------------------------------------------
+
+@pytest.mark.parametrize(("module", "name"), [
+    ("sympy", "sympify"),  # checked: pickle.loads of REDUCE(sympy.sympify, ("__import__('builtins').print(...)",)) ran
+    ("sympy.core.sympify", "sympify"),
+    ("sympy.parsing.sympy_parser", "parse_expr"),
+    ("sympy", "lambdify"),
+    ("transformers", "pipeline"),  # positional trust_remote_code
+    ("transformers.dynamic_module_utils", "get_class_from_dynamic_module"),
+    ("huggingface_hub", "hf_hub_download"),
+])
+def test_eval_and_remote_code_gadgets_are_critical(tmp_path: Path, module: str, name: str) -> None:
+    data = b"\x80\x02c" + f"{module}\n{name}\n".encode() + b"X\x05\x00\x00\x001+1+1\x85R."
+    verdict, severity, titles = _scan(tmp_path, "model.pkl", data)
+    assert (verdict, severity) == (Verdict.MALICIOUS, Severity.CRITICAL), titles
+
+
+def test_sympy_expressions_stay_unverified_not_critical(tmp_path: Path) -> None:
+    data = b"\x80\x02csympy.core.symbol\nSymbol\nX\x01\x00\x00\x00x\x85R."
+    assert _scan(tmp_path, "expr.pkl", data)[1] is Severity.MEDIUM
+
+
+@pytest.mark.parametrize(("value", "severity"), [
+    ("${oc.decode:${a}${b}}", Severity.MEDIUM),  # a: "$", b: "{eval:...}" - the call is assembled at resolution
+    ("${oc.create:${a}}", Severity.MEDIUM),
+    ("${oc.decode:${oc.env:PORT}}", Severity.LOW),  # the common idiom: an environment value decoded to a number
+    ("${oc.decode:'[1, 2]'}", Severity.INFO),
+])
+def test_decoding_resolvers_on_computed_strings(tmp_path: Path, value: str, severity: Severity) -> None:
+    text = f'a: "$"\nb: "{{eval:1}}"\nport: {json.dumps(value)}\n'
+    assert _scan(tmp_path, "config.yaml", text)[1] is severity

@@ -87,7 +87,16 @@ def parse_document(text: str, name: str = "") -> Any:
     except RecursionError:
         return _too_deep(text, name)
     except (yaml.YAMLError, ValueError, MemoryError):
-        return _toml(text)  # no YAML (a loader cannot parse it as YAML either); TOML quotes keys YAML rejects
+        # libyaml (fast) refuses what the pure-Python parser that ``yaml.safe_load``, OmegaConf, Hydra and MLflow
+        # use reads: a byte-order mark inside the text, ``%FOO %bar`` directives (session 6: a ``_target_`` after a
+        # mid-text BOM was instantiated and scanned as "text"). Their parser decides.
+        loader = yaml.SafeLoader
+        try:
+            tags = [tag for root in yaml.compose_all(text, Loader=loader) for tag in _python_tags(root)]
+        except RecursionError:
+            return _too_deep(text, name)
+        except (yaml.YAMLError, ValueError, MemoryError):
+            return _toml(text)  # no YAML (a loader cannot parse it as YAML either); TOML quotes keys YAML rejects
     try:
         document = yaml.load(text, Loader=loader)  # a safe loader: no tag constructs an object
     except RecursionError:
@@ -221,6 +230,7 @@ PEFT_LIBRARIES = frozenset({"transformers", "diffusers", "peft", "timm", "senten
 BUILTIN_RESOLVERS = frozenset({"oc.env", "oc.select", "oc.decode", "oc.create", "oc.deprecated", "oc.dict.keys",
                                "oc.dict.values", "env", "hydra", "now", "python_version"})
 ENV_RESOLVERS = frozenset({"oc.env", "env"})
+DECODING_RESOLVERS = frozenset({"oc.decode", "oc.create"})  # parse their (string) argument as a config value again
 # ``${`` then a resolver name (dotted ids, OmegaConf's grammar allows blanks around it) then ``:``; ``${`` right after
 # ``${`` is a resolver name computed from another interpolation
 _RESOLVER = re.compile(r"\$\{\s*(?:([A-Za-z_][\w-]*(?:\s*\.\s*[A-Za-z_][\w-]*)*)\s*:|(\$\{))")
@@ -245,6 +255,10 @@ def interpolation_issues(path: str, value: str, *, pickled: bool = False) -> lis
         elif name in ENV_RESOLVERS:
             severity = Severity.MEDIUM if "://" in value else Severity.LOW
             why = f"reads an environment variable ({name}){' into a URL' if '://' in value else ''}"
+        elif name in DECODING_RESOLVERS and _computed(argument):
+            # ``${oc.decode:${a}${b}}`` with a: "$" and b: "{eval:...}": the resolver call is assembled at resolution
+            # time from other nodes and then parsed, so no ``${eval`` appears in the file
+            why = f"hands {name} a string assembled from other nodes, parsed again at resolution: not verified"
         elif name in BUILTIN_RESOLVERS:
             continue
         else:
@@ -262,6 +276,13 @@ def interpolation_issues(path: str, value: str, *, pickled: bool = False) -> lis
 
 
 MAX_INTERPOLATIONS = 20  # per string
+_NODE_REFERENCE = re.compile(r"\$\{\s*(?!oc\.env\s*:|env\s*:)")  # an interpolation other than an environment read
+
+
+def _computed(argument: str) -> bool:
+    """Whether a decoding resolver's argument is built from other config nodes (an environment value is the host's)."""
+    return _NODE_REFERENCE.search(_resolver_argument(argument)) is not None
+
 
 
 def _resolver_argument(text: str) -> str:
