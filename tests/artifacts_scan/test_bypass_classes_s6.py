@@ -255,3 +255,20 @@ def test_sympy_expressions_stay_unverified_not_critical(tmp_path: Path) -> None:
 def test_decoding_resolvers_on_computed_strings(tmp_path: Path, value: str, severity: Severity) -> None:
     text = f'a: "$"\nb: "{{eval:1}}"\nport: {json.dumps(value)}\n'
     assert _scan(tmp_path, "config.yaml", text)[1] is severity
+
+
+# --- YAML that libyaml refuses and the pure-Python parser (yaml.safe_load, OmegaConf, Hydra, MLflow) reads ------
+# found by a differential fuzz of CSafeLoader against SafeLoader on mutated Hydra configs
+
+@pytest.mark.parametrize("text", [
+    "a: 1\nmodel:\n  _target_: os.system\n\ufeff  x: [1, 2]\n",  # a byte-order mark inside the text
+    "%FOO %bar\n---\nmodel:\n  _target_: os.system\n",  # an unknown directive with a %-parameter
+    "%YAML 1.3\n---\nmodel:\n  _target_: os.system\n",  # a newer minor YAML version (PyYAML warns, libyaml refuses)
+    "%FOO %bar\n---\nk: !!python/object/apply:os.system ['true']\n",
+])
+def test_yaml_that_only_the_pure_python_parser_reads(tmp_path: Path, text: str) -> None:
+    import yaml
+
+    with pytest.raises(yaml.YAMLError):
+        yaml.load(text, Loader=yaml.CSafeLoader)
+    assert _scan(tmp_path, "config.yaml", text)[1] is Severity.CRITICAL
