@@ -272,3 +272,18 @@ def test_yaml_that_only_the_pure_python_parser_reads(tmp_path: Path, text: str) 
     with pytest.raises(yaml.YAMLError):
         yaml.load(text, Loader=yaml.CSafeLoader)
     assert _scan(tmp_path, "config.yaml", text)[1] is Severity.CRITICAL
+
+
+@pytest.mark.parametrize(("config", "severity"), [
+    ({"custom_imports": {"imports": ["os", "my_pkg.hooks"], "allow_failed_imports": False}}, Severity.CRITICAL),
+    ({"custom_imports": {"imports": ["my_pkg.hooks"]}}, Severity.MEDIUM),  # mmengine imports it on Config.fromfile
+    ({"lc": 1, "type": "constructor", "id": ["subprocess", "Popen"], "kwargs": {"args": "true"}}, Severity.CRITICAL),
+    ({"lc": 1, "type": "secret", "id": ["OPENAI_API_KEY"]}, Severity.MEDIUM),  # read from the environment on load
+    ({"lc": 1, "type": "constructor", "id": ["langchain_core", "prompts", "PromptTemplate"], "kwargs": {}},
+     Severity.INFO),
+])
+def test_mmengine_imports_and_langchain_serialisation(tmp_path: Path, config: dict[str, object],
+                                                      severity: Severity) -> None:
+    assert _scan(tmp_path, "chain.json", json.dumps({"model": config}))[1] is severity
+    yaml_text = json.dumps({"model": config})  # JSON is YAML: the same document as config.yaml
+    assert _scan(tmp_path, "config.yaml", yaml_text)[1] is severity

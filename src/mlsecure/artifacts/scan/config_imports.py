@@ -30,7 +30,7 @@ from mlsecure.findings import Severity
 TARGET_KEYS = ("_target_", "class_path")  # Hydra instantiate, jsonargparse / LightningCLI
 # a text holding one of these (or a backslash escape that can spell it) is parsed as JSON or YAML
 MARKERS = ("_target_", "class_path", "auto_map", "custom_pipelines", "_diffusers_version", "python/", "%TAG", "\\",
-           "auto_mapping")
+           "auto_mapping", "custom_imports", "lc:")
 CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".toml")
 MAX_CONFIG_CHARS = 64 * 1024**2  # JSON (C parser)
 MAX_YAML_CHARS = 16 * 1024**2
@@ -52,7 +52,8 @@ def wants_parse(name: str, text: str) -> bool:
     return name.lower().endswith(CONFIG_SUFFIXES) or any(marker in text for marker in MARKERS)
 
 
-JSON_KEYS = ("_target_", "class_path", "auto_map", "custom_pipelines", "_diffusers_version", "auto_mapping")
+JSON_KEYS = ("_target_", "class_path", "auto_map", "custom_pipelines", "_diffusers_version", "auto_mapping",
+             "custom_imports", '"lc"')
 _ASCII_ESCAPE = re.compile(r"\\u00[2-7][0-9A-Fa-f]")
 
 
@@ -178,6 +179,15 @@ def import_issues(document: Any, where: str) -> list[Issue]:
         elif key == "type":
             if not value.startswith(_ST_PREFIX):
                 issues.append(_judged(path, value, "sentence-transformers imports the module type"))
+        elif key == "custom_imports":  # mmengine Config.fromfile imports each module (import_custom_modules=True)
+            issues.append(_judged(path, f"{value}._", "mmengine imports custom_imports modules when the config loads"))
+        elif key == "lc:constructor":  # LangChain's load()/loads() imports id[:-1] and calls id[-1](**kwargs)
+            if value.split(".")[0] not in LANGCHAIN_NAMESPACES:
+                issues.append(_judged(path, value, "LangChain load() imports and constructs this id"))
+        elif key == "lc:secret":
+            issues.append(Issue(IssueKind.EMBEDDED_CODE, Severity.MEDIUM,
+                                f"{path}: LangChain load(secrets_from_env=True) reads the environment variable "
+                                f"{value[:80]!r} into the object it builds", evidence={"secret": value[:120]}))
         elif key == "auto_mapping":
             issues.append(_judged(path, value, "PEFT imports parent_library, then base_model_class.from_pretrained"))
         elif key in LEGACY_TARGET_KEYS:
@@ -223,6 +233,11 @@ def _judged(path: str, dotted: str, why: str) -> Issue:
                  evidence={"module": module or name, "name": name if module else "", "key": path[-120:]})
 
 
+# LangChain's serialisation namespaces its loader admits by default (langchain_core/load/mapping.py)
+LANGCHAIN_NAMESPACES = frozenset({"langchain", "langchain_core", "langchain_community", "langchain_anthropic",
+                                  "langchain_groq", "langchain_google_genai", "langchain_aws", "langchain_openai",
+                                  "langchain_google_vertexai", "langchain_mistralai", "langchain_fireworks",
+                                  "langchain_xai", "langchain_sambanova", "langchain_perplexity"})
 LEGACY_TARGET_KEYS = ("cls", "class")  # Hydra 0.11 / 1.0: instantiate() read them where _target_ was absent
 # libraries whose own classes PEFT's auto_mapping names for a base model (``from_pretrained`` of the library's class)
 PEFT_LIBRARIES = frozenset({"transformers", "diffusers", "peft", "timm", "sentence_transformers"})
@@ -351,9 +366,15 @@ def _named(document: Any, where: str) -> Iterator[tuple[str, str, str]]:
                     yield here, "auto_mapping", f"{library}.{child.get('base_model_class') or '_'}"
             elif key in LEGACY_TARGET_KEYS and "_target_" not in node and isinstance(child, str) and "." in child:
                 yield here, str(key), child
+            elif key == "custom_imports" and isinstance(child, dict) and isinstance(child.get("imports"), list | str):
+                modules = child["imports"] if isinstance(child["imports"], list) else [child["imports"]]
+                yield from ((f"{here}.imports[{i}]", "custom_imports", m) for i, m in enumerate(modules)
+                            if isinstance(m, str))
             if isinstance(child, str) and "${" in child:
                 yield here, "${", child
             todo.append((child, here))
+        if node.get("lc") == 1 and isinstance(node.get("id"), list) and node.get("type") in ("constructor", "secret"):
+            yield path, f"lc:{node['type']}", ".".join(str(part) for part in node["id"])
 
 
 def _library_pair(value: Any) -> bool:
