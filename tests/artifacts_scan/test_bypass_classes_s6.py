@@ -287,3 +287,80 @@ def test_mmengine_imports_and_langchain_serialisation(tmp_path: Path, config: di
     assert _scan(tmp_path, "chain.json", json.dumps({"model": config}))[1] is severity
     yaml_text = json.dumps({"model": config})  # JSON is YAML: the same document as config.yaml
     assert _scan(tmp_path, "config.yaml", yaml_text)[1] is severity
+
+
+# --- SavedModel in protobuf text format (tf.saved_model.load reads saved_model.pbtxt when no .pb is there) -------
+
+PBTXT = 'saved_model_schema_version: 1\nmeta_graphs {{\n  graph_def {{\n    node {{ name: "x" {node} }}\n  }}\n}}\n'
+
+
+@pytest.mark.parametrize(("node", "severity"), [
+    ('op: "PyFunc" attr { key: "token" value { s: "pyfunc_0" } }', Severity.CRITICAL),
+    ('op: "Py" "Func"', Severity.CRITICAL),  # adjacent strings are concatenated by the text format
+    ("op: 'EagerPy\\x46unc'", Severity.CRITICAL),  # C escapes
+    ('attr { key: "a" value { s: "#" } } op: "ReadFile"', Severity.HIGH),  # a # inside a string is no comment
+    ('op: "Placeholder" # op: "PyFunc"', Severity.INFO),  # a comment is
+    ('op: "MatMul"', Severity.INFO),
+])
+def test_savedmodel_text_format(tmp_path: Path, node: str, severity: Severity) -> None:
+    assert _scan(tmp_path, "sm/saved_model.pbtxt", PBTXT.format(node=node))[1] is severity
+
+
+def test_savedmodel_text_format_keras_metadata(tmp_path: Path) -> None:
+    metadata = json.dumps(json.loads(LAMBDA_CONFIG)["config"]["layers"][0])
+    escaped = metadata.replace("\\", "\\\\").replace('"', '\\"')
+    text = ('meta_graphs {\n  object_graph_def { nodes { user_object { identifier: "_tf_keras_layer" metadata: "'
+            + escaped + '" } } }\n}\n')
+    assert _scan(tmp_path, "sm/saved_model.pbtxt", text)[1] is Severity.CRITICAL
+
+
+def test_chunked_savedmodel_cannot_be_verified(tmp_path: Path) -> None:
+    assert _scan(tmp_path, "sm/saved_model.cpb", b"\x89riegeli\x00" + bytes(range(256)) * 4)[1] is Severity.MEDIUM
+
+
+# --- file references that leave the model folder ---------------------------------------------------------------
+
+@pytest.mark.parametrize(("shard", "severity"), [
+    ("../../../tmp/evil.bin", Severity.HIGH),  # transformers joins the shard name to the folder and torch.loads it
+    ("/tmp/evil.bin", Severity.HIGH),
+    ("C:\\Users\\x\\evil.bin", Severity.HIGH),
+    ("sub/../../evil.bin", Severity.HIGH),
+    ("sub/../pytorch_model-00001-of-00002.bin", Severity.INFO),  # stays inside
+    ("pytorch_model-00001-of-00002.bin", Severity.INFO),
+])
+def test_sharded_checkpoint_index_outside_the_folder(tmp_path: Path, shard: str, severity: Severity) -> None:
+    index = {"metadata": {"total_size": 8}, "weight_map": {"layer.weight": "pytorch_model-00002-of-00002.bin",
+                                                           "layer.bias": shard}}
+    assert _scan(tmp_path, "pytorch_model.bin.index.json", json.dumps(index))[1] is severity
+
+
+@pytest.mark.parametrize(("flavors", "severity"), [
+    ("sklearn: {pickled_model: ../../../tmp/evil.pkl, serialization_format: cloudpickle}", Severity.HIGH),
+    ("python_function: {loader_module: mlflow.sklearn, model_path: /tmp/evil.pkl}", Severity.HIGH),
+    ("python_function: {loader_module: mlflow.pyfunc.model, python_model: python_model.pkl,"
+     " artifacts: {vocab: {path: artifacts/vocab.txt, uri: /home/me/vocab.txt}}}", Severity.INFO),
+])
+def test_mlmodel_file_references_outside_the_folder(tmp_path: Path, flavors: str, severity: Severity) -> None:
+    assert _scan(tmp_path, "model/MLmodel", f"artifact_path: model\nflavors:\n  {flavors}\n")[1] is severity
+
+
+def test_yaml_libyaml_refuses_over_the_pure_python_limit_cannot_be_verified(tmp_path: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from mlsecure.artifacts.scan import config_imports
+
+    monkeypatch.setattr(config_imports, "MAX_PURE_YAML_CHARS", 1024)  # the pure-Python parser is ~60 kB/s
+    text = "model:\n  _target_: os.system\n" + "".join(f"k{i}: [1, 2]\n" for i in range(200)) + "\ufeff x: 1\n"
+    assert _scan(tmp_path, "config.yaml", text)[1] is Severity.MEDIUM
+    monkeypatch.setattr(config_imports, "MAX_PURE_YAML_CHARS", 1 << 20)
+    assert _scan(tmp_path, "config2.yaml", text)[1] is Severity.CRITICAL
+
+
+@pytest.mark.parametrize("protocol", [2, 4])
+def test_pickled_interpolation_in_a_string_too_long_to_keep(tmp_path: Path, protocol: int) -> None:
+    """Strings over 64 KiB are skipped, not kept: OmegaConf still resolves an interpolation in a padded one."""
+    value = " " * 70_000 + EVAL_PAYLOAD + " " * 70_000
+    data = pickle.dumps({"hparams": {"dim": value}}, protocol=protocol)
+    _verdict, severity, titles = _scan(tmp_path, "ckpt.pkl", data)
+    assert severity is Severity.HIGH, titles
+    benign = pickle.dumps({"hparams": {"vocab": " ".join(f"w{i}" for i in range(30_000))}}, protocol=protocol)
+    assert _scan(tmp_path, "vocab.pkl", benign)[1] <= Severity.LOW

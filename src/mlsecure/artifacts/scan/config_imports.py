@@ -34,6 +34,7 @@ MARKERS = ("_target_", "class_path", "auto_map", "custom_pipelines", "_diffusers
 CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".toml")
 MAX_CONFIG_CHARS = 64 * 1024**2  # JSON (C parser)
 MAX_YAML_CHARS = 16 * 1024**2
+MAX_PURE_YAML_CHARS = 512 * 1024  # YAML libyaml refuses, parsed again by PyYAML's pure-Python parser up to this
 # libraries diffusers' own pipelines name in model_index.json (its LOADABLE_CLASSES); any other is imported by name
 DIFFUSERS_LIBRARIES = frozenset({"diffusers", "transformers", "onnxruntime.training"})
 _ST_PREFIX = "sentence_transformers."  # the library's own modules, listed by every modules.json
@@ -53,7 +54,7 @@ def wants_parse(name: str, text: str) -> bool:
 
 
 JSON_KEYS = ("_target_", "class_path", "auto_map", "custom_pipelines", "_diffusers_version", "auto_mapping",
-             "custom_imports", '"lc"')
+             "custom_imports", '"lc"', "weight_map")
 _ASCII_ESCAPE = re.compile(r"\\u00[2-7][0-9A-Fa-f]")
 
 
@@ -80,30 +81,34 @@ def parse_document(text: str, name: str = "") -> Any:
         return _unparsed(text, name, f"YAML of {len(text)} characters: over the {MAX_YAML_CHARS >> 20} Mi parsed")
     import yaml
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
         # the node graph first: its tags (``!!python/object/apply:os.system``, also spelled through a %TAG
         # directive) are what an unsafe loader constructs; composing constructs nothing
-        tags = [tag for root in yaml.compose_all(text, Loader=loader) for tag in _python_tags(root)]
+        roots = list(yaml.compose_all(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
     except RecursionError:
         return _too_deep(text, name)
     except (yaml.YAMLError, ValueError, MemoryError):
         # libyaml (fast) refuses what the pure-Python parser that ``yaml.safe_load``, OmegaConf, Hydra and MLflow
         # use reads: a byte-order mark inside the text, ``%FOO %bar`` directives (session 6: a ``_target_`` after a
         # mid-text BOM was instantiated and scanned as "text"). Their parser decides.
-        loader = yaml.SafeLoader
+        if len(text) > MAX_PURE_YAML_CHARS:  # the pure-Python parser reads ~60 kB/s here: bound the time, fail closed
+            return _unparsed(text, name, f"YAML of {len(text)} characters that libyaml refuses: over the "
+                             f"{MAX_PURE_YAML_CHARS >> 10} Ki the pure-Python parser is run on")
         try:
-            tags = [tag for root in yaml.compose_all(text, Loader=loader) for tag in _python_tags(root)]
+            roots = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
         except RecursionError:
             return _too_deep(text, name)
         except (yaml.YAMLError, ValueError, MemoryError):
             return _toml(text)  # no YAML (a loader cannot parse it as YAML either); TOML quotes keys YAML rejects
-    try:
-        document = yaml.load(text, Loader=loader)  # a safe loader: no tag constructs an object
-    except RecursionError:
-        return _too_deep(text, name)
-    except (yaml.YAMLError, ValueError, MemoryError):
-        document = None  # python tags (refused by the safe loader), several documents
+    tags = [tag for root in roots for tag in _python_tags(root)]
+    document = None  # several documents (``yaml.load`` refuses them), or python tags the safe constructor refuses
+    if len(roots) == 1:
+        try:  # constructed from the composed nodes (parsed once) by the safe constructor: no tag builds an object
+            document = yaml.SafeLoader("").construct_document(roots[0])
+        except RecursionError:
+            return _too_deep(text, name)
+        except (yaml.YAMLError, ValueError, TypeError, MemoryError):
+            document = None
     if tags:
         return Tagged(tuple(tags), document)
     if not isinstance(document, dict | list):  # ``[model]\n_target_ = "os.system"`` is no YAML mapping: TOML?
@@ -179,6 +184,11 @@ def import_issues(document: Any, where: str) -> list[Issue]:
         elif key == "type":
             if not value.startswith(_ST_PREFIX):
                 issues.append(_judged(path, value, "sentence-transformers imports the module type"))
+        elif key == "weight_map":
+            issues.append(Issue(IssueKind.ARCHIVE_PATH, Severity.HIGH,
+                                f"{path}: the loader opens the shard {value[:120]!r}, outside the model folder (an "
+                                "unscanned checkpoint: a pickle torch.load or joblib may run)",
+                                evidence={"path": value[:200]}))
         elif key == "custom_imports":  # mmengine Config.fromfile imports each module (import_custom_modules=True)
             issues.append(_judged(path, f"{value}._", "mmengine imports custom_imports modules when the config loads"))
         elif key == "lc:constructor":  # LangChain's load()/loads() imports id[:-1] and calls id[-1](**kwargs)
@@ -366,6 +376,9 @@ def _named(document: Any, where: str) -> Iterator[tuple[str, str, str]]:
                     yield here, "auto_mapping", f"{library}.{child.get('base_model_class') or '_'}"
             elif key in LEGACY_TARGET_KEYS and "_target_" not in node and isinstance(child, str) and "." in child:
                 yield here, str(key), child
+            elif key == "weight_map" and isinstance(child, dict):  # *.index.json: shard files the loader opens
+                yield from ((f"{here}.{name}", "weight_map", shard) for name, shard in child.items()
+                            if isinstance(shard, str) and escapes_folder(shard))
             elif key == "custom_imports" and isinstance(child, dict) and isinstance(child.get("imports"), list | str):
                 modules = child["imports"] if isinstance(child["imports"], list) else [child["imports"]]
                 yield from ((f"{here}.imports[{i}]", "custom_imports", m) for i, m in enumerate(modules)
@@ -396,3 +409,14 @@ def _references_flat(value: Any) -> Iterator[tuple[str, str]]:
         yield "", value
     elif isinstance(value, list):  # AutoTokenizer: [slow, fast]
         yield from ((f"[{i}]", v) for i, v in enumerate(value) if isinstance(v, str))
+
+
+def escapes_folder(reference: str) -> bool:
+    """A file reference that a loader joins to the model folder yet lands outside it: absolute (POSIX, Windows drive,
+    UNC) or climbing with ``..`` after normalisation (``sub/../w.bin`` stays inside)."""
+    import posixpath
+
+    value = reference.strip().replace("\\", "/")
+    if value.startswith("/") or (len(value) > 1 and value[1] == ":") or "\x00" in value:
+        return True
+    return posixpath.normpath(value).split("/")[0] == ".."

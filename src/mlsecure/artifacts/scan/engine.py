@@ -220,7 +220,8 @@ def _scan_tentative(blob: Blob, session: Session, fmt: ArtifactFormat,
         raw = [i.inside(AS_PICKLE) for i in _raw_pickle(blob, session, head)]
         issues = [*([] if refuted_as_pickle(issues) else issues), *raw] if raw else issues
     if not refuted_as_pickle(issues):
-        if fmt is ArtifactFormat.TEXT or (fmt is not ArtifactFormat.JOBLIB and is_text(head)):
+        if fmt is ArtifactFormat.TEXT or (fmt is not ArtifactFormat.JOBLIB and (
+                is_text(head) or wide_text_encoding(head) is not None or blob.name.lower().endswith(".py"))):
             # a polyglot: ``((N)).__class__...`` is a complete pickle (MARK, NONE, TUPLE, STOP) *and* the Python
             # that a loader imports; ``(N). : 1`` is a pickle and a Hydra YAML. Judge the text too.
             text = collect("text", lambda: _scan_text(blob, session))
@@ -237,6 +238,10 @@ def _scan_tentative(blob: Blob, session: Session, fmt: ArtifactFormat,
         # UTF-16/32 text too: Keras and skops hand an archive's config.json to ``json.loads(bytes)``, which
         # decodes it (session 6: a UTF-16 ``config.json`` with a Lambda layer loaded, and was "binary data")
         return ArtifactFormat.TEXT, [*collect("text", lambda: _scan_text(blob, session)), *configs]
+    if blob.name.replace("\\", "/").rpartition("/")[2] == "saved_model.cpb":  # TF 2.15+ chunked SavedModel
+        return ArtifactFormat.UNKNOWN, [Issue(
+            IssueKind.UNSUPPORTED, Severity.MEDIUM, "chunked SavedModel (saved_model.cpb): TensorFlow loads its graph, "
+            "this scanner does not parse the chunked format: cannot verify its operators", evidence={"format": "cpb"})]
     issue = describe_data(blob, head)
     return (ArtifactFormat.DATA if issue.severity is Severity.INFO else ArtifactFormat.UNKNOWN), [issue, *configs]
 
@@ -374,6 +379,17 @@ def _scan_text(blob: Blob, session: Session) -> list[Issue]:
     python = source_issues(blob.name, source)
     if python:
         return python
+    if "meta_graphs" in text or name.endswith(".pbtxt"):  # saved_model.pbtxt: TensorFlow parses the text format too
+        from mlsecure.artifacts.scan.savedmodel_scan import text_configs, text_graph_issues
+
+        graph = text_graph_issues(text, blob.name)
+        for value in text_configs(text):  # tf.keras revives the Keras config in each SavedUserObject.metadata
+            try:
+                graph.extend(scan_config(jsontext.loads(value), blob.name, session))
+            except (ValueError, RecursionError):
+                continue
+        if graph:
+            return graph
     if "flavors" in text or name.rpartition("/")[2] == "MLmodel":  # MLflow's MLmodel (YAML; escapes spell keys)
         found = _mlmodel(blob.name, text)
         if found:
