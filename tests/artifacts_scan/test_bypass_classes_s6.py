@@ -25,6 +25,7 @@ from __future__ import annotations
 import io
 import json
 import pickle
+import pickletools
 import struct
 import zipfile
 from pathlib import Path
@@ -129,6 +130,7 @@ def test_python_source_with_latin1_cookie(tmp_path: Path) -> None:
 def test_mlmodel_with_escaped_keys(tmp_path: Path, text: str) -> None:
     _verdict, severity, titles = _scan(tmp_path, "model/MLmodel", text)
     assert severity is Severity.CRITICAL, titles
+    assert _scan(tmp_path, "other/mlmodel", text)[1] is Severity.CRITICAL  # a case-insensitive file system finds it
 
 
 # --- configs that name code in other ways ----------------------------------------------------------------------
@@ -194,6 +196,11 @@ def _su(text: str) -> bytes:
     return b"\x8c" + bytes([len(raw)]) + raw
 
 
+def _bu(text: str) -> bytes:
+    raw = text.encode()
+    return b"X" + struct.pack("<I", len(raw)) + raw
+
+
 PICKLED_TARGETS = {
     "dict-proto0": pickle.dumps({"model": {"_target_": "os.system", "_args_": ["true"]}}, protocol=0),
     "dict-proto2": pickle.dumps({"hyper_parameters": {"class_path": "subprocess.Popen"}}, protocol=2),
@@ -207,11 +214,16 @@ PICKLED_TARGETS = {
     # the key memoised and fetched again
     "memo-key": b"\x80\x04}" + _su("_target_") + b"\x94" + _su("x.y") + b"s" + b"h\x00" + _su("os.system") + b"s.",
     "interpolation": pickle.dumps({"hparams": {"dim": EVAL_PAYLOAD}}, protocol=4),
+    # an OmegaConf DictConfig as pickle.dumps writes it (checked with omegaconf 2.3 in a throwaway venv): each item is a
+    # node object whose BUILD state holds ``_val`` (was medium only, for importing omegaconf)
+    "omegaconf-dictconfig": b"\x80\x02comegaconf.dictconfig\nDictConfig\n)\x81}(" + _bu("_content") + b"}("
+    + _bu("_target_") + b"comegaconf.nodes\nAnyNode\n)\x81}(" + _bu("_val") + _bu("os.system") + b"ubuub.",
 }
 
 
 @pytest.mark.parametrize("variant", list(PICKLED_TARGETS))
 def test_pickled_dicts_naming_code(tmp_path: Path, variant: str) -> None:
+    pickletools.dis(PICKLED_TARGETS[variant], out=io.StringIO())  # a well-formed pickle
     _verdict, severity, titles = _scan(tmp_path, "ckpt.pkl", PICKLED_TARGETS[variant])
     assert severity >= Severity.HIGH, titles
 

@@ -238,7 +238,7 @@ def _scan_tentative(blob: Blob, session: Session, fmt: ArtifactFormat,
         # UTF-16/32 text too: Keras and skops hand an archive's config.json to ``json.loads(bytes)``, which
         # decodes it (session 6: a UTF-16 ``config.json`` with a Lambda layer loaded, and was "binary data")
         return ArtifactFormat.TEXT, [*collect("text", lambda: _scan_text(blob, session)), *configs]
-    if blob.name.replace("\\", "/").rpartition("/")[2] == "saved_model.cpb":  # TF 2.15+ chunked SavedModel
+    if blob.name.replace("\\", "/").rpartition("/")[2].lower() == "saved_model.cpb":  # TF 2.15+ chunked SavedModel
         return ArtifactFormat.UNKNOWN, [Issue(
             IssueKind.UNSUPPORTED, Severity.MEDIUM, "chunked SavedModel (saved_model.cpb): TensorFlow loads its graph, "
             "this scanner does not parse the chunked format: cannot verify its operators", evidence={"format": "cpb"})]
@@ -379,7 +379,7 @@ def _scan_text(blob: Blob, session: Session) -> list[Issue]:
     python = source_issues(blob.name, source)
     if python:
         return python
-    if "meta_graphs" in text or name.endswith(".pbtxt"):  # saved_model.pbtxt: TensorFlow parses the text format too
+    if "meta_graphs" in text or name.lower().endswith(".pbtxt"):  # saved_model.pbtxt: TensorFlow reads text too
         from mlsecure.artifacts.scan.savedmodel_scan import text_configs, text_graph_issues
 
         graph = text_graph_issues(text, blob.name)
@@ -390,7 +390,7 @@ def _scan_text(blob: Blob, session: Session) -> list[Issue]:
                 continue
         if graph:
             return graph
-    if "flavors" in text or name.rpartition("/")[2] == "MLmodel":  # MLflow's MLmodel (YAML; escapes spell keys)
+    if "flavors" in text or name.rpartition("/")[2].lower() == "mlmodel":  # MLmodel (YAML), any case
         found = _mlmodel(blob.name, text)
         if found:
             return found

@@ -507,6 +507,9 @@ def _config_item(vm: PickleVM, key: Any, value: Any) -> None:
     ``_target_`` and resolves its interpolations; seen for any dict-like target (dict, OrderedDict, BUILD state)."""
     if type(value) is Big and value.excerpt is not None:
         value = value.excerpt  # a long string's interpolations
+    elif type(value) is Call and value.attrs and type(value.attrs.get("_val")) in (str, Big):
+        value = value.attrs["_val"]  # a pickled OmegaConf DictConfig: each item is a node whose ``_val`` is the value
+        value = value.excerpt if type(value) is Big else value
     if type(value) is str and type(key) is str and vm.events.on_config is not None \
             and (key in CONFIG_KEYS or "${" in value):
         vm.events.on_config(key, value, vm.pos)
