@@ -376,3 +376,46 @@ def test_pickled_interpolation_in_a_string_too_long_to_keep(tmp_path: Path, prot
     assert severity is Severity.HIGH, titles
     benign = pickle.dumps({"hparams": {"vocab": " ".join(f"w{i}" for i in range(30_000))}}, protocol=protocol)
     assert _scan(tmp_path, "vocab.pkl", benign)[1] <= Severity.LOW
+
+
+# --- GGUF strings as C readers see them -------------------------------------------------------------------------
+# llama.cpp finds keys with strcmp and returns values as C strings (llama-cpp-python: ctypes ``.value``): both stop
+# at the first NUL. The scanner compared whole keys and parsed whole templates.
+
+def _gguf(entries: list[tuple[bytes, bytes]]) -> bytes:
+    out = b"GGUF" + struct.pack("<IQQ", 3, 0, len(entries))
+    for key, value in entries:
+        out += struct.pack("<Q", len(key)) + key + struct.pack("<I", 8) + struct.pack("<Q", len(value)) + value
+    return out
+
+
+SSTI = b"{{ ''.__class__.__mro__[1].__subclasses__() }}"
+
+
+@pytest.mark.parametrize("entries", [
+    [(b"general.name", b"m"), (b"tokenizer.chat_template\x00x", SSTI)],  # the key ends at its NUL for strcmp
+    [(b"tokenizer.chat_template", SSTI + b"\x00{% if %}")],  # the whole does not parse; the C string does
+    [(b"tokenizer.chat_template.tool_use\x00", SSTI + b"\x00")],
+])
+def test_gguf_template_keys_and_values_end_at_nul(tmp_path: Path, entries: list[tuple[bytes, bytes]]) -> None:
+    verdict, severity, titles = _scan(tmp_path, "model.gguf", _gguf(entries))
+    assert (verdict, severity) == (Verdict.MALICIOUS, Severity.CRITICAL), titles
+
+
+def test_gguf_benign_template_with_nul_tail_stays_safe(tmp_path: Path) -> None:
+    template = b"{% for m in messages %}{{ m['role'] }}: {{ m['content'] }}\n{% endfor %}\x00garbage"
+    assert _scan(tmp_path, "model.gguf", _gguf([(b"tokenizer.chat_template", template)]))[0] is Verdict.SAFE
+
+
+# --- torch.export programs (.pt2): node targets are op names, run when the exported module runs -----------------
+
+@pytest.mark.parametrize(("target", "severity"), [
+    ("torch.ops.evil.run.default", Severity.MEDIUM),  # a namespace PyTorch does not ship: a native library's op
+    ("torch.ops.aten.from_file.default", Severity.HIGH),  # maps (shared=True: writes) a file the graph names
+    ("torch.ops.aten.relu.default", Severity.INFO),
+])
+def test_exported_program_op_targets(tmp_path: Path, target: str, severity: Severity) -> None:
+    graph = {"graph_module": {"graph": {"nodes": [{"target": "torch.ops.aten.add.Tensor", "inputs": []},
+                                                  {"target": target, "inputs": []}]}}}
+    data = _zip({"m/archive_format": b"pt2", "m/models/model.json": json.dumps(graph).encode()})
+    assert _scan(tmp_path, "model.pt2", data)[1] is severity

@@ -412,6 +412,10 @@ def _scan_text(blob: Blob, session: Session) -> list[Issue]:
         return [*scan_config(config, blob.name, session), *_chat_templates(config), *imports]
     if imports:
         return imports
+    if '"torch.ops.' in text:  # a torch.export program (``models/model.json`` of a .pt2): node targets are op names
+        exported = scan_torchscript_code(text)
+        if exported:
+            return exported
     if "{{" in text or "{%" in text:  # a Jinja template (chat templates ship as .jinja files too)
         from mlsecure.artifacts.scan.gguf_scan import template_issues
 
