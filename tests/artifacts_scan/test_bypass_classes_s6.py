@@ -281,8 +281,10 @@ def test_decoding_resolvers_on_computed_strings(tmp_path: Path, value: str, seve
 def test_yaml_that_only_the_pure_python_parser_reads(tmp_path: Path, text: str) -> None:
     import yaml
 
-    with pytest.raises(yaml.YAMLError):
-        yaml.load(text, Loader=yaml.CSafeLoader)
+    if hasattr(yaml, "CSafeLoader"):  # PyYAML built with libyaml (the scanner's fast path) refuses these
+        with pytest.raises(yaml.YAMLError):
+            yaml.load(text, Loader=yaml.CSafeLoader)
+    assert yaml.compose(text, Loader=yaml.SafeLoader) is not None  # the parser yaml.safe_load and OmegaConf use
     assert _scan(tmp_path, "config.yaml", text)[1] is Severity.CRITICAL
 
 
@@ -419,3 +421,17 @@ def test_exported_program_op_targets(tmp_path: Path, target: str, severity: Seve
                                                   {"target": target, "inputs": []}]}}}
     data = _zip({"m/archive_format": b"pt2", "m/models/model.json": json.dumps(graph).encode()})
     assert _scan(tmp_path, "model.pt2", data)[1] is severity
+
+
+def test_config_issues_are_capped_and_keep_the_worst(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A config of a million interpolations must not cost a million issues; the worst past the cap still counts."""
+    from mlsecure.artifacts.scan import config_imports
+
+    monkeypatch.setattr(config_imports, "MAX_CONFIG_ISSUES", 5)
+    text = "k:\n" + "".join(f"  a{i}: ${{r:{i}}}\n" for i in range(50)) + f"  z: {json.dumps(EVAL_PAYLOAD)}\n"
+    path = tmp_path / "config.yaml"
+    path.write_text(text)
+    result = scan_file(path)
+    assert result.max_severity is Severity.HIGH
+    assert len(result.issues) <= 6
+    assert any(i.evidence.get("more") == 46 for i in result.issues)

@@ -176,39 +176,59 @@ def import_issues(document: Any, where: str) -> list[Issue]:
     if isinstance(document, Tagged):
         issues.extend(_tag_issue(where, tag) for tag in document.tags if ":" in tag)
         document = document.document
+    overflow, worst = 0, None
     for path, key, value in _named(document, where):
-        if key == "auto_map":
-            issues.append(_auto_map(path, value))
-        elif key == "diffusers":
-            issues.append(_judged(path, value, "diffusers imports this library and class for the pipeline"))
-        elif key == "type":
-            if not value.startswith(_ST_PREFIX):
-                issues.append(_judged(path, value, "sentence-transformers imports the module type"))
-        elif key == "weight_map":
-            issues.append(Issue(IssueKind.ARCHIVE_PATH, Severity.HIGH,
-                                f"{path}: the loader opens the shard {value[:120]!r}, outside the model folder (an "
-                                "unscanned checkpoint: a pickle torch.load or joblib may run)",
-                                evidence={"path": value[:200]}))
-        elif key == "custom_imports":  # mmengine Config.fromfile imports each module (import_custom_modules=True)
-            issues.append(_judged(path, f"{value}._", "mmengine imports custom_imports modules when the config loads"))
-        elif key == "lc:constructor":  # LangChain's load()/loads() imports id[:-1] and calls id[-1](**kwargs)
-            if value.split(".")[0] not in LANGCHAIN_NAMESPACES:
-                issues.append(_judged(path, value, "LangChain load() imports and constructs this id"))
-        elif key == "lc:secret":
-            issues.append(Issue(IssueKind.EMBEDDED_CODE, Severity.MEDIUM,
-                                f"{path}: LangChain load(secrets_from_env=True) reads the environment variable "
-                                f"{value[:80]!r} into the object it builds", evidence={"secret": value[:120]}))
-        elif key == "auto_mapping":
-            issues.append(_judged(path, value, "PEFT imports parent_library, then base_model_class.from_pretrained"))
-        elif key in LEGACY_TARGET_KEYS:
-            legacy = _judged(path, value, f"Hydra 1.0 instantiates the deprecated {key} key like _target_")
-            if legacy.severity >= Severity.HIGH:  # ``class: person`` in a label map is no import
-                issues.append(legacy)
-        elif key == "${":
-            issues.extend(interpolation_issues(path, value))
-        else:
-            issues.append(_judged(path, value, f"{key} is imported and called when the config is instantiated"))
+        found = _item_issues(path, key, value)
+        if len(issues) + len(found) <= MAX_CONFIG_ISSUES:
+            issues.extend(found)
+            continue
+        overflow += len(found)  # a config of a million interpolations must not cost a million issues (memory, report)
+        for issue in found:
+            if worst is None or issue.severity > worst.severity:
+                worst = issue
+    if worst is not None:
+        issues.append(Issue(worst.kind, worst.severity, f"{where}: {overflow} more names or interpolations like those "
+                            f"above, the worst: {worst.title[:200]}", evidence={"more": overflow}))
     return issues
+
+
+MAX_CONFIG_ISSUES = 200  # issues listed per config document; the rest are counted in one issue of their worst severity
+
+
+def _item_issues(path: str, key: str, value: str) -> list[Issue]:
+    found: list[Issue] = []
+    if key == "auto_map":
+        found.append(_auto_map(path, value))
+    elif key == "diffusers":
+        found.append(_judged(path, value, "diffusers imports this library and class for the pipeline"))
+    elif key == "type":
+        if not value.startswith(_ST_PREFIX):
+            found.append(_judged(path, value, "sentence-transformers imports the module type"))
+    elif key == "weight_map":
+        found.append(Issue(IssueKind.ARCHIVE_PATH, Severity.HIGH,
+                            f"{path}: the loader opens the shard {value[:120]!r}, outside the model folder (an "
+                            "unscanned checkpoint: a pickle torch.load or joblib may run)",
+                            evidence={"path": value[:200]}))
+    elif key == "custom_imports":  # mmengine Config.fromfile imports each module (import_custom_modules=True)
+        found.append(_judged(path, f"{value}._", "mmengine imports custom_imports modules when the config loads"))
+    elif key == "lc:constructor":  # LangChain's load()/loads() imports id[:-1] and calls id[-1](**kwargs)
+        if value.split(".")[0] not in LANGCHAIN_NAMESPACES:
+            found.append(_judged(path, value, "LangChain load() imports and constructs this id"))
+    elif key == "lc:secret":
+        found.append(Issue(IssueKind.EMBEDDED_CODE, Severity.MEDIUM,
+                            f"{path}: LangChain load(secrets_from_env=True) reads the environment variable "
+                            f"{value[:80]!r} into the object it builds", evidence={"secret": value[:120]}))
+    elif key == "auto_mapping":
+        found.append(_judged(path, value, "PEFT imports parent_library, then base_model_class.from_pretrained"))
+    elif key in LEGACY_TARGET_KEYS:
+        legacy = _judged(path, value, f"Hydra 1.0 instantiates the deprecated {key} key like _target_")
+        if legacy.severity >= Severity.HIGH:  # ``class: person`` in a label map is no import
+            found.append(legacy)
+    elif key == "${":
+        found.extend(interpolation_issues(path, value))
+    else:
+        found.append(_judged(path, value, f"{key} is imported and called when the config is instantiated"))
+    return found
 
 
 def config_item_issues(key: str, value: str, *, pickled: bool = False) -> list[Issue]:
