@@ -10,6 +10,7 @@ from __future__ import annotations
 import bz2
 import gzip
 import io
+import json
 import lzma
 import re
 import struct
@@ -337,3 +338,39 @@ def is_text(head: bytes) -> bool:
         return exc.start >= len(head) - 3  # a multi-byte character cut at the end of the head
     return True
 
+
+
+def wide_text_encoding(head: bytes) -> str | None:
+    """The UTF-16/32 encoding of a text that ``json.loads(bytes)`` (Keras's and skops's reading of an archive's
+    ``config.json``/``schema.json``) and PyYAML's byte reader decode: a byte-order mark, or the NUL pattern of
+    ASCII text that ``json.detect_encoding`` reads. ``None`` for anything else, or for bytes that do not decode
+    to printable text in that encoding (binary data that happens to start ``X\\0X\\0``), or without a mark to
+    ASCII first."""
+    if len(head) < 4:
+        return None
+    encoding = json.detect_encoding(head)
+    if not encoding.startswith(("utf-16", "utf-32")):
+        return None
+    unit = 4 if encoding.startswith("utf-32") else 2
+    sample = head[: len(head) - len(head) % unit]
+    try:
+        text = sample.decode(encoding)
+    except UnicodeDecodeError as exc:
+        if exc.start < len(sample) - 4:  # a surrogate pair cut at the end of the head is fine
+            return None
+        text = sample[: exc.start].decode(encoding)
+    if not text or not all(c.isprintable() or c in "\t\n\r\f\v\ufeff" for c in text):
+        return None
+    # without a byte-order mark json only guesses from NULs: ASCII text starts the way it guessed (float data whose
+    # high bytes are zero decodes to printable CJK as UTF-32, so its first characters must be ASCII)
+    bom = head.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff"))
+    return encoding if bom or text[:64].isascii() else None
+
+
+def decode_text(raw: bytes) -> str:
+    """Text as its loaders decode it: UTF-16/32 (``wide_text_encoding``), else UTF-8 with a byte-order mark
+    dropped (``json.loads(bytes)`` and PyYAML skip it; Python source accepts it), undecodable bytes replaced."""
+    encoding = wide_text_encoding(raw[:4096])
+    if encoding is not None:
+        return raw.decode(encoding, errors="replace").lstrip("\ufeff")
+    return raw.decode("utf-8", errors="replace").removeprefix("\ufeff")

@@ -7,10 +7,17 @@ module of this or of *another* repository (``owner/repo--module.Class``); senten
 ``type`` of ``modules.json``; diffusers imports each ``[library, class]`` of ``model_index.json``. Until session 5
 such files were "text" (safe) and ``_target_: os.system`` passed. Each name is judged like a pickle global
 (``os.system`` critical, a class outside the allowlist medium); nothing is imported.
+
+Session 6 added what else makes a config loader import or run code: TOML documents (jsonargparse reads them),
+PEFT's ``auto_mapping`` (``importlib.import_module(parent_library)``), Hydra 1.0's deprecated ``cls``/``class``
+keys (judged only where the name is dangerous), and OmegaConf interpolations that call a resolver the application
+registered (``${eval:...}``): a resolver outside OmegaConf's and Hydra's own is medium, high when its argument is
+Python that runs commands; ``${oc.env:...}`` inside a URL (an environment secret sent out) is medium.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,10 +29,12 @@ from mlsecure.findings import Severity
 
 TARGET_KEYS = ("_target_", "class_path")  # Hydra instantiate, jsonargparse / LightningCLI
 # a text holding one of these (or a backslash escape that can spell it) is parsed as JSON or YAML
-MARKERS = ("_target_", "class_path", "auto_map", "custom_pipelines", "_diffusers_version", "python/", "%TAG", "\\")
-CONFIG_SUFFIXES = (".yaml", ".yml", ".json")
+MARKERS = ("_target_", "class_path", "auto_map", "custom_pipelines", "_diffusers_version", "python/", "%TAG", "\\",
+           "auto_mapping", "custom_imports", "lc:")
+CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".toml")
 MAX_CONFIG_CHARS = 64 * 1024**2  # JSON (C parser)
 MAX_YAML_CHARS = 16 * 1024**2
+MAX_PURE_YAML_CHARS = 512 * 1024  # YAML libyaml refuses, parsed again by PyYAML's pure-Python parser up to this
 # libraries diffusers' own pipelines name in model_index.json (its LOADABLE_CLASSES); any other is imported by name
 DIFFUSERS_LIBRARIES = frozenset({"diffusers", "transformers", "onnxruntime.training"})
 _ST_PREFIX = "sentence_transformers."  # the library's own modules, listed by every modules.json
@@ -44,7 +53,8 @@ def wants_parse(name: str, text: str) -> bool:
     return name.lower().endswith(CONFIG_SUFFIXES) or any(marker in text for marker in MARKERS)
 
 
-JSON_KEYS = ("_target_", "class_path", "auto_map", "custom_pipelines", "_diffusers_version")
+JSON_KEYS = ("_target_", "class_path", "auto_map", "custom_pipelines", "_diffusers_version", "auto_mapping",
+             "custom_imports", '"lc"', "weight_map")
 _ASCII_ESCAPE = re.compile(r"\\u00[2-7][0-9A-Fa-f]")
 
 
@@ -65,26 +75,55 @@ def parse_document(text: str, name: str = "") -> Any:
             pass
     if name.lower().endswith(".json"):
         return None
+    if name.lower().endswith(".toml"):
+        return _toml(text)
     if len(text) > MAX_YAML_CHARS:  # PyYAML builds Python objects node by node: bound the time, fail closed
         return _unparsed(text, name, f"YAML of {len(text)} characters: over the {MAX_YAML_CHARS >> 20} Mi parsed")
     import yaml
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
         # the node graph first: its tags (``!!python/object/apply:os.system``, also spelled through a %TAG
         # directive) are what an unsafe loader constructs; composing constructs nothing
-        tags = [tag for root in yaml.compose_all(text, Loader=loader) for tag in _python_tags(root)]
+        roots = list(yaml.compose_all(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
     except RecursionError:
         return _too_deep(text, name)
     except (yaml.YAMLError, ValueError, MemoryError):
-        return None  # a loader cannot parse it either
+        # libyaml (fast) refuses what the pure-Python parser that ``yaml.safe_load``, OmegaConf, Hydra and MLflow
+        # use reads: a byte-order mark inside the text, ``%FOO %bar`` directives (session 6: a ``_target_`` after a
+        # mid-text BOM was instantiated and scanned as "text"). Their parser decides.
+        if len(text) > MAX_PURE_YAML_CHARS:  # the pure-Python parser reads ~60 kB/s here: bound the time, fail closed
+            return _unparsed(text, name, f"YAML of {len(text)} characters that libyaml refuses: over the "
+                             f"{MAX_PURE_YAML_CHARS >> 10} Ki the pure-Python parser is run on")
+        try:
+            roots = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+        except RecursionError:
+            return _too_deep(text, name)
+        except (yaml.YAMLError, ValueError, MemoryError):
+            return _toml(text)  # no YAML (a loader cannot parse it as YAML either); TOML quotes keys YAML rejects
+    tags = [tag for root in roots for tag in _python_tags(root)]
+    document = None  # several documents (``yaml.load`` refuses them), or python tags the safe constructor refuses
+    if len(roots) == 1:
+        try:  # constructed from the composed nodes (parsed once) by the safe constructor: no tag builds an object
+            document = yaml.SafeLoader("").construct_document(roots[0])
+        except RecursionError:
+            return _too_deep(text, name)
+        except (yaml.YAMLError, ValueError, TypeError, MemoryError):
+            document = None
+    if tags:
+        return Tagged(tuple(tags), document)
+    if not isinstance(document, dict | list):  # ``[model]\n_target_ = "os.system"`` is no YAML mapping: TOML?
+        return _toml(text) or document
+    return document
+
+
+def _toml(text: str) -> Any:
+    """``text`` as TOML (jsonargparse reads TOML configs whatever their name), ``None`` when it is not TOML."""
+    import tomllib
+
     try:
-        document = yaml.load(text, Loader=loader)  # a safe loader: no tag constructs an object
-    except RecursionError:
-        return _too_deep(text, name)
-    except (yaml.YAMLError, ValueError, MemoryError):
-        document = None  # python tags (refused by the safe loader), several documents
-    return Tagged(tuple(tags), document) if tags else document
+        return tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, RecursionError, ValueError, MemoryError):
+        return None
 
 
 @dataclass(frozen=True)
@@ -137,16 +176,74 @@ def import_issues(document: Any, where: str) -> list[Issue]:
     if isinstance(document, Tagged):
         issues.extend(_tag_issue(where, tag) for tag in document.tags if ":" in tag)
         document = document.document
+    overflow, worst = 0, None
     for path, key, value in _named(document, where):
-        if key == "auto_map":
-            issues.append(_auto_map(path, value))
-        elif key == "diffusers":
-            issues.append(_judged(path, value, "diffusers imports this library and class for the pipeline"))
-        elif key == "type":
-            if not value.startswith(_ST_PREFIX):
-                issues.append(_judged(path, value, "sentence-transformers imports the module type"))
-        else:
-            issues.append(_judged(path, value, f"{key} is imported and called when the config is instantiated"))
+        found = _item_issues(path, key, value)
+        if len(issues) + len(found) <= MAX_CONFIG_ISSUES:
+            issues.extend(found)
+            continue
+        overflow += len(found)  # a config of a million interpolations must not cost a million issues (memory, report)
+        for issue in found:
+            if worst is None or issue.severity > worst.severity:
+                worst = issue
+    if worst is not None:
+        issues.append(Issue(worst.kind, worst.severity, f"{where}: {overflow} more names or interpolations like those "
+                            f"above, the worst: {worst.title[:200]}", evidence={"more": overflow}))
+    return issues
+
+
+MAX_CONFIG_ISSUES = 200  # issues listed per config document; the rest are counted in one issue of their worst severity
+
+
+def _item_issues(path: str, key: str, value: str) -> list[Issue]:
+    found: list[Issue] = []
+    if key == "auto_map":
+        found.append(_auto_map(path, value))
+    elif key == "diffusers":
+        found.append(_judged(path, value, "diffusers imports this library and class for the pipeline"))
+    elif key == "type":
+        if not value.startswith(_ST_PREFIX):
+            found.append(_judged(path, value, "sentence-transformers imports the module type"))
+    elif key == "weight_map":
+        found.append(Issue(IssueKind.ARCHIVE_PATH, Severity.HIGH,
+                            f"{path}: the loader opens the shard {value[:120]!r}, outside the model folder (an "
+                            "unscanned checkpoint: a pickle torch.load or joblib may run)",
+                            evidence={"path": value[:200]}))
+    elif key == "custom_imports":  # mmengine Config.fromfile imports each module (import_custom_modules=True)
+        found.append(_judged(path, f"{value}._", "mmengine imports custom_imports modules when the config loads"))
+    elif key == "lc:constructor":  # LangChain's load()/loads() imports id[:-1] and calls id[-1](**kwargs)
+        if value.split(".")[0] not in LANGCHAIN_NAMESPACES:
+            found.append(_judged(path, value, "LangChain load() imports and constructs this id"))
+    elif key == "lc:secret":
+        found.append(Issue(IssueKind.EMBEDDED_CODE, Severity.MEDIUM,
+                            f"{path}: LangChain load(secrets_from_env=True) reads the environment variable "
+                            f"{value[:80]!r} into the object it builds", evidence={"secret": value[:120]}))
+    elif key == "auto_mapping":
+        found.append(_judged(path, value, "PEFT imports parent_library, then base_model_class.from_pretrained"))
+    elif key in LEGACY_TARGET_KEYS:
+        legacy = _judged(path, value, f"Hydra 1.0 instantiates the deprecated {key} key like _target_")
+        if legacy.severity >= Severity.HIGH:  # ``class: person`` in a label map is no import
+            found.append(legacy)
+    elif key == "${":
+        found.extend(interpolation_issues(path, value))
+    else:
+        found.append(_judged(path, value, f"{key} is imported and called when the config is instantiated"))
+    return found
+
+
+def config_item_issues(key: str, value: str, *, pickled: bool = False) -> list[Issue]:
+    """One ``key: value`` item outside a parsed config (a pickled dict of hyper-parameters): what ``instantiate``
+    would import for it, and the resolvers its interpolations call. In a pickle nothing is instantiated on load,
+    so only a dangerous name counts at its own severity; an unknown class (a user's LightningModule) is low."""
+    issues: list[Issue] = []
+    if key in TARGET_KEYS or (key in LEGACY_TARGET_KEYS and "." in value):
+        issue = _judged(f"pickled dict item {key!r}", value, f"{key} names what instantiate() imports and calls")
+        if issue.severity >= Severity.HIGH:
+            issues.append(issue)
+        elif pickled and key in TARGET_KEYS and issue.severity >= Severity.MEDIUM:
+            issues.append(dataclasses.replace(issue, severity=Severity.LOW))
+    if "${" in value:
+        issues.extend(interpolation_issues(f"pickled dict item {key!r}", value, pickled=pickled))
     return issues
 
 
@@ -164,6 +261,90 @@ def _judged(path: str, dotted: str, why: str) -> Issue:
     severity = judgement.severity if judgement.severity > Severity.INFO else Severity.INFO
     return Issue(kind, severity, f"{path}: {why}: {dotted[:120]!r} ({judgement.reason})",
                  evidence={"module": module or name, "name": name if module else "", "key": path[-120:]})
+
+
+# LangChain's serialisation namespaces its loader admits by default (langchain_core/load/mapping.py)
+LANGCHAIN_NAMESPACES = frozenset({"langchain", "langchain_core", "langchain_community", "langchain_anthropic",
+                                  "langchain_groq", "langchain_google_genai", "langchain_aws", "langchain_openai",
+                                  "langchain_google_vertexai", "langchain_mistralai", "langchain_fireworks",
+                                  "langchain_xai", "langchain_sambanova", "langchain_perplexity"})
+LEGACY_TARGET_KEYS = ("cls", "class")  # Hydra 0.11 / 1.0: instantiate() read them where _target_ was absent
+# libraries whose own classes PEFT's auto_mapping names for a base model (``from_pretrained`` of the library's class)
+PEFT_LIBRARIES = frozenset({"transformers", "diffusers", "peft", "timm", "sentence_transformers"})
+# resolvers OmegaConf and Hydra register themselves (OmegaConf 2.0 registered ``env``)
+BUILTIN_RESOLVERS = frozenset({"oc.env", "oc.select", "oc.decode", "oc.create", "oc.deprecated", "oc.dict.keys",
+                               "oc.dict.values", "env", "hydra", "now", "python_version"})
+ENV_RESOLVERS = frozenset({"oc.env", "env"})
+DECODING_RESOLVERS = frozenset({"oc.decode", "oc.create"})  # parse their (string) argument as a config value again
+# ``${`` then a resolver name (dotted ids, OmegaConf's grammar allows blanks around it) then ``:``; ``${`` right after
+# ``${`` is a resolver name computed from another interpolation
+_RESOLVER = re.compile(r"\$\{\s*(?:([A-Za-z_][\w-]*(?:\s*\.\s*[A-Za-z_][\w-]*)*)\s*:|(\$\{))")
+
+
+def interpolation_issues(path: str, value: str, *, pickled: bool = False) -> list[Issue]:
+    """OmegaConf interpolations in ``value`` that call resolvers: what resolving the config runs.
+
+    An application-registered resolver (``OmegaConf.register_new_resolver("eval", eval)`` is a common recipe) is
+    code this scanner cannot see: medium, high when its argument parses as Python that runs commands or code.
+    ``${oc.env:SECRET}`` in a string that is also a URL sends an environment value out (medium); elsewhere low.
+    In a pickle (hyper-parameters a user may resolve later) the medium cases are low: nothing resolves on load."""
+    from mlsecure.artifacts.scan.python_source import source_issues
+
+    issues: list[Issue] = []
+    for match in _RESOLVER.finditer(value):
+        name = re.sub(r"\s+", "", match.group(1) or "")
+        argument = value[match.end():match.end() + 4096]
+        severity, why = Severity.MEDIUM, f"calls the resolver {name!r}, which the application registers: not verified"
+        if match.group(2):
+            why = "calls a resolver whose name is computed by another interpolation: not verified"
+        elif name in ENV_RESOLVERS:
+            severity = Severity.MEDIUM if "://" in value else Severity.LOW
+            why = f"reads an environment variable ({name}){' into a URL' if '://' in value else ''}"
+        elif name in DECODING_RESOLVERS and _computed(argument):
+            # ``${oc.decode:${a}${b}}`` with a: "$" and b: "{eval:...}": the resolver call is assembled at resolution
+            # time from other nodes and then parsed, so no ``${eval`` appears in the file
+            why = f"hands {name} a string assembled from other nodes, parsed again at resolution: not verified"
+        elif name in BUILTIN_RESOLVERS:
+            continue
+        else:
+            code = _resolver_argument(argument)
+            if any(i.severity >= Severity.HIGH for i in source_issues("interpolation", code)):
+                severity, why = Severity.HIGH, f"hands the resolver {name!r} Python that runs commands or code"
+        if pickled and severity is Severity.MEDIUM:
+            severity = Severity.LOW
+        issues.append(Issue(IssueKind.EMBEDDED_CODE, severity, f"{path}: OmegaConf interpolation {why}: "
+                            f"{value[match.start():match.start() + 120]!r}",
+                            evidence={"resolver": name, "key": path[-120:]}))
+        if len(issues) >= MAX_INTERPOLATIONS:
+            break
+    return issues
+
+
+MAX_INTERPOLATIONS = 20  # per string
+_NODE_REFERENCE = re.compile(r"\$\{\s*(?!oc\.env\s*:|env\s*:)")  # an interpolation other than an environment read
+
+
+def _computed(argument: str) -> bool:
+    """Whether a decoding resolver's argument is built from other config nodes (an environment value is the host's)."""
+    return _NODE_REFERENCE.search(_resolver_argument(argument)) is not None
+
+
+
+def _resolver_argument(text: str) -> str:
+    """The resolver's argument as Python: one quoted string is unquoted (``${eval:'__import__("os")...'}``)."""
+    depth, end = 0, len(text)
+    for i, char in enumerate(text):
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            if depth == 0:
+                end = i
+                break
+            depth -= 1
+    argument = text[:end].strip()
+    if len(argument) >= 2 and argument[0] == argument[-1] and argument[0] in "'\"":
+        argument = argument[1:-1]
+    return argument
 
 
 def _auto_map(path: str, value: str) -> Issue:
@@ -190,6 +371,8 @@ def _named(document: Any, where: str) -> Iterator[tuple[str, str, str]]:
         seen.add(id(node))
         if isinstance(node, list):
             todo.extend((child, f"{path}[{i}]") for i, child in enumerate(node))
+            yield from ((f"{path}[{i}]", "${", child) for i, child in enumerate(node)
+                        if isinstance(child, str) and "${" in child)
             if modules_list and node is document:
                 for i, module in enumerate(node):
                     if isinstance(module["type"], str):
@@ -207,7 +390,24 @@ def _named(document: Any, where: str) -> Iterator[tuple[str, str, str]]:
                             if isinstance(spec, dict) and isinstance(spec.get("impl"), str))
             elif diffusers and _library_pair(child):  # model_index.json: diffusers imports the library, takes the class
                 yield here, "diffusers", f"{child[0]}.{child[1]}"
+            elif key == "auto_mapping" and isinstance(child, dict) and isinstance(child.get("parent_library"), str):
+                library = child["parent_library"].strip()
+                if library.split(".")[0] not in PEFT_LIBRARIES:
+                    yield here, "auto_mapping", f"{library}.{child.get('base_model_class') or '_'}"
+            elif key in LEGACY_TARGET_KEYS and "_target_" not in node and isinstance(child, str) and "." in child:
+                yield here, str(key), child
+            elif key == "weight_map" and isinstance(child, dict):  # *.index.json: shard files the loader opens
+                yield from ((f"{here}.{name}", "weight_map", shard) for name, shard in child.items()
+                            if isinstance(shard, str) and escapes_folder(shard))
+            elif key == "custom_imports" and isinstance(child, dict) and isinstance(child.get("imports"), list | str):
+                modules = child["imports"] if isinstance(child["imports"], list) else [child["imports"]]
+                yield from ((f"{here}.imports[{i}]", "custom_imports", m) for i, m in enumerate(modules)
+                            if isinstance(m, str))
+            if isinstance(child, str) and "${" in child:
+                yield here, "${", child
             todo.append((child, here))
+        if node.get("lc") == 1 and isinstance(node.get("id"), list) and node.get("type") in ("constructor", "secret"):
+            yield path, f"lc:{node['type']}", ".".join(str(part) for part in node["id"])
 
 
 def _library_pair(value: Any) -> bool:
@@ -229,3 +429,14 @@ def _references_flat(value: Any) -> Iterator[tuple[str, str]]:
         yield "", value
     elif isinstance(value, list):  # AutoTokenizer: [slow, fast]
         yield from ((f"[{i}]", v) for i, v in enumerate(value) if isinstance(v, str))
+
+
+def escapes_folder(reference: str) -> bool:
+    """A file reference that a loader joins to the model folder yet lands outside it: absolute (POSIX, Windows drive,
+    UNC) or climbing with ``..`` after normalisation (``sub/../w.bin`` stays inside)."""
+    import posixpath
+
+    value = reference.strip().replace("\\", "/")
+    if value.startswith("/") or (len(value) > 1 and value[1] == ":") or "\x00" in value:
+        return True
+    return posixpath.normpath(value).split("/")[0] == ".."

@@ -16,7 +16,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlsecure.artifacts.formats import ArtifactFormat, compression_of, detect_stream, is_text
+from mlsecure.artifacts.formats import (
+    ArtifactFormat,
+    compression_of,
+    decode_text,
+    detect_stream,
+    is_text,
+    wide_text_encoding,
+)
 from mlsecure.artifacts.scan import config_imports, interface, jsontext
 from mlsecure.artifacts.scan.datafiles import describe_data
 from mlsecure.artifacts.scan.interface import Blob, Budget, Issue, IssueKind, Limits, Session, Verdict
@@ -213,7 +220,8 @@ def _scan_tentative(blob: Blob, session: Session, fmt: ArtifactFormat,
         raw = [i.inside(AS_PICKLE) for i in _raw_pickle(blob, session, head)]
         issues = [*([] if refuted_as_pickle(issues) else issues), *raw] if raw else issues
     if not refuted_as_pickle(issues):
-        if fmt is ArtifactFormat.TEXT or (fmt is not ArtifactFormat.JOBLIB and is_text(head)):
+        if fmt is ArtifactFormat.TEXT or (fmt is not ArtifactFormat.JOBLIB and (
+                is_text(head) or wide_text_encoding(head) is not None or blob.name.lower().endswith(".py"))):
             # a polyglot: ``((N)).__class__...`` is a complete pickle (MARK, NONE, TUPLE, STOP) *and* the Python
             # that a loader imports; ``(N). : 1`` is a pickle and a Hydra YAML. Judge the text too.
             text = collect("text", lambda: _scan_text(blob, session))
@@ -223,8 +231,17 @@ def _scan_tentative(blob: Blob, session: Session, fmt: ArtifactFormat,
         return fmt, [Issue(IssueKind.CODE_FORMAT, Severity.INFO, "compressed data that is not a pickle",
                            evidence={"compression": compression_of(head)})]
     configs = collect("protobuf", lambda: _protobuf_configs(blob, session, head))  # keras_metadata.pb and kin
-    if fmt is ArtifactFormat.TEXT or is_text(head):
+    if fmt is ArtifactFormat.TEXT or is_text(head) or wide_text_encoding(head) is not None \
+            or blob.name.lower().endswith(".py"):
+        # a ``.py`` is source whatever its bytes: TorchScript's lexer skips a comment of invalid UTF-8 or NULs, and
+        # Python decodes latin-1 under a coding cookie (session 6: both ran, and were "binary data", low)
+        # UTF-16/32 text too: Keras and skops hand an archive's config.json to ``json.loads(bytes)``, which
+        # decodes it (session 6: a UTF-16 ``config.json`` with a Lambda layer loaded, and was "binary data")
         return ArtifactFormat.TEXT, [*collect("text", lambda: _scan_text(blob, session)), *configs]
+    if blob.name.replace("\\", "/").rpartition("/")[2].lower() == "saved_model.cpb":  # TF 2.15+ chunked SavedModel
+        return ArtifactFormat.UNKNOWN, [Issue(
+            IssueKind.UNSUPPORTED, Severity.MEDIUM, "chunked SavedModel (saved_model.cpb): TensorFlow loads its graph, "
+            "this scanner does not parse the chunked format: cannot verify its operators", evidence={"format": "cpb"})]
     issue = describe_data(blob, head)
     return (ArtifactFormat.DATA if issue.severity is Severity.INFO else ArtifactFormat.UNKNOWN), [issue, *configs]
 
@@ -354,7 +371,7 @@ def _scan_text(blob: Blob, session: Session) -> list[Issue]:
                           f"the {MAX_TEXT_BYTES >> 20} MiB parsed", evidence={"max_bytes": MAX_TEXT_BYTES})]
         return [Issue(IssueKind.CODE_FORMAT, Severity.INFO, "large text file (not parsed)")]
     raw = blob.read_all()
-    text = raw.decode("utf-8", errors="replace")
+    text = decode_text(raw)  # a byte-order mark dropped, UTF-16/32 decoded, as json.loads(bytes) and PyYAML do
     source = source_text(raw, text)  # as Python decodes it (a coding cookie)
     name = blob.name.replace("\\", "/")
     if name.endswith(".py") and ("code/" in name or name.startswith("code")):
@@ -362,7 +379,18 @@ def _scan_text(blob: Blob, session: Session) -> list[Issue]:
     python = source_issues(blob.name, source)
     if python:
         return python
-    if "flavors" in text:  # an MLflow MLmodel file (YAML): what mlflow imports on load
+    if "meta_graphs" in text or name.lower().endswith(".pbtxt"):  # saved_model.pbtxt: TensorFlow reads text too
+        from mlsecure.artifacts.scan.savedmodel_scan import text_configs, text_graph_issues
+
+        graph = text_graph_issues(text, blob.name)
+        for value in text_configs(text):  # tf.keras revives the Keras config in each SavedUserObject.metadata
+            try:
+                graph.extend(scan_config(jsontext.loads(value), blob.name, session))
+            except (ValueError, RecursionError):
+                continue
+        if graph:
+            return graph
+    if "flavors" in text or name.rpartition("/")[2].lower() == "mlmodel":  # MLmodel (YAML), any case
         found = _mlmodel(blob.name, text)
         if found:
             return found
@@ -384,6 +412,10 @@ def _scan_text(blob: Blob, session: Session) -> list[Issue]:
         return [*scan_config(config, blob.name, session), *_chat_templates(config), *imports]
     if imports:
         return imports
+    if '"torch.ops.' in text:  # a torch.export program (``models/model.json`` of a .pt2): node targets are op names
+        exported = scan_torchscript_code(text)
+        if exported:
+            return exported
     if "{{" in text or "{%" in text:  # a Jinja template (chat templates ship as .jinja files too)
         from mlsecure.artifacts.scan.gguf_scan import template_issues
 

@@ -69,11 +69,17 @@ def _scan(handle: IO[bytes], session: Session) -> list[Issue]:
     for _ in range(n_kv):
         key = _string(handle, count_fmt, limit)
         (vtype,) = struct.unpack("<I", handle.read(4))
-        template = key in TEMPLATE_KEYS or key.startswith("tokenizer.chat_template.")
+        # llama.cpp looks keys up with strcmp and hands values out as C strings (llama-cpp-python reads them through
+        # ctypes ``.value``): both end at the first NUL, so ``tokenizer.chat_template\0x`` is the template key and a
+        # template is also what precedes its first NUL (a valid prefix before bytes that break the whole's parse)
+        c_key = key.split("\x00", 1)[0]
+        template = c_key in TEMPLATE_KEYS or c_key.startswith("tokenizer.chat_template.")
         value = _value(handle, vtype, count_fmt, limit, keep=template)
         keys.append(key)
         if isinstance(value, str) and template:
-            issues.extend(template_issues(key, value))
+            issues.extend(template_issues(c_key, value))
+            if "\x00" in value:
+                issues.extend(template_issues(f"{c_key} (up to its first NUL byte)", value.split("\x00", 1)[0]))
     issues.append(Issue(IssueKind.CODE_FORMAT, Severity.INFO, "GGUF metadata parsed",
                         evidence={"tensors": n_tensors, "metadata_keys": len(keys)}))
     return issues

@@ -246,7 +246,7 @@ class _State:
         self.globals: dict[str, _GlobalSeen] = {}
         self.extra: list[Issue] = []
         self.exempt_calls: dict[int, int] = {}  # id(Glob) -> its calls on bytes scanned clean at that site
-        self.events = Events(self.on_global, self.on_call, self.on_build, self.on_problem)
+        self.events = Events(self.on_global, self.on_call, self.on_build, self.on_problem, self.on_config)
         self.opcodes = 0
         self.joblib = joblib
         self.joblib_arrays = 0
@@ -320,6 +320,15 @@ class _State:
                 IssueKind.DYNAMIC_CALL, Severity.HIGH,
                 f"BUILD sets attributes on the imported global {target.module}.{target.name}",
                 offset=offset, evidence={"opcode": "BUILD", "global": f"{target.module}.{target.name}"}))
+
+    def on_config(self, key: str, value: str, offset: int) -> None:
+        """A dict item that names code for ``hydra.utils.instantiate`` / jsonargparse, or an OmegaConf
+        interpolation: a checkpoint's hyper-parameters are instantiated after loading (Lightning, NeMo). Judged
+        like the same item in a YAML config, but an unknown class is low here: nothing is imported on load."""
+        from mlsecure.artifacts.scan.config_imports import config_item_issues
+
+        for issue in config_item_issues(key, value, pickled=True):
+            self.add(dataclasses.replace(issue, offset=offset))
 
     def on_problem(self, kind: str, message: str, offset: int) -> None:
         if kind == "expansion":  # a resource attack on the loader: like a decompression bomb, no code runs

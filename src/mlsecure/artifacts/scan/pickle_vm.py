@@ -75,6 +75,7 @@ class Big:
 
     size: int
     offset: int
+    excerpt: str | None = None  # a skipped text's OmegaConf interpolations (``${...}``), read while skipping it
 
 
 @dataclass(eq=False)
@@ -109,6 +110,8 @@ LINE_CHUNK = 1 << 20  # text arguments are read in pieces of this size
 BIG_LITERAL = 4096  # literals at least this long are charged (and the budget checked) as they are read
 DATA_MIN = 16  # literals this long starting like a pickle, its hex or its base64 are offered to ``on_data``
 DATA_LEADS = b"\x80g8"
+MAX_EXCERPTS = 16  # interpolations kept from one skipped unicode literal
+EXCERPT = 4096  # bytes kept from each
 NO_FRAME = 1 << 62  # ``frame_end`` outside any FRAME (past any stream's end)
 
 
@@ -120,6 +123,8 @@ class Events:
     on_call: Callable[[Call], None]
     on_build: Callable[[Any, Any, int], None]
     on_problem: Callable[[str, str, int], None]  # (kind, message, offset)
+    # (key, value, offset) of a str item set in a dict whose key names code or whose value interpolates
+    on_config: Callable[[str, str, int], None] | None = None
 
 
 class PickleVM:
@@ -241,6 +246,28 @@ class PickleVM:
         start = self.pos
         self.skip(n)
         return Big(n, start)
+
+    def payload_text(self, n: int) -> bytes | Big:
+        """A unicode literal: one too large to keep is read (not seeked) past, and each ``${`` in it is kept with
+        what follows, so an interpolation in a 70 kB hyper-parameter string is judged like a short one."""
+        if n < 0 or n <= self.keep_bytes:
+            return self.payload(n)
+        start, moved, carry = self.pos, 0, b""
+        pieces: list[bytes] = []
+        while moved < n:
+            chunk = self.stream.read(min(n - moved, 1 << 20))
+            if not chunk:
+                raise PickleSyntaxError(f"truncated: a {n}-byte payload runs past the end of the data", self.pos)
+            moved += len(chunk)
+            window = carry + chunk
+            at = window.find(b"${")
+            while at >= 0 and len(pieces) < MAX_EXCERPTS:
+                pieces.append(window[at:at + EXCERPT])
+                at = window.find(b"${", at + 2)
+            carry = chunk[-1:]
+        self.pos += n
+        excerpt = b"\n".join(pieces).decode("utf-8", errors="replace") if pieces else None
+        return Big(n, start, excerpt)
 
     # -- stack helpers -----------------------------------------------------------------------------
     def pop(self) -> Any:
@@ -472,7 +499,24 @@ def _hashed_item(vm: PickleVM, item: Any) -> None:
         vm.hashed(item)
 
 
+CONFIG_KEYS = frozenset({"_target_", "class_path", "cls", "class"})  # what instantiate() imports (config_imports)
+
+
+def _config_item(vm: PickleVM, key: Any, value: Any) -> None:
+    """A pickled dict of hyper-parameters is a config too: ``instantiate(ckpt["hyper_parameters"])`` imports its
+    ``_target_`` and resolves its interpolations; seen for any dict-like target (dict, OrderedDict, BUILD state)."""
+    if type(value) is Big and value.excerpt is not None:
+        value = value.excerpt  # a long string's interpolations
+    elif type(value) is Call and value.attrs and type(value.attrs.get("_val")) in (str, Big):
+        value = value.attrs["_val"]  # a pickled OmegaConf DictConfig: each item is a node whose ``_val`` is the value
+        value = value.excerpt if type(value) is Big else value
+    if type(value) is str and type(key) is str and vm.events.on_config is not None \
+            and (key in CONFIG_KEYS or "${" in value):
+        vm.events.on_config(key, value, vm.pos)
+
+
 def _set(vm: PickleVM, container: Any, key: Any, value: Any) -> None:
+    _config_item(vm, key, value)
     if isinstance(container, Container):
         container.count += 1
         vm.cost += COST_PAIR
@@ -686,7 +730,7 @@ def _op_unicode(vm: PickleVM, at: int) -> None:
 
 
 def _op_binunicode(vm: PickleVM, at: int) -> None:
-    data = vm.payload(struct.unpack("<I", vm.read(4))[0])
+    data = vm.payload_text(struct.unpack("<I", vm.read(4))[0])
     vm.stack.append(_text(data) if isinstance(data, bytes) else data)
 
 
@@ -695,7 +739,7 @@ def _op_short_binunicode(vm: PickleVM, at: int) -> None:
 
 
 def _op_binunicode8(vm: PickleVM, at: int) -> None:
-    data = vm.payload(struct.unpack("<Q", vm.read(8))[0])
+    data = vm.payload_text(struct.unpack("<Q", vm.read(8))[0])
     vm.stack.append(_text(data) if isinstance(data, bytes) else data)
 
 
@@ -863,7 +907,9 @@ def _op_setitem(vm: PickleVM, at: int) -> None:
 def _op_setitems(vm: PickleVM, at: int) -> None:
     items = vm.pop_mark()
     target = vm.top()
-    if not isinstance(target, Container):
+    if not isinstance(target, Container):  # an OrderedDict or other mapping built by a call: its items still count
+        for i in range(0, len(items) - 1, 2):
+            _config_item(vm, items[i], items[i + 1])
         return
     for i in range(0, len(items) - 1, 2):
         _set(vm, target, items[i], items[i + 1])

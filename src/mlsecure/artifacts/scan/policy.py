@@ -78,6 +78,14 @@ DANGEROUS_SUBTREES = (
     "sklearn.datasets", "sklearn.utils._testing", "sklearn.externals", "sklearn.utils._show_versions",
     "sklearn.utils.fixes", "pandas.io", "pandas.read_", "pandas.eval", "pandas.core.computation",
     "pandas.util", "pandas._testing", "scipy.io", "scipy.weave", "scipy._lib._testutils",
+    # session 6: SymPy turns strings into code (``sympify``/``parse_expr`` call ``eval``, ``lambdify`` calls ``exec``)
+    "sympy.sympify", "sympy.core.sympify", "sympy.parsing", "sympy.parse_expr", "sympy.lambdify",
+    "sympy.utilities.lambdify",
+    # session 6: Hugging Face loaders of remote code, callable with positional arguments from a pickle's REDUCE
+    # (``pipeline``'s 15th parameter is ``trust_remote_code``; ``get_class_from_dynamic_module`` imports a module
+    # of any repository or folder), and the Hub client, which downloads any file
+    "transformers.pipeline", "transformers.pipelines.pipeline", "transformers.dynamic_module_utils",
+    "diffusers.utils.dynamic_modules_utils", "huggingface_hub",
 )
 # Builtins are judged by name: these run code, import, reach attributes or do I/O (critical); any other
 # builtin outside the allowlist (min, sorted, map...) is an unverified import (medium), not critical.

@@ -158,6 +158,7 @@ def mlmodel_issues(name: str, document: Any) -> list[Issue]:
                 max(judgement.severity, Severity.MEDIUM),
                 f"{name}: MLflow flavor {flavor!r} imports loader_module {loader!r} on load: {judgement.reason}",
                 evidence={"module": loader, "flavor": str(flavor)}))
+        issues.extend(_outside_references(name, str(flavor), conf))
         for key in ("code", "code_paths", "model_code_path", "model_code"):
             value = conf.get(key)
             if value:
@@ -167,3 +168,25 @@ def mlmodel_issues(name: str, document: Any) -> list[Issue]:
                                     "mlflow imports or runs on load: not verified",
                                     evidence={"flavor": str(flavor), "key": key, "value": str(value)[:200]}))
     return issues
+
+
+def _outside_references(name: str, flavor: str, conf: dict[Any, Any]) -> list[Issue]:
+    """Files a flavor names (``data``, ``pickled_model``, ``python_model``...) that lie outside the model folder:
+    MLflow joins them to the folder and loads them (a pickle from anywhere on the disk). ``uri`` keys record where
+    an artifact came from when it was logged and are not read."""
+    from mlsecure.artifacts.scan.config_imports import escapes_folder
+
+    found: list[Issue] = []
+    todo: list[tuple[str, Any]] = [(f"flavors.{flavor}", conf)]
+    while todo and len(found) < 20:
+        where, node = todo.pop()
+        items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        for key, value in items:
+            here = f"{where}.{key}"
+            if isinstance(value, str) and key != "uri" and ("/" in value or "\\" in value) and escapes_folder(value):
+                found.append(Issue(IssueKind.ARCHIVE_PATH, Severity.HIGH,
+                                   f"{name}: {here} names {value[:100]!r}, outside the model folder: MLflow loads a "
+                                   "file this scan did not see", evidence={"key": here[-120:], "path": value[:200]}))
+            elif isinstance(value, dict | list):
+                todo.append((here, value))
+    return found

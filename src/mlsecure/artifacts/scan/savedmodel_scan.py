@@ -8,6 +8,8 @@ functions count as much as top-level ones: ``tf.function`` bodies live in the li
 
 from __future__ import annotations
 
+import codecs
+import re
 from collections import Counter
 from typing import ClassVar
 
@@ -105,3 +107,44 @@ def _node_op(data: memoryview, span: tuple[int, int], ops: Counter[str]) -> None
             ops[op] += 1
             if op == "PrintV2" and _FILE_STREAM in bytes(data[span[0]:span[1]]):  # the output_stream attribute
                 ops["PrintV2 to a file"] += 1
+
+
+# ``saved_model.pbtxt``: ``tf.saved_model.load`` parses the text format when no ``saved_model.pb`` is there. An op name
+# is one or more adjacent quoted strings (text format concatenates them) with C escapes (``"Py\x46unc"``).
+_TEXT_OP = re.compile(r"""\bop\s*:?\s*((?:(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')\s*)+)""")
+_TEXT_STRING = re.compile(r""""((?:[^"\\\n]|\\.)*)"|'((?:[^'\\\n]|\\.)*)'""")
+_TEXT_COMMENT = re.compile(r""""(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|(#[^\n]*)""")  # a # outside strings
+
+
+def text_graph_issues(text: str, where: str) -> list[Issue]:
+    """The dangerous ops of a SavedModel (or GraphDef) in protobuf text format, judged like the binary ones."""
+    ops: Counter[str] = Counter()
+    code = _TEXT_COMMENT.sub(lambda m: "" if m.group(1) else m.group(0), text)
+    for match in _TEXT_OP.finditer(code):
+        parts = [m.group(1) if m.group(1) is not None else m.group(2) for m in _TEXT_STRING.finditer(match.group(1))]
+        ops[_unescape("".join(parts))] += 1
+    if ops.get("PrintV2") and "file://" in text:
+        ops["PrintV2 to a file"] += 1
+    return [Issue(IssueKind.DANGEROUS_OP, severity, f"{where}: text-format graph uses the {op} operator ({ops[op]}x)",
+                  evidence={"op": op, "count": ops[op]})
+            for op, severity in DANGEROUS_OPS.items() if ops.get(op)]
+
+
+def _unescape(value: str) -> str:
+    try:
+        return codecs.escape_decode(value.encode("utf-8"))[0].decode("utf-8", errors="replace")
+    except (ValueError, UnicodeError):
+        return value
+
+
+def text_configs(text: str) -> list[str]:
+    """The string values of a text-format protobuf that hold a Keras layer config (``SavedUserObject.metadata``)."""
+    code = _TEXT_COMMENT.sub(lambda m: "" if m.group(1) else m.group(0), text)
+    found = []
+    for match in _TEXT_STRING.finditer(code):
+        raw = match.group(1) if match.group(1) is not None else match.group(2)
+        if "class_name" in raw or "\\" in raw:
+            value = _unescape(raw)
+            if value.lstrip().startswith("{"):
+                found.append(value)
+    return found
