@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from mlsecure.errors import ConfigError
 from mlsecure.plugins import PluginRegistry
-from mlsecure.secrets.detectors import command_line, entropy, generic, providers, structured, table
+from mlsecure.secrets.detectors import command_line, context, entropy, generic, providers, structured, table
 from mlsecure.secrets.interface import Detector
 
 BUILTIN_DETECTORS: dict[str, type[Detector]] = {
@@ -34,6 +34,7 @@ BUILTIN_DETECTORS: dict[str, type[Detector]] = {
     "environment-credential": command_line.EnvironmentCredential,
     "netrc-password": command_line.NetrcPassword,
     "keyword-assignment": generic.KeywordAssignment,
+    "keyword-context-token": context.KeywordContextToken,
     "high-entropy-string": generic.HighEntropyString,
     "context-entropy": entropy.ContextEntropy,
 }
