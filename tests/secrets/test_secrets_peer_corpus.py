@@ -166,8 +166,9 @@ def test_default_scanner_on_gitleaks_rule_examples() -> None:
     # measured 2026-12-06 (round 5): 248/251 = 0.988 recall, 57/290 = 0.197 false positives at any
     # severity (round 4: 247, 64): 30 of the 57 are x-filled / example tokens reported as info stand-ins;
     # curl's `-u test:test` / `username:token` placeholders are no longer reported (free-form values)
-    # session 6: +1 flagged, a base64 value glued to `bedrock-api-key-` (SEC-024), see GITLEAKS_FAILING_FPS
-    assert result.found == 248 and result.flagged == 58
+    # session 6: +2 flagged, a base64 value glued to `bedrock-api-key-` (SEC-024, see GITLEAKS_FAILING_FPS)
+    # and an info stand-in `oktaKey = 000...0TUVWXYZ` (typed filler after a credential word)
+    assert result.found == 248 and result.flagged == 59
     above_info = score(GITLEAKS, SecretScanner(), at_least=Severity.LOW)
     assert above_info.found == 245 and above_info.flagged == 28  # the CSRF authenticity_token is gone
     failing = score(GITLEAKS, SecretScanner(), at_least=Severity.MEDIUM)
@@ -218,11 +219,49 @@ def test_noseyparker_corpus_carries_its_licence_and_provenance() -> None:
     # when first run (before any change: even 149/205 with 10/56 flagged, odd 109/192 with 9/48); the even
     # half was then read and fixed, the odd half is only measured (benchmarks/secrets.md, corpus 1d)
     # session 6 (SEC-024, written from Kingfisher's dev half): even +1 flagged, `license_key: <40 chars>`
-    # (a New Relic license key Nosey Parker lists as a negative of its NRAK rule only); odd +1 found
+    # (a New Relic license key Nosey Parker lists as a negative of its NRAK rule only); odd 118 -> 135,
+    # of which +1 from SEC-024 and +16 from the gap classes session 5 listed from the odd half's misses
+    # (Django keys, dotenv passwords, Tavily / Twitch / TrueNAS / Azure DevOps 84 / NRAL formats...), so
+    # the odd half is no longer held out for those classes: Kingfisher's held-out half is
     (False, (183, 205, 8, 56)),
-    (True, (119, 192, 9, 48)),
+    (True, (135, 192, 9, 48)),
 ])
 def test_noseyparker_halves(half: bool, expected: tuple[int, int, int, int]) -> None:
     cases = [c for c in NOSEYPARKER if held_out_half(c.plugin) == half]
     result = score(cases, SecretScanner(), at_least=Severity.MEDIUM)
     assert (result.found, result.positives, result.flagged, result.negatives) == expected
+
+
+KINGFISHER = load("kingfisher_cases")
+
+
+def test_kingfisher_corpus_carries_its_licence_and_provenance() -> None:
+    import json
+
+    from secrets_peer_corpus import DATA, kingfisher_half
+
+    document = json.loads((DATA / "kingfisher_cases.json").read_text(encoding="utf-8"))
+    assert document["licence"].startswith("Apache-2.0") and "MongoDB" in document["licence"]
+    assert re.fullmatch(r"[0-9a-f]{40}", document["commit"])
+    assert all(c["source"].startswith("data/rules/") and c["half"] == kingfisher_half(c["source"])
+               for c in document["cases"])
+    assert len(KINGFISHER) == 1388 and sum(c.expected for c in KINGFISHER) == 1367
+
+
+@pytest.mark.parametrize(("half", "at_least", "floor", "ceiling"), [
+    # (half, severity, found at least, flagged at most). Split by the sha256 of the rule file's name before
+    # any string was read (session 6); only the dev half's misses were read. Before session 6's changes:
+    # dev 339/688 (any report 343), held-out 367/679 (any report 370), 1/8 and 1/13 flagged.
+    # Measured 2026-12-07 (session 6): dev 400/688 at medium, 542/688 any report; held-out 402/679 at
+    # medium, 527/679 any report; flagged 1/8 (dev: literal keys in a Twitter OAuth(...) call) and 1/13 (not read)
+    ("dev", Severity.MEDIUM, 400, 1),
+    ("dev", Severity.INFO, 542, 1),
+    ("held-out", Severity.MEDIUM, 402, 1),
+    ("held-out", Severity.INFO, 527, 1),
+])
+def test_kingfisher_halves(half: str, at_least: Severity, floor: int, ceiling: int) -> None:
+    from secrets_peer_corpus import kingfisher_half
+
+    cases = [c for c in KINGFISHER if kingfisher_half(c.source) == half]
+    result = score(cases, SecretScanner(), at_least=at_least)
+    assert result.found >= floor and result.flagged <= ceiling, (result.found, result.flagged)

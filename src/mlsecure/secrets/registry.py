@@ -27,6 +27,7 @@ BUILTIN_DETECTORS: dict[str, type[Detector]] = {
     "azure-storage-key": providers.AzureStorageConnectionString,
     "provider-rules": table.ProviderRules,
     "private-key": structured.PrivateKeyBlock,
+    "base64-private-key": structured.Base64PrivateKey,
     "jwt": structured.JsonWebToken,
     "database-url": structured.DatabaseUrl,
     "url-credentials": structured.UrlCredentials,

@@ -11,14 +11,15 @@ random n-character string averages close to log2 n; the value must still be mach
 (16+ characters, letters with digits, not word-like, not a host name, a path or a dotted code name).
 
 A value whose "random" part is typed filler - an ascending or descending run of 6+ characters
-(``abcdef``, ``123456``, ``zyxwvu``), one unit repeated, or 4+ equal characters in a row - is reported
-as an info stand-in: a drawn token holds such a run with probability under 1e-6 (a 6-run in base16 at
-one position is 16^-5; over 40 positions about 4e-5 for hex, 1e-8 for base62), so no real secret is
-demoted, and a reviewer still sees where a key goes.
+(``abcdef``, ``123456``, ``zyxwvu``), 6+ equal characters in a row, or one unit repeated - is reported
+as an info stand-in: a drawn token holds such a run rarely (each is 5 steps of probability 1/16 in hex:
+16^-5 per position, about 1e-4 over the 27 positions of 32 hex characters and both directions; base62
+far less), so almost no real secret is demoted, and a reviewer still sees where a key goes.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Iterator
@@ -52,7 +53,7 @@ _AFTER = re.compile(
     r"[\"'`]?(?P<sep>[ \t]*:?=[ \t]*|[ \t]*:[ \t]*|[ \t]+|[\-._])[\"'`]?"
     r"(?P<value>[A-Za-z0-9][A-Za-z0-9+/_\-.!]{11,299}={0,2})(?![A-Za-z0-9+/_\-.=!])")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-_REPEATED = re.compile(r"(.)\1{3}")
+_REPEATED = re.compile(r"(.)\1{5}")
 # a resource or package name: lower-case words and numbers joined by "-" (cmp2-qat-1208358310,
 # jjwt-jackson-0.11.2), one of them a word of letters only; drawn tokens have no such part
 _RESOURCE_NAME = re.compile(r"^[a-z0-9.]+(?:-[a-z0-9.]+)+$")
@@ -63,23 +64,42 @@ def _run_length(value: str, step: int) -> int:
     """The longest run of characters each ``step`` code points after the previous (case folded)."""
     best = run = 1
     folded = value.lower()
-    for a, b in zip(folded, folded[1:], strict=False):
+    for a, b in itertools.pairwise(folded):
         run = run + 1 if a.isalnum() and ord(b) - ord(a) == step else 1
         best = max(best, run)
     return best
 
 
+_ENDS_VALUE = frozenset(" \t\r\n\"'`,;)]}>&<|\\")
+
+
+def _glued_text(text: str, end: int) -> bool:
+    """The value runs on into a character no token alphabet draws (``:``, ``*``, ``#``, ``?``, ``(``...)
+    and more text after it; a space, a quote, a closing bracket, ``&`` (the next query parameter) or a
+    final ``.`` / ``:`` end a value."""
+    after = text[end:end + 1]
+    if not after or after in _ENDS_VALUE:
+        return False
+    following = text[end + 1:end + 2]
+    return not (after in ".:" and (not following or following in _ENDS_VALUE))
+
+
 def typed_filler(value: str) -> bool:
-    """``abcdef1234...``, ``zyxwvu...``, ``aaaabbbb...``, ``abcd1234abcd1234``: a person's stand-in, not a draw."""
+    """``abcdef1234...``, ``zyxwvu...``, ``aaaaaa...``, ``abcd1234abcd1234``: a person's stand-in, not a draw."""
     core = value.replace("-", "").replace("_", "")
     if _run_length(core, 1) >= 6 or _run_length(core, -1) >= 6 or _REPEATED.search(core):
         return True
     return (core + core).find(core, 1) < len(core)  # a rotation of itself: one unit repeated
 
 
+def _token_chars(value: str) -> bool:
+    """16+ characters with letters and digits: the outline of a token, drawn or typed."""
+    return len(value) >= 16 and any(c.isdigit() for c in value) and any(c.isalpha() for c in value)
+
+
 def drawn_shape(value: str) -> bool:
     """Machine-issued in shape: 16+ characters, letters with digits, not prose-like, entropy near random."""
-    if len(value) < 16 or not any(c.isdigit() for c in value) or not any(c.isalpha() for c in value):
+    if not _token_chars(value) or typed_filler(value):
         return False
     if word_like(value) or mixed_alphabets(value) or _HOSTNAME.match(value.lower()) or _PATH_LIKE.search(value):
         return False
@@ -128,16 +148,18 @@ class KeywordContextToken(Detector):
             if ".." in value or text.startswith("..", match.end("value")):
                 continue  # "ops_eyJzaWdu..[Redacted]": a value cut short in the text, not the value
             value = value.rstrip(".")
+            if _glued_text(text, match.end("value")):
+                continue  # "VmFYK7WG3CkgVmTl:c*X", "...Bg5#zy2p", "...p4j(rx5f": typed or mangled text, not a draw
             value_start = match.start("value")
             quoted = text[value_start - 1:value_start] in ("\"", "'", "`")
             if kind in (FileKind.CODE, FileKind.C_LIKE_CODE) and not quoted and _IDENTIFIER.match(value):
                 continue  # a variable in code
-            if not drawn_shape(value):
+            filler = typed_filler(value)
+            if not (drawn_shape(value) or (filler and _token_chars(value))):
                 continue
             line_start = max(text.rfind("\n", 0, value_start) + 1, value_start - 200)
             line_end = text.find("\n", value_start, value_start + len(value) + 200)
             if _DIGEST_LINE.search(text, line_start, value_start + len(value) + 200 if line_end < 0 else line_end):
                 continue
             yield Candidate(detector=self.rule_id, secret=value, start=value_start, end=value_start + len(value),
-                            severity=self.severity, details={"key": name, **({"stand_in": True}
-                                                                           if typed_filler(value) else {})})
+                            severity=self.severity, details={"key": name, **({"stand_in": True} if filler else {})})

@@ -72,6 +72,47 @@ class PrivateKeyBlock(PatternDetector):
             or "Proc-Type: 4,ENCRYPTED" in secret else Severity.CRITICAL
 
 
+class Base64PrivateKey(PatternDetector):
+    """A PEM private key stored base64-encoded: Kubernetes Secret manifests (``tls.key: LS0tLS1CRUdJTi...``),
+    Helm values, CI variables and JSON configs hold keys this way. ``LS0tLS1CRUdJTi`` is the base64 of
+    ``-----BEGIN`` at a 3-byte boundary, so every such encoding starts with it; the value is decoded and
+    reported only when it holds a private key block (not a certificate or a public key)."""
+
+    rule_id = "SEC-025"
+    title = "Base64-encoded private key"
+    description = "A base64 string that decodes to a PEM private key block (Kubernetes secrets, CI variables)."
+    severity = Severity.CRITICAL
+    priority = 94
+    keywords = ("ls0tls1crudjti",)
+    pattern = re.compile(r"(?<![A-Za-z0-9+/])(LS0tLS1CRUdJTi[A-Za-z0-9+/]{40,65536}={0,2})(?![A-Za-z0-9+/=])")
+    validated = True
+
+    def validate(self, secret: str, match: re.Match[str]) -> Mapping[str, Any] | None:
+        try:
+            decoded = base64.b64decode(secret + "=" * (-len(secret) % 4)).decode("ascii")
+        except (binascii.Error, ValueError, UnicodeDecodeError):
+            return None
+        block = PrivateKeyBlock.pattern.search(decoded)
+        if block is not None:
+            details = PrivateKeyBlock().validate(block.group(1), block)
+            if details is None or details.get("stand_in"):
+                return None
+            return {"encoding": "base64", "complete": True, **details}
+        header = PrivateKeyBlock.header.search(decoded)
+        body = decoded[header.end():].replace("\n", "").replace("\r", "") if header else ""
+        if header is None or len(body) < 64 or not _B64_BODY.match(body.rstrip("=").rstrip("-") or "-"):
+            return None  # a certificate, a public key, or a BEGIN line with no key material
+        # the text holds the start of a key but not its END line (cut in the file): partial key material
+        return {"encoding": "base64", "complete": False, "label": header.group(2)}
+
+    def severity_of(self, secret: str) -> Severity:
+        try:
+            head = base64.b64decode(secret[:64] + "=" * (-len(secret[:64]) % 4)).decode("ascii", "replace")
+        except (binascii.Error, ValueError):
+            return Severity.MEDIUM
+        return Severity.MEDIUM if "ENCRYPTED" in head else Severity.CRITICAL
+
+
 def _openssh_encrypted(body: str) -> bool:
     """OpenSSH's key format (PROTOCOL.key): "openssh-key-v1\\0", then the cipher name; "none" = plain."""
     try:
