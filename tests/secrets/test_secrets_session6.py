@@ -160,3 +160,12 @@ def test_base64_encoded_private_key_is_reported_and_public_material_is_not() -> 
         assert [r for r, _, _ in _found(f"  tls.crt: {public}", FileKind.CONFIG, "secret.yaml") if r == "SEC-025"] == []
     stub = base64.b64encode(b"-----BEGIN PRIVATE KEY-----\n...\n-----END PRIVATE KEY-----\n").decode()
     assert [r for r, _, _ in _found(f"key: {stub}", FileKind.CONFIG, "c.yaml") if r == "SEC-025"] == []
+
+
+def test_base64_private_key_wrapped_over_lines_and_other_base64_left_to_other_rules() -> None:
+    wrapped = base64.encodebytes(_pem("PRIVATE KEY").encode()).decode()  # 76-character lines, as `base64` writes
+    manifest = "data:\n  tls.key: |\n    " + wrapped.replace("\n", "\n    ") + "\n  name: web\n"
+    assert [(r, s) for r, _, s in _found(manifest, FileKind.CONFIG, "secret.yaml")] == [("SEC-025", Severity.CRITICAL)]
+    # a base64 PEM that decodes to no private key claims no span: the keyword rule still reads the value
+    stub = base64.b64encode(b"-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\n").decode()
+    assert [r for r, _ in _failing(f'private_key = "{stub}"', FileKind.CODE, "app.py")] == ["SEC-017"]

@@ -628,6 +628,20 @@ RULES: tuple[Rule, ...] = (
          negatives=("00D" + sample(ALNUM, 12, "sf1") + "!" + sample(ALNUM, 30, "sf2"),),
          doc="Salesforce docs 'Session ID' / 'sf org display' (access token: the 15-character org id 00D..., "
              "'!', then the session secret)"),
+    prefixed("public-api-token", "Segment", "sgp_", "[A-Za-z0-9]{64}", ALNUM, 64,
+             "Segment docs 'Public API: authentication' (tokens start sgp_; 64 characters after it)"),
+    prefixed("api-token", "Ubidots", "BBFF-", "[A-Za-z0-9]{30}", ALNUM, 30,
+             "Ubidots docs 'Authentication' (account tokens BBFF- + 30 characters)"),
+    Rule(rule_id=f"SEC-{next(_ids)}", name="bot-token-in-context", provider="Telegram",
+         pattern=r"(?<![A-Za-z0-9_:])([0-9]{8,10}:[A-Za-z0-9_\-]{35})(?![A-Za-z0-9_\-])", keywords=(":",),
+         context=r"(?i)telegram|tgram|\bbot", reject_identifiers=True,
+         example="telegram_bot_token = 1234567890:" + sample(URLSAFE, 35, "tgc"),
+         negatives=("1234567890:" + sample(URLSAFE, 20, "tgc"),),
+         doc="Telegram Bot API 'Authorizing your bot' (<bot id>:<35 characters>; the documented example "
+             "123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11 does not start with AA)"),
+    prefixed("api-token", "Teamwork", "tkn\\.v1_", "[A-Za-z0-9+/_\\-]{60,120}={0,2}", ALNUM, 72,
+             "mongodb/kingfisher data/rules/teamworkdesk.yml (Teamwork.com API tokens tkn.v1_ + base64)",
+             literal="tkn.v1_", after=r"(?![A-Za-z0-9+/=_\-])"),
 )
 """Every provider rule. Ids are assigned in table order from ``SEC-100``: add new rules at the end so
 that released ids never move (``test_secrets_rules.py`` pins a sample of them)."""

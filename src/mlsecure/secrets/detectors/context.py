@@ -42,7 +42,7 @@ from mlsecure.secrets.detectors.generic import (
 )
 from mlsecure.secrets.interface import Candidate, Detector, FileKind
 
-_WORDS = r"secret|token|key|access|private|credentials?"
+_WORDS = r"secret|token|key|access|private|credentials?|bearer"
 _WORD_LOWER = re.compile(_WORDS)
 _WORD_ANY = re.compile(r"(?i)" + _WORDS)
 _NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
@@ -97,11 +97,24 @@ def _token_chars(value: str) -> bool:
     return len(value) >= 16 and any(c.isdigit() for c in value) and any(c.isalpha() for c in value)
 
 
+_SINGLE_CASE = re.compile(r"^(?:[a-z0-9]+|[A-Z0-9]+)$")
+_DIGIT_RUN = re.compile(r"[0-9]+")
+
+
+def _scattered_digits(value: str) -> bool:
+    """A single-case run with no separator and digits in 4+ places (``io3l0urk6hubmo2gbb...``): base36 drawn
+    by a machine; lower-case letters of such a draw form pronounceable pieces by chance, names do not hold
+    digits in four places."""
+    return _SINGLE_CASE.match(value) is not None and len(_DIGIT_RUN.findall(value)) >= 4
+
+
 def drawn_shape(value: str) -> bool:
     """Machine-issued in shape: 16+ characters, letters with digits, not prose-like, entropy near random."""
     if not _token_chars(value) or typed_filler(value):
         return False
-    if word_like(value) or mixed_alphabets(value) or _HOSTNAME.match(value.lower()) or _PATH_LIKE.search(value):
+    if word_like(value) and not _scattered_digits(value):
+        return False
+    if mixed_alphabets(value) or _HOSTNAME.match(value.lower()) or _PATH_LIKE.search(value):
         return False
     if "." in value and _CODE_REFERENCE.match(value):
         return False  # settings.api_key2, a dotted name
@@ -124,7 +137,7 @@ class KeywordContextToken(Detector):
     # after the keyword assignment (40) and the keyword-line entropy rule (10): where they read the value
     # (quoted literals, tokens past their higher entropy bar) they claim it; this rule fills the gaps
     priority = 8
-    keywords = ("secret", "token", "key", "access", "private", "credential")
+    keywords = ("secret", "token", "key", "access", "private", "credential", "bearer")
 
     def find(self, text: str, *, kind: FileKind) -> Iterator[Candidate]:
         lowered = _lower_same_length(text)

@@ -84,12 +84,18 @@ class Base64PrivateKey(PatternDetector):
     severity = Severity.CRITICAL
     priority = 94
     keywords = ("ls0tls1crudjti",)
-    pattern = re.compile(r"(?<![A-Za-z0-9+/])(LS0tLS1CRUdJTi[A-Za-z0-9+/]{40,65536}={0,2})(?![A-Za-z0-9+/=])")
+    # one run, or lines of base64 as `base64` wraps them (76 characters, continued after indentation or a
+    # string continuation): every continuation line holds only base64 up to its end
+    pattern = re.compile(r"(?<![A-Za-z0-9+/])(LS0tLS1CRUdJTi[A-Za-z0-9+/]{40,65536}"
+                         r"(?:\\?\r?\n[ \t]*[A-Za-z0-9+/]{4,1024}(?=={0,2}[ \t]*(?:\\?\r?\n|$|[\"',])))*={0,2})"
+                         r"(?![A-Za-z0-9+/=])")
     validated = True
 
     def validate(self, secret: str, match: re.Match[str]) -> Mapping[str, Any] | None:
+        joined = re.sub(r"[\s\\]", "", secret)
+        whole = joined if "=" in joined else joined[:len(joined) - len(joined) % 4]  # a cut value: whole quanta
         try:
-            decoded = base64.b64decode(secret + "=" * (-len(secret) % 4)).decode("ascii")
+            decoded = base64.b64decode(whole + "=" * (-len(whole) % 4)).decode("ascii")
         except (binascii.Error, ValueError, UnicodeDecodeError):
             return None
         block = PrivateKeyBlock.pattern.search(decoded)
@@ -99,15 +105,24 @@ class Base64PrivateKey(PatternDetector):
                 return None
             return {"encoding": "base64", "complete": True, **details}
         header = PrivateKeyBlock.header.search(decoded)
-        body = decoded[header.end():].replace("\n", "").replace("\r", "") if header else ""
-        if header is None or len(body) < 64 or not _B64_BODY.match(body.rstrip("=").rstrip("-") or "-"):
-            return None  # a certificate, a public key, or a BEGIN line with no key material
+        if header is None:
+            return None  # a certificate or a public key
+        # key lines up to an END line or the cut (headers such as "Proc-Type: 4,ENCRYPTED" left out)
+        lines = decoded[header.end():].split("-----END")[0].splitlines()
+        body = "".join(line.strip() for line in lines if ":" not in line)
+        if len(body) < 64 or not _B64_BODY.match(body):
+            return None  # a BEGIN line with no key material
         # the text holds the start of a key but not its END line (cut in the file): partial key material
         return {"encoding": "base64", "complete": False, "label": header.group(2)}
+
+    def find(self, text: str, *, kind: FileKind) -> Iterator[Candidate]:
+        """Only decodable private keys: any other base64 keeps its span for the other rules."""
+        yield from (c for c in super().find(text, kind=kind) if not c.rejected)
 
     def severity_of(self, secret: str) -> Severity:
         try:
             head = base64.b64decode(secret[:64] + "=" * (-len(secret[:64]) % 4)).decode("ascii", "replace")
+            # (the first 64 characters are one run: the pattern's first line holds 54+)
         except (binascii.Error, ValueError):
             return Severity.MEDIUM
         return Severity.MEDIUM if "ENCRYPTED" in head else Severity.CRITICAL
