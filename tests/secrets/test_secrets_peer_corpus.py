@@ -219,12 +219,12 @@ def test_noseyparker_corpus_carries_its_licence_and_provenance() -> None:
     # when first run (before any change: even 149/205 with 10/56 flagged, odd 109/192 with 9/48); the even
     # half was then read and fixed, the odd half is only measured (benchmarks/secrets.md, corpus 1d)
     # session 6 (SEC-024, written from Kingfisher's dev half): even +1 flagged, `license_key: <40 chars>`
-    # (a New Relic license key Nosey Parker lists as a negative of its NRAK rule only); odd 118 -> 137,
+    # (a New Relic license key Nosey Parker lists as a negative of its NRAK rule only); odd 118 -> 138,
     # mostly from the gap classes session 5 listed from the odd half's misses
     # (Django keys, dotenv passwords, Tavily / Twitch / TrueNAS / Azure DevOps 84 / NRAL formats...), so
     # the odd half is no longer held out for those classes: Kingfisher's held-out half is
     (False, (183, 205, 8, 56)),
-    (True, (137, 192, 9, 48)),
+    (True, (138, 192, 9, 48)),
 ])
 def test_noseyparker_halves(half: bool, expected: tuple[int, int, int, int]) -> None:
     cases = [c for c in NOSEYPARKER if held_out_half(c.plugin) == half]
@@ -252,9 +252,9 @@ def test_kingfisher_corpus_carries_its_licence_and_provenance() -> None:
     # (half, severity, found at least, flagged at most). Split by the sha256 of the rule file's name before
     # any string was read (session 6); only the dev half's misses were read. Before session 6's changes:
     # dev 339/688 (any report 343), held-out 367/679 (any report 370), 1/8 and 1/13 flagged.
-    # Measured 2026-12-07 (session 6): dev 424/688 at medium, 566/688 any report; held-out 417/679 at
+    # Measured 2026-12-07 (session 6): dev 425/688 at medium, 566/688 any report; held-out 417/679 at
     # medium, 542/679 any report; flagged 1/8 (dev: literal keys in a Twitter OAuth(...) call) and 1/13 (not read)
-    ("dev", Severity.MEDIUM, 424, 1),
+    ("dev", Severity.MEDIUM, 425, 1),
     ("dev", Severity.INFO, 566, 1),
     ("held-out", Severity.MEDIUM, 417, 1),
     ("held-out", Severity.INFO, 542, 1),

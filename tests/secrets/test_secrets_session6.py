@@ -169,3 +169,22 @@ def test_base64_private_key_wrapped_over_lines_and_other_base64_left_to_other_ru
     # a base64 PEM that decodes to no private key claims no span: the keyword rule still reads the value
     stub = base64.b64encode(b"-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\n").decode()
     assert [r for r, _ in _failing(f'private_key = "{stub}"', FileKind.CODE, "app.py")] == ["SEC-017"]
+
+
+@pytest.mark.parametrize(("joiner", "path"), [(" +\n", "Keys.java"), ("\n", "keys.py"), (" +\n    ", "keys.js")])
+def test_private_key_written_as_string_pieces(joiner: str, path: str) -> None:
+    lines = _pem("RSA PRIVATE KEY").splitlines()
+    source = "KEY = (" + joiner.join(f'"{line}\\n"' for line in lines) + ")\n"
+    found = _found(source, FileKind.CODE, path)
+    assert [(r, s) for r, _, s in found] == [("SEC-014", Severity.CRITICAL)]
+    # a BEGIN piece followed by prose, not key material: no key
+    stub = '"-----BEGIN RSA PRIVATE KEY-----" +\n"..." +\n"-----END RSA PRIVATE KEY-----"\n'
+    assert all(s is Severity.INFO for _, _, s in _found(stub, FileKind.CODE, path))
+
+
+def test_private_key_pieces_with_the_end_line_unquoted_or_cut() -> None:
+    lines = _pem("PRIVATE KEY").splitlines()
+    pieces = " +\n".join(f'"{line}\\n"' for line in lines[:-1])
+    assert [(r, s) for r, _, s in _found(pieces + "\n", FileKind.CODE, "K.java")] == [("SEC-014", Severity.CRITICAL)]
+    assert [(r, s) for r, _, s in _found(pieces + "\n" + lines[-1] + "\n", FileKind.CODE, "K.java")] \
+        == [("SEC-014", Severity.CRITICAL)]

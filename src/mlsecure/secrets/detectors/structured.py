@@ -17,6 +17,18 @@ from mlsecure.secrets.interface import Candidate, FileKind
 _B64_BODY = re.compile(r"^[A-Za-z0-9+/=]+$")
 
 
+# a string literal holding a BEGIN ... PRIVATE KEY line, then the literals that continue it: each on its
+# own line after "+" / "," / nothing (implicit concatenation), optionally with a line continuation
+_QUOTED_BEGIN = re.compile(r"(?P<q>[\"'])(?P<body>-{5}BEGIN (?:[A-Z0-9]{2,10} ){0,2}PRIVATE KEY-{5}"
+                           r"(?:\\[rn]){0,2})(?P=q)")
+_NEXT_PIECE = re.compile(r"[ \t]*[+,]?[ \t]*\\?\r?\n[ \t]*[+]?[ \t]*"
+                         r"(?P<q>[\"'])(?P<body>[A-Za-z0-9+/=\\ :,\-]{1,200})(?P=q)")
+
+
+# the BEGIN line and key lines of a block whose END line is not among the joined pieces (same groups)
+_CUT_BLOCK = re.compile(r"(-{5}BEGIN ((?:[A-Z0-9]{2,10} ){0,2}PRIVATE KEY)-{5}((?:\n+[A-Za-z0-9+/=]{1,200}){1,400}))")
+
+
 class PrivateKeyBlock(PatternDetector):
     rule_id = "SEC-014"
     title = "Private key"
@@ -42,10 +54,13 @@ class PrivateKeyBlock(PatternDetector):
     def find(self, text: str, *, kind: FileKind) -> Iterator[Candidate]:
         """Blocks with key material; then BEGIN lines with none (a stub in docs, a redacted or cut key)
         as info stand-ins: no key leaks, but the file shows where a real one is kept."""
-        spans: list[tuple[int, int]] = []
+        joined = list(self._concatenated(text))  # read first: the raw block over the quotes is only a stub
+        spans: list[tuple[int, int]] = [(c.start, c.end) for c in joined]
+        yield from joined
         for candidate in super().find(text, kind=kind):
-            spans.append((candidate.start, candidate.end))
-            yield candidate
+            if not any(s < candidate.end and candidate.start < e for s, e in spans[:len(joined)]):
+                spans.append((candidate.start, candidate.end))
+                yield candidate
         for match in self.header.finditer(text):
             start, end = match.start(1), match.end(1)
             if any(s <= start < e for s, e in spans):
@@ -53,6 +68,32 @@ class PrivateKeyBlock(PatternDetector):
             yield Candidate(detector=self.rule_id, secret=match.group(1), start=start, end=end,
                             severity=Severity.INFO, details={"label": match.group(2), "stand_in": True,
                                                              "key_material": False})
+
+    def _concatenated(self, text: str) -> Iterator[Candidate]:
+        """A key written as string pieces, one line each (``"-----BEGIN RSA PRIVATE KEY-----" +`` then
+        ``"MIIE..." +`` ... in Java / JS / C#, adjacent literals in Python and C): the pieces are joined
+        and read as one block; the span runs from the BEGIN piece to the last piece read."""
+        for opening in _QUOTED_BEGIN.finditer(text) if '-----BEGIN' in text else ():
+            pieces, end = [opening.group("body")], opening.end()
+            for piece in _NEXT_PIECE.finditer(text, opening.end()):
+                if piece.start() != end or len(pieces) > 400:
+                    break
+                pieces.append(piece.group("body"))
+                end = piece.end()
+                if "-----END" in piece.group("body"):
+                    break
+            joined = "\n".join(p.replace("\\r", "").replace("\\n", "\n") for p in pieces)
+            if len(pieces) < 3:
+                continue
+            block = self.pattern.search(joined) or _CUT_BLOCK.search(joined)  # END written unquoted, or cut
+            if block is None:
+                continue
+            details = self.validate(block.group(1), block)
+            if details is None or details.get("stand_in"):
+                continue
+            yield Candidate(detector=self.rule_id, secret=text[opening.start("body"):end], start=opening.start("body"),
+                            end=end, severity=self.severity_of(block.group(1)), validated=True,
+                            details={**details, "pieces": len(pieces)})
 
     def validate(self, secret: str, match: re.Match[str]) -> Mapping[str, Any] | None:
         lines = match.group(3).replace("\\n", "\n").replace("\\r", "\n").splitlines()
