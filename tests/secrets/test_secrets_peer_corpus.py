@@ -219,12 +219,12 @@ def test_noseyparker_corpus_carries_its_licence_and_provenance() -> None:
     # when first run (before any change: even 149/205 with 10/56 flagged, odd 109/192 with 9/48); the even
     # half was then read and fixed, the odd half is only measured (benchmarks/secrets.md, corpus 1d)
     # session 6 (SEC-024, written from Kingfisher's dev half): even +1 flagged, `license_key: <40 chars>`
-    # (a New Relic license key Nosey Parker lists as a negative of its NRAK rule only); odd 118 -> 138,
+    # (a New Relic license key Nosey Parker lists as a negative of its NRAK rule only); odd 118 -> 140,
     # mostly from the gap classes session 5 listed from the odd half's misses
     # (Django keys, dotenv passwords, Tavily / Twitch / TrueNAS / Azure DevOps 84 / NRAL formats...), so
     # the odd half is no longer held out for those classes: Kingfisher's held-out half is
     (False, (183, 205, 8, 56)),
-    (True, (138, 192, 9, 48)),
+    (True, (140, 192, 9, 48)),
 ])
 def test_noseyparker_halves(half: bool, expected: tuple[int, int, int, int]) -> None:
     cases = [c for c in NOSEYPARKER if held_out_half(c.plugin) == half]

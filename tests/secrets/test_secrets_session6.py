@@ -188,3 +188,28 @@ def test_private_key_pieces_with_the_end_line_unquoted_or_cut() -> None:
     assert [(r, s) for r, _, s in _found(pieces + "\n", FileKind.CODE, "K.java")] == [("SEC-014", Severity.CRITICAL)]
     assert [(r, s) for r, _, s in _found(pieces + "\n" + lines[-1] + "\n", FileKind.CODE, "K.java")] \
         == [("SEC-014", Severity.CRITICAL)]
+
+
+@pytest.mark.parametrize(("line", "path"), [
+    (f'var c = new NetworkCredential("svc_backup", "{PW}");', "Backup.cs"),
+    (f'var e = new DirectoryEntry("LDAP://dc01", "CORP\\\\svc", "{PW}");', "Ldap.cs"),
+    (f'Connection c = DriverManager.getConnection(url, "app", "{PW}");', "Db.java"),
+    (f'return new PasswordAuthentication("bot", "{PW}".toCharArray());', "Mail.java"),
+    (f'auth = HTTPBasicAuth("bot", "{PW}")', "client.py"),
+    (f'smtp.login("alerts@corp.example", "{PW}")', "notify.py"),
+    (f'req.SetBasicAuth("bot", "{PW}")', "client.go"),
+    (f'auth := smtp.PlainAuth("", "bot@corp.org", "{PW}", "smtp.corp.org")', "mail.go"),
+])
+def test_password_as_the_documented_argument_of_a_credential_api(line: str, path: str) -> None:
+    assert _failing(line, FileKind.C_LIKE_CODE if path.endswith(".cs") else FileKind.CODE, path) == [("SEC-026", PW)]
+
+
+@pytest.mark.parametrize("line", [
+    "smtp.login(user, password)",                              # variables: the right way
+    'auth = HTTPBasicAuth("bot", os.environ["BOT_PASSWORD"])',  # an expression
+    'auth = HTTPBasicAuth("bot", "password")',                  # a placeholder word
+    'session.login("bot")',                                    # no credential argument
+    f'HTTPBasicAuth("{PW}")',                                  # the user name position only
+])
+def test_credential_api_look_alikes(line: str) -> None:
+    assert [r for r, _ in _failing(line, FileKind.CODE, "client.py") if r == "SEC-026"] == []

@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from mlsecure.errors import ConfigError
 from mlsecure.plugins import PluginRegistry
-from mlsecure.secrets.detectors import command_line, context, entropy, generic, providers, structured, table
+from mlsecure.secrets.detectors import (
+    api_arguments,
+    command_line,
+    context,
+    entropy,
+    generic,
+    providers,
+    structured,
+    table,
+)
 from mlsecure.secrets.interface import Detector
 
 BUILTIN_DETECTORS: dict[str, type[Detector]] = {
@@ -34,6 +43,7 @@ BUILTIN_DETECTORS: dict[str, type[Detector]] = {
     "command-line-password": command_line.CommandLinePassword,
     "environment-credential": command_line.EnvironmentCredential,
     "netrc-password": command_line.NetrcPassword,
+    "credential-api-argument": api_arguments.CredentialApiArgument,
     "keyword-assignment": generic.KeywordAssignment,
     "keyword-context-token": context.KeywordContextToken,
     "high-entropy-string": generic.HighEntropyString,
