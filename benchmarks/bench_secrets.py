@@ -3,7 +3,7 @@
 Sections, in the order they should be read:
 1. the peers' own public test strings (detect-secrets' plugin tests, gitleaks' rule examples; see
    tests/secrets/data; trufflehog's detector pattern tests with --trufflehog-cases, held out in round 5;
-   Nosey Parker's rule examples, held out in session 5),
+   Nosey Parker's rule examples, held out in session 5; Kingfisher's rule examples, held out in session 6),
    each string written as one file and labelled by the peer's expectation;
 2. synthetic ML repositories (mlsecure.secrets.ml_repos: notebooks + outputs, configs, Dockerfiles,
    tracking URIs, service-account files, with look-alikes) - our generator, a floor check only;
@@ -119,7 +119,8 @@ def peer_corpora(tools: dict[str, Tool], repeats: int, trufflehog: Path | None =
     tools = dict(tools)
     tools["mlsecure (>= low, no info stand-ins)"] = mlsecure_tool(at_least=Severity.LOW)
     corpora: list[tuple[str, Path]] = [(name, DATA / f"{name}.json")
-                                       for name in ("detect_secrets_cases", "gitleaks_cases", "noseyparker_cases")]
+                                       for name in ("detect_secrets_cases", "gitleaks_cases", "noseyparker_cases",
+                                                    "kingfisher_cases")]
     if trufflehog is not None:
         corpora.append(("trufflehog_cases", trufflehog))
     for corpus, source in corpora:
@@ -137,10 +138,13 @@ def peer_corpora(tools: dict[str, Tool], repeats: int, trufflehog: Path | None =
             found, cpu = timed_runs({k: v for k, v in tools.items() if not k.startswith("floor")}, root,
                                     1 if corpus == "trufflehog_cases" else repeats)
         label = f"{corpus.split('_cases')[0]} ({document['commit'][:7]})"
-        halves = [held_out_half(c["plugin"]) for c in document["cases"]]
         # even half: read and fixed (detect-secrets / gitleaks in round 4, trufflehog in round 5, Nosey Parker
-        # in session 5); odd half: held out (Nosey Parker's still is; earlier rounds read both halves of the others)
-        for part, keep in (("", None), (" even half", False), (" odd half", True)):
+        # in session 5); odd half: held out (Nosey Parker's until session 5; earlier rounds read both halves of
+        # the others). Kingfisher (session 6) carries its own split, by rule file: dev (read) / held-out
+        halves = [c["half"] == "held-out" if "half" in c else held_out_half(c["plugin"]) for c in document["cases"]]
+        parts = ((" dev half", False), (" held-out half", True)) if corpus == "kingfisher_cases" \
+            else ((" even half", False), (" odd half", True))
+        for part, keep in (("", None), *parts):
             chosen = [(name, e) for name, (_, _, e), h in zip(names, cases, halves, strict=True)
                       if keep is None or h == keep]
             n_pos = sum(e for _, e in chosen)

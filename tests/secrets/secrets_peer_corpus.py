@@ -39,6 +39,13 @@ def held_out_half(plugin: str) -> bool:
     return int(hashlib.sha256(plugin.encode()).hexdigest(), 16) % 2 == 1
 
 
+def kingfisher_half(source: str) -> str:
+    """Session 6's split of the Kingfisher corpus, made before its strings were read: sha256 of the rule
+    file's base name (one provider per file), odd = ``held-out`` (measured only), even = ``dev``."""
+    name = Path(source).name
+    return "held-out" if int(hashlib.sha256(name.encode()).hexdigest(), 16) % 2 else "dev"
+
+
 @dataclass(frozen=True)
 class Score:
     positives: int

@@ -154,6 +154,8 @@ GITLEAKS_FAILING_FPS = [
     ("slack-user-token", r"\"token3\"", "32 hex after short Slack ids, assigned to a token name"),
     ("sourcegraph-access-token", r"sgp_5555", "the sgp_ prefix with a mixed-case body: format-valid"),
     ("sumologic-access-token", r"SUMO_ACCESS_KEY: AbCeFG123", "a letters-and-digits value assigned to a key"),
+    ("aws-amazon-bedrock-api-key-short-lived", r"^bedrock-api-key-",
+     "session 6 (SEC-024): a base64 value glued to an api-key name; only shorter than Bedrock's format"),
 ]
 
 
@@ -164,15 +166,17 @@ def test_default_scanner_on_gitleaks_rule_examples() -> None:
     # measured 2026-12-06 (round 5): 248/251 = 0.988 recall, 57/290 = 0.197 false positives at any
     # severity (round 4: 247, 64): 30 of the 57 are x-filled / example tokens reported as info stand-ins;
     # curl's `-u test:test` / `username:token` placeholders are no longer reported (free-form values)
-    assert result.found == 248 and result.flagged == 57
+    # session 6: +2 flagged, a base64 value glued to `bedrock-api-key-` (SEC-024, see GITLEAKS_FAILING_FPS)
+    # and an info stand-in `oktaKey = 000...0TUVWXYZ` (typed filler after a credential word)
+    assert result.found == 248 and result.flagged == 59
     above_info = score(GITLEAKS, SecretScanner(), at_least=Severity.LOW)
-    assert above_info.found == 245 and above_info.flagged == 27  # the CSRF authenticity_token is gone
+    assert above_info.found == 245 and above_info.flagged == 28  # the CSRF authenticity_token is gone
     failing = score(GITLEAKS, SecretScanner(), at_least=Severity.MEDIUM)
     # measured 2026-12-06 (round 5): 237/251 = 0.944 recall, 27/290 = 0.093 false positives at medium and
     # above (round 4: 226/251, 27/290: +10 expired HS256 / HS512 JWTs, +1 getenv default); 16 of the 27
     # are valid-format Google API keys gitleaks allowlists by value (published in firebase-android-sdk;
     # we do not copy value lists): 11/274 = 0.040 without them
-    assert failing.found == 237 and failing.flagged == 27
+    assert failing.found == 237 and failing.flagged == 28
     gcp = [c for c in failing.false_positives if c.plugin == "gcp-api-key"]
     assert len(gcp) == 16
     assert [c for c in failing.misses if not _explained(c, GITLEAKS_BELOW_MEDIUM)] == []
@@ -187,7 +191,7 @@ def test_default_scanner_on_gitleaks_rule_examples() -> None:
     ("detect_secrets_cases", False, (263, 296, 2, 178)),  # session 5: +7 after Go's `:=`
     ("detect_secrets_cases", True, (113, 117, 5, 52)),
     ("gitleaks_cases", False, (111, 118, 24, 146)),
-    ("gitleaks_cases", True, (126, 133, 3, 144)),
+    ("gitleaks_cases", True, (126, 133, 4, 144)),  # session 6: +1 `bedrock-api-key-<base64>` (SEC-024)
 ])
 def test_tuned_and_held_out_halves(corpus: str, half: bool, expected: tuple[int, int, int, int]) -> None:
     cases = [c for c in (CASES if corpus.startswith("detect") else GITLEAKS) if held_out_half(c.plugin) == half]
@@ -214,10 +218,50 @@ def test_noseyparker_corpus_carries_its_licence_and_provenance() -> None:
     # (found, positives, flagged, negatives) at medium and above, measured 2026-12-07 (session 5). Held out
     # when first run (before any change: even 149/205 with 10/56 flagged, odd 109/192 with 9/48); the even
     # half was then read and fixed, the odd half is only measured (benchmarks/secrets.md, corpus 1d)
-    (False, (183, 205, 7, 56)),
-    (True, (118, 192, 9, 48)),
+    # session 6 (SEC-024, written from Kingfisher's dev half): even +1 flagged, `license_key: <40 chars>`
+    # (a New Relic license key Nosey Parker lists as a negative of its NRAK rule only); odd 118 -> 140,
+    # mostly from the gap classes session 5 listed from the odd half's misses
+    # (Django keys, dotenv passwords, Tavily / Twitch / TrueNAS / Azure DevOps 84 / NRAL formats...), so
+    # the odd half is no longer held out for those classes: Kingfisher's held-out half is
+    (False, (183, 205, 8, 56)),
+    (True, (140, 192, 9, 48)),
 ])
 def test_noseyparker_halves(half: bool, expected: tuple[int, int, int, int]) -> None:
     cases = [c for c in NOSEYPARKER if held_out_half(c.plugin) == half]
     result = score(cases, SecretScanner(), at_least=Severity.MEDIUM)
     assert (result.found, result.positives, result.flagged, result.negatives) == expected
+
+
+KINGFISHER = load("kingfisher_cases")
+
+
+def test_kingfisher_corpus_carries_its_licence_and_provenance() -> None:
+    import json
+
+    from secrets_peer_corpus import DATA, kingfisher_half
+
+    document = json.loads((DATA / "kingfisher_cases.json").read_text(encoding="utf-8"))
+    assert document["licence"].startswith("Apache-2.0") and "MongoDB" in document["licence"]
+    assert re.fullmatch(r"[0-9a-f]{40}", document["commit"])
+    assert all(c["source"].startswith("data/rules/") and c["half"] == kingfisher_half(c["source"])
+               for c in document["cases"])
+    assert len(KINGFISHER) == 1388 and sum(c.expected for c in KINGFISHER) == 1367
+
+
+@pytest.mark.parametrize(("half", "at_least", "floor", "ceiling"), [
+    # (half, severity, found at least, flagged at most). Split by the sha256 of the rule file's name before
+    # any string was read (session 6); only the dev half's misses were read. Before session 6's changes:
+    # dev 339/688 (any report 343), held-out 367/679 (any report 370), 1/8 and 1/13 flagged.
+    # Measured 2026-12-07 (session 6): dev 425/688 at medium, 566/688 any report; held-out 417/679 at
+    # medium, 542/679 any report; flagged 1/8 (dev: literal keys in a Twitter OAuth(...) call) and 1/13 (not read)
+    ("dev", Severity.MEDIUM, 425, 1),
+    ("dev", Severity.INFO, 566, 1),
+    ("held-out", Severity.MEDIUM, 417, 1),
+    ("held-out", Severity.INFO, 542, 1),
+])
+def test_kingfisher_halves(half: str, at_least: Severity, floor: int, ceiling: int) -> None:
+    from secrets_peer_corpus import kingfisher_half
+
+    cases = [c for c in KINGFISHER if kingfisher_half(c.source) == half]
+    result = score(cases, SecretScanner(), at_least=at_least)
+    assert result.found >= floor and result.flagged <= ceiling, (result.found, result.flagged)

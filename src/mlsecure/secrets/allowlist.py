@@ -15,9 +15,16 @@ KNOWN_EXAMPLES = frozenset({
     "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY",
 })
 
+# Python's %-formatting placeholder written in full: "%(password)s", "%(port)d" (a conversion type after the
+# parenthesis). A bare "%(" also occurs inside drawn keys: Django's get_random_secret_key() draws from
+# "abcdefghijklmnopqrstuvwxyz0123456789!@#$%^&*(-_=+)" (django/core/management/utils.py), so
+# "django-insecure-...%(..." is a key, not a template
+_PERCENT_TEMPLATE = r"%\([A-Za-z_][\w.\-]{0,40}\)[#0 +\-]{0,3}\d{0,3}(?:\.\d{1,3})?[diouxXeEfFgGcrsa]"
+
 _PLACEHOLDER = re.compile(
     r"(?i)x{4,}|\*{3,}|\.{3}|\u2026|#{3,}|change[_\-]?me|example|placeholder|dummy|redacted|your[_\-]|fake|"
-    r"<[^>]*>|&lt;.*?&gt;|\[[A-Za-z _\-]+\]|\$\{[A-Za-z_][\w.:\-]*(?::?-[^}]*)?\}|\{\{[^{}]*\}\}|%\(|\$\(|^\$[A-Za-z_]|"
+    r"<[^>]*>|&lt;.*?&gt;|\[[A-Za-z _\-]+\]|\$\{[A-Za-z_][\w.:\-]*(?::?-[^}]*)?\}|\{\{[^{}]*\}\}|"
+    + _PERCENT_TEMPLATE + r"|\$\(|^\$[A-Za-z_]|"
     r"^%[A-Za-z_]+%$|\{[A-Za-z_][A-Za-z0-9_]+\}|"
     r"replace[_\-]?me|^pass$|^test[_\-]|[_\-]test$|^mock[_\-]|^sample[_\-]|"
     r"insert[_\-]|_here$|^fake|not[ _\-]?set|^secret$|^password$|^token$|^test$|^user(?:name)?$|"
@@ -27,7 +34,8 @@ _PLACEHOLDER = re.compile(
 # references to a value held elsewhere (template variables, environment / shell expansion): the
 # recommended way to write a config, never reported, not even as a stand-in
 _REFERENCE = re.compile(
-    r"<[^>]*>|&lt;.*?&gt;|\$\{[A-Za-z_][\w.:\-]*(?::?-[^}]*)?\}|\{\{[^{}]*\}\}|%\(|\$\(|^\$[A-Za-z_]|"
+    r"<[^>]*>|&lt;.*?&gt;|\$\{[A-Za-z_][\w.:\-]*(?::?-[^}]*)?\}|\{\{[^{}]*\}\}|"
+    + _PERCENT_TEMPLATE + r"|\$\(|^\$[A-Za-z_]|"
     r"^%[A-Za-z_]+%$|\{[A-Za-z_][A-Za-z0-9_]+\}")
 
 

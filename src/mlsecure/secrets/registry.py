@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from mlsecure.errors import ConfigError
 from mlsecure.plugins import PluginRegistry
-from mlsecure.secrets.detectors import command_line, entropy, generic, providers, structured, table
+from mlsecure.secrets.detectors import (
+    api_arguments,
+    command_line,
+    context,
+    entropy,
+    generic,
+    providers,
+    structured,
+    table,
+)
 from mlsecure.secrets.interface import Detector
 
 BUILTIN_DETECTORS: dict[str, type[Detector]] = {
@@ -27,13 +36,16 @@ BUILTIN_DETECTORS: dict[str, type[Detector]] = {
     "azure-storage-key": providers.AzureStorageConnectionString,
     "provider-rules": table.ProviderRules,
     "private-key": structured.PrivateKeyBlock,
+    "base64-private-key": structured.Base64PrivateKey,
     "jwt": structured.JsonWebToken,
     "database-url": structured.DatabaseUrl,
     "url-credentials": structured.UrlCredentials,
     "command-line-password": command_line.CommandLinePassword,
     "environment-credential": command_line.EnvironmentCredential,
     "netrc-password": command_line.NetrcPassword,
+    "credential-api-argument": api_arguments.CredentialApiArgument,
     "keyword-assignment": generic.KeywordAssignment,
+    "keyword-context-token": context.KeywordContextToken,
     "high-entropy-string": generic.HighEntropyString,
     "context-entropy": entropy.ContextEntropy,
 }

@@ -33,6 +33,7 @@ UPPER_ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 URLSAFE = ALNUM + "-_"
 B64 = ALNUM + "+/"
+DJANGO_SECRET_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789!@#$%^&*(-_=+)"
 
 
 def sample(alphabet: str, n: int, salt: str) -> str:
@@ -583,6 +584,65 @@ RULES: tuple[Rule, ...] = (
     keyed("legacy-token", "HashiCorp Vault", ("vault",), "[sb]\\.[A-Za-z0-9_\\-]{24,200}", ALNUM, 24,
           "Vault docs 'Tokens' (service s. / batch b. tokens before the hvs. / hvb. prefixes of Vault 1.10)",
           example_value="s." + sample(ALNUM, 24, "vault")),
+    # --- session 6: formats from the provider's own documentation or source ---------------------------
+    prefixed("secret-key", "Django", "django-insecure-", "[a-z0-9!@#$%^&*(\\-_=+)]{50}", DJANGO_SECRET_CHARS, 50,
+             "Django source django/core/management/utils.py get_random_secret_key() (50 characters of "
+             "a-z0-9!@#$%^&*(-_=+)); 'startproject' writes 'django-insecure-' + that key into settings.py",
+             after=r"(?![A-Za-z0-9!@#$%^&*(\-_=+)])"),
+    Rule(rule_id=f"SEC-{next(_ids)}", name="license-key", provider="New Relic",
+         pattern=r"(?<![A-Za-z0-9])([a-f0-9]{36}NRAL)(?![A-Za-z0-9_\-])", keywords=("nral",),
+         example=sample(HEX, 36, "nral") + "NRAL", negatives=(sample(HEX, 30, "nral") + "NRAL",),
+         doc="New Relic docs 'New Relic API keys' (license key: 40 characters, ending in NRAL)"),
+    Rule(rule_id=f"SEC-{next(_ids)}", name="personal-access-token-84", provider="Azure DevOps",
+         pattern=r"(?<![A-Za-z0-9])([A-Za-z0-9]{52}JQQJ[A-Za-z0-9]{20}AZDO[A-Za-z0-9]{4})(?![A-Za-z0-9])",
+         keywords=("azdo",), example=sample(ALNUM, 52, "ado1") + "JQQJ" + sample(ALNUM, 20, "ado2") + "AZDO" + sample(ALNUM, 4, "ado3"),
+         negatives=(sample(ALNUM, 52, "ado1") + "JQQJ" + sample(ALNUM, 20, "ado2") + "AZDX" + sample(ALNUM, 4, "ado3"),),
+         doc="Microsoft DevBlogs 'New Azure DevOps PAT format' (2024: 84 characters, the fixed signature JQQJ "
+             "at 52-55 and AZDO at 76-79)"),
+    prefixed("api-key", "Tavily", "tvly-(?:dev-|prod-)?", "[A-Za-z0-9]{32,48}", ALNUM, 32,
+             "Tavily docs 'API keys' (keys start tvly-; development keys tvly-dev-)", literal="tvly-"),
+    prefixed("stream-key", "Twitch", "live_[0-9]{6,12}_", "[A-Za-z0-9]{30}", ALNUM, 30,
+             "Twitch Help 'How to find your stream key' (Creator Dashboard: live_<channel id>_<30 characters>)",
+             literal="live_123456789_"),
+    Rule(rule_id=f"SEC-{next(_ids)}", name="api-key", provider="TrueNAS",
+         pattern=r"(?<![A-Za-z0-9\-])([0-9]{1,4}-[A-Za-z0-9]{64})(?![A-Za-z0-9_\-])",
+         keywords=("truenas", "freenas", "login_with_api_key"),
+         context=r"(?i)truenas|freenas|login_with_api_key",
+         example='truenas_api_key = "7-' + sample(ALNUM, 64, "truenas") + '"',
+         negatives=("7-" + sample(ALNUM, 40, "truenas"),),
+         doc="TrueNAS docs 'API Keys' and middleware auth.login_with_api_key (<key id>-<64 alphanumerics>)"),
+    prefixed("oauth-token", "Zoho", "1000\\.", "[a-f0-9]{32}\\.[a-f0-9]{32}", HEX, 32,
+             "Zoho API docs 'OAuth 2.0: generate access and refresh tokens' (1000.<32 hex>.<32 hex>)",
+             example_body=sample(HEX, 32, "zoho1") + "." + sample(HEX, 32, "zoho2"), before=r"[A-Za-z0-9.]"),
+    prefixed("api-key", "Voiceflow", "VF\\.(?:DM|WS)\\.", "[a-f0-9]{24}\\.[A-Za-z0-9]{16}", HEX, 24,
+             "Voiceflow docs 'Dialog Manager API: API keys' (VF.DM.<24 hex>.<16 characters>)", literal="VF.DM.",
+             example_body=sample(HEX, 24, "vf1") + "." + sample(ALNUM, 16, "vf2")),
+    Rule(rule_id=f"SEC-{next(_ids)}", name="webhook-url", provider="Discord",
+         pattern=r"(https://(?:(?:ptb|canary)\.)?discord(?:app)?\.com/api/(?:v\d{1,2}/)?webhooks/[0-9]{17,20}/[A-Za-z0-9_\-]{60,68})(?![A-Za-z0-9_\-])",
+         keywords=("/webhooks/",),
+         example="https://discord.com/api/webhooks/" + sample(DIGITS, 18, "dw1") + "/" + sample(URLSAFE, 68, "dw2"),
+         negatives=("https://discord.com/api/webhooks/" + sample(DIGITS, 18, "dw1") + "/{webhook.token}",),
+         doc="Discord developer docs 'Webhook resource' (POST /webhooks/{webhook.id}/{webhook.token})"),
+    Rule(rule_id=f"SEC-{next(_ids)}", name="session-id", provider="Salesforce",
+         pattern=r"(?<![A-Za-z0-9])(00D[A-Za-z0-9]{12}![A-Za-z0-9_.]{80,120})(?![A-Za-z0-9_.])", keywords=("00d",),
+         example="00D" + sample(ALNUM, 12, "sf1") + "!" + sample(ALNUM, 96, "sf2"),
+         negatives=("00D" + sample(ALNUM, 12, "sf1") + "!" + sample(ALNUM, 30, "sf2"),),
+         doc="Salesforce docs 'Session ID' / 'sf org display' (access token: the 15-character org id 00D..., "
+             "'!', then the session secret)"),
+    prefixed("public-api-token", "Segment", "sgp_", "[A-Za-z0-9]{64}", ALNUM, 64,
+             "Segment docs 'Public API: authentication' (tokens start sgp_; 64 characters after it)"),
+    prefixed("api-token", "Ubidots", "BBFF-", "[A-Za-z0-9]{30}", ALNUM, 30,
+             "Ubidots docs 'Authentication' (account tokens BBFF- + 30 characters)"),
+    Rule(rule_id=f"SEC-{next(_ids)}", name="bot-token-in-context", provider="Telegram",
+         pattern=r"(?<![A-Za-z0-9_:])([0-9]{8,10}:[A-Za-z0-9_\-]{35})(?![A-Za-z0-9_\-])",
+         keywords=("telegram", "tgram"), context=r"(?i)telegram|tgram", reject_identifiers=True,
+         example="telegram_bot_token = 1234567890:" + sample(URLSAFE, 35, "tgc"),
+         negatives=("1234567890:" + sample(URLSAFE, 20, "tgc"),),
+         doc="Telegram Bot API 'Authorizing your bot' (<bot id>:<35 characters>; the documented example "
+             "123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11 does not start with AA)"),
+    prefixed("api-token", "Teamwork", "tkn\\.v1_", "[A-Za-z0-9+/_\\-]{60,120}={0,2}", ALNUM, 72,
+             "mongodb/kingfisher data/rules/teamworkdesk.yml (Teamwork.com API tokens tkn.v1_ + base64)",
+             literal="tkn.v1_", after=r"(?![A-Za-z0-9+/=_\-])"),
 )
 """Every provider rule. Ids are assigned in table order from ``SEC-100``: add new rules at the end so
 that released ids never move (``test_secrets_rules.py`` pins a sample of them)."""

@@ -68,6 +68,14 @@ COMMAND_FLAGS: tuple[tuple[str, tuple[str, ...], tuple[str, ...], str, str], ...
      r"(?:add_user|change_password)" + _S + r"[^\s]{1,64}" + _S),
     ("psexec", ("psexec",), (" -p",), r"(?i)\bpsexec(?:64)?(?:\.exe)?\b", r"-p" + _S),
     ("net use", ("net use",), ("/user:",), r"(?i)\bnet[ \t]+use\b", r"/user:\S{1,100}" + _S),
+    # session 6, passwords as positional or slash-option arguments (Microsoft's command references:
+    # "net user [<UserName> {<Password> | *}]", "cmdkey /pass:<Password>", "schtasks /create ... /rp <Password>",
+    # "ConvertTo-SecureString [-String] <String> -AsPlainText -Force")
+    ("net user", ("net user",), ("net user",), r"(?i)\bnet[ \t]+user\b", r"[^\s/*]{1,64}" + _S),
+    ("cmdkey", ("cmdkey",), ("/pass:",), r"(?i)\bcmdkey(?:\.exe)?\b", r"(?i:/pass:)"),
+    ("schtasks", ("schtasks",), ("/rp",), r"(?i)\bschtasks(?:\.exe)?\b", r"(?i:/rp)" + _S),
+    ("ConvertTo-SecureString", ("convertto-securestring",), ("-asplaintext",), r"(?i)\bConvertTo-SecureString\b",
+     r"(?:(?i:-String)" + _S + r")?"),
     ("htpasswd", ("htpasswd",), ("htpasswd",), r"\bhtpasswd\b",
      r"-[a-zA-Z]{0,8}b[a-zA-Z]{0,8}(?:" + _S + r"-\S{1,40}){0,6}" + _S + r"\S{1,200}" + _S + r"\S{1,200}" + _S),
 )
@@ -201,6 +209,17 @@ _STAND_IN_NAME = re.compile(r"(?:^|_)(?:FAKE|DUMMY|EXAMPLE|SAMPLE|PLACEHOLDER|MO
 _PASSWORD_WORDS = frozenset({"PASSWORD", "PASSWORDS", "PASSWD", "PASSPHRASE", "PASS", "PWD"})
 
 
+_LINE_HEAD = re.compile(r"[ \t]*(?:#[ \t]*)?(?:export[ \t]+)?")
+_LINE_TAIL = re.compile(r"[\"']?[ \t]*(?:#[^\n]*)?(?:\n|$)")
+
+
+def _whole_line(text: str, match: re.Match[str], value_end: int) -> bool:
+    """The assignment is its line's only content (comments aside): ``NAME=value`` in a dotenv file."""
+    line_start = text.rfind("\n", 0, match.start("name")) + 1
+    head = _LINE_HEAD.match(text, line_start)
+    return head is not None and head.end() == match.start("name") and _LINE_TAIL.match(text, value_end) is not None
+
+
 class EnvironmentCredential(Detector):
     """``export ACRPWD=...``, ``PGPASSWORD=... psql``, ``-e DB_PASS=...``: a credential set in an environment
     variable assignment written into a file."""
@@ -221,7 +240,10 @@ class EnvironmentCredential(Detector):
                 continue
             value, start, quoted = _value(match)
             password = word in _PASSWORD_WORDS
-            if not _usable(value, password=password, quoted=quoted):
+            # a line that is only the assignment (a dotenv / shell-profile line, also commented out:
+            # "# REACT_APP_PASS=whiteduke") holds the password itself, a lone lower-case word included
+            whole_line = _whole_line(text, match, start + len(value))
+            if not _usable(value, password=password, quoted=quoted, anchored=whole_line):
                 continue
             if kind in (FileKind.CODE, FileKind.C_LIKE_CODE) and not quoted and not _issued(value):
                 continue  # API_KEY=api_key in code: a variable, not a literal

@@ -132,7 +132,9 @@ class SlackToken(PatternDetector):
     keywords = ("xox", "xapp-", "hooks.slack.com")
     pattern = re.compile(
         r"((?:xox[baprseo]-(?:[0-9]-)?(?:[0-9]{5,13}-){1,3}[A-Za-z0-9]{10,64})"
-        r"|(?:xoxe(?:\.xox[bp])?-[0-9]-[A-Z0-9]{140,170})"
+        # rotating tokens (Slack docs 'Using token rotation': "xoxe.xoxp-1-Mi0y..." access and "xoxe-1-My0x..."
+        # refresh tokens, base64 bodies in both cases)
+        r"|(?:xoxe(?:\.xox[bp])?-[0-9]-[A-Za-z0-9]{140,170})"
         r"|(?:xapp-\d-[A-Z0-9]{9,12}-\d{10,14}-[a-f0-9]{32,80})"
         r"|(?:xoxb-[0-9]{8,14}-[A-Za-z0-9]{18,26})"
         r"|(?:https?://hooks\.slack\.com/(?:services|workflows|triggers)/T[A-Z0-9]{7,12}/[A-Z0-9]{7,12}/"

@@ -17,6 +17,18 @@ from mlsecure.secrets.interface import Candidate, FileKind
 _B64_BODY = re.compile(r"^[A-Za-z0-9+/=]+$")
 
 
+# a string literal holding a BEGIN ... PRIVATE KEY line, then the literals that continue it: each on its
+# own line after "+" / "," / nothing (implicit concatenation), optionally with a line continuation
+_QUOTED_BEGIN = re.compile(r"(?P<q>[\"'])(?P<body>-{5}BEGIN (?:[A-Z0-9]{2,10} ){0,2}PRIVATE KEY-{5}"
+                           r"(?:\\[rn]){0,2})(?P=q)")
+_NEXT_PIECE = re.compile(r"[ \t]*[+,]?[ \t]*\\?\r?\n[ \t]*[+]?[ \t]*"
+                         r"(?P<q>[\"'])(?P<body>[A-Za-z0-9+/=\\ :,\-]{1,200})(?P=q)")
+
+
+# the BEGIN line and key lines of a block whose END line is not among the joined pieces (same groups)
+_CUT_BLOCK = re.compile(r"(-{5}BEGIN ((?:[A-Z0-9]{2,10} ){0,2}PRIVATE KEY)-{5}((?:\n+[A-Za-z0-9+/=]{1,200}){1,400}))")
+
+
 class PrivateKeyBlock(PatternDetector):
     rule_id = "SEC-014"
     title = "Private key"
@@ -42,10 +54,13 @@ class PrivateKeyBlock(PatternDetector):
     def find(self, text: str, *, kind: FileKind) -> Iterator[Candidate]:
         """Blocks with key material; then BEGIN lines with none (a stub in docs, a redacted or cut key)
         as info stand-ins: no key leaks, but the file shows where a real one is kept."""
-        spans: list[tuple[int, int]] = []
+        joined = list(self._concatenated(text))  # read first: the raw block over the quotes is only a stub
+        spans: list[tuple[int, int]] = [(c.start, c.end) for c in joined]
+        yield from joined
         for candidate in super().find(text, kind=kind):
-            spans.append((candidate.start, candidate.end))
-            yield candidate
+            if not any(s < candidate.end and candidate.start < e for s, e in spans[:len(joined)]):
+                spans.append((candidate.start, candidate.end))
+                yield candidate
         for match in self.header.finditer(text):
             start, end = match.start(1), match.end(1)
             if any(s <= start < e for s, e in spans):
@@ -53,6 +68,32 @@ class PrivateKeyBlock(PatternDetector):
             yield Candidate(detector=self.rule_id, secret=match.group(1), start=start, end=end,
                             severity=Severity.INFO, details={"label": match.group(2), "stand_in": True,
                                                              "key_material": False})
+
+    def _concatenated(self, text: str) -> Iterator[Candidate]:
+        """A key written as string pieces, one line each (``"-----BEGIN RSA PRIVATE KEY-----" +`` then
+        ``"MIIE..." +`` ... in Java / JS / C#, adjacent literals in Python and C): the pieces are joined
+        and read as one block; the span runs from the BEGIN piece to the last piece read."""
+        for opening in _QUOTED_BEGIN.finditer(text) if '-----BEGIN' in text else ():
+            pieces, end = [opening.group("body")], opening.end()
+            for piece in _NEXT_PIECE.finditer(text, opening.end()):
+                if piece.start() != end or len(pieces) > 400:
+                    break
+                pieces.append(piece.group("body"))
+                end = piece.end()
+                if "-----END" in piece.group("body"):
+                    break
+            joined = "\n".join(p.replace("\\r", "").replace("\\n", "\n") for p in pieces)
+            if len(pieces) < 3:
+                continue
+            block = self.pattern.search(joined) or _CUT_BLOCK.search(joined)  # END written unquoted, or cut
+            if block is None:
+                continue
+            details = self.validate(block.group(1), block)
+            if details is None or details.get("stand_in"):
+                continue
+            yield Candidate(detector=self.rule_id, secret=text[opening.start("body"):end], start=opening.start("body"),
+                            end=end, severity=self.severity_of(block.group(1)), validated=True,
+                            details={**details, "pieces": len(pieces)})
 
     def validate(self, secret: str, match: re.Match[str]) -> Mapping[str, Any] | None:
         lines = match.group(3).replace("\\n", "\n").replace("\\r", "\n").splitlines()
@@ -70,6 +111,62 @@ class PrivateKeyBlock(PatternDetector):
         # an encrypted key still leaks (offline guessing of its passphrase): medium, not silence
         return Severity.MEDIUM if "ENCRYPTED" in secret.split("-----", 3)[1 if "-----" in secret else 0] \
             or "Proc-Type: 4,ENCRYPTED" in secret else Severity.CRITICAL
+
+
+class Base64PrivateKey(PatternDetector):
+    """A PEM private key stored base64-encoded: Kubernetes Secret manifests (``tls.key: LS0tLS1CRUdJTi...``),
+    Helm values, CI variables and JSON configs hold keys this way. ``LS0tLS1CRUdJTi`` is the base64 of
+    ``-----BEGIN`` at a 3-byte boundary, so every such encoding starts with it; the value is decoded and
+    reported only when it holds a private key block (not a certificate or a public key)."""
+
+    rule_id = "SEC-025"
+    title = "Base64-encoded private key"
+    description = "A base64 string that decodes to a PEM private key block (Kubernetes secrets, CI variables)."
+    severity = Severity.CRITICAL
+    priority = 94
+    keywords = ("ls0tls1crudjti",)
+    # one run, or lines of base64 as `base64` wraps them (76 characters, continued after indentation or a
+    # string continuation): every continuation line holds only base64 up to its end
+    pattern = re.compile(r"(?<![A-Za-z0-9+/])(LS0tLS1CRUdJTi[A-Za-z0-9+/]{40,65536}"
+                         r"(?:\\?\r?\n[ \t]*[A-Za-z0-9+/]{4,1024}(?=={0,2}[ \t]*(?:\\?\r?\n|$|[\"',])))*={0,2})"
+                         r"(?![A-Za-z0-9+/=])")
+    validated = True
+
+    def validate(self, secret: str, match: re.Match[str]) -> Mapping[str, Any] | None:
+        joined = re.sub(r"[\s\\]", "", secret)
+        whole = joined if "=" in joined else joined[:len(joined) - len(joined) % 4]  # a cut value: whole quanta
+        try:
+            decoded = base64.b64decode(whole + "=" * (-len(whole) % 4)).decode("ascii")
+        except (binascii.Error, ValueError, UnicodeDecodeError):
+            return None
+        block = PrivateKeyBlock.pattern.search(decoded)
+        if block is not None:
+            details = PrivateKeyBlock().validate(block.group(1), block)
+            if details is None or details.get("stand_in"):
+                return None
+            return {"encoding": "base64", "complete": True, **details}
+        header = PrivateKeyBlock.header.search(decoded)
+        if header is None:
+            return None  # a certificate or a public key
+        # key lines up to an END line or the cut (headers such as "Proc-Type: 4,ENCRYPTED" left out)
+        lines = decoded[header.end():].split("-----END")[0].splitlines()
+        body = "".join(line.strip() for line in lines if ":" not in line)
+        if len(body) < 64 or not _B64_BODY.match(body):
+            return None  # a BEGIN line with no key material
+        # the text holds the start of a key but not its END line (cut in the file): partial key material
+        return {"encoding": "base64", "complete": False, "label": header.group(2)}
+
+    def find(self, text: str, *, kind: FileKind) -> Iterator[Candidate]:
+        """Only decodable private keys: any other base64 keeps its span for the other rules."""
+        yield from (c for c in super().find(text, kind=kind) if not c.rejected)
+
+    def severity_of(self, secret: str) -> Severity:
+        try:
+            head = base64.b64decode(secret[:64] + "=" * (-len(secret[:64]) % 4)).decode("ascii", "replace")
+            # (the first 64 characters are one run: the pattern's first line holds 54+)
+        except (binascii.Error, ValueError):
+            return Severity.MEDIUM
+        return Severity.MEDIUM if "ENCRYPTED" in head else Severity.CRITICAL
 
 
 def _openssh_encrypted(body: str) -> bool:
