@@ -461,10 +461,24 @@ def test_cancelling_a_request_closes_its_connection() -> None:
 
 
 def test_waiting_for_a_free_connection_counts_against_the_deadline() -> None:
+    """The first request holds the only connection (hanging server, 30 s deadline) for the whole test, so the
+    second, with a 0.3 s deadline, can only time out while waiting for a slot: no race between the two."""
     async def work(pool: HTTPPool, server: _Server) -> Any:
-        results = await asyncio.gather(pool.request("POST", "/p", b"{}"), pool.request("POST", "/p", b"{}"),
-                                       return_exceptions=True)
-        return sorted(type(r).__name__ for r in results), len(server.requests)
+        first = asyncio.ensure_future(pool.request("POST", "/p", b"{}"))
+        while not server.requests:  # the first has the connection and its request is on the server
+            await asyncio.sleep(0.01)
+        pool.timeout_s = 0.3  # read once per request, when it starts: the first keeps its 30 s deadline
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        with pytest.raises(HTTPTimeout, match=r"no connection free within 0\.3 s"):
+            await pool.request("POST", "/p", b"{}")
+        elapsed = loop.time() - start
+        still_busy = not first.done()
+        first.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await first
+        return elapsed, still_busy, len(server.requests)
 
-    names, requests = _run(lambda i, raw: "hang", work, timeout_s=0.3, max_connections=1)
-    assert names == ["HTTPTimeout", "HTTPTimeout"] and requests == 1  # the second never got a connection
+    elapsed, still_busy, requests = _run(lambda i, raw: "hang", work, timeout_s=30.0, max_connections=1)
+    assert 0.25 < elapsed < 10 and still_busy  # timed out by its own deadline, the connection never freed
+    assert requests == 1  # the second never got a connection
