@@ -98,7 +98,9 @@ def fake(digits_logreg: Any) -> Iterator[tuple[_Fake, str]]:
 
 
 def _gateway(tmp_path: Path, url: str, protocol: str, monkeypatch: pytest.MonkeyPatch, writer: str = "thread",
-             **model: Any) -> tuple[Any, Any, str]:
+             timeout_s: float = 10.0, **model: Any) -> tuple[Any, Any, str]:
+    """A gateway in front of ``url``; the upstream timeout is generous (a loaded machine must not turn a
+    correct answer into a 504) except where a test is about the timeout."""
     from mlsecure.serving import build_gateway, parse_config
     from mlsecure.serving.app import create_app
     from mlsecure.serving.tokens import open_token_store
@@ -110,7 +112,7 @@ def _gateway(tmp_path: Path, url: str, protocol: str, monkeypatch: pytest.Monkey
         "signing": {"key_file": str(tmp_path / "signing.pem")},
         "output": {"top_k": 2},
         "audit": {"store": str(tmp_path / "audit.db"), **({"writer": writer} if writer != "default" else {})},
-        "upstream": {"url": url, "protocol": protocol, "timeout_s": 0.5, "max_response_bytes": 20000},
+        "upstream": {"url": url, "protocol": protocol, "timeout_s": timeout_s, "max_response_bytes": 20000},
     }, base=tmp_path)
     tokens = open_token_store(tmp_path / "tokens.db")
     token = tokens.create(name="ds", role="data_scientist").token
@@ -178,7 +180,9 @@ def test_upstream_failures_are_audited_502_504(fake: tuple[_Fake, str], tmp_path
                                                mode: str, status: int, code: str) -> None:
     state, url = fake
     state.mode = mode
-    app, gw, token = _gateway(tmp_path, url, "mlflow", monkeypatch, input_shape=[64])
+    # "slow" answers after 1.5 s: a 0.5 s timeout must give 504; the other modes answer at once
+    app, gw, token = _gateway(tmp_path, url, "mlflow", monkeypatch, timeout_s=0.5 if mode == "slow" else 10.0,
+                              input_shape=[64])
 
     async def go() -> httpx.Response:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as c:
