@@ -176,9 +176,9 @@ def test_yaml_plain_python_types_are_safe(tmp_path: Path) -> None:
 
 
 def test_config_over_the_parse_limit_is_cannot_verify(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from mlsecure.artifacts.scan import config_imports
+    from mlsecure.artifacts.scan import config_documents
 
-    monkeypatch.setattr(config_imports, "MAX_CONFIG_CHARS", 100)
+    monkeypatch.setattr(config_documents, "MAX_CONFIG_CHARS", 100)
     text = "pad: '" + "x" * 200 + "'\nm:\n  _target_: os.system\n"
     verdict, top, titles = _scan(tmp_path, "big.yaml", text)
     assert top is Severity.MEDIUM and verdict is not Verdict.SAFE, titles

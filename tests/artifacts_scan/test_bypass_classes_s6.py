@@ -360,12 +360,12 @@ def test_mlmodel_file_references_outside_the_folder(tmp_path: Path, flavors: str
 
 def test_yaml_libyaml_refuses_over_the_pure_python_limit_cannot_be_verified(tmp_path: Path,
                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    from mlsecure.artifacts.scan import config_imports
+    from mlsecure.artifacts.scan import config_documents
 
-    monkeypatch.setattr(config_imports, "MAX_PURE_YAML_CHARS", 1024)  # the pure-Python parser is ~60 kB/s
+    monkeypatch.setattr(config_documents, "MAX_PURE_YAML_CHARS", 1024)  # the pure-Python parser is ~60 kB/s
     text = "model:\n  _target_: os.system\n" + "".join(f"k{i}: [1, 2]\n" for i in range(200)) + "\ufeff x: 1\n"
     assert _scan(tmp_path, "config.yaml", text)[1] is Severity.MEDIUM
-    monkeypatch.setattr(config_imports, "MAX_PURE_YAML_CHARS", 1 << 20)
+    monkeypatch.setattr(config_documents, "MAX_PURE_YAML_CHARS", 1 << 20)
     assert _scan(tmp_path, "config2.yaml", text)[1] is Severity.CRITICAL
 
 
