@@ -95,6 +95,45 @@ CONTEXT_WORDS = frozenset((
     "cheers", "sincerely", "signed", "attn", "attention", "user", "agent", "author", "reviewer", "manager",
 ))
 
+# Field labels that a person's name follows after a colon (``Recipient: ...``, ``Empfänger: ...``), in the
+# languages of the name lists' larger countries: name, contact, sender and recipient, mail headers, and the
+# people of forms (patient, customer, client, applicant, owner, assignee, author).
+PERSON_LABELS = frozenset((
+    "name", "full name", "contact", "contact person", "recipient", "sender", "addressee", "from", "to", "cc", "bcc",
+    "attn", "attention", "patient", "customer", "client", "applicant", "owner", "assignee", "reporter", "author",
+    "signed", "signature", "guest", "passenger", "tenant", "buyer", "seller", "beneficiary", "cardholder",
+    "account holder", "policyholder", "insured", "employee", "student", "witness", "caller", "driver", "consignee",
+    # de, fr, es, it, pt, nl, nordic, fi
+    "kontakt", "ansprechpartner", "empfänger", "absender", "kunde", "patientin", "von", "an", "destinataire",
+    "expéditeur", "nom", "prénom", "nom complet", "nombre", "remitente", "destinatario", "paciente", "cliente",
+    "nome", "mittente", "paziente", "nome completo", "remetente", "naam", "ontvanger", "afzender", "klant",
+    "navn", "namn", "mottagare", "avsändare", "modtager", "afsender", "mottaker", "avsender", "nimi",
+    "vastaanottaja", "lähettäjä", "asiakas", "potilas",
+    # pl, cs, sk, hu, ro, hr/sl, tr, id, vi
+    "imię i nazwisko", "odbiorca", "nadawca", "pacjent", "jméno", "příjemce", "odesílatel", "meno", "príjemca",
+    "név", "címzett", "feladó", "beteg", "nume", "destinatar", "expeditor", "ime", "ime i prezime", "primatelj",
+    "pošiljatelj", "prejemnik", "alıcı", "gönderen", "hasta", "müşteri", "ad soyad", "adı soyadı", "nama",
+    "penerima", "pengirim", "pasien", "pelanggan", "người nhận", "người gửi", "họ tên", "họ và tên",
+    # el, ru, uk, bg
+    "όνομα", "ονοματεπώνυμο", "παραλήπτης", "αποστολέας", "ασθενής", "имя", "фио", "получатель", "отправитель",
+    "пациент", "клиент", "контакт", "ім'я", "піб", "одержувач", "відправник", "пацієнт", "име", "получател",
+    "подател",
+    # ja, zh, ko, he, ar
+    "氏名", "名前", "受取人", "差出人", "姓名", "联系人", "聯絡人", "收件人", "寄件人", "患者", "이름", "성명",
+    "수신자", "발신자", "받는 사람", "환자", "שם", "נמען", "שולח", "الاسم", "المرسل", "المستلم",
+))
+
+# Salutations that open a letter, an e-mail or a chat message, before the person greeted.
+GREETINGS = frozenset((
+    "hi", "hello", "hey", "dear", "hallo", "liebe", "lieber", "moin", "servus", "bonjour", "salut", "cher", "chère",
+    "hola", "querido", "querida", "estimado", "estimada", "ciao", "salve", "caro", "cara", "gentile", "olá", "oi",
+    "prezado", "prezada", "hoi", "beste", "hej", "hei", "moi", "terve", "cześć", "witaj", "szanowny", "szanowna",
+    "ahoj", "dobrý den", "vážený", "vážená", "szia", "helló", "kedves", "salutare", "bună", "stimate", "stimată",
+    "bok", "zdravo", "pozdrav", "merhaba", "selam", "sayın", "sevgili", "halo", "hai", "yth", "xin chào", "chào",
+    "γεια", "γεια σου", "αγαπητέ", "αγαπητή", "привет", "здравствуйте", "уважаемый", "уважаемая", "дорогой",
+    "дорогая", "вітаю", "шановний", "шановна", "здравейте", "здрасти", "скъпи", "скъпа",
+))
+
 # Words after which two capitalised words are a person's name even when neither is in the lexicons.
 PERSON_CONTEXT = frozenset(("patient", "client", "customer", "dear", "member", "employee", "resident", "mr", "mrs",
                             "ms", "dr"))

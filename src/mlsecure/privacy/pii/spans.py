@@ -18,8 +18,19 @@ from typing import Any
 import numpy as np
 
 from mlsecure.privacy.pii.frame import polars
+from mlsecure.privacy.pii.lexicons import GREETINGS, PERSON_LABELS
 from mlsecure.privacy.pii.masking import shape_mask
-from mlsecure.privacy.pii.names import cjk_name, name_windows, set_in_name, surname_first
+from mlsecure.privacy.pii.names import (
+    chat_speaker,
+    cjk_name,
+    field_name,
+    greeted_name,
+    labelled_name,
+    name_windows,
+    preceded_han,
+    set_in_name,
+    surname_first,
+)
 from mlsecure.privacy.pii.recognizers import Recognizer, recognizers
 from mlsecure.privacy.pii.recognizers.builtin import IPV6_WITH_IPV4
 from mlsecure.privacy.pii.script_names import script_name
@@ -29,19 +40,19 @@ from mlsecure.privacy.pii.types import PiiType
 from mlsecure.privacy.pii.validators import phone_after_number_word, phone_in_text, phone_shaped
 
 # Greek and Cyrillic capitals and small letters (the Ukrainian letters among them)
-_GC_UPPER, _GC_LOWER = "\u0386\u0388-\u038f\u0391-\u03ab\u0400-\u042f\u0490", "\u03ac-\u03ce\u0430-\u045f\u0491"
+_GC_UPPER, _GC_LOWER = "\u0386\u0388-\u038f\u0391-\u03ab\u0400-\u042f\u0490", "\u0390\u03ac-\u03ce\u0430-\u045f\u0491"
 # Latin Extended-A and -B and Extended Additional in both classes: their capitals and small letters alternate
 # within the blocks (``Łukasz``, Romanian ``Ioniță``, Vietnamese ``Nguyễn``)
 _MIXED = "\u0100-\u024f\u1e00-\u1eff"
 _UPPER = "A-ZÀ-ÖØ-Þ" + _MIXED + _GC_UPPER
 _LOWER = "a-zß-öø-ÿ" + _MIXED + _GC_LOWER
 # one capital inside a name (``McDade``, ``MacLeod``, ``DeLuca``), and a second part after a hyphen
-_CAP = rf"[{_UPPER}][{_LOWER}'ʼ]+(?:[{_UPPER}][{_LOWER}'ʼ]+)?(?:-[{_UPPER}][{_LOWER}'ʼ]+)?"
+_CAP = rf"[{_UPPER}][{_LOWER}'ʼ]+(?:[{_UPPER}][{_LOWER}'ʼ]+)?(?:-[{_UPPER}{_LOWER}][{_LOWER}'ʼ]+)?"
 # A run of capitalised words (titles and surname particles included) after a sentence boundary or a
 # space, with the lower-case word that follows it: ``names.name_windows`` reads the three parts.
 # a title only with its dot: ``Dr`` starts ``Dragomir``; Turkish (Av., Uzm., Öğr.) and Indonesian (Bpk., Sdr.,
 # Ir., Hj., drg.) titles written before names as well
-_ELEMENT = rf"(?:(?:Mr|Mrs|Ms|Mx|Dr|Prof|Av|Uzm|Öğr|Bpk|Sdr|Sdri|Ir|Hj|drg)\.|{_CAP})"
+_ELEMENT = rf"(?:(?:Mr|Mrs|Ms|Mx|Dr|Prof|Av|Uzm|Öğr|Bpk|Sdr|Sdri|Ir|Hj|drg)\.|{_CAP}|[{_UPPER}]\.)"
 _RUN = rf"{_ELEMENT}(?: (?:(?:van|von|de|der|den|di|da|del|la|le|du|ter|ten) )*{_ELEMENT})*"
 # ``Kalvaitis, Jolanta``: a surname, a comma and a given name, as registers write them (``names.surname_first``)
 SURNAME_FIRST = rf"\b{_CAP}, {_CAP}\b"
@@ -49,6 +60,32 @@ NAME_RUN = rf"(?:^|[.!?]\s+|\s)(?:[{_LOWER}]+ )?{_RUN}\b(?: [{_LOWER}]+)?"  # ``
 # The same runs with only the word before them: in ``Please call Elladio ...`` the first match takes
 # ``call`` as the follower of ``Please``, so ``call`` is read again here as the preceder of ``Elladio``.
 PRECEDED_RUN = rf"\b[{_LOWER}]+ {_RUN}\b"
+
+
+# A run after a person label and its colon (``Recipient: ...``; ``lexicons.PERSON_LABELS``, ``names.labelled_name``),
+# or a Han or Hangul run there; the character after the run shows where it ends.
+_LABELS = "|".join(re.escape(w).replace(r"\ ", " ") for w in sorted(PERSON_LABELS, key=len, reverse=True))
+LABELLED_RUN = (rf"(?i:(?:^|[^\w])(?:{_LABELS})) ?: *(?:{_RUN}|[\u3400-\u4dbf\u4e00-\u9fff]{{2,4}}"
+                rf"|[\uac00-\ud7a3]{{2,4}}(?: [\uac00-\ud7a3]{{1,4}})?)(?:$|[^\w])")
+# Two or three capitalised words alone in a field: between slashes, bars, semicolons or line ends, or before
+# a bracket (``Günser Şener / 0663 ...``, a signature line, ``Ana Pop <ana@...>``; ``names.field_name``)
+# (a line alone only after a line ending in a comma, as a letter's closing: a title-case heading is no person,
+# nor a cell of a drawn table)
+_FIELD_WORDS = rf"[ \t]*{_CAP}(?: {_CAP}){{1,3}}[ \t]*"
+FIELD_RUN = rf"(?:(?:^|[/;]|,\n){_FIELD_WORDS}(?:$|[/;(<\[])|(?:[/;]|,\n){_FIELD_WORDS}\n)"
+# The same field followed by one holding a phone number or an e-mail address: a contact record
+# (``Kasiyah Suartini / +62 (0663) 920 5013 / ...``), whose first field is a person whether listed or not
+RECORD_RUN = (rf"(?:^|[/|;\n])[ \t]*{_CAP}(?: {_CAP}){{1,3}}[ \t]*[/|;\t][ \t]*"
+              r"(?:\+?\(?[0-9][0-9 ().\-]{6,}[0-9]|[^\s/|;@]+@[^\s/|;@]+\.[a-z]{2,})")
+# A salutation and the capitalised words after it up to a comma, ``!`` or the line's end (``Hi Cawisadi,``,
+# ``Dear Ms. Fujiati,``, ``Merhaba Günser!``; ``names.greeted_name``)
+_GREETS = "|".join(sorted(GREETINGS, key=len, reverse=True))
+GREETING_RUN = rf"(?i:(?:^|[^\w])(?:{_GREETS})) {_RUN}(?:$|[,!\n])"
+# A chat log's speaker: a time stamp, then one to three capitalised words and a colon (``[09:12] Anna:``,
+# ``12/03/2024, 09:12 - Anna Pop:``)
+CHAT_RUN = rf"(?:^|\n)\[?[0-9/.,: -]*[0-9]{{1,2}}:[0-9]{{2}}(?::[0-9]{{2}})?\]?(?: [-–])? *{_CAP}(?: {_CAP}){{0,2}}:"
+# Two or three Han characters after a verb whose object is a person (``reach 祁勇;``): a Chinese name
+PRECEDED_HAN = r"\b[a-z]+ [\u3400-\u4dbf\u4e00-\u9fff]{2,3}(?:$|[^\u3400-\u4dbf\u4e00-\u9fff])"
 
 
 # One or two runs of Han and kana (``鈴木 翼``) set off from the text around them by spaces or punctuation;
@@ -211,6 +248,10 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
         name = run.strip(_CJK_FENCE_STRIP)
         if cjk_name(name) or (" " not in name and 2 <= len(name) <= 3 and script_name(name)):
             found.setdefault(name, PiiType.NAME)  # ``王秀英``: a surname of the list and a given name
+    for pattern, read in _SLOTS:  # a person's place in a text: after a label, a salutation, in a record...
+        for match in _distinct_matches(texts, pattern):
+            if (person := read(match)) is not None:
+                found.setdefault(person, PiiType.NAME)
     for pair in _distinct_matches(texts, SURNAME_FIRST):
         if surname_first(pair):
             found.setdefault(pair, PiiType.NAME)
@@ -221,6 +262,15 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
                 found.setdefault(core.group(0), PiiType.NAME)
                 break
     return found
+
+
+def _record_name(match: str) -> str | None:
+    return field_name(re.split(r"[/|;\t]", match.strip(" \n/|;"), maxsplit=1)[0], listed=False)
+
+
+_SLOTS: tuple[tuple[str, Callable[[str], str | None]], ...] = (
+    (LABELLED_RUN, labelled_name), (GREETING_RUN, greeted_name), (CHAT_RUN, chat_speaker),
+    (RECORD_RUN, _record_name), (FIELD_RUN, field_name), (PRECEDED_HAN, preceded_han))
 
 
 # A span must not touch a letter or digit, nor a separator next to a digit: ``2501 2000 0058 9857`` inside
@@ -458,8 +508,29 @@ def replace_spans(texts: Any, found: dict[str, PiiType], replace: Callable[[str,
     """Replace every confirmed string in every cell by ``replace(value, type)`` (vectorised)."""
     if not found:
         return texts
-    patterns = sorted(found, key=len, reverse=True)
-    return texts.str.replace_many(patterns, [replace(p, found[p]) for p in patterns], leftmost=True)
+    # A name inside a longer word is not that name (``al`` in ``algo``, ``Lee`` in ``Leeds``): the longer
+    # words are replaced by themselves; at one position the search takes the first pattern, the longest.
+    guards = _enclosing_words(texts, [p for p, t in found.items() if t is PiiType.NAME and _WORDLIKE.search(p)])
+    guards -= found.keys()
+    patterns = sorted([*found, *guards], key=len, reverse=True)
+    return texts.str.replace_many(patterns, [replace(p, found[p]) if p in found else p for p in patterns],
+                                  leftmost=True)
+
+
+# A confirmed string starting or ending with a letter of a script that separates its words (Han and kana do not)
+_SPACED_LETTER = r"[^\W\d_\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]"
+_WORDLIKE = re.compile(rf"^{_SPACED_LETTER}|{_SPACED_LETTER}$")
+_GUARD_CHUNK = 2000  # literals per alternation (Rust's regex has a size limit)
+
+
+def _enclosing_words(texts: Any, values: Sequence[str]) -> set[str]:
+    """The letter runs of ``texts`` that contain one of ``values`` with more letters around it."""
+    out: set[str] = set()
+    for start in range(0, len(values), _GUARD_CHUNK):
+        alternation = "|".join(re.escape(v) for v in values[start:start + _GUARD_CHUNK])
+        pattern = rf"[\p{{L}}\p{{M}}]*(?:{alternation})[\p{{L}}\p{{M}}]*"
+        out.update(m for m in texts.str.extract_all(pattern).explode().drop_nulls().unique().to_list() if m)
+    return out
 
 
 def _distinct_matches(texts: Any, pattern: str, *, doubled: bool = False) -> list[str]:
