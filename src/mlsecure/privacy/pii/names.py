@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from mlsecure.privacy.pii.lexicons import (
+    ACCENTED_FUNCTION_WORDS,
     CONTEXT_WORDS,
     FUNCTION_WORDS,
     GENDER_WORDS,
@@ -78,7 +79,8 @@ def _open_class(word: str) -> bool:
     surnames, French ``le`` and ``sa`` are not)."""
     bare = word.rstrip(".,")
     key = fold(bare)
-    closed = key in FUNCTION_WORDS and (key == bare.lower() or not bare[1:].islower())
+    closed = ((key in FUNCTION_WORDS and (key == bare.lower() or not bare[1:].islower()))
+              or bare.lower() in ACCENTED_FUNCTION_WORDS)
     return not (closed or key in CONTEXT_WORDS or key in TITLES)
 
 
@@ -140,7 +142,13 @@ def name_windows(match: str) -> list[str]:
                                         prose=follower is not None or preceder is not None or len(words) > 1):
             found.append(word.rstrip("."))
         i += 1
-    return list(dict.fromkeys(f for f in found if f))
+    return list(dict.fromkeys(f for f in found if f and all(_capitalised(w) for w in f.split())))
+
+
+def _capitalised(word: str) -> bool:
+    """A word of a name: capitalised, or a surname particle (``van``, ``de``). The name runs of ``spans``
+    admit the Latin Extended blocks in both cases (``Ioniță``), so ``để`` can enter one lower-case."""
+    return word[:1].isupper() or fold(word) in _PARTICLES
 
 
 _POSSESSIVE = re.compile(r"['’]s$")  # ``Bradley's request``: the name is ``Bradley``
@@ -169,6 +177,8 @@ def labelled_name(match: str) -> str | None:
         return None
     if _HAN_OR_HANGUL.fullmatch(value.replace(" ", "")):
         return value if value[-1] not in NOT_NAME_END else None
+    if not value[:1].isupper() and not value[:1].islower():  # Arabic, Hebrew, or Han and kana mixed
+        return _slot_words(value)
     words = value.split()
     while words and fold(words[0].rstrip(".")) in TITLES:
         words.pop(0)
@@ -202,11 +212,60 @@ def greeted_name(match: str) -> str | None:
     words = match.strip(_FIELD_STRIP + "!").split()[1:]
     while words and fold(words[0].rstrip(".")) in TITLES:
         words.pop(0)
-    if not 1 <= len(words) <= 2 or not all(_open_class(w) and w[:1].isupper() for w in words):
+    if not 1 <= len(words) <= 2 or not all(_open_class(w) and _cased_or_caseless(w) for w in words):
         return None
     if any(fold(w.rstrip(".,")) in _NOT_PERSON for w in words):
         return None
     return " ".join(words)
+
+
+def signed_name(match: str) -> str | None:
+    """``Kind regards,\nBlitz Hermecke`` (``spans.SIGNOFF_RUN``): the line after a letter's closing is who signs."""
+    return _slot_words(match.rstrip().rsplit("\n", 1)[-1])
+
+
+def called_name(match: str) -> str | None:
+    """``ping Filomen.`` (``spans.CALLED_RUN``): one word after a verb whose object is a person, the clause ending
+    with it, is that person, listed or not (not after a preposition: ``by Python.``)."""
+    verb, _, rest = match.partition(" ")
+    if verb not in _PRECEDERS or verb in _PREPOSITIONS:
+        return None
+    return _slot_words(rest.rstrip(".,;!?)"))
+
+
+def titled_name(match: str) -> str | None:
+    """``Dr. 上村``, ``Pt. みずき 門田`` (``spans.TITLED_CASELESS``): the words after a title and its dot."""
+    value = match.strip(_FIELD_STRIP + ".!?")
+    words = value.split()[1:]
+    if not words:
+        return None
+    name = " ".join(words)
+    return name if name[-1] not in NOT_NAME_END or len(words) > 1 else None
+
+
+def preceded_caseless(match: str) -> str | None:
+    """``reviewed by 이윤 어`` (``spans.PRECEDED_CASELESS``): two or three words of a script without letter case
+    after a person's verb or preposition (one word is left to ``called_name``)."""
+    verb, _, rest = match.partition(" ")
+    name = rest.strip(_FIELD_STRIP + ".!?")
+    return name if verb in _PRECEDERS and len(name.split()) >= 2 else None
+
+
+def _slot_words(value: str) -> str | None:
+    """The words of a person's slot, titles left out, if none is a closed-class, organisation or street word."""
+    words = value.split()
+    while words and fold(words[0].rstrip(".")) in TITLES:
+        words.pop(0)
+    if not 1 <= len(words) <= 4 or not all(_open_class(w) for w in words):
+        return None
+    if any(fold(w.rstrip(".,")) in _NOT_PERSON for w in words):
+        return None
+    return " ".join(words).rstrip(".") or None
+
+
+def _cased_or_caseless(word: str) -> bool:
+    """Capitalised, or of a script without letter case (Han, Hangul, Arabic, Hebrew)."""
+    return word[:1].isupper() or not word[:1].islower()
 
 
 def chat_speaker(match: str) -> str | None:
