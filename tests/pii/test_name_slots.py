@@ -31,6 +31,13 @@ def names_in(*texts: str) -> set[str]:
     ("Statement for 蓝雪梅 mailed to 乌鲁木齐街f座.", "蓝雪梅"),
     ("Statement for Mahter İhsanoğlu mailed to 281 Zorlu Extensions.", "Mahter İhsanoğlu"),
     ("Contact: Khoa Lê, tel. +84-47-769 1293", "Khoa Lê"),
+    ("Sincerely,\nBlitz Hermecke", "Blitz Hermecke"),
+    ("If the slides are late, ping Filomen.", "Filomen"),
+    ("Referred by Dr. 上村. Callback +81 4 1226 3150.", "上村"),
+    ("Ticket reviewed by 이윤 어; questions to the desk.", "이윤 어"),
+    ("Empfänger: Әлима Төреқұлов", "Әлима Төреқұлов"),
+    ("Pt. Rek Puggaard, 57 y/o, seen today.", "Rek Puggaard"),
+    ("[09:18] Дәмелі: are we still on for tomorrow?", "Дәмелі"),
 ])
 def test_a_person_in_a_person_slot_is_found(text: str, name: str) -> None:
     assert name in names_in(text)
@@ -47,6 +54,10 @@ def test_a_person_in_a_person_slot_is_found(text: str, name: str) -> None:
     "Plan B. Then we leave.",
     "Flights from 北京 to 上海 were delayed.",
     "The release was built by Python and tested on Linux.",
+    "If the build fails, call Support.",
+    "Ich bin müde. Salió al mercado.",
+    "Ho fame. Che bello! Det var en gång.",
+    "Best regards,\nThe Sales Team",
 ])
 def test_look_alikes_stay(text: str) -> None:
     assert names_in(text) == set()

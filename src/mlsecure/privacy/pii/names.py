@@ -142,13 +142,15 @@ def name_windows(match: str) -> list[str]:
                                         prose=follower is not None or preceder is not None or len(words) > 1):
             found.append(word.rstrip("."))
         i += 1
-    return list(dict.fromkeys(f for f in found if f and all(_capitalised(w) for w in f.split())))
+    return list(dict.fromkeys(f for f in found if f and _capitalised(f.split())))
 
 
-def _capitalised(word: str) -> bool:
-    """A word of a name: capitalised, or a surname particle (``van``, ``de``). The name runs of ``spans``
-    admit the Latin Extended blocks in both cases (``Ioniță``), so ``để`` can enter one lower-case."""
-    return word[:1].isupper() or fold(word) in _PARTICLES
+def _capitalised(words: list[str]) -> bool:
+    """The words of a name: capitalised, surname particles (``van``, ``de``) only between them. The name runs of
+    ``spans`` admit the Latin Extended blocks in both cases (``Ioniță``), so ``để`` can enter one lower-case,
+    and a particle can end one (``Salió al``)."""
+    return (words[0][:1].isupper() and words[-1][:1].isupper()
+            and all(w[:1].isupper() or fold(w) in _PARTICLES for w in words[1:-1]))
 
 
 _POSSESSIVE = re.compile(r"['’]s$")  # ``Bradley's request``: the name is ``Bradley``
