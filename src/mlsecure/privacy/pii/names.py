@@ -292,7 +292,7 @@ def preceded_han(match: str) -> str | None:
     return None
 
 
-_FIELD_STRIP = " \t\n/|;,:(<[]>)"
+_FIELD_STRIP = " \t\n/|;,:(<[]>)-"
 _HAN_OR_HANGUL = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]{2,4}|[\uac00-\ud7a3]{2,6}")
 # words that make a capitalised run an organisation, a street or a place rather than a person
 _NOT_PERSON = ORGANISATION_WORDS | STREET_TOKENS | STREET_WORDS | frozenset(

@@ -72,8 +72,9 @@ PRECEDED_RUN = rf"\b[{_LOWER}]+ {_RUN}\b"
 # or a Han or Hangul run there; the character after the run shows where it ends.
 # A word of a name in a person's slot, in any script: capitalised, or a run of Han, kana or Hangul, or of
 # Arabic or Hebrew letters (Persian zero-width non-joiners inside: ``نوش‌آفرین``)
-_SLOT_WORD = (rf"(?:{_CAP}|[{_CJK}]{{1,4}}|[\uac00-\ud7a3]{{1,4}}|[\u0620-\u064a\u0671-\u06d3\u200c]{{2,}}"
-              r"|[\u05d0-\u05ea'\u05f3]{2,})")
+_ABJAD_WORD = (r"(?:[\u0620-\u064a\u0671-\u06d3\u200c]{2,}(?:-[\u0620-\u064a\u0671-\u06d3\u200c]{2,})?"
+               r"|[\u05d0-\u05ea'\u05f3]{2,}(?:-[\u05d0-\u05ea'\u05f3]{2,})?)")  # ``יעקב-בנימין``
+_SLOT_WORD = rf"(?:{_CAP}|[{_CJK}]{{1,4}}|[\uac00-\ud7a3]{{1,4}}|{_ABJAD_WORD})"
 _SLOT_RUN = rf"(?:(?:{_TITLES})\. )?{_SLOT_WORD}(?: {_SLOT_WORD}){{0,3}}"
 _LABELS = "|".join(re.escape(w).replace(r"\ ", " ") for w in sorted(PERSON_LABELS, key=len, reverse=True))
 LABELLED_RUN = rf"(?i:(?:^|[^\w])(?:{_LABELS})) ?: *{_SLOT_RUN}(?:$|[^\w])"
@@ -101,8 +102,7 @@ CHAT_RUN = rf"(?:^|\n)\[?[0-9/.,: -]*[0-9]{{1,2}}:[0-9]{{2}}(?::[0-9]{{2}})?\]?(
 PRECEDED_HAN = r"\b[a-z]+ [\u3400-\u4dbf\u4e00-\u9fff]{2,3}(?:$|[^\u3400-\u4dbf\u4e00-\u9fff])"
 # Words of a script without letter case after a title with its dot (``Dr. 上村``, ``Pt. みずき 門田``) or after a
 # person's verb or preposition (``reviewed by 이윤 어``): the capitalised runs of ``NAME_RUN`` cover the rest
-_CASELESS_WORD = (rf"(?:[{_CJK}]{{1,4}}|[\uac00-\ud7a3]{{1,4}}|[\u0620-\u064a\u0671-\u06d3\u200c]{{2,}}"
-                  r"|[\u05d0-\u05ea'\u05f3]{2,})")
+_CASELESS_WORD = rf"(?:[{_CJK}]{{1,4}}|[\uac00-\ud7a3]{{1,4}}|{_ABJAD_WORD})"
 TITLED_CASELESS = rf"(?:^|[^\w])(?:{_TITLES})\. {_CASELESS_WORD}(?: {_CASELESS_WORD})?(?:$|[^\w])"
 PRECEDED_CASELESS = rf"\b[a-z]+ {_CASELESS_WORD}(?: {_CASELESS_WORD}){{1,2}}(?:$|[^\w])"
 # One word, of any script, after a verb whose object is a person and before the clause ends (``ping Filomen.``,
@@ -542,16 +542,23 @@ def replace_spans(texts: Any, found: dict[str, PiiType], replace: Callable[[str,
 # A confirmed string starting or ending with a letter of a script that separates its words (Han and kana do not)
 _SPACED_LETTER = r"[^\W\d_\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]"
 _WORDLIKE = re.compile(rf"^{_SPACED_LETTER}|{_SPACED_LETTER}$")
+_WORDLIKE_START, _WORDLIKE_END = re.compile(rf"^{_SPACED_LETTER}"), re.compile(rf"{_SPACED_LETTER}$")
 _GUARD_CHUNK = 2000  # literals per alternation (Rust's regex has a size limit)
 
 
 def _enclosing_words(texts: Any, values: Sequence[str]) -> set[str]:
-    """The letter runs of ``texts`` that contain one of ``values`` with more letters around it."""
+    """The strings of ``texts`` that are one of ``values`` with more letters on a side where it ends in a
+    letter (``algo`` around ``al``; not ``-גאבר`` after ``אביגיל פרידמן-``, whose hyphen ends it)."""
     out: set[str] = set()
-    for start in range(0, len(values), _GUARD_CHUNK):
-        alternation = "|".join(re.escape(v) for v in values[start:start + _GUARD_CHUNK])
-        pattern = rf"[\p{{L}}\p{{M}}]*(?:{alternation})[\p{{L}}\p{{M}}]*"
-        out.update(m for m in texts.str.extract_all(pattern).explode().drop_nulls().unique().to_list() if m)
+    letters = r"[\p{L}\p{M}]*"
+    sides: dict[tuple[bool, bool], list[str]] = {}
+    for v in values:
+        sides.setdefault((_WORDLIKE_START.match(v) is not None, _WORDLIKE_END.search(v) is not None), []).append(v)
+    for (before, after), group in sides.items():
+        for start in range(0, len(group), _GUARD_CHUNK):
+            alternation = "|".join(re.escape(v) for v in group[start:start + _GUARD_CHUNK])
+            pattern = f"{letters if before else ''}(?:{alternation}){letters if after else ''}"
+            out.update(m for m in texts.str.extract_all(pattern).explode().drop_nulls().unique().to_list() if m)
     return out
 
 
