@@ -188,10 +188,11 @@ FUNCTION_WORDS = frozenset((
     # Dutch
     "het", "een", "en", "maar", "ik", "jij", "hij", "zij", "wij", "jullie", "mijn", "jouw", "zijn", "haar",
     "ons", "onze", "van", "met", "voor", "naar", "bij", "hallo", "bedankt", "nee",
-    # Italian, Spanish and Portuguese beyond the above (verbs of being and having, pronouns, question words)
+    # Italian, Spanish and Portuguese beyond the above (verbs of being and having, pronouns, question words;
+    # ``nada`` left out: Nada is a given name in Croatia and the Arab world)
     "ho", "ha", "hai", "abbiamo", "hanno", "sono", "sei", "siamo", "che", "come", "mi", "ti", "ci", "vi", "non",
     "questo", "questa", "quello", "quella", "dove", "quando", "anche", "molto", "tutto", "voglio", "posso",
-    "este", "esto", "eso", "que", "como", "donde", "cuando", "muy", "todo", "nada", "hay", "fue", "era",
+    "este", "esto", "eso", "que", "como", "donde", "cuando", "muy", "todo", "hay", "fue", "era",
     "tengo", "tiene", "quiero", "puedo", "eu", "ele", "ela", "voce", "nao", "sim", "isso", "isto", "muito", "tem",
     "foi", "estou",
     # Nordic, Icelandic, Finnish, Estonian (``han``/``hun`` left out: Han is a surname)
