@@ -79,6 +79,7 @@ TITLES = frozenset((
     "mr", "mrs", "ms", "miss", "dr", "prof", "sir", "madam", "mx",
     # Turkish (avukat, uzman, ogretmen, sayin: Dear) and Indonesian (bapak, saudara/i, insinyur, hajjah, dokter gigi)
     "av", "uzm", "ogr", "sayın", "bpk", "sdr", "sdri", "ir", "hj", "drg",
+    "pt",  # a clinical note's patient (``Pt. Rek Puggaard, 57 y/o``)
     # honorifics written before names in Russian, Ukrainian, Bulgarian and Greek (abbreviated and in full)
     "г-н", "г-жа", "г-ца", "тов", "господин", "госпожа", "пан", "пані", "панна", "добродій", "добродійка", "др",
     "проф", "κ", "κα", "κος", "δρ", "κυριος", "κυρια",
@@ -93,6 +94,59 @@ CONTEXT_WORDS = frozenset((
     "doctor", "nurse", "mother", "father", "son", "daughter", "wife", "husband", "sister", "brother",
     "call", "email", "ask", "tell", "send", "meet", "ping", "invite", "thank", "thanks", "regards", "best",
     "cheers", "sincerely", "signed", "attn", "attention", "user", "agent", "author", "reviewer", "manager",
+))
+
+# Field labels that a person's name follows after a colon (``Recipient: ...``, ``Empfänger: ...``), in the
+# languages of the name lists' larger countries: name, contact, sender and recipient, mail headers, and the
+# people of forms (patient, customer, client, applicant, owner, assignee, author).
+PERSON_LABELS = frozenset((
+    "name", "full name", "contact", "contact person", "recipient", "sender", "addressee", "from", "to", "cc", "bcc",
+    "attn", "attention", "patient", "customer", "client", "applicant", "owner", "assignee", "reporter", "author",
+    "signed", "signature", "guest", "passenger", "tenant", "buyer", "seller", "beneficiary", "cardholder",
+    "account holder", "policyholder", "insured", "employee", "student", "witness", "caller", "driver", "consignee",
+    # de, fr, es, it, pt, nl, nordic, fi
+    "kontakt", "ansprechpartner", "empfänger", "absender", "kunde", "patientin", "von", "an", "destinataire",
+    "expéditeur", "nom", "prénom", "nom complet", "nombre", "remitente", "destinatario", "paciente", "cliente",
+    "nome", "mittente", "paziente", "nome completo", "remetente", "naam", "ontvanger", "afzender", "klant",
+    "navn", "namn", "mottagare", "avsändare", "modtager", "afsender", "mottaker", "avsender", "nimi",
+    "vastaanottaja", "lähettäjä", "asiakas", "potilas",
+    # pl, cs, sk, hu, ro, hr/sl, tr, id, vi
+    "imię i nazwisko", "odbiorca", "nadawca", "pacjent", "jméno", "příjemce", "odesílatel", "meno", "príjemca",
+    "név", "címzett", "feladó", "beteg", "nume", "destinatar", "expeditor", "ime", "ime i prezime", "primatelj",
+    "pošiljatelj", "prejemnik", "alıcı", "gönderen", "hasta", "müşteri", "ad soyad", "adı soyadı", "nama",
+    "penerima", "pengirim", "pasien", "pelanggan", "người nhận", "người gửi", "họ tên", "họ và tên",
+    # el, ru, uk, bg
+    "όνομα", "ονοματεπώνυμο", "παραλήπτης", "αποστολέας", "ασθενής", "имя", "фио", "получатель", "отправитель",
+    "пациент", "клиент", "контакт", "ім'я", "піб", "одержувач", "відправник", "пацієнт", "име", "получател",
+    "подател",
+    # ja, zh, ko, he, ar
+    "氏名", "名前", "受取人", "差出人", "姓名", "联系人", "聯絡人", "收件人", "寄件人", "患者", "이름", "성명",
+    "수신자", "발신자", "받는 사람", "환자", "שם", "נמען", "שולח", "الاسم", "المرسل", "المستلم",
+))
+
+# Salutations that open a letter, an e-mail or a chat message, before the person greeted.
+GREETINGS = frozenset((
+    "hi", "hello", "hey", "dear", "hallo", "liebe", "lieber", "moin", "servus", "bonjour", "salut", "cher", "chère",
+    "hola", "querido", "querida", "estimado", "estimada", "ciao", "salve", "caro", "cara", "gentile", "olá", "oi",
+    "prezado", "prezada", "hoi", "beste", "hej", "hei", "moi", "terve", "cześć", "witaj", "szanowny", "szanowna",
+    "ahoj", "dobrý den", "vážený", "vážená", "szia", "helló", "kedves", "salutare", "bună", "stimate", "stimată",
+    "bok", "zdravo", "pozdrav", "merhaba", "selam", "sayın", "sevgili", "halo", "hai", "yth", "xin chào", "chào",
+    "γεια", "γεια σου", "αγαπητέ", "αγαπητή", "привет", "здравствуйте", "уважаемый", "уважаемая", "дорогой",
+    "дорогая", "вітаю", "шановний", "шановна", "здравейте", "здрасти", "скъпи", "скъпа",
+))
+
+# The closing words of a letter or an e-mail, on the line before the name of whoever signs it.
+CLOSINGS = frozenset((
+    "regards", "kind regards", "best regards", "warm regards", "sincerely", "yours sincerely", "yours truly",
+    "yours faithfully", "best", "best wishes", "cheers", "thanks", "many thanks", "thank you",
+    "mit freundlichen grüßen", "viele grüße", "beste grüße", "liebe grüße", "grüße", "gruß", "cordialement",
+    "bien cordialement", "salutations", "saludos", "saludos cordiales", "atentamente", "un saludo", "cordiali saluti",
+    "saluti", "distinti saluti", "atenciosamente", "abraços", "cumprimentos", "met vriendelijke groet", "groeten",
+    "groetjes", "med vänliga hälsningar", "vänliga hälsningar", "hälsningar", "med venlig hilsen", "venlig hilsen",
+    "hilsen", "med vennlig hilsen", "ystävällisin terveisin", "terveisin", "pozdrawiam", "z poważaniem",
+    "s pozdravem", "s pozdravom", "üdvözlettel", "tisztelettel", "cu stimă", "cu drag", "srdačan pozdrav",
+    "lp", "saygılarımla", "saygılar", "hormat kami", "salam", "trân trọng", "με εκτίμηση", "с уважением",
+    "всего доброго", "з повагою", "с уважение", "敬具", "此致", "敬礼", "감사합니다", "בברכה", "مع التحية",
 ))
 
 # Words after which two capitalised words are a person's name even when neither is in the lexicons.
@@ -116,7 +170,7 @@ FUNCTION_WORDS = frozenset((
     "one", "two", "three", "there", "here", "also", "just", "only", "very", "too", "please", "thanks", "thank",
     "hello", "hi", "hey", "dear", "ok", "okay", "today", "tomorrow", "yesterday", "now", "again", "still",
     "however", "therefore", "meanwhile", "otherwise", "instead", "maybe", "perhaps", "new", "good", "great",
-    "best", "first", "last", "next", "see", "note", "total", "love", "happy",
+    "best", "first", "last", "next", "see", "note", "total", "love", "happy", "as",
     # French
     "le", "la", "les", "un", "une", "des", "du", "de", "et", "ou", "mais", "donc", "car", "ni", "je", "tu", "il",
     "elle", "nous", "vous", "ils", "elles", "ce", "cette", "ces", "mon", "ma", "mes", "ton", "ta", "son", "sa",
@@ -134,10 +188,35 @@ FUNCTION_WORDS = frozenset((
     # Dutch
     "het", "een", "en", "maar", "ik", "jij", "hij", "zij", "wij", "jullie", "mijn", "jouw", "zijn", "haar",
     "ons", "onze", "van", "met", "voor", "naar", "bij", "hallo", "bedankt", "nee",
+    # Italian, Spanish and Portuguese beyond the above (verbs of being and having, pronouns, question words;
+    # ``nada`` left out: Nada is a given name in Croatia and the Arab world)
+    "ho", "ha", "hai", "abbiamo", "hanno", "sono", "sei", "siamo", "che", "come", "mi", "ti", "ci", "vi", "non",
+    "questo", "questa", "quello", "quella", "dove", "quando", "anche", "molto", "tutto", "voglio", "posso",
+    "este", "esto", "eso", "que", "como", "donde", "cuando", "muy", "todo", "hay", "fue", "era",
+    "tengo", "tiene", "quiero", "puedo", "eu", "ele", "ela", "voce", "nao", "sim", "isso", "isto", "muito", "tem",
+    "foi", "estou",
+    # Nordic, Icelandic, Finnish, Estonian (``han``/``hun`` left out: Han is a surname)
+    "det", "dette", "detta", "jeg", "jag", "er", "har", "ikke", "inte", "og", "och", "att", "som", "hvad", "vad",
+    "til", "ja", "ei", "kun", "jos", "etta", "mutta", "kui", "ning", "aga",
+    # Dutch, German beyond the above
+    "wie", "wat", "waar", "dat", "deze", "dit", "niet", "ook", "nog", "bin", "bist", "seid", "was", "wer", "wo",
+    "warum", "nicht", "auch", "noch", "schon", "sehr", "heute", "morgen", "gestern", "im", "am", "vom", "zum",
+    "zur",
+    # Czech, Slovak, Polish; Turkish
+    "mimo", "ale", "jak", "jako", "tak", "je", "jest", "nie", "czy", "co", "na", "po", "za", "od", "pro", "ve",
+    "se", "bu", "ve", "bir", "icin", "ile", "ama", "cok", "ne", "nasil", "evet",
     # calendar words
     "january", "february", "march", "april", "june", "july", "august", "september", "october", "november",
     "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "spring", "summer",
     "autumn", "winter",
+))
+
+# Function words written with a diacritic, compared lower-cased with it (``FUNCTION_WORDS`` is compared
+# folded, and only for words without one: Vietnamese ``Lê`` is a surname where French ``le`` is an article).
+ACCENTED_FUNCTION_WORDS = frozenset((
+    "él", "tú", "sí", "más", "qué", "cómo", "está", "están", "también", "así", "después", "où", "à", "déjà",
+    "même", "très", "là", "già", "più", "è", "perché", "così", "é", "não", "já", "você", "até", "só", "för", "på",
+    "så", "är", "också", "där", "når", "også", "være", "für", "über", "während", "için", "çok", "nasıl", "że", "při",
 ))
 
 # Column-name words for places, in English and the official languages of the EU, EEA and CH, and in

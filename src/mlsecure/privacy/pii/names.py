@@ -12,14 +12,18 @@ from __future__ import annotations
 import re
 
 from mlsecure.privacy.pii.lexicons import (
+    ACCENTED_FUNCTION_WORDS,
     CONTEXT_WORDS,
     FUNCTION_WORDS,
     GENDER_WORDS,
+    ORGANISATION_WORDS,
     PERSON_CONTEXT,
+    STREET_TOKENS,
+    STREET_WORDS,
     TITLES,
 )
 from mlsecure.privacy.pii.name_data import fold, lexicon
-from mlsecure.privacy.pii.script_names import script_name
+from mlsecure.privacy.pii.script_names import NOT_NAME_END, script_name
 
 _WORD = re.compile(r"[^\W\d_][^\W\d_'-]*(?:['-][^\W\d_]+)*")
 GIVEN_RANK = 2000  # a word ranked within the top 2000 given names of some country (the whole lexicon)
@@ -61,17 +65,23 @@ def is_gender(text: str) -> bool:
 
 
 def _given(word: str, rank: int = GIVEN_RANK) -> bool:
-    key = fold(word.rstrip(".,"))
-    return _open_class(key) and lexicon().is_given(key, max_rank=rank)
+    return _open_class(word) and lexicon().is_given(fold(word.rstrip(".,")), max_rank=rank)
 
 
 def _surname(word: str) -> bool:
     key = fold(word.rstrip(".,"))
-    return _open_class(key) and lexicon().is_surname(key)
+    return _open_class(word) and (lexicon().is_surname(key) or (len(key) > 5 and key.endswith(SURNAME_SUFFIXES)))
 
 
-def _open_class(key: str) -> bool:
-    return not (key in FUNCTION_WORDS or key in CONTEXT_WORDS or key in TITLES)
+def _open_class(word: str) -> bool:
+    """Not a closed-class, context or title word. The function words are listed without accents and
+    compared so: a word written with a diacritic is another word (Vietnamese ``Lê``, Portuguese ``Sá`` are
+    surnames, French ``le`` and ``sa`` are not)."""
+    bare = word.rstrip(".,")
+    key = fold(bare)
+    closed = ((key in FUNCTION_WORDS and (key == bare.lower() or not bare[1:].islower()))
+              or bare.lower() in ACCENTED_FUNCTION_WORDS)
+    return not (closed or key in CONTEXT_WORDS or key in TITLES)
 
 
 def name_windows(match: str) -> list[str]:
@@ -84,11 +94,18 @@ def name_windows(match: str) -> list[str]:
     raw = [w.rstrip(",") for w in (parts[:-1] if follower else parts)]
     words = [_POSSESSIVE.sub("", w) for w in raw]
     found: list[str] = []
-    if preceder in _PRECEDERS and 2 <= len(words) <= 3 and all(_open_class(fold(w)) for w in words):
+    if preceder in _PRECEDERS and 2 <= len(words) <= 3 and all(_open_class(w) for w in words):
         return [" ".join(words).rstrip(".")]  # ``call Elladio Mazzacurati``: whoever is called is a person
+    if preceder in _PRECEDERS and preceder not in _PREPOSITIONS and len(words) == 1 and _listed(words[0]):
+        return [words[0].rstrip(".")]  # ``ping Zelaya``: a listed name of any country after a person verb
+    # ``John F. Kennedy``, Hungarian ``Horváth B. László``: an initial between two capitalised words, one listed
+    found += [" ".join(words[k - 1:k + 2]) for k in range(1, len(words) - 1)
+              if _INITIAL.fullmatch(words[k]) and not _INITIAL.fullmatch(words[k - 1])
+              and not _INITIAL.fullmatch(words[k + 1]) and _open_class(words[k - 1]) and _open_class(words[k + 1])
+              and (_listed(words[k - 1]) or _listed(words[k + 1]))]
     # ``Natan's request``: a capitalised word in the possessive that the name lists hold is whose it is
     found += [w for k, (w, r) in enumerate(zip(words, raw, strict=True))
-              if r != w and (k > 0 or not sentence_start) and _open_class(fold(w)) and (_given(w) or _surname(w))]
+              if r != w and (k > 0 or not sentence_start) and _open_class(w) and (_given(w) or _surname(w))]
     i = 0
     while i < len(words):
         word = words[i]
@@ -98,7 +115,7 @@ def name_windows(match: str) -> list[str]:
             j += 1  # ``Anouk de Vries``: the particles belong to the surname
         nxt = words[j].rstrip(".") if j < len(words) else None
         if low in PERSON_CONTEXT and follower and len(words) - i - 1 in (2, 3) and all(
-                _open_class(fold(w)) for w in words[i + 1:]):
+                _open_class(w) for w in words[i + 1:]):
             found.append(" ".join(words[i + 1:]))  # ``Customer Gianfrancesco Perozzo reported``: a person
             break
         if low in TITLES or low in PERSON_CONTEXT:
@@ -111,12 +128,13 @@ def name_windows(match: str) -> list[str]:
               and not _surname(word)):
             i += 1  # ``Call John Smith``: the name is the given name and surname after the first word
             continue
-        elif nxt is not None and _given(word) and _open_class(fold(nxt)):
+        elif nxt is not None and _given(word) and _open_class(nxt):
             end = j + 1 + (j + 1 < len(words) and _surname(words[j + 1]))
             found.append(" ".join(words[i:end]).rstrip("."))
             i = end
             continue
-        elif nxt is not None and _surname(nxt) and _open_class(low) and (follower or preceder or len(words) > 2):
+        elif (nxt is not None and _surname(nxt) and _open_class(word.rstrip("."))
+              and (follower or preceder or len(words) > 2)):
             found.append(" ".join(words[i:j + 1]).rstrip("."))  # an unseen given name before a known surname
             i = j + 1
             continue
@@ -124,16 +142,177 @@ def name_windows(match: str) -> list[str]:
                                         prose=follower is not None or preceder is not None or len(words) > 1):
             found.append(word.rstrip("."))
         i += 1
-    return list(dict.fromkeys(f for f in found if f))
+    return list(dict.fromkeys(f for f in found if f and _capitalised(f.split())))
+
+
+def _capitalised(words: list[str]) -> bool:
+    """The words of a name: capitalised, surname particles (``van``, ``de``) only between them. The name runs of
+    ``spans`` admit the Latin Extended blocks in both cases (``Ioniță``), so ``để`` can enter one lower-case,
+    and a particle can end one (``Salió al``)."""
+    return (words[0][:1].isupper() and words[-1][:1].isupper()
+            and all(w[:1].isupper() or fold(w) in _PARTICLES for w in words[1:-1]))
 
 
 _POSSESSIVE = re.compile(r"['’]s$")  # ``Bradley's request``: the name is ``Bradley``
+_INITIAL = re.compile(r"[^\W\d_]\.")
+
+
+def _listed(word: str) -> bool:
+    return _given(word) or _surname(word)
+
+
+# Surname endings that few other words share (compared folded, on words of six letters or more): Turkish
+# ``-oğlu``, Romanian ``-escu``/``-eanu``, South Slavic ``-ović``/``-ević``, Polish ``-owski``/``-ewska``, Nordic
+# patronymics, Greek ``-poulos``/``-opoulou``/``-akis``/``-idis``, Ukrainian ``-enko``/``-chuk``, Georgian
+# ``-shvili``/``-adze``/``-idze``
+SURNAME_SUFFIXES = ("oglu", "escu", "eanu", "ovic", "evic", "owski", "ewski", "owska", "ewska", "sson", "dottir",
+                    "poulos", "opoulou", "akis", "idis", "enko", "chuk", "shvili", "adze", "idze")
+
+
+def labelled_name(match: str) -> str | None:
+    """The person named after a label and its colon (``spans.LABELLED_RUN``: ``Recipient: Cawisadi Fujiati``,
+    ``To: 邢坤``, ``Пациент: Ганна Колесниченко``): two to four capitalised open-class words (titles left
+    out), or one listed name, or a Han or Hangul run of two to four characters; an organisation or street word
+    makes it no person (``From: Acme GmbH``)."""
+    value = match.partition(":")[2].strip(_FIELD_STRIP)
+    if not value:
+        return None
+    if _HAN_OR_HANGUL.fullmatch(value.replace(" ", "")):
+        return value if value[-1] not in NOT_NAME_END else None
+    if not value[:1].isupper() and not value[:1].islower():  # Arabic, Hebrew, or Han and kana mixed
+        return _slot_words(value)
+    words = value.split()
+    while words and fold(words[0].rstrip(".")) in TITLES:
+        words.pop(0)
+    if not words or any(fold(w.rstrip(".,")) in _NOT_PERSON for w in words):
+        return None
+    start = value.index(words[0])
+    if len(words) == 1:
+        return words[0].rstrip(".") if _listed(words[0]) else None
+    if len(words) <= 4 and all(_open_class(w) for w in words if not _INITIAL.fullmatch(w)):
+        return value[start:].rstrip(".")
+    return None
+
+
+def field_name(match: str, *, listed: bool = True) -> str | None:
+    """Two or three capitalised words filling a field of their own (``spans.FIELD_RUN``: between slashes,
+    bars, semicolons, line ends, or before a bracket: ``Günser Şener / 0663 ...``, a signature line), one of
+    them a listed name of any country (or none, when not ``listed``: the first field of a contact record) and none
+    a closed-class, organisation or street word."""
+    value = match.strip(_FIELD_STRIP)
+    words = value.split()
+    if not 2 <= len(words) <= 4 or any(fold(w.rstrip(".,")) in _NOT_PERSON for w in words):
+        return None
+    if all(_open_class(w) for w in words) and (not listed or any(_listed(w) for w in words)):
+        return value
+    return None
+
+
+def greeted_name(match: str) -> str | None:
+    """``Hi Cawisadi,``, ``Dear Ms. Fujiati,`` (``spans.GREETING_RUN``): one or two capitalised open-class words
+    after a salutation, titles left out, up to a comma, ``!`` or the line's end, are the person greeted."""
+    words = match.strip(_FIELD_STRIP + "!").split()[1:]
+    while words and fold(words[0].rstrip(".")) in TITLES:
+        words.pop(0)
+    if not 1 <= len(words) <= 2 or not all(_open_class(w) and _cased_or_caseless(w) for w in words):
+        return None
+    if any(fold(w.rstrip(".,")) in _NOT_PERSON for w in words):
+        return None
+    return " ".join(words)
+
+
+def signed_name(match: str) -> str | None:
+    """``Kind regards,\nBlitz Hermecke`` (``spans.SIGNOFF_RUN``): the line after a letter's closing is who signs."""
+    return _slot_words(match.rstrip().rsplit("\n", 1)[-1])
+
+
+def called_name(match: str) -> str | None:
+    """``ping Filomen.`` (``spans.CALLED_RUN``): one word after a verb whose object is a person, the clause ending
+    with it, is that person, listed or not (not after a preposition: ``by Python.``)."""
+    verb, _, rest = match.partition(" ")
+    if verb not in _PRECEDERS or verb in _PREPOSITIONS:
+        return None
+    return _slot_words(rest.rstrip(".,;!?)"))
+
+
+def titled_name(match: str) -> str | None:
+    """``Dr. 上村``, ``Pt. みずき 門田`` (``spans.TITLED_CASELESS``): the words after a title and its dot."""
+    value = match.strip(_FIELD_STRIP + ".!?")
+    words = value.split()[1:]
+    if not words:
+        return None
+    name = " ".join(words)
+    return name if name[-1] not in NOT_NAME_END or len(words) > 1 else None
+
+
+def preceded_caseless(match: str) -> str | None:
+    """``reviewed by 이윤 어`` (``spans.PRECEDED_CASELESS``): two or three words of a script without letter case
+    after a person's verb or preposition (one word is left to ``called_name``)."""
+    verb, _, rest = match.partition(" ")
+    name = rest.strip(_FIELD_STRIP + ".!?")
+    return name if verb in _PRECEDERS and len(name.split()) >= 2 else None
+
+
+def _slot_words(value: str) -> str | None:
+    """The words of a person's slot, titles left out, if none is a closed-class, organisation or street word."""
+    words = value.split()
+    while words and fold(words[0].rstrip(".")) in TITLES:
+        words.pop(0)
+    if not 1 <= len(words) <= 4 or not all(_open_class(w) for w in words):
+        return None
+    if any(fold(w.rstrip(".,")) in _NOT_PERSON for w in words):
+        return None
+    return " ".join(words).rstrip(".") or None
+
+
+def _cased_or_caseless(word: str) -> bool:
+    """Capitalised, or of a script without letter case (Han, Hangul, Arabic, Hebrew)."""
+    return word[:1].isupper() or not word[:1].islower()
+
+
+def chat_speaker(match: str) -> str | None:
+    """``[09:12] Anna:`` (``spans.CHAT_RUN``): the capitalised words between a chat line's time stamp and its
+    colon are the speaker."""
+    words = _CHAT_STAMP.sub("", match).rstrip(":").split()
+    if words and all(_open_class(w) for w in words) and not any(fold(w) in _NOT_PERSON for w in words):
+        return " ".join(words)
+    return None
+
+
+_CHAT_STAMP = re.compile(r"^\s*\[?[0-9/.,: -]*[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?\]?(?: [-–])? *")
+
+
+def preceded_han(match: str) -> str | None:
+    """``reach 祁勇``: two or three Han characters after a verb whose object is a person (``_PRECEDERS``)."""
+    verb, _, rest = match.partition(" ")
+    name = rest.rstrip(rest[-1]) if rest and not _HAN_OR_HANGUL.fullmatch(rest) else rest
+    if verb in _PRECEDERS and verb not in ("by", "from", "with", "con", "mit", "avec") and 2 <= len(name) <= 3 \
+            and name[-1] not in NOT_NAME_END:
+        return name
+    return None
+
+
+_FIELD_STRIP = " \t\n/|;,:(<[]>)-"
+_HAN_OR_HANGUL = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]{2,4}|[\uac00-\ud7a3]{2,6}")
+# words that make a capitalised run an organisation, a street or a place rather than a person
+_NOT_PERSON = ORGANISATION_WORDS | STREET_TOKENS | STREET_WORDS | frozenset(
+    ("department", "team", "office", "support", "service", "services", "sales", "desk", "center", "centre", "admin",
+     "city", "county", "river", "park", "station", "airport", "hotel", "road", "street", "avenue", "lane",
+     # whom a salutation greets when it greets no one person (``Hello World!``, ``Hallo zusammen``)
+     "world", "everyone", "everybody", "all", "team", "folks", "guys", "there", "friends", "colleagues", "sir",
+     "madam", "welt", "zusammen", "monde", "mundo", "todos", "tutti", "allemaal", "alle", "wszystkim", "dünya"))
 
 
 # Lower-case words after which a run of two or three capitalised words is a person's name.
 _PRECEDERS = frozenset(("with", "call", "called", "contact", "contacted", "met", "meet", "ask", "asked", "tell",
                         "told", "email", "emailed", "thank", "thanks", "dear", "hi", "hello", "cc", "by", "from",
-                        "mit", "avec", "con", "met", "sig", "signed"))
+                        "mit", "avec", "con", "met", "sig", "signed",
+                        # verbs whose object is a person
+                        "reach", "reached", "ping", "pinged", "remind", "reminded", "notify", "notified", "inform",
+                        "informed", "phone", "phoned", "text", "texted", "message", "messaged", "visit", "visited",
+                        "invite", "invited", "greet", "greeted", "hey"))
+# Prepositions and salutations among them: what follows them alone is as often a product, a place or a team
+_PREPOSITIONS = frozenset(("with", "by", "from", "mit", "avec", "con", "dear", "hi", "hello", "hey", "cc"))
 # Verbs of speech and contact: their subject is a person even when the name is not in the lexicon.
 _SPEECH = frozenset(("asked", "said", "told", "wrote", "replied", "called", "emailed", "phoned", "complained",
                      "mentioned", "explained", "says", "asks", "wants", "needs", "prefers", "confirmed", "requested"))
@@ -154,7 +333,7 @@ def _lone_name(word: str, at_sentence_start: bool, follower: str | None, *, pros
     if follower is None:
         return False
     f = fold(follower)
-    if f in _SPEECH and _open_class(fold(word)):
+    if f in _SPEECH and _open_class(word):
         return True
     if not _given(word):
         return False
@@ -165,7 +344,7 @@ def surname_first(pair: str) -> bool:
     """``Nausėda, Armandas`` (``spans.SURNAME_FIRST``): a surname, a comma and a listed given name, as registers
     write a person; the first word is not itself a given name (``Paris, Maria``) nor a closed-class word."""
     first, _, second = pair.partition(", ")
-    return _open_class(fold(first)) and not _given(first) and _given(second)
+    return _open_class(first) and not _given(first) and _given(second)
 
 
 def set_in_name(run: str, script: str, *, whole: bool = False) -> bool:
@@ -193,4 +372,6 @@ def cjk_name(run: str) -> bool:
     if not tokens or len(tokens) > 2:
         return False
     lex = lexicon()
+    if len(tokens) == 1 and len(run) == 3 and run[-1] not in NOT_NAME_END and lex.is_given(run[1:]):
+        return True  # ``欧凤英``: one surname character, whatever it is, and a listed two-character given name
     return any(lex.is_given(t) or lex.is_surname(t) for t in tokens)

@@ -53,7 +53,7 @@ KOREAN_SURNAMES = _words(
 )
 # Characters that end place names, addresses and institutions, not names: city, district, county,
 # province, road, street, number, town, village, station, shop, hall, school, company...
-_NOT_NAME_END = frozenset("市区區县縣省路街道号號镇鎮村州都府県町駅站店馆館院校司社部局会會园園楼樓厦廈场場山河湖江"
+NOT_NAME_END = frozenset("市区區县縣省路街道号號镇鎮村州都府県町駅站店馆館院校司社部局会會园園楼樓厦廈场場山河湖江"
                           "시구군도동로길읍면리역점관원교사부청")
 _NOT_NAME_WORDS = ("株式会社", "有限会社", "有限公司", "公司", "大学", "大學", "주식회사", "대학교", "센터", "センター")
 _SLAVIC_SUFFIXES = ("енко", "єнко", "чук", "щук", "юк", "ський", "цький", "ська", "цька", "вич", "вна", "ишин",
@@ -85,7 +85,7 @@ def script_name(text: str) -> bool:
 
 def _cjk_name(words: list[str]) -> bool:
     compact = "".join(words)
-    if not 2 <= len(compact) <= 5 or len(words) > 2 or compact[-1] in _NOT_NAME_END or \
+    if not 2 <= len(compact) <= 5 or len(words) > 2 or compact[-1] in NOT_NAME_END or \
             any(w in compact for w in _NOT_NAME_WORDS):
         return False
     if _HANGUL.search(compact):
@@ -141,7 +141,7 @@ def _cjk_shaped(text: str) -> bool:
     if not 1 <= len(words) <= 2 or not all(_CJK_WORD.match(w) for w in words):
         return False
     compact = "".join(words)
-    return 2 <= len(compact) <= 5 and compact[-1] not in _NOT_NAME_END and \
+    return 2 <= len(compact) <= 5 and compact[-1] not in NOT_NAME_END and \
         not any(w in compact for w in _NOT_NAME_WORDS)
 
 

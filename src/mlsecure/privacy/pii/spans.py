@@ -18,8 +18,23 @@ from typing import Any
 import numpy as np
 
 from mlsecure.privacy.pii.frame import polars
+from mlsecure.privacy.pii.lexicons import CLOSINGS, GREETINGS, PERSON_LABELS
 from mlsecure.privacy.pii.masking import shape_mask
-from mlsecure.privacy.pii.names import cjk_name, name_windows, set_in_name, surname_first
+from mlsecure.privacy.pii.names import (
+    called_name,
+    chat_speaker,
+    cjk_name,
+    field_name,
+    greeted_name,
+    labelled_name,
+    name_windows,
+    preceded_caseless,
+    preceded_han,
+    set_in_name,
+    signed_name,
+    surname_first,
+    titled_name,
+)
 from mlsecure.privacy.pii.recognizers import Recognizer, recognizers
 from mlsecure.privacy.pii.recognizers.builtin import IPV6_WITH_IPV4
 from mlsecure.privacy.pii.script_names import script_name
@@ -29,19 +44,21 @@ from mlsecure.privacy.pii.types import PiiType
 from mlsecure.privacy.pii.validators import phone_after_number_word, phone_in_text, phone_shaped
 
 # Greek and Cyrillic capitals and small letters (the Ukrainian letters among them)
-_GC_UPPER, _GC_LOWER = "\u0386\u0388-\u038f\u0391-\u03ab\u0400-\u042f\u0490", "\u03ac-\u03ce\u0430-\u045f\u0491"
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"  # kana and Han
+_GC_UPPER, _GC_LOWER = "\u0386\u0388-\u038f\u0391-\u03ab\u0400-\u042f\u0490", "\u0390\u03ac-\u03ce\u0430-\u045f\u0491"
 # Latin Extended-A and -B and Extended Additional in both classes: their capitals and small letters alternate
 # within the blocks (``Łukasz``, Romanian ``Ioniță``, Vietnamese ``Nguyễn``)
-_MIXED = "\u0100-\u024f\u1e00-\u1eff"
+_MIXED = "\u0100-\u024f\u1e00-\u1eff\u0460-\u052f"  # and the Cyrillic Supplement (Kazakh ``Әділ``, ``Қамария``)
 _UPPER = "A-ZÀ-ÖØ-Þ" + _MIXED + _GC_UPPER
 _LOWER = "a-zß-öø-ÿ" + _MIXED + _GC_LOWER
 # one capital inside a name (``McDade``, ``MacLeod``, ``DeLuca``), and a second part after a hyphen
-_CAP = rf"[{_UPPER}][{_LOWER}'ʼ]+(?:[{_UPPER}][{_LOWER}'ʼ]+)?(?:-[{_UPPER}][{_LOWER}'ʼ]+)?"
+_CAP = rf"[{_UPPER}][{_LOWER}'ʼ]+(?:[{_UPPER}][{_LOWER}'ʼ]+)?(?:-[{_UPPER}{_LOWER}][{_LOWER}'ʼ]+)?"
 # A run of capitalised words (titles and surname particles included) after a sentence boundary or a
 # space, with the lower-case word that follows it: ``names.name_windows`` reads the three parts.
 # a title only with its dot: ``Dr`` starts ``Dragomir``; Turkish (Av., Uzm., Öğr.) and Indonesian (Bpk., Sdr.,
 # Ir., Hj., drg.) titles written before names as well
-_ELEMENT = rf"(?:(?:Mr|Mrs|Ms|Mx|Dr|Prof|Av|Uzm|Öğr|Bpk|Sdr|Sdri|Ir|Hj|drg)\.|{_CAP})"
+_TITLES = "Mr|Mrs|Ms|Mx|Dr|Prof|Av|Uzm|Öğr|Bpk|Sdr|Sdri|Ir|Hj|drg|Pt"
+_ELEMENT = rf"(?:(?:{_TITLES})\.|{_CAP}|[{_UPPER}]\.)"
 _RUN = rf"{_ELEMENT}(?: (?:(?:van|von|de|der|den|di|da|del|la|le|du|ter|ten) )*{_ELEMENT})*"
 # ``Kalvaitis, Jolanta``: a surname, a comma and a given name, as registers write them (``names.surname_first``)
 SURNAME_FIRST = rf"\b{_CAP}, {_CAP}\b"
@@ -51,9 +68,50 @@ NAME_RUN = rf"(?:^|[.!?]\s+|\s)(?:[{_LOWER}]+ )?{_RUN}\b(?: [{_LOWER}]+)?"  # ``
 PRECEDED_RUN = rf"\b[{_LOWER}]+ {_RUN}\b"
 
 
+# A run after a person label and its colon (``Recipient: ...``; ``lexicons.PERSON_LABELS``, ``names.labelled_name``),
+# or a Han or Hangul run there; the character after the run shows where it ends.
+# A word of a name in a person's slot, in any script: capitalised, or a run of Han, kana or Hangul, or of
+# Arabic or Hebrew letters (Persian zero-width non-joiners inside: ``نوش‌آفرین``)
+_ABJAD_WORD = (r"(?:[\u0620-\u064a\u0671-\u06d3\u200c]{2,}(?:-[\u0620-\u064a\u0671-\u06d3\u200c]{2,})?"
+               r"|[\u05d0-\u05ea'\u05f3]{2,}(?:-[\u05d0-\u05ea'\u05f3]{2,})?)")  # ``יעקב-בנימין``
+_SLOT_WORD = rf"(?:{_CAP}|[{_CJK}]{{1,4}}|[\uac00-\ud7a3]{{1,4}}|{_ABJAD_WORD})"
+_SLOT_RUN = rf"(?:(?:{_TITLES})\. )?{_SLOT_WORD}(?: {_SLOT_WORD}){{0,3}}"
+_LABELS = "|".join(re.escape(w).replace(r"\ ", " ") for w in sorted(PERSON_LABELS, key=len, reverse=True))
+LABELLED_RUN = rf"(?i:(?:^|[^\w])(?:{_LABELS})) ?: *{_SLOT_RUN}(?:$|[^\w])"
+# Two or three capitalised words alone in a field: between slashes, bars, semicolons or line ends, or before
+# a bracket (``Günser Şener / 0663 ...``, a signature line, ``Ana Pop <ana@...>``; ``names.field_name``)
+# (a line alone only after a line ending in a comma, as a letter's closing: a title-case heading is no person,
+# nor a cell of a drawn table)
+_FIELD_WORDS = rf"[ \t]*{_CAP}(?: {_CAP}){{1,3}}[ \t]*"
+FIELD_RUN = rf"(?:(?:^|[/;]|,\n){_FIELD_WORDS}(?:$|[/;(<\[])|(?:[/;]|,\n){_FIELD_WORDS}\n)"
+# The same field followed by one holding a phone number or an e-mail address: a contact record
+# (``Kasiyah Suartini / +62 (0663) 920 5013 / ...``), whose first field is a person whether listed or not
+RECORD_RUN = (rf"(?:^|[/|;\n])[ \t]*{_SLOT_WORD}(?: {_SLOT_WORD}){{1,3}}[ \t]*[/|;\t][ \t]*"
+              r"(?:\+?\(?[0-9][0-9 ().\-]{6,}[0-9]|[^\s/|;@]+@[^\s/|;@]+\.[a-z]{2,})")
+# A salutation and the capitalised words after it up to a comma, ``!`` or the line's end (``Hi Cawisadi,``,
+# ``Dear Ms. Fujiati,``, ``Merhaba Günser!``; ``names.greeted_name``)
+_GREETS = "|".join(sorted(GREETINGS, key=len, reverse=True))
+GREETING_RUN = rf"(?i:(?:^|[^\w])(?:{_GREETS})) {_SLOT_RUN}(?:$|[,!\n])"
+# A letter's closing and its own line (``Kind regards,\nBlitz Hermecke``): the next line is whoever signs
+_CLOSINGS = "|".join(sorted(CLOSINGS, key=len, reverse=True))
+SIGNOFF_RUN = rf"(?i:(?:^|[^\w])(?:{_CLOSINGS}))[,!.]?[ \t]*\n[ \t]*{_SLOT_RUN}[ \t]*(?:$|\n)"
+# A chat log's speaker: a time stamp, then one to three capitalised words and a colon (``[09:12] Anna:``,
+# ``12/03/2024, 09:12 - Anna Pop:``)
+CHAT_RUN = rf"(?:^|\n)\[?[0-9/.,: -]*[0-9]{{1,2}}:[0-9]{{2}}(?::[0-9]{{2}})?\]?(?: [-–])? *{_SLOT_RUN}:"
+# Two or three Han characters after a verb whose object is a person (``reach 祁勇;``): a Chinese name
+PRECEDED_HAN = r"\b[a-z]+ [\u3400-\u4dbf\u4e00-\u9fff]{2,3}(?:$|[^\u3400-\u4dbf\u4e00-\u9fff])"
+# Words of a script without letter case after a title with its dot (``Dr. 上村``, ``Pt. みずき 門田``) or after a
+# person's verb or preposition (``reviewed by 이윤 어``): the capitalised runs of ``NAME_RUN`` cover the rest
+_CASELESS_WORD = rf"(?:[{_CJK}]{{1,4}}|[\uac00-\ud7a3]{{1,4}}|{_ABJAD_WORD})"
+TITLED_CASELESS = rf"(?:^|[^\w])(?:{_TITLES})\. {_CASELESS_WORD}(?: {_CASELESS_WORD})?(?:$|[^\w])"
+PRECEDED_CASELESS = rf"\b[a-z]+ {_CASELESS_WORD}(?: {_CASELESS_WORD}){{1,2}}(?:$|[^\w])"
+# One word, of any script, after a verb whose object is a person and before the clause ends (``ping Filomen.``,
+# ``call 윤교!``): ``names.called_name``
+CALLED_RUN = rf"\b[a-z]+ {_SLOT_WORD}(?:$|[.,;!?)])"
+
+
 # One or two runs of Han and kana (``鈴木 翼``) set off from the text around them by spaces or punctuation;
 # ``names.cjk_name`` looks them up in the name lists, which hold Japanese and Chinese names in their script.
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
 CJK_RUN = rf"(?:^|[^{_CJK}])[{_CJK}]{{1,4}}(?: [{_CJK}]{{1,4}})?(?:$|[^{_CJK}])"
 # Names in another script set into a text (``reach Ганна Колесниченко; tried``, ``Recipient: 김민준``,
 # ``/ עומרי עבדאללה /``): a run of two or three capitalised Greek or Cyrillic words (an honorific before it),
@@ -211,6 +269,10 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
         name = run.strip(_CJK_FENCE_STRIP)
         if cjk_name(name) or (" " not in name and 2 <= len(name) <= 3 and script_name(name)):
             found.setdefault(name, PiiType.NAME)  # ``王秀英``: a surname of the list and a given name
+    for pattern, read in _SLOTS:  # a person's place in a text: after a label, a salutation, in a record...
+        for match in _distinct_matches(texts, pattern):
+            if (person := read(match)) is not None:
+                found.setdefault(person, PiiType.NAME)
     for pair in _distinct_matches(texts, SURNAME_FIRST):
         if surname_first(pair):
             found.setdefault(pair, PiiType.NAME)
@@ -221,6 +283,16 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
                 found.setdefault(core.group(0), PiiType.NAME)
                 break
     return found
+
+
+def _record_name(match: str) -> str | None:
+    return field_name(re.split(r"[/|;\t]", match.strip(" \n/|;"), maxsplit=1)[0], listed=False)
+
+
+_SLOTS: tuple[tuple[str, Callable[[str], str | None]], ...] = (
+    (LABELLED_RUN, labelled_name), (GREETING_RUN, greeted_name), (CHAT_RUN, chat_speaker),
+    (RECORD_RUN, _record_name), (FIELD_RUN, field_name), (PRECEDED_HAN, preceded_han), (SIGNOFF_RUN, signed_name),
+    (CALLED_RUN, called_name), (TITLED_CASELESS, titled_name), (PRECEDED_CASELESS, preceded_caseless))
 
 
 # A span must not touch a letter or digit, nor a separator next to a digit: ``2501 2000 0058 9857`` inside
@@ -458,8 +530,36 @@ def replace_spans(texts: Any, found: dict[str, PiiType], replace: Callable[[str,
     """Replace every confirmed string in every cell by ``replace(value, type)`` (vectorised)."""
     if not found:
         return texts
-    patterns = sorted(found, key=len, reverse=True)
-    return texts.str.replace_many(patterns, [replace(p, found[p]) for p in patterns], leftmost=True)
+    # A name inside a longer word is not that name (``al`` in ``algo``, ``Lee`` in ``Leeds``): the longer
+    # words are replaced by themselves; at one position the search takes the first pattern, the longest.
+    guards = _enclosing_words(texts, [p for p, t in found.items() if t is PiiType.NAME and _WORDLIKE.search(p)])
+    guards -= found.keys()
+    patterns = sorted([*found, *guards], key=len, reverse=True)
+    return texts.str.replace_many(patterns, [replace(p, found[p]) if p in found else p for p in patterns],
+                                  leftmost=True)
+
+
+# A confirmed string starting or ending with a letter of a script that separates its words (Han and kana do not)
+_SPACED_LETTER = r"[^\W\d_\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]"
+_WORDLIKE = re.compile(rf"^{_SPACED_LETTER}|{_SPACED_LETTER}$")
+_WORDLIKE_START, _WORDLIKE_END = re.compile(rf"^{_SPACED_LETTER}"), re.compile(rf"{_SPACED_LETTER}$")
+_GUARD_CHUNK = 2000  # literals per alternation (Rust's regex has a size limit)
+
+
+def _enclosing_words(texts: Any, values: Sequence[str]) -> set[str]:
+    """The strings of ``texts`` that are one of ``values`` with more letters on a side where it ends in a
+    letter (``algo`` around ``al``; not ``-גאבר`` after ``אביגיל פרידמן-``, whose hyphen ends it)."""
+    out: set[str] = set()
+    letters = r"[\p{L}\p{M}]*"
+    sides: dict[tuple[bool, bool], list[str]] = {}
+    for v in values:
+        sides.setdefault((_WORDLIKE_START.match(v) is not None, _WORDLIKE_END.search(v) is not None), []).append(v)
+    for (before, after), group in sides.items():
+        for start in range(0, len(group), _GUARD_CHUNK):
+            alternation = "|".join(re.escape(v) for v in group[start:start + _GUARD_CHUNK])
+            pattern = f"{letters if before else ''}(?:{alternation}){letters if after else ''}"
+            out.update(m for m in texts.str.extract_all(pattern).explode().drop_nulls().unique().to_list() if m)
+    return out
 
 
 def _distinct_matches(texts: Any, pattern: str, *, doubled: bool = False) -> list[str]:
