@@ -29,6 +29,7 @@ import torch
 from mlsecure.poisoning.analysis import scan_poisoning
 from mlsecure.poisoning.calibrated import Space, calibrated_scan
 from mlsecure.poisoning.metrics import detection_metrics
+from mlsecure.poisoning.probes import CLEAN_PROBES, clean_probe
 from mlsecure.poisoning.suite import (
     DATASETS,
     HELDOUT,
@@ -64,6 +65,10 @@ PLAN_HELDOUT: dict[str, tuple[tuple[Attack, float], ...]] = {
     "tabular-40": (("none", 0.0), ("feature", 0.03), ("feature", 0.10), ("flip", 0.05)),
     "text-emb-64": (("none", 0.0), ("token", 0.05), ("flip", 0.03)),
 }
+# Held-out clean controls of another construction (session 6, ``poisoning.probes``): classes of unequal
+# spread, elongated, multi-modal, heavy-tailed, 10:1 imbalanced, overlapping, and real scikit-learn data.
+# Run with --heldout (no model: they are clean, there is no backdoor to measure); named "probe:NAME".
+PROBE_PREFIX = "probe:"
 VARIANTS: dict[str, tuple[Space, ...]] = {
     "act": ("activations",),
     "feat": ("features",),
@@ -213,6 +218,20 @@ def run_case(spec: DatasetSpec, attack: Attack, rate: float, seed: int, *, varia
     return rows
 
 
+def run_probe(name: str, seed: int) -> dict[str, Any]:
+    """One clean probe with the default scan (no model): the share of rows flagged and the smallest
+    class p-value (how close "no poison" came to a finding)."""
+    start = time.time()
+    x, y = clean_probe(name, seed)
+    scan = calibrated_scan(x, y, seed=seed)
+    m = detection_metrics(scan.flagged, np.zeros(len(y), dtype=bool))
+    return {"dataset": PROBE_PREFIX + name, "attack": "none", "rate": 0.0, "seed": seed, "detector": "ours[no model]",
+            "precision": m.precision, "recall": m.recall, "f1": m.f1, "flagged": m.flagged, "poisoned": 0,
+            "flag_rate": float(scan.flagged.mean()), "finding": scan.poison_found,
+            "min_p": min(t.p_value for t in scan.tests), "asr_before": float("nan"), "asr_after": float("nan"),
+            "seconds": round(time.time() - start, 1)}
+
+
 def table(path: Path, variant: str) -> str:
     """Markdown: one line per case, ours (``variant``) beside ART's two defences; backdoor success raw
     and attributable (only rows the clean floor model gets right with the trigger, ``trigger_resistant``)."""
@@ -258,13 +277,16 @@ def summary(path: Path, variant: str) -> str:
     for r in rows:
         if r["detector"] in (f"ours[{variant}]", "ours[no model]"):
             groups.setdefault((r["dataset"], r["attack"], r["rate"]), {})[r["seed"]] = r
-    out = ["| dataset | attack | rate | seeds | per seed: F1 (clean control: % of rows flagged) | target met |",
+    out = ["| dataset | attack | rate | seeds | per seed: F1 (clean control: % of rows flagged, * a finding) "
+           "| target met |",
            "|---|---|---|---|---|---|"]
     for (dataset, attack, rate), by in groups.items():
         seeds = sorted(by)
         if attack == "none":
-            cells = [f"{100 * by[sd]['flag_rate']:.1f}%" for sd in seeds]
+            cells = [f"{100 * by[sd]['flag_rate']:.1f}%" + ("*" if by[sd].get("finding") else "") for sd in seeds]
             met = f"{sum(by[sd]['flag_rate'] <= 0.01 for sd in seeds)} of {len(seeds)} flag <= 1%"
+            if any("finding" in by[sd] for sd in seeds):
+                met += f", {sum(not by[sd]['finding'] for sd in seeds)} of {len(seeds)} no finding"
         else:
             cells = [f"{by[sd]['f1']:.2f}" for sd in seeds]
             met = f"{sum(by[sd]['f1'] >= 0.9 for sd in seeds)} of {len(seeds)} at F1 >= 0.9"
@@ -276,7 +298,8 @@ def summary(path: Path, variant: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[1])
-    parser.add_argument("--datasets", nargs="*", default=None, help="default: every dataset of the set")
+    parser.add_argument("--datasets", nargs="*", default=None,
+                        help="default: every dataset of the set (with --heldout also every clean probe, probe:NAME)")
     parser.add_argument("--heldout", action="store_true", help="the held-out datasets instead of the design set")
     parser.add_argument("--attacks", nargs="*", default=None)
     parser.add_argument("--variants", action="store_true", help="score every fusion variant")
@@ -307,6 +330,13 @@ def main(argv: list[str] | None = None) -> int:
                         fh.write(json.dumps(row) + "\n")
                         fh.flush()
                         print(json.dumps(row), file=sys.stderr)
+            for name in CLEAN_PROBES if args.heldout and not args.attacks else ():
+                if args.datasets and PROBE_PREFIX + name not in args.datasets:
+                    continue
+                row = run_probe(name, seed)
+                fh.write(json.dumps(row) + "\n")
+                fh.flush()
+                print(json.dumps(row), file=sys.stderr)
     return 0
 
 

@@ -142,14 +142,16 @@ def test_tabular_24_clean_control_and_the_three_percent_trigger_on_a_design_seed
 def test_the_clean_controls_the_previous_nulls_flagged_get_no_finding() -> None:
     """Regression on two report clean controls (not used to choose anything): tabular-24 seed 1 (10.6%
     flagged by the plug-in geometry null: class 0's traffic z 4.8, now 2.6 with the plug-in's bias
-    measured) and held-out tabular-40 seed 3 (4.9% flagged by the binomial few-feature null: 10
-    exceedances against a binomial 99th percentile of 5; the other classes' dispersion puts it at 50)."""
+    measured; 0.9 with the class-scaled null of session 6) and held-out tabular-40 seed 3 (4.9%
+    flagged by the binomial few-feature null: 10 exceedances against a binomial 99th percentile of 5;
+    the other classes' dispersion puts it at 50)."""
     spec = next(s for s in DATASETS if s.name == "tabular-24")
     clean = make_case(spec, "none", 0.0, 1)
     scan = calibrated_scan(clean.x, clean.y, seed=1)
     assert not scan.poison_found
     zero = next(t for t in scan.tests if t.label == 0 and t.test == "traffic")
-    assert 2.0 < zero.statistic < 3.0 and zero.p_value > 0.01 / 10  # above BH's smallest cut over 10 tests
+    # session 5: z 2.6; the class-scaled null (session 6) expects more of class 0's one-way traffic: z 0.9
+    assert zero.statistic < 2.0 and zero.p_value > 0.01 / 10  # above BH's smallest cut over 10 tests
     spec = next(s for s in HELDOUT if s.name == "tabular-40")
     clean = make_case(spec, "none", 0.0, 3)
     scan = calibrated_scan(clean.x, clean.y, seed=3)
@@ -162,8 +164,8 @@ def test_the_clean_controls_the_previous_nulls_flagged_get_no_finding() -> None:
 def test_clean_gaussian_classes_get_no_finding_at_the_default_level() -> None:
     """Four clean datasets of four equally spread Gaussian classes: under "no poison" Benjamini-Hochberg
     at alpha = 0.01 rejects anything with probability <= 0.01 per dataset if the nulls hold, so over
-    four datasets the chance of any finding is <= 0.04. (A class 1.4 x as spread as the others was
-    flagged on 2 of 8 such datasets: docs/poisoning.md, Limits.)"""
+    four datasets the chance of any finding is <= 0.04. (Classes of unequal spread or size: the
+    session-6 null, test_class_scale.py.)"""
     for seed in range(4):
         rng = np.random.default_rng(seed)
         centres = rng.normal(0.0, 1.3, (4, 8))

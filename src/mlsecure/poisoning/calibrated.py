@@ -112,12 +112,16 @@ class CalibratedScan:
 def calibrated_scan(features: np.ndarray, labels: np.ndarray, *, representations: np.ndarray | None = None,
                     spaces: Sequence[Space] | None = None, alpha: float = 0.01, fdr: float = 0.05,
                     dims: int = 20, axes: int = 3, boot: int = 30, seed: int = 0,
-                    few_feature: bool = True) -> CalibratedScan:
+                    few_feature: bool = True, class_scaled: bool = True) -> CalibratedScan:
     """Scan ``features`` ``(n, ...)`` with ``labels`` ``(n,)`` (see the module docstring).
 
     ``few_feature`` (default on) adds the few-feature test of the neighbours on tables and embeddings:
     it finds the 3% tabular triggers the traffic test misses. Its null is beta-binomial with the other
     classes' dispersion (a binomial null flagged 4.9% of a clean held-out table, tabular-40 seed 3).
+
+    ``class_scaled`` (default on, session 6) lets the geometry null keep a class wherever it holds its
+    floor in its own spread and size (``class_scale``): a clean class more diffuse or smaller than its
+    neighbours is otherwise one-way by nature and flagged (off: the session-5 null).
 
     ``representations`` (optional, ``(n, d)``) are a model's activations on the same rows; ``spaces``
     picks which of the given spaces are tested (default: all).
@@ -151,7 +155,8 @@ def calibrated_scan(features: np.ndarray, labels: np.ndarray, *, representations
     tests = [t for sp in chosen if sp not in ("neighbours", "normalised")
              for t in class_tests(available[sp], groups, values, sp, dims=dims, axes=axes, boot=boot, rng=rng)]
     if "neighbours" in chosen:
-        tests.extend(neighbour_tests(np.asarray(features), codes, groups, values, few_feature=few_feature))
+        tests.extend(neighbour_tests(np.asarray(features), codes, groups, values, few_feature=few_feature,
+                                     class_scaled=class_scaled))
     if "normalised" in chosen:
         tests.extend(normalised_tests(np.asarray(features), codes, groups, values))
     rows_of = {(v.item() if hasattr(v, "item") else v): rows for v, rows in zip(values, groups, strict=True)}
@@ -255,7 +260,7 @@ def minority_posterior(proj: np.ndarray) -> np.ndarray:
 
 
 def neighbour_tests(x: np.ndarray, codes: np.ndarray, groups: Sequence[np.ndarray],
-                    values: np.ndarray, *, few_feature: bool = False) -> list[ClassTest]:
+                    values: np.ndarray, *, few_feature: bool = False, class_scaled: bool = True) -> list[ClassTest]:
     """``ClassTest``s per class from the directional neighbour traffic (``poisoning.neighbours``);
     ``x`` keeps its sample shape (images are compared by Fourier magnitude). The traffic test's
     p-value is the largest of three nulls (symmetry, overdispersed symmetry, the geometry null of
@@ -264,6 +269,7 @@ def neighbour_tests(x: np.ndarray, codes: np.ndarray, groups: Sequence[np.ndarra
     (seeds: the out-voted rows)."""
     from scipy.stats import norm
 
+    from mlsecure.poisoning.class_scale import class_scale
     from mlsecure.poisoning.neighbours import (
         MIN_PAIRS,
         content_view,
@@ -281,7 +287,8 @@ def neighbour_tests(x: np.ndarray, codes: np.ndarray, groups: Sequence[np.ndarra
     nearest, excess = neighbour_graph(view, wide=50, trim=trim)
     votes, _ = graph_votes(nearest, codes, len(groups), 10)
     t = traffic(votes, codes, len(groups))
-    geo_mean, geo_sd = geometry_null(nearest, codes, len(groups), rng=np.random.default_rng(0))
+    scale = class_scale(view, codes, len(groups)) if class_scaled else None
+    geo_mean, geo_sd = geometry_null(nearest, codes, len(groups), rng=np.random.default_rng(0), scale=scale)
     few = few_feature and trim > 0
     sparse = few_feature_p(excess, votes, codes, len(groups)) if few else [(0.0, float("inf"), 1.0)] * len(groups)
     out = []

@@ -55,6 +55,8 @@ from typing import Any
 
 import numpy as np
 
+from mlsecure.poisoning.class_scale import ClassScale, own_scale_eligible
+
 
 @dataclass(frozen=True)
 class Traffic:
@@ -122,8 +124,10 @@ def graph_votes(nearest: np.ndarray, codes: np.ndarray, n_classes: int, k: int) 
 
 
 def _label_counts(nearest: np.ndarray, codes: np.ndarray, n_classes: int) -> np.ndarray:
-    counts = np.zeros((len(nearest), n_classes), dtype=np.int64)
-    np.add.at(counts, (np.repeat(np.arange(len(nearest)), nearest.shape[1]), codes[nearest].ravel()), 1)
+    """``(n, L)`` int64: per row, how many of its ``nearest`` carry each label (one ``bincount``: the
+    null recounts this ~900 times a scan, and ``np.add.at`` was most of its cost)."""
+    cells = np.repeat(np.arange(len(nearest)) * n_classes, nearest.shape[1]) + codes[nearest].ravel()
+    counts: np.ndarray = np.bincount(cells, minlength=len(nearest) * n_classes).reshape(len(nearest), n_classes)
     return counts
 
 
@@ -166,8 +170,8 @@ def traffic_p_values(t: Traffic, sizes: Sequence[int], min_size: int = 20,
 
 
 def geometry_null(nearest: np.ndarray, codes: np.ndarray, n_classes: int, *, k: int = 10, floor: float = 0.15,
-                  draws: int = 100, outer: int = 40, inner: int = 20,
-                  rng: np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray]:
+                  draws: int = 100, outer: int = 40, inner: int = 20, rng: np.random.Generator | None = None,
+                  scale: ClassScale | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``(mean, sd)`` per class of ``out - in`` under labels redrawn from a smoothed, truncated class
     posterior with the votes recounted on the SAME neighbour graph, calibrated by a second level of
     redrawing (the plug-in's own error).
@@ -187,34 +191,72 @@ def geometry_null(nearest: np.ndarray, codes: np.ndarray, n_classes: int, *, k: 
     misses the posterior's estimation error. A parametric bootstrap of the whole procedure measures
     both: ``outer`` label sets are drawn from the posterior, each gets its own plug-in mean (from its
     own re-estimated posterior, ``inner`` redraws), and ``mean`` is the plug-in mean plus the average
-    of ``out - in - plug-in mean`` over them, ``sd`` that residual's standard deviation (at least 1)."""
+    of ``out - in - plug-in mean`` over them, ``sd`` that residual's standard deviation (at least 1).
+
+    ``scale`` (``class_scale.class_scale`` of the compared rows) also keeps a class wherever it holds
+    its floor in its OWN spread and size (``class_scale.own_scale_eligible``): a clean class more
+    diffuse or smaller than its neighbours is thin wherever it meets them, and dropping its tails
+    there made its natural one-way traffic look like poison (session 6)."""
     rng = rng if rng is not None else np.random.default_rng(0)
-    cum = _posterior_cdf(nearest, codes, n_classes, k, floor)
+    cum = _posterior_cdf(nearest, codes, n_classes, k, floor, scale)
     plug_in = _redrawn_mean(nearest, cum, n_classes, k, draws, rng)
     residuals = np.empty((outer, n_classes))
     for b in range(outer):
         redrawn = _draw(cum, rng, n_classes)
         votes, _ = graph_votes(nearest, redrawn, n_classes, k)
         t = traffic(votes, redrawn, n_classes)
-        own = _posterior_cdf(nearest, redrawn, n_classes, k, floor)
+        own = _posterior_cdf(nearest, redrawn, n_classes, k, floor, scale)
         residuals[b] = t.out - t.inflow - _redrawn_mean(nearest, own, n_classes, k, inner, rng)
     return plug_in + residuals.mean(axis=0), np.maximum(residuals.std(axis=0, ddof=1), 1.0)
 
 
-def _posterior_cdf(nearest: np.ndarray, codes: np.ndarray, n_classes: int, k: int, floor: float) -> np.ndarray:
-    """Per row, the cumulative truncated label shares of its wide neighbourhood (``geometry_null``)."""
+def _posterior_cdf(nearest: np.ndarray, codes: np.ndarray, n_classes: int, k: int, floor: float,
+                   scale: ClassScale | None = None) -> np.ndarray:
+    """Per row, the cumulative truncated label shares of its wide neighbourhood (``geometry_null``);
+    with ``scale``, a class also survives the truncation where it holds its floor in its own units."""
     counts = _label_counts(nearest, codes, n_classes).astype(np.float64)
     share = counts / nearest.shape[1]
     top = share.argmax(axis=1)
     votes, _ = graph_votes(nearest, codes, n_classes, k)
     near = nearest[:, :k]
-    bulk_near = np.zeros((len(codes), n_classes))  # neighbours that are their class's bulk (voted their label)
-    np.add.at(bulk_near, (np.repeat(np.arange(len(codes)), k), codes[near].ravel()),
-              (votes[near] == codes[near]).ravel().astype(np.float64))
-    share[(share < floor) | (bulk_near < floor * k)] = 0.0
+    cells = np.repeat(np.arange(len(codes)) * n_classes, k) + codes[near].ravel()  # neighbours that are their
+    bulk_near = np.bincount(cells, weights=(votes[near] == codes[near]).ravel().astype(np.float64),  # class's bulk
+                            minlength=len(codes) * n_classes).reshape(len(codes), n_classes)
+    dropped = (share < floor) | (bulk_near < floor * k)
+    if scale is not None:
+        dropped &= ~own_scale_eligible(scale, codes, n_classes, k=k, wide=nearest.shape[1], floor=floor)
+    share[dropped] = 0.0
     share[np.arange(len(share)), top] = np.maximum(share[np.arange(len(share)), top], 1e-12)
+    if scale is not None:
+        kept = ~dropped[np.arange(len(codes)), codes]
+        share = match_class_totals(share, codes, n_classes, kept)
     cum: np.ndarray = np.cumsum(share / share.sum(axis=1, keepdims=True), axis=1)
     return cum
+
+
+def match_class_totals(share: np.ndarray, codes: np.ndarray, n_classes: int, kept: np.ndarray, *,
+                       rounds: int = 50, bound: float = 4.0) -> np.ndarray:
+    """``share`` ``(n, L)`` times one weight per class, the weights chosen (iterative proportional
+    fitting, each within ``[1 / bound, bound]``) so that over the ``kept`` rows (those whose own label
+    the floor keeps at their place) each class's expected count, rows normalised to 1, is its count
+    of kept rows.
+
+    Why: a neighbour share under-counts a diffuse class (its rows are few other rows' neighbours:
+    the shares of a class 2 x as spread summed to 134 for its 200 rows, spread-2 probe, seed 6), so
+    labels redrawn from the shares hold too few of its rows where it meets other classes, and its
+    natural one-way traffic exceeds the null. The totals are the class's rows that the floor keeps
+    at their own place: rows injected into a class are dropped there and left out of both sides, so
+    they neither raise their class's total nor lend their place to the class they sit in."""
+    totals = np.bincount(codes[kept], minlength=n_classes).astype(np.float64)
+    weight = np.ones(share.shape[1])
+    for _ in range(rounds):
+        post = share[kept] * weight
+        post /= np.maximum(post.sum(axis=1, keepdims=True), 1e-300)
+        expected = post.sum(axis=0)
+        weight = np.clip(weight * np.where(expected > 0, totals / np.maximum(expected, 1e-300), 1.0),
+                         1.0 / bound, bound)
+    out: np.ndarray = share * weight
+    return out
 
 
 def _draw(cum: np.ndarray, rng: np.random.Generator, n_classes: int) -> np.ndarray:
