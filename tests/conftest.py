@@ -5,11 +5,25 @@ from __future__ import annotations
 import os
 from collections.abc import Generator
 
-import numpy as np
-import pytest
-from hypothesis import settings
+# One thread per native pool (OpenMP, OpenBLAS, MKL, torch's intra-op pool), set before numpy, scipy, scikit-learn or
+# torch is first imported; subprocesses the tests start inherit it. The suite's arrays are small, so extra threads
+# only wait for each other, and on a loaded 2-core machine they spin while their partner is descheduled. Measured
+# there in one process (load average 12-18): a 64-128-10 MLP's 300 Adam steps 95 s wall / 19.7 s CPU with torch's 2
+# threads, 6 s / 0.9 s with 1; two drift C2ST + MMD tests (scikit-learn's OpenMP, OpenBLAS) 122-190 s / 22-29 s CPU
+# with 2 threads, 3-4 s / 0.5 s with 1. An explicit setting in the environment wins. The Ray workers the engine
+# tests start already run with OMP_NUM_THREADS=1 (Ray's default).
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
-from mlsecure.data import Dataset, load_builtin
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from hypothesis import settings  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
+
+from mlsecure.data import Dataset, load_builtin  # noqa: E402
+
+if os.environ["OMP_NUM_THREADS"] == "1":
+    threadpool_limits(1)  # for a pool a plugin loaded before this file (the variables are read at load)
 
 # CI replays the same property-test examples every run (a failure there is reproducible and never a fluke
 # of the draw); a local run keeps exploring new ones. `.ci/run` sets MLSECURE_HYPOTHESIS_PROFILE=ci.
