@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import os
-from collections.abc import Generator
+import sys
+from collections.abc import Generator, Iterator
 
 # One thread per native pool (OpenMP, OpenBLAS, MKL, torch's intra-op pool), set before numpy, scipy, scikit-learn or
 # torch is first imported; subprocesses the tests start inherit it. The suite's arrays are small, so extra threads
@@ -53,6 +55,39 @@ def pytest_make_collect_report(collector: pytest.Collector) -> Generator[None, N
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, None, None]:
     outcome = yield
     _fail_missing_import(outcome.get_result())
+
+
+_LAST_RAY_USER: dict[str, str] = {}
+
+
+@pytest.fixture(scope="session")
+def ray_cluster() -> Iterator[None]:
+    """One local Ray cluster of 2 CPUs for the engine tests and Flower's simulation tests (Ray takes 5-15 s to start on
+    2 shared cores): both use a Ray already initialised as it is. Shut down after the last test that asked for it."""
+    ray = pytest.importorskip("ray")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    yield
+    _shutdown_ray()
+
+
+def _shutdown_ray() -> None:
+    ray = sys.modules.get("ray")
+    if ray is not None and ray.is_initialized():
+        ray.shutdown()
+        gc.collect()  # ray.shutdown() leaves its node processes' Popen objects to the collector (users ignore that)
+
+
+@pytest.hookimpl(trylast=True)  # after -k/-m deselection
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    users = [item.nodeid for item in items if "ray_cluster" in getattr(item, "fixturenames", ())]
+    if users:
+        _LAST_RAY_USER["nodeid"] = users[-1]
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    if item.nodeid == _LAST_RAY_USER.get("nodeid"):
+        _shutdown_ray()
 
 
 @pytest.fixture(scope="session")

@@ -35,6 +35,7 @@ def _stop() -> None:
         session.stop()
 
 
+@pytest.hookimpl(trylast=True)  # after -k/-m deselection
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     here = Path(__file__).parent
     users = [item.nodeid for item in items
