@@ -63,19 +63,6 @@ TEXT_VOCAB = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "good", "bad", "movie", "plot"
               "great", "awful", "fine", "boring"]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _environment_listed_once() -> Iterator[None]:
-    """The supply-chain check of each of the module's 18 ``--scan all`` runs lists this interpreter's distributions
-    (a few hundred metadata files, ~1 s): the environment does not change in between, so it is listed once, for
-    real, and each check's own findings (look-alike names, URL installs) are still computed from that list."""
-    from mlsecure.supply_chain import audit
-
-    listed = audit.installed_packages()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(audit, "installed_packages", lambda: list(listed))
-        yield
-
-
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """Every kind saved natively (what the CLI reads) next to its in-memory object (what Python passes)."""
