@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+import gc
 import os
-from collections.abc import Generator
+import sys
+from collections.abc import Generator, Iterator
 
-import numpy as np
-import pytest
-from hypothesis import settings
+# One thread per native pool (OpenMP, OpenBLAS, MKL, torch's intra-op pool), set before numpy, scipy, scikit-learn or
+# torch is first imported; subprocesses the tests start inherit it. The suite's arrays are small, so extra threads
+# only wait for each other, and on a loaded 2-core machine they spin while their partner is descheduled. Measured
+# there in one process (load average 12-18): a 64-128-10 MLP's 300 Adam steps 95 s wall / 19.7 s CPU with torch's 2
+# threads, 6 s / 0.9 s with 1; two drift C2ST + MMD tests (scikit-learn's OpenMP, OpenBLAS) 122-190 s / 22-29 s CPU
+# with 2 threads, 3-4 s / 0.5 s with 1. An explicit setting in the environment wins. The Ray workers the engine
+# tests start already run with OMP_NUM_THREADS=1 (Ray's default).
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
-from mlsecure.data import Dataset, load_builtin
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from hypothesis import settings  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
+
+from mlsecure.data import Dataset, load_builtin  # noqa: E402
+
+if os.environ["OMP_NUM_THREADS"] == "1":
+    threadpool_limits(1)  # for a pool a plugin loaded before this file (the variables are read at load)
 
 # CI replays the same property-test examples every run (a failure there is reproducible and never a fluke
 # of the draw); a local run keeps exploring new ones. `.ci/run` sets MLSECURE_HYPOTHESIS_PROFILE=ci.
@@ -39,6 +55,39 @@ def pytest_make_collect_report(collector: pytest.Collector) -> Generator[None, N
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, None, None]:
     outcome = yield
     _fail_missing_import(outcome.get_result())
+
+
+_LAST_RAY_USER: dict[str, str] = {}
+
+
+@pytest.fixture(scope="session")
+def ray_cluster() -> Iterator[None]:
+    """One local Ray cluster of 2 CPUs for the engine tests and Flower's simulation tests (Ray takes 5-15 s to start on
+    2 shared cores): both use a Ray already initialised as it is. Shut down after the last test that asked for it."""
+    ray = pytest.importorskip("ray")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    yield
+    _shutdown_ray()
+
+
+def _shutdown_ray() -> None:
+    ray = sys.modules.get("ray")
+    if ray is not None and ray.is_initialized():
+        ray.shutdown()
+        gc.collect()  # ray.shutdown() leaves its node processes' Popen objects to the collector (users ignore that)
+
+
+@pytest.hookimpl(trylast=True)  # after -k/-m deselection
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    users = [item.nodeid for item in items if "ray_cluster" in getattr(item, "fixturenames", ())]
+    if users:
+        _LAST_RAY_USER["nodeid"] = users[-1]
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    if item.nodeid == _LAST_RAY_USER.get("nodeid"):
+        _shutdown_ray()
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import pickle
 from collections.abc import Iterator
 from pathlib import Path
@@ -65,15 +64,13 @@ def test_local_engine_scan_equals_scan_paths(tmp_path: Path) -> None:
     assert {r[0].rsplit("/", 1)[1]: r[2].value for r in expected}["evil.pkl"] != "safe"
 
 
-# --- Ray: one local cluster of 2 CPUs for the module ----------------------------------------------
+# --- Ray: the session's local cluster of 2 CPUs (tests/conftest.py) ---------------------------------
 
 @pytest.fixture(scope="module")
-def ray_engine() -> Iterator[object]:
-    pytest.importorskip("ray")
-    engine = get_engine("ray", workers=2)
+def ray_engine(ray_cluster: None) -> Iterator[object]:
+    engine = get_engine("ray", workers=2)  # on the cluster already initialised: closing it leaves that running
     yield engine
     engine.close()
-    gc.collect()
 
 
 @pytest.mark.slow

@@ -1,14 +1,12 @@
 """The Spark engine (local[2]) gives the single-process engine's answers: equal audits, equal anonymized rows.
 
-One SparkSession for the module (the JVM takes 10-30 s to start); the input is a folder of three Parquet
+One SparkSession for the folder (conftest.py: the JVM takes 10-30 s to start); the input is a folder of three Parquet
 files cut into at least three partitions, so every statistic is merged across partitions.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -45,19 +43,12 @@ SAMPLE = 500
 KEY = SecretKey(bytes(range(32)))
 
 
-@pytest.fixture(scope="module")
-def spark() -> Iterator[Any]:
-    if shutil.which("java") is None:
-        reason = "Spark needs a Java 17 runtime (apt-get install openjdk-17-jre-headless)"
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-            pytest.fail(f"CI must install Java (see .ci/run): {reason}")  # as conftest does for missing imports
-        pytest.skip(reason)
-    from mlsecure.engines.tables.spark import spark_session
-
-    session = spark_session("local[2]")
-    session.conf.set("spark.sql.files.maxPartitionBytes", "32k")  # several partitions from a small table
-    yield session
-    session.stop()
+@pytest.fixture(scope="module", autouse=True)
+def _small_partitions(spark: Any) -> Iterator[None]:
+    """Several partitions from a small table (the session is shared: see conftest.py)."""
+    spark.conf.set("spark.sql.files.maxPartitionBytes", "32k")
+    yield
+    spark.conf.unset("spark.sql.files.maxPartitionBytes")
 
 
 @pytest.fixture(scope="module")

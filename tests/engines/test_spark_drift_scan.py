@@ -12,9 +12,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import shutil
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -32,20 +29,6 @@ pytestmark = [pytest.mark.slow,
               pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")]
 TOLERANCE = 1e-9
 PRICES = [Decimal("1.50"), Decimal("2.25"), Decimal("3.00")]  # a decimal column: text to pandas, so to both engines
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[Any]:
-    if shutil.which("java") is None:
-        reason = "Spark needs a Java 17 runtime (apt-get install openjdk-17-jre-headless)"
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-            pytest.fail(f"CI must install Java (see .ci/run): {reason}")
-        pytest.skip(reason)
-    from mlsecure.engines.tables.spark import spark_session
-
-    session = spark_session("local[2]")
-    yield session
-    session.stop()
 
 
 def _tables(root: Path) -> tuple[Path, Path, Path]:

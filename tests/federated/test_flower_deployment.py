@@ -1,7 +1,7 @@
 """A real Flower deployment: SuperLink and SuperNodes as separate processes on 127.0.0.1.
 
-Slow: a dozen Python processes start (SuperLink, SuperExec, ServerApp, SuperNodes, ClientApps);
-one round: 48-61 s at load average 4-7, 145 s at load 10-15 on 2 shared cores.
+Slow: a dozen Python processes start (SuperLink, SuperExec, ServerApp, SuperNodes, ClientApps), so one
+deployment serves the module and is checked for signed updates and client-level DP together.
 Needs Flower's deployment dependencies (sqlalchemy, alembic, grpcio-health-checking, prompt_toolkit; see
 docs/federated-learning.md); skips, saying why, without them."""
 
@@ -21,25 +21,21 @@ from mlsecure.federated.deployment import run_deployment  # noqa: E402
 
 
 @pytest.mark.timeout(600)
-def test_signed_robust_rounds_in_a_flower_deployment() -> None:
-    res = run_deployment(clients=3, rounds=1, aggregator="median", behaviours={2: "tamper"}, timeout=580)
-    assert res.aggregator == "median"
-    assert len(res.accuracy) == 1
-    assert res.accepted == (2,)
-    assert [(r["client"], r["round"]) for r in res.rejections] == [("client-2", 1)]
-    assert "signature does not match" in res.rejections[0]["reason"]
-    assert res.final_accuracy > 0.3  # 10 classes: chance is 0.1; one round from zero weights
-
-
-@pytest.mark.timeout(600)
-def test_client_clipping_and_noise_in_a_flower_deployment_report_the_accountants_epsilon() -> None:
+def test_signed_rounds_with_client_clipping_and_noise_in_a_flower_deployment() -> None:
+    """One deployment checked for both properties: the ServerApp rejects the update tampered with after signing
+    (client 2, every round) and aggregates the authentic ones with DP-FedAvg, reporting the accountant's epsilon.
+    (The robust rule's round through the same ServerApp and ClientApp functions: test_deployment_apps.py.)"""
     from mlsecure.federated.client_dp import federated_epsilon
     from mlsecure.federated.deployment import DeploymentDP
 
     dp = DeploymentDP(clip_norm=0.5, noise_multiplier=1.1, delta=1e-5)
-    res = run_deployment(clients=2, rounds=2, aggregator="dp-fedavg", dp=dp, timeout=580)
+    res = run_deployment(clients=3, rounds=2, aggregator="dp-fedavg", dp=dp, behaviours={2: "tamper"}, timeout=580)
     assert res.aggregator == "dp-fedavg"
+    assert len(res.accuracy) == 2
+    # the signatures: client 2's update is refused in each round, the two authentic ones are aggregated
     assert res.accepted == (2, 2)
+    assert [(r["client"], r["round"]) for r in res.rejections] == [("client-2", 1), ("client-2", 2)]
+    assert all("signature does not match" in r["reason"] for r in res.rejections)
     # Every client in every round (q = 1): epsilon after r rounds is dp-accounting's for r Gaussian mechanisms.
     assert res.epsilon == tuple(federated_epsilon(noise_multiplier=1.1, sample_rate=1.0, rounds=r,
                                                   delta=1e-5).epsilon for r in (1, 2))

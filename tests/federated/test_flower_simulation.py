@@ -1,15 +1,13 @@
 """mlsecure's aggregators inside Flower's own simulation runtime (Ray backend) versus the in-process loop.
 
-One local Ray cluster of 2 CPUs serves the module (Ray starts slowly on 2 shared cores); each Flower run
-starts its ClientApp actors anew: 10-30 s per run on this machine, hence ``slow``.
+One local Ray cluster of 2 CPUs serves these tests and the engine tests (tests/conftest.py: Ray starts slowly on
+2 shared cores); each Flower run starts its ClientApp actors anew: 10-30 s per run on this machine, hence ``slow``.
 """
 
 from __future__ import annotations
 
-import gc
 import importlib.util
 import os
-from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -29,16 +27,6 @@ pytestmark = [pytest.mark.filterwarnings("ignore::ResourceWarning"),
 
 # 7 clients, 2 of them Byzantine (Krum's n >= 2f + 3), three rounds of one local epoch.
 CONFIG = SimulationConfig(n_clients=7, n_byzantine=2, rounds=3, local_epochs=1, client_streams=True)
-
-
-@pytest.fixture(scope="module")
-def ray_cluster() -> Iterator[None]:
-    import ray
-
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
-    yield
-    ray.shutdown()
-    gc.collect()
 
 
 def test_colluding_attacks_and_shared_streams_are_refused() -> None:
