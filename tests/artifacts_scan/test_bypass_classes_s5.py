@@ -81,18 +81,13 @@ from typing import Any
 import pytest
 from protobuf_bytes import msg as _msg
 from protobuf_bytes import vint as _vint
+from scan_helpers import scan_named
 
 from mlsecure.artifacts.scan import Verdict, scan_file
 from mlsecure.artifacts.scan.interface import IssueKind
 from mlsecure.findings import Severity
 
-
-def _scan(tmp_path: Path, name: str, data: bytes | str) -> tuple[Verdict, Severity, list[str]]:
-    path = tmp_path / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data.encode() if isinstance(data, str) else data)
-    result = scan_file(path)
-    return result.verdict, result.max_severity, [i.title for i in result.issues]
+_scan = scan_named
 
 
 def _safetensors(metadata: dict[str, str]) -> bytes:

@@ -31,18 +31,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from scan_helpers import scan_named
 
 from mlsecure.artifacts.formats import ArtifactFormat
 from mlsecure.artifacts.scan import Verdict, scan_file
 from mlsecure.findings import Severity
 
-
-def _scan(tmp_path: Path, name: str, data: bytes | str) -> tuple[Verdict, Severity, list[str]]:
-    path = tmp_path / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data.encode() if isinstance(data, str) else data)
-    result = scan_file(path)
-    return result.verdict, result.max_severity, [i.title for i in result.issues]
+_scan = scan_named
 
 
 def _zip(members: dict[str, bytes]) -> bytes:

@@ -21,22 +21,15 @@ License 2.0 (its LICENSE); the output names the commit and each string's source 
 
 from __future__ import annotations
 
-import argparse
 import hashlib
-import json
 import re
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import yaml
+from git_corpus_cli import git, run
 
 _RULES = "data/rules/"
-
-
-def _git(git_dir: str, *args: str) -> str:
-    return subprocess.run(["git", f"--git-dir={git_dir}", *args], check=True, capture_output=True,
-                          text=True).stdout
 
 
 def half(source: str) -> str:
@@ -52,11 +45,11 @@ def _public_identifier(rule: dict[str, Any]) -> bool:
 
 
 def extract(git_dir: str, commit: str) -> dict[str, Any]:
-    files = [f for f in _git(git_dir, "ls-tree", "-r", "--name-only", commit, _RULES).split() if f.endswith(".yml")]
+    files = [f for f in git(git_dir, "ls-tree", "-r", "--name-only", commit, _RULES).split() if f.endswith(".yml")]
     cases: list[dict[str, Any]] = []
     skipped: list[str] = []
     for path in sorted(files):
-        for rule in yaml.safe_load(_git(git_dir, "show", f"{commit}:{path}")).get("rules") or []:
+        for rule in yaml.safe_load(git(git_dir, "show", f"{commit}:{path}")).get("rules") or []:
             if _public_identifier(rule):
                 skipped.append(rule["id"])
                 continue
@@ -71,20 +64,12 @@ def extract(git_dir: str, commit: str) -> dict[str, Any]:
             "rules_left_out": sorted(skipped), "cases": cases}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--git-dir", required=True)
-    parser.add_argument("--commit", default="HEAD")
-    parser.add_argument("--out", type=Path, required=True)
-    args = parser.parse_args()
-    commit = _git(args.git_dir, "rev-parse", args.commit).strip()
-    document = extract(args.git_dir, commit)
-    args.out.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+def _summary(document: dict[str, Any]) -> str:
     cases = document["cases"]
-    print(f"{len(cases)} cases ({sum(c['expected'] for c in cases)} positive) from "
+    return (f"{len(cases)} cases ({sum(c['expected'] for c in cases)} positive) from "
           f"{len({c['plugin'] for c in cases})} rules; {len(document['rules_left_out'])} rules left out; "
           f"held-out {sum(c['half'] == 'held-out' for c in cases)}")
 
 
 if __name__ == "__main__":
-    main()
+    run(__doc__.split("\n")[0], extract, _summary)
