@@ -254,9 +254,10 @@ def test_kingfisher_corpus_carries_its_licence_and_provenance() -> None:
     # dev 339/688 (any report 343), held-out 367/679 (any report 370), 1/8 and 1/13 flagged.
     # Measured 2026-12-07 (session 6): dev 425/688 at medium, 566/688 any report; held-out 417/679 at
     # medium, 542/679 any report; flagged 1/8 (dev: literal keys in a Twitter OAuth(...) call) and 1/13 (not read)
-    ("dev", Severity.MEDIUM, 425, 1),
+    # Session 6, round 2 (a drawn piece beside a typed run is a key, not a stand-in): dev 427, held-out 419
+    ("dev", Severity.MEDIUM, 427, 1),
     ("dev", Severity.INFO, 566, 1),
-    ("held-out", Severity.MEDIUM, 417, 1),
+    ("held-out", Severity.MEDIUM, 419, 1),
     ("held-out", Severity.INFO, 542, 1),
 ])
 def test_kingfisher_halves(half: str, at_least: Severity, floor: int, ceiling: int) -> None:

@@ -92,6 +92,46 @@ def typed_filler(value: str) -> bool:
     return (core + core).find(core, 1) < len(core)  # a rotation of itself: one unit repeated
 
 
+def _filler_marks(value: str) -> list[bool]:
+    """Which characters belong to a typed run: 4+ letters or digits each one step up, one step down or
+    equal to the previous (case folded): ``1234``, ``defghi``, ``9876``, ``0000``."""
+    folded = value.lower()
+    marks = [False] * len(value)
+    for step in (1, -1, 0):
+        start = 0
+        for i in range(1, len(folded) + 1):
+            if i < len(folded) and folded[i - 1].isalnum() and folded[i].isalnum() \
+                    and ord(folded[i]) - ord(folded[i - 1]) == step:
+                continue
+            if i - start >= 4:
+                marks[start:i] = [True] * (i - start)
+            start = i
+    return marks
+
+
+def _typed_apart(segment: str) -> bool:
+    """The letters or the digits, read apart, run in order (``ab12cd34ef56gh``, ``d1e2c3b4a5f6``): typed."""
+    letters = "".join(c for c in segment if c.isalpha())
+    digits = "".join(c for c in segment if c.isdigit())
+    return any(_run_length(part, step) >= 6 for part in (letters, digits) for step in (1, -1))
+
+
+def drawn_beyond_filler(value: str) -> bool:
+    """Outside its typed runs (and ``-`` / ``_``) the value still holds a machine-drawn piece of 16+
+    characters (``v9sswdzc2it8axf4jxwqt7h_12345678``): a person writing a stand-in types filler, not 16
+    random characters, so the value is a key (padded, or issued with a counter), not a placeholder."""
+    pieces: list[str] = []
+    piece: list[str] = []
+    for char, typed in zip(value, _filler_marks(value), strict=True):
+        if typed or char in "-_":
+            pieces.append("".join(piece))
+            piece = []
+        else:
+            piece.append(char)
+    pieces.append("".join(piece))
+    return any(len(p) >= 16 and drawn_shape(p) and not _typed_apart(p) for p in pieces)
+
+
 def _token_chars(value: str) -> bool:
     """16+ characters with letters and digits: the outline of a token, drawn or typed."""
     return len(value) >= 16 and any(c.isdigit() for c in value) and any(c.isalpha() for c in value)
@@ -174,5 +214,6 @@ class KeywordContextToken(Detector):
             line_end = text.find("\n", value_start, value_start + len(value) + 200)
             if _DIGEST_LINE.search(text, line_start, value_start + len(value) + 200 if line_end < 0 else line_end):
                 continue
+            stand_in = filler and not drawn_beyond_filler(value)
             yield Candidate(detector=self.rule_id, secret=value, start=value_start, end=value_start + len(value),
-                            severity=self.severity, details={"key": name, **({"stand_in": True} if filler else {})})
+                            severity=self.severity, details={"key": name, **({"stand_in": True} if stand_in else {})})
