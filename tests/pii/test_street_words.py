@@ -40,6 +40,11 @@ def redacted(text: str, value: str) -> bool:
     ("배송지 강원특별자치도 안양시 논현9가 297 입니다", "논현9가 297"),  # KO: a numbered 가 street
     ("제주특별자치도 양양군 잠실길 지하430 (정자이김면) 으로", "잠실길 지하430"),  # KO: underground number
     ("Надіслати: парк Світла, буд. 76", "парк Світла, буд. 76"),  # UK: a park with a building number
+    ("Живу на ул. Ленина 5 в Москве.", "ул. Ленина 5"),  # RU: no house-number word
+    ("Живу на улице Ленина, 5.", "улице Ленина, 5"),
+    ("Bağdat Caddesi No. 45, İstanbul", "Bağdat Caddesi No. 45"),  # TR: cadde, sokak
+    ("Adres: Atatürk Cad. No: 12 Kadıköy", "Atatürk Cad. No: 12"),
+    ("Gül Sokak 7 Beşiktaş", "Gül Sokak 7"),
 ])
 def test_streets_found(text: str, street: str) -> None:
     assert redacted(text, street), (text, streets(text))
@@ -57,6 +62,8 @@ def test_streets_found(text: str, street: str) -> None:
     "Κεφάλαιο 5 και Άρθρο 12 του νόμου.",  # EL: chapter and article, an ending that is no genitive
     "점수가 100 이상이면 통과",  # KO: a subject particle 가 before a number
     "On 12 March 2024 we met.",
+    "Он пришёл в 5 утра, пр. Иван 3 раза.",  # RU: ``пр.`` is also "etc."
+    "Meeting at 10:30, address: TBD",  # a label without a house number
     "Product code ABX-2210 and SKU 5512.",
 ])
 def test_look_alikes_untouched(text: str) -> None:

@@ -142,6 +142,14 @@ MORE_SPAN_RULES: tuple[str, ...] = (
     # FI: compound names whose type ends the word, beyond ``katu``/``tie`` (``Runokylänbulevardi 6``)
     rf"\b[{_UPPER}][{_LOWER}]+(?:bulevardi|puistikko|raitti|väylä|kaari|aukio|rinne|ranta|katu|tie|kuja|polku) "
     rf"\d{{1,4}}[a-z]?\b",
+    # RU/UK/BG: a street type and a capitalised name, then the house number (``ул. Ленина 5``, ``улице Ленина, 5``)
+    r"\b(?i:ул|улица|улице|улицы|просп|проспект|пер|переулок|бул|бульвар|наб|набережная|пл|площадь|шоссе|вул"
+    r"|вулиця|вулиці|провулок)\.? [\u0400-\u042f][\u0430-\u045f'-]+(?: [\u0400-\u042f][\u0430-\u045f'-]+){0,2},? "
+    r"\d{1,4}[\u0430-\u044f]?(?:/\d{1,4})?\b",
+    # TR: a name, the street type (cadde, sokak, bulvar, mahalle, yol) and the house number, ``No:`` before it
+    # or not (``Bağdat Caddesi No. 45``, ``Atatürk Cad. No: 12``, ``Gül Sokak 7``)
+    rf"\b[{_UPPER}][{_LOWER}]+(?: [{_UPPER}][{_LOWER}]+){{0,2}} (?i:cad|cd|caddesi|sok|sk|sokak|sokağı|bulvarı|blv"
+    rf"|mah|mahallesi|yolu)\.?,? (?:No ?[:.]? ?)?\d{{1,5}}[A-Za-z]?(?:/\d{{1,4}})?\b",
     # SL/HR: a street type, a preposition and a name (``Cesta na Prevoje 139``, ``Pot v Podgorje 9c``)
     rf"\b(?:Cesta|Pot|Ulica|Trg|Put|Steza) (?:na|v|pod|za|k|ob|pri|do|u|od|sv\.) [{_UPPER}][{_LOWER}]+"
     rf" \d{{1,4}}[a-z]?\b",
@@ -197,7 +205,7 @@ def _labelled(value: str) -> str | None:
     """The street after an address label: up to the first sentence end whose last word holds a digit (``Jl.
     Moch. Ramdan No. 11. Recipient`` -> ``... No. 11``), else to the first that holds a digit at all; None
     without a house number, or for an e-mail or a hexadecimal address."""
-    value = re.split(r"[:：]", value)[0]  # the next label's text is not this street's
+    value = re.split(r"[:：](?! ?\d)", value)[0]  # the next label's text is not this street's (``No: 12`` is)
     pieces = [value[:m.start()].strip(" ,") for m in _SENTENCE_END.finditer(value)]
     numbered = [p for p in pieces if any(c.isdigit() for c in p)]
     ending = [p for p in numbered if any(c.isdigit() for c in p.split()[-1])]
