@@ -107,21 +107,33 @@ _ADDRESS_LABELS = (  # the word "address" in the languages of libpostal's dictio
     "lakcím", "cím", "διεύθυνση", "адрес", "адреса", "адреса доставки", "адрес доставки", "כתובת", "عنوان",
     "住所", "地址", "收件地址", "주소", "alamat", "địa chỉ", "adresi", "teslimat adresi",
 )
-_LABEL_USES = "delivery|postal|mailing|home|street|billing|shipping|residential|correspondence|registered"
+_LABEL_USES = ("delivery", "postal", "mailing", "home", "street", "billing", "shipping", "residential",
+               "correspondence", "registered")
+_NOT_STREET = ("IP", "IPv4", "IPv6", "MAC", "e-mail", "email", "web", "wallet", "memory", "return", "bitcoin",
+               "server", "host")
+
+
+def _cased(words: tuple[str, ...]) -> str:
+    """The words as written and capitalised: explicit case variants keep the automaton small where ``(?i:)``
+    would add every Unicode case folding of every letter."""
+    return "|".join(sorted({v for w in words for v in (w, w[:1].upper() + w[1:], w.upper())}, key=len, reverse=True))
+
+
 # what ``address`` also names: a machine's, a mailbox's, a function's (refused in ``street_span``)
-_NOT_STREET_LABEL = re.compile(r"(?i)^(?:IP|IPv[46]|MAC|e-?mail|web|wallet|memory|return|bitcoin|server|host)\b")
-ADDRESS_LABEL = (rf"\b(?:(?i:IP|IPv[46]|MAC|e-?mail|web|wallet|memory|return|bitcoin|server|host) )?"
-                 rf"(?i:(?:(?:{_LABEL_USES}) )?(?:{'|'.join(_ADDRESS_LABELS)})) ?[:：] ?[^\n;]{{1,80}}")
+_NOT_STREET_LABEL = re.compile(rf"^(?:{_cased(_NOT_STREET)})\b")
+ADDRESS_LABEL = (rf"(?:\b(?:{_cased(_NOT_STREET)}) )?\b(?:(?:{_cased(_LABEL_USES)}) )?(?:{_cased(_ADDRESS_LABELS)})"
+                 rf" ?[:：] ?[^\n;]{{1,80}}")
 _LABEL_HEAD = re.compile(r"^[^:：]*[:：] ?")
 _SENTENCE_END = re.compile(r"\.(?=\s|$)|$")
 
 _ANY_UPPER = rf"{_UPPER}\u0386\u0388-\u038f\u0391-\u03ab\u0400-\u042f"
 # a street after a verb of post or residence (``mailed to Kaptol 198``, ``lives at Na grbe 35``): a capitalised
 # word (or a Hebrew or Arabic one), up to three more words, and a house number
-SENT_TO = (rf"\b(?i:mailed|posted|shipped|delivered|forwarded|dispatched) to (?:[{_ANY_UPPER}][\w'’-]*|"
-           rf"[\u0590-\u05ff\u0600-\u06ff]+)(?: [\w'’-]+){{0,3}} \d{{1,5}}[A-Za-z]?(?:[/-]\d{{1,4}}[A-Za-z]?)?\b"
-           rf"|\b(?i:lives|living|resides|residing) at (?:[{_ANY_UPPER}][\w'’-]*|[\u0590-\u05ff\u0600-\u06ff]+)"
-           rf"(?: [\w'’-]+){{0,3}} \d{{1,5}}[A-Za-z]?(?:[/-]\d{{1,4}}[A-Za-z]?)?\b")
+_POST_VERBS = ("mailed", "posted", "shipped", "delivered", "forwarded", "dispatched")
+_HOME_VERBS = ("lives", "living", "resides", "residing")
+_SLOT_STREET = (rf"(?:[{_ANY_UPPER}][^\s,.;:]*|[\u0590-\u05ff\u0600-\u06ff]+)(?: [^\s,.;:]+){{0,3}} "
+                rf"\d{{1,5}}[A-Za-z]?(?:[/-]\d{{1,4}}[A-Za-z]?)?\b")
+SENT_TO = rf"\b(?:(?:{_cased(_POST_VERBS)}) to|(?:{_cased(_HOME_VERBS)}) at) {_SLOT_STREET}"
 _SENT_HEAD = re.compile(r"(?i)^(?:mailed|posted|shipped|delivered|forwarded|dispatched|lives|living|resides|residing)"
                         r" (?:to|at) ")
 
