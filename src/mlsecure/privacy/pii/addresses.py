@@ -81,19 +81,20 @@ def is_street_address(text: str) -> bool:
 
 
 def _number_first(candidate: str) -> bool:
-    """``12 Main Street``: usaddress must find a house number and a street type or unit; without it,
-    the last street word must be one of ``SUFFIX_TYPES``."""
+    """``12 Main Street``: usaddress must find a house number and a street type or unit; without it, a
+    street word after the name must be one of ``SUFFIX_TYPES`` (so ``5 Street Fighter games``, a type word
+    straight after the number with no name before it, is no street)."""
     words = [w.strip(".,") for w in candidate.split()]
     try:
         import usaddress  # type: ignore[import-untyped]
     except ImportError:
-        return any(w in SUFFIX_TYPES for w in words[1:])
+        return any(w in SUFFIX_TYPES for w in words[2:])
     try:
         tags, kind = usaddress.tag(candidate)
     except usaddress.RepeatedLabelError:
         return False
     if kind != "Street Address" or "AddressNumber" not in tags:
-        return any(w in SUFFIX_TYPES for w in words[1:])
+        return any(w in SUFFIX_TYPES for w in words[2:])
     return "StreetNamePostType" in tags or "OccupancyType" in tags or any(w in SUFFIX_TYPES for w in words[1:])
 
 

@@ -23,13 +23,14 @@ capitalised words alone is never a street. Generic English words among the road 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from mlsecure.privacy.pii.addresses import PREFIX_TYPES, SUFFIX_TYPES
 
 _UPPER, _LOWER = "A-ZÀ-ÖØ-Þ\u0100-\u017f", "a-zß-öø-ÿ\u0100-\u017f"
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
 # A capitalised word, hyphenated parts included (``Skłodowskiej-Curie``), or a Roman numeral (``II``).
-_WORD = rf"(?:[{_UPPER}][{_LOWER}'’]+(?:-[{_UPPER}]?[{_LOWER}'’]+)*|[IVX]{{1,4}})"
+_WORD = rf"(?:(?:O['’]|Mc|Mac)?[{_UPPER}][{_LOWER}'’]+(?:-[{_UPPER}]?[{_LOWER}'’]+)*|[IVX]{{1,4}})"
 _PARTICLE = r"(?:de|del|de la|des|du|di|della|delle|dei|do|da|dos|las|los|la|le|les|d'|l')"
 _NUMBER = r"\d{1,6}[A-Za-z]?(?:[/-]\d{1,4}[A-Za-z]?)?"
 _NAME = rf"(?:{_PARTICLE} ?)*{_WORD}(?: (?:{_PARTICLE} ?)*{_WORD}){{0,3}}"
@@ -95,12 +96,75 @@ SPAN_RULES: tuple[str, ...] = (
 _CYR = "\u0400-\u04ff"
 _CYR_TYPES = ("ул", "улица", "пр", "просп", "проспект", "пер", "переулок", "бул", "бульвар", "ш", "шоссе", "наб",
               "набережная", "пл", "площадь", "ал", "алл", "аллея", "туп", "тупик", "проезд", "вул", "вулиця",
-              "провулок", "площа", "узвіз", "сквер", "майдан", "набережна", "шосе", "алея", "проїзд")
+              "провулок", "площа", "парк", "узвіз", "сквер", "майдан", "набережна", "шосе", "алея", "проїзд")
 _RO_TYPES = ("Strada", "Str", "Bulevardul", "Bd", "Bdul", "Aleea", "Calea", "Intrarea", "Șoseaua", "Soseaua", "Sos",
              "Drumul", "Piața", "Piata", "Splaiul", "Fundătura", "Fundatura")
 _HU_TYPES = ("utca", "út", "tér", "körút", "krt", "köz", "sor", "sétány", "rakpart", "fasor", "dűlő", "lépcső")
 _LATIN_EXT = "A-Za-zÀ-ÖØ-öø-ÿ\u0100-\u024f\u1e00-\u1eff"
+_ADDRESS_LABELS = (  # the word "address" in the languages of libpostal's dictionaries we read
+    "address", "adresse", "anschrift", "lieferadresse", "wohnadresse", "dirección", "direccion", "domicilio",
+    "indirizzo", "endereço", "morada", "adres", "adresa", "adresas", "adrese", "adresse de livraison", "osoite",
+    "lakcím", "cím", "διεύθυνση", "адрес", "адреса", "адреса доставки", "адрес доставки", "כתובת", "عنوان",
+    "住所", "地址", "收件地址", "주소", "alamat", "địa chỉ", "adresi", "teslimat adresi",
+)
+_LABEL_USES = ("delivery", "postal", "mailing", "home", "street", "billing", "shipping", "residential",
+               "correspondence", "registered")
+_NOT_STREET = ("IP", "IPv4", "IPv6", "MAC", "e-mail", "email", "web", "wallet", "memory", "return", "bitcoin",
+               "server", "host")
+
+
+def _cased(words: tuple[str, ...]) -> str:
+    """The words as written and capitalised: explicit case variants keep the automaton small where ``(?i:)``
+    would add every Unicode case folding of every letter."""
+    return "|".join(sorted({v for w in words for v in (w, w[:1].upper() + w[1:], w.upper())}, key=len, reverse=True))
+
+
+# what ``address`` also names: a machine's, a mailbox's, a function's (refused in ``street_span``)
+_NOT_STREET_LABEL = re.compile(rf"^(?:{_cased(_NOT_STREET)})\b")
+ADDRESS_LABEL = (rf"(?:\b(?:{_cased(_NOT_STREET)}) )?\b(?:(?:{_cased(_LABEL_USES)}) )?(?:{_cased(_ADDRESS_LABELS)})"
+                 rf" ?[:：] ?[^\n;]{{1,80}}")
+_LABEL_HEAD = re.compile(r"^[^:：]*[:：] ?")
+_SENTENCE_END = re.compile(r"\.(?=\s|$)|$")
+
+_ANY_UPPER = rf"{_UPPER}\u0386\u0388-\u038f\u0391-\u03ab\u0400-\u042f"
+# a street after a verb of post or residence (``mailed to Kaptol 198``, ``lives at Na grbe 35``): a capitalised
+# word (or a Hebrew or Arabic one), up to three more words, and a house number
+_POST_VERBS = ("mailed", "posted", "shipped", "delivered", "forwarded", "dispatched")
+_HOME_VERBS = ("lives", "living", "resides", "residing")
+_SLOT_STREET = (rf"(?:[{_ANY_UPPER}][^\s,.;:]*|[\u0590-\u05ff\u0600-\u06ff]+)(?: [^\s,.;:]+){{0,3}} "
+                rf"\d{{1,5}}[A-Za-z]?(?:[/-]\d{{1,4}}[A-Za-z]?)?\b")
+SENT_TO = rf"\b(?:(?:{_cased(_POST_VERBS)}) to|(?:{_cased(_HOME_VERBS)}) at) {_SLOT_STREET}"
+_SENT_HEAD = re.compile(r"(?i)^(?:mailed|posted|shipped|delivered|forwarded|dispatched|lives|living|resides|residing)"
+                        r" (?:to|at) ")
+
 MORE_SPAN_RULES: tuple[str, ...] = (
+    SENT_TO,
+    # any street after an address label (``Delivery address: Ανεμοδουρίου 93``, ``Adresse : Pšatnik 2a``):
+    # the label is the evidence, a house number is required, the value ends with its sentence
+    ADDRESS_LABEL,
+    # ID: ``Jl.``/``Gg.``/``Gang`` and the street, then ``No.`` and the number (``Jl. Moch. Ramdan No. 11``)
+    r"\b(?:Jl|Jln|Jalan|Gg|Gang)\.? [^\n;]{1,40}? No\. ?\d{1,5}[A-Za-z]?\b",
+    # ES/AR: a street type, the name and ``N°`` before the number (``Diagonal Tucumán N° 5052``)
+    r"\b(?:Avenida|Av|Diagonal|Calle|Blv|Bv|Boulevard|Pasaje|Ruta|Camino)\.? [^\n;]{1,40}? N[°º] ?\d{1,5}\b",
+    # EL: a street in the genitive, Greek capitalised words and a house number (``Ανεμοδουρίου 93``, ``Κώστου 485-545``)
+    r"(?:Οδός )?\b[\u0386\u0388-\u038f\u0391-\u03ab][\u0390\u03ac-\u03ce]+(?: [\u0386\u0388-\u038f\u0391-\u03ab]"
+    r"[\u0390\u03ac-\u03ce]+){0,2}(?:ου|ού|ης|ής|ας|άς|ων|ών|η|ή|α|ά) \d{1,4}(?:-\d{1,4})?\b",
+    # SK: a street named by its adjective alone, Slovak endings after a long vowel (``Svidnícka 820``)
+    rf"\b[{_UPPER}][{_LOWER}]+(?:ska|cka|ova) \d{{1,4}}[a-z]?\b",
+    # FI: compound names whose type ends the word, beyond ``katu``/``tie`` (``Runokylänbulevardi 6``)
+    rf"\b[{_UPPER}][{_LOWER}]+(?:bulevardi|puistikko|raitti|väylä|kaari|aukio|rinne|ranta|katu|tie|kuja|polku) "
+    rf"\d{{1,4}}[a-z]?\b",
+    # RU/UK/BG: a street type and a capitalised name, then the house number (``ул. Ленина 5``, ``улице Ленина, 5``)
+    r"\b(?i:ул|улица|улице|улицы|просп|проспект|пер|переулок|бул|бульвар|наб|набережная|пл|площадь|шоссе|вул"
+    r"|вулиця|вулиці|провулок)\.? [\u0400-\u042f][\u0430-\u045f'-]+(?: [\u0400-\u042f][\u0430-\u045f'-]+){0,2},? "
+    r"\d{1,4}[\u0430-\u044f]?(?:/\d{1,4})?\b",
+    # TR: a name, the street type (cadde, sokak, bulvar, mahalle, yol) and the house number, ``No:`` before it
+    # or not (``Bağdat Caddesi No. 45``, ``Atatürk Cad. No: 12``, ``Gül Sokak 7``)
+    rf"\b[{_UPPER}][{_LOWER}]+(?: [{_UPPER}][{_LOWER}]+){{0,2}} (?i:cad|cd|caddesi|sok|sk|sokak|sokağı|bulvarı|blv"
+    rf"|mah|mahallesi|yolu)\.?,? (?:No ?[:.]? ?)?\d{{1,5}}[A-Za-z]?(?:/\d{{1,4}})?\b",
+    # SL/HR: a street type, a preposition and a name (``Cesta na Prevoje 139``, ``Pot v Podgorje 9c``)
+    rf"\b(?:Cesta|Pot|Ulica|Trg|Put|Steza) (?:na|v|pod|za|k|ob|pri|do|u|od|sv\.) [{_UPPER}][{_LOWER}]+"
+    rf" \d{{1,4}}[a-z]?\b",
     # RU/UK/BG: a street type, the street's name, and a house-number word before the number (``ул. Ленина,
     # д. 5 кв. 12``, ``вулиця Хрещатик, буд. 22``); the number word is the evidence
     rf"\b(?i:{'|'.join(_CYR_TYPES)})\.? [^\n;]{{1,60}}?,? (?:д|буд|дом|будинок)\. ?{_NUMBER}"
@@ -114,13 +178,14 @@ MORE_SPAN_RULES: tuple[str, ...] = (
     rf"\d{{1,4}}(?:/[A-Za-z0-9]{{1,3}})?\.?",
     # SL, HR, SK: a name (an adjective or genitive) and the street type after it (``Zevnikova ulica 3``,
     # ``Obrežna steza 2``, ``Ilički trg 5b``)
-    rf"\b[A-ZÀ-ÖØ-Þ\u0100-\u017f][{_LATIN_EXT}]+ (?:ulica|cesta|steza|pot|trg|put|obala|ulice|námestie|nábrežie)"
+    rf"\b[A-ZÀ-ÖØ-Þ\u0100-\u017f][{_LATIN_EXT}]+ (?:ulica|cesta|steza|pot|trg|put|obala|ulice|námestie|nábrežie"
+    rf"|šetalište|prečac|odvojak|vijenac|stube|štradon)"
     rf" \d{{1,4}}[a-z]?\b",
     # ZH/TW: a road (路 街 道 巷 弄), sections and lanes, and the number (``南京路12号``, ``中山路A座``)
     rf"[{_CJK}]{{1,10}}[路街道巷弄](?:\d{{1,4}}[段巷弄])*(?:\d{{1,5}}(?:-\d{{1,5}})?[号號]|[A-Za-z][座栋棟])",
     # KO: the road name ending in 로/길/거리 and its building number (``테헤란로 152``, ``언주213길 720-3``)
     # (a counter after the number, ``택시로 10분``, is no building number: the number must end a word)
-    r"(?:[\uac00-\ud7a3]+(?:시|도|구|군) ){0,3}[\uac00-\ud7a3]+[0-9\uac00-\ud7a3]*(?:로|길|거리) \d{1,5}"
+    r"(?:[\uac00-\ud7a3]+(?:시|도|구|군) ){0,3}[\uac00-\ud7a3]+[0-9\uac00-\ud7a3]*(?:로|길|거리|\d가) (?:지하)?\d{1,5}"
     r"(?:-\d{1,5})?\b(?: \([0-9\uac00-\ud7a3]+\))?",
     # VI: ``Số`` and a number, then a street word (``Số 12 Đường Lê Lợi``, ``Số 6/51 Hẻm 9 Phố Huế``)
     rf"\b(?:Số )?\d{{1,4}}(?:/\d{{1,4}}){{0,2}} (?i:đường|phố|ngõ|hẻm|khu|khóm|kiệt)"
@@ -139,4 +204,35 @@ def street_span(match: str) -> str | None:
     Nature 2020``), or a year before a place name (``In 2019 Central Park ...``; a house number 1900-2099
     written before a street is given up for it)."""
     value = match.strip().rstrip(".,;:")
+    if (head := _LABEL_HEAD.match(value)) is not None and re.fullmatch(ADDRESS_LABEL, value):
+        if _NOT_STREET_LABEL.match(value):
+            return None
+        return _inner(value[head.end():]) or _labelled(value[head.end():])
+    if (sent := _SENT_HEAD.match(value)) is not None:
+        return _inner(value[sent.end():]) or value[sent.end():]
     return None if value.startswith("et ") or _YEAR_FIRST.match(value) else value
+
+
+def _labelled(value: str) -> str | None:
+    """The street after an address label: up to the first sentence end whose last word holds a digit (``Jl.
+    Moch. Ramdan No. 11. Recipient`` -> ``... No. 11``), else to the first that holds a digit at all; None
+    without a house number, or for an e-mail or a hexadecimal address."""
+    value = re.split(r"[:：](?! ?\d)", value)[0]  # the next label's text is not this street's (``No: 12`` is)
+    pieces = [value[:m.start()].strip(" ,") for m in _SENTENCE_END.finditer(value)]
+    numbered = [p for p in pieces if any(c.isdigit() for c in p)]
+    ending = [p for p in numbered if any(c.isdigit() for c in p.split()[-1])]
+    street = (ending or numbered or [""])[0]
+    if len(street) < 4 or "@" in street or street.lower().startswith("0x") or not any(c.isalpha() for c in street):
+        return None
+    return street
+
+
+def _inner(value: str) -> str | None:
+    """A street of the other rules inside the text after a label or a verb (``南昌路l座``, ``rue de Beguin``)."""
+    match = _rest().search(value)
+    return None if match is None else street_span(match.group(0))
+
+
+@lru_cache(maxsize=1)
+def _rest() -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{rule})" for rule in (*MORE_SPAN_RULES[2:], *SPAN_RULES)))
