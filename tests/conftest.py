@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import gc
 import os
+import signal
 import sys
 from collections.abc import Generator, Iterator
+from typing import Any
 
 # One thread per native pool (OpenMP, OpenBLAS, MKL, torch's intra-op pool), set before numpy, scipy, scikit-learn or
 # torch is first imported; subprocesses the tests start inherit it. The suite's arrays are small, so extra threads
@@ -65,9 +67,13 @@ def ray_cluster() -> Iterator[None]:
     """One local Ray cluster of 2 CPUs for the engine tests and Flower's simulation tests (Ray takes 5-15 s to start on
     2 shared cores): both use a Ray already initialised as it is. Shut down after the last test that asked for it."""
     ray = pytest.importorskip("ray")
+    _SIGTERM_BEFORE_RAY["handler"] = signal.getsignal(signal.SIGTERM)
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
     yield
     _shutdown_ray()
+
+
+_SIGTERM_BEFORE_RAY: dict[str, Any] = {}
 
 
 def _shutdown_ray() -> None:
@@ -75,6 +81,10 @@ def _shutdown_ray() -> None:
     if ray is not None and ray.is_initialized():
         ray.shutdown()
         gc.collect()  # ray.shutdown() leaves its node processes' Popen objects to the collector (users ignore that)
+    if "handler" in _SIGTERM_BEFORE_RAY:
+        # ray.init installs a SIGTERM handler (sys.exit) that ray.shutdown leaves behind; the later tests' processes
+        # forked from pytest would inherit it instead of the default action
+        signal.signal(signal.SIGTERM, _SIGTERM_BEFORE_RAY.pop("handler"))
 
 
 @pytest.hookimpl(trylast=True)  # after -k/-m deselection

@@ -95,7 +95,9 @@ class ConfidentLearningDetector(Detector):
         x = features.reshape(len(features), -1)
         _, codes = np.unique(np.asarray(labels), return_inverse=True)
         probs = self.out_of_fold_probabilities(x, codes.astype(np.int64))
-        mask: np.ndarray = cleanlab_filter.find_label_issues(codes, probs)
+        # n_jobs=1: no multiprocessing pool forked from inside a library call (a fork of a process with threads
+        # or a SIGTERM handler can hang in Pool.terminate); cleanlab's result does not depend on n_jobs
+        mask: np.ndarray = cleanlab_filter.find_label_issues(codes, probs, n_jobs=1)
         return np.asarray(mask, dtype=bool)
 
 
