@@ -9,7 +9,6 @@ from those of ``heldout_world.py`` and ``heldout_mimesis.py``.
 
 from __future__ import annotations
 
-import argparse
 import random
 import sys
 from collections import Counter
@@ -69,25 +68,11 @@ def survival(locale: str, n_rows: int, seed: int) -> tuple[Counter[PiiType], Cou
 def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(Path(__file__).parent))
     from heldout_locales import LOCALES
+    from heldout_score import run_survival
 
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--rows", type=int, default=200)
-    parser.add_argument("--seeds", type=int, nargs="+", default=[6])
-    parser.add_argument("--locales", nargs="+", default=list(LOCALES))
-    args = parser.parse_args(argv)
-    total_put: Counter[PiiType] = Counter()
-    total_kept: Counter[PiiType] = Counter()
-    for seed in args.seeds:
-        for locale in args.locales:
-            put, kept = survival(locale, args.rows, seed)
-            total_put.update(put)
-            total_kept.update(kept)
-            shown = ", ".join(f"{t.value} {kept[t]}/{put[t]}" for t in sorted(put, key=lambda t: t.value))
-            print(f"faker-new text {locale} seed={seed}: survived {shown}", flush=True)
-    shown = ", ".join(f"{t.value} {total_kept[t]}/{total_put[t]} = {total_kept[t] / total_put[t]:.3f}"
-                      for t in sorted(total_put, key=lambda t: t.value))
-    print(f"all: survived {shown}")
-    return 0
+    return run_survival("faker-new text", survival,
+                        lambda put: [(t.value, t, t) for t in sorted(put, key=lambda t: t.value)],
+                        list(LOCALES), 200, 6, argv)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ Written and given its seeds (1 and 2) before the session-6 name rules; measured 
 
 from __future__ import annotations
 
-import argparse
 import random
 import re
 from collections import Counter
@@ -97,25 +96,14 @@ def survives(value: str, text: str) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--rows", type=int, default=150)
-    parser.add_argument("--seeds", type=int, nargs="+", default=[1])
-    parser.add_argument("--locales", nargs="+", default=list(LOCALES))
-    args = parser.parse_args(argv)
-    total_put: Counter[str] = Counter()
-    total_kept: Counter[str] = Counter()
-    for seed in args.seeds:
-        for locale in args.locales:
-            put, kept = survival(*notes(locale, args.rows, seed=seed))
-            total_put.update(put)
-            total_kept.update(kept)
-            print(f"mimesis notes {locale} seed={seed}: names {kept['name']}/{put['name']}, phones "
-                  f"{kept['phone']}/{put['phone']}, emails {kept['email']}/{put['email']}, template words lost "
-                  f"{kept['template_words_lost']}/{put['template_words']}", flush=True)
-    for kind, lost in (("name", "name"), ("phone", "phone"), ("email", "email"),
-                       ("template_words", "template_words_lost")):
-        print(f"all {kind}: {total_kept[lost]}/{total_put[kind]} = {total_kept[lost] / max(1, total_put[kind]):.4f}")
-    return 0
+    from heldout_score import run_survival
+
+    return run_survival("mimesis notes", lambda locale, rows, seed: survival(*notes(locale, rows, seed=seed)),
+                        lambda _: _REPORTED, list(LOCALES), 150, 1, argv)
+
+
+_REPORTED = [("name", "name", "name"), ("phone", "phone", "phone"), ("email", "email", "email"),
+             ("template words lost", "template_words", "template_words_lost")]
 
 
 if __name__ == "__main__":

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -102,4 +104,29 @@ def run_locales(tag: str, generate: Any, locales: list[str], default_seed: int, 
         r, p = recalls[neutral], precisions[neutral]
         print(f"{'neutral' if neutral else 'own'} headers: mean precision {sum(p) / len(p):.3f} recall "
               f"{sum(r) / len(r):.3f} over {len(r)} tables; recall >= 0.95 in {sum(x >= 0.95 for x in r)}")
+    return 0
+
+
+def run_survival(tag: str, survive: Callable[[str, int, int], tuple[Counter[Any], Counter[Any]]],
+                 pairs: Callable[[Counter[Any]], list[tuple[str, Any, Any]]], locales: list[str],
+                 default_rows: int, default_seed: int, argv: list[str] | None) -> int:
+    """The free-text sets' loop: ``survive(locale, rows, seed)`` gives (planted, survived) counts; print them per
+    (seed, locale) and in total. ``pairs(planted)`` names what to show: (label, planted key, survived key)."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=default_rows)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[default_seed])
+    parser.add_argument("--locales", nargs="+", default=locales)
+    args = parser.parse_args(argv)
+    total_put: Counter[Any] = Counter()
+    total_kept: Counter[Any] = Counter()
+    for seed in args.seeds:
+        for locale in args.locales:
+            put, kept = survive(locale, args.rows, seed)
+            total_put.update(put)
+            total_kept.update(kept)
+            shown = ", ".join(f"{label} {kept[k]}/{put[p]}" for label, p, k in pairs(put))
+            print(f"{tag} {locale} seed={seed}: survived {shown}", flush=True)
+    shown = ", ".join(f"{label} {total_kept[k]}/{total_put[p]} = {total_kept[k] / max(1, total_put[p]):.4f}"
+                      for label, p, k in pairs(total_put))
+    print(f"all: survived {shown}")
     return 0
