@@ -1,0 +1,343 @@
+"""Regenerate ``data/peer_corpora.json``: peers' public labelled free-text PII test cases (not run by pytest).
+
+    python tests/pii/peers/extract_peers.py [--mirrors /work/.mirror] [--out tests/pii/peers/data/peer_corpora.json]
+
+Each ``<mirrors>/<owner>+<name>/repo`` is a bare git directory (``git show HEAD:path`` reads it; nothing
+is imported or run). Only texts and the peers' own expected spans are kept, each case with the file it came
+from; labels are the peers' test expectations, never ours:
+
+* microsoft/presidio-research ``data/synth_dataset_v2.json`` (MIT): its 1,500 template sentences with
+  labelled spans (their generator, their templates), each distinct text once. Every PII span is labelled:
+  ``complete``.
+* microsoft/presidio (MIT): the ``text, expected_len, expected_positions, entity_num`` rows of the spaCy,
+  transformers and stanza recognizer tests (PERSON / DATE_TIME with positions), the e2e package flow's
+  ``RecognizerResult`` expectations, and ``e2e-tests/resources/demo.txt`` against ``demo_anonymized.txt``.
+* LeapBeyond/scrubadub (Apache-2.0): every ``BEFORE:/AFTER:`` docstring of a test that calls
+  ``compare_before_after``, the phone lists fed to ``check_phone_numbers``, ``assertEqual`` of a literal
+  against ``clean(<literal>)``, and ``tests/example_real_data`` (document + ``known_pii.csv``).
+* philterd/phileas (Apache-2.0): Java filter tests with one ``filter.filter(..., "<text>")`` call, an
+  expected span count, and one ``checkSpan(..., start, end, FilterType.X)`` per expected span (or count 0).
+
+Per-filter tests label only the tested entity (``complete`` false): their negatives say "no <entity>
+here", not "no PII here". Spans from expected scrubbed text are found by aligning the text with the
+placeholders' literal context.
+
+The dev/report split is fixed here, before any result: sha256 of the unit (source file, plus the template
+id inside presidio-research's one data file), first byte even -> dev, odd -> report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import csv
+import hashlib
+import io
+import json
+import re
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).parent
+MIT = "MIT"
+APACHE = "Apache-2.0"
+SOURCES: dict[str, dict[str, str]] = {
+    "presidio-research": {"repo": "microsoft/presidio-research", "license": MIT,
+                          "notice": "Copyright (c) Microsoft Corporation. MIT License."},
+    "presidio": {"repo": "microsoft/presidio", "license": MIT,
+                 "notice": "Copyright (c) Presidio Contributors. MIT License."},
+    "scrubadub": {"repo": "LeapBeyond/scrubadub", "license": APACHE,
+                  "notice": "scrubadub test data, Apache License 2.0 (LeapBeyond/scrubadub LICENSE)."},
+    "phileas": {"repo": "philterd/phileas", "license": APACHE,
+                "notice": "Copyright Philterd, LLC. Apache License 2.0 (philterd/phileas LICENSE)."},
+}
+SCRUBADUB_ENTITY = {  # test file -> the scrubadub filth its BEFORE/AFTER cases exercise
+    "test_detector_emails.py": "EMAIL", "test_detector_phone_numbers.py": "PHONE",
+    "test_detector_credit_card.py": "CREDIT_CARD", "test_detector_date_of_birth.py": "DATE_OF_BIRTH",
+    "test_detector_drivers_licence.py": "DRIVERS_LICENCE", "test_detector_en_GB_nino.py": "NATIONAL_INSURANCE_NUMBER",
+    "test_detector_en_GB_trn.py": "TAX_REFERENCE_NUMBER",
+    "test_detector_en_US_social_security_number.py": "SOCIAL_SECURITY_NUMBER", "test_detector_skype.py": "SKYPE",
+    "test_detector_text_blob.py": "NAME", "test_detector_twitter.py": "TWITTER", "test_detector_urls.py": "URL",
+    "test_detector_credentials.py": "CREDENTIAL",
+}
+SCRUBADUB_KNOWN = {"address": "ADDRESS", "phone": "PHONE", "email": "EMAIL", "name": "NAME"}
+_PLACEHOLDER = re.compile(r"\{\{([A-Z_]+)(?:-\d+)?\}\}|<([A-Z_]+)>")
+
+
+class Git:
+    def __init__(self, mirrors: Path, repo: str) -> None:
+        self.dir = mirrors / repo.replace("/", "+") / "repo"
+        self.commit = self._run("rev-parse", "HEAD").strip()
+
+    def _run(self, *args: str) -> str:
+        return subprocess.run(["git", f"--git-dir={self.dir}", *args], check=True, capture_output=True,
+                              text=True).stdout
+
+    def show(self, path: str) -> str:
+        return self._run("show", f"{self.commit}:{path}")
+
+    def files(self, under: str) -> list[str]:
+        return sorted(self._run("ls-tree", "-r", "--name-only", self.commit, under).split())
+
+
+def half(unit: str) -> str:
+    return "dev" if hashlib.sha256(unit.encode()).digest()[0] % 2 == 0 else "report"
+
+
+def case(source: str, path: str, text: str, spans: list[tuple[int, int, str]], *, complete: bool,
+         entity: str | None, unit: str | None = None) -> dict[str, Any]:
+    unit = unit or f"{SOURCES[source]['repo']}:{path}"
+    if not text.strip():
+        raise ValueError(f"{path}: empty text")
+    for start, end, _ in spans:
+        if not (0 <= start < end <= len(text)):
+            raise ValueError(f"{path}: span {start}-{end} outside a text of {len(text)} characters")
+    return {"source": source, "path": path, "unit": unit, "half": half(unit), "complete": complete,
+            "entity": entity, "text": text, "spans": [list(s) for s in sorted(spans)]}
+
+
+def aligned(before: str, after: str) -> list[tuple[int, int, str]] | None:
+    """Spans of ``before`` that ``after`` shows as placeholders (``{{EMAIL}}``, ``{{NAME-0}}``, ``<PERSON>``),
+    by matching the literal text between placeholders; None when the two do not align."""
+    pieces, labels, last = [], [], 0
+    for m in _PLACEHOLDER.finditer(after):
+        pieces.append(re.escape(after[last:m.start()]))
+        labels.append(m.group(1) or m.group(2))
+        last = m.end()
+    pieces.append(re.escape(after[last:]))
+    if not labels:
+        return [] if before == after else None
+    m2 = re.fullmatch("(.+?)".join(pieces), before, flags=re.DOTALL)
+    if m2 is None:
+        return None
+    return [(m2.start(i + 1), m2.end(i + 1), label) for i, label in enumerate(labels)]
+
+
+# --- microsoft/presidio-research -------------------------------------------------------------------------
+def presidio_research(git: Git) -> Iterator[dict[str, Any]]:
+    path = "data/synth_dataset_v2.json"
+    seen: set[str] = set()
+    for row in json.loads(git.show(path)):
+        text = row["full_text"]
+        if text in seen:  # templates without slots repeat verbatim: one case each
+            continue
+        seen.add(text)
+        spans = [(s["start_position"], s["end_position"], s["entity_type"]) for s in row["spans"]]
+        for start, end, _ in spans:
+            if not text[start:end].strip():
+                raise ValueError(f"{path}: empty span")
+        unit = f"{SOURCES['presidio-research']['repo']}:{path}#template={row['template_id']}"
+        yield case("presidio-research", path, text, spans, complete=True, entity=None, unit=unit)
+
+
+# --- microsoft/presidio ----------------------------------------------------------------------------------
+def _entities_fixture(tree: ast.Module) -> list[str]:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef) and node.name == "entities":
+            for ret in ast.walk(node):
+                if isinstance(ret, ast.Return) and isinstance(ret.value, ast.List):
+                    return [ast.literal_eval(e) for e in ret.value.elts]
+    raise ValueError("no entities fixture")
+
+
+def presidio(git: Git) -> Iterator[dict[str, Any]]:
+    seen: set[str] = set()
+    for stem in ("spacy", "transformers", "stanza"):
+        path = f"presidio-analyzer/tests/test_{stem}_recognizer.py"
+        tree = ast.parse(git.show(path))
+        entities = _entities_fixture(tree)
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "parametrize"):
+                continue
+            names = ast.literal_eval(node.args[0])
+            if [f.strip() for f in names.split(",")] != ["text", "expected_len", "expected_positions", "entity_num"]:
+                continue
+            for row in node.args[1].elts:  # type: ignore[attr-defined]
+                text, count, positions, entity_num = ast.literal_eval(row)
+                if text in seen or count != len(positions):
+                    continue
+                seen.add(text)
+                spans = [(s, e, entities[entity_num]) for s, e in positions]
+                yield case("presidio", path, text, spans, complete=False, entity=entities[entity_num])
+    path = "e2e-tests/tests/test_package_e2e_integration_flows.py"
+    for fn in ast.walk(ast.parse(git.show(path))):
+        if not isinstance(fn, ast.FunctionDef):
+            continue
+        text, spans = None, []
+        for node in ast.walk(fn):
+            if (isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
+                    and node.targets[0].id == "text_to_test" and isinstance(node.value, ast.Constant)):
+                text = node.value.value
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "RecognizerResult":
+                entity, start, end = (ast.literal_eval(a) for a in node.args[:3])
+                spans.append((start, end, entity))
+        if isinstance(text, str) and spans and text not in seen:
+            seen.add(text)
+            yield case("presidio", path, text, spans, complete=True, entity=None)
+    before_lines = git.show("e2e-tests/resources/demo.txt").splitlines()
+    after_lines = git.show("e2e-tests/resources/demo_anonymized.txt").splitlines()
+    path = "e2e-tests/resources/demo.txt"
+    for before, after in zip(before_lines, after_lines, strict=True):
+        demo = aligned(before, after)
+        if before.strip() and demo is not None:
+            yield case("presidio", path, before, demo, complete=True, entity=None)
+
+
+# --- LeapBeyond/scrubadub --------------------------------------------------------------------------------
+def _calls(fn: ast.FunctionDef, attr: str) -> list[ast.Call]:
+    return [n for n in ast.walk(fn) if isinstance(n, ast.Call) and getattr(n.func, "attr", "") == attr]
+
+
+def _docstring_case(doc: str) -> tuple[str, str] | None:
+    if "BEFORE:" not in doc or "AFTER:" not in doc:
+        return None
+    before, after = doc.split("BEFORE:")[1].split("AFTER:")
+    return before.strip(), after.strip()
+
+
+def scrubadub(git: Git) -> Iterator[dict[str, Any]]:
+    skipped = 0
+    for path in git.files("tests"):
+        name = path.rsplit("/", 1)[-1]
+        if not (name.startswith("test_") and name.endswith(".py")):
+            continue
+        tree = ast.parse(git.show(path))
+        entity = SCRUBADUB_ENTITY.get(name)
+        template = None
+        for fn in ast.walk(tree):
+            if isinstance(fn, ast.FunctionDef) and fn.name == "create_docstring":
+                ret = next(n for n in ast.walk(fn) if isinstance(n, ast.Return))
+                template = ast.literal_eval(ret.value.left)  # type: ignore[union-attr]
+        pairs: list[tuple[str, str]] = []
+        for fn in ast.walk(tree):
+            if not isinstance(fn, ast.FunctionDef):
+                continue
+            doc = ast.get_docstring(fn, clean=False)
+            compare = _calls(fn, "compare_before_after")
+            if doc and compare and not any(c.keywords and c.keywords[0].arg == "docstring" for c in compare):
+                found = _docstring_case(doc)
+                if found:
+                    pairs.append(found)
+            for call in _calls(fn, "check_phone_numbers"):
+                if template is None:
+                    raise ValueError(f"{path}: check_phone_numbers without create_docstring")
+                for arg in call.args:
+                    found = _docstring_case(template % ast.literal_eval(arg))
+                    if found:
+                        pairs.append(found)
+            pairs.extend(_assert_clean(fn))
+        for before, after in pairs:
+            if not before.strip():
+                continue
+            spans = aligned(before, after)
+            if spans is None:
+                skipped += 1
+                continue
+            yield case("scrubadub", path, before, spans, complete=False, entity=entity)
+    path = "tests/example_real_data/document.txt"
+    text = git.show(path)
+    spans = []
+    for row in csv.DictReader(io.StringIO(git.show("tests/example_real_data/known_pii.csv"))):
+        start = text.index(row["match"])
+        end = text.index(row["match_end"], start) + len(row["match_end"]) if row["match_end"] else start + len(
+            row["match"])
+        spans.append((start, end, SCRUBADUB_KNOWN[row["filth_type"]]))
+    yield case("scrubadub", path, text, spans, complete=False, entity=None)
+    if skipped > 5:
+        raise ValueError(f"scrubadub: {skipped} BEFORE/AFTER pairs did not align")
+
+
+def _assert_clean(fn: ast.FunctionDef) -> list[tuple[str, str]]:
+    """``assertEqual(<expected literal>, <x>.clean(<literal>))`` in either order, or through a name
+    assigned from ``self.clean(<literal>)`` in the same test."""
+    cleaned: dict[str, str] = {}
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
+            text = _clean_arg(node.value)
+            if text is not None:
+                cleaned[node.targets[0].id] = text
+    out = []
+    for call in _calls(fn, "assertEqual"):
+        if len(call.args) < 2:
+            continue
+        a, b = call.args[:2]
+        for exp, got in ((a, b), (b, a)):
+            if isinstance(exp, ast.Constant) and isinstance(exp.value, str):
+                text = _clean_arg(got) if not isinstance(got, ast.Name) else cleaned.get(got.id)
+                if text is not None:
+                    out.append((text, exp.value))
+    return out
+
+
+def _clean_arg(node: ast.expr) -> str | None:
+    if (isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "clean" and len(node.args) == 1
+            and not node.keywords and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+        return node.args[0].value
+    return None
+
+
+# --- philterd/phileas ------------------------------------------------------------------------------------
+_JAVA_STRING = r'"((?:[^"\\\n]|\\.)*)"'
+_FILTER_CALL = re.compile(r"\.filter\([^;]*?," + r"\s*" + _JAVA_STRING + r"\s*\)\s*;")
+_COUNT = re.compile(r"assertEquals\(\s*(\d+)\s*,\s*[^;]*?\.size\(\)\s*\)")
+_CHECK = re.compile(r"checkSpan\([^;]*?,\s*(\d+)\s*,\s*(\d+)\s*,\s*FilterType\.(\w+)\s*\)")
+_UNSURE = re.compile(r"ignored|Ignored|condition|Condition|crypto|Crypto|withPattern|sensitivity|fuzzy", re.I)
+
+
+def _java_unescape(s: str) -> str:
+    return re.sub(r"\\(u[0-9a-fA-F]{4}|.)", lambda m: chr(int(m.group(1)[1:], 16)) if m.group(1)[0] == "u"
+                  else {"n": "\n", "t": "\t", "r": "\r"}.get(m.group(1), m.group(1)), s)
+
+
+def phileas(git: Git) -> Iterator[dict[str, Any]]:
+    under = "src/test/java/ai/philterd/phileas/filters"
+    for path in git.files(under):
+        if not path.endswith("FilterTest.java") or "/rules/" in path:
+            continue
+        entity = re.sub(r"(?<!^)(?=[A-Z])", "_", path.rsplit("/", 1)[-1][: -len("FilterTest.java")]).upper()
+        for chunk in git.show(path).split("@Test")[1:]:
+            calls = _FILTER_CALL.findall(chunk)
+            counts = _COUNT.findall(chunk)
+            if len(calls) != 1 or not counts or _UNSURE.search(chunk):
+                continue
+            text = _java_unescape(calls[0])
+            n = int(counts[0])
+            checks = [(int(s), int(e), t) for s, e, t in _CHECK.findall(chunk)]
+            if n != len(checks) or not text.strip():
+                continue
+            if any(e > len(text) for _, e, _ in checks):
+                continue
+            yield case("phileas", path, text, checks, complete=False, entity=checks[0][2] if checks else entity)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mirrors", type=Path, default=Path("/work/.mirror"))
+    parser.add_argument("--out", type=Path, default=HERE / "data" / "peer_corpora.json")
+    args = parser.parse_args(argv)
+    makers = {"presidio-research": presidio_research, "presidio": presidio, "scrubadub": scrubadub,
+              "phileas": phileas}
+    sources: dict[str, dict[str, Any]] = {}
+    cases: list[dict[str, Any]] = []
+    for name, make in makers.items():
+        git = Git(args.mirrors, SOURCES[name]["repo"])
+        found = list(make(git))
+        sources[name] = {**SOURCES[name], "commit": git.commit, "paths": sorted({c["path"] for c in found}),
+                         "cases": len(found)}
+        cases.extend(found)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    payload = {"about": "Peers' public labelled PII test texts; labels are the peers' own test expectations. "
+                        "Regenerate with tests/pii/peers/extract_peers.py.",
+               "sources": sources, "cases": cases}
+    head = json.dumps({k: v for k, v in payload.items() if k != "cases"}, ensure_ascii=False, indent=1)
+    rows = ",\n".join(json.dumps(c, ensure_ascii=False) for c in cases)
+    args.out.write_text(head[:-2] + ',\n "cases": [\n' + rows + "\n]}\n")
+    for name, info in sources.items():
+        print(f"{name}: {info['cases']} cases from {len(info['paths'])} files at {info['commit'][:12]}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
