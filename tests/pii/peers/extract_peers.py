@@ -52,6 +52,14 @@ SOURCES: dict[str, dict[str, str]] = {
                   "notice": "scrubadub test data, Apache License 2.0 (LeapBeyond/scrubadub LICENSE)."},
     "phileas": {"repo": "philterd/phileas", "license": APACHE,
                 "notice": "Copyright Philterd, LLC. Apache License 2.0 (philterd/phileas LICENSE)."},
+    "datafog": {"repo": "DataFog/datafog-python", "license": MIT,
+                "notice": "Copyright (c) 2023 Sid Mohan, DataFog Inc. MIT License."},
+    "scrubadub_spacy": {"repo": "LeapBeyond/scrubadub_spacy", "license": APACHE,
+                        "notice": "scrubadub_spacy test data, Apache License 2.0 "
+                                  "(LeapBeyond/scrubadub_spacy LICENSE)."},
+    "scrubadub_address": {"repo": "LeapBeyond/scrubadub_address", "license": APACHE,
+                          "notice": "scrubadub_address test data, Apache License 2.0 "
+                                    "(LeapBeyond/scrubadub_address LICENSE)."},
 }
 SCRUBADUB_ENTITY = {  # test file -> the scrubadub filth its BEFORE/AFTER cases exercise
     "test_detector_emails.py": "EMAIL", "test_detector_phone_numbers.py": "PHONE",
@@ -63,7 +71,9 @@ SCRUBADUB_ENTITY = {  # test file -> the scrubadub filth its BEFORE/AFTER cases 
     "test_detector_credentials.py": "CREDENTIAL",
 }
 SCRUBADUB_KNOWN = {"address": "ADDRESS", "phone": "PHONE", "email": "EMAIL", "name": "NAME"}
-_PLACEHOLDER = re.compile(r"\{\{([A-Z_]+)(?:-\d+)?\}\}|<([A-Z_]+)>")
+_PLACEHOLDER = re.compile(r"\{\{([A-Z_]+)(?:\+[A-Z_]+)*(?:-\d+)?\}\}|<([A-Z_]+)>")
+SPACY_FILTH = {"NameFilth": "NAME", "LocationFilth": "LOCATION", "OrganizationFilth": "ORGANIZATION"}
+MAX_TEXT = 5000  # longer texts (a 100 kB stress string) are left out: they test speed, not recall
 
 
 class Git:
@@ -228,6 +238,9 @@ def scrubadub(git: Git) -> Iterator[dict[str, Any]]:
                     if found:
                         pairs.append(found)
             pairs.extend(_assert_clean(fn))
+            for text, spans_found in _to_test(fn, "POSTCODE" if "postal" in name else "ADDRESS"):
+                yield case("scrubadub", path, text, spans_found, complete=False, entity=spans_found[0][2]
+                           if spans_found else ("POSTCODE" if "postal" in name else "ADDRESS"))
         for before, after in pairs:
             if not before.strip():
                 continue
@@ -251,11 +264,14 @@ def scrubadub(git: Git) -> Iterator[dict[str, Any]]:
 
 def _assert_clean(fn: ast.FunctionDef) -> list[tuple[str, str]]:
     """``assertEqual(<expected literal>, <x>.clean(<literal>))`` in either order, or through a name
-    assigned from ``self.clean(<literal>)`` in the same test."""
+    assigned from ``self.clean(<literal>)`` in the same test; not in a test that defines its own detector."""
+    if any(isinstance(n, ast.ClassDef) for n in ast.walk(fn)):
+        return []
     cleaned: dict[str, str] = {}
+    constants = _string_constants(fn)
     for node in ast.walk(fn):
         if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
-            text = _clean_arg(node.value)
+            text = _clean_arg(node.value, constants)
             if text is not None:
                 cleaned[node.targets[0].id] = text
     out = []
@@ -264,18 +280,48 @@ def _assert_clean(fn: ast.FunctionDef) -> list[tuple[str, str]]:
             continue
         a, b = call.args[:2]
         for exp, got in ((a, b), (b, a)):
-            if isinstance(exp, ast.Constant) and isinstance(exp.value, str):
-                text = _clean_arg(got) if not isinstance(got, ast.Name) else cleaned.get(got.id)
+            expected = exp.value if isinstance(exp, ast.Constant) else (
+                constants.get(exp.id) if isinstance(exp, ast.Name) else None)
+            if isinstance(expected, str):
+                text = _clean_arg(got, constants) if not isinstance(got, ast.Name) else cleaned.get(got.id)
                 if text is not None:
-                    out.append((text, exp.value))
+                    out.append((text, expected))
     return out
 
 
-def _clean_arg(node: ast.expr) -> str | None:
-    if (isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "clean" and len(node.args) == 1
-            and not node.keywords and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
-        return node.args[0].value
+def _clean_arg(node: ast.expr, constants: dict[str, str] | None = None) -> str | None:
+    if not (isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "clean" and len(node.args) == 1
+            and not node.keywords):
+        return None
+    arg = node.args[0]
+    if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+        return arg.value
+    if isinstance(arg, ast.Name) and constants:
+        return constants.get(arg.id)
     return None
+
+
+def _string_constants(fn: ast.FunctionDef) -> dict[str, str]:
+    return {n.targets[0].id: n.value.value for n in ast.walk(fn)
+            if isinstance(n, ast.Assign) and isinstance(n.targets[0], ast.Name) and isinstance(n.value, ast.Constant)
+            and isinstance(n.value.value, str)}
+
+
+def _to_test(fn: ast.FunctionDef, entity: str) -> list[tuple[str, list[tuple[int, int, str]]]]:
+    """``to_test = [(value, expected bool), ...]`` scanned as ``test_str.format(value)``: the value is a
+    span of ``entity`` when expected True, the text a negative when False."""
+    constants = _string_constants(fn)
+    template = constants.get("test_str")
+    out: list[tuple[str, list[tuple[int, int, str]]]] = []
+    for node in ast.walk(fn):
+        if not (isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
+                and node.targets[0].id == "to_test" and template and "{}" in template):
+            continue
+        for value, expected in ast.literal_eval(node.value):
+            text = template.format(value)
+            start = template.index("{}")
+            out.append((text, [(start, start + len(value), entity)] if expected else []))
+    return out
 
 
 # --- philterd/phileas ------------------------------------------------------------------------------------
@@ -312,13 +358,74 @@ def phileas(git: Git) -> Iterator[dict[str, Any]]:
             yield case("phileas", path, text, checks, complete=False, entity=checks[0][2] if checks else entity)
 
 
+# --- DataFog/datafog-python ------------------------------------------------------------------------------
+def datafog(git: Git) -> Iterator[dict[str, Any]]:
+    """``tests/corpus/*.json``: ``input`` with every ``expected_entities`` span (type, text, offsets)."""
+    for path in git.files("tests/corpus"):
+        if not path.endswith(".json"):
+            continue
+        for row in json.loads(git.show(path)):
+            text = row["input"]
+            spans = [(e["start"], e["end"], e["type"]) for e in row["expected_entities"]]
+            if not text.strip() or len(text) > MAX_TEXT or "??" in text:  # "??": characters lost upstream
+                continue
+            if any(text[s:e] != ent["text"] for (s, e, _), ent in zip(spans, row["expected_entities"], strict=True)):
+                raise ValueError(f"{path}: {row['id']}: offsets do not match the text")
+            yield case("datafog", path, text, spans, complete=True, entity=None)
+
+
+# --- LeapBeyond/scrubadub_spacy and scrubadub_address ----------------------------------------------------
+def scrubadub_spacy(git: Git) -> Iterator[dict[str, Any]]:
+    """``doc_list``/``beg_end_list`` pairs checked by ``_assert_filth_type_and_pos(..., <Filth class>)`` or,
+    in the title tests, the first filth of each doc (a name); ``assertEqual`` of scrubbed literals."""
+    for path in git.files("tests"):
+        if not path.rsplit("/", 1)[-1].startswith("test_"):
+            continue
+        tree = ast.parse(git.show(path))
+        for fn in ast.walk(tree):
+            if not isinstance(fn, ast.FunctionDef) or fn.name == "test_bad_examples":
+                continue  # the title expander's negatives hold names a general detector must find ("said John")
+            lists = {n.targets[0].id: ast.literal_eval(n.value) for n in ast.walk(fn)
+                     if isinstance(n, ast.Assign) and isinstance(n.targets[0], ast.Name)
+                     and n.targets[0].id in ("doc_list", "beg_end_list")}
+            docs, positions = lists.get("doc_list"), lists.get("beg_end_list")
+            checks = _calls(fn, "_assert_filth_type_and_pos")
+            entity = None
+            if checks and isinstance(checks[0].args[2], ast.Name):
+                entity = SPACY_FILTH.get(checks[0].args[2].id)
+            elif docs and positions and "NameFilth" in ast.unparse(fn):
+                entity = "NAME"
+            if docs and positions and entity:
+                if len(docs) == len(positions):
+                    for doc, (s, e) in zip(docs, positions, strict=True):
+                        yield case("scrubadub_spacy", path, doc, [(s, e, entity)], complete=False, entity=entity)
+                elif len(docs) == 1:
+                    yield case("scrubadub_spacy", path, docs[0], [(s, e, entity) for s, e in positions],
+                               complete=False, entity=entity)
+            for before, after in _assert_clean(fn):
+                spans = aligned(before, after)
+                if spans is not None and before.strip():
+                    yield case("scrubadub_spacy", path, before, spans, complete=False, entity=None)
+
+
+def scrubadub_address(git: Git) -> Iterator[dict[str, Any]]:
+    for path in git.files("tests"):
+        if not path.rsplit("/", 1)[-1].startswith("test_"):
+            continue
+        for fn in ast.walk(ast.parse(git.show(path))):
+            if isinstance(fn, ast.FunctionDef):
+                for text, spans in _to_test(fn, "ADDRESS"):
+                    yield case("scrubadub_address", path, text, spans, complete=False, entity="ADDRESS")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mirrors", type=Path, default=Path("/work/.mirror"))
     parser.add_argument("--out", type=Path, default=HERE / "data" / "peer_corpora.json")
     args = parser.parse_args(argv)
     makers = {"presidio-research": presidio_research, "presidio": presidio, "scrubadub": scrubadub,
-              "phileas": phileas}
+              "phileas": phileas, "datafog": datafog, "scrubadub_spacy": scrubadub_spacy,
+              "scrubadub_address": scrubadub_address}
     sources: dict[str, dict[str, Any]] = {}
     cases: list[dict[str, Any]] = []
     for name, make in makers.items():

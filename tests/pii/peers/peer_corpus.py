@@ -46,11 +46,11 @@ ENTITY: dict[str, Label | None] = {
     "GPE": _label("location", T.CITY, T.STREET_ADDRESS, T.ZIP_CODE),
     "LOCATION": _label("location", T.CITY, T.STREET_ADDRESS, T.ZIP_CODE),
     "LOCATION_CITY": _label("location", T.CITY, T.STREET_ADDRESS, T.ZIP_CODE),
-    "ZIP_CODE": _label("zip", T.ZIP_CODE),
+    "ZIP_CODE": _label("zip", T.ZIP_CODE), "POSTCODE": _label("zip", T.ZIP_CODE),
     "DATE_TIME": _label("date", T.DATE), "DATE": _label("date", T.DATE), "DATE_OF_BIRTH": _label("date", T.DATE),
     "AGE": _label("age", T.AGE),
     "URL": _label("url", T.URL), "DOMAIN_NAME": _label("url", T.URL),
-    "CREDIT_CARD": _label(_ID, T.CREDIT_CARD), "IBAN_CODE": _label(_ID, T.IBAN),
+    "CREDIT_CARD": _label(_ID, T.CREDIT_CARD), "IBAN_CODE": _label(_ID, T.IBAN), "DE_IBAN": _label(_ID, T.IBAN),
     "US_SSN": _label(_ID, T.SSN), "SSN": _label(_ID, T.SSN), "SOCIAL_SECURITY_NUMBER": _label(_ID, T.SSN),
     "US_DRIVER_LICENSE": _label(_ID, T.LICENSE), "DRIVERS_LICENCE": _label(_ID, T.LICENSE),
     "DRIVERS_LICENSE_NUMBER": _label(_ID, T.LICENSE),
@@ -62,7 +62,8 @@ ENTITY: dict[str, Label | None] = {
     "ORGANIZATION": None, "TITLE": None, "NRP": None, "TWITTER": None, "SKYPE": None, "USERNAME": None,
     "PASSWORD": None, "CREDENTIAL": None, "IDENTIFIER": None, "TRACKING_NUMBER": None, "CURRENCY": None,
     "CUSTOM_DICTIONARY": None, "SET_DICTIONARY": None, "SECTION": None, "EIN": None,
-    "PHONE_NUMBER_EXTENSION": None, "STATE": None, "STATE_ABBREVIATION": None, "COUNTY": None, "HOSPITAL": None,
+    "DE_VAT_ID": None, "PHONE_NUMBER_EXTENSION": None, "STATE": None, "STATE_ABBREVIATION": None, "COUNTY": None,
+    "HOSPITAL": None,
 }
 GROUPS = ("name", "email", "phone", "address", "location", "zip", "date", "age", "url", _ID)
 _TOKEN = re.compile(r"[^\W_]{3,}")

@@ -20,6 +20,12 @@ from peer_corpus import CORPUS, ENTITY, Result, load, mlsecure_redact, mlsecure_
 from mlsecure.privacy.pii.types import PiiType
 
 MEASURED: dict[tuple[str, str], dict[str, tuple[int, int, int, int, int]]] = {
+    ("datafog", "dev"): {"address": (3, 3, 0, 0, 0), "date": (5, 4, 1, 0, 0), "email": (12, 12, 0, 0, 0),
+                         "id": (8, 7, 0, 0, 0), "location": (10, 0, 5, 0, 0), "name": (24, 22, 2, 0, 0),
+                         "phone": (7, 7, 0, 0, 0), "zip": (2, 0, 2, 0, 0)},
+    ("datafog", "report"): {"date": (10, 7, 3, 0, 0), "email": (19, 19, 0, 0, 0), "id": (26, 20, 0, 0, 0),
+                            "name": (3, 1, 2, 0, 0), "negative": (0, 0, 0, 39, 6), "phone": (11, 6, 0, 0, 0),
+                            "zip": (7, 0, 6, 0, 0)},
     ("phileas", "dev"): {"address": (25, 24, 1, 0, 0), "age": (20, 0, 19, 1, 0), "id": (9, 4, 0, 4, 0),
                          "phone": (8, 8, 0, 1, 1)},
     ("phileas", "report"): {"date": (22, 0, 20, 5, 0), "email": (1, 1, 0, 1, 1), "id": (15, 11, 1, 2, 0),
@@ -28,24 +34,30 @@ MEASURED: dict[tuple[str, str], dict[str, tuple[int, int, int, int, int]]] = {
     ("presidio-research", "dev"): {"address": (223, 73, 119, 0, 0), "age": (47, 0, 47, 0, 0),
                                    "date": (35, 11, 24, 0, 0), "email": (37, 37, 0, 0, 0), "id": (93, 86, 0, 0, 0),
                                    "location": (192, 2, 173, 0, 0), "name": (486, 314, 175, 0, 0),
-                                   "negative": (0, 0, 0, 14, 1), "phone": (60, 32, 0, 0, 0), "url": (30, 30, 0, 0, 0),
-                                   "zip": (22, 0, 20, 0, 0)},
+                                   "negative": (0, 0, 0, 14, 1), "phone": (60, 32, 0, 0, 0),
+                                   "url": (30, 30, 0, 0, 0), "zip": (22, 0, 20, 0, 0)},
     ("presidio-research", "report"): {"address": (375, 131, 206, 0, 0), "age": (24, 0, 24, 0, 0),
-                                      "date": (83, 17, 59, 0, 0), "email": (12, 12, 0, 0, 0), "id": (99, 90, 3, 0, 0),
-                                      "location": (210, 0, 186, 0, 0), "name": (368, 233, 137, 0, 0),
-                                      "negative": (0, 0, 0, 7, 0), "phone": (32, 18, 0, 0, 0), "url": (7, 7, 0, 0, 0),
-                                      "zip": (15, 0, 14, 0, 0)},
+                                      "date": (83, 17, 59, 0, 0), "email": (12, 12, 0, 0, 0),
+                                      "id": (99, 90, 3, 0, 0), "location": (210, 0, 186, 0, 0),
+                                      "name": (368, 233, 137, 0, 0), "negative": (0, 0, 0, 7, 0),
+                                      "phone": (32, 18, 0, 0, 0), "url": (7, 7, 0, 0, 0), "zip": (15, 0, 14, 0, 0)},
     ("presidio", "dev"): {"date": (3, 0, 2, 0, 0), "id": (1, 0, 1, 0, 0), "name": (5, 5, 0, 0, 0)},
     ("presidio", "report"): {"date": (7, 0, 7, 0, 0), "email": (2, 2, 0, 0, 0), "id": (8, 5, 1, 0, 0),
                              "location": (1, 0, 1, 0, 0), "name": (10, 9, 1, 0, 0), "negative": (0, 0, 0, 4, 0),
                              "phone": (1, 1, 0, 0, 0), "url": (2, 2, 0, 0, 0)},
     ("scrubadub", "dev"): {"address": (1, 1, 0, 0, 0), "email": (7, 6, 0, 0, 0), "id": (13, 13, 0, 0, 0),
                            "name": (1, 1, 0, 0, 0), "phone": (18, 18, 0, 0, 0)},
-    ("scrubadub", "report"): {"date": (9, 4, 5, 0, 0), "email": (2, 2, 0, 0, 0), "id": (19, 8, 11, 0, 0),
-                              "name": (2, 1, 1, 1, 0), "phone": (1, 1, 0, 0, 0), "url": (6, 6, 0, 0, 0)},
+    ("scrubadub", "report"): {"date": (9, 4, 5, 0, 0), "email": (4, 4, 0, 0, 0), "id": (19, 8, 11, 0, 0),
+                              "name": (5, 4, 1, 1, 0), "phone": (2, 2, 0, 0, 0), "url": (6, 6, 0, 0, 0),
+                              "zip": (14, 11, 3, 7, 0)},
+    ("scrubadub_address", "dev"): {"address": (4, 4, 0, 0, 0)},
+    ("scrubadub_spacy", "dev"): {"name": (12, 11, 1, 0, 0)},
+    ("scrubadub_spacy", "report"): {"location": (2, 0, 2, 0, 0), "name": (4, 2, 2, 0, 0)},
 }
-SPURIOUS = {("presidio-research", "dev"): (12, 654), ("presidio-research", "report"): (39, 668),
-            ("presidio", "report"): (1, 12)}  # predicted spans overlapping no label / predicted, fully labelled texts
+SPURIOUS = {
+    ("datafog", "dev"): (2, 68), ("datafog", "report"): (8, 62), ("presidio-research", "dev"): (12, 654),
+    ("presidio-research", "report"): (39, 668), ("presidio", "dev"): (0, 1), ("presidio", "report"): (1, 12)
+}  # predicted spans overlapping no label / predicted, on fully labelled texts
 EXACT_LEAKS = ("email", "phone")
 
 
@@ -57,11 +69,12 @@ def results() -> dict[tuple[str, str], Result]:
 def test_corpus_is_what_was_measured() -> None:
     data = json.loads(CORPUS.read_text())
     assert {name: info["license"] for name, info in data["sources"].items()} == {
-        "presidio-research": "MIT", "presidio": "MIT", "scrubadub": "Apache-2.0", "phileas": "Apache-2.0"}
+        "presidio-research": "MIT", "presidio": "MIT", "scrubadub": "Apache-2.0", "phileas": "Apache-2.0",
+        "datafog": "MIT", "scrubadub_spacy": "Apache-2.0", "scrubadub_address": "Apache-2.0"}
     assert all(len(info["commit"]) == 40 for info in data["sources"].values())
     cases = load()
-    assert len(cases) == 1721
-    assert {c.source for c in cases} == {"presidio-research", "presidio", "scrubadub", "phileas"}
+    assert len(cases) == 1903
+    assert {c.source for c in cases} == set(data["sources"])
     for raw in data["cases"]:  # the split is the hash of the unit, fixed before any result
         assert raw["half"] == ("dev" if hashlib.sha256(raw["unit"].encode()).digest()[0] % 2 == 0 else "report")
         assert raw["half"] == half(raw["unit"])
