@@ -22,6 +22,7 @@ import argparse
 import json
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -33,6 +34,7 @@ from peer_corpus import (  # noqa: E402
     GROUPS,
     Result,
     Spans,
+    Tally,
     load,
     mlsecure_redact,
     mlsecure_spans,
@@ -94,6 +96,82 @@ def presidio_functions(raw: dict[str, list[tuple[int, int, str]]]) -> tuple[obje
     return spans, redact
 
 
+CLI_EXITS: list[int] = []
+
+
+def cli_redact(texts: list[str]) -> list[str]:
+    """The same texts through ``mlsecure privacy anonymize --text-columns text`` on a JSONL file. Exit 1 is the
+    CLI failing closed because its re-audit of the output still sees PII: the output is written all the same."""
+    with tempfile.TemporaryDirectory() as tmp:
+        src, dst = Path(tmp) / "in.jsonl", Path(tmp) / "out.jsonl"
+        src.write_text("".join(json.dumps({"text": t}) + "\n" for t in texts))
+        run = subprocess.run([sys.executable, "-m", "mlsecure", "privacy", "anonymize", "--input", str(src),
+                              "--output", str(dst), "--text-columns", "text"], capture_output=True, text=True)
+        if run.returncode not in (0, 1) or not dst.exists():
+            raise RuntimeError(f"mlsecure privacy anonymize exited {run.returncode}: {run.stderr[-500:]}")
+        CLI_EXITS.append(run.returncode)
+        return [json.loads(line)["text"] for line in dst.read_text().splitlines()]
+
+
+def compact(tools: dict[str, dict[tuple[str, str], Result]]) -> None:
+    """One row per (source, type): spans and right-type recall per half, survival, and Presidio beside us."""
+    names = list(tools)
+    print("\n| source | type | spans dev / report | " + " | ".join(
+        f"{n} right type dev / report | {n} survived dev / report" for n in names) + " |")
+    print("|---|---|---|" + "---|---|" * len(names))
+    keys = sorted({(src, g) for res in tools.values() for (src, _), r in res.items() for g in r.by_group})
+    for src, group in keys:
+        cells = []
+        first = tools[names[0]]
+        spans = [first.get((src, h), Result()).by_group.get(group) for h in ("dev", "report")]
+        if group == "negative":
+            counts = " / ".join(str(t.negatives) if t else "-" for t in spans)
+        else:
+            counts = " / ".join(str(t.positives) if t else "-" for t in spans)
+        for n in names:
+            ts = [tools[n].get((src, h), Result()).by_group.get(group) for h in ("dev", "report")]
+            if group == "negative":
+                cells.append(" / ".join(f"{t.flag_rate():.2f}" if t else "-" for t in ts) + " flagged | ")
+                continue
+            cells.append(" / ".join(f"{t.recall():.2f}" if t and t.positives else "-" for t in ts) + " | " +
+                         " / ".join(f"{t.survival():.2f}" if t and t.positives else "-" for t in ts))
+        print(f"| {src} | {group} | {counts} | " + " | ".join(cells) + " |")
+
+
+def pooled(tools: dict[str, dict[tuple[str, str], Result]]) -> None:
+    """All sources together, per type and half: right-type recall and whole-value survival."""
+    names = list(tools)
+    print("\n| type | spans dev / report | " + " | ".join(
+        f"{n} right type dev / report | {n} survived dev / report" for n in names) + " |")
+    print("|---|---|" + "---|---|" * len(names))
+    for group in GROUPS:
+        totals = {n: [sum_tally(tools[n], h, group) for h in ("dev", "report")] for n in names}
+        first = totals[names[0]]
+        if not any(t.positives for t in first):
+            continue
+        cells = [" / ".join(f"{t.recall():.3f}" for t in totals[n]) + " | " +
+                 " / ".join(f"{t.survival():.3f}" for t in totals[n]) for n in names]
+        print(f"| {group} | {first[0].positives} / {first[1].positives} | " + " | ".join(cells) + " |")
+    for n in names:
+        for h in ("dev", "report"):
+            neg = [t for (_, hh), r in tools[n].items() if hh == h for t in r.by_group.values()]
+            spurious = sum(r.spurious for (_, hh), r in tools[n].items() if hh == h)
+            predicted = sum(r.predicted for (_, hh), r in tools[n].items() if hh == h)
+            flagged = fmt(sum(t.negatives_flagged for t in neg), sum(t.negatives for t in neg))
+            print(f"{n} {h}: negatives flagged {flagged}, spurious spans on fully labelled texts "
+                  f"{fmt(spurious, predicted)}")
+
+
+def sum_tally(results: dict[tuple[str, str], Result], half: str, group: str) -> Tally:
+    out = Tally()
+    for (_, h), r in results.items():
+        t = r.by_group.get(group)
+        if h == half and t:
+            for name in vars(out):
+                setattr(out, name, getattr(out, name) + getattr(t, name))
+    return out
+
+
 def rows(results: dict[tuple[str, str], Result], half: str) -> dict[str, Result]:
     return {src: r for (src, h), r in results.items() if h == half}
 
@@ -125,6 +203,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--presidio-python", help="a python with presidio-analyzer installed")
     parser.add_argument("--json", type=Path, help="also write the tallies here")
+    parser.add_argument("--cli", action="store_true",
+                        help="also redact through the CLI (JSONL, --text-columns) and report its survival")
     args = parser.parse_args()
     cases = load()
     for name, info in sources().items():
@@ -134,12 +214,19 @@ def main() -> int:
     print(f"mlsecure: {time.process_time() - start:.2f} s CPU for {len(cases)} texts (spans + redaction)")
     report("mlsecure", ours)
     out = {"mlsecure": ours}
+    if args.cli:
+        via_cli = score_by_source(cases, mlsecure_spans, cli_redact)
+        report("mlsecure through `mlsecure privacy anonymize --text-columns text` (JSONL)", via_cli)
+        print(f"CLI exit codes per batch: {CLI_EXITS} (1: its own re-audit still saw PII in the output)")
+        out["mlsecure-cli"] = via_cli
     if args.presidio_python:
         raw = presidio_detector(args.presidio_python, [c.text for c in cases])
         spans, redact = presidio_functions(raw)
         theirs = score_by_source(cases, spans, redact)  # type: ignore[arg-type]
         report("Presidio (pattern recognizers only, no NER model)", theirs)
         out["presidio"] = theirs
+    compact(out)
+    pooled(out)
     if args.json:
         args.json.write_text(json.dumps({tool: {f"{s}/{h}": {g: vars(t) for g, t in r.by_group.items()}
                                                 | {"_spurious": [r.spurious, r.predicted]}
