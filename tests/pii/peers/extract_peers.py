@@ -57,6 +57,11 @@ SOURCES: dict[str, dict[str, str]] = {
     "scrubadub_spacy": {"repo": "LeapBeyond/scrubadub_spacy", "license": APACHE,
                         "notice": "scrubadub_spacy test data, Apache License 2.0 "
                                   "(LeapBeyond/scrubadub_spacy LICENSE)."},
+    "bigscience-pii-manager": {"repo": "bigscience-workshop/data_tooling", "license": APACHE,
+                               "notice": "pii-manager test data, Apache License 2.0 "
+                                         "(bigscience-workshop/data_tooling pii-manager/LICENSE)."},
+    "deidentify": {"repo": "nedap/deidentify", "license": MIT,
+                   "notice": "Copyright (c) 2019 Nedap N.V. MIT License."},
     "scrubadub_address": {"repo": "LeapBeyond/scrubadub_address", "license": APACHE,
                           "notice": "scrubadub_address test data, Apache License 2.0 "
                                     "(LeapBeyond/scrubadub_address LICENSE)."},
@@ -418,6 +423,58 @@ def scrubadub_address(git: Git) -> Iterator[dict[str, Any]]:
                     yield case("scrubadub_address", path, text, spans, complete=False, entity="ADDRESS")
 
 
+# --- bigscience-workshop/data_tooling pii-manager --------------------------------------------------------
+def pii_manager(git: Git) -> Iterator[dict[str, Any]]:
+    """``TEST``/``TESTCASES`` rows ``(doc, expected with <ENTITY> placeholders, ...)`` per language test file,
+    labelled with the ``PiiEnum`` the test's ``PiiManager`` is built for; ``test/data/orig.txt`` against
+    ``replace.txt``."""
+    for path in git.files("pii-manager/test/unit/lang"):
+        if not path.endswith(".py"):
+            continue
+        tree = ast.parse(git.show(path))
+        enums = {n.attr for c in ast.walk(tree) if isinstance(c, ast.Call) and getattr(c.func, "id", "") == "PiiManager"
+                 for a in c.args[2:3] for n in ast.walk(a) if isinstance(n, ast.Attribute)}
+        entity = next(iter(enums)) if len(enums) == 1 else None
+        for node in tree.body:
+            if not (isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
+                    and node.targets[0].id in ("TEST", "TESTCASES") and isinstance(node.value, ast.List)):
+                continue
+            for row in node.value.elts:
+                if not isinstance(row, ast.Tuple) or len(row.elts) < 2:
+                    continue
+                doc, exp = (e.value if isinstance(e, ast.Constant) else None for e in row.elts[:2])
+                if not (isinstance(doc, str) and isinstance(exp, str)):
+                    continue
+                found = aligned(doc, exp)
+                if found is not None and doc.strip():
+                    yield case("bigscience-pii-manager", path, doc, found, complete=False, entity=entity)
+    path = "pii-manager/test/data/orig.txt"
+    spans = aligned(git.show(path), git.show("pii-manager/test/data/replace.txt"))
+    if spans is None:
+        raise ValueError(f"{path}: does not align with replace.txt")
+    yield case("bigscience-pii-manager", path, git.show(path), spans, complete=False, entity=None)
+
+
+# --- nedap/deidentify ------------------------------------------------------------------------------------
+def deidentify(git: Git) -> Iterator[dict[str, Any]]:
+    """The Dutch example notes of the surrogate tests with their brat annotations (``T<n> Type start end``)."""
+    under = "tests/surrogates/data/original"
+    for path in git.files(under):
+        if not path.endswith(".txt"):
+            continue
+        text, ann = git.show(path), git.show(path[:-4] + ".ann")
+        if not ann.strip():
+            continue  # an empty annotation file tests the loader, not "no PII here" (its note holds names)
+        spans = []
+        for line in ann.splitlines():
+            if not line.startswith("T"):
+                continue
+            kind, *offsets = line.split("\t")[1].replace(";", " ").split()
+            start, end = int(offsets[0]), int(offsets[-1])
+            spans.append((start, end, kind.upper()))
+        yield case("deidentify", path, text, spans, complete=True, entity=None)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mirrors", type=Path, default=Path("/work/.mirror"))
@@ -425,7 +482,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     makers = {"presidio-research": presidio_research, "presidio": presidio, "scrubadub": scrubadub,
               "phileas": phileas, "datafog": datafog, "scrubadub_spacy": scrubadub_spacy,
-              "scrubadub_address": scrubadub_address}
+              "scrubadub_address": scrubadub_address, "bigscience-pii-manager": pii_manager,
+              "deidentify": deidentify}
     sources: dict[str, dict[str, Any]] = {}
     cases: list[dict[str, Any]] = []
     for name, make in makers.items():

@@ -41,7 +41,7 @@ def _label(group: str, *types: PiiType) -> Label:
 ENTITY: dict[str, Label | None] = {
     "PERSON": _label("name", T.NAME), "NAME": _label("name", T.NAME), "PHYSICIAN_NAME": _label("name", T.NAME),
     "EMAIL_ADDRESS": _label("email", T.EMAIL), "EMAIL": _label("email", T.EMAIL),
-    "PHONE_NUMBER": _label("phone", T.PHONE), "PHONE": _label("phone", T.PHONE),
+    "PHONE_NUMBER": _label("phone", T.PHONE), "PHONE": _label("phone", T.PHONE), "PHONE_FAX": _label("phone", T.PHONE),
     "STREET_ADDRESS": _label("address", T.STREET_ADDRESS), "ADDRESS": _label("address", T.STREET_ADDRESS),
     "GPE": _label("location", T.CITY, T.STREET_ADDRESS, T.ZIP_CODE),
     "LOCATION": _label("location", T.CITY, T.STREET_ADDRESS, T.ZIP_CODE),
@@ -49,7 +49,7 @@ ENTITY: dict[str, Label | None] = {
     "ZIP_CODE": _label("zip", T.ZIP_CODE), "POSTCODE": _label("zip", T.ZIP_CODE),
     "DATE_TIME": _label("date", T.DATE), "DATE": _label("date", T.DATE), "DATE_OF_BIRTH": _label("date", T.DATE),
     "AGE": _label("age", T.AGE),
-    "URL": _label("url", T.URL), "DOMAIN_NAME": _label("url", T.URL),
+    "URL": _label("url", T.URL), "DOMAIN_NAME": _label("url", T.URL), "URL_IP": _label("url", T.URL, T.IP_ADDRESS),
     "CREDIT_CARD": _label(_ID, T.CREDIT_CARD), "IBAN_CODE": _label(_ID, T.IBAN), "DE_IBAN": _label(_ID, T.IBAN),
     "US_SSN": _label(_ID, T.SSN), "SSN": _label(_ID, T.SSN), "SOCIAL_SECURITY_NUMBER": _label(_ID, T.SSN),
     "US_DRIVER_LICENSE": _label(_ID, T.LICENSE), "DRIVERS_LICENCE": _label(_ID, T.LICENSE),
@@ -59,11 +59,15 @@ ENTITY: dict[str, Label | None] = {
     "US_PASSPORT": _label(_ID, T.PASSPORT), "PASSPORT_NUMBER": _label(_ID, T.PASSPORT),
     "US_BANK_NUMBER": _label(_ID, T.ACCOUNT_NUMBER), "BANK_ROUTING_NUMBER": _label(_ID, T.ABA_ROUTING),
     "CRYPTO": _label(_ID, T.CRYPTO_ADDRESS), "BITCOIN_ADDRESS": _label(_ID, T.CRYPTO_ADDRESS),
+    "GOV_ID": _label(_ID, T.NATIONAL_ID, T.SSN, T.PASSPORT, T.LICENSE),
+    "BANK_ACCOUNT": _label(_ID, T.IBAN, T.ACCOUNT_NUMBER),
+    "ID": _label(_ID, T.NATIONAL_ID, T.MRN, T.ACCOUNT_NUMBER, T.HEALTH_PLAN_ID, T.DEVICE_ID, T.LICENSE, T.PASSPORT),
     "ORGANIZATION": None, "TITLE": None, "NRP": None, "TWITTER": None, "SKYPE": None, "USERNAME": None,
     "PASSWORD": None, "CREDENTIAL": None, "IDENTIFIER": None, "TRACKING_NUMBER": None, "CURRENCY": None,
     "CUSTOM_DICTIONARY": None, "SET_DICTIONARY": None, "SECTION": None, "EIN": None,
     "DE_VAT_ID": None, "PHONE_NUMBER_EXTENSION": None, "STATE": None, "STATE_ABBREVIATION": None, "COUNTY": None,
-    "HOSPITAL": None,
+    "HOSPITAL": None, "INTERNAL_LOCATION": None, "OTHER": None, "PROFESSION": None, "CARE_INSTITUTE": None,
+    "ORGANIZATION_COMPANY": None,
 }
 GROUPS = ("name", "email", "phone", "address", "location", "zip", "date", "age", "url", _ID)
 _TOKEN = re.compile(r"[^\W_]{3,}")

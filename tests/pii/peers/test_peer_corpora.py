@@ -20,12 +20,17 @@ from peer_corpus import CORPUS, ENTITY, Result, load, mlsecure_redact, mlsecure_
 from mlsecure.privacy.pii.types import PiiType
 
 MEASURED: dict[tuple[str, str], dict[str, tuple[int, int, int, int, int]]] = {
+    ("bigscience-pii-manager", "dev"): {"email": (1, 1, 0, 1, 0), "id": (8, 5, 1, 6, 1), "phone": (6, 6, 0, 6, 6)},
+    ("bigscience-pii-manager", "report"): {"id": (24, 16, 5, 13, 0), "phone": (1, 0, 0, 0, 0)},
     ("datafog", "dev"): {"address": (3, 3, 0, 0, 0), "date": (5, 4, 1, 0, 0), "email": (12, 12, 0, 0, 0),
                          "id": (8, 7, 0, 0, 0), "location": (10, 0, 5, 0, 0), "name": (24, 22, 2, 0, 0),
                          "phone": (7, 7, 0, 0, 0), "zip": (2, 0, 2, 0, 0)},
     ("datafog", "report"): {"date": (10, 7, 3, 0, 0), "email": (19, 19, 0, 0, 0), "id": (26, 20, 0, 0, 0),
                             "name": (3, 1, 2, 0, 0), "negative": (0, 0, 0, 39, 6), "phone": (11, 6, 0, 0, 0),
                             "zip": (7, 0, 6, 0, 0)},
+    ("deidentify", "report"): {"address": (2, 1, 1, 0, 0), "age": (1, 0, 1, 0, 0), "date": (2, 0, 2, 0, 0),
+                               "email": (3, 3, 0, 0, 0), "name": (9, 9, 0, 0, 0), "phone": (2, 0, 0, 0, 0),
+                               "url": (1, 1, 0, 0, 0)},
     ("phileas", "dev"): {"address": (25, 24, 1, 0, 0), "age": (20, 0, 19, 1, 0), "id": (9, 4, 0, 4, 0),
                          "phone": (8, 8, 0, 1, 1)},
     ("phileas", "report"): {"date": (22, 0, 20, 5, 0), "email": (1, 1, 0, 1, 1), "id": (15, 11, 1, 2, 0),
@@ -55,8 +60,9 @@ MEASURED: dict[tuple[str, str], dict[str, tuple[int, int, int, int, int]]] = {
     ("scrubadub_spacy", "report"): {"location": (2, 0, 2, 0, 0), "name": (4, 2, 2, 0, 0)},
 }
 SPURIOUS = {
-    ("datafog", "dev"): (2, 68), ("datafog", "report"): (8, 62), ("presidio-research", "dev"): (12, 654),
-    ("presidio-research", "report"): (39, 668), ("presidio", "dev"): (0, 1), ("presidio", "report"): (1, 12)
+    ("datafog", "dev"): (2, 68), ("datafog", "report"): (8, 62), ("deidentify", "report"): (0, 14),
+    ("presidio-research", "dev"): (12, 654), ("presidio-research", "report"): (39, 668), ("presidio", "dev"): (0, 1),
+    ("presidio", "report"): (1, 12)
 }  # predicted spans overlapping no label / predicted, on fully labelled texts
 EXACT_LEAKS = ("email", "phone")
 
@@ -70,10 +76,11 @@ def test_corpus_is_what_was_measured() -> None:
     data = json.loads(CORPUS.read_text())
     assert {name: info["license"] for name, info in data["sources"].items()} == {
         "presidio-research": "MIT", "presidio": "MIT", "scrubadub": "Apache-2.0", "phileas": "Apache-2.0",
-        "datafog": "MIT", "scrubadub_spacy": "Apache-2.0", "scrubadub_address": "Apache-2.0"}
+        "datafog": "MIT", "scrubadub_spacy": "Apache-2.0", "scrubadub_address": "Apache-2.0",
+        "bigscience-pii-manager": "Apache-2.0", "deidentify": "MIT"}
     assert all(len(info["commit"]) == 40 for info in data["sources"].values())
     cases = load()
-    assert len(cases) == 1903
+    assert len(cases) == 1971
     assert {c.source for c in cases} == set(data["sources"])
     for raw in data["cases"]:  # the split is the hash of the unit, fixed before any result
         assert raw["half"] == ("dev" if hashlib.sha256(raw["unit"].encode()).digest()[0] % 2 == 0 else "report")
