@@ -43,6 +43,17 @@ from typing import Any
 HERE = Path(__file__).parent
 MIT = "MIT"
 APACHE = "Apache-2.0"
+MIT_PERMISSION = (
+    "Permission is hereby granted, free of charge, to any person obtaining a copy of this software and associated "
+    "documentation files (the \"Software\"), to deal in the Software without restriction, including without "
+    "limitation the rights to use, copy, modify, merge, publish, distribute, sublicense, and/or sell copies of the "
+    "Software, and to permit persons to whom the Software is furnished to do so, subject to the following "
+    "conditions: The above copyright notice and this permission notice shall be included in all copies or "
+    "substantial portions of the Software. THE SOFTWARE IS PROVIDED \"AS IS\", WITHOUT WARRANTY OF ANY KIND, "
+    "EXPRESS OR IMPLIED."
+)
+APACHE_TERMS = ("Licensed under the Apache License, Version 2.0 (https://www.apache.org/licenses/LICENSE-2.0). "
+                "Changes: test texts and expected spans extracted from the test files into this JSON.")
 SOURCES: dict[str, dict[str, str]] = {
     "presidio-research": {"repo": "microsoft/presidio-research", "license": MIT,
                           "notice": "Copyright (c) Microsoft Corporation. MIT License."},
@@ -489,7 +500,9 @@ def main(argv: list[str] | None = None) -> int:
     for name, make in makers.items():
         git = Git(args.mirrors, SOURCES[name]["repo"])
         found = list(make(git))
-        sources[name] = {**SOURCES[name], "commit": git.commit, "paths": sorted({c["path"] for c in found}),
+        terms = MIT_PERMISSION if SOURCES[name]["license"] == MIT else APACHE_TERMS
+        sources[name] = {**SOURCES[name], "notice": f"{SOURCES[name]['notice']} {terms}", "commit": git.commit,
+                         "paths": sorted({c["path"] for c in found}),
                          "cases": len(found)}
         cases.extend(found)
     args.out.parent.mkdir(parents=True, exist_ok=True)
