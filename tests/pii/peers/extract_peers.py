@@ -71,6 +71,8 @@ SOURCES: dict[str, dict[str, str]] = {
     "bigscience-pii-manager": {"repo": "bigscience-workshop/data_tooling", "license": APACHE,
                                "notice": "pii-manager test data, Apache License 2.0 "
                                          "(bigscience-workshop/data_tooling pii-manager/LICENSE)."},
+    "llm-guard": {"repo": "protectai/llm-guard", "license": MIT,
+                  "notice": "Copyright (c) Protect AI. All rights reserved. MIT License."},
     "deidentify": {"repo": "nedap/deidentify", "license": MIT,
                    "notice": "Copyright (c) 2019 Nedap N.V. MIT License."},
     "scrubadub_address": {"repo": "LeapBeyond/scrubadub_address", "license": APACHE,
@@ -486,6 +488,58 @@ def deidentify(git: Git) -> Iterator[dict[str, Any]]:
         yield case("deidentify", path, text, spans, complete=True, entity=None)
 
 
+# --- protectai/llm-guard --------------------------------------------------------------------------------
+_LLM_GUARD_PLACEHOLDER = re.compile(r"\[REDACTED_([A-Z_]+?)(?:_RE|_ZH)*_\d+\]")
+
+
+def llm_guard(git: Git) -> Iterator[dict[str, Any]]:
+    """Prompts and their expected anonymized form (``[REDACTED_<ENTITY>_<n>]``) from the Anonymize and
+    Sensitive scanner tests; the preamble a test prepends is taken off; adjacent placeholders of one entity
+    are one span. Only what each test's settings redact is labelled (``complete`` false)."""
+    seen: set[str] = set()
+    for path in ("tests/input_scanners/test_anonymize.py", "tests/output_scanners/test_sensitive.py"):
+        tree = ast.parse(git.show(path))
+        constants = {n.targets[0].id: n.value.value for n in tree.body if isinstance(n, ast.Assign)
+                     and isinstance(n.targets[0], ast.Name) and isinstance(n.value, ast.Constant)
+                     and isinstance(n.value.value, str)}
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "parametrize"):
+                continue
+            fields = [f.strip() for f in ast.literal_eval(node.args[0]).split(",")]
+            text_field = "prompt" if "prompt" in fields else "output"
+            if text_field not in fields or f"expected_{text_field}" not in fields:
+                continue
+            for row in node.args[1].elts:  # type: ignore[attr-defined]
+                values = dict(zip(fields, row.elts, strict=True))
+                text, expected = (_joined(values[text_field]), _joined(values[f"expected_{text_field}"]))
+                if text is None or expected is None or text in seen or not text.strip():
+                    continue
+                for name in _preambles(values.get("settings"), constants):
+                    expected = expected.removeprefix(name)
+                expected = _LLM_GUARD_PLACEHOLDER.sub(lambda m: f"<{m.group(1)}>", expected)
+                expected = re.sub(r"(<[A-Z_]+>)(?:\1)+", r"\1", expected)
+                spans = aligned(text, expected)
+                if spans is None or not spans:
+                    continue
+                seen.add(text)
+                yield case("llm-guard", path, text, spans, complete=False, entity=None)
+
+
+def _joined(node: ast.expr) -> str | None:
+    try:
+        value = ast.literal_eval(node)
+    except ValueError:
+        return None
+    return value if isinstance(value, str) else None
+
+
+def _preambles(settings: ast.expr | None, constants: dict[str, str]) -> list[str]:
+    if not isinstance(settings, ast.Dict):
+        return []
+    return [constants[v.id] for k, v in zip(settings.keys, settings.values, strict=True)
+            if isinstance(k, ast.Constant) and k.value == "preamble" and isinstance(v, ast.Name) and v.id in constants]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mirrors", type=Path, default=Path("/work/.mirror"))
@@ -494,7 +548,7 @@ def main(argv: list[str] | None = None) -> int:
     makers = {"presidio-research": presidio_research, "presidio": presidio, "scrubadub": scrubadub,
               "phileas": phileas, "datafog": datafog, "scrubadub_spacy": scrubadub_spacy,
               "scrubadub_address": scrubadub_address, "bigscience-pii-manager": pii_manager,
-              "deidentify": deidentify}
+              "deidentify": deidentify, "llm-guard": llm_guard}
     sources: dict[str, dict[str, Any]] = {}
     cases: list[dict[str, Any]] = []
     for name, make in makers.items():

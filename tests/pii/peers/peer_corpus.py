@@ -67,7 +67,7 @@ ENTITY: dict[str, Label | None] = {
     "CUSTOM_DICTIONARY": None, "SET_DICTIONARY": None, "SECTION": None, "EIN": None,
     "DE_VAT_ID": None, "PHONE_NUMBER_EXTENSION": None, "STATE": None, "STATE_ABBREVIATION": None, "COUNTY": None,
     "HOSPITAL": None, "INTERNAL_LOCATION": None, "OTHER": None, "PROFESSION": None, "CARE_INSTITUTE": None,
-    "ORGANIZATION_COMPANY": None,
+    "ORGANIZATION_COMPANY": None, "CUSTOM": None,
 }
 GROUPS = ("name", "email", "phone", "address", "location", "zip", "date", "age", "url", _ID)
 _TOKEN = re.compile(r"[^\W_]{3,}")

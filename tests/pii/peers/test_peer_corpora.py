@@ -31,6 +31,8 @@ MEASURED: dict[tuple[str, str], dict[str, tuple[int, int, int, int, int]]] = {
     ("deidentify", "report"): {"address": (2, 1, 1, 0, 0), "age": (1, 0, 1, 0, 0), "date": (2, 0, 2, 0, 0),
                                "email": (3, 3, 0, 0, 0), "name": (9, 9, 0, 0, 0), "phone": (2, 0, 0, 0, 0),
                                "url": (1, 1, 0, 0, 0)},
+    ("llm-guard", "dev"): {"email": (7, 5, 2, 0, 0), "id": (8, 4, 1, 0, 0), "location": (1, 0, 0, 0, 0),
+                           "name": (6, 5, 0, 0, 0), "phone": (4, 3, 0, 0, 0)},
     ("phileas", "dev"): {"address": (25, 24, 1, 0, 0), "age": (20, 0, 19, 1, 0), "id": (9, 4, 0, 4, 0),
                          "phone": (8, 8, 0, 1, 1)},
     ("phileas", "report"): {"date": (22, 0, 20, 5, 0), "email": (1, 1, 0, 1, 1), "id": (15, 11, 1, 2, 0),
@@ -77,10 +79,10 @@ def test_corpus_is_what_was_measured() -> None:
     assert {name: info["license"] for name, info in data["sources"].items()} == {
         "presidio-research": "MIT", "presidio": "MIT", "scrubadub": "Apache-2.0", "phileas": "Apache-2.0",
         "datafog": "MIT", "scrubadub_spacy": "Apache-2.0", "scrubadub_address": "Apache-2.0",
-        "bigscience-pii-manager": "Apache-2.0", "deidentify": "MIT"}
+        "bigscience-pii-manager": "Apache-2.0", "deidentify": "MIT", "llm-guard": "MIT"}
     assert all(len(info["commit"]) == 40 for info in data["sources"].values())
     cases = load()
-    assert len(cases) == 1971
+    assert len(cases) == 1977
     assert {c.source for c in cases} == set(data["sources"])
     for raw in data["cases"]:  # the split is the hash of the unit, fixed before any result
         assert raw["half"] == ("dev" if hashlib.sha256(raw["unit"].encode()).digest()[0] % 2 == 0 else "report")
