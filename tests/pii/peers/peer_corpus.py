@@ -5,7 +5,7 @@ A detector is two functions over a batch of texts: ``spans(texts)`` gives ``(sta
 text, ``redact(texts)`` gives the anonymized texts. Per labelled span (grouped: name, email, phone,
 address, location, id, ...): found with a right type (a predicted span of an accepted type overlaps it),
 found with any type, and whether its value survives redaction verbatim (whole value, letter-fenced) or in
-part (a token of 3+ letters/digits that the rest of the text does not also hold). Negatives: a text the
+part (whole, or a token of 3+ letters/digits that the rest of the text does not also hold). Negatives: a text the
 peer expects nothing in (for a per-entity test: nothing of that entity) is flagged when the detector
 reports a type accepted for it (any type, for fully labelled sources). On fully labelled sources,
 predicted spans that overlap no labelled span are counted as spurious.
@@ -103,7 +103,7 @@ class Tally:
     right_type: int = 0
     any_type: int = 0
     survived: int = 0  # whole value verbatim in the redacted text
-    part_survived: int = 0  # some 3+ character token of it still there
+    part_survived: int = 0  # whole, or some 3+ character token of it still there
     negatives: int = 0
     negatives_flagged: int = 0
 
@@ -163,8 +163,9 @@ def score(cases: Sequence[Case], spans: Callable[[list[str]], list[Spans]],
             t.right_type += any(p[2] in label.accepted for p in hits)
             t.any_type += bool(hits)
             value = case.text[start:end]
-            t.survived += survives(value, out)
-            t.part_survived += any(survives(w, out) for w in _TOKEN.findall(value) if w not in outside)
+            whole = survives(value, out)
+            t.survived += whole
+            t.part_survived += whole or any(survives(w, out) for w in _TOKEN.findall(value) if w not in outside)
         if case.complete:
             result.predicted += len(pred)
             result.spurious += sum(not any(_overlaps((p[0], p[1]), (s, e)) for s, e, _ in case.spans) for p in pred)
