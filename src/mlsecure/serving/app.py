@@ -393,13 +393,13 @@ class _Handlers:
                 labels, text = self._labels_for(len(proba[0]))
                 rows = proba
                 top = [max(range(len(row)), key=row.__getitem__) for row in rows]  # argmax: the first maximal
-                gw.metrics.rows.inc(n)
+                gw.metrics.rows_total += n
                 predictions = gw.policy.apply_rows(rows, labels, top) if self.plain_policy else \
                     gw.policy.apply(np.asarray(rows, dtype=np.float64), labels, gw.rng, top1=np.asarray(top))
                 return self._answer(request_id, input_hash, x, n, predictions, context, encode,
                                     [text[i] for i in top[:16]], array("q", top).tobytes())
             labels, text = self._labels_for(proba.shape[1])
-        gw.metrics.rows.inc(n)
+        gw.metrics.rows_total += n
         top1 = proba.argmax(axis=1)
         predictions = gw.policy.apply(proba, labels, gw.rng, top1=top1)
         return self._answer(request_id, input_hash, x, n, predictions, context, encode,
@@ -468,6 +468,12 @@ class GatewayApp:
         self.fastapi = api
         self._handlers = handlers
         self._v1 = _v1_routes(api)
+        ref = handlers.model_ref
+        name, version = ref["name"], ref["version"]
+        self._infer_paths = frozenset(
+            {f"/v2/models/{name}/infer", f"/v2/models/{name}/versions/{version}/infer"}
+            if name and version and "/" not in name + version else ())
+        """The served model's OIP infer routes, which ``_Handlers.v2`` routes to ``infer`` too."""
 
     def openapi(self) -> dict[str, Any]:
         return self.fastapi.openapi()
@@ -478,7 +484,9 @@ class GatewayApp:
         very answer ``__call__`` sends (same handlers, same headers), without building an ASGI scope, a
         ``receive`` and two ``send`` messages per request. None: not one of these routes (the server then
         calls the ASGI app)."""
-        if method == "POST" and path == "/v1/predict":
+        if method == "POST" and path in self._infer_paths:  # the hot route: no regex, no branching on the path
+            status, out, content = await self._handlers.infer(_Call.direct(headers, client, body))
+        elif method == "POST" and path == "/v1/predict":
             status, out, content = await self._handlers.predict(_Call.direct(headers, client, body))
         elif path == "/v2" or path.startswith("/v2/"):
             status, out, content = await self._handlers.v2(_Call.direct(headers, client, body), method, path)
