@@ -72,9 +72,15 @@ class _Extra(Exception):
 @dataclass(frozen=True, slots=True)
 class HTTPResponse:
     status: int
-    headers: list[tuple[str, str]]
-    """(lower-case name, value) in the order received."""
+    raw_headers: list[tuple[bytes, bytes]]
+    """(name, value) as received, in order; decoded only when asked for (``headers``, ``header``): the gateway
+    reads none of them, and a model server may send a dozen (MLServer's CloudEvents fields)."""
     body: bytes
+
+    @property
+    def headers(self) -> list[tuple[str, str]]:
+        """(lower-case name, value) in the order received."""
+        return [(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in self.raw_headers]
 
     def header(self, name: str) -> str | None:
         for key, value in self.headers:
@@ -101,7 +107,7 @@ class _Conn(asyncio.Protocol):
         self._in_head = True
         self._prefix = b""  # the answer's first bytes until "HTTP/1." could be checked
         self._status = 0
-        self._headers: list[tuple[str, str]] = []
+        self._headers: list[tuple[bytes, bytes]] = []
         self._body: list[bytes] = []
         self._size = 0
         self._length: int | None = None
@@ -188,7 +194,7 @@ class _Conn(asyncio.Protocol):
         self._head_fields += len(name) + len(value) + 4
         if self._head_fields > MAX_HEAD_BYTES:
             self._raise(HTTPTooLarge(f"answer head larger than {MAX_HEAD_BYTES} bytes"))
-        headers.append((name.decode("latin-1").lower(), value.decode("latin-1")))
+        headers.append((name, value))
 
     def on_headers_complete(self) -> None:
         status = self.parser.get_status_code()
@@ -200,15 +206,16 @@ class _Conn(asyncio.Protocol):
         self._status = status
         length: int | None = None
         chunked = False
-        for key, value in self._headers:  # llhttp refused repeated lengths and length with chunked already
-            if key == "content-length":
-                length = int(value)
-            elif key == "transfer-encoding":
-                if value.strip().lower() != "chunked":
-                    self._raise(HTTPProtocolError(f"unsupported Transfer-Encoding {value[:40]!r}"))
+        for name, raw in self._headers:  # llhttp refused repeated lengths and length with chunked already
+            key = name.lower()
+            if key == b"content-length":
+                length = int(raw)
+            elif key == b"transfer-encoding":
+                if raw.strip().lower() != b"chunked":
+                    self._raise(HTTPProtocolError(f"unsupported Transfer-Encoding {raw.decode('latin-1')[:40]!r}"))
                 chunked = True
-            elif key == "content-encoding" and value.strip().lower() not in ("identity", ""):
-                self._raise(HTTPProtocolError(f"unrequested Content-Encoding {value[:40]!r}"))
+            elif key == b"content-encoding" and raw.strip().lower() not in (b"identity", b""):
+                self._raise(HTTPProtocolError(f"unrequested Content-Encoding {raw.decode('latin-1')[:40]!r}"))
         if length is not None and length > self.max_body:
             self._raise(HTTPTooLarge(f"answer larger than {self.max_body} bytes"))
         self._length = length
@@ -227,7 +234,7 @@ class _Conn(asyncio.Protocol):
                 self._raise(HTTPProtocolError(f"more than {MAX_INTERIM} interim answers"))
             return
         self._keep = (self.parser.get_http_version() == "1.1" and self.parser.should_keep_alive()
-                      and not any(k == "connection" and "close" in v.lower() for k, v in self._headers))
+                      and not any(k.lower() == b"connection" and b"close" in v.lower() for k, v in self._headers))
         self._done = True
 
     # -- the exchange -------------------------------------------------------------------------------------------
@@ -343,7 +350,11 @@ class HTTPPool:
             await slots.acquire()
         try:
             for attempt in (0, 1):
-                conn, reused = await self._connection(loop, deadline, fresh=attempt > 0)
+                conn = self._idle_connection() if attempt == 0 else None  # the usual case: no coroutine to await
+                if conn is not None:
+                    reused = True
+                else:
+                    conn, reused = await self._connection(loop, deadline, fresh=attempt > 0)
                 try:
                     response, keep = await conn.exchange(data, reused, deadline)
                 except _Stale:
@@ -361,6 +372,16 @@ class HTTPPool:
             raise HTTPError("the server closed the connection before answering")  # pragma: no cover
         finally:
             slots.release()
+
+    def _idle_connection(self) -> _Conn | None:
+        """A kept-alive connection that is still open (the closed ones found on the way are dropped)."""
+        idle = self._idle
+        while idle:
+            conn = idle.pop()
+            if not conn.dead:
+                return conn
+            conn.close()
+        return None
 
     async def _connection(self, loop: asyncio.AbstractEventLoop, deadline: float, fresh: bool) -> tuple[_Conn, bool]:
         idle = self._idle
