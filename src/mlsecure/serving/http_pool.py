@@ -100,6 +100,8 @@ class _Conn(asyncio.Protocol):
         self.dead = False
         self.waiter: asyncio.Future[tuple[HTTPResponse, bool]] | None = None
         self._timer: asyncio.TimerHandle | None = None
+        self._timer_at = 0.0  # when ``_timer`` fires
+        self._deadline: float | None = None  # when the exchange in progress times out (None: none is)
         self._reused = False
         self._received = 0  # bytes of this exchange's answer so far
         self._head = 0  # bytes of the current message before its head completed
@@ -160,6 +162,7 @@ class _Conn(asyncio.Protocol):
         self.transport = None
         waiter = self.waiter
         if waiter is None or waiter.done():
+            self.close()  # an idle connection: its timer goes too
             return
         if not self._in_head and not self._done and self._status >= 200 and self._length is None \
                 and not self._chunked and self._status not in (204, 304):  # a body read to the close
@@ -261,28 +264,44 @@ class _Conn(asyncio.Protocol):
         if transport is None or transport.is_closing():
             self._fail(_Stale() if reused else HTTPError("the connection closed before the request was sent"))
             return waiter
-        self._timer = self.loop.call_at(deadline, self._on_timeout)
+        self._arm(deadline)
         transport.write(data)
         return waiter
 
+    # One timer per connection, as the built-in server's (``http_server``): an exchange's deadline is a number; the
+    # timer stays where it is when the new deadline is later (it re-arms itself when it fires early) and an answer
+    # only clears the number, so a kept-alive connection schedules and cancels no timer per request. A timeout
+    # still fires at its exchange's deadline.
+
+    def _arm(self, deadline: float) -> None:
+        self._deadline = deadline
+        if self._timer is not None:
+            if self._timer_at <= deadline:
+                return
+            self._timer.cancel()
+        self._timer_at = deadline
+        self._timer = self.loop.call_at(deadline, self._on_timeout)
+
     def _on_timeout(self) -> None:
         self._timer = None
+        deadline = self._deadline
+        if deadline is None or self.dead:
+            return  # no exchange in progress (the answer came), or closed: nothing to time out
+        if self.loop.time() < deadline:  # a later exchange moved the deadline on since this timer was set
+            self._timer_at = deadline
+            self._timer = self.loop.call_at(deadline, self._on_timeout)
+            return
         self._fail(HTTPTimeout("no complete answer in time"))
 
     def _finish(self, waiter: asyncio.Future[tuple[HTTPResponse, bool]], response: HTTPResponse,
                 keep: bool) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        self._deadline = None
         self._body = []
         if not keep:
             self.close()
         waiter.set_result((response, keep and not self.dead))
 
     def _fail(self, exc: BaseException) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
         self.close()
         waiter = self.waiter
         if waiter is not None and not waiter.done():
@@ -290,6 +309,10 @@ class _Conn(asyncio.Protocol):
 
     def close(self) -> None:
         self.dead = True
+        self._deadline = None
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         transport = self.transport
         if transport is not None and not transport.is_closing():
             transport.close()
