@@ -45,7 +45,7 @@ def _decide(t: dict[str, Any], schema: InputSchema, plain: bool) -> tuple[str, A
     return "rows", (x.dtype.str, x.shape, x.tobytes())
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(width=st.integers(1, 8), n=st.integers(1, 3), data=st.data(), ranged=st.booleans(),
        datatype=st.sampled_from(["FP32", "FP64"]))
 def test_flat_floats_decide_like_the_numpy_path(width: int, n: int, data: st.DataObject, ranged: bool,
@@ -178,7 +178,7 @@ def lean_app(tmp_path_factory: pytest.TempPathFactory, digits_onnx: Path) -> Any
 _SEGMENTS = st.sampled_from(["digits", "7", "8", "versions", "infer", "ready", "models", "v2", "", "digits%2F7"])
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=250, deadline=None)
 @given(parts=st.lists(_SEGMENTS, min_size=1, max_size=6))
 def test_infer_route_set_is_what_the_v2_router_sends_to_infer(lean_app: Any, parts: list[str]) -> None:
     from mlsecure.serving.app import _V2_MODEL
