@@ -16,7 +16,7 @@ from typing import Any
 
 # a text holding one of these (or a backslash escape that can spell it) is parsed as JSON or YAML
 MARKERS = ("_target_", "class_path", "auto_map", "custom_pipelines", "_diffusers_version", "python/", "%TAG", "\\",
-           "auto_mapping", "custom_imports", "lc:")
+           "auto_mapping", "custom_imports", "lc:", "searchpath")
 CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".toml")
 MAX_CONFIG_CHARS = 64 * 1024**2  # JSON (C parser)
 MAX_YAML_CHARS = 16 * 1024**2
@@ -32,13 +32,27 @@ def wants_parse(name: str, text: str) -> bool:
     head = text.lstrip()[:1]
     if name.lower().endswith(".json") or head in ("{", "["):
         return (any(key in text for key in JSON_KEYS) or _ASCII_ESCAPE.search(text) is not None
-                or (head == "[" and '"type"' in text))  # modules.json
-    return name.lower().endswith(CONFIG_SUFFIXES) or any(marker in text for marker in MARKERS)
+                or (head == "[" and '"type"' in text)  # modules.json
+                or RESOLVER_CALL.search(text) is not None  # a JSON an application hands to OmegaConf.load
+                or _dict_config(text))
+    return (name.lower().endswith(CONFIG_SUFFIXES) or any(marker in text for marker in MARKERS)
+            or RESOLVER_CALL.search(text) is not None or _FACTORY_KEY.search(text) is not None
+            or _dict_config(text))
+
+
+def _dict_config(text: str) -> bool:
+    """A ``logging.config.dictConfig`` document: ``version: 1`` and handlers or formatters."""
+    return ("handlers" in text or "formatters" in text or "filters" in text) and _VERSION_ONE.search(text) is not None
 
 
 JSON_KEYS = ("_target_", "class_path", "auto_map", "custom_pipelines", "_diffusers_version", "auto_mapping",
-             "custom_imports", '"lc"', "weight_map")
+             "custom_imports", '"lc"', "weight_map", '"()"', '"searchpath"')
 _ASCII_ESCAPE = re.compile(r"\\u00[2-7][0-9A-Fa-f]")
+# session 7: an OmegaConf resolver call (``${eval:...}``) or a dictConfig factory key (``"()":``) in a config of any
+# name: OmegaConf.load reads any file name, dictConfig any document the application parsed
+RESOLVER_CALL = re.compile(r"\$\{\s*(?:[A-Za-z_][\w-]*(?:\s*\.\s*[A-Za-z_][\w-]*)*\s*:|\$\{)")
+_VERSION_ONE = re.compile(r"""(?:^|[\s{,])['"]?version['"]?\s*:\s*1\b""", re.MULTILINE)
+_FACTORY_KEY = re.compile(r"""(?:^|[\s{,'"])\(\)['"]?\s*:""", re.MULTILINE)
 
 
 def parse_document(text: str, name: str = "") -> Any:

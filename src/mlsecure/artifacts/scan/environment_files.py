@@ -1,0 +1,150 @@
+"""Environment files a model ships for its loader to install: ``requirements.txt``, ``conda.yaml``,
+``python_env.yaml``.
+
+``mlflow.pyfunc.load_model`` / ``mlflow models serve`` (``env_manager`` virtualenv or conda) restore the model's
+environment by running ``pip install -r requirements.txt`` and ``conda env create -f conda.yaml``: a requirement
+fetched from a VCS or URL, a package index or a conda channel of the file's choice, or a local path outside the
+model folder installs code nobody scanned (``setup.py`` runs during the install). Named, pinned packages from the
+default index are what these files are for and pass. Parsed line by line (pip's own requirement-file syntax:
+continuation lines, ``#`` comments, options), nothing is installed or fetched.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from mlsecure.artifacts.scan.config_imports import escapes_folder
+from mlsecure.artifacts.scan.interface import Issue, IssueKind
+from mlsecure.findings import Severity
+
+_REQUIREMENTS = re.compile(r"(?:^|[-_.])requirements?(?:[-_.][\w.-]*)?\.(?:txt|in)$|^constraints?\.txt$", re.I)
+_CONDA = frozenset({"conda.yaml", "conda.yml", "environment.yaml", "environment.yml"})
+_PYTHON_ENV = frozenset({"python_env.yaml", "python_env.yml"})
+# options that point pip at another package server (any sdist it serves runs setup.py on install)
+_INDEX_OPTIONS = frozenset({"-i", "--index-url", "--extra-index-url", "-f", "--find-links", "--trusted-host"})
+_INCLUDE_OPTIONS = frozenset({"-r", "--requirement", "-c", "--constraint"})
+_EDITABLE = frozenset({"-e", "--editable"})
+_VCS_OR_URL = re.compile(r"^(?:git|hg|svn|bzr)\+|^[A-Za-z][A-Za-z0-9+.-]*://|^file:", re.I)
+_DIRECT = re.compile(r"@\s*((?:git|hg|svn|bzr)\+\S+|[A-Za-z][A-Za-z0-9+.-]*://\S+|file:\S+)")
+# channels a conda environment names for public, curated builds (anaconda.org user channels are anyone's)
+KNOWN_CHANNELS = frozenset({"defaults", "conda-forge", "pytorch", "nvidia", "anaconda", "main", "r", "msys2",
+                            "bioconda", "pytorch-nightly", "huggingface", "rapidsai", "intel", "nodefaults"})
+MAX_ISSUES = 50
+
+
+def environment_kind(name: str) -> str | None:
+    """``requirements``, ``conda`` or ``python_env`` by the file name a loader looks for; else ``None``."""
+    base = name.replace("\\", "/").rpartition("/")[2]
+    if base.lower() in _CONDA:
+        return "conda"
+    if base.lower() in _PYTHON_ENV:
+        return "python_env"
+    return "requirements" if _REQUIREMENTS.search(base) else None
+
+
+def environment_issues(name: str, text: str) -> list[Issue]:
+    kind = environment_kind(name)
+    if kind == "requirements":
+        return requirement_issues(name, _logical_lines(text))
+    if kind is None:
+        return []
+    import yaml
+
+    try:
+        document = yaml.safe_load(text)
+    except (yaml.YAMLError, RecursionError, ValueError):
+        return []
+    if not isinstance(document, dict):
+        return []
+    if kind == "python_env":
+        lines = [d for key in ("dependencies", "build_dependencies") for d in _strings(document.get(key))]
+        return requirement_issues(name, lines)
+    return _conda_issues(name, document)
+
+
+def _strings(value: Any) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def _conda_issues(name: str, document: dict[Any, Any]) -> list[Issue]:
+    issues: list[Issue] = []
+    for channel in _strings(document.get("channels")):
+        if _VCS_OR_URL.search(channel.strip()):
+            issues.append(_issue(name, Severity.HIGH, f"conda channel {channel!r} is a server of the file's choice"))
+        elif channel.strip().lower() not in KNOWN_CHANNELS:
+            issues.append(_issue(name, Severity.MEDIUM, f"conda channel {channel!r} is a user channel anyone can "
+                                 "publish to: packages installed from it are not verified"))
+    dependencies = document.get("dependencies")
+    for item in dependencies if isinstance(dependencies, list) else []:
+        if isinstance(item, str) and _VCS_OR_URL.search(item.strip()):
+            issues.append(_issue(name, Severity.HIGH, f"conda dependency {item[:120]!r} is fetched from a URL"))
+        elif isinstance(item, str) and "::" in item and item.split("::")[0].strip().lower() not in KNOWN_CHANNELS:
+            issues.append(_issue(name, Severity.MEDIUM, f"conda dependency {item[:120]!r} names a user channel"))
+        elif isinstance(item, dict):
+            issues.extend(requirement_issues(name, _strings(item.get("pip"))))
+    return issues[:MAX_ISSUES]
+
+
+def _logical_lines(text: str) -> list[str]:
+    """pip's reading: a trailing backslash joins lines, ``#`` after whitespace (or at the start) starts a comment."""
+    joined = re.sub(r"\\\r?\n", "", text)
+    return [re.sub(r"(^|\s)#.*$", "", line).strip() for line in joined.splitlines()]
+
+
+def requirement_issues(name: str, lines: list[str]) -> list[Issue]:
+    issues: list[Issue] = []
+    for line in lines:
+        line = line.strip()
+        if not line:
+            continue
+        option, _, rest = _option(line)
+        if option in _INDEX_OPTIONS:
+            issues.append(_issue(name, Severity.HIGH, f"{option} {rest[:100]!r}: pip installs from a package server "
+                                 "of the file's choice (setup.py of any package it serves runs)"))
+        elif option in _INCLUDE_OPTIONS:
+            if _VCS_OR_URL.search(rest) or escapes_folder(rest):
+                issues.append(_issue(name, Severity.HIGH, f"{option} {rest[:100]!r}: pip reads requirements from "
+                                     "outside the model folder"))
+        elif option in _EDITABLE or option is None:
+            issues.extend(_requirement(name, rest if option else line, editable=option is not None))
+        if len(issues) >= MAX_ISSUES:
+            break
+    return issues
+
+
+def _option(line: str) -> tuple[str | None, str, str]:
+    """(option, separator, argument) for ``--opt=value``, ``--opt value``, ``-i value``, ``-ivalue``."""
+    if line.startswith("--"):
+        match = re.match(r"(--[A-Za-z-]+)\s*=?\s*(.*)$", line)
+        return (match.group(1), "=", match.group(2).strip()) if match else (line, "", "")
+    if line.startswith("-"):
+        return line[:2], "=", line[2:].lstrip(" \t=")
+    return None, "", line
+
+
+def _requirement(name: str, spec: str, *, editable: bool) -> list[Issue]:
+    spec = spec.split(";")[0].strip()  # environment markers
+    direct = _DIRECT.search(spec)
+    target = direct.group(1) if direct else spec.split()[0] if spec else ""
+    if _VCS_OR_URL.search(target):
+        local = target.lower().startswith("file:")
+        path = re.sub(r"^file:(//)?", "", target, flags=re.I)
+        if local and not escapes_folder(path):
+            return [_issue(name, Severity.MEDIUM, f"{spec[:120]!r}: installs a package from the model folder: its "
+                           "setup code runs at install, not verified")]
+        return [_issue(name, Severity.HIGH, f"{spec[:120]!r}: installed from a VCS, URL or path outside the folder "
+                       "(its setup code runs at install: nobody scanned it)")]
+    looks_local = target.startswith((".", "/", "\\", "~")) or "/" in target or "\\" in target or (
+        len(target) > 1 and target[1] == ":") or target.endswith((".whl", ".tar.gz", ".zip"))
+    if looks_local or editable:
+        if escapes_folder(target) or target.startswith("~"):
+            return [_issue(name, Severity.HIGH, f"{spec[:120]!r}: installs a local package outside the model folder")]
+        return [_issue(name, Severity.MEDIUM, f"{spec[:120]!r}: installs a package from the model folder: its setup "
+                       "code runs at install, not verified")]
+    return []
+
+
+def _issue(name: str, severity: Severity, what: str) -> Issue:
+    return Issue(IssueKind.EMBEDDED_CODE, severity, f"{name}: environment restore (MLflow, conda): {what}",
+                 evidence={"file": name[-120:]})
