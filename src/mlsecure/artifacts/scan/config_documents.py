@@ -41,7 +41,7 @@ def wants_parse(name: str, text: str) -> bool:
 
 
 def _dict_config(text: str) -> bool:
-    """A ``logging.config.dictConfig`` document: ``version: 1`` and handlers or formatters."""
+    """May be a ``logging.config.dictConfig`` document (``version`` equal to 1: ``1``, ``1.0``, ``true``...)."""
     return ("handlers" in text or "formatters" in text or "filters" in text) and _VERSION_ONE.search(text) is not None
 
 
@@ -51,7 +51,10 @@ _ASCII_ESCAPE = re.compile(r"\\u00[2-7][0-9A-Fa-f]")
 # session 7: an OmegaConf resolver call (``${eval:...}``) or a dictConfig factory key (``"()":``) in a config of any
 # name: OmegaConf.load reads any file name, dictConfig any document the application parsed
 RESOLVER_CALL = re.compile(r"\$\{\s*(?:[A-Za-z_][\w-]*(?:\s*\.\s*[A-Za-z_][\w-]*)*\s*:|\$\{)")
-_VERSION_ONE = re.compile(r"""(?:^|[\s{,])['"]?version['"]?\s*:\s*1\b""", re.MULTILINE)
+# dictConfig compares ``config["version"] != 1``: 1.0, 1e0 and true (YAML 1.1 also yes/on) pass
+_VERSION_ONE = re.compile(r"""['"]?version['"]?\s*:\s*(?:!!\w+\s+)?['"]?"""
+                          r"""(?:1(?:\.0*)?(?:[eE][+-]?0*)?|true|yes|on)['"]?\s*(?:[,}\n#]|$)""",
+                          re.IGNORECASE | re.MULTILINE)
 _FACTORY_KEY = re.compile(r"""(?:^|[\s{,'"])\(\)['"]?\s*:""", re.MULTILINE)
 
 

@@ -245,6 +245,11 @@ def _scan_tentative(blob: Blob, session: Session, fmt: ArtifactFormat,
             "this scanner does not parse the chunked format: cannot verify its operators", evidence={"format": "cpb"})]
     if blob.name.lower().endswith(".tflite"):  # the interpreter does not require the TFL3 identifier
         return ArtifactFormat.TFLITE, [*_run(ArtifactFormat.TFLITE, blob, session), *configs]
+    from mlsecure.artifacts.scan.tflite_scan import sniff_flex
+
+    flex = collect("tflite", lambda: sniff_flex(blob))
+    if flex:
+        return ArtifactFormat.TFLITE, [*flex, *configs]
     issue = describe_data(blob, head)
     return (ArtifactFormat.DATA if issue.severity is Severity.INFO else ArtifactFormat.UNKNOWN), [issue, *configs]
 

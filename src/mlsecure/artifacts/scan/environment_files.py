@@ -45,7 +45,7 @@ def environment_kind(name: str) -> str | None:
 
 def environment_issues(name: str, text: str) -> list[Issue]:
     kind = environment_kind(name)
-    if kind == "requirements":
+    if kind == "requirements" or (kind is None and looks_like_requirements(text)):
         return requirement_issues(name, _logical_lines(text))
     if kind is None:
         return []
@@ -61,6 +61,29 @@ def environment_issues(name: str, text: str) -> list[Issue]:
         lines = [d for key in ("dependencies", "build_dependencies") for d in _strings(document.get(key))]
         return requirement_issues(name, lines)
     return _conda_issues(name, document)
+
+
+_SPEC = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\s*(?:\[[^\]]*\])?\s*(?:(?:===?|~=|!=|<=?|>=?)\s*[\w.*+!-]+\s*,?\s*)*"
+                   r"(?:;.*)?$")
+MAX_SNIFFED = 1024**2
+
+
+def looks_like_requirements(text: str) -> bool:
+    """A requirements file under another name (TorchServe's ``requirementsFile``, ``-r deps.txt``): every line is a
+    requirement, a pip option or a VCS/URL requirement, and at least one line installs from elsewhere. Only that last
+    kind of line can change the verdict, so a list of labels (``cat``, ``dog``) is never judged."""
+    if len(text) > MAX_SNIFFED or "\x00" in text:
+        return False
+    risky = False
+    for line in _logical_lines(text):
+        if not line:
+            continue
+        option = _option(line)[0]
+        if option in _INDEX_OPTIONS or option in _EDITABLE or _VCS_OR_URL.search(line) or _DIRECT.search(line):
+            risky = True
+        elif option is None and not _SPEC.match(line):
+            return False
+    return risky
 
 
 def _strings(value: Any) -> list[str]:

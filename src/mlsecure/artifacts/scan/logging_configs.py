@@ -105,8 +105,18 @@ def _dotted(node: ast.expr) -> str | None:
     return ".".join([node.id, *reversed(parts)])
 
 
+# formatter and handler classes of logging libraries that log configs of servers name (uvicorn's own LOGGING_CONFIG,
+# python-json-logger, colorlog, rich): they format or print records and do nothing else on construction
+LOGGING_LIBRARY_CLASSES = frozenset({
+    "uvicorn.logging.DefaultFormatter", "uvicorn.logging.AccessFormatter", "uvicorn.logging.ColourizedFormatter",
+    "pythonjsonlogger.jsonlogger.JsonFormatter", "pythonjsonlogger.json.JsonFormatter", "colorlog.ColoredFormatter",
+    "rich.logging.RichHandler"})
+
+
 def _name_issues(where: str, dotted: str, verb: str) -> list[Issue]:
     """``dotted`` resolved in the ``logging`` namespace (as ``eval`` and ``_resolve`` do) and judged."""
+    if dotted.strip() in LOGGING_LIBRARY_CLASSES:
+        return []
     resolved = resolve_name(dotted)
     if resolved is None:
         return []

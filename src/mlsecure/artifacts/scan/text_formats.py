@@ -4,8 +4,9 @@
   ONNX printer's text) and ``.json``/``.onnxjson`` (protobuf JSON) are models like ``.onnx``: their external-data
   ``location`` is read relative to the model (absolute or ``..`` paths reach any file: onnx 1.23 refuses them, older
   releases and direct readers do not) and their operator domains may need a native custom-op library.
-- Jsonnet (``.jsonnet``/``.libsonnet``, AllenNLP-style configs): ``import``, ``importstr`` and ``importbin`` read any
-  file the path names into the config (a ``type`` or ``_target_`` defined outside the folder, or a secret);
+- Jsonnet (``.jsonnet``/``.libsonnet``, and ``.json``: AllenNLP evaluates every config file with Jsonnet):
+  ``import``, ``importstr`` and ``importbin`` read any file the path names into the config (a ``type`` or
+  ``_target_`` defined outside the folder, or a secret);
   ``std.native`` calls a function the host registered.
 - confection (spaCy, Thinc): ``@architectures = "..."`` resolves a function from a registry; a name outside spaCy's
   own namespaces is a function user code registered (``spacy --code`` or an installed package): low, since the
@@ -24,7 +25,7 @@ from mlsecure.artifacts.scan.config_imports import escapes_folder
 from mlsecure.artifacts.scan.interface import Issue, IssueKind
 from mlsecure.findings import Severity
 
-_ONNX_TEXT_SUFFIXES = (".textproto", ".prototxt", ".onnxtxt", ".onnxtext", ".json", ".onnxjson", ".txtpb")
+_ONNX_TEXT_SUFFIXES = (".textproto", ".prototxt", ".pbtxt", ".txtpb", ".onnxtxt", ".onnxtext", ".json", ".onnxjson")
 _STRING = r'"((?:[^"\\\n]|\\.)*)"'
 _LOCATION = re.compile(r'(?:\bkey\s*:\s*"location"\s*value\s*:\s*|"location"\s*:\s*|"key"\s*:\s*"location"\s*,\s*'
                        r'"value"\s*:\s*)' + _STRING)
@@ -42,6 +43,10 @@ def onnx_text_issues(text: str, name: str) -> list[Issue]:
         return []
     locations = [_unescape(m.group(1)) for m in _LOCATION.finditer(text)]
     domains = [_unescape(m.group(1)) for m in _DOMAIN.finditer(text)]
+    if name.lower().endswith((".textproto", ".prototxt", ".pbtxt", ".txtpb")):
+        textproto = _textproto(text)
+        locations.extend(textproto[0])
+        domains.extend(textproto[1])
     for listing in _OPSET_LIST.finditer(text):
         domains.extend(_unescape(m.group(1)) for m in _OPSET_ENTRY.finditer(listing.group(1)))
     if text.lstrip().startswith("{"):
@@ -55,6 +60,33 @@ def onnx_text_issues(text: str, name: str) -> list[Issue]:
         issues.append(Issue(IssueKind.CUSTOM_OP, Severity.MEDIUM, f"{name}: operators from custom domains "
                             f"{custom[:10]} need a native custom-op library", evidence={"domains": custom[:50]}))
     return issues[:MAX_ISSUES]
+
+
+# protobuf text format: a string field is one or more adjacent quoted strings ("..", '/x' concatenate), with C escapes,
+# fields come in any order, a message is written {...} or <...>, # starts a comment outside strings
+_TP_STRINGS = r"""((?:(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')\s*)+)"""
+_TP_FIELD = re.compile(r"\b(key|value|domain)\s*:?\s*" + _TP_STRINGS)
+_TP_BLOCK = re.compile(r"\bexternal_data\s*:?\s*[{<]([^{}<>]*)[}>]")
+
+
+def _textproto(text: str) -> tuple[list[str], list[str]]:
+    """(external-data locations, operator domains) of a protobuf text-format model."""
+    from mlsecure.artifacts.scan.savedmodel_scan import _TEXT_COMMENT, _TEXT_STRING
+    from mlsecure.artifacts.scan.savedmodel_scan import _unescape as c_unescape
+
+    code = _TEXT_COMMENT.sub(lambda m: "" if m.group(1) else m.group(0), text)
+
+    def joined(raw: str) -> str:
+        return c_unescape("".join(m.group(1) if m.group(1) is not None else m.group(2)
+                                  for m in _TEXT_STRING.finditer(raw)))
+
+    locations: list[str] = []
+    for block in _TP_BLOCK.finditer(code):
+        fields = {m.group(1): joined(m.group(2)) for m in _TP_FIELD.finditer(block.group(1))}
+        if fields.get("key") == "location" and "value" in fields:
+            locations.append(fields["value"])
+    domains = [joined(m.group(2)) for m in _TP_FIELD.finditer(code) if m.group(1) == "domain"]
+    return locations, domains
 
 
 def _json_locations(text: str) -> list[str]:
@@ -86,7 +118,9 @@ _JSONNET_IMPORT = re.compile(r"\bimport(?:str|bin)?\s*(?:@?(['\"])((?:(?!\1)[^\\
 
 
 def jsonnet_issues(text: str, name: str) -> list[Issue]:
-    if not name.lower().endswith((".jsonnet", ".libsonnet")):
+    if not name.lower().endswith((".jsonnet", ".libsonnet", ".json")):  # AllenNLP's Params.from_file evaluates any
+        return []                                                       # config file, .json included, as Jsonnet
+    if "import" not in text and "std" not in text:
         return []
     issues: list[Issue] = []
     for match in _JSONNET_IMPORT.finditer(text):

@@ -22,6 +22,7 @@ IDENTIFIER = b"TFL3"
 CUSTOM = 32  # BuiltinOperator.CUSTOM
 PLACEHOLDER_FOR_GREATER_OP_CODES = 127  # deprecated_builtin_code when builtin_code holds the real value
 MAX_OPERATOR_CODES = 100_000
+MAX_CODE_NAME = 4096  # an operator name longer than this is not a kernel anyone registers: malformed
 
 
 class Malformed(ValueError):
@@ -66,6 +67,20 @@ def custom_code_issues(codes: list[str]) -> list[Issue]:
     return issues
 
 
+def sniff_flex(blob: Blob) -> list[Issue]:
+    """Unrecognised binary data read as a TFLite model without its identifier (the interpreter does not insist on
+    it): the dangerous ``Flex`` operators it would list, else nothing (random bytes fail the bounds checks or name
+    no such operator)."""
+    from mlsecure.artifacts.scan.protobuf import mapped
+
+    with mapped(blob) as buf:
+        try:
+            codes = list(custom_codes(buf))
+        except (Malformed, struct.error):
+            return []
+    return [i for i in custom_code_issues(codes) if i.kind is IssueKind.DANGEROUS_OP]
+
+
 def custom_codes(buf: memoryview) -> Iterator[str]:
     """The ``custom_code`` string of every CUSTOM operator code of the model."""
     size = len(buf)
@@ -88,8 +103,8 @@ def custom_codes(buf: memoryview) -> Iterator[str]:
         if custom is not None:  # the interpreter reads custom_code whenever the code is CUSTOM; read it always
             start = custom + _u32(buf, custom)
             length = _u32(buf, start)
-            if start + 4 + length > size:
-                raise Malformed("custom_code string past the end")
+            if start + 4 + length > size or length > MAX_CODE_NAME:
+                raise Malformed(f"custom_code string of {length} bytes at {start}")
             yield bytes(buf[start + 4:start + 4 + length]).decode("utf-8", "replace")
         elif code == CUSTOM or (code is None and old == CUSTOM):
             yield "<unnamed custom op>"
