@@ -498,3 +498,9 @@ def test_onnx_textproto_strings_concatenated_reordered_escaped(tmp_path: Path, t
 def test_dict_config_version_spelled_otherwise(tmp_path: Path, version: str) -> None:
     text = f'{{"version": {version}, "handlers": {{"h": {{"class": "os.system", "command": "id"}}}}}}'
     assert _scan(tmp_path, "logging.json", text)[1] is Severity.CRITICAL
+
+
+@pytest.mark.parametrize("prefix", ["# logging\n; generated\n\n", "\n  \n", "\r\n# c\r\n"])
+def test_file_config_after_comment_lines(tmp_path: Path, prefix: str) -> None:
+    text, severity = FILE_CONFIGS["class-os-system"]
+    assert _scan(tmp_path, "logging.ini", prefix + text)[1] is severity

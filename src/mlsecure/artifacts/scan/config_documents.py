@@ -33,11 +33,11 @@ def wants_parse(name: str, text: str) -> bool:
     if name.lower().endswith(".json") or head in ("{", "["):
         return (any(key in text for key in JSON_KEYS) or _ASCII_ESCAPE.search(text) is not None
                 or (head == "[" and '"type"' in text)  # modules.json
-                or RESOLVER_CALL.search(text) is not None  # a JSON an application hands to OmegaConf.load
+                or ("${" in text and RESOLVER_CALL.search(text) is not None)  # a JSON handed to OmegaConf.load
                 or _dict_config(text))
     return (name.lower().endswith(CONFIG_SUFFIXES) or any(marker in text for marker in MARKERS)
-            or RESOLVER_CALL.search(text) is not None or _FACTORY_KEY.search(text) is not None
-            or _dict_config(text))
+            or ("${" in text and RESOLVER_CALL.search(text) is not None)
+            or ("()" in text and _FACTORY_KEY.search(text) is not None) or _dict_config(text))
 
 
 def _dict_config(text: str) -> bool:
@@ -46,7 +46,7 @@ def _dict_config(text: str) -> bool:
 
 
 JSON_KEYS = ("_target_", "class_path", "auto_map", "custom_pipelines", "_diffusers_version", "auto_mapping",
-             "custom_imports", '"lc"', "weight_map", '"()"', '"searchpath"')
+             "custom_imports", '"lc"', "weight_map", '"()', "searchpath")
 _ASCII_ESCAPE = re.compile(r"\\u00[2-7][0-9A-Fa-f]")
 # session 7: an OmegaConf resolver call (``${eval:...}``) or a dictConfig factory key (``"()":``) in a config of any
 # name: OmegaConf.load reads any file name, dictConfig any document the application parsed

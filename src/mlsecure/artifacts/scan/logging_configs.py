@@ -25,6 +25,7 @@ from mlsecure.artifacts.scan.interface import Issue, IssueKind
 from mlsecure.artifacts.scan.policy import classify
 from mlsecure.findings import Severity
 
+_FIRST_LINE = re.compile(r"(?:[ \t]*(?:[#;][^\n]*)?\r?\n)*[ \t]*\[")  # blank and comment lines, then a section
 _SECTION = re.compile(r"^[ \t]*\[[^\]\n]+\][ \t]*$", re.MULTILINE)
 _EVALUATED = {"handler": ("class", "args", "kwargs"), "formatter": ("defaults",)}
 _LOGGING_BASES = (logging.Handler, logging.Formatter, logging.Filter, logging.Logger)
@@ -33,7 +34,11 @@ MAX_ISSUES = 50
 
 
 def looks_like_ini(text: str) -> bool:
-    return _SECTION.search(text) is not None
+    """Sections fileConfig evaluates (``[handler_...]``, ``[formatter_...]``) or confection registry keys, in a text
+    whose first line (after blanks and comments) is a section header, as configparser requires."""
+    if not _FIRST_LINE.match(text):
+        return False
+    return ("[handler_" in text or "[formatter_" in text or "\n@" in text) and _SECTION.search(text) is not None
 
 
 def file_config_issues(text: str, where: str) -> list[Issue]:

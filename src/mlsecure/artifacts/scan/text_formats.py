@@ -39,8 +39,11 @@ def onnx_text_issues(text: str, name: str) -> list[Issue]:
     """External-data paths leaving the folder and custom domains of an ONNX model in a text format."""
     from mlsecure.artifacts.scan.onnx_scan import STANDARD_DOMAINS
 
-    if not name.lower().endswith(_ONNX_TEXT_SUFFIXES) or not re.search(r"\bir_?[vV]ersion\b", text):
+    lowered = name.lower()
+    if not lowered.endswith(_ONNX_TEXT_SUFFIXES):
         return []
+    if ("irVersion" if lowered.endswith((".json", ".onnxjson")) else "ir_version") not in text:  # protobuf JSON
+        return []                                                                                # names are camelCase
     locations = [_unescape(m.group(1)) for m in _LOCATION.finditer(text)]
     domains = [_unescape(m.group(1)) for m in _DOMAIN.finditer(text)]
     if name.lower().endswith((".textproto", ".prototxt", ".pbtxt", ".txtpb")):
@@ -120,7 +123,8 @@ _JSONNET_IMPORT = re.compile(r"\bimport(?:str|bin)?\s*(?:@?(['\"])((?:(?!\1)[^\\
 def jsonnet_issues(text: str, name: str) -> list[Issue]:
     if not name.lower().endswith((".jsonnet", ".libsonnet", ".json")):  # AllenNLP's Params.from_file evaluates any
         return []                                                       # config file, .json included, as Jsonnet
-    if "import" not in text and "std" not in text:
+    jsonnet = name.lower().endswith((".jsonnet", ".libsonnet"))
+    if "import" not in text and not (jsonnet and "native" in text):
         return []
     issues: list[Issue] = []
     for match in _JSONNET_IMPORT.finditer(text):
@@ -132,7 +136,7 @@ def jsonnet_issues(text: str, name: str) -> list[Issue]:
             issues.append(Issue(IssueKind.ARCHIVE_PATH, Severity.HIGH,
                                 f"{name}: Jsonnet {match.group(0).split()[0]} reads {path[:120]!r}, outside the "
                                 "config's folder, into the config", evidence={"path": path[:200]}))
-    if re.search(r"\bstd\s*\.\s*native\s*\(", text):
+    if jsonnet and re.search(r"\bstd\s*\.\s*native\s*\(", text):
         issues.append(Issue(IssueKind.EMBEDDED_CODE, Severity.MEDIUM, f"{name}: Jsonnet std.native calls a function "
                             "the host application registered: not verified"))
     return issues[:MAX_ISSUES]
@@ -145,7 +149,7 @@ CONFECTION_NAMESPACES = frozenset({"spacy", "spacy-legacy", "spacy-transformers"
 
 
 def confection_issues(text: str, name: str) -> list[Issue]:
-    if "@" not in text:
+    if not text.startswith("@") and "\n@" not in text:  # a registry reference is a key: at the start of a line
         return []
     parser = configparser.ConfigParser(interpolation=None, allow_no_value=True, strict=False)
     parser.optionxform = str  # type: ignore[assignment,method-assign]
