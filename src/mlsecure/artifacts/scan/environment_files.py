@@ -47,20 +47,24 @@ def environment_issues(name: str, text: str) -> list[Issue]:
     kind = environment_kind(name)
     if kind == "requirements" or (kind is None and looks_like_requirements(text)):
         return requirement_issues(name, _logical_lines(text))
-    if kind is None:
-        return []
+    if kind is None and (len(text) > MAX_SNIFFED or "dependencies" not in text):
+        return []  # an MLmodel may name its environment file anything (env: {virtualenv: env.yaml}): sniffed below
     import yaml
 
     try:
         document = yaml.safe_load(text)
     except (yaml.YAMLError, RecursionError, ValueError):
         return []
-    if not isinstance(document, dict):
+    if not isinstance(document, dict) or not isinstance(document.get("dependencies"), list):
         return []
+    if kind is None:  # conda lists channels or a pip sub-list; python_env names python or build_dependencies
+        conda = "channels" in document or any(isinstance(d, dict) and "pip" in d for d in document["dependencies"])
+        kind = "conda" if conda else "python_env" if ("python" in document or "build_dependencies" in document) \
+            else None
     if kind == "python_env":
         lines = [d for key in ("dependencies", "build_dependencies") for d in _strings(document.get(key))]
         return requirement_issues(name, lines)
-    return _conda_issues(name, document)
+    return _conda_issues(name, document) if kind == "conda" else []
 
 
 _SPEC = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\s*(?:\[[^\]]*\])?\s*(?:(?:===?|~=|!=|<=?|>=?)\s*[\w.*+!-]+\s*,?\s*)*"
