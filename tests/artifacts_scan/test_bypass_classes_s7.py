@@ -231,47 +231,74 @@ def test_benign_environment_files_stay_safe(tmp_path: Path, name: str, text: str
 
 # --- TensorFlow Lite operator codes ---------------------------------------------------------------------------
 
-def _tflite(codes: list[tuple[int, str | None]], *, identifier: bool = True) -> bytes:
-    """A minimal TFLite flatbuffer: Model { operator_codes: [OperatorCode {builtin_code, custom_code}] } (schema
-    fields 1 of Model, 1 and 3 of OperatorCode; every offset points forward, as flatbuffers require)."""
-    buf = bytearray(struct.pack("<I4s", 0, b"TFL3" if identifier else b"\0\0\0\0"))
-    patches: list[tuple[int, str, int]] = []  # (slot position, what, index)
+Node = tuple[str, object]
 
-    def align() -> None:
-        buf.extend(b"\0" * (-len(buf) % 4))
 
-    model_vtable = len(buf)
-    buf += struct.pack("<HHHH", 8, 8, 0, 4)
-    model = len(buf)
-    buf += struct.pack("<i", model - model_vtable)
-    patches.append((len(buf), "vector", 0))
-    buf += b"\0\0\0\0"
-    struct.pack_into("<I", buf, 0, model)
-    vector = len(buf)
-    buf += struct.pack("<I", len(codes))
-    for i in range(len(codes)):
-        patches.append((len(buf), "table", i))
-        buf += b"\0\0\0\0"
-    tables, strings = [], []
-    for i, (builtin, custom) in enumerate(codes):
+def _flatbuffer(root: Node, identifier: bytes) -> bytes:
+    """A minimal flatbuffer writer: each table, vector or string is laid out after its parent and the parent's
+    reference patched to point forward (as flatbuffers require). Nodes: ``("table", {field: value})`` with values
+    ``("u8"|"u32"|"i32"|"u64", n)`` or a node, ``("tables", [nodes])``, ``("bytes", b"...")``, ``("string", "...")``."""
+    buf = bytearray(struct.pack("<I", 0) + identifier)
+
+    def align(n: int = 4) -> None:
+        buf.extend(b"\0" * (-len(buf) % n))
+
+    def write(node: Node) -> int:
+        kind, value = node
+        align(8)
+        if kind in ("bytes", "string"):
+            data = value.encode() if isinstance(value, str) else value
+            assert isinstance(data, bytes)
+            at = len(buf)
+            buf.extend(struct.pack("<I", len(data)) + data + (b"\0" if kind == "string" else b""))
+            return at
+        if kind == "tables":
+            assert isinstance(value, list)
+            at = len(buf)
+            buf.extend(struct.pack("<I", len(value)) + b"\0\0\0\0" * len(value))
+            for i, child in enumerate(value):
+                slot = at + 4 + 4 * i
+                struct.pack_into("<I", buf, slot, write(child) - slot)
+            return at
+        assert isinstance(value, dict)
+        fields = max(value, default=-1) + 1
+        layout: dict[int, int] = {}
+        size = 4
+        for field, item in sorted(value.items()):
+            layout[field] = size
+            size += 8 if item[0] == "u64" else 4
         vtable = len(buf)
-        buf += struct.pack("<HHHHHH", 12, 16, 12, 8 if custom is not None else 0, 0, 4)
-        tables.append(len(buf))
-        buf += struct.pack("<ii", len(buf) - vtable, builtin)
-        patches.append((len(buf), "string", i))
-        buf += b"\0\0\0\0" + bytes([min(builtin, 127)]) + b"\0\0\0"
-    for _builtin, custom in codes:
-        align()
-        strings.append(len(buf))
-        if custom is not None:
-            data = custom.encode()
-            buf += struct.pack("<I", len(data)) + data + b"\0"
-    for slot, what, i in patches:
-        target = {"vector": vector, "table": tables[i] if what == "table" else 0,
-                  "string": strings[i] if what == "string" else 0}[what]
-        if what != "string" or codes[i][1] is not None:
-            struct.pack_into("<I", buf, slot, target - slot)
+        buf.extend(struct.pack(f"<HH{fields}H", 4 + 2 * fields, size, *(layout.get(f, 0) for f in range(fields))))
+        align(4)
+        table = len(buf)
+        buf.extend(struct.pack("<i", table - vtable) + b"\0" * (size - 4))
+        for field, item in sorted(value.items()):
+            at = table + layout[field]
+            if item[0] in ("u8", "u32", "i32", "u64"):
+                struct.pack_into({"u8": "<B", "u32": "<I", "i32": "<i", "u64": "<Q"}[item[0]], buf, at, item[1])
+            else:
+                struct.pack_into("<I", buf, at, write(item) - at)
+        return table
+
+    struct.pack_into("<I", buf, 0, write(root))
     return bytes(buf)
+
+
+def _tflite(codes: list[tuple[int, str | None]], *, identifier: bool = True,
+            operators: list[tuple[int, bytes]] | None = None) -> bytes:
+    """A TFLite model: Model { operator_codes (1), subgraphs (2) { operators (3) { opcode_index (0),
+    custom_options (5) } } }; OperatorCode { deprecated_builtin_code (0), custom_code (1), builtin_code (3) }
+    (field numbers as the ``tflite`` package's generated schema code reads them)."""
+    code_tables: list[Node] = []
+    for builtin, custom in codes:
+        fields: dict[int, object] = {0: ("u8", min(builtin, 127)), 3: ("i32", builtin)}
+        if custom is not None:
+            fields[1] = ("string", custom)
+        code_tables.append(("table", fields))
+    ops: list[Node] = [("table", {0: ("u32", index), 5: ("bytes", options)}) for index, options in operators or []]
+    model: Node = ("table", {0: ("u32", 3), 1: ("tables", code_tables),
+                             2: ("tables", [("table", {3: ("tables", ops)})])})
+    return _flatbuffer(model, b"TFL3" if identifier else b"\0\0\0\0")
 
 
 ADD, CONV, CUSTOM = 0, 3, 32
@@ -520,4 +547,27 @@ def test_environment_files_under_the_name_mlmodel_gives_them(tmp_path: Path, nam
     assert _scan(tmp_path, name, text)[1] is Severity.HIGH
     benign = "python: 3.11.7\nbuild_dependencies:\n- pip\ndependencies:\n- -r requirements.txt\n"
     verdict, top, titles = _scan(tmp_path, name, benign)
+    assert verdict is Verdict.SAFE and top <= Severity.LOW, titles
+
+
+def _flex_options(op: str, node_op: str | None = None) -> bytes:
+    """Custom options as the Flex delegate reads them (tensorflow/lite/delegates/flex/kernel.cc): a flexbuffer vector
+    [op name, NodeDef bytes]; the eager op is the first string. Strings: length byte, bytes, NUL; NodeDef field 1
+    name, field 2 op. The trailing vector/root bytes are not read by the scanner."""
+    node = node_op or op
+    node_def = b"\x0a\x01n" + b"\x12" + bytes([len(node)]) + node.encode()
+    return bytes([len(op)]) + op.encode() + b"\x00" + bytes([len(node_def)]) + node_def + b"\x00\x06\x2c\x02\x28\x01"
+
+
+@pytest.mark.parametrize("identifier", [True, False])
+def test_tflite_flex_node_def_decides_the_kernel(tmp_path: Path, identifier: bool) -> None:
+    """A harmless-looking ``FlexAddV2`` code whose custom options name ``WriteFile`` (as the eager op name or the
+    NodeDef's op): the delegate builds the op its options name."""
+    for options in (_flex_options("WriteFile"), _flex_options("WriteFile", "AddV2"),
+                    _flex_options("AddV2", "ReadFile")):
+        data = _tflite([(ADD, None), (CUSTOM, "FlexAddV2")], identifier=identifier, operators=[(0, b""), (1, options)])
+        verdict, top, titles = _scan(tmp_path, "model.tflite" if identifier else "weights.bin", data)
+        assert top is Severity.HIGH and any("custom options" in t for t in titles), titles
+    benign = _tflite([(ADD, None), (CUSTOM, "FlexAddV2")], operators=[(0, b""), (1, _flex_options("AddV2"))])
+    verdict, top, titles = _scan(tmp_path, "model.tflite", benign)
     assert verdict is Verdict.SAFE and top <= Severity.LOW, titles
