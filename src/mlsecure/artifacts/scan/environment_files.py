@@ -31,6 +31,11 @@ _DIRECT = re.compile(r"@\s*((?:git|hg|svn|bzr)\+\S+|[A-Za-z][A-Za-z0-9+.-]*://\S
 KNOWN_CHANNELS = frozenset({"defaults", "conda-forge", "pytorch", "nvidia", "anaconda", "main", "r", "msys2",
                             "bioconda", "pytorch-nightly", "huggingface", "rapidsai", "intel", "nodefaults"})
 MAX_ISSUES = 50
+# package indexes and wheel hosts run by the projects themselves, over TLS (a model's requirements name PyTorch's CUDA
+# index routinely); a bucket host is listed only with the project's own path
+VENDOR_INDEXES = ("https://pypi.org/", "https://files.pythonhosted.org/", "https://download.pytorch.org/",
+                  "https://pypi.nvidia.com/", "https://pypi.ngc.nvidia.com/", "https://data.pyg.org/",
+                  "https://storage.googleapis.com/jax-releases/")
 
 
 def environment_kind(name: str) -> str | None:
@@ -126,6 +131,8 @@ def requirement_issues(name: str, lines: list[str]) -> list[Issue]:
         if not line:
             continue
         option, _, rest = _option(line)
+        if option in _INDEX_OPTIONS and option != "--trusted-host" and _vendor(rest):
+            continue  # PyPI itself, PyTorch's, NVIDIA's, PyG's and JAX's own wheel indexes (TLS, vendor-operated)
         if option in _INDEX_OPTIONS:
             issues.append(_issue(name, Severity.HIGH, f"{option} {rest[:100]!r}: pip installs from a package server "
                                  "of the file's choice (setup.py of any package it serves runs)"))
@@ -156,6 +163,11 @@ _LONG_OPTIONS = ("--index-url", "--extra-index-url", "--find-links", "--trusted-
                  "--editable")
 
 
+def _vendor(url: str) -> bool:
+    lowered = url.strip().lower()
+    return any(lowered.startswith(v) or lowered == v.rstrip("/") for v in VENDOR_INDEXES)
+
+
 def _long_option(option: str) -> str:
     """The option pip takes ``option`` for: its requirement-file parser is ``optparse``, which accepts any unambiguous
     prefix (``--extra-ind URL`` is ``--extra-index-url URL``; session 7: pip's own parser took such an index)."""
@@ -168,6 +180,8 @@ def _requirement(name: str, spec: str, *, editable: bool) -> list[Issue]:
     spec = spec.split(";")[0].strip()  # environment markers
     direct = _DIRECT.search(spec)
     target = direct.group(1) if direct else spec.split()[0] if spec else ""
+    if _vendor(target):
+        return []
     if _VCS_OR_URL.search(target):
         local = target.lower().startswith("file:")
         path = re.sub(r"^file:(//)?", "", target, flags=re.I)
