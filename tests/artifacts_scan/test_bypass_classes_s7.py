@@ -75,6 +75,8 @@ DICT_CONFIGS = {
     "filter-factory-ext": ({"filters": {"f": {"()": "ext://builtins.exec", "source": "x"}}}, Severity.CRITICAL),
     "ext-value": ({"handlers": {"h": {"class": "logging.StreamHandler", "stream": "ext://os.system"}}},
                   Severity.CRITICAL),
+    "queue-handler-3.12": ({"handlers": {"q": {"class": "logging.handlers.QueueHandler", "queue": "os.getpid",
+                                               "listener": "subprocess.Popen"}}}, Severity.CRITICAL),
     "unknown-factory": ({"formatters": {"f": {"()": "my_project.logs.make_formatter"}}}, Severity.MEDIUM),
 }
 
@@ -132,7 +134,10 @@ BENIGN_DICT_CONFIG = {"version": 1, "disable_existing_loggers": False,
                       "handlers": {"console": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout",
                                                "formatter": "plain", "filters": ["f"]},
                                    "file": {"class": "logging.handlers.RotatingFileHandler", "filename": "a.log",
-                                            "maxBytes": 1000, "backupCount": 3}},
+                                            "maxBytes": 1000, "backupCount": 3},
+                                   "queued": {"class": "logging.handlers.QueueHandler", "queue": "queue.Queue",
+                                              "listener": "logging.handlers.QueueListener",
+                                              "handlers": ["console"]}},
                       "root": {"level": "INFO", "handlers": ["console", "file"]}}
 
 
@@ -580,3 +585,13 @@ def test_tflite_flex_node_def_decides_the_kernel(tmp_path: Path, identifier: boo
     benign = _tflite([(ADD, None), (CUSTOM, "FlexAddV2")], operators=[(0, b""), (1, _flex_options("AddV2"))])
     verdict, top, titles = _scan(tmp_path, "model.tflite", benign)
     assert verdict is Verdict.SAFE and top <= Severity.LOW, titles
+
+
+@pytest.mark.parametrize(("text", "severity"), [
+    ('{"model": {"_target_": "os.system", "command": "id",}}\n', Severity.CRITICAL),  # trailing comma
+    ("# hydra config\n_target_: os.system\ncommand: id\n", Severity.CRITICAL),  # a YAML block mapping
+    ("{\"lr\": \"${eval:'__import__(\\\"os\\\").system(\\\"id\\\")'}\", # c\n}\n", Severity.HIGH),  # a comment
+])
+def test_json_that_only_yaml_reads(tmp_path: Path, text: str, severity: Severity) -> None:
+    """``OmegaConf.load("config.json")`` parses with PyYAML: JSON that ``json.loads`` rejects is still a config."""
+    assert _scan(tmp_path, "config.json", text)[1] is severity

@@ -59,9 +59,7 @@ _FACTORY_KEY = re.compile(r"""(?:^|[\s{,'"])\(\)['"]?\s*:""", re.MULTILINE)
 
 
 def parse_document(text: str, name: str = "") -> Any:
-    """``text`` as JSON, else as YAML (safe loader: no tags run); ``None`` when it is neither (or too large).
-    A ``.json`` file is read as JSON only (its loaders use ``json.load``; a large tokenizer.json that is not JSON is
-    not worth a YAML parse)."""
+    """``text`` as JSON, else as YAML (safe loader: no tags run); ``None`` when it is neither (or too large)."""
     from mlsecure.artifacts.scan import jsontext
 
     if len(text) > MAX_CONFIG_CHARS:
@@ -73,8 +71,9 @@ def parse_document(text: str, name: str = "") -> Any:
             return _too_deep(text, name)
         except ValueError:
             pass
-    if name.lower().endswith(".json"):
-        return None
+    # a ``.json`` that JSON rejects is read on as YAML: ``OmegaConf.load`` (and so Hydra's instantiate) parses any file
+    # with PyYAML, which takes trailing commas, comments and block mappings (session 7: such a config.json with
+    # ``_target_: os.system`` was "text")
     if name.lower().endswith(".toml"):
         return _toml(text)
     if len(text) > MAX_YAML_CHARS:  # PyYAML builds Python objects node by node: bound the time, fail closed

@@ -115,7 +115,11 @@ def _dotted(node: ast.expr) -> str | None:
 LOGGING_LIBRARY_CLASSES = frozenset({
     "uvicorn.logging.DefaultFormatter", "uvicorn.logging.AccessFormatter", "uvicorn.logging.ColourizedFormatter",
     "pythonjsonlogger.jsonlogger.JsonFormatter", "pythonjsonlogger.json.JsonFormatter", "colorlog.ColoredFormatter",
-    "rich.logging.RichHandler"})
+    "rich.logging.RichHandler", "queue.Queue", "queue.SimpleQueue", "multiprocessing.Queue",
+    "logging.handlers.QueueListener"})
+# dictConfig resolves (imports) these values by dotted name and calls the result: factories, classes, and from Python
+# 3.12 a QueueHandler's ``queue`` (called with no argument) and ``listener`` (constructed with the handlers)
+RESOLVED_KEYS = frozenset({"()", "class", "queue", "listener"})
 
 
 def _name_issues(where: str, dotted: str, verb: str) -> list[Issue]:
@@ -181,7 +185,7 @@ def dict_config_issues(document: Any, where: str) -> list[Issue]:
                 todo.append((value, here))
             elif not isinstance(value, str):
                 continue
-            elif key in ("()", "class") and isinstance(node, dict):
+            elif key in RESOLVED_KEYS and isinstance(node, dict) and not value.startswith("cfg://"):
                 target = value[6:] if value.startswith("ext://") else value
                 issues.extend(_name_issues(here, target, "dictConfig imports"))
             elif value.startswith("ext://"):
