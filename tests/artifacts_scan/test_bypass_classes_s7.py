@@ -54,6 +54,7 @@ FILE_CONFIGS = {
     "formatter-defaults": (_file_config("class=StreamHandler\nargs=(sys.stderr,)", f"defaults={{'a': {CMD}}}"),
                            Severity.CRITICAL),
     "default-args": (_file_config("class=StreamHandler", defaults=f"args=({CMD},)"), Severity.CRITICAL),
+    "config-listen": (_file_config("class=config.listen\nargs=(9030,)"), Severity.CRITICAL),  # a config server
     "unlisted-handler-class": (_file_config("class=mypackage.handlers.Custom\nargs=()"), Severity.MEDIUM),
 }
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import configparser
 import logging
+import logging.config  # fileConfig runs with it imported: ``config.listen`` is a name in the namespace it evaluates in
 import logging.handlers
 import re
 from types import ModuleType
