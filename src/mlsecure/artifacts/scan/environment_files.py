@@ -133,7 +133,10 @@ def requirement_issues(name: str, lines: list[str]) -> list[Issue]:
         option, _, rest = _option(line)
         if option in _INDEX_OPTIONS and option != "--trusted-host" and _vendor(rest):
             continue  # PyPI itself, PyTorch's, NVIDIA's, PyG's and JAX's own wheel indexes (TLS, vendor-operated)
-        if option in _INDEX_OPTIONS:
+        if option in ("-f", "--find-links") and not _VCS_OR_URL.search(rest) and not escapes_folder(rest):
+            issues.append(_issue(name, Severity.MEDIUM, f"{option} {rest[:100]!r}: pip installs wheels shipped in the "
+                                 "model folder (a wheel's .pth file runs at every interpreter start): not verified"))
+        elif option in _INDEX_OPTIONS:
             issues.append(_issue(name, Severity.HIGH, f"{option} {rest[:100]!r}: pip installs from a package server "
                                  "of the file's choice (setup.py of any package it serves runs)"))
         elif option in _INCLUDE_OPTIONS:
