@@ -610,3 +610,10 @@ def test_dict_config_in_toml(tmp_path: Path) -> None:
     benign = 'version = 1\n[handlers.console]\nclass = "logging.StreamHandler"\nstream = "ext://sys.stderr"\n'
     verdict, top, titles = _scan(tmp_path, "logging.toml", benign)
     assert verdict is Verdict.SAFE and top <= Severity.LOW, titles
+
+
+def test_tflite_flex_op_name_padded_far_into_the_options(tmp_path: Path) -> None:
+    """A flexbuffer's strings can lie anywhere in it: the op name after 2 MiB of padding is still found."""
+    options = b"\x00" * (2 * 1024**2) + _flex_options("WriteFile")
+    data = _tflite([(CUSTOM, "FlexAddV2")], operators=[(0, options)])
+    assert _scan(tmp_path, "model.tflite", data)[1] is Severity.HIGH

@@ -23,7 +23,8 @@ CUSTOM = 32  # BuiltinOperator.CUSTOM
 PLACEHOLDER_FOR_GREATER_OP_CODES = 127  # deprecated_builtin_code when builtin_code holds the real value
 MAX_OPERATOR_CODES = 100_000
 MAX_OPERATORS = 5_000_000  # operators walked for Flex NodeDefs, all subgraphs together
-MAX_OPTIONS = 1024**2  # custom options searched per operator
+MAX_OPTIONS = 64 * 1024**2  # custom options searched per operator; larger ones are malformed (a flexbuffer's strings
+# lie anywhere in it, so a cut search would miss a name padded past the cut)
 MAX_CODE_NAME = 4096  # an operator name longer than this is not a kernel anyone registers: malformed
 
 
@@ -164,13 +165,20 @@ def _options(buf: memoryview, operator: int) -> bytes:
         start = vector + _u32(buf, vector)
         length = _u32(buf, start)
         _check(buf, start + 4, length)
-        return bytes(buf[start + 4:start + 4 + min(length, MAX_OPTIONS)])
+        _bounded(length)
+        return bytes(buf[start + 4:start + 4 + length])
     offset_at, size_at = _field_offset(buf, operator, 9), _field_offset(buf, operator, 10)
     if offset_at is None or size_at is None:
         return b""
     offset, length = _u64(buf, offset_at), _u64(buf, size_at)
     _check(buf, offset, length)
-    return bytes(buf[offset:offset + min(length, MAX_OPTIONS)])
+    _bounded(length)
+    return bytes(buf[offset:offset + length])
+
+
+def _bounded(length: int) -> None:
+    if length > MAX_OPTIONS:
+        raise Malformed(f"custom options of {length} bytes, over the {MAX_OPTIONS >> 20} MiB searched")
 
 
 def _tables(buf: memoryview, vector_field: int | None, limit: int) -> Iterator[int]:
