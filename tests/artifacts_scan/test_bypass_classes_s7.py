@@ -55,6 +55,8 @@ FILE_CONFIGS = {
                            Severity.CRITICAL),
     "default-args": (_file_config("class=StreamHandler", defaults=f"args=({CMD},)"), Severity.CRITICAL),
     "config-listen": (_file_config("class=config.listen\nargs=(9030,)"), Severity.CRITICAL),  # a config server
+    "class-subscript": (_file_config("class=sys.modules['os'].system\nargs=('echo pwned',)"), Severity.HIGH),
+    "class-dunder": (_file_config("class=handlers.__builtins__\nargs=()"), Severity.HIGH),
     "unlisted-handler-class": (_file_config("class=mypackage.handlers.Custom\nargs=()"), Severity.MEDIUM),
 }
 

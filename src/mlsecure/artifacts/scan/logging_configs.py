@@ -90,6 +90,11 @@ def _expression_issues(where: str, text: str, *, resolve: bool) -> list[Issue]:
     if dotted is not None:
         return _name_issues(where, dotted, "fileConfig evaluates") if resolve else []
     issues: list[Issue] = []
+    if resolve and not isinstance(tree.body, ast.Call | ast.Lambda):
+        # fileConfig calls whatever ``class`` evaluates to: ``sys.modules['os'].system`` picks os.system by subscript
+        issues.append(Issue(IssueKind.EMBEDDED_CODE, Severity.HIGH, f"{where}: fileConfig evaluates a class that is an "
+                            f"expression, not a name, and calls it: {text.strip()[:120]!r}",
+                            evidence={"expression": text.strip()[:200]}))
     for node in ast.walk(tree):
         if isinstance(node, ast.Call | ast.Lambda):  # without a call an expression of literals and names runs nothing
             code = source_issues("expression", text.strip())
@@ -133,6 +138,8 @@ def _name_issues(where: str, dotted: str, verb: str) -> list[Issue]:
     module, name = resolved
     judgement = classify(module, name) if module else classify(name, "_")
     severity = max(judgement.severity, Severity.MEDIUM)
+    if any(part.strip().startswith("_") for part in dotted.split(".")):  # __builtins__, __globals__, _private helpers
+        severity = max(severity, Severity.HIGH)
     kind = judgement.kind if judgement.severity >= Severity.HIGH else IssueKind.EMBEDDED_CODE
     return [Issue(kind, severity, f"{where}: {verb} and calls {dotted[:120]!r} ({judgement.reason})",
                   evidence={"module": module, "name": name})]
