@@ -619,3 +619,12 @@ def test_tflite_flex_op_name_padded_far_into_the_options(tmp_path: Path) -> None
     options = b"\x00" * (2 * 1024**2) + _flex_options("WriteFile")
     data = _tflite([(CUSTOM, "FlexAddV2")], operators=[(0, options)])
     assert _scan(tmp_path, "model.tflite", data)[1] is Severity.HIGH
+
+
+def test_requirement_sniff_is_linear(tmp_path: Path) -> None:
+    """A first version matched requirement lines with nested repeats and backtracked for minutes on this line."""
+    import time
+
+    start = time.process_time()
+    _verdict, top, titles = _scan(tmp_path, "deps.txt", "a" + "==1 " * 100_000 + "$\n--index-url https://x.example/\n")
+    assert time.process_time() - start < 5.0 and top <= Severity.LOW, titles  # minutes before the fix

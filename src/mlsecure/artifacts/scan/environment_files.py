@@ -57,7 +57,7 @@ def environment_issues(name: str, text: str) -> list[Issue]:
     import yaml
 
     try:
-        document = yaml.safe_load(text)
+        document = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (yaml.YAMLError, RecursionError, ValueError):
         return []
     if not isinstance(document, dict) or not isinstance(document.get("dependencies"), list):
@@ -77,8 +77,19 @@ _PIP_OPTIONS = frozenset({*_INDEX_OPTIONS, *_INCLUDE_OPTIONS, *_EDITABLE, "--no-
                           "--only-binary", "--no-binary", "--require-hashes", "--use-feature", "--hash",
                           "--index-url", "--extra-index-url", "--find-links", "--trusted-host", "--requirement",
                           "--constraint", "--editable", "--config-settings", "--global-option"})
-_SPEC = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\s*(?:\[[^\]]*\])?\s*(?:(?:===?|~=|!=|<=?|>=?)\s*[\w.*+!-]+\s*,?\s*)*"
-                   r"(?:;.*)?$")
+# a requirement line: a name, optional [extras], then only version-specifier characters (and ``; markers``); written
+# as a name match plus a character set, not one regex with nested repeats (session 7: such a regex backtracked for
+# minutes on ``a==1 ==1 ==1 ... $``)
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\s*(?:\[[^\]\n]*\])?")
+_SPECIFIER_CHARS = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_.*+!=<>~, \t-")
+
+
+def _is_spec(line: str) -> bool:
+    match = _NAME.match(line)
+    if match is None:
+        return False
+    rest = line[match.end():].partition(";")[0].strip()
+    return (not rest or rest[0] in "=<>!~") and all(char in _SPECIFIER_CHARS for char in rest)
 MAX_SNIFFED = 1024**2
 
 
@@ -97,7 +108,7 @@ def looks_like_requirements(text: str) -> bool:
             risky = risky or option in _INDEX_OPTIONS or option in _EDITABLE or option in _INCLUDE_OPTIONS
         elif option is None and (_DIRECT.search(line) or _PIP_URL.search(line)):
             risky = True  # a VCS URL, ``name @ URL``, a wheel, ``#egg=``; a bare URL list is a download list
-        elif option is not None or not _SPEC.match(line):
+        elif option is not None or not _is_spec(line):
             return False
     return risky
 
