@@ -628,3 +628,12 @@ def test_requirement_sniff_is_linear(tmp_path: Path) -> None:
     start = time.process_time()
     _verdict, top, titles = _scan(tmp_path, "deps.txt", "a" + "==1 " * 100_000 + "$\n--index-url https://x.example/\n")
     assert time.process_time() - start < 5.0 and top <= Severity.LOW, titles  # minutes before the fix
+
+
+def test_mlmodel_data_naming_the_parent_folder(tmp_path: Path) -> None:
+    """``data: ..``: MLflow joins it to the model folder, and the flavor loader reads the parent folder (unscanned)."""
+    text = "flavors:\n  python_function:\n    loader_module: mlflow.sklearn\n    data: ..\n"
+    assert _scan(tmp_path, "MLmodel", text)[1] is Severity.HIGH
+    benign = "flavors:\n  python_function:\n    loader_module: mlflow.sklearn\n    data: model.pkl\n"
+    verdict, top, titles = _scan(tmp_path, "MLmodel", benign)
+    assert verdict is Verdict.SAFE and top <= Severity.LOW, titles
