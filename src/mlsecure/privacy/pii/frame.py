@@ -21,8 +21,10 @@ def polars() -> Any:
     return require("polars", "data")
 
 
-def to_strings(frame: Any) -> Any:
-    """A pandas or Polars DataFrame as a Polars DataFrame of stripped strings (empty -> null)."""
+def to_strings(frame: Any, *, raw: bool = False) -> Any:
+    """A pandas or Polars DataFrame as a Polars DataFrame of stripped strings (empty -> null).
+
+    ``raw``: the same text unstripped, empty strings kept (what anonymize writes back for unchanged cells)."""
     pl = polars()
     if isinstance(frame, pl.DataFrame):
         out = frame
@@ -30,8 +32,31 @@ def to_strings(frame: Any) -> Any:
         out = pl.DataFrame({str(c): _pandas_strings(str(c), frame[c]) for c in frame.columns})
     else:
         raise InputError(f"expected a pandas or Polars DataFrame, got {type(frame).__name__}")
+    if raw:
+        return out.select([pl.col(c).cast(pl.Utf8).alias(c) for c in out.columns])
     exprs = [pl.col(c).cast(pl.Utf8).str.strip_chars().replace("", None).alias(c) for c in out.columns]
     return out.select(exprs)
+
+
+def to_polars(frame: Any) -> Any:
+    """A pandas or Polars DataFrame as a Polars DataFrame of the same values and types, so anonymize can
+    write unchanged columns back as they were read. A pandas column Polars cannot hold as one flat type
+    (a JSON field mixing numbers and strings, nested objects) becomes its unstripped text."""
+    pl = polars()
+    if isinstance(frame, pl.DataFrame):
+        return frame
+    if not (hasattr(frame, "columns") and hasattr(frame, "astype")):
+        raise InputError(f"expected a pandas or Polars DataFrame, got {type(frame).__name__}")
+    columns = []
+    for c in frame.columns:
+        try:
+            series = pl.from_pandas(frame[c]).alias(str(c))
+        except (TypeError, ValueError, pl.exceptions.PolarsError):
+            series = None
+        if series is None or series.dtype.is_nested() or series.dtype == pl.Object:
+            series = _pandas_strings(str(c), frame[c])
+        columns.append(series)
+    return pl.DataFrame(columns)
 
 
 def _pandas_strings(name: str, column: Any) -> Any:
@@ -63,19 +88,24 @@ def read_head(path: str | Path, n_rows: int) -> Any:
 
 
 def iter_batches(path: str | Path, *, batch_rows: int = 100_000, limit: int | None = None,
-                 max_cells: int | None = None) -> Iterator[Any]:
+                 max_cells: int | None = None, raw: bool = False) -> Iterator[Any]:
     """Yield the table in batches of string columns; CSV/TSV are streamed, never loaded whole.
 
     The file goes through ``mlsecure.data.source.prepared_table`` like every other table input
-    (special files refused, compression and encoding detected, repeated column names refused)."""
+    (special files refused, compression and encoding detected, repeated column names refused).
+    ``raw``: yield ``(strings, as_read)`` pairs, ``strings`` the batch yielded without it and ``as_read``
+    the same rows as read (CSV/TSV cells unstripped, other formats in their own types, ``to_polars``)."""
     pl = polars()
     with prepared_table(path) as table:
         if table.kind not in ("csv", "tsv"):
-            frame = to_strings(load_table(path))
+            loaded = load_table(path)
+            frame = to_strings(loaded)
+            original = to_polars(loaded) if raw else None
             if limit is not None:
                 frame = frame.head(limit)
             for start in range(0, frame.height, batch_rows):
-                yield frame.slice(start, batch_rows)
+                part = frame.slice(start, batch_rows)
+                yield part if original is None else (part, original.slice(start, batch_rows))
             return
         lazy = pl.scan_csv(table.path, separator=table.separator or ",", infer_schema=False, raise_if_empty=True)
         if limit is not None and max_cells is not None and table.header:
@@ -87,7 +117,7 @@ def iter_batches(path: str | Path, *, batch_rows: int = 100_000, limit: int | No
         try:
             for batch in lazy.collect_batches(chunk_size=batch_rows):
                 yielded = True
-                yield to_strings(batch)
+                yield (to_strings(batch), batch) if raw else to_strings(batch)
         except pl.exceptions.ComputeError as exc:
             message = str(exc).splitlines()[0]
             if "fields" in message and table.path.stat().st_size <= RAGGED_SEARCH_BYTES:
