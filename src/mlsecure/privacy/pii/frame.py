@@ -69,7 +69,12 @@ def _pandas_strings(name: str, column: Any) -> Any:
         import pyarrow as pa
 
         return pl.Series(name, pl.from_arrow(pa.array(column)), dtype=pl.Utf8)
-    return pl.Series(name, column.astype("string").to_numpy(na_value=None), dtype=pl.Utf8)
+    try:
+        return pl.Series(name, column.astype("string").to_numpy(na_value=None), dtype=pl.Utf8)
+    except pl.exceptions.ComputeError:  # Polars takes an object array whose first cell is missing as Object
+        import pyarrow as pa
+
+        return pl.Series(name, pl.from_arrow(pa.array(column.astype("string"))), dtype=pl.Utf8)
 
 
 def file_kind(path: Path) -> str:
