@@ -194,3 +194,18 @@ def test_property_every_cell_outside_the_pii_column_is_the_input(frame: pl.DataF
     for got, given_cell in zip(out.get_column("email").to_list(), frame.get_column("email").to_list(), strict=True):
         # a real value is redacted; a missing or blank cell is left exactly as it was
         assert got == ("[EMAIL]" if given_cell and given_cell.strip() else given_cell)
+
+
+def test_kanon_enforce_writes_the_cells_it_did_not_generalize_as_read(tmp_path: Path) -> None:
+    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    rows = [[f"0{2100 + i % 7}", str(30 + i % 40), f" note {i:03d} ", f"{'0' * (i % 3)}{i}"] for i in range(40)]
+    with src.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([["zip", "age", "note", "ref"], *rows])
+    main(["privacy", "kanon", "--data", str(src), "--quasi-identifiers", "zip,age", "--k", "5", "--enforce", str(out),
+          "--max-suppression", "0.2", "--format", "json"])
+    written = _text_rows(out, ",")
+    by_ref = {r[3]: r for r in rows}
+    assert written[0] == ["zip", "age", "note", "ref"] and len(written) > 30
+    for got in written[1:]:
+        assert got[2] == by_ref[got[3]][2]
+    assert any(got[1] != by_ref[got[3]][1] for got in written[1:])  # ages were generalized

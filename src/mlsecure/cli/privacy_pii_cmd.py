@@ -279,6 +279,7 @@ def run_kanon(args: argparse.Namespace) -> int:
 
     from mlsecure import __version__
     from mlsecure.findings import Report
+    from mlsecure.privacy.pii.anonymize import enforced_as_read
     from mlsecure.privacy.pii.audit import audit_frame
     from mlsecure.privacy.pii.compliance import kanon_finding
     from mlsecure.privacy.pii.frame import iter_batches
@@ -289,7 +290,8 @@ def run_kanon(args: argparse.Namespace) -> int:
         from mlsecure.io.outputs import check_output
 
         check_output(args.enforce, inputs=[args.data, args.output], force=args.force, what="k-anonymous table")
-    table = pl.concat(list(iter_batches(args.data)))
+    pairs = list(iter_batches(args.data, raw=True))  # measured on stripped text, written back as read
+    table = pl.concat([strings for strings, _ in pairs])
     qis = _split(args.quasi_identifiers)
     anonymity = measure(table, qis, sensitive=args.sensitive)
     report = Report(target=str(args.data), tool_version=__version__)
@@ -299,8 +301,9 @@ def run_kanon(args: argparse.Namespace) -> int:
         types = audit_frame(table.select(qis), region=args.region).types()
         enforcement = enforce_k(table, qis, args.k, max_suppression=args.max_suppression, types=types,
                                 sensitive=args.sensitive)
+        original = pl.concat([as_read for _, as_read in pairs], how="vertical_relaxed")
         with TableWriter(args.enforce, inputs=[args.data, args.output], force=args.force) as writer:
-            writer.write(enforcement.frame)
+            writer.write(enforced_as_read(original, enforcement))
         metrics["enforced"] = enforcement.to_dict()
         anonymity = enforcement.result
         print(f"mlsecure: wrote {args.enforce} with k={anonymity.k} (levels {dict(enforcement.levels)}, "
