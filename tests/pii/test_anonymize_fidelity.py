@@ -209,3 +209,17 @@ def test_kanon_enforce_writes_the_cells_it_did_not_generalize_as_read(tmp_path: 
     for got in written[1:]:
         assert got[2] == by_ref[got[3]][2]
     assert any(got[1] != by_ref[got[3]][1] for got in written[1:])  # ages were generalized
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_parquet_bytes_kept_as_read_are_written_as_text_where_the_format_has_no_bytes(tmp_path: Path,
+                                                                                      suffix: str) -> None:
+    src, out = tmp_path / "in.parquet", tmp_path / f"out{suffix}"
+    pl.DataFrame({"blob": [b"ab", b"cd"], "n": [1, 2], "email": EMAILS[:2]}).write_parquet(src)
+    assert main(["privacy", "anonymize", "--input", str(src), "--output", str(out), "--column-method", "blob=keep",
+                 "--column-method", "n=keep", "--column-method", "email=redact"]) == 0
+    if suffix == ".csv":
+        assert _text_rows(out, ",") == [["blob", "n", "email"], ["ab", "1", "[EMAIL]"], ["cd", "2", "[EMAIL]"]]
+    else:
+        assert [json.loads(line) for line in out.read_text().splitlines()] == [
+            {"blob": "ab", "n": 1, "email": "[EMAIL]"}, {"blob": "cd", "n": 2, "email": "[EMAIL]"}]
