@@ -26,7 +26,7 @@ from typing import Any
 from mlsecure.errors import ConfigError, InputError
 from mlsecure.privacy.pii.audit import AuditResult, audit_frame
 from mlsecure.privacy.pii.fpe import ALNUM, DIGITS, ff3_decrypt, ff3_encrypt, max_length, min_length
-from mlsecure.privacy.pii.frame import polars, to_strings
+from mlsecure.privacy.pii.frame import polars, text_as_read, to_strings
 from mlsecure.privacy.pii.generalize import (
     generalize,
     hierarchy_for,
@@ -133,7 +133,7 @@ def anonymize_frame(frame: Any, plan: Plan | None = None, *, key: SecretKey | No
     audit = audit or audit_frame(strings, region=region)
     plan = plan or auto_plan(audit, key_available=key is not None, overrides=overrides, default=default)
     polars_in = isinstance(frame, pl.DataFrame)
-    original = frame if polars_in else to_strings(frame, raw=True)
+    original = frame if polars_in else text_as_read(frame)
     out, changed = apply_plan(strings, plan, audit=audit, key=key, region=region, raw=original,
                               keep_unchanged_type=polars_in)
     if polars_in:

@@ -21,10 +21,8 @@ def polars() -> Any:
     return require("polars", "data")
 
 
-def to_strings(frame: Any, *, raw: bool = False) -> Any:
-    """A pandas or Polars DataFrame as a Polars DataFrame of stripped strings (empty -> null).
-
-    ``raw``: the same text unstripped, empty strings kept (what anonymize writes back for unchanged cells)."""
+def to_strings(frame: Any) -> Any:
+    """A pandas or Polars DataFrame as a Polars DataFrame of stripped strings (empty -> null)."""
     pl = polars()
     if isinstance(frame, pl.DataFrame):
         out = frame
@@ -32,10 +30,26 @@ def to_strings(frame: Any, *, raw: bool = False) -> Any:
         out = pl.DataFrame({str(c): _pandas_strings(str(c), frame[c]) for c in frame.columns})
     else:
         raise InputError(f"expected a pandas or Polars DataFrame, got {type(frame).__name__}")
-    if raw:
-        return out.select([pl.col(c).cast(pl.Utf8).alias(c) for c in out.columns])
     exprs = [pl.col(c).cast(pl.Utf8).str.strip_chars().replace("", None).alias(c) for c in out.columns]
     return out.select(exprs)
+
+
+def _pandas_strings(name: str, column: Any) -> Any:
+    """One pandas column as a Polars string Series: a pyarrow-backed string column (pandas 3's default
+    ``str``) is handed over as its Arrow array, without a copy through Python objects; any other dtype is
+    converted to pandas' ``string`` first (numbers as pandas writes them, missing values as null)."""
+    pl = polars()
+    dtype = column.dtype
+    if getattr(dtype, "name", None) in ("str", "string") and getattr(dtype, "storage", None) == "pyarrow":
+        import pyarrow as pa
+
+        return pl.Series(name, pl.from_arrow(pa.array(column)), dtype=pl.Utf8)
+    try:
+        return pl.Series(name, column.astype("string").to_numpy(na_value=None), dtype=pl.Utf8)
+    except pl.exceptions.ComputeError:  # Polars takes an object array whose first cell is missing as Object
+        import pyarrow as pa
+
+        return pl.Series(name, pl.from_arrow(pa.array(column.astype("string"))), dtype=pl.Utf8)
 
 
 def to_polars(frame: Any) -> Any:
@@ -59,22 +73,13 @@ def to_polars(frame: Any) -> Any:
     return pl.DataFrame(columns)
 
 
-def _pandas_strings(name: str, column: Any) -> Any:
-    """One pandas column as a Polars string Series: a pyarrow-backed string column (pandas 3's default
-    ``str``) is handed over as its Arrow array, without a copy through Python objects; any other dtype is
-    converted to pandas' ``string`` first (numbers as pandas writes them, missing values as null)."""
+def text_as_read(frame: Any) -> Any:
+    """``to_strings`` without the stripping: each cell's text as read (empty strings kept), what anonymize
+    writes back for the cells of a transformed column it did not change."""
     pl = polars()
-    dtype = column.dtype
-    if getattr(dtype, "name", None) in ("str", "string") and getattr(dtype, "storage", None) == "pyarrow":
-        import pyarrow as pa
-
-        return pl.Series(name, pl.from_arrow(pa.array(column)), dtype=pl.Utf8)
-    try:
-        return pl.Series(name, column.astype("string").to_numpy(na_value=None), dtype=pl.Utf8)
-    except pl.exceptions.ComputeError:  # Polars takes an object array whose first cell is missing as Object
-        import pyarrow as pa
-
-        return pl.Series(name, pl.from_arrow(pa.array(column.astype("string"))), dtype=pl.Utf8)
+    if isinstance(frame, pl.DataFrame):
+        return frame.select(pl.all().cast(pl.Utf8))
+    return pl.DataFrame({str(c): _pandas_strings(str(c), frame[c]) for c in frame.columns})
 
 
 def file_kind(path: Path) -> str:
