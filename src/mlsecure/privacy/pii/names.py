@@ -16,6 +16,8 @@ from mlsecure.privacy.pii.lexicons import (
     CONTEXT_WORDS,
     FUNCTION_WORDS,
     GENDER_WORDS,
+    HANDING_VERBS,
+    MEETING_VERBS,
     ORGANISATION_WORDS,
     PERSON_CONTEXT,
     STREET_TOKENS,
@@ -233,6 +235,26 @@ def called_name(match: str) -> str | None:
     if verb not in _PRECEDERS or verb in _PREPOSITIONS:
         return None
     return _slot_words(rest.rstrip(".,;!?)"))
+
+
+def object_name(match: str) -> str | None:
+    """``ran into Soter at``, ``talked to Ηώ.``, ``assigned to Hellmuth Güldemeister (`` (``spans.OBJECT_RUN``): the
+    words after a verb whose object is a person (``lexicons.MEETING_VERBS``: one to four words) or that hands
+    something to one (``HANDING_VERBS``: two to four words, or one listed name), none a closed-class, organisation
+    or street word. The words must end the clause or stand before a closed-class word: before any other lower-case
+    word they qualify it (``ran into Python errors``)."""
+    parts = match.split()
+    k = next((i for i, w in enumerate(parts) if not w[:1].islower()), len(parts))
+    follower = parts.pop() if len(parts) > k + 1 and parts[-1][:1].islower() else None
+    verb = " ".join(parts[:k])
+    name = _slot_words(" ".join(parts[k:]).rstrip(_FIELD_STRIP + ".!?\"'"))
+    if name is None or not all(_cased_or_caseless(w) for w in name.split()):
+        return None
+    if follower is not None and fold(follower) not in FUNCTION_WORDS:
+        return None
+    if verb in MEETING_VERBS or (verb in HANDING_VERBS and (" " in name or _listed(name))):
+        return name
+    return None
 
 
 def titled_name(match: str) -> str | None:

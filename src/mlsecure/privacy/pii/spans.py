@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from mlsecure.privacy.pii.frame import polars
-from mlsecure.privacy.pii.lexicons import CLOSINGS, GREETINGS, PERSON_LABELS
+from mlsecure.privacy.pii.lexicons import CLOSINGS, GREETINGS, HANDING_VERBS, MEETING_VERBS, PERSON_LABELS
 from mlsecure.privacy.pii.masking import shape_mask
 from mlsecure.privacy.pii.names import (
     called_name,
@@ -28,6 +28,7 @@ from mlsecure.privacy.pii.names import (
     greeted_name,
     labelled_name,
     name_windows,
+    object_name,
     preceded_caseless,
     preceded_han,
     set_in_name,
@@ -109,6 +110,11 @@ PRECEDED_CASELESS = rf"\b[a-z]+ {_CASELESS_WORD}(?: {_CASELESS_WORD}){{1,2}}(?:$
 # ``call 윤교!``): ``names.called_name``
 CALLED_RUN = rf"\b[a-z]+ {_SLOT_WORD}(?:$|[.,;!?)])"
 
+# One to four words of any script after a verb whose object is a person (``ran into Soter at``, ``assigned to
+# Hellmuth Güldemeister (owner)``): ``names.object_name``
+_OBJECT_VERBS = "|".join(re.escape(v).replace(r"\ ", " ")
+                         for v in sorted(MEETING_VERBS | HANDING_VERBS, key=len, reverse=True))
+OBJECT_RUN = rf"(?-u:\b)(?:{_OBJECT_VERBS}) {_SLOT_RUN}(?:$| ?[^\w ]| [{_LOWER}]*)"
 
 # One or two runs of Han and kana (``鈴木 翼``) set off from the text around them by spaces or punctuation;
 # ``names.cjk_name`` looks them up in the name lists, which hold Japanese and Chinese names in their script.
@@ -292,7 +298,8 @@ def _record_name(match: str) -> str | None:
 _SLOTS: tuple[tuple[str, Callable[[str], str | None]], ...] = (
     (LABELLED_RUN, labelled_name), (GREETING_RUN, greeted_name), (CHAT_RUN, chat_speaker),
     (RECORD_RUN, _record_name), (FIELD_RUN, field_name), (PRECEDED_HAN, preceded_han), (SIGNOFF_RUN, signed_name),
-    (CALLED_RUN, called_name), (TITLED_CASELESS, titled_name), (PRECEDED_CASELESS, preceded_caseless))
+    (CALLED_RUN, called_name), (TITLED_CASELESS, titled_name), (PRECEDED_CASELESS, preceded_caseless),
+    (OBJECT_RUN, object_name))
 
 
 # A span must not touch a letter or digit, nor a separator next to a digit: ``2501 2000 0058 9857`` inside

@@ -1,0 +1,49 @@
+"""Names in free text after the verbs whose object is a person (issue 15, session 7): ``ran into X``, ``talked
+to X``, ``assigned to X Y``. The names below are in no list of the top 2000 names of any country (or in one of
+another script), beside look-alikes after the same verbs that must stay: products, teams, places before a
+noun they qualify, closed-class words."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from mlsecure.privacy.pii import PiiType
+from mlsecure.privacy.pii.spans import confirmed_strings
+
+
+def names_in(*texts: str) -> set[str]:
+    found = confirmed_strings(pl.Series(list(texts)))
+    return {value for value, kind in found.items() if kind is PiiType.NAME}
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("Yesterday I bumped into Arnketil at the bakery.", "Arnketil"),  # Old Norse, unlisted
+    ("We ran into Sighborgh on the way home", "Sighborgh"),
+    ("I talked to Καλλίστρατος.", "Καλλίστρατος"),  # Greek
+    ("She spoke with Бұрхан about the lease.", "Бұрхан"),  # Kazakh Cyrillic
+    ("He met لهراسب in the lobby.", "لهراسب"),  # Persian
+    ("Last week we met ヨウコ at the airport.", "ヨウコ"),  # katakana
+    ("I caught up with Güçkan yesterday.", "Güçkan"),  # Turkish
+    ("Ticket assigned to Hellmuth Güldemeister (owner).", "Hellmuth Güldemeister"),
+    ("The outage was escalated to Jórlaug Gaddason after an hour.", "Jórlaug Gaddason"),
+    ("Case forwarded to Дүрия Нарымбаев for review.", "Дүрия Нарымбаев"),
+    ("Ticket assigned to وهومن شریعتمداری (owner)", "وهومن شریعتمداری"),
+    ("Ich habe gestern Walpurgis getroffen, aber traf Zdirad nicht.", "Zdirad"),
+    ("Hier j'ai parlé avec Floransz de la réunion.", "Floransz"),
+])
+def test_a_person_after_a_verb_that_takes_one(text: str, name: str) -> None:
+    assert name in names_in(text)
+
+
+@pytest.mark.parametrize("text", [
+    "I ran into Python errors after the upgrade.",  # a word qualifying the noun after it
+    "We met Monday at noon.",  # a weekday
+    "The ticket was assigned to Support Team (owner).",  # a team
+    "The ticket was escalated to Legal today.",  # one unlisted word after a handing verb
+    "The bug was assigned to Infrastructure.",
+    "She asked The Guardian for a comment on it",  # closed-class first word
+    "I talked to the manager about it.",
+])
+def test_no_person_after_those_verbs(text: str) -> None:
+    assert names_in(text) == set()
