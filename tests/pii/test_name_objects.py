@@ -47,3 +47,28 @@ def test_a_person_after_a_verb_that_takes_one(text: str, name: str) -> None:
 ])
 def test_no_person_after_those_verbs(text: str) -> None:
     assert names_in(text) == set()
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("Arnketil will send the slides tonight.", "Arnketil"),
+    ("Notes are ready. Holmgærdh can present them on Monday.", "Holmgærdh"),
+    ("Καλλίστρατος will call you back.", "Καλλίστρατος"),  # Greek
+    ("زامیاد will send the slides tonight.", "زامیاد"),  # Persian
+    ("彬子 will bring the keys.", "彬子"),  # Japanese
+    ("Süalp promised to answer by Friday.", "Süalp"),  # Turkish
+    ("We asked twice. Xylia replied at once.", "Xylia"),
+])
+def test_a_sentence_subject_doing_what_people_do(text: str, name: str) -> None:
+    assert name in names_in(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Students will present their projects.",  # a plural noun
+    "Everyone will send a short note.",
+    "Staff can call the front desk.",
+    "Tomorrow will bring rain.",  # a closed-class word
+    "The server will send a reply.",  # an article first
+    "Support will call you back.",
+])
+def test_no_person_as_such_a_subject(text: str) -> None:
+    assert names_in(text) == set()

@@ -175,6 +175,26 @@ HANDING_VERBS = frozenset((
     "requested by", "created by", "assigned by", "reviewed by", "checked by", "seen by", "treated by",
 ))
 
+# What a person does that a thing seldom does, after a modal (``Arnketil will send the slides``, ``Ηώ can call
+# you``): the word opening the sentence before them is its subject, a person, listed or not
+# (``names.subject_name``). A few past and present forms stand alone (``Soter replied``).
+SUBJECT_MODALS = ("will", "would", "can", "could", "should", "must", "might", "may", "shall", "wants to",
+                  "needs to", "has to", "is going to", "promised to", "agreed to", "offered to")
+PERSON_ACTS = frozenset((
+    "send", "email", "e-mail", "phone", "text", "write", "reply", "answer", "sign", "bring", "meet", "join",
+    "attend", "present", "confirm", "arrive", "come", "drive", "pick", "explain", "share", "prepare", "speak",
+    "talk", "ask", "tell", "contact", "forward", "deliver", "collect", "chair", "visit", "call", "ping", "pay",
+    "drop", "stop", "swing", "bake", "cook", "host", "walk", "fly", "sing",
+))
+PERSON_ACTS_DONE = frozenset(("replied", "replies", "emailed", "emails", "phoned", "phones", "texted", "texts",
+                              "signed", "wrote", "apologised", "apologized", "promised", "agreed"))
+# Whom a sentence's subject names when it names no one person (``Staff will send``, ``Somebody can call``)
+COLLECTIVE_SUBJECTS = frozenset((
+    "staff", "management", "security", "reception", "someone", "somebody", "anyone", "anybody", "everyone",
+    "everybody", "nobody", "noone", "whoever", "people", "customer", "customers", "user", "users", "admin",
+    "administrator", "it", "hr", "finance", "accounting", "legal", "sales", "marketing", "engineering",
+))
+
 # Words after which two capitalised words are a person's name even when neither is in the lexicons.
 PERSON_CONTEXT = frozenset(("patient", "client", "customer", "dear", "member", "employee", "resident", "mr", "mrs",
                             "ms", "dr"))

@@ -13,6 +13,7 @@ import re
 
 from mlsecure.privacy.pii.lexicons import (
     ACCENTED_FUNCTION_WORDS,
+    COLLECTIVE_SUBJECTS,
     CONTEXT_WORDS,
     FUNCTION_WORDS,
     GENDER_WORDS,
@@ -255,6 +256,19 @@ def object_name(match: str) -> str | None:
     if verb in MEETING_VERBS or (verb in HANDING_VERBS and (" " in name or _listed(name))):
         return name
     return None
+
+
+def subject_name(match: str) -> str | None:
+    """``Arnketil will send``, ``Ηώ can call``, ``Soter replied`` (``spans.SUBJECT_RUN``): one word of any script
+    opening a sentence before a modal and a verb of what people do (``lexicons.PERSON_ACTS``), or before one of
+    a few past forms, is the person doing it: not a closed-class or collective word (``Everyone will send``,
+    ``Staff can call``), nor, unless listed, a Latin word ending in ``s`` (``Students will present``)."""
+    word = match.strip(" \t\n.!?").split()[0]
+    if not _open_class(word) or not _cased_or_caseless(word) or fold(word) in COLLECTIVE_SUBJECTS | _NOT_PERSON:
+        return None
+    if word.isascii() and word.endswith("s") and not _listed(word):
+        return None
+    return word
 
 
 def titled_name(match: str) -> str | None:

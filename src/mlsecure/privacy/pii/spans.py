@@ -18,7 +18,16 @@ from typing import Any
 import numpy as np
 
 from mlsecure.privacy.pii.frame import polars
-from mlsecure.privacy.pii.lexicons import CLOSINGS, GREETINGS, HANDING_VERBS, MEETING_VERBS, PERSON_LABELS
+from mlsecure.privacy.pii.lexicons import (
+    CLOSINGS,
+    GREETINGS,
+    HANDING_VERBS,
+    MEETING_VERBS,
+    PERSON_ACTS,
+    PERSON_ACTS_DONE,
+    PERSON_LABELS,
+    SUBJECT_MODALS,
+)
 from mlsecure.privacy.pii.masking import shape_mask
 from mlsecure.privacy.pii.names import (
     called_name,
@@ -33,6 +42,7 @@ from mlsecure.privacy.pii.names import (
     preceded_han,
     set_in_name,
     signed_name,
+    subject_name,
     surname_first,
     titled_name,
 )
@@ -115,6 +125,12 @@ CALLED_RUN = rf"\b[a-z]+ {_SLOT_WORD}(?:$|[.,;!?)])"
 _OBJECT_VERBS = "|".join(re.escape(v).replace(r"\ ", " ")
                          for v in sorted(MEETING_VERBS | HANDING_VERBS, key=len, reverse=True))
 OBJECT_RUN = rf"(?-u:\b)(?:{_OBJECT_VERBS}) {_SLOT_RUN}(?:$| ?[^\w ]| [{_LOWER}]*)"
+# One word opening a sentence before a modal and a verb of what people do, or a past form (``Arnketil will send``,
+# ``Soter replied``): ``names.subject_name``
+_ACTS = "|".join(sorted(PERSON_ACTS, key=len, reverse=True)).replace("-", r"\-")
+_DONE = "|".join(sorted(PERSON_ACTS_DONE, key=len, reverse=True))
+_MODALS = "|".join(SUBJECT_MODALS)
+SUBJECT_RUN = rf"(?:^|[.!?]\s+|\n\s*){_SLOT_WORD} (?:(?:{_MODALS}) (?:{_ACTS})|{_DONE})(?:$|[^\w])"
 
 # One or two runs of Han and kana (``鈴木 翼``) set off from the text around them by spaces or punctuation;
 # ``names.cjk_name`` looks them up in the name lists, which hold Japanese and Chinese names in their script.
@@ -299,7 +315,7 @@ _SLOTS: tuple[tuple[str, Callable[[str], str | None]], ...] = (
     (LABELLED_RUN, labelled_name), (GREETING_RUN, greeted_name), (CHAT_RUN, chat_speaker),
     (RECORD_RUN, _record_name), (FIELD_RUN, field_name), (PRECEDED_HAN, preceded_han), (SIGNOFF_RUN, signed_name),
     (CALLED_RUN, called_name), (TITLED_CASELESS, titled_name), (PRECEDED_CASELESS, preceded_caseless),
-    (OBJECT_RUN, object_name))
+    (OBJECT_RUN, object_name), (SUBJECT_RUN, subject_name))
 
 
 # A span must not touch a letter or digit, nor a separator next to a digit: ``2501 2000 0058 9857`` inside
