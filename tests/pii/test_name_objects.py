@@ -72,3 +72,22 @@ def test_a_sentence_subject_doing_what_people_do(text: str, name: str) -> None:
 ])
 def test_no_person_as_such_a_subject(text: str) -> None:
     assert names_in(text) == set()
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("Referred by Dr. van Erde. Callback tomorrow.", "van Erde"),  # a Dutch surname opening with its particle
+    ("Dear Ms. ten Hincamp,\nyour application is under review.", "ten Hincamp"),
+    ("Ticket reviewed by Riley op Kreijl; questions to the desk.", "Riley op Kreijl"),
+    ("Honorius will send the slides tonight.", "Honorius"),  # -us: a Latin name, not a plural
+])
+def test_particles_and_latin_endings(text: str, name: str) -> None:
+    assert name in names_in(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Wir gehen in den Park. Dann essen wir.",
+    "Le chat de la voisine dort.",
+    "Teachers will present the results.",
+])
+def test_particles_alone_are_no_name(text: str) -> None:
+    assert names_in(text) == set()

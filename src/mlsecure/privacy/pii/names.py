@@ -60,7 +60,7 @@ def _listed_name(text: str) -> bool:
 
 # Surname particles (``van der Berg``, ``de la Cruz``, ``di Maio``) that are function words elsewhere.
 _PARTICLES = frozenset(("van", "der", "den", "de", "la", "le", "di", "da", "del", "von", "zu", "ten", "ter", "du",
-                        "dos", "das", "y", "bin", "al"))
+                        "dos", "das", "y", "bin", "al", "te", "tho", "op"))
 
 
 def is_gender(text: str) -> bool:
@@ -149,10 +149,11 @@ def name_windows(match: str) -> list[str]:
 
 
 def _capitalised(words: list[str]) -> bool:
-    """The words of a name: capitalised, surname particles (``van``, ``de``) only between them. The name runs of
+    """The words of a name: capitalised, surname particles (``van``, ``de``) only between them or, written as
+    such in lower case, before a surname (``Dr. van Erde``, ``Ms. ten Hincamp``). The name runs of
     ``spans`` admit the Latin Extended blocks in both cases (``Ioniță``), so ``để`` can enter one lower-case,
     and a particle can end one (``Salió al``)."""
-    return (words[0][:1].isupper() and words[-1][:1].isupper()
+    return ((words[0][:1].isupper() or (len(words) > 1 and words[0] in _PARTICLES)) and words[-1][:1].isupper()
             and all(w[:1].isupper() or fold(w) in _PARTICLES for w in words[1:-1]))
 
 
@@ -262,13 +263,17 @@ def subject_name(match: str) -> str | None:
     """``Arnketil will send``, ``Ηώ can call``, ``Soter replied`` (``spans.SUBJECT_RUN``): one word of any script
     opening a sentence before a modal and a verb of what people do (``lexicons.PERSON_ACTS``), or before one of
     a few past forms, is the person doing it: not a closed-class or collective word (``Everyone will send``,
-    ``Staff can call``), nor, unless listed, a Latin word ending in ``s`` (``Students will present``)."""
+    ``Staff can call``), nor, unless listed, a plural (``Students will present``: an ASCII word ending in ``s``,
+    but not in the ``-us``, ``-is``, ``-os``, ``-as`` of Latin and Greek names: ``Honorius``, ``Nikos``)."""
     word = match.strip(" \t\n.!?").split()[0]
     if not _open_class(word) or not _cased_or_caseless(word) or fold(word) in COLLECTIVE_SUBJECTS | _NOT_PERSON:
         return None
-    if word.isascii() and word.endswith("s") and not _listed(word):
+    if word.isascii() and word.endswith("s") and not word.endswith(_NAME_S) and not _listed(word):
         return None
     return word
+
+
+_NAME_S = ("us", "is", "os", "as")
 
 
 def titled_name(match: str) -> str | None:

@@ -70,7 +70,7 @@ _CAP = rf"[{_UPPER}][{_LOWER}'ʼ]+(?:[{_UPPER}][{_LOWER}'ʼ]+)?(?:-[{_UPPER}{_LO
 # Ir., Hj., drg.) titles written before names as well
 _TITLES = "Mr|Mrs|Ms|Mx|Dr|Prof|Av|Uzm|Öğr|Bpk|Sdr|Sdri|Ir|Hj|drg|Pt"
 _ELEMENT = rf"(?:(?:{_TITLES})\.|{_CAP}|[{_UPPER}]\.)"
-_RUN = rf"{_ELEMENT}(?: (?:(?:van|von|de|der|den|di|da|del|la|le|du|ter|ten) )*{_ELEMENT})*"
+_RUN = rf"{_ELEMENT}(?: (?:(?:van|von|de|der|den|di|da|del|la|le|du|ter|ten|te|tho|op) )*{_ELEMENT})*"
 # ``Kalvaitis, Jolanta``: a surname, a comma and a given name, as registers write them (``names.surname_first``)
 SURNAME_FIRST = rf"\b{_CAP}, {_CAP}\b"
 NAME_RUN = rf"(?:^|[.!?]\s+|\s)(?:[{_LOWER}]+ )?{_RUN}\b(?: [{_LOWER}]+)?"  # ``Apple`` of ``AppleWebKit``: no
