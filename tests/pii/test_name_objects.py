@@ -91,3 +91,16 @@ def test_particles_and_latin_endings(text: str, name: str) -> None:
 ])
 def test_particles_alone_are_no_name(text: str) -> None:
     assert names_in(text) == set()
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("赫琳 / +86 139 1234 5678 / helin@example.cn", "赫琳"),  # a surname outside the lists' commonest
+    ("김주원 / 010-1234-5678 / jw@example.kr", "김주원"),  # a given name ending in 원 after the surname 김
+])
+def test_a_caseless_name_heading_a_contact_record(text: str, name: str) -> None:
+    assert name in names_in(text)
+
+
+@pytest.mark.parametrize("text", ["서울역 / 02-123-4567 / info@example.kr", "北京市 / 010 6512 3456"])
+def test_a_place_heading_a_record_is_no_name(text: str) -> None:
+    assert names_in(text) == set()

@@ -26,7 +26,7 @@ from mlsecure.privacy.pii.lexicons import (
     TITLES,
 )
 from mlsecure.privacy.pii.name_data import fold, lexicon
-from mlsecure.privacy.pii.script_names import NOT_NAME_END, script_name
+from mlsecure.privacy.pii.script_names import KOREAN_SURNAMES, NOT_NAME_END, NOT_NAME_WORDS, script_name
 
 _WORD = re.compile(r"[^\W\d_][^\W\d_'-]*(?:['-][^\W\d_]+)*")
 GIVEN_RANK = 2000  # a word ranked within the top 2000 given names of some country (the whole lexicon)
@@ -208,6 +208,19 @@ def field_name(match: str, *, listed: bool = True) -> str | None:
     if not 2 <= len(words) <= 4 or any(fold(w.rstrip(".,")) in _NOT_PERSON for w in words):
         return None
     if all(_open_class(w) for w in words) and (not listed or any(_listed(w) for w in words)):
+        return value
+    return None
+
+
+def record_caseless(value: str) -> str | None:
+    """The first field of a contact record (``spans.RECORD_RUN``: ``赫琳 / 139 0000 0000 / ...``) written as one
+    run of two to four Han or Hangul characters: the person the record is about, whatever the surname (the
+    lists hold the commonest), unless it ends as places and institutions do (``市``, ``역``, ``병원``); a Korean
+    name after a listed surname syllable may end in ``원`` (``김주원``)."""
+    value = value.strip(_FIELD_STRIP)
+    if not _HAN_OR_HANGUL.fullmatch(value) or any(w in value for w in NOT_NAME_WORDS):
+        return None
+    if value[-1] not in NOT_NAME_END or (value[-1] == "원" and len(value) == 3 and value[0] in KOREAN_SURNAMES):
         return value
     return None
 

@@ -40,6 +40,7 @@ from mlsecure.privacy.pii.names import (
     object_name,
     preceded_caseless,
     preceded_han,
+    record_caseless,
     set_in_name,
     signed_name,
     subject_name,
@@ -97,7 +98,7 @@ _FIELD_WORDS = rf"[ \t]*{_CAP}(?: {_CAP}){{1,3}}[ \t]*"
 FIELD_RUN = rf"(?:(?:^|[/;]|,\n){_FIELD_WORDS}(?:$|[/;(<\[])|(?:[/;]|,\n){_FIELD_WORDS}\n)"
 # The same field followed by one holding a phone number or an e-mail address: a contact record
 # (``Kasiyah Suartini / +62 (0663) 920 5013 / ...``), whose first field is a person whether listed or not
-RECORD_RUN = (rf"(?:^|[/|;\n])[ \t]*{_SLOT_WORD}(?: {_SLOT_WORD}){{1,3}}[ \t]*[/|;\t][ \t]*"
+RECORD_RUN = (rf"(?:^|[/|;\n])[ \t]*{_SLOT_WORD}(?: {_SLOT_WORD}){{0,3}}[ \t]*[/|;\t][ \t]*"
               r"(?:\+?\(?[0-9][0-9 ().\-]{6,}[0-9]|[^\s/|;@]+@[^\s/|;@]+\.[a-z]{2,})")
 # A salutation and the capitalised words after it up to a comma, ``!`` or the line's end (``Hi Cawisadi,``,
 # ``Dear Ms. Fujiati,``, ``Merhaba Günser!``; ``names.greeted_name``)
@@ -308,7 +309,8 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
 
 
 def _record_name(match: str) -> str | None:
-    return field_name(re.split(r"[/|;\t]", match.strip(" \n/|;"), maxsplit=1)[0], listed=False)
+    first = re.split(r"[/|;\t]", match.strip(" \n/|;"), maxsplit=1)[0]
+    return field_name(first, listed=False) or record_caseless(first)
 
 
 _SLOTS: tuple[tuple[str, Callable[[str], str | None]], ...] = (
