@@ -104,3 +104,18 @@ def test_a_caseless_name_heading_a_contact_record(text: str, name: str) -> None:
 @pytest.mark.parametrize("text", ["서울역 / 02-123-4567 / info@example.kr", "北京市 / 010 6512 3456"])
 def test_a_place_heading_a_record_is_no_name(text: str) -> None:
     assert names_in(text) == set()
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("Ticket reviewed by Una Slezak; questions to the desk.", "Una Slezak"),  # una: Spanish/Italian article
+    ("Ticket assigned to Hai Bradford (owner).", "Hai Bradford"),  # hai: Italian verb
+    ("Sincerely,\nAugust Dunlap", "August Dunlap"),  # a month
+])
+def test_a_common_word_that_is_a_common_name_in_a_persons_slot(text: str, name: str) -> None:
+    assert name in names_in(text)
+
+
+@pytest.mark.parametrize("text", ["Kind regards,\nThe Management", "This was reviewed by The Guardian; see page 2.",
+                                  "Written by May June."])
+def test_common_words_without_a_listed_name_beside_them(text: str) -> None:
+    assert names_in(text) == set()

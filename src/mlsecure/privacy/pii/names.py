@@ -97,7 +97,8 @@ def name_windows(match: str) -> list[str]:
     raw = [w.rstrip(",") for w in (parts[:-1] if follower else parts)]
     words = [_POSSESSIVE.sub("", w) for w in raw]
     found: list[str] = []
-    if preceder in _PRECEDERS and 2 <= len(words) <= 3 and all(_open_class(w) for w in words):
+    if preceder in _PRECEDERS and 2 <= len(words) <= 3 and (all(_open_class(w) for w in words)
+                                                            or _common_words_named(words)):
         return [" ".join(words).rstrip(".")]  # ``call Elladio Mazzacurati``: whoever is called is a person
     if preceder in _PRECEDERS and preceder not in _PREPOSITIONS and len(words) == 1 and _listed(words[0]):
         return [words[0].rstrip(".")]  # ``ping Zelaya``: a listed name of any country after a person verb
@@ -312,11 +313,30 @@ def _slot_words(value: str) -> str | None:
     words = value.split()
     while words and fold(words[0].rstrip(".")) in TITLES:
         words.pop(0)
-    if not 1 <= len(words) <= 4 or not all(_open_class(w) for w in words):
+    if not 1 <= len(words) <= 4 or not (all(_open_class(w) for w in words) or _common_words_named(words)):
         return None
     if any(fold(w.rstrip(".,")) in _NOT_PERSON for w in words):
         return None
     return " ".join(words).rstrip(".") or None
+
+
+def _common_words_named(words: list[str]) -> bool:
+    """``Hai Bradford``, ``Roger Winter``, ``Una Slezak``: two or three words of a person's slot, one a closed-class
+    or calendar word that is also a common name where it stands (a given name among the top ``SINGLE_RANK`` of
+    some country first, a surname among them last), every other word an open-class listed name."""
+    if not 2 <= len(words) <= 3:
+        return False
+    lex = lexicon()
+    for k, word in enumerate(words):
+        bare = word.rstrip(".,")
+        if _open_class(word):
+            if not _listed(word):
+                return False
+        elif not bare[:1].isupper() or not (
+                (k == 0 and lex.is_given(bare, max_rank=SINGLE_RANK))
+                or (k == len(words) - 1 and lex.is_surname(bare, max_rank=SINGLE_RANK))):
+            return False
+    return any(_open_class(w) for w in words)
 
 
 def _cased_or_caseless(word: str) -> bool:
