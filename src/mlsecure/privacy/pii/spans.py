@@ -20,6 +20,7 @@ import numpy as np
 from mlsecure.privacy.pii.frame import polars
 from mlsecure.privacy.pii.lexicons import CLOSINGS, GREETINGS, PERSON_LABELS
 from mlsecure.privacy.pii.masking import shape_mask
+from mlsecure.privacy.pii.name_frames import FRAME_SLOTS, propagate
 from mlsecure.privacy.pii.names import (
     called_name,
     chat_speaker,
@@ -276,6 +277,12 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
     for pair in _distinct_matches(texts, SURNAME_FIRST):
         if surname_first(pair):
             found.setdefault(pair, PiiType.NAME)
+    for pattern, read_all in FRAME_SLOTS:  # ``name_frames``: naming frames, vocatives, lists, head lines...
+        for match in _distinct_matches(texts, pattern):
+            for person in read_all(match):
+                found.setdefault(person, PiiType.NAME)
+    for word in propagate([v for v, t in found.items() if t is PiiType.NAME]):
+        found.setdefault(word, PiiType.NAME)
     for run in _distinct_matches(texts, SET_IN_PATTERN):  # one pass for the three scripts
         for script, core_pattern in _SET_IN_CORE.items():
             core = core_pattern.search(run)
