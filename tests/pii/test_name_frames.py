@@ -42,6 +42,13 @@ def test_naming_frames(text: str, expected: set[str]) -> None:
     ("Julieta S Almeida\n\nStaff development specialist", {"Julieta S Almeida"}),
     ('{"name":"Leo Wang","email":"x"}', {"Leo Wang"}),
     ("Maciej Borkowski directed it, starring Borkowski and friends.", {"Maciej Borkowski", "Borkowski"}),
+    ("Julcsa Kárpáthy\nMhealthcoach\n50668 Kiannonkatu 98 Apt. 105", {"Julcsa Kárpáthy"}),
+    (">Ella H. Snider\n>Otc Markets\n>228 Ringvej 144\n>Apt. 902", {"Ella H. Snider"}),
+    ("Producer Mashuu Samurakami explained to the press.", {"Mashuu Samurakami"}),
+    ("Jens spent a year at the lab.", {"Jens"}),
+    ("Please change it to Soib K. Kishiev", {"Soib K. Kishiev"}),
+    ("Alvir spent a year as the assistant to Alvir D. Pušaver.", {"Alvir", "Alvir D. Pušaver"}),
+    ("naomi ryan\nsewer pipe cleaner", {"naomi ryan"}),
 ])
 def test_frames_find_names(text: str, expected: set[str]) -> None:
     assert expected <= names(text)
@@ -61,6 +68,15 @@ def test_frames_find_names(text: str, expected: set[str]) -> None:
     "Release Notes\n\nVersion 2 fixes the parser.",
     'Thanks, Google!',
     "He said Monday.",
+    "Subclasses override the method of the\nbase class when needed.",
+    "Opening Hours\n10 Main Street opens at nine.",
 ])
 def test_look_alikes_kept(text: str) -> None:
     assert names(text) == set()
+
+
+def test_two_word_runs_do_not_spread_their_words() -> None:
+    """A confirmed run's words are not names elsewhere (``Magellan Health`` is a company): only a full name with a
+    middle initial gives its first and last words."""
+    found = names("Magellan Health rose 3%. Health stocks and Magellan funds fell.")
+    assert "Health" not in found and "Magellan" not in found

@@ -31,7 +31,7 @@ from mlsecure.privacy.pii.lexicons import FUNCTION_WORDS, PERSON_LABELS
 from mlsecure.privacy.pii.name_data import fold, lexicon
 from mlsecure.privacy.pii.names import _NOT_PERSON, _open_class, labelled_name
 
-_W = r"[^\W\d_][^\W\d_'’-]*"  # a word (any script, any case); the readers check case and lists
+_W = r"[^\W\d_]+(?:['’-][^\W\d_]+)*"  # a word (any script, any case); the readers check case and lists
 _GIVEN_RANK, _SURNAME_RANK = 2000, 2000
 
 # Phrases after which the next words are the speaker's own name (compared case-insensitively)
@@ -72,13 +72,39 @@ SPEECH_RUN = rf"(?i:\b(?:{_alternation(_SPEECH)})) {_W}(?: {_W}){{0,2}}(?:[.,!?;
 LIST_RUN = rf"{_W}(?:, {_W}){{1,}},? (?:{_alternation(_AND)}) {_W}"
 PAIR_RUN = rf"{_W} (?:and|&) {_W} (?:{_alternation(_PLURAL_VERBS)})\b"
 _UP, _LO = "A-ZÀ-ÖØ-ÞĀ-ž", "a-zß-öø-ÿĀ-ž"  # Latin capitals and small letters (Extended-A in both)
-INITIAL_RUN = rf"(?:^|[^\w.])[{_UP}][^\W\d_]+ [A-Z]\.? [{_UP}][^\W\d_'’-]+"
+INITIAL_RUN = rf"(?:^|[^\w.])[{_UP}][^\W\d_]+ [A-Z]\.? [{_UP}][^\W\d_]+(?:['’-][^\W\d_]+)*"
 HEAD_LINE = rf"(?:^|\n)>? ?{_W}(?: {{1,2}}(?:[^\W\d_]\.|{_W})){{1,3}} *(?:\n|$)"
-LOWER_PAIR = (rf"(?:^|\n|\b(?:{_alternation(_LOWER_PRECEDERS)}) )[{_LO}][^\W\d_]+"
-              rf"(?: [b-df-hj-np-tv-xz]\.?)? [{_LO}][^\W\d_'’-]+")  # no middle ``a``/``i``: prose words
+# (no middle ``a``, ``i``, ``o``...: one-letter words of prose)
+_LOWER_NAME = rf"[{_LO}][^\W\d_]+(?: [b-df-hj-np-tv-xz]\.?)? [{_LO}][^\W\d_]+(?:['’-][^\W\d_]+)*"
+# after a person verb, opening the text, or alone on a line (a wrapped line of prose starts ``base class``)
+LOWER_PAIR = rf"(?:^|\b(?:{_alternation(_LOWER_PRECEDERS)}) ){_LOWER_NAME}|\n{_LOWER_NAME}[ \t]*(?:\n|$)"
+# The first line of a text or of a block (after a blank line; ``>`` quoting allowed) followed within six lines by
+# a street line (a house number and a word) or a phone or e-mail label: the head of a contact block or an
+# address, which is whom it is about (``Julcsa Kárpáthy\nMhealthcoach\n50668 Kiannonkatu 98``)
+BLOCK_HEAD = (rf"(?:^|\n[> \t]*\n)>? ?{_W}(?: {{1,2}}(?:[A-Z]\.?|{_W})){{1,3}} *\n(?:>? ?[^\n]*\n){{0,5}}>? ?"
+              r"(?:[0-9][0-9 ,/-]*[ ,][^\W\d_]{2,}|(?i:phone|e-?mail|mobile|tel|fax)\b)")
+# Role nouns before two or three capitalised words and a lower-case verb (``Producer Mashuu Samurakami explained``)
+ROLES = ("producer", "director", "writer", "author", "singer", "actor", "actress", "composer", "painter", "artist",
+         "engineer", "manager", "assistant", "doctor", "nurse", "teacher", "professor", "lawyer", "attorney",
+         "officer", "detective", "inspector", "sergeant", "captain", "coach", "drummer", "guitarist", "founder",
+         "ceo", "chairman", "chairwoman", "senator", "judge", "spokesman", "spokeswoman", "spokesperson",
+         "colleague", "neighbour", "neighbor", "brother", "sister", "mother", "father", "son", "daughter",
+         "husband", "wife", "friend", "uncle", "aunt", "cousin", "grandmother", "grandfather", "boyfriend",
+         "girlfriend", "landlord", "landlady", "tenant", "physician", "surgeon", "therapist", "dentist")
+ROLE_RUN = rf"(?i:\b(?:{_alternation(ROLES)})) {_W} {_W}(?: {_W})? [a-z]+"
+# A listed given name opening a sentence before a verb of the past that names' own rule does not list, or a
+# capitalised word or two after a verb of billing (``Jens spent a year``, ``and starring Borkowski``)
+_PAST = ("spent", "worked", "moved", "joined", "left", "studied", "lived", "grew", "lost", "won", "wrote", "began",
+         "started", "finished", "spent", "taught", "served", "retired", "returned", "arrived", "died", "married",
+         "shouted", "whispered", "smiled", "laughed", "cried", "decided", "agreed", "refused", "signed", "visited")
+SUBJECT_RUN = rf"(?:^|[.!?] +|\n)[{_UP}][^\W\d_]+ (?:{_alternation(_PAST)})\b"
+BILLED_RUN = rf"\b(?:starring|featuring|co-starring|narrated by|hosted by) {_W}(?: {_W})?"
 # A JSON or dict key that labels a person and its quoted value (``{"name":"Leo Wang"}``, ``'owner': 'Raj Mehta'``)
 JSON_LABELLED = (rf"[\"'](?i:(?:[a-z]+_)?(?:{_alternation(w for w in PERSON_LABELS if w.isascii())}))[\"'] ?[:=] ?"
                  r"[\"'][^\"'\n]{1,60}[\"']")
+
+
+_POSSESSIVE = re.compile(r"['’]s$")
 
 
 def _given(word: str, rank: int = _GIVEN_RANK) -> bool:
@@ -211,14 +237,14 @@ def pair_names(match: str) -> list[str]:
 
 
 def initial_name(match: str) -> list[str]:
-    """``Ravil G Yefimov``: a word, a one-letter capital initial (its dot optional) and a word, all capitalised,
-    one of them listed (lower case: ``lower_pair``)."""
+    """``Ravil G Yefimov``, ``Soib K. Kishiev``: a word, a one-letter capital initial and a word, all capitalised;
+    without the initial's dot one of them listed (lower case: ``lower_pair``)."""
     words = match.strip(" \t\n,;:()[]\"'").split()
     if len(words) != 3:
         return []
     first, mid, last = words
     if (all(_cap(w) for w in words) and mid.rstrip(".").isupper() and _person_word(first) and _person_word(last)
-            and (_given(first) or _surname(last))):
+            and (mid.endswith(".") or _given(first) or _surname(last))):
         return [" ".join(words)]
     return []
 
@@ -245,8 +271,8 @@ def head_line(match: str) -> list[str]:
 
 def lower_pair(match: str) -> list[str]:
     """``follow up with patricia desrosiers``, ``eva kleist lives at``: a lower-case listed given name and
-    listed surname after a person's verb or preposition, or opening a line."""
-    words = match.strip().split()
+    listed surname after a person's verb, opening the text, or alone on a line."""
+    words = [_POSSESSIVE.sub("", w) for w in match.strip(" \t\n").split()]
     if words and fold(words[0]) in _LOWER_PRECEDERS and len(words) > 2:
         words = words[1:]
     if not 2 <= len(words) <= 3 or not all(w.islower() for w in words):
@@ -256,6 +282,58 @@ def lower_pair(match: str) -> list[str]:
     if _given(words[0]) and _surname(words[-1]):
         return [" ".join(words)]
     return []
+
+
+def block_head(match: str) -> list[str]:
+    """The first line of a contact block or an address (``BLOCK_HEAD``): two to four capitalised words (initials
+    between them), none a closed-class, organisation, street or heading word."""
+    line = match.lstrip("\n> \t").split("\n", 1)[0].rstrip()
+    words = line.split()
+    if not 2 <= len(words) <= 4 or _initial(words[0]) or _initial(words[-1]):
+        return []
+    # a closed-class word that is a common given name before an initial (``Ella H. Snider``, ``May J. Lee``)
+    first_ok = _initial(words[1]) and _cap(words[0]) and lexicon().is_given(fold(words[0]), max_rank=300)
+    if not all((_cap(w) and _person_word(w) and fold(w) not in HEADINGS) or _initial(w) or (k == 0 and first_ok)
+               for k, w in enumerate(words)):
+        return []
+    return [line]
+
+
+# Capitalised words that head a block of contact lines without naming a person
+HEADINGS = frozenset(("address", "addresses", "contact", "contacts", "details", "information", "info", "hours",
+                      "opening", "directions", "location", "locations", "billing", "shipping", "mailing", "postal",
+                      "delivery", "invoice", "registered", "head", "main", "headquarters", "branch", "personal",
+                      "emergency", "home", "work", "business", "general", "enquiries", "inquiries", "reception",
+                      "customer", "account", "order", "summary", "notes", "phone", "email", "mobile", "fax"))
+
+
+def role_name(match: str) -> list[str]:
+    """``Producer Mashuu Samurakami explained``: the capitalised words between a role noun and a verb."""
+    words = match.split()[1:]
+    while words and not words[-1][:1].isupper():
+        words.pop()
+    if 2 <= len(words) <= 3 and all(_cap(w) and _person_word(w) for w in words):
+        return [" ".join(words)]
+    return []
+
+
+def subject_name(match: str) -> list[str]:
+    """``Jens spent a year at ...``: a listed given name opening a sentence before its verb."""
+    word = match.strip(" \t\n.!?").split()[0]
+    return [word] if _cap(word) and _person_word(word) and _given(word) else []
+
+
+def billed_name(match: str) -> list[str]:
+    """``and starring Borkowski``: the capitalised words after a verb of billing."""
+    words = match.split()[1:]
+    if words and words[0] == "by":
+        words = words[1:]
+    out: list[str] = []
+    for w in words:
+        if not (_cap(w) and _person_word(w)):
+            break
+        out.append(w)
+    return [" ".join(out)] if out else []
 
 
 def json_labelled(match: str) -> list[str]:
@@ -270,20 +348,36 @@ FRAME_SLOTS: tuple[tuple[str, Callable[[str], list[str]]], ...] = (
     (NAMING_RUN, naming_name), (NAME_QUESTION, question_name), (TITLED_ANY, titled_any),
     (VOCATIVE_START, vocative_start), (VOCATIVE_END, vocative_end), (SPEECH_RUN, speech_name),
     (LIST_RUN, list_names), (PAIR_RUN, pair_names), (INITIAL_RUN, initial_name), (HEAD_LINE, head_line),
-    (LOWER_PAIR, lower_pair), (JSON_LABELLED, json_labelled))
+    (LOWER_PAIR, lower_pair), (JSON_LABELLED, json_labelled), (BLOCK_HEAD, block_head), (ROLE_RUN, role_name),
+    (SUBJECT_RUN, subject_name), (BILLED_RUN, billed_name))
 
 
-def propagate(names: Iterable[str]) -> set[str]:
-    """The first and last words of confirmed two- and three-word names whose first word is a listed given name
-    and last a listed surname (``Magnus Poulsen`` gives ``Magnus`` and ``Poulsen``): a text that names a person
-    in full goes on to call them by one of the names. Both listed: a confirmed run of capitalised nouns (German
-    ``Reiten Fisch``) must not spread to every other sentence."""
+# Articles, determiners and a few prepositions of eight languages: a capitalised word after one of them anywhere in
+# the column is a noun or a thing's name (``die Sonne``, ``the Sun``, ``in Haskell``), which a name's words
+# are not spread to
+_DETERMINERS = ("the", "a", "an", "this", "that", "these", "our", "your", "their", "its", "der", "die", "das", "den",
+                "dem", "des", "ein", "eine", "einen", "einem", "einer", "le", "la", "les", "un", "une", "du", "el",
+                "los", "las", "il", "lo", "gli", "het", "een", "in", "im", "of", "on", "at", "am", "zum", "zur", "vom")
+DETERMINED = rf"(?i:\b(?:{_alternation(_DETERMINERS)})) [{_UP}][^\W\d_]+"
+
+
+def determined_words(matches: Iterable[str]) -> set[str]:
+    """The capitalised words of ``DETERMINED`` matches."""
+    return {m.rsplit(" ", 1)[-1] for m in matches}
+
+
+def propagate(names: Iterable[str], nouns: frozenset[str] | set[str] = frozenset()) -> set[str]:
+    """The first and last words of confirmed names with a middle initial (``Alvir D. Pušaver`` gives ``Alvir`` and
+    ``Pušaver``): a text that names a person in full goes on to call them by one of the names. Only this shape:
+    the words of any confirmed two-word run would spread a company's (``Magellan Health``) or a run of German
+    nouns (``Auto Buch``) to every cell of the column; nor a word that ``nouns`` holds (one seen after an article
+    or preposition: ``die Sonne``, ``in Haskell``)."""
     out: set[str] = set()
     for name in names:
         words = name.split()
-        if not 2 <= len(words) <= 3 or not (_given(words[0]) and _surname(words[-1])):
+        if len(words) != 3 or not _initial(words[1]):
             continue
         for word in (words[0], words[-1]):
-            if len(word) >= 3 and _cap(word) and _person_word(word) and word.isalpha():
+            if len(word) >= 3 and _cap(word) and _person_word(word) and word.isalpha() and word not in nouns:
                 out.add(word)
     return out
