@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from mlsecure.privacy.pii.address_frames import address_slots
 from mlsecure.privacy.pii.frame import polars
 from mlsecure.privacy.pii.lexicons import (
     CLOSINGS,
@@ -286,6 +287,10 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
         for match in _distinct_matches(texts, STREET_PATTERN):  # the shapes of a street in running text
             if (street := street_span(match)) is not None:
                 found.setdefault(street, PiiType.STREET_ADDRESS)
+        for pattern, read_parts in address_slots():  # ``address_frames``: units, military, number-first, postcodes
+            for match in _distinct_matches(texts, pattern):
+                for value, part_type in read_parts(match):
+                    found.setdefault(value, part_type)
     for run in {*_distinct_matches(texts, NAME_RUN), *(" " + m for m in _distinct_matches(texts, PRECEDED_RUN))}:
         for name in name_windows(run):
             found.setdefault(name, PiiType.NAME)
