@@ -142,7 +142,7 @@ def pooled(tools: dict[str, dict[tuple[str, str], Result]]) -> None:
     """All sources together, per type and half: right-type recall and whole-value survival."""
     names = list(tools)
     print("\n| type | spans dev / report | " + " | ".join(
-        f"{n} right type dev / report | {n} survived dev / report" for n in names) + " |")
+        f"{n} right type dev / report | {n} survived whole / in part, dev; report" for n in names) + " |")
     print("|---|---|" + "---|---|" * len(names))
     for group in GROUPS:
         totals = {n: [sum_tally(tools[n], h, group) for h in ("dev", "report")] for n in names}
@@ -150,7 +150,8 @@ def pooled(tools: dict[str, dict[tuple[str, str], Result]]) -> None:
         if not any(t.positives for t in first):
             continue
         cells = [" / ".join(f"{t.recall():.3f}" for t in totals[n]) + " | " +
-                 " / ".join(f"{t.survival():.3f}" for t in totals[n]) for n in names]
+                 "; ".join(f"{t.survival():.3f} / {t.part_survived / t.positives if t.positives else 0:.3f}"
+                           for t in totals[n]) for n in names]
         print(f"| {group} | {first[0].positives} / {first[1].positives} | " + " | ".join(cells) + " |")
     for n in names:
         for h in ("dev", "report"):

@@ -119,3 +119,28 @@ def test_a_common_word_that_is_a_common_name_in_a_persons_slot(text: str, name: 
                                   "Written by May June."])
 def test_common_words_without_a_listed_name_beside_them(text: str) -> None:
     assert names_in(text) == set()
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("Delivery address: 서울 강남구 테헤란로 152. Recipient: 손채원", "손채원"),
+    ("Contact: 조채원, tel. 010-1234-5678", "조채원"),
+])
+def test_a_korean_given_name_ending_in_won_after_a_person_label(text: str, name: str) -> None:
+    assert name in names_in(text)
+
+
+def test_an_institution_ending_in_won_after_a_person_label_is_no_name() -> None:
+    assert names_in("Recipient: 서울병원") == set()
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ('"We all liked the record," says Iwase.', "Iwase"),  # the person a quotation is from
+    ("Hello, my name is Ludmiła and I need help.", "Ludmiła"),
+    ("Everyone calls me Borna.", "Borna"),
+])
+def test_who_is_quoted_or_introduced(text: str, name: str) -> None:
+    assert name in names_in(text)
+
+
+def test_said_before_a_weekday_is_no_name() -> None:
+    assert names_in("The ministry said Monday that prices rose.") == set()

@@ -1,6 +1,6 @@
 """Names surviving ``anonymize_frame`` of free text, on a small fixed sample of the two held-out note sets:
 mimesis notes of 30 locales (``heldout_notes_text.py``) and faker notes of 24 locales
-(``heldout_locales_text.py``), seed 50 (used by no development or report run; see benchmarks/pii.md 0f).
+(``heldout_locales_text.py``), seed 50 (used by no development or report run; see benchmarks/pii.md 0g).
 Issue 15 asks for at most 5% of names surviving. Measured on this sample: mimesis 8/1,110 = 0.7% with the
 session-7 rules (96/1,110 = 8.6% on main before them), faker 2/480 = 0.4% (the same before); the thresholds sit a
 little above, so a name rule that stops working fails here. Slow: ~54 anonymizations (about 10 s)."""

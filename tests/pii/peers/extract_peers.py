@@ -43,6 +43,17 @@ from typing import Any
 HERE = Path(__file__).parent
 MIT = "MIT"
 APACHE = "Apache-2.0"
+MIT_PERMISSION = (
+    "Permission is hereby granted, free of charge, to any person obtaining a copy of this software and associated "
+    "documentation files (the \"Software\"), to deal in the Software without restriction, including without "
+    "limitation the rights to use, copy, modify, merge, publish, distribute, sublicense, and/or sell copies of the "
+    "Software, and to permit persons to whom the Software is furnished to do so, subject to the following "
+    "conditions: The above copyright notice and this permission notice shall be included in all copies or "
+    "substantial portions of the Software. THE SOFTWARE IS PROVIDED \"AS IS\", WITHOUT WARRANTY OF ANY KIND, "
+    "EXPRESS OR IMPLIED."
+)
+APACHE_TERMS = ("Licensed under the Apache License, Version 2.0 (https://www.apache.org/licenses/LICENSE-2.0). "
+                "Changes: test texts and expected spans extracted from the test files into this JSON.")
 SOURCES: dict[str, dict[str, str]] = {
     "presidio-research": {"repo": "microsoft/presidio-research", "license": MIT,
                           "notice": "Copyright (c) Microsoft Corporation. MIT License."},
@@ -57,6 +68,13 @@ SOURCES: dict[str, dict[str, str]] = {
     "scrubadub_spacy": {"repo": "LeapBeyond/scrubadub_spacy", "license": APACHE,
                         "notice": "scrubadub_spacy test data, Apache License 2.0 "
                                   "(LeapBeyond/scrubadub_spacy LICENSE)."},
+    "bigscience-pii-manager": {"repo": "bigscience-workshop/data_tooling", "license": APACHE,
+                               "notice": "pii-manager test data, Apache License 2.0 "
+                                         "(bigscience-workshop/data_tooling pii-manager/LICENSE)."},
+    "llm-guard": {"repo": "protectai/llm-guard", "license": MIT,
+                  "notice": "Copyright (c) Protect AI. All rights reserved. MIT License."},
+    "deidentify": {"repo": "nedap/deidentify", "license": MIT,
+                   "notice": "Copyright (c) 2019 Nedap N.V. MIT License."},
     "scrubadub_address": {"repo": "LeapBeyond/scrubadub_address", "license": APACHE,
                           "notice": "scrubadub_address test data, Apache License 2.0 "
                                     "(LeapBeyond/scrubadub_address LICENSE)."},
@@ -418,6 +436,110 @@ def scrubadub_address(git: Git) -> Iterator[dict[str, Any]]:
                     yield case("scrubadub_address", path, text, spans, complete=False, entity="ADDRESS")
 
 
+# --- bigscience-workshop/data_tooling pii-manager --------------------------------------------------------
+def pii_manager(git: Git) -> Iterator[dict[str, Any]]:
+    """``TEST``/``TESTCASES`` rows ``(doc, expected with <ENTITY> placeholders, ...)`` per language test file,
+    labelled with the ``PiiEnum`` the test's ``PiiManager`` is built for; ``test/data/orig.txt`` against
+    ``replace.txt``."""
+    for path in git.files("pii-manager/test/unit/lang"):
+        if not path.endswith(".py"):
+            continue
+        tree = ast.parse(git.show(path))
+        enums = {n.attr for c in ast.walk(tree) if isinstance(c, ast.Call) and getattr(c.func, "id", "") == "PiiManager"
+                 for a in c.args[2:3] for n in ast.walk(a) if isinstance(n, ast.Attribute)}
+        entity = next(iter(enums)) if len(enums) == 1 else None
+        for node in tree.body:
+            if not (isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
+                    and node.targets[0].id in ("TEST", "TESTCASES") and isinstance(node.value, ast.List)):
+                continue
+            for row in node.value.elts:
+                if not isinstance(row, ast.Tuple) or len(row.elts) < 2:
+                    continue
+                doc, exp = (e.value if isinstance(e, ast.Constant) else None for e in row.elts[:2])
+                if not (isinstance(doc, str) and isinstance(exp, str)):
+                    continue
+                found = aligned(doc, exp)
+                if found is not None and doc.strip():
+                    yield case("bigscience-pii-manager", path, doc, found, complete=False, entity=entity)
+    path = "pii-manager/test/data/orig.txt"
+    spans = aligned(git.show(path), git.show("pii-manager/test/data/replace.txt"))
+    if spans is None:
+        raise ValueError(f"{path}: does not align with replace.txt")
+    yield case("bigscience-pii-manager", path, git.show(path), spans, complete=False, entity=None)
+
+
+# --- nedap/deidentify ------------------------------------------------------------------------------------
+def deidentify(git: Git) -> Iterator[dict[str, Any]]:
+    """The Dutch example notes of the surrogate tests with their brat annotations (``T<n> Type start end``)."""
+    under = "tests/surrogates/data/original"
+    for path in git.files(under):
+        if not path.endswith(".txt"):
+            continue
+        text, ann = git.show(path), git.show(path[:-4] + ".ann")
+        if not ann.strip():
+            continue  # an empty annotation file tests the loader, not "no PII here" (its note holds names)
+        spans = []
+        for line in ann.splitlines():
+            if not line.startswith("T"):
+                continue
+            kind, *offsets = line.split("\t")[1].replace(";", " ").split()
+            start, end = int(offsets[0]), int(offsets[-1])
+            spans.append((start, end, kind.upper()))
+        yield case("deidentify", path, text, spans, complete=True, entity=None)
+
+
+# --- protectai/llm-guard --------------------------------------------------------------------------------
+_LLM_GUARD_PLACEHOLDER = re.compile(r"\[REDACTED_([A-Z_]+?)(?:_RE|_ZH)*_\d+\]")
+
+
+def llm_guard(git: Git) -> Iterator[dict[str, Any]]:
+    """Prompts and their expected anonymized form (``[REDACTED_<ENTITY>_<n>]``) from the Anonymize and
+    Sensitive scanner tests; the preamble a test prepends is taken off; adjacent placeholders of one entity
+    are one span. Only what each test's settings redact is labelled (``complete`` false)."""
+    seen: set[str] = set()
+    for path in ("tests/input_scanners/test_anonymize.py", "tests/output_scanners/test_sensitive.py"):
+        tree = ast.parse(git.show(path))
+        constants = {n.targets[0].id: n.value.value for n in tree.body if isinstance(n, ast.Assign)
+                     and isinstance(n.targets[0], ast.Name) and isinstance(n.value, ast.Constant)
+                     and isinstance(n.value.value, str)}
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "parametrize"):
+                continue
+            fields = [f.strip() for f in ast.literal_eval(node.args[0]).split(",")]
+            text_field = "prompt" if "prompt" in fields else "output"
+            if text_field not in fields or f"expected_{text_field}" not in fields:
+                continue
+            for row in node.args[1].elts:  # type: ignore[attr-defined]
+                values = dict(zip(fields, row.elts, strict=True))
+                text, expected = (_joined(values[text_field]), _joined(values[f"expected_{text_field}"]))
+                if text is None or expected is None or text in seen or not text.strip():
+                    continue
+                for name in _preambles(values.get("settings"), constants):
+                    expected = expected.removeprefix(name)
+                expected = _LLM_GUARD_PLACEHOLDER.sub(lambda m: f"<{m.group(1)}>", expected)
+                expected = re.sub(r"(<[A-Z_]+>)(?:\1)+", r"\1", expected)
+                spans = aligned(text, expected)
+                if spans is None or not spans:
+                    continue
+                seen.add(text)
+                yield case("llm-guard", path, text, spans, complete=False, entity=None)
+
+
+def _joined(node: ast.expr) -> str | None:
+    try:
+        value = ast.literal_eval(node)
+    except ValueError:
+        return None
+    return value if isinstance(value, str) else None
+
+
+def _preambles(settings: ast.expr | None, constants: dict[str, str]) -> list[str]:
+    if not isinstance(settings, ast.Dict):
+        return []
+    return [constants[v.id] for k, v in zip(settings.keys, settings.values, strict=True)
+            if isinstance(k, ast.Constant) and k.value == "preamble" and isinstance(v, ast.Name) and v.id in constants]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mirrors", type=Path, default=Path("/work/.mirror"))
@@ -425,13 +547,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     makers = {"presidio-research": presidio_research, "presidio": presidio, "scrubadub": scrubadub,
               "phileas": phileas, "datafog": datafog, "scrubadub_spacy": scrubadub_spacy,
-              "scrubadub_address": scrubadub_address}
+              "scrubadub_address": scrubadub_address, "bigscience-pii-manager": pii_manager,
+              "deidentify": deidentify, "llm-guard": llm_guard}
     sources: dict[str, dict[str, Any]] = {}
     cases: list[dict[str, Any]] = []
     for name, make in makers.items():
         git = Git(args.mirrors, SOURCES[name]["repo"])
         found = list(make(git))
-        sources[name] = {**SOURCES[name], "commit": git.commit, "paths": sorted({c["path"] for c in found}),
+        terms = MIT_PERMISSION if SOURCES[name]["license"] == MIT else APACHE_TERMS
+        sources[name] = {**SOURCES[name], "notice": f"{SOURCES[name]['notice']} {terms}", "commit": git.commit,
+                         "paths": sorted({c["path"] for c in found}),
                          "cases": len(found)}
         cases.extend(found)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -5,7 +5,7 @@ A detector is two functions over a batch of texts: ``spans(texts)`` gives ``(sta
 text, ``redact(texts)`` gives the anonymized texts. Per labelled span (grouped: name, email, phone,
 address, location, id, ...): found with a right type (a predicted span of an accepted type overlaps it),
 found with any type, and whether its value survives redaction verbatim (whole value, letter-fenced) or in
-part (a token of 3+ letters/digits that the rest of the text does not also hold). Negatives: a text the
+part (whole, or a token of 3+ letters/digits that the rest of the text does not also hold). Negatives: a text the
 peer expects nothing in (for a per-entity test: nothing of that entity) is flagged when the detector
 reports a type accepted for it (any type, for fully labelled sources). On fully labelled sources,
 predicted spans that overlap no labelled span are counted as spurious.
@@ -41,7 +41,7 @@ def _label(group: str, *types: PiiType) -> Label:
 ENTITY: dict[str, Label | None] = {
     "PERSON": _label("name", T.NAME), "NAME": _label("name", T.NAME), "PHYSICIAN_NAME": _label("name", T.NAME),
     "EMAIL_ADDRESS": _label("email", T.EMAIL), "EMAIL": _label("email", T.EMAIL),
-    "PHONE_NUMBER": _label("phone", T.PHONE), "PHONE": _label("phone", T.PHONE),
+    "PHONE_NUMBER": _label("phone", T.PHONE), "PHONE": _label("phone", T.PHONE), "PHONE_FAX": _label("phone", T.PHONE),
     "STREET_ADDRESS": _label("address", T.STREET_ADDRESS), "ADDRESS": _label("address", T.STREET_ADDRESS),
     "GPE": _label("location", T.CITY, T.STREET_ADDRESS, T.ZIP_CODE),
     "LOCATION": _label("location", T.CITY, T.STREET_ADDRESS, T.ZIP_CODE),
@@ -49,7 +49,7 @@ ENTITY: dict[str, Label | None] = {
     "ZIP_CODE": _label("zip", T.ZIP_CODE), "POSTCODE": _label("zip", T.ZIP_CODE),
     "DATE_TIME": _label("date", T.DATE), "DATE": _label("date", T.DATE), "DATE_OF_BIRTH": _label("date", T.DATE),
     "AGE": _label("age", T.AGE),
-    "URL": _label("url", T.URL), "DOMAIN_NAME": _label("url", T.URL),
+    "URL": _label("url", T.URL), "DOMAIN_NAME": _label("url", T.URL), "URL_IP": _label("url", T.URL, T.IP_ADDRESS),
     "CREDIT_CARD": _label(_ID, T.CREDIT_CARD), "IBAN_CODE": _label(_ID, T.IBAN), "DE_IBAN": _label(_ID, T.IBAN),
     "US_SSN": _label(_ID, T.SSN), "SSN": _label(_ID, T.SSN), "SOCIAL_SECURITY_NUMBER": _label(_ID, T.SSN),
     "US_DRIVER_LICENSE": _label(_ID, T.LICENSE), "DRIVERS_LICENCE": _label(_ID, T.LICENSE),
@@ -59,11 +59,15 @@ ENTITY: dict[str, Label | None] = {
     "US_PASSPORT": _label(_ID, T.PASSPORT), "PASSPORT_NUMBER": _label(_ID, T.PASSPORT),
     "US_BANK_NUMBER": _label(_ID, T.ACCOUNT_NUMBER), "BANK_ROUTING_NUMBER": _label(_ID, T.ABA_ROUTING),
     "CRYPTO": _label(_ID, T.CRYPTO_ADDRESS), "BITCOIN_ADDRESS": _label(_ID, T.CRYPTO_ADDRESS),
+    "GOV_ID": _label(_ID, T.NATIONAL_ID, T.SSN, T.PASSPORT, T.LICENSE),
+    "BANK_ACCOUNT": _label(_ID, T.IBAN, T.ACCOUNT_NUMBER),
+    "ID": _label(_ID, T.NATIONAL_ID, T.MRN, T.ACCOUNT_NUMBER, T.HEALTH_PLAN_ID, T.DEVICE_ID, T.LICENSE, T.PASSPORT),
     "ORGANIZATION": None, "TITLE": None, "NRP": None, "TWITTER": None, "SKYPE": None, "USERNAME": None,
     "PASSWORD": None, "CREDENTIAL": None, "IDENTIFIER": None, "TRACKING_NUMBER": None, "CURRENCY": None,
     "CUSTOM_DICTIONARY": None, "SET_DICTIONARY": None, "SECTION": None, "EIN": None,
     "DE_VAT_ID": None, "PHONE_NUMBER_EXTENSION": None, "STATE": None, "STATE_ABBREVIATION": None, "COUNTY": None,
-    "HOSPITAL": None,
+    "HOSPITAL": None, "INTERNAL_LOCATION": None, "OTHER": None, "PROFESSION": None, "CARE_INSTITUTE": None,
+    "ORGANIZATION_COMPANY": None, "CUSTOM": None,
 }
 GROUPS = ("name", "email", "phone", "address", "location", "zip", "date", "age", "url", _ID)
 _TOKEN = re.compile(r"[^\W_]{3,}")
@@ -99,7 +103,7 @@ class Tally:
     right_type: int = 0
     any_type: int = 0
     survived: int = 0  # whole value verbatim in the redacted text
-    part_survived: int = 0  # some 3+ character token of it still there
+    part_survived: int = 0  # whole, or some 3+ character token of it still there
     negatives: int = 0
     negatives_flagged: int = 0
 
@@ -159,8 +163,9 @@ def score(cases: Sequence[Case], spans: Callable[[list[str]], list[Spans]],
             t.right_type += any(p[2] in label.accepted for p in hits)
             t.any_type += bool(hits)
             value = case.text[start:end]
-            t.survived += survives(value, out)
-            t.part_survived += any(survives(w, out) for w in _TOKEN.findall(value) if w not in outside)
+            whole = survives(value, out)
+            t.survived += whole
+            t.part_survived += whole or any(survives(w, out) for w in _TOKEN.findall(value) if w not in outside)
         if case.complete:
             result.predicted += len(pred)
             result.spurious += sum(not any(_overlaps((p[0], p[1]), (s, e)) for s, e, _ in case.spans) for p in pred)

@@ -163,6 +163,8 @@ MEETING_VERBS = frozenset((
     "traf", "treffe", "getroffen", "sprach mit", "rencontré", "parlé à", "parlé avec", "hablé con",
     "encontré a", "vi a", "llamé a", "incontrato", "parlato con", "gesproken met", "ontmoette", "encontrei",
     "falei com",
+    # the person a quotation is from, after it (``," says Iwase.``), and a person naming herself or another
+    "says", "said", "name is", "name's", "call me", "calls me", "known as",
 ))
 # Verbs that hand work or a message to a person (``Ticket assigned to Hellmuth Güldemeister (owner)``): as often
 # a team or a place follows them, so one word after them must be a listed name; two to four capitalised words,

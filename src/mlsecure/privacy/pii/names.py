@@ -183,7 +183,7 @@ def labelled_name(match: str) -> str | None:
     if not value:
         return None
     if _HAN_OR_HANGUL.fullmatch(value.replace(" ", "")):
-        return value if value[-1] not in NOT_NAME_END else None
+        return value if value[-1] not in NOT_NAME_END or _korean_won(value) else None
     if not value[:1].isupper() and not value[:1].islower():  # Arabic, Hebrew, or Han and kana mixed
         return _slot_words(value)
     words = value.split()
@@ -221,9 +221,15 @@ def record_caseless(value: str) -> str | None:
     value = value.strip(_FIELD_STRIP)
     if not _HAN_OR_HANGUL.fullmatch(value) or any(w in value for w in NOT_NAME_WORDS):
         return None
-    if value[-1] not in NOT_NAME_END or (value[-1] == "원" and len(value) == 3 and value[0] in KOREAN_SURNAMES):
+    if value[-1] not in NOT_NAME_END or _korean_won(value):
         return value
     return None
+
+
+def _korean_won(value: str) -> bool:
+    """``김주원``, ``손채원``: three Hangul syllables, a listed surname first, ending in ``원``, a common syllable of
+    given names (``지원``, ``채원``) that also ends institutions' names (``병원``, ``학원``: never after a surname)."""
+    return len(value) == 3 and value[-1] == "원" and value[0] in KOREAN_SURNAMES
 
 
 def greeted_name(match: str) -> str | None:
