@@ -22,6 +22,7 @@ from functools import cache
 
 from mlsecure.privacy.pii.lexicons import FUNCTION_WORDS
 from mlsecure.privacy.pii.name_data import fold
+from mlsecure.privacy.pii.name_frames import cased
 from mlsecure.privacy.pii.types import PiiType
 
 UNIT_RUN = r"\b(?:Suite|SUITE|suite|Ste\.|Apt\.?|APT\.?|apt\.?|Apartment|apartment|Flat|flat) ?#?[0-9]{1,5}[A-Za-z]?\b"
@@ -54,7 +55,7 @@ _PLACE = r"[^\W\d_]+(?:-[^\W\d_]+)*(?: [^\W\d_]+(?:-[^\W\d_]+)*){0,2}"
 _RESIDENCE = ("grew up in", "lives in", "live in", "living in", "lived in", "resides in", "resident of", "born in",
               "moved here from", "moved from", "moved to", "originally from", "based in", "located in", "hometown is",
               "i'm in", "i am in", "we are in", "relocated to", "home town of")
-RESIDENCE_RUN = (r"(?i:\b(?:" + "|".join(re.escape(w).replace(r"\ ", " ") for w in _RESIDENCE) + r")) "
+RESIDENCE_RUN = (r"\b(?:" + cased(_RESIDENCE) + r") "
                  + _PLACE + r"(?:$|[.,;:!?\n])")
 # a number-first street (``NUMBER_FIRST_RUN``'s shape), a comma and the place closing the line
 AFTER_NUMBER_RUN = (r"(?:^|\n|>[ \t]?|\b(?:at|is|to|address:?) )[0-9]{1,6} (?:[^\W\d_]+\.? ){1,4}"

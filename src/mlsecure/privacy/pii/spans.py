@@ -30,7 +30,7 @@ from mlsecure.privacy.pii.lexicons import (
     SUBJECT_MODALS,
 )
 from mlsecure.privacy.pii.masking import shape_mask
-from mlsecure.privacy.pii.name_frames import DETERMINED, FRAME_SLOTS, determined_words, propagate
+from mlsecure.privacy.pii.name_frames import FRAME_SLOTS, propagate
 from mlsecure.privacy.pii.names import (
     called_name,
     chat_speaker,
@@ -309,8 +309,7 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
         for match in _distinct_matches(texts, pattern):
             for person in read_all(match):
                 found.setdefault(person, PiiType.NAME)
-    nouns = determined_words(_distinct_matches(texts, DETERMINED))
-    for word in propagate([v for v, t in found.items() if t is PiiType.NAME], nouns):
+    for word in propagate([v for v, t in found.items() if t is PiiType.NAME]):
         found.setdefault(word, PiiType.NAME)
     for run in _distinct_matches(texts, SET_IN_PATTERN):  # one pass for the three scripts
         for script, core_pattern in _SET_IN_CORE.items():
