@@ -1,7 +1,8 @@
 """Peers' labelled free-text PII cases as a regression corpus (issue 15: generalise beyond our own corpora).
 
 Labels are the peers' test expectations (see ``extract_peers.py``, ``peer_corpus.ENTITY``). ``MEASURED`` is
-what main's code scored at bb4acfd (session 7), per (source, half) and type group: (labelled spans, found
+what the code of branch s7-pii-cues scored (session 7, after its name and address frames; main bb4acfd
+before: benchmarks/pii.md section 0h), per (source, half) and type group: (labelled spans, found
 with a right type, survived redaction whole, negatives, negatives flagged). A change that finds fewer
 spans (beyond 2% of a group), lets more survive, or flags more negatives fails here; improvements pass
 (raise the figures when they land). Email and phone leaks are held exactly: none may survive that did not.
@@ -24,10 +25,10 @@ MEASURED: dict[tuple[str, str], dict[str, tuple[int, int, int, int, int]]] = {
     ("bigscience-pii-manager", "dev"): {"email": (1, 1, 0, 1, 0), "id": (8, 5, 1, 6, 1), "phone": (6, 6, 0, 6, 6)},
     ("bigscience-pii-manager", "report"): {"id": (24, 16, 5, 13, 0), "phone": (1, 0, 0, 0, 0)},
     ("datafog", "dev"): {"address": (3, 3, 0, 0, 0), "date": (5, 4, 1, 0, 0), "email": (12, 12, 0, 0, 0),
-                         "id": (8, 7, 0, 0, 0), "location": (10, 0, 5, 0, 0), "name": (24, 22, 2, 0, 0),
+                         "id": (8, 7, 0, 0, 0), "location": (10, 1, 5, 0, 0), "name": (24, 24, 0, 0, 0),
                          "phone": (7, 7, 0, 0, 0), "zip": (2, 0, 2, 0, 0)},
     ("datafog", "report"): {"date": (10, 7, 3, 0, 0), "email": (19, 19, 0, 0, 0), "id": (26, 20, 0, 0, 0),
-                            "name": (3, 1, 2, 0, 0), "negative": (0, 0, 0, 39, 6), "phone": (11, 6, 0, 0, 0),
+                            "name": (3, 2, 1, 0, 0), "negative": (0, 0, 0, 39, 6), "phone": (11, 6, 0, 0, 0),
                             "zip": (7, 0, 6, 0, 0)},
     ("deidentify", "report"): {"address": (2, 1, 1, 0, 0), "age": (1, 0, 1, 0, 0), "date": (2, 0, 2, 0, 0),
                                "email": (3, 3, 0, 0, 0), "name": (9, 9, 0, 0, 0), "phone": (2, 0, 0, 0, 0),
@@ -39,19 +40,19 @@ MEASURED: dict[tuple[str, str], dict[str, tuple[int, int, int, int, int]]] = {
     ("phileas", "report"): {"date": (22, 0, 20, 5, 0), "email": (1, 1, 0, 1, 1), "id": (15, 11, 1, 2, 0),
                             "location": (1, 0, 0, 0, 0), "name": (8, 4, 4, 2, 0), "url": (18, 13, 3, 2, 1),
                             "zip": (5, 0, 4, 3, 0)},
-    ("presidio-research", "dev"): {"address": (223, 73, 119, 0, 0), "age": (47, 0, 47, 0, 0),
+    ("presidio-research", "dev"): {"address": (223, 166, 22, 0, 0), "age": (47, 0, 47, 0, 0),
                                    "date": (35, 11, 24, 0, 0), "email": (37, 37, 0, 0, 0), "id": (93, 86, 0, 0, 0),
-                                   "location": (192, 2, 173, 0, 0), "name": (486, 314, 175, 0, 0),
-                                   "negative": (0, 0, 0, 14, 1), "phone": (60, 32, 0, 0, 0),
-                                   "url": (30, 30, 0, 0, 0), "zip": (22, 0, 20, 0, 0)},
-    ("presidio-research", "report"): {"address": (375, 131, 206, 0, 0), "age": (24, 0, 24, 0, 0),
-                                      "date": (83, 17, 59, 0, 0), "email": (12, 12, 0, 0, 0),
-                                      "id": (99, 90, 3, 0, 0), "location": (210, 0, 186, 0, 0),
-                                      "name": (368, 233, 137, 0, 0), "negative": (0, 0, 0, 7, 0),
-                                      "phone": (32, 18, 0, 0, 0), "url": (7, 7, 0, 0, 0), "zip": (15, 0, 14, 0, 0)},
+                                   "location": (192, 69, 111, 0, 0), "name": (486, 465, 21, 0, 0),
+                                   "negative": (0, 0, 0, 14, 1), "phone": (60, 32, 0, 0, 0), "url": (30, 30, 0, 0, 0),
+                                   "zip": (22, 0, 20, 0, 0)},
+    ("presidio-research", "report"): {"address": (375, 274, 48, 0, 0), "age": (24, 0, 24, 0, 0),
+                                      "date": (83, 17, 59, 0, 0), "email": (12, 12, 0, 0, 0), "id": (99, 90, 3, 0, 0),
+                                      "location": (210, 17, 173, 0, 0), "name": (368, 270, 99, 0, 0),
+                                      "negative": (0, 0, 0, 7, 0), "phone": (32, 18, 0, 0, 0), "url": (7, 7, 0, 0, 0),
+                                      "zip": (15, 0, 14, 0, 0)},
     ("presidio", "dev"): {"date": (3, 0, 2, 0, 0), "id": (1, 0, 1, 0, 0), "name": (5, 5, 0, 0, 0)},
     ("presidio", "report"): {"date": (7, 0, 7, 0, 0), "email": (2, 2, 0, 0, 0), "id": (8, 5, 1, 0, 0),
-                             "location": (1, 0, 1, 0, 0), "name": (10, 9, 1, 0, 0), "negative": (0, 0, 0, 4, 0),
+                             "location": (1, 1, 0, 0, 0), "name": (10, 9, 1, 0, 0), "negative": (0, 0, 0, 4, 0),
                              "phone": (1, 1, 0, 0, 0), "url": (2, 2, 0, 0, 0)},
     ("scrubadub", "dev"): {"address": (1, 1, 0, 0, 0), "email": (7, 6, 0, 0, 0), "id": (13, 13, 0, 0, 0),
                            "name": (1, 1, 0, 0, 0), "phone": (18, 18, 0, 0, 0)},
@@ -59,13 +60,13 @@ MEASURED: dict[tuple[str, str], dict[str, tuple[int, int, int, int, int]]] = {
                               "name": (5, 4, 1, 1, 0), "phone": (2, 2, 0, 0, 0), "url": (6, 6, 0, 0, 0),
                               "zip": (14, 11, 3, 7, 0)},
     ("scrubadub_address", "dev"): {"address": (4, 4, 0, 0, 0)},
-    ("scrubadub_spacy", "dev"): {"name": (12, 11, 1, 0, 0)},
+    ("scrubadub_spacy", "dev"): {"name": (12, 12, 0, 0, 0)},
     ("scrubadub_spacy", "report"): {"location": (2, 0, 2, 0, 0), "name": (4, 2, 2, 0, 0)},
 }
 SPURIOUS = {
-    ("datafog", "dev"): (2, 68), ("datafog", "report"): (8, 62), ("deidentify", "report"): (0, 14),
-    ("presidio-research", "dev"): (12, 654), ("presidio-research", "report"): (39, 668), ("presidio", "dev"): (0, 1),
-    ("presidio", "report"): (1, 12)
+    ("datafog", "dev"): (2, 70), ("datafog", "report"): (8, 63), ("deidentify", "report"): (0, 14),
+    ("presidio-research", "dev"): (13, 1029), ("presidio-research", "report"): (39, 929), ("presidio", "dev"): (0, 1),
+    ("presidio", "report"): (1, 13)
 }  # predicted spans overlapping no label / predicted, on fully labelled texts
 EXACT_LEAKS = ("email", "phone")
 

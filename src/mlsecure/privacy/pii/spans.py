@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from mlsecure.privacy.pii.address_frames import address_slots
 from mlsecure.privacy.pii.frame import polars
 from mlsecure.privacy.pii.lexicons import (
     CLOSINGS,
@@ -29,6 +30,7 @@ from mlsecure.privacy.pii.lexicons import (
     SUBJECT_MODALS,
 )
 from mlsecure.privacy.pii.masking import shape_mask
+from mlsecure.privacy.pii.name_frames import FRAME_SLOTS, propagate
 from mlsecure.privacy.pii.names import (
     called_name,
     chat_speaker,
@@ -285,6 +287,10 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
         for match in _distinct_matches(texts, STREET_PATTERN):  # the shapes of a street in running text
             if (street := street_span(match)) is not None:
                 found.setdefault(street, PiiType.STREET_ADDRESS)
+        for pattern, read_parts in address_slots():  # ``address_frames``: units, military, number-first, postcodes
+            for match in _distinct_matches(texts, pattern):
+                for value, part_type in read_parts(match):
+                    found.setdefault(value, part_type)
     for run in {*_distinct_matches(texts, NAME_RUN), *(" " + m for m in _distinct_matches(texts, PRECEDED_RUN))}:
         for name in name_windows(run):
             found.setdefault(name, PiiType.NAME)
@@ -299,6 +305,12 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
     for pair in _distinct_matches(texts, SURNAME_FIRST):
         if surname_first(pair):
             found.setdefault(pair, PiiType.NAME)
+    for pattern, read_all in FRAME_SLOTS:  # ``name_frames``: naming frames, vocatives, lists, head lines...
+        for match in _distinct_matches(texts, pattern):
+            for person in read_all(match):
+                found.setdefault(person, PiiType.NAME)
+    for word in propagate([v for v, t in found.items() if t is PiiType.NAME]):
+        found.setdefault(word, PiiType.NAME)
     for run in _distinct_matches(texts, SET_IN_PATTERN):  # one pass for the three scripts
         for script, core_pattern in _SET_IN_CORE.items():
             core = core_pattern.search(run)
