@@ -118,19 +118,16 @@ def classify_columns(columns: Sequence[tuple[str, Any]], *, sample_size: int = 1
     verdicts: dict[int, ColumnVerdict] = {}
     samples: dict[int, tuple[str, Any, float]] = {}
     texts: dict[int, _SpanStep] = {}
-    for i, (name, values) in enumerate(columns):
-        total = len(values)
-        non_null = values.drop_nulls()
-        non_null = non_null.filter(~non_null.is_in(MISSING_MARKERS))
-        null_share = 1.0 - len(non_null) / total if total else 1.0
+    for i, ((name, _), (non_null, null_share)) in enumerate(zip(columns, _non_empty(columns, sample_size),
+                                                                strict=True)):
         if len(non_null) == 0:
             verdicts[i] = ColumnVerdict(name, None, 1.0, 0.0, null_share=null_share, kind="empty",
                                         reasons=("no non-empty cells (missing-value markers such as NaN or NULL "
                                                  "count as empty)",))
         elif "*" in text_columns or name in text_columns:
-            texts[i] = _SpanStep(name, non_null.head(sample_size), null_share)
+            texts[i] = _SpanStep(name, non_null, null_share)
         else:
-            samples[i] = (name, non_null.head(sample_size), null_share)
+            samples[i] = (name, non_null, null_share)
     first = _classify_samples({i: (name, sample.head(early_sample), null_share)
                                for i, (name, sample, null_share) in samples.items()}, pool, region)
     again = {}
@@ -153,6 +150,31 @@ def classify_columns(columns: Sequence[tuple[str, Any]], *, sample_size: int = 1
     _towns_beside_streets(verdicts, samples)
     _postcodes_beside_addresses(verdicts, samples)
     return [verdicts[i] for i in range(len(columns))]
+
+
+def _non_empty(columns: Sequence[tuple[str, Any]], sample_size: int) -> list[tuple[Any, float]]:
+    """Per column: its first ``sample_size`` cells that are neither null nor a missing-value marker, and the
+    share of cells that are. String columns are filtered together (one query over the stacked cells, each
+    column's sample a zero-copy slice of the result) rather than by two queries per column."""
+    pl = polars()
+    if len(columns) < 2 or any(values.dtype != pl.Utf8 for _, values in columns):
+        out = []
+        for _, values in columns:
+            non_null = values.drop_nulls()
+            non_null = non_null.filter(~non_null.is_in(MISSING_MARKERS))
+            total = len(values)
+            out.append((non_null.head(sample_size), 1.0 - len(non_null) / total if total else 1.0))
+        return out
+    lengths = [len(values) for _, values in columns]
+    v = pl.col("v")
+    stacked = pl.DataFrame({"c": np.repeat(np.arange(len(columns), dtype=np.int32), lengths),
+                            "v": pl.concat([values for _, values in columns], rechunk=True).rename("v")})
+    kept = stacked.filter(v.is_not_null() & ~v.is_in(MISSING_MARKERS))
+    found = np.bincount(kept.get_column("c").to_numpy(), minlength=len(columns))
+    starts = np.concatenate([[0], np.cumsum(found)])
+    cells = kept.get_column("v")
+    return [(cells.slice(int(starts[k]), int(min(found[k], sample_size))).rename(values.name),
+             1.0 - int(found[k]) / lengths[k] if lengths[k] else 1.0) for k, (_, values) in enumerate(columns)]
 
 
 def _towns_beside_streets(verdicts: dict[int, ColumnVerdict], samples: dict[int, tuple[str, Any, float]]) -> None:
@@ -241,9 +263,8 @@ def _classify_samples(samples: dict[int, tuple[str, Any, float]], pool: Sequence
     headers = {i: _Header.of(samples[i][0], pool) for i in order}
     wanted_at = [j for j in range(len(pool)) if any(headers[i].applies[j] for i in order)]
     wanted = [pool[j] for j in wanted_at]
-    stacked = pl.concat([pl.DataFrame({"c": np.full(len(samples[i][1]), k, dtype=np.int32),
-                                       "v": samples[i][1].cast(pl.Utf8).rename("v")}) for k, i in enumerate(order)],
-                        rechunk=True)
+    stacked = pl.DataFrame({"c": np.repeat(np.arange(len(order), dtype=np.int32), [len(samples[i][1]) for i in order]),
+                            "v": pl.concat([samples[i][1].cast(pl.Utf8) for i in order], rechunk=True).rename("v")})
     uniq = (stacked.group_by(["c", "v"], maintain_order=True).len("count")
             .sort(["c", "count"], descending=[False, True], maintain_order=True))
     v = pl.col("v")
@@ -400,7 +421,7 @@ def _classify_sample(name: str, sample: Any, distinct: _Distinct, pool: Sequence
                        "with gaps), not phone/card/account numbers")
     ean_mask = distinct.feature("ean")
     if ean_mask.any():
-        ean_valid = sum(int(c) for v, c, m in zip(uniq_list, freq, ean_mask, strict=True) if m and ean13(v))
+        ean_valid = sum(int(freq[j]) for j in np.flatnonzero(ean_mask) if ean13(uniq_list[j]))
         if ean_valid / n >= 0.5:
             excluded |= _DIGIT_RECOGNIZERS | {"credit_card"}
             reasons.append(f"{ean_valid / n:.0%} valid EAN-13 check digits: product barcodes")
