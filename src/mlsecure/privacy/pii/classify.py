@@ -19,7 +19,7 @@ A first pass looks at ``early_sample`` values and stops there when it is already
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -44,6 +44,7 @@ from mlsecure.privacy.pii.places import (
 )
 from mlsecure.privacy.pii.places import header_kinds as header_kinds_of_place
 from mlsecure.privacy.pii.recognizers import Recognizer, recognizers
+from mlsecure.privacy.pii.regex_threads import BLOCK, run_blocks
 from mlsecure.privacy.pii.script_names import alphabet_name_cells, cjk_name_cells
 from mlsecure.privacy.pii.spans import OTHER_DIGIT, SpanScan, ascii_digits, scan_spans, scan_spans_many
 from mlsecure.privacy.pii.types import PiiType
@@ -274,20 +275,33 @@ def _classify_samples(samples: dict[int, tuple[str, Any, float]], pool: Sequence
     partial_rows = {j: ks for j, ks in where.items() if len(ks) < len(order)}
     c = pl.col("c")
     # ``[0-9]`` for ``\d`` where no value holds another decimal digit: the same matches, compiled faster
-    only_ascii = not uniq.select(v.str.contains(OTHER_DIGIT).any()).item()
+    only_ascii = not run_blocks([lambda: uniq.select_seq(v.str.contains(OTHER_DIGIT).any()).item()],
+                                lane="cells")[0]
     patterns = [ascii_digits(rec.pattern) if only_ascii else rec.pattern for rec in wanted]
-    features = uniq.select(
-        v.str.contains(r"^\d+$").alias("digits"), v.str.len_chars().alias("length"),
-        (v.str.count_matches(r"\s+") + 1).alias("words"),
-        *[v.str.contains(patterns[j]).alias(f"r{j}") for j in range(len(wanted)) if j not in partial_rows])
+    # Each recognizer's pattern runs on the thread of its block of the pool (``regex_threads``), where it stays
+    # compiled from one audit to the next.
+    blocks: dict[int, tuple[list[Any], list[Any]]] = {}  # block -> (row-aligned, per-column-filtered) queries
+    for j, at in enumerate(wanted_at):
+        aligned, filtered = blocks.setdefault(at // BLOCK, ([], []))
+        if j in partial_rows:
+            filtered.append(v.filter(c.is_in(partial_rows[j])).str.contains(patterns[j]).implode().alias(f"r{j}"))
+        else:
+            aligned.append(v.str.contains(patterns[j]).alias(f"r{j}"))
+    shared = [v.str.contains(r"^\d+$").alias("digits"), v.str.len_chars().alias("length"),
+              (v.str.count_matches(r"\s+") + 1).alias("words")]
+    blocks.setdefault(0, ([], []))[0][:0] = shared
+    done = run_blocks([_block_query(uniq, *blocks[b]) if b in blocks else None for b in range(max(blocks) + 1)],
+                      lane="cells")
     bounds = np.searchsorted(uniq.get_column("c").to_numpy(), np.arange(len(order) + 1))
     values = uniq.get_column("v").to_list()
     counts = uniq.get_column("count").to_numpy()
-    arrays = {name: features.get_column(name).to_numpy() for name in features.columns}
+    arrays = {name: result[0].get_column(name).to_numpy() for result in done if result is not None
+              for name in result[0].columns}
     arrays["ean"] = arrays["digits"] & (arrays["length"] == 13)  # ``^\d{13}$``: 13 characters, all digits
     if partial_rows:
-        some = uniq.select([v.filter(c.is_in(ks)).str.contains(patterns[j]).implode().alias(f"r{j}")
-                            for j, ks in partial_rows.items()]).row(0)
+        some_of = {name: found for result in done if result is not None and result[1] is not None
+                   for name, found in result[1].items()}
+        some = [some_of[f"r{j}"] for j in partial_rows]
         for (j, ks), found in zip(partial_rows.items(), some, strict=True):
             full = np.zeros(len(values), dtype=bool)
             found_at = 0
@@ -320,6 +334,18 @@ def _classify_samples(samples: dict[int, tuple[str, Any, float]], pool: Sequence
     for i, tail in tails.items():
         out[i] = _finish(tail, cities.get(id(tail)))
     return out
+
+
+def _block_query(uniq: Any, full: list[Any], partial: list[Any]) -> Callable[[], tuple[Any, dict[str, Any] | None]]:
+    """One block's pattern queries over the distinct values: the row-aligned columns, and the per-column
+    filtered ones (name -> matches of the filtered rows)."""
+
+    def run() -> tuple[Any, dict[str, Any] | None]:
+        aligned = uniq.select_seq(full) if full else polars().DataFrame()
+        filtered = uniq.select_seq(partial).row(0, named=True) if partial else None
+        return aligned, filtered
+
+    return run
 
 
 def _digit_column(digit_cells: float, n: int) -> bool:
