@@ -215,6 +215,40 @@ def floor_parts(n: int, tmp: Path) -> dict[str, float]:
     return out
 
 
+def cold_parts(n: int) -> dict[str, float]:
+    """Three parts hot and again with a 16 MB array walked (one byte per 64-byte line) before each call, as the
+    gateway meets them: between two requests the model server and the client run milliseconds of other code on
+    the same cores. The per-call medians exclude the walk itself (``bench_gateway_stages.py`` measures the stages in
+    the running gateway; session 7 found them 2-7x their hot-loop cost)."""
+    import orjson
+
+    from mlsecure.serving.signing import ResponseSigner
+
+    junk = np.zeros(16 << 20, dtype=np.uint8)
+    key = ResponseSigner.from_private_bytes(secrets.token_bytes(32))._key
+    answer = b"x" * 461
+    row = [round(float(v), 4) for v in np.random.default_rng(0).random(64)]
+    body = json.dumps({"inputs": [{"name": "input-0", "shape": [1, 64], "datatype": "FP32", "data": row}]}).encode()
+
+    def median_us(fn: Callable[[], Any], thrash: bool) -> float:
+        times = []
+        for _ in range(max(n // 4, 50)):
+            if thrash:
+                junk[::64] += 1
+            t0 = time.thread_time_ns()
+            fn()
+            times.append(time.thread_time_ns() - t0)
+        return statistics.median(times) / 1e3
+
+    out: dict[str, float] = {}
+    for name, fn in (("Ed25519 sign of a 461-byte answer", lambda: key.sign(answer)),
+                     ("orjson.loads of an OIP request (64 floats)", lambda: orjson.loads(body)),
+                     ("json.loads of the same", lambda: json.loads(body))):
+        out[f"{name}, hot"] = median_us(fn, False)
+        out[f"  {name}, after a 16 MB walk"] = median_us(fn, True)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--requests", type=int, default=2000)
@@ -223,9 +257,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         res = {"load_average_1min": round(os.getloadavg()[0], 2),
                "writer": writer_parts(args.requests, Path(tmp)), "event_loop": loop_parts(args.requests),
-               "floor": floor_parts(args.requests, Path(tmp))}
+               "floor": floor_parts(args.requests, Path(tmp)), "cold": cold_parts(args.requests)}
     print(f"load average {res['load_average_1min']}; thread CPU per call, median of 5 x {args.requests}")
-    for section in ("writer", "event_loop", "floor"):
+    for section in ("writer", "event_loop", "floor", "cold"):
         print(f"[{section}]")
         for k, v in res[section].items():  # type: ignore[union-attr]
             print(f"  {k:<70} {v:8.1f} us")

@@ -18,6 +18,7 @@ ROWS = [
      "modelaudit, picklescan, fickling, modelscan", "-"),
     ("PII audit", "bench_pii.py", "Presidio (regex recognizers)", "one pass over bytes; regex per column"),
     ("PII, Presidio's own test strings", "bench_pii_corpus.py", "Presidio (regex recognizers)", "-"),
+    ("PII in free text, peers' labelled test cases", "bench_pii_peers.py", "Presidio (regex recognizers)", "-"),
     ("signing", "bench_signing.py", "OpenSSF model_signing", "sha256sum, in-memory SHA-256 / BLAKE3"),
     ("encryption at rest", "bench_encryption.py", "openssl enc, age (pyrage)",
      "`cat > out && sync`, in-memory AES-GCM"),

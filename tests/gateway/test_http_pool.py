@@ -232,6 +232,36 @@ def test_timeout_closes_the_connection_and_the_next_request_works() -> None:
     assert body == b"[1]" and connections == 2  # the hung connection was not reused
 
 
+def test_a_kept_alive_connection_times_out_at_each_exchanges_own_deadline() -> None:
+    """One timer per connection: an answered exchange leaves it pending; when it fires during the next exchange (whose
+    deadline is later) it re-arms instead of failing it, when it fires on an idle connection it does nothing, and a
+    hung exchange still fails at its own deadline."""
+    errors: list[Any] = []
+
+    async def work(pool: HTTPPool, server: _Server) -> Any:
+        loop = asyncio.get_running_loop()
+        loop.set_exception_handler(lambda _, context: errors.append(context))
+        first = await pool.request("POST", "/p", b"{}")
+        await asyncio.sleep(0.3)
+        second = await pool.request("POST", "/p", b"{}")  # dripped for >= 0.25 s: the first deadline passes meanwhile
+        await asyncio.sleep(0.6)  # idle past every deadline: the pending timer finds nothing to time out
+        third = await pool.request("POST", "/p", b"{}")
+        failed_callbacks = list(errors)  # (the hung server task is cancelled at the end: not the pool's)
+        t1 = loop.time()
+        with pytest.raises(HTTPTimeout):
+            await pool.request("POST", "/p", b"{}")
+        return first.body, second.body, third.body, loop.time() - t1, server.connections, failed_callbacks
+
+    def answer(i: int, raw: bytes) -> Any:
+        if i == 2:
+            return ("drip", b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n[2]", 0.006)
+        return "hang" if i == 4 else _ok(b"[%d]" % i)
+
+    first, second, third, hung_for, connections, failed = _run(answer, work, timeout_s=0.5)
+    assert (first, second, third) == (b"[1]", b"[2]", b"[3]") and connections == 1 and failed == []
+    assert 0.45 <= hung_for < 3.0  # the fourth exchange timed out at its own deadline
+
+
 def test_a_connection_closed_while_idle_is_retried_once_on_a_new_one() -> None:
     async def work(pool: HTTPPool, server: _Server) -> Any:
         first = await pool.request("POST", "/p", b"{}")

@@ -38,6 +38,7 @@ class ArtifactFormat(StrEnum):
     ZIP = "zip"  # another zip archive
     TAR = "tar"
     SEVENZIP = "7z"
+    TFLITE = "tflite"  # TensorFlow Lite flatbuffer (identifier TFL3)
     TEXT = "text"  # UTF-8 text (configs, READMEs); only the scanner uses it: detect_format says UNKNOWN
     DATA = "data"  # recognised non-code data (images, checkpoint shards); only the scanner uses it
     UNKNOWN = "unknown"
@@ -123,6 +124,8 @@ def detect_bytes(head: bytes, path: Path | None = None) -> ArtifactFormat:
         return ArtifactFormat.GGUF
     if head.startswith(SEVENZIP_MAGIC):
         return ArtifactFormat.SEVENZIP
+    if head[4:8] == b"TFL3":  # flatbuffer: root offset, then the file identifier
+        return ArtifactFormat.TFLITE
     if len(head) >= 262 and head[257:262] == b"ustar":
         return ArtifactFormat.TAR
     if _is_safetensors(head):  # before compression: an 8-byte length can start like a zlib header

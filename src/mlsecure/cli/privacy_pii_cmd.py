@@ -239,7 +239,7 @@ def _write_anonymized(args: argparse.Namespace, output: Path, plan: Any, audit: 
     import polars as pl
 
     from mlsecure.engines.tables.stream import iter_table as iter_batches  # Parquet and folders streamed too
-    from mlsecure.privacy.pii.anonymize import apply_plan
+    from mlsecure.privacy.pii.anonymize import apply_plan, enforced_as_read
     from mlsecure.privacy.pii.kanon import enforce_k
     from mlsecure.privacy.pii.writer import TableWriter
 
@@ -247,18 +247,23 @@ def _write_anonymized(args: argparse.Namespace, output: Path, plan: Any, audit: 
     rows = 0
     enforcement = None
     inputs = [args.input, args.summary_json]
+    # detection and the methods see the stripped strings; every cell they do not change is written as read
     if args.k is not None:
-        whole = pl.concat(list(iter_batches(args.input, batch_rows=args.batch_rows)))
-        done, changed = apply_plan(whole, plan, audit=audit, key=key, region=args.region)
+        pairs = list(iter_batches(args.input, batch_rows=args.batch_rows, raw=True))
+        whole = pl.concat([strings for strings, _ in pairs])
+        original = pl.concat([as_read for _, as_read in pairs], how="vertical_relaxed")
+        done, changed = apply_plan(whole, plan, audit=audit, key=key, region=args.region, raw=original,
+                                   keep_unchanged_type=True)
         enforcement = enforce_k(done, _split(args.quasi_identifiers), args.k, max_suppression=args.max_suppression,
                                 types=audit.types(), sensitive=args.sensitive)
+        written = enforced_as_read(done, enforcement)
         with TableWriter(output, inputs=inputs, force=args.force) as writer:
-            writer.write(enforcement.frame)
-        return enforcement.frame.height, changed, enforcement, enforcement.frame.head(args.sample_rows)
+            writer.write(written)
+        return written.height, changed, enforcement, written.head(args.sample_rows)
     head = None
     with TableWriter(output, inputs=inputs, force=args.force) as writer:
-        for batch in iter_batches(args.input, batch_rows=args.batch_rows):
-            done, counts = apply_plan(batch, plan, audit=audit, key=key, region=args.region)
+        for batch, as_read in iter_batches(args.input, batch_rows=args.batch_rows, raw=True):
+            done, counts = apply_plan(batch, plan, audit=audit, key=key, region=args.region, raw=as_read)
             writer.write(done)
             if head is None or head.height < args.sample_rows:
                 head = done if head is None else pl.concat([head, done]).head(args.sample_rows)
@@ -274,6 +279,7 @@ def run_kanon(args: argparse.Namespace) -> int:
 
     from mlsecure import __version__
     from mlsecure.findings import Report
+    from mlsecure.privacy.pii.anonymize import enforced_as_read
     from mlsecure.privacy.pii.audit import audit_frame
     from mlsecure.privacy.pii.compliance import kanon_finding
     from mlsecure.privacy.pii.frame import iter_batches
@@ -284,7 +290,8 @@ def run_kanon(args: argparse.Namespace) -> int:
         from mlsecure.io.outputs import check_output
 
         check_output(args.enforce, inputs=[args.data, args.output], force=args.force, what="k-anonymous table")
-    table = pl.concat(list(iter_batches(args.data)))
+    pairs = list(iter_batches(args.data, raw=True))  # measured on stripped text, written back as read
+    table = pl.concat([strings for strings, _ in pairs])
     qis = _split(args.quasi_identifiers)
     anonymity = measure(table, qis, sensitive=args.sensitive)
     report = Report(target=str(args.data), tool_version=__version__)
@@ -294,8 +301,9 @@ def run_kanon(args: argparse.Namespace) -> int:
         types = audit_frame(table.select(qis), region=args.region).types()
         enforcement = enforce_k(table, qis, args.k, max_suppression=args.max_suppression, types=types,
                                 sensitive=args.sensitive)
+        original = pl.concat([as_read for _, as_read in pairs], how="vertical_relaxed")
         with TableWriter(args.enforce, inputs=[args.data, args.output], force=args.force) as writer:
-            writer.write(enforcement.frame)
+            writer.write(enforced_as_read(original, enforcement))
         metrics["enforced"] = enforcement.to_dict()
         anonymity = enforcement.result
         print(f"mlsecure: wrote {args.enforce} with k={anonymity.k} (levels {dict(enforcement.levels)}, "

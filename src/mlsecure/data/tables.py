@@ -61,7 +61,9 @@ def _read(pd: Any, table: PreparedTable) -> pd.DataFrame:
             feather = require("pyarrow.feather", "data")
             return feather.read_table(str(table.path)).to_pandas()
         if table.kind == "jsonl":
-            return pd.read_json(table.path, lines=True, encoding="utf-8")
+            # dtype=False: no type guessing, so a JSON string stays a string ("02134" keeps its zero, an
+            # ISO date stays text) and a JSON number stays a number
+            return pd.read_json(table.path, lines=True, encoding="utf-8", dtype=False)
         separator = table.separator or ","
         _check_rectangular(table.source, table.path, separator)
         # repeated header names were refused already, so pandas never renames a column here

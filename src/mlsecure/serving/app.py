@@ -27,7 +27,7 @@ import json
 import re
 import time
 from array import array
-from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, MutableMapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -181,55 +181,51 @@ class _Handlers:
                       oip: bool = False) -> _Reply:
         """Authorize, run ``work(call, principal, request_id)``, write the one audit record, answer
         (``oip``: errors in the Open Inference Protocol's shape, ``{"error": message, ...}``)."""
-        self.in_flight += 1
+        self.in_flight += 1  # audited requests in progress (one alone: its record may be committed inline)
         try:
-            return await self._audited(call, endpoint, action, permission, work, oip)
+            gw = self.gw
+            t0 = time.perf_counter()
+            request_id = gw.next_request_id()
+            ip = self.address(call)
+            actor = "anonymous"
+            summary = None
+            reply: _Reply
+            try:
+                principal = await self.authorize(call, permission, ip)
+                actor = principal.actor
+                reply, event_type, outcome, extra = await work(call, principal, request_id)
+                status = reply[0]
+                summary = extra.pop("output_summary", None)
+            except _Refusal as r:
+                reply, status = refusal_reply(r, request_id, oip=oip), r.status
+                event_type, outcome, extra = r.event_type, r.outcome, {"reason": r.detail, **r.audit}
+                actor = r.actor if r.actor != "anonymous" else actor
+            except Exception as exc:  # a bug or a model failure: answer 500, and still audit it
+                reply = _json_reply(500, _error_body("internal", "internal error", request_id, oip))
+                status, event_type, outcome = 500, "prediction" if "infer" in endpoint or endpoint == "predict" \
+                    else "model_access", "error"
+                extra = {"reason": f"{type(exc).__name__}: {str(exc)[:200]}"}
+            input_hash = extra.pop("input_hash", None)
+            to_sign = reply[2] if extra.pop("sign", False) else None
+            observe = extra.pop("observe", None)
+            latency_ms = (time.perf_counter() - t0) * 1000
+            try:
+                signature = await gw.audit(
+                    event_type=event_type, actor=actor, action=action, outcome=outcome, ip=ip, input_hash=input_hash,
+                    latency_ms=latency_ms, output_summary=summary, sign=to_sign, observe=observe,
+                    details={"request_id": request_id, "endpoint": endpoint, "status": status, **extra},
+                    alone=self.in_flight == 1)
+                if signature is not None:  # signed by the audit writer, off the event loop, once the record is in
+                    reply[1].append((_SIGNATURE_HEADER, signature.encode("latin-1")))
+                    reply[1].append((_KEY_ID_HEADER, self.key_id))
+            except Exception:  # fail closed: nothing is answered without its audit record
+                status = 503
+                reply = _json_reply(503, _error_body("audit_unavailable", "the audit log cannot be written; request "
+                                                     "not served", request_id, oip))
+            gw.metrics.observe(endpoint, status, time.perf_counter() - t0)
+            return reply
         finally:
             self.in_flight -= 1
-
-    async def _audited(self, call: _Call, endpoint: str, action: str, permission: str, work: Any,
-                       oip: bool) -> _Reply:
-        gw = self.gw
-        t0 = time.perf_counter()
-        request_id = gw.next_request_id()
-        ip = self.address(call)
-        actor = "anonymous"
-        summary = None
-        reply: _Reply
-        try:
-            principal = await self.authorize(call, permission, ip)
-            actor = principal.actor
-            reply, event_type, outcome, extra = await work(call, principal, request_id)
-            status = reply[0]
-            summary = extra.pop("output_summary", None)
-        except _Refusal as r:
-            reply, status = refusal_reply(r, request_id, oip=oip), r.status
-            event_type, outcome, extra = r.event_type, r.outcome, {"reason": r.detail, **r.audit}
-            actor = r.actor if r.actor != "anonymous" else actor
-        except Exception as exc:  # a bug or a model failure: answer 500, and still audit it
-            reply = _json_reply(500, _error_body("internal", "internal error", request_id, oip))
-            status, event_type, outcome = 500, "prediction" if "infer" in endpoint or endpoint == "predict" \
-                else "model_access", "error"
-            extra = {"reason": f"{type(exc).__name__}: {str(exc)[:200]}"}
-        input_hash = extra.pop("input_hash", None)
-        to_sign = reply[2] if extra.pop("sign", False) else None
-        observe = extra.pop("observe", None)
-        latency_ms = (time.perf_counter() - t0) * 1000
-        try:
-            signature = await gw.audit(
-                event_type=event_type, actor=actor, action=action, outcome=outcome, ip=ip, input_hash=input_hash,
-                latency_ms=latency_ms, output_summary=summary, sign=to_sign, observe=observe,
-                details={"request_id": request_id, "endpoint": endpoint, "status": status, **extra},
-                alone=self.in_flight == 1)
-            if signature is not None:  # signed by the audit writer, off the event loop, once the record is in
-                reply[1].append((_SIGNATURE_HEADER, signature.encode("latin-1")))
-                reply[1].append((_KEY_ID_HEADER, self.key_id))
-        except Exception:  # fail closed: nothing is answered without its audit record
-            status = 503
-            reply = _json_reply(503, _error_body("audit_unavailable", "the audit log cannot be written; request "
-                                                 "not served", request_id, oip))
-        gw.metrics.observe(endpoint, status, time.perf_counter() - t0)
-        return reply
 
     async def predict(self, call: _Call) -> _Reply:
         return await self.audited(call, "predict", "predict", Permission.PREDICT, self._predict)
@@ -309,9 +305,9 @@ class _Handlers:
                                   labels=self.labels, labels_only=cfg.output.labels_only, top_k=cfg.output.top_k)
         return _json_reply(200, body), "model_access", "allowed", {}
 
-    async def _predict(self, call: _Call, principal: Principal,
-                       request_id: str) -> tuple[_Reply, str, str, dict[str, Any]]:
-        return await self.serve_rows(call, principal, request_id, self._v1_decode, self._v1_encode)
+    def _predict(self, call: _Call, principal: Principal,
+                 request_id: str) -> Coroutine[Any, Any, tuple[_Reply, str, str, dict[str, Any]]]:
+        return self.serve_rows(call, principal, request_id, self._v1_decode, self._v1_encode)
 
     def _v1_decode(self, body: bytes) -> tuple[np.ndarray, Any]:
         return self.gw.schema.parse(body), None
@@ -326,10 +322,10 @@ class _Handlers:
         """``POST /v2/models/{name}/infer``: the same request path as ``/v1/predict``, OIP tensors in and out."""
         return await self.audited(call, "v2_infer", "predict", Permission.PREDICT, self._infer, oip=True)
 
-    async def _infer(self, call: _Call, principal: Principal,
-                     request_id: str) -> tuple[_Reply, str, str, dict[str, Any]]:
+    def _infer(self, call: _Call, principal: Principal,
+               request_id: str) -> Coroutine[Any, Any, tuple[_Reply, str, str, dict[str, Any]]]:
         # a binary-tensor request is refused by _read_body before any decoding (untyped=True)
-        return await self.serve_rows(call, principal, request_id, self._oip_decode, self._oip_encode, untyped=True)
+        return self.serve_rows(call, principal, request_id, self._oip_decode, self._oip_encode, untyped=True)
 
     def _oip_decode(self, body: bytes) -> tuple[np.ndarray, Any]:
         return oip.parse_infer(body, self.gw.schema, self.input_name, self.labels_only, model=self.model_key)
@@ -393,13 +389,13 @@ class _Handlers:
                 labels, text = self._labels_for(len(proba[0]))
                 rows = proba
                 top = [max(range(len(row)), key=row.__getitem__) for row in rows]  # argmax: the first maximal
-                gw.metrics.rows.inc(n)
+                gw.metrics.rows_total += n
                 predictions = gw.policy.apply_rows(rows, labels, top) if self.plain_policy else \
                     gw.policy.apply(np.asarray(rows, dtype=np.float64), labels, gw.rng, top1=np.asarray(top))
                 return self._answer(request_id, input_hash, x, n, predictions, context, encode,
                                     [text[i] for i in top[:16]], array("q", top).tobytes())
             labels, text = self._labels_for(proba.shape[1])
-        gw.metrics.rows.inc(n)
+        gw.metrics.rows_total += n
         top1 = proba.argmax(axis=1)
         predictions = gw.policy.apply(proba, labels, gw.rng, top1=top1)
         return self._answer(request_id, input_hash, x, n, predictions, context, encode,
@@ -468,6 +464,12 @@ class GatewayApp:
         self.fastapi = api
         self._handlers = handlers
         self._v1 = _v1_routes(api)
+        ref = handlers.model_ref
+        name, version = ref["name"], ref["version"]
+        self._infer_paths = frozenset(
+            {f"/v2/models/{name}/infer", f"/v2/models/{name}/versions/{version}/infer"}
+            if name and version and "/" not in name + version else ())
+        """The served model's OIP infer routes, which ``_Handlers.v2`` routes to ``infer`` too."""
 
     def openapi(self) -> dict[str, Any]:
         return self.fastapi.openapi()
@@ -478,7 +480,11 @@ class GatewayApp:
         very answer ``__call__`` sends (same handlers, same headers), without building an ASGI scope, a
         ``receive`` and two ``send`` messages per request. None: not one of these routes (the server then
         calls the ASGI app)."""
-        if method == "POST" and path == "/v1/predict":
+        if method == "POST" and path in self._infer_paths:  # the hot route: no regex, no branching on the path
+            h = self._handlers
+            status, out, content = await h.audited(_Call.direct(headers, client, body), "v2_infer", "predict",
+                                                   Permission.PREDICT, h._infer, oip=True)
+        elif method == "POST" and path == "/v1/predict":
             status, out, content = await self._handlers.predict(_Call.direct(headers, client, body))
         elif path == "/v2" or path.startswith("/v2/"):
             status, out, content = await self._handlers.v2(_Call.direct(headers, client, body), method, path)

@@ -42,10 +42,21 @@ class Authenticator:
         self.tokens = tokens
         self.jwt = JwtVerifier(jwt_config) if jwt_config is not None else None
         self._principals: dict[str, tuple[TokenRecord, Principal]] = {}
+        self._verified: dict[str, tuple[TokenRecord, Principal]] = {}
+        """Authorization header -> the record its token matched and its principal (opaque tokens only)."""
 
     def authenticate(self, authorization: str | None, *, now: float | None = None) -> Principal:
         if not authorization:
             raise AuthFailure("no Authorization header")
+        hit = self._verified.get(authorization)
+        # a header seen before: its token's hash matched this very record object, and the store hands out the same
+        # object until its file changes (``get`` looks, one stat, on every call), so a revoked or edited token is
+        # a new record and goes the full way below on its very next request
+        if hit is not None and self.tokens.get(hit[0].token_id) is hit[0] and hit[0].status(now) == "active":
+            return hit[1]
+        return self._authenticate(authorization, now)
+
+    def _authenticate(self, authorization: str, now: float | None) -> Principal:
         scheme, _, credential = authorization.partition(" ")
         credential = credential.strip()
         if scheme.lower() != "bearer" or not credential:
@@ -60,12 +71,16 @@ class Authenticator:
             raise AuthFailure(f"token {status}", public=f"token {status}", actor=record.token_id)
         cached = self._principals.get(record.token_id)
         if cached is not None and cached[0] is record:  # records are immutable; a changed one is a new object
-            return cached[1]
-        principal = Principal(actor=record.token_id, name=record.name, role=record.role,
-                              permissions=record.permissions, kind="token")
-        if len(self._principals) >= 10_000:
-            self._principals.clear()
-        self._principals[record.token_id] = (record, principal)
+            principal = cached[1]
+        else:
+            principal = Principal(actor=record.token_id, name=record.name, role=record.role,
+                                  permissions=record.permissions, kind="token")
+            if len(self._principals) >= 10_000:
+                self._principals.clear()
+            self._principals[record.token_id] = (record, principal)
+        if len(self._verified) >= 10_000:  # only headers that verified are kept: a stranger cannot fill it
+            self._verified.clear()
+        self._verified[authorization] = (record, principal)
         return principal
 
 

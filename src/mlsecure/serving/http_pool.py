@@ -72,9 +72,15 @@ class _Extra(Exception):
 @dataclass(frozen=True, slots=True)
 class HTTPResponse:
     status: int
-    headers: list[tuple[str, str]]
-    """(lower-case name, value) in the order received."""
+    raw_headers: list[tuple[bytes, bytes]]
+    """(name, value) as received, in order; decoded only when asked for (``headers``, ``header``): the gateway
+    reads none of them, and a model server may send a dozen (MLServer's CloudEvents fields)."""
     body: bytes
+
+    @property
+    def headers(self) -> list[tuple[str, str]]:
+        """(lower-case name, value) in the order received."""
+        return [(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in self.raw_headers]
 
     def header(self, name: str) -> str | None:
         for key, value in self.headers:
@@ -94,6 +100,8 @@ class _Conn(asyncio.Protocol):
         self.dead = False
         self.waiter: asyncio.Future[tuple[HTTPResponse, bool]] | None = None
         self._timer: asyncio.TimerHandle | None = None
+        self._timer_at = 0.0  # when ``_timer`` fires
+        self._deadline: float | None = None  # when the exchange in progress times out (None: none is)
         self._reused = False
         self._received = 0  # bytes of this exchange's answer so far
         self._head = 0  # bytes of the current message before its head completed
@@ -101,7 +109,7 @@ class _Conn(asyncio.Protocol):
         self._in_head = True
         self._prefix = b""  # the answer's first bytes until "HTTP/1." could be checked
         self._status = 0
-        self._headers: list[tuple[str, str]] = []
+        self._headers: list[tuple[bytes, bytes]] = []
         self._body: list[bytes] = []
         self._size = 0
         self._length: int | None = None
@@ -154,6 +162,7 @@ class _Conn(asyncio.Protocol):
         self.transport = None
         waiter = self.waiter
         if waiter is None or waiter.done():
+            self.close()  # an idle connection: its timer goes too
             return
         if not self._in_head and not self._done and self._status >= 200 and self._length is None \
                 and not self._chunked and self._status not in (204, 304):  # a body read to the close
@@ -188,7 +197,7 @@ class _Conn(asyncio.Protocol):
         self._head_fields += len(name) + len(value) + 4
         if self._head_fields > MAX_HEAD_BYTES:
             self._raise(HTTPTooLarge(f"answer head larger than {MAX_HEAD_BYTES} bytes"))
-        headers.append((name.decode("latin-1").lower(), value.decode("latin-1")))
+        headers.append((name, value))
 
     def on_headers_complete(self) -> None:
         status = self.parser.get_status_code()
@@ -200,15 +209,16 @@ class _Conn(asyncio.Protocol):
         self._status = status
         length: int | None = None
         chunked = False
-        for key, value in self._headers:  # llhttp refused repeated lengths and length with chunked already
-            if key == "content-length":
-                length = int(value)
-            elif key == "transfer-encoding":
-                if value.strip().lower() != "chunked":
-                    self._raise(HTTPProtocolError(f"unsupported Transfer-Encoding {value[:40]!r}"))
+        for name, raw in self._headers:  # llhttp refused repeated lengths and length with chunked already
+            key = name.lower()
+            if key == b"content-length":
+                length = int(raw)
+            elif key == b"transfer-encoding":
+                if raw.strip().lower() != b"chunked":
+                    self._raise(HTTPProtocolError(f"unsupported Transfer-Encoding {raw.decode('latin-1')[:40]!r}"))
                 chunked = True
-            elif key == "content-encoding" and value.strip().lower() not in ("identity", ""):
-                self._raise(HTTPProtocolError(f"unrequested Content-Encoding {value[:40]!r}"))
+            elif key == b"content-encoding" and raw.strip().lower() not in (b"identity", b""):
+                self._raise(HTTPProtocolError(f"unrequested Content-Encoding {raw.decode('latin-1')[:40]!r}"))
         if length is not None and length > self.max_body:
             self._raise(HTTPTooLarge(f"answer larger than {self.max_body} bytes"))
         self._length = length
@@ -227,7 +237,7 @@ class _Conn(asyncio.Protocol):
                 self._raise(HTTPProtocolError(f"more than {MAX_INTERIM} interim answers"))
             return
         self._keep = (self.parser.get_http_version() == "1.1" and self.parser.should_keep_alive()
-                      and not any(k == "connection" and "close" in v.lower() for k, v in self._headers))
+                      and not any(k.lower() == b"connection" and b"close" in v.lower() for k, v in self._headers))
         self._done = True
 
     # -- the exchange -------------------------------------------------------------------------------------------
@@ -254,28 +264,44 @@ class _Conn(asyncio.Protocol):
         if transport is None or transport.is_closing():
             self._fail(_Stale() if reused else HTTPError("the connection closed before the request was sent"))
             return waiter
-        self._timer = self.loop.call_at(deadline, self._on_timeout)
+        self._arm(deadline)
         transport.write(data)
         return waiter
 
+    # One timer per connection, as the built-in server's (``http_server``): an exchange's deadline is a number; the
+    # timer stays where it is when the new deadline is later (it re-arms itself when it fires early) and an answer
+    # only clears the number, so a kept-alive connection schedules and cancels no timer per request. A timeout
+    # still fires at its exchange's deadline.
+
+    def _arm(self, deadline: float) -> None:
+        self._deadline = deadline
+        if self._timer is not None:
+            if self._timer_at <= deadline:
+                return
+            self._timer.cancel()
+        self._timer_at = deadline
+        self._timer = self.loop.call_at(deadline, self._on_timeout)
+
     def _on_timeout(self) -> None:
         self._timer = None
+        deadline = self._deadline
+        if deadline is None or self.dead:
+            return  # no exchange in progress (the answer came), or closed: nothing to time out
+        if self.loop.time() < deadline:  # a later exchange moved the deadline on since this timer was set
+            self._timer_at = deadline
+            self._timer = self.loop.call_at(deadline, self._on_timeout)
+            return
         self._fail(HTTPTimeout("no complete answer in time"))
 
     def _finish(self, waiter: asyncio.Future[tuple[HTTPResponse, bool]], response: HTTPResponse,
                 keep: bool) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        self._deadline = None
         self._body = []
         if not keep:
             self.close()
         waiter.set_result((response, keep and not self.dead))
 
     def _fail(self, exc: BaseException) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
         self.close()
         waiter = self.waiter
         if waiter is not None and not waiter.done():
@@ -283,6 +309,10 @@ class _Conn(asyncio.Protocol):
 
     def close(self) -> None:
         self.dead = True
+        self._deadline = None
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         transport = self.transport
         if transport is not None and not transport.is_closing():
             transport.close()
@@ -343,7 +373,11 @@ class HTTPPool:
             await slots.acquire()
         try:
             for attempt in (0, 1):
-                conn, reused = await self._connection(loop, deadline, fresh=attempt > 0)
+                conn = self._idle_connection() if attempt == 0 else None  # the usual case: no coroutine to await
+                if conn is not None:
+                    reused = True
+                else:
+                    conn, reused = await self._connection(loop, deadline, fresh=attempt > 0)
                 try:
                     response, keep = await conn.exchange(data, reused, deadline)
                 except _Stale:
@@ -361,6 +395,16 @@ class HTTPPool:
             raise HTTPError("the server closed the connection before answering")  # pragma: no cover
         finally:
             slots.release()
+
+    def _idle_connection(self) -> _Conn | None:
+        """A kept-alive connection that is still open (the closed ones found on the way are dropped)."""
+        idle = self._idle
+        while idle:
+            conn = idle.pop()
+            if not conn.dead:
+                return conn
+            conn.close()
+        return None
 
     async def _connection(self, loop: asyncio.AbstractEventLoop, deadline: float, fresh: bool) -> tuple[_Conn, bool]:
         idle = self._idle

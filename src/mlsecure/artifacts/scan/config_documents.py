@@ -16,7 +16,7 @@ from typing import Any
 
 # a text holding one of these (or a backslash escape that can spell it) is parsed as JSON or YAML
 MARKERS = ("_target_", "class_path", "auto_map", "custom_pipelines", "_diffusers_version", "python/", "%TAG", "\\",
-           "auto_mapping", "custom_imports", "lc:")
+           "auto_mapping", "custom_imports", "lc:", "searchpath")
 CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".toml")
 MAX_CONFIG_CHARS = 64 * 1024**2  # JSON (C parser)
 MAX_YAML_CHARS = 16 * 1024**2
@@ -32,19 +32,34 @@ def wants_parse(name: str, text: str) -> bool:
     head = text.lstrip()[:1]
     if name.lower().endswith(".json") or head in ("{", "["):
         return (any(key in text for key in JSON_KEYS) or _ASCII_ESCAPE.search(text) is not None
-                or (head == "[" and '"type"' in text))  # modules.json
-    return name.lower().endswith(CONFIG_SUFFIXES) or any(marker in text for marker in MARKERS)
+                or (head == "[" and '"type"' in text)  # modules.json
+                or ("${" in text and RESOLVER_CALL.search(text) is not None)  # a JSON handed to OmegaConf.load
+                or _dict_config(text))
+    return (name.lower().endswith(CONFIG_SUFFIXES) or any(marker in text for marker in MARKERS)
+            or ("${" in text and RESOLVER_CALL.search(text) is not None)
+            or ("()" in text and _FACTORY_KEY.search(text) is not None) or _dict_config(text))
+
+
+def _dict_config(text: str) -> bool:
+    """May be a ``logging.config.dictConfig`` document (``version`` equal to 1: ``1``, ``1.0``, ``true``...)."""
+    return ("handlers" in text or "formatters" in text or "filters" in text) and _VERSION_ONE.search(text) is not None
 
 
 JSON_KEYS = ("_target_", "class_path", "auto_map", "custom_pipelines", "_diffusers_version", "auto_mapping",
-             "custom_imports", '"lc"', "weight_map")
+             "custom_imports", '"lc"', "weight_map", '"()', "searchpath")
 _ASCII_ESCAPE = re.compile(r"\\u00[2-7][0-9A-Fa-f]")
+# session 7: an OmegaConf resolver call (``${eval:...}``) or a dictConfig factory key (``"()":``) in a config of any
+# name: OmegaConf.load reads any file name, dictConfig any document the application parsed
+RESOLVER_CALL = re.compile(r"\$\{\s*(?:[A-Za-z_][\w-]*(?:\s*\.\s*[A-Za-z_][\w-]*)*\s*:|\$\{)")
+# dictConfig compares ``config["version"] != 1``: 1.0, 1e0 and true (YAML 1.1 also yes/on) pass
+_VERSION_ONE = re.compile(r"""['"]?version['"]?\s*:\s*(?:!!\w+\s+)?['"]?"""
+                          r"""(?:1(?:\.0*)?(?:[eE][+-]?0*)?|true|yes|on)['"]?\s*(?:[,}\n#]|$)""",
+                          re.IGNORECASE | re.MULTILINE)
+_FACTORY_KEY = re.compile(r"""(?:^|[\s{,'"])\(\)['"]?\s*:""", re.MULTILINE)
 
 
 def parse_document(text: str, name: str = "") -> Any:
-    """``text`` as JSON, else as YAML (safe loader: no tags run); ``None`` when it is neither (or too large).
-    A ``.json`` file is read as JSON only (its loaders use ``json.load``; a large tokenizer.json that is not JSON is
-    not worth a YAML parse)."""
+    """``text`` as JSON, else as YAML (safe loader: no tags run); ``None`` when it is neither (or too large)."""
     from mlsecure.artifacts.scan import jsontext
 
     if len(text) > MAX_CONFIG_CHARS:
@@ -56,8 +71,9 @@ def parse_document(text: str, name: str = "") -> Any:
             return _too_deep(text, name)
         except ValueError:
             pass
-    if name.lower().endswith(".json"):
-        return None
+    # a ``.json`` that JSON rejects is read on as YAML: ``OmegaConf.load`` (and so Hydra's instantiate) parses any file
+    # with PyYAML, which takes trailing commas, comments and block mappings (session 7: such a config.json with
+    # ``_target_: os.system`` was "text")
     if name.lower().endswith(".toml"):
         return _toml(text)
     if len(text) > MAX_YAML_CHARS:  # PyYAML builds Python objects node by node: bound the time, fail closed

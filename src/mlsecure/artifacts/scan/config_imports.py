@@ -47,8 +47,15 @@ def import_issues(document: Any, where: str) -> list[Issue]:
     if isinstance(document, Tagged):
         issues.extend(_tag_issue(where, tag) for tag in document.tags if ":" in tag)
         document = document.document
+    from mlsecure.artifacts.scan.logging_configs import dict_config_issues
+
+    logging_dict = dict_config_issues(document, where)  # logging.config.dictConfig: ``()`` factories, classes
+    issues.extend(logging_dict)
+    dict_config = isinstance(document, dict) and document.get("version") == 1 and "handlers" in document
     overflow, worst = 0, None
     for path, key, value in _named(document, where):
+        if dict_config and key in LEGACY_TARGET_KEYS:
+            continue  # a dictConfig handler's ``class`` was judged above, logging's own classes passed
         found = _item_issues(path, key, value)
         if len(issues) + len(found) <= MAX_CONFIG_ISSUES:
             issues.extend(found)
@@ -97,6 +104,8 @@ def _item_issues(path: str, key: str, value: str) -> list[Issue]:
             found.append(legacy)
     elif key == "${":
         found.extend(interpolation_issues(path, value))
+    elif key == "searchpath":
+        found.extend(_searchpath(path, value))
     else:
         found.append(_judged(path, value, f"{key} is imported and called when the config is instantiated"))
     return found
@@ -181,6 +190,10 @@ def interpolation_issues(path: str, value: str, *, pickled: bool = False) -> lis
             code = _resolver_argument(argument)
             if any(i.severity >= Severity.HIGH for i in source_issues("interpolation", code)):
                 severity, why = Severity.HIGH, f"hands the resolver {name!r} Python that runs commands or code"
+        if severity is Severity.MEDIUM and _SHELL_DEFAULT.match(value, match.start()):
+            # ``${DB_HOST:-localhost}`` (compose files, .env): POSIX parameter expansion, not a resolver call; code
+            # handed to a resolver this way is still high above
+            severity, why = Severity.LOW, f"looks like shell parameter expansion of {name!r}"
         if pickled and severity is Severity.MEDIUM:
             severity = Severity.LOW
         issues.append(Issue(IssueKind.EMBEDDED_CODE, severity, f"{path}: OmegaConf interpolation {why}: "
@@ -192,6 +205,7 @@ def interpolation_issues(path: str, value: str, *, pickled: bool = False) -> lis
 
 
 MAX_INTERPOLATIONS = 20  # per string
+_SHELL_DEFAULT = re.compile(r"\$\{[A-Z_][A-Z0-9_]*:[-=?+]")
 _NODE_REFERENCE = re.compile(r"\$\{\s*(?!oc\.env\s*:|env\s*:)")  # an interpolation other than an environment read
 
 
@@ -276,9 +290,28 @@ def _named(document: Any, where: str) -> Iterator[tuple[str, str, str]]:
                             if isinstance(m, str))
             if isinstance(child, str) and "${" in child:
                 yield here, "${", child
+            elif key == "searchpath" and path.rpartition(".")[2] == "hydra" and isinstance(child, list):
+                yield from ((f"{here}[{i}]", "searchpath", entry) for i, entry in enumerate(child)
+                            if isinstance(entry, str))
             todo.append((child, here))
         if node.get("lc") == 1 and isinstance(node.get("id"), list) and node.get("type") in ("constructor", "secret"):
             yield path, f"lc:{node['type']}", ".".join(str(part) for part in node["id"])
+
+
+def _searchpath(path: str, entry: str) -> list[Issue]:
+    """Hydra ``hydra.searchpath``: config groups are read from each entry, ``_target_``s included. A ``file://`` path
+    that leaves the folder pulls configs this scan did not see; ``pkg://`` reads an installed package's configs."""
+    scheme, _, rest = entry.strip().partition("://")
+    if not rest:
+        scheme, rest = "file", entry.strip()
+    if scheme == "pkg":
+        return []
+    if scheme == "file" and not escapes_folder(rest):
+        return [Issue(IssueKind.ARCHIVE_PATH, Severity.LOW, f"{path}: Hydra reads configs from {entry[:120]!r} "
+                      "(relative to the working directory)", evidence={"searchpath": entry[:200]})]
+    severity = Severity.HIGH if scheme == "file" else Severity.MEDIUM
+    return [Issue(IssueKind.ARCHIVE_PATH, severity, f"{path}: Hydra reads configs (and the objects they instantiate) "
+                  f"from {entry[:120]!r}, outside the model folder: not scanned", evidence={"searchpath": entry[:200]})]
 
 
 def _library_pair(value: Any) -> bool:

@@ -63,10 +63,11 @@ def register_builtin_scanners() -> None:
     from mlsecure.artifacts.scan.safetensors_scan import SafetensorsScanner
     from mlsecure.artifacts.scan.savedmodel_scan import SavedModelScanner
     from mlsecure.artifacts.scan.sevenzip_scan import SevenZipScanner
+    from mlsecure.artifacts.scan.tflite_scan import TfliteScanner
     from mlsecure.artifacts.scan.torch_scan import TorchZipScanner
 
     for cls in (PickleScanner, TorchZipScanner, ArchiveScanner, NumpyScanner, SafetensorsScanner, OnnxScanner,
-                KerasScanner, GgufScanner, SavedModelScanner, SevenZipScanner):
+                KerasScanner, GgufScanner, SavedModelScanner, SevenZipScanner, TfliteScanner):
         if cls.name not in interface.registered():
             interface.register(cls.name, cls)
     _REGISTERED.append(True)
@@ -140,7 +141,7 @@ def _scan(blob: Blob, session: Session, fmt: ArtifactFormat | None) -> tuple[Art
 # Zips are absent: ``PK`` makes the unpickler raise, and bytes put before a zip are scanned as a file.
 _POLYGLOT_PROBED = frozenset({ArtifactFormat.SAFETENSORS, ArtifactFormat.TAR, ArtifactFormat.GGUF,
                               ArtifactFormat.ONNX, ArtifactFormat.HDF5, ArtifactFormat.SAVEDMODEL,
-                              ArtifactFormat.SEVENZIP, ArtifactFormat.NUMPY})
+                              ArtifactFormat.SEVENZIP, ArtifactFormat.NUMPY, ArtifactFormat.TFLITE})
 AS_PICKLE = "<the file's own bytes, read by pickle.load>"
 _OPCODES = frozenset(op.code.encode("latin-1") for op in pickletools.opcodes)
 
@@ -242,6 +243,13 @@ def _scan_tentative(blob: Blob, session: Session, fmt: ArtifactFormat,
         return ArtifactFormat.UNKNOWN, [Issue(
             IssueKind.UNSUPPORTED, Severity.MEDIUM, "chunked SavedModel (saved_model.cpb): TensorFlow loads its graph, "
             "this scanner does not parse the chunked format: cannot verify its operators", evidence={"format": "cpb"})]
+    if blob.name.lower().endswith(".tflite"):  # the interpreter does not require the TFL3 identifier
+        return ArtifactFormat.TFLITE, [*_run(ArtifactFormat.TFLITE, blob, session), *configs]
+    from mlsecure.artifacts.scan.tflite_scan import sniff_flex
+
+    flex = collect("tflite", lambda: sniff_flex(blob))
+    if flex:
+        return ArtifactFormat.TFLITE, [*flex, *configs]
     issue = describe_data(blob, head)
     return (ArtifactFormat.DATA if issue.severity is Severity.INFO else ArtifactFormat.UNKNOWN), [issue, *configs]
 
@@ -358,11 +366,6 @@ _JSON_CONFIG_KEYS = ('"class_name"', '"chat_template"', '"module"', '"__loader__
 
 
 def _scan_text(blob: Blob, session: Session) -> list[Issue]:
-    from mlsecure.artifacts.scan.keras_scan import scan_config
-    from mlsecure.artifacts.scan.python_source import source_issues, source_text
-    from mlsecure.artifacts.scan.skops_scan import is_skops_schema, skops_issues
-    from mlsecure.artifacts.scan.torch_scan import scan_torchscript_code
-
     if blob.size > MAX_TEXT_BYTES:
         if blob.name.lower().endswith(_CODE_TEXT_SUFFIXES) or blob.head(4096).lstrip()[:1] == b"{":
             # a config, chat template or TorchScript source too large to parse: fail closed
@@ -372,6 +375,34 @@ def _scan_text(blob: Blob, session: Session) -> list[Issue]:
         return [Issue(IssueKind.CODE_FORMAT, Severity.INFO, "large text file (not parsed)")]
     raw = blob.read_all()
     text = decode_text(raw)  # a byte-order mark dropped, UTF-16/32 decoded, as json.loads(bytes) and PyYAML do
+    found = _text_issues(blob, session, raw, text)
+    extra = text_extras(blob.name, text)
+    if not extra:
+        return found
+    return [*(i for i in found if i.severity > Severity.INFO), *extra]
+
+
+def text_extras(name: str, text: str) -> list[Issue]:
+    """Text read by loaders outside the model-config families above (session 7): ``logging.config`` INI files
+    (``fileConfig`` evaluates ``class``/``args``), environment files an environment restore installs, spaCy /
+    confection registry references, Jsonnet imports, ONNX text formats."""
+    from mlsecure.artifacts.scan import environment_files, logging_configs, text_formats
+
+    issues = environment_files.environment_issues(name, text)
+    if logging_configs.looks_like_ini(text):
+        issues.extend(logging_configs.file_config_issues(text, name))
+        issues.extend(text_formats.confection_issues(text, name))
+    issues.extend(text_formats.jsonnet_issues(text, name))
+    issues.extend(text_formats.onnx_text_issues(text, name))
+    return issues
+
+
+def _text_issues(blob: Blob, session: Session, raw: bytes, text: str) -> list[Issue]:
+    from mlsecure.artifacts.scan.keras_scan import scan_config
+    from mlsecure.artifacts.scan.python_source import source_issues, source_text
+    from mlsecure.artifacts.scan.skops_scan import is_skops_schema, skops_issues
+    from mlsecure.artifacts.scan.torch_scan import scan_torchscript_code
+
     source = source_text(raw, text)  # as Python decodes it (a coding cookie)
     name = blob.name.replace("\\", "/")
     if name.endswith(".py") and ("code/" in name or name.startswith("code")):

@@ -34,6 +34,10 @@ KERAS_SIDE_EFFECTS = {
     # session 5, Keras 3.15's API read for the same effects: bytecode, file writes, file reads, nested model loads
     "func_load": Severity.CRITICAL, "save_weights": Severity.HIGH, "save_img": Severity.HIGH,
     "plot_model": Severity.HIGH, "KerasFileEditor": Severity.HIGH, "load_img": Severity.MEDIUM,
+    # session 7: keras.src.utils.file_utils deletes, extracts, creates and downloads (Keras 3.15's safe mode refuses
+    # functions that are not KerasSaveable; earlier Keras 3 releases resolved any function of a Keras module)
+    "rmtree": Severity.HIGH, "extract_archive": Severity.HIGH, "extract_open_archive": Severity.HIGH,
+    "makedirs": Severity.MEDIUM, "urlretrieve": Severity.HIGH,
 }
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 

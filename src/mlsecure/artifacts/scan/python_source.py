@@ -183,7 +183,9 @@ def _outside_references(name: str, flavor: str, conf: dict[Any, Any]) -> list[Is
         items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
         for key, value in items:
             here = f"{where}.{key}"
-            if isinstance(value, str) and key != "uri" and ("/" in value or "\\" in value) and escapes_folder(value):
+            # ``data: ..`` names the parent folder itself (no slash): the loader reads files outside the model folder
+            if isinstance(value, str) and key != "uri" and ("/" in value or "\\" in value or value.strip() == "..") \
+                    and escapes_folder(value):
                 found.append(Issue(IssueKind.ARCHIVE_PATH, Severity.HIGH,
                                    f"{name}: {here} names {value[:100]!r}, outside the model folder: MLflow loads a "
                                    "file this scan did not see", evidence={"key": here[-120:], "path": value[:200]}))

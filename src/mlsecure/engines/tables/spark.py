@@ -133,7 +133,9 @@ def spark_anonymize(path: str | Path, output: str | Path, plan: Any, audit: Audi
     kept = [c for c in frame.columns if plan.method(c) is not Method.DROP]
     if not kept:
         raise InputError("the plan drops every column; nothing to write")
-    schema = StructType([StructField(c, StringType(), True) for c in kept])
+    # as on the local engine: a kept column keeps its type, a transformed one is written as strings
+    schema = StructType([StructField(c, frame.schema[c].dataType if plan.method(c) is Method.KEEP else StringType(),
+                                     True) for c in kept])
     counter = spark.sparkContext.accumulator({}, _CountsParam())
     task = _anonymize_task(plan, audit, key, region, kept, counter)
     with _quiet():
@@ -211,18 +213,20 @@ def _anonymize_task(plan: Any, audit: AuditResult, key: Any, region: str, kept: 
     def run(batches: Iterator[Any]) -> Iterator[Any]:
         import pyarrow as pa
 
-        from mlsecure.privacy.pii.anonymize import apply_plan
+        from mlsecure.privacy.pii.anonymize import Method, apply_plan
         from mlsecure.privacy.pii.frame import polars, to_strings
 
         pl = polars()
-        schema = pa.schema([(c, pa.string()) for c in kept])
         for batch in batches:
             if not batch.num_rows:
                 continue
-            strings = to_strings(pl.from_arrow(batch))
-            done, changed = apply_plan(strings, plan, audit=audit, key=key, region=region)
+            schema = pa.schema([(c, batch.schema.field(c).type if plan.method(c) is Method.KEEP else pa.string())
+                                for c in kept])
+            original = pl.from_arrow(batch)  # unchanged cells are written as read (whitespace kept), as locally
+            strings = to_strings(original)
+            done, changed = apply_plan(strings, plan, audit=audit, key=key, region=region, raw=original)
             counter.add({**changed, _ROWS: strings.height})
-            table = done.select([pl.col(c).cast(pl.Utf8) for c in kept]).to_arrow().cast(schema)
+            table = done.select(kept).to_arrow().cast(schema)
             yield from table.to_batches()
 
     return run
@@ -239,8 +243,9 @@ def _count_task(plan: Any, audit: AuditResult, key: Any, region: str) -> Any:
         totals: dict[str, int] = {}
         for batch in batches:
             if batch.num_rows:
-                strings = to_strings(pl.from_arrow(batch))
-                _, changed = apply_plan(strings, plan, audit=audit, key=key, region=region)
+                original = pl.from_arrow(batch)
+                strings = to_strings(original)
+                _, changed = apply_plan(strings, plan, audit=audit, key=key, region=region, raw=original)
                 for column, n in {**changed, _ROWS: strings.height}.items():
                     totals[column] = totals.get(column, 0) + n
         yield pa.RecordBatch.from_pydict({"column": list(totals), "n": list(totals.values())},

@@ -54,22 +54,27 @@ def table_files(path: str | Path) -> tuple[str, list[Path]]:
     return kind, files
 
 
-def iter_table(path: str | Path, *, batch_rows: int = DEFAULT_BATCH_ROWS, limit: int | None = None) -> Iterator[Any]:
+def iter_table(path: str | Path, *, batch_rows: int = DEFAULT_BATCH_ROWS, limit: int | None = None,
+               raw: bool = False) -> Iterator[Any]:
     """Yield the table at ``path`` (file or folder) as Polars frames of strings of at most ``batch_rows`` rows,
-    stopping after ``limit`` rows when given."""
+    stopping after ``limit`` rows when given. ``raw``: ``(strings, as_read)`` pairs, ``as_read`` the same rows
+    as read (cells unstripped, Parquet/JSONL/Arrow columns in their own types), for writing them back."""
     if batch_rows < 1:
         raise InputError(f"batch rows must be at least 1, got {batch_rows}")
     kind, files = table_files(path)
     left = limit
-    batches = _parquet_batches(path, files, batch_rows) if kind == "parquet" else _text_batches(files, batch_rows)
-    for batch in batches:
+    batches = (_parquet_batches(path, files, batch_rows, raw) if kind == "parquet"
+               else _text_batches(files, batch_rows, raw))
+    for item in batches:
+        batch, original = item if raw else (item, None)
         if left is not None:
             if left <= 0:
                 return
             batch = batch.head(left)
+            original = None if original is None else original.head(left)
             left -= batch.height
         if batch.height:
-            yield batch
+            yield batch if original is None else (batch, original)
 
 
 def read_head(path: str | Path, n_rows: int) -> Any:
@@ -81,7 +86,7 @@ def read_head(path: str | Path, n_rows: int) -> Any:
     return pl.concat(frames) if len(frames) > 1 else frames[0]
 
 
-def _parquet_batches(path: str | Path, files: list[Path], batch_rows: int) -> Iterator[Any]:
+def _parquet_batches(path: str | Path, files: list[Path], batch_rows: int, raw: bool = False) -> Iterator[Any]:
     from mlsecure.privacy.pii.frame import to_strings
 
     ds = require("pyarrow.dataset", "data")
@@ -94,24 +99,26 @@ def _parquet_batches(path: str | Path, files: list[Path], batch_rows: int) -> It
                                   fragment_scan_options=ds.ParquetFragmentScanOptions(pre_buffer=False))
         for batch in scanner.to_batches():
             if batch.num_rows:
-                yield to_strings(pl.from_arrow(batch))
+                original = pl.from_arrow(batch)
+                yield (to_strings(original), original) if raw else to_strings(original)
     except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
         if isinstance(exc, InputError):
             raise
         raise DataFormatError(f"{path}: cannot read as Parquet: {str(exc).splitlines()[0]}") from None
 
 
-def _text_batches(files: list[Path], batch_rows: int) -> Iterator[Any]:
+def _text_batches(files: list[Path], batch_rows: int, raw: bool = False) -> Iterator[Any]:
     from mlsecure.privacy.pii.frame import iter_batches
 
     header: list[str] | None = None
     for f in files:
-        for batch in iter_batches(f, batch_rows=batch_rows):
+        for item in iter_batches(f, batch_rows=batch_rows, raw=raw):
+            batch = item[0] if raw else item
             if header is None:
                 header = list(batch.columns)
             elif list(batch.columns) != header:
                 raise DataFormatError(f"{f}: its columns differ from the first file's ({', '.join(header[:5])}...)")
-            yield batch
+            yield item
 
 
 def _hidden(relative: Path) -> bool:

@@ -26,7 +26,7 @@ from typing import Any
 from mlsecure.errors import ConfigError, InputError
 from mlsecure.privacy.pii.audit import AuditResult, audit_frame
 from mlsecure.privacy.pii.fpe import ALNUM, DIGITS, ff3_decrypt, ff3_encrypt, max_length, min_length
-from mlsecure.privacy.pii.frame import polars, to_strings
+from mlsecure.privacy.pii.frame import polars, text_as_read, to_strings
 from mlsecure.privacy.pii.generalize import (
     generalize,
     hierarchy_for,
@@ -124,18 +124,37 @@ def _auto_method(pii_type: PiiType, key_available: bool) -> Method:
 def anonymize_frame(frame: Any, plan: Plan | None = None, *, key: SecretKey | None = None,
                     audit: AuditResult | None = None, overrides: Mapping[str, Method] | None = None,
                     default: Method | None = None, region: str = "US") -> AnonymizeResult:
-    """Anonymize a pandas or Polars DataFrame; the result has the input's type."""
+    """Anonymize a pandas or Polars DataFrame; the result has the input's type.
+
+    Detection sees stripped strings; the result keeps every cell the plan did not change as it was (value,
+    whitespace, and the column's type where no cell of the column changed); see ``apply_plan``."""
+    pl = polars()
     strings = to_strings(frame)
     audit = audit or audit_frame(strings, region=region)
     plan = plan or auto_plan(audit, key_available=key is not None, overrides=overrides, default=default)
-    out, changed = apply_plan(strings, plan, audit=audit, key=key, region=region)
-    result = out if isinstance(frame, polars().DataFrame) else out.to_pandas()
+    polars_in = isinstance(frame, pl.DataFrame)
+    original = frame if polars_in else text_as_read(frame)
+    out, changed = apply_plan(strings, plan, audit=audit, key=key, region=region, raw=original,
+                              keep_unchanged_type=polars_in)
+    if polars_in:
+        return AnonymizeResult(out, plan, audit, changed)
+    # pandas: unchanged columns are the input's own (dtype and index kept); changed ones come from ``out``
+    result = frame[[c for c in frame.columns if str(c) in out.columns]].copy()
+    for c in result.columns:
+        if changed.get(str(c), 0):
+            result[c] = out.get_column(str(c)).to_pandas().set_axis(frame.index)
     return AnonymizeResult(result, plan, audit, changed)
 
 
 def apply_plan(strings: Any, plan: Plan, *, audit: AuditResult, key: SecretKey | None,
-               region: str = "US") -> tuple[Any, dict[str, int]]:
-    """Apply ``plan`` to a Polars frame of strings; returns the new frame and changed cells per column."""
+               region: str = "US", raw: Any = None, keep_unchanged_type: bool = False) -> tuple[Any, dict[str, int]]:
+    """Apply ``plan`` to a Polars frame of strings; returns the new frame and changed cells per column.
+
+    ``raw``: the same rows as read (a Polars frame, any types; ``strings`` is its stripped text). Then every
+    cell the plan does not change is written as read: kept columns are ``raw``'s own, a transformed column
+    becomes strings where changed cells take the new value and the others their original text, and free
+    text is transformed on the unstripped text. ``keep_unchanged_type``: a transformed column in which no
+    cell changed is ``raw``'s own column (only where the whole table is one frame: batches must agree)."""
     if plan.needs_key() and key is None:
         raise ConfigError("the plan uses a keyed method (hash, pseudonymize, fpe, dateshift) but no key was given; "
                           "set MLSECURE_PII_KEY")
@@ -149,16 +168,59 @@ def apply_plan(strings: Any, plan: Plan, *, audit: AuditResult, key: SecretKey |
         if method is Method.DROP:
             continue
         pii_type = types.get(name)
+        original = None if raw is None else raw.get_column(name)
         if method is Method.KEEP:
-            columns[name] = values
+            columns[name] = values if original is None else original
             continue
+        text = None if original is None else _text(original, values)
         if pii_type is PiiType.FREE_TEXT:
-            new = transform_text(values, method, key=key, region=region)
+            new = transform_text(values, method, key=key, region=region, raw=text)
         else:
             new = transform(values, method, pii_type, key=key, subject=subject, max_shift_days=plan.max_shift_days)
-        columns[name] = new.alias(name)
-        changed[name] = int((new.ne_missing(values)).sum())
+        # a free-text cell changed where a span was replaced in its text as read; any other cell where the
+        # method changed its stripped value; with ``raw`` the rest keep their text as read
+        is_changed = new.ne_missing(text if text is not None and pii_type is PiiType.FREE_TEXT else values)
+        if text is not None:
+            new = polars().select(polars().when(is_changed).then(new).otherwise(text).alias(name)).to_series()
+        changed[name] = int(is_changed.sum())
+        keep = original is not None and keep_unchanged_type and changed[name] == 0
+        columns[name] = original if keep else new.alias(name)
     return polars().DataFrame(columns), changed
+
+
+def enforced_as_read(original: Any, enforcement: Any) -> Any:
+    """The rows ``kanon.enforce_k`` kept, as read in ``original`` (the frame it was given, any types), with
+    only the cells its generalization changed replaced by their generalized text (those columns become
+    strings); ``enforcement.frame`` itself is all stripped strings."""
+    pl = polars()
+    kept = [True] * original.height
+    for i in enforcement.suppressed_rows:
+        kept[i] = False
+    rows = original.filter(pl.Series(kept, dtype=pl.Boolean))
+    stripped = to_strings(rows)
+    columns = []
+    for name in rows.columns:
+        column = rows.get_column(name)
+        if enforcement.levels.get(name, 0) > 0:
+            generalized = enforcement.frame.get_column(name)
+            is_changed = generalized.ne_missing(stripped.get_column(name))
+            if is_changed.any():
+                text = _text(column, stripped.get_column(name))
+                column = pl.select(pl.when(is_changed).then(generalized).otherwise(text).alias(name)).to_series()
+        columns.append(column)
+    return pl.DataFrame(columns)
+
+
+def _text(original: Any, stripped: Any) -> Any:
+    """A column's cells as read, as text: strings as they are, numbers and dates in Polars' text (which
+    has no surrounding whitespace to keep); a type with no text form (nested) falls back to ``stripped``."""
+    pl = polars()
+    if original.dtype == pl.Utf8:
+        return original
+    try:
+        return original.cast(pl.Utf8)
+    except pl.exceptions.PolarsError:
+        return stripped
 
 
 def transform(values: Any, method: Method, pii_type: PiiType | None, *, key: SecretKey | None = None,
@@ -198,8 +260,12 @@ def transform(values: Any, method: Method, pii_type: PiiType | None, *, key: Sec
             return map_distinct(values, fn)
 
 
-def transform_text(values: Any, method: Method, *, key: SecretKey | None, region: str = "US") -> Any:
-    """A free-text column: ``method`` applied to each confirmed PII span, the rest of the text kept."""
+def transform_text(values: Any, method: Method, *, key: SecretKey | None, region: str = "US",
+                   raw: Any = None) -> Any:
+    """A free-text column: ``method`` applied to each confirmed PII span, the rest of the text kept.
+
+    Spans are found in ``values`` (stripped); ``raw``, the same cells unstripped, is the text they are
+    replaced in when given, so leading and trailing whitespace survive."""
     found = confirmed_strings(values, region=region)
     if method is Method.MASK:
         def replace(value: str, pii_type: PiiType) -> str:
@@ -214,7 +280,7 @@ def transform_text(values: Any, method: Method, *, key: SecretKey | None, region
             return scalar_function(method if method is not Method.FPE else Method.PSEUDONYMIZE, pii_type, k)(value)
     else:
         raise InputError(f"method {method.value} does not apply to free text; use redact, mask or pseudonymize")
-    return replace_spans(values, found, replace)
+    return replace_spans(values if raw is None else raw, found, replace)
 
 
 def scalar_function(method: Method, pii_type: PiiType | None, key: SecretKey) -> Callable[[str], str]:

@@ -55,7 +55,42 @@ def _pandas_strings(name: str, column: Any) -> Any:
         import pyarrow as pa
 
         return pl.Series(name, pl.from_arrow(pa.array(column)), dtype=pl.Utf8)
-    return pl.Series(name, column.astype("string").to_numpy(na_value=None), dtype=pl.Utf8)
+    try:
+        return pl.Series(name, column.astype("string").to_numpy(na_value=None), dtype=pl.Utf8)
+    except pl.exceptions.ComputeError:  # Polars takes an object array whose first cell is missing as Object
+        import pyarrow as pa
+
+        return pl.Series(name, pl.from_arrow(pa.array(column.astype("string"))), dtype=pl.Utf8)
+
+
+def to_polars(frame: Any) -> Any:
+    """A pandas or Polars DataFrame as a Polars DataFrame of the same values and types, so anonymize can
+    write unchanged columns back as they were read. A pandas column Polars cannot hold as one flat type
+    (a JSON field mixing numbers and strings, nested objects) becomes its unstripped text."""
+    pl = polars()
+    if isinstance(frame, pl.DataFrame):
+        return frame
+    if not (hasattr(frame, "columns") and hasattr(frame, "astype")):
+        raise InputError(f"expected a pandas or Polars DataFrame, got {type(frame).__name__}")
+    columns = []
+    for c in frame.columns:
+        try:
+            series = pl.from_pandas(frame[c]).alias(str(c))
+        except (TypeError, ValueError, pl.exceptions.PolarsError):
+            series = None
+        if series is None or series.dtype.is_nested() or series.dtype == pl.Object:
+            series = _pandas_strings(str(c), frame[c])
+        columns.append(series)
+    return pl.DataFrame(columns)
+
+
+def text_as_read(frame: Any) -> Any:
+    """``to_strings`` without the stripping: each cell's text as read (empty strings kept), what anonymize
+    writes back for the cells of a transformed column it did not change."""
+    pl = polars()
+    if isinstance(frame, pl.DataFrame):
+        return frame.select(pl.all().cast(pl.Utf8))
+    return pl.DataFrame({str(c): _pandas_strings(str(c), frame[c]) for c in frame.columns})
 
 
 def file_kind(path: Path) -> str:
@@ -74,19 +109,24 @@ def read_head(path: str | Path, n_rows: int) -> Any:
 
 
 def iter_batches(path: str | Path, *, batch_rows: int = 100_000, limit: int | None = None,
-                 max_cells: int | None = None) -> Iterator[Any]:
+                 max_cells: int | None = None, raw: bool = False) -> Iterator[Any]:
     """Yield the table in batches of string columns; CSV/TSV are streamed, never loaded whole.
 
     The file goes through ``mlsecure.data.source.prepared_table`` like every other table input
-    (special files refused, compression and encoding detected, repeated column names refused)."""
+    (special files refused, compression and encoding detected, repeated column names refused).
+    ``raw``: yield ``(strings, as_read)`` pairs, ``strings`` the batch yielded without it and ``as_read``
+    the same rows as read (CSV/TSV cells unstripped, other formats in their own types, ``to_polars``)."""
     pl = polars()
     with prepared_table(path) as table:
         if table.kind not in ("csv", "tsv"):
-            frame = to_strings(load_table(path))
+            loaded = load_table(path)
+            frame = to_strings(loaded)
+            original = to_polars(loaded) if raw else None
             if limit is not None:
                 frame = frame.head(limit)
             for start in range(0, frame.height, batch_rows):
-                yield frame.slice(start, batch_rows)
+                part = frame.slice(start, batch_rows)
+                yield part if original is None else (part, original.slice(start, batch_rows))
             return
         lazy = pl.scan_csv(table.path, separator=table.separator or ",", infer_schema=False, raise_if_empty=True)
         if limit is not None and max_cells is not None and table.header:
@@ -98,7 +138,7 @@ def iter_batches(path: str | Path, *, batch_rows: int = 100_000, limit: int | No
         try:
             for batch in lazy.collect_batches(chunk_size=batch_rows):
                 yielded = True
-                yield to_strings(batch)
+                yield (to_strings(batch), batch) if raw else to_strings(batch)
         except pl.exceptions.ComputeError as exc:
             message = str(exc).splitlines()[0]
             if "fields" in message and table.path.stat().st_size <= RAGGED_SEARCH_BYTES:

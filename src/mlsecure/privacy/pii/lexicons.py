@@ -149,6 +149,54 @@ CLOSINGS = frozenset((
     "всего доброго", "з повагою", "с уважение", "敬具", "此致", "敬礼", "감사합니다", "בברכה", "مع التحية",
 ))
 
+# Verbs and phrasal verbs whose object is a person (``ran into Soter at the station``, ``talked to Ηώ``):
+# the capitalised words, or the words of a script without case, right after them name whom one met or spoke
+# to, listed or not (``names.object_name``). Written in lower case, as inside a sentence; English, with the
+# commonest German, French, Spanish, Italian, Dutch and Portuguese forms.
+MEETING_VERBS = frozenset((
+    "ran into", "run into", "runs into", "running into", "bumped into", "bump into", "met", "meet", "met up with",
+    "met with", "talked to", "talk to", "talking to", "talked with", "talk with",
+    "spoke to", "spoke with", "speak to", "speak with", "speaking to", "speaking with", "chatted with",
+    "chat with", "caught up with", "catch up with", "told", "tell", "asked", "ask", "thanked", "thank",
+    "hugged", "married", "texted", "emailed", "e-mailed", "messaged", "pinged", "ping", "reminded", "remind",
+    "greeted", "phoned", "rang", "invited", "congratulated", "interviewed", "introduced me to",
+    "traf", "treffe", "getroffen", "sprach mit", "rencontré", "parlé à", "parlé avec", "hablé con",
+    "encontré a", "vi a", "llamé a", "incontrato", "parlato con", "gesproken met", "ontmoette", "encontrei",
+    "falei com",
+    # the person a quotation is from, after it (``," says Iwase.``), and a person naming herself or another
+    "says", "said", "name is", "name's", "call me", "calls me", "known as",
+))
+# Verbs that hand work or a message to a person (``Ticket assigned to Hellmuth Güldemeister (owner)``): as often
+# a team or a place follows them, so one word after them must be a listed name; two to four capitalised words,
+# none an organisation or street word, are a person.
+HANDING_VERBS = frozenset((
+    "assigned to", "reassigned to", "escalated to", "delegated to", "handed to", "handed over to",
+    "forwarded to", "referred to", "addressed to", "replied to", "wrote to", "written to", "sent to",
+    "transferred to", "given to", "passed to", "reported to", "introduced to", "engaged to", "married to",
+    "belongs to", "owned by", "approved by", "signed by", "written by", "prepared by", "submitted by",
+    "requested by", "created by", "assigned by", "reviewed by", "checked by", "seen by", "treated by",
+))
+
+# What a person does that a thing seldom does, after a modal (``Arnketil will send the slides``, ``Ηώ can call
+# you``): the word opening the sentence before them is its subject, a person, listed or not
+# (``names.subject_name``). A few past and present forms stand alone (``Soter replied``).
+SUBJECT_MODALS = ("will", "would", "can", "could", "should", "must", "might", "may", "shall", "wants to",
+                  "needs to", "has to", "is going to", "promised to", "agreed to", "offered to")
+PERSON_ACTS = frozenset((
+    "send", "email", "e-mail", "phone", "text", "write", "reply", "answer", "sign", "bring", "meet", "join",
+    "attend", "present", "confirm", "arrive", "come", "drive", "pick", "explain", "share", "prepare", "speak",
+    "talk", "ask", "tell", "contact", "forward", "deliver", "collect", "chair", "visit", "call", "ping", "pay",
+    "drop", "stop", "swing", "bake", "cook", "host", "walk", "fly", "sing",
+))
+PERSON_ACTS_DONE = frozenset(("replied", "replies", "emailed", "emails", "phoned", "phones", "texted", "texts",
+                              "signed", "wrote", "apologised", "apologized", "promised", "agreed"))
+# Whom a sentence's subject names when it names no one person (``Staff will send``, ``Somebody can call``)
+COLLECTIVE_SUBJECTS = frozenset((
+    "staff", "management", "security", "reception", "someone", "somebody", "anyone", "anybody", "everyone",
+    "everybody", "nobody", "noone", "whoever", "people", "customer", "customers", "user", "users", "admin",
+    "administrator", "it", "hr", "finance", "accounting", "legal", "sales", "marketing", "engineering",
+))
+
 # Words after which two capitalised words are a person's name even when neither is in the lexicons.
 PERSON_CONTEXT = frozenset(("patient", "client", "customer", "dear", "member", "employee", "resident", "mr", "mrs",
                             "ms", "dr"))

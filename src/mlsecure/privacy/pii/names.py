@@ -13,9 +13,12 @@ import re
 
 from mlsecure.privacy.pii.lexicons import (
     ACCENTED_FUNCTION_WORDS,
+    COLLECTIVE_SUBJECTS,
     CONTEXT_WORDS,
     FUNCTION_WORDS,
     GENDER_WORDS,
+    HANDING_VERBS,
+    MEETING_VERBS,
     ORGANISATION_WORDS,
     PERSON_CONTEXT,
     STREET_TOKENS,
@@ -23,7 +26,7 @@ from mlsecure.privacy.pii.lexicons import (
     TITLES,
 )
 from mlsecure.privacy.pii.name_data import fold, lexicon
-from mlsecure.privacy.pii.script_names import NOT_NAME_END, script_name
+from mlsecure.privacy.pii.script_names import KOREAN_SURNAMES, NOT_NAME_END, NOT_NAME_WORDS, script_name
 
 _WORD = re.compile(r"[^\W\d_][^\W\d_'-]*(?:['-][^\W\d_]+)*")
 GIVEN_RANK = 2000  # a word ranked within the top 2000 given names of some country (the whole lexicon)
@@ -57,7 +60,7 @@ def _listed_name(text: str) -> bool:
 
 # Surname particles (``van der Berg``, ``de la Cruz``, ``di Maio``) that are function words elsewhere.
 _PARTICLES = frozenset(("van", "der", "den", "de", "la", "le", "di", "da", "del", "von", "zu", "ten", "ter", "du",
-                        "dos", "das", "y", "bin", "al"))
+                        "dos", "das", "y", "bin", "al", "te", "tho", "op"))
 
 
 def is_gender(text: str) -> bool:
@@ -94,7 +97,8 @@ def name_windows(match: str) -> list[str]:
     raw = [w.rstrip(",") for w in (parts[:-1] if follower else parts)]
     words = [_POSSESSIVE.sub("", w) for w in raw]
     found: list[str] = []
-    if preceder in _PRECEDERS and 2 <= len(words) <= 3 and all(_open_class(w) for w in words):
+    if preceder in _PRECEDERS and 2 <= len(words) <= 3 and (all(_open_class(w) for w in words)
+                                                            or _common_words_named(words)):
         return [" ".join(words).rstrip(".")]  # ``call Elladio Mazzacurati``: whoever is called is a person
     if preceder in _PRECEDERS and preceder not in _PREPOSITIONS and len(words) == 1 and _listed(words[0]):
         return [words[0].rstrip(".")]  # ``ping Zelaya``: a listed name of any country after a person verb
@@ -146,10 +150,11 @@ def name_windows(match: str) -> list[str]:
 
 
 def _capitalised(words: list[str]) -> bool:
-    """The words of a name: capitalised, surname particles (``van``, ``de``) only between them. The name runs of
+    """The words of a name: capitalised, surname particles (``van``, ``de``) only between them or, written as
+    such in lower case, before a surname (``Dr. van Erde``, ``Ms. ten Hincamp``). The name runs of
     ``spans`` admit the Latin Extended blocks in both cases (``Ioniță``), so ``để`` can enter one lower-case,
     and a particle can end one (``Salió al``)."""
-    return (words[0][:1].isupper() and words[-1][:1].isupper()
+    return ((words[0][:1].isupper() or (len(words) > 1 and words[0] in _PARTICLES)) and words[-1][:1].isupper()
             and all(w[:1].isupper() or fold(w) in _PARTICLES for w in words[1:-1]))
 
 
@@ -178,7 +183,7 @@ def labelled_name(match: str) -> str | None:
     if not value:
         return None
     if _HAN_OR_HANGUL.fullmatch(value.replace(" ", "")):
-        return value if value[-1] not in NOT_NAME_END else None
+        return value if value[-1] not in NOT_NAME_END or _korean_won(value) else None
     if not value[:1].isupper() and not value[:1].islower():  # Arabic, Hebrew, or Han and kana mixed
         return _slot_words(value)
     words = value.split()
@@ -208,6 +213,25 @@ def field_name(match: str, *, listed: bool = True) -> str | None:
     return None
 
 
+def record_caseless(value: str) -> str | None:
+    """The first field of a contact record (``spans.RECORD_RUN``: ``赫琳 / 139 0000 0000 / ...``) written as one
+    run of two to four Han or Hangul characters: the person the record is about, whatever the surname (the
+    lists hold the commonest), unless it ends as places and institutions do (``市``, ``역``, ``병원``); a Korean
+    name after a listed surname syllable may end in ``원`` (``김주원``)."""
+    value = value.strip(_FIELD_STRIP)
+    if not _HAN_OR_HANGUL.fullmatch(value) or any(w in value for w in NOT_NAME_WORDS):
+        return None
+    if value[-1] not in NOT_NAME_END or _korean_won(value):
+        return value
+    return None
+
+
+def _korean_won(value: str) -> bool:
+    """``김주원``, ``손채원``: three Hangul syllables, a listed surname first, ending in ``원``, a common syllable of
+    given names (``지원``, ``채원``) that also ends institutions' names (``병원``, ``학원``: never after a surname)."""
+    return len(value) == 3 and value[-1] == "원" and value[0] in KOREAN_SURNAMES
+
+
 def greeted_name(match: str) -> str | None:
     """``Hi Cawisadi,``, ``Dear Ms. Fujiati,`` (``spans.GREETING_RUN``): one or two capitalised open-class words
     after a salutation, titles left out, up to a comma, ``!`` or the line's end, are the person greeted."""
@@ -235,6 +259,43 @@ def called_name(match: str) -> str | None:
     return _slot_words(rest.rstrip(".,;!?)"))
 
 
+def object_name(match: str) -> str | None:
+    """``ran into Soter at``, ``talked to Ηώ.``, ``assigned to Hellmuth Güldemeister (`` (``spans.OBJECT_RUN``): the
+    words after a verb whose object is a person (``lexicons.MEETING_VERBS``: one to four words) or that hands
+    something to one (``HANDING_VERBS``: two to four words, or one listed name), none a closed-class, organisation
+    or street word. The words must end the clause or stand before a closed-class word: before any other lower-case
+    word they qualify it (``ran into Python errors``)."""
+    parts = match.split()
+    k = next((i for i, w in enumerate(parts) if not w[:1].islower()), len(parts))
+    follower = parts.pop() if len(parts) > k + 1 and parts[-1][:1].islower() else None
+    verb = " ".join(parts[:k])
+    name = _slot_words(" ".join(parts[k:]).rstrip(_FIELD_STRIP + ".!?\"'"))
+    if name is None or not all(_cased_or_caseless(w) for w in name.split()):
+        return None
+    if follower is not None and fold(follower) not in FUNCTION_WORDS:
+        return None
+    if verb in MEETING_VERBS or (verb in HANDING_VERBS and (" " in name or _listed(name))):
+        return name
+    return None
+
+
+def subject_name(match: str) -> str | None:
+    """``Arnketil will send``, ``Ηώ can call``, ``Soter replied`` (``spans.SUBJECT_RUN``): one word of any script
+    opening a sentence before a modal and a verb of what people do (``lexicons.PERSON_ACTS``), or before one of
+    a few past forms, is the person doing it: not a closed-class or collective word (``Everyone will send``,
+    ``Staff can call``), nor, unless listed, a plural (``Students will present``: an ASCII word ending in ``s``,
+    but not in the ``-us``, ``-is``, ``-os``, ``-as`` of Latin and Greek names: ``Honorius``, ``Nikos``)."""
+    word = match.strip(" \t\n.!?").split()[0]
+    if not _open_class(word) or not _cased_or_caseless(word) or fold(word) in COLLECTIVE_SUBJECTS | _NOT_PERSON:
+        return None
+    if word.isascii() and word.endswith("s") and not word.endswith(_NAME_S) and not _listed(word):
+        return None
+    return word
+
+
+_NAME_S = ("us", "is", "os", "as")
+
+
 def titled_name(match: str) -> str | None:
     """``Dr. 上村``, ``Pt. みずき 門田`` (``spans.TITLED_CASELESS``): the words after a title and its dot."""
     value = match.strip(_FIELD_STRIP + ".!?")
@@ -258,11 +319,30 @@ def _slot_words(value: str) -> str | None:
     words = value.split()
     while words and fold(words[0].rstrip(".")) in TITLES:
         words.pop(0)
-    if not 1 <= len(words) <= 4 or not all(_open_class(w) for w in words):
+    if not 1 <= len(words) <= 4 or not (all(_open_class(w) for w in words) or _common_words_named(words)):
         return None
     if any(fold(w.rstrip(".,")) in _NOT_PERSON for w in words):
         return None
     return " ".join(words).rstrip(".") or None
+
+
+def _common_words_named(words: list[str]) -> bool:
+    """``Hai Bradford``, ``Roger Winter``, ``Una Slezak``: two or three words of a person's slot, one a closed-class
+    or calendar word that is also a common name where it stands (a given name among the top ``SINGLE_RANK`` of
+    some country first, a surname among them last), every other word an open-class listed name."""
+    if not 2 <= len(words) <= 3:
+        return False
+    lex = lexicon()
+    for k, word in enumerate(words):
+        bare = word.rstrip(".,")
+        if _open_class(word):
+            if not _listed(word):
+                return False
+        elif not bare[:1].isupper() or not (
+                (k == 0 and lex.is_given(bare, max_rank=SINGLE_RANK))
+                or (k == len(words) - 1 and lex.is_surname(bare, max_rank=SINGLE_RANK))):
+            return False
+    return any(_open_class(w) for w in words)
 
 
 def _cased_or_caseless(word: str) -> bool:

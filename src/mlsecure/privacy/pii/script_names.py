@@ -55,7 +55,7 @@ KOREAN_SURNAMES = _words(
 # province, road, street, number, town, village, station, shop, hall, school, company...
 NOT_NAME_END = frozenset("市区區县縣省路街道号號镇鎮村州都府県町駅站店馆館院校司社部局会會园園楼樓厦廈场場山河湖江"
                           "시구군도동로길읍면리역점관원교사부청")
-_NOT_NAME_WORDS = ("株式会社", "有限会社", "有限公司", "公司", "大学", "大學", "주식회사", "대학교", "센터", "センター")
+NOT_NAME_WORDS = ("株式会社", "有限会社", "有限公司", "公司", "大学", "大學", "주식회사", "대학교", "센터", "センター")
 _SLAVIC_SUFFIXES = ("енко", "єнко", "чук", "щук", "юк", "ський", "цький", "ська", "цька", "вич", "вна", "ишин",
                     "ов", "ова", "ев", "ева", "ёв", "ёва", "ин", "ина", "ын", "ына", "ский", "ская", "цкий", "цкая",
                     "ых", "их", "ук", "як")
@@ -86,7 +86,7 @@ def script_name(text: str) -> bool:
 def _cjk_name(words: list[str]) -> bool:
     compact = "".join(words)
     if not 2 <= len(compact) <= 5 or len(words) > 2 or compact[-1] in NOT_NAME_END or \
-            any(w in compact for w in _NOT_NAME_WORDS):
+            any(w in compact for w in NOT_NAME_WORDS):
         return False
     if _HANGUL.search(compact):
         return _korean(words, compact)
@@ -142,7 +142,7 @@ def _cjk_shaped(text: str) -> bool:
         return False
     compact = "".join(words)
     return 2 <= len(compact) <= 5 and compact[-1] not in NOT_NAME_END and \
-        not any(w in compact for w in _NOT_NAME_WORDS)
+        not any(w in compact for w in NOT_NAME_WORDS)
 
 
 ALPHABET_SHAPED = 0.9  # share of cells shaped like a name: 2-3 capitalised Greek or Cyrillic words

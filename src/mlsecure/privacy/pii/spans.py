@@ -18,7 +18,16 @@ from typing import Any
 import numpy as np
 
 from mlsecure.privacy.pii.frame import polars
-from mlsecure.privacy.pii.lexicons import CLOSINGS, GREETINGS, PERSON_LABELS
+from mlsecure.privacy.pii.lexicons import (
+    CLOSINGS,
+    GREETINGS,
+    HANDING_VERBS,
+    MEETING_VERBS,
+    PERSON_ACTS,
+    PERSON_ACTS_DONE,
+    PERSON_LABELS,
+    SUBJECT_MODALS,
+)
 from mlsecure.privacy.pii.masking import shape_mask
 from mlsecure.privacy.pii.names import (
     called_name,
@@ -28,10 +37,13 @@ from mlsecure.privacy.pii.names import (
     greeted_name,
     labelled_name,
     name_windows,
+    object_name,
     preceded_caseless,
     preceded_han,
+    record_caseless,
     set_in_name,
     signed_name,
+    subject_name,
     surname_first,
     titled_name,
 )
@@ -59,7 +71,7 @@ _CAP = rf"[{_UPPER}][{_LOWER}'ʼ]+(?:[{_UPPER}][{_LOWER}'ʼ]+)?(?:-[{_UPPER}{_LO
 # Ir., Hj., drg.) titles written before names as well
 _TITLES = "Mr|Mrs|Ms|Mx|Dr|Prof|Av|Uzm|Öğr|Bpk|Sdr|Sdri|Ir|Hj|drg|Pt"
 _ELEMENT = rf"(?:(?:{_TITLES})\.|{_CAP}|[{_UPPER}]\.)"
-_RUN = rf"{_ELEMENT}(?: (?:(?:van|von|de|der|den|di|da|del|la|le|du|ter|ten) )*{_ELEMENT})*"
+_RUN = rf"{_ELEMENT}(?: (?:(?:van|von|de|der|den|di|da|del|la|le|du|ter|ten|te|tho|op) )*{_ELEMENT})*"
 # ``Kalvaitis, Jolanta``: a surname, a comma and a given name, as registers write them (``names.surname_first``)
 SURNAME_FIRST = rf"\b{_CAP}, {_CAP}\b"
 NAME_RUN = rf"(?:^|[.!?]\s+|\s)(?:[{_LOWER}]+ )?{_RUN}\b(?: [{_LOWER}]+)?"  # ``Apple`` of ``AppleWebKit``: no
@@ -86,7 +98,7 @@ _FIELD_WORDS = rf"[ \t]*{_CAP}(?: {_CAP}){{1,3}}[ \t]*"
 FIELD_RUN = rf"(?:(?:^|[/;]|,\n){_FIELD_WORDS}(?:$|[/;(<\[])|(?:[/;]|,\n){_FIELD_WORDS}\n)"
 # The same field followed by one holding a phone number or an e-mail address: a contact record
 # (``Kasiyah Suartini / +62 (0663) 920 5013 / ...``), whose first field is a person whether listed or not
-RECORD_RUN = (rf"(?:^|[/|;\n])[ \t]*{_SLOT_WORD}(?: {_SLOT_WORD}){{1,3}}[ \t]*[/|;\t][ \t]*"
+RECORD_RUN = (rf"(?:^|[/|;\n])[ \t]*{_SLOT_WORD}(?: {_SLOT_WORD}){{0,3}}[ \t]*[/|;\t][ \t]*"
               r"(?:\+?\(?[0-9][0-9 ().\-]{6,}[0-9]|[^\s/|;@]+@[^\s/|;@]+\.[a-z]{2,})")
 # A salutation and the capitalised words after it up to a comma, ``!`` or the line's end (``Hi Cawisadi,``,
 # ``Dear Ms. Fujiati,``, ``Merhaba Günser!``; ``names.greeted_name``)
@@ -109,6 +121,17 @@ PRECEDED_CASELESS = rf"\b[a-z]+ {_CASELESS_WORD}(?: {_CASELESS_WORD}){{1,2}}(?:$
 # ``call 윤교!``): ``names.called_name``
 CALLED_RUN = rf"\b[a-z]+ {_SLOT_WORD}(?:$|[.,;!?)])"
 
+# One to four words of any script after a verb whose object is a person (``ran into Soter at``, ``assigned to
+# Hellmuth Güldemeister (owner)``): ``names.object_name``
+_OBJECT_VERBS = "|".join(re.escape(v).replace(r"\ ", " ")
+                         for v in sorted(MEETING_VERBS | HANDING_VERBS, key=len, reverse=True))
+OBJECT_RUN = rf"(?-u:\b)(?:{_OBJECT_VERBS}) {_SLOT_RUN}(?:$| ?[^\w ]| [{_LOWER}]*)"
+# One word opening a sentence before a modal and a verb of what people do, or a past form (``Arnketil will send``,
+# ``Soter replied``): ``names.subject_name``
+_ACTS = "|".join(sorted(PERSON_ACTS, key=len, reverse=True)).replace("-", r"\-")
+_DONE = "|".join(sorted(PERSON_ACTS_DONE, key=len, reverse=True))
+_MODALS = "|".join(SUBJECT_MODALS)
+SUBJECT_RUN = rf"(?:^|[.!?]\s+|\n\s*){_SLOT_WORD} (?:(?:{_MODALS}) (?:{_ACTS})|{_DONE})(?:$|[^\w])"
 
 # One or two runs of Han and kana (``鈴木 翼``) set off from the text around them by spaces or punctuation;
 # ``names.cjk_name`` looks them up in the name lists, which hold Japanese and Chinese names in their script.
@@ -286,13 +309,15 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
 
 
 def _record_name(match: str) -> str | None:
-    return field_name(re.split(r"[/|;\t]", match.strip(" \n/|;"), maxsplit=1)[0], listed=False)
+    first = re.split(r"[/|;\t]", match.strip(" \n/|;"), maxsplit=1)[0]
+    return field_name(first, listed=False) or record_caseless(first)
 
 
 _SLOTS: tuple[tuple[str, Callable[[str], str | None]], ...] = (
     (LABELLED_RUN, labelled_name), (GREETING_RUN, greeted_name), (CHAT_RUN, chat_speaker),
     (RECORD_RUN, _record_name), (FIELD_RUN, field_name), (PRECEDED_HAN, preceded_han), (SIGNOFF_RUN, signed_name),
-    (CALLED_RUN, called_name), (TITLED_CASELESS, titled_name), (PRECEDED_CASELESS, preceded_caseless))
+    (CALLED_RUN, called_name), (TITLED_CASELESS, titled_name), (PRECEDED_CASELESS, preceded_caseless),
+    (OBJECT_RUN, object_name), (SUBJECT_RUN, subject_name))
 
 
 # A span must not touch a letter or digit, nor a separator next to a digit: ``2501 2000 0058 9857`` inside

@@ -63,6 +63,8 @@ class TableWriter:
         return self
 
     def write(self, frame: Any) -> None:
+        if self.kind != "parquet":
+            frame = _text_writable(frame)
         if self.kind == "parquet":
             import pyarrow.parquet as pq
 
@@ -82,3 +84,12 @@ class TableWriter:
         if self._parquet is not None and exc_type is None:
             self._parquet.close()
         self._stack.__exit__(exc_type, exc, tb)
+
+
+def _text_writable(frame: Any) -> Any:
+    """Binary columns (kept as read from Parquet) as their text: CSV cannot hold bytes and Polars' JSON
+    writer panics on them; the bytes must be UTF-8, as when every cell was written as text."""
+    import polars as pl
+
+    binary = [c for c, t in frame.schema.items() if t == pl.Binary]
+    return frame.with_columns([pl.col(c).cast(pl.Utf8) for c in binary]) if binary else frame

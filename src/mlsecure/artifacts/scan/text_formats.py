@@ -1,0 +1,173 @@
+"""Text configs of three more loaders: ONNX's text formats, Jsonnet, spaCy / confection.
+
+- ``onnx.load`` picks the format by extension: ``.textproto``/``.prototxt`` (protobuf text), ``.onnxtxt`` (the
+  ONNX printer's text) and ``.json``/``.onnxjson`` (protobuf JSON) are models like ``.onnx``: their external-data
+  ``location`` is read relative to the model (absolute or ``..`` paths reach any file: onnx 1.23 refuses them, older
+  releases and direct readers do not) and their operator domains may need a native custom-op library.
+- Jsonnet (``.jsonnet``/``.libsonnet``, and ``.json``: AllenNLP evaluates every config file with Jsonnet):
+  ``import``, ``importstr`` and ``importbin`` read any file the path names into the config (a ``type`` or
+  ``_target_`` defined outside the folder, or a secret);
+  ``std.native`` calls a function the host registered.
+- confection (spaCy, Thinc): ``@architectures = "..."`` resolves a function from a registry; a name outside spaCy's
+  own namespaces is a function user code registered (``spacy --code`` or an installed package): low, since the
+  config cannot bring the code itself.
+Regexes over the text; nothing is parsed by the loaders' libraries, nothing resolved.
+"""
+
+from __future__ import annotations
+
+import configparser
+import json
+import re
+from typing import Any
+
+from mlsecure.artifacts.scan.config_imports import escapes_folder
+from mlsecure.artifacts.scan.interface import Issue, IssueKind
+from mlsecure.findings import Severity
+
+_ONNX_TEXT_SUFFIXES = (".textproto", ".prototxt", ".pbtxt", ".txtpb", ".onnxtxt", ".onnxtext", ".json", ".onnxjson")
+_STRING = r'"((?:[^"\\\n]|\\.)*)"'
+_LOCATION = re.compile(r'(?:\bkey\s*:\s*"location"\s*value\s*:\s*|"location"\s*:\s*|"key"\s*:\s*"location"\s*,\s*'
+                       r'"value"\s*:\s*)' + _STRING)
+_DOMAIN = re.compile(r'"?\bdomain"?\s*:\s*' + _STRING)
+_OPSET_LIST = re.compile(r"opset_import\s*:\s*\[([^\]]*)\]")
+_OPSET_ENTRY = re.compile(_STRING + r"\s*:\s*\d")
+MAX_ISSUES = 50
+
+
+def onnx_text_issues(text: str, name: str) -> list[Issue]:
+    """External-data paths leaving the folder and custom domains of an ONNX model in a text format."""
+    from mlsecure.artifacts.scan.onnx_scan import STANDARD_DOMAINS
+
+    lowered = name.lower()
+    if not lowered.endswith(_ONNX_TEXT_SUFFIXES):
+        return []
+    if ("irVersion" if lowered.endswith((".json", ".onnxjson")) else "ir_version") not in text:  # protobuf JSON
+        return []                                                                                # names are camelCase
+    locations = [_unescape(m.group(1)) for m in _LOCATION.finditer(text)]
+    domains = [_unescape(m.group(1)) for m in _DOMAIN.finditer(text)]
+    if name.lower().endswith((".textproto", ".prototxt", ".pbtxt", ".txtpb")):
+        textproto = _textproto(text)
+        locations.extend(textproto[0])
+        domains.extend(textproto[1])
+    for listing in _OPSET_LIST.finditer(text):
+        domains.extend(_unescape(m.group(1)) for m in _OPSET_ENTRY.finditer(listing.group(1)))
+    if text.lstrip().startswith("{"):
+        locations.extend(_json_locations(text))
+    issues = [Issue(IssueKind.EXTERNAL_DATA, Severity.HIGH,
+                    f"{name}: ONNX external data location {loc[:120]!r} is outside the model folder: the loader "
+                    "reads any file it names", evidence={"location": loc[:200]})
+              for loc in dict.fromkeys(locations) if escapes_folder(loc)]
+    custom = sorted(set(domains) - STANDARD_DOMAINS)
+    if custom:
+        issues.append(Issue(IssueKind.CUSTOM_OP, Severity.MEDIUM, f"{name}: operators from custom domains "
+                            f"{custom[:10]} need a native custom-op library", evidence={"domains": custom[:50]}))
+    return issues[:MAX_ISSUES]
+
+
+# protobuf text format: a string field is one or more adjacent quoted strings ("..", '/x' concatenate), with C escapes,
+# fields come in any order, a message is written {...} or <...>, # starts a comment outside strings
+_TP_STRINGS = r"""((?:(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')\s*)+)"""
+_TP_FIELD = re.compile(r"\b(key|value|domain)\s*:?\s*" + _TP_STRINGS)
+_TP_BLOCK = re.compile(r"\bexternal_data\s*:?\s*[{<]([^{}<>]*)[}>]")
+
+
+def _textproto(text: str) -> tuple[list[str], list[str]]:
+    """(external-data locations, operator domains) of a protobuf text-format model."""
+    from mlsecure.artifacts.scan.savedmodel_scan import _TEXT_COMMENT, _TEXT_STRING
+    from mlsecure.artifacts.scan.savedmodel_scan import _unescape as c_unescape
+
+    code = _TEXT_COMMENT.sub(lambda m: "" if m.group(1) else m.group(0), text)
+
+    def joined(raw: str) -> str:
+        return c_unescape("".join(m.group(1) if m.group(1) is not None else m.group(2)
+                                  for m in _TEXT_STRING.finditer(raw)))
+
+    locations: list[str] = []
+    for block in _TP_BLOCK.finditer(code):
+        fields = {m.group(1): joined(m.group(2)) for m in _TP_FIELD.finditer(block.group(1))}
+        if fields.get("key") == "location" and "value" in fields:
+            locations.append(fields["value"])
+    domains = [joined(m.group(2)) for m in _TP_FIELD.finditer(code) if m.group(1) == "domain"]
+    return locations, domains
+
+
+def _json_locations(text: str) -> list[str]:
+    try:
+        document = json.loads(text)
+    except (ValueError, RecursionError):
+        return []
+    found: list[str] = []
+    todo: list[Any] = [document]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, dict):
+            if node.get("key") == "location" and isinstance(node.get("value"), str):
+                found.append(node["value"])
+            todo.extend(node.values())
+        elif isinstance(node, list):
+            todo.extend(node)
+    return found
+
+
+def _unescape(value: str) -> str:
+    try:
+        return str(json.loads(f'"{value}"'))
+    except ValueError:
+        return value
+
+
+_JSONNET_IMPORT = re.compile(r"\bimport(?:str|bin)?\s*(?:@?(['\"])((?:(?!\1)[^\\\n]|\\.)*)\1|\|\|\|)")
+
+
+def jsonnet_issues(text: str, name: str) -> list[Issue]:
+    if not name.lower().endswith((".jsonnet", ".libsonnet", ".json")):  # AllenNLP's Params.from_file evaluates any
+        return []                                                       # config file, .json included, as Jsonnet
+    jsonnet = name.lower().endswith((".jsonnet", ".libsonnet"))
+    if "import" not in text and not (jsonnet and "native" in text):
+        return []
+    issues: list[Issue] = []
+    for match in _JSONNET_IMPORT.finditer(text):
+        path = match.group(2)
+        if path is None:  # a text block as the path: not judged, so not verified
+            issues.append(Issue(IssueKind.ARCHIVE_PATH, Severity.MEDIUM, f"{name}: Jsonnet import of a computed "
+                                "text-block path: not verified"))
+        elif escapes_folder(path):
+            issues.append(Issue(IssueKind.ARCHIVE_PATH, Severity.HIGH,
+                                f"{name}: Jsonnet {match.group(0).split()[0]} reads {path[:120]!r}, outside the "
+                                "config's folder, into the config", evidence={"path": path[:200]}))
+    if jsonnet and re.search(r"\bstd\s*\.\s*native\s*\(", text):
+        issues.append(Issue(IssueKind.EMBEDDED_CODE, Severity.MEDIUM, f"{name}: Jsonnet std.native calls a function "
+                            "the host application registered: not verified"))
+    return issues[:MAX_ISSUES]
+
+
+# namespaces of the functions spaCy and its own packages register (spacy.Tok2Vec.v2, spacy-legacy..., thinc's
+# Name.vN layers carry no namespace)
+CONFECTION_NAMESPACES = frozenset({"spacy", "spacy-legacy", "spacy-transformers", "spacy-curated-transformers",
+                                   "spacy-llm", "spacy-lookups-data", "thinc", "curated-transformers"})
+
+
+def confection_issues(text: str, name: str) -> list[Issue]:
+    if not text.startswith("@") and "\n@" not in text:  # a registry reference is a key: at the start of a line
+        return []
+    parser = configparser.ConfigParser(interpolation=None, allow_no_value=True, strict=False)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    try:
+        parser.read_string(text)
+    except (configparser.Error, ValueError):
+        return []
+    unknown: list[str] = []
+    for section in parser.sections():
+        for key, value in parser.items(section, raw=True):
+            if not key.startswith("@") or value is None:
+                continue
+            ref = value.strip().strip("\"'")
+            namespace = ref.split(".")[0] if ref.count(".") >= 2 else ""
+            if namespace and namespace not in CONFECTION_NAMESPACES:
+                unknown.append(f"[{section}] {key} = {ref[:80]}")
+    if not unknown:
+        return []
+    return [Issue(IssueKind.EMBEDDED_CODE, Severity.LOW,
+                  f"{name}: confection/spaCy registry functions outside spaCy's namespaces (registered by user code "
+                  f"that must be reviewed): {unknown[:5]}", evidence={"references": unknown[:50]})]

@@ -1,0 +1,225 @@
+"""``privacy anonymize`` writes every cell its plan does not change exactly as it was read.
+
+Detection sees stripped strings; the output must not: a ZIP code keeps its leading zero, an integer stays an
+integer, a padded cell keeps its padding, and free text keeps the whitespace around a replaced span. Each test
+compares the output with the input cell by cell (CSV/TSV through the csv module, JSONL through json, Parquet
+with dtypes), and the columns the plan transformed with the values their method must give.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mlsecure.cli.main import main
+from mlsecure.data import load_table
+from mlsecure.privacy.pii.anonymize import ColumnPlan, Method, Plan, anonymize_frame
+from mlsecure.privacy.pii.types import PiiType
+
+EMAILS = ["ann.lee@example.com", "bo.chan@example.org", "cy.diaz@example.net", "di.eze@example.com"]
+ROWS: list[dict[str, Any]] = [
+    {"code": "00123", "qty": 7, "price": 1.5, "label": "  padded both  ", "email": EMAILS[0], "flag": None},
+    {"code": "04501", "qty": 8, "price": 2.25, "label": "\tleading tab", "email": EMAILS[1], "flag": True},
+    {"code": "00077", "qty": 9, "price": None, "label": "", "email": EMAILS[2], "flag": False},
+    {"code": "12000", "qty": 10, "price": 4.0, "label": "trailing ", "email": EMAILS[3], "flag": True},
+]
+UNTOUCHED = ["code", "qty", "price", "label", "flag"]
+
+
+def _anonymize(src: Path, out: Path, *extra: str) -> dict[str, Any]:
+    """Run the CLI with every column but ``email`` kept; returns the summary (which says what the plan did)."""
+    summary = out.with_name(out.name + ".summary.json")
+    keep = [arg for c in UNTOUCHED for arg in ("--column-method", f"{c}=keep")]
+    code = main(["privacy", "anonymize", "--input", str(src), "--output", str(out), "--summary-json", str(summary),
+                 "--column-method", "email=redact", *keep, *extra])
+    assert code == 0
+    result: dict[str, Any] = json.loads(summary.read_text())
+    return result
+
+
+def _text_rows(path: Path, delimiter: str) -> list[list[str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.reader(handle, delimiter=delimiter))
+
+
+def _write_delimited(path: Path, delimiter: str) -> list[list[str]]:
+    header = list(ROWS[0])
+    rows = [[("" if r[c] is None else str(r[c]).lower() if isinstance(r[c], bool) else str(r[c])) for c in header]
+            for r in ROWS]
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle, delimiter=delimiter, quoting=csv.QUOTE_MINIMAL).writerows([header, *rows])
+    return [header, *rows]
+
+
+@pytest.mark.parametrize(("suffix", "delimiter"), [(".csv", ","), (".tsv", "\t")])
+@pytest.mark.parametrize("batch_rows", ["100", "3"])
+def test_csv_and_tsv_cells_not_changed_are_written_as_read(tmp_path: Path, suffix: str, delimiter: str,
+                                                           batch_rows: str) -> None:
+    src, out = tmp_path / f"in{suffix}", tmp_path / f"out{suffix}"
+    expected = _write_delimited(src, delimiter)
+    _anonymize(src, out, "--batch-rows", batch_rows)
+    written = _text_rows(out, delimiter)
+    assert written[0] == expected[0]  # the same columns in the same order
+    assert len(written) == len(expected)
+    email = expected[0].index("email")
+    for got, want in zip(written[1:], expected[1:], strict=True):
+        assert got[:email] + got[email + 1:] == want[:email] + want[email + 1:]  # byte for byte
+        assert got[email] == "[EMAIL]"
+    assert written[1][0] == "00123" and written[1][3] == "  padded both  "
+
+
+def test_jsonl_strings_stay_strings_and_numbers_numbers(tmp_path: Path) -> None:
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in ROWS), encoding="utf-8")
+    summary = _anonymize(src, out)
+    assert [c["column"] for c in summary["columns"] if c["method"] != "keep"] == ["email"]
+    written = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(written) == len(ROWS)
+    for got, want in zip(written, ROWS, strict=True):
+        assert list(got) == list(want)  # column order
+        for c in UNTOUCHED:
+            assert got[c] == want[c] and type(got[c]) is type(want[c]), (c, got[c], want[c])
+        assert got["email"] == "[EMAIL]"
+
+
+def test_load_table_reads_jsonl_without_guessing_types(tmp_path: Path) -> None:
+    src = tmp_path / "t.jsonl"
+    src.write_text('{"zip": "02134", "d": "2020-01-01", "phone": "0044123", "id": 7, "x": 1.5}\n'
+                   '{"zip": "10001", "d": "2021-02-03", "phone": "0044999", "id": 8, "x": 2.25}\n', encoding="utf-8")
+    frame = load_table(src)
+    assert frame["zip"].tolist() == ["02134", "10001"] and frame["phone"].tolist() == ["0044123", "0044999"]
+    assert frame["d"].tolist() == ["2020-01-01", "2021-02-03"]  # not converted to dates
+    assert frame["id"].tolist() == [7, 8] and frame["id"].dtype.kind == "i"
+    assert frame["x"].tolist() == [1.5, 2.25]
+
+
+@pytest.mark.parametrize("batch_rows", ["100", "2"])
+def test_parquet_kept_columns_keep_their_dtype(tmp_path: Path, batch_rows: str) -> None:
+    src, out = tmp_path / "in.parquet", tmp_path / "out.parquet"
+    frame = pl.DataFrame(ROWS, schema={"code": pl.Utf8, "qty": pl.Int32, "price": pl.Float64, "label": pl.Utf8,
+                                       "email": pl.Utf8, "flag": pl.Boolean})
+    frame.write_parquet(src)
+    _anonymize(src, out, "--batch-rows", batch_rows)
+    written = pl.read_parquet(out)
+    assert written.columns == frame.columns and written.height == frame.height
+    assert written.drop("email").equals(frame.drop("email"))
+    assert written.drop("email").schema == frame.drop("email").schema
+    assert written.get_column("email").to_list() == ["[EMAIL]"] * 4
+
+
+def test_free_text_keeps_its_whitespace_around_replaced_spans(tmp_path: Path) -> None:
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    texts = ["\tCall me at 555-123-4567", "  two spaces lead", "mail ann.lee@example.com please  "]
+    src.write_text("".join(json.dumps({"n": i, "text": t}) + "\n" for i, t in enumerate(texts)), encoding="utf-8")
+    assert main(["privacy", "anonymize", "--input", str(src), "--output", str(out), "--text-columns", "text"]) == 0
+    written = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [w["text"] for w in written] == ["\tCall me at [PHONE]", "  two spaces lead", "mail [EMAIL] please  "]
+    assert [w["n"] for w in written] == [0, 1, 2]
+
+
+def test_k_anonymity_output_keeps_the_other_columns_as_read(tmp_path: Path) -> None:
+    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    rows = [[f"0{2100 + i % 7}", str(30 + i % 40), f" note {i:03d} ", f"{'0' * (i % 3)}{i}"] for i in range(40)]
+    with src.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([["zip", "age", "note", "ref"], *rows])
+    assert main(["privacy", "anonymize", "--input", str(src), "--output", str(out), "--k", "5",
+                 "--quasi-identifiers", "zip,age", "--column-method", "note=keep", "--column-method", "ref=keep",
+                 "--max-suppression", "0.2"]) == 0
+    written = _text_rows(out, ",")
+    assert written[0] == ["zip", "age", "note", "ref"]
+    by_ref = {r[3]: r for r in rows}
+    assert len(written) > 30
+    for got in written[1:]:
+        assert got[2] == by_ref[got[3]][2]  # " note 007 " with its spaces, "0012" with its zeros
+
+
+def test_anonymize_frame_returns_the_input_type_with_unchanged_columns_as_given() -> None:
+    pandas_in = pd.DataFrame(ROWS, index=[10, 11, 12, 13])
+    plan = Plan((ColumnPlan("email", Method.REDACT, PiiType.EMAIL),))
+    result = anonymize_frame(pandas_in, plan)
+    assert isinstance(result.frame, pd.DataFrame)
+    pd.testing.assert_frame_equal(result.frame.drop(columns="email"), pandas_in.drop(columns="email"))
+    assert result.frame["email"].tolist() == ["[EMAIL]"] * 4 and result.changed_cells["email"] == 4
+
+    polars_in = pl.DataFrame(ROWS)
+    out = anonymize_frame(polars_in, plan).frame
+    assert isinstance(out, pl.DataFrame) and out.drop("email").equals(polars_in.drop("email"))
+    assert out.drop("email").schema == polars_in.drop("email").schema
+
+
+CELL_TEXT = st.text(alphabet=st.sampled_from(list("0 7a\t-.,Zé")), max_size=6)
+
+
+@st.composite
+def tables(draw: st.DrawFn) -> pl.DataFrame:
+    n = draw(st.integers(1, 12))
+    columns: dict[str, pl.Series] = {}
+    for i in range(draw(st.integers(1, 4))):
+        kind = draw(st.sampled_from(["str", "int", "float", "null"]))
+        if kind == "str":
+            values: list[Any] = draw(st.lists(st.none() | CELL_TEXT, min_size=n, max_size=n))
+            columns[f"s{i}"] = pl.Series(f"s{i}", values, dtype=pl.Utf8)
+        elif kind == "int":
+            values = draw(st.lists(st.none() | st.integers(-10**12, 10**12), min_size=n, max_size=n))
+            columns[f"i{i}"] = pl.Series(f"i{i}", values, dtype=pl.Int64)
+        elif kind == "float":
+            values = draw(st.lists(st.none() | st.floats(allow_nan=False, width=64), min_size=n, max_size=n))
+            columns[f"f{i}"] = pl.Series(f"f{i}", values, dtype=pl.Float64)
+        else:
+            columns[f"n{i}"] = pl.Series(f"n{i}", [None] * n, dtype=pl.Utf8)
+    email = draw(st.lists(st.sampled_from([*EMAILS, None, "  ", ""]), min_size=n, max_size=n))
+    position = draw(st.integers(0, len(columns)))
+    names = list(columns)
+    names.insert(position, "email")
+    columns["email"] = pl.Series("email", email, dtype=pl.Utf8)
+    return pl.DataFrame([columns[c] for c in names])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tables())
+def test_property_every_cell_outside_the_pii_column_is_the_input(frame: pl.DataFrame) -> None:
+    plan = Plan((ColumnPlan("email", Method.REDACT, PiiType.EMAIL),))
+    out = anonymize_frame(frame, plan).frame
+    assert out.columns == frame.columns and out.height == frame.height
+    assert out.drop("email").equals(frame.drop("email"))
+    assert out.drop("email").schema == frame.drop("email").schema
+    for got, given_cell in zip(out.get_column("email").to_list(), frame.get_column("email").to_list(), strict=True):
+        # a real value is redacted; a missing or blank cell is left exactly as it was
+        assert got == ("[EMAIL]" if given_cell and given_cell.strip() else given_cell)
+
+
+def test_kanon_enforce_writes_the_cells_it_did_not_generalize_as_read(tmp_path: Path) -> None:
+    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    rows = [[f"0{2100 + i % 7}", str(30 + i % 40), f" note {i:03d} ", f"{'0' * (i % 3)}{i}"] for i in range(40)]
+    with src.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([["zip", "age", "note", "ref"], *rows])
+    main(["privacy", "kanon", "--data", str(src), "--quasi-identifiers", "zip,age", "--k", "5", "--enforce", str(out),
+          "--max-suppression", "0.2", "--format", "json"])
+    written = _text_rows(out, ",")
+    by_ref = {r[3]: r for r in rows}
+    assert written[0] == ["zip", "age", "note", "ref"] and len(written) > 30
+    for got in written[1:]:
+        assert got[2] == by_ref[got[3]][2]
+    assert any(got[1] != by_ref[got[3]][1] for got in written[1:])  # ages were generalized
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_parquet_bytes_kept_as_read_are_written_as_text_where_the_format_has_no_bytes(tmp_path: Path,
+                                                                                      suffix: str) -> None:
+    src, out = tmp_path / "in.parquet", tmp_path / f"out{suffix}"
+    pl.DataFrame({"blob": [b"ab", b"cd"], "n": [1, 2], "email": EMAILS[:2]}).write_parquet(src)
+    assert main(["privacy", "anonymize", "--input", str(src), "--output", str(out), "--column-method", "blob=keep",
+                 "--column-method", "n=keep", "--column-method", "email=redact"]) == 0
+    if suffix == ".csv":
+        assert _text_rows(out, ",") == [["blob", "n", "email"], ["ab", "1", "[EMAIL]"], ["cd", "2", "[EMAIL]"]]
+    else:
+        assert [json.loads(line) for line in out.read_text().splitlines()] == [
+            {"blob": "ab", "n": 1, "email": "[EMAIL]"}, {"blob": "cd", "n": 2, "email": "[EMAIL]"}]
