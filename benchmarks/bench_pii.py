@@ -72,6 +72,7 @@ def main() -> None:
     labels = {c: (t.value if t else None) for c, t in table.labels.items()}
 
     presidio = _presidio()
+    print(f"load average at the start (1, 5, 15 min): {_load()}; Polars threads: {_polars_threads()}")
     ours_table: list[float] = []
     ours_rows: list[float] = []
     theirs_table: list[float] = []
@@ -143,6 +144,25 @@ def main() -> None:
     print(f"floor: one pass over the file's bytes {med(floor_bytes):.3f}s; Polars read of every cell + one regex "
           f"per column {med(floor_scan):.2f}s")
     print(f"mlsecure table audit / full regex scan floor = {med(ours_table) / med(floor_scan):.2f}x")
+    print(f"load average at the end (1, 5, 15 min): {_load()}")
+
+
+def _load() -> str:
+    """The machine's load average: the per-row ratio moves with it (Presidio's Python loop slows down more)."""
+    import os
+
+    try:
+        return ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
+def _polars_threads() -> str:
+    import os
+
+    import polars as pl
+
+    return f"{pl.thread_pool_size()} (POLARS_MAX_THREADS={os.environ.get('POLARS_MAX_THREADS', 'unset')})"
 
 
 def _cpu(fn: Callable[[], Any]) -> tuple[float, Any]:

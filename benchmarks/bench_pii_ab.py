@@ -7,6 +7,13 @@ the old and the new code. On a machine shared with other jobs the absolute times
 their ratio, measured in alternation, does not. The verdicts (every field, spans included) must be equal.
 
 Run: ``python benchmarks/bench_pii_ab.py /tmp/pii-base/src src --repeats 15``.
+
+``--same-output`` first checks that both trees give the same output, field for field, on a fixed set of
+held-out inputs nobody here wrote the values of (``tests/pii``: the faker table, the 16-locale world
+table, the mimesis table with its own and with neutral headers, the per-locale faker and mimesis tables,
+each audited in memory with the default two-pass sampling and from a CSV file) and on every string of
+Presidio's recognizer tests (``scan_texts``, spans and their types); it prints each difference and exits
+1 when there is one.
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ def _load(src: str) -> tuple[dict[str, ModuleType], Any, Any]:
     try:
         import mlsecure.privacy.pii.audit as audit
         import mlsecure.privacy.pii.synth as synth
+        import mlsecure.privacy.pii.text_mode  # noqa: F401 - kept with this tree's modules for --same-output
     finally:
         sys.path.pop(0)
     return {n: m for n, m in sys.modules.items() if _own(n)}, audit, synth
@@ -53,6 +61,67 @@ def _verdicts(result: Any) -> list[dict[str, Any]]:
     return out
 
 
+def _heldout_inputs(rows: int) -> list[tuple[str, Any]]:
+    """(name, Polars frame) of the held-out tables, fixed seeds (3, the report seed of ``tests/pii``)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "pii"))
+    import heldout
+    import heldout_locales
+    import heldout_mimesis
+    import heldout_mimesis_locales
+    import heldout_world
+
+    tables = [("faker", heldout.generate(rows, seed=3).frame),
+              ("world", heldout_world.generate_world(rows, seed=3).frame),
+              ("world-neutral", heldout_world.generate_world(rows, seed=3, neutral_headers=True).frame),
+              ("mimesis", heldout_mimesis.generate_table(rows, seed=3).frame),
+              ("mimesis-neutral", heldout_mimesis.generate_table(rows, seed=3, neutral_headers=True).frame)]
+    tables.extend((f"{tag}-{locale}", module.generate(locale, rows, seed=3, neutral_headers=True)[0])
+                  for module, tag in ((heldout_locales, "faker"), (heldout_mimesis_locales, "mimesis"))
+                  for locale in module.LOCALES)
+    return tables
+
+
+def _same_output(old: tuple[dict[str, ModuleType], Any, Any], new: tuple[dict[str, ModuleType], Any, Any],
+                 rows: int) -> bool:
+    import tempfile
+
+    _use(new[0])
+    tables = _heldout_inputs(rows)
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "pii"))
+    from presidio_corpus import load
+
+    texts = [case.text for case in load()]
+    differences = 0
+    compared = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, frame in tables:
+            path = Path(tmp) / f"{name}.csv"
+            frame.write_csv(path)
+            outputs = []
+            for code in (old, new):
+                _use(code[0])
+                in_memory = _verdicts(code[1].audit_frame(frame))
+                from_file = _verdicts(code[1].audit_file(path))
+                outputs.append((in_memory, from_file))
+            for how, a, b in (("in memory", outputs[0][0], outputs[1][0]), ("file", outputs[0][1], outputs[1][1])):
+                compared += len(a)
+                for x, y in zip(a, b, strict=True):
+                    if x != y:
+                        differences += 1
+                        print(f"DIFFERENT {name} ({how}) column {x['column']}: old {x} new {y}")
+    spans = []
+    for code in (old, new):
+        _use(code[0])
+        text_mode = sys.modules["mlsecure.privacy.pii.text_mode"]
+        spans.append([[(s.start, s.end, s.pii_type.value) for s in found]
+                      for found in text_mode.scan_texts(texts)])
+    text_differences = sum(a != b for a, b in zip(spans[0], spans[1], strict=True))
+    print(f"same output: {len(tables)} held-out tables x 2 (in memory, CSV file), {compared} column verdicts: "
+          f"{differences} different; Presidio's {len(texts)} test strings: {text_differences} with different "
+          f"spans ({sum(len(s) for s in spans[1])} spans)")
+    return differences == 0 and text_differences == 0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("old_src")
@@ -60,8 +129,12 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--rows", type=int, default=20_000, help="rows of the generated table the sample is drawn from")
     parser.add_argument("--sample", type=int, default=1000)
+    parser.add_argument("--same-output", action="store_true", help="compare the outputs on the held-out inputs")
+    parser.add_argument("--heldout-rows", type=int, default=400, help="rows of each held-out table")
     args = parser.parse_args()
     old, new = _load(args.old_src), _load(args.new_src)
+    if args.same_output and not _same_output(old, new, args.heldout_rows):
+        raise SystemExit(1)
     _use(new[0])
     frame = new[2].generate_table(args.rows, seed=0, neutral_headers=True).frame
     sample = frame.sample(args.sample, seed=123).to_pandas()  # the sample bench_pii.py gives both tools

@@ -19,7 +19,7 @@ A first pass looks at ``early_sample`` values and stops there when it is already
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -44,6 +44,7 @@ from mlsecure.privacy.pii.places import (
 )
 from mlsecure.privacy.pii.places import header_kinds as header_kinds_of_place
 from mlsecure.privacy.pii.recognizers import Recognizer, recognizers
+from mlsecure.privacy.pii.regex_threads import BLOCK, run_blocks
 from mlsecure.privacy.pii.script_names import alphabet_name_cells, cjk_name_cells
 from mlsecure.privacy.pii.spans import OTHER_DIGIT, SpanScan, ascii_digits, scan_spans, scan_spans_many
 from mlsecure.privacy.pii.types import PiiType
@@ -118,19 +119,16 @@ def classify_columns(columns: Sequence[tuple[str, Any]], *, sample_size: int = 1
     verdicts: dict[int, ColumnVerdict] = {}
     samples: dict[int, tuple[str, Any, float]] = {}
     texts: dict[int, _SpanStep] = {}
-    for i, (name, values) in enumerate(columns):
-        total = len(values)
-        non_null = values.drop_nulls()
-        non_null = non_null.filter(~non_null.is_in(MISSING_MARKERS))
-        null_share = 1.0 - len(non_null) / total if total else 1.0
+    for i, ((name, _), (non_null, null_share)) in enumerate(zip(columns, _non_empty(columns, sample_size),
+                                                                strict=True)):
         if len(non_null) == 0:
             verdicts[i] = ColumnVerdict(name, None, 1.0, 0.0, null_share=null_share, kind="empty",
                                         reasons=("no non-empty cells (missing-value markers such as NaN or NULL "
                                                  "count as empty)",))
         elif "*" in text_columns or name in text_columns:
-            texts[i] = _SpanStep(name, non_null.head(sample_size), null_share)
+            texts[i] = _SpanStep(name, non_null, null_share)
         else:
-            samples[i] = (name, non_null.head(sample_size), null_share)
+            samples[i] = (name, non_null, null_share)
     first = _classify_samples({i: (name, sample.head(early_sample), null_share)
                                for i, (name, sample, null_share) in samples.items()}, pool, region)
     again = {}
@@ -153,6 +151,31 @@ def classify_columns(columns: Sequence[tuple[str, Any]], *, sample_size: int = 1
     _towns_beside_streets(verdicts, samples)
     _postcodes_beside_addresses(verdicts, samples)
     return [verdicts[i] for i in range(len(columns))]
+
+
+def _non_empty(columns: Sequence[tuple[str, Any]], sample_size: int) -> list[tuple[Any, float]]:
+    """Per column: its first ``sample_size`` cells that are neither null nor a missing-value marker, and the
+    share of cells that are. String columns are filtered together (one query over the stacked cells, each
+    column's sample a zero-copy slice of the result) rather than by two queries per column."""
+    pl = polars()
+    if len(columns) < 2 or any(values.dtype != pl.Utf8 for _, values in columns):
+        out = []
+        for _, values in columns:
+            non_null = values.drop_nulls()
+            non_null = non_null.filter(~non_null.is_in(MISSING_MARKERS))
+            total = len(values)
+            out.append((non_null.head(sample_size), 1.0 - len(non_null) / total if total else 1.0))
+        return out
+    lengths = [len(values) for _, values in columns]
+    v = pl.col("v")
+    stacked = pl.DataFrame({"c": np.repeat(np.arange(len(columns), dtype=np.int32), lengths),
+                            "v": pl.concat([values for _, values in columns], rechunk=True).rename("v")})
+    kept = stacked.filter(v.is_not_null() & ~v.is_in(MISSING_MARKERS))
+    found = np.bincount(kept.get_column("c").to_numpy(), minlength=len(columns))
+    starts = np.concatenate([[0], np.cumsum(found)])
+    cells = kept.get_column("v")
+    return [(cells.slice(int(starts[k]), int(min(found[k], sample_size))).rename(values.name),
+             1.0 - int(found[k]) / lengths[k] if lengths[k] else 1.0) for k, (_, values) in enumerate(columns)]
 
 
 def _towns_beside_streets(verdicts: dict[int, ColumnVerdict], samples: dict[int, tuple[str, Any, float]]) -> None:
@@ -241,9 +264,8 @@ def _classify_samples(samples: dict[int, tuple[str, Any, float]], pool: Sequence
     headers = {i: _Header.of(samples[i][0], pool) for i in order}
     wanted_at = [j for j in range(len(pool)) if any(headers[i].applies[j] for i in order)]
     wanted = [pool[j] for j in wanted_at]
-    stacked = pl.concat([pl.DataFrame({"c": np.full(len(samples[i][1]), k, dtype=np.int32),
-                                       "v": samples[i][1].cast(pl.Utf8).rename("v")}) for k, i in enumerate(order)],
-                        rechunk=True)
+    stacked = pl.DataFrame({"c": np.repeat(np.arange(len(order), dtype=np.int32), [len(samples[i][1]) for i in order]),
+                            "v": pl.concat([samples[i][1].cast(pl.Utf8) for i in order], rechunk=True).rename("v")})
     uniq = (stacked.group_by(["c", "v"], maintain_order=True).len("count")
             .sort(["c", "count"], descending=[False, True], maintain_order=True))
     v = pl.col("v")
@@ -253,20 +275,33 @@ def _classify_samples(samples: dict[int, tuple[str, Any, float]], pool: Sequence
     partial_rows = {j: ks for j, ks in where.items() if len(ks) < len(order)}
     c = pl.col("c")
     # ``[0-9]`` for ``\d`` where no value holds another decimal digit: the same matches, compiled faster
-    only_ascii = not uniq.select(v.str.contains(OTHER_DIGIT).any()).item()
+    only_ascii = not run_blocks([lambda: uniq.select_seq(v.str.contains(OTHER_DIGIT).any()).item()],
+                                lane="cells")[0]
     patterns = [ascii_digits(rec.pattern) if only_ascii else rec.pattern for rec in wanted]
-    features = uniq.select(
-        v.str.contains(r"^\d+$").alias("digits"), v.str.len_chars().alias("length"),
-        (v.str.count_matches(r"\s+") + 1).alias("words"),
-        *[v.str.contains(patterns[j]).alias(f"r{j}") for j in range(len(wanted)) if j not in partial_rows])
+    # Each recognizer's pattern runs on the thread of its block of the pool (``regex_threads``), where it stays
+    # compiled from one audit to the next.
+    blocks: dict[int, tuple[list[Any], list[Any]]] = {}  # block -> (row-aligned, per-column-filtered) queries
+    for j, at in enumerate(wanted_at):
+        aligned, filtered = blocks.setdefault(at // BLOCK, ([], []))
+        if j in partial_rows:
+            filtered.append(v.filter(c.is_in(partial_rows[j])).str.contains(patterns[j]).implode().alias(f"r{j}"))
+        else:
+            aligned.append(v.str.contains(patterns[j]).alias(f"r{j}"))
+    shared = [v.str.contains(r"^\d+$").alias("digits"), v.str.len_chars().alias("length"),
+              (v.str.count_matches(r"\s+") + 1).alias("words")]
+    blocks.setdefault(0, ([], []))[0][:0] = shared
+    done = run_blocks([_block_query(uniq, *blocks[b]) if b in blocks else None for b in range(max(blocks) + 1)],
+                      lane="cells")
     bounds = np.searchsorted(uniq.get_column("c").to_numpy(), np.arange(len(order) + 1))
     values = uniq.get_column("v").to_list()
     counts = uniq.get_column("count").to_numpy()
-    arrays = {name: features.get_column(name).to_numpy() for name in features.columns}
+    arrays = {name: result[0].get_column(name).to_numpy() for result in done if result is not None
+              for name in result[0].columns}
     arrays["ean"] = arrays["digits"] & (arrays["length"] == 13)  # ``^\d{13}$``: 13 characters, all digits
     if partial_rows:
-        some = uniq.select([v.filter(c.is_in(ks)).str.contains(patterns[j]).implode().alias(f"r{j}")
-                            for j, ks in partial_rows.items()]).row(0)
+        some_of = {name: found for result in done if result is not None and result[1] is not None
+                   for name, found in result[1].items()}
+        some = [some_of[f"r{j}"] for j in partial_rows]
         for (j, ks), found in zip(partial_rows.items(), some, strict=True):
             full = np.zeros(len(values), dtype=bool)
             found_at = 0
@@ -299,6 +334,18 @@ def _classify_samples(samples: dict[int, tuple[str, Any, float]], pool: Sequence
     for i, tail in tails.items():
         out[i] = _finish(tail, cities.get(id(tail)))
     return out
+
+
+def _block_query(uniq: Any, full: list[Any], partial: list[Any]) -> Callable[[], tuple[Any, dict[str, Any] | None]]:
+    """One block's pattern queries over the distinct values: the row-aligned columns, and the per-column
+    filtered ones (name -> matches of the filtered rows)."""
+
+    def run() -> tuple[Any, dict[str, Any] | None]:
+        aligned = uniq.select_seq(full) if full else polars().DataFrame()
+        filtered = uniq.select_seq(partial).row(0, named=True) if partial else None
+        return aligned, filtered
+
+    return run
 
 
 def _digit_column(digit_cells: float, n: int) -> bool:
@@ -400,7 +447,7 @@ def _classify_sample(name: str, sample: Any, distinct: _Distinct, pool: Sequence
                        "with gaps), not phone/card/account numbers")
     ean_mask = distinct.feature("ean")
     if ean_mask.any():
-        ean_valid = sum(int(c) for v, c, m in zip(uniq_list, freq, ean_mask, strict=True) if m and ean13(v))
+        ean_valid = sum(int(freq[j]) for j in np.flatnonzero(ean_mask) if ean13(uniq_list[j]))
         if ean_valid / n >= 0.5:
             excluded |= _DIGIT_RECOGNIZERS | {"credit_card"}
             reasons.append(f"{ean_valid / n:.0%} valid EAN-13 check digits: product barcodes")

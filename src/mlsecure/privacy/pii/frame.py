@@ -27,11 +27,22 @@ def to_strings(frame: Any) -> Any:
     if isinstance(frame, pl.DataFrame):
         out = frame
     elif hasattr(frame, "to_numpy") and hasattr(frame, "columns") and hasattr(frame, "astype"):
-        out = pl.DataFrame({str(c): _pandas_strings(str(c), frame[c]) for c in frame.columns})
+        if _all_arrow_strings(frame):  # pandas 3's default ``str`` columns: one Arrow hand-over for the frame
+            out = pl.from_pandas(frame)
+        else:
+            out = pl.DataFrame({str(c): _pandas_strings(str(c), frame[c]) for c in frame.columns})
     else:
         raise InputError(f"expected a pandas or Polars DataFrame, got {type(frame).__name__}")
-    exprs = [pl.col(c).cast(pl.Utf8).str.strip_chars().replace("", None).alias(c) for c in out.columns]
-    return out.select(exprs)
+    return out.select(pl.all().cast(pl.Utf8).str.strip_chars().replace("", None))
+
+
+def _all_arrow_strings(frame: Any) -> bool:
+    """Every column pyarrow-backed text under a distinct string name: ``pl.from_pandas`` then makes the
+    same columns ``_pandas_strings`` makes one by one, in one call."""
+    names = list(frame.columns)
+    return (len(names) > 0 and all(isinstance(c, str) for c in names) and len(set(names)) == len(names)
+            and all(getattr(d, "name", None) in ("str", "string") and getattr(d, "storage", None) == "pyarrow"
+                    for d in frame.dtypes))
 
 
 def _pandas_strings(name: str, column: Any) -> Any:

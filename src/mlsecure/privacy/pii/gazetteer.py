@@ -27,6 +27,8 @@ MIN_POPULATION = 15000  # GeoNames' cities15000 list: ~32k cities with ~250k nam
 
 def fold(text: str) -> str:
     """Case- and accent-folded form of a name (``São Paulo`` -> ``sao paulo``)."""
+    if text.isascii():  # NFKD leaves ASCII as it is and no ASCII character is a combining mark
+        return text.lower().strip()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower().strip()
 

@@ -33,9 +33,13 @@ def compact(text: str) -> str:
 def _stdnum(module: str) -> Callable[[str], bool]:
     """``stdnum.<module>.is_valid`` on the compacted candidate (import deferred to the first call)."""
 
+    found: list[Callable[[str], bool]] = []  # the resolved ``is_valid``: imported once, not once per candidate
+
     def check(text: str) -> bool:
-        require("stdnum", "pii")
-        is_valid: Callable[[str], bool] = import_module(f"stdnum.{module}").is_valid
+        if not found:
+            require("stdnum", "pii")
+            found.append(import_module(f"stdnum.{module}").is_valid)
+        is_valid = found[0]
         try:
             return bool(is_valid(compact(text)))
         except Exception:  # stdnum raises its own exception classes on malformed input: not valid

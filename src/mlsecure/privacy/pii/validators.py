@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
+from typing import Any
 
 Validator = Callable[[str], bool]
 
@@ -67,12 +68,9 @@ def ssn(text: str) -> bool:
 def iban(text: str) -> bool:
     """ISO 13616: the country's BBAN format from the SWIFT IBAN registry (python-stdnum ships the whole
     registry, so every country in it is covered) and ISO 7064 mod 97-10 == 1."""
-    from mlsecure.errors import require
     from mlsecure.privacy.pii.national_ids import compact
 
-    require("stdnum", "pii")
-    from stdnum import iban as _iban
-
+    _iban = _stdnum_iban()
     letters = [c for c in text[2:] if c.isalpha()]
     if any(c.islower() for c in text[:2]) or len({c.islower() for c in letters}) > 1:
         return False  # ``LV80 bANK ...``: one case throughout the BBAN (``MC11 ... h79`` is written so)
@@ -81,6 +79,17 @@ def iban(text: str) -> bool:
         return bool(_iban.validate(value, check_country=False))
     except Exception:  # stdnum raises its own exception classes on malformed input: not valid
         return False
+
+
+@lru_cache(maxsize=1)
+def _stdnum_iban() -> Any:
+    """``stdnum.iban``, imported on first use (python-stdnum is the ``pii`` extra)."""
+    from mlsecure.errors import require
+
+    require("stdnum", "pii")
+    from stdnum import iban as module
+
+    return module
 
 
 def aba_routing(text: str) -> bool:
