@@ -51,6 +51,7 @@ from mlsecure.privacy.pii.names import (
 )
 from mlsecure.privacy.pii.recognizers import Recognizer, recognizers
 from mlsecure.privacy.pii.recognizers.builtin import IPV6_WITH_IPV4
+from mlsecure.privacy.pii.regex_threads import select_pinned
 from mlsecure.privacy.pii.script_names import script_name
 from mlsecure.privacy.pii.street_spans import SPAN_PATTERN as STREET_PATTERN
 from mlsecure.privacy.pii.street_spans import street_span
@@ -496,7 +497,7 @@ class _Batch:
             expr = (t.filter(t.str.contains(pattern)) if kind == "cells"
                     else pl.col("d" if kind == "doubled" else "t").str.extract_all(pattern).explode())
             exprs.append(expr.drop_nulls().unique().implode().alias(str(i)))
-        row = frame.select(exprs).row(0)
+        row = select_pinned(frame, exprs, lane="spans").row(0)
         answers = {query: [m for m in found or [] if m] for query, found in zip(self.wanted, row, strict=True)}
         answers = {query: sorted({_undouble(m) for m in found}) if query[0] == "doubled" else found
                    for query, found in answers.items()}
