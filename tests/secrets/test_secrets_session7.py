@@ -135,3 +135,30 @@ def test_planted_real_formats_are_found_where_people_leave_them(tmp_path: Path) 
                    and f.offset < at + len(t.value) and at < f.offset + f.length for f in findings):
             missed.append(t.kind)
     assert missed == []
+
+
+def _k8s_secret(name: str, value: str) -> str:
+    return f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: trainer\ndata:\n  {name}: {value}\n"
+
+
+def test_base64_credential_files_are_decoded() -> None:
+    """SEC-027: a service-account key file and a .dockerconfigjson, base64-encoded as Kubernetes stores
+    them (in Helm values too, where SEC-245's manifest rule does not apply); stand-ins stay quiet."""
+    from mlsecure.secrets.interface import FileKind
+    from mlsecure.secrets.real_layouts import _Values
+
+    values = _Values(random.Random(11))
+    account = base64.b64encode(json.dumps(values.service_account("ml-proj"), indent=2).encode()).decode()
+    registry = base64.b64encode(f"bot:{values.github()}".encode()).decode()
+    docker = base64.b64encode(json.dumps({"auths": {"ghcr.io": {"auth": registry}}}).encode()).decode()
+    stand_in = base64.b64encode(json.dumps({"auths": {"ghcr.io": {"auth": base64.b64encode(b"user:changeme")
+                                                                  .decode()}}}).encode()).decode()
+
+    def rules(text: str) -> list[tuple[str, Severity]]:
+        return [(f.rule_id, f.severity) for f in SecretScanner().scan_text(text, path="values.yaml",
+                                                                           kind=FileKind.CONFIG)]
+
+    assert ("SEC-027", Severity.CRITICAL) in rules(f"gcp:\n  keyJson: {account}\n")
+    assert ("SEC-027", Severity.HIGH) in rules(f"registry:\n  dockerconfigjson: {docker}\n")
+    assert ("SEC-027", Severity.CRITICAL) in rules(_k8s_secret("key.json", account))
+    assert "SEC-027" not in [r for r, _ in rules(f"registry:\n  dockerconfigjson: {stand_in}\n")]

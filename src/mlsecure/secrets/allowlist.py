@@ -13,6 +13,9 @@ KNOWN_EXAMPLES = frozenset({
     "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",  # ... and its secret access key
     "AKIAI44QH8DHBEXAMPLE",
     "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY",
+    # the Azure Storage emulator's (Azurite) well-known account key for "devstoreaccount1", published in
+    # Microsoft's docs ("Use the Azurite emulator for local Azure Storage development")
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
 })
 
 # Python's %-formatting placeholder written in full: "%(password)s", "%(port)d" (a conversion type after the
@@ -35,7 +38,9 @@ _PLACEHOLDER = re.compile(
     r"^(?-i:(?:my|some|super|test|testing|secret|password|passwd|key|token|admin|default|dummy|sample|api|"
     r"access|value)+[_\-]?\d{0,4})$|"
     # the alphabet and the digits typed in order (abc123, abcd1234), and "your@login", "your.password"
-    r"^abc(?:d(?:ef?)?)?123(?:4(?:56?)?)?$|^your[@.]")
+    r"^abc(?:d(?:ef?)?)?123(?:4(?:56?)?)?$|^your[@.]|"
+    # a Jinja / Go template expression with braces inside ({{ {'auths': {}} }})
+    r"^\{\{.*\}\}$")
 
 
 # references to a value held elsewhere (template variables, environment / shell expansion): the

@@ -195,6 +195,8 @@ class KeywordContextToken(Detector):
     keywords = ("secret", "token", "key", "access", "private", "credential", "bearer")
 
     def find(self, text: str, *, kind: FileKind) -> Iterator[Candidate]:
+        if kind is FileKind.LOCKFILE:
+            return  # versions, pseudo-versions and digests by design
         lowered = _lower_same_length(text)
         words = _WORD_ANY.finditer(text) if lowered is None else _WORD_LOWER.finditer(lowered)
         done = -1

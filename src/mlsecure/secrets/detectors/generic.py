@@ -522,6 +522,25 @@ EXAMPLE_BEFORE = re.compile(r"(?i)(?:\be\.g\.|\bi\.e\.|for example|such as)[ \t:
 _NAME_PIECE = re.compile(r"^(?:[A-Z]?[a-z]{2,}|[A-Z]{2,5}|\d+[A-Za-z]{0,2}|[A-Za-z]\d{1,3})$")
 
 
+def encoded_text(value: str) -> bool:
+    """``eyJ0ZXN0aW5nIjogImZpbGUifQ==``: base64 of printable text (here ``{"testing": "file"}``) that names
+    no credential and is no JWT header, not of random key bytes; a drawn key decodes to bytes that are
+    rarely all printable (p < 10^-9 at 24 bytes)."""
+    if len(value) % 4 or not value[:1].isalpha():
+        return False
+    try:
+        decoded = base64.b64decode(value, validate=True)
+    except ValueError:
+        return False
+    if len(decoded) < 12 or not all(32 <= b < 127 or b in (9, 10, 13) for b in decoded):
+        return False
+    # a JWT's header ({"alg": ...}) and text that names a credential stay for the rules
+    return _ENCODED_KEEP.search(decoded.decode("ascii")) is None
+
+
+_ENCODED_KEEP = re.compile(r"(?i)\"(?:alg|typ)\"|key|token|secret|pass|pwd|auth|cred")
+
+
 def hyphenated_name(value: str) -> bool:
     """``Ministral-8B-Instruct-2410``: words and numbers joined by hyphens, at least one a word of 4+
     letters: a model, package or resource name, not a draw."""
@@ -619,7 +638,7 @@ class HighEntropyString(Detector):
     def score(self, value: str) -> float | None:
         """The entropy when ``value`` passes the threshold for its alphabet, else ``None``."""
         if _UUID.match(value) or len(value) > 512 or word_like(value) or mixed_alphabets(value) \
-                or hyphenated_name(value):
+                or hyphenated_name(value) or encoded_text(value):
             return None
         entropy = shannon_entropy(value)
         length_cap = math.log2(len(value))
