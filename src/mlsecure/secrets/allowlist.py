@@ -13,6 +13,9 @@ KNOWN_EXAMPLES = frozenset({
     "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",  # ... and its secret access key
     "AKIAI44QH8DHBEXAMPLE",
     "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY",
+    # the Azure Storage emulator's (Azurite) well-known account key for "devstoreaccount1", published in
+    # Microsoft's docs ("Use the Azurite emulator for local Azure Storage development")
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
 })
 
 # Python's %-formatting placeholder written in full: "%(password)s", "%(port)d" (a conversion type after the
@@ -28,7 +31,16 @@ _PLACEHOLDER = re.compile(
     r"^%[A-Za-z_]+%$|\{[A-Za-z_][A-Za-z0-9_]+\}|"
     r"replace[_\-]?me|^pass$|^test[_\-]|[_\-]test$|^mock[_\-]|^sample[_\-]|"
     r"insert[_\-]|_here$|^fake|not[ _\-]?set|^secret$|^password$|^token$|^test$|^user(?:name)?$|"
-    r"^(?:my|some|the|super)[_\-]?(?:secret|password|passwd|token|key|api[_\-]?key)")
+    r"^(?:my|some|the|super)[_\-]?(?:secret|password|passwd|token|key|api[_\-]?key)|"
+    # typed from the vocabulary of credentials and stand-ins alone, with at most a short number:
+    # password123, secretpassword, testkey, somevalue, admin1234, all lower case (a person's stand-in, no
+    # draw; 'Secret123' is capitalised as a person types a password in use)
+    r"^(?-i:(?:my|some|super|test|testing|secret|password|passwd|key|token|admin|default|dummy|sample|api|"
+    r"access|value)+[_\-]?\d{0,4})$|"
+    # the alphabet and the digits typed in order (abc123, abcd1234), and "your@login", "your.password"
+    r"^abc(?:d(?:ef?)?)?123(?:4(?:56?)?)?$|^your[@.]|"
+    # a Jinja / Go template expression with braces inside ({{ {'auths': {}} }})
+    r"^\{\{.*\}\}$")
 
 
 # references to a value held elsewhere (template variables, environment / shell expansion): the
@@ -108,6 +120,19 @@ _PUBLIC_VALUE = re.compile(r"^pk_(?:live|test)_[A-Za-z0-9]{16,}$")
 def is_public_value(secret: str) -> bool:
     """True for a value its issuer publishes by design (a Stripe publishable key): not a secret."""
     return _PUBLIC_VALUE.match(secret) is not None
+
+
+# base64 of binary media (a PNG / JPEG / GIF / WebP image, a PDF, a zip) pasted into JSON or text outputs
+# (an API response saved next to a notebook): data, not a credential; a rule's pattern can match inside it
+_MEDIA_BASE64 = re.compile(r"(?:iVBORw0KGgo|/9j/[2-7]|R0lGOD[lh]|UklGR|JVBERi0|UEsDB)[A-Za-z0-9+/]{200,}={0,2}")
+_MEDIA_MARKS = ("iVBORw0KGgo", "/9j/", "R0lGOD", "UklGR", "JVBERi0", "UEsDB")
+
+
+def encoded_media(text: str) -> list[tuple[int, int]]:
+    """Spans of base64 runs of 200+ characters that open with a binary file signature: not secrets."""
+    if not any(mark in text for mark in _MEDIA_MARKS):
+        return []
+    return [match.span() for match in _MEDIA_BASE64.finditer(text)]
 
 
 def has_pragma(line: str) -> bool:

@@ -37,6 +37,7 @@ BUILTIN_DETECTORS: dict[str, type[Detector]] = {
     "provider-rules": table.ProviderRules,
     "private-key": structured.PrivateKeyBlock,
     "base64-private-key": structured.Base64PrivateKey,
+    "base64-credential-file": structured.Base64CredentialDocument,
     "jwt": structured.JsonWebToken,
     "database-url": structured.DatabaseUrl,
     "url-credentials": structured.UrlCredentials,

@@ -87,7 +87,8 @@ def decode(data: bytes) -> str:
 
 _LOCKFILES = frozenset({"package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "poetry.lock",
                         "pipfile.lock", "uv.lock", "pdm.lock", "cargo.lock", "go.sum", "gemfile.lock",
-                        "composer.lock", "conda-lock.yml", "flake.lock", "packages.lock.json"})
+                        "composer.lock", "conda-lock.yml", "flake.lock", "packages.lock.json",
+                        "go.mod"})  # go.mod pins versions and pseudo-versions (v0.0.0-<date>-<commit>)
 
 
 def file_kind(path: Path) -> FileKind:

@@ -35,6 +35,7 @@ from mlsecure.secrets.detectors.generic import (
     _PATH_LIKE,
     _SPECIAL_TOKEN_KEY,
     _lower_same_length,
+    constant_name,
     mixed_alphabets,
     names_no_secret,
     shannon_entropy,
@@ -148,6 +149,20 @@ def _scattered_digits(value: str) -> bool:
     return _SINGLE_CASE.match(value) is not None and len(_DIGIT_RUN.findall(value)) >= 4
 
 
+_SEPARATORS = re.compile(r"[\-_.]")
+_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_CREDENTIAL_PIECES = frozenset({"secret", "secrets", "token", "tokens", "key", "keys", "password", "passwd",
+                                "credential", "credentials", "access"})
+
+
+def names_a_credential(value: str) -> bool:
+    """A value with a whole word piece (split at ``-_.`` and at lower-to-upper case changes) that is a
+    credential word (``gs-test-tokenKey-6``, ``s3-testaccessKeyKey``): a name or a label for a secret, not a
+    draw. Digits do not split (``...f192key0ke9x`` is base36), so a drawn value rarely holds such a piece."""
+    return any(word.lower() in _CREDENTIAL_PIECES for piece in _SEPARATORS.split(value)
+               for word in _CAMEL_BOUNDARY.split(piece))
+
+
 def drawn_shape(value: str) -> bool:
     """Machine-issued in shape: 16+ characters, letters with digits, not prose-like, entropy near random."""
     if not _token_chars(value) or typed_filler(value):
@@ -180,6 +195,8 @@ class KeywordContextToken(Detector):
     keywords = ("secret", "token", "key", "access", "private", "credential", "bearer")
 
     def find(self, text: str, *, kind: FileKind) -> Iterator[Candidate]:
+        if kind is FileKind.LOCKFILE:
+            return  # versions, pseudo-versions and digests by design
         lowered = _lower_same_length(text)
         words = _WORD_ANY.finditer(text) if lowered is None else _WORD_LOWER.finditer(lowered)
         done = -1
@@ -201,6 +218,8 @@ class KeywordContextToken(Detector):
             if ".." in value or text.startswith("..", match.end("value")):
                 continue  # "ops_eyJzaWdu..[Redacted]": a value cut short in the text, not the value
             value = value.rstrip(".")
+            if names_a_credential(value) or constant_name(value):
+                continue  # "s3-test-accessKeyKey-6", "BLOCK_V1_PIPELINES": a name that says what it holds, not a draw
             if _glued_text(text, match.end("value")):
                 continue  # "VmFYK7WG3CkgVmTl:c*X", "...Bg5#zy2p", "...p4j(rx5f": typed or mangled text, not a draw
             value_start = match.start("value")

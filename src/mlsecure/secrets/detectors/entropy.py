@@ -18,6 +18,8 @@ from mlsecure.findings import Severity
 from mlsecure.secrets.detectors.generic import (
     _NAME_OF_SOMETHING,
     _UUID,
+    EXAMPLE_BEFORE,
+    NON_SECRET_KEY_NAME,
     SIGNATURE_NAME,
     mixed_alphabets,
     public_der,
@@ -131,6 +133,10 @@ class ContextEntropy(Detector):
             if name and ((_DIGEST_NAME.search(name) and not _SECRET_NAME.search(name)) or "public" in name.lower()
                          or _NAME_OF_SOMETHING.search(name) or SIGNATURE_NAME.search(name)):
                 continue  # a digest, an id (private_key_id, keyid), a public key or a signature: not a secret
+            if name and NON_SECRET_KEY_NAME.search(name.upper().replace("-", "_").replace(".", "_")):
+                continue  # ExecutionCacheKey: "<sha256>", partition_key: a key that indexes data
+            if EXAMPLE_BEFORE.search(before.rstrip("\"'`")):
+                continue  # "entity id value (e.g. `AB0F2EE5...`)": an example in prose
             if not name and _DIGEST_WORD_BEFORE.search(before.rstrip("\"'`")):
                 continue
             if _HEX.match(value) and _DIGEST_LINE_WORD.search(text, line_start, start):

@@ -45,12 +45,14 @@ def _camel_words(text: str) -> Iterator[re.Match[str]]:
 _SECRET_WORD_LOWER = re.compile(r"(?<![a-z])(?:" + _SECRET_WORDS + r")(?![a-z])")
 _KEY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
 # after the secret word: the rest of the name (password_super_secure, secrete[25]; not Token.Name),
+# an optional type annotation on the same line (``password: str = ...``; never across a line end, where
+# ``accessKeySecret:`` opens a YAML mapping whose ``key: accesskey`` names a key of a Kubernetes Secret),
 # then an operator (assignment, comparison, a call's parenthesis, or only spaces before a quote), then
 # the value: a quoted literal ("...", '...', `...`, Objective-C @"...", up to 2 kB: refresh tokens and JWTs
 # run past 300 characters) or a bare word
 _AFTER_KEY = re.compile(
     r"(?P<tail>[A-Za-z0-9_\-]{0,30}?)(?:\[\d*\])?[\"'`]?"
-    r"(?:[ \t]*(?:\:\s*[A-Za-z_][\w.\[\]|]{0,40}[ \t]*)?(?P<op>:=|=>|===|!==|==|!=|=|:|\()[ \t]*"
+    r"(?:[ \t]*(?:\:[ \t]*[A-Za-z_][\w.\[\]|]{0,40}[ \t]*)?(?P<op>:=|=>|===|!==|==|!=|=|:|\()[ \t]*"
     r"|[ \t]+(?P<copula>is[ \t]+)?(?=[@\"'`]))"
     r"@?(?:\"(?P<dq>[^\"\n]{1,2048})\"|'(?P<sq>[^'\n]{1,2048})'|`(?P<bq>[^`\n]{1,2048})`"
     r"|(?P<bare>[^\s\"'`][^\n]{0,299}))")
@@ -77,6 +79,7 @@ _STRONG_WORDS = frozenset({"password", "passwd", "passphrase", "secret", "secret
                            "private_key", "private-key", "client_secret", "client-secret", "credentials"})
 _BARE_TRAILING = ",;\"'`)]}"
 _BARE_NON_SECRETS = frozenset({"true", "false", "null", "none", "nil", "yes", "no", "on", "off", "str",
+                               "enabled", "disabled", "auto", "default",
                                "string", "bytes", "int", "required", "optional", "secret", "password",
                                "undefined", "env", "environ", "getenv", "input"})
 _STOPWORDS = frozenset({"a", "an", "the", "of", "to", "is", "for", "and", "or", "in", "that", "used", "by",
@@ -94,7 +97,13 @@ _NAME_OF_SOMETHING = re.compile(r"(?:[_.\-]|(?<=[a-z])(?=[A-Z]))(?:[Ii][Dd]s?|ID
 SIGNATURE_NAME = re.compile(r"(?:^|[_.\-]|(?<=[a-z])(?=[A-Z]))(?:[Ss]ig|SIG|[Ss]ignatures?|SIGNATURES?)$")
 # the text between two string literals, not inside one: `"...:_password = "+new Buffer(...)`, list items
 # `"Password:",rememberMeLabel:"Remember me:"`
-_CONCATENATION = re.compile(r"^[+,;)]\s*[A-Za-z_$(]|[A-Za-z0-9_)\]]\s*\+$")
+_CONCATENATION = re.compile(r"^[+,;)]+\s*[A-Za-z_$(]|[A-Za-z0-9_)\]]\s*\+$")
+# a version or a version range (package.json "^3.972.3", ">=1.2,<2"), not a secret
+_VERSION_SPEC = re.compile(r"^(?:[\^~]|[<>=!]=?)?v?\d+(?:\.\d+)+(?:[-+][\w.]+)?(?:\s*,\s*[<>=!~^]=?\s*\d+(?:\.\d+)*)*$")
+# an UPPER_SNAKE constant or environment-variable name (SECRET_VAR, API_TOKEN_NOT_NEEDED, BLOCK_V1_PIPELINES):
+# the name of a value held elsewhere; a drawn token has no words joined by underscores in one case
+_EMBEDDED_REFERENCE = re.compile(r"\$\{?[A-Z_][A-Z0-9_]{2,}")
+_CONSTANT_NAME = re.compile(r"^[A-Z][A-Z0-9]{0,15}(?:_[A-Z0-9]{1,16})+$")
 _ESCAPES_ONLY = re.compile(r"^(?:\\(?:U[0-9a-fA-F]{8}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|[0-7]{1,3}|.))+$")
 _SNAKE_NAME = re.compile(r"^[a-z]+(?:[_\-][a-z]+)+$")
 _TOKEN_CHARS = re.compile(r"^[A-Za-z0-9_\-+/=.@!#$%^&*~?:,]+$")
@@ -133,6 +142,8 @@ class KeywordAssignment(Detector):
             if op is None and match.group("copula") is None and _CODE_REFERENCE.match(value) \
                     and not any(c.isdigit() for c in value):
                 continue  # "the secret `HF_TOKEN` ...": a name in prose, not an operator-less assignment
+            if text.endswith("typeof ", max(0, start - 7), start):
+                continue  # typeof apiKey === 'function': a comparison of the value's type name
             if op == "(" and kind is not FileKind.C_LIKE_CODE:
                 continue  # string_to_token('String.Double') is a call; std::string secret("...") is C++
             if group == "bq" and kind is FileKind.TEXT and not _literal_in_code_span(value):
@@ -151,6 +162,12 @@ class KeywordAssignment(Detector):
             literal = group != "bare" or (op == ":=" and _not_an_expression(value))
             if value_start in seen or not self._keep(key, value, word.group(0), quoted=literal, kind=kind):
                 continue
+            if _minified(text, value_start, kind) and not _issued(value):
+                continue  # "password"===e.type?"string":...: a bundle's code pieces, not a literal assigned
+            if _tail_names_more(match.group("tail")) and _CODE_REFERENCE.match(value) \
+                    and not any(c.isdigit() for c in value) \
+                    and (not _issued(value) or word_like(value)):
+                continue  # API_KEY_CONTAINER_SPEC = 'containerSpec': the name goes on past the secret word
             seen.add(value_start)
             yield Candidate(detector=self.rule_id, secret=value, start=value_start, end=value_start + len(value),
                             severity=self.severity, details={"key": key})
@@ -159,6 +176,8 @@ class KeywordAssignment(Detector):
             secret_word = _SECRET_WORD.search(key)
             value = compared.group("value")
             if secret_word is None or compared.start("value") in seen:
+                continue
+            if _minified(text, compared.start("value"), kind) and not _issued(value):
                 continue
             if self._keep(key, value, secret_word.group(0), quoted=True, kind=kind):
                 yield Candidate(detector=self.rule_id, secret=value, start=compared.start("value"),
@@ -198,6 +217,33 @@ class KeywordAssignment(Detector):
         if value.isdigit() and not _PASSWORD_WORD.match(secret_word):
             return False  # apiKey=218873249723411: keys and secrets are drawn from letters too; digits are an id
         return key.lower() not in ("pass",) or _credential_like(value)
+
+
+_TAIL_WORD = re.compile(r"[A-Za-z][a-z]*")
+_CREDENTIAL_TAIL_WORDS = frozenset({"key", "keys", "token", "tokens", "secret", "secrets", "password", "pass",
+                                    "passwd", "pwd", "word", "phrase", "access", "api", "private", "auth"})
+
+
+def _tail_names_more(tail: str) -> bool:
+    """The name goes on past its secret word with another word (``API_KEY_CONTAINER_SPEC``), not only
+    with more credential words (``mockaroo-secret-key``)."""
+    return any(word.lower() not in _CREDENTIAL_TAIL_WORDS for word in _TAIL_WORD.findall(tail))
+
+
+def constant_name(value: str) -> bool:
+    """``SECRET_VAR``, ``BLOCK_V1_PIPELINES``: an UPPER_SNAKE name whose last part holds a letter (a name
+    ending in a number, ``..._HERE_12345678900000``, is filler)."""
+    return _CONSTANT_NAME.match(value) is not None and any(c.isalpha() for c in value.rsplit("_", 1)[-1])
+
+
+def _minified(text: str, at: int, kind: FileKind) -> bool:
+    """``at`` lies on a code line of 1 000+ characters: a minified bundle, where names and string pieces
+    of unrelated expressions sit side by side."""
+    if kind not in (FileKind.CODE, FileKind.C_LIKE_CODE):
+        return False
+    line_start = text.rfind("\n", 0, at) + 1
+    line_end = text.find("\n", at)
+    return (len(text) if line_end < 0 else line_end) - line_start >= 1000
 
 
 def _strip_trailing(value: str) -> str:
@@ -295,7 +341,8 @@ def _issued(value: str) -> bool:
     if any(c.isspace() for c in value):
         return False  # "torch.Tensor | None" (a type annotation): an issued token has no spaces
     has_alpha = any(c.isalpha() for c in value)
-    mixed = any(c.islower() for c in value) and any(c.isupper() for c in value)
+    # a capital first letter makes a word ("Missing"), not a mixed-case draw
+    mixed = any(c.islower() for c in value) and any(c.isupper() for c in value[1:])
     return len(value) >= 8 and has_alpha and (any(c.isdigit() for c in value) or mixed)
 
 
@@ -370,6 +417,16 @@ def _plausible(value: str, *, quoted: bool, kind: FileKind) -> bool:
         return False  # "project-one-12345.hasura.app": a host name, not a secret
     if _SNAKE_NAME.match(value) or value.startswith(("os.environ", "process.env", "ENV[")):
         return False  # "real_key", "model_name": a name or an enum member, not a secret
+    if _VERSION_SPEC.match(value) or constant_name(value):
+        return False  # "^3.972.3" (a dependency's version), SECRET_VAR (the name of a variable)
+    if "," in value and all(constant_name(piece.strip()) for piece in value.split(",")):
+        return False  # 'GH_TOKEN,GITHUB_TOKEN': a list of variable names
+    if not quoted and (value.startswith("--") or '":' in value or value.endswith("\\")):
+        return False  # "secret:--nurse," (a dash in prose), JSON text run on after a name, "Missing\" (cut at \n)
+    if "://" in value and _EMBEDDED_REFERENCE.search(value):
+        return False  # "multiplier@https://$KV_NAME.vault.azure.net": a URL built from variables
+    if value.startswith(("{\"", "{'", "[{")):
+        return False  # {"parameterType":"STRING"}: a structure written after the name, not a value
     if quoted:
         return True
     if value.lower() in _BARE_NON_SECRETS:
@@ -455,6 +512,64 @@ def _interrupted(line: str, start: int, end: int) -> bool:
         or (start > 0 and line[start - 1] in "?#" and (start == 1 or glued(start - 2)))
 
 
+# the name just before a value on its line: id="...", 'run_id': '...', "cacheKey": "...", key = ...
+_OWN_NAME = re.compile(r"(?P<name>[A-Za-z_][\w.\-]{0,60})[\"'`]?[ \t]*(?::=|=>|=|:)[ \t]*[\"'`]?$")
+_ID_NAMES = frozenset({"id", "ids", "uuid", "guid", "oid", "name", "key_name", "keyname"})
+# an example shown in prose: "(e.g. `AB0F2EE5...`)", "for example: ...", "such as ..."
+EXAMPLE_BEFORE = re.compile(r"(?i)(?:\be\.g\.|\bi\.e\.|for example|such as)[ \t:,`'\"(]*$")
+# a model / package name: capitalised words, numbers and short unit pieces joined by "-"
+# (Ministral-8B-Instruct-2410, Llama-3-70B); a drawn token's pieces are not all of these
+_NAME_PIECE = re.compile(r"^(?:[A-Z]?[a-z]{2,}|[A-Z]{2,5}|\d+[A-Za-z]{0,2}|[A-Za-z]\d{1,3})$")
+
+
+def encoded_text(value: str) -> bool:
+    """``eyJ0ZXN0aW5nIjogImZpbGUifQ==``: base64 of printable text (here ``{"testing": "file"}``) that names
+    no credential and is no JWT header, not of random key bytes; a drawn key decodes to bytes that are
+    rarely all printable (p < 10^-9 at 24 bytes)."""
+    if len(value) % 4 or not value[:1].isalpha():
+        return False
+    try:
+        decoded = base64.b64decode(value, validate=True)
+    except ValueError:
+        return False
+    if len(decoded) < 12 or not all(32 <= b < 127 or b in (9, 10, 13) for b in decoded):
+        return False
+    # a JWT's header ({"alg": ...}) and text that names a credential stay for the rules
+    return _ENCODED_KEEP.search(decoded.decode("ascii")) is None
+
+
+_ENCODED_KEEP = re.compile(r"(?i)\"(?:alg|typ)\"|key|token|secret|pass|pwd|auth|cred")
+
+
+def hyphenated_name(value: str) -> bool:
+    """``Ministral-8B-Instruct-2410``: words and numbers joined by hyphens, at least one a word of 4+
+    letters: a model, package or resource name, not a draw."""
+    pieces = value.split("-")
+    return len(pieces) >= 3 and all(_NAME_PIECE.match(p) for p in pieces) \
+        and any(len(p) >= 4 and p.isalpha() for p in pieces)
+
+
+def _own_name_says_not_secret(line: str, start: int) -> bool:
+    """The value at ``line[start:]`` is assigned to a name that holds an id, a name or a public value, or it
+    is shown as an example in prose; the keyword that drew the detector elsewhere on the line is not its name."""
+    before = line[max(0, start - 80):start]
+    if EXAMPLE_BEFORE.search(before):
+        return True
+    own = _OWN_NAME.search(before)
+    if own is None:
+        return False
+    name = own.group("name")
+    return name.lower() in _ID_NAMES or names_no_secret(name) \
+        or NON_SECRET_KEY_NAME.search(name.upper().replace("-", "_").replace(".", "_")) is not None
+
+
+# keys that index or name data, not credentials: sort / partition / cache / idempotency keys, Google
+# Drive's link-sharing "resourcekey" (published in every shared link)
+NON_SECRET_KEY_NAME = re.compile(
+    r"(?:SORT|PRIMARY|PARTITION|CACHE|OBJECT|FOREIGN|UNIQUE|SHARD|ROUTING|HASH|LOOKUP|GROUP|DEDUP|IDEMPOTENCY|"
+    r"RANGE|ROW|COLUMN|INDEX|MAP|DICT|RESOURCE)_?KEY$")
+
+
 def shannon_entropy(value: str) -> float:
     """H(s) = -sum_c p_c log2 p_c over the character frequencies of ``value`` (0 for '')."""
     if not value:
@@ -476,6 +591,8 @@ class HighEntropyString(Detector):
     hex_threshold: ClassVar[float] = 3.0
 
     def find(self, text: str, *, kind: FileKind) -> Iterator[Candidate]:
+        if kind is FileKind.LOCKFILE:
+            return  # lockfiles pin hashes by design (go.sum's h1: digests next to ".../auth v0.22.0")
         line_end = -1
         lowered = _lower_same_length(text)
         keywords = _KEYWORD_LINE.finditer(text) if lowered is None else _KEYWORD_LINE_LOWER.finditer(lowered)
@@ -509,6 +626,8 @@ class HighEntropyString(Detector):
                     continue  # 'qtb537...a4h?ewgj...': text broken by a character no token alphabet has
                 if line[token.start(1) - 1:token.start(1)] == "\\" and value[0] in "nrt":
                     value = value[1:]  # a JSON / C escape (\n) ran into the token
+                if _own_name_says_not_secret(line, token.start(1)):
+                    continue  # id="ejVA-6Os...", 'assistant_id': 'asst_...', ExecutionCacheKey: "<sha256>"
                 entropy = self.score(value)
                 if entropy is None or public_der(value) or _restates_name(value, line, token.start(1)):
                     continue
@@ -518,7 +637,8 @@ class HighEntropyString(Detector):
 
     def score(self, value: str) -> float | None:
         """The entropy when ``value`` passes the threshold for its alphabet, else ``None``."""
-        if _UUID.match(value) or len(value) > 512 or word_like(value) or mixed_alphabets(value):
+        if _UUID.match(value) or len(value) > 512 or word_like(value) or mixed_alphabets(value) \
+                or hyphenated_name(value) or encoded_text(value):
             return None
         entropy = shannon_entropy(value)
         length_cap = math.log2(len(value))

@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from mlsecure.findings import Severity
+from mlsecure.secrets.allowlist import is_placeholder, is_reference
 from mlsecure.secrets.detectors.base import PatternDetector
 from mlsecure.secrets.interface import Candidate, FileKind
 
@@ -169,6 +170,68 @@ class Base64PrivateKey(PatternDetector):
         return Severity.MEDIUM if "ENCRYPTED" in head else Severity.CRITICAL
 
 
+class Base64CredentialDocument(PatternDetector):
+    """A credential file stored base64-encoded, as Kubernetes ``Secret`` manifests hold them (``data:``):
+    a GCP service-account key file (``key.json: ewogICJ0eXBlIjog...``) or a Docker ``.dockerconfigjson``
+    whose ``auths`` entries carry ``auth`` (base64 of ``user:password``) or a ``password``. JSON opens with
+    ``{``, so its base64 starts ``ey`` / ``ew``; the value is decoded and parsed, and reported only for
+    these documented layouts with key material or a non-empty password."""
+
+    rule_id = "SEC-027"
+    title = "Base64-encoded credential file"
+    description = ("A base64 string that decodes to a GCP service-account key file or a Docker config with "
+                   "registry credentials (Kubernetes Secret data, CI variables).")
+    severity = Severity.CRITICAL
+    priority = 93
+    keywords = ("ew", "ey")
+    pattern = re.compile(r"(?<![A-Za-z0-9+/=])(e[wy][A-Za-z0-9+/]{78,65536}={0,2})(?![A-Za-z0-9+/=])")
+    validated = True
+
+    def validate(self, secret: str, match: re.Match[str]) -> Mapping[str, Any] | None:
+        try:
+            document = json.loads(base64.b64decode(secret + "=" * (-len(secret) % 4), validate=True))
+        except (binascii.Error, ValueError, UnicodeDecodeError):
+            return None
+        if not isinstance(document, dict):
+            return None
+        key = document.get("private_key")
+        if document.get("type") == "service_account" and isinstance(key, str):
+            block = PrivateKeyBlock.pattern.search(key)
+            details = PrivateKeyBlock().validate(block.group(1), block) if block else None
+            return None if details is None or details.get("stand_in") else \
+                {"encoding": "base64", "document": "gcp-service-account"}
+        auths = document.get("auths")
+        if isinstance(auths, dict):
+            for registry, entry in auths.items():
+                if isinstance(entry, dict) and (_registry_password(entry.get("auth"))
+                                                or _usable_password(entry.get("password"))):
+                    return {"encoding": "base64", "document": "docker-config", "registry": str(registry)}
+        return None
+
+    def find(self, text: str, *, kind: FileKind) -> Iterator[Candidate]:
+        """Only the documented credential files: any other base64 keeps its span for the other rules."""
+        yield from (c for c in super().find(text, kind=kind) if not c.rejected)
+
+    def severity_of(self, secret: str) -> Severity:
+        return Severity.CRITICAL if secret.startswith("ew") or "InNlcnZpY2VfYWNjb3VudC" in secret[:200] \
+            else Severity.HIGH
+
+
+def _usable_password(value: object) -> bool:
+    return isinstance(value, str) and len(value) >= 6 and not is_placeholder(value) and not is_reference(value)
+
+
+def _registry_password(value: object) -> bool:
+    """Docker's ``auth`` field: base64 of ``user:password`` (docker/cli config file format)."""
+    if not isinstance(value, str):
+        return False
+    try:
+        user, _, password = base64.b64decode(value, validate=True).decode().partition(":")
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        return False
+    return bool(user) and _usable_password(password)
+
+
 def _openssh_encrypted(body: str) -> bool:
     """OpenSSH's key format (PROTOCOL.key): "openssh-key-v1\\0", then the cipher name; "none" = plain."""
     try:
@@ -288,4 +351,4 @@ class UrlCredentials(PatternDetector):
 
 
 STRUCTURED_DETECTORS: tuple[type[PatternDetector], ...] = (PrivateKeyBlock, JsonWebToken, DatabaseUrl,
-                                                           UrlCredentials)
+                                                           UrlCredentials, Base64CredentialDocument)
