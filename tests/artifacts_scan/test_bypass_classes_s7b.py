@@ -14,6 +14,7 @@ import io
 import pickle
 import struct
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -81,3 +82,42 @@ def test_control_pickle_bytes_in_a_storage_member_are_not_a_finding(tmp_path: Pa
     extra = {"archive/data/1": pickle.dumps(["x"], protocol=2)}
     verdict, _severity, titles = scan_named(tmp_path, "model.pt", _torch_zip(extra))
     assert verdict is Verdict.SAFE, titles
+
+
+# --- two central directories: torch's view skips a member Python's zipfile hands to pandas ---------------------
+
+def _local(name: str, data: bytes) -> bytes:
+    raw = name.encode()
+    return struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 0, 0, 0, zlib.crc32(data), len(data), len(data),
+                       len(raw), 0) + raw + data
+
+
+def _central(name: str, data: bytes, offset: int, comment: bytes = b"") -> bytes:
+    raw = name.encode()
+    return struct.pack("<4s2B5H3L5H2L", b"PK\x01\x02", 20, 3, 20, 0, 0, 0, 0, zlib.crc32(data), len(data), len(data),
+                       len(raw), 0, len(comment), 0, 0, 0o100644 << 16, offset) + raw + comment
+
+
+def _two_directories(victim: str) -> bytes:
+    """miniz reads the directory at the end record's offset (a torch checkpoint: ``data.pkl``, ``version``);
+    Python's zipfile, seeing the bytes between, reads the one just before the end record (one member, ``victim``,
+    its offset shifted by those bytes). Both directories have the same size, as the end record says."""
+    state = pickle.dumps({"w": 1}, protocol=2) + b"\x00" * 200  # torch stops at STOP; the padding makes room
+    first, second = _local("archive/data.pkl", state), _local("archive/version", b"3\n")
+    torch_dir = _central("archive/data.pkl", state, 0) + _central("archive/version", b"3\n", len(first))
+    size, start = len(torch_dir), len(first) + len(second)
+    member = _local(victim, PAYLOAD)
+    shift = len(member) + size  # where zipfile believes the archive starts
+    entry = _central(victim, PAYLOAD, start + size - shift)
+    python_dir = _central(victim, PAYLOAD, start + size - shift, b"c" * (size - len(entry)))
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 2, 2, size, start, 0)
+    return first + second + torch_dir + member + python_dir + end
+
+
+@pytest.mark.parametrize("victim", ["archive/data/0", "archive/constants/0", "model.pkl"])
+def test_member_only_pythons_zipfile_lists_is_scanned(tmp_path: Path, victim: str) -> None:
+    """``pandas.read_pickle("model.pkl.zip")`` unpickles the only member zipfile lists (checked with pandas here:
+    ``os.getcwd`` ran for each victim name); the storage names were skipped (suspicious, medium) before."""
+    verdict, severity, titles = scan_named(tmp_path, "model.pkl.zip", _two_directories(victim))
+    assert (verdict, severity) == (Verdict.MALICIOUS, Severity.CRITICAL), titles
+    assert any("getcwd" in t for t in titles), titles
