@@ -23,7 +23,7 @@ from mlsecure.artifacts.scan.archive_scan import scan_zip
 from mlsecure.artifacts.scan.interface import Blob, Issue, IssueKind, Scanner, Session
 from mlsecure.artifacts.scan.pickle_scan import deadline_of, scan_stream
 from mlsecure.artifacts.scan.pickle_vm import Events, Glob, PickleSyntaxError, PickleVM
-from mlsecure.artifacts.scan.zipread import ZipEntry, ZipFormatError, open_member
+from mlsecure.artifacts.scan.zipread import ZipEntry, ZipFormatError, data_offset, open_member
 from mlsecure.findings import Severity
 
 STORAGE_FOLDERS = frozenset({"data", "constants"})
@@ -41,7 +41,9 @@ class TorchZipScanner(Scanner):
     formats: ClassVar[frozenset[ArtifactFormat]] = frozenset({ArtifactFormat.TORCH_ZIP, ArtifactFormat.TORCHSCRIPT})
 
     def scan(self, blob: Blob, session: Session) -> Iterator[Issue]:
-        return scan_zip(blob, session, skip=lambda entry: is_storage_member(entry) and not _npy_member(blob, entry))
+        with blob.open() as handle:  # one handle for every storage's first bytes
+            yield from scan_zip(blob, session,
+                                skip=lambda entry: is_storage_member(entry) and not _npy_member(handle, entry))
 
 
 def is_storage_member(entry: ZipEntry) -> bool:
@@ -53,13 +55,16 @@ def is_storage_member(entry: ZipEntry) -> bool:
 NPY_MAGIC = b"\x93NUMPY"
 
 
-def _npy_member(blob: Blob, entry: ZipEntry) -> bool:
+def _npy_member(handle: IO[bytes], entry: ZipEntry) -> bool:
     """Whether ``np.load`` would parse the member as an array (it checks the magic, not the name); a member
     whose first bytes cannot be read is not skipped either (the scan reports why)."""
     try:
-        with blob.open() as handle:
-            stream, _anomalies = open_member(handle, entry)
-            return stream.read(len(NPY_MAGIC)) == NPY_MAGIC
+        if entry.method == 0:  # torch stores storages: read the 6 bytes in place
+            start, _anomalies = data_offset(handle, entry)
+            handle.seek(start)
+            return handle.read(min(len(NPY_MAGIC), entry.compressed_size)) == NPY_MAGIC
+        stream, _anomalies = open_member(handle, entry)
+        return stream.read(len(NPY_MAGIC)) == NPY_MAGIC
     except (ZipFormatError, OSError, EOFError, ValueError, zlib.error, lzma.LZMAError):
         return True
 
