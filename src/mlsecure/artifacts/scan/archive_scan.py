@@ -71,7 +71,10 @@ def unsafe_name(name: str) -> str | None:
 def scan_zip(blob: Blob, session: Session, *, skip: Callable[[ZipEntry], bool] | None = None) -> Iterator[Issue]:
     """Scan every member of a zip archive and the bytes around it (``skip`` leaves out raw-data members).
 
-    Issues are yielded member by member, so a failure in a later member keeps the earlier ones."""
+    ``skip`` is one loader's view (torch's storages); it is not applied when the loaders read different central
+    directories: ``pandas.read_pickle`` unpickles the only member of the one Python's zipfile reads, which may be
+    a storage name in torch's. Issues are yielded member by member, so a failure in a later member keeps the
+    earlier ones."""
     limits = session.limits
     try:
         with blob.open() as handle:
@@ -93,7 +96,7 @@ def scan_zip(blob: Blob, session: Session, *, skip: Callable[[ZipEntry], bool] |
                         member=entry.name, evidence={"name": entry.name})
         if entry.is_symlink:  # and its bytes are still scanned: zipfile and miniz read them whatever the mode says
             yield Issue(IssueKind.ARCHIVE_PATH, Severity.HIGH, "member is a symbolic link", member=entry.name)
-        if skip is not None and skip(entry):
+        if skip is not None and directory.views == 1 and skip(entry):
             continue
         ratio = entry.size / max(entry.compressed_size, 1)
         total += entry.size

@@ -3,15 +3,18 @@
 Zip checkpoints are read through ``zipread`` (as PyTorch's miniz does). Every member is judged by
 its bytes: ``data.pkl`` under any folder name, ``constants.pkl``, ``.debug_pkl`` and any other member
 that starts like a pickle are scanned; the tensor storages (``<archive>/data/<key>``,
-``<archive>/constants/<key>``) are raw numbers PyTorch never unpickles, so they are not read at all
-(a 1.5 GB checkpoint costs the time of its pickles). TorchScript ``code/`` members are checked for
-operators outside PyTorch's own namespaces.
+``<archive>/constants/<key>``) are raw numbers PyTorch never unpickles, so only their first bytes are read
+(a 1.5 GB checkpoint costs the time of its pickles): ``np.load`` of the same file as an ``.npz`` parses every
+member that starts with the ``.npy`` magic, whatever its name, and unpickles its object arrays. TorchScript
+``code/`` members are checked for operators outside PyTorch's own namespaces.
 """
 
 from __future__ import annotations
 
+import lzma
 import re
 import struct
+import zlib
 from collections.abc import Iterator
 from typing import IO, ClassVar, cast
 
@@ -20,7 +23,7 @@ from mlsecure.artifacts.scan.archive_scan import scan_zip
 from mlsecure.artifacts.scan.interface import Blob, Issue, IssueKind, Scanner, Session
 from mlsecure.artifacts.scan.pickle_scan import deadline_of, scan_stream
 from mlsecure.artifacts.scan.pickle_vm import Events, Glob, PickleSyntaxError, PickleVM
-from mlsecure.artifacts.scan.zipread import ZipEntry
+from mlsecure.artifacts.scan.zipread import ZipEntry, ZipFormatError, data_offset, open_member
 from mlsecure.findings import Severity
 
 STORAGE_FOLDERS = frozenset({"data", "constants"})
@@ -38,13 +41,32 @@ class TorchZipScanner(Scanner):
     formats: ClassVar[frozenset[ArtifactFormat]] = frozenset({ArtifactFormat.TORCH_ZIP, ArtifactFormat.TORCHSCRIPT})
 
     def scan(self, blob: Blob, session: Session) -> Iterator[Issue]:
-        return scan_zip(blob, session, skip=is_storage_member)
+        with blob.open() as handle:  # one handle for every storage's first bytes
+            yield from scan_zip(blob, session,
+                                skip=lambda entry: is_storage_member(entry) and not _npy_member(handle, entry))
 
 
 def is_storage_member(entry: ZipEntry) -> bool:
-    """``<archive>/data/<key>`` and ``<archive>/constants/<key>``: raw tensor bytes, never unpickled."""
+    """``<archive>/data/<key>`` and ``<archive>/constants/<key>``: raw tensor bytes, never unpickled by torch."""
     parts = entry.name.split("/")
     return len(parts) >= 3 and parts[-2] in STORAGE_FOLDERS and not parts[-1].endswith(".pkl")
+
+
+NPY_MAGIC = b"\x93NUMPY"
+
+
+def _npy_member(handle: IO[bytes], entry: ZipEntry) -> bool:
+    """Whether ``np.load`` would parse the member as an array (it checks the magic, not the name); a member
+    whose first bytes cannot be read is not skipped either (the scan reports why)."""
+    try:
+        if entry.method == 0:  # torch stores storages: read the 6 bytes in place
+            start, _anomalies = data_offset(handle, entry)
+            handle.seek(start)
+            return handle.read(min(len(NPY_MAGIC), entry.compressed_size)) == NPY_MAGIC
+        stream, _anomalies = open_member(handle, entry)
+        return stream.read(len(NPY_MAGIC)) == NPY_MAGIC
+    except (ZipFormatError, OSError, EOFError, ValueError, zlib.error, lzma.LZMAError):
+        return True
 
 
 def scan_torchscript_code(text: str) -> list[Issue]:

@@ -61,6 +61,7 @@ class ZipDirectory:
     anomalies: tuple[str, ...]
     start: int = 0  # where the archive's first local header is: bytes before it belong to no member
     end: int = 0  # the end of the end-of-central-directory record and its comment
+    views: int = 1  # how many central directories the loaders read (more than one: each lists other members)
 
 
 def read_directory(handle: IO[bytes], file_size: int) -> ZipDirectory:
@@ -132,7 +133,7 @@ def read_directory(handle: IO[bytes], file_size: int) -> ZipDirectory:
                 seen.add((entry.name, entry.header_offset))
                 entries.append(entry)
     first = min((e.header_offset for e in entries), default=views[0][0])
-    return ZipDirectory(tuple(entries), tuple(anomalies), min(first, *(v[0] for v in views)), archive_end)
+    return ZipDirectory(tuple(entries), tuple(anomalies), min(first, *(v[0] for v in views)), archive_end, len(views))
 
 
 def _is_central(handle: IO[bytes], offset: int) -> bool:
