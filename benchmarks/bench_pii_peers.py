@@ -3,7 +3,7 @@
 The corpus (``tests/pii/peers/data/peer_corpora.json``, regenerated from the peers' repositories by
 ``tests/pii/peers/extract_peers.py``): microsoft/presidio-research's synthetic evaluation set, microsoft/presidio's
 NER recognizer and e2e tests, LeapBeyond/scrubadub's before/after tests and its labelled example document,
-philterd/phileas's filter tests. Labels are the peers' expectations (``peer_corpus.ENTITY`` maps them to ours).
+philterd/phileas's filter tests. Labels are the peers' expectations (``pii_peer_corpus.ENTITY`` maps them to ours).
 Each (source, half) is one batch of texts, as one file; the halves were fixed by a hash of the source file
 (and template id) before anything was measured.
 
@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "pii" / "peers"))
 
-from peer_corpus import (  # noqa: E402
+from pii_peer_corpus import (  # noqa: E402
     ENTITY,
     GROUPS,
     Result,

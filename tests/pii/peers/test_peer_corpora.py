@@ -1,6 +1,6 @@
 """Peers' labelled free-text PII cases as a regression corpus (issue 15: generalise beyond our own corpora).
 
-Labels are the peers' test expectations (see ``extract_peers.py``, ``peer_corpus.ENTITY``). ``MEASURED`` is
+Labels are the peers' test expectations (see ``extract_peers.py``, ``pii_peer_corpus.ENTITY``). ``MEASURED`` is
 what the code of branch s7-pii-cues scored (session 7, after its name and address frames; main bb4acfd
 before: benchmarks/pii.md section 0h), per (source, half) and type group: (labelled spans, found
 with a right type, survived redaction whole, negatives, negatives flagged). A change that finds fewer
@@ -17,7 +17,7 @@ import math
 
 import pytest
 from extract_peers import aligned, half
-from peer_corpus import CORPUS, ENTITY, Result, Tally, load, mlsecure_redact, mlsecure_spans, score, score_by_source
+from pii_peer_corpus import CORPUS, ENTITY, Result, Tally, load, mlsecure_redact, mlsecure_spans, score, score_by_source
 
 from mlsecure.privacy.pii.types import PiiType
 
@@ -143,7 +143,7 @@ def test_alignment_of_expected_scrubbed_text() -> None:
 
 
 def test_scoring_known_answers() -> None:
-    from peer_corpus import Case
+    from pii_peer_corpus import Case
 
     labels = ((5, 12, "PERSON"), (16, 24, "PHONE"))
     cases = [Case("x", "p", "dev", True, None, "Call Ann Lee at 555-0100 today", labels),
