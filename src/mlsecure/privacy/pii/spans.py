@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from mlsecure.privacy.pii.address_frames import address_slots
+from mlsecure.privacy.pii.dict_names import MID_RUN, START_RUN, STOP_RUN, languages, mid_names, start_name
 from mlsecure.privacy.pii.frame import polars
 from mlsecure.privacy.pii.lexicons import (
     CLOSINGS,
@@ -309,6 +310,14 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
     for pattern, read_all in FRAME_SLOTS:  # ``name_frames``: naming frames, vocatives, lists, head lines...
         for match in _distinct_matches(texts, pattern):
             for person in read_all(match):
+                found.setdefault(person, PiiType.NAME)
+    # ``dict_names``: capitalised words no dictionary of the column's language knows, listed as names (the
+    # three queries are asked whatever the language: a batch's first pass gathers them all)
+    langs = languages(_distinct_matches(texts, STOP_RUN))
+    mid, start = _distinct_matches(texts, MID_RUN), _distinct_matches(texts, START_RUN)
+    if langs:
+        for person in (*(p for m in mid for p in mid_names(m, langs)), *(start_name(m, langs) for m in start)):
+            if person is not None:
                 found.setdefault(person, PiiType.NAME)
     for word in propagate([v for v, t in found.items() if t is PiiType.NAME]):
         found.setdefault(word, PiiType.NAME)
