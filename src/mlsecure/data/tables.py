@@ -83,8 +83,7 @@ def _read_jsonl(pd: Any, source: Path, path: Path) -> pd.DataFrame:
     stays text), integers stay integers (nullable ``Int64``/``UInt64`` where a row lacks the field or holds
     null, never float, so 2**53 + 1 keeps its last digit), a nested object or array becomes its JSON text.
     An integer no 64-bit column can hold is an error naming the line and field, not a float."""
-    columns: dict[str, list[Any]] = {}  # in the order fields first appear
-    rows = 0
+    records: list[dict[str, Any]] = []
     with path.open("r", encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
@@ -99,39 +98,40 @@ def _read_jsonl(pd: Any, source: Path, path: Path) -> pd.DataFrame:
             if not isinstance(record, dict):
                 raise DataFormatError(f"{source}: line {number} is a JSON {type(record).__name__}, not an object; "
                                       "JSON Lines tables hold one object per line")
-            for name in record:
-                if name not in columns:  # a field first seen here: null in the rows before
-                    columns[name] = [None] * rows
-            for name, values in columns.items():
-                value = record.get(name)
-                if isinstance(value, dict | list):
-                    value = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-                values.append(value)
-            rows += 1
-    if rows == 0:
+            records.append(record)
+    if not records:
         raise DataFormatError(f"{source}: the file is empty")
-    return pd.DataFrame({name: _jsonl_column(pd, source, path, name, values) for name, values in columns.items()})
+    frame = pd.DataFrame(records)  # fields in the order they first appear; absent ones null
+    for name in frame.columns:
+        if frame[name].dtype.kind in "fO":  # where pandas may have made floats of integers, or kept dicts
+            fixed = _jsonl_column(pd, source, path, name, [r.get(name) for r in records])
+            if fixed is not None:
+                frame[name] = fixed
+    return frame
 
 
 def _jsonl_column(pd: Any, source: Path, path: Path, name: str, values: list[Any]) -> Any:
-    """A column of JSON integers (and nulls) as a 64-bit integer Series; any other column as pandas builds
-    it from the values (floats float64, strings text, mixed types object)."""
-    ints = [v for v in values if v is not None]
-    if not ints or not all(type(v) is int for v in ints):
-        return values
-    low, high = min(ints), max(ints)
-    nullable = len(ints) < len(values)
+    """A field of JSON integers (and nulls) as a 64-bit integer Series, one with nested values with those
+    as JSON text; None where pandas' own column is already right (floats, strings, mixed scalars)."""
+    present = [v for v in values if v is not None]
+    if any(isinstance(v, dict | list) for v in present):
+        return pd.Series([json.dumps(v, ensure_ascii=False, separators=(",", ":")) if isinstance(v, dict | list)
+                          else v for v in values], dtype=object)
+    if not present or not all(type(v) is int for v in present):
+        return None
+    low, high = min(present), max(present)
+    nullable = len(present) < len(values)
     if INT64[0] <= low and high <= INT64[1]:
         dtype = "Int64" if nullable else "int64"
     elif UINT64[0] <= low and high <= UINT64[1]:
         dtype = "UInt64" if nullable else "uint64"
     else:
         if high > UINT64[1]:
-            bad = next(v for v in ints if v > UINT64[1])
+            bad = next(v for v in present if v > UINT64[1])
         elif low < INT64[0]:
-            bad = next(v for v in ints if v < INT64[0])
+            bad = next(v for v in present if v < INT64[0])
         else:  # negative values and values above the int64 range in one field
-            bad = next(v for v in ints if v > INT64[1])
+            bad = next(v for v in present if v > INT64[1])
         raise DataFormatError(f"{source}: line {_line_of(path, values.index(bad))}, field {name!r}: the integer "
                               f"{bad} does not fit a 64-bit column together with the field's other values "
                               f"(range {low}..{high}); write such identifiers as JSON strings")
