@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from hypothesis import strategies as st
 
 from mlsecure.cli.main import main
 from mlsecure.data import load_table
+from mlsecure.errors import DataFormatError
 from mlsecure.privacy.pii.anonymize import ColumnPlan, Method, Plan, anonymize_frame
 from mlsecure.privacy.pii.types import PiiType
 
@@ -223,3 +225,110 @@ def test_parquet_bytes_kept_as_read_are_written_as_text_where_the_format_has_no_
     else:
         assert [json.loads(line) for line in out.read_text().splitlines()] == [
             {"blob": "ab", "n": 1, "email": "[EMAIL]"}, {"blob": "cd", "n": 2, "email": "[EMAIL]"}]
+
+
+def _jsonl_round_trip(tmp_path: Path, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Write ``rows`` as JSONL, anonymize with every field but ``email`` kept, read the output back with json."""
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    fields = list(dict.fromkeys(name for r in rows for name in r if name != "email"))
+    keep = [arg for c in fields for arg in ("--column-method", f"{c}=keep")]
+    assert main(["privacy", "anonymize", "--input", str(src), "--output", str(out), "--column-method", "email=redact",
+                 *keep]) == 0
+    return [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+
+
+def _assert_same_json(got: Any, want: Any) -> None:
+    """Equal values of the same JSON type (7 is not 7.0, True is not 1)."""
+    assert got == want and type(got) is type(want), (got, want)
+
+
+def test_jsonl_integers_with_nulls_stay_integers_and_big_ints_stay_exact(tmp_path: Path) -> None:
+    rows: list[dict[str, Any]] = [
+        {"qty": 7, "big": 2**53 + 1, "u": 2**64 - 1, "low": -(2**63), "price": 1.5, "email": EMAILS[0]},
+        {"qty": None, "big": 9007199254740995, "u": None, "low": 2**63 - 1, "price": None, "email": EMAILS[1]},
+        {"big": -3, "u": 2**63, "low": 0, "price": 2.0, "email": EMAILS[2]},  # qty absent from this row
+    ]
+    written = _jsonl_round_trip(tmp_path, rows)
+    assert [w["qty"] for w in written] == [7, None, None] and type(written[0]["qty"]) is int
+    for got, want in zip(written, rows, strict=True):
+        for c in ("big", "u", "low", "price"):
+            _assert_same_json(got[c], want[c])
+        assert got["email"] == "[EMAIL]"
+    frame = load_table(tmp_path / "in.jsonl")
+    assert str(frame["qty"].dtype) == "Int64" and str(frame["u"].dtype) == "UInt64"
+    assert frame["big"].dtype == "int64" and frame["big"].tolist() == [2**53 + 1, 9007199254740995, -3]
+
+
+def test_jsonl_nested_fields_are_written_as_their_json_text(tmp_path: Path) -> None:
+    rows: list[dict[str, Any]] = [{"meta": {"a": 1, "b": [1, 2.5, "x"]}, "tags": ["é", None], "email": EMAILS[0]},
+                                  {"meta": None, "tags": [], "email": EMAILS[1]}]
+    written = _jsonl_round_trip(tmp_path, rows)
+    assert [None if w["meta"] is None else json.loads(w["meta"]) for w in written] == [rows[0]["meta"], None]
+    assert [json.loads(w["tags"]) for w in written] == [["é", None], []]
+    assert written[0]["meta"] == '{"a":1,"b":[1,2.5,"x"]}'  # JSON, not Python's repr {'a': 1, ...}
+
+
+def test_jsonl_integer_no_64_bit_column_holds_is_an_error_naming_line_and_field(tmp_path: Path,
+                                                                                capsys: pytest.CaptureFixture[str]
+                                                                                ) -> None:
+    src, out = tmp_path / "ids.jsonl", tmp_path / "out.jsonl"
+    src.write_text('{"id": -1, "email": "ann.lee@example.com"}\n\n'
+                   '{"id": 12345678901234567890, "email": "bo.chan@example.org"}\n', encoding="utf-8")
+    assert main(["privacy", "anonymize", "--input", str(src), "--output", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"{src}: line 3, field 'id': the integer 12345678901234567890" in err and "Traceback" not in err
+    assert not out.exists()
+    src.write_text('{"id": 2}\n{"id": 184467440737095516150}\n', encoding="utf-8")
+    with pytest.raises(DataFormatError, match=r"line 2, field 'id': the integer 184467440737095516150"):
+        load_table(src)
+
+
+def test_jsonl_line_that_is_not_an_object_is_named(tmp_path: Path) -> None:
+    src = tmp_path / "t.jsonl"
+    src.write_text('{"a": 1}\n[1, 2]\n', encoding="utf-8")
+    with pytest.raises(DataFormatError, match=r"line 2 is a JSON list, not an object"):
+        load_table(src)
+    src.write_text('{"a": 1}\n{"a": 2,\n', encoding="utf-8")
+    with pytest.raises(DataFormatError, match=r"line 2 is not valid JSON"):
+        load_table(src)
+
+
+JSON_KEYS = st.sampled_from(["a", "b", "c", "d", "n", "x"])
+SCALARS = {
+    "int": st.none() | st.integers(-(2**63), 2**63 - 1),
+    "uint": st.none() | st.integers(2**63, 2**64 - 1) | st.integers(0, 5),
+    "float": st.none() | st.floats(allow_nan=False, allow_infinity=False),
+    "str": st.none() | CELL_TEXT,
+    "bool": st.none() | st.booleans(),
+}
+
+
+@st.composite
+def json_rows(draw: st.DrawFn) -> list[dict[str, Any]]:
+    kinds = draw(st.dictionaries(JSON_KEYS, st.sampled_from(sorted(SCALARS)), min_size=1, max_size=4))
+    n = draw(st.integers(1, 8))
+    rows = []
+    for _ in range(n):
+        row = {k: draw(SCALARS[kind]) for k, kind in kinds.items() if draw(st.integers(0, 5))}  # fields may be absent
+        row["email"] = draw(st.sampled_from(EMAILS))
+        rows.append(row)
+    return rows
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(json_rows())
+def test_property_jsonl_round_trip_keeps_every_non_pii_field(rows: list[dict[str, Any]]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:  # a fresh directory per example (tmp_path is one per test)
+        written = _jsonl_round_trip(Path(tmp), rows)
+    fields = list(dict.fromkeys(name for r in rows for name in r))
+    assert len(written) == len(rows)
+    for got, want in zip(written, rows, strict=True):
+        assert list(got) == fields  # every field, in first-seen order; an absent one written as null
+        for name in fields:
+            if name == "email":
+                assert got[name] == "[EMAIL]"
+            elif want.get(name) is None:
+                assert got[name] is None
+            else:
+                _assert_same_json(got[name], want[name])

@@ -61,9 +61,7 @@ def _read(pd: Any, table: PreparedTable) -> pd.DataFrame:
             feather = require("pyarrow.feather", "data")
             return feather.read_table(str(table.path)).to_pandas()
         if table.kind == "jsonl":
-            # dtype=False: no type guessing, so a JSON string stays a string ("02134" keeps its zero, an
-            # ISO date stays text) and a JSON number stays a number
-            return pd.read_json(table.path, lines=True, encoding="utf-8", dtype=False)
+            return _read_jsonl(pd, table.source, table.path)
         separator = table.separator or ","
         _check_rectangular(table.source, table.path, separator)
         # repeated header names were refused already, so pandas never renames a column here
@@ -74,6 +72,82 @@ def _read(pd: Any, table: PreparedTable) -> pd.DataFrame:
         if isinstance(exc, InputError):
             raise
         raise DataFormatError(f"{table.source}: cannot read as {table.kind}: {str(exc).splitlines()[0]}") from None
+
+
+INT64 = (-(1 << 63), (1 << 63) - 1)
+UINT64 = (0, (1 << 64) - 1)
+
+
+def _read_jsonl(pd: Any, source: Path, path: Path) -> pd.DataFrame:
+    """JSON Lines with each field in its JSON type: no type guessing ("02134" stays a string, an ISO date
+    stays text), integers stay integers (nullable ``Int64``/``UInt64`` where a row lacks the field or holds
+    null, never float, so 2**53 + 1 keeps its last digit), a nested object or array becomes its JSON text.
+    An integer no 64-bit column can hold is an error naming the line and field, not a float."""
+    records: list[dict[str, Any]] = []
+    with path.open("r", encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise DataFormatError(f"{source}: line {number} is not valid JSON: {exc.msg} (column {exc.colno})"
+                                      ) from None
+            except RecursionError:
+                raise DataFormatError(f"{source}: line {number} is nested too deeply to read") from None
+            if not isinstance(record, dict):
+                raise DataFormatError(f"{source}: line {number} is a JSON {type(record).__name__}, not an object; "
+                                      "JSON Lines tables hold one object per line")
+            records.append(record)
+    if not records:
+        raise DataFormatError(f"{source}: the file is empty")
+    frame = pd.DataFrame(records)  # fields in the order they first appear; absent ones null
+    for name in frame.columns:
+        if frame[name].dtype.kind in "fO":  # where pandas may have made floats of integers, or kept dicts
+            fixed = _jsonl_column(pd, source, path, name, [r.get(name) for r in records])
+            if fixed is not None:
+                frame[name] = fixed
+    return frame
+
+
+def _jsonl_column(pd: Any, source: Path, path: Path, name: str, values: list[Any]) -> Any:
+    """A field of JSON integers (and nulls) as a 64-bit integer Series, one with nested values with those
+    as JSON text; None where pandas' own column is already right (floats, strings, mixed scalars)."""
+    present = [v for v in values if v is not None]
+    if any(isinstance(v, dict | list) for v in present):
+        return pd.Series([json.dumps(v, ensure_ascii=False, separators=(",", ":")) if isinstance(v, dict | list)
+                          else v for v in values], dtype=object)
+    if not present or not all(type(v) is int for v in present):
+        return None
+    low, high = min(present), max(present)
+    nullable = len(present) < len(values)
+    if INT64[0] <= low and high <= INT64[1]:
+        dtype = "Int64" if nullable else "int64"
+    elif UINT64[0] <= low and high <= UINT64[1]:
+        dtype = "UInt64" if nullable else "uint64"
+    else:
+        if high > UINT64[1]:
+            bad = next(v for v in present if v > UINT64[1])
+        elif low < INT64[0]:
+            bad = next(v for v in present if v < INT64[0])
+        else:  # negative values and values above the int64 range in one field
+            bad = next(v for v in present if v > INT64[1])
+        raise DataFormatError(f"{source}: line {_line_of(path, values.index(bad))}, field {name!r}: the integer "
+                              f"{bad} does not fit a 64-bit column together with the field's other values "
+                              f"(range {low}..{high}); write such identifiers as JSON strings")
+    return pd.Series(values, dtype=dtype)
+
+
+def _line_of(path: Path, row: int) -> int:
+    """The 1-based line number of the ``row``-th non-blank line (only read again to name an error)."""
+    with path.open("r", encoding="utf-8") as handle:
+        seen = -1
+        for number, line in enumerate(handle, start=1):
+            if line.strip():
+                seen += 1
+                if seen == row:
+                    return number
+    return row + 1
 
 
 def load_array(path: str | Path) -> np.ndarray | dict[str, np.ndarray]:
