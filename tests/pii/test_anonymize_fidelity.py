@@ -235,7 +235,8 @@ def _jsonl_round_trip(tmp_path: Path, rows: list[dict[str, Any]]) -> list[dict[s
     keep = [arg for c in fields for arg in ("--column-method", f"{c}=keep")]
     assert main(["privacy", "anonymize", "--input", str(src), "--output", str(out), "--column-method", "email=redact",
                  *keep]) == 0
-    return [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    # lines end at "\n" only: strings may hold U+2028 or U+0085 raw, which str.splitlines splits on
+    return [json.loads(line) for line in out.read_text(encoding="utf-8").split("\n") if line]
 
 
 def _assert_same_json(got: Any, want: Any) -> None:
@@ -260,13 +261,79 @@ def test_jsonl_integers_with_nulls_stay_integers_and_big_ints_stay_exact(tmp_pat
     assert frame["big"].dtype == "int64" and frame["big"].tolist() == [2**53 + 1, 9007199254740995, -3]
 
 
-def test_jsonl_nested_fields_are_written_as_their_json_text(tmp_path: Path) -> None:
+def test_jsonl_nested_objects_and_arrays_are_written_as_objects_and_arrays(tmp_path: Path) -> None:
     rows: list[dict[str, Any]] = [{"meta": {"a": 1, "b": [1, 2.5, "x"]}, "tags": ["é", None], "email": EMAILS[0]},
-                                  {"meta": None, "tags": [], "email": EMAILS[1]}]
+                                  {"meta": None, "tags": [], "email": EMAILS[1]},
+                                  {"meta": {"deep": {"n": 2**64 - 1, "f": False}}, "email": EMAILS[2]}]
     written = _jsonl_round_trip(tmp_path, rows)
-    assert [None if w["meta"] is None else json.loads(w["meta"]) for w in written] == [rows[0]["meta"], None]
-    assert [json.loads(w["tags"]) for w in written] == [["é", None], []]
-    assert written[0]["meta"] == '{"a":1,"b":[1,2.5,"x"]}'  # JSON, not Python's repr {'a': 1, ...}
+    assert [w["meta"] for w in written] == [rows[0]["meta"], None, rows[2]["meta"]]
+    assert [w["tags"] for w in written] == [["é", None], [], None]
+    assert type(written[0]["meta"]["b"][0]) is int and type(written[0]["meta"]["b"][1]) is float
+    assert '"tags":["é",null]' in (tmp_path / "out.jsonl").read_text(encoding="utf-8")  # UTF-8, not \\u00e9
+    # every other reader still sees a nested value as its JSON text, as before
+    assert load_table(tmp_path / "in.jsonl")["meta"].tolist()[0] == '{"a":1,"b":[1,2.5,"x"]}'
+
+
+def test_jsonl_field_mixing_types_keeps_each_values_type(tmp_path: Path) -> None:
+    rows: list[dict[str, Any]] = [{"mix": 1, "num": 2, "b": True, "s": "a\u2028b\x85c\nd", "email": EMAILS[0]},
+                                  {"mix": "a", "num": 2.5, "b": 1, "email": EMAILS[1]},
+                                  {"mix": 2.5, "num": -7, "b": "yes", "email": EMAILS[2]},
+                                  {"mix": [1], "num": None, "email": EMAILS[3]}]
+    written = _jsonl_round_trip(tmp_path, rows)
+    for got, want in zip(written, rows, strict=True):
+        for c in ("mix", "num", "b", "s"):
+            if want.get(c) is None:
+                assert got[c] is None
+            else:
+                _assert_same_json(got[c], want[c])  # 1 stays 1 (not "1"), 2 beside 2.5 stays 2 (not 2.0)
+
+
+def test_jsonl_integer_beside_floats_stays_an_integer(tmp_path: Path) -> None:
+    rows: list[dict[str, Any]] = [{"x": 2, "email": EMAILS[0]}, {"x": 1.5, "email": EMAILS[1]},
+                                  {"x": 9007199254740993, "email": EMAILS[2]}]
+    text = "".join(json.dumps(r) + "\n" for r in rows)
+    written = _jsonl_round_trip(tmp_path, rows)
+    assert [w["x"] for w in written] == [2, 1.5, 9007199254740993] and type(written[0]["x"]) is int
+    assert '"x":2,' in (tmp_path / "out.jsonl").read_text() and text.count('"x": 2,') == 1
+    assert load_table(tmp_path / "in.jsonl")["x"].dtype == "float64"  # other readers: a float column, as before
+
+
+@pytest.mark.parametrize("batch_rows", ["1", "100"])
+def test_jsonl_mixed_and_nested_fields_in_csv_and_parquet_are_json_text_or_floats(tmp_path: Path,
+                                                                                 batch_rows: str) -> None:
+    src = tmp_path / "in.jsonl"
+    rows: list[dict[str, Any]] = [{"obj": {"a": "é"}, "mix": 1, "num": 2, "email": EMAILS[0]},
+                                  {"obj": [1, None], "mix": "a", "num": 2.5, "email": EMAILS[1]}]
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    keep = [arg for c in ("obj", "mix", "num") for arg in ("--column-method", f"{c}=keep")]
+    for name in ("out.csv", "out.parquet"):
+        out = tmp_path / name
+        assert main(["privacy", "anonymize", "--input", str(src), "--output", str(out), "--column-method",
+                     "email=redact", "--batch-rows", batch_rows, *keep]) == 0
+        frame = pl.read_parquet(out) if name.endswith("parquet") else pl.read_csv(out, infer_schema=False)
+        assert frame.get_column("obj").to_list() == ['{"a":"é"}', "[1,null]"]
+        assert frame.get_column("mix").to_list() == ["1", "a"]
+        assert frame.get_column("num").cast(pl.Float64).to_list() == [2.0, 2.5]
+        if name.endswith("parquet"):
+            assert frame.schema["num"] == pl.Float64
+
+
+def test_kanon_and_k_runs_keep_nested_jsonl_values(tmp_path: Path) -> None:
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    rows = [{"zip": "02134", "meta": {"i": i}, "mix": i if i % 2 else str(i), "email": EMAILS[i % 4]}
+            for i in range(8)]
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    assert main(["privacy", "anonymize", "--input", str(src), "--output", str(out), "--column-method", "email=redact",
+                 "--column-method", "meta=keep", "--column-method", "mix=keep", "--column-method", "zip=keep",
+                 "--k", "2", "--quasi-identifiers", "zip"]) == 0
+    written = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [w["meta"] for w in written] == [r["meta"] for r in rows]
+    assert [w["mix"] for w in written] == [r["mix"] for r in rows]
+    enforced = tmp_path / "k.jsonl"
+    main(["privacy", "kanon", "--data", str(src), "--quasi-identifiers", "zip", "--k", "2", "--enforce", str(enforced),
+          "--format", "json"])
+    written = [json.loads(line) for line in enforced.read_text().splitlines()]
+    assert [(w["meta"], w["mix"], w["email"]) for w in written] == [(r["meta"], r["mix"], r["email"]) for r in rows]
 
 
 def test_jsonl_integer_no_64_bit_column_holds_is_an_error_naming_line_and_field(tmp_path: Path,
@@ -302,15 +369,20 @@ SCALARS = {
     "str": st.none() | CELL_TEXT,
     "bool": st.none() | st.booleans(),
 }
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**64 - 1) | st.floats(allow_nan=False, allow_infinity=False)
+    | CELL_TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(CELL_TEXT, inner, max_size=3), max_leaves=6)
 
 
 @st.composite
 def json_rows(draw: st.DrawFn) -> list[dict[str, Any]]:
-    kinds = draw(st.dictionaries(JSON_KEYS, st.sampled_from(sorted(SCALARS)), min_size=1, max_size=4))
+    kinds = draw(st.dictionaries(JSON_KEYS, st.sampled_from([*sorted(SCALARS), "any"]), min_size=1, max_size=4))
     n = draw(st.integers(1, 8))
     rows = []
     for _ in range(n):
-        row = {k: draw(SCALARS[kind]) for k, kind in kinds.items() if draw(st.integers(0, 5))}  # fields may be absent
+        row = {k: draw(SCALARS.get(kind, JSON_VALUES)) for k, kind in kinds.items()
+               if draw(st.integers(0, 5))}  # fields may be absent
         row["email"] = draw(st.sampled_from(EMAILS))
         rows.append(row)
     return rows

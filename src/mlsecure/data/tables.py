@@ -21,7 +21,30 @@ if TYPE_CHECKING:
     import pandas as pd
 
 ARRAY_SUFFIXES = {".npy", ".npz"}
-__all__ = ["ARRAY_SUFFIXES", "TABLE_SUFFIXES", "load_array", "load_table", "read_json_object"]
+__all__ = ["ARRAY_SUFFIXES", "JSON_VALUES", "TABLE_SUFFIXES", "JsonValues", "load_array", "load_table",
+           "read_json_object"]
+JSON_VALUES = "mlsecure.json_values"  # key in a JSONL frame's ``attrs``: see ``JsonValues``
+
+
+class JsonValues:
+    """The JSON values of the JSONL fields no pandas column holds as read (nested objects/arrays, fields
+    mixing types, integers beside floats), per field in row order, for ``frame.attrs[JSON_VALUES]``.
+
+    The frame's own columns stay what other readers expect (nested values as JSON text, floats as floats);
+    anonymize writes these values back. ``index`` is the frame's index object: a frame derived from it
+    (sorted, filtered, sliced) has another, so its rows are never matched to these values. Shared, not
+    copied, when pandas copies ``attrs``."""
+
+    def __init__(self, columns: dict[str, list[Any]], index: Any) -> None:
+        self.columns = columns
+        self.index = index
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> JsonValues:
+        return self
+
+    def for_frame(self, frame: Any) -> dict[str, list[Any]]:
+        """The values that belong to ``frame``'s rows: all of them for the frame read, none for another."""
+        return self.columns if frame.index is self.index else {}
 
 
 def load_table(path: str | Path, *, sep: str | None = None) -> pd.DataFrame:
@@ -82,7 +105,8 @@ def _read_jsonl(pd: Any, source: Path, path: Path) -> pd.DataFrame:
     """JSON Lines with each field in its JSON type: no type guessing ("02134" stays a string, an ISO date
     stays text), integers stay integers (nullable ``Int64``/``UInt64`` where a row lacks the field or holds
     null, never float, so 2**53 + 1 keeps its last digit), a nested object or array becomes its JSON text.
-    An integer no 64-bit column can hold is an error naming the line and field, not a float."""
+    Fields no column holds as read keep their JSON values in ``frame.attrs[JSON_VALUES]``. An integer no
+    64-bit column can hold is an error naming the line and field, not a float."""
     records: list[dict[str, Any]] = []
     with path.open("r", encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
@@ -102,12 +126,25 @@ def _read_jsonl(pd: Any, source: Path, path: Path) -> pd.DataFrame:
     if not records:
         raise DataFormatError(f"{source}: the file is empty")
     frame = pd.DataFrame(records)  # fields in the order they first appear; absent ones null
+    as_read: dict[str, list[Any]] = {}
     for name in frame.columns:
         if frame[name].dtype.kind in "fO":  # where pandas may have made floats of integers, or kept dicts
-            fixed = _jsonl_column(pd, source, path, name, [r.get(name) for r in records])
+            values = [r.get(name) for r in records]
+            fixed = _jsonl_column(pd, source, path, name, values)
             if fixed is not None:
                 frame[name] = fixed
+            if _not_one_type(values):
+                as_read[str(name)] = values
+    if as_read:
+        frame.attrs[JSON_VALUES] = JsonValues(as_read, frame.index)
     return frame
+
+
+def _not_one_type(values: list[Any]) -> bool:
+    """Whether a field holds nested values or more than one JSON type (1 and 2.5, 1 and "a"): a pandas
+    column would write such a field back differently (JSON text, 2.0, "1")."""
+    kinds = {type(v) for v in values if v is not None}
+    return len(kinds) > 1 or bool(kinds & {dict, list})
 
 
 def _jsonl_column(pd: Any, source: Path, path: Path, name: str, values: list[Any]) -> Any:

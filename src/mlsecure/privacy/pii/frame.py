@@ -8,12 +8,13 @@ never needs the whole file in memory; Parquet, Arrow and JSONL go through ``mlse
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from mlsecure.data.source import TABLE_SUFFIXES, prepared_table
-from mlsecure.data.tables import check_rectangular, load_table
+from mlsecure.data.tables import JSON_VALUES, JsonValues, check_rectangular, load_table
 from mlsecure.errors import DataFormatError, InputError, require
 
 
@@ -33,6 +34,7 @@ def to_strings(frame: Any) -> Any:
             out = pl.DataFrame({str(c): _pandas_strings(str(c), frame[c]) for c in frame.columns})
     else:
         raise InputError(f"expected a pandas or Polars DataFrame, got {type(frame).__name__}")
+    out = json_objects_as_text(out)
     return out.select(pl.all().cast(pl.Utf8).str.strip_chars().replace("", None))
 
 
@@ -65,15 +67,22 @@ def _pandas_strings(name: str, column: Any) -> Any:
 
 def to_polars(frame: Any) -> Any:
     """A pandas or Polars DataFrame as a Polars DataFrame of the same values and types, so anonymize can
-    write unchanged columns back as they were read. A pandas column Polars cannot hold as one flat type
-    (a JSON field mixing numbers and strings, nested objects) becomes its unstripped text."""
+    write unchanged columns back as they were read. A JSONL field no flat column holds as read (nested
+    objects, a field mixing types; ``data.tables.JsonValues``) becomes a Polars ``Object`` column of its JSON
+    values, which the JSONL writer writes back as they were; any other pandas column Polars cannot hold as
+    one flat type becomes its unstripped text."""
     pl = polars()
     if isinstance(frame, pl.DataFrame):
         return frame
     if not (hasattr(frame, "columns") and hasattr(frame, "astype")):
         raise InputError(f"expected a pandas or Polars DataFrame, got {type(frame).__name__}")
+    holder = getattr(frame, "attrs", {}).get(JSON_VALUES)
+    json_values = holder.for_frame(frame) if isinstance(holder, JsonValues) else {}
     columns = []
     for c in frame.columns:
+        if str(c) in json_values:  # a JSONL field of nested or mixed values: its JSON values, as Python objects
+            columns.append(pl.Series(str(c), _marked(json_values[str(c)]), dtype=pl.Object))
+            continue
         try:
             series = pl.from_pandas(frame[c]).alias(str(c))
         except (TypeError, ValueError, pl.exceptions.PolarsError):
@@ -82,6 +91,38 @@ def to_polars(frame: Any) -> Any:
             series = _pandas_strings(str(c), frame[c])
         columns.append(series)
     return pl.DataFrame(columns)
+
+
+class NumberInt(int):
+    """An integer of a JSONL field holding only numbers (1 beside 2.5): written to JSONL as the integer, and
+    with its field as a float column to Parquet/CSV, which cannot hold 1 beside 2.5 otherwise."""
+
+
+class NumberFloat(float):
+    """A float of a JSONL field holding only numbers (see ``NumberInt``)."""
+
+
+def _marked(values: list[Any]) -> list[Any]:
+    """A field's JSON values, its numbers marked as those of a numbers-only field where it is one (so every
+    batch of the field is written with one type, whichever of its values the batch holds)."""
+    if all(v is None or type(v) in (int, float) for v in values):
+        return [None if v is None else NumberInt(v) if type(v) is int else NumberFloat(v) for v in values]
+    return values
+
+
+def json_text(value: Any) -> str:
+    """A JSON value as text: a string as itself, anything else as compact JSON (``{"a":1}``, ``2.5``)."""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def json_objects_as_text(frame: Any) -> Any:
+    """A Polars frame with its ``Object`` columns (JSON values, see ``to_polars``) as their text."""
+    pl = polars()
+    objects = [c for c, t in frame.schema.items() if t == pl.Object]
+    if not objects:
+        return frame
+    return frame.with_columns([pl.Series(c, [None if v is None else json_text(v) for v in frame.get_column(c)
+                                             .to_list()], dtype=pl.Utf8) for c in objects])
 
 
 def text_as_read(frame: Any) -> Any:

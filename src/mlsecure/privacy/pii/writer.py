@@ -8,6 +8,7 @@ Output is UTF-8 whatever the input's encoding.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from contextlib import ExitStack
 from pathlib import Path
@@ -63,12 +64,19 @@ class TableWriter:
         return self
 
     def write(self, frame: Any) -> None:
+        if self.kind == "jsonl" and _json_columns(frame):
+            self._handle.write(_ndjson_with_values(_text_writable(frame)))
+            self._first = False
+            return
+        frame = _flat(frame)
         if self.kind != "parquet":
             frame = _text_writable(frame)
         if self.kind == "parquet":
             import pyarrow.parquet as pq
 
             table = frame.to_arrow()
+            if self._parquet is not None and table.schema != self._parquet.schema:
+                table = table.cast(self._parquet.schema)  # e.g. a column of nulls only in this batch
             if self._parquet is None:
                 self._parquet = pq.ParquetWriter(self._handle, table.schema)
             self._parquet.write_table(table)
@@ -84,6 +92,50 @@ class TableWriter:
         if self._parquet is not None and exc_type is None:
             self._parquet.close()
         self._stack.__exit__(exc_type, exc, tb)
+
+
+def _json_columns(frame: Any) -> list[str]:
+    """The ``Object`` columns: a JSONL field's JSON values as read (``frame.to_polars``)."""
+    import polars as pl
+
+    return [c for c, t in frame.schema.items() if t == pl.Object]
+
+
+def _ndjson_with_values(frame: Any) -> str:
+    """JSON Lines where each ``Object`` cell is written as its JSON value (an object stays an object, 1 stays
+    1 beside "a" and beside 2.5) and every other column as Polars writes it, in the frame's column order."""
+    objects = _json_columns(frame)
+    flat = frame.drop(objects)
+    values = {c: frame.get_column(c).to_list() for c in objects}
+    # split on "\n" only: strings hold U+2028 or U+0085 raw, which str.splitlines would split on
+    lines = flat.write_ndjson().split("\n")[:frame.height] if flat.width else ["{}"] * frame.height
+    out = []
+    for i, line in enumerate(lines):
+        parsed = json.loads(line)
+        row = {c: values[c][i] if c in values else parsed.get(c) for c in frame.columns}
+        out.append(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
+    return "".join(out)
+
+
+def _flat(frame: Any) -> Any:
+    """``Object`` columns for CSV/Parquet, which have no mixed or nested cells: a numbers-only field (1 beside
+    2.5) as floats, any other as text (strings as they are, nested values and other scalars as JSON text)."""
+    import polars as pl
+
+    from mlsecure.privacy.pii.frame import NumberFloat, NumberInt, json_text
+
+    objects = _json_columns(frame)
+    if not objects:
+        return frame
+    columns = []
+    for c in objects:
+        cells = frame.get_column(c).to_list()
+        present = [v for v in cells if v is not None]
+        if present and all(isinstance(v, NumberInt | NumberFloat) for v in present):
+            columns.append(pl.Series(c, [None if v is None else float(v) for v in cells], dtype=pl.Float64))
+        else:  # (a numbers-only field's batch of nulls only: null strings, cast to the file's type below)
+            columns.append(pl.Series(c, [None if v is None else json_text(v) for v in cells], dtype=pl.Utf8))
+    return frame.with_columns(columns)
 
 
 def _text_writable(frame: Any) -> Any:
