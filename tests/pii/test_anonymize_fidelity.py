@@ -404,3 +404,17 @@ def test_property_jsonl_round_trip_keeps_every_non_pii_field(rows: list[dict[str
                 assert got[name] is None
             else:
                 _assert_same_json(got[name], want[name])
+
+
+@pytest.mark.parametrize("extra", [[], ["--k", "1", "--quasi-identifiers", "m"]])
+def test_folder_whose_files_hold_a_field_as_nested_and_as_strings_is_written(tmp_path: Path, extra: list[str]) -> None:
+    folder, out = tmp_path / "in", tmp_path / "out.jsonl"
+    folder.mkdir()
+    (folder / "a.jsonl").write_text(json.dumps({"m": {"a": 1}, "e": EMAILS[0]}) + "\n", encoding="utf-8")
+    (folder / "b.jsonl").write_text(json.dumps({"m": "x", "e": EMAILS[1]}) + "\n", encoding="utf-8")
+    assert main(["privacy", "anonymize", "--input", str(folder), "--output", str(out), "--column-method", "m=keep",
+                 "--column-method", "e=redact", *extra]) == 0
+    written = [json.loads(line) for line in out.read_text(encoding="utf-8").split("\n") if line]
+    assert [w["e"] for w in written] == ["[EMAIL]", "[EMAIL]"]
+    # streamed, each file's batch keeps its values; one frame of both files holds the field as text
+    assert [w["m"] for w in written] == ([{"a": 1}, "x"] if not extra else ['{"a":1}', "x"])

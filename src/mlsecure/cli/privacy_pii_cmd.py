@@ -240,6 +240,7 @@ def _write_anonymized(args: argparse.Namespace, output: Path, plan: Any, audit: 
 
     from mlsecure.engines.tables.stream import iter_table as iter_batches  # Parquet and folders streamed too
     from mlsecure.privacy.pii.anonymize import apply_plan, enforced_as_read
+    from mlsecure.privacy.pii.frame import json_objects_as_text
     from mlsecure.privacy.pii.kanon import enforce_k
     from mlsecure.privacy.pii.writer import TableWriter
 
@@ -251,7 +252,10 @@ def _write_anonymized(args: argparse.Namespace, output: Path, plan: Any, audit: 
     if args.k is not None:
         pairs = list(iter_batches(args.input, batch_rows=args.batch_rows, raw=True))
         whole = pl.concat([strings for strings, _ in pairs])
-        original = pl.concat([as_read for _, as_read in pairs], how="vertical_relaxed")
+        reads = [as_read for _, as_read in pairs]
+        if len({str(r.schema) for r in reads}) > 1:  # a folder's files may hold a field as nested and as strings
+            reads = [json_objects_as_text(r) for r in reads]
+        original = pl.concat(reads, how="vertical_relaxed")
         done, changed = apply_plan(whole, plan, audit=audit, key=key, region=args.region, raw=original,
                                    keep_unchanged_type=True)
         enforcement = enforce_k(done, _split(args.quasi_identifiers), args.k, max_suppression=args.max_suppression,
@@ -265,8 +269,9 @@ def _write_anonymized(args: argparse.Namespace, output: Path, plan: Any, audit: 
         for batch, as_read in iter_batches(args.input, batch_rows=args.batch_rows, raw=True):
             done, counts = apply_plan(batch, plan, audit=audit, key=key, region=args.region, raw=as_read)
             writer.write(done)
-            if head is None or head.height < args.sample_rows:
-                head = done if head is None else pl.concat([head, done]).head(args.sample_rows)
+            if head is None or head.height < args.sample_rows:  # audited as text: JSON values as their text
+                part = json_objects_as_text(done)  # (a folder's files may hold a field as nested and as strings)
+                head = part if head is None else pl.concat([head, part], how="vertical_relaxed").head(args.sample_rows)
             rows += batch.height
             for name, n in counts.items():
                 changed[name] = changed.get(name, 0) + n
