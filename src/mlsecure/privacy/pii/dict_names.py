@@ -27,7 +27,7 @@ from functools import cache
 from importlib import resources
 
 from mlsecure.privacy.pii.lexicons import FUNCTION_WORDS
-from mlsecure.privacy.pii.name_data import fold, lexicon
+from mlsecure.privacy.pii.name_data import fold, is_rare_name, lexicon
 from mlsecure.privacy.pii.names import _NOT_PERSON, _open_class
 
 _UP, _LO = "A-ZÀ-ÖØ-ÞĀ-ž", "a-zß-öø-ÿĀ-ž"
@@ -50,6 +50,7 @@ _SUBJECT_VERBS = ("is", "was", "has", "had", "will", "would", "can", "could", "s
 MID_RUN = rf"\b[{_LO}]+[,;]? {_CAP}(?: {_CAP}){{0,3}}"
 START_RUN = rf"(?:^|[.!?] +|\n){_CAP} (?:{'|'.join(_SUBJECT_VERBS)})\b"
 _RANK = 2000
+RARE = True  # also the names ranked past _RANK (``name_data.RARE_RANK``)
 MIN_STOPS = 2  # distinct function words of a language a column needs before its dictionary is used
 # How often (in the subtitle counts) the lower-case word before a run must be seen in one of the column's
 # languages: the sentence is in that language, not in one we have no dictionary for (Norwegian, Polish...)
@@ -83,7 +84,9 @@ def _unknown(word: str, langs: tuple[str, ...]) -> bool:
 
 def _listed(word: str) -> bool:
     names = lexicon()
-    return names.is_given(word, max_rank=_RANK) or names.is_surname(word, max_rank=_RANK)
+    # past the top _RANK (``Mehrudin``, ``Shovda``): only here, where the word is no word of the language
+    return names.is_given(word, max_rank=_RANK) or names.is_surname(word, max_rank=_RANK) or (
+        RARE and is_rare_name(word))
 
 
 def mid_names(match: str, langs: tuple[str, ...]) -> list[str]:
