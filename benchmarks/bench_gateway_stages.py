@@ -41,7 +41,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_gateway import process_cpu_s
-from bench_gateway_upstream import _CONFIG, _TRAIN, _port, _source_root, _wait
+from bench_gateway_upstream import _CONFIG, _port, _source_root, _wait, start_mlserver
 
 _STAGES_MODULE = '''"""Checkpoints of bench_gateway_stages.py (a throwaway copy of the gateway, never the package)."""
 import json, os, signal, time
@@ -161,19 +161,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         try:
-            subprocess.run([str(exe.parent / "python"), "-c", _TRAIN], cwd=root, check=True)
-            ml_port = _port()
-            (root / "settings.json").write_text(json.dumps({
-                "http_port": ml_port, "grpc_port": _port(), "metrics_port": _port(), "host": "127.0.0.1",
-                "parallel_workers": 0, "debug": False}))
-            (root / "model-settings.json").write_text(json.dumps({
-                "name": "digits", "implementation": "mlserver_sklearn.SKLearnModel",
-                "parameters": {"uri": "./model.joblib", "version": "1"},
-                "inputs": [{"name": "input-0", "datatype": "FP32", "shape": [-1, 64]}]}))
-            procs.append(subprocess.Popen([str(exe), "start", str(root)], cwd=root,
-                                          stdout=(root / "mlserver.log").open("wb"), stderr=subprocess.STDOUT))
-            ml_url = f"http://127.0.0.1:{ml_port}"
-            _wait(f"{ml_url}/v2/models/digits/ready", procs[0], root / "mlserver.log")
+            ml_url = start_mlserver(exe, root, procs)
             sys.path.insert(0, str(trees["gateway"]))
             from mlsecure.serving.tokens import open_token_store
 

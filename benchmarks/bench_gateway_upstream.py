@@ -87,6 +87,27 @@ def _wait(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
     raise SystemExit(f"server did not start: {log.read_text()[-2000:]}")
 
 
+def start_mlserver(exe: Path, root: Path, procs: list[subprocess.Popen[bytes]]) -> str:
+    """Train the digits model into ``root``, start MLServer on it in-process (no parallel workers), append the
+    process to ``procs`` and return its URL once the model is ready."""
+    subprocess.run([str(exe.parent / "python"), "-c", _TRAIN], cwd=root, check=True)
+    ml_port = _port()
+    (root / "settings.json").write_text(json.dumps({
+        "http_port": ml_port, "grpc_port": _port(), "metrics_port": _port(), "host": "127.0.0.1",
+        "parallel_workers": 0, "debug": False}))
+    (root / "model-settings.json").write_text(json.dumps({
+        "name": "digits", "implementation": "mlserver_sklearn.SKLearnModel",
+        "parameters": {"uri": "./model.joblib", "version": "1"},
+        "inputs": [{"name": "input-0", "datatype": "FP32", "shape": [-1, 64]}]}))
+    ml_log = root / "mlserver.log"
+    proc = subprocess.Popen([str(exe), "start", str(root)], cwd=root, stdout=ml_log.open("wb"),
+                            stderr=subprocess.STDOUT)
+    procs.append(proc)
+    ml_url = f"http://127.0.0.1:{ml_port}"
+    _wait(f"{ml_url}/v2/models/digits/ready", proc, ml_log)
+    return ml_url
+
+
 def _round(clients: list[httpx.Client], url: str, body: bytes, headers: dict[str, str], n: int,
            pids: list[int]) -> tuple[float, list[float]]:
     """``n`` requests from each client at once (closed loop): (p50 ms, CPU seconds per request of each pid's
@@ -158,20 +179,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         try:
-            subprocess.run([str(exe.parent / "python"), "-c", _TRAIN], cwd=root, check=True)
-            ml_port = _port()
-            (root / "settings.json").write_text(json.dumps({
-                "http_port": ml_port, "grpc_port": _port(), "metrics_port": _port(), "host": "127.0.0.1",
-                "parallel_workers": 0, "debug": False}))
-            (root / "model-settings.json").write_text(json.dumps({
-                "name": "digits", "implementation": "mlserver_sklearn.SKLearnModel",
-                "parameters": {"uri": "./model.joblib", "version": "1"},
-                "inputs": [{"name": "input-0", "datatype": "FP32", "shape": [-1, 64]}]}))
-            ml_log = (root / "mlserver.log")
-            procs.append(subprocess.Popen([str(exe), "start", str(root)], cwd=root, stdout=ml_log.open("wb"),
-                                          stderr=subprocess.STDOUT))
-            ml_url = f"http://127.0.0.1:{ml_port}"
-            _wait(f"{ml_url}/v2/models/digits/ready", procs[0], ml_log)
+            ml_url = start_mlserver(exe, root, procs)
 
             from mlsecure.serving.tokens import open_token_store
 
