@@ -86,7 +86,9 @@ _STILL_FOUND = [
     ("cache/server.go", f'SessionSecret: "{_DRAWN}",\n', "SEC-017"),
     # a provider format in a test is still reported; a capitalised typed password is a password in use
     ("tests/test_hub.py", 'TOKEN = "hf_' + "pQwErTyUiOpAsDfGhJkLzXcVbNmQwErTyU" + '"\n', "SEC-011"),
-    ("docs/setup.md", "echo \"The password is 'Secret123'\"\n", "SEC-017"),
+    # (session 7 round 2: the same line in a docs page is a docs example, reported at low - see
+    # test_secrets_session7_round2.py; in a script it still fails)
+    ("scripts/setup.sh", "echo \"The password is 'Secret123'\"\n", "SEC-017"),
     ("scripts/setup.sh", 'MLFLOW_BASIC_AUTH_PASSWORD="Kq7#vR2mW9x"\n', "SEC-022"),
     # a key name followed only by more credential words keeps a letters-and-digits value
     ("config.env", "mockaroo-secret-key=Zr7Qw2Lp9Xk4Mn8Bv3Ct\n", "SEC-017"),

@@ -24,11 +24,14 @@ KNOWN_EXAMPLES = frozenset({
 # "django-insecure-...%(..." is a key, not a template
 _PERCENT_TEMPLATE = r"%\([A-Za-z_][\w.\-]{0,40}\)[#0 +\-]{0,3}\d{0,3}(?:\.\d{1,3})?[diouxXeEfFgGcrsa]"
 
+# a str.format / f-string field, with attributes: "{password}", "{PasswordMasker.MASKED_PASSWORD_STRING}"
+_FORMAT_FIELD = r"\{[A-Za-z_][A-Za-z0-9_]+(?:\.[A-Za-z_][A-Za-z0-9_]*)*\}"
+
 _PLACEHOLDER = re.compile(
     r"(?i)x{4,}|\*{3,}|\.{3}|\u2026|#{3,}|change[_\-]?me|example|placeholder|dummy|redacted|your[_\-]|fake|"
     r"<[^>]*>|&lt;.*?&gt;|\[[A-Za-z _\-]+\]|\$\{[A-Za-z_][\w.:\-]*(?::?-[^}]*)?\}|\{\{[^{}]*\}\}|"
     + _PERCENT_TEMPLATE + r"|\$\(|^\$[A-Za-z_]|"
-    r"^%[A-Za-z_]+%$|\{[A-Za-z_][A-Za-z0-9_]+\}|"
+    r"^%[A-Za-z_]+%$|" + _FORMAT_FIELD + r"|"
     r"replace[_\-]?me|^pass$|^test[_\-]|[_\-]test$|^mock[_\-]|^sample[_\-]|"
     r"insert[_\-]|_here$|^fake|not[ _\-]?set|^secret$|^password$|^token$|^test$|^user(?:name)?$|"
     r"^(?:my|some|the|super)[_\-]?(?:secret|password|passwd|token|key|api[_\-]?key)|"
@@ -48,7 +51,7 @@ _PLACEHOLDER = re.compile(
 _REFERENCE = re.compile(
     r"<[^>]*>|&lt;.*?&gt;|\$\{[A-Za-z_][\w.:\-]*(?::?-[^}]*)?\}|\{\{[^{}]*\}\}|"
     + _PERCENT_TEMPLATE + r"|\$\(|^\$[A-Za-z_]|"
-    r"^%[A-Za-z_]+%$|\{[A-Za-z_][A-Za-z0-9_]+\}")
+    r"^%[A-Za-z_]+%$|" + _FORMAT_FIELD)
 
 
 def is_reference(secret: str) -> bool:

@@ -28,6 +28,7 @@ from mlsecure.secrets.allowlist import (
 )
 from mlsecure.secrets.detectors.context import drawn_shape
 from mlsecure.secrets.interface import Candidate, Detector, FileKind
+from mlsecure.secrets.local_stack import local_stack_reason
 from mlsecure.secrets.masking import DEFAULT_FINGERPRINT_KEY, fingerprint, mask
 from mlsecure.secrets.registry import build_detectors
 from mlsecure.secrets.walk import SNIFF_BYTES, decode, is_binary, iter_files, text_parts
@@ -196,6 +197,7 @@ class SecretScanner:
         filled = _x_filled(text)
         kept: list[Candidate] = []
         stand_ins: set[int] = set()  # ids of kept candidates reported at info
+        local: dict[int, str] = {}  # ids of kept candidates reported at low: typed local-stack passwords
         claimed = public_blocks(text)  # certificates and public keys; placeholders claim their span too
         claimed.extend(encoded_media(text))  # base64 images and documents: data
         in_tests = _TEST_PATH.search(path.replace("\\", "/")) is not None
@@ -227,6 +229,13 @@ class SecretScanner:
                     if self.suppress_placeholders:
                         self._counts["stand_in"] += 1
                         stand_ins.add(id(candidate))
+                if id(candidate) not in stand_ins:
+                    host = candidate.details.get("host")
+                    reason = local_stack_reason(candidate.detector, candidate.secret, path,
+                                                host if isinstance(host, str) else None, in_tests=in_tests,
+                                                after=text[candidate.end:candidate.end + 300])
+                    if reason is not None:
+                        local[id(candidate)] = reason
                 kept.append(candidate)
         out: list[SecretFinding] = []
         for candidate in sorted(kept, key=lambda c: c.start):
@@ -243,9 +252,13 @@ class SecretScanner:
             info = self._rules[candidate.detector]
             stand_in = id(candidate) in stand_ins
             details = dict(candidate.details) | ({"stand_in": True} if stand_in else {})
+            severity = Severity.INFO if stand_in else candidate.severity
+            if id(candidate) in local:
+                details["local_stack"] = local[id(candidate)]
+                severity = Severity.LOW
             out.append(SecretFinding(
                 rule_id=candidate.detector, title=f"{info.title}: {STAND_IN_TITLE}" if stand_in else info.title,
-                description=info.description, severity=Severity.INFO if stand_in else candidate.severity,
+                description=info.description, severity=severity,
                 path=path, member=member,
                 line=text.count("\n", 0, candidate.start) + 1, column=candidate.start - line_start + 1,
                 offset=candidate.start, masked=mask(candidate.secret), length=len(candidate.secret),

@@ -1,0 +1,78 @@
+"""Typed credentials of a local stack or a documentation example: reported at low, not at medium.
+
+A docker-compose file, a CI job, Helm values, a README or a docs page that starts a database for a tutorial
+writes its password in clear (``POSTGRES_PASSWORD: postgres``, ``postgresql://postgres:postgres@localhost``,
+``export ARCADEDB_PASSWORD=arcadedb``, ``MSSQL_SA_PASSWORD: ReallyStrongPwd1234%^&*``). Such a value is a
+typed word, not a draw, and the stack it opens runs on the reader's machine. It is still a password in
+clear, so it is reported - at low, with the reason - and a drawn value in the same place stays at its
+rule's severity (a leaked production key is drawn, or it is a provider format another rule reports).
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote
+
+from mlsecure.secrets.detectors.context import drawn_shape
+
+# generic assignment rules (keyword = value, command-line flags, env exports) and connection URLs
+DEMOTABLE_RULES = frozenset({"SEC-016", "SEC-017", "SEC-021", "SEC-022", "SEC-023", "SEC-026"})
+
+# files that describe or start a local stack: compose files, CI jobs, Helm values, docs and examples,
+# *.example / *.sample templates
+_LOCAL_FILE = re.compile(
+    r"(?:^|/)(?:docker-)?compose[^/]*\.ya?ml$"
+    r"|(?:^|/)\.github/workflows/|(?:^|/)\.gitlab-ci\.ya?ml$|(?:^|/)azure-pipelines[^/]*\.ya?ml$"
+    r"|(?:^|/)\.circleci/|(?:^|/)values[^/]*\.ya?ml$"
+    r"|(?:^|/)(?:docs?|docs-website|documentation|examples?|tutorials?|samples?|demos?)/"
+    r"|\.(?:md|mdx|rst|adoc|example|sample|template|dist)$", re.IGNORECASE)
+# a connection URL to this machine or to a compose service (one label, no dots: ``@db:5432``, ``@postgres``)
+_LOCAL_HOST = re.compile(r"^(?:localhost|127(?:\.\d{1,3}){3}|0\.0\.0\.0|\[?::1\]?|host\.docker\.internal|"
+                         r"[a-z][a-z0-9_-]{0,30})$", re.IGNORECASE)
+# one to four words, then at most a 4-digit number and short symbol runs: ``postgres``, ``my-db-password``,
+# ``minio123``, ``SecureHaystack*2026``; a draw has letters after its digits or mixed-case noise
+_TYPED = re.compile(r"^(?P<words>[A-Za-z]{2,}(?:[-_. ][A-Za-z]{2,}){0,3})[-_.@#!*%^&$]{0,4}[0-9]{0,4}"
+                    r"[-_.@#!*%^&$]{0,4}$")
+_CAMEL = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+_AUTHORITY = re.compile(r"[^/?#\s'\"]*")
+_INNER_SYMBOLS = re.compile(r"(?<=[A-Za-z])[$@=!*#]+(?=[A-Za-z])")
+_VOWEL = re.compile(r"[aeiouy]", re.IGNORECASE)
+
+
+def typed_word(value: str) -> bool:
+    """A person's password made of words (each a lower, Capitalised or upper-case run of 2+ letters with a
+    vowel when 4+ long), optionally a short number and symbols: not a machine draw."""
+    value = unquote(value.replace("\\", ""))  # shell-escaped ``pa\\$\\$word``, URL-encoded ``p%3Dssword``
+    # a word with up to two letters written as symbols (``pa$$word``, ``p=ssword``) reads as the word
+    inner = _INNER_SYMBOLS.sub("", value)
+    if inner != value and len(value) - len(inner) <= 2:
+        value = inner
+    match = _TYPED.match(value)
+    if match is None or len(value) > 32 or drawn_shape(value):
+        return False
+    for segment in re.split(r"[-_. ]", match.group("words")):
+        pieces = _CAMEL.findall(segment)
+        if "".join(pieces) != segment:
+            return False
+        if any(len(p) < 2 or (len(p) >= 4 and not _VOWEL.search(p)) for p in pieces):
+            return False
+    return True
+
+
+def local_stack_reason(rule_id: str, secret: str, path: str, host: str | None, *, in_tests: bool,
+                       after: str = "") -> str | None:
+    """Why a finding is a typed credential of a local stack or a docs example (reported at low), or None.
+
+    ``after`` is the text right after the value: a URL whose authority holds a second ``@``
+    (``user:Whheg@633MKLnzj@db``) has a password the URL pattern cut short, so it is never demoted."""
+    if rule_id not in DEMOTABLE_RULES or not typed_word(secret):
+        return None
+    if rule_id == "SEC-016" and _AUTHORITY.match(after).group().count("@") != 1:  # type: ignore[union-attr]
+        return None
+    if _LOCAL_FILE.search(path.replace("\\", "/")) is not None:
+        return "typed password in a compose / CI / Helm values / docs / example file (local stack)"
+    if rule_id == "SEC-016" and host is not None and _LOCAL_HOST.match(host) is not None:
+        return "typed password of a connection URL to localhost or a compose service"
+    if rule_id == "SEC-016" and in_tests:
+        return "typed password of a connection URL in test code"
+    return None
