@@ -41,7 +41,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_gateway import process_cpu_s
-from bench_gateway_upstream import _CONFIG, _port, _source_root, _wait, start_mlserver
+from bench_gateway_upstream import _CONFIG, _port, _source_root, _wait, start_mlserver, stop_all
 
 _STAGES_MODULE = '''"""Checkpoints of bench_gateway_stages.py (a throwaway copy of the gateway, never the package)."""
 import json, os, signal, time
@@ -216,12 +216,7 @@ def main() -> None:
                             "calls": {k: v / n for k, v in d["cnt"].items()}})
             load.append(os.getloadavg()[0])
         finally:
-            for p in reversed(procs):
-                p.terminate()
-                try:
-                    p.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    p.kill()
+            stop_all(procs)
     med = statistics.median
     print(f"1 client, {args.requests} requests x {args.rounds} rounds; 1-min load average {load[0]:.1f} before, "
           f"{load[1]:.1f} after")

@@ -108,6 +108,16 @@ def start_mlserver(exe: Path, root: Path, procs: list[subprocess.Popen[bytes]]) 
     return ml_url
 
 
+def stop_all(procs: list[subprocess.Popen[bytes]]) -> None:
+    """Terminate the servers a benchmark started, newest first; kill any that does not exit in 20 s."""
+    for p in reversed(procs):
+        p.terminate()
+        try:
+            p.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            p.kill()
+
+
 def _round(clients: list[httpx.Client], url: str, body: bytes, headers: dict[str, str], n: int,
            pids: list[int]) -> tuple[float, list[float]]:
     """``n`` requests from each client at once (closed loop): (p50 ms, CPU seconds per request of each pid's
@@ -255,12 +265,7 @@ def main() -> None:
                     c.close()
             load_after = os.getloadavg()
         finally:
-            for p in reversed(procs):
-                p.terminate()
-                try:
-                    p.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    p.kill()
+            stop_all(procs)
     med = statistics.median
     res: dict[str, Any] = {
         "requests_per_round": args.requests * args.concurrency, "rounds": args.rounds,
