@@ -58,8 +58,11 @@ def environment_issues(name: str, text: str) -> list[Issue]:
 
     try:
         document = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except (yaml.YAMLError, RecursionError, ValueError):
-        return []
+    except (yaml.YAMLError, RecursionError, ValueError) as exc:
+        if kind is None:  # a sniffed file that is not YAML is not an environment file
+            return []
+        return [Issue(IssueKind.MALFORMED, Severity.MEDIUM, f"{name}: {kind} environment file does not parse as YAML "
+                      f"({type(exc).__name__}): the packages it installs cannot be verified")]
     if not isinstance(document, dict) or not isinstance(document.get("dependencies"), list):
         return []
     if kind is None:  # conda lists channels or a pip sub-list; python_env names python or build_dependencies
