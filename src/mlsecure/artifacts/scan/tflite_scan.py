@@ -154,8 +154,6 @@ def flex_node_ops(buf: memoryview, codes: list[str | None]) -> Iterator[tuple[st
                 if op != code[4:] and pattern in options:
                     yield code, op
                     break
-        if budget <= 0:
-            return
 
 
 def _options(buf: memoryview, operator: int) -> bytes:
