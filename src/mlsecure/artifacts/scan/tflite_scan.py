@@ -99,11 +99,6 @@ def sniff_flex(blob: Blob) -> list[Issue]:
     return [i for i in found if i.kind is IssueKind.DANGEROUS_OP]
 
 
-def custom_codes(buf: memoryview) -> Iterator[str]:
-    """The ``custom_code`` string of every CUSTOM operator code of the model."""
-    yield from (code for code in operator_codes(buf) if code is not None)
-
-
 def operator_codes(buf: memoryview) -> list[str | None]:
     """Each operator code's custom name (``None`` for a builtin), in ``opcode_index`` order."""
     size = len(buf)
