@@ -41,7 +41,6 @@ class Authenticator:
     def __init__(self, tokens: TokenStore, jwt_config: JwtConfig | None = None) -> None:
         self.tokens = tokens
         self.jwt = JwtVerifier(jwt_config) if jwt_config is not None else None
-        self._principals: dict[str, tuple[TokenRecord, Principal]] = {}
         self._verified: dict[str, tuple[TokenRecord, Principal]] = {}
         """Authorization header -> the record its token matched and its principal (opaque tokens only)."""
 
@@ -69,15 +68,8 @@ class Authenticator:
         status = record.status(now)
         if status != "active":
             raise AuthFailure(f"token {status}", public=f"token {status}", actor=record.token_id)
-        cached = self._principals.get(record.token_id)
-        if cached is not None and cached[0] is record:  # records are immutable; a changed one is a new object
-            principal = cached[1]
-        else:
-            principal = Principal(actor=record.token_id, name=record.name, role=record.role,
-                                  permissions=record.permissions, kind="token")
-            if len(self._principals) >= 10_000:
-                self._principals.clear()
-            self._principals[record.token_id] = (record, principal)
+        principal = Principal(actor=record.token_id, name=record.name, role=record.role,
+                              permissions=record.permissions, kind="token")
         if len(self._verified) >= 10_000:  # only headers that verified are kept: a stranger cannot fill it
             self._verified.clear()
         self._verified[authorization] = (record, principal)

@@ -374,10 +374,9 @@ class HTTPPool:
         try:
             for attempt in (0, 1):
                 conn = self._idle_connection() if attempt == 0 else None  # the usual case: no coroutine to await
-                if conn is not None:
-                    reused = True
-                else:
-                    conn, reused = await self._connection(loop, deadline, fresh=attempt > 0)
+                reused = conn is not None
+                if conn is None:
+                    conn = await self._new_connection(loop, deadline)
                 try:
                     response, keep = await conn.exchange(data, reused, deadline)
                 except _Stale:
@@ -406,13 +405,7 @@ class HTTPPool:
             conn.close()
         return None
 
-    async def _connection(self, loop: asyncio.AbstractEventLoop, deadline: float, fresh: bool) -> tuple[_Conn, bool]:
-        idle = self._idle
-        while idle and not fresh:
-            conn = idle.pop()
-            if not conn.dead:
-                return conn, True
-            conn.close()
+    async def _new_connection(self, loop: asyncio.AbstractEventLoop, deadline: float) -> _Conn:
         timeout = min(self.connect_timeout_s, deadline - loop.time())
         try:
             async with asyncio.timeout(max(timeout, 0.0)):
@@ -423,7 +416,7 @@ class HTTPPool:
             raise HTTPTimeout(f"no connection within {self.connect_timeout_s} s") from None
         except OSError as exc:
             raise HTTPError(f"cannot connect: {type(exc).__name__}") from None
-        return conn, False
+        return conn
 
     async def aclose(self) -> None:
         self._closed = True
