@@ -192,20 +192,21 @@ def enforced_as_read(original: Any, enforcement: Any) -> Any:
     """The rows ``kanon.enforce_k`` kept, as read in ``original`` (the frame it was given, any types), with
     only the cells its generalization changed replaced by their generalized text (those columns become
     strings); ``enforcement.frame`` itself is all stripped strings."""
+    import numpy as np
+
     pl = polars()
-    kept = [True] * original.height
-    for i in enforcement.suppressed_rows:
-        kept[i] = False
-    rows = original.filter(pl.Series(kept, dtype=pl.Boolean))
-    stripped = to_strings(rows)
+    kept = np.ones(original.height, dtype=bool)
+    kept[list(enforcement.suppressed_rows)] = False
+    rows = original.filter(pl.Series(kept))
     columns = []
     for name in rows.columns:
         column = rows.get_column(name)
-        if enforcement.levels.get(name, 0) > 0:
+        if enforcement.levels.get(name, 0) > 0:  # only generalized columns need their stripped text
+            stripped = to_strings(rows.select(name)).get_column(name)
             generalized = enforcement.frame.get_column(name)
-            is_changed = generalized.ne_missing(stripped.get_column(name))
+            is_changed = generalized.ne_missing(stripped)
             if is_changed.any():
-                text = _text(column, stripped.get_column(name))
+                text = _text(column, stripped)
                 column = pl.select(pl.when(is_changed).then(generalized).otherwise(text).alias(name)).to_series()
         columns.append(column)
     return pl.DataFrame(columns)

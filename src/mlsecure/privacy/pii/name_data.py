@@ -130,15 +130,8 @@ def derive(out: Path = DATA, *, max_rank: int = MAX_RANK) -> tuple[int, int]:
     rows: list[tuple[str, str, int]] = []
     counts = []
     for kind, table in zip(("G", "S"), _tables(), strict=True):
-        best: dict[str, int] = {}
-        for name, info in table.items():
-            ranks = [r for r in (info.get("rank") or {}).values() if r is not None]
-            if not ranks or min(ranks) > max_rank or " " in name or len(name) < 2:
-                continue
-            if not all(c.isalpha() or c in "'-" for c in name):
-                continue
-            key = fold(name)
-            best[key] = min(best.get(key, max_rank), min(ranks))
+        # a folded name's best rank over its spellings is <= max_rank exactly when one spelling's is
+        best = {name: rank for name, rank in _best_ranks(table).items() if rank <= max_rank}
         rows.extend((name, kind, rank) for name, rank in sorted(best.items()))
         counts.append(len(best))
     out.parent.mkdir(parents=True, exist_ok=True)
