@@ -15,6 +15,7 @@ judged); negatives: texts with no person tagged, flagged when such a spurious na
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 import re
@@ -50,7 +51,9 @@ def _cases(rows: list[dict[str, Any]]) -> list[Case]:
             for r in rows]
 
 
+@functools.cache
 def corpus(path: Path = CORPUS) -> dict[str, Any]:
+    """The decoded file, read once per process (callers must not change it)."""
     with gzip.open(path, "rt", encoding="utf-8") as fh:
         data: dict[str, Any] = json.load(fh)
     return data
