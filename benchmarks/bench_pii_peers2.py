@@ -149,10 +149,12 @@ def main() -> int:
     if CLI_EXITS:
         print(f"CLI exit codes per batch: {CLI_EXITS} (1: its own re-audit still saw PII in the output)")
     table(results)
-    print("\nE-mails, phones, street addresses, ids: none is tagged in these corpora (person / place / organisation "
+    print("\nsec-filings tags the defined parties 'Borrower' and 'Lender' as persons (95% of its person spans): "
+          "its name figures are about those two words, so it is pooled only in 'all sources'.")
+    print("E-mails, phones, street addresses, ids: none is tagged in these corpora (person / place / organisation "
           "/ other only), so none is scored here; see bench_pii_peers.py for those.\n")
     pooled(results, "all sources", lambda s: True)
-    pooled(results, "edited text (wikigold, sec-filings, conll2003)", lambda s: s not in ("btc", "wnut17"))
+    pooled(results, "edited prose (wikigold, conll2003)", lambda s: s in ("wikigold", "conll2003"))
     pooled(results, "social media (btc, wnut17)", lambda s: s in ("btc", "wnut17"))
     if args.json:
         args.json.write_text(json.dumps({f"{s}/{h}": {g: vars(t) for g, t in r.by_group.items()} | {
