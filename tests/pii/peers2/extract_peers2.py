@@ -252,8 +252,8 @@ def main() -> int:
     data = extract(args.mirrors, shipped_names())
     args.out.parent.mkdir(parents=True, exist_ok=True)
     payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
-    with gzip.GzipFile(args.out, "wb", mtime=0) as fh:  # mtime 0: the same bytes on every run
-        fh.write(payload)
+    with args.out.open("wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as fh:
+        fh.write(payload)  # no name, mtime 0: the same bytes on every run, wherever it is written
     for name, info in data["sources"].items():
         print(f"{name}: {info['documents']} documents @ {info['commit'][:12]}")
     return 0
