@@ -4,7 +4,8 @@
 
 A second corpus for issue 15, independent of ``tests/pii/peers`` (the peers' own test cases, mostly template
 sentences): real Wikipedia articles, tweets, Reddit / YouTube / Stack Overflow comments, SEC loan agreements and
-Reuters news, annotated for persons and places by the corpora's authors. Each
+Reuters news, annotated for persons and places by the corpora's authors, and libpostal's real postal addresses of
+26 countries with the components its parser tests expect. Each
 ``<mirrors>/<owner>+<name>/repo`` is a bare git directory read with ``git show HEAD:path``: nothing is imported or
 run. Only tokens and the corpora's own entity tags are used; the text is rebuilt from the tokens (``detokenize``)
 and every tagged token run becomes a character span.
@@ -19,8 +20,8 @@ account name, not a person's name, and not scored (as session 7 left Twitter han
 
 The dev/report split is fixed here, before any result: sha256 of ``<source>:<document id>``, first byte even -> dev,
 odd -> report (the rule of ``tests/pii/peers/extract_peers.half``). A document is a file's ``-DOCSTART-`` section
-(wikigold, SEC, CoNLL-2003) or one post (BTC, WNUT-17: the post's text is its id, so a post seen twice
-falls in one half).
+(wikigold, SEC, CoNLL-2003), one post (BTC, WNUT-17) or one address (libpostal): a post's or address's text is
+its id, so one seen twice falls in one half.
 """
 
 from __future__ import annotations
@@ -64,6 +65,11 @@ SOURCES: dict[str, dict[str, Any]] = {
         "license": "CC-BY-4.0", "kind": "tweets, Reddit, YouTube, Stack Overflow comments", "join": " ",
         "notice": "WNUT 2017 Emerging Entities, Derczynski, Nichols, van Erp and Limsopatham 2017 (CC BY 4.0). "
                   "Changes: text rebuilt from the CoNLL tokens, tags turned into character spans."},
+    "libpostal": {
+        "repo": "openvenues/libpostal", "paths": ["test/test_parser.c"], "shipped": True, "license": "MIT",
+        "kind": "postal addresses of 26 countries", "join": " ",
+        "notice": "Copyright (c) 2015 openvenues. MIT License. Changes: the parser test inputs and their expected "
+                  "components, located in the input as character spans."},
     "conll2003": {
         "repo": "glample/tagger", "paths": ["dataset/eng.testa", "dataset/eng.testb"], "shipped": False,
         "license": "Reuters RCV1 terms: not shipped", "kind": "Reuters news, 1996", "join": "\n",
@@ -216,6 +222,68 @@ def _documents(mirrors: Path, name: str, info: dict[str, Any]) -> Iterator[tuple
                 yield path, f"{path}#{i}", doc
 
 
+_PARSE_CALL = re.compile(r'test_parse_result_equals\(\s*"((?:[^"\\]|\\.)*)"\s*,\s*options\s*,\s*\d+\s*,(.*?)\)\s*\);',
+                         re.DOTALL)
+_COMPONENT = re.compile(r'\(labeled_component_t\)\{"([a-z_]+)",\s*"((?:[^"\\]|\\.)*)"\}')
+_ADDRESS_LABEL = {"postcode": "ZIP_CODE", "city": "LOCATION"}
+
+
+def _c_string(literal: str) -> str:
+    return literal.replace("\\n", "\n").replace('\\"', '"').replace("\\\\", "\\")
+
+
+def libpostal_addresses(source: str) -> Iterator[Built]:
+    """libpostal's parser tests: each input address with its expected components located in it (the components are
+    lower-cased; found case-insensitively, left to right, each where no earlier one sits). ``house_number`` and
+    ``road`` next to each other (only spaces or a comma between) are one ``STREET_ADDRESS`` span, a road alone is
+    one too; ``postcode`` -> ``ZIP_CODE``; ``city`` -> ``LOCATION``; the rest (house or organisation name, state,
+    country, district, unit) -> ``MISC``. An input with a component that cannot be located is left out."""
+    code = "\n".join(line for line in source.splitlines() if not line.strip().startswith("//"))
+    for call in _PARSE_CALL.finditer(code):
+        text = _c_string(call.group(1))
+        found: dict[str, tuple[int, int]] = {}
+        taken: list[tuple[int, int]] = []
+        spans: list[tuple[int, int, str]] = []
+        ok = True
+        for label, raw in _COMPONENT.findall(call.group(2)):
+            pattern = r"\s+".join(re.escape(w) for w in _c_string(raw).split())
+            hit = next((m for m in re.finditer(pattern, text, re.IGNORECASE)
+                        if not any(m.start() < e and s < m.end() for s, e in taken)), None)
+            if hit is None:
+                ok = False
+                break
+            taken.append(hit.span())
+            if label in ("house_number", "road"):
+                found[label] = hit.span()
+            else:
+                spans.append((*hit.span(), _ADDRESS_LABEL.get(label, "MISC")))
+        if not ok:
+            continue
+        number, road = found.get("house_number"), found.get("road")
+        if number and road:
+            first, second = sorted((number, road))
+            if re.fullmatch(r"[\s,]*", text[first[1]:second[0]]):
+                spans.append((first[0], second[1], "STREET_ADDRESS"))
+            else:
+                spans += [(*road, "STREET_ADDRESS"), (*number, "MISC")]
+        elif road:
+            spans.append((*road, "STREET_ADDRESS"))
+        elif number:
+            spans.append((*number, "MISC"))
+        yield Built(text, sorted(spans))
+
+
+def _built(mirrors: Path, name: str, info: dict[str, Any]) -> Iterator[tuple[str, str, Built]]:
+    """(path, document id, text and spans) per document of a source."""
+    if name == "libpostal":  # one address per test call: the address is the document
+        path = info["paths"][0]
+        for built in libpostal_addresses(_git(mirrors, info["repo"], "show", f"HEAD:{path}")):
+            yield path, built.text, built
+        return
+    for path, doc_id, sentences in _documents(mirrors, name, info):
+        yield path, doc_id, detokenize(sentences, info["join"])
+
+
 def extract(mirrors: Path, names: list[str]) -> dict[str, Any]:
     sources: dict[str, Any] = {}
     cases: list[dict[str, Any]] = []
@@ -224,8 +292,7 @@ def extract(mirrors: Path, names: list[str]) -> dict[str, Any]:
         commit = _git(mirrors, info["repo"], "rev-parse", "HEAD").strip()
         seen: set[str] = set()
         count = 0
-        for path, doc_id, sentences in _documents(mirrors, name, info):
-            built = detokenize(sentences, info["join"])
+        for path, doc_id, built in _built(mirrors, name, info):
             if not built.text.strip() or built.text in seen:
                 continue
             seen.add(built.text)

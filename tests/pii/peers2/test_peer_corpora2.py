@@ -18,7 +18,7 @@ import pytest
 from extract_peers2 import SOURCES, detokenize, half, shipped_names
 from pii_peer_corpus2 import Case, Result, corpus, load, mlsecure_redact, mlsecure_spans, score_by_source, survives
 
-DOCUMENTS = {"wikigold": 145, "sec-filings": 8, "btc": 9319, "wnut17": 5559}
+DOCUMENTS = {"wikigold": 145, "sec-filings": 8, "btc": 9319, "wnut17": 5559, "libpostal": 144}
 PERSONS = {"wikigold": (502, 432), "sec-filings": (340, 623), "btc": (1164, 1267), "wnut17": (678, 707)}
 SAMPLE = (("wikigold", 8), ("btc", 200), ("wnut17", 200))  # the first n dev-half documents of each
 # (source, group): (labelled spans, found with a right type, survived redaction whole)
@@ -58,7 +58,7 @@ def test_corpus_holds_the_shipped_sources_with_their_licences(data: dict[str, ob
     assert not any(SOURCES[n]["shipped"] for n in ("conll2003",))  # Reuters text is never stored here
     for name, info in sources.items():
         assert info["documents"] == DOCUMENTS[name]
-        assert info["license"].startswith("CC-BY-")
+        assert info["license"] in ("CC-BY-4.0", "CC-BY-3.0", "MIT")
         assert len(info["commit"]) == 40
 
 
@@ -122,3 +122,26 @@ def test_cli_redacts_the_corpus_like_the_library(dev: list[Case], tmp_path: Path
     gale = texts.index("How did Dorothy Gale come back * younger * in Return to Oz??")
     assert out[gale] == "How did [NAME] come back * younger * in Return to Oz??"
     assert not survives("Dorothy Gale", out[gale]) and survives("Dorothy Gale", texts[gale])
+
+
+def test_libpostal_components_become_spans() -> None:
+    from extract_peers2 import libpostal_addresses
+
+    source = '''
+    CHECK_CALL(test_parse_result_equals(
+        // a comment line
+        "Cafe X, Storgatan 12, 114 51 Stockholm\\nSweden",
+        options,
+        5,
+        (labeled_component_t){"house", "cafe x"},
+        (labeled_component_t){"road", "storgatan"},
+        (labeled_component_t){"house_number", "12"},
+        (labeled_component_t){"postcode", "114 51"},
+        (labeled_component_t){"city", "stockholm"}
+    ));
+    CHECK_CALL(test_parse_result_equals("Nowhere 1", options, 1, (labeled_component_t){"road", "elsewhere"}));
+    '''
+    (built,) = libpostal_addresses(source)  # the second call's component is not in its input: left out
+    assert built.text == "Cafe X, Storgatan 12, 114 51 Stockholm\nSweden"
+    assert [(built.text[s:e], t) for s, e, t in built.spans] == [
+        ("Cafe X", "MISC"), ("Storgatan 12", "STREET_ADDRESS"), ("114 51", "ZIP_CODE"), ("Stockholm", "LOCATION")]
