@@ -1,4 +1,5 @@
-"""The second peer corpus (real text labelled by people: wikigold, SEC filings, BTC, WNUT-17) as a regression check.
+"""The second peer corpus (real text labelled by people: wikigold, SEC filings, BTC, WNUT-17, libpostal's addresses)
+as a regression check.
 
 The corpus facts pin the extraction (``extract_peers2.py``): documents, tagged persons per half, the half of every
 document. ``MEASURED`` is what main ``c56238d`` scored on a fixed dev-half sample, in process (the full corpus and
@@ -20,15 +21,17 @@ from pii_peer_corpus2 import Case, Result, corpus, load, mlsecure_redact, mlsecu
 
 DOCUMENTS = {"wikigold": 145, "sec-filings": 8, "btc": 9319, "wnut17": 5559, "libpostal": 144}
 PERSONS = {"wikigold": (502, 432), "sec-filings": (340, 623), "btc": (1164, 1267), "wnut17": (678, 707)}
-SAMPLE = (("wikigold", 8), ("btc", 200), ("wnut17", 200))  # the first n dev-half documents of each
+SAMPLE = (("wikigold", 8), ("btc", 200), ("wnut17", 200), ("libpostal", 81))  # the first n dev-half documents
 # (source, group): (labelled spans, found with a right type, survived redaction whole)
 MEASURED = {
     ("wikigold", "name"): (68, 66, 2), ("wikigold", "location"): (74, 7, 45),
     ("btc", "name"): (33, 19, 13), ("btc", "location"): (29, 0, 27),
     ("wnut17", "name"): (26, 14, 13), ("wnut17", "location"): (28, 0, 23),
+    ("libpostal", "address"): (59, 29, 22), ("libpostal", "zip"): (45, 17, 23), ("libpostal", "location"): (70, 2, 58),
 }
 # source: (texts with no person, of those flagged, predicted name spans, of those spurious)
-MEASURED_NAMES = {"wikigold": (2, 1, 140, 2), "btc": (173, 23, 56, 31), "wnut17": (177, 16, 44, 22)}
+MEASURED_NAMES = {"wikigold": (2, 1, 140, 2), "btc": (173, 23, 56, 31), "wnut17": (177, 16, 44, 22),
+                  "libpostal": (81, 0, 31, 0)}
 
 
 @pytest.fixture(scope="module")
