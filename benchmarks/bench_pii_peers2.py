@@ -12,6 +12,7 @@ Spans: ``text_mode.scan_texts`` (right type). Survival: after ``mlsecure privacy
 --text-columns text`` (the CLI, as ``bench_pii_peers.py --cli``), or in process with ``--in-process``.
 
     PYTHONPATH=src python benchmarks/bench_pii_peers2.py [--mirrors /work/.mirror] [--json out.json]
+    PYTHONPATH=src python benchmarks/bench_pii_peers2.py --half dev --in-process        # iterate on dev only
     PYTHONPATH=src python benchmarks/bench_pii_peers2.py --dev-misses /tmp/misses.txt   # dev half only
 """
 
@@ -131,6 +132,8 @@ def main() -> int:
     parser.add_argument("--in-process", action="store_true", help="redact with transform_text, not the CLI")
     parser.add_argument("--json", type=Path, help="also write the tallies here")
     parser.add_argument("--dev-misses", type=Path, help="write the dev half's surviving names here, then stop")
+    parser.add_argument("--half", choices=("dev", "report", "both"), default="both",
+                        help="score one half only (iterate on dev; measure report once before and once after)")
     args = parser.parse_args()
     data = corpus()
     sources, cases = dict(data["sources"]), load()
@@ -138,6 +141,8 @@ def main() -> int:
         extra_sources, extra = load_mirror_only(args.mirrors)
         sources |= extra_sources
         cases += extra
+    if args.half != "both":
+        cases = [c for c in cases if c.half == args.half]
     redact = mlsecure_redact if args.in_process else cli_redact
     if args.dev_misses:
         dev_misses(cases, redact, args.dev_misses)
