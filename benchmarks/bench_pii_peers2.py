@@ -89,11 +89,12 @@ def table(results: dict[tuple[str, str], Result]) -> None:
                 print(f"| {src} | {group} | {half} | {t.positives} | {fmt(t.right_type, t.positives)} | "
                       f"{fmt(t.any_type, t.positives)} | {fmt(t.survived, t.positives)} | "
                       f"{fmt(t.part_survived, t.positives)} |")
-    print("\n| source | half | texts with no person: flagged | name spans on no tagged entity (spurious) |")
-    print("|---|---|---|---|")
+    print("\n| source | half | texts with no person: flagged | name spans on no tagged entity (spurious) "
+          "| of those, cutting a word |")
+    print("|---|---|---|---|---|")
     for (src, half), res in results.items():
         print(f"| {src} | {half} | {fmt(res.negatives_flagged, res.negatives)} | "
-              f"{fmt(res.name_spurious, res.name_predicted)} |")
+              f"{fmt(res.name_spurious, res.name_predicted)} | {fmt(res.name_inword, res.name_spurious)} |")
 
 
 def pooled(results: dict[tuple[str, str], Result], label: str, keep: Callable[[str], bool]) -> None:
@@ -164,7 +165,8 @@ def main() -> int:
     pooled(results, "social media (btc, wnut17)", lambda s: s in ("btc", "wnut17"))
     if args.json:
         args.json.write_text(json.dumps({f"{s}/{h}": {g: vars(t) for g, t in r.by_group.items()} | {
-            "_negatives": [r.negatives_flagged, r.negatives], "_spurious": [r.name_spurious, r.name_predicted]}
+            "_negatives": [r.negatives_flagged, r.negatives], "_spurious": [r.name_spurious, r.name_predicted],
+            "_inword": r.name_inword}
             for (s, h), r in results.items()}, indent=1))
     return 0
 

@@ -102,6 +102,7 @@ class Result:
     by_group: dict[str, Tally] = field(default_factory=dict)
     name_predicted: int = 0  # predicted name spans
     name_spurious: int = 0  # of those, overlapping no labelled entity
+    name_inword: int = 0  # of those, starting or ending inside a word (``Pre`` of ``Prejudice``)
     negatives: int = 0  # texts with no person tagged
     negatives_flagged: int = 0  # of those, with a spurious name span
 
@@ -111,7 +112,7 @@ class Result:
     def add(self, other: Result) -> None:
         for g, t in other.by_group.items():
             self.tally(g).add(t)
-        for name in ("name_predicted", "name_spurious", "negatives", "negatives_flagged"):
+        for name in ("name_predicted", "name_spurious", "name_inword", "negatives", "negatives_flagged"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
@@ -149,10 +150,19 @@ def score(cases: Sequence[Case], spans: Callable[[list[str]], list[Spans]],
         spurious = [p for p in names if not any(_overlaps((p[0], p[1]), (s, e)) for s, e, _ in case.spans)]
         result.name_predicted += len(names)
         result.name_spurious += len(spurious)
+        result.name_inword += sum(_inside_word(case.text, p[0], p[1]) for p in spurious)
         if not any(t == "PERSON" for _, _, t in case.spans):
             result.negatives += 1
             result.negatives_flagged += bool(spurious)
     return result
+
+
+def _inside_word(text: str, start: int, end: int) -> bool:
+    """The span cuts a word: a letter or digit on both sides of its start or of its end."""
+    def cut(i: int) -> bool:
+        return 0 < i < len(text) and text[i - 1].isalnum() and text[i].isalnum()
+
+    return cut(start) or cut(end)
 
 
 def _outside_tokens(case: Case) -> set[str]:

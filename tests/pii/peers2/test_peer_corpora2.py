@@ -148,3 +148,12 @@ def test_libpostal_components_become_spans() -> None:
     assert built.text == "Cafe X, Storgatan 12, 114 51 Stockholm\nSweden"
     assert [(built.text[s:e], t) for s, e, t in built.spans] == [
         ("Cafe X", "MISC"), ("Storgatan 12", "STREET_ADDRESS"), ("114 51", "ZIP_CODE"), ("Stockholm", "LOCATION")]
+
+
+def test_spans_cutting_a_word_are_told_apart() -> None:
+    from pii_peer_corpus2 import _inside_word
+
+    text = "Pride and Prejudice, Pre drinks"
+    assert _inside_word(text, 10, 13)  # "Pre" of "Prejudice"
+    assert not _inside_word(text, 21, 24)  # the word "Pre"
+    assert _inside_word(text, 0, 1) and not _inside_word(text, 0, 5)
