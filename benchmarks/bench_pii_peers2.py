@@ -89,12 +89,13 @@ def table(results: dict[tuple[str, str], Result]) -> None:
                 print(f"| {src} | {group} | {half} | {t.positives} | {fmt(t.right_type, t.positives)} | "
                       f"{fmt(t.any_type, t.positives)} | {fmt(t.survived, t.positives)} | "
                       f"{fmt(t.part_survived, t.positives)} |")
-    print("\n| source | half | texts with no person: flagged | name spans on no tagged entity (spurious) "
-          "| of those, cutting a word |")
-    print("|---|---|---|---|---|")
+    print("\n| source | half | texts with no person: flagged | flagged by a span cutting no word "
+          "| name spans on no tagged entity (spurious) | of those, cutting a word |")
+    print("|---|---|---|---|---|---|")
     for (src, half), res in results.items():
         print(f"| {src} | {half} | {fmt(res.negatives_flagged, res.negatives)} | "
-              f"{fmt(res.name_spurious, res.name_predicted)} | {fmt(res.name_inword, res.name_spurious)} |")
+              f"{fmt(res.negatives_flagged_words, res.negatives)} | {fmt(res.name_spurious, res.name_predicted)} | "
+              f"{fmt(res.name_inword, res.name_spurious)} |")
 
 
 def pooled(results: dict[tuple[str, str], Result], label: str, keep: Callable[[str], bool]) -> None:
@@ -166,7 +167,7 @@ def main() -> int:
     if args.json:
         args.json.write_text(json.dumps({f"{s}/{h}": {g: vars(t) for g, t in r.by_group.items()} | {
             "_negatives": [r.negatives_flagged, r.negatives], "_spurious": [r.name_spurious, r.name_predicted],
-            "_inword": r.name_inword}
+            "_inword": r.name_inword, "_negatives_words": r.negatives_flagged_words}
             for (s, h), r in results.items()}, indent=1))
     return 0
 

@@ -105,6 +105,7 @@ class Result:
     name_inword: int = 0  # of those, starting or ending inside a word (``Pre`` of ``Prejudice``)
     negatives: int = 0  # texts with no person tagged
     negatives_flagged: int = 0  # of those, with a spurious name span
+    negatives_flagged_words: int = 0  # of those, with one that cuts no word
 
     def tally(self, group: str) -> Tally:
         return self.by_group.setdefault(group, Tally())
@@ -112,7 +113,8 @@ class Result:
     def add(self, other: Result) -> None:
         for g, t in other.by_group.items():
             self.tally(g).add(t)
-        for name in ("name_predicted", "name_spurious", "name_inword", "negatives", "negatives_flagged"):
+        for name in ("name_predicted", "name_spurious", "name_inword", "negatives", "negatives_flagged",
+                     "negatives_flagged_words"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
@@ -150,10 +152,12 @@ def score(cases: Sequence[Case], spans: Callable[[list[str]], list[Spans]],
         spurious = [p for p in names if not any(_overlaps((p[0], p[1]), (s, e)) for s, e, _ in case.spans)]
         result.name_predicted += len(names)
         result.name_spurious += len(spurious)
-        result.name_inword += sum(_inside_word(case.text, p[0], p[1]) for p in spurious)
+        inword = [_inside_word(case.text, p[0], p[1]) for p in spurious]
+        result.name_inword += sum(inword)
         if not any(t == "PERSON" for _, _, t in case.spans):
             result.negatives += 1
             result.negatives_flagged += bool(spurious)
+            result.negatives_flagged_words += not all(inword)
     return result
 
 
