@@ -5,7 +5,7 @@ Process CPU time per read (median of ``--repeats``, old and new alternating) and
 allocations during one read of each (``tracemalloc``, measured apart from the timing). Both readers must
 return equal frames and JSON values, which is checked before anything is timed.
 
-    PYTHONPATH=src python benchmarks/bench_jsonl_read.py [--rows 50000] [--repeats 7]
+    PYTHONPATH=src python benchmarks/bench_jsonl_read.py [--rows 50000] [--repeats 7] [--flat]
 """
 
 from __future__ import annotations
@@ -33,9 +33,10 @@ from jsonl_reader_s7 import read_jsonl_s7  # noqa: E402
 from mlsecure.data import tables  # noqa: E402
 
 
-def write_rows(path: Path, rows: int, seed: int) -> None:
+def write_rows(path: Path, rows: int, seed: int, *, flat: bool = False) -> None:
     """A customer-record shape: ids, names, e-mails, floats, integers with nulls, booleans, a field present on
-    a third of the lines, a field mixing numbers and strings, a nested object and an array."""
+    a third of the lines, a field mixing numbers and strings, a nested object and an array (``flat``: without
+    the last three, every field one JSON type)."""
     rng = random.Random(seed)
     first = ["Ana", "Björn", "Chen", "Dana", "Émile", "Farah", "Grzegorz", "Hana"]
     with path.open("w", encoding="utf-8") as handle:
@@ -51,6 +52,8 @@ def write_rows(path: Path, rows: int, seed: int) -> None:
             }
             if rng.random() < 0.33:
                 row["coupon"] = rng.randint(1, 10**6)
+            if flat:
+                del row["ref"], row["meta"], row["tags"]
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
@@ -84,10 +87,11 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=50_000)
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--flat", action="store_true", help="no nested or mixed fields")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "records.jsonl"
-        write_rows(path, args.rows, args.seed)
+        write_rows(path, args.rows, args.seed, flat=args.flat)
         (a_frame, a_values), (b_frame, b_values) = old(path), new(path)
         pd.testing.assert_frame_equal(b_frame, a_frame, check_exact=True)
         assert list(a_values) == list(b_values) and all(a_values[k] == b_values[k] for k in a_values)
@@ -97,7 +101,7 @@ def main() -> None:
             times["new"].append(cpu(new, path))
         peaks = {"old": peak(old, path), "new": peak(new, path)}
         size = path.stat().st_size
-    print(f"{args.rows} rows, {len(a_frame.columns)} fields ({', '.join(a_values)} held as JSON values), "
+    print(f"{args.rows} rows, {len(a_frame.columns)} fields ({', '.join(a_values) or 'none'} held as JSON values), "
           f"{size / 1e6:.1f} MB; process CPU, median of {args.repeats} interleaved reads")
     for side in ("old", "new"):
         print(f"{side}: {statistics.median(times[side]):.3f} s CPU (min {min(times[side]):.3f}), "
