@@ -114,6 +114,8 @@ def test_a_copied_frame_keeps_its_json_values(tmp_path: Path) -> None:
     lambda f: f.head(2),  # filtered
     lambda f: f.iloc[[0, 2, 1, 3]].reset_index(drop=False).set_index("index"),  # rows swapped, labels kept
     lambda f: f.set_axis([10, 11, 12, 13]),  # reindexed
+    lambda f: f.sort_values("n", ascending=False).reset_index(drop=True),  # sorted, then numbered 0..3 again
+    lambda f: f.assign(m=f["m"].str.upper()),  # a held field's cells changed
     lambda f: f.rename(columns={"m": "meta"}),  # a held field renamed
     lambda f: f.drop(columns=["mix"]),  # a held field dropped
 ])

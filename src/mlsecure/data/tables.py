@@ -39,22 +39,33 @@ class LoadedTable:
     The frame's own columns stay what other readers expect (nested values as JSON text, floats as floats);
     anonymize writes ``json_values`` back (``privacy.pii.frame.to_polars``). They travel beside the frame, not
     inside it, so a copy of the frame cannot drop them unseen; ``checked_json_values`` refuses a frame whose
-    rows or columns no longer match them (sorted, filtered, reindexed, a field renamed or dropped)."""
+    rows or columns no longer match them (sorted, filtered, reindexed, a field renamed, dropped or changed).
+    ``read_columns``: those fields' columns as the reader made them, to compare the frame's with."""
 
     frame: pd.DataFrame
     json_values: Mapping[str, list[Any]] = field(default_factory=dict)
+    read_columns: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
     def checked_json_values(self) -> Mapping[str, list[Any]]:
         """``json_values``, after checking that row ``i`` of ``frame`` is still line ``i`` of the file (the
-        index is the reader's ``0..n-1``) and that each field is still a column; ``InputError`` if not."""
+        index is the reader's ``0..n-1``, and each such field is a column equal to the one read: a frame sorted
+        and renumbered is caught too, unless it only swapped rows whose cells of these fields are equal);
+        ``InputError`` if not."""
         if not self.json_values:
             return self.json_values
-        index, rows = self.frame.index, len(self.frame)
+        index, rows, columns = self.frame.index, len(self.frame), self.frame.columns
         in_order = (index.dtype.kind == "i" and index.is_monotonic_increasing and index.is_unique
                     and rows > 0 and index[0] == 0 and index[-1] == rows - 1)
-        lost = [name for name in self.json_values if name not in self.frame.columns]
-        if not in_order or lost or any(len(v) != rows for v in self.json_values.values()):
-            what = f"field {lost[0]!r} is no longer a column" if lost else "its rows are no longer the rows read"
+        lost = [name for name in self.json_values if name not in columns]
+        changed = [name for name, read in self.read_columns.items() if name in columns
+                   and not self.frame[name].equals(read)]
+        if not in_order or lost or changed or any(len(v) != rows for v in self.json_values.values()):
+            if lost:
+                what = f"field {lost[0]!r} is no longer a column"
+            elif changed and in_order:
+                what = f"field {changed[0]!r} is no longer the column read"
+            else:
+                what = "its rows are no longer the rows read"
             raise InputError(f"a JSONL table's frame no longer matches the JSON values read with it ({what}): pass "
                              "the frame as read, or rebuild the table with read_table")
         return self.json_values
@@ -175,7 +186,7 @@ def _read_jsonl(pd: Any, source: Path, path: Path) -> LoadedTable:
         if kept is not None:
             json_values[name] = kept
     frame = pd.DataFrame(data, copy=False) if data else pd.DataFrame([{}] * rows)  # (only ``{}`` lines)
-    return LoadedTable(frame, json_values)
+    return LoadedTable(frame, json_values, {name: data[name] for name in json_values})
 
 
 def _into_columns(columns: dict[str, list[Any]], chunk: list[dict[str, Any]], rows: int) -> int:
