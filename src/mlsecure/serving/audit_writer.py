@@ -35,7 +35,6 @@ import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from mlsecure.errors import ConfigError, MLSecureError
@@ -103,7 +102,7 @@ class BatchWork:
         written: list[int] = []
         for i, (fields, _, _) in enumerate(items):
             try:
-                events.append(AuditEvent(**{**fields, "timestamp": datetime.fromtimestamp(fields["timestamp"], UTC)}))
+                events.append(AuditEvent.from_fields(fields))  # AuditEvent(**fields), timestamp in POSIX seconds
                 written.append(i)
             except (MLSecureError, TypeError, KeyError, ValueError, OverflowError) as exc:
                 results[i] = (None, f"invalid audit event: {exc}", False)
