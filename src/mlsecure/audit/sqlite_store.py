@@ -255,7 +255,10 @@ class _SQLiteTxn:
         return None if row is None else (int(row[0]), bytes.fromhex(row[1]))
 
     def insert(self, rows: Sequence[tuple[Any, ...]]) -> None:
-        self.conn.executemany(_INSERT, rows)
+        if len(rows) == 1:  # one request alone: no iterator protocol around a single row
+            self.conn.execute(_INSERT, rows[0])
+        else:
+            self.conn.executemany(_INSERT, rows)
 
     def last_checkpoint(self) -> tuple[int, list[bytes]] | None:
         row = self.conn.execute("SELECT tree_size, frontier FROM audit_checkpoints ORDER BY id DESC LIMIT 1"

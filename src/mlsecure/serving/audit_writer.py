@@ -37,6 +37,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
+from mlsecure.audit.events import AuditEvent  # no function-level import on each batch's path
 from mlsecure.errors import ConfigError, MLSecureError
 from mlsecure.serving.config import ExtractionConfig
 
@@ -89,8 +90,6 @@ class BatchWork:
         self._flag_events: list[Any] = []
 
     def run(self, items: list[AuditItem]) -> list[AuditResult]:
-        from mlsecure.audit import AuditEvent
-
         signer = self.signer
         bodies = [it[1] for it in items]
         # a few bodies are signed inline after the commit: handing them to the signing thread and waking it
@@ -152,8 +151,6 @@ class BatchWork:
         return monitor.is_flagged(actor)
 
     def _flag_event(self, trigger: dict[str, Any], verdict: dict[str, Any]) -> Any:
-        from mlsecure.audit import AuditEvent
-
         action = self.extraction.action if self.extraction is not None else "flag"
         return AuditEvent(
             event_type="extraction_suspected", actor=trigger["actor"], action="monitor",
