@@ -118,7 +118,7 @@ class AuditEvent:
         gets them): the same event, or the same ``InputError``. Every check of the constructor runs; when all 14
         fields are there with exact plain types (``str``, ``None``, a ``float`` latency, a flat ``details`` dict)
         they run as straight-line code and the frozen object is filled at once, without the dataclass's
-        per-field ``__setattr__`` and default factories (~2x less CPU, the gateway's hot path); anything else
+        per-field ``__setattr__`` and default factories (9.8 -> 6.9 us hot, 46 -> 36 us in the gateway); anything else
         takes the constructor itself."""
         if fields.keys() != _FIELD_NAMES:
             return cls._general(fields)
