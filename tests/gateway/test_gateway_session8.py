@@ -3,7 +3,8 @@
 - ``AuditEvent.from_fields`` (the audit writer's constructor): the same event as ``AuditEvent(**fields)`` with the
   timestamp from POSIX seconds, or the same refusal, over valid and invalid values of every field;
 - a new SQLite audit log has no secondary index: ``query`` returns exactly the records a filter over all of them
-  gives, and a log made with the old three indexes still appends, answers and verifies.
+  gives, and a log made with the old three indexes still appends, answers and verifies;
+- a real gateway's records (a prediction, a 401, a 404) are all built by ``from_fields``' straight path.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import math
 import secrets
 import sqlite3
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -175,16 +177,84 @@ def test_queries_return_the_same_records_with_or_without_indexes(tmp_path: Path,
     try:
         assert reader.verify().ok
         t0 = datetime(2026, 12, 7, tzinfo=UTC)
-        for criteria, keep in [
+        cases: list[tuple[dict[str, Any], Callable[[AuditEvent], bool]]] = [
             ({"actor": "token:1"}, lambda e: e.actor == "token:1"),
             ({"event_type": "auth_failure"}, lambda e: e.event_type == "auth_failure"),
             ({"since": t0 + timedelta(seconds=5), "until": t0 + timedelta(seconds=9)},
              lambda e: timedelta(seconds=5) <= e.timestamp - t0 < timedelta(seconds=9)),
             ({"actor": "token:2", "outcome": "allowed", "limit": 3},
              lambda e: e.actor == "token:2" and e.outcome == "allowed"),
-        ]:
+        ]
+        for criteria, keep in cases:
             got = [(r.seq, r.event) for r in reader.query(**criteria)]
             want = [(seq, e) for seq, e in enumerate(events, start=1) if keep(e)][:criteria.get("limit", None)]
             assert got == want and got, criteria
     finally:
         reader.close()
+
+
+# --- the gateway's own events take the straight path ------------------------------------------------------------
+
+
+def test_the_gateways_audit_events_are_built_without_the_constructor(tmp_path: Path, digits_onnx: Path,
+                                                                     natural_queries: Any,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A prediction, a refused credential and an unrouted path through a real gateway: every record is built by
+    ``from_fields``' straight path (else this session's saving silently vanishes), and the log verifies."""
+    import asyncio
+
+    import orjson
+
+    from mlsecure.artifacts.load import load_model
+    from mlsecure.serving import build_gateway, parse_config
+    from mlsecure.serving.app import create_app
+    from mlsecure.serving.tokens import open_token_store
+
+    cfg = parse_config({
+        "model": {"name": "digits", "version": "1", "input_range": [0.0, 1.0], "max_batch": 8},
+        "auth": {"token_store": str(tmp_path / "tokens.db")},
+        "signing": {"key_file": str(tmp_path / "signing.pem")},
+        "audit": {"store": str(tmp_path / "audit.db"), "writer": "thread"},
+    }, base=tmp_path)
+    tokens = open_token_store(tmp_path / "tokens.db")
+    token = tokens.create(name="ds", role="data_scientist").token
+    monkeypatch.setenv("MLSECURE_AUDIT_HMAC_KEY", "ab" * 32)
+    gw = build_gateway(cfg, model=load_model(digits_onnx), token_store=tokens, seed=0)
+    general: list[Any] = []
+    original = AuditEvent._general.__func__  # type: ignore[attr-defined]
+
+    def counted(cls: type[AuditEvent], fields: Any) -> AuditEvent:
+        general.append(fields)
+        return original(cls, fields)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(AuditEvent, "_general", classmethod(counted))
+    app = create_app(gw)
+    row = [float(v) for v in natural_queries[0].reshape(-1)[:64]]
+    body = orjson.dumps({"inputs": [{"name": gw.config.model.input_name, "shape": [1, 64], "datatype": "FP32",
+                                     "data": row}]})
+    good = [(b"authorization", f"Bearer {token}".encode()), (b"content-type", b"application/json")]
+    bad = [(b"authorization", b"Bearer mlsgw_nope"), (b"content-type", b"application/json")]
+
+    async def requests() -> list[int]:
+        out = []
+        for path, headers in (("/v2/models/digits/infer", good), ("/v2/models/digits/infer", bad),
+                              ("/v1/nothing", good)):
+            reply = await app.direct("POST", path, headers, body, ("10.0.0.9", 1))
+            if reply is None:  # /v1 paths other than predict go through the ASGI app
+                import httpx
+
+                async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=("10.0.0.9", 1)),
+                                             base_url="http://gw") as client:
+                    out.append((await client.post(path, content=body)).status_code)
+            else:
+                out.append(reply[0])
+        return out
+
+    try:
+        assert asyncio.run(requests()) == [200, 401, 404]
+        records = list(gw.store.query())
+        assert [r.event.event_type for r in records[-3:]] == ["prediction", "auth_failure", "access_denied"]
+        assert general == []
+        assert gw.store.verify().ok
+    finally:
+        gw.close()
