@@ -25,6 +25,7 @@ from mlsecure.artifacts.formats import (
     wide_text_encoding,
 )
 from mlsecure.artifacts.scan import config_imports, interface, jsontext
+from mlsecure.artifacts.scan.config_documents import CONFIG_SUFFIXES, MARKERS
 from mlsecure.artifacts.scan.datafiles import describe_data
 from mlsecure.artifacts.scan.interface import Blob, Budget, Issue, IssueKind, Limits, Session, Verdict
 from mlsecure.errors import InputError
@@ -229,8 +230,11 @@ def _scan_tentative(blob: Blob, session: Session, fmt: ArtifactFormat,
             issues = [*issues, *(i for i in text if i.severity > Severity.INFO)]
         return (ArtifactFormat.JOBLIB if fmt is ArtifactFormat.JOBLIB else ArtifactFormat.PICKLE), issues
     if fmt is ArtifactFormat.JOBLIB:
+        from mlsecure.artifacts.scan.compressed import decompressed_issues
+
+        inner = collect("decompressed", lambda: decompressed_issues(blob, session))  # session 8: fsspec, gzip.open
         return fmt, [Issue(IssueKind.CODE_FORMAT, Severity.INFO, "compressed data that is not a pickle",
-                           evidence={"compression": compression_of(head)})]
+                           evidence={"compression": compression_of(head)}), *inner]
     configs = collect("protobuf", lambda: _protobuf_configs(blob, session, head))  # keras_metadata.pb and kin
     if fmt is ArtifactFormat.TEXT or is_text(head) or wide_text_encoding(head) is not None \
             or blob.name.lower().endswith(".py"):
@@ -386,9 +390,10 @@ def text_extras(name: str, text: str) -> list[Issue]:
     """Text read by loaders outside the model-config families above (session 7): ``logging.config`` INI files
     (``fileConfig`` evaluates ``class``/``args``), environment files an environment restore installs, spaCy /
     confection registry references, Jsonnet imports, ONNX text formats."""
-    from mlsecure.artifacts.scan import environment_files, logging_configs, text_formats
+    from mlsecure.artifacts.scan import environment_files, logging_configs, paste_deploy, text_formats
 
     issues = environment_files.environment_issues(name, text)
+    issues.extend(paste_deploy.paste_issues(text, name))  # session 8: loadapp's call:/egg:/config: and factories
     if logging_configs.looks_like_ini(text):
         issues.extend(logging_configs.file_config_issues(text, name))
         issues.extend(text_formats.confection_issues(text, name))
@@ -421,13 +426,13 @@ def _text_issues(blob: Blob, session: Session, raw: bytes, text: str) -> list[Is
                 continue
         if graph:
             return graph
-    if "flavors" in text or name.rpartition("/")[2].lower() == "mlmodel":  # MLmodel (YAML), any case
-        found = _mlmodel(blob.name, text)
+    mlmodel = name.rpartition("/")[2].lower() == "mlmodel"
+    if "flavors" in text or mlmodel:  # MLmodel (YAML), any case
+        found = _mlmodel(blob.name, text, named=mlmodel)
         if found:
             return found
     # Hydra ``_target_``, ``class_path``, ``auto_map``, ``modules.json``: objects a loader imports by name
-    imports = (config_imports.import_issues(config_imports.parse_document(text, blob.name), blob.name)
-               if config_imports.wants_parse(blob.name, text) else [])
+    imports = (_import_issues(blob.name, text) if config_imports.wants_parse(blob.name, text) else [])
     if text.lstrip().startswith("{") and any(key in text for key in _JSON_CONFIG_KEYS):
         try:
             config = jsontext.loads(text)
@@ -456,15 +461,32 @@ def _text_issues(blob: Blob, session: Session, raw: bytes, text: str) -> list[Is
     return [Issue(IssueKind.CODE_FORMAT, Severity.INFO, "text file")]
 
 
-def _mlmodel(name: str, text: str) -> list[Issue]:
+def _import_issues(name: str, text: str) -> list[Issue]:
+    """What the config document makes a loader import; a file named as a config (``.yaml``, ``.json``, ``.toml``)
+    that names an object (``_target_``, ``class_path``...) and that neither JSON, YAML nor TOML reads is not verified
+    (session 8: it was "text", safe)."""
+    document = config_imports.parse_document(text, name)
+    if document is None and name.lower().endswith(CONFIG_SUFFIXES):
+        named = [m for m in MARKERS if m not in ("\\", "%TAG") and m in text]
+        if named:
+            return [Issue(IssueKind.MALFORMED, Severity.MEDIUM, f"{name}: config naming {named[:3]} parses as neither "
+                          "JSON, YAML nor TOML: what its loader would import cannot be verified",
+                          evidence={"markers": named[:10]})]
+    return config_imports.import_issues(document, name)
+
+
+def _mlmodel(name: str, text: str, *, named: bool) -> list[Issue]:
     import yaml
 
     from mlsecure.artifacts.scan.python_source import mlmodel_issues
 
     try:
         document = yaml.safe_load(text)
-    except (yaml.YAMLError, RecursionError, ValueError):
-        return []
+    except (yaml.YAMLError, RecursionError, ValueError) as exc:
+        if not named:
+            return []  # sniffed on the word "flavors": not necessarily an MLmodel
+        return [Issue(IssueKind.MALFORMED, Severity.MEDIUM, f"{name}: MLmodel does not parse as YAML "
+                      f"({type(exc).__name__}): the flavors and files it loads cannot be verified")]
     return mlmodel_issues(name, document)
 
 

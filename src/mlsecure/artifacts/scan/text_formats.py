@@ -148,15 +148,22 @@ CONFECTION_NAMESPACES = frozenset({"spacy", "spacy-legacy", "spacy-transformers"
                                    "spacy-llm", "spacy-lookups-data", "thinc", "curated-transformers"})
 
 
+REGISTRY_KEY = re.compile(r"^[ \t]*@", re.MULTILINE)  # configparser strips a line before it reads the key
+
+
 def confection_issues(text: str, name: str) -> list[Issue]:
-    if not text.startswith("@") and "\n@" not in text:  # a registry reference is a key: at the start of a line
+    if REGISTRY_KEY.search(text) is None:  # a registry reference is a key: at the start of a (stripped) line
         return []
     parser = configparser.ConfigParser(interpolation=None, allow_no_value=True, strict=False)
     parser.optionxform = str  # type: ignore[assignment,method-assign]
     try:
         parser.read_string(text)
-    except (configparser.Error, ValueError):
-        return []
+    except (configparser.Error, ValueError) as exc:
+        # session 8: this parser is laxer than confection's (no interpolation, duplicates allowed); a config it
+        # cannot read names registry functions nobody checked: fail closed
+        return [Issue(IssueKind.MALFORMED, Severity.MEDIUM, f"{name}: confection/spaCy config with registry "
+                      f"references does not parse as an INI ({type(exc).__name__}): its functions cannot be "
+                      "verified", evidence={"error": str(exc)[:200]})]
     unknown: list[str] = []
     for section in parser.sections():
         for key, value in parser.items(section, raw=True):
