@@ -371,7 +371,8 @@ _JSON_CONFIG_KEYS = ('"class_name"', '"chat_template"', '"module"', '"__loader__
 
 def _scan_text(blob: Blob, session: Session) -> list[Issue]:
     if blob.size > MAX_TEXT_BYTES:
-        if blob.name.lower().endswith(_CODE_TEXT_SUFFIXES) or blob.head(4096).lstrip()[:1] == b"{":
+        if blob.name.lower().endswith(_CODE_TEXT_SUFFIXES) or blob.head(4096).lstrip()[:1] == b"{" \
+                or _config_named(blob.name):
             # a config, chat template or TorchScript source too large to parse: fail closed
             return [Issue(IssueKind.RESOURCE_LIMIT, Severity.MEDIUM,
                           f"cannot verify: text of {blob.size} bytes that may be a model config or template is over "
@@ -380,19 +381,33 @@ def _scan_text(blob: Blob, session: Session) -> list[Issue]:
     raw = blob.read_all()
     text = decode_text(raw)  # a byte-order mark dropped, UTF-16/32 decoded, as json.loads(bytes) and PyYAML do
     found = _text_issues(blob, session, raw, text)
-    extra = text_extras(blob.name, text)
+    extra = text_extras(blob.name, text, raw)
     if not extra:
         return found
     return [*(i for i in found if i.severity > Severity.INFO), *extra]
 
 
-def text_extras(name: str, text: str) -> list[Issue]:
+# text files their loaders read whatever their size: configs that name objects, environment files, INI files that
+# fileConfig / PasteDeploy / confection evaluate (session 8: a 300 MB ``config.yaml`` or ``requirements.txt`` was
+# "large text file (not parsed)", info)
+_CONFIG_TEXT_SUFFIXES = (".yaml", ".yml", ".toml", ".cfg", ".ini", ".conf", ".jsonnet", ".libsonnet", ".textproto",
+                         ".prototxt", ".pbtxt", ".onnxtxt")
+
+
+def _config_named(name: str) -> bool:
+    from mlsecure.artifacts.scan.environment_files import environment_kind
+
+    base = name.replace("\\", "/").rpartition("/")[2].lower()
+    return base.endswith(_CONFIG_TEXT_SUFFIXES) or base == "mlmodel" or environment_kind(base) is not None
+
+
+def text_extras(name: str, text: str, raw: bytes | None = None) -> list[Issue]:
     """Text read by loaders outside the model-config families above (session 7): ``logging.config`` INI files
     (``fileConfig`` evaluates ``class``/``args``), environment files an environment restore installs, spaCy /
     confection registry references, Jsonnet imports, ONNX text formats."""
     from mlsecure.artifacts.scan import environment_files, logging_configs, paste_deploy, text_formats
 
-    issues = environment_files.environment_issues(name, text)
+    issues = environment_files.environment_issues(name, text, raw)
     issues.extend(paste_deploy.paste_issues(text, name))  # session 8: loadapp's call:/egg:/config: and factories
     if logging_configs.looks_like_ini(text):
         issues.extend(logging_configs.file_config_issues(text, name))

@@ -12,10 +12,12 @@ continuation lines, ``#`` comments, options), nothing is installed or fetched.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from mlsecure.artifacts.scan.config_imports import escapes_folder
 from mlsecure.artifacts.scan.interface import Issue, IssueKind
+from mlsecure.artifacts.scan.typosquats import likely_intended
 from mlsecure.findings import Severity
 
 _REQUIREMENTS = re.compile(r"(?:^|[-_.])requirements?(?:[-_.][\w.-]*)?\.(?:txt|in)$|^constraints?\.txt$", re.I)
@@ -26,6 +28,7 @@ _INDEX_OPTIONS = frozenset({"-i", "--index-url", "--extra-index-url", "-f", "--f
 _INCLUDE_OPTIONS = frozenset({"-r", "--requirement", "-c", "--constraint"})
 _EDITABLE = frozenset({"-e", "--editable"})
 _VCS_OR_URL = re.compile(r"^(?:git|hg|svn|bzr)\+|^[A-Za-z][A-Za-z0-9+.-]*://|^file:", re.I)
+_PINNED_COMMIT = re.compile(r"@[0-9a-fA-F]{40}(?:$|[#?&])")  # a full commit SHA as the VCS revision
 _DIRECT = re.compile(r"@\s*((?:git|hg|svn|bzr)\+\S+|[A-Za-z][A-Za-z0-9+.-]*://\S+|file:\S+)")
 # channels a conda environment names for public, curated builds (anaconda.org user channels are anyone's)
 KNOWN_CHANNELS = frozenset({"defaults", "conda-forge", "pytorch", "nvidia", "anaconda", "main", "r", "msys2",
@@ -48,8 +51,10 @@ def environment_kind(name: str) -> str | None:
     return "requirements" if _REQUIREMENTS.search(base) else None
 
 
-def environment_issues(name: str, text: str) -> list[Issue]:
+def environment_issues(name: str, text: str, raw: bytes | None = None) -> list[Issue]:
     kind = environment_kind(name)
+    if raw is not None and kind in ("requirements", None):
+        text = pip_decoded(raw, text)
     if kind == "requirements" or (kind is None and looks_like_requirements(text)):
         return requirement_issues(name, _logical_lines(text))
     if kind is None and (len(text) > MAX_SNIFFED or "dependencies" not in text):
@@ -94,16 +99,23 @@ def _is_spec(line: str) -> bool:
     rest = line[match.end():].partition(";")[0].strip()
     return (not rest or rest[0] in "=<>!~") and all(char in _SPECIFIER_CHARS for char in rest)
 MAX_SNIFFED = 1024**2
+# a line that may install from elsewhere: an option (a ``-`` first on a line, after blanks or continuation
+# backslashes; str.splitlines breaks lines at more than ``\n``), a URL, a VCS scheme, a wheel, ``#egg=``, ``file:``
+_RISKY = re.compile(r"(?:^|[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029])[\s\\]*-|://|(?:git|hg|svn|bzr)\+|\.whl|#egg=|file:",
+                    re.MULTILINE | re.IGNORECASE)
 
 
 def looks_like_requirements(text: str) -> bool:
     """A requirements file under another name (TorchServe's ``requirementsFile``, ``-r deps.txt``): every line is a
     requirement, a pip option or a VCS/URL requirement, and at least one line installs from elsewhere. Only that last
     kind of line can change the verdict, so a list of labels (``cat``, ``dog``) is never judged."""
-    if len(text) > MAX_SNIFFED or "\x00" in text:
+    if "\x00" in text or (len(text) > MAX_SNIFFED and _RISKY.search(text) is None):
+        # over MAX_SNIFFED only when some line may install from elsewhere (session 8: a 1 MiB ``deps.txt`` that a
+        # ``-r deps.txt`` includes hid an index option past the first version's size cut): the parse stops at the
+        # first line that is no requirement, so a large label file or log costs one regex search and a few lines
         return False
     risky = False
-    for line in _logical_lines(text):
+    for line in _iter_logical_lines(text):
         if not line:
             continue
         option = _option(line)[0]
@@ -139,10 +151,47 @@ def _conda_issues(name: str, document: dict[Any, Any]) -> list[Issue]:
     return issues[:MAX_ISSUES]
 
 
+_COMMENT = re.compile(r"(^|\s+)#.*$")  # pip's COMMENT_RE
+_COOKIE = re.compile(rb"coding[:=]\s*([-\w.]+)")  # pip's ENCODING_RE (PEP 263), searched in the first two lines
+
+
+def pip_decoded(raw: bytes, text: str) -> str:
+    """The text as pip's ``auto_decode`` reads a requirements file: a PEP 263 coding cookie in one of the first two
+    lines (after a byte-order mark check) names the codec (session 8: ``# coding: utf-7`` hid ``+AC0-+AC0-index-url``,
+    which pip read as ``--index-url``); a codec pip would fail on leaves ``text`` (nothing is installed then)."""
+    if raw[:3] == b"\xef\xbb\xbf" or raw[:2] in (b"\xff\xfe", b"\xfe\xff") or raw[:4] == b"\x00\x00\xfe\xff":
+        return text  # a byte-order mark: decoded as pip does by decode_text
+    for line in raw.split(b"\n")[:2]:
+        match = _COOKIE.search(line) if line[:1] == b"#" else None
+        if match is not None:
+            try:
+                return raw.decode(match.group(1).decode("ascii"))
+            except (LookupError, UnicodeError, ValueError):
+                return text
+    return text
+
+
 def _logical_lines(text: str) -> list[str]:
-    """pip's reading: a trailing backslash joins lines, ``#`` after whitespace (or at the start) starts a comment."""
-    joined = re.sub(r"\\\r?\n", "", text)
-    return [re.sub(r"(^|\s)#.*$", "", line).strip() for line in joined.splitlines()]
+    return list(_iter_logical_lines(text))
+
+
+def _iter_logical_lines(text: str) -> Iterator[str]:
+    """pip's reading (``join_lines``, ``ignore_comments``): a trailing backslash joins a line to the next, except on a
+    comment line (session 8: ``# note \\`` then ``--extra-index-url ...`` was joined into the comment here while pip
+    read the option), then ``#`` at the start or after whitespace starts a comment."""
+    pending: list[str] = []
+    for line in text.splitlines():
+        comment = _COMMENT.match(line) is not None
+        if not line.endswith("\\") or comment:
+            if pending:
+                pending.append(" " + line if comment else line)
+                line = "".join(pending)
+                pending = []
+            yield _COMMENT.sub("", line).strip()
+        else:
+            pending.append(line.strip("\\"))
+    if pending:
+        yield _COMMENT.sub("", "".join(pending)).strip()
 
 
 def requirement_issues(name: str, lines: list[str]) -> list[Issue]:
@@ -212,8 +261,20 @@ def _requirement(name: str, spec: str, *, editable: bool) -> list[Issue]:
         if local and not escapes_folder(path):
             return [_issue(name, Severity.MEDIUM, f"{spec[:120]!r}: installs a package from the model folder: its "
                            "setup code runs at install, not verified")]
+        if _PINNED_COMMIT.search(target):
+            # session 8, kept high: GitHub serves a fork's commits through the upstream repository's URL ("imposter
+            # commits"), so a full SHA under a well-known project's name does not prove the code is that project's
+            return [_issue(name, Severity.HIGH, f"{spec[:120]!r}: installed from a VCS at a pinned commit (its setup "
+                           "code runs at install; a commit SHA under a project's URL may be a fork's, GitHub serves "
+                           "both): pin a released version from the index, with --hash, instead")]
         return [_issue(name, Severity.HIGH, f"{spec[:120]!r}: installed from a VCS, URL or path outside the folder "
                        "(its setup code runs at install: nobody scanned it)")]
+    if not editable and option_free_name(spec):
+        intended = likely_intended(option_free_name(spec))
+        if intended is not None:
+            return [_issue(name, Severity.MEDIUM, f"{spec[:120]!r}: not among the 15,000 most-downloaded PyPI projects "
+                           f"and one typo from {intended!r}: a typosquat's setup code runs at install (did you mean "
+                           f"{intended!r}?)", evidence={"file": name[-120:], "likely": intended})]
     looks_local = target.startswith((".", "/", "\\", "~")) or "/" in target or "\\" in target or (
         len(target) > 1 and target[1] == ":") or target.endswith((".whl", ".tar.gz", ".zip"))
     if looks_local or editable:
@@ -224,6 +285,15 @@ def _requirement(name: str, spec: str, *, editable: bool) -> list[Issue]:
     return []
 
 
-def _issue(name: str, severity: Severity, what: str) -> Issue:
+def option_free_name(spec: str) -> str:
+    """The project name of a named requirement (``reqeusts[socks]>=2 ; python_version>'3'`` -> ``reqeusts``); ``""``
+    for a path, URL or anything that is not a requirement line."""
+    if not _is_spec(spec):
+        return ""
+    match = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", spec)
+    return match.group(0) if match else ""
+
+
+def _issue(name: str, severity: Severity, what: str, evidence: dict[str, Any] | None = None) -> Issue:
     return Issue(IssueKind.EMBEDDED_CODE, severity, f"{name}: environment restore (MLflow, conda): {what}",
-                 evidence={"file": name[-120:]})
+                 evidence=evidence or {"file": name[-120:]})

