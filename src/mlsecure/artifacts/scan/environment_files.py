@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from mlsecure.artifacts.scan.config_imports import escapes_folder
-from mlsecure.artifacts.scan.interface import Issue, IssueKind
+from mlsecure.artifacts.scan.interface import Issue, IssueKind, worst_kept
 from mlsecure.artifacts.scan.typosquats import likely_intended
 from mlsecure.findings import Severity
 
@@ -148,7 +148,7 @@ def _conda_issues(name: str, document: dict[Any, Any]) -> list[Issue]:
             issues.append(_issue(name, Severity.MEDIUM, f"conda dependency {item[:120]!r} names a user channel"))
         elif isinstance(item, dict):
             issues.extend(requirement_issues(name, _strings(item.get("pip"))))
-    return issues[:MAX_ISSUES]
+    return worst_kept(issues, MAX_ISSUES, f"{name}: ")
 
 
 _COMMENT = re.compile(r"(^|\s+)#.*$")  # pip's COMMENT_RE
@@ -215,9 +215,7 @@ def requirement_issues(name: str, lines: list[str]) -> list[Issue]:
                                      "outside the model folder"))
         elif option in _EDITABLE or option is None:
             issues.extend(_requirement(name, rest if option else line, editable=option is not None))
-        if len(issues) >= MAX_ISSUES:
-            break
-    return issues
+    return worst_kept(issues, MAX_ISSUES, f"{name}: ")
 
 
 def _option(line: str) -> tuple[str | None, str, str]:

@@ -22,7 +22,7 @@ import re
 from types import ModuleType
 from typing import Any
 
-from mlsecure.artifacts.scan.interface import Issue, IssueKind
+from mlsecure.artifacts.scan.interface import Issue, IssueKind, worst_kept
 from mlsecure.artifacts.scan.policy import classify
 from mlsecure.findings import Severity
 
@@ -74,9 +74,7 @@ def file_config_issues(text: str, where: str) -> list[Issue]:
         if kind == "formatter" and parser.has_option(section, "class"):  # resolved (imported) by dotted name
             for value in _values(parser, section, "class"):
                 issues.extend(_name_issues(f"{where} [{section}] class", value.strip(), "fileConfig imports"))
-        if len(issues) >= MAX_ISSUES:
-            break
-    return issues[:MAX_ISSUES]
+    return worst_kept(issues, MAX_ISSUES, f"{where}: ")
 
 
 def _values(parser: configparser.ConfigParser, section: str, option: str) -> list[str]:
@@ -201,7 +199,7 @@ def dict_config_issues(document: Any, where: str) -> list[Issue]:
     issues: list[Issue] = []
     todo: list[tuple[Any, str]] = [(document, where)]
     seen: set[int] = set()
-    while todo and len(issues) < MAX_ISSUES:
+    while todo:
         node, path = todo.pop()
         if id(node) in seen:
             continue
@@ -219,4 +217,4 @@ def dict_config_issues(document: Any, where: str) -> list[Issue]:
             elif value.startswith("ext://"):
                 found = _name_issues(here, value[6:], "dictConfig imports")
                 issues.extend(i for i in found if i.severity >= Severity.HIGH)
-    return issues
+    return worst_kept(issues, MAX_ISSUES, f"{where}: ")

@@ -18,7 +18,7 @@ import configparser
 import re
 
 from mlsecure.artifacts.scan.config_imports import escapes_folder
-from mlsecure.artifacts.scan.interface import Issue, IssueKind
+from mlsecure.artifacts.scan.interface import Issue, IssueKind, worst_kept
 from mlsecure.artifacts.scan.policy import classify
 from mlsecure.findings import Severity
 
@@ -59,9 +59,7 @@ def paste_issues(text: str, name: str) -> list[Issue]:
                 elif key.strip() in _NAMED_KEYS:
                     for token in value.split():
                         issues.extend(_named(where, token))
-            if len(issues) >= MAX_ISSUES:
-                return issues[:MAX_ISSUES]
-    return issues
+    return worst_kept(issues, MAX_ISSUES, f"{name}: ")
 
 
 def _values(parser: configparser.ConfigParser, section: str, key: str, raw: str) -> list[str]:

@@ -22,7 +22,7 @@ import re
 from typing import Any
 
 from mlsecure.artifacts.scan.config_imports import escapes_folder
-from mlsecure.artifacts.scan.interface import Issue, IssueKind
+from mlsecure.artifacts.scan.interface import Issue, IssueKind, worst_kept
 from mlsecure.findings import Severity
 
 _ONNX_TEXT_SUFFIXES = (".textproto", ".prototxt", ".pbtxt", ".txtpb", ".onnxtxt", ".onnxtext", ".json", ".onnxjson")
@@ -62,7 +62,7 @@ def onnx_text_issues(text: str, name: str) -> list[Issue]:
     if custom:
         issues.append(Issue(IssueKind.CUSTOM_OP, Severity.MEDIUM, f"{name}: operators from custom domains "
                             f"{custom[:10]} need a native custom-op library", evidence={"domains": custom[:50]}))
-    return issues[:MAX_ISSUES]
+    return worst_kept(issues, MAX_ISSUES, f"{name}: ")
 
 
 # protobuf text format: a string field is one or more adjacent quoted strings ("..", '/x' concatenate), with C escapes,
@@ -139,7 +139,7 @@ def jsonnet_issues(text: str, name: str) -> list[Issue]:
     if jsonnet and re.search(r"\bstd\s*\.\s*native\s*\(", text):
         issues.append(Issue(IssueKind.EMBEDDED_CODE, Severity.MEDIUM, f"{name}: Jsonnet std.native calls a function "
                             "the host application registered: not verified"))
-    return issues[:MAX_ISSUES]
+    return worst_kept(issues, MAX_ISSUES, f"{name}: ")
 
 
 # namespaces of the functions spaCy and its own packages register (spacy.Tok2Vec.v2, spacy-legacy..., thinc's
