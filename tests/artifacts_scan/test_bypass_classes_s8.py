@@ -247,7 +247,8 @@ def test_pinned_commit_stays_high_with_the_reason(tmp_path: Path) -> None:
 
 SQUATS = {"reqeusts==2.31.0": "requests", "python3-dateutil": "python-dateutil", "colourama>=0.4": "colorama",
           "urlib3": "urllib3", "nunpy": "numpy", "scikitlearn": "scikit-learn", "matplotlb ; python_version>'3'":
-          "matplotlib", "tensorfow[and-cuda]==2.15": "tensorflow", "jeIlyfish": "jellyfish"}
+          "matplotlib", "tensorfow[and-cuda]==2.15": "tensorflow", "jeIlyfish": "jellyfish",
+          "djanga==4.2 --hash=sha256:" + "a" * 64: "django"}
 
 
 @pytest.mark.parametrize("line", sorted(SQUATS))

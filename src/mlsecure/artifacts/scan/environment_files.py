@@ -267,12 +267,6 @@ def _requirement(name: str, spec: str, *, editable: bool) -> list[Issue]:
                            "both): pin a released version from the index, with --hash, instead")]
         return [_issue(name, Severity.HIGH, f"{spec[:120]!r}: installed from a VCS, URL or path outside the folder "
                        "(its setup code runs at install: nobody scanned it)")]
-    if not editable and option_free_name(spec):
-        intended = likely_intended(option_free_name(spec))
-        if intended is not None:
-            return [_issue(name, Severity.MEDIUM, f"{spec[:120]!r}: not among the 15,000 most-downloaded PyPI projects "
-                           f"and one typo from {intended!r}: a typosquat's setup code runs at install (did you mean "
-                           f"{intended!r}?)", evidence={"file": name[-120:], "likely": intended})]
     looks_local = target.startswith((".", "/", "\\", "~")) or "/" in target or "\\" in target or (
         len(target) > 1 and target[1] == ":") or target.endswith((".whl", ".tar.gz", ".zip"))
     if looks_local or editable:
@@ -280,16 +274,22 @@ def _requirement(name: str, spec: str, *, editable: bool) -> list[Issue]:
             return [_issue(name, Severity.HIGH, f"{spec[:120]!r}: installs a local package outside the model folder")]
         return [_issue(name, Severity.MEDIUM, f"{spec[:120]!r}: installs a package from the model folder: its setup "
                        "code runs at install, not verified")]
+    intended = likely_intended(project_name(spec)) if project_name(spec) else None
+    if intended is not None:
+        return [_issue(name, Severity.MEDIUM, f"{spec[:120]!r}: not among the 15,000 most-downloaded PyPI projects "
+                       f"and one typo from {intended!r}: a typosquat's setup code runs at install (did you mean "
+                       f"{intended!r}?)", evidence={"file": name[-120:], "likely": intended})]
     return []
 
 
-def option_free_name(spec: str) -> str:
-    """The project name of a named requirement (``reqeusts[socks]>=2 ; python_version>'3'`` -> ``reqeusts``); ``""``
-    for a path, URL or anything that is not a requirement line."""
-    if not _is_spec(spec):
-        return ""
-    match = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", spec)
-    return match.group(0) if match else ""
+def project_name(spec: str) -> str:
+    """The project name a named requirement starts with (``reqeusts[socks]>=2 --hash=...`` -> ``reqeusts``); ``""``
+    when what follows the name is not extras, a version specifier, a marker or an option."""
+    match = _PROJECT.match(spec)
+    return match.group(1) if match else ""
+
+
+_PROJECT = re.compile(r"([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:$|[\[(;=<>!~,]|\s)")
 
 
 def _issue(name: str, severity: Severity, what: str, evidence: dict[str, Any] | None = None) -> Issue:
