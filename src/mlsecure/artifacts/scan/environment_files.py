@@ -80,7 +80,15 @@ def environment_issues(name: str, text: str, raw: bytes | None = None) -> list[I
     return _conda_issues(name, document) if kind == "conda" else []
 
 
-_PIP_URL = re.compile(r"^(?:git|hg|svn|bzr)\+|\.whl(?:$|[#?;\s])|#egg=", re.I)
+_WHEEL = re.compile(r"\.whl(?:$|[#?;\s])", re.I)
+
+
+def _pip_url(line: str) -> bool:
+    """A VCS requirement, a wheel, ``#egg=``: string tests first (one regex with alternatives scanned a 9 MB
+    single-line tokenizer position by position once the sniff had no size cut)."""
+    lowered = line.lower()
+    return lowered.startswith(("git+", "hg+", "svn+", "bzr+")) or "#egg=" in lowered or (
+        ".whl" in lowered and _WHEEL.search(lowered) is not None)
 _PIP_OPTIONS = frozenset({*_INDEX_OPTIONS, *_INCLUDE_OPTIONS, *_EDITABLE, "--no-index", "--pre", "--prefer-binary",
                           "--only-binary", "--no-binary", "--require-hashes", "--use-feature", "--hash",
                           "--index-url", "--extra-index-url", "--find-links", "--trusted-host", "--requirement",
@@ -98,30 +106,42 @@ def _is_spec(line: str) -> bool:
         return False
     rest = line[match.end():].partition(";")[0].strip()
     return (not rest or rest[0] in "=<>!~") and all(char in _SPECIFIER_CHARS for char in rest)
-MAX_SNIFFED = 1024**2
-# a line that may install from elsewhere: an option (a ``-`` first on a line, after blanks or continuation
-# backslashes; str.splitlines breaks lines at more than ``\n``), a URL, a VCS scheme, a wheel, ``#egg=``, ``file:``
-_RISKY = re.compile(r"(?:^|[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029])[\s\\]*-|://|(?:git|hg|svn|bzr)\+|\.whl|#egg=|file:",
-                    re.MULTILINE | re.IGNORECASE)
+MAX_SNIFFED = 1024**2  # YAML environment files of other names are sniffed up to this size
+_LINES_BEFORE_PRECHECK = 10_000
+# an option first on a line (after blanks or continuation backslashes; str.splitlines also breaks at these characters)
+_OPTION_LINE = re.compile(r"[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029][ \t\\]*-")
+_ELSEWHERE = ("://", "git+", "hg+", "svn+", "bzr+", ".whl", "#egg=", "file:", "FILE:", "File:")
+
+
+def _may_install_elsewhere(text: str) -> bool:
+    """Some line could be an option or a VCS/URL/wheel/file requirement (literal searches; case-folded schemes are
+    rare enough to test the three spellings of ``file:``, URLs carry ``://`` whatever their case)."""
+    return text.lstrip(" \t\\").startswith("-") or _OPTION_LINE.search(text) is not None \
+        or any(marker in text for marker in _ELSEWHERE) or ("+" in text and _VCS_ANYCASE.search(text) is not None)
+
+
+_VCS_ANYCASE = re.compile(r"(?:git|hg|svn|bzr)\+", re.IGNORECASE)
 
 
 def looks_like_requirements(text: str) -> bool:
     """A requirements file under another name (TorchServe's ``requirementsFile``, ``-r deps.txt``): every line is a
     requirement, a pip option or a VCS/URL requirement, and at least one line installs from elsewhere. Only that last
     kind of line can change the verdict, so a list of labels (``cat``, ``dog``) is never judged."""
-    if "\x00" in text or (len(text) > MAX_SNIFFED and _RISKY.search(text) is None):
-        # over MAX_SNIFFED only when some line may install from elsewhere (session 8: a 1 MiB ``deps.txt`` that a
-        # ``-r deps.txt`` includes hid an index option past the first version's size cut): the parse stops at the
-        # first line that is no requirement, so a large label file or log costs one regex search and a few lines
+    if "\x00" in text:
         return False
+    # no size cut (session 8: a 1 MiB ``deps.txt`` that a ``-r deps.txt`` includes hid an index option past the first
+    # version's cut): the parse stops at the first line that is no requirement (a tokenizer, a log, labels of two
+    # words: a line or two); a long list of one-word lines is read on only if some line may install from elsewhere
     risky = False
-    for line in _iter_logical_lines(text):
+    for count, line in enumerate(_iter_logical_lines(text)):
+        if count == _LINES_BEFORE_PRECHECK and not risky and not _may_install_elsewhere(text):
+            return False
         if not line:
             continue
         option = _option(line)[0]
         if option is not None and option in _PIP_OPTIONS:
             risky = risky or option in _INDEX_OPTIONS or option in _EDITABLE or option in _INCLUDE_OPTIONS
-        elif option is None and (_DIRECT.search(line) or _PIP_URL.search(line)):
+        elif option is None and (line[0].isalnum() or line[0] in "./\\~") and (_DIRECT.search(line) or _pip_url(line)):
             risky = True  # a VCS URL, ``name @ URL``, a wheel, ``#egg=``; a bare URL list is a download list
         elif option is not None or not _is_spec(line):
             return False
@@ -161,8 +181,12 @@ def pip_decoded(raw: bytes, text: str) -> str:
     which pip read as ``--index-url``); a codec pip would fail on leaves ``text`` (nothing is installed then)."""
     if raw[:3] == b"\xef\xbb\xbf" or raw[:2] in (b"\xff\xfe", b"\xfe\xff") or raw[:4] == b"\x00\x00\xfe\xff":
         return text  # a byte-order mark: decoded as pip does by decode_text
-    for line in raw.split(b"\n")[:2]:
-        match = _COOKIE.search(line) if line[:1] == b"#" else None
+    start = 0
+    for _ in range(2):
+        end = raw.find(b"\n", start)
+        end = len(raw) if end < 0 else end
+        match = _COOKIE.search(raw, start, end) if raw[start:start + 1] == b"#" else None
+        start = end + 1
         if match is not None:
             try:
                 return raw.decode(match.group(1).decode("ascii"))
@@ -179,6 +203,10 @@ def _iter_logical_lines(text: str) -> Iterator[str]:
     """pip's reading (``join_lines``, ``ignore_comments``): a trailing backslash joins a line to the next, except on a
     comment line (session 8: ``# note \\`` then ``--extra-index-url ...`` was joined into the comment here while pip
     read the option), then ``#`` at the start or after whitespace starts a comment."""
+    if "\\" not in text:  # no continuation: one line at a time
+        for line in text.splitlines():
+            yield _uncommented(line)
+        return
     pending: list[str] = []
     for line in text.splitlines():
         comment = _COMMENT.match(line) is not None
@@ -187,11 +215,20 @@ def _iter_logical_lines(text: str) -> Iterator[str]:
                 pending.append(" " + line if comment else line)
                 line = "".join(pending)
                 pending = []
-            yield _COMMENT.sub("", line).strip()
+            yield _uncommented(line)
         else:
             pending.append(line.strip("\\"))
     if pending:
-        yield _COMMENT.sub("", "".join(pending)).strip()
+        yield _uncommented("".join(pending))
+
+
+def _uncommented(line: str) -> str:
+    """pip's ``COMMENT_RE.sub("", line).strip()``: cut at the first ``#`` that starts the line or follows whitespace
+    (found with ``str.find``: the regex scans a 9 MB single-line tokenizer position by position)."""
+    at = line.find("#")
+    while at > 0 and not line[at - 1].isspace():
+        at = line.find("#", at + 1)
+    return (line if at < 0 else line[:at]).strip()
 
 
 def requirement_issues(name: str, lines: list[str]) -> list[Issue]:

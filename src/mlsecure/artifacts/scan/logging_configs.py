@@ -37,6 +37,10 @@ _STREAMS = frozenset({"sys.stdout", "sys.stderr", "sys.stdin"})
 MAX_ISSUES = 50
 
 
+def starts_with_section(text: str) -> bool:
+    return _FIRST_LINE.match(text) is not None
+
+
 def looks_like_ini(text: str) -> bool:
     """Sections fileConfig evaluates (``[handler_...]``, ``[formatter_...]``) or confection registry keys, in a text
     whose first line (after blanks and comments) is a section header, as configparser requires."""

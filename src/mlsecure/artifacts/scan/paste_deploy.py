@@ -32,7 +32,11 @@ MAX_ISSUES = 50
 
 
 def looks_like_paste(text: str) -> bool:
-    return _PASTE_SECTION.search(text) is not None
+    """A section PasteDeploy reads, in a text whose first line (after blanks and comments) is a section header, as
+    configparser requires (a tokenizer.json is rejected at its first byte)."""
+    from mlsecure.artifacts.scan.logging_configs import starts_with_section
+
+    return starts_with_section(text) and _PASTE_SECTION.search(text) is not None
 
 
 def paste_issues(text: str, name: str) -> list[Issue]:
@@ -53,10 +57,11 @@ def paste_issues(text: str, name: str) -> list[Issue]:
     for section in parser.sections():
         for key, raw in parser.items(section, raw=True):
             where = f"{name} [{section}] {key}"
-            for value in _values(parser, section, key, raw):
-                if _FACTORY_KEY.match(key.strip()):
+            if _FACTORY_KEY.match(key.strip()):
+                for value in _values(parser, section, key, raw):
                     issues.extend(_called(where, value.strip().split("[")[0].strip(), f"PasteDeploy {key.strip()}"))
-                elif key.strip() in _NAMED_KEYS:
+            elif key.strip() in _NAMED_KEYS:
+                for value in _values(parser, section, key, raw):
                     for token in value.split():
                         issues.extend(_named(where, token))
     return worst_kept(issues, MAX_ISSUES, f"{name}: ")
