@@ -204,11 +204,11 @@ def _iter_logical_lines(text: str) -> Iterator[str]:
     comment line (session 8: ``# note \\`` then ``--extra-index-url ...`` was joined into the comment here while pip
     read the option), then ``#`` at the start or after whitespace starts a comment."""
     if "\\" not in text:  # no continuation: one line at a time
-        for line in text.splitlines():
+        for line in _physical_lines(text):
             yield _uncommented(line)
         return
     pending: list[str] = []
-    for line in text.splitlines():
+    for line in _physical_lines(text):
         comment = _COMMENT.match(line) is not None
         if not line.endswith("\\") or comment:
             if pending:
@@ -220,6 +220,20 @@ def _iter_logical_lines(text: str) -> Iterator[str]:
             pending.append(line.strip("\\"))
     if pending:
         yield _uncommented("".join(pending))
+
+
+_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"  # where str.splitlines (and so pip) breaks lines
+_PHYSICAL = re.compile(f"([^{_BREAKS}]*)(?:\r\n|[{_BREAKS}]|$)")
+
+
+def _physical_lines(text: str) -> Iterator[str]:
+    """``text.splitlines()``, lazily for a long text: the sniff stops at its first line that is no requirement, and
+    splitting a 1 MB label file whole cost more than the rest of its scan (an extra empty last line is harmless)."""
+    if len(text) <= 65_536:
+        yield from text.splitlines()
+        return
+    for match in _PHYSICAL.finditer(text):
+        yield match.group(1)
 
 
 def _uncommented(line: str) -> str:

@@ -7,9 +7,10 @@ A ``use = call:module:object`` (also a ``pipeline``, ``next`` or ``filter-with``
 ``paste.*_factory`` or ``paste.server_runner``) does the same through an entry-point spec; ``use = egg:Dist#name``
 calls an entry point an *installed* distribution registered (the file cannot bring it: low); ``use = config:path``
 reads another config, outside the folder for ``../`` or absolute paths (checked with PasteDeploy 3.1 here:
-``call:os:getcwd`` was imported and called). ``pserve`` also hands the same file to ``logging.config.fileConfig``
-(judged in ``logging_configs``). Each name is judged like a pickle global (``os.system`` critical, a name outside
-the allowlist medium); nothing is imported.
+``use = call:os:getcwd`` and ``paste.app_factory = os:getcwd`` were imported and called; a ``call:`` in a
+``pipeline`` imported its module, which runs the module's code, then stopped before the call). ``pserve`` also hands
+the same file to ``logging.config.fileConfig`` (judged in ``logging_configs``). Each name is judged like a pickle
+global (``os.system`` critical, a name outside the allowlist medium); nothing is imported.
 """
 
 from __future__ import annotations
