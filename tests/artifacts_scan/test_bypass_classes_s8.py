@@ -107,6 +107,26 @@ def test_fileconfig_section_headers_with_trailing_text(tmp_path: Path) -> None:
     assert (verdict, worst) == (Verdict.MALICIOUS, Severity.CRITICAL), titles
 
 
+INI_LINE_ENDS = {
+    # configparser reads a file opened in text mode: a lone \r ends a line there; it strips each line with
+    # str.strip(), so a form feed or a no-break space before a comment is a blank line (checked: fileConfig ran the
+    # args of all three under Python 3.11)
+    "cr-line-ends": lambda text: text.replace("\n", "\r"),
+    "form-feed-first-line": lambda text: "\x0c\n" + text,
+    "nbsp-before-comment": lambda text: "\u00a0# logging for the server\n" + text,
+}
+
+
+@pytest.mark.parametrize("case", sorted(INI_LINE_ENDS))
+def test_ini_read_as_configparser_reads_a_file(tmp_path: Path, case: str) -> None:
+    text = INI_LINE_ENDS[case](_logging_ini("class=StreamHandler\nargs=(__import__('os').getcwd(),)"))
+    verdict, worst, titles = scan_named(tmp_path, "logging.ini", text)
+    assert (verdict, worst) == (Verdict.MALICIOUS, Severity.CRITICAL), titles
+    paste = INI_LINE_ENDS[case]("[app:main]\nuse = call:os:system\n")
+    verdict, worst, titles = scan_named(tmp_path, "production.ini", paste)
+    assert (verdict, worst) == (Verdict.MALICIOUS, Severity.CRITICAL), titles
+
+
 # --- 1b: compressed streams that are not pickles ------------------------------------------------------------------
 
 COMPRESSORS = {"gzip": gzip.compress, "bz2": bz2.compress, "xz": lzma.compress}

@@ -408,10 +408,11 @@ def text_extras(name: str, text: str, raw: bytes | None = None) -> list[Issue]:
     from mlsecure.artifacts.scan import environment_files, logging_configs, paste_deploy, text_formats
 
     issues = environment_files.environment_issues(name, text, raw)
-    issues.extend(paste_deploy.paste_issues(text, name))  # session 8: loadapp's call:/egg:/config: and factories
-    if logging_configs.looks_like_ini(text):
-        issues.extend(logging_configs.file_config_issues(text, name))
-        issues.extend(text_formats.confection_issues(text, name))
+    ini = logging_configs.universal_newlines(text)  # INI readers open files in text mode
+    issues.extend(paste_deploy.paste_issues(ini, name))  # session 8: loadapp's call:/egg:/config: and factories
+    if logging_configs.looks_like_ini(ini):
+        issues.extend(logging_configs.file_config_issues(ini, name))
+        issues.extend(text_formats.confection_issues(ini, name))
     issues.extend(text_formats.jsonnet_issues(text, name))
     issues.extend(text_formats.onnx_text_issues(text, name))
     return issues

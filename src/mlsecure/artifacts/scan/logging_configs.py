@@ -26,15 +26,24 @@ from mlsecure.artifacts.scan.interface import Issue, IssueKind, worst_kept
 from mlsecure.artifacts.scan.policy import classify
 from mlsecure.findings import Severity
 
-_FIRST_LINE = re.compile(r"(?:[ \t]*(?:[#;][^\n]*)?\r?\n)*[ \t]*\[")  # blank and comment lines, then a section
+# blank and comment lines, then a section; "blank" is what str.strip() removes (configparser strips each line: a form
+# feed or a no-break space before a ``#`` is blank there; session 8). INI text is first read with universal newlines.
+_FIRST_LINE = re.compile(r"(?:[^\S\n]*(?:[#;][^\n]*)?\n)*[^\S\n]*\[")
 # configparser's SECTCRE is ``\[(?P<header>.+)\]`` matched at the start of the stripped line: text may follow the
 # ``]`` (session 8: ``[handler_h] ;note`` headers made the file "text" while fileConfig evaluated its args)
-_SECTION = re.compile(r"^[ \t]*\[[^\n]+\]", re.MULTILINE)
+_SECTION = re.compile(r"^[^\S\n]*\[[^\n]+\]", re.MULTILINE)
 _EVALUATED = {"handler": ("class", "args", "kwargs"), "formatter": ("defaults",)}
 _CALL = re.compile(r"[\w)\]'\"]\s*\(")  # something called: a name, a subscript, a string's method
 _LOGGING_BASES = (logging.Handler, logging.Formatter, logging.Filter, logging.Logger)
 _STREAMS = frozenset({"sys.stdout", "sys.stderr", "sys.stdin"})
 MAX_ISSUES = 50
+
+
+def universal_newlines(text: str) -> str:
+    """The text as ``open(path)`` hands it to configparser (fileConfig, PasteDeploy and confection read files in text
+    mode): ``\r\n`` and a lone ``\r`` are line ends (session 8: a ``logging.ini`` with ``\r`` line ends ran its
+    ``args`` under fileConfig and was one line of "text" here)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 
 def starts_with_section(text: str) -> bool:

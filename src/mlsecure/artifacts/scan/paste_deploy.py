@@ -24,7 +24,7 @@ from mlsecure.artifacts.scan.policy import classify
 from mlsecure.findings import Severity
 
 # loadwsgi's config_prefixes, matched case-sensitively at the start of the section name, as ``_find_sections`` does
-_PASTE_SECTION = re.compile(r"^[ \t]*\[(?:app|application|composite|composit|filter|filter-app|pipeline|server):",
+_PASTE_SECTION = re.compile(r"^[^\S\n]*\[(?:app|application|composite|composit|filter|filter-app|pipeline|server):",
                             re.MULTILINE)
 _SCHEME = re.compile(r"^([A-Za-z]+):(.*)$")  # loadwsgi's absolute_name: a scheme, lower-cased before lookup
 _FACTORY_KEY = re.compile(r"^paste\.\w+$")  # paste.app_factory, paste.filter_app_factory, paste.server_runner ...

@@ -148,7 +148,7 @@ CONFECTION_NAMESPACES = frozenset({"spacy", "spacy-legacy", "spacy-transformers"
                                    "spacy-llm", "spacy-lookups-data", "thinc", "curated-transformers"})
 
 
-REGISTRY_KEY = re.compile(r"^[ \t]*@", re.MULTILINE)  # configparser strips a line before it reads the key
+REGISTRY_KEY = re.compile(r"^[^\S\n]*@", re.MULTILINE)  # configparser strips a line before it reads the key
 
 
 def confection_issues(text: str, name: str) -> list[Issue]:
