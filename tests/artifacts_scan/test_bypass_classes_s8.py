@@ -127,6 +127,26 @@ def test_ini_read_as_configparser_reads_a_file(tmp_path: Path, case: str) -> Non
     assert (verdict, worst) == (Verdict.MALICIOUS, Severity.CRITICAL), titles
 
 
+JSONNET_COMMENTS = {
+    "block": '{ secret: importstr /* the shared key */ "../../secrets.json" }\n',
+    "line": '{ base: import // shared defaults\n  "../../outside/base.libsonnet" }\n',
+    "hash": "{ pw: importstr # system file\n  '/etc/passwd' }\n",
+}
+
+
+@pytest.mark.parametrize("case", sorted(JSONNET_COMMENTS))
+def test_jsonnet_import_with_a_comment_before_its_path(tmp_path: Path, case: str) -> None:
+    """Jsonnet allows a comment between any two tokens (its lexer skips them like blanks); the regex wanted blanks."""
+    verdict, worst, titles = scan_named(tmp_path, "config.jsonnet", JSONNET_COMMENTS[case])
+    assert (verdict, worst) == (Verdict.MALICIOUS, Severity.HIGH), titles
+
+
+def test_jsonnet_comment_markers_inside_strings_stay_strings(tmp_path: Path) -> None:
+    text = '{ url: "http://host/a#b", note: \'/* not a comment\', base: import "base.libsonnet" }\n'
+    verdict, worst, titles = scan_named(tmp_path, "config.jsonnet", text)
+    assert verdict is Verdict.SAFE and worst < Severity.MEDIUM, titles
+
+
 # --- 1b: compressed streams that are not pickles ------------------------------------------------------------------
 
 COMPRESSORS = {"gzip": gzip.compress, "bz2": bz2.compress, "xz": lzma.compress}
