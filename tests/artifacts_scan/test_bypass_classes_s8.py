@@ -147,6 +147,25 @@ def test_jsonnet_comment_markers_inside_strings_stay_strings(tmp_path: Path) -> 
     assert verdict is Verdict.SAFE and worst < Severity.MEDIUM, titles
 
 
+def _onnx_json_snake_case(domain: str = "", location: str = "") -> str:
+    """An ONNX model as protobuf JSON with the proto field names (``MessageToDict(preserving_proto_field_name=True)``):
+    ``json_format.Parse`` reads both spellings (checked: onnx 1.23's ``onnx.load("model.json")`` loaded it)."""
+    node = {"input": ["x"], "output": ["y"], "op_type": "Relu", "domain": domain}
+    graph: dict[str, object] = {"node": [node], "name": "g"}
+    if location:
+        graph["initializer"] = [{"name": "w", "dims": ["1"], "data_type": 1, "data_location": "EXTERNAL",
+                                 "external_data": [{"key": "location", "value": location}]}]
+    return json.dumps({"ir_version": "9", "graph": graph,
+                       "opset_import": [{"domain": "", "version": "17"}, {"domain": domain, "version": "1"}]})
+
+
+def test_onnx_json_with_proto_field_names(tmp_path: Path) -> None:
+    _v, worst, titles = scan_named(tmp_path, "model.json", _onnx_json_snake_case(domain="evil.ops"))
+    assert worst is Severity.MEDIUM and any("evil.ops" in t for t in titles), titles
+    _v, worst, titles = scan_named(tmp_path, "m2/model.json", _onnx_json_snake_case(location="../outside/secret.bin"))
+    assert worst is Severity.HIGH, titles
+
+
 # --- 1b: compressed streams that are not pickles ------------------------------------------------------------------
 
 COMPRESSORS = {"gzip": gzip.compress, "bz2": bz2.compress, "xz": lzma.compress}

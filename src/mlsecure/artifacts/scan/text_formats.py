@@ -42,8 +42,8 @@ def onnx_text_issues(text: str, name: str) -> list[Issue]:
     lowered = name.lower()
     if not lowered.endswith(_ONNX_TEXT_SUFFIXES):
         return []
-    if ("irVersion" if lowered.endswith((".json", ".onnxjson")) else "ir_version") not in text:  # protobuf JSON
-        return []                                                                                # names are camelCase
+    if "ir_version" not in text and not (lowered.endswith((".json", ".onnxjson")) and "irVersion" in text):
+        return []  # protobuf JSON writes camelCase names and reads both spellings (session 8: ``ir_version`` loaded)
     locations = [_unescape(m.group(1)) for m in _LOCATION.finditer(text)]
     domains = [_unescape(m.group(1)) for m in _DOMAIN.finditer(text)]
     if name.lower().endswith((".textproto", ".prototxt", ".pbtxt", ".txtpb")):
