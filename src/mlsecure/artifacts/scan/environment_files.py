@@ -108,6 +108,7 @@ def _is_spec(line: str) -> bool:
     return (not rest or rest[0] in "=<>!~") and all(char in _SPECIFIER_CHARS for char in rest)
 MAX_SNIFFED = 1024**2  # YAML environment files of other names are sniffed up to this size
 _LINES_BEFORE_PRECHECK = 10_000
+_BLANKS = re.compile(r"\s*")
 # an option first on a line (after blanks or continuation backslashes; str.splitlines also breaks at these characters)
 _OPTION_LINE = re.compile(r"[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029][ \t\\]*-")
 _ELSEWHERE = ("://", "git+", "hg+", "svn+", "bzr+", ".whl", "#egg=", "file:", "FILE:", "File:")
@@ -127,6 +128,10 @@ def looks_like_requirements(text: str) -> bool:
     """A requirements file under another name (TorchServe's ``requirementsFile``, ``-r deps.txt``): every line is a
     requirement, a pip option or a VCS/URL requirement, and at least one line installs from elsewhere. Only that last
     kind of line can change the verdict, so a list of labels (``cat``, ``dog``) is never judged."""
+    start = _BLANKS.match(text)
+    first = text[start.end():start.end() + 1] if start else ""
+    if first and not first.isalnum() and first not in "-#./\\~":
+        return False  # JSON, XML, a tokenizer: a requirements file starts with a name, an option, a path or a comment
     if "\x00" in text:
         return False
     # no size cut (session 8: a 1 MiB ``deps.txt`` that a ``-r deps.txt`` includes hid an index option past the first
