@@ -212,6 +212,8 @@ PASTE = {
     "filter-with-call": ("[app:main]\nuse = egg:MyApp\nfilter-with = call:os:system\n", Severity.CRITICAL),
     "interpolated-module": ("[DEFAULT]\nmod = os\n[app:main]\nuse = call:%(mod)s:system\n", Severity.CRITICAL),
     "unknown-factory": ("[app:main]\nuse = call:shipped_app.wsgi:make_app\n", Severity.MEDIUM),
+    # Paste's urlmap maps paths to app names, resolved like ``use`` (checked: ``call:os:getcwd`` imported ``os``)
+    "urlmap-call": ("[composite:main]\nuse = egg:Paste#urlmap\n/ = call:os:system\n/api = api\n", Severity.CRITICAL),
     "config-outside": ("[app:main]\nuse = config:%(here)s/../../other.ini#main\n", Severity.HIGH),
     "config-absolute": ("[composite:main]\nuse = config:/etc/app/evil.ini\n", Severity.HIGH),
 }

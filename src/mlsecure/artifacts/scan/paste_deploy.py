@@ -29,6 +29,7 @@ _PASTE_SECTION = re.compile(r"^[^\S\n]*\[(?:app|application|composite|composit|f
 _SCHEME = re.compile(r"^([A-Za-z]+):(.*)$")  # loadwsgi's absolute_name: a scheme, lower-cased before lookup
 _FACTORY_KEY = re.compile(r"^paste\.\w+$")  # paste.app_factory, paste.filter_app_factory, paste.server_runner ...
 _NAMED_KEYS = frozenset({"use", "pipeline", "next", "filter-with"})  # values that name other objects
+_SCHEMED = re.compile(r"(?:^|\s)(?:call|egg|config|%\()", re.IGNORECASE)  # other keys: a value naming an object
 MAX_ISSUES = 50
 
 
@@ -61,7 +62,7 @@ def paste_issues(text: str, name: str) -> list[Issue]:
             if _FACTORY_KEY.match(key.strip()):
                 for value in _values(parser, section, key, raw):
                     issues.extend(_called(where, value.strip().split("[")[0].strip(), f"PasteDeploy {key.strip()}"))
-            elif key.strip() in _NAMED_KEYS:
+            elif key.strip() in _NAMED_KEYS or _SCHEMED.search(raw):  # a urlmap composite maps paths to app names
                 for value in _values(parser, section, key, raw):
                     for token in value.split():
                         issues.extend(_named(where, token))
