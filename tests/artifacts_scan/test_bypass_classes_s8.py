@@ -166,6 +166,19 @@ def test_onnx_json_with_proto_field_names(tmp_path: Path) -> None:
     assert worst is Severity.HIGH, titles
 
 
+def test_onnx_textproto_without_ir_version(tmp_path: Path) -> None:
+    """``onnx.load("model.textproto")`` reads a model without ``ir_version`` (checked: onnx 1.23 loaded one whose node
+    has a custom domain); the check wanted that field."""
+    custom = 'graph {\n  node { input: "x" output: "y" op_type: "Relu" domain: "evil.ops" }\n  name: "g"\n}\n' \
+             'opset_import { domain: "evil.ops" version: 1 }\n'
+    _v, worst, titles = scan_named(tmp_path, "model.textproto", custom)
+    assert worst is Severity.MEDIUM and any("evil.ops" in t for t in titles), titles
+    external = ('graph {\n  initializer { name: "w" data_type: 1 dims: 1 data_location: EXTERNAL\n'
+                '    external_data { key: "location" value: "../outside/secret.bin" } }\n}\n')
+    _v, worst, titles = scan_named(tmp_path, "m2/model.textproto", external)
+    assert worst is Severity.HIGH, titles
+
+
 # --- 1b: compressed streams that are not pickles ------------------------------------------------------------------
 
 COMPRESSORS = {"gzip": gzip.compress, "bz2": bz2.compress, "xz": lzma.compress}

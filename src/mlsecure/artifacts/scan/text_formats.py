@@ -33,6 +33,7 @@ _DOMAIN = re.compile(r'"?\bdomain"?\s*:\s*' + _STRING)
 _OPSET_LIST = re.compile(r"opset_import\s*:\s*\[([^\]]*)\]")
 _OPSET_ENTRY = re.compile(_STRING + r"\s*:\s*\d")
 MAX_ISSUES = 50
+_GRAPH_FIELD = re.compile(r"(?:^|[\s{<])graph\s*:?\s*[{<]")  # a ModelProto's graph message in text format
 
 
 def onnx_text_issues(text: str, name: str) -> list[Issue]:
@@ -42,8 +43,12 @@ def onnx_text_issues(text: str, name: str) -> list[Issue]:
     lowered = name.lower()
     if not lowered.endswith(_ONNX_TEXT_SUFFIXES):
         return []
-    if "ir_version" not in text and not (lowered.endswith((".json", ".onnxjson")) and "irVersion" in text):
-        return []  # protobuf JSON writes camelCase names and reads both spellings (session 8: ``ir_version`` loaded)
+    json_format = lowered.endswith((".json", ".onnxjson"))
+    if "ir_version" not in text and not (json_format and "irVersion" in text) and not (
+            not json_format and _GRAPH_FIELD.search(text) is not None):
+        # protobuf JSON writes camelCase names and reads both spellings; onnx.load reads a text model without
+        # ir_version (session 8: ``ir_version`` and a textproto with only ``graph {`` loaded)
+        return []
     locations = [_unescape(m.group(1)) for m in _LOCATION.finditer(text)]
     domains = [_unescape(m.group(1)) for m in _DOMAIN.finditer(text)]
     if name.lower().endswith((".textproto", ".prototxt", ".pbtxt", ".txtpb")):
