@@ -61,6 +61,10 @@ UNPARSABLE = {
     # PEP 701 (Python 3.12) reads nested same quotes in an f-string; 3.11 raises SyntaxError: a newer loader runs it
     "fileconfig-pep701-args": ("logging.conf", _logging_ini(
         "class=StreamHandler\nargs=(f\"{__import__(\"os\").getcwd()}\",)"), Severity.HIGH),
+    # configparser (allow_no_value, as confection builds it) raises AttributeError on a continuation line after a key
+    # without a value: a parser crash, not a finding (found by fuzzing this round's readers)
+    "confection-continuation-after-bare-key": ("config.cfg", '[nlp]\nlang = "en"\n[components.x]\n@architectures\n'
+                                               '  "evil.arch.v1"\n', Severity.MEDIUM),
     "mlmodel-not-yaml": ("MLmodel", "flavors:\n  python_function:\n    loader_module: evil\n  bad: [\n",
                          Severity.MEDIUM),
     "hydra-yaml-not-parsed": ("config.yaml", "_target_: os.system\n  command: [id\n: - x\n", Severity.MEDIUM),

@@ -172,7 +172,8 @@ def confection_issues(text: str, name: str) -> list[Issue]:
     parser.optionxform = str  # type: ignore[assignment,method-assign]
     try:
         parser.read_string(text)
-    except (configparser.Error, ValueError) as exc:
+    except (configparser.Error, ValueError, AttributeError) as exc:  # allow_no_value: a continuation line after a
+        # key without a value raises AttributeError inside configparser (confection's parser too)
         # session 8: this parser is laxer than confection's (no interpolation, duplicates allowed); a config it
         # cannot read names registry functions nobody checked: fail closed
         return [Issue(IssueKind.MALFORMED, Severity.MEDIUM, f"{name}: confection/spaCy config with registry "
