@@ -128,8 +128,8 @@ def test_city_lookups_of_several_columns_split_back_per_column() -> None:
        st.dictionaries(st.text(alphabet="ab c1", min_size=1, max_size=4), st.sampled_from(list(PiiType)[:4]),
                        min_size=1, max_size=6))
 def test_span_scan_single_pass_equals_one_search_per_type(texts: list[str], found: dict[str, PiiType]) -> None:
-    """Strings inside other strings (``a`` in ``ab``), at the same place or overlapping: every cell
-    holding a string of a type counts for that type, as with one ``contains_any`` per type."""
+    """Strings inside other strings (``a`` in ``ab``), at the same place or overlapping: a cell counts for a
+    type where the redaction replaces a string of that type (the longest at the leftmost place)."""
     cells = pl.Series(texts, dtype=pl.Utf8)
     assert _span_scan(cells, found) == _span_scan_per_type(cells, found)
 

@@ -10,6 +10,7 @@ capitalised words checked against the given-name and surname lexicons.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
@@ -204,34 +205,62 @@ def _span_scan(texts: Any, found: dict[str, PiiType]) -> SpanScan:
     n = len(non_null)
     if not found:
         return SpanScan(n, 0, {}, {})
-    if "" in found:  # an empty string is in every cell; the overlapping search below would not report it so
-        return _span_scan_per_type(non_null, found)
-    # One Aho-Corasick pass lists every confirmed string each cell contains (overlapping matches: all of
-    # them, not only the leftmost-longest), which gives both the cells with PII and those with each type.
+    # One Aho-Corasick pass lists every confirmed string each cell contains (overlapping matches). Where they
+    # are all of one type and no name among them touches a letter, the redaction replaces one at least, and
+    # only of that type. The other cells are searched again as the redaction searches them (the patterns of
+    # ``located_patterns``), so a name inside a longer word (``Pre`` of ``Prejudice``) counts nowhere.
     contained = non_null.str.extract_many(list(found), overlapping=True).to_list()
+    texts_list = non_null.to_list()
+    fenced = {p for p, t in found.items() if t is PiiType.NAME and _WORDLIKE.search(p)}
+    empty = "" in found  # in every cell, and never reported by the overlapping search
+    kinds: list[set[PiiType]] = []  # the types the redaction replaces in each cell
+    again: list[int] = []
+    touching: list[int] = []
+    for i, strings in enumerate(contained):
+        types = {found[s] for s in strings}
+        kinds.append(types)
+        if fenced and not fenced.isdisjoint(strings) and any(
+                s in fenced and _touches_letter(texts_list[i], s) for s in strings):
+            touching.append(i)
+            again.append(i)
+        elif empty or len(types) > 1:
+            again.append(i)
+    guards: set[str] = set()
+    if touching:  # a longer word around a name is in these cells only
+        guards = _guards(non_null.gather(touching), {s: found[s] for i in touching for s in contained[i]})
+    if again:
+        present = {s: found[s] for i in again for s in ["", *contained[i]] if s in found}  # the others match nowhere
+        replaced = non_null.gather(again).str.extract_many(sorted([*present, *guards], key=len, reverse=True),
+                                                           leftmost=True)
+        for i, strings in zip(again, replaced.to_list(), strict=True):
+            kinds[i] = {found[s] for s in strings if s in found}
+    patterns = sorted([*found, *guards], key=len, reverse=True)
     by_cells: dict[PiiType, int] = {}
     hit_cells = 0
     examples: list[str] = []
-    for text, strings in zip(non_null.to_list(), contained, strict=True):
-        if not strings:
+    for text, types in zip(texts_list, kinds, strict=True):
+        if not types:
             continue
         hit_cells += 1
-        for pii_type in {found[s] for s in strings}:
+        for pii_type in types:
             by_cells[pii_type] = by_cells.get(pii_type, 0) + 1
         if len(examples) < 3:
-            examples.append(mask_spans(text, find_spans(text, found)))
+            examples.append(mask_spans(text, _located_spans(text, found, patterns)))
     by_type = {t.value: by_cells.get(t, 0) for t in sorted(set(found.values()), key=lambda t: t.value)}
     return SpanScan(n, hit_cells, by_type, found, tuple(examples))
 
 
 def _span_scan_per_type(non_null: Any, found: dict[str, PiiType]) -> SpanScan:
-    """``_span_scan`` with one search per PII type (the plain form of the single pass above)."""
-    hits = non_null.str.contains_any(list(found))
-    by_type: dict[str, int] = {}
-    for pii_type in sorted(set(found.values()), key=lambda t: t.value):
-        strings = [s for s, t in found.items() if t is pii_type]
-        by_type[pii_type.value] = int(non_null.str.contains_any(strings).sum())
-    examples = tuple(mask_spans(text, find_spans(text, found)) for text in non_null.filter(hits).head(3).to_list())
+    """``_span_scan`` read off the redaction itself: a cell counts for a type where ``replace_spans``
+    replaces a string of that type (its plain form, for tests)."""
+    # one mark per type, opened by NUL and closed by SOH, neither of which a text may hold: no mark spans two
+    marks = {t: f"\x00{i}\x01" for i, t in enumerate(sorted(set(found.values()), key=lambda t: t.value))}
+    redacted = replace_spans(non_null, found, lambda value, kind: marks[kind]) if found else non_null
+    hits = redacted.str.contains("\x00", literal=True) & ~non_null.str.contains("[\x00\x01]")
+    by_type = {t.value: int((redacted.str.contains(m, literal=True) & hits).sum()) for t, m in marks.items()}
+    patterns = located_patterns(non_null, found)  # the column's, as the redaction of the column uses
+    examples = tuple(mask_spans(text, _located_spans(text, found, patterns))
+                     for text in non_null.filter(hits).head(3).to_list())
     return SpanScan(len(non_null), int(hits.sum()), by_type, found, examples)
 
 
@@ -552,12 +581,40 @@ class _BatchView:
 
 
 def find_spans(text: str, found: dict[str, PiiType]) -> list[Span]:
-    """Non-overlapping spans of the confirmed strings in one text, leftmost first, longest at a position."""
-    present = [v for v in found if v in text]
+    """Non-overlapping spans of the confirmed strings in one text, leftmost first, longest at a position:
+    exactly the strings ``replace_spans`` replaces in it (not a name inside a longer word)."""
+    present = {v: t for v, t in found.items() if v in text}
     if not present:
         return []
-    alternation = _compiled("|".join(re.escape(v) for v in sorted(present, key=len, reverse=True)))
-    return [Span(m.start(), m.end(), found[m.group(0)]) for m in alternation.finditer(text)]
+    return _located_spans(text, present, located_patterns(polars().Series("t", [text]), present))
+
+
+def located_patterns(texts: Any, found: dict[str, PiiType]) -> list[str]:
+    """What the redaction searches the cells for, longest first: the confirmed strings and the longer words
+    around a name among them (``algo`` around ``al``, ``Leeds`` around ``Lee``), which stand for themselves.
+    At each place the first (longest) that matches is taken, so a confirmed string counts where it is replaced.
+    The audit, ``find_spans``, ``text_mode.scan_texts`` and ``replace_spans`` all locate strings with this."""
+    return sorted([*found, *_guards(texts, found)], key=len, reverse=True)
+
+
+def _guards(texts: Any, found: dict[str, PiiType]) -> set[str]:
+    """The words of ``texts`` that hold a name of ``found`` with more letters around it (``_enclosing_words``)."""
+    fenced = [p for p, t in found.items() if t is PiiType.NAME and _WORDLIKE.search(p)]
+    return _enclosing_words(texts, fenced) - found.keys()
+
+
+def _located_spans(text: str, found: dict[str, PiiType], patterns: Sequence[str]) -> list[Span]:
+    """The spans of ``found`` strings in ``text`` by a leftmost-first search for ``patterns`` (in Python's ``re``
+    an alternation tries its branches in order at the leftmost place, as Aho-Corasick's leftmost-first does)."""
+    present = [p for p in patterns if p in text]
+    if not present:
+        return []
+    return located_spans(text, found, re.compile("|".join(re.escape(p) for p in present)))
+
+
+def located_spans(text: str, found: dict[str, PiiType], alternation: re.Pattern[str]) -> list[Span]:
+    """The spans of ``found`` strings among the matches of an alternation of ``located_patterns``."""
+    return [Span(m.start(), m.end(), found[m.group(0)]) for m in alternation.finditer(text) if m.group(0) in found]
 
 
 def mask_spans(text: str, spans: Sequence[Span]) -> str:
@@ -579,9 +636,7 @@ def replace_spans(texts: Any, found: dict[str, PiiType], replace: Callable[[str,
         return texts
     # A name inside a longer word is not that name (``al`` in ``algo``, ``Lee`` in ``Leeds``): the longer
     # words are replaced by themselves; at one position the search takes the first pattern, the longest.
-    guards = _enclosing_words(texts, [p for p, t in found.items() if t is PiiType.NAME and _WORDLIKE.search(p)])
-    guards -= found.keys()
-    patterns = sorted([*found, *guards], key=len, reverse=True)
+    patterns = located_patterns(texts, found)
     return texts.str.replace_many(patterns, [replace(p, found[p]) if p in found else p for p in patterns],
                                   leftmost=True)
 
@@ -591,6 +646,25 @@ _SPACED_LETTER = r"[^\W\d_\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]"
 _WORDLIKE = re.compile(rf"^{_SPACED_LETTER}|{_SPACED_LETTER}$")
 _WORDLIKE_START, _WORDLIKE_END = re.compile(rf"^{_SPACED_LETTER}"), re.compile(rf"{_SPACED_LETTER}$")
 _GUARD_CHUNK = 2000  # literals per alternation (Rust's regex has a size limit)
+
+
+def _touches_letter(text: str, value: str) -> bool:
+    """Whether ``value`` stands in ``text`` with a letter beside an end of it that is a letter: only there can
+    ``_enclosing_words`` find a longer word (a character Python's Unicode tables lack counts as a letter)."""
+    before, after = _WORDLIKE_START.match(value) is not None, _WORDLIKE_END.search(value) is not None
+    at = text.find(value)
+    while at >= 0:
+        end = at + len(value)
+        if (before and at > 0 and _letter_like(text[at - 1])) or (
+                after and end < len(text) and _letter_like(text[end])):
+            return True
+        at = text.find(value, at + 1)
+    return False
+
+
+def _letter_like(char: str) -> bool:
+    category = unicodedata.category(char)
+    return category[0] in "LM" or category == "Cn"
 
 
 def _enclosing_words(texts: Any, values: Sequence[str]) -> set[str]:

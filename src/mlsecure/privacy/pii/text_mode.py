@@ -12,7 +12,14 @@ from collections.abc import Sequence
 
 from mlsecure.privacy.pii.frame import polars
 from mlsecure.privacy.pii.recognizers import Recognizer
-from mlsecure.privacy.pii.spans import Span, confirmed_strings, find_spans, mask_spans
+from mlsecure.privacy.pii.spans import (
+    Span,
+    confirmed_strings,
+    find_spans,
+    located_patterns,
+    located_spans,
+    mask_spans,
+)
 
 
 def scan_text(text: str, *, region: str = "US", pool: Sequence[Recognizer] | None = None) -> tuple[Span, ...]:
@@ -30,9 +37,12 @@ def scan_texts(texts: Sequence[str], *, region: str = "US",
                pool: Sequence[Recognizer] | None = None) -> list[tuple[Span, ...]]:
     """The PII spans of many texts at once: candidates are found and validated once for the whole batch
     (one Polars kernel per pattern), then located in each text with one alternation of the confirmed
-    strings. A string confirmed in one text (after a context word, say) is marked wherever it occurs."""
-    found = confirmed_strings(polars().Series("text", list(texts)), region=region, pool=pool, redacting=False)
+    strings. A string confirmed in one text (after a context word, say) is marked wherever the redaction
+    would replace it (a name not inside a longer word: ``spans.located_patterns``)."""
+    column = polars().Series("text", list(texts))
+    found = confirmed_strings(column, region=region, pool=pool, redacting=False)
     if not found:
         return [() for _ in texts]
-    alternation = re.compile("|".join(re.escape(v) for v in sorted(found, key=len, reverse=True)))
-    return [tuple(Span(m.start(), m.end(), found[m.group(0)]) for m in alternation.finditer(t)) for t in texts]
+    patterns = located_patterns(column, found)
+    alternation = re.compile("|".join(re.escape(p) for p in patterns))
+    return [tuple(located_spans(t, found, alternation)) for t in texts]
