@@ -663,6 +663,8 @@ def _touches_letter(text: str, value: str) -> bool:
 
 
 def _letter_like(char: str) -> bool:
+    if char.isascii():
+        return char.isalpha()
     category = unicodedata.category(char)
     return category[0] in "LM" or category == "Cn"
 
