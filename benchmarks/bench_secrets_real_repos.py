@@ -98,9 +98,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report", action="store_true", help="also count the report repositories")
     parser.add_argument("--show", nargs="*", default=[], help="dev repositories whose findings to list")
     parser.add_argument("--recall", action="store_true", help="planted recall on session 7's 16 repositories")
+    parser.add_argument("--only", nargs="*", default=[], help="count only these dev repositories")
     parser.add_argument("--json", type=Path, help="write the counts here")
     args = parser.parse_args(argv)
-    refused = [name for name in args.show if name not in DEV]
+    refused = [name for name in [*args.show, *args.only] if name not in DEV]
     if refused:
         print(f"refused: {', '.join(refused)} not a dev repository (report ones are never shown)", file=sys.stderr)
         return 2
@@ -109,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         found, total = recall(args.trees, names)
         print(f"planted recall on {len(names)} repositories: {found}/{total}")
         return 0 if found == total else 1
-    names = [n for n in DEV if (args.trees / n).is_dir()]
+    names = [n for n in DEV if (args.trees / n).is_dir() and (not args.only or n in args.only)]
     if args.report:
         names += [n for n in REPORT if (args.trees / n).is_dir()]
     counts: dict[str, dict[str, int]] = {}

@@ -31,6 +31,7 @@ from mlsecure.secrets.interface import Candidate, Detector, FileKind
 from mlsecure.secrets.local_stack import local_stack_reason
 from mlsecure.secrets.masking import DEFAULT_FINGERPRINT_KEY, fingerprint, mask
 from mlsecure.secrets.registry import build_detectors
+from mlsecure.secrets.repo_context import judge as judge_context
 from mlsecure.secrets.walk import SNIFF_BYTES, decode, is_binary, iter_files, text_parts
 
 STAND_IN_TITLE = ("documented example key / placeholder - not a live credential, but the pattern shows where "
@@ -212,6 +213,14 @@ class SecretScanner:
                 if candidate.rejected:
                     self._counts["invalid"] += 1
                     continue
+                verdict = judge_context(candidate.detector, candidate.secret, text, candidate.start, candidate.end,
+                                        path=path, in_tests=in_tests, free_form=candidate.free_form,
+                                        details=candidate.details)  # session 8: repository context
+                if verdict is not None and verdict.drop:
+                    self._counts["placeholder"] += 1
+                    continue
+                if verdict is not None:
+                    local[id(candidate)] = verdict.reason
                 if in_tests and candidate.detector in _FIXTURE_RULES and not drawn_shape(candidate.secret):
                     self._counts["placeholder"] += 1  # a typed fixture in a test (minio123, awsSecret123)
                     continue
@@ -253,7 +262,7 @@ class SecretScanner:
             stand_in = id(candidate) in stand_ins
             details = dict(candidate.details) | ({"stand_in": True} if stand_in else {})
             severity = Severity.INFO if stand_in else candidate.severity
-            if id(candidate) in local:
+            if id(candidate) in local and not stand_in:
                 details["local_stack"] = local[id(candidate)]
                 severity = Severity.LOW
             out.append(SecretFinding(
