@@ -9,6 +9,7 @@ that silenced the place would fail here.
 
 from __future__ import annotations
 
+import base64
 import random
 from pathlib import Path
 
@@ -25,6 +26,10 @@ _HEX64 = "".join(_RNG.choice("0123456789abcdef") for _ in range(64))
 _B64URL43 = "".join(_RNG.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") for _ in range(43))
 _DRAWN = "Xk9vQ2mT7wLp3zR8aB4cN6"
 _DRAWN40 = "pL4xQ9vT2mW7kR3zN8bC5yH1dF6gJ0sA2eU4iO7q"
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
 
 
 def _failing(tmp_path: Path, name: str, text: str) -> list[str]:
@@ -84,6 +89,18 @@ _PAIRS = [
     ("docs/docusaurus.config.js", f"algolia: {{\n  appId: 'QW3RTY12AB',\n  apiKey: '{_HEX32}',\n"
                                   "  indexName: 'docs',\n},\n",
      f"upload: {{\n  appId: 'QW3RTY12AB',\n  apiKey: '{_HEX32}',\n}},\n"),
+    # typed passwords of a developer's cluster or sandbox, in clear or base64 (reported at low, not failing)
+    ("tools/devcluster.yaml", "db:\n  host: localhost\n  password: postgres\n",
+     f"db:\n  host: localhost\n  password: {_DRAWN}\n"),
+    ("docker/devbox/manifests/dev.yaml", "data:\n  haSharedSecret: " + _b64("lakesandboxsecret") + "\n",
+     "data:\n  haSharedSecret: " + _b64(_DRAWN40) + "\n"),
+    ("site/registries/dockerhub.mdx", '"auth": "' + _b64("jdoe:supersecretpassword") + '",\n',
+     '"auth": "' + _b64("jdoe:" + _DRAWN40) + '",\n'),
+    # a diagram's element id next to a label that speaks of credentials
+    ("docs/images/arch.drawio", '<mxCell id="Qz7A4LQhE6iUcxmmY-iy-8" />\n<mxCell id="Qz7A4LQhE6iUcxmmY-iy-9" '
+     'value="reads credentials, etc." style="edgeLabel;" parent="Qz7A4LQhE6iUcxmmY-iy-8" vertex="1" />\n',
+     '<mxCell id="Qz7A4LQhE6iUcxmmY-iy-8" />\n<mxCell id="Qz7A4LQhE6iUcxmmY-iy-9" '
+     'value="reads credentials, etc." style="edgeLabel;" token="Xk9vQ2mT7wLp3zR8aB4cN6" vertex="1" />\n'),
     # GitHub's token-in-username URL: the secret is the user part
     ("tests/projects/test_project.py", 'url = "https://my-token:x-oauth-basic@git.server/my-repo"\n',
      f'url = "https://{_DRAWN40}:x-oauth-basic@git.server/my-repo"\n'),

@@ -8,7 +8,7 @@ same in many projects:
   ``checksum/secret: <64 hex>``, ``creditcardfraud.zip: <64 hex>`` (a file's checksum), a hash compared in
   a test (``assert.Equal(t, "<base64url>", hash)``);
 * an identifier named as one: ``uid=<32 hex>`` in a run log, ``Subject: "..."``, "run has uuid value ``...``",
-  a diagram's ``<mxCell id="...">``;
+  a diagram's ``<mxCell id="...">`` and the ``parent="..."`` that refers to an id defined in the file;
 * code, not a literal: a Python string annotation (``password: "typing.Union[str, None]" = _unset``), a Go
   struct tag (```protobuf:"bytes,2" json:"x"```), a Go import path or a label key (``secret
   "github.com/org/repo/secret"``, ``"app.example.org/managed"``), a regular expression (``'"private_key":\\s"'``),
@@ -26,7 +26,9 @@ Each is dropped (counted as a placeholder). A line that another scanner's review
 (detect-secrets' ``pragma: allowlist secret``, gitleaks' ``gitleaks:allow``, gosec's ``#nosec G101``) is
 reported at **low** with that reason: the author declared it reviewed, and it stays visible. So is base64
 of a typed password (``YWRtaW46c3VwZXJzZWNyZXQ=``, ``admin:supersecret``) in a docs / example / compose file,
-as session 7 round 2 reports the same password written in clear there (``local_stack``). Only generic rules
+as session 7 round 2 reports the same password written in clear there (``local_stack``), and a typed
+password in a file or folder that names a developer's cluster or sandbox (``tools/devcluster.yaml``,
+``docker/devbox-bundled/manifests/dev.yaml``: ``password: postgres``). Only generic rules
 are judged here; a provider format keeps its verdict, and a drawn value keeps it wherever a class asks for a
 typed one.
 """
@@ -40,7 +42,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mlsecure.secrets.detectors.context import drawn_shape, typed_filler
-from mlsecure.secrets.local_stack import local_stack_reason
+from mlsecure.secrets.local_stack import DEMOTABLE_RULES, local_stack_reason, typed_word
 
 # generic rules: keyword assignments, keyword-line and bare entropy, token after a word, flags, env exports
 _GENERIC = frozenset({"SEC-017", "SEC-018", "SEC-019", "SEC-024", "SEC-021", "SEC-022", "SEC-023", "SEC-026"})
@@ -58,6 +60,9 @@ _DIGEST_WORD = re.compile(r"(?i)\b(?:hash(?:ed)?\w*|checksum|digest|sha\d+|md5)\
 # an id named as one: uid=..., "subject": ..., run has uuid value `...`
 _ID_BEFORE = re.compile(r"(?i)(?:^|[^A-Za-z0-9])(?:[a-z]+_)?(?:u?uid|guid|subject|id)s?[\"'`]?[ \t]*"
                         r"(?:[:=]|\s(?:value|is|of))?[ \t]*[\"'`]?$")
+# a file or folder that names itself a developer's cluster or sandbox (devbox, devcluster, sandbox, kind, minikube)
+_DEV_ENVIRONMENT = re.compile(r"(?i)(?:^|/)[^/]*(?:devbox|devcluster|dev[-_]cluster|sandbox|devcontainer|minikube|"
+                              r"kind[-_]config)[^/]*(?:/|$)")
 _BASE64 = re.compile(r"^[A-Za-z0-9+/]{8,64}={0,2}$")
 _TYPE_EXPRESSION = re.compile(r"^[A-Za-z_][\w.]*(?:\[[\w., \[\]\"']*\])?$")
 _STRUCT_TAG = re.compile(r'^[a-z_]+:"[^"\n]*"(?:[ \t]+[a-z_]+:"[^"\n]*")*$')
@@ -103,8 +108,13 @@ def judge(rule_id: str, secret: str, text: str, start: int, end: int, *, path: s
         return None  # a provider format keeps its severity whatever the line says
     if _FOREIGN_PRAGMA.search(line) is not None:
         return Verdict(False, "allowlisted on its line by another scanner's pragma (reviewed by the author)")
+    dev_environment = _DEV_ENVIRONMENT.search(path.replace("\\", "/")) is not None
+    if dev_environment and rule_id in DEMOTABLE_RULES and typed_word(secret):
+        return Verdict(False, "typed password of a dev cluster / sandbox configuration (local stack)")
     password = _base64_text(secret)
     local = local_stack_reason("SEC-017", password, path, None, in_tests=False) if password else None
+    if local is None and password and dev_environment and typed_word(password):
+        local = "typed password of a dev cluster / sandbox configuration (local stack)"
     if local is not None:
         return Verdict(False, "base64 of a " + local)
     return None
@@ -147,6 +157,8 @@ def _not_a_credential(rule_id: str, secret: str, line: str, at: int, before: str
         return "a digest in a test: its line names a hash"
     if rule_id in _ENTROPY and _ID_BEFORE.search(before):
         return "an identifier named as one (uid, uuid, subject)"
+    if rule_id in _ENTROPY and re.search(r"\bid=[\"']" + re.escape(secret) + r"[\"']", text) is not None:
+        return "a reference to an element id defined in the same file (parent=, source=, target=)"
     after = line[at + len(secret):]
     if path.endswith((".py", ".pyi")) and re.search(r":[ \t]*[\"']$", before) \
             and re.match(r"[\"'][ \t]*=(?!=)", after) and _TYPE_EXPRESSION.match(secret):
