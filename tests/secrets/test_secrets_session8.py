@@ -101,6 +101,16 @@ _PAIRS = [
      'value="reads credentials, etc." style="edgeLabel;" parent="Qz7A4LQhE6iUcxmmY-iy-8" vertex="1" />\n',
      '<mxCell id="Qz7A4LQhE6iUcxmmY-iy-8" />\n<mxCell id="Qz7A4LQhE6iUcxmmY-iy-9" '
      'value="reads credentials, etc." style="edgeLabel;" token="Xk9vQ2mT7wLp3zR8aB4cN6" vertex="1" />\n'),
+    ("docs/theme/SearchBar/index.js", "import { DocSearchButton } from '@docsearch/react'\n"
+     f"aa('init', {{\n  appId: 'QW3RTY12AB',\n  apiKey: '{_HEX32}',\n}})\n",
+     "import { Button } from '@acme/react'\n"
+     f"aa('init', {{\n  appId: 'QW3RTY12AB',\n  apiKey: '{_HEX32}',\n}})\n"),
+    # a version after a package named for credentials, a resource-name template
+    ("licenses/dependency-license.xml", "<dependency name='com.acme.auth:acme-auth-library-credentials:2.41.0'>\n",
+     f"<dependency name='com.acme.auth:acme-auth-library-credentials:{_DRAWN}'>\n"),
+    ("components/dataflow/component.py", '    kms_key_name: Name of the KMS key. Key format is '
+     '"projects/HOST_PROJECT_ID/locations/LOCATION/keyRings/KEYRING/cryptoKeys/KEY_NAME_2"\n',
+     f'    kms_key: "{_DRAWN40}/{_DRAWN}"\n'),
     # GitHub's token-in-username URL: the secret is the user part
     ("tests/projects/test_project.py", 'url = "https://my-token:x-oauth-basic@git.server/my-repo"\n',
      f'url = "https://{_DRAWN40}:x-oauth-basic@git.server/my-repo"\n'),

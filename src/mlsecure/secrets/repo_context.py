@@ -12,15 +12,17 @@ same in many projects:
 * code, not a literal: a Python string annotation (``password: "typing.Union[str, None]" = _unset``), a Go
   struct tag (```protobuf:"bytes,2" json:"x"```), a Go import path or a label key (``secret
   "github.com/org/repo/secret"``, ``"app.example.org/managed"``), a regular expression (``'"private_key":\\s"'``),
-  a header set from an expression (``Authorization: request.headers.get(...)``);
+  a header set from an expression (``Authorization: request.headers.get(...)``), a version after a
+  package named for credentials (``google-auth-library-credentials:1.35.0``), a resource-name template
+  (``projects/HOST_PROJECT_ID/locations/...``);
 * a name of a credential entry, not the credential: ``credentials: dev_s3`` (a catalog entry), the Fetch
   API's ``credentials: 'include'``, a Postman variable's ``"key": "mar_path_resnet-152-batch"``;
 * tokens that are not credentials by their API's own name: ``NextToken``, ``CreationToken``,
   ``ContinuationToken`` (pagination cursors and idempotency keys);
 * ``https://my-token:x-oauth-basic@host``: GitHub's fixed password of token-in-username URLs, whose secret
   is the user part (reported when that part is drawn);
-* an Algolia DocSearch configuration (``apiKey`` next to ``appId`` / ``indexName``): a search-only key that
-  Algolia publishes for browsers.
+* an Algolia DocSearch configuration (``apiKey`` next to ``appId`` in a file that uses DocSearch, or next to
+  ``appId`` and ``indexName`` in one that names Algolia): a search-only key published for browsers.
 
 Each is dropped (counted as a placeholder). A line that another scanner's reviewer allowlisted
 (detect-secrets' ``pragma: allowlist secret``, gitleaks' ``gitleaks:allow``, gosec's ``#nosec G101``) is
@@ -67,6 +69,8 @@ _BASE64 = re.compile(r"^[A-Za-z0-9+/]{8,64}={0,2}$")
 _TYPE_EXPRESSION = re.compile(r"^[A-Za-z_][\w.]*(?:\[[\w., \[\]\"']*\])?$")
 _STRUCT_TAG = re.compile(r'^[a-z_]+:"[^"\n]*"(?:[ \t]+[a-z_]+:"[^"\n]*")*$')
 _MODULE_PATH = re.compile(r"^(?:[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?\.)+[a-z]{2,12}/[A-Za-z0-9_.~/\-]+$")
+_VERSION = re.compile(r"^v?\d+(?:\.\d+){1,3}(?:[-+][\w.]+)?['\"<>/]*$")
+_TEMPLATE_SEGMENT = re.compile(r"(?:^|/)\{?[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\}?(?:/|$)")
 _REGEX_ESCAPE = re.compile(r"\\[sdwbSDWB](?:[*+?{]|\b)|\(\?[:=!<]|\.\*")
 _DOTTED_CODE = re.compile(r"^[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)+$")
 _SNAKE_REFERENCE = re.compile(r"^[a-z][a-z0-9]*(?:[_\-][a-z0-9]+)*$")
@@ -80,6 +84,7 @@ _NAME_PIECES = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
 _FOREIGN_PRAGMA = re.compile(r"pragma:[ \t]*allowlist[ \t]+(?:nextline[ \t]+)?secret|gitleaks:allow|"
                              r"#[ \t]?nosec[ \t]+G101|NOSONAR|nosemgrep")
 _DOCSEARCH = re.compile(r"(?i)docsearch|algolia")
+_DOCSEARCH_UI = re.compile(r"(?i)docsearch")
 _ALGOLIA_FIELDS = re.compile(r"\b(?:appId|applicationId|app_id)\b[\"']?\s*[:=]")
 _INDEX_FIELD = re.compile(r"\bindex_?[Nn]ame\b[\"']?\s*[:=]")
 
@@ -167,6 +172,10 @@ def _not_a_credential(rule_id: str, secret: str, line: str, at: int, before: str
         return "a Go struct tag"
     if _MODULE_PATH.match(secret):
         return "an import path or a label key (host/path), not a draw"
+    if _VERSION.match(secret):
+        return "a version number (a Maven coordinate group:artifact-credentials:1.35.0)"
+    if "/" in secret and _TEMPLATE_SEGMENT.search(secret):
+        return "a resource-name template with UPPER_SNAKE placeholders (projects/PROJECT_ID/...)"
     if _REGEX_ESCAPE.search(secret) and not drawn:
         return "a regular expression"
     key = str(details.get("key", name)) if isinstance(details, Mapping) else name
@@ -177,8 +186,9 @@ def _not_a_credential(rule_id: str, secret: str, line: str, at: int, before: str
     if rule_id in _ENTROPY and _NAME_VALUE.match(secret) and not typed_filler(secret) and \
             sum(piece.isalpha() for piece in re.split(r"[_\-]", secret)) >= 2:
         return "a name of lower-case words joined by - and _, not a draw"
-    if _DOCSEARCH.search(text) and _ALGOLIA_FIELDS.search(text, max(0, start - 400), start + 400) \
-            and _INDEX_FIELD.search(text, max(0, start - 400), start + 400):
+    window = (max(0, start - 400), start + 400)
+    if _ALGOLIA_FIELDS.search(text, *window) and (_DOCSEARCH_UI.search(text) or (
+            _DOCSEARCH.search(text) and _INDEX_FIELD.search(text, *window))):
         return "an Algolia DocSearch search-only key (public by design)"
     return None
 
