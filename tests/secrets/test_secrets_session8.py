@@ -111,6 +111,8 @@ _PAIRS = [
     ("components/dataflow/component.py", '    kms_key_name: Name of the KMS key. Key format is '
      '"projects/HOST_PROJECT_ID/locations/LOCATION/keyRings/KEYRING/cryptoKeys/KEY_NAME_2"\n',
      f'    kms_key: "{_DRAWN40}/{_DRAWN}"\n'),
+    ("schemas/test_cases/v0/defaults.yaml", "db:\n  user: det\n  password: hamandjam\n",
+     f"db:\n  user: det\n  password: {_DRAWN}\n"),
     # GitHub's token-in-username URL: the secret is the user part
     ("tests/projects/test_project.py", 'url = "https://my-token:x-oauth-basic@git.server/my-repo"\n',
      f'url = "https://{_DRAWN40}:x-oauth-basic@git.server/my-repo"\n'),

@@ -17,6 +17,8 @@ same in many projects:
   (``projects/HOST_PROJECT_ID/locations/...``);
 * a name of a credential entry, not the credential: ``credentials: dev_s3`` (a catalog entry), the Fetch
   API's ``credentials: 'include'``, a Postman variable's ``"key": "mar_path_resnet-152-batch"``;
+* a typed fixture in a test-case folder (``schemas/test_cases/v0/defaults.yaml``: ``password: eggsnham``),
+  as the scanner already reads ``tests/``;
 * tokens that are not credentials by their API's own name: ``NextToken``, ``CreationToken``,
   ``ContinuationToken`` (pagination cursors and idempotency keys);
 * ``https://my-token:x-oauth-basic@host``: GitHub's fixed password of token-in-username URLs, whose secret
@@ -69,6 +71,9 @@ _BASE64 = re.compile(r"^[A-Za-z0-9+/]{8,64}={0,2}$")
 _TYPE_EXPRESSION = re.compile(r"^[A-Za-z_][\w.]*(?:\[[\w., \[\]\"']*\])?$")
 _STRUCT_TAG = re.compile(r'^[a-z_]+:"[^"\n]*"(?:[ \t]+[a-z_]+:"[^"\n]*")*$')
 _MODULE_PATH = re.compile(r"^(?:[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?\.)+[a-z]{2,12}/[A-Za-z0-9_.~/\-]+$")
+# test folders the scanner's test-path rule does not name; a typed value there is a fixture, as in tests/
+_MORE_TEST_DIRS = re.compile(r"(?i)(?:^|/)(?:test[-_]?cases?|test[-_]?resources|test[-_]?fixtures)/")
+_FIXTURE_RULES = frozenset({"SEC-017", "SEC-021", "SEC-022", "SEC-023", "SEC-026"})
 _VERSION = re.compile(r"^v?\d+(?:\.\d+){1,3}(?:[-+][\w.]+)?['\"<>/]*$")
 _TEMPLATE_SEGMENT = re.compile(r"(?:^|/)\{?[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\}?(?:/|$)")
 _REGEX_ESCAPE = re.compile(r"\\[sdwbSDWB](?:[*+?{]|\b)|\(\?[:=!<]|\.\*")
@@ -164,6 +169,8 @@ def _not_a_credential(rule_id: str, secret: str, line: str, at: int, before: str
         return "an identifier named as one (uid, uuid, subject)"
     if rule_id in _ENTROPY and re.search(r"\bid=[\"']" + re.escape(secret) + r"[\"']", text) is not None:
         return "a reference to an element id defined in the same file (parent=, source=, target=)"
+    if rule_id in _FIXTURE_RULES and _MORE_TEST_DIRS.search(path.replace("\\", "/")) and not drawn:
+        return "a typed fixture in a test-case folder (test_cases/, test-resources/)"
     after = line[at + len(secret):]
     if path.endswith((".py", ".pyi")) and re.search(r":[ \t]*[\"']$", before) \
             and re.match(r"[\"'][ \t]*=(?!=)", after) and _TYPE_EXPRESSION.match(secret):
