@@ -151,3 +151,41 @@ def test_cursor_token_names(name: str, expected: bool) -> None:
     from mlsecure.secrets.repo_context import _cursor_token
 
     assert _cursor_token(name) is expected
+
+
+_BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
+
+
+def test_real_repository_bench_refuses_to_show_a_report_repository(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, str(_BENCH / "bench_secrets_real_repos.py"), "--trees", str(tmp_path),
+                          "--show", "feast-dev+feast"], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2
+    assert "feast-dev+feast not a dev repository" in run.stderr
+
+
+def test_extract_repo_tree_writes_each_blob_and_skips_links(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "conf").mkdir()
+    (work / "conf" / "app.yaml").write_text("password: postgres\n", encoding="utf-8")
+    (work / "link").symlink_to("conf/app.yaml")
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@example.org", "PATH": "/usr/bin:/bin"}
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "x"]):
+        subprocess.run(["git", "-C", str(work), *args], check=True, env=env, capture_output=True)
+    out = tmp_path / "tree"
+    run = subprocess.run([sys.executable, str(_BENCH / "extract_repo_tree.py"), str(work / ".git"), str(out)],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert "1 files written, 0 blobs absent" in run.stdout
+    assert (out / "conf" / "app.yaml").read_text(encoding="utf-8") == "password: postgres\n"
+    assert not (out / "link").exists()
