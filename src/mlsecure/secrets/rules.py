@@ -643,6 +643,11 @@ RULES: tuple[Rule, ...] = (
     prefixed("api-token", "Teamwork", "tkn\\.v1_", "[A-Za-z0-9+/_\\-]{60,120}={0,2}", ALNUM, 72,
              "mongodb/kingfisher data/rules/teamworkdesk.yml (Teamwork.com API tokens tkn.v1_ + base64)",
              literal="tkn.v1_", after=r"(?![A-Za-z0-9+/=_\-])"),
+    # --- session 8 ------------------------------------------------------------------------------------
+    prefixed("api-key", "Dependency-Track", "odt_", "(?:[A-Za-z0-9]{8}_)?[A-Za-z0-9]{32}", ALNUM, 32,
+             "Dependency-Track docs 'Configuration' (alpine.api.key.prefix, default odt_ since v4.9.0) and Alpine "
+             "alpine-model ApiKey.java (PREFIX + 8-character public id + '_' + 32-character key since Alpine 3.2.0; "
+             "PREFIX + 32 before) with ApiKeyGeneratorTest (keys are 32 [A-Za-z0-9])"),
 )
 """Every provider rule. Ids are assigned in table order from ``SEC-100``: add new rules at the end so
 that released ids never move (``test_secrets_rules.py`` pins a sample of them)."""
