@@ -12,6 +12,7 @@ from types import ModuleType
 import pytest
 
 from mlsecure.findings import Severity
+from mlsecure.secrets.detectors.single_case import letters_draw, single_case_draw
 from mlsecure.secrets.peer_fp import foreign_value, prefix_only, query_without_secret
 from mlsecure.secrets.rules import ALNUM, LOWER_ALNUM, RULES, sample
 from mlsecure.secrets.scanner import SecretScanner
@@ -203,3 +204,66 @@ def test_extractor_resolves_want_variables() -> None:
         None,  # skipped, never guessed
         ('example_key: "q8Zr2LmX0pVt7sKdW3nB" z', False),
     ]
+
+
+# --- single-case and letters-only draws (detectors/single_case.py) -------------------------------------
+UPPER36 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("X7W8HTTHLVYXPPVRZJZS", True),  # Eventbrite's shape ([0-9A-Z]{20}), digits in two places
+    ("k7tqzm2xwhpvbnrdfgjs", True),
+    ("tokenizer2config3layers", False),  # words
+    ("SERVICE2ACCOUNT3NAME", False),  # upper-case words
+    ("X7WQHTTHLVYXPPVRZJZS", False),  # one digit place: left to the older rule
+    ("X7W8HTTHLVYX", False),  # short
+    ("x7W8HTTHLVYXPPVRZJZS", False),  # mixed case: not this shape
+])
+def test_single_case_draw(value: str, expected: bool) -> None:
+    assert single_case_draw(value) is expected
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("DjayBenyJrtpvydFCzAphcqc", True),
+    ("MyServiceAccountNameHere", False),  # CamelCase: one case change per word
+    ("HTTPServerConfigurationURL", False),
+    ("djaybenyjrtpvydfczaphcqc", False),  # one case
+    ("DjayBenyJrtpvydFCz", False),  # short
+    ("DjayBenyJrtpvydFCzAphcqc1", False),  # a digit: the base62 rules judge it
+])
+def test_letters_draw(value: str, expected: bool) -> None:
+    assert letters_draw(value) is expected
+
+
+def _loose_rate(alphabet: str, length: int, salt: str, n: int = 120) -> float:
+    hits = 0
+    for i in range(n):
+        value = sample(alphabet, length, f"{salt}{i}")
+        text = f"acme secret {value}"
+        hits += any(text[f.offset:f.offset + f.length] == value for f in _SCANNER.scan_text(text, path="notes.txt")
+                    if f.severity >= Severity.MEDIUM)
+    return hits / n
+
+
+def test_single_case_and_letters_only_draws_after_a_credential_word_fail() -> None:
+    # these draws before session 8: upper-case base36 of 20 characters 0.93, of 24 0.93, letters only 0.00;
+    # after: 0.975, 0.99, 0.89
+    assert _loose_rate(UPPER36, 20, "s8-u20-") >= 0.95
+    assert _loose_rate(UPPER36, 24, "s8-u24-") >= 0.97
+    assert _loose_rate(LETTERS, 24, "s8-l24-") >= 0.75
+
+
+@pytest.mark.parametrize("text", [
+    "the secret MyServiceAccountNameHere is rotated daily",
+    "token TokenizerConfigurationLoader",
+    "secret SERVICEACCOUNTNAME",
+    "access ReadWriteAdministratorRole",
+    "private KEY_MATERIAL_FROM_VAULT",
+])
+def test_names_after_a_credential_word_stay_silent(text: str) -> None:
+    assert _failing(text) == []
+
+
+def test_eventbrite_shape_in_loose_syntax_fails() -> None:
+    assert ("SEC-024", Severity.MEDIUM) in _failing("eventbrite secretkey X7W8HTTHLVYXPPVRZJZS")
