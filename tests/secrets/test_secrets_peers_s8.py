@@ -267,3 +267,10 @@ def test_names_after_a_credential_word_stay_silent(text: str) -> None:
 
 def test_eventbrite_shape_in_loose_syntax_fails() -> None:
     assert ("SEC-024", Severity.MEDIUM) in _failing("eventbrite secretkey X7W8HTTHLVYXPPVRZJZS")
+
+
+def test_letters_only_key_under_a_key_name_fails() -> None:
+    # Kingfisher's atlassian.yml example shape: 24 letters, both cases, no digit (one base62 draw in ~70)
+    value = sample(LETTERS, 24, "s8-atl")
+    assert letters_draw(value)
+    assert _failing(f'Atlassian_key = "{value}"', "sample.txt")

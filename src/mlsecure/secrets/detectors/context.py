@@ -168,7 +168,7 @@ def drawn_shape(value: str) -> bool:
     """Machine-issued in shape: 16+ characters, letters with digits, not prose-like, entropy near random."""
     if not (_token_chars(value) or letters_draw(value)) or typed_filler(value):
         return False
-    if word_like(value) and not (_scattered_digits(value) or single_case_draw(value)):
+    if word_like(value) and not (_scattered_digits(value) or single_case_draw(value) or letters_draw(value)):
         return False
     if mixed_alphabets(value) or _HOSTNAME.match(value.lower()) or _PATH_LIKE.search(value):
         return False

@@ -14,7 +14,7 @@ import re
 _SINGLE_CASE_ALNUM = re.compile(r"^(?:[a-z0-9]+|[A-Z0-9]+)$")
 _DIGIT_RUN = re.compile(r"[0-9]+")
 _LOWER_WORD = re.compile(r"[a-z]{3,}")
-_CASE_CHANGE = re.compile(r"[a-z][A-Z]|[A-Z][a-z]")
+_LOWER_TO_UPPER = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _VOWELS = frozenset("aeiou")
 
 
@@ -40,10 +40,11 @@ def single_case_draw(value: str) -> bool:
 
 
 def letters_draw(value: str) -> bool:
-    """20+ letters only, both cases, the case changing at least once in four characters and reading as no
-    language: ``DjayBenyJrtpvydFCzAphcqc``; CamelCase names change case once per word (``MyServiceAccountName``)."""
+    """20+ letters only, both cases, a lower-to-upper change at least once in six characters (a draw from 52
+    letters has one in four), reading as no language: ``DjayBenyJrtpvydFCzAphcqc``. CamelCase names are
+    made of words (``MyServiceAccountNameHere``, ``HTTPServerConfigurationURL``: vowels at a third)."""
     if len(value) < 20 or not value.isascii() or not value.isalpha():
         return False
     if value.islower() or value.isupper():
         return False
-    return len(_CASE_CHANGE.findall(value)) * 4 >= len(value) and not reads_as_language(value)
+    return len(_LOWER_TO_UPPER.findall(value)) * 6 >= len(value) and not reads_as_language(value)
