@@ -34,8 +34,9 @@ def _dtrack() -> str:
     return next(r.rule_id for r in RULES if r.provider == "Dependency-Track")
 
 
-def test_dependency_track_rule_is_appended_with_the_next_id() -> None:
-    assert _dtrack() == "SEC-291" and RULES[-1].rule_id == "SEC-291"
+def test_session_8_rules_are_appended_with_the_next_ids() -> None:
+    assert _dtrack() == "SEC-291"
+    assert [(r.rule_id, r.provider) for r in RULES[-2:]] == [("SEC-291", "Dependency-Track"), ("SEC-292", "Azure")]
 
 
 @pytest.mark.parametrize("key", [
@@ -274,3 +275,29 @@ def test_letters_only_key_under_a_key_name_fails() -> None:
     value = sample(LETTERS, 24, "s8-atl")
     assert letters_draw(value)
     assert _failing(f'Atlassian_key = "{value}"', "sample.txt")
+
+
+# --- Azure shared access signatures (SEC-292) ------------------------------------------------------------
+
+SIG = sample(ALNUM, 40, "s8-sig") + "%2B" + sample(ALNUM, 3, "s8-sig2") + "%3D"
+
+
+@pytest.mark.parametrize("text", [
+    f"https://acct.blob.core.windows.net/models?sv=2023-01-03&st=2025-06-18T08%3A45%3A11Z&se=2030-06-19T08%3A45%3A11Z"
+    f"&sr=c&sp=r&sig={SIG}",
+    f'AZURE_SAS = "sp=racwl&st=2025-03-04T07:24:52Z&se=2030-04-04T15:24:52Z&spr=https&sv=2022-11-02&sr=c&sig={SIG}"',
+    f"Endpoint=sb://ns.servicebus.windows.net/;SharedAccessSignature=SharedAccessSignature "
+    f"sr=https%3a%2f%2fns.servicebus.windows.net%2f&sig={SIG}&se=1893456000&skn=RootManageSharedAccessKey",
+])
+def test_sas_signatures_with_their_version_or_key_name_are_high(text: str) -> None:
+    assert ("SEC-292", Severity.HIGH) in _failing(text)
+
+
+@pytest.mark.parametrize("text", [
+    f"https://cdn.example.org/file?sig={SIG}&exp=1893456000",  # another service's signed URL: low, not failing
+    "https://acct.blob.core.windows.net/c?sv=2023-01-03&sr=c&sp=r&sig=" + sample(ALNUM, 20, "s8-short"),
+    f"https://acct.blob.core.windows.net/c?sv=2023-01-03&sr=c&sp=r&sig2={SIG}",
+    "https://acct.blob.core.windows.net/c?sv=2023-01-03&sr=c&sp=r&sig=<signature>",
+])
+def test_sas_look_alikes_do_not_fail_as_sas(text: str) -> None:
+    assert all(rule != "SEC-292" for rule, _ in _failing(text))
