@@ -36,7 +36,8 @@ def _dtrack() -> str:
 
 def test_session_8_rules_are_appended_with_the_next_ids() -> None:
     assert _dtrack() == "SEC-291"
-    assert [(r.rule_id, r.provider) for r in RULES[-2:]] == [("SEC-291", "Dependency-Track"), ("SEC-292", "Azure")]
+    assert [(r.rule_id, r.provider) for r in RULES[-3:]] == [("SEC-291", "Dependency-Track"), ("SEC-292", "Azure"),
+                                                              ("SEC-293", "SpectralOps")]
 
 
 @pytest.mark.parametrize("key", [
@@ -301,3 +302,12 @@ def test_sas_signatures_with_their_version_or_key_name_are_high(text: str) -> No
 ])
 def test_sas_look_alikes_do_not_fail_as_sas(text: str) -> None:
     assert all(rule != "SEC-292" for rule, _ in _failing(text))
+
+
+def test_spectralops_token_and_look_alikes() -> None:
+    token = "spu-" + sample(LOWER_ALNUM, 32, "s8-spu")
+    assert ("SEC-293", Severity.HIGH) in _failing(f"[DEBUG] Using token {token}")
+    assert all(r != "SEC-293" for r, _ in _failing(f"[DEBUG] Using token {token.upper()}"))  # upper case
+    assert all(r != "SEC-293" for r, _ in _failing(f"[DEBUG] Using token {token}x9"))  # too long
+    found = _SCANNER.scan_text("SPECTRAL_API_KEY=spu-" + "a" * 32, path=".env")
+    assert [(f.rule_id, f.severity) for f in found] == [("SEC-293", Severity.INFO)]  # filler: a stand-in

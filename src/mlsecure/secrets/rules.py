@@ -658,6 +658,9 @@ RULES: tuple[Rule, ...] = (
          doc="Microsoft Learn 'Create a service SAS' / 'Grant limited access with shared access signatures' (sv=<signed "
              "version>, sp, se, sr, sig=<HMAC-SHA256, base64, URL-encoded>) and Event Hubs / Service Bus "
              "'SharedAccessSignature sr=...&sig=...&se=...&skn=...'; without sv= / skn= in the text: low"),
+    prefixed("api-token", "SpectralOps", "spu-", "[a-z0-9]{32}", LOWER_ALNUM, 32,
+             "trufflehog pkg/detectors/spectralops (spu- + 32 lower-case alphanumerics; the provider publishes no "
+             "format)"),
 )
 """Every provider rule. Ids are assigned in table order from ``SEC-100``: add new rules at the end so
 that released ids never move (``test_secrets_rules.py`` pins a sample of them)."""
