@@ -5,7 +5,9 @@ negative (benchmarks/secrets.md, "Session 8"). Values are drawn by ``rules.sampl
 
 from __future__ import annotations
 
+import base64
 import importlib.util
+import json
 from pathlib import Path
 from types import ModuleType
 
@@ -311,3 +313,34 @@ def test_spectralops_token_and_look_alikes() -> None:
     assert all(r != "SEC-293" for r, _ in _failing(f"[DEBUG] Using token {token}x9"))  # too long
     found = _SCANNER.scan_text("SPECTRAL_API_KEY=spu-" + "a" * 32, path=".env")
     assert [(f.rule_id, f.severity) for f in found] == [("SEC-293", Severity.INFO)]  # filler: a stand-in
+
+
+# --- Docker / Podman config auth fields (SEC-028) ---------------------------------------------------------
+
+def _docker_config(user: str, password: str) -> str:
+    auth = base64.b64encode(f"{user}:{password}".encode()).decode()
+    return json.dumps({"auths": {"registry.example.com": {"auth": auth}}}, indent=2)
+
+
+def test_docker_config_login_is_high() -> None:
+    found = _SCANNER.scan_text(_docker_config("robot$ci", DRAWN), path=".docker/config.json")
+    assert [(f.rule_id, f.severity, f.details["user"]) for f in found] == [("SEC-028", Severity.HIGH, "robot$ci")]
+
+
+def test_docker_config_json_key_login_is_critical() -> None:
+    body = sample(ALNUM + "+/", 128, "s8-sa")
+    key_file = json.dumps({"type": "service_account", "private_key":
+                           f"-----BEGIN PRIVATE KEY-----\n{body}\n-----END PRIVATE KEY-----\n"})
+    found = _SCANNER.scan_text(_docker_config("_json_key", key_file), path="config.json")
+    assert [(f.rule_id, f.severity) for f in found] == [("SEC-028", Severity.CRITICAL)]
+
+
+@pytest.mark.parametrize(("user", "password"), [("user", "password"), ("ci", "${REGISTRY_PASSWORD}"),
+                                                ("ci", "<token>"), ("ci", "")])
+def test_docker_config_placeholders_are_silent(user: str, password: str) -> None:
+    assert _SCANNER.scan_text(_docker_config(user, password), path="config.json") == []
+
+
+def test_docker_config_auth_that_is_no_login_is_left_to_other_rules() -> None:
+    text = '{"auth": "' + base64.b64encode(DRAWN.encode()).decode() + '"}'  # no colon: not user:password
+    assert all(f.rule_id != "SEC-028" for f in _SCANNER.scan_text(text, path="config.json"))
