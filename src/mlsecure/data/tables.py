@@ -8,6 +8,11 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import partial
+from itertools import chain, repeat
+from operator import is_not
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,30 +26,49 @@ if TYPE_CHECKING:
     import pandas as pd
 
 ARRAY_SUFFIXES = {".npy", ".npz"}
-__all__ = ["ARRAY_SUFFIXES", "JSON_VALUES", "TABLE_SUFFIXES", "JsonValues", "load_array", "load_table",
-           "read_json_object"]
-JSON_VALUES = "mlsecure.json_values"  # key in a JSONL frame's ``attrs``: see ``JsonValues``
+__all__ = ["ARRAY_SUFFIXES", "TABLE_SUFFIXES", "LoadedTable", "load_array", "load_table", "read_json_object",
+           "read_table"]
 
 
-class JsonValues:
-    """The JSON values of the JSONL fields no pandas column holds as read (nested objects/arrays, fields
-    mixing types, integers beside floats), per field in row order, for ``frame.attrs[JSON_VALUES]``.
+@dataclass(frozen=True)
+class LoadedTable:
+    """A table as read: ``frame``, what ``load_table`` returns, and ``json_values``, the JSON values of the
+    JSONL fields no pandas column holds as read (nested objects/arrays, fields mixing types, integers beside
+    floats), per field, one per row of ``frame`` in file order; empty for every other format.
 
     The frame's own columns stay what other readers expect (nested values as JSON text, floats as floats);
-    anonymize writes these values back. ``index`` is the frame's index object: a frame derived from it
-    (sorted, filtered, sliced) has another, so its rows are never matched to these values. Shared, not
-    copied, when pandas copies ``attrs``."""
+    anonymize writes ``json_values`` back (``privacy.pii.frame.to_polars``). They travel beside the frame, not
+    inside it, so a copy of the frame cannot drop them unseen; ``checked_json_values`` refuses a frame whose
+    rows or columns no longer match them (sorted, filtered, reindexed, a field renamed, dropped or changed).
+    ``read_columns``: those fields' columns as the reader made them, to compare the frame's with."""
 
-    def __init__(self, columns: dict[str, list[Any]], index: Any) -> None:
-        self.columns = columns
-        self.index = index
+    frame: pd.DataFrame
+    json_values: Mapping[str, list[Any]] = field(default_factory=dict)
+    read_columns: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
-    def __deepcopy__(self, memo: dict[int, Any]) -> JsonValues:
-        return self
-
-    def for_frame(self, frame: Any) -> dict[str, list[Any]]:
-        """The values that belong to ``frame``'s rows: all of them for the frame read, none for another."""
-        return self.columns if frame.index is self.index else {}
+    def checked_json_values(self) -> Mapping[str, list[Any]]:
+        """``json_values``, after checking that row ``i`` of ``frame`` is still line ``i`` of the file (the
+        index is the reader's ``0..n-1``, and each such field is a column equal to the one read: a frame sorted
+        and renumbered is caught too, unless it only swapped rows whose cells of these fields are equal);
+        ``InputError`` if not."""
+        if not self.json_values:
+            return self.json_values
+        index, rows, columns = self.frame.index, len(self.frame), self.frame.columns
+        in_order = (index.dtype.kind == "i" and index.is_monotonic_increasing and index.is_unique
+                    and rows > 0 and index[0] == 0 and index[-1] == rows - 1)
+        lost = [name for name in self.json_values if name not in columns]
+        changed = [name for name, read in self.read_columns.items() if name in columns
+                   and not self.frame[name].equals(read)]
+        if not in_order or lost or changed or any(len(v) != rows for v in self.json_values.values()):
+            if lost:
+                what = f"field {lost[0]!r} is no longer a column"
+            elif changed and in_order:
+                what = f"field {changed[0]!r} is no longer the column read"
+            else:
+                what = "its rows are no longer the rows read"
+            raise InputError(f"a JSONL table's frame no longer matches the JSON values read with it ({what}): pass "
+                             "the frame as read, or rebuild the table with read_table")
+        return self.json_values
 
 
 def load_table(path: str | Path, *, sep: str | None = None) -> pd.DataFrame:
@@ -52,11 +76,18 @@ def load_table(path: str | Path, *, sep: str | None = None) -> pd.DataFrame:
 
     The file is opened by ``data.source.prepared_table`` (special files refused, compression and
     encoding detected, duplicate column names refused); ragged rows, undecodable bytes and empty files
-    raise ``DataFormatError`` naming the file and line.
+    raise ``DataFormatError`` naming the file and line. A JSONL field's values that no column holds as
+    read (nested, mixed types) are in ``read_table(path).json_values``.
     """
+    return read_table(path, sep=sep).frame
+
+
+def read_table(path: str | Path, *, sep: str | None = None) -> LoadedTable:
+    """``load_table``'s frame together with the JSON values of a JSONL file's nested and mixed fields."""
     pd = require("pandas", "data")
     with prepared_table(path, sep=sep) as table:
-        frame = _read(pd, table)
+        loaded = _read(pd, table)
+    frame = loaded.frame
     _check_width(table.source, frame.shape[1])
     if frame.shape[1] == 0 or frame.shape[0] == 0:
         raise DataFormatError(f"{table.source}: the table has no rows or no columns")
@@ -64,7 +95,7 @@ def load_table(path: str | Path, *, sep: str | None = None) -> pd.DataFrame:
     if len(duplicated):
         raise DataFormatError(f"{table.source}: column name {duplicated[0]!r} appears more than once; "
                               "give every column a unique name")
-    return frame
+    return loaded
 
 
 def _check_width(source: Path, columns: int) -> None:
@@ -74,21 +105,21 @@ def _check_width(source: Path, columns: int) -> None:
                               f"check, or raise ${COLUMNS_ENV})")
 
 
-def _read(pd: Any, table: PreparedTable) -> pd.DataFrame:
+def _read(pd: Any, table: PreparedTable) -> LoadedTable:
     try:
         if table.kind == "parquet":
             parquet = require("pyarrow.parquet", "data")
             _check_width(table.source, len(parquet.read_schema(table.path).names))
-            return pd.read_parquet(table.path)
+            return LoadedTable(pd.read_parquet(table.path))
         if table.kind == "arrow":
             feather = require("pyarrow.feather", "data")
-            return feather.read_table(str(table.path)).to_pandas()
+            return LoadedTable(feather.read_table(str(table.path)).to_pandas())
         if table.kind == "jsonl":
             return _read_jsonl(pd, table.source, table.path)
         separator = table.separator or ","
         _check_rectangular(table.source, table.path, separator)
         # repeated header names were refused already, so pandas never renames a column here
-        return pd.read_csv(table.path, sep=separator, encoding="utf-8", low_memory=False)
+        return LoadedTable(pd.read_csv(table.path, sep=separator, encoding="utf-8", low_memory=False))
     except UnicodeDecodeError as exc:
         raise DataFormatError(f"{table.source}: not UTF-8 text (byte {exc.start}); re-save the file as UTF-8") from None
     except (ValueError, OSError) as exc:
@@ -101,13 +132,32 @@ INT64 = (-(1 << 63), (1 << 63) - 1)
 UINT64 = (0, (1 << 64) - 1)
 
 
-def _read_jsonl(pd: Any, source: Path, path: Path) -> pd.DataFrame:
+JSONL_CHUNK = 4096  # lines parsed before their fields are moved into the columns (bounds the dicts held)
+
+
+class _Absent:
+    """The type of ``ABSENT``, a field a line does not have: pandas reads it as NaN where a null is None (a
+    field of nulls and absences is a float column, one of nulls only an object column), JSON as null."""
+
+
+ABSENT = _Absent()
+_ABSENT_AS_NULL, _ABSENT_AS_NAN = {ABSENT: None}, {ABSENT: float("nan")}
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # ``json.dumps`` with these, built once
+
+
+def _read_jsonl(pd: Any, source: Path, path: Path) -> LoadedTable:
     """JSON Lines with each field in its JSON type: no type guessing ("02134" stays a string, an ISO date
     stays text), integers stay integers (nullable ``Int64``/``UInt64`` where a row lacks the field or holds
     null, never float, so 2**53 + 1 keeps its last digit), a nested object or array becomes its JSON text.
-    Fields no column holds as read keep their JSON values in ``frame.attrs[JSON_VALUES]``. An integer no
-    64-bit column can hold is an error naming the line and field, not a float."""
-    records: list[dict[str, Any]] = []
+    Fields no column holds as read keep their JSON values in ``LoadedTable.json_values``. An integer no
+    64-bit column can hold is an error naming the line and field, not a float.
+
+    Lines are parsed a chunk at a time and their fields moved into one list per field, so the file is held
+    once (as those lists), not as a list of dicts beside them; a field's JSON types come from one pass over
+    its cells in C (``map``), and only nested fields are walked in Python (to write their JSON text)."""
+    columns: dict[str, list[Any]] = {}  # fields in the order they first appear
+    chunk: list[dict[str, Any]] = []
+    rows = 0
     with path.open("r", encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
@@ -122,42 +172,58 @@ def _read_jsonl(pd: Any, source: Path, path: Path) -> pd.DataFrame:
             if not isinstance(record, dict):
                 raise DataFormatError(f"{source}: line {number} is a JSON {type(record).__name__}, not an object; "
                                       "JSON Lines tables hold one object per line")
-            records.append(record)
-    if not records:
+            chunk.append(record)
+            if len(chunk) == JSONL_CHUNK:
+                rows = _into_columns(columns, chunk, rows)
+    rows = _into_columns(columns, chunk, rows)
+    if not rows:
         raise DataFormatError(f"{source}: the file is empty")
-    frame = pd.DataFrame(records)  # fields in the order they first appear; absent ones null
-    as_read: dict[str, list[Any]] = {}
-    for name in frame.columns:
-        if frame[name].dtype.kind in "fO":  # where pandas may have made floats of integers, or kept dicts
-            values = [r.get(name) for r in records]
-            fixed = _jsonl_column(pd, source, path, name, values)
-            if fixed is not None:
-                frame[name] = fixed
-            if _not_one_type(values):
-                as_read[str(name)] = values
-    if as_read:
-        frame.attrs[JSON_VALUES] = JsonValues(as_read, frame.index)
-    return frame
+    data: dict[str, Any] = {}
+    json_values: dict[str, list[Any]] = {}
+    for name in list(columns):
+        values = columns.pop(name)  # (the list goes as its column is made, unless kept as JSON values)
+        data[name], kept = _jsonl_column(pd, source, path, name, values)
+        if kept is not None:
+            json_values[name] = kept
+    frame = pd.DataFrame(data, copy=False) if data else pd.DataFrame([{}] * rows)  # (only ``{}`` lines)
+    return LoadedTable(frame, json_values, {name: data[name] for name in json_values})
 
 
-def _not_one_type(values: list[Any]) -> bool:
-    """Whether a field holds nested values or more than one JSON type (1 and 2.5, 1 and "a"): a pandas
-    column would write such a field back differently (JSON text, 2.0, "1")."""
-    kinds = {type(v) for v in values if v is not None}
-    return len(kinds) > 1 or bool(kinds & {dict, list})
+def _into_columns(columns: dict[str, list[Any]], chunk: list[dict[str, Any]], rows: int) -> int:
+    """Move a chunk of parsed lines into the per-field lists, ``ABSENT`` where a line lacks the field (in
+    every earlier row for a field first seen here); empties ``chunk`` and returns the rows now held."""
+    for name in dict.fromkeys(chain.from_iterable(chunk)):
+        if name not in columns:
+            columns[name] = [ABSENT] * rows
+    for name, column in columns.items():
+        column.extend(map(dict.get, chunk, repeat(name), repeat(ABSENT)))
+    rows += len(chunk)
+    chunk.clear()
+    return rows
 
 
-def _jsonl_column(pd: Any, source: Path, path: Path, name: str, values: list[Any]) -> Any:
-    """A field of JSON integers (and nulls) as a 64-bit integer Series, one with nested values with those
-    as JSON text; None where pandas' own column is already right (floats, strings, mixed scalars)."""
-    present = [v for v in values if v is not None]
-    if any(isinstance(v, dict | list) for v in present):
-        return pd.Series([json.dumps(v, ensure_ascii=False, separators=(",", ":")) if isinstance(v, dict | list)
-                          else v for v in values], dtype=object)
-    if not present or not all(type(v) is int for v in present):
-        return None
+def _jsonl_column(pd: Any, source: Path, path: Path, name: str, values: list[Any]) -> tuple[Any, list[Any] | None]:
+    """A field's column, and its JSON values (null where absent) where the column does not hold them as read:
+    a field of nested values or of more than one JSON type (1 and 2.5, 1 and "a"), which a column would write
+    back otherwise (as JSON text, 2.0, "1"). Integers (and nulls) make a 64-bit integer column, nested values
+    their JSON text; any other field is the column pandas makes of the values (absent ones NaN)."""
+    types = set(map(type, values))
+    absent = _Absent in types
+    kinds = types - {_Absent, type(None)}
+    if dict in kinds or list in kinds:
+        encode = _COMPACT.encode
+        text = pd.Series([encode(v) if isinstance(v, dict | list) else None if v is ABSENT else v for v in values],
+                         dtype=object)
+        return text, [None if v is ABSENT else v for v in values] if absent else values
+    if kinds != {int}:
+        column = pd.Series(list(map(_ABSENT_AS_NAN.get, values, values)) if absent else values)
+        return column, (list(map(_ABSENT_AS_NULL.get, values, values)) if absent else values) if len(kinds) > 1 \
+            else None
+    if absent:
+        values = list(map(_ABSENT_AS_NULL.get, values, values))
+    nullable = len(types) > 1
+    present = list(filter(partial(is_not, None), values)) if nullable else values
     low, high = min(present), max(present)
-    nullable = len(present) < len(values)
     if INT64[0] <= low and high <= INT64[1]:
         dtype = "Int64" if nullable else "int64"
     elif UINT64[0] <= low and high <= UINT64[1]:
@@ -172,7 +238,7 @@ def _jsonl_column(pd: Any, source: Path, path: Path, name: str, values: list[Any
         raise DataFormatError(f"{source}: line {_line_of(path, values.index(bad))}, field {name!r}: the integer "
                               f"{bad} does not fit a 64-bit column together with the field's other values "
                               f"(range {low}..{high}); write such identifiers as JSON strings")
-    return pd.Series(values, dtype=dtype)
+    return pd.Series(values, dtype=dtype), None
 
 
 def _line_of(path: Path, row: int) -> int:

@@ -35,9 +35,9 @@ import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from mlsecure.audit.events import AuditEvent  # no function-level import on each batch's path
 from mlsecure.errors import ConfigError, MLSecureError
 from mlsecure.serving.config import ExtractionConfig
 
@@ -90,8 +90,6 @@ class BatchWork:
         self._flag_events: list[Any] = []
 
     def run(self, items: list[AuditItem]) -> list[AuditResult]:
-        from mlsecure.audit import AuditEvent
-
         signer = self.signer
         bodies = [it[1] for it in items]
         # a few bodies are signed inline after the commit: handing them to the signing thread and waking it
@@ -103,7 +101,7 @@ class BatchWork:
         written: list[int] = []
         for i, (fields, _, _) in enumerate(items):
             try:
-                events.append(AuditEvent(**{**fields, "timestamp": datetime.fromtimestamp(fields["timestamp"], UTC)}))
+                events.append(AuditEvent.from_fields(fields))  # AuditEvent(**fields), timestamp in POSIX seconds
                 written.append(i)
             except (MLSecureError, TypeError, KeyError, ValueError, OverflowError) as exc:
                 results[i] = (None, f"invalid audit event: {exc}", False)
@@ -153,8 +151,6 @@ class BatchWork:
         return monitor.is_flagged(actor)
 
     def _flag_event(self, trigger: dict[str, Any], verdict: dict[str, Any]) -> Any:
-        from mlsecure.audit import AuditEvent
-
         action = self.extraction.action if self.extraction is not None else "flag"
         return AuditEvent(
             event_type="extraction_suspected", actor=trigger["actor"], action="monitor",

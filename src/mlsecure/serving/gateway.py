@@ -87,8 +87,6 @@ class Gateway:
         ``observe``: the prediction's rows for the extraction monitor. ``alone``: no other request is in
         progress (the sink may commit it on the event loop). Raises ``AuditStoreError`` when the
         record could not be written (the caller must not answer)."""
-        from mlsecure.audit import AuditStoreError
-
         summary = details.pop("output_summary", output_summary)
         rid = details.get("request_id")
         model = self.config.model
@@ -99,6 +97,8 @@ class Gateway:
             "model_version": model.version, "latency_ms": latency_ms, "ip_address": ip, "output_summary": summary}
         signature, error, flagged = await self.sink.record((fields, sign, observe), alone=alone)
         if error is not None:
+            from mlsecure.audit import AuditStoreError  # here, not on every request's path
+
             raise AuditStoreError(error)
         if flagged and actor not in self.flagged:
             self.flagged.add(actor)

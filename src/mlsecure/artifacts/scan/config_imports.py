@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from mlsecure.artifacts.scan.config_documents import MARKERS, Tagged, parse_document, unparsed_reason, wants_parse
-from mlsecure.artifacts.scan.interface import Issue, IssueKind
+from mlsecure.artifacts.scan.interface import Issue, IssueKind, worst_kept
 from mlsecure.artifacts.scan.policy import classify
 from mlsecure.findings import Severity
 
@@ -199,9 +199,7 @@ def interpolation_issues(path: str, value: str, *, pickled: bool = False) -> lis
         issues.append(Issue(IssueKind.EMBEDDED_CODE, severity, f"{path}: OmegaConf interpolation {why}: "
                             f"{value[match.start():match.start() + 120]!r}",
                             evidence={"resolver": name, "key": path[-120:]}))
-        if len(issues) >= MAX_INTERPOLATIONS:
-            break
-    return issues
+    return worst_kept(issues, MAX_INTERPOLATIONS, f"{path}: ")
 
 
 MAX_INTERPOLATIONS = 20  # per string

@@ -25,6 +25,7 @@ from mlsecure.artifacts.formats import (
     wide_text_encoding,
 )
 from mlsecure.artifacts.scan import config_imports, interface, jsontext
+from mlsecure.artifacts.scan.config_documents import CONFIG_SUFFIXES, MARKERS
 from mlsecure.artifacts.scan.datafiles import describe_data
 from mlsecure.artifacts.scan.interface import Blob, Budget, Issue, IssueKind, Limits, Session, Verdict
 from mlsecure.errors import InputError
@@ -229,8 +230,11 @@ def _scan_tentative(blob: Blob, session: Session, fmt: ArtifactFormat,
             issues = [*issues, *(i for i in text if i.severity > Severity.INFO)]
         return (ArtifactFormat.JOBLIB if fmt is ArtifactFormat.JOBLIB else ArtifactFormat.PICKLE), issues
     if fmt is ArtifactFormat.JOBLIB:
+        from mlsecure.artifacts.scan.compressed import decompressed_issues
+
+        inner = collect("decompressed", lambda: decompressed_issues(blob, session))  # session 8: fsspec, gzip.open
         return fmt, [Issue(IssueKind.CODE_FORMAT, Severity.INFO, "compressed data that is not a pickle",
-                           evidence={"compression": compression_of(head)})]
+                           evidence={"compression": compression_of(head)}), *inner]
     configs = collect("protobuf", lambda: _protobuf_configs(blob, session, head))  # keras_metadata.pb and kin
     if fmt is ArtifactFormat.TEXT or is_text(head) or wide_text_encoding(head) is not None \
             or blob.name.lower().endswith(".py"):
@@ -367,7 +371,8 @@ _JSON_CONFIG_KEYS = ('"class_name"', '"chat_template"', '"module"', '"__loader__
 
 def _scan_text(blob: Blob, session: Session) -> list[Issue]:
     if blob.size > MAX_TEXT_BYTES:
-        if blob.name.lower().endswith(_CODE_TEXT_SUFFIXES) or blob.head(4096).lstrip()[:1] == b"{":
+        if blob.name.lower().endswith(_CODE_TEXT_SUFFIXES) or blob.head(4096).lstrip()[:1] == b"{" \
+                or _config_named(blob.name):
             # a config, chat template or TorchScript source too large to parse: fail closed
             return [Issue(IssueKind.RESOURCE_LIMIT, Severity.MEDIUM,
                           f"cannot verify: text of {blob.size} bytes that may be a model config or template is over "
@@ -376,22 +381,38 @@ def _scan_text(blob: Blob, session: Session) -> list[Issue]:
     raw = blob.read_all()
     text = decode_text(raw)  # a byte-order mark dropped, UTF-16/32 decoded, as json.loads(bytes) and PyYAML do
     found = _text_issues(blob, session, raw, text)
-    extra = text_extras(blob.name, text)
+    extra = text_extras(blob.name, text, raw)
     if not extra:
         return found
     return [*(i for i in found if i.severity > Severity.INFO), *extra]
 
 
-def text_extras(name: str, text: str) -> list[Issue]:
+# text files their loaders read whatever their size: configs that name objects, environment files, INI files that
+# fileConfig / PasteDeploy / confection evaluate (session 8: a 300 MB ``config.yaml`` or ``requirements.txt`` was
+# "large text file (not parsed)", info)
+_CONFIG_TEXT_SUFFIXES = (".yaml", ".yml", ".toml", ".cfg", ".ini", ".conf", ".jsonnet", ".libsonnet", ".textproto",
+                         ".prototxt", ".pbtxt", ".onnxtxt")
+
+
+def _config_named(name: str) -> bool:
+    from mlsecure.artifacts.scan.environment_files import environment_kind
+
+    base = name.replace("\\", "/").rpartition("/")[2].lower()
+    return base.endswith(_CONFIG_TEXT_SUFFIXES) or base == "mlmodel" or environment_kind(base) is not None
+
+
+def text_extras(name: str, text: str, raw: bytes | None = None) -> list[Issue]:
     """Text read by loaders outside the model-config families above (session 7): ``logging.config`` INI files
     (``fileConfig`` evaluates ``class``/``args``), environment files an environment restore installs, spaCy /
     confection registry references, Jsonnet imports, ONNX text formats."""
-    from mlsecure.artifacts.scan import environment_files, logging_configs, text_formats
+    from mlsecure.artifacts.scan import environment_files, logging_configs, paste_deploy, text_formats
 
-    issues = environment_files.environment_issues(name, text)
-    if logging_configs.looks_like_ini(text):
-        issues.extend(logging_configs.file_config_issues(text, name))
-        issues.extend(text_formats.confection_issues(text, name))
+    issues = environment_files.environment_issues(name, text, raw)
+    ini = logging_configs.universal_newlines(text)  # INI readers open files in text mode
+    issues.extend(paste_deploy.paste_issues(ini, name))  # session 8: loadapp's call:/egg:/config: and factories
+    if logging_configs.looks_like_ini(ini):
+        issues.extend(logging_configs.file_config_issues(ini, name))
+        issues.extend(text_formats.confection_issues(ini, name))
     issues.extend(text_formats.jsonnet_issues(text, name))
     issues.extend(text_formats.onnx_text_issues(text, name))
     return issues
@@ -421,13 +442,13 @@ def _text_issues(blob: Blob, session: Session, raw: bytes, text: str) -> list[Is
                 continue
         if graph:
             return graph
-    if "flavors" in text or name.rpartition("/")[2].lower() == "mlmodel":  # MLmodel (YAML), any case
-        found = _mlmodel(blob.name, text)
+    mlmodel = name.rpartition("/")[2].lower() == "mlmodel"
+    if "flavors" in text or mlmodel:  # MLmodel (YAML), any case
+        found = _mlmodel(blob.name, text, named=mlmodel)
         if found:
             return found
     # Hydra ``_target_``, ``class_path``, ``auto_map``, ``modules.json``: objects a loader imports by name
-    imports = (config_imports.import_issues(config_imports.parse_document(text, blob.name), blob.name)
-               if config_imports.wants_parse(blob.name, text) else [])
+    imports = (_import_issues(blob.name, text) if config_imports.wants_parse(blob.name, text) else [])
     if text.lstrip().startswith("{") and any(key in text for key in _JSON_CONFIG_KEYS):
         try:
             config = jsontext.loads(text)
@@ -456,15 +477,32 @@ def _text_issues(blob: Blob, session: Session, raw: bytes, text: str) -> list[Is
     return [Issue(IssueKind.CODE_FORMAT, Severity.INFO, "text file")]
 
 
-def _mlmodel(name: str, text: str) -> list[Issue]:
+def _import_issues(name: str, text: str) -> list[Issue]:
+    """What the config document makes a loader import; a file named as a config (``.yaml``, ``.json``, ``.toml``)
+    that names an object (``_target_``, ``class_path``...) and that neither JSON, YAML nor TOML reads is not verified
+    (session 8: it was "text", safe)."""
+    document = config_imports.parse_document(text, name)
+    if document is None and name.lower().endswith(CONFIG_SUFFIXES):
+        named = [m for m in MARKERS if m not in ("\\", "%TAG") and m in text]
+        if named:
+            return [Issue(IssueKind.MALFORMED, Severity.MEDIUM, f"{name}: config naming {named[:3]} parses as neither "
+                          "JSON, YAML nor TOML: what its loader would import cannot be verified",
+                          evidence={"markers": named[:10]})]
+    return config_imports.import_issues(document, name)
+
+
+def _mlmodel(name: str, text: str, *, named: bool) -> list[Issue]:
     import yaml
 
     from mlsecure.artifacts.scan.python_source import mlmodel_issues
 
     try:
         document = yaml.safe_load(text)
-    except (yaml.YAMLError, RecursionError, ValueError):
-        return []
+    except (yaml.YAMLError, RecursionError, ValueError) as exc:
+        if not named:
+            return []  # sniffed on the word "flavors": not necessarily an MLmodel
+        return [Issue(IssueKind.MALFORMED, Severity.MEDIUM, f"{name}: MLmodel does not parse as YAML "
+                      f"({type(exc).__name__}): the flavors and files it loads cannot be verified")]
     return mlmodel_issues(name, document)
 
 

@@ -94,6 +94,19 @@ class Issue:
         return Issue(self.kind, self.severity, self.title, inner, self.offset, self.evidence)
 
 
+
+def worst_kept(issues: Iterable[Issue], limit: int, where: str = "") -> list[Issue]:
+    """At most ``limit`` issues, the most severe kept (session 8: caps that kept the *first* 50 let 50 medium lines hide
+    an ``--index-url`` or an ``os.system`` handler after them); the rest counted in one issue of their worst
+    severity. Under the cap the order is unchanged."""
+    found = list(issues)
+    if len(found) <= limit:
+        return found
+    ordered = sorted(found, key=lambda i: i.severity, reverse=True)  # stable: the first of each severity stay first
+    kept, rest = ordered[:limit], ordered[limit:]
+    return [*kept, Issue(rest[0].kind, rest[0].severity, f"{where}{len(rest)} more issues like those above, not listed",
+                         evidence={"more": len(rest)})]
+
 @dataclass(frozen=True)
 class Blob:
     """Bytes to scan: a file on disk (read lazily) or an in-memory member of a container."""

@@ -22,16 +22,32 @@ import re
 from types import ModuleType
 from typing import Any
 
-from mlsecure.artifacts.scan.interface import Issue, IssueKind
+from mlsecure.artifacts.scan.interface import Issue, IssueKind, worst_kept
 from mlsecure.artifacts.scan.policy import classify
 from mlsecure.findings import Severity
 
-_FIRST_LINE = re.compile(r"(?:[ \t]*(?:[#;][^\n]*)?\r?\n)*[ \t]*\[")  # blank and comment lines, then a section
-_SECTION = re.compile(r"^[ \t]*\[[^\]\n]+\][ \t]*$", re.MULTILINE)
+# blank and comment lines, then a section; "blank" is what str.strip() removes (configparser strips each line: a form
+# feed or a no-break space before a ``#`` is blank there; session 8). INI text is first read with universal newlines.
+_FIRST_LINE = re.compile(r"(?:[^\S\n]*(?:[#;][^\n]*)?\n)*[^\S\n]*\[")
+# configparser's SECTCRE is ``\[(?P<header>.+)\]`` matched at the start of the stripped line: text may follow the
+# ``]`` (session 8: ``[handler_h] ;note`` headers made the file "text" while fileConfig evaluated its args)
+_SECTION = re.compile(r"^[^\S\n]*\[[^\n]+\]", re.MULTILINE)
 _EVALUATED = {"handler": ("class", "args", "kwargs"), "formatter": ("defaults",)}
+_CALL = re.compile(r"[\w)\]'\"]\s*\(")  # something called: a name, a subscript, a string's method
 _LOGGING_BASES = (logging.Handler, logging.Formatter, logging.Filter, logging.Logger)
 _STREAMS = frozenset({"sys.stdout", "sys.stderr", "sys.stdin"})
 MAX_ISSUES = 50
+
+
+def universal_newlines(text: str) -> str:
+    """The text as ``open(path)`` hands it to configparser (fileConfig, PasteDeploy and confection read files in text
+    mode): ``\r\n`` and a lone ``\r`` are line ends (session 8: a ``logging.ini`` with ``\r`` line ends ran its
+    ``args`` under fileConfig and was one line of "text" here)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
+def starts_with_section(text: str) -> bool:
+    return _FIRST_LINE.match(text) is not None
 
 
 def looks_like_ini(text: str) -> bool:
@@ -39,7 +55,10 @@ def looks_like_ini(text: str) -> bool:
     whose first line (after blanks and comments) is a section header, as configparser requires."""
     if not _FIRST_LINE.match(text):
         return False
-    return ("[handler_" in text or "[formatter_" in text or "\n@" in text) and _SECTION.search(text) is not None
+    from mlsecure.artifacts.scan.text_formats import REGISTRY_KEY
+
+    return ("[handler_" in text or "[formatter_" in text or REGISTRY_KEY.search(text) is not None) \
+        and _SECTION.search(text) is not None
 
 
 def file_config_issues(text: str, where: str) -> list[Issue]:
@@ -47,8 +66,14 @@ def file_config_issues(text: str, where: str) -> list[Issue]:
     parser = configparser.ConfigParser()
     try:
         parser.read_string(text)
-    except (configparser.Error, ValueError, UnicodeError):
-        return []  # fileConfig raises on the same text before it evaluates anything
+    except (configparser.Error, ValueError, UnicodeError) as exc:
+        if "[handler_" not in text and "[formatter_" not in text:
+            return []
+        # fileConfig raises on the same text with this Python's configparser; another release's may read it, and
+        # what it would evaluate was not checked (session 8: unparsable was no finding at all)
+        return [Issue(IssueKind.MALFORMED, Severity.MEDIUM, f"{where}: logging INI (handler/formatter sections) "
+                      f"does not parse ({type(exc).__name__}): what fileConfig evaluates cannot be verified",
+                      evidence={"error": str(exc)[:200]})]
     issues: list[Issue] = []
     for section in parser.sections():
         kind = section.partition("_")[0]
@@ -62,9 +87,7 @@ def file_config_issues(text: str, where: str) -> list[Issue]:
         if kind == "formatter" and parser.has_option(section, "class"):  # resolved (imported) by dotted name
             for value in _values(parser, section, "class"):
                 issues.extend(_name_issues(f"{where} [{section}] class", value.strip(), "fileConfig imports"))
-        if len(issues) >= MAX_ISSUES:
-            break
-    return issues[:MAX_ISSUES]
+    return worst_kept(issues, MAX_ISSUES, f"{where}: ")
 
 
 def _values(parser: configparser.ConfigParser, section: str, option: str) -> list[str]:
@@ -84,8 +107,16 @@ def _expression_issues(where: str, text: str, *, resolve: bool) -> list[Issue]:
 
     try:
         tree = ast.parse(text.strip(), mode="eval")
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return []  # eval raises before running anything
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        if not text.strip():
+            return []  # eval("") raises on every Python
+        # eval raises here, but a newer Python's grammar is wider (3.12 reads ``f"{__import__("os").getcwd()}"``,
+        # PEP 701): text this interpreter cannot parse is not verified, and a call in it may run
+        calls = _CALL.search(text) is not None
+        return [Issue(IssueKind.EMBEDDED_CODE, Severity.HIGH if calls else Severity.MEDIUM,
+                      f"{where}: fileConfig evaluates text this Python cannot parse ({type(exc).__name__}); "
+                      f"another Python may run it: {text.strip()[:120]!r}",
+                      evidence={"expression": text.strip()[:200]})]
     dotted = _dotted(tree.body)
     if dotted is not None:
         return _name_issues(where, dotted, "fileConfig evaluates") if resolve else []
@@ -181,7 +212,7 @@ def dict_config_issues(document: Any, where: str) -> list[Issue]:
     issues: list[Issue] = []
     todo: list[tuple[Any, str]] = [(document, where)]
     seen: set[int] = set()
-    while todo and len(issues) < MAX_ISSUES:
+    while todo:
         node, path = todo.pop()
         if id(node) in seen:
             continue
@@ -199,4 +230,4 @@ def dict_config_issues(document: Any, where: str) -> list[Issue]:
             elif value.startswith("ext://"):
                 found = _name_issues(here, value[6:], "dictConfig imports")
                 issues.extend(i for i in found if i.severity >= Severity.HIGH)
-    return issues
+    return worst_kept(issues, MAX_ISSUES, f"{where}: ")

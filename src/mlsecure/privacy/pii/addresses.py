@@ -19,9 +19,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-# Latin-1 letters plus Latin Extended-A (Polish, Czech, Hungarian, Baltic: ``Głowackiego``, ``Dvořák``), whose
-# capitals and small letters alternate within the block, so the block is in both classes.
-_UPPER, _LOWER = "A-ZÀ-ÖØ-Þ\u0100-\u017f", "a-zß-öø-ÿ\u0100-\u017f"
+from mlsecure.privacy.pii.letters import STREET_LOWER as _LOWER
+from mlsecure.privacy.pii.letters import STREET_UPPER as _UPPER
+
 _WORD = rf"[{_UPPER}][{_LOWER}'’.-]*"  # Title Case; MTLC or AST0 inside an IBAN are not street words
 
 SUFFIX_TYPES = (  # USPS Publication 28 (C1) and Royal Mail's common thoroughfare types, most frequent

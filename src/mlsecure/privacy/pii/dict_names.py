@@ -26,11 +26,12 @@ from collections.abc import Iterable
 from functools import cache
 from importlib import resources
 
-from mlsecure.privacy.pii.lexicons import FUNCTION_WORDS
+from mlsecure.privacy.pii.letters import NAME_LOWER as _LO
+from mlsecure.privacy.pii.letters import NAME_UPPER as _UP
+from mlsecure.privacy.pii.lexicons import FUNCTION_WORDS, MEETING_VERBS, PERSON_ACTS_DONE, SUBJECT_MODALS
 from mlsecure.privacy.pii.name_data import fold, is_rare_name, lexicon
 from mlsecure.privacy.pii.names import _NOT_PERSON, _open_class
 
-_UP, _LO = "A-ZÀ-ÖØ-ÞĀ-ž", "a-zß-öø-ÿĀ-ž"
 _CAP = rf"[{_UP}][{_LO}]+"
 # Function words that tell the languages apart (few shared between them), lower case as written in prose
 STOPS: dict[str, frozenset[str]] = {
@@ -43,12 +44,15 @@ STOPS: dict[str, frozenset[str]] = {
     "nl": frozenset(("het", "een", "en", "niet", "ik", "van", "dat", "is", "zijn", "voor", "met", "op")),
 }
 STOP_RUN = r"\b(?:" + "|".join(sorted({w for ws in STOPS.values() for w in ws}, key=len, reverse=True)) + r")\b"
-# Verbs after which the sentence's first word is its subject, a person
-_SUBJECT_VERBS = ("is", "was", "has", "had", "will", "would", "can", "could", "said", "says", "told", "asked",
-                  "went", "lives", "lived", "works", "worked", "shouted", "wrote", "called", "met", "wants",
-                  "wanted", "thinks", "thought", "knows", "knew", "loves", "loved", "gave", "got", "came")
+# Verbs after which the sentence's first word is its subject, a person: these, and the modals, speech and meeting
+# verbs below as ``lexicons`` lists them (a word dropped there is dropped here)
+_SUBJECT_VERBS = frozenset(("is", "was", "has", "had", "went", "lives", "lived", "works", "worked", "shouted",
+                            "called", "wants", "wanted", "thinks", "thought", "knows", "knew", "loves", "loved",
+                            "gave", "got", "came")) | (
+    (frozenset(SUBJECT_MODALS) | MEETING_VERBS | PERSON_ACTS_DONE)
+    & frozenset(("will", "would", "can", "could", "said", "says", "told", "asked", "met", "wrote")))
 MID_RUN = rf"\b[{_LO}]+[,;]? {_CAP}(?: {_CAP}){{0,3}}"
-START_RUN = rf"(?:^|[.!?] +|\n){_CAP} (?:{'|'.join(_SUBJECT_VERBS)})\b"
+START_RUN = rf"(?:^|[.!?] +|\n){_CAP} (?:{'|'.join(sorted(_SUBJECT_VERBS, key=lambda w: (-len(w), w)))})\b"
 _RANK = 2000
 RARE = True  # also the names ranked past _RANK (``name_data.RARE_RANK``)
 MIN_STOPS = 2  # distinct function words of a language a column needs before its dictionary is used

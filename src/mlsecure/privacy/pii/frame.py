@@ -2,7 +2,7 @@
 
 Every cell is read as text (a ZIP code keeps its leading zero, a phone number is not turned into a
 float), stripped, with empty cells as null. CSV/TSV files are scanned lazily so a sample or a batch
-never needs the whole file in memory; Parquet, Arrow and JSONL go through ``mlsecure.data.load_table``.
+never needs the whole file in memory; Parquet, Arrow and JSONL go through ``mlsecure.data.tables.read_table``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from mlsecure.data.source import TABLE_SUFFIXES, prepared_table
-from mlsecure.data.tables import JSON_VALUES, JsonValues, check_rectangular, load_table
+from mlsecure.data.tables import LoadedTable, check_rectangular, read_table
 from mlsecure.errors import DataFormatError, InputError, require
 
 
@@ -66,18 +66,20 @@ def _pandas_strings(name: str, column: Any) -> Any:
 
 
 def to_polars(frame: Any) -> Any:
-    """A pandas or Polars DataFrame as a Polars DataFrame of the same values and types, so anonymize can
-    write unchanged columns back as they were read. A JSONL field no flat column holds as read (nested
-    objects, a field mixing types; ``data.tables.JsonValues``) becomes a Polars ``Object`` column of its JSON
-    values, which the JSONL writer writes back as they were; any other pandas column Polars cannot hold as
-    one flat type becomes its unstripped text."""
+    """A pandas or Polars DataFrame, or a ``data.tables.LoadedTable``, as a Polars DataFrame of the same values
+    and types, so anonymize can write unchanged columns back as they were read. A JSONL field no flat column
+    holds as read (nested objects, a field mixing types: ``LoadedTable.json_values``) becomes a Polars
+    ``Object`` column of its JSON values, which the JSONL writer writes back as they were (a table whose frame
+    no longer matches them is refused, ``InputError``); any other pandas column Polars cannot hold as one
+    flat type becomes its unstripped text."""
     pl = polars()
+    json_values: Any = {}
+    if isinstance(frame, LoadedTable):
+        frame, json_values = frame.frame, frame.checked_json_values()
     if isinstance(frame, pl.DataFrame):
         return frame
     if not (hasattr(frame, "columns") and hasattr(frame, "astype")):
         raise InputError(f"expected a pandas or Polars DataFrame, got {type(frame).__name__}")
-    holder = getattr(frame, "attrs", {}).get(JSON_VALUES)
-    json_values = holder.for_frame(frame) if isinstance(holder, JsonValues) else {}
     columns = []
     for c in frame.columns:
         if str(c) in json_values:  # a JSONL field of nested or mixed values: its JSON values, as Python objects
@@ -160,8 +162,8 @@ def iter_batches(path: str | Path, *, batch_rows: int = 100_000, limit: int | No
     pl = polars()
     with prepared_table(path) as table:
         if table.kind not in ("csv", "tsv"):
-            loaded = load_table(path)
-            frame = to_strings(loaded)
+            loaded = read_table(path)
+            frame = to_strings(loaded.frame)
             original = to_polars(loaded) if raw else None
             if limit is not None:
                 frame = frame.head(limit)

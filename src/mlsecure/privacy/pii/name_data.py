@@ -24,12 +24,14 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
+from mlsecure.privacy.pii.letters import NAME_LOWER
+
 DATA = Path(__file__).parent / "data" / "names.tsv.gz"
 MAX_RANK = 2000
 RARE = DATA.with_name("names_rare.txt.gz")
 RARE_RANK = 10000
 # what ``dict_names`` can match as one word (lower case, folded): other scripts and hyphens never reach it
-_RARE_WORD = re.compile(r"[a-zß-öø-ÿĀ-ž]{3,}")
+_RARE_WORD = re.compile(rf"[{NAME_LOWER}]{{3,}}")
 SOURCE = "names-dataset 3.3.1 (v3/first_names.pkl.gz, v3/last_names.pkl.gz)"
 
 

@@ -27,6 +27,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
+from mlsecure.privacy.pii.letters import NAME_LOWER as _LO
+from mlsecure.privacy.pii.letters import NAME_UPPER as _UP
 from mlsecure.privacy.pii.lexicons import FUNCTION_WORDS, PERSON_LABELS
 from mlsecure.privacy.pii.name_data import fold, lexicon
 from mlsecure.privacy.pii.names import _NOT_PERSON, _open_class, labelled_name
@@ -77,7 +79,6 @@ VOCATIVE_END = rf", {_W}[!?]"
 SPEECH_RUN = rf"\b(?:{cased(_SPEECH)}) {_W}(?: {_W}){{0,2}}(?:[.,!?;:]|$)"
 LIST_RUN = rf"{_W}(?:, {_W}){{1,}},? (?:{_alternation(_AND)}) {_W}"
 PAIR_RUN = rf"{_W} (?:and|&) {_W} (?:{_alternation(_PLURAL_VERBS)})\b"
-_UP, _LO = "A-ZÀ-ÖØ-ÞĀ-ž", "a-zß-öø-ÿĀ-ž"  # Latin capitals and small letters (Extended-A in both)
 INITIAL_RUN = rf"(?:^|[^\w.])[{_UP}][^\W\d_]+ [A-Z]\.? [{_UP}][^\W\d_]+(?:['’-][^\W\d_]+)*"
 HEAD_LINE = rf"(?:^|\n)>? ?{_W}(?: {{1,2}}(?:[^\W\d_]\.|{_W})){{1,3}} *(?:\n|$)"
 # (no middle ``a``, ``i``, ``o``...: one-letter words of prose)

@@ -183,7 +183,7 @@ def labelled_name(match: str) -> str | None:
     if not value:
         return None
     if _HAN_OR_HANGUL.fullmatch(value.replace(" ", "")):
-        return value if value[-1] not in NOT_NAME_END or _korean_won(value) else None
+        return _caseless_person(value)
     if not value[:1].isupper() and not value[:1].islower():  # Arabic, Hebrew, or Han and kana mixed
         return _slot_words(value)
     words = value.split()
@@ -221,9 +221,13 @@ def record_caseless(value: str) -> str | None:
     value = value.strip(_FIELD_STRIP)
     if not _HAN_OR_HANGUL.fullmatch(value) or any(w in value for w in NOT_NAME_WORDS):
         return None
-    if value[-1] not in NOT_NAME_END or _korean_won(value):
-        return value
-    return None
+    return _caseless_person(value)
+
+
+def _caseless_person(value: str) -> str | None:
+    """A Han or Hangul run that ends as no place or institution does (``市``, ``역``, ``병원``), or a Korean
+    name ending in ``원`` after a listed surname: the run itself, else None."""
+    return value if value[-1] not in NOT_NAME_END or _korean_won(value) else None
 
 
 def _korean_won(value: str) -> bool:

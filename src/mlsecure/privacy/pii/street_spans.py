@@ -26,8 +26,9 @@ import re
 from functools import lru_cache
 
 from mlsecure.privacy.pii.addresses import PREFIX_TYPES, SUFFIX_TYPES
+from mlsecure.privacy.pii.letters import STREET_LOWER as _LOWER
+from mlsecure.privacy.pii.letters import STREET_UPPER as _UPPER
 
-_UPPER, _LOWER = "A-ZÀ-ÖØ-Þ\u0100-\u017f", "a-zß-öø-ÿ\u0100-\u017f"
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
 # A capitalised word, hyphenated parts included (``Skłodowskiej-Curie``), or a Roman numeral (``II``).
 _WORD = rf"(?:(?:O['’]|Mc|Mac)?[{_UPPER}][{_LOWER}'’]+(?:-[{_UPPER}]?[{_LOWER}'’]+)*|[IVX]{{1,4}})"
@@ -174,11 +175,11 @@ MORE_SPAN_RULES: tuple[str, ...] = (
     rf"\b(?:{'|'.join(_RO_TYPES)})\.? {_WORD}(?: +Nr\. ?{_NUMBER}| +(?:Bl|Sc|Et|Ap)\. ?[0-9A-Za-z]{{1,4}}"
     rf"| {_WORD}){{0,8}}",
     # HU: a name of one to three words, the street type, the house number and its dot (``Petőfi Sándor utca 68.``)
-    rf"\b[A-ZÀ-ÖØ-Þ\u0100-\u017f][{_LATIN_EXT}-]+(?: [{_LATIN_EXT}-]+){{0,2}} (?:{'|'.join(_HU_TYPES)})\.? "
+    rf"\b[{_UPPER}][{_LATIN_EXT}-]+(?: [{_LATIN_EXT}-]+){{0,2}} (?:{'|'.join(_HU_TYPES)})\.? "
     rf"\d{{1,4}}(?:/[A-Za-z0-9]{{1,3}})?\.?",
     # SL, HR, SK: a name (an adjective or genitive) and the street type after it (``Zevnikova ulica 3``,
     # ``Obrežna steza 2``, ``Ilički trg 5b``)
-    rf"\b[A-ZÀ-ÖØ-Þ\u0100-\u017f][{_LATIN_EXT}]+ (?:ulica|cesta|steza|pot|trg|put|obala|ulice|námestie|nábrežie"
+    rf"\b[{_UPPER}][{_LATIN_EXT}]+ (?:ulica|cesta|steza|pot|trg|put|obala|ulice|námestie|nábrežie"
     rf"|šetalište|prečac|odvojak|vijenac|stube|štradon)"
     rf" \d{{1,4}}[a-z]?\b",
     # ZH/TW: a road (路 街 道 巷 弄), sections and lanes, and the number (``南京路12号``, ``中山路A座``)
