@@ -30,8 +30,10 @@ from mlsecure.privacy.pii.lexicons import (
     PERSON_LABELS,
     SUBJECT_MODALS,
 )
+from mlsecure.privacy.pii.lower_names import lower_names, recase
 from mlsecure.privacy.pii.masking import shape_mask
 from mlsecure.privacy.pii.name_frames import FRAME_SLOTS, propagate
+from mlsecure.privacy.pii.name_parts import extend, spread
 from mlsecure.privacy.pii.names import (
     called_name,
     chat_speaker,
@@ -254,16 +256,35 @@ def confirmed_strings_many(columns: Sequence[Any], *, pool: Sequence[Recognizer]
     Polars query for all of them (each pattern compiled once, whatever the number of columns)."""
     out: list[dict[str, PiiType]] = [{} for _ in columns]
     large = [i for i, texts in enumerate(columns) if len(texts) > SMALL]
+    # ``lower_names``: the texts written without a capital, read again with their name words capitalised
+    recased = [_recased(texts, large=i in large) for i, texts in enumerate(columns)]
     for i, texts in enumerate(columns):
         if len(texts) <= SMALL:  # a handful of cells: plain Python strings, no Polars call per pattern
-            out[i] = _confirmed([t for t in texts.to_list() if t is not None], pool, region, redacting)
+            out[i] = _confirmed([t for t in texts.to_list() if t is not None] + recased[i], pool, region, redacting)
     if large:
-        batch = _Batch([columns[i] for i in large])
+        pl = polars()
+        batch = _Batch([pl.concat([columns[i], pl.Series(columns[i].name, recased[i], dtype=pl.Utf8)])
+                        if recased[i] else columns[i] for i in large])
         _confirmed(batch.view(0), pool, region, redacting)  # first pass: learn which patterns are needed
         batch.run()  # every pattern over every column in one Polars query
         for k, i in enumerate(large):
             out[i] = _confirmed(batch.view(k), pool, region, redacting)
+    for i, found in enumerate(out):
+        if recased[i]:
+            for name in list(lower_names(found)):
+                found.setdefault(name, PiiType.NAME)
     return out
+
+
+def _recased(texts: Any, *, large: bool) -> list[str]:
+    """``lower_names.recase`` of the cells with no capital letter (found by one Polars query in a large column)."""
+    if large:
+        texts = texts.cast(polars().Utf8).filter(texts.str.contains(_LOWER_ONLY)).unique()
+    cells = [t for t in texts.to_list() if t is not None]
+    return [r for t in cells if (r := recase(t)) is not None]
+
+
+_LOWER_ONLY = r"^[^\p{Lu}]*\p{Ll}{3}[^\p{Lu}]*$"  # letters, none of them a capital
 
 
 def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redacting: bool) -> dict[str, PiiType]:
@@ -293,7 +314,8 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
             for match in _distinct_matches(texts, pattern):
                 for value, part_type in read_parts(match):
                     found.setdefault(value, part_type)
-    for run in {*_distinct_matches(texts, NAME_RUN), *(" " + m for m in _distinct_matches(texts, PRECEDED_RUN))}:
+    runs = {*_distinct_matches(texts, NAME_RUN), *(" " + m for m in _distinct_matches(texts, PRECEDED_RUN))}
+    for run in runs:
         for name in name_windows(run):
             found.setdefault(name, PiiType.NAME)
     for run in _distinct_matches(texts, CJK_RUN):
@@ -321,6 +343,14 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
                 found.setdefault(person, PiiType.NAME)
     for word in propagate([v for v, t in found.items() if t is PiiType.NAME]):
         found.setdefault(word, PiiType.NAME)
+    # ``name_parts``: a confirmed name with the unknown capitalised word beside it, and its parts where the
+    # same text uses them alone
+    for person in extend(runs, {v for v, t in found.items() if t is PiiType.NAME}, langs):
+        found.setdefault(person, PiiType.NAME)
+    cells = _cells(texts)
+    if cells is not None:
+        for word in spread(cells, [v for v, t in found.items() if t is PiiType.NAME], langs):
+            found.setdefault(word, PiiType.NAME)
     for run in _distinct_matches(texts, SET_IN_PATTERN):  # one pass for the three scripts
         for script, core_pattern in _SET_IN_CORE.items():
             core = core_pattern.search(run)
@@ -328,6 +358,13 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
                 found.setdefault(core.group(0), PiiType.NAME)
                 break
     return found
+
+
+def _cells(texts: Any) -> Any:
+    """The texts themselves (a list, or a batch's column once its queries have run; None before)."""
+    if isinstance(texts, _BatchView):
+        return texts.batch.columns[texts.column] if texts.batch.answers else None
+    return texts
 
 
 def _record_name(match: str) -> str | None:

@@ -1,0 +1,182 @@
+"""A person named in full is then called by one part of the name: ``Philip Latourelle ... starring Latourelle``,
+``Anna Kowalski said ... Kowalski's office``.
+
+Once ``spans`` has confirmed a full name (two to four words, two of them capitalised words of three letters or
+more), each such word is a name on its own where **the same text** also holds it alone, capitalised, as a whole
+word (a possessive ``'s`` after it is still the word). Evidence from the same text is what keeps this from
+spreading the words of a company or product that a weaker rule took for a person (``Magellan Health``) to
+every cell of a column. A word is not spread when it is:
+
+- a closed-class, title, organisation, street or place word (``Street``, ``Dr``), nor any word of a run
+  that holds one or a word of the language that no list holds as a name (``Magellan`` of ``Magellan Health``);
+- a word of one of the column's languages (pyspellchecker's subtitle counts, ``dict_names.words``) that the
+  name lists do not hold (``Auto``, ``Buch`` of a run of German nouns);
+- a listed name that is also an everyday word (among the ``COMMON`` most frequent of the subtitle counts:
+  ``May``, ``Will``, ``Grace``, ``Brown``, German ``Freund``), since the confirmed string replaces it in every
+  cell of the column;
+- a word that more texts of the column use alone without the full name than beside it (``Haskell`` of
+  ``Haskell Curry`` in a column about programming languages).
+
+A column in no language with a dictionary here spreads only listed names that are everyday words in none of
+them, from runs that open with a listed given name.
+
+``extend`` adds a capitalised word that no dictionary of the column's languages knows beside a confirmed
+name in a run of capitalised words (``Dzhambek Ivanov`` once ``Ivanov`` is a name), so that the whole name
+goes, not only the part the lists knew.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from functools import cache
+from typing import Any
+
+from mlsecure.privacy.pii.address_frames import _country_folds
+from mlsecure.privacy.pii.dict_names import STOPS, words
+from mlsecure.privacy.pii.gazetteer import city_names
+from mlsecure.privacy.pii.gazetteer import fold as place_fold
+from mlsecure.privacy.pii.lexicons import TITLES
+from mlsecure.privacy.pii.name_data import fold, is_rare_name, lexicon
+from mlsecure.privacy.pii.name_frames import _cap, _person_word
+from mlsecure.privacy.pii.names import _NOT_PERSON
+
+COMMON = 10_000  # the most frequent words of a language's subtitle counts: a listed name among them is a word too
+_MIN_LETTERS = 3
+_WORD = re.compile(r"^[^\W\d_]+(?:['’-][^\W\d_]+)*$")
+_MASK = "\x00"
+
+
+def parts(name: str, langs: tuple[str, ...]) -> list[str]:
+    """The words of a confirmed full name that may stand for the person alone in the same text."""
+    tokens = name.split()
+    if not 2 <= len(tokens) <= 4 or any(fold(t.rstrip(".")) in TITLES for t in tokens):
+        return []
+    if sum(len(t) >= _MIN_LETTERS and t[:1].isupper() for t in tokens) < 2:
+        return []
+    if any(len(t) > 1 and not (_person_word(t.rstrip(".")) and _name_or_unknown(t.rstrip("."), langs))
+           for t in tokens):
+        return []  # ``Magellan Health``: a word of the language that is no name makes the run no person's
+    if not langs and not lexicon().is_given(tokens[0]):
+        return []  # no dictionary to tell words from names: only a run that opens with a given name
+    return [t for t in tokens if len(t) >= _MIN_LETTERS and _WORD.match(t) and _cap(t) and _spreadable(t, langs)]
+
+
+def _name_or_unknown(word: str, langs: tuple[str, ...]) -> bool:
+    """A listed name, or no word of the column's languages (of any language here, when none was found)."""
+    low = word.lower()
+    return all(low not in words(lang) for lang in langs or tuple(STOPS)) or _listed(word)
+
+
+def _spreadable(word: str, langs: tuple[str, ...]) -> bool:
+    if not _person_word(word):
+        return False
+    low = word.lower()
+    if langs and all(low not in words(lang) for lang in langs):
+        return True
+    # with no language found, a word everyday in any of them is a word
+    return _listed(word) and not any(low in common_words(lang) for lang in langs or tuple(STOPS))
+
+
+@cache
+def common_words(lang: str) -> frozenset[str]:
+    """The ``COMMON`` most frequent words of ``lang``'s subtitle counts: everyday words, whatever else they are."""
+    counts = words(lang)
+    return frozenset(sorted(counts, key=lambda w: (-counts[w], w))[:COMMON])
+
+
+def spread(texts: Any, names: Iterable[str], langs: tuple[str, ...]) -> set[str]:
+    """The parts of ``names`` that some text of ``texts`` (a list of strings or a Polars Series) holds alone
+    beside the full name, and that no more texts hold alone without it (a word more texts use without the
+    person than with them is a word of the column: a product, a language, a place)."""
+    by_part: dict[str, set[str]] = {}
+    for name in names:
+        for part in parts(name, langs):
+            by_part.setdefault(part, set()).add(name)
+    if not by_part:
+        return set()
+    fulls = sorted({n for ns in by_part.values() for n in ns}, key=len, reverse=True)
+    candidates = sorted(by_part, key=len, reverse=True)
+    listed = texts if isinstance(texts, list) else None
+    pairs = _pairs_python(texts, candidates) if listed is not None else _pairs_polars(texts, candidates)
+    beside: dict[str, int] = {}
+    alone: dict[str, int] = {}
+    for text, hits in pairs:
+        masked = _masked(text, fulls)
+        for part in set(hits):
+            if not re.search(rf"(?<![^\W_]){re.escape(part)}(?![^\W_])", masked):
+                continue
+            tally = beside if any(full in text for full in by_part[part]) else alone
+            tally[part] = tally.get(part, 0) + 1
+    return {part for part, n in beside.items() if n >= alone.get(part, 0)}
+
+
+def _masked(text: str, fulls: Sequence[str]) -> str:
+    """``text`` with every full name blanked, longest first: what is left names a part alone."""
+    for full in fulls:
+        if full in text:
+            text = text.replace(full, _MASK)
+    return text
+
+
+def _pairs_python(texts: list[str], candidates: list[str]) -> list[tuple[str, list[str]]]:
+    out = []
+    for text in texts:
+        hits = [p for p in candidates if p in text]
+        if hits:
+            out.append((text, hits))
+    return out
+
+
+def _pairs_polars(texts: Any, candidates: list[str]) -> list[tuple[str, list[str]]]:
+    """The same as ``_pairs_python`` over a Series: one Aho-Corasick pass; Python only sees the texts that
+    hold a candidate."""
+    hits = texts.str.extract_many(candidates, overlapping=True)
+    keep = hits.list.len() > 0
+    return list(zip(texts.filter(keep).to_list(), hits.filter(keep).to_list(), strict=True))
+
+
+def extend(runs: Iterable[str], names: set[str], langs: tuple[str, ...]) -> set[str]:
+    """Runs of capitalised words (``spans.NAME_RUN`` matches) in which a confirmed name of one or two words
+    stands beside a capitalised word that no dictionary of the column's languages knows: the name with it."""
+    if not langs:
+        return set()
+    out: set[str] = set()
+    for run in runs:
+        tokens = [t.rstrip(",") for t in run.split()]
+        if any(fold(t) in _NOT_PERSON for t in tokens):
+            continue  # ``Piermark Drive Zak Points``: a street's words, not a person's
+        for size in (2, 1):
+            for i in range(len(tokens) - size + 1):
+                base = tokens[i:i + size]
+                if " ".join(base) not in names or not all(_listed(t) and not _country(t) for t in base):
+                    continue
+                left = tokens[i - 1] if i > 0 else None
+                right = tokens[i + size] if i + size < len(tokens) else None
+                start = i - (left is not None and _unknown_cap(left, langs))
+                end = i + size + (right is not None and _unknown_cap(right, langs))
+                if end - start > size:
+                    out.add(" ".join(tokens[start:end]))
+    return out - names
+
+
+def _listed(word: str) -> bool:
+    names = lexicon()
+    return names.is_given(word) or names.is_surname(word) or is_rare_name(word)
+
+
+def _unknown_cap(word: str, langs: tuple[str, ...]) -> bool:
+    """A capitalised word of no dictionary of ``langs``, and no city of the gazetteer (``Armenomonastiro``)."""
+    low = word.lower()
+    return (len(word) >= _MIN_LETTERS and _WORD.match(word) is not None and _cap(word) and not word.isupper()
+            and _person_word(word) and all(low not in words(lang) for lang in langs) and not _place(word))
+
+
+def _place(word: str) -> bool:
+    """A city of the gazetteer or a country (``Cáceres``, ``Cyprus``)."""
+    return place_fold(word) in city_names() or _country(word)
+
+
+def _country(word: str) -> bool:
+    """A country (``Cyprus``): an unknown word beside it is a town's (many cities share a listed surname)."""
+    return place_fold(word) in _country_folds()
