@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from mlsecure.privacy.pii.address_frames import _country_folds
@@ -88,35 +88,41 @@ def common_words(lang: str) -> frozenset[str]:
 def spread(texts: Any, names: Iterable[str], langs: tuple[str, ...]) -> set[str]:
     """The parts of ``names`` that some text of ``texts`` (a list of strings or a Polars Series) holds alone
     beside the full name, and that no more texts hold alone without it (a word more texts use without the
-    person than with them is a word of the column: a product, a language, a place)."""
-    by_part: dict[str, set[str]] = {}
+    person than with them is a word of the column: a product, a language, a place).
+
+    The texts are searched for every capitalised word of the names first (one Aho-Corasick pass); the lists
+    and dictionaries are asked only about the few words found alone."""
+    by_token: dict[str, set[str]] = {}
     for name in names:
-        for part in parts(name, langs):
-            by_part.setdefault(part, set()).add(name)
-    if not by_part:
+        tokens = name.split()
+        if 2 <= len(tokens) <= 4:
+            for token in tokens:
+                if len(token) >= _MIN_LETTERS and token[:1].isupper():
+                    by_token.setdefault(token, set()).add(name)
+    if not by_token:
         return set()
-    fulls = sorted({n for ns in by_part.values() for n in ns}, key=len, reverse=True)
-    candidates = sorted(by_part, key=len, reverse=True)
-    listed = texts if isinstance(texts, list) else None
-    pairs = _pairs_python(texts, candidates) if listed is not None else _pairs_polars(texts, candidates)
-    beside: dict[str, int] = {}
-    alone: dict[str, int] = {}
+    candidates = sorted(by_token, key=len, reverse=True)
+    pairs = _pairs_python(texts, candidates) if isinstance(texts, list) else _pairs_polars(texts, candidates)
+    beside: dict[str, set[str]] = {}  # the full names a word stood beside
+    counts: dict[str, list[int]] = {}  # texts with the word alone: [beside its full name, without]
     for text, hits in pairs:
-        masked = _masked(text, fulls)
-        for part in set(hits):
-            if not re.search(rf"(?<![^\W_]){re.escape(part)}(?![^\W_])", masked):
+        for token in set(hits):
+            fulls = [n for n in by_token[token] if n in text]
+            if text.count(token) <= sum(text.count(n) * n.split().count(token) for n in fulls):
+                continue  # every occurrence inside a full name (the common case: no Python regex)
+            if not _alone(token, text, fulls):
                 continue
-            tally = beside if any(full in text for full in by_part[part]) else alone
-            tally[part] = tally.get(part, 0) + 1
-    return {part for part, n in beside.items() if n >= alone.get(part, 0)}
+            counts.setdefault(token, [0, 0])[not fulls] += 1
+            beside.setdefault(token, set()).update(fulls)
+    return {token for token, fulls in beside.items()
+            if counts[token][0] >= max(1, counts[token][1]) and any(token in parts(n, langs) for n in fulls)}
 
 
-def _masked(text: str, fulls: Sequence[str]) -> str:
-    """``text`` with every full name blanked, longest first: what is left names a part alone."""
-    for full in fulls:
-        if full in text:
-            text = text.replace(full, _MASK)
-    return text
+def _alone(token: str, text: str, fulls: Sequence[str]) -> bool:
+    """``token`` stands in ``text`` as a whole word outside the full names."""
+    for full in sorted(fulls, key=len, reverse=True):
+        text = text.replace(full, _MASK)
+    return re.search(rf"(?<![^\W_]){re.escape(token)}(?![^\W_])", text) is not None
 
 
 def _pairs_python(texts: list[str], candidates: list[str]) -> list[tuple[str, list[str]]]:
@@ -144,22 +150,27 @@ def extend(runs: Iterable[str], names: set[str], langs: tuple[str, ...]) -> set[
     out: set[str] = set()
     for run in runs:
         tokens = [t.rstrip(",") for t in run.split()]
-        if any(fold(t) in _NOT_PERSON for t in tokens):
-            continue  # ``Piermark Drive Zak Points``: a street's words, not a person's
+        if len(tokens) < 2:
+            continue
         for size in (2, 1):
             for i in range(len(tokens) - size + 1):
-                base = tokens[i:i + size]
-                if " ".join(base) not in names or not all(_listed(t) and not _country(t) for t in base):
+                if " ".join(tokens[i:i + size]) not in names:
                     continue
-                left = tokens[i - 1] if i > 0 else None
-                right = tokens[i + size] if i + size < len(tokens) else None
-                start = i - (left is not None and _unknown_cap(left, langs))
-                end = i + size + (right is not None and _unknown_cap(right, langs))
-                if end - start > size:
+                start = i - (i > 0 and _unknown_cap(tokens[i - 1], langs))
+                end = i + size + (i + size < len(tokens) and _unknown_cap(tokens[i + size], langs))
+                if end - start == size or any(fold(t) in _NOT_PERSON for t in tokens):
+                    continue  # ``Piermark Drive Zak Points``: a street's words, not a person's
+                if all(_listed(t) and not _country(t) for t in tokens[i:i + size]):
                     out.add(" ".join(tokens[start:end]))
     return out - names
 
 
+def _shaped(word: str) -> bool:
+    """Capitalised, three letters or more, letters only (``Wojciechowska-Kraus`` too), not all capitals."""
+    return len(word) >= _MIN_LETTERS and _cap(word) and not word.isupper() and _WORD.match(word) is not None
+
+
+@lru_cache(maxsize=1 << 14)
 def _listed(word: str) -> bool:
     names = lexicon()
     return names.is_given(word) or names.is_surname(word) or is_rare_name(word)
@@ -168,8 +179,8 @@ def _listed(word: str) -> bool:
 def _unknown_cap(word: str, langs: tuple[str, ...]) -> bool:
     """A capitalised word of no dictionary of ``langs``, and no city of the gazetteer (``Armenomonastiro``)."""
     low = word.lower()
-    return (len(word) >= _MIN_LETTERS and _WORD.match(word) is not None and _cap(word) and not word.isupper()
-            and _person_word(word) and all(low not in words(lang) for lang in langs) and not _place(word))
+    return (_shaped(word) and _person_word(word) and all(low not in words(lang) for lang in langs)
+            and not _place(word))
 
 
 def _place(word: str) -> bool:

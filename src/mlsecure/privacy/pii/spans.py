@@ -256,35 +256,16 @@ def confirmed_strings_many(columns: Sequence[Any], *, pool: Sequence[Recognizer]
     Polars query for all of them (each pattern compiled once, whatever the number of columns)."""
     out: list[dict[str, PiiType]] = [{} for _ in columns]
     large = [i for i, texts in enumerate(columns) if len(texts) > SMALL]
-    # ``lower_names``: the texts written without a capital, read again with their name words capitalised
-    recased = [_recased(texts, large=i in large) for i, texts in enumerate(columns)]
     for i, texts in enumerate(columns):
         if len(texts) <= SMALL:  # a handful of cells: plain Python strings, no Polars call per pattern
-            out[i] = _confirmed([t for t in texts.to_list() if t is not None] + recased[i], pool, region, redacting)
+            out[i] = _confirmed([t for t in texts.to_list() if t is not None], pool, region, redacting)
     if large:
-        pl = polars()
-        batch = _Batch([pl.concat([columns[i], pl.Series(columns[i].name, recased[i], dtype=pl.Utf8)])
-                        if recased[i] else columns[i] for i in large])
+        batch = _Batch([columns[i] for i in large])
         _confirmed(batch.view(0), pool, region, redacting)  # first pass: learn which patterns are needed
         batch.run()  # every pattern over every column in one Polars query
         for k, i in enumerate(large):
             out[i] = _confirmed(batch.view(k), pool, region, redacting)
-    for i, found in enumerate(out):
-        if recased[i]:
-            for name in list(lower_names(found)):
-                found.setdefault(name, PiiType.NAME)
     return out
-
-
-def _recased(texts: Any, *, large: bool) -> list[str]:
-    """``lower_names.recase`` of the cells with no capital letter (found by one Polars query in a large column)."""
-    if large:
-        texts = texts.cast(polars().Utf8).filter(texts.str.contains(_LOWER_ONLY)).unique()
-    cells = [t for t in texts.to_list() if t is not None]
-    return [r for t in cells if (r := recase(t)) is not None]
-
-
-_LOWER_ONLY = r"^[^\p{Lu}]*\p{Ll}{3}[^\p{Lu}]*$"  # letters, none of them a capital
 
 
 def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redacting: bool) -> dict[str, PiiType]:
@@ -357,7 +338,23 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
             if core is not None and set_in_name(core.group(0), script, whole=core.group(0) == run.strip()):
                 found.setdefault(core.group(0), PiiType.NAME)
                 break
+    # ``lower_names``: the cells written without a capital, read again with their name words capitalised
+    raised = [r for cell in _lower_cells(texts) if (r := recase(cell)) is not None]
+    if raised:
+        again = confirmed_strings_many([polars().Series("t", raised)], pool=pool, region=region, redacting=redacting)
+        for name in lower_names(again[0]):
+            found.setdefault(name, PiiType.NAME)
     return found
+
+
+# A cell with three small letters in a row and no capital (Rust's syntax: a batch query; lists in Python)
+LOWER_CELL = r"^\P{Lu}*\p{Ll}{3}\P{Lu}*$"
+
+
+def _lower_cells(texts: Any) -> list[str]:
+    if isinstance(texts, list):
+        return [t for t in texts if t == t.lower() and re.search(r"[^\W\d_]{3}", t)]
+    return sorted(_whole_cells(texts, LOWER_CELL)) if isinstance(texts, _BatchView) else []
 
 
 def _cells(texts: Any) -> Any:
