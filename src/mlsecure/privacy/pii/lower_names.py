@@ -17,8 +17,8 @@ for nothing else are raised:
 
 A name found on the raised text is kept in lower case only when each of its words was raised (or is such an
 initial): a name the column holds elsewhere in capitals never turns the same letters in lower case into a name.
-A name of one word alone must also be a listed given name of four letters or more that no dictionary here
-counts 1,000 times, and not the plural of a word (``_lone``).
+A name of one word alone must also be one of the 200 commonest given names of a country, of four letters or
+more, that no dictionary here counts 1,000 times, and not the plural of a word (``_lone``).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from mlsecure.privacy.pii.types import PiiType
 
 _TOKEN = re.compile(r"[^\W\d_]+")
 _MIN_LETTERS = 3
-_LONE_LETTERS, _LONE_COUNT = 4, 1000
+_LONE_LETTERS, _LONE_COUNT, _LONE_RANK = 4, 1000, 200
 COVERAGE = 0.6  # share of a text's words one dictionary must know before its names are raised
 
 
@@ -89,8 +89,9 @@ def lower_names(found: dict[str, PiiType]) -> Iterable[str]:
 
 
 def _lone(word: str) -> bool:
-    """One lower-case word alone is a name only as a listed given name of four letters or more that the
-    dictionaries hold rarely if at all (``selma``; not ``bots`` or ``ari``, which also turn up inside words)."""
+    """One lower-case word alone is a name only as one of the 200 commonest given names of some country, of four
+    letters or more, that the dictionaries hold rarely if at all (``selma``, ``conor``; not ``bots``, nor chat
+    words that the lists hold further down, ``haha`` 571th, ``hella``; not ``ari``, which turns up inside words)."""
     plural = word.endswith("s") and any(word[:-1] in words(lang) for lang in STOPS)  # ``bots``
-    return (len(word) >= _LONE_LETTERS and lexicon().is_given(word) and not plural
+    return (len(word) >= _LONE_LETTERS and lexicon().is_given(word, max_rank=_LONE_RANK) and not plural
             and all(words(lang).get(w, 0) < _LONE_COUNT for lang in STOPS for w in (word, fold(word))))
