@@ -50,6 +50,10 @@ def test_parts_keep_dictionary_words_titles_and_places() -> None:
     assert parts("Anna Smith", EN) == ["Anna", "Smith"]  # ``smith``: past the 10,000 commonest English words
     assert parts("May Brown", EN) == []  # both among the commonest English words
     assert parts("Klettern Freund", ()) == []  # no dictionary: only a run opening with a given name
+    assert parts("Angela Carder", EN) == ["Angela", "Carder"]  # ``carder``: at the subtitle list's floor count
+    assert parts("Ed Magedson", EN) == ["Magedson"]  # a two-letter given name still makes a full name
+    assert parts("Joaquin de la Pazuela", EN) == ["Joaquin", "Pazuela"]  # particles are no evidence against
+    assert parts("Line Separator", EN) == []  # ``separator``: a word the list counts, no name list holds
 
 
 def test_spread_needs_the_full_name_in_the_same_text() -> None:

@@ -8,12 +8,11 @@ spreading the words of a company or product that a weaker rule took for a person
 every cell of a column. A word is not spread when it is:
 
 - a closed-class, title, organisation, street or place word (``Street``, ``Dr``), nor any word of a run
-  that holds one or a word of the language that no list holds as a name (``Magellan`` of ``Magellan Health``);
-- a word of one of the column's languages (pyspellchecker's subtitle counts, ``dict_names.words``) that the
-  name lists do not hold (``Auto``, ``Buch`` of a run of German nouns);
-- a listed name that is also an everyday word (among the ``COMMON`` most frequent of the subtitle counts:
-  ``May``, ``Will``, ``Grace``, ``Brown``, German ``Freund``), since the confirmed string replaces it in every
-  cell of the column;
+  that holds one or an everyday word that no list holds as a name (``Magellan`` of ``Magellan Health``);
+- an everyday word of one of the column's languages (among the ``COMMON`` most frequent of pyspellchecker's
+  subtitle counts, ``dict_names.words``), even a listed name (``May``, ``Will``, ``Grace``, ``Brown``, German
+  ``Freund``, ``Auto``, ``Buch``), since the confirmed string replaces it in every cell of the column; nor a
+  word the lists count above their floor that no name list holds (``Separator`` of ``Line Separator``);
 - a word that more texts of the column use alone without the full name than beside it (``Haskell`` of
   ``Haskell Curry`` in a column about programming languages).
 
@@ -52,30 +51,34 @@ def parts(name: str, langs: tuple[str, ...]) -> list[str]:
     tokens = name.split()
     if not 2 <= len(tokens) <= 4 or any(fold(t.rstrip(".")) in TITLES for t in tokens):
         return []
-    if sum(len(t) >= _MIN_LETTERS and t[:1].isupper() for t in tokens) < 2:
+    caps = [t.rstrip(".") for t in tokens if t[:1].isupper() and len(t.rstrip(".")) > 1]  # not particles, initials
+    if len(caps) < 2:
         return []
-    if any(len(t) > 1 and not (_person_word(t.rstrip(".")) and _name_or_unknown(t.rstrip("."), langs))
-           for t in tokens):
-        return []  # ``Magellan Health``: a word of the language that is no name makes the run no person's
-    if not langs and not lexicon().is_given(tokens[0]):
+    if any(not _person_word(t) or (_common(t, langs) and not _listed(t)) for t in caps):
+        return []  # ``Magellan Health``: an everyday word that no list holds as a name makes the run no person's
+    if not langs and not lexicon().is_given(caps[0]):
         return []  # no dictionary to tell words from names: only a run that opens with a given name
-    return [t for t in tokens if len(t) >= _MIN_LETTERS and _WORD.match(t) and _cap(t) and _spreadable(t, langs)]
+    return [t for t in caps if len(t) >= _MIN_LETTERS and _WORD.match(t) and _cap(t) and not _common(t, langs)
+            and (_listed(t) or not _seen(t, langs))]
 
 
-def _name_or_unknown(word: str, langs: tuple[str, ...]) -> bool:
-    """A listed name, or no word of the column's languages (of any language here, when none was found)."""
+def _seen(word: str, langs: tuple[str, ...]) -> bool:
+    """A word the subtitle lists of the column's languages counted more than their fewest times (each list
+    starts at a floor, 50, that holds the odd misspelling and name: ``carder``, ``farrakhan``)."""
     low = word.lower()
-    return all(low not in words(lang) for lang in langs or tuple(STOPS)) or _listed(word)
+    return any(words(lang).get(low, 0) > _floor(lang) for lang in langs or tuple(STOPS))
 
 
-def _spreadable(word: str, langs: tuple[str, ...]) -> bool:
-    if not _person_word(word):
-        return False
+@cache
+def _floor(lang: str) -> int:
+    return min(words(lang).values())
+
+
+def _common(word: str, langs: tuple[str, ...]) -> bool:
+    """One of the ``COMMON`` commonest words of the column's languages (of any language here, when none was
+    found): ``Will``, ``May``, ``Health``, German ``Buch``."""
     low = word.lower()
-    if langs and all(low not in words(lang) for lang in langs):
-        return True
-    # with no language found, a word everyday in any of them is a word
-    return _listed(word) and not any(low in common_words(lang) for lang in langs or tuple(STOPS))
+    return any(low in common_words(lang) for lang in langs or tuple(STOPS))
 
 
 @cache
