@@ -53,6 +53,8 @@ def test_parts_keep_dictionary_words_titles_and_places() -> None:
     assert parts("Angela Carder", EN) == ["Angela", "Carder"]  # ``carder``: at the subtitle list's floor count
     assert parts("Ed Magedson", EN) == ["Magedson"]  # a two-letter given name still makes a full name
     assert parts("Joaquin de la Pazuela", EN) == ["Joaquin", "Pazuela"]  # particles are no evidence against
+    assert parts("D. Fleming", EN) == ["Fleming"]  # initials and a listed surname
+    assert parts("U.S. Steel", EN) == [] and parts("J. Crew", EN) == []  # no listed name after the initial
     assert parts("Line Separator", EN) == []  # ``separator``: a word the list counts, no name list holds
 
 

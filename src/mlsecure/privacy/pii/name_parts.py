@@ -1,11 +1,11 @@
 """A person named in full is then called by one part of the name: ``Philip Latourelle ... starring Latourelle``,
 ``Anna Kowalski said ... Kowalski's office``.
 
-Once ``spans`` has confirmed a full name (two to four words, two of them capitalised words of three letters or
-more), each such word is a name on its own where **the same text** also holds it alone, capitalised, as a whole
-word (a possessive ``'s`` after it is still the word). Evidence from the same text is what keeps this from
-spreading the words of a company or product that a weaker rule took for a person (``Magellan Health``) to
-every cell of a column. A word is not spread when it is:
+Once ``spans`` has confirmed a full name (two to four words, two of them capitalised; or initials and a listed
+name, ``D. Fleming``), each capitalised word of three letters or more is a name on its own where **the same
+text** also holds it alone, capitalised, as a whole word (a possessive ``'s`` after it is still the word).
+Evidence from the same text is what keeps this from spreading the words of a company or product that a weaker
+rule took for a person (``Magellan Health``) to every cell of a column. A word is not spread when it is:
 
 - a closed-class, title, organisation, street or place word (``Street``, ``Dr``), nor any word of a run
   that holds one or an everyday word that no list holds as a name (``Magellan`` of ``Magellan Health``);
@@ -37,7 +37,7 @@ from mlsecure.privacy.pii.gazetteer import city_names
 from mlsecure.privacy.pii.gazetteer import fold as place_fold
 from mlsecure.privacy.pii.lexicons import TITLES
 from mlsecure.privacy.pii.name_data import fold, is_rare_name, lexicon
-from mlsecure.privacy.pii.name_frames import _cap, _person_word
+from mlsecure.privacy.pii.name_frames import _cap, _initial, _person_word
 from mlsecure.privacy.pii.names import _NOT_PERSON
 
 COMMON = 10_000  # the most frequent words of a language's subtitle counts: a listed name among them is a word too
@@ -52,8 +52,9 @@ def parts(name: str, langs: tuple[str, ...]) -> list[str]:
     if not 2 <= len(tokens) <= 4 or any(fold(t.rstrip(".")) in TITLES for t in tokens):
         return []
     caps = [t.rstrip(".") for t in tokens if t[:1].isupper() and len(t.rstrip(".")) > 1]  # not particles, initials
-    if len(caps) < 2:
-        return []
+    initialled = len(caps) == 1 and len(tokens) > 1 and all(_initial(t) for t in tokens if t.rstrip(".") != caps[0])
+    if len(caps) < 2 and not (initialled and _listed(caps[0])):
+        return []  # one word is a full name only after initials, and only a listed name (``D. Fleming``)
     if any(not _person_word(t) or (_common(t, langs) and not _listed(t)) for t in caps):
         return []  # ``Magellan Health``: an everyday word that no list holds as a name makes the run no person's
     if not langs and not lexicon().is_given(caps[0]):
