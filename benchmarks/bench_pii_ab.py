@@ -131,8 +131,13 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=1000)
     parser.add_argument("--same-output", action="store_true", help="compare the outputs on the held-out inputs")
     parser.add_argument("--heldout-rows", type=int, default=400, help="rows of each held-out table")
+    parser.add_argument("--peer-texts", action="store_true",
+                        help="time the peer corpus's free texts (spans + redaction per batch) instead of the table")
     args = parser.parse_args()
     old, new = _load(args.old_src), _load(args.new_src)
+    if args.peer_texts:
+        _peer_texts(old, new, args.repeats)
+        return
     if args.same_output and not _same_output(old, new, args.heldout_rows):
         raise SystemExit(1)
     _use(new[0])
@@ -156,6 +161,39 @@ def main() -> None:
           f"new/old = {med_new / med_old:.3f}")
     print("old:", " ".join(f"{t:.3f}" for t in times["old"]))
     print("new:", " ".join(f"{t:.3f}" for t in times["new"]))
+
+
+def _peer_texts(old: tuple[dict[str, ModuleType], Any, Any], new: tuple[dict[str, ModuleType], Any, Any],
+                repeats: int) -> None:
+    """``tests/pii/peers``' 1,977 texts, one batch per (source, half) as ``bench_pii_peers.py`` scores them:
+    ``scan_texts`` and a redaction of each batch, old and new code alternating."""
+    _use(new[0])
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "pii" / "peers"))
+    from pii_peer_corpus import load
+
+    batches: dict[tuple[str, str], list[str]] = {}
+    for case in load():
+        batches.setdefault((case.source, case.half), []).append(case.text)
+
+    def run(code: tuple[dict[str, ModuleType], Any, Any]) -> float:
+        _use(code[0])
+        text_mode = sys.modules["mlsecure.privacy.pii.text_mode"]
+        anonymize = sys.modules["mlsecure.privacy.pii.anonymize"]
+        polars = sys.modules["mlsecure.privacy.pii.frame"].polars()
+        start = time.process_time()
+        for texts in batches.values():
+            text_mode.scan_texts(texts)
+            anonymize.transform_text(polars.Series("text", texts), anonymize.Method.REDACT, key=None)
+        return time.process_time() - start
+
+    run(old), run(new)  # lists and patterns loaded in both
+    times: dict[str, list[float]] = {"old": [], "new": []}
+    for _ in range(repeats):
+        times["old"].append(run(old))
+        times["new"].append(run(new))
+    med_old, med_new = statistics.median(times["old"]), statistics.median(times["new"])
+    print(f"peer texts ({sum(map(len, batches.values()))}): old {med_old:.3f} s, new {med_new:.3f} s (medians of "
+          f"{repeats}, process CPU, alternating): new/old = {med_new / med_old:.3f}")
 
 
 if __name__ == "__main__":
