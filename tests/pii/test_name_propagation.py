@@ -3,13 +3,15 @@ confirmed name (``name_parts.extend``): known answers with look-alikes that must
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mlsecure.privacy.pii.anonymize import Method, transform_text
-from mlsecure.privacy.pii.name_parts import extend, parts, spread
+from mlsecure.privacy.pii.name_parts import _alone, extend, parts, spread
 
 EN = ("en",)
 
@@ -103,3 +105,13 @@ def test_spread_python_and_polars_agree(texts: list[str]) -> None:
     assert found == spread(pl.Series("t", texts), names, EN)
     for part in found:  # each spread word is a part of a name that some text holds beside it, alone
         assert any(part in parts(n, EN) and n in t and t.replace(n, "").count(part) for n in names for t in texts)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["Kowalski", "Kowalskiego", "x", "_", "1", " ", "'s", "é", "Jan Kowalski", "."]),
+                max_size=8).map("".join))
+def test_alone_is_the_whole_word_pattern(text: str) -> None:
+    """``_alone``'s ``str.find`` scan answers as the letter-fenced pattern does, outside the full names."""
+    fulls = ["Jan Kowalski"] if "Jan Kowalski" in text else []
+    expected = re.search(r"(?<![^\W_])Kowalski(?![^\W_])", text.replace("Jan Kowalski", "\x00")) is not None
+    assert _alone("Kowalski", text, fulls) == expected

@@ -123,10 +123,17 @@ def spread(texts: Any, names: Iterable[str], langs: tuple[str, ...]) -> set[str]
 
 
 def _alone(token: str, text: str, fulls: Sequence[str]) -> bool:
-    """``token`` stands in ``text`` as a whole word outside the full names."""
+    """``token`` stands in ``text`` as a whole word (no letter or digit beside it) outside the full names.
+    (A scan with ``str.find``: a pattern per word would overflow ``re``'s cache on a large column.)"""
     for full in sorted(fulls, key=len, reverse=True):
         text = text.replace(full, _MASK)
-    return re.search(rf"(?<![^\W_]){re.escape(token)}(?![^\W_])", text) is not None
+    start = text.find(token)
+    while start >= 0:
+        end = start + len(token)
+        if not (start and text[start - 1].isalnum()) and not (end < len(text) and text[end].isalnum()):
+            return True
+        start = text.find(token, start + 1)
+    return False
 
 
 def _pairs_python(texts: list[str], candidates: list[str]) -> list[tuple[str, list[str]]]:
@@ -152,13 +159,14 @@ def extend(runs: Iterable[str], names: set[str], langs: tuple[str, ...]) -> set[
     if not langs:
         return set()
     out: set[str] = set()
+    heads = {n.split(" ", 1)[0] for n in names}
     for run in runs:
         tokens = [t.rstrip(",") for t in run.split()]
-        if len(tokens) < 2:
+        if len(tokens) < 2 or heads.isdisjoint(tokens):
             continue
         for size in (2, 1):
             for i in range(len(tokens) - size + 1):
-                if " ".join(tokens[i:i + size]) not in names:
+                if tokens[i] not in heads or " ".join(tokens[i:i + size]) not in names:
                     continue
                 start = i - (i > 0 and _unknown_cap(tokens[i - 1], langs))
                 end = i + size + (i + size < len(tokens) and _unknown_cap(tokens[i + size], langs))
@@ -180,6 +188,7 @@ def _listed(word: str) -> bool:
     return names.is_given(word) or names.is_surname(word) or is_rare_name(word)
 
 
+@lru_cache(maxsize=1 << 14)
 def _unknown_cap(word: str, langs: tuple[str, ...]) -> bool:
     """A capitalised word of no dictionary of ``langs``, and no city of the gazetteer (``Armenomonastiro``)."""
     low = word.lower()
