@@ -131,8 +131,15 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=1000)
     parser.add_argument("--same-output", action="store_true", help="compare the outputs on the held-out inputs")
     parser.add_argument("--heldout-rows", type=int, default=400, help="rows of each held-out table")
+    parser.add_argument("--peer-texts", action="store_true",
+                        help="time the peer corpus's free texts (spans + redaction per batch) instead of the table")
+    parser.add_argument("--notes", type=int, default=0,
+                        help="time the redaction of this many generated notes (one text column) instead of the table")
     args = parser.parse_args()
     old, new = _load(args.old_src), _load(args.new_src)
+    if args.peer_texts or args.notes:
+        _texts(old, new, args.repeats, notes=args.notes)
+        return
     if args.same_output and not _same_output(old, new, args.heldout_rows):
         raise SystemExit(1)
     _use(new[0])
@@ -156,6 +163,50 @@ def main() -> None:
           f"new/old = {med_new / med_old:.3f}")
     print("old:", " ".join(f"{t:.3f}" for t in times["old"]))
     print("new:", " ".join(f"{t:.3f}" for t in times["new"]))
+
+
+def _texts(old: tuple[dict[str, ModuleType], Any, Any], new: tuple[dict[str, ModuleType], Any, Any],
+           repeats: int, *, notes: int) -> None:
+    """Free text, old and new code alternating: ``tests/pii/peers``' 1,977 texts, one batch per (source, half) as
+    ``bench_pii_peers.py`` scores them (``scan_texts`` and a redaction of each), or with ``notes`` that many
+    mimesis notes of ten locales (``tests/pii/heldout_notes_text.py``, seed 40) redacted as one column."""
+    _use(new[0])
+    here = Path(__file__).resolve().parent.parent / "tests" / "pii"
+    sys.path[:0] = [str(here), str(here / "peers")]
+    batches: dict[tuple[str, str], list[str]] = {}
+    if notes:
+        from heldout_notes_text import notes as make_notes
+
+        locales = ("en", "de", "fr", "es", "it", "nl", "pl", "ru", "tr", "ja")
+        batches[("notes", "")] = [t for loc in locales for t in make_notes(loc, notes // len(locales), seed=40)[0]]
+    else:
+        from pii_peer_corpus import load
+
+        for case in load():
+            batches.setdefault((case.source, case.half), []).append(case.text)
+
+    def run(code: tuple[dict[str, ModuleType], Any, Any]) -> float:
+        _use(code[0])
+        text_mode = sys.modules["mlsecure.privacy.pii.text_mode"]
+        anonymize = sys.modules["mlsecure.privacy.pii.anonymize"]
+        polars = sys.modules["mlsecure.privacy.pii.frame"].polars()
+        start = time.process_time()
+        for texts in batches.values():
+            if not notes:
+                text_mode.scan_texts(texts)
+            anonymize.transform_text(polars.Series("text", texts), anonymize.Method.REDACT, key=None)
+        return time.process_time() - start
+
+    run(old), run(new)  # lists and patterns loaded in both
+    times: dict[str, list[float]] = {"old": [], "new": []}
+    for _ in range(repeats):
+        times["old"].append(run(old))
+        times["new"].append(run(new))
+    med_old, med_new = statistics.median(times["old"]), statistics.median(times["new"])
+    count = sum(map(len, batches.values()))
+    what = f"{count} notes, redaction" if notes else f"peer texts ({count}), spans + redaction"
+    print(f"{what}: old {med_old:.3f} s, new {med_new:.3f} s (medians of {repeats}, process CPU, alternating): "
+          f"new/old = {med_new / med_old:.3f}")
 
 
 if __name__ == "__main__":

@@ -62,10 +62,10 @@ def test_detectors_listing_and_unknown_detector(capsys: pytest.CaptureFixture[st
 
     assert _run(["secrets", "detectors"]) == 0
     listing = capsys.readouterr().out
-    assert "SEC-003  github-token" in listing and listing.count("\n") == 28  # session 7: SEC-027
+    assert "SEC-003  github-token" in listing and listing.count("\n") == 29  # session 8: SEC-028
     assert _run(["secrets", "detectors", "--rules"]) == 0
     from mlsecure.secrets.rules import RULES
-    assert capsys.readouterr().out.count("\n") == 28 + len(RULES)
+    assert capsys.readouterr().out.count("\n") == 29 + len(RULES)
     with pytest.raises(ConfigError, match="unknown secret detector"):
         _run(["secrets", "scan", str(tmp_path), "--detector", "nope"])
 

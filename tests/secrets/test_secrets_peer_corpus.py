@@ -223,8 +223,10 @@ def test_noseyparker_corpus_carries_its_licence_and_provenance() -> None:
     # mostly from the gap classes session 5 listed from the odd half's misses
     # (Django keys, dotenv passwords, Tavily / Twitch / TrueNAS / Azure DevOps 84 / NRAL formats...), so
     # the odd half is no longer held out for those classes: Kingfisher's held-out half is
+    # session 8: odd +2, two of np.dtrack.1's three examples (SEC-291, Dependency-Track odt_ + 32; the third
+    # has 36 characters, a length Alpine's ApiKeyGenerator does not issue)
     (False, (183, 205, 8, 56)),
-    (True, (140, 192, 9, 48)),
+    (True, (142, 192, 9, 48)),
 ])
 def test_noseyparker_halves(half: bool, expected: tuple[int, int, int, int]) -> None:
     cases = [c for c in NOSEYPARKER if held_out_half(c.plugin) == half]

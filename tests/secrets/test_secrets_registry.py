@@ -38,7 +38,7 @@ def test_registered_detector_runs_and_builtins_are_all_listed(acme: None) -> Non
     del acme
     names = list(detector_classes())
     assert names[:3] == ["aws-access-key-id", "aws-secret-access-key", "github-token"]
-    assert names[-1] == "acme-token" and len(names) == 29  # session 7: base64-credential-file
+    assert names[-1] == "acme-token" and len(names) == 30  # session 8: docker-config-auth
     (finding,) = SecretScanner().scan_text("REGISTRY=acme_0123456789abcdef01234567", kind=FileKind.CONFIG)
     assert finding.rule_id == "SEC-900" and finding.severity is Severity.HIGH
 

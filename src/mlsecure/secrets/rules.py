@@ -643,6 +643,24 @@ RULES: tuple[Rule, ...] = (
     prefixed("api-token", "Teamwork", "tkn\\.v1_", "[A-Za-z0-9+/_\\-]{60,120}={0,2}", ALNUM, 72,
              "mongodb/kingfisher data/rules/teamworkdesk.yml (Teamwork.com API tokens tkn.v1_ + base64)",
              literal="tkn.v1_", after=r"(?![A-Za-z0-9+/=_\-])"),
+    # --- session 8 ------------------------------------------------------------------------------------
+    prefixed("api-key", "Dependency-Track", "odt_", "(?:[A-Za-z0-9]{8}_)?[A-Za-z0-9]{32}", ALNUM, 32,
+             "Dependency-Track docs 'Configuration' (alpine.api.key.prefix, default odt_ since v4.9.0) and Alpine "
+             "alpine-model ApiKey.java (PREFIX + 8-character public id + '_' + 32-character key since Alpine 3.2.0; "
+             "PREFIX + 32 before) with ApiKeyGeneratorTest (keys are 32 [A-Za-z0-9])"),
+    Rule(rule_id=f"SEC-{next(_ids)}", name="shared-access-signature", provider="Azure",
+         pattern=r"(?:(?<=[?&;\s\"'=])|^)sig=([A-Za-z0-9%+/]{40,120}={0,2})(?![A-Za-z0-9%+/=])", keywords=("sig=",),
+         flags=re.MULTILINE, context=r"(?m)(?:[?&;\s\"'=]|^)sv=\d{4}-\d{2}-\d{2}|[?&]skn=|SharedAccessSignature ",
+         example="https://acct.blob.core.windows.net/data?sv=2023-01-03&se=2030-01-01T00%3A00%3A00Z&sr=c&sp=r&sig="
+                 + sample(ALNUM, 40, "sas") + "%3D",
+         negatives=("https://acct.blob.core.windows.net/data?sv=2023-01-03&sr=c&sp=r&sig=" + sample(ALNUM, 12, "sas"),
+                    "sv=2023-01-03&sig2=" + sample(ALNUM, 44, "sas")),
+         doc="Microsoft Learn 'Create a service SAS' / 'Grant limited access with shared access signatures' (sv=<signed "
+             "version>, sp, se, sr, sig=<HMAC-SHA256, base64, URL-encoded>) and Event Hubs / Service Bus "
+             "'SharedAccessSignature sr=...&sig=...&se=...&skn=...'; without sv= / skn= in the text: low"),
+    prefixed("api-token", "SpectralOps", "spu-", "[a-z0-9]{32}", LOWER_ALNUM, 32,
+             "trufflehog pkg/detectors/spectralops (spu- + 32 lower-case alphanumerics; the provider publishes no "
+             "format)"),
 )
 """Every provider rule. Ids are assigned in table order from ``SEC-100``: add new rules at the end so
 that released ids never move (``test_secrets_rules.py`` pins a sample of them)."""

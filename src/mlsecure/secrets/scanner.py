@@ -30,7 +30,9 @@ from mlsecure.secrets.detectors.context import drawn_shape
 from mlsecure.secrets.interface import Candidate, Detector, FileKind
 from mlsecure.secrets.local_stack import local_stack_reason
 from mlsecure.secrets.masking import DEFAULT_FINGERPRINT_KEY, fingerprint, mask
+from mlsecure.secrets.peer_fp import foreign_value, prefix_only, query_without_secret
 from mlsecure.secrets.registry import build_detectors
+from mlsecure.secrets.repo_context import judge as judge_context
 from mlsecure.secrets.walk import SNIFF_BYTES, decode, is_binary, iter_files, text_parts
 
 STAND_IN_TITLE = ("documented example key / placeholder - not a live credential, but the pattern shows where "
@@ -206,12 +208,23 @@ class SecretScanner:
                 if any(start < candidate.end and candidate.start < end for start, end in claimed):
                     continue
                 claimed.append((candidate.start, candidate.end))
+                if foreign_value(candidate.detector, text, candidate.start) or query_without_secret(candidate.secret):
+                    self._counts["placeholder"] += 1  # ``domain: '...'``, a SAS query without ``sig`` (peer_fp)
+                    continue
                 if is_public_value(candidate.secret):
                     self._counts["placeholder"] += 1  # public by design (a Stripe publishable key)
                     continue
                 if candidate.rejected:
                     self._counts["invalid"] += 1
                     continue
+                verdict = judge_context(candidate.detector, candidate.secret, text, candidate.start, candidate.end,
+                                        path=path, in_tests=in_tests, free_form=candidate.free_form,
+                                        details=candidate.details)  # session 8: repository context
+                if verdict is not None and verdict.drop:
+                    self._counts["placeholder"] += 1
+                    continue
+                if verdict is not None:
+                    local[id(candidate)] = verdict.reason
                 if in_tests and candidate.detector in _FIXTURE_RULES and not drawn_shape(candidate.secret):
                     self._counts["placeholder"] += 1  # a typed fixture in a test (minio123, awsSecret123)
                     continue
@@ -219,7 +232,8 @@ class SecretScanner:
                     self._counts["stand_in"] += 1
                     stand_ins.add(id(candidate))
                 elif not detector.judges_stand_ins and (x_filled or is_placeholder(candidate.secret)
-                                                        or _MASK_TAIL.match(text, candidate.end) is not None):
+                                                        or _MASK_TAIL.match(text, candidate.end) is not None
+                                                        or prefix_only(candidate.secret)):
                     # a generic detector's placeholder (password = "changeme") and any reference (${VAR})
                     # are dropped; a provider-format one is an info stand-in, or in format-only mode is
                     # reported at its rule's severity (the format matched; the peers' tests count it)
@@ -253,7 +267,7 @@ class SecretScanner:
             stand_in = id(candidate) in stand_ins
             details = dict(candidate.details) | ({"stand_in": True} if stand_in else {})
             severity = Severity.INFO if stand_in else candidate.severity
-            if id(candidate) in local:
+            if id(candidate) in local and not stand_in:
                 details["local_stack"] = local[id(candidate)]
                 severity = Severity.LOW
             out.append(SecretFinding(

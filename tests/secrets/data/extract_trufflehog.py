@@ -6,9 +6,11 @@
 Reads every ``pkg/detectors/**/*_test.go`` (not ``*_integration_test.go``) at the given commit, finds its
 ``Test*_Pattern`` function and, in its ``tests := []struct{...}{...}`` table, each entry's ``input`` and
 ``want``: an entry whose ``want`` lists a value is labelled positive (the detector must report it), one
-with ``nil`` / ``[]string{}`` / no ``want`` negative. ``input`` is evaluated only when it is built from
-Go string literals, package-level string constants / variables, ``+`` and ``fmt.Sprintf`` with ``%s`` /
-``%v`` / ``%d`` verbs; other entries are counted as skipped, never guessed.
+with ``nil`` / ``[]string{}`` / no ``want`` negative; a ``want`` that names a package-level ``[]string{...}``
+variable (``want: secrets``; session 8: these 16 entries were labelled negative before) is positive when
+the list holds a value, and an entry whose ``want`` names anything else is skipped. ``input`` is evaluated
+only when it is built from Go string literals, package-level string constants / variables, ``+`` and
+``fmt.Sprintf`` with ``%s`` / ``%v`` / ``%d`` verbs; other entries are counted as skipped, never guessed.
 
 trufflehog is AGPL-3.0: the strings are test data read from its repository at benchmark time and are
 NOT committed here (this extractor is our own code; it copies no trufflehog code). The output names the
@@ -145,6 +147,23 @@ def _package_strings(src: str) -> dict[str, str]:
     return names
 
 
+_LIST_DECL = re.compile(r"(?m)^\s*(?:var\s+)?([A-Za-z_]\w*)\s*=\s*\[\]string\s*\{")
+
+
+def _package_lists(src: str) -> dict[str, int]:
+    """Top-level ``name = []string{...}`` declarations: the number of items each holds."""
+    body_start = src.find("\nfunc ")
+    head = src if body_start < 0 else src[:body_start]
+    lists: dict[str, int] = {}
+    for match in _LIST_DECL.finditer(head):
+        try:
+            body = head[match.end() - 1:_matching(head, match.end() - 1)]
+        except (Unsupported, ValueError, IndexError):
+            continue
+        lists[match.group(1)] = len(re.findall(r"[`\"]", re.sub(r"\\.", "", body))) // 2
+    return lists
+
+
 def _matching(src: str, i: int) -> int:
     """Index after the bracket closing the one at ``src[i]`` (strings and comments skipped)."""
     depth, j = 0, i
@@ -172,6 +191,7 @@ def _matching(src: str, i: int) -> int:
 def cases_of(src: str) -> Iterator[tuple[str, bool] | None]:
     """(input, positive) for each entry of the file's ``Test*_Pattern`` tables; None for a skipped entry."""
     names = _package_strings(src)
+    lists = _package_lists(src)
     for func in re.finditer(r"func Test\w*_Pattern\(t \*testing\.T\) \{", src):
         end = _matching(src, func.end() - 1)
         body = src[func.end():end]
@@ -194,6 +214,13 @@ def cases_of(src: str) -> Iterator[tuple[str, bool] | None]:
                 text, _ = _expr(entry, field.end(), names)
             except (Unsupported, ValueError, IndexError):
                 yield None
+                continue
+            named = re.search(r"\bwant\s*:\s*([A-Za-z_]\w*)\s*,?\s*(?:\}|\n)", entry)
+            if named is not None and named.group(1) != "nil":
+                if named.group(1) in lists:
+                    yield text, lists[named.group(1)] > 0
+                else:
+                    yield None
                 continue
             want = re.search(r"\bwant\s*:\s*(nil|\[\]string\s*\{\s*\}|\[\]string\s*\{)", entry)
             yield text, want is not None and want.group(1).startswith("[]string{") and \

@@ -31,8 +31,10 @@ from mlsecure.privacy.pii.lexicons import (
     PERSON_LABELS,
     SUBJECT_MODALS,
 )
+from mlsecure.privacy.pii.lower_names import lower_names, recase
 from mlsecure.privacy.pii.masking import shape_mask
 from mlsecure.privacy.pii.name_frames import FRAME_SLOTS, propagate
+from mlsecure.privacy.pii.name_parts import extend, spread
 from mlsecure.privacy.pii.names import (
     called_name,
     chat_speaker,
@@ -322,7 +324,8 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
             for match in _distinct_matches(texts, pattern):
                 for value, part_type in read_parts(match):
                     found.setdefault(value, part_type)
-    for run in {*_distinct_matches(texts, NAME_RUN), *(" " + m for m in _distinct_matches(texts, PRECEDED_RUN))}:
+    runs = {*_distinct_matches(texts, NAME_RUN), *(" " + m for m in _distinct_matches(texts, PRECEDED_RUN))}
+    for run in runs:
         for name in name_windows(run):
             found.setdefault(name, PiiType.NAME)
     for run in _distinct_matches(texts, CJK_RUN):
@@ -350,13 +353,44 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
                 found.setdefault(person, PiiType.NAME)
     for word in propagate([v for v, t in found.items() if t is PiiType.NAME]):
         found.setdefault(word, PiiType.NAME)
+    # ``name_parts``: a confirmed name with the unknown capitalised word beside it, and its parts where the
+    # same text uses them alone
+    for person in extend(runs, {v for v, t in found.items() if t is PiiType.NAME}, langs):
+        found.setdefault(person, PiiType.NAME)
+    cells = _cells(texts)
+    if cells is not None:
+        for word in spread(cells, [v for v, t in found.items() if t is PiiType.NAME], langs):
+            found.setdefault(word, PiiType.NAME)
     for run in _distinct_matches(texts, SET_IN_PATTERN):  # one pass for the three scripts
         for script, core_pattern in _SET_IN_CORE.items():
             core = core_pattern.search(run)
             if core is not None and set_in_name(core.group(0), script, whole=core.group(0) == run.strip()):
                 found.setdefault(core.group(0), PiiType.NAME)
                 break
+    # ``lower_names``: the cells written without a capital, read again with their name words capitalised
+    raised = [r for cell in _lower_cells(texts) if (r := recase(cell)) is not None]
+    if raised:
+        again = confirmed_strings_many([polars().Series("t", raised)], pool=pool, region=region, redacting=redacting)
+        for name in lower_names(again[0]):
+            found.setdefault(name, PiiType.NAME)
     return found
+
+
+# A cell with three small letters in a row and no capital (Rust's syntax: a batch query; lists in Python)
+LOWER_CELL = r"^\P{Lu}*\p{Ll}{3}\P{Lu}*$"
+
+
+def _lower_cells(texts: Any) -> list[str]:
+    if isinstance(texts, list):
+        return [t for t in texts if t == t.lower() and re.search(r"[^\W\d_]{3}", t)]
+    return sorted(_whole_cells(texts, LOWER_CELL)) if isinstance(texts, _BatchView) else []
+
+
+def _cells(texts: Any) -> Any:
+    """The texts themselves (a list, or a batch's column once its queries have run; None before)."""
+    if isinstance(texts, _BatchView):
+        return texts.batch.columns[texts.column] if texts.batch.answers else None
+    return texts
 
 
 def _record_name(match: str) -> str | None:

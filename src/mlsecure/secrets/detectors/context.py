@@ -41,6 +41,7 @@ from mlsecure.secrets.detectors.generic import (
     shannon_entropy,
     word_like,
 )
+from mlsecure.secrets.detectors.single_case import letters_draw, single_case_draw
 from mlsecure.secrets.interface import Candidate, Detector, FileKind
 
 _WORDS = r"secret|token|key|access|private|credentials?|bearer"
@@ -165,9 +166,9 @@ def names_a_credential(value: str) -> bool:
 
 def drawn_shape(value: str) -> bool:
     """Machine-issued in shape: 16+ characters, letters with digits, not prose-like, entropy near random."""
-    if not _token_chars(value) or typed_filler(value):
+    if not (_token_chars(value) or letters_draw(value)) or typed_filler(value):
         return False
-    if word_like(value) and not _scattered_digits(value):
+    if word_like(value) and not (_scattered_digits(value) or single_case_draw(value) or letters_draw(value)):
         return False
     if mixed_alphabets(value) or _HOSTNAME.match(value.lower()) or _PATH_LIKE.search(value):
         return False

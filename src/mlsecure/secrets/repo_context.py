@@ -1,0 +1,209 @@
+"""What the text around a generic finding says it is, in large multi-project repositories: not a credential.
+
+Session 8 read the >= medium reports of ten new dev repositories (mlrun, kedro, flyte, pytorch/serve,
+polyaxon, determined, dvc, ludwig, meltano, triton) and found classes no earlier corpus held, each the
+same in many projects:
+
+* a digest named as one: ``"hashed_secret": "<40 hex>"`` (a detect-secrets baseline), Helm's
+  ``checksum/secret: <64 hex>``, ``creditcardfraud.zip: <64 hex>`` (a file's checksum), a hash compared in
+  a test (``assert.Equal(t, "<base64url>", hash)``);
+* an identifier named as one: ``uid=<32 hex>`` in a run log, ``Subject: "..."``, "run has uuid value ``...``",
+  a diagram's ``<mxCell id="...">`` and the ``parent="..."`` that refers to an id defined in the file;
+* code, not a literal: a Python string annotation (``password: "typing.Union[str, None]" = _unset``), a Go
+  struct tag (```protobuf:"bytes,2" json:"x"```), a Go import path or a label key (``secret
+  "github.com/org/repo/secret"``, ``"app.example.org/managed"``), a regular expression (``'"private_key":\\s"'``),
+  a header set from an expression (``Authorization: request.headers.get(...)``), a version after a
+  package named for credentials (``google-auth-library-credentials:1.35.0``), a resource-name template
+  (``projects/HOST_PROJECT_ID/locations/...``);
+* a name of a credential entry, not the credential: ``credentials: dev_s3`` (a catalog entry), the Fetch
+  API's ``credentials: 'include'``, a Postman variable's ``"key": "mar_path_resnet-152-batch"``;
+* a typed fixture in a test-case folder (``schemas/test_cases/v0/defaults.yaml``: ``password: eggsnham``),
+  as the scanner already reads ``tests/``;
+* tokens that are not credentials by their API's own name: ``NextToken``, ``CreationToken``,
+  ``ContinuationToken`` (pagination cursors and idempotency keys);
+* ``https://my-token:x-oauth-basic@host``: GitHub's fixed password of token-in-username URLs, whose secret
+  is the user part (reported when that part is drawn);
+* an Algolia DocSearch configuration (``apiKey`` next to ``appId`` in a file that uses DocSearch, or next to
+  ``appId`` and ``indexName`` in one that names Algolia): a search-only key published for browsers.
+
+Each is dropped (counted as a placeholder). A line that another scanner's reviewer allowlisted
+(detect-secrets' ``pragma: allowlist secret``, gitleaks' ``gitleaks:allow``, gosec's ``#nosec G101``) is
+reported at **low** with that reason: the author declared it reviewed, and it stays visible. So is base64
+of a typed password (``YWRtaW46c3VwZXJzZWNyZXQ=``, ``admin:supersecret``) in a docs / example / compose file,
+as session 7 round 2 reports the same password written in clear there (``local_stack``), and a typed
+password in a file or folder that names a developer's cluster or sandbox (``tools/devcluster.yaml``,
+``docker/devbox-bundled/manifests/dev.yaml``: ``password: postgres``). Only generic rules
+are judged here; a provider format keeps its verdict, and a drawn value keeps it wherever a class asks for a
+typed one.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from mlsecure.secrets.detectors.context import drawn_shape, typed_filler
+from mlsecure.secrets.local_stack import DEMOTABLE_RULES, local_stack_reason, typed_word
+
+# generic rules: keyword assignments, keyword-line and bare entropy, token after a word, flags, env exports
+_GENERIC = frozenset({"SEC-017", "SEC-018", "SEC-019", "SEC-024", "SEC-021", "SEC-022", "SEC-023", "SEC-026"})
+_ENTROPY = frozenset({"SEC-018", "SEC-019", "SEC-024"})
+
+_HEX_DIGEST = re.compile(r"^(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{56}|[0-9a-f]{64}|[0-9a-f]{96}|[0-9a-f]{128})$",
+                         re.IGNORECASE)
+# the name just before the value on its line
+_NAME_BEFORE = re.compile(r"(?P<name>[A-Za-z0-9_][\w./\-]{0,80})[\"'`]?[ \t]*(?::=|=>|=|:)[ \t]*[\"'`]?$")
+_DIGEST_PIECE = re.compile(r"(?i)(?:^|[^a-z])(?:hash(?:ed)?|checksum|digest|sha\d*|md5|integrity|fingerprint)"
+                           r"(?:[^a-z]|$)|(?:^|[a-z])(?:Hash(?:ed)?|Checksum|Digest|Sha\d*|Md5)(?:[A-Z_]|$)")
+_FILE_NAME = re.compile(r"(?i)\.(?:zip|gz|tgz|bz2|xz|tar|whl|jar|csv|tsv|json|parquet|bin|pt|pth|onnx|h5|pkl|"
+                        r"npz|txt|deb|rpm|exe|dmg|iso|img|msi|pdf)$")
+_DIGEST_WORD = re.compile(r"(?i)\b(?:hash(?:ed)?\w*|checksum|digest|sha\d+|md5)\b")
+# an id named as one: uid=..., "subject": ..., run has uuid value `...`
+_ID_BEFORE = re.compile(r"(?i)(?:^|[^A-Za-z0-9])(?:[a-z]+_)?(?:u?uid|guid|subject|id)s?[\"'`]?[ \t]*"
+                        r"(?:[:=]|\s(?:value|is|of))?[ \t]*[\"'`]?$")
+# a file or folder that names itself a developer's cluster or sandbox (devbox, devcluster, sandbox, kind, minikube)
+_DEV_ENVIRONMENT = re.compile(r"(?i)(?:^|/)[^/]*(?:devbox|devcluster|dev[-_]cluster|sandbox|devcontainer|minikube|"
+                              r"kind[-_]config)[^/]*(?:/|$)")
+_BASE64 = re.compile(r"^[A-Za-z0-9+/]{8,64}={0,2}$")
+_TYPE_EXPRESSION = re.compile(r"^[A-Za-z_][\w.]*(?:\[[\w., \[\]\"']*\])?$")
+_STRUCT_TAG = re.compile(r'^[a-z_]+:"[^"\n]*"(?:[ \t]+[a-z_]+:"[^"\n]*")*$')
+_MODULE_PATH = re.compile(r"^(?:[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?\.)+[a-z]{2,12}/[A-Za-z0-9_.~/\-]+$")
+# test folders the scanner's test-path rule does not name; a typed value there is a fixture, as in tests/
+_MORE_TEST_DIRS = re.compile(r"(?i)(?:^|/)(?:test[-_]?cases?|test[-_]?resources|test[-_]?fixtures)/")
+_FIXTURE_RULES = frozenset({"SEC-017", "SEC-021", "SEC-022", "SEC-023", "SEC-026"})
+_VERSION = re.compile(r"^v?\d+(?:\.\d+){1,3}(?:[-+][\w.]+)?['\"<>/]*$")
+_TEMPLATE_SEGMENT = re.compile(r"(?:^|/)\{?[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\}?(?:/|$)")
+_REGEX_ESCAPE = re.compile(r"\\[sdwbSDWB](?:[*+?{]|\b)|\(\?[:=!<]|\.\*")
+_DOTTED_CODE = re.compile(r"^[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)+$")
+_SNAKE_REFERENCE = re.compile(r"^[a-z][a-z0-9]*(?:[_\-][a-z0-9]+)*$")
+_CREDENTIALS_KEY = re.compile(r"(?i)(?:^|[^a-z])(?:credentials|creds)$")
+_NAME_VALUE = re.compile(r"^[a-z0-9]{1,10}(?:[_\-][a-z0-9]{1,10}){2,}$")
+# API names of tokens that are cursors or idempotency keys, not credentials (AWS NextToken / ClientRequestToken /
+# CreationToken, Google nextPageToken, S3 ContinuationToken)
+_CURSOR_WORDS = frozenset({"next", "page", "continuation", "creation", "idempotency", "pagination", "sync",
+                           "cursor", "cancellation", "resumption", "request"})
+_NAME_PIECES = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+_FOREIGN_PRAGMA = re.compile(r"pragma:[ \t]*allowlist[ \t]+(?:nextline[ \t]+)?secret|gitleaks:allow|"
+                             r"#[ \t]?nosec[ \t]+G101|NOSONAR|nosemgrep")
+_DOCSEARCH = re.compile(r"(?i)docsearch|algolia")
+_DOCSEARCH_UI = re.compile(r"(?i)docsearch")
+_ALGOLIA_FIELDS = re.compile(r"\b(?:appId|applicationId|app_id)\b[\"']?\s*[:=]")
+_INDEX_FIELD = re.compile(r"\bindex_?[Nn]ame\b[\"']?\s*[:=]")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """``drop``: not a credential (counted as a placeholder); otherwise reported at low with ``reason``."""
+
+    drop: bool
+    reason: str
+
+
+def judge(rule_id: str, secret: str, text: str, start: int, end: int, *, path: str, in_tests: bool,
+          free_form: bool = False, details: Any = None) -> Verdict | None:
+    """The verdict on one finding of a generic rule from its surroundings, or None (keep as it is)."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line = text[line_start:line_end if line_end >= 0 else len(text)]
+    at = start - line_start
+    before = line[max(0, at - 100):at]
+    reason = _not_a_credential(rule_id, secret, line, at, before, text, start, path=path, in_tests=in_tests,
+                               free_form=free_form, details=details)
+    if reason is not None:
+        return Verdict(True, reason)
+    if rule_id not in _GENERIC:
+        return None  # a provider format keeps its severity whatever the line says
+    if _FOREIGN_PRAGMA.search(line) is not None:
+        return Verdict(False, "allowlisted on its line by another scanner's pragma (reviewed by the author)")
+    dev_environment = _DEV_ENVIRONMENT.search(path.replace("\\", "/")) is not None
+    if dev_environment and rule_id in DEMOTABLE_RULES and typed_word(secret):
+        return Verdict(False, "typed password of a dev cluster / sandbox configuration (local stack)")
+    password = _base64_text(secret)
+    local = local_stack_reason("SEC-017", password, path, None, in_tests=False) if password else None
+    if local is None and password and dev_environment and typed_word(password):
+        local = "typed password of a dev cluster / sandbox configuration (local stack)"
+    if local is not None:
+        return Verdict(False, "base64 of a " + local)
+    return None
+
+
+def _base64_text(value: str) -> str | None:
+    """The password a base64 value encodes when it is short printable text (``user:password`` or a word)."""
+    if len(value) % 4 or _BASE64.match(value) is None:
+        return None
+    try:
+        decoded = base64.b64decode(value, validate=True).decode("ascii")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not decoded.isprintable() or " " in decoded:
+        return None
+    return decoded.partition(":")[2] if ":" in decoded else decoded
+
+
+def _not_a_credential(rule_id: str, secret: str, line: str, at: int, before: str, text: str, start: int, *,
+                      path: str, in_tests: bool, free_form: bool, details: Any) -> str | None:
+    if rule_id == "SEC-020":
+        user = details.get("user") if isinstance(details, Mapping) else None
+        if secret == "x-oauth-basic" and isinstance(user, str) and not drawn_shape(user):
+            return "token-in-username URL whose user part is typed (x-oauth-basic is GitHub's fixed password)"
+        return None
+    if free_form and rule_id not in _GENERIC:
+        before_char = line[at - 1:at]
+        if before_char not in ("\"", "'", "`") and _DOTTED_CODE.match(secret) and line[at + len(secret):].startswith(
+                ("(", ")", "}", ",", ";")):
+            return "a header set from a code expression, not a literal"
+        return None
+    if rule_id not in _GENERIC:
+        return None
+    own = _NAME_BEFORE.search(before)
+    name = own.group("name") if own is not None else ""
+    drawn = drawn_shape(secret)
+    if _HEX_DIGEST.match(secret) and (_DIGEST_PIECE.search(name) or _FILE_NAME.search(name)):
+        return "a digest named as one (hashed_secret, checksum/..., a file's checksum)"
+    if rule_id in _ENTROPY and in_tests and _DIGEST_WORD.search(line):
+        return "a digest in a test: its line names a hash"
+    if rule_id in _ENTROPY and _ID_BEFORE.search(before):
+        return "an identifier named as one (uid, uuid, subject)"
+    if rule_id in _ENTROPY and re.search(r"\bid=[\"']" + re.escape(secret) + r"[\"']", text) is not None:
+        return "a reference to an element id defined in the same file (parent=, source=, target=)"
+    if rule_id in _FIXTURE_RULES and _MORE_TEST_DIRS.search(path.replace("\\", "/")) and not drawn:
+        return "a typed fixture in a test-case folder (test_cases/, test-resources/)"
+    after = line[at + len(secret):]
+    if path.endswith((".py", ".pyi")) and re.search(r":[ \t]*[\"']$", before) \
+            and re.match(r"[\"'][ \t]*=(?!=)", after) and _TYPE_EXPRESSION.match(secret):
+        return "a Python string annotation (name: \"Type\" = default)"
+    if _STRUCT_TAG.match(secret):
+        return "a Go struct tag"
+    if _MODULE_PATH.match(secret):
+        return "an import path or a label key (host/path), not a draw"
+    if _VERSION.match(secret):
+        return "a version number (a Maven coordinate group:artifact-credentials:1.35.0)"
+    if "/" in secret and _TEMPLATE_SEGMENT.search(secret):
+        return "a resource-name template with UPPER_SNAKE placeholders (projects/PROJECT_ID/...)"
+    if _REGEX_ESCAPE.search(secret) and not drawn:
+        return "a regular expression"
+    key = str(details.get("key", name)) if isinstance(details, Mapping) else name
+    if _CREDENTIALS_KEY.search(key.rstrip("\"'` \t:=")) and _SNAKE_REFERENCE.match(secret) and not drawn:
+        return "the name of a credentials entry, not the credential"
+    if _cursor_token(key) or _cursor_token(name):
+        return "a pagination cursor or idempotency token by its API name"
+    if rule_id in _ENTROPY and _NAME_VALUE.match(secret) and not typed_filler(secret) and \
+            sum(piece.isalpha() for piece in re.split(r"[_\-]", secret)) >= 2:
+        return "a name of lower-case words joined by - and _, not a draw"
+    window = (max(0, start - 400), start + 400)
+    if _ALGOLIA_FIELDS.search(text, *window) and (_DOCSEARCH_UI.search(text) or (
+            _DOCSEARCH.search(text) and _INDEX_FIELD.search(text, *window))):
+        return "an Algolia DocSearch search-only key (public by design)"
+    return None
+
+
+def _cursor_token(name: str) -> bool:
+    """``NextToken``, ``next_page_token``, ``ClientRequestToken``: the word before ``token`` (a whole piece of the
+    name) says the token is a cursor or an idempotency key (``statuspage_token`` is not: one piece)."""
+    pieces = [p.lower() for p in _NAME_PIECES.findall(name)]
+    if len(pieces) < 2 or pieces[-1] not in ("token", "tokens") or pieces[-2] not in _CURSOR_WORDS:
+        return False
+    return pieces[-2] != "request" or pieces[-3:-2] == ["client"]  # an OAuth request token is a credential
