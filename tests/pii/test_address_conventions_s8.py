@@ -93,3 +93,23 @@ def test_large_column_same_answers() -> None:
     repeats = SMALL // len(texts) + 2
     expected = ([e for _, e in REDACTED] + UNTOUCHED) * repeats
     assert _redact(texts * repeats) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Aston House, Cornwall Avenue, London, N3 1LF", "Cornwall Avenue"),
+    ("Victoria Institute, The Blvd, ST6 6BD, United Kingdom", "The Blvd"),
+    ("29 Lottbridge Drove, Eastbourne, East Sussex BN23 6QD", "29 Lottbridge Drove"),
+])
+def test_uk_street_before_postcode(text: str, expected: str) -> None:
+    out = _redact([text])[0]
+    assert expected not in out and "[STREET_ADDRESS]" in out
+
+
+@pytest.mark.parametrize("text", ["Meet me on Church Road, ok?", "We walked down Church Road, then home."])
+def test_uk_street_needs_postcode(text: str) -> None:
+    assert _redact([text]) == [text]
+
+
+def test_dotted_state_and_counts_after_states() -> None:
+    assert _redact(["Brooklyn, N.Y. 11211"]) == ["Brooklyn, N.Y. [ZIP_CODE]"]
+    assert state_zip("In Texas 25000") == []  # a count after a state, no city before it
