@@ -113,3 +113,15 @@ def test_uk_street_needs_postcode(text: str) -> None:
 def test_dotted_state_and_counts_after_states() -> None:
     assert _redact(["Brooklyn, N.Y. 11211"]) == ["Brooklyn, N.Y. [ZIP_CODE]"]
     assert state_zip("In Texas 25000") == []  # a count after a state, no city before it
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("5850 US Highway 431, STE 1, Albertville", "[STREET_ADDRESS], STE 1, Albertville"),
+    ("Drive to 12 COUNTY ROAD 9 tonight", "Drive to [STREET_ADDRESS] tonight"),
+])
+def test_numbered_highway(text: str, expected: str) -> None:
+    assert _redact([text]) == [expected]
+
+
+def test_highway_needs_house_number() -> None:
+    assert _redact(["Take US Highway 431 north for 2 miles."]) == ["Take US Highway 431 north for 2 miles."]

@@ -86,7 +86,9 @@ _TITLE_SUFFIX = "|".join(sorted((a.title() for a in USPS_ABBREVIATIONS), key=len
 USPS_STREET = (rf"\b{_US_NUMBER}(?: (?:{_DIRECTIONAL}))? (?:(?:{_CAPS_WORD} ){{1,3}}(?:{_CAPS_SUFFIX})"
                rf"(?: (?:{_DIRECTIONAL}))?(?:,|(?m:$))"
                rf"|(?:{_TITLE_WORD} ){{1,3}}(?:{_TITLE_SUFFIX})\b(?: (?:{_DIRECTIONAL})\b)?)")
-
+# Publication 28's highways and routes, named by their number (``5850 US Highway 431``, ``12 COUNTY ROAD 9``)
+USPS_HIGHWAY = (r"\b\d{1,6}(?:-?[A-Z])? (?:US|State|STATE|County|COUNTY|Interstate|INTERSTATE) "
+                r"(?:Highway|HIGHWAY|Hwy|HWY|Route|ROUTE|Rte|RTE|Road|ROAD|Rd|RD) \d{1,4}[A-Z]?\b")
 _UNIT = r"(?:(?:Unit|Apt|Flat|Suite|Shop|Lot)\.? ?[0-9A-Za-z-]+,? |\d{1,4}/)?"
 # a street name in Han or kana, or in capitalised Greek or Cyrillic words (``194 森 Street``, ``7204 Хрисанка Knolls``)
 _STREET_WORD = rf"(?:{_WORD}|[{_CJK}]{{1,6}}|[\u0386-\u03ab\u0400-\u042f][\u03ac-\u03ce\u0430-\u045f]+)"
@@ -112,6 +114,7 @@ SPAN_RULES: tuple[str, ...] = (
     rf"\b(?:H\. ?No|House No|Flat No|Plot No|Door No)\.? ?\d[\d/-]{{0,12}}[A-Za-z]?,? {_WORD}(?: {_WORD}){{0,2}}",
     _JP_BLOCKS,
     USPS_STREET,
+    USPS_HIGHWAY,
 )
 
 
@@ -219,7 +222,7 @@ MORE_SPAN_RULES: tuple[str, ...] = (
 # the same place the earlier one wins, so the rules needing the most evidence come first.
 SPAN_PATTERN = "|".join(f"(?:{rule})" for rule in (*MORE_SPAN_RULES, SPAN_RULES[6], SPAN_RULES[5], SPAN_RULES[3],
                                                      SPAN_RULES[2], SPAN_RULES[1], SPAN_RULES[0], SPAN_RULES[7],
-                                                     SPAN_RULES[4]))
+                                                     SPAN_RULES[8], SPAN_RULES[4]))
 _YEAR_FIRST = re.compile(r"(?:19|20)\d\d [^\d]")
 
 
