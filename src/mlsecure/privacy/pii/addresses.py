@@ -53,7 +53,10 @@ COMPOUND_TYPES = (  # DE, AT, CH, NL, BE, Nordic: the street type is the end of 
 
 _NUMBER = r"\d{1,6}[A-Za-z]?(?:[/-]\d{1,4}[A-Za-z]?)?"
 _UNIT = r"(?:,? (?:Apt|Suite|Ste|Unit|Flat|Fl|#)\.? ?[\w-]+)?"
-NUMBER_FIRST = (rf"\b{_NUMBER},? (?:{_WORD} ){{0,3}}{_WORD}(?: (?:N|S|E|W|NE|NW|SE|SW)\b)?{_UNIT}")
+# the last word ends in a mark (``St.``) or at a word's end: ``N`` of ``Ave NW`` is no word, so a directional is
+# taken whole or not at all
+_LAST_WORD = rf"[{_UPPER}](?:[{_LOWER}'’.-]*[.'’-]|[{_LOWER}'’.-]*\b)"
+NUMBER_FIRST = (rf"\b{_NUMBER},? (?:{_WORD} ){{0,3}}{_LAST_WORD}(?: (?:NE|NW|SE|SW|N|S|E|W)\b)?{_UNIT}")
 _PARTICLE = r"(?:de|del|de la|des|du|di|della|delle|dei|do|da|dos|las|los|la|le|les|d'|l')"
 TYPE_FIRST = (rf"(?:\b{_NUMBER}(?:bis|ter)?,? )?\b(?i:{'|'.join(re.escape(t) for t in PREFIX_TYPES)})\.? "
               rf"(?:{_PARTICLE} ?)*{_WORD}(?: (?:{_PARTICLE} ?)*{_WORD}){{0,3}}(?:,? {_NUMBER}\b)?")

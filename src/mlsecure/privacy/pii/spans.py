@@ -323,6 +323,8 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
         for pattern, read_parts in address_slots():  # ``address_frames``: units, military, number-first, postcodes
             for match in _distinct_matches(texts, pattern):
                 for value, part_type in read_parts(match):
+                    if part_type is PiiType.ZIP_CODE and found.get(value) in _ZIP_LOOKALIKES:
+                        found[value] = part_type  # ``WA 98532-1900``: a ZIP+4 after a state, not a phone number
                     found.setdefault(value, part_type)
     runs = {*_distinct_matches(texts, NAME_RUN), *(" " + m for m in _distinct_matches(texts, PRECEDED_RUN))}
     for run in runs:
@@ -409,6 +411,7 @@ _SLOTS: tuple[tuple[str, Callable[[str], str | None]], ...] = (
 # ``MK07 2501 2000 0058 9857 01`` is part of a longer number, not a card. The separators are those people
 # type inside numbers; what the fence admits is matched but trimmed off again.
 _FENCE, _SEPARATORS = "0-9A-Za-z", " .-"
+_ZIP_LOOKALIKES = (PiiType.PHONE, PiiType.SSN, PiiType.NATIONAL_ID)
 _UNFENCED = frozenset((PiiType.EMAIL, PiiType.URL, PiiType.CRYPTO_ADDRESS, PiiType.STREET_ADDRESS))
 
 

@@ -66,6 +66,29 @@ MORE_SUFFIX_TYPES = (
     "Stravenue", "Summit", "Trace", "Trafficway", "Underpass", "Valley", "Ville", "Ganj", "Bazar",
 )
 
+# USPS Publication 28 (C1): the standard suffix abbreviations, as the USPS prints them in capitals (``103 BEAL
+# PKWY SE``) or as Title Case ones (``99-40 63rd Rd``); ``PT`` (Point) is left out, a clinical abbreviation too
+USPS_ABBREVIATIONS = (
+    "ALY", "ANX", "ARC", "AVE", "AV", "BYU", "BLVD", "BND", "BYP", "CSWY", "CTR", "CIR", "CT", "CTS", "CV", "CRES",
+    "CRST", "XING", "XRD", "CURV", "DR", "DRS", "EST", "ESTS", "EXPY", "EXT", "FWY", "GDNS", "GTWY", "GLN", "GRN",
+    "GRV", "HBR", "HTS", "HWY", "HOLW", "JCT", "LN", "LNDG", "LOOP", "MNR", "MDWS", "MEWS", "PKWY", "PIKE", "PL",
+    "PLZ", "RDG", "RD", "RDS", "ROW", "RTE", "SQ", "ST", "STRA", "TER", "TPKE", "TRL", "TRCE", "VW", "WAY", "WAYS",
+)
+_DIRECTIONAL = "NE|NW|SE|SW|N|S|E|W"
+# a house number, a range of them or one with a letter (``912-914``, ``99-40``, ``2455-B``), as USPS writes them
+_US_NUMBER = r"\d{1,6}(?:-\d{1,6})?(?:-?[A-Z])?"
+_CAPS_WORD = r"(?:[A-Z][A-Z'’]+|\d{1,4}(?:ST|ND|RD|TH))"
+_TITLE_WORD = r"(?:[A-Z][a-z'’]+|\d{1,4}(?:st|nd|rd|th))"
+_CAPS_SUFFIX = "|".join(sorted(USPS_ABBREVIATIONS, key=len, reverse=True))
+_TITLE_SUFFIX = "|".join(sorted((a.title() for a in USPS_ABBREVIATIONS), key=len, reverse=True))
+# Publication 28's delivery line: number, pre-directional, name, suffix, post-directional (whole or not at all).
+# In capitals the line must end there (a comma, the line's end): ``2 HEAD CT SCANS`` is no street.
+USPS_STREET = (rf"\b{_US_NUMBER}(?: (?:{_DIRECTIONAL}))? (?:(?:{_CAPS_WORD} ){{1,3}}(?:{_CAPS_SUFFIX})"
+               rf"(?: (?:{_DIRECTIONAL}))?(?:,|(?m:$))"
+               rf"|(?:{_TITLE_WORD} ){{1,3}}(?:{_TITLE_SUFFIX})\b(?: (?:{_DIRECTIONAL})\b)?)")
+# Publication 28's highways and routes, named by their number (``5850 US Highway 431``, ``12 COUNTY ROAD 9``)
+USPS_HIGHWAY = (r"\b\d{1,6}(?:-?[A-Z])? (?:US|State|STATE|County|COUNTY|Interstate|INTERSTATE) "
+                r"(?:Highway|HIGHWAY|Hwy|HWY|Route|ROUTE|Rte|RTE|Road|ROAD|Rd|RD) \d{1,4}[A-Z]?\b")
 _UNIT = r"(?:(?:Unit|Apt|Flat|Suite|Shop|Lot)\.? ?[0-9A-Za-z-]+,? |\d{1,4}/)?"
 # a street name in Han or kana, or in capitalised Greek or Cyrillic words (``194 森 Street``, ``7204 Хрисанка Knolls``)
 _STREET_WORD = rf"(?:{_WORD}|[{_CJK}]{{1,6}}|[\u0386-\u03ab\u0400-\u042f][\u03ac-\u03ce\u0430-\u045f]+)"
@@ -90,6 +113,8 @@ SPAN_RULES: tuple[str, ...] = (
     rf"(?:\b{_UNIT})?\b{_NUMBER},? (?:{_STREET_WORD} ){{1,3}}(?:{_SUFFIXES})\b",
     rf"\b(?:H\. ?No|House No|Flat No|Plot No|Door No)\.? ?\d[\d/-]{{0,12}}[A-Za-z]?,? {_WORD}(?: {_WORD}){{0,2}}",
     _JP_BLOCKS,
+    USPS_STREET,
+    USPS_HIGHWAY,
 )
 
 
@@ -196,7 +221,8 @@ MORE_SPAN_RULES: tuple[str, ...] = (
 # One expression for all the rules (one regex pass over the text instead of six); where two rules match at
 # the same place the earlier one wins, so the rules needing the most evidence come first.
 SPAN_PATTERN = "|".join(f"(?:{rule})" for rule in (*MORE_SPAN_RULES, SPAN_RULES[6], SPAN_RULES[5], SPAN_RULES[3],
-                                                     SPAN_RULES[2], SPAN_RULES[1], SPAN_RULES[0], SPAN_RULES[4]))
+                                                     SPAN_RULES[2], SPAN_RULES[1], SPAN_RULES[0], SPAN_RULES[7],
+                                                     SPAN_RULES[8], SPAN_RULES[4]))
 _YEAR_FIRST = re.compile(r"(?:19|20)\d\d [^\d]")
 
 
