@@ -138,6 +138,16 @@ def test_another_scanners_pragma_reports_at_low_with_the_reason(tmp_path: Path, 
         [("SEC-017", Severity.MEDIUM)]
 
 
+@pytest.mark.parametrize("pragma", ["// NOSONAR", "# nosemgrep", "# noqa: S105", "# nosec"])
+def test_a_general_suppression_pragma_keeps_the_severity(tmp_path: Path, pragma: str) -> None:
+    """A pragma that silences some other rule says nothing about this value: it stays medium."""
+    path = tmp_path / "svc" / "auth.py"
+    path.parent.mkdir()
+    path.write_text(f'KEY_SECRET = "{_DRAWN}"  {pragma}\n', encoding="utf-8")
+    assert [(f.rule_id, f.severity) for f in SecretScanner().scan_paths([path]).findings] == \
+        [("SEC-017", Severity.MEDIUM)]
+
+
 def test_judge_leaves_provider_rules_alone() -> None:
     """A provider format is never judged by its surroundings (``hashed_secret`` beside a GitHub token)."""
     text = '"hashed_secret": "ghp_' + _DRAWN40[:36] + '"'
