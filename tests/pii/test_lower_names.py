@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mlsecure.privacy.pii.anonymize import Method, transform_text
+from mlsecure.privacy.pii.initials import initial_surname
 from mlsecure.privacy.pii.lower_names import lower_names, one_case, raised, recase
 from mlsecure.privacy.pii.types import PiiType
 
@@ -123,3 +124,20 @@ def test_capitals_in_a_large_column_take_the_batch_query() -> None:
     out = redact(*cells)
     assert out[0] == "CRICKET - [NAME] ENDURES ANOTHER MISERABLE DAY. | The West Indies lost again."
     assert out[1:] == cells[1:]
+
+
+# An initial and a listed surname (``initials``)
+@pytest.mark.parametrize(("match", "person"), [
+    (" S. Waugh", "S. Waugh"), ("(R. Healy", "R. Healy"), ("J. Gillespie", "J. Gillespie"), ("M.Taylor", "M.Taylor"),
+    ("T Gillespie", "T Gillespie"),  # ``t`` is no word of a dictionary here
+    ("A Stewart", None), ("I Healy", None),  # ``A``, ``I``: words, not initials, without a full stop
+    ("S. Army", None), ("A. Love", None), ("U. States", None),  # everyday words, not listed surnames
+    ("P. Zzyzxq", None),  # not in the lists
+])
+def test_initial_surname(match: str, person: str | None) -> None:
+    assert initial_surname(match) == person
+
+
+def test_initials_and_surnames_are_redacted_in_text() -> None:
+    assert redact("Did not bat: I. Healy, P. Zzyzxq, J. Gillespie.", "the U.S. Army and A Stewart sandwich") == [
+        "Did not bat: [NAME], P. Zzyzxq, [NAME].", "the U.S. Army and A Stewart sandwich"]

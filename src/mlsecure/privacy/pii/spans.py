@@ -21,6 +21,7 @@ import numpy as np
 from mlsecure.privacy.pii.address_frames import address_slots
 from mlsecure.privacy.pii.dict_names import MID_RUN, START_RUN, STOP_RUN, languages, mid_names, start_name
 from mlsecure.privacy.pii.frame import polars
+from mlsecure.privacy.pii.initials import INITIAL_SURNAME, initial_surname
 from mlsecure.privacy.pii.lexicons import (
     CLOSINGS,
     GREETINGS,
@@ -341,6 +342,9 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
     for pair in _distinct_matches(texts, SURNAME_FIRST):
         if surname_first(pair):
             found.setdefault(pair, PiiType.NAME)
+    for match in _distinct_matches(texts, INITIAL_SURNAME):  # ``initials``: ``S. Warne``, ``T Waititi``
+        if (person := initial_surname(match)) is not None:
+            found.setdefault(person, PiiType.NAME)
     for pattern, read_all in FRAME_SLOTS:  # ``name_frames``: naming frames, vocatives, lists, head lines...
         for match in _distinct_matches(texts, pattern):
             for person in read_all(match):
