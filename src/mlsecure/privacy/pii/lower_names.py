@@ -1,4 +1,5 @@
-"""Names in text written all in lower case (``follow up with monika žilková``, ``selma is from ...``).
+"""Names in text written all in one case: lower (``follow up with monika žilková``, ``selma is from ...``) or
+capitals (headlines and shouting: ``CRICKET - LARA ENDURES ANOTHER MISERABLE DAY.``).
 
 Every name rule of ``spans`` reads a capital as the first sign of a name; a chat line or a transcript written
 without capitals has none. A text with no capital letter at all is read a second time with the words that the
@@ -19,6 +20,10 @@ A name found on the raised text is kept in lower case only when each of its word
 initial): a name the column holds elsewhere in capitals never turns the same letters in lower case into a name.
 A name of one word alone must also be one of the 200 commonest given names of a country, of four letters or
 more, that no dictionary here counts 1,000 times, and not the plural of a word (``_lone``).
+
+A text with no small letter at all is read the same way from its lower-case form, and the names found there are
+taken back in capitals (``LARA``); the capitals of an acronym or of legal text (``NASA``, ``THE SOFTWARE IS
+PROVIDED "AS IS"``) are words or unknown to the lists, and a lone listed word still needs ``_lone``.
 """
 
 from __future__ import annotations
@@ -59,15 +64,26 @@ def _known_language(tokens: Iterable[str]) -> bool:
                               for lang in STOPS)
 
 
+def one_case(text: str) -> str | None:
+    """``text`` in lower case when it is written in one case only (lower, or capitals with the same length in
+    lower case, so that spans map back letter for letter); None for mixed case."""
+    if not any(c.isupper() for c in text):
+        return text
+    low = text.lower()
+    return low if not any(c.islower() for c in text) and len(low) == len(text) else None
+
+
 def recase(text: str) -> str | None:
-    """``text`` with its name words capitalised, when it has no capital letter and holds such a word."""
-    if any(c.isupper() for c in text):
+    """``text`` in lower case with its name words capitalised, when it is written in one case (``one_case``)
+    and holds such a word."""
+    low = one_case(text)
+    if low is None:
         return None
-    tokens = list(_TOKEN.finditer(text))
+    tokens = list(_TOKEN.finditer(low))
     up = [raised(m.group(0)) for m in tokens]
     if not any(up) or not _known_language(m.group(0) for m in tokens):
         return None
-    out = list(text)
+    out = list(low)
     for k, m in enumerate(tokens):
         initial = len(m.group(0)) == 1 and 0 < k < len(tokens) - 1 and up[k - 1] and up[k + 1]
         if up[k] or initial:
@@ -75,8 +91,9 @@ def recase(text: str) -> str | None:
     return "".join(out)
 
 
-def lower_names(found: dict[str, PiiType]) -> Iterable[str]:
-    """The lower-case forms of found names every word of which was raised by ``recase`` (or is an initial)."""
+def lower_names(found: dict[str, PiiType], *, capitals: bool = False) -> Iterable[str]:
+    """The lower-case forms (or, for a text read from capitals, the forms in capitals) of found names every
+    word of which was raised by ``recase`` (or is an initial)."""
     for value, pii_type in found.items():
         if pii_type is not PiiType.NAME or not value[:1].isupper():
             continue
@@ -85,7 +102,7 @@ def lower_names(found: dict[str, PiiType]) -> Iterable[str]:
                 and raised(words[-1])):
             continue
         if len(words) > 1 or _lone(words[0]):
-            yield value.lower()
+            yield value.upper() if capitals else value.lower()
 
 
 def _lone(word: str) -> bool:

@@ -21,6 +21,7 @@ import numpy as np
 from mlsecure.privacy.pii.address_frames import address_slots
 from mlsecure.privacy.pii.dict_names import MID_RUN, START_RUN, STOP_RUN, languages, mid_names, start_name
 from mlsecure.privacy.pii.frame import polars
+from mlsecure.privacy.pii.initials import INITIAL_SURNAME, initial_surname
 from mlsecure.privacy.pii.lexicons import (
     CLOSINGS,
     GREETINGS,
@@ -341,6 +342,9 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
     for pair in _distinct_matches(texts, SURNAME_FIRST):
         if surname_first(pair):
             found.setdefault(pair, PiiType.NAME)
+    for match in _distinct_matches(texts, INITIAL_SURNAME):  # ``initials``: ``S. Warne``, ``T Waititi``
+        if (person := initial_surname(match)) is not None:
+            found.setdefault(person, PiiType.NAME)
     for pattern, read_all in FRAME_SLOTS:  # ``name_frames``: naming frames, vocatives, lists, head lines...
         for match in _distinct_matches(texts, pattern):
             for person in read_all(match):
@@ -369,12 +373,16 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
             if core is not None and set_in_name(core.group(0), script, whole=core.group(0) == run.strip()):
                 found.setdefault(core.group(0), PiiType.NAME)
                 break
-    # ``lower_names``: the cells written without a capital, read again with their name words capitalised
-    raised = [r for cell in _lower_cells(texts) if (r := recase(cell)) is not None]
-    if raised:
-        again = confirmed_strings_many([polars().Series("t", raised)], pool=pool, region=region, redacting=redacting)
-        for name in lower_names(again[0]):
-            found.setdefault(name, PiiType.NAME)
+    # ``lower_names``: the cells written in one case (without a capital, or all in capitals), read again in lower
+    # case with their name words capitalised; a name comes back in the case of its cells
+    groups = [(capitals, raised) for capitals, cells in ((False, _lower_cells(texts)), (True, _caps_cells(texts)))
+              if (raised := [r for cell in cells if (r := recase(cell)) is not None])]
+    if groups:
+        again = confirmed_strings_many([polars().Series("t", raised) for _, raised in groups], pool=pool,
+                                       region=region, redacting=redacting)
+        for (capitals, _), names in zip(groups, again, strict=True):
+            for name in lower_names(names, capitals=capitals):
+                found.setdefault(name, PiiType.NAME)
     return found
 
 
@@ -386,6 +394,24 @@ def _lower_cells(texts: Any) -> list[str]:
     if isinstance(texts, list):
         return [t for t in texts if t == t.lower() and re.search(r"[^\W\d_]{3}", t)]
     return sorted(_whole_cells(texts, LOWER_CELL)) if isinstance(texts, _BatchView) else []
+
+
+# A line or ``|``-separated field with three capitals in a row and no small letter (a headline above its story:
+# ``CRICKET - LARA ENDURES ANOTHER MISERABLE DAY.``); the query finds the cells that hold one
+CAPS_CELL = r"(?:^|[\n|])[^\p{Ll}\n|]*\p{Lu}{3}[^\p{Ll}\n|]*(?:$|[\n|])"
+_FIELDS = re.compile(r"[\n|]")
+
+
+def _caps_cells(texts: Any) -> list[str]:
+    """The lines and fields written all in capitals (``one_case`` reads them in lower case)."""
+    if isinstance(texts, list):
+        cells = [t for t in texts if re.search(r"[^\W\d_]{3}", t) and t != t.lower()]
+    elif isinstance(texts, _BatchView):
+        cells = list(_whole_cells(texts, CAPS_CELL))
+    else:
+        return []
+    return sorted({f.strip() for cell in cells for f in _FIELDS.split(cell)
+                   if f == f.upper() and f != f.lower() and re.search(r"[^\W\d_]{3}", f)})
 
 
 def _cells(texts: Any) -> Any:
