@@ -73,6 +73,19 @@ def test_spread_not_when_more_texts_use_the_word_without_the_person() -> None:
     assert spread([*texts[:2], "Curry's logic was new."], ["Haskell Curry"], EN) == {"Haskell"}
 
 
+def test_spread_takes_a_part_written_in_capitals_in_the_same_text() -> None:
+    """A headline above the story names the person by a capitalised surname (``HARRISON`` after ``Kenny
+    Harrison``); the capitals form follows the same rules as the word as written."""
+    story = "ATHLETICS - HARRISON WINS IN ZURICH.\nKenny Harrison won the triple jump on Wednesday."
+    assert spread([story], ["Kenny Harrison"], EN) == {"HARRISON"}
+    assert spread(["HARRISON WINS IN ZURICH."], ["Kenny Harrison"], EN) == set()  # no full name in that text
+    # an everyday word stays a word in capitals too (``MAY`` of ``May Okonkwo``: no part at all)
+    assert spread(["SALES UP IN MAY.\nMay Okonkwo reported it."], ["May Okonkwo"], EN) == set()
+    assert spread(["HARRISONVILLE NEWS.\nKenny Harrison spoke."], ["Kenny Harrison"], EN) == set()  # whole words
+    (out,) = redact(story)
+    assert "HARRISON" not in out and "Harrison" not in out and "ZURICH" in out
+
+
 def test_spread_whole_words_only() -> None:
     text = "Jan Kowalskiego and Jan Kowalski met. Kowalskiego left."
     assert spread([text], ["Jan Kowalski"], EN) == set()  # ``Kowalski`` alone only inside a longer word

@@ -96,8 +96,8 @@ def common_words(lang: str) -> frozenset[str]:
 
 
 def spread(texts: Any, names: Iterable[str], langs: tuple[str, ...]) -> set[str]:
-    """The parts of ``names`` that some text of ``texts`` (a list of strings or a Polars Series) holds alone
-    beside the full name, and that no more texts hold alone without it (a word more texts use without the
+    """The parts of ``names`` (as written, or in capitals) that some text of ``texts`` (a list of strings or a
+    Polars Series) holds alone beside the full name, and that no more texts hold alone without it (a word more texts use without the
     person than with them is a word of the column: a product, a language, a place).
 
     The texts are searched for every capitalised word of the names first (one Aho-Corasick pass); the lists
@@ -109,15 +109,18 @@ def spread(texts: Any, names: Iterable[str], langs: tuple[str, ...]) -> set[str]
             for token in tokens:
                 if len(token) >= _MIN_LETTERS and token[:1].isupper():
                     by_token.setdefault(token, set()).add(name)
+    # the same word written in capitals (a headline above the story: ``HARRISON`` after ``Kenny Harrison``)
+    as_written = {token.upper(): token for token in by_token if token.upper() != token}
+    as_written.update({token: token for token in by_token})
     if not by_token:
         return set()
-    candidates = sorted(by_token, key=len, reverse=True)
+    candidates = sorted(as_written, key=len, reverse=True)
     pairs = _pairs_python(texts, candidates) if isinstance(texts, list) else _pairs_polars(texts, candidates)
     beside: dict[str, set[str]] = {}  # the full names a word stood beside
     counts: dict[str, list[int]] = {}  # texts with the word alone: [beside its full name, without]
     for text, hits in pairs:
         for token in set(hits):
-            fulls = [n for n in by_token[token] if n in text]
+            fulls = [n for n in by_token[as_written[token]] if n in text]
             if text.count(token) <= sum(text.count(n) * n.split().count(token) for n in fulls):
                 continue  # every occurrence inside a full name (the common case: no Python regex)
             if not _alone(token, text, fulls):
@@ -125,7 +128,8 @@ def spread(texts: Any, names: Iterable[str], langs: tuple[str, ...]) -> set[str]
             counts.setdefault(token, [0, 0])[not fulls] += 1
             beside.setdefault(token, set()).update(fulls)
     return {token for token, fulls in beside.items()
-            if counts[token][0] >= max(1, counts[token][1]) and any(token in parts(n, langs) for n in fulls)}
+            if counts[token][0] >= max(1, counts[token][1])
+            and any(as_written[token] in parts(n, langs) for n in fulls)}
 
 
 def _alone(token: str, text: str, fulls: Sequence[str]) -> bool:
