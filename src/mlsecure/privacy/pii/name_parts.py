@@ -97,8 +97,8 @@ def common_words(lang: str) -> frozenset[str]:
 
 def spread(texts: Any, names: Iterable[str], langs: tuple[str, ...]) -> set[str]:
     """The parts of ``names`` (as written, or in capitals) that some text of ``texts`` (a list of strings or a
-    Polars Series) holds alone beside the full name, and that no more texts hold alone without it (a word more texts use without the
-    person than with them is a word of the column: a product, a language, a place).
+    Polars Series) holds alone beside the full name, and that no more texts hold alone without it (a word more
+    texts use without the person than with them is a word of the column: a product, a language, a place).
 
     The texts are searched for every capitalised word of the names first (one Aho-Corasick pass); the lists
     and dictionaries are asked only about the few words found alone."""
