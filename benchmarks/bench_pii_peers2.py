@@ -20,16 +20,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "pii" / "peers2"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from bench_pii_peers import CLI_EXITS, cli_redact  # noqa: E402  (the same CLI redaction as the 0f corpus)
 from pii_peer_corpus2 import (  # noqa: E402
     GROUPS,
     Case,
@@ -45,21 +45,6 @@ from pii_peer_corpus2 import (  # noqa: E402
 )
 
 HALVES = ("dev", "report")
-CLI_EXITS: list[int] = []
-
-
-def cli_redact(texts: list[str]) -> list[str]:
-    """The texts through ``mlsecure privacy anonymize --text-columns text`` on a JSONL file. Exit 1 is the CLI failing
-    closed because its re-audit of the output still sees PII: the output is written all the same."""
-    with tempfile.TemporaryDirectory() as tmp:
-        src, dst = Path(tmp) / "in.jsonl", Path(tmp) / "out.jsonl"
-        src.write_text("".join(json.dumps({"text": t}) + "\n" for t in texts))
-        run = subprocess.run([sys.executable, "-m", "mlsecure", "privacy", "anonymize", "--input", str(src),
-                              "--output", str(dst), "--text-columns", "text"], capture_output=True, text=True)
-        if run.returncode not in (0, 1) or not dst.exists():
-            raise RuntimeError(f"mlsecure privacy anonymize exited {run.returncode}: {run.stderr[-500:]}")
-        CLI_EXITS.append(run.returncode)
-        return [json.loads(line)["text"] for line in dst.read_text().splitlines()]
 
 
 def fmt(num: int, den: int) -> str:

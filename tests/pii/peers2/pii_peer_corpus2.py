@@ -21,12 +21,18 @@ import functools
 import gzip
 import json
 import re
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mlsecure.privacy.pii.types import PiiType
+
+# the detector under test, the same two functions as the session-7 corpus scores (``tests/pii/peers``)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "peers"))
+from pii_peer_corpus import mlsecure_redact as mlsecure_redact
+from pii_peer_corpus import mlsecure_spans as mlsecure_spans
 
 CORPUS = Path(__file__).parent / "data" / "peer_corpora2.json.gz"
 ACCEPTED: dict[str, tuple[str, tuple[PiiType, ...]]] = {
@@ -181,16 +187,3 @@ def score_by_source(cases: Sequence[Case], spans: Callable[[list[str]], list[Spa
     """One batch per (source, half): each is scored as its own file of texts."""
     keys = sorted({(c.source, c.half) for c in cases})
     return {k: score([c for c in cases if (c.source, c.half) == k], spans, redact) for k in keys}
-
-
-def mlsecure_spans(texts: list[str]) -> list[Spans]:
-    from mlsecure.privacy.pii.text_mode import scan_texts
-
-    return [[(s.start, s.end, s.pii_type) for s in found] for found in scan_texts(texts)]
-
-
-def mlsecure_redact(texts: list[str]) -> list[str]:
-    from mlsecure.privacy.pii.anonymize import Method, transform_text
-    from mlsecure.privacy.pii.frame import polars
-
-    return list(transform_text(polars().Series("text", texts), Method.REDACT, key=None).to_list())
