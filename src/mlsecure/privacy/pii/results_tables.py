@@ -39,13 +39,13 @@ _PARTICLE = "(?:van|von|de|der|den|di|da|del|dos|das|le|la|du|ter|ten)"
 # A name: initials, then one to four words (particles between them); a line break may stand for a space, as
 # in wire copy cut into lines
 _NAME = rf"(?:[{_UP}]\. ?){{0,2}}{_WORD}(?:[ \n](?:{_PARTICLE} )*{_WORD}){{0,3}}"
-_LINE_NAME = rf"(?:[{_UP}]\. ?){{0,2}}(?:{_PARTICLE} )?{_WORD}(?: (?:{_PARTICLE} )*{_WORD}){{0,3}}"  # on one line
+LINE_NAME = rf"(?:[{_UP}]\. ?){{0,2}}(?:{_PARTICLE} )?{_WORD}(?: (?:{_PARTICLE} )*{_WORD}){{0,3}}"  # on one line
 _NAME_RE = re.compile(_NAME)
 _ORDINAL = r"[0-9]{1,3}(?:st|nd|rd|th)"
 
 # A batting line: batsman, how out (caught, stumped, lbw, bowled, run out, not out) and the runs
-BATTING_LINE = (rf"(?m)^{_LINE_NAME} (?:(?:c|st) (?:and )?(?:{_LINE_NAME} )?)?(?:lbw )?"
-                rf"(?:b {_LINE_NAME}|lbw {_LINE_NAME}|run out|not out|retired hurt|hit wicket b {_LINE_NAME})"
+BATTING_LINE = (rf"(?m)^{LINE_NAME} (?:(?:c|st) (?:and )?(?:{LINE_NAME} )?)?(?:lbw )?"
+                rf"(?:b {LINE_NAME}|lbw {LINE_NAME}|run out|not out|retired hurt|hit wicket b {LINE_NAME})"
                 rf" [0-9]{{1,3}}\*?[ \t]*$")
 # A bowler's analysis: overs (a part over after the dot), maidens, runs, wickets
 BOWLING_FIGURES = rf"(?:^|[:,;]\s*|\n){_NAME}\s[0-9]{{1,2}}(?:\.[0-9])?-[0-9]{{1,2}}-[0-9]{{1,3}}-[0-9]{{1,2}}\b"
@@ -62,6 +62,11 @@ SCORERS = rf"(?:[0-9] )?\({_SCORER}(?:(?:,|;| and)[ \n]{_SCORER})*\)|{_NAME} \({
 # Two numbered players at least: ``13 - Japie Mulder (Joel Stransky, 48 mins) 12 - Danie van Schalkwyk``
 _PLAYER = rf"[0-9]{{1,2}} - {_NAME}(?: \([^()\n]{{3,40}}\))?"
 LINE_UP = rf"{_PLAYER}(?:[,;]?[ \n]{_PLAYER})+"
+# A pitcher's or fighter's record in brackets after the name: ``Tom Glavine (13-8)``, ``Estes (3-4)``
+RECORD = rf"{_NAME} \([0-9]{{1,2}}-[0-9]{{1,2}}(?:-[0-9]{{1,2}})?\)"
+# Betting odds before each name, two at least: ``7-1 Luis Figo 7-1 Raul Gonzalez``
+_ODDS = r"[0-9]{1,3}-[0-9]{1,2}"
+ODDS_LIST = rf"{_ODDS}[ \n]{_NAME}(?:[ \n]+{_ODDS}[ \n]{_NAME})+"
 # A listed given name at a line's end and the rest of the name on the next line, between list marks
 BROKEN_NAME = rf"(?:, |: | - ){_WORD}\n{_WORD}(?: {_WORD})?(?:[,.;)\n]| \(| [0-9]|$)"
 
@@ -98,8 +103,13 @@ def scorers(match: str, langs: Langs) -> list[str]:
     return _people((m.group(0) for m in _NAME_RE.finditer(re.sub(r"\b[0-9]{1,2} - ", "", inside))), langs)
 
 
-def line_up(match: str, langs: Langs) -> list[str]:
-    """Each numbered player and the players in brackets beside them (replacements)."""
+def record(match: str, langs: Langs) -> list[str]:
+    """The name before a win-loss record."""
+    return _people([match.split(" (", 1)[0]], langs)
+
+
+def names_in(match: str, langs: Langs) -> list[str]:
+    """Every name of a match (a line-up, a list of odds)."""
     return _people((m.group(0) for m in _NAME_RE.finditer(match)), langs)
 
 
@@ -116,21 +126,25 @@ RESULT_SLOTS: tuple[tuple[str, Callable[[str, Langs], list[str]]], ...] = (
     (BOWLING_FIGURES, bowling),
     (ENTRANT, entrant),
     (SCORERS, scorers),
-    (LINE_UP, line_up),
+    (LINE_UP, names_in),
+    (RECORD, record),
+    (ODDS_LIST, names_in),
     (BROKEN_NAME, broken_name),
 )
 
 
 def _people(candidates: Iterable[str], langs: Langs) -> list[str]:
-    return [c for c in candidates if c and person(c, langs)]
+    """The candidates that ``person`` takes, each without an owner before it (``Atlanta's Tom Glavine``)."""
+    return [name for c in candidates if (name := _POSSESSOR.sub("", c)) and person(name, langs)]
 
 
 @lru_cache(maxsize=1 << 14)
 def person(name: str, langs: Langs) -> bool:
     """A name from a results table that may be confirmed: no country and no closed-class word in it. One word:
     no everyday word of ``langs`` (it would go from every cell), and a place only where a name list holds it
-    too (``Bode``, ``Lopez``). Initials or several words: no everyday word that no name list holds (``Real``),
-    and a last word that is a place only where a list holds it (a club: ``Partizan Belgrade``)."""
+    too (``Bode``, ``Lopez``). Initials or several words: an everyday word only as a first name or a surname near
+    the top of the lists (``Michael Green``, not ``Real Madrid``, ``Green Bay Packers``), and a last word
+    that is a place only where a list holds it (a club: ``Partizan Belgrade``)."""
     tokens = name.split()
     words = [t for t in tokens if not _INITIAL.match(t) and t not in _PARTICLES]
     if not words or len(words) > 4 or any(not _shape(w) or not _person_word(w) or _country(w) for w in words):
@@ -138,10 +152,17 @@ def person(name: str, langs: Langs) -> bool:
     if len(tokens) == 1:
         return (len(name) >= 3 and not _common(name, langs) and fold(name) not in FUNCTION_WORDS
                 and (_listed(name) or not _place(name)))
-    return not (any(_common(w, langs) and not _listed(w) for w in words)
-                or (_place(words[-1]) and not _listed(words[-1])))
+    names = lexicon()
+    for k, word in enumerate(words):
+        if _common(word, langs) and not ((k == 0 and len(words) > 1 and names.is_given(word, max_rank=_GIVEN_TOP))
+                                         or (k == len(words) - 1 and names.is_surname(word, max_rank=_SURNAME_TOP))):
+            return False
+    return not (_place(words[-1]) and not _listed(words[-1]))
 
 
+# the first names of a country's lists: the everyday words that are names as well (``Dean``, ``Green``, not ``Real``)
+_GIVEN_TOP, _SURNAME_TOP = 200, 100
+_POSSESSOR = re.compile(r"^.*['’]s[ \n]")
 _PARTICLES = frozenset(p for w in _PARTICLE.strip("(?:)").split("|") for p in (w, w.capitalize()))
 _INITIAL = re.compile(r"^[A-Z]\.?$")
 _SHAPE = re.compile(rf"^{_WORD}$")

@@ -36,6 +36,7 @@ from mlsecure.privacy.pii.lower_names import lower_names, recase
 from mlsecure.privacy.pii.masking import shape_mask
 from mlsecure.privacy.pii.name_frames import FRAME_SLOTS, propagate
 from mlsecure.privacy.pii.name_parts import extend, spread
+from mlsecure.privacy.pii.news_roles import ROLE_SLOTS
 from mlsecure.privacy.pii.names import (
     called_name,
     chat_speaker,
@@ -358,7 +359,7 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
         for person in (*(p for m in mid for p in mid_names(m, langs)), *(start_name(m, langs) for m in start)):
             if person is not None:
                 found.setdefault(person, PiiType.NAME)
-    for pattern, read_names in RESULT_SLOTS:  # ``results_tables``: scorecards, results, scorers, line-ups
+    for pattern, read_names in (*RESULT_SLOTS, *ROLE_SLOTS):  # ``results_tables``, ``news_roles``: sports pages, jobs
         for match in _distinct_matches(texts, pattern):
             found.update(dict.fromkeys((n for n in read_names(match, langs) if n not in found), PiiType.NAME))
     for word in propagate([v for v, t in found.items() if t is PiiType.NAME]):
