@@ -34,12 +34,12 @@ from mlsecure.privacy.pii.name_frames import _person_word
 from mlsecure.privacy.pii.name_parts import _common, _country, _listed, _place
 
 # One word of a name: ``McGrath``, ``O'Neill``, ``N'Doram``, ``Ata-ur-Rehman``, ``Tyler-Sharman``
-_WORD = rf"(?:[{_UP}]['’])?[{_UP}][{_LO}'’]+(?:[{_UP}][{_LO}'’]+)?(?:-[{_UP}{_LO}][{_LO}'’]+)*"
+WORD = rf"(?:[{_UP}]['’])?[{_UP}][{_LO}'’]+(?:[{_UP}][{_LO}'’]+)?(?:-[{_UP}{_LO}][{_LO}'’]+)*"
 _PARTICLE = "(?:van|von|de|der|den|di|da|del|dos|das|le|la|du|ter|ten)"
 # A name: initials, then one to four words (particles between them); a line break may stand for a space, as
 # in wire copy cut into lines
-_NAME = rf"(?:[{_UP}]\. ?){{0,2}}{_WORD}(?:[ \n](?:{_PARTICLE} )*{_WORD}){{0,3}}"
-LINE_NAME = rf"(?:[{_UP}]\. ?){{0,2}}(?:{_PARTICLE} )?{_WORD}(?: (?:{_PARTICLE} )*{_WORD}){{0,3}}"  # on one line
+_NAME = rf"(?:[{_UP}]\. ?){{0,2}}{WORD}(?:[ \n](?:{_PARTICLE} )*{WORD}){{0,3}}"
+LINE_NAME = rf"(?:[{_UP}]\. ?){{0,2}}(?:{_PARTICLE} )?{WORD}(?: (?:{_PARTICLE} )*{WORD}){{0,3}}"  # on one line
 _NAME_RE = re.compile(_NAME)
 _ORDINAL = r"[0-9]{1,3}(?:st|nd|rd|th)"
 
@@ -50,10 +50,10 @@ BATTING_LINE = (rf"(?m)^{LINE_NAME} (?:(?:c|st) (?:and )?(?:{LINE_NAME} )?)?(?:l
 # A bowler's analysis: overs (a part over after the dot), maidens, runs, wickets
 BOWLING_FIGURES = rf"(?:^|[:,;]\s*|\n){_NAME}\s[0-9]{{1,2}}(?:\.[0-9])?-[0-9]{{1,2}}-[0-9]{{1,3}}-[0-9]{{1,2}}\b"
 # An entrant with a country or club in brackets, after a rank, ``beat``, or a bracket closing the entrant
-# before (a relay team), or before ``beat``
+# before (a relay team), or before ``beat`` (two patterns: one match may not take the ``beat`` of the next)
 _AFFILIATION = r"\((?:[A-Z][A-Za-z.'-]*)(?: [A-Z][A-Za-z.'-]*){0,2}\)"
-ENTRANT = (rf"(?:(?m:^)[0-9]{{1,3}}[.=]? |\bbeat |\bbt |\), ){_NAME}[ \n]{_AFFILIATION}"
-           rf"|{_NAME}[ \n]{_AFFILIATION}[ \n](?:beat|bt)\b")
+ENTRANT = rf"(?:(?m:^)[0-9]{{1,3}}[.=]? |\bbeat |\bbt |\), ){_NAME}[ \n]{_AFFILIATION}"
+WINNER = rf"{_NAME}[ \n]{_AFFILIATION}[ \n](?:beat|bt)\b"
 # Scorers in brackets with their minutes, after a team's score (plain minutes) or alone (ordinals only), and a
 # scorer before the minute in brackets
 _SCORER = (rf"(?:[0-9]{{1,2}} - )?{_NAME}[ \n][0-9]{{1,3}}(?:st|nd|rd|th)?(?: pen| og)?"
@@ -68,7 +68,7 @@ RECORD = rf"{_NAME} \([0-9]{{1,2}}-[0-9]{{1,2}}(?:-[0-9]{{1,2}})?\)"
 _ODDS = r"[0-9]{1,3}-[0-9]{1,2}"
 ODDS_LIST = rf"{_ODDS}[ \n]{_NAME}(?:[ \n]+{_ODDS}[ \n]{_NAME})+"
 # A listed given name at a line's end and the rest of the name on the next line, between list marks
-BROKEN_NAME = rf"(?:, |: | - ){_WORD}\n{_WORD}(?: {_WORD})?(?:[,.;)\n]| \(| [0-9]|$)"
+BROKEN_NAME = rf"(?:, |: | - ){WORD}\n{WORD}(?: {WORD})?(?:[,.;)\n]| \(| [0-9]|$)"
 
 _STRIP = " \t\n:,;.()-0123456789"
 Langs = tuple[str, ...]
@@ -125,6 +125,7 @@ RESULT_SLOTS: tuple[tuple[str, Callable[[str, Langs], list[str]]], ...] = (
     (BATTING_LINE, batting),
     (BOWLING_FIGURES, bowling),
     (ENTRANT, entrant),
+    (WINNER, entrant),
     (SCORERS, scorers),
     (LINE_UP, names_in),
     (RECORD, record),
@@ -165,7 +166,7 @@ _GIVEN_TOP, _SURNAME_TOP = 200, 100
 _POSSESSOR = re.compile(r"^.*['’]s[ \n]")
 _PARTICLES = frozenset(p for w in _PARTICLE.strip("(?:)").split("|") for p in (w, w.capitalize()))
 _INITIAL = re.compile(r"^[A-Z]\.?$")
-_SHAPE = re.compile(rf"^{_WORD}$")
+_SHAPE = re.compile(rf"^{WORD}$")
 
 
 def _shape(word: str) -> bool:
