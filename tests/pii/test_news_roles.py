@@ -20,41 +20,52 @@ def read(pattern: str, reader: object, text: str) -> list[str]:
     return [n for m in re.finditer(pattern, text) for n in reader(m.group(0), EN)]
 
 
-@pytest.mark.parametrize(("text", "names"), [
-    ("Brazilian defender Kowalczyk scored twice.", ["Kowalczyk"]),  # one word that a name list holds
-    ("Education Minister Nagumbe Yamassako was held for four hours.", ["Nagumbe Yamassako"]),
-    ("his Armenian counterpart Andries Joubertson met him", ["Andries Joubertson"]),
-    ("Prime Minister Glavinski Woszniak's office said", ["Glavinski Woszniak"]),  # the possessive is not the name
-    ("coach Justus Swartling Monday", ["Justus Swartling"]),  # the longest run of name words from the first
-])
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Brazilian defender Kowalczyk scored twice.", ["Kowalczyk"]),  # one word that a name list holds
+        ("Education Minister Nagumbe Yamassako was held for four hours.", ["Nagumbe Yamassako"]),
+        ("his Armenian counterpart Andries Joubertson met him", ["Andries Joubertson"]),
+        ("Prime Minister Glavinski Woszniak's office said", ["Glavinski Woszniak"]),  # the possessive is not the name
+        ("coach Justus Swartling Monday", ["Justus Swartling"]),  # the longest run of name words from the first
+    ],
+)
 def test_role_names(text: str, names: list[str]) -> None:
     assert read(ROLE_NAME, role_name, text) == names
 
 
-@pytest.mark.parametrize("text", [
-    "the rebel leader Hamas said",  # one word that no name list holds
-    "off-spinner Such had scuttled their hopes",  # an everyday word
-    "a vote in the General Assembly",
-    "the defender Real Madrid signed",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the rebel leader Hamas said",  # one word that no name list holds
+        "off-spinner Such had scuttled their hopes",  # an everyday word
+        "a vote in the General Assembly",
+        "the defender Real Madrid signed",
+    ],
+)
 def test_role_look_alikes_stay(text: str) -> None:
     assert read(ROLE_NAME, role_name, text) == []
 
 
-@pytest.mark.parametrize(("text", "names"), [
-    ("Cuba's Jose Ribaltez lost on points.", ["Jose Ribaltez"]),
-    ("Atlanta's Tom Glavinski (13-8) won.", ["Tom Glavinski"]),
-    ("Clinton's White House denied it.", []),  # ``House``: an everyday word no name list ranks
-    ("Britain's Office of Fair Trading", []),  # one word, and no given name
-    ("China's State Council met", []),
-])
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Cuba's Jose Ribaltez lost on points.", ["Jose Ribaltez"]),
+        ("Atlanta's Tom Glavinski (13-8) won.", ["Tom Glavinski"]),
+        ("Clinton's White House denied it.", []),  # ``House``: an everyday word no name list ranks
+        ("Britain's Office of Fair Trading", []),  # one word, and no given name
+        ("China's State Council met", []),
+    ],
+)
 def test_owned_names(text: str, names: list[str]) -> None:
     assert read(OWNED_NAME, owned_name, text) == names
 
 
 def test_column_redaction() -> None:
-    texts = ["Their other marksmen were Brazilian defender Kowalczyk and Belgian striker Andries Joubertson.",
-             "The rebel leader Hamas said no, and off-spinner Such bowled on."]
+    texts = [
+        "Their other marksmen were Brazilian defender Kowalczyk and Belgian striker Andries Joubertson.",
+        "The rebel leader Hamas said no, and off-spinner Such bowled on.",
+    ]
     out = transform_text(pl.Series("text", texts), Method.REDACT, key=None).to_list()
     assert "Kowalczyk" not in out[0] and "Joubertson" not in out[0]
     assert out[1] == texts[1]

@@ -65,17 +65,22 @@ def test_bowling_figures_across_a_line_break() -> None:
 
 
 def test_entrants_before_their_country() -> None:
-    text = ("Women's 100 metres\n1. Chryssa Gainesworth (U.S.) 10.94\n2. Nagumbe Yamassako (Kenya) 11.07\n"
-            "Glavinski Woszniak (Poland) beat Andries Joubertson (Namibia) 6-3 6-2")
+    text = (
+        "Women's 100 metres\n1. Chryssa Gainesworth (U.S.) 10.94\n2. Nagumbe Yamassako (Kenya) 11.07\n"
+        "Glavinski Woszniak (Poland) beat Andries Joubertson (Namibia) 6-3 6-2"
+    )
     found = [n for p in (ENTRANT, WINNER) for m in matches(p, text) for n in entrant(m, EN)]
     assert found == ["Chryssa Gainesworth", "Nagumbe Yamassako", "Andries Joubertson", "Glavinski Woszniak"]
 
 
-@pytest.mark.parametrize("text", [
-    "1. Partizan Belgrade (Yugoslavia) 78",  # a club: its last word is a place no name list holds
-    "2. Real Madrid (Spain) 61",  # an everyday word no list ranks near its top
-    "3. Green Bay Packers (NFL) 10",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1. Partizan Belgrade (Yugoslavia) 78",  # a club: its last word is a place no name list holds
+        "2. Real Madrid (Spain) 61",  # an everyday word no list ranks near its top
+        "3. Green Bay Packers (NFL) 10",
+    ],
+)
 def test_clubs_are_not_entrants(text: str) -> None:
     assert [n for m in matches(ENTRANT, text) for n in entrant(m, EN)] == []
 
@@ -85,7 +90,8 @@ def test_scorers_after_a_score_and_with_ordinal_minutes() -> None:
     found = [n for m in matches(SCORERS, text) for n in scorers(m, EN)]
     assert found == ["Stickhausen", "Woszniak", "Andries\nJoubertson"]
     assert [n for m in matches(SCORERS, "Scorers: Pontingham (41st min, pen)") for n in scorers(m, EN)] == [
-        "Pontingham"]
+        "Pontingham"
+    ]
 
 
 @pytest.mark.parametrize("text", ["see the table (Wijeratne 12)", "(Section 12th)", "version 2 (Windows 95)"])
@@ -102,7 +108,8 @@ def test_numbered_line_up_with_replacements() -> None:
 
 def test_record_and_odds() -> None:
     assert [n for m in matches(RECORD, "Tomas Glavinski (13-8) won; Wall (9-4) lost") for n in record(m, EN)] == [
-        "Tomas Glavinski"]  # ``Wall``: an everyday word
+        "Tomas Glavinski"
+    ]  # ``Wall``: an everyday word
     (odds,) = matches(ODDS_LIST, "Top scorer: 9-2 Andries Joubertson 9-2 Kuznetsov\n5-1 Justus\nSwartling")
     assert names_in(odds, EN) == ["Andries Joubertson", "Kuznetsov", "Justus\nSwartling"]
 
@@ -112,11 +119,23 @@ def test_name_cut_by_a_line_break_in_a_list() -> None:
     assert [n for m in matches(BROKEN_NAME, text) for n in broken_name(m, EN)] == ["Ricky\nPontingham"]
 
 
-@pytest.mark.parametrize(("name", "taken"), [
-    ("Wijeratne", True), ("Law", False), ("Knight", False), ("Such", False), ("S. Law", True),
-    ("Michael Green", True), ("Real Madrid", False), ("Red Star", False), ("Partizan Belgrade", False),
-    ("Germany", False), ("Van der Vegtman", True), ("the", False),
-])
+@pytest.mark.parametrize(
+    ("name", "taken"),
+    [
+        ("Wijeratne", True),
+        ("Law", False),
+        ("Knight", False),
+        ("Such", False),
+        ("S. Law", True),
+        ("Michael Green", True),
+        ("Real Madrid", False),
+        ("Red Star", False),
+        ("Partizan Belgrade", False),
+        ("Germany", False),
+        ("Van der Vegtman", True),
+        ("the", False),
+    ],
+)
 def test_person_known_answers(name: str, taken: bool) -> None:
     assert person(name, EN) is taken
 
@@ -130,8 +149,10 @@ def test_slots_compile_in_python_as_in_polars() -> None:
 
 
 def test_column_redaction_removes_the_names_and_keeps_the_words() -> None:
-    card = ("CRICKET - SCOREBOARD.\nAustralia\nR. Pemberton c Ollerenshaw b Wijeratne 34\n"
-            "S. Law c Knight b Wijeratne 13\nBowling: Wijeratne 10-0-41-2, Law 2-0-23-0.")
+    card = (
+        "CRICKET - SCOREBOARD.\nAustralia\nR. Pemberton c Ollerenshaw b Wijeratne 34\n"
+        "S. Law c Knight b Wijeratne 13\nBowling: Wijeratne 10-0-41-2, Law 2-0-23-0."
+    )
     results = "Women's 100 metres\n1. Chryssa Gainesworth (U.S.) 10.94\n2. Nagumbe Yamassako (Kenya) 11.07"
     out = redact(card, results, "The law of the land and a knight of the realm.")
     for name in ("Pemberton", "Ollerenshaw", "Wijeratne", "Gainesworth", "Yamassako"):

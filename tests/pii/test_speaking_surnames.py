@@ -18,7 +18,7 @@ def speakers(text: str, names: list[str]) -> set[str]:
 
 
 def test_surname_of_a_confirmed_name_before_or_after_said() -> None:
-    text = "Naroffski said rates would rise. \"It is early,\" said Doleman."
+    text = 'Naroffski said rates would rise. "It is early," said Doleman.'
     assert speakers(text, ["Joel Naroffski", "Robert Doleman"]) == {"Naroffski", "Doleman"}
 
 
@@ -34,7 +34,10 @@ def test_everyday_words_and_places_stay() -> None:
 
 
 def test_column_redaction_across_texts() -> None:
-    texts = ["Economist Joel Naroffski expects a cut.", "\"Not yet,\" Naroffski said on Friday.",
-             "Naroffski's forecast was wrong."]
+    texts = [
+        "Economist Joel Naroffski expects a cut.",
+        '"Not yet," Naroffski said on Friday.',
+        "Naroffski's forecast was wrong.",
+    ]
     out = transform_text(pl.Series("text", texts), Method.REDACT, key=None).to_list()
     assert all("Naroffski" not in t for t in out)

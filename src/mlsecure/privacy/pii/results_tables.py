@@ -44,9 +44,11 @@ _NAME_RE = re.compile(_NAME)
 _ORDINAL = r"[0-9]{1,3}(?:st|nd|rd|th)"
 
 # A batting line: batsman, how out (caught, stumped, lbw, bowled, run out, not out) and the runs
-BATTING_LINE = (rf"(?m)^{LINE_NAME} (?:(?:c|st) (?:and )?(?:{LINE_NAME} )?)?(?:lbw )?"
-                rf"(?:b {LINE_NAME}|lbw {LINE_NAME}|run out|not out|retired hurt|hit wicket b {LINE_NAME})"
-                rf" [0-9]{{1,3}}\*?[ \t]*$")
+BATTING_LINE = (
+    rf"(?m)^{LINE_NAME} (?:(?:c|st) (?:and )?(?:{LINE_NAME} )?)?(?:lbw )?"
+    rf"(?:b {LINE_NAME}|lbw {LINE_NAME}|run out|not out|retired hurt|hit wicket b {LINE_NAME})"
+    rf" [0-9]{{1,3}}\*?[ \t]*$"
+)
 # A bowler's analysis: overs (a part over after the dot), maidens, runs, wickets
 BOWLING_FIGURES = rf"(?:^|[:,;]\s*|\n){_NAME}\s[0-9]{{1,2}}(?:\.[0-9])?-[0-9]{{1,2}}-[0-9]{{1,3}}-[0-9]{{1,2}}\b"
 # An entrant with a country or club in brackets, after a rank, ``beat``, or a bracket closing the entrant
@@ -56,8 +58,10 @@ ENTRANT = rf"(?:(?m:^)[0-9]{{1,3}}[.=]? |\bbeat |\bbt |\), ){_NAME}[ \n]{_AFFILI
 WINNER = rf"{_NAME}[ \n]{_AFFILIATION}[ \n](?:beat|bt)\b"
 # Scorers in brackets with their minutes, after a team's score (plain minutes) or alone (ordinals only), and a
 # scorer before the minute in brackets
-_SCORER = (rf"(?:[0-9]{{1,2}} - )?{_NAME}[ \n][0-9]{{1,3}}(?:st|nd|rd|th)?(?: pen| og)?"
-           rf"(?: and [0-9]{{1,3}}(?:st|nd|rd|th)?)*")
+_SCORER = (
+    rf"(?:[0-9]{{1,2}} - )?{_NAME}[ \n][0-9]{{1,3}}(?:st|nd|rd|th)?(?: pen| og)?"
+    rf"(?: and [0-9]{{1,3}}(?:st|nd|rd|th)?)*"
+)
 SCORERS = rf"(?:[0-9] )?\({_SCORER}(?:(?:,|;| and)[ \n]{_SCORER})*\)|{_NAME} \({_ORDINAL}(?: min(?:ute)?s?)?[,)]"
 # Two numbered players at least: ``13 - Japie Mulder (Joel Stransky, 48 mins) 12 - Danie van Schalkwyk``
 _PLAYER = rf"[0-9]{{1,2}} - {_NAME}(?: \([^()\n]{{3,40}}\))?"
@@ -97,8 +101,9 @@ def scorers(match: str, langs: Langs) -> list[str]:
     inside = inside.rstrip(",)")
     if head.strip() and not head.strip().isdigit():  # ``Aunger (41st min, pen)``: the name is before the bracket
         return _people([head.strip()], langs)
-    if not head.strip() and not all(re.search(rf"\b{_ORDINAL}\b", part)
-                                    for part in re.split(r",|;| and ", inside) if part.strip()):
+    if not head.strip() and not all(
+        re.search(rf"\b{_ORDINAL}\b", part) for part in re.split(r",|;| and ", inside) if part.strip()
+    ):
         return []
     return _people((m.group(0) for m in _NAME_RE.finditer(re.sub(r"\b[0-9]{1,2} - ", "", inside))), langs)
 
@@ -151,12 +156,18 @@ def person(name: str, langs: Langs) -> bool:
     if not words or len(words) > 4 or any(not _shape(w) or not _person_word(w) or _country(w) for w in words):
         return False
     if len(tokens) == 1:
-        return (len(name) >= 3 and not _common(name, langs) and fold(name) not in FUNCTION_WORDS
-                and (_listed(name) or not _place(name)))
+        return (
+            len(name) >= 3
+            and not _common(name, langs)
+            and fold(name) not in FUNCTION_WORDS
+            and (_listed(name) or not _place(name))
+        )
     names = lexicon()
     for k, word in enumerate(words):
-        if _common(word, langs) and not ((k == 0 and len(words) > 1 and names.is_given(word, max_rank=_GIVEN_TOP))
-                                         or (k == len(words) - 1 and names.is_surname(word, max_rank=_SURNAME_TOP))):
+        if _common(word, langs) and not (
+            (k == 0 and len(words) > 1 and names.is_given(word, max_rank=_GIVEN_TOP))
+            or (k == len(words) - 1 and names.is_surname(word, max_rank=_SURNAME_TOP))
+        ):
             return False
     return not (_place(words[-1]) and not _listed(words[-1]))
 

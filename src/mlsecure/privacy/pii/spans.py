@@ -36,7 +36,6 @@ from mlsecure.privacy.pii.lower_names import lower_names, recase
 from mlsecure.privacy.pii.masking import shape_mask
 from mlsecure.privacy.pii.name_frames import FRAME_SLOTS, propagate
 from mlsecure.privacy.pii.name_parts import extend, spread
-from mlsecure.privacy.pii.news_roles import ROLE_SLOTS
 from mlsecure.privacy.pii.names import (
     called_name,
     chat_speaker,
@@ -55,6 +54,7 @@ from mlsecure.privacy.pii.names import (
     surname_first,
     titled_name,
 )
+from mlsecure.privacy.pii.news_roles import ROLE_SLOTS
 from mlsecure.privacy.pii.recognizers import Recognizer, recognizers
 from mlsecure.privacy.pii.recognizers.builtin import IPV6_WITH_IPV4
 from mlsecure.privacy.pii.regex_threads import select_pinned

@@ -19,9 +19,32 @@ from mlsecure.privacy.pii.name_frames import _person_word, cased
 from mlsecure.privacy.pii.name_parts import _common, _place
 from mlsecure.privacy.pii.results_tables import WORD, Langs
 
-SPEECH_VERBS = ("said", "says", "told", "added", "asked", "replied", "wrote", "noted", "argued", "insisted",
-                "warned", "explained", "declined", "denied", "acknowledged", "admitted", "stressed", "predicted",
-                "estimated", "testified", "conceded", "urged", "announced", "quoted")
+SPEECH_VERBS = (
+    "said",
+    "says",
+    "told",
+    "added",
+    "asked",
+    "replied",
+    "wrote",
+    "noted",
+    "argued",
+    "insisted",
+    "warned",
+    "explained",
+    "declined",
+    "denied",
+    "acknowledged",
+    "admitted",
+    "stressed",
+    "predicted",
+    "estimated",
+    "testified",
+    "conceded",
+    "urged",
+    "announced",
+    "quoted",
+)
 _VERBS = "|".join(SPEECH_VERBS)
 # ``Naroff said``, or ``said Geraghty.`` closing a clause
 SPEAKER = rf"\b{WORD} (?:{_VERBS})\b|\b(?:{cased(SPEECH_VERBS)}) {WORD}(?:[.,;]|$)"
