@@ -22,6 +22,7 @@ from mlsecure.privacy.pii.results_tables import (
     RECORD,
     RESULT_SLOTS,
     SCORERS,
+    SQUAD,
     WINNER,
     batting,
     bowling,
@@ -31,6 +32,7 @@ from mlsecure.privacy.pii.results_tables import (
     person,
     record,
     scorers,
+    squad,
 )
 
 EN = ("en",)
@@ -160,3 +162,21 @@ def test_column_redaction_removes_the_names_and_keeps_the_words() -> None:
     assert "Law 2-0-23-0" in out[0]  # the word alone stays: it would go from every cell
     assert "Kenya" in out[1] and "10.94" in out[1]
     assert out[2] == "The law of the land and a knight of the realm."
+
+
+def test_team_sheet_after_its_label() -> None:
+    text = "The team is as follows:\nGiven, Breen, Staunton, Irwin, McAteer, Harte, Quinn, O'Neill.\n"
+    (sheet,) = matches(SQUAD, text)
+    assert squad(sheet, EN) == ["Breen", "Staunton", "Irwin", "McAteer", "Harte", "Quinn", "O'Neill"]  # not Given
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Teams: Germany, Italy, Spain, France",  # countries: a list of teams
+        "Players: Nike, Adidas, Reebok, Umbro",  # no listed names
+        "Tickets: Monday, Tuesday, Friday",  # everyday words
+    ],
+)
+def test_lists_that_are_no_team_sheet(text: str) -> None:
+    assert [n for m in matches(SQUAD, text) for n in squad(m, EN)] == []

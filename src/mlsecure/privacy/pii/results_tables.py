@@ -71,6 +71,11 @@ RECORD = rf"{_NAME} \([0-9]{{1,2}}-[0-9]{{1,2}}(?:-[0-9]{{1,2}})?\)"
 # Betting odds before each name, two at least: ``7-1 Luis Figo 7-1 Raul Gonzalez``
 _ODDS = r"[0-9]{1,3}-[0-9]{1,2}"
 ODDS_LIST = rf"{_ODDS}[ \n]{_NAME}(?:[ \n]+{_ODDS}[ \n]{_NAME})+"
+# A team sheet: three names or more after a label that names one (``The team is as follows:``, ``Did not bat:``,
+# ``Squad:``), one to three words each (``(captain)`` after one)
+_MEMBER = rf"(?:[{_UP}]\. ?)?{WORD}(?: {WORD}){{0,2}}(?: \([a-z]+\))?"
+_SHEET = r"(?i:team|teams|squad|line-?up|players|did not bat|to bat|as follows)"
+SQUAD = rf"\b{_SHEET}[^:\n]{{0,20}}:[ \t]*\n?[ \t]*{_MEMBER}(?:,[ \t\n]*{_MEMBER}){{2,}}"
 # A listed given name at a line's end and the rest of the name on the next line, between list marks
 BROKEN_NAME = rf"(?:, |: | - ){WORD}\n{WORD}(?: {WORD})?(?:[,.;)\n]| \(| [0-9]|$)"
 
@@ -118,6 +123,17 @@ def names_in(match: str, langs: Langs) -> list[str]:
     return _people((m.group(0) for m in _NAME_RE.finditer(match)), langs)
 
 
+def squad(match: str, langs: Langs) -> list[str]:
+    """The members of a team sheet, when half of them at least are listed names that are no everyday word, and
+    none is a country (a list of teams)."""
+    members = [re.sub(r" \([a-z]+\)$", "", m.strip()) for m in match.split(":", 1)[1].split(",")]
+    words = [[w for w in m.split() if not _INITIAL.match(w)] for m in members]
+    if any(_country(w) for ws in words for w in ws):
+        return []
+    known = sum(bool(ws) and all(_listed(w) and not _common(w, langs) for w in ws) for ws in words)
+    return _people(members, langs) if 2 * known >= len(members) else []
+
+
 def broken_name(match: str, langs: Langs) -> list[str]:
     """The two lines of a name that opens with a listed given name that is no everyday word."""
     name = re.sub(r"(?:[,.;)\n]| \(| [0-9])$", "", match.lstrip(",:- ")).strip(" \t")
@@ -135,6 +151,7 @@ RESULT_SLOTS: tuple[tuple[str, Callable[[str, Langs], list[str]]], ...] = (
     (LINE_UP, names_in),
     (RECORD, record),
     (ODDS_LIST, names_in),
+    (SQUAD, squad),
     (BROKEN_NAME, broken_name),
 )
 
