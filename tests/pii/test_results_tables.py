@@ -125,6 +125,7 @@ def test_name_cut_by_a_line_break_in_a_list() -> None:
     ("name", "taken"),
     [
         ("Wijeratne", True),
+        ("K. Haus", True),  # an everyday German word after an initial: replaced only as written
         ("Law", False),
         ("Knight", False),
         ("Such", False),

@@ -163,11 +163,13 @@ def _people(candidates: Iterable[str], langs: Langs) -> list[str]:
 
 @lru_cache(maxsize=1 << 14)
 def person(name: str, langs: Langs) -> bool:
-    """A name from a results table that may be confirmed: no country and no closed-class word in it. One word:
-    no everyday word of ``langs`` (it would go from every cell), and a place only where a name list holds it
-    too (``Bode``, ``Lopez``). Initials or several words: an everyday word only as a first name or a surname near
-    the top of the lists (``Michael Green``, not ``Real Madrid``, ``Green Bay Packers``), and a last word
-    that is a place only where a list holds it (a club: ``Partizan Belgrade``)."""
+    """A name from a results table that may be confirmed: no country and no closed-class word in it.
+
+    One word: no everyday word of ``langs`` (it would go from every cell), and a place only where a name list
+    holds it too (``Bode``, ``Lopez``). One word after initials or particles (``S. Warne``, ``van Vossen``): any
+    word but a closed-class one, since it is replaced only as written. Several words: an everyday word only as a
+    first name or a surname near the top of the lists (``Michael Green``, not ``Real Madrid``, ``Green Bay
+    Packers``), and a last word that is a place only where a list holds it (a club: ``Partizan Belgrade``)."""
     tokens = name.split()
     words = [t for t in tokens if not _INITIAL.match(t) and t not in _PARTICLES]
     if not words or len(words) > 4 or any(not _shape(w) or not _person_word(w) or _country(w) for w in words):
@@ -179,6 +181,8 @@ def person(name: str, langs: Langs) -> bool:
             and fold(name) not in FUNCTION_WORDS
             and (_listed(name) or not _place(name))
         )
+    if len(words) == 1:
+        return fold(words[0]) not in FUNCTION_WORDS
     names = lexicon()
     for k, word in enumerate(words):
         if _common(word, langs) and not (
