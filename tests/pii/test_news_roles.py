@@ -10,7 +10,16 @@ import polars as pl
 import pytest
 
 from mlsecure.privacy.pii.anonymize import Method, transform_text
-from mlsecure.privacy.pii.news_roles import OWNED_NAME, ROLE_NAME, owned_name, role_name
+from mlsecure.privacy.pii.news_roles import (
+    OWNED_NAME,
+    ROLE_AFTER,
+    ROLE_APPOSITION,
+    ROLE_NAME,
+    apposed_name,
+    owned_name,
+    role_after,
+    role_name,
+)
 
 EN = ("en",)
 
@@ -69,3 +78,27 @@ def test_column_redaction() -> None:
     out = transform_text(pl.Series("text", texts), Method.REDACT, key=None).to_list()
     assert "Kowalczyk" not in out[0] and "Joubertson" not in out[0]
     assert out[1] == texts[1]
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("With his second wife, Karen, he has two children.", ["Karen"]),
+        ("Mongolia's state copyright official, Nagumbe Yamassako, said", ["Nagumbe Yamassako"]),
+        ("the producer, Hindustan Copper Ltd, said", []),  # an everyday word no list ranks: no person
+    ],
+)
+def test_role_in_apposition(text: str, names: list[str]) -> None:
+    assert read(ROLE_APPOSITION, apposed_name, text) == names
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("formed in 1994 with Baron (guitar), Thomas (bass) and Ronald (drum).", ["Baron", "Thomas", "Ronald"]),
+        ("Australia - Kuznetsov Wijeratne (captain), Michael Bevan", ["Kuznetsov Wijeratne"]),
+        ("Ticket sales (manager) rose", []),  # everyday words
+    ],
+)
+def test_role_after_the_name(text: str, names: list[str]) -> None:
+    assert read(ROLE_AFTER, role_after, text) == names

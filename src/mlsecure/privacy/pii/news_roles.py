@@ -143,6 +143,26 @@ NEWS_ROLES = (
 )
 _ROLES = cased(sorted(set(NEWS_ROLES) | set(ROLES)))
 ROLE_NAME = rf"\b(?:{_ROLES}) {LINE_NAME}"
+# The same role set off by commas (``his second wife, Karen, has``) or in brackets after the name, with the
+# instruments of a band's line-up (``Baron (guitar), Thomas (bass)``)
+INSTRUMENTS = (
+    "guitar",
+    "guitars",
+    "bass",
+    "vocals",
+    "vocal",
+    "drums",
+    "drum",
+    "keyboards",
+    "piano",
+    "saxophone",
+    "violin",
+    "cello",
+    "trumpet",
+    "percussion",
+)
+ROLE_APPOSITION = rf"\b(?:{_ROLES}), {LINE_NAME},"
+ROLE_AFTER = rf"{LINE_NAME} \((?:{_ROLES}|{'|'.join(INSTRUMENTS)})\)"
 # An owner (a team, a town, a country) and its player: two to four capitalised words after ``'s``
 OWNED_NAME = rf"\b[A-Z][^\W\d_]*(?:['’]s|s['’]) {LINE_NAME}"
 _GIVEN_RANK = 2000
@@ -155,6 +175,21 @@ def role_name(match: str, langs: Langs) -> list[str]:
     for end in range(len(words), 0, -1):
         name = " ".join(words[:end])
         if (end > 1 or _listed(name)) and person(name, langs):
+            return [name]
+    return []
+
+
+def apposed_name(match: str, langs: Langs) -> list[str]:
+    """The name between the commas after a role noun."""
+    return role_name(match.replace(",", ""), langs)
+
+
+def role_after(match: str, langs: Langs) -> list[str]:
+    """The name before a role or an instrument in brackets: words ``person`` takes, ending at the bracket."""
+    words = _POSSESSIVE.sub("", match.split(" (", 1)[0]).split(" ")
+    for start in range(len(words)):
+        name = " ".join(words[start:])
+        if (start < len(words) - 1 or _listed(name)) and person(name, langs):
             return [name]
     return []
 
@@ -175,4 +210,9 @@ _POSSESSIVE = re.compile(r"['’]s?$")
 
 
 # (pattern, reader) pairs for ``spans._confirmed``, as ``results_tables.RESULT_SLOTS``
-ROLE_SLOTS = ((ROLE_NAME, role_name), (OWNED_NAME, owned_name))
+ROLE_SLOTS = (
+    (ROLE_NAME, role_name),
+    (ROLE_APPOSITION, apposed_name),
+    (ROLE_AFTER, role_after),
+    (OWNED_NAME, owned_name),
+)
