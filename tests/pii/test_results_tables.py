@@ -181,3 +181,11 @@ def test_team_sheet_after_its_label() -> None:
 )
 def test_lists_that_are_no_team_sheet(text: str) -> None:
     assert [n for m in matches(SQUAD, text) for n in squad(m, EN)] == []
+
+
+def test_a_version_number_is_no_score() -> None:
+    """``Mozilla/5.0 (Windows 98)``: a number after a dot is a version, not a team's score (a user-agent column of
+    ``tests/pii/heldout_world.py`` whose languages were read as Spanish and Dutch, where ``Windows`` is no word)."""
+    agent = "Mozilla/5.0 (Windows 98; Win 9x 4.90) AppleWebKit/5.0 (Windows 98)"
+    assert [n for m in matches(SCORERS, agent) for n in scorers(m, ("es", "nl"))] == []
+    assert [n for m in matches(SCORERS, "Bochum 2 (Woszniak 89)") for n in scorers(m, ("es", "nl"))] == ["Woszniak"]

@@ -56,13 +56,16 @@ BOWLING_FIGURES = rf"(?:^|[:,;]\s*|\n){_NAME}\s[0-9]{{1,2}}(?:\.[0-9])?-[0-9]{{1
 _AFFILIATION = r"\((?:[A-Z][A-Za-z.'-]*)(?: [A-Z][A-Za-z.'-]*){0,2}\)"
 ENTRANT = rf"(?:(?m:^)[0-9]{{1,3}}[.=]? |\bbeat |\bbt |\), ){_NAME}[ \n]{_AFFILIATION}"
 WINNER = rf"{_NAME}[ \n]{_AFFILIATION}[ \n](?:beat|bt)\b"
-# Scorers in brackets with their minutes, after a team's score (plain minutes) or alone (ordinals only), and a
-# scorer before the minute in brackets
+# Scorers in brackets with their minutes, after a team's name and score (plain minutes: ``Bochum 2 (``, not the
+# version of ``Mozilla/5.0 (Windows 98)``) or alone (ordinals only), and a scorer before the minute in brackets
 _SCORER = (
     rf"(?:[0-9]{{1,2}} - )?{_NAME}[ \n][0-9]{{1,3}}(?:st|nd|rd|th)?(?: pen| og)?"
     rf"(?: and [0-9]{{1,3}}(?:st|nd|rd|th)?)*"
 )
-SCORERS = rf"(?:[0-9] )?\({_SCORER}(?:(?:,|;| and)[ \n]{_SCORER})*\)|{_NAME} \({_ORDINAL}(?: min(?:ute)?s?)?[,)]"
+SCORERS = (
+    rf"(?:[{_LO}] [0-9]{{1,2}} )?\({_SCORER}(?:(?:,|;| and)[ \n]{_SCORER})*\)"
+    rf"|{_NAME} \({_ORDINAL}(?: min(?:ute)?s?)?[,)]"
+)
 # Two numbered players at least: ``13 - Japie Mulder (Joel Stransky, 48 mins) 12 - Danie van Schalkwyk``
 _PLAYER = rf"[0-9]{{1,2}} - {_NAME}(?: \([^()\n]{{3,40}}\))?"
 LINE_UP = rf"{_PLAYER}(?:[,;]?[ \n]{_PLAYER})+"
@@ -80,6 +83,7 @@ SQUAD = rf"\b{_SHEET}[^:\n]{{0,20}}:[ \t]*\n?[ \t]*{_MEMBER}(?:,[ \t\n]*{_MEMBER
 BROKEN_NAME = rf"(?:, |: | - ){WORD}\n{WORD}(?: {WORD})?(?:[,.;)\n]| \(| [0-9]|$)"
 
 _STRIP = " \t\n:,;.()-0123456789"
+_SCORE = re.compile(r"^[^\W\d_] [0-9]{1,2} $")  # the end of a team's name and its score
 Langs = tuple[str, ...]
 
 
@@ -103,10 +107,10 @@ def entrant(match: str, langs: Langs) -> list[str]:
 def scorers(match: str, langs: Langs) -> list[str]:
     """The scorers of a bracket; without a score before it, only minutes written as ordinals count."""
     head, inside = match.split("(", 1)
-    inside = inside.rstrip(",)")
-    if head.strip() and not head.strip().isdigit():  # ``Aunger (41st min, pen)``: the name is before the bracket
+    inside, scored = inside.rstrip(",)"), _SCORE.match(head) is not None
+    if head.strip() and not scored:  # ``Aunger (41st min, pen)``: the name is before the bracket
         return _people([head.strip()], langs)
-    if not head.strip() and not all(
+    if not scored and not all(
         re.search(rf"\b{_ORDINAL}\b", part) for part in re.split(r",|;| and ", inside) if part.strip()
     ):
         return []
