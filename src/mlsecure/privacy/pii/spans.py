@@ -54,10 +54,13 @@ from mlsecure.privacy.pii.names import (
     surname_first,
     titled_name,
 )
+from mlsecure.privacy.pii.news_roles import ROLE_SLOTS
 from mlsecure.privacy.pii.recognizers import Recognizer, recognizers
 from mlsecure.privacy.pii.recognizers.builtin import IPV6_WITH_IPV4
 from mlsecure.privacy.pii.regex_threads import select_pinned
+from mlsecure.privacy.pii.results_tables import RESULT_SLOTS
 from mlsecure.privacy.pii.script_names import script_name
+from mlsecure.privacy.pii.speaking_surnames import SPEAKER, speaking_surnames
 from mlsecure.privacy.pii.street_spans import SPAN_PATTERN as STREET_PATTERN
 from mlsecure.privacy.pii.street_spans import street_span
 from mlsecure.privacy.pii.types import PiiType
@@ -357,6 +360,12 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
         for person in (*(p for m in mid for p in mid_names(m, langs)), *(start_name(m, langs) for m in start)):
             if person is not None:
                 found.setdefault(person, PiiType.NAME)
+    for pattern, read_names in (*RESULT_SLOTS, *ROLE_SLOTS):  # ``results_tables``, ``news_roles``: sports pages, jobs
+        for match in _distinct_matches(texts, pattern):
+            found.update(dict.fromkeys((n for n in read_names(match, langs) if n not in found), PiiType.NAME))
+    for word in speaking_surnames(_distinct_matches(texts, SPEAKER), [v for v, t in found.items() if t is PiiType.NAME],
+                                  langs):  # ``Naroff said`` anywhere in the column once ``Joel Naroff`` is a name
+        found.setdefault(word, PiiType.NAME)
     for word in propagate([v for v, t in found.items() if t is PiiType.NAME]):
         found.setdefault(word, PiiType.NAME)
     # ``name_parts``: a confirmed name with the unknown capitalised word beside it, and its parts where the
