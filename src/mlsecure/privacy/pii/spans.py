@@ -58,6 +58,7 @@ from mlsecure.privacy.pii.recognizers import Recognizer, recognizers
 from mlsecure.privacy.pii.recognizers.builtin import IPV6_WITH_IPV4
 from mlsecure.privacy.pii.regex_threads import select_pinned
 from mlsecure.privacy.pii.script_names import script_name
+from mlsecure.privacy.pii.social_names import SOCIAL_SLOTS
 from mlsecure.privacy.pii.street_spans import SPAN_PATTERN as STREET_PATTERN
 from mlsecure.privacy.pii.street_spans import street_span
 from mlsecure.privacy.pii.types import PiiType
@@ -345,7 +346,8 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
     for match in _distinct_matches(texts, INITIAL_SURNAME):  # ``initials``: ``S. Warne``, ``T Waititi``
         if (person := initial_surname(match)) is not None:
             found.setdefault(person, PiiType.NAME)
-    for pattern, read_all in FRAME_SLOTS:  # ``name_frames``: naming frames, vocatives, lists, head lines...
+    # ``name_frames``: naming frames, vocatives, lists, head lines...; ``social_names``: thanks, @replies, possessives
+    for pattern, read_all in (*FRAME_SLOTS, *SOCIAL_SLOTS):
         for match in _distinct_matches(texts, pattern):
             for person in read_all(match):
                 found.setdefault(person, PiiType.NAME)

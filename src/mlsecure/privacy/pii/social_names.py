@@ -1,0 +1,377 @@
+"""Person names in social-media text (tweets, replies, comments) by the frames that posts put them in.
+
+Posts name people the way edited prose does not: by one word never given in full (``thanks Sarah``, ``Nadal
+broke Djokovic's serve``), after the ``@handles`` a reply opens with or an ``RT @user:`` prefix, in lower case
+(``thx hanna :)``), in capitals (``listening to BRENDA LEE``), before a possessive that some corpora split from
+the word (``Paul ' s house``). The frames here are the ones that say "a person" in such text:
+
+- thanks, greetings, wishes and endearments before a word that ends the clause (``Happy birthday Justin!``,
+  ``congrats george!``, ``RIP Chad``), and a word after a comma closing the post (``Thanks for the follow, Casey.``);
+- the first word of a post (after its reply handles or ``RT @user:``) before a pronoun, an auxiliary or a
+  common verb (``@JessicaLakey Jess, will you ...``, ``Lily I love your videos``, ``Milner knows ...``);
+- a speaker's label opening a post or a sentence (``Rachel: Audrey, I love you``) and a quotation's
+  attribution closing one (``... reverse it. -Roald Dahl``);
+- a possessive (``Djourou's defending``, ``Jason ' s so rude``);
+- a pair with the writer (``Jess and I``, ``me and pete``) and a kinship or friendship noun after ``my``
+  (``my brother Reno``);
+- a given name and a surname written in capitals inside mixed-case text (``BRENDA LEE``).
+
+A frame is evidence of a person, not of which word is the name: the word itself must be one the name lists
+hold (``name_data``; a capitalised word may also be a rarer listed name that no dictionary knows), open-class,
+no organisation, street or place word, no country, and none of the ``EVERYDAY`` commonest words of any language
+with a dictionary here (``Will``, ``Grace``, ``Mark``, ``Apple``, ``Love``): the found string is redacted in
+every cell of the column. A word in lower case must pass ``lower_names.raised`` (no word among the 10,000
+commonest). Names the lists miss (``Trump``: no list holds it, and it is an English word) stay to other rules.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+from collections.abc import Callable
+from functools import cache, lru_cache
+from itertools import pairwise
+
+from mlsecure.privacy.pii.dict_names import STOPS, words
+from mlsecure.privacy.pii.letters import NAME_UPPER as _UP
+from mlsecure.privacy.pii.lower_names import raised
+from mlsecure.privacy.pii.name_data import fold, is_rare_name, lexicon
+from mlsecure.privacy.pii.name_frames import ROLES, _person_word
+from mlsecure.privacy.pii.name_parts import COMMON, _country, _place, common_words
+
+# The commonest words of a language's subtitle counts, its everyday core: ``will``, ``may``, ``grace``, ``mark``,
+# ``rose``, ``bill``, ``apple`` fall inside it; the commonest given names start past it (``emily`` is the
+# 4,037th word, ``jack`` 4,212th, ``john`` 6,378th in English).
+EVERYDAY = 3000
+_MIN_LETTERS = 3
+_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+_W = r"[^\W\d_]+(?:['’-][^\W\d_]+)*"
+_NAMES = rf"{_W}(?: {_W})?"
+# What a post opens with before its first word: reply handles, a retweet's prefix, a bullet or a quote mark
+_OPENING = r"(?:^|[.!?]+ +)(?:RT +)?(?:\.?@\w+:? +)*[\"“'‘]?"
+# Thanks, greetings, wishes and endearments that address the person named next (lower case, matched in any case)
+ADDRESSING = (
+    "thanks",
+    "thank you",
+    "thank u",
+    "thx",
+    "thanx",
+    "ty",
+    "congrats",
+    "congratulations",
+    "happy birthday",
+    "happy bday",
+    "hbd",
+    "love you",
+    "love u",
+    "luv you",
+    "luv u",
+    "miss you",
+    "miss u",
+    "good job",
+    "good luck",
+    "good night",
+    "goodnight",
+    "good morning",
+    "well done",
+    "bye",
+    "cheers",
+    "hey",
+    "hi",
+    "hello",
+    "hiya",
+    "yo",
+    "bless you",
+    "welcome back",
+    "rip",
+    "r.i.p.",
+)
+# What may close an addressed clause: a mark, the post's end, a hashtag or handle, a kiss, a laugh
+_CLOSE = r"(?: *(?:[!?.,:;)…❤♥<#@]|$)| +(?i:x+|xo+|lol|haha\w*|for|and)\b)"
+ADDRESSED = rf"\b(?i:{'|'.join(re.escape(w) for w in ADDRESSING)})[,.!]* +{_NAMES}{_CLOSE}"
+CLOSING_COMMA = rf", {_W}(?: *[.!?…)]+ *| *)(?:$|#|@|https?:)"
+# Words that, after a post's first word, make it the subject or the one addressed
+_AFTER_FIRST = (
+    "you",
+    "u",
+    "ur",
+    "your",
+    "i",
+    "we",
+    "please",
+    "pls",
+    "plz",
+    "thank",
+    "thanks",
+    "love",
+    "loves",
+    "miss",
+    "do",
+    "did",
+    "does",
+    "can",
+    "could",
+    "would",
+    "will",
+    "should",
+    "what",
+    "why",
+    "how",
+    "is",
+    "are",
+    "was",
+    "has",
+    "have",
+    "had",
+    "says",
+    "said",
+    "just",
+    "never",
+    "always",
+    "really",
+    "better",
+    "knows",
+    "thinks",
+    "wants",
+    "needs",
+    "gets",
+    "got",
+    "looks",
+    "makes",
+    "made",
+    "broke",
+    "scores",
+    "scored",
+    "signs",
+    "signed",
+    "tells",
+    "told",
+    "wins",
+    "won",
+    "likes",
+    "hates",
+)
+POST_START = rf"{_OPENING}{_W}(?:,|!+)? +(?i:{'|'.join(_AFTER_FIRST)})\b"
+SPEAKER = rf"{_OPENING}{_NAMES}: +\S"
+ATTRIBUTION = rf"(?:^|\s)[-–—~]+ ?{_NAMES} *(?:$|https?:|#)"
+# a possessive, with the word before it kept so that a role (``the Holder's``, ``St. Luke's``) or a handle is told apart
+POSSESSIVE = rf"(?:\b(?i:the|a|an|each|any|such|this|that|its|our|their|his|her|your|st)\.? +|[@#])?{_W} ?['’] ?s\b"
+_KIN = tuple(
+    sorted(
+        {
+            *ROLES,
+            "bro",
+            "sis",
+            "bestie",
+            "bff",
+            "mate",
+            "buddy",
+            "bf",
+            "gf",
+            "babe",
+            "bae",
+            "boo",
+            "mom",
+            "mum",
+            "dad",
+            "grandma",
+            "grandpa",
+            "nan",
+            "nana",
+            "niece",
+            "nephew",
+            "twin",
+            "sons",
+            "daughters",
+            "brothers",
+            "sisters",
+            "friends",
+            "kids",
+            "boy",
+            "girl",
+        }
+    )
+)
+WITH_WRITER = rf"{_W} (?:and|&|n) (?:I|me)\b|\b(?:me|I) (?:and|&|n) {_W}|\b(?i:my) (?:{'|'.join(_KIN)}) {_W}"
+# Chat's interjections and abbreviations, which the name lists (gathered from social-network profiles) hold as
+# names (``Haha`` is a given name ranked 571st, ``Yay`` a surname): a frame around them addresses nobody
+CHAT_WORDS = frozenset(
+    (
+        "haha",
+        "hahaha",
+        "hehe",
+        "lol",
+        "lmao",
+        "lmfao",
+        "rofl",
+        "omg",
+        "idk",
+        "smh",
+        "tbh",
+        "ahh",
+        "ohh",
+        "ooh",
+        "aww",
+        "awww",
+        "yay",
+        "yey",
+        "gosh",
+        "dam",
+        "damn",
+        "coz",
+        "cuz",
+        "cos",
+        "bc",
+        "sry",
+        "ino",
+        "err",
+        "umm",
+        "hmm",
+        "bro",
+        "sis",
+        "altho",
+        "tho",
+        "yea",
+        "yeah",
+        "nah",
+        "wow",
+        "ugh",
+        "meh",
+        "oops",
+        "btw",
+        "imo",
+        "imho",
+        "fyi",
+        "pls",
+        "plz",
+        "thx",
+        "ily",
+        "wtf",
+        "ikr",
+    )
+)
+CAPS_RUN = rf"\b[{_UP}]{{2,}}(?: [{_UP}]{{2,}}){{1,2}}\b"
+
+
+@cache
+def everyday(lang: str) -> frozenset[str]:
+    """The ``EVERYDAY`` most frequent words of ``lang``'s subtitle counts."""
+    counts = words(lang)
+    return frozenset(heapq.nlargest(EVERYDAY, counts, key=lambda w: (counts[w], w)))
+
+
+@lru_cache(maxsize=1 << 14)
+def name_word(word: str, *, place_ok: bool = True, rare: bool = True, common: int = EVERYDAY) -> bool:
+    """A word that can stand alone for a person where a frame says one is named (see the module docstring).
+    ``place_ok`` False: not a city of the gazetteer either (a weak frame: a comma closing a post); ``rare``
+    False: not one of the rarer listed names (which hold chat words: ``Idk``, ``Smh``); ``common``: how many of a
+    language's commonest words it may not be."""
+    if len(word) < _MIN_LETTERS or not _WORD.fullmatch(word):
+        return False
+    low, key = word.lower(), fold(word)
+    if key in CHAT_WORDS or any(w in _commonest(lang, common) for lang in STOPS for w in (low, key)):
+        return False
+    if word.islower():
+        return raised(word) and (place_ok or not _place(word))
+    if not word[:1].isupper() or (not word[1:].islower() and not word.isupper()):
+        return False  # ``McDonald``-like inner capitals are brands and handles as often as names
+    if not _person_word(word) or _country(word) or (not place_ok and _place(word)):
+        return False
+    names = lexicon()
+    return names.is_given(key) or names.is_surname(key) or (rare and is_rare_name(key))
+
+
+def _commonest(lang: str, common: int) -> frozenset[str]:
+    return everyday(lang) if common == EVERYDAY else common_words(lang)
+
+
+def _leading(words_: list[str], *, place_ok: bool = True, rare: bool = True) -> list[str]:
+    """The name in ``words_``: the first word when it is a name word, with the second when that is one too and
+    written in the same case."""
+    if not words_ or not name_word(words_[0], place_ok=place_ok, rare=rare):
+        return []
+    if len(words_) > 1 and name_word(words_[1], rare=rare) and words_[1].islower() == words_[0].islower():
+        return [" ".join(words_[:2])]
+    return [words_[0]]
+
+
+def addressed(match: str) -> list[str]:
+    """``Happy birthday Justin!``, ``thx hanna :)``: the words after a thanks, greeting or wish."""
+    cue = re.match(rf"(?i:{'|'.join(re.escape(w) for w in sorted(ADDRESSING, key=len, reverse=True))})", match)
+    rest = match[cue.end() :] if cue else match
+    return _leading(_WORD.findall(rest)[:2], rare=False)
+
+
+def closing_comma(match: str) -> list[str]:
+    """``Thanks for the follow, Casey.``: one word after a comma closing the post (not a town)."""
+    return _leading(_WORD.findall(match)[:1], place_ok=False, rare=False)
+
+
+def post_start(match: str) -> list[str]:
+    """``@JessicaLakey Jess, will you``, ``Lily I love``: a post's first word before a pronoun or a verb."""
+    return _leading(_WORD.findall(_strip_opening(match))[:1], rare=False)
+
+
+def speaker(match: str) -> list[str]:
+    """``Rachel: Audrey, I love you``: one or two words before a colon opening a post or a sentence."""
+    label = _strip_opening(match).split(":", 1)[0]
+    found = _WORD.findall(label)
+    if not found or not all(w[1:].islower() for w in found) or not all(name_word(w, common=COMMON) for w in found):
+        return []  # a label in capitals (``EDIT:``, ``VINE:``) or an everyday word (``Revealed:``)
+    return [" ".join(found)] if _leading(found) == [" ".join(found)] else []
+
+
+def attribution(match: str) -> list[str]:
+    """``-Roald Dahl``, ``– Pooh``: the words after a dash closing a post (a quotation's author)."""
+    found = _WORD.findall(match.split("http")[0].split("#")[0])[:2]
+    return _leading(found) if found and all(w[:1].isupper() for w in found) else []
+
+
+def possessive(match: str) -> list[str]:
+    """``Djourou's defending``, ``Paul ' s house``: the word before a possessive ``'s``."""
+    word = re.sub(r" ?['’] ?s$", "", match)
+    if " " in word or not word[:1].isupper() or not word[1:].islower():
+        return []  # after a determiner or a saint's ``St.``, a handle, a word in lower case or capitals
+    return [word] if name_word(word, place_ok=False) else []
+
+
+def with_writer(match: str) -> list[str]:
+    """``Jess and I``, ``me and pete``, ``my brother Reno``: the word paired with the writer or after ``my``
+    and a kinship or friendship noun."""
+    found = _WORD.findall(match)
+    word = found[0] if found[-1] in ("I", "me") and found[0] not in ("me", "I") else found[-1]
+    return [word] if name_word(word, rare=False) else []
+
+
+def caps_name(match: str) -> list[str]:
+    """``BRENDA LEE``: a listed given name and a listed surname written in capitals, in a run of capitals."""
+    tokens = match.split()
+    names = lexicon()
+    out = []
+    for first, last in pairwise(tokens):
+        if (
+            len(first) >= _MIN_LETTERS
+            and len(last) >= 2
+            and name_word(first.title())
+            and name_word(last.title())
+            and names.is_given(fold(first))
+            and (names.is_surname(fold(last)) or is_rare_name(last))
+        ):
+            out.append(f"{first} {last}")
+    return out
+
+
+def _strip_opening(match: str) -> str:
+    return re.sub(r"^[.!?]*\s*(?:RT +)?(?:\.?@\w+:? +)*[\"“'‘]?", "", match)
+
+
+SOCIAL_SLOTS: tuple[tuple[str, Callable[[str], list[str]]], ...] = (
+    (ADDRESSED, addressed),
+    (CLOSING_COMMA, closing_comma),
+    (POST_START, post_start),
+    (SPEAKER, speaker),
+    (ATTRIBUTION, attribution),
+    (POSSESSIVE, possessive),
+    (WITH_WRITER, with_writer),
+    (CAPS_RUN, caps_name),
+)
