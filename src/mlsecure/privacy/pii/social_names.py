@@ -37,12 +37,13 @@ from mlsecure.privacy.pii.letters import NAME_UPPER as _UP
 from mlsecure.privacy.pii.lower_names import raised
 from mlsecure.privacy.pii.name_data import fold, is_rare_name, lexicon
 from mlsecure.privacy.pii.name_frames import ROLES, _person_word
-from mlsecure.privacy.pii.name_parts import COMMON, _country, _place, common_words
+from mlsecure.privacy.pii.name_parts import COMMON, _country, _place, _seen, common_words
 
 # The commonest words of a language's subtitle counts, its everyday core: ``will``, ``may``, ``grace``, ``mark``,
 # ``rose``, ``bill``, ``apple`` fall inside it; the commonest given names start past it (``emily`` is the
 # 4,037th word, ``jack`` 4,212th, ``john`` 6,378th in English).
 EVERYDAY = 3000
+SURNAME_RANK = 1000  # a surname at most this far down some country's list stands for a person in a frame
 _MIN_LETTERS = 3
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 _W = r"[^\W\d_]+(?:['’-][^\W\d_]+)*"
@@ -153,7 +154,7 @@ _AFTER_FIRST = (
 )
 POST_START = rf"{_OPENING}{_W}(?:,|!+)? +(?i:{'|'.join(_AFTER_FIRST)})\b"
 SPEAKER = rf"{_OPENING}{_NAMES}: +\S"
-ATTRIBUTION = rf"(?:^|\s)[-–—~]+ ?{_NAMES} *(?:$|https?:|#)"
+ATTRIBUTION = rf"(?:^|\s)[-–—~:]+ ?{_NAMES} *(?:$|https?:|#)"
 # a possessive, with the word before it kept so that a role (``the Holder's``, ``St. Luke's``) or a handle is told apart
 POSSESSIVE = rf"(?:\b(?i:the|a|an|each|any|such|this|that|its|our|their|his|her|your|st)\.? +|[@#])?{_W} ?['’] ?s\b"
 _KIN = tuple(
@@ -278,7 +279,13 @@ def name_word(word: str, *, place_ok: bool = True, rare: bool = True, common: in
     if not _person_word(word) or _country(word) or (not place_ok and _place(word)):
         return False
     names = lexicon()
-    return names.is_given(key) or names.is_surname(key) or (rare and is_rare_name(key))
+    if names.is_given(key):
+        return True
+    if names.is_surname(key, max_rank=SURNAME_RANK):
+        return True
+    # a surname further down the lists that the dictionaries hold as a word is as often a product (``Python``,
+    # ``Java``: surnames ranked 1,641st and 1,132nd)
+    return (names.is_surname(key) and not _seen(word, ())) or (rare and is_rare_name(key))
 
 
 def _commonest(lang: str, common: int) -> frozenset[str]:
