@@ -34,10 +34,12 @@ from itertools import pairwise
 
 from mlsecure.privacy.pii.dict_names import STOPS, words
 from mlsecure.privacy.pii.letters import NAME_UPPER as _UP
+from mlsecure.privacy.pii.lexicons import FUNCTION_WORDS
 from mlsecure.privacy.pii.lower_names import raised
 from mlsecure.privacy.pii.name_data import fold, is_rare_name, lexicon
 from mlsecure.privacy.pii.name_frames import ROLES, _person_word
 from mlsecure.privacy.pii.name_parts import COMMON, _country, _place, _seen, common_words
+from mlsecure.privacy.pii.names import _SPEECH, _VERBS
 
 # The commonest words of a language's subtitle counts, its everyday core: ``will``, ``may``, ``grace``, ``mark``,
 # ``rose``, ``bill``, ``apple`` fall inside it; the commonest given names start past it (``emily`` is the
@@ -251,6 +253,57 @@ CHAT_WORDS = frozenset(
         "ikr",
     )
 )
+# Verbs in the present that headlines and posts put after a person (``Harper wraps up``, ``Barra cites``)
+HEADLINE_VERBS = frozenset(
+    (
+        "says",
+        "wants",
+        "needs",
+        "gets",
+        "makes",
+        "takes",
+        "gives",
+        "goes",
+        "comes",
+        "knows",
+        "thinks",
+        "tells",
+        "calls",
+        "starts",
+        "scores",
+        "signs",
+        "wins",
+        "loses",
+        "leaves",
+        "joins",
+        "plays",
+        "blames",
+        "defends",
+        "heads",
+        "wraps",
+        "slams",
+        "backs",
+        "admits",
+        "denies",
+        "vows",
+        "urges",
+        "warns",
+        "reveals",
+        "claims",
+        "insists",
+        "returns",
+        "quits",
+        "cites",
+        "labels",
+        "speaks",
+        "talks",
+        "sings",
+        "tweets",
+        "posts",
+        "looks",
+        "seems",
+    )
+)
 CAPS_RUN = rf"\b[{_UP}]{{2,}}(?: [{_UP}]{{2,}}){{1,2}}\b"
 
 
@@ -366,6 +419,25 @@ def caps_name(match: str) -> list[str]:
         ):
             out.append(f"{first} {last}")
     return out
+
+
+def subject_word(run: str) -> list[str]:
+    """``believe Matthews missed``, ``Today on the Hill: Harper wraps up``: one capitalised word before a verb
+    (an auxiliary, a verb of speech, a past form in ``-ed`` or a headline's ``HEADLINE_VERBS``), read from a
+    match of ``spans.NAME_RUN`` (``names.name_windows`` takes a lone word there only as a common given name)."""
+    parts = run.lstrip(".!?\"' \n\t").split()
+    if parts and parts[0][:1].islower():
+        parts.pop(0)
+    if len(parts) != 2 or not parts[1][:1].islower():
+        return []
+    word, follower = parts[0].rstrip(","), fold(parts[1])
+    verb = (
+        follower in _VERBS
+        or follower in _SPEECH
+        or follower in HEADLINE_VERBS
+        or (len(follower) > 4 and follower.endswith("ed") and follower not in FUNCTION_WORDS)
+    )
+    return [word] if verb and word == parts[0] and name_word(word, place_ok=False, rare=False) else []
 
 
 def _strip_opening(match: str) -> str:
