@@ -33,6 +33,7 @@ from functools import cache, lru_cache
 from itertools import pairwise
 
 from mlsecure.privacy.pii.dict_names import STOPS, words
+from mlsecure.privacy.pii.letters import NAME_LOWER as _LO
 from mlsecure.privacy.pii.letters import NAME_UPPER as _UP
 from mlsecure.privacy.pii.lexicons import FUNCTION_WORDS
 from mlsecure.privacy.pii.lower_names import raised
@@ -47,6 +48,27 @@ from mlsecure.privacy.pii.names import _SPEECH, _VERBS
 EVERYDAY = 3000
 SURNAME_RANK = 1000  # a surname at most this far down some country's list stands for a person in a frame
 _MIN_LETTERS = 3
+DETERMINERS = frozenset(
+    (
+        "the",
+        "a",
+        "an",
+        "this",
+        "that",
+        "these",
+        "those",
+        "each",
+        "every",
+        "any",
+        "our",
+        "your",
+        "their",
+        "its",
+        "his",
+        "her",
+        "my",
+    )
+)
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 _W = r"[^\W\d_]+(?:['’-][^\W\d_]+)*"
 _NAMES = rf"{_W}(?: {_W})?"
@@ -302,9 +324,23 @@ HEADLINE_VERBS = frozenset(
         "posts",
         "looks",
         "seems",
+        # negated auxiliaries, as the word before the apostrophe (``Kirk isn't``)
+        "isn",
+        "wasn",
+        "doesn",
+        "didn",
+        "hasn",
+        "hadn",
+        "couldn",
+        "wouldn",
+        "shouldn",
+        "aren",
+        "ain",
     )
 )
-CAPS_RUN = rf"\b[{_UP}]{{2,}}(?: [{_UP}]{{2,}}){{1,2}}\b"
+# A run of words in capitals beside a word in lower case (a text all in capitals is ``lower_names``' to read)
+_CAPS = rf"\b[{_UP}]{{2,}}(?: [{_UP}]{{2,}}){{1,2}}\b"
+CAPS_RUN = rf"[{_LO}][^{_LO}\n]*?{_CAPS}|{_CAPS}[^{_LO}\n]*[{_LO}]"
 
 
 @cache
@@ -405,7 +441,7 @@ def with_writer(match: str) -> list[str]:
 
 def caps_name(match: str) -> list[str]:
     """``BRENDA LEE``: a listed given name and a listed surname written in capitals, in a run of capitals."""
-    tokens = match.split()
+    tokens = re.findall(rf"\b[{_UP}]{{2,}}\b", match)
     names = lexicon()
     out = []
     for first, last in pairwise(tokens):
@@ -423,11 +459,12 @@ def caps_name(match: str) -> list[str]:
 
 def subject_word(run: str) -> list[str]:
     """``believe Matthews missed``, ``Today on the Hill: Harper wraps up``: one capitalised word before a verb
-    (an auxiliary, a verb of speech, a past form in ``-ed`` or a headline's ``HEADLINE_VERBS``), read from a
+    (an auxiliary or its negation, a verb of speech, a form in ``-ed``, a headline's ``HEADLINE_VERBS``),
+    read from a
     match of ``spans.NAME_RUN`` (``names.name_windows`` takes a lone word there only as a common given name)."""
     parts = run.lstrip(".!?\"' \n\t").split()
-    if parts and parts[0][:1].islower():
-        parts.pop(0)
+    if parts and parts[0][:1].islower() and parts.pop(0) in DETERMINERS:
+        return []  # ``this Agreement will``, ``the Eucharist was``: a thing
     if len(parts) != 2 or not parts[1][:1].islower():
         return []
     word, follower = parts[0].rstrip(","), fold(parts[1])
