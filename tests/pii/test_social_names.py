@@ -107,6 +107,11 @@ def test_possessive_after_a_determiner_or_a_saint_is_no_person() -> None:
     assert framed("St Paul's cathedral") == []
 
 
+def test_a_label_in_lower_case_is_no_speaker() -> None:
+    assert framed("nino: PR 123612C") == []  # Presidio's UK_NINO test strings: ``nino`` is also a listed name
+    assert framed("Rachel: Audrey, I love you") == ["Rachel"]
+
+
 def test_subject_word_reads_a_lone_word_before_its_verb() -> None:
     assert subject_word(" Giroud scored") == ["Giroud"]
     assert subject_word(" allow Giroud to") == []  # ``to`` is no verb

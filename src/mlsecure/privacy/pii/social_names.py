@@ -409,11 +409,11 @@ def post_start(match: str) -> list[str]:
 
 
 def speaker(match: str) -> list[str]:
-    """``Rachel: Audrey, I love you``: one or two words before a colon opening a post or a sentence."""
+    """``Rachel: Audrey, I love you``: one or two capitalised words before a colon opening a post or a sentence."""
     label = _strip_opening(match).split(":", 1)[0]
     found = _WORD.findall(label)
-    if not found or not all(w[1:].islower() for w in found) or not all(name_word(w, common=COMMON) for w in found):
-        return []  # a label in capitals (``EDIT:``, ``VINE:``) or an everyday word (``Revealed:``)
+    if not found or not all(w.istitle() and name_word(w, common=COMMON) for w in found):
+        return []  # a label in capitals or lower case (``EDIT:``, ``nino:``) or an everyday word (``Revealed:``)
     return [" ".join(found)] if _leading(found) == [" ".join(found)] else []
 
 
