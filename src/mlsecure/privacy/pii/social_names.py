@@ -71,6 +71,9 @@ DETERMINERS = frozenset(
 )
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 _W = r"[^\W\d_]+(?:['’-][^\W\d_]+)*"
+# an ASCII word boundary (Rust's DFA runs it on any text; a Unicode one falls back to a slower engine), beside the
+# English cue words only (``spans._compiled`` spells it ``(?a:\b)`` for Python's ``re``)
+_B = r"(?-u:\b)"
 _NAMES = rf"{_W}(?: {_W})?"
 # What a post opens with before its first word: reply handles, a retweet's prefix, a bullet or a quote mark
 _OPENING = r"(?:^|[.!?]+ +)(?:RT +)?(?:\.?@\w+:? +)*[\"“'‘]?"
@@ -112,8 +115,8 @@ ADDRESSING = (
     "r.i.p.",
 )
 # What may close an addressed clause: a mark, the post's end, a hashtag or handle, a kiss, a laugh
-_CLOSE = r"(?: *(?:[!?.,:;)…❤♥<#@]|$)| +(?i:x+|xo+|lol|haha\w*|for|and)\b)"
-ADDRESSED = rf"\b(?i:{'|'.join(re.escape(w) for w in ADDRESSING)})[,.!]* +{_NAMES}{_CLOSE}"
+_CLOSE = rf"(?: *(?:[!?.,:;)…❤♥<#@]|$)| +(?i:x+|xo+|lol|haha\w*|for|and){_B})"
+ADDRESSED = rf"{_B}(?i:{'|'.join(re.escape(w) for w in ADDRESSING)})[,.!]* +{_NAMES}{_CLOSE}"
 CLOSING_COMMA = rf", {_W}(?: *[.!?…)]+ *| *)(?:$|#|@|https?:)"
 # Words that, after a post's first word, make it the subject or the one addressed
 _AFTER_FIRST = (
@@ -176,11 +179,11 @@ _AFTER_FIRST = (
     "likes",
     "hates",
 )
-POST_START = rf"{_OPENING}{_W}(?:,|!+)? +(?i:{'|'.join(_AFTER_FIRST)})\b"
+POST_START = rf"{_OPENING}{_W}(?:,|!+)? +(?i:{'|'.join(_AFTER_FIRST)}){_B}"
 SPEAKER = rf"{_OPENING}{_NAMES}: +\S"
 ATTRIBUTION = rf"(?:^|\s)[-–—~:]+ ?{_NAMES} *(?:$|https?:|#)"
 # a possessive, with the word before it kept so that a role (``the Holder's``, ``St. Luke's``) or a handle is told apart
-POSSESSIVE = rf"(?:\b(?i:the|a|an|each|any|such|this|that|its|our|their|his|her|your|st)\.? +|[@#])?{_W} ?['’] ?s\b"
+POSSESSIVE = rf"(?:{_B}(?i:the|a|an|each|any|such|this|that|its|our|their|his|her|your|st)\.? +|[@#])?{_W} ?['’] ?s{_B}"
 _KIN = tuple(
     sorted(
         {
@@ -217,7 +220,7 @@ _KIN = tuple(
         }
     )
 )
-WITH_WRITER = rf"{_W} (?:and|&|n) (?:I|me)\b|\b(?:me|I) (?:and|&|n) {_W}|\b(?i:my) (?:{'|'.join(_KIN)}) {_W}"
+WITH_WRITER = rf"{_W} (?:and|&|n) (?:I|me){_B}|{_B}(?:me|I) (?:and|&|n) {_W}|{_B}(?i:my) (?:{'|'.join(_KIN)}) {_W}"
 # Chat's interjections and abbreviations, which the name lists (gathered from social-network profiles) hold as
 # names (``Haha`` is a given name ranked 571st, ``Yay`` a surname): a frame around them addresses nobody
 CHAT_WORDS = frozenset(
@@ -340,6 +343,7 @@ HEADLINE_VERBS = frozenset(
 )
 # A run of words in capitals beside a word in lower case (a text all in capitals is ``lower_names``' to read)
 _CAPS = rf"\b[{_UP}]{{2,}}(?: [{_UP}]{{2,}}){{1,2}}\b"
+_FOLLOWERS = frozenset(_VERBS | _SPEECH | HEADLINE_VERBS)
 CAPS_RUN = rf"[{_LO}][^{_LO}\n]*?{_CAPS}|{_CAPS}[^{_LO}\n]*[{_LO}]"
 
 
@@ -459,22 +463,22 @@ def caps_name(match: str) -> list[str]:
 
 def subject_word(run: str) -> list[str]:
     """``believe Matthews missed``, ``Today on the Hill: Harper wraps up``: one capitalised word before a verb
-    (an auxiliary or its negation, a verb of speech, a form in ``-ed``, a headline's ``HEADLINE_VERBS``),
-    read from a
-    match of ``spans.NAME_RUN`` (``names.name_windows`` takes a lone word there only as a common given name)."""
-    parts = run.lstrip(".!?\"' \n\t").split()
-    if parts and parts[0][:1].islower() and parts.pop(0) in DETERMINERS:
-        return []  # ``this Agreement will``, ``the Eucharist was``: a thing
-    if len(parts) != 2 or not parts[1][:1].islower():
+    (an auxiliary or its negation, a verb of speech, a form in ``-ed``, a headline's ``HEADLINE_VERBS``), read from a
+    match of ``spans.NAME_RUN`` (``names.name_windows`` takes a lone word there only as a common given name). Called
+    on every run of the column: the cheap tests on the follower come first."""
+    parts = run.split()
+    follower = parts[-1] if len(parts) >= 2 else ""
+    if follower not in _FOLLOWERS and not (
+        len(follower) > 4 and follower.endswith("ed") and follower.islower() and follower not in FUNCTION_WORDS
+    ):
         return []
-    word, follower = parts[0].rstrip(","), fold(parts[1])
-    verb = (
-        follower in _VERBS
-        or follower in _SPEECH
-        or follower in HEADLINE_VERBS
-        or (len(follower) > 4 and follower.endswith("ed") and follower not in FUNCTION_WORDS)
-    )
-    return [word] if verb and word == parts[0] and name_word(word, place_ok=False, rare=False) else []
+    if not parts[0].strip(".!?\"'"):
+        parts.pop(0)  # the sentence boundary the run opened with
+    if len(parts) == 3 and parts[0].islower() and parts.pop(0) in DETERMINERS:
+        return []  # ``this Agreement will``, ``the Eucharist was``: a thing
+    if len(parts) != 2:
+        return []
+    return [parts[0]] if name_word(parts[0], place_ok=False, rare=False) else []
 
 
 def _strip_opening(match: str) -> str:
