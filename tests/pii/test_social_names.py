@@ -49,6 +49,8 @@ def framed(text: str) -> list[str]:
         ("Yay my brother Reno is home today", "Reno"),
         ("listening to Time is not Enough - BRENDA LEE ♫", "BRENDA LEE"),
         ("Stunning goal, I think Giroud scored twice", "Giroud"),
+        ("Ending the show with Herbie & Freddie!", "Freddie"),  # two names joined by ``&``
+        ("@ladytube @MistressStan Moran 🙈", "Moran"),  # a post that is a name and its handles and marks
     ],
 )
 def test_names_in_social_frames_are_redacted(text: str, name: str | None) -> None:
@@ -72,6 +74,8 @@ def test_names_in_social_frames_are_redacted(text: str, name: str | None) -> Non
         "St. Luke's emergency department wait time is 12 minutes.",
         "Went to burger king with the parents, London.",  # a town closing a post
         "Will you go to the game tonight?",
+        "Salt and Pepper for the table",  # a pair of words no list holds as given names
+        "Paris 😍 #travel",  # a post that is a town
         "the lead booker's name will be printed on the tickets",  # a possessive in lower case
     ],
 )

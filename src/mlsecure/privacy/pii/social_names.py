@@ -343,6 +343,10 @@ HEADLINE_VERBS = frozenset(
 )
 # A run of words in capitals beside a word in lower case (a text all in capitals is ``lower_names``' to read)
 _CAPS = rf"\b[{_UP}]{{2,}}(?: [{_UP}]{{2,}}){{1,2}}\b"
+# Two capitalised words joined by ``and`` or ``&``, the second not opening a longer name (``Herbie & Freddie!``)
+NAME_PAIR = rf"(?:^|[^\w@#])({_W}) (?:and|&) ({_W})(?:$|[^\w'’ ]| [^{_UP} ])"
+# A post that is a name and nothing else but its handles, links, hashtags and marks (``Marilyn http://t.co/...``)
+NAME_ONLY = rf"^(?:RT +)?(?:\.?@\w+:? +)*{_NAMES}(?:\s*(?:https?://\S+|[#@]\w+|[^\w\s]))*\s*$"
 _FOLLOWERS = frozenset(_VERBS | _SPEECH | HEADLINE_VERBS)
 CAPS_RUN = rf"[{_LO}][^{_LO}\n]*?{_CAPS}|{_CAPS}[^{_LO}\n]*[{_LO}]"
 
@@ -481,6 +485,27 @@ def subject_word(run: str) -> list[str]:
     return [parts[0]] if name_word(parts[0], place_ok=False, rare=False) else []
 
 
+def name_pair(match: str) -> list[str]:
+    """``Justine and Janelle``, ``Herbie & Freddie``: two capitalised words joined by ``and``, both names by the tests
+    of ``name_word`` (no town), one a given name among some country's 1,000 commonest."""
+    found = re.search(rf"({_W}) (?:and|&) ({_W})", match)
+    if found is None:
+        return []
+    pair = [found.group(1), found.group(2)]
+    if not all(w.istitle() and name_word(w, place_ok=False, rare=False) for w in pair):
+        return []
+    return pair if any(lexicon().is_given(w, max_rank=SURNAME_RANK) for w in pair) else []
+
+
+def name_only(match: str) -> list[str]:
+    """``Moran 🙈``, ``Marilyn http://t.co/...``: the one or two capitalised words a post holds besides its handles,
+    links, hashtags and marks."""
+    found = _WORD.findall(re.sub(r"https?://\S+|[#@]\w+", " ", _strip_opening(match)))
+    if not 1 <= len(found) <= 2 or not all(w.istitle() and name_word(w, place_ok=False, rare=False) for w in found):
+        return []
+    return [" ".join(found)]
+
+
 def _strip_opening(match: str) -> str:
     return re.sub(r"^[.!?]*\s*(?:RT +)?(?:\.?@\w+:? +)*[\"“'‘]?", "", match)
 
@@ -494,4 +519,6 @@ SOCIAL_SLOTS: tuple[tuple[str, Callable[[str], list[str]]], ...] = (
     (POSSESSIVE, possessive),
     (WITH_WRITER, with_writer),
     (CAPS_RUN, caps_name),
+    (NAME_PAIR, name_pair),
+    (NAME_ONLY, name_only),
 )
