@@ -60,6 +60,7 @@ from mlsecure.privacy.pii.recognizers.builtin import IPV6_WITH_IPV4
 from mlsecure.privacy.pii.regex_threads import select_pinned
 from mlsecure.privacy.pii.results_tables import RESULT_SLOTS
 from mlsecure.privacy.pii.script_names import script_name
+from mlsecure.privacy.pii.social_names import SOCIAL_SLOTS, subject_word
 from mlsecure.privacy.pii.speaking_surnames import SPEAKER, speaking_surnames
 from mlsecure.privacy.pii.street_spans import SPAN_PATTERN as STREET_PATTERN
 from mlsecure.privacy.pii.street_spans import street_span
@@ -332,7 +333,7 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
                     found.setdefault(value, part_type)
     runs = {*_distinct_matches(texts, NAME_RUN), *(" " + m for m in _distinct_matches(texts, PRECEDED_RUN))}
     for run in runs:
-        for name in name_windows(run):
+        for name in (*name_windows(run), *subject_word(run)):  # ``social_names``: ``believe Matthews missed``
             found.setdefault(name, PiiType.NAME)
     for run in _distinct_matches(texts, CJK_RUN):
         name = run.strip(_CJK_FENCE_STRIP)
@@ -348,7 +349,8 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
     for match in _distinct_matches(texts, INITIAL_SURNAME):  # ``initials``: ``S. Warne``, ``T Waititi``
         if (person := initial_surname(match)) is not None:
             found.setdefault(person, PiiType.NAME)
-    for pattern, read_all in FRAME_SLOTS:  # ``name_frames``: naming frames, vocatives, lists, head lines...
+    # ``name_frames``: naming frames, vocatives, lists, head lines...; ``social_names``: thanks, @replies, possessives
+    for pattern, read_all in (*FRAME_SLOTS, *SOCIAL_SLOTS):
         for match in _distinct_matches(texts, pattern):
             for person in read_all(match):
                 found.setdefault(person, PiiType.NAME)
