@@ -141,3 +141,18 @@ def test_no_everyday_or_chat_word_is_a_name_in_any_frame(word: str, case: str) -
         f"going out, {written}.",
     ]
     assert [name for post in posts for name in framed(post)] == []
+
+
+def test_a_role_noun_of_the_column_is_not_taken_by_the_social_frames() -> None:
+    """``the Parent`` elsewhere in the column makes ``Parent's consent`` / ``Parent will`` / ``If to Parent:`` a
+    contract's role noun; without the determiner the same frames still take a listed name (``Sarah``)."""
+    contract = [
+        "The obligations of the Parent under this Agreement are absolute.",
+        "Parent's consent shall not be withheld. Parent will cause Merger Sub to perform.",
+        "If to Parent: 100 Main Street",
+    ]
+    assert "Parent" in " ".join(framed(contract[1]) + framed(contract[2]))  # the frames alone do read it
+    out = redact(*contract)
+    assert all("Parent" in cell for cell in out), out
+    posts = ["Sarah's cake was amazing", "Sarah will be there tonight"]
+    assert not any("Sarah" in cell for cell in redact(*posts))

@@ -162,6 +162,18 @@ NAME_PAIR = rf"(?:^|[^\w@#])({_W}) (?:and|&) ({_W})(?:$|[^\w'’ ]| [^{_UP} ])"
 # A post that is a name and nothing else but its handles, links, hashtags and marks (``Marilyn http://t.co/...``)
 NAME_ONLY = rf"^(?:RT +)?(?:\.?@\w+:? +)*{_NAMES}(?:\s*(?:https?://\S+|[#@]\w+|[^\w\s]))*\s*$"
 _FOLLOWERS = frozenset(_VERBS | _SPEECH | HEADLINE_VERBS)
+# ``the Parent``, ``such Buyer``: a capitalised word after a determiner (the determiner in either case)
+DETERMINED = rf"{_B}(?i:the|this|that|these|those|such|each|every|any|said|an?|our|your|their|its) +[{_UP}][{_LO}]+{_B}"
+
+
+def determined_words(matches: list[str]) -> frozenset[str]:
+    """The capitalised words a column writes after a determiner (matches of ``DETERMINED``). A contract's ``the
+    Parent`` or ``such Buyer`` is a role noun; the social frames are weak evidence (``Parent's consent``, ``Parent
+    will``, ``If to Parent:`` read like a post's ``Sarah's``, ``Sarah will``, ``Sarah:``), so a word the same column
+    writes after a determiner is not taken by them. A person's name takes no determiner."""
+    return frozenset(m.rsplit(" ", 1)[-1] for m in matches)
+
+
 CAPS_RUN = rf"[{_LO}][^{_LO}\n]*?{_CAPS}|{_CAPS}[^{_LO}\n]*[{_LO}]"
 
 

@@ -60,7 +60,7 @@ from mlsecure.privacy.pii.recognizers.builtin import IPV6_WITH_IPV4
 from mlsecure.privacy.pii.regex_threads import select_pinned
 from mlsecure.privacy.pii.results_tables import RESULT_SLOTS
 from mlsecure.privacy.pii.script_names import script_name
-from mlsecure.privacy.pii.social_names import SOCIAL_SLOTS, subject_word
+from mlsecure.privacy.pii.social_names import DETERMINED, SOCIAL_SLOTS, determined_words, subject_word
 from mlsecure.privacy.pii.speaking_surnames import SPEAKER, speaking_surnames
 from mlsecure.privacy.pii.street_spans import SPAN_PATTERN as STREET_PATTERN
 from mlsecure.privacy.pii.street_spans import street_span
@@ -332,9 +332,11 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
                         found[value] = part_type  # ``WA 98532-1900``: a ZIP+4 after a state, not a phone number
                     found.setdefault(value, part_type)
     runs = {*_distinct_matches(texts, NAME_RUN), *(" " + m for m in _distinct_matches(texts, PRECEDED_RUN))}
+    social: set[str] = set()  # ``social_names``: weak frames, kept below unless the column makes the word a role noun
     for run in runs:
-        for name in (*name_windows(run), *subject_word(run)):  # ``social_names``: ``believe Matthews missed``
+        for name in name_windows(run):
             found.setdefault(name, PiiType.NAME)
+        social.update(subject_word(run))  # ``believe Matthews missed``
     for run in _distinct_matches(texts, CJK_RUN):
         name = run.strip(_CJK_FENCE_STRIP)
         if cjk_name(name) or (" " not in name and 2 <= len(name) <= 3 and script_name(name)):
@@ -349,11 +351,17 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
     for match in _distinct_matches(texts, INITIAL_SURNAME):  # ``initials``: ``S. Warne``, ``T Waititi``
         if (person := initial_surname(match)) is not None:
             found.setdefault(person, PiiType.NAME)
-    # ``name_frames``: naming frames, vocatives, lists, head lines...; ``social_names``: thanks, @replies, possessives
-    for pattern, read_all in (*FRAME_SLOTS, *SOCIAL_SLOTS):
+    for pattern, read_all in FRAME_SLOTS:  # ``name_frames``: naming frames, vocatives, lists, head lines...
         for match in _distinct_matches(texts, pattern):
             for person in read_all(match):
                 found.setdefault(person, PiiType.NAME)
+    for pattern, read_all in SOCIAL_SLOTS:  # ``social_names``: thanks, @replies, possessives, speaker labels
+        for match in _distinct_matches(texts, pattern):
+            social.update(read_all(match))
+    roles = determined_words(_distinct_matches(texts, DETERMINED))  # ``the Parent``: a contract's role noun
+    for person in sorted(social):
+        if person.split()[-1] not in roles:
+            found.setdefault(person, PiiType.NAME)
     # ``dict_names``: capitalised words no dictionary of the column's language knows, listed as names (the
     # three queries are asked whatever the language: a batch's first pass gathers them all)
     langs = languages(_distinct_matches(texts, STOP_RUN))
