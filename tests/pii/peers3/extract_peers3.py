@@ -100,9 +100,7 @@ def _git_bytes(mirrors: Path, repo: str, *args: str) -> bytes:
 
 def _read(mirrors: Path, repo: str, path: str) -> str:
     raw = _git_bytes(mirrors, repo, "show", f"HEAD:{path}")
-    if path.endswith(".gz"):
-        return gzip.decompress(raw).decode("latin-1")  # CoNLL-2002 is ISO-8859-1
-    return raw.decode("utf-8").lstrip("\ufeff")
+    return (gzip.decompress(raw) if path.endswith(".gz") else raw).decode("utf-8").lstrip("\ufeff")
 
 
 def _paths(mirrors: Path, repo: str, paths: list[str]) -> list[str]:
