@@ -35,8 +35,12 @@ def main() -> int:
     parser.add_argument("--in-process", action="store_true", help="redact with transform_text, not the CLI")
     parser.add_argument("--json", type=Path, help="also write the tallies here")
     parser.add_argument("--dev-misses", type=Path, help="write the dev half's surviving names here, then stop")
-    parser.add_argument("--half", choices=("dev", "report", "both"), default="both",
-                        help="score one half only (iterate on dev; measure report once before and once after)")
+    parser.add_argument(
+        "--half",
+        choices=("dev", "report", "both"),
+        default="both",
+        help="score one half only (iterate on dev; measure report once before and once after)",
+    )
     args = parser.parse_args()
     sources, cases = dict(corpus(CORPUS)["sources"]), load()
     if args.mirrors:
@@ -72,8 +76,10 @@ def main() -> int:
         mine = [c for c in cases if (c.source, c.half) == (src, half)]
         gone, words = words_taken(mine, lambda texts: [outputs[t] for t in texts])
         taken[f"{src}/{half}"] = (gone, words)
-        print(f"| {src} | {half} | {sum(not any(t == 'PERSON' for *_, t in c.spans) for c in mine)} | "
-              f"{fmt(gone, words)} |")
+        print(
+            f"| {src} | {half} | {sum(not any(t == 'PERSON' for *_, t in c.spans) for c in mine)} | "
+            f"{fmt(gone, words)} |"
+        )
     print()
     for lang in sorted({language(s) for s, _ in results}):
         pooled(results, f"language {lang}", lambda s, lang=lang: language(s) == lang)
@@ -81,12 +87,25 @@ def main() -> int:
     for half in HALVES:
         pairs = [v for k, v in taken.items() if k.endswith(f"/{half}")]
         if pairs:
-            print(f"words taken away from texts with no person, {half}: "
-                  f"{fmt(sum(g for g, _ in pairs), sum(w for _, w in pairs))}")
+            print(
+                f"words taken away from texts with no person, {half}: "
+                f"{fmt(sum(g for g, _ in pairs), sum(w for _, w in pairs))}"
+            )
     if args.json:
-        args.json.write_text(json.dumps({f"{s}/{h}": {g: vars(t) for g, t in r.by_group.items()} | {
-            "_negatives": [r.negatives_flagged, r.negatives], "_spurious": [r.name_spurious, r.name_predicted],
-            "_words_taken": list(taken[f"{s}/{h}"])} for (s, h), r in results.items()}, indent=1))
+        args.json.write_text(
+            json.dumps(
+                {
+                    f"{s}/{h}": {g: vars(t) for g, t in r.by_group.items()}
+                    | {
+                        "_negatives": [r.negatives_flagged, r.negatives],
+                        "_spurious": [r.name_spurious, r.name_predicted],
+                        "_words_taken": list(taken[f"{s}/{h}"]),
+                    }
+                    for (s, h), r in results.items()
+                },
+                indent=1,
+            )
+        )
     return 0
 
 

@@ -41,47 +41,94 @@ from extract_peers2 import Token, conll_documents, detokenize, half  # noqa: E40
 
 CHUNK = 20  # sentences per document where a source marks no article
 _EUROPEANA = "EuropeanaNewspapers/ner-corpora"
-_CC0_EUROPEANA = ("Europeana Newspapers NER corpora, Europeana Newspapers Project 2012-2015 (CC0). Changes: text "
-                  "rebuilt from the BIO tokens, cut into documents of 20 sentences, tags turned into character spans.")
+_CC0_EUROPEANA = (
+    "Europeana Newspapers NER corpora, Europeana Newspapers Project 2012-2015 (CC0). Changes: text "
+    "rebuilt from the BIO tokens, cut into documents of 20 sentences, tags turned into character spans."
+)
 _BY_SA = "CC-BY-SA-4.0"
 SOURCES: dict[str, dict[str, Any]] = {
     "turku-fi": {
-        "repo": "TurkuNLP/turku-ner-corpus", "paths": ["data/conll/train.tsv", "data/conll/dev.tsv", "data/conll/test.tsv"],
-        "format": "conll", "language": "fi", "shipped": True, "license": _BY_SA,
+        "repo": "TurkuNLP/turku-ner-corpus",
+        "paths": ["data/conll/train.tsv", "data/conll/dev.tsv", "data/conll/test.tsv"],
+        "format": "conll",
+        "language": "fi",
+        "shipped": True,
+        "license": _BY_SA,
         "kind": "Finnish web, news, Wikipedia, fiction",
         "notice": "Turku NER corpus, Luoma et al. 2020 (CC BY-SA 4.0). Changes: text rebuilt from the CoNLL tokens, "
-                  "tags turned into character spans; this adaptation is under CC BY-SA 4.0."},
+        "tags turned into character spans; this adaptation is under CC BY-SA 4.0.",
+    },
     "nerkor-hu": {
-        "repo": "nytud/NYTK-NerKor", "paths": ["data/devel/", "data/test/"], "format": "conllup",
-        "language": "hu", "shipped": True, "license": _BY_SA, "kind": "Hungarian web, news, Wikipedia, fiction, legal",
+        "repo": "nytud/NYTK-NerKor",
+        "paths": ["data/devel/", "data/test/"],
+        "format": "conllup",
+        "language": "hu",
+        "shipped": True,
+        "license": _BY_SA,
+        "kind": "Hungarian web, news, Wikipedia, fiction, legal",
         "notice": "NYTK-NerKor, Simon and Vadász 2021 (CC BY-SA 4.0). Changes: text rebuilt from the CoNLL-U Plus "
-                  "tokens, tags turned into character spans; this adaptation is under CC BY-SA 4.0."},
+        "tokens, tags turned into character spans; this adaptation is under CC BY-SA 4.0.",
+    },
     "europeana-de": {
-        "repo": _EUROPEANA, "paths": ["enp_DE.lft.bio/enp_DE.lft.bio", "enp_DE.onb.bio/enp_DE.onb.bio",
-                                      "enp_DE.sbb.bio/enp_DE.sbb.bio"],
-        "format": "bio", "language": "de", "shipped": True, "license": "CC0-1.0",
-        "kind": "German newspapers (OCR), 1850-1950", "notice": _CC0_EUROPEANA},
+        "repo": _EUROPEANA,
+        "paths": ["enp_DE.lft.bio/enp_DE.lft.bio", "enp_DE.onb.bio/enp_DE.onb.bio", "enp_DE.sbb.bio/enp_DE.sbb.bio"],
+        "format": "bio",
+        "language": "de",
+        "shipped": True,
+        "license": "CC0-1.0",
+        "kind": "German newspapers (OCR), 1850-1950",
+        "notice": _CC0_EUROPEANA,
+    },
     "europeana-fr": {
-        "repo": _EUROPEANA, "paths": ["enp_FR.bnf.bio/enp_FR.bnf.bio"], "format": "bio", "language": "fr",
-        "shipped": True, "license": "CC0-1.0", "kind": "French newspapers (OCR), 1870-1950", "notice": _CC0_EUROPEANA},
+        "repo": _EUROPEANA,
+        "paths": ["enp_FR.bnf.bio/enp_FR.bnf.bio"],
+        "format": "bio",
+        "language": "fr",
+        "shipped": True,
+        "license": "CC0-1.0",
+        "kind": "French newspapers (OCR), 1870-1950",
+        "notice": _CC0_EUROPEANA,
+    },
     "europeana-nl": {
-        "repo": _EUROPEANA, "paths": ["enp_NL.kb.bio/enp_NL.kb.bio"], "format": "bio", "language": "nl",
-        "shipped": True, "license": "CC0-1.0", "kind": "Dutch newspapers (OCR), 1620-1995", "notice": _CC0_EUROPEANA},
+        "repo": _EUROPEANA,
+        "paths": ["enp_NL.kb.bio/enp_NL.kb.bio"],
+        "format": "bio",
+        "language": "nl",
+        "shipped": True,
+        "license": "CC0-1.0",
+        "kind": "Dutch newspapers (OCR), 1620-1995",
+        "notice": _CC0_EUROPEANA,
+    },
     "norne-no": {
-        "repo": "ltgoslo/norne", "paths": ["ud/nob/no_bokmaal-ud-test.conllu", "ud/nno/no_nynorsk-ud-test.conllu"],
-        "format": "conllu", "language": "no", "shipped": False,
+        "repo": "ltgoslo/norne",
+        "paths": ["ud/nob/no_bokmaal-ud-test.conllu", "ud/nno/no_nynorsk-ud-test.conllu"],
+        "format": "conllu",
+        "language": "no",
+        "shipped": False,
         "license": "CC0 annotations; texts excluded (LICENSE_NDT.txt): not shipped",
-        "kind": "Norwegian (Bokmål, Nynorsk) news, blogs, parliament", "notice": "read from the mirror only"},
+        "kind": "Norwegian (Bokmål, Nynorsk) news, blogs, parliament",
+        "notice": "read from the mirror only",
+    },
     "conll2002-es": {
-        "repo": "dice-group/FOX", "paths": ["input/conll2002/esp.testa.gz", "input/conll2002/esp.testb.gz"],
-        "format": "conll-gz", "language": "es", "shipped": False,
-        "license": "CoNLL-2002 shared-task research use only: not shipped", "kind": "Spanish news (EFE), 2000",
-        "notice": "read from the mirror only"},
+        "repo": "dice-group/FOX",
+        "paths": ["input/conll2002/esp.testa.gz", "input/conll2002/esp.testb.gz"],
+        "format": "conll-gz",
+        "language": "es",
+        "shipped": False,
+        "license": "CoNLL-2002 shared-task research use only: not shipped",
+        "kind": "Spanish news (EFE), 2000",
+        "notice": "read from the mirror only",
+    },
     "conll2002-nl": {
-        "repo": "dice-group/FOX", "paths": ["input/conll2002/ned.testa.gz", "input/conll2002/ned.testb.gz"],
-        "format": "conll-gz", "language": "nl", "shipped": False,
-        "license": "CoNLL-2002 shared-task research use only: not shipped", "kind": "Dutch news (De Morgen), 2000",
-        "notice": "read from the mirror only"},
+        "repo": "dice-group/FOX",
+        "paths": ["input/conll2002/ned.testa.gz", "input/conll2002/ned.testb.gz"],
+        "format": "conll-gz",
+        "language": "nl",
+        "shipped": False,
+        "license": "CoNLL-2002 shared-task research use only: not shipped",
+        "kind": "Dutch news (De Morgen), 2000",
+        "notice": "read from the mirror only",
+    },
 }
 _NORNE_TAG = {"GPE_LOC": "LOC", "GPE_ORG": "ORG", "PROD": "MISC", "EVT": "MISC", "DRV": "MISC"}
 _SENTENCE_END = {".", "!", "?"}
@@ -176,7 +223,7 @@ def bio_sentences(raw: str) -> list[list[Token]]:
 
 def _chunks(path: str, sentences: list[list[Token]]) -> Iterator[tuple[str, list[list[Token]]]]:
     for i in range(0, len(sentences), CHUNK):
-        yield f"{path}#{i // CHUNK}", sentences[i:i + CHUNK]
+        yield f"{path}#{i // CHUNK}", sentences[i : i + CHUNK]
 
 
 def documents(mirrors: Path, info: dict[str, Any]) -> Iterator[tuple[str, str, list[list[Token]]]]:
@@ -211,10 +258,21 @@ def extract(mirrors: Path, names: list[str]) -> dict[str, Any]:
             if not built.text.strip():
                 continue
             count += 1
-            cases.append({"source": name, "path": path, "doc": doc_id, "half": half(f"{name}:{doc_id}"),
-                          "text": built.text, "spans": [list(s) for s in built.spans]})
+            cases.append(
+                {
+                    "source": name,
+                    "path": path,
+                    "doc": doc_id,
+                    "half": half(f"{name}:{doc_id}"),
+                    "text": built.text,
+                    "spans": [list(s) for s in built.spans],
+                }
+            )
         sources[name] = {k: v for k, v in info.items() if k not in ("format", "paths")} | {
-            "paths": info["paths"], "commit": commit, "documents": count}
+            "paths": info["paths"],
+            "commit": commit,
+            "documents": count,
+        }
     return {"sources": sources, "cases": cases}
 
 
