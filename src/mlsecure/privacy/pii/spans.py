@@ -32,8 +32,10 @@ from mlsecure.privacy.pii.lexicons import (
     PERSON_LABELS,
     SUBJECT_MODALS,
 )
+from mlsecure.privacy.pii.locale_frames import LOCALE_SLOTS
 from mlsecure.privacy.pii.lower_names import lower_names, recase
 from mlsecure.privacy.pii.masking import shape_mask
+from mlsecure.privacy.pii.name_endings import CAPITALISED_WORD, inflected
 from mlsecure.privacy.pii.name_frames import FRAME_SLOTS, propagate
 from mlsecure.privacy.pii.name_parts import extend, spread
 from mlsecure.privacy.pii.names import (
@@ -351,7 +353,7 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
     for match in _distinct_matches(texts, INITIAL_SURNAME):  # ``initials``: ``S. Warne``, ``T Waititi``
         if (person := initial_surname(match)) is not None:
             found.setdefault(person, PiiType.NAME)
-    for pattern, read_all in FRAME_SLOTS:  # ``name_frames``: naming frames, vocatives, lists, head lines...
+    for pattern, read_all in (*FRAME_SLOTS, *LOCALE_SLOTS):  # ``name_frames``, ``locale_frames``: naming frames,
         for match in _distinct_matches(texts, pattern):
             for person in read_all(match):
                 found.setdefault(person, PiiType.NAME)
@@ -386,6 +388,9 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
     if cells is not None:
         for word in spread(cells, [v for v, t in found.items() if t is PiiType.NAME], langs):
             found.setdefault(word, PiiType.NAME)
+    persons = [v for v, t in found.items() if t is PiiType.NAME]  # ``name_endings``: ``Obaman``, ``Évát``
+    for word in inflected(_distinct_matches(texts, CAPITALISED_WORD), persons, langs):
+        found.setdefault(word, PiiType.NAME)
     for run in _distinct_matches(texts, SET_IN_PATTERN):  # one pass for the three scripts
         for script, core_pattern in _SET_IN_CORE.items():
             core = core_pattern.search(run)

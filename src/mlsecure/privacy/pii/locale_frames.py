@@ -1,0 +1,188 @@
+"""Person names by the frames other languages put them in: honorifics, titles and roles, reported speech.
+
+``name_frames`` reads English frames (``Mr``, ``says Hartvigsson.``). Real text in other languages names people
+the same ways with other words, and those words are the whole evidence when a surname is in no list (``M. Fagard,
+commissaire``, ``de heer Zurhaar``, ``Herrn Forst``, ``esittelijä Jarzembowskia``, ``», seier Ekre.``,
+``dijo Díez Canseco``; issue 15's third corpus, ``tests/pii/peers3``, where most such names survived):
+
+- an honorific (``M.``, ``MM.``, ``Mme``, ``Herr``, ``heer``, ``señora``, ``rouva``...) before capitalised words;
+- a title or role noun (``général``, ``burgemeester``, ``Ministerpräsident``, ``kuningas``, ``politimester``)
+  before capitalised words;
+- a speech verb after a comma, quote or dash, before capitalised words that end the clause (``, sier Steinnes.``,
+  ``», a déclaré M. Roch``, ``–, mondta Kovács János.``);
+- Hungarian honorifics and titles after the name (``Rjunoszuke urat``, ``Green ezredes``, ``Obama elnök``).
+
+Each pattern is Rust's regex syntax that Python's ``re`` also reads, run over the whole column by ``spans``; its
+reader keeps the capitalised open-class words after the cue (name particles such as ``van der`` inside, further
+titles skipped) and drops organisation, street and place words (``name_frames._person_word``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from mlsecure.privacy.pii.letters import NAME_LOWER as _LO
+from mlsecure.privacy.pii.letters import NAME_UPPER as _UP
+from mlsecure.privacy.pii.name_data import fold
+from mlsecure.privacy.pii.name_frames import _alternation, _cap, _person_word, cased
+
+
+def _words(text: str, sep: str | None = None) -> tuple[str, ...]:
+    """A word list written as text (one entry per space, or per ``sep`` where entries hold spaces)."""
+    return tuple(w.strip() for w in text.split(sep) if w.strip())
+
+
+# Written before a name with their dot: French, Dutch, German, Spanish, Italian, Scandinavian abbreviations
+HONORIFICS_DOTTED = _words("""
+    M MM Mme Mmes Mlle Mlles Mgr Hr Hrn Fr Frl Sr Sra Srta Dña Dhr Mevr Mw Mej Jhr Jkvr hh Sig Dott Cav Kapt
+    Gen Pfr geb
+""")
+# Written before a name as they are (a capital first letter is also read)
+HONORIFICS = _words("""
+    Mme Mlle Mmes Mlles Mgr Herr Herrn Frau Fräulein monsieur messieurs madame mesdames mademoiselle maître
+    heer heeren heren mevrouw juffrouw jonkheer señor señora señorita don doña signor signora signorina senhor
+    senhora rouva herra neiti herr fru frøken fröken pan pani pán paní lord lady sir dame veuve Mister
+""")
+# Honorifics of several people, before a list of names (``MM. Limon et Meunier``, ``de heeren Thorbecke, Wintgens``)
+PLURAL = _words("""
+    MM. Mmes Mlles hh. heeren heren Heeren Heren messieurs Messieurs mesdames Herren Gebrüder gebroeders
+""")
+_AND = _words("et en und y e og och ja és i a and")
+# Titles and roles written before a name (lower case in most languages, German nouns capitalised: both read):
+# French, Dutch, German, Spanish, Italian, Portuguese, Finnish, Norwegian, Danish, Swedish, Hungarian, Polish, Czech
+ROLES = _words("""
+    colonel capitaine lieutenant commandant docteur abbé cardinal président ministre sénateur député maire
+    préfet roi reine prince princesse comte comtesse duc duchesse baron baronne marquis empereur impératrice
+    pape maréchal amiral professeur juge avocat notaire curé pasteur évêque archevêque chanoine citoyen
+    commissaire generaal kolonel kapitein luitenant dokter president minister senator burgemeester wethouder
+    koning koningin prins prinses graaf gravin hertog keizer paus bisschop pastoor dominee notaris advocaat
+    rechter professor ambtsgenoot voorzitter surnumerair kardinaal Oberst Hauptmann Leutnant Doktor Präsident
+    Außenminister Ministerpräsident Reichskanzler Bundeskanzler Kanzler Bürgermeister König Königin Prinz
+    Prinzessin Fürst Fürstin Graf Gräfin Grafen Herzog Herzogin Erzherzog Kaiser Kaiserin Papst Bischof Pfarrer
+    Professor Richter Rechtsanwalt Abgeordneter Direktor Statthalter Botschafter Kommissar Kardinal Freiherr
+    Monsignor Senators coronel capitán teniente doctor presidente ministro ministra senador senadora diputado
+    diputada alcalde alcaldesa rey reina príncipe princesa conde condesa duque duquesa juez jueza portavoz
+    gobernador gobernadora entrenador generale senatore onorevole dottore avvocato ingegnere doutor rei
+    deputado kuningas kuningatar keisari prinssi presidentti pääministeri ministeri senaattori jäsen esittelijä
+    puheenjohtaja johtaja toimitusjohtaja professori tohtori kenraali eversti kapteeni piispa paavi pormestari
+    komissaari valmentaja diktaattori kansanedustaja varapuheenjohtaja konge kung dronning drottning prinsesse
+    statsminister ordfører borgermester biskop advokat dommer politimester prosjektleder prosjektleiar direktør
+    sorenskriver lagmann trener styreleder styreleiar király királynő császár herceg gróf báró elnök
+    miniszterelnök polgármester professzor prezydent ksiądz prezident
+""")
+# Roles read only in lower case: capitalised, they open English names of things (``General Motors``, ``Hong Kong``,
+# ``Premier League``, ``Fiscal Policy``)
+ROLES_LOWER = _words("general kong premier fiscal papa generál")
+# Speech verbs that a reporting clause puts before its subject (``», sier Ekre.``, ``, aldus Van Diepenbeek.``)
+SPEECH = _words(
+    """
+    sier, seier, sagde, siger, säger, fortel, forteller, fortæller, berättar, forklarer, förklarar, mener,
+    meiner, menar, meinte, hevder, skriver, skreiv, understreker, påpeker, avslutter, avsluttar, opplyser,
+    svarer, svarar, konkluderer, tror, trur, legger til, zegt, zei, aldus, vindt, vond, verklaart, verklaarde,
+    stelt, stelde, meent, meende, antwoordt, antwoordde, benadrukt, vertelt, vertelde, schrijft, sagt, sagte,
+    erklärt, erklärte, meint, betont, betonte, so, schreibt, dit, déclare, affirme, explique, ajoute, précise,
+    estime, souligne, poursuit, conclut, répond, raconte, assure, a déclaré, a dit, dijo, dice, afirmó,
+    aseguró, añadió, señaló, explicó, indicó, manifestó, declaró, subrayó, precisó, agregó, comentó, insistió,
+    concluyó, advirtió, recordó, sostuvo, ha detto, spiega, aggiunge, afferma, disse, afirmou, explicou,
+    acrescentou, declarou, sanoi, sanoo, kertoi, kertoo, toteaa, totesi, kirjoittaa, kirjoitti, muistuttaa,
+    korostaa, vastasi, mondta, mondja, nyilatkozta, közölte, írta, tette hozzá, hangsúlyozta, válaszolta,
+    powiedział, powiedziała, dodał, dodała, řekl, řekla, uvedl, uvedla
+""",
+    sep=",",
+)
+# Hungarian honorifics, ranks and titles after the name, in the cases a sentence puts them (``Rjunoszuke urat``,
+# ``Green ezredes``, ``Obama elnök``)
+AFTER = _words("""
+    úr urat úrnak úrral úrhoz úrtól úrról asszony asszonyt asszonynak asszonnyal kisasszony kisasszonyt néni
+    nénit bácsi bácsit ezredes őrnagy százados hadnagy tábornok kapitány elnök király királynő herceg gróf báró
+    professzor atya püspök miniszterelnök polgármester
+""")
+# Particles inside a name (``Boreau de Roincé``, ``van der Linde``, ``Díez Canseco``)
+PARTICLES = frozenset(_words("van von de der den ter ten te du des la le di da del della dos das y zu af av v d"))
+# Capitalised particles that open a surname (``Van Diepenbeek``, ``De Prins``, ``Le Pen``; not German ``Der``, ``Das``)
+SURNAME_OPENERS = frozenset(("Van", "De", "Di", "Da", "Del", "Della", "Von", "Ter", "Ten", "Du", "Le", "La", "Dos"))
+_WORD = rf"[{_UP}][{_LO}'’]*(?:-[{_UP}{_LO}][{_LO}'’]+)?"
+_PART = rf"(?:{_alternation(p for p in PARTICLES if len(p) > 1)}|v\.|d')"
+_NAME = rf"(?:{_PART} )*{_WORD}(?: (?:{_PART} ?)*{_WORD}){{0,3}}"
+_TITLE = (
+    rf"(?:{_alternation(HONORIFICS_DOTTED)})\.|(?:{cased(HONORIFICS)})|(?:{cased(ROLES)})"
+    rf"|(?:{_alternation(ROLES_LOWER)})"
+)
+TITLED_RUN = rf"(?:^|[^\w.])(?:{_TITLE}) +(?:(?:{_TITLE}) +)*{_NAME}"
+PLURAL_RUN = rf"(?:^|[^\w.])(?:{_alternation(PLURAL)}) +{_NAME}(?:, {_NAME})*(?:,? (?:{_alternation(_AND)}) {_NAME})?"
+SPEECH_RUN = rf"[,»\"”'–-] *(?:{cased(SPEECH)}) +(?:(?:{_TITLE}) +)*{_NAME}(?:[.,;:!?»\"”]|$)"
+AFTER_RUN = rf"\b{_WORD}(?: {_WORD})? (?:{_alternation(AFTER)})\b"
+_HONORIFIC_KEYS = frozenset(fold(w.rstrip(".")) for w in (*HONORIFICS_DOTTED, *HONORIFICS))
+_TITLE_KEYS = frozenset(fold(w.rstrip(".")) for w in (*HONORIFICS_DOTTED, *HONORIFICS, *ROLES, *ROLES_LOWER, *PLURAL))
+
+
+def _name_after(words: list[str], *, particle_first: bool = True) -> str | None:
+    """The name that ``words`` open with: further titles skipped, capitalised person words and particles between
+    them, the last word capitalised; a word ending in a clause mark ends it. Without ``particle_first`` a
+    lower-case particle cannot open it: after a role it opens a complement (``ministre des Finances``)."""
+    while words and fold(words[0].rstrip(".")) in _TITLE_KEYS:
+        words = words[1:]
+    out: list[str] = []
+    for raw in words:
+        word = raw.rstrip('.,;:!?»"”')
+        if word.lower() in PARTICLES or word in ("v.", "d'"):
+            if not out and (word not in SURNAME_OPENERS if word[:1].isupper() else not particle_first):
+                break  # ``Der``, ``Das`` opening a clause; ``der Republik`` after ``Präsident``
+            out.append(raw if raw == "v." else word)
+        elif len(word) >= 2 and _cap(word) and _person_word(word) and fold(word) not in _TITLE_KEYS:
+            out.append(word)
+        else:
+            break
+        if raw != word and raw != "v.":
+            break
+    while out and (out[-1].lower() in PARTICLES or out[-1] == "v."):
+        out.pop()
+    if not out or (len(out) == 1 and out[0].lower() in PARTICLES):
+        return None
+    return " ".join(out)
+
+
+def titled_name(match: str) -> list[str]:
+    """``M. Fagard``, ``de heer Zurhaar``, ``Herrn Forst``, ``kuningas Mithridates``: the name after its title."""
+    words = match.lstrip(" \t\n([{\"'«„“").split()
+    honorific = bool(words) and fold(words[0].rstrip(".")) in _HONORIFIC_KEYS
+    return _with_surname(_name_after(words[1:], particle_first=honorific) if words else None)
+
+
+def _with_surname(name: str | None) -> list[str]:
+    """The name, and its last word alone when it has several: another rule may have taken ``Herrn Johann`` of
+    ``Herrn Johann Etzmannsdorser``, and the text goes on to say ``Etzmannsdorser``."""
+    if not name:
+        return []
+    last = name.split()[-1]
+    return [name, last] if last != name and len(last) >= 3 else [name]
+
+
+def plural_names(match: str) -> list[str]:
+    """``MM. Limon et Meunier``, ``de heeren Thorbecke, Wintgens, ter Brugghen``: each name of the list."""
+    words = match.lstrip(" \t\n([{\"'«„“").split()[1:]
+    items = re.split(rf",? (?:{_alternation(_AND)}) |, ", " ".join(words))
+    return [name for item in items if (name := _name_after(item.split()))]
+
+
+def speech_name(match: str) -> list[str]:
+    """``», seier Ekre.``, ``, aldus Van Diepenbeek.``: the name after a reporting verb, the clause ending."""
+    rest = match.lstrip(",»\"”'–- ").split()
+    verb = next(v for v in sorted(SPEECH, key=len, reverse=True) if " ".join(rest).lower().startswith(v + " "))
+    return _with_surname(_name_after(rest[len(verb.split()) :], particle_first=False))
+
+
+def after_name(match: str) -> list[str]:
+    """``Rjunoszuke urat``, ``Lodge asszony``: the capitalised words before a Hungarian honorific."""
+    words = match.split()[:-1]
+    keep = [w for w in words if _cap(w) and _person_word(w)]
+    return [" ".join(keep)] if keep == words else []
+
+
+LOCALE_SLOTS: tuple[tuple[str, Callable[[str], list[str]]], ...] = (
+    (TITLED_RUN, titled_name),
+    (PLURAL_RUN, plural_names),
+    (SPEECH_RUN, speech_name),
+    (AFTER_RUN, after_name),
+)
