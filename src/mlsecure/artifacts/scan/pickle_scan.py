@@ -93,9 +93,6 @@ def scan_uncompressed(blob: Blob, session: Session) -> list[Issue]:
 
 def scan_pickle_file(blob: Blob, session: Session, compression: str | None) -> list[Issue]:
     """Every pickle in ``blob`` once decompressed with ``compression`` (as ``joblib.load`` does)."""
-    if compression == "lz4":
-        return [Issue(IssueKind.UNSUPPORTED, Severity.HIGH, "lz4-compressed joblib file cannot be inspected",
-                      evidence={"compression": "lz4", "hint": "recompress with zlib/gzip/xz to scan it"})]
     if compression == "zstd" and importlib.util.find_spec("zstandard") is None:
         return [Issue(IssueKind.UNSUPPORTED, Severity.HIGH, "zstd-compressed pickle (pandas.read_pickle reads .zst) "
                       "cannot be inspected without the zstandard package",
@@ -170,7 +167,9 @@ class _UntilBroken:
 
 
 def _decompression_errors() -> tuple[type[BaseException], ...]:
-    errors: tuple[type[BaseException], ...] = (OSError, EOFError, zlib.error, lzma.LZMAError)
+    from mlsecure.artifacts.scan.lz4_frame import LZ4FormatError
+
+    errors: tuple[type[BaseException], ...] = (OSError, EOFError, zlib.error, lzma.LZMAError, LZ4FormatError)
     try:
         import zstandard
     except ImportError:
@@ -699,6 +698,10 @@ def decompressed(raw: IO[bytes], compression: str | None, size: int) -> tuple[IO
             return zlib_stream(raw, start), None
         case "zstd":
             return _zstd_stream(raw), None
+        case "lz4":
+            from mlsecure.artifacts.scan.lz4_frame import lz4_stream
+
+            return lz4_stream(raw), None
         case _:
             raise OSError(f"unknown compression {compression}")
 
