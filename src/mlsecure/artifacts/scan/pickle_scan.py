@@ -60,6 +60,12 @@ NESTED_LOADERS = frozenset({("pickle", "loads"), ("_pickle", "loads"), ("cPickle
                             ("cloudpickle", "loads"), ("numpy", "loads"), ("torch.storage", "_load_from_bytes"),
                             ("torch", "load"), ("joblib", "load")})
 BENIGN_NESTED = ("torch.storage", "_load_from_bytes")  # pickle.dumps(tensor) uses it; clean if its bytes are
+# Functions that import their first string argument and return its attribute named by the second: a call resolves a
+# global as GLOBAL does, with no GLOBAL opcode naming it. NumPy 1.x pickles a ufunc as
+# ``numpy.core._ufunc_reconstruct("numpy", "log1p")``; ``_ufunc_reconstruct("os", "system")`` handed to an allowlisted
+# caller (``torch._tensor._rebuild_from_type_v2`` calls its first argument) ran ``os.getcwd`` under pickle.loads
+# (session 9). The pair a call resolves is judged like an imported global.
+ARGUMENT_RESOLVERS = frozenset({("numpy.core", "_ufunc_reconstruct"), ("numpy._core", "_ufunc_reconstruct")})
 JOBLIB_WRAPPER = ("joblib.numpy_pickle", "NumpyArrayWrapper")
 WRAPPER_INIT_ARGS = ("subclass", "shape", "order", "dtype", "allow_mmap", "numpy_array_alignment_bytes")
 WRAPPER_INIT_DEFAULTS = {"allow_mmap": False, "numpy_array_alignment_bytes": 16}
@@ -305,6 +311,8 @@ class _State:
                 seen.called = True
             if (func.module, func.name) in NESTED_LOADERS:
                 self.nested(func, call)
+            if (func.module, func.name) in ARGUMENT_RESOLVERS:
+                self.resolved(func, call)
             return
         if isinstance(func, Opaque):
             return  # an unresolved global or extension code: already reported
@@ -312,6 +320,22 @@ class _State:
             IssueKind.DYNAMIC_CALL, Severity.HIGH,
             f"{call.opcode} calls a value computed while unpickling ({_describe(func)})",
             offset=call.offset, evidence={"opcode": call.opcode, "callable": _describe(func)}))
+
+    def resolved(self, func: Glob, call: Call) -> None:
+        """A call of an ``ARGUMENT_RESOLVERS`` function: the global its string arguments name, judged."""
+        resolver = f"{func.module}.{func.name}"
+        args = call.args if isinstance(call.args, tuple) else ()
+        if len(args) >= 2 and isinstance(args[0], str) and isinstance(args[1], str):
+            judged = classify(args[0], args[1])
+            if judged.severity > Severity.LOW:
+                self.add(Issue(judged.kind, judged.severity,
+                               f"{resolver} resolves {args[0][:80]}.{args[1][:80]}: {judged.reason}",
+                               offset=call.offset, evidence={"resolver": resolver, "module": args[0][:200],
+                                                             "name": args[1][:200]}))
+            return
+        self.add(Issue(IssueKind.RESOLVER_GADGET, Severity.HIGH,
+                       f"{resolver} resolves a global from arguments that are not constant strings",
+                       offset=call.offset, evidence={"resolver": resolver, "arguments": _describe(call.args)}))
 
     def on_build(self, target: Any, state: Any, offset: int) -> None:
         if isinstance(target, Glob):

@@ -134,6 +134,10 @@ RESOLVER_NAMES = frozenset({
     "getattr", "setattr", "delattr", "__import__", "import_module", "attrgetter", "methodcaller", "itemgetter",
     "resolve_name", "locate", "getattr_static", "find_class", "_getattribute", "get_attr", "globals", "locals",
     "vars", "__getattribute__", "__getattr__", "type", "_resolve_name", "getmembers", "import_string",
+    # session 9, found by reading the installed libraries for functions that import a module named by an argument:
+    # torch's pytree hooks, NumPy's ``add_newdoc``, SciPy's array-API ``clone_module`` (imports, then execs a star
+    # import into a dict it is given)
+    "enum_object_hook", "_defaultdict_deserialize", "add_newdoc", "clone_module",
 })
 DANGEROUS_NAMES = frozenset({
     "system", "popen", "popen2", "popen3", "exec", "eval", "execfile", "compile", "run", "call", "check_call",
