@@ -292,7 +292,11 @@ def test_hydra_pkg_searchpath_imports_a_package(tmp_path: Path, entry: str, seve
 
 
 def test_hydra_file_searchpath_inside_stays_below_medium(tmp_path: Path) -> None:
-    text = "defaults:\n- _self_\nhydra:\n  searchpath:\n  - file://conf\nlr: 0.1\n"
+    # Hydra's own test configs name its packages (hydra/test_utils/configs/completion_test/additional_searchpath.yaml)
+    text = (
+        "defaults:\n- _self_\nhydra:\n  searchpath:\n  - file://conf\n"
+        "  - pkg://hydra.test_utils.configs.completion_test_additional_package\nlr: 0.1\n"
+    )
     verdict, worst, titles = scan_named(tmp_path, "config.yaml", text)
     assert verdict is Verdict.SAFE and worst <= Severity.LOW, titles
 
