@@ -389,3 +389,13 @@ def test_lz4_benign_joblib_is_scanned_not_refused(tmp_path: Path) -> None:
     verdict, worst, titles = scan_named(tmp_path, "model.joblib", LZ4_BENIGN)
     assert verdict is Verdict.SAFE and worst <= Severity.LOW, titles
     assert not any("cannot be inspected" in title for title in titles), titles
+
+
+def test_scan_file_takes_a_string_path(tmp_path: Path) -> None:
+    """The library entry point called from a notebook with a ``str``: it raised ``AttributeError`` (a traceback)."""
+    from mlsecure.artifacts.scan import scan_file
+
+    path = tmp_path / "model.pkl"
+    path.write_bytes(STRING_EVALUATORS["mailcap.findmatch"])
+    result = scan_file(str(path))
+    assert result.verdict is Verdict.MALICIOUS and result.max_severity is Severity.CRITICAL
