@@ -132,6 +132,23 @@ def test_ufunc_reconstruct_arguments_are_judged(tmp_path: Path, sample: bytes) -
     assert any("resolves os.getcwd" in title for title in titles), titles
 
 
+def test_allowlisted_caller_of_a_computed_value_is_high(tmp_path: Path) -> None:
+    """Any unlisted factory whose result ``_rebuild_from_type_v2`` calls (what it returns is unknown here): high, as a
+    REDUCE of the same value is, not the factory's medium."""
+    factory = _global("mylib.registry", "lookup") + b"(" + _text("anything") + b"tR"
+    sample = (
+        b"\x80\x02"
+        + _global("torch._tensor", "_rebuild_from_type_v2")
+        + b"("
+        + factory
+        + _global("builtins", "str")
+        + b")}tR."
+    )
+    _verdict, worst, titles = scan_named(tmp_path, "model.pkl", sample)
+    assert worst is Severity.HIGH, titles
+    assert any("_rebuild_from_type_v2 calls a value computed" in title for title in titles), titles
+
+
 def test_ufunc_reconstruct_with_computed_arguments_is_high(tmp_path: Path) -> None:
     computed = (
         _global("numpy.core", "_ufunc_reconstruct")

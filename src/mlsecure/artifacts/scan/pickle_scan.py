@@ -66,6 +66,9 @@ BENIGN_NESTED = ("torch.storage", "_load_from_bytes")  # pickle.dumps(tensor) us
 # caller (``torch._tensor._rebuild_from_type_v2`` calls its first argument) ran ``os.getcwd`` under pickle.loads
 # (session 9). The pair a call resolves is judged like an imported global.
 ARGUMENT_RESOLVERS = frozenset({("numpy.core", "_ufunc_reconstruct"), ("numpy._core", "_ufunc_reconstruct")})
+# Allowlisted functions that call one of their arguments: ``torch._tensor._rebuild_from_type_v2(func, new_type, args,
+# state)`` runs ``func(*args)``. A value computed while unpickling in that position is called as REDUCE would call it.
+CALLS_ITS_ARGUMENT = {("torch._tensor", "_rebuild_from_type_v2"): 0}
 JOBLIB_WRAPPER = ("joblib.numpy_pickle", "NumpyArrayWrapper")
 WRAPPER_INIT_ARGS = ("subclass", "shape", "order", "dtype", "allow_mmap", "numpy_array_alignment_bytes")
 WRAPPER_INIT_DEFAULTS = {"allow_mmap": False, "numpy_array_alignment_bytes": 16}
@@ -313,6 +316,9 @@ class _State:
                 self.nested(func, call)
             if (func.module, func.name) in ARGUMENT_RESOLVERS:
                 self.resolved(func, call)
+            position = CALLS_ITS_ARGUMENT.get((func.module, func.name))
+            if position is not None and isinstance(call.args, tuple) and len(call.args) > position:
+                self.called_argument(func, call, call.args[position])
             return
         if isinstance(func, Opaque):
             return  # an unresolved global or extension code: already reported
@@ -336,6 +342,16 @@ class _State:
         self.add(Issue(IssueKind.RESOLVER_GADGET, Severity.HIGH,
                        f"{resolver} resolves a global from arguments that are not constant strings",
                        offset=call.offset, evidence={"resolver": resolver, "arguments": _describe(call.args)}))
+
+    def called_argument(self, func: Glob, call: Call, argument: Any) -> None:
+        """An argument ``func`` calls: an imported global is judged as such; anything computed is a dynamic call."""
+        if isinstance(argument, Glob | Opaque):
+            return
+        caller = f"{func.module}.{func.name}"
+        self.add(Issue(
+            IssueKind.DYNAMIC_CALL, Severity.HIGH,
+            f"{caller} calls a value computed while unpickling ({_describe(argument)})",
+            offset=call.offset, evidence={"caller": caller, "callable": _describe(argument)}))
 
     def on_build(self, target: Any, state: Any, offset: int) -> None:
         if isinstance(target, Glob):
