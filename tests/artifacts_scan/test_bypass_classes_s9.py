@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import io
 import json
+import struct
 import zipfile
 from pathlib import Path
 
@@ -191,6 +192,11 @@ def test_numpy1_ufunc_pickle_is_not_raised(tmp_path: Path) -> None:
         ("wsgiref.simple_server", "make_server", Severity.CRITICAL),
         ("numpy._core.memmap", "memmap", Severity.CRITICAL),  # mode="w+" creates or truncates a file
         ("torch", "from_file", Severity.HIGH),  # shared=True maps (and creates) a file
+        ("hydra.utils", "get_method", Severity.CRITICAL),  # ran os.getcwd from "os.getcwd" (Hydra 1.3.8)
+        ("hydra._internal.utils", "_locate", Severity.CRITICAL),
+        ("hydra.utils", "instantiate", Severity.CRITICAL),
+        ("lightning.pytorch.cli", "instantiate_class", Severity.CRITICAL),
+        ("mmengine.registry", "build_from_cfg", Severity.CRITICAL),
         ("_lzma", "LZMADecompressor", Severity.HIGH),  # a private interpreter module outside the allowlist
     ],
 )
@@ -270,10 +276,27 @@ def test_keras_dense_model_stays_safe(tmp_path: Path) -> None:
         '{% if messages|length > 9 %}{{ ("{x." ~ "_" ~ "_class_" ~ "_}")|attr("format_map")({"x": 1}) }}{% endif %}',
     ],
 )
-def test_chat_template_attr_format_on_a_built_string(tmp_path: Path, template: str) -> None:
-    document = json.dumps({"chat_template": template, "bos_token": "<s>"})
-    verdict, worst, titles = scan_named(tmp_path, "tokenizer_config.json", document)
+@pytest.mark.parametrize("container", ["tokenizer_config.json", "model.gguf"])
+def test_chat_template_attr_format_on_a_built_string(tmp_path: Path, template: str, container: str) -> None:
+    if container.endswith(".gguf"):  # llama-cpp-python renders the GGUF's template (CVE-2024-34359)
+        data = _gguf({"general.architecture": "llama", "tokenizer.chat_template": template})
+    else:
+        data = json.dumps({"chat_template": template, "bos_token": "<s>"}).encode()
+    verdict, worst, titles = scan_named(tmp_path, container, data)
     assert worst is Severity.CRITICAL and verdict is Verdict.MALICIOUS, titles
+
+
+def _gguf(metadata: dict[str, str]) -> bytes:
+    """A GGUF v3 header with string metadata only (type 8), no tensors."""
+
+    def string(text: str) -> bytes:
+        raw = text.encode()
+        return struct.pack("<Q", len(raw)) + raw
+
+    body = b"GGUF" + struct.pack("<IQQ", 3, 0, len(metadata))
+    for key, value in metadata.items():
+        body += string(key) + struct.pack("<I", 8) + string(value)
+    return body
 
 
 @pytest.mark.parametrize(

@@ -138,6 +138,8 @@ RESOLVER_NAMES = frozenset({
     # torch's pytree hooks, NumPy's ``add_newdoc``, SciPy's array-API ``clone_module`` (imports, then execs a star
     # import into a dict it is given)
     "enum_object_hook", "_defaultdict_deserialize", "add_newdoc", "clone_module",
+    # session 9: Hydra's dotted-path resolvers (``hydra.utils.get_method("os.getcwd")`` and ``_locate`` ran it here)
+    "_locate", "get_method", "get_class", "get_object",
 })
 DANGEROUS_NAMES = frozenset({
     "system", "popen", "popen2", "popen3", "exec", "eval", "execfile", "compile", "run", "call", "check_call",
@@ -157,6 +159,9 @@ DANGEROUS_NAMES = frozenset({
     # session 9: the same evaluators under other modules' names (typing_extensions, pydantic and others re-export
     # ``get_type_hints``), subinterpreter runners, setuptools' script runner, mailcap's command runner
     "get_type_hints", "_create_fn", "run_string", "run_in_subinterp", "run_script", "findmatch",
+    # session 9: config instantiators that import and call the ``_target_``/``class_path``/``type`` they are given
+    # (Hydra's ``instantiate`` ran ``os.getcwd`` from a pickled dict; Lightning, detectron2, mmengine do the same)
+    "instantiate", "instantiate_class", "build_from_cfg",
 })
 _DANGEROUS_TOKEN = re.compile(r"(exec|eval|system|popen|spawn|subprocess|shell|compile|import|pickle|marshal|"
                               r"socket|_load|load_|unsafe|inject)", re.IGNORECASE)
