@@ -431,6 +431,98 @@ def test_lz4_benign_joblib_is_scanned_not_refused(tmp_path: Path) -> None:
     assert not any("cannot be inspected" in title for title in titles), titles
 
 
+# Snappy framing from python-snappy 0.7 (cramjam): ``snappy.stream_compress`` of the bytes named
+# the os.getcwd pickle (stored as an uncompressed chunk)
+SNAPPY_PAYLOAD = bytes.fromhex("ff060000734e6150705901180000a4a030278002636f730a6765746377640a7100295271012e")
+# pickle.dumps({"weights": [0.5] * 500, "name": "net"}, protocol=4)
+SNAPPY_BENIGN = bytes.fromhex(
+    "ff060000734e61507059000c0100b37080b3bf2314800495b411000501487d94288c0777656967687473945d9428473fe005180000fe"
+    "0900fe0900fe0900fe0900fe0900fe0900fe0900fe0900fe0900fe0900fe0900fe0900fe0900fe0900fe0900fe0900fe0900fe0900fe"
+    "0900fe0900fe0900fe0900fe0900fe0900fe0900fe0900fe0900fe0900fe0900fe0900fe0900fe0900fe0900fe0900fe0900fe0900fe"
+    "0900fe0900fe0900fe0900fe0900fe0900fe0900fe0900fe0900fe0900fe0900fe0900fe0900fe0900fe0900fe0900fe0900fe0900fe"
+    "0900fe0900fe0900fe0900fe0900fe0900fe0900fe0900fe0900fe0900fe0900fe0900fe0900fe0900fe0900fe09001d093c658c046e"
+    "616d65948c036e657494752e"
+)
+# the object .npy above
+SNAPPY_OBJECT_NPY = bytes.fromhex(
+    "ff060000734e6150705900eb0000b6a90c09aa0298934e554d5059010076007b276465736372273a20277c4f272c2027666f72747261"
+    "6e5f6f72646501175c46616c73652c20277368617065273a2028312c292c207d20ee0100140a8004959f000901b08c166e756d70792e"
+    "5f636f72652e6d756c74696172726179948c0c5f7265636f6e7374727563749493948c056e012a10948c076e6409237493944b008594"
+    "4301629487945294284b014b01859468038c056474797065013314024f38948988091e30038c017c944e4e4e4affffffff0505884b3f"
+    "749462895d948c05706f736978948c06676574637764949394295294617494622e"
+)
+# snappy.compress(b"ab" * 1000 + b"xyz" * 50 + b"ab" * 10): one block
+SNAPPY_BLOCK_AB = bytes.fromhex(
+    "fa10046162fe0200fe0200fe0200fe0200fe0200fe0200fe0200fe0200fe0200fe0200fe0200fe0200fe0200fe0200fe0200fe0200fe"
+    "0200fe0200fe0200fe0200fe0200fe0200fe0200fe0200fe0200fe0200fe0200fe0200fe0200fe0200fe02003602000878797afe0300"
+    "fe03004a03004e6408"
+)
+
+
+def _snappy_chunk(kind: int, body: bytes) -> bytes:
+    return bytes([kind]) + len(body).to_bytes(3, "little") + body
+
+
+def test_snappy_known_answers() -> None:
+    from mlsecure.artifacts.scan.snappy_frame import decode_block, snappy_stream  # new in session 9
+
+    assert snappy_stream(io.BytesIO(SNAPPY_PAYLOAD)).read() == b"\x80\x02cos\ngetcwd\nq\x00)Rq\x01."
+    benign = snappy_stream(io.BytesIO(SNAPPY_BENIGN)).read()
+    assert benign == lz4_stream_of(LZ4_BENIGN)  # the same pickle, framed by two libraries
+    assert decode_block(SNAPPY_BLOCK_AB) == b"ab" * 1000 + b"xyz" * 50 + b"ab" * 10
+
+
+def lz4_stream_of(data: bytes) -> bytes:
+    from mlsecure.artifacts.scan.lz4_frame import lz4_stream
+
+    return lz4_stream(io.BytesIO(data)).read()
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        SNAPPY_PAYLOAD[:-3],  # ends inside a chunk
+        b"\xff\x06\x00\x00sNaPpX" + SNAPPY_PAYLOAD[10:],  # wrong stream identifier
+        SNAPPY_PAYLOAD[:10] + _snappy_chunk(0x02, b"\x00" * 8),  # reserved unskippable chunk
+        SNAPPY_PAYLOAD[:10] + _snappy_chunk(0x00, b"\x00" * 4 + b"\x81\x80\x05" + b"\x00"),  # declares 81,921 bytes
+    ],
+)
+def test_snappy_malformed_streams_raise_a_format_error(broken: bytes) -> None:
+    from mlsecure.artifacts.scan.snappy_frame import SnappyFormatError, snappy_stream
+
+    with pytest.raises(SnappyFormatError):
+        snappy_stream(io.BytesIO(broken)).read()
+
+
+# a payload after 100,000 bytes, over two uncompressed chunks (the CRC is not checked), and a skippable chunk
+SNAPPY_LATE = (
+    SNAPPY_PAYLOAD[:10]
+    + _snappy_chunk(0xFE, b"padding")
+    + _snappy_chunk(0x01, b"\x00" * 4 + b"\x80\x04" + b"N0" * 32767)
+    + _snappy_chunk(0x01, b"\x00" * 4 + b"N0" * 17000 + b"cos\ngetcwd\nq\x00)Rq\x01.")
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("model.pkl.snappy", SNAPPY_PAYLOAD),
+        ("state.pkl.sz", SNAPPY_LATE),
+        ("array.npy.snappy", SNAPPY_OBJECT_NPY),
+        ("two.pkl.snappy", SNAPPY_BENIGN + SNAPPY_PAYLOAD),
+    ],
+)
+def test_snappy_payloads_are_found(tmp_path: Path, name: str, data: bytes) -> None:
+    verdict, worst, titles = scan_named(tmp_path, name, data)
+    assert worst is Severity.CRITICAL and verdict is Verdict.MALICIOUS, titles
+    assert any("getcwd" in title for title in titles), titles
+
+
+def test_snappy_benign_pickle_stays_safe(tmp_path: Path) -> None:
+    verdict, worst, titles = scan_named(tmp_path, "model.pkl.snappy", SNAPPY_BENIGN)
+    assert verdict is Verdict.SAFE and worst <= Severity.LOW, titles
+
+
 def test_scan_file_takes_a_string_path(tmp_path: Path) -> None:
     """The library entry point called from a notebook with a ``str``: it raised ``AttributeError`` (a traceback)."""
     from mlsecure.artifacts.scan import scan_file

@@ -20,9 +20,10 @@ this file does not hold.
 
 from __future__ import annotations
 
-import io
 import struct
 from typing import IO
+
+from mlsecure.artifacts.scan.framed import chunked_stream
 
 LZ4_MAGIC = b"\x04\x22\x4d\x18"
 WINDOW = 1 << 16  # a match reaches back at most 64 KiB
@@ -36,46 +37,28 @@ class LZ4FormatError(ValueError):
 def lz4_stream(raw: IO[bytes]) -> IO[bytes]:
     """``raw`` (an LZ4 frame, read from its start) as a forward-only stream of the decompressed bytes."""
     raw.seek(0)
-    return io.BufferedReader(_LZ4Reader(raw), 1 << 16)
+    return chunked_stream(_LZ4Frames(raw).next_block)
 
 
-class _LZ4Reader(io.RawIOBase):
+class _LZ4Frames:
+    """Frames read one after the other: each call decodes one block (``b""`` for headers and end marks)."""
+
     def __init__(self, raw: IO[bytes]) -> None:
         self._raw = raw
         self._history = bytearray()  # the last 64 KiB of output, for matches of linked blocks
-        self._pending = bytearray()  # decoded and not yet read
         self._in_frame = False
         self._block_checksum = False
         self._content_checksum = False
-        self._done = False
 
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: memoryview | bytearray) -> int:  # type: ignore[override]  # RawIOBase's buffer type
-        while not self._pending and not self._done:
-            self._next_block()
-        n = min(len(buffer), len(self._pending))
-        buffer[:n] = self._pending[:n]
-        del self._pending[:n]
-        return n
-
-    def _read_exact(self, n: int, what: str) -> bytes:
-        data = self._raw.read(n)
-        if len(data) != n:
-            raise LZ4FormatError(f"lz4 stream ends inside the {what}")
-        return data
-
-    def _next_block(self) -> None:
+    def next_block(self) -> bytes | None:
         if not self._in_frame:
-            self._start_frame()
-            return
+            return self._start_frame()
         (size,) = struct.unpack("<I", self._read_exact(4, "block size"))
         if size == 0:  # end mark
             if self._content_checksum:
                 self._read_exact(4, "content checksum")
             self._in_frame = False
-            return
+            return b""
         stored, size = bool(size & 0x80000000), size & 0x7FFFFFFF
         if size > _MAX_BLOCK:
             raise LZ4FormatError(f"lz4 block of {size} bytes is over the format's 4 MiB")
@@ -83,20 +66,25 @@ class _LZ4Reader(io.RawIOBase):
         if self._block_checksum:
             self._read_exact(4, "block checksum")
         block = bytes(data) if stored else decode_block(data, self._history)
-        self._pending += block
         self._history += block
         if len(self._history) > WINDOW:
             del self._history[: len(self._history) - WINDOW]
+        return block
 
-    def _start_frame(self) -> None:
+    def _read_exact(self, n: int, what: str) -> bytes:
+        data = self._raw.read(n)
+        if len(data) != n:
+            raise LZ4FormatError(f"lz4 stream ends inside the {what}")
+        return data
+
+    def _start_frame(self) -> bytes | None:
         magic = self._raw.read(4)
         if not magic:
-            self._done = True
-            return
+            return None
         if len(magic) == 4 and magic[0] & 0xF0 == 0x50 and magic[1:] == b"\x2a\x4d\x18":  # skippable frame
             (skip,) = struct.unpack("<I", self._read_exact(4, "skippable frame size"))
             self._read_exact(skip, "skippable frame")
-            return
+            return b""
         if magic != LZ4_MAGIC:
             # bytes after the last frame: lz4.frame stops with an error; nothing more is decoded
             raise LZ4FormatError("bytes after an lz4 frame are not another frame")
@@ -112,6 +100,7 @@ class _LZ4Reader(io.RawIOBase):
         self._content_checksum = bool(flg & 0x04)
         self._history.clear()  # matches never cross frames
         self._in_frame = True
+        return b""
 
 
 def decode_block(src: bytes, history: bytes | bytearray = b"", limit: int = _MAX_BLOCK) -> bytes:

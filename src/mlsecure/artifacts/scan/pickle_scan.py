@@ -177,8 +177,10 @@ class _UntilBroken:
 
 def _decompression_errors() -> tuple[type[BaseException], ...]:
     from mlsecure.artifacts.scan.lz4_frame import LZ4FormatError
+    from mlsecure.artifacts.scan.snappy_frame import SnappyFormatError
 
-    errors: tuple[type[BaseException], ...] = (OSError, EOFError, zlib.error, lzma.LZMAError, LZ4FormatError)
+    errors: tuple[type[BaseException], ...] = (OSError, EOFError, zlib.error, lzma.LZMAError, LZ4FormatError,
+                                               SnappyFormatError)
     try:
         import zstandard
     except ImportError:
@@ -742,6 +744,10 @@ def decompressed(raw: IO[bytes], compression: str | None, size: int) -> tuple[IO
             from mlsecure.artifacts.scan.lz4_frame import lz4_stream
 
             return lz4_stream(raw), None
+        case "snappy":
+            from mlsecure.artifacts.scan.snappy_frame import snappy_stream
+
+            return snappy_stream(raw), None
         case _:
             raise OSError(f"unknown compression {compression}")
 
