@@ -531,3 +531,41 @@ def test_scan_file_takes_a_string_path(tmp_path: Path) -> None:
     path.write_bytes(STRING_EVALUATORS["mailcap.findmatch"])
     result = scan_file(str(path))
     assert result.verdict is Verdict.MALICIOUS and result.max_severity is Severity.CRITICAL
+
+
+# --- ONNX protobuf text: a brace inside a string ended the external_data block ---------------------------------
+
+ONNX_TEXTPROTO = """ir_version: 8
+opset_import {{ domain: "" version: 17 }}
+graph {{
+  name: "g"
+  node {{ input: "w" output: "y" op_type: "Identity" }}
+  initializer {{
+    name: "w" data_type: 1 dims: 4 data_location: EXTERNAL
+    {external}
+  }}
+  output {{ name: "y" type {{ tensor_type {{ elem_type: 1 shape {{ dim {{ dim_value: 4 }} }} }} }} }}
+}}
+"""
+
+
+@pytest.mark.parametrize(
+    "external",
+    [
+        # each read by onnx 1.23's onnx.load(..., load_external_data=False) with the location shown
+        'external_data { value: "../}/../../../../../etc/hostname" key: "location" }',
+        'external_data < value: "a/../..>/../../../etc/hostname" key: "location" >',
+        'external_data { value: "../{x/../../../etc/hostname" key: "location" }',
+        'external_data: [ { value: "../}/x/../../../etc/hostname", key: "location" } ]',
+    ],
+)
+def test_onnx_textproto_location_with_brackets_in_the_string(tmp_path: Path, external: str) -> None:
+    _verdict, worst, titles = scan_named(tmp_path, "m/model.textproto", ONNX_TEXTPROTO.format(external=external))
+    assert worst is Severity.HIGH, titles
+    assert any("outside the model folder" in title for title in titles), titles
+
+
+def test_onnx_textproto_location_inside_stays_safe(tmp_path: Path) -> None:
+    text = ONNX_TEXTPROTO.format(external='external_data { value: "weights/w}.bin" key: "location" }')
+    verdict, worst, titles = scan_named(tmp_path, "m/model.textproto", text)
+    assert verdict is Verdict.SAFE and worst <= Severity.LOW, titles
