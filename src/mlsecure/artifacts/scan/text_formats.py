@@ -71,25 +71,37 @@ def onnx_text_issues(text: str, name: str) -> list[Issue]:
     return worst_kept(issues, MAX_ISSUES, f"{name}: ")
 
 
-# protobuf text format tokens: adjacent quoted strings ('..' "/x" concatenate, C escapes), # comments (blanked),
-# punctuation, and names (identifiers, numbers, [extension] names)
-_TP_TOKEN = re.compile(r"""(?P<str>(?:(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')\s*)+)|(?P<comment>#[^\n]*)"""
+# protobuf text format: a string field is one or more adjacent quoted strings ("..", '/x' concatenate), with C escapes,
+# fields come in any order, a message is written {...} or <...>, # starts a comment outside strings
+_TP_STRINGS = r"""((?:(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')\s*)+)"""
+_TP_DOMAIN = re.compile(r"\bdomain\s*:?\s*" + _TP_STRINGS)
+# its tokens: strings, # comments, punctuation, and names (identifiers, numbers, [extension] names)
+_TP_TOKEN = re.compile(_TP_STRINGS.replace("((?:", "(?P<str>(?:", 1) + r"""|(?P<comment>#[^\n]*)"""
                        r"""|(?P<punct>[{}<>\[\]:,;])|(?P<name>\[[^\]]*\]|[^\s{}<>\[\]:,;"'#]+)""")
 
 
 def _textproto(text: str) -> tuple[list[str], list[str]]:
-    """(external-data locations, operator domains) of a protobuf text-format model, read token by token with the
-    message nesting tracked: a brace or angle bracket inside a string is text (session 9: ``value: "../}/.."`` ended
-    the regex's ``external_data { ... }`` block early and hid the location, which onnx's parser read)."""
+    """(external-data locations, operator domains) of a protobuf text-format model."""
+    from mlsecure.artifacts.scan.savedmodel_scan import _TEXT_COMMENT
+
+    code = _TEXT_COMMENT.sub(lambda m: "" if m.group(1) else m.group(0), text)
+    domains = [_tp_string(m.group(1)) for m in _TP_DOMAIN.finditer(code)]
+    return (_textproto_locations(text) if "external_data" in text else []), domains
+
+
+def _tp_string(raw: str) -> str:
+    """Adjacent quoted strings joined and C-unescaped, as protobuf's text parser reads them."""
     from mlsecure.artifacts.scan.savedmodel_scan import _TEXT_STRING
     from mlsecure.artifacts.scan.savedmodel_scan import _unescape as c_unescape
 
-    def joined(raw: str) -> str:
-        return c_unescape("".join(m.group(1) if m.group(1) is not None else m.group(2)
-                                  for m in _TEXT_STRING.finditer(raw)))
+    return c_unescape("".join(m.group(1) if m.group(1) is not None else m.group(2) for m in _TEXT_STRING.finditer(raw)))
 
+
+def _textproto_locations(text: str) -> list[str]:
+    """External-data locations, read token by token with the message nesting tracked: a brace or angle bracket inside
+    a string is text (session 9: ``value: "../}/.."`` ended the regex's ``external_data { ... }`` block early and hid
+    the location, which onnx's parser read). Run only on texts naming ``external_data`` (the tokens cost more)."""
     locations: list[str] = []
-    domains: list[str] = []
     stack: list[tuple[str, dict[str, str]]] = []  # open messages: field name, the string fields read in it
     lists: list[str] = []  # field names of open [ ... ] lists
     field: str | None = None  # the name before the current value
@@ -100,11 +112,8 @@ def _textproto(text: str) -> tuple[list[str], list[str]]:
         if kind == "name":
             field = token
         elif kind == "str":
-            value = joined(token)
-            if field == "domain":
-                domains.append(value)
             if stack and field is not None:
-                stack[-1][1][field] = value
+                stack[-1][1][field] = _tp_string(token)
         elif token in "{<":
             stack.append((field or (lists[-1] if lists else ""), {}))
             field = None
@@ -117,7 +126,7 @@ def _textproto(text: str) -> tuple[list[str], list[str]]:
             lists.append(field or "")
         elif token == "]" and lists:
             lists.pop()
-    return locations, domains
+    return locations
 
 
 def _json_locations(text: str) -> list[str]:
