@@ -111,6 +111,10 @@ DANGEROUS_SUBTREES = (
     "mlflow.projects", "mlflow.utils.process", "numpy.core.memmap", "numpy._core.memmap", "torch.utils.hipify",
     "torch.utils.benchmark", "torch.cuda.jiterator", "pkg_resources.run_script", "pkg_resources.load_entry_point",
     "conda.cli",
+    # session 9: library functions that unpickle a file or bytes they are given (read for calls of pickle.load/loads,
+    # torch/joblib/np.load in the installed libraries): torch's memory-snapshot helper unpickled a path from a pickle's
+    # argument here (ran os.getcwd); NumPy 2's home of ``numpy.lib.format``; torch's model dumper
+    "torch._utils._augment_memory_snapshot_stack_traces", "torch.utils.model_dump", "numpy.lib._format_impl",
 )
 # Builtins are judged by name: these run code, import, reach attributes or do I/O (critical); any other
 # builtin outside the allowlist (min, sorted, map...) is an unverified import (medium), not critical.
