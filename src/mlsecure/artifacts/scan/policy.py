@@ -115,6 +115,10 @@ DANGEROUS_SUBTREES = (
     # torch/joblib/np.load in the installed libraries): torch's memory-snapshot helper unpickled a path from a pickle's
     # argument here (ran os.getcwd); NumPy 2's home of ``numpy.lib.format``; torch's model dumper
     "torch._utils._augment_memory_snapshot_stack_traces", "torch.utils.model_dump", "numpy.lib._format_impl",
+    # session 9: functions of torch's and matplotlib's dependencies that ``eval`` a string argument (each ran
+    # ``os.getcwd`` under pickle.loads here): mpmath's ``identify(x, constants=[<code>])``, fontTools'
+    # ``buildConverters`` (a spec's ``type`` string, the spec an ``argparse.Namespace`` built by BUILD)
+    "mpmath.identify", "mpmath.identification", "fontTools.ttLib.tables.otConverters.buildConverters",
 )
 # Builtins are judged by name: these run code, import, reach attributes or do I/O (critical); any other
 # builtin outside the allowlist (min, sorted, map...) is an unverified import (medium), not critical.
