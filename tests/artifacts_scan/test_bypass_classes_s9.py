@@ -215,6 +215,8 @@ def test_numpy1_ufunc_pickle_is_not_raised(tmp_path: Path) -> None:
         ("mmengine.registry", "build_from_cfg", Severity.CRITICAL),
         # unpickles the path it is given (ran os.getcwd from a second file under pickle.loads, torch 2.13)
         ("torch._utils", "_augment_memory_snapshot_stack_traces", Severity.CRITICAL),
+        ("sympy.core.cache", "lazy_function", Severity.CRITICAL),  # lazy_function("os", "getcwd") ran it
+        ("wrapt.patches", "resolve_path", Severity.CRITICAL),
         ("torch.utils.model_dump", "get_model_info", Severity.CRITICAL),
         ("numpy.lib._format_impl", "read_array", Severity.CRITICAL),
         ("_lzma", "LZMADecompressor", Severity.HIGH),  # a private interpreter module outside the allowlist

@@ -148,6 +148,10 @@ RESOLVER_NAMES = frozenset({
     "enum_object_hook", "_defaultdict_deserialize", "add_newdoc", "clone_module",
     # session 9: Hydra's dotted-path resolvers (``hydra.utils.get_method("os.getcwd")`` and ``_locate`` ran it here)
     "_locate", "get_method", "get_class", "get_object",
+    # session 9, a sweep of the installed packages for functions that import a parameter and getattr another:
+    # SymPy's ``lazy_function("os", "getcwd")`` (ran through ``_rebuild_from_type_v2``), wrapt's ``resolve_path``,
+    # gevent's ``_get_original``
+    "lazy_function", "resolve_path", "_get_original",
 })
 DANGEROUS_NAMES = frozenset({
     "system", "popen", "popen2", "popen3", "exec", "eval", "execfile", "compile", "run", "call", "check_call",
