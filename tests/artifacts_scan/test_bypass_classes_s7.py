@@ -370,7 +370,8 @@ def test_hydra_searchpath_outside_the_folder(tmp_path: Path, entry: str, severit
 
 
 def test_hydra_searchpath_inside_stays_safe(tmp_path: Path) -> None:
-    text = "defaults:\n- _self_\nhydra:\n  searchpath:\n  - pkg://my_app.conf\n  - file://conf\nlr: 0.1\n"
+    # a ``pkg://`` entry is medium since session 9 (Hydra imports the package): test_bypass_classes_s9.py
+    text = "defaults:\n- _self_\nhydra:\n  searchpath:\n  - file://conf\nlr: 0.1\n"
     verdict, top, titles = _scan(tmp_path, "config.yaml", text)
     assert verdict is Verdict.SAFE and top <= Severity.LOW, titles
 

@@ -137,7 +137,7 @@ def detect_bytes(head: bytes, path: Path | None = None) -> ArtifactFormat:
             return ArtifactFormat.TAR
         # joblib.load decompresses and unpickles whatever is inside: the scanner parses the inner
         # bytes as a pickle (any first opcode) and calls them data only if that parse fails.
-        return ArtifactFormat.JOBLIB if compression in ("lz4", "zstd") or inner else ArtifactFormat.UNKNOWN
+        return ArtifactFormat.JOBLIB if compression in ("lz4", "zstd", "snappy") or inner else ArtifactFormat.UNKNOWN
     if _is_safetensors(head):
         return ArtifactFormat.SAFETENSORS
     if _is_pickle(head):
@@ -181,6 +181,8 @@ def compression_of(head: bytes) -> str | None:
         return "lzma"
     if head.startswith(b"\x04\x22\x4d\x18"):
         return "lz4"
+    if head.startswith(b"\xff\x06\x00\x00sNaPpY"):  # Snappy framing (python-snappy, fsspec compression="snappy")
+        return "snappy"
     if head.startswith(ZSTD_MAGIC) or (len(head) >= 4 and head[0] & 0xF0 == 0x50 and head[1:4] == b"\x2a\x4d\x18"):
         return "zstd"  # a frame, or a skippable frame before one (pandas.read_pickle("model.pkl.zst") reads it)
     if len(head) >= 2 and head[0] == 0x78 and (head[0] * 256 + head[1]) % 31 == 0:

@@ -64,10 +64,13 @@ def template_problems(template: str) -> tuple[list[str], str | None, bool]:
     return [], None, True
 
 
+FORMAT_METHODS = ("format", "format_map")  # str methods whose format fields look attributes up
+
+
 def _unsafe_lookups(tree: nodes.Node) -> Iterator[str]:
     keys = _KeyTaint(tree)
     for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter, nodes.Const)):
-        if isinstance(node, nodes.Getattr) and node.attr in ("format", "format_map") and keys.built(node.node):
+        if isinstance(node, nodes.Getattr) and node.attr in FORMAT_METHODS and keys.built(node.node):
             yield f"computed format string .{node.attr}()"  # ('{0.' ~ '__class__}').format(x): no constant shows it
         elif isinstance(node, nodes.Getattr) and _unsafe(node.attr):
             yield f".{node.attr}"
@@ -78,7 +81,11 @@ def _unsafe_lookups(tree: nodes.Node) -> Iterator[str]:
             yield from (f"[{shown}]" for shown in keys.unsafe(node.arg))
         elif isinstance(node, nodes.Filter) and node.name == "attr":
             args = node.args
-            if not args or not isinstance(args[0], nodes.Const) or _unsafe(args[0].value):
+            filtered = node.node
+            if (args and isinstance(args[0], nodes.Const) and args[0].value in FORMAT_METHODS and filtered is not None
+                    and keys.built(filtered)):
+                yield f"computed format string |attr({args[0].value!r})"  # the same call spelled with the filter
+            elif not args or not isinstance(args[0], nodes.Const) or _unsafe(args[0].value):
                 shown = repr(args[0].value) if args and isinstance(args[0], nodes.Const) else "computed"
                 yield f"|attr({shown})"
         elif isinstance(node, nodes.Filter) and node.name in ATTRIBUTE_FILTERS:

@@ -6,7 +6,9 @@ loaders undo the compression first and hand the stream to another parser: ``fssp
 ``datasets``, ``pandas``' readers), ``gzip.open`` then ``np.load``. Until session 8 such a file was "compressed data
 that is not a pickle" (safe) whatever it held: a gzip-wrapped object ``.npy`` unpickled its payload under such a
 loader. The stream is decompressed under the archive limits (member size, bomb ratio) and scanned like an archive
-member; the compressions are those ``fsspec`` infers and this scanner reads (gzip, bz2, xz/lzma, zstd).
+member; the compressions are those ``fsspec`` infers and this scanner reads (gzip, bz2, xz/lzma, zstd, and lz4 since
+session 9: ``fsspec`` infers ``.lz4`` when the ``lz4`` package is installed; Snappy framing, which ``fsspec`` reads when
+the caller names ``compression="snappy"``).
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ from mlsecure.artifacts.formats import compression_of
 from mlsecure.artifacts.scan.interface import Blob, Issue, IssueKind, Session
 from mlsecure.findings import Severity
 
-STREAM_COMPRESSIONS = frozenset({"gzip", "bz2", "xz", "lzma", "zstd"})
-_SUFFIXES = (".gz", ".gzip", ".bz2", ".xz", ".lzma", ".zst", ".zstd")
+STREAM_COMPRESSIONS = frozenset({"gzip", "bz2", "xz", "lzma", "zstd", "lz4", "snappy"})
+_SUFFIXES = (".gz", ".gzip", ".bz2", ".xz", ".lzma", ".zst", ".zstd", ".lz4", ".snappy", ".sz")
 IN_MEMORY_LIMIT = 256 * 1024**2  # larger streams are spooled to a temporary file
 _CHUNK = 1 << 20
 

@@ -296,14 +296,26 @@ def _named(document: Any, where: str) -> Iterator[tuple[str, str, str]]:
             yield path, f"lc:{node['type']}", ".".join(str(part) for part in node["id"])
 
 
+HYDRA_OWN_PACKAGES = frozenset({"hydra", "hydra_plugins"})  # Hydra's own configs (its tests name them by pkg://)
+
+
 def _searchpath(path: str, entry: str) -> list[Issue]:
     """Hydra ``hydra.searchpath``: config groups are read from each entry, ``_target_``s included. A ``file://`` path
-    that leaves the folder pulls configs this scan did not see; ``pkg://`` reads an installed package's configs."""
+    that leaves the folder pulls configs this scan did not see; ``pkg://`` imports a package and reads its configs."""
     scheme, _, rest = entry.strip().partition("://")
     if not rest:
         scheme, rest = "file", entry.strip()
     if scheme == "pkg":
-        return []
+        # Hydra's importlib config source imports the package (its ``__init__`` runs) and composes the configs it
+        # ships, ``_target_``s included: neither is in this scan
+        package = rest.strip().strip("/").replace("/", ".")
+        if not package or not all(part.isidentifier() for part in package.split(".")):
+            return [Issue(IssueKind.DYNAMIC_CALL, Severity.HIGH, f"{path}: Hydra searchpath {entry[:120]!r} is not a "
+                          "package name", evidence={"searchpath": entry[:200]})]
+        own = package.split(".")[0] in HYDRA_OWN_PACKAGES  # the loader's own code, already imported to read this
+        return [Issue(IssueKind.UNVERIFIED_IMPORT, Severity.LOW if own else Severity.MEDIUM,
+                      f"{path}: Hydra imports the package {package!r} and composes the configs it ships: not scanned",
+                      evidence={"searchpath": entry[:200]})]
     if scheme == "file" and not escapes_folder(rest):
         return [Issue(IssueKind.ARCHIVE_PATH, Severity.LOW, f"{path}: Hydra reads configs from {entry[:120]!r} "
                       "(relative to the working directory)", evidence={"searchpath": entry[:200]})]

@@ -89,9 +89,11 @@ def scan_paths(paths: Iterable[str | Path], *, limits: Limits | None = None) -> 
     return results
 
 
-def scan_file(path: Path, *, limits: Limits | None = None) -> ArtifactResult:
-    """Scan one file (never following it if it is a symlink, never opening a FIFO or a device)."""
+def scan_file(path: str | Path, *, limits: Limits | None = None) -> ArtifactResult:
+    """Scan one file (never following it if it is a symlink, never opening a FIFO or a device). A ``str`` is a path
+    too (``scan_file("model.pkl")`` from a notebook raised ``AttributeError`` before session 9)."""
     start = time.perf_counter()
+    path = Path(path)
     refused = _refuse_special(path)
     if refused is not None:
         return ArtifactResult(str(path), ArtifactFormat.UNKNOWN, refused.verdict, (refused,), 0,

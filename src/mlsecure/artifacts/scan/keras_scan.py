@@ -183,13 +183,26 @@ def scan_config(config: Any, where: str = "config", session: Session | None = No
 # Constructor arguments that preprocessing layers and tokenizers read as a file path or URL when given a string
 # (``StringLookup(vocabulary="/etc/passwd")`` reads it, even under ``safe_mode``: CVE-2025-12058, file read / SSRF).
 FILE_ARGUMENTS = ("vocabulary", "merges", "proto", "vocabulary_file")
+# Layers whose constructor loads a whole model from a path of their config: ``TFSMLayer(filepath=...)`` loads any
+# TensorFlow SavedModel, even under ``safe_mode`` before Keras 3.13.2 (CVE-2026-1462); that model is not in this file
+# and cannot be verified.
+MODEL_PATH_ARGUMENTS = {"TFSMLayer": "filepath"}
 
 
 def _file_arguments(path: str, class_name: Any, inner: dict[str, Any]) -> list[Issue]:
-    return [Issue(IssueKind.EMBEDDED_CODE, Severity.HIGH,
-                  f"{class_name} at {path} reads {key}={value[:120]!r} from a path or URL when the model loads",
-                  evidence={"class_name": str(class_name), "argument": key, "value": value[:200]})
-            for key in FILE_ARGUMENTS if isinstance(value := inner.get(key), str) and value.strip()]
+    issues = [Issue(IssueKind.EMBEDDED_CODE, Severity.HIGH,
+                    f"{class_name} at {path} reads {key}={value[:120]!r} from a path or URL when the model loads",
+                    evidence={"class_name": str(class_name), "argument": key, "value": value[:200]})
+              for key in FILE_ARGUMENTS if isinstance(value := inner.get(key), str) and value.strip()]
+    key = MODEL_PATH_ARGUMENTS.get(class_name) if isinstance(class_name, str) else None
+    if key is not None:
+        value = inner.get(key)
+        shown = value[:120] if isinstance(value, str) else repr(value)[:120]
+        issues.append(Issue(IssueKind.EMBEDDED_CODE, Severity.HIGH,
+                            f"{class_name} at {path} loads the external model {key}={shown!r} when the model loads "
+                            "(not in this file: not verified)",
+                            evidence={"class_name": class_name, "argument": key, "value": shown}))
+    return issues
 
 
 def _lambda_issue(path: str, class_name: str, inner: dict[str, Any]) -> Issue:

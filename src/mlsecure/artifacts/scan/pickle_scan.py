@@ -60,6 +60,15 @@ NESTED_LOADERS = frozenset({("pickle", "loads"), ("_pickle", "loads"), ("cPickle
                             ("cloudpickle", "loads"), ("numpy", "loads"), ("torch.storage", "_load_from_bytes"),
                             ("torch", "load"), ("joblib", "load")})
 BENIGN_NESTED = ("torch.storage", "_load_from_bytes")  # pickle.dumps(tensor) uses it; clean if its bytes are
+# Functions that import their first string argument and return its attribute named by the second: a call resolves a
+# global as GLOBAL does, with no GLOBAL opcode naming it. NumPy 1.x pickles a ufunc as
+# ``numpy.core._ufunc_reconstruct("numpy", "log1p")``; ``_ufunc_reconstruct("os", "system")`` handed to an allowlisted
+# caller (``torch._tensor._rebuild_from_type_v2`` calls its first argument) ran ``os.getcwd`` under pickle.loads
+# (session 9). The pair a call resolves is judged like an imported global.
+ARGUMENT_RESOLVERS = frozenset({("numpy.core", "_ufunc_reconstruct"), ("numpy._core", "_ufunc_reconstruct")})
+# Allowlisted functions that call one of their arguments: ``torch._tensor._rebuild_from_type_v2(func, new_type, args,
+# state)`` runs ``func(*args)``. A value computed while unpickling in that position is called as REDUCE would call it.
+CALLS_ITS_ARGUMENT = {("torch._tensor", "_rebuild_from_type_v2"): 0}
 JOBLIB_WRAPPER = ("joblib.numpy_pickle", "NumpyArrayWrapper")
 WRAPPER_INIT_ARGS = ("subclass", "shape", "order", "dtype", "allow_mmap", "numpy_array_alignment_bytes")
 WRAPPER_INIT_DEFAULTS = {"allow_mmap": False, "numpy_array_alignment_bytes": 16}
@@ -93,9 +102,6 @@ def scan_uncompressed(blob: Blob, session: Session) -> list[Issue]:
 
 def scan_pickle_file(blob: Blob, session: Session, compression: str | None) -> list[Issue]:
     """Every pickle in ``blob`` once decompressed with ``compression`` (as ``joblib.load`` does)."""
-    if compression == "lz4":
-        return [Issue(IssueKind.UNSUPPORTED, Severity.HIGH, "lz4-compressed joblib file cannot be inspected",
-                      evidence={"compression": "lz4", "hint": "recompress with zlib/gzip/xz to scan it"})]
     if compression == "zstd" and importlib.util.find_spec("zstandard") is None:
         return [Issue(IssueKind.UNSUPPORTED, Severity.HIGH, "zstd-compressed pickle (pandas.read_pickle reads .zst) "
                       "cannot be inspected without the zstandard package",
@@ -170,7 +176,11 @@ class _UntilBroken:
 
 
 def _decompression_errors() -> tuple[type[BaseException], ...]:
-    errors: tuple[type[BaseException], ...] = (OSError, EOFError, zlib.error, lzma.LZMAError)
+    from mlsecure.artifacts.scan.lz4_frame import LZ4FormatError
+    from mlsecure.artifacts.scan.snappy_frame import SnappyFormatError
+
+    errors: tuple[type[BaseException], ...] = (OSError, EOFError, zlib.error, lzma.LZMAError, LZ4FormatError,
+                                               SnappyFormatError)
     try:
         import zstandard
     except ImportError:
@@ -306,6 +316,11 @@ class _State:
                 seen.called = True
             if (func.module, func.name) in NESTED_LOADERS:
                 self.nested(func, call)
+            if (func.module, func.name) in ARGUMENT_RESOLVERS:
+                self.resolved(func, call)
+            position = CALLS_ITS_ARGUMENT.get((func.module, func.name))
+            if position is not None and isinstance(call.args, tuple) and len(call.args) > position:
+                self.called_argument(func, call, call.args[position])
             return
         if isinstance(func, Opaque):
             return  # an unresolved global or extension code: already reported
@@ -313,6 +328,32 @@ class _State:
             IssueKind.DYNAMIC_CALL, Severity.HIGH,
             f"{call.opcode} calls a value computed while unpickling ({_describe(func)})",
             offset=call.offset, evidence={"opcode": call.opcode, "callable": _describe(func)}))
+
+    def resolved(self, func: Glob, call: Call) -> None:
+        """A call of an ``ARGUMENT_RESOLVERS`` function: the global its string arguments name, judged."""
+        resolver = f"{func.module}.{func.name}"
+        args = call.args if isinstance(call.args, tuple) else ()
+        if len(args) >= 2 and isinstance(args[0], str) and isinstance(args[1], str):
+            judged = classify(args[0], args[1])
+            if judged.severity > Severity.LOW:
+                self.add(Issue(judged.kind, judged.severity,
+                               f"{resolver} resolves {args[0][:80]}.{args[1][:80]}: {judged.reason}",
+                               offset=call.offset, evidence={"resolver": resolver, "module": args[0][:200],
+                                                             "name": args[1][:200]}))
+            return
+        self.add(Issue(IssueKind.RESOLVER_GADGET, Severity.HIGH,
+                       f"{resolver} resolves a global from arguments that are not constant strings",
+                       offset=call.offset, evidence={"resolver": resolver, "arguments": _describe(call.args)}))
+
+    def called_argument(self, func: Glob, call: Call, argument: Any) -> None:
+        """An argument ``func`` calls: an imported global is judged as such; anything computed is a dynamic call."""
+        if isinstance(argument, Glob | Opaque):
+            return
+        caller = f"{func.module}.{func.name}"
+        self.add(Issue(
+            IssueKind.DYNAMIC_CALL, Severity.HIGH,
+            f"{caller} calls a value computed while unpickling ({_describe(argument)})",
+            offset=call.offset, evidence={"caller": caller, "callable": _describe(argument)}))
 
     def on_build(self, target: Any, state: Any, offset: int) -> None:
         if isinstance(target, Glob):
@@ -699,6 +740,14 @@ def decompressed(raw: IO[bytes], compression: str | None, size: int) -> tuple[IO
             return zlib_stream(raw, start), None
         case "zstd":
             return _zstd_stream(raw), None
+        case "lz4":
+            from mlsecure.artifacts.scan.lz4_frame import lz4_stream
+
+            return lz4_stream(raw), None
+        case "snappy":
+            from mlsecure.artifacts.scan.snappy_frame import snappy_stream
+
+            return snappy_stream(raw), None
         case _:
             raise OSError(f"unknown compression {compression}")
 

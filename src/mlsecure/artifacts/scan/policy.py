@@ -63,6 +63,19 @@ DANGEROUS_MODULES = frozenset({
     "platform", "logging", "_sitebuiltins", "linecache", "tokenize", "encodings", "codecs", "copyreg",
     "copy_reg", "functools", "posixpath", "ntpath", "genericpath", "unittest", "test", "sre_compile",
     "_imp", "_frozen_importlib", "_frozen_importlib_external", "__main__pickle",
+    # session 9 (round 6), each shown to run under pickle.loads here or named by a peer's advisory:
+    # subinterpreters and CPython's test extensions run a source string (``_xxsubinterpreters.run_string``,
+    # ``_testcapi.run_in_subinterp``); ``mailcap.findmatch`` runs an entry's ``test`` command (modelscan PR #346);
+    # C twins of modules listed above (``_functools`` is ``functools``); modules that spawn (``pipes``,
+    # ``pexpect``), write code or files (``compileall``, ``py_compile``, ``zipapp``, ``uu``), serve sockets
+    # (``wsgiref``, ``smtpd``, ``asyncore``, ``asynchat``), write the registry or act on import (``antigravity``
+    # opens a browser)
+    "_xxsubinterpreters", "_interpreters", "_xxinterpchannels", "_interpchannels", "_interpqueues", "_testcapi",
+    "_testinternalcapi", "_testmultiphase", "_testsinglephase", "_testbuffer", "_testimportmultiple",
+    "_testclinic", "_xxtestfuzz", "mailcap", "_functools", "_signal", "_sqlite3", "_multiprocessing",
+    "_posixshmem", "_tkinter", "_lsprof", "pipes", "pexpect", "compileall", "py_compile", "zipapp", "uu",
+    "wsgiref", "smtpd", "asyncore", "asynchat", "syslog", "winreg", "_winreg", "msvcrt", "msilib", "_msi",
+    "antigravity", "annotationlib",
 })
 # Subtrees of otherwise-trusted libraries that load files, compile or run code.
 DANGEROUS_SUBTREES = (
@@ -86,6 +99,26 @@ DANGEROUS_SUBTREES = (
     # of any repository or folder), and the Hub client, which downloads any file
     "transformers.pipeline", "transformers.pipelines.pipeline", "transformers.dynamic_module_utils",
     "diffusers.utils.dynamic_modules_utils", "huggingface_hub",
+    # session 9: stdlib functions that evaluate a string argument (each ran ``os.getcwd`` under pickle.loads here):
+    # ``typing.get_type_hints`` evaluates an object's string annotations, ``dataclasses._create_fn`` execs a
+    # function definition whose defaults are code, ``warnings._getcategory`` imports any module
+    "typing.get_type_hints", "typing._eval_type", "typing.evaluate_forward_ref", "typing_extensions.get_type_hints",
+    "typing_extensions._eval_type", "typing_extensions.evaluate_forward_ref", "dataclasses._create_fn",
+    "dataclasses._FuncBuilder", "warnings._getcategory", "warnings._setoption", "warnings._processoptions",
+    # session 9: library code that runs commands or writes files (modelscan issue #338: MLflow's project runner;
+    # NumPy's memmap class under its 2.x module path; torch's hipify rewrites a source tree, benchmark utilities
+    # compile and run C++/valgrind, jiterator compiles CUDA source)
+    "mlflow.projects", "mlflow.utils.process", "numpy.core.memmap", "numpy._core.memmap", "torch.utils.hipify",
+    "torch.utils.benchmark", "torch.cuda.jiterator", "pkg_resources.run_script", "pkg_resources.load_entry_point",
+    "conda.cli",
+    # session 9: library functions that unpickle a file or bytes they are given (read for calls of pickle.load/loads,
+    # torch/joblib/np.load in the installed libraries): torch's memory-snapshot helper unpickled a path from a pickle's
+    # argument here (ran os.getcwd); NumPy 2's home of ``numpy.lib.format``; torch's model dumper
+    "torch._utils._augment_memory_snapshot_stack_traces", "torch.utils.model_dump", "numpy.lib._format_impl",
+    # session 9: functions of torch's and matplotlib's dependencies that ``eval`` a string argument (each ran
+    # ``os.getcwd`` under pickle.loads here): mpmath's ``identify(x, constants=[<code>])``, fontTools'
+    # ``buildConverters`` (a spec's ``type`` string, the spec an ``argparse.Namespace`` built by BUILD)
+    "mpmath.identify", "mpmath.identification", "fontTools.ttLib.tables.otConverters.buildConverters",
 )
 # Builtins are judged by name: these run code, import, reach attributes or do I/O (critical); any other
 # builtin outside the allowlist (min, sorted, map...) is an unverified import (medium), not critical.
@@ -102,11 +135,23 @@ SIDE_EFFECT_NAMES = frozenset({
     "ProcessPoolExecutor", "ThreadPoolExecutor", "SummaryWriter", "FileWriter", "to_csv", "to_pickle",
     "to_parquet", "savetxt", "tofile", "mmwrite", "savemat", "TemporaryFile", "NamedTemporaryFile", "mkdtemp",
     "mkstemp", "makedirs", "mkdir", "rename", "replace", "truncate", "chmod", "chown", "symlink", "link",
+    # session 9: ``memmap(mode="w+")`` and ``torch.from_file(shared=True)`` create or overwrite files; WSGI servers
+    "memmap", "from_file", "create_archive", "make_server",
 })
 RESOLVER_NAMES = frozenset({
     "getattr", "setattr", "delattr", "__import__", "import_module", "attrgetter", "methodcaller", "itemgetter",
     "resolve_name", "locate", "getattr_static", "find_class", "_getattribute", "get_attr", "globals", "locals",
     "vars", "__getattribute__", "__getattr__", "type", "_resolve_name", "getmembers", "import_string",
+    # session 9, found by reading the installed libraries for functions that import a module named by an argument:
+    # torch's pytree hooks, NumPy's ``add_newdoc``, SciPy's array-API ``clone_module`` (imports, then execs a star
+    # import into a dict it is given)
+    "enum_object_hook", "_defaultdict_deserialize", "add_newdoc", "clone_module",
+    # session 9: Hydra's dotted-path resolvers (``hydra.utils.get_method("os.getcwd")`` and ``_locate`` ran it here)
+    "_locate", "get_method", "get_class", "get_object",
+    # session 9, a sweep of the installed packages for functions that import a parameter and getattr another:
+    # SymPy's ``lazy_function("os", "getcwd")`` (ran through ``_rebuild_from_type_v2``), wrapt's ``resolve_path``,
+    # gevent's ``_get_original``
+    "lazy_function", "resolve_path", "_get_original",
 })
 DANGEROUS_NAMES = frozenset({
     "system", "popen", "popen2", "popen3", "exec", "eval", "execfile", "compile", "run", "call", "check_call",
@@ -123,6 +168,12 @@ DANGEROUS_NAMES = frozenset({
     "_start", "_UnixSubprocessTransport", "create_subprocess_exec", "create_subprocess_shell", "rununittest",
     "runstring", "load_config", "compile_file", "get", "InteractiveInterpreter", "InteractiveConsole",
     "Thread", "Process", "Pool", "system_profile", "setprofile", "settrace", "modules", "__code__", "__globals__",
+    # session 9: the same evaluators under other modules' names (typing_extensions, pydantic and others re-export
+    # ``get_type_hints``), subinterpreter runners, setuptools' script runner, mailcap's command runner
+    "get_type_hints", "_create_fn", "run_string", "run_in_subinterp", "run_script", "findmatch",
+    # session 9: config instantiators that import and call the ``_target_``/``class_path``/``type`` they are given
+    # (Hydra's ``instantiate`` ran ``os.getcwd`` from a pickled dict; Lightning, detectron2, mmengine do the same)
+    "instantiate", "instantiate_class", "build_from_cfg",
 })
 _DANGEROUS_TOKEN = re.compile(r"(exec|eval|system|popen|spawn|subprocess|shell|compile|import|pickle|marshal|"
                               r"socket|_load|load_|unsafe|inject)", re.IGNORECASE)
@@ -205,7 +256,13 @@ def _classify(module: str, name: str) -> Judgement:
         if full == subtree or full.startswith(subtree + ".") or (full.startswith(subtree) and subtree.endswith("_")):
             return Judgement(Severity.CRITICAL, IssueKind.DANGEROUS_IMPORT,
                              f"{full} is in {subtree}, which loads files or runs code")
-    # 5. dangerous callable names in modules we do not know
+    # 5. CPython's private modules (``_xxsubinterpreters``, ``_testcapi``...) are implementation details no model
+    # file needs outside the allowlist's few entries; unlisted ones are not trusted as an unknown library would be
+    top = chain[0]
+    if top.startswith("_") and top in sys.stdlib_module_names:
+        return Judgement(Severity.HIGH, IssueKind.DANGEROUS_IMPORT,
+                         f"{full} belongs to CPython's private module {top}, outside the allowlist")
+    # 6. dangerous callable names in modules we do not know
     if parts[-1] in DANGEROUS_NAMES:
         return Judgement(Severity.CRITICAL, IssueKind.DANGEROUS_IMPORT,
                          f"{full}: a callable named {parts[-1]!r} outside the allowlist")

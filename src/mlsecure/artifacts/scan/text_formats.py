@@ -11,7 +11,8 @@
 - confection (spaCy, Thinc): ``@architectures = "..."`` resolves a function from a registry; a name outside spaCy's
   own namespaces is a function user code registered (``spacy --code`` or an installed package): low, since the
   config cannot bring the code itself.
-Regexes over the text; nothing is parsed by the loaders' libraries, nothing resolved.
+Regexes over the text, and a tokenizer for protobuf text format (message nesting tracked, strings kept whole);
+nothing is parsed by the loaders' libraries, nothing resolved.
 """
 
 from __future__ import annotations
@@ -73,28 +74,59 @@ def onnx_text_issues(text: str, name: str) -> list[Issue]:
 # protobuf text format: a string field is one or more adjacent quoted strings ("..", '/x' concatenate), with C escapes,
 # fields come in any order, a message is written {...} or <...>, # starts a comment outside strings
 _TP_STRINGS = r"""((?:(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')\s*)+)"""
-_TP_FIELD = re.compile(r"\b(key|value|domain)\s*:?\s*" + _TP_STRINGS)
-_TP_BLOCK = re.compile(r"\bexternal_data\s*:?\s*[{<]([^{}<>]*)[}>]")
+_TP_DOMAIN = re.compile(r"\bdomain\s*:?\s*" + _TP_STRINGS)
+# its tokens: strings, # comments, punctuation, and names (identifiers, numbers, [extension] names)
+_TP_TOKEN = re.compile(_TP_STRINGS.replace("((?:", "(?P<str>(?:", 1) + r"""|(?P<comment>#[^\n]*)"""
+                       r"""|(?P<punct>[{}<>\[\]:,;])|(?P<name>\[[^\]]*\]|[^\s{}<>\[\]:,;"'#]+)""")
 
 
 def _textproto(text: str) -> tuple[list[str], list[str]]:
     """(external-data locations, operator domains) of a protobuf text-format model."""
-    from mlsecure.artifacts.scan.savedmodel_scan import _TEXT_COMMENT, _TEXT_STRING
-    from mlsecure.artifacts.scan.savedmodel_scan import _unescape as c_unescape
+    from mlsecure.artifacts.scan.savedmodel_scan import _TEXT_COMMENT
 
     code = _TEXT_COMMENT.sub(lambda m: "" if m.group(1) else m.group(0), text)
+    domains = [_tp_string(m.group(1)) for m in _TP_DOMAIN.finditer(code)]
+    return (_textproto_locations(text) if "external_data" in text else []), domains
 
-    def joined(raw: str) -> str:
-        return c_unescape("".join(m.group(1) if m.group(1) is not None else m.group(2)
-                                  for m in _TEXT_STRING.finditer(raw)))
 
+def _tp_string(raw: str) -> str:
+    """Adjacent quoted strings joined and C-unescaped, as protobuf's text parser reads them."""
+    from mlsecure.artifacts.scan.savedmodel_scan import _TEXT_STRING
+    from mlsecure.artifacts.scan.savedmodel_scan import _unescape as c_unescape
+
+    return c_unescape("".join(m.group(1) if m.group(1) is not None else m.group(2) for m in _TEXT_STRING.finditer(raw)))
+
+
+def _textproto_locations(text: str) -> list[str]:
+    """External-data locations, read token by token with the message nesting tracked: a brace or angle bracket inside
+    a string is text (session 9: ``value: "../}/.."`` ended the regex's ``external_data { ... }`` block early and hid
+    the location, which onnx's parser read). Run only on texts naming ``external_data`` (the tokens cost more)."""
     locations: list[str] = []
-    for block in _TP_BLOCK.finditer(code):
-        fields = {m.group(1): joined(m.group(2)) for m in _TP_FIELD.finditer(block.group(1))}
-        if fields.get("key") == "location" and "value" in fields:
-            locations.append(fields["value"])
-    domains = [joined(m.group(2)) for m in _TP_FIELD.finditer(code) if m.group(1) == "domain"]
-    return locations, domains
+    stack: list[tuple[str, dict[str, str]]] = []  # open messages: field name, the string fields read in it
+    lists: list[str] = []  # field names of open [ ... ] lists
+    field: str | None = None  # the name before the current value
+    for match in _TP_TOKEN.finditer(text):
+        kind, token = match.lastgroup, match.group()
+        if kind == "comment":
+            continue
+        if kind == "name":
+            field = token
+        elif kind == "str":
+            if stack and field is not None:
+                stack[-1][1][field] = _tp_string(token)
+        elif token in "{<":
+            stack.append((field or (lists[-1] if lists else ""), {}))
+            field = None
+        elif token in "}>" and stack:
+            field = None
+            name, fields = stack.pop()
+            if name == "external_data" and fields.get("key") == "location" and "value" in fields:
+                locations.append(fields["value"])
+        elif token == "[":
+            lists.append(field or "")
+        elif token == "]" and lists:
+            lists.pop()
+    return locations
 
 
 def _json_locations(text: str) -> list[str]:
