@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from mlsecure.privacy.pii.address_frames import address_slots
+from mlsecure.privacy.pii.claims import Claims, Evidence
 from mlsecure.privacy.pii.dict_names import MID_RUN, START_RUN, STOP_RUN, languages, mid_names, start_name
 from mlsecure.privacy.pii.frame import polars
 from mlsecure.privacy.pii.initials import INITIAL_SURNAME, initial_surname
@@ -299,14 +300,15 @@ def confirmed_strings_many(columns: Sequence[Any], *, pool: Sequence[Recognizer]
 
 
 def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redacting: bool) -> dict[str, PiiType]:
-    found: dict[str, PiiType] = {}
+    found = Claims()  # a type confirmed by context replaces one confirmed by shape (``claims``)
     for rec in pool if pool is not None else span_recognizers():
         if rec.span_pattern is None:
             continue
         if rec.pii_type is PiiType.PHONE:
             _confirm(found, rec, _candidates(texts, rec), partial(phone_in_text, region=region, any_region=redacting))
             strong = tuple(w for w in (rec.context or rec.header) if w not in WEAK_PHONE_CONTEXT)
-            _confirm(found, rec, _after_context(texts, rec, words=strong), phone_shaped)
+            _confirm(found, rec, _after_context(texts, rec, words=strong), phone_shaped, Evidence.CONTEXT)
+            # "number" comes before every kind of number (``card number``): no evidence of a phone over the shape
             _confirm(found, rec, _after_context(texts, rec, words=tuple(WEAK_PHONE_CONTEXT)), phone_after_number_word)
             continue
         if rec.span_needs_context:
@@ -314,19 +316,17 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
             if rec.checksum:  # a whole cell that is one checksummed number: a column of one value
                 alone = _whole_cells(texts, rec.pattern) - candidates
                 _confirm(found, rec, alone, rec.alone_validator or rec.validator)
+            _confirm(found, rec, candidates, rec.validator, Evidence.CONTEXT)
         else:
-            candidates = _candidates(texts, rec)
-        _confirm(found, rec, candidates, rec.validator)
+            _confirm(found, rec, _candidates(texts, rec), rec.validator)
     if pool is None or any(r.pii_type is PiiType.STREET_ADDRESS for r in pool):
         for match in _distinct_matches(texts, STREET_PATTERN):  # the shapes of a street in running text
             if (street := street_span(match)) is not None:
                 found.setdefault(street, PiiType.STREET_ADDRESS)
         for pattern, read_parts in address_slots():  # ``address_frames``: units, military, number-first, postcodes
             for match in _distinct_matches(texts, pattern):
-                for value, part_type in read_parts(match):
-                    if part_type is PiiType.ZIP_CODE and found.get(value) in _ZIP_LOOKALIKES:
-                        found[value] = part_type  # ``WA 98532-1900``: a ZIP+4 after a state, not a phone number
-                    found.setdefault(value, part_type)
+                for value, part_type in read_parts(match):  # ``WA 98532-1900``: a ZIP+4 after a state
+                    found.claim(value, part_type, Evidence.CONTEXT)
     runs = {*_distinct_matches(texts, NAME_RUN), *(" " + m for m in _distinct_matches(texts, PRECEDED_RUN))}
     for run in runs:
         for name in name_windows(run):
@@ -437,7 +437,6 @@ _SLOTS: tuple[tuple[str, Callable[[str], str | None]], ...] = (
 # ``MK07 2501 2000 0058 9857 01`` is part of a longer number, not a card. The separators are those people
 # type inside numbers; what the fence admits is matched but trimmed off again.
 _FENCE, _SEPARATORS = "0-9A-Za-z", " .-"
-_ZIP_LOOKALIKES = (PiiType.PHONE, PiiType.SSN, PiiType.NATIONAL_ID)
 _UNFENCED = frozenset((PiiType.EMAIL, PiiType.URL, PiiType.CRYPTO_ADDRESS, PiiType.STREET_ADDRESS))
 
 
@@ -482,18 +481,20 @@ def _fenced_matches(texts: Any, core: str, pattern: str) -> set[str]:
     return out
 
 
-def _confirm(found: dict[str, PiiType], rec: Recognizer, candidates: Iterable[str],
-             validator: Callable[[str], bool]) -> None:
-    """Validate each candidate; one that fails is retried without its trailing separated groups
-    (``AL47 2121 ... 8741 ALL``: the pattern took one group too many)."""
+def _confirm(found: Claims, rec: Recognizer, candidates: Iterable[str], validator: Callable[[str], bool],
+             evidence: Evidence = Evidence.SHAPE) -> None:
+    """Validate each candidate not settled already; one that fails is retried without its trailing separated
+    groups (``AL47 2121 ... 8741 ALL``: the pattern took one group too many)."""
     if not candidates:
         return
     for candidate in sorted(candidates):
         for value in _shrinking(_trimmed(candidate)):
-            if value in found or _placeholder(value):
+            if found.settled(value, evidence) or _placeholder(value):
                 break
             if validator(value):
-                found[value] = rec.pii_type
+                found.claim(value, rec.pii_type, evidence)
+                break
+            if value in found:  # typed by shape, and not this type here: no shorter value either
                 break
 
 
