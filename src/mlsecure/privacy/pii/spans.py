@@ -739,7 +739,9 @@ def _enclosing_words(texts: Any, values: Sequence[str]) -> set[str]:
     out: set[str] = set()
     letters = r"[\p{L}\p{M}]*"
     sides: dict[tuple[bool, bool], list[str]] = {}
-    for v in values:
+    # longest first, as the redaction searches: at a place the longest name is the one a longer word holds (and the
+    # chunks, so the words found, do not depend on the order of a set)
+    for v in sorted(values, key=lambda v: (-len(v), v)):
         sides.setdefault((_WORDLIKE_START.match(v) is not None, _WORDLIKE_END.search(v) is not None), []).append(v)
     for (before, after), group in sides.items():
         for start in range(0, len(group), _GUARD_CHUNK):
