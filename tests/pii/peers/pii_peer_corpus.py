@@ -14,10 +14,12 @@ predicted spans that overlap no labelled span are counted as spurious.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from peer_scoring import Accepted, Spans, by_source, count_labelled, overlaps, score_batch
+from peer_scoring import survives as survives
 
 from mlsecure.privacy.pii.types import PiiType
 
@@ -70,9 +72,6 @@ ENTITY: dict[str, Label | None] = {
     "ORGANIZATION_COMPANY": None, "CUSTOM": None,
 }
 GROUPS = ("name", "email", "phone", "address", "location", "zip", "date", "age", "url", _ID)
-_TOKEN = re.compile(r"[^\W_]{3,}")
-
-Spans = Sequence[tuple[int, int, PiiType]]
 
 
 @dataclass(frozen=True)
@@ -136,62 +135,36 @@ class Result:
         return out
 
 
-def survives(value: str, text: str) -> bool:
-    """``value`` is still in ``text`` with no letter or digit on either side."""
-    return re.search(rf"(?<![^\W_]){re.escape(value)}(?![^\W_])", text) is not None
-
-
-def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
-    return a[0] < b[1] and b[0] < a[1]
-
-
 def score(cases: Sequence[Case], spans: Callable[[list[str]], list[Spans]],
           redact: Callable[[list[str]], list[str]]) -> Result:
     """Score one batch: the detector sees all of ``cases`` at once (as one file of texts)."""
-    texts = [c.text for c in cases]
-    found, redacted = spans(texts), redact(texts)
-    result = Result()
-    for case, pred, out in zip(cases, found, redacted, strict=True):
-        outside = _outside_tokens(case)
-        for start, end, entity in case.spans:
-            label = ENTITY[entity]
-            if label is None:
-                continue
-            t = result.tally(label.group)
-            t.positives += 1
-            hits = [p for p in pred if _overlaps((p[0], p[1]), (start, end))]
-            t.right_type += any(p[2] in label.accepted for p in hits)
-            t.any_type += bool(hits)
-            value = case.text[start:end]
-            whole = survives(value, out)
-            t.survived += whole
-            t.part_survived += whole or any(survives(w, out) for w in _TOKEN.findall(value) if w not in outside)
-        if case.complete:
-            result.predicted += len(pred)
-            result.spurious += sum(not any(_overlaps((p[0], p[1]), (s, e)) for s, e, _ in case.spans) for p in pred)
-            if not case.spans:
-                t = result.tally("negative")
-                t.negatives += 1
-                t.negatives_flagged += bool(pred)
-        elif not case.spans and case.entity is not None and (label := ENTITY.get(case.entity)) is not None:
-            t = result.tally(label.group)
+    return score_batch(cases, spans, redact, Result(), _add_case)
+
+
+def _accepted(entity: str) -> Accepted | None:
+    label = ENTITY[entity]
+    return None if label is None else (label.group, label.accepted)
+
+
+def _add_case(result: Result, case: Case, pred: Spans, out: str) -> None:
+    count_labelled(case, pred, out, _accepted, result.tally)
+    if case.complete:
+        result.predicted += len(pred)
+        result.spurious += sum(not any(overlaps((p[0], p[1]), (s, e)) for s, e, _ in case.spans) for p in pred)
+        if not case.spans:
+            t = result.tally("negative")
             t.negatives += 1
-            t.negatives_flagged += any(p[2] in label.accepted for p in pred)
-    return result
-
-
-def _outside_tokens(case: Case) -> set[str]:
-    rest = list(case.text)
-    for start, end, _ in case.spans:
-        rest[start:end] = [" "] * (end - start)
-    return set(_TOKEN.findall("".join(rest)))
+            t.negatives_flagged += bool(pred)
+    elif not case.spans and case.entity is not None and (label := ENTITY.get(case.entity)) is not None:
+        t = result.tally(label.group)
+        t.negatives += 1
+        t.negatives_flagged += any(p[2] in label.accepted for p in pred)
 
 
 def score_by_source(cases: Sequence[Case], spans: Callable[[list[str]], list[Spans]],
                     redact: Callable[[list[str]], list[str]]) -> dict[tuple[str, str], Result]:
     """One batch per (source, half): each is scored as its own file of texts."""
-    keys = sorted({(c.source, c.half) for c in cases})
-    return {k: score([c for c in cases if (c.source, c.half) == k], spans, redact) for k in keys}
+    return by_source(cases, lambda batch: score(batch, spans, redact))
 
 
 def mlsecure_spans(texts: list[str]) -> list[Spans]:

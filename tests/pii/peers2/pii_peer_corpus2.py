@@ -31,6 +31,8 @@ from mlsecure.privacy.pii.types import PiiType
 
 # the detector under test, the same two functions as the session-7 corpus scores (``tests/pii/peers``)
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "peers"))
+from peer_scoring import Spans, by_source, count_labelled, overlaps, score_batch
+from peer_scoring import survives as survives
 from pii_peer_corpus import mlsecure_redact as mlsecure_redact
 from pii_peer_corpus import mlsecure_spans as mlsecure_spans
 
@@ -42,9 +44,6 @@ ACCEPTED: dict[str, tuple[str, tuple[PiiType, ...]]] = {
     "LOCATION": ("location", (PiiType.CITY, PiiType.STREET_ADDRESS, PiiType.ZIP_CODE)),
 }
 GROUPS = ("name", "address", "zip", "location")
-_TOKEN = re.compile(r"[^\W_]{3,}")
-
-Spans = Sequence[tuple[int, int, PiiType]]
 
 
 @dataclass(frozen=True)
@@ -124,47 +123,24 @@ class Result:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
-def survives(value: str, text: str) -> bool:
-    """``value`` is still in ``text`` with no letter or digit on either side."""
-    return re.search(rf"(?<![^\W_]){re.escape(value)}(?![^\W_])", text) is not None
-
-
-def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
-    return a[0] < b[1] and b[0] < a[1]
-
-
 def score(cases: Sequence[Case], spans: Callable[[list[str]], list[Spans]],
           redact: Callable[[list[str]], list[str]]) -> Result:
     """Score one batch: the detector sees all of ``cases`` at once (as one file of texts)."""
-    texts = [c.text for c in cases]
-    found, redacted = spans(texts), redact(texts)
-    result = Result()
-    for case, pred, out in zip(cases, found, redacted, strict=True):
-        outside = _outside_tokens(case)
-        for start, end, entity in case.spans:
-            if entity not in ACCEPTED:
-                continue
-            group, accepted = ACCEPTED[entity]
-            t = result.tally(group)
-            t.positives += 1
-            hits = [p for p in pred if _overlaps((p[0], p[1]), (start, end))]
-            t.right_type += any(p[2] in accepted for p in hits)
-            t.any_type += bool(hits)
-            value = case.text[start:end]
-            whole = survives(value, out)
-            t.survived += whole
-            t.part_survived += whole or any(survives(w, out) for w in _TOKEN.findall(value) if w not in outside)
-        names = [p for p in pred if p[2] == PiiType.NAME]
-        spurious = [p for p in names if not any(_overlaps((p[0], p[1]), (s, e)) for s, e, _ in case.spans)]
-        result.name_predicted += len(names)
-        result.name_spurious += len(spurious)
-        inword = [_inside_word(case.text, p[0], p[1]) for p in spurious]
-        result.name_inword += sum(inword)
-        if not any(t == "PERSON" for _, _, t in case.spans):
-            result.negatives += 1
-            result.negatives_flagged += bool(spurious)
-            result.negatives_flagged_words += not all(inword)
-    return result
+    return score_batch(cases, spans, redact, Result(), _add_case)
+
+
+def _add_case(result: Result, case: Case, pred: Spans, out: str) -> None:
+    count_labelled(case, pred, out, ACCEPTED.get, result.tally)
+    names = [p for p in pred if p[2] == PiiType.NAME]
+    spurious = [p for p in names if not any(overlaps((p[0], p[1]), (s, e)) for s, e, _ in case.spans)]
+    result.name_predicted += len(names)
+    result.name_spurious += len(spurious)
+    inword = [_inside_word(case.text, p[0], p[1]) for p in spurious]
+    result.name_inword += sum(inword)
+    if not any(t == "PERSON" for _, _, t in case.spans):
+        result.negatives += 1
+        result.negatives_flagged += bool(spurious)
+        result.negatives_flagged_words += not all(inword)
 
 
 def _inside_word(text: str, start: int, end: int) -> bool:
@@ -175,15 +151,7 @@ def _inside_word(text: str, start: int, end: int) -> bool:
     return cut(start) or cut(end)
 
 
-def _outside_tokens(case: Case) -> set[str]:
-    rest = list(case.text)
-    for start, end, _ in case.spans:
-        rest[start:end] = [" "] * (end - start)
-    return set(_TOKEN.findall("".join(rest)))
-
-
 def score_by_source(cases: Sequence[Case], spans: Callable[[list[str]], list[Spans]],
                     redact: Callable[[list[str]], list[str]]) -> dict[tuple[str, str], Result]:
     """One batch per (source, half): each is scored as its own file of texts."""
-    keys = sorted({(c.source, c.half) for c in cases})
-    return {k: score([c for c in cases if (c.source, c.half) == k], spans, redact) for k in keys}
+    return by_source(cases, lambda batch: score(batch, spans, redact))

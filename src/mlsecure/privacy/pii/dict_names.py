@@ -31,6 +31,7 @@ from mlsecure.privacy.pii.letters import NAME_UPPER as _UP
 from mlsecure.privacy.pii.lexicons import FUNCTION_WORDS, MEETING_VERBS, PERSON_ACTS_DONE, SUBJECT_MODALS
 from mlsecure.privacy.pii.name_data import fold, is_rare_name, lexicon
 from mlsecure.privacy.pii.names import _NOT_PERSON, _open_class
+from mlsecure.privacy.pii.word_bands import frequent_band
 
 _CAP = rf"[{_UP}][{_LO}]+"
 # Function words that tell the languages apart (few shared between them), lower case as written in prose
@@ -76,8 +77,20 @@ def words(lang: str) -> dict[str, int]:
     return counts
 
 
+def frequent(lang: str, count: int = CONTEXT_COUNT) -> frozenset[str]:
+    """The words of ``lang`` counted at least ``count`` times (prebuilt in ``word_bands``: the full list is read
+    only for another bound)."""
+    band = frequent_band(lang, count)
+    return band if band is not None else _frequent(lang, count)
+
+
+@cache
+def _frequent(lang: str, count: int) -> frozenset[str]:
+    return frozenset(w for w, c in words(lang).items() if c >= count)
+
+
 def _context(word: str, langs: tuple[str, ...]) -> bool:
-    return any(words(lang).get(word, 0) >= CONTEXT_COUNT for lang in langs)
+    return any(word in frequent(lang) for lang in langs)
 
 
 def _unknown(word: str, langs: tuple[str, ...]) -> bool:

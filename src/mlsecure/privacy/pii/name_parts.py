@@ -26,7 +26,6 @@ goes, not only the part the lists knew.
 
 from __future__ import annotations
 
-import heapq
 import re
 from collections.abc import Iterable, Sequence
 from functools import cache, lru_cache
@@ -40,6 +39,7 @@ from mlsecure.privacy.pii.lexicons import TITLES
 from mlsecure.privacy.pii.name_data import fold, is_rare_name, lexicon
 from mlsecure.privacy.pii.name_frames import _cap, _initial, _person_word
 from mlsecure.privacy.pii.names import _NOT_PERSON
+from mlsecure.privacy.pii.word_bands import common_band, top_words
 
 COMMON = 10_000  # the most frequent words of a language's subtitle counts: a listed name among them is a word too
 _MIN_LETTERS = 3
@@ -85,14 +85,10 @@ def _common(word: str, langs: tuple[str, ...]) -> bool:
 
 @cache
 def common_words(lang: str) -> frozenset[str]:
-    """The ``COMMON`` most frequent words of ``lang``'s subtitle counts: everyday words, whatever else they are."""
-    counts = words(lang)
-    if len(counts) <= COMMON:
-        return frozenset(counts)
-    # the same set as sorting by (-count, word) and taking COMMON, without sorting 300,000 words
-    floor = heapq.nlargest(COMMON, counts.values())[-1]
-    above = [w for w, c in counts.items() if c > floor]
-    return frozenset(above + sorted(w for w, c in counts.items() if c == floor)[:COMMON - len(above)])
+    """The ``COMMON`` most frequent words of ``lang``'s subtitle counts: everyday words, whatever else they are
+    (prebuilt in ``word_bands``: the full list is not read for them)."""
+    band = common_band(lang, COMMON)
+    return band if band is not None else top_words(words(lang), COMMON)
 
 
 def spread(texts: Any, names: Iterable[str], langs: tuple[str, ...]) -> set[str]:

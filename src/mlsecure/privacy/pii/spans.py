@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from mlsecure.privacy.pii.address_frames import address_slots
+from mlsecure.privacy.pii.claims import Claims, Evidence
 from mlsecure.privacy.pii.dict_names import MID_RUN, START_RUN, STOP_RUN, languages, mid_names, start_name
 from mlsecure.privacy.pii.frame import polars
 from mlsecure.privacy.pii.initials import INITIAL_SURNAME, initial_surname
@@ -305,14 +306,15 @@ def confirmed_strings_many(columns: Sequence[Any], *, pool: Sequence[Recognizer]
 
 
 def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redacting: bool) -> dict[str, PiiType]:
-    found: dict[str, PiiType] = {}
+    found = Claims()  # a type confirmed by context replaces one confirmed by shape (``claims``)
     for rec in pool if pool is not None else span_recognizers():
         if rec.span_pattern is None:
             continue
         if rec.pii_type is PiiType.PHONE:
             _confirm(found, rec, _candidates(texts, rec), partial(phone_in_text, region=region, any_region=redacting))
             strong = tuple(w for w in (rec.context or rec.header) if w not in WEAK_PHONE_CONTEXT)
-            _confirm(found, rec, _after_context(texts, rec, words=strong), phone_shaped)
+            _confirm(found, rec, _after_context(texts, rec, words=strong), phone_shaped, Evidence.CONTEXT)
+            # "number" comes before every kind of number (``card number``): no evidence of a phone over the shape
             _confirm(found, rec, _after_context(texts, rec, words=tuple(WEAK_PHONE_CONTEXT)), phone_after_number_word)
             continue
         if rec.span_needs_context:
@@ -320,19 +322,17 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
             if rec.checksum:  # a whole cell that is one checksummed number: a column of one value
                 alone = _whole_cells(texts, rec.pattern) - candidates
                 _confirm(found, rec, alone, rec.alone_validator or rec.validator)
+            _confirm(found, rec, candidates, rec.validator, Evidence.CONTEXT)
         else:
-            candidates = _candidates(texts, rec)
-        _confirm(found, rec, candidates, rec.validator)
+            _confirm(found, rec, _candidates(texts, rec), rec.validator)
     if pool is None or any(r.pii_type is PiiType.STREET_ADDRESS for r in pool):
         for match in _distinct_matches(texts, STREET_PATTERN):  # the shapes of a street in running text
             if (street := street_span(match)) is not None:
                 found.setdefault(street, PiiType.STREET_ADDRESS)
         for pattern, read_parts in address_slots():  # ``address_frames``: units, military, number-first, postcodes
             for match in _distinct_matches(texts, pattern):
-                for value, part_type in read_parts(match):
-                    if part_type is PiiType.ZIP_CODE and found.get(value) in _ZIP_LOOKALIKES:
-                        found[value] = part_type  # ``WA 98532-1900``: a ZIP+4 after a state, not a phone number
-                    found.setdefault(value, part_type)
+                for value, part_type in read_parts(match):  # ``WA 98532-1900``: a ZIP+4 after a state
+                    found.claim(value, part_type, Evidence.CONTEXT)
     runs = {*_distinct_matches(texts, NAME_RUN), *(" " + m for m in _distinct_matches(texts, PRECEDED_RUN))}
     social: set[str] = set()  # ``social_names``: weak frames, kept below unless the column makes the word a role noun
     for run in runs:
@@ -461,7 +461,6 @@ _SLOTS: tuple[tuple[str, Callable[[str], str | None]], ...] = (
 # ``MK07 2501 2000 0058 9857 01`` is part of a longer number, not a card. The separators are those people
 # type inside numbers; what the fence admits is matched but trimmed off again.
 _FENCE, _SEPARATORS = "0-9A-Za-z", " .-"
-_ZIP_LOOKALIKES = (PiiType.PHONE, PiiType.SSN, PiiType.NATIONAL_ID)
 _UNFENCED = frozenset((PiiType.EMAIL, PiiType.URL, PiiType.CRYPTO_ADDRESS, PiiType.STREET_ADDRESS))
 
 
@@ -506,18 +505,20 @@ def _fenced_matches(texts: Any, core: str, pattern: str) -> set[str]:
     return out
 
 
-def _confirm(found: dict[str, PiiType], rec: Recognizer, candidates: Iterable[str],
-             validator: Callable[[str], bool]) -> None:
-    """Validate each candidate; one that fails is retried without its trailing separated groups
-    (``AL47 2121 ... 8741 ALL``: the pattern took one group too many)."""
+def _confirm(found: Claims, rec: Recognizer, candidates: Iterable[str], validator: Callable[[str], bool],
+             evidence: Evidence = Evidence.SHAPE) -> None:
+    """Validate each candidate not settled already; one that fails is retried without its trailing separated
+    groups (``AL47 2121 ... 8741 ALL``: the pattern took one group too many)."""
     if not candidates:
         return
     for candidate in sorted(candidates):
         for value in _shrinking(_trimmed(candidate)):
-            if value in found or _placeholder(value):
+            if found.settled(value, evidence) or _placeholder(value):
                 break
             if validator(value):
-                found[value] = rec.pii_type
+                found.claim(value, rec.pii_type, evidence)
+                break
+            if value in found:  # typed by shape, and not this type here: no shorter value either
                 break
 
 
@@ -762,7 +763,9 @@ def _enclosing_words(texts: Any, values: Sequence[str]) -> set[str]:
     out: set[str] = set()
     letters = r"[\p{L}\p{M}]*"
     sides: dict[tuple[bool, bool], list[str]] = {}
-    for v in values:
+    # longest first, as the redaction searches: at a place the longest name is the one a longer word holds (and the
+    # chunks, so the words found, do not depend on the order of a set)
+    for v in sorted(values, key=lambda v: (-len(v), v)):
         sides.setdefault((_WORDLIKE_START.match(v) is not None, _WORDLIKE_END.search(v) is not None), []).append(v)
     for (before, after), group in sides.items():
         for start in range(0, len(group), _GUARD_CHUNK):
