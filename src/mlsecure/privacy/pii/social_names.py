@@ -32,7 +32,7 @@ from collections.abc import Callable
 from functools import cache, lru_cache
 from itertools import pairwise
 
-from mlsecure.privacy.pii.dict_names import STOPS, words
+from mlsecure.privacy.pii.dict_names import STOPS, frequent, words
 from mlsecure.privacy.pii.letters import NAME_LOWER as _LO
 from mlsecure.privacy.pii.letters import NAME_UPPER as _UP
 from mlsecure.privacy.pii.lexicons import FUNCTION_WORDS
@@ -300,6 +300,7 @@ def subject_word(run: str) -> list[str]:
     follower = parts[-1] if len(parts) >= 2 else ""
     if follower not in _FOLLOWERS and not (
         len(follower) > 4 and follower.endswith("ed") and follower.islower() and follower not in FUNCTION_WORDS
+        and follower in frequent("en")  # an English past form: Dutch ``Heden overleed`` is no subject and verb
     ):
         return []
     if not parts[0].strip(".!?\"'"):
