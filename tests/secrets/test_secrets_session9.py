@@ -124,3 +124,18 @@ def test_a_key_id_in_a_presigned_scope_is_kept_at_low_with_its_reason() -> None:
 ])
 def test_placeholder_prose_and_typed_sequences(value: str, expected: bool) -> None:
     assert is_placeholder(value) is expected
+
+
+@pytest.mark.parametrize(("name", "look_alike", "twin"), [
+    # a command substitution in a shell script makes the value at run time
+    ("setup/beam_on_spark.sh", "SPARK_SECRET=`openssl rand -hex 20`\n", f"SPARK_SECRET={_DRAWN32}\n"),
+    # a YAML key commented out, with a comment where its value would go
+    ("examples/config_dlts.yml", "# password: # Paste from the dashboard\n", f"password: {_DRAWN}\n"),
+    # a PostHog project key is published in every page that loads PostHog; a personal key is a secret
+    ("docs/_static/js/posthog.js", "posthog.init('phc_" + _DRAWN32 + "Qz9',{api_host:'https://app.posthog.com'})\n",
+     "const key = 'phx_" + _DRAWN32 + "Qz9'; const api_token = '" + _DRAWN32 + "';\n"),
+], ids=["shell-substitution", "yaml-comment", "posthog-project-key"])
+def test_run_time_values_comments_and_public_project_keys(tmp_path: Path, name: str, look_alike: str,
+                                                          twin: str) -> None:
+    assert _failing(tmp_path / "a", name, look_alike) == []
+    assert _failing(tmp_path / "b", name, twin) != []

@@ -120,8 +120,10 @@ def public_blocks(text: str) -> list[tuple[int, int]]:
 
 # values that are public by their issuer's design: Stripe publishable keys ("pk_live_..." / "pk_test_...",
 # Stripe docs 'API keys': "publishable keys ... can be publicly accessible in your web or mobile app's
-# client-side code"; neither gitleaks' nor detect-secrets' Stripe rule matches them)
-_PUBLIC_VALUE = re.compile(r"^pk_(?:live|test)_[A-Za-z0-9]{16,}$")
+# client-side code"; neither gitleaks' nor detect-secrets' Stripe rule matches them), PostHog project keys
+# ("phc_...", PostHog docs: the project API key is write-only and meant for client-side code such as
+# ``posthog.init('phc_...')`` in a page; its personal API keys, ``phx_...``, are secrets)
+_PUBLIC_VALUE = re.compile(r"^(?:pk_(?:live|test)_[A-Za-z0-9]{16,}|phc_[A-Za-z0-9]{32,64})$")
 
 
 def is_public_value(secret: str) -> bool:

@@ -97,6 +97,7 @@ _INDEX_FIELD = re.compile(r"\bindex_?[Nn]ame\b[\"']?\s*[:=]")
 # the credential *scope* of a presigned URL (SigV4 ``X-Amz-Credential=AKIA.../<date>/<region>/s3/aws4_request``,
 # ``X-Goog-Credential=<service account>/<date>/...``): the key id or account that signed, sent in clear in every
 # signed link by design; the secret part is ``X-Amz-Signature``, which expires with the link
+_SHELL_SUFFIXES = (".sh", ".bash", ".zsh", ".ksh")
 _PRESIGNED_SCOPE = re.compile(r"(?i)[?&]x-(?:amz|goog)-credential=$")
 
 
@@ -120,6 +121,8 @@ def judge(rule_id: str, secret: str, text: str, start: int, end: int, *, path: s
                                free_form=free_form, details=details)
     if reason is not None:
         return Verdict(True, reason)
+    if rule_id in _GENERIC and before.endswith("`") and path.endswith(_SHELL_SUFFIXES) and "`" in line[at:]:
+        return Verdict(True, "a shell command substitution (`openssl rand -hex 20`): the value is made at run time")
     if _PRESIGNED_SCOPE.search(before) is not None:
         # a provider's key id there keeps a finding (it names the account), at low: no secret is in the scope
         return Verdict(rule_id in _GENERIC, "the credential scope of a presigned URL (key id, date, region): "

@@ -165,8 +165,8 @@ class KeywordAssignment(Detector):
                         value = value[2:].split('\\"', 1)[0]
                     elif "(" in value or value.endswith(";"):
                         continue
-                if not value:
-                    continue
+                if not value or (value.startswith("#") and kind is FileKind.CONFIG):
+                    continue  # "# password: # Paste from the dashboard": a comment where the value would go
             if group == "sq" and kind is FileKind.C_LIKE_CODE:
                 continue  # 'abc' is a (multi-)character constant in C, not a string
             # after ":=" (Go's short declaration, Make's immediate assignment) text that no language parses
