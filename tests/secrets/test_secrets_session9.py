@@ -63,6 +63,9 @@ _PAIRS = [
     ("data/evaluation_set.jsonl",
      json.dumps({"answer": "It returns Token{Token::QuotedString, StringView(cur_++, 1)} when a quote closes."}) + "\n",
      json.dumps({"answer": f"It returns token: {_DRAWN32} when a quote closes."}) + "\n"),
+    # a value cut at the escaped line break is read as any value: "false," is a word and a comma
+    ("docs/swagger-ui.js.map", json.dumps({"sourcesContent": ["  withCredentials: false,\n  showExtensions: true,\n"]})
+     + "\n", json.dumps({"sourcesContent": [f"  withCredentials: {_DRAWN32},\n  showExtensions: true,\n"]}) + "\n"),
     ("data/chunks.json", json.dumps({"content": "    credentialsNoMasterPassword =\n        new Credentials(a);\n"})
      + "\n", json.dumps({"content": f"    credentialsMasterPassword = {_DRAWN32}\n"}) + "\n"),
     # an instruction or a typed sequence written where the key goes

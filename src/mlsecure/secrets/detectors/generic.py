@@ -155,7 +155,6 @@ class KeywordAssignment(Detector):
                 # configuration values run to the end of the line (a passphrase has spaces), others to a space
                 value = value.split(" #")[0].rstrip() if kind in (FileKind.CONFIG, FileKind.LOCKFILE) \
                     else value.split()[0]
-                value = _strip_trailing(_CONNECTION_PAIR_END.split(value, maxsplit=1)[0])
                 if "\\n" in value:
                     # text kept inside a JSON / CSV string writes its line breaks as "\n": the value ends there,
                     # and its quotes are escaped (password=\"Test\".getBytes(); is code around a literal)
@@ -165,6 +164,7 @@ class KeywordAssignment(Detector):
                         value = value[2:].split('\\"', 1)[0]
                     elif "(" in value or value.endswith(";"):
                         continue
+                value = _strip_trailing(_CONNECTION_PAIR_END.split(value, maxsplit=1)[0])
                 if not value or (value.startswith("#") and kind is FileKind.CONFIG):
                     continue  # "# password: # Paste from the dashboard": a comment where the value would go
             if group == "sq" and kind is FileKind.C_LIKE_CODE:
