@@ -4,10 +4,10 @@ Trees come from ``benchmarks/extract_repo_tree.py`` (one directory per ``owner+n
 The split is fixed here, before a file is read: REPORT repositories are only counted (``--report``), never
 shown; ``--show`` lists the findings of the dev repositories named, and refuses a report one.
 
-    python benchmarks/bench_secrets_real_repos.py --trees /tmp/s8trees                 # dev counts by rule
-    python benchmarks/bench_secrets_real_repos.py --trees /tmp/s8trees --show mlrun+mlrun
-    python benchmarks/bench_secrets_real_repos.py --trees /tmp/s8trees --report        # + report counts
-    python benchmarks/bench_secrets_real_repos.py --trees /tmp/s8trees --recall         # planted recall
+    python benchmarks/bench_secrets_real_repos.py --trees /tmp/s9trees                 # dev counts by rule
+    python benchmarks/bench_secrets_real_repos.py --trees /tmp/s9trees --show mlrun+mlrun
+    python benchmarks/bench_secrets_real_repos.py --trees /tmp/s9trees --report        # + report counts
+    python benchmarks/bench_secrets_real_repos.py --trees /tmp/s9trees --recall         # planted recall
 
 Which code is measured is whatever ``mlsecure`` the interpreter imports (PYTHONPATH).
 """
@@ -27,23 +27,74 @@ from mlsecure.secrets.scanner import SecretFinding, SecretScanner
 from mlsecure.secrets.walk import decode, text_parts
 
 # held out since session 7: counted once before and once after a change, never read
-REPORT = ("kserve+kserve", "feast-dev+feast", "wandb+examples", "aws+amazon-sagemaker-examples",
-          "huggingface+notebooks")
-# read: session 7 (8 + dev2), session 7 round 2, session 8 (new in session 8: the last ten)
-DEV = ("pytorch+examples", "GoogleCloudPlatform+vertex-ai-samples", "Lightning-AI+tutorials",
-       "Azure+MachineLearningNotebooks", "kubeflow+pipelines", "bentoml+BentoML", "mlflow+mlflow-example",
-       "Azure+azureml-examples", "SeldonIO+seldon-core", "Netflix+metaflow", "featureform+featureform",
-       "allegroai+clearml", "kubeflow+katib", "aimhubio+aim", "evidentlyai+evidently",
-       "great-expectations+great_expectations", "deepset-ai+haystack",
-       "mlrun+mlrun", "kedro-org+kedro", "flyteorg+flyte", "pytorch+serve", "polyaxon+polyaxon",
-       "determined-ai+determined", "iterative+dvc", "ludwig-ai+ludwig", "meltano+meltano",
-       "triton-inference-server+server")
+REPORT = (
+    "kserve+kserve",
+    "feast-dev+feast",
+    "wandb+examples",
+    "aws+amazon-sagemaker-examples",
+    "huggingface+notebooks",
+)
+# read: session 7 (8 + dev2), session 7 round 2, session 8 (new in session 8: the ten from mlrun), session 9
+# (new in session 9: the last eleven, from microsoft+nni; picked and added before any of their findings was read)
+DEV = (
+    "pytorch+examples",
+    "GoogleCloudPlatform+vertex-ai-samples",
+    "Lightning-AI+tutorials",
+    "Azure+MachineLearningNotebooks",
+    "kubeflow+pipelines",
+    "bentoml+BentoML",
+    "mlflow+mlflow-example",
+    "Azure+azureml-examples",
+    "SeldonIO+seldon-core",
+    "Netflix+metaflow",
+    "featureform+featureform",
+    "allegroai+clearml",
+    "kubeflow+katib",
+    "aimhubio+aim",
+    "evidentlyai+evidently",
+    "great-expectations+great_expectations",
+    "deepset-ai+haystack",
+    "mlrun+mlrun",
+    "kedro-org+kedro",
+    "flyteorg+flyte",
+    "pytorch+serve",
+    "polyaxon+polyaxon",
+    "determined-ai+determined",
+    "iterative+dvc",
+    "ludwig-ai+ludwig",
+    "meltano+meltano",
+    "triton-inference-server+server",
+    "microsoft+nni",
+    "optuna+optuna",
+    "roboflow+notebooks",
+    "pinecone-io+examples",
+    "tensorflow+tfx",
+    "mosaicml+composer",
+    "anthropics+anthropic-cookbook",
+    "google-gemini+cookbook",
+    "weaviate+recipes",
+    "mistralai+cookbook",
+    "deepchecks+deepchecks",
+)
 # session 7's recall order: repository i is planted with seed i
-RECALL = ("pytorch+examples", "wandb+examples", "GoogleCloudPlatform+vertex-ai-samples",
-          "aws+amazon-sagemaker-examples", "kserve+kserve", "Lightning-AI+tutorials", "huggingface+notebooks",
-          "Azure+MachineLearningNotebooks", "kubeflow+pipelines", "bentoml+BentoML", "mlflow+mlflow-example",
-          "feast-dev+feast", "Azure+azureml-examples", "SeldonIO+seldon-core", "Netflix+metaflow",
-          "featureform+featureform")
+RECALL = (
+    "pytorch+examples",
+    "wandb+examples",
+    "GoogleCloudPlatform+vertex-ai-samples",
+    "aws+amazon-sagemaker-examples",
+    "kserve+kserve",
+    "Lightning-AI+tutorials",
+    "huggingface+notebooks",
+    "Azure+MachineLearningNotebooks",
+    "kubeflow+pipelines",
+    "bentoml+BentoML",
+    "mlflow+mlflow-example",
+    "feast-dev+feast",
+    "Azure+azureml-examples",
+    "SeldonIO+seldon-core",
+    "Netflix+metaflow",
+    "featureform+featureform",
+)
 
 
 def reported(root: Path) -> list[SecretFinding]:
@@ -94,7 +145,7 @@ def _overlaps(finding: SecretFinding, value: str, text: str) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--trees", type=Path, default=Path("/tmp/s8trees"))
+    parser.add_argument("--trees", type=Path, default=Path("/tmp/s9trees"))
     parser.add_argument("--report", action="store_true", help="also count the report repositories")
     parser.add_argument("--show", nargs="*", default=[], help="dev repositories whose findings to list")
     parser.add_argument("--recall", action="store_true", help="planted recall on session 7's 16 repositories")
@@ -125,8 +176,10 @@ def main(argv: list[str] | None = None) -> int:
             for f in sorted(hits, key=lambda f: (f.path, f.line)):
                 line = _line(Path(f.path), f.member, f.line)
                 rel = Path(f.path).relative_to(args.trees / name)
-                print(f"    {rel}{'!' + f.member if f.member else ''}:{f.line} {f.rule_id} {f.severity.name} "
-                      f"{f.masked} | {line[:220]}")
+                print(
+                    f"    {rel}{'!' + f.member if f.member else ''}:{f.line} {f.rule_id} {f.severity.name} "
+                    f"{f.masked} | {line[:220]}"
+                )
     if args.json is not None:
         args.json.write_text(json.dumps(counts, indent=1) + "\n", encoding="utf-8")
     return 0

@@ -28,7 +28,9 @@ _PERCENT_TEMPLATE = r"%\([A-Za-z_][\w.\-]{0,40}\)[#0 +\-]{0,3}\d{0,3}(?:\.\d{1,3
 _FORMAT_FIELD = r"\{[A-Za-z_][A-Za-z0-9_]+(?:\.[A-Za-z_][A-Za-z0-9_]*)*\}"
 
 _PLACEHOLDER = re.compile(
-    r"(?i)x{4,}|\*{3,}|\.{3}|\u2026|#{3,}|change[_\-]?me|example|placeholder|dummy|redacted|your[_\-]|fake|"
+    r"(?i)x{4,}|\*{3,}|\.{3}|\u2026|#{3,}|change[_\-]?me|example|placeholder|dummy|redacted|your[_\- ]|fake|"
+    # an instruction written in the value's place: "ENTER YOUR OPENAI KEY HERE", "ADD YOU KEY HERE"
+    r"^(?:enter|add|insert|put|paste|type)[ ](?:your|you|the|an?)[ ].*\bhere$|"
     r"<[^>]*>|&lt;.*?&gt;|\[[A-Za-z _\-]+\]|\$\{[A-Za-z_][\w.:\-]*(?::?-[^}]*)?\}|\{\{[^{}]*\}\}|"
     + _PERCENT_TEMPLATE + r"|\$\(|^\$[A-Za-z_]|"
     r"^%[A-Za-z_]+%$|" + _FORMAT_FIELD + r"|"
@@ -96,6 +98,8 @@ def is_placeholder(secret: str) -> bool:
         return True
     if len(set(secret)) <= 3:  # "aaaaaaaa", "00000000", "abababab"
         return True
+    if " " in secret and _ascending(secret.replace(" ", "")) and len(secret) >= 8:
+        return True  # "abcd efgh ijkl mnop": an app password's documented shape, typed in order
     return _PLACEHOLDER.search(secret) is not None or filler_body(secret)
 
 
@@ -116,8 +120,10 @@ def public_blocks(text: str) -> list[tuple[int, int]]:
 
 # values that are public by their issuer's design: Stripe publishable keys ("pk_live_..." / "pk_test_...",
 # Stripe docs 'API keys': "publishable keys ... can be publicly accessible in your web or mobile app's
-# client-side code"; neither gitleaks' nor detect-secrets' Stripe rule matches them)
-_PUBLIC_VALUE = re.compile(r"^pk_(?:live|test)_[A-Za-z0-9]{16,}$")
+# client-side code"; neither gitleaks' nor detect-secrets' Stripe rule matches them), PostHog project keys
+# ("phc_...", PostHog docs: the project API key is write-only and meant for client-side code such as
+# ``posthog.init('phc_...')`` in a page; its personal API keys, ``phx_...``, are secrets)
+_PUBLIC_VALUE = re.compile(r"^(?:pk_(?:live|test)_[A-Za-z0-9]{16,}|phc_[A-Za-z0-9]{32,64})$")
 
 
 def is_public_value(secret: str) -> bool:

@@ -94,6 +94,11 @@ _DOCSEARCH = re.compile(r"(?i)docsearch|algolia")
 _DOCSEARCH_UI = re.compile(r"(?i)docsearch")
 _ALGOLIA_FIELDS = re.compile(r"\b(?:appId|applicationId|app_id)\b[\"']?\s*[:=]")
 _INDEX_FIELD = re.compile(r"\bindex_?[Nn]ame\b[\"']?\s*[:=]")
+# the credential *scope* of a presigned URL (SigV4 ``X-Amz-Credential=AKIA.../<date>/<region>/s3/aws4_request``,
+# ``X-Goog-Credential=<service account>/<date>/...``): the key id or account that signed, sent in clear in every
+# signed link by design; the secret part is ``X-Amz-Signature``, which expires with the link
+_SHELL_SUFFIXES = (".sh", ".bash", ".zsh", ".ksh")
+_PRESIGNED_SCOPE = re.compile(r"(?i)[?&]x-(?:amz|goog)-credential=$")
 
 
 @dataclass(frozen=True)
@@ -116,6 +121,12 @@ def judge(rule_id: str, secret: str, text: str, start: int, end: int, *, path: s
                                free_form=free_form, details=details)
     if reason is not None:
         return Verdict(True, reason)
+    if rule_id in _GENERIC and before.endswith("`") and path.endswith(_SHELL_SUFFIXES) and "`" in line[at:]:
+        return Verdict(True, "a shell command substitution (`openssl rand -hex 20`): the value is made at run time")
+    if _PRESIGNED_SCOPE.search(before) is not None:
+        # a provider's key id there keeps a finding (it names the account), at low: no secret is in the scope
+        return Verdict(rule_id in _GENERIC, "the credential scope of a presigned URL (key id, date, region): "
+                                            "sent in clear with every signed link")
     if rule_id not in _GENERIC:
         return None  # a provider format keeps its severity whatever the line says
     if _FOREIGN_PRAGMA.search(line) is not None:

@@ -155,7 +155,18 @@ def notebook_parts(text: str) -> list[TextPart] | None:
     return parts
 
 
+# a terminal's colour / cursor codes (ESC [ ... letter) in a saved output: rich tracebacks and progress bars
+# write them between a name and its value ('[32m'workflow_id'[0m: '...'), so the output is read as displayed
+_ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
 def _output_text(output: dict[str, Any]) -> str:
+    """The text of one output as a reader sees it: streams, non-image data and tracebacks, colour codes removed."""
+    body = _output_pieces(output)
+    return _ANSI_ESCAPE.sub("", body) if "\x1b[" in body else body
+
+
+def _output_pieces(output: dict[str, Any]) -> str:
     pieces = [_joined(output.get("text"))]
     data = output.get("data")
     if isinstance(data, dict):

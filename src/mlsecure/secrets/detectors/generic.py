@@ -52,7 +52,7 @@ _KEY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123
 # run past 300 characters) or a bare word
 _AFTER_KEY = re.compile(
     r"(?P<tail>[A-Za-z0-9_\-]{0,30}?)(?:\[\d*\])?[\"'`]?"
-    r"(?:[ \t]*(?:\:[ \t]*[A-Za-z_][\w.\[\]|]{0,40}[ \t]*)?(?P<op>:=|=>|===|!==|==|!=|=|:|\()[ \t]*"
+    r"(?:[ \t]*(?:\:[ \t]*[A-Za-z_][\w.\[\]|]{0,40}[ \t]*)?(?P<op>:=|=>|===|!==|==|!=|=|:(?!:)|\()[ \t]*"
     r"|[ \t]+(?P<copula>is[ \t]+)?(?=[@\"'`]))"
     r"@?(?:\"(?P<dq>[^\"\n]{1,2048})\"|'(?P<sq>[^'\n]{1,2048})'|`(?P<bq>[^`\n]{1,2048})`"
     r"|(?P<bare>[^\s\"'`][^\n]{0,299}))")
@@ -84,7 +84,8 @@ _BARE_NON_SECRETS = frozenset({"true", "false", "null", "none", "nil", "yes", "n
                                "undefined", "env", "environ", "getenv", "input"})
 _STOPWORDS = frozenset({"a", "an", "the", "of", "to", "is", "for", "and", "or", "in", "that", "used", "by",
                         "with", "this", "be", "are", "from", "on"})
-_PATH_LIKE = re.compile(r"^(?:/|\./|\.\./|~/|[A-Za-z]:\\)|\.(?:pem|key|json|txt|ya?ml|crt|cer|p12|env)$")
+_PATH_LIKE = re.compile(r"^(?:/|\./|\.\./|~/|[A-Za-z]:\\)|\.(?:pem|key|json|txt|ya?ml|crt|cer|p12|env|whl|metadata|"
+                        r"html?|md|rst|py|ipynb|csv|zip|t?gz|pdf|png|jpe?g|svg)$")
 _CODE_REFERENCE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*(?:\[.*\])?$")
 # a key that names an id, a name, a location or a type of the secret, not the secret itself
 _NAME_OF_SOMETHING = re.compile(r"(?:[_.\-]|(?<=[a-z])(?=[A-Z]))(?:[Ii][Dd]s?|ID|[Nn]ame|NAME|[Uu]rl|URL|[Pp]ath|PATH|"
@@ -154,7 +155,18 @@ class KeywordAssignment(Detector):
                 # configuration values run to the end of the line (a passphrase has spaces), others to a space
                 value = value.split(" #")[0].rstrip() if kind in (FileKind.CONFIG, FileKind.LOCKFILE) \
                     else value.split()[0]
+                if "\\n" in value:
+                    # text kept inside a JSON / CSV string writes its line breaks as "\n": the value ends there,
+                    # and its quotes are escaped (password=\"Test\".getBytes(); is code around a literal)
+                    value = value.split("\\n", 1)[0]
+                    if value.startswith('\\"'):
+                        value_start += 2
+                        value = value[2:].split('\\"', 1)[0]
+                    elif "(" in value or value.endswith(";"):
+                        continue
                 value = _strip_trailing(_CONNECTION_PAIR_END.split(value, maxsplit=1)[0])
+                if not value or (value.startswith("#") and kind is FileKind.CONFIG):
+                    continue  # "# password: # Paste from the dashboard": a comment where the value would go
             if group == "sq" and kind is FileKind.C_LIKE_CODE:
                 continue  # 'abc' is a (multi-)character constant in C, not a string
             # after ":=" (Go's short declaration, Make's immediate assignment) text that no language parses
@@ -448,7 +460,8 @@ def _plausible(value: str, *, quoted: bool, kind: FileKind) -> bool:
 
 _KEYWORD_LINE = re.compile(r"(?i)key|token|secret|pass|pwd|auth|cred|api")
 _KEYWORD_LINE_LOWER = re.compile(r"key|token|secret|pass|pwd|auth|cred|api")
-_DIGEST_LINE = re.compile(r"(?i)sha1|sha256|sha512|md5|hash|digest|checksum|integrity|commit|revision")
+_DIGEST_LINE = re.compile(r"(?i)sha-?1|sha-?256|sha-?384|sha-?512|md5|hash|digest|checksum|integrity|commit|"
+                          r"revision")
 # a token starts after a separator, or after the "=" of a name=value pair (Key=..., log lines); never
 # inside base64 (after "==" padding or after a base64 character)
 _TOKEN = re.compile(r"(?<![A-Za-z0-9+/_\-])(?<![=+/]=)([A-Za-z0-9+/_\-]{20,}={0,2})(?![A-Za-z0-9+/=_\-])")
@@ -549,10 +562,28 @@ def hyphenated_name(value: str) -> bool:
         and any(len(p) >= 4 and p.isalpha() for p in pieces)
 
 
+def _logical_line(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span of the line around ``text[start:end]``. Text kept inside a JSON or CSV string (a dataset of code
+    chunks, an exported notebook, a table of descriptions) writes its line breaks as the two characters
+    ``\\n``: each such piece is a line of its own, so a keyword and a value ten source lines apart in the
+    embedded text do not share one."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    if line_end - line_start > 4096:
+        return line_start, line_end  # a minified or data line: read whole (and skipped) as before
+    escaped_start = text.rfind("\\n", line_start, start)
+    if escaped_start >= 0:
+        line_start = escaped_start + 2
+    escaped_end = text.find("\\n", end, line_end)
+    return line_start, line_end if escaped_end < 0 else escaped_end
+
+
 def _own_name_says_not_secret(line: str, start: int) -> bool:
     """The value at ``line[start:]`` is assigned to a name that holds an id, a name or a public value, or it
-    is shown as an example in prose; the keyword that drew the detector elsewhere on the line is not its name."""
-    before = line[max(0, start - 80):start]
+    is shown as an example in prose; the keyword that drew the detector elsewhere on the line is not its name.
+    HTML-escaped quotes (``&quot;id&quot;: &quot;3ba3...``, a table rendered in a saved output) are quotes."""
+    before = line[max(0, start - 120):start].replace("&quot;", '"').replace('\\"', '"')
     if EXAMPLE_BEFORE.search(before):
         return True
     own = _OWN_NAME.search(before)
@@ -603,9 +634,7 @@ class HighEntropyString(Detector):
                 continue  # monkeypatch, tokenizer, author, keyboard, bypass: the keyword is inside a word
             if _names_no_secret(text, keyword.start(), keyword.end()):
                 continue  # public_key, publicToken, credentialId, X509_pubkey: not a secret's name
-            line_start = text.rfind("\n", 0, keyword.start()) + 1
-            line_end = text.find("\n", keyword.end())
-            line_end = len(text) if line_end < 0 else line_end
+            line_start, line_end = _logical_line(text, keyword.start(), keyword.end())
             line = text[line_start:line_end]
             if len(line) > 4096 or _DIGEST_LINE.search(line):
                 continue
