@@ -142,3 +142,16 @@ def test_run_time_values_comments_and_public_project_keys(tmp_path: Path, name: 
                                                           twin: str) -> None:
     assert _failing(tmp_path / "a", name, look_alike) == []
     assert _failing(tmp_path / "b", name, twin) != []
+
+
+def test_a_config_value_before_a_comment_is_the_value_not_a_type_annotation(tmp_path: Path) -> None:
+    """``POSTGRES_PASSWORD: a2F0aWI=  # katib`` (a Kubernetes Secret's base64 default password, katib's manifests):
+    code reads ``name: type = value``; a configuration file has no annotations, so the value is ``a2F0aWI=`` (8
+    characters, column 22), found with or without the comment."""
+    for case, text in (("comment", "data:\n  POSTGRES_PASSWORD: a2F0aWI=  # katib\n"),
+                       ("bare", "data:\n  POSTGRES_PASSWORD: a2F0aWI=\n")):
+        path = tmp_path / case / "secret.yaml"
+        path.parent.mkdir(parents=True)
+        path.write_text(text, encoding="utf-8")
+        found = [f for f in SecretScanner().scan_paths([path]).findings if f.severity >= Severity.MEDIUM]
+        assert [(f.rule_id, f.line, f.length) for f in found] == [("SEC-017", 2, 8)], case

@@ -50,12 +50,16 @@ _KEY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123
 # then an operator (assignment, comparison, a call's parenthesis, or only spaces before a quote), then
 # the value: a quoted literal ("...", '...', `...`, Objective-C @"...", up to 2 kB: refresh tokens and JWTs
 # run past 300 characters) or a bare word
-_AFTER_KEY = re.compile(
+_KEY_VALUE = (
     r"(?P<tail>[A-Za-z0-9_\-]{0,30}?)(?:\[\d*\])?[\"'`]?"
-    r"(?:[ \t]*(?:\:[ \t]*[A-Za-z_][\w.\[\]|]{0,40}[ \t]*)?(?P<op>:=|=>|===|!==|==|!=|=|:(?!:)|\()[ \t]*"
+    r"(?:[ \t]*{annotation}(?P<op>:=|=>|===|!==|==|!=|=|:(?!:)|\()[ \t]*"
     r"|[ \t]+(?P<copula>is[ \t]+)?(?=[@\"'`]))"
     r"@?(?:\"(?P<dq>[^\"\n]{1,2048})\"|'(?P<sq>[^'\n]{1,2048})'|`(?P<bq>[^`\n]{1,2048})`"
     r"|(?P<bare>[^\s\"'`][^\n]{0,299}))")
+# code may annotate the name's type (``api_key: str = "..."``); a configuration file has no annotations, so
+# ``POSTGRES_PASSWORD: a2F0aWI=  # katib`` is the value ``a2F0aWI=`` and a comment, not a type and ``= # katib``
+_AFTER_KEY = re.compile(_KEY_VALUE.replace("{annotation}", r"(?:\:[ \t]*[A-Za-z_][\w.\[\]|]{0,40}[ \t]*)?"))
+_AFTER_CONFIG_KEY = re.compile(_KEY_VALUE.replace("{annotation}", ""))
 # the reverse comparison: if ("value" == password)
 _COMPARED = re.compile(r"(?P<q>[\"'`])(?P<value>[^\"'`\n]{1,300})(?P=q)[ \t]*(?:===?|!==?)[ \t]*"
                        r"(?P<key>[A-Za-z_][\w.]{0,60})")
@@ -131,7 +135,7 @@ class KeywordAssignment(Detector):
             start = word.start()
             while start > 0 and text[start - 1] in _KEY_CHARS and word.start() - start < 60:
                 start -= 1
-            match = _AFTER_KEY.match(text, word.end())
+            match = (_AFTER_CONFIG_KEY if kind is FileKind.CONFIG else _AFTER_KEY).match(text, word.end())
             if match is None:
                 continue
             key = text[start:match.end("tail")]
