@@ -113,34 +113,54 @@ def dev_misses(cases: Sequence[Case], redact: Callable[[list[str]], list[str]], 
     out.write_text("\n".join(lines) + "\n")
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def arguments(doc: str) -> argparse.Namespace:
+    """The options of the real-text benchmarks (this one and ``bench_pii_peers3.py``)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--mirrors", type=Path, help="also measure the sources that are not shipped, from here")
     parser.add_argument("--in-process", action="store_true", help="redact with transform_text, not the CLI")
     parser.add_argument("--json", type=Path, help="also write the tallies here")
     parser.add_argument("--dev-misses", type=Path, help="write the dev half's surviving names here, then stop")
     parser.add_argument("--half", choices=("dev", "report", "both"), default="both",
                         help="score one half only (iterate on dev; measure report once before and once after)")
-    args = parser.parse_args()
-    data = corpus()
-    sources, cases = dict(data["sources"]), load()
+    return parser.parse_args()
+
+
+def selected(args: argparse.Namespace, sources: dict[str, dict[str, object]], cases: list[Case],
+             mirror_only: Callable[[Path], tuple[dict[str, dict[str, object]], list[Case]]],
+             ) -> tuple[dict[str, dict[str, object]], list[Case]]:
+    """The shipped sources and cases, those read from ``--mirrors``, then only the ``--half`` asked for."""
     if args.mirrors:
-        extra_sources, extra = load_mirror_only(args.mirrors)
-        sources |= extra_sources
-        cases += extra
+        extra_sources, extra = mirror_only(args.mirrors)
+        sources, cases = sources | extra_sources, cases + extra
     if args.half != "both":
         cases = [c for c in cases if c.half == args.half]
-    redact = mlsecure_redact if args.in_process else cli_redact
+    return sources, cases
+
+
+def redactor(args: argparse.Namespace) -> Callable[[list[str]], list[str]]:
+    """In process with ``--in-process``, else through ``mlsecure privacy anonymize``."""
+    return mlsecure_redact if args.in_process else cli_redact
+
+
+def timing(args: argparse.Namespace, texts: int, start: float) -> None:
+    """How the texts were redacted, the wall time, and the CLI's exit codes."""
+    how = "in process (transform_text)" if args.in_process else "`mlsecure privacy anonymize --text-columns text`"
+    print(f"\nRedaction: {how}; {texts} texts in {time.perf_counter() - start:.1f} s wall (spans + redaction)")
+    if CLI_EXITS:
+        print(f"CLI exit codes per batch: {CLI_EXITS} (1: its own re-audit still saw PII in the output)")
+
+
+def main() -> int:
+    args = arguments(__doc__ or "")
+    sources, cases = selected(args, dict(corpus()["sources"]), load(), load_mirror_only)
+    redact = redactor(args)
     if args.dev_misses:
         dev_misses(cases, redact, args.dev_misses)
         return 0
     describe(sources, cases)
     start = time.perf_counter()
     results = score_by_source(cases, mlsecure_spans, redact)
-    how = "in process (transform_text)" if args.in_process else "`mlsecure privacy anonymize --text-columns text`"
-    print(f"\nRedaction: {how}; {len(cases)} texts in {time.perf_counter() - start:.1f} s wall (spans + redaction)")
-    if CLI_EXITS:
-        print(f"CLI exit codes per batch: {CLI_EXITS} (1: its own re-audit still saw PII in the output)")
+    timing(args, len(cases), start)
     table(results)
     print("\nsec-filings tags the defined parties 'Borrower' and 'Lender' as persons (95% of its person spans): "
           "its name figures are about those two words, so it is pooled only in 'all sources'.")

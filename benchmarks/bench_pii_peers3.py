@@ -13,7 +13,6 @@ adds one line per language and the words taken away from the texts that tag no p
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
@@ -23,33 +22,26 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "pii" / "peers3"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_pii_peers import CLI_EXITS, cli_redact  # noqa: E402
-from bench_pii_peers2 import HALVES, describe, dev_misses, fmt, pooled, table  # noqa: E402
-from pii_peer_corpus2 import corpus, mlsecure_redact, mlsecure_spans, score_by_source  # noqa: E402
+from bench_pii_peers2 import (  # noqa: E402
+    HALVES,
+    arguments,
+    describe,
+    dev_misses,
+    fmt,
+    pooled,
+    redactor,
+    selected,
+    table,
+    timing,
+)
+from pii_peer_corpus2 import corpus, mlsecure_spans, score_by_source  # noqa: E402
 from pii_peer_corpus3 import CORPUS, language, load, load_mirror_only, words_taken  # noqa: E402
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mirrors", type=Path, help="also measure the sources that are not shipped, from here")
-    parser.add_argument("--in-process", action="store_true", help="redact with transform_text, not the CLI")
-    parser.add_argument("--json", type=Path, help="also write the tallies here")
-    parser.add_argument("--dev-misses", type=Path, help="write the dev half's surviving names here, then stop")
-    parser.add_argument(
-        "--half",
-        choices=("dev", "report", "both"),
-        default="both",
-        help="score one half only (iterate on dev; measure report once before and once after)",
-    )
-    args = parser.parse_args()
-    sources, cases = dict(corpus(CORPUS)["sources"]), load()
-    if args.mirrors:
-        extra_sources, extra = load_mirror_only(args.mirrors)
-        sources |= extra_sources
-        cases += extra
-    if args.half != "both":
-        cases = [c for c in cases if c.half == args.half]
-    redact = mlsecure_redact if args.in_process else cli_redact
+    args = arguments(__doc__ or "")
+    sources, cases = selected(args, dict(corpus(CORPUS)["sources"]), load(), load_mirror_only)
+    redact = redactor(args)
     if args.dev_misses:
         dev_misses(cases, redact, args.dev_misses)
         return 0
@@ -63,10 +55,7 @@ def main() -> int:
 
     start = time.perf_counter()
     results = score_by_source(cases, mlsecure_spans, recorded)
-    how = "in process (transform_text)" if args.in_process else "`mlsecure privacy anonymize --text-columns text`"
-    print(f"\nRedaction: {how}; {len(cases)} texts in {time.perf_counter() - start:.1f} s wall (spans + redaction)")
-    if CLI_EXITS:
-        print(f"CLI exit codes per batch: {CLI_EXITS} (1: its own re-audit still saw PII in the output)")
+    timing(args, len(cases), start)
     table(results)
     print("\nWords taken away from the texts that tag no person (each text redacted in its own source's batch):\n")
     print("| source | half | texts | words gone |")
