@@ -591,3 +591,13 @@ def test_onnx_textproto_location_inside_stays_safe(tmp_path: Path) -> None:
     text = ONNX_TEXTPROTO.format(external='external_data { value: "weights/w}.bin" key: "location" }')
     verdict, worst, titles = scan_named(tmp_path, "m/model.textproto", text)
     assert verdict is Verdict.SAFE and worst <= Severity.LOW, titles
+
+
+@pytest.mark.parametrize("name", ["model.pkl.lz4", "weights.npy.lz4"])
+def test_a_compressed_stream_that_yields_nothing_is_not_verified_rather_than_safe(tmp_path: Path, name: str) -> None:
+    """An lz4 frame header with a version no decoder reads: nothing comes out, so what it holds was never seen;
+    the scan must fail the default ``--fail-on medium`` instead of calling the file safe."""
+    frame = b"\x04\x22\x4d\x18" + bytes([0x00, 0x40]) + bytes(range(64))  # FLG version bits 00, not 01
+    _, severity, titles = scan_named(tmp_path, name, frame)
+    assert severity == Severity.MEDIUM
+    assert any(t.startswith("lz4 stream cannot be decompressed (LZ4FormatError") for t in titles), titles

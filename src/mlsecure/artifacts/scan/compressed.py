@@ -79,6 +79,9 @@ def decompressed_issues(blob: Blob, session: Session) -> list[Issue]:
     if broken is not None and total:
         issues.append(Issue(IssueKind.MALFORMED, Severity.LOW, f"{compression} stream breaks after {total} bytes "
                             f"({broken}): the bytes before it were scanned", member=where))
+    elif broken is not None:  # nothing came out: what the file holds was never seen, so it is not "safe"
+        issues.append(Issue(IssueKind.MALFORMED, Severity.MEDIUM, f"{compression} stream cannot be decompressed "
+                            f"({broken}): its content was not verified", member=where))
     return issues
 
 
