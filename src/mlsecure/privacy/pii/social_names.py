@@ -163,7 +163,8 @@ NAME_PAIR = rf"(?:^|[^\w@#])({_W}) (?:and|&) ({_W})(?:$|[^\w'’ ]| [^{_UP} ])"
 NAME_ONLY = rf"^(?:RT +)?(?:\.?@\w+:? +)*{_NAMES}(?:\s*(?:https?://\S+|[#@]\w+|[^\w\s]))*\s*$"
 _FOLLOWERS = frozenset(_VERBS | _SPEECH | HEADLINE_VERBS)
 # ``the Parent``, ``such Buyer``: a capitalised word after a determiner (the determiner in either case)
-DETERMINED = rf"{_B}(?i:the|this|that|these|those|such|each|every|any|said|an?|our|your|their|its) +[{_UP}][{_LO}]+{_B}"
+# (``DETERMINERS`` and a contract's ``such`` / ``said``)
+DETERMINED = rf"{_B}(?i:{'|'.join(sorted(DETERMINERS | {'such', 'said'}))}) +[{_UP}][{_LO}]+{_B}"
 
 
 def determined_words(matches: list[str]) -> frozenset[str]:
