@@ -36,3 +36,13 @@ class _ChunkReader(io.RawIOBase):
         buffer[:n] = self._pending[:n]
         del self._pending[:n]
         return n
+
+
+def copy_back(out: bytearray, offset: int, length: int) -> None:
+    """Append ``length`` bytes copied from ``offset`` bytes back in ``out`` (an LZ77 match: LZ4's and Snappy's). An
+    overlapping copy (``offset < length``) repeats the last ``offset`` bytes; the caller has checked the offset."""
+    begin = len(out) - offset
+    if offset >= length:
+        out += out[begin : begin + length]
+    else:
+        out += (out[begin:] * (length // offset + 1))[:length]

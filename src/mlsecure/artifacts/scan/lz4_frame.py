@@ -23,7 +23,7 @@ from __future__ import annotations
 import struct
 from typing import IO
 
-from mlsecure.artifacts.scan.framed import chunked_stream
+from mlsecure.artifacts.scan.framed import chunked_stream, copy_back
 
 LZ4_MAGIC = b"\x04\x22\x4d\x18"
 WINDOW = 1 << 16  # a match reaches back at most 64 KiB
@@ -133,11 +133,7 @@ def decode_block(src: bytes, history: bytes | bytearray = b"", limit: int = _MAX
         length += 4
         if len(out) + length > cap:
             raise LZ4FormatError(f"lz4 block decodes to more than {limit} bytes")
-        begin = len(out) - offset
-        if offset >= length:
-            out += out[begin : begin + length]
-        else:  # an overlapping match repeats the last ``offset`` bytes
-            out += (out[begin:] * (length // offset + 1))[:length]
+        copy_back(out, offset, length)
     if len(out) > cap:
         raise LZ4FormatError(f"lz4 block decodes to more than {limit} bytes")
     return bytes(out[start:])

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import IO
 
-from mlsecure.artifacts.scan.framed import chunked_stream
+from mlsecure.artifacts.scan.framed import chunked_stream, copy_back
 
 SNAPPY_MAGIC = b"\xff\x06\x00\x00sNaPpY"
 MAX_CHUNK = 65536  # the framing format's largest decoded chunk
@@ -94,11 +94,7 @@ def decode_block(src: bytes, limit: int = MAX_CHUNK) -> bytes:
                 pos += width
             if pos > end or offset == 0 or offset > len(out):
                 raise SnappyFormatError(f"snappy copy offset {offset} reaches before the output")
-            begin = len(out) - offset
-            if offset >= length:
-                out += out[begin : begin + length]
-            else:  # an overlapping copy repeats the last ``offset`` bytes
-                out += (out[begin:] * (length // offset + 1))[:length]
+            copy_back(out, offset, length)
         if len(out) > expected:
             raise SnappyFormatError(f"snappy block decodes past its declared {expected} bytes")
     if len(out) != expected:
