@@ -91,6 +91,8 @@ def half(unit: str) -> str:
 
 def _git(mirrors: Path, repo: str, *args: str) -> str:
     git_dir = mirrors / repo.replace("/", "+") / "repo"
+    if not git_dir.is_dir():
+        raise SystemExit(f"{git_dir}: no mirror of {repo} (fetch github:{repo} first)")
     return subprocess.run(["git", f"--git-dir={git_dir}", *args], capture_output=True, check=True).stdout.decode()
 
 
@@ -319,8 +321,10 @@ def main() -> int:
     data = extract(args.mirrors, shipped_names())
     args.out.parent.mkdir(parents=True, exist_ok=True)
     payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
-    with args.out.open("wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as fh:
+    tmp = args.out.with_suffix(".tmp")  # written whole, then moved over the shipped file
+    with tmp.open("wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as fh:
         fh.write(payload)  # no name, mtime 0: the same bytes on every run, wherever it is written
+    tmp.replace(args.out)
     for name, info in data["sources"].items():
         print(f"{name}: {info['documents']} documents @ {info['commit'][:12]}")
     return 0
