@@ -374,7 +374,8 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
                 found.setdefault(person, PiiType.NAME)
     for pattern, read_names in (*RESULT_SLOTS, *ROLE_SLOTS):  # ``results_tables``, ``news_roles``: sports pages, jobs
         for match in _distinct_matches(texts, pattern):
-            found.update(dict.fromkeys((n for n in read_names(match, langs) if n not in found), PiiType.NAME))
+            for person in read_names(match, langs):
+                found.setdefault(person, PiiType.NAME)
     for word in speaking_surnames(_distinct_matches(texts, SPEAKER), [v for v, t in found.items() if t is PiiType.NAME],
                                   langs):  # ``Naroff said`` anywhere in the column once ``Joel Naroff`` is a name
         found.setdefault(word, PiiType.NAME)
