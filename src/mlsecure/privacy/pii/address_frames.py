@@ -98,14 +98,14 @@ AFTER_NUMBER_RUN = (r"(?:^|\n|>[ \t]?|\b(?:at|is|to|address:?) )[0-9]{1,6} (?:[^
 
 
 @cache
-def _country_folds() -> frozenset[str]:
+def country_folds() -> frozenset[str]:
     return frozenset(fold(n) for n in _countries())
 
 
 def _place_words(value: str) -> bool:
     """Capitalised or upper-case words, none a closed-class word nor a country's name."""
     words = value.split()
-    return (bool(words) and all(w[:1].isupper() for w in words) and fold(value) not in _country_folds()
+    return (bool(words) and all(w[:1].isupper() for w in words) and fold(value) not in country_folds()
             and not any(fold(w) in FUNCTION_WORDS for w in words))
 
 

@@ -30,7 +30,7 @@ from mlsecure.privacy.pii.letters import NAME_LOWER as _LO
 from mlsecure.privacy.pii.letters import NAME_UPPER as _UP
 from mlsecure.privacy.pii.lexicons import FUNCTION_WORDS, MEETING_VERBS, PERSON_ACTS_DONE, SUBJECT_MODALS
 from mlsecure.privacy.pii.name_data import fold, is_rare_name, lexicon
-from mlsecure.privacy.pii.names import _NOT_PERSON, _open_class
+from mlsecure.privacy.pii.names import NOT_PERSON_WORDS, is_open_class
 from mlsecure.privacy.pii.word_bands import frequent_band
 
 _CAP = rf"[{_UP}][{_LO}]+"
@@ -95,8 +95,8 @@ def _context(word: str, langs: tuple[str, ...]) -> bool:
 
 def _unknown(word: str, langs: tuple[str, ...]) -> bool:
     low = word.lower()
-    return (len(word) >= 3 and all(low not in words(lang) for lang in langs) and _open_class(word)
-            and fold(word) not in _NOT_PERSON and fold(word) not in FUNCTION_WORDS)
+    return (len(word) >= 3 and all(low not in words(lang) for lang in langs) and is_open_class(word)
+            and fold(word) not in NOT_PERSON_WORDS and fold(word) not in FUNCTION_WORDS)
 
 
 def _listed(word: str) -> bool:

@@ -14,7 +14,7 @@ commissaire``, ``de heer Zurhaar``, ``Herrn Forst``, ``esittelijä Jarzembowskia
 
 Each pattern is Rust's regex syntax that Python's ``re`` also reads, run over the whole column by ``spans``; its
 reader keeps the capitalised open-class words after the cue (name particles such as ``van der`` inside, further
-titles skipped) and drops organisation, street and place words (``name_frames._person_word``).
+titles skipped) and drops organisation, street and place words (``name_frames.is_person_word``).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from collections.abc import Callable
 from mlsecure.privacy.pii.letters import NAME_LOWER as _LO
 from mlsecure.privacy.pii.letters import NAME_UPPER as _UP
 from mlsecure.privacy.pii.name_data import fold
-from mlsecure.privacy.pii.name_frames import _alternation, _cap, _person_word, cased
+from mlsecure.privacy.pii.name_frames import alternation_pattern, cased, is_capitalised, is_person_word
 
 
 def _words(text: str, sep: str | None = None) -> tuple[str, ...]:
@@ -103,16 +103,17 @@ PARTICLES = frozenset(_words("van von de der den ter ten te du des la le di da d
 # Capitalised particles that open a surname (``Van Diepenbeek``, ``De Prins``, ``Le Pen``; not German ``Der``, ``Das``)
 SURNAME_OPENERS = frozenset(("Van", "De", "Di", "Da", "Del", "Della", "Von", "Ter", "Ten", "Du", "Le", "La", "Dos"))
 _WORD = rf"[{_UP}][{_LO}'’]*(?:-[{_UP}{_LO}][{_LO}'’]+)?"
-_PART = rf"(?:{_alternation(p for p in PARTICLES if len(p) > 1)}|v\.|d')"
+_PART = rf"(?:{alternation_pattern(p for p in PARTICLES if len(p) > 1)}|v\.|d')"
 _NAME = rf"(?:{_PART} )*{_WORD}(?: (?:{_PART} ?)*{_WORD}){{0,3}}"
 _TITLE = (
-    rf"(?:{_alternation(HONORIFICS_DOTTED)})\.|(?:{cased(HONORIFICS)})|(?:{cased(ROLES)})"
-    rf"|(?:{_alternation(ROLES_LOWER)})"
+    rf"(?:{alternation_pattern(HONORIFICS_DOTTED)})\.|(?:{cased(HONORIFICS)})|(?:{cased(ROLES)})"
+    rf"|(?:{alternation_pattern(ROLES_LOWER)})"
 )
 TITLED_RUN = rf"(?:^|[^\w.])(?:{_TITLE}) +(?:(?:{_TITLE}) +)*{_NAME}"
-PLURAL_RUN = rf"(?:^|[^\w.])(?:{_alternation(PLURAL)}) +{_NAME}(?:, {_NAME})*(?:,? (?:{_alternation(_AND)}) {_NAME})?"
+PLURAL_RUN = (rf"(?:^|[^\w.])(?:{alternation_pattern(PLURAL)}) +{_NAME}(?:, {_NAME})*"
+              rf"(?:,? (?:{alternation_pattern(_AND)}) {_NAME})?")
 SPEECH_RUN = rf"[,»\"”'–-] *(?:{cased(SPEECH)}) +(?:(?:{_TITLE}) +)*{_NAME}(?:[.,;:!?»\"”]|$)"
-AFTER_RUN = rf"\b{_WORD}(?: {_WORD})? (?:{_alternation(AFTER)})\b"
+AFTER_RUN = rf"\b{_WORD}(?: {_WORD})? (?:{alternation_pattern(AFTER)})\b"
 _HONORIFIC_KEYS = frozenset(fold(w.rstrip(".")) for w in (*HONORIFICS_DOTTED, *HONORIFICS))
 _TITLE_KEYS = frozenset(fold(w.rstrip(".")) for w in (*HONORIFICS_DOTTED, *HONORIFICS, *ROLES, *ROLES_LOWER, *PLURAL))
 
@@ -130,7 +131,7 @@ def _name_after(words: list[str], *, particle_first: bool = True) -> str | None:
             if not out and (word not in SURNAME_OPENERS if word[:1].isupper() else not particle_first):
                 break  # ``Der``, ``Das`` opening a clause; ``der Republik`` after ``Präsident``
             out.append(raw if raw == "v." else word)
-        elif len(word) >= 2 and _cap(word) and _person_word(word) and fold(word) not in _TITLE_KEYS:
+        elif len(word) >= 2 and is_capitalised(word) and is_person_word(word) and fold(word) not in _TITLE_KEYS:
             out.append(word)
         else:
             break
@@ -162,7 +163,7 @@ def _with_surname(name: str | None) -> list[str]:
 def plural_names(match: str) -> list[str]:
     """``MM. Limon et Meunier``, ``de heeren Thorbecke, Wintgens, ter Brugghen``: each name of the list."""
     words = match.lstrip(" \t\n([{\"'«„“").split()[1:]
-    items = re.split(rf",? (?:{_alternation(_AND)}) |, ", " ".join(words))
+    items = re.split(rf",? (?:{alternation_pattern(_AND)}) |, ", " ".join(words))
     return [name for item in items if (name := _name_after(item.split()))]
 
 
@@ -176,7 +177,7 @@ def speech_name(match: str) -> list[str]:
 def after_name(match: str) -> list[str]:
     """``Rjunoszuke urat``, ``Lodge asszony``: the capitalised words before a Hungarian honorific."""
     words = match.split()[:-1]
-    keep = [w for w in words if _cap(w) and _person_word(w)]
+    keep = [w for w in words if is_capitalised(w) and is_person_word(w)]
     return [" ".join(keep)] if keep == words else []
 
 

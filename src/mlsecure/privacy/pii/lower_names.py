@@ -36,7 +36,7 @@ from itertools import chain
 from mlsecure.privacy.pii.dict_names import STOPS, frequent, words
 from mlsecure.privacy.pii.lexicons import FUNCTION_WORDS, TITLES
 from mlsecure.privacy.pii.name_data import fold, lexicon
-from mlsecure.privacy.pii.name_parts import _country, common_words
+from mlsecure.privacy.pii.name_parts import common_words, is_country
 from mlsecure.privacy.pii.types import PiiType
 
 _TOKEN = re.compile(r"[^\W\d_]+")
@@ -54,7 +54,7 @@ def raised(word: str) -> bool:
     if key in FUNCTION_WORDS or key in TITLES or any(w in common_words(lang) for lang in STOPS for w in (word, key)):
         return False
     names = lexicon()
-    return (names.is_given(word) or names.is_surname(word)) and not _country(word)
+    return (names.is_given(word) or names.is_surname(word)) and not is_country(word)
 
 
 def _known_language(tokens: Iterable[str]) -> bool:

@@ -31,7 +31,7 @@ from mlsecure.privacy.pii.letters import NAME_LOWER as _LO
 from mlsecure.privacy.pii.letters import NAME_UPPER as _UP
 from mlsecure.privacy.pii.lexicons import FUNCTION_WORDS, PERSON_LABELS
 from mlsecure.privacy.pii.name_data import fold, lexicon
-from mlsecure.privacy.pii.names import _NOT_PERSON, _open_class, labelled_name
+from mlsecure.privacy.pii.names import NOT_PERSON_WORDS, is_open_class, labelled_name
 
 _W = r"[^\W\d_]+(?:['’-][^\W\d_]+)*"  # a word (any script, any case); the readers check case and lists
 _GIVEN_RANK, _SURNAME_RANK = 2000, 2000
@@ -61,30 +61,30 @@ _LOWER_PRECEDERS = ("with", "call", "called", "contact", "contacted", "met", "me
                     "text", "texted", "remind", "reminded", "cc", "me")
 
 
-def _alternation(words: Iterable[str]) -> str:
+def alternation_pattern(words: Iterable[str]) -> str:
     return "|".join(re.escape(w).replace(r"\ ", " ") for w in sorted(set(words), key=len, reverse=True))
 
 
 def cased(words: Iterable[str]) -> str:
     """An alternation of ``words`` as written and with a capital first letter: a case-insensitive alternation
     costs the regex engine several times more over a whole column."""
-    return _alternation(v for w in words for v in (w, w[:1].upper() + w[1:]))
+    return alternation_pattern(v for w in words for v in (w, w[:1].upper() + w[1:]))
 
 
 NAMING_RUN = rf"(?:^|[^\w])(?:{cased(NAMING)}) +{_W}(?: +{_W}\.?){{0,3}}"
 NAME_QUESTION = rf"(?i:\bname)[^.!?\n]{{0,12}}\? *{_W}(?: +{_W}\.?){{0,3}}"
-TITLED_ANY = rf"(?:^|[^\w])(?:{_alternation(_TITLE_WORDS)})\.? +{_W}(?: +{_W})?"
+TITLED_ANY = rf"(?:^|[^\w])(?:{alternation_pattern(_TITLE_WORDS)})\.? +{_W}(?: +{_W})?"
 VOCATIVE_START = rf"(?:^|[.!?]\s+|\n)[\"“]?{_W}, (?:{cased(_REQUEST)})\b"
 VOCATIVE_END = rf", {_W}[!?]"
 SPEECH_RUN = rf"\b(?:{cased(_SPEECH)}) {_W}(?: {_W}){{0,2}}(?:[.,!?;:]|$)"
-LIST_RUN = rf"{_W}(?:, {_W}){{1,}},? (?:{_alternation(_AND)}) {_W}"
-PAIR_RUN = rf"{_W} (?:and|&) {_W} (?:{_alternation(_PLURAL_VERBS)})\b"
+LIST_RUN = rf"{_W}(?:, {_W}){{1,}},? (?:{alternation_pattern(_AND)}) {_W}"
+PAIR_RUN = rf"{_W} (?:and|&) {_W} (?:{alternation_pattern(_PLURAL_VERBS)})\b"
 INITIAL_RUN = rf"(?:^|[^\w.])[{_UP}][^\W\d_]+ [A-Z]\.? [{_UP}][^\W\d_]+(?:['’-][^\W\d_]+)*"
 HEAD_LINE = rf"(?:^|\n)>? ?{_W}(?: {{1,2}}(?:[^\W\d_]\.|{_W})){{1,3}} *(?:\n|$)"
 # (no middle ``a``, ``i``, ``o``...: one-letter words of prose)
 _LOWER_NAME = rf"[{_LO}][^\W\d_]+(?: [b-df-hj-np-tv-xz]\.?)? [{_LO}][^\W\d_]+(?:['’-][^\W\d_]+)*"
 # after a person verb, opening the text, or alone on a line (a wrapped line of prose starts ``base class``)
-LOWER_PAIR = rf"(?:^|\b(?:{_alternation(_LOWER_PRECEDERS)}) ){_LOWER_NAME}|\n{_LOWER_NAME}[ \t]*(?:\n|$)"
+LOWER_PAIR = rf"(?:^|\b(?:{alternation_pattern(_LOWER_PRECEDERS)}) ){_LOWER_NAME}|\n{_LOWER_NAME}[ \t]*(?:\n|$)"
 # The first line of a text or of a block (after a blank line; ``>`` quoting allowed) followed within six lines by
 # a street line (a house number and a word) or a phone or e-mail label: the head of a contact block or an
 # address, which is whom it is about (``Julcsa Kárpáthy\nMhealthcoach\n50668 Kiannonkatu 98``)
@@ -104,10 +104,11 @@ ROLE_RUN = rf"\b(?:{cased(ROLES)}) {_W} {_W}(?: {_W})? [a-z]+"
 _PAST = ("spent", "worked", "moved", "joined", "left", "studied", "lived", "grew", "lost", "won", "wrote", "began",
          "started", "finished", "spent", "taught", "served", "retired", "returned", "arrived", "died", "married",
          "shouted", "whispered", "smiled", "laughed", "cried", "decided", "agreed", "refused", "signed", "visited")
-SUBJECT_RUN = rf"(?:^|[.!?] +|\n)[{_UP}][^\W\d_]+ (?:{_alternation(_PAST)})\b"
+SUBJECT_RUN = rf"(?:^|[.!?] +|\n)[{_UP}][^\W\d_]+ (?:{alternation_pattern(_PAST)})\b"
 BILLED_RUN = rf"\b(?:starring|featuring|co-starring|narrated by|hosted by) {_W}(?: {_W})?"
 # A JSON or dict key that labels a person and its quoted value (``{"name":"Leo Wang"}``, ``'owner': 'Raj Mehta'``)
-JSON_LABELLED = (rf"[\"'](?i:(?:[a-z]+_)?(?:{_alternation(w for w in PERSON_LABELS if w.isascii())}))[\"'] ?[:=] ?"
+_ASCII_LABELS = alternation_pattern(w for w in PERSON_LABELS if w.isascii())
+JSON_LABELLED = (rf"[\"'](?i:(?:[a-z]+_)?(?:{_ASCII_LABELS}))[\"'] ?[:=] ?"
                  r"[\"'][^\"'\n]{1,60}[\"']")
 
 
@@ -115,23 +116,23 @@ _POSSESSIVE = re.compile(r"['’]s$")
 
 
 def _given(word: str, rank: int = _GIVEN_RANK) -> bool:
-    return _open_class(word) and lexicon().is_given(fold(word.rstrip(".,")), max_rank=rank)
+    return is_open_class(word) and lexicon().is_given(fold(word.rstrip(".,")), max_rank=rank)
 
 
 def _surname(word: str) -> bool:
-    return _open_class(word) and lexicon().is_surname(fold(word.rstrip(".,")), max_rank=_SURNAME_RANK)
+    return is_open_class(word) and lexicon().is_surname(fold(word.rstrip(".,")), max_rank=_SURNAME_RANK)
 
 
-def _person_word(word: str) -> bool:
+def is_person_word(word: str) -> bool:
     """Open-class and no organisation, street or place word."""
-    return _open_class(word) and fold(word.rstrip(".,")) not in _NOT_PERSON and fold(word) not in DISCOURSE
+    return is_open_class(word) and fold(word.rstrip(".,")) not in NOT_PERSON_WORDS and fold(word) not in DISCOURSE
 
 
-def _initial(word: str) -> bool:
+def is_initial(word: str) -> bool:
     return len(word.rstrip(".")) == 1 and word[:1].isalpha()
 
 
-def _cap(word: str) -> bool:
+def is_capitalised(word: str) -> bool:
     return word[:1].isupper() and (not word.isupper() or len(word) <= 3)
 
 
@@ -141,19 +142,19 @@ def _slot(words: list[str], *, lower_listed: bool) -> list[str]:
     out: list[str] = []
     for k, raw in enumerate(words):
         word = raw.rstrip(".,;:!?\"'")
-        if not word or (fold(word) in FUNCTION_WORDS and not _initial(word)):
+        if not word or (fold(word) in FUNCTION_WORDS and not is_initial(word)):
             break
-        if _cap(word) and _person_word(word):
+        if is_capitalised(word) and is_person_word(word):
             out.append(word)
-        elif _initial(word) and out:
+        elif is_initial(word) and out:
             out.append(raw.rstrip(",;:!?\"'") if raw.rstrip(",;:!?\"'").endswith(".") and k + 1 < len(words) else word)
         elif lower_listed and word.islower() and (_given(word) if not out else _surname(word) or _given(word)):
             out.append(word)
         else:
             break
-        if raw != raw.rstrip(".,;:!?\"'") and not _initial(word):
+        if raw != raw.rstrip(".,;:!?\"'") and not is_initial(word):
             break  # the clause ends with this word
-    while out and _initial(out[-1]):
+    while out and is_initial(out[-1]):
         out.pop()
     return out
 
@@ -184,10 +185,10 @@ def titled_any(match: str) -> list[str]:
     title, words = parts[0], [w.rstrip(".,;:!?\"'") for w in parts[1:]]
     if title.rstrip(".") == "Miss" and not words[0][:1].isupper():
         return []
-    if not words[0][:1].isupper() and (len(words) < 2 or not _cap(words[1]) or not words[0].isalpha()):
+    if not words[0][:1].isupper() and (len(words) < 2 or not is_capitalised(words[1]) or not words[0].isalpha()):
         return []
-    name = [w for w in words[:1] if _open_class(w) and fold(w) not in _NOT_PERSON]
-    if name and len(words) > 1 and _cap(words[1]) and _person_word(words[1]):
+    name = [w for w in words[:1] if is_open_class(w) and fold(w) not in NOT_PERSON_WORDS]
+    if name and len(words) > 1 and is_capitalised(words[1]) and is_person_word(words[1]):
         name.append(words[1])
     return [" ".join(name)] if name else []
 
@@ -196,19 +197,19 @@ def vocative_start(match: str) -> list[str]:
     """``Leif, can I please speak to your boss?``: a listed given name opening a sentence before a comma and
     a request or question (``Okay, can I``: discourse words are no vocative)."""
     word = match.strip(" \t\n.!?\"“").split(",")[0].strip()
-    return [word] if _cap(word) and _person_word(word) and _given(word) else []
+    return [word] if is_capitalised(word) and is_person_word(word) and _given(word) else []
 
 
 def vocative_end(match: str) -> list[str]:
     """``Don't go to town, Roy!``: a listed given name after a comma closing an exclamation or question."""
     word = match[2:-1]
-    return [word] if _cap(word) and _person_word(word) and _given(word) else []
+    return [word] if is_capitalised(word) and is_person_word(word) and _given(word) else []
 
 
 def speech_name(match: str) -> list[str]:
     """``says Hartvigsson.``, ``said Du Cane,``: capitalised words after a speech verb, the clause ending."""
     words = match.rstrip(".,!?;:").split()[1:]
-    if not all(_cap(w) and _person_word(w) for w in words):
+    if not all(is_capitalised(w) and is_person_word(w) for w in words):
         return []
     return [" ".join(words)]
 
@@ -216,20 +217,20 @@ def speech_name(match: str) -> list[str]:
 def list_names(match: str) -> list[str]:
     """``Gaetane, Hannah, Anthony, Derek, Anna and Andrew``: three or more items of one word, most of them
     listed given names (a lower-case list: four or more, three in four listed), are all names."""
-    items = [w for w in re.split(r",? (?:" + _alternation(_AND) + r") |, ", match) if w]
+    items = [w for w in re.split(r",? (?:" + alternation_pattern(_AND) + r") |, ", match) if w]
     if len(items) < 3:
         return []
     lower = all(w.islower() for w in items)
-    if not lower and not all(_cap(w) for w in items):
+    if not lower and not all(is_capitalised(w) for w in items):
         items = items[1:]  # the list's first match took a lower-case word before it (``had Anna, ...``)
-        if len(items) < 3 or not all(_cap(w) for w in items):
+        if len(items) < 3 or not all(is_capitalised(w) for w in items):
             return []
     listed = sum(_given(w) for w in items)
     if lower and (len(items) < 4 or listed * 4 < len(items) * 3):
         return []
     if not lower and (listed < 2 or listed * 2 <= len(items)):
         return []
-    return [w for w in items if _person_word(w)]
+    return [w for w in items if is_person_word(w)]
 
 
 def pair_names(match: str) -> list[str]:
@@ -238,7 +239,7 @@ def pair_names(match: str) -> list[str]:
     first, _, rest = match.partition(" ")
     second = rest.split()[1]
     words = [first, second]
-    if not all(_cap(w) and _person_word(w) for w in words):
+    if not all(is_capitalised(w) and is_person_word(w) for w in words):
         return []
     return words if any(_given(w) or _surname(w) for w in words) else []
 
@@ -250,7 +251,8 @@ def initial_name(match: str) -> list[str]:
     if len(words) != 3:
         return []
     first, mid, last = words
-    if (all(_cap(w) for w in words) and mid.rstrip(".").isupper() and _person_word(first) and _person_word(last)
+    if (all(is_capitalised(w) for w in words) and mid.rstrip(".").isupper()
+            and is_person_word(first) and is_person_word(last)
             and (mid.endswith(".") or _given(first) or _surname(last))):
         return [" ".join(words)]
     return []
@@ -262,13 +264,13 @@ def head_line(match: str) -> list[str]:
     (``naomi ryan``) only with both listed."""
     line = match.strip("\n").lstrip("> ").rstrip()
     words = line.split()
-    if not 2 <= len(words) <= 4 or not all(_person_word(w) or _initial(w) for w in words):
+    if not 2 <= len(words) <= 4 or not all(is_person_word(w) or is_initial(w) for w in words):
         return []
-    core = [w for w in words if not _initial(w)]
-    if len(core) < 2 or _initial(words[0]) or _initial(words[-1]):
+    core = [w for w in words if not is_initial(w)]
+    if len(core) < 2 or is_initial(words[0]) or is_initial(words[-1]):
         return []
     initials = len(core) < len(words)
-    if all(_cap(w) or _initial(w) for w in words):
+    if all(is_capitalised(w) or is_initial(w) for w in words):
         if (_given(core[0]) and _surname(core[-1])) or (initials and (_given(core[0]) or _surname(core[-1]))):
             return [line]
     elif all(w.islower() for w in words) and _given(core[0]) and _surname(core[-1]):
@@ -284,7 +286,7 @@ def lower_pair(match: str) -> list[str]:
         words = words[1:]
     if not 2 <= len(words) <= 3 or not all(w.islower() for w in words):
         return []
-    if len(words) == 3 and not _initial(words[1]):
+    if len(words) == 3 and not is_initial(words[1]):
         return []
     if _given(words[0]) and _surname(words[-1]):
         return [" ".join(words)]
@@ -296,11 +298,12 @@ def block_head(match: str) -> list[str]:
     between them), none a closed-class, organisation, street or heading word."""
     line = match.lstrip("\n> \t").split("\n", 1)[0].rstrip()
     words = line.split()
-    if not 2 <= len(words) <= 4 or _initial(words[0]) or _initial(words[-1]):
+    if not 2 <= len(words) <= 4 or is_initial(words[0]) or is_initial(words[-1]):
         return []
     # a closed-class word that is a common given name before an initial (``Ella H. Snider``, ``May J. Lee``)
-    first_ok = _initial(words[1]) and _cap(words[0]) and lexicon().is_given(fold(words[0]), max_rank=300)
-    if not all((_cap(w) and _person_word(w) and fold(w) not in HEADINGS) or _initial(w) or (k == 0 and first_ok)
+    first_ok = is_initial(words[1]) and is_capitalised(words[0]) and lexicon().is_given(fold(words[0]), max_rank=300)
+    if not all((is_capitalised(w) and is_person_word(w) and fold(w) not in HEADINGS) or is_initial(w)
+               or (k == 0 and first_ok)
                for k, w in enumerate(words)):
         return []
     return [line]
@@ -319,7 +322,7 @@ def role_name(match: str) -> list[str]:
     words = match.split()[1:]
     while words and not words[-1][:1].isupper():
         words.pop()
-    if 2 <= len(words) <= 3 and all(_cap(w) and _person_word(w) for w in words):
+    if 2 <= len(words) <= 3 and all(is_capitalised(w) and is_person_word(w) for w in words):
         return [" ".join(words)]
     return []
 
@@ -327,7 +330,7 @@ def role_name(match: str) -> list[str]:
 def subject_name(match: str) -> list[str]:
     """``Jens spent a year at ...``: a listed given name opening a sentence before its verb."""
     word = match.strip(" \t\n.!?").split()[0]
-    return [word] if _cap(word) and _person_word(word) and _given(word) else []
+    return [word] if is_capitalised(word) and is_person_word(word) and _given(word) else []
 
 
 def billed_name(match: str) -> list[str]:
@@ -337,7 +340,7 @@ def billed_name(match: str) -> list[str]:
         words = words[1:]
     out: list[str] = []
     for w in words:
-        if not (_cap(w) and _person_word(w)):
+        if not (is_capitalised(w) and is_person_word(w)):
             break
         out.append(w)
     return [" ".join(out)] if out else []
@@ -367,9 +370,9 @@ def propagate(names: Iterable[str]) -> set[str]:
     out: set[str] = set()
     for name in names:
         words = name.split()
-        if len(words) != 3 or not _initial(words[1]):
+        if len(words) != 3 or not is_initial(words[1]):
             continue
         for word in (words[0], words[-1]):
-            if len(word) >= 3 and _cap(word) and _person_word(word) and word.isalpha():
+            if len(word) >= 3 and is_capitalised(word) and is_person_word(word) and word.isalpha():
                 out.add(word)
     return out

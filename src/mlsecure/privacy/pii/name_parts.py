@@ -31,14 +31,14 @@ from collections.abc import Iterable, Sequence
 from functools import cache, lru_cache
 from typing import Any
 
-from mlsecure.privacy.pii.address_frames import _country_folds
+from mlsecure.privacy.pii.address_frames import country_folds
 from mlsecure.privacy.pii.dict_names import STOPS, words
 from mlsecure.privacy.pii.gazetteer import city_names
 from mlsecure.privacy.pii.gazetteer import fold as place_fold
 from mlsecure.privacy.pii.lexicons import TITLES
 from mlsecure.privacy.pii.name_data import fold, is_rare_name, lexicon
-from mlsecure.privacy.pii.name_frames import _cap, _initial, _person_word
-from mlsecure.privacy.pii.names import _NOT_PERSON
+from mlsecure.privacy.pii.name_frames import is_capitalised, is_initial, is_person_word
+from mlsecure.privacy.pii.names import NOT_PERSON_WORDS
 from mlsecure.privacy.pii.word_bands import common_band, top_words
 
 COMMON = 10_000  # the most frequent words of a language's subtitle counts: a listed name among them is a word too
@@ -53,18 +53,19 @@ def parts(name: str, langs: tuple[str, ...]) -> list[str]:
     if not 2 <= len(tokens) <= 4 or any(fold(t.rstrip(".")) in TITLES for t in tokens):
         return []
     caps = [t.rstrip(".") for t in tokens if t[:1].isupper() and len(t.rstrip(".")) > 1]  # not particles, initials
-    initialled = len(caps) == 1 and len(tokens) > 1 and all(_initial(t) for t in tokens if t.rstrip(".") != caps[0])
-    if len(caps) < 2 and not (initialled and _listed(caps[0])):
+    initialled = len(caps) == 1 and len(tokens) > 1 and all(is_initial(t) for t in tokens if t.rstrip(".") != caps[0])
+    if len(caps) < 2 and not (initialled and is_listed_name(caps[0])):
         return []  # one word is a full name only after initials, and only a listed name (``D. Fleming``)
-    if any(not _person_word(t) or (_common(t, langs) and not _listed(t)) for t in caps):
+    if any(not is_person_word(t) or (is_common_word(t, langs) and not is_listed_name(t)) for t in caps):
         return []  # ``Magellan Health``: an everyday word that no list holds as a name makes the run no person's
     if not langs and not lexicon().is_given(caps[0]):
         return []  # no dictionary to tell words from names: only a run that opens with a given name
-    return [t for t in caps if len(t) >= _MIN_LETTERS and _WORD.match(t) and _cap(t) and not _common(t, langs)
-            and (_listed(t) or not _seen(t, langs))]
+    return [t for t in caps if len(t) >= _MIN_LETTERS and _WORD.match(t) and is_capitalised(t)
+            and not is_common_word(t, langs)
+            and (is_listed_name(t) or not is_seen_word(t, langs))]
 
 
-def _seen(word: str, langs: tuple[str, ...]) -> bool:
+def is_seen_word(word: str, langs: tuple[str, ...]) -> bool:
     """A word the subtitle lists of the column's languages counted more than their fewest times (each list
     starts at a floor, 50, that holds the odd misspelling and name: ``carder``, ``farrakhan``)."""
     low = word.lower()
@@ -76,7 +77,7 @@ def _floor(lang: str) -> int:
     return min(words(lang).values())
 
 
-def _common(word: str, langs: tuple[str, ...]) -> bool:
+def is_common_word(word: str, langs: tuple[str, ...]) -> bool:
     """One of the ``COMMON`` commonest words of the column's languages (of any language here, when none was
     found): ``Will``, ``May``, ``Health``, German ``Buch``."""
     low = word.lower()
@@ -176,20 +177,20 @@ def extend(runs: Iterable[str], names: set[str], langs: tuple[str, ...]) -> set[
                     continue
                 start = i - (i > 0 and _unknown_cap(tokens[i - 1], langs))
                 end = i + size + (i + size < len(tokens) and _unknown_cap(tokens[i + size], langs))
-                if end - start == size or any(fold(t) in _NOT_PERSON for t in tokens):
+                if end - start == size or any(fold(t) in NOT_PERSON_WORDS for t in tokens):
                     continue  # ``Piermark Drive Zak Points``: a street's words, not a person's
-                if all(_listed(t) and not _country(t) for t in tokens[i:i + size]):
+                if all(is_listed_name(t) and not is_country(t) for t in tokens[i:i + size]):
                     out.add(" ".join(tokens[start:end]))
     return out - names
 
 
 def _shaped(word: str) -> bool:
     """Capitalised, three letters or more, letters only (``Wojciechowska-Kraus`` too), not all capitals."""
-    return len(word) >= _MIN_LETTERS and _cap(word) and not word.isupper() and _WORD.match(word) is not None
+    return len(word) >= _MIN_LETTERS and is_capitalised(word) and not word.isupper() and _WORD.match(word) is not None
 
 
 @lru_cache(maxsize=1 << 14)
-def _listed(word: str) -> bool:
+def is_listed_name(word: str) -> bool:
     names = lexicon()
     return names.is_given(word) or names.is_surname(word) or is_rare_name(word)
 
@@ -198,15 +199,15 @@ def _listed(word: str) -> bool:
 def _unknown_cap(word: str, langs: tuple[str, ...]) -> bool:
     """A capitalised word of no dictionary of ``langs``, and no city of the gazetteer (``Armenomonastiro``)."""
     low = word.lower()
-    return (_shaped(word) and _person_word(word) and all(low not in words(lang) for lang in langs)
-            and not _place(word))
+    return (_shaped(word) and is_person_word(word) and all(low not in words(lang) for lang in langs)
+            and not is_place(word))
 
 
-def _place(word: str) -> bool:
+def is_place(word: str) -> bool:
     """A city of the gazetteer or a country (``Cáceres``, ``Cyprus``)."""
-    return place_fold(word) in city_names() or _country(word)
+    return place_fold(word) in city_names() or is_country(word)
 
 
-def _country(word: str) -> bool:
+def is_country(word: str) -> bool:
     """A country (``Cyprus``): an unknown word beside it is a town's (many cities share a listed surname)."""
-    return place_fold(word) in _country_folds()
+    return place_fold(word) in country_folds()

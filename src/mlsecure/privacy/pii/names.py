@@ -68,15 +68,15 @@ def is_gender(text: str) -> bool:
 
 
 def _given(word: str, rank: int = GIVEN_RANK) -> bool:
-    return _open_class(word) and lexicon().is_given(fold(word.rstrip(".,")), max_rank=rank)
+    return is_open_class(word) and lexicon().is_given(fold(word.rstrip(".,")), max_rank=rank)
 
 
 def _surname(word: str) -> bool:
     key = fold(word.rstrip(".,"))
-    return _open_class(word) and (lexicon().is_surname(key) or (len(key) > 5 and key.endswith(SURNAME_SUFFIXES)))
+    return is_open_class(word) and (lexicon().is_surname(key) or (len(key) > 5 and key.endswith(SURNAME_SUFFIXES)))
 
 
-def _open_class(word: str) -> bool:
+def is_open_class(word: str) -> bool:
     """Not a closed-class, context or title word. The function words are listed without accents and
     compared so: a word written with a diacritic is another word (Vietnamese ``Lê``, Portuguese ``Sá`` are
     surnames, French ``le`` and ``sa`` are not)."""
@@ -97,7 +97,7 @@ def name_windows(match: str) -> list[str]:
     raw = [w.rstrip(",") for w in (parts[:-1] if follower else parts)]
     words = [_POSSESSIVE.sub("", w) for w in raw]
     found: list[str] = []
-    if preceder in _PRECEDERS and 2 <= len(words) <= 3 and (all(_open_class(w) for w in words)
+    if preceder in _PRECEDERS and 2 <= len(words) <= 3 and (all(is_open_class(w) for w in words)
                                                             or _common_words_named(words)):
         return [" ".join(words).rstrip(".")]  # ``call Elladio Mazzacurati``: whoever is called is a person
     if preceder in _PRECEDERS and preceder not in _PREPOSITIONS and len(words) == 1 and _listed(words[0]):
@@ -105,11 +105,11 @@ def name_windows(match: str) -> list[str]:
     # ``John F. Kennedy``, Hungarian ``Horváth B. László``: an initial between two capitalised words, one listed
     found += [" ".join(words[k - 1:k + 2]) for k in range(1, len(words) - 1)
               if _INITIAL.fullmatch(words[k]) and not _INITIAL.fullmatch(words[k - 1])
-              and not _INITIAL.fullmatch(words[k + 1]) and _open_class(words[k - 1]) and _open_class(words[k + 1])
+              and not _INITIAL.fullmatch(words[k + 1]) and is_open_class(words[k - 1]) and is_open_class(words[k + 1])
               and (_listed(words[k - 1]) or _listed(words[k + 1]))]
     # ``Natan's request``: a capitalised word in the possessive that the name lists hold is whose it is
     found += [w for k, (w, r) in enumerate(zip(words, raw, strict=True))
-              if r != w and (k > 0 or not sentence_start) and _open_class(w) and (_given(w) or _surname(w))]
+              if r != w and (k > 0 or not sentence_start) and is_open_class(w) and (_given(w) or _surname(w))]
     i = 0
     while i < len(words):
         word = words[i]
@@ -119,7 +119,7 @@ def name_windows(match: str) -> list[str]:
             j += 1  # ``Anouk de Vries``: the particles belong to the surname
         nxt = words[j].rstrip(".") if j < len(words) else None
         if low in PERSON_CONTEXT and follower and len(words) - i - 1 in (2, 3) and all(
-                _open_class(w) for w in words[i + 1:]):
+                is_open_class(w) for w in words[i + 1:]):
             found.append(" ".join(words[i + 1:]))  # ``Customer Gianfrancesco Perozzo reported``: a person
             break
         if low in TITLES or low in PERSON_CONTEXT:
@@ -132,12 +132,12 @@ def name_windows(match: str) -> list[str]:
               and not _surname(word)):
             i += 1  # ``Call John Smith``: the name is the given name and surname after the first word
             continue
-        elif nxt is not None and _given(word) and _open_class(nxt):
+        elif nxt is not None and _given(word) and is_open_class(nxt):
             end = j + 1 + (j + 1 < len(words) and _surname(words[j + 1]))
             found.append(" ".join(words[i:end]).rstrip("."))
             i = end
             continue
-        elif (nxt is not None and _surname(nxt) and _open_class(word.rstrip("."))
+        elif (nxt is not None and _surname(nxt) and is_open_class(word.rstrip("."))
               and (follower or preceder or len(words) > 2)):
             found.append(" ".join(words[i:j + 1]).rstrip("."))  # an unseen given name before a known surname
             i = j + 1
@@ -189,12 +189,12 @@ def labelled_name(match: str) -> str | None:
     words = value.split()
     while words and fold(words[0].rstrip(".")) in TITLES:
         words.pop(0)
-    if not words or any(fold(w.rstrip(".,")) in _NOT_PERSON for w in words):
+    if not words or any(fold(w.rstrip(".,")) in NOT_PERSON_WORDS for w in words):
         return None
     start = value.index(words[0])
     if len(words) == 1:
         return words[0].rstrip(".") if _listed(words[0]) else None
-    if len(words) <= 4 and all(_open_class(w) for w in words if not _INITIAL.fullmatch(w)):
+    if len(words) <= 4 and all(is_open_class(w) for w in words if not _INITIAL.fullmatch(w)):
         return value[start:].rstrip(".")
     return None
 
@@ -206,9 +206,9 @@ def field_name(match: str, *, listed: bool = True) -> str | None:
     a closed-class, organisation or street word."""
     value = match.strip(_FIELD_STRIP)
     words = value.split()
-    if not 2 <= len(words) <= 4 or any(fold(w.rstrip(".,")) in _NOT_PERSON for w in words):
+    if not 2 <= len(words) <= 4 or any(fold(w.rstrip(".,")) in NOT_PERSON_WORDS for w in words):
         return None
-    if all(_open_class(w) for w in words) and (not listed or any(_listed(w) for w in words)):
+    if all(is_open_class(w) for w in words) and (not listed or any(_listed(w) for w in words)):
         return value
     return None
 
@@ -242,9 +242,9 @@ def greeted_name(match: str) -> str | None:
     words = match.strip(_FIELD_STRIP + "!").split()[1:]
     while words and fold(words[0].rstrip(".")) in TITLES:
         words.pop(0)
-    if not 1 <= len(words) <= 2 or not all(_open_class(w) and _cased_or_caseless(w) for w in words):
+    if not 1 <= len(words) <= 2 or not all(is_open_class(w) and _cased_or_caseless(w) for w in words):
         return None
-    if any(fold(w.rstrip(".,")) in _NOT_PERSON for w in words):
+    if any(fold(w.rstrip(".,")) in NOT_PERSON_WORDS for w in words):
         return None
     return " ".join(words)
 
@@ -290,7 +290,7 @@ def subject_name(match: str) -> str | None:
     ``Staff can call``), nor, unless listed, a plural (``Students will present``: an ASCII word ending in ``s``,
     but not in the ``-us``, ``-is``, ``-os``, ``-as`` of Latin and Greek names: ``Honorius``, ``Nikos``)."""
     word = match.strip(" \t\n.!?").split()[0]
-    if not _open_class(word) or not _cased_or_caseless(word) or fold(word) in COLLECTIVE_SUBJECTS | _NOT_PERSON:
+    if not is_open_class(word) or not _cased_or_caseless(word) or fold(word) in COLLECTIVE_SUBJECTS | NOT_PERSON_WORDS:
         return None
     if word.isascii() and word.endswith("s") and not word.endswith(_NAME_S) and not _listed(word):
         return None
@@ -323,9 +323,9 @@ def _slot_words(value: str) -> str | None:
     words = value.split()
     while words and fold(words[0].rstrip(".")) in TITLES:
         words.pop(0)
-    if not 1 <= len(words) <= 4 or not (all(_open_class(w) for w in words) or _common_words_named(words)):
+    if not 1 <= len(words) <= 4 or not (all(is_open_class(w) for w in words) or _common_words_named(words)):
         return None
-    if any(fold(w.rstrip(".,")) in _NOT_PERSON for w in words):
+    if any(fold(w.rstrip(".,")) in NOT_PERSON_WORDS for w in words):
         return None
     return " ".join(words).rstrip(".") or None
 
@@ -339,14 +339,14 @@ def _common_words_named(words: list[str]) -> bool:
     lex = lexicon()
     for k, word in enumerate(words):
         bare = word.rstrip(".,")
-        if _open_class(word):
+        if is_open_class(word):
             if not _listed(word):
                 return False
         elif not bare[:1].isupper() or not (
                 (k == 0 and lex.is_given(bare, max_rank=SINGLE_RANK))
                 or (k == len(words) - 1 and lex.is_surname(bare, max_rank=SINGLE_RANK))):
             return False
-    return any(_open_class(w) for w in words)
+    return any(is_open_class(w) for w in words)
 
 
 def _cased_or_caseless(word: str) -> bool:
@@ -358,7 +358,7 @@ def chat_speaker(match: str) -> str | None:
     """``[09:12] Anna:`` (``spans.CHAT_RUN``): the capitalised words between a chat line's time stamp and its
     colon are the speaker."""
     words = _CHAT_STAMP.sub("", match).rstrip(":").split()
-    if words and all(_open_class(w) for w in words) and not any(fold(w) in _NOT_PERSON for w in words):
+    if words and all(is_open_class(w) for w in words) and not any(fold(w) in NOT_PERSON_WORDS for w in words):
         return " ".join(words)
     return None
 
@@ -379,7 +379,7 @@ def preceded_han(match: str) -> str | None:
 _FIELD_STRIP = " \t\n/|;,:(<[]>)-"
 _HAN_OR_HANGUL = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]{2,4}|[\uac00-\ud7a3]{2,6}")
 # words that make a capitalised run an organisation, a street or a place rather than a person
-_NOT_PERSON = ORGANISATION_WORDS | STREET_TOKENS | STREET_WORDS | frozenset(
+NOT_PERSON_WORDS = ORGANISATION_WORDS | STREET_TOKENS | STREET_WORDS | frozenset(
     ("department", "team", "office", "support", "service", "services", "sales", "desk", "center", "centre", "admin",
      "city", "county", "river", "park", "station", "airport", "hotel", "road", "street", "avenue", "lane",
      # whom a salutation greets when it greets no one person (``Hello World!``, ``Hallo zusammen``)
@@ -417,7 +417,7 @@ def _lone_name(word: str, at_sentence_start: bool, follower: str | None, *, pros
     if follower is None:
         return False
     f = fold(follower)
-    if f in _SPEECH and _open_class(word):
+    if f in _SPEECH and is_open_class(word):
         return True
     if not _given(word):
         return False
@@ -428,7 +428,7 @@ def surname_first(pair: str) -> bool:
     """``Nausėda, Armandas`` (``spans.SURNAME_FIRST``): a surname, a comma and a listed given name, as registers
     write a person; the first word is not itself a given name (``Paris, Maria``) nor a closed-class word."""
     first, _, second = pair.partition(", ")
-    return _open_class(first) and not _given(first) and _given(second)
+    return is_open_class(first) and not _given(first) and _given(second)
 
 
 def set_in_name(run: str, script: str, *, whole: bool = False) -> bool:

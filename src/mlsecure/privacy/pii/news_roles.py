@@ -20,7 +20,7 @@ import re
 
 from mlsecure.privacy.pii.name_data import lexicon
 from mlsecure.privacy.pii.name_frames import ROLES, cased
-from mlsecure.privacy.pii.name_parts import _listed
+from mlsecure.privacy.pii.name_parts import is_listed_name
 from mlsecure.privacy.pii.results_tables import LINE_NAME, Langs, person
 
 # Jobs that wire copy writes right before a name (lower case, or capitalised as a title: ``Finance Minister``)
@@ -174,7 +174,7 @@ def role_name(match: str, langs: Langs) -> list[str]:
     words = _POSSESSIVE.sub("", match).split(" ")[1:]
     for end in range(len(words), 0, -1):
         name = " ".join(words[:end])
-        if (end > 1 or _listed(name)) and person(name, langs):
+        if (end > 1 or is_listed_name(name)) and person(name, langs):
             return [name]
     return []
 
@@ -189,7 +189,7 @@ def role_after(match: str, langs: Langs) -> list[str]:
     words = _POSSESSIVE.sub("", match.split(" (", 1)[0]).split(" ")
     for start in range(len(words)):
         name = " ".join(words[start:])
-        if (start < len(words) - 1 or _listed(name)) and person(name, langs):
+        if (start < len(words) - 1 or is_listed_name(name)) and person(name, langs):
             return [name]
     return []
 

@@ -30,8 +30,8 @@ from mlsecure.privacy.pii.letters import NAME_LOWER as _LO
 from mlsecure.privacy.pii.letters import NAME_UPPER as _UP
 from mlsecure.privacy.pii.lexicons import FUNCTION_WORDS
 from mlsecure.privacy.pii.name_data import fold, lexicon
-from mlsecure.privacy.pii.name_frames import _person_word
-from mlsecure.privacy.pii.name_parts import _common, _country, _listed, _place
+from mlsecure.privacy.pii.name_frames import is_person_word
+from mlsecure.privacy.pii.name_parts import is_common_word, is_country, is_listed_name, is_place
 
 # One word of a name: ``McGrath``, ``O'Neill``, ``N'Doram``, ``Ata-ur-Rehman``, ``Tyler-Sharman``
 WORD = rf"(?:[{_UP}]['’])?[{_UP}][{_LO}'’]+(?:[{_UP}][{_LO}'’]+)?(?:-[{_UP}{_LO}][{_LO}'’]+)*"
@@ -132,9 +132,9 @@ def squad(match: str, langs: Langs) -> list[str]:
     none is a country (a list of teams)."""
     members = [re.sub(r" \([a-z]+\)$", "", m.strip()) for m in match.split(":", 1)[1].split(",")]
     words = [[w for w in m.split() if not _INITIAL.match(w)] for m in members]
-    if any(_country(w) for ws in words for w in ws):
+    if any(is_country(w) for ws in words for w in ws):
         return []
-    known = sum(bool(ws) and all(_listed(w) and not _common(w, langs) for w in ws) for ws in words)
+    known = sum(bool(ws) and all(is_listed_name(w) and not is_common_word(w, langs) for w in ws) for ws in words)
     return _people(members, langs) if 2 * known >= len(members) else []
 
 
@@ -142,7 +142,7 @@ def broken_name(match: str, langs: Langs) -> list[str]:
     """The two lines of a name that opens with a listed given name that is no everyday word."""
     name = re.sub(r"(?:[,.;)\n]| \(| [0-9])$", "", match.lstrip(",:- ")).strip(" \t")
     first = name.split("\n", 1)[0]
-    return _people([name], langs) if lexicon().is_given(first) and not _common(first, langs) else []
+    return _people([name], langs) if lexicon().is_given(first) and not is_common_word(first, langs) else []
 
 
 # (pattern, reader) pairs for ``spans._confirmed``; a reader takes a match and the column's languages
@@ -176,25 +176,25 @@ def person(name: str, langs: Langs) -> bool:
     Packers``), and a last word that is a place only where a list holds it (a club: ``Partizan Belgrade``)."""
     tokens = name.split()
     words = [t for t in tokens if not _INITIAL.match(t) and t not in _PARTICLES]
-    if not words or len(words) > 4 or any(not _shape(w) or not _person_word(w) or _country(w) for w in words):
+    if not words or len(words) > 4 or any(not _shape(w) or not is_person_word(w) or is_country(w) for w in words):
         return False
     if len(tokens) == 1:
         return (
             len(name) >= 3
-            and not _common(name, langs)
+            and not is_common_word(name, langs)
             and fold(name) not in FUNCTION_WORDS
-            and (_listed(name) or not _place(name))
+            and (is_listed_name(name) or not is_place(name))
         )
     if len(words) == 1:
         return fold(words[0]) not in FUNCTION_WORDS
     names = lexicon()
     for k, word in enumerate(words):
-        if _common(word, langs) and not (
+        if is_common_word(word, langs) and not (
             (k == 0 and len(words) > 1 and names.is_given(word, max_rank=_GIVEN_TOP))
             or (k == len(words) - 1 and names.is_surname(word, max_rank=_SURNAME_TOP))
         ):
             return False
-    return not (_place(words[-1]) and not _listed(words[-1]))
+    return not (is_place(words[-1]) and not is_listed_name(words[-1]))
 
 
 # the first names of a country's lists: the everyday words that are names as well (``Dean``, ``Green``, not ``Real``)

@@ -38,8 +38,8 @@ from mlsecure.privacy.pii.letters import NAME_UPPER as _UP
 from mlsecure.privacy.pii.lexicons import FUNCTION_WORDS
 from mlsecure.privacy.pii.lower_names import raised
 from mlsecure.privacy.pii.name_data import fold, is_rare_name, lexicon
-from mlsecure.privacy.pii.name_frames import ROLES, _person_word
-from mlsecure.privacy.pii.name_parts import COMMON, _country, _place, _seen, common_words
+from mlsecure.privacy.pii.name_frames import ROLES, is_person_word
+from mlsecure.privacy.pii.name_parts import COMMON, common_words, is_country, is_place, is_seen_word
 from mlsecure.privacy.pii.names import _SPEECH, _VERBS
 
 # The commonest words of a language's subtitle counts, its everyday core: ``will``, ``may``, ``grace``, ``mark``,
@@ -197,10 +197,10 @@ def name_word(word: str, *, place_ok: bool = True, rare: bool = True, common: in
     if key in CHAT_WORDS or any(w in _commonest(lang, common) for lang in STOPS for w in (low, key)):
         return False
     if word.islower():
-        return raised(word) and (place_ok or not _place(word))
+        return raised(word) and (place_ok or not is_place(word))
     if not word[:1].isupper() or (not word[1:].islower() and not word.isupper()):
         return False  # ``McDonald``-like inner capitals are brands and handles as often as names
-    if not _person_word(word) or _country(word) or (not place_ok and _place(word)):
+    if not is_person_word(word) or is_country(word) or (not place_ok and is_place(word)):
         return False
     names = lexicon()
     if names.is_given(key):
@@ -209,7 +209,7 @@ def name_word(word: str, *, place_ok: bool = True, rare: bool = True, common: in
         return True
     # a surname further down the lists that the dictionaries hold as a word is as often a product (``Python``,
     # ``Java``: surnames ranked 1,641st and 1,132nd)
-    return (names.is_surname(key) and not _seen(word, ())) or (rare and is_rare_name(key))
+    return (names.is_surname(key) and not is_seen_word(word, ())) or (rare and is_rare_name(key))
 
 
 def _commonest(lang: str, common: int) -> frozenset[str]:

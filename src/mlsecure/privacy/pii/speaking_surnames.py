@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from mlsecure.privacy.pii.name_frames import _person_word, cased
-from mlsecure.privacy.pii.name_parts import _common, _place
+from mlsecure.privacy.pii.name_frames import cased, is_person_word
+from mlsecure.privacy.pii.name_parts import is_common_word, is_place
 from mlsecure.privacy.pii.results_tables import WORD, Langs
 
 SPEECH_VERBS = (
@@ -58,5 +58,5 @@ def speaking_surnames(matches: Iterable[str], names: Iterable[str], langs: Langs
     out: set[str] = set()
     for match in matches:
         found = [w for w in _WORD_RE.findall(match) if w in surnames]
-        out.update(w for w in found if _person_word(w) and not _common(w, langs) and not _place(w))
+        out.update(w for w in found if is_person_word(w) and not is_common_word(w, langs) and not is_place(w))
     return out
