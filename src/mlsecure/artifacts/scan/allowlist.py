@@ -116,6 +116,8 @@ _add(
         ),
         "numpy.core.multiarray": ("_reconstruct", "scalar"),
         "numpy._core.multiarray": ("_reconstruct", "scalar"),
+        # ``numpy.matrix`` under the module path NumPy 1.x pickles it by (joblib's own test files name it)
+        "numpy.matrixlib.defmatrix": ("matrix",),
         "numpy.core.numeric": ("_frombuffer",),
         "numpy._core.numeric": ("_frombuffer",),
         "numpy.dtypes": (

@@ -47,7 +47,7 @@ from mlsecure.artifacts.scan.pickle_vm import (
     PickleVM,
     Traversal,
 )
-from mlsecure.artifacts.scan.policy import Judgement, classify
+from mlsecure.artifacts.scan.policy import Judgement, called, classify
 from mlsecure.findings import Severity
 
 
@@ -69,6 +69,15 @@ ARGUMENT_RESOLVERS = frozenset({("numpy.core", "_ufunc_reconstruct"), ("numpy._c
 # Allowlisted functions that call one of their arguments: ``torch._tensor._rebuild_from_type_v2(func, new_type, args,
 # state)`` runs ``func(*args)``. A value computed while unpickling in that position is called as REDUCE would call it.
 CALLS_ITS_ARGUMENT = {("torch._tensor", "_rebuild_from_type_v2"): 0}
+# Allowlisted rebuild functions that run code of a class they are handed: ``copyreg._reconstructor(cls, base, state)``
+# calls ``base.__new__(cls)`` / ``base.__init__`` and BUILD then calls ``cls.__setstate__``; NumPy's ``_reconstruct``
+# creates the subtype (``__array_finalize__`` runs); torch's rebuilds make ``new_type``/``cls`` instances
+# (``as_subclass``, ``_make_wrapper_subclass``, then ``__setstate__``). A global in these positions counts as called.
+CALLS_ITS_CLASS: dict[tuple[str, str], tuple[int, ...]] = {
+    ("copyreg", "_reconstructor"): (0, 1), ("copy_reg", "_reconstructor"): (0, 1),
+    ("numpy.core.multiarray", "_reconstruct"): (0,), ("numpy._core.multiarray", "_reconstruct"): (0,),
+    ("torch._tensor", "_rebuild_from_type_v2"): (0, 1), ("torch._utils", "_rebuild_wrapper_subclass"): (0,),
+}
 JOBLIB_WRAPPER = ("joblib.numpy_pickle", "NumpyArrayWrapper")
 WRAPPER_INIT_ARGS = ("subclass", "shape", "order", "dtype", "allow_mmap", "numpy_array_alignment_bytes")
 WRAPPER_INIT_DEFAULTS = {"allow_mmap": False, "numpy_array_alignment_bytes": 16}
@@ -245,7 +254,12 @@ class _GlobalSeen:
 
 
 def _judge(seen: _GlobalSeen) -> Judgement:
-    return classify(seen.module, seen.name)
+    """The global's verdict; an unlisted one the loader calls is high (an argument resolver's call is judged by
+    the pair it resolves instead, in ``_State.resolved``)."""
+    judgement = classify(seen.module, seen.name)
+    if seen.called and (seen.module, seen.name) not in ARGUMENT_RESOLVERS:
+        return called(judgement)
+    return judgement
 
 
 class _State:
@@ -314,6 +328,8 @@ class _State:
             seen = self.globals.get(f"{func.module}.{func.name}")
             if seen is not None:
                 seen.called = True
+            for position in CALLS_ITS_CLASS.get((func.module, func.name), ()):
+                self.mark_called(call.args, position)
             if (func.module, func.name) in NESTED_LOADERS:
                 self.nested(func, call)
             if (func.module, func.name) in ARGUMENT_RESOLVERS:
@@ -328,6 +344,13 @@ class _State:
             IssueKind.DYNAMIC_CALL, Severity.HIGH,
             f"{call.opcode} calls a value computed while unpickling ({_describe(func)})",
             offset=call.offset, evidence={"opcode": call.opcode, "callable": _describe(func)}))
+
+    def mark_called(self, args: Any, position: int) -> None:
+        """The global at ``args[position]`` runs when the call it is handed to runs."""
+        if isinstance(args, tuple) and len(args) > position and isinstance(args[position], Glob):
+            seen = self.globals.get(f"{args[position].module}.{args[position].name}")
+            if seen is not None:
+                seen.called = True
 
     def resolved(self, func: Glob, call: Call) -> None:
         """A call of an ``ARGUMENT_RESOLVERS`` function: the global its string arguments name, judged."""
@@ -401,6 +424,9 @@ class _State:
         if _constructed_class(target) != JOBLIB_WRAPPER:
             return
         self.joblib_arrays += 1
+        subclass = (target.attrs or {}).get("subclass")
+        if isinstance(subclass, Glob):  # NumPy 1.x: joblib calls ``_reconstruct(subclass, ...)`` on it
+            self.mark_called((subclass,), 0)
         _skip_joblib_array(vm, target)
 
     # -- nested pickles --------------------------------------------------------------------------

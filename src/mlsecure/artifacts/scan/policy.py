@@ -12,6 +12,11 @@
 * ``medium`` ("unverified import"): anything else, so an unknown dangerous callable never passes, and a
   harmless builtin such as ``len`` is not reported as code execution.
 
+An unlisted global is ``medium`` only while nothing calls it. ``called(judgement)`` raises it to ``high``
+when the loader would run it (REDUCE, INST/OBJ, NEWOBJ, BUILD's ``__setstate__``, or an allowlisted
+rebuild function handed the class): the denylist cannot name every importable callable, so outside the
+allowlist a call fails ``--fail-on high`` whatever the callable is called (session 10).
+
 Dotted names (protocol 4 ``STACK_GLOBAL`` resolves ``logging`` + ``os.system`` to ``os.system``) are
 judged by every module they pass through, not only by the first one.
 """
@@ -33,6 +38,7 @@ class Judgement:
     severity: Severity
     kind: IssueKind
     reason: str
+    unlisted: bool = False  # medium only because nothing lists it: neither allowed nor known to be dangerous
 
     @property
     def safe(self) -> bool:
@@ -198,6 +204,15 @@ def classify(module: str, name: str) -> Judgement:
     return raw if raw.severity > judged.severity else judged
 
 
+def called(judgement: Judgement) -> Judgement:
+    """The verdict on a global the loader calls: an unlisted one is high (its code runs, and what it does was
+    never checked); listed, denied and safe verdicts stand."""
+    if not judgement.unlisted:
+        return judgement
+    return Judgement(Severity.HIGH, judgement.kind,
+                     f"{judgement.reason}, and the loader calls it: an unknown callable runs", unlisted=True)
+
+
 def compat_name(module: str, name: str) -> tuple[str, str]:
     """``pickle``'s Python 2 -> 3 renaming (what ``find_class`` imports when ``fix_imports`` is on)."""
     if (module, name) in _compat_pickle.NAME_MAPPING:
@@ -242,7 +257,7 @@ def _classify(module: str, name: str) -> Judgement:
         if len(parts) > 1:
             return Judgement(Severity.HIGH, IssueKind.DYNAMIC_CALL, f"{full}: dotted name traverses attributes")
         return Judgement(Severity.MEDIUM, IssueKind.UNVERIFIED_IMPORT,
-                         f"{full} is not on the allowlist (a builtin that does not run code by itself)")
+                         f"{full} is not on the allowlist (a builtin that does not run code by itself)", unlisted=True)
     # 4. known dangerous modules, anywhere along the dotted path (logging + os.system is os.system)
     chain = [*module.split("."), *parts]
     first_attr = len(chain) - len(parts)
@@ -275,7 +290,7 @@ def _classify(module: str, name: str) -> Judgement:
     if _DANGEROUS_TOKEN.search(name):
         return Judgement(Severity.HIGH, IssueKind.UNVERIFIED_IMPORT,
                          f"{full}: unverified callable whose name suggests code execution")
-    return Judgement(Severity.MEDIUM, IssueKind.UNVERIFIED_IMPORT, f"{full} is not on the allowlist")
+    return Judgement(Severity.MEDIUM, IssueKind.UNVERIFIED_IMPORT, f"{full} is not on the allowlist", unlisted=True)
 
 
 def _is_identifier_path(text: str) -> bool:
