@@ -82,6 +82,11 @@ DANGEROUS_MODULES = frozenset({
     "_posixshmem", "_tkinter", "_lsprof", "pipes", "pexpect", "compileall", "py_compile", "zipapp", "uu",
     "wsgiref", "smtpd", "asyncore", "asynchat", "syslog", "winreg", "_winreg", "msvcrt", "msilib", "_msi",
     "antigravity", "annotationlib",
+    # session 10: the pickle scanners themselves (fickling #249 "ScannerDeactivation"): a pickle that imports one
+    # removes or rewrites the safety hook or allowlist of the process that loads it (``fickling.hook.remove_hook``;
+    # ``mlsecure.artifacts.scan.allowlist._add`` admitted ``os.system`` to ``load_model`` under pickle.loads here)
+    "fickling", "picklescan", "modelscan", "model_unpickler", "saferpickle", "modelaudit", "modelaudit_picklescan",
+    "mlsecure",
 })
 # Subtrees of otherwise-trusted libraries that load files, compile or run code.
 DANGEROUS_SUBTREES = (
