@@ -13,9 +13,11 @@ format is small enough to read here (frame format 1.6.x and block format of gith
 * block: sequences of a token (literal length high nibble, match length low nibble, 15 = more length bytes),
   literals, a 2-byte offset into the last 64 KiB of output and a match of length + 4 (may overlap itself).
 
-Checksums are not verified (the loaders' ``lz4.frame`` does verify them; a stream it rejects is not run, and
-reading it anyway only scans more). A frame with a dictionary id is refused: its bytes depend on a dictionary
-this file does not hold.
+Checksums are verified as ``lz4.frame`` verifies them (session 10; before, a frame it refuses was read anyway): a
+failing header checksum or block checksum ends the stream before that frame or block, as in the loader, and the
+scan reports "cannot decompress the rest" (high) with everything before it scanned; a failing content checksum is
+found after the whole frame was read (the loader had run it all by then too). A frame with a dictionary id is
+refused: its bytes depend on a dictionary this file does not hold.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import struct
 from typing import IO
 
 from mlsecure.artifacts.scan.framed import chunked_stream, copy_back
+from mlsecure.artifacts.scan.xxhash32 import XXH32, xxh32
 
 LZ4_MAGIC = b"\x04\x22\x4d\x18"
 WINDOW = 1 << 16  # a match reaches back at most 64 KiB
@@ -48,24 +51,33 @@ class _LZ4Frames:
         self._history = bytearray()  # the last 64 KiB of output, for matches of linked blocks
         self._in_frame = False
         self._block_checksum = False
-        self._content_checksum = False
+        self._content: XXH32 | None = None  # the running content checksum, when the frame carries one
+        self._max_block = _MAX_BLOCK  # the frame's declared largest block (BD byte)
+        self._declared_size: int | None = None  # the frame's content size field, when present
+        self._decoded = 0
 
     def next_block(self) -> bytes | None:
         if not self._in_frame:
             return self._start_frame()
         (size,) = struct.unpack("<I", self._read_exact(4, "block size"))
         if size == 0:  # end mark
-            if self._content_checksum:
-                self._read_exact(4, "content checksum")
+            if self._declared_size is not None and self._declared_size != self._decoded:
+                raise LZ4FormatError(f"lz4 frame declares {self._declared_size} bytes and holds {self._decoded}: "
+                                     "lz4.frame refuses it")
+            if self._content is not None:
+                _check(self._read_exact(4, "content checksum"), self._content.digest(), "content")
             self._in_frame = False
             return b""
         stored, size = bool(size & 0x80000000), size & 0x7FFFFFFF
-        if size > _MAX_BLOCK:
-            raise LZ4FormatError(f"lz4 block of {size} bytes is over the format's 4 MiB")
+        if size > self._max_block:
+            raise LZ4FormatError(f"lz4 block of {size} bytes is over the frame's {self._max_block} bytes")
         data = self._read_exact(size, "block")
         if self._block_checksum:
-            self._read_exact(4, "block checksum")
-        block = bytes(data) if stored else decode_block(data, self._history)
+            _check(self._read_exact(4, "block checksum"), xxh32(data), "block")
+        block = bytes(data) if stored else decode_block(data, self._history, self._max_block)
+        self._decoded += len(block)
+        if self._content is not None:
+            self._content.update(block)
         self._history += block
         if len(self._history) > WINDOW:
             del self._history[: len(self._history) - WINDOW]
@@ -88,19 +100,36 @@ class _LZ4Frames:
         if magic != LZ4_MAGIC:
             # bytes after the last frame: lz4.frame stops with an error; nothing more is decoded
             raise LZ4FormatError("bytes after an lz4 frame are not another frame")
-        flg, _bd = self._read_exact(2, "frame descriptor")
+        descriptor = self._read_exact(2, "frame descriptor")
+        flg, bd = descriptor
         if flg >> 6 != 1:
             raise LZ4FormatError(f"lz4 frame version {flg >> 6} is not 1")
+        if flg & 0x02 or bd & 0x8F or bd >> 4 < 4:
+            raise LZ4FormatError("lz4 frame descriptor has reserved bits set or no valid block size")
+        self._max_block = 1 << (2 * (bd >> 4) + 8)  # 4: 64 KiB, 5: 256 KiB, 6: 1 MiB, 7: 4 MiB
+        self._declared_size = None
+        self._decoded = 0
         if flg & 0x08:
-            self._read_exact(8, "content size")
+            size_field = self._read_exact(8, "content size")
+            descriptor += size_field
+            (self._declared_size,) = struct.unpack("<Q", size_field)
         if flg & 0x01:
             raise LZ4FormatError("lz4 frame needs a dictionary this file does not hold")
-        self._read_exact(1, "header checksum")
+        (header_checksum,) = self._read_exact(1, "header checksum")
+        if header_checksum != xxh32(descriptor) >> 8 & 0xFF:
+            raise LZ4FormatError("lz4 frame header checksum fails: lz4.frame refuses the frame")
         self._block_checksum = bool(flg & 0x10)
-        self._content_checksum = bool(flg & 0x04)
+        self._content = XXH32() if flg & 0x04 else None
         self._history.clear()  # matches never cross frames
         self._in_frame = True
         return b""
+
+
+def _check(stored: bytes, computed: int, what: str) -> None:
+    (expected,) = struct.unpack("<I", stored)
+    if expected != computed:
+        raise LZ4FormatError(f"lz4 {what} checksum fails ({expected:#010x} stored, {computed:#010x} computed): "
+                             "lz4.frame refuses the rest")
 
 
 def decode_block(src: bytes, history: bytes | bytearray = b"", limit: int = _MAX_BLOCK) -> bytes:
