@@ -328,8 +328,8 @@ class _State:
             seen = self.globals.get(f"{func.module}.{func.name}")
             if seen is not None:
                 seen.called = True
-            for position in CALLS_ITS_CLASS.get((func.module, func.name), ()):
-                self.mark_called(call.args, position)
+            for handed in CALLS_ITS_CLASS.get((func.module, func.name), ()):
+                self.mark_called(call.args, handed)
             if (func.module, func.name) in NESTED_LOADERS:
                 self.nested(func, call)
             if (func.module, func.name) in ARGUMENT_RESOLVERS:
