@@ -878,18 +878,18 @@ def _op_empty_list(vm: PickleVM, at: int) -> None:
     vm.stack.append(Container("list"))
 
 
-def _mutated(vm: PickleVM, target: Any, opcode: str, at: int) -> None:
+def _mutated(vm: PickleVM, target: Glob, opcode: str, at: int) -> None:
     """SETITEM/APPEND and friends on an imported global change it in the loading process (``mimetypes.types_map``,
     a registry, a scanner's allowlist), not a value the pickle built: reported, whatever the global (session 10)."""
-    if isinstance(target, Glob):
-        vm.events.on_problem("mutation", f"{opcode} changes the imported global {target.module}.{target.name} "
-                             "in the process that loads the file", at)
+    vm.events.on_problem("mutation", f"{opcode} changes the imported global {target.module}.{target.name} "
+                         "in the process that loads the file", at)
 
 
 def _op_append(vm: PickleVM, at: int) -> None:
     item = vm.pop()
     target = vm.top()
-    _mutated(vm, target, "APPEND", at)
+    if type(target) is Glob:  # checked inline: these opcodes are the hot path of large pickles
+        _mutated(vm, target, "APPEND", at)
     if isinstance(target, Container):
         vm.cost += COST_ITEM
         _add(target, item)
@@ -898,7 +898,8 @@ def _op_append(vm: PickleVM, at: int) -> None:
 def _op_appends(vm: PickleVM, at: int) -> None:
     items = vm.pop_mark()
     target = vm.top()
-    _mutated(vm, target, "APPENDS", at)
+    if type(target) is Glob:  # checked inline: these opcodes are the hot path of large pickles
+        _mutated(vm, target, "APPENDS", at)
     if isinstance(target, Container):
         vm.cost += COST_ITEM * len(items)
         if target.kind == "set":
@@ -911,14 +912,17 @@ def _op_appends(vm: PickleVM, at: int) -> None:
 def _op_setitem(vm: PickleVM, at: int) -> None:
     value = vm.pop()
     key = vm.pop()
-    _mutated(vm, vm.top(), "SETITEM", at)
-    _set(vm, vm.top(), key, value)
+    target = vm.top()
+    if type(target) is Glob:  # checked inline: these opcodes are the hot path of large pickles
+        _mutated(vm, target, "SETITEM", at)
+    _set(vm, target, key, value)
 
 
 def _op_setitems(vm: PickleVM, at: int) -> None:
     items = vm.pop_mark()
     target = vm.top()
-    _mutated(vm, target, "SETITEMS", at)
+    if type(target) is Glob:  # checked inline: these opcodes are the hot path of large pickles
+        _mutated(vm, target, "SETITEMS", at)
     if not isinstance(target, Container):  # an OrderedDict or other mapping built by a call: its items still count
         for i in range(0, len(items) - 1, 2):
             _config_item(vm, items[i], items[i + 1])
@@ -957,7 +961,8 @@ def _op_empty_set(vm: PickleVM, at: int) -> None:
 def _op_additems(vm: PickleVM, at: int) -> None:
     items = vm.pop_mark()
     target = vm.top()
-    _mutated(vm, target, "ADDITEMS", at)
+    if type(target) is Glob:  # checked inline: these opcodes are the hot path of large pickles
+        _mutated(vm, target, "ADDITEMS", at)
     if isinstance(target, Container):
         vm.cost += COST_ITEM * len(items)
         if target.kind == "set":
