@@ -14,9 +14,10 @@ format is small enough to read here (frame format 1.6.x and block format of gith
   literals, a 2-byte offset into the last 64 KiB of output and a match of length + 4 (may overlap itself).
 
 Checksums are verified as ``lz4.frame`` verifies them (session 10; before, a frame it refuses was read anyway): a
-failing header checksum or block checksum ends the stream before that frame or block, as in the loader, and the
-scan reports "cannot decompress the rest" (high) with everything before it scanned; a failing content checksum is
-found after the whole frame was read (the loader had run it all by then too). A frame with a dictionary id is
+failing header or block checksum, a block over the frame's declared block size or a content size that does not match
+ends the stream there, as in the loader: "cannot decompress the rest" (high) with everything before it scanned, or
+"cannot be decompressed" (medium) when nothing came before; a failing content checksum is found after the whole
+frame was read (the loader had run it all by then too). A frame with a dictionary id is
 refused: its bytes depend on a dictionary this file does not hold.
 """
 

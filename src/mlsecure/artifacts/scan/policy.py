@@ -84,7 +84,8 @@ DANGEROUS_MODULES = frozenset({
     "antigravity", "annotationlib",
     # session 10: the pickle scanners themselves (fickling #249 "ScannerDeactivation"): a pickle that imports one
     # removes or rewrites the safety hook or allowlist of the process that loads it (``fickling.hook.remove_hook``;
-    # ``mlsecure.artifacts.scan.allowlist._add`` admitted ``os.system`` to ``load_model`` under pickle.loads here)
+    # a SETITEM into ``mlsecure.artifacts.scan.allowlist.ALLOWLIST`` admitted ``os.system`` to ``load_model`` under
+    # pickle.loads here)
     "fickling", "picklescan", "modelscan", "model_unpickler", "saferpickle", "modelaudit", "modelaudit_picklescan",
     "mlsecure",
 })
