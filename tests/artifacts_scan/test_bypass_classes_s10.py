@@ -137,6 +137,42 @@ def test_mutation_through_the_memo_is_seen(tmp_path: Path) -> None:
     assert worst is Severity.HIGH, titles
 
 
+# --- BUILD state that swaps the object's class ---------------------------------------------------------------------
+# ``copyreg._reconstructor(scipy.sparse._csr.csr_matrix, object, None)`` (all allowlisted), then BUILD with the state
+# ``(None, {"__class__": <unlisted class>})``: pickle applies the second item with setattr, the object becomes an
+# instance of the unlisted class and its ``__del__`` runs when the pickle drops it (POP). A ``Gadget`` class with a
+# ``__del__`` calling ``os.getcwd`` **ran** under pickle.loads; main called the class an unverified import (medium).
+SWAP_BASE = (
+    b"\x80\x02"
+    + _global("copyreg", "_reconstructor")
+    + _global("scipy.sparse._csr", "csr_matrix")
+    + _global("builtins", "object")
+    + b"N\x87R"
+)
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        b"N}" + _text("__class__") + UNLISTED_CLASS + b"s\x86",  # slot state: setattr
+        b"}" + _text("__class__") + UNLISTED_CLASS + b"s",  # dict state: a setattr-style __setstate__ applies it
+        b"N}" + _text("__dict__") + b"}s\x86",  # another dunder set with setattr
+    ],
+    ids=["slotstate __class__", "dict state __class__", "slotstate __dict__"],
+)
+def test_build_state_that_swaps_the_class_is_high(tmp_path: Path, state: bytes) -> None:
+    _verdict, worst, titles = scan_named(tmp_path, "model.pkl", SWAP_BASE + state + b"b0N.")
+    assert worst is Severity.HIGH, titles
+    assert any(title.startswith("BUILD sets __") for title in titles), titles
+
+
+def test_build_slot_state_with_ordinary_names_stays_clean(tmp_path: Path) -> None:
+    """A ``__slots__`` object's state is ``(None, {"name": value})``: ordinary names are not findings."""
+    state = b"N}" + _text("_shape") + b"K\x01K\x01\x86s\x86"
+    _verdict, worst, titles = scan_named(tmp_path, "model.pkl", SWAP_BASE + state + b"b.")
+    assert worst < Severity.MEDIUM, titles
+
+
 # --- scanner tampering ------------------------------------------------------------------------------------------------
 
 

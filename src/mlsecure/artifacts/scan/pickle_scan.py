@@ -384,6 +384,28 @@ class _State:
                 IssueKind.DYNAMIC_CALL, Severity.HIGH,
                 f"BUILD sets attributes on the imported global {target.module}.{target.name}",
                 offset=offset, evidence={"opcode": "BUILD", "global": f"{target.module}.{target.name}"}))
+        slots = state[1] if isinstance(state, tuple) and len(state) == 2 else None
+        if isinstance(slots, Container) and slots.kind == "dict":
+            self.slot_dunders(slots, offset)
+        plain = state[0] if isinstance(state, tuple) and len(state) == 2 else state
+        if isinstance(plain, Container) and plain.kind == "dict" and "__class__" in plain.pairs:
+            # a ``__setstate__`` that applies its dict with ``setattr`` (a common idiom) swaps the class the same way
+            self.slot_dunders(Container("dict", pairs={"__class__": plain.pairs["__class__"]}), offset)
+
+    def slot_dunders(self, slots: Container, offset: int) -> None:
+        """BUILD's second state item is applied with ``setattr``: ``__class__`` there swaps the object's class, and
+        the loader then runs that class's methods (``__del__`` when the object is dropped) without ever calling it
+        (session 10: an unlisted class's ``__del__`` ran under pickle.loads). Any dunder set so is high; a global
+        assigned as the class counts as called."""
+        for key, value in slots.pairs.items():
+            if not (isinstance(key, str) and key.startswith("__") and key.endswith("__")):
+                continue
+            if key == "__class__" and isinstance(value, Glob):
+                self.mark_called((value,), 0)
+            self.add(Issue(
+                IssueKind.DYNAMIC_CALL, Severity.HIGH,
+                f"BUILD sets {key[:40]} with setattr ({_describe(value)}): the loaded object's behaviour is replaced",
+                offset=offset, evidence={"opcode": "BUILD", "attribute": key[:200]}))
 
     def on_config(self, key: str, value: str, offset: int) -> None:
         """A dict item that names code for ``hydra.utils.instantiate`` / jsonargparse, or an OmegaConf
