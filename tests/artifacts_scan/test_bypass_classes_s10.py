@@ -173,6 +173,42 @@ def test_build_slot_state_with_ordinary_names_stays_clean(tmp_path: Path) -> Non
     assert worst < Severity.MEDIUM, titles
 
 
+@pytest.mark.parametrize(
+    "rebuild",
+    [
+        # _rebuild_from_type_v2(func, new_type, args, state): torch._utils._set_obj_state(ret, state) uses setattr
+        _global("torch._tensor", "_rebuild_from_type_v2")
+        + b"("
+        + _global("builtins", "list")
+        + _global("torch", "Tensor")
+        + b")",
+        # _rebuild_parameter_with_state(data, requires_grad, backward_hooks, state): the same _set_obj_state
+        _global("torch._utils", "_rebuild_parameter_with_state") + b"(N\x89N",
+    ],
+    ids=["_rebuild_from_type_v2", "_rebuild_parameter_with_state"],
+)
+def test_torch_rebuild_state_that_swaps_the_class_is_high(tmp_path: Path, rebuild: bytes) -> None:
+    """Not run (a tensor subclass with a ``__del__`` would be needed); torch's ``_set_obj_state`` is the same
+    ``setattr`` loop as BUILD's slot state."""
+    sample = b"\x80\x02" + rebuild + b"}" + _text("__class__") + UNLISTED_CLASS + b"stR."
+    _verdict, worst, titles = scan_named(tmp_path, "model.pkl", sample)
+    assert worst is Severity.HIGH, titles
+    assert any("sets __class__ with setattr" in title for title in titles), titles
+
+
+def test_torch_parameter_with_attributes_stays_clean(tmp_path: Path) -> None:
+    """A real ``torch.save`` of a Parameter carrying an attribute is rebuilt by ``_rebuild_parameter_with_state``."""
+    import torch
+
+    param = torch.nn.Parameter(torch.ones(3))
+    param.tag = "encoder"  # type: ignore[attr-defined]  # any attribute makes torch pickle the state
+    buffer = io.BytesIO()
+    torch.save(param, buffer)
+    _verdict, worst, titles = scan_named(tmp_path, "param.pt", buffer.getvalue())
+    assert worst < Severity.MEDIUM, titles
+    assert b"_rebuild_parameter_with_state" in buffer.getvalue()  # the path this control is about was taken
+
+
 # --- scanner tampering ------------------------------------------------------------------------------------------------
 
 

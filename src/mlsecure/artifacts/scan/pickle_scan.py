@@ -78,6 +78,9 @@ CALLS_ITS_CLASS: dict[tuple[str, str], tuple[int, ...]] = {
     ("numpy.core.multiarray", "_reconstruct"): (0,), ("numpy._core.multiarray", "_reconstruct"): (0,),
     ("torch._tensor", "_rebuild_from_type_v2"): (0, 1), ("torch._utils", "_rebuild_wrapper_subclass"): (0,),
 }
+# Allowlisted torch rebuilds that apply a state argument with ``setattr`` (``torch._utils._set_obj_state``: every key of
+# the dict and of the slot dict): a ``__class__`` key there swaps the rebuilt tensor's class as BUILD's slot state does.
+SETATTR_STATE = {("torch._tensor", "_rebuild_from_type_v2"): 3, ("torch._utils", "_rebuild_parameter_with_state"): 3}
 JOBLIB_WRAPPER = ("joblib.numpy_pickle", "NumpyArrayWrapper")
 WRAPPER_INIT_ARGS = ("subclass", "shape", "order", "dtype", "allow_mmap", "numpy_array_alignment_bytes")
 WRAPPER_INIT_DEFAULTS = {"allow_mmap": False, "numpy_array_alignment_bytes": 16}
@@ -337,6 +340,10 @@ class _State:
             position = CALLS_ITS_ARGUMENT.get((func.module, func.name))
             if position is not None and isinstance(call.args, tuple) and len(call.args) > position:
                 self.called_argument(func, call, call.args[position])
+            position = SETATTR_STATE.get((func.module, func.name))
+            if position is not None and isinstance(call.args, tuple) and len(call.args) > position:
+                self.state_dunders(call.args[position], call.offset, dict_by_setattr=True,
+                                   by=f"{func.module}.{func.name}")
             return
         if isinstance(func, Opaque):
             return  # an unresolved global or extension code: already reported
@@ -384,19 +391,26 @@ class _State:
                 IssueKind.DYNAMIC_CALL, Severity.HIGH,
                 f"BUILD sets attributes on the imported global {target.module}.{target.name}",
                 offset=offset, evidence={"opcode": "BUILD", "global": f"{target.module}.{target.name}"}))
-        slots = state[1] if isinstance(state, tuple) and len(state) == 2 else None
-        if isinstance(slots, Container) and slots.kind == "dict":
-            self.slot_dunders(slots, offset)
-        plain = state[0] if isinstance(state, tuple) and len(state) == 2 else state
-        if isinstance(plain, Container) and plain.kind == "dict" and "__class__" in plain.pairs:
-            # a ``__setstate__`` that applies its dict with ``setattr`` (a common idiom) swaps the class the same way
-            self.slot_dunders(Container("dict", pairs={"__class__": plain.pairs["__class__"]}), offset)
+        self.state_dunders(state, offset, dict_by_setattr=False, by="BUILD")
 
-    def slot_dunders(self, slots: Container, offset: int) -> None:
-        """BUILD's second state item is applied with ``setattr``: ``__class__`` there swaps the object's class, and
-        the loader then runs that class's methods (``__del__`` when the object is dropped) without ever calling it
-        (session 10: an unlisted class's ``__del__`` ran under pickle.loads). Any dunder set so is high; a global
-        assigned as the class counts as called."""
+    def state_dunders(self, state: Any, offset: int, *, dict_by_setattr: bool, by: str) -> None:
+        """A state's slot dict (BUILD's second item, or ``torch._utils._set_obj_state``'s two dicts) is applied with
+        ``setattr``: ``__class__`` there swaps the object's class, and the loader then runs that class's methods
+        (``__del__`` when the object is dropped) without ever calling it (session 10: an unlisted class's ``__del__``
+        ran under pickle.loads). A plain dict state with ``__class__`` counts too: a ``__setstate__`` applying its
+        dict with ``setattr`` is a common idiom."""
+        pair = isinstance(state, tuple) and len(state) == 2
+        plain, slots = (state[0], state[1]) if pair else (state, None)
+        if isinstance(slots, Container) and slots.kind == "dict":
+            self.slot_dunders(slots, offset, by)
+        if isinstance(plain, Container) and plain.kind == "dict":
+            if dict_by_setattr:
+                self.slot_dunders(plain, offset, by)
+            elif "__class__" in plain.pairs:
+                self.slot_dunders(Container("dict", pairs={"__class__": plain.pairs["__class__"]}), offset, by)
+
+    def slot_dunders(self, slots: Container, offset: int, by: str) -> None:
+        """Each dunder ``slots`` sets with ``setattr`` is high; a global assigned as the class counts as called."""
         for key, value in slots.pairs.items():
             if not (isinstance(key, str) and key.startswith("__") and key.endswith("__")):
                 continue
@@ -404,8 +418,8 @@ class _State:
                 self.mark_called((value,), 0)
             self.add(Issue(
                 IssueKind.DYNAMIC_CALL, Severity.HIGH,
-                f"BUILD sets {key[:40]} with setattr ({_describe(value)}): the loaded object's behaviour is replaced",
-                offset=offset, evidence={"opcode": "BUILD", "attribute": key[:200]}))
+                f"{by} sets {key[:40]} with setattr ({_describe(value)}): the loaded object's behaviour is replaced",
+                offset=offset, evidence={"by": by, "attribute": key[:200]}))
 
     def on_config(self, key: str, value: str, offset: int) -> None:
         """A dict item that names code for ``hydra.utils.instantiate`` / jsonargparse, or an OmegaConf
