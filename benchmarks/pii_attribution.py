@@ -159,7 +159,7 @@ def spurious_by_pass(
                 if t is not PiiType.NAME or any(_overlaps((s, e), (a, b)) for a, b, _ in case.spans):
                     continue
                 label = claimed.get(case.text[s:e], "(not seen)")
-                if label == "name_windows(run)":
+                if label.startswith("name_windows("):
                     label += f" line {branches.get(case.text[s:e], '?')}"
                 tally[label] += 1
                 ctx = case.text[max(0, s - 60) : e + 60].replace("\n", " | ").replace("\t", " ")
