@@ -102,21 +102,22 @@ def recording() -> Iterator[dict[str, str]]:
     original = Claims.setdefault
 
     def outer_frame() -> FrameType | None:
-        frame, outer = sys._getframe(2), None
+        frame: FrameType | None = sys._getframe(2)
+        outer = None
         while frame is not None:
             if frame.f_code is code:
                 outer = frame
             frame = frame.f_back
         return outer
 
-    def setdefault(self: Claims, value: str, default: PiiType) -> PiiType:  # type: ignore[override]
+    def setdefault(self: Claims, value: str, default: PiiType) -> PiiType:
         if default is PiiType.NAME and value not in self:
             frame = outer_frame()
             if frame is not None:
                 claimed.setdefault(value, _label(frame, labels))
         return original(self, value, default)
 
-    Claims.setdefault = setdefault  # type: ignore[method-assign]
+    Claims.setdefault = setdefault  # type: ignore[method-assign,assignment]
     try:
         yield claimed
     finally:
