@@ -14,6 +14,7 @@ Spans: ``text_mode.scan_texts`` (right type). Survival: after ``mlsecure privacy
     PYTHONPATH=src python benchmarks/bench_pii_peers2.py [--mirrors /work/.mirror] [--json out.json]
     PYTHONPATH=src python benchmarks/bench_pii_peers2.py --half dev --in-process        # iterate on dev only
     PYTHONPATH=src python benchmarks/bench_pii_peers2.py --dev-misses /tmp/misses.txt   # dev half only
+    PYTHONPATH=src python benchmarks/bench_pii_peers2.py --dev-spurious /tmp/spurious.txt   # with their passes
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ sys.path.insert(0, str(ROOT / "tests" / "pii" / "peers2"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_pii_peers import CLI_EXITS, cli_redact  # noqa: E402  (the same CLI redaction as the 0f corpus)
+from pii_attribution import write_spurious  # noqa: E402
 from pii_peer_corpus2 import (  # noqa: E402
     GROUPS,
     Case,
@@ -120,6 +122,8 @@ def arguments(doc: str) -> argparse.Namespace:
     parser.add_argument("--in-process", action="store_true", help="redact with transform_text, not the CLI")
     parser.add_argument("--json", type=Path, help="also write the tallies here")
     parser.add_argument("--dev-misses", type=Path, help="write the dev half's surviving names here, then stop")
+    parser.add_argument("--dev-spurious", type=Path,
+                        help="write the dev half's spurious name spans with the pass that claimed each, then stop")
     parser.add_argument("--half", choices=("dev", "report", "both"), default="both",
                         help="score one half only (iterate on dev; measure report once before and once after)")
     return parser.parse_args()
@@ -156,6 +160,9 @@ def main() -> int:
     redact = redactor(args)
     if args.dev_misses:
         dev_misses(cases, redact, args.dev_misses)
+        return 0
+    if args.dev_spurious:
+        write_spurious(cases, mlsecure_spans, args.dev_spurious)
         return 0
     describe(sources, cases)
     start = time.perf_counter()

@@ -9,6 +9,7 @@ adds one line per language and the words taken away from the texts that tag no p
     PYTHONPATH=src python benchmarks/bench_pii_peers3.py [--mirrors /work/.mirror] [--json out.json]
     PYTHONPATH=src python benchmarks/bench_pii_peers3.py --half dev --in-process        # iterate on dev only
     PYTHONPATH=src python benchmarks/bench_pii_peers3.py --dev-misses /tmp/misses.txt   # dev half only
+    PYTHONPATH=src python benchmarks/bench_pii_peers3.py --dev-spurious /tmp/spurious.txt   # with their passes
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from bench_pii_peers2 import (  # noqa: E402
     table,
     timing,
 )
+from pii_attribution import write_spurious  # noqa: E402
 from pii_peer_corpus2 import corpus, mlsecure_spans, score_by_source  # noqa: E402
 from pii_peer_corpus3 import CORPUS, language, load, load_mirror_only, words_taken  # noqa: E402
 
@@ -44,6 +46,9 @@ def main() -> int:
     redact = redactor(args)
     if args.dev_misses:
         dev_misses(cases, redact, args.dev_misses)
+        return 0
+    if args.dev_spurious:
+        write_spurious(cases, mlsecure_spans, args.dev_spurious)
         return 0
     describe(sources, cases)
     outputs: dict[str, str] = {}

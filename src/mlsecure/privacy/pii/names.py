@@ -10,6 +10,7 @@ calendar words are never a name on their own.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from mlsecure.privacy.pii.lexicons import (
     ACCENTED_FUNCTION_WORDS,
@@ -76,6 +77,23 @@ def _surname(word: str) -> bool:
     return is_open_class(word) and (lexicon().is_surname(key) or (len(key) > 5 and key.endswith(SURNAME_SUFFIXES)))
 
 
+# ``I'm``, ``Let's``, ``Don't``, ``we'll``: a pronoun, ``let`` or an auxiliary's ``n't`` before a clitic
+_CONTRACTION = re.compile(r"(?i)([^\W\d_]+)['’](m|s|re|ve|ll|d|t)")
+_CLITIC_HOSTS = frozenset(("let", "there", "here", "that", "what", "who", "where", "how"))
+
+
+def is_contraction(word: str) -> bool:
+    """An English contraction of a closed-class word (``I'm``, ``Let's``, ``Don't``), not a name nor a name's
+    possessive (``O'Brien``, ``D'Angelo``, ``Maria's`` are none)."""
+    match = _CONTRACTION.fullmatch(word.rstrip(".,!?;:"))
+    if match is None:
+        return False
+    host, clitic = fold(match.group(1)), match.group(2).lower()
+    if clitic == "t":
+        return host.endswith("n")  # ``don't``, ``can't``, ``isn't``
+    return host in _CLITIC_HOSTS or (host in FUNCTION_WORDS and clitic != "s") or host in ("it", "he", "she")
+
+
 def is_open_class(word: str) -> bool:
     """Not a closed-class, context or title word. The function words are listed without accents and
     compared so: a word written with a diacritic is another word (Vietnamese ``Lê``, Portuguese ``Sá`` are
@@ -84,12 +102,15 @@ def is_open_class(word: str) -> bool:
     key = fold(bare)
     closed = ((key in FUNCTION_WORDS and (key == bare.lower() or not bare[1:].islower()))
               or bare.lower() in ACCENTED_FUNCTION_WORDS)
-    return not (closed or key in CONTEXT_WORDS or key in TITLES)
+    return not (closed or key in CONTEXT_WORDS or key in TITLES
+                or (("'" in bare or "’" in bare) and is_contraction(bare)))
 
 
-def name_windows(match: str) -> list[str]:
+def name_windows(match: str, term: Callable[[str], bool] | None = None) -> list[str]:
     """Person names inside one match of ``spans.NAME_RUN``: an optional sentence boundary, a run of
-    capitalised words, and the lower-case word after it (the run's verb, when it is a subject)."""
+    capitalised words, and the lower-case word after it (the run's verb, when it is a subject). A word that
+    ``term`` says is the column's defined term, and that no list holds as a given name, starts no name: the
+    name may start after it (``the Chair`` ... ``Chair Janet Yellen``; ``each Payment Date``)."""
     parts = match.lstrip(".!?\"' \n\t").split()
     preceder = fold(parts.pop(0)) if parts and parts[0][:1].islower() else None
     sentence_start = not match[:1].isspace() and preceder is None
@@ -109,7 +130,8 @@ def name_windows(match: str) -> list[str]:
               and (_listed(words[k - 1]) or _listed(words[k + 1]))]
     # ``Natan's request``: a capitalised word in the possessive that the name lists hold is whose it is
     found += [w for k, (w, r) in enumerate(zip(words, raw, strict=True))
-              if r != w and (k > 0 or not sentence_start) and is_open_class(w) and (_given(w) or _surname(w))]
+              if r != w and (k > 0 or not sentence_start) and is_open_class(w) and not is_contraction(r)
+              and (_given(w) or _surname(w))]
     i = 0
     while i < len(words):
         word = words[i]
@@ -118,6 +140,10 @@ def name_windows(match: str) -> list[str]:
         while j < len(words) - 1 and fold(words[j]) in _PARTICLES:
             j += 1  # ``Anouk de Vries``: the particles belong to the surname
         nxt = words[j].rstrip(".") if j < len(words) else None
+        if (term is not None and nxt is not None and term(word) and not _given(word)
+                and low not in TITLES and low not in PERSON_CONTEXT):
+            i += 1  # ``not_names.defined_term``
+            continue
         if low in PERSON_CONTEXT and follower and len(words) - i - 1 in (2, 3) and all(
                 is_open_class(w) for w in words[i + 1:]):
             found.append(" ".join(words[i + 1:]))  # ``Customer Gianfrancesco Perozzo reported``: a person

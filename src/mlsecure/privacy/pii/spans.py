@@ -58,6 +58,7 @@ from mlsecure.privacy.pii.names import (
     titled_name,
 )
 from mlsecure.privacy.pii.news_roles import ROLE_SLOTS
+from mlsecure.privacy.pii.not_names import defined_terms, not_a_name
 from mlsecure.privacy.pii.recognizers import Recognizer, recognizers
 from mlsecure.privacy.pii.recognizers.builtin import IPV6_WITH_IPV4
 from mlsecure.privacy.pii.regex_threads import select_pinned
@@ -335,9 +336,15 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
                     found.claim(value, part_type, Evidence.CONTEXT)
     runs = {*_distinct_matches(texts, NAME_RUN), *(" " + m for m in _distinct_matches(texts, PRECEDED_RUN))}
     social: set[str] = set()  # ``social_names``: weak frames, kept below unless the column makes the word a role noun
+    # ``dict_names.languages``: the column's languages; ``the Parent``: the words it writes after a determiner
+    langs = languages(_distinct_matches(texts, STOP_RUN))
+    determined = _distinct_matches(texts, DETERMINED)
+    roles = determined_words(determined)
+    terms = defined_terms(determined, langs)  # ``not_names``: ``the Loan``, ``each Payment Date``
     for run in runs:
-        for name in name_windows(run):
-            found.setdefault(name, PiiType.NAME)
+        for name in name_windows(run, terms.__contains__):
+            if not not_a_name(name, langs, terms):
+                found.setdefault(name, PiiType.NAME)
         social.update(subject_word(run))  # ``believe Matthews missed``
     for run in _distinct_matches(texts, CJK_RUN):
         name = run.strip(_CJK_FENCE_STRIP)
@@ -356,17 +363,16 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
     for pattern, read_all in (*FRAME_SLOTS, *LOCALE_SLOTS):  # ``name_frames``, ``locale_frames``: naming frames,
         for match in _distinct_matches(texts, pattern):
             for person in read_all(match):
-                found.setdefault(person, PiiType.NAME)
+                if person not in terms:  # ``Agreement, Ashford and PIM`` after ``this Agreement``
+                    found.setdefault(person, PiiType.NAME)
     for pattern, read_all in SOCIAL_SLOTS:  # ``social_names``: thanks, @replies, possessives, speaker labels
         for match in _distinct_matches(texts, pattern):
             social.update(read_all(match))
-    roles = determined_words(_distinct_matches(texts, DETERMINED))  # ``the Parent``: a contract's role noun
     for person in sorted(social):
         if person.split()[-1] not in roles:
             found.setdefault(person, PiiType.NAME)
     # ``dict_names``: capitalised words no dictionary of the column's language knows, listed as names (the
     # three queries are asked whatever the language: a batch's first pass gathers them all)
-    langs = languages(_distinct_matches(texts, STOP_RUN))
     mid, start = _distinct_matches(texts, MID_RUN), _distinct_matches(texts, START_RUN)
     if langs:
         for person in (*(p for m in mid for p in mid_names(m, langs)), *(start_name(m, langs) for m in start)):
