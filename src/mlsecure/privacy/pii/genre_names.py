@@ -29,6 +29,7 @@ from mlsecure.privacy.pii.months import month_number
 from mlsecure.privacy.pii.name_data import lexicon
 from mlsecure.privacy.pii.name_frames import is_capitalised, is_person_word
 from mlsecure.privacy.pii.name_parts import is_common_word, is_country, is_listed_name, is_place
+from mlsecure.privacy.pii.places import is_region
 from mlsecure.privacy.pii.results_tables import WORD, Langs, person
 
 _AUTHOR = rf"{WORD}(?: {WORD})?"
@@ -145,8 +146,9 @@ def bench_names(match: str, langs: Langs) -> list[str]:
 
 
 def case_parties(match: str, langs: Langs) -> list[str]:
-    """``Lynch v. Overholser``: each party that is a person's name (``Texas v. Johnson`` gives ``Johnson``)."""
-    return [w for w in match.split(" v. ") if person(w, langs)]
+    """``Lynch v. Overholser``: each party that is a person's name (``Texas v. Johnson`` gives ``Johnson``: a state,
+    a province is no person)."""
+    return [w for w in match.split(" v. ") if person(w, langs) and not is_region(w)]
 
 
 # (pattern, reader) pairs for ``spans._confirmed``, as ``results_tables.RESULT_SLOTS``
