@@ -94,9 +94,10 @@ def referenced(match: str, langs: Langs) -> list[str]:
 
 
 def _called(word: str, langs: Langs, *, given: bool = True) -> bool:
-    """A listed name (a given name with ``given``) that is no everyday word and no country: a person spoken to."""
+    """A listed name (a given name with ``given``) that is no everyday word (of the column's languages or of English,
+    which every language's texts quote: Swedish ``None, noll``) and no country: a person spoken to."""
     listed = lexicon().is_given(word) if given else is_listed_name(word)
-    return (is_capitalised(word) and is_person_word(word) and listed and not is_common_word(word, langs)
+    return (is_capitalised(word) and is_person_word(word) and listed and not is_common_word(word, (*langs, "en"))
             and not is_country(word))
 
 
