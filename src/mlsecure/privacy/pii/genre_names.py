@@ -16,6 +16,8 @@ alone in running text would not be taken:
   (``That's low, Issac.``); never a place (``Paris, the capital``) nor an everyday word (``Well, no``);
 - a person's own: ``Graindor de Douai, who``, ``Thrun and his colleagues``, ``Catullus himself``, ``Goldberg's
   breakthrough``, ``Melville's wife`` (kin, life events and writings: what no company or band has);
+- a list that names people: its other items (``Morris and Goscinny`` among ``Mark Twain, Robert Louis Stevenson,
+  ...``) once half of its items, two at least, are confirmed names (``listed_beside``, after the other passes);
 - the bench: ``BLACKMUN, J., delivered``, ``DOUGLAS, BRENNAN, and POWELL, JJ., joined``; a case: ``Lynch v.
   Overholser``.
 """
@@ -23,7 +25,7 @@ alone in running text would not be taken:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from mlsecure.privacy.pii.months import month_number
 from mlsecure.privacy.pii.name_data import lexicon
@@ -37,7 +39,7 @@ _AUTHORS = rf"{_AUTHOR}(?:(?:,? &|,? and|,) {_AUTHOR})*(?: et al\.?)?"
 _YEAR = r"(?:1[6-9]|20)[0-9][0-9][a-z]?"
 # an author-year item inside brackets (after the bracket or a ``;``), or authors before a bracketed year
 CITED = (rf"[(;] ?(?:see |e\.g\.,? |cf\. )?{_AUTHORS},? {_YEAR}\b|{_AUTHORS}(?:['’]s)? \({_YEAR}\)|{WORD} et al\b"
-         rf"|{_AUTHORS}, (?:pp?|[Vv]ol)\.")
+         rf"|{_AUTHORS}, (?:pp?|[Vv]ol)\.|{_AUTHOR} (?:and|&) {_AUTHOR},? {_YEAR}\b")
 _SEPARATOR = re.compile(r",? & |,? and |, ")
 _LEAD = re.compile(r"^[(;] ?(?:see |e\.g\.,? |cf\. )?")
 _TAIL = re.compile(rf"(?: et al\.?)?(?:['’]s)?,? \(?{_YEAR}\)?$| et al$|, (?:pp?|[Vv]ol)\.$")
@@ -150,6 +152,31 @@ def case_parties(match: str, langs: Langs) -> list[str]:
     """``Lynch v. Overholser``: each party that is a person's name (``Texas v. Johnson`` gives ``Johnson``: a state,
     a province is no person)."""
     return [w for w in match.split(" v. ") if person(w, langs) and not is_region(w)]
+
+
+_ITEM = rf"(?:[A-Z]\. ?){{0,3}}{WORD}(?: {WORD}){{0,2}}"
+# a list of three or more people, places or things: ``Sepp Hochreiter, Y. Bengio, P. Frasconi, and Jürgen X``
+NAME_LIST = rf"{_ITEM}(?:(?:,? (?:and|&) |, ){_ITEM})+"
+_LIST_SEPARATOR = re.compile(r",? (?:and|&) |, ")
+
+
+def listed_beside(matches: Iterable[str], names: Iterable[str], langs: Langs) -> set[str]:
+    """The other items of a list of three or more whose items are at least half confirmed names, two of them
+    written in full (a list of planets or towns with one of them misread as a name is left alone):
+    ``Morris and Goscinny`` among ``Mark Twain, Robert Louis Stevenson, ...``; each must pass
+    ``results_tables.person`` (a company, a place, an everyday word stays)."""
+    known = set(names)
+    out: set[str] = set()
+    for match in matches:
+        items = [i for i in _LIST_SEPARATOR.split(match) if i]
+        if len(items) < 3:
+            continue
+        # the first item may hold the sentence's opening word (``With Sepp Hochreiter``)
+        named = [i in known or (k == 0 and any(i.endswith(" " + n) for n in known)) for k, i in enumerate(items)]
+        full = sum(n and " " in i for i, n in zip(items, named, strict=True))  # a person in full, not ``Mars``
+        if full >= 2 and 2 * sum(named) >= len(items):
+            out.update(i for i, n in zip(items, named, strict=True) if not n and person(i, langs))
+    return out
 
 
 # (pattern, reader) pairs for ``spans._confirmed``, as ``results_tables.RESULT_SLOTS``
