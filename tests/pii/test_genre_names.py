@@ -17,6 +17,7 @@ from mlsecure.privacy.pii.genre_names import (
     CASE,
     CITED,
     INITIALLED,
+    NAME_LIST,
     OWNED,
     POINTED,
     REFERENCE_LIST,
@@ -27,6 +28,7 @@ from mlsecure.privacy.pii.genre_names import (
     case_parties,
     cited_authors,
     initialled,
+    listed_beside,
     owned,
     pointed,
     referenced,
@@ -114,6 +116,22 @@ def test_calls_in_dialogue() -> None:
 )
 def test_person_frames(pattern: str, reader: object, text: str, names: list[str]) -> None:
     assert read(pattern, reader, text) == names
+
+
+def test_a_list_that_names_people_gives_its_other_items() -> None:
+    def beside(text: str, known: list[str]) -> set[str]:
+        return listed_beside([m.group(0) for m in re.finditer(NAME_LIST, text)], known, EN)
+
+    text = "writers Mark Twain, Robert Louis Stevenson, Morris and Goscinny, and Neil Gaiman."
+    assert beside(text, ["Mark Twain", "Robert Louis Stevenson", "Neil Gaiman"]) == {"Morris", "Goscinny"}
+    # the sentence's first word before the first item; initials before a surname no list holds
+    text = "With Sepp Hochreiter, Y. Bengio, P. Frasconi, and Jürgen Schmidhuber."
+    assert beside(text, ["Sepp Hochreiter", "Jürgen Schmidhuber"]) == {"Y. Bengio", "P. Frasconi"}
+    # one name in full is not enough; single-word "names" (a planet misread) are no evidence
+    assert beside("Mark Twain, Morris, Goscinny and Smithers", ["Mark Twain"]) == set()
+    assert beside("Mercury, Venus, Mars and Jupiter", ["Mars", "Jupiter"]) == set()
+    # an everyday word in the list stays (a company's name is taken: ``Microsoft`` here, a known cost)
+    assert "Water" not in beside("Bill Gates, Steve Jobs, Microsoft and Water", ["Bill Gates", "Steve Jobs"])
 
 
 def test_a_column_is_redacted_where_the_genre_points() -> None:

@@ -38,8 +38,10 @@ _AUTHOR = rf"{WORD}(?: {WORD})?"
 _AUTHORS = rf"{_AUTHOR}(?:(?:,? &|,? and|,) {_AUTHOR})*(?: et al\.?)?"
 _YEAR = r"(?:1[6-9]|20)[0-9][0-9][a-z]?"
 # an author-year item inside brackets (after the bracket or a ``;``), or authors before a bracketed year
-CITED = (rf"[(;] ?(?:see |e\.g\.,? |cf\. )?{_AUTHORS},? {_YEAR}\b|{_AUTHORS}(?:['’]s)? \({_YEAR}\)|{WORD} et al\b"
-         rf"|{_AUTHORS}, (?:pp?|[Vv]ol)\.|{_AUTHOR} (?:and|&) {_AUTHOR},? {_YEAR}\b")
+CITED = (
+    rf"[(;] ?(?:see |e\.g\.,? |cf\. )?{_AUTHORS},? {_YEAR}\b|{_AUTHORS}(?:['’]s)? \({_YEAR}\)|{WORD} et al\b"
+    rf"|{_AUTHORS}, (?:pp?|[Vv]ol)\.|{_AUTHOR} (?:and|&) {_AUTHOR},? {_YEAR}\b"
+)
 _SEPARATOR = re.compile(r",? & |,? and |, ")
 _LEAD = re.compile(r"^[(;] ?(?:see |e\.g\.,? |cf\. )?")
 _TAIL = re.compile(rf"(?: et al\.?)?(?:['’]s)?,? \(?{_YEAR}\)?$| et al$|, (?:pp?|[Vv]ol)\.$")
@@ -48,27 +50,131 @@ _INITIALS = r"(?:[A-Z]\. ?){2,3}"
 INITIALLED = rf"(?:^|[^\w.]){_INITIALS}{WORD}"
 # what two or three capital initials spell when they are an abbreviation, not a person's initials
 _ABBREVIATIONS = frozenset(
-    ("US", "UK", "DC", "PO", "AD", "BC", "NY", "LA", "EU", "UN", "AM", "PM", "USA", "UAE", "NYC", "SA", "NV", "BV",
-     "JR", "SR", "TV", "ID", "OK", "NB", "PS", "VS", "RIP", "ET", "BA", "BS", "MA", "MS", "MD", "PHD", "LLC", "SS")
+    (
+        "US",
+        "UK",
+        "DC",
+        "PO",
+        "AD",
+        "BC",
+        "NY",
+        "LA",
+        "EU",
+        "UN",
+        "AM",
+        "PM",
+        "USA",
+        "UAE",
+        "NYC",
+        "SA",
+        "NV",
+        "BV",
+        "JR",
+        "SR",
+        "TV",
+        "ID",
+        "OK",
+        "NB",
+        "PS",
+        "VS",
+        "RIP",
+        "ET",
+        "BA",
+        "BS",
+        "MA",
+        "MS",
+        "MD",
+        "PHD",
+        "LLC",
+        "SS",
+    )
 )
 REFERENCE_LIST = rf"{WORD} [A-Z]{{1,4}}(?:, {WORD} [A-Z]{{1,4}}){{2,}}\b"
 
 CALLED = rf"[“\"](?:\.\.\. )?{WORD}[,!?](?: {WORD}[,!?])*(?: {WORD} \.\.\.| \.\.\.)?[”\"]"
 TURN_START = rf"(?:^|\n|[.!?] )[“\"]?{WORD}, [a-z]+"
 # what follows a place named at the start of a sentence: its description, not a call
-_DESCRIBING = frozenset(("the", "a", "an", "which", "where", "located", "home", "capital", "one", "city", "is", "was",
-                         "in", "on", "at", "near", "and", "or", "but", "with", "for", "from", "to", "as", "its"))
+_DESCRIBING = frozenset(
+    (
+        "the",
+        "a",
+        "an",
+        "which",
+        "where",
+        "located",
+        "home",
+        "capital",
+        "one",
+        "city",
+        "is",
+        "was",
+        "in",
+        "on",
+        "at",
+        "near",
+        "and",
+        "or",
+        "but",
+        "with",
+        "for",
+        "from",
+        "to",
+        "as",
+        "its",
+    )
+)
 TURN_END = rf", {WORD}(?:[.!?]|\s[–—-])(?:\s|$)"
 
 _RUN = rf"{WORD}(?: {WORD}){{0,2}}"
 # what only a person does in running prose: ``Graindor de Douai, who``, ``Thrun and his colleagues``, ``Catullus
 # himself``; and what only a person has: ``Goldberg's breakthrough``... not (a company has products, a band albums)
 POINTED = rf"{_RUN}(?:, whom?\b|, whose\b| and (?:his|her)\b| (?:himself|herself)\b)"
-_PERSONAL = ("wife", "husband", "son", "daughter", "mother", "father", "brother", "sister", "widow", "widower",
-             "parents", "grandson", "granddaughter", "nephew", "niece", "cousin", "girlfriend", "boyfriend",
-             "fiancée", "fiancé", "death", "birth", "childhood", "funeral", "assassination", "biography",
-             "autobiography", "memoir", "memoirs", "novel", "novels", "poem", "poems", "poetry", "writings",
-             "diary", "marriage", "retirement", "grave", "tomb", "breakthrough", "mistress", "lover", "widowhood")
+_PERSONAL = (
+    "wife",
+    "husband",
+    "son",
+    "daughter",
+    "mother",
+    "father",
+    "brother",
+    "sister",
+    "widow",
+    "widower",
+    "parents",
+    "grandson",
+    "granddaughter",
+    "nephew",
+    "niece",
+    "cousin",
+    "girlfriend",
+    "boyfriend",
+    "fiancée",
+    "fiancé",
+    "death",
+    "birth",
+    "childhood",
+    "funeral",
+    "assassination",
+    "biography",
+    "autobiography",
+    "memoir",
+    "memoirs",
+    "novel",
+    "novels",
+    "poem",
+    "poems",
+    "poetry",
+    "writings",
+    "diary",
+    "marriage",
+    "retirement",
+    "grave",
+    "tomb",
+    "breakthrough",
+    "mistress",
+    "lover",
+    "widowhood",
+)
 OWNED = rf"{_RUN}['’]s (?:{'|'.join(_PERSONAL)})\b"
 
 _CAPS = r"[A-Z][A-Z'’-]{2,}"
@@ -99,19 +205,24 @@ def _called(word: str, langs: Langs, *, given: bool = True) -> bool:
     """A listed name (a given name with ``given``) that is no everyday word (of the column's languages or of English,
     which every language's texts quote: Swedish ``None, noll``) and no country: a person spoken to."""
     listed = lexicon().is_given(word) if given else is_listed_name(word)
-    return (is_capitalised(word) and is_person_word(word) and listed and not is_common_word(word, (*langs, "en"))
-            and not is_country(word))
+    return (
+        is_capitalised(word)
+        and is_person_word(word)
+        and listed
+        and not is_common_word(word, (*langs, "en"))
+        and not is_country(word)
+    )
 
 
 def called_names(match: str, langs: Langs) -> list[str]:
     """``“Robert,”``, ``“Daniels! Peterson! Flynn!”``: the listed names of a quoted line that is only names."""
-    words = [w.strip("“”\"., !?") for w in match.split()]
+    words = [w.strip('“”"., !?') for w in match.split()]
     return [w for w in words if w and _called(w, langs, given=False)]
 
 
 def turn_start(match: str, langs: Langs) -> list[str]:
     """``Kendra, just let it go``; a place before what describes it stays (``Paris, the capital``)."""
-    word, _, rest = match.lstrip(".!? \n“\"").partition(", ")
+    word, _, rest = match.lstrip('.!? \n“"').partition(", ")
     if is_place(word) and rest in _DESCRIBING:
         return []
     return [word] if _called(word, langs) else []
