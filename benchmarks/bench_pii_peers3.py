@@ -43,10 +43,14 @@ Pool = tuple[str, Callable[[str], bool]]
 
 
 def report(
-    args: argparse.Namespace, sources: dict[str, dict[str, object]], cases: list[Case], pools: list[Pool]
+    args: argparse.Namespace,
+    sources: dict[str, dict[str, object]],
+    cases: list[Case],
+    pools: list[Pool],
+    everything: str = "all sources",
 ) -> int:
     """The corpus table, the per-source tables, the words taken away from texts with no person, one pooled line per
-    ``pools`` entry and one for all sources (or the dev misses with ``--dev-misses``): shared with
+    ``pools`` entry and one for all sources (``everything``) (or the dev misses with ``--dev-misses``): shared with
     ``bench_pii_peers4.py``."""
     redact = redactor(args)
     if args.dev_misses:
@@ -79,7 +83,7 @@ def report(
     print()
     for label, keep in pools:
         pooled(results, label, keep)
-    pooled(results, "all sources", lambda s: True)
+    pooled(results, everything, lambda s: True)
     for half in HALVES:
         pairs = [v for k, v in taken.items() if k.endswith(f"/{half}")]
         if pairs:
@@ -110,7 +114,7 @@ def main() -> int:
     sources, cases = selected(args, dict(corpus(CORPUS)["sources"]), load(), load_mirror_only)
     langs = sorted({language(s) for s in sources})
     pools: list[Pool] = [(f"language {lang}", lambda s, lang=lang: language(s) == lang) for lang in langs]
-    return report(args, sources, cases, pools)
+    return report(args, sources, cases, pools, everything="all languages")
 
 
 if __name__ == "__main__":
