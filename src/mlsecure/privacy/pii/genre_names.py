@@ -123,7 +123,9 @@ _DESCRIBING = frozenset(
         "its",
     )
 )
-TURN_END = rf", {WORD}(?:[.!?]|\s[–—-])(?:\s|$)"
+# the short English words that open what is said to someone (``Ben, we``; ``Apa, ne`` in Hungarian stays)
+_SHORT_OPENERS = frozenset(("i", "we", "you", "he", "it", "my", "do", "go", "no", "is", "be", "me", "us", "if", "so"))
+TURN_END = rf"\b[a-z]+, {WORD}(?:[.!?]|\s[–—-])(?:\s|$)"
 
 _RUN = rf"{WORD}(?: {WORD}){{0,2}}"
 # what only a person does in running prose: ``Graindor de Douai, who``, ``Thrun and his colleagues``, ``Catullus
@@ -203,7 +205,10 @@ def referenced(match: str, langs: Langs) -> list[str]:
 
 def _called(word: str, langs: Langs, *, given: bool = True) -> bool:
     """A listed name (a given name with ``given``) that is no everyday word (of the column's languages or of English,
-    which every language's texts quote: Swedish ``None, noll``) and no country: a person spoken to."""
+    which every language's texts quote: Swedish ``None, noll``) and no country: a person spoken to. Only where the
+    column's language has a dictionary here: in Finnish ``Niin`` and ``Joo`` are listed names too."""
+    if not langs:  # no dictionary of the column's language to tell its everyday words (Finnish ``Niin, ostin``)
+        return False
     listed = lexicon().is_given(word) if given else is_listed_name(word)
     return (
         is_capitalised(word)
@@ -221,17 +226,22 @@ def called_names(match: str, langs: Langs) -> list[str]:
 
 
 def turn_start(match: str, langs: Langs) -> list[str]:
-    """``Kendra, just let it go``; a place before what describes it stays (``Paris, the capital``)."""
+    """``Kendra, just let it go``: the word after the comma an everyday word of the column's languages (a
+    misread language's words stay: Finnish ``Niin, ostin``); a place before what describes it stays (``Paris, the
+    capital``)."""
     word, _, rest = match.lstrip('.!? \n“"').partition(", ")
-    if is_place(word) and rest in _DESCRIBING:
+    short = len(rest) < 3 and rest not in _SHORT_OPENERS  # ``Apa, ne``: two letters are a word of many languages
+    if (is_place(word) and rest in _DESCRIBING) or short or not is_common_word(rest, langs):
         return []
     return [word] if _called(word, langs) else []
 
 
 def turn_end(match: str, langs: Langs) -> list[str]:
-    """``That's low, Issac.``: a listed given name closing a sentence after a comma, no place (``in Paris.``)."""
-    word = match[2:].rstrip(" \t\n.!?–—-")
-    return [word] if _called(word, langs) and not is_place(word) else []
+    """``That's low, Issac.``: a listed given name closing a sentence after a comma and an everyday word of the
+    column's languages, no place (``in Paris.``)."""
+    before, _, word = match.partition(", ")
+    word = word.rstrip(" \t\n.!?–—-")
+    return [word] if is_common_word(before, langs) and _called(word, langs) and not is_place(word) else []
 
 
 def _person_tail(run: str, langs: Langs) -> list[str]:
