@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable
 from mlsecure.privacy.pii.months import month_number
 from mlsecure.privacy.pii.name_data import lexicon
 from mlsecure.privacy.pii.name_frames import is_capitalised, is_person_word
-from mlsecure.privacy.pii.name_parts import is_common_word, is_country, is_listed_name, is_place
+from mlsecure.privacy.pii.name_parts import is_common_word, is_country, is_listed_name, is_place, is_seen_word
 from mlsecure.privacy.pii.places import is_region
 from mlsecure.privacy.pii.results_tables import WORD, Langs, person
 
@@ -191,10 +191,13 @@ def cited_authors(match: str, langs: Langs) -> list[str]:
 
 
 def initialled(match: str, langs: Langs) -> list[str]:
-    """``C. D. Fellbaum``: the initials and the surname, unless the initials spell an abbreviation."""
+    """``C. D. Fellbaum``: the initials and the surname, unless the initials spell an abbreviation or the surname is
+    a word of the column's dictionaries that no name list holds."""
     run = match.lstrip(" \t\n([,;:|\"'“")
     letters = "".join(c for c in run[: run.rfind(".") + 1] if c.isalpha())
-    return [run] if letters not in _ABBREVIATIONS and person(run, langs) else []
+    surname = run.rsplit(" ", 1)[-1].rsplit(".", 1)[-1]
+    known = is_listed_name(surname) or not is_seen_word(surname, langs)  # ``G. K. V. R. Vracht``: Dutch for freight
+    return [run] if letters not in _ABBREVIATIONS and known and person(run, langs) else []
 
 
 def referenced(match: str, langs: Langs) -> list[str]:
