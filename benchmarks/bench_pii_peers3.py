@@ -14,9 +14,11 @@ adds one line per language and the words taken away from the texts that tag no p
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,13 +38,22 @@ from bench_pii_peers2 import (  # noqa: E402
     timing,
 )
 from pii_attribution import write_spurious  # noqa: E402
-from pii_peer_corpus2 import corpus, mlsecure_spans, score_by_source  # noqa: E402
+from pii_peer_corpus2 import Case, corpus, mlsecure_spans, score_by_source  # noqa: E402
 from pii_peer_corpus3 import CORPUS, language, load, load_mirror_only, words_taken  # noqa: E402
 
+Pool = tuple[str, Callable[[str], bool]]
 
-def main() -> int:
-    args = arguments(__doc__ or "")
-    sources, cases = selected(args, dict(corpus(CORPUS)["sources"]), load(), load_mirror_only)
+
+def report(
+    args: argparse.Namespace,
+    sources: dict[str, dict[str, object]],
+    cases: list[Case],
+    pools: list[Pool],
+    everything: str = "all sources",
+) -> int:
+    """The corpus table, the per-source tables, the words taken away from texts with no person, one pooled line per
+    ``pools`` entry and one for all sources (``everything``) (or the dev misses with ``--dev-misses``): shared with
+    ``bench_pii_peers4.py``."""
     redact = redactor(args)
     if args.dev_misses:
         dev_misses(cases, redact, args.dev_misses)
@@ -75,9 +86,9 @@ def main() -> int:
             f"{fmt(gone, words)} |"
         )
     print()
-    for lang in sorted({language(s) for s, _ in results}):
-        pooled(results, f"language {lang}", lambda s, lang=lang: language(s) == lang)
-    pooled(results, "all languages", lambda s: True)
+    for label, keep in pools:
+        pooled(results, label, keep)
+    pooled(results, everything, lambda s: True)
     for half in HALVES:
         pairs = [v for k, v in taken.items() if k.endswith(f"/{half}")]
         if pairs:
@@ -101,6 +112,14 @@ def main() -> int:
             )
         )
     return 0
+
+
+def main() -> int:
+    args = arguments(__doc__ or "")
+    sources, cases = selected(args, dict(corpus(CORPUS)["sources"]), load(), load_mirror_only)
+    langs = sorted({language(s) for s in sources})
+    pools: list[Pool] = [(f"language {lang}", lambda s, lang=lang: language(s) == lang) for lang in langs]
+    return report(args, sources, cases, pools, everything="all languages")
 
 
 if __name__ == "__main__":

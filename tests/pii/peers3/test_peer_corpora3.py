@@ -49,7 +49,9 @@ MEASURED = {
     "nerkor-hu": (183, 141, 42, 0, 0, 199, 65),
     "europeana-de": (96, 86, 10, 0, 0, 144, 25),
     "europeana-fr": (201, 137, 65, 2, 1, 225, 22),
-    "europeana-nl": (5, 1, 4, 2, 0, 16, 13),
+    # s10-pii-gum: 13 -> 17 spans on no tagged entity: ``C. W. Bkck`` (a widow's late husband, OCR of Beck) and
+    # ``C. MARGADANT, J. M. MARGADANT`` (a thank-you notice's signatures) are people the corpus left untagged
+    "europeana-nl": (5, 1, 4, 2, 0, 16, 17),
 }
 
 
