@@ -48,6 +48,7 @@ from mlsecure.artifacts.scan.pickle_vm import (
     Traversal,
 )
 from mlsecure.artifacts.scan.policy import Judgement, called, classify
+from mlsecure.artifacts.scan.stored_callables import STORES_ITS_ARGUMENT, Walk, called_in_state
 from mlsecure.findings import Severity
 
 
@@ -254,6 +255,7 @@ class _GlobalSeen:
     instances: list[Glob] = field(default_factory=list)
     overflow: bool = False
     called: bool = False  # REDUCE/INST/OBJ/NEWOBJ/BUILD reached it: a loader would call it before failing
+    called_later: bool = False  # an allowlisted object stores it and calls it after loading (stored_callables)
 
 
 def _judge(seen: _GlobalSeen) -> Judgement:
@@ -262,6 +264,8 @@ def _judge(seen: _GlobalSeen) -> Judgement:
     judgement = classify(seen.module, seen.name)
     if seen.called and (seen.module, seen.name) not in ARGUMENT_RESOLVERS:
         return called(judgement)
+    if seen.called_later:
+        return called(judgement, "the loaded object stores it and calls it after loading")
     return judgement
 
 
@@ -282,6 +286,7 @@ class _State:
         self.current: PickleVM | None = None
         self.overflow = 0  # issues past MAX_EXTRA_ISSUES: counted, the worst kept for one summary issue
         self.overflow_worst: Issue | None = None
+        self.walk = Walk()  # states followed for stored callables (stored_callables.py)
 
     def add(self, issue: Issue) -> None:
         """One issue of this stream (a 2-byte opcode must not cost an issue each without bound)."""
@@ -333,6 +338,8 @@ class _State:
                 seen.called = True
             for handed in CALLS_ITS_CLASS.get((func.module, func.name), ()):
                 self.mark_called(call.args, handed)
+            for stored in STORES_ITS_ARGUMENT.get((func.module, func.name), ()):
+                self.mark_called(call.args, stored, later=True)
             if (func.module, func.name) in NESTED_LOADERS:
                 self.nested(func, call)
             if (func.module, func.name) in ARGUMENT_RESOLVERS:
@@ -352,11 +359,16 @@ class _State:
             f"{call.opcode} calls a value computed while unpickling ({_describe(func)})",
             offset=call.offset, evidence={"opcode": call.opcode, "callable": _describe(func)}))
 
-    def mark_called(self, args: Any, position: int) -> None:
-        """The global at ``args[position]`` runs when the call it is handed to runs."""
+    def mark_called(self, args: Any, position: int, *, later: bool = False) -> None:
+        """The global at ``args[position]`` runs when the call it is handed to runs (``later``: when the object that
+        stores it is used after loading)."""
         if isinstance(args, tuple) and len(args) > position and isinstance(args[position], Glob):
             seen = self.globals.get(f"{args[position].module}.{args[position].name}")
-            if seen is not None:
+            if seen is None:
+                return
+            if later:
+                seen.called_later = True
+            else:
                 seen.called = True
 
     def resolved(self, func: Glob, call: Call) -> None:
@@ -392,6 +404,14 @@ class _State:
                 f"BUILD sets attributes on the imported global {target.module}.{target.name}",
                 offset=offset, evidence={"opcode": "BUILD", "global": f"{target.module}.{target.name}"}))
         self.state_dunders(state, offset, dict_by_setattr=False, by="BUILD")
+        exhausted = self.walk.exhausted
+        for stored in called_in_state(_constructed_class(target), state, self.walk):
+            self.mark_called((stored,), 0, later=True)
+        if self.walk.exhausted and not exhausted:
+            self.add(Issue(
+                IssueKind.DYNAMIC_CALL, Severity.MEDIUM,
+                "cannot verify: the loaded objects' states are too large to follow for the callables they store "
+                "and call after loading", offset=offset, evidence={"problem": "stored callables not followed"}))
 
     def state_dunders(self, state: Any, offset: int, *, dict_by_setattr: bool, by: str) -> None:
         """A state's slot dict (BUILD's second item, or ``torch._utils._set_obj_state``'s two dicts) is applied with
