@@ -615,7 +615,8 @@ class _State:
                              evidence={"global": key, "reason": judgement.reason, "module": seen.module,
                                        "name": seen.name,
                                        "opcodes": sorted(seen.opcodes), "offsets": seen.offsets,
-                                       "count": seen.count, "called": seen.called}))
+                                       "count": seen.count, "called": seen.called,
+                                       "called_after_loading": seen.called_later}))
         out.extend(self.extra)
         worst = self.overflow_worst
         if worst is not None:

@@ -30,10 +30,18 @@ CALLED_ATTRIBUTES: dict[tuple[str, str], frozenset[str]] = {
     ("collections", "defaultdict"): frozenset({"default_factory"}),
 }
 # ``torch.nn.Module``'s hook dicts (torch/nn/modules/module.py): any class's state with these keys is a module's.
-TORCH_HOOK_DICTS = frozenset({
-    "_forward_hooks", "_forward_pre_hooks", "_backward_hooks", "_backward_pre_hooks", "_state_dict_hooks",
-    "_state_dict_pre_hooks", "_load_state_dict_pre_hooks", "_load_state_dict_post_hooks",
-})
+TORCH_HOOK_DICTS = frozenset(
+    {
+        "_forward_hooks",
+        "_forward_pre_hooks",
+        "_backward_hooks",
+        "_backward_pre_hooks",
+        "_state_dict_hooks",
+        "_state_dict_pre_hooks",
+        "_load_state_dict_pre_hooks",
+        "_load_state_dict_post_hooks",
+    }
+)
 MAX_WALK = 2_000_000  # state values followed per stream; past it the scan says it could not check (medium)
 
 
@@ -59,8 +67,9 @@ class Walk:
 def called_in_state(cls: tuple[str, str] | None, state: Any, walk: Walk) -> Iterator[Glob]:
     """The globals of ``state`` (BUILD's state for an instance of ``cls``) that the loaded object calls later."""
     parts = state if isinstance(state, tuple) and len(state) == 2 else (state,)
-    pairs = [item for part in parts if isinstance(part, Container) and part.kind == "dict"
-             for item in part.pairs.items()]
+    pairs = [
+        item for part in parts if isinstance(part, Container) and part.kind == "dict" for item in part.pairs.items()
+    ]
     if cls is not None and cls[0].startswith(SKLEARN_ROOT):
         for _, value in pairs:
             yield from _globals_in(value, walk)
