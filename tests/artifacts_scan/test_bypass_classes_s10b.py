@@ -231,3 +231,36 @@ def test_walk_follows_each_container_once() -> None:
     found = list(stored_callables._globals_in(shared, walk))
     assert found == []
     assert stored_callables.MAX_WALK - walk.left == 201 + 2 * 200  # each tuple once: itself plus its two items
+
+
+# --- filled after its BUILD: the loaded object holds the same list / hook dict ---------------------------------------
+# Loaded with pickle.loads here: ``ct.transformers`` held ``guess_all_extensions`` and ``m._forward_hooks`` held
+# ``add_type`` (the scan follows these states when the stream ends, not at BUILD).
+
+FILLED_AFTER_BUILD = {
+    # ColumnTransformer(); BUILD {"transformers": L} with L memoised; GET L, APPEND ("keep", "passthrough", f), POP
+    "a scikit-learn state list appended to after BUILD": b"\x80\x02"
+    + _global("sklearn.compose._column_transformer", "ColumnTransformer")
+    + b")\x81}"
+    + _text("transformers")
+    + b"]q\x00sbh\x00"
+    + _text("keep")
+    + _text("passthrough")
+    + _global("mimetypes", "guess_all_extensions")
+    + b"\x87a0.",
+    # Linear(); BUILD {"_forward_hooks": OrderedDict()} memoised; GET it, SETITEM 7: add_type, POP
+    "a torch hook dict filled after BUILD": b"\x80\x02"
+    + _global("torch.nn.modules.linear", "Linear")
+    + b")\x81}"
+    + _text("_forward_hooks")
+    + _global("collections", "OrderedDict")
+    + b")Rq\x00sbh\x00K\x07"
+    + _global("mimetypes", "add_type")
+    + b"s0.",
+}
+
+
+@pytest.mark.parametrize("case", list(FILLED_AFTER_BUILD))
+def test_callable_added_after_build_is_high(tmp_path: Path, case: str) -> None:
+    _verdict, worst, titles = scan_named(tmp_path, "model.pkl", FILLED_AFTER_BUILD[case])
+    assert worst is Severity.HIGH, titles

@@ -48,7 +48,7 @@ from mlsecure.artifacts.scan.pickle_vm import (
     Traversal,
 )
 from mlsecure.artifacts.scan.policy import Judgement, called, classify
-from mlsecure.artifacts.scan.stored_callables import STORES_ITS_ARGUMENT, Walk, called_in_state
+from mlsecure.artifacts.scan.stored_callables import STORES_ITS_ARGUMENT, StoredStates
 from mlsecure.findings import Severity
 
 
@@ -286,7 +286,7 @@ class _State:
         self.current: PickleVM | None = None
         self.overflow = 0  # issues past MAX_EXTRA_ISSUES: counted, the worst kept for one summary issue
         self.overflow_worst: Issue | None = None
-        self.walk = Walk()  # states followed for stored callables (stored_callables.py)
+        self.stored = StoredStates()  # states that may hold callables called after loading (followed at the end)
 
     def add(self, issue: Issue) -> None:
         """One issue of this stream (a 2-byte opcode must not cost an issue each without bound)."""
@@ -404,14 +404,19 @@ class _State:
                 f"BUILD sets attributes on the imported global {target.module}.{target.name}",
                 offset=offset, evidence={"opcode": "BUILD", "global": f"{target.module}.{target.name}"}))
         self.state_dunders(state, offset, dict_by_setattr=False, by="BUILD")
-        exhausted = self.walk.exhausted
-        for stored in called_in_state(_constructed_class(target), state, self.walk):
+        self.stored.add(_constructed_class(target), state, offset)
+
+    def called_after_loading(self) -> None:
+        """Marks the globals the loaded objects store and call later (``stored_callables.py``), at the stream's end."""
+        last, exhausted = 0, self.stored.walk.exhausted
+        for stored, offset in self.stored.called():
             self.mark_called((stored,), 0, later=True)
-        if self.walk.exhausted and not exhausted:
+            last = offset
+        if self.stored.walk.exhausted and not exhausted:
             self.add(Issue(
                 IssueKind.DYNAMIC_CALL, Severity.MEDIUM,
                 "cannot verify: the loaded objects' states are too large to follow for the callables they store "
-                "and call after loading", offset=offset, evidence={"problem": "stored callables not followed"}))
+                "and call after loading", offset=last, evidence={"problem": "stored callables not followed"}))
 
     def state_dunders(self, state: Any, offset: int, *, dict_by_setattr: bool, by: str) -> None:
         """A state's slot dict (BUILD's second item, or ``torch._utils._set_obj_state``'s two dicts) is applied with
@@ -604,6 +609,7 @@ class _State:
                         "imports": [[g.module, g.name] for g in self.globals.values()]}
 
     def issues(self) -> list[Issue]:
+        self.called_after_loading()
         out: list[Issue] = []
         for key, seen in self.globals.items():
             judgement = _judge(seen)

@@ -64,6 +64,35 @@ class Walk:
         return True
 
 
+class StoredStates:
+    """The BUILD states of one stream that may hold a stored callable, followed once the stream has ended: a list
+    or hook dict of a state can still be filled after its BUILD (GET it from the memo, APPEND/SETITEM), and the
+    loaded object sees what was added."""
+
+    def __init__(self) -> None:
+        self.states: dict[int, tuple[tuple[str, str] | None, Any, int]] = {}  # id(state) -> (class, state, offset)
+        self.walk = Walk()
+
+    def add(self, cls: tuple[str, str] | None, state: Any, offset: int) -> None:
+        """Remember ``state`` if its class or keys say the object calls what it stores (a shared state once)."""
+        if _may_store(cls, state):
+            self.states.setdefault(id(state), (cls, state, offset))
+
+    def called(self) -> Iterator[tuple[Glob, int]]:
+        """Each stored global the loaded objects call later, with the offset of the BUILD that stored it."""
+        states, self.states = self.states, {}  # each followed once, however often the stream's issues are asked
+        for cls, state, offset in states.values():
+            for stored in called_in_state(cls, state, self.walk):
+                yield stored, offset
+
+
+def _may_store(cls: tuple[str, str] | None, state: Any) -> bool:
+    if cls is not None and (cls[0].startswith(SKLEARN_ROOT) or cls in CALLED_ATTRIBUTES):
+        return True
+    parts = state if isinstance(state, tuple) and len(state) == 2 else (state,)
+    return any(isinstance(part, Container) and not TORCH_HOOK_DICTS.isdisjoint(part.pairs) for part in parts)
+
+
 def called_in_state(cls: tuple[str, str] | None, state: Any, walk: Walk) -> Iterator[Glob]:
     """The globals of ``state`` (BUILD's state for an instance of ``cls``) that the loaded object calls later."""
     parts = state if isinstance(state, tuple) and len(state) == 2 else (state,)
