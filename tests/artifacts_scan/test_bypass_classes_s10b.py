@@ -228,7 +228,7 @@ def test_walk_follows_each_container_once() -> None:
     shared: tuple[object, ...] = ()
     for _ in range(200):
         shared = (shared, shared)  # 2**200 paths, 201 distinct tuples
-    found = list(stored_callables._globals_in(shared, walk))
+    found = list(stored_callables._globals_in([shared], walk))
     assert found == []
     assert stored_callables.MAX_WALK - walk.left == 201 + 2 * 200  # each tuple once: itself plus its two items
 

@@ -336,18 +336,19 @@ class _State:
             seen = self.globals.get(f"{func.module}.{func.name}")
             if seen is not None:
                 seen.called = True
-            for handed in CALLS_ITS_CLASS.get((func.module, func.name), ()):
+            pair = (func.module, func.name)  # built once: this runs for every call of a large pickle
+            for handed in CALLS_ITS_CLASS.get(pair, ()):
                 self.mark_called(call.args, handed)
-            for stored in STORES_ITS_ARGUMENT.get((func.module, func.name), ()):
+            for stored in STORES_ITS_ARGUMENT.get(pair, ()):
                 self.mark_called(call.args, stored, later=True)
-            if (func.module, func.name) in NESTED_LOADERS:
+            if pair in NESTED_LOADERS:
                 self.nested(func, call)
-            if (func.module, func.name) in ARGUMENT_RESOLVERS:
+            if pair in ARGUMENT_RESOLVERS:
                 self.resolved(func, call)
-            position = CALLS_ITS_ARGUMENT.get((func.module, func.name))
+            position = CALLS_ITS_ARGUMENT.get(pair)
             if position is not None and isinstance(call.args, tuple) and len(call.args) > position:
                 self.called_argument(func, call, call.args[position])
-            position = SETATTR_STATE.get((func.module, func.name))
+            position = SETATTR_STATE.get(pair)
             if position is not None and isinstance(call.args, tuple) and len(call.args) > position:
                 self.state_dunders(call.args[position], call.offset, dict_by_setattr=True,
                                    by=f"{func.module}.{func.name}")

@@ -42,6 +42,7 @@ TORCH_HOOK_DICTS = frozenset(
         "_load_state_dict_post_hooks",
     }
 )
+SCALARS = frozenset({int, float, str, bool, type(None), bytes})  # most state values: nothing to follow
 MAX_WALK = 2_000_000  # state values followed per stream; past it the scan says it could not check (medium)
 
 
@@ -100,31 +101,32 @@ def called_in_state(cls: tuple[str, str] | None, state: Any, walk: Walk) -> Iter
         item for part in parts if isinstance(part, Container) and part.kind == "dict" for item in part.pairs.items()
     ]
     if cls is not None and cls[0].startswith(SKLEARN_ROOT):
-        for _, value in pairs:
-            yield from _globals_in(value, walk)
+        yield from _globals_in([value for _, value in pairs], walk)
         return
     names = CALLED_ATTRIBUTES.get(cls, frozenset()) if cls is not None else frozenset()
     for key, value in pairs:
         if key in names and isinstance(value, Glob):
             yield value
         elif key in TORCH_HOOK_DICTS:
-            yield from _globals_in(value, walk)
+            yield from _globals_in([value], walk)
 
 
-def _globals_in(value: Any, walk: Walk) -> Iterator[Glob]:
-    """Globals in ``value`` and the containers it holds (not in the arguments of nested objects: those are judged
-    by their own calls and BUILDs); a mapping a call built (``OrderedDict``) yields what SETITEM stored in it."""
-    pending = [value]
-    while pending and not walk.exhausted:
+def _globals_in(pending: list[Any], walk: Walk) -> Iterator[Glob]:
+    """Globals in ``pending`` (consumed) and the containers they hold, not in the arguments of nested objects (those
+    are judged by their own calls and BUILDs); a mapping a call built (``OrderedDict``) yields what SETITEM stored."""
+    while pending and walk.left > 0:
         item = pending.pop()
-        if isinstance(item, Glob):
+        kind = type(item)  # exact types: the emulator's value classes have no subclasses
+        if kind in SCALARS:
+            continue
+        if kind is Glob:
             yield item
-        elif isinstance(item, tuple) and walk.first_time(item):
+        elif kind is tuple and walk.first_time(item):
             walk.left -= 1 + len(item)
             pending.extend(item)
-        elif isinstance(item, Container) and walk.first_time(item):
+        elif kind is Container and walk.first_time(item):
             walk.left -= 1 + len(item.items) + len(item.pairs)
             pending.extend(item.items)
             pending.extend(item.pairs.values())
-        elif isinstance(item, Call) and item.held:
+        elif kind is Call and item.held:
             yield from item.held
