@@ -264,3 +264,24 @@ FILLED_AFTER_BUILD = {
 def test_callable_added_after_build_is_high(tmp_path: Path, case: str) -> None:
     _verdict, worst, titles = scan_named(tmp_path, "model.pkl", FILLED_AFTER_BUILD[case])
     assert worst is Severity.HIGH, titles
+
+
+SHARED_STATE = (
+    b"\x80\x02"
+    + _global("torch.nn.modules.linear", "Linear")
+    + b")\x81}q\x00("
+    + _text("_forward_hooks")
+    + b"}"
+    + _text("func")
+    + _global("mimetypes", "add_type")
+    + b"ub0"
+    + _global("sklearn.preprocessing._function_transformer", "FunctionTransformer")
+    + b")\x81h\x00b."
+)
+
+
+def test_state_shared_by_two_builds_is_judged_for_each_class(tmp_path: Path) -> None:
+    """One memoised state dict BUILT onto a torch ``Linear`` first (only its hook dicts count there), then onto a
+    scikit-learn estimator, where every value counts (loaded here: the estimator's ``func`` was ``add_type``)."""
+    _verdict, worst, titles = scan_named(tmp_path, "model.pkl", SHARED_STATE)
+    assert worst is Severity.HIGH, titles

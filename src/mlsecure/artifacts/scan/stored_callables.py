@@ -71,13 +71,14 @@ class StoredStates:
     loaded object sees what was added."""
 
     def __init__(self) -> None:
-        self.states: dict[int, tuple[tuple[str, str] | None, Any, int]] = {}  # id(state) -> (class, state, offset)
+        # (id(state), class) -> (class, state, offset): a state shared by two BUILDs is judged for each class
+        self.states: dict[tuple[int, tuple[str, str] | None], tuple[tuple[str, str] | None, Any, int]] = {}
         self.walk = Walk()
 
     def add(self, cls: tuple[str, str] | None, state: Any, offset: int) -> None:
-        """Remember ``state`` if its class or keys say the object calls what it stores (a shared state once)."""
+        """Remember ``state`` if its class or keys say the object calls what it stores."""
         if _may_store(cls, state):
-            self.states.setdefault(id(state), (cls, state, offset))
+            self.states.setdefault((id(state), cls), (cls, state, offset))
 
     def called(self) -> Iterator[tuple[Glob, int]]:
         """Each stored global the loaded objects call later, with the offset of the BUILD that stored it."""
