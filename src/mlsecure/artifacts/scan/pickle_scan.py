@@ -48,6 +48,7 @@ from mlsecure.artifacts.scan.pickle_vm import (
     Traversal,
 )
 from mlsecure.artifacts.scan.policy import Judgement, called, classify
+from mlsecure.artifacts.scan.stored_callables import STORES_ITS_ARGUMENT, StoredStates
 from mlsecure.findings import Severity
 
 
@@ -254,6 +255,7 @@ class _GlobalSeen:
     instances: list[Glob] = field(default_factory=list)
     overflow: bool = False
     called: bool = False  # REDUCE/INST/OBJ/NEWOBJ/BUILD reached it: a loader would call it before failing
+    called_later: bool = False  # an allowlisted object stores it and calls it after loading (stored_callables)
 
 
 def _judge(seen: _GlobalSeen) -> Judgement:
@@ -262,6 +264,8 @@ def _judge(seen: _GlobalSeen) -> Judgement:
     judgement = classify(seen.module, seen.name)
     if seen.called and (seen.module, seen.name) not in ARGUMENT_RESOLVERS:
         return called(judgement)
+    if seen.called_later:
+        return called(judgement, "the loaded object stores it and calls it after loading")
     return judgement
 
 
@@ -282,6 +286,7 @@ class _State:
         self.current: PickleVM | None = None
         self.overflow = 0  # issues past MAX_EXTRA_ISSUES: counted, the worst kept for one summary issue
         self.overflow_worst: Issue | None = None
+        self.stored = StoredStates()  # states that may hold callables called after loading (followed at the end)
 
     def add(self, issue: Issue) -> None:
         """One issue of this stream (a 2-byte opcode must not cost an issue each without bound)."""
@@ -331,16 +336,19 @@ class _State:
             seen = self.globals.get(f"{func.module}.{func.name}")
             if seen is not None:
                 seen.called = True
-            for handed in CALLS_ITS_CLASS.get((func.module, func.name), ()):
+            pair = (func.module, func.name)  # built once: this runs for every call of a large pickle
+            for handed in CALLS_ITS_CLASS.get(pair, ()):
                 self.mark_called(call.args, handed)
-            if (func.module, func.name) in NESTED_LOADERS:
+            for stored in STORES_ITS_ARGUMENT.get(pair, ()):
+                self.mark_called(call.args, stored, later=True)
+            if pair in NESTED_LOADERS:
                 self.nested(func, call)
-            if (func.module, func.name) in ARGUMENT_RESOLVERS:
+            if pair in ARGUMENT_RESOLVERS:
                 self.resolved(func, call)
-            position = CALLS_ITS_ARGUMENT.get((func.module, func.name))
+            position = CALLS_ITS_ARGUMENT.get(pair)
             if position is not None and isinstance(call.args, tuple) and len(call.args) > position:
                 self.called_argument(func, call, call.args[position])
-            position = SETATTR_STATE.get((func.module, func.name))
+            position = SETATTR_STATE.get(pair)
             if position is not None and isinstance(call.args, tuple) and len(call.args) > position:
                 self.state_dunders(call.args[position], call.offset, dict_by_setattr=True,
                                    by=f"{func.module}.{func.name}")
@@ -352,11 +360,16 @@ class _State:
             f"{call.opcode} calls a value computed while unpickling ({_describe(func)})",
             offset=call.offset, evidence={"opcode": call.opcode, "callable": _describe(func)}))
 
-    def mark_called(self, args: Any, position: int) -> None:
-        """The global at ``args[position]`` runs when the call it is handed to runs."""
+    def mark_called(self, args: Any, position: int, *, later: bool = False) -> None:
+        """The global at ``args[position]`` runs when the call it is handed to runs (``later``: when the object that
+        stores it is used after loading)."""
         if isinstance(args, tuple) and len(args) > position and isinstance(args[position], Glob):
             seen = self.globals.get(f"{args[position].module}.{args[position].name}")
-            if seen is not None:
+            if seen is None:
+                return
+            if later:
+                seen.called_later = True
+            else:
                 seen.called = True
 
     def resolved(self, func: Glob, call: Call) -> None:
@@ -392,6 +405,19 @@ class _State:
                 f"BUILD sets attributes on the imported global {target.module}.{target.name}",
                 offset=offset, evidence={"opcode": "BUILD", "global": f"{target.module}.{target.name}"}))
         self.state_dunders(state, offset, dict_by_setattr=False, by="BUILD")
+        self.stored.add(_constructed_class(target), state, offset)
+
+    def called_after_loading(self) -> None:
+        """Marks the globals the loaded objects store and call later (``stored_callables.py``), at the stream's end."""
+        last, exhausted = 0, self.stored.walk.exhausted
+        for stored, offset in self.stored.called():
+            self.mark_called((stored,), 0, later=True)
+            last = offset
+        if self.stored.walk.exhausted and not exhausted:
+            self.add(Issue(
+                IssueKind.DYNAMIC_CALL, Severity.MEDIUM,
+                "cannot verify: the loaded objects' states are too large to follow for the callables they store "
+                "and call after loading", offset=last, evidence={"problem": "stored callables not followed"}))
 
     def state_dunders(self, state: Any, offset: int, *, dict_by_setattr: bool, by: str) -> None:
         """A state's slot dict (BUILD's second item, or ``torch._utils._set_obj_state``'s two dicts) is applied with
@@ -584,6 +610,7 @@ class _State:
                         "imports": [[g.module, g.name] for g in self.globals.values()]}
 
     def issues(self) -> list[Issue]:
+        self.called_after_loading()
         out: list[Issue] = []
         for key, seen in self.globals.items():
             judgement = _judge(seen)
@@ -595,7 +622,8 @@ class _State:
                              evidence={"global": key, "reason": judgement.reason, "module": seen.module,
                                        "name": seen.name,
                                        "opcodes": sorted(seen.opcodes), "offsets": seen.offsets,
-                                       "count": seen.count, "called": seen.called}))
+                                       "count": seen.count, "called": seen.called,
+                                       "called_after_loading": seen.called_later}))
         out.extend(self.extra)
         worst = self.overflow_worst
         if worst is not None:

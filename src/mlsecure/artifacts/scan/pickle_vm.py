@@ -67,6 +67,7 @@ class Call:
     opcode: str
     state: Any = None
     attrs: dict[Any, Any] | None = None  # what BUILDs set, merged as ``__dict__`` is (created on the first)
+    held: list[Glob] | None = None  # globals SETITEM(S) stored in it (an OrderedDict of torch hooks), up to MAX_HELD
 
 
 @dataclass(eq=False)
@@ -105,6 +106,7 @@ COST_CONTAINER = 240
 COST_CALL = 160
 COST_ITEM = 8
 COST_PAIR = 64
+MAX_HELD = 64  # globals kept per call-built mapping: a hook dict holds a few; a memo GET repeated must not grow it
 COST_MEMO = 64
 LINE_CHUNK = 1 << 20  # text arguments are read in pieces of this size
 BIG_LITERAL = 4096  # literals at least this long are charged (and the budget checked) as they are read
@@ -521,6 +523,17 @@ def _set(vm: PickleVM, container: Any, key: Any, value: Any) -> None:
         container.count += 1
         vm.cost += COST_PAIR
         container.pairs[_key(vm, container, key)] = value
+    elif type(container) is Call and type(value) is Glob:
+        _hold(container, value)
+
+
+def _hold(mapping: Call, value: Glob) -> None:
+    """A global stored in a mapping a call built (``OrderedDict``): kept, since the object that owns the mapping may
+    call it later (torch runs every callable of a module's hook dicts on ``forward``; session 10)."""
+    if mapping.held is None:
+        mapping.held = []
+    if len(mapping.held) < MAX_HELD and value not in mapping.held:
+        mapping.held.append(value)
 
 
 def _text(raw: bytes) -> str:
@@ -926,6 +939,8 @@ def _op_setitems(vm: PickleVM, at: int) -> None:
     if not isinstance(target, Container):  # an OrderedDict or other mapping built by a call: its items still count
         for i in range(0, len(items) - 1, 2):
             _config_item(vm, items[i], items[i + 1])
+            if type(target) is Call and type(items[i + 1]) is Glob:
+                _hold(target, items[i + 1])
         return
     for i in range(0, len(items) - 1, 2):
         _set(vm, target, items[i], items[i + 1])

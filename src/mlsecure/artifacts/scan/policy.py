@@ -15,7 +15,9 @@
 An unlisted global is ``medium`` only while nothing calls it. ``called(judgement)`` raises it to ``high``
 when the loader would run it (REDUCE, INST/OBJ, NEWOBJ, BUILD's ``__setstate__``, or an allowlisted
 rebuild function handed the class): the denylist cannot name every importable callable, so outside the
-allowlist a call fails ``--fail-on high`` whatever the callable is called (session 10).
+allowlist a call fails ``--fail-on high`` whatever the callable is called (session 10). The same holds for a
+global an allowlisted object stores and calls after loading (``stored_callables.py``: a scikit-learn parameter, a
+``defaultdict`` factory, a torch hook).
 
 Dotted names (protocol 4 ``STACK_GLOBAL`` resolves ``logging`` + ``os.system`` to ``os.system``) are
 judged by every module they pass through, not only by the first one.
@@ -210,13 +212,13 @@ def classify(module: str, name: str) -> Judgement:
     return raw if raw.severity > judged.severity else judged
 
 
-def called(judgement: Judgement) -> Judgement:
-    """The verdict on a global the loader calls: an unlisted one is high (its code runs, and what it does was
-    never checked); listed, denied and safe verdicts stand."""
+def called(judgement: Judgement, by: str = "the loader calls it") -> Judgement:
+    """The verdict on a global the loader calls (or the loaded object calls later, ``by`` says which): an unlisted
+    one is high (its code runs, and what it does was never checked); listed, denied and safe verdicts stand."""
     if not judgement.unlisted:
         return judgement
-    return Judgement(Severity.HIGH, judgement.kind,
-                     f"{judgement.reason}, and the loader calls it: an unknown callable runs", unlisted=True)
+    return Judgement(Severity.HIGH, judgement.kind, f"{judgement.reason}, and {by}: an unknown callable runs",
+                     unlisted=True)
 
 
 def compat_name(module: str, name: str) -> tuple[str, str]:
