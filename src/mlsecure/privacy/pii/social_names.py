@@ -144,7 +144,8 @@ WITH_WRITER = rf"{_W} (?:and|&|n) (?:I|me){_B}|{_B}(?:me|I) (?:and|&|n) {_W}|{_B
 CHAT_WORDS = frozenset(("haha", "hahaha", "hehe", "lol", "lmao", "lmfao", "rofl", "omg", "idk", "smh", "tbh", "ahh",
                         "ohh", "ooh", "aww", "awww", "yay", "yey", "gosh", "dam", "damn", "coz", "cuz", "cos", "bc",
                         "sry", "ino", "err", "umm", "hmm", "bro", "sis", "altho", "tho", "yea", "yeah", "nah", "wow",
-                        "ugh", "meh", "oops", "btw", "imo", "imho", "fyi", "pls", "plz", "thx", "ily", "wtf", "ikr"))
+                        "ugh", "meh", "oops", "btw", "imo", "imho", "fyi", "pls", "plz", "thx", "ily", "wtf", "ikr",
+                        "imma", "ima", "ive", "lemme", "gimme", "dunno", "gotta", "finna", "tryna"))
 # fmt: on
 # Verbs in the present that headlines and posts put after a person (``Harper wraps up``, ``Barra cites``)
 # fmt: off
@@ -300,7 +301,10 @@ def subject_word(run: str) -> list[str]:
     parts = run.split()
     follower = parts[-1] if len(parts) >= 2 else ""
     if follower not in _FOLLOWERS and not (
-        len(follower) > 4 and follower.endswith("ed") and follower.islower() and follower not in FUNCTION_WORDS
+        len(follower) > 4
+        and follower.endswith("ed")
+        and follower.islower()
+        and follower not in FUNCTION_WORDS
         and follower in frequent("en")  # an English past form: Dutch ``Heden overleed`` is no subject and verb
     ):
         return []

@@ -36,6 +36,7 @@ from mlsecure.privacy.pii.lexicons import (
 from mlsecure.privacy.pii.locale_frames import LOCALE_SLOTS
 from mlsecure.privacy.pii.lower_names import lower_names, recase
 from mlsecure.privacy.pii.masking import shape_mask
+from mlsecure.privacy.pii.mid_names import lower_forms, lower_full_name, lower_full_name_pattern, mid_sentence_name
 from mlsecure.privacy.pii.name_endings import CAPITALISED_WORD, inflected
 from mlsecure.privacy.pii.name_frames import FRAME_SLOTS, propagate
 from mlsecure.privacy.pii.name_parts import extend, spread
@@ -339,6 +340,7 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
         for name in name_windows(run):
             found.setdefault(name, PiiType.NAME)
         social.update(subject_word(run))  # ``believe Matthews missed``
+        social.update(mid_sentence_name(run))  # ``allow Suarez to sit``: ``mid_names``
     for run in _distinct_matches(texts, CJK_RUN):
         name = run.strip(_CJK_FENCE_STRIP)
         if cjk_name(name) or (" " not in name and 2 <= len(name) <= 3 and script_name(name)):
@@ -360,6 +362,7 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
     for pattern, read_all in SOCIAL_SLOTS:  # ``social_names``: thanks, @replies, possessives, speaker labels
         for match in _distinct_matches(texts, pattern):
             social.update(read_all(match))
+    social.update(n for m in _distinct_matches(texts, lower_full_name_pattern()) for n in lower_full_name(m))
     roles = determined_words(_distinct_matches(texts, DETERMINED))  # ``the Parent``: a contract's role noun
     for person in sorted(social):
         if person.split()[-1] not in roles:
@@ -388,6 +391,8 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
     cells = _cells(texts)
     if cells is not None:
         for word in spread(cells, [v for v, t in found.items() if t is PiiType.NAME], langs):
+            found.setdefault(word, PiiType.NAME)
+        for word in lower_forms(cells, [v for v, t in found.items() if t is PiiType.NAME]):  # ``justin bieber``
             found.setdefault(word, PiiType.NAME)
     persons = [v for v, t in found.items() if t is PiiType.NAME]  # ``name_endings``: ``Obaman``, ``Évát``
     for word in inflected(_distinct_matches(texts, CAPITALISED_WORD), persons, langs):

@@ -1,0 +1,114 @@
+"""One-word person names inside a sentence of social text, where no frame announces them.
+
+Posts name people by one word in the middle of a clause (``allow Suarez to sit``, ``It's Dempsey again``,
+``especially Dunn rolling back``) with nothing around it that says "a person": no title, no thanks, no verb of
+speech. What does say it is the case: a capitalised word after a word in lower case is a proper noun, since a post
+capitalises nothing else mid-sentence (its sentence starts and headlines in title case are left out: the word
+before must be in lower case). Which proper noun is told by the lists: a listed given name or surname
+(``social_names.name_word``: none of a language's everyday words, no chat word, no country, no town of the
+gazetteer, no organisation or street word), not after a determiner (``the Easter bunny``) nor a preposition of
+place (``in Hull``, ``at Fulham``), where towns and clubs stand.
+
+The words are read from the matches of ``spans.NAME_RUN`` and ``PRECEDED_RUN`` that the pipeline already has (no
+pattern of its own, no pass over the text): a lower-case word, one capitalised word, and maybe the word after it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import cache
+from typing import Any
+
+from mlsecure.privacy.pii.dict_names import words
+from mlsecure.privacy.pii.lower_names import raised
+from mlsecure.privacy.pii.months import month_number
+from mlsecure.privacy.pii.name_data import lexicon
+from mlsecure.privacy.pii.name_parts import COMMON
+from mlsecure.privacy.pii.social_names import CHAT_WORDS, DETERMINERS, name_word
+
+_ASCII_WORD = re.compile(r"[a-z]{3,}")
+_ASCII_NAME = re.compile(r"[A-Z][a-z]+")  # ``Justin``: a name written capitalised
+
+# Prepositions that put a place, a club or a venue after them as often as a person (``in Hull``, ``at Fulham``,
+# ``from Barcelona``); ``to`` and ``with`` take people as often (``pass to Williams``, ``with Tessa``) and stay
+# fmt: off
+PLACE_PREPOSITIONS = frozenset(("in", "at", "from", "near", "of", "on", "into", "onto", "across", "around", "via",
+                                "outside", "inside", "across", "throughout", "towards", "toward", "within", "vs",
+                                "v", "versus"))
+# fmt: on
+
+
+def mid_sentence_name(run: str) -> list[str]:
+    """``allow Suarez to``, ``especially Dunn rolling``: the one capitalised word of a run that a lower-case word
+    opens, when it passes ``name_word`` (no town either), is no month, and that word is no determiner or place
+    preposition. (A sentence's first word before a lower-case one was tried too: 13 names for 36 other words on the
+    dev half, ``Nicely``, ``Rainbow``, ``Upcoming``.)"""
+    parts = run.split()
+    if len(parts) < 2 or not parts[0].islower() or not parts[0].isalpha():
+        return []
+    if len(parts) > 3 or (len(parts) == 3 and not parts[2].islower()):
+        return []  # more than one capitalised word: ``name_windows`` reads runs of names
+    if parts[0] in DETERMINERS or parts[0] in PLACE_PREPOSITIONS:
+        return []
+    word = parts[1].rstrip(",.")
+    if not word[:1].isupper() or not word[1:].islower() or month_number(word) is not None:
+        return []
+    return [word] if name_word(word, place_ok=False, rare=False, common=COMMON) else []
+
+
+# Given names this high in some country's list open a full name written in lower case (``emma watson``)
+LOWER_GIVEN_RANK = 500
+# ... and this often in English subtitles (``emma`` 2,118 times, ``ian`` 1,036): a name that English posts write
+ENGLISH_GIVEN_COUNT = 500
+
+
+@cache
+def lower_full_name_pattern() -> str:
+    """Two words in lower case, the first a given name among some country's ``LOWER_GIVEN_RANK`` commonest that is
+    no everyday word (``lower_names.raised``): a pattern of literals, so the regex engine skips to them."""
+    given = (w for w, rank in lexicon().given.items() if rank <= LOWER_GIVEN_RANK and _ASCII_WORD.fullmatch(w))
+    alternatives = sorted((w for w in given if raised(w) and w not in CHAT_WORDS), key=lambda w: (-len(w), w))
+    return rf"(?-u:\b)(?:{'|'.join(alternatives)}) [a-z]{{3,}}(?-u:\b)"
+
+
+def lower_full_name(match: str) -> list[str]:
+    """``emma watson``, ``bonnie bennett``: a match of ``lower_full_name_pattern`` whose second word is a listed
+    surname that is no everyday word either. Posts write celebrities and friends in lower case inside mixed-case
+    text; two name words that no dictionary counts among its commonest side by side are a person."""
+    first, last = match.split(" ")
+    names = lexicon()
+    if last in CHAT_WORDS or not raised(last) or not names.is_surname(last):
+        return []
+    if words("en").get(first, 0) < ENGLISH_GIVEN_COUNT:
+        return []  # a given name English text does not use (``kata kau``, ``kang masaya``: Malay, Tagalog words)
+    return [match] if names.is_given(first, max_rank=LOWER_GIVEN_RANK) else []
+
+
+def lower_forms(cells: Any, names: Iterable[str]) -> list[str]:
+    """``justin bieber``, ``rihanna``: found names written again in lower case elsewhere in the column (``cells``: a
+    list of strings or a Polars Series). A post that names ``Justin Bieber`` and another ``justin bieber`` name one
+    person. A one-word name is taken only when it is no everyday word (``lower_names.raised``: not ``mark``,
+    ``will``); a longer one when one of its words is none (``john mayer``) and none is a chat word."""
+    wanted = {low for name in names if (low := _lower_form(name)) is not None}
+    if not wanted:
+        return []
+    pattern = rf"(?-u:\b)(?:{'|'.join(re.escape(w) for w in sorted(wanted, key=len, reverse=True))})(?-u:\b)"
+    if isinstance(cells, list):
+        compiled = re.compile(pattern.replace("(?-u:\\b)", "(?a:\\b)"))
+        return sorted({m for text in cells for m in compiled.findall(text)})
+    return sorted(set(cells.str.extract_all(pattern).explode().drop_nulls().unique().to_list()))
+
+
+def _lower_form(name: str) -> str | None:
+    tokens = name.split()
+    if not 1 <= len(tokens) <= 3 or not all(_ASCII_NAME.fullmatch(t) for t in tokens):
+        return None
+    low = name.lower()
+    if low == name or any(t in CHAT_WORDS for t in low.split()):
+        return None
+    if any(month_number(t) is not None for t in tokens):
+        return None
+    if len(tokens) == 1:  # one word: a common given name (``George``, not ``London``, ``Derby``, ``Chrome``)
+        return low if raised(low) and lexicon().is_given(low, max_rank=LOWER_GIVEN_RANK) else None
+    return low if any(raised(t) for t in low.split()) else None

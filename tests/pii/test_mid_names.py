@@ -1,0 +1,89 @@
+"""Names in social text that no frame announces (``mid_names``): one listed name word capitalised inside a sentence
+(``allow Dempsey to sit``), a full name written in lower case (``emma watson``), a found name written again in lower
+case elsewhere in the column (``justin bieber``); months, towns' prepositions, everyday and chat words stay."""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mlsecure.privacy.pii.anonymize import Method, transform_text
+from mlsecure.privacy.pii.mid_names import (
+    lower_forms,
+    lower_full_name,
+    lower_full_name_pattern,
+    mid_sentence_name,
+)
+from mlsecure.privacy.pii.social_names import CHAT_WORDS, everyday
+from mlsecure.privacy.pii.spans import _compiled
+
+
+def redact(*texts: str) -> list[str]:
+    return list(transform_text(pl.Series("text", list(texts)), Method.REDACT, key=None).to_list())
+
+
+@pytest.mark.parametrize(
+    ("run", "expected"),
+    [
+        (" allow Dempsey to", ["Dempsey"]),
+        (" especially Dunn rolling", ["Dunn"]),
+        (" s Dempsey again", ["Dempsey"]),
+        (" the Easter bunny", []),  # after a determiner: a thing
+        (" at Fulham", []),  # after a preposition of place: a town, a club
+        (" by Feb", []),  # a month
+        (" like Polish girls", []),  # an everyday word of the language (a nationality)
+        (" met Gary Cahill", []),  # a run of two: ``name_windows`` reads it
+        ("Dempsey again", []),  # no lower-case word before it: a sentence's first word
+        (" about Haha", []),  # a chat word the lists hold as a name
+    ],
+)
+def test_mid_sentence_name(run: str, expected: list[str]) -> None:
+    assert mid_sentence_name(run) == expected
+
+
+def test_lower_full_name_reads_a_given_name_and_a_surname() -> None:
+    pattern = _compiled(lower_full_name_pattern())
+    text = "Love how bad emma watson is at acting in the first film"
+    matches = [m.group(0) for m in pattern.finditer(text)]
+    assert [n for m in matches for n in lower_full_name(m)] == ["emma watson"]
+    assert lower_full_name("emma said") == []  # ``said``: an everyday word, no surname
+    assert lower_full_name("kata kau") == []  # listed names, but words English posts do not use as names
+
+
+def test_lower_forms_of_found_names() -> None:
+    cells = ["I met Justin Bieber today", "omg justin bieber is here", "justine came too", "mark my words, london"]
+    names = ["Justin Bieber", "Mark", "London", "Justin"]
+    assert lower_forms(cells, names) == ["justin bieber"]  # not ``mark`` (everyday), ``london`` (no given name)
+    assert lower_forms(pl.Series("t", cells), names) == ["justin bieber"]  # the column's query says the same
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(sorted(w for w in everyday("en") if re.fullmatch(r"[a-z]{3,}", w))))
+def test_no_everyday_word_is_taken_in_lower_case(word: str) -> None:
+    """A found name that is also one of the language's everyday words (``Will``, ``Grace``) is never taken again in
+    lower case: ``will`` and ``grace`` stay wherever the column writes them."""
+    cells = [f"I told {word.title()} about it", f"and then {word} was there"]
+    assert lower_forms(cells, [word.title()]) == []
+
+
+@pytest.mark.parametrize("word", sorted(CHAT_WORDS))
+def test_no_chat_word_is_taken_mid_sentence(word: str) -> None:
+    assert mid_sentence_name(f" so {word.title()} again") == []
+
+
+def test_unframed_names_are_redacted_and_ordinary_words_kept() -> None:
+    out = redact(
+        "Love how bad emma watson is at acting in the first potter film",
+        "I knew it would be a bad idea to allow Coulter to sit in the stands",
+        "omg Justin Bieber is in town",
+        "i just want justin bieber to follow me",
+        "We went to the Easter market in Hull on Feb 3 and bought polish",
+    )
+    assert "emma watson" not in out[0]
+    assert "Coulter" not in out[1]
+    assert "justin bieber" not in out[3]
+    assert out[4] == "We went to the Easter market in Hull on Feb 3 and bought polish"
