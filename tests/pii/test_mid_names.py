@@ -18,7 +18,7 @@ from mlsecure.privacy.pii.mid_names import (
     lower_full_name_pattern,
     mid_sentence_name,
 )
-from mlsecure.privacy.pii.social_names import CHAT_WORDS, everyday
+from mlsecure.privacy.pii.social_names import CHAT_WORDS, caps_name, everyday
 from mlsecure.privacy.pii.spans import _compiled
 
 
@@ -87,3 +87,18 @@ def test_unframed_names_are_redacted_and_ordinary_words_kept() -> None:
     assert "Coulter" not in out[1]
     assert "justin bieber" not in out[3]
     assert out[4] == "We went to the Easter market in Hull on Feb 3 and bought polish"
+
+
+@pytest.mark.parametrize(
+    ("match", "expected"),
+    [
+        ("y TALK KIRK", ["KIRK"]),  # a common given name alone in a run of capitals
+        ("x HAPPY BIRTHDAY JUSTIN", ["JUSTIN"]),
+        ("y BRENDA LEE", ["BRENDA LEE"]),  # a given name and a surname: the pair, not its parts
+        ("y I LOVE YOU SO MUCH", []),
+        ("y SEE YOU IN JUNE", []),  # a month, a given name too
+        ("y GO HARD OR GO HOME", []),
+    ],
+)
+def test_a_given_name_alone_in_capitals(match: str, expected: list[str]) -> None:
+    assert caps_name(match) == expected

@@ -37,6 +37,7 @@ from mlsecure.privacy.pii.letters import NAME_LOWER as _LO
 from mlsecure.privacy.pii.letters import NAME_UPPER as _UP
 from mlsecure.privacy.pii.lexicons import FUNCTION_WORDS
 from mlsecure.privacy.pii.lower_names import raised
+from mlsecure.privacy.pii.months import month_number
 from mlsecure.privacy.pii.name_data import fold, is_rare_name, lexicon
 from mlsecure.privacy.pii.name_frames import ROLES, is_person_word
 from mlsecure.privacy.pii.name_parts import COMMON, common_words, is_country, is_place, is_seen_word
@@ -290,7 +291,22 @@ def caps_name(match: str) -> list[str]:
             and (names.is_surname(fold(last)) or is_rare_name(last))
         ):
             out.append(f"{first} {last}")
-    return out
+    return out or [t for t in tokens if _caps_given(t)]
+
+
+CAPS_GIVEN_RANK = 500  # a word alone in a run of capitals is a name only as a common given name (``TALK KIRK``)
+
+
+def _caps_given(token: str) -> bool:
+    """``HAPPY BIRTHDAY JUSTIN``, ``TALK KIRK``: a word of a run of capitals that is a given name among some
+    country's ``CAPS_GIVEN_RANK`` commonest and none of a language's 10,000 commonest words, no month, no town."""
+    title = token.title()
+    return (
+        len(token) > _MIN_LETTERS
+        and lexicon().is_given(fold(token), max_rank=CAPS_GIVEN_RANK)
+        and month_number(title) is None
+        and name_word(title, place_ok=False, rare=False, common=COMMON)
+    )
 
 
 def subject_word(run: str) -> list[str]:
