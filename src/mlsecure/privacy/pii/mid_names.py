@@ -93,11 +93,18 @@ def lower_forms(cells: Any, names: Iterable[str]) -> list[str]:
     wanted = {low for name in names if (low := _lower_form(name)) is not None}
     if not wanted:
         return []
-    pattern = rf"(?-u:\b)(?:{'|'.join(re.escape(w) for w in sorted(wanted, key=len, reverse=True))})(?-u:\b)"
+    alternation = "|".join(re.escape(w) for w in sorted(wanted, key=len, reverse=True))
+    # between spaces or a sentence's marks: not inside an address or a link (``aaron.howard@gmail.com``, ``~mason``)
+    pattern = rf"(?:^|[\s(\"'“‘])(?:{alternation})(?:$|[\s,!?;:)\"'”’…]|\.(?:\s|$))"
     if isinstance(cells, list):
-        compiled = re.compile(pattern.replace("(?-u:\\b)", "(?a:\\b)"))
-        return sorted({m for text in cells for m in compiled.findall(text)})
-    return sorted(set(cells.str.extract_all(pattern).explode().drop_nulls().unique().to_list()))
+        compiled = re.compile(pattern)
+        found = {m.group(0) for text in cells for m in compiled.finditer(text)}
+    else:
+        found = set(cells.str.extract_all(pattern).explode().drop_nulls().unique().to_list())
+    return sorted({m.strip(_FENCE) for m in found})
+
+
+_FENCE = " \t\n\r(\"'“‘,!?;:)”’….\u00a0"
 
 
 def _lower_form(name: str) -> str | None:
