@@ -65,9 +65,15 @@ ENGLISH_GIVEN_COUNT = 500
 
 @cache
 def lower_full_name_pattern() -> str:
-    """Two words in lower case, the first a given name among some country's ``LOWER_GIVEN_RANK`` commonest that is
-    no everyday word (``lower_names.raised``): a pattern of literals, so the regex engine skips to them."""
-    given = (w for w, rank in lexicon().given.items() if rank <= LOWER_GIVEN_RANK and _ASCII_WORD.fullmatch(w))
+    """Two words in lower case, the first a given name among some country's ``LOWER_GIVEN_RANK`` commonest that
+    English text uses (``ENGLISH_GIVEN_COUNT``) and that is no everyday word (``lower_names.raised``): a pattern of
+    literals, so the regex engine skips to them."""
+    english = words("en")
+    given = (
+        w
+        for w, rank in lexicon().given.items()
+        if rank <= LOWER_GIVEN_RANK and english.get(w, 0) >= ENGLISH_GIVEN_COUNT and _ASCII_WORD.fullmatch(w)
+    )
     alternatives = sorted((w for w in given if raised(w) and w not in CHAT_WORDS), key=lambda w: (-len(w), w))
     return rf"(?-u:\b)(?:{'|'.join(alternatives)}) [a-z]{{3,}}(?-u:\b)"
 
