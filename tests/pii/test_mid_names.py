@@ -18,7 +18,7 @@ from mlsecure.privacy.pii.mid_names import (
     lower_full_name_pattern,
     mid_sentence_name,
 )
-from mlsecure.privacy.pii.social_names import CHAT_WORDS, caps_name, everyday
+from mlsecure.privacy.pii.social_names import CHAT_WORDS, SOCIAL_SLOTS, caps_name, everyday
 from mlsecure.privacy.pii.spans import _compiled
 
 
@@ -102,3 +102,27 @@ def test_unframed_names_are_redacted_and_ordinary_words_kept() -> None:
 )
 def test_a_given_name_alone_in_capitals(match: str, expected: list[str]) -> None:
     assert caps_name(match) == expected
+
+
+def framed(text: str) -> list[str]:
+    """The names the social frames alone read in ``text`` (Python's ``re``, as a handful of cells are read)."""
+    matches = [(m.group(0), read) for pattern, read in SOCIAL_SLOTS for m in _compiled(pattern).finditer(text)]
+    return [name for match, read in matches for name in read(match)]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Goodnight all !! see you tomorrow :) Michael I love you more than my life", "Michael"),  # after a smiley
+        ("we miss you 😂 Kendrick you were the best", "Kendrick"),  # after an emoji
+        ("But we will never leave you, Michael. All our love forever.", "Michael"),  # the one addressed
+        ("I will always remember you, Kate, and your songs", "Kate"),
+    ],
+)
+def test_frames_after_an_emoticon_and_after_you(text: str, name: str) -> None:
+    assert name in framed(text)
+
+
+@pytest.mark.parametrize("text", ["I told you, cus it matters.", "see you, Tuesday!", "we adore you, London!"])
+def test_after_you_a_chat_word_a_day_or_a_town_is_no_name(text: str) -> None:
+    assert framed(text) == []

@@ -76,8 +76,10 @@ _W = r"[^\W\d_]+(?:['’-][^\W\d_]+)*"
 # English cue words only (``spans._compiled`` spells it ``(?a:\b)`` for Python's ``re``)
 _B = r"(?-u:\b)"
 _NAMES = rf"{_W}(?: {_W})?"
+# A smiley, a heart or an emoji closing a sentence (``see you tomorrow :) Michael I love you``)
+_EMOTICON = r"(?:[:;=]-?[()DPp]|\(:|<3|[\u2600-\u27bf\U0001f300-\U0001faff]+)"
 # What a post opens with before its first word: reply handles, a retweet's prefix, a bullet or a quote mark
-_OPENING = r"(?:^|[.!?]+ +)(?:RT +)?(?:\.?@\w+:? +)*[\"“'‘]?"
+_OPENING = rf"(?:^|[.!?]+ +|{_EMOTICON} +)(?:RT +)?(?:\.?@\w+:? +)*[\"“'‘]?"
 # Thanks, greetings, wishes and endearments that address the person named next (lower case, matched in any case)
 # fmt: off
 ADDRESSING = ("thanks", "thank you", "thank u", "thx", "thanx", "ty", "congrats", "congratulations", "happy birthday",
@@ -89,6 +91,8 @@ ADDRESSING = ("thanks", "thank you", "thank u", "thx", "thanx", "ty", "congrats"
 _CLOSE = rf"(?: *(?:[!?.,:;)…❤♥<#@]|$)| +(?i:x+|xo+|lol|haha\w*|for|and){_B})"
 ADDRESSED = rf"{_B}(?i:{'|'.join(re.escape(w) for w in ADDRESSING)})[,.!]* +{_NAMES}{_CLOSE}"
 CLOSING_COMMA = rf", {_W}(?: *[.!?…)]+ *| *)(?:$|#|@|https?:)"
+# The one addressed after ``you,`` (``we will never leave you, Michael.``, ``remember you, Kate, and``)
+VOCATIVE = rf"{_B}(?i:you|u|ya), {_W}(?:[.!?,…]|$)"
 # Words that, after a post's first word, make it the subject or the one addressed
 # fmt: off
 _AFTER_FIRST = ("you", "u", "ur", "your", "i", "we", "please", "pls", "plz", "thank", "thanks", "love", "loves", "miss",
@@ -146,7 +150,7 @@ CHAT_WORDS = frozenset(("haha", "hahaha", "hehe", "lol", "lmao", "lmfao", "rofl"
                         "ohh", "ooh", "aww", "awww", "yay", "yey", "gosh", "dam", "damn", "coz", "cuz", "cos", "bc",
                         "sry", "ino", "err", "umm", "hmm", "bro", "sis", "altho", "tho", "yea", "yeah", "nah", "wow",
                         "ugh", "meh", "oops", "btw", "imo", "imho", "fyi", "pls", "plz", "thx", "ily", "wtf", "ikr",
-                        "imma", "ima", "ive", "lemme", "gimme", "dunno", "gotta", "finna", "tryna"))
+                        "imma", "ima", "ive", "lemme", "gimme", "dunno", "gotta", "finna", "tryna", "cus", "kus"))
 # fmt: on
 # Verbs in the present that headlines and posts put after a person (``Harper wraps up``, ``Barra cites``)
 # fmt: off
@@ -238,6 +242,11 @@ def addressed(match: str) -> list[str]:
 def closing_comma(match: str) -> list[str]:
     """``Thanks for the follow, Casey.``: one word after a comma closing the post (not a town)."""
     return _leading(_WORD.findall(match)[:1], place_ok=False, rare=False)
+
+
+def vocative(match: str) -> list[str]:
+    """``never leave you, Michael.``: the word after ``you,`` (not a town)."""
+    return closing_comma(match.split(",", 1)[1])
 
 
 def post_start(match: str) -> list[str]:
@@ -361,6 +370,7 @@ def _strip_opening(match: str) -> str:
 SOCIAL_SLOTS: tuple[tuple[str, Callable[[str], list[str]]], ...] = (
     (ADDRESSED, addressed),
     (CLOSING_COMMA, closing_comma),
+    (VOCATIVE, vocative),
     (POST_START, post_start),
     (SPEAKER, speaker),
     (ATTRIBUTION, attribution),
