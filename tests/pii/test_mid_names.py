@@ -126,3 +126,17 @@ def test_frames_after_an_emoticon_and_after_you(text: str, name: str) -> None:
 @pytest.mark.parametrize("text", ["I told you, cus it matters.", "see you, Tuesday!", "we adore you, London!"])
 def test_after_you_a_chat_word_a_day_or_a_town_is_no_name(text: str) -> None:
     assert framed(text) == []
+
+
+def test_a_word_the_column_writes_mostly_in_lower_case_is_a_word_of_it() -> None:
+    """Lorem ipsum's ``Dolores`` at a sentence's start is no reason to take ``dolores`` from its other sentences."""
+    cells = ["Dolores sit amet, dolores magna.", "Ut dolores eius dolores est.", "Dolores quia velit."]
+    assert lower_forms(cells, ["Dolores"]) == []  # 4 times in lower case, twice capitalised
+    assert lower_forms([*cells, "Dolores and Dolores again", "Dolores"], ["Dolores"]) == ["dolores"]
+
+
+def test_mid_sentence_names_are_taken_only_in_a_column_of_english() -> None:
+    english = redact("it was Dempsey again for the team and the fans", "I think the game was good")
+    finnish = redact("ja sitten Dempsey taas oli hyvä", "se on niin kuin se on ja ei mitään")
+    assert "Dempsey" not in english[0]
+    assert "Dempsey" in finnish[0]

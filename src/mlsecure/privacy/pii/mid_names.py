@@ -94,20 +94,32 @@ def lower_full_name(match: str) -> list[str]:
 def lower_forms(cells: Any, names: Iterable[str]) -> list[str]:
     """``justin bieber``, ``rihanna``: found names written again in lower case elsewhere in the column (``cells``: a
     list of strings or a Polars Series). A post that names ``Justin Bieber`` and another ``justin bieber`` name one
-    person. A one-word name is taken only when it is no everyday word (``lower_names.raised``: not ``mark``,
-    ``will``); a longer one when one of its words is none (``john mayer``) and none is a chat word."""
-    wanted = {low for name in names if (low := _lower_form(name)) is not None}
+    person. A one-word name is taken only when it is a common given name and no everyday word
+    (``lower_names.raised``: not ``mark``, ``will``); a longer one when one of its words is none (``john mayer``);
+    and only when the column writes it in lower case no more often than as found: a word the column writes mostly in
+    lower case is a word of it (lorem ipsum's ``dolores``, Finnish ``eli``) whatever else a sentence start made it."""
+    wanted = {low: name for name in names if (low := _lower_form(name)) is not None}
     if not wanted:
         return []
-    alternation = "|".join(re.escape(w) for w in sorted(wanted, key=len, reverse=True))
-    # between spaces or a sentence's marks: not inside an address or a link (``aaron.howard@gmail.com``, ``~mason``)
+    lower, cased = _counts(cells, list(wanted)), _counts(cells, list(wanted.values()))
+    return sorted(w for w, n in lower.items() if n <= cased.get(wanted[w], 0))
+
+
+def _counts(cells: Any, values: list[str]) -> dict[str, int]:
+    """How often each of ``values`` stands in ``cells`` between spaces or a sentence's marks (not inside an e-mail
+    address or a link: ``aaron.howard@gmail.com``, ``~mason``)."""
+    alternation = "|".join(re.escape(w) for w in sorted(values, key=len, reverse=True))
     pattern = rf"(?:^|[\s(\"'“‘])(?:{alternation})(?:$|[\s,!?;:)\"'”’…]|\.(?:\s|$))"
     if isinstance(cells, list):
         compiled = re.compile(pattern)
-        found = {m.group(0) for text in cells for m in compiled.finditer(text)}
+        matches = [m.group(0) for text in cells for m in compiled.finditer(text)]
     else:
-        found = set(cells.str.extract_all(pattern).explode().drop_nulls().unique().to_list())
-    return sorted({m.strip(_FENCE) for m in found})
+        matches = cells.str.extract_all(pattern).explode().drop_nulls().to_list()
+    counts: dict[str, int] = {}
+    for match in matches:
+        key = match.strip(_FENCE)
+        counts[key] = counts.get(key, 0) + 1
+    return counts
 
 
 _FENCE = " \t\n\r(\"'“‘,!?;:)”’….\u00a0"

@@ -336,11 +336,12 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
                     found.claim(value, part_type, Evidence.CONTEXT)
     runs = {*_distinct_matches(texts, NAME_RUN), *(" " + m for m in _distinct_matches(texts, PRECEDED_RUN))}
     social: set[str] = set()  # ``social_names``: weak frames, kept below unless the column makes the word a role noun
+    english: set[str] = set()  # ``mid_names``: names no frame holds, taken below in a column of English only
     for run in runs:
         for name in name_windows(run):
             found.setdefault(name, PiiType.NAME)
         social.update(subject_word(run))  # ``believe Matthews missed``
-        social.update(mid_sentence_name(run))  # ``allow Suarez to sit``: ``mid_names``
+        english.update(mid_sentence_name(run))  # ``allow Dempsey to sit``
     for run in _distinct_matches(texts, CJK_RUN):
         name = run.strip(_CJK_FENCE_STRIP)
         if cjk_name(name) or (" " not in name and 2 <= len(name) <= 3 and script_name(name)):
@@ -362,7 +363,7 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
     for pattern, read_all in SOCIAL_SLOTS:  # ``social_names``: thanks, @replies, possessives, speaker labels
         for match in _distinct_matches(texts, pattern):
             social.update(read_all(match))
-    social.update(n for m in _distinct_matches(texts, lower_full_name_pattern()) for n in lower_full_name(m))
+    english.update(n for m in _distinct_matches(texts, lower_full_name_pattern()) for n in lower_full_name(m))
     roles = determined_words(_distinct_matches(texts, DETERMINED))  # ``the Parent``: a contract's role noun
     for person in sorted(social):
         if person.split()[-1] not in roles:
@@ -371,6 +372,9 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
     # three queries are asked whatever the language: a batch's first pass gathers them all)
     langs = languages(_distinct_matches(texts, STOP_RUN))
     mid, start = _distinct_matches(texts, MID_RUN), _distinct_matches(texts, START_RUN)
+    for person in sorted(english) if "en" in langs else ():  # ``emma watson``, ``especially Dunn rolling``
+        if person.split()[-1] not in roles:
+            found.setdefault(person, PiiType.NAME)
     if langs:
         for person in (*(p for m in mid for p in mid_names(m, langs)), *(start_name(m, langs) for m in start)):
             if person is not None:
