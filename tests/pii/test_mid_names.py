@@ -17,6 +17,7 @@ from mlsecure.privacy.pii.mid_names import (
     lower_full_name,
     lower_full_name_pattern,
     mid_sentence_name,
+    mostly_english,
 )
 from mlsecure.privacy.pii.social_names import CHAT_WORDS, SOCIAL_SLOTS, caps_name, everyday
 from mlsecure.privacy.pii.spans import _compiled
@@ -140,3 +141,9 @@ def test_mid_sentence_names_are_taken_only_in_a_column_of_english() -> None:
     finnish = redact("ja sitten Dempsey taas oli hyvä", "se on niin kuin se on ja ei mitään")
     assert "Dempsey" not in english[0]
     assert "Dempsey" in finnish[0]
+
+
+def test_a_column_is_english_where_its_function_words_are_mostly_english() -> None:
+    assert mostly_english(["the", "and", "is", "you"])
+    assert not mostly_english(["is", "was", "van", "een", "het", "niet", "zijn"])  # Dutch uses ``is``, ``was`` too
+    assert not mostly_english(["the"])  # one function word is no evidence

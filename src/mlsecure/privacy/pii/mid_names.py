@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
-from mlsecure.privacy.pii.dict_names import words
+from mlsecure.privacy.pii.dict_names import MIN_STOPS, STOPS, words
 from mlsecure.privacy.pii.lower_names import raised
 from mlsecure.privacy.pii.months import month_number
 from mlsecure.privacy.pii.name_data import lexicon
@@ -137,3 +137,12 @@ def _lower_form(name: str) -> str | None:
     if len(tokens) == 1:  # one word: a common given name (``George``, not ``London``, ``Derby``, ``Chrome``)
         return low if raised(low) and lexicon().is_given(low, max_rank=LOWER_GIVEN_RANK) else None
     return low if any(raised(t) for t in low.split()) else None
+
+
+def mostly_english(stops_found: Iterable[str]) -> bool:
+    """A column whose function words (``dict_names.STOP_RUN`` matches) are English more than any other language's:
+    where the rules of this module read. Dutch old newspapers use ``is``, ``was`` and ``of`` too (``languages`` counts
+    English there), but more of their own."""
+    found = set(stops_found)
+    counts = {lang: len(stops & found) for lang, stops in STOPS.items()}
+    return counts["en"] >= MIN_STOPS and counts["en"] >= max(counts.values())
