@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from mlsecure.privacy.pii.anonymize import Method, transform_text
 from mlsecure.privacy.pii.mid_names import (
+    english_names,
     lower_forms,
     lower_full_name,
     lower_full_name_pattern,
@@ -147,3 +148,12 @@ def test_a_column_is_english_where_its_function_words_are_mostly_english() -> No
     assert mostly_english(["the", "and", "is", "you"])
     assert not mostly_english(["is", "was", "van", "een", "het", "niet", "zijn"])  # Dutch uses ``is``, ``was`` too
     assert not mostly_english(["the"])  # one function word is no evidence
+
+
+def test_a_noun_of_another_language_in_the_column_is_no_name() -> None:
+    """``im Haus`` in a German sentence of an English column: German capitalises its nouns, and German subtitles
+    count ``haus`` more often than English ones."""
+    assert english_names(["Haus", "Dempsey"], ["the", "is", "and", "not", "with", "der", "und"], ("en", "de")) == [
+        "Dempsey"
+    ]
+    assert english_names(["Dempsey"], ["der", "und", "die", "nicht", "the"], ("en", "de")) == []  # mostly German

@@ -139,6 +139,22 @@ def _lower_form(name: str) -> str | None:
     return low if any(raised(t) for t in low.split()) else None
 
 
+def english_names(candidates: Iterable[str], stops_found: Iterable[str], langs: tuple[str, ...]) -> list[str]:
+    """The names of ``candidates`` (this module's readings of a column) that stand: none unless the column is
+    ``mostly_english``, and none with a word that another language the column writes (``langs``) counts more often
+    than English does (a German sentence's ``im Haus`` in a column of English is a noun, capitalised as German writes
+    nouns; ``emma``, ``watson`` are counted most in English subtitles)."""
+    if not mostly_english(stops_found):
+        return []
+    english, others = words("en"), [words(lang) for lang in langs if lang != "en"]
+
+    def foreign(word: str) -> bool:
+        low = word.lower()
+        return any(known.get(low, 0) > english.get(low, 0) for known in others)
+
+    return sorted(p for p in candidates if not any(foreign(w) for w in p.split()))
+
+
 def mostly_english(stops_found: Iterable[str]) -> bool:
     """A column whose function words (``dict_names.STOP_RUN`` matches) are English more than any other language's:
     where the rules of this module read. Dutch old newspapers use ``is``, ``was`` and ``of`` too (``languages`` counts

@@ -37,11 +37,11 @@ from mlsecure.privacy.pii.locale_frames import LOCALE_SLOTS
 from mlsecure.privacy.pii.lower_names import lower_names, recase
 from mlsecure.privacy.pii.masking import shape_mask
 from mlsecure.privacy.pii.mid_names import (
+    english_names,
     lower_forms,
     lower_full_name,
     lower_full_name_pattern,
     mid_sentence_name,
-    mostly_english,
 )
 from mlsecure.privacy.pii.name_endings import CAPITALISED_WORD, inflected
 from mlsecure.privacy.pii.name_frames import FRAME_SLOTS, propagate
@@ -378,7 +378,7 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
     # three queries are asked whatever the language: a batch's first pass gathers them all)
     langs = languages(_distinct_matches(texts, STOP_RUN))
     mid, start = _distinct_matches(texts, MID_RUN), _distinct_matches(texts, START_RUN)
-    for person in sorted(english) if mostly_english(_distinct_matches(texts, STOP_RUN)) else ():  # ``emma watson``
+    for person in english_names(english, _distinct_matches(texts, STOP_RUN), langs):  # ``emma watson``
         if person.split()[-1] not in roles:
             found.setdefault(person, PiiType.NAME)
     if langs:
