@@ -101,7 +101,10 @@ def lower_forms(cells: Any, names: Iterable[str]) -> list[str]:
     wanted = {low: name for name in names if (low := _lower_form(name)) is not None}
     if not wanted:
         return []
-    lower, cased = _counts(cells, list(wanted)), _counts(cells, list(wanted.values()))
+    lower = _counts(cells, list(wanted))
+    if not lower:
+        return []  # the common case: no found name written again in lower case, one pass over the column
+    cased = _counts(cells, [wanted[w] for w in lower])
     return sorted(w for w, n in lower.items() if n <= cased.get(wanted[w], 0))
 
 
