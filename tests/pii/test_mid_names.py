@@ -133,8 +133,10 @@ def test_after_you_a_chat_word_a_day_or_a_town_is_no_name(text: str) -> None:
 def test_a_word_the_column_writes_mostly_in_lower_case_is_a_word_of_it() -> None:
     """Lorem ipsum's ``Dolores`` at a sentence's start is no reason to take ``dolores`` from its other sentences."""
     cells = ["Dolores sit amet, dolores magna.", "Ut dolores eius dolores est.", "Dolores quia velit."]
-    assert lower_forms(cells, ["Dolores"]) == []  # 4 times in lower case, twice capitalised
-    assert lower_forms([*cells, "Dolores and Dolores again", "Dolores"], ["Dolores"]) == ["dolores"]
+    assert lower_forms(cells, ["Dolores"]) == []  # 4 times in lower case, twice capitalised (and a town)
+    kenny = ["Kenny sit amet", "Kenny and Kenny again", "ut kenny est"]
+    assert lower_forms(kenny, ["Kenny"]) == ["kenny"]  # once in lower case, three times capitalised
+    assert lower_forms([*kenny, "a kenny b", "c kenny d", "e kenny f"], ["Kenny"]) == []  # four times in lower case
 
 
 def test_mid_sentence_names_are_taken_only_in_a_column_of_english() -> None:
@@ -157,3 +159,8 @@ def test_a_noun_of_another_language_in_the_column_is_no_name() -> None:
         "Dempsey"
     ]
     assert english_names(["Dempsey"], ["der", "und", "die", "nicht", "the"], ("en", "de")) == []  # mostly German
+
+
+def test_a_place_taken_for_a_name_is_not_taken_again_in_lower_case() -> None:
+    cells = ["We flew to South Africa", "belfast, south africa.", "South Africa again", "paris hilton", "Paris Hilton"]
+    assert lower_forms(cells, ["South Africa", "Paris Hilton"]) == ["paris hilton"]

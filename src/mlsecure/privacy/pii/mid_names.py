@@ -24,7 +24,7 @@ from mlsecure.privacy.pii.dict_names import MIN_STOPS, STOPS, words
 from mlsecure.privacy.pii.lower_names import raised
 from mlsecure.privacy.pii.months import month_number
 from mlsecure.privacy.pii.name_data import lexicon
-from mlsecure.privacy.pii.name_parts import COMMON
+from mlsecure.privacy.pii.name_parts import COMMON, is_place
 from mlsecure.privacy.pii.social_names import CHAT_WORDS, DETERMINERS, name_word
 
 _ASCII_WORD = re.compile(r"[a-z]{3,}")
@@ -135,8 +135,8 @@ def _lower_form(name: str) -> str | None:
     low = name.lower()
     if low == name or any(t in CHAT_WORDS for t in low.split()):
         return None
-    if any(month_number(t) is not None for t in tokens):
-        return None
+    if any(month_number(t) is not None for t in tokens) or is_place(name):
+        return None  # a month, or a place another rule took for a name (``South Africa`` -> ``south africa``)
     if len(tokens) == 1:  # one word: a common given name (``George``, not ``London``, ``Derby``, ``Chrome``)
         return low if raised(low) and lexicon().is_given(low, max_rank=LOWER_GIVEN_RANK) else None
     return low if any(raised(t) for t in low.split()) else None
