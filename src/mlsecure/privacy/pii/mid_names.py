@@ -135,7 +135,7 @@ def _lower_form(name: str) -> str | None:
     low = name.lower()
     if low == name or any(t in CHAT_WORDS for t in low.split()):
         return None
-    if any(month_number(t) is not None for t in tokens) or is_place(name):
+    if any(month_number(t) is not None for t in tokens) or (len(tokens) > 1 and is_place(name)):
         return None  # a month, or a place another rule took for a name (``South Africa`` -> ``south africa``)
     if len(tokens) == 1:  # one word: a common given name (``George``, not ``London``, ``Derby``, ``Chrome``)
         return low if raised(low) and lexicon().is_given(low, max_rank=LOWER_GIVEN_RANK) else None
