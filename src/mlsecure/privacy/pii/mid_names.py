@@ -1,16 +1,21 @@
-"""One-word person names inside a sentence of social text, where no frame announces them.
+"""Person names in social text where no frame announces them: three readings of a column of English posts.
 
-Posts name people by one word in the middle of a clause (``allow Suarez to sit``, ``It's Dempsey again``,
-``especially Dunn rolling back``) with nothing around it that says "a person": no title, no thanks, no verb of
-speech. What does say it is the case: a capitalised word after a word in lower case is a proper noun, since a post
-capitalises nothing else mid-sentence (its sentence starts and headlines in title case are left out: the word
-before must be in lower case). Which proper noun is told by the lists: a listed given name or surname
-(``social_names.name_word``: none of a language's everyday words, no chat word, no country, no town of the
-gazetteer, no organisation or street word), not after a determiner (``the Easter bunny``) nor a preposition of
-place (``in Hull``, ``at Fulham``), where towns and clubs stand.
+Posts name people with nothing around them that says "a person" (no title, no thanks, no verb of speech):
 
-The words are read from the matches of ``spans.NAME_RUN`` and ``PRECEDED_RUN`` that the pipeline already has (no
-pattern of its own, no pass over the text): a lower-case word, one capitalised word, and maybe the word after it.
+- one word in the middle of a clause (``allow Dempsey to sit``, ``It's Dempsey again``, ``especially Dunn rolling
+  back``). What says it is the case: a capitalised word after a word in lower case is a proper noun, as a post
+  capitalises nothing else mid-sentence (sentence starts and title-case headlines are left out). Which proper noun
+  is told by the lists (``social_names.name_word``: a listed name, none of a language's 10,000 commonest words, no
+  chat word, country, town, organisation or street word), not after a determiner (``the Easter bunny``) nor a
+  preposition of place (``at Fulham``). Read from the ``spans.NAME_RUN`` / ``PRECEDED_RUN`` matches the pipeline
+  already has: no pass of its own;
+- a given name and a surname in lower case (``emma watson``): one pattern of literals over the column;
+- a found name written again in lower case elsewhere in the column (``justin bieber`` after ``Justin Bieber``),
+  where the column writes that form no more often than the found one (column evidence: a word the column writes
+  mostly in lower case is a word of it).
+
+``english_names`` keeps them only in a column whose function words are mostly English, and drops a name with a word
+that another language of the column counts more often (German capitalises its nouns: ``im Haus``).
 """
 
 from __future__ import annotations
