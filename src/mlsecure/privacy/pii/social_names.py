@@ -37,6 +37,7 @@ from mlsecure.privacy.pii.letters import NAME_LOWER as _LO
 from mlsecure.privacy.pii.letters import NAME_UPPER as _UP
 from mlsecure.privacy.pii.lexicons import FUNCTION_WORDS
 from mlsecure.privacy.pii.lower_names import raised
+from mlsecure.privacy.pii.months import month_number
 from mlsecure.privacy.pii.name_data import fold, is_rare_name, lexicon
 from mlsecure.privacy.pii.name_frames import ROLES, is_person_word
 from mlsecure.privacy.pii.name_parts import COMMON, common_words, is_country, is_place, is_seen_word
@@ -75,8 +76,10 @@ _W = r"[^\W\d_]+(?:['’-][^\W\d_]+)*"
 # English cue words only (``spans._compiled`` spells it ``(?a:\b)`` for Python's ``re``)
 _B = r"(?-u:\b)"
 _NAMES = rf"{_W}(?: {_W})?"
+# A smiley, a heart or an emoji closing a sentence (``see you tomorrow :) Michael I love you``)
+_EMOTICON = r"(?:[:;=]-?[()DPp]|\(:|<3|[\u2600-\u27bf\U0001f300-\U0001faff]+)"
 # What a post opens with before its first word: reply handles, a retweet's prefix, a bullet or a quote mark
-_OPENING = r"(?:^|[.!?]+ +)(?:RT +)?(?:\.?@\w+:? +)*[\"“'‘]?"
+_OPENING = rf"(?:^|[.!?]+ +|{_EMOTICON} +)(?:RT +)?(?:\.?@\w+:? +)*[\"“'‘]?"
 # Thanks, greetings, wishes and endearments that address the person named next (lower case, matched in any case)
 # fmt: off
 ADDRESSING = ("thanks", "thank you", "thank u", "thx", "thanx", "ty", "congrats", "congratulations", "happy birthday",
@@ -88,6 +91,8 @@ ADDRESSING = ("thanks", "thank you", "thank u", "thx", "thanx", "ty", "congrats"
 _CLOSE = rf"(?: *(?:[!?.,:;)…❤♥<#@]|$)| +(?i:x+|xo+|lol|haha\w*|for|and){_B})"
 ADDRESSED = rf"{_B}(?i:{'|'.join(re.escape(w) for w in ADDRESSING)})[,.!]* +{_NAMES}{_CLOSE}"
 CLOSING_COMMA = rf", {_W}(?: *[.!?…)]+ *| *)(?:$|#|@|https?:)"
+# The one addressed after ``you,`` (``we will never leave you, Michael.``, ``remember you, Kate, and``)
+VOCATIVE = rf"{_B}(?i:you|u|ya), {_W}(?:[.!?,…]|$)"
 # Words that, after a post's first word, make it the subject or the one addressed
 # fmt: off
 _AFTER_FIRST = ("you", "u", "ur", "your", "i", "we", "please", "pls", "plz", "thank", "thanks", "love", "loves", "miss",
@@ -144,7 +149,8 @@ WITH_WRITER = rf"{_W} (?:and|&|n) (?:I|me){_B}|{_B}(?:me|I) (?:and|&|n) {_W}|{_B
 CHAT_WORDS = frozenset(("haha", "hahaha", "hehe", "lol", "lmao", "lmfao", "rofl", "omg", "idk", "smh", "tbh", "ahh",
                         "ohh", "ooh", "aww", "awww", "yay", "yey", "gosh", "dam", "damn", "coz", "cuz", "cos", "bc",
                         "sry", "ino", "err", "umm", "hmm", "bro", "sis", "altho", "tho", "yea", "yeah", "nah", "wow",
-                        "ugh", "meh", "oops", "btw", "imo", "imho", "fyi", "pls", "plz", "thx", "ily", "wtf", "ikr"))
+                        "ugh", "meh", "oops", "btw", "imo", "imho", "fyi", "pls", "plz", "thx", "ily", "wtf", "ikr",
+                        "imma", "ima", "ive", "lemme", "gimme", "dunno", "gotta", "finna", "tryna", "cus", "kus"))
 # fmt: on
 # Verbs in the present that headlines and posts put after a person (``Harper wraps up``, ``Barra cites``)
 # fmt: off
@@ -238,6 +244,11 @@ def closing_comma(match: str) -> list[str]:
     return _leading(_WORD.findall(match)[:1], place_ok=False, rare=False)
 
 
+def vocative(match: str) -> list[str]:
+    """``never leave you, Michael.``: the word after ``you,`` (not a town)."""
+    return closing_comma(match.split(",", 1)[1])
+
+
 def post_start(match: str) -> list[str]:
     """``@JessicaLakey Jess, will you``, ``Lily I love``: a post's first word before a pronoun or a verb."""
     return _leading(_WORD.findall(_strip_opening(match))[:1], rare=False)
@@ -289,7 +300,22 @@ def caps_name(match: str) -> list[str]:
             and (names.is_surname(fold(last)) or is_rare_name(last))
         ):
             out.append(f"{first} {last}")
-    return out
+    return out or [t for t in tokens if _caps_given(t)]
+
+
+CAPS_GIVEN_RANK = 500  # a word alone in a run of capitals is a name only as a common given name (``TALK KIRK``)
+
+
+def _caps_given(token: str) -> bool:
+    """``HAPPY BIRTHDAY JUSTIN``, ``TALK KIRK``: a word of a run of capitals that is a given name among some
+    country's ``CAPS_GIVEN_RANK`` commonest and none of a language's 10,000 commonest words, no month, no town."""
+    title = token.title()
+    return (
+        len(token) > _MIN_LETTERS
+        and lexicon().is_given(fold(token), max_rank=CAPS_GIVEN_RANK)
+        and month_number(title) is None
+        and name_word(title, place_ok=False, rare=False, common=COMMON)
+    )
 
 
 def subject_word(run: str) -> list[str]:
@@ -300,7 +326,10 @@ def subject_word(run: str) -> list[str]:
     parts = run.split()
     follower = parts[-1] if len(parts) >= 2 else ""
     if follower not in _FOLLOWERS and not (
-        len(follower) > 4 and follower.endswith("ed") and follower.islower() and follower not in FUNCTION_WORDS
+        len(follower) > 4
+        and follower.endswith("ed")
+        and follower.islower()
+        and follower not in FUNCTION_WORDS
         and follower in frequent("en")  # an English past form: Dutch ``Heden overleed`` is no subject and verb
     ):
         return []
@@ -341,6 +370,7 @@ def _strip_opening(match: str) -> str:
 SOCIAL_SLOTS: tuple[tuple[str, Callable[[str], list[str]]], ...] = (
     (ADDRESSED, addressed),
     (CLOSING_COMMA, closing_comma),
+    (VOCATIVE, vocative),
     (POST_START, post_start),
     (SPEAKER, speaker),
     (ATTRIBUTION, attribution),

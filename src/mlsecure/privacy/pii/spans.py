@@ -37,6 +37,13 @@ from mlsecure.privacy.pii.lexicons import (
 from mlsecure.privacy.pii.locale_frames import LOCALE_SLOTS
 from mlsecure.privacy.pii.lower_names import lower_names, recase
 from mlsecure.privacy.pii.masking import shape_mask
+from mlsecure.privacy.pii.mid_names import (
+    english_names,
+    lower_forms,
+    lower_full_name,
+    lower_full_name_pattern,
+    mid_sentence_name,
+)
 from mlsecure.privacy.pii.name_endings import CAPITALISED_WORD, inflected
 from mlsecure.privacy.pii.name_frames import FRAME_SLOTS, propagate
 from mlsecure.privacy.pii.name_parts import extend, spread
@@ -342,11 +349,13 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
     determined = _distinct_matches(texts, DETERMINED)
     roles = determined_words(determined)
     terms = defined_terms(determined, langs)  # ``not_names``: ``the Loan``, ``each Payment Date``
+    english: set[str] = set()  # ``mid_names``: names no frame holds, taken below in a column of English only
     for run in runs:
         for name in name_windows(run, terms.__contains__):
             if not not_a_name(name, langs, terms):
                 found.setdefault(name, PiiType.NAME)
         social.update(subject_word(run))  # ``believe Matthews missed``
+        english.update(mid_sentence_name(run))  # ``allow Dempsey to sit``
     for run in _distinct_matches(texts, CJK_RUN):
         name = run.strip(_CJK_FENCE_STRIP)
         if cjk_name(name) or (" " not in name and 2 <= len(name) <= 3 and script_name(name)):
@@ -369,12 +378,16 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
     for pattern, read_all in SOCIAL_SLOTS:  # ``social_names``: thanks, @replies, possessives, speaker labels
         for match in _distinct_matches(texts, pattern):
             social.update(read_all(match))
+    english.update(n for m in _distinct_matches(texts, lower_full_name_pattern()) for n in lower_full_name(m))
     for person in sorted(social):
         if person.split()[-1] not in roles:
             found.setdefault(person, PiiType.NAME)
     # ``dict_names``: capitalised words no dictionary of the column's language knows, listed as names (the
     # three queries are asked whatever the language: a batch's first pass gathers them all)
     mid, start = _distinct_matches(texts, MID_RUN), _distinct_matches(texts, START_RUN)
+    for person in english_names(english, _distinct_matches(texts, STOP_RUN), langs):  # ``emma watson``
+        if person.split()[-1] not in roles:
+            found.setdefault(person, PiiType.NAME)
     if langs:
         for person in (*(p for m in mid for p in mid_names(m, langs)), *(start_name(m, langs) for m in start)):
             if person is not None:
@@ -399,6 +412,8 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
     cells = _cells(texts)
     if cells is not None:
         for word in spread(cells, [v for v, t in found.items() if t is PiiType.NAME], langs):
+            found.setdefault(word, PiiType.NAME)
+        for word in lower_forms(cells, [v for v, t in found.items() if t is PiiType.NAME]):  # ``justin bieber``
             found.setdefault(word, PiiType.NAME)
     persons = [v for v, t in found.items() if t is PiiType.NAME]  # ``name_endings``: ``Obaman``, ``Évát``
     for word in inflected(_distinct_matches(texts, CAPITALISED_WORD), persons, langs):
