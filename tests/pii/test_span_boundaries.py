@@ -50,6 +50,17 @@ def test_a_name_inside_a_longer_word_is_not_counted_a_real_one_is() -> None:
     assert (scan.cells_with_pii, scan.by_type) == (2, {"name": 2})
 
 
+def test_a_name_run_into_digits_is_not_that_name() -> None:
+    """``URL832`` (the tweets' own placeholder for a link) holds no name ``URL``; a digit continues a word as a letter
+    does (found measuring Tweebank, benchmarks/pii.md 0z3), while a name beside punctuation still counts."""
+    found = {"URL": NAME, "Sarah": NAME}
+    cells = pl.Series(["my bff URL832 is here", "Sarah called about URL77", "7Sarah and Sarah2 and (URL)"])
+    assert find_spans("my bff URL832 is here", found) == []
+    assert find_spans("7Sarah and Sarah2 and (URL)", found) == [Span(23, 26, NAME)]
+    assert replace_spans(cells, found, _marked).to_list() == [
+        "my bff URL832 is here", "<name> called about URL77", "7Sarah and Sarah2 and (<name>)"]
+
+
 def test_values_inside_other_characters_still_count() -> None:
     """Only names with a letter at their edge are fenced: e-mails and ids next to letters or punctuation,
     and names of scripts written without spaces (Han, kana) count wherever they stand, as they are replaced."""
@@ -67,9 +78,9 @@ def test_scan_texts_skips_a_name_inside_a_longer_word(monkeypatch: pytest.Monkey
 # Texts built from confirmed strings and words that hold them (or not), joined with or without a separator:
 # names inside words on either side, names holding names, an e-mail holding a name, a Han name in Han text.
 _TOKENS = ["Pre", "Prejudice", "Lee", "Leeds", "Ann", "Lee-Ann", "Ana Lee", "al", "algo", "ana@x.org", "ana",
-           "鈴木", "鈴木翼", "123-45-6789", "x", "é", "drinks", "Tha", "That"]
+           "鈴木", "鈴木翼", "123-45-6789", "x", "é", "drinks", "Tha", "That", "URL", "URL832", "7"]
 _CONFIRMABLE = {"Pre": NAME, "Lee": NAME, "Ann": NAME, "Ana Lee": NAME, "al": NAME, "ana": NAME, "鈴木": NAME,
-                "ana@x.org": EMAIL, "123-45-6789": SSN, "Tha": NAME, "Leeds": NAME}
+                "ana@x.org": EMAIL, "123-45-6789": SSN, "Tha": NAME, "Leeds": NAME, "URL": NAME}
 _texts = st.lists(st.lists(st.tuples(st.sampled_from(_TOKENS), st.sampled_from(["", " ", ", ", "-", ".", "\n"])),
                            max_size=6).map(lambda parts: "".join(t + s for t, s in parts)), min_size=1, max_size=6)
 _found = st.sets(st.sampled_from(sorted(_CONFIRMABLE)), min_size=1).map(lambda vs: {v: _CONFIRMABLE[v] for v in vs})

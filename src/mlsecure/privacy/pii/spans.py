@@ -764,8 +764,8 @@ _GUARD_CHUNK = 2000  # literals per alternation (Rust's regex has a size limit)
 
 
 def _touches_letter(text: str, value: str) -> bool:
-    """Whether ``value`` stands in ``text`` with a letter beside an end of it that is a letter: only there can
-    ``_enclosing_words`` find a longer word (a character Python's Unicode tables lack counts as a letter)."""
+    """Whether ``value`` stands in ``text`` with a letter or digit beside an end of it that is a letter: only there
+    can ``_enclosing_words`` find a longer word (a character Python's Unicode tables lack counts as a letter)."""
     before, after = _WORDLIKE_START.match(value) is not None, _WORDLIKE_END.search(value) is not None
     at = text.find(value)
     while at >= 0:
@@ -778,17 +778,19 @@ def _touches_letter(text: str, value: str) -> bool:
 
 
 def _letter_like(char: str) -> bool:
+    """A character that continues a word: a letter, a mark or a decimal digit (``URL832`` is no name ``URL``)."""
     if char.isascii():
-        return char.isalpha()
+        return char.isalnum()
     category = unicodedata.category(char)
-    return category[0] in "LM" or category == "Cn"
+    return category[0] in "LM" or category in ("Cn", "Nd")
 
 
 def _enclosing_words(texts: Any, values: Sequence[str]) -> set[str]:
-    """The strings of ``texts`` that are one of ``values`` with more letters on a side where it ends in a
-    letter (``algo`` around ``al``; not ``-גאבר`` after ``אביגיל פרידמן-``, whose hyphen ends it)."""
+    """The strings of ``texts`` that are one of ``values`` with more letters or digits on a side where it ends in
+    a letter (``algo`` around ``al``, ``URL832`` around ``URL``, a placeholder the name pass read as a name; not
+    ``-גאבר`` after ``אביגיל פרידמן-``, whose hyphen ends it)."""
     out: set[str] = set()
-    letters = r"[\p{L}\p{M}]*"
+    letters = r"[\p{L}\p{M}\p{Nd}]*"
     sides: dict[tuple[bool, bool], list[str]] = {}
     # longest first, as the redaction searches: at a place the longest name is the one a longer word holds (and the
     # chunks, so the words found, do not depend on the order of a set)
