@@ -64,6 +64,11 @@ def test_a_name_broken_at_a_line_end_is_read_whole_only_when_confirmed() -> None
         ("Aujourd'hui, le nommé Douillet nie tout", ["Douillet"]),
         ("les frères Lumière et Pathé", ["Lumière", "Pathé"]),
         ("In diesem Amte verblieben Adv. Bertagnolli, Cav. Radina", ["Bertagnolli", "Radina"]),
+        # a naming word, and Finnish and Hungarian speech verbs after their subject
+        ("oli nuorukainen nimeltä Theron, joka", ["Theron"]),
+        ("kaulakorun, Theron sanoi ystävälleen.", ["Theron"]),
+        ("Ein Mann namens Aumeier kam", ["Aumeier"]),
+        ("niin, Se sanoi", []),
         # the town after a name in a list of the elected is no part of it; Dutch ``te`` is where he lives
         ("Jhr. Albertus Zwolle", ["Albertus"]),
         ("de heer Kernper te Amsterdam", ["Kernper"]),

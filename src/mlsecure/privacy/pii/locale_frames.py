@@ -47,7 +47,7 @@ OCR_MONSIEUR = r"(?:N[Iil1]|R[Il])[.,*]|M[*»]"
 # Written before a name as they are (a capital first letter is also read)
 HONORIFICS = _words("""
     Mme Mlle Mmes Mlles Mgr Herr Herrn Frau Fräulein monsieur messieurs madame mesdames mademoiselle maître
-    sieur nommé nommée Witwe weduwe
+    sieur nommé nommée Witwe weduwe namens genaamd nimeltä llamado llamada chamado chamada chiamato chiamata
     heer heeren heren mevrouw juffrouw jonkheer señor señora señorita don doña signor signora signorina senhor
     senhora rouva herra neiti herr fru frøken fröken pan pani pán paní lord lady sir dame veuve Mister
 """)
@@ -105,6 +105,12 @@ SPEECH = _words(
 """,
     sep=",",
 )
+# Speech verbs that Finnish and Hungarian put after their subject in a reporting clause (``, Theron sanoi
+# ystävälleen``, ``Kovács mondta.``)
+SPEECH_AFTER = _words("""
+    sanoi sanoo kertoi kertoo totesi toteaa vastasi kysyi huusi kuiskasi mondta mondja kérdezte válaszolta
+    felelte kiáltotta
+""")
 # Hungarian honorifics, ranks and titles after the name, in the cases a sentence puts them (``Rjunoszuke urat``,
 # ``Green ezredes``, ``Obama elnök``)
 AFTER = _words("""
@@ -129,6 +135,7 @@ TITLED_RUN = rf"(?:^|[^\w.])(?:{_TITLE}) +(?:(?:{_TITLE}) +)*{_NAME}"
 PLURAL_RUN = (rf"(?:^|[^\w.])(?:{alternation_pattern(PLURAL)}) +{_NAME}(?:, {_NAME})*"
               rf"(?:,? (?:{alternation_pattern(_AND)}) {_NAME})?")
 SPEECH_RUN = rf"[,»\"”'–-] *(?:{cased(SPEECH)}) +(?:(?:{_TITLE}) +)*{_NAME}(?:[.,;:!?»\"”]|$)"
+REPORTED_RUN = rf"[,»\"”'–-] *{_NAME} (?:{alternation_pattern(SPEECH_AFTER)})\b"
 AFTER_RUN = rf"\b{_WORD}(?: {_WORD})? (?:{alternation_pattern(AFTER)})\b"
 _HONORIFIC_KEYS = frozenset(fold(w.rstrip(".")) for w in (*HONORIFICS_DOTTED, *HONORIFICS))
 _TITLE_KEYS = frozenset(fold(w.rstrip(".")) for w in (*HONORIFICS_DOTTED, *HONORIFICS, *ROLES, *ROLES_LOWER, *PLURAL))
@@ -192,6 +199,12 @@ def speech_name(match: str) -> list[str]:
     return _with_surname(_name_after(rest[len(verb.split()) :], particle_first=False))
 
 
+def reported_name(match: str) -> list[str]:
+    """``, Theron sanoi``: the name between a clause mark and the speech verb after it."""
+    words = match.lstrip(",»\"”'–- ").split()[:-1]
+    return _with_surname(_name_after(words, particle_first=False))
+
+
 def after_name(match: str) -> list[str]:
     """``Rjunoszuke urat``, ``Lodge asszony``: the capitalised words before a Hungarian honorific."""
     words = match.split()[:-1]
@@ -203,5 +216,6 @@ LOCALE_SLOTS: tuple[tuple[str, Callable[[str], list[str]]], ...] = (
     (TITLED_RUN, titled_name),
     (PLURAL_RUN, plural_names),
     (SPEECH_RUN, speech_name),
+    (REPORTED_RUN, reported_name),
     (AFTER_RUN, after_name),
 )
