@@ -69,6 +69,11 @@ def test_a_name_broken_at_a_line_end_is_read_whole_only_when_confirmed() -> None
         ("kaulakorun, Theron sanoi ystävälleen.", ["Theron"]),
         ("Ein Mann namens Aumeier kam", ["Aumeier"]),
         ("niin, Se sanoi", []),
+        # notices: a notary's name in capitals after ``Me`` or an OCR'd ``M.``; a general in lower case
+        ("ETUDE de Me COTTIN, notaire à Concarneau", ["COTTIN"]),
+        ("ETUDES de M- VERANT, notaire à Morlaix", ["VERANT"]),
+        ("le général Chnmon a rendu visite", ["Chnmon"]),
+        ("Call Me Maybe", []),
         # the town after a name in a list of the elected is no part of it; Dutch ``te`` is where he lives
         ("Jhr. Albertus Zwolle", ["Albertus"]),
         ("de heer Kernper te Amsterdam", ["Kernper"]),

@@ -43,7 +43,7 @@ HONORIFICS_DOTTED = _words("""
 # initial)
 _CAPTAIN = r"c\."
 # ``M.`` as the old newspapers' OCR reads it (``NI. Blanc``, ``Ni. Laniec``, ``M* Sergeant``, ``RI. Clemenceau``)
-OCR_MONSIEUR = r"(?:N[Iil1]|R[Il])[.,*]|M[*»]"
+OCR_MONSIEUR = r"(?:N[Iil1]|R[Il])[.,*]|M[*»-]"
 # Written before a name as they are (a capital first letter is also read)
 HONORIFICS = _words("""
     Mme Mlle Mmes Mlles Mgr Herr Herrn Frau Fräulein monsieur messieurs madame mesdames mademoiselle maître
@@ -63,7 +63,7 @@ ROLES = _words("""
     colonel capitaine lieutenant commandant docteur abbé cardinal président ministre sénateur député maire
     préfet roi reine prince princesse comte comtesse duc duchesse baron baronne marquis empereur impératrice
     pape maréchal amiral professeur juge avocat notaire curé pasteur évêque archevêque chanoine citoyen
-    commissaire sous-préfet souspréfet sergent caporal adjudant soldat gendarme brigadier lieutenant-colonel
+    commissaire général sous-préfet souspréfet sergent caporal adjudant soldat gendarme brigadier lieutenant-colonel
     generaal kolonel kapitein luitenant dokter president minister senator burgemeester wethouder
     koning koningin prins prinses graaf gravin hertog keizer paus bisschop pastoor dominee notaris advocaat
     rechter professor ambtsgenoot voorzitter surnumerair kardinaal Oberst Hauptmann Leutnant Doktor Präsident
@@ -123,7 +123,7 @@ AFTER = _words("""
 PARTICLES = frozenset(_words("van von de der den ter ten du des la le di da del della dos das y zu af av v d"))
 # Capitalised particles that open a surname (``Van Diepenbeek``, ``De Prins``, ``Le Pen``; not German ``Der``, ``Das``)
 SURNAME_OPENERS = frozenset(("Van", "De", "Di", "Da", "Del", "Della", "Von", "Ter", "Ten", "Du", "Le", "La", "Dos"))
-_WORD = rf"[{_UP}][{_LO}'’]*(?:-[{_UP}{_LO}][{_LO}'’]+)?"
+_WORD = rf"[{_UP}](?:[{_UP}]{{2,}}|[{_LO}'’]*(?:-[{_UP}{_LO}][{_LO}'’]+)?)"  # ``KERNEIS`` after a title too
 _PART = rf"(?:{alternation_pattern(p for p in PARTICLES if len(p) > 1)}|v\.|d')"
 _NAME = rf"(?:{_PART} )*{_WORD}(?: (?:{_PART} ?)*{_WORD}){{0,3}}"
 _TITLE = (
@@ -135,6 +135,9 @@ TITLED_RUN = rf"(?:^|[^\w.])(?:{_TITLE}) +(?:(?:{_TITLE}) +)*{_NAME}"
 PLURAL_RUN = (rf"(?:^|[^\w.])(?:{alternation_pattern(PLURAL)}) +{_NAME}(?:, {_NAME})*"
               rf"(?:,? (?:{alternation_pattern(_AND)}) {_NAME})?")
 SPEECH_RUN = rf"[,»\"”'–-] *(?:{cased(SPEECH)}) +(?:(?:{_TITLE}) +)*{_NAME}(?:[.,;:!?»\"”]|$)"
+# French ``Me`` (maître: a notary, a lawyer) before a surname in capitals, as the notices set it (``ETUDE de Me
+# COTTIN, notaire``); before a capitalised word it is English ``me`` too often (``Call Me Maybe``)
+MAITRE_RUN = rf"\bMe [{_UP}]{{3,}}\b"
 REPORTED_RUN = rf"[,»\"”'–-] *{_NAME} (?:{alternation_pattern(SPEECH_AFTER)})\b"
 AFTER_RUN = rf"\b{_WORD}(?: {_WORD})? (?:{alternation_pattern(AFTER)})\b"
 _HONORIFIC_KEYS = frozenset(fold(w.rstrip(".")) for w in (*HONORIFICS_DOTTED, *HONORIFICS))
@@ -154,7 +157,8 @@ def _name_after(words: list[str], *, particle_first: bool = True) -> str | None:
             if not out and (word not in SURNAME_OPENERS if word[:1].isupper() else not particle_first):
                 break  # ``Der``, ``Das`` opening a clause; ``der Republik`` after ``Präsident``
             out.append(raw if raw == "v." else word)
-        elif len(word) >= 2 and is_capitalised(word) and is_person_word(word) and fold(word) not in _TITLE_KEYS:
+        elif (len(word) >= 2 and (is_capitalised(word) or (word.isupper() and word.isalpha()))
+              and is_person_word(word) and fold(word) not in _TITLE_KEYS):  # ``M- KERNEIS, notaire``
             if any(w.rstrip('.').lower() not in PARTICLES for w in out) and is_place(word):
                 break  # ``Baron Milligen Zwolle``: a list gives the town after the name
             out.append(word)
@@ -199,6 +203,12 @@ def speech_name(match: str) -> list[str]:
     return _with_surname(_name_after(rest[len(verb.split()) :], particle_first=False))
 
 
+def maitre_name(match: str) -> list[str]:
+    """``Me COTTIN``: the surname after ``Me``."""
+    name = match.split()[-1]
+    return [name] if is_person_word(name) else []
+
+
 def reported_name(match: str) -> list[str]:
     """``, Theron sanoi``: the name between a clause mark and the speech verb after it."""
     words = match.lstrip(",»\"”'–- ").split()[:-1]
@@ -217,5 +227,6 @@ LOCALE_SLOTS: tuple[tuple[str, Callable[[str], list[str]]], ...] = (
     (PLURAL_RUN, plural_names),
     (SPEECH_RUN, speech_name),
     (REPORTED_RUN, reported_name),
+    (MAITRE_RUN, maitre_name),
     (AFTER_RUN, after_name),
 )
