@@ -6,8 +6,9 @@ confirms some of them, and the rest, surnames no list holds, survived (issue 15'
 ``tests/pii/peers3``). A list is one kind of thing: where two of its items are confirmed names, its other
 capitalised items are names too where they are no place nor common word of the column's languages; where only one
 item is confirmed, only if no dictionary of the column's languages knows any other item (a list of countries
-beside a spurious name stays one). Items are one to three capitalised words with
-name particles between them, joined by commas, semicolons or the word for ``and`` of the languages here.
+beside a spurious name stays one; a pair is read so too: ``Briand und Chamberlain``). Items are one to three
+capitalised words with name particles between them, joined by commas, semicolons or the word for ``and`` of the
+languages here.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from mlsecure.privacy.pii.name_parts import is_common_word, is_place
 
 # ``and`` in the languages of the frames (``locale_frames``), joining a list's last item
 AND = ("und", "et", "ja", "és", "y", "en", "e", "og", "och", "i", "and")
-MIN_ITEMS = 3  # a pair is too often a name beside a place or a firm (``Lunelli und Bolzano``)
+MIN_ITEMS = 2  # a pair too (``Briand und Chamberlain``): one confirmed, the other must be unknown
 MIN_CONFIRMED = 1  # with one confirmed item, the others are names only if no dictionary knows any of them
 SURE = 2  # with two, each name-shaped item is a name whatever the others are
 _WORD = rf"[{_UP}][{_LO}'’]+(?:-[{_UP}][{_LO}'’]+)?"
