@@ -76,6 +76,9 @@ def test_a_name_broken_at_a_line_end_is_read_whole_only_when_confirmed() -> None
         ("ETUDES de M- VERANT, notaire à Morlaix", ["VERANT"]),
         ("le général Chnmon a rendu visite", ["Chnmon"]),
         ("Call Me Maybe", []),
+        # Hungarian ranks after the name, an adjective between
+        ("ekkor Zauditu etióp császár nővére", ["Zauditu"]),
+        ("A magyar király szerint", []),
         # the town after a name in a list of the elected is no part of it; Dutch ``te`` is where he lives
         ("Jhr. Albertus Zwolle", ["Albertus"]),
         ("de heer Kernper te Amsterdam", ["Kernper"]),

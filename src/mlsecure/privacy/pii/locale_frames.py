@@ -116,7 +116,8 @@ SPEECH_AFTER = _words("""
 AFTER = _words("""
     úr urat úrnak úrral úrhoz úrtól úrról asszony asszonyt asszonynak asszonnyal kisasszony kisasszonyt néni
     nénit bácsi bácsit ezredes őrnagy százados hadnagy tábornok kapitány elnök király királynő herceg gróf báró
-    professzor atya püspök miniszterelnök polgármester
+    professzor atya püspök miniszterelnök polgármester császár császárnő hercegnő grófnő királyné mester pápa
+    bíboros érsek
 """)
 # Particles inside a name (``Boreau de Roincé``, ``van der Linde``, ``Díez Canseco``)
 # (not Dutch ``te``: ``de heer Kernper te Amsterdam`` is where he lives)
@@ -139,7 +140,7 @@ SPEECH_RUN = rf"[,»\"”'–-] *(?:{cased(SPEECH)}) +(?:(?:{_TITLE}) +)*{_NAME}
 # COTTIN, notaire``); before a capitalised word it is English ``me`` too often (``Call Me Maybe``)
 MAITRE_RUN = rf"\bMe [{_UP}]{{3,}}\b"
 REPORTED_RUN = rf"[,»\"”'–-] *{_NAME} (?:{alternation_pattern(SPEECH_AFTER)})\b"
-AFTER_RUN = rf"\b{_WORD}(?: {_WORD})? (?:{alternation_pattern(AFTER)})\b"
+AFTER_RUN = rf"\b{_WORD}(?: {_WORD})? (?:[{_LO}]+ )?(?:{alternation_pattern(AFTER)})\b"  # ``Zauditu etióp császár``
 _HONORIFIC_KEYS = frozenset(fold(w.rstrip(".")) for w in (*HONORIFICS_DOTTED, *HONORIFICS))
 _TITLE_KEYS = frozenset(fold(w.rstrip(".")) for w in (*HONORIFICS_DOTTED, *HONORIFICS, *ROLES, *ROLES_LOWER, *PLURAL))
 
@@ -217,7 +218,7 @@ def reported_name(match: str) -> list[str]:
 
 def after_name(match: str) -> list[str]:
     """``Rjunoszuke urat``, ``Lodge asszony``: the capitalised words before a Hungarian honorific."""
-    words = match.split()[:-1]
+    words = [w for w in match.split()[:-1] if not w[:1].islower()]
     keep = [w for w in words if is_capitalised(w) and is_person_word(w)]
     return [" ".join(keep)] if keep == words else []
 
