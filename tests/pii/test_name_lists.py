@@ -79,6 +79,8 @@ def test_a_name_broken_at_a_line_end_is_read_whole_only_when_confirmed() -> None
         # Hungarian ranks after the name, an adjective between
         ("ekkor Zauditu etióp császár nővére", ["Zauditu"]),
         ("A magyar király szerint", []),
+        # ``ő`` is a small letter of the name runs' Latin Extended range: no empty name from it
+        ("az ő úr, a ős úr", []),
         # the town after a name in a list of the elected is no part of it; Dutch ``te`` is where he lives
         ("Jhr. Albertus Zwolle", ["Albertus"]),
         ("de heer Kernper te Amsterdam", ["Kernper"]),

@@ -218,9 +218,11 @@ def reported_name(match: str) -> list[str]:
 
 def after_name(match: str) -> list[str]:
     """``Rjunoszuke urat``, ``Lodge asszony``: the capitalised words before a Hungarian honorific."""
-    words = [w for w in match.split()[:-1] if not w[:1].islower()]
+    words = match.split()[:-1]
+    if len(words) >= 2 and words[-1][:1].islower():
+        words = words[:-1]  # the adjective before the rank (``etióp császár``)
     keep = [w for w in words if is_capitalised(w) and is_person_word(w)]
-    return [" ".join(keep)] if keep == words else []
+    return [" ".join(keep)] if keep and keep == words else []
 
 
 LOCALE_SLOTS: tuple[tuple[str, Callable[[str], list[str]]], ...] = (
