@@ -34,6 +34,7 @@ def test_a_list_with_two_confirmed_names_gives_its_other_names() -> None:
 def test_a_pair_with_a_confirmed_name_gives_an_unknown_word_only() -> None:
     assert _lists("mit Lunelli und Barbuzzi.", ["Lunelli"]) == {"Barbuzzi"}
     assert _lists("mit Lunelli und Bolzano.", ["Lunelli"]) == set()  # a town
+    assert _lists("the Mortgage Loan, Servicer shall", ["Loan"], ("en", "fr")) == set()  # a comma joins no pair
     assert _lists("mit Lunelli und Frankreich.", ["Lunelli"]) == set()  # a word of German
     assert _lists("Ortali, Vitelli und Gentile.", []) == set()  # nothing confirmed
 

@@ -34,6 +34,9 @@ _ITEM = rf"(?:(?:{_PARTICLE}) )?{_WORD}(?: (?:(?:{_PARTICLE}) )?{_WORD}){{0,2}}"
 _JOIN = rf"(?:[,;] |,? (?:{alternation_pattern(AND)}) )"
 NAME_LIST = rf"\b{_ITEM}(?:{_JOIN}{_ITEM}){{{MIN_ITEMS - 1},}}"
 _SPLIT = re.compile(rf"{_JOIN}")
+# a pair is joined by ``and``: two items and a comma are a clause's end and the next one's start (``the Mortgage
+# Loan, Servicer shall``)
+_PAIRED = re.compile(rf" (?:{alternation_pattern(AND)}) ")
 
 
 def listed_beside(lists: Iterable[str], persons: Iterable[str], langs: tuple[str, ...]) -> set[str]:
@@ -44,7 +47,7 @@ def listed_beside(lists: Iterable[str], persons: Iterable[str], langs: tuple[str
     for match in lists:
         items = _SPLIT.split(match)
         confirmed = [item for item in items if item in known or item.split()[-1] in known]
-        if len(items) < MIN_ITEMS or len(confirmed) < MIN_CONFIRMED:
+        if len(items) < MIN_ITEMS or len(confirmed) < MIN_CONFIRMED or (len(items) == 2 and not _PAIRED.search(match)):
             continue
         others = [item for item in items if item not in confirmed]
         if len(confirmed) >= SURE:
