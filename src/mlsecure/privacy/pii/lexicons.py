@@ -253,7 +253,14 @@ FUNCTION_WORDS = frozenset((
     # Czech, Slovak, Polish; Turkish
     "mimo", "ale", "jak", "jako", "tak", "je", "jest", "nie", "czy", "co", "na", "po", "za", "od", "pro", "ve",
     "se", "bu", "ve", "bir", "icin", "ile", "ama", "cok", "ne", "nasil", "evet",
-    # calendar words
+    # Hungarian articles, pronouns and conjunctions; Finnish ``vain``, ``niin`` (the pronouns, written with ``ä``,
+    # are below); French ``au``, ``aux``: a sentence opens with them, and the name lists hold ``Az``, ``Au``
+    "az", "egy", "ez", "ezt", "azt", "ezek", "azok", "ebben", "abban", "ennek", "annak", "hogy", "nem", "vagy",
+    "mert", "csak", "amikor", "ahol", "azonban", "pedig", "vain", "niin", "au", "aux",
+    # calendar words (and the months of German, French, Dutch, Spanish that are no given name)
+    "januar", "februar", "juni", "juli", "oktober", "dezember", "janvier", "fevrier", "juin",
+    "juillet", "aout", "septembre", "octobre", "decembre", "januari", "februari", "maart", "augustus", "enero",
+    "febrero", "marzo", "junio", "septiembre", "octubre", "noviembre", "diciembre",
     "january", "february", "march", "april", "june", "july", "august", "september", "october", "november",
     "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "spring", "summer",
     "autumn", "winter",
@@ -265,6 +272,8 @@ ACCENTED_FUNCTION_WORDS = frozenset((
     "él", "tú", "sí", "más", "qué", "cómo", "está", "están", "también", "así", "después", "où", "à", "déjà",
     "même", "très", "là", "già", "più", "è", "perché", "così", "é", "não", "já", "você", "até", "só", "för", "på",
     "så", "är", "också", "där", "når", "også", "være", "für", "über", "während", "için", "çok", "nasıl", "że", "při",
+    "és", "én", "így", "még", "már", "hän", "hänen", "hänet", "tämä", "tämän", "tätä", "tällä", "tässä", "siinä",
+    "siitä", "minä", "sinä", "nämä", "myös", "märz", "jänner", "février", "août", "décembre",
 ))
 
 # Column-name words for places, in English and the official languages of the EU, EEA and CH, and in

@@ -26,6 +26,7 @@ from mlsecure.privacy.pii.letters import NAME_LOWER as _LO
 from mlsecure.privacy.pii.letters import NAME_UPPER as _UP
 from mlsecure.privacy.pii.name_data import fold
 from mlsecure.privacy.pii.name_frames import alternation_pattern, cased, is_capitalised, is_person_word
+from mlsecure.privacy.pii.name_parts import is_place
 
 
 def _words(text: str, sep: str | None = None) -> tuple[str, ...]:
@@ -36,17 +37,24 @@ def _words(text: str, sep: str | None = None) -> tuple[str, ...]:
 # Written before a name with their dot: French, Dutch, German, Spanish, Italian, Scandinavian abbreviations
 HONORIFICS_DOTTED = _words("""
     M MM Mme Mmes Mlle Mlles Mgr Hr Hrn Fr Frl Sr Sra Srta Dña Dhr Mevr Mw Mej Jhr Jkvr hh Sig Dott Cav Kapt
-    Gen Pfr geb
+    Gen Pfr geb Cav Comm Avv Adv Ing Prof On Rag Geom Ds Wwe Ww Rttm Hptm Lt Kpt Kapt wed
 """)
+# The French shipping lists' ``c.`` (capitaine) before the master's name: read in lower case only (``C.`` is an
+# initial)
+_CAPTAIN = r"c\."
+# ``M.`` as the old newspapers' OCR reads it (``NI. Blanc``, ``Ni. Laniec``, ``M* Sergeant``, ``RI. Clemenceau``)
+OCR_MONSIEUR = r"(?:N[Iil1]|R[Il])[.,*]|M[*»-]"
 # Written before a name as they are (a capital first letter is also read)
 HONORIFICS = _words("""
     Mme Mlle Mmes Mlles Mgr Herr Herrn Frau Fräulein monsieur messieurs madame mesdames mademoiselle maître
+    sieur nommé nommée Witwe weduwe namens genaamd nimeltä llamado llamada chamado chamada chiamato chiamata
     heer heeren heren mevrouw juffrouw jonkheer señor señora señorita don doña signor signora signorina senhor
     senhora rouva herra neiti herr fru frøken fröken pan pani pán paní lord lady sir dame veuve Mister
 """)
 # Honorifics of several people, before a list of names (``MM. Limon et Meunier``, ``de heeren Thorbecke, Wintgens``)
 PLURAL = _words("""
     MM. Mmes Mlles hh. heeren heren Heeren Heren messieurs Messieurs mesdames Herren Gebrüder gebroeders
+    frères époux docteurs généraux Senatoren Abgeordneten Brüder Geschw. Eheleute echtelieden
 """)
 _AND = _words("et en und y e og och ja és i a and")
 # Titles and roles written before a name (lower case in most languages, German nouns capitalised: both read):
@@ -55,7 +63,8 @@ ROLES = _words("""
     colonel capitaine lieutenant commandant docteur abbé cardinal président ministre sénateur député maire
     préfet roi reine prince princesse comte comtesse duc duchesse baron baronne marquis empereur impératrice
     pape maréchal amiral professeur juge avocat notaire curé pasteur évêque archevêque chanoine citoyen
-    commissaire generaal kolonel kapitein luitenant dokter president minister senator burgemeester wethouder
+    commissaire général sous-préfet souspréfet sergent caporal adjudant soldat gendarme brigadier lieutenant-colonel
+    generaal kolonel kapitein luitenant dokter president minister senator burgemeester wethouder
     koning koningin prins prinses graaf gravin hertog keizer paus bisschop pastoor dominee notaris advocaat
     rechter professor ambtsgenoot voorzitter surnumerair kardinaal Oberst Hauptmann Leutnant Doktor Präsident
     Außenminister Ministerpräsident Reichskanzler Bundeskanzler Kanzler Bürgermeister König Königin Prinz
@@ -74,6 +83,11 @@ ROLES = _words("""
 # Roles read only in lower case: capitalised, they open English names of things (``General Motors``, ``Hong Kong``,
 # ``Premier League``, ``Fiscal Policy``)
 ROLES_LOWER = _words("general kong premier fiscal papa generál")
+# German compound role nouns, read by their last part (``Untersekretär Grandi``, ``Altmeister Janovski``,
+# ``Milizkommandant``, ``Schatzsekretär Mellon``, ``Verteidigungsminister Stribrny``)
+COMPOUND_ROLES = _words("""
+    minister sekretär kommandant kommissär kommissar direktor präsident inspektor meister gärtner rat leutnant
+""")
 # Speech verbs that a reporting clause puts before its subject (``», sier Ekre.``, ``, aldus Van Diepenbeek.``)
 SPEECH = _words(
     """
@@ -91,29 +105,42 @@ SPEECH = _words(
 """,
     sep=",",
 )
+# Speech verbs that Finnish and Hungarian put after their subject in a reporting clause (``, Theron sanoi
+# ystävälleen``, ``Kovács mondta.``)
+SPEECH_AFTER = _words("""
+    sanoi sanoo kertoi kertoo totesi toteaa vastasi kysyi huusi kuiskasi mondta mondja kérdezte válaszolta
+    felelte kiáltotta
+""")
 # Hungarian honorifics, ranks and titles after the name, in the cases a sentence puts them (``Rjunoszuke urat``,
 # ``Green ezredes``, ``Obama elnök``)
 AFTER = _words("""
     úr urat úrnak úrral úrhoz úrtól úrról asszony asszonyt asszonynak asszonnyal kisasszony kisasszonyt néni
     nénit bácsi bácsit ezredes őrnagy százados hadnagy tábornok kapitány elnök király királynő herceg gróf báró
-    professzor atya püspök miniszterelnök polgármester
+    professzor atya püspök miniszterelnök polgármester császár császárnő hercegnő grófnő királyné mester pápa
+    bíboros érsek
 """)
 # Particles inside a name (``Boreau de Roincé``, ``van der Linde``, ``Díez Canseco``)
-PARTICLES = frozenset(_words("van von de der den ter ten te du des la le di da del della dos das y zu af av v d"))
+# (not Dutch ``te``: ``de heer Kernper te Amsterdam`` is where he lives)
+PARTICLES = frozenset(_words("van von de der den ter ten du des la le di da del della dos das y zu af av v d"))
 # Capitalised particles that open a surname (``Van Diepenbeek``, ``De Prins``, ``Le Pen``; not German ``Der``, ``Das``)
 SURNAME_OPENERS = frozenset(("Van", "De", "Di", "Da", "Del", "Della", "Von", "Ter", "Ten", "Du", "Le", "La", "Dos"))
-_WORD = rf"[{_UP}][{_LO}'’]*(?:-[{_UP}{_LO}][{_LO}'’]+)?"
+_WORD = rf"[{_UP}](?:[{_UP}]{{2,}}|[{_LO}'’]*(?:-[{_UP}{_LO}][{_LO}'’]+)?)"  # ``KERNEIS`` after a title too
 _PART = rf"(?:{alternation_pattern(p for p in PARTICLES if len(p) > 1)}|v\.|d')"
 _NAME = rf"(?:{_PART} )*{_WORD}(?: (?:{_PART} ?)*{_WORD}){{0,3}}"
 _TITLE = (
     rf"(?:{alternation_pattern(HONORIFICS_DOTTED)})\.|(?:{cased(HONORIFICS)})|(?:{cased(ROLES)})"
-    rf"|(?:{alternation_pattern(ROLES_LOWER)})"
+    rf"|(?:{alternation_pattern(ROLES_LOWER)})|{_CAPTAIN}|{OCR_MONSIEUR}"
+    rf"|[{_UP}][{_LO}]+(?:{alternation_pattern(COMPOUND_ROLES)})"
 )
 TITLED_RUN = rf"(?:^|[^\w.])(?:{_TITLE}) +(?:(?:{_TITLE}) +)*{_NAME}"
 PLURAL_RUN = (rf"(?:^|[^\w.])(?:{alternation_pattern(PLURAL)}) +{_NAME}(?:, {_NAME})*"
               rf"(?:,? (?:{alternation_pattern(_AND)}) {_NAME})?")
 SPEECH_RUN = rf"[,»\"”'–-] *(?:{cased(SPEECH)}) +(?:(?:{_TITLE}) +)*{_NAME}(?:[.,;:!?»\"”]|$)"
-AFTER_RUN = rf"\b{_WORD}(?: {_WORD})? (?:{alternation_pattern(AFTER)})\b"
+# French ``Me`` (maître: a notary, a lawyer) before a surname in capitals, as the notices set it (``ETUDE de Me
+# COTTIN, notaire``); before a capitalised word it is English ``me`` too often (``Call Me Maybe``)
+MAITRE_RUN = rf"\bMe [{_UP}]{{3,}}\b"
+REPORTED_RUN = rf"[,»\"”'–-] *{_NAME} (?:{alternation_pattern(SPEECH_AFTER)})\b"
+AFTER_RUN = rf"\b{_WORD}(?: {_WORD})? (?:[{_LO}]+ )?(?:{alternation_pattern(AFTER)})\b"  # ``Zauditu etióp császár``
 _HONORIFIC_KEYS = frozenset(fold(w.rstrip(".")) for w in (*HONORIFICS_DOTTED, *HONORIFICS))
 _TITLE_KEYS = frozenset(fold(w.rstrip(".")) for w in (*HONORIFICS_DOTTED, *HONORIFICS, *ROLES, *ROLES_LOWER, *PLURAL))
 
@@ -131,7 +158,10 @@ def _name_after(words: list[str], *, particle_first: bool = True) -> str | None:
             if not out and (word not in SURNAME_OPENERS if word[:1].isupper() else not particle_first):
                 break  # ``Der``, ``Das`` opening a clause; ``der Republik`` after ``Präsident``
             out.append(raw if raw == "v." else word)
-        elif len(word) >= 2 and is_capitalised(word) and is_person_word(word) and fold(word) not in _TITLE_KEYS:
+        elif (len(word) >= 2 and (is_capitalised(word) or (word.isupper() and word.isalpha()))
+              and is_person_word(word) and fold(word) not in _TITLE_KEYS):  # ``M- KERNEIS, notaire``
+            if any(w.rstrip('.').lower() not in PARTICLES for w in out) and is_place(word):
+                break  # ``Baron Milligen Zwolle``: a list gives the town after the name
             out.append(word)
         else:
             break
@@ -174,16 +204,32 @@ def speech_name(match: str) -> list[str]:
     return _with_surname(_name_after(rest[len(verb.split()) :], particle_first=False))
 
 
+def maitre_name(match: str) -> list[str]:
+    """``Me COTTIN``: the surname after ``Me``."""
+    name = match.split()[-1]
+    return [name] if is_person_word(name) else []
+
+
+def reported_name(match: str) -> list[str]:
+    """``, Theron sanoi``: the name between a clause mark and the speech verb after it."""
+    words = match.lstrip(",»\"”'–- ").split()[:-1]
+    return _with_surname(_name_after(words, particle_first=False))
+
+
 def after_name(match: str) -> list[str]:
     """``Rjunoszuke urat``, ``Lodge asszony``: the capitalised words before a Hungarian honorific."""
     words = match.split()[:-1]
+    if len(words) >= 2 and words[-1][:1].islower():
+        words = words[:-1]  # the adjective before the rank (``etióp császár``)
     keep = [w for w in words if is_capitalised(w) and is_person_word(w)]
-    return [" ".join(keep)] if keep == words else []
+    return [" ".join(keep)] if keep and keep == words else []
 
 
 LOCALE_SLOTS: tuple[tuple[str, Callable[[str], list[str]]], ...] = (
     (TITLED_RUN, titled_name),
     (PLURAL_RUN, plural_names),
     (SPEECH_RUN, speech_name),
+    (REPORTED_RUN, reported_name),
+    (MAITRE_RUN, maitre_name),
     (AFTER_RUN, after_name),
 )

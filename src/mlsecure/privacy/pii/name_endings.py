@@ -134,3 +134,14 @@ def inflected(words: Iterable[str], names: Iterable[str], langs: tuple[str, ...]
                     out.add(word)
                 break
     return out
+
+
+# A capitalised word broken at a line's end and set again with its hyphen (``Du- mini``, ``Tarta- kower``)
+HYPHEN_BROKEN = rf"\b[{_UP}][{_LO}]+- [{_LO}]+\b"
+
+
+def hyphen_broken(matches: Iterable[str], names: Iterable[str]) -> set[str]:
+    """The matches of ``HYPHEN_BROKEN`` that a confirmed name's word is, read whole: the old newspapers' OCR keeps
+    the hyphen and space of a word broken at a line's end (``Du- mini`` where the column also says ``Dumini``)."""
+    words = {w for name in names for w in name.split()}
+    return {m for m in matches if m.replace("- ", "") in words}

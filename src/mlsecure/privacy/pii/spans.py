@@ -44,8 +44,9 @@ from mlsecure.privacy.pii.mid_names import (
     lower_full_name_pattern,
     mid_sentence_name,
 )
-from mlsecure.privacy.pii.name_endings import CAPITALISED_WORD, inflected
+from mlsecure.privacy.pii.name_endings import CAPITALISED_WORD, HYPHEN_BROKEN, hyphen_broken, inflected
 from mlsecure.privacy.pii.name_frames import FRAME_SLOTS, propagate
+from mlsecure.privacy.pii.name_lists import NAME_LIST, listed_beside
 from mlsecure.privacy.pii.name_parts import extend, spread
 from mlsecure.privacy.pii.names import (
     called_name,
@@ -417,6 +418,11 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
             found.setdefault(word, PiiType.NAME)
     persons = [v for v, t in found.items() if t is PiiType.NAME]  # ``name_endings``: ``Obaman``, ``Évát``
     for word in inflected(_distinct_matches(texts, CAPITALISED_WORD), persons, langs):
+        found.setdefault(word, PiiType.NAME)
+    # ``name_lists``, ``name_endings``: a list's other names (``Ortali, Vitelli, Cincotti und Gentile``), a
+    # confirmed name broken at a line's end (``Du- mini``)
+    for word in (*listed_beside(_distinct_matches(texts, NAME_LIST), persons, langs),
+                 *hyphen_broken(_distinct_matches(texts, HYPHEN_BROKEN), persons)):
         found.setdefault(word, PiiType.NAME)
     for run in _distinct_matches(texts, SET_IN_PATTERN):  # one pass for the three scripts
         for script, core_pattern in _SET_IN_CORE.items():
