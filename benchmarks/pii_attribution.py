@@ -19,23 +19,15 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import CodeType, FrameType
-from typing import Any, Protocol
+from typing import Any
 
 from mlsecure.privacy.pii import spans as spans_module
 from mlsecure.privacy.pii.claims import Claims
 from mlsecure.privacy.pii.names import name_windows
 from mlsecure.privacy.pii.types import PiiType
 
-
-class LabelledText(Protocol):
-    @property
-    def source(self) -> str: ...
-    @property
-    def half(self) -> str: ...
-    @property
-    def text(self) -> str: ...
-    @property
-    def spans(self) -> tuple[tuple[int, int, str], ...]: ...
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "pii" / "peers"))
+from peer_scoring import LabelledCase  # the corpora's case shape, shared with their scorer
 
 
 def _pass_names() -> dict[int, str]:
@@ -143,7 +135,7 @@ def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
 
 
 def spurious_by_pass(
-    cases: Sequence[LabelledText], scan: Callable[[list[str]], list[Any]]
+    cases: Sequence[LabelledCase], scan: Callable[[list[str]], list[Any]]
 ) -> tuple[Counter[str], list[str]]:
     """(spurious name spans per pass, one tab-separated line per span: source, pass, value, context) over the
     dev-half ``cases``, one batch per source as the benchmarks score them."""
@@ -168,7 +160,7 @@ def spurious_by_pass(
     return tally, lines
 
 
-def write_spurious(cases: Sequence[LabelledText], scan: Callable[[list[str]], list[Any]], out: Path) -> None:
+def write_spurious(cases: Sequence[LabelledCase], scan: Callable[[list[str]], list[Any]], out: Path) -> None:
     """Write every dev spurious name span with its pass to ``out`` and print the count per pass."""
     tally, lines = spurious_by_pass([c for c in cases if c.half == "dev"], scan)
     out.write_text("\n".join(lines) + "\n")

@@ -30,7 +30,7 @@ import json
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -290,19 +290,26 @@ def encode(data: dict[str, Any]) -> bytes:
     return gzip.compress(payload, compresslevel=9, mtime=0)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def write_main(doc: str | None, out: Path, extract: Callable[[Path, list[str]], dict[str, Any]],
+               names: list[str]) -> int:
+    """An extractor's command line (``--mirrors``, ``--out``): the shipped sources ``names`` extracted, encoded,
+    written whole to a temporary file and moved over the shipped one (shared with ``extract_peers4``)."""
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
     parser.add_argument("--mirrors", type=Path, default=Path("/work/.mirror"))
-    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--out", type=Path, default=out)
     args = parser.parse_args()
-    data = extract(args.mirrors, shipped_names())
+    data = extract(args.mirrors, names)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_suffix(".tmp")
+    tmp = args.out.with_suffix(".tmp")  # written whole, then moved over the shipped file
     tmp.write_bytes(encode(data))
     tmp.replace(args.out)
     for name, info in data["sources"].items():
         print(f"{name}: {info['documents']} documents @ {info['commit'][:12]}")
     return 0
+
+
+def main() -> int:
+    return write_main(__doc__, OUT, extract, shipped_names())
 
 
 if __name__ == "__main__":

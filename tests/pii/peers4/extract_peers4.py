@@ -35,7 +35,6 @@ words (underscores) and is left out.
 
 from __future__ import annotations
 
-import argparse
 import re
 import subprocess
 import sys
@@ -49,7 +48,7 @@ OUT = HERE / "data" / "peer_corpora4.json.gz"
 sys.path.insert(0, str(HERE.parent / "peers2"))
 sys.path.insert(0, str(HERE.parent / "peers3"))
 from extract_peers2 import Built, Token, conll_documents, detokenize, half  # noqa: E402
-from extract_peers3 import encode, git_dir  # noqa: E402
+from extract_peers3 import git_dir, write_main  # noqa: E402
 
 GUM = "amir-zeldes/gum"
 _GUM_NOTICE = (
@@ -407,18 +406,7 @@ def mirror_only_names() -> list[str]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--mirrors", type=Path, default=Path("/work/.mirror"))
-    parser.add_argument("--out", type=Path, default=OUT)
-    args = parser.parse_args()
-    data = extract(args.mirrors, shipped_names())
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_suffix(".tmp")  # written whole, then moved over the shipped file
-    tmp.write_bytes(encode(data))
-    tmp.replace(args.out)
-    for name, info in data["sources"].items():
-        print(f"{name}: {info['documents']} documents @ {info['commit'][:12]}")
-    return 0
+    return write_main(__doc__, OUT, extract, shipped_names())
 
 
 if __name__ == "__main__":
