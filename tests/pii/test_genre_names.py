@@ -17,8 +17,8 @@ from mlsecure.privacy.pii.genre_names import (
     CASE,
     CITED,
     INITIALLED,
-    NAME_LIST,
     OWNED,
+    PEOPLE_LIST,
     POINTED,
     REFERENCE_LIST,
     TURN_END,
@@ -28,8 +28,8 @@ from mlsecure.privacy.pii.genre_names import (
     case_parties,
     cited_authors,
     initialled,
-    listed_beside,
     owned,
+    people_beside,
     pointed,
     referenced,
     turn_end,
@@ -120,7 +120,7 @@ def test_person_frames(pattern: str, reader: object, text: str, names: list[str]
 
 def test_a_list_that_names_people_gives_its_other_items() -> None:
     def beside(text: str, known: list[str]) -> set[str]:
-        return listed_beside([m.group(0) for m in re.finditer(NAME_LIST, text)], known, EN)
+        return people_beside([m.group(0) for m in re.finditer(PEOPLE_LIST, text)], known, EN)
 
     text = "writers Mark Twain, Robert Louis Stevenson, Morris and Goscinny, and Neil Gaiman."
     assert beside(text, ["Mark Twain", "Robert Louis Stevenson", "Neil Gaiman"]) == {"Morris", "Goscinny"}

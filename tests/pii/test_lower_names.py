@@ -142,7 +142,7 @@ def test_initials_and_surnames_are_redacted_in_text() -> None:
     assert redact("Guests: I. Healy, P. Zzyzxq", "the U.S. Army and A Stewart sandwich") == [
         "Guests: [NAME], P. Zzyzxq", "the U.S. Army and A Stewart sandwich"]
     # in a list of three whose other two are confirmed names, the unlisted one is taken too
-    # (``genre_names.listed_beside``)
+    # (``genre_names.people_beside``)
     assert redact("Guests: I. Healy, P. Zzyzxq, J. Gillespie.") == ["Guests: [NAME], [NAME], [NAME]."]
     # under a team sheet's label every member is a person, listed or not (``results_tables.SQUAD``)
     assert redact("Did not bat: I. Healy, P. Zzyzxq, J. Gillespie.") == ["Did not bat: [NAME], [NAME], [NAME]."]

@@ -15,10 +15,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from extract_peers3 import encode
 from extract_peers4 import (
     OUT,
     SOURCES,
-    encode,
     entity_events,
     extract,
     gum_built,

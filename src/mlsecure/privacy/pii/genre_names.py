@@ -17,7 +17,7 @@ alone in running text would not be taken:
 - a person's own: ``Graindor de Douai, who``, ``Thrun and his colleagues``, ``Catullus himself``, ``Goldberg's
   breakthrough``, ``Melville's wife`` (kin, life events and writings: what no company or band has);
 - a list that names people: its other items (``Morris and Goscinny`` among ``Mark Twain, Robert Louis Stevenson,
-  ...``) once half of its items, two at least, are confirmed names (``listed_beside``, after the other passes);
+  ...``) once half of its items, two at least, are confirmed names (``people_beside``, after the other passes);
 - the bench: ``BLACKMUN, J., delivered``, ``DOUGLAS, BRENNAN, and POWELL, JJ., joined``; a case: ``Lynch v.
   Overholser``.
 """
@@ -280,11 +280,11 @@ def case_parties(match: str, langs: Langs) -> list[str]:
 
 _ITEM = rf"(?:[A-Z]\. ?){{0,3}}{WORD}(?: {WORD}){{0,2}}"
 # a list of three or more people, places or things: ``Sepp Hochreiter, Y. Bengio, P. Frasconi, and Jürgen X``
-NAME_LIST = rf"{_ITEM}(?:(?:,? (?:and|&) |, ){_ITEM})+"
+PEOPLE_LIST = rf"{_ITEM}(?:(?:,? (?:and|&) |, ){_ITEM})+"
 _LIST_SEPARATOR = re.compile(r",? (?:and|&) |, ")
 
 
-def listed_beside(matches: Iterable[str], names: Iterable[str], langs: Langs) -> set[str]:
+def people_beside(matches: Iterable[str], names: Iterable[str], langs: Langs) -> set[str]:
     """The other items of a list of three or more whose items are at least half confirmed names, two of them
     written in full (a list of planets or towns with one of them misread as a name is left alone):
     ``Morris and Goscinny`` among ``Mark Twain, Robert Louis Stevenson, ...``; each must pass

@@ -22,7 +22,7 @@ from mlsecure.privacy.pii.address_frames import address_slots
 from mlsecure.privacy.pii.claims import Claims, Evidence
 from mlsecure.privacy.pii.dict_names import MID_RUN, START_RUN, STOP_RUN, languages, mid_names, start_name
 from mlsecure.privacy.pii.frame import polars
-from mlsecure.privacy.pii.genre_names import GENRE_SLOTS, NAME_LIST, listed_beside
+from mlsecure.privacy.pii.genre_names import GENRE_SLOTS, PEOPLE_LIST, people_beside
 from mlsecure.privacy.pii.initials import INITIAL_SURNAME, initial_surname
 from mlsecure.privacy.pii.lexicons import (
     CLOSINGS,
@@ -398,7 +398,7 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
         for match in _distinct_matches(texts, pattern):
             for person in read_names(match, langs):
                 found.setdefault(person, PiiType.NAME)
-    for word in listed_beside(_distinct_matches(texts, NAME_LIST), [v for v, t in found.items() if t is PiiType.NAME],
+    for word in people_beside(_distinct_matches(texts, PEOPLE_LIST), [v for v, t in found.items() if t is PiiType.NAME],
                               langs):  # ``genre_names``: ``Morris`` in a list of confirmed names
         found.setdefault(word, PiiType.NAME)
     for word in speaking_surnames(_distinct_matches(texts, SPEAKER), [v for v, t in found.items() if t is PiiType.NAME],
