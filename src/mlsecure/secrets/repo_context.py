@@ -45,8 +45,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from mlsecure.secrets.code_values import code_value, default_of_expansion
 from mlsecure.secrets.detectors.context import drawn_shape, typed_filler
 from mlsecure.secrets.local_stack import DEMOTABLE_RULES, local_stack_reason, typed_word
+from mlsecure.secrets.typed_stand_ins import default_credential, typed_stand_in
 
 # generic rules: keyword assignments, keyword-line and bare entropy, token after a word, flags, env exports
 _GENERIC = frozenset({"SEC-017", "SEC-018", "SEC-019", "SEC-024", "SEC-021", "SEC-022", "SEC-023", "SEC-026"})
@@ -73,11 +75,15 @@ _STRUCT_TAG = re.compile(r'^[a-z_]+:"[^"\n]*"(?:[ \t]+[a-z_]+:"[^"\n]*")*$')
 _MODULE_PATH = re.compile(r"^(?:[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?\.)+[a-z]{2,12}/[A-Za-z0-9_.~/\-]+$")
 # test folders the scanner's test-path rule does not name; a typed value there is a fixture, as in tests/
 _MORE_TEST_DIRS = re.compile(r"(?i)(?:^|/)(?:test[-_]?cases?|test[-_]?resources|test[-_]?fixtures)/")
-_FIXTURE_RULES = frozenset({"SEC-017", "SEC-021", "SEC-022", "SEC-023", "SEC-026"})
+# rules whose typed (not drawn) value in a test is a fixture: assignments, flags, env exports, URL passwords
+# (a database URL keeps its own verdict there: local_stack reports its typed password at low)
+FIXTURE_RULES = frozenset({"SEC-017", "SEC-020", "SEC-021", "SEC-022", "SEC-023", "SEC-026"})
 _VERSION = re.compile(r"^v?\d+(?:\.\d+){1,3}(?:[-+][\w.]+)?['\"<>/]*$")
 _TEMPLATE_SEGMENT = re.compile(r"(?:^|/)\{?[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\}?(?:/|$)")
 _REGEX_ESCAPE = re.compile(r"\\[sdwbSDWB](?:[*+?{]|\b)|\(\?[:=!<]|\.\*")
-_DOTTED_CODE = re.compile(r"^[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)+$")
+# a header value that is an expression: self.VALID_AUTH_HEADER, process.env.GITHUB_TOKEN, createAuthHeader(...)
+_DOTTED_CODE = re.compile(r"^[a-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$")
+_CALLED_NAME = re.compile(r"^[a-z_$][\w$]*$")
 _SNAKE_REFERENCE = re.compile(r"^[a-z][a-z0-9]*(?:[_\-][a-z0-9]+)*$")
 _CREDENTIALS_KEY = re.compile(r"(?i)(?:^|[^a-z])(?:credentials|creds)$")
 _NAME_VALUE = re.compile(r"^[a-z0-9]{1,10}(?:[_\-][a-z0-9]{1,10}){2,}$")
@@ -129,6 +135,17 @@ def judge(rule_id: str, secret: str, text: str, start: int, end: int, *, path: s
                                             "sent in clear with every signed link")
     if rule_id not in _GENERIC:
         return None  # a provider format keeps its severity whatever the line says
+    why = code_value(secret, line, at, path=path) or typed_stand_in(secret)
+    if why is not None:
+        return Verdict(True, why)  # session 10: code or data in the value's place, a typed stand-in
+    default = default_of_expansion(secret, before)
+    if default is not None:
+        if typed_word(default) or default_credential(default):
+            return Verdict(False, "typed default of a ${VAR:-default} expansion (local stack)")
+        return None
+    product = default_credential(secret)
+    if product is not None:
+        return Verdict(False, f"{product}'s documented default credential: change it in any deployment")
     if _FOREIGN_PRAGMA.search(line) is not None:
         return Verdict(False, "allowlisted on its line by another scanner's pragma (reviewed by the author)")
     dev_environment = _DEV_ENVIRONMENT.search(path.replace("\\", "/")) is not None
@@ -165,8 +182,10 @@ def _not_a_credential(rule_id: str, secret: str, line: str, at: int, before: str
         return None
     if free_form and rule_id not in _GENERIC:
         before_char = line[at - 1:at]
-        if before_char not in ("\"", "'", "`") and _DOTTED_CODE.match(secret) and line[at + len(secret):].startswith(
-                ("(", ")", "}", ",", ";")):
+        following = line[at + len(secret):]
+        expression = (_DOTTED_CODE.match(secret) and (not following.strip() or following.startswith(
+            ("(", ")", "}", ",", ";")))) or (_CALLED_NAME.match(secret) and following.startswith("("))
+        if before_char not in ("\"", "'", "`") and expression and not drawn_shape(secret):
             return "a header set from a code expression, not a literal"
         return None
     if rule_id not in _GENERIC:
@@ -178,11 +197,13 @@ def _not_a_credential(rule_id: str, secret: str, line: str, at: int, before: str
         return "a digest named as one (hashed_secret, checksum/..., a file's checksum)"
     if rule_id in _ENTROPY and in_tests and _DIGEST_WORD.search(line):
         return "a digest in a test: its line names a hash"
+    if rule_id == "SEC-019" and in_tests and _HEX_DIGEST.match(secret):
+        return "test data: hex of a digest's length with no credential word near it (a hash or an id)"
     if rule_id in _ENTROPY and _ID_BEFORE.search(before):
         return "an identifier named as one (uid, uuid, subject)"
     if rule_id in _ENTROPY and re.search(r"\bid=[\"']" + re.escape(secret) + r"[\"']", text) is not None:
         return "a reference to an element id defined in the same file (parent=, source=, target=)"
-    if rule_id in _FIXTURE_RULES and _MORE_TEST_DIRS.search(path.replace("\\", "/")) and not drawn:
+    if rule_id in FIXTURE_RULES and _MORE_TEST_DIRS.search(path.replace("\\", "/")) and not drawn:
         return "a typed fixture in a test-case folder (test_cases/, test-resources/)"
     after = line[at + len(secret):]
     if path.endswith((".py", ".pyi")) and re.search(r":[ \t]*[\"']$", before) \

@@ -1,0 +1,221 @@
+"""Session 10: false-positive families read on ten new dev repositories (workflow engines, LLM tracing and agent
+frameworks, vector databases).
+
+The look-alike lines are written by us in the shape of what PrefectHQ/prefect, langfuse/langfuse,
+microsoft/autogen and crewAIInc/crewAI hold, with our own values: the family is copied, not the text. Each
+look-alike has a twin in the same place, with a drawn value, that must still fail a scan by the named rule.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from mlsecure.findings import Severity
+from mlsecure.secrets.code_values import code_value, default_of_expansion
+from mlsecure.secrets.scanner import SecretScanner
+from mlsecure.secrets.typed_stand_ins import default_credential, leet_stand_in, typed_stand_in
+
+_RNG = random.Random(10)
+_DRAWN = "".join(_RNG.choice("ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789") for _ in range(32))
+_HEX128 = "".join(_RNG.choice("0123456789abcdef") for _ in range(128))
+_SHA40 = "".join(_RNG.choice("0123456789abcdef") for _ in range(40))
+
+
+def _failing(tmp_path: Path, name: str, text: str) -> list[str]:
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return [f.rule_id for f in SecretScanner().scan_paths([path]).findings if f.severity >= Severity.MEDIUM]
+
+
+def _findings(tmp_path: Path, name: str, text: str) -> list[tuple[str, Severity, str]]:
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return [
+        (f.rule_id, f.severity, str(f.details.get("local_stack", "")))
+        for f in SecretScanner().scan_paths([path]).findings
+    ]
+
+
+# (file, rule the twin must fail by, look-alike that must not fail, twin in the same place that must still fail)
+_PAIRS = [
+    # a schema listing which of a block's fields are secret
+    (
+        "server/blocks_data.json",
+        "SEC-017",
+        '  "secret_fields": ["minio_root_password", "credentials.token"],\n',
+        f'  "secret_fields": "{_DRAWN}",\n',
+    ),
+    # a Python forward reference annotating a parameter
+    (
+        "flows/tasks.py",
+        "SEC-017",
+        'async def get(\n    credentials: "RedisDatabase",\n    key: str,\n):\n',
+        f'async def get(\n    credentials = "{_DRAWN}",\n    key: str,\n):\n',
+    ),
+    # a template literal / a shell expansion made at run time
+    (
+        "web/projects.ts",
+        "SEC-017",
+        "const orgSecretKey = `sk-lf-org-${randomUUID().substring(0, 8)}`;\n",
+        f"const orgSecretKey = `sk-lf-org-{_DRAWN}`;\n",
+    ),
+    ("web/entrypoint.sh", "SEC-017", '_pass="${_creds#*:}"\n', f'_pass="{_DRAWN}"\n'),
+    # a number where a token count goes
+    (
+        "worker/prices.json",
+        "SEC-017",
+        '  "cached_content_token_count": 0.125e-6,\n',
+        f'  "content_token": "{_DRAWN}",\n',
+    ),
+    # an action pinned to a commit
+    (
+        ".github/workflows/deploy.yml",
+        "SEC-018",
+        f"      - uses: aws-actions/configure-aws-credentials@{_SHA40} # v6.2.3\n",
+        f"      - uses: aws-actions/configure-aws-credentials with secret {_DRAWN} # v6.2.3\n",
+    ),
+    # a W3C trace context under a name holding "key"
+    (
+        "telemetry/labels.py",
+        "SEC-018",
+        f'LABELS_TRACEPARENT_KEY: "00-{_HEX128[:32]}-{_HEX128[32:48]}-01"\n',
+        f'LABELS_TRACEPARENT_KEY: "00-{_DRAWN}-01"\n',
+    ),
+    # a package manager's catalog reference
+    (
+        "packages/shared/package.json",
+        "SEC-017",
+        '    "@aws-sdk/credential-providers": "catalog:",\n',
+        f'    "credential_providers": "{_DRAWN}",\n',
+    ),
+    # a header set from code
+    (
+        "scripts/sync.mjs",
+        "SEC-240",
+        "  headers: {\n    Authorization: process.env.GITHUB_TOKEN,\n  },\n",
+        f"  headers: {{\n    Authorization: Bearer {_DRAWN}\n  }},\n",
+    ),
+    (
+        "server/test_app.py",
+        "SEC-240",
+        '    headers={"Authorization": self.VALID_AUTH_HEADER},\n',
+        f'    headers={{"Authorization": {_DRAWN}}},\n',
+    ),
+    # LLM tokens counted, on a SQL row whose first column is an id
+    (
+        "prisma/migrations/1/migration.sql",
+        "SEC-018",
+        "  ('clm0obv1u00003b6lc9etkzfg','gpt-4', 'PER_1000_TOKENS', 0.03, 'USD', 'PROMPT'),\n",
+        "  ('clm0obv1u00003b6lc9etkzfg','gpt-4', 'API_TOKEN', 0.03, 'USD', 'PROMPT'),\n",
+    ),
+    # the placeholder vocabulary spelt, not named
+    ("docs/custom-blocks.mdx", "SEC-017", '    "password": "p@ssw0rd",\n', f'    "password": "{_DRAWN}",\n'),
+    (
+        "load_testing/run-server.sh",
+        "SEC-022",
+        "docker run -e POSTGRES_PASSWORD=yourTopSecretPassword \\\n",
+        f"docker run -e POSTGRES_PASSWORD={_DRAWN} \\\n",
+    ),
+    (
+        "docs/notifications.mdx",
+        "SEC-017",
+        'bot_token = "123456789:ABCdefGHIjklMNOpqrsTUVwxyz"\n',
+        f'bot_token = "123456789:{_DRAWN}"\n',
+    ),
+    (".env.dev.example", "SEC-022", 'AWS_SECRET_ACCESS_KEY="SAK123456789"\n', f'AWS_SECRET_ACCESS_KEY="{_DRAWN}"\n'),
+    # typed credentials of test URLs (a fixture, as a typed password = "..." in a test already is)
+    (
+        "tests/test_storage.py",
+        "SEC-020",
+        '    url = "https://x-access-token:my-gitlab-token@github.com/org/repo.git"\n',
+        f'    url = "https://x-access-token:{_DRAWN}@github.com/org/repo.git"\n',
+    ),
+    (
+        "tests/test_credentials.py",
+        "SEC-020",
+        '    assert url == "https://user%40corp.com:p%40ss%21word%2F123@git.example.com/repo.git"\n',
+        f'    assert url == "https://user%40corp.com:{_DRAWN}@git.example.com/repo.git"\n',
+    ),
+    # digests in test data, no credential word near them
+    ("tests/graphrag/conftest.py", "SEC-019", f'    "{_HEX128}",\n', f'    "{_DRAWN}{_DRAWN[:8]}",\n'),
+]
+
+
+@pytest.mark.parametrize(("name", "rule", "look_alike", "twin"), _PAIRS, ids=[p[0] for p in _PAIRS])
+def test_look_alike_passes_and_its_twin_still_fails(
+    tmp_path: Path, name: str, rule: str, look_alike: str, twin: str
+) -> None:
+    assert _failing(tmp_path / "a", name, look_alike) == []
+    assert rule in _failing(tmp_path / "b", name, twin)
+
+
+def test_the_default_of_a_shell_expansion_is_reported_at_low_when_typed_and_at_medium_when_drawn(
+    tmp_path: Path,
+) -> None:
+    typed = _findings(tmp_path / "a", "docker-compose.yml", "      POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:-postgres}\n")
+    assert typed == [("SEC-017", Severity.LOW, "typed default of a ${VAR:-default} expansion (local stack)")]
+    drawn = _findings(
+        tmp_path / "b", "docker-compose.yml", f"      POSTGRES_PASSWORD: ${{POSTGRES_PASSWORD:-{_DRAWN}}}\n"
+    )
+    assert [(rule, severity) for rule, severity, _ in drawn] == [("SEC-017", Severity.MEDIUM)]
+    assert default_of_expansion("-postgres}", "X: ${POSTGRES_PASSWORD:") == "postgres"
+    assert default_of_expansion("-postgres}", "X: ") is None
+
+
+def test_a_products_default_credential_is_reported_at_low_with_the_product(tmp_path: Path) -> None:
+    found = _findings(tmp_path, "prefect_aws/s3.py", '    minio_root_password = "minioadmin",\n')
+    assert found == [("SEC-017", Severity.LOW, "MinIO's documented default credential: change it in any deployment")]
+    assert default_credential("Ollama") == "Ollama" and default_credential("minio123") is None
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("p@ssw0rd", True),
+        ("s3cr3t", True),
+        ("P4ssw0rd!", True),
+        ("t0k3n", True),
+        # the plain word is the placeholder list's; a drawn or a personal value is neither
+        ("password", False),
+        ("Summer2024!", False),
+        (_DRAWN, False),
+        ("h0rse-b4ttery", False),
+    ],
+)
+def test_leetspeak_of_the_placeholder_vocabulary(value: str, expected: bool) -> None:
+    assert leet_stand_in(value) is expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("yourTopSecretPassword", True),
+        ("123456789:ABCdefGHIjklMNOpqrsTUVwxyz", True),
+        ("SAK123456789", True),
+        ("1234567890abcdef", True),
+        ("Yourself2024", False),
+        (_DRAWN, False),
+        ("AKIA1234QZ9XW7", False),
+    ],
+)
+def test_typed_stand_ins(value: str, expected: bool) -> None:
+    assert (typed_stand_in(value) is not None) is expected
+
+
+def test_code_values_known_answers() -> None:
+    line = f"      - uses: actions/checkout@{_SHA40}\n"
+    assert code_value(_SHA40, line, line.index(_SHA40), path="ci.yml") is not None
+    # the same hex after a credential name, not after owner/repo@, is no commit pin
+    line = f"      secret: {_SHA40}\n"
+    assert code_value(_SHA40, line, line.index(_SHA40), path="ci.yml") is None
+    assert code_value('["token", "password"]', '"f": ["token", "password"]', 5, path="a.json") is not None
+    assert code_value(f'["{_DRAWN}"]', f'"f": ["{_DRAWN}"]', 5, path="a.json") is None
+    # a type in quotes annotates a parameter only in Python, and only before , ) or the line's end
+    text = '    credentials: "RedisDatabase",'
+    assert code_value("RedisDatabase", text, text.index("Redis"), path="t.py") is not None
+    assert code_value("RedisDatabase", text, text.index("Redis"), path="t.yaml") is None
