@@ -134,6 +134,21 @@ _PAIRS = [
         '    assert url == "https://user%40corp.com:p%40ss%21word%2F123@git.example.com/repo.git"\n',
         f'    assert url == "https://user%40corp.com:{_DRAWN}@git.example.com/repo.git"\n',
     ),
+    # an element id in a diagram, a uuid after the entity's name
+    (
+        "prisma/database.svg",
+        "SEC-024",
+        '<g id="entity-apikeys-7059566d-39e1-5393-b565-a2d822ec26c6"><rect height="90"/></g>\n',
+        f'<g data-ref="entity-apikeys-{_DRAWN}"><rect height="90"/></g>\n',
+    ),
+    # an object's key beside the same object's id, in escaped JSON of a saved trace; an app key beside its app id
+    # is a credential pair and still fails
+    (
+        "traces/crewai.trace.json",
+        "SEC-018",
+        f'  "metadata": "{{\\"crew_key\\":\\"{_HEX128[:32]}\\",\\"crew_id\\":\\"7aaad2cf-aeb4\\"}}",\n',
+        f'  "metadata": "{{\\"app_key\\":\\"{_HEX128[:32]}\\",\\"app_id\\":\\"7aaad2cf-aeb4\\"}}",\n',
+    ),
     # digests in test data, no credential word near them
     ("tests/graphrag/conftest.py", "SEC-019", f'    "{_HEX128}",\n', f'    "{_DRAWN}{_DRAWN[:8]}",\n'),
 ]

@@ -96,6 +96,14 @@ _NAME_PIECES = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
 # general suppression (NOSONAR, nosemgrep) silences some other rule and says nothing about this value
 _FOREIGN_PRAGMA = re.compile(r"pragma:[ \t]*allowlist[ \t]+(?:nextline[ \t]+)?secret|gitleaks:allow|"
                              r"#[ \t]?nosec[ \t]+G101")
+# the value sits inside a markup attribute that names an element (id="entity-apikeys-<uuid>", class="...")
+_MARKUP_ATTRIBUTE = re.compile(r"(?:^|\s)(?:id|class|for|aria-labelledby|xlink:href)=[\"'][^\"'\s]*$")
+# "<entity>_key": "  /  \"crew_key\": \"  (escaped JSON inside a JSON string)
+_ENTITY_KEY_BEFORE = re.compile(r"(?<![A-Za-z0-9_])(?:(?P<entity>[a-z][a-z0-9]*)_)?key[\\\"']*\s*[:=]\s*[\\\"']*$")
+# an app / client / account key beside its id is a credential pair (app_id + app_key), never an object's key
+_CREDENTIAL_ENTITIES = frozenset({"app", "api", "client", "consumer", "access", "secret", "private", "auth", "master",
+                                  "account", "user", "service", "license", "signing", "encryption", "project",
+                                  "developer", "partner", "merchant", "integration", "webhook", "session", "ssh"})
 _DOCSEARCH = re.compile(r"(?i)docsearch|algolia")
 _DOCSEARCH_UI = re.compile(r"(?i)docsearch")
 _ALGOLIA_FIELDS = re.compile(r"\b(?:appId|applicationId|app_id)\b[\"']?\s*[:=]")
@@ -201,6 +209,10 @@ def _not_a_credential(rule_id: str, secret: str, line: str, at: int, before: str
         return "test data: hex of a digest's length with no credential word near it (a hash or an id)"
     if rule_id in _ENTROPY and _ID_BEFORE.search(before):
         return "an identifier named as one (uid, uuid, subject)"
+    if rule_id in _ENTROPY and _MARKUP_ATTRIBUTE.search(before):
+        return "inside a markup id / class attribute (id=\"entity-apikeys-<uuid>\"): an element's name"
+    if rule_id in _ENTROPY and _HEX_DIGEST.match(secret) and _key_beside_its_id(before, text, start):
+        return "an object's key next to the same object's id (crew_key beside crew_id): a lookup key"
     if rule_id in _ENTROPY and re.search(r"\bid=[\"']" + re.escape(secret) + r"[\"']", text) is not None:
         return "a reference to an element id defined in the same file (parent=, source=, target=)"
     if rule_id in FIXTURE_RULES and _MORE_TEST_DIRS.search(path.replace("\\", "/")) and not drawn:
@@ -232,6 +244,18 @@ def _not_a_credential(rule_id: str, secret: str, line: str, at: int, before: str
             _DOCSEARCH.search(text) and _INDEX_FIELD.search(text, *window))):
         return "an Algolia DocSearch search-only key (public by design)"
     return None
+
+
+def _key_beside_its_id(before: str, text: str, start: int) -> bool:
+    """``"crew_key": "<hex>", "crew_id": "<uuid>"``: the key of an object whose id is written next to it (a
+    fingerprint of its configuration, as CrewAI's traces hold), not a credential of anything."""
+    named = _ENTITY_KEY_BEFORE.search(before)
+    if named is None:
+        return False
+    if named.group("entity") in _CREDENTIAL_ENTITIES | {None}:
+        return False  # a bare "key" beside "id" is how an API lists its keys ({"id": ..., "key": "<secret>"})
+    sibling = re.compile(r"[\"'\s{,]" + re.escape(named.group("entity")) + r"(?:_id|Id)[\\\"']*\s*[:=]")
+    return sibling.search(text, max(0, start - 300), start + 300) is not None
 
 
 def _cursor_token(name: str) -> bool:
