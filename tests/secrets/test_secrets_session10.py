@@ -8,6 +8,7 @@ look-alike has a twin in the same place, with a drawn value, that must still fai
 
 from __future__ import annotations
 
+import base64
 import random
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from mlsecure.secrets.typed_stand_ins import default_credential, leet_stand_in, 
 _RNG = random.Random(10)
 _DRAWN = "".join(_RNG.choice("ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789") for _ in range(32))
 _HEX128 = "".join(_RNG.choice("0123456789abcdef") for _ in range(128))
+_KEY_BYTES_B64 = base64.b64encode(bytes(_RNG.randrange(256) for _ in range(33))).decode()
 _SHA40 = "".join(_RNG.choice("0123456789abcdef") for _ in range(40))
 
 
@@ -149,6 +151,88 @@ _PAIRS = [
         f'  "metadata": "{{\\"crew_key\\":\\"{_HEX128[:32]}\\",\\"crew_id\\":\\"7aaad2cf-aeb4\\"}}",\n',
         f'  "metadata": "{{\\"app_key\\":\\"{_HEX128[:32]}\\",\\"app_id\\":\\"7aaad2cf-aeb4\\"}}",\n',
     ),
+    # "your key" in Portuguese where the key goes (versioned docs copies)
+    (
+        "docs/pt-BR/mcp/dsl-integration.mdx",
+        "SEC-017",
+        '    "https://mcp.example.ai/mcp?api_key=sua_chave&profile=pesquisa"\n',
+        f'    "https://mcp.example.ai/mcp?api_key={_DRAWN}&profile=pesquisa"\n',
+    ),
+    # a CDN's bot-management cookies in a recorded response (VCR cassette)
+    (
+        "tests/cassettes/test_llm_call.yaml",
+        "SEC-018",
+        f"      - __cf_bm={_DRAWN}-1758647885-1.0.1.1-{_DRAWN[::-1]}; path=/; domain=.api.example.com; HttpOnly\n",
+        f"      - session={_DRAWN}-1758647885-1.0.1.1-{_DRAWN[::-1]}; path=/; domain=.api.example.com; HttpOnly\n",
+    ),
+    # a ULID with its type prefix (an OAuth audience), an HTTP ETag
+    (
+        "cli/constants.py",
+        "SEC-019",
+        'DEFAULT_OAUTH2_AUDIENCE = "client_01JNJQWBJ4SPFN3SWJM5T7BDG8"\n',
+        f'DEFAULT_OAUTH2_AUDIENCE = "client_{_DRAWN[:26]}"\n',
+    ),
+    (
+        "cassettes/scrape.yaml",
+        "SEC-019",
+        '      - W/"6075-Q1W6uMv95JKEZARbtaiPYYMojlU"\n',
+        f'      - "6075-{_DRAWN}"\n',
+    ),
+    # display labels of a variable -> provider table
+    (
+        "cli/deploy/validate.py",
+        "SEC-017",
+        '    "OPENAI_API_KEY": "OpenAI",\n    "AZURE_OPENAI_API_KEY": "Azure OpenAI",\n',
+        '    "OPENAI_API_KEY": "OpenAI",\n    "AZURE_OPENAI_API_KEY": "AzureOpenAIKey2024",\n',
+    ),
+    # an HTML accesskey (a keyboard shortcut) in a recorded page
+    (
+        "tests/cassettes/docling.yaml",
+        "SEC-017",
+        '  <a href="https://blog.example.io/" accesskey="h" title="Log">\n',
+        f'  <a href="https://blog.example.io/" secret="{_DRAWN}" title="Log">\n',
+    ),
+    # the gcloud SDK's published installed-app client secret in a recorded token refresh
+    (
+        "tests/cassettes/vertex.yaml",
+        "SEC-017",
+        "    body: grant_type=refresh_token&client_secret=d-FL95Q19q7MQmFpd7hHD0Ty&refresh_token=1%2F%2F0abc\n",
+        f"    body: grant_type=refresh_token&client_secret={_DRAWN}&refresh_token=1%2F%2F0abc\n",
+    ),
+    # a workflow id after its type's name in a rich box of a saved output
+    (
+        "notebooks/agent_output.txt",
+        "SEC-019",
+        f"│ 'TransformationWorkflow-{_HEX128[:32]}'}}      │\n",
+        f"│ '{_DRAWN}{_HEX128[:16]}'}}      │\n",
+    ),
+    # a command quoted inline in prose (a MITRE ATT&CK CSV); the same command with an argument in its code span
+    (
+        "datasets/mitre_framework.csv",
+        "SEC-021",
+        '"T1087","Commands such as `net user` and `net localgroup` of the Net utility list accounts"\n',
+        f'"T1087","Commands such as `net user admin {_DRAWN}` of the Net utility list accounts"\n',
+    ),
+    # base64 of JSON text in a notebook cell
+    (
+        "docs/templates/prompt.py",
+        "SEC-019",
+        "contents_b64 = b'W3sicGFydHMiOiBbeyJ0ZXh0IjogIkhlbGxvIn1dfV0='\n",
+        f"contents_b64 = b'{_KEY_BYTES_B64}'\n",
+    ),
+    # a minified bundle's class-method descriptors; a path glued to a CI template
+    (
+        "frontend/_next/static/chunks/app.js",
+        "SEC-018",
+        'return(0,k.Z)(e,[{key:"getScriptPartFromCode",value:function(e){return e}}])\n',
+        f'return(0,k.Z)(e,[{{key:"{_DRAWN}",value:function(e){{return e}}}}])\n',
+    ),
+    (
+        ".github/workflows/ci.yaml",
+        "SEC-018",
+        '  run: docker run --volume "${{ matrix.image }}/MPI_MXNet2_MNIST_api_run_1:/artifacts" img\n',
+        f'  run: docker run --volume "/{_DRAWN}:/artifacts" img api\n',
+    ),
     # digests in test data, no credential word near them
     ("tests/graphrag/conftest.py", "SEC-019", f'    "{_HEX128}",\n', f'    "{_DRAWN}{_DRAWN[:8]}",\n'),
 ]
@@ -179,6 +263,7 @@ def test_a_products_default_credential_is_reported_at_low_with_the_product(tmp_p
     found = _findings(tmp_path, "prefect_aws/s3.py", '    minio_root_password = "minioadmin",\n')
     assert found == [("SEC-017", Severity.LOW, "MinIO's documented default credential: change it in any deployment")]
     assert default_credential("Ollama") == "Ollama" and default_credential("minio123") is None
+    assert default_credential("5241590000000000") == "Ray"
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,8 @@ characters around it, never by a repository's names:
 * a commit pin: ``uses: aws-actions/configure-aws-credentials@<40 hex>`` (an action or package pinned to a
   commit, the practice GitHub recommends);
 * a W3C trace context header: ``traceparent: 00-<32 hex>-<16 hex>-01`` (ids of a trace and a span);
-* a package manager's version specifier: ``"@aws-sdk/credential-providers": "catalog:"``.
+* a package manager's version specifier: ``"@aws-sdk/credential-providers": "catalog:"``;
+* a display label that spells its own key's provider: ``"OPENAI_API_KEY": "OpenAI"`` (``names_its_own_key``).
 
 The default of a shell expansion, ``${POSTGRES_PASSWORD:-postgres}``, is a real value a stack starts with when
 the variable is unset: reported, and at low when it is a typed word (see ``default_of_expansion``).
@@ -41,6 +42,10 @@ _COMMIT_PIN_BEFORE = re.compile(r"[\w.\-]+/[\w.\-/]+@$")
 _FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
 _TRACEPARENT = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
 _PACKAGE_SPECIFIER = re.compile(r"^(?:catalog|workspace|npm|link|file|portal|patch):[\w@./^~*\-]*$")
+_PROVIDER_KEY_NAME = re.compile(
+    r"(?i)^(?P<provider>[a-z][a-z0-9]*(?:_[a-z][a-z0-9]*)*?)_(?:api_?key|api_?token|token|key)$"
+)
+_DISPLAY_LABEL = re.compile(r"^[A-Z][A-Za-z0-9]*(?: [A-Z][A-Za-z0-9]*){0,3}$")
 _EXPANSION_DEFAULT_BEFORE = re.compile(r"\$\{[A-Za-z_]\w*:?$")
 
 
@@ -70,6 +75,16 @@ def code_value(secret: str, line: str, at: int, *, path: str) -> str | None:
     if _PACKAGE_SPECIFIER.match(secret) and path.endswith("package.json"):
         return "a package manager's version specifier (catalog:, workspace:)"
     return None
+
+
+def names_its_own_key(secret: str, name: str) -> bool:
+    """``"OPENAI_API_KEY": "OpenAI"``, ``"AZURE_OPENAI_API_KEY": "Azure OpenAI"``: a display label that spells the
+    provider part of the key's own name (a table of which variable belongs to which provider). Only for API keys and
+    tokens: ``ADMIN_PASSWORD: Admin`` is a weak password in use and stays reported."""
+    named = _PROVIDER_KEY_NAME.match(name.strip("\"'` \t"))
+    if named is None or _DISPLAY_LABEL.match(secret) is None:
+        return False
+    return re.sub(r"[^a-z0-9]", "", secret.lower()) == re.sub(r"[^a-z0-9]", "", named.group("provider").lower())
 
 
 def default_of_expansion(secret: str, before: str) -> str | None:

@@ -45,8 +45,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mlsecure.secrets.code_values import code_value, default_of_expansion
+from mlsecure.secrets.allowlist import is_placeholder
+from mlsecure.secrets.code_values import code_value, default_of_expansion, names_its_own_key
 from mlsecure.secrets.detectors.context import drawn_shape, typed_filler
+from mlsecure.secrets.detectors.generic import encoded_text
 from mlsecure.secrets.local_stack import DEMOTABLE_RULES, local_stack_reason, typed_word
 from mlsecure.secrets.typed_stand_ins import default_credential, typed_stand_in
 
@@ -96,6 +98,21 @@ _NAME_PIECES = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
 # general suppression (NOSONAR, nosemgrep) silences some other rule and says nothing about this value
 _FOREIGN_PRAGMA = re.compile(r"pragma:[ \t]*allowlist[ \t]+(?:nextline[ \t]+)?secret|gitleaks:allow|"
                              r"#[ \t]?nosec[ \t]+G101")
+# base64 of '{"', '[{"', '["': JSON text; base64 of other printable text stays (the peers' suites label base64 of
+# prose or of "user:..." positive, as a credential may be text)
+_BASE64_JSON = ("eyJ", "W3si", "WyJ")
+_CAMEL_WORDS = re.compile(r"^[a-z]{2,}(?:[A-Z][a-z]{1,}){2,}$")
+_VOWEL = re.compile(r"[aeiouyAEIOUY]")
+_FILE_PATH = re.compile(r"^\.{0,2}/[\w.\-]+(?:/[\w.\-]+)*(?::/[\w.\-/]*)?:?$")
+_FORM_NEXT_FIELD = re.compile(r"^[^&\s]+&[A-Za-z_][\w.\-]*=")
+# a ULID, optionally after a type prefix (client_01JNJQWBJ4SPFN3SWJM5T7BDG8): 48-bit time then 80 random bits
+_ULID = re.compile(r"^(?:[a-z]+_)?0[0-9A-HJKMNP-TV-Z]{25}$")
+# TransformationWorkflow-<hex>: a PascalCase type name and a hyphen right before the value
+_TYPED_ID_PREFIX = re.compile(r"(?:^|[^A-Za-z])[A-Z][a-z]+(?:[A-Z][a-z]+)+-$")
+_TYPED_ID = re.compile(r"^[A-Z][a-z]+(?:[A-Z][a-z]+)+-[0-9a-f]{16,64}$")
+# Cloudflare's bot-management and load-balancing cookies (Cloudflare docs, "Cloudflare Cookies": __cf_bm holds a
+# bot score, _cfuvid and __cfruid tell visitors apart for rate limiting): set on every visitor, authorise nothing
+_NOT_A_CREDENTIAL_COOKIE = re.compile(r"(?:^|[\s;,:'\"])(?:__cf_bm|_cfuvid|__cfruid)=$")
 # the value sits inside a markup attribute that names an element (id="entity-apikeys-<uuid>", class="...")
 _MARKUP_ATTRIBUTE = re.compile(r"(?:^|\s)(?:id|class|for|aria-labelledby|xlink:href)=[\"'][^\"'\s]*$")
 # "<entity>_key": "  /  \"crew_key\": \"  (escaped JSON inside a JSON string)
@@ -135,6 +152,8 @@ def judge(rule_id: str, secret: str, text: str, start: int, end: int, *, path: s
                                free_form=free_form, details=details)
     if reason is not None:
         return Verdict(True, reason)
+    if rule_id == "SEC-021" and _crosses_inline_code(before, details) and not path.endswith(_SHELL_SUFFIXES):
+        return Verdict(True, "a command quoted in prose (the `net user` command): its code span closed before the word")
     if rule_id in _GENERIC and before.endswith("`") and path.endswith(_SHELL_SUFFIXES) and "`" in line[at:]:
         return Verdict(True, "a shell command substitution (`openssl rand -hex 20`): the value is made at run time")
     if _PRESIGNED_SCOPE.search(before) is not None:
@@ -209,6 +228,28 @@ def _not_a_credential(rule_id: str, secret: str, line: str, at: int, before: str
         return "test data: hex of a digest's length with no credential word near it (a hash or an id)"
     if rule_id in _ENTROPY and _ID_BEFORE.search(before):
         return "an identifier named as one (uid, uuid, subject)"
+    if "&" in secret and _FORM_NEXT_FIELD.search(secret) and is_placeholder(secret.partition("&")[0]):
+        return "a published or placeholder value, read past the & of a form body (client_secret=<public>&...)"
+    if rule_id in _ENTROPY and secret.startswith(_BASE64_JSON) and encoded_text(secret):
+        return "base64 of JSON text ([{\"parts\": ...}]): encoded data, not key bytes"
+    if rule_id in _ENTROPY and _CAMEL_WORDS.match(secret) and all(
+            _VOWEL.search(piece) for piece in _NAME_PIECES.findall(secret)):
+        return "a camelCase name of words (getScriptPartFromCode): code, not a draw"
+    if rule_id in _ENTROPY and _FILE_PATH.match(secret) and (before[-1:] in ("}", ")") or not any(
+            drawn_shape(part) for part in re.split(r"[/:]", secret))):
+        return "a filesystem path (${{ matrix.image }}/MPI_MNIST_api_run_1:/artifacts, a volume mapping)"
+    if names_its_own_key(secret, name):
+        return "a display label that spells its key's provider (\"OPENAI_API_KEY\": \"OpenAI\")"
+    if _ULID.match(secret):
+        return "a ULID (a time-ordered identifier, client_01JNJQ...): ids, not draws kept secret"
+    if rule_id == "SEC-019" and (_TYPED_ID_PREFIX.search(before) or _TYPED_ID.match(secret)):
+        return "an id after its type's name (TransformationWorkflow-<hex>)"
+    if before.endswith('W/"'):
+        return "an HTTP ETag (W/\"...\"): a version tag of a response"
+    if _NOT_A_CREDENTIAL_COOKIE.search(before):
+        return "a CDN's bot-management / load-balancing cookie (__cf_bm, _cfuvid): per visitor, not a credential"
+    if name.lower() == "accesskey" and "<" in line:
+        return "an HTML accesskey attribute (a keyboard shortcut)"
     if rule_id in _ENTROPY and _MARKUP_ATTRIBUTE.search(before):
         return "inside a markup id / class attribute (id=\"entity-apikeys-<uuid>\"): an element's name"
     if rule_id in _ENTROPY and _HEX_DIGEST.match(secret) and _key_beside_its_id(before, text, start):
@@ -244,6 +285,16 @@ def _not_a_credential(rule_id: str, secret: str, line: str, at: int, before: str
             _DOCSEARCH.search(text) and _INDEX_FIELD.search(text, *window))):
         return "an Algolia DocSearch search-only key (public by design)"
     return None
+
+
+def _crosses_inline_code(before: str, details: Any) -> bool:
+    """A backtick between the command and its argument: the command was quoted inline in prose and closed (the
+    `net user` command, `net user` and `net localgroup`); the word read as its password is the prose after it."""
+    how = details.get("argument_of") if isinstance(details, Mapping) else None
+    if not isinstance(how, str) or not how:
+        return False
+    at = before.lower().rfind(how.lower())
+    return at >= 0 and "`" in before[at + len(how):]
 
 
 def _key_beside_its_id(before: str, text: str, start: int) -> bool:

@@ -37,6 +37,7 @@ _DEFAULTS = {
     "ollama": "Ollama",  # Ollama's OpenAI-compatible API: api_key="ollama" is required by clients, ignored by it
     "lm-studio": "LM Studio",  # LM Studio's local server: any key, the docs write "lm-studio"
     "guest": "RabbitMQ",  # RabbitMQ: user guest / password guest, accepted from localhost only
+    "5241590000000000": "Ray",  # Ray: the default password of its Redis (ray_constants.REDIS_DEFAULT_PASSWORD)
 }
 
 
