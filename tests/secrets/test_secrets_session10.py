@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import random
+import zlib
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ _RNG = random.Random(10)
 _DRAWN = "".join(_RNG.choice("ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789") for _ in range(32))
 _HEX128 = "".join(_RNG.choice("0123456789abcdef") for _ in range(128))
 _KEY_BYTES_B64 = base64.b64encode(bytes(_RNG.randrange(256) for _ in range(33))).decode()
+_ZLIB_B64 = base64.b64encode(zlib.compress(b'{"type": "Title", "text": "Quarterly report"}' * 3)).decode()[:88]
 _SHA40 = "".join(_RNG.choice("0123456789abcdef") for _ in range(40))
 
 
@@ -232,6 +234,29 @@ _PAIRS = [
         "SEC-018",
         '  run: docker run --volume "${{ matrix.image }}/MPI_MXNet2_MNIST_api_run_1:/artifacts" img\n',
         f'  run: docker run --volume "/{_DRAWN}:/artifacts" img api\n',
+    ),
+    # an email's Authentication-Results (DKIM selector) beside "dkim=pass"
+    (
+        "example-docs/eml/mail.eml",
+        "SEC-017",
+        "    dkim=pass header.i=@mail.example.com header.s=6gbrjpgwjskckoa6a5zn6fwqkn67xbtw header.b=iH985p4O;\n",
+        f"    dkim=pass header.i=@mail.example.com password={_DRAWN} header.b=iH985p4O;\n",
+    ),
+    # Drupal's per-page theme token in a saved page
+    (
+        "example-docs/page.html",
+        "SEC-017",
+        '<script>jQuery.extend(Drupal.settings, {"ajaxPageState": {"theme_token": "WGdOX9GIo1-RMafKAQwjSsmyLL7WEe"}});'
+        "</script>\n",
+        f'<script>jQuery.extend(Drupal.settings, {{"ajaxPageState": {{"api_token": "{_DRAWN}"}}}});</script>\n',
+    ),
+    # base64 of a zlib stream and the end of a base64 PNG in test data
+    ("tests/staging/test_base.py", "SEC-019", f'    "{_ZLIB_B64}"\n', f'    "{_KEY_BYTES_B64}"\n'),
+    (
+        "tests/partition/test_html.py",
+        "SEC-019",
+        '    "w38GIAXDIBKE0DHxgljNBAAO9TXL0Y4OHwAAAABJRU5ErkJggg=="\n',
+        f'    "{_KEY_BYTES_B64}"\n',
     ),
     # digests in test data, no credential word near them
     ("tests/graphrag/conftest.py", "SEC-019", f'    "{_HEX128}",\n', f'    "{_DRAWN}{_DRAWN[:8]}",\n'),

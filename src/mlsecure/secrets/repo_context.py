@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import base64
 import re
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -98,6 +99,12 @@ _NAME_PIECES = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
 # general suppression (NOSONAR, nosemgrep) silences some other rule and says nothing about this value
 _FOREIGN_PRAGMA = re.compile(r"pragma:[ \t]*allowlist[ \t]+(?:nextline[ \t]+)?secret|gitleaks:allow|"
                              r"#[ \t]?nosec[ \t]+G101")
+# RFC 8601 ptype.property names of an Authentication-Results header (dkim=pass header.s=<selector> header.b=<sig>)
+_AUTHENTICATION_RESULTS = frozenset({"header.s", "header.b", "header.d", "header.i", "header.a", "header.from"})
+# Drupal's ajaxPageState.theme_token and form_token / form_build_id: per-page anti-forgery values in every page
+_PAGE_FORM_TOKENS = frozenset({"theme_token", "form_token", "form_build_id"})
+# a PNG's IEND chunk and CRC (49 45 4E 44 AE 42 60 82) in each of base64's three alignments
+_PNG_END = ("SUVORK5CYII", "lFTkSuQmCC", "RU5ErkJggg")
 # base64 of '{"', '[{"', '["': JSON text; base64 of other printable text stays (the peers' suites label base64 of
 # prose or of "user:..." positive, as a credential may be text)
 _BASE64_JSON = ("eyJ", "W3si", "WyJ")
@@ -238,6 +245,12 @@ def _not_a_credential(rule_id: str, secret: str, line: str, at: int, before: str
     if rule_id in _ENTROPY and _FILE_PATH.match(secret) and (before[-1:] in ("}", ")") or not any(
             drawn_shape(part) for part in re.split(r"[/:]", secret))):
         return "a filesystem path (${{ matrix.image }}/MPI_MNIST_api_run_1:/artifacts, a volume mapping)"
+    if name.lower() in _AUTHENTICATION_RESULTS:
+        return "an email Authentication-Results property (RFC 8601: DKIM selector, signer, signature prefix)"
+    if name.lower() in _PAGE_FORM_TOKENS and "<" in text:
+        return "a per-page form / theme token written into every page served (anti-forgery, as csrf tokens are)"
+    if rule_id in _ENTROPY and (any(mark in secret for mark in _PNG_END) or _zlib_stream(secret)):
+        return "base64 of image or compressed data (a PNG's IEND trailer, a zlib stream), not key bytes"
     if names_its_own_key(secret, name):
         return "a display label that spells its key's provider (\"OPENAI_API_KEY\": \"OpenAI\")"
     if _ULID.match(secret):
@@ -285,6 +298,19 @@ def _not_a_credential(rule_id: str, secret: str, line: str, at: int, before: str
             _DOCSEARCH.search(text) and _INDEX_FIELD.search(text, *window))):
         return "an Algolia DocSearch search-only key (public by design)"
     return None
+
+
+def _zlib_stream(value: str) -> bool:
+    """base64 of a zlib stream (``eJyF...``: 78 9C, then deflate data that inflates): compressed data, not a key.
+    A drawn value starts with a valid zlib header and inflates for 64 bytes with p < 10^-6."""
+    if not value.startswith(("eJ", "eN", "eA")) or len(value) < 24:
+        return False
+    try:
+        raw = base64.b64decode(value[: len(value) // 4 * 4], validate=True)
+        inflated = zlib.decompressobj().decompress(raw, 4096)
+    except (ValueError, zlib.error):
+        return False
+    return len(inflated) >= 16
 
 
 def _crosses_inline_code(before: str, details: Any) -> bool:
