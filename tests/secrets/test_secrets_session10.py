@@ -258,6 +258,19 @@ _PAIRS = [
         '    "w38GIAXDIBKE0DHxgljNBAAO9TXL0Y4OHwAAAABJRU5ErkJggg=="\n',
         f'    "{_KEY_BYTES_B64}"\n',
     ),
+    # a proptest regression seed; the W3C Trace Context example trace id
+    (
+        "rust/blockstore/proptest-regressions/arrow/blockfile.txt",
+        "SEC-017",
+        f"cc {_HEX128[:64]} # shrinks to num_key = 3, query_key = 1000\n",
+        f"api_key = {_HEX128[:64]} # shrinks to num_key = 3, query_key = 1000\n",
+    ),
+    (
+        "rust/tracing/src/tower_tracing.rs",
+        "SEC-019",
+        '        TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736").unwrap()\n',
+        f'        TraceId::from_hex("{_KEY_BYTES_B64}").unwrap()\n',
+    ),
     # digests in test data, no credential word near them
     ("tests/graphrag/conftest.py", "SEC-019", f'    "{_HEX128}",\n', f'    "{_DRAWN}{_DRAWN[:8]}",\n'),
 ]
@@ -338,3 +351,18 @@ def test_code_values_known_answers() -> None:
     text = '    credentials: "RedisDatabase",'
     assert code_value("RedisDatabase", text, text.index("Redis"), path="t.py") is not None
     assert code_value("RedisDatabase", text, text.index("Redis"), path="t.yaml") is None
+
+
+def test_typed_user_and_password_pair_in_docs_is_low_and_a_drawn_pair_stays(tmp_path: Path) -> None:
+    typed = _findings(tmp_path / "a", "docs/migration.mdx", 'CHROMA_SERVER_AUTH_CREDENTIALS="admin:admin"\n')
+    assert [(rule, severity) for rule, severity, _ in typed] == [("SEC-017", Severity.LOW)]
+    drawn = _findings(tmp_path / "b", "docs/migration.mdx", f'CHROMA_SERVER_AUTH_CREDENTIALS="admin:{_DRAWN}"\n')
+    assert [severity for _, severity, _ in drawn] == [Severity.MEDIUM]  # SEC-022 claims the line first
+
+
+def test_a_token_in_the_user_part_of_a_test_url_is_still_reported(tmp_path: Path) -> None:
+    """``https://<token>:x-oauth-basic@host``: the credential is the user part, drawn here, so the test-fixture
+    rule (typed URL passwords in tests) must not read the fixed password ``x-oauth-basic`` as the value."""
+    text = f'url = "https://{_DRAWN}:x-oauth-basic@git.server/my-repo"\n'
+    found = _findings(tmp_path, "tests/projects/test_project.py", text)
+    assert [(rule, severity) for rule, severity, _ in found] == [("SEC-020", Severity.HIGH)]

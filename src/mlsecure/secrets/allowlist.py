@@ -20,6 +20,9 @@ KNOWN_EXAMPLES = frozenset({
     # sent by every gcloud refresh: Google's OAuth docs for installed apps say such a secret "is obviously not
     # treated as a secret"; it shows up in every recorded token refresh (VCR cassettes)
     "d-FL95Q19q7MQmFpd7hHD0Ty",
+    # the W3C Trace Context recommendation's example trace-id and parent-id (section "traceparent Header")
+    "4bf92f3577b34da6a3ce929d0e0e4736",
+    "00f067aa0ba902b7",
 })
 
 # Python's %-formatting placeholder written in full: "%(password)s", "%(port)d" (a conversion type after the

@@ -249,6 +249,8 @@ def _not_a_credential(rule_id: str, secret: str, line: str, at: int, before: str
         return "an email Authentication-Results property (RFC 8601: DKIM selector, signer, signature prefix)"
     if name.lower() in _PAGE_FORM_TOKENS and "<" in text:
         return "a per-page form / theme token written into every page served (anti-forgery, as csrf tokens are)"
+    if rule_id in _ENTROPY and "proptest-regressions/" in path.replace("\\", "/") and line.startswith("cc "):
+        return "a proptest regression seed (cc <hex> # shrinks to ...)"
     if rule_id in _ENTROPY and (any(mark in secret for mark in _PNG_END) or _zlib_stream(secret)):
         return "base64 of image or compressed data (a PNG's IEND trailer, a zlib stream), not key bytes"
     if names_its_own_key(secret, name):
@@ -298,6 +300,13 @@ def _not_a_credential(rule_id: str, secret: str, line: str, at: int, before: str
             _DOCSEARCH.search(text) and _INDEX_FIELD.search(text, *window))):
         return "an Algolia DocSearch search-only key (public by design)"
     return None
+
+
+def credential_part(secret: str, details: Mapping[str, Any]) -> str:
+    """The part of a finding that is the credential: the user of ``https://<token>:x-oauth-basic@host`` (GitHub's
+    fixed password of token-in-username URLs), else the value itself."""
+    user = details.get("user")
+    return user if secret == "x-oauth-basic" and isinstance(user, str) else secret
 
 
 def _zlib_stream(value: str) -> bool:
