@@ -135,8 +135,9 @@ _PAIRS = [
     (
         "tests/test_credentials.py",
         "SEC-020",
-        '    assert url == "https://user%40corp.com:p%40ss%21word%2F123@git.example.com/repo.git"\n',
-        f'    assert url == "https://user%40corp.com:{_DRAWN}@git.example.com/repo.git"\n',
+        '    assert url == "https://oauth2:my-personal-token@gitlab.com/org/repo.git"\n',
+        # a person's password (15 characters, no words) in a test URL is no fixture: planted recall caught it
+        '    assert url == "https://admin:vJTmb#985xTE4Lg@mlflow.example.io/repo.git"\n',
     ),
     # an element id in a diagram, a uuid after the entity's name
     (

@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
 
 from mlsecure.data.tables import read_json_object
 from mlsecure.errors import InputError
@@ -33,7 +32,7 @@ from mlsecure.secrets.local_stack import local_stack_reason
 from mlsecure.secrets.masking import DEFAULT_FINGERPRINT_KEY, fingerprint, mask
 from mlsecure.secrets.peer_fp import foreign_value, prefix_only, query_without_secret
 from mlsecure.secrets.registry import build_detectors
-from mlsecure.secrets.repo_context import FIXTURE_RULES, credential_part
+from mlsecure.secrets.repo_context import FIXTURE_RULES
 from mlsecure.secrets.repo_context import judge as judge_context
 from mlsecure.secrets.walk import SNIFF_BYTES, decode, is_binary, iter_files, text_parts
 
@@ -226,9 +225,8 @@ class SecretScanner:
                     continue
                 if verdict is not None:
                     local[id(candidate)] = verdict.reason
-                if in_tests and candidate.detector in FIXTURE_RULES and not drawn_shape(
-                        unquote(credential_part(candidate.secret, candidate.details))):
-                    self._counts["placeholder"] += 1  # a typed fixture in a test (minio123, https://u:hunter2@)
+                if in_tests and candidate.detector in FIXTURE_RULES and not drawn_shape(candidate.secret):
+                    self._counts["placeholder"] += 1  # a typed fixture in a test (minio123, awsSecret123)
                     continue
                 if candidate.details.get("stand_in"):  # the detector's own verdict (a key block with no key)
                     self._counts["stand_in"] += 1
