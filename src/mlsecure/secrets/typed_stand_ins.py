@@ -8,7 +8,7 @@ and found stand-ins the placeholder vocabulary misses because they are spelt, no
 * an instruction in camelCase: ``yourTopSecretPassword``, ``yourApiKey`` (``your_password`` is already one).
 
 The keyboard typed in order (``123456789:ABCdefGHIjklMNOpqrsTUVwxyz``, ``SAK123456789``) is not judged here: the
-peers' test suites label such values positive (session 8 measured the loss, session 10 again: 12 peer cases),
+peers' test suites label such values positive (session 8 measured the loss, session 10 again: 10 peer positives),
 so they stay reported.
 
 A product's documented default credential (``minioadmin``, ``ollama``) is another case: it is a real
