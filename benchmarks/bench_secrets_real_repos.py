@@ -35,7 +35,8 @@ REPORT = (
     "huggingface+notebooks",
 )
 # read: session 7 (8 + dev2), session 7 round 2, session 8 (new in session 8: the ten from mlrun), session 9
-# (new in session 9: the last eleven, from microsoft+nni; picked and added before any of their findings was read)
+# (new in session 9: the eleven from microsoft+nni to deepchecks+deepchecks; session 10: the last ten, from
+# PrefectHQ+prefect; each round picked and added before any of its findings was read)
 DEV = (
     "pytorch+examples",
     "GoogleCloudPlatform+vertex-ai-samples",
@@ -75,6 +76,16 @@ DEV = (
     "weaviate+recipes",
     "mistralai+cookbook",
     "deepchecks+deepchecks",
+    "PrefectHQ+prefect",
+    "langfuse+langfuse",
+    "microsoft+autogen",
+    "crewAIInc+crewAI",
+    "google-gemini+generative-ai-python",
+    "horovod+horovod",
+    "NVIDIA+NeMo-Guardrails",
+    "Unstructured-IO+unstructured",
+    "qdrant+qdrant-client",
+    "chroma-core+chroma",
 )
 # session 7's recall order: repository i is planted with seed i
 RECALL = (

@@ -16,6 +16,13 @@ KNOWN_EXAMPLES = frozenset({
     # the Azure Storage emulator's (Azurite) well-known account key for "devstoreaccount1", published in
     # Microsoft's docs ("Use the Azurite emulator for local Azure Storage development")
     "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
+    # the Google Cloud SDK's (gcloud) installed-application OAuth client secret, shipped in the SDK's source and
+    # sent by every gcloud refresh: Google's OAuth docs for installed apps say such a secret "is obviously not
+    # treated as a secret"; it shows up in every recorded token refresh (VCR cassettes)
+    "d-FL95Q19q7MQmFpd7hHD0Ty",
+    # the W3C Trace Context recommendation's example trace-id and parent-id (section "traceparent Header")
+    "4bf92f3577b34da6a3ce929d0e0e4736",
+    "00f067aa0ba902b7",
 })
 
 # Python's %-formatting placeholder written in full: "%(password)s", "%(port)d" (a conversion type after the
@@ -44,6 +51,9 @@ _PLACEHOLDER = re.compile(
     r"access|value)+[_\-]?\d{0,4})$|"
     # the alphabet and the digits typed in order (abc123, abcd1234), and "your@login", "your.password"
     r"^abc(?:d(?:ef?)?)?123(?:4(?:56?)?)?$|^your[@.]|"
+    # "your key" in Portuguese, Spanish, French, German: sua_chave, tu_clave, votre_cle, dein_schluessel
+    r"^(?:sua|seu|tu|su|votre|ton|ta|dein|deine|ihr|ihre)[_\- ](?:chave|clave|cl[eé]|schl(?:ü|ue)ssel|senha|"
+    r"contrase(?:ñ|n)a|mot[_\- ]de[_\- ]passe|passwort|token|api)|"
     # a Jinja / Go template expression with braces inside ({{ {'auths': {}} }})
     r"^\{\{.*\}\}$")
 

@@ -42,6 +42,9 @@ _VOWEL = re.compile(r"[aeiouy]", re.IGNORECASE)
 def typed_word(value: str) -> bool:
     """A person's password made of words (each a lower, Capitalised or upper-case run of 2+ letters with a
     vowel when 4+ long), optionally a short number and symbols: not a machine draw."""
+    user, colon, password = value.partition(":")
+    if colon and user and password and ":" not in password:  # user:password, both typed (admin:admin)
+        return typed_word(user) and typed_word(password)
     value = unquote(value.replace("\\", ""))  # shell-escaped ``pa\\$\\$word``, URL-encoded ``p%3Dssword``
     # a word with up to two letters written as symbols (``pa$$word``, ``p=ssword``) reads as the word
     inner = _INNER_SYMBOLS.sub("", value)

@@ -41,12 +41,18 @@ from __future__ import annotations
 
 import base64
 import re
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
+from mlsecure.secrets.allowlist import is_placeholder
+from mlsecure.secrets.code_values import code_value, default_of_expansion, names_its_own_key
 from mlsecure.secrets.detectors.context import drawn_shape, typed_filler
+from mlsecure.secrets.detectors.generic import encoded_text
 from mlsecure.secrets.local_stack import DEMOTABLE_RULES, local_stack_reason, typed_word
+from mlsecure.secrets.typed_stand_ins import default_credential, typed_stand_in
 
 # generic rules: keyword assignments, keyword-line and bare entropy, token after a word, flags, env exports
 _GENERIC = frozenset({"SEC-017", "SEC-018", "SEC-019", "SEC-024", "SEC-021", "SEC-022", "SEC-023", "SEC-026"})
@@ -73,11 +79,15 @@ _STRUCT_TAG = re.compile(r'^[a-z_]+:"[^"\n]*"(?:[ \t]+[a-z_]+:"[^"\n]*")*$')
 _MODULE_PATH = re.compile(r"^(?:[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?\.)+[a-z]{2,12}/[A-Za-z0-9_.~/\-]+$")
 # test folders the scanner's test-path rule does not name; a typed value there is a fixture, as in tests/
 _MORE_TEST_DIRS = re.compile(r"(?i)(?:^|/)(?:test[-_]?cases?|test[-_]?resources|test[-_]?fixtures)/")
-_FIXTURE_RULES = frozenset({"SEC-017", "SEC-021", "SEC-022", "SEC-023", "SEC-026"})
+# rules whose typed (not drawn) value in a test is a fixture: assignments, flags, env exports (a URL's password is
+# judged by typed_word instead: a person's 15-character password is not "drawn" yet is no fixture)
+FIXTURE_RULES = frozenset({"SEC-017", "SEC-021", "SEC-022", "SEC-023", "SEC-026"})
 _VERSION = re.compile(r"^v?\d+(?:\.\d+){1,3}(?:[-+][\w.]+)?['\"<>/]*$")
 _TEMPLATE_SEGMENT = re.compile(r"(?:^|/)\{?[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\}?(?:/|$)")
 _REGEX_ESCAPE = re.compile(r"\\[sdwbSDWB](?:[*+?{]|\b)|\(\?[:=!<]|\.\*")
-_DOTTED_CODE = re.compile(r"^[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)+$")
+# a header value that is an expression: self.VALID_AUTH_HEADER, process.env.GITHUB_TOKEN, createAuthHeader(...)
+_DOTTED_CODE = re.compile(r"^[a-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$")
+_CALLED_NAME = re.compile(r"^[a-z_$][\w$]*$")
 _SNAKE_REFERENCE = re.compile(r"^[a-z][a-z0-9]*(?:[_\-][a-z0-9]+)*$")
 _CREDENTIALS_KEY = re.compile(r"(?i)(?:^|[^a-z])(?:credentials|creds)$")
 _NAME_VALUE = re.compile(r"^[a-z0-9]{1,10}(?:[_\-][a-z0-9]{1,10}){2,}$")
@@ -90,6 +100,36 @@ _NAME_PIECES = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
 # general suppression (NOSONAR, nosemgrep) silences some other rule and says nothing about this value
 _FOREIGN_PRAGMA = re.compile(r"pragma:[ \t]*allowlist[ \t]+(?:nextline[ \t]+)?secret|gitleaks:allow|"
                              r"#[ \t]?nosec[ \t]+G101")
+# RFC 8601 ptype.property names of an Authentication-Results header (dkim=pass header.s=<selector> header.b=<sig>)
+_AUTHENTICATION_RESULTS = frozenset({"header.s", "header.b", "header.d", "header.i", "header.a", "header.from"})
+# Drupal's ajaxPageState.theme_token and form_token / form_build_id: per-page anti-forgery values in every page
+_PAGE_FORM_TOKENS = frozenset({"theme_token", "form_token", "form_build_id"})
+# a PNG's IEND chunk and CRC (49 45 4E 44 AE 42 60 82) in each of base64's three alignments
+_PNG_END = ("SUVORK5CYII", "lFTkSuQmCC", "RU5ErkJggg")
+# base64 of '{"', '[{"', '["': JSON text; base64 of other printable text stays (the peers' suites label base64 of
+# prose or of "user:..." positive, as a credential may be text)
+_BASE64_JSON = ("eyJ", "W3si", "WyJ")
+_CAMEL_WORDS = re.compile(r"^[a-z]{2,}(?:[A-Z][a-z]{1,}){2,}$")
+_VOWEL = re.compile(r"[aeiouyAEIOUY]")
+_FILE_PATH = re.compile(r"^\.{0,2}/[\w.\-]+(?:/[\w.\-]+)*(?::/[\w.\-/]*)?:?$")
+_URL_AUTHORITY_REST = re.compile(r"[^/?#\s'\"]*")
+_FORM_NEXT_FIELD = re.compile(r"^[^&\s]+&[A-Za-z_][\w.\-]*=")
+# a ULID, optionally after a type prefix (client_01JNJQWBJ4SPFN3SWJM5T7BDG8): 48-bit time then 80 random bits
+_ULID = re.compile(r"^(?:[a-z]+_)?0[0-9A-HJKMNP-TV-Z]{25}$")
+# TransformationWorkflow-<hex>: a PascalCase type name and a hyphen right before the value
+_TYPED_ID_PREFIX = re.compile(r"(?:^|[^A-Za-z])[A-Z][a-z]+(?:[A-Z][a-z]+)+-$")
+_TYPED_ID = re.compile(r"^[A-Z][a-z]+(?:[A-Z][a-z]+)+-[0-9a-f]{16,64}$")
+# Cloudflare's bot-management and load-balancing cookies (Cloudflare docs, "Cloudflare Cookies": __cf_bm holds a
+# bot score, _cfuvid and __cfruid tell visitors apart for rate limiting): set on every visitor, authorise nothing
+_NOT_A_CREDENTIAL_COOKIE = re.compile(r"(?:^|[\s;,:'\"])(?:__cf_bm|_cfuvid|__cfruid)=$")
+# the value sits inside a markup attribute that names an element (id="entity-apikeys-<uuid>", class="...")
+_MARKUP_ATTRIBUTE = re.compile(r"(?:^|\s)(?:id|class|for|aria-labelledby|xlink:href)=[\"'][^\"'\s]*$")
+# "<entity>_key": "  /  \"crew_key\": \"  (escaped JSON inside a JSON string)
+_ENTITY_KEY_BEFORE = re.compile(r"(?<![A-Za-z0-9_])(?:(?P<entity>[a-z][a-z0-9]*)_)?key[\\\"']*\s*[:=]\s*[\\\"']*$")
+# an app / client / account key beside its id is a credential pair (app_id + app_key), never an object's key
+_CREDENTIAL_ENTITIES = frozenset({"app", "api", "client", "consumer", "access", "secret", "private", "auth", "master",
+                                  "account", "user", "service", "license", "signing", "encryption", "project",
+                                  "developer", "partner", "merchant", "integration", "webhook", "session", "ssh"})
 _DOCSEARCH = re.compile(r"(?i)docsearch|algolia")
 _DOCSEARCH_UI = re.compile(r"(?i)docsearch")
 _ALGOLIA_FIELDS = re.compile(r"\b(?:appId|applicationId|app_id)\b[\"']?\s*[:=]")
@@ -121,6 +161,8 @@ def judge(rule_id: str, secret: str, text: str, start: int, end: int, *, path: s
                                free_form=free_form, details=details)
     if reason is not None:
         return Verdict(True, reason)
+    if rule_id == "SEC-021" and _crosses_inline_code(before, details) and not path.endswith(_SHELL_SUFFIXES):
+        return Verdict(True, "a command quoted in prose (the `net user` command): its code span closed before the word")
     if rule_id in _GENERIC and before.endswith("`") and path.endswith(_SHELL_SUFFIXES) and "`" in line[at:]:
         return Verdict(True, "a shell command substitution (`openssl rand -hex 20`): the value is made at run time")
     if _PRESIGNED_SCOPE.search(before) is not None:
@@ -129,6 +171,17 @@ def judge(rule_id: str, secret: str, text: str, start: int, end: int, *, path: s
                                             "sent in clear with every signed link")
     if rule_id not in _GENERIC:
         return None  # a provider format keeps its severity whatever the line says
+    why = code_value(secret, line, at, path=path) or typed_stand_in(secret)
+    if why is not None:
+        return Verdict(True, why)  # session 10: code or data in the value's place, a typed stand-in
+    default = default_of_expansion(secret, before)
+    if default is not None:
+        if typed_word(default) or default_credential(default):
+            return Verdict(False, "typed default of a ${VAR:-default} expansion (local stack)")
+        return None
+    product = default_credential(secret)
+    if product is not None:
+        return Verdict(False, f"{product}'s documented default credential: change it in any deployment")
     if _FOREIGN_PRAGMA.search(line) is not None:
         return Verdict(False, "allowlisted on its line by another scanner's pragma (reviewed by the author)")
     dev_environment = _DEV_ENVIRONMENT.search(path.replace("\\", "/")) is not None
@@ -162,11 +215,17 @@ def _not_a_credential(rule_id: str, secret: str, line: str, at: int, before: str
         user = details.get("user") if isinstance(details, Mapping) else None
         if secret == "x-oauth-basic" and isinstance(user, str) and not drawn_shape(user):
             return "token-in-username URL whose user part is typed (x-oauth-basic is GitHub's fixed password)"
+        authority = _URL_AUTHORITY_REST.match(line, at + len(secret))
+        whole = authority is not None and authority.group().count("@") == 1  # else the URL was cut at an inner @
+        if in_tests and whole and secret != "x-oauth-basic" and typed_word(unquote(secret)):
+            return "a typed password of a URL in a test (hunter2, my-gitlab-token): a fixture"
         return None
     if free_form and rule_id not in _GENERIC:
         before_char = line[at - 1:at]
-        if before_char not in ("\"", "'", "`") and _DOTTED_CODE.match(secret) and line[at + len(secret):].startswith(
-                ("(", ")", "}", ",", ";")):
+        following = line[at + len(secret):]
+        expression = (_DOTTED_CODE.match(secret) and (not following.strip() or following.startswith(
+            ("(", ")", "}", ",", ";")))) or (_CALLED_NAME.match(secret) and following.startswith("("))
+        if before_char not in ("\"", "'", "`") and expression and not drawn_shape(secret):
             return "a header set from a code expression, not a literal"
         return None
     if rule_id not in _GENERIC:
@@ -178,11 +237,47 @@ def _not_a_credential(rule_id: str, secret: str, line: str, at: int, before: str
         return "a digest named as one (hashed_secret, checksum/..., a file's checksum)"
     if rule_id in _ENTROPY and in_tests and _DIGEST_WORD.search(line):
         return "a digest in a test: its line names a hash"
+    if rule_id == "SEC-019" and in_tests and _HEX_DIGEST.match(secret):
+        return "test data: hex of a digest's length with no credential word near it (a hash or an id)"
     if rule_id in _ENTROPY and _ID_BEFORE.search(before):
         return "an identifier named as one (uid, uuid, subject)"
+    if "&" in secret and _FORM_NEXT_FIELD.search(secret) and is_placeholder(secret.partition("&")[0]):
+        return "a published or placeholder value, read past the & of a form body (client_secret=<public>&...)"
+    if rule_id in _ENTROPY and secret.startswith(_BASE64_JSON) and encoded_text(secret):
+        return "base64 of JSON text ([{\"parts\": ...}]): encoded data, not key bytes"
+    if rule_id in _ENTROPY and _CAMEL_WORDS.match(secret) and all(
+            _VOWEL.search(piece) for piece in _NAME_PIECES.findall(secret)):
+        return "a camelCase name of words (getScriptPartFromCode): code, not a draw"
+    if rule_id in _ENTROPY and _FILE_PATH.match(secret) and (before[-1:] in ("}", ")") or not any(
+            drawn_shape(part) for part in re.split(r"[/:]", secret))):
+        return "a filesystem path (${{ matrix.image }}/MPI_MNIST_api_run_1:/artifacts, a volume mapping)"
+    if name.lower() in _AUTHENTICATION_RESULTS:
+        return "an email Authentication-Results property (RFC 8601: DKIM selector, signer, signature prefix)"
+    if name.lower() in _PAGE_FORM_TOKENS and "<" in text:
+        return "a per-page form / theme token written into every page served (anti-forgery, as csrf tokens are)"
+    if rule_id in _ENTROPY and "proptest-regressions/" in path.replace("\\", "/") and line.startswith("cc "):
+        return "a proptest regression seed (cc <hex> # shrinks to ...)"
+    if rule_id in _ENTROPY and (any(mark in secret for mark in _PNG_END) or _zlib_stream(secret)):
+        return "base64 of image or compressed data (a PNG's IEND trailer, a zlib stream), not key bytes"
+    if names_its_own_key(secret, name):
+        return "a display label that spells its key's provider (\"OPENAI_API_KEY\": \"OpenAI\")"
+    if _ULID.match(secret):
+        return "a ULID (a time-ordered identifier, client_01JNJQ...): ids, not draws kept secret"
+    if rule_id == "SEC-019" and (_TYPED_ID_PREFIX.search(before) or _TYPED_ID.match(secret)):
+        return "an id after its type's name (TransformationWorkflow-<hex>)"
+    if before.endswith('W/"'):
+        return "an HTTP ETag (W/\"...\"): a version tag of a response"
+    if _NOT_A_CREDENTIAL_COOKIE.search(before):
+        return "a CDN's bot-management / load-balancing cookie (__cf_bm, _cfuvid): per visitor, not a credential"
+    if name.lower() == "accesskey" and "<" in line:
+        return "an HTML accesskey attribute (a keyboard shortcut)"
+    if rule_id in _ENTROPY and _MARKUP_ATTRIBUTE.search(before):
+        return "inside a markup id / class attribute (id=\"entity-apikeys-<uuid>\"): an element's name"
+    if rule_id in _ENTROPY and _HEX_DIGEST.match(secret) and _key_beside_its_id(before, text, start):
+        return "an object's key next to the same object's id (crew_key beside crew_id): a lookup key"
     if rule_id in _ENTROPY and re.search(r"\bid=[\"']" + re.escape(secret) + r"[\"']", text) is not None:
         return "a reference to an element id defined in the same file (parent=, source=, target=)"
-    if rule_id in _FIXTURE_RULES and _MORE_TEST_DIRS.search(path.replace("\\", "/")) and not drawn:
+    if rule_id in FIXTURE_RULES and _MORE_TEST_DIRS.search(path.replace("\\", "/")) and not drawn:
         return "a typed fixture in a test-case folder (test_cases/, test-resources/)"
     after = line[at + len(secret):]
     if path.endswith((".py", ".pyi")) and re.search(r":[ \t]*[\"']$", before) \
@@ -211,6 +306,41 @@ def _not_a_credential(rule_id: str, secret: str, line: str, at: int, before: str
             _DOCSEARCH.search(text) and _INDEX_FIELD.search(text, *window))):
         return "an Algolia DocSearch search-only key (public by design)"
     return None
+
+
+def _zlib_stream(value: str) -> bool:
+    """base64 of a zlib stream (``eJyF...``: 78 9C, then deflate data that inflates): compressed data, not a key.
+    A drawn value starts with a valid zlib header and inflates for 64 bytes with p < 10^-6."""
+    if not value.startswith(("eJ", "eN", "eA")) or len(value) < 24:
+        return False
+    try:
+        raw = base64.b64decode(value[: len(value) // 4 * 4], validate=True)
+        inflated = zlib.decompressobj().decompress(raw, 4096)
+    except (ValueError, zlib.error):
+        return False
+    return len(inflated) >= 16
+
+
+def _crosses_inline_code(before: str, details: Any) -> bool:
+    """A backtick between the command and its argument: the command was quoted inline in prose and closed (the
+    `net user` command, `net user` and `net localgroup`); the word read as its password is the prose after it."""
+    how = details.get("argument_of") if isinstance(details, Mapping) else None
+    if not isinstance(how, str) or not how:
+        return False
+    at = before.lower().rfind(how.lower())
+    return at >= 0 and "`" in before[at + len(how):]
+
+
+def _key_beside_its_id(before: str, text: str, start: int) -> bool:
+    """``"crew_key": "<hex>", "crew_id": "<uuid>"``: the key of an object whose id is written next to it (a
+    fingerprint of its configuration, as CrewAI's traces hold), not a credential of anything."""
+    named = _ENTITY_KEY_BEFORE.search(before)
+    if named is None:
+        return False
+    if named.group("entity") in _CREDENTIAL_ENTITIES | {None}:
+        return False  # a bare "key" beside "id" is how an API lists its keys ({"id": ..., "key": "<secret>"})
+    sibling = re.compile(r"[\"'\s{,]" + re.escape(named.group("entity")) + r"(?:_id|Id)[\\\"']*\s*[:=]")
+    return sibling.search(text, max(0, start - 300), start + 300) is not None
 
 
 def _cursor_token(name: str) -> bool:

@@ -32,6 +32,7 @@ from mlsecure.secrets.local_stack import local_stack_reason
 from mlsecure.secrets.masking import DEFAULT_FINGERPRINT_KEY, fingerprint, mask
 from mlsecure.secrets.peer_fp import foreign_value, prefix_only, query_without_secret
 from mlsecure.secrets.registry import build_detectors
+from mlsecure.secrets.repo_context import FIXTURE_RULES
 from mlsecure.secrets.repo_context import judge as judge_context
 from mlsecure.secrets.walk import SNIFF_BYTES, decode, is_binary, iter_files, text_parts
 
@@ -51,7 +52,6 @@ _MASK_TAIL = re.compile(r"[-_.:/]?(?:#{3}|\*{3}|\.{3}|\u2026)")
 _TEST_PATH = re.compile(r"(?:^|/)(?:tests?|testing|testdata|test_data|fixtures?|__tests__|__mocks__|mocks?|"
                         r"integration[-_]tests?|e2e)/|(?:^|/)(?:test_[^/]*|[^/]*_test\.[a-z]+|[^/]*\.(?:test|spec)\.[a-z]+|"
                         r"conftest\.py)$")
-_FIXTURE_RULES = frozenset({"SEC-017", "SEC-021", "SEC-022", "SEC-023", "SEC-026"})
 
 OWASP = "ML06"
 ATLAS = ("AML.T0055",)
@@ -225,7 +225,7 @@ class SecretScanner:
                     continue
                 if verdict is not None:
                     local[id(candidate)] = verdict.reason
-                if in_tests and candidate.detector in _FIXTURE_RULES and not drawn_shape(candidate.secret):
+                if in_tests and candidate.detector in FIXTURE_RULES and not drawn_shape(candidate.secret):
                     self._counts["placeholder"] += 1  # a typed fixture in a test (minio123, awsSecret123)
                     continue
                 if candidate.details.get("stand_in"):  # the detector's own verdict (a key block with no key)

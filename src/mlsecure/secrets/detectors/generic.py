@@ -288,7 +288,13 @@ def names_no_secret(name: str) -> bool:
     # anti-forgery tokens (Rails authenticity_token, csrf / xsrf fields) are written into every page served
     return "pub" in lowered or "csrf" in lowered or "xsrf" in lowered or "authenticity" in lowered \
         or _NAME_OF_SOMETHING.search(name) is not None or SIGNATURE_NAME.search(name) is not None \
-        or _NAMES_A_DIGEST.search(lowered) is not None
+        or _NAMES_A_DIGEST.search(lowered) is not None or _COUNTS_TOKENS.search(lowered) is not None
+
+
+# a language model's tokens counted or priced, not an auth token: PER_1000_TOKENS, max_tokens, token_count
+_COUNTS_TOKENS = re.compile(r"(?:^|[_.\-])(?:per|max|min|num|total|prompt|completion|input|output|cached|reasoning|"
+                            r"\d+)[_\-]?tokens?(?:$|[_.\-])|(?:^|[_.\-])tokens?[_\-]?(?:count|counts|limit|usage|per)"
+                            r"(?:$|[_.\-])")
 
 
 # a name that ends by saying version, commit or digest holds one (MantleAPI_version=<40 hex>: a git SHA)
