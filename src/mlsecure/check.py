@@ -76,6 +76,8 @@ class ScanContext:
     read_table: TableReader = _read_table
     data_table: Any = None
     """The raw table of ``data`` (a pandas DataFrame, every column) when it was given as a table in memory."""
+    trusted_modules: tuple[str, ...] = ()
+    """``--trust-module``: modules whose classes the user vouches for (the model file was loaded under that trust)."""
 
     def table(self, path: str | Path) -> Any:
         """The table at ``path`` (a DataFrame), through the session's reader: parsed once per scan."""

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mlsecure.artifacts.formats import PICKLE_BASED, ArtifactFormat, detect_format
 from mlsecure.check import Check, CheckResult, Requirement, ScanContext
 from mlsecure.findings import Finding, Location, Severity
+
+if TYPE_CHECKING:
+    from mlsecure.artifacts.scan.engine import ArtifactResult
 
 
 class SerializationCheck(Check):
@@ -65,7 +70,7 @@ class ArtifactScanCheck(Check):
 
         path = ctx.need_model_path()
         ctx.progress("artifact scan", 0.0)
-        results = scan_path(path)
+        results = [_under_trust(r, ctx.trusted_modules) for r in scan_path(path)]
         ctx.progress("artifact scan", 1.0)
         findings = tuple(f for r in results for f in to_findings(r))
         metrics = {
@@ -75,6 +80,21 @@ class ArtifactScanCheck(Check):
             "seconds": round(sum(r.seconds for r in results), 4),
         }
         return CheckResult(findings, metrics)
+
+
+def _under_trust(result: ArtifactResult, trusted: tuple[str, ...]) -> ArtifactResult:
+    """``result`` with each issue that ``--trust-module`` lifts kept at ``medium``, saying so: the user vouched for
+    that module's classes, which the loader constructs (high only because it calls them); every other issue, and the
+    record of the trust itself (SUP-002), stand."""
+    from mlsecure.artifacts.gate import waived_by_trust
+
+    if not trusted:
+        return result
+    issues = tuple(
+        replace(i, severity=Severity.MEDIUM, title=f"{i.title} (its module is trusted with --trust-module)")
+        if i.severity > Severity.MEDIUM and waived_by_trust(i, trusted) else i
+        for i in result.issues)
+    return replace(result, issues=issues)
 
 
 CHECKS: tuple[type[Check], ...] = (SerializationCheck, ArtifactScanCheck)

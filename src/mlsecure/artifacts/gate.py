@@ -28,14 +28,15 @@ def ensure_safe(path: Path, trusted: Sequence[str] = (), *, trustable: bool = Fa
     """Raise ``UnsafeArtifactError`` unless ``path`` scans clean (nothing at or above ``medium``); return the
     ``(module, name)`` globals its pickles import, each now cleared.
 
-    ``trusted`` (``--trust-module``) waives only "unverified import" issues at ``medium`` whose module is a
-    trusted one (or below it): a denylisted, resolver or code-execution global is never waived. A refusal
+    ``trusted`` (``--trust-module``) waives only "unverified import" issues of a global no list names (``medium``,
+    or ``high`` because the loader calls it: trusting a module is trusting its classes to be constructed) whose
+    module is a trusted one (or below it): a denylisted, resolver or code-execution global is never waived. A refusal
     that trust could lift names the ``--trust-module`` to pass in its first line, when the caller's loader
     honours trust (``trustable``: a ``torch.save`` archive)."""
     from mlsecure.artifacts.scan import scan_file
 
     result = scan_file(Path(path))
-    blocking = sorted((i for i in result.issues if i.severity >= BLOCKING and not _waived(i, trusted)),
+    blocking = sorted((i for i in result.issues if i.severity >= BLOCKING and not waived_by_trust(i, trusted)),
                       key=lambda i: -i.severity.rank)
     if blocking:
         reasons = tuple(f"{i.member + ': ' if i.member else ''}{i.title}" for i in blocking)
@@ -53,20 +54,26 @@ def is_trusted(module: str, trusted: Sequence[str]) -> bool:
     return any(module == t or module.startswith(t + ".") for t in trusted)
 
 
-def _waived(issue: Any, trusted: Sequence[str]) -> bool:
+def waived_by_trust(issue: Any, trusted: Sequence[str]) -> bool:
+    """Whether ``--trust-module`` ``trusted`` lifts this scanner issue (``_trustable``, from a trusted module)."""
+    return bool(trusted) and _trustable(issue) and is_trusted(str(issue.evidence.get("module", "")), trusted)
+
+
+def _trustable(issue: Any) -> bool:
+    """An "unverified import" that trust can lift: a global that is medium because no list names it, or high only
+    because the loader calls it (``policy.called``; the scanner marks both ``unlisted``), never one the denylist,
+    a dangerous name or a resolver made high."""
     from mlsecure.artifacts.scan import IssueKind
 
-    return (bool(trusted) and issue.kind is IssueKind.UNVERIFIED_IMPORT and issue.severity == Severity.MEDIUM
-            and is_trusted(str(issue.evidence.get("module", "")), trusted))
+    called_unlisted = issue.severity == Severity.HIGH and issue.evidence.get("unlisted") is True
+    return issue.kind is IssueKind.UNVERIFIED_IMPORT and (issue.severity == Severity.MEDIUM or called_unlisted)
 
 
 def _refusal_reason(blocking: list[Any], first: str, result: Any, *, trustable: bool) -> str:
     """Why, in one line; when every blocker is an unverified import from a named module, the trust to pass."""
-    from mlsecure.artifacts.scan import IssueKind
 
     builtin = UNTRUSTABLE - {"__main__"}  # __main__ gets its own advice below
-    trustable = trustable and all(i.kind is IssueKind.UNVERIFIED_IMPORT and i.severity == Severity.MEDIUM
-                                  and str(i.evidence.get("module", "")) not in builtin for i in blocking)
+    trustable = trustable and all(_trustable(i) and str(i.evidence.get("module", "")) not in builtin for i in blocking)
     if not trustable:
         return (f"scan verdict {result.verdict.value} ({first}); run `mlsecure artifact scan` for the full "
                 "analysis")

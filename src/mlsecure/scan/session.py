@@ -210,7 +210,8 @@ class Session:
         extra: dict[str, Any] = {"progress": self.progress} if self.progress is not None else {}
         frame = self.data if hasattr(self.data, "columns") and hasattr(self.data, "drop") else None
         return ScanContext(model=model, model_path=model_path, data=data, holdout=holdout, data_path=data_path,
-                           read_table=self._tables, data_table=frame, **extra)
+                           read_table=self._tables, data_table=frame, trusted_modules=tuple(self.trust_modules),
+                           **extra)
 
     def _recorded(self, model_path: Path) -> None:
         from mlsecure.artifacts.load import recorded_data

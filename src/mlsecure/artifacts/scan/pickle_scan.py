@@ -623,7 +623,8 @@ class _State:
                                        "name": seen.name,
                                        "opcodes": sorted(seen.opcodes), "offsets": seen.offsets,
                                        "count": seen.count, "called": seen.called,
-                                       "called_after_loading": seen.called_later}))
+                                       "called_after_loading": seen.called_later,
+                                       "unlisted": judgement.unlisted}))
         out.extend(self.extra)
         worst = self.overflow_worst
         if worst is not None:
