@@ -346,7 +346,8 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
     runs = {*_distinct_matches(texts, NAME_RUN), *(" " + m for m in _distinct_matches(texts, PRECEDED_RUN))}
     social: set[str] = set()  # ``social_names``: weak frames, kept below unless the column makes the word a role noun
     # ``dict_names.languages``: the column's languages; ``the Parent``: the words it writes after a determiner
-    langs = languages(_distinct_matches(texts, STOP_RUN))
+    stops = _distinct_matches(texts, STOP_RUN)  # the column's function words: asked once, read twice
+    langs = languages(stops)
     determined = _distinct_matches(texts, DETERMINED)
     roles = determined_words(determined)
     terms = defined_terms(determined, langs)  # ``not_names``: ``the Loan``, ``each Payment Date``
@@ -386,7 +387,7 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
     # ``dict_names``: capitalised words no dictionary of the column's language knows, listed as names (the
     # three queries are asked whatever the language: a batch's first pass gathers them all)
     mid, start = _distinct_matches(texts, MID_RUN), _distinct_matches(texts, START_RUN)
-    for person in english_names(english, _distinct_matches(texts, STOP_RUN), langs):  # ``emma watson``
+    for person in english_names(english, stops, langs):  # ``emma watson``
         if person.split()[-1] not in roles:
             found.setdefault(person, PiiType.NAME)
     if langs:
