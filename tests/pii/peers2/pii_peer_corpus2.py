@@ -155,3 +155,19 @@ def score_by_source(cases: Sequence[Case], spans: Callable[[list[str]], list[Spa
                     redact: Callable[[list[str]], list[str]]) -> dict[tuple[str, str], Result]:
     """One batch per (source, half): each is scored as its own file of texts."""
     return by_source(cases, lambda batch: score(batch, spans, redact))
+
+
+def assert_group_no_worse(result: Result, where: str, group: str, positives: int, right: int, survived: int) -> None:
+    """A pinned dev-sample tally still holds: the same labelled spans, right types within 2% (one at least), no more
+    surviving whole (shared by the peers2, peers3 and peers4 regression tests)."""
+    t = result.by_group[group]
+    assert t.positives == positives, (where, group)
+    assert t.right_type >= right - max(1, 0.02 * positives), (where, group, t.right_type)
+    assert t.survived <= survived, (where, group, t.survived)
+
+
+def assert_names_no_worse(result: Result, where: str, negatives: int, flagged: int, spurious: int) -> None:
+    """The pinned precision side still holds: texts with no person flagged and spurious name spans within 10% (+1)."""
+    assert result.negatives == negatives, where
+    assert result.negatives_flagged <= flagged * 1.1 + 1, (where, result.negatives_flagged)
+    assert result.name_spurious <= spurious * 1.1 + 1, (where, result.name_spurious)
