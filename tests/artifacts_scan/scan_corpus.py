@@ -196,7 +196,7 @@ def build_benign(folder: Path) -> list[Sample]:
     add("vocab.pkl", "collections pickle")
     (folder / "rng.pkl").write_bytes(pickle.dumps(np.random.RandomState(0)))
     add("rng.pkl", "numpy rng pickle")
-    (folder / "template.gguf").write_bytes(_gguf({"general.name": "tiny", "tokenizer.chat_template":
+    (folder / "template.gguf").write_bytes(gguf_bytes({"general.name": "tiny", "tokenizer.chat_template":
                                                   "{% for m in messages %}{{ m['role'] }}: {{ m['content'] }}\n"
                                                   "{% endfor %}"}))
     add("template.gguf", "gguf")
@@ -356,7 +356,7 @@ def build_malicious(folder: Path) -> list[Sample]:
     add("keras_lambda.keras", _keras_lambda(), "keras Lambda layer")
     add("keras_lambda.h5", b"\x89HDF\r\n\x1a\n" + b"\x00" * 200 + json.dumps(_keras_config()).encode() + b"\x00",
         "keras h5 Lambda layer")
-    add("gguf_template.gguf", _gguf({"tokenizer.chat_template":
+    add("gguf_template.gguf", gguf_bytes({"tokenizer.chat_template":
                                      "{{ self.__init__.__globals__.__builtins__.__import__('os').popen('true') }}"}),
         "gguf chat template injection")
     add("tokenizer_config.json", json.dumps({"chat_template": "{{ cycler.__init__.__globals__.os.popen('true') }}"})
@@ -390,7 +390,9 @@ def legacy_tar(storage_records: list[bytes]) -> bytes:
     return buf.getvalue()
 
 
-def _gguf(metadata: dict[str, str]) -> bytes:
+def gguf_bytes(metadata: dict[str, str]) -> bytes:
+    """A GGUF v3 header with string metadata only (type 8), no tensors."""
+
     def string(text: str) -> bytes:
         raw = text.encode()
         return struct.pack("<Q", len(raw)) + raw

@@ -28,11 +28,11 @@ from __future__ import annotations
 
 import io
 import json
-import struct
 import zipfile
 from pathlib import Path
 
 import pytest
+from scan_corpus import gguf_bytes
 from scan_helpers import scan_named
 
 from mlsecure.artifacts.scan import Verdict
@@ -301,24 +301,13 @@ def test_keras_dense_model_stays_safe(tmp_path: Path) -> None:
 @pytest.mark.parametrize("container", ["tokenizer_config.json", "model.gguf"])
 def test_chat_template_attr_format_on_a_built_string(tmp_path: Path, template: str, container: str) -> None:
     if container.endswith(".gguf"):  # llama-cpp-python renders the GGUF's template (CVE-2024-34359)
-        data = _gguf({"general.architecture": "llama", "tokenizer.chat_template": template})
+        data = gguf_bytes({"general.architecture": "llama", "tokenizer.chat_template": template})
     else:
         data = json.dumps({"chat_template": template, "bos_token": "<s>"}).encode()
     verdict, worst, titles = scan_named(tmp_path, container, data)
     assert worst is Severity.CRITICAL and verdict is Verdict.MALICIOUS, titles
 
 
-def _gguf(metadata: dict[str, str]) -> bytes:
-    """A GGUF v3 header with string metadata only (type 8), no tensors."""
-
-    def string(text: str) -> bytes:
-        raw = text.encode()
-        return struct.pack("<Q", len(raw)) + raw
-
-    body = b"GGUF" + struct.pack("<IQQ", 3, 0, len(metadata))
-    for key, value in metadata.items():
-        body += string(key) + struct.pack("<I", 8) + string(value)
-    return body
 
 
 @pytest.mark.parametrize(
