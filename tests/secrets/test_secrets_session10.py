@@ -298,6 +298,14 @@ def test_the_default_of_a_shell_expansion_is_reported_at_low_when_typed_and_at_m
     assert default_of_expansion("-postgres}", "X: ") is None
 
 
+def test_a_leetspeak_password_is_reported_at_low_not_dropped(tmp_path: Path) -> None:
+    """``P4ssw0rd!`` stands in for a password in docs, and is a weak password people deploy: a finding at low with the
+    reason (it was dropped in session 10's first version); the camelCase instruction is no credential at all."""
+    found = _findings(tmp_path, "deploy/app.env", 'DB_PASSWORD="P4ssw0rd!"\n')
+    assert [(rule, severity) for rule, severity, _ in found] == [("SEC-022", Severity.LOW)]
+    assert _findings(tmp_path, "deploy/b.env", 'DB_PASSWORD="yourTopSecretPassword"\n') == []
+
+
 def test_a_products_default_credential_is_reported_at_low_with_the_product(tmp_path: Path) -> None:
     found = _findings(tmp_path, "prefect_aws/s3.py", '    minio_root_password = "minioadmin",\n')
     assert found == [("SEC-017", Severity.LOW, "MinIO's documented default credential: change it in any deployment")]

@@ -52,7 +52,7 @@ from mlsecure.secrets.code_values import code_value, default_of_expansion, names
 from mlsecure.secrets.detectors.context import drawn_shape, typed_filler
 from mlsecure.secrets.detectors.generic import encoded_text
 from mlsecure.secrets.local_stack import DEMOTABLE_RULES, local_stack_reason, typed_word
-from mlsecure.secrets.typed_stand_ins import default_credential, typed_stand_in
+from mlsecure.secrets.typed_stand_ins import default_credential, leet_stand_in, typed_stand_in
 
 # generic rules: keyword assignments, keyword-line and bare entropy, token after a word, flags, env exports
 _GENERIC = frozenset({"SEC-017", "SEC-018", "SEC-019", "SEC-024", "SEC-021", "SEC-022", "SEC-023", "SEC-026"})
@@ -173,7 +173,9 @@ def judge(rule_id: str, secret: str, text: str, start: int, end: int, *, path: s
         return None  # a provider format keeps its severity whatever the line says
     why = code_value(secret, line, at, path=path) or typed_stand_in(secret)
     if why is not None:
-        return Verdict(True, why)  # session 10: code or data in the value's place, a typed stand-in
+        # code or data in the value's place, or an instruction, is no credential; a leetspeak word is a weak password
+        # people do deploy (``P4ssw0rd!``): kept, at low, as a product's default is
+        return Verdict(not leet_stand_in(secret), why)
     default = default_of_expansion(secret, before)
     if default is not None:
         if typed_word(default) or default_credential(default):

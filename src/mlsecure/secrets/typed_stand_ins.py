@@ -4,7 +4,8 @@ Session 10 read the reports of ten new dev repositories (Prefect, Langfuse, Auto
 and found stand-ins the placeholder vocabulary misses because they are spelt, not named:
 
 * the vocabulary in leetspeak: ``p@ssw0rd``, ``s3cr3t``, ``P4ssw0rd!`` (a word of the vocabulary once its
-  digits and symbols are read back as letters);
+  digits and symbols are read back as letters). Such a word is also a weak password people deploy, so it is
+  reported at low with the reason, not dropped;
 * an instruction in camelCase: ``yourTopSecretPassword``, ``yourApiKey`` (``your_password`` is already one).
 
 The keyboard typed in order (``123456789:ABCdefGHIjklMNOpqrsTUVwxyz``, ``SAK123456789``) is not judged here: the
