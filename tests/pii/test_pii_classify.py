@@ -71,3 +71,18 @@ def test_missing_value_markers_are_not_evidence() -> None:
     names = pl.Series(["Maria Garcia", "John Smith", "Wei Zhang", "Anna Kowalska", "NaN"] * 60)
     mixed = classify_column("customer", names)
     assert mixed.pii_type == PiiType.NAME and abs(mixed.null_share - 0.2) < 1e-9
+
+
+def test_names_inside_firm_names_do_not_lend_their_share_to_a_rare_type() -> None:
+    """A column of firm names (faker es_ES: ``Bayo y asociados S.Com.``): the names in it are the firms', and the
+    few cells whose legal form reads as a domain (``S.Com``) must not type the whole column as URLs."""
+    firms = ["Bayo y asociados S.L.", "Transportes Lluch S.A.", "Promociones Guzman y asociados S.L.N.E",
+             "Hnos Prats S.Coop.", "Alimentación Olivares S.L.", "Martin y Cadenas S.A.",
+             "Quintanilla y asociados S.L.", "Servicios Girona S.A.", "Comercial Diéguez S.L.",
+             "Girona y asociados S.Com."]
+    verdict = classify_column("company", pl.Series(firms * 10))
+    assert verdict.pii_type is None, verdict
+    # the twin: when most of the cells hold a web address, the column is still typed by it
+    heads = [firm.split()[0] for firm in firms]
+    with_sites = [f"{head} S.L. www.{head.lower()}.es" for head in heads[:7]] + [f"{head} S.A." for head in heads[7:]]
+    assert classify_column("company", pl.Series(with_sites * 10)).pii_type is PiiType.URL

@@ -714,6 +714,7 @@ def _mixed_verdict(step: _SpanStep, spans: SpanScan) -> ColumnVerdict:
     if PiiType.NAME.value in typed and (organisation_share(cells) >= ORGANISATION_SHARE or
                                         shared_last_word(cells, [1] * len(cells)) >= SHARED_LAST):
         del typed[PiiType.NAME.value]  # ``Johannes Kepler Universität Linz``: a person's name inside an organisation's
+    share = min(share, sum(typed.values()) / n) if n else 0.0  # blocked or dropped types lend no share
     if typed and share >= MIXED_SHARE:
         dominant, cells = max(typed.items(), key=lambda item: item[1])
         return ColumnVerdict(step.name, PiiType(dominant), min(1.0, cells / n), cells / n, "spans", n,
