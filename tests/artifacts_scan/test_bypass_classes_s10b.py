@@ -196,12 +196,10 @@ NOT_CALLED = {
     + _text("f")
     + _global("mimetypes", "add_type")
     + b"s.",
-    "a torch module attribute that is no hook dict": b"("
-    + _global("torch.nn.modules.linear", "Linear")
-    + b"o(dVnote\n"
-    + _global("mimetypes", "add_type")
-    + b"sb.",
 }
+# Session 11 moved "a torch module attribute that is no hook dict" out of this list: any instance attribute can shadow
+# a method (``forward`` in a Linear's state ran on ``layer(x)``), so every global of an object's state is high now
+# (test_bypass_classes_s11.py).
 
 
 @pytest.mark.parametrize("case", list(NOT_CALLED))

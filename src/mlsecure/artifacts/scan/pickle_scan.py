@@ -352,6 +352,7 @@ class _State:
             if position is not None and isinstance(call.args, tuple) and len(call.args) > position:
                 self.state_dunders(call.args[position], call.offset, dict_by_setattr=True,
                                    by=f"{func.module}.{func.name}")
+                self.stored.add(call.args[position], call.offset)
             return
         if isinstance(func, Opaque):
             return  # an unresolved global or extension code: already reported
@@ -405,7 +406,7 @@ class _State:
                 f"BUILD sets attributes on the imported global {target.module}.{target.name}",
                 offset=offset, evidence={"opcode": "BUILD", "global": f"{target.module}.{target.name}"}))
         self.state_dunders(state, offset, dict_by_setattr=False, by="BUILD")
-        self.stored.add(_constructed_class(target), state, offset)
+        self.stored.add(state, offset)
 
     def called_after_loading(self) -> None:
         """Marks the globals the loaded objects store and call later (``stored_callables.py``), at the stream's end."""
