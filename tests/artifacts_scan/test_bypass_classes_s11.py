@@ -210,3 +210,17 @@ def test_the_last_location_is_the_one_checked(tmp_path: Path) -> None:
         tmp_path, "model.onnx", _constant_model(FIRST_PART, _location("weights2.bin"))
     )
     assert any("weights2.bin" in t and "missing" in t for t in titles), titles
+
+
+def test_a_stream_of_allowlisted_globals_skips_the_walk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only an unlisted global's verdict changes when it is called later: without one, the states are not followed
+    (no walk budget is spent, so a huge benign state never reads "cannot verify"); with one, they are."""
+    from mlsecure.artifacts.scan import stored_callables
+
+    monkeypatch.setattr(stored_callables, "MAX_WALK", 10)
+    big = _Forged(collections.Counter, {"values": list(range(50)), "f": np.log1p}, dict)
+    _verdict, worst, titles = scan_named(tmp_path, "clean.pkl", pickle.dumps(big, protocol=4))
+    assert worst < Severity.MEDIUM, titles
+    shadowed = _Forged(collections.Counter, {"values": list(range(50)), "most_common": mimetypes.init}, dict)
+    _verdict, worst, titles = scan_named(tmp_path, "shadowed.pkl", pickle.dumps(shadowed, protocol=4))
+    assert any("too large to follow" in t for t in titles), titles
