@@ -224,3 +224,38 @@ def test_a_stream_of_allowlisted_globals_skips_the_walk(tmp_path: Path, monkeypa
     shadowed = _Forged(collections.Counter, {"values": list(range(50)), "most_common": mimetypes.init}, dict)
     _verdict, worst, titles = scan_named(tmp_path, "shadowed.pkl", pickle.dumps(shadowed, protocol=4))
     assert any("too large to follow" in t for t in titles), titles
+
+
+# --- the time limit while skipping a compressed array ---------------------------------------------------------------
+# A joblib array in a compressed stream is skipped by decoding it (the pure-Python LZ4 and Snappy readers give ~16 MB
+# of output per CPU second), and the skip loop had no clock: ``scan_file(big80.joblib, limits=Limits(max_seconds=3))``
+# (80 MB of float64, lz4) took 16 s and said "info" on main; now 3.1 s and "cannot verify" (medium).
+
+
+def _vm_over(stream: io.BytesIO, deadline: float | None) -> Any:
+    from mlsecure.artifacts.scan.pickle_vm import Events, PickleVM
+
+    def ignore(*_args: object) -> None:
+        return None
+
+    events = Events(ignore, ignore, ignore, ignore)
+    return PickleVM(stream, 0, events, keep_bytes=1 << 16, max_opcodes=10, max_memo=10, end=None, deadline=deadline)
+
+
+def test_skipping_a_payload_stops_at_the_deadline() -> None:
+    import time
+
+    from mlsecure.artifacts.scan.pickle_vm import PickleSyntaxError
+
+    stream = io.BytesIO(b"\0" * (3 << 20))
+    with pytest.raises(PickleSyntaxError, match=r"time limit was reached 0 MiB into a 3 MiB payload"):
+        _vm_over(stream, time.monotonic() - 1.0).skip(3 << 20)
+
+
+def test_skipping_before_the_deadline_reads_the_whole_payload() -> None:
+    import time
+
+    stream = io.BytesIO(b"\0" * (3 << 20) + b".")
+    vm = _vm_over(stream, time.monotonic() + 600.0)
+    vm.skip(3 << 20)
+    assert vm.pos == 3 << 20 and stream.read() == b"."
