@@ -259,3 +259,33 @@ def test_skipping_before_the_deadline_reads_the_whole_payload() -> None:
     vm = _vm_over(stream, time.monotonic() + 600.0)
     vm.skip(3 << 20)
     assert vm.pos == 3 << 20 and stream.read() == b"."
+
+
+# --- a constructor keeps its arguments: a global handed to an allowlisted class by REDUCE ----------------------------
+
+
+def _function_transformer_by_reduce(func: tuple[str, str]) -> bytes:
+    """``FunctionTransformer(<func>)`` written as REDUCE (protocol 0), then BUILD ``{"kw_args": {"ext": ".s11r"}}``.
+    **Ran** with ``mimetypes.add_type``: ``transform("x/s11r")`` after ``pickle.loads`` mapped ``.s11r``; loading
+    did not (main judged the argument as a value: medium)."""
+    module, name = func
+    return (
+        b"csklearn.preprocessing._function_transformer\nFunctionTransformer\n(c"
+        + module.encode()
+        + b"\n"
+        + name.encode()
+        + b"\ntR(dS'kw_args'\n(dS'ext'\nS'.s11r'\nssS'validate'\nI00\nsb."
+    )
+
+
+def test_global_handed_to_an_allowlisted_constructor_is_high(tmp_path: Path) -> None:
+    pytest.importorskip("sklearn")
+    _verdict, worst, titles = scan_named(tmp_path, "ft.pkl", _function_transformer_by_reduce(("mimetypes", "add_type")))
+    assert worst is Severity.HIGH, titles
+    assert "imports mimetypes.add_type" in titles
+
+
+def test_allowlisted_global_handed_to_a_constructor_stays_clean(tmp_path: Path) -> None:
+    pytest.importorskip("sklearn")
+    _verdict, worst, titles = scan_named(tmp_path, "ft.pkl", _function_transformer_by_reduce(("numpy", "log1p")))
+    assert worst < Severity.MEDIUM, titles

@@ -10,7 +10,9 @@ method. Each of these ran its stored global on first use, none while loading (a 
 ``copy`` in a pandas ``DataFrame``'s (``NDFrame.__setstate__`` sets every unknown key), ``integrate`` in a SciPy
 ``BSpline``'s, ``most_common`` in a ``Counter``'s. Which names are methods cannot be known without importing the
 class, so every global of every state counts, followed through its lists, tuples and dicts (an allowlisted value,
-``np.log1p``, stays clean; an unlisted one was already reported medium, now high).
+``np.log1p``, stays clean; an unlisted one was already reported medium, now high). A call's arguments count too: a
+constructor keeps them (``FunctionTransformer(mimetypes.add_type)`` written as REDUCE ran the gadget at
+``transform``), and a function handed an unknown callable may call it.
 
 ``functools.partial`` and ``operator.methodcaller`` are not listed here: their modules are denylisted (critical).
 """
@@ -58,14 +60,16 @@ class StoredStates:
         self.walk = Walk()
 
     def add(self, state: Any, offset: int) -> None:
-        """Remember ``state`` (BUILD's, or one a rebuild applies with ``setattr``) unless it is a plain value."""
+        """Remember ``state`` (BUILD's, a call's arguments, or a state a rebuild applies with ``setattr``) unless it is
+        a plain value."""
         if type(state) not in SCALARS:
             self.states.append(state)
             self.last_offset = offset
 
     def called(self) -> Iterator[Glob]:
         """Each stored global the loaded objects call later."""
-        states, self.states = self.states, []  # each followed once, however often the stream's issues are asked
+        states = self.states[:]  # each followed once, however often the stream's issues are asked; emptied in place:
+        self.states.clear()  # the scanner appends call arguments to this very list
         yield from _globals_in(states, self.walk)
 
 
