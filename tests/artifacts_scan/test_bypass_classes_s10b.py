@@ -196,12 +196,10 @@ NOT_CALLED = {
     + _text("f")
     + _global("mimetypes", "add_type")
     + b"s.",
-    "a torch module attribute that is no hook dict": b"("
-    + _global("torch.nn.modules.linear", "Linear")
-    + b"o(dVnote\n"
-    + _global("mimetypes", "add_type")
-    + b"sb.",
 }
+# Session 11 moved "a torch module attribute that is no hook dict" out of this list: any instance attribute can shadow
+# a method (``forward`` in a Linear's state ran on ``layer(x)``), so every global of an object's state is high now
+# (test_bypass_classes_s11.py).
 
 
 @pytest.mark.parametrize("case", list(NOT_CALLED))
@@ -216,7 +214,9 @@ def test_state_too_large_to_follow_is_reported(tmp_path: Path, monkeypatch: pyte
 
     monkeypatch.setattr(stored_callables, "MAX_WALK", 10)
     step = sklearn_preprocessing.FunctionTransformer(np.log1p, kw_args={"values": list(range(50))})
-    _verdict, worst, titles = scan_named(tmp_path, "ft.pkl", pickle.dumps(step, protocol=4))
+    # an unlisted global beside the object (session 11: a stream without one skips the walk, nothing could change)
+    sample = pickle.dumps((step, mimetypes.add_type), protocol=4)
+    _verdict, worst, titles = scan_named(tmp_path, "ft.pkl", sample)
     assert worst is Severity.MEDIUM, titles
     assert any("too large to follow" in t for t in titles), titles
 

@@ -1003,6 +1003,13 @@ _add(
 )
 
 _add(
+    "activation a torch Transformer layer stores as an attribute (activation='relu'/'gelu') and calls on tensors in "
+    "forward: tensor math only (session 11: every global of an object's state now counts as called)",
+    {"torch.nn.functional": ("relu",), "torch._C._nn": ("gelu",)},
+    load=False,
+)
+
+_add(
     "__future__ feature flag: a plain record object, not callable",
     {
         "__future__": (

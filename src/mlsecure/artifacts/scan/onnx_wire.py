@@ -8,12 +8,16 @@ AttributeProto.t (5), g (6), tensors (10), graphs (11), sparse_tensor (22), spar
 TensorProto.name (8), external_data (13), data_location (14); FunctionProto.name (1), node (7),
 opset_import (9), domain (10), attribute_proto (11); ModelProto.training_info (20) ->
 TrainingInfoProto.initialization (1), algorithm (2). A singular field seen twice keeps its last value, as protobuf does;
-messages seen twice are all walked (protobuf merges them). Subgraphs are walked at any depth with an explicit
-stack (protobuf loaders themselves stop near 100 nested messages, about 33 subgraph levels).
+a singular message field seen twice is one message, as protobuf merges it (session 11: ``AttributeProto.t`` written
+twice, ``data_location=EXTERNAL`` with ``location="weights.bin"`` in the first part and a second ``location`` in the
+other, is one tensor whose last location ``onnx.load`` opens; walked as two tensors, the second was never judged).
+Subgraphs are walked at any depth with an explicit stack (protobuf loaders themselves stop near 100 nested messages,
+about 33 subgraph levels).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from mlsecure.artifacts.scan.protobuf import LENGTH, VARINT, Field, ProtobufError, fields, text
@@ -50,6 +54,7 @@ class OnnxModel:
 
 
 Buffer = bytes | memoryview
+Message = tuple[Field, ...]  # one message: the parts protobuf merges (a singular message field written more than once)
 _GRAPH, _NODE, _ATTRIBUTE, _SPARSE, _TENSOR, _FUNCTION, _TRAINING = range(7)
 
 
@@ -62,19 +67,22 @@ def parse_model(buf: Buffer) -> OnnxModel:
     """
     model = OnnxModel()
     top = list(fields(buf))  # not a protobuf message at all: raises
-    todo: list[tuple[int, Field]] = []
+    todo: list[tuple[int, Message]] = []
+    graph: list[Field] = []  # ModelProto.graph is singular: every part is one graph
     for f in reversed(top):
         if f.wire != LENGTH:
             continue
         if f.number == 7:
-            model.has_graph = True
-            todo.append((_GRAPH, f))
+            graph.insert(0, f)
         elif f.number == 8:
             model.opset_domains.add(_last_text(buf, f, 1))
         elif f.number == 25:
-            todo.append((_FUNCTION, f))
+            todo.append((_FUNCTION, (f,)))
         elif f.number == 20:  # TrainingInfoProto: initialization (1) and algorithm (2) graphs
-            todo.append((_TRAINING, f))
+            todo.append((_TRAINING, (f,)))
+    if graph:
+        model.has_graph = True
+        todo.append((_GRAPH, tuple(graph)))
     try:
         _walk(buf, todo, model)
     except OnnxLimit as exc:
@@ -84,7 +92,7 @@ def parse_model(buf: Buffer) -> OnnxModel:
     return model
 
 
-def _walk(buf: Buffer, todo: list[tuple[int, Field]], model: OnnxModel) -> None:
+def _walk(buf: Buffer, todo: list[tuple[int, Message]], model: OnnxModel) -> None:
     while todo:
         kind, msg = todo.pop()
         if kind == _TENSOR:
@@ -94,14 +102,20 @@ def _walk(buf: Buffer, todo: list[tuple[int, Field]], model: OnnxModel) -> None:
             node = Node()
             model.nodes.append(node)
             _count(model)
-        children: list[tuple[int, Field]] = []
+        children: list[tuple[int, Message]] = []
+        merged: dict[int, list[Field]] = {}  # a singular message field's parts, merged into one message
         name = domain = ""
-        for f in fields(buf, *_span(msg)):
+        for f in _merged_fields(buf, msg):
             if f.wire != LENGTH:
                 continue
             child = _child(kind, f.number)
-            if child is not None:
-                children.append((child, f))
+            if child is not None and (kind, f.number) in _SINGULAR:
+                if f.number not in merged:
+                    children.append((child, ()))  # its place; the parts are filled in below
+                    merged[f.number] = []
+                merged[f.number].append(f)
+            elif child is not None:
+                children.append((child, (f,)))
             elif kind == _NODE and f.number == 4:
                 node.op_type = text(buf, f)
             elif kind == _NODE and f.number == 7:
@@ -114,7 +128,8 @@ def _walk(buf: Buffer, todo: list[tuple[int, Field]], model: OnnxModel) -> None:
                 model.opset_domains.add(_last_text(buf, f, 1))
         if kind == _FUNCTION:
             model.functions.add((domain, name))
-        todo.extend(reversed(children))
+        parts = iter(merged.values())
+        todo.extend(reversed([(child, part or tuple(next(parts))) for child, part in children]))
 
 
 # (container kind, field number) -> the kind of the sub-message, following onnx.proto
@@ -127,6 +142,9 @@ _CHILDREN = {
     (_FUNCTION, 7): _NODE, (_FUNCTION, 11): _ATTRIBUTE,  # body nodes, attribute defaults
     (_TRAINING, 1): _GRAPH, (_TRAINING, 2): _GRAPH,  # initialization, algorithm
 }
+# The singular ones among them (``optional``/plain message fields in onnx.proto): protobuf merges their parts
+_SINGULAR = frozenset({(_ATTRIBUTE, 5), (_ATTRIBUTE, 6), (_ATTRIBUTE, 22), (_SPARSE, 1), (_SPARSE, 2), (_TRAINING, 1),
+                       (_TRAINING, 2)})
 
 
 def _child(kind: int, number: int) -> int | None:
@@ -135,6 +153,12 @@ def _child(kind: int, number: int) -> int | None:
 
 def _span(f: Field) -> tuple[int, int]:
     return f.value, f.value + f.length
+
+
+def _merged_fields(buf: Buffer, parts: Message) -> Iterator[Field]:
+    """The fields of a message written in ``parts`` (protobuf's merge: later values win, repeated fields append)."""
+    for part in parts:
+        yield from fields(buf, *_span(part))
 
 
 def _last_text(buf: Buffer, msg: Field, number: int) -> str:
@@ -150,11 +174,11 @@ def _count(model: OnnxModel) -> None:
         raise OnnxLimit(f"more than {MAX_ITEMS} nodes and tensors")
 
 
-def _tensor(buf: Buffer, msg: Field, model: OnnxModel) -> None:
+def _tensor(buf: Buffer, msg: Message, model: OnnxModel) -> None:
     tensor = Tensor()
     model.tensors.append(tensor)
     _count(model)
-    for f in fields(buf, *_span(msg)):
+    for f in _merged_fields(buf, msg):
         if f.number == 8 and f.wire == LENGTH:
             tensor.name = text(buf, f)
         elif f.number == 14 and f.wire == VARINT:

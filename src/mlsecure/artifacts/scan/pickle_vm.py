@@ -178,6 +178,12 @@ class PickleVM:
         else:
             moved = 0
             while moved < n:
+                if self.deadline is not None and time.monotonic() > self.deadline:
+                    # session 11: a compressed joblib array is skipped by decoding it (pure-Python LZ4 and Snappy
+                    # run at ~16 MB/s), and this loop had no clock: a 3-second limit still took 16 s on 80 MB
+                    raise PickleSyntaxError(
+                        f"the scan's time limit was reached {moved >> 20} MiB into a {n >> 20} MiB payload: the "
+                        "rest of the stream is not verified (resource limit)", self.pos)
                 chunk = self.stream.read(min(n - moved, 1 << 20))
                 if not chunk:
                     raise PickleSyntaxError(f"truncated: a {n}-byte payload runs past the end of the data",

@@ -16,8 +16,8 @@ An unlisted global is ``medium`` only while nothing calls it. ``called(judgement
 when the loader would run it (REDUCE, INST/OBJ, NEWOBJ, BUILD's ``__setstate__``, or an allowlisted
 rebuild function handed the class): the denylist cannot name every importable callable, so outside the
 allowlist a call fails ``--fail-on high`` whatever the callable is called (session 10). The same holds for a
-global an allowlisted object stores and calls after loading (``stored_callables.py``: a scikit-learn parameter, a
-``defaultdict`` factory, a torch hook).
+global an allowlisted object stores and calls after loading (``stored_callables.py``: any global of an object's
+state, since an instance attribute replaces the class's method of the same name; a ``defaultdict`` factory).
 
 Dotted names (protocol 4 ``STACK_GLOBAL`` resolves ``logging`` + ``os.system`` to ``os.system``) are
 judged by every module they pass through, not only by the first one.

@@ -1,16 +1,18 @@
 """Callables a loaded object keeps and calls after loading: which values of a pickled state count as called.
 
 Session 10 (round 7b): an unlisted global the *loader* calls is high, but an allowlisted object can hold one as a
-plain value and call it later. Each of these ran its stored callable after ``pickle.loads``/``torch.load`` here (a
-throwaway interpreter under /tmp, ``mimetypes.add_type``/``mimetypes.init`` as the gadget), none while loading:
-
-* scikit-learn estimators take callables as parameters in many places (``FunctionTransformer`` ``func`` and
-  ``inverse_func``, ``metric``, ``kernel``, ``score_func``, ``tokenizer``/``analyzer``, column selectors) and call
-  them in ``fit``/``predict``/``transform``: every global in the state of a scikit-learn class counts;
-* ``collections.defaultdict`` calls ``default_factory`` on the first missing key (its first argument, or the slot
-  BUILD sets);
-* a torch module calls every callable of its hook dicts (``_forward_pre_hooks``...) on ``forward``/``backward``,
-  ``state_dict()`` and ``load_state_dict()``, whatever the module's class.
+plain value and call it later (scikit-learn's ``func``/``metric``/``tokenizer`` parameters, a ``defaultdict``
+factory, a torch hook dict); round 7b listed those places. Session 11 (round 8) found the general mechanism: a
+BUILD state (or the state torch's rebuilds apply with ``setattr``) becomes the object's instance attributes, and
+Python finds an instance attribute before the class's methods, so a global under a method's name replaces the
+method. Each of these ran its stored global on first use, none while loading (a throwaway interpreter under /tmp,
+``mimetypes.add_type``/``mimetypes.init`` as the gadget): ``forward`` in a torch ``Linear``'s state (``layer(x)``),
+``copy`` in a pandas ``DataFrame``'s (``NDFrame.__setstate__`` sets every unknown key), ``integrate`` in a SciPy
+``BSpline``'s, ``most_common`` in a ``Counter``'s. Which names are methods cannot be known without importing the
+class, so every global of every state counts, followed through its lists, tuples and dicts (an allowlisted value,
+``np.log1p``, stays clean; an unlisted one was already reported medium, now high). A call's arguments count too: a
+constructor keeps them (``FunctionTransformer(mimetypes.add_type)`` written as REDUCE ran the gadget at
+``transform``), and a function handed an unknown callable may call it.
 
 ``functools.partial`` and ``operator.methodcaller`` are not listed here: their modules are denylisted (critical).
 """
@@ -22,26 +24,8 @@ from typing import Any
 
 from mlsecure.artifacts.scan.pickle_vm import Call, Container, Glob
 
-SKLEARN_ROOT = "sklearn."
 # Constructors that store an argument they call later: ``defaultdict(factory)``.
 STORES_ITS_ARGUMENT: dict[tuple[str, str], tuple[int, ...]] = {("collections", "defaultdict"): (0,)}
-# Classes whose named state entries are called later (BUILD's slot state sets ``default_factory`` with setattr).
-CALLED_ATTRIBUTES: dict[tuple[str, str], frozenset[str]] = {
-    ("collections", "defaultdict"): frozenset({"default_factory"}),
-}
-# ``torch.nn.Module``'s hook dicts (torch/nn/modules/module.py): any class's state with these keys is a module's.
-TORCH_HOOK_DICTS = frozenset(
-    {
-        "_forward_hooks",
-        "_forward_pre_hooks",
-        "_backward_hooks",
-        "_backward_pre_hooks",
-        "_state_dict_hooks",
-        "_state_dict_pre_hooks",
-        "_load_state_dict_pre_hooks",
-        "_load_state_dict_post_hooks",
-    }
-)
 SCALARS = frozenset({int, float, str, bool, type(None), bytes})  # most state values: nothing to follow
 MAX_WALK = 2_000_000  # state values followed per stream; past it the scan says it could not check (medium)
 
@@ -66,50 +50,27 @@ class Walk:
 
 
 class StoredStates:
-    """The BUILD states of one stream that may hold a stored callable, followed once the stream has ended: a list
-    or hook dict of a state can still be filled after its BUILD (GET it from the memo, APPEND/SETITEM), and the
-    loaded object sees what was added."""
+    """The object states of one stream, followed once the stream has ended: a list or dict of a state can still be
+    filled after its BUILD (GET it from the memo, APPEND/SETITEM), and the loaded object sees what was added. All
+    states are followed in one walk (a forest pickle has ~1,200 BUILDs; one generator each cost ~1 ms of ~25)."""
 
     def __init__(self) -> None:
-        # (id(state), class) -> (class, state, offset): a state shared by two BUILDs is judged for each class
-        self.states: dict[tuple[int, tuple[str, str] | None], tuple[tuple[str, str] | None, Any, int]] = {}
+        self.states: list[Any] = []  # a state shared by several objects is followed once (``Walk.first_time``)
+        self.last_offset = 0  # the last BUILD's offset: where a "cannot verify" issue points
         self.walk = Walk()
 
-    def add(self, cls: tuple[str, str] | None, state: Any, offset: int) -> None:
-        """Remember ``state`` if its class or keys say the object calls what it stores."""
-        if _may_store(cls, state):
-            self.states.setdefault((id(state), cls), (cls, state, offset))
+    def add(self, state: Any, offset: int) -> None:
+        """Remember ``state`` (BUILD's, a call's arguments, or a state a rebuild applies with ``setattr``) unless it is
+        a plain value."""
+        if type(state) not in SCALARS:
+            self.states.append(state)
+            self.last_offset = offset
 
-    def called(self) -> Iterator[tuple[Glob, int]]:
-        """Each stored global the loaded objects call later, with the offset of the BUILD that stored it."""
-        states, self.states = self.states, {}  # each followed once, however often the stream's issues are asked
-        for cls, state, offset in states.values():
-            for stored in called_in_state(cls, state, self.walk):
-                yield stored, offset
-
-
-def _may_store(cls: tuple[str, str] | None, state: Any) -> bool:
-    if cls is not None and (cls[0].startswith(SKLEARN_ROOT) or cls in CALLED_ATTRIBUTES):
-        return True
-    parts = state if isinstance(state, tuple) and len(state) == 2 else (state,)
-    return any(isinstance(part, Container) and not TORCH_HOOK_DICTS.isdisjoint(part.pairs) for part in parts)
-
-
-def called_in_state(cls: tuple[str, str] | None, state: Any, walk: Walk) -> Iterator[Glob]:
-    """The globals of ``state`` (BUILD's state for an instance of ``cls``) that the loaded object calls later."""
-    parts = state if isinstance(state, tuple) and len(state) == 2 else (state,)
-    pairs = [
-        item for part in parts if isinstance(part, Container) and part.kind == "dict" for item in part.pairs.items()
-    ]
-    if cls is not None and cls[0].startswith(SKLEARN_ROOT):
-        yield from _globals_in([value for _, value in pairs], walk)
-        return
-    names = CALLED_ATTRIBUTES.get(cls, frozenset()) if cls is not None else frozenset()
-    for key, value in pairs:
-        if key in names and isinstance(value, Glob):
-            yield value
-        elif key in TORCH_HOOK_DICTS:
-            yield from _globals_in([value], walk)
+    def called(self) -> Iterator[Glob]:
+        """Each stored global the loaded objects call later."""
+        states = self.states[:]  # each followed once, however often the stream's issues are asked; emptied in place:
+        self.states.clear()  # the scanner appends call arguments to this very list
+        yield from _globals_in(states, self.walk)
 
 
 def _globals_in(pending: list[Any], walk: Walk) -> Iterator[Glob]:
