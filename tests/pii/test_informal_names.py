@@ -85,7 +85,12 @@ def test_readers_on_their_own_matches() -> None:
 
 def test_column_path_agrees_with_cells() -> None:
     """A column of many cells goes through Polars' regex engine, a handful through Python's: same names."""
-    texts = ["Djourou's defending there.", "behind lebron's post game", "Yeah.\nJennifer.\nOh.", "New Zealand's army"]
+    texts = [
+        "That was a cross from the left. Djourou's defending there.",
+        "they put organs behind lebron's post game interview and that is it",
+        "Is this me?\nYeah.\nJennifer.\nOh. That was the one with the cake.",
+        "New Zealand's army is not for you",
+    ]
     column = pl.Series("text", texts * 40)
     found = confirmed_strings(column)
     assert {"Djourou", "lebron", "Jennifer"} <= set(found)
@@ -94,9 +99,19 @@ def test_column_path_agrees_with_cells() -> None:
 
 
 def test_redaction_end_to_end() -> None:
-    out = redact("Djourou's defending there. Djourou again!", "New Zealand's army is here")
+    out = redact("That was the cross. Djourou's defending there. Djourou again!", "New Zealand's army is here")
     assert "Djourou" not in out[0]
     assert out[1] == "New Zealand's army is here"
+
+
+def test_only_in_a_column_of_english() -> None:
+    """The lists hold other languages' words as given names: Hungarian said alone (``Szép!``, ``Titok.``) is no
+    one; a column with too few English function words is not read at all (the slots alone still read it)."""
+    hungarian = ["Mit kapok holnap ajándékba?\nTitok.\nÉdességet ne, mert az nem jó.", "Szép vagy!\nSzép!\nNők!"]
+    assert "Titok" in read(hungarian[0])  # the slot reads the word ...
+    found = confirmed_strings(pl.Series("text", hungarian * 40))
+    assert not {"Titok", "Szép", "Nők"} & set(found)  # ... the column's language keeps it
+    assert redact("Djourou's defending there.") == ["Djourou's defending there."]
 
 
 @settings(max_examples=60, deadline=None)

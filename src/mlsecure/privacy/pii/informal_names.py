@@ -12,6 +12,9 @@ a given name in lower case before a possessive, and a name said alone as a sente
 - ``Yeah. Jennifer.``, ``Zach. Yeah.``, ``Frank. Where are you?``: a turn or a sentence that is one listed given name
   and nothing else calls or answers a person. The word must pass ``social_names.name_word`` with no town and none of
   a language's 10,000 commonest words (``Okay.``, ``Right.``, ``Amazing.`` stay words).
+
+``spans`` keeps these names only in a column whose function words are mostly English (``mid_names.english_names``):
+the lists hold other languages' words as given names (Hungarian ``Szép!``, ``Titok.`` said alone).
 """
 
 from __future__ import annotations

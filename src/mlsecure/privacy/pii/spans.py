@@ -381,9 +381,9 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
     for pattern, read_all in SOCIAL_SLOTS:  # ``social_names``: thanks, @replies, possessives, speaker labels
         for match in _distinct_matches(texts, pattern):
             social.update(read_all(match))
-    for pattern, read_all in INFORMAL_SLOTS:  # ``informal_names``: ``Djourou's defending``, ``Yeah. Jennifer.``
+    for pattern, read_all in INFORMAL_SLOTS:  # ``informal_names``: ``Djourou's``, ``Yeah. Jennifer.`` (English only)
         for match in _distinct_matches(texts, pattern):
-            social.update(read_all(match))
+            english.update(read_all(match))
     english.update(n for m in _distinct_matches(texts, lower_full_name_pattern()) for n in lower_full_name(m))
     for person in sorted(social):
         if person.split()[-1] not in roles:
