@@ -6,9 +6,10 @@ a given name in lower case before a possessive, and a name said alone as a sente
   past their floor (``name_parts.is_seen_word``) is a name or a coinage, and before a possessive it is mostly a
   person's. It must follow a word in lower case, a mark or the text's start (not ``New Zealand's``), no
   determiner (``the Doctor's``), and be no plural or contraction of a known word (``Thats``, ``Lakers``). The same
-  word before a verb was measured and dropped (dev: 93 names for 197 other words: ``Wikinews``, ``Airbnb``, ``Zaire``).
+  word before a verb was measured and dropped (dev: 93 name spans on persons for 197 on other entities or on
+  nothing: ``Wikinews``, ``Airbnb``, ``Zaire``; ``benchmarks/pii.md`` 0z5).
 - ``lebron's post game``, ``donny's room``: a given name in lower case before a possessive. (A common given name
-  in lower case before a verb, ``simone is``, was measured and dropped: dev 2 names for 2 other words, ``lorry``.)
+  in lower case before a verb, ``simone is``, was measured and dropped: dev 2 names for 2 other spans, ``lorry``.)
 - ``Yeah. Jennifer.``, ``Zach. Yeah.``, ``Frank. Where are you?``: a turn or a sentence that is one listed given name
   and nothing else calls or answers a person. The word must pass ``social_names.name_word`` with no town and none of
   a language's 10,000 commonest words (``Okay.``, ``Right.``, ``Amazing.`` stay words).
