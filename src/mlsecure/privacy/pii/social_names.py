@@ -150,7 +150,8 @@ CHAT_WORDS = frozenset(("haha", "hahaha", "hehe", "lol", "lmao", "lmfao", "rofl"
                         "ohh", "ooh", "aww", "awww", "yay", "yey", "gosh", "dam", "damn", "coz", "cuz", "cos", "bc",
                         "sry", "ino", "err", "umm", "hmm", "bro", "sis", "altho", "tho", "yea", "yeah", "nah", "wow",
                         "ugh", "meh", "oops", "btw", "imo", "imho", "fyi", "pls", "plz", "thx", "ily", "wtf", "ikr",
-                        "imma", "ima", "ive", "lemme", "gimme", "dunno", "gotta", "finna", "tryna", "cus", "kus"))
+                        "imma", "ima", "ive", "lemme", "gimme", "dunno", "gotta", "finna", "tryna", "cus", "kus",
+                        "mhm", "mmm", "uhm", "huh"))
 # fmt: on
 # Verbs in the present that headlines and posts put after a person (``Harper wraps up``, ``Barra cites``)
 # fmt: off

@@ -23,6 +23,7 @@ from mlsecure.privacy.pii.claims import Claims, Evidence
 from mlsecure.privacy.pii.dict_names import MID_RUN, START_RUN, STOP_RUN, languages, mid_names, start_name
 from mlsecure.privacy.pii.frame import polars
 from mlsecure.privacy.pii.genre_names import GENRE_SLOTS, PEOPLE_LIST, people_beside
+from mlsecure.privacy.pii.informal_names import INFORMAL_SLOTS
 from mlsecure.privacy.pii.initials import INITIAL_SURNAME, initial_surname
 from mlsecure.privacy.pii.lexicons import (
     CLOSINGS,
@@ -380,6 +381,9 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
     for pattern, read_all in SOCIAL_SLOTS:  # ``social_names``: thanks, @replies, possessives, speaker labels
         for match in _distinct_matches(texts, pattern):
             social.update(read_all(match))
+    for pattern, read_all in INFORMAL_SLOTS:  # ``informal_names``: ``Djourou's``, ``Yeah. Jennifer.`` (English only)
+        for match in _distinct_matches(texts, pattern):
+            english.update(read_all(match))
     english.update(n for m in _distinct_matches(texts, lower_full_name_pattern()) for n in lower_full_name(m))
     for person in sorted(social):
         if person.split()[-1] not in roles:
