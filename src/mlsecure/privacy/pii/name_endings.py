@@ -12,6 +12,7 @@ alone: ``Turun`` (Turku's genitive) is no name because ``Turku`` is none; a word
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from mlsecure.privacy.pii.dict_names import words as dictionary
@@ -104,6 +105,7 @@ PLACE_ENDINGS = (
 )
 _LONGEST = max(map(len, ENDINGS))
 _LENGTHENED = {"á": "a", "é": "e"}
+_GRADED = re.compile(r"([aeiouyäö])([kpt])([aeiouyäö])$")  # a weak grade's single stop before the last vowel
 MIN_STEM = 3
 # Capitalised words long enough to be a stem and an ending (the pass asks only about these)
 CAPITALISED_WORD = rf"\b[{_UP}][{_LO}]{{{MIN_STEM},}}\b"
@@ -128,12 +130,30 @@ def inflected(words: Iterable[str], names: Iterable[str], langs: tuple[str, ...]
                 if stem[-1:] != stem[-2:-1] or stem[:-1] not in stems:
                     continue
                 stem = stem[:-1]
-            if stem in stems or (stem[-1] in _LENGTHENED and stem[:-1] + _LENGTHENED[stem[-1]] in stems):
+            if not stems.isdisjoint(nominatives(stem)):
                 low = word.lower()
                 if fold(word) not in city_names() and not any(low in dictionary(lang) for lang in langs):
                     out.add(word)
                 break
     return out
+
+
+def nominatives(stem: str) -> set[str]:
+    """The nominatives a stem left by a case ending may stand for (itself among them): Hungarian lengthens a final
+    ``a``/``e`` (``Évá-t``); Finnish ``-se-``/``-s-`` is ``-nen`` (``Virtase-n``, ``Virtas-ta``), ``-e-`` a final
+    ``-i`` (``Ahtisaare-n``), and a weak grade the strong one (``Miko-lle`` -> ``Mikko``, ``Heiki-n``)."""
+    out = {stem}
+    if stem[-1:] in _LENGTHENED:
+        out.add(stem[:-1] + _LENGTHENED[stem[-1]])
+    if stem.endswith("se"):
+        out.add(stem[:-2] + "nen")
+    elif stem.endswith("s"):
+        out.add(stem[:-1] + "nen")
+    elif stem.endswith("e"):
+        out.add(stem[:-1] + "i")
+    if (weak := _GRADED.search(stem)) is not None:
+        out.add(stem[: weak.start(2)] + weak.group(2) * 2 + weak.group(3))
+    return {s for s in out if len(s) >= MIN_STEM}
 
 
 # A capitalised word broken at a line's end and set again with its hyphen (``Du- mini``, ``Tarta- kower``)
