@@ -51,6 +51,13 @@ ENDINGS: dict[str, frozenset[str]] = {
 _ASSIMILATED = frozenset(("al", "el"))  # Hungarian ``-val``/``-vel`` after a consonant, which doubles
 COMMON_GIVEN = 300  # a given name this common is a name even where it is also an everyday word
 RANK = 2000  # a listed given name or surname of some country within this rank (``name_data``)
+# A ruler's number: Hungarian writes it before the name (``II. Lipót``, ``I. Sigebertet``), Finnish after it, with
+# the case ending after a colon (``Saurmag II:n``; a bare ``Suomessa II`` is no ruler)
+REGNAL = (
+    rf"\b[IVX]{{1,4}}\. [{_UP}][{_LO}]{{{MIN_STEM - 1},}}\b"
+    rf"|\b[{_UP}][{_LO}]{{{MIN_STEM - 1},}} [IVX]{{1,4}}:[{_LO}]+\b"
+)
+_NUMERALS = frozenset(("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII", "XIV", "XV"))
 # A capitalised word with a hyphenated Hungarian case ending
 HYPHENATED = rf"\b[{_UP}][{_LO}]{{{MIN_STEM - 1},}}-(?:{'|'.join(sorted(ENDINGS['hu'], key=len, reverse=True))})\b"
 
@@ -65,15 +72,20 @@ def declining_languages(stops_found: Iterable[str]) -> tuple[str, ...]:
 
 
 def declined_names(
-    mid: Iterable[str], hyphenated: Iterable[str], capitalised: Iterable[str], langs: tuple[str, ...], cells: Any
+    mid: Iterable[str],
+    hyphenated: Iterable[str],
+    regnal: Iterable[str],
+    capitalised: Iterable[str],
+    langs: tuple[str, ...],
+    cells: Any,
 ) -> set[str]:
     """The declined listed names among the words of ``mid`` (matches of ``dict_names.MID_RUN``, after the small
-    word opening each) and ``hyphenated`` (of ``HYPHENATED``,
-    whose name is taken without its ending), with their base forms where the column writes them too
-    (``capitalised``: matches of ``name_endings.CAPITALISED_WORD``), in a column of ``langs``
-    (``declining_languages``) whose texts are ``cells`` (a list or a Polars Series; None before a batch ran).
-    A word the column also writes in lower case, as it stands or as its base, is an everyday word opening a
-    sentence whose stop the text left out (``uupumus Kävelin``, ``Aina``)."""
+    word opening each) and ``hyphenated`` (of ``HYPHENATED``, whose name is taken without its ending), the names
+    ``regnal`` numbers (of ``REGNAL``), with their base forms where the column writes them too (``capitalised``:
+    matches of ``name_endings.CAPITALISED_WORD``), in a column of ``langs`` (``declining_languages``) whose texts
+    are ``cells`` (a list or a Polars Series; None before a batch ran). A word the column also writes in lower
+    case, as it stands or as its base, is an everyday word opening a sentence whose stop the text left out
+    (``uupumus Kävelin``, ``Aina``) or a numbered thing (``II. kerület``)."""
     if not langs or cells is None:
         return set()
     endings = frozenset().union(*(ENDINGS[lang] for lang in langs))
@@ -86,8 +98,14 @@ def declined_names(
     if "hu" in langs:
         for match in hyphenated:
             name = match.rsplit("-", 1)[0]
-            if _listed(name) and not is_place(name) and not _everyday(name):
+            if _listed(name) and _unlisted_name(name):
                 bases[name] = name
+    for match in regnal:  # the numbered word of ``REGNAL`` in its language's order
+        first, second = match.split()[:2]
+        hungarian = first.rstrip(".") in _NUMERALS
+        name = second if hungarian else first
+        if ("hu" if hungarian else "fi") in langs and (hungarian or ":" in second) and _unlisted_name(name):
+            bases[name] = name
     lower = written_lower(cells, {w for pair in bases.items() for w in pair})
     out: set[str] = set()
     for word, base in bases.items():
@@ -127,6 +145,11 @@ def _listed_base(word: str, endings: frozenset[str], words: set[str]) -> str | N
             if _listed(base) and not is_place(base) and not _everyday(base):
                 return base
     return None
+
+
+def _unlisted_name(word: str) -> bool:
+    """A word that may be a name whatever the lists say: no place, function or organisation word, everyday word."""
+    return is_person_word(word) and not is_place(word) and not _everyday(word)
 
 
 def _everyday(word: str) -> bool:

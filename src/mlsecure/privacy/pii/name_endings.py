@@ -141,14 +141,19 @@ def inflected(words: Iterable[str], names: Iterable[str], langs: tuple[str, ...]
 def nominatives(stem: str) -> set[str]:
     """The nominatives a stem left by a case ending may stand for (itself among them): Hungarian lengthens a final
     ``a``/``e`` (``Évá-t``); Finnish ``-se-``/``-s-`` is ``-nen`` (``Virtase-n``, ``Virtas-ta``), ``-e-`` a final
-    ``-i`` (``Ahtisaare-n``), and a weak grade the strong one (``Miko-lle`` -> ``Mikko``, ``Heiki-n``)."""
+    ``-i`` (``Ahtisaare-n``), ``-kse-`` and ``-ee-`` a final ``-s`` (``Markukse-lle``, ``Mithridatee-n``), and a
+    weak grade the strong one (``Miko-lle`` -> ``Mikko``, ``Heiki-n``)."""
     out = {stem}
     if stem[-1:] in _LENGTHENED:
         out.add(stem[:-1] + _LENGTHENED[stem[-1]])
+    if stem.endswith("kse"):
+        out.add(stem[:-3] + "s")  # ``Markukse-lle`` -> ``Markus``, ``Herakleiokse-n``
     if stem.endswith("se"):
         out.add(stem[:-2] + "nen")
     elif stem.endswith("s"):
         out.add(stem[:-1] + "nen")
+    elif stem.endswith("ee"):
+        out.add(stem[:-1] + "s")  # ``Mithridatee-n`` -> ``Mithridates``, ``Aristotelee-n``
     elif stem.endswith("e"):
         out.add(stem[:-1] + "i")
     if (weak := _GRADED.search(stem)) is not None:
