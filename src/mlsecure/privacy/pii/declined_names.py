@@ -26,7 +26,7 @@ from typing import Any
 from mlsecure.privacy.pii.letters import NAME_LOWER as _LO
 from mlsecure.privacy.pii.letters import NAME_UPPER as _UP
 from mlsecure.privacy.pii.name_data import lexicon
-from mlsecure.privacy.pii.name_endings import MIN_STEM, PLACE_ENDINGS, nominatives
+from mlsecure.privacy.pii.name_endings import FINNISH_CASES, MIN_STEM, PLACE_ENDINGS, nominatives
 from mlsecure.privacy.pii.name_frames import is_person_word
 from mlsecure.privacy.pii.name_parts import is_common_word, is_place
 
@@ -38,12 +38,11 @@ STOPS: dict[str, frozenset[str]] = {
 }
 STOP_RUN = r"\b(?:" + "|".join(sorted({w for ws in STOPS.values() for w in ws}, key=len, reverse=True)) + r")\b"
 MIN_STOPS = 2  # distinct function words of a language before its endings are read
-# The cases a person takes. Finnish: genitive, partitive, having, giving, taking, essive, translative, with the
-# linking ``i`` of a name ending in a consonant and the ``-kin`` clitic; Hungarian: accusative, dative,
+# The cases a person takes. Finnish (``name_endings.FINNISH_CASES``): genitive, partitive, having, giving, taking,
+# essive, with the linking ``i`` of a name ending in a consonant and the ``-kin`` clitic; Hungarian: accusative, dative,
 # instrumental (assimilated after a consonant), towards, from, about, at, for, as, possessive; Norwegian: genitive.
 ENDINGS: dict[str, frozenset[str]] = {
-    "fi": frozenset(("n", "a", "ä", "ta", "tä", "lle", "lla", "llä", "lta", "ltä", "na", "nä", "ksi", "kin", "nkin"))
-    | frozenset(("in", "ille", "illa", "illä", "ilta", "iltä", "ina", "inä", "iksi")),
+    "fi": FINNISH_CASES,
     "hu": frozenset(("t", "ot", "et", "öt", "at", "nak", "nek", "val", "vel", "al", "el", "hoz", "hez", "höz"))
     | frozenset(("ról", "ről", "tól", "től", "nál", "nél", "ért", "ként", "é", "ék")),
     "no": frozenset(("s",)),
@@ -91,7 +90,10 @@ def declined_names(
     endings = frozenset().union(*(ENDINGS[lang] for lang in langs))
     words = set(capitalised)
     bases: dict[str, str] = {}
-    for word in {w.strip(",;") for match in mid for w in match.split()[1:]}:
+    # a sentence's first word too, but not in Finnish: its verbs' past ``-in``/``-sin`` is a name's genitive there
+    # (``Luin``, ``Keräsin``: ``I read``, ``I gathered``)
+    opening = set() if "fi" in langs else words
+    for word in {w.strip(",;") for match in mid for w in match.split()[1:]} | opening:
         base = _listed_base(word, endings, words)
         if base is not None:
             bases[word] = base
@@ -141,7 +143,7 @@ def _listed_base(word: str, endings: frozenset[str], words: set[str]) -> str | N
             stem = stem[:-1]
         if _declined_as_place(stem, words):
             return None
-        for base in sorted(nominatives(stem)):
+        for base in sorted(nominatives(stem, finnish=ending in FINNISH_CASES)):
             if _listed(base) and not is_place(base) and not _everyday(base):
                 return base
     return None

@@ -425,7 +425,7 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
                                capitalised, declining, _cells(texts)):
         found.setdefault(word, PiiType.NAME)
     persons = [v for v, t in found.items() if t is PiiType.NAME]  # ``name_endings``: ``Obaman``, ``Évát``
-    for word in inflected(capitalised, persons, langs):
+    for word in inflected(capitalised, persons, langs, finnish="fi" in declining):
         found.setdefault(word, PiiType.NAME)
     # ``name_lists``, ``name_endings``: a list's other names (``Ortali, Vitelli, Cincotti und Gentile``), a
     # confirmed name broken at a line's end (``Du- mini``)
