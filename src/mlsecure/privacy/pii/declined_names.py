@@ -100,13 +100,13 @@ def declined_names(
     if "hu" in langs:
         for match in hyphenated:
             name = match.rsplit("-", 1)[0]
-            if _listed(name) and _unlisted_name(name):
+            if listed(name) and may_be_name(name):
                 bases[name] = name
     for match in regnal:  # the numbered word of ``REGNAL`` in its language's order
         first, second = match.split()[:2]
         hungarian = first.rstrip(".") in _NUMERALS
         name = second if hungarian else first
-        if ("hu" if hungarian else "fi") in langs and (hungarian or ":" in second) and _unlisted_name(name):
+        if ("hu" if hungarian else "fi") in langs and (hungarian or ":" in second) and may_be_name(name):
             bases[name] = name
     lower = written_lower(cells, {w for pair in bases.items() for w in pair})
     out: set[str] = set()
@@ -131,7 +131,7 @@ def written_lower(cells: Any, words: Iterable[str]) -> set[str]:
 def _listed_base(word: str, endings: frozenset[str], words: set[str]) -> str | None:
     """The listed nominative ``word`` declines, if any; none for a word listed itself, a place, or a stem the
     column also declines as a place."""
-    if not word[:1].isupper() or _listed(word) or is_place(word) or not is_person_word(word) or _everyday(word):
+    if not word[:1].isupper() or listed(word) or is_place(word) or not is_person_word(word) or _everyday(word):
         return None
     for cut in range(1, min(max(map(len, endings)), len(word) - MIN_STEM) + 1):
         stem, ending = word[:-cut], word[-cut:]
@@ -144,12 +144,12 @@ def _listed_base(word: str, endings: frozenset[str], words: set[str]) -> str | N
         if _declined_as_place(stem, words):
             return None
         for base in sorted(nominatives(stem, finnish=ending in FINNISH_CASES)):
-            if _listed(base) and not is_place(base) and not _everyday(base):
+            if listed(base) and not is_place(base) and not _everyday(base):
                 return base
     return None
 
 
-def _unlisted_name(word: str) -> bool:
+def may_be_name(word: str) -> bool:
     """A word that may be a name whatever the lists say: no place, function or organisation word, everyday word."""
     return is_person_word(word) and not is_place(word) and not _everyday(word)
 
@@ -164,6 +164,7 @@ def _declined_as_place(stem: str, words: set[str]) -> bool:
     return any(stem + e in words for e in PLACE_ENDINGS)
 
 
-def _listed(word: str) -> bool:
+def listed(word: str) -> bool:
+    """A given name or surname within ``RANK`` in some country."""
     names = lexicon()
     return names.is_given(word, max_rank=RANK) or names.is_surname(word, max_rank=RANK)

@@ -111,6 +111,8 @@ FINNISH_CASES = frozenset(("n", "a", "ä", "ta", "tä", "lle", "lla", "llä", "l
 FINNISH_CASES |= frozenset(("in", "ille", "illa", "illä", "ilta", "iltä", "ina", "inä"))
 _GRADED = re.compile(r"([aeiouyäö])([kpt])([aeiouyäö])$")  # a weak grade's single stop before the last vowel
 MIN_STEM = 3
+# A Finnish stem is read back only from four letters: ``Ole-n`` (``I am``) is no ``Oli``, ``Tee-n`` no ``Tei``
+MIN_FINNISH_STEM = 4
 # Capitalised words long enough to be a stem and an ending (the pass asks only about these)
 CAPITALISED_WORD = rf"\b[{_UP}][{_LO}]{{{MIN_STEM},}}\b"
 
@@ -154,7 +156,7 @@ def nominatives(stem: str, *, finnish: bool = True) -> set[str]:
     out = {stem}
     if stem[-1:] in _LENGTHENED:
         out.add(stem[:-1] + _LENGTHENED[stem[-1]])
-    if not finnish:
+    if not finnish or len(stem) < MIN_FINNISH_STEM:
         return out
     if stem.endswith("kse"):
         out.add(stem[:-3] + "s")  # ``Markukse-lle`` -> ``Markus``, ``Herakleiokse-n``
