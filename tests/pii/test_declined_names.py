@@ -43,6 +43,13 @@ def test_nominatives_outside_finnish_only_undo_the_hungarian_lengthening() -> No
     assert nominatives("Évá", finnish=False) == {"Évá", "Éva"}
 
 
+def test_an_english_column_quoting_norwegian_words_is_english() -> None:
+    # tweets (BTC, WNUT-17) write ``det``, ``skal``, ``som`` among hundreds of English ``the``/``and``/``is``
+    english = ["the", "and", "is", "of", "you", "that"]
+    assert declining_languages(["det", "skal", "som"], english) == ()
+    assert declining_languages(["det", "skal", "som", "og", "ikke", "jeg", "har"], ["the", "and"]) == ("no",)
+
+
 @pytest.mark.parametrize(
     ("stops", "expected"),
     [

@@ -23,6 +23,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from mlsecure.privacy.pii.dict_names import STOPS as DICTIONARY_STOPS
 from mlsecure.privacy.pii.letters import NAME_LOWER as _LO
 from mlsecure.privacy.pii.letters import NAME_UPPER as _UP
 from mlsecure.privacy.pii.name_data import lexicon
@@ -61,12 +62,15 @@ _NUMERALS = frozenset(("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "
 HYPHENATED = rf"\b[{_UP}][{_LO}]{{{MIN_STEM - 1},}}-(?:{'|'.join(sorted(ENDINGS['hu'], key=len, reverse=True))})\b"
 
 
-def declining_languages(stops_found: Iterable[str]) -> tuple[str, ...]:
+def declining_languages(stops_found: Iterable[str], others_found: Iterable[str] = ()) -> tuple[str, ...]:
     """The language here of which the column uses the most distinct function words, ``MIN_STOPS`` at least (all
-    of them on a tie): Finnish web text also writes ``som`` and ``det``, and must not read the Norwegian ``-s``."""
-    found = set(stops_found)
+    of them on a tie), and more than of any language ``dict_names`` reads (``others_found``: the matches of its
+    ``STOP_RUN``): Finnish web text also writes ``som`` and ``det``, and English tweets ``det`` and ``skal``."""
+    found, others = set(stops_found), set(others_found)
     counts = {lang: len(stops & found) for lang, stops in STOPS.items()}
     most = max(counts.values())
+    if most <= max(len(stops & others) for stops in DICTIONARY_STOPS.values()):
+        return ()
     return tuple(lang for lang, n in counts.items() if n == most >= MIN_STOPS)
 
 
