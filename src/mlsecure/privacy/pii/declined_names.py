@@ -49,6 +49,7 @@ ENDINGS: dict[str, frozenset[str]] = {
     "no": frozenset(("s",)),
 }
 _ASSIMILATED = frozenset(("al", "el"))  # Hungarian ``-val``/``-vel`` after a consonant, which doubles
+MIN_OPENING_BASE = 5  # letters of a name opening a sentence: ``Forró-t``, ``Több-et`` open Hungarian subtitles
 COMMON_GIVEN = 300  # a given name this common is a name even where it is also an everyday word
 RANK = 2000  # a listed given name or surname of some country within this rank (``name_data``)
 # A ruler's number: Hungarian writes it before the name (``II. Lipót``, ``I. Sigebertet``), Finnish after it, with
@@ -96,10 +97,11 @@ def declined_names(
     bases: dict[str, str] = {}
     # a sentence's first word too, but not in Finnish: its verbs' past ``-in``/``-sin`` is a name's genitive there
     # (``Luin``, ``Keräsin``: ``I read``, ``I gathered``)
-    opening = set() if "fi" in langs else words
-    for word in {w.strip(",;") for match in mid for w in match.split()[1:]} | opening:
+    inside = {w.strip(",;") for match in mid for w in match.split()[1:]}
+    opening = set() if "fi" in langs else words - inside
+    for word in inside | opening:
         base = _listed_base(word, endings, words)
-        if base is not None:
+        if base is not None and (word in inside or len(base) >= MIN_OPENING_BASE):
             bases[word] = base
     if "hu" in langs:
         for match in hyphenated:
