@@ -1,20 +1,22 @@
 """A listed name in a declined form: ``Watsonin``, ``Gaddafin``, ``Virtasen``, ``Mikolle``, ``Chapmannek``,
-``Einstein-t``, Norwegian ``Hitlers``.
+``Bukowski-t``, Norwegian ``Hitlers``.
 
 Finnish and Hungarian put a person's case on the name itself, and Norwegian its genitive ``s``, so the name
 lists (which hold ``Watson``, ``Virtanen``, ``Mikko``) never meet the word the text writes. ``name_endings``
 extends a name some rule confirmed in the column; most declined names have no such base form in their text
 (issue 15's third corpus, ``tests/pii/peers3``: Turku NER's ``Newtonin``, ``Stalinin``, NerKor's ``Petert``). Here
-a capitalised word inside a sentence (a word of these languages is capitalised there only as a proper noun) is
-a name when cutting one of its language's case endings leaves a listed given name or surname, read back to its
-nominative: Finnish ``-se-``/``-s-`` is ``-nen`` (``Virtase-n``), a weak grade is the strong one (``Miko-lle`` ->
-``Mikko``), ``-e-`` is a final ``-i`` (``Ahtisaare-n``); Hungarian lengthens a final ``a``/``e`` (``Évá-t``) and
-doubles a consonant before ``-al``/``-el`` (``Renwick-kel``). Hungarian sets a case ending off with a hyphen after
-a foreign name (``Einstein-t``, ``Rush-nak``): such a listed word is a name wherever it stands.
+a capitalised word inside a sentence (a word of these languages is capitalised there only as a proper noun; in
+Hungarian and Norwegian also a sentence's first word, from a base of ``MIN_OPENING_BASE`` letters) is a name when
+cutting one of its language's case endings leaves a listed given name or surname, read back to its nominative
+(``name_endings.nominatives``: ``Virtase-n`` -> ``Virtanen``, ``Miko-lle`` -> ``Mikko``, ``Évá-t`` -> ``Éva``;
+Hungarian doubles a consonant before ``-al``/``-el``: ``Renwick-kel``). Hungarian sets a case ending off with a
+hyphen after a foreign name (``Bukowski-t``, ``Rush-nak``): such a listed word is a name wherever it stands. A
+ruler's number marks a name (``REGNAL``: ``II. Lipót``, ``Saurmag II:n``).
 
-Only columns that use the function words of Finnish, Hungarian or Norwegian are read, with that language's
-endings; a place (a city, a country, a word the column also declines with a place's case: ``Kiinassa``) is no
-name, nor a word the lists hold as it stands (the other rules decided it).
+Only columns whose function words are mostly Finnish, Hungarian or Norwegian are read, with that language's
+endings. No name: a place (a city, a country, a word the column also declines with a place's case: ``Kiinassa``),
+an everyday word of the dictionary languages (``Times``), a word the column also writes in lower case (``Aina``
+opening a sentence whose stop the text left out), a word the lists hold as it stands (the other rules decided it).
 """
 
 from __future__ import annotations
