@@ -419,7 +419,7 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
             found.setdefault(word, PiiType.NAME)
         for word in lower_forms(cells, [v for v, t in found.items() if t is PiiType.NAME]):  # ``justin bieber``
             found.setdefault(word, PiiType.NAME)
-    capitalised = _distinct_matches(texts, CAPITALISED_WORD)  # ``declined_names``: ``Watsonin``, ``Einstein-t``
+    capitalised = _distinct_matches(texts, CAPITALISED_WORD)  # ``declined_names``: ``Watsonin``, ``Bukowski-t``
     declining = declining_languages(_distinct_matches(texts, DECLINING_STOPS), stops)
     for word in declined_names(mid, _distinct_matches(texts, HYPHENATED), _distinct_matches(texts, REGNAL),
                                capitalised, declining, _cells(texts)):
