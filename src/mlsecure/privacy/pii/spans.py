@@ -20,6 +20,8 @@ import numpy as np
 
 from mlsecure.privacy.pii.address_frames import address_slots
 from mlsecure.privacy.pii.claims import Claims, Evidence
+from mlsecure.privacy.pii.declined_names import HYPHENATED, REGNAL, declined_names, declining_languages
+from mlsecure.privacy.pii.declined_names import STOP_RUN as DECLINING_STOPS
 from mlsecure.privacy.pii.dict_names import MID_RUN, START_RUN, STOP_RUN, languages, mid_names, start_name
 from mlsecure.privacy.pii.frame import polars
 from mlsecure.privacy.pii.genre_names import GENRE_SLOTS, PEOPLE_LIST, people_beside
@@ -421,8 +423,13 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
             found.setdefault(word, PiiType.NAME)
         for word in lower_forms(cells, [v for v, t in found.items() if t is PiiType.NAME]):  # ``justin bieber``
             found.setdefault(word, PiiType.NAME)
+    capitalised = _distinct_matches(texts, CAPITALISED_WORD)  # ``declined_names``: ``Watsonin``, ``Bukowski-t``
+    declining = declining_languages(_distinct_matches(texts, DECLINING_STOPS), stops)
+    for word in declined_names(mid, _distinct_matches(texts, HYPHENATED), _distinct_matches(texts, REGNAL),
+                               capitalised, declining, _cells(texts)):
+        found.setdefault(word, PiiType.NAME)
     persons = [v for v, t in found.items() if t is PiiType.NAME]  # ``name_endings``: ``Obaman``, ``Évát``
-    for word in inflected(_distinct_matches(texts, CAPITALISED_WORD), persons, langs):
+    for word in inflected(capitalised, persons, langs, finnish="fi" in declining):
         found.setdefault(word, PiiType.NAME)
     # ``name_lists``, ``name_endings``: a list's other names (``Ortali, Vitelli, Cincotti und Gentile``), a
     # confirmed name broken at a line's end (``Du- mini``)
