@@ -31,8 +31,14 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-for folder in ("tests/pii", "tests/pii/peers", "tests/pii/peers2", "tests/pii/peers3", "tests/pii/peers4",
-               "benchmarks"):
+for folder in (
+    "tests/pii",
+    "tests/pii/peers",
+    "tests/pii/peers2",
+    "tests/pii/peers3",
+    "tests/pii/peers4",
+    "benchmarks",
+):
     sys.path.insert(0, str(ROOT / folder))
 
 Digests = dict[str, dict[str, str]]  # batch key -> text id -> digest
@@ -97,8 +103,10 @@ def _text_digests(texts: list[tuple[str, str]]) -> dict[str, str]:
     plain = [t for _, t in texts]
     spans = scan_texts(plain)
     redacted = transform_text(polars().Series("text", plain), Method.REDACT, key=None).to_list()
-    return {tid: _digest(([(s.start, s.end, s.pii_type.value) for s in found], out))
-            for (tid, _), found, out in zip(texts, spans, redacted, strict=True)}
+    return {
+        tid: _digest(([(s.start, s.end, s.pii_type.value) for s in found], out))
+        for (tid, _), found, out in zip(texts, spans, redacted, strict=True)
+    }
 
 
 def _peer_batches(module: str, mirrors: Path | None) -> Iterator[Batch]:

@@ -743,6 +743,29 @@ def located_spans(text: str, found: dict[str, PiiType], alternation: re.Pattern[
     return [Span(m.start(), m.end(), found[m.group(0)]) for m in alternation.finditer(text) if m.group(0) in found]
 
 
+def located_spans_each(texts: Any, found: dict[str, PiiType], patterns: Sequence[str]) -> list[list[Span]]:
+    """``located_spans`` of each cell of ``texts`` (a Polars Series of strings) with the alternation of
+    ``patterns``, searched with only the patterns the cell contains (listed for all cells by one Aho-Corasick
+    pass). A literal that a cell does not contain matches nowhere in it, so the spans are the same; Python's
+    ``re`` then tries a few branches at each place instead of thousands (most of the text mode's time)."""
+    rank = {p: i for i, p in enumerate(patterns)}
+    searched = [p for p in patterns if p]  # ``""`` (in every cell) is never reported by the search
+    contained = texts.str.extract_many(searched, overlapping=True).to_list() if searched else [[] for _ in texts]
+    empty = [""] if "" in rank else []
+    compiled: dict[tuple[str, ...], re.Pattern[str]] = {}
+    out: list[list[Span]] = []
+    for text, strings in zip(texts.to_list(), contained, strict=True):
+        present = (*sorted(set(strings), key=rank.__getitem__), *empty)  # the alternation's order
+        if not present:
+            out.append([])
+            continue
+        alternation = compiled.get(present)
+        if alternation is None:
+            alternation = compiled[present] = re.compile("|".join(re.escape(p) for p in present))
+        out.append(located_spans(text, found, alternation))
+    return out
+
+
 def mask_spans(text: str, spans: Sequence[Span]) -> str:
     """The text's shape (letters ``x``, digits ``#``) with each span shown as ``<type:shape>``: an
     unconfirmed identifier elsewhere in the text is masked too, never printed."""
