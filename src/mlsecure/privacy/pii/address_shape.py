@@ -80,7 +80,7 @@ def street_core(value: str) -> str:
     """``value`` without the district, units, house-number word and trailing dot around its street and
     number (``ул. Ручейная, д. 5 к. 7/3`` -> ``ул. Ручейная, 5``); unchanged when it has none of them."""
     v = value.strip()
-    if not any(c.isdigit() for c in v):
+    if not any(map(str.isdigit, v)):
         return _PAREN_TAIL.sub("", v)
     words = address_words()
     v = _PAREN_TAIL.sub("", v)

@@ -73,7 +73,7 @@ SPAN_PATTERN = f"{NUMBER_FIRST}|{TYPE_FIRST}|{COMPOUND}|{ADJECTIVE}"
 def is_street_address(text: str) -> bool:
     """Whether ``text`` (a whole cell or a candidate span) is a street address with a house number."""
     t = text.strip()
-    if not any(c.isdigit() for c in t):
+    if not any(map(str.isdigit, t)):
         return False
     if _compiled(rf"^(?:{COMPOUND}|{ADJECTIVE})").search(t):
         return True

@@ -618,7 +618,7 @@ def _script_names(name: str, distinct: _Distinct, n: int, null_share: float,
     if other < 0.5 and (other < ACCENTED or
                         float(freq[np.array([v[:1].isupper() for v in values], dtype=bool)].sum()) / n < CAPITALISED):
         return None
-    valid = np.array([not any(c.isdigit() for c in v) and 1 <= len(v.split()) <= 4 and is_name(v)
+    valid = np.array([not any(map(str.isdigit, v)) and 1 <= len(v.split()) <= 4 and is_name(v)
                       for v in values], dtype=bool)
     share = float(freq[valid].sum()) / n
     if share < NAME_SHARE and (cjk := cjk_name_cells(values, freq, n)) is not None:

@@ -63,7 +63,7 @@ def known_cities(values: list[str]) -> list[bool]:
         return []
     folded = pl.DataFrame({"v": values}, schema={"v": pl.Utf8}).select(fold_expr(pl.col("v"))).to_series()
     names = city_names()
-    return [v in names for v in folded.to_list()]
+    return list(map(names.__contains__, folded.to_list()))
 
 
 def city_share(values: list[str]) -> tuple[float, int]:

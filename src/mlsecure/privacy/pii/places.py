@@ -453,7 +453,7 @@ def _street_match(value: str) -> re.Match[str] | None:
     """The street shape of ``value`` as it is or once its district, units and house-number word are taken
     off; never for a cell without letters (ids, amounts, dates)."""
     v = value.strip()
-    if not any(c.isalpha() for c in v):
+    if not any(map(str.isalpha, v)):
         return None
     return _STREET_SHAPE.match(v) or _STREET_SHAPE.match(street_core(v))
 

@@ -589,8 +589,8 @@ def _shrinking(value: str) -> Iterable[str]:
 
 def _placeholder(value: str) -> bool:
     """``000000000``, ``1111111112``: one repeated digit before the check digit is a placeholder."""
-    digits = [c for c in value if c.isdigit()]
-    return len(digits) >= 6 and len(set(digits[:-1])) == 1 and not any(c.isalpha() for c in value)
+    digits = "".join(filter(str.isdigit, value))  # ``filter``/``map``: the same test, without a Python loop
+    return len(digits) >= 6 and len(set(digits[:-1])) == 1 and not any(map(str.isalpha, value))
 
 
 @lru_cache(maxsize=256)
@@ -684,10 +684,13 @@ class _Batch:
             pairs = frame.select(pl.col("c"), t.str.extract_many(strings, overlapping=True).alias("m")).explode("m")
             present = set(pairs.drop_nulls().unique().iter_rows())
         cells = [set(texts.to_list()) for texts in self.columns]
+        matched: list[set[str]] = [set() for _ in self.columns]  # each column's matches, looked up by string
+        for k, m in present:
+            matched[k].add(m)
         self.answers = {}
         for (kind, pattern), found in answers.items():
             if kind != "cells":
-                per_column = [[m for m in found if (k, m) in present] for k in range(len(self.columns))]
+                per_column = [[m for m in found if m in matched[k]] for k in range(len(self.columns))]
             else:
                 per_column = [[m for m in found if m in cells[k]] for k in range(len(self.columns))]
             self.answers[(kind, pattern)] = per_column
@@ -697,6 +700,7 @@ OTHER_DIGIT = r"[\d&&[^0-9]]"  # a decimal digit outside 0-9 (Arabic-Indic, full
 _DIGIT_CLASS = re.compile(r"(?<!\\)((?:\\\\)*)\\d")  # ``\d`` not itself escaped (``\\d`` is a backslash, d)
 
 
+@lru_cache(maxsize=1024)
 def ascii_digits(pattern: str) -> str:
     r"""``pattern`` with each ``\d`` written ``[0-9]`` (a class inside a class is valid in Rust's syntax)."""
     return _DIGIT_CLASS.sub(r"\1[0-9]", pattern)
@@ -748,6 +752,29 @@ def _located_spans(text: str, found: dict[str, PiiType], patterns: Sequence[str]
 def located_spans(text: str, found: dict[str, PiiType], alternation: re.Pattern[str]) -> list[Span]:
     """The spans of ``found`` strings among the matches of an alternation of ``located_patterns``."""
     return [Span(m.start(), m.end(), found[m.group(0)]) for m in alternation.finditer(text) if m.group(0) in found]
+
+
+def located_spans_each(texts: Any, found: dict[str, PiiType], patterns: Sequence[str]) -> list[list[Span]]:
+    """``located_spans`` of each cell of ``texts`` (a Polars Series of strings) with the alternation of
+    ``patterns``, searched with only the patterns the cell contains (listed for all cells by one Aho-Corasick
+    pass). A literal that a cell does not contain matches nowhere in it, so the spans are the same; Python's
+    ``re`` then tries a few branches at each place instead of thousands (most of the text mode's time)."""
+    rank = {p: i for i, p in enumerate(patterns)}
+    searched = [p for p in patterns if p]  # ``""`` (in every cell) is never reported by the search
+    contained = texts.str.extract_many(searched, overlapping=True).to_list() if searched else [[] for _ in texts]
+    empty = [""] if "" in rank else []
+    compiled: dict[tuple[str, ...], re.Pattern[str]] = {}
+    out: list[list[Span]] = []
+    for text, strings in zip(texts.to_list(), contained, strict=True):
+        present = (*sorted(set(strings), key=rank.__getitem__), *empty)  # the alternation's order
+        if not present:
+            out.append([])
+            continue
+        alternation = compiled.get(present)
+        if alternation is None:
+            alternation = compiled[present] = re.compile("|".join(re.escape(p) for p in present))
+        out.append(located_spans(text, found, alternation))
+    return out
 
 
 def mask_spans(text: str, spans: Sequence[Span]) -> str:

@@ -7,7 +7,6 @@ from the name lexicons with sentence context. Spans carry types and offsets; rep
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from mlsecure.privacy.pii.frame import polars
@@ -17,7 +16,7 @@ from mlsecure.privacy.pii.spans import (
     confirmed_strings,
     find_spans,
     located_patterns,
-    located_spans,
+    located_spans_each,
     mask_spans,
 )
 
@@ -37,12 +36,11 @@ def scan_texts(texts: Sequence[str], *, region: str = "US",
                pool: Sequence[Recognizer] | None = None) -> list[tuple[Span, ...]]:
     """The PII spans of many texts at once: candidates are found and validated once for the whole batch
     (one Polars kernel per pattern), then located in each text with one alternation of the confirmed
-    strings. A string confirmed in one text (after a context word, say) is marked wherever the redaction
-    would replace it (a name not inside a longer word: ``spans.located_patterns``)."""
+    strings it contains (``spans.located_spans_each``). A string confirmed in one text (after a context word,
+    say) is marked wherever the redaction would replace it (a name not inside a longer word:
+    ``spans.located_patterns``)."""
     column = polars().Series("text", list(texts))
     found = confirmed_strings(column, region=region, pool=pool, redacting=False)
     if not found:
         return [() for _ in texts]
-    patterns = located_patterns(column, found)
-    alternation = re.compile("|".join(re.escape(p) for p in patterns))
-    return [tuple(located_spans(t, found, alternation)) for t in texts]
+    return [tuple(spans) for spans in located_spans_each(column, found, located_patterns(column, found))]
