@@ -24,7 +24,7 @@ from collections.abc import Callable
 
 from mlsecure.privacy.pii.letters import NAME_LOWER as _LO
 from mlsecure.privacy.pii.letters import NAME_UPPER as _UP
-from mlsecure.privacy.pii.name_data import fold
+from mlsecure.privacy.pii.name_data import fold, lexicon
 from mlsecure.privacy.pii.name_frames import alternation_pattern, cased, is_capitalised, is_person_word
 from mlsecure.privacy.pii.name_parts import is_place
 
@@ -133,8 +133,10 @@ _TITLE = (
     rf"|[{_UP}][{_LO}]+(?:{alternation_pattern(COMPOUND_ROLES)})"
 )
 TITLED_RUN = rf"(?:^|[^\w.])(?:{_TITLE}) +(?:(?:{_TITLE}) +)*{_NAME}"
-PLURAL_RUN = (rf"(?:^|[^\w.])(?:{alternation_pattern(PLURAL)}) +{_NAME}(?:, {_NAME})*"
-              rf"(?:,? (?:{alternation_pattern(_AND)}) {_NAME})?")
+PLURAL_RUN = (
+    rf"(?:^|[^\w.])(?:{alternation_pattern(PLURAL)}) +{_NAME}(?:, {_NAME})*"
+    rf"(?:,? (?:{alternation_pattern(_AND)}) {_NAME})?"
+)
 SPEECH_RUN = rf"[,»\"”'–-] *(?:{cased(SPEECH)}) +(?:(?:{_TITLE}) +)*{_NAME}(?:[.,;:!?»\"”]|$)"
 # French ``Me`` (maître: a notary, a lawyer) before a surname in capitals, as the notices set it (``ETUDE de Me
 # COTTIN, notaire``); before a capitalised word it is English ``me`` too often (``Call Me Maybe``)
@@ -158,9 +160,13 @@ def _name_after(words: list[str], *, particle_first: bool = True) -> str | None:
             if not out and (word not in SURNAME_OPENERS if word[:1].isupper() else not particle_first):
                 break  # ``Der``, ``Das`` opening a clause; ``der Republik`` after ``Präsident``
             out.append(raw if raw == "v." else word)
-        elif (len(word) >= 2 and (is_capitalised(word) or (word.isupper() and word.isalpha()))
-              and is_person_word(word) and fold(word) not in _TITLE_KEYS):  # ``M- KERNEIS, notaire``
-            if any(w.rstrip('.').lower() not in PARTICLES for w in out) and is_place(word):
+        elif (
+            len(word) >= 2
+            and (is_capitalised(word) or (word.isupper() and word.isalpha()))
+            and is_person_word(word)
+            and fold(word) not in _TITLE_KEYS
+        ):  # ``M- KERNEIS, notaire``
+            if any(w.rstrip(".").lower() not in PARTICLES for w in out) and is_place(word):
                 break  # ``Baron Milligen Zwolle``: a list gives the town after the name
             out.append(word)
         else:
@@ -223,6 +229,37 @@ def after_name(match: str) -> list[str]:
         words = words[:-1]  # the adjective before the rank (``etióp császár``)
     keep = [w for w in words if is_capitalised(w) and is_person_word(w)]
     return [" ".join(keep)] if keep and keep == words else []
+
+
+# A title that is also a common given name (``Don``, ``Prince``, ``Rey``) may open the name itself: kept
+GIVEN_TITLE_RANK = 150
+_COMPOUND_ROLE = re.compile(rf"[{_UP}][{_LO}]+(?:{alternation_pattern(COMPOUND_ROLES)})")
+
+
+def without_title(name: str) -> str | None:
+    """The name a found string holds after its leading titles (``Ministerpräsident Musso`` -> ``Musso``), or None
+    when it opens with none. A found string that holds its title guards the longer word around it at redaction:
+    ``Ministerpräsident Mussolini`` elsewhere in the column holds ``Ministerpräsident Musso`` with letters after
+    it, so it was kept whole and ``Mussolini`` survived."""
+    words = name.split()
+    n = 0
+    while n < len(words) - 1 and _title_word(words[n]):
+        n += 1
+    return " ".join(words[n:]) if n else None
+
+
+def _title_word(word: str) -> bool:
+    """A title of this module (dotted ones with their dot, ``ROLES_LOWER`` in lower case) that is no common given
+    name, or a German compound role (``Ministerpräsident``)."""
+    if word.endswith("."):
+        return word[:-1] in HONORIFICS_DOTTED
+    if _COMPOUND_ROLE.fullmatch(word):
+        return True
+    key = fold(word)
+    return (key in _PLAIN_TITLE_KEYS or word in ROLES_LOWER) and not lexicon().is_given(word, max_rank=GIVEN_TITLE_RANK)
+
+
+_PLAIN_TITLE_KEYS = frozenset(fold(w) for w in (*HONORIFICS, *ROLES, *PLURAL) if not w.endswith("."))
 
 
 LOCALE_SLOTS: tuple[tuple[str, Callable[[str], list[str]]], ...] = (

@@ -34,7 +34,7 @@ from mlsecure.privacy.pii.lexicons import (
     PERSON_LABELS,
     SUBJECT_MODALS,
 )
-from mlsecure.privacy.pii.locale_frames import LOCALE_SLOTS
+from mlsecure.privacy.pii.locale_frames import LOCALE_SLOTS, without_title
 from mlsecure.privacy.pii.lower_names import lower_names, recase
 from mlsecure.privacy.pii.masking import shape_mask
 from mlsecure.privacy.pii.mid_names import (
@@ -441,6 +441,9 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
         for (capitals, _), names in zip(groups, again, strict=True):
             for name in lower_names(names, capitals=capitals):
                 found.setdefault(name, PiiType.NAME)
+    for titled, name in [(v, n) for v, t in found.items() if t is PiiType.NAME and (n := without_title(v))]:
+        del found[titled]  # ``locale_frames``: a found ``Ministerpräsident Musso`` kept ``Mussolini`` whole
+        found.setdefault(name, PiiType.NAME)
     return found
 
 
