@@ -68,6 +68,7 @@ from mlsecure.privacy.pii.names import (
 )
 from mlsecure.privacy.pii.news_roles import ROLE_SLOTS
 from mlsecure.privacy.pii.not_names import defined_terms, not_a_name
+from mlsecure.privacy.pii.notice_frames import NOTICE_SLOTS
 from mlsecure.privacy.pii.recognizers import Recognizer, recognizers
 from mlsecure.privacy.pii.recognizers.builtin import IPV6_WITH_IPV4
 from mlsecure.privacy.pii.regex_threads import select_pinned
@@ -395,7 +396,7 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
             if person is not None:
                 found.setdefault(person, PiiType.NAME)
     # ``results_tables``, ``news_roles``, ``genre_names``: sports pages, jobs, citations, dialogue, the bench
-    for pattern, read_names in (*RESULT_SLOTS, *ROLE_SLOTS, *GENRE_SLOTS):
+    for pattern, read_names in (*RESULT_SLOTS, *ROLE_SLOTS, *GENRE_SLOTS, *NOTICE_SLOTS):  # ``notice_frames``
         for match in _distinct_matches(texts, pattern):
             for person in read_names(match, langs):
                 found.setdefault(person, PiiType.NAME)

@@ -1,0 +1,179 @@
+"""Person names by the frames of notices, registers and programmes in French, German, Dutch and Spanish text.
+
+``locale_frames`` reads a name after its title. The old newspapers (Europeana, issue 15's third corpus,
+``tests/pii/peers3``) and news wires (CoNLL-2002) also name people where no title stands before them, in a few
+fixed shapes that say "a person" as surely:
+
+- an age after the name (``Esther Bausire, célibataire, 27 ans``, ``Grant, de 40 años``, ``J. C. van Blerk, jd.,
+  oud 36 j.``);
+- a role or trade after the name and a comma (``Boreau de Roincé, capitaine breveté``, ``Rodolpho Tourinho, y
+  del presidente``... ``Duponnois, commissaire``);
+- initials before a lower-case particle (``J. C. van Blerk``, ``D. de Rooij``): a particle after initials opens a
+  surname;
+- a role before ``de``, ``von``, ``van`` and a word no dictionary of the column's languages knows (``général de
+  Longuemar``; not ``président de la République``, ``Präsident von Frankreich``);
+- the author after a work's closing quote (``„Norma" von Bellini``, ``« Cueillons la Violette », de G. Traitan``).
+
+Each pattern is Rust's regex syntax that Python's ``re`` also reads, run over the whole column by ``spans``; each
+reader gets the column's languages (``dict_names.languages``) and drops places, organisation words and, where the
+frame is weaker, words of the languages' dictionaries.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from mlsecure.privacy.pii.dict_names import words as dictionary
+from mlsecure.privacy.pii.letters import NAME_LOWER as _LO
+from mlsecure.privacy.pii.letters import NAME_UPPER as _UP
+from mlsecure.privacy.pii.locale_frames import NAME, PARTICLES, ROLES, name_after, with_surname
+from mlsecure.privacy.pii.name_frames import alternation_pattern, cased, is_capitalised, is_person_word
+from mlsecure.privacy.pii.name_parts import is_common_word, is_place
+
+Langs = tuple[str, ...]
+
+
+def _listed(text: str) -> tuple[str, ...]:
+    """A word list written as text, one entry per space."""
+    return tuple(text.split())
+
+
+# The languages whose dictionaries judge a word when the column's languages are unknown
+WESTERN = ("fr", "de", "nl", "es")
+# Initials and a name of ``locale_frames`` (``G. Traitan``, ``Ch. Fournay``)
+_INITIALS = rf"(?:[{_UP}][{_LO}]?\. ?){{0,3}}"
+_NAMED = rf"{_INITIALS}{NAME}"
+# An age after a name: ``, 27 ans``, ``, de 40 años``, ``, 45 Jahre``, ``jd., oud 36 j.`` (Dutch registers: young
+# woman, young man, widow(er))
+_REGISTER = r"(?:(?:jd|jm|jr|wed|wedn|wede|wedr)\.,? )?"
+_AGE_LEAD = r"(?:de |oud |âgée? de |agée? de |im Alter von |alt )?"
+AGE_RUN = (
+    rf"(?:^|[^\w.])(?:{_NAMED}),? {_REGISTER}{_AGE_LEAD}[0-9]{{1,3}} ?"
+    r"(?:ans|an|años|Jahre|Jahren|jaar|jaren|j\.|jr\.)(?:$|[^\w])"
+)
+# Trades and states a register or a notice writes after a name and a comma, beside ``locale_frames.ROLES``
+TRADES = _listed("""
+    célibataire cultivateur cultivatrice propriétaire rentier rentière journalier journalière négociant
+    négociante ménagère domestique marin douanier cordonnier boulanger menuisier charpentier forgeron laboureur
+    tailleur couturière commerçant employé employée instituteur institutrice médecin pharmacien avoué avoués
+    huissier ex-soldat soldat sergent capitaine ingénieur directeur directrice secrétaire trésorier conseiller
+    architecte entrepreneur imprimeur libraire horloger chanoine vicaire recteur curé aumônier veuve veuf épouse
+    fils fille né née décédé décédée sénateur député notaire landbouwer arbeider winkelier koopman timmerman
+    smid bakker schipper herbergier weduwnaar weduwe echtgenoote geboren overleden wethouder secretario director
+    directora gerente consejero consejera delegado delegada concejal concejala líder jefe portero delantero
+    defensa centrocampista ministro ministra presidente presidenta diputado diputada Rechtsanwalt Kaufmann
+    Landwirt Arzt Lehrer Bauer Tischler Schneider Gastwirt Privatier Witwe Sohn Tochter Apotheker Zahnarzt
+    Ingenieur Fabrikant Oberlehrer Pfarrer
+""")
+_ROLES_LOWER = [r for r in (*ROLES, *TRADES) if r[:1].islower()]
+_ROLES_CAPITAL = [r for r in (*ROLES, *TRADES) if r[:1].isupper()]
+ROLE_AFTER_RUN = (
+    rf"(?:^|[^\w.])(?:{_NAMED}), (?:{alternation_pattern(_ROLES_LOWER)}|{alternation_pattern(_ROLES_CAPITAL)})"
+    r"(?:$|[^\w'-])"
+)
+# Initials, then a lower-case particle, then the surname (``J. C. van Blerk``, ``D. de Rooij``, ``A. von Lenz``)
+_OPENING = alternation_pattern(("van", "von", "de", "du", "ten", "ter", "le", "la", "del", "di", "da"))
+INITIAL_PARTICLE_RUN = (
+    rf"(?:^|[^\w.])(?:[{_UP}][{_LO}]?\. ?){{1,3}}(?:{_OPENING})(?: (?:der|den|de|la|le|van))? "
+    rf"[{_UP}][{_LO}'’]+(?:-[{_UP}][{_LO}'’]+)?"
+)
+# A role, then ``de``, ``von`` or ``van`` and a surname (``général de Longuemar``, ``Präsident von Hindenburg``)
+ROLE_PARTICLE_RUN = (
+    rf"(?:^|[^\w.])(?:{cased(ROLES)}) (?:de|von|van|d') ?(?:(?:la|le|der|den) )?"
+    rf"[{_UP}][{_LO}'’]+(?:-[{_UP}][{_LO}'’]+)?"
+)
+# The author of a work after its closing quote (``„Norma" von Bellini``, ``« Les Roseaux », de Ed. Missa``)
+WORK_BY_RUN = rf"[\"”»“] ?,? (?:von|de|van|di|del|by) {_NAMED}"
+_AGE_TAIL = re.compile(rf",? {_REGISTER}{_AGE_LEAD}[0-9]")
+_LEADING_INITIALS = re.compile(rf"^(?:[{_UP}][{_LO}]?\. ?)+")
+
+
+def _name_words(named: str) -> str | None:
+    """The name a ``_NAMED`` run holds: initials dropped, then ``locale_frames.name_after`` (a place ends it)."""
+    return name_after(_LEADING_INITIALS.sub("", named).split(), particle_first=True)
+
+
+def _trailing_name(words: list[str]) -> str | None:
+    """The capitalised person words (particles between them) that end ``words``: what stands just before a
+    comma and an age or role, whatever sentence words came before (``Décès. Esther Bausire``)."""
+    out: list[str] = []
+    for raw in reversed(words):
+        word = raw.strip('.,;:!?»"”„“«(')
+        if (out and word.lower() in PARTICLES) or (
+            len(word) >= 2 and is_capitalised(word) and is_person_word(word) and not is_place(word)
+        ):
+            out.insert(0, word)
+        else:
+            break
+        if raw != word:
+            break
+    while out and out[0].lower() in PARTICLES:
+        out.pop(0)
+    return " ".join(out) if out else None
+
+
+def _unknown(word: str, langs: Langs) -> bool:
+    """No word of the dictionaries of the column's languages (of the four here when none was found)."""
+    low = word.lower()
+    return not any(low in dictionary(lang) for lang in langs or WESTERN)
+
+
+def aged_name(match: str, langs: Langs) -> list[str]:
+    """``Louise Allo, 11 ans``, ``Grant, de 40 años``: the name before an age."""
+    head = _AGE_TAIL.split(match.lstrip(" \t\n([{\"'«„“"), maxsplit=1)[0]
+    name = _trailing_name(_LEADING_INITIALS.sub("", head).split())
+    return with_surname(name) if name and all(not is_common_word(w, langs) for w in name.split()[-1:]) else []
+
+
+def role_after_name(match: str, langs: Langs) -> list[str]:
+    """``Duponnois, commissaire``, ``Boreau de Roincé, capitaine``: the name before a comma and a role; one word
+    alone must be unknown to the column's dictionaries (``Paris, capitale`` is no person)."""
+    head = match.lstrip(" \t\n([{\"'«„“").rsplit(",", 1)[0]
+    name = _trailing_name(_LEADING_INITIALS.sub("", head).split())
+    if not name:
+        return []
+    parts = [w for w in name.split() if w.lower() not in PARTICLES]
+    if len(parts) == 1 and (is_common_word(parts[0], langs) or not _unknown(parts[0], langs)):
+        return []
+    return with_surname(name)
+
+
+def initial_particle_name(match: str, langs: Langs) -> list[str]:
+    """``J. C. van Blerk``: the particle and surname after initials (and the whole with its initials)."""
+    text = match.lstrip(" \t\n([{\"'«„“")
+    surname = _LEADING_INITIALS.sub("", text)
+    last = surname.split()[-1]
+    if is_place(last) or not is_person_word(last):
+        return []
+    return [text, surname]
+
+
+def role_particle_name(match: str, langs: Langs) -> list[str]:
+    """``général de Longuemar``: the particle and surname after a role, if no dictionary knows the surname."""
+    words = match.lstrip(" \t\n([{\"'«„“").split()[1:]
+    last = words[-1]
+    if is_place(last) or not is_person_word(last) or not _unknown(last, langs):
+        return []
+    return [" ".join(words)]
+
+
+def work_author(match: str, langs: Langs) -> list[str]:
+    """``„Norma" von Bellini``: the author after a work's closing quote, no place nor dictionary word alone."""
+    named = re.split(r" (?:von|de|van|di|del|by) ", match, maxsplit=1)[1]
+    name = _name_words(named)
+    if not name:
+        return []
+    parts = [w for w in name.split() if w.lower() not in PARTICLES]
+    if len(parts) == 1 and not _unknown(parts[0], langs):
+        return []
+    return with_surname(name)
+
+
+NOTICE_SLOTS: tuple[tuple[str, Callable[[str, Langs], list[str]]], ...] = (
+    (AGE_RUN, aged_name),
+    (ROLE_AFTER_RUN, role_after_name),
+    (INITIAL_PARTICLE_RUN, initial_particle_name),
+    (ROLE_PARTICLE_RUN, role_particle_name),
+    (WORK_BY_RUN, work_author),
+)
