@@ -49,3 +49,51 @@ def test_a_found_name_with_its_title_no_longer_guards_the_longer_word() -> None:
 )
 def test_without_title(found: str, name: str | None) -> None:
     assert without_title(found) == name
+
+
+@pytest.mark.parametrize(
+    ("text", "gone", "kept"),
+    [
+        # an age after the name: French civil registers, Spanish wires, Dutch registers (``jd.``: young woman)
+        ("Le jeune Quéré, 17 ans, a été arrêté hier soir.", ["Quéré"], ["jeune"]),
+        ("Fue detenido Arrizabalaga, de 24 años, en la calle.", ["Arrizabalaga"], ["detenido"]),
+        ("Ondertrouwd: A. Burmanje jm. oud 40 j. met J. C. van Blerk, jd., oud 36 j.", ["Burmanje", "Blerk"], []),
+        # a role or trade after the name and a comma
+        ("le chef d'escadron Nalot, réintégré Boreau de Roincé, capitaine breveté au 25e régiment.", ["Roincé"], []),
+        ("Le cortège passa devant Kerbriand, député, qui salua.", ["Kerbriand"], ["cortège"]),
+        ("Stirbt Obermoser, 45 Jahre, in Bozen.", ["Obermoser"], ["Stirbt"]),  # a sentence's verb is left out
+        # initials before a lower-case particle
+        ("Overleden: J. van Bladel geb. Donders, d.", ["Bladel"], []),
+        # a role before ``de`` and a word no dictionary knows
+        ("le général de Longuemar et le colonel Martin étaient là.", ["Longuemar"], []),
+        # the author after a work's closing quote
+        ('die „Norma" von Bellini und „Belisar" von Donizetti.', ["Bellini", "Donizetti"], ["Norma"]),
+        ("« Cueillons la Violette », de G. Traitan et les autres.", ["Traitan"], ["Violette"]),
+        # a plural title before vote counts and initials; the OCR ``NI.`` of ``M.`` before a particle
+        (
+            "Radicaux-socialistes MM. Bellanger, 617 Bordas, 634 Burot, 640 Davenier.",
+            ["Bordas", "Burot", "Davenier"],
+            [],
+        ),
+        ("Les candidatures contre NI. de Largentaye aux élections.", ["Largentaye"], ["élections"]),
+    ],
+)
+def test_notice_frames_take_the_name(text: str, gone: list[str], kept: list[str]) -> None:
+    (out,) = _redacted(text)
+    assert [w for w in gone if w in out] == []
+    assert [w for w in kept if w not in out] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("le président de la République a parlé hier.", "République"),  # a complement after the role
+        ("Der Präsident von Frankreich empfing ihn gestern.", "Frankreich"),  # a dictionary word after ``von``
+        ("Le ministre des Finances est arrivé hier.", "Finances"),
+        ("Elle a lu « La Peste » de Camus hier soir.", "Camus"),  # a French word after a work (``camus``)
+        ("Un concert, 20 ans après : tout est là.", "concert"),
+    ],
+)
+def test_notice_frames_leave_complements_and_words(text: str, kept: str) -> None:
+    (out,) = _redacted(text)
+    assert kept in out

@@ -141,7 +141,11 @@ PLURAL_RUN = (
     rf"(?:^|[^\w.])(?:{alternation_pattern(PLURAL)}) +{_ITEM}(?:, {_ITEM})*"
     rf"(?:,? (?:{alternation_pattern(_AND)}) {_ITEM})?"
 )
-SPEECH_RUN = rf"[,»\"”'–-] *(?:{cased(SPEECH)}) +(?:(?:{TITLE}) +)*{NAME}(?:[.,;:!?»\"”]|$)"
+# The reporting clause may go on after the name with a preposition (``», dijo Rato a la prensa``)
+_CLAUSE_GOES_ON = alternation_pattern(_words("a al ante en à au aux devant vor gegenüber tegen aan tijdens"))
+SPEECH_RUN = (
+    rf"[,»\"”'–-] *(?:{cased(SPEECH)}) +(?:(?:{TITLE}) +)*{NAME}(?:[.,;:!?»\"”]|$| (?:{_CLAUSE_GOES_ON}) )"
+)
 # French ``Me`` (maître: a notary, a lawyer) before a surname in capitals, as the notices set it (``ETUDE de Me
 # COTTIN, notaire``); before a capitalised word it is English ``me`` too often (``Call Me Maybe``)
 MAITRE_RUN = rf"\bMe [{_UP}]{{3,}}\b"

@@ -12,7 +12,9 @@ fixed shapes that say "a person" as surely:
   surname;
 - a role before ``de``, ``von``, ``van`` and a word no dictionary of the column's languages knows (``général de
   Longuemar``; not ``président de la République``, ``Präsident von Frankreich``);
-- the author after a work's closing quote (``„Norma" von Bellini``, ``« Cueillons la Violette », de G. Traitan``).
+- the author after a work's closing quote (``„Norma" von Bellini``, ``« Cueillons la Violette », de G. Traitan``);
+- a sentence's subject before a reporting verb (``. Menem criticó ayer``, ``. Müller sagte``);
+- a reporter's initials in parentheses after a full stop (``... in zijn vel. (KS) Het``), agencies aside.
 
 Each pattern is Rust's regex syntax that Python's ``re`` also reads, run over the whole column by ``spans``; each
 reader gets the column's languages (``dict_names.languages``) and drops places, organisation words and, where the
@@ -28,6 +30,7 @@ from mlsecure.privacy.pii.dict_names import words as dictionary
 from mlsecure.privacy.pii.letters import NAME_LOWER as _LO
 from mlsecure.privacy.pii.letters import NAME_UPPER as _UP
 from mlsecure.privacy.pii.locale_frames import NAME, PARTICLES, ROLES, name_after, with_surname
+from mlsecure.privacy.pii.name_data import lexicon
 from mlsecure.privacy.pii.name_frames import alternation_pattern, cased, is_capitalised, is_person_word
 from mlsecure.privacy.pii.name_parts import is_common_word, is_place
 
@@ -85,6 +88,57 @@ ROLE_PARTICLE_RUN = (
 )
 # The author of a work after its closing quote (``„Norma" von Bellini``, ``« Les Roseaux », de Ed. Missa``)
 WORK_BY_RUN = rf"[\"”»“] ?,? (?:von|de|van|di|del|by) {_NAMED}"
+# A reporter's initials in parentheses between two sentences or at the text's end (``... gevoeligheid. (FL) Ook
+# op dat vlak``, ``... in zijn vel. " (KS)``): an acronym stands after the words it shortens, not after a full stop
+BYLINE_RUN = r"[.!?\"'] \((?:[A-Z][A-Za-z]?[A-Z]|[A-Z]{2})\)(?: [A-Z]|$)"
+# News agencies sign the same way (``(EFE)``, ``(AP)``): no person
+AGENCIES = frozenset(
+    (
+        "AFP",
+        "AP",
+        "EFE",
+        "ANP",
+        "DPA",
+        "APA",
+        "SDA",
+        "ATS",
+        "ANSA",
+        "UPI",
+        "PAP",
+        "CTK",
+        "MTI",
+        "NTB",
+        "TT",
+        "STT",
+        "AA",
+        "BTA",
+        "ITAR",
+        "TASS",
+        "KNA",
+        "EPD",
+        "EPA",
+        "KYODO",
+        "PTI",
+        "IANS",
+        "RTR",
+    )
+)
+# A sentence that opens with its subject and a reporting verb (``. Menem criticó ayer``, ``. Rato dijo que``,
+# ``. Dupont a déclaré``, ``. Müller sagte``, ``. Jansen zei``)
+SAID = _listed("""
+    dijo afirmó aseguró explicó subrayó criticó señaló declaró indicó añadió manifestó reconoció advirtió insistió
+    destacó recordó precisó sostuvo anunció denunció respondió
+    déclare déclara affirme affirma explique expliqua ajoute ajouta précise précisa estime souligne
+    sagte erklärte betonte meinte fügte
+    zei zegt verklaarde verklaart benadrukte vertelde antwoordde
+""")
+# An everyday word that is also a surname this common in some country is taken as the name (``Rato``: 464th in
+# Spain; ``Niemand``, 1,385th somewhere, is not)
+COMMON_SURNAME_RANK = 500
+SAID_RUN = (
+    rf"(?:^|[.!?»\"”] )[{_UP}][{_LO}'’]+(?:-[{_UP}][{_LO}'’]+)?(?: [{_UP}][{_LO}'’]+)? "
+    rf"(?:{alternation_pattern((*SAID, 'a déclaré', 'a dit', 'a affirmé', 'a expliqué', 'a ajouté'))})(?:$|[^\w])"
+)
 _AGE_TAIL = re.compile(rf",? {_REGISTER}{_AGE_LEAD}[0-9]")
 _LEADING_INITIALS = re.compile(rf"^(?:[{_UP}][{_LO}]?\. ?)+")
 
@@ -94,9 +148,10 @@ def _name_words(named: str) -> str | None:
     return name_after(_LEADING_INITIALS.sub("", named).split(), particle_first=True)
 
 
-def _trailing_name(words: list[str]) -> str | None:
+def _trailing_name(words: list[str], langs: Langs) -> str | None:
     """The capitalised person words (particles between them) that end ``words``: what stands just before a
-    comma and an age or role, whatever sentence words came before (``Décès. Esther Bausire``)."""
+    comma and an age or role, whatever sentence words came before (``Décès. Esther Bausire``; a common word that
+    opens the sentence is left out: ``Stirbt Obermoser``)."""
     out: list[str] = []
     for raw in reversed(words):
         word = raw.strip('.,;:!?»"”„“«(')
@@ -108,7 +163,7 @@ def _trailing_name(words: list[str]) -> str | None:
             break
         if raw != word:
             break
-    while out and out[0].lower() in PARTICLES:
+    while out and (out[0].lower() in PARTICLES or (len(out) > 1 and is_common_word(out[0], langs))):
         out.pop(0)
     return " ".join(out) if out else None
 
@@ -122,15 +177,15 @@ def _unknown(word: str, langs: Langs) -> bool:
 def aged_name(match: str, langs: Langs) -> list[str]:
     """``Louise Allo, 11 ans``, ``Grant, de 40 años``: the name before an age."""
     head = _AGE_TAIL.split(match.lstrip(" \t\n([{\"'«„“"), maxsplit=1)[0]
-    name = _trailing_name(_LEADING_INITIALS.sub("", head).split())
+    name = _trailing_name(_LEADING_INITIALS.sub("", head).split(), langs)
     return with_surname(name) if name and all(not is_common_word(w, langs) for w in name.split()[-1:]) else []
 
 
 def role_after_name(match: str, langs: Langs) -> list[str]:
     """``Duponnois, commissaire``, ``Boreau de Roincé, capitaine``: the name before a comma and a role; one word
     alone must be unknown to the column's dictionaries (``Paris, capitale`` is no person)."""
-    head = match.lstrip(" \t\n([{\"'«„“").rsplit(",", 1)[0]
-    name = _trailing_name(_LEADING_INITIALS.sub("", head).split())
+    head = match.lstrip(" \t\n([{\"'«„“").split(", ", 1)[0]
+    name = _trailing_name(_LEADING_INITIALS.sub("", head).split(), langs)
     if not name:
         return []
     parts = [w for w in name.split() if w.lower() not in PARTICLES]
@@ -170,10 +225,32 @@ def work_author(match: str, langs: Langs) -> list[str]:
     return with_surname(name)
 
 
+def sentence_subject(match: str, langs: Langs) -> list[str]:
+    """``. Menem criticó``: the subject before a reporting verb that opens a sentence. A bare capitalised word
+    there is a name, unless it is an everyday word (``También dijo``) that is no listed name (``Rato`` is both)."""
+    words = match.lstrip('.!?»"” ').split()
+    said = next(k for k in range(1, len(words)) if words[k][:1].islower())
+    names = words[:said]
+    if not all(is_person_word(w) and not is_place(w) for w in names):
+        return []
+    last = names[-1]
+    if is_common_word(last, langs) and not lexicon().is_surname(last, max_rank=COMMON_SURNAME_RANK):
+        return []
+    return with_surname(" ".join(names))
+
+
+def byline_initials(match: str, langs: Langs) -> list[str]:
+    """``. (FL) Ook``: the reporter's initials, unless an agency's."""
+    initials = match[match.index("(") + 1 : match.index(")")]
+    return [] if initials.upper() in AGENCIES else [initials]
+
+
 NOTICE_SLOTS: tuple[tuple[str, Callable[[str, Langs], list[str]]], ...] = (
     (AGE_RUN, aged_name),
     (ROLE_AFTER_RUN, role_after_name),
     (INITIAL_PARTICLE_RUN, initial_particle_name),
     (ROLE_PARTICLE_RUN, role_particle_name),
     (WORK_BY_RUN, work_author),
+    (BYLINE_RUN, byline_initials),
+    (SAID_RUN, sentence_subject),
 )
