@@ -97,3 +97,42 @@ def test_notice_frames_take_the_name(text: str, gone: list[str], kept: list[str]
 def test_notice_frames_leave_complements_and_words(text: str, kept: str) -> None:
     (out,) = _redacted(text)
     assert kept in out
+
+
+@pytest.mark.parametrize(
+    ("text", "gone", "kept"),
+    [
+        # the subject of a reporting verb that opens a sentence; an everyday word there is kept unless it is also a
+        # common surname (``Castillo``: a castle, and a surname ranked 3rd)
+        ("Descartó la bajada. Castillo dijo que no. También dijo que sí.", ["Castillo"], ["También"]),
+        ("Menem criticó ayer al gobierno.", ["Menem"], ["gobierno"]),
+        ("Das war klar. Niemand sagte etwas. Obermoser sagte nein.", ["Obermoser"], ["Niemand"]),
+        ("C'était trop tard. Kerbrat a déclaré que non.", ["Kerbrat"], ["tard"]),
+        # the reporting clause goes on after the name
+        ('"No lo vamos a hacer", dijo Arrizabalaga a la prensa.', ["Arrizabalaga"], ["prensa"]),
+        # a reporter's initials after a full stop; an agency's are kept
+        ("Het blijft een risico. (FL) Ook op dat vlak beweegt er wat.", ["FL"], ["Ook"]),
+        ('Het is personeel dat zich goed voelt in zijn vel. " (KS)', ["KS"], ["vel"]),
+        ("Tres personas murieron ayer. (EFE) El jefe de la misión llegó.", [], ["EFE"]),
+    ],
+)
+def test_reporting_frames_take_the_name(text: str, gone: list[str], kept: list[str]) -> None:
+    (out,) = _redacted(text)
+    assert [w for w in gone if w in out] == []
+    assert [w for w in kept if w not in out] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "gone", "kept"),
+    [
+        # German roles in the genitive or dative before a name; the title itself is kept
+        ("Des verstorbenen Kommerzienrats Wolfsteiner Witwe kam.", ["Wolfsteiner"], ["Kommerzienrats"]),
+        ("Die Rede des Reichskanzlers Brüning wurde gedruckt.", ["Brüning"], ["Reichskanzlers"]),
+        ("Er sprach mit dem Präsidenten Coolidge lange.", ["Coolidge"], ["Präsidenten"]),
+        ("Das Schloss des Königs steht leer.", [], ["Königs", "Schloss"]),
+    ],
+)
+def test_declined_german_roles(text: str, gone: list[str], kept: list[str]) -> None:
+    (out,) = _redacted(text)
+    assert [w for w in gone if w in out] == []
+    assert [w for w in kept if w not in out] == []

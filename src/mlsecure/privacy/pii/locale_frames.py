@@ -87,8 +87,12 @@ ROLES_LOWER = _words("general kong premier fiscal papa generál")
 # German compound role nouns, read by their last part (``Untersekretär Grandi``, ``Altmeister Janovski``,
 # ``Milizkommandant``, ``Schatzsekretär Mellon``, ``Verteidigungsminister Stribrny``)
 COMPOUND_ROLES = _words("""
-    minister sekretär kommandant kommissär kommissar direktor präsident inspektor meister gärtner rat leutnant
+    minister sekretär kommandant kommissär kommissar direktor präsident inspektor meister gärtner rat rath leutnant
+    kanzler bischof
 """)
+# German nouns decline: a genitive or dative role before a name (``des Kommerzienrats Wolfsteiner``, ``dem
+# Reichskanzler``, ``des Königs Albert``, ``dem Präsidenten Coolidge``)
+GERMAN_CASE_ENDING = r"(?:e?s|e?n)?"
 # Speech verbs that a reporting clause puts before its subject (``», sier Ekre.``, ``, aldus Van Diepenbeek.``)
 SPEECH = _words(
     """
@@ -131,7 +135,8 @@ NAME = rf"(?:{_PART} )*{NAME_WORD}(?: (?:{_PART} ?)*{NAME_WORD}){{0,3}}"
 TITLE = (
     rf"(?:{alternation_pattern(HONORIFICS_DOTTED)})\.|(?:{cased(HONORIFICS)})|(?:{cased(ROLES)})"
     rf"|(?:{alternation_pattern(ROLES_LOWER)})|{_CAPTAIN}|{OCR_MONSIEUR}"
-    rf"|[{_UP}][{_LO}]+(?:{alternation_pattern(COMPOUND_ROLES)})"
+    rf"|[{_UP}][{_LO}]+(?:{alternation_pattern(COMPOUND_ROLES)}){GERMAN_CASE_ENDING}"
+    rf"|(?:{alternation_pattern(r for r in ROLES if r[:1].isupper())}){GERMAN_CASE_ENDING}"
 )
 TITLED_RUN = rf"(?:^|[^\w.])(?:{TITLE}) +(?:(?:{TITLE}) +)*{NAME}"
 # An item of a list after a plural title: a candidate's vote count or initials may come first (``MM. Bellanger,
@@ -245,7 +250,10 @@ def after_name(match: str) -> list[str]:
 
 # A title that is also a common given name (``Don``, ``Prince``, ``Rey``) may open the name itself: kept
 GIVEN_TITLE_RANK = 150
-_COMPOUND_ROLE = re.compile(rf"[{_UP}][{_LO}]+(?:{alternation_pattern(COMPOUND_ROLES)})")
+_COMPOUND_ROLE = re.compile(
+    rf"[{_UP}][{_LO}]+(?:{alternation_pattern(COMPOUND_ROLES)}){GERMAN_CASE_ENDING}"
+    rf"|(?:{alternation_pattern(r for r in ROLES if r[:1].isupper())}){GERMAN_CASE_ENDING}"
+)
 
 
 def without_title(name: str) -> str | None:

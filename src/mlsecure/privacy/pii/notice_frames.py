@@ -14,6 +14,8 @@ fixed shapes that say "a person" as surely:
   Longuemar``; not ``président de la République``, ``Präsident von Frankreich``);
 - the author after a work's closing quote (``„Norma" von Bellini``, ``« Cueillons la Violette », de G. Traitan``);
 - a sentence's subject before a reporting verb (``. Menem criticó ayer``, ``. Müller sagte``);
+- a long list of single words, most of them unknown to the dictionaries and none a place (``Scheler, Habel,
+  Apolonvy, Tauber``: a team's line-up);
 - a reporter's initials in parentheses after a full stop (``... in zijn vel. (KS) Het``), agencies aside.
 
 Each pattern is Rust's regex syntax that Python's ``re`` also reads, run over the whole column by ``spans``; each
@@ -42,6 +44,9 @@ def _listed(text: str) -> tuple[str, ...]:
     return tuple(text.split())
 
 
+# Items of a list read without any confirmed name among them, and the share of them that must be unknown words
+LONG_LIST = 4
+UNKNOWN_SHARE = 0.6
 # The languages whose dictionaries judge a word when the column's languages are unknown
 WESTERN = ("fr", "de", "nl", "es")
 # Initials and a name of ``locale_frames`` (``G. Traitan``, ``Ch. Fournay``)
@@ -139,6 +144,10 @@ SAID_RUN = (
     rf"(?:^|[.!?»\"”] )[{_UP}][{_LO}'’]+(?:-[{_UP}][{_LO}'’]+)?(?: [{_UP}][{_LO}'’]+)? "
     rf"(?:{alternation_pattern((*SAID, 'a déclaré', 'a dit', 'a affirmé', 'a expliqué', 'a ajouté'))})(?:$|[^\w])"
 )
+# A long list of single capitalised words (a team's line-up, a chess table, a list of authors: ``Scheler, Habel,
+# Apolonvy, Tauber, Lorenzi``): where most items are words no dictionary knows and none is a place, those are names
+_LIST_ITEM = rf"[{_UP}][{_LO}'’]+(?:-[{_UP}][{_LO}'’]+)?(?: [0-9])?"
+LONG_LIST_RUN = rf"(?:^|[^\w.] ?){_LIST_ITEM}(?:[,;] {_LIST_ITEM}){{{LONG_LIST - 1},}}"
 _AGE_TAIL = re.compile(rf",? {_REGISTER}{_AGE_LEAD}[0-9]")
 _LEADING_INITIALS = re.compile(rf"^(?:[{_UP}][{_LO}]?\. ?)+")
 
@@ -239,6 +248,19 @@ def sentence_subject(match: str, langs: Langs) -> list[str]:
     return with_surname(" ".join(names))
 
 
+def listed_unknowns(match: str, langs: Langs) -> list[str]:
+    """``Scheler, Habel, Apolonvy, Tauber``: the list's unknown words, if most items are and no item is a place."""
+    items = [re.sub(r" [0-9]$", "", item.strip()) for item in re.split(r"[,;] ", re.sub(r"^\W+", "", match))]
+    if any(is_place(item) for item in items):
+        return []
+    unknown = [
+        item
+        for item in items
+        if is_person_word(item) and not is_common_word(item, langs) and _unknown(item, langs) and len(item) >= 3
+    ]
+    return unknown if len(unknown) >= UNKNOWN_SHARE * len(items) else []
+
+
 def byline_initials(match: str, langs: Langs) -> list[str]:
     """``. (FL) Ook``: the reporter's initials, unless an agency's."""
     initials = match[match.index("(") + 1 : match.index(")")]
@@ -253,4 +275,5 @@ NOTICE_SLOTS: tuple[tuple[str, Callable[[str, Langs], list[str]]], ...] = (
     (WORK_BY_RUN, work_author),
     (BYLINE_RUN, byline_initials),
     (SAID_RUN, sentence_subject),
+    (LONG_LIST_RUN, listed_unknowns),
 )
