@@ -257,23 +257,26 @@ _COMPOUND_ROLE = re.compile(
 
 
 def without_title(name: str) -> str | None:
-    """The name a found string holds after its leading titles (``Ministerpräsident Musso`` -> ``Musso``), or None
-    when it opens with none. A found string that holds its title guards the longer word around it at redaction:
-    ``Ministerpräsident Mussolini`` elsewhere in the column holds ``Ministerpräsident Musso`` with letters after
-    it, so it was kept whole and ``Mussolini`` survived."""
+    """The name a found string holds after its leading titles (``Ministerpräsident Musso`` -> ``Musso``), ``""``
+    for titles alone (``Herr``), or None when it opens with none. A found string that holds its title guards the
+    longer word around it at redaction: ``Ministerpräsident Mussolini`` elsewhere in the column holds
+    ``Ministerpräsident Musso`` with letters after it, so it was kept whole and ``Mussolini`` survived. A title
+    alone (a part that ``name_frames.propagate`` took of ``Herr Gruber``) names nobody."""
     words = name.split()
     n = 0
     while n < len(words) - 1 and _title_word(words[n]):
         n += 1
+    if n == len(words) - 1 and _title_word(words[n], compound=False):  # ``Kerbrat`` is no ``-rat`` alone
+        return ""
     return " ".join(words[n:]) if n else None
 
 
-def _title_word(word: str) -> bool:
+def _title_word(word: str, *, compound: bool = True) -> bool:
     """A title of this module (dotted ones with their dot, ``ROLES_LOWER`` in lower case) that is no common given
-    name, or a German compound role (``Ministerpräsident``)."""
+    name, or (with ``compound``) a German compound or declined role (``Ministerpräsident``, ``Reichskanzlers``)."""
     if word.endswith("."):
         return word[:-1] in HONORIFICS_DOTTED
-    if _COMPOUND_ROLE.fullmatch(word):
+    if compound and _COMPOUND_ROLE.fullmatch(word):
         return True
     key = fold(word)
     return (key in _PLAIN_TITLE_KEYS or word in ROLES_LOWER) and not lexicon().is_given(word, max_rank=GIVEN_TITLE_RANK)

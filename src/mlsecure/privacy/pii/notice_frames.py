@@ -183,24 +183,35 @@ def _unknown(word: str, langs: Langs) -> bool:
     return not any(low in dictionary(lang) for lang in langs or WESTERN)
 
 
+def _surname_like(word: str, langs: Langs) -> bool:
+    """A word that may stand alone for a person: no word of the column's dictionaries (``Weise``, ``Besitzer``,
+    ``Krankheit`` are German), unless it is also a surname this common somewhere (``Castillo``, ``Rato``)."""
+    return _unknown(word, langs) or lexicon().is_surname(word, max_rank=COMMON_SURNAME_RANK)
+
+
+def _taken(name: str | None, langs: Langs) -> list[str]:
+    """The name, and its surname alone where that may stand alone (``locale_frames.with_surname``); a name of one
+    word only where it may (``Frankreich, 72 Jahre`` is no person)."""
+    if not name:
+        return []
+    last = [w for w in name.split() if w.lower() not in PARTICLES][-1]
+    if name == last and is_place(last):
+        return []
+    if not _surname_like(last, langs):
+        return [] if name == last else [name]
+    return with_surname(name)
+
+
 def aged_name(match: str, langs: Langs) -> list[str]:
     """``Louise Allo, 11 ans``, ``Grant, de 40 años``: the name before an age."""
     head = _AGE_TAIL.split(match.lstrip(" \t\n([{\"'«„“"), maxsplit=1)[0]
-    name = _trailing_name(_LEADING_INITIALS.sub("", head).split(), langs)
-    return with_surname(name) if name and all(not is_common_word(w, langs) for w in name.split()[-1:]) else []
+    return _taken(_trailing_name(_LEADING_INITIALS.sub("", head).split(), langs), langs)
 
 
 def role_after_name(match: str, langs: Langs) -> list[str]:
-    """``Duponnois, commissaire``, ``Boreau de Roincé, capitaine``: the name before a comma and a role; one word
-    alone must be unknown to the column's dictionaries (``Paris, capitale`` is no person)."""
+    """``Duponnois, commissaire``, ``Boreau de Roincé, capitaine``: the name before a comma and a role."""
     head = match.lstrip(" \t\n([{\"'«„“").split(", ", 1)[0]
-    name = _trailing_name(_LEADING_INITIALS.sub("", head).split(), langs)
-    if not name:
-        return []
-    parts = [w for w in name.split() if w.lower() not in PARTICLES]
-    if len(parts) == 1 and (is_common_word(parts[0], langs) or not _unknown(parts[0], langs)):
-        return []
-    return with_surname(name)
+    return _taken(_trailing_name(_LEADING_INITIALS.sub("", head).split(), langs), langs)
 
 
 def initial_particle_name(match: str, langs: Langs) -> list[str]:
@@ -223,29 +234,19 @@ def role_particle_name(match: str, langs: Langs) -> list[str]:
 
 
 def work_author(match: str, langs: Langs) -> list[str]:
-    """``„Norma" von Bellini``: the author after a work's closing quote, no place nor dictionary word alone."""
-    named = re.split(r" (?:von|de|van|di|del|by) ", match, maxsplit=1)[1]
-    name = _name_words(named)
-    if not name:
-        return []
-    parts = [w for w in name.split() if w.lower() not in PARTICLES]
-    if len(parts) == 1 and not _unknown(parts[0], langs):
-        return []
-    return with_surname(name)
+    """``„Norma" von Bellini``: the author after a work's closing quote."""
+    return _taken(_name_words(re.split(r" (?:von|de|van|di|del|by) ", match, maxsplit=1)[1]), langs)
 
 
 def sentence_subject(match: str, langs: Langs) -> list[str]:
-    """``. Menem criticó``: the subject before a reporting verb that opens a sentence. A bare capitalised word
-    there is a name, unless it is an everyday word (``También dijo``) that is no listed name (``Rato`` is both)."""
+    """``. Menem criticó``: the subject before a reporting verb that opens a sentence (``También dijo``,
+    ``J' ajoute``, ``Niemand sagte`` aside)."""
     words = match.lstrip('.!?»"” ').split()
     said = next(k for k in range(1, len(words)) if words[k][:1].islower())
     names = words[:said]
-    if not all(is_person_word(w) and not is_place(w) for w in names):
+    if not all(is_person_word(w) and not is_place(w) and w[-1:].isalpha() for w in names):
         return []
-    last = names[-1]
-    if is_common_word(last, langs) and not lexicon().is_surname(last, max_rank=COMMON_SURNAME_RANK):
-        return []
-    return with_surname(" ".join(names))
+    return _taken(" ".join(names), langs)
 
 
 def listed_unknowns(match: str, langs: Langs) -> list[str]:

@@ -442,9 +442,10 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
         for (capitals, _), names in zip(groups, again, strict=True):
             for name in lower_names(names, capitals=capitals):
                 found.setdefault(name, PiiType.NAME)
-    for titled, name in [(v, n) for v, t in found.items() if t is PiiType.NAME and (n := without_title(v))]:
+    for titled, name in [(v, n) for v, t in found.items() if t is PiiType.NAME and (n := without_title(v)) is not None]:
         del found[titled]  # ``locale_frames``: a found ``Ministerpräsident Musso`` kept ``Mussolini`` whole
-        found.setdefault(name, PiiType.NAME)
+        if name:
+            found.setdefault(name, PiiType.NAME)
     return found
 
 
