@@ -148,9 +148,7 @@ PLURAL_RUN = (
 )
 # The reporting clause may go on after the name with a preposition (``», dijo Rato a la prensa``)
 _CLAUSE_GOES_ON = alternation_pattern(_words("a al ante en à au aux devant vor gegenüber tegen aan tijdens"))
-SPEECH_RUN = (
-    rf"[,»\"”'–-] *(?:{cased(SPEECH)}) +(?:(?:{TITLE}) +)*{NAME}(?:[.,;:!?»\"”]|$| (?:{_CLAUSE_GOES_ON}) )"
-)
+SPEECH_RUN = rf"[,»\"”'–-] *(?:{cased(SPEECH)}) +(?:(?:{TITLE}) +)*{NAME}(?:[.,;:!?»\"”]|$| (?:{_CLAUSE_GOES_ON}) )"
 # French ``Me`` (maître: a notary, a lawyer) before a surname in capitals, as the notices set it (``ETUDE de Me
 # COTTIN, notaire``); before a capitalised word it is English ``me`` too often (``Call Me Maybe``)
 MAITRE_RUN = rf"\bMe [{_UP}]{{3,}}\b"
@@ -197,7 +195,9 @@ def name_after(words: list[str], *, particle_first: bool = True) -> str | None:
 def titled_name(match: str) -> list[str]:
     """``M. Fagard``, ``de heer Zurhaar``, ``Herrn Forst``, ``kuningas Mithridates``: the name after its title."""
     words = match.lstrip(" \t\n([{\"'«„“").split()
-    honorific = bool(words) and (fold(words[0].rstrip(".")) in _HONORIFIC_KEYS or _OCR_MONSIEUR.fullmatch(words[0]))
+    honorific = bool(words) and (
+        fold(words[0].rstrip(".")) in _HONORIFIC_KEYS or _OCR_MONSIEUR.fullmatch(words[0]) is not None
+    )
     return with_surname(name_after(words[1:], particle_first=honorific) if words else None)
 
 
