@@ -26,6 +26,7 @@ frame is weaker, words of the languages' dictionaries.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
 
 from mlsecure.privacy.pii.dict_names import words as dictionary
@@ -250,9 +251,14 @@ def sentence_subject(match: str, langs: Langs) -> list[str]:
 
 
 def listed_unknowns(match: str, langs: Langs) -> list[str]:
-    """``Scheler, Habel, Apolonvy, Tauber``: the list's unknown words, if most items are and no item is a place."""
+    """``Scheler, Habel, Apolonvy, Tauber``: the list's unknown words, if most items are and no item is a place, in a
+    column whose languages have dictionaries here."""
+    if not set(langs) & set(WESTERN):  # no dictionary of the column's language here
+        return []
     items = [re.sub(r" [0-9]$", "", item.strip()) for item in re.split(r"[,;] ", re.sub(r"^\W+", "", match))]
-    if any(is_place(item) for item in items):
+    endings = Counter(item[-3:] for item in items)
+    if any(is_place(item) for item in items) or endings.most_common(1)[0][1] * 2 > len(items):
+        return []  # a place, or most items in one case ending (Finnish ``Kiinassa, Intiassa, Laosissa``)
         return []
     unknown = [
         item
