@@ -9,6 +9,7 @@ import pytest
 
 from mlsecure.privacy.pii.anonymize import Method, transform_text
 from mlsecure.privacy.pii.locale_frames import without_title
+from mlsecure.privacy.pii.notice_frames import listed_unknowns
 
 
 def _redacted(*texts: str) -> list[str]:
@@ -152,3 +153,12 @@ def test_a_long_list_of_unknown_words_is_a_line_up_but_not_a_list_of_places() ->
         "Wir fuhren mit dem Zug über Bolzano, Merano, Brixen, Bruneck und Sterzing nach Hause.",
         "Auf dem Markt gab es Äpfel, Birnen, Trauben, Nüsse und Feigen für die Kinder.",
     ]
+
+
+def test_a_list_in_one_case_ending_or_without_a_dictionary_is_left() -> None:
+    # Finnish place names in the inessive (turku-fi's dev half): no Finnish dictionary here, one shared ending
+    text = "Se on yleinen Aasiassa (Kiinassa, Intiassa, Laosissa, Nepalissa, Thaimaassa ja Vietnamissa) ja elää."
+    assert listed_unknowns("Kiinassa, Intiassa, Laosissa, Nepalissa, Thaimaassa", ("de",)) == []
+    assert listed_unknowns("Scheler, Habel, Apolonvy, Lorenzi", ()) == []
+    assert listed_unknowns("Scheler, Habel, Apolonvy, Lorenzi", ("de",)) == ["Scheler", "Habel", "Apolonvy", "Lorenzi"]
+    assert _redacted(text) == [text]
