@@ -42,7 +42,8 @@ def test_a_pair_with_a_confirmed_name_gives_an_unknown_word_only() -> None:
 def test_with_one_confirmed_name_a_known_word_keeps_the_whole_list() -> None:
     # a spurious name beside countries and nouns: none of the others is taken
     assert _lists("Gruber, Frankreich, Schweiz und Libanon", ["Gruber"]) == set()
-    assert _names("Es sprachen Herr Gruber, Frankreich, Schweiz und Libanon über die Lage.") == {"Herr Gruber"}
+    # (the found name leaves its title out since session 11: ``locale_frames.without_title``)
+    assert _names("Es sprachen Herr Gruber, Frankreich, Schweiz und Libanon über die Lage.") == {"Gruber"}
     # with two confirmed, each name-shaped item is a name, a place is left
     assert _lists("Gruber, Huber, Berlin und Ortali", ["Gruber", "Huber"]) == {"Ortali"}
 

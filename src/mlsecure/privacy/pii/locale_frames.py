@@ -24,7 +24,7 @@ from collections.abc import Callable
 
 from mlsecure.privacy.pii.letters import NAME_LOWER as _LO
 from mlsecure.privacy.pii.letters import NAME_UPPER as _UP
-from mlsecure.privacy.pii.name_data import fold
+from mlsecure.privacy.pii.name_data import fold, lexicon
 from mlsecure.privacy.pii.name_frames import alternation_pattern, cased, is_capitalised, is_person_word
 from mlsecure.privacy.pii.name_parts import is_place
 
@@ -44,6 +44,7 @@ HONORIFICS_DOTTED = _words("""
 _CAPTAIN = r"c\."
 # ``M.`` as the old newspapers' OCR reads it (``NI. Blanc``, ``Ni. Laniec``, ``M* Sergeant``, ``RI. Clemenceau``)
 OCR_MONSIEUR = r"(?:N[Iil1]|R[Il])[.,*]|M[*»-]"
+_OCR_MONSIEUR = re.compile(OCR_MONSIEUR)
 # Written before a name as they are (a capital first letter is also read)
 HONORIFICS = _words("""
     Mme Mlle Mmes Mlles Mgr Herr Herrn Frau Fräulein monsieur messieurs madame mesdames mademoiselle maître
@@ -86,8 +87,12 @@ ROLES_LOWER = _words("general kong premier fiscal papa generál")
 # German compound role nouns, read by their last part (``Untersekretär Grandi``, ``Altmeister Janovski``,
 # ``Milizkommandant``, ``Schatzsekretär Mellon``, ``Verteidigungsminister Stribrny``)
 COMPOUND_ROLES = _words("""
-    minister sekretär kommandant kommissär kommissar direktor präsident inspektor meister gärtner rat leutnant
+    minister sekretär kommandant kommissär kommissar direktor präsident inspektor meister gärtner rat rath leutnant
+    kanzler bischof
 """)
+# German nouns decline: a genitive or dative role before a name (``des Kommerzienrats Wolfsteiner``, ``dem
+# Reichskanzler``, ``des Königs Albert``, ``dem Präsidenten Coolidge``)
+GERMAN_CASE_ENDING = r"(?:e?s|e?n)?"
 # Speech verbs that a reporting clause puts before its subject (``», sier Ekre.``, ``, aldus Van Diepenbeek.``)
 SPEECH = _words(
     """
@@ -124,28 +129,37 @@ AFTER = _words("""
 PARTICLES = frozenset(_words("van von de der den ter ten du des la le di da del della dos das y zu af av v d"))
 # Capitalised particles that open a surname (``Van Diepenbeek``, ``De Prins``, ``Le Pen``; not German ``Der``, ``Das``)
 SURNAME_OPENERS = frozenset(("Van", "De", "Di", "Da", "Del", "Della", "Von", "Ter", "Ten", "Du", "Le", "La", "Dos"))
-_WORD = rf"[{_UP}](?:[{_UP}]{{2,}}|[{_LO}'’]*(?:-[{_UP}{_LO}][{_LO}'’]+)?)"  # ``KERNEIS`` after a title too
+NAME_WORD = rf"[{_UP}](?:[{_UP}]{{2,}}|[{_LO}'’]*(?:-[{_UP}{_LO}][{_LO}'’]+)?)"  # ``KERNEIS`` after a title too
 _PART = rf"(?:{alternation_pattern(p for p in PARTICLES if len(p) > 1)}|v\.|d')"
-_NAME = rf"(?:{_PART} )*{_WORD}(?: (?:{_PART} ?)*{_WORD}){{0,3}}"
-_TITLE = (
+NAME = rf"(?:{_PART} )*{NAME_WORD}(?: (?:{_PART} ?)*{NAME_WORD}){{0,3}}"
+TITLE = (
     rf"(?:{alternation_pattern(HONORIFICS_DOTTED)})\.|(?:{cased(HONORIFICS)})|(?:{cased(ROLES)})"
     rf"|(?:{alternation_pattern(ROLES_LOWER)})|{_CAPTAIN}|{OCR_MONSIEUR}"
-    rf"|[{_UP}][{_LO}]+(?:{alternation_pattern(COMPOUND_ROLES)})"
+    rf"|[{_UP}][{_LO}]+(?:{alternation_pattern(COMPOUND_ROLES)}){GERMAN_CASE_ENDING}"
+    rf"|(?:{alternation_pattern(r for r in ROLES if r[:1].isupper())}){GERMAN_CASE_ENDING}"
 )
-TITLED_RUN = rf"(?:^|[^\w.])(?:{_TITLE}) +(?:(?:{_TITLE}) +)*{_NAME}"
-PLURAL_RUN = (rf"(?:^|[^\w.])(?:{alternation_pattern(PLURAL)}) +{_NAME}(?:, {_NAME})*"
-              rf"(?:,? (?:{alternation_pattern(_AND)}) {_NAME})?")
-SPEECH_RUN = rf"[,»\"”'–-] *(?:{cased(SPEECH)}) +(?:(?:{_TITLE}) +)*{_NAME}(?:[.,;:!?»\"”]|$)"
+TITLED_RUN = rf"(?:^|[^\w.])(?:{TITLE}) +(?:(?:{TITLE}) +)*{NAME}"
+# An item of a list after a plural title: a candidate's vote count or initials may come first (``MM. Bellanger,
+# 617 Bordas, 634 Burot``, ``Mmes R. Deschamps, Dolmet``)
+_ITEM = rf"(?:[0-9]{{1,5}} )?(?:[{_UP}][{_LO}]?\. ?){{0,3}}{NAME}"
+PLURAL_RUN = (
+    rf"(?:^|[^\w.])(?:{alternation_pattern(PLURAL)}) +{_ITEM}(?:, {_ITEM})*"
+    rf"(?:,? (?:{alternation_pattern(_AND)}) {_ITEM})?"
+)
+# The reporting clause may go on after the name with a preposition (``», dijo Rato a la prensa``)
+_CLAUSE_GOES_ON = alternation_pattern(_words("a al ante en à au aux devant vor gegenüber tegen aan tijdens"))
+SPEECH_RUN = rf"[,»\"”'–-] *(?:{cased(SPEECH)}) +(?:(?:{TITLE}) +)*{NAME}(?:[.,;:!?»\"”]|$| (?:{_CLAUSE_GOES_ON}) )"
 # French ``Me`` (maître: a notary, a lawyer) before a surname in capitals, as the notices set it (``ETUDE de Me
 # COTTIN, notaire``); before a capitalised word it is English ``me`` too often (``Call Me Maybe``)
 MAITRE_RUN = rf"\bMe [{_UP}]{{3,}}\b"
-REPORTED_RUN = rf"[,»\"”'–-] *{_NAME} (?:{alternation_pattern(SPEECH_AFTER)})\b"
-AFTER_RUN = rf"\b{_WORD}(?: {_WORD})? (?:[{_LO}]+ )?(?:{alternation_pattern(AFTER)})\b"  # ``Zauditu etióp császár``
+REPORTED_RUN = rf"[,»\"”'–-] *{NAME} (?:{alternation_pattern(SPEECH_AFTER)})\b"
+# ``Zauditu etióp császár``
+AFTER_RUN = rf"\b{NAME_WORD}(?: {NAME_WORD})? (?:[{_LO}]+ )?(?:{alternation_pattern(AFTER)})\b"
 _HONORIFIC_KEYS = frozenset(fold(w.rstrip(".")) for w in (*HONORIFICS_DOTTED, *HONORIFICS))
 _TITLE_KEYS = frozenset(fold(w.rstrip(".")) for w in (*HONORIFICS_DOTTED, *HONORIFICS, *ROLES, *ROLES_LOWER, *PLURAL))
 
 
-def _name_after(words: list[str], *, particle_first: bool = True) -> str | None:
+def name_after(words: list[str], *, particle_first: bool = True) -> str | None:
     """The name that ``words`` open with: further titles skipped, capitalised person words and particles between
     them, the last word capitalised; a word ending in a clause mark ends it. Without ``particle_first`` a
     lower-case particle cannot open it: after a role it opens a complement (``ministre des Finances``)."""
@@ -158,9 +172,13 @@ def _name_after(words: list[str], *, particle_first: bool = True) -> str | None:
             if not out and (word not in SURNAME_OPENERS if word[:1].isupper() else not particle_first):
                 break  # ``Der``, ``Das`` opening a clause; ``der Republik`` after ``Präsident``
             out.append(raw if raw == "v." else word)
-        elif (len(word) >= 2 and (is_capitalised(word) or (word.isupper() and word.isalpha()))
-              and is_person_word(word) and fold(word) not in _TITLE_KEYS):  # ``M- KERNEIS, notaire``
-            if any(w.rstrip('.').lower() not in PARTICLES for w in out) and is_place(word):
+        elif (
+            len(word) >= 2
+            and (is_capitalised(word) or (word.isupper() and word.isalpha()))
+            and is_person_word(word)
+            and fold(word) not in _TITLE_KEYS
+        ):  # ``M- KERNEIS, notaire``
+            if any(w.rstrip(".").lower() not in PARTICLES for w in out) and is_place(word):
                 break  # ``Baron Milligen Zwolle``: a list gives the town after the name
             out.append(word)
         else:
@@ -177,11 +195,13 @@ def _name_after(words: list[str], *, particle_first: bool = True) -> str | None:
 def titled_name(match: str) -> list[str]:
     """``M. Fagard``, ``de heer Zurhaar``, ``Herrn Forst``, ``kuningas Mithridates``: the name after its title."""
     words = match.lstrip(" \t\n([{\"'«„“").split()
-    honorific = bool(words) and fold(words[0].rstrip(".")) in _HONORIFIC_KEYS
-    return _with_surname(_name_after(words[1:], particle_first=honorific) if words else None)
+    honorific = bool(words) and (
+        fold(words[0].rstrip(".")) in _HONORIFIC_KEYS or _OCR_MONSIEUR.fullmatch(words[0]) is not None
+    )
+    return with_surname(name_after(words[1:], particle_first=honorific) if words else None)
 
 
-def _with_surname(name: str | None) -> list[str]:
+def with_surname(name: str | None) -> list[str]:
     """The name, and its last word alone when it has several: another rule may have taken ``Herrn Johann`` of
     ``Herrn Johann Etzmannsdorser``, and the text goes on to say ``Etzmannsdorser``."""
     if not name:
@@ -190,18 +210,21 @@ def _with_surname(name: str | None) -> list[str]:
     return [name, last] if last != name and len(last) >= 3 else [name]
 
 
+_LIST_LEAD = re.compile(rf"^(?:[0-9]+ )?(?:[{_UP}][{_LO}]?\. ?)*")
+
+
 def plural_names(match: str) -> list[str]:
     """``MM. Limon et Meunier``, ``de heeren Thorbecke, Wintgens, ter Brugghen``: each name of the list."""
     words = match.lstrip(" \t\n([{\"'«„“").split()[1:]
     items = re.split(rf",? (?:{alternation_pattern(_AND)}) |, ", " ".join(words))
-    return [name for item in items if (name := _name_after(item.split()))]
+    return [name for item in items if (name := name_after(_LIST_LEAD.sub("", item).split()))]
 
 
 def speech_name(match: str) -> list[str]:
     """``», seier Ekre.``, ``, aldus Van Diepenbeek.``: the name after a reporting verb, the clause ending."""
     rest = match.lstrip(",»\"”'–- ").split()
     verb = next(v for v in sorted(SPEECH, key=len, reverse=True) if " ".join(rest).lower().startswith(v + " "))
-    return _with_surname(_name_after(rest[len(verb.split()) :], particle_first=False))
+    return with_surname(name_after(rest[len(verb.split()) :], particle_first=False))
 
 
 def maitre_name(match: str) -> list[str]:
@@ -213,7 +236,7 @@ def maitre_name(match: str) -> list[str]:
 def reported_name(match: str) -> list[str]:
     """``, Theron sanoi``: the name between a clause mark and the speech verb after it."""
     words = match.lstrip(",»\"”'–- ").split()[:-1]
-    return _with_surname(_name_after(words, particle_first=False))
+    return with_surname(name_after(words, particle_first=False))
 
 
 def after_name(match: str) -> list[str]:
@@ -223,6 +246,43 @@ def after_name(match: str) -> list[str]:
         words = words[:-1]  # the adjective before the rank (``etióp császár``)
     keep = [w for w in words if is_capitalised(w) and is_person_word(w)]
     return [" ".join(keep)] if keep and keep == words else []
+
+
+# A title that is also a common given name (``Don``, ``Prince``, ``Rey``) may open the name itself: kept
+GIVEN_TITLE_RANK = 150
+_COMPOUND_ROLE = re.compile(
+    rf"[{_UP}][{_LO}]+(?:{alternation_pattern(COMPOUND_ROLES)}){GERMAN_CASE_ENDING}"
+    rf"|(?:{alternation_pattern(r for r in ROLES if r[:1].isupper())}){GERMAN_CASE_ENDING}"
+)
+
+
+def without_title(name: str) -> str | None:
+    """The name a found string holds after its leading titles (``Ministerpräsident Musso`` -> ``Musso``), ``""``
+    for titles alone (``Herr``), or None when it opens with none. A found string that holds its title guards the
+    longer word around it at redaction: ``Ministerpräsident Mussolini`` elsewhere in the column holds
+    ``Ministerpräsident Musso`` with letters after it, so it was kept whole and ``Mussolini`` survived. A title
+    alone (a part that ``name_frames.propagate`` took of ``Herr Gruber``) names nobody."""
+    words = name.split()
+    n = 0
+    while n < len(words) - 1 and _title_word(words[n]):
+        n += 1
+    if n == len(words) - 1 and _title_word(words[n], compound=False):  # ``Kerbrat`` is no ``-rat`` alone
+        return ""
+    return " ".join(words[n:]) if n else None
+
+
+def _title_word(word: str, *, compound: bool = True) -> bool:
+    """A title of this module (dotted ones with their dot, ``ROLES_LOWER`` in lower case) that is no common given
+    name, or (with ``compound``) a German compound or declined role (``Ministerpräsident``, ``Reichskanzlers``)."""
+    if word.endswith("."):
+        return word[:-1] in HONORIFICS_DOTTED
+    if compound and _COMPOUND_ROLE.fullmatch(word):
+        return True
+    key = fold(word)
+    return (key in _PLAIN_TITLE_KEYS or word in ROLES_LOWER) and not lexicon().is_given(word, max_rank=GIVEN_TITLE_RANK)
+
+
+_PLAIN_TITLE_KEYS = frozenset(fold(w) for w in (*HONORIFICS, *ROLES, *PLURAL) if not w.endswith("."))
 
 
 LOCALE_SLOTS: tuple[tuple[str, Callable[[str], list[str]]], ...] = (

@@ -37,7 +37,7 @@ from mlsecure.privacy.pii.lexicons import (
     PERSON_LABELS,
     SUBJECT_MODALS,
 )
-from mlsecure.privacy.pii.locale_frames import LOCALE_SLOTS
+from mlsecure.privacy.pii.locale_frames import LOCALE_SLOTS, without_title
 from mlsecure.privacy.pii.lower_names import lower_names, recase
 from mlsecure.privacy.pii.masking import shape_mask
 from mlsecure.privacy.pii.mid_names import (
@@ -71,6 +71,7 @@ from mlsecure.privacy.pii.names import (
 )
 from mlsecure.privacy.pii.news_roles import ROLE_SLOTS
 from mlsecure.privacy.pii.not_names import defined_terms, not_a_name
+from mlsecure.privacy.pii.notice_frames import NOTICE_SLOTS
 from mlsecure.privacy.pii.recognizers import Recognizer, recognizers
 from mlsecure.privacy.pii.recognizers.builtin import IPV6_WITH_IPV4
 from mlsecure.privacy.pii.regex_threads import select_pinned
@@ -401,7 +402,7 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
             if person is not None:
                 found.setdefault(person, PiiType.NAME)
     # ``results_tables``, ``news_roles``, ``genre_names``: sports pages, jobs, citations, dialogue, the bench
-    for pattern, read_names in (*RESULT_SLOTS, *ROLE_SLOTS, *GENRE_SLOTS):
+    for pattern, read_names in (*RESULT_SLOTS, *ROLE_SLOTS, *GENRE_SLOTS, *NOTICE_SLOTS):  # ``notice_frames``
         for match in _distinct_matches(texts, pattern):
             for person in read_names(match, langs):
                 found.setdefault(person, PiiType.NAME)
@@ -452,6 +453,10 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
         for (capitals, _), names in zip(groups, again, strict=True):
             for name in lower_names(names, capitals=capitals):
                 found.setdefault(name, PiiType.NAME)
+    for titled, name in [(v, n) for v, t in found.items() if t is PiiType.NAME and (n := without_title(v)) is not None]:
+        del found[titled]  # ``locale_frames``: a found ``Ministerpräsident Musso`` kept ``Mussolini`` whole
+        if name:
+            found.setdefault(name, PiiType.NAME)
     return found
 
 
