@@ -171,6 +171,55 @@ _PAIRS = [
         "  totalTokenCount: ExperimentRunMetricComparison!\n",
         f'  apiToken: "{_DRAWN}"\n',
     ),
+    # an id compared in a filter expression
+    (
+        "evals/datasets/set_spans_filter.yaml",
+        "SEC-019",
+        f"  condition: trace_id == '{_HEX40[0][:32]}'\n",
+        f"  condition: session == '{_HEX40[0][:32]}'\n",
+    ),
+    # a table column's accessor key names a field
+    (
+        "app/src/pages/SessionsTable.tsx",
+        "SEC-017",
+        '    accessorKey: "traceLatencyMsP50",\n',
+        f'    accessKey: "{_DRAWN}",\n',
+    ),
+    # a dependency's version range
+    (
+        "deps/overrides.yaml",
+        "SEC-017",
+        "  '@aws-sdk/credential-provider-node': '>=3.972.0 <4'\n",
+        f"  '@aws-sdk/credential-provider-node': '{_DRAWN}'\n",
+    ),
+    # where a credential came from, not the credential
+    (
+        "client/client.py",
+        "SEC-017",
+        '    credential_source = "explicit arguments" if api_key else None\n',
+        f'    credential = "{_DRAWN}" if api_key else None\n',
+    ),
+    # a replacement field of an f-string
+    (
+        "server/sandbox/__init__.py",
+        "SEC-017",
+        "        raise KeyError(f\"Secret '{sorted(failures)[0]}' exists but could not be decrypted\")\n",
+        f"        raise KeyError(f\"Secret '{_DRAWN}' exists but could not be decrypted\")\n",
+    ),
+    # a leetspeak password in a test's URL is a fixture
+    (
+        "src/oss/tests/valkey.test.ts",
+        "SEC-020",
+        '    valkeyUrl: "valkey://user:s3cret@cluster.example:6379",\n',
+        f'    valkeyUrl: "valkey://user:{_DRAWN}@cluster.example:6379",\n',
+    ),
+    # an indefinite pronoun in the value's place
+    (
+        "core/utils/keys.py",
+        "SEC-022",
+        '    """Set keys, for example:\n\n        OPENAI_API_KEY="something"\n    """\n',
+        f'    """Set keys, for example:\n\n        OPENAI_API_KEY="{_DRAWN}"\n    """\n',
+    ),
     # a value that names itself a dev / test credential
     (
         "scripts/devops/overrides/ldap-test.yml",

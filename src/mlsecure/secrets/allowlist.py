@@ -53,6 +53,8 @@ _PLACEHOLDER = re.compile(
     r"^abc(?:d(?:ef?)?)?123(?:4(?:56?)?)?$|^your[@.]|"
     # a short prefix then two or three x's: "m0-xxx", "sk-xx", "org_xx" (four or more x's are matched above)
     r"^[a-z0-9]{1,8}[_\-]x{2,3}$|"
+    # an indefinite pronoun typed in the value's place: OPENAI_API_KEY="something" in a docstring
+    r"^(?:something|anything|whatever)$|"
     # "your key" in Portuguese, Spanish, French, German: sua_chave, tu_clave, votre_cle, dein_schluessel
     r"^(?:sua|seu|tu|su|votre|ton|ta|dein|deine|ihr|ihre)[_\- ](?:chave|clave|cl[eé]|schl(?:ü|ue)ssel|senha|"
     r"contrase(?:ñ|n)a|mot[_\- ]de[_\- ]passe|passwort|token|api)|"

@@ -70,7 +70,7 @@ _FILE_NAME = re.compile(r"(?i)\.(?:zip|gz|tgz|bz2|xz|tar|whl|jar|csv|tsv|json|pa
 _DIGEST_WORD = re.compile(r"(?i)\b(?:hash(?:ed)?\w*|checksum|digest|sha\d+|md5)\b")
 # an id named as one: uid=..., "subject": ..., run has uuid value `...`
 _ID_BEFORE = re.compile(r"(?i)(?:^|[^A-Za-z0-9])(?:[a-z]+_)?(?:u?uid|guid|subject|id)s?[\"'`]?[ \t]*"
-                        r"(?:[:=]|\s(?:value|is|of))?[ \t]*[\"'`]?$")
+                        r"(?:[:=]|={2,3}|\s(?:value|is|of))?[ \t]*[\"'`]?$")
 # a file or folder that names itself a developer's cluster or sandbox (devbox, devcluster, sandbox, kind, minikube)
 _DEV_ENVIRONMENT = re.compile(r"(?i)(?:^|/)[^/]*(?:devbox|devcluster|dev[-_]cluster|sandbox|devcontainer|minikube|"
                               r"kind[-_]config)[^/]*(?:/|$)")
@@ -223,7 +223,7 @@ def _not_a_credential(rule_id: str, secret: str, line: str, at: int, before: str
             return "token-in-username URL whose user part is typed (x-oauth-basic is GitHub's fixed password)"
         authority = _URL_AUTHORITY_REST.match(line, at + len(secret))
         whole = authority is not None and authority.group().count("@") == 1  # else the URL was cut at an inner @
-        if in_tests and whole and secret != "x-oauth-basic" and typed_word(unquote(secret)):
+        if in_tests and whole and secret != "x-oauth-basic" and (typed_word(unquote(secret)) or leet_stand_in(secret)):
             return "a typed password of a URL in a test (hunter2, my-gitlab-token): a fixture"
         return None
     if free_form and rule_id not in _GENERIC:

@@ -95,7 +95,7 @@ _CODE_REFERENCE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]
 _NAME_OF_SOMETHING = re.compile(r"(?:[_.\-]|(?<=[a-z])(?=[A-Z]))(?:[Ii][Dd]s?|ID|[Nn]ame|NAME|[Uu]rl|URL|[Pp]ath|PATH|"
                                 r"[Ff]ile|FILE|[Tt]ype|TYPE|[Ll]ength|LENGTH|[Ff]ield|FIELD|[Hh]eader|HEADER|"
                                 r"[Ss]uffix|SUFFIX|[Pp]refix|PREFIX|[Ll]abel|LABEL|[Hh]int|HINT|[Pp]rompt|PROMPT|[Pp]laceholder|PLACEHOLDER|"
-                                r"[Tt]itle|TITLE|[Mm]essage|MESSAGE|[Pp]olicy|POLICY)$"
+                                r"[Tt]itle|TITLE|[Mm]essage|MESSAGE|[Pp]olicy|POLICY|[Ss]ource|SOURCE)$"
                                 # key ids written as one word: TUF / in-toto / OpenPGP "keyid", JWK "kid"
                                 r"|(?:^|[_.\-])(?:[Kk]ey[Ii][Dd]s?|KEYIDS?|kid|KID)$")
 # a signature is public by design (whoever verifies it reads it): "sig", "signatures", "x_signature"
@@ -626,7 +626,7 @@ def _own_name_says_not_secret(line: str, start: int) -> bool:
 # Drive's link-sharing "resourcekey" (published in every shared link)
 NON_SECRET_KEY_NAME = re.compile(
     r"(?:SORT|PRIMARY|PARTITION|CACHE|OBJECT|FOREIGN|UNIQUE|SHARD|ROUTING|HASH|LOOKUP|GROUP|DEDUP|IDEMPOTENCY|"
-    r"RANGE|ROW|COLUMN|INDEX|MAP|DICT|RESOURCE)_?KEY$")
+    r"RANGE|ROW|COLUMN|INDEX|MAP|DICT|RESOURCE|ACCESSOR)_?KEY$")
 
 
 def shannon_entropy(value: str) -> float:
