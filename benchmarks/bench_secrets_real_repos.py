@@ -36,7 +36,8 @@ REPORT = (
 )
 # read: session 7 (8 + dev2), session 7 round 2, session 8 (new in session 8: the ten from mlrun), session 9
 # (new in session 9: the eleven from microsoft+nni to deepchecks+deepchecks; session 10: the last ten, from
-# PrefectHQ+prefect; each round picked and added before any of its findings was read)
+# PrefectHQ+prefect; session 11: the last ten, from Lightning-AI+pytorch-lightning; each round picked and
+# added before any of its findings was read)
 DEV = (
     "pytorch+examples",
     "GoogleCloudPlatform+vertex-ai-samples",
@@ -86,6 +87,16 @@ DEV = (
     "Unstructured-IO+unstructured",
     "qdrant+qdrant-client",
     "chroma-core+chroma",
+    "Lightning-AI+pytorch-lightning",
+    "Arize-ai+phoenix",
+    "stanfordnlp+dspy",
+    "explodinggradients+ragas",
+    "microsoft+promptflow",
+    "mem0ai+mem0",
+    "guardrails-ai+guardrails",
+    "truera+trulens",
+    "h2oai+h2o-llmstudio",
+    "langchain-ai+langgraph",
 )
 # session 7's recall order: repository i is planted with seed i
 RECALL = (

@@ -51,6 +51,10 @@ _PLACEHOLDER = re.compile(
     r"access|value)+[_\-]?\d{0,4})$|"
     # the alphabet and the digits typed in order (abc123, abcd1234), and "your@login", "your.password"
     r"^abc(?:d(?:ef?)?)?123(?:4(?:56?)?)?$|^your[@.]|"
+    # a short prefix then two or three x's: "m0-xxx", "sk-xx", "org_xx" (four or more x's are matched above)
+    r"^[a-z0-9]{1,8}[_\-]x{2,3}$|"
+    # an indefinite pronoun typed in the value's place: OPENAI_API_KEY="something" in a docstring
+    r"^(?:something|anything|whatever)$|"
     # "your key" in Portuguese, Spanish, French, German: sua_chave, tu_clave, votre_cle, dein_schluessel
     r"^(?:sua|seu|tu|su|votre|ton|ta|dein|deine|ihr|ihre)[_\- ](?:chave|clave|cl[eé]|schl(?:ü|ue)ssel|senha|"
     r"contrase(?:ñ|n)a|mot[_\- ]de[_\- ]passe|passwort|token|api)|"

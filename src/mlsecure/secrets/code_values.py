@@ -13,7 +13,9 @@ characters around it, never by a repository's names:
 * a commit pin: ``uses: aws-actions/configure-aws-credentials@<40 hex>`` (an action or package pinned to a
   commit, the practice GitHub recommends);
 * a W3C trace context header: ``traceparent: 00-<32 hex>-<16 hex>-01`` (ids of a trace and a span);
-* a package manager's version specifier: ``"@aws-sdk/credential-providers": "catalog:"``;
+* a package manager's version specifier: ``"@aws-sdk/credential-providers": "catalog:"``, or a version range
+  (``'@aws-sdk/credential-provider-node': '>=3.972.0 <4'`` in a pnpm lockfile; session 11);
+* a Python f-string's replacement field holding an expression (``f"Secret '{sorted(failures)[0]}'"``; session 11);
 * a display label that spells its own key's provider: ``"OPENAI_API_KEY": "OpenAI"`` (``names_its_own_key``).
 
 The default of a shell expansion, ``${POSTGRES_PASSWORD:-postgres}``, is a real value a stack starts with when
@@ -42,6 +44,9 @@ _COMMIT_PIN_BEFORE = re.compile(r"[\w.\-]+/[\w.\-/]+@$")
 _FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
 _TRACEPARENT = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
 _PACKAGE_SPECIFIER = re.compile(r"^(?:catalog|workspace|npm|link|file|portal|patch):[\w@./^~*\-]*$")
+_VERSION_RANGE = re.compile(r"^(?:[<>=~^!]=?[ \t]*v?\d+(?:\.\d+){0,3}(?:[-+][\w.]+)?[ \t]*(?:\|\|[ \t]*)?)+$")
+_FSTRING_FIELD = re.compile(r"^\{[^{}\n]*[(\[][^{}\n]*\}$")
+_FSTRING_OPEN = re.compile(r"\b[fF][rR]?(?:\"[^\"]*|'[^']*)$")
 _PROVIDER_KEY_NAME = re.compile(
     r"(?i)^(?P<provider>[a-z][a-z0-9]*(?:_[a-z][a-z0-9]*)*?)_(?:api_?key|api_?token|token|key)$"
 )
@@ -74,6 +79,10 @@ def code_value(secret: str, line: str, at: int, *, path: str) -> str | None:
         return "a W3C trace context (traceparent: version-trace id-span id-flags)"
     if _PACKAGE_SPECIFIER.match(secret) and path.endswith("package.json"):
         return "a package manager's version specifier (catalog:, workspace:)"
+    if _VERSION_RANGE.match(secret):
+        return "a version range ('>=3.972.0 <4': a dependency's constraint in a lockfile or manifest)"
+    if _FSTRING_FIELD.match(secret) and _FSTRING_OPEN.search(before):
+        return "a replacement field of a Python f-string ({sorted(names)[0]}): an expression"
     return None
 
 

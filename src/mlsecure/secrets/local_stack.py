@@ -23,20 +23,22 @@ DEMOTABLE_RULES = frozenset({"SEC-016", "SEC-017", "SEC-021", "SEC-022", "SEC-02
 _LOCAL_FILE = re.compile(
     r"(?:^|/)(?:docker-)?compose[^/]*\.ya?ml$"
     r"|(?:^|/)\.github/workflows/|(?:^|/)\.gitlab-ci\.ya?ml$|(?:^|/)azure-pipelines[^/]*\.ya?ml$"
-    r"|(?:^|/)\.circleci/|(?:^|/)values[^/]*\.ya?ml$"
+    r"|(?:^|/)\.circleci/|(?:^|/)(?:[^/]*[-_.])?values[^/]*\.ya?ml$"
     r"|(?:^|/)(?:docs?|docs-website|documentation|examples?|tutorials?|samples?|demos?)/"
     r"|\.(?:md|mdx|rst|adoc|example|sample|template|dist)$", re.IGNORECASE)
 # a connection URL to this machine or to a compose service (one label, no dots: ``@db:5432``, ``@postgres``)
 _LOCAL_HOST = re.compile(r"^(?:localhost|127(?:\.\d{1,3}){3}|0\.0\.0\.0|\[?::1\]?|host\.docker\.internal|"
                          r"[a-z][a-z0-9_-]{0,30})$", re.IGNORECASE)
-# one to four words, then at most a 4-digit number and short symbol runs: ``postgres``, ``my-db-password``,
+# one to six words, then at most a 4-digit number and short symbol runs: ``postgres``, ``my-db-password``,
 # ``minio123``, ``SecureHaystack*2026``; a draw has letters after its digits or mixed-case noise
-_TYPED = re.compile(r"^(?P<words>[A-Za-z]{2,}(?:[-_. ][A-Za-z]{2,}){0,3})[-_.@#!*%^&$]{0,4}[0-9]{0,4}"
+_TYPED = re.compile(r"^(?P<words>[A-Za-z]{2,}(?:[-_. ][A-Za-z]{2,}){0,5})[-_.@#!*%^&$]{0,4}[0-9]{0,4}"
                     r"[-_.@#!*%^&$]{0,4}$")
 _CAMEL = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
 _AUTHORITY = re.compile(r"[^/?#\s'\"]*")
 _INNER_SYMBOLS = re.compile(r"(?<=[A-Za-z])[$@=!*#]+(?=[A-Za-z])")
 _VOWEL = re.compile(r"[aeiouy]", re.IGNORECASE)
+# credential words people abbreviate without vowels (pg-test-pswd): words, not draws
+_ABBREVIATIONS = frozenset({"pswd", "pwd", "psswd", "passwd"})
 
 
 def typed_word(value: str) -> bool:
@@ -51,28 +53,42 @@ def typed_word(value: str) -> bool:
     if inner != value and len(value) - len(inner) <= 2:
         value = inner
     match = _TYPED.match(value)
-    if match is None or len(value) > 32 or drawn_shape(value):
+    if match is None or len(value) > 40 or drawn_shape(value):
         return False
     for segment in re.split(r"[-_. ]", match.group("words")):
         pieces = _CAMEL.findall(segment)
         if "".join(pieces) != segment:
             return False
-        if any(len(p) < 2 or (len(p) >= 4 and not _VOWEL.search(p)) for p in pieces):
+        if any(len(p) < 2 or (len(p) >= 4 and not _VOWEL.search(p) and p.lower() not in _ABBREVIATIONS)
+               for p in pieces):
             return False
     return True
 
 
+def compose_by_content(text: str, path: str) -> bool:
+    """A YAML file that is a Compose file by what it holds (a top-level ``services:`` whose entries have an
+    ``image:``, ``build:`` or ``environment:``), whatever its name: overrides passed with
+    ``docker compose -f overrides/ldap.yml``."""
+    return path.endswith((".yml", ".yaml")) and _COMPOSE_SERVICES.search(text) is not None \
+        and _COMPOSE_SERVICE_KEY.search(text) is not None
+
+
+_COMPOSE_SERVICES = re.compile(r"^services:[ \t]*(?:#.*)?$", re.MULTILINE)
+_COMPOSE_SERVICE_KEY = re.compile(r"^[ \t]{4,}(?:image|build|environment):", re.MULTILINE)
+
+
 def local_stack_reason(rule_id: str, secret: str, path: str, host: str | None, *, in_tests: bool,
-                       after: str = "") -> str | None:
+                       after: str = "", compose: bool = False) -> str | None:
     """Why a finding is a typed credential of a local stack or a docs example (reported at low), or None.
 
     ``after`` is the text right after the value: a URL whose authority holds a second ``@``
-    (``user:Whheg@633MKLnzj@db``) has a password the URL pattern cut short, so it is never demoted."""
+    (``user:Whheg@633MKLnzj@db``) has a password the URL pattern cut short, so it is never demoted. ``compose``:
+    the file is a Compose file by its content (``compose_by_content``)."""
     if rule_id not in DEMOTABLE_RULES or not typed_word(secret):
         return None
     if rule_id == "SEC-016" and _AUTHORITY.match(after).group().count("@") != 1:  # type: ignore[union-attr]
         return None
-    if _LOCAL_FILE.search(path.replace("\\", "/")) is not None:
+    if compose or _LOCAL_FILE.search(path.replace("\\", "/")) is not None:
         return "typed password in a compose / CI / Helm values / docs / example file (local stack)"
     if rule_id == "SEC-016" and host is not None and _LOCAL_HOST.match(host) is not None:
         return "typed password of a connection URL to localhost or a compose service"

@@ -51,8 +51,9 @@ from mlsecure.secrets.allowlist import is_placeholder
 from mlsecure.secrets.code_values import code_value, default_of_expansion, names_its_own_key
 from mlsecure.secrets.detectors.context import drawn_shape, typed_filler
 from mlsecure.secrets.detectors.generic import encoded_text
+from mlsecure.secrets.format_values import format_value
 from mlsecure.secrets.local_stack import DEMOTABLE_RULES, local_stack_reason, typed_word
-from mlsecure.secrets.typed_stand_ins import default_credential, leet_stand_in, typed_stand_in
+from mlsecure.secrets.typed_stand_ins import default_credential, leet_stand_in, self_named, typed_stand_in
 
 # generic rules: keyword assignments, keyword-line and bare entropy, token after a word, flags, env exports
 _GENERIC = frozenset({"SEC-017", "SEC-018", "SEC-019", "SEC-024", "SEC-021", "SEC-022", "SEC-023", "SEC-026"})
@@ -69,7 +70,7 @@ _FILE_NAME = re.compile(r"(?i)\.(?:zip|gz|tgz|bz2|xz|tar|whl|jar|csv|tsv|json|pa
 _DIGEST_WORD = re.compile(r"(?i)\b(?:hash(?:ed)?\w*|checksum|digest|sha\d+|md5)\b")
 # an id named as one: uid=..., "subject": ..., run has uuid value `...`
 _ID_BEFORE = re.compile(r"(?i)(?:^|[^A-Za-z0-9])(?:[a-z]+_)?(?:u?uid|guid|subject|id)s?[\"'`]?[ \t]*"
-                        r"(?:[:=]|\s(?:value|is|of))?[ \t]*[\"'`]?$")
+                        r"(?:[:=]|={2,3}|\s(?:value|is|of))?[ \t]*[\"'`]?$")
 # a file or folder that names itself a developer's cluster or sandbox (devbox, devcluster, sandbox, kind, minikube)
 _DEV_ENVIRONMENT = re.compile(r"(?i)(?:^|/)[^/]*(?:devbox|devcluster|dev[-_]cluster|sandbox|devcontainer|minikube|"
                               r"kind[-_]config)[^/]*(?:/|$)")
@@ -176,6 +177,9 @@ def judge(rule_id: str, secret: str, text: str, start: int, end: int, *, path: s
         # code or data in the value's place, or an instruction, is no credential; a leetspeak word is a weak password
         # people do deploy (``P4ssw0rd!``): kept, at low, as a product's default is
         return Verdict(not leet_stand_in(secret), why)
+    named = self_named(secret) if not drawn_shape(secret) else None
+    if named is not None:
+        return Verdict(True, named)
     default = default_of_expansion(secret, before)
     if default is not None:
         if typed_word(default) or default_credential(default):
@@ -219,7 +223,7 @@ def _not_a_credential(rule_id: str, secret: str, line: str, at: int, before: str
             return "token-in-username URL whose user part is typed (x-oauth-basic is GitHub's fixed password)"
         authority = _URL_AUTHORITY_REST.match(line, at + len(secret))
         whole = authority is not None and authority.group().count("@") == 1  # else the URL was cut at an inner @
-        if in_tests and whole and secret != "x-oauth-basic" and typed_word(unquote(secret)):
+        if in_tests and whole and secret != "x-oauth-basic" and (typed_word(unquote(secret)) or leet_stand_in(secret)):
             return "a typed password of a URL in a test (hunter2, my-gitlab-token): a fixture"
         return None
     if free_form and rule_id not in _GENERIC:
@@ -235,6 +239,9 @@ def _not_a_credential(rule_id: str, secret: str, line: str, at: int, before: str
     own = _NAME_BEFORE.search(before)
     name = own.group("name") if own is not None else ""
     drawn = drawn_shape(secret)
+    by_format = format_value(secret, line, at, path=path)
+    if by_format is not None:
+        return by_format
     if _HEX_DIGEST.match(secret) and (_DIGEST_PIECE.search(name) or _FILE_NAME.search(name)):
         return "a digest named as one (hashed_secret, checksum/..., a file's checksum)"
     if rule_id in _ENTROPY and in_tests and _DIGEST_WORD.search(line):

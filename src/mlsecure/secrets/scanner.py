@@ -27,8 +27,9 @@ from mlsecure.secrets.allowlist import (
     public_blocks,
 )
 from mlsecure.secrets.detectors.context import drawn_shape
+from mlsecure.secrets.detectors.structured import public_jwt
 from mlsecure.secrets.interface import Candidate, Detector, FileKind
-from mlsecure.secrets.local_stack import local_stack_reason
+from mlsecure.secrets.local_stack import compose_by_content, local_stack_reason
 from mlsecure.secrets.masking import DEFAULT_FINGERPRINT_KEY, fingerprint, mask
 from mlsecure.secrets.peer_fp import foreign_value, prefix_only, query_without_secret
 from mlsecure.secrets.registry import build_detectors
@@ -203,6 +204,7 @@ class SecretScanner:
         claimed = public_blocks(text)  # certificates and public keys; placeholders claim their span too
         claimed.extend(encoded_media(text))  # base64 images and documents: data
         in_tests = _TEST_PATH.search(path.replace("\\", "/")) is not None
+        compose = compose_by_content(text, path)
         for detector in self.detectors:  # highest priority first: it claims the span
             for candidate, x_filled in self._candidates(detector, text, lowered, filled, kind):
                 if any(start < candidate.end and candidate.start < end for start, end in claimed):
@@ -211,7 +213,7 @@ class SecretScanner:
                 if foreign_value(candidate.detector, text, candidate.start) or query_without_secret(candidate.secret):
                     self._counts["placeholder"] += 1  # ``domain: '...'``, a SAS query without ``sig`` (peer_fp)
                     continue
-                if is_public_value(candidate.secret):
+                if is_public_value(candidate.secret) or public_jwt(candidate.secret):
                     self._counts["placeholder"] += 1  # public by design (a Stripe publishable key)
                     continue
                 if candidate.rejected:
@@ -247,7 +249,7 @@ class SecretScanner:
                     host = candidate.details.get("host")
                     reason = local_stack_reason(candidate.detector, candidate.secret, path,
                                                 host if isinstance(host, str) else None, in_tests=in_tests,
-                                                after=text[candidate.end:candidate.end + 300])
+                                                after=text[candidate.end:candidate.end + 300], compose=compose)
                     if reason is not None:
                         local[id(candidate)] = reason
                 kept.append(candidate)

@@ -12,6 +12,11 @@ The keyboard typed in order (``123456789:ABCdefGHIjklMNOpqrsTUVwxyz``, ``SAK1234
 peers' test suites label such values positive (session 8 measured the loss, session 10 again: 10 peer positives),
 so they stay reported.
 
+Session 11 added values that name their own kind and say they stand in (``pg-test-pswd``,
+``dev-secret-for-ldap-testing-only-12345678``): words joined by ``-`` / ``_`` with a credential word and a
+stand-in word (``test``, ``dev``, ``example``, ``insecure``) among them. ``admin_password`` alone is kept: it
+may be a weak password in use.
+
 A product's documented default credential (``minioadmin``, ``ollama``) is another case: it is a real
 credential of a real install, so it is reported, but at **low** with the reason, as the typed password of a
 local stack is: the finding says "change the default", not "rotate a leaked key".
@@ -50,6 +55,33 @@ def leet_stand_in(value: str) -> bool:
         return False
     read = trailing.translate(_LEET).lower()
     return read != trailing.lower() and _VOCABULARY.match(read) is not None
+
+
+def self_named(value: str) -> str | None:
+    """Why ``value`` is a stand-in that says so: words joined by ``-`` / ``_`` / ``.`` (short numbers allowed)
+    that name a credential and say it is a test / dev / example one (``dev-secret-for-ldap-testing-only-1234``,
+    ``pg-test-pswd``); None otherwise. Without such a word (``smtp_password``, ``admin_password``) the value may be
+    a weak password in use: the peers' suites label ``SMTP_PASSWORD=smtp_password`` positive, so it is kept (a
+    compose or docs file reports it at low as any typed password there)."""
+    pieces = [p for p in _SELF_NAMED_SPLIT.split(value) if p]
+    if len(pieces) < 2 or len(value) > 64:
+        return None
+    words = [p.lower() for p in pieces if p.isalpha()]
+    if len(words) + sum(p.isdigit() and len(p) <= 10 for p in pieces) != len(pieces):
+        return None
+    if not _CREDENTIAL_WORDS.intersection(words):
+        return None
+    if _STAND_IN_WORDS.intersection(words):
+        return "a value that names itself a test / dev / example credential (pg-test-pswd)"
+    return None
+
+
+_SELF_NAMED_SPLIT = re.compile(r"[-_.]+|(?<=[a-z])(?=[A-Z])")
+_CREDENTIAL_WORDS = frozenset({"password", "passwd", "pswd", "pwd", "passphrase", "secret", "token", "apikey",
+                               "key", "credential", "credentials", "creds"})
+_STAND_IN_WORDS = frozenset({"test", "testing", "tests", "dev", "development", "example", "examples", "demo",
+                             "sample", "dummy", "fake", "mock", "insecure", "unsafe", "placeholder", "changeme",
+                             "local", "localdev"})
 
 
 def typed_stand_in(value: str) -> str | None:

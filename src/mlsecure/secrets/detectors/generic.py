@@ -95,7 +95,7 @@ _CODE_REFERENCE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]
 _NAME_OF_SOMETHING = re.compile(r"(?:[_.\-]|(?<=[a-z])(?=[A-Z]))(?:[Ii][Dd]s?|ID|[Nn]ame|NAME|[Uu]rl|URL|[Pp]ath|PATH|"
                                 r"[Ff]ile|FILE|[Tt]ype|TYPE|[Ll]ength|LENGTH|[Ff]ield|FIELD|[Hh]eader|HEADER|"
                                 r"[Ss]uffix|SUFFIX|[Pp]refix|PREFIX|[Ll]abel|LABEL|[Hh]int|HINT|[Pp]rompt|PROMPT|[Pp]laceholder|PLACEHOLDER|"
-                                r"[Tt]itle|TITLE|[Mm]essage|MESSAGE|[Pp]olicy|POLICY)$"
+                                r"[Tt]itle|TITLE|[Mm]essage|MESSAGE|[Pp]olicy|POLICY|[Ss]ource|SOURCE)$"
                                 # key ids written as one word: TUF / in-toto / OpenPGP "keyid", JWK "kid"
                                 r"|(?:^|[_.\-])(?:[Kk]ey[Ii][Dd]s?|KEYIDS?|kid|KID)$")
 # a signature is public by design (whoever verifies it reads it): "sig", "signatures", "x_signature"
@@ -224,6 +224,8 @@ class KeywordAssignment(Detector):
     def _keep(key: str, value: str, secret_word: str, *, quoted: bool, kind: FileKind) -> bool:
         if _SPECIAL_TOKEN_KEY.search(key) or "public" in key.lower() or _NAME_OF_SOMETHING.search(key):
             return False  # tokenizer vocabulary, publicKeyToken / public_key, credentials_id: not secrets
+        if _COUNTS_TOKENS.search(_snake(key)) or _PASSING.search(key.lower()):
+            return False  # totalTokenCount (a model's tokens counted), pass_criteria (passing a check)
         if not _plausible(value, quoted=quoted, kind=kind) or _names_itself(value, secret_word):
             return False
         # in ML code a bare "token" is usually a word piece: token = "#Comment"; a token is issued by a
@@ -279,6 +281,9 @@ def _names_no_secret(text: str, start: int, end: int) -> bool:
         start -= 1
     while end < len(text) and text[end] in _KEY_CHARS and end - start < 80:
         end += 1
+    if text[start:end].lower() == "tokens" and text[start - 1:start] in ("'", '"') and text[end:end + 1] == \
+            text[start - 1]:
+        return True  # 'TOKENS' alone in quotes: the unit a model's price or limit counts in, not a name
     return names_no_secret(text[start:end])
 
 
@@ -288,7 +293,20 @@ def names_no_secret(name: str) -> bool:
     # anti-forgery tokens (Rails authenticity_token, csrf / xsrf fields) are written into every page served
     return "pub" in lowered or "csrf" in lowered or "xsrf" in lowered or "authenticity" in lowered \
         or _NAME_OF_SOMETHING.search(name) is not None or SIGNATURE_NAME.search(name) is not None \
-        or _NAMES_A_DIGEST.search(lowered) is not None or _COUNTS_TOKENS.search(lowered) is not None
+        or _NAMES_A_DIGEST.search(lowered) is not None or _COUNTS_TOKENS.search(_snake(name)) is not None \
+        or _PASSING.search(lowered) is not None
+
+
+def _snake(name: str) -> str:
+    """``tokensPerMessage`` -> ``tokens_per_message``: camelCase pieces read as snake_case ones."""
+    return _CAMEL_CUT.sub("_", name).lower()
+
+
+_CAMEL_CUT = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+# "pass" as in passing a check, not a password: pass_criteria, PASS_RATE, passThreshold, pass_at_k, pass@1
+_PASSING = re.compile(r"(?:^|[_.\-])pass(?:ed|ing)?(?:[_\-]?(?:criteria|criterion|rate|ratio|threshold|count|fail|"
+                      r"at[_\-]?k|at[_\-]?\d+|status|score|condition|percent|percentage|mark|rule|rules|check|"
+                      r"checks|filter)|@\d+)(?:$|[_.\-])")
 
 
 # a language model's tokens counted or priced, not an auth token: PER_1000_TOKENS, max_tokens, token_count
@@ -608,7 +626,7 @@ def _own_name_says_not_secret(line: str, start: int) -> bool:
 # Drive's link-sharing "resourcekey" (published in every shared link)
 NON_SECRET_KEY_NAME = re.compile(
     r"(?:SORT|PRIMARY|PARTITION|CACHE|OBJECT|FOREIGN|UNIQUE|SHARD|ROUTING|HASH|LOOKUP|GROUP|DEDUP|IDEMPOTENCY|"
-    r"RANGE|ROW|COLUMN|INDEX|MAP|DICT|RESOURCE)_?KEY$")
+    r"RANGE|ROW|COLUMN|INDEX|MAP|DICT|RESOURCE|ACCESSOR)_?KEY$")
 
 
 def shannon_entropy(value: str) -> float:

@@ -293,6 +293,16 @@ class JsonWebToken(PatternDetector):
         return Severity.HIGH
 
 
+def public_jwt(secret: str) -> bool:
+    """A Supabase ``anon`` key: a JWT whose payload says ``"iss": "supabase", "role": "anon"``. Supabase's docs
+    ("API keys") publish it for browsers and apps; row-level security, not the key, guards the data (its
+    ``service_role`` key is the secret one, and stays reported)."""
+    if not secret.startswith("eyJ") or secret.count(".") != 2:
+        return False
+    payload = decode_segment(secret.split(".")[1]) or {}
+    return payload.get("iss") == "supabase" and payload.get("role") == "anon"
+
+
 def decode_segment(segment: str) -> dict[str, Any] | None:
     """A base64url JWT segment decoded to a JSON object, or ``None``."""
     try:

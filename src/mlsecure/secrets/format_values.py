@@ -1,0 +1,68 @@
+"""What a generic finding's value is by the file format, protocol or code syntax around it: not a credential.
+
+Session 11 read the reports of ten new dev repositories (Phoenix, promptflow, mem0, ragas, ...) and found
+classes that are decided by a published format or by the language, the same in any project:
+
+* a key of a Python ``dbm.dumb`` index (``shelve`` caches write ``<name>.dir`` / ``.bak`` as lines
+  ``'<key>', (<offset>, <size>)``): the index of a cache, whose keys are lookup keys (content hashes);
+* an Application Insights instrumentation key (``"iKey": "<uuid>"``, ``INSTRUMENTATION_KEY = "<uuid>"``):
+  Microsoft documents the instrumentation key and connection string as "not considered a security token or
+  key"; every telemetry envelope carries it and browsers' snippets publish it;
+* a serializer's attribute map (autorest / msrest ``{'key': 'clusterLogConfDbfsPath', 'type': 'str'}``): the
+  ``key`` is the wire name of a field;
+* a commit pinned after a repository link (``[boto3](https://github.com/boto/boto3) @ `<40 hex>```);
+* a macOS per-user temporary folder (``/var/folders/5x/<random>/T/ipykernel_1/...py:55:``) in a saved
+  traceback: a directory name shown by every warning a notebook prints;
+* a reference to a constant or an environment variable, TypeScript's non-null ``!`` included
+  (``apiKey: process.env.MEM0_API_KEY!``);
+* the type name a ``typeof`` test compares with (``typeof v.api_key === "string"``);
+* a table keyed by command-line flags (``"--api-key": "Connection"``: which help section lists the flag).
+"""
+
+from __future__ import annotations
+
+import re
+
+from mlsecure.secrets.detectors.context import drawn_shape
+
+_DBM_INDEX_LINE = re.compile(r"""^(?:'[^'\n]*'|"[^"\n]*"), \(\d+, \d+\)$""")
+_DBM_INDEX_FILE = re.compile(r"\.(?:dir|bak)$")
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
+# iKey (telemetry envelopes), instrumentationKey / INSTRUMENTATION_KEY / APPINSIGHTS_INSTRUMENTATIONKEY
+_INSTRUMENTATION_KEY_NAME = re.compile(
+    r"(?i)(?:^|[^a-z])(?:i_?key|instrumentation_?key)[\"'`]?[ \t]*[:=][ \t]*[\"'`]?$"
+)
+_ATTRIBUTE_MAP_KEY = re.compile(r"\{[ \t]*[\"']key[\"'][ \t]*:[ \t]*[\"']$")
+_ATTRIBUTE_MAP_TYPE = re.compile(r"^[\"'][ \t]*,[ \t]*[\"']type[\"'][ \t]*:")
+# a field name: camelCase or snake_case words (clusterLogConfDbfsPath, cluster_log_conf), a dotted path of them
+_FIELD_NAME = re.compile(r"^(?:[a-z]{2,}(?:[A-Z][a-z]+|_[a-z]+)*\d{0,2}\.?)+$")
+_FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
+_REPOSITORY_LINK_BEFORE = re.compile(r"https?://[\w.\-]+/[\w.\-]+/[\w.\-]+/?\)?[ \t]*@[ \t]*`?$")
+_MACOS_TEMPORARY = re.compile(r"^/(?:private/)?var/folders/[\w+\-]{2}/[\w+\-]+/T/")
+# a.b.CONSTANT, process.env.NAME!, import.meta.env.VITE_KEY: a chain of names ending in an upper-case one
+_CONSTANT_REFERENCE = re.compile(r"^(?:[A-Za-z_$][\w$]*\.)+[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*!?$")
+_TYPEOF_BEFORE = re.compile(r"\btypeof\b[^=!]{1,120}[!=]==?[ \t]*[\"'`]$")
+_JS_TYPES = frozenset({"string", "number", "boolean", "undefined", "object", "function", "symbol", "bigint"})
+_FLAG_KEY_BEFORE = re.compile(r"[\"']--[a-z][a-z0-9\-]*[\"'][ \t]*:[ \t]*[\"']$")
+
+
+def format_value(secret: str, line: str, at: int, *, path: str) -> str | None:
+    """Why ``secret`` (at column ``at`` of ``line``) is not a credential by its format or syntax; or None."""
+    before, after = line[:at], line[at + len(secret) :]
+    if _DBM_INDEX_FILE.search(path) and _DBM_INDEX_LINE.match(line.strip()):
+        return "a key of a Python dbm.dumb / shelve index ('<key>', (offset, size)): a cache's lookup key"
+    if _UUID.match(secret) and _INSTRUMENTATION_KEY_NAME.search(before):
+        return "an Application Insights instrumentation key: an ingestion id, documented as not a secret"
+    if _ATTRIBUTE_MAP_KEY.search(before) and _ATTRIBUTE_MAP_TYPE.match(after) and _FIELD_NAME.match(secret):
+        return "a serializer's attribute map ({'key': <wire name>, 'type': ...}): a field's name"
+    if _FULL_SHA.match(secret) and _REPOSITORY_LINK_BEFORE.search(before):
+        return "a commit pinned after a repository link (repo @ <sha>)"
+    if _MACOS_TEMPORARY.match(secret):
+        return "a macOS per-user temporary folder (/var/folders/../T/) in a saved traceback"
+    if _CONSTANT_REFERENCE.match(secret) and not drawn_shape(secret.rsplit(".", 1)[-1]):
+        return "a reference to a constant or an environment variable (process.env.NAME), not a literal"
+    if secret in _JS_TYPES and _TYPEOF_BEFORE.search(before):
+        return 'the type name of a typeof test (typeof x === "string")'
+    if _FLAG_KEY_BEFORE.search(before) and not drawn_shape(secret):
+        return 'a table keyed by command-line flags ("--api-key": "Connection")'
+    return None
