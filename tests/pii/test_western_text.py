@@ -48,6 +48,8 @@ def test_a_found_name_with_its_title_no_longer_guards_the_longer_word() -> None:
         ("Präsident", ""),  # titles alone name nobody (``propagate`` took ``Herr`` of ``Herr Gruber``)
         ("Herrn Prof.", ""),
         ("Kerbrat", None),  # a surname ending like a compound role (``-rat``) is no title alone
+        ("Richter", None),  # a title word that is a common surname, found alone by a frame (``Dr. Richter noted``)
+        ("M. Kaiser", "Kaiser"),
     ],
 )
 def test_without_title(found: str, name: str | None) -> None:

@@ -250,6 +250,7 @@ def after_name(match: str) -> list[str]:
 
 # A title that is also a common given name (``Don``, ``Prince``, ``Rey``) may open the name itself: kept
 GIVEN_TITLE_RANK = 150
+TITLE_SURNAME_RANK = 500  # a title word this common as a surname (Richter, Kaiser, Graf) found alone is a name
 _COMPOUND_ROLE = re.compile(
     rf"[{_UP}][{_LO}]+(?:{alternation_pattern(COMPOUND_ROLES)}){GERMAN_CASE_ENDING}"
     rf"|(?:{alternation_pattern(r for r in ROLES if r[:1].isupper())}){GERMAN_CASE_ENDING}"
@@ -266,8 +267,9 @@ def without_title(name: str) -> str | None:
     n = 0
     while n < len(words) - 1 and _title_word(words[n]):
         n += 1
-    if n == len(words) - 1 and _title_word(words[n], compound=False):  # ``Kerbrat`` is no ``-rat`` alone
-        return ""
+    if n == len(words) - 1 and _title_word(words[n], compound=False) and \
+            not lexicon().is_surname(words[n], max_rank=TITLE_SURNAME_RANK):  # ``Kerbrat`` is no ``-rat`` alone
+        return ""  # ``Dr. Richter``: the German for judge is also a common surname, which a frame found here
     return " ".join(words[n:]) if n else None
 
 
