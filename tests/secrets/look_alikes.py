@@ -1,0 +1,23 @@
+"""Shared check of the real-repository look-alike tests: a look-alike that must pass a default scan, and its twin in
+the same place that must still fail by the named rule (sessions 9-11)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mlsecure.findings import Severity
+from mlsecure.secrets.scanner import SecretScanner
+
+
+def failing(tmp_path: Path, name: str, text: str) -> list[str]:
+    """Rule ids at medium or above when ``text`` is scanned as the file ``name``."""
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return [f.rule_id for f in SecretScanner().scan_paths([path]).findings if f.severity >= Severity.MEDIUM]
+
+
+def assert_look_alike_pair(tmp_path: Path, name: str, rule: str, look_alike: str, twin: str) -> None:
+    """The twin must fail by the rule that covers its place, not by whatever else happens to match."""
+    assert failing(tmp_path / "a", name, look_alike) == []
+    assert rule in failing(tmp_path / "b", name, twin)
