@@ -48,7 +48,7 @@ from mlsecure.artifacts.scan.pickle_vm import (
     Traversal,
 )
 from mlsecure.artifacts.scan.policy import Judgement, called, classify
-from mlsecure.artifacts.scan.stored_callables import STORES_ITS_ARGUMENT, StoredStates
+from mlsecure.artifacts.scan.stored_callables import STORES_ITS_ARGUMENT, StoredStates, keep_arguments
 from mlsecure.findings import Severity
 
 
@@ -287,7 +287,7 @@ class _State:
         self.overflow = 0  # issues past MAX_EXTRA_ISSUES: counted, the worst kept for one summary issue
         self.overflow_worst: Issue | None = None
         self.stored = StoredStates()  # states that may hold callables called after loading (followed at the end)
-        self.stored_args = self.stored.states  # the same list, appended to once per call without a method call
+        self.stored_args = self.stored.states  # the same list: call arguments worth following are kept in it
 
     def add(self, issue: Issue) -> None:
         """One issue of this stream (a 2-byte opcode must not cost an issue each without bound)."""
@@ -337,7 +337,7 @@ class _State:
             seen = self.globals.get(f"{func.module}.{func.name}")
             if seen is not None:
                 seen.called = True
-            self.stored_args.append(call.args)  # a constructor keeps its arguments (stored_callables.py); inline: hot
+            keep_arguments(call.args, self.stored_args)  # a constructor keeps its arguments (stored_callables.py)
             pair = (func.module, func.name)  # built once: this runs for every call of a large pickle
             for handed in CALLS_ITS_CLASS.get(pair, ()):
                 self.mark_called(call.args, handed)

@@ -68,6 +68,7 @@ class Call:
     state: Any = None
     attrs: dict[Any, Any] | None = None  # what BUILDs set, merged as ``__dict__`` is (created on the first)
     held: list[Glob] | None = None  # globals SETITEM(S) stored in it (an OrderedDict of torch hooks), up to MAX_HELD
+    kept_in: list[Any] | None = None  # where it registers itself once it holds a global (an argument kept for later)
 
 
 @dataclass(eq=False)
@@ -538,6 +539,8 @@ def _hold(mapping: Call, value: Glob) -> None:
     call it later (torch runs every callable of a module's hook dicts on ``forward``; session 10)."""
     if mapping.held is None:
         mapping.held = []
+        if mapping.kept_in is not None:  # an argument of an earlier call: its globals are now worth following
+            mapping.kept_in.append(mapping)
     if len(mapping.held) < MAX_HELD and value not in mapping.held:
         mapping.held.append(value)
 
