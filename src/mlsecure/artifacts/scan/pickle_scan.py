@@ -48,7 +48,7 @@ from mlsecure.artifacts.scan.pickle_vm import (
     Traversal,
 )
 from mlsecure.artifacts.scan.policy import Judgement, called, classify
-from mlsecure.artifacts.scan.stored_callables import STORES_ITS_ARGUMENT, StoredStates, keep_arguments
+from mlsecure.artifacts.scan.stored_callables import INERT, STORES_ITS_ARGUMENT, StoredStates, keep_arguments
 from mlsecure.findings import Severity
 
 
@@ -337,7 +337,9 @@ class _State:
             seen = self.globals.get(f"{func.module}.{func.name}")
             if seen is not None:
                 seen.called = True
-            keep_arguments(call.args, self.stored_args)  # a constructor keeps its arguments (stored_callables.py)
+            args = call.args  # a constructor keeps its arguments (stored_callables.py); plain values skipped inline
+            if type(args) is not tuple or not INERT.issuperset(map(type, args)):
+                keep_arguments(args, self.stored_args)
             pair = (func.module, func.name)  # built once: this runs for every call of a large pickle
             for handed in CALLS_ITS_CLASS.get(pair, ()):
                 self.mark_called(call.args, handed)

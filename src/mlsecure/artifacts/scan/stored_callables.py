@@ -78,14 +78,13 @@ def keep_arguments(args: Any, kept: list[Any]) -> None:
     """Keep of a call's arguments only what can hold a global when the stream ends, in ``kept`` (the stream's state
     list): a global, a list or dict (filled later by APPEND/SETITEM), a tuple that holds one of those. A mapping a call
     built (``OrderedDict()``, a torch tensor's ``backward_hooks``) is not kept but registers itself once a global is
-    stored in it (``Call.kept_in``). Keeping every argument tuple cost a 3,000-tensor ``torch.save`` file ~5-10%, all
-    of it the garbage collector walking the kept persistent ids, size tuples and hook dicts (session 11, round 8b)."""
+    stored in it (``Call.kept_in``). The caller skips arguments of plain values only (``OrderedDict()``'s, a numpy
+    scalar's bytes) without calling this. Keeping every argument tuple cost a 3,000-tensor ``torch.save`` file
+    ~5-10%, all of it the garbage collector walking the kept persistent ids, size tuples and hook dicts (round 8b)."""
     if type(args) is not tuple:
         if type(args) not in INERT:
             kept.append(args)
         return
-    if INERT.issuperset(map(type, args)):
-        return  # most calls: ``OrderedDict()``, a numpy scalar's bytes
     for item in args:
         kind = type(item)
         if kind in INERT:
