@@ -37,6 +37,7 @@ from mlsecure.privacy.pii.lexicons import (
     PERSON_LABELS,
     SUBJECT_MODALS,
 )
+from mlsecure.privacy.pii.local_words import local_person
 from mlsecure.privacy.pii.locale_frames import LOCALE_SLOTS, without_title
 from mlsecure.privacy.pii.lower_names import lower_names, recase
 from mlsecure.privacy.pii.masking import shape_mask
@@ -352,6 +353,7 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
     # ``dict_names.languages``: the column's languages; ``the Parent``: the words it writes after a determiner
     stops = _distinct_matches(texts, STOP_RUN)  # the column's function words: asked once, read twice
     langs = languages(stops)
+    declining = declining_languages(_distinct_matches(texts, DECLINING_STOPS), stops)  # ``declined_names``
     determined = _distinct_matches(texts, DETERMINED)
     roles = determined_words(determined)
     terms = defined_terms(determined, langs)  # ``not_names``: ``the Loan``, ``each Payment Date``
@@ -425,10 +427,10 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
         for word in lower_forms(cells, [v for v, t in found.items() if t is PiiType.NAME]):  # ``justin bieber``
             found.setdefault(word, PiiType.NAME)
     capitalised = _distinct_matches(texts, CAPITALISED_WORD)  # ``declined_names``: ``Watsonin``, ``Bukowski-t``
-    declining = declining_languages(_distinct_matches(texts, DECLINING_STOPS), stops)
     for word in declined_names(mid, _distinct_matches(texts, HYPHENATED), _distinct_matches(texts, REGNAL),
                                capitalised, declining, _cells(texts)):
         found.setdefault(word, PiiType.NAME)
+    _drop_local_words(found, declining)  # before the names' declined forms and lists are read from them
     persons = [v for v, t in found.items() if t is PiiType.NAME]  # ``name_endings``: ``Obaman``, ``Évát``
     for word in inflected(capitalised, persons, langs, finnish="fi" in declining):
         found.setdefault(word, PiiType.NAME)
@@ -457,7 +459,18 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
         del found[titled]  # ``locale_frames``: a found ``Ministerpräsident Musso`` kept ``Mussolini`` whole
         if name:
             found.setdefault(name, PiiType.NAME)
+    _drop_local_words(found, declining)
     return found
+
+
+def _drop_local_words(found: Any, declining: tuple[str, ...]) -> None:
+    """``local_words``: a Finnish, Hungarian or Norwegian column's function words and countries are no names."""
+    if declining:
+        for value, kept in [(v, local_person(v, declining)) for v, t in found.items() if t is PiiType.NAME]:
+            if kept != value:
+                del found[value]
+                if kept:
+                    found.setdefault(kept, PiiType.NAME)
 
 
 # A cell with three small letters in a row and no capital (Rust's syntax: a batch query; lists in Python)
