@@ -302,10 +302,15 @@ _SIGNATURE_BYTES = {"HS256": 32, "HS384": 48, "HS512": 64, "ES256": 64, "ES384":
                     "RS256": 128, "RS384": 128, "RS512": 128, "PS256": 128, "PS384": 128, "PS512": 128}
 
 
+def signature_bytes(alg: str) -> int | None:
+    """The fewest bytes a signature of ``alg`` has (None: an algorithm not listed)."""
+    return _SIGNATURE_BYTES.get(alg.upper())
+
+
 def short_signature(alg: str, signature: str) -> bool:
     """A signature shorter than its algorithm makes (``HS256`` with ``.abc123``): typed, not signed; a token whose
     signature no verifier accepts grants nothing. An algorithm not listed is never judged."""
-    size = _SIGNATURE_BYTES.get(alg.upper())
+    size = signature_bytes(alg)
     return size is not None and len(signature) * 6 // 8 < size
 
 
