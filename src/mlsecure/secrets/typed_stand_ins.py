@@ -97,7 +97,7 @@ _RUN_PREFIX = re.compile(r"^[A-Za-z]{1,4}[-_]|^[A-Z]{2,4}(?=\d)")
 def keyboard_run(value: str) -> bool:
     """``phx_1234567890abcdef``, ``qwerty123``, ``12345678-1234-1234-1234-123456789012``: past an optional short
     prefix, pieces (split at ``-`` / ``_`` / ``.``) made only of runs of 3+ keys typed in order, 6+ such keys in
-    all. A drawn value of that length is made of such runs with odds far below one in a million."""
+    all: a few hundred strings of 6 keys are such runs, against 36 ** 6 drawn ones."""
     rest = _RUN_PREFIX.sub("", value, count=1)
     pieces = [p for p in re.split(r"[-_.]", rest) if p]
     if not pieces or sum(map(len, pieces)) < 6:
@@ -132,7 +132,7 @@ _LABEL_NOUNS = frozenset({"key", "secret", "password", "passphrase", "token", "c
 
 
 def credential_label(value: str) -> bool:
-    """``Langfuse Secret Key``, ``Admin Password``: two to five capitalised words (or acronyms) one of which names
+    """``Langfuse Secret Key``, ``Admin Password``: two to five capitalised words (or acronyms), the last naming
     a credential. Docs write such a label in the value's place to say which credential goes there; a passphrase
     is not written in title case ending in what it is."""
     words = value.split(" ")
@@ -151,7 +151,8 @@ def case_mixed_uuid(value: str) -> bool:
 
 
 def typed_stand_in(value: str) -> str | None:
-    """Why ``value`` is a typed stand-in (leetspeak, a camelCase instruction, a keyboard run), or None."""
+    """Why ``value`` is a typed stand-in (leetspeak, a label naming the credential, a camelCase instruction), or
+    None."""
     if leet_stand_in(value):
         return "the placeholder vocabulary in leetspeak (p@ssw0rd, s3cr3t)"
     if credential_label(value):
