@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlsecure.secrets.detectors.providers import github_checksum
+from mlsecure.secrets.detectors.structured import signature_bytes
 
 ALNUM = string.ascii_letters + string.digits
 B32 = string.ascii_uppercase + "234567"
@@ -47,7 +48,7 @@ def jwt(rng: random.Random, *, exp: int = 4102444800, alg: str = "HS256") -> str
     """A JWT with random claims; the signature is random bytes of the algorithm's size (none: empty)."""
     header = _b64url(json.dumps({"alg": alg, "typ": "JWT"}).encode())
     payload = _b64url(json.dumps({"sub": _r(rng, string.digits, 8), "role": "trainer", "exp": exp}).encode())
-    size = 0 if alg == "none" else 256 if alg[:2] in ("RS", "PS") else 32
+    size = 0 if alg == "none" else 256 if alg[:2] in ("RS", "PS") else signature_bytes(alg) or 32
     return f"{header}.{payload}.{_b64url(rng.randbytes(size))}"
 
 

@@ -65,6 +65,11 @@ def typed_word(value: str) -> bool:
     return True
 
 
+def example_file(path: str) -> bool:
+    """A compose / CI / Helm values / docs / example / template file: where a reader is shown a stack or a key."""
+    return _LOCAL_FILE.search(path.replace("\\", "/")) is not None
+
+
 def compose_by_content(text: str, path: str) -> bool:
     """A YAML file that is a Compose file by what it holds (a top-level ``services:`` whose entries have an
     ``image:``, ``build:`` or ``environment:``), whatever its name: overrides passed with
@@ -88,7 +93,7 @@ def local_stack_reason(rule_id: str, secret: str, path: str, host: str | None, *
         return None
     if rule_id == "SEC-016" and _AUTHORITY.match(after).group().count("@") != 1:  # type: ignore[union-attr]
         return None
-    if compose or _LOCAL_FILE.search(path.replace("\\", "/")) is not None:
+    if compose or example_file(path):
         return "typed password in a compose / CI / Helm values / docs / example file (local stack)"
     if rule_id == "SEC-016" and host is not None and _LOCAL_HOST.match(host) is not None:
         return "typed password of a connection URL to localhost or a compose service"

@@ -52,8 +52,15 @@ from mlsecure.secrets.code_values import code_value, default_of_expansion, names
 from mlsecure.secrets.detectors.context import drawn_shape, typed_filler
 from mlsecure.secrets.detectors.generic import encoded_text
 from mlsecure.secrets.format_values import format_value
-from mlsecure.secrets.local_stack import DEMOTABLE_RULES, local_stack_reason, typed_word
-from mlsecure.secrets.typed_stand_ins import default_credential, leet_stand_in, self_named, typed_stand_in
+from mlsecure.secrets.local_stack import DEMOTABLE_RULES, example_file, local_stack_reason, typed_word
+from mlsecure.secrets.typed_stand_ins import (
+    case_mixed_uuid,
+    default_credential,
+    keyboard_run,
+    leet_stand_in,
+    self_named,
+    typed_stand_in,
+)
 
 # generic rules: keyword assignments, keyword-line and bare entropy, token after a word, flags, env exports
 _GENERIC = frozenset({"SEC-017", "SEC-018", "SEC-019", "SEC-024", "SEC-021", "SEC-022", "SEC-023", "SEC-026"})
@@ -139,6 +146,8 @@ _INDEX_FIELD = re.compile(r"\bindex_?[Nn]ame\b[\"']?\s*[:=]")
 # ``X-Goog-Credential=<service account>/<date>/...``): the key id or account that signed, sent in clear in every
 # signed link by design; the secret part is ``X-Amz-Signature``, which expires with the link
 _SHELL_SUFFIXES = (".sh", ".bash", ".zsh", ".ksh")
+# a line of a comment or a doc comment: ``# ...``, ``// ...``, `` * ...`` (JSDoc / Javadoc), ``/* ...``
+_COMMENT_LINE = re.compile(r"^[ \t]*(?:#|//|/?\*)")
 _PRESIGNED_SCOPE = re.compile(r"(?i)[?&]x-(?:amz|goog)-credential=$")
 
 
@@ -177,9 +186,15 @@ def judge(rule_id: str, secret: str, text: str, start: int, end: int, *, path: s
         # code or data in the value's place, or an instruction, is no credential; a leetspeak word is a weak password
         # people do deploy (``P4ssw0rd!``): kept, at low, as a product's default is
         return Verdict(not leet_stand_in(secret), why)
+    if keyboard_run(secret) and (in_tests or example_file(path) or _COMMENT_LINE.match(line) is not None):
+        # a stand-in shown to a reader, and a weak password people deploy (qwerty123): kept at low (session 11b)
+        return Verdict(False, "keys typed in order (1234567890abcdef, qwerty123) in a docs / example / test / "
+                              "comment place: a stand-in, or a weak password")
     named = self_named(secret) if not drawn_shape(secret) else None
     if named is not None:
         return Verdict(True, named)
+    if in_tests and case_mixed_uuid(secret):
+        return Verdict(True, "a UUID with its case mixed in a test (a uuid4() made to pass a password policy)")
     default = default_of_expansion(secret, before)
     if default is not None:
         if typed_word(default) or default_credential(default):

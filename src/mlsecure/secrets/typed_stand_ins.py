@@ -8,9 +8,14 @@ and found stand-ins the placeholder vocabulary misses because they are spelt, no
   reported at low with the reason, not dropped;
 * an instruction in camelCase: ``yourTopSecretPassword``, ``yourApiKey`` (``your_password`` is already one).
 
-The keyboard typed in order (``123456789:ABCdefGHIjklMNOpqrsTUVwxyz``, ``SAK123456789``) is not judged here: the
-peers' test suites label such values positive (session 8 measured the loss, session 10 again: 10 peer positives),
-so they stay reported.
+The keyboard typed in order (``123456789:ABCdefGHIjklMNOpqrsTUVwxyz``, ``SAK123456789``) was not judged up to
+session 10: the peers' test suites label such values positive (session 8 measured the loss, session 10 again: 10
+peer positives). Session 11b judges it by its place as well as its shape: a value that is, past a short prefix
+(``phx_``, ``sk-``), nothing but runs of the keyboard or the alphabet typed in order (``1234567890abcdef``,
+``qwerty123``, ``asdfgh``) holds no drawn character, and in a docs / example file, a test or a comment it shows a
+reader the shape of a key (``repo_context`` calls ``keyboard_run`` there only). It is reported at **low** with the
+reason, not dropped: ``123456`` and ``qwerty123`` head every list of breached passwords. Anywhere else it keeps its
+rule's severity: the peers' suites label ``abcdef1234567890`` in a plain file a key in use (127 of their cases).
 
 Session 11 added values that name their own kind and say they stand in (``pg-test-pswd``,
 ``dev-secret-for-ldap-testing-only-12345678``): words joined by ``-`` / ``_`` with a credential word and a
@@ -84,10 +89,74 @@ _STAND_IN_WORDS = frozenset({"test", "testing", "tests", "dev", "development", "
                              "local", "localdev"})
 
 
+# keys typed in order: digits (0 after 9), the alphabet, the three letter rows of a QWERTY keyboard
+_ORDERED = ("1234567890", "0123456789", "abcdefghijklmnopqrstuvwxyz", "qwertyuiop", "asdfghjkl", "zxcvbnm")
+_RUN_PREFIX = re.compile(r"^[A-Za-z]{1,4}[-_]|^[A-Z]{2,4}(?=\d)")
+
+
+def keyboard_run(value: str) -> bool:
+    """``phx_1234567890abcdef``, ``qwerty123``, ``12345678-1234-1234-1234-123456789012``: past an optional short
+    prefix, pieces (split at ``-`` / ``_`` / ``.``) made only of runs of 3+ keys typed in order, 6+ such keys in
+    all: a few hundred strings of 6 keys are such runs, against 36 ** 6 drawn ones."""
+    rest = _RUN_PREFIX.sub("", value, count=1)
+    pieces = [p for p in re.split(r"[-_.]", rest) if p]
+    if not pieces or sum(map(len, pieces)) < 6:
+        return False
+    return all(_runs_only(piece.lower()) for piece in pieces)
+
+
+def _runs_only(piece: str) -> bool:
+    """``piece`` splits into runs of 3+ consecutive keys of one ordered row (greedy longest run first)."""
+    at = 0
+    while at < len(piece):
+        longest = max(_run_length(piece, at, row) for row in _ORDERED)
+        if longest < 3 and not (at > 0 and at + longest == len(piece) and longest == 2):
+            return False  # a short run only closes a piece (123456789012: the row, then 12 again)
+        at += longest
+    return True
+
+
+def _run_length(piece: str, at: int, row: str) -> int:
+    """How many keys of ``row`` typed in order start at ``piece[at]`` (0 if that key is not in the row)."""
+    index = row.find(piece[at])
+    if index < 0:
+        return 0
+    length = 1
+    while at + length < len(piece) and index + length < len(row) and piece[at + length] == row[index + length]:
+        length += 1
+    return length
+
+
+_LABEL_WORD = re.compile(r"^(?:[A-Z][a-z]+|[A-Z]{2,5})$")
+_LABEL_NOUNS = frozenset({"key", "secret", "password", "passphrase", "token", "credential", "credentials"})
+
+
+def credential_label(value: str) -> bool:
+    """``Langfuse Secret Key``, ``Admin Password``: two to five capitalised words (or acronyms), the last naming
+    a credential. Docs write such a label in the value's place to say which credential goes there; a passphrase
+    is not written in title case ending in what it is."""
+    words = value.split(" ")
+    return 2 <= len(words) <= 5 and all(_LABEL_WORD.match(w) for w in words) \
+        and words[-1].lower() in _LABEL_NOUNS
+
+
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+def case_mixed_uuid(value: str) -> bool:
+    """``AB832ABC-fc98-4c73-a0bd-c4708e6479d9``: a UUID with upper- and lower-case hex letters. No UUID library
+    prints mixed case: a test upper-cased part of ``uuid4()`` to pass a password policy (session 11b, Determined's
+    end-to-end tests). Judged in tests only, where a fixture draws a fresh password for each run."""
+    return _UUID.match(value) is not None and any(c in "ABCDEF" for c in value) and any(c in "abcdef" for c in value)
+
+
 def typed_stand_in(value: str) -> str | None:
-    """Why ``value`` is a typed stand-in (leetspeak, a camelCase instruction), or None."""
+    """Why ``value`` is a typed stand-in (leetspeak, a label naming the credential, a camelCase instruction), or
+    None."""
     if leet_stand_in(value):
         return "the placeholder vocabulary in leetspeak (p@ssw0rd, s3cr3t)"
+    if credential_label(value):
+        return "a label that names the credential (password: Langfuse Secret Key): what goes there, not it"
     if _YOUR_CAMEL.match(value):
         return "an instruction in camelCase (yourTopSecretPassword)"
     return None

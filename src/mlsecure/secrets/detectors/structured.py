@@ -273,6 +273,9 @@ class JsonWebToken(PatternDetector):
             details["expired"] = bool(exp < time.time())
         if alg.lower() == "none":
             details["unsigned"] = True
+        signature = secret.split(".")[2] if secret.count(".") == 2 else ""
+        if signature and short_signature(alg, signature):
+            details["stand_in"] = True  # jwt.io's example cut short, ``.abc123``: no verifier accepts it
         return details
 
     def severity_of(self, secret: str) -> Severity:
@@ -291,6 +294,24 @@ class JsonWebToken(PatternDetector):
             return Severity.MEDIUM if signed and str(header.get("alg", "")).upper().startswith("HS") \
                 else Severity.LOW
         return Severity.HIGH
+
+
+# the size of a signature each algorithm makes (RFC 7518 section 3: HMAC-SHA2 makes the hash's size, ECDSA twice the
+# curve's; RFC 8037: Ed25519 64 bytes); RSA signs the modulus's size, 1024 bits at the least a library accepts
+_SIGNATURE_BYTES = {"HS256": 32, "HS384": 48, "HS512": 64, "ES256": 64, "ES384": 96, "ES512": 132, "EDDSA": 64,
+                    "RS256": 128, "RS384": 128, "RS512": 128, "PS256": 128, "PS384": 128, "PS512": 128}
+
+
+def signature_bytes(alg: str) -> int | None:
+    """The fewest bytes a signature of ``alg`` has (None: an algorithm not listed)."""
+    return _SIGNATURE_BYTES.get(alg.upper())
+
+
+def short_signature(alg: str, signature: str) -> bool:
+    """A signature shorter than its algorithm makes (``HS256`` with ``.abc123``): typed, not signed; a token whose
+    signature no verifier accepts grants nothing. An algorithm not listed is never judged."""
+    size = signature_bytes(alg)
+    return size is not None and len(signature) * 6 // 8 < size
 
 
 def public_jwt(secret: str) -> bool:
