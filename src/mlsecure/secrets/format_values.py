@@ -24,10 +24,10 @@ from __future__ import annotations
 import re
 
 from mlsecure.secrets.detectors.context import drawn_shape
+from mlsecure.secrets.detectors.generic import UUID_SHAPE
 
 _DBM_INDEX_LINE = re.compile(r"""^(?:'[^'\n]*'|"[^"\n]*"), \(\d+, \d+\)$""")
 _DBM_INDEX_FILE = re.compile(r"\.(?:dir|bak)$")
-_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
 # iKey (telemetry envelopes), instrumentationKey / INSTRUMENTATION_KEY / APPINSIGHTS_INSTRUMENTATIONKEY
 _INSTRUMENTATION_KEY_NAME = re.compile(
     r"(?i)(?:^|[^a-z])(?:i_?key|instrumentation_?key)[\"'`]?[ \t]*[:=][ \t]*[\"'`]?$"
@@ -51,7 +51,7 @@ def format_value(secret: str, line: str, at: int, *, path: str) -> str | None:
     before, after = line[:at], line[at + len(secret) :]
     if _DBM_INDEX_FILE.search(path) and _DBM_INDEX_LINE.match(line.strip()):
         return "a key of a Python dbm.dumb / shelve index ('<key>', (offset, size)): a cache's lookup key"
-    if _UUID.match(secret) and _INSTRUMENTATION_KEY_NAME.search(before):
+    if UUID_SHAPE.match(secret) and _INSTRUMENTATION_KEY_NAME.search(before):
         return "an Application Insights instrumentation key: an ingestion id, documented as not a secret"
     if _ATTRIBUTE_MAP_KEY.search(before) and _ATTRIBUTE_MAP_TYPE.match(after) and _FIELD_NAME.match(secret):
         return "a serializer's attribute map ({'key': <wire name>, 'type': ...}): a field's name"

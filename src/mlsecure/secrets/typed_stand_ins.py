@@ -34,6 +34,8 @@ from __future__ import annotations
 
 import re
 
+from mlsecure.secrets.detectors.generic import UUID_SHAPE
+
 # credential words a person writes as a stand-in; read after undoing leetspeak
 _VOCABULARY = re.compile(
     r"^(?:my|your|the|some|super|test|dummy|sample|default)?(?:pass(?:word|wd|phrase)?|secret|"
@@ -140,14 +142,14 @@ def credential_label(value: str) -> bool:
         and words[-1].lower() in _LABEL_NOUNS
 
 
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
 def case_mixed_uuid(value: str) -> bool:
     """``AB832ABC-fc98-4c73-a0bd-c4708e6479d9``: a UUID with upper- and lower-case hex letters. No UUID library
     prints mixed case: a test upper-cased part of ``uuid4()`` to pass a password policy (session 11b, Determined's
     end-to-end tests). Judged in tests only, where a fixture draws a fresh password for each run."""
-    return _UUID.match(value) is not None and any(c in "ABCDEF" for c in value) and any(c in "abcdef" for c in value)
+    mixed = any(c in "ABCDEF" for c in value) and any(c in "abcdef" for c in value)
+    return UUID_SHAPE.match(value) is not None and mixed
 
 
 def typed_stand_in(value: str) -> str | None:

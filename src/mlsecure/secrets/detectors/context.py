@@ -34,6 +34,7 @@ from mlsecure.secrets.detectors.generic import (
     _NAME_OF_SOMETHING,
     _PATH_LIKE,
     _SPECIAL_TOKEN_KEY,
+    UUID_SHAPE,
     _lower_same_length,
     constant_name,
     mixed_alphabets,
@@ -54,7 +55,6 @@ _AFTER = re.compile(
     r"(?i)(?P<tail>s?(?:[ _.\-]{0,2}(?:secret|token|key|access|private|code|api)s?){0,2})"
     r"[\"'`]?(?P<sep>[ \t]*:?=[ \t]*|[ \t]*:[ \t]*|[ \t]+|[\-._])[\"'`]?"
     r"(?P<value>[A-Za-z0-9][A-Za-z0-9+/_\-.!]{11,299}={0,2})(?![A-Za-z0-9+/_\-.=!])")
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _REPEATED = re.compile(r"(.)\1{5}")
 # a resource or package name: lower-case words and numbers joined by "-" (cmp2-qat-1208358310,
 # jjwt-jackson-0.11.2), one of them a word of letters only; drawn tokens have no such part
@@ -174,9 +174,9 @@ def drawn_shape(value: str) -> bool:
         return False
     if "." in value and _CODE_REFERENCE.match(value):
         return False  # settings.api_key2, a dotted name
-    if _RESOURCE_NAME.match(value) and _WORD_PART.search(value) and not _UUID.match(value):
+    if _RESOURCE_NAME.match(value) and _WORD_PART.search(value) and not UUID_SHAPE.match(value):
         return False
-    if _UUID.match(value):
+    if UUID_SHAPE.match(value):
         return True  # many providers issue UUID keys (Heroku, Bugsnag...); its hex groups are drawn
     return shannon_entropy(value) >= min(3.0, 0.7 * math.log2(len(value)))
 

@@ -17,10 +17,10 @@ from collections.abc import Iterator
 from mlsecure.findings import Severity
 from mlsecure.secrets.detectors.generic import (
     _NAME_OF_SOMETHING,
-    _UUID,
     EXAMPLE_BEFORE,
     NON_SECRET_KEY_NAME,
     SIGNATURE_NAME,
+    UUID_SHAPE,
     mixed_alphabets,
     public_der,
     shannon_entropy,
@@ -166,7 +166,7 @@ class ContextEntropy(Detector):
 
     def score(self, value: str) -> float | None:
         """The entropy when ``value`` clears the bar for its charset and is not a look-alike, else None."""
-        if _UUID.match(value) or word_like(value.replace("-", "").replace("_", "")) or mixed_alphabets(value):
+        if UUID_SHAPE.match(value) or word_like(value.replace("-", "").replace("_", "")) or mixed_alphabets(value):
             return None
         if len(set(value)) <= 6 or value.strip("=") != value.rstrip("="):
             return None

@@ -498,7 +498,7 @@ _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _WORD = re.compile(r"[A-Z]?[a-z]{3,}")
 _RUN = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+|[^A-Za-z0-9]+")
 _SINGLE_CASE_TOKEN = re.compile(r"^(?:[a-z0-9]+|[A-Z0-9]+)$")
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+UUID_SHAPE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")  # any case
 
 
 def word_like(value: str) -> bool:
@@ -694,7 +694,7 @@ class HighEntropyString(Detector):
 
     def score(self, value: str) -> float | None:
         """The entropy when ``value`` passes the threshold for its alphabet, else ``None``."""
-        if _UUID.match(value) or len(value) > 512 or word_like(value) or mixed_alphabets(value) \
+        if UUID_SHAPE.match(value) or len(value) > 512 or word_like(value) or mixed_alphabets(value) \
                 or hyphenated_name(value) or encoded_text(value):
             return None
         entropy = shannon_entropy(value)
