@@ -41,7 +41,7 @@ _INTERPOLATION = re.compile(
 # a decimal number (a digit string alone may be a numeric token: trufflehog's Vbout keys are 25 digits)
 _NUMBER = re.compile(r"^[-+]?(?:\d+\.\d*|\.\d+)(?:[eE][-+]?\d+)?[,;]?$|^[-+]?\d+[eE][-+]?\d+[,;]?$")
 _COMMIT_PIN_BEFORE = re.compile(r"[\w.\-]+/[\w.\-/]+@$")
-_FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
+FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
 _TRACEPARENT = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
 _PACKAGE_SPECIFIER = re.compile(r"^(?:catalog|workspace|npm|link|file|portal|patch):[\w@./^~*\-]*$")
 _VERSION_RANGE = re.compile(r"^(?:[<>=~^!]=?[ \t]*v?\d+(?:\.\d+){0,3}(?:[-+][\w.]+)?[ \t]*(?:\|\|[ \t]*)?)+$")
@@ -73,7 +73,7 @@ def code_value(secret: str, line: str, at: int, *, path: str) -> str | None:
             return "a string built at run time (${...} interpolation), no drawn part outside it"
     if _NUMBER.match(secret):
         return "a number"
-    if _FULL_SHA.match(secret) and _COMMIT_PIN_BEFORE.search(before):
+    if FULL_SHA.match(secret) and _COMMIT_PIN_BEFORE.search(before):
         return "a commit pin (owner/repo@<sha>): a dependency pinned to a commit"
     if _TRACEPARENT.match(secret):
         return "a W3C trace context (traceparent: version-trace id-span id-flags)"

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 
+from mlsecure.secrets.code_values import FULL_SHA
 from mlsecure.secrets.detectors.context import drawn_shape
 from mlsecure.secrets.detectors.generic import UUID_SHAPE
 
@@ -36,7 +37,6 @@ _ATTRIBUTE_MAP_KEY = re.compile(r"\{[ \t]*[\"']key[\"'][ \t]*:[ \t]*[\"']$")
 _ATTRIBUTE_MAP_TYPE = re.compile(r"^[\"'][ \t]*,[ \t]*[\"']type[\"'][ \t]*:")
 # a field name: camelCase or snake_case words (clusterLogConfDbfsPath, cluster_log_conf), a dotted path of them
 _FIELD_NAME = re.compile(r"^(?:[a-z]{2,}(?:[A-Z][a-z]+|_[a-z]+)*\d{0,2}\.?)+$")
-_FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
 _REPOSITORY_LINK_BEFORE = re.compile(r"https?://[\w.\-]+/[\w.\-]+/[\w.\-]+/?\)?[ \t]*@[ \t]*`?$")
 _MACOS_TEMPORARY = re.compile(r"^/(?:private/)?var/folders/[\w+\-]{2}/[\w+\-]+/T/")
 # a.b.CONSTANT, process.env.NAME!, import.meta.env.VITE_KEY: a chain of names ending in an upper-case one
@@ -55,7 +55,7 @@ def format_value(secret: str, line: str, at: int, *, path: str) -> str | None:
         return "an Application Insights instrumentation key: an ingestion id, documented as not a secret"
     if _ATTRIBUTE_MAP_KEY.search(before) and _ATTRIBUTE_MAP_TYPE.match(after) and _FIELD_NAME.match(secret):
         return "a serializer's attribute map ({'key': <wire name>, 'type': ...}): a field's name"
-    if _FULL_SHA.match(secret) and _REPOSITORY_LINK_BEFORE.search(before):
+    if FULL_SHA.match(secret) and _REPOSITORY_LINK_BEFORE.search(before):
         return "a commit pinned after a repository link (repo @ <sha>)"
     if _MACOS_TEMPORARY.match(secret):
         return "a macOS per-user temporary folder (/var/folders/../T/) in a saved traceback"

@@ -21,18 +21,14 @@ from collections.abc import Iterable
 from functools import cache
 
 from mlsecure.privacy.pii.declined_names import COMMON_GIVEN, ENDINGS
+from mlsecure.privacy.pii.locale_frames import word_list
 from mlsecure.privacy.pii.name_data import lexicon
 from mlsecure.privacy.pii.name_endings import MIN_STEM, PLACE_ENDINGS, nominatives
-
-
-def _listed(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
 
 # Closed-class words and a few everyday sentence openers, lower case. Given names that are also such a word and
 # common as names in these languages' own texts (Norwegian ``Hans``, ``Per``; Finnish ``Aina``, ``Jo``) are left out.
 FUNCTION_WORDS: dict[str, frozenset[str]] = {
-    "fi": _listed("""
+    "fi": frozenset(word_list("""
         se sen sitä siitä sillä siinä siihen sille siltä ne niiden niitä niistä niin tämä tämän tätä tässä tästä
         tähän tuo tuon tuota tuossa nuo noita nämä näitä minä mä mää mie minun mun minua sinä sä sinun sun hän
         hänen häntä me meidän meitä te teidän he heidän heitä ja tai vai eli sekä että mutta kun jos koska vaikka
@@ -41,19 +37,19 @@ FUNCTION_WORDS: dict[str, frozenset[str]] = {
         olisi ollut ole olla ai joo jaa kyllä ehkä siis nyt vielä sitten vasta juuri myös vain yli kanssa
         ilman paljon moni monet kaikki jokin joku kukaan mikään itse tuolloin silloin täällä siellä tänään eilen
         huomenna ostin kävin luin luen tein sain pidän
-    """),
-    "hu": _listed("""
+    """)),
+    "hu": frozenset(word_list("""
         a az egy és hogy nem de is ha mert meg még már csak mint pedig vagy sőt tehát azonban akkor aztán majd
         most itt ott így úgy igen ki mi te én ő ők ti ön önök aki ami amely amit akit azt ezt ez azok ezek abban
         ebben annak ennek arra erre arról erről őket minket engem téged saját sok jó jól lehet volt van lesz nincs
         bár noha ám hát mit miért hol hová honnan mikor ilyen olyan minden semmi valami senki
-    """),
-    "no": _listed("""
+    """)),
+    "no": frozenset(word_list("""
         og i på det den de han hun jeg vi du dere meg deg seg oss dem som er var har hadde ble blir kan skal vil
         må ikke også etter til fra med ved om mot men eller da nå så her der hva hvem hvor når hvorfor hvordan
         alle noen ingen dette disse denne min mitt mine din ditt dine sin sitt sine vår vårt våre deres hennes
         ja nei bare mer mye
-    """),
+    """)),
 }
 # pycountry's catalogue for each language (Norwegian: Bokmål and Nynorsk)
 _CATALOGUES = {"fi": ("fi",), "hu": ("hu",), "no": ("nb_NO", "nn")}

@@ -29,13 +29,13 @@ from mlsecure.privacy.pii.name_frames import alternation_pattern, cased, is_capi
 from mlsecure.privacy.pii.name_parts import is_place
 
 
-def _words(text: str, sep: str | None = None) -> tuple[str, ...]:
+def word_list(text: str, sep: str | None = None) -> tuple[str, ...]:
     """A word list written as text (one entry per space, or per ``sep`` where entries hold spaces)."""
     return tuple(w.strip() for w in text.split(sep) if w.strip())
 
 
 # Written before a name with their dot: French, Dutch, German, Spanish, Italian, Scandinavian abbreviations
-HONORIFICS_DOTTED = _words("""
+HONORIFICS_DOTTED = word_list("""
     M MM Mme Mmes Mlle Mlles Mgr Hr Hrn Fr Frl Sr Sra Srta Dña Dhr Mevr Mw Mej Jhr Jkvr hh Sig Dott Cav Kapt
     Gen Pfr geb Cav Comm Avv Adv Ing Prof On Rag Geom Ds Wwe Ww Rttm Hptm Lt Kpt Kapt wed
 """)
@@ -46,21 +46,21 @@ _CAPTAIN = r"c\."
 OCR_MONSIEUR = r"(?:N[Iil1]|R[Il])[.,*]|M[*»-]"
 _OCR_MONSIEUR = re.compile(OCR_MONSIEUR)
 # Written before a name as they are (a capital first letter is also read)
-HONORIFICS = _words("""
+HONORIFICS = word_list("""
     Mme Mlle Mmes Mlles Mgr Herr Herrn Frau Fräulein monsieur messieurs madame mesdames mademoiselle maître
     sieur nommé nommée Witwe weduwe namens genaamd nimeltä llamado llamada chamado chamada chiamato chiamata
     heer heeren heren mevrouw juffrouw jonkheer señor señora señorita don doña signor signora signorina senhor
     senhora rouva herra neiti herr fru frøken fröken pan pani pán paní lord lady sir dame veuve Mister
 """)
 # Honorifics of several people, before a list of names (``MM. Limon et Meunier``, ``de heeren Thorbecke, Wintgens``)
-PLURAL = _words("""
+PLURAL = word_list("""
     MM. Mmes Mlles hh. heeren heren Heeren Heren messieurs Messieurs mesdames Herren Gebrüder gebroeders
     frères époux docteurs généraux Senatoren Abgeordneten Brüder Geschw. Eheleute echtelieden
 """)
-_AND = _words("et en und y e og och ja és i a and")
+_AND = word_list("et en und y e og och ja és i a and")
 # Titles and roles written before a name (lower case in most languages, German nouns capitalised: both read):
 # French, Dutch, German, Spanish, Italian, Portuguese, Finnish, Norwegian, Danish, Swedish, Hungarian, Polish, Czech
-ROLES = _words("""
+ROLES = word_list("""
     colonel capitaine lieutenant commandant docteur abbé cardinal président ministre sénateur député maire
     préfet roi reine prince princesse comte comtesse duc duchesse baron baronne marquis empereur impératrice
     pape maréchal amiral professeur juge avocat notaire curé pasteur évêque archevêque chanoine citoyen
@@ -83,10 +83,10 @@ ROLES = _words("""
 """)
 # Roles read only in lower case: capitalised, they open English names of things (``General Motors``, ``Hong Kong``,
 # ``Premier League``, ``Fiscal Policy``)
-ROLES_LOWER = _words("general kong premier fiscal papa generál")
+ROLES_LOWER = word_list("general kong premier fiscal papa generál")
 # German compound role nouns, read by their last part (``Untersekretär Grandi``, ``Altmeister Janovski``,
 # ``Milizkommandant``, ``Schatzsekretär Mellon``, ``Verteidigungsminister Stribrny``)
-COMPOUND_ROLES = _words("""
+COMPOUND_ROLES = word_list("""
     minister sekretär kommandant kommissär kommissar direktor präsident inspektor meister gärtner rat rath leutnant
     kanzler bischof
 """)
@@ -94,7 +94,7 @@ COMPOUND_ROLES = _words("""
 # Reichskanzler``, ``des Königs Albert``, ``dem Präsidenten Coolidge``)
 GERMAN_CASE_ENDING = r"(?:e?s|e?n)?"
 # Speech verbs that a reporting clause puts before its subject (``», sier Ekre.``, ``, aldus Van Diepenbeek.``)
-SPEECH = _words(
+SPEECH = word_list(
     """
     sier, seier, sagde, siger, säger, fortel, forteller, fortæller, berättar, forklarer, förklarar, mener,
     meiner, menar, meinte, hevder, skriver, skreiv, understreker, påpeker, avslutter, avsluttar, opplyser,
@@ -112,13 +112,13 @@ SPEECH = _words(
 )
 # Speech verbs that Finnish and Hungarian put after their subject in a reporting clause (``, Theron sanoi
 # ystävälleen``, ``Kovács mondta.``)
-SPEECH_AFTER = _words("""
+SPEECH_AFTER = word_list("""
     sanoi sanoo kertoi kertoo totesi toteaa vastasi kysyi huusi kuiskasi mondta mondja kérdezte válaszolta
     felelte kiáltotta
 """)
 # Hungarian honorifics, ranks and titles after the name, in the cases a sentence puts them (``Rjunoszuke urat``,
 # ``Green ezredes``, ``Obama elnök``)
-AFTER = _words("""
+AFTER = word_list("""
     úr urat úrnak úrral úrhoz úrtól úrról asszony asszonyt asszonynak asszonnyal kisasszony kisasszonyt néni
     nénit bácsi bácsit ezredes őrnagy százados hadnagy tábornok kapitány elnök király királynő herceg gróf báró
     professzor atya püspök miniszterelnök polgármester császár császárnő hercegnő grófnő királyné mester pápa
@@ -126,7 +126,7 @@ AFTER = _words("""
 """)
 # Particles inside a name (``Boreau de Roincé``, ``van der Linde``, ``Díez Canseco``)
 # (not Dutch ``te``: ``de heer Kernper te Amsterdam`` is where he lives)
-PARTICLES = frozenset(_words("van von de der den ter ten du des la le di da del della dos das y zu af av v d"))
+PARTICLES = frozenset(word_list("van von de der den ter ten du des la le di da del della dos das y zu af av v d"))
 # Capitalised particles that open a surname (``Van Diepenbeek``, ``De Prins``, ``Le Pen``; not German ``Der``, ``Das``)
 SURNAME_OPENERS = frozenset(("Van", "De", "Di", "Da", "Del", "Della", "Von", "Ter", "Ten", "Du", "Le", "La", "Dos"))
 NAME_WORD = rf"[{_UP}](?:[{_UP}]{{2,}}|[{_LO}'’]*(?:-[{_UP}{_LO}][{_LO}'’]+)?)"  # ``KERNEIS`` after a title too
@@ -147,7 +147,7 @@ PLURAL_RUN = (
     rf"(?:,? (?:{alternation_pattern(_AND)}) {_ITEM})?"
 )
 # The reporting clause may go on after the name with a preposition (``», dijo Rato a la prensa``)
-_CLAUSE_GOES_ON = alternation_pattern(_words("a al ante en à au aux devant vor gegenüber tegen aan tijdens"))
+_CLAUSE_GOES_ON = alternation_pattern(word_list("a al ante en à au aux devant vor gegenüber tegen aan tijdens"))
 SPEECH_RUN = rf"[,»\"”'–-] *(?:{cased(SPEECH)}) +(?:(?:{TITLE}) +)*{NAME}(?:[.,;:!?»\"”]|$| (?:{_CLAUSE_GOES_ON}) )"
 # French ``Me`` (maître: a notary, a lawyer) before a surname in capitals, as the notices set it (``ETUDE de Me
 # COTTIN, notaire``); before a capitalised word it is English ``me`` too often (``Call Me Maybe``)

@@ -32,17 +32,12 @@ from collections.abc import Callable
 from mlsecure.privacy.pii.dict_names import words as dictionary
 from mlsecure.privacy.pii.letters import NAME_LOWER as _LO
 from mlsecure.privacy.pii.letters import NAME_UPPER as _UP
-from mlsecure.privacy.pii.locale_frames import NAME, PARTICLES, ROLES, name_after, with_surname
+from mlsecure.privacy.pii.locale_frames import NAME, PARTICLES, ROLES, name_after, with_surname, word_list
 from mlsecure.privacy.pii.name_data import lexicon
 from mlsecure.privacy.pii.name_frames import alternation_pattern, cased, is_capitalised, is_person_word
 from mlsecure.privacy.pii.name_parts import is_common_word, is_place
 
 Langs = tuple[str, ...]
-
-
-def _listed(text: str) -> tuple[str, ...]:
-    """A word list written as text, one entry per space."""
-    return tuple(text.split())
 
 
 # Items of a list read without any confirmed name among them, and the share of them that must be unknown words
@@ -62,7 +57,7 @@ AGE_RUN = (
     r"(?:ans|an|años|Jahre|Jahren|jaar|jaren|j\.|jr\.)(?:$|[^\w])"
 )
 # Trades and states a register or a notice writes after a name and a comma, beside ``locale_frames.ROLES``
-TRADES = _listed("""
+TRADES = word_list("""
     célibataire cultivateur cultivatrice propriétaire rentier rentière journalier journalière négociant
     négociante ménagère domestique marin douanier cordonnier boulanger menuisier charpentier forgeron laboureur
     tailleur couturière commerçant employé employée instituteur institutrice médecin pharmacien avoué avoués
@@ -131,7 +126,7 @@ AGENCIES = frozenset(
 )
 # A sentence that opens with its subject and a reporting verb (``. Menem criticó ayer``, ``. Rato dijo que``,
 # ``. Dupont a déclaré``, ``. Müller sagte``, ``. Jansen zei``)
-SAID = _listed("""
+SAID = word_list("""
     dijo afirmó aseguró explicó subrayó criticó señaló declaró indicó añadió manifestó reconoció advirtió insistió
     destacó recordó precisó sostuvo anunció denunció respondió
     déclare déclara affirme affirma explique expliqua ajoute ajouta précise précisa estime souligne
