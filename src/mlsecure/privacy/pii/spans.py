@@ -52,6 +52,7 @@ from mlsecure.privacy.pii.name_endings import CAPITALISED_WORD, HYPHEN_BROKEN, h
 from mlsecure.privacy.pii.name_frames import FRAME_SLOTS, propagate
 from mlsecure.privacy.pii.name_lists import NAME_LIST, listed_beside
 from mlsecure.privacy.pii.name_parts import extend, spread
+from mlsecure.privacy.pii.named_again import named_again
 from mlsecure.privacy.pii.names import (
     called_name,
     chat_speaker,
@@ -423,6 +424,10 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
     cells = _cells(texts)
     if cells is not None:
         for word in spread(cells, [v for v, t in found.items() if t is PiiType.NAME], langs):
+            found.setdefault(word, PiiType.NAME)
+        # ``named_again``: a surname alone in any text of an English column once a text named the person in full
+        for word in english_names(named_again(cells, [v for v, t in found.items() if t is PiiType.NAME], langs),
+                                  stops, langs):
             found.setdefault(word, PiiType.NAME)
         for word in lower_forms(cells, [v for v, t in found.items() if t is PiiType.NAME]):  # ``justin bieber``
             found.setdefault(word, PiiType.NAME)
