@@ -82,8 +82,13 @@ def test_only_in_a_column_of_english() -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.sampled_from(["Bill Shorten said", "Shorten", "Ford Motor", "a Ford", "Gerald Ford", "x"]),
-                min_size=1, max_size=6).map(lambda parts: [" ".join(parts)]))
+@given(
+    st.lists(
+        st.sampled_from(["Bill Shorten said", "Shorten", "Ford Motor", "a Ford", "Gerald Ford", "x"]),
+        min_size=1,
+        max_size=6,
+    ).map(lambda parts: [" ".join(parts)])
+)
 def test_only_surnames_the_texts_hold_alone(texts: list[str]) -> None:
     names = ["Bill Shorten", "Gerald Ford"]
     found = named_again(texts, names, EN)

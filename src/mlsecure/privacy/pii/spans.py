@@ -426,8 +426,9 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
         for word in spread(cells, [v for v, t in found.items() if t is PiiType.NAME], langs):
             found.setdefault(word, PiiType.NAME)
         # ``named_again``: a surname alone in any text of an English column once a text named the person in full
-        for word in english_names(named_again(cells, [v for v, t in found.items() if t is PiiType.NAME], langs),
-                                  stops, langs):
+        for word in english_names(
+            named_again(cells, [v for v, t in found.items() if t is PiiType.NAME], langs), stops, langs
+        ):
             found.setdefault(word, PiiType.NAME)
         for word in lower_forms(cells, [v for v, t in found.items() if t is PiiType.NAME]):  # ``justin bieber``
             found.setdefault(word, PiiType.NAME)
