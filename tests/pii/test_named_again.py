@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mlsecure.privacy.pii.anonymize import Method, transform_text
-from mlsecure.privacy.pii.named_again import named_again, surnames
+from mlsecure.privacy.pii.named_again import FAR, named_again, surnames
 
 EN = ("en",)
 
@@ -48,6 +48,13 @@ def test_a_brand_more_often_in_a_capitalised_run_than_alone_is_not_taken() -> No
     texts = ["Gerald Ford was president", "the Ford Motor plant closed", "my Ford Fiesta broke down", "a Ford came by"]
     assert named_again(texts, ["Gerald Ford"], EN) == set()  # alone once, in a run twice
     assert named_again(texts[:2] + texts[3:], ["Gerald Ford"], EN) == {"Ford"}  # alone once, in a run once
+
+
+def test_a_word_the_column_uses_alone_far_more_often_than_the_full_name_is_not_taken() -> None:
+    # ``tests/pii/heldout_prose.py``: ``Monty Python`` once, ``Python`` alone in every other text about languages
+    texts = ["we watched Monty Python last night", *(f"code {i} is written in Python today" for i in range(FAR + 1))]
+    assert named_again(texts, ["Monty Python"], EN) == set()
+    assert named_again(texts[: FAR + 1], ["Monty Python"], EN) == {"Python"}  # FAR texts alone for one full name
 
 
 def test_a_mark_between_two_capitalised_words_breaks_the_run() -> None:

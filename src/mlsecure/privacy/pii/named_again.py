@@ -11,7 +11,8 @@ of a confirmed full name of two or three words is a name wherever it stands alon
   organisation word), no town or country (``Melbourne`` of ``Melbourne McDonalds``);
 - some text of the column uses it alone, with no capitalised word beside it, and it stands alone at least as
   often as inside another run of capitalised words (``Ford`` of ``Gerald Ford`` beside ``Ford Motor``, ``Ford
-  Fiesta``: a brand first).
+  Fiesta``: a brand first), and at most ``FAR`` times as often as texts name the person in full (``Python`` of
+  ``Monty Python`` in a column about programming languages).
 
 Only in a column of English (``mid_names.english_names``): the guard on everyday words is English's. Measured on the
 dev halves of the peer corpora (``benchmarks/pii.md`` 0z13).
@@ -26,6 +27,9 @@ from typing import Any
 from mlsecure.privacy.pii.name_data import lexicon
 from mlsecure.privacy.pii.name_parts import is_place, parts
 
+# a column that uses the word alone more than this many times as often as it names the person in full is about
+# something else (``Python`` of ``Monty Python`` in a column about programming)
+FAR = 3
 _MAX_WORDS = 3  # ``Jada Pinkett Smith``; longer runs are more often a title or an organisation's name
 # the word just before and just after, one space away (``Gerald Ford``, ``Ford Motor``): a mark between breaks the run
 _BEFORE = re.compile(r"([^\W\d_][\w'’-]*) $")
@@ -54,14 +58,16 @@ def named_again(texts: Any, names: Iterable[str], langs: tuple[str, ...]) -> set
         return set()
     alone: dict[str, int] = {}
     in_run: dict[str, int] = {}
+    named: dict[str, int] = {}  # texts that name the person in full
     for text, hits in _texts_with(texts, sorted(ends, key=len, reverse=True)):
         for word in set(hits):
+            named[word] = named.get(word, 0) + any(full in text for full in ends[word])
             for start, end in _occurrences(text, word, ends[word]):
                 before = _BEFORE.search(text, 0, start)
                 after = _AFTER.match(text, end)
                 run = any(m is not None and m.group(1)[:1].isupper() for m in (before, after))
                 (in_run if run else alone)[word] = (in_run if run else alone).get(word, 0) + 1
-    return {w for w, n in alone.items() if n >= max(1, in_run.get(w, 0))}
+    return {w for w, n in alone.items() if max(1, in_run.get(w, 0)) <= n <= FAR * named.get(w, 0)}
 
 
 def _occurrences(text: str, word: str, fulls: set[str]) -> list[tuple[int, int]]:
