@@ -34,6 +34,7 @@ _MAX_WORDS = 3  # ``Jada Pinkett Smith``; longer runs are more often a title or 
 # the word just before and just after, one space away (``Gerald Ford``, ``Ford Motor``): a mark between breaks the run
 _BEFORE = re.compile(r"([^\W\d_][\w'’-]*) $")
 _AFTER = re.compile(r" ([^\W\d_][\w'’-]*)")
+_REACH = 64  # how far back the word before is looked for: a long cell is not scanned from its start each time
 
 
 def surnames(names: Iterable[str], langs: tuple[str, ...]) -> dict[str, set[str]]:
@@ -51,8 +52,9 @@ def surnames(names: Iterable[str], langs: tuple[str, ...]) -> dict[str, set[str]
 
 
 def named_again(texts: Any, names: Iterable[str], langs: tuple[str, ...]) -> set[str]:
-    """The surnames of ``names`` that ``texts`` (a list of strings or a Polars Series: one column) use alone more
-    often than inside another capitalised run, and at least once (see the module docstring)."""
+    """The surnames of ``names`` that ``texts`` (a list of strings or a Polars Series: one column) use alone at least
+    once, no less often than inside another capitalised run, and at most ``FAR`` times as often as texts name the
+    person in full (see the module docstring)."""
     ends = surnames(names, langs)
     if not ends:
         return set()
@@ -63,7 +65,7 @@ def named_again(texts: Any, names: Iterable[str], langs: tuple[str, ...]) -> set
         for word in set(hits):
             named[word] = named.get(word, 0) + any(full in text for full in ends[word])
             for start, end in _occurrences(text, word, ends[word]):
-                before = _BEFORE.search(text, 0, start)
+                before = _BEFORE.search(text, max(0, start - _REACH), start)
                 after = _AFTER.match(text, end)
                 run = any(m is not None and m.group(1)[:1].isupper() for m in (before, after))
                 (in_run if run else alone)[word] = (in_run if run else alone).get(word, 0) + 1
