@@ -424,11 +424,11 @@ def _text_issues(blob: Blob, session: Session, raw: bytes, text: str) -> list[Is
     from mlsecure.artifacts.scan.keras_scan import scan_config
     from mlsecure.artifacts.scan.python_source import source_issues, source_text
     from mlsecure.artifacts.scan.skops_scan import is_skops_schema, skops_issues
-    from mlsecure.artifacts.scan.torch_scan import scan_torchscript_code
+    from mlsecure.artifacts.scan.torch_scan import is_torchscript_code, scan_torchscript_code
 
     source = source_text(raw, text)  # as Python decodes it (a coding cookie)
     name = blob.name.replace("\\", "/")
-    if name.endswith(".py") and ("code/" in name or name.startswith("code")):
+    if is_torchscript_code(name):
         return [*scan_torchscript_code(text), *source_issues(blob.name, source, torchscript=True)]
     python = source_issues(blob.name, source)
     if python:

@@ -52,6 +52,15 @@ def is_storage_member(entry: ZipEntry) -> bool:
     return len(parts) >= 3 and parts[-2] in STORAGE_FOLDERS and not parts[-1].endswith(".pkl")
 
 
+def is_torchscript_code(name: str) -> bool:
+    """A member ``torch.jit.load`` compiles as TorchScript: ``<archive>/code/<module path>.py``. Its miniz reader
+    looks names up without regard to ASCII case (``mz_zip_reader_locate_file`` with flags 0), so ``CODE/__TORCH__.PY``
+    is compiled too; session 12: such a member calling ``torch.from_file(..., shared=True)`` overwrote a file and
+    was "text file" (info)."""
+    lowered = name.replace("\\", "/").lower()
+    return lowered.endswith(".py") and ("code/" in lowered or lowered.startswith("code"))
+
+
 NPY_MAGIC = b"\x93NUMPY"
 
 

@@ -1,0 +1,65 @@
+"""Session 12 red team (round 9): names a loader looks up without regard to case.
+
+Each attack was built and loaded in a throwaway interpreter (``/tmp/s12/m4.py`` writes the samples,
+``/tmp/s12/run_ts.py`` loads them; torch 2.13.0+cpu): the comment above each test says what ran. Nothing is loaded
+here; the samples are written by hand in memory.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+from scan_helpers import scan_named
+
+from mlsecure.artifacts.scan.torch_scan import is_torchscript_code
+from mlsecure.findings import Severity
+
+# --- TorchScript code under a name in another case -------------------------------------------------------------------
+# **Ran**: torch.jit.load finds ``<archive>/code/__torch__.py`` through miniz's ``mz_zip_reader_locate_file`` with
+# flags 0, which compares names ignoring ASCII case. A ``torch.jit.save`` file whose code member was renamed
+# ``archive/CODE/__torch__.PY`` (or ``Code/``, or ``.Py``) loaded, and calling the module ran
+# ``torch.from_file("/tmp/s12/victim.bin", True, 4)`` + ``fill_``: the file's bytes became ``AAAA``. Main matched
+# ``code/`` and ``.py`` case-sensitively and read the member as a plain text file (info, or medium "Python source").
+
+_FROM_FILE = '    t = torch.from_file("/tmp/victim.bin", True, 4, dtype=0)\n    _0 = torch.fill_(t, 65)\n'
+
+
+def _torchscript_zip(code_name: str, body: str) -> bytes:
+    code = ("class M(Module):\n  __parameters__ = []\n  __buffers__ = []\n  training : bool\n"
+            f"  def forward(self: __torch__.M,\n    x: Tensor) -> Tensor:\n{body}    return torch.add(x, 1)\n")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as archive:
+        archive.writestr("archive/data.pkl", b"\x80\x02}q\x00.")
+        archive.writestr(code_name, code)
+        archive.writestr("archive/constants.pkl", b"\x80\x02)\x85.")
+        archive.writestr("archive/version", "3\n")
+    return buf.getvalue()
+
+
+_CASES = ["archive/CODE/__torch__.PY", "archive/Code/__torch__.py", "archive/code/__torch__.Py",
+          "archive/code/__TORCH__.pY"]
+
+
+@pytest.mark.parametrize("code_name", ["archive/code/__torch__.py", *_CASES])
+def test_torchscript_code_in_any_case_is_read_as_torchscript(tmp_path: Path, code_name: str) -> None:
+    _, top, titles = scan_named(tmp_path, "m.pt", _torchscript_zip(code_name, _FROM_FILE))
+    assert top is Severity.HIGH, titles
+    assert any("aten::from_file" in t for t in titles), titles
+
+
+@pytest.mark.parametrize("code_name", _CASES)
+def test_benign_torchscript_code_in_any_case_stays_clean(tmp_path: Path, code_name: str) -> None:
+    _, top, titles = scan_named(tmp_path, "m.pt", _torchscript_zip(code_name, "    y = torch.relu(x)\n"))
+    assert top < Severity.MEDIUM, titles
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("archive/code/__torch__.py", True), ("archive/CODE/__torch__.PY", True), ("archive\\Code\\m.Py", True),
+    ("code/__torch__/m.py", True), ("archive/data.pkl", False), ("archive/code/__torch__.py.debug_pkl", False),
+    ("archive/src/m.py", False),
+])
+def test_is_torchscript_code(name: str, expected: bool) -> None:
+    assert is_torchscript_code(name) is expected
