@@ -59,7 +59,7 @@ def test_benign_torchscript_code_in_any_case_stays_clean(tmp_path: Path, code_na
 @pytest.mark.parametrize(("name", "expected"), [
     ("archive/code/__torch__.py", True), ("archive/CODE/__torch__.PY", True), ("archive\\Code\\m.Py", True),
     ("code/__torch__/m.py", True), ("archive/data.pkl", False), ("archive/code/__torch__.py.debug_pkl", False),
-    ("archive/src/m.py", False),
+    ("archive/src/m.py", False), ("archive/barcode/m.py", False), ("MyCode/modeling.py", False),
 ])
 def test_is_torchscript_code(name: str, expected: bool) -> None:
     assert is_torchscript_code(name) is expected

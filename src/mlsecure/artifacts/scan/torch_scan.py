@@ -57,8 +57,8 @@ def is_torchscript_code(name: str) -> bool:
     looks names up without regard to ASCII case (``mz_zip_reader_locate_file`` with flags 0), so ``CODE/__TORCH__.PY``
     is compiled too; session 12: such a member calling ``torch.from_file(..., shared=True)`` overwrote a file and
     was "text file" (info)."""
-    lowered = name.replace("\\", "/").lower()
-    return lowered.endswith(".py") and ("code/" in lowered or lowered.startswith("code"))
+    parts = name.replace("\\", "/").lower().split("/")
+    return parts[-1].endswith(".py") and "code" in parts[:-1]
 
 
 NPY_MAGIC = b"\x93NUMPY"
