@@ -63,3 +63,49 @@ def test_benign_torchscript_code_in_any_case_stays_clean(tmp_path: Path, code_na
 ])
 def test_is_torchscript_code(name: str, expected: bool) -> None:
     assert is_torchscript_code(name) is expected
+
+
+# --- a zip member whose name ends in "/" but holds bytes --------------------------------------------------------------
+# **Ran** (``/tmp/s12/m7.py``; numpy 2.4.6, pandas 3.1.1): Python's zipfile reads such a member like any other.
+# ``dict(np.load("x.npz", allow_pickle=True))`` listed the key ``evil/`` and unpickled its object array;
+# ``pandas.read_pickle("x.pkl.zip")`` opened the only member ``evil/`` and unpickled it. Main skipped every name
+# ending in "/" as a directory: "safe", info.
+
+_GADGET = b"\x80\x02cposix\nsystem\nX\x04\x00\x00\x00trueq\x00\x85R."  # os.system("true"), as pickle.dumps writes it
+
+
+def _object_npy(payload: bytes) -> bytes:
+    header = b"{'descr': '|O', 'fortran_order': False, 'shape': (1,), }"
+    header += b" " * (63 - len(header) % 64) + b"\n"
+    return b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header + payload
+
+
+def _zip(members: dict[str, bytes], compression: int = zipfile.ZIP_STORED) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("compression", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED])
+@pytest.mark.parametrize(("file_name", "members"), [
+    ("x.npz", {"a.npy": _object_npy(b"\x80\x02K\x01."), "evil/": _object_npy(_GADGET)}),
+    ("x.pkl.zip", {"evil/": _GADGET}),
+    ("x.pkl.zip", {"a/b/": _GADGET}),
+])
+def test_zip_member_named_like_a_directory_is_scanned(tmp_path: Path, file_name: str, members: dict[str, bytes],
+                                                      compression: int) -> None:
+    _, top, titles = scan_named(tmp_path, file_name, _zip(members, compression))
+    assert top is Severity.CRITICAL, titles
+    assert any("system" in t for t in titles), titles
+
+
+def test_real_directory_entries_stay_clean(tmp_path: Path) -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.mkdir("weights")
+        archive.writestr("extra/", b"")  # an explicit empty directory entry written as a file
+        archive.writestr("weights/a.npy", _object_npy(b"\x80\x02K\x01."))
+    _, top, titles = scan_named(tmp_path, "x.npz", buf.getvalue())
+    assert top < Severity.MEDIUM, titles
