@@ -28,8 +28,10 @@ _FROM_FILE = '    t = torch.from_file("/tmp/victim.bin", True, 4, dtype=0)\n    
 
 
 def _torchscript_zip(code_name: str, body: str) -> bytes:
-    code = ("class M(Module):\n  __parameters__ = []\n  __buffers__ = []\n  training : bool\n"
-            f"  def forward(self: __torch__.M,\n    x: Tensor) -> Tensor:\n{body}    return torch.add(x, 1)\n")
+    code = (
+        "class M(Module):\n  __parameters__ = []\n  __buffers__ = []\n  training : bool\n"
+        f"  def forward(self: __torch__.M,\n    x: Tensor) -> Tensor:\n{body}    return torch.add(x, 1)\n"
+    )
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as archive:
         archive.writestr("archive/data.pkl", b"\x80\x02}q\x00.")
@@ -39,8 +41,12 @@ def _torchscript_zip(code_name: str, body: str) -> bytes:
     return buf.getvalue()
 
 
-_CASES = ["archive/CODE/__torch__.PY", "archive/Code/__torch__.py", "archive/code/__torch__.Py",
-          "archive/code/__TORCH__.pY"]
+_CASES = [
+    "archive/CODE/__torch__.PY",
+    "archive/Code/__torch__.py",
+    "archive/code/__torch__.Py",
+    "archive/code/__TORCH__.pY",
+]
 
 
 @pytest.mark.parametrize("code_name", ["archive/code/__torch__.py", *_CASES])
@@ -56,11 +62,20 @@ def test_benign_torchscript_code_in_any_case_stays_clean(tmp_path: Path, code_na
     assert top < Severity.MEDIUM, titles
 
 
-@pytest.mark.parametrize(("name", "expected"), [
-    ("archive/code/__torch__.py", True), ("archive/CODE/__torch__.PY", True), ("archive\\Code\\m.Py", True),
-    ("code/__torch__/m.py", True), ("archive/data.pkl", False), ("archive/code/__torch__.py.debug_pkl", False),
-    ("archive/src/m.py", False), ("archive/barcode/m.py", False), ("MyCode/modeling.py", False),
-])
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("archive/code/__torch__.py", True),
+        ("archive/CODE/__torch__.PY", True),
+        ("archive\\Code\\m.Py", True),
+        ("code/__torch__/m.py", True),
+        ("archive/data.pkl", False),
+        ("archive/code/__torch__.py.debug_pkl", False),
+        ("archive/src/m.py", False),
+        ("archive/barcode/m.py", False),
+        ("MyCode/modeling.py", False),
+    ],
+)
 def test_is_torchscript_code(name: str, expected: bool) -> None:
     assert is_torchscript_code(name) is expected
 
@@ -89,13 +104,17 @@ def _zip(members: dict[str, bytes], compression: int = zipfile.ZIP_STORED) -> by
 
 
 @pytest.mark.parametrize("compression", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED])
-@pytest.mark.parametrize(("file_name", "members"), [
-    ("x.npz", {"a.npy": _object_npy(b"\x80\x02K\x01."), "evil/": _object_npy(_GADGET)}),
-    ("x.pkl.zip", {"evil/": _GADGET}),
-    ("x.pkl.zip", {"a/b/": _GADGET}),
-])
-def test_zip_member_named_like_a_directory_is_scanned(tmp_path: Path, file_name: str, members: dict[str, bytes],
-                                                      compression: int) -> None:
+@pytest.mark.parametrize(
+    ("file_name", "members"),
+    [
+        ("x.npz", {"a.npy": _object_npy(b"\x80\x02K\x01."), "evil/": _object_npy(_GADGET)}),
+        ("x.pkl.zip", {"evil/": _GADGET}),
+        ("x.pkl.zip", {"a/b/": _GADGET}),
+    ],
+)
+def test_zip_member_named_like_a_directory_is_scanned(
+    tmp_path: Path, file_name: str, members: dict[str, bytes], compression: int
+) -> None:
     _, top, titles = scan_named(tmp_path, file_name, _zip(members, compression))
     assert top is Severity.CRITICAL, titles
     assert any("system" in t for t in titles), titles
