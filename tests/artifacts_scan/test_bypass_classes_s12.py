@@ -128,3 +128,39 @@ def test_real_directory_entries_stay_clean(tmp_path: Path) -> None:
         archive.writestr("weights/a.npy", _object_npy(b"\x80\x02K\x01."))
     _, top, titles = scan_named(tmp_path, "x.npz", buf.getvalue())
     assert top < Severity.MEDIUM, titles
+
+
+# --- torchvision's file operators -------------------------------------------------------------------------------------
+# torchvision registers ``image::write_file(str filename, Tensor data)`` (``fopen(filename, "wb")`` + ``fwrite``,
+# torchvision/csrc/io/image/cpu/read_write_file.cpp) and ``image::read_file`` when imported. A scripted module calling
+# ``torch.ops.image.write_file(path, torch.tensor([35, 33, 10], dtype=torch.uint8))`` serialises as
+# ``ops.image.write_file(...)``; **ran**: torch.jit.load + a call wrote ``#!\n`` to the path (``/tmp/s12/m9.py``; the
+# op was registered by a stand-in with torchvision's schema and CONSERVATIVE alias analysis, as torchvision's
+# CUDA-built image.so does not load against torch 2.13.0+cpu). Main listed ``image`` among PyTorch's own namespaces:
+# "safe", info.
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '    ops.image.write_file("/home/u/.bashrc", torch.tensor([35, 33, 10], dtype=0))\n',
+        '    _0 = ops.image.read_file("/home/u/.ssh/id_rsa")\n',
+        '    _0 = torch . ops . image .\\\n      write_file("/tmp/x", x)\n',
+    ],
+)
+def test_torchvision_file_operators_are_high(tmp_path: Path, body: str) -> None:
+    _, top, titles = scan_named(tmp_path, "m.pt", _torchscript_zip("archive/code/__torch__.py", body))
+    assert top is Severity.HIGH, titles
+    assert any("image::" in t for t in titles), titles
+
+
+def test_torchvision_decoders_stay_clean(tmp_path: Path) -> None:
+    body = "    _0 = ops.image.decode_png(x, 0, False)\n    _1 = ops.torchvision.nms(x, x, 0.5)\n"
+    _, top, titles = scan_named(tmp_path, "m.pt", _torchscript_zip("archive/code/__torch__.py", body))
+    assert top < Severity.MEDIUM, titles
+
+
+def test_exported_program_targeting_image_write_file_is_high(tmp_path: Path) -> None:
+    graph = '{"graph_module": {"graph": {"nodes": [{"target": "torch.ops.image.write_file.default"}]}}}'
+    _, top, titles = scan_named(tmp_path, "model.json", graph)
+    assert top is Severity.HIGH, titles

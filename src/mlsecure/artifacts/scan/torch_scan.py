@@ -80,8 +80,10 @@ def _npy_member(handle: IO[bytes], entry: ZipEntry) -> bool:
 
 def scan_torchscript_code(text: str) -> list[Issue]:
     """Operators from namespaces PyTorch does not ship need a native library loaded by the host; ``aten::save``
-    and ``aten::from_file`` (the only TorchScript operators that take a file name) write or map any file when
-    the model runs (``from_file(..., shared=True)`` writes through to it)."""
+    and ``aten::from_file`` (the only operators of torch 2.13's 4,374 schemas that take a file name) write or map
+    any file when the model runs (``from_file(..., shared=True)`` writes through to it), and so do torchvision's
+    ``image::write_file`` / ``image::read_file``, registered by ``import torchvision`` (session 12: the ``image``
+    namespace counted as standard, so a model writing any file through it was "safe")."""
     # TorchScript's lexer skips blanks, comments and backslash-newlines around dots (``torch . ops . x . y`` and
     # ``torch.ops.\<newline>x.y`` compile): collapse them before matching
     compact = _AROUND_DOTS.sub(".", _BLANKS.sub(" ", text))  # two linear passes (one pattern backtracked: n^2)
@@ -89,18 +91,21 @@ def scan_torchscript_code(text: str) -> list[Issue]:
                     f"TorchScript code calls custom operator namespace torch.ops.{namespace}",
                     evidence={"namespace": namespace})
               for namespace in sorted({m.group(1) for m in _OPS.finditer(compact)} - STANDARD_OP_NAMESPACES)]
+    called = {f"aten::{m.group(1)}" if m.group(1) else f"image::{m.group(2)}" for m in _FILE_OPS.finditer(compact)}
     issues.extend(Issue(IssueKind.DANGEROUS_OP, Severity.HIGH,
-                        f"TorchScript code calls aten::{op}, which {FILE_OPS[op]} when the model runs",
-                        evidence={"op": f"aten::{op}"})
-                  for op in sorted({m.group(1) for m in _FILE_OPS.finditer(compact)}))
+                        f"TorchScript code calls {op}, which {FILE_OPS[op]} when the model runs",
+                        evidence={"op": op})
+                  for op in sorted(called))
     return issues
 
 
-FILE_OPS = {"save": "writes a pickle to a path the code names",
-            "from_file": "maps a file the code names (shared=True writes through to it)"}
+FILE_OPS = {"aten::save": "writes a pickle to a path the code names",
+            "aten::from_file": "maps a file the code names (shared=True writes through to it)",
+            "image::write_file": "writes a tensor's bytes to a path the code names (torchvision, fopen 'wb')",
+            "image::read_file": "reads any file the code names into a tensor (torchvision)"}
 _BLANKS = re.compile(r"(?:\s|\\\r?\n|#[^\n]*)+")  # every run of blanks, comments, line continuations -> " "
 _AROUND_DOTS = re.compile(r" ?\. ?")
-_FILE_OPS = re.compile(r"\b(?:torch|aten)\.(save|from_file)\b")
+_FILE_OPS = re.compile(r"\b(?:(?:torch|aten)\.(save|from_file)|ops\.image\.(write_file|read_file))\b")
 
 
 def scan_legacy_tar_member(name: str, blob: Blob, session: Session) -> list[Issue]:
