@@ -164,3 +164,22 @@ def test_exported_program_targeting_image_write_file_is_high(tmp_path: Path) -> 
     graph = '{"graph_module": {"graph": {"nodes": [{"target": "torch.ops.image.write_file.default"}]}}}'
     _, top, titles = scan_named(tmp_path, "model.json", graph)
     assert top is Severity.HIGH, titles
+
+
+# --- TorchBind classes from a namespace torch does not register ------------------------------------------------------
+# A scripted dynamic-quantised Linear serialises ``_packed_params : __torch__.torch.classes.quantized.
+# LinearPackedParamsBase`` (torch 2.13.0+cpu, ``/tmp/s12/tv/qlinear.pt``); a class from another namespace needs a
+# native library the host loaded, like a custom operator (medium), and was not reported at all.
+
+
+def test_custom_class_namespace_is_reported_like_a_custom_operator(tmp_path: Path) -> None:
+    body = "    _0 = __torch__.torch.classes.evil_ns.Runner.__new__(__torch__.torch.classes.evil_ns.Runner)\n"
+    _, top, titles = scan_named(tmp_path, "m.pt", _torchscript_zip("archive/code/__torch__.py", body))
+    assert top is Severity.MEDIUM, titles
+    assert any("torch.classes.evil_ns" in t for t in titles), titles
+
+
+def test_torch_own_class_namespaces_stay_clean(tmp_path: Path) -> None:
+    body = "    _0 = self._packed_params\n    _1 = torch.classes.quantized.LinearPackedParamsBase\n"
+    _, top, titles = scan_named(tmp_path, "m.pt", _torchscript_zip("archive/code/__torch__.py", body))
+    assert top < Severity.MEDIUM, titles

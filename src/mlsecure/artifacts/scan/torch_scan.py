@@ -30,6 +30,11 @@ STORAGE_FOLDERS = frozenset({"data", "constants"})
 STANDARD_OP_NAMESPACES = frozenset({"aten", "prim", "quantized", "_caffe2", "_quantized", "profiler",
                                     "_test", "quantized_decomposed", "torchvision", "image"})
 _OPS = re.compile(r"\bops\.([A-Za-z_][A-Za-z0-9_]*)\.")
+# TorchBind class namespaces torch 2.13 registers itself (``torch._C._jit_get_custom_class_schemas()``); a class from
+# any other namespace, like an operator, needs a native library the host loaded (session 12: it was not reported)
+STANDARD_CLASS_NAMESPACES = frozenset({"_nnapi", "aten", "backendutils", "c10d", "dist_rpc", "mkldnn", "profiling",
+                                       "quantized", "rnn", "sparse"})
+_CLASSES = re.compile(r"\bclasses\.([A-Za-z_][A-Za-z0-9_]*)\.")
 LEGACY_TAR_MEMBERS = frozenset({"sys_info", "pickle", "storages", "tensors"})
 STORAGE_ELEMENT_SIZES = {"DoubleStorage": 8, "FloatStorage": 4, "HalfStorage": 2, "BFloat16Storage": 2,
                          "LongStorage": 8, "IntStorage": 4, "ShortStorage": 2, "CharStorage": 1, "ByteStorage": 1,
@@ -91,6 +96,10 @@ def scan_torchscript_code(text: str) -> list[Issue]:
                     f"TorchScript code calls custom operator namespace torch.ops.{namespace}",
                     evidence={"namespace": namespace})
               for namespace in sorted({m.group(1) for m in _OPS.finditer(compact)} - STANDARD_OP_NAMESPACES)]
+    issues.extend(Issue(IssueKind.CUSTOM_OP, Severity.MEDIUM,
+                        f"TorchScript code uses custom class namespace torch.classes.{namespace}",
+                        evidence={"namespace": namespace})
+                  for namespace in sorted({m.group(1) for m in _CLASSES.finditer(compact)} - STANDARD_CLASS_NAMESPACES))
     called = {f"aten::{m.group(1)}" if m.group(1) else f"image::{m.group(2)}" for m in _FILE_OPS.finditer(compact)}
     issues.extend(Issue(IssueKind.DANGEROUS_OP, Severity.HIGH,
                         f"TorchScript code calls {op}, which {FILE_OPS[op]} when the model runs",
