@@ -8,6 +8,7 @@ here; the samples are written by hand in memory.
 from __future__ import annotations
 
 import io
+import pickle
 import zipfile
 from pathlib import Path
 
@@ -182,4 +183,68 @@ def test_custom_class_namespace_is_reported_like_a_custom_operator(tmp_path: Pat
 def test_torch_own_class_namespaces_stay_clean(tmp_path: Path) -> None:
     body = "    _0 = self._packed_params\n    _1 = torch.classes.quantized.LinearPackedParamsBase\n"
     _, top, titles = scan_named(tmp_path, "m.pt", _torchscript_zip("archive/code/__torch__.py", body))
+    assert top < Severity.MEDIUM, titles
+
+
+# --- lite-interpreter (mobile) models: the operators bytecode names -------------------------------------------------
+# **Ran** (``/tmp/s12/m11.py``, ``/tmp/s12/m12.py``, ``/tmp/s12/run_lite.py``; torch 2.13.0+cpu):
+# ``_save_for_lite_interpreter`` of a module calling ``torch.from_file(path, True, 4)`` + ``fill_``, with its ``code/``
+# members removed from the zip, and the same model saved as a flatbuffer (``_use_flatbuffer=True``, ``PTMF``): under
+# ``torch.jit.mobile._load_for_lite_interpreter`` + a call both overwrote the file. Main: "safe" (the zip's
+# ``bytecode.pkl`` is a pickle of plain tuples) and "unrecognised binary data" (low) for the flatbuffer.
+
+
+def _bytecode(operators: tuple[tuple[str, str], ...]) -> bytes:
+    method = ("__torch__.M.forward", (("instructions", (("OP", 0, 0), ("RET", 0, 0))), ("operators", operators)))
+    return pickle.dumps((8, method), protocol=2)
+
+
+def _lite_zip(bytecode: bytes, bytecode_name: str = "m/bytecode.pkl") -> bytes:
+    return _zip(
+        {
+            "m/data.pkl": b"\x80\x02}q\x00.",
+            bytecode_name: bytecode,
+            "m/constants.pkl": b"\x80\x02)\x85.",
+            "m/version": b"8\n",
+        }
+    )
+
+
+@pytest.mark.parametrize("bytecode_name", ["m/bytecode.pkl", "m/BYTECODE.PKL"])
+def test_mobile_bytecode_operators_are_judged(tmp_path: Path, bytecode_name: str) -> None:
+    bytecode = _bytecode((("aten::from_file", ""), ("aten::fill_", "Scalar")))
+    _, top, titles = scan_named(tmp_path, "m.ptl", _lite_zip(bytecode, bytecode_name))
+    assert top is Severity.HIGH, titles
+    assert any("aten::from_file" in t for t in titles), titles
+
+
+def test_mobile_bytecode_escaped_operator_name_is_read_as_the_loader_reads_it(tmp_path: Path) -> None:
+    # protocol 0 UNICODE is raw-unicode-escape: "\\u0061ten::save" is "aten::save" once decoded (names are judged
+    # decoded, not as raw bytes; whether torch's C++ unpickler takes this opcode was not checked)
+    bytecode = b"(I8\n(V__torch__.M.forward\n(Voperators\n((V\\u0061ten::save\nV\ntttt."
+    _, top, titles = scan_named(tmp_path, "m.ptl", _lite_zip(bytecode))
+    assert top is Severity.HIGH, titles
+
+
+def test_mobile_bytecode_custom_namespace_is_medium_and_plain_ops_clean(tmp_path: Path) -> None:
+    _, top, titles = scan_named(tmp_path, "a.ptl", _lite_zip(_bytecode((("evil_ns::run", ""),))))
+    assert top is Severity.MEDIUM, titles
+    _, top, titles = scan_named(tmp_path, "b.ptl", _lite_zip(_bytecode((("aten::add", "Tensor"), ("aten::relu", "")))))
+    assert top < Severity.MEDIUM, titles
+
+
+def _flatbuffer(*strings: bytes) -> bytes:
+    body = b"".join(len(s).to_bytes(4, "little") + s + b"\x00" for s in strings)
+    return b"\x24\x00\x00\x00PTMF" + b"\x00" * 28 + body
+
+
+def test_mobile_flatbuffer_operators_are_judged(tmp_path: Path) -> None:
+    data = _flatbuffer(b"__torch__.M.forward", b"aten::from_file", b"/home/u/.bashrc", b"aten::fill_")
+    _, top, titles = scan_named(tmp_path, "m.ptl", data)
+    assert top is Severity.HIGH, titles
+    assert any("aten::from_file" in t for t in titles), titles
+
+
+def test_mobile_flatbuffer_with_plain_operators_stays_below_medium(tmp_path: Path) -> None:
+    _, top, titles = scan_named(tmp_path, "m.ptl", _flatbuffer(b"__torch__.M.forward", b"aten::add", b"aten::relu"))
     assert top < Severity.MEDIUM, titles

@@ -130,10 +130,17 @@ def _scan(blob: Blob, session: Session, fmt: ArtifactFormat | None) -> tuple[Art
     except (OSError, ValueError) as exc:
         return ArtifactFormat.UNKNOWN, [Issue(IssueKind.MALFORMED, Severity.HIGH, f"cannot read: {exc}")]
     if fmt in _TENTATIVE or (fmt is ArtifactFormat.PICKLE and head[:1] != b"\x80"):
-        return _scan_tentative(blob, session, fmt, head)
-    issues = _run(fmt, blob, session)
-    if fmt in _POLYGLOT_PROBED:
-        issues.extend(_as_pickle(blob, session))
+        fmt, issues = _scan_tentative(blob, session, fmt, head)
+    else:
+        issues = _run(fmt, blob, session)
+        if fmt in _POLYGLOT_PROBED:
+            issues.extend(_as_pickle(blob, session))
+    from mlsecure.artifacts.scan import torch_scan
+
+    if torch_scan.is_mobile_bytecode(blob.name):  # the lite interpreter runs the operators it names, code/ or not
+        issues.extend(collect("bytecode", lambda: torch_scan.bytecode_operator_issues(blob)))
+    elif torch_scan.is_mobile_flatbuffer(head):
+        issues.extend(collect("mobile flatbuffer", lambda: torch_scan.flatbuffer_operator_issues(blob)))
     return fmt, issues
 
 
