@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from scan_helpers import scan_named
 
-from mlsecure.artifacts.scan.torch_scan import is_torchscript_code
+from mlsecure.artifacts.scan.interface import Blob, Budget, Limits, Session
+from mlsecure.artifacts.scan.torch_scan import flatbuffer_operator_issues, is_torchscript_code
 from mlsecure.findings import Severity
 
 # --- TorchScript code under a name in another case -------------------------------------------------------------------
@@ -248,3 +249,13 @@ def test_mobile_flatbuffer_operators_are_judged(tmp_path: Path) -> None:
 def test_mobile_flatbuffer_with_plain_operators_stays_below_medium(tmp_path: Path) -> None:
     _, top, titles = scan_named(tmp_path, "m.ptl", _flatbuffer(b"__torch__.M.forward", b"aten::add", b"aten::relu"))
     assert top < Severity.MEDIUM, titles
+
+
+def test_mobile_flatbuffer_search_stops_at_the_deadline(tmp_path: Path) -> None:
+    limits = Limits()
+    budget = Budget(limits)
+    budget.deadline = 0.0  # already past: the first chunk is not read
+    session = Session(limits=limits, depth=0, nested=lambda child, depth: [], budget=budget)
+    blob = Blob(name="m.ptl", data=_flatbuffer(b"aten::from_file"))
+    titles = [i.title for i in flatbuffer_operator_issues(blob, session)]
+    assert titles == ["cannot verify: the time limit was reached 0 MiB into the mobile flatbuffer"], titles

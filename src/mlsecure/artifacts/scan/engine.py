@@ -140,7 +140,7 @@ def _scan(blob: Blob, session: Session, fmt: ArtifactFormat | None) -> tuple[Art
     if torch_scan.is_mobile_bytecode(blob.name):  # the lite interpreter runs the operators it names, code/ or not
         issues.extend(collect("bytecode", lambda: torch_scan.bytecode_operator_issues(blob)))
     elif torch_scan.is_mobile_flatbuffer(head):
-        issues.extend(collect("mobile flatbuffer", lambda: torch_scan.flatbuffer_operator_issues(blob)))
+        issues.extend(collect("mobile flatbuffer", lambda: torch_scan.flatbuffer_operator_issues(blob, session)))
     return fmt, issues
 
 

@@ -136,7 +136,8 @@ def is_mobile_flatbuffer(head: bytes) -> bool:
     return head[4:8] == MOBILE_FLATBUFFER_ID
 
 
-def flatbuffer_operator_issues(blob: Blob, chunk: int = 16 * 1024**2, overlap: int = 4096) -> list[Issue]:
+def flatbuffer_operator_issues(blob: Blob, session: Session, chunk: int = 16 * 1024**2,
+                               overlap: int = 4096) -> list[Issue]:
     """A flatbuffer mobile model: its operator table names operators as plain ``ns::op`` strings (a flatbuffer
     string has no escapes) and its ``jit_sources`` hold TorchScript code ``torch.jit.load`` compiles; both are
     searched in the raw bytes, chunk by chunk. Before session 12 such a file calling ``aten::from_file`` ran under
@@ -145,6 +146,10 @@ def flatbuffer_operator_issues(blob: Blob, chunk: int = 16 * 1024**2, overlap: i
     with blob.open() as handle:
         tail = b""
         while data := handle.read(chunk):
+            if session.budget is not None and session.budget.past_deadline():
+                found["deadline"] = Issue(IssueKind.RESOURCE_LIMIT, Severity.MEDIUM, "cannot verify: the time limit "
+                                          f"was reached {handle.tell() >> 20} MiB into the mobile flatbuffer")
+                break
             window = tail + data
             text = window.decode("latin-1")
             operators = list(_OPERATOR_NAME.finditer(text))
