@@ -130,10 +130,17 @@ def _scan(blob: Blob, session: Session, fmt: ArtifactFormat | None) -> tuple[Art
     except (OSError, ValueError) as exc:
         return ArtifactFormat.UNKNOWN, [Issue(IssueKind.MALFORMED, Severity.HIGH, f"cannot read: {exc}")]
     if fmt in _TENTATIVE or (fmt is ArtifactFormat.PICKLE and head[:1] != b"\x80"):
-        return _scan_tentative(blob, session, fmt, head)
-    issues = _run(fmt, blob, session)
-    if fmt in _POLYGLOT_PROBED:
-        issues.extend(_as_pickle(blob, session))
+        fmt, issues = _scan_tentative(blob, session, fmt, head)
+    else:
+        issues = _run(fmt, blob, session)
+        if fmt in _POLYGLOT_PROBED:
+            issues.extend(_as_pickle(blob, session))
+    from mlsecure.artifacts.scan import torch_scan
+
+    if torch_scan.is_mobile_bytecode(blob.name):  # the lite interpreter runs the operators it names, code/ or not
+        issues.extend(collect("bytecode", lambda: torch_scan.bytecode_operator_issues(blob)))
+    elif torch_scan.is_mobile_flatbuffer(head):
+        issues.extend(collect("mobile flatbuffer", lambda: torch_scan.flatbuffer_operator_issues(blob, session)))
     return fmt, issues
 
 
@@ -424,11 +431,11 @@ def _text_issues(blob: Blob, session: Session, raw: bytes, text: str) -> list[Is
     from mlsecure.artifacts.scan.keras_scan import scan_config
     from mlsecure.artifacts.scan.python_source import source_issues, source_text
     from mlsecure.artifacts.scan.skops_scan import is_skops_schema, skops_issues
-    from mlsecure.artifacts.scan.torch_scan import scan_torchscript_code
+    from mlsecure.artifacts.scan.torch_scan import is_torchscript_code, scan_torchscript_code
 
     source = source_text(raw, text)  # as Python decodes it (a coding cookie)
     name = blob.name.replace("\\", "/")
-    if name.endswith(".py") and ("code/" in name or name.startswith("code")):
+    if is_torchscript_code(name):
         return [*scan_torchscript_code(text), *source_issues(blob.name, source, torchscript=True)]
     python = source_issues(blob.name, source)
     if python:

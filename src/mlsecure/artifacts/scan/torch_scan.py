@@ -12,6 +12,7 @@ member that starts with the ``.npy`` magic, whatever its name, and unpickles its
 from __future__ import annotations
 
 import lzma
+import pickletools
 import re
 import struct
 import zlib
@@ -30,6 +31,11 @@ STORAGE_FOLDERS = frozenset({"data", "constants"})
 STANDARD_OP_NAMESPACES = frozenset({"aten", "prim", "quantized", "_caffe2", "_quantized", "profiler",
                                     "_test", "quantized_decomposed", "torchvision", "image"})
 _OPS = re.compile(r"\bops\.([A-Za-z_][A-Za-z0-9_]*)\.")
+# TorchBind class namespaces torch 2.13 registers itself (``torch._C._jit_get_custom_class_schemas()``); a class from
+# any other namespace, like an operator, needs a native library the host loaded (session 12: it was not reported)
+STANDARD_CLASS_NAMESPACES = frozenset({"_nnapi", "aten", "backendutils", "c10d", "dist_rpc", "mkldnn", "profiling",
+                                       "quantized", "rnn", "sparse"})
+_CLASSES = re.compile(r"\bclasses\.([A-Za-z_][A-Za-z0-9_]*)\.")
 LEGACY_TAR_MEMBERS = frozenset({"sys_info", "pickle", "storages", "tensors"})
 STORAGE_ELEMENT_SIZES = {"DoubleStorage": 8, "FloatStorage": 4, "HalfStorage": 2, "BFloat16Storage": 2,
                          "LongStorage": 8, "IntStorage": 4, "ShortStorage": 2, "CharStorage": 1, "ByteStorage": 1,
@@ -52,6 +58,15 @@ def is_storage_member(entry: ZipEntry) -> bool:
     return len(parts) >= 3 and parts[-2] in STORAGE_FOLDERS and not parts[-1].endswith(".pkl")
 
 
+def is_torchscript_code(name: str) -> bool:
+    """A member ``torch.jit.load`` compiles as TorchScript: ``<archive>/code/<module path>.py``. Its miniz reader
+    looks names up without regard to ASCII case (``mz_zip_reader_locate_file`` with flags 0), so ``CODE/__TORCH__.PY``
+    is compiled too; session 12: such a member calling ``torch.from_file(..., shared=True)`` overwrote a file and
+    was "text file" (info)."""
+    parts = name.replace("\\", "/").lower().split("/")
+    return parts[-1].endswith(".py") and "code" in parts[:-1]
+
+
 NPY_MAGIC = b"\x93NUMPY"
 
 
@@ -71,27 +86,104 @@ def _npy_member(handle: IO[bytes], entry: ZipEntry) -> bool:
 
 def scan_torchscript_code(text: str) -> list[Issue]:
     """Operators from namespaces PyTorch does not ship need a native library loaded by the host; ``aten::save``
-    and ``aten::from_file`` (the only TorchScript operators that take a file name) write or map any file when
-    the model runs (``from_file(..., shared=True)`` writes through to it)."""
+    and ``aten::from_file`` (the only operators of torch 2.13's 4,374 schemas that take a file name) write or map
+    any file when the model runs (``from_file(..., shared=True)`` writes through to it), and so do torchvision's
+    ``image::write_file`` / ``image::read_file``, registered by ``import torchvision`` (session 12: the ``image``
+    namespace counted as standard, so a model writing any file through it was "safe")."""
     # TorchScript's lexer skips blanks, comments and backslash-newlines around dots (``torch . ops . x . y`` and
     # ``torch.ops.\<newline>x.y`` compile): collapse them before matching
     compact = _AROUND_DOTS.sub(".", _BLANKS.sub(" ", text))  # two linear passes (one pattern backtracked: n^2)
+    called = {f"aten::{m.group(1)}" if m.group(1) else f"image::{m.group(2)}" for m in _FILE_OPS.finditer(compact)}
+    return _operator_issues({m.group(1) for m in _OPS.finditer(compact)},
+                            {m.group(1) for m in _CLASSES.finditer(compact)}, called)
+
+
+def is_mobile_bytecode(name: str) -> bool:
+    """``<archive>/bytecode.pkl``: what ``torch.jit.mobile._load_for_lite_interpreter`` runs (found ignoring case)."""
+    return name.replace("\\", "/").rpartition("/")[2].lower() == "bytecode.pkl"
+
+
+def bytecode_operator_issues(blob: Blob) -> list[Issue]:
+    """The operators and classes a lite-interpreter model names, judged as in TorchScript code.
+
+    ``bytecode.pkl`` lists each method's operators as ``("aten::from_file", "")`` string pairs; the lite interpreter
+    needs no ``code/`` member, so before session 12 a model calling ``aten::from_file`` with its code members removed
+    overwrote a file under ``_load_for_lite_interpreter`` and was "safe". Strings are read with ``pickletools`` (every
+    string opcode decoded, escapes included); nothing is unpickled."""
+    if blob.size > MAX_BYTECODE_BYTES:
+        return [Issue(IssueKind.RESOURCE_LIMIT, Severity.MEDIUM,
+                      f"cannot verify: mobile bytecode of {blob.size} bytes is over the {MAX_BYTECODE_BYTES >> 20} MiB "
+                      "read for operator names")]
+    names: set[str] = set()
+    try:
+        for _opcode, arg, _pos in pickletools.genops(blob.read_all()):
+            if isinstance(arg, str) and len(arg) < 512:
+                names.add(arg)
+    except (ValueError, EOFError, struct.error, UnicodeDecodeError):
+        pass  # the pickle scan of the same bytes reports the malformed stream; the names read so far are judged
+    operators = [m for m in map(_OPERATOR_NAME.fullmatch, names) if m]
+    classes = {m.group(1) for name in names for m in _CLASSES.finditer(name)}
+    return _operator_issues({m.group(1) for m in operators}, classes,
+                            {m.group(0) for m in operators if m.group(0) in FILE_OPS})
+
+
+MAX_BYTECODE_BYTES = 256 * 1024**2
+_OPERATOR_NAME = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)::([A-Za-z_][A-Za-z0-9_]*)")
+MOBILE_FLATBUFFER_ID = b"PTMF"  # file identifier (bytes 4-8) of _save_for_lite_interpreter(_use_flatbuffer=True)
+
+
+def is_mobile_flatbuffer(head: bytes) -> bool:
+    return head[4:8] == MOBILE_FLATBUFFER_ID
+
+
+def flatbuffer_operator_issues(blob: Blob, session: Session, chunk: int = 16 * 1024**2,
+                               overlap: int = 4096) -> list[Issue]:
+    """A flatbuffer mobile model: its operator table names operators as plain ``ns::op`` strings (a flatbuffer
+    string has no escapes) and its ``jit_sources`` hold TorchScript code ``torch.jit.load`` compiles; both are
+    searched in the raw bytes, chunk by chunk. Before session 12 such a file calling ``aten::from_file`` ran under
+    ``_load_for_lite_interpreter`` and was "unrecognised binary data" (low)."""
+    found: dict[str, Issue] = {}
+    with blob.open() as handle:
+        tail = b""
+        while data := handle.read(chunk):
+            if session.budget is not None and session.budget.past_deadline():
+                found["deadline"] = Issue(IssueKind.RESOURCE_LIMIT, Severity.MEDIUM, "cannot verify: the time limit "
+                                          f"was reached {handle.tell() >> 20} MiB into the mobile flatbuffer")
+                break
+            window = tail + data
+            text = window.decode("latin-1")
+            operators = list(_OPERATOR_NAME.finditer(text))
+            names = _operator_issues({m.group(1) for m in operators}, set(),
+                                     {m.group(0) for m in operators if m.group(0) in FILE_OPS})
+            for issue in [*names, *scan_torchscript_code(text)]:
+                found.setdefault(issue.title, issue)
+            tail = window[-overlap:]
+    return list(found.values())
+
+
+def _operator_issues(namespaces: set[str], classes: set[str], file_ops: set[str]) -> list[Issue]:
     issues = [Issue(IssueKind.CUSTOM_OP, Severity.MEDIUM,
                     f"TorchScript code calls custom operator namespace torch.ops.{namespace}",
                     evidence={"namespace": namespace})
-              for namespace in sorted({m.group(1) for m in _OPS.finditer(compact)} - STANDARD_OP_NAMESPACES)]
+              for namespace in sorted(namespaces - STANDARD_OP_NAMESPACES)]
+    issues.extend(Issue(IssueKind.CUSTOM_OP, Severity.MEDIUM,
+                        f"TorchScript code uses custom class namespace torch.classes.{namespace}",
+                        evidence={"namespace": namespace})
+                  for namespace in sorted(classes - STANDARD_CLASS_NAMESPACES))
     issues.extend(Issue(IssueKind.DANGEROUS_OP, Severity.HIGH,
-                        f"TorchScript code calls aten::{op}, which {FILE_OPS[op]} when the model runs",
-                        evidence={"op": f"aten::{op}"})
-                  for op in sorted({m.group(1) for m in _FILE_OPS.finditer(compact)}))
+                        f"TorchScript code calls {op}, which {FILE_OPS[op]} when the model runs",
+                        evidence={"op": op})
+                  for op in sorted(file_ops))
     return issues
 
 
-FILE_OPS = {"save": "writes a pickle to a path the code names",
-            "from_file": "maps a file the code names (shared=True writes through to it)"}
+FILE_OPS = {"aten::save": "writes a pickle to a path the code names",
+            "aten::from_file": "maps a file the code names (shared=True writes through to it)",
+            "image::write_file": "writes a tensor's bytes to a path the code names (torchvision, fopen 'wb')",
+            "image::read_file": "reads any file the code names into a tensor (torchvision)"}
 _BLANKS = re.compile(r"(?:\s|\\\r?\n|#[^\n]*)+")  # every run of blanks, comments, line continuations -> " "
 _AROUND_DOTS = re.compile(r" ?\. ?")
-_FILE_OPS = re.compile(r"\b(?:torch|aten)\.(save|from_file)\b")
+_FILE_OPS = re.compile(r"\b(?:(?:torch|aten)\.(save|from_file)|ops\.image\.(write_file|read_file))\b")
 
 
 def scan_legacy_tar_member(name: str, blob: Blob, session: Session) -> list[Issue]:
