@@ -26,8 +26,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from mlsecure.privacy.pii.dict_names import STOPS as DICTIONARY_STOPS
+from mlsecure.privacy.pii.dict_names import words as dictionary
 from mlsecure.privacy.pii.letters import NAME_LOWER as _LO
 from mlsecure.privacy.pii.letters import NAME_UPPER as _UP
+from mlsecure.privacy.pii.locale_frames import word_list
 from mlsecure.privacy.pii.name_data import lexicon
 from mlsecure.privacy.pii.name_endings import FINNISH_CASES, MIN_STEM, PLACE_ENDINGS, nominatives
 from mlsecure.privacy.pii.name_frames import is_person_word
@@ -62,6 +64,10 @@ REGNAL = (
 )
 _NUMERALS = frozenset(("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII", "XIV", "XV"))
 # A capitalised word with a hyphenated Hungarian case ending
+# The German words that put a noun in the genitive before it (a person's genitive goes without one)
+GENITIVE_DETERMINERS = frozenset(
+    word_list("des eines dieses jenes seines ihres unseres meines deines eures keines welches jedes manches solches")
+)
 HYPHENATED = rf"\b[{_UP}][{_LO}]{{{MIN_STEM - 1},}}-(?:{'|'.join(sorted(ENDINGS['hu'], key=len, reverse=True))})\b"
 
 
@@ -84,6 +90,7 @@ def declined_names(
     capitalised: Iterable[str],
     langs: tuple[str, ...],
     cells: Any,
+    dictionary_langs: tuple[str, ...] = (),
 ) -> set[str]:
     """The declined listed names among the words of ``mid`` (matches of ``dict_names.MID_RUN``, after the small
     word opening each) and ``hyphenated`` (of ``HYPHENATED``, whose name is taken without its ending), the names
@@ -91,9 +98,14 @@ def declined_names(
     matches of ``name_endings.CAPITALISED_WORD``), in a column of ``langs`` (``declining_languages``) whose texts
     are ``cells`` (a list or a Polars Series; None before a batch ran). A word the column also writes in lower
     case, as it stands or as its base, is an everyday word opening a sentence whose stop the text left out
-    (``uupumus Kävelin``, ``Aina``) or a numbered thing (``II. kerület``)."""
-    if not langs or cells is None:
+    (``uupumus Kävelin``, ``Aina``) or a numbered thing (``II. kerület``). In a German column
+    (``dictionary_langs``: ``dict_names.languages``) a listed name's genitive too (``genitive_names``)."""
+    if cells is None:
         return set()
+    mid = list(mid)
+    genitives = genitive_names(mid, cells) if "de" in dictionary_langs else set()
+    if not langs:
+        return genitives
     endings = frozenset().union(*(ENDINGS[lang] for lang in langs))
     words = set(capitalised)
     bases: dict[str, str] = {}
@@ -117,11 +129,40 @@ def declined_names(
         if ("hu" if hungarian else "fi") in langs and (hungarian or ":" in second) and may_be_name(name):
             bases[name] = name
     lower = written_lower(cells, {w for pair in bases.items() for w in pair})
-    out: set[str] = set()
+    out: set[str] = genitives
     for word, base in bases.items():
         if word.lower() not in lower and base.lower() not in lower:
             out.update((word, base) if base in words else (word,))
     return out
+
+
+def genitive_names(mid: Iterable[str], cells: Any) -> set[str]:
+    """The words of ``mid`` (``dict_names.MID_RUN`` matches) that are a listed name's German genitive: the name and a
+    bare ``s`` with no article before it (``Luthers Lehre``, ``Chamberlains Rede``, ``Napoleons``; a noun's
+    genitive takes one: ``des Meisters``). Neither the word nor its base may be a German dictionary word
+    (``Hindenburgs`` is one, ``Bauers`` another), a listed name as it stands (``Peters``), a place or an everyday
+    word, nor written in lower case in the column (``written_lower``)."""
+    german = dictionary("de")
+    bases: dict[str, str] = {}
+    for match in mid:
+        small, *words = match.split()
+        if small.rstrip(",;") in GENITIVE_DETERMINERS:
+            continue
+        for word in (w.rstrip(",;") for w in words):
+            base = word[:-1]
+            if (
+                word.endswith("s")
+                and len(base) >= MIN_STEM + 1
+                and word.lower() not in german
+                and base.lower() not in german
+                and not listed(word)
+                and listed(base)
+                and may_be_name(word)
+                and may_be_name(base)
+            ):
+                bases[word] = base
+    lower = written_lower(cells, {w for pair in bases.items() for w in pair})
+    return {w for w, base in bases.items() if w.lower() not in lower and base.lower() not in lower}
 
 
 def written_lower(cells: Any, words: Iterable[str]) -> set[str]:

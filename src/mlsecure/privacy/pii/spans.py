@@ -428,7 +428,7 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
             found.setdefault(word, PiiType.NAME)
     capitalised = _distinct_matches(texts, CAPITALISED_WORD)  # ``declined_names``: ``Watsonin``, ``Bukowski-t``
     for word in declined_names(mid, _distinct_matches(texts, HYPHENATED), _distinct_matches(texts, REGNAL),
-                               capitalised, declining, _cells(texts)):
+                               capitalised, declining, _cells(texts), langs):
         found.setdefault(word, PiiType.NAME)
     _drop_local_words(found, declining)  # before the names' declined forms and lists are read from them
     persons = [v for v, t in found.items() if t is PiiType.NAME]  # ``name_endings``: ``Obaman``, ``Évát``
