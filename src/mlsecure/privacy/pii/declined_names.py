@@ -41,7 +41,14 @@ STOPS: dict[str, frozenset[str]] = {
     "hu": frozenset(("és", "hogy", "nem", "egy", "meg", "volt", "csak", "már", "mint", "pedig", "vagy", "azt")),
     "no": frozenset(("og", "ikke", "som", "på", "det", "har", "ble", "eller", "jeg", "også", "etter", "skal")),
 }
-STOP_RUN = r"\b(?:" + "|".join(sorted({w for ws in STOPS.values() for w in ws}, key=len, reverse=True)) + r")\b"
+# The function words of these languages and of ``dict_names``' in one query: a column's matches feed both
+# ``dict_names.languages`` and ``declining_languages``, which each count only their own words (a word is matched
+# whole, so the matches are those of the two patterns together)
+FUNCTION_WORD_RUN = (
+    r"\b(?:"
+    + "|".join(sorted({w for ws in (*STOPS.values(), *DICTIONARY_STOPS.values()) for w in ws}, key=len, reverse=True))
+    + r")\b"
+)
 MIN_STOPS = 2  # distinct function words of a language before its endings are read
 # The cases a person takes. Finnish (``name_endings.FINNISH_CASES``): genitive, partitive, having, giving, taking,
 # essive, with the linking ``i`` of a name ending in a consonant and the ``-kin`` clitic; Hungarian: accusative, dative,
@@ -74,7 +81,8 @@ HYPHENATED = rf"\b[{_UP}][{_LO}]{{{MIN_STEM - 1},}}-(?:{'|'.join(sorted(ENDINGS[
 def declining_languages(stops_found: Iterable[str], others_found: Iterable[str] = ()) -> tuple[str, ...]:
     """The language here of which the column uses the most distinct function words, ``MIN_STOPS`` at least (all
     of them on a tie), and more than of any language ``dict_names`` reads (``others_found``: the matches of its
-    ``STOP_RUN``): Finnish web text also writes ``som`` and ``det``, and English tweets ``det`` and ``skal``."""
+    ``STOP_RUN``; ``FUNCTION_WORD_RUN``'s serve for both): Finnish web text also writes ``som`` and ``det``, and
+    English tweets ``det`` and ``skal``."""
     found, others = set(stops_found), set(others_found)
     counts = {lang: len(stops & found) for lang, stops in STOPS.items()}
     most = max(counts.values())
