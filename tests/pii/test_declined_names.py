@@ -183,3 +183,18 @@ def test_a_genitive_the_column_also_writes_in_lower_case_is_no_name() -> None:
     texts = [GERMAN, "nach Chamberlains Rede", "die chamberlains des Hofes"]
     mid = [m for t in texts for m in re.findall(MID_RUN, t)]
     assert declined_names(mid, [], [], [], (), texts, ("de",)) == set()
+
+
+def test_an_unlisted_name_declined_in_two_person_cases_is_a_name() -> None:
+    # session 12: NerKor's subtitles and novels decline unlisted names (``Loder``, ``Lodert``, ``Lodernek``); a town
+    # takes a place's case (``Budapestre``) and a continent an adjective in ``-i`` (``európai``): neither is a person
+    texts = [
+        HUNGARIAN,
+        "Nem tudom, hogy Loder miért jött. Évá látta Lodert, és egy levelet adott Lodernek.",
+        "Ott volt Budapest is, és egy vonat ment Budapestet Budapestnek nézve Budapestre.",
+        "Nem volt Európa, csak Európát és Európának a sorsát nézte az európai ember.",
+    ]
+    mid = [m for t in texts for m in re.findall(MID_RUN, t)]
+    words = [w for t in texts for w in re.findall(CAPITALISED_WORD, t)]
+    assert declined_names(mid, [], [], words, ("hu",), texts) == {"Loder", "Lodert", "Lodernek"}
+    assert declined_names(mid, [], [], words, ("fi",), texts) == set()  # Hungarian only

@@ -59,6 +59,8 @@ ENDINGS: dict[str, frozenset[str]] = {
     | frozenset(("ról", "ről", "tól", "től", "nál", "nél", "ért", "ként", "é", "ék")),
     "no": frozenset(("s",)),
 }
+MIN_FAMILY = 2  # declined forms of an unlisted capitalised word before it is read as a name (``declined_families``)
+_LENGTHENED = {"a": "á", "e": "é"}  # Hungarian lengthens a final vowel before a case ending (``Évá-t``)
 _ASSIMILATED = frozenset(("al", "el"))  # Hungarian ``-val``/``-vel`` after a consonant, which doubles
 MIN_OPENING_BASE = 5  # letters of a name opening a sentence: ``Forró-t``, ``Több-et`` open Hungarian subtitles
 COMMON_GIVEN = 300  # a given name this common is a name even where it is also an everyday word
@@ -136,11 +138,39 @@ def declined_names(
         name = second if hungarian else first
         if ("hu" if hungarian else "fi") in langs and (hungarian or ":" in second) and may_be_name(name):
             bases[name] = name
-    lower = written_lower(cells, {w for pair in bases.items() for w in pair})
+    families = declined_families(inside, words, langs) if "hu" in langs else {}
+    bases.update(families)
+    # a family's adjective in ``-i`` written in lower case makes it a place (``Európa``, ``európai``)
+    adjectives = {base.lower() + "i" for base in families.values()}
+    lower = written_lower(cells, {w for pair in bases.items() for w in pair} | adjectives)
     out: set[str] = genitives
     for word, base in bases.items():
-        if word.lower() not in lower and base.lower() not in lower:
+        if (
+            word.lower() not in lower
+            and base.lower() not in lower
+            and (word not in families or base.lower() + "i" not in lower)
+        ):
             out.update((word, base) if base in words else (word,))
+    return out
+
+
+def declined_families(inside: Iterable[str], words: Iterable[str], langs: tuple[str, ...]) -> dict[str, str]:
+    """An unlisted name a Hungarian column writes bare inside a sentence and declined with ``MIN_FAMILY`` person
+    cases of ``ENDINGS`` of ``langs`` (``Loder``, ``Lodert``, ``Lodernek``; ``Kadhafi``, ``Kadhafit``,
+    ``Kadhafihoz``), and never with a place's (``PLACE_ENDINGS``: ``Budapestre`` declines a town): each form with
+    the bare word as its base. Hungarian lengthens a final vowel before the ending (``Évá-t``) and doubles a final
+    consonant before ``-al``/``-el``. A place, a function or organisation word or an everyday word is left."""
+    endings = frozenset().union(*(ENDINGS[lang] for lang in langs))
+    written = set(words)
+    out: dict[str, str] = {}
+    for stem in {w for w in inside if len(w) >= MIN_STEM + 1 and w.isalpha()}:
+        if listed(stem) or not may_be_name(stem) or _declined_as_place(stem, written):
+            continue
+        heads = {stem, stem[:-1] + _LENGTHENED[stem[-1]]} if stem[-1] in _LENGTHENED else {stem}
+        forms = {h + e for h in heads for e in endings if h + e in written}
+        forms |= {stem + stem[-1] + e for e in _ASSIMILATED if stem + stem[-1] + e in written}
+        if len(forms) >= MIN_FAMILY:
+            out.update(dict.fromkeys(forms | {stem}, stem))
     return out
 
 
