@@ -6,6 +6,8 @@ here, not copied from it."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from mlsecure.privacy.pii.declined_names import REGNAL, declined_names, declining_languages, written_lower
@@ -158,8 +160,41 @@ def test_inflected_reads_finnish_stems_only_in_finnish_columns() -> None:
 
 
 def test_mid_run_words_feed_the_pass() -> None:
-    import re
-
     text = "Hän kertoi, että Watsonin koira on kiltti."
     mid = re.findall(MID_RUN, text)
     assert declined_names(mid, [], [], re.findall(CAPITALISED_WORD, text), ("fi",), [text]) == {"Watsonin"}
+
+
+GERMAN = "Der Mann ist nicht mit dem Wagen und das war"  # German function words: the column is German
+
+
+def test_german_genitive_of_a_listed_name_without_an_article() -> None:
+    # session 12: a person's genitive takes no article (``Chamberlains Rede``); a noun's takes one (``des Meisters``)
+    texts = [GERMAN, "Er las nach Chamberlains Rede die Briefe des Meisters und des Müllers."]
+    mid = [m for t in texts for m in re.findall(MID_RUN, t)]
+    assert declined_names(mid, [], [], [], (), texts, ("de",)) == {"Chamberlains"}
+    assert declined_names(mid, [], [], [], (), texts, ()) == set()  # not a German column
+    found = confirmed_strings(polars().Series(texts))
+    assert found.get("Chamberlains") is PiiType.NAME
+    assert "Meisters" not in found and "Müllers" not in found
+
+
+def test_a_genitive_the_column_also_writes_in_lower_case_is_no_name() -> None:
+    texts = [GERMAN, "nach Chamberlains Rede", "die chamberlains des Hofes"]
+    mid = [m for t in texts for m in re.findall(MID_RUN, t)]
+    assert declined_names(mid, [], [], [], (), texts, ("de",)) == set()
+
+
+def test_an_unlisted_name_declined_in_two_person_cases_is_a_name() -> None:
+    # session 12: NerKor's subtitles and novels decline unlisted names (``Loder``, ``Lodert``, ``Lodernek``); a town
+    # takes a place's case (``Budapestre``) and a continent an adjective in ``-i`` (``európai``): neither is a person
+    texts = [
+        HUNGARIAN,
+        "Nem tudom, hogy Loder miért jött. Évá látta Lodert, és egy levelet adott Lodernek.",
+        "Ott volt Budapest is, és egy vonat ment Budapestet Budapestnek nézve Budapestre.",
+        "Nem volt Európa, csak Európát és Európának a sorsát nézte az európai ember.",
+    ]
+    mid = [m for t in texts for m in re.findall(MID_RUN, t)]
+    words = [w for t in texts for w in re.findall(CAPITALISED_WORD, t)]
+    assert declined_names(mid, [], [], words, ("hu",), texts) == {"Loder", "Lodert", "Lodernek"}
+    assert declined_names(mid, [], [], words, ("fi",), texts) == set()  # Hungarian only

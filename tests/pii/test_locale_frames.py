@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from mlsecure.privacy.pii.locale_frames import LOCALE_SLOTS
+from mlsecure.privacy.pii.locale_frames import INITIAL_RUN, LOCALE_SLOTS, initial_name
 from mlsecure.privacy.pii.name_endings import inflected
 from mlsecure.privacy.pii.text_mode import scan_texts
 from mlsecure.privacy.pii.types import PiiType
@@ -103,3 +103,18 @@ def test_a_stem_the_column_puts_in_a_place_case_is_a_place() -> None:
 def test_a_declined_name_is_redacted_with_its_nominative() -> None:
     text = "Lodernek volt ideje Évát megfigyelni. Éva Kovács jött be, és közelebb hajolt Évához."
     assert {"Évát", "Évához"} <= set(_names(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Mardi soir une femme de Saint-Servan, Mme L. après une scène assez violente.", ["L."]),
+        ("Les flammes dévorèrent la maison de M. V. et la chambre.", ["V."]),
+        ("Der Wirt, Herr K., hat es gesehen.", ["K."]),
+        ("à M. L. Herr, de Morlaix", []),  # an initial before a surname: ``TITLED_RUN`` reads the surname
+        ("Ecrire au journal, 1. A. Dupont", []),  # no honorific before the initial
+    ],
+)
+def test_an_initial_after_an_honorific_stands_for_the_person(text: str, names: list[str]) -> None:
+    # session 12: the old newspapers name a person by an initial (peers3 dev, French: ``Mme L.``, ``M. V.``, ``M. X.``)
+    assert [n for m in re.finditer(INITIAL_RUN, text) for n in initial_name(m.group(0))] == names

@@ -4,12 +4,14 @@
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 import pytest
 
 from mlsecure.privacy.pii.anonymize import Method, transform_text
 from mlsecure.privacy.pii.locale_frames import without_title
-from mlsecure.privacy.pii.notice_frames import listed_unknowns
+from mlsecure.privacy.pii.notice_frames import INITIALS_CAPS_RUN, capitals_after_initials, listed_unknowns
 
 
 def _redacted(*texts: str) -> list[str]:
@@ -164,3 +166,18 @@ def test_a_list_in_one_case_ending_or_without_a_dictionary_is_left() -> None:
     assert listed_unknowns("Scheler, Habel, Apolonvy, Lorenzi", ()) == []
     assert listed_unknowns("Scheler, Habel, Apolonvy, Lorenzi", ("de",)) == ["Scheler", "Habel", "Apolonvy", "Lorenzi"]
     assert _redacted(text) == [text]
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Aanwijzer B. MEULINK. 2. Een perceel", ["B. MEULINK", "MEULINK"]),
+        ("Steenwijk, G. VARRENHORST. den 21 Junij", ["G. VARRENHORST", "VARRENHORST"]),
+        ("de N.V. PHILIPS, te Eindhoven", []),  # a firm's legal form
+        ("de boot naar G. ZWOLLE.", []),  # a town
+    ],
+)
+def test_initials_before_a_surname_in_capitals(text: str, names: list[str]) -> None:
+    # session 12: the Dutch notices of peers3 sign with initials and a surname in capitals (dev: 7 fewer survived)
+    found = [n for m in re.finditer(INITIALS_CAPS_RUN, text) for n in capitals_after_initials(m.group(0), ("nl",))]
+    assert found == names

@@ -26,8 +26,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from mlsecure.privacy.pii.dict_names import STOPS as DICTIONARY_STOPS
+from mlsecure.privacy.pii.dict_names import words as dictionary
 from mlsecure.privacy.pii.letters import NAME_LOWER as _LO
 from mlsecure.privacy.pii.letters import NAME_UPPER as _UP
+from mlsecure.privacy.pii.locale_frames import word_list
 from mlsecure.privacy.pii.name_data import lexicon
 from mlsecure.privacy.pii.name_endings import FINNISH_CASES, MIN_STEM, PLACE_ENDINGS, nominatives
 from mlsecure.privacy.pii.name_frames import is_person_word
@@ -39,7 +41,14 @@ STOPS: dict[str, frozenset[str]] = {
     "hu": frozenset(("és", "hogy", "nem", "egy", "meg", "volt", "csak", "már", "mint", "pedig", "vagy", "azt")),
     "no": frozenset(("og", "ikke", "som", "på", "det", "har", "ble", "eller", "jeg", "også", "etter", "skal")),
 }
-STOP_RUN = r"\b(?:" + "|".join(sorted({w for ws in STOPS.values() for w in ws}, key=len, reverse=True)) + r")\b"
+# The function words of these languages and of ``dict_names``' in one query: a column's matches feed both
+# ``dict_names.languages`` and ``declining_languages``, which each count only their own words (a word is matched
+# whole, so the matches are those of the two patterns together)
+FUNCTION_WORD_RUN = (
+    r"\b(?:"
+    + "|".join(sorted({w for ws in (*STOPS.values(), *DICTIONARY_STOPS.values()) for w in ws}, key=len, reverse=True))
+    + r")\b"
+)
 MIN_STOPS = 2  # distinct function words of a language before its endings are read
 # The cases a person takes. Finnish (``name_endings.FINNISH_CASES``): genitive, partitive, having, giving, taking,
 # essive, with the linking ``i`` of a name ending in a consonant and the ``-kin`` clitic; Hungarian: accusative, dative,
@@ -50,6 +59,8 @@ ENDINGS: dict[str, frozenset[str]] = {
     | frozenset(("ról", "ről", "tól", "től", "nál", "nél", "ért", "ként", "é", "ék")),
     "no": frozenset(("s",)),
 }
+MIN_FAMILY = 2  # declined forms of an unlisted capitalised word before it is read as a name (``declined_families``)
+_LENGTHENED = {"a": "á", "e": "é"}  # Hungarian lengthens a final vowel before a case ending (``Évá-t``)
 _ASSIMILATED = frozenset(("al", "el"))  # Hungarian ``-val``/``-vel`` after a consonant, which doubles
 MIN_OPENING_BASE = 5  # letters of a name opening a sentence: ``Forró-t``, ``Több-et`` open Hungarian subtitles
 COMMON_GIVEN = 300  # a given name this common is a name even where it is also an everyday word
@@ -62,13 +73,18 @@ REGNAL = (
 )
 _NUMERALS = frozenset(("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII", "XIV", "XV"))
 # A capitalised word with a hyphenated Hungarian case ending
+# The German words that put a noun in the genitive before it (a person's genitive goes without one)
+GENITIVE_DETERMINERS = frozenset(
+    word_list("des eines dieses jenes seines ihres unseres meines deines eures keines welches jedes manches solches")
+)
 HYPHENATED = rf"\b[{_UP}][{_LO}]{{{MIN_STEM - 1},}}-(?:{'|'.join(sorted(ENDINGS['hu'], key=len, reverse=True))})\b"
 
 
 def declining_languages(stops_found: Iterable[str], others_found: Iterable[str] = ()) -> tuple[str, ...]:
     """The language here of which the column uses the most distinct function words, ``MIN_STOPS`` at least (all
     of them on a tie), and more than of any language ``dict_names`` reads (``others_found``: the matches of its
-    ``STOP_RUN``): Finnish web text also writes ``som`` and ``det``, and English tweets ``det`` and ``skal``."""
+    ``STOP_RUN``; ``FUNCTION_WORD_RUN``'s serve for both): Finnish web text also writes ``som`` and ``det``, and
+    English tweets ``det`` and ``skal``."""
     found, others = set(stops_found), set(others_found)
     counts = {lang: len(stops & found) for lang, stops in STOPS.items()}
     most = max(counts.values())
@@ -84,6 +100,7 @@ def declined_names(
     capitalised: Iterable[str],
     langs: tuple[str, ...],
     cells: Any,
+    dictionary_langs: tuple[str, ...] = (),
 ) -> set[str]:
     """The declined listed names among the words of ``mid`` (matches of ``dict_names.MID_RUN``, after the small
     word opening each) and ``hyphenated`` (of ``HYPHENATED``, whose name is taken without its ending), the names
@@ -91,9 +108,14 @@ def declined_names(
     matches of ``name_endings.CAPITALISED_WORD``), in a column of ``langs`` (``declining_languages``) whose texts
     are ``cells`` (a list or a Polars Series; None before a batch ran). A word the column also writes in lower
     case, as it stands or as its base, is an everyday word opening a sentence whose stop the text left out
-    (``uupumus Kävelin``, ``Aina``) or a numbered thing (``II. kerület``)."""
-    if not langs or cells is None:
+    (``uupumus Kävelin``, ``Aina``) or a numbered thing (``II. kerület``). In a German column
+    (``dictionary_langs``: ``dict_names.languages``) a listed name's genitive too (``genitive_names``)."""
+    if cells is None:
         return set()
+    mid = list(mid)
+    genitives = genitive_names(mid, cells) if "de" in dictionary_langs else set()
+    if not langs:
+        return genitives
     endings = frozenset().union(*(ENDINGS[lang] for lang in langs))
     words = set(capitalised)
     bases: dict[str, str] = {}
@@ -116,12 +138,69 @@ def declined_names(
         name = second if hungarian else first
         if ("hu" if hungarian else "fi") in langs and (hungarian or ":" in second) and may_be_name(name):
             bases[name] = name
-    lower = written_lower(cells, {w for pair in bases.items() for w in pair})
-    out: set[str] = set()
+    families = declined_families(inside, words, langs) if "hu" in langs else {}
+    bases.update(families)
+    # a family's adjective in ``-i`` written in lower case makes it a place (``Európa``, ``európai``)
+    adjectives = {base.lower() + "i" for base in families.values()}
+    lower = written_lower(cells, {w for pair in bases.items() for w in pair} | adjectives)
+    out: set[str] = genitives
     for word, base in bases.items():
-        if word.lower() not in lower and base.lower() not in lower:
+        if (
+            word.lower() not in lower
+            and base.lower() not in lower
+            and (word not in families or base.lower() + "i" not in lower)
+        ):
             out.update((word, base) if base in words else (word,))
     return out
+
+
+def declined_families(inside: Iterable[str], words: Iterable[str], langs: tuple[str, ...]) -> dict[str, str]:
+    """An unlisted name a Hungarian column writes bare inside a sentence and declined with ``MIN_FAMILY`` person
+    cases of ``ENDINGS`` of ``langs`` (``Loder``, ``Lodert``, ``Lodernek``; ``Kadhafi``, ``Kadhafit``,
+    ``Kadhafihoz``), and never with a place's (``PLACE_ENDINGS``: ``Budapestre`` declines a town): each form with
+    the bare word as its base. Hungarian lengthens a final vowel before the ending (``Évá-t``) and doubles a final
+    consonant before ``-al``/``-el``. A place, a function or organisation word or an everyday word is left."""
+    endings = frozenset().union(*(ENDINGS[lang] for lang in langs))
+    written = set(words)
+    out: dict[str, str] = {}
+    for stem in {w for w in inside if len(w) >= MIN_STEM + 1 and w.isalpha()}:
+        if listed(stem) or not may_be_name(stem) or _declined_as_place(stem, written):
+            continue
+        heads = {stem, stem[:-1] + _LENGTHENED[stem[-1]]} if stem[-1] in _LENGTHENED else {stem}
+        forms = {h + e for h in heads for e in endings if h + e in written}
+        forms |= {stem + stem[-1] + e for e in _ASSIMILATED if stem + stem[-1] + e in written}
+        if len(forms) >= MIN_FAMILY:
+            out.update(dict.fromkeys(forms | {stem}, stem))
+    return out
+
+
+def genitive_names(mid: Iterable[str], cells: Any) -> set[str]:
+    """The words of ``mid`` (``dict_names.MID_RUN`` matches) that are a listed name's German genitive: the name and a
+    bare ``s`` with no article before it (``Luthers Lehre``, ``Chamberlains Rede``, ``Napoleons``; a noun's
+    genitive takes one: ``des Meisters``). Neither the word nor its base may be a German dictionary word
+    (``Hindenburgs`` is one, ``Bauers`` another), a listed name as it stands (``Peters``), a place or an everyday
+    word, nor written in lower case in the column (``written_lower``)."""
+    german = dictionary("de")
+    bases: dict[str, str] = {}
+    for match in mid:
+        small, *words = match.split()
+        if small.rstrip(",;") in GENITIVE_DETERMINERS:
+            continue
+        for word in (w.rstrip(",;") for w in words):
+            base = word[:-1]
+            if (
+                word.endswith("s")
+                and len(base) >= MIN_STEM + 1
+                and word.lower() not in german
+                and base.lower() not in german
+                and not listed(word)
+                and listed(base)
+                and may_be_name(word)
+                and may_be_name(base)
+            ):
+                bases[word] = base
+    lower = written_lower(cells, {w for pair in bases.items() for w in pair})
+    return {w for w, base in bases.items() if w.lower() not in lower and base.lower() not in lower}
 
 
 def written_lower(cells: Any, words: Iterable[str]) -> set[str]:

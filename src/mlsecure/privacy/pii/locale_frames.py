@@ -37,7 +37,7 @@ def word_list(text: str, sep: str | None = None) -> tuple[str, ...]:
 # Written before a name with their dot: French, Dutch, German, Spanish, Italian, Scandinavian abbreviations
 HONORIFICS_DOTTED = word_list("""
     M MM Mme Mmes Mlle Mlles Mgr Hr Hrn Fr Frl Sr Sra Srta Dña Dhr Mevr Mw Mej Jhr Jkvr hh Sig Dott Cav Kapt
-    Gen Pfr geb Cav Comm Avv Adv Ing Prof On Rag Geom Ds Wwe Ww Rttm Hptm Lt Kpt Kapt wed
+    Gen Pfr geb Cav Comm Avv Adv Ing Prof On Rag Geom Ds Wwe Ww Rttm Hptm Lt Kpt Kapt wed Wed
 """)
 # The French shipping lists' ``c.`` (capitaine) before the master's name: read in lower case only (``C.`` is an
 # initial)
@@ -124,6 +124,8 @@ AFTER = word_list("""
     professzor atya püspök miniszterelnök polgármester császár császárnő hercegnő grófnő királyné mester pápa
     bíboros érsek
 """)
+# Honorifics written whole before an initial that stands for the name (``Herr K.``, ``de heer B.``)
+INITIAL_TITLES = word_list("Mme Mlle Herr Herrn Frau Fräulein heer mevrouw madame monsieur señor señora")
 # Particles inside a name (``Boreau de Roincé``, ``van der Linde``, ``Díez Canseco``)
 # (not Dutch ``te``: ``de heer Kernper te Amsterdam`` is where he lives)
 PARTICLES = frozenset(word_list("van von de der den ter ten du des la le di da del della dos das y zu af av v d"))
@@ -153,6 +155,15 @@ SPEECH_RUN = rf"[,»\"”'–-] *(?:{cased(SPEECH)}) +(?:(?:{TITLE}) +)*{NAME}(?
 # COTTIN, notaire``); before a capitalised word it is English ``me`` too often (``Call Me Maybe``)
 MAITRE_RUN = rf"\bMe [{_UP}]{{3,}}\b"
 REPORTED_RUN = rf"[,»\"”'–-] *{NAME} (?:{alternation_pattern(SPEECH_AFTER)})\b"
+# A person the paper names by an initial only, after an honorific (``Mme L. après une scène``, ``M. V. et la
+# chambre``, ``Frau K., die``): the initial is the name, so nothing capitalised may follow it (``M. L. Herr`` is an
+# initial and a surname, which ``TITLED_RUN`` reads)
+_INITIAL_HONORIFICS = word_list("M Mme Mlle Hr Hrn Fr Frl Dhr Mevr Mw Wed Wwe Sr Sra Srta")
+INITIAL_RUN = (
+    rf"(?:^|[^\w.])(?:(?:{alternation_pattern(_INITIAL_HONORIFICS)})\.|(?:{alternation_pattern(INITIAL_TITLES)}))"
+    rf" [{_UP}]\.(?: [{_LO}0-9]|[,;:)]|$)"
+)
+_INITIAL = re.compile(rf"[{_UP}]\.")
 # ``Zauditu etióp császár``
 AFTER_RUN = rf"\b{NAME_WORD}(?: {NAME_WORD})? (?:[{_LO}]+ )?(?:{alternation_pattern(AFTER)})\b"
 _HONORIFIC_KEYS = frozenset(fold(w.rstrip(".")) for w in (*HONORIFICS_DOTTED, *HONORIFICS))
@@ -239,6 +250,11 @@ def reported_name(match: str) -> list[str]:
     return with_surname(name_after(words, particle_first=False))
 
 
+def initial_name(match: str) -> list[str]:
+    """``Mme L.``: the initial that stands for the person (the pattern also holds the mark after it)."""
+    return [_INITIAL.findall(match)[-1]]
+
+
 def after_name(match: str) -> list[str]:
     """``Rjunoszuke urat``, ``Lodge asszony``: the capitalised words before a Hungarian honorific."""
     words = match.split()[:-1]
@@ -267,8 +283,11 @@ def without_title(name: str) -> str | None:
     n = 0
     while n < len(words) - 1 and _title_word(words[n]):
         n += 1
-    if n == len(words) - 1 and _title_word(words[n], compound=False) and \
-            not lexicon().is_surname(words[n], max_rank=TITLE_SURNAME_RANK):  # ``Kerbrat`` is no ``-rat`` alone
+    if (
+        n == len(words) - 1
+        and _title_word(words[n], compound=False)
+        and not lexicon().is_surname(words[n], max_rank=TITLE_SURNAME_RANK)
+    ):  # ``Kerbrat`` is no ``-rat`` alone
         return ""  # ``Dr. Richter``: the German for judge is also a common surname, which a frame found here
     return " ".join(words[n:]) if n else None
 
@@ -294,4 +313,5 @@ LOCALE_SLOTS: tuple[tuple[str, Callable[[str], list[str]]], ...] = (
     (REPORTED_RUN, reported_name),
     (MAITRE_RUN, maitre_name),
     (AFTER_RUN, after_name),
+    (INITIAL_RUN, initial_name),
 )

@@ -5,10 +5,10 @@ Newspapers name people in lists (``die Senatoren Raina, Crispolti, Ortali, Vitel
 confirms some of them, and the rest, surnames no list holds, survived (issue 15's third corpus,
 ``tests/pii/peers3``). A list is one kind of thing: where two of its items are confirmed names, its other
 capitalised items are names too where they are no place nor common word of the column's languages; where only one
-item is confirmed, only if no dictionary of the column's languages knows any other item (a list of countries
-beside a spurious name stays one; a pair is read so too: ``Briand und Chamberlain``). Items are one to three
-capitalised words with name particles between them, joined by commas, semicolons or the word for ``and`` of the
-languages here.
+item is confirmed, each other item that no dictionary of the column's languages knows (``Stéphan, Feyfant,
+Hemery, Roy``; a pair too: ``Briand und Chamberlain``; a list of countries beside a spurious name gives nothing).
+Items are one to three capitalised words with name particles between them, joined by commas, semicolons or the word
+for ``and`` of the languages here.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from mlsecure.privacy.pii.name_parts import is_common_word, is_place
 # ``and`` in the languages of the frames (``locale_frames``), joining a list's last item
 AND = ("und", "et", "ja", "és", "y", "en", "e", "og", "och", "i", "and")
 MIN_ITEMS = 2  # a pair too (``Briand und Chamberlain``): one confirmed, the other must be unknown
-MIN_CONFIRMED = 1  # with one confirmed item, the others are names only if no dictionary knows any of them
+MIN_CONFIRMED = 1  # with one confirmed item, the others are names only where no dictionary knows them
 SURE = 2  # with two, each name-shaped item is a name whatever the others are
 _WORD = rf"[{_UP}][{_LO}'’]+(?:-[{_UP}][{_LO}'’]+)?"
 _PARTICLE = alternation_pattern(p for p in PARTICLES if len(p) > 1)
@@ -41,7 +41,7 @@ _PAIRED = re.compile(rf" (?:{alternation_pattern(AND)}) ")
 
 def listed_beside(lists: Iterable[str], persons: Iterable[str], langs: tuple[str, ...]) -> set[str]:
     """The name-shaped unconfirmed items of ``lists`` (matches of ``NAME_LIST``) with confirmed names
-    (``persons``) among them: with ``SURE`` of those each such item, with one all the others or none."""
+    (``persons``) among them: with ``SURE`` of those each such item, with one each item no dictionary knows."""
     known = set(persons)
     out: set[str] = set()
     for match in lists:
@@ -52,8 +52,8 @@ def listed_beside(lists: Iterable[str], persons: Iterable[str], langs: tuple[str
         others = [item for item in items if item not in confirmed]
         if len(confirmed) >= SURE:
             out.update(item for item in others if _name_shaped(item, langs))
-        elif all(_name_shaped(item, langs, unknown=True) for item in others):
-            out.update(others)
+        else:
+            out.update(item for item in others if _name_shaped(item, langs, unknown=True))
     return out
 
 

@@ -144,6 +144,10 @@ SAID_RUN = (
 # Apolonvy, Tauber, Lorenzi``): where most items are words no dictionary knows and none is a place, those are names
 _LIST_ITEM = rf"[{_UP}][{_LO}'’]+(?:-[{_UP}][{_LO}'’]+)?(?: [0-9])?"
 LONG_LIST_RUN = rf"(?:^|[^\w.] ?){_LIST_ITEM}(?:[,;] {_LIST_ITEM}){{{LONG_LIST - 1},}}"
+# Initials before a surname set in capitals, as notices sign and list people (``Aanwijzer B. MEULINK.``,
+# ``Steenwijk, G. VARRENHORST.``, ``G. FREISLICH, Secretaris``); a firm's legal form is no initial (``N.V.``, ``S.A.``)
+INITIALS_CAPS_RUN = rf"(?:^|[^\w.])(?:[{_UP}]\. ?){{1,3}}[{_UP}]{{4,}}(?:[ -][{_UP}]{{4,}})?(?:[.,;:]|$)"
+LEGAL_FORMS = frozenset(("NV", "SA", "AG", "BV", "KG", "SL", "SRL", "SPA", "OY", "AB", "AS"))
 _AGE_TAIL = re.compile(rf",? {_REGISTER}{_AGE_LEAD}[0-9]")
 _LEADING_INITIALS = re.compile(rf"^(?:[{_UP}][{_LO}]?\. ?)+")
 
@@ -263,6 +267,20 @@ def listed_unknowns(match: str, langs: Langs) -> list[str]:
     return unknown if len(unknown) >= UNKNOWN_SHARE * len(items) else []
 
 
+def capitals_after_initials(match: str, langs: Langs) -> list[str]:
+    """``B. MEULINK``: the initials and the surname in capitals after them (and the surname alone), where each word
+    of it is no place, no organisation word and no word of the column's dictionaries (``G. ZWOLLE``, ``M. ET``)."""
+    text = match.strip(" \t\n([{\"'«„“.,;:")
+    initials = _LEADING_INITIALS.match(text)
+    surname = text[initials.end() :] if initials else text
+    if not initials or re.sub(r"[^A-Z]", "", initials.group(0)) in LEGAL_FORMS:
+        return []
+    words = [w.capitalize() for w in re.split(r"[ -]", surname)]
+    if any(is_place(w) or not is_person_word(w) or not _surname_like(w, langs) for w in words):
+        return []
+    return [text, surname]
+
+
 def byline_initials(match: str, langs: Langs) -> list[str]:
     """``. (FL) Ook``: the reporter's initials, unless an agency's."""
     initials = match[match.index("(") + 1 : match.index(")")]
@@ -278,4 +296,5 @@ NOTICE_SLOTS: tuple[tuple[str, Callable[[str, Langs], list[str]]], ...] = (
     (BYLINE_RUN, byline_initials),
     (SAID_RUN, sentence_subject),
     (LONG_LIST_RUN, listed_unknowns),
+    (INITIALS_CAPS_RUN, capitals_after_initials),
 )

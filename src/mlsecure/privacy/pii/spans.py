@@ -20,9 +20,14 @@ import numpy as np
 
 from mlsecure.privacy.pii.address_frames import address_slots
 from mlsecure.privacy.pii.claims import Claims, Evidence
-from mlsecure.privacy.pii.declined_names import HYPHENATED, REGNAL, declined_names, declining_languages
-from mlsecure.privacy.pii.declined_names import STOP_RUN as DECLINING_STOPS
-from mlsecure.privacy.pii.dict_names import MID_RUN, START_RUN, STOP_RUN, languages, mid_names, start_name
+from mlsecure.privacy.pii.declined_names import (
+    FUNCTION_WORD_RUN,
+    HYPHENATED,
+    REGNAL,
+    declined_names,
+    declining_languages,
+)
+from mlsecure.privacy.pii.dict_names import MID_RUN, START_RUN, languages, mid_names, start_name
 from mlsecure.privacy.pii.frame import polars
 from mlsecure.privacy.pii.genre_names import GENRE_SLOTS, PEOPLE_LIST, people_beside
 from mlsecure.privacy.pii.informal_names import INFORMAL_SLOTS
@@ -352,9 +357,9 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
     runs = {*_distinct_matches(texts, NAME_RUN), *(" " + m for m in _distinct_matches(texts, PRECEDED_RUN))}
     social: set[str] = set()  # ``social_names``: weak frames, kept below unless the column makes the word a role noun
     # ``dict_names.languages``: the column's languages; ``the Parent``: the words it writes after a determiner
-    stops = _distinct_matches(texts, STOP_RUN)  # the column's function words: asked once, read twice
+    stops = _distinct_matches(texts, FUNCTION_WORD_RUN)  # the column's function words: asked once, read thrice
     langs = languages(stops)
-    declining = declining_languages(_distinct_matches(texts, DECLINING_STOPS), stops)  # ``declined_names``
+    declining = declining_languages(stops, stops)  # ``declined_names``: each counts its own languages' words
     determined = _distinct_matches(texts, DETERMINED)
     roles = determined_words(determined)
     terms = defined_terms(determined, langs)  # ``not_names``: ``the Loan``, ``each Payment Date``
@@ -434,7 +439,7 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
             found.setdefault(word, PiiType.NAME)
     capitalised = _distinct_matches(texts, CAPITALISED_WORD)  # ``declined_names``: ``Watsonin``, ``Bukowski-t``
     for word in declined_names(mid, _distinct_matches(texts, HYPHENATED), _distinct_matches(texts, REGNAL),
-                               capitalised, declining, _cells(texts)):
+                               capitalised, declining, _cells(texts), langs):
         found.setdefault(word, PiiType.NAME)
     _drop_local_words(found, declining)  # before the names' declined forms and lists are read from them
     persons = [v for v, t in found.items() if t is PiiType.NAME]  # ``name_endings``: ``Obaman``, ``Évát``
