@@ -20,6 +20,7 @@ from mlsecure.privacy.pii.not_names import (
     lone_words,
     lower_case_names_pattern,
     not_a_name,
+    unknown_words,
     word_before_name,
 )
 from mlsecure.privacy.pii.spans import confirmed_strings
@@ -160,6 +161,7 @@ _EVERYDAY_COLUMN = [
     "Factors to watch on Jan 2 and the rest of the week.",
     "Business Day is the day when the banks are open.",
     "Watch Live as the team plays at home, you can take it and live with it.",
+    "The boy was sent home.",
 ]
 
 
@@ -211,5 +213,20 @@ def test_names_beside_everyday_words_are_kept() -> None:
         "Dr. Green arrived late to the meeting.",
         "Joe Hockey met Jan Kowalski at the hotel.",
         "Maybe I should go with Miles, he is nice.",
+        "New album by Soulja Boy out in stores today.",  # ``boy`` is a word here, ``Soulja`` is none
     ]
-    assert names_in(_EVERYDAY_COLUMN + people) == {"Young", "Mark", "Green", "Joe Hockey", "Jan Kowalski", "Miles"}
+    assert names_in(_EVERYDAY_COLUMN + people) == {
+        "Young",
+        "Mark",
+        "Green",
+        "Joe Hockey",
+        "Jan Kowalski",
+        "Miles",
+        "Soulja Boy",
+    }
+
+
+def test_unknown_words_are_those_no_frequent_list_holds() -> None:
+    unknown = unknown_words(EN)
+    assert unknown("Soulja") and unknown("Jearl") and not unknown("Boy") and not unknown("Miles")
+    assert not unknown("soulja") and not unknown("Soulja1")  # capitalised words of letters only

@@ -108,14 +108,16 @@ def is_open_class(word: str) -> bool:
 
 def name_windows(match: str, term: Callable[[str], bool] | None = None,
                  everyday: Callable[[str], bool] = lambda word: False,
-                 not_alone: Callable[[str], bool] = lambda word: False) -> list[str]:
+                 not_alone: Callable[[str], bool] = lambda word: False,
+                 unknown: Callable[[str], bool] = lambda word: False) -> list[str]:
     """Person names inside one match of ``spans.NAME_RUN``: an optional sentence boundary, a run of
     capitalised words, and the lower-case word after it (the run's verb, when it is a subject). A word that
     ``term`` says is the column's defined term, and that no list holds as a given name, starts no name: the
     name may start after it (``the Chair`` ... ``Chair Janet Yellen``; ``each Payment Date``). Two words that
     ``everyday`` says are words before names (``not_names.everyday_words``: ``Business Day``) are no name, nor
     is a word alone that ``not_alone`` says is one (``not_names.lone_words``: ``Take a look``, ``on Jan 2``)
-    unless a title goes before it or a speech verb after it."""
+    unless a title goes before it, a speech verb after it, or a word of the run is one that ``unknown`` says no
+    dictionary of the column knows (``Soulja Boy``, ``Jearl Miles``: the run is a name the lists half know)."""
     parts = match.lstrip(".!?\"' \n\t").split()
     preceder = fold(parts.pop(0)) if parts and parts[0][:1].islower() else None
     sentence_start = not match[:1].isspace() and preceder is None
@@ -178,7 +180,7 @@ def name_windows(match: str, term: Callable[[str], bool] | None = None,
             continue
         elif nxt is None and _lone_name(word, i == 0 and sentence_start, follower,
                                         prose=follower is not None or preceder is not None or len(words) > 1) and (
-                not not_alone(word) or fold(follower or "") in _SPEECH):
+                not not_alone(word) or fold(follower or "") in _SPEECH or any(unknown(w) for w in words[:i])):
             found.append(word.rstrip("."))
         i += 1
     return list(dict.fromkeys(f for f in found if f and _capitalised(f.split())))

@@ -27,6 +27,10 @@ of ``tests/pii/peers2`` and ``peers4``:
   a title before it still names one (``Dr. Green``) and a speech verb after it too (``Will said``);
 - ``calendar_abbreviation``: ``Jan``, ``Mar``, ``Sun`` alone in English (``on Jan 2``, ``Sun 29 Jan``).
 
+A word the lists hold as a name is a word only where the same column also writes it in lower case (``hope``,
+``peace``): a column that never writes ``miles`` keeps ``go with Miles``. Beside a word that no frequent list of the
+column's languages holds (``unknown_words``: ``Soulja Boy``, ``Jearl Miles``) the word is part of a name.
+
 Measured on the dev halves: a veto on everyday pairs without the determiner evidence also took ``Joe Hockey``,
 ``Jim Courier`` and ``Barbara Boxer`` (a surname that is an everyday word and no list holds), so it is not made.
 """
@@ -37,6 +41,7 @@ import calendar
 from collections.abc import Callable, Collection, Iterable
 from functools import cache
 
+from mlsecure.privacy.pii.dict_names import frequent
 from mlsecure.privacy.pii.name_data import fold, lexicon
 from mlsecure.privacy.pii.name_parts import COMMON, is_common_word, is_listed_name
 from mlsecure.privacy.pii.names import GIVEN_RANK, is_contraction, is_open_class
@@ -117,6 +122,13 @@ def lone_words(langs: tuple[str, ...], written: Iterable[str]) -> Callable[[str]
     everyday = everyday_words(langs, written)
     english = not langs or "en" in langs
     return lambda word: everyday(word) or (english and calendar_abbreviation(word))
+
+
+def unknown_words(langs: tuple[str, ...]) -> Callable[[str], bool]:
+    """A capitalised word of letters that the column's languages (English where none was found) do not count among
+    their frequent words (``dict_names.frequent``): ``Soulja``, ``Jearl``, ``Zayn``."""
+    bands = [frequent(lang) for lang in langs or ("en",)]
+    return lambda word: word.isalpha() and word[:1].isupper() and all(fold(word) not in band for band in bands)
 
 
 @cache
