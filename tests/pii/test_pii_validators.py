@@ -110,3 +110,24 @@ def test_zip_and_dates() -> None:
     assert not v.zip_code("00012")  # prefix 000 is not in use
     assert v.date("1980-02-29") and v.date("03/15/1975") and v.date("March 3, 1990")
     assert not v.date("1981-02-29") and not v.date("13/13/2020")
+
+
+@pytest.mark.parametrize("text", ["S.Com", "S.Com.", "N.Com", "S.A.Com"])
+def test_firm_abbreviation_is_no_domain(text: str) -> None:
+    """Spanish and Latin American firms end in ``S.Com.`` (sociedad comanditaria): one-letter labels before a
+    Title Case ``Com`` are an abbreviation, not a web address (the faker es_ES ``company`` column, session 11)."""
+    assert not v.domain(text)
+
+
+@pytest.mark.parametrize("text", ["x.com", "X.com", "t.co.uk", "Amazon.Com", "example.com", "EXAMPLE.COM"])
+def test_short_and_capitalised_domains_stay_domains(text: str) -> None:
+    assert v.domain(text)
+
+
+def test_firm_abbreviation_in_free_text_is_not_redacted_as_a_url() -> None:
+    from mlsecure.privacy.pii.text_mode import scan_text
+    from mlsecure.privacy.pii.types import PiiType
+
+    text = "Shares of Tarmac S.Com. rose 5% in Lima; see tarmac.com for the filing."
+    urls = [text[s.start:s.end] for s in scan_text(text) if s.pii_type is PiiType.URL]
+    assert urls == ["tarmac.com"]

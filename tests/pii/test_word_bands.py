@@ -61,3 +61,15 @@ def test_known_language_as_the_full_lists_say(text: str, known: bool) -> None:
     tokens = text.split()
     full = any(sum(w in words(lang) for w in tokens) >= 0.6 * len(tokens) for lang in STOPS)
     assert _known_language(tokens) is known is full
+
+
+@pytest.mark.parametrize("lang", STOPS)
+def test_common_rank_is_the_place_by_frequency(lang: str) -> None:
+    counts = words(lang)
+    ranks = word_bands.common_rank(lang, COMMON)
+    assert sorted(ranks, key=ranks.__getitem__) == sorted(counts, key=lambda w: (-counts[w], w))[:COMMON]
+
+
+def test_common_rank_of_another_bound_is_empty() -> None:
+    assert word_bands.common_rank("en", COMMON + 1) == {}
+    assert word_bands.common_rank("en", COMMON)["the"] == 1

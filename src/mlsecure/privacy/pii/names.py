@@ -106,11 +106,18 @@ def is_open_class(word: str) -> bool:
                 or (("'" in bare or "’" in bare) and is_contraction(bare)))
 
 
-def name_windows(match: str, term: Callable[[str], bool] | None = None) -> list[str]:
+def name_windows(match: str, term: Callable[[str], bool] | None = None,
+                 everyday: Callable[[str], bool] = lambda word: False,
+                 not_alone: Callable[[str], bool] = lambda word: False,
+                 unknown: Callable[[str], bool] = lambda word: False) -> list[str]:
     """Person names inside one match of ``spans.NAME_RUN``: an optional sentence boundary, a run of
     capitalised words, and the lower-case word after it (the run's verb, when it is a subject). A word that
     ``term`` says is the column's defined term, and that no list holds as a given name, starts no name: the
-    name may start after it (``the Chair`` ... ``Chair Janet Yellen``; ``each Payment Date``)."""
+    name may start after it (``the Chair`` ... ``Chair Janet Yellen``; ``each Payment Date``). Two words that
+    ``everyday`` says are words before names (``not_names.everyday_words``: ``Business Day``) are no name, nor
+    is a word alone that ``not_alone`` says is one (``not_names.lone_words``: ``Take a look``, ``on Jan 2``)
+    unless a title goes before it, a speech verb after it, or a word of the run is one that ``unknown`` says no
+    dictionary of the column knows (``Soulja Boy``, ``Jearl Miles``: the run is a name the lists half know)."""
     parts = match.lstrip(".!?\"' \n\t").split()
     preceder = fold(parts.pop(0)) if parts and parts[0][:1].islower() else None
     sentence_start = not match[:1].isspace() and preceder is None
@@ -121,7 +128,8 @@ def name_windows(match: str, term: Callable[[str], bool] | None = None) -> list[
     if preceder in _PRECEDERS and 2 <= len(words) <= 3 and (all(is_open_class(w) for w in words)
                                                             or _common_words_named(words)):
         return [" ".join(words).rstrip(".")]  # ``call Elladio Mazzacurati``: whoever is called is a person
-    if preceder in _PRECEDERS and preceder not in _PREPOSITIONS and len(words) == 1 and _listed(words[0]):
+    if (preceder in _PRECEDERS and preceder not in _PREPOSITIONS and len(words) == 1 and _listed(words[0])
+            and not not_alone(words[0])):
         return [words[0].rstrip(".")]  # ``ping Zelaya``: a listed name of any country after a person verb
     # ``John F. Kennedy``, Hungarian ``Horváth B. László``: an initial between two capitalised words, one listed
     found += [" ".join(words[k - 1:k + 2]) for k in range(1, len(words) - 1)
@@ -160,16 +168,19 @@ def name_windows(match: str, term: Callable[[str], bool] | None = None) -> list[
             continue
         elif nxt is not None and _given(word) and is_open_class(nxt):
             end = j + 1 + (j + 1 < len(words) and _surname(words[j + 1]))
-            found.append(" ".join(words[i:end]).rstrip("."))
+            if not all(everyday(w) for w in words[i:end]):  # ``Vice President``, ``Watch Live``: words
+                found.append(" ".join(words[i:end]).rstrip("."))
             i = end
             continue
         elif (nxt is not None and _surname(nxt) and is_open_class(word.rstrip("."))
               and (follower or preceder or len(words) > 2)):
-            found.append(" ".join(words[i:j + 1]).rstrip("."))  # an unseen given name before a known surname
+            if not (everyday(word) and everyday(nxt)):  # ``Business Day``, ``Management Fee``
+                found.append(" ".join(words[i:j + 1]).rstrip("."))  # an unseen given name before a known surname
             i = j + 1
             continue
         elif nxt is None and _lone_name(word, i == 0 and sentence_start, follower,
-                                        prose=follower is not None or preceder is not None or len(words) > 1):
+                                        prose=follower is not None or preceder is not None or len(words) > 1) and (
+                not not_alone(word) or fold(follower or "") in _SPEECH or any(unknown(w) for w in words[:i])):
             found.append(word.rstrip("."))
         i += 1
     return list(dict.fromkeys(f for f in found if f and _capitalised(f.split())))

@@ -77,7 +77,14 @@ from mlsecure.privacy.pii.names import (
     titled_name,
 )
 from mlsecure.privacy.pii.news_roles import ROLE_SLOTS
-from mlsecure.privacy.pii.not_names import defined_terms, not_a_name
+from mlsecure.privacy.pii.not_names import (
+    defined_terms,
+    everyday_words,
+    lone_words,
+    lower_case_names_pattern,
+    not_a_name,
+    unknown_words,
+)
 from mlsecure.privacy.pii.notice_frames import NOTICE_SLOTS
 from mlsecure.privacy.pii.recognizers import Recognizer, recognizers
 from mlsecure.privacy.pii.recognizers.builtin import IPV6_WITH_IPV4
@@ -364,8 +371,10 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
     roles = determined_words(determined)
     terms = defined_terms(determined, langs)  # ``not_names``: ``the Loan``, ``each Payment Date``
     english: set[str] = set()  # ``mid_names``: names no frame holds, taken below in a column of English only
+    written = _distinct_matches(texts, lower_case_names_pattern())  # ``not_names``: ``Take a``, ``Business Day``
+    everyday, not_alone, unknown = everyday_words(langs, written), lone_words(langs, written), unknown_words(langs)
     for run in runs:
-        for name in name_windows(run, terms.__contains__):
+        for name in name_windows(run, terms.__contains__, everyday, not_alone, unknown):
             if not not_a_name(name, langs, terms):
                 found.setdefault(name, PiiType.NAME)
         social.update(subject_word(run))  # ``believe Matthews missed``

@@ -419,11 +419,14 @@ _SECOND_LEVEL = frozenset(("co", "com", "org", "net", "ac", "gov", "edu", "gob",
 
 
 def domain(text: str) -> bool:
-    """A bare domain name whose suffix is a generic TLD or ``<co|com|org|ac|gov...>.<country code>``."""
+    """A bare domain name whose suffix is a generic TLD or ``<co|com|org|ac|gov...>.<country code>``; not one-letter
+    labels before a Title Case suffix (``S.Com.``: an abbreviation, as firms write their legal form)."""
     labels = text.strip().lower().rstrip(".").split(".")
     if len(labels) < 2 or any(not label or label.startswith("-") or label.endswith("-") for label in labels):
         return False
     tld = labels[-1]
+    if all(len(label) == 1 for label in labels[:-1]) and text.strip().rstrip(".").split(".")[-1].istitle():
+        return False  # ``S.Com.``, ``S.A.Com``: a firm's abbreviation (sociedad comanditaria), written Title Case
     if tld in _GENERIC_TLDS:
         return any(c.isalpha() for c in labels[-2])
     return len(tld) == 2 and len(labels) >= 3 and labels[-2] in _SECOND_LEVEL

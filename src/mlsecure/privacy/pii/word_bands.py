@@ -6,6 +6,8 @@ word of none of them). Answering that from pyspellchecker means parsing all seve
 (about 1.3 s of CPU, and more on a busy machine, in every process that meets a lower-case or all-capitals text).
 The two bands hold ~120,000 words in one small file (``data/word_bands.txt.gz``), read once. ``derive`` rebuilds it
 from the installed lists; a test checks it against them, so the answers are the same as reading the lists.
+The commonest band is written most frequent first, so ``common_rank`` also tells how common a word is (``more`` is
+96th in English, ``mark`` 1,649th): ``not_names.word_before_name`` weighs that against a name's rank.
 """
 
 from __future__ import annotations
@@ -33,15 +35,28 @@ def frequent_band(lang: str, count: int) -> frozenset[str] | None:
 
 
 @cache
+def common_rank(lang: str, common: int) -> dict[str, int]:
+    """Each word of the ``common`` band of ``lang`` with its place by frequency (1: the most frequent); empty where
+    the file holds no such band."""
+    return {w: k for k, w in enumerate(_blocks().get(("common", common, lang), ()), 1)}
+
+
+@cache
 def _bands() -> dict[tuple[str, int, str], frozenset[str]]:
+    return {key: frozenset(body) for key, body in _blocks().items()}
+
+
+@cache
+def _blocks() -> dict[tuple[str, int, str], tuple[str, ...]]:
+    """The file's bands, each as written (the commonest band most frequent first)."""
     if not BANDS.is_file():
         return {}
-    out: dict[tuple[str, int, str], frozenset[str]] = {}
+    out: dict[tuple[str, int, str], tuple[str, ...]] = {}
     for block in gzip.decompress(BANDS.read_bytes()).decode("utf-8").split("\n\t")[1:]:
         header, _, body = block.partition("\n")
         band, lang = header.split("\t")
         kind, bound = band.split(" ")
-        out[(kind, int(bound), lang)] = frozenset(body.split("\n")) if body else frozenset()
+        out[(kind, int(bound), lang)] = tuple(body.split("\n")) if body else ()
     return out
 
 
@@ -53,6 +68,11 @@ def top_words(counts: dict[str, int], common: int) -> frozenset[str]:
     floor = heapq.nlargest(common, counts.values())[-1]
     above = [w for w, c in counts.items() if c > floor]
     return frozenset(above + sorted(w for w, c in counts.items() if c == floor)[: common - len(above)])
+
+
+def by_frequency(band: Iterable[str], counts: dict[str, int]) -> list[str]:
+    """``band`` most frequent first, ties alphabetically: the order ``common_rank`` reads."""
+    return sorted(band, key=lambda w: (-counts[w], w))
 
 
 def derive(
@@ -70,7 +90,8 @@ def derive(
             ("frequent", frequent, frozenset(w for w, c in counts.items() if c >= frequent)),
         ):
             lines.append(_HEADER.format(kind=kind, bound=bound, lang=lang))
-            lines.extend(sorted(band))
+            # the commonest most frequent first (``common_rank``); the frequent band alphabetically (it packs smaller)
+            lines.extend(by_frequency(band, counts) if kind == "common" else sorted(band))
     with gzip.GzipFile(out, "wb", mtime=0) as raw:
         raw.write(("\n" + "\n".join(lines)).encode("utf-8"))
     return sum(not line.startswith("\t") for line in lines)
