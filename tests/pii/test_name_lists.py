@@ -118,3 +118,11 @@ def test_with_one_confirmed_name_each_unknown_item_is_taken_alone() -> None:
     # word no longer keeps the unknown surnames beside it (peers3 dev, French and German lists: 38 fewer survived)
     assert _lists("Stéphan, Feyfant, Hemery, Frankreich", ["Stéphan"]) == {"Feyfant", "Hemery"}
     assert _lists("Gruber, Frankreich, Schweiz und Libanon", ["Gruber"]) == set()  # none unknown: none taken
+
+
+def test_with_no_dictionary_one_confirmed_name_gives_the_whole_list_or_nothing() -> None:
+    # a column of no dictionary language (Finnish): "unknown to every dictionary" says nothing, so a list beside
+    # one confirmed name is taken only when every other item is name-shaped (a place keeps the whole list)
+    assert listed_beside(["Virtanen, Korhonen ja Helsinki"], ["Virtanen"], ()) == set()
+    assert listed_beside(["Virtanen, Korhonen ja Nieminen"], ["Virtanen"], ()) == {"Korhonen", "Nieminen"}
+    assert listed_beside(["Dupont, Feyfant et Paris"], ["Dupont"], ("fr",)) == {"Feyfant"}

@@ -41,7 +41,8 @@ _PAIRED = re.compile(rf" (?:{alternation_pattern(AND)}) ")
 
 def listed_beside(lists: Iterable[str], persons: Iterable[str], langs: tuple[str, ...]) -> set[str]:
     """The name-shaped unconfirmed items of ``lists`` (matches of ``NAME_LIST``) with confirmed names
-    (``persons``) among them: with ``SURE`` of those each such item, with one each item no dictionary knows."""
+    (``persons``) among them: with ``SURE`` of those each such item, with one each item no dictionary knows
+    (all or none where the column's languages have no dictionary)."""
     known = set(persons)
     out: set[str] = set()
     for match in lists:
@@ -52,8 +53,10 @@ def listed_beside(lists: Iterable[str], persons: Iterable[str], langs: tuple[str
         others = [item for item in items if item not in confirmed]
         if len(confirmed) >= SURE:
             out.update(item for item in others if _name_shaped(item, langs))
-        else:
+        elif langs:
             out.update(item for item in others if _name_shaped(item, langs, unknown=True))
+        elif all(_name_shaped(item, langs, unknown=True) for item in others):
+            out.update(others)  # no dictionary to ask (Finnish, Hungarian): a list is all names or none
     return out
 
 
