@@ -57,10 +57,11 @@ def load_docs() -> list[Doc]:
 
     docs: list[Doc] = []
     for module, names in ((pii_peer_corpus2, SOURCES["peers2"]), (pii_peer_corpus3, SOURCES["peers3"])):
-        for case in module.load("dev"):
-            if case.source in names:
-                docs.append(Doc(case.source, case.doc, case.text,
-                                tuple((s, e) for s, e, t in case.spans if t == "PERSON")))
+        docs.extend(
+            Doc(case.source, case.doc, case.text, tuple((s, e) for s, e, t in case.spans if t == "PERSON"))
+            for case in module.load("dev")
+            if case.source in names
+        )
     return sorted(docs, key=lambda d: (d.source, d.doc))
 
 
@@ -95,8 +96,9 @@ def design(docs: Sequence[Doc]) -> tuple[Any, np.ndarray, Any]:
         frame = frame.filter(pl.Series(keep))
         ids = feature_ids(frame, langs)
         n, k = ids.shape
-        mats.append(csr_matrix((np.ones(n * k, dtype=np.float64), ids.ravel(), np.arange(0, n * k + 1, k)),
-                               shape=(n, BUCKETS)))
+        mats.append(
+            csr_matrix((np.ones(n * k, dtype=np.float64), ids.ravel(), np.arange(0, n * k + 1, k)), shape=(n, BUCKETS))
+        )
         labs.append(labels[keep])
         frames.append(frame.select(pl.lit(source).alias("source"), "row", "word"))
     return vstack(mats).tocsr(), np.concatenate(labs), pl.concat(frames)
@@ -114,8 +116,11 @@ def choose_threshold(frame: Any, probs: np.ndarray, labels: np.ndarray) -> tuple
     """The lowest threshold on a word's mean probability (per source) whose words are >= PRECISION names
     (a word is a name where most of its occurrences are tagged); with its precision and name-word recall."""
     pl = polars()
-    words = (frame.with_columns(pl.Series("p", probs), pl.Series("y", labels))
-             .group_by("source", "word").agg(pl.col("p").mean(), pl.col("y").mean()))
+    words = (
+        frame.with_columns(pl.Series("p", probs), pl.Series("y", labels))
+        .group_by("source", "word")
+        .agg(pl.col("p").mean(), pl.col("y").mean())
+    )
     p = words["p"].to_numpy()
     y = words["y"].to_numpy() >= 0.5
     for threshold in np.arange(0.30, 0.99, 0.01):
@@ -140,8 +145,12 @@ def train(docs: Sequence[Doc]) -> tuple[np.ndarray, float, float, dict[str, floa
     threshold, precision, recall = choose_threshold(tframe, 1 / (1 + np.exp(-logits)), ty)
     ax, ay, _ = design(docs)
     weights, bias = fit(ax, ay)
-    stats = {"tokens": float(ay.size), "name_tokens": float(ay.sum()), "tune_precision": precision,
-             "tune_recall": recall}
+    stats = {
+        "tokens": float(ay.size),
+        "name_tokens": float(ay.sum()),
+        "tune_precision": precision,
+        "tune_recall": recall,
+    }
     return weights, bias, threshold, stats
 
 
@@ -154,9 +163,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     tmp = args.out.with_name(args.out.name + ".tmp.npz")
     np.savez_compressed(tmp, weights=weights, bias=np.float64(bias), threshold=np.float64(threshold))
     tmp.replace(args.out)
-    print(f"documents {len(docs)}; candidate tokens {stats['tokens']:.0f}, of names {stats['name_tokens']:.0f}; "
-          f"threshold {threshold:.2f} (tune precision {stats['tune_precision']:.3f}, word recall "
-          f"{stats['tune_recall']:.3f}); wrote {args.out}")
+    print(
+        f"documents {len(docs)}; candidate tokens {stats['tokens']:.0f}, of names {stats['name_tokens']:.0f}; "
+        f"threshold {threshold:.2f} (tune precision {stats['tune_precision']:.3f}, word recall "
+        f"{stats['tune_recall']:.3f}); wrote {args.out}"
+    )
     return 0
 
 

@@ -81,8 +81,13 @@ def token_table(cells: Any) -> Any:
     """One row per whitespace piece of each cell: ``row``, ``raw``, ``word`` and the raw neighbours (Polars)."""
     pl = polars()
     series = cells if isinstance(cells, pl.Series) else pl.Series("t", list(cells), dtype=pl.Utf8)
-    frame = (pl.DataFrame({"t": series}).with_row_index("row")
-             .select("row", pl.col("t").str.extract_all(TOKEN).alias("raw")).explode("raw").drop_nulls("raw"))
+    frame = (
+        pl.DataFrame({"t": series})
+        .with_row_index("row")
+        .select("row", pl.col("t").str.extract_all(TOKEN).alias("raw"))
+        .explode("raw")
+        .drop_nulls("raw")
+    )
     return with_context(frame)
 
 
@@ -96,8 +101,10 @@ def with_context(frame: Any) -> Any:
         *(pl.col("word").shift(k).over("row").fill_null("").alias(f"p{k}") for k in (1, 2)),
         *(pl.col("word").shift(-k).over("row").fill_null("").alias(f"n{k}") for k in (1, 2)),
         (prev_raw.is_null() | prev_raw.str.contains(SENTENCE_END)).fill_null(True).alias("start"),
-        (pl.col("raw").str.slice(0, 1).is_in(list(QUOTES))
-         | prev_raw.str.slice(-1, 1).is_in(list(QUOTES)).fill_null(False)).alias("quoted"),
+        (
+            pl.col("raw").str.slice(0, 1).is_in(list(QUOTES))
+            | prev_raw.str.slice(-1, 1).is_in(list(QUOTES)).fill_null(False)
+        ).alias("quoted"),
     )
 
 
@@ -151,10 +158,16 @@ def word_features(word: str, langs: Sequence[str]) -> dict[str, str]:
     rare = given is None and surname is None and is_rare_name(word)
     case = "lower" if word.islower() else "upper" if word.isupper() else "cap" if word[:1].isupper() else "mixed"
     return {
-        "w": low, "shape": shape(word), "pre3": low[:3], "suf3": low[-3:],
-        "given": "rare" if rare else _rank_band(given), "surname": "rare" if rare else _rank_band(surname),
-        "band": _band(low, langs), "place": str(bool(word) and is_place(word)),
-        "title": str(low.rstrip(".") in TITLES), "case": case,
+        "w": low,
+        "shape": shape(word),
+        "pre3": low[:3],
+        "suf3": low[-3:],
+        "given": "rare" if rare else _rank_band(given),
+        "surname": "rare" if rare else _rank_band(surname),
+        "band": _band(low, langs),
+        "place": str(bool(word) and is_place(word)),
+        "title": str(low.rstrip(".") in TITLES),
+        "case": case,
     }
 
 
@@ -192,13 +205,16 @@ def feature_ids(table: Any, langs: Sequence[str]) -> np.ndarray:
     start = table["start"].to_numpy().astype(bool)
     quoted = table["quoted"].to_numpy().astype(bool)
     lang = langs[0] if langs else "none"
-    flags = np.stack([
-        np.where(start, stable_hash("start=1"), stable_hash("start=0")),
-        np.where(quoted, stable_hash("quoted=1"), stable_hash("quoted=0")),
-        np.full(len(start), stable_hash(f"lang={lang}")),
-        # the sentence's first word is capitalised whatever it is: its own case read together with its place
-        np.where(start, stable_hash("start.case") + own[positions("word"), SELF_SLOTS.index("case")], 0) % BUCKETS,
-    ], axis=1).astype(np.int64)
+    flags = np.stack(
+        [
+            np.where(start, stable_hash("start=1"), stable_hash("start=0")),
+            np.where(quoted, stable_hash("quoted=1"), stable_hash("quoted=0")),
+            np.full(len(start), stable_hash(f"lang={lang}")),
+            # the sentence's first word is capitalised whatever it is: its own case read together with its place
+            np.where(start, stable_hash("start.case") + own[positions("word"), SELF_SLOTS.index("case")], 0) % BUCKETS,
+        ],
+        axis=1,
+    ).astype(np.int64)
     return np.concatenate([*parts, flags], axis=1)
 
 
@@ -218,5 +234,5 @@ def learned_names(cells: Any, langs: Sequence[str], taken: Iterable[str], *, mod
     table = table.filter(pl.col("word").is_in(distinct))
     fitted = model or scorer()
     probs = fitted.probabilities(feature_ids(table, langs))
-    means = (pl.DataFrame({"word": table["word"], "p": probs}).group_by("word").agg(pl.col("p").mean()))
+    means = pl.DataFrame({"word": table["word"], "p": probs}).group_by("word").agg(pl.col("p").mean())
     return set(means.filter(pl.col("p") >= fitted.threshold)["word"].to_list())
