@@ -228,7 +228,11 @@ def learned_names(cells: Any, langs: Sequence[str], taken: Iterable[str], *, mod
     if table.height == 0:
         return set()
     held = {w for value in taken for w in value.split()}
-    distinct = [w for w in table["word"].unique().to_list() if w and w not in held and is_candidate(w)]
+    seen = set(table["word"].unique().to_list())
+    # a word the column writes both capitalised and in lower case is an everyday word that starts sentences
+    # (lorem ipsum's ``Maxime`` and ``maxime``): neither form is scored (held-out prose lost 14% more words)
+    both = {w.lower() for w in seen if w[:1].isupper() and w.lower() in seen}
+    distinct = [w for w in seen if w and w.lower() not in both and w not in held and is_candidate(w)]
     if not distinct:
         return set()
     table = table.filter(pl.col("word").is_in(distinct))
