@@ -1,0 +1,242 @@
+"""A learned score of how likely a word of running text is part of a person's name (issue 15, session 12).
+
+Why: eleven sessions of hand-written context rules plateaued on names no frame holds (public figures, names in
+lower case, listed words with no verb of saying beside them). A logistic regression over hashed features weighs the
+same evidence the rules read (names-dataset ranks, common-word bands, the gazetteer, titles, capitals, the
+neighbours' words and shapes, sentence position, quotes, the column's language) with weights fitted on openly
+licensed annotated text (``benchmarks/train_name_scorer.py``; the model card is in ``docs/privacy-pii.md``).
+
+Tokens are the column's whitespace-separated pieces, cut in one Polars query (no Python loop over cells); the
+features of each distinct word are computed once in Python, then every token's features are numpy gathers of
+integer ids, and its score one sum of weights. ``learned_names`` gives the words whose mean score over their
+occurrences in the column passes the threshold chosen on held-apart development documents.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mlsecure.privacy.pii.frame import polars
+from mlsecure.privacy.pii.lexicons import TITLES
+from mlsecure.privacy.pii.name_data import fold, is_rare_name, lexicon
+from mlsecure.privacy.pii.name_parts import is_place
+from mlsecure.privacy.pii.word_bands import common_band, frequent_band
+
+WEIGHTS = Path(__file__).parent / "data" / "name_scorer.npz"
+BITS = 18  # 262,144 hashed feature slots: few collisions for the ~200,000 distinct features of the training text
+BUCKETS = 1 << BITS
+TOKEN = r"\S+"
+# the word inside a whitespace piece: letters with inner apostrophes, hyphens and dots, no possessive ``'s``
+WORD = r"\p{L}(?:[\p{L}\p{M}'’.\-]*[\p{L}\p{M}])?"
+_POSSESSIVE = r"['’]s$"
+SENTENCE_END = r"[.!?:;]['\"”’)]*$"
+QUOTES = "\"'“”‘’«»„"
+COMMON = 10000  # the ``common`` band of ``word_bands``
+FREQUENT = 1000
+BAND_LANGS = ("en", "es", "fr", "de", "pt", "it", "nl")
+# word features (for the token itself) and the few read of its neighbours, as named slots of the hash
+SELF_SLOTS = ("w", "shape", "pre3", "suf3", "given", "surname", "band", "place", "title", "case")
+NEIGHBOUR_SLOTS = ("w", "shape", "title", "band")
+NEIGHBOURS = ("p2", "p1", "n1", "n2")
+
+
+def stable_hash(text: str) -> int:
+    """A feature's slot: CRC-32 of its UTF-8 bytes (Python's ``hash`` changes with every process)."""
+    return zlib.crc32(text.encode("utf-8")) & (BUCKETS - 1)
+
+
+@dataclass(frozen=True)
+class Scorer:
+    """The fitted weights (one per hashed slot), the bias and the threshold on a word's mean probability."""
+
+    weights: np.ndarray
+    bias: float
+    threshold: float
+
+    def probabilities(self, ids: np.ndarray) -> np.ndarray:
+        """The probability of each row of feature ids (rows x features, int64)."""
+        logits = self.weights[ids].sum(axis=1) + self.bias
+        out: np.ndarray = 1.0 / (1.0 + np.exp(-logits))
+        return out
+
+
+@cache
+def scorer(path: Path = WEIGHTS) -> Scorer:
+    """The shipped weights, read without pickle."""
+    with np.load(path, allow_pickle=False) as data:
+        weights = np.asarray(data["weights"], dtype=np.float32)
+        if weights.shape != (BUCKETS,):
+            raise ValueError(f"{path}: expected {BUCKETS} weights, found shape {weights.shape}")
+        return Scorer(weights, float(data["bias"]), float(data["threshold"]))
+
+
+def token_table(cells: Any) -> Any:
+    """One row per whitespace piece of each cell: ``row``, ``raw``, ``word`` and the raw neighbours (Polars)."""
+    pl = polars()
+    series = cells if isinstance(cells, pl.Series) else pl.Series("t", list(cells), dtype=pl.Utf8)
+    frame = (
+        pl.DataFrame({"t": series})
+        .with_row_index("row")
+        .select("row", pl.col("t").str.extract_all(TOKEN).alias("raw"))
+        .explode("raw")
+        .drop_nulls("raw")
+    )
+    return with_context(frame)
+
+
+def with_context(frame: Any) -> Any:
+    """``frame`` (``row``, ``raw``, in text order) with the word, its neighbours, sentence start and quotes."""
+    pl = polars()
+    word = pl.col("raw").str.extract(f"({WORD})", 1).str.replace(_POSSESSIVE, "")
+    frame = frame.with_columns(word.fill_null("").alias("word"))
+    prev_raw = pl.col("raw").shift(1).over("row")
+    return frame.with_columns(
+        *(pl.col("word").shift(k).over("row").fill_null("").alias(f"p{k}") for k in (1, 2)),
+        *(pl.col("word").shift(-k).over("row").fill_null("").alias(f"n{k}") for k in (1, 2)),
+        (prev_raw.is_null() | prev_raw.str.contains(SENTENCE_END)).fill_null(True).alias("start"),
+        (
+            pl.col("raw").str.slice(0, 1).is_in(list(QUOTES))
+            | prev_raw.str.slice(-1, 1).is_in(list(QUOTES)).fill_null(False)
+        ).alias("quoted"),
+    )
+
+
+def is_candidate(word: str) -> bool:
+    """A capitalised word, or a lower-case one that names-dataset lists as a given name or surname and no
+    language's common words hold."""
+    if len(word) < 2 or not word[0].isalpha():
+        return False
+    if word[0].isupper():
+        return not word.isupper() or len(word) > 3
+    if not word.islower() or len(word) < 3 or _band(word, ()) != "none":  # ``will``, ``the``: listed surnames too
+        return False
+    return fold(word) in lexicon().given or fold(word) in lexicon().surname
+
+
+def shape(word: str) -> str:
+    """``Xx``, ``x``, ``X``, ``Xx-Xx``: case runs, with ``-``, ``.`` and apostrophes kept."""
+    out: list[str] = []
+    for ch in word:
+        code = "X" if ch.isupper() else "x" if ch.islower() else "d" if ch.isdigit() else ch
+        if not out or out[-1] != code:
+            out.append(code)
+    return "".join(out)[:6]
+
+
+def _rank_band(rank: int | None) -> str:
+    if rank is None:
+        return "none"
+    return "50" if rank <= 50 else "200" if rank <= 200 else "1000" if rank <= 1000 else "2000"
+
+
+def _band(low: str, langs: Sequence[str]) -> str:
+    """Which common-word band holds the word: the column's languages first, then any other language."""
+    for lang in langs:
+        if low in (frequent_band(lang, FREQUENT) or frozenset()):
+            return "freq"
+        if low in (common_band(lang, COMMON) or frozenset()):
+            return "common"
+    if any(low in (common_band(lang, COMMON) or frozenset()) for lang in BAND_LANGS if lang not in langs):
+        return "other"
+    return "none"
+
+
+def word_features(word: str, langs: Sequence[str]) -> dict[str, str]:
+    """The named features of one word (the values hashed with their slot names)."""
+    low = word.lower()
+    key = fold(word)
+    lex = lexicon()
+    given = lex.given.get(key)
+    surname = lex.surname.get(key)
+    rare = given is None and surname is None and is_rare_name(word)
+    case = "lower" if word.islower() else "upper" if word.isupper() else "cap" if word[:1].isupper() else "mixed"
+    return {
+        "w": low,
+        "shape": shape(word),
+        "pre3": low[:3],
+        "suf3": low[-3:],
+        "given": "rare" if rare else _rank_band(given),
+        "surname": "rare" if rare else _rank_band(surname),
+        "band": _band(low, langs),
+        "place": str(bool(word) and is_place(word)),
+        "title": str(low.rstrip(".") in TITLES),
+        "case": case,
+    }
+
+
+def hashed_word_features(words: Sequence[str], langs: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Per distinct word: its own feature ids (words x SELF_SLOTS) and the raw hashes its neighbours salt."""
+    own = np.zeros((len(words), len(SELF_SLOTS)), dtype=np.int64)
+    near = np.zeros((len(words), len(NEIGHBOUR_SLOTS)), dtype=np.int64)
+    for i, word in enumerate(words):
+        if not word:
+            near[i] = [stable_hash(f"{slot}=<none>") for slot in NEIGHBOUR_SLOTS]
+            continue
+        feats = word_features(word, langs)
+        own[i] = [stable_hash(f"self.{slot}={feats[slot]}") for slot in SELF_SLOTS]
+        near[i] = [stable_hash(f"{slot}={feats[slot]}") for slot in NEIGHBOUR_SLOTS]
+    return own, near
+
+
+def feature_ids(table: Any, langs: Sequence[str]) -> np.ndarray:
+    """The feature ids of each row of ``table`` (from ``with_context``): rows x features, int64."""
+    pl = polars()
+    vocab = sorted(set(pl.concat([table[c] for c in ("word", *NEIGHBOURS)]).unique().to_list()) | {""})
+    own, near = hashed_word_features(vocab, langs)
+    index = {w: i for i, w in enumerate(vocab)}
+    lookup = pl.DataFrame({"key": vocab, "idx": np.arange(len(vocab), dtype=np.int64)})
+
+    def positions(column: str) -> np.ndarray:
+        joined = table.select(pl.col(column).alias("key")).join(lookup, on="key", how="left", maintain_order="left")
+        out: np.ndarray = joined["idx"].fill_null(index[""]).to_numpy()
+        return out
+
+    parts = [own[positions("word")]]
+    for n, name in enumerate(NEIGHBOURS):  # a neighbour's feature salted by its place: ``p1.w=mr`` != ``n1.w=mr``
+        salt = np.int64(stable_hash(name) * (n + 1))
+        parts.append((near[positions(name)] * np.int64(31) + salt) % BUCKETS)
+    start = table["start"].to_numpy().astype(bool)
+    quoted = table["quoted"].to_numpy().astype(bool)
+    lang = langs[0] if langs else "none"
+    flags = np.stack(
+        [
+            np.where(start, stable_hash("start=1"), stable_hash("start=0")),
+            np.where(quoted, stable_hash("quoted=1"), stable_hash("quoted=0")),
+            np.full(len(start), stable_hash(f"lang={lang}")),
+            # the sentence's first word is capitalised whatever it is: its own case read together with its place
+            np.where(start, stable_hash("start.case") + own[positions("word"), SELF_SLOTS.index("case")], 0) % BUCKETS,
+        ],
+        axis=1,
+    ).astype(np.int64)
+    return np.concatenate([*parts, flags], axis=1)
+
+
+def learned_names(cells: Any, langs: Sequence[str], taken: Iterable[str], *, model: Scorer | None = None) -> set[str]:
+    """The candidate words of ``cells`` no value of ``taken`` holds whose mean probability passes the threshold
+    (none where ``dict_names`` reads none of its languages in the column: the model learnt no other)."""
+    if not langs:
+        return set()
+    pl = polars()
+    table = token_table(cells)
+    if table.height == 0:
+        return set()
+    held = {w for value in taken for w in value.split()}
+    seen = set(table["word"].unique().to_list())
+    # a word the column writes both capitalised and in lower case is an everyday word that starts sentences
+    # (lorem ipsum's ``Maxime`` and ``maxime``): neither form is scored (held-out prose lost 14% more words)
+    both = {w.lower() for w in seen if w[:1].isupper() and w.lower() in seen}
+    distinct = [w for w in seen if w and w.lower() not in both and w not in held and is_candidate(w)]
+    if not distinct:
+        return set()
+    table = table.filter(pl.col("word").is_in(distinct))
+    fitted = model or scorer()
+    probs = fitted.probabilities(feature_ids(table, langs))
+    means = pl.DataFrame({"word": table["word"], "p": probs}).group_by("word").agg(pl.col("p").mean())
+    return set(means.filter(pl.col("p") >= fitted.threshold)["word"].to_list())
