@@ -16,7 +16,9 @@ classes that are decided by a published format or by the language, the same in a
 * a reference to a constant or an environment variable, TypeScript's non-null ``!`` included
   (``apiKey: process.env.MEM0_API_KEY!``);
 * the type name a ``typeof`` test compares with (``typeof v.api_key === "string"``);
-* a table keyed by command-line flags (``"--api-key": "Connection"``: which help section lists the flag).
+* a table keyed by command-line flags (``"--api-key": "Connection"``: which help section lists the flag);
+* an ICE password of an SDP offer or answer (``a=ice-pwd:...``, session 12): RFC 8839 has each agent draw it per
+  session and send it to the peer in the offer itself; it authenticates connectivity checks of that call only.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ _CONSTANT_REFERENCE = re.compile(r"^(?:[A-Za-z_$][\w$]*\.)+[A-Z][A-Z0-9]*(?:_[A-
 _TYPEOF_BEFORE = re.compile(r"\btypeof\b[^=!]{1,120}[!=]==?[ \t]*[\"'`]$")
 _JS_TYPES = frozenset({"string", "number", "boolean", "undefined", "object", "function", "symbol", "bigint"})
 _FLAG_KEY_BEFORE = re.compile(r"[\"']--[a-z][a-z0-9\-]*[\"'][ \t]*:[ \t]*[\"']$")
+_SDP_ICE_BEFORE = re.compile(r"(?:^|[\s\"']|\\n)a=ice-(?:pwd|ufrag):$")  # a line of SDP text, or one after "\n"
 
 
 def format_value(secret: str, line: str, at: int, *, path: str) -> str | None:
@@ -65,4 +68,6 @@ def format_value(secret: str, line: str, at: int, *, path: str) -> str | None:
         return 'the type name of a typeof test (typeof x === "string")'
     if _FLAG_KEY_BEFORE.search(before) and not drawn_shape(secret):
         return 'a table keyed by command-line flags ("--api-key": "Connection")'
+    if _SDP_ICE_BEFORE.search(before):
+        return "an SDP ICE password (a=ice-pwd:): drawn per session and sent to the peer in the offer (RFC 8839)"
     return None

@@ -74,7 +74,9 @@ _DIGEST_PIECE = re.compile(r"(?i)(?:^|[^a-z])(?:hash(?:ed)?|checksum|digest|sha\
                            r"(?:[^a-z]|$)|(?:^|[a-z])(?:Hash(?:ed)?|Checksum|Digest|Sha\d*|Md5)(?:[A-Z_]|$)")
 _FILE_NAME = re.compile(r"(?i)\.(?:zip|gz|tgz|bz2|xz|tar|whl|jar|csv|tsv|json|parquet|bin|pt|pth|onnx|h5|pkl|"
                         r"npz|txt|deb|rpm|exe|dmg|iso|img|msi|pdf)$")
-_DIGEST_WORD = re.compile(r"(?i)\b(?:hash(?:ed)?\w*|checksum|digest|sha\d+|md5)\b")
+# a digest word, alone or ending a camelCase name (localHash, expectedDigest)
+_DIGEST_WORD = re.compile(r"(?i)\b(?:hash(?:ed)?\w*|checksum|digest|sha\d+|md5)\b"
+                          r"|(?-i:(?<=[a-z])(?:Hash|Digest|Checksum))\b")
 # an id named as one: uid=..., "subject": ..., run has uuid value `...`
 _ID_BEFORE = re.compile(r"(?i)(?:^|[^A-Za-z0-9])(?:[a-z]+_)?(?:u?uid|guid|subject|id)s?[\"'`]?[ \t]*"
                         r"(?:[:=]|={2,3}|\s(?:value|is|of))?[ \t]*[\"'`]?$")
@@ -82,7 +84,9 @@ _ID_BEFORE = re.compile(r"(?i)(?:^|[^A-Za-z0-9])(?:[a-z]+_)?(?:u?uid|guid|subjec
 _DEV_ENVIRONMENT = re.compile(r"(?i)(?:^|/)[^/]*(?:devbox|devcluster|dev[-_]cluster|sandbox|devcontainer|minikube|"
                               r"kind[-_]config)[^/]*(?:/|$)")
 _BASE64 = re.compile(r"^[A-Za-z0-9+/]{8,64}={0,2}$")
-_TYPE_EXPRESSION = re.compile(r"^[A-Za-z_][\w.]*(?:\[[\w., \[\]\"']*\])?$")
+# a type, or a union of types (``"AzureKeyCredential | None"``, PEP 604, written as a string forward reference)
+_ONE_TYPE = r"[A-Za-z_][\w.]*(?:\[[\w., \[\]\"'|]*\])?"
+_TYPE_EXPRESSION = re.compile(rf"^{_ONE_TYPE}(?:[ \t]*\|[ \t]*{_ONE_TYPE})*$")
 _STRUCT_TAG = re.compile(r'^[a-z_]+:"[^"\n]*"(?:[ \t]+[a-z_]+:"[^"\n]*")*$')
 _MODULE_PATH = re.compile(r"^(?:[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?\.)+[a-z]{2,12}/[A-Za-z0-9_.~/\-]+$")
 # test folders the scanner's test-path rule does not name; a typed value there is a fixture, as in tests/
@@ -306,7 +310,7 @@ def _not_a_credential(rule_id: str, secret: str, line: str, at: int, before: str
     after = line[at + len(secret):]
     if path.endswith((".py", ".pyi")) and re.search(r":[ \t]*[\"']$", before) \
             and re.match(r"[\"'][ \t]*=(?!=)", after) and _TYPE_EXPRESSION.match(secret):
-        return "a Python string annotation (name: \"Type\" = default)"
+        return "a Python string annotation (name: \"Type | None\" = default)"
     if _STRUCT_TAG.match(secret):
         return "a Go struct tag"
     if _MODULE_PATH.match(secret):

@@ -1,0 +1,130 @@
+"""Session 12: false-positive families read on eleven fresh dev repositories (semantic-kernel, txtai, Kubeflow
+Trainer, ...) and on the older dev ones: a reference to a secret held elsewhere (``'secret_ref': 'V1Local...'``), a
+type after ``authorization:``, a string annotation of a union, the placeholder vocabulary written as a name
+(``"apiKey"``), an instruction in the value's place, bytes counting up, an SDP ICE password, a hash compared in
+.NET / JVM tests.
+
+The look-alike lines are written by us in the shape of what those repositories hold, with our own values. Each
+look-alike has a twin in the same place, with a drawn value, that must still fail a scan by the named rule.
+"""
+
+from __future__ import annotations
+
+import base64
+import random
+from pathlib import Path
+
+import pytest
+from look_alikes import assert_look_alike_pair
+
+from mlsecure.secrets.scanner import _TEST_PATH
+from mlsecure.secrets.typed_stand_ins import counting_bytes, instruction, vocabulary_name
+
+_RNG = random.Random(1212)
+_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
+_DRAWN22 = "".join(_RNG.choice(_ALPHABET) for _ in range(22))
+_DRAWN24 = "".join(_RNG.choice(_ALPHABET) for _ in range(24))
+_DRAWN40 = "".join(_RNG.choice(_ALPHABET) for _ in range(40))
+_DRAWN_B64 = base64.b64encode(bytes(_RNG.randrange(256) for _ in range(32))).decode()
+_COUNTING_B64 = base64.b64encode(bytes(range(32))).decode()
+_HASH_B64 = base64.b64encode(bytes(_RNG.randrange(256) for _ in range(32))).decode()
+
+# (file, rule the twin must fail by, look-alike that must not fail, twin in the same place that must still fail)
+_PAIRS = [
+    # an OpenAPI generator's type map: the attribute secret_ref holds a reference object, typed by its class name
+    (
+        "sdk/trainer/models/dataset_config.py",
+        "SEC-017",
+        "    openapi_types = {\n        'secret_ref': 'V1LocalObjectReference',\n    }\n",
+        f"    openapi_types = {{\n        'secret_key': '{_DRAWN24}',\n    }}\n",
+    ),
+    # FastAPI: a parameter named authorization, annotated with the credentials' type
+    (
+        "src/python/app/api/authorization.py",
+        "SEC-240",
+        "    def __call__(self, authorization: HTTPAuthorizationCredentials = Depends(HTTPBearer())):\n",
+        f"    command = \"curl -H 'Authorization: Bearer {_DRAWN40}' http://api.internal\"\n",
+    ),
+    # a string forward reference of a union type, then a default
+    (
+        "python/connectors/search.py",
+        "SEC-017",
+        '        azure_credentials: "AzureKeyCredential | None" = None,\n',
+        f'        azure_credentials: str = "{_DRAWN24}",\n',
+    ),
+    # the vocabulary written as a name where a key goes
+    (
+        "dotnet/src/Connectors/OpenAI/Services/OpenAIService.cs",
+        "SEC-017",
+        'var client = new OpenAIClient(new ApiKeyCredential("apiKey"), options);\n',
+        f'var client = new OpenAIClient(new ApiKeyCredential("{_DRAWN24}"), options);\n',
+    ),
+    (
+        "dotnet/src/Connectors/OpenAI/Services/OpenAIService.cs",
+        "SEC-017",
+        'var token = new AccessToken("test key", DateTimeOffset.Now);\n',
+        f'var token = new AccessToken("{_DRAWN24}", DateTimeOffset.Now);\n',
+    ),
+    # an instruction in a template's value place
+    (
+        "samples/demos/agent/.env.sample",
+        "SEC-022",
+        'BOT_SECRET="copy from the Agent portal, under Settings > Security > Web Channel"\n',
+        f'BOT_SECRET="{_DRAWN24}"\n',
+    ),
+    # bytes counting up, in base64, next to a secret word
+    (
+        "src/Contents/BinaryContentSample.cs",
+        "SEC-018",
+        f'var secretKey = Convert.FromBase64String("{_COUNTING_B64}");\n',
+        f'var secretKey = Convert.FromBase64String("{_DRAWN_B64}");\n',
+    ),
+    # an SDP offer's ICE password in a recorded realtime session
+    (
+        "python/samples/realtime/offer.py",
+        "SEC-018",
+        f'SDP = "v=0\\r\\na=ice-ufrag:Xk2p\\r\\na=ice-pwd:{_DRAWN22}\\r\\n"\n',
+        f'SDP = "v=0\\r\\na=ice-ufrag:Xk2p\\r\\na=x-pwd:{_DRAWN22}\\r\\n"\n',
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "rule", "look_alike", "twin"), _PAIRS, ids=[p[0] for p in _PAIRS])
+def test_look_alike_passes_and_twin_fails(tmp_path: Path, name: str, rule: str, look_alike: str, twin: str) -> None:
+    assert_look_alike_pair(tmp_path, name, rule, look_alike, twin)
+
+
+def test_vocabulary_name_known_answers() -> None:
+    assert vocabulary_name("apiKey") and vocabulary_name("test key") and vocabulary_name("mySecretToken")
+    # a word run together may be a weak password in use; a drawn camelCase value is no vocabulary
+    assert not vocabulary_name("supersecret") and not vocabulary_name("testkey")
+    assert not vocabulary_name("kT9mQx2wLp") and not vocabulary_name("blueHorse")
+
+
+def test_instruction_known_answers() -> None:
+    assert instruction("copy from Copilot Studio Agent, under Settings > Security")
+    assert instruction("Paste your key here")
+    assert not instruction("correct horse battery staple") and not instruction("copy that")
+
+
+def test_counting_bytes_known_answers() -> None:
+    assert counting_bytes(_COUNTING_B64)
+    assert counting_bytes(bytes(range(100, 116)).hex())
+    assert counting_bytes(base64.urlsafe_b64encode(bytes(range(250, 256)) + bytes(range(0, 6))).decode())
+    assert not counting_bytes(_DRAWN_B64) and not counting_bytes(_HASH_B64)
+    assert not counting_bytes(bytes(range(6)).hex())  # under 8 bytes: too short to say
+
+
+@pytest.mark.parametrize(
+    ("path", "is_test"),
+    [
+        ("dotnet/src/Agents/UnitTests/Internal/KeyEncoderTests.cs", True),
+        ("dotnet/src/Connectors.OpenAI.IntegrationTests/Client.cs", True),
+        ("src/test/java/org/acme/ClientTest.java", True),
+        ("src/Latest.java", False),
+        ("src/main/Contest/Program.cs", False),
+        ("docs/LatestTests.md", False),
+    ],
+)
+def test_dotnet_and_jvm_test_paths(path: str, is_test: bool) -> None:
+    assert (_TEST_PATH.search(path) is not None) is is_test
