@@ -2,7 +2,8 @@
 Trainer, ...) and on the older dev ones: a reference to a secret held elsewhere (``'secret_ref': 'V1Local...'``), a
 type after ``authorization:``, a string annotation of a union, the placeholder vocabulary written as a name
 (``"apiKey"``), an instruction in the value's place, bytes counting up, an SDP ICE password, a hash compared in
-.NET / JVM tests.
+.NET / JVM tests; a typed password that repeats its user name or sits in a block whose host is this machine
+(reported at low, as a local stack's), a salt.
 
 The look-alike lines are written by us in the shape of what those repositories hold, with our own values. Each
 look-alike has a twin in the same place, with a drawn value, that must still fail a scan by the named rule.
@@ -17,7 +18,8 @@ from pathlib import Path
 import pytest
 from look_alikes import assert_look_alike_pair
 
-from mlsecure.secrets.scanner import _TEST_PATH
+from mlsecure.findings import Severity
+from mlsecure.secrets.scanner import _TEST_PATH, SecretScanner
 from mlsecure.secrets.typed_stand_ins import counting_bytes, instruction, vocabulary_name
 
 _RNG = random.Random(1212)
@@ -79,6 +81,36 @@ _PAIRS = [
         f'var secretKey = Convert.FromBase64String("{_COUNTING_B64}");\n',
         f'var secretKey = Convert.FromBase64String("{_DRAWN_B64}");\n',
     ),
+    # a run store's config: the password repeats the user name beside it (no compose file, no docs folder)
+    (
+        "runs/config.yaml",
+        "SEC-017",
+        'database:\n  postgres:\n    dbname: "runs"\n    username: "warehouse"\n    password: "warehouse"\n',
+        f'database:\n  postgres:\n    dbname: "runs"\n    username: "warehouse"\n    password: "{_DRAWN24}"\n',
+    ),
+    # a cluster tool's stages: the block's host is this machine
+    (
+        "tools/k8s/multicluster.yaml",
+        "SEC-017",
+        "stages:\n  - master:\n      db:\n        host: localhost\n        port: 5432\n        password: ledger\n",
+        f"stages:\n  - master:\n      db:\n        host: localhost\n        port: 5432\n        password: {_DRAWN24}\n",
+    ),
+    # an object store's keys beside a localhost endpoint
+    (
+        "manager/config.yaml",
+        "SEC-017",
+        '    config:\n      access_key_id: "blobs"\n      secret_key: "blobstorage"\n'
+        '      endpoint: "http://localhost:30002"\n',
+        f'    config:\n      access_key_id: "blobs"\n      secret_key: "{_DRAWN24}"\n'
+        '      endpoint: "http://localhost:30002"\n',
+    ),
+    # a salt, stored beside the hash it seasons
+    (
+        "harness/common/api/authentication.py",
+        "SEC-017",
+        f'PASSWORD_SALT = "{_DRAWN22[:20]}"\n',
+        f'PASSWORD_SECRET = "{_DRAWN22[:20]}"\n',
+    ),
     # an SDP offer's ICE password in a recorded realtime session
     (
         "python/samples/realtime/offer.py",
@@ -128,3 +160,12 @@ def test_counting_bytes_known_answers() -> None:
 )
 def test_dotnet_and_jvm_test_paths(path: str, is_test: bool) -> None:
     assert (_TEST_PATH.search(path) is not None) is is_test
+
+
+def test_local_default_is_still_reported_at_low(tmp_path: Path) -> None:
+    """A password that repeats its user name is a weak password in use somewhere: reported at low, with the reason."""
+    path = tmp_path / "runs" / "config.yaml"
+    path.parent.mkdir()
+    path.write_text('postgres:\n  username: "warehouse"\n  password: "warehouse"\n', encoding="utf-8")
+    findings = SecretScanner().scan_paths([path]).findings
+    assert [(f.rule_id, f.severity) for f in findings] == [("SEC-017", Severity.LOW)]

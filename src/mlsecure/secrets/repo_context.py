@@ -52,7 +52,13 @@ from mlsecure.secrets.code_values import code_value, default_of_expansion, names
 from mlsecure.secrets.detectors.context import drawn_shape, typed_filler
 from mlsecure.secrets.detectors.generic import encoded_text
 from mlsecure.secrets.format_values import format_value
-from mlsecure.secrets.local_stack import DEMOTABLE_RULES, example_file, local_stack_reason, typed_word
+from mlsecure.secrets.local_stack import (
+    DEMOTABLE_RULES,
+    example_file,
+    local_by_neighbours,
+    local_stack_reason,
+    typed_word,
+)
 from mlsecure.secrets.typed_stand_ins import (
     case_mixed_uuid,
     default_credential,
@@ -207,6 +213,9 @@ def judge(rule_id: str, secret: str, text: str, start: int, end: int, *, path: s
     product = default_credential(secret)
     if product is not None:
         return Verdict(False, f"{product}'s documented default credential: change it in any deployment")
+    beside = local_by_neighbours(rule_id, secret, text, start)
+    if beside is not None:
+        return Verdict(False, beside)
     if _FOREIGN_PRAGMA.search(line) is not None:
         return Verdict(False, "allowlisted on its line by another scanner's pragma (reviewed by the author)")
     dev_environment = _DEV_ENVIRONMENT.search(path.replace("\\", "/")) is not None

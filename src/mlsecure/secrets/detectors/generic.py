@@ -96,8 +96,9 @@ _NAME_OF_SOMETHING = re.compile(r"(?:[_.\-]|(?<=[a-z])(?=[A-Z]))(?:[Ii][Dd]s?|ID
                                 r"[Ff]ile|FILE|[Tt]ype|TYPE|[Ll]ength|LENGTH|[Ff]ield|FIELD|[Hh]eader|HEADER|"
                                 r"[Ss]uffix|SUFFIX|[Pp]refix|PREFIX|[Ll]abel|LABEL|[Hh]int|HINT|[Pp]rompt|PROMPT|[Pp]laceholder|PLACEHOLDER|"
                                 r"[Tt]itle|TITLE|[Mm]essage|MESSAGE|[Pp]olicy|POLICY|[Ss]ource|SOURCE|"
-                                # a reference to a secret held elsewhere (secretRef, secretKeyRef, secret_ref)
-                                r"[Rr]efs?|REFS?|[Rr]eference|REFERENCE)$"
+                                # a reference to a secret held elsewhere (secretRef, secretKeyRef, secret_ref); a salt,
+                                # stored beside the hash it seasons (PASSWORD_SALT): public by design
+                                r"[Rr]efs?|REFS?|[Rr]eference|REFERENCE|[Ss]alt|SALT)$"
                                 # key ids written as one word: TUF / in-toto / OpenPGP "keyid", JWK "kid"
                                 r"|(?:^|[_.\-])(?:[Kk]ey[Ii][Dd]s?|KEYIDS?|kid|KID)$")
 # a signature is public by design (whoever verifies it reads it): "sig", "signatures", "x_signature"
