@@ -3,7 +3,8 @@ Trainer, ...) and on the older dev ones: a reference to a secret held elsewhere 
 type after ``authorization:``, a string annotation of a union, the placeholder vocabulary written as a name
 (``"apiKey"``), an instruction in the value's place, bytes counting up, an SDP ICE password, a hash compared in
 .NET / JVM tests; a typed password that repeats its user name or sits in a block whose host is this machine
-(reported at low, as a local stack's), a salt.
+(reported at low, as a local stack's), a salt, a leetspeak
+word in a compose file, a docs table column headed by an id, keys typed in order split by ``/`` or ``:``.
 
 The look-alike lines are written by us in the shape of what those repositories hold, with our own values. Each
 look-alike has a twin in the same place, with a drawn value, that must still fail a scan by the named rule.
@@ -19,8 +20,9 @@ import pytest
 from look_alikes import assert_look_alike_pair
 
 from mlsecure.findings import Severity
+from mlsecure.secrets.format_values import table_column_header
 from mlsecure.secrets.scanner import _TEST_PATH, SecretScanner
-from mlsecure.secrets.typed_stand_ins import counting_bytes, instruction, vocabulary_name
+from mlsecure.secrets.typed_stand_ins import counting_bytes, instruction, keyboard_run, vocabulary_name
 
 _RNG = random.Random(1212)
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
@@ -111,6 +113,45 @@ _PAIRS = [
         f'PASSWORD_SALT = "{_DRAWN22[:20]}"\n',
         f'PASSWORD_SECRET = "{_DRAWN22[:20]}"\n',
     ),
+    # a product's name in leetspeak as the password of a CI compose stack
+    (
+        ".github/workflows/resources/docker-compose.mssql.yaml",
+        "SEC-022",
+        "services:\n  mssql:\n    image: mcr.microsoft.com/mssql/server:2022-latest\n    environment:\n"
+        "      - MSSQL_SA_PASSWORD=Gr4nary0admin\n",
+        "services:\n  mssql:\n    image: mcr.microsoft.com/mssql/server:2022-latest\n    environment:\n"
+        f"      - MSSQL_SA_PASSWORD={_DRAWN24}\n",
+    ),
+    # a docs table whose column is headed client_id (a public SPA client id per environment)
+    (
+        "docs/cloud/managing-a-workspace.mdx",
+        "SEC-018",
+        "| Active environment | `client_id` | `domain` |\n|---|---|---|\n"
+        f"| `dev` | `{_DRAWN40[:32]}` | `tenant.eu.auth0.com` (from base) |\n",
+        "| Active environment | `client_secret` | `domain` |\n|---|---|---|\n"
+        f"| `dev` | `{_DRAWN40[:32]}` | `tenant.eu.auth0.com` (from base) |\n",
+    ),
+    # keys typed in order, joined by slashes, in a test of how a URL escapes them
+    (
+        "src/integrations/git/tests/test_credentials.py",
+        "SEC-017",
+        '    credentials = RepoCredentials(token="abc123/def456/ghi789")\n',
+        f'    credentials = RepoCredentials(token="{_DRAWN24}")\n',
+    ),
+    # typed words joined by escaped slashes as a URL's password, in a test
+    (
+        "src/integrations/git/tests/test_repository.py",
+        "SEC-020",
+        '    assert url == "https://x-token-auth:token%2Fwith%2Fslashes@git.example.org/org/repo.git"\n',
+        f'    assert url == "https://x-token-auth:{_DRAWN24}@git.example.org/org/repo.git"\n',
+    ),
+    # a bot token typed in order in a docs page
+    (
+        "docs/how-to-guides/custom-notifications.mdx",
+        "SEC-017",
+        'bot_token = "123456789:ABCdefGHIjklMNOpqrsTUVwxyz"\n',
+        f'bot_token = "{_DRAWN40}"\n',
+    ),
     # an SDP offer's ICE password in a recorded realtime session
     (
         "python/samples/realtime/offer.py",
@@ -169,3 +210,16 @@ def test_local_default_is_still_reported_at_low(tmp_path: Path) -> None:
     path.write_text('postgres:\n  username: "warehouse"\n  password: "warehouse"\n', encoding="utf-8")
     findings = SecretScanner().scan_paths([path]).findings
     assert [(f.rule_id, f.severity) for f in findings] == [("SEC-017", Severity.LOW)]
+
+
+def test_table_column_header_known_answers() -> None:
+    table = "intro\n\n| env | `client_id` | domain |\n|:---|---:|---|\n| dev | abc | x.org |\n| prod | def | y.org |\n"
+    assert table_column_header(table, table.index("def")) == "client_id"
+    assert table_column_header(table, table.index("y.org")) == "domain"
+    assert table_column_header(table, table.index("intro")) is None  # not a row
+    assert table_column_header("| a | b |\n| c | d |\n", 14) is None  # no separator row above
+
+
+def test_keyboard_run_split_at_slash_and_colon() -> None:
+    assert keyboard_run("abc123/def456/ghi789") and keyboard_run("123456789:ABCdefGHIjklMNOpqrsTUVwxyz")
+    assert not keyboard_run(f"abc123/{_DRAWN22}") and not keyboard_run("https://x.org/abc")

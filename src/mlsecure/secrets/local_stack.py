@@ -19,6 +19,7 @@ import re
 from urllib.parse import unquote
 
 from mlsecure.secrets.detectors.context import drawn_shape
+from mlsecure.secrets.typed_stand_ins import read_leet
 
 # generic assignment rules (keyword = value, command-line flags, env exports) and connection URLs
 DEMOTABLE_RULES = frozenset({"SEC-016", "SEC-017", "SEC-021", "SEC-022", "SEC-023", "SEC-026"})
@@ -94,8 +95,14 @@ def local_stack_reason(rule_id: str, secret: str, path: str, host: str | None, *
     ``after`` is the text right after the value: a URL whose authority holds a second ``@``
     (``user:Whheg@633MKLnzj@db``) has a password the URL pattern cut short, so it is never demoted. ``compose``:
     the file is a Compose file by its content (``compose_by_content``)."""
-    if rule_id not in DEMOTABLE_RULES or not typed_word(secret):
+    if rule_id not in DEMOTABLE_RULES:
         return None
+    if not typed_word(secret):
+        # a word in leetspeak (Meltan0admin, 0p3n-w3bu!) shown in a compose / docs / example file is typed as much as
+        # the word is (session 12); elsewhere (mongodb://user:D1fficult@localhost) it keeps its rule's severity
+        shown = compose or example_file(path)
+        if not (shown and read_leet(secret) != secret and typed_word(read_leet(secret))):
+            return None
     if rule_id == "SEC-016" and _AUTHORITY.match(after).group().count("@") != 1:  # type: ignore[union-attr]
         return None
     if compose or example_file(path):

@@ -50,8 +50,8 @@ from urllib.parse import unquote
 from mlsecure.secrets.allowlist import is_placeholder
 from mlsecure.secrets.code_values import code_value, default_of_expansion, names_its_own_key
 from mlsecure.secrets.detectors.context import drawn_shape, typed_filler
-from mlsecure.secrets.detectors.generic import encoded_text
-from mlsecure.secrets.format_values import format_value
+from mlsecure.secrets.detectors.generic import encoded_text, names_no_secret
+from mlsecure.secrets.format_values import format_value, table_column_header
 from mlsecure.secrets.local_stack import (
     DEMOTABLE_RULES,
     example_file,
@@ -251,7 +251,8 @@ def _not_a_credential(rule_id: str, secret: str, line: str, at: int, before: str
             return "token-in-username URL whose user part is typed (x-oauth-basic is GitHub's fixed password)"
         authority = _URL_AUTHORITY_REST.match(line, at + len(secret))
         whole = authority is not None and authority.group().count("@") == 1  # else the URL was cut at an inner @
-        if in_tests and whole and secret != "x-oauth-basic" and (typed_word(unquote(secret)) or leet_stand_in(secret)):
+        if in_tests and whole and secret != "x-oauth-basic" and (typed_word(unquote(secret)) or leet_stand_in(secret)
+                                                                 or _typed_pieces(unquote(secret))):
             return "a typed password of a URL in a test (hunter2, my-gitlab-token): a fixture"
         return None
     if free_form and rule_id not in _GENERIC:
@@ -270,6 +271,9 @@ def _not_a_credential(rule_id: str, secret: str, line: str, at: int, before: str
     by_format = format_value(secret, line, at, path=path)
     if by_format is not None:
         return by_format
+    header = table_column_header(text, start) if line.lstrip().startswith("|") else None
+    if header and names_no_secret(header):
+        return f"a cell of a table column headed {header!r}: an id, a name or a public value"
     if _HEX_DIGEST.match(secret) and (_DIGEST_PIECE.search(name) or _FILE_NAME.search(name)):
         return "a digest named as one (hashed_secret, checksum/..., a file's checksum)"
     if rule_id in _ENTROPY and in_tests and _DIGEST_WORD.search(line):
@@ -343,6 +347,14 @@ def _not_a_credential(rule_id: str, secret: str, line: str, at: int, before: str
             _DOCSEARCH.search(text) and _INDEX_FIELD.search(text, *window))):
         return "an Algolia DocSearch search-only key (public by design)"
     return None
+
+
+def _typed_pieces(value: str) -> bool:
+    """``abc123/def456/ghi789``, ``token/with/slashes``, ``p@ss!word/123``: 2+ pieces split at ``/`` ``+`` ``=``,
+    each a typed word, keys typed in order or a short number (a test checking how a URL escapes them; session 12)."""
+    pieces = [p for p in re.split(r"[/+=]", value) if p]
+    return len(pieces) >= 2 and all(typed_word(p) or keyboard_run(p) or leet_stand_in(p)
+                                    or (p.isdigit() and len(p) <= 4) for p in pieces)
 
 
 def _zlib_stream(value: str) -> bool:

@@ -55,13 +55,18 @@ _DEFAULTS = {
 }
 
 
+def read_leet(value: str) -> str:
+    """``Meltan0admin`` -> ``Meltanoadmin``: digits and symbols written for letters read back as the letters."""
+    return value.translate(_LEET)
+
+
 def leet_stand_in(value: str) -> bool:
     """``p@ssw0rd``, ``s3cr3t``, ``P4ssw0rd!``: the placeholder vocabulary with letters written as digits or
     symbols (at least one such substitution: ``password`` itself is the placeholder list's)."""
     trailing = value.rstrip("!?.")
     if len(trailing) < 5 or not re.search(r"[0-9@!]", value) or re.search(r"[^A-Za-z0-9@!?._-]", value):
         return False
-    read = trailing.translate(_LEET).lower()
+    read = read_leet(trailing).lower()
     return read != trailing.lower() and _VOCABULARY.match(read) is not None
 
 
@@ -99,10 +104,10 @@ _RUN_PREFIX = re.compile(r"^[A-Za-z]{1,4}[-_]|^[A-Z]{2,4}(?=\d)")
 
 def keyboard_run(value: str) -> bool:
     """``phx_1234567890abcdef``, ``qwerty123``, ``12345678-1234-1234-1234-123456789012``: past an optional short
-    prefix, pieces (split at ``-`` / ``_`` / ``.``) made only of runs of 3+ keys typed in order, 6+ such keys in
+    prefix, pieces (split at ``-`` ``_`` ``.`` ``/`` ``:``) made only of runs of 3+ keys typed in order, 6+ such keys in
     all: a few hundred strings of 6 keys are such runs, against 36 ** 6 drawn ones."""
     rest = _RUN_PREFIX.sub("", value, count=1)
-    pieces = [p for p in re.split(r"[-_.]", rest) if p]
+    pieces = [p for p in re.split(r"[-_./:]", rest) if p]  # abc123/def456/ghi789, 123456789:ABCdef...
     if not pieces or sum(map(len, pieces)) < 6:
         return False
     return all(_runs_only(piece.lower()) for piece in pieces)
