@@ -152,6 +152,22 @@ _PAIRS = [
         'bot_token = "123456789:ABCdefGHIjklMNOpqrsTUVwxyz"\n',
         f'bot_token = "{_DRAWN40}"\n',
     ),
+    # Helm values set by a Tilt file (tilt.dev: a local development loop)
+    (
+        "devtools/tilt/postgresql.tiltfile",
+        "SEC-017",
+        "helm_resource('postgresql', flags=['--set', 'auth.password=granary123'])\n",
+        f"helm_resource('postgresql', flags=['--set', 'auth.password={_DRAWN24}'])\n",
+    ),
+    # run ids (uuid4().hex) listed with their names in a notebook's saved output
+    (
+        "docs/tutorials/remote_execution.ipynb",
+        "SEC-019",
+        '{"cells": [{"cell_type": "code", "source": ["tasks"], "outputs": [{"output_type": "execute_result", '
+        '"data": {"text/plain": ["[(\'XGBoost Training\', \'8f0c2e7a91d34b6f9a1e5c3b7d20f4e6\')]"]}}]}]}\n',
+        '{"cells": [{"cell_type": "code", "source": ["tasks"], "outputs": [{"output_type": "execute_result", '
+        '"data": {"text/plain": ["[(\'XGBoost Training\', \'8f0c2e7a91d34b6f5a1e5c3b7d20f4e6\')]"]}}]}]}\n',
+    ),
     # an SDP offer's ICE password in a recorded realtime session
     (
         "python/samples/realtime/offer.py",

@@ -87,8 +87,9 @@ _DIGEST_WORD = re.compile(r"(?i)\b(?:hash(?:ed)?\w*|checksum|digest|sha\d+|md5)\
 _ID_BEFORE = re.compile(r"(?i)(?:^|[^A-Za-z0-9])(?:[a-z]+_)?(?:u?uid|guid|subject|id)s?[\"'`]?[ \t]*"
                         r"(?:[:=]|={2,3}|\s(?:value|is|of))?[ \t]*[\"'`]?$")
 # a file or folder that names itself a developer's cluster or sandbox (devbox, devcluster, sandbox, kind, minikube)
+# (session 12: a Tilt setup, tilt.dev's local-development tool: a tilt/ folder, a Tiltfile, *.tiltfile; a devstack)
 _DEV_ENVIRONMENT = re.compile(r"(?i)(?:^|/)[^/]*(?:devbox|devcluster|dev[-_]cluster|sandbox|devcontainer|minikube|"
-                              r"kind[-_]config)[^/]*(?:/|$)")
+                              r"kind[-_]config|dev[-_]?stack)[^/]*(?:/|$)|(?:^|/)tilt/|(?:^|/|\.)tiltfile$")
 _BASE64 = re.compile(r"^[A-Za-z0-9+/]{8,64}={0,2}$")
 # a type, or a union of types (``"AzureKeyCredential | None"``, PEP 604, written as a string forward reference)
 _ONE_TYPE = r"[A-Za-z_][\w.]*(?:\[[\w., \[\]\"'|]*\])?"
@@ -133,6 +134,8 @@ _FILE_PATH = re.compile(r"^\.{0,2}/[\w.\-]+(?:/[\w.\-]+)*(?::/[\w.\-/]*)?:?$")
 _URL_AUTHORITY_REST = re.compile(r"[^/?#\s'\"]*")
 _FORM_NEXT_FIELD = re.compile(r"^[^&\s]+&[A-Za-z_][\w.\-]*=")
 # a ULID, optionally after a type prefix (client_01JNJQWBJ4SPFN3SWJM5T7BDG8): 48-bit time then 80 random bits
+# a UUID v4 written without dashes (uuid4().hex: version nibble 4, variant 8-b), as run and task ids print
+_UUID4_HEX = re.compile(r"^[0-9a-f]{12}4[0-9a-f]{3}[89ab][0-9a-f]{15}$")
 _ULID = re.compile(r"^(?:[a-z]+_)?0[0-9A-HJKMNP-TV-Z]{25}$")
 # TransformationWorkflow-<hex>: a PascalCase type name and a hyphen right before the value
 _TYPED_ID_PREFIX = re.compile(r"(?:^|[^A-Za-z])[A-Z][a-z]+(?:[A-Z][a-z]+)+-$")
@@ -304,6 +307,8 @@ def _not_a_credential(rule_id: str, secret: str, line: str, at: int, before: str
         return "a display label that spells its key's provider (\"OPENAI_API_KEY\": \"OpenAI\")"
     if _ULID.match(secret):
         return "a ULID (a time-ordered identifier, client_01JNJQ...): ids, not draws kept secret"
+    if rule_id == "SEC-019" and _UUID4_HEX.match(secret):
+        return "a UUID v4 without dashes and no credential word near it (uuid4().hex): a run or task id"
     if rule_id == "SEC-019" and (_TYPED_ID_PREFIX.search(before) or _TYPED_ID.match(secret)):
         return "an id after its type's name (TransformationWorkflow-<hex>)"
     if before.endswith('W/"'):
