@@ -168,6 +168,20 @@ _PAIRS = [
         '{"cells": [{"cell_type": "code", "source": ["tasks"], "outputs": [{"output_type": "execute_result", '
         '"data": {"text/plain": ["[(\'XGBoost Training\', \'8f0c2e7a91d34b6f5a1e5c3b7d20f4e6\')]"]}}]}]}\n',
     ),
+    # a pipeline task's name, then its model, as a call's two first arguments
+    (
+        "src/features/hf_feature.py",
+        "SEC-017",
+        '    model = pipeline("token-classification", "someuser42/deberta_finetuned_pii")\n',
+        f'    client = connect("api-token", "{_DRAWN24}")\n',
+    ),
+    # a table of models keyed by task name
+    (
+        "notebooks/examples/token_classification.py",
+        "SEC-017",
+        'MODELS = {"token-classification": "someuser42/bert-base-NER"}\n',
+        f'MODELS = {{"api-token": "{_DRAWN24}"}}\n',
+    ),
     # an SDP offer's ICE password in a recorded realtime session
     (
         "python/samples/realtime/offer.py",

@@ -187,6 +187,8 @@ class KeywordAssignment(Detector):
                     and not any(c.isdigit() for c in value) \
                     and (not _issued(value) or word_like(value)):
                 continue  # API_KEY_CONTAINER_SPEC = 'containerSpec': the name goes on past the secret word
+            if "/" in value and _task_name(key, match.group("tail")):
+                continue  # {"token-classification": "dslim/bert-base-NER"}: a task's model, not a secret
             seen.add(value_start)
             yield Candidate(detector=self.rule_id, secret=value, start=value_start, end=value_start + len(value),
                             severity=self.severity, details={"key": key})
@@ -216,6 +218,8 @@ class KeywordAssignment(Detector):
             if secret_word is None or pair.start("value") in seen or \
                     (pair.group("q") == "'" and kind is FileKind.C_LIKE_CODE):
                 continue
+            if _task_name(key, key[secret_word.end():]):
+                continue  # pipeline("token-classification", "<model>"): a task's name goes on past the word
             # the value must look machine-issued (no spaces, letters mixed with digits or cases): a call
             # such as _("password", "Mot de passe") or choices ("token", "Token") pairs labels, not secrets
             if _issued(value) and self._keep(key, value, secret_word.group(0), quoted=True, kind=kind):
@@ -249,6 +253,12 @@ def _tail_names_more(tail: str) -> bool:
     """The name goes on past its secret word with another word (``API_KEY_CONTAINER_SPEC``), not only
     with more credential words (``mockaroo-secret-key``)."""
     return any(word.lower() not in _CREDENTIAL_TAIL_WORDS for word in _TAIL_WORD.findall(tail))
+
+
+def _task_name(key: str, tail: str) -> bool:
+    """``token-classification``, ``password-reset``: a lower-case hyphenated name that goes on past its secret word
+    with another word, as task, route and command names are written (session 12); no variable is spelt so."""
+    return "-" in key and key.islower() and _tail_names_more(tail)
 
 
 def constant_name(value: str) -> bool:
