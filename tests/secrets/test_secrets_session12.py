@@ -182,6 +182,13 @@ _PAIRS = [
         'MODELS = {"token-classification": "someuser42/bert-base-NER"}\n',
         f'MODELS = {{"api-token": "{_DRAWN24}"}}\n',
     ),
+    # the JDK's documented initial cacerts password, given to keytool in a notebook's shell line
+    (
+        "sagemaker/spark/import_certificate.sh",
+        "SEC-021",
+        "keytool -importcert -noprompt -alias corp -storepass changeit -keystore cacerts -file ca.pem\n",
+        f"keytool -importcert -noprompt -alias corp -storepass {_DRAWN24} -keystore cacerts -file ca.pem\n",
+    ),
     # an SDP offer's ICE password in a recorded realtime session
     (
         "python/samples/realtime/offer.py",

@@ -52,6 +52,8 @@ _DEFAULTS = {
     "lm-studio": "LM Studio",  # LM Studio's local server: any key, the docs write "lm-studio"
     "guest": "RabbitMQ",  # RabbitMQ: user guest / password guest, accepted from localhost only
     "5241590000000000": "Ray",  # Ray: the default password of its Redis (ray_constants.REDIS_DEFAULT_PASSWORD)
+    # the JDK's keytool docs: the cacerts keystore's initial password is changeit (keytool -storepass changeit)
+    "changeit": "the JDK cacerts keystore",
 }
 
 
