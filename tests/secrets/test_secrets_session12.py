@@ -189,6 +189,13 @@ _PAIRS = [
         "keytool -importcert -noprompt -alias corp -storepass changeit -keystore cacerts -file ca.pem\n",
         f"keytool -importcert -noprompt -alias corp -storepass {_DRAWN24} -keystore cacerts -file ca.pem\n",
     ),
+    # a fine-tuning job printed in a notebook: its trained token count beside the ids of its result files
+    (
+        "notebooks/fine_tuning_job.py",
+        "SEC-018",
+        f"FineTuningJob(result_files=['file-{_DRAWN24}'], seed=349, trained_tokens=655614)\n",
+        f"FineTuningJob(result_files=['file-{_DRAWN24}'], seed=349, auth_tokens=655614)\n",
+    ),
     # an SDP offer's ICE password in a recorded realtime session
     (
         "python/samples/realtime/offer.py",

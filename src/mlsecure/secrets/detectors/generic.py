@@ -322,8 +322,9 @@ _PASSING = re.compile(r"(?:^|[_.\-])pass(?:ed|ing)?(?:[_\-]?(?:criteria|criterio
                       r"checks|filter)|@\d+)(?:$|[_.\-])")
 
 
-# a language model's tokens counted or priced, not an auth token: PER_1000_TOKENS, max_tokens, token_count
-_COUNTS_TOKENS = re.compile(r"(?:^|[_.\-])(?:per|max|min|num|total|prompt|completion|input|output|cached|reasoning|"
+# a language model's tokens counted or priced, not an auth token: PER_1000_TOKENS, max_tokens, token_count,
+# trained_tokens (an OpenAI fine-tuning job's billed tokens)
+_COUNTS_TOKENS = re.compile(r"(?:^|[_.\-])(?:per|max|min|num|total|prompt|completion|input|output|cached|reasoning|trained|"
                             r"\d+)[_\-]?tokens?(?:$|[_.\-])|(?:^|[_.\-])tokens?[_\-]?(?:count|counts|limit|usage|per)"
                             r"(?:$|[_.\-])")
 
