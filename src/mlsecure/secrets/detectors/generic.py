@@ -324,8 +324,8 @@ _PASSING = re.compile(r"(?:^|[_.\-])pass(?:ed|ing)?(?:[_\-]?(?:criteria|criterio
 
 # a language model's tokens counted or priced, not an auth token: PER_1000_TOKENS, max_tokens, token_count,
 # trained_tokens (an OpenAI fine-tuning job's billed tokens)
-_COUNTS_TOKENS = re.compile(r"(?:^|[_.\-])(?:per|max|min|num|total|prompt|completion|input|output|cached|reasoning|trained|"
-                            r"\d+)[_\-]?tokens?(?:$|[_.\-])|(?:^|[_.\-])tokens?[_\-]?(?:count|counts|limit|usage|per)"
+_COUNTS_TOKENS = re.compile(r"(?:^|[_.\-])(?:per|max|min|num|total|prompt|completion|input|output|cached|reasoning|"
+                            r"trained|\d+)[_\-]?tokens?(?:$|[_.\-])|(?:^|[_.\-])tokens?[_\-]?(?:count|counts|limit|usage|per)"
                             r"(?:$|[_.\-])")
 
 
