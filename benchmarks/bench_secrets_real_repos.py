@@ -36,7 +36,8 @@ REPORT = (
 )
 # read: session 7 (8 + dev2), session 7 round 2, session 8 (new in session 8: the ten from mlrun), session 9
 # (new in session 9: the eleven from microsoft+nni to deepchecks+deepchecks; session 10: the last ten, from
-# PrefectHQ+prefect; session 11: the last ten, from Lightning-AI+pytorch-lightning; each round picked and
+# PrefectHQ+prefect; session 11: the ten from Lightning-AI+pytorch-lightning; session 12: the last eleven, from
+# deepset-ai+hayhooks; each round picked and
 # added before any of its findings was read)
 DEV = (
     "pytorch+examples",
@@ -97,6 +98,17 @@ DEV = (
     "truera+trulens",
     "h2oai+h2o-llmstudio",
     "langchain-ai+langgraph",
+    "deepset-ai+hayhooks",
+    "ollama+ollama-python",
+    "open-webui+pipelines",
+    "neuml+txtai",
+    "huggingface+peft",
+    "huggingface+trl",
+    "kubeflow+training-operator",
+    "logicalclocks+hopsworks-tutorials",
+    "pinecone-io+canopy",
+    "bentoml+OpenLLM",
+    "microsoft+semantic-kernel",
 )
 # session 7's recall order: repository i is planted with seed i
 RECALL = (

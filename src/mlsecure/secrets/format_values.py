@@ -16,7 +16,11 @@ classes that are decided by a published format or by the language, the same in a
 * a reference to a constant or an environment variable, TypeScript's non-null ``!`` included
   (``apiKey: process.env.MEM0_API_KEY!``);
 * the type name a ``typeof`` test compares with (``typeof v.api_key === "string"``);
-* a table keyed by command-line flags (``"--api-key": "Connection"``: which help section lists the flag).
+* a table keyed by command-line flags (``"--api-key": "Connection"``: which help section lists the flag);
+* a cell of a Markdown table whose column header names an id, a name or a public value (``| `client_id` |``:
+  Auth0 SPA client ids listed per environment; session 12), judged in ``repo_context`` with the header;
+* an ICE password of an SDP offer or answer (``a=ice-pwd:...``, session 12): RFC 8839 has each agent draw it per
+  session and send it to the peer in the offer itself; it authenticates connectivity checks of that call only.
 """
 
 from __future__ import annotations
@@ -44,6 +48,29 @@ _CONSTANT_REFERENCE = re.compile(r"^(?:[A-Za-z_$][\w$]*\.)+[A-Z][A-Z0-9]*(?:_[A-
 _TYPEOF_BEFORE = re.compile(r"\btypeof\b[^=!]{1,120}[!=]==?[ \t]*[\"'`]$")
 _JS_TYPES = frozenset({"string", "number", "boolean", "undefined", "object", "function", "symbol", "bigint"})
 _FLAG_KEY_BEFORE = re.compile(r"[\"']--[a-z][a-z0-9\-]*[\"'][ \t]*:[ \t]*[\"']$")
+_SDP_ICE_BEFORE = re.compile(r"(?:^|[\s\"']|\\n)a=ice-(?:pwd|ufrag):$")  # a line of SDP text, or one after "\n"
+
+
+_TABLE_SEPARATOR = re.compile(r"^\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$")
+
+
+def table_column_header(text: str, start: int) -> str | None:
+    """The header of the Markdown table column that holds ``text[start]`` (``| env | `client_id` | domain |``), with
+    its backticks and spaces stripped; None when the line is no table row or the header is more than 40 rows up."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", start)
+    row = text[line_start:len(text) if line_end < 0 else line_end]
+    if not row.lstrip().startswith("|"):
+        return None
+    column = row[: start - line_start].count("|") - 1
+    above = text[max(0, line_start - 8000):line_start].split("\n")[:-1]
+    for index in range(len(above) - 1, max(-1, len(above) - 41), -1):
+        if _TABLE_SEPARATOR.match(above[index].strip()) and index > 0:
+            cells = above[index - 1].strip().strip("|").split("|")
+            return cells[column].strip().strip("`*_ ") if 0 <= column < len(cells) else None
+        if not above[index].lstrip().startswith("|"):
+            return None
+    return None
 
 
 def format_value(secret: str, line: str, at: int, *, path: str) -> str | None:
@@ -65,4 +92,6 @@ def format_value(secret: str, line: str, at: int, *, path: str) -> str | None:
         return 'the type name of a typeof test (typeof x === "string")'
     if _FLAG_KEY_BEFORE.search(before) and not drawn_shape(secret):
         return 'a table keyed by command-line flags ("--api-key": "Connection")'
+    if _SDP_ICE_BEFORE.search(before):
+        return "an SDP ICE password (a=ice-pwd:): drawn per session and sent to the peer in the offer (RFC 8839)"
     return None

@@ -6,6 +6,11 @@ writes its password in clear (``POSTGRES_PASSWORD: postgres``, ``postgresql://po
 typed word, not a draw, and the stack it opens runs on the reader's machine. It is still a password in
 clear, so it is reported - at low, with the reason - and a drawn value in the same place stays at its
 rule's severity (a leaked production key is drawn, or it is a provider format another rule reports).
+
+Session 12 adds two signs read in the lines around the value, whatever the file's name (``runs/config.yaml``,
+``tools/k8s/multicluster.yaml``): the password repeats the user name written beside it (``username: postgres`` /
+``password: postgres``, the pairs a local install starts with), or the same block connects to this machine
+(``host: localhost``).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import re
 from urllib.parse import unquote
 
 from mlsecure.secrets.detectors.context import drawn_shape
+from mlsecure.secrets.typed_stand_ins import read_leet
 
 # generic assignment rules (keyword = value, command-line flags, env exports) and connection URLs
 DEMOTABLE_RULES = frozenset({"SEC-016", "SEC-017", "SEC-021", "SEC-022", "SEC-023", "SEC-026"})
@@ -89,8 +95,14 @@ def local_stack_reason(rule_id: str, secret: str, path: str, host: str | None, *
     ``after`` is the text right after the value: a URL whose authority holds a second ``@``
     (``user:Whheg@633MKLnzj@db``) has a password the URL pattern cut short, so it is never demoted. ``compose``:
     the file is a Compose file by its content (``compose_by_content``)."""
-    if rule_id not in DEMOTABLE_RULES or not typed_word(secret):
+    if rule_id not in DEMOTABLE_RULES:
         return None
+    if not typed_word(secret):
+        # a word in leetspeak (Meltan0admin, 0p3n-w3bu!) shown in a compose / docs / example file is typed as much as
+        # the word is (session 12); elsewhere (mongodb://user:D1fficult@localhost) it keeps its rule's severity
+        shown = compose or example_file(path)
+        if not (shown and read_leet(secret) != secret and typed_word(read_leet(secret))):
+            return None
     if rule_id == "SEC-016" and _AUTHORITY.match(after).group().count("@") != 1:  # type: ignore[union-attr]
         return None
     if compose or example_file(path):
@@ -99,4 +111,26 @@ def local_stack_reason(rule_id: str, secret: str, path: str, host: str | None, *
         return "typed password of a connection URL to localhost or a compose service"
     if rule_id == "SEC-016" and in_tests:
         return "typed password of a connection URL in test code"
+    return None
+
+
+# ``user: postgres``, ``"username": "admin"``, ``POSTGRES_USER=app``, ``db_user = 'feast'``: a user name set beside it
+_USER_SETTING = r"(?im)(?:^|[\s{,\"'])[\w.\-]*user(?:name)?[\"']?[ \t]*[:=][ \t]*[\"']?{value}[\"']?[ \t]*(?:[,#}}]|$)"
+# ``host: localhost``, ``"host": "127.0.0.1"``, ``endpoint: "http://localhost:30002"``: the block connects here
+_LOCAL_HOST_SETTING = re.compile(r"(?im)(?:^|[\s{,\"'])[\w.\-]*(?:host|hostname|server|endpoint|url|uri)[\"']?"
+                                 r"[ \t]*[:=][ \t]*[\"']?(?:[a-z][a-z0-9+]*://)?(?:localhost|127(?:\.\d{1,3}){3}|0\.0\.0\.0|"
+                                 r"host\.docker\.internal)(?::\d{1,5})?/?[\"']?[ \t]*(?:[,#}]|$)")
+_NEAR = 300
+
+
+def local_by_neighbours(rule_id: str, secret: str, text: str, start: int) -> str | None:
+    """Why a typed password is a local default by the lines around it (within 300 characters): it repeats the
+    user name set beside it, or its block's host is this machine; else None."""
+    if rule_id not in DEMOTABLE_RULES or not typed_word(secret):
+        return None
+    window = text[max(0, start - _NEAR):start + len(secret) + _NEAR]
+    if re.search(_USER_SETTING.replace("{value}", re.escape(secret)), window) is not None:
+        return "typed password that repeats the user name beside it (postgres / postgres: a local default)"
+    if _LOCAL_HOST_SETTING.search(window) is not None:
+        return "typed password of a configuration block whose host is this machine (host: localhost)"
     return None

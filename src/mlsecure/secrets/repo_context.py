@@ -50,9 +50,15 @@ from urllib.parse import unquote
 from mlsecure.secrets.allowlist import is_placeholder
 from mlsecure.secrets.code_values import code_value, default_of_expansion, names_its_own_key
 from mlsecure.secrets.detectors.context import drawn_shape, typed_filler
-from mlsecure.secrets.detectors.generic import encoded_text
-from mlsecure.secrets.format_values import format_value
-from mlsecure.secrets.local_stack import DEMOTABLE_RULES, example_file, local_stack_reason, typed_word
+from mlsecure.secrets.detectors.generic import encoded_text, names_no_secret
+from mlsecure.secrets.format_values import format_value, table_column_header
+from mlsecure.secrets.local_stack import (
+    DEMOTABLE_RULES,
+    example_file,
+    local_by_neighbours,
+    local_stack_reason,
+    typed_word,
+)
 from mlsecure.secrets.typed_stand_ins import (
     case_mixed_uuid,
     default_credential,
@@ -74,15 +80,20 @@ _DIGEST_PIECE = re.compile(r"(?i)(?:^|[^a-z])(?:hash(?:ed)?|checksum|digest|sha\
                            r"(?:[^a-z]|$)|(?:^|[a-z])(?:Hash(?:ed)?|Checksum|Digest|Sha\d*|Md5)(?:[A-Z_]|$)")
 _FILE_NAME = re.compile(r"(?i)\.(?:zip|gz|tgz|bz2|xz|tar|whl|jar|csv|tsv|json|parquet|bin|pt|pth|onnx|h5|pkl|"
                         r"npz|txt|deb|rpm|exe|dmg|iso|img|msi|pdf)$")
-_DIGEST_WORD = re.compile(r"(?i)\b(?:hash(?:ed)?\w*|checksum|digest|sha\d+|md5)\b")
+# a digest word, alone or ending a camelCase name (localHash, expectedDigest)
+_DIGEST_WORD = re.compile(r"(?i)\b(?:hash(?:ed)?\w*|checksum|digest|sha\d+|md5)\b"
+                          r"|(?-i:(?<=[a-z])(?:Hash|Digest|Checksum))\b")
 # an id named as one: uid=..., "subject": ..., run has uuid value `...`
 _ID_BEFORE = re.compile(r"(?i)(?:^|[^A-Za-z0-9])(?:[a-z]+_)?(?:u?uid|guid|subject|id)s?[\"'`]?[ \t]*"
                         r"(?:[:=]|={2,3}|\s(?:value|is|of))?[ \t]*[\"'`]?$")
 # a file or folder that names itself a developer's cluster or sandbox (devbox, devcluster, sandbox, kind, minikube)
+# (session 12: a Tilt setup, tilt.dev's local-development tool: a tilt/ folder, a Tiltfile, *.tiltfile; a devstack)
 _DEV_ENVIRONMENT = re.compile(r"(?i)(?:^|/)[^/]*(?:devbox|devcluster|dev[-_]cluster|sandbox|devcontainer|minikube|"
-                              r"kind[-_]config)[^/]*(?:/|$)")
+                              r"kind[-_]config|dev[-_]?stack)[^/]*(?:/|$)|(?:^|/)tilt/|(?:^|/|\.)tiltfile$")
 _BASE64 = re.compile(r"^[A-Za-z0-9+/]{8,64}={0,2}$")
-_TYPE_EXPRESSION = re.compile(r"^[A-Za-z_][\w.]*(?:\[[\w., \[\]\"']*\])?$")
+# a type, or a union of types (``"AzureKeyCredential | None"``, PEP 604, written as a string forward reference)
+_ONE_TYPE = r"[A-Za-z_][\w.]*(?:\[[\w., \[\]\"'|]*\])?"
+_TYPE_EXPRESSION = re.compile(rf"^{_ONE_TYPE}(?:[ \t]*\|[ \t]*{_ONE_TYPE})*$")
 _STRUCT_TAG = re.compile(r'^[a-z_]+:"[^"\n]*"(?:[ \t]+[a-z_]+:"[^"\n]*")*$')
 _MODULE_PATH = re.compile(r"^(?:[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?\.)+[a-z]{2,12}/[A-Za-z0-9_.~/\-]+$")
 # test folders the scanner's test-path rule does not name; a typed value there is a fixture, as in tests/
@@ -123,6 +134,8 @@ _FILE_PATH = re.compile(r"^\.{0,2}/[\w.\-]+(?:/[\w.\-]+)*(?::/[\w.\-/]*)?:?$")
 _URL_AUTHORITY_REST = re.compile(r"[^/?#\s'\"]*")
 _FORM_NEXT_FIELD = re.compile(r"^[^&\s]+&[A-Za-z_][\w.\-]*=")
 # a ULID, optionally after a type prefix (client_01JNJQWBJ4SPFN3SWJM5T7BDG8): 48-bit time then 80 random bits
+# a UUID v4 written without dashes (uuid4().hex: version nibble 4, variant 8-b), as run and task ids print
+_UUID4_HEX = re.compile(r"^[0-9a-f]{12}4[0-9a-f]{3}[89ab][0-9a-f]{15}$")
 _ULID = re.compile(r"^(?:[a-z]+_)?0[0-9A-HJKMNP-TV-Z]{25}$")
 # TransformationWorkflow-<hex>: a PascalCase type name and a hyphen right before the value
 _TYPED_ID_PREFIX = re.compile(r"(?:^|[^A-Za-z])[A-Z][a-z]+(?:[A-Z][a-z]+)+-$")
@@ -203,6 +216,9 @@ def judge(rule_id: str, secret: str, text: str, start: int, end: int, *, path: s
     product = default_credential(secret)
     if product is not None:
         return Verdict(False, f"{product}'s documented default credential: change it in any deployment")
+    beside = local_by_neighbours(rule_id, secret, text, start)
+    if beside is not None:
+        return Verdict(False, beside)
     if _FOREIGN_PRAGMA.search(line) is not None:
         return Verdict(False, "allowlisted on its line by another scanner's pragma (reviewed by the author)")
     dev_environment = _DEV_ENVIRONMENT.search(path.replace("\\", "/")) is not None
@@ -238,7 +254,8 @@ def _not_a_credential(rule_id: str, secret: str, line: str, at: int, before: str
             return "token-in-username URL whose user part is typed (x-oauth-basic is GitHub's fixed password)"
         authority = _URL_AUTHORITY_REST.match(line, at + len(secret))
         whole = authority is not None and authority.group().count("@") == 1  # else the URL was cut at an inner @
-        if in_tests and whole and secret != "x-oauth-basic" and (typed_word(unquote(secret)) or leet_stand_in(secret)):
+        if in_tests and whole and secret != "x-oauth-basic" and (typed_word(unquote(secret)) or leet_stand_in(secret)
+                                                                 or _typed_pieces(unquote(secret))):
             return "a typed password of a URL in a test (hunter2, my-gitlab-token): a fixture"
         return None
     if free_form and rule_id not in _GENERIC:
@@ -257,6 +274,9 @@ def _not_a_credential(rule_id: str, secret: str, line: str, at: int, before: str
     by_format = format_value(secret, line, at, path=path)
     if by_format is not None:
         return by_format
+    header = table_column_header(text, start) if line.lstrip().startswith("|") else None
+    if header and names_no_secret(header):
+        return f"a cell of a table column headed {header!r}: an id, a name or a public value"
     if _HEX_DIGEST.match(secret) and (_DIGEST_PIECE.search(name) or _FILE_NAME.search(name)):
         return "a digest named as one (hashed_secret, checksum/..., a file's checksum)"
     if rule_id in _ENTROPY and in_tests and _DIGEST_WORD.search(line):
@@ -287,6 +307,8 @@ def _not_a_credential(rule_id: str, secret: str, line: str, at: int, before: str
         return "a display label that spells its key's provider (\"OPENAI_API_KEY\": \"OpenAI\")"
     if _ULID.match(secret):
         return "a ULID (a time-ordered identifier, client_01JNJQ...): ids, not draws kept secret"
+    if rule_id == "SEC-019" and _UUID4_HEX.match(secret):
+        return "a UUID v4 without dashes and no credential word near it (uuid4().hex): a run or task id"
     if rule_id == "SEC-019" and (_TYPED_ID_PREFIX.search(before) or _TYPED_ID.match(secret)):
         return "an id after its type's name (TransformationWorkflow-<hex>)"
     if before.endswith('W/"'):
@@ -306,7 +328,7 @@ def _not_a_credential(rule_id: str, secret: str, line: str, at: int, before: str
     after = line[at + len(secret):]
     if path.endswith((".py", ".pyi")) and re.search(r":[ \t]*[\"']$", before) \
             and re.match(r"[\"'][ \t]*=(?!=)", after) and _TYPE_EXPRESSION.match(secret):
-        return "a Python string annotation (name: \"Type\" = default)"
+        return "a Python string annotation (name: \"Type | None\" = default)"
     if _STRUCT_TAG.match(secret):
         return "a Go struct tag"
     if _MODULE_PATH.match(secret):
@@ -330,6 +352,14 @@ def _not_a_credential(rule_id: str, secret: str, line: str, at: int, before: str
             _DOCSEARCH.search(text) and _INDEX_FIELD.search(text, *window))):
         return "an Algolia DocSearch search-only key (public by design)"
     return None
+
+
+def _typed_pieces(value: str) -> bool:
+    """``abc123/def456/ghi789``, ``token/with/slashes``, ``p@ss!word/123``: 2+ pieces split at ``/`` ``+`` ``=``,
+    each a typed word, keys typed in order or a short number (a test checking how a URL escapes them; session 12)."""
+    pieces = [p for p in re.split(r"[/+=]", value) if p]
+    return len(pieces) >= 2 and all(typed_word(p) or keyboard_run(p) or leet_stand_in(p)
+                                    or (p.isdigit() and len(p) <= 4) for p in pieces)
 
 
 def _zlib_stream(value: str) -> bool:

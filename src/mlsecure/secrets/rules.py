@@ -471,7 +471,9 @@ RULES: tuple[Rule, ...] = (
          doc="curl manual '-u, --user <user:password>'; " + GL + "curl.go"),
     Rule(rule_id=f"SEC-{next(_ids)}", name="authorization-header", provider="HTTP", free_form=True,
          pattern=r"(?i)\bauthorization[\"']?\s{0,3}:\s{0,3}(?:(?:basic|bearer|token|api-token|apikey|digest)\s{1,3})?([A-Za-z0-9._~+/=@\-]{16,500})(?![A-Za-z0-9._~+/=@\-])",
-         keywords=("authorization",), example="-H 'Authorization: Bearer " + sample(URLSAFE, 40, "authz") + "'",
+         # a CamelCase name after the word is a type (authorization: HTTPAuthorizationCredentials = ...), not a value
+         keywords=("authorization",), reject_identifiers=True,
+         example="-H 'Authorization: Bearer " + sample(URLSAFE, 40, "authz") + "'",
          negatives=("Authorization: Bearer $TOKEN", "authorization: required"),
          doc="RFC 9110 section 11.6.2 (Authorization: <scheme> <credentials>); " + GL + "curl.go"),
     Rule(rule_id=f"SEC-{next(_ids)}", name="service-client-key", provider="Authress",

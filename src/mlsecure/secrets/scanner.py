@@ -50,9 +50,12 @@ _MASK_TAIL = re.compile(r"[-_.:/]?(?:#{3}|\*{3}|\.{3}|\u2026)")
 
 # test code and its data: a typed value given to a generic credential name there is a fixture
 # (accessKey: 'aws123', MINIO_SECRET_KEY: 'minio123'); provider formats and drawn values are still reported
+# .NET and JVM name test projects and classes in PascalCase (Connectors.OpenAI.UnitTests/, KeyEncoderTests.cs,
+# src/test/java/.../ClientTest.java)
 _TEST_PATH = re.compile(r"(?:^|/)(?:tests?|testing|testdata|test_data|fixtures?|__tests__|__mocks__|mocks?|"
                         r"integration[-_]tests?|e2e)/|(?:^|/)(?:test_[^/]*|[^/]*_test\.[a-z]+|[^/]*\.(?:test|spec)\.[a-z]+|"
-                        r"conftest\.py)$")
+                        r"conftest\.py)$|(?:^|/|\.)(?:Unit|Integration|Functional)?Tests?/|"
+                        r"(?<=[a-z0-9])Tests?\.(?:cs|java|kt|scala)$")
 
 OWASP = "ML06"
 ATLAS = ("AML.T0055",)

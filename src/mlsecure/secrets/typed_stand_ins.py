@@ -32,6 +32,7 @@ verdict, as a provider's test strings are often typed in the provider's shape.
 
 from __future__ import annotations
 
+import base64
 import re
 
 from mlsecure.secrets.detectors.generic import UUID_SHAPE
@@ -51,7 +52,14 @@ _DEFAULTS = {
     "lm-studio": "LM Studio",  # LM Studio's local server: any key, the docs write "lm-studio"
     "guest": "RabbitMQ",  # RabbitMQ: user guest / password guest, accepted from localhost only
     "5241590000000000": "Ray",  # Ray: the default password of its Redis (ray_constants.REDIS_DEFAULT_PASSWORD)
+    # the JDK's keytool docs: the cacerts keystore's initial password is changeit (keytool -storepass changeit)
+    "changeit": "the JDK cacerts keystore",
 }
+
+
+def read_leet(value: str) -> str:
+    """``Meltan0admin`` -> ``Meltanoadmin``: digits and symbols written for letters read back as the letters."""
+    return value.translate(_LEET)
 
 
 def leet_stand_in(value: str) -> bool:
@@ -60,7 +68,7 @@ def leet_stand_in(value: str) -> bool:
     trailing = value.rstrip("!?.")
     if len(trailing) < 5 or not re.search(r"[0-9@!]", value) or re.search(r"[^A-Za-z0-9@!?._-]", value):
         return False
-    read = trailing.translate(_LEET).lower()
+    read = read_leet(trailing).lower()
     return read != trailing.lower() and _VOCABULARY.match(read) is not None
 
 
@@ -98,10 +106,10 @@ _RUN_PREFIX = re.compile(r"^[A-Za-z]{1,4}[-_]|^[A-Z]{2,4}(?=\d)")
 
 def keyboard_run(value: str) -> bool:
     """``phx_1234567890abcdef``, ``qwerty123``, ``12345678-1234-1234-1234-123456789012``: past an optional short
-    prefix, pieces (split at ``-`` / ``_`` / ``.``) made only of runs of 3+ keys typed in order, 6+ such keys in
+    prefix, pieces (split at ``-`` ``_`` ``.`` ``/`` ``:``) made only of runs of 3+ keys typed in order, 6+ such keys in
     all: a few hundred strings of 6 keys are such runs, against 36 ** 6 drawn ones."""
     rest = _RUN_PREFIX.sub("", value, count=1)
-    pieces = [p for p in re.split(r"[-_.]", rest) if p]
+    pieces = [p for p in re.split(r"[-_./:]", rest) if p]  # abc123/def456/ghi789, 123456789:ABCdef...
     if not pieces or sum(map(len, pieces)) < 6:
         return False
     return all(_runs_only(piece.lower()) for piece in pieces)
@@ -152,15 +160,63 @@ def case_mixed_uuid(value: str) -> bool:
     return UUID_SHAPE.match(value) is not None and mixed
 
 
+_NAME_PIECES = re.compile(r"[ _\-.]+|(?<=[a-z])(?=[A-Z])")
+
+
+def vocabulary_name(value: str) -> bool:
+    """``apiKey``, ``test key``, ``mySecretToken``: the placeholder vocabulary written as a camelCase name or as
+    words (session 12: ``new ApiKeyCredential("apiKey")`` in .NET unit tests). A name or a label of what goes
+    there; a word run together (``supersecret``, ``testkey``) is left alone, as a weak password may be one."""
+    if " " not in value and not re.search(r"[a-z][A-Z]", value):
+        return False
+    pieces = [p.lower() for p in _NAME_PIECES.split(value) if p]
+    return len(pieces) >= 2 and all(p.isalpha() for p in pieces) and _VOCABULARY.match("".join(pieces)) is not None
+
+
+# the verbs an instruction in a template opens with: BOT_SECRET="copy from the portal, under Settings > Security"
+_INSTRUCTION_VERBS = frozenset({"copy", "paste", "get", "put", "insert", "enter", "replace", "fill", "obtain",
+                                "generate", "create", "find", "add", "retrieve", "grab", "fetch"})
+
+
+def instruction(value: str) -> bool:
+    """A value of 3+ words opening with an imperative verb (``copy from Copilot Studio, under Settings``): what to
+    do to get the credential, in a template's value place (session 12). A passphrase does not open by telling the
+    reader to copy or paste something."""
+    words = value.split()
+    return len(words) >= 3 and words[0].lower() in _INSTRUCTION_VERBS and words[0].isalpha()
+
+
+def counting_bytes(value: str) -> bool:
+    """``AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=``, ``000102030405060708090a0b``: base64 or hex of 8+ bytes
+    that count up by one (``bytes(range(32))``): test data made by a program; n drawn bytes do so at 256^-(n-1)."""
+    raw: bytes | None = None
+    if re.fullmatch(r"(?:[0-9a-fA-F]{2}){8,}", value):
+        raw = bytes.fromhex(value)
+    elif re.fullmatch(r"[A-Za-z0-9+/_\-]{11,}={0,2}", value):
+        try:
+            raw = base64.b64decode(value.replace("-", "+").replace("_", "/") + "=" * (-len(value) % 4), validate=True)
+        except ValueError:
+            return False
+    if raw is None or len(raw) < 8:
+        return False
+    return all((raw[i + 1] - raw[i]) % 256 == 1 for i in range(len(raw) - 1))
+
+
 def typed_stand_in(value: str) -> str | None:
-    """Why ``value`` is a typed stand-in (leetspeak, a label naming the credential, a camelCase instruction), or
-    None."""
+    """Why ``value`` is a typed stand-in (leetspeak, a label naming the credential, a camelCase instruction, the
+    vocabulary as a name, an instruction in words, bytes counting up), or None."""
     if leet_stand_in(value):
         return "the placeholder vocabulary in leetspeak (p@ssw0rd, s3cr3t)"
     if credential_label(value):
         return "a label that names the credential (password: Langfuse Secret Key): what goes there, not it"
     if _YOUR_CAMEL.match(value):
         return "an instruction in camelCase (yourTopSecretPassword)"
+    if vocabulary_name(value):
+        return "the placeholder vocabulary written as a name (apiKey, test key): what goes there, not it"
+    if instruction(value):
+        return "an instruction in the value's place (copy from the portal, under Settings > Security)"
+    if counting_bytes(value):
+        return "bytes counting up by one (bytes(range(32)) in base64 or hex): test data, not a draw"
     return None
 
 

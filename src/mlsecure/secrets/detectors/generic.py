@@ -91,11 +91,14 @@ _STOPWORDS = frozenset({"a", "an", "the", "of", "to", "is", "for", "and", "or", 
 _PATH_LIKE = re.compile(r"^(?:/|\./|\.\./|~/|[A-Za-z]:\\)|\.(?:pem|key|json|txt|ya?ml|crt|cer|p12|env|whl|metadata|"
                         r"html?|md|rst|py|ipynb|csv|zip|t?gz|pdf|png|jpe?g|svg)$")
 _CODE_REFERENCE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*(?:\[.*\])?$")
-# a key that names an id, a name, a location or a type of the secret, not the secret itself
+# a key that names an id, a name, a location, a reference or a type of the secret, not the secret itself
 _NAME_OF_SOMETHING = re.compile(r"(?:[_.\-]|(?<=[a-z])(?=[A-Z]))(?:[Ii][Dd]s?|ID|[Nn]ame|NAME|[Uu]rl|URL|[Pp]ath|PATH|"
                                 r"[Ff]ile|FILE|[Tt]ype|TYPE|[Ll]ength|LENGTH|[Ff]ield|FIELD|[Hh]eader|HEADER|"
                                 r"[Ss]uffix|SUFFIX|[Pp]refix|PREFIX|[Ll]abel|LABEL|[Hh]int|HINT|[Pp]rompt|PROMPT|[Pp]laceholder|PLACEHOLDER|"
-                                r"[Tt]itle|TITLE|[Mm]essage|MESSAGE|[Pp]olicy|POLICY|[Ss]ource|SOURCE)$"
+                                r"[Tt]itle|TITLE|[Mm]essage|MESSAGE|[Pp]olicy|POLICY|[Ss]ource|SOURCE|"
+                                # a reference to a secret held elsewhere (secretRef, secretKeyRef, secret_ref); a salt,
+                                # stored beside the hash it seasons (PASSWORD_SALT): public by design
+                                r"[Rr]efs?|REFS?|[Rr]eference|REFERENCE|[Ss]alt|SALT)$"
                                 # key ids written as one word: TUF / in-toto / OpenPGP "keyid", JWK "kid"
                                 r"|(?:^|[_.\-])(?:[Kk]ey[Ii][Dd]s?|KEYIDS?|kid|KID)$")
 # a signature is public by design (whoever verifies it reads it): "sig", "signatures", "x_signature"
@@ -184,6 +187,8 @@ class KeywordAssignment(Detector):
                     and not any(c.isdigit() for c in value) \
                     and (not _issued(value) or word_like(value)):
                 continue  # API_KEY_CONTAINER_SPEC = 'containerSpec': the name goes on past the secret word
+            if "/" in value and _task_name(key, match.group("tail")):
+                continue  # {"token-classification": "dslim/bert-base-NER"}: a task's model, not a secret
             seen.add(value_start)
             yield Candidate(detector=self.rule_id, secret=value, start=value_start, end=value_start + len(value),
                             severity=self.severity, details={"key": key})
@@ -213,6 +218,8 @@ class KeywordAssignment(Detector):
             if secret_word is None or pair.start("value") in seen or \
                     (pair.group("q") == "'" and kind is FileKind.C_LIKE_CODE):
                 continue
+            if _task_name(key, key[secret_word.end():]):
+                continue  # pipeline("token-classification", "<model>"): a task's name goes on past the word
             # the value must look machine-issued (no spaces, letters mixed with digits or cases): a call
             # such as _("password", "Mot de passe") or choices ("token", "Token") pairs labels, not secrets
             if _issued(value) and self._keep(key, value, secret_word.group(0), quoted=True, kind=kind):
@@ -246,6 +253,12 @@ def _tail_names_more(tail: str) -> bool:
     """The name goes on past its secret word with another word (``API_KEY_CONTAINER_SPEC``), not only
     with more credential words (``mockaroo-secret-key``)."""
     return any(word.lower() not in _CREDENTIAL_TAIL_WORDS for word in _TAIL_WORD.findall(tail))
+
+
+def _task_name(key: str, tail: str) -> bool:
+    """``token-classification``, ``password-reset``: a lower-case hyphenated name that goes on past its secret word
+    with another word, as task, route and command names are written (session 12); no variable is spelt so."""
+    return "-" in key and key.islower() and _tail_names_more(tail)
 
 
 def constant_name(value: str) -> bool:
@@ -309,9 +322,10 @@ _PASSING = re.compile(r"(?:^|[_.\-])pass(?:ed|ing)?(?:[_\-]?(?:criteria|criterio
                       r"checks|filter)|@\d+)(?:$|[_.\-])")
 
 
-# a language model's tokens counted or priced, not an auth token: PER_1000_TOKENS, max_tokens, token_count
+# a language model's tokens counted or priced, not an auth token: PER_1000_TOKENS, max_tokens, token_count,
+# trained_tokens (an OpenAI fine-tuning job's billed tokens)
 _COUNTS_TOKENS = re.compile(r"(?:^|[_.\-])(?:per|max|min|num|total|prompt|completion|input|output|cached|reasoning|"
-                            r"\d+)[_\-]?tokens?(?:$|[_.\-])|(?:^|[_.\-])tokens?[_\-]?(?:count|counts|limit|usage|per)"
+                            r"trained|\d+)[_\-]?tokens?(?:$|[_.\-])|(?:^|[_.\-])tokens?[_\-]?(?:count|counts|limit|usage|per)"
                             r"(?:$|[_.\-])")
 
 
