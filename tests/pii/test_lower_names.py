@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mlsecure.privacy.pii import spans
 from mlsecure.privacy.pii.anonymize import Method, transform_text
 from mlsecure.privacy.pii.initials import initial_surname
 from mlsecure.privacy.pii.lower_names import lower_names, one_case, raised, recase
@@ -138,7 +139,10 @@ def test_initial_surname(match: str, person: str | None) -> None:
     assert initial_surname(match) == person
 
 
-def test_initials_and_surnames_are_redacted_in_text() -> None:
+def test_initials_and_surnames_are_redacted_in_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the initials rules alone: ``A Stewart`` is no initial and surname (the learned scorer, session 12, may still
+    # take ``Stewart`` as the surname it is; that is its own test's business)
+    monkeypatch.setattr(spans, "LEARNED_NAMES", False)
     assert redact("Guests: I. Healy, P. Zzyzxq", "the U.S. Army and A Stewart sandwich") == [
         "Guests: [NAME], P. Zzyzxq", "the U.S. Army and A Stewart sandwich"]
     # in a list of three whose other two are confirmed names, the unlisted one is taken too

@@ -15,6 +15,7 @@ from mlsecure.privacy.pii.name_scorer import (
     feature_ids,
     is_candidate,
     learned_names,
+    prose_share,
     scorer,
     shape,
     stable_hash,
@@ -97,9 +98,40 @@ HOOK_TEXTS = [
 
 
 def test_hook_redacts_a_name_the_rules_miss_and_keeps_a_word(monkeypatch: pytest.MonkeyPatch) -> None:
-    rules_only = confirmed_strings(pl.Series("t", HOOK_TEXTS))  # the hook is off by default (section 0z11)
+    monkeypatch.setattr(spans, "LEARNED_NAMES", False)
+    rules_only = confirmed_strings(pl.Series("t", HOOK_TEXTS))
     monkeypatch.setattr(spans, "LEARNED_NAMES", True)
     with_model = confirmed_strings(pl.Series("t", HOOK_TEXTS))
     assert "Obama" not in rules_only and rules_only.get("Drake") is PiiType.NAME
     assert with_model.get("Obama") is PiiType.NAME  # a public figure no frame holds
     assert not {"Monday", "Committee", "The"} & set(with_model)
+
+
+NOTES = [
+    f"Pt. Anna Berg, {age} y/o, seen today for a follow-up. Referred by Dr. Holm. Callback +1-555-010-23{age}."
+    for age in range(20, 26)
+] + ["Pt. Ilse Ots, 70 y/o, seen today for a follow-up. Referred by Dr. Ots. Callback +1-555-010-2399."]
+
+
+def test_a_dictionary_word_that_only_ever_opens_sentences_is_not_scored() -> None:
+    # the same word closing every note (``Callback <phone>``) is the template's, not a person's: mimesis notes
+    # lost it 13 times a locale before the guard; names after ``Pt.`` / ``Dr.`` open no sentence for it
+    table = token_table(NOTES)
+    opener = table.filter(pl.col("word") == "Callback")
+    assert opener.height == len(NOTES) and opener["start"].all()  # after ``Ots.`` too (a surname, no title)
+    assert learned_names(NOTES[:2], ("en",), set()) == {"Anna", "Berg", "Holm", "Callback"}  # twice: no template
+    assert learned_names(NOTES, ("en",), set()) == {"Anna", "Berg", "Holm", "Ilse", "Ots"}
+
+
+AGENTS = [
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 13_5_1 like Mac OS X) AppleWebKit/534.0 (KHTML, like Gecko) Safari/534.0",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36",
+]
+
+
+def test_a_column_that_is_no_prose_is_not_scored() -> None:
+    # faker's user agents lost ``Chrome``, ``Safari``, ``Mac`` as names (the world table typed the column as free
+    # text with a name); the model learnt prose, and these pieces are versions, paths and platform tokens
+    assert prose_share(token_table(AGENTS)) == pytest.approx(16 / 27)  # plain: iPhone, CPU, OS, like, Mac ...
+    assert prose_share(token_table(["Mr. O'Neill's dog, a cross-breed, barked."])) == 1.0
+    assert learned_names(AGENTS * 20, ("en",), set()) == set()

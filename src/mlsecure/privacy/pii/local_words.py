@@ -52,7 +52,9 @@ FUNCTION_WORDS: dict[str, frozenset[str]] = {
     """)),
 }
 # pycountry's catalogue for each language (Norwegian: Bokmål and Nynorsk)
-_CATALOGUES = {"fi": ("fi",), "hu": ("hu",), "no": ("nb_NO", "nn")}
+# pycountry's catalogues per language: the declining three here, the others for ``name_scorer``'s country check
+_CATALOGUES = {"fi": ("fi",), "hu": ("hu",), "no": ("nb_NO", "nn"), "de": ("de",), "fr": ("fr",), "nl": ("nl",),
+               "es": ("es",), "it": ("it",), "pt": ("pt",)}
 
 
 def local_person(name: str, langs: Iterable[str]) -> str | None:
@@ -94,7 +96,7 @@ def country_names(lang: str) -> frozenset[str]:
     import pycountry
 
     out: set[str] = set()
-    for catalogue in _CATALOGUES[lang]:
+    for catalogue in _CATALOGUES.get(lang, ()):
         translate = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[catalogue]).gettext
         for country in pycountry.countries:
             for attr in ("name", "common_name"):

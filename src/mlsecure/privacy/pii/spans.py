@@ -480,8 +480,7 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
         del found[titled]  # ``locale_frames``: a found ``Ministerpräsident Musso`` kept ``Mussolini`` whole
         if name:
             found.setdefault(name, PiiType.NAME)
-    # ``name_scorer``: a learned score of what is left (trained on no declining language: Finnish lost words); off
-    # until it passes session 12's acceptance (the held-out corpus's dev half flagged 5.5% more texts, bar 5%)
+    # ``name_scorer``: a learned score of what is left (trained on no declining language: Finnish lost words)
     if LEARNED_NAMES and not declining and (cells := _cells(texts)) is not None and len(cells):
         for word in learned_names(cells, langs, found):
             found.setdefault(word, PiiType.NAME)
@@ -489,7 +488,7 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
     return found
 
 
-LEARNED_NAMES = False  # ``name_scorer`` in ``_confirmed``: benchmarks/pii.md section 0z11 has its figures, on and off
+LEARNED_NAMES = True  # ``name_scorer`` in ``_confirmed`` (benchmarks/pii.md 0z11, 0z15: its figures on and off)
 
 
 def _drop_local_words(found: Any, declining: tuple[str, ...]) -> None:
