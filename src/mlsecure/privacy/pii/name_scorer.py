@@ -84,16 +84,20 @@ def scorer(path: Path = WEIGHTS) -> Scorer:
 
 def token_table(cells: Any) -> Any:
     """One row per whitespace piece of each cell: ``row``, ``raw``, ``word`` and the raw neighbours (Polars)."""
+    return with_context(pieces(cells))
+
+
+def pieces(cells: Any) -> Any:
+    """One row per whitespace piece of each cell: ``row``, ``raw`` (Polars), in text order."""
     pl = polars()
     series = cells if isinstance(cells, pl.Series) else pl.Series("t", list(cells), dtype=pl.Utf8)
-    frame = (
+    return (
         pl.DataFrame({"t": series})
         .with_row_index("row")
         .select("row", pl.col("t").str.extract_all(TOKEN).alias("raw"))
         .explode("raw")
         .drop_nulls("raw")
     )
-    return with_context(frame)
 
 
 def with_context(frame: Any) -> Any:
@@ -101,10 +105,14 @@ def with_context(frame: Any) -> Any:
     pl = polars()
     word = pl.col("raw").str.extract(f"({WORD})", 1).str.replace(_POSSESSIVE, "")
     frame = frame.with_columns(word.fill_null("").alias("word"))
-    prev_raw = pl.col("raw").shift(1).over("row")
+
+    def near(column: str, k: int) -> Any:  # ``shift(k).over("row")`` without a window: a cell's pieces are adjacent
+        return pl.when(pl.col("row").shift(k) == pl.col("row")).then(pl.col(column).shift(k))
+
+    prev_raw = near("raw", 1)
     return frame.with_columns(
-        *(pl.col("word").shift(k).over("row").fill_null("").alias(f"p{k}") for k in (1, 2)),
-        *(pl.col("word").shift(-k).over("row").fill_null("").alias(f"n{k}") for k in (1, 2)),
+        *(near("word", k).fill_null("").alias(f"p{k}") for k in (1, 2)),
+        *(near("word", -k).fill_null("").alias(f"n{k}") for k in (1, 2)),
         (prev_raw.is_null() | prev_raw.str.contains(SENTENCE_END)).fill_null(True).alias("start"),
         (
             pl.col("raw").str.slice(0, 1).is_in(list(QUOTES))
@@ -193,20 +201,18 @@ def hashed_word_features(words: Sequence[str], langs: Sequence[str]) -> tuple[np
 def feature_ids(table: Any, langs: Sequence[str]) -> np.ndarray:
     """The feature ids of each row of ``table`` (from ``with_context``): rows x features, int64."""
     pl = polars()
-    vocab = sorted(set(pl.concat([table[c] for c in ("word", *NEIGHBOURS)]).unique().to_list()) | {""})
+    columns = ("word", *NEIGHBOURS)
+    every = pl.concat([table[c] for c in columns])  # one lookup for the word and its four neighbours
+    vocab = sorted(set(every.unique().to_list()) | {""})
     own, near = hashed_word_features(vocab, langs)
-    index = {w: i for i, w in enumerate(vocab)}
     lookup = pl.DataFrame({"key": vocab, "idx": np.arange(len(vocab), dtype=np.int64)})
-
-    def positions(column: str) -> np.ndarray:
-        joined = table.select(pl.col(column).alias("key")).join(lookup, on="key", how="left", maintain_order="left")
-        out: np.ndarray = joined["idx"].fill_null(index[""]).to_numpy()
-        return out
-
-    parts = [own[positions("word")]]
+    joined = every.to_frame("key").join(lookup, on="key", how="left", maintain_order="left")
+    at = joined["idx"].fill_null(vocab.index("")).to_numpy().reshape(len(columns), table.height)
+    word_at = at[0]
+    parts = [own[word_at]]
     for n, name in enumerate(NEIGHBOURS):  # a neighbour's feature salted by its place: ``p1.w=mr`` != ``n1.w=mr``
         salt = np.int64(stable_hash(name) * (n + 1))
-        parts.append((near[positions(name)] * np.int64(31) + salt) % BUCKETS)
+        parts.append((near[at[n + 1]] * np.int64(31) + salt) % BUCKETS)
     start = table["start"].to_numpy().astype(bool)
     quoted = table["quoted"].to_numpy().astype(bool)
     lang = langs[0] if langs else "none"
@@ -216,7 +222,7 @@ def feature_ids(table: Any, langs: Sequence[str]) -> np.ndarray:
             np.where(quoted, stable_hash("quoted=1"), stable_hash("quoted=0")),
             np.full(len(start), stable_hash(f"lang={lang}")),
             # the sentence's first word is capitalised whatever it is: its own case read together with its place
-            np.where(start, stable_hash("start.case") + own[positions("word"), SELF_SLOTS.index("case")], 0) % BUCKETS,
+            np.where(start, stable_hash("start.case") + own[word_at, SELF_SLOTS.index("case")], 0) % BUCKETS,
         ],
         axis=1,
     ).astype(np.int64)
@@ -224,8 +230,8 @@ def feature_ids(table: Any, langs: Sequence[str]) -> np.ndarray:
 
 
 def prose_share(table: Any) -> float:
-    """The share of ``table``'s pieces (from ``token_table``) that are words with at most punctuation around them
-    (``Chrome/120.0``, ``13_5_1`` and ``(KHTML,`` are not): tweets 0.83-0.86, news 0.94, user agents 0.52."""
+    """The share of ``table``'s pieces (``pieces`` or ``token_table``) that are words with at most punctuation
+    around them (``Chrome/120.0``, ``13_5_1``, ``(KHTML,`` are not): tweets 0.83-0.86, news 0.94, user agents 0.52."""
     pl = polars()
     bare = pl.col("raw").str.strip_chars(PUNCTUATION).str.replace_all("[-'’]", "")
     share = table.select(bare.str.contains(r"^\p{L}+$").mean()).item()
@@ -238,11 +244,10 @@ def learned_names(cells: Any, langs: Sequence[str], taken: Iterable[str], *, mod
     if not langs:
         return set()
     pl = polars()
-    table = token_table(cells)
-    if table.height == 0:
+    raw = pieces(cells)
+    if raw.height == 0 or prose_share(raw) < PROSE_SHARE:  # user agents, paths, code: the model learnt prose
         return set()
-    if prose_share(table) < PROSE_SHARE:  # user agents, paths, code: the model learnt prose, not these
-        return set()
+    table = with_context(raw)
     held = {w for value in taken for w in value.split()}
     seen = set(table["word"].unique().to_list())
     # a word the column writes both capitalised and in lower case is an everyday word that starts sentences
