@@ -3,6 +3,7 @@ the same place that must still fail by the named rule (sessions 9-11)."""
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 from mlsecure.findings import Severity
@@ -21,3 +22,12 @@ def assert_look_alike_pair(tmp_path: Path, name: str, rule: str, look_alike: str
     """The twin must fail by the rule that covers its place, not by whatever else happens to match."""
     assert failing(tmp_path / "a", name, look_alike) == []
     assert rule in failing(tmp_path / "b", name, twin)
+
+
+# no 0/O, 1/l/I: a drawn value reads as no word and no placeholder
+DRAWN_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
+
+
+def drawn(rng: random.Random, length: int) -> str:
+    """A twin's value: ``length`` characters drawn from ``DRAWN_ALPHABET`` (the same draws as the tests made inline)."""
+    return "".join(rng.choice(DRAWN_ALPHABET) for _ in range(length))

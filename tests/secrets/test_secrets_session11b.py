@@ -14,7 +14,7 @@ import random
 from pathlib import Path
 
 import pytest
-from look_alikes import assert_look_alike_pair
+from look_alikes import assert_look_alike_pair, drawn
 
 from mlsecure.findings import Severity
 from mlsecure.secrets.detectors.structured import short_signature
@@ -22,9 +22,8 @@ from mlsecure.secrets.scanner import SecretScanner
 from mlsecure.secrets.typed_stand_ins import case_mixed_uuid, credential_label, keyboard_run
 
 _RNG = random.Random(1111)
-_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
-_DRAWN16 = "".join(_RNG.choice(_ALPHABET) for _ in range(16))
-_DRAWN24 = "".join(_RNG.choice(_ALPHABET) for _ in range(24))
+_DRAWN16 = drawn(_RNG, 16)
+_DRAWN24 = drawn(_RNG, 24)
 _DRAWN_UUID = "9b2e7c41-0d5f-4a8e-b3c6-7f1e2d9a0c58"
 
 

@@ -17,7 +17,7 @@ import random
 from pathlib import Path
 
 import pytest
-from look_alikes import assert_look_alike_pair
+from look_alikes import assert_look_alike_pair, drawn
 
 from mlsecure.findings import Severity
 from mlsecure.secrets.format_values import table_column_header
@@ -25,10 +25,9 @@ from mlsecure.secrets.scanner import _TEST_PATH, SecretScanner
 from mlsecure.secrets.typed_stand_ins import counting_bytes, instruction, keyboard_run, vocabulary_name
 
 _RNG = random.Random(1212)
-_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
-_DRAWN22 = "".join(_RNG.choice(_ALPHABET) for _ in range(22))
-_DRAWN24 = "".join(_RNG.choice(_ALPHABET) for _ in range(24))
-_DRAWN40 = "".join(_RNG.choice(_ALPHABET) for _ in range(40))
+_DRAWN22 = drawn(_RNG, 22)
+_DRAWN24 = drawn(_RNG, 24)
+_DRAWN40 = drawn(_RNG, 40)
 _DRAWN_B64 = base64.b64encode(bytes(_RNG.randrange(256) for _ in range(32))).decode()
 _COUNTING_B64 = base64.b64encode(bytes(range(32))).decode()
 _HASH_B64 = base64.b64encode(bytes(_RNG.randrange(256) for _ in range(32))).decode()
