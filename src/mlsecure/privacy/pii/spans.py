@@ -449,7 +449,7 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
             found.setdefault(word, PiiType.NAME)
     capitalised = _distinct_matches(texts, CAPITALISED_WORD)  # ``declined_names``: ``Watsonin``, ``Bukowski-t``
     for word in declined_names(mid, _distinct_matches(texts, HYPHENATED), _distinct_matches(texts, REGNAL),
-                               capitalised, declining, _cells(texts), langs):
+                               capitalised, declining, cells, langs):
         found.setdefault(word, PiiType.NAME)
     _drop_local_words(found, declining)  # before the names' declined forms and lists are read from them
     persons = [v for v, t in found.items() if t is PiiType.NAME]  # ``name_endings``: ``Obaman``, ``Évát``
@@ -481,7 +481,7 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
         if name:
             found.setdefault(name, PiiType.NAME)
     # ``name_scorer``: a learned score of what is left (trained on no declining language: Finnish lost words)
-    if LEARNED_NAMES and not declining and (cells := _cells(texts)) is not None and len(cells):
+    if LEARNED_NAMES and not declining and cells is not None and len(cells):
         for word in learned_names(cells, langs, found):
             found.setdefault(word, PiiType.NAME)
     _drop_local_words(found, declining)
