@@ -31,6 +31,7 @@ from mlsecure.secrets.detectors.structured import public_jwt
 from mlsecure.secrets.interface import Candidate, Detector, FileKind
 from mlsecure.secrets.local_stack import compose_by_content, local_stack_reason
 from mlsecure.secrets.masking import DEFAULT_FINGERPRINT_KEY, fingerprint, mask
+from mlsecure.secrets.notebook_context import notebook_reason
 from mlsecure.secrets.peer_fp import foreign_value, prefix_only, query_without_secret
 from mlsecure.secrets.registry import build_detectors
 from mlsecure.secrets.repo_context import FIXTURE_RULES
@@ -227,6 +228,9 @@ class SecretScanner:
                                         details=candidate.details)  # session 8: repository context
                 if verdict is not None and verdict.drop:
                     self._counts["placeholder"] += 1
+                    continue
+                if notebook_reason(candidate.secret, text, candidate.start, member=member, kind=kind) is not None:
+                    self._counts["placeholder"] += 1  # session 13b: notebook outputs and docs
                     continue
                 if verdict is not None:
                     local[id(candidate)] = verdict.reason

@@ -13,6 +13,7 @@ from typing import Any
 
 from mlsecure.errors import InputError
 from mlsecure.secrets.interface import FileKind
+from mlsecure.secrets.notebook_context import displayed_html
 
 SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".bzr", "node_modules", "__pycache__", ".mypy_cache",
                        ".ruff_cache", ".pytest_cache", ".tox", ".nox", "site-packages", ".venv", "venv",
@@ -170,8 +171,9 @@ def _output_pieces(output: dict[str, Any]) -> str:
     pieces = [_joined(output.get("text"))]
     data = output.get("data")
     if isinstance(data, dict):
-        pieces.extend(_joined(value) for mime, value in data.items()
-                      if isinstance(mime, str) and not mime.startswith("image/"))
+        # an HTML rendering is read as displayed: styling spans would hide the name a value is printed under
+        pieces.extend(displayed_html(_joined(value)) if mime == "text/html" else _joined(value)
+                      for mime, value in data.items() if isinstance(mime, str) and not mime.startswith("image/"))
     traceback = output.get("traceback")
     if isinstance(traceback, list):
         pieces.append("\n".join(t for t in traceback if isinstance(t, str)))
