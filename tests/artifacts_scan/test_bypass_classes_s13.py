@@ -1,0 +1,158 @@
+"""Session 13 red team (round 10): torch's legacy tar format read the way ``torch.load`` reads it.
+
+``torch.load(weights_only=False)`` of a file that is not a zip first tries ``tarfile.open(mode="r:")`` and, when
+that works, ``legacy_load``: it extracts ``storages`` and ``tensors`` by those exact names and reads each as a count
+pickle followed by record pickles with raw bytes between them. Each attack below was built and loaded in a throwaway
+interpreter (``/tmp/s13/t/mk.py`` writes the samples, torch 2.13.0+cpu, Python 3.11.7): a record after the first
+storage's bytes ran ``os.system("touch /tmp/s13/RAN_<case>")``. Nothing is loaded here; samples are written in memory.
+"""
+
+from __future__ import annotations
+
+import io
+import pickle
+import struct
+import tarfile
+from pathlib import Path
+
+import pytest
+from scan_helpers import scan_named
+
+from mlsecure.findings import Severity
+
+_SYSTEM = b"cposix\nsystem\n(Vtouch /tmp/s13/RAN\ntR."  # protocol 0: the record pickle calls os.system
+
+
+def _storage_record(key: str) -> bytes:
+    """``(key, "cpu", torch.FloatStorage)``, the record ``legacy_load`` unpacks before the storage's bytes."""
+    return b"(V" + key.encode() + b"\nVcpu\nctorch\nFloatStorage\nt."
+
+
+def _tensor_record(key: str, storage: str) -> bytes:
+    return b"(V" + key.encode() + b"\nV" + storage.encode() + b"\nctorch\nFloatTensor\nt."
+
+
+def _storages(*records: bytes) -> bytes:
+    """Count, then each record followed by its storage bytes (int64 size 2, two float32 zeros), then the views."""
+    out = pickle.dumps(len(records), protocol=2)
+    for record in records:
+        out += record + (struct.pack("<q", 2) + b"\x00" * 8 if b"FloatStorage" in record else b"")
+    return out + pickle.dumps([], protocol=2)
+
+
+def _tensors(*records: bytes, ndim: int = 1) -> bytes:
+    """Count, then each record followed by ndim (int32), 4 pad bytes, sizes, strides and the storage offset."""
+    out = pickle.dumps(len(records), protocol=2)
+    for record in records:
+        out += record + struct.pack("<ii", ndim, 0) + struct.pack("<qqq", 2, 1, 0)
+    return out
+
+
+def _tar(*members: tuple[str, bytes | str, str]) -> bytes:
+    """``(name, bytes, "file")`` or ``(name, target, "hard" | "sym")``."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as archive:
+        for name, data, kind in members:
+            info = tarfile.TarInfo(name)
+            if kind == "file":
+                assert isinstance(data, bytes)
+                info.size = len(data)
+                archive.addfile(info, io.BytesIO(data))
+            else:
+                assert isinstance(data, str)
+                info.type = tarfile.LNKTYPE if kind == "hard" else tarfile.SYMTYPE
+                info.linkname = data
+                archive.addfile(info)
+    return buf.getvalue()
+
+
+_OBJECT = ("pickle", pickle.dumps({"a": 1}, protocol=2), "file")
+
+# --- records after raw bytes, in a tar without ``sys_info`` -----------------------------------------------------------
+# **Ran** (RAN_st2, RAN_tens2): ``legacy_load`` never reads ``sys_info``; main parsed ``storages``/``tensors`` as
+# records only when all four members were present, and otherwise scanned them as one pickle followed by "non-pickle
+# bytes (never unpickled)": low, the second record unseen.
+
+
+@pytest.mark.parametrize(
+    "members",
+    [
+        [("storages", _storages(_storage_record("0"), _SYSTEM), "file"), ("tensors", _tensors(), "file"), _OBJECT],
+        [
+            ("storages", _storages(_storage_record("0")), "file"),
+            ("tensors", _tensors(_tensor_record("t0", "0"), _SYSTEM), "file"),
+            _OBJECT,
+        ],
+        [("storages", _storages(_storage_record("0"), _SYSTEM), "file")],  # torch runs it, then misses `tensors`
+    ],
+    ids=["storages", "tensors", "storages-alone"],
+)
+def test_legacy_records_are_read_without_sys_info(tmp_path: Path, members: list[tuple[str, bytes, str]]) -> None:
+    _, top, titles = scan_named(tmp_path, "m.pt", _tar(*members))
+    assert top is Severity.CRITICAL, titles
+    assert "imports posix.system" in titles
+
+
+# --- ``storages`` as a link to another member -------------------------------------------------------------------------
+# **Ran** (RAN_tar_link, RAN_chain): ``tar.extract("storages")`` of a hard link whose target was not extracted writes
+# the target member's bytes under the link's name (``TarFile.makelink`` falls back to ``_extract_member``), through a
+# chain of links too. Main reported the link (medium) and scanned ``x`` as one pickle plus ignored bytes. A symlink
+# did not run under ``extract`` (it points into the empty temporary folder) but ``extractfile`` follows it: covered too.
+
+
+@pytest.mark.parametrize(
+    "links",
+    [[("storages", "./x", "hard")], [("y", "x", "hard"), ("storages", "y", "hard")], [("storages", "x", "sym")]],
+    ids=["hard-link", "chain", "symlink"],
+)
+def test_a_link_named_storages_reads_its_target_as_records(tmp_path: Path, links: list[tuple[str, str, str]]) -> None:
+    records = ("x", _storages(_storage_record("0"), _SYSTEM), "file")
+    _, top, titles = scan_named(tmp_path, "m.pt", _tar(records, *links, ("tensors", _tensors(), "file"), _OBJECT))
+    assert top is Severity.CRITICAL, titles
+    assert "imports posix.system" in titles
+
+
+def test_negative_tensor_ndim_stops_the_record_reader(tmp_path: Path) -> None:
+    """A negative ndim moved the reader backwards (it re-read earlier bytes as records); torch fails there."""
+    tensors = _tensors(_tensor_record("t0", "0"), ndim=-3)
+    _, top, titles = scan_named(
+        tmp_path,
+        "m.pt",
+        _tar(("storages", _storages(_storage_record("0")), "file"), ("tensors", tensors, "file"), _OBJECT),
+    )
+    assert top is Severity.HIGH, titles
+    assert "legacy torch tensors member: negative tensor ndim -3" in titles
+
+
+# --- benign controls (each loaded by torch.load: ``{"a": 1}``) ------------------------------------------------------
+
+
+def test_benign_legacy_tar_without_sys_info_is_below_medium(tmp_path: Path) -> None:
+    data = _tar(
+        ("storages", _storages(_storage_record("0")), "file"),
+        ("tensors", _tensors(_tensor_record("t0", "0")), "file"),
+        _OBJECT,
+    )
+    _, top, titles = scan_named(tmp_path, "m.pt", data)
+    assert top < Severity.MEDIUM, titles
+
+
+def test_benign_storages_link_is_only_the_link_finding(tmp_path: Path) -> None:
+    data = _tar(
+        ("x", _storages(_storage_record("0")), "file"),
+        ("storages", "x", "hard"),
+        ("tensors", _tensors(_tensor_record("t0", "0")), "file"),
+        _OBJECT,
+    )
+    _, top, titles = scan_named(tmp_path, "m.pt", data)
+    assert top is Severity.MEDIUM, titles
+    assert "member is a hard link to 'x'" in titles
+    assert not any("legacy torch" in t for t in titles), titles  # x holds valid records
+
+
+def test_member_named_like_a_link_target_elsewhere_is_a_plain_member(tmp_path: Path) -> None:
+    """Only links named ``storages``/``tensors`` make their targets records; another link changes nothing."""
+    data = _tar(("x", pickle.dumps({"a": 1}, protocol=2), "file"), ("other", "x", "hard"))
+    _, top, titles = scan_named(tmp_path, "data.tar", data)
+    assert top is Severity.MEDIUM, titles
+    assert not any("legacy torch" in t for t in titles), titles
