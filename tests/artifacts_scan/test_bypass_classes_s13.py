@@ -9,6 +9,7 @@ storage's bytes ran ``os.system("touch /tmp/s13/RAN_<case>")``. Nothing is loade
 
 from __future__ import annotations
 
+import gzip
 import io
 import pickle
 import struct
@@ -156,3 +157,67 @@ def test_member_named_like_a_link_target_elsewhere_is_a_plain_member(tmp_path: P
     _, top, titles = scan_named(tmp_path, "data.tar", data)
     assert top is Severity.MEDIUM, titles
     assert not any("legacy torch" in t for t in titles), titles
+
+
+# --- tar archives without the ``ustar`` magic ---------------------------------------------------------------------
+# **Ran** (RAN_v7, RAN_v7pickle, RAN_v7pd, RAN_v7gz; ``/tmp/s13/t/v7.py``): ``tarfile`` accepts a pre-POSIX (V7) header,
+# which has no magic, by its checksum alone. ``torch.load`` of such a legacy tar unpickled its ``storages`` and
+# ``pickle`` members; ``pandas.read_pickle("x.pkl.tar")`` and ``("x.pkl.tar.gz")`` unpickled the only member. Main told
+# tars by ``ustar`` at byte 257 and called these "unrecognised binary data" (low).
+
+
+def _v7(data: bytes) -> bytes:
+    """Every header of a ustar archive rewritten as a V7 header (magic, version, owner names cleared)."""
+    out = bytearray(data)
+    pos = 0
+    while pos + 512 <= len(out) and any(out[pos : pos + 512]):
+        size = int(bytes(out[pos + 124 : pos + 136]).rstrip(b"\0 ") or b"0", 8)
+        out[pos + 257 : pos + 345] = bytes(88)
+        out[pos + 148 : pos + 156] = b" " * 8
+        out[pos + 148 : pos + 156] = b"%06o\0 " % sum(out[pos : pos + 512])
+        pos += 512 + (size + 511) // 512 * 512
+    return bytes(out)
+
+
+def test_v7_header_is_a_tar_to_tarfile_and_to_the_scanner() -> None:
+    from mlsecure.artifacts.formats import ArtifactFormat, detect_bytes, is_tar_header
+
+    data = _v7(_tar(("x.pkl", b"N.", "file")))
+    assert b"ustar" not in data
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as archive:  # the oracle: tarfile reads it
+        assert archive.getnames() == ["x.pkl"]
+    assert is_tar_header(data)
+    assert detect_bytes(data) is ArtifactFormat.TAR
+    broken = bytearray(data)
+    broken[0] ^= 1  # the checksum no longer matches: tarfile refuses it, and so does the detector
+    assert not is_tar_header(bytes(broken))
+    assert not is_tar_header(pickle.dumps(list(range(300)), protocol=0))
+
+
+@pytest.mark.parametrize(
+    ("name", "members", "compress"),
+    [
+        ("m.pt", [("storages", _storages(_storage_record("0"), _SYSTEM), "file"), _OBJECT], False),
+        (
+            "m.pt",
+            [("storages", _storages(), "file"), ("tensors", _tensors(), "file"), ("pickle", _SYSTEM, "file")],
+            False,
+        ),
+        ("x.pkl.tar", [("x.pkl", _SYSTEM, "file")], False),
+        ("x.pkl.tar.gz", [("x.pkl", _SYSTEM, "file")], True),
+    ],
+    ids=["torch-storages", "torch-pickle", "pandas-tar", "pandas-tar-gz"],
+)
+def test_v7_tar_members_are_scanned(
+    tmp_path: Path, name: str, members: list[tuple[str, bytes, str]], compress: bool
+) -> None:
+    data = _v7(_tar(*members))
+    _, top, titles = scan_named(tmp_path, name, gzip.compress(data) if compress else data)
+    assert top is Severity.CRITICAL, titles
+    assert "imports posix.system" in titles
+
+
+def test_benign_v7_tar_is_below_medium(tmp_path: Path) -> None:
+    _, top, titles = scan_named(tmp_path, "x.tar", _v7(_tar(("x.pkl", pickle.dumps({"a": [1, 2]}), "file"))))
+    assert top < Severity.MEDIUM, titles
+    assert "pickle stream: 0 distinct globals" in titles  # the member was read, not skipped
