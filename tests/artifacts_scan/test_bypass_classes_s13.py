@@ -14,6 +14,7 @@ import io
 import pickle
 import struct
 import tarfile
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -221,3 +222,35 @@ def test_benign_v7_tar_is_below_medium(tmp_path: Path) -> None:
     _, top, titles = scan_named(tmp_path, "x.tar", _v7(_tar(("x.pkl", pickle.dumps({"a": [1, 2]}), "file"))))
     assert top < Severity.MEDIUM, titles
     assert "pickle stream: 0 distinct globals" in titles  # the member was read, not skipped
+
+
+# --- a tar whose first member name makes it look like another format ----------------------------------------------
+# **Ran** (RAN_pktar, ``/tmp/s13/t/pktar.py``): a tar's first bytes are its first member's name; named
+# ``"PK\x03\x04x.pkl"``, ``pandas.read_pickle("x.pkl.tar")`` unpickled it, while main took the file for a zip and
+# reported "unreadable zip archive (not verified)" (medium) without reading the tar. The same with a ``\x93NUMPY``
+# name: a tar to tarfile, an .npy header to main.
+
+
+@pytest.mark.parametrize(
+    "first_name", ["PK\x03\x04x.pkl", "PK\x05\x06", "\x93NUMPY\x01\x00v\x00{", "GGUF", "\x89HDF\r\n\x1a\n"]
+)
+def test_tar_is_read_as_a_tar_whatever_its_first_name_looks_like(tmp_path: Path, first_name: str) -> None:
+    data = _tar((first_name, _SYSTEM, "file"))
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as archive:  # the oracle: tarfile reads it
+        assert archive.getnames() == [first_name]
+    _, top, titles = scan_named(tmp_path, "x.pkl.tar", data)
+    assert top is Severity.CRITICAL, titles
+    assert "imports posix.system" in titles
+
+
+def test_zip_that_is_not_a_tar_is_scanned_once(tmp_path: Path) -> None:
+    """A plain zip's first block fails tarfile's checksum: no second (tar) reading of it."""
+    from mlsecure.artifacts.scan import scan_file
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as archive:
+        archive.writestr("x.pkl", pickle.dumps({"a": 1}))
+    (tmp_path / "x.zip").write_bytes(buf.getvalue())
+    result = scan_file(tmp_path / "x.zip")
+    assert result.max_severity < Severity.MEDIUM
+    assert not any((i.member or "").startswith("<the file's own bytes, read by tarfile>") for i in result.issues)
