@@ -15,6 +15,7 @@ import pickle
 import struct
 import tarfile
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -254,3 +255,64 @@ def test_zip_that_is_not_a_tar_is_scanned_once(tmp_path: Path) -> None:
     result = scan_file(tmp_path / "x.zip")
     assert result.max_severity < Severity.MEDIUM
     assert not any((i.member or "").startswith("<the file's own bytes, read by tarfile>") for i in result.issues)
+
+
+# --- one file, two tar archives: plain to torch, gzip to ``r:*`` -----------------------------------------------------
+# **Ran** (RAN_gztar, ``/tmp/s13/t/gztar.py``): ``tarfile.open(mode="r:*")`` tries gzip before the plain format;
+# ``torch.load``'s legacy loader opens ``mode="r:"``. A plain tar whose first header starts with a gzip header (the tar
+# fields sit in the gzip FEXTRA bytes, the deflate stream of another tar follows) is two archives; main scanned only
+# the gzip's (a benign pickle: "safe", info) while torch unpickled the plain one's ``storages``.
+
+
+def _gzip_tar_polyglot(plain: list[tuple[str, bytes | str, str]], inner: list[tuple[str, bytes | str, str]]) -> bytes:
+    gzip_head = b"\x1f\x8b\x08\x04" + b"\x01\x01\x01\x01" + b"\x00\x03"  # FEXTRA set; mtime, XFL, OS
+    archive = bytearray(_tar(("G" * 12, b"", "file"), *plain))
+    end = (len(archive.rstrip(b"\0")) + 511) // 512 * 512 + 1024  # the members and two zero blocks
+    archive = archive[:end]
+    archive[0:12] = gzip_head + struct.pack("<H", len(archive) - 12)  # the whole plain tar is FEXTRA bytes
+    archive[148:156] = b" " * 8
+    archive[148:156] = b"%06o\0 " % sum(archive[0:512])
+    content = _tar(*inner)
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -15)
+    body = deflate.compress(content) + deflate.flush()
+    return bytes(archive) + body + struct.pack("<II", zlib.crc32(content), len(content))
+
+
+_EVIL_RECORDS = [
+    ("storages", _storages(_storage_record("0"), _SYSTEM), "file"),
+    ("tensors", _tensors(), "file"),
+    _OBJECT,
+]
+
+
+@pytest.mark.parametrize(
+    ("plain", "inner"),
+    [(_EVIL_RECORDS, [("x.pkl", b"N.", "file")]), ([("x.pkl", b"N.", "file")], [("x.pkl", _SYSTEM, "file")])],
+    ids=["plain-reading-runs", "gzip-reading-runs"],
+)
+def test_both_readings_of_a_gzip_tar_polyglot_are_scanned(
+    tmp_path: Path, plain: list[tuple[str, bytes, str]], inner: list[tuple[str, bytes, str]]
+) -> None:
+    data = _gzip_tar_polyglot(plain, inner)
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as archive:  # the oracles: two different archives
+        plain_names = archive.getnames()[1:]
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as archive:
+        assert archive.getnames() == [m[0] for m in inner]
+    assert plain_names == [m[0] for m in plain]
+    _, top, titles = scan_named(tmp_path, "m.pt", data)
+    assert top is Severity.CRITICAL, titles
+    assert "imports posix.system" in titles
+
+
+def test_plain_and_compressed_tars_are_read_once(tmp_path: Path) -> None:
+    """Only a polyglot is read twice: a plain tar's and a .tar.gz's pickle is scanned once."""
+    from mlsecure.artifacts.scan import scan_file
+
+    for name, data in [
+        ("a.tar", _tar(("x.pkl", b"N.", "file"))),
+        ("a.tar.gz", gzip.compress(_tar(("x.pkl", b"N.", "file")))),
+    ]:
+        (tmp_path / name).write_bytes(data)
+        result = scan_file(tmp_path / name)
+        assert result.max_severity < Severity.MEDIUM, name
+        assert [i.member for i in result.issues if "distinct globals" in i.title] == ["x.pkl"], name

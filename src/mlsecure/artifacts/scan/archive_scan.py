@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
 from typing import IO, ClassVar
 
-from mlsecure.artifacts.formats import ArtifactFormat
+from mlsecure.artifacts.formats import ArtifactFormat, compression_of, is_tar_header
 from mlsecure.artifacts.scan.interface import Blob, Issue, IssueKind, Scanner, Session
 from mlsecure.artifacts.scan.zipread import (
     SUPPORTED_METHODS,
@@ -224,13 +224,34 @@ def _inflate_into(inflate: zlib._Decompress, piece: bytes, out: list[bytes], ste
     return True
 
 
+_TAR_COMPRESSIONS = {"gzip": "gz", "bz2": "bz2", "xz": "xz", "lzma": "xz"}  # compression_of -> tarfile's mode suffix
+
+
 def scan_tar(blob: Blob, session: Session) -> Iterator[Issue]:
-    """Scan every member of a tar archive, yielding issues member by member."""
+    """Scan every member of a tar archive, yielding issues member by member, once per way a loader reads it.
+
+    ``tarfile.open(mode="r:*")`` (pandas, the scanner before session 13) tries the compressions before the plain
+    format, ``torch.load``'s legacy loader opens ``mode="r:"``: a plain tar whose first header is also a gzip header
+    (its fields hide in the gzip ``FEXTRA`` bytes) is one archive to torch and another, the gzip's content, to
+    ``r:*``. Session 13: such a file ran under ``torch.load`` and was scanned "safe" through its gzip reading."""
+    head = blob.head(512)
+    suffix = _TAR_COMPRESSIONS.get(compression_of(head) or "")
+    plain = is_tar_header(head)
+    if plain and suffix:
+        yield from _scan_tar_reading(blob, session, "r:")
+        yield from (i.inside(f"<the file read by tarfile as {suffix}>") for i in _scan_tar_reading(
+            blob, session, f"r:{suffix}"))
+        return
+    yield from _scan_tar_reading(blob, session, "r:" if plain else "r:*")
+
+
+def _scan_tar_reading(blob: Blob, session: Session, mode: str) -> Iterator[Issue]:
+    """Scan the members ``tarfile.open(mode=mode)`` lists."""
     from mlsecure.artifacts.scan.torch_scan import LEGACY_RECORD_MEMBERS, scan_legacy_tar_member
 
     limits = session.limits
     try:
-        with blob.open() as handle, tarfile.open(fileobj=handle, mode="r:*") as tar:
+        with blob.open() as handle, tarfile.open(fileobj=handle, mode=mode) as tar:
             members = []
             for member in tar:  # read lazily: a header claiming a million members is not trusted
                 members.append(member)
