@@ -18,7 +18,7 @@ import tempfile
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
-from typing import IO, ClassVar
+from typing import IO, ClassVar, Literal
 
 from mlsecure.artifacts.formats import ArtifactFormat, compression_of, is_tar_header
 from mlsecure.artifacts.scan.interface import Blob, Issue, IssueKind, Scanner, Session
@@ -224,7 +224,8 @@ def _inflate_into(inflate: zlib._Decompress, piece: bytes, out: list[bytes], ste
     return True
 
 
-_TAR_COMPRESSIONS = {"gzip": "gz", "bz2": "bz2", "xz": "xz", "lzma": "xz"}  # compression_of -> tarfile's mode suffix
+TarMode = Literal["r:", "r:*", "r:gz", "r:bz2", "r:xz"]
+_TAR_COMPRESSIONS: dict[str, TarMode] = {"gzip": "r:gz", "bz2": "r:bz2", "xz": "r:xz", "lzma": "r:xz"}  # by magic
 
 
 def scan_tar(blob: Blob, session: Session) -> Iterator[Issue]:
@@ -235,17 +236,17 @@ def scan_tar(blob: Blob, session: Session) -> Iterator[Issue]:
     (its fields hide in the gzip ``FEXTRA`` bytes) is one archive to torch and another, the gzip's content, to
     ``r:*``. Session 13: such a file ran under ``torch.load`` and was scanned "safe" through its gzip reading."""
     head = blob.head(512)
-    suffix = _TAR_COMPRESSIONS.get(compression_of(head) or "")
+    compressed = _TAR_COMPRESSIONS.get(compression_of(head) or "")
     plain = is_tar_header(head)
-    if plain and suffix:
+    if plain and compressed:
         yield from _scan_tar_reading(blob, session, "r:")
-        yield from (i.inside(f"<the file read by tarfile as {suffix}>") for i in _scan_tar_reading(
-            blob, session, f"r:{suffix}"))
+        yield from (i.inside(f"<the file read by tarfile.open(mode={compressed!r})>")
+                    for i in _scan_tar_reading(blob, session, compressed))
         return
     yield from _scan_tar_reading(blob, session, "r:" if plain else "r:*")
 
 
-def _scan_tar_reading(blob: Blob, session: Session, mode: str) -> Iterator[Issue]:
+def _scan_tar_reading(blob: Blob, session: Session, mode: TarMode) -> Iterator[Issue]:
     """Scan the members ``tarfile.open(mode=mode)`` lists."""
     from mlsecure.artifacts.scan.torch_scan import LEGACY_RECORD_MEMBERS, scan_legacy_tar_member
 
