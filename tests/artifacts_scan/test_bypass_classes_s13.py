@@ -316,3 +316,46 @@ def test_plain_and_compressed_tars_are_read_once(tmp_path: Path) -> None:
         result = scan_file(tmp_path / name)
         assert result.max_severity < Severity.MEDIUM, name
         assert [i.member for i in result.issues if "distinct globals" in i.title] == ["x.pkl"], name
+
+
+# --- joblib: a wrapper attribute set under a computed key -----------------------------------------------------------
+# **Ran** (RAN_jldesync, ``/tmp/s13/t/jl2.py``, joblib 1.6.0): ``load_build`` stores any dict key as it is, so a key
+# built by ``builtins.str("numpy_array_alignment_bytes")`` sets the attribute and ``NumpyArrayWrapper.read`` reads a
+# padding-length byte and the padding first. Main read the key as unknown, skipped the array without the padding and
+# resumed inside it, on a STOP and a BINBYTES that swallowed the payload joblib ran after the real array: "safe".
+
+
+def _joblib_array_with_computed_key(payload: bytes) -> bytes:
+    import joblib
+    import numpy as np
+
+    buf = io.BytesIO()
+    joblib.dump(np.arange(4, dtype=np.float64), buf)
+    body = buf.getvalue()[11:]  # PROTO 4 and the FRAME header dropped: joblib reads arrays outside frames
+    build = body.index(b"K\x10ub") + 3  # alignment 16, SETITEMS, BUILD: the array's bytes follow
+    literal = b"\x8c\x1bnumpy_array_alignment_bytes\x94"
+    computed = b"\x8c\x08builtins\x8c\x03str\x93\x8c\x1bnumpy_array_alignment_bytes\x85R"
+    prefix = b"\x80\x04" + body[: build + 1].replace(literal, computed)
+    padding = 0xFE  # an invalid opcode: a plain pickle.load of the same bytes stops there
+    region = bytearray(1 + padding + 32)
+    region[0] = padding
+    swallowed = len(region) + len(payload) - (32 + 1 + 5)
+    region[32 : 32 + 6] = b".B" + struct.pack("<I", swallowed)  # where the array ends for a reader without padding
+    return prefix + bytes(region) + payload + b"."
+
+
+def test_joblib_wrapper_with_a_computed_key_is_not_skipped_as_plain(tmp_path: Path) -> None:
+    data = _joblib_array_with_computed_key(_SYSTEM[:-1] + b"0")  # call os.system, POP, then joblib's STOP
+    _, top, titles = scan_named(tmp_path, "m.joblib", data)
+    assert top >= Severity.HIGH, titles
+    assert any("computed key" in t for t in titles), titles
+
+
+def test_joblib_dump_of_an_array_stays_safe(tmp_path: Path) -> None:
+    import joblib
+    import numpy as np
+
+    buf = io.BytesIO()
+    joblib.dump({"w": np.arange(6, dtype=np.float32).reshape(2, 3), "b": np.zeros(3)}, buf)
+    _, top, titles = scan_named(tmp_path, "m.joblib", buf.getvalue())
+    assert top < Severity.MEDIUM, titles
