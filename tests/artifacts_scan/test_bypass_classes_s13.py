@@ -359,3 +359,16 @@ def test_joblib_dump_of_an_array_stays_safe(tmp_path: Path) -> None:
     joblib.dump({"w": np.arange(6, dtype=np.float32).reshape(2, 3), "b": np.zeros(3)}, buf)
     _, top, titles = scan_named(tmp_path, "m.joblib", buf.getvalue())
     assert top < Severity.MEDIUM, titles
+
+
+# --- a tar in a compression tarfile cannot open here -----------------------------------------------------------------
+# Not run: Python 3.14's ``tarfile`` opens ``r:zst`` (and tries it under ``r:*``); no 3.14 interpreter was at hand.
+# Main sent the file to the zip reader ("unreadable zip archive (not verified)", medium) and never read the member.
+
+
+def test_zstd_tar_is_decompressed_and_read(tmp_path: Path) -> None:
+    zstandard = pytest.importorskip("zstandard")
+    data = zstandard.ZstdCompressor().compress(_tar(("x.pkl", _SYSTEM, "file")))
+    _, top, titles = scan_named(tmp_path, "x.tar.zst", data)
+    assert top is Severity.CRITICAL, titles
+    assert "imports posix.system" in titles

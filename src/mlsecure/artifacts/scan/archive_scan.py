@@ -21,6 +21,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO, ClassVar, Literal
 
 from mlsecure.artifacts.formats import ArtifactFormat, compression_of, is_tar_header
+from mlsecure.artifacts.scan.compressed import STREAM_COMPRESSIONS, decompressed_issues
 from mlsecure.artifacts.scan.interface import Blob, Issue, IssueKind, Scanner, Session
 from mlsecure.artifacts.scan.zipread import (
     SUPPORTED_METHODS,
@@ -47,6 +48,11 @@ class ArchiveScanner(Scanner):
 
     def scan(self, blob: Blob, session: Session) -> Iterator[Issue]:
         head = blob.head(512)
+        compression = compression_of(head)
+        if compression in STREAM_COMPRESSIONS and compression not in _TAR_COMPRESSIONS and not is_tar_header(head):
+            # a tar in a compression tarfile cannot open here (zstd: Python 3.14's ``r:zst``; lz4, Snappy: fsspec):
+            # the decompressed stream is scanned as a file of its own (it was "unreadable zip archive", medium)
+            return iter(decompressed_issues(blob, session))
         if head.startswith((b"PK", b"\x50\x4b")) or not _looks_tar(blob):
             return scan_zip(blob, session)
         return scan_tar(blob, session)
