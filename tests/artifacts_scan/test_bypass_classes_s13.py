@@ -351,6 +351,26 @@ def test_joblib_wrapper_with_a_computed_key_is_not_skipped_as_plain(tmp_path: Pa
     assert any("computed key" in t for t in titles), titles
 
 
+# **Ran** (RAN_jldtype, ``/tmp/s13/t/jl4.py``): the same with the dtype pickled as ``numpy.dtype(numpy.float64)``
+# (joblib reads it like ``numpy.dtype("f8")``). Main stopped there, "cannot verify" (medium), and never read the
+# payload joblib ran after the array: every wrapper state the scanner cannot evaluate is now high for that reason.
+
+
+def test_joblib_wrapper_the_scanner_cannot_evaluate_is_high(tmp_path: Path) -> None:
+    import joblib
+    import numpy as np
+
+    buf = io.BytesIO()
+    joblib.dump(np.arange(4, dtype=np.float64), buf)
+    body = buf.getvalue()[11:]
+    plain_dtype = body[body.index(b"\x8c\x02f8") : body.index(b"t\x94b") + 3]  # numpy.dtype("f8") and its state
+    core = b"\x80\x04" + body.replace(plain_dtype, b"\x8c\x05numpy\x8c\x07float64\x93\x85R")[:-1]  # no STOP
+    data = core + _SYSTEM[:-1] + b"0."  # after the array: call os.system, POP, STOP
+    _, top, titles = scan_named(tmp_path, "m.joblib", data)
+    assert top is Severity.HIGH, titles
+    assert any(t.startswith("cannot verify the rest of the stream: joblib array dtype is not a plain") for t in titles)
+
+
 def test_joblib_dump_of_an_array_stays_safe(tmp_path: Path) -> None:
     import joblib
     import numpy as np
