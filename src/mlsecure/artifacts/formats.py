@@ -14,6 +14,7 @@ import json
 import lzma
 import re
 import struct
+import tarfile
 import zlib
 from enum import StrEnum
 from pathlib import Path
@@ -126,14 +127,14 @@ def detect_bytes(head: bytes, path: Path | None = None) -> ArtifactFormat:
         return ArtifactFormat.SEVENZIP
     if head[4:8] == b"TFL3":  # flatbuffer: root offset, then the file identifier
         return ArtifactFormat.TFLITE
-    if len(head) >= 262 and head[257:262] == b"ustar":
+    if is_tar_header(head):
         return ArtifactFormat.TAR
     if _is_safetensors(head):  # before compression: an 8-byte length can start like a zlib header
         return ArtifactFormat.SAFETENSORS
     compression = compression_of(head)
     if compression is not None:
         inner = _decompress_head(head, compression)
-        if len(inner) >= 262 and inner[257:262] == b"ustar":
+        if is_tar_header(inner):
             return ArtifactFormat.TAR
         # joblib.load decompresses and unpickles whatever is inside: the scanner parses the inner
         # bytes as a pickle (any first opcode) and calls them data only if that parse fails.
@@ -147,6 +148,21 @@ def detect_bytes(head: bytes, path: Path | None = None) -> ArtifactFormat:
     if _is_onnx(head):
         return ArtifactFormat.ONNX
     return ArtifactFormat.UNKNOWN
+
+
+def is_tar_header(head: bytes) -> bool:
+    """Whether ``tarfile`` accepts ``head``'s first block as a member header: its checksum rule, not the ``ustar``
+    magic, which pre-POSIX (V7) headers lack. ``torch.load`` (legacy tar format) and ``pandas.read_pickle`` of a
+    ``.tar`` read such archives; before session 13 they were "unrecognised binary data" (low)."""
+    if len(head) < tarfile.BLOCKSIZE:
+        return False
+    if head[257:262] == b"ustar":
+        return True
+    try:
+        tarfile.TarInfo.frombuf(head[: tarfile.BLOCKSIZE], "utf-8", "surrogateescape")
+    except (tarfile.HeaderError, ValueError, OverflowError):
+        return False
+    return True
 
 
 ZFILE_HEADER = 21  # joblib < 0.9.3 ("ZF" files): b"ZF", the pickle's length in 19 hex characters, one zlib stream

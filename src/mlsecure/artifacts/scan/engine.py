@@ -21,6 +21,7 @@ from mlsecure.artifacts.formats import (
     compression_of,
     decode_text,
     detect_stream,
+    is_tar_header,
     is_text,
     wide_text_encoding,
 )
@@ -135,6 +136,12 @@ def _scan(blob: Blob, session: Session, fmt: ArtifactFormat | None) -> tuple[Art
         issues = _run(fmt, blob, session)
         if fmt in _POLYGLOT_PROBED:
             issues.extend(_as_pickle(blob, session))
+    if fmt is not ArtifactFormat.TAR and is_tar_header(head):
+        # tarfile reads a tar whatever its first member's name makes the file look like ("PK\x03\x04...": a zip to
+        # np.load and torch, a tar to pandas.read_pickle("x.tar"); session 13: "unreadable zip", medium, and it ran)
+        from mlsecure.artifacts.scan.archive_scan import scan_tar
+
+        issues.extend(i.inside(AS_TAR) for i in collect("tar", lambda: scan_tar(blob, session)))
     from mlsecure.artifacts.scan import torch_scan
 
     if torch_scan.is_mobile_bytecode(blob.name):  # the lite interpreter runs the operators it names, code/ or not
@@ -153,6 +160,7 @@ _POLYGLOT_PROBED = frozenset({ArtifactFormat.SAFETENSORS, ArtifactFormat.TAR, Ar
                               ArtifactFormat.ONNX, ArtifactFormat.HDF5, ArtifactFormat.SAVEDMODEL,
                               ArtifactFormat.SEVENZIP, ArtifactFormat.NUMPY, ArtifactFormat.TFLITE})
 AS_PICKLE = "<the file's own bytes, read by pickle.load>"
+AS_TAR = "<the file's own bytes, read by tarfile>"
 _OPCODES = frozenset(op.code.encode("latin-1") for op in pickletools.opcodes)
 
 

@@ -36,7 +36,9 @@ _OPS = re.compile(r"\bops\.([A-Za-z_][A-Za-z0-9_]*)\.")
 STANDARD_CLASS_NAMESPACES = frozenset({"_nnapi", "aten", "backendutils", "c10d", "dist_rpc", "mkldnn", "profiling",
                                        "quantized", "rnn", "sparse"})
 _CLASSES = re.compile(r"\bclasses\.([A-Za-z_][A-Za-z0-9_]*)\.")
-LEGACY_TAR_MEMBERS = frozenset({"sys_info", "pickle", "storages", "tensors"})
+# the legacy tar members whose pickles are interleaved with raw bytes: ``legacy_load`` extracts them by these exact
+# names and needs no other member (no ``sys_info``: session 13 found a tar without it ran and was scanned "low")
+LEGACY_RECORD_MEMBERS = frozenset({"storages", "tensors"})
 STORAGE_ELEMENT_SIZES = {"DoubleStorage": 8, "FloatStorage": 4, "HalfStorage": 2, "BFloat16Storage": 2,
                          "LongStorage": 8, "IntStorage": 4, "ShortStorage": 2, "CharStorage": 1, "ByteStorage": 1,
                          "BoolStorage": 1, "ComplexFloatStorage": 8, "ComplexDoubleStorage": 16}
@@ -188,8 +190,6 @@ _FILE_OPS = re.compile(r"\b(?:(?:torch|aten)\.(save|from_file)|ops\.image\.(writ
 
 def scan_legacy_tar_member(name: str, blob: Blob, session: Session) -> list[Issue]:
     """The legacy tar format's ``storages``/``tensors`` members interleave pickles with raw bytes."""
-    if name in ("pickle", "sys_info"):
-        return session.scan_child(blob)
     issues: list[Issue] = []
     with blob.open() as stream:
         state_issues = _legacy_records(stream, name, blob.size, session)
@@ -228,16 +228,23 @@ def _legacy_records(stream: IO[bytes], name: str, size: int, session: Session) -
                 if not elsize:
                     raise PickleSyntaxError("storage record without a known storage type", pos)
                 (numel,) = struct.unpack("<q", stream.read(8))
-                pos += 8 + numel * elsize
+                pos += 8 + _not_negative(numel, "storage size", pos) * elsize
             else:
                 (ndim,) = struct.unpack("<i", stream.read(4))
-                pos += 8 + 16 * ndim + 8
+                pos += 8 + 16 * _not_negative(ndim, "tensor ndim", pos) + 8
         if name == "storages":
             one_pickle()  # storage views
     except (PickleSyntaxError, struct.error) as exc:
         issues.append(Issue(IssueKind.MALFORMED, Severity.HIGH, f"legacy torch {name} member: {exc}",
                             offset=pos))
     return issues
+
+
+def _not_negative(count: int, what: str, pos: int) -> int:
+    """A negative size would move the record reader backwards (torch's own reader fails on it)."""
+    if count < 0:
+        raise PickleSyntaxError(f"negative {what} {count}", pos)
+    return count
 
 
 class _Window:
