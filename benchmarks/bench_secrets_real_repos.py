@@ -37,8 +37,8 @@ REPORT = (
 # read: session 7 (8 + dev2), session 7 round 2, session 8 (new in session 8: the ten from mlrun), session 9
 # (new in session 9: the eleven from microsoft+nni to deepchecks+deepchecks; session 10: the last ten, from
 # PrefectHQ+prefect; session 11: the ten from Lightning-AI+pytorch-lightning; session 12: the last eleven, from
-# deepset-ai+hayhooks; each round picked and
-# added before any of its findings was read)
+# deepset-ai+hayhooks; session 13: the last ten, from ray-project+kuberay, config/deployment-heavy; each round
+# picked and added before any of its findings was read)
 DEV = (
     "pytorch+examples",
     "GoogleCloudPlatform+vertex-ai-samples",
@@ -109,6 +109,16 @@ DEV = (
     "pinecone-io+canopy",
     "bentoml+OpenLLM",
     "microsoft+semantic-kernel",
+    "ray-project+kuberay",
+    "vllm-project+production-stack",
+    "langfuse+langfuse-python",
+    "Arize-ai+openinference",
+    "clearml+clearml-server",
+    "kubeflow+manifests",
+    "huggingface+text-generation-inference",
+    "bentoml+Yatai",
+    "SeldonIO+MLServer",
+    "kubeflow+spark-operator",
 )
 # session 7's recall order: repository i is planted with seed i
 RECALL = (
