@@ -1,0 +1,169 @@
+"""Session 13: false-positive families read on ten fresh config / deployment-heavy dev repositories (KubeRay, Kubeflow
+manifests, ClearML server, Yatai, text-generation-inference, ...): base64 in a Kubernetes Secret's ``data:`` judged by
+what it encodes (a product's default, a placeholder, a password that repeats its user), keys typed backwards, a header
+set from a variable, a relative module path, the credential scope of a SigV4 header, an LLM API's object id, a
+product's shipped defaults folder (reported at low), a password hash in Modular Crypt Format, a syntax highlighter's
+token class with ``$1``, the name of a Kubernetes Secret object, a flag's value inside a code span.
+
+The look-alike lines are written by us in the shape of what those repositories hold, with our own values. Each
+look-alike has a twin in the same place, with a drawn value, that must still fail a scan by the named rule.
+"""
+
+from __future__ import annotations
+
+import base64
+import random
+from pathlib import Path
+
+import pytest
+from look_alikes import assert_look_alike_pair, drawn, failing
+
+from mlsecure.findings import Severity
+from mlsecure.secrets.format_values import format_value
+from mlsecure.secrets.local_stack import shipped_default
+from mlsecure.secrets.scanner import SecretScanner
+from mlsecure.secrets.typed_stand_ins import keyboard_run
+
+_RNG = random.Random(1313)
+_DRAWN24 = drawn(_RNG, 24)
+_DRAWN32 = drawn(_RNG, 32)
+_DRAWN40 = drawn(_RNG, 40)
+_UPPER16 = "".join(_RNG.choice("ABCDEFGHJKLMNPQRSTUVWXYZ234567") for _ in range(16))
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+_MINIFIED = "var e=" + ",".join(f"a{i}=b{i}" for i in range(200)) + ";"
+_SECRET_DATA = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ndata:\n"
+
+# (file, rule the twin must fail by, look-alike that must not fail, twin in the same place that must still fail)
+_PAIRS = [
+    # a Kubernetes Secret's data is base64 of the value: Ray's documented Redis default, a placeholder, a user repeated
+    (
+        "config/samples/ray-cluster.redis.yaml",
+        "SEC-245",
+        _SECRET_DATA + f"  password: {_b64('5241590000000000')}\n",
+        _SECRET_DATA + f"  password: {_b64(_DRAWN24)}\n",
+    ),
+    (
+        "components/mysql/secret.yaml",
+        "SEC-245",
+        _SECRET_DATA + f"  MYSQL_ROOT_PASSWORD: {_b64('dummy')}\n",
+        _SECRET_DATA + f"  MYSQL_ROOT_PASSWORD: {_b64(_DRAWN24)}\n",
+    ),
+    (
+        "components/postgres/secret.yaml",
+        "SEC-017",
+        _SECRET_DATA + f"  POSTGRES_USER: {_b64('tracker')}\n  POSTGRES_PASSWORD: {_b64('tracker')}\n",
+        _SECRET_DATA + f"  POSTGRES_USER: {_b64('tracker')}\n  POSTGRES_PASSWORD: {_b64(_DRAWN24)}\n",
+    ),
+    # keys typed up and down the digits and the alphabet in a Helm tutorial's values
+    (
+        "tutorials/assets/values-secure.yaml",
+        "SEC-017",
+        'servingEngineSpec:\n  vllmApiKey: "xyz987abc123"\n',
+        f'servingEngineSpec:\n  vllmApiKey: "{_DRAWN24}"\n',
+    ),
+    # a header set from a variable in source code; the twin, a token in a headers dict, was missed in code files before
+    (
+        "client/_client/exporter.py",
+        "SEC-240",
+        'headers = {\n    "Authorization": bearer_header_value,\n}\n',
+        f'headers = {{\n    "Authorization": "Bearer {_DRAWN40}",\n}}\n',
+    ),
+    # a lazy-import table: an attribute name mapped to the module that defines it
+    (
+        "client/api/__init__.py",
+        "SEC-017",
+        '_dynamic_imports = {\n    "ProjectApiKey": ".projects",\n}\n',
+        f'_dynamic_imports = {{\n    "ProjectApiKey": "{_DRAWN24}",\n}}\n',
+    ),
+    # a recorded request's SigV4 Authorization header: the access key id is sent in clear in its credential scope
+    (
+        "test/recordings/agent.har",
+        "SEC-001",
+        '{"name": "authorization", "value": "AWS4-HMAC-SHA256 Credential=AKIA'
+        + _UPPER16
+        + '/20250101/us-west-2/bedrock/aws4_request, SignedHeaders=host"}\n',
+        '{"name": "aws_access_key_id", "value": "AKIA' + _UPPER16 + '"}\n',
+    ),
+    # an LLM API's tool-use id compared in a test
+    (
+        "tests/instrumentation/test_agent.py",
+        "SEC-019",
+        f'    assert attributes.pop("tool.id") == "toolu_bdrk_01{_DRAWN24}"\n',
+        f'    assert attributes.pop("tool.id") == "tkn_bdrk_01{_DRAWN24}"\n',
+    ),
+    # a password hash in Modular Crypt Format (bcrypt), as an identity provider's static user list holds it
+    (
+        "common/dex/base/dex-passwords.yaml",
+        "SEC-017",
+        "stringData:\n  DEX_USER_PASSWORD: $2y$12$" + drawn(_RNG, 53).replace("9", "/") + "\n",
+        f"stringData:\n  DEX_USER_PASSWORD: {_DRAWN24}\n",
+    ),
+    # a syntax highlighter's token class built from a match group, in a minified bundle
+    (
+        "public/libs/editor/languages/ruby.js",
+        "SEC-017",
+        _MINIFIED + '[/%([qws])\\(/,{token:"string.$1.delim",next:"@q"}];\n',
+        _MINIFIED + f'[/%([qws])\\(/,{{token:"{_DRAWN24}",next:"@q"}}];\n',
+    ),
+    # the name of the Secret object cert-manager injects a CA from (namespace/name)
+    (
+        "common/cert-manager/webhook.yaml",
+        "SEC-017",
+        'metadata:\n  annotations:\n    cert-manager.io/inject-ca-from-secret: "ml-serving/model-webhook-ca"\n',
+        f'metadata:\n  annotations:\n    cert-manager.io/inject-ca-from-secret: "{_DRAWN24}"\n',
+    ),
+    # a flag's value inside an inline code span of a CRD's description, read past the closing backtick
+    (
+        "common/cert-manager/crds.yaml",
+        "SEC-021",
+        "                        The new default can be turned off with the\n"
+        "                        `--feature-gates=DefaultPrivateKeyRotationPolicyAlways=false` option on\n",
+        "                        The new default can be turned off with the\n"
+        f"                        `--private-key-password={_DRAWN24}` option on\n",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "rule", "look_alike", "twin"), _PAIRS, ids=[p[0] for p in _PAIRS])
+def test_look_alike_passes_and_its_twin_fails(tmp_path: Path, name: str, rule: str, look_alike: str, twin: str) -> None:
+    assert_look_alike_pair(tmp_path, name, rule, look_alike, twin)
+
+
+def test_shipped_defaults_folder_reports_drawn_values_at_low_not_silently(tmp_path: Path) -> None:
+    text = f'users {{\n  fixed {{\n    user_key: "{_DRAWN32.upper()}"\n    user_secret: "{_DRAWN40}"\n  }}\n}}\n'
+    assert failing(tmp_path / "a", "apiserver/config/default/secure.conf", text) == []
+    path = tmp_path / "b" / "apiserver/config/default/secure.conf"
+    path.parent.mkdir(parents=True)
+    path.write_text(text, encoding="utf-8")
+    found = SecretScanner().scan_paths([path]).findings
+    assert {f.rule_id for f in found} >= {"SEC-017"}
+    assert all(f.severity is Severity.LOW and "shipped default" in f.details["local_stack"] for f in found)
+    # the same file in a deployment's own folder fails at the rule's severity
+    assert "SEC-017" in failing(tmp_path / "c", "apiserver/config/production/secure.conf", text)
+
+
+def test_shipped_default_folders() -> None:
+    assert shipped_default("server/config/default/secure.conf")
+    assert shipped_default("roles/postgres/defaults/main.yml")
+    assert not shipped_default("server/config/production/secure.conf")
+    assert not shipped_default("src/default_settings.py")
+
+
+def test_keyboard_runs_backwards_are_typed_but_a_draw_is_not() -> None:
+    assert keyboard_run("xyz987abc123")
+    assert keyboard_run("9876543210")
+    assert not keyboard_run(_DRAWN24)
+    assert not keyboard_run("xyz9f7abc1q3")
+
+
+def test_crypt_hash_shapes() -> None:
+    bcrypt = "$2b$10$" + "N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy"
+    assert format_value(bcrypt, "password: " + bcrypt, 10, path="a.yaml") is not None
+    sha512 = "$6$rounds=5000$saltsalt$" + "a" * 86
+    assert format_value(sha512, "x: " + sha512, 3, path="a.yaml") is not None
+    assert format_value("$2b$10$short", "x: $2b$10$short", 3, path="a.yaml") is None
