@@ -3,7 +3,8 @@ manifests, ClearML server, Yatai, text-generation-inference, ...): base64 in a K
 what it encodes (a product's default, a placeholder, a password that repeats its user), keys typed backwards, a header
 set from a variable, a relative module path, the credential scope of a SigV4 header, an LLM API's object id, a
 product's shipped defaults folder (reported at low), a password hash in Modular Crypt Format, a syntax highlighter's
-token class with ``$1``, the name of a Kubernetes Secret object, a flag's value inside a code span.
+token class with ``$1``, the name of a Kubernetes Secret object, a flag's value inside a code span, a test comparing
+a value with a field named as an id.
 
 The look-alike lines are written by us in the shape of what those repositories hold, with our own values. Each
 look-alike has a twin in the same place, with a drawn value, that must still fail a scan by the named rule.
@@ -94,7 +95,14 @@ _PAIRS = [
         "tests/instrumentation/test_agent.py",
         "SEC-019",
         f'    assert attributes.pop("tool.id") == "toolu_bdrk_01{_DRAWN24}"\n',
-        f'    assert attributes.pop("tool.id") == "tkn_bdrk_01{_DRAWN24}"\n',
+        f'    assert attributes.pop("tool.output") == "tkn_bdrk_01{_DRAWN24}"\n',
+    ),
+    # a test comparing a drawn-looking value with a field named as an id
+    (
+        "historyserver/pkg/events/log_event_test.go",
+        "SEC-019",
+        '\tassert.Equal(t, "4Bd7Fe2aC9E31A06147bdE8Cf503aD7E1BC6", response["eventId"])\n',
+        '\tassert.Equal(t, "4Bd7Fe2aC9E31A06147bdE8Cf503aD7E1BC6", response["payload"])\n',
     ),
     # a password hash in Modular Crypt Format (bcrypt), as an identity provider's static user list holds it
     (

@@ -71,6 +71,7 @@ from mlsecure.secrets.typed_stand_ins import (
 
 # generic rules: keyword assignments, keyword-line and bare entropy, token after a word, flags, env exports
 _GENERIC = frozenset({"SEC-017", "SEC-018", "SEC-019", "SEC-024", "SEC-021", "SEC-022", "SEC-023", "SEC-026"})
+_KUBERNETES_SECRET_KIND = re.compile(r"(?m)^kind:[ \t]*[\"']?Secret[\"']?[ \t]*(?:#.*)?$")
 _KUBERNETES_SECRET = "SEC-245"  # rules.py: secret-manifest (a Secret's first data: value)
 _ENTROPY = frozenset({"SEC-018", "SEC-019", "SEC-024"})
 
@@ -92,6 +93,10 @@ _ID_BEFORE = re.compile(r"(?i)(?:^|[^A-Za-z0-9])(?:[a-z]+_)?(?:u?uid|guid|subjec
 # (session 12: a Tilt setup, tilt.dev's local-development tool: a tilt/ folder, a Tiltfile, *.tiltfile; a devstack)
 _DEV_ENVIRONMENT = re.compile(r"(?i)(?:^|/)[^/]*(?:devbox|devcluster|dev[-_]cluster|sandbox|devcontainer|minikube|"
                               r"kind[-_]config|dev[-_]?stack)[^/]*(?:/|$)|(?:^|/)tilt/|(?:^|/|\.)tiltfile$")
+# (session 13) a subscript or attribute named as an id: ["eventId"], ["run_id"], .request_id, .id
+_ID_ACCESS = re.compile(r"""\[[ \t]*["'](?:[\w.\-]*[._])?(?:id|[a-z]+Id|[a-z]+_id)["'][ \t]*\]"""
+                        r"|\.(?:id|[a-z]+Id|[a-z_]+_id)\b")
+_CREDENTIAL_WORD = re.compile(r"(?i)secret|token|passw|api_?key|credential|auth")
 _BASE64 = re.compile(r"^[A-Za-z0-9+/]{4,64}={0,2}$")
 # a type, or a union of types (``"AzureKeyCredential | None"``, PEP 604, written as a string forward reference)
 _ONE_TYPE = r"[A-Za-z_][\w.]*(?:\[[\w., \[\]\"'|]*\])?"
@@ -252,8 +257,10 @@ def _base64_verdict(secret: str, text: str, start: int, *, path: str, dev_enviro
     password = _base64_text(secret)
     if not password:
         return None
-    if is_placeholder(password):
-        return Verdict(True, "base64 of a placeholder (ZHVtbXk= is \"dummy\")")
+    if is_placeholder(password) and _KUBERNETES_SECRET_KIND.search(text) is not None:
+        # only where the format says the value is base64 of the secret: elsewhere base64 of "user:xxxx" may be the
+        # credential itself (trufflehog's Jira cases label MGE6eHh4... a token)
+        return Verdict(True, "base64 of a placeholder in a Kubernetes Secret's data (ZHVtbXk= is \"dummy\")")
     local = local_stack_reason("SEC-017", password, path, None, in_tests=False)
     local = local or local_by_neighbours("SEC-017", secret, text, start, decoded=password)
     if local is None and dev_environment and typed_word(password):
@@ -316,6 +323,8 @@ def _not_a_credential(rule_id: str, secret: str, line: str, at: int, before: str
         return "a digest in a test: its line names a hash"
     if rule_id == "SEC-019" and in_tests and _HEX_DIGEST.match(secret):
         return "test data: hex of a digest's length with no credential word near it (a hash or an id)"
+    if rule_id in _ENTROPY and in_tests and _ID_ACCESS.search(line) and not _CREDENTIAL_WORD.search(line):
+        return "a test comparing a value with a field named as an id (response[\"eventId\"]): an identifier"
     if rule_id in _ENTROPY and _ID_BEFORE.search(before):
         return "an identifier named as one (uid, uuid, subject)"
     if "&" in secret and _FORM_NEXT_FIELD.search(secret) and is_placeholder(secret.partition("&")[0]):
