@@ -97,6 +97,13 @@ _PAIRS = [
         f'    assert attributes.pop("tool.id") == "toolu_bdrk_01{_DRAWN24}"\n',
         f'    assert attributes.pop("tool.output") == "tkn_bdrk_01{_DRAWN24}"\n',
     ),
+    # a product's documented default credential on a curl command line (MinIO's minioadmin)
+    (
+        "scripts/start-object-store.sh",
+        "SEC-239",
+        "curl -s -u minioadmin:minioadmin http://127.0.0.1:9000/minio/health/live || true\n",
+        f"curl -s -u minioadmin:{_DRAWN24} http://127.0.0.1:9000/minio/health/live || true\n",
+    ),
     # a test comparing a drawn-looking value with a field named as an id
     (
         "historyserver/pkg/events/log_event_test.go",

@@ -57,9 +57,9 @@ _SDP_ICE_BEFORE = re.compile(r"(?:^|[\s\"']|\\n)a=ice-(?:pwd|ufrag):$")  # a lin
 
 # (session 13) ids the LLM APIs give their objects, as responses, traces and test recordings print them: Anthropic's
 # message / tool-use / batch ids (msg_01..., toolu_01..., on Bedrock toolu_bdrk_01..., on Vertex msg_vrtx_01...),
-# OpenAI's chatcmpl-..., call_..., asst_..., thread_..., run_..., file-..., resp_...; their keys start sk-, never so
+# OpenAI's chatcmpl-..., call_..., asst_..., thread_..., run_..., resp_...; their keys start sk-, never so
 _LLM_OBJECT_ID = re.compile(r"^(?:(?:toolu|srvtoolu|msg|msgbatch|call|asst|thread|run|step|batch|resp|fc|vs|req)_"
-                            r"(?:bdrk_|vrtx_)?|chatcmpl-|file-)[A-Za-z0-9]{16,64}$")
+                            r"(?:bdrk_|vrtx_)?|chatcmpl-)[A-Za-z0-9]{16,64}$")
 # (session 13) a password hash in the Modular Crypt Format a login server stores (htpasswd, Dex's staticPasswords,
 # /etc/shadow): bcrypt $2a$/$2b$/$2y$<cost>$<53>, sha256/512-crypt $5$/$6$[rounds=N$]<salt>$<hash>, MD5-crypt $1$ and
 # Apache's $apr1$, argon2 $argon2id$v=19$m=..,t=..,p=..$<salt>$<hash>, Django's pbkdf2_sha256$<iterations>$<salt>$<hash>

@@ -60,6 +60,7 @@ from mlsecure.secrets.local_stack import (
     shipped_default,
     typed_word,
 )
+from mlsecure.secrets.rules import RULES
 from mlsecure.secrets.typed_stand_ins import (
     case_mixed_uuid,
     default_credential,
@@ -72,7 +73,14 @@ from mlsecure.secrets.typed_stand_ins import (
 # generic rules: keyword assignments, keyword-line and bare entropy, token after a word, flags, env exports
 _GENERIC = frozenset({"SEC-017", "SEC-018", "SEC-019", "SEC-024", "SEC-021", "SEC-022", "SEC-023", "SEC-026"})
 _KUBERNETES_SECRET_KIND = re.compile(r"(?m)^kind:[ \t]*[\"']?Secret[\"']?[ \t]*(?:#.*)?$")
-_KUBERNETES_SECRET = "SEC-245"  # rules.py: secret-manifest (a Secret's first data: value)
+
+def _rule_id(provider: str, name: str) -> str:
+    return next(rule.rule_id for rule in RULES if rule.provider == provider and rule.name == name)
+
+
+# rules.py rules whose value is a password a person types (curl -u user:password), not a provider's issued format
+_TYPED_PASSWORD_RULES = frozenset({_rule_id("curl", "user-password")})
+_KUBERNETES_SECRET = _rule_id("Kubernetes", "secret-manifest")  # a Secret's first data: value
 _ENTROPY = frozenset({"SEC-018", "SEC-019", "SEC-024"})
 
 _HEX_DIGEST = re.compile(r"^(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{56}|[0-9a-f]{64}|[0-9a-f]{96}|[0-9a-f]{128})$",
@@ -212,6 +220,9 @@ def judge(rule_id: str, secret: str, text: str, start: int, end: int, *, path: s
     if rule_id == _KUBERNETES_SECRET:  # its "format" is base64 of any value: judged by what it encodes (session 13)
         return _base64_verdict(secret, text, start, path=path,
                                dev_environment=_DEV_ENVIRONMENT.search(path.replace("\\", "/")) is not None)
+    if rule_id in _TYPED_PASSWORD_RULES and default_credential(secret):  # curl -u minioadmin:minioadmin (session 13)
+        return Verdict(False, f"{default_credential(secret)}'s documented default credential: change it in any "
+                              "deployment")
     if rule_id not in _GENERIC:
         return None  # a provider format keeps its severity whatever the line says
     why = code_value(secret, line, at, path=path) or typed_stand_in(secret)
