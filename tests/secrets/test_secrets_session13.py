@@ -4,7 +4,8 @@ what it encodes (a product's default, a placeholder, a password that repeats its
 set from a variable, a relative module path, the credential scope of a SigV4 header, an LLM API's object id, a
 product's shipped defaults folder (reported at low), a password hash in Modular Crypt Format, a syntax highlighter's
 token class with ``$1``, the name of a Kubernetes Secret object, a flag's value inside a code span, a test comparing
-a value with a field named as an id.
+a value with a field named as an id, a product's default on a curl command line; and the tools made to commit a
+secret's place: SOPS and Ansible Vault ciphertext, a SealedSecret's encryptedData, a Vault Agent path.
 
 The look-alike lines are written by us in the shape of what those repositories hold, with our own values. Each
 look-alike has a twin in the same place, with a drawn value, that must still fail a scan by the named rule.
@@ -29,6 +30,8 @@ _RNG = random.Random(1313)
 _DRAWN24 = drawn(_RNG, 24)
 _DRAWN32 = drawn(_RNG, 32)
 _DRAWN40 = drawn(_RNG, 40)
+_B64_16, _B64_18, _B64_32, _B64_300 = (base64.b64encode(_RNG.randbytes(n)).decode() for n in (16, 18, 32, 300))
+_HEX64 = _RNG.randbytes(32).hex()
 _UPPER16 = "".join(_RNG.choice("ABCDEFGHJKLMNPQRSTUVWXYZ234567") for _ in range(16))
 
 
@@ -96,6 +99,35 @@ _PAIRS = [
         "SEC-019",
         f'    assert attributes.pop("tool.id") == "toolu_bdrk_01{_DRAWN24}"\n',
         f'    assert attributes.pop("tool.output") == "tkn_bdrk_01{_DRAWN24}"\n',
+    ),
+    # tools made to commit a secret's place: SOPS ciphertext, Ansible Vault, a SealedSecret, a Vault Agent path
+    (
+        "secrets/prod.enc.yaml",
+        "SEC-017",
+        f"db:\n    password: ENC[AES256_GCM,data:{_B64_18},iv:{_B64_32},tag:{_B64_16},type:str]\n"
+        "sops:\n    version: 3.8.1\n",
+        f"db:\n    password: {_DRAWN24}\nsops:\n    version: 3.8.1\n",
+    ),
+    (
+        "group_vars/all/vault.yml",
+        "SEC-017",
+        f"db_password: !vault |\n    $ANSIBLE_VAULT;1.1;AES256\n    {_HEX64}\n",
+        f"db_password: {_DRAWN24}\n",
+    ),
+    (
+        "k8s/tracking-db.sealed.yaml",
+        "SEC-017",
+        "apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata:\n  name: db\nspec:\n  encryptedData:\n"
+        f"    password: {_B64_300}\n",
+        f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n    password: {_DRAWN24}\n",
+    ),
+    (
+        "k8s/tracking-server.yaml",
+        "SEC-017",
+        "metadata:\n  annotations:\n    vault.hashicorp.com/agent-inject-template-db: |\n"
+        '      {{- with secret "database/creds/tracking" -}}\n',
+        "metadata:\n  annotations:\n    vault.hashicorp.com/agent-inject-template-db: |\n"
+        f'      password = "{_DRAWN24}"\n',
     ),
     # a product's documented default credential on a curl command line (MinIO's minioadmin)
     (

@@ -49,6 +49,7 @@ from urllib.parse import unquote
 
 from mlsecure.secrets.allowlist import is_placeholder
 from mlsecure.secrets.code_values import code_value, default_of_expansion, names_its_own_key
+from mlsecure.secrets.deployment_values import deployment_value
 from mlsecure.secrets.detectors.context import drawn_shape, typed_filler
 from mlsecure.secrets.detectors.generic import encoded_text, names_no_secret
 from mlsecure.secrets.format_values import format_value, table_column_header
@@ -325,6 +326,9 @@ def _not_a_credential(rule_id: str, secret: str, line: str, at: int, before: str
     by_format = format_value(secret, line, at, path=path)
     if by_format is not None:
         return by_format
+    deployed = deployment_value(secret, before, text, start)
+    if deployed is not None:
+        return deployed
     header = table_column_header(text, start) if line.lstrip().startswith("|") else None
     if header and names_no_secret(header):
         return f"a cell of a table column headed {header!r}: an id, a name or a public value"
