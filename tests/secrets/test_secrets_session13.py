@@ -5,7 +5,8 @@ set from a variable, a relative module path, the credential scope of a SigV4 hea
 product's shipped defaults folder (reported at low), a password hash in Modular Crypt Format, a syntax highlighter's
 token class with ``$1``, the name of a Kubernetes Secret object, a flag's value inside a code span, a test comparing
 a value with a field named as an id, a product's default on a curl command line; and the tools made to commit a
-secret's place: SOPS and Ansible Vault ciphertext, a SealedSecret's encryptedData, a Vault Agent path.
+secret's place: SOPS and Ansible Vault ciphertext, a SealedSecret's encryptedData, a Vault Agent path, a secret
+manager's address of the secret; Jupyter's hashed server password.
 
 The look-alike lines are written by us in the shape of what those repositories hold, with our own values. Each
 look-alike has a twin in the same place, with a drawn value, that must still fail a scan by the named rule.
@@ -128,6 +129,22 @@ _PAIRS = [
         '      {{- with secret "database/creds/tracking" -}}\n',
         "metadata:\n  annotations:\n    vault.hashicorp.com/agent-inject-template-db: |\n"
         f'      password = "{_DRAWN24}"\n',
+    ),
+    # where a secret manager keeps the secret: an AWS ARN, a Google Secret Manager resource name
+    (
+        "conf/serving.yaml",
+        "SEC-017",
+        "db_password_secret: arn:aws:secretsmanager:eu-west-1:210987654321:secret:ml/tracking-db-Qw3rTy\n"
+        "api_key_secret: projects/ml-serving/secrets/llm-api-key/versions/latest\n",
+        f"db_password_secret: {_DRAWN24}\n",
+    ),
+    # Jupyter's hashed server password (jupyter server password writes argon2:$argon2id$...)
+    (
+        "conf/jupyter_server_config.py",
+        "SEC-017",
+        "c.ServerApp.password = 'argon2:$argon2id$v=19$m=10240,t=10,p=8$"
+        f"{_B64_16.rstrip('=')}${_B64_32.rstrip('=')}'\n",
+        f"c.ServerApp.password = '{_DRAWN24}'\n",
     ),
     # a product's documented default credential on a curl command line (MinIO's minioadmin)
     (

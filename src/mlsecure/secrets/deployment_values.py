@@ -8,6 +8,8 @@ to let a secret's place be committed to git, each recognised by its own publishe
 * Ansible Vault (``db_password: !vault |`` then ``$ANSIBLE_VAULT;1.1;AES256`` and hex lines): AES-256 ciphertext;
 * Bitnami Sealed Secrets (``kind: SealedSecret`` ... ``encryptedData:``): each value is encrypted with the cluster
   controller's public key, "safe to store in a public repository" by the project's own documentation;
+* the address of a secret in a secret manager: an AWS Secrets Manager / SSM ARN, a Google Secret Manager resource
+  name (``projects/<p>/secrets/<name>/versions/latest``), an Azure Key Vault secret URI;
 * a HashiCorp Vault Agent injector annotation (``vault.hashicorp.com/agent-inject-secret-<file>: database/creds/app``)
   or its Consul Template action (``{{- with secret "database/creds/app" -}}``): the path of the secret in Vault, read
   by the injector at pod start.
@@ -24,6 +26,15 @@ _SOPS_VALUE = re.compile(
     r"^ENC\[(?:AES256_GCM|AES256_CBC),data:[A-Za-z0-9+/=]*,iv:[A-Za-z0-9+/=]+,tag:[A-Za-z0-9+/=]+,"
     r"type:[a-z]+\]?$|^ENC\[AES256_GCM,data:[A-Za-z0-9+/=]*,?$"
 )
+# where a secret manager keeps a secret: AWS Secrets Manager / SSM Parameter Store ARNs, Google Secret Manager resource
+# names, Azure Key Vault secret URIs (each provider's documented identifier; the value is fetched with the caller's
+# role)
+_SECRET_STORE_REFERENCE = re.compile(
+    r"^(?:arn:aws(?:-cn|-us-gov)?:(?:secretsmanager:[a-z0-9\-]+:\d{12}:secret:|ssm:[a-z0-9\-]+:\d{12}:parameter/)"
+    r"[\w/+=.@\-]+"
+    r"|projects/[\w\-]+/secrets/[\w\-]+(?:/versions/(?:\d+|latest))?"
+    r"|https://[a-z0-9\-]+\.vault\.azure\.(?:net|cn|us)/secrets/[\w\-]+(?:/[0-9a-f]{32})?/?)$"
+)
 _ANSIBLE_VAULT_TAG = re.compile(r"^!vault(?:[ \t]+[|>][-+]?)?$")
 _SEALED_SECRET_KIND = re.compile(r"(?m)^kind:[ \t]*[\"']?SealedSecret[\"']?[ \t]*$")
 _ENCRYPTED_DATA = re.compile(r"(?m)^[ \t]*encryptedData:[ \t]*$")
@@ -37,6 +48,8 @@ _VAULT_PATH = re.compile(r"^[\w.\-]+(?:/[\w.\-]+)+$")
 
 def deployment_value(secret: str, before: str, text: str, start: int) -> str | None:
     """Why ``secret`` (``before`` it on its line, at ``start`` of ``text``) is ciphertext or a secret store's path."""
+    if _SECRET_STORE_REFERENCE.match(secret):
+        return "the address of a secret in a secret manager (an AWS ARN, projects/../secrets/.., a Key Vault URI)"
     if _SOPS_VALUE.match(secret):
         return "a SOPS-encrypted value (ENC[AES256_GCM,data:...,iv:...,tag:...]): ciphertext, committed by design"
     if _ANSIBLE_VAULT_TAG.match(secret):

@@ -62,11 +62,13 @@ _LLM_OBJECT_ID = re.compile(r"^(?:(?:toolu|srvtoolu|msg|msgbatch|call|asst|threa
                             r"(?:bdrk_|vrtx_)?|chatcmpl-)[A-Za-z0-9]{16,64}$")
 # (session 13) a password hash in the Modular Crypt Format a login server stores (htpasswd, Dex's staticPasswords,
 # /etc/shadow): bcrypt $2a$/$2b$/$2y$<cost>$<53>, sha256/512-crypt $5$/$6$[rounds=N$]<salt>$<hash>, MD5-crypt $1$ and
-# Apache's $apr1$, argon2 $argon2id$v=19$m=..,t=..,p=..$<salt>$<hash>, Django's pbkdf2_sha256$<iterations>$<salt>$<hash>
+# Apache's $apr1$, argon2 $argon2id$v=19$m=..,t=..,p=..$<salt>$<hash>, Django's pbkdf2_sha256$<iter>$<salt>$<hash>,
+# Jupyter's hashed server password (argon2:$argon2id$..., legacy sha1:<12 hex salt>:<40 hex>)
 _CRYPT_HASH = re.compile(
     r"^(?:\$2[abxy]\$\d{2}\$[./A-Za-z0-9]{53}|\$[156]\$(?:rounds=\d+\$)?[./A-Za-z0-9]{1,16}\$[./A-Za-z0-9]{22,86}"
-    r"|\$apr1\$[./A-Za-z0-9]{1,8}\$[./A-Za-z0-9]{22}|\$argon2(?:id|i|d)\$v=\d+\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+"
-    r"|pbkdf2_sha(?:1|256|512)\$\d+\$[A-Za-z0-9]+\$[A-Za-z0-9+/]+={0,2})$"
+    r"|\$apr1\$[./A-Za-z0-9]{1,8}\$[./A-Za-z0-9]{22}|(?:argon2:)?\$argon2(?:id|i|d)\$v=\d+\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+"
+    r"|pbkdf2_sha(?:1|256|512)\$\d+\$[A-Za-z0-9]+\$[A-Za-z0-9+/]+={0,2}"
+    r"|sha(?:1|256|512):[0-9a-f]{12}:[0-9a-f]{40,128})$"
 )
 _TABLE_SEPARATOR = re.compile(r"^\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$")
 
