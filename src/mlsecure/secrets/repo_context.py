@@ -216,8 +216,8 @@ def judge(rule_id: str, secret: str, text: str, start: int, end: int, *, path: s
         return Verdict(True, "a shell command substitution (`openssl rand -hex 20`): the value is made at run time")
     if _PRESIGNED_SCOPE.search(before) is not None:
         # a provider's key id there keeps a finding (it names the account), at low: no secret is in the scope
-        return Verdict(rule_id in _GENERIC, "the credential scope of a signed request (key id, date, region): "
-                                            "sent in clear with every presigned link and SigV4 header")
+        return Verdict(rule_id in _GENERIC, "the credential scope of a presigned URL or a SigV4 header (key id, date, "
+                                            "region): sent in clear with every signed request")
     if rule_id == _KUBERNETES_SECRET:  # its "format" is base64 of any value: judged by what it encodes (session 13)
         return _base64_verdict(secret, text, start, path=path,
                                dev_environment=_DEV_ENVIRONMENT.search(path.replace("\\", "/")) is not None)
