@@ -1,12 +1,12 @@
 """Session 13: false-positive families read on ten fresh config / deployment-heavy dev repositories (KubeRay, Kubeflow
-manifests, ClearML server, Yatai, text-generation-inference, ...): base64 in a Kubernetes Secret's ``data:`` judged by
-what it encodes (a product's default, a placeholder, a password that repeats its user), keys typed backwards, a header
-set from a variable, a relative module path, the credential scope of a SigV4 header, an LLM API's object id, a
+manifests, ClearML server, Yatai, text-generation-inference, ...): base64 in a Kubernetes Secret's ``data:`` judged
+by what it encodes (a product's default, a placeholder, a password that repeats its user), keys typed backwards, a
+header set from a variable, a relative module path, the credential scope of a SigV4 header, an LLM API's object id, a
 product's shipped defaults folder (reported at low), a password hash in Modular Crypt Format, a syntax highlighter's
 token class with ``$1``, the name of a Kubernetes Secret object, a flag's value inside a code span, a test comparing
-a value with a field named as an id, a product's default on a curl command line; and the tools made to commit a
-secret's place: SOPS and Ansible Vault ciphertext, a SealedSecret's encryptedData, a Vault Agent path, a secret
-manager's address of the secret; Jupyter's hashed server password.
+a value with a field named as an id, a product's default on a curl command line, a sentinel a query compares with !=;
+and the tools made to commit a secret's place: SOPS and Ansible Vault ciphertext, a SealedSecret's encryptedData, a
+Vault Agent path, a secret manager's address of the secret; Jupyter's hashed server password.
 
 The look-alike lines are written by us in the shape of what those repositories hold, with our own values. Each
 look-alike has a twin in the same place, with a drawn value, that must still fail a scan by the named rule.
@@ -145,6 +145,13 @@ _PAIRS = [
         "c.ServerApp.password = 'argon2:$argon2id$v=19$m=10240,t=10,p=8$"
         f"{_B64_16.rstrip('=')}${_B64_32.rstrip('=')}'\n",
         f"c.ServerApp.password = '{_DRAWN24}'\n",
+    ),
+    # a migration's predicate ruling out a sentinel value
+    (
+        "server/migrations/20240301_add_storage.up.sql",
+        "SEC-017",
+        "  WHERE access_key != 'TrackerReservedEmptyMarkerValue' AND bucket IS NOT NULL;\n",
+        f"  UPDATE storage SET access_key = '{_DRAWN24}' WHERE bucket IS NOT NULL;\n",
     ),
     # a product's documented default credential on a curl command line (MinIO's minioadmin)
     (

@@ -73,6 +73,7 @@ from mlsecure.secrets.typed_stand_ins import (
 
 # generic rules: keyword assignments, keyword-line and bare entropy, token after a word, flags, env exports
 _GENERIC = frozenset({"SEC-017", "SEC-018", "SEC-019", "SEC-024", "SEC-021", "SEC-022", "SEC-023", "SEC-026"})
+_NOT_EQUAL_BEFORE = re.compile(r"(?:!==?|<>)[ \t]*[\"'`]$")
 _KUBERNETES_SECRET_KIND = re.compile(r"(?m)^kind:[ \t]*[\"']?Secret[\"']?[ \t]*(?:#.*)?$")
 
 def _rule_id(provider: str, name: str) -> str:
@@ -326,6 +327,8 @@ def _not_a_credential(rule_id: str, secret: str, line: str, at: int, before: str
     by_format = format_value(secret, line, at, path=path)
     if by_format is not None:
         return by_format
+    if _NOT_EQUAL_BEFORE.search(before) and not drawn:
+        return "a value compared with != / <> (a sentinel a query or a check rules out), not one that is set"
     deployed = deployment_value(secret, before, text, start)
     if deployed is not None:
         return deployed
