@@ -153,6 +153,21 @@ _PAIRS = [
         "  WHERE access_key != 'TrackerReservedEmptyMarkerValue' AND bucket IS NOT NULL;\n",
         f"  UPDATE storage SET access_key = '{_DRAWN24}' WHERE bucket IS NOT NULL;\n",
     ),
+    # a recorded SigV4 request's Authorization header: the scheme name is no value (its signature is per request)
+    (
+        "test/recordings/invoke-model.json",
+        "SEC-240",
+        '      "authorization": "AWS4-HMAC-SHA256 Credential=AKIATEST1234567890AB/20250101/us-east-1/bedrock/'
+        f'aws4_request, SignedHeaders=host;x-amz-date, Signature={_HEX64}",\n',
+        f'      "authorization": "Bearer {_DRAWN40}",\n',
+    ),
+    # a typed bearer token in a test's headers is a fixture (a drawn one there still fails)
+    (
+        "src/tests/test_request_log.py",
+        "SEC-240",
+        '    headers = Headers({"authorization": "Bearer secret-token-123", "user": "test"})\n',
+        f'    headers = Headers({{"authorization": "Bearer {_DRAWN40}", "user": "test"}})\n',
+    ),
     # a product's documented default credential on a curl command line (MinIO's minioadmin)
     (
         "scripts/start-object-store.sh",

@@ -116,8 +116,10 @@ _MODULE_PATH = re.compile(r"^(?:[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?\.)+[a-z]{2,12}/
 # test folders the scanner's test-path rule does not name; a typed value there is a fixture, as in tests/
 _MORE_TEST_DIRS = re.compile(r"(?i)(?:^|/)(?:test[-_]?cases?|test[-_]?resources|test[-_]?fixtures)/")
 # rules whose typed (not drawn) value in a test is a fixture: assignments, flags, env exports (a URL's password is
-# judged by typed_word instead: a person's 15-character password is not "drawn" yet is no fixture)
-FIXTURE_RULES = frozenset({"SEC-017", "SEC-021", "SEC-022", "SEC-023", "SEC-026"})
+# judged by typed_word instead: a person's 15-character password is not "drawn" yet is no fixture); session 13: an
+# Authorization header's value (Headers({"authorization": "Bearer secret-token-123"}) in a test)
+FIXTURE_RULES = frozenset({"SEC-017", "SEC-021", "SEC-022", "SEC-023", "SEC-026",
+                           _rule_id("HTTP", "authorization-header")})
 _VERSION = re.compile(r"^v?\d+(?:\.\d+){1,3}(?:[-+][\w.]+)?['\"<>/]*$")
 _TEMPLATE_SEGMENT = re.compile(r"(?:^|/)\{?[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\}?(?:/|$)")
 _REGEX_ESCAPE = re.compile(r"\\[sdwbSDWB](?:[*+?{]|\b)|\(\?[:=!<]|\.\*")
@@ -327,8 +329,9 @@ def _not_a_credential(rule_id: str, secret: str, line: str, at: int, before: str
     by_format = format_value(secret, line, at, path=path)
     if by_format is not None:
         return by_format
-    if _NOT_EQUAL_BEFORE.search(before) and not drawn:
-        return "a value compared with != / <> (a sentinel a query or a check rules out), not one that is set"
+    if _NOT_EQUAL_BEFORE.search(before) and not drawn and path.endswith(".sql"):
+        # SQL only: detect-secrets' keyword tests label `if (db_pass != "<literal>")` in code a secret
+        return "a value a SQL predicate compares with != / <> (a sentinel the query rules out), not one that is set"
     deployed = deployment_value(secret, before, text, start)
     if deployed is not None:
         return deployed
