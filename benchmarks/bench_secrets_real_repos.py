@@ -37,8 +37,9 @@ REPORT = (
 # read: session 7 (8 + dev2), session 7 round 2, session 8 (new in session 8: the ten from mlrun), session 9
 # (new in session 9: the eleven from microsoft+nni to deepchecks+deepchecks; session 10: the last ten, from
 # PrefectHQ+prefect; session 11: the ten from Lightning-AI+pytorch-lightning; session 12: the last eleven, from
-# deepset-ai+hayhooks; session 13b: the last ten, from GoogleCloudPlatform+generative-ai, notebook/doc-heavy;
-# each round picked and added before any of its findings was read)
+# deepset-ai+hayhooks; session 13: the ten from ray-project+kuberay, config/deployment-heavy; session 13b: the
+# last ten, from GoogleCloudPlatform+generative-ai, notebook/doc-heavy; each round picked and added before any of
+# its findings was read)
 DEV = (
     "pytorch+examples",
     "GoogleCloudPlatform+vertex-ai-samples",
@@ -109,6 +110,16 @@ DEV = (
     "pinecone-io+canopy",
     "bentoml+OpenLLM",
     "microsoft+semantic-kernel",
+    "ray-project+kuberay",
+    "vllm-project+production-stack",
+    "langfuse+langfuse-python",
+    "Arize-ai+openinference",
+    "clearml+clearml-server",
+    "kubeflow+manifests",
+    "huggingface+text-generation-inference",
+    "bentoml+Yatai",
+    "SeldonIO+MLServer",
+    "kubeflow+spark-operator",
     "GoogleCloudPlatform+generative-ai",
     "NVIDIA+GenerativeAIExamples",
     "aws-samples+amazon-bedrock-workshop",

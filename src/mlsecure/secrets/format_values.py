@@ -20,7 +20,11 @@ classes that are decided by a published format or by the language, the same in a
 * a cell of a Markdown table whose column header names an id, a name or a public value (``| `client_id` |``:
   Auth0 SPA client ids listed per environment; session 12), judged in ``repo_context`` with the header;
 * an ICE password of an SDP offer or answer (``a=ice-pwd:...``, session 12): RFC 8839 has each agent draw it per
-  session and send it to the peer in the offer itself; it authenticates connectivity checks of that call only.
+  session and send it to the peer in the offer itself; it authenticates connectivity checks of that call only;
+* an object id of an LLM API (``toolu_bdrk_015f...``, ``msg_01...``, ``chatcmpl-...``; session 13), as tests and
+  recorded traces compare them: the provider's own prefix for a message, a tool call or a batch, not for a key;
+* a password hash in the Modular Crypt Format (``$2y$12$...``, ``$6$...``, ``$argon2id$...``; session 13), as an
+  identity provider's static users list it: the server's check value, not the password.
 """
 
 from __future__ import annotations
@@ -51,6 +55,21 @@ _FLAG_KEY_BEFORE = re.compile(r"[\"']--[a-z][a-z0-9\-]*[\"'][ \t]*:[ \t]*[\"']$"
 _SDP_ICE_BEFORE = re.compile(r"(?:^|[\s\"']|\\n)a=ice-(?:pwd|ufrag):$")  # a line of SDP text, or one after "\n"
 
 
+# (session 13) ids the LLM APIs give their objects, as responses, traces and test recordings print them: Anthropic's
+# message / tool-use / batch ids (msg_01..., toolu_01..., on Bedrock toolu_bdrk_01..., on Vertex msg_vrtx_01...),
+# OpenAI's chatcmpl-..., call_..., asst_..., thread_..., run_..., resp_...; their keys start sk-, never so
+_LLM_OBJECT_ID = re.compile(r"^(?:(?:toolu|srvtoolu|msg|msgbatch|call|asst|thread|run|step|batch|resp|fc|vs|req)_"
+                            r"(?:bdrk_|vrtx_)?|chatcmpl-)[A-Za-z0-9]{16,64}$")
+# (session 13) a password hash in the Modular Crypt Format a login server stores (htpasswd, Dex's staticPasswords,
+# /etc/shadow): bcrypt $2a$/$2b$/$2y$<cost>$<53>, sha256/512-crypt $5$/$6$[rounds=N$]<salt>$<hash>, MD5-crypt $1$ and
+# Apache's $apr1$, argon2 $argon2id$v=19$m=..,t=..,p=..$<salt>$<hash>, Django's pbkdf2_sha256$<iter>$<salt>$<hash>,
+# Jupyter's hashed server password (argon2:$argon2id$..., legacy sha1:<12 hex salt>:<40 hex>)
+_CRYPT_HASH = re.compile(
+    r"^(?:\$2[abxy]\$\d{2}\$[./A-Za-z0-9]{53}|\$[156]\$(?:rounds=\d+\$)?[./A-Za-z0-9]{1,16}\$[./A-Za-z0-9]{22,86}"
+    r"|\$apr1\$[./A-Za-z0-9]{1,8}\$[./A-Za-z0-9]{22}|(?:argon2:)?\$argon2(?:id|i|d)\$v=\d+\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+"
+    r"|pbkdf2_sha(?:1|256|512)\$\d+\$[A-Za-z0-9]+\$[A-Za-z0-9+/]+={0,2}"
+    r"|sha(?:1|256|512):[0-9a-f]{12}:[0-9a-f]{40,128})$"
+)
 _TABLE_SEPARATOR = re.compile(r"^\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$")
 
 
@@ -92,6 +111,10 @@ def format_value(secret: str, line: str, at: int, *, path: str) -> str | None:
         return 'the type name of a typeof test (typeof x === "string")'
     if _FLAG_KEY_BEFORE.search(before) and not drawn_shape(secret):
         return 'a table keyed by command-line flags ("--api-key": "Connection")'
+    if _CRYPT_HASH.match(secret):
+        return "a password hash in Modular Crypt Format (bcrypt $2y$, sha512-crypt $6$, argon2): what a server stores"
+    if _LLM_OBJECT_ID.match(secret):
+        return "an LLM API's object id (toolu_..., msg_..., chatcmpl-...): names a message or a call, opens nothing"
     if _SDP_ICE_BEFORE.search(before):
         return "an SDP ICE password (a=ice-pwd:): drawn per session and sent to the peer in the offer (RFC 8839)"
     return None

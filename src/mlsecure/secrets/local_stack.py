@@ -123,10 +123,11 @@ _LOCAL_HOST_SETTING = re.compile(r"(?im)(?:^|[\s{,\"'])[\w.\-]*(?:host|hostname|
 _NEAR = 300
 
 
-def local_by_neighbours(rule_id: str, secret: str, text: str, start: int) -> str | None:
+def local_by_neighbours(rule_id: str, secret: str, text: str, start: int, *, decoded: str | None = None) -> str | None:
     """Why a typed password is a local default by the lines around it (within 300 characters): it repeats the
-    user name set beside it, or its block's host is this machine; else None."""
-    if rule_id not in DEMOTABLE_RULES or not typed_word(secret):
+    user name set beside it, or its block's host is this machine; else None. ``decoded``: the text ``secret`` is base64
+    of (a Kubernetes Secret's ``data:``, where the user name beside it is base64 too); it is what must be typed."""
+    if rule_id not in DEMOTABLE_RULES or not typed_word(secret if decoded is None else decoded):
         return None
     window = text[max(0, start - _NEAR):start + len(secret) + _NEAR]
     if re.search(_USER_SETTING.replace("{value}", re.escape(secret)), window) is not None:
@@ -134,3 +135,14 @@ def local_by_neighbours(rule_id: str, secret: str, text: str, start: int) -> str
     if _LOCAL_HOST_SETTING.search(window) is not None:
         return "typed password of a configuration block whose host is this machine (host: localhost)"
     return None
+
+
+# (session 13) a folder of defaults a product ships: ``config/default/secure.conf``, ``conf/defaults/``, an Ansible
+# role's ``defaults/main.yml``; every install starts from these files, so their values are public with each release
+_SHIPPED_DEFAULTS = re.compile(r"(?i)(?:^|/)(?:config|configs|conf|settings|etc)/defaults?/|(?:^|/)defaults/")
+
+
+def shipped_default(path: str) -> bool:
+    """The file sits in a product's folder of shipped defaults: a credential there is a default credential (known to
+    every user of the release, as ``minioadmin`` is), reported at low with "change it", not as a leak."""
+    return _SHIPPED_DEFAULTS.search(path.replace("\\", "/")) is not None

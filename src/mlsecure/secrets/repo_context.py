@@ -49,6 +49,7 @@ from urllib.parse import unquote
 
 from mlsecure.secrets.allowlist import is_placeholder
 from mlsecure.secrets.code_values import code_value, default_of_expansion, names_its_own_key
+from mlsecure.secrets.deployment_values import deployment_value
 from mlsecure.secrets.detectors.context import drawn_shape, typed_filler
 from mlsecure.secrets.detectors.generic import encoded_text, names_no_secret
 from mlsecure.secrets.format_values import format_value, table_column_header
@@ -57,8 +58,10 @@ from mlsecure.secrets.local_stack import (
     example_file,
     local_by_neighbours,
     local_stack_reason,
+    shipped_default,
     typed_word,
 )
+from mlsecure.secrets.rules import RULES
 from mlsecure.secrets.typed_stand_ins import (
     case_mixed_uuid,
     default_credential,
@@ -70,6 +73,16 @@ from mlsecure.secrets.typed_stand_ins import (
 
 # generic rules: keyword assignments, keyword-line and bare entropy, token after a word, flags, env exports
 _GENERIC = frozenset({"SEC-017", "SEC-018", "SEC-019", "SEC-024", "SEC-021", "SEC-022", "SEC-023", "SEC-026"})
+_NOT_EQUAL_BEFORE = re.compile(r"(?:!==?|<>)[ \t]*[\"'`]$")
+_KUBERNETES_SECRET_KIND = re.compile(r"(?m)^kind:[ \t]*[\"']?Secret[\"']?[ \t]*(?:#.*)?$")
+
+def _rule_id(provider: str, name: str) -> str:
+    return next(rule.rule_id for rule in RULES if rule.provider == provider and rule.name == name)
+
+
+# rules.py rules whose value is a password a person types (curl -u user:password), not a provider's issued format
+_TYPED_PASSWORD_RULES = frozenset({_rule_id("curl", "user-password")})
+_KUBERNETES_SECRET = _rule_id("Kubernetes", "secret-manifest")  # a Secret's first data: value
 _ENTROPY = frozenset({"SEC-018", "SEC-019", "SEC-024"})
 
 _HEX_DIGEST = re.compile(r"^(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{56}|[0-9a-f]{64}|[0-9a-f]{96}|[0-9a-f]{128})$",
@@ -90,7 +103,11 @@ _ID_BEFORE = re.compile(r"(?i)(?:^|[^A-Za-z0-9])(?:[a-z]+_)?(?:u?uid|guid|subjec
 # (session 12: a Tilt setup, tilt.dev's local-development tool: a tilt/ folder, a Tiltfile, *.tiltfile; a devstack)
 _DEV_ENVIRONMENT = re.compile(r"(?i)(?:^|/)[^/]*(?:devbox|devcluster|dev[-_]cluster|sandbox|devcontainer|minikube|"
                               r"kind[-_]config|dev[-_]?stack)[^/]*(?:/|$)|(?:^|/)tilt/|(?:^|/|\.)tiltfile$")
-_BASE64 = re.compile(r"^[A-Za-z0-9+/]{8,64}={0,2}$")
+# (session 13) a subscript or attribute named as an id: ["eventId"], ["run_id"], .request_id, .id
+_ID_ACCESS = re.compile(r"""\[[ \t]*["'](?:[\w.\-]*[._])?(?:id|[a-z]+Id|[a-z]+_id)["'][ \t]*\]"""
+                        r"|\.(?:id|[a-z]+Id|[a-z_]+_id)\b")
+_CREDENTIAL_WORD = re.compile(r"(?i)secret|token|passw|api_?key|credential|auth")
+_BASE64 = re.compile(r"^[A-Za-z0-9+/]{4,64}={0,2}$")
 # a type, or a union of types (``"AzureKeyCredential | None"``, PEP 604, written as a string forward reference)
 _ONE_TYPE = r"[A-Za-z_][\w.]*(?:\[[\w., \[\]\"'|]*\])?"
 _TYPE_EXPRESSION = re.compile(rf"^{_ONE_TYPE}(?:[ \t]*\|[ \t]*{_ONE_TYPE})*$")
@@ -99,16 +116,25 @@ _MODULE_PATH = re.compile(r"^(?:[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?\.)+[a-z]{2,12}/
 # test folders the scanner's test-path rule does not name; a typed value there is a fixture, as in tests/
 _MORE_TEST_DIRS = re.compile(r"(?i)(?:^|/)(?:test[-_]?cases?|test[-_]?resources|test[-_]?fixtures)/")
 # rules whose typed (not drawn) value in a test is a fixture: assignments, flags, env exports (a URL's password is
-# judged by typed_word instead: a person's 15-character password is not "drawn" yet is no fixture)
-FIXTURE_RULES = frozenset({"SEC-017", "SEC-021", "SEC-022", "SEC-023", "SEC-026"})
+# judged by typed_word instead: a person's 15-character password is not "drawn" yet is no fixture); session 13: an
+# Authorization header's value (Headers({"authorization": "Bearer secret-token-123"}) in a test)
+FIXTURE_RULES = frozenset({"SEC-017", "SEC-021", "SEC-022", "SEC-023", "SEC-026",
+                           _rule_id("HTTP", "authorization-header")})
 _VERSION = re.compile(r"^v?\d+(?:\.\d+){1,3}(?:[-+][\w.]+)?['\"<>/]*$")
 _TEMPLATE_SEGMENT = re.compile(r"(?:^|/)\{?[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\}?(?:/|$)")
 _REGEX_ESCAPE = re.compile(r"\\[sdwbSDWB](?:[*+?{]|\b)|\(\?[:=!<]|\.\*")
 # a header value that is an expression: self.VALID_AUTH_HEADER, process.env.GITHUB_TOKEN, createAuthHeader(...)
 _DOTTED_CODE = re.compile(r"^[a-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$")
 _CALLED_NAME = re.compile(r"^[a-z_$][\w$]*$")
+_CODE_SUFFIXES = (".py", ".pyi", ".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx", ".go", ".java", ".kt", ".rs", ".rb",
+                  ".cs", ".scala", ".swift", ".php")
 _SNAKE_REFERENCE = re.compile(r"^[a-z][a-z0-9]*(?:[_\-][a-z0-9]+)*$")
 _CREDENTIALS_KEY = re.compile(r"(?i)(?:^|[^a-z])(?:credentials|creds)$")
+# (session 13) keys whose value names a Kubernetes Secret object, never holds its content: Helm charts' existingSecret,
+# secretName / secret-name / secretRef, cert-manager's inject-ca-from-secret (a namespace/name)
+_SECRET_OBJECT_KEY = re.compile(r"(?i)(?:existing[-_]?secret|secret[-_]?name|secret[-_]?ref|from[-_]?secret)$")
+_K8S_OBJECT_NAME = re.compile(r"^(?:[a-z0-9](?:[a-z0-9.\-]*[a-z0-9])?/)?[a-z0-9](?:[a-z0-9.\-]*[a-z0-9])?$")
+_CODE_SPAN_WORDS = frozenset({"true", "false", "yes", "no", "on", "off", "null", "none", "nil"})
 _NAME_VALUE = re.compile(r"^[a-z0-9]{1,10}(?:[_\-][a-z0-9]{1,10}){2,}$")
 # API names of tokens that are cursors or idempotency keys, not credentials (AWS NextToken / ClientRequestToken /
 # CreationToken, Google nextPageToken, S3 ContinuationToken)
@@ -161,7 +187,10 @@ _INDEX_FIELD = re.compile(r"\bindex_?[Nn]ame\b[\"']?\s*[:=]")
 _SHELL_SUFFIXES = (".sh", ".bash", ".zsh", ".ksh")
 # a line of a comment or a doc comment: ``# ...``, ``// ...``, `` * ...`` (JSDoc / Javadoc), ``/* ...``
 _COMMENT_LINE = re.compile(r"^[ \t]*(?:#|//|/?\*)")
-_PRESIGNED_SCOPE = re.compile(r"(?i)[?&]x-(?:amz|goog)-credential=$")
+# (session 13) and the same scope in a signed request's Authorization header (``AWS4-HMAC-SHA256
+# Credential=AKIA.../<date>/...``, ``GOOG4-HMAC-SHA256 Credential=...``), which HTTP recordings (.har, cassettes) keep
+_PRESIGNED_SCOPE = re.compile(r"(?i)(?:[?&]x-(?:amz|goog)-credential=|\b(?:aws4|goog4)-(?:hmac|rsa)-sha256[ \t]+"
+                              r"credential=)$")
 
 
 @dataclass(frozen=True)
@@ -190,8 +219,14 @@ def judge(rule_id: str, secret: str, text: str, start: int, end: int, *, path: s
         return Verdict(True, "a shell command substitution (`openssl rand -hex 20`): the value is made at run time")
     if _PRESIGNED_SCOPE.search(before) is not None:
         # a provider's key id there keeps a finding (it names the account), at low: no secret is in the scope
-        return Verdict(rule_id in _GENERIC, "the credential scope of a presigned URL (key id, date, region): "
-                                            "sent in clear with every signed link")
+        return Verdict(rule_id in _GENERIC, "the credential scope of a presigned URL or a SigV4 header (key id, date, "
+                                            "region): sent in clear with every signed request")
+    if rule_id == _KUBERNETES_SECRET:  # its "format" is base64 of any value: judged by what it encodes (session 13)
+        return _base64_verdict(secret, text, start, path=path,
+                               dev_environment=_DEV_ENVIRONMENT.search(path.replace("\\", "/")) is not None)
+    if rule_id in _TYPED_PASSWORD_RULES and default_credential(secret):  # curl -u minioadmin:minioadmin (session 13)
+        return Verdict(False, f"{default_credential(secret)}'s documented default credential: change it in any "
+                              "deployment")
     if rule_id not in _GENERIC:
         return None  # a provider format keeps its severity whatever the line says
     why = code_value(secret, line, at, path=path) or typed_stand_in(secret)
@@ -221,16 +256,33 @@ def judge(rule_id: str, secret: str, text: str, start: int, end: int, *, path: s
         return Verdict(False, beside)
     if _FOREIGN_PRAGMA.search(line) is not None:
         return Verdict(False, "allowlisted on its line by another scanner's pragma (reviewed by the author)")
+    if rule_id in _GENERIC and shipped_default(path):
+        return Verdict(False, "a value of a product's shipped default configuration (config/default/, defaults/): "
+                              "public in every install, a default credential to change in any deployment")
     dev_environment = _DEV_ENVIRONMENT.search(path.replace("\\", "/")) is not None
     if dev_environment and rule_id in DEMOTABLE_RULES and typed_word(secret):
         return Verdict(False, "typed password of a dev cluster / sandbox configuration (local stack)")
+    return _base64_verdict(secret, text, start, path=path, dev_environment=dev_environment)
+
+
+def _base64_verdict(secret: str, text: str, start: int, *, path: str, dev_environment: bool) -> Verdict | None:
+    """The verdict on base64 of short text (a Kubernetes Secret's ``data:`` holds base64 of each value): judged as that
+    text would be in clear (session 13: a placeholder is dropped; a product's default, a password that repeats its user,
+    a typed one in a docs / example / compose / dev-cluster file is reported at low)."""
     password = _base64_text(secret)
-    local = local_stack_reason("SEC-017", password, path, None, in_tests=False) if password else None
-    if local is None and password and dev_environment and typed_word(password):
+    if not password:
+        return None
+    if is_placeholder(password) and _KUBERNETES_SECRET_KIND.search(text) is not None:
+        # only where the format says the value is base64 of the secret: elsewhere base64 of "user:xxxx" may be the
+        # credential itself (trufflehog's Jira cases label MGE6eHh4... a token)
+        return Verdict(True, "base64 of a placeholder in a Kubernetes Secret's data (ZHVtbXk= is \"dummy\")")
+    local = local_stack_reason("SEC-017", password, path, None, in_tests=False)
+    local = local or local_by_neighbours("SEC-017", secret, text, start, decoded=password)
+    if local is None and dev_environment and typed_word(password):
         local = "typed password of a dev cluster / sandbox configuration (local stack)"
-    if local is not None:
-        return Verdict(False, "base64 of a " + local)
-    return None
+    if local is None and default_credential(password):
+        local = f"{default_credential(password)}'s documented default credential: change it in any deployment"
+    return Verdict(False, "base64 of a " + local) if local is not None else None
 
 
 def _base64_text(value: str) -> str | None:
@@ -261,8 +313,11 @@ def _not_a_credential(rule_id: str, secret: str, line: str, at: int, before: str
     if free_form and rule_id not in _GENERIC:
         before_char = line[at - 1:at]
         following = line[at + len(secret):]
-        expression = (_DOTTED_CODE.match(secret) and (not following.strip() or following.startswith(
-            ("(", ")", "}", ",", ";")))) or (_CALLED_NAME.match(secret) and following.startswith("("))
+        ends = not following.strip() or following.startswith(("(", ")", "}", ",", ";"))
+        expression = (_DOTTED_CODE.match(secret) and ends) or (_CALLED_NAME.match(secret) and following.startswith("("))
+        # (session 13) a bare name in source code is a variable (``"Authorization": basic_auth_header,``); in YAML or
+        # a .env file the same unquoted word would be the literal value, so only code files are read this way
+        expression = expression or (_CALLED_NAME.match(secret) and ends and path.endswith(_CODE_SUFFIXES))
         if before_char not in ("\"", "'", "`") and expression and not drawn_shape(secret):
             return "a header set from a code expression, not a literal"
         return None
@@ -274,6 +329,12 @@ def _not_a_credential(rule_id: str, secret: str, line: str, at: int, before: str
     by_format = format_value(secret, line, at, path=path)
     if by_format is not None:
         return by_format
+    if _NOT_EQUAL_BEFORE.search(before) and not drawn and path.endswith(".sql"):
+        # SQL only: detect-secrets' keyword tests label `if (db_pass != "<literal>")` in code a secret
+        return "a value a SQL predicate compares with != / <> (a sentinel the query rules out), not one that is set"
+    deployed = deployment_value(secret, before, text, start)
+    if deployed is not None:
+        return deployed
     header = table_column_header(text, start) if line.lstrip().startswith("|") else None
     if header and names_no_secret(header):
         return f"a cell of a table column headed {header!r}: an id, a name or a public value"
@@ -283,6 +344,8 @@ def _not_a_credential(rule_id: str, secret: str, line: str, at: int, before: str
         return "a digest in a test: its line names a hash"
     if rule_id == "SEC-019" and in_tests and _HEX_DIGEST.match(secret):
         return "test data: hex of a digest's length with no credential word near it (a hash or an id)"
+    if rule_id in _ENTROPY and in_tests and _ID_ACCESS.search(line) and not _CREDENTIAL_WORD.search(line):
+        return "a test comparing a value with a field named as an id (response[\"eventId\"]): an identifier"
     if rule_id in _ENTROPY and _ID_BEFORE.search(before):
         return "an identifier named as one (uid, uuid, subject)"
     if "&" in secret and _FORM_NEXT_FIELD.search(secret) and is_placeholder(secret.partition("&")[0]):
@@ -342,6 +405,10 @@ def _not_a_credential(rule_id: str, secret: str, line: str, at: int, before: str
     key = str(details.get("key", name)) if isinstance(details, Mapping) else name
     if _CREDENTIALS_KEY.search(key.rstrip("\"'` \t:=")) and _SNAKE_REFERENCE.match(secret) and not drawn:
         return "the name of a credentials entry, not the credential"
+    if _SECRET_OBJECT_KEY.search(key.rstrip("\"'` \t:=")) and _K8S_OBJECT_NAME.match(secret) and not drawn:
+        return "the name of a Kubernetes Secret object (existingSecret, secretName, inject-ca-from-secret: ns/name)"
+    if "`" in secret and before.count("`") % 2 == 1 and _code_span_word(secret.partition("`")[0]):
+        return "a word closing an inline code span (`--flag=false` option): the value was read past the backtick"
     if _cursor_token(key) or _cursor_token(name):
         return "a pagination cursor or idempotency token by its API name"
     if rule_id in _ENTROPY and _NAME_VALUE.match(secret) and not typed_filler(secret) and \
@@ -404,3 +471,8 @@ def _cursor_token(name: str) -> bool:
     if len(pieces) < 2 or pieces[-1] not in ("token", "tokens") or pieces[-2] not in _CURSOR_WORDS:
         return False
     return pieces[-2] != "request" or pieces[-3:-2] == ["client"]  # an OAuth request token is a credential
+
+
+def _code_span_word(value: str) -> bool:
+    """``false``, ``<secret>``, ``changeme``: a value a code span in prose shows (a flag's setting, a placeholder)."""
+    return value.lower() in _CODE_SPAN_WORDS or is_placeholder(value)

@@ -470,8 +470,10 @@ RULES: tuple[Rule, ...] = (
                          'curl -u "deploy":"' + sample(ALNUM, 14, "curl3") + '" https://x.org'),
          doc="curl manual '-u, --user <user:password>'; " + GL + "curl.go"),
     Rule(rule_id=f"SEC-{next(_ids)}", name="authorization-header", provider="HTTP", free_form=True,
-         pattern=r"(?i)\bauthorization[\"']?\s{0,3}:\s{0,3}(?:(?:basic|bearer|token|api-token|apikey|digest)\s{1,3})?([A-Za-z0-9._~+/=@\-]{16,500})(?![A-Za-z0-9._~+/=@\-])",
-         # a CamelCase name after the word is a type (authorization: HTTPAuthorizationCredentials = ...), not a value
+         pattern=r"(?i)\bauthorization[\"']?\s{0,3}:\s{0,3}[\"']?(?:(?:basic|bearer|token|api-token|apikey|digest)\s{1,3})?(?!(?:aws4|goog4)-(?:hmac|rsa)-sha256\b)([A-Za-z0-9._~+/=@\-]{16,500})(?![A-Za-z0-9._~+/=@\-])",
+         # a CamelCase name after the word is a type (authorization: HTTPAuthorizationCredentials = ...), not a value;
+         # the value may open a quoted string ({"Authorization": "Bearer <token>"}, a headers dict; session 13); a
+         # SigV4 / GCS HMAC scheme name (AWS4-HMAC-SHA256 Credential=...) is no value: its signature is per request
          keywords=("authorization",), reject_identifiers=True,
          example="-H 'Authorization: Bearer " + sample(URLSAFE, 40, "authz") + "'",
          negatives=("Authorization: Bearer $TOKEN", "authorization: required"),

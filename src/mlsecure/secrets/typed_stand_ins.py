@@ -99,8 +99,10 @@ _STAND_IN_WORDS = frozenset({"test", "testing", "tests", "dev", "development", "
                              "local", "localdev"})
 
 
-# keys typed in order: digits (0 after 9), the alphabet, the three letter rows of a QWERTY keyboard
-_ORDERED = ("1234567890", "0123456789", "abcdefghijklmnopqrstuvwxyz", "qwertyuiop", "asdfghjkl", "zxcvbnm")
+# keys typed in order: digits (0 after 9), the alphabet, the three letter rows of a QWERTY keyboard; and the digits
+# and the alphabet typed backwards (session 13: ``abc123XYZ987``, a Helm tutorial's API key, runs up and down)
+_ORDERED = ("1234567890", "0123456789", "abcdefghijklmnopqrstuvwxyz", "qwertyuiop", "asdfghjkl", "zxcvbnm",
+            "9876543210", "0987654321", "zyxwvutsrqponmlkjihgfedcba")
 _RUN_PREFIX = re.compile(r"^[A-Za-z]{1,4}[-_]|^[A-Z]{2,4}(?=\d)")
 
 
