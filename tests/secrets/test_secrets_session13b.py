@@ -97,13 +97,14 @@ def test_record_identifier_needs_an_output() -> None:
 
 
 def test_unquoted_constant_in_a_code_cell_is_a_variable(tmp_path: Path) -> None:
-    # unquoted, the header rule (SEC-240) reads the name as the value; a quoted token there is SEC-018's
+    # unquoted, the header rule (SEC-240) reads the name as the value; since s13-secrets the same rule reads a quoted
+    # token in a dict's "authorization" entry (before it, SEC-018 found the twin)
     token = drawn(RNG, 40)
     code = 'servers = {{"google": {{"url": url, "authorization": {value},\n}}}}'
     assert_look_alike_pair(
         tmp_path,
         "nb.ipynb",
-        "SEC-018",
+        "SEC-240",
         _notebook(code.format(value="GSUITE_ACCESS_TOKEN")),
         _notebook(code.format(value=f'"{token}"')),
     )
