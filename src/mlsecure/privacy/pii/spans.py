@@ -244,40 +244,18 @@ def _span_scan(texts: Any, found: dict[str, PiiType]) -> SpanScan:
     n = len(non_null)
     if not found:
         return SpanScan(n, 0, {}, {})
-    # One Aho-Corasick pass lists every confirmed string each cell contains (overlapping matches). Where they
-    # are all of one type and no name among them touches a letter, the redaction replaces one at least, and
-    # only of that type. The other cells are searched again as the redaction searches them (the patterns of
-    # ``located_patterns``), so a name inside a longer word (``Pre`` of ``Prejudice``) counts nowhere.
-    contained = non_null.str.extract_many(list(found), overlapping=True).to_list()
-    texts_list = non_null.to_list()
-    fenced = {p for p, t in found.items() if t is PiiType.NAME and _WORDLIKE.search(p)}
-    empty = "" in found  # in every cell, and never reported by the overlapping search
-    kinds: list[set[PiiType]] = []  # the types the redaction replaces in each cell
-    again: list[int] = []
-    touching: list[int] = []
-    for i, strings in enumerate(contained):
-        types = {found[s] for s in strings}
-        kinds.append(types)
-        if fenced and not fenced.isdisjoint(strings) and any(
-                s in fenced and _touches_letter(texts_list[i], s) for s in strings):
-            touching.append(i)
-            again.append(i)
-        elif empty or len(types) > 1:
-            again.append(i)
-    guards: set[str] = set()
-    if touching:  # a longer word around a name is in these cells only
-        guards = _guards(non_null.gather(touching), {s: found[s] for i in touching for s in contained[i]})
-    if again:
-        present = {s: found[s] for i in again for s in ["", *contained[i]] if s in found}  # the others match nowhere
-        replaced = non_null.gather(again).str.extract_many(sorted([*present, *guards], key=len, reverse=True),
-                                                           leftmost=True)
-        for i, strings in zip(again, replaced.to_list(), strict=True):
-            kinds[i] = {found[s] for s in strings if s in found}
+    # What the redaction replaces in a cell depends on the cell's text alone: each distinct text is searched once
+    # (a column of repeated values, ``Green Gadget`` in a thousand rows, asks its few texts), then counted per cell.
+    cells = non_null.to_list()
+    distinct = non_null.unique(maintain_order=True)
+    kinds, guards = _replaced_types(distinct, found)
+    at = {text: k for k, text in enumerate(distinct.to_list())}
     patterns = sorted([*found, *guards], key=len, reverse=True)
     by_cells: dict[PiiType, int] = {}
     hit_cells = 0
     examples: list[str] = []
-    for text, types in zip(texts_list, kinds, strict=True):
+    for text in cells:
+        types = kinds[at[text]]
         if not types:
             continue
         hit_cells += 1
@@ -287,6 +265,40 @@ def _span_scan(texts: Any, found: dict[str, PiiType]) -> SpanScan:
             examples.append(mask_spans(text, _located_spans(text, found, patterns)))
     by_type = {t.value: by_cells.get(t, 0) for t in sorted(set(found.values()), key=lambda t: t.value)}
     return SpanScan(n, hit_cells, by_type, found, tuple(examples))
+
+
+def _replaced_types(texts: Any, found: dict[str, PiiType]) -> tuple[list[set[PiiType]], set[str]]:
+    """The types the redaction replaces in each of ``texts`` (distinct), and the longer words around a name there.
+
+    One Aho-Corasick pass lists every confirmed string each text contains (overlapping matches). Where they are all
+    of one type and no name among them touches a letter, the redaction replaces one at least, and only of that type.
+    The other texts are searched again as the redaction searches them (the patterns of ``located_patterns``), so a
+    name inside a longer word (``Pre`` of ``Prejudice``) counts nowhere."""
+    contained = texts.str.extract_many(list(found), overlapping=True).to_list()
+    texts_list = texts.to_list()
+    fenced = {p for p, t in found.items() if t is PiiType.NAME and _WORDLIKE.search(p)}
+    empty = "" in found  # in every text, and never reported by the overlapping search
+    kinds: list[set[PiiType]] = []
+    again: list[int] = []
+    touching: list[int] = []
+    for i, strings in enumerate(contained):
+        kinds.append({found[s] for s in strings})
+        if fenced and not fenced.isdisjoint(strings) and any(
+                s in fenced and _touches_letter(texts_list[i], s) for s in strings):
+            touching.append(i)
+            again.append(i)
+        elif empty or len(kinds[i]) > 1:
+            again.append(i)
+    guards: set[str] = set()
+    if touching:  # a longer word around a name is in these texts only
+        guards = _guards(texts.gather(touching), {s: found[s] for i in touching for s in contained[i]})
+    if again:
+        present = {s: found[s] for i in again for s in ["", *contained[i]] if s in found}  # the others match nowhere
+        replaced = texts.gather(again).str.extract_many(sorted([*present, *guards], key=len, reverse=True),
+                                                        leftmost=True)
+        for i, strings in zip(again, replaced.to_list(), strict=True):
+            kinds[i] = {found[s] for s in strings if s in found}
+    return kinds, guards
 
 
 def _span_scan_per_type(non_null: Any, found: dict[str, PiiType]) -> SpanScan:
@@ -708,12 +720,7 @@ class _Batch:
         # every call (it keeps the last ~32 per thread; an audit asks ~110). Where no cell holds a decimal
         # digit outside 0-9, ``[0-9]`` matches exactly what ``\d`` does.
         only_ascii = not frame.select(t.str.contains(OTHER_DIGIT).any()).item()
-        exprs = []
-        for i, (kind, query) in enumerate(self.wanted):
-            pattern = ascii_digits(query) if only_ascii else query
-            expr = (t.filter(t.str.contains(pattern)) if kind == "cells"
-                    else pl.col("d" if kind == "doubled" else "t").str.extract_all(pattern).explode())
-            exprs.append(expr.drop_nulls().unique().implode().alias(str(i)))
+        exprs = [_query_expr(kind, query, only_ascii).alias(str(i)) for i, (kind, query) in enumerate(self.wanted)]
         row = select_pinned(frame, exprs, lane="spans").row(0)
         answers = {query: [m for m in found or [] if m] for query, found in zip(self.wanted, row, strict=True)}
         answers = {query: sorted({_undouble(m) for m in found}) if query[0] == "doubled" else found
@@ -740,6 +747,18 @@ class _Batch:
             else:
                 per_column = [[m for m in found if m in cells[k]] for k in range(len(self.columns))]
             self.answers[(kind, pattern)] = per_column
+
+
+@lru_cache(maxsize=1024)
+def _query_expr(kind: str, query: str, only_ascii: bool) -> Any:
+    """A batch query's Polars expression over the stacked texts ``t`` (and their doubled form ``d``): built once per
+    process, as the patterns are few and fixed (an audit asks ~165, and building each costs ~10 us of Python)."""
+    pl = polars()
+    t = pl.col("t")
+    pattern = ascii_digits(query) if only_ascii else query
+    expr = (t.filter(t.str.contains(pattern)) if kind == "cells"
+            else pl.col("d" if kind == "doubled" else "t").str.extract_all(pattern).explode())
+    return expr.drop_nulls().unique().implode()
 
 
 OTHER_DIGIT = r"[\d&&[^0-9]]"  # a decimal digit outside 0-9 (Arabic-Indic, fullwidth...), in Rust's syntax
@@ -918,7 +937,8 @@ _DOUBLED = re.compile(r"([;,!?\"'|])")  # list punctuation: never inside a fence
 
 
 def _undouble(match: str) -> str:
-    return _DOUBLED_PAIR.sub(r"\1", match)
+    # most matches hold no list punctuation at all: no pair to undo, and no template substitution to pay for
+    return match if _DOUBLED.search(match) is None else _DOUBLED_PAIR.sub(r"\1", match)
 
 
 _DOUBLED_PAIR = re.compile(r"([;,!?\"'|])\1")

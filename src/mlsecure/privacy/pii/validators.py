@@ -188,6 +188,13 @@ def phone_any_region(text: str) -> bool:
     return any(_phone_cached(value, r) for r in PHONE_REGIONS)
 
 
+# compiled once: these run for every phone and URL candidate (``re``'s module functions look their cache up each call)
+_INTERNATIONAL = re.compile(r"(?:\+|00) ?\(?[1-9]")  # a country code never starts with 0
+_NON_DIGITS = re.compile(r"[^0-9]+")
+_EXTENSION = re.compile(r" ?(?:x|ext\.?|#) ?\d{1,6}$")
+_HOST_END = re.compile(r"[/:?#]")
+
+
 def phone_in_text(text: str, region: str = "US", *, any_region: bool = False) -> bool:
     """A phone number inside running text: valid for ``region``, or written with its international prefix.
     With ``any_region`` (the anonymizer's setting: a redacted number costs little, a leaked one a lot) also
@@ -198,7 +205,7 @@ def phone_in_text(text: str, region: str = "US", *, any_region: bool = False) ->
     t = text.strip()
     if _date_like(t, shapes=not any_region):
         return False
-    if re.match(r"(?:\+|00) ?\(?[1-9]", t) is not None and phone_shaped(t):
+    if _INTERNATIONAL.match(t) is not None and phone_shaped(t):
         return True  # a country code never starts with 0
     if not any_region:  # reporting, not redacting: a run of digits needs its context word (``phone_written``)
         return phone_written(t, region)
@@ -212,7 +219,7 @@ def phone_written(text: str, region: str = "US") -> bool:
     ``2123 25870 1`` has the digits of a New York number and the grouping of an Australian Medicare card
     (its issue number last): no numbering plan writes a one-digit group."""
     t = _without_extension(text.strip())
-    if t.isdigit() or any(len(g) == 1 for g in re.split(r"[^0-9]+", t.strip("()+ "))[1:]):
+    if t.isdigit() or any(len(g) == 1 for g in _NON_DIGITS.split(t.strip("()+ "))[1:]):
         return False
     return phone(t, region)
 
@@ -264,7 +271,7 @@ def _date_like(text: str, *, shapes: bool = True) -> bool:
 
 
 def _without_extension(text: str) -> str:
-    return re.sub(r" ?(?:x|ext\.?|#) ?\d{1,6}$", "", text)
+    return _EXTENSION.sub("", text)
 
 
 @lru_cache(maxsize=65536)
@@ -436,7 +443,7 @@ def url(text: str) -> bool:
     """``http(s)://`` or ``www.`` followed by a host with a dot and an alphabetic top-level label."""
     t = text.strip()
     rest = t.split("://", 1)[1] if "://" in t else t
-    host = re.split(r"[/:?#]", rest.split("@")[-1], maxsplit=1)[0].strip("[]")
+    host = _HOST_END.split(rest.split("@")[-1], maxsplit=1)[0].strip("[]")
     if host.startswith("www."):
         host = host[4:]
     labels = host.split(".")
