@@ -12,10 +12,16 @@ import pytest
 from mlsecure.privacy.pii import spans
 from mlsecure.privacy.pii.name_scorer import (
     BUCKETS,
+    NEIGHBOUR_SLOTS,
+    NEIGHBOURS,
+    SELF_SLOTS,
+    Scorer,
     feature_ids,
     is_candidate,
     learned_names,
+    neighbour_probabilities,
     prose_share,
+    scored_languages,
     scorer,
     shape,
     stable_hash,
@@ -32,6 +38,49 @@ def test_stable_hash_known_answers() -> None:
     assert stable_hash("abc") == zlib.crc32(b"abc") % BUCKETS == 16834
     assert stable_hash("self.w=smith") == 76165
     assert stable_hash("é") == zlib.crc32("é".encode()) % BUCKETS
+
+
+def test_feature_ids_known_answers() -> None:
+    table = token_table(["I met Kowalczyk today"]).filter(pl.col("word") == "Kowalczyk")
+    ids = feature_ids(table, ("en",))
+    assert ids.shape == (1, len(SELF_SLOTS) + len(NEIGHBOURS) * len(NEIGHBOUR_SLOTS) + 4) == (1, 46)
+    own = dict(zip(SELF_SLOTS, ids[0, : len(SELF_SLOTS)].tolist(), strict=True))
+    assert own["pre4"] == stable_hash("self.pre4=kowa") and own["suf2"] == stable_hash("self.suf2=yk")
+    # the left neighbour's case, salted by its place: ``p1`` is the second neighbour read (salt x 2)
+    p1_case = len(SELF_SLOTS) + len(NEIGHBOUR_SLOTS) + NEIGHBOUR_SLOTS.index("case")
+    salt = stable_hash("p1") * 2
+    assert ids[0, p1_case] == (stable_hash("case=lower") * 31 + salt) % BUCKETS
+
+
+def test_neighbour_probabilities_stay_in_their_cell() -> None:
+    rows = np.array([0, 0, 0, 1, 1])
+    pos = np.array([3, 4, 6, 7, 8])
+    near = neighbour_probabilities(rows, pos, np.array([0.1, 0.2, 0.3, 0.4, 0.5]))
+    # pos 5 is no scored token; pos 6 and 7 are adjacent but in two cells
+    assert near.tolist() == [[0.0, 0.2], [0.1, 0.0], [0.0, 0.0], [0.0, 0.5], [0.4, 0.0]]
+    assert neighbour_probabilities(rows[:0], pos[:0], np.zeros(0)).shape == (0, 2)
+
+
+def test_one_pass_scorer_ignores_the_neighbours() -> None:
+    weights = np.zeros(BUCKETS, dtype=np.float32)
+    weights[[1, 2]] = [2.0, -1.0]
+    ids = np.array([[1, 0], [2, 0]])
+    one = Scorer(weights, 0.5, 0.5)
+    assert one.stacked(ids, np.zeros(2, dtype=np.int64), np.arange(2)).tolist() == pytest.approx(
+        [1 / (1 + np.exp(-2.5)), 1 / (1 + np.exp(0.5))]
+    )
+    # a second pass that only reads the neighbour: each token takes the other's first probability
+    two = Scorer(weights, 0.5, 0.5, np.array([0.0, 1.0, 1.0, 0.0, 0.0]))
+    first = one.probabilities(ids)
+    assert two.stacked(ids, np.zeros(2, dtype=np.int64), np.arange(2)).tolist() == pytest.approx(
+        (1 / (1 + np.exp(-first[::-1]))).tolist()
+    )
+
+
+def test_scored_languages() -> None:
+    assert scored_languages(("en",), ()) == ("en",)
+    assert scored_languages((), ("fi",)) == ("fi",) and scored_languages(("de",), ("hu",)) == ("hu", "de")
+    assert scored_languages(("en",), ("no",)) == ()  # no Norwegian training text may ship: not scored
 
 
 def test_shape_and_candidates() -> None:
