@@ -1,12 +1,11 @@
 """Fit ``name_scorer``'s weights on the DEV halves of openly licensed annotated corpora (issue 15, session 12).
 
 Training text (each source's own person tags are the labels; the licences allow shipping derived weights):
-wikigold (CC BY 4.0), the Broad Twitter Corpus (CC BY 4.0), WNUT-17 (CC BY 4.0) from ``tests/pii/peers2``,
-Europeana's German, French and Dutch newspapers (CC0 1.0), and since session 13 the Turku NER corpus (Finnish) and
-NYTK-NerKor (Hungarian), both CC BY-SA 4.0 (named in the model card, ``docs/privacy-pii.md``), from
-``tests/pii/peers3``. Never read: any report half, the SEC filings (it tags ``Borrower`` and ``Lender`` as persons),
-everything of ``tests/pii/peers4`` (held out whole: the out-of-domain measure) and the mirror-only corpora (CoNLL,
-NorNE: not redistributable).
+wikigold (CC BY 4.0), the Broad Twitter Corpus (CC BY 4.0), WNUT-17 (CC BY 4.0) from ``tests/pii/peers2``, and
+Europeana's German, French and Dutch newspapers (CC0 1.0) from ``tests/pii/peers3``. Never read: any report half,
+the SEC filings (it tags ``Borrower`` and ``Lender`` as persons), the CC BY-SA corpora (Turku, NerKor, CrossNER,
+GUM's Wikipedia genres), everything of ``tests/pii/peers4`` (held out whole: the out-of-domain measure) and the
+mirror-only corpora (CoNLL, NorNE: not redistributable).
 
 Documents are split 80/20 by a CRC-32 of their id: the model is fitted on the 80, the threshold on a word's mean
 probability is the lowest that keeps word-level precision >= ``PRECISION`` on the 20, then the model is refitted on
@@ -32,26 +31,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "pii" / "peers2"))
 sys.path.insert(0, str(ROOT / "tests" / "pii" / "peers3"))
 
-from mlsecure.privacy.pii.declined_names import FUNCTION_WORD_RUN, declining_languages  # noqa: E402
-from mlsecure.privacy.pii.dict_names import languages  # noqa: E402
+from mlsecure.privacy.pii.dict_names import STOP_RUN, languages  # noqa: E402
 from mlsecure.privacy.pii.frame import polars  # noqa: E402
-from mlsecure.privacy.pii.name_scorer import (  # noqa: E402
-    BUCKETS,
-    TOKEN,
-    WEIGHTS,
-    feature_ids,
-    is_candidate,
-    neighbour_probabilities,
-    scored_languages,
-    sigmoid,
-    stack_features,
-    with_context,
-)
+from mlsecure.privacy.pii.name_scorer import BUCKETS, TOKEN, WEIGHTS, feature_ids, is_candidate, with_context  # noqa: E402
 
-SOURCES = {
-    "peers2": ("wikigold", "btc", "wnut17"),
-    "peers3": ("europeana-de", "europeana-fr", "europeana-nl", "turku-fi", "nerkor-hu"),
-}
+SOURCES = {"peers2": ("wikigold", "btc", "wnut17"), "peers3": ("europeana-de", "europeana-fr", "europeana-nl")}
 PRECISION = 0.80
 TUNE_SHARE = 20  # percent of documents held apart to choose the threshold
 C = 0.5
@@ -103,15 +87,11 @@ def design(docs: Sequence[Doc]) -> tuple[Any, np.ndarray, Any]:
 
     pl = polars()
     mats, labs, frames = [], [], []
-    tokens_before = rows_before = 0  # ``pos`` and ``row`` unique across sources: the second pass's neighbours
     for source in sorted({d.source for d in docs}):
         mine = [d for d in docs if d.source == source]
-        stops = {w for d in mine for w in re.findall(FUNCTION_WORD_RUN, d.text)}
-        langs = scored_languages(languages(stops), declining_languages(stops, stops))
-        if not langs:
-            raise SystemExit(f"{source}: no language read from its function words; the scorer would skip it")
+        stop = re.compile(STOP_RUN)
+        langs = languages({w for d in mine for w in stop.findall(d.text)})
         frame, labels = tokens(mine)
-        frame = frame.with_row_index("pos")
         keep = np.asarray([is_candidate(w) for w in frame["word"].to_list()], dtype=bool)
         frame = frame.filter(pl.Series(keep))
         ids = feature_ids(frame, langs)
@@ -120,16 +100,7 @@ def design(docs: Sequence[Doc]) -> tuple[Any, np.ndarray, Any]:
             csr_matrix((np.ones(n * k, dtype=np.float64), ids.ravel(), np.arange(0, n * k + 1, k)), shape=(n, BUCKETS))
         )
         labs.append(labels[keep])
-        frames.append(
-            frame.select(
-                pl.lit(source).alias("source"),
-                (pl.col("row").cast(pl.Int64) + rows_before).alias("row"),
-                (pl.col("pos").cast(pl.Int64) + tokens_before).alias("pos"),
-                "word",
-            )
-        )
-        tokens_before += labels.size
-        rows_before += len(mine)
+        frames.append(frame.select(pl.lit(source).alias("source"), "row", "word"))
     return vstack(mats).tocsr(), np.concatenate(labs), pl.concat(frames)
 
 
@@ -139,37 +110,6 @@ def fit(x: Any, y: np.ndarray) -> tuple[np.ndarray, float]:
     model = LogisticRegression(C=C, solver="liblinear", random_state=SEED, max_iter=200)
     model.fit(x, y)
     return model.coef_[0].astype(np.float32), float(model.intercept_[0])
-
-
-def first_pass(docs: Sequence[Doc], weights: np.ndarray, bias: float) -> tuple[np.ndarray, np.ndarray, Any]:
-    """The first-pass logits of ``docs``' candidates under ``weights``, their labels and rows."""
-    x, y, frame = design(docs)
-    return np.asarray(x @ weights.astype(np.float64)).ravel() + bias, y, frame
-
-
-def second_pass_inputs(logits: np.ndarray, frame: Any) -> np.ndarray:
-    rows, pos = frame["row"].to_numpy(), frame["pos"].to_numpy()
-    return stack_features(logits, neighbour_probabilities(rows, pos, sigmoid(logits)))
-
-
-def fit_stack(docs: Sequence[Doc]) -> np.ndarray:
-    """The second pass's weights (bias last), fitted on out-of-fold first-pass scores: two folds of documents by
-    CRC-32 parity, each scored by a first pass fitted on the other (in-fold scores would be overconfident)."""
-    from sklearn.linear_model import LogisticRegression
-
-    inputs, labels = [], []
-    for k in (0, 1):
-        weights, bias = fit(*design([d for d in docs if _fold(d) != k])[:2])
-        logits, y, frame = first_pass([d for d in docs if _fold(d) == k], weights, bias)
-        inputs.append(second_pass_inputs(logits, frame))
-        labels.append(y)
-    model = LogisticRegression(C=1.0, solver="liblinear", random_state=SEED, max_iter=200)
-    model.fit(np.concatenate(inputs), np.concatenate(labels))
-    return np.append(model.coef_[0], model.intercept_[0]).astype(np.float64)
-
-
-def _fold(doc: Doc) -> int:
-    return zlib.crc32(f"fold/{doc.source}/{doc.doc}".encode()) % 2
 
 
 def choose_threshold(frame: Any, probs: np.ndarray, labels: np.ndarray) -> tuple[float, float, float]:
@@ -194,20 +134,15 @@ def tune_split(doc: Doc) -> bool:
     return zlib.crc32(f"{doc.source}/{doc.doc}".encode()) % 100 < TUNE_SHARE
 
 
-def train(
-    docs: Sequence[Doc], *, stacked: bool = True
-) -> tuple[np.ndarray, float, float, np.ndarray, dict[str, float]]:
-    """Weights, bias, threshold, the second pass's weights (empty without it) and the tuning figures."""
+def train(docs: Sequence[Doc]) -> tuple[np.ndarray, float, float, dict[str, float]]:
+    """Weights, bias, threshold and the tuning figures, from ``docs``."""
     fit_docs = [d for d in docs if not tune_split(d)]
     tune_docs = [d for d in docs if tune_split(d)]
-    stack = fit_stack(fit_docs) if stacked else np.zeros(0)
-    weights, bias = fit(*design(fit_docs)[:2])
-    logits, ty, tframe = first_pass(tune_docs, weights, bias)
-    if stack.size:
-        logits = second_pass_inputs(logits, tframe) @ stack[:-1] + stack[-1]
-    threshold, precision, recall = choose_threshold(tframe, sigmoid(logits), ty)
-    if stacked:
-        stack = fit_stack(docs)
+    x, y, _ = design(fit_docs)
+    weights, bias = fit(x, y)
+    tx, ty, tframe = design(tune_docs)
+    logits = np.asarray(tx @ weights.astype(np.float64)).ravel() + bias
+    threshold, precision, recall = choose_threshold(tframe, 1 / (1 + np.exp(-logits)), ty)
     ax, ay, _ = design(docs)
     weights, bias = fit(ax, ay)
     stats = {
@@ -216,27 +151,22 @@ def train(
         "tune_precision": precision,
         "tune_recall": recall,
     }
-    return weights, bias, threshold, stack, stats
+    return weights, bias, threshold, stats
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=WEIGHTS)
-    parser.add_argument(
-        "--second-pass",
-        action="store_true",
-        help="also fit a second pass over the neighbours' scores (measured in benchmarks/pii.md 0z17: no gain)",
-    )
     args = parser.parse_args(argv)
     docs = load_docs()
-    weights, bias, threshold, stack, stats = train(docs, stacked=args.second_pass)
+    weights, bias, threshold, stats = train(docs)
     tmp = args.out.with_name(args.out.name + ".tmp.npz")
-    np.savez_compressed(tmp, weights=weights, bias=np.float64(bias), threshold=np.float64(threshold), stack=stack)
+    np.savez_compressed(tmp, weights=weights, bias=np.float64(bias), threshold=np.float64(threshold))
     tmp.replace(args.out)
     print(
         f"documents {len(docs)}; candidate tokens {stats['tokens']:.0f}, of names {stats['name_tokens']:.0f}; "
         f"threshold {threshold:.2f} (tune precision {stats['tune_precision']:.3f}, word recall "
-        f"{stats['tune_recall']:.3f}); second pass {np.round(stack, 3).tolist()}; wrote {args.out}"
+        f"{stats['tune_recall']:.3f}); wrote {args.out}"
     )
     return 0
 

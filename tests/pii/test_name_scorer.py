@@ -12,16 +12,10 @@ import pytest
 from mlsecure.privacy.pii import spans
 from mlsecure.privacy.pii.name_scorer import (
     BUCKETS,
-    NEIGHBOUR_SLOTS,
-    NEIGHBOURS,
-    SELF_SLOTS,
-    Scorer,
     feature_ids,
     is_candidate,
     learned_names,
-    neighbour_probabilities,
     prose_share,
-    scored_languages,
     scorer,
     shape,
     stable_hash,
@@ -38,49 +32,6 @@ def test_stable_hash_known_answers() -> None:
     assert stable_hash("abc") == zlib.crc32(b"abc") % BUCKETS == 16834
     assert stable_hash("self.w=smith") == 76165
     assert stable_hash("é") == zlib.crc32("é".encode()) % BUCKETS
-
-
-def test_feature_ids_known_answers() -> None:
-    table = token_table(["I met Kowalczyk today"]).filter(pl.col("word") == "Kowalczyk")
-    ids = feature_ids(table, ("en",))
-    assert ids.shape == (1, len(SELF_SLOTS) + len(NEIGHBOURS) * len(NEIGHBOUR_SLOTS) + 4) == (1, 46)
-    own = dict(zip(SELF_SLOTS, ids[0, : len(SELF_SLOTS)].tolist(), strict=True))
-    assert own["pre4"] == stable_hash("self.pre4=kowa") and own["suf2"] == stable_hash("self.suf2=yk")
-    # the left neighbour's case, salted by its place: ``p1`` is the second neighbour read (salt x 2)
-    p1_case = len(SELF_SLOTS) + len(NEIGHBOUR_SLOTS) + NEIGHBOUR_SLOTS.index("case")
-    salt = stable_hash("p1") * 2
-    assert ids[0, p1_case] == (stable_hash("case=lower") * 31 + salt) % BUCKETS
-
-
-def test_neighbour_probabilities_stay_in_their_cell() -> None:
-    rows = np.array([0, 0, 0, 1, 1])
-    pos = np.array([3, 4, 6, 7, 8])
-    near = neighbour_probabilities(rows, pos, np.array([0.1, 0.2, 0.3, 0.4, 0.5]))
-    # pos 5 is no scored token; pos 6 and 7 are adjacent but in two cells
-    assert near.tolist() == [[0.0, 0.2], [0.1, 0.0], [0.0, 0.0], [0.0, 0.5], [0.4, 0.0]]
-    assert neighbour_probabilities(rows[:0], pos[:0], np.zeros(0)).shape == (0, 2)
-
-
-def test_one_pass_scorer_ignores_the_neighbours() -> None:
-    weights = np.zeros(BUCKETS, dtype=np.float32)
-    weights[[1, 2]] = [2.0, -1.0]
-    ids = np.array([[1, 0], [2, 0]])
-    one = Scorer(weights, 0.5, 0.5)
-    assert one.stacked(ids, np.zeros(2, dtype=np.int64), np.arange(2)).tolist() == pytest.approx(
-        [1 / (1 + np.exp(-2.5)), 1 / (1 + np.exp(0.5))]
-    )
-    # a second pass that only reads the neighbour: each token takes the other's first probability
-    two = Scorer(weights, 0.5, 0.5, np.array([0.0, 1.0, 1.0, 0.0, 0.0]))
-    first = one.probabilities(ids)
-    assert two.stacked(ids, np.zeros(2, dtype=np.int64), np.arange(2)).tolist() == pytest.approx(
-        (1 / (1 + np.exp(-first[::-1]))).tolist()
-    )
-
-
-def test_scored_languages() -> None:
-    assert scored_languages(("en",), ()) == ("en",)
-    assert scored_languages((), ("fi",)) == ("fi",) and scored_languages(("de",), ("hu",)) == ("hu", "de")
-    assert scored_languages(("en",), ("no",)) == ()  # no Norwegian training text may ship: not scored
 
 
 def test_shape_and_candidates() -> None:
@@ -105,11 +56,10 @@ def test_shipped_weights_score_a_fixed_sentence() -> None:
     table = table.filter(pl.col("word").is_in(["Kowalczyk", "Monday"]))
     probs = model.probabilities(feature_ids(table, ("en",)))
     assert probs.round(3).tolist() == pytest.approx(EXPECTED_PROBS, abs=0.002)
-    assert model.threshold == pytest.approx(0.43) and model.bias == pytest.approx(-0.2936, abs=1e-4)
-    assert model.stack.size == 0  # one pass: the second over the neighbours' scores gained nothing (0z17)
+    assert 0.45 < model.threshold < 0.7 and model.bias == pytest.approx(-0.4992, abs=1e-4)
 
 
-EXPECTED_PROBS = [0.271, 0.018]  # the name under the threshold alone in one sentence, the weekday near 0
+EXPECTED_PROBS = [0.454, 0.018]  # the name near 0.5, the weekday near 0
 
 
 def test_training_is_reproducible_on_a_tiny_corpus() -> None:
@@ -155,24 +105,6 @@ def test_hook_redacts_a_name_the_rules_miss_and_keeps_a_word(monkeypatch: pytest
     assert "Obama" not in rules_only and rules_only.get("Drake") is PiiType.NAME
     assert with_model.get("Obama") is PiiType.NAME  # a public figure no frame holds
     assert not {"Monday", "Committee", "The"} & set(with_model)
-
-
-FINNISH = [
-    "Eilen Virtanen kertoi että hanke on myöhässä mutta työ jatkuu",
-    "Kokous pidetään ensi viikolla ja asiasta päätetään sitten",
-    "Hallitus ja eduskunta eivät ole vielä päättäneet asiasta mutta se on tulossa",
-    "Myös Lindqvist oli paikalla kun päätös tehtiin",
-]
-
-
-def test_hook_scores_finnish_since_it_was_trained_on_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    # session 13 trained on Turku NER's dev half: a Finnish column is scored, a Norwegian one still is not
-    monkeypatch.setattr(spans, "LEARNED_NAMES", False)
-    rules_only = confirmed_strings(pl.Series("t", FINNISH))
-    monkeypatch.setattr(spans, "LEARNED_NAMES", True)
-    with_model = confirmed_strings(pl.Series("t", FINNISH))
-    assert "Lindqvist" not in rules_only and with_model.get("Lindqvist") is PiiType.NAME
-    assert not {"Kokous", "Hallitus", "Myös", "Eilen"} & set(with_model)
 
 
 NOTES = [

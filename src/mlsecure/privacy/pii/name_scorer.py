@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -46,37 +46,10 @@ REPEATED_OPENER = 3  # a dictionary word opening this many sentences of a column
 PROSE_SHARE = 0.7  # below this share of plain words a column is no prose (``prose_share``): not scored
 PUNCTUATION = "()[]{}\"'“”‘’«»,.;:!?"
 BAND_LANGS = ("en", "es", "fr", "de", "pt", "it", "nl")
-# the declining languages (``declined_names``) the model was trained on: Turku NER (fi) and NerKor (hu), CC BY-SA 4.0;
-# no Norwegian text with person tags may ship its derived weights (NorNE's texts are excluded from its CC0 grant)
-SCORED_DECLINING = frozenset(("fi", "hu"))
 # word features (for the token itself) and the few read of its neighbours, as named slots of the hash
-# (v2, session 13: the word's 2- and 4-letter ends, and the neighbours' name ranks and case: ``Mary Ann Smith``)
-SELF_SLOTS = (
-    "w",
-    "shape",
-    "pre2",
-    "pre3",
-    "pre4",
-    "suf2",
-    "suf3",
-    "suf4",
-    "given",
-    "surname",
-    "band",
-    "place",
-    "title",
-    "case",
-)
-NEIGHBOUR_SLOTS = ("w", "shape", "title", "band", "given", "surname", "case")
+SELF_SLOTS = ("w", "shape", "pre3", "suf3", "given", "surname", "band", "place", "title", "case")
+NEIGHBOUR_SLOTS = ("w", "shape", "title", "band")
 NEIGHBOURS = ("p2", "p1", "n1", "n2")
-
-
-def scored_languages(langs: Sequence[str], declining: Sequence[str]) -> tuple[str, ...]:
-    """The languages a column is scored in: its declining one first (the model's ``lang`` feature), then those of
-    ``dict_names``; none where it declines in a language the model never saw (Norwegian lost words untrained)."""
-    if not set(declining) <= SCORED_DECLINING:
-        return ()
-    return (*declining, *langs)
 
 
 def stable_hash(text: str) -> int:
@@ -84,56 +57,19 @@ def stable_hash(text: str) -> int:
     return zlib.crc32(text.encode("utf-8")) & (BUCKETS - 1)
 
 
-def sigmoid(logits: np.ndarray) -> np.ndarray:
-    out: np.ndarray = 1.0 / (1.0 + np.exp(-logits))
-    return out
-
-
-def neighbour_probabilities(rows: np.ndarray, pos: np.ndarray, probs: np.ndarray) -> np.ndarray:
-    """Each scored token's left and right neighbours' first-pass probabilities (0 where the neighbour is no scored
-    token or in another cell): rows x 2. ``pos`` is the tokens' place in their table, ascending."""
-    out = np.zeros((len(pos), 2), dtype=np.float64)
-    if not len(pos):
-        return out
-    for k, step in enumerate((-1, 1)):
-        at = np.clip(np.searchsorted(pos, pos + step), 0, len(pos) - 1)
-        there = (pos[at] == pos + step) & (rows[at] == rows)
-        out[:, k] = np.where(there, probs[at], 0.0)
-    return out
-
-
-def stack_features(logits: np.ndarray, near: np.ndarray) -> np.ndarray:
-    """The second pass's inputs: the token's own first-pass logit and its neighbours' probabilities."""
-    return np.column_stack([logits, near, near.max(axis=1) * (logits > 0)])
-
-
 @dataclass(frozen=True)
 class Scorer:
-    """The fitted weights (one per hashed slot), the bias, the threshold on a word's mean probability, and the
-    second pass's weights over ``stack_features`` (its last entry the bias; empty: one pass only)."""
+    """The fitted weights (one per hashed slot), the bias and the threshold on a word's mean probability."""
 
     weights: np.ndarray
     bias: float
     threshold: float
-    stack: np.ndarray = field(default_factory=lambda: np.zeros(0))
-
-    def logits(self, ids: np.ndarray) -> np.ndarray:
-        """The first pass's logit of each row of feature ids (rows x features, int64)."""
-        out: np.ndarray = self.weights[ids].sum(axis=1, dtype=np.float64) + self.bias
-        return out
 
     def probabilities(self, ids: np.ndarray) -> np.ndarray:
-        """The first pass's probability of each row of feature ids."""
-        return sigmoid(self.logits(ids))
-
-    def stacked(self, ids: np.ndarray, rows: np.ndarray, pos: np.ndarray) -> np.ndarray:
-        """The probability of each row after the second pass, which reads the neighbours' first-pass scores
-        (``Mary Ann Smith``: three weak words beside each other win together)."""
-        logits = self.logits(ids)
-        if not self.stack.size:
-            return sigmoid(logits)
-        near = neighbour_probabilities(rows, pos, sigmoid(logits))
-        return sigmoid(stack_features(logits, near) @ self.stack[:-1] + self.stack[-1])
+        """The probability of each row of feature ids (rows x features, int64)."""
+        logits = self.weights[ids].sum(axis=1) + self.bias
+        out: np.ndarray = 1.0 / (1.0 + np.exp(-logits))
+        return out
 
 
 @cache
@@ -143,8 +79,7 @@ def scorer(path: Path = WEIGHTS) -> Scorer:
         weights = np.asarray(data["weights"], dtype=np.float32)
         if weights.shape != (BUCKETS,):
             raise ValueError(f"{path}: expected {BUCKETS} weights, found shape {weights.shape}")
-        stack = np.asarray(data["stack"], dtype=np.float64) if "stack" in data.files else np.zeros(0)
-        return Scorer(weights, float(data["bias"]), float(data["threshold"]), stack)
+        return Scorer(weights, float(data["bias"]), float(data["threshold"]))
 
 
 def token_table(cells: Any) -> Any:
@@ -238,12 +173,8 @@ def word_features(word: str, langs: Sequence[str]) -> dict[str, str]:
     return {
         "w": low,
         "shape": shape(word),
-        "pre2": low[:2],
         "pre3": low[:3],
-        "pre4": low[:4],
-        "suf2": low[-2:],
         "suf3": low[-3:],
-        "suf4": low[-4:],
         "given": "rare" if rare else _rank_band(given),
         "surname": "rare" if rare else _rank_band(surname),
         "band": _band(low, langs),
@@ -316,20 +247,21 @@ def learned_names(cells: Any, langs: Sequence[str], taken: Iterable[str], *, mod
     raw = pieces(cells)
     if raw.height == 0 or prose_share(raw) < PROSE_SHARE:  # user agents, paths, code: the model learnt prose
         return set()
-    table = with_context(raw).with_row_index("pos")
+    table = with_context(raw)
     held = {w for value in taken for w in value.split()}
     seen = set(table["word"].unique().to_list())
     # a word the column writes both capitalised and in lower case is an everyday word that starts sentences
     # (lorem ipsum's ``Maxime`` and ``maxime``): neither form is scored (held-out prose lost 14% more words)
     both = {w.lower() for w in seen if w[:1].isupper() and w.lower() in seen}
     countries = frozenset().union(*(country_names(lang) for lang in langs))  # ``Frankreich``, ``Schweiz``
-    candidates = {w for w in seen if w and is_candidate(w)}
-    distinct = [w for w in candidates if w.lower() not in both and w not in held and w.lower() not in countries]
+    distinct = [
+        w
+        for w in seen
+        if w and w.lower() not in both and w not in held and w.lower() not in countries and is_candidate(w)
+    ]
     if not distinct:
         return set()
-    fitted = model or scorer()
-    # the second pass reads every candidate's first score, the rules' names too (a neighbour of ``Mary``)
-    table = table.filter(pl.col("word").is_in(list(candidates) if fitted.stack.size else distinct))
+    table = table.filter(pl.col("word").is_in(distinct))
     # a dictionary word that the column writes again and again, and only to open a sentence, is a word of a form
     # or template (``Callback 555-0199.`` closing every note: mimesis notes lost it 13 times a locale), not a
     # person named each time; a name opens sentences too, but not as the same dictionary word every time
@@ -339,17 +271,13 @@ def learned_names(cells: Any, langs: Sequence[str], taken: Iterable[str], *, mod
     template = {
         word
         for word, always, n in openers.iter_rows()
-        if always
-        and n >= REPEATED_OPENER
-        and (
-            # no spelling list for Finnish or Hungarian: there any such word is taken for a template's
-            any(lang in SCORED_DECLINING for lang in langs) or any(word.lower() in dictionary(lang) for lang in langs)
-        )
+        if always and n >= REPEATED_OPENER and any(word.lower() in dictionary(lang) for lang in langs)
     }
-    rows, pos = table["row"].to_numpy(), table["pos"].to_numpy()
-    probs = fitted.stacked(feature_ids(table, langs), rows.astype(np.int64), pos.astype(np.int64))
-    scored = pl.DataFrame({"word": table["word"], "p": probs}).filter(
-        pl.col("word").is_in(distinct) & ~pl.col("word").is_in(list(template))
-    )
-    means = scored.group_by("word").agg(pl.col("p").mean())
+    if template:
+        table = table.filter(~pl.col("word").is_in(list(template)))
+        if table.height == 0:
+            return set()
+    fitted = model or scorer()
+    probs = fitted.probabilities(feature_ids(table, langs))
+    means = pl.DataFrame({"word": table["word"], "p": probs}).group_by("word").agg(pl.col("p").mean())
     return set(means.filter(pl.col("p") >= fitted.threshold)["word"].to_list())

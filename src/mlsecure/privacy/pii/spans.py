@@ -57,7 +57,7 @@ from mlsecure.privacy.pii.name_endings import CAPITALISED_WORD, HYPHEN_BROKEN, h
 from mlsecure.privacy.pii.name_frames import FRAME_SLOTS, propagate
 from mlsecure.privacy.pii.name_lists import NAME_LIST, listed_beside
 from mlsecure.privacy.pii.name_parts import extend, spread
-from mlsecure.privacy.pii.name_scorer import learned_names, scored_languages
+from mlsecure.privacy.pii.name_scorer import learned_names
 from mlsecure.privacy.pii.named_again import named_again
 from mlsecure.privacy.pii.names import (
     called_name,
@@ -480,9 +480,9 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
         del found[titled]  # ``locale_frames``: a found ``Ministerpräsident Musso`` kept ``Mussolini`` whole
         if name:
             found.setdefault(name, PiiType.NAME)
-    # ``name_scorer``: a learned score of what is left (of the declining languages, trained on Finnish and Hungarian)
-    if LEARNED_NAMES and cells is not None and len(cells):
-        for word in learned_names(cells, scored_languages(langs, declining), found):
+    # ``name_scorer``: a learned score of what is left (trained on no declining language: Finnish lost words)
+    if LEARNED_NAMES and not declining and cells is not None and len(cells):
+        for word in learned_names(cells, langs, found):
             found.setdefault(word, PiiType.NAME)
     _drop_local_words(found, declining)
     return found
