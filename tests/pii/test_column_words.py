@@ -31,6 +31,8 @@ FRENCH = ("le", "les", "et", "est", "des", "une", "pas", "que")
         ("Hans Castorp", ("de",), "Hans Castorp"),
         ("April", ("fr",), "April"),  # no French month: another language's word is left to the other rules
         ("Mai", ("en",), "Mai"),  # English is not read here
+        ("Julio", ("es",), "Julio"),  # Spanish writes its months in lower case: a capitalised one is a name
+        ("Domingo Cavallo", ("es",), "Domingo Cavallo"),  # and its weekdays
     ],
 )
 def test_western_person(name: str, langs: tuple[str, ...], kept: str | None) -> None:

@@ -28,9 +28,9 @@ from mlsecure.privacy.pii.months import month_names, month_number
 from mlsecure.privacy.pii.name_data import fold, lexicon
 
 WESTERN = ("de", "fr", "nl", "es")
-# Closed-class words (pronouns, articles, conjunctions, the commonest adverbs that open a sentence) and the
-# weekdays, lower case. Given names that are also such a word and common as names here (German ``Hans``, Spanish
-# ``Pilar``) are not in them.
+# Closed-class words (pronouns, articles, conjunctions, the commonest adverbs that open a sentence), lower case, and
+# the weekdays of the languages that capitalise them. Given names that are also such a word and common as names
+# here (German ``Hans``, Spanish ``Pilar``) are not in them.
 FUNCTION_WORDS: dict[str, frozenset[str]] = {
     "de": frozenset(
         word_list("""
@@ -47,7 +47,6 @@ FUNCTION_WORDS: dict[str, frozenset[str]] = {
         ce cet cette ces cela ceci ça il ils elle elles on nous vous je tu le la les un une des du au aux
         et ou mais donc car ni que qui quoi dont où quand comme si ne pas plus moins très bien tout tous toute
         toutes aussi ainsi alors encore déjà puis enfin ici là aujourd hier demain est sont était sera
-        lundi mardi mercredi jeudi vendredi samedi dimanche
     """)
     ),
     "nl": frozenset(
@@ -62,7 +61,6 @@ FUNCTION_WORDS: dict[str, frozenset[str]] = {
         word_list("""
         el la los las un una unos unas y o pero que quien donde cuando como si no ya muy más menos también
         aquí allí hoy ayer mañana este esta estos estas ese esa eso esto aquel él ella ellos ellas nosotros
-        lunes martes miércoles jueves viernes sábado domingo
     """)
     ),
 }
@@ -72,6 +70,10 @@ GERMAN_DETERMINERS = frozenset(
     der die das den dem des ein eine einer eines einem einen dieser diese dieses diesem diesen jener jene jenes
 """)
 )
+# The languages that capitalise their months and weekdays (German nouns; Dutch as its 19th-century papers print
+# them: ``Junij``, ``Dingsdag``). French and Spanish write them in lower case, so a capitalised ``Julio``,
+# ``Domingo`` or ``Abril`` there is a person's name or a sentence's first word.
+CAPITALISED_CALENDAR = frozenset(("de", "nl"))
 # The months as 19th-century Dutch spelt them, which the Europeana newspapers print (``21 Junij``)
 OLD_MONTHS = {"nl": frozenset(word_list("januarij februarij maart april mei junij julij augustus"))}
 # A dateline: a town, a comma, the day and its month (``Paris, 22 avril.``, ``Dortmund, 3. April.``)
@@ -113,9 +115,12 @@ def western_person(name: str, langs: Iterable[str]) -> str | None:
 
 
 def is_closed_word(word: str, lang: str) -> bool:
-    """A closed-class word, weekday or month of ``lang`` (``FUNCTION_WORDS``, ``months.month_names``)."""
+    """A closed-class word of ``lang`` (``FUNCTION_WORDS``), or a month where the language capitalises its months
+    (``CAPITALISED_CALENDAR``, ``months.month_names``)."""
     low = word.rstrip(".,;:").lower()
-    return low in FUNCTION_WORDS[lang] or fold(low) in month_names(lang) or low in OLD_MONTHS.get(lang, ())
+    if low in FUNCTION_WORDS[lang]:
+        return True
+    return lang in CAPITALISED_CALENDAR and (fold(low) in month_names(lang) or low in OLD_MONTHS.get(lang, ()))
 
 
 def dateline_places(cells: Any, words: Iterable[str]) -> set[str]:
