@@ -127,6 +127,19 @@ def test_places_and_everyday_words_are_no_names() -> None:
     assert not {"Kiinan", "Times"} & found
 
 
+def test_a_town_that_is_also_a_common_name_declines_as_a_person() -> None:
+    # ``Caroline``, ``Murphy`` are towns of the gazetteer and common names (given 23rd, surname 1st): their
+    # Finnish cases are people's; ``Turku`` (no common name) and a country stay places (benchmarks/pii.md 0z18)
+    found = _names(
+        [
+            f"{FINNISH} lähdettiin perjantaina Sophien ja Carolinen kanssa junalla.",
+            f"{FINNISH} varasin aikaa Murphyn lakia varten ja menin sitten Turun torille.",
+        ]
+    )
+    assert {"Carolinen", "Murphyn"} <= found
+    assert "Turun" not in found
+
+
 def test_finnish_sentence_openers_are_not_read_as_genitives() -> None:
     # ``Luin`` (``I read``) looks like ``Lui`` + ``n``; a Finnish sentence's first word is left to the other rules
     assert "Luin" not in declined_names([], [], [], ["Luin"], ("fi",), ["Luin kirjan."])

@@ -33,7 +33,7 @@ from mlsecure.privacy.pii.locale_frames import word_list
 from mlsecure.privacy.pii.name_data import lexicon
 from mlsecure.privacy.pii.name_endings import FINNISH_CASES, MIN_STEM, PLACE_ENDINGS, nominatives
 from mlsecure.privacy.pii.name_frames import is_person_word
-from mlsecure.privacy.pii.name_parts import is_common_word, is_place
+from mlsecure.privacy.pii.name_parts import is_common_word, is_country, is_place
 
 # Function words that tell these three languages apart from each other and from the seven of ``dict_names``
 STOPS: dict[str, frozenset[str]] = {
@@ -64,6 +64,7 @@ _LENGTHENED = {"a": "á", "e": "é"}  # Hungarian lengthens a final vowel before
 _ASSIMILATED = frozenset(("al", "el"))  # Hungarian ``-val``/``-vel`` after a consonant, which doubles
 MIN_OPENING_BASE = 5  # letters of a name opening a sentence: ``Forró-t``, ``Több-et`` open Hungarian subtitles
 COMMON_GIVEN = 300  # a given name this common is a name even where it is also an everyday word
+PLACE_NAME_RANK = 100  # a town's name this common as a given name or surname declines as a person's too
 RANK = 2000  # a listed given name or surname of some country within this rank (``name_data``)
 # A ruler's number: Hungarian writes it before the name (``II. Lipót``, ``I. Sigebertet``), Finnish after it, with
 # the case ending after a colon (``Saurmag II:n``; a bare ``Suomessa II`` is no ruler)
@@ -231,9 +232,21 @@ def _listed_base(word: str, endings: frozenset[str], words: set[str]) -> str | N
         if _declined_as_place(stem, words):
             return None
         for base in sorted(nominatives(stem, finnish=ending in FINNISH_CASES)):
-            if listed(base) and not is_place(base) and not _everyday(base):
+            if listed(base) and not _place_first(base) and not _everyday(base):
                 return base
     return None
+
+
+def _place_first(base: str) -> bool:
+    """A place that is no common name too: a country, or a town the lists do not hold within ``PLACE_NAME_RANK``
+    (``Turku``, ``Bergen``; ``Caroline``, ``Murphy`` and ``Aksu`` are towns of the gazetteer and common names, and
+    ``Carolinen``, ``Murphyn``, ``Aksulle`` in Finnish text are people's; a town the column declines as a place is
+    left before this is asked)."""
+    if not is_place(base):
+        return False
+    names = lexicon()
+    common = names.is_given(base, max_rank=PLACE_NAME_RANK) or names.is_surname(base, max_rank=PLACE_NAME_RANK)
+    return is_country(base) or not common
 
 
 def may_be_name(word: str) -> bool:

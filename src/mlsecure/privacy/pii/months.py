@@ -79,6 +79,12 @@ def month_number(word: str) -> int | None:
 
 
 @cache
+def month_names(lang: str) -> frozenset[str]:
+    """The month names of ``lang`` (a key of ``_NAMES``; none for another), folded: ``mai``, ``marz``."""
+    return frozenset(fold(name) for names in _NAMES.get(lang, ()) for name in names.split("|"))
+
+
+@cache
 def _table() -> dict[str, int]:
     seen: dict[str, set[int]] = {}
     for months in _NAMES.values():

@@ -20,6 +20,7 @@ import numpy as np
 
 from mlsecure.privacy.pii.address_frames import address_slots
 from mlsecure.privacy.pii.claims import Claims, Evidence
+from mlsecure.privacy.pii.column_words import western_changes
 from mlsecure.privacy.pii.declined_names import (
     FUNCTION_WORD_RUN,
     HYPHENATED,
@@ -497,6 +498,11 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
         for word in learned_names(cells, langs, found):
             found.setdefault(word, PiiType.NAME)
     _drop_local_words(found, declining)
+    # ``column_words``: months, pronouns, countries and datelines of French, German, Dutch, Spanish text
+    for value, kept in western_changes([v for v, t in found.items() if t is PiiType.NAME], stops, cells).items():
+        del found[value]
+        if kept:
+            found.setdefault(kept, PiiType.NAME)
     return found
 
 
