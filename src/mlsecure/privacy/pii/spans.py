@@ -701,6 +701,7 @@ class _Batch:
         self.columns = [texts.drop_nulls().unique(maintain_order=True) for texts in columns]  # repeats add nothing
         self.answers: dict[tuple[str, str], list[list[str]]] = {}
         self.wanted: list[tuple[str, str]] = []
+        self.ran = False
 
     def view(self, column: int) -> _BatchView:
         return _BatchView(self, column)
@@ -708,11 +709,14 @@ class _Batch:
     def get(self, query: tuple[str, str], column: int) -> list[str]:
         if query in self.answers:
             return self.answers[query][column]
+        if self.ran:  # asked only after the batch ran (a branch the first pass did not take): answered now, since
+            return _answered_alone(query, self.columns[column])  # an empty answer would read as "no PII here"
         if query not in self.wanted:
             self.wanted.append(query)
         return []
 
     def run(self) -> None:
+        self.ran = True
         if not self.wanted:
             return
         pl = polars()
@@ -753,6 +757,14 @@ class _Batch:
             else:
                 per_column = [[m for m in found if m in cells[k]] for k in range(len(self.columns))]
             self.answers[(kind, pattern)] = per_column
+
+
+def _answered_alone(query: tuple[str, str], texts: Any) -> list[str]:
+    """A batch query's answer for one column (distinct texts, a Polars Series), without the batch."""
+    kind, pattern = query
+    if kind == "cells":
+        return [t for t in texts.filter(texts.str.contains(pattern)).to_list() if t]
+    return _distinct_matches(texts, pattern, doubled=kind == "doubled")
 
 
 @lru_cache(maxsize=1024)
