@@ -39,8 +39,8 @@ REPORT = (
 # PrefectHQ+prefect; session 11: the ten from Lightning-AI+pytorch-lightning; session 12: the last eleven, from
 # deepset-ai+hayhooks; session 13: the ten from ray-project+kuberay, config/deployment-heavy; session 13b: the
 # last ten, from GoogleCloudPlatform+generative-ai, notebook/doc-heavy; session 13c: the last seven, from
-# comet-ml+comet-examples, example collections and serving / feature-store projects like the report's; each round picked and added before any of
-# its findings was read)
+# comet-ml+comet-examples, example collections and serving / feature-store projects like the report's; each round
+# picked and added before any of its findings was read)
 DEV = (
     "pytorch+examples",
     "GoogleCloudPlatform+vertex-ai-samples",
