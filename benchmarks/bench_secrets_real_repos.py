@@ -38,8 +38,9 @@ REPORT = (
 # (new in session 9: the eleven from microsoft+nni to deepchecks+deepchecks; session 10: the last ten, from
 # PrefectHQ+prefect; session 11: the ten from Lightning-AI+pytorch-lightning; session 12: the last eleven, from
 # deepset-ai+hayhooks; session 13: the ten from ray-project+kuberay, config/deployment-heavy; session 13b: the
-# last ten, from GoogleCloudPlatform+generative-ai, notebook/doc-heavy; each round picked and added before any of
-# its findings was read)
+# last ten, from GoogleCloudPlatform+generative-ai, notebook/doc-heavy; session 13c: the last seven, from
+# comet-ml+comet-examples, example collections and serving / feature-store projects like the report's; each round
+# picked and added before any of its findings was read)
 DEV = (
     "pytorch+examples",
     "GoogleCloudPlatform+vertex-ai-samples",
@@ -130,6 +131,13 @@ DEV = (
     "togethercomputer+together-cookbook",
     "deepset-ai+haystack-cookbook",
     "groq+groq-api-cookbook",
+    "comet-ml+comet-examples",
+    "neptune-ai+examples",
+    "kubeflow+examples",
+    "feathr-ai+feathr",
+    "mlflow+recipes-examples",
+    "huggingface+course",
+    "kserve+modelmesh-serving",
 )
 # session 7's recall order: repository i is planted with seed i
 RECALL = (

@@ -52,6 +52,7 @@ from mlsecure.secrets.code_values import code_value, default_of_expansion, names
 from mlsecure.secrets.deployment_values import deployment_value
 from mlsecure.secrets.detectors.context import drawn_shape, typed_filler
 from mlsecure.secrets.detectors.generic import encoded_text, names_no_secret
+from mlsecure.secrets.example_values import example_value, low_reason
 from mlsecure.secrets.format_values import format_value, table_column_header
 from mlsecure.secrets.local_stack import (
     DEMOTABLE_RULES,
@@ -229,6 +230,9 @@ def judge(rule_id: str, secret: str, text: str, start: int, end: int, *, path: s
                               "deployment")
     if rule_id not in _GENERIC:
         return None  # a provider format keeps its severity whatever the line says
+    low = low_reason(line, before, path=path)
+    if low is not None:
+        return Verdict(False, low)
     why = code_value(secret, line, at, path=path) or typed_stand_in(secret)
     if why is not None:
         # code or data in the value's place, or an instruction, is no credential; a leetspeak word is a weak password
@@ -335,6 +339,9 @@ def _not_a_credential(rule_id: str, secret: str, line: str, at: int, before: str
     deployed = deployment_value(secret, before, text, start)
     if deployed is not None:
         return deployed
+    example = example_value(secret, before)
+    if example is not None:
+        return example
     header = table_column_header(text, start) if line.lstrip().startswith("|") else None
     if header and names_no_secret(header):
         return f"a cell of a table column headed {header!r}: an id, a name or a public value"
