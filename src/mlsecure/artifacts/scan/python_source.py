@@ -22,14 +22,20 @@ from mlsecure.artifacts.scan.policy import classify
 from mlsecure.findings import Severity
 
 MAX_SOURCE = 4 * 1024**2  # Python text parsed up to this size (larger: "cannot verify" when named .py)
-# Bare names that run commands or code (``exec(...)``, ``system(...)`` after ``from os import system``).
-RUN_CALLS = frozenset({"exec", "eval", "compile", "__import__", "system", "popen", "Popen", "getoutput",
-                       "getstatusoutput", "check_output", "check_call", "execv", "execve", "execvp", "execl",
-                       "execlp", "spawnv", "spawnl", "spawnvp", "startfile", "urlopen", "urlretrieve"})
-# Method names that mean the same on any object (``model.eval()``, ``re.compile`` and ``torch.compile`` do not).
+# Every ``os`` function that replaces the process or starts a program: the whole exec/spawn/posix_spawn families
+# (a list of five let ``os.execvpe``, ``os.spawnlp`` and ``os.posix_spawn`` through), and the standard library's
+# other doors to a shell (asyncio's subprocess helpers, pydoc's pagers, multiprocessing's fork-exec).
+PROCESS_FUNCTIONS = frozenset({
+    *(f"exec{suffix}" for suffix in ("l", "le", "lp", "lpe", "v", "ve", "vp", "vpe")),
+    *(f"spawn{suffix}" for suffix in ("l", "le", "lp", "lpe", "v", "ve", "vp", "vpe")),
+    "posix_spawn", "posix_spawnp", "create_subprocess_shell", "create_subprocess_exec", "pipepager",
+    "tempfilepager", "spawnv_passfds"})
+# Method names that run commands whatever object they are on (``model.eval()``, ``re.compile`` and
+# ``torch.compile`` do not); referenced without a call too (``run = os.system``).
 RUN_METHODS = frozenset({"system", "popen", "Popen", "getoutput", "getstatusoutput", "check_output", "check_call",
-                         "execv", "execve", "execvp", "execl", "execlp", "spawnv", "spawnl", "spawnvp", "startfile",
-                         "urlopen", "urlretrieve"})
+                         "startfile", "urlopen", "urlretrieve"}) | PROCESS_FUNCTIONS
+# Bare names that run commands or code (``exec(...)``, ``system(...)`` after ``from os import system``).
+RUN_CALLS = frozenset({"exec", "eval", "compile", "__import__"}) | RUN_METHODS
 # Modules whose every call runs a process, native code, a script or a connection; ``os``/``builtins`` calls count
 # only through the names above (``os.path.join``, ``os.makedirs`` are what model code calls).
 RUN_MODULES = frozenset({"subprocess", "pty", "runpy", "ctypes", "socket", "_posixsubprocess", "commands"})
@@ -82,7 +88,8 @@ def source_issues(name: str, text: str, *, torchscript: bool = False) -> list[Is
             imports.append(node.module or ".")
             root = (node.module or "").split(".")[0]
             runs.extend(f"{node.module}.{a.name}" for a in node.names  # from os import popen as p
-                        if root in GETATTR_ROOTS and (a.name in RUN_CALLS or root in RUN_MODULES))
+                        if (root in GETATTR_ROOTS and (a.name in RUN_CALLS or root in RUN_MODULES))
+                        or a.name in RUN_METHODS)  # from asyncio import create_subprocess_shell as sh
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             defines = True
         elif isinstance(node, ast.Call):
@@ -92,6 +99,8 @@ def source_issues(name: str, text: str, *, torchscript: bool = False) -> list[Is
         elif (isinstance(node, ast.Name) and node.id in INTERNALS) or (isinstance(node, ast.Attribute)
                                                                       and node.attr in INTERNALS):
             runs.append(node.id if isinstance(node, ast.Name) else f".{node.attr}")  # computed builtins
+        elif isinstance(node, ast.Attribute) and node.attr in RUN_METHODS:
+            runs.append(f".{node.attr}")  # run = os.system; partial(os.posix_spawn, ...): called under another name
     if runs:
         calls = sorted(set(runs))
         return [Issue(IssueKind.EMBEDDED_CODE, Severity.HIGH,
