@@ -205,6 +205,8 @@ class _KeyTaint:
             parts = [expr.left, expr.right]
         elif isinstance(expr, nodes.Filter | nodes.Call):
             parts = [p for p in (expr.node, *expr.args, *(k.value for k in expr.kwargs)) if isinstance(p, nodes.Node)]
+        if _is_range(expr, self.assigned):
+            return set()  # integers: ``x[i]`` with ``i`` from ``range(...)`` can never name an attribute
         inner = self._union(parts)
         if isinstance(expr, nodes.Call) and isinstance(expr.node, nodes.Name) and expr.node.name not in self.assigned:
             return {_BUILT}  # a macro (or a global) returns what the template decides
@@ -300,7 +302,7 @@ class _ConversationKeys:
             values = self.keys.assigned.get((expr.node.name, expr.attr), [])
             return bool(values) and all(self._number(value) for value in values)
         if isinstance(expr, nodes.Call):
-            return isinstance(expr.node, nodes.Name) and expr.node.name == "range" and "range" not in self.keys.assigned
+            return _is_range(expr, self.keys.assigned)
         if isinstance(expr, nodes.Filter):
             return expr.name in NUMBER_FILTERS
         if isinstance(expr, nodes.Neg | nodes.Pos):
@@ -365,6 +367,12 @@ class _ConversationKeys:
             self._active.discard(key)
         self._memo[key] = found
         return found
+
+
+def _is_range(expr: nodes.Node, assigned: dict[Any, list[nodes.Node]]) -> bool:
+    """``range(...)``, Jinja's global (not a name the template rebinds)."""
+    return (isinstance(expr, nodes.Call) and isinstance(expr.node, nodes.Name) and expr.node.name == "range"
+            and "range" not in assigned)
 
 
 class _Budget(Exception):
