@@ -9,6 +9,7 @@ import json
 import math
 import re
 import struct
+from collections import Counter
 from typing import Any, ClassVar
 
 from mlsecure.artifacts.formats import ArtifactFormat
@@ -37,7 +38,7 @@ class SafetensorsScanner(Scanner):
         if len(raw) != length:
             return [Issue(IssueKind.TENSOR_LAYOUT, Severity.HIGH, "header runs past the end of the file")]
         try:
-            header = json.loads(raw, object_pairs_hook=_PairedObject)
+            header = json.loads(raw, object_pairs_hook=_object)
         except (ValueError, RecursionError) as exc:
             return [Issue(IssueKind.TENSOR_LAYOUT, Severity.HIGH, f"header is not valid JSON: {exc}")]
         issues = check_header(header, blob.size - 8 - length)
@@ -59,6 +60,12 @@ class _PairedObject(dict[str, Any]):
         self.pairs = pairs
 
 
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A plain dict, or a ``_PairedObject`` when a key repeats (a header of 20,000 tensors stays fast)."""
+    plain = dict(pairs)
+    return plain if len(plain) == len(pairs) else _PairedObject(pairs)
+
+
 def _every_value(obj: Any, key: str) -> list[Any]:
     if isinstance(obj, _PairedObject):
         return [value for name, value in obj.pairs if name == key]
@@ -68,8 +75,9 @@ def _every_value(obj: Any, key: str) -> list[Any]:
 def _duplicate_keys(header: Any) -> list[Issue]:
     """A header (or its ``__metadata__``) that names a key twice: JSON readers disagree on which value counts."""
     objects = [("", header), *(("__metadata__ key ", m) for m in _every_value(header, "__metadata__"))]
-    repeated = sorted({f"{where}{name!r}" for where, obj in objects if isinstance(obj, _PairedObject)
-                       for name in obj if sum(1 for key, _ in obj.pairs if key == name) > 1})
+    repeated = sorted({f"{where}{name!r}" for where, obj in objects
+                       if isinstance(obj, _PairedObject)
+                       for name, count in Counter(key for key, _ in obj.pairs).items() if count > 1})
     if not repeated:
         return []
     return [Issue(IssueKind.TENSOR_LAYOUT, Severity.MEDIUM,
