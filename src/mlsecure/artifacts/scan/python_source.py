@@ -81,6 +81,7 @@ def source_issues(name: str, text: str, *, torchscript: bool = False) -> list[Is
     imports: list[str] = []
     runs: list[str] = []
     defines = False
+    annotations = _annotation_nodes(tree)
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             imports.extend(a.name for a in node.names)
@@ -99,7 +100,7 @@ def source_issues(name: str, text: str, *, torchscript: bool = False) -> list[Is
         elif (isinstance(node, ast.Name) and node.id in INTERNALS) or (isinstance(node, ast.Attribute)
                                                                       and node.attr in INTERNALS):
             runs.append(node.id if isinstance(node, ast.Name) else f".{node.attr}")  # computed builtins
-        elif isinstance(node, ast.Attribute) and node.attr in RUN_METHODS:
+        elif isinstance(node, ast.Attribute) and node.attr in RUN_METHODS and id(node) not in annotations:
             runs.append(f".{node.attr}")  # run = os.system; partial(os.posix_spawn, ...): called under another name
     if runs:
         calls = sorted(set(runs))
@@ -113,6 +114,13 @@ def source_issues(name: str, text: str, *, torchscript: bool = False) -> list[Is
     return [Issue(IssueKind.EMBEDDED_CODE, Severity.MEDIUM,
                   "Python source shipped with the model (MLflow code, models from code and trust_remote_code import "
                   "or run it): not verified", evidence={"imports": sorted(set(imports))[:20]})]
+
+
+def _annotation_nodes(tree: ast.Module) -> set[int]:
+    """Nodes inside annotations (``_target_: os.system`` is a YAML line that parses as one): named, never run."""
+    roots = [n.annotation for n in ast.walk(tree) if isinstance(n, ast.AnnAssign | ast.arg) and n.annotation]
+    roots += [n.returns for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.returns]
+    return {id(inner) for root in roots for inner in ast.walk(root)}
 
 
 def _inert(tree: ast.Module) -> bool:
