@@ -41,6 +41,8 @@ CONVERSATION_KEYED = [
     # a global under another name, then a call of what a message key picked
     "{% set o = joiner %}{% for m in messages %}{% set f = o[m.k] %}{{ f() }}{% endfor %}",
     "{% for m in messages %}{% set f = m[m.k] %}{{ f(m.arg) }}{% endfor %}",
+    # a string key dressed as arithmetic: 'x' * 1 is 'x'
+    "{% for m in messages %}{{ lipsum[m.a * 1][m.b * 1][m.c * 1](m.cmd) }}{% endfor %}",
     # a macro argument indexed by a message field
     "{% macro pick(o, k) %}{{ o[k][k]() }}{% endmacro %}{% for m in messages %}{{ pick(namespace, m.k) }}{% endfor %}",
 ]

@@ -226,7 +226,7 @@ TEMPLATE_OWN_NAMES = frozenset({"cycler", "dict", "joiner", "lipsum", "namespace
 # ``loop`` attributes that are numbers (``loop.cycle`` / ``previtem`` are not)
 LOOP_NUMBERS = frozenset({"index", "index0", "revindex", "revindex0", "length", "depth", "depth0"})
 NUMBER_FILTERS = frozenset({"length", "count", "int", "abs", "round"})
-ARITHMETIC = (nodes.Sub, nodes.Mul, nodes.Div, nodes.FloorDiv, nodes.Pow)
+ARITHMETIC = (nodes.Sub, nodes.Div, nodes.FloorDiv, nodes.Pow)  # a number or an error whatever else the operand is
 KEY_ITERATORS = frozenset({"keys", "items", "dictsort"})  # ``for k in x.keys()`` / ``x|items``: keys of ``x``
 
 
@@ -307,7 +307,7 @@ class _ConversationKeys:
             return expr.name in NUMBER_FILTERS
         if isinstance(expr, nodes.Neg | nodes.Pos):
             return self._number(expr.node)
-        if isinstance(expr, nodes.Add | nodes.Mod):
+        if isinstance(expr, nodes.Add | nodes.Mod | nodes.Mul):  # 'name' * 1, '%s' % x, a ~ b: strings
             return self._number(expr.left) and self._number(expr.right)
         if isinstance(expr, ARITHMETIC):
             return self._number(expr.left) or self._number(expr.right)
