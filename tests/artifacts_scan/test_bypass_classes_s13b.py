@@ -141,6 +141,16 @@ PROCESS_SOURCES = [
     'import pydoc\npydoc.pipepager("x", "touch /tmp/x")\n',
     'import multiprocessing.util as u\nu.spawnv_passfds(b"/usr/bin/touch", [b"touch", b"/tmp/x"], ())\n',
     'import os\nrun = os.system\nrun("touch /tmp/x")\n',  # referenced, called under another name
+    # a module under another name (ran: RAN_sp_alias, RAN_pk_alias)
+    'import subprocess as sp\nsp.run(["touch", "/tmp/x"])\n',
+    'import pickle as p\np.loads(b"cposix\\nsystem\\n(Vtouch /tmp/x\\ntR.")\n',
+    'import runpy as r\nr.run_path("/tmp/x.py")\n',
+    # the standard library's other ways to run a string of Python (ran: RAN_timeit, RAN_cprof, RAN_code, RAN_timer)
+    "import timeit\ntimeit.timeit(\"import os; os.system('touch /tmp/x')\", number=1)\n",
+    'import cProfile\ncProfile.run("import os")\n',
+    'import code\ncode.InteractiveInterpreter().runsource("import os")\n',
+    'from timeit import Timer as T\nT("import os").timeit(1)\n',
+    'import pdb\npdb.Pdb().runeval("1")\n',
     'import functools\nimport os\nfunctools.partial(os.popen, "touch /tmp/x")()\n',
 ]
 

@@ -43,6 +43,11 @@ GETATTR_ROOTS = RUN_MODULES | {"os", "builtins", "posix", "nt"}  # getattr(os, "
 # Names that reach the interpreter's namespaces, from which any builtin is taken by a computed key
 # (``__builtins__.__dict__["ev" + "al"]``, ``f.__globals__["os"]``, ``().__class__.__base__.__subclasses__()``).
 INTERNALS = frozenset({"__builtins__", "__globals__", "__subclasses__"})
+# Standard-library functions that compile and run a string of Python, like ``exec`` (module -> names).
+CODE_STRING_RUNNERS = {"timeit": frozenset({"timeit", "repeat", "Timer"}), "cProfile": frozenset({"run", "runctx"}),
+                       "profile": frozenset({"run", "runctx"}), "pdb": frozenset({"run", "runeval", "runctx"}),
+                       "code": frozenset({"InteractiveInterpreter", "InteractiveConsole", "interact"})}
+CODE_STRING_METHODS = frozenset({"runsource", "runcode", "runeval", "runctx"})  # Pdb(), Profile(), interpreters
 LOADS = frozenset({"loads", "load"})  # pickle.loads / marshal.loads: code or objects from bytes
 LOADS_MODULES = frozenset({"pickle", "marshal", "_pickle", "cPickle", "dill", "cloudpickle"})
 
@@ -82,6 +87,9 @@ def source_issues(name: str, text: str, *, torchscript: bool = False) -> list[Is
     runs: list[str] = []
     defines = False
     annotations = _annotation_nodes(tree)
+    # ``import subprocess as sp``: ``sp.run`` is judged as ``subprocess.run``
+    aliases = {a.asname: a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import)
+               for a in n.names if a.asname}
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             imports.extend(a.name for a in node.names)
@@ -90,11 +98,12 @@ def source_issues(name: str, text: str, *, torchscript: bool = False) -> list[Is
             root = (node.module or "").split(".")[0]
             runs.extend(f"{node.module}.{a.name}" for a in node.names  # from os import popen as p
                         if (root in GETATTR_ROOTS and (a.name in RUN_CALLS or root in RUN_MODULES))
-                        or a.name in RUN_METHODS)  # from asyncio import create_subprocess_shell as sh
+                        or a.name in RUN_METHODS  # from asyncio import create_subprocess_shell as sh
+                        or a.name in CODE_STRING_RUNNERS.get(root, ()))  # from timeit import Timer
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             defines = True
         elif isinstance(node, ast.Call):
-            called = _called(node.func, node.args)
+            called = _called(node.func, node.args, aliases)
             if called is not None:
                 runs.append(called)
         elif (isinstance(node, ast.Name) and node.id in INTERNALS) or (isinstance(node, ast.Attribute)
@@ -140,20 +149,21 @@ def _inert(tree: ast.Module) -> bool:
     return True
 
 
-def _called(func: ast.expr, args: list[ast.expr]) -> str | None:
+def _called(func: ast.expr, args: list[ast.expr], aliases: dict[str, str]) -> str | None:
     if isinstance(func, ast.Name) and func.id in RUN_CALLS:
         return func.id
     if isinstance(func, ast.Name) and func.id == "getattr" and args and isinstance(args[0], ast.Name) \
-            and args[0].id in GETATTR_ROOTS:
+            and aliases.get(args[0].id, args[0].id) in GETATTR_ROOTS:
         return f"getattr({args[0].id}, ...)"
     if not isinstance(func, ast.Attribute):
         return None
     root = func.value
     while isinstance(root, ast.Attribute):
         root = root.value
-    base = root.id if isinstance(root, ast.Name) else ""
+    base = aliases.get(root.id, root.id) if isinstance(root, ast.Name) else ""
     if func.attr in RUN_METHODS or base in RUN_MODULES or (base in LOADS_MODULES and func.attr in LOADS) \
-            or (base == "builtins" and func.attr in RUN_CALLS):
+            or (base == "builtins" and func.attr in RUN_CALLS) or func.attr in CODE_STRING_METHODS \
+            or func.attr in CODE_STRING_RUNNERS.get(base, ()):
         return f"{base}.{func.attr}" if base else func.attr
     return None
 
