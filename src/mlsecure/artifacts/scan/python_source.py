@@ -48,6 +48,7 @@ CODE_STRING_RUNNERS = {"timeit": frozenset({"timeit", "repeat", "Timer"}), "cPro
                        "profile": frozenset({"run", "runctx"}), "pdb": frozenset({"run", "runeval", "runctx"}),
                        "code": frozenset({"InteractiveInterpreter", "InteractiveConsole", "interact"})}
 CODE_STRING_METHODS = frozenset({"runsource", "runcode", "runeval", "runctx"})  # Pdb(), Profile(), interpreters
+REFERENCE_ROOTS = GETATTR_ROOTS | {"asyncio", "pydoc"}  # modules whose run functions count when only referenced
 LOADS = frozenset({"loads", "load"})  # pickle.loads / marshal.loads: code or objects from bytes
 LOADS_MODULES = frozenset({"pickle", "marshal", "_pickle", "cPickle", "dill", "cloudpickle"})
 
@@ -109,8 +110,10 @@ def source_issues(name: str, text: str, *, torchscript: bool = False) -> list[Is
         elif (isinstance(node, ast.Name) and node.id in INTERNALS) or (isinstance(node, ast.Attribute)
                                                                       and node.attr in INTERNALS):
             runs.append(node.id if isinstance(node, ast.Name) else f".{node.attr}")  # computed builtins
-        elif isinstance(node, ast.Attribute) and node.attr in RUN_METHODS and id(node) not in annotations:
-            runs.append(f".{node.attr}")  # run = os.system; partial(os.posix_spawn, ...): called under another name
+        elif (isinstance(node, ast.Attribute) and node.attr in RUN_METHODS and id(node) not in annotations
+              and isinstance(node.value, ast.Name) and aliases.get(node.value.id, node.value.id) in REFERENCE_ROOTS):
+            # run = os.system; partial(os.posix_spawn, ...): called under another name (``uname().system`` is data)
+            runs.append(f"{aliases.get(node.value.id, node.value.id)}.{node.attr}")
     if runs:
         calls = sorted(set(runs))
         return [Issue(IssueKind.EMBEDDED_CODE, Severity.HIGH,
