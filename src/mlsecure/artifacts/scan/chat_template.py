@@ -46,7 +46,7 @@ def template_problems(template: str) -> tuple[list[str], str | None, bool]:
         tree = env.parse(template)
     except TemplateError as exc:
         return [], f"not a valid Jinja template (no server renders it): {exc}", True
-    found = sorted(set(_unsafe_lookups(tree)))
+    found = sorted(set(_unsafe_lookups(tree)) | set(_ConversationKeys(tree).lookups()))
     if found:
         return found, None, True
     try:
@@ -205,6 +205,8 @@ class _KeyTaint:
             parts = [expr.left, expr.right]
         elif isinstance(expr, nodes.Filter | nodes.Call):
             parts = [p for p in (expr.node, *expr.args, *(k.value for k in expr.kwargs)) if isinstance(p, nodes.Node)]
+        if _is_range(expr, self.assigned):
+            return set()  # integers: ``x[i]`` with ``i`` from ``range(...)`` can never name an attribute
         inner = self._union(parts)
         if isinstance(expr, nodes.Call) and isinstance(expr.node, nodes.Name) and expr.node.name not in self.assigned:
             return {_BUILT}  # a macro (or a global) returns what the template decides
@@ -215,6 +217,162 @@ class _KeyTaint:
         for expr in exprs:
             out |= self._strings(expr)
         return out
+
+
+# names a renderer defines itself (Jinja's globals, transformers' and llama-cpp-python's helpers, Jinja's own
+# template-reference names): objects of Python, never conversation data
+TEMPLATE_OWN_NAMES = frozenset({"cycler", "dict", "joiner", "lipsum", "namespace", "range", "raise_exception",
+                                "strftime_now", "self", "caller", "varargs", "kwargs"})
+# ``loop`` attributes that are numbers (``loop.cycle`` / ``previtem`` are not)
+LOOP_NUMBERS = frozenset({"index", "index0", "revindex", "revindex0", "length", "depth", "depth0"})
+NUMBER_FILTERS = frozenset({"length", "count", "int", "abs", "round"})
+ARITHMETIC = (nodes.Sub, nodes.Div, nodes.FloorDiv, nodes.Pow)  # a number or an error whatever else the operand is
+KEY_ITERATORS = frozenset({"keys", "items", "dictsort"})  # ``for k in x.keys()`` / ``x|items``: keys of ``x``
+
+
+class _ConversationKeys:
+    """Lookups whose key the conversation chooses, where that key can reach Python internals.
+
+    ``lipsum[m.name][m.module][m.fn](m.content)`` holds no constant a sandbox rule could refuse: the names
+    come from the chat messages (or the tools) a user sends, and an unsandboxed renderer (llama-cpp-python before
+    0.2.72) runs whatever they spell. ``m[k]`` with ``k`` from the data is the data's own business only while it
+    looks keys up on data: a key from the conversation on an object the template names itself (a Jinja global,
+    a literal, a macro argument), a second conversation key on what the first returned, and a call of what such
+    a key returned are reported. Integer indexes (``loop.index0``, ``range``, arithmetic) and keys that iterate
+    the very object they index (``for k in m %}{{ m[k]``) are data lookups."""
+
+    def __init__(self, tree: nodes.Node) -> None:
+        self.tree = tree
+        self.keys = _KeyTaint(tree)
+        self.macro_args = {arg.name for macro in tree.find_all(nodes.Macro) for arg in macro.args}
+        self._active: set[tuple[int, int]] = set()
+        self._memo: dict[tuple[int, int], bool] = {}
+
+    def lookups(self) -> Iterator[str]:
+        for node in self.tree.find_all((nodes.Getitem, nodes.Call, nodes.Filter)):
+            if isinstance(node, nodes.Getitem) and self._conversation_key(node):
+                if self._template_own(node.node):
+                    yield "[key from the conversation] on an object of the template"
+                elif self._keyed(node.node):
+                    yield "[key from the conversation] on the result of another such lookup"
+            elif isinstance(node, nodes.Call) and self._keyed(node.node):
+                yield "call of a value looked up by a key from the conversation"
+            elif isinstance(node, nodes.Filter) and node.name in ATTRIBUTE_FILTERS:
+                position = ATTRIBUTE_FILTERS[node.name]
+                positional = [node.args[position]] if position is not None and len(node.args) > position else []
+                for arg in [*positional, *(kw.value for kw in node.kwargs if kw.key == "attribute")]:
+                    if self._data_value(arg):
+                        yield f"|{node.name}(attribute path from the conversation)"
+
+    def _data_value(self, expr: nodes.Node) -> bool:
+        """A key that neither the template wrote (constants, strings it builds) nor is a number."""
+        return (not isinstance(expr, nodes.Const | nodes.Slice) and not self.keys._values(expr)
+                and not self._number(expr))
+
+    def _conversation_key(self, node: nodes.Getitem) -> bool:
+        return self._data_value(node.arg) and not self._iterates(node.arg, node.node)
+
+    def _iterates(self, key: nodes.Node, obj: nodes.Node) -> bool:
+        """``key`` is a loop variable over ``obj`` itself (or its keys / items)."""
+        if not isinstance(key, nodes.Name) or key.name not in self.keys.assigned:
+            return False
+        return all(self._over(source, obj) for source in self.keys.assigned[key.name])
+
+    @staticmethod
+    def _over(source: nodes.Node, obj: nodes.Node) -> bool:
+        if source == obj:
+            return True
+        if isinstance(source, nodes.Filter) and source.name in KEY_ITERATORS:
+            return source.node == obj
+        return (isinstance(source, nodes.Call) and isinstance(source.node, nodes.Getattr)
+                and source.node.attr in KEY_ITERATORS and source.node.node == obj)
+
+    def _number(self, expr: nodes.Node) -> bool:
+        return self._walk(expr, self._number_step)
+
+    def _number_step(self, expr: nodes.Node) -> bool:
+        if isinstance(expr, nodes.Const):
+            return isinstance(expr.value, int | float) and not isinstance(expr.value, bool)
+        if isinstance(expr, nodes.Name):
+            values = self.keys.assigned.get(expr.name, [])
+            return bool(values) and all(self._number(value) for value in values)
+        if isinstance(expr, nodes.Getattr) and isinstance(expr.node, nodes.Name):
+            if expr.node.name == "loop":
+                return expr.attr in LOOP_NUMBERS
+            values = self.keys.assigned.get((expr.node.name, expr.attr), [])
+            return bool(values) and all(self._number(value) for value in values)
+        if isinstance(expr, nodes.Call):
+            return _is_range(expr, self.keys.assigned)
+        if isinstance(expr, nodes.Filter):
+            return expr.name in NUMBER_FILTERS
+        if isinstance(expr, nodes.Neg | nodes.Pos):
+            return self._number(expr.node)
+        if isinstance(expr, nodes.Add | nodes.Mod | nodes.Mul):  # 'name' * 1, '%s' % x, a ~ b: strings
+            return self._number(expr.left) and self._number(expr.right)
+        if isinstance(expr, ARITHMETIC):
+            return self._number(expr.left) or self._number(expr.right)
+        if isinstance(expr, nodes.List | nodes.Tuple):
+            return bool(expr.items) and all(self._number(item) for item in expr.items)
+        if isinstance(expr, nodes.CondExpr):
+            return self._number(expr.expr1) and (expr.expr2 is None or self._number(expr.expr2))
+        return False
+
+    def _template_own(self, expr: nodes.Node) -> bool:
+        """``expr`` is (or is reached from) an object the template names rather than one the conversation sent."""
+        return self._walk(expr, self._own_step)
+
+    def _own_step(self, expr: nodes.Node) -> bool:
+        if isinstance(expr, nodes.Const | nodes.Dict | nodes.TemplateData):
+            return True
+        if isinstance(expr, nodes.Name):
+            if expr.name in self.keys.assigned:
+                return any(self._template_own(value) for value in self.keys.assigned[expr.name])
+            return expr.name in TEMPLATE_OWN_NAMES or expr.name in self.macro_args
+        if isinstance(expr, nodes.List | nodes.Tuple):
+            return any(self._template_own(item) for item in expr.items)
+        if isinstance(expr, nodes.Getattr | nodes.Getitem | nodes.Call | nodes.Filter):
+            return expr.node is not None and self._template_own(expr.node)
+        if isinstance(expr, nodes.CondExpr):
+            return any(self._template_own(e) for e in (expr.expr1, expr.expr2) if e is not None)
+        return False
+
+    def _keyed(self, expr: nodes.Node) -> bool:
+        """``expr`` is (or is reached from) a value a conversation key picked."""
+        return self._walk(expr, self._keyed_step)
+
+    def _keyed_step(self, expr: nodes.Node) -> bool:
+        if isinstance(expr, nodes.Getitem) and self._conversation_key(expr):
+            return True
+        if isinstance(expr, nodes.Name):
+            return any(self._keyed(value) for value in self.keys.assigned.get(expr.name, []))
+        if isinstance(expr, nodes.Getattr | nodes.Getitem | nodes.Call | nodes.Filter):
+            return expr.node is not None and self._keyed(expr.node)
+        if isinstance(expr, nodes.CondExpr):
+            return any(self._keyed(e) for e in (expr.expr1, expr.expr2) if e is not None)
+        return False
+
+    def _walk(self, expr: nodes.Node, step: Any) -> bool:
+        """``step(expr)``, with a cycle of assignments (``{% set x = x[k] %}``) counted as no evidence."""
+        key = (id(expr), id(step.__func__))
+        if key in self._memo:
+            return self._memo[key]
+        if key in self._active:
+            return False
+        self._active.add(key)
+        try:
+            found = bool(step(expr))
+        except RecursionError:  # a chain of assignments deeper than the stack: fail closed
+            found = True
+        finally:
+            self._active.discard(key)
+        self._memo[key] = found
+        return found
+
+
+def _is_range(expr: nodes.Node, assigned: dict[Any, list[nodes.Node]]) -> bool:
+    """``range(...)``, Jinja's global (not a name the template rebinds)."""
+    return (isinstance(expr, nodes.Call) and isinstance(expr.node, nodes.Name) and expr.node.name == "range"
+            and "range" not in assigned)
 
 
 class _Budget(Exception):

@@ -22,14 +22,20 @@ from mlsecure.artifacts.scan.policy import classify
 from mlsecure.findings import Severity
 
 MAX_SOURCE = 4 * 1024**2  # Python text parsed up to this size (larger: "cannot verify" when named .py)
-# Bare names that run commands or code (``exec(...)``, ``system(...)`` after ``from os import system``).
-RUN_CALLS = frozenset({"exec", "eval", "compile", "__import__", "system", "popen", "Popen", "getoutput",
-                       "getstatusoutput", "check_output", "check_call", "execv", "execve", "execvp", "execl",
-                       "execlp", "spawnv", "spawnl", "spawnvp", "startfile", "urlopen", "urlretrieve"})
-# Method names that mean the same on any object (``model.eval()``, ``re.compile`` and ``torch.compile`` do not).
+# Every ``os`` function that replaces the process or starts a program: the whole exec/spawn/posix_spawn families
+# (a list of five let ``os.execvpe``, ``os.spawnlp`` and ``os.posix_spawn`` through), and the standard library's
+# other doors to a shell (asyncio's subprocess helpers, pydoc's pagers, multiprocessing's fork-exec).
+PROCESS_FUNCTIONS = frozenset({
+    *(f"exec{suffix}" for suffix in ("l", "le", "lp", "lpe", "v", "ve", "vp", "vpe")),
+    *(f"spawn{suffix}" for suffix in ("l", "le", "lp", "lpe", "v", "ve", "vp", "vpe")),
+    "posix_spawn", "posix_spawnp", "create_subprocess_shell", "create_subprocess_exec", "pipepager",
+    "tempfilepager", "spawnv_passfds"})
+# Method names that run commands whatever object they are on (``model.eval()``, ``re.compile`` and
+# ``torch.compile`` do not); referenced without a call too (``run = os.system``).
 RUN_METHODS = frozenset({"system", "popen", "Popen", "getoutput", "getstatusoutput", "check_output", "check_call",
-                         "execv", "execve", "execvp", "execl", "execlp", "spawnv", "spawnl", "spawnvp", "startfile",
-                         "urlopen", "urlretrieve"})
+                         "startfile", "urlopen", "urlretrieve"}) | PROCESS_FUNCTIONS
+# Bare names that run commands or code (``exec(...)``, ``system(...)`` after ``from os import system``).
+RUN_CALLS = frozenset({"exec", "eval", "compile", "__import__"}) | RUN_METHODS
 # Modules whose every call runs a process, native code, a script or a connection; ``os``/``builtins`` calls count
 # only through the names above (``os.path.join``, ``os.makedirs`` are what model code calls).
 RUN_MODULES = frozenset({"subprocess", "pty", "runpy", "ctypes", "socket", "_posixsubprocess", "commands"})
@@ -37,6 +43,12 @@ GETATTR_ROOTS = RUN_MODULES | {"os", "builtins", "posix", "nt"}  # getattr(os, "
 # Names that reach the interpreter's namespaces, from which any builtin is taken by a computed key
 # (``__builtins__.__dict__["ev" + "al"]``, ``f.__globals__["os"]``, ``().__class__.__base__.__subclasses__()``).
 INTERNALS = frozenset({"__builtins__", "__globals__", "__subclasses__"})
+# Standard-library functions that compile and run a string of Python, like ``exec`` (module -> names).
+CODE_STRING_RUNNERS = {"timeit": frozenset({"timeit", "repeat", "Timer"}), "cProfile": frozenset({"run", "runctx"}),
+                       "profile": frozenset({"run", "runctx"}), "pdb": frozenset({"run", "runeval", "runctx"}),
+                       "code": frozenset({"InteractiveInterpreter", "InteractiveConsole", "interact"})}
+CODE_STRING_METHODS = frozenset({"runsource", "runcode", "runeval", "runctx"})  # Pdb(), Profile(), interpreters
+REFERENCE_ROOTS = GETATTR_ROOTS | {"asyncio", "pydoc"}  # modules whose run functions count when only referenced
 LOADS = frozenset({"loads", "load"})  # pickle.loads / marshal.loads: code or objects from bytes
 LOADS_MODULES = frozenset({"pickle", "marshal", "_pickle", "cPickle", "dill", "cloudpickle"})
 
@@ -75,6 +87,10 @@ def source_issues(name: str, text: str, *, torchscript: bool = False) -> list[Is
     imports: list[str] = []
     runs: list[str] = []
     defines = False
+    annotations = _annotation_nodes(tree)
+    # ``import subprocess as sp``: ``sp.run`` is judged as ``subprocess.run``
+    aliases = {a.asname: a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import)
+               for a in n.names if a.asname}
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             imports.extend(a.name for a in node.names)
@@ -82,16 +98,22 @@ def source_issues(name: str, text: str, *, torchscript: bool = False) -> list[Is
             imports.append(node.module or ".")
             root = (node.module or "").split(".")[0]
             runs.extend(f"{node.module}.{a.name}" for a in node.names  # from os import popen as p
-                        if root in GETATTR_ROOTS and (a.name in RUN_CALLS or root in RUN_MODULES))
+                        if (root in GETATTR_ROOTS and (a.name in RUN_CALLS or root in RUN_MODULES))
+                        or a.name in RUN_METHODS  # from asyncio import create_subprocess_shell as sh
+                        or a.name in CODE_STRING_RUNNERS.get(root, ()))  # from timeit import Timer
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             defines = True
         elif isinstance(node, ast.Call):
-            called = _called(node.func, node.args)
+            called = _called(node.func, node.args, aliases)
             if called is not None:
                 runs.append(called)
         elif (isinstance(node, ast.Name) and node.id in INTERNALS) or (isinstance(node, ast.Attribute)
                                                                       and node.attr in INTERNALS):
             runs.append(node.id if isinstance(node, ast.Name) else f".{node.attr}")  # computed builtins
+        elif (isinstance(node, ast.Attribute) and node.attr in RUN_METHODS and id(node) not in annotations
+              and isinstance(node.value, ast.Name) and aliases.get(node.value.id, node.value.id) in REFERENCE_ROOTS):
+            # run = os.system; partial(os.posix_spawn, ...): called under another name (``uname().system`` is data)
+            runs.append(f"{aliases.get(node.value.id, node.value.id)}.{node.attr}")
     if runs:
         calls = sorted(set(runs))
         return [Issue(IssueKind.EMBEDDED_CODE, Severity.HIGH,
@@ -104,6 +126,13 @@ def source_issues(name: str, text: str, *, torchscript: bool = False) -> list[Is
     return [Issue(IssueKind.EMBEDDED_CODE, Severity.MEDIUM,
                   "Python source shipped with the model (MLflow code, models from code and trust_remote_code import "
                   "or run it): not verified", evidence={"imports": sorted(set(imports))[:20]})]
+
+
+def _annotation_nodes(tree: ast.Module) -> set[int]:
+    """Nodes inside annotations (``_target_: os.system`` is a YAML line that parses as one): named, never run."""
+    roots = [n.annotation for n in ast.walk(tree) if isinstance(n, ast.AnnAssign | ast.arg) and n.annotation]
+    roots += [n.returns for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.returns]
+    return {id(inner) for root in roots for inner in ast.walk(root)}
 
 
 def _inert(tree: ast.Module) -> bool:
@@ -123,20 +152,21 @@ def _inert(tree: ast.Module) -> bool:
     return True
 
 
-def _called(func: ast.expr, args: list[ast.expr]) -> str | None:
+def _called(func: ast.expr, args: list[ast.expr], aliases: dict[str, str]) -> str | None:
     if isinstance(func, ast.Name) and func.id in RUN_CALLS:
         return func.id
     if isinstance(func, ast.Name) and func.id == "getattr" and args and isinstance(args[0], ast.Name) \
-            and args[0].id in GETATTR_ROOTS:
+            and aliases.get(args[0].id, args[0].id) in GETATTR_ROOTS:
         return f"getattr({args[0].id}, ...)"
     if not isinstance(func, ast.Attribute):
         return None
     root = func.value
     while isinstance(root, ast.Attribute):
         root = root.value
-    base = root.id if isinstance(root, ast.Name) else ""
+    base = aliases.get(root.id, root.id) if isinstance(root, ast.Name) else ""
     if func.attr in RUN_METHODS or base in RUN_MODULES or (base in LOADS_MODULES and func.attr in LOADS) \
-            or (base == "builtins" and func.attr in RUN_CALLS):
+            or (base == "builtins" and func.attr in RUN_CALLS) or func.attr in CODE_STRING_METHODS \
+            or func.attr in CODE_STRING_RUNNERS.get(base, ()):
         return f"{base}.{func.attr}" if base else func.attr
     return None
 

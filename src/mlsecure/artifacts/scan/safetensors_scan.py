@@ -9,6 +9,7 @@ import json
 import math
 import re
 import struct
+from collections import Counter
 from typing import Any, ClassVar
 
 from mlsecure.artifacts.formats import ArtifactFormat
@@ -37,14 +38,52 @@ class SafetensorsScanner(Scanner):
         if len(raw) != length:
             return [Issue(IssueKind.TENSOR_LAYOUT, Severity.HIGH, "header runs past the end of the file")]
         try:
-            header = json.loads(raw)
+            header = json.loads(raw, object_pairs_hook=_object)
         except (ValueError, RecursionError) as exc:
             return [Issue(IssueKind.TENSOR_LAYOUT, Severity.HIGH, f"header is not valid JSON: {exc}")]
         issues = check_header(header, blob.size - 8 - length)
-        metadata = header.get("__metadata__") if isinstance(header, dict) else None
-        if isinstance(metadata, dict):
-            issues.extend(scan_metadata(metadata, session))
+        issues.extend(_duplicate_keys(header))
+        for metadata in _every_value(header, "__metadata__"):
+            if isinstance(metadata, dict):
+                issues.extend(scan_metadata(metadata, session))
         return issues
+
+
+class _PairedObject(dict[str, Any]):
+    """A JSON object that keeps every (key, value) pair it was written with, repeated keys included.
+
+    ``json.loads`` keeps the last of two equal keys and safetensors does too inside ``__metadata__`` (it refuses a
+    second ``__metadata__``); readers that stop at the first match see the other value. Every value is judged."""
+
+    def __init__(self, pairs: list[tuple[str, Any]]) -> None:
+        super().__init__(pairs)
+        self.pairs = pairs
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A plain dict, or a ``_PairedObject`` when a key repeats (a header of 20,000 tensors stays fast)."""
+    plain = dict(pairs)
+    return plain if len(plain) == len(pairs) else _PairedObject(pairs)
+
+
+def _every_value(obj: Any, key: str) -> list[Any]:
+    if isinstance(obj, _PairedObject):
+        return [value for name, value in obj.pairs if name == key]
+    return [obj[key]] if isinstance(obj, dict) and key in obj else []
+
+
+def _duplicate_keys(header: Any) -> list[Issue]:
+    """A header (or its ``__metadata__``) that names a key twice: JSON readers disagree on which value counts."""
+    objects = [("", header), *(("__metadata__ key ", m) for m in _every_value(header, "__metadata__"))]
+    repeated = sorted({f"{where}{name!r}" for where, obj in objects
+                       if isinstance(obj, _PairedObject)
+                       for name, count in Counter(key for key, _ in obj.pairs).items() if count > 1})
+    if not repeated:
+        return []
+    return [Issue(IssueKind.TENSOR_LAYOUT, Severity.MEDIUM,
+                  f"header names {', '.join(repeated[:5])} more than once: JSON readers disagree on which value counts "
+                  "(safetensors keeps the last or refuses the file); every value was checked",
+                  evidence={"keys": repeated[:20]})]
 
 
 def scan_metadata(metadata: dict[str, Any], session: Session) -> list[Issue]:
@@ -54,7 +93,8 @@ def scan_metadata(metadata: dict[str, Any], session: Session) -> list[Issue]:
     from mlsecure.artifacts.scan.keras_scan import scan_config
 
     issues: list[Issue] = []
-    for key, value in list(metadata.items())[:MAX_METADATA_KEYS]:
+    pairs = metadata.pairs if isinstance(metadata, _PairedObject) else list(metadata.items())
+    for key, value in pairs[:MAX_METADATA_KEYS]:
         if not isinstance(value, str) or not value.strip():
             continue
         where = f"__metadata__[{key!r}]"
