@@ -102,9 +102,20 @@ def pieces(cells: Any) -> Any:
 
 def with_context(frame: Any) -> Any:
     """``frame`` (``row``, ``raw``, in text order) with the word, its neighbours, sentence start and quotes."""
+    return with_neighbours(with_words(frame))
+
+
+def with_words(frame: Any) -> Any:
+    """``frame`` (``row``, ``raw``) with the ``word`` inside each piece ("" where none): all ``learned_names`` needs
+    to know whether the column has candidates before it builds the neighbours."""
     pl = polars()
     word = pl.col("raw").str.extract(f"({WORD})", 1).str.replace(_POSSESSIVE, "")
-    frame = frame.with_columns(word.fill_null("").alias("word"))
+    return frame.with_columns(word.fill_null("").alias("word"))
+
+
+def with_neighbours(frame: Any) -> Any:
+    """``frame`` (``with_words``, in text order) with the neighbours' words, sentence start and quotes."""
+    pl = polars()
 
     def near(column: str, k: int) -> Any:  # ``shift(k).over("row")`` without a window: a cell's pieces are adjacent
         return pl.when(pl.col("row").shift(k) == pl.col("row")).then(pl.col(column).shift(k))
@@ -247,7 +258,7 @@ def learned_names(cells: Any, langs: Sequence[str], taken: Iterable[str], *, mod
     raw = pieces(cells)
     if raw.height == 0 or prose_share(raw) < PROSE_SHARE:  # user agents, paths, code: the model learnt prose
         return set()
-    table = with_context(raw)
+    table = with_words(raw)  # the neighbours wait until the column is known to have candidates
     held = {w for value in taken for w in value.split()}
     seen = set(table["word"].unique().to_list())
     # a word the column writes both capitalised and in lower case is an everyday word that starts sentences
@@ -261,7 +272,7 @@ def learned_names(cells: Any, langs: Sequence[str], taken: Iterable[str], *, mod
     ]
     if not distinct:
         return set()
-    table = table.filter(pl.col("word").is_in(distinct))
+    table = with_neighbours(table).filter(pl.col("word").is_in(distinct))
     # a dictionary word that the column writes again and again, and only to open a sentence, is a word of a form
     # or template (``Callback 555-0199.`` closing every note: mimesis notes lost it 13 times a locale), not a
     # person named each time; a name opens sentences too, but not as the same dictionary word every time
