@@ -10,6 +10,7 @@ import re
 import polars as pl
 import pytest
 
+from mlsecure.privacy.pii import spans
 from mlsecure.privacy.pii.names import is_contraction, is_open_class
 from mlsecure.privacy.pii.not_names import (
     calendar_abbreviation,
@@ -20,6 +21,7 @@ from mlsecure.privacy.pii.not_names import (
     lone_words,
     lower_case_names_pattern,
     not_a_name,
+    reads_english,
     unknown_words,
     word_before_name,
 )
@@ -230,3 +232,20 @@ def test_unknown_words_are_those_no_frequent_list_holds() -> None:
     unknown = unknown_words(EN)
     assert unknown("Soulja") and unknown("Jearl") and not unknown("Boy") and not unknown("Miles")
     assert not unknown("soulja") and not unknown("Soulja1")  # capitalised words of letters only
+
+
+def test_only_a_column_of_english_searches_for_lower_case_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert reads_english(()) and reads_english(("en", "de")) and not reads_english(("de",))
+    asked: list[str] = []
+    real = spans._distinct_matches
+
+    def recording(texts: object, pattern: str, *, doubled: bool = False) -> list[str]:
+        asked.append(pattern)
+        return real(texts, pattern, doubled=doubled)
+
+    monkeypatch.setattr(spans, "_distinct_matches", recording)
+    german = "Der Händler Johann Etzmannsdorfer ist mit dem Ergebnis nicht zufrieden, sagt er und die Frau auch."
+    confirmed_strings(pl.Series("t", [german]))
+    assert lower_case_names_pattern() not in asked  # nothing of it would be read
+    confirmed_strings(pl.Series("t", ["We hope that Hope Smith and the others will come to the party."]))
+    assert lower_case_names_pattern() in asked

@@ -110,7 +110,7 @@ def everyday_words(langs: tuple[str, ...], written: Iterable[str]) -> Callable[[
     found), and for a word the lists hold as a name (``Miles``, ``Curry``, ``Pope``) only where the column also
     writes it in lower case, as a word. Other languages ask nothing yet: their lists are not measured here, and
     the largest of them hold many Portuguese and Dutch words that are English names (``Belo``, ``Ben``)."""
-    if langs and "en" not in langs:
+    if not reads_english(langs):
         return lambda word: False
     lower = frozenset(written)
     return lambda word: word_before_name(word) and (fold(word.rstrip(".,")) in lower or not is_listed_name(word))
@@ -120,8 +120,14 @@ def lone_words(langs: tuple[str, ...], written: Iterable[str]) -> Callable[[str]
     """What ``names.name_windows`` asks of a word alone: an ``everyday_words`` word, or in English a month's or a
     day's abbreviation (``on Jan 2``, ``Sun 29 Jan``)."""
     everyday = everyday_words(langs, written)
-    english = not langs or "en" in langs
+    english = reads_english(langs)
     return lambda word: everyday(word) or (english and calendar_abbreviation(word))
+
+
+def reads_english(langs: tuple[str, ...]) -> bool:
+    """The English vetoes apply: a column of English or of no language found. Elsewhere ``everyday_words`` asks
+    nothing, so the caller need not search the column for ``lower_case_names_pattern`` at all."""
+    return not langs or "en" in langs
 
 
 def unknown_words(langs: tuple[str, ...]) -> Callable[[str], bool]:

@@ -85,6 +85,7 @@ from mlsecure.privacy.pii.not_names import (
     lone_words,
     lower_case_names_pattern,
     not_a_name,
+    reads_english,
     unknown_words,
 )
 from mlsecure.privacy.pii.notice_frames import NOTICE_SLOTS
@@ -385,7 +386,8 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
     roles = determined_words(determined)
     terms = defined_terms(determined, langs)  # ``not_names``: ``the Loan``, ``each Payment Date``
     english: set[str] = set()  # ``mid_names``: names no frame holds, taken below in a column of English only
-    written = _distinct_matches(texts, lower_case_names_pattern())  # ``not_names``: ``Take a``, ``Business Day``
+    # ``not_names``: ``Take a``, ``Business Day``; the 1,164-word search is read only in a column of English
+    written = _distinct_matches(texts, lower_case_names_pattern()) if reads_english(langs) else []
     everyday, not_alone, unknown = everyday_words(langs, written), lone_words(langs, written), unknown_words(langs)
     for run in runs:
         for name in name_windows(run, terms.__contains__, everyday, not_alone, unknown):
