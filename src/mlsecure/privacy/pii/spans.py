@@ -439,35 +439,33 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
         for match in _distinct_matches(texts, pattern):
             for person in read_names(match, langs):
                 found.setdefault(person, PiiType.NAME)
-    for word in people_beside(_distinct_matches(texts, PEOPLE_LIST), [v for v, t in found.items() if t is PiiType.NAME],
-                              langs):  # ``genre_names``: ``Morris`` in a list of confirmed names
+    # ``genre_names``: ``Morris`` in a list of confirmed names
+    for word in people_beside(_distinct_matches(texts, PEOPLE_LIST), _names(found), langs):
         found.setdefault(word, PiiType.NAME)
-    for word in speaking_surnames(_distinct_matches(texts, SPEAKER), [v for v, t in found.items() if t is PiiType.NAME],
-                                  langs):  # ``Naroff said`` anywhere in the column once ``Joel Naroff`` is a name
+    # ``Naroff said`` anywhere in the column once ``Joel Naroff`` is a name
+    for word in speaking_surnames(_distinct_matches(texts, SPEAKER), _names(found), langs):
         found.setdefault(word, PiiType.NAME)
-    for word in propagate([v for v, t in found.items() if t is PiiType.NAME]):
+    for word in propagate(_names(found)):
         found.setdefault(word, PiiType.NAME)
     # ``name_parts``: a confirmed name with the unknown capitalised word beside it, and its parts where the
     # same text uses them alone
-    for person in extend(runs, {v for v, t in found.items() if t is PiiType.NAME}, langs):
+    for person in extend(runs, set(_names(found)), langs):
         found.setdefault(person, PiiType.NAME)
     cells = _cells(texts)
     if cells is not None:
-        for word in spread(cells, [v for v, t in found.items() if t is PiiType.NAME], langs):
+        for word in spread(cells, _names(found), langs):
             found.setdefault(word, PiiType.NAME)
         # ``named_again``: a surname alone in any text of an English column once a text named the person in full
-        for word in english_names(
-            named_again(cells, [v for v, t in found.items() if t is PiiType.NAME], langs), stops, langs
-        ):
+        for word in english_names(named_again(cells, _names(found), langs), stops, langs):
             found.setdefault(word, PiiType.NAME)
-        for word in lower_forms(cells, [v for v, t in found.items() if t is PiiType.NAME]):  # ``justin bieber``
+        for word in lower_forms(cells, _names(found)):  # ``justin bieber``
             found.setdefault(word, PiiType.NAME)
     capitalised = _distinct_matches(texts, CAPITALISED_WORD)  # ``declined_names``: ``Watsonin``, ``Bukowski-t``
     for word in declined_names(mid, _distinct_matches(texts, HYPHENATED), _distinct_matches(texts, REGNAL),
                                capitalised, declining, cells, langs):
         found.setdefault(word, PiiType.NAME)
     _drop_local_words(found, declining)  # before the names' declined forms and lists are read from them
-    persons = [v for v, t in found.items() if t is PiiType.NAME]  # ``name_endings``: ``Obaman``, ``Évát``
+    persons = _names(found)  # ``name_endings``: ``Obaman``, ``Évát``
     for word in inflected(capitalised, persons, langs, finnish="fi" in declining):
         found.setdefault(word, PiiType.NAME)
     # ``name_lists``, ``name_endings``: a list's other names (``Ortali, Vitelli, Cincotti und Gentile``), a
@@ -491,7 +489,7 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
         for (capitals, _), names in zip(groups, again, strict=True):
             for name in lower_names(names, capitals=capitals):
                 found.setdefault(name, PiiType.NAME)
-    for titled, name in [(v, n) for v, t in found.items() if t is PiiType.NAME and (n := without_title(v)) is not None]:
+    for titled, name in [(v, n) for v in _names(found) if (n := without_title(v)) is not None]:
         del found[titled]  # ``locale_frames``: a found ``Ministerpräsident Musso`` kept ``Mussolini`` whole
         if name:
             found.setdefault(name, PiiType.NAME)
@@ -501,7 +499,7 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
             found.setdefault(word, PiiType.NAME)
     _drop_local_words(found, declining)
     # ``column_words``: months, pronouns, countries and datelines of French, German, Dutch, Spanish text
-    for value, kept in western_changes([v for v, t in found.items() if t is PiiType.NAME], stops, cells).items():
+    for value, kept in western_changes(_names(found), stops, cells).items():
         del found[value]
         if kept:
             found.setdefault(kept, PiiType.NAME)
@@ -511,10 +509,15 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
 LEARNED_NAMES = True  # ``name_scorer`` in ``_confirmed`` (benchmarks/pii.md 0z11, 0z15: its figures on and off)
 
 
+def _names(found: dict[str, PiiType]) -> list[str]:
+    """The values ``found`` holds as names, in the order found: what each name pass reads back."""
+    return [v for v, t in found.items() if t is PiiType.NAME]
+
+
 def _drop_local_words(found: Any, declining: tuple[str, ...]) -> None:
     """``local_words``: a Finnish, Hungarian or Norwegian column's function words and countries are no names."""
     if declining:
-        for value, kept in [(v, local_person(v, declining)) for v, t in found.items() if t is PiiType.NAME]:
+        for value, kept in [(v, local_person(v, declining)) for v in _names(found)]:
             if kept != value:
                 del found[value]
                 if kept:
