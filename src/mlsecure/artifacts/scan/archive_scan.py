@@ -298,10 +298,10 @@ def _scan_tar_reading(blob: Blob, session: Session, mode: TarMode) -> Iterator[I
                 with source:
                     child = _materialise(member.name, source, member.size)
                     try:
+                        alias = record_targets.get(posixpath.normpath(member.name))
                         if member.name in LEGACY_RECORD_MEMBERS:
                             found = scan_legacy_tar_member(member.name, child, session)
-                        elif posixpath.normpath(member.name) in record_targets:  # read as records through a link
-                            alias = record_targets[posixpath.normpath(member.name)]
+                        elif alias is not None:  # read as records through a link
                             found = [*scan_legacy_tar_member(alias, child, session), *session.scan_child(child)]
                         else:
                             found = session.scan_child(child)
