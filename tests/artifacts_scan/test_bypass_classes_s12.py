@@ -235,6 +235,14 @@ def test_mobile_bytecode_custom_namespace_is_medium_and_plain_ops_clean(tmp_path
     assert top < Severity.MEDIUM, titles
 
 
+def test_mobile_bytecode_long_custom_namespace_is_still_read(tmp_path: Path) -> None:
+    # names of 512 characters and more were skipped unread: a custom namespace that long was "safe"
+    namespace = "evil_" + "n" * 600
+    _, top, titles = scan_named(tmp_path, "a.ptl", _lite_zip(_bytecode(((f"{namespace}::run", ""),))))
+    assert top is Severity.MEDIUM, titles
+    assert f"TorchScript code calls custom operator namespace torch.ops.{namespace}" in titles
+
+
 def _flatbuffer(*strings: bytes) -> bytes:
     body = b"".join(len(s).to_bytes(4, "little") + s + b"\x00" for s in strings)
     return b"\x24\x00\x00\x00PTMF" + b"\x00" * 28 + body
