@@ -53,7 +53,7 @@ class ArchiveScanner(Scanner):
             # a tar in a compression tarfile cannot open here (zstd: Python 3.14's ``r:zst``; lz4, Snappy: fsspec):
             # the decompressed stream is scanned as a file of its own (it was "unreadable zip archive", medium)
             return iter(decompressed_issues(blob, session))
-        if head.startswith((b"PK", b"\x50\x4b")) or not _looks_tar(blob):
+        if head.startswith(b"PK") or not _looks_tar(blob):
             return scan_zip(blob, session)
         return scan_tar(blob, session)
 
