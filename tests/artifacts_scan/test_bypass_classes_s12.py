@@ -156,8 +156,15 @@ def test_torchvision_file_operators_are_high(tmp_path: Path, body: str) -> None:
     assert any("image::" in t for t in titles), titles
 
 
-def test_torchvision_decoders_stay_clean(tmp_path: Path) -> None:
-    body = "    _0 = ops.image.decode_png(x, 0, False)\n    _1 = ops.torchvision.nms(x, x, 0.5)\n"
+# torchvision's decoders and torch's own TorchBind classes (a scripted quantised Linear) are what real models call
+OWN_NAMESPACE_BODIES = [
+    "    _0 = ops.image.decode_png(x, 0, False)\n    _1 = ops.torchvision.nms(x, x, 0.5)\n",
+    "    _0 = self._packed_params\n    _1 = torch.classes.quantized.LinearPackedParamsBase\n",
+]
+
+
+@pytest.mark.parametrize("body", OWN_NAMESPACE_BODIES, ids=["torchvision-decoders", "torch-own-classes"])
+def test_torch_and_torchvision_own_namespaces_stay_clean(tmp_path: Path, body: str) -> None:
     _, top, titles = scan_named(tmp_path, "m.pt", _torchscript_zip("archive/code/__torch__.py", body))
     assert top < Severity.MEDIUM, titles
 
@@ -179,12 +186,6 @@ def test_custom_class_namespace_is_reported_like_a_custom_operator(tmp_path: Pat
     _, top, titles = scan_named(tmp_path, "m.pt", _torchscript_zip("archive/code/__torch__.py", body))
     assert top is Severity.MEDIUM, titles
     assert any("torch.classes.evil_ns" in t for t in titles), titles
-
-
-def test_torch_own_class_namespaces_stay_clean(tmp_path: Path) -> None:
-    body = "    _0 = self._packed_params\n    _1 = torch.classes.quantized.LinearPackedParamsBase\n"
-    _, top, titles = scan_named(tmp_path, "m.pt", _torchscript_zip("archive/code/__torch__.py", body))
-    assert top < Severity.MEDIUM, titles
 
 
 # --- lite-interpreter (mobile) models: the operators bytecode names -------------------------------------------------
@@ -232,6 +233,14 @@ def test_mobile_bytecode_custom_namespace_is_medium_and_plain_ops_clean(tmp_path
     assert top is Severity.MEDIUM, titles
     _, top, titles = scan_named(tmp_path, "b.ptl", _lite_zip(_bytecode((("aten::add", "Tensor"), ("aten::relu", "")))))
     assert top < Severity.MEDIUM, titles
+
+
+def test_mobile_bytecode_long_custom_namespace_is_still_read(tmp_path: Path) -> None:
+    # names of 512 characters and more were skipped unread: a custom namespace that long was "safe"
+    namespace = "evil_" + "n" * 600
+    _, top, titles = scan_named(tmp_path, "a.ptl", _lite_zip(_bytecode(((f"{namespace}::run", ""),))))
+    assert top is Severity.MEDIUM, titles
+    assert f"TorchScript code calls custom operator namespace torch.ops.{namespace}" in titles
 
 
 def _flatbuffer(*strings: bytes) -> bytes:

@@ -127,6 +127,26 @@ def test_plain_safetensors_header_stays_safe(tmp_path: Path) -> None:
     assert verdict is Verdict.SAFE and worst <= Severity.LOW, titles
 
 
+def test_metadata_keys_past_the_read_limit_are_a_finding(tmp_path: Path) -> None:
+    """Only the first ``MAX_METADATA_KEYS`` values are judged: a payload in key 10,001 was "safe" (nothing said)."""
+    from mlsecure.artifacts.scan.safetensors_scan import MAX_METADATA_KEYS
+
+    filler = ",".join(f'"k{i}":"v"' for i in range(MAX_METADATA_KEYS))
+    header = '{"__metadata__":{' + filler + ',"config":' + _HYDRA + '},"a":' + _TENSOR + "}"
+    _, found, titles = scan_named(tmp_path, "m.safetensors", _safetensors(header))
+    assert found is Severity.MEDIUM, titles
+    assert f"cannot verify __metadata__: 10001 keys, only the first {MAX_METADATA_KEYS} were checked" in titles
+
+
+def test_metadata_at_the_read_limit_is_fully_checked(tmp_path: Path) -> None:
+    from mlsecure.artifacts.scan.safetensors_scan import MAX_METADATA_KEYS
+
+    filler = ",".join(f'"k{i}":"v"' for i in range(MAX_METADATA_KEYS))
+    header = '{"__metadata__":{' + filler + '},"a":' + _TENSOR + "}"
+    _, found, titles = scan_named(tmp_path, "m.safetensors", _safetensors(header))
+    assert found < Severity.MEDIUM, titles
+
+
 # --- Python source a loader imports: programs started through unlisted functions -----------------------------------
 
 # Each file, run by the interpreter, created its RAN_ file (posix_spawn inside the loader function MLflow calls).

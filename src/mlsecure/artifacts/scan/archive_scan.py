@@ -53,7 +53,7 @@ class ArchiveScanner(Scanner):
             # a tar in a compression tarfile cannot open here (zstd: Python 3.14's ``r:zst``; lz4, Snappy: fsspec):
             # the decompressed stream is scanned as a file of its own (it was "unreadable zip archive", medium)
             return iter(decompressed_issues(blob, session))
-        if head.startswith((b"PK", b"\x50\x4b")) or not _looks_tar(blob):
+        if head.startswith(b"PK") or not _looks_tar(blob):
             return scan_zip(blob, session)
         return scan_tar(blob, session)
 
@@ -298,10 +298,10 @@ def _scan_tar_reading(blob: Blob, session: Session, mode: TarMode) -> Iterator[I
                 with source:
                     child = _materialise(member.name, source, member.size)
                     try:
+                        alias = record_targets.get(posixpath.normpath(member.name))
                         if member.name in LEGACY_RECORD_MEMBERS:
                             found = scan_legacy_tar_member(member.name, child, session)
-                        elif posixpath.normpath(member.name) in record_targets:  # read as records through a link
-                            alias = record_targets[posixpath.normpath(member.name)]
+                        elif alias is not None:  # read as records through a link
                             found = [*scan_legacy_tar_member(alias, child, session), *session.scan_child(child)]
                         else:
                             found = session.scan_child(child)

@@ -130,8 +130,12 @@ def source_issues(name: str, text: str, *, torchscript: bool = False) -> list[Is
 
 def _annotation_nodes(tree: ast.Module) -> set[int]:
     """Nodes inside annotations (``_target_: os.system`` is a YAML line that parses as one): named, never run."""
-    roots = [n.annotation for n in ast.walk(tree) if isinstance(n, ast.AnnAssign | ast.arg) and n.annotation]
-    roots += [n.returns for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.returns]
+    roots: list[ast.expr] = []
+    for node in ast.walk(tree):  # one pass: annotated names and arguments, return annotations
+        if isinstance(node, ast.AnnAssign | ast.arg) and node.annotation:
+            roots.append(node.annotation)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.returns:
+            roots.append(node.returns)
     return {id(inner) for root in roots for inner in ast.walk(root)}
 
 

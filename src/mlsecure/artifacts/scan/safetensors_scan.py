@@ -94,6 +94,10 @@ def scan_metadata(metadata: dict[str, Any], session: Session) -> list[Issue]:
 
     issues: list[Issue] = []
     pairs = metadata.pairs if isinstance(metadata, _PairedObject) else list(metadata.items())
+    if len(pairs) > MAX_METADATA_KEYS:  # the rest is not read: a payload there would otherwise pass as "safe"
+        issues.append(Issue(IssueKind.RESOURCE_LIMIT, Severity.MEDIUM,
+                            f"cannot verify __metadata__: {len(pairs)} keys, only the first {MAX_METADATA_KEYS} "
+                            "were checked", evidence={"keys": len(pairs), "limit": MAX_METADATA_KEYS}))
     for key, value in pairs[:MAX_METADATA_KEYS]:
         if not isinstance(value, str) or not value.strip():
             continue
