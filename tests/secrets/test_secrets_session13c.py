@@ -144,6 +144,16 @@ def test_keyword_inside_a_minified_bundle_output_is_low(tmp_path: Path) -> None:
     )
 
 
+def test_keyword_inside_the_repositorys_own_bundle_still_fails(tmp_path: Path) -> None:
+    # a built bundle committed to the repository (dist/app.min.js) ships its key to every visitor: not demoted
+    value = drawn(RNG, 24)
+    bundle = "".join(f"function f{i}(t,e){{return t.v{i}=e}};var g{i}=(a)=>a+{i};" for i in range(100))
+    line = f"{bundle}var c={{accessToken:'{value}'}};{bundle}\n"
+    assert "SEC-017" in failing(tmp_path, "dist/app.min.js", line)
+    assert low_reason(line, "", path="dist/app.min.js") is None
+    assert low_reason(line, "", path="nb.ipynb") is not None
+
+
 def test_cookie_a_server_set_in_a_printed_response_is_low(tmp_path: Path) -> None:
     value = _run_id()
     line = (
