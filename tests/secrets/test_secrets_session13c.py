@@ -154,6 +154,23 @@ def test_keyword_inside_the_repositorys_own_bundle_still_fails(tmp_path: Path) -
     assert low_reason(line, "", path="nb.ipynb") is not None
 
 
+def test_low_demotions_never_hide_a_provider_format_key(tmp_path: Path) -> None:
+    # the data-row, bundle, Set-Cookie and shipped-defaults demotions are for generic rules only: a Stripe live key
+    # in each of those places still fails by its own rule
+    key = "sk_live_" + drawn(RNG, 24)
+    prose = " ".join(["the client hangs when i call refresh after the proxy restarts"] * 4)
+    bundle = "".join(f"function f{i}(t,e){{return t.v{i}=e}};" for i in range(100))
+    html = {"output_type": "display_data", "metadata": {}, "data": {"text/html": f"<script>{bundle}k='{key}'</script>"}}
+    places = {
+        "data/issues.csv": f'9,"https://example.com/9",auth bug,"{prose} token = {key}"\n',
+        "nb.ipynb": _notebook("fig.show()", [html]),
+        "README.md": f"HTTP/1.1 200 OK\nSet-Cookie: sid={key}; path=/\n",
+        "config/default/app.yml": f"api_key: {key}\n",
+    }
+    for index, (name, text) in enumerate(places.items()):
+        assert "SEC-007" in failing(tmp_path / str(index), name, text), name
+
+
 def test_cookie_a_server_set_in_a_printed_response_is_low(tmp_path: Path) -> None:
     value = _run_id()
     line = (
