@@ -3,6 +3,7 @@ the same place that must still fail by the named rule (sessions 9-11)."""
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 
@@ -31,3 +32,14 @@ DRAWN_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
 def drawn(rng: random.Random, length: int) -> str:
     """A twin's value: ``length`` characters drawn from ``DRAWN_ALPHABET`` (the same draws as the tests made inline)."""
     return "".join(rng.choice(DRAWN_ALPHABET) for _ in range(length))
+
+
+def notebook(source: str, outputs: list[dict[str, object]] | None = None) -> str:
+    """An nbformat-4 notebook of one code cell with ``source`` and its saved ``outputs``."""
+    cell = {"cell_type": "code", "execution_count": 1, "metadata": {}, "source": source, "outputs": outputs or []}
+    return json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+
+
+def stream(text: str) -> dict[str, object]:
+    """A saved stdout output of a notebook cell."""
+    return {"output_type": "stream", "name": "stdout", "text": text}

@@ -253,3 +253,15 @@ def test_crypt_hash_shapes() -> None:
     sha512 = "$6$rounds=5000$saltsalt$" + "a" * 86
     assert format_value(sha512, "x: " + sha512, 3, path="a.yaml") is not None
     assert format_value("$2b$10$short", "x: $2b$10$short", 3, path="a.yaml") is None
+
+
+def test_password_ending_in_dollar_digit_is_no_back_reference(tmp_path: Path) -> None:
+    # "string.$1.delim" is a token class built from a match group; "sunshine$1" is a typed password with a symbol
+    assert failing(tmp_path / "a", "config/app.yml", 'db_password: "sunshine$1"\n') == ["SEC-017"]
+    assert failing(tmp_path / "b", "app.py", 'password = "winter$S2"\n') == ["SEC-017"]
+
+
+def test_a_clear_value_behind_a_sops_prefix_still_fails(tmp_path: Path) -> None:
+    # SOPS ciphertext carries its iv, tag and type; "ENC[AES256_GCM,data:" before a clear value is no ciphertext
+    assert failing(tmp_path / "a", "config/app.yml", f"password: ENC[AES256_GCM,data:{_DRAWN24}\n") == ["SEC-017"]
+    assert failing(tmp_path / "b", "config/app.yml", f'password: "ENC[AES256_GCM,data:{_DRAWN24}"\n') == ["SEC-017"]

@@ -6,12 +6,11 @@ place, still fails by the named rule. The mechanisms are in ``mlsecure.secrets.n
 
 from __future__ import annotations
 
-import json
 import random
 import uuid
 from pathlib import Path
 
-from look_alikes import assert_look_alike_pair, drawn
+from look_alikes import assert_look_alike_pair, drawn, notebook, stream
 
 from mlsecure.secrets.interface import FileKind
 from mlsecure.secrets.notebook_context import (
@@ -23,11 +22,6 @@ from mlsecure.secrets.notebook_context import (
 )
 
 RNG = random.Random(1313)
-
-
-def _notebook(source: str, outputs: list[dict[str, object]] | None = None) -> str:
-    cell = {"cell_type": "code", "execution_count": 1, "metadata": {}, "source": source, "outputs": outputs or []}
-    return json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
 
 
 def _html_output(html: str) -> dict[str, object]:
@@ -51,8 +45,8 @@ def test_html_output_read_as_displayed_names_a_document_hash(tmp_path: Path) -> 
         tmp_path,
         "nb.ipynb",
         "SEC-019",
-        _notebook("print(docs)", [_html_output(_rich_html("source_id", value))]),
-        _notebook("print(docs)", [_html_output(_rich_html("client_secret", value))]),
+        notebook("print(docs)", [_html_output(_rich_html("source_id", value))]),
+        notebook("print(docs)", [_html_output(_rich_html("client_secret", value))]),
     )
 
 
@@ -72,18 +66,14 @@ def _record(key: str, stamped: bool) -> str:
     return f"{head}\n 'key': '{key}',\n 'namespace': ['1', 'memories']{stamps}}}"
 
 
-def _stream(text: str) -> dict[str, object]:
-    return {"output_type": "stream", "name": "stdout", "text": text}
-
-
 def test_uuid_key_of_a_printed_record_with_timestamps(tmp_path: Path) -> None:
     key = str(uuid.UUID(int=RNG.getrandbits(128), version=4))
     assert_look_alike_pair(
         tmp_path,
         "nb.ipynb",
         "SEC-024",
-        _notebook("store.get(ns, k)", [_stream(_record(key, stamped=True))]),
-        _notebook("store.get(ns, k)", [_stream(_record(key, stamped=False))]),
+        notebook("store.get(ns, k)", [stream(_record(key, stamped=True))]),
+        notebook("store.get(ns, k)", [stream(_record(key, stamped=False))]),
     )
 
 
@@ -105,8 +95,8 @@ def test_unquoted_constant_in_a_code_cell_is_a_variable(tmp_path: Path) -> None:
         tmp_path,
         "nb.ipynb",
         "SEC-240",
-        _notebook(code.format(value="GSUITE_ACCESS_TOKEN")),
-        _notebook(code.format(value=f'"{token}"')),
+        notebook(code.format(value="GSUITE_ACCESS_TOKEN")),
+        notebook(code.format(value=f'"{token}"')),
     )
 
 
@@ -125,8 +115,8 @@ def test_escaped_environment_reference(tmp_path: Path) -> None:
         tmp_path,
         "nb.ipynb",
         "SEC-017",
-        _notebook(line.format(value="$$HF_TOKEN")),
-        _notebook(line.format(value=drawn(RNG, 24))),
+        notebook(line.format(value="$$HF_TOKEN")),
+        notebook(line.format(value=drawn(RNG, 24))),
     )
     assert_look_alike_pair(
         tmp_path,

@@ -6,12 +6,11 @@ place, still fails by the named rule. The mechanisms are in ``mlsecure.secrets.e
 
 from __future__ import annotations
 
-import json
 import random
 import uuid
 from pathlib import Path
 
-from look_alikes import assert_look_alike_pair, drawn, failing
+from look_alikes import assert_look_alike_pair, drawn, failing, notebook, stream
 
 from mlsecure.secrets.example_values import example_value, low_reason
 
@@ -23,15 +22,6 @@ def _run_id() -> str:
     return uuid.UUID(int=RNG.getrandbits(128), version=4).hex
 
 
-def _notebook(source: str, outputs: list[dict[str, object]] | None = None) -> str:
-    cell = {"cell_type": "code", "execution_count": 1, "metadata": {}, "source": source, "outputs": outputs or []}
-    return json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
-
-
-def _stream(text: str) -> dict[str, object]:
-    return {"output_type": "stream", "name": "stdout", "text": text}
-
-
 def test_run_id_in_a_printed_asset_url_is_not_a_key(tmp_path: Path) -> None:
     run, asset = _run_id(), _run_id()
     url = "{'web': 'https://tracker.example.com/api/asset/download?assetId=" + asset + "&{}=" + run + "'}\n"
@@ -39,8 +29,8 @@ def test_run_id_in_a_printed_asset_url_is_not_a_key(tmp_path: Path) -> None:
         tmp_path,
         "nb.ipynb",
         "SEC-017",
-        _notebook("exp.log_asset('a.png')", [_stream(url.replace("{}", "experimentKey"))]),
-        _notebook("exp.log_asset('a.png')", [_stream(url.replace("{}", "apiKey"))]),
+        notebook("exp.log_asset('a.png')", [stream(url.replace("{}", "experimentKey"))]),
+        notebook("exp.log_asset('a.png')", [stream(url.replace("{}", "apiKey"))]),
     )
 
 
@@ -50,8 +40,8 @@ def test_run_id_named_as_one_in_a_cell(tmp_path: Path) -> None:
         tmp_path,
         "nb.ipynb",
         "SEC-017",
-        _notebook(f'EXPERIMENT_KEY = "{run}"\nexp = api.get_experiment_by_key(EXPERIMENT_KEY)'),
-        _notebook(f'SECRET_KEY = "{run}"\nexp = api.get_experiment_by_key(EXPERIMENT_KEY)'),
+        notebook(f'EXPERIMENT_KEY = "{run}"\nexp = api.get_experiment_by_key(EXPERIMENT_KEY)'),
+        notebook(f'SECRET_KEY = "{run}"\nexp = api.get_experiment_by_key(EXPERIMENT_KEY)'),
     )
 
 
@@ -61,8 +51,8 @@ def test_run_id_closing_a_workspace_project_path(tmp_path: Path) -> None:
         tmp_path,
         "nb.ipynb",
         "SEC-017",
-        _notebook(f'exp = comet_api.get("team", "keras", "{run}")'),
-        _notebook(f'exp = comet_api.get("team", "keras", api_key="{run}")'),
+        notebook(f'exp = comet_api.get("team", "keras", "{run}")'),
+        notebook(f'exp = comet_api.get("team", "keras", api_key="{run}")'),
     )
 
 
@@ -139,9 +129,36 @@ def test_keyword_inside_a_minified_bundle_output_is_low(tmp_path: Path) -> None:
         tmp_path,
         "nb.ipynb",
         "SEC-017",
-        _notebook("fig.show()", [html]),
-        _notebook(f"fig.show()\nc = {{'accessToken': '{value}'}}"),
+        notebook("fig.show()", [html]),
+        notebook(f"fig.show()\nc = {{'accessToken': '{value}'}}"),
     )
+
+
+def test_keyword_inside_the_repositorys_own_bundle_still_fails(tmp_path: Path) -> None:
+    # a built bundle committed to the repository (dist/app.min.js) ships its key to every visitor: not demoted
+    value = drawn(RNG, 24)
+    bundle = "".join(f"function f{i}(t,e){{return t.v{i}=e}};var g{i}=(a)=>a+{i};" for i in range(100))
+    line = f"{bundle}var c={{accessToken:'{value}'}};{bundle}\n"
+    assert "SEC-017" in failing(tmp_path, "dist/app.min.js", line)
+    assert low_reason(line, "", path="dist/app.min.js") is None
+    assert low_reason(line, "", path="nb.ipynb") is not None
+
+
+def test_low_demotions_never_hide_a_provider_format_key(tmp_path: Path) -> None:
+    # the data-row, bundle, Set-Cookie and shipped-defaults demotions are for generic rules only: a Stripe live key
+    # in each of those places still fails by its own rule
+    key = "sk_live_" + drawn(RNG, 24)
+    prose = " ".join(["the client hangs when i call refresh after the proxy restarts"] * 4)
+    bundle = "".join(f"function f{i}(t,e){{return t.v{i}=e}};" for i in range(100))
+    html = {"output_type": "display_data", "metadata": {}, "data": {"text/html": f"<script>{bundle}k='{key}'</script>"}}
+    places = {
+        "data/issues.csv": f'9,"https://example.com/9",auth bug,"{prose} token = {key}"\n',
+        "nb.ipynb": notebook("fig.show()", [html]),
+        "README.md": f"HTTP/1.1 200 OK\nSet-Cookie: sid={key}; path=/\n",
+        "config/default/app.yml": f"api_key: {key}\n",
+    }
+    for index, (name, text) in enumerate(places.items()):
+        assert "SEC-007" in failing(tmp_path / str(index), name, text), name
 
 
 def test_cookie_a_server_set_in_a_printed_response_is_low(tmp_path: Path) -> None:

@@ -38,12 +38,13 @@ _INTERPOLATION = re.compile(
     r"\$\{(?:[A-Za-z_$][\w$]*|\"[^\"]*\"|'[^']*')(?:\.[A-Za-z_$][\w$]*|\([^)]*\)?)*"
     r"(?:[#%/:^,][^}]*)?(?:\}|$)"
 )
-# a decimal number (a digit string alone may be a numeric token: trufflehog's Vbout keys are 25 digits)
-# ``$0``..``$9`` and Monarch's ``$S2``: a match group substituted into a string at run time (session 13)
-_BACK_REFERENCE = re.compile(r"\$(?:S?\d|#)")
+# ``$0``..``$9`` and Monarch's ``$S2``: a match group substituted into a string at run time (session 13), standing as
+# a piece of a dotted token class (``string.$1.delim``); ``sunshine$1`` is a typed password with a symbol and a digit
+_BACK_REFERENCE = re.compile(r"(?:^|(?<=[.\-]))\$(?:S?\d|#)(?=[.\-]|$)")
 _DOTTED_WORDS = re.compile(r"^[a-z]+(?:[.\-]+[a-z]*)*$")
 # ``.types``, ``..client.auth``: a module named relative to its package (importlib.import_module(name, package))
 _RELATIVE_MODULE = re.compile(r"^\.{1,3}[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)*$")
+# a decimal number (a digit string alone may be a numeric token: trufflehog's Vbout keys are 25 digits)
 _NUMBER = re.compile(r"^[-+]?(?:\d+\.\d*|\.\d+)(?:[eE][-+]?\d+)?[,;]?$|^[-+]?\d+[eE][-+]?\d+[,;]?$")
 _COMMIT_PIN_BEFORE = re.compile(r"[\w.\-]+/[\w.\-/]+@$")
 FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
@@ -78,7 +79,7 @@ def code_value(secret: str, line: str, at: int, *, path: str) -> str | None:
             return "a string built at run time (${...} interpolation), no drawn part outside it"
     if _RELATIVE_MODULE.match(secret) and path.endswith((".py", ".pyi")):
         return "a relative module path (a lazy-import table: \"OrganizationApiKey\": \".organizations\")"
-    if _BACK_REFERENCE.search(secret) and _DOTTED_WORDS.match(_BACK_REFERENCE.sub("", secret)):
+    if (rest := _BACK_REFERENCE.sub("", secret)) != secret and _DOTTED_WORDS.match(rest):
         return "a name built from a regex match ($1, $S2 in \"string.$1.delim\"): a syntax highlighter's token class"
     if _NUMBER.match(secret):
         return "a number"

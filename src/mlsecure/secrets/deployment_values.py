@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import re
 
-_SOPS_VALUE = re.compile(
-    r"^ENC\[(?:AES256_GCM|AES256_CBC),data:[A-Za-z0-9+/=]*,iv:[A-Za-z0-9+/=]+,tag:[A-Za-z0-9+/=]+,"
-    r"type:[a-z]+\]?$|^ENC\[AES256_GCM,data:[A-Za-z0-9+/=]*,?$"
-)
+_SOPS_FIELDS = r"iv:[A-Za-z0-9+/=]+,tag:[A-Za-z0-9+/=]+,type:[a-z]+\]"
+_SOPS_VALUE = re.compile(r"^ENC\[(?:AES256_GCM|AES256_CBC),data:[A-Za-z0-9+/=]*," + _SOPS_FIELDS + r"?$")
+# a rule's capture may stop at the first comma: then the iv, tag and type must follow it in the text
+_SOPS_HEAD = re.compile(r"^ENC\[AES256_GCM,data:[A-Za-z0-9+/=]*,?$")
+_SOPS_REST = re.compile(r",?" + _SOPS_FIELDS)
 # where a secret manager keeps a secret: AWS Secrets Manager / SSM Parameter Store ARNs, Google Secret Manager resource
 # names, Azure Key Vault secret URIs (each provider's documented identifier; the value is fetched with the caller's
 # role)
@@ -50,7 +51,7 @@ def deployment_value(secret: str, before: str, text: str, start: int) -> str | N
     """Why ``secret`` (``before`` it on its line, at ``start`` of ``text``) is ciphertext or a secret store's path."""
     if _SECRET_STORE_REFERENCE.match(secret):
         return "the address of a secret in a secret manager (an AWS ARN, projects/../secrets/.., a Key Vault URI)"
-    if _SOPS_VALUE.match(secret):
+    if _SOPS_VALUE.match(secret) or (_SOPS_HEAD.match(secret) and _SOPS_REST.match(text, start + len(secret))):
         return "a SOPS-encrypted value (ENC[AES256_GCM,data:...,iv:...,tag:...]): ciphertext, committed by design"
     if _ANSIBLE_VAULT_TAG.match(secret):
         return "an Ansible Vault value (!vault | $ANSIBLE_VAULT;1.1;AES256 ...): ciphertext, committed by design"

@@ -225,9 +225,8 @@ def judge(rule_id: str, secret: str, text: str, start: int, end: int, *, path: s
     if rule_id == _KUBERNETES_SECRET:  # its "format" is base64 of any value: judged by what it encodes (session 13)
         return _base64_verdict(secret, text, start, path=path,
                                dev_environment=_DEV_ENVIRONMENT.search(path.replace("\\", "/")) is not None)
-    if rule_id in _TYPED_PASSWORD_RULES and default_credential(secret):  # curl -u minioadmin:minioadmin (session 13)
-        return Verdict(False, f"{default_credential(secret)}'s documented default credential: change it in any "
-                              "deployment")
+    if rule_id in _TYPED_PASSWORD_RULES and (product := _default_reason(secret)):  # curl -u minioadmin:minioadmin
+        return Verdict(False, product)
     if rule_id not in _GENERIC:
         return None  # a provider format keeps its severity whatever the line says
     low = low_reason(line, before, path=path)
@@ -252,15 +251,15 @@ def judge(rule_id: str, secret: str, text: str, start: int, end: int, *, path: s
         if typed_word(default) or default_credential(default):
             return Verdict(False, "typed default of a ${VAR:-default} expansion (local stack)")
         return None
-    product = default_credential(secret)
+    product = _default_reason(secret)
     if product is not None:
-        return Verdict(False, f"{product}'s documented default credential: change it in any deployment")
+        return Verdict(False, product)
     beside = local_by_neighbours(rule_id, secret, text, start)
     if beside is not None:
         return Verdict(False, beside)
     if _FOREIGN_PRAGMA.search(line) is not None:
         return Verdict(False, "allowlisted on its line by another scanner's pragma (reviewed by the author)")
-    if rule_id in _GENERIC and shipped_default(path):
+    if shipped_default(path):  # generic rules only: a provider format returned above
         return Verdict(False, "a value of a product's shipped default configuration (config/default/, defaults/): "
                               "public in every install, a default credential to change in any deployment")
     dev_environment = _DEV_ENVIRONMENT.search(path.replace("\\", "/")) is not None
@@ -284,9 +283,14 @@ def _base64_verdict(secret: str, text: str, start: int, *, path: str, dev_enviro
     local = local or local_by_neighbours("SEC-017", secret, text, start, decoded=password)
     if local is None and dev_environment and typed_word(password):
         local = "typed password of a dev cluster / sandbox configuration (local stack)"
-    if local is None and default_credential(password):
-        local = f"{default_credential(password)}'s documented default credential: change it in any deployment"
+    local = local or _default_reason(password)
     return Verdict(False, "base64 of a " + local) if local is not None else None
+
+
+def _default_reason(value: str) -> str | None:
+    """The reason for a product's documented default credential (minioadmin), or None."""
+    product = default_credential(value)
+    return None if product is None else f"{product}'s documented default credential: change it in any deployment"
 
 
 def _base64_text(value: str) -> str | None:
