@@ -12,8 +12,8 @@ probability is the lowest that keeps word-level precision >= ``PRECISION`` on th
 all of them with the same settings. Deterministic: fixed seed, fixed order, a deterministic solver.
 
 With ``--mirrors`` (session 14), also every document of the sources ``name_scorer_sources.py`` reads from their
-mirrors (``--extra``, default LitBank), less the sentences any measured corpus holds; an extra source's documents
-take part in the 80/20 split like the others.
+mirrors (``--extra``, default LitBank and UNER English-EWT), less the sentences any measured corpus holds; their
+documents take part in the 80/20 split like the others. Not used for the shipped weights (``benchmarks/pii.md`` 0z24).
 
     PYTHONPATH=src python benchmarks/train_name_scorer.py [--out src/mlsecure/privacy/pii/data/name_scorer.npz]
     PYTHONPATH=src python benchmarks/train_name_scorer.py --mirrors /work/.mirror [--extra litbank re3d]
@@ -173,7 +173,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=WEIGHTS)
     parser.add_argument("--mirrors", type=Path, help="read the extra sources from these mirrors")
-    parser.add_argument("--extra", nargs="*", default=["litbank"], choices=["litbank", "re3d", "uner-ewt"])
+    parser.add_argument("--extra", nargs="*", default=["litbank", "uner-ewt"], choices=["litbank", "re3d", "uner-ewt"])
     args = parser.parse_args(argv)
     docs = load_docs(args.mirrors, args.extra)
     weights, bias, threshold, stats = train(docs)
