@@ -11,7 +11,12 @@ Documents are split 80/20 by a CRC-32 of their id: the model is fitted on the 80
 probability is the lowest that keeps word-level precision >= ``PRECISION`` on the 20, then the model is refitted on
 all of them with the same settings. Deterministic: fixed seed, fixed order, a deterministic solver.
 
+With ``--mirrors`` (session 14), also every document of the sources ``name_scorer_sources.py`` reads from their
+mirrors (``--extra``, default LitBank and UNER English-EWT), less the sentences any measured corpus holds; their
+documents take part in the 80/20 split like the others. Not used for the shipped weights (``benchmarks/pii.md`` 0z24).
+
     PYTHONPATH=src python benchmarks/train_name_scorer.py [--out src/mlsecure/privacy/pii/data/name_scorer.npz]
+    PYTHONPATH=src python benchmarks/train_name_scorer.py --mirrors /work/.mirror [--extra litbank re3d]
 """
 
 from __future__ import annotations
@@ -50,8 +55,8 @@ class Doc:
     persons: tuple[tuple[int, int], ...]
 
 
-def load_docs() -> list[Doc]:
-    """The dev halves of the training sources, in a fixed order."""
+def load_docs(mirrors: Path | None = None, extra: Sequence[str] = ()) -> list[Doc]:
+    """The dev halves of the training sources and the ``extra`` mirror-read sources, in a fixed order."""
     import pii_peer_corpus2
     import pii_peer_corpus3
 
@@ -62,6 +67,16 @@ def load_docs() -> list[Doc]:
             for case in module.load("dev")
             if case.source in names
         )
+    if mirrors is not None and extra:
+        from name_scorer_sources import load_extra
+
+        for name, loaded in load_extra(mirrors).items():
+            if name in extra:
+                docs.extend(Doc(d.source, d.doc, d.text, d.persons) for d in loaded.docs)
+                print(
+                    f"{name}: {len(loaded.docs)} documents, {loaded.sentences} sentences, {loaded.dropped} dropped "
+                    f"(in a measured corpus), {loaded.short_kept} under 5 words kept"
+                )
     return sorted(docs, key=lambda d: (d.source, d.doc))
 
 
@@ -157,8 +172,10 @@ def train(docs: Sequence[Doc]) -> tuple[np.ndarray, float, float, dict[str, floa
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=WEIGHTS)
+    parser.add_argument("--mirrors", type=Path, help="read the extra sources from these mirrors")
+    parser.add_argument("--extra", nargs="*", default=["litbank", "uner-ewt"], choices=["litbank", "re3d", "uner-ewt"])
     args = parser.parse_args(argv)
-    docs = load_docs()
+    docs = load_docs(args.mirrors, args.extra)
     weights, bias, threshold, stats = train(docs)
     tmp = args.out.with_name(args.out.name + ".tmp.npz")
     np.savez_compressed(tmp, weights=weights, bias=np.float64(bias), threshold=np.float64(threshold))
