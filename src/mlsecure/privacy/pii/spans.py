@@ -58,7 +58,7 @@ from mlsecure.privacy.pii.name_endings import CAPITALISED_WORD, HYPHEN_BROKEN, h
 from mlsecure.privacy.pii.name_frames import FRAME_SLOTS, propagate
 from mlsecure.privacy.pii.name_lists import NAME_LIST, listed_beside
 from mlsecure.privacy.pii.name_parts import extend, spread
-from mlsecure.privacy.pii.name_scorer import learned_names
+from mlsecure.privacy.pii.name_scorer import declining_model, learned_names
 from mlsecure.privacy.pii.named_again import named_again
 from mlsecure.privacy.pii.names import (
     called_name,
@@ -493,10 +493,13 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
         del found[titled]  # ``locale_frames``: a found ``Ministerpräsident Musso`` kept ``Mussolini`` whole
         if name:
             found.setdefault(name, PiiType.NAME)
-    # ``name_scorer``: a learned score of what is left (trained on no declining language: Finnish lost words)
-    if LEARNED_NAMES and not declining and cells is not None and len(cells):
-        for word in learned_names(cells, langs, found):
-            found.setdefault(word, PiiType.NAME)
+    # ``name_scorer``: a learned score of what is left; a Finnish or Hungarian column by its own weights (its
+    # language first: the ``lang`` feature), a Norwegian one not at all (no licensed training text)
+    if LEARNED_NAMES and cells is not None and len(cells):
+        model = declining_model(declining) if declining else None
+        if not declining or model is not None:
+            for word in learned_names(cells, (*declining, *langs), found, model=model):
+                found.setdefault(word, PiiType.NAME)
     _drop_local_words(found, declining)
     # ``column_words``: months, pronouns, countries and datelines of French, German, Dutch, Spanish text
     for value, kept in western_changes(_names(found), stops, cells).items():
