@@ -260,9 +260,18 @@ def prose_share(table: Any) -> float:
     return float(share or 0.0)
 
 
-def learned_names(cells: Any, langs: Sequence[str], taken: Iterable[str], *, model: Scorer | None = None) -> set[str]:
+def learned_names(
+    cells: Any,
+    langs: Sequence[str],
+    taken: Iterable[str],
+    *,
+    model: Scorer | None = None,
+    repeats: Sequence[int] | None = None,
+) -> set[str]:
     """The candidate words of ``cells`` no value of ``taken`` holds whose mean probability passes the threshold
-    (none where ``dict_names`` reads none of its languages in the column: the model learnt no other)."""
+    (none where ``dict_names`` reads none of its languages in the column: the model learnt no other).
+    ``repeats``: how many cells of the column write each of ``cells`` where they are its distinct texts (a span
+    batch keeps each text once), so that a template's opener is counted in every cell that repeats it."""
     if not langs:
         return set()
     pl = polars()
@@ -289,7 +298,9 @@ def learned_names(cells: Any, langs: Sequence[str], taken: Iterable[str], *, mod
     # person named each time; a name opens sentences too, but not as the same dictionary word every time
     # (``Dr. Holm``, ``Pt. Anna``: after a title's abbreviation is no sentence's opening here)
     opening = pl.col("start") & ~pl.col("p1").str.to_lowercase().is_in(list(TITLES))
-    openers = table.group_by("word").agg(opening.all().alias("always"), pl.len().alias("n"))
+    counted = table if repeats is None else table.join(_row_repeats(repeats), on="row", how="left")
+    times = pl.len() if repeats is None else pl.col("times").sum()
+    openers = counted.group_by("word").agg(opening.all().alias("always"), times.alias("n"))
     # Finnish and Hungarian have no spelling list: there any such word is taken for a template's
     unlisted = not SCORED_DECLINING.isdisjoint(langs)
     listed = [lang for lang in langs if lang not in SCORED_DECLINING]
@@ -306,3 +317,9 @@ def learned_names(cells: Any, langs: Sequence[str], taken: Iterable[str], *, mod
     probs = fitted.probabilities(feature_ids(table, langs))
     means = pl.DataFrame({"word": table["word"], "p": probs}).group_by("word").agg(pl.col("p").mean())
     return set(means.filter(pl.col("p") >= fitted.threshold)["word"].to_list())
+
+
+def _row_repeats(repeats: Sequence[int]) -> Any:
+    """``row`` (a cell's index, as ``pieces`` numbers it) and ``times``: the cells writing that text."""
+    pl = polars()
+    return pl.DataFrame({"times": pl.Series(list(repeats), dtype=pl.UInt32)}).with_row_index("row")

@@ -498,7 +498,7 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
     if LEARNED_NAMES and cells is not None and len(cells):
         model = declining_model(declining) if declining else None
         if not declining or model is not None:
-            for word in learned_names(cells, (*declining, *langs), found, model=model):
+            for word in learned_names(cells, (*declining, *langs), found, model=model, repeats=_repeats(texts)):
                 found.setdefault(word, PiiType.NAME)
     _drop_local_words(found, declining)
     # ``column_words``: months, pronouns, countries and datelines of French, German, Dutch, Spanish text
@@ -560,6 +560,12 @@ def _cells(texts: Any) -> Any:
     if isinstance(texts, _BatchView):
         return texts.batch.columns[texts.column] if texts.batch.answers else None
     return texts
+
+
+def _repeats(texts: Any) -> list[int] | None:
+    """How many cells write each of ``_cells(texts)``: a batch keeps each distinct text once (None for a list,
+    which keeps its repeats)."""
+    return texts.batch.repeats(texts.column) if isinstance(texts, _BatchView) else None
 
 
 def _record_name(match: str) -> str | None:
@@ -707,12 +713,22 @@ class _Batch:
 
     def __init__(self, columns: Sequence[Any]) -> None:
         self.columns = [texts.drop_nulls().unique(maintain_order=True) for texts in columns]  # repeats add nothing
+        self.whole = list(columns)  # ... but to ``repeats``
         self.answers: dict[tuple[str, str], list[list[str]]] = {}
         self.wanted: list[tuple[str, str]] = []
         self.ran = False
 
     def view(self, column: int) -> _BatchView:
         return _BatchView(self, column)
+
+    def repeats(self, column: int) -> list[int]:
+        """The cells of the column writing each of its distinct texts, in ``columns``' order (``learned_names``
+        counts a template's opener in every cell)."""
+        whole = self.whole[column].drop_nulls()
+        counts = whole.value_counts(name="times")
+        distinct = self.columns[column].rename(whole.name).to_frame()
+        times: list[int] = distinct.join(counts, on=whole.name, how="left", maintain_order="left")["times"].to_list()
+        return times
 
     def get(self, query: tuple[str, str], column: int) -> list[str]:
         if query in self.answers:
