@@ -125,6 +125,15 @@ def test_a_dictionary_word_that_only_ever_opens_sentences_is_not_scored() -> Non
     assert learned_names(NOTES, ("en",), set()) == {"Anna", "Berg", "Holm", "Ilse", "Ots"}
 
 
+def test_a_repeated_opener_counts_every_cell_that_repeats_it() -> None:
+    # a span batch hands ``learned_names`` each distinct text once: ``Callback`` opening one distinct note that the
+    # column writes three times is the template's word all the same (a Hungarian ``Nők!`` was lost this way)
+    once = NOTES[:2]
+    assert learned_names(once, ("en",), set(), repeats=[1, 1]) == {"Anna", "Berg", "Holm", "Callback"}  # as no repeats
+    repeated = learned_names(once, ("en",), set(), repeats=[2, 1])  # three cells open with it
+    assert repeated == {"Anna", "Berg", "Holm"} == learned_names([NOTES[0], *once], ("en",), set())
+
+
 AGENTS = [
     "Mozilla/5.0 (iPhone; CPU iPhone OS 13_5_1 like Mac OS X) AppleWebKit/534.0 (KHTML, like Gecko) Safari/534.0",
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36",
