@@ -7,6 +7,11 @@ the SEC filings (it tags ``Borrower`` and ``Lender`` as persons), the CC BY-SA c
 GUM's Wikipedia genres), everything of ``tests/pii/peers4`` (held out whole: the out-of-domain measure) and the
 mirror-only corpora (CoNLL, NorNE: not redistributable).
 
+With ``--declining`` (session 13b) it fits instead the SEPARATE weights for columns that decline names in Finnish or
+Hungarian (``name_scorer.DECLINING_WEIGHTS``) on the dev halves of the Turku NER corpus and NYTK-NerKor, both CC BY-SA
+4.0: those weights carry the share-alike terms (the model card in ``docs/privacy-pii.md`` names the corpora); the
+English/German/French/Dutch weights above take nothing from them.
+
 Documents are split 80/20 by a CRC-32 of their id: the model is fitted on the 80, the threshold on a word's mean
 probability is the lowest that keeps word-level precision >= ``PRECISION`` on the 20, then the model is refitted on
 all of them with the same settings. Deterministic: fixed seed, fixed order, a deterministic solver.
@@ -17,6 +22,7 @@ documents take part in the 80/20 split like the others. Not used for the shipped
 
     PYTHONPATH=src python benchmarks/train_name_scorer.py [--out src/mlsecure/privacy/pii/data/name_scorer.npz]
     PYTHONPATH=src python benchmarks/train_name_scorer.py --mirrors /work/.mirror [--extra litbank re3d]
+    PYTHONPATH=src python benchmarks/train_name_scorer.py --declining   # -> data/name_scorer_fi_hu.npz
 """
 
 from __future__ import annotations
@@ -36,11 +42,22 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "pii" / "peers2"))
 sys.path.insert(0, str(ROOT / "tests" / "pii" / "peers3"))
 
+from mlsecure.privacy.pii.declined_names import FUNCTION_WORD_RUN, declining_languages  # noqa: E402
 from mlsecure.privacy.pii.dict_names import STOP_RUN, languages  # noqa: E402
 from mlsecure.privacy.pii.frame import polars  # noqa: E402
-from mlsecure.privacy.pii.name_scorer import BUCKETS, TOKEN, WEIGHTS, feature_ids, is_candidate, with_context  # noqa: E402
+from mlsecure.privacy.pii.name_scorer import (  # noqa: E402
+    BUCKETS,
+    DECLINING_WEIGHTS,
+    SCORED_DECLINING,
+    TOKEN,
+    WEIGHTS,
+    feature_ids,
+    is_candidate,
+    with_context,
+)
 
 SOURCES = {"peers2": ("wikigold", "btc", "wnut17"), "peers3": ("europeana-de", "europeana-fr", "europeana-nl")}
+DECLINING_SOURCES = {"peers2": (), "peers3": ("turku-fi", "nerkor-hu")}  # CC BY-SA 4.0: their own weights file
 PRECISION = 0.80
 TUNE_SHARE = 20  # percent of documents held apart to choose the threshold
 C = 0.5
@@ -55,13 +72,17 @@ class Doc:
     persons: tuple[tuple[int, int], ...]
 
 
-def load_docs(mirrors: Path | None = None, extra: Sequence[str] = ()) -> list[Doc]:
-    """The dev halves of the training sources and the ``extra`` mirror-read sources, in a fixed order."""
+def load_docs(
+    sources: dict[str, tuple[str, ...]] = SOURCES, mirrors: Path | None = None, extra: Sequence[str] = ()
+) -> list[Doc]:
+    """The dev halves of ``sources`` and the ``extra`` mirror-read sources, in a fixed order."""
     import pii_peer_corpus2
     import pii_peer_corpus3
 
     docs: list[Doc] = []
-    for module, names in ((pii_peer_corpus2, SOURCES["peers2"]), (pii_peer_corpus3, SOURCES["peers3"])):
+    for module, names in ((pii_peer_corpus2, sources["peers2"]), (pii_peer_corpus3, sources["peers3"])):
+        if not names:
+            continue
         docs.extend(
             Doc(case.source, case.doc, case.text, tuple((s, e) for s, e, t in case.spans if t == "PERSON"))
             for case in module.load("dev")
@@ -98,14 +119,16 @@ def tokens(docs: Sequence[Doc]) -> tuple[Any, np.ndarray]:
 def design(docs: Sequence[Doc]) -> tuple[Any, np.ndarray, Any]:
     """Sparse features, labels and the candidate rows (``word``, ``row``) of ``docs``, source by source (each
     source is one column: its languages are read from its own function words, as ``spans`` reads a column's)."""
+    import pii_peer_corpus3
     from scipy.sparse import csr_matrix, vstack
 
     pl = polars()
     mats, labs, frames = [], [], []
     for source in sorted({d.source for d in docs}):
         mine = [d for d in docs if d.source == source]
-        stop = re.compile(STOP_RUN)
-        langs = languages({w for d in mine for w in stop.findall(d.text)})
+        langs = column_languages([d.text for d in mine])
+        if source in DECLINING_SOURCES["peers3"] and langs[:1] != (pii_peer_corpus3.language(source),):
+            raise SystemExit(f"{source}: read as {langs}, not as its own declining language; the scorer would skip it")
         frame, labels = tokens(mine)
         keep = np.asarray([is_candidate(w) for w in frame["word"].to_list()], dtype=bool)
         frame = frame.filter(pl.Series(keep))
@@ -117,6 +140,15 @@ def design(docs: Sequence[Doc]) -> tuple[Any, np.ndarray, Any]:
         labs.append(labels[keep])
         frames.append(frame.select(pl.lit(source).alias("source"), "row", "word"))
     return vstack(mats).tocsr(), np.concatenate(labs), pl.concat(frames)
+
+
+def column_languages(texts: Sequence[str]) -> tuple[str, ...]:
+    """The languages ``spans`` scores a column in: its declining one first where the model for it is trained
+    (``name_scorer.declining_model``), then those ``dict_names`` reads."""
+    langs = languages({w for t in texts for w in re.findall(STOP_RUN, t)})
+    stops = {w for t in texts for w in re.findall(FUNCTION_WORD_RUN, t)}
+    declining = declining_languages(stops, stops)  # as ``spans._confirmed`` reads a column's
+    return (*declining, *langs) if declining and set(declining) <= SCORED_DECLINING else langs
 
 
 def fit(x: Any, y: np.ndarray) -> tuple[np.ndarray, float]:
@@ -171,11 +203,18 @@ def train(docs: Sequence[Doc]) -> tuple[np.ndarray, float, float, dict[str, floa
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=WEIGHTS)
+    parser.add_argument("--out", type=Path, default=None, help="default: the shipped file of the model chosen")
     parser.add_argument("--mirrors", type=Path, help="read the extra sources from these mirrors")
     parser.add_argument("--extra", nargs="*", default=["litbank", "uner-ewt"], choices=["litbank", "re3d", "uner-ewt"])
+    parser.add_argument(
+        "--declining",
+        action="store_true",
+        help="fit the Finnish/Hungarian weights on Turku NER and NerKor (CC BY-SA 4.0) instead",
+    )
     args = parser.parse_args(argv)
-    docs = load_docs(args.mirrors, args.extra)
+    if args.out is None:
+        args.out = DECLINING_WEIGHTS if args.declining else WEIGHTS
+    docs = load_docs(DECLINING_SOURCES if args.declining else SOURCES, args.mirrors, args.extra)
     weights, bias, threshold, stats = train(docs)
     tmp = args.out.with_name(args.out.name + ".tmp.npz")
     np.savez_compressed(tmp, weights=weights, bias=np.float64(bias), threshold=np.float64(threshold))

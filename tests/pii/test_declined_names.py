@@ -10,7 +10,14 @@ import re
 
 import pytest
 
-from mlsecure.privacy.pii.declined_names import REGNAL, declined_names, declining_languages, written_lower
+from mlsecure.privacy.pii.declined_names import (
+    FUNCTION_WORD_RUN,
+    REGNAL,
+    STOPS,
+    declined_names,
+    declining_languages,
+    written_lower,
+)
 from mlsecure.privacy.pii.dict_names import MID_RUN
 from mlsecure.privacy.pii.frame import polars
 from mlsecure.privacy.pii.name_endings import CAPITALISED_WORD, inflected, nominatives
@@ -65,6 +72,25 @@ def test_an_english_column_quoting_norwegian_words_is_english() -> None:
 )
 def test_declining_languages_takes_the_one_the_column_uses_most(stops: list[str], expected: tuple[str, ...]) -> None:
     assert declining_languages(stops) == expected
+
+
+# Written here in the shapes of Estonian web text (UD Estonian-EWT) and Finnish news (Turku NER): the two share
+# ``ja``, ``oli``, ``ole``, ``on``, ``ei``, and session 13b's Finnish weights ran on Estonian prose read as Finnish
+ESTONIAN = "Ta ütles, et see oli hea mõte ning kui keegi ei ole nõus, siis pole midagi teha, aga mis seal ikka."
+FINNISH_NEWS = "Hän sanoi, että se oli hyvä ajatus ja kun kukaan ei ole samaa mieltä, mutta ovat myös valmiita."
+
+
+def _column_languages(text: str) -> tuple[str, ...]:
+    stops = re.findall(FUNCTION_WORD_RUN, text)  # as ``spans`` reads a column's
+    return declining_languages(stops, stops)
+
+
+def test_estonian_is_no_finnish() -> None:
+    assert set(re.findall(FUNCTION_WORD_RUN, ESTONIAN)) & STOPS["fi"] == {"oli", "ole"}  # two: Finnish before
+    assert _column_languages(ESTONIAN) == ()  # ``see``, ``ning``, ``kui``, ``pole``, ``mis``: five, Estonian's own
+    assert _column_languages(FINNISH_NEWS) == ("fi",)
+    # a Finnish column quoting one Estonian sentence stays Finnish: more of its own words than of Estonian's
+    assert _column_languages(FINNISH_NEWS + " Kirjoitettiin myös: " + ESTONIAN) == ("fi",)
 
 
 def test_written_lower_finds_whole_words_only() -> None:

@@ -12,6 +12,8 @@ import pytest
 from mlsecure.privacy.pii import spans
 from mlsecure.privacy.pii.name_scorer import (
     BUCKETS,
+    DECLINING_WEIGHTS,
+    declining_model,
     feature_ids,
     is_candidate,
     learned_names,
@@ -123,6 +125,15 @@ def test_a_dictionary_word_that_only_ever_opens_sentences_is_not_scored() -> Non
     assert learned_names(NOTES, ("en",), set()) == {"Anna", "Berg", "Holm", "Ilse", "Ots"}
 
 
+def test_a_repeated_opener_counts_every_cell_that_repeats_it() -> None:
+    # a span batch hands ``learned_names`` each distinct text once: ``Callback`` opening one distinct note that the
+    # column writes three times is the template's word all the same (a Hungarian ``Nők!`` was lost this way)
+    once = NOTES[:2]
+    assert learned_names(once, ("en",), set(), repeats=[1, 1]) == {"Anna", "Berg", "Holm", "Callback"}  # as no repeats
+    repeated = learned_names(once, ("en",), set(), repeats=[2, 1])  # three cells open with it
+    assert repeated == {"Anna", "Berg", "Holm"} == learned_names([NOTES[0], *once], ("en",), set())
+
+
 AGENTS = [
     "Mozilla/5.0 (iPhone; CPU iPhone OS 13_5_1 like Mac OS X) AppleWebKit/534.0 (KHTML, like Gecko) Safari/534.0",
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36",
@@ -135,3 +146,48 @@ def test_a_column_that_is_no_prose_is_not_scored() -> None:
     assert prose_share(token_table(AGENTS)) == pytest.approx(16 / 27)  # plain: iPhone, CPU, OS, like, Mac ...
     assert prose_share(token_table(["Mr. O'Neill's dog, a cross-breed, barked."])) == 1.0
     assert learned_names(AGENTS * 20, ("en",), set()) == set()
+
+
+FINNISH = [
+    "Eilen hanke oli myöhässä mutta työ jatkuu, kertoi Lindqvistin tiimi",
+    "Kokous pidetään ensi viikolla ja asiasta päätetään sitten kun kaikki ovat paikalla",
+    "Hallitus ja eduskunta eivät ole vielä päättäneet asiasta mutta se on tulossa pian",
+    "Myös Korhosen mielestä päätös tehtiin liian nopeasti eikä siitä keskusteltu",
+]
+HUNGARIAN = "Tegnap Kovács Péter elmondta, hogy a bizottság jövő héten ülésezik és akkor döntenek"
+
+
+def _declining_probs(text: str, lang: str, words: list[str]) -> list[float]:
+    model = declining_model((lang,))
+    assert model is not None
+    table = token_table([text]).filter(pl.col("word").is_in(words))
+    assert table["word"].to_list() == words
+    return [round(float(p), 3) for p in model.probabilities(feature_ids(table, (lang,)))]
+
+
+def test_declining_weights_load_without_pickle_and_score_fixed_sentences() -> None:
+    # a separate file (Turku NER and NerKor, CC BY-SA 4.0): main's English/German/French/Dutch weights are untouched
+    with np.load(DECLINING_WEIGHTS, allow_pickle=False) as data:
+        assert sorted(data.files) == ["bias", "threshold", "weights"] and data["weights"].shape == (BUCKETS,)
+    model = declining_model(("fi",))
+    assert model is declining_model(("hu",)) is scorer(DECLINING_WEIGHTS) and model is not scorer()
+    assert model.threshold == pytest.approx(0.42) and model.bias == pytest.approx(DECLINING_BIAS, abs=1e-4)
+    assert declining_model(("no",)) is None and declining_model(("fi", "no")) is None and declining_model(()) is None
+    # the declined surname (Korhonen's genitive) just over the threshold, the adverb opening the sentence near 0
+    assert _declining_probs(FINNISH[3], "fi", ["Myös", "Korhosen"]) == pytest.approx(FINNISH_PROBS, abs=0.002)
+    assert _declining_probs(HUNGARIAN, "hu", ["Tegnap", "Kovács", "Péter"]) == pytest.approx(HUNGARIAN_PROBS, abs=0.002)
+
+
+def test_a_declined_finnish_name_the_rules_miss_is_redacted(monkeypatch: pytest.MonkeyPatch) -> None:
+    # before session 13b no Finnish column was scored; ``Korhosen`` (Korhonen's genitive) escaped every rule
+    monkeypatch.setattr(spans, "LEARNED_NAMES", False)
+    rules_only = confirmed_strings(pl.Series("t", FINNISH))
+    monkeypatch.setattr(spans, "LEARNED_NAMES", True)
+    with_model = confirmed_strings(pl.Series("t", FINNISH))
+    assert "Korhosen" not in rules_only and with_model.get("Korhosen") is PiiType.NAME
+    assert not {"Kokous", "Hallitus", "Myös", "Eilen"} & set(with_model)
+
+
+DECLINING_BIAS = -0.2442
+FINNISH_PROBS = [0.012, 0.443]
+HUNGARIAN_PROBS = [0.031, 0.95, 0.822]  # ``Tegnap`` (yesterday) near 0, the surname and given name high

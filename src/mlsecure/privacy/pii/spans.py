@@ -58,7 +58,7 @@ from mlsecure.privacy.pii.name_endings import CAPITALISED_WORD, HYPHEN_BROKEN, h
 from mlsecure.privacy.pii.name_frames import FRAME_SLOTS, propagate
 from mlsecure.privacy.pii.name_lists import NAME_LIST, listed_beside
 from mlsecure.privacy.pii.name_parts import extend, spread
-from mlsecure.privacy.pii.name_scorer import learned_names
+from mlsecure.privacy.pii.name_scorer import declining_model, learned_names
 from mlsecure.privacy.pii.named_again import named_again
 from mlsecure.privacy.pii.names import (
     called_name,
@@ -493,10 +493,13 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
         del found[titled]  # ``locale_frames``: a found ``Ministerpräsident Musso`` kept ``Mussolini`` whole
         if name:
             found.setdefault(name, PiiType.NAME)
-    # ``name_scorer``: a learned score of what is left (trained on no declining language: Finnish lost words)
-    if LEARNED_NAMES and not declining and cells is not None and len(cells):
-        for word in learned_names(cells, langs, found):
-            found.setdefault(word, PiiType.NAME)
+    # ``name_scorer``: a learned score of what is left; a Finnish or Hungarian column by its own weights (its
+    # language first: the ``lang`` feature), a Norwegian one not at all (no licensed training text)
+    if LEARNED_NAMES and cells is not None and len(cells):
+        model = declining_model(declining) if declining else None
+        if not declining or model is not None:
+            for word in learned_names(cells, (*declining, *langs), found, model=model, repeats=_repeats(texts)):
+                found.setdefault(word, PiiType.NAME)
     _drop_local_words(found, declining)
     # ``column_words``: months, pronouns, countries and datelines of French, German, Dutch, Spanish text
     for value, kept in western_changes(_names(found), stops, cells).items():
@@ -557,6 +560,12 @@ def _cells(texts: Any) -> Any:
     if isinstance(texts, _BatchView):
         return texts.batch.columns[texts.column] if texts.batch.answers else None
     return texts
+
+
+def _repeats(texts: Any) -> list[int] | None:
+    """How many cells write each of ``_cells(texts)``: a batch keeps each distinct text once (None for a list,
+    which keeps its repeats)."""
+    return texts.batch.repeats(texts.column) if isinstance(texts, _BatchView) else None
 
 
 def _record_name(match: str) -> str | None:
@@ -704,12 +713,22 @@ class _Batch:
 
     def __init__(self, columns: Sequence[Any]) -> None:
         self.columns = [texts.drop_nulls().unique(maintain_order=True) for texts in columns]  # repeats add nothing
+        self.whole = list(columns)  # ... but to ``repeats``
         self.answers: dict[tuple[str, str], list[list[str]]] = {}
         self.wanted: list[tuple[str, str]] = []
         self.ran = False
 
     def view(self, column: int) -> _BatchView:
         return _BatchView(self, column)
+
+    def repeats(self, column: int) -> list[int]:
+        """The cells of the column writing each of its distinct texts, in ``columns``' order (``learned_names``
+        counts a template's opener in every cell)."""
+        whole = self.whole[column].drop_nulls()
+        counts = whole.value_counts(name="times")
+        distinct = self.columns[column].rename(whole.name).to_frame()
+        times: list[int] = distinct.join(counts, on=whole.name, how="left", maintain_order="left")["times"].to_list()
+        return times
 
     def get(self, query: tuple[str, str], column: int) -> list[str]:
         if query in self.answers:
