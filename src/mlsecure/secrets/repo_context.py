@@ -52,7 +52,7 @@ from mlsecure.secrets.code_values import code_value, default_of_expansion, names
 from mlsecure.secrets.deployment_values import deployment_value
 from mlsecure.secrets.detectors.context import drawn_shape, typed_filler
 from mlsecure.secrets.detectors.generic import encoded_text, names_no_secret
-from mlsecure.secrets.example_values import example_value, low_reason
+from mlsecure.secrets.example_values import example_value, low_reason, replace_comment
 from mlsecure.secrets.format_values import format_value, table_column_header
 from mlsecure.secrets.local_stack import (
     DEMOTABLE_RULES,
@@ -121,7 +121,9 @@ _MORE_TEST_DIRS = re.compile(r"(?i)(?:^|/)(?:test[-_]?cases?|test[-_]?resources|
 # Authorization header's value (Headers({"authorization": "Bearer secret-token-123"}) in a test)
 FIXTURE_RULES = frozenset({"SEC-017", "SEC-021", "SEC-022", "SEC-023", "SEC-026",
                            _rule_id("HTTP", "authorization-header")})
-_VERSION = re.compile(r"^v?\d+(?:\.\d+){1,3}(?:[-+][\w.]+)?['\"<>/]*$")
+# (session 14) a release label of several parts after the number: 1.6.3-db2-hadoop2-scala2.10, 1.6.x-ubuntu15.10
+# (a Cloudflare origin CA key, v1.0-<24 hex>-<146 hex>, has long drawn parts: each label part is short)
+_VERSION = re.compile(r"^v?\d+(?:\.(?:\d+|x)){1,3}(?:[-+][\w.]+|(?:[-+][\w.]{1,16}){2,})?['\"<>/]*$")
 _TEMPLATE_SEGMENT = re.compile(r"(?:^|/)\{?[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\}?(?:/|$)")
 _REGEX_ESCAPE = re.compile(r"\\[sdwbSDWB](?:[*+?{]|\b)|\(\?[:=!<]|\.\*")
 # a header value that is an expression: self.VALID_AUTH_HEADER, process.env.GITHUB_TOKEN, createAuthHeader(...)
@@ -237,10 +239,15 @@ def judge(rule_id: str, secret: str, text: str, start: int, end: int, *, path: s
         # code or data in the value's place, or an instruction, is no credential; a leetspeak word is a weak password
         # people do deploy (``P4ssw0rd!``): kept, at low, as a product's default is
         return Verdict(not leet_stand_in(secret), why)
-    if keyboard_run(secret) and (in_tests or example_file(path) or _COMMENT_LINE.match(line) is not None):
+    # (session 14) a notebook is a document written to be read, as a docs page is
+    if keyboard_run(secret) and (in_tests or example_file(path) or path.endswith(".ipynb")
+                                 or _COMMENT_LINE.match(line) is not None):
         # a stand-in shown to a reader, and a weak password people deploy (qwerty123): kept at low (session 11b)
         return Verdict(False, "keys typed in order (1234567890abcdef, qwerty123) in a docs / example / test / "
                               "comment place: a stand-in, or a weak password")
+    if replace_comment(line[at + len(secret):]) and (typed_word(secret) or keyboard_run(secret)):
+        # (session 14) a typed value the author marks as one to replace; kept at low: it may be deployed as it is
+        return Verdict(False, "a comment after the value tells the reader to change it (# change password here)")
     named = self_named(secret) if not drawn_shape(secret) else None
     if named is not None:
         return Verdict(True, named)

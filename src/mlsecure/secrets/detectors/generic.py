@@ -97,8 +97,12 @@ _NAME_OF_SOMETHING = re.compile(r"(?:[_.\-]|(?<=[a-z])(?=[A-Z]))(?:[Ii][Dd]s?|ID
                                 r"[Ss]uffix|SUFFIX|[Pp]refix|PREFIX|[Ll]abel|LABEL|[Hh]int|HINT|[Pp]rompt|PROMPT|[Pp]laceholder|PLACEHOLDER|"
                                 r"[Tt]itle|TITLE|[Mm]essage|MESSAGE|[Pp]olicy|POLICY|[Ss]ource|SOURCE|"
                                 # a reference to a secret held elsewhere (secretRef, secretKeyRef, secret_ref); a salt,
-                                # stored beside the hash it seasons (PASSWORD_SALT): public by design
-                                r"[Rr]efs?|REFS?|[Rr]eference|REFERENCE|[Ss]alt|SALT)$"
+                                # stored beside the hash it seasons (hash_salt): public by design. (Session 14) Not a
+                                # password's or secret's salt (Flask-Security's SECURITY_PASSWORD_SALT, SECRET_SALT):
+                                # its docs call it the HMAC salt, a key the server keeps to HMAC every password
+                                r"[Rr]efs?|REFS?|[Rr]eference|REFERENCE|"
+                                r"(?<![Pp]assword_)(?<!PASSWORD_)(?<![Ss]ecret_)(?<!SECRET_)(?<!password)(?<!Password)"
+                                r"(?<!secret)(?<!Secret)(?:[Ss]alt|SALT))$"
                                 # key ids written as one word: TUF / in-toto / OpenPGP "keyid", JWK "kid"
                                 r"|(?:^|[_.\-])(?:[Kk]ey[Ii][Dd]s?|KEYIDS?|kid|KID)$")
 # a signature is public by design (whoever verifies it reads it): "sig", "signatures", "x_signature"
