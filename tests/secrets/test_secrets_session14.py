@@ -187,3 +187,29 @@ def test_generic_salt_and_placeholder_salts_stay_dropped(tmp_path: Path) -> None
     assert failing(tmp_path / "b", "app/settings.py", f"hash_salt = '{salt}'\n") == []
     assert failing(tmp_path / "c", "app/settings.py", "SECURITY_PASSWORD_SALT = 'my-salt'\n") == []
     assert failing(tmp_path / "d", "app/settings.py", "SECURITY_PASSWORD_SALT = 'changeme'\n") == []
+
+
+def test_typed_password_in_a_notebook_is_shown_not_kept(tmp_path: Path) -> None:
+    # a notebook is a document to read, as docs / example files are: a typed password there is reported at low
+    name = "notebooks/03_Dynamic_Database.ipynb"
+    assert_look_alike_pair(
+        tmp_path,
+        name,
+        "SEC-017",
+        notebook('adb_password = "ilovekgrag"\n'),
+        notebook(f'adb_password = "{drawn(RNG, 20)}"\n'),
+    )
+    out = notebook("print(setup())", [{"output_type": "stream", "name": "stdout", "text": "Password: Kinetica123!\n"}])
+    assert failing(tmp_path / "c", name, out) == []
+    assert "SEC-017" in failing(tmp_path / "d", "setup/lab.yaml", "Password: Kinetica123!\n")
+
+
+def test_token_of_a_local_jupyter_url_is_reported_at_low(tmp_path: Path) -> None:
+    token = _hex(48)
+    assert_look_alike_pair(
+        tmp_path,
+        "README.md",
+        "SEC-017",
+        f"| dev-day | http://localhost:8888/lab?token={token} |\n| b | http://127.0.0.1:8888/lab?token={token} |\n",
+        f"| dev-day | https://notebooks.example.org/lab?token={token} |\n",
+    )

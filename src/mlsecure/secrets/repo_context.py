@@ -196,6 +196,11 @@ _PRESIGNED_SCOPE = re.compile(r"(?i)(?:[?&]x-(?:amz|goog)-credential=|\b(?:aws4|
                               r"credential=)$")
 
 
+# (session 14) a query parameter of a URL whose host is this machine: http://localhost:8888/lab?token=
+_LOCAL_URL_QUERY = re.compile(r"(?i)\bhttps?://(?:localhost|127(?:\.\d{1,3}){3}|0\.0\.0\.0|\[::1\])(?::\d{1,5})?"
+                              r"/[^\s\"'<>?]*\?(?:[^\s\"'<>]*&)?[\w.\-]+=$")
+
+
 @dataclass(frozen=True)
 class Verdict:
     """``drop``: not a credential (counted as a placeholder); otherwise reported at low with ``reason``."""
@@ -220,6 +225,11 @@ def judge(rule_id: str, secret: str, text: str, start: int, end: int, *, path: s
         return Verdict(True, "a command quoted in prose (the `net user` command): its code span closed before the word")
     if rule_id in _GENERIC and before.endswith("`") and path.endswith(_SHELL_SUFFIXES) and "`" in line[at:]:
         return Verdict(True, "a shell command substitution (`openssl rand -hex 20`): the value is made at run time")
+    if rule_id in _GENERIC and _LOCAL_URL_QUERY.search(before) is not None:
+        # (session 14) Jupyter prints http://localhost:8888/lab?token=<48 hex> at every launch, notebooks and READMEs
+        # paste it: it opens a server on this machine, drawn anew each start; visible, at low
+        return Verdict(False, "a token in the query of a URL to this machine (a local Jupyter server's ?token=, "
+                              "printed at each launch)")
     if _PRESIGNED_SCOPE.search(before) is not None:
         # a provider's key id there keeps a finding (it names the account), at low: no secret is in the scope
         return Verdict(rule_id in _GENERIC, "the credential scope of a presigned URL or a SigV4 header (key id, date, "
@@ -239,9 +249,7 @@ def judge(rule_id: str, secret: str, text: str, start: int, end: int, *, path: s
         # code or data in the value's place, or an instruction, is no credential; a leetspeak word is a weak password
         # people do deploy (``P4ssw0rd!``): kept, at low, as a product's default is
         return Verdict(not leet_stand_in(secret), why)
-    # (session 14) a notebook is a document written to be read, as a docs page is
-    if keyboard_run(secret) and (in_tests or example_file(path) or path.endswith(".ipynb")
-                                 or _COMMENT_LINE.match(line) is not None):
+    if keyboard_run(secret) and (in_tests or example_file(path) or _COMMENT_LINE.match(line) is not None):
         # a stand-in shown to a reader, and a weak password people deploy (qwerty123): kept at low (session 11b)
         return Verdict(False, "keys typed in order (1234567890abcdef, qwerty123) in a docs / example / test / "
                               "comment place: a stand-in, or a weak password")
