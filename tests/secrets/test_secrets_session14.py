@@ -213,3 +213,13 @@ def test_token_of_a_local_jupyter_url_is_reported_at_low(tmp_path: Path) -> None
         f"| dev-day | http://localhost:8888/lab?token={token} |\n| b | http://127.0.0.1:8888/lab?token={token} |\n",
         f"| dev-day | https://notebooks.example.org/lab?token={token} |\n",
     )
+
+
+def test_secret_set_through_a_subscript_is_read(tmp_path: Path) -> None:
+    # os.environ["DB_PASSWORD"] = "..." in a cell: a 16-character password was read by no rule on main (recall gap)
+    password = drawn(RNG, 16)
+    assert "SEC-017" in failing(tmp_path / "a", "nb.ipynb", notebook(f'os.environ["DB_PASSWORD"] = "{password}"\n'))
+    assert "SEC-017" in failing(tmp_path / "b", "app.py", f"app.config['SECURITY_PASSWORD_SALT'] = '{password}'\n")
+    # the placeholders a notebook writes there stay dropped
+    assert failing(tmp_path / "c", "nb.ipynb", notebook('os.environ["OPENAI_API_KEY"] = "<your key>"\n')) == []
+    assert failing(tmp_path / "d", "nb.ipynb", notebook('os.environ["WANDB_API_KEY"] = "YOUR_KEY"\n')) == []

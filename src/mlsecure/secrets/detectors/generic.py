@@ -49,9 +49,10 @@ _KEY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123
 # ``accessKeySecret:`` opens a YAML mapping whose ``key: accesskey`` names a key of a Kubernetes Secret),
 # then an operator (assignment, comparison, a call's parenthesis, or only spaces before a quote), then
 # the value: a quoted literal ("...", '...', `...`, Objective-C @"...", up to 2 kB: refresh tokens and JWTs
-# run past 300 characters) or a bare word
+# run past 300 characters) or a bare word. (Session 14) The name may be a subscript's string key:
+# ``os.environ["DB_PASSWORD"] = "..."``, ``app.config['SECRET_KEY'] = '...'``, as notebooks set them
 _KEY_VALUE = (
-    r"(?P<tail>[A-Za-z0-9_\-]{0,30}?)(?:\[\d*\])?[\"'`]?"
+    r"(?P<tail>[A-Za-z0-9_\-]{0,30}?)(?:\[\d*\])?[\"'`]?\]?"
     r"(?:[ \t]*{annotation}(?P<op>:=|=>|===|!==|==|!=|=|:(?!:)|\()[ \t]*"
     r"|[ \t]+(?P<copula>is[ \t]+)?(?=[@\"'`]))"
     r"@?(?:\"(?P<dq>[^\"\n]{1,2048})\"|'(?P<sq>[^'\n]{1,2048})'|`(?P<bq>[^`\n]{1,2048})`"
