@@ -16,6 +16,12 @@ value, never by a project's names:
 Three more stay visible at **low** (``low_reason``): a row of a text data set (a CSV of scraped issue text quotes
 what strangers pasted; it configures nothing here), a keyword inside a minified script a notebook output embeds
 (a charting library's bundle), and a cookie a server set in a printed HTTP response (an error dump's ``Set-Cookie``).
+
+Session 14 (notebook / tutorial collections) added: an interpolated expression in the value's place
+(``"{azureOpenAIKey.GetClearTextPassword()}"``), a name in upper case joined by ``-``
+(``"AZURE-CONTENT-UNDERSTANDING-KEY"``), a pointer in words (``"from app settings"``); at low, a package's long
+description in JSON metadata (pip's ``--report``: other packages' READMEs, their code examples quoted); and
+``replace_comment``, a comment after a typed value telling the reader to change it (``# change password here``).
 """
 
 from __future__ import annotations
