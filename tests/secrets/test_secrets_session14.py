@@ -223,3 +223,13 @@ def test_secret_set_through_a_subscript_is_read(tmp_path: Path) -> None:
     # the placeholders a notebook writes there stay dropped
     assert failing(tmp_path / "c", "nb.ipynb", notebook('os.environ["OPENAI_API_KEY"] = "<your key>"\n')) == []
     assert failing(tmp_path / "d", "nb.ipynb", notebook('os.environ["WANDB_API_KEY"] = "YOUR_KEY"\n')) == []
+
+
+def test_secret_word_in_a_type_subscript_is_no_key(tmp_path: Path) -> None:
+    # a quoted word closing a Literal[...] list and a type argument (Optional[Secret]) are no subscript keys
+    look_alike = (
+        'class Field:\n    type: Literal["string", "number", "boolean", "secret"] = "string"\n'
+        "    def __init__(self, api_key: Optional[Secret] = None, **kwargs):\n        pass\n"
+    )
+    twin = f'class Field:\n    settings["secret"] = "{drawn(RNG, 16)}"\n'
+    assert_look_alike_pair(tmp_path, "datamodel/types.py", "SEC-017", look_alike, twin)

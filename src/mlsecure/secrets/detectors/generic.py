@@ -52,7 +52,7 @@ _KEY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123
 # run past 300 characters) or a bare word. (Session 14) The name may be a subscript's string key:
 # ``os.environ["DB_PASSWORD"] = "..."``, ``app.config['SECRET_KEY'] = '...'``, as notebooks set them
 _KEY_VALUE = (
-    r"(?P<tail>[A-Za-z0-9_\-]{0,30}?)(?:\[\d*\])?[\"'`]?\]?"
+    r"(?P<tail>[A-Za-z0-9_\-]{0,30}?)(?:\[\d*\])?(?:(?P<sub>[\"'`]\])|[\"'`]?)"
     r"(?:[ \t]*{annotation}(?P<op>:=|=>|===|!==|==|!=|=|:(?!:)|\()[ \t]*"
     r"|[ \t]+(?P<copula>is[ \t]+)?(?=[@\"'`]))"
     r"@?(?:\"(?P<dq>[^\"\n]{1,2048})\"|'(?P<sq>[^'\n]{1,2048})'|`(?P<bq>[^`\n]{1,2048})`"
@@ -146,6 +146,8 @@ class KeywordAssignment(Detector):
             match = (_AFTER_CONFIG_KEY if kind is FileKind.CONFIG else _AFTER_KEY).match(text, word.end())
             if match is None:
                 continue
+            if match.group("sub") is not None and text[start - 2:start] not in ('["', "['", "[`"):
+                continue  # Literal["string", "secret"] = ...: a quoted word closing a list, not a subscript's key
             key = text[start:match.end("tail")]
             group = next(g for g in ("dq", "sq", "bq", "bare") if match.group(g) is not None)
             value, value_start = match.group(group), match.start(group)
