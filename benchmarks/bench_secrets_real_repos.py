@@ -39,7 +39,8 @@ REPORT = (
 # PrefectHQ+prefect; session 11: the ten from Lightning-AI+pytorch-lightning; session 12: the last eleven, from
 # deepset-ai+hayhooks; session 13: the ten from ray-project+kuberay, config/deployment-heavy; session 13b: the
 # last ten, from GoogleCloudPlatform+generative-ai, notebook/doc-heavy; session 13c: the last seven, from
-# comet-ml+comet-examples, example collections and serving / feature-store projects like the report's; each round
+# comet-ml+comet-examples, example collections and serving / feature-store projects like the report's; session 14: the
+# last nine, from aws-samples+amazon-sagemaker-generativeai, notebook / tutorial collections of ML platforms; each round
 # picked and added before any of its findings was read)
 DEV = (
     "pytorch+examples",
@@ -138,6 +139,15 @@ DEV = (
     "mlflow+recipes-examples",
     "huggingface+course",
     "kserve+modelmesh-serving",
+    "aws-samples+amazon-sagemaker-generativeai",
+    "Azure-Samples+openai",
+    "rapidsai+notebooks-contrib",
+    "zenml-io+zenml-projects",
+    "tecton-ai+tecton-sample-repo",
+    "wandb+edu",
+    "GoogleCloudPlatform+mlops-with-vertex-ai",
+    "NVIDIA+NeMo",
+    "aws-samples+amazon-bedrock-samples",
 )
 # session 7's recall order: repository i is planted with seed i
 RECALL = (

@@ -105,11 +105,12 @@ _PAIRS = [
         f'    config:\n      access_key_id: "blobs"\n      secret_key: "{_DRAWN24}"\n'
         '      endpoint: "http://localhost:30002"\n',
     ),
-    # a salt, stored beside the hash it seasons
+    # a salt, stored beside the hash it seasons (session 14: a *password's* salt, PASSWORD_SALT, is reported again, as
+    # Flask-Security's is an HMAC key; see test_secrets_session14)
     (
         "harness/common/api/authentication.py",
         "SEC-017",
-        f'PASSWORD_SALT = "{_DRAWN22[:20]}"\n',
+        f'HASH_SALT = "{_DRAWN22[:20]}"\n',
         f'PASSWORD_SECRET = "{_DRAWN22[:20]}"\n',
     ),
     # a product's name in leetspeak as the password of a CI compose stack

@@ -16,6 +16,12 @@ value, never by a project's names:
 Three more stay visible at **low** (``low_reason``): a row of a text data set (a CSV of scraped issue text quotes
 what strangers pasted; it configures nothing here), a keyword inside a minified script a notebook output embeds
 (a charting library's bundle), and a cookie a server set in a printed HTTP response (an error dump's ``Set-Cookie``).
+
+Session 14 (notebook / tutorial collections) added: an interpolated expression in the value's place
+(``"{azureOpenAIKey.GetClearTextPassword()}"``), a name in upper case joined by ``-``
+(``"AZURE-CONTENT-UNDERSTANDING-KEY"``), a pointer in words (``"from app settings"``); at low, a package's long
+description in JSON metadata (pip's ``--report``: other packages' READMEs, their code examples quoted); and
+``replace_comment``, a comment after a typed value telling the reader to change it (``# change password here``).
 """
 
 from __future__ import annotations
@@ -40,7 +46,8 @@ _PGP_BEFORE = re.compile(
     r"|(?:^|[^a-z])(?:gpg|pgp)[_\-]?(?:keys?|key[_\-]?id|fingerprint)[\"']?"
     r"(?:[ \t]*[:=][ \t]*|[ \t]+)[\"']?$"
 )
-_FORMAT_FIELD = re.compile(r"^\{(?:\d+|[A-Za-z_]\w*)?\}(?:[,;&'\")\s].*)?$", re.DOTALL)
+# {1}, {name}; (session 14) an interpolated expression: $"...{azureOpenAIKey.GetClearTextPassword()}" (C#), f"{cfg.key}"
+_FORMAT_FIELD = re.compile(r"^\{(?:\d+|[A-Za-z_][\w.]*(?:\(\))?)?\}(?:[,;&'\")\s].*)?$", re.DOTALL)
 _NAME_PIECES = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+")
 _CREDENTIAL_PIECES = frozenset(
     {"password", "passwd", "passphrase", "secret", "token", "key", "credential", "credentials"}
@@ -48,6 +55,16 @@ _CREDENTIAL_PIECES = frozenset(
 _VOWEL = re.compile(r"[aeiouy]", re.IGNORECASE)
 _DATA_SUFFIXES = (".csv", ".tsv")
 _WORD = re.compile(r"\b[A-Za-z]{2,}\b")
+# (session 14) core metadata's Description (README) as JSON carries it: pip install --report's "metadata", PyPI's JSON
+_PACKAGE_DESCRIPTION = re.compile(r'^[ \t]*"(?:description|long_description)"[ \t]*:[ \t]*"')
+# (session 14) a pointer in words to where the value lives: "from app settings", "see the README", "in Key Vault"
+_WHERE_IT_COMES_FROM = re.compile(r"^(?:from|see|in|via)(?: [A-Za-z]{2,}){1,6}\.?$")
+# (session 14) a comment closing the line that says to put one's own value there: # change password here, // replace
+# with your key, # TODO: set your token
+_REPLACE_COMMENT = re.compile(
+    r"(?i)^[\"'`]?[,;)]*[ \t]*(?:#|//)[ \t]*(?:todo:?[ \t]*)?(?:change|replace|update|set|put|enter|insert|fill"
+    r"|use)\b[^\n]{0,40}?\b(?:here|this|yours?|own|before|later)\b"
+)
 _SET_COOKIE_BEFORE = re.compile(r"(?i)set-cookie[\"']?[ \t]*:[ \t]*[\"']?[\w.\-]+=$")
 
 
@@ -61,11 +78,21 @@ def example_value(secret: str, before: str) -> str | None:
         return "a format field in the value's place (password={1}): filled in when the string is formatted"
     if _variable_name(secret):
         return "the name of a variable that holds the secret (ORG_GRADLE_PROJECT_signingInMemoryKeyPassword)"
+    if _WHERE_IT_COMES_FROM.match(secret):
+        return "where the value comes from, in words (from app settings, see the README): a pointer, not the value"
     return None
+
+
+def replace_comment(after: str) -> bool:
+    """``after`` (the line past the value) opens with a comment telling the reader to put their own value there."""
+    return _REPLACE_COMMENT.match(after) is not None
 
 
 def low_reason(line: str, before: str, *, path: str) -> str | None:
     """Why a finding on ``line`` is reported at low (visible, not failing): its text is data or code of others."""
+    if path.lower().endswith(".json") and _PACKAGE_DESCRIPTION.match(line) and line.count("\\n") >= 10:
+        return ("a package's long description in JSON metadata (pip's installation report, PyPI's JSON API): the "
+                "README of someone else's package, its examples quoted as text")
     if path.lower().endswith(_DATA_SUFFIXES) and len(_WORD.findall(line)) >= 25:
         return "a row of a text data set (a CSV of scraped prose): quoted text, not this project's configuration"
     if path.lower().endswith(".ipynb") and _minified(line):
@@ -82,7 +109,10 @@ def _minified(line: str) -> bool:
 
 
 def _variable_name(value: str) -> bool:
-    """Four or more word pieces joined by ``_`` and camelCase, letters only, one a credential word: a name."""
+    """Four or more word pieces joined by ``_`` and camelCase, letters only, one a credential word: a name. (Session
+    14) upper-case words joined by ``-`` too: ``AZURE-CONTENT-UNDERSTANDING-KEY``, a name spelt in a label's place."""
+    if value.isupper() and "-" in value and "_" not in value:
+        value = value.replace("-", "_")
     if "_" not in value or not value.replace("_", "").isalpha():
         return False
     pieces = _NAME_PIECES.findall(value)

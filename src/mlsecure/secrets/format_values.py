@@ -24,7 +24,10 @@ classes that are decided by a published format or by the language, the same in a
 * an object id of an LLM API (``toolu_bdrk_015f...``, ``msg_01...``, ``chatcmpl-...``; session 13), as tests and
   recorded traces compare them: the provider's own prefix for a message, a tool call or a batch, not for a key;
 * a password hash in the Modular Crypt Format (``$2y$12$...``, ``$6$...``, ``$argon2id$...``; session 13), as an
-  identity provider's static users list it: the server's check value, not the password.
+  identity provider's static users list it: the server's check value, not the password;
+* (session 14) an event namespace or CSS selector (Bootstrap's ``DATA_API_KEY = '.data-api'``), a PDF hex string of
+  the document's dictionary (``/Keywords <DC61...>``), a type in a docstring's argument list
+  (``token_level_rewards: `(torch.Tensor)` ``).
 """
 
 from __future__ import annotations
@@ -70,6 +73,15 @@ _CRYPT_HASH = re.compile(
     r"|pbkdf2_sha(?:1|256|512)\$\d+\$[A-Za-z0-9]+\$[A-Za-z0-9+/]+={0,2}"
     r"|sha(?:1|256|512):[0-9a-f]{12}:[0-9a-f]{40,128})$"
 )
+# (session 14) a jQuery event namespace or a CSS class selector (Bootstrap's DATA_API_KEY = '.data-api'): a dot,
+# then lower-case words joined by - or _; no drawn value opens with a dot
+_DOTTED_NAMESPACE = re.compile(r"^\.[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$")
+# (session 14) a PDF hex string after a name of the document's dictionary (/Keywords <DC61...>, /ID [<...>])
+_PDF_HEX_BEFORE = re.compile(r"/[A-Z][A-Za-z]*[ \t]*\[?[ \t]*<$")
+_HEX = re.compile(r"^[0-9A-Fa-f]+$")
+# (session 14) a type in a docstring's argument list (token_level_rewards: `(torch.Tensor)`): a dotted name ending in
+# a class, in parentheses or backticks
+_DOC_TYPE = re.compile(r"^\(?(?:[A-Za-z_]\w*\.)+[A-Z]\w*\)?$")
 _TABLE_SEPARATOR = re.compile(r"^\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$")
 
 
@@ -115,6 +127,12 @@ def format_value(secret: str, line: str, at: int, *, path: str) -> str | None:
         return "a password hash in Modular Crypt Format (bcrypt $2y$, sha512-crypt $6$, argon2): what a server stores"
     if _LLM_OBJECT_ID.match(secret):
         return "an LLM API's object id (toolu_..., msg_..., chatcmpl-...): names a message or a call, opens nothing"
+    if _DOTTED_NAMESPACE.match(secret):
+        return "an event namespace or a CSS class selector ('.data-api'): a dot, then words"
+    if path.lower().endswith(".pdf") and _HEX.match(secret) and _PDF_HEX_BEFORE.search(before):
+        return "a PDF hex string of the document's dictionary (/Keywords <...>, /ID [<...>]): metadata, not a key"
+    if _DOC_TYPE.match(secret) and before.rstrip()[-1:] in ("`", "("):
+        return "a type in a docstring's argument list (name: `(torch.Tensor)`): a class, not a literal"
     if _SDP_ICE_BEFORE.search(before):
         return "an SDP ICE password (a=ice-pwd:): drawn per session and sent to the peer in the offer (RFC 8839)"
     return None

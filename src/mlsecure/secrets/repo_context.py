@@ -52,7 +52,7 @@ from mlsecure.secrets.code_values import code_value, default_of_expansion, names
 from mlsecure.secrets.deployment_values import deployment_value
 from mlsecure.secrets.detectors.context import drawn_shape, typed_filler
 from mlsecure.secrets.detectors.generic import encoded_text, names_no_secret
-from mlsecure.secrets.example_values import example_value, low_reason
+from mlsecure.secrets.example_values import example_value, low_reason, replace_comment
 from mlsecure.secrets.format_values import format_value, table_column_header
 from mlsecure.secrets.local_stack import (
     DEMOTABLE_RULES,
@@ -121,7 +121,9 @@ _MORE_TEST_DIRS = re.compile(r"(?i)(?:^|/)(?:test[-_]?cases?|test[-_]?resources|
 # Authorization header's value (Headers({"authorization": "Bearer secret-token-123"}) in a test)
 FIXTURE_RULES = frozenset({"SEC-017", "SEC-021", "SEC-022", "SEC-023", "SEC-026",
                            _rule_id("HTTP", "authorization-header")})
-_VERSION = re.compile(r"^v?\d+(?:\.\d+){1,3}(?:[-+][\w.]+)?['\"<>/]*$")
+# (session 14) a release label of several parts after the number: 1.6.3-db2-hadoop2-scala2.10, 1.6.x-ubuntu15.10
+# (a Cloudflare origin CA key, v1.0-<24 hex>-<146 hex>, has long drawn parts: each label part is short)
+_VERSION = re.compile(r"^v?\d+(?:\.(?:\d+|x)){1,3}(?:[-+][\w.]+|(?:[-+][\w.]{1,16}){2,})?['\"<>/]*$")
 _TEMPLATE_SEGMENT = re.compile(r"(?:^|/)\{?[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\}?(?:/|$)")
 _REGEX_ESCAPE = re.compile(r"\\[sdwbSDWB](?:[*+?{]|\b)|\(\?[:=!<]|\.\*")
 # a header value that is an expression: self.VALID_AUTH_HEADER, process.env.GITHUB_TOKEN, createAuthHeader(...)
@@ -194,6 +196,11 @@ _PRESIGNED_SCOPE = re.compile(r"(?i)(?:[?&]x-(?:amz|goog)-credential=|\b(?:aws4|
                               r"credential=)$")
 
 
+# (session 14) a query parameter of a URL whose host is this machine: http://localhost:8888/lab?token=
+_LOCAL_URL_QUERY = re.compile(r"(?i)\bhttps?://(?:localhost|127(?:\.\d{1,3}){3}|0\.0\.0\.0|\[::1\])(?::\d{1,5})?"
+                              r"/[^\s\"'<>?]*\?(?:[^\s\"'<>]*&)?[\w.\-]+=$")
+
+
 @dataclass(frozen=True)
 class Verdict:
     """``drop``: not a credential (counted as a placeholder); otherwise reported at low with ``reason``."""
@@ -218,6 +225,11 @@ def judge(rule_id: str, secret: str, text: str, start: int, end: int, *, path: s
         return Verdict(True, "a command quoted in prose (the `net user` command): its code span closed before the word")
     if rule_id in _GENERIC and before.endswith("`") and path.endswith(_SHELL_SUFFIXES) and "`" in line[at:]:
         return Verdict(True, "a shell command substitution (`openssl rand -hex 20`): the value is made at run time")
+    if rule_id in _GENERIC and _LOCAL_URL_QUERY.search(before) is not None:
+        # (session 14) Jupyter prints http://localhost:8888/lab?token=<48 hex> at every launch, notebooks and READMEs
+        # paste it: it opens a server on this machine, drawn anew each start; visible, at low
+        return Verdict(False, "a token in the query of a URL to this machine (a local Jupyter server's ?token=, "
+                              "printed at each launch)")
     if _PRESIGNED_SCOPE.search(before) is not None:
         # a provider's key id there keeps a finding (it names the account), at low: no secret is in the scope
         return Verdict(rule_id in _GENERIC, "the credential scope of a presigned URL or a SigV4 header (key id, date, "
@@ -241,6 +253,9 @@ def judge(rule_id: str, secret: str, text: str, start: int, end: int, *, path: s
         # a stand-in shown to a reader, and a weak password people deploy (qwerty123): kept at low (session 11b)
         return Verdict(False, "keys typed in order (1234567890abcdef, qwerty123) in a docs / example / test / "
                               "comment place: a stand-in, or a weak password")
+    if replace_comment(line[at + len(secret):]) and (typed_word(secret) or keyboard_run(secret)):
+        # (session 14) a typed value the author marks as one to replace; kept at low: it may be deployed as it is
+        return Verdict(False, "a comment after the value tells the reader to change it (# change password here)")
     named = self_named(secret) if not drawn_shape(secret) else None
     if named is not None:
         return Verdict(True, named)

@@ -91,8 +91,9 @@ def self_named(value: str) -> str | None:
     return None
 
 
-_SELF_NAMED_SPLIT = re.compile(r"[-_.]+|(?<=[a-z])(?=[A-Z])")
-_CREDENTIAL_WORDS = frozenset({"password", "passwd", "pswd", "pwd", "passphrase", "secret", "token", "apikey",
+# (session 14) and between letters and digits: TestPass1 -> Test, Pass, 1
+_SELF_NAMED_SPLIT = re.compile(r"[-_.]+|(?<=[a-z])(?=[A-Z])|(?<=[A-Za-z])(?=\d)")
+_CREDENTIAL_WORDS = frozenset({"password", "passwd", "pswd", "pwd", "pass", "passphrase", "secret", "token", "apikey",
                                "key", "credential", "credentials", "creds"})
 _STAND_IN_WORDS = frozenset({"test", "testing", "tests", "dev", "development", "example", "examples", "demo",
                              "sample", "dummy", "fake", "mock", "insecure", "unsafe", "placeholder", "changeme",
@@ -103,7 +104,7 @@ _STAND_IN_WORDS = frozenset({"test", "testing", "tests", "dev", "development", "
 # and the alphabet typed backwards (session 13: ``abc123XYZ987``, a Helm tutorial's API key, runs up and down)
 _ORDERED = ("1234567890", "0123456789", "abcdefghijklmnopqrstuvwxyz", "qwertyuiop", "asdfghjkl", "zxcvbnm",
             "9876543210", "0987654321", "zyxwvutsrqponmlkjihgfedcba")
-_RUN_PREFIX = re.compile(r"^[A-Za-z]{1,4}[-_]|^[A-Z]{2,4}(?=\d)")
+_RUN_PREFIX = re.compile(r"^[A-Za-z]{1,6}[-_]|^[A-Z]{2,4}(?=\d)")  # (session 14: up to 6, GOCSPX-)
 
 
 def keyboard_run(value: str) -> bool:

@@ -49,9 +49,10 @@ _KEY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123
 # ``accessKeySecret:`` opens a YAML mapping whose ``key: accesskey`` names a key of a Kubernetes Secret),
 # then an operator (assignment, comparison, a call's parenthesis, or only spaces before a quote), then
 # the value: a quoted literal ("...", '...', `...`, Objective-C @"...", up to 2 kB: refresh tokens and JWTs
-# run past 300 characters) or a bare word
+# run past 300 characters) or a bare word. (Session 14) The name may be a subscript's string key:
+# ``os.environ["DB_PASSWORD"] = "..."``, ``app.config['SECRET_KEY'] = '...'``, as notebooks set them
 _KEY_VALUE = (
-    r"(?P<tail>[A-Za-z0-9_\-]{0,30}?)(?:\[\d*\])?[\"'`]?"
+    r"(?P<tail>[A-Za-z0-9_\-]{0,30}?)(?:\[\d*\])?(?:(?P<sub>[\"'`]\])|[\"'`]?)"
     r"(?:[ \t]*{annotation}(?P<op>:=|=>|===|!==|==|!=|=|:(?!:)|\()[ \t]*"
     r"|[ \t]+(?P<copula>is[ \t]+)?(?=[@\"'`]))"
     r"@?(?:\"(?P<dq>[^\"\n]{1,2048})\"|'(?P<sq>[^'\n]{1,2048})'|`(?P<bq>[^`\n]{1,2048})`"
@@ -97,8 +98,12 @@ _NAME_OF_SOMETHING = re.compile(r"(?:[_.\-]|(?<=[a-z])(?=[A-Z]))(?:[Ii][Dd]s?|ID
                                 r"[Ss]uffix|SUFFIX|[Pp]refix|PREFIX|[Ll]abel|LABEL|[Hh]int|HINT|[Pp]rompt|PROMPT|[Pp]laceholder|PLACEHOLDER|"
                                 r"[Tt]itle|TITLE|[Mm]essage|MESSAGE|[Pp]olicy|POLICY|[Ss]ource|SOURCE|"
                                 # a reference to a secret held elsewhere (secretRef, secretKeyRef, secret_ref); a salt,
-                                # stored beside the hash it seasons (PASSWORD_SALT): public by design
-                                r"[Rr]efs?|REFS?|[Rr]eference|REFERENCE|[Ss]alt|SALT)$"
+                                # stored beside the hash it seasons (hash_salt): public by design. (Session 14) Not a
+                                # password's or secret's salt (Flask-Security's SECURITY_PASSWORD_SALT, SECRET_SALT):
+                                # its docs call it the HMAC salt, a key the server keeps to HMAC every password
+                                r"[Rr]efs?|REFS?|[Rr]eference|REFERENCE|"
+                                r"(?<![Pp]assword_)(?<!PASSWORD_)(?<![Ss]ecret_)(?<!SECRET_)(?<!password)(?<!Password)"
+                                r"(?<!secret)(?<!Secret)(?:[Ss]alt|SALT))$"
                                 # key ids written as one word: TUF / in-toto / OpenPGP "keyid", JWK "kid"
                                 r"|(?:^|[_.\-])(?:[Kk]ey[Ii][Dd]s?|KEYIDS?|kid|KID)$")
 # a signature is public by design (whoever verifies it reads it): "sig", "signatures", "x_signature"
@@ -141,6 +146,8 @@ class KeywordAssignment(Detector):
             match = (_AFTER_CONFIG_KEY if kind is FileKind.CONFIG else _AFTER_KEY).match(text, word.end())
             if match is None:
                 continue
+            if match.group("sub") is not None and text[start - 2:start] not in ('["', "['", "[`"):
+                continue  # Literal["string", "secret"] = ...: a quoted word closing a list, not a subscript's key
             key = text[start:match.end("tail")]
             group = next(g for g in ("dq", "sq", "bq", "bare") if match.group(g) is not None)
             value, value_start = match.group(group), match.start(group)

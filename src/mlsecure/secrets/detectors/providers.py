@@ -30,6 +30,10 @@ def github_checksum(random_part: str) -> str:
         digits.append(BASE62[rest])
     return "".join(reversed(digits)).rjust(6, "0")
 
+# a GitHub link up to the commit segment: raw.githubusercontent.com/<owner>/<repo>/, github.com/<owner>/<repo>/blob/
+_GITHUB_COMMIT_PATH = re.compile(r"(?:raw\.githubusercontent\.com/[\w.\-]+/[\w.\-]+/|github\.com/[\w.\-]+/[\w.\-]+/"
+                                 r"(?:blob|tree|raw|commit|blame)/)\Z")
+
 
 class AwsAccessKeyId(PatternDetector):
     rule_id = "SEC-001"
@@ -230,6 +234,13 @@ class WandbApiKey(PatternDetector):
     # on the same line, or across the login / password lines of a .netrc "machine api.wandb.ai" entry
     pattern = re.compile(r"(?i:wandb)(?:[^\n]|\n(?=[ \t]*(?:login|password)\b)){0,80}?"
                          r"(?<![0-9a-fA-F])([0-9a-f]{40})(?![0-9a-fA-F])")
+
+    def validate(self, secret: str, match: re.Match[str]) -> Mapping[str, Any] | None:
+        # (session 14) a commit id in a GitHub link's path (raw.githubusercontent.com/wandb/wandb/<sha>/logo.png,
+        # github.com/wandb/edu/blob/<sha>/...): 40 hex there name a commit, whatever repository the link names
+        if _GITHUB_COMMIT_PATH.search(match.string, max(0, match.start(1) - 200), match.start(1)):
+            return None
+        return {}
 
 
 class AzureStorageConnectionString(PatternDetector):

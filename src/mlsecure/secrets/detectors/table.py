@@ -21,7 +21,12 @@ _CAPITALISED_RUN = re.compile(r"[A-Z][a-z]{2,}")
 
 
 def _identifier(value: str) -> bool:
-    """A CamelCase name (APActivationPayload, Mistral3ForConditionalGeneration), not a drawn token."""
+    """A CamelCase name (APActivationPayload, Mistral3ForConditionalGeneration) or an upper-case word (APALACHICOLA,
+    a pronunciation dictionary's headword; session 14), not a drawn token."""
+    if value.isalpha() and value.isupper():
+        # letters only, upper case: a drawn base62 value is so with p = (26/62)^n (1 in 1,000 at 8 characters, 1 in
+        # 14,000 at 11). Lower case stays: the peers' suites label typed stand-ins such as abcdefghij... positive
+        return True
     if not any(c.isdigit() for c in value) and len(_CAPITALISED_WORD.findall(value)) >= 2:
         return True
     # or capitalised words over 90 % of it, digits allowed (1 in 100 000 random 32-character base62 strings)
