@@ -189,19 +189,21 @@ def test_generic_salt_and_placeholder_salts_stay_dropped(tmp_path: Path) -> None
     assert failing(tmp_path / "d", "app/settings.py", "SECURITY_PASSWORD_SALT = 'changeme'\n") == []
 
 
-def test_typed_password_in_a_notebook_is_shown_not_kept(tmp_path: Path) -> None:
-    # a notebook is a document to read, as docs / example files are: a typed password there is reported at low
-    name = "notebooks/03_Dynamic_Database.ipynb"
+def test_typed_password_in_a_notebook_fails_unless_under_a_tutorial_folder(tmp_path: Path) -> None:
+    # a notebook at a project's root is where a real password is typed: it keeps its severity; under examples/ it is
+    # a document shown to a reader, as docs are (reported at low); a drawn one fails in both places
+    typed = notebook('adb_password = "ilovekgrag"\n')
+    assert "SEC-017" in failing(tmp_path / "root", "notebooks/03_Dynamic_Database.ipynb", typed)
     assert_look_alike_pair(
         tmp_path,
-        name,
+        "examples/03_Dynamic_Database.ipynb",
         "SEC-017",
-        notebook('adb_password = "ilovekgrag"\n'),
+        typed,
         notebook(f'adb_password = "{drawn(RNG, 20)}"\n'),
     )
     out = notebook("print(setup())", [{"output_type": "stream", "name": "stdout", "text": "Password: Kinetica123!\n"}])
-    assert failing(tmp_path / "c", name, out) == []
-    assert "SEC-017" in failing(tmp_path / "d", "setup/lab.yaml", "Password: Kinetica123!\n")
+    assert "SEC-017" in failing(tmp_path / "c", "analysis.ipynb", out)
+    assert failing(tmp_path / "d", "tutorials/analysis.ipynb", out) == []
 
 
 def test_token_of_a_local_jupyter_url_is_reported_at_low(tmp_path: Path) -> None:
@@ -233,3 +235,22 @@ def test_secret_word_in_a_type_subscript_is_no_key(tmp_path: Path) -> None:
     )
     twin = f'class Field:\n    settings["secret"] = "{drawn(RNG, 16)}"\n'
     assert_look_alike_pair(tmp_path, "datamodel/types.py", "SEC-017", look_alike, twin)
+
+
+def test_folders_above_the_scanned_root_decide_nothing(tmp_path: Path) -> None:
+    # a checkout at ~/examples/repo is no example collection: only the tree's own folders say "docs" or "tests"
+    from mlsecure.secrets.scanner import SecretScanner
+    from mlsecure.secrets.walk import inside_root
+
+    repo = tmp_path / "examples" / "repo"
+    (repo / "tests").mkdir(parents=True)
+    (repo / "lab.ipynb").write_text(notebook('db_password = "ilovekgrag"\n'), encoding="utf-8")
+
+    def severities(root: Path) -> list[str]:
+        return [f.severity.name for f in SecretScanner().scan_paths([root]).findings if f.rule_id == "SEC-017"]
+
+    assert severities(repo) == ["MEDIUM"]  # inside the repository it is a project's notebook
+    assert severities(tmp_path) == ["LOW"]  # scanned from above, it sits under examples/: a tutorial's
+    assert inside_root(repo / "tests" / "x.py", [repo]) == "tests/x.py"
+    assert inside_root(repo / "lab.ipynb", [repo / "lab.ipynb"]) == str(repo / "lab.ipynb")
+    assert inside_root(tmp_path / "other.py", [repo]) == str(tmp_path / "other.py")

@@ -31,7 +31,7 @@ _LOCAL_FILE = re.compile(
     r"|(?:^|/)\.github/workflows/|(?:^|/)\.gitlab-ci\.ya?ml$|(?:^|/)azure-pipelines[^/]*\.ya?ml$"
     r"|(?:^|/)\.circleci/|(?:^|/)(?:[^/]*[-_.])?values[^/]*\.ya?ml$"
     r"|(?:^|/)(?:docs?|docs-website|documentation|examples?|tutorials?|samples?|demos?)/"
-    r"|\.(?:md|mdx|rst|adoc|example|sample|template|dist|ipynb)$", re.IGNORECASE)
+    r"|\.(?:md|mdx|rst|adoc|example|sample|template|dist)$", re.IGNORECASE)
 # a connection URL to this machine or to a compose service (one label, no dots: ``@db:5432``, ``@postgres``)
 _LOCAL_HOST = re.compile(r"^(?:localhost|127(?:\.\d{1,3}){3}|0\.0\.0\.0|\[?::1\]?|host\.docker\.internal|"
                          r"[a-z][a-z0-9_-]{0,30})$", re.IGNORECASE)
@@ -72,10 +72,11 @@ def typed_word(value: str) -> bool:
 
 
 def example_file(path: str) -> bool:
-    """A compose / CI / Helm values / docs / example / template file: where a reader is shown a stack or a key. (Session
-    14) A notebook too: a document written to be read, cells and saved outputs alike, as tutorial collections publish
-    them; a typed password there (``adb_password = "ilovekgrag"``, ``Password: Kinetica123!``) is shown, not kept
-    (reported at low); a drawn one keeps its rule's severity."""
+    """A compose / CI / Helm values / docs / example / template file: where a reader is shown a stack or a key.
+
+    A notebook is one only under a docs / examples / tutorials folder: elsewhere it is where a team's real database
+    password is typed (``conn = connect(password="Summer2024!")``), so a typed password there keeps its rule's severity
+    (session 14 lead's decision: recall first)."""
     return _LOCAL_FILE.search(path.replace("\\", "/")) is not None
 
 

@@ -249,7 +249,9 @@ def judge(rule_id: str, secret: str, text: str, start: int, end: int, *, path: s
         # code or data in the value's place, or an instruction, is no credential; a leetspeak word is a weak password
         # people do deploy (``P4ssw0rd!``): kept, at low, as a product's default is
         return Verdict(not leet_stand_in(secret), why)
-    if keyboard_run(secret) and (in_tests or example_file(path) or _COMMENT_LINE.match(line) is not None):
+    # a notebook shows keys typed in order as a stand-in (vLLM's "token-abc123"); its typed words keep their severity
+    if keyboard_run(secret) and (in_tests or example_file(path) or path.endswith(".ipynb")
+                                 or _COMMENT_LINE.match(line) is not None):
         # a stand-in shown to a reader, and a weak password people deploy (qwerty123): kept at low (session 11b)
         return Verdict(False, "keys typed in order (1234567890abcdef, qwerty123) in a docs / example / test / "
                               "comment place: a stand-in, or a weak password")

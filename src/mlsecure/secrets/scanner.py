@@ -36,7 +36,7 @@ from mlsecure.secrets.peer_fp import foreign_value, prefix_only, query_without_s
 from mlsecure.secrets.registry import build_detectors
 from mlsecure.secrets.repo_context import FIXTURE_RULES
 from mlsecure.secrets.repo_context import judge as judge_context
-from mlsecure.secrets.walk import SNIFF_BYTES, decode, is_binary, iter_files, text_parts
+from mlsecure.secrets.walk import SNIFF_BYTES, decode, inside_root, is_binary, iter_files, text_parts
 
 STAND_IN_TITLE = ("documented example key / placeholder - not a live credential, but the pattern shows where "
                   "a real one would go")
@@ -181,8 +181,9 @@ class SecretScanner:
             scanned += 1
             size += len(data)
             text = decode(data)
+            where = inside_root(path, roots)
             for part in text_parts(path, text):
-                findings.extend(self._scan(part.text, path=str(path), member=part.member, kind=part.kind))
+                findings.extend(self._scan(part.text, path=str(path), member=part.member, kind=part.kind, where=where))
             if progress is not None and total and scanned % 256 == 0:
                 progress("secret scan", min(scanned / total, 1.0))
         stats = ScanStats(files_scanned=scanned, bytes_scanned=size, skipped_binary=binary, skipped_large=large,
@@ -199,7 +200,11 @@ class SecretScanner:
         self._counts = dict.fromkeys(("placeholder", "stand_in", "pragma", "baseline", "invalid"), 0)
         return self._scan(text, path=path, member=member, kind=kind)
 
-    def _scan(self, text: str, *, path: str, member: str | None, kind: FileKind) -> list[SecretFinding]:
+    def _scan(self, text: str, *, path: str, member: str | None, kind: FileKind,
+              where: str | None = None) -> list[SecretFinding]:
+        """``path`` names the file in findings; ``where`` (default ``path``) is what the path-based judgements read:
+        its place inside the scanned tree, so that folders above the root (``~/examples/repo``) decide nothing."""
+        where = path if where is None else where
         lowered = text.lower()
         filled = _x_filled(text)
         kept: list[Candidate] = []
@@ -207,8 +212,8 @@ class SecretScanner:
         local: dict[int, str] = {}  # ids of kept candidates reported at low: typed local-stack passwords
         claimed = public_blocks(text)  # certificates and public keys; placeholders claim their span too
         claimed.extend(encoded_media(text))  # base64 images and documents: data
-        in_tests = _TEST_PATH.search(path.replace("\\", "/")) is not None
-        compose = compose_by_content(text, path)
+        in_tests = _TEST_PATH.search(where.replace("\\", "/")) is not None
+        compose = compose_by_content(text, where)
         for detector in self.detectors:  # highest priority first: it claims the span
             for candidate, x_filled in self._candidates(detector, text, lowered, filled, kind):
                 if any(start < candidate.end and candidate.start < end for start, end in claimed):
@@ -224,7 +229,7 @@ class SecretScanner:
                     self._counts["invalid"] += 1
                     continue
                 verdict = judge_context(candidate.detector, candidate.secret, text, candidate.start, candidate.end,
-                                        path=path, in_tests=in_tests, free_form=candidate.free_form,
+                                        path=where, in_tests=in_tests, free_form=candidate.free_form,
                                         details=candidate.details)  # session 8: repository context
                 if verdict is not None and verdict.drop:
                     self._counts["placeholder"] += 1
@@ -254,7 +259,7 @@ class SecretScanner:
                         stand_ins.add(id(candidate))
                 if id(candidate) not in stand_ins:
                     host = candidate.details.get("host")
-                    reason = local_stack_reason(candidate.detector, candidate.secret, path,
+                    reason = local_stack_reason(candidate.detector, candidate.secret, where,
                                                 host if isinstance(host, str) else None, in_tests=in_tests,
                                                 after=text[candidate.end:candidate.end + 300], compose=compose)
                     if reason is not None:

@@ -63,6 +63,20 @@ def iter_files(paths: Sequence[Path]) -> Iterator[Path]:
                     yield path
 
 
+def inside_root(path: Path, roots: Sequence[Path]) -> str:
+    """Where ``path`` sits inside the scanned tree, for the judgements that read a path (tests, docs, examples):
+    relative to the directory root that holds it, so a checkout at ``~/examples/repo`` or ``/srv/tests/repo`` is
+    judged by its own folders only. A file named as a root keeps the path it was given."""
+    for root in roots:
+        if root == path:
+            return str(path)
+        try:
+            return path.relative_to(root).as_posix()
+        except ValueError:
+            continue
+    return str(path)
+
+
 def count_files(directory: Path, *, limit: int) -> int:
     """How many files ``iter_files`` would yield, counting stops at ``limit + 1``."""
     n = 0
