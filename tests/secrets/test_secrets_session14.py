@@ -254,3 +254,25 @@ def test_folders_above_the_scanned_root_decide_nothing(tmp_path: Path) -> None:
     assert inside_root(repo / "tests" / "x.py", [repo]) == "tests/x.py"
     assert inside_root(repo / "lab.ipynb", [repo / "lab.ipynb"]) == str(repo / "lab.ipynb")
     assert inside_root(tmp_path / "other.py", [repo]) == str(tmp_path / "other.py")
+
+
+def _tutorial(code: str, prose_cells: int) -> str:
+    """A notebook of ``prose_cells`` markdown cells explaining one code cell ``code``."""
+    prose = "This step connects the lab database so that the next cells can load the training table. " * 2
+    cells: list[dict[str, object]] = [{"cell_type": "markdown", "metadata": {}, "source": prose}] * prose_cells
+    cells = [*cells, {"cell_type": "code", "execution_count": 1, "metadata": {}, "source": code, "outputs": []}]
+    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+
+
+def test_typed_password_in_a_tutorial_notebook_is_shown_not_kept(tmp_path: Path) -> None:
+    # a notebook that explains itself in prose is a document to read: its typed password is reported at low; a
+    # working notebook (one markdown cell, mostly code) keeps the finding at medium; a drawn value fails in both
+    from mlsecure.secrets.walk import tutorial_notebook
+
+    code = 'adb_password = "ilovekgrag"\nconn = connect(user="lab", password=adb_password)\n'
+    assert_look_alike_pair(
+        tmp_path, "lab.ipynb", "SEC-017", _tutorial(code, 3), _tutorial(code.replace("ilovekgrag", drawn(RNG, 20)), 3)
+    )
+    assert "SEC-017" in failing(tmp_path / "w", "lab.ipynb", _tutorial(code, 1))
+    assert tutorial_notebook(json.loads(_tutorial(code, 3))["cells"]) is True
+    assert tutorial_notebook(json.loads(_tutorial(code * 40, 3))["cells"]) is False  # prose under half the code

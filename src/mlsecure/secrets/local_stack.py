@@ -93,24 +93,27 @@ _COMPOSE_SERVICE_KEY = re.compile(r"^[ \t]{4,}(?:image|build|environment):", re.
 
 
 def local_stack_reason(rule_id: str, secret: str, path: str, host: str | None, *, in_tests: bool,
-                       after: str = "", compose: bool = False) -> str | None:
+                       after: str = "", compose: bool = False, document: bool = False) -> str | None:
     """Why a finding is a typed credential of a local stack or a docs example (reported at low), or None.
 
     ``after`` is the text right after the value: a URL whose authority holds a second ``@``
     (``user:Whheg@633MKLnzj@db``) has a password the URL pattern cut short, so it is never demoted. ``compose``:
-    the file is a Compose file by its content (``compose_by_content``)."""
+    the file is a Compose file by its content (``compose_by_content``). ``document``: a notebook written to be read
+    (``walk.tutorial_notebook``), shown like a docs file."""
     if rule_id not in DEMOTABLE_RULES:
         return None
     if not typed_word(secret):
         # a word in leetspeak (Meltan0admin, 0p3n-w3bu!) shown in a compose / docs / example file is typed as much as
         # the word is (session 12); elsewhere (mongodb://user:D1fficult@localhost) it keeps its rule's severity
-        shown = compose or example_file(path)
+        shown = compose or document or example_file(path)
         if not (shown and read_leet(secret) != secret and typed_word(read_leet(secret))):
             return None
     if rule_id == "SEC-016" and _AUTHORITY.match(after).group().count("@") != 1:  # type: ignore[union-attr]
         return None
     if compose or example_file(path):
         return "typed password in a compose / CI / Helm values / docs / example file (local stack)"
+    if document:
+        return "typed password in a notebook written to be read (a tutorial: markdown explains its code)"
     if rule_id == "SEC-016" and host is not None and _LOCAL_HOST.match(host) is not None:
         return "typed password of a connection URL to localhost or a compose service"
     if rule_id == "SEC-016" and in_tests:

@@ -183,7 +183,8 @@ class SecretScanner:
             text = decode(data)
             where = inside_root(path, roots)
             for part in text_parts(path, text):
-                findings.extend(self._scan(part.text, path=str(path), member=part.member, kind=part.kind, where=where))
+                findings.extend(self._scan(part.text, path=str(path), member=part.member, kind=part.kind, where=where,
+                                           tutorial=part.tutorial))
             if progress is not None and total and scanned % 256 == 0:
                 progress("secret scan", min(scanned / total, 1.0))
         stats = ScanStats(files_scanned=scanned, bytes_scanned=size, skipped_binary=binary, skipped_large=large,
@@ -201,9 +202,10 @@ class SecretScanner:
         return self._scan(text, path=path, member=member, kind=kind)
 
     def _scan(self, text: str, *, path: str, member: str | None, kind: FileKind,
-              where: str | None = None) -> list[SecretFinding]:
+              where: str | None = None, tutorial: bool = False) -> list[SecretFinding]:
         """``path`` names the file in findings; ``where`` (default ``path``) is what the path-based judgements read:
-        its place inside the scanned tree, so that folders above the root (``~/examples/repo``) decide nothing."""
+        its place inside the scanned tree, so that folders above the root (``~/examples/repo``) decide nothing.
+        ``tutorial``: the text is part of a notebook written to be read (``walk.tutorial_notebook``)."""
         where = path if where is None else where
         lowered = text.lower()
         filled = _x_filled(text)
@@ -261,7 +263,8 @@ class SecretScanner:
                     host = candidate.details.get("host")
                     reason = local_stack_reason(candidate.detector, candidate.secret, where,
                                                 host if isinstance(host, str) else None, in_tests=in_tests,
-                                                after=text[candidate.end:candidate.end + 300], compose=compose)
+                                                after=text[candidate.end:candidate.end + 300], compose=compose,
+                                                document=tutorial)
                     if reason is not None:
                         local[id(candidate)] = reason
                 kept.append(candidate)

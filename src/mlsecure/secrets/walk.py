@@ -38,6 +38,7 @@ class TextPart:
     text: str
     kind: FileKind
     member: str | None = None
+    tutorial: bool = False  # a part of a notebook written to be read (``tutorial_notebook``)
 
 
 def iter_files(paths: Sequence[Path]) -> Iterator[Path]:
@@ -151,23 +152,38 @@ def notebook_parts(text: str) -> list[TextPart] | None:
     if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
         return None
     parts: list[TextPart] = []
+    tutorial = tutorial_notebook(notebook["cells"])
     for index, cell in enumerate(notebook["cells"]):
         if not isinstance(cell, dict):
             continue
         kind = FileKind.CODE if cell.get("cell_type") == "code" else FileKind.TEXT
         source = _joined(cell.get("source"))
         if source:
-            parts.append(TextPart(source, kind, f"cell {index}"))
+            parts.append(TextPart(source, kind, f"cell {index}", tutorial))
         outputs = cell.get("outputs")
         for out_index, output in enumerate(outputs if isinstance(outputs, list) else ()):
             if isinstance(output, dict):
                 body = _output_text(output)
                 if body:
-                    parts.append(TextPart(body, FileKind.TEXT, f"cell {index} output {out_index}"))
+                    parts.append(TextPart(body, FileKind.TEXT, f"cell {index} output {out_index}", tutorial))
     metadata = notebook.get("metadata")
     if isinstance(metadata, dict) and metadata:
         parts.append(TextPart(json.dumps(metadata, indent=1), FileKind.CONFIG, "metadata"))
     return parts
+
+
+TUTORIAL_MARKDOWN_CELLS = 3
+TUTORIAL_PROSE_SHARE = 0.5  # markdown characters per character of code
+
+
+def tutorial_notebook(cells: list[Any]) -> bool:
+    """A notebook that explains itself in prose (3+ markdown cells, markdown at least half as long as its code), as
+    tutorial collections publish them: a typed password there is shown to a reader, as in a docs page (session 14,
+    lead). A team's working notebook is mostly code: a typed password there keeps its severity."""
+    markdown = [_joined(c.get("source")) for c in cells if isinstance(c, dict) and c.get("cell_type") == "markdown"]
+    code = sum(len(_joined(c.get("source"))) for c in cells if isinstance(c, dict) and c.get("cell_type") == "code")
+    prose = sum(len(m) for m in markdown)
+    return len([m for m in markdown if m.strip()]) >= TUTORIAL_MARKDOWN_CELLS and prose >= TUTORIAL_PROSE_SHARE * code
 
 
 # a terminal's colour / cursor codes (ESC [ ... letter) in a saved output: rich tracebacks and progress bars
