@@ -10,13 +10,10 @@ an immutable sandbox with sample messages, operation counts bounded, so a lookup
 
 from __future__ import annotations
 
-import functools
-import re
 from collections.abc import Iterator
 from typing import Any
 
 from jinja2 import nodes
-from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import SecurityError, TemplateError
 from jinja2.sandbox import (
     UNSAFE_ASYNC_GENERATOR_ATTRIBUTES,
@@ -24,12 +21,17 @@ from jinja2.sandbox import (
     UNSAFE_FUNCTION_ATTRIBUTES,
     UNSAFE_GENERATOR_ATTRIBUTES,
     UNSAFE_METHOD_ATTRIBUTES,
-    ImmutableSandboxedEnvironment,
+)
+
+from mlsecure.artifacts.scan.template_sandbox import (
+    MAX_OPERATIONS,
+    MAX_RENDER_CHARS,
+    BoundedSandbox,
+    RenderBudgetError,
 )
 
 UNSAFE_NAMES = (UNSAFE_FUNCTION_ATTRIBUTES | UNSAFE_METHOD_ATTRIBUTES | UNSAFE_GENERATOR_ATTRIBUTES
                 | UNSAFE_COROUTINE_ATTRIBUTES | UNSAFE_ASYNC_GENERATOR_ATTRIBUTES | {"mro", "func_globals"})
-MAX_OPERATIONS = 200_000  # loop iterations and sandboxed calls while rendering once
 MAX_TEMPLATE = 1 << 20
 SAMPLE_MESSAGES = [{"role": "system", "content": "You are helpful."}, {"role": "user", "content": "Hi"},
                    {"role": "assistant", "content": "Hello"}, {"role": "user", "content": "Bye"}]
@@ -41,7 +43,7 @@ def template_problems(template: str) -> tuple[list[str], str | None, bool]:
     budget before its end, was not verified (a payload after a long loop is never reached)."""
     if len(template) > MAX_TEMPLATE:
         return [], f"template of {len(template)} characters is over the {MAX_TEMPLATE}-character limit", False
-    env = _BoundedSandbox()
+    env = BoundedSandbox()
     try:
         tree = env.parse(template)
     except TemplateError as exc:
@@ -54,7 +56,7 @@ def template_problems(template: str) -> tuple[list[str], str | None, bool]:
                                          eos_token="</s>", tools=None)
     except SecurityError as exc:
         return [f"sandbox refused at render time: {exc}"], None, True
-    except _Budget:
+    except RenderBudgetError:
         return [], (f"the sample render stopped at the {MAX_OPERATIONS:,}-operation or "
                     f"{MAX_RENDER_CHARS:,}-character limit"), False
     except RecursionError:
@@ -373,127 +375,3 @@ def _is_range(expr: nodes.Node, assigned: dict[Any, list[nodes.Node]]) -> bool:
     """``range(...)``, Jinja's global (not a name the template rebinds)."""
     return (isinstance(expr, nodes.Call) and isinstance(expr.node, nodes.Name) and expr.node.name == "range"
             and "range" not in assigned)
-
-
-class _Budget(Exception):
-    pass
-
-
-MAX_RENDER_CHARS = 4 * 1024**2  # no string or list the sample render builds may be longer (a chat turn is far less)
-_WIDE_FORMAT = re.compile(r"[%{][^%{}]*?(?:\d{7,}|\*)")  # a field width of a million or more, or one taken from args
-
-
-class _BoundedCodeGenerator(CodeGenerator):
-    """``a ~ b`` compiles to a plain join the sandbox never sees: route it through ``bounded_concat``
-    (``{% set k = k ~ k %}`` forty times asked for a terabyte and the scanner was killed)."""
-
-    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
-        self.write("environment.bounded_concat((")
-        for arg in node.nodes:
-            self.visit(arg, frame)
-            self.write(", ")
-        self.write("))")
-
-
-class _BoundedSandbox(ImmutableSandboxedEnvironment):
-    """An immutable sandbox whose loops, calls, concatenations, filters and string sizes are counted and bounded."""
-
-    intercepted_binops = frozenset({"*", "**", "+", "%"})
-    code_generator_class = _BoundedCodeGenerator
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.operations = 0
-        self.globals["range"] = self._range
-        self.globals["raise_exception"] = self._raise
-        self.globals["strftime_now"] = lambda fmt: "2026-01-01"
-        self.filters = {name: self._bounded_filter(func) for name, func in self.filters.items()}
-
-    def bounded_concat(self, parts: tuple[Any, ...]) -> str:
-        texts = [str(part) for part in parts]
-        _check_size(sum(len(text) for text in texts))
-        self._tick()
-        return "".join(texts)
-
-    def _bounded_filter(self, func: Any) -> Any:
-        @functools.wraps(func)  # keeps jinja's pass_context / pass_environment marks
-        def bounded(*args: Any, **kwargs: Any) -> Any:
-            _check_arguments(args, kwargs)
-            self._tick()
-            return _checked(func(*args, **kwargs))
-
-        return bounded
-
-    def _tick(self, n: int = 1) -> None:
-        self.operations += n
-        if self.operations > MAX_OPERATIONS:
-            raise _Budget
-
-    def _range(self, *args: int) -> range:
-        values = range(*args)
-        self._tick(len(values))
-        return values
-
-    def unsafe_undefined(self, obj: Any, attribute: str) -> Any:
-        """The sandbox's default renders an unsafe lookup as an empty string; refuse it instead."""
-        raise SecurityError(f"access to attribute {attribute!r} of a {type(obj).__name__} object is unsafe")
-
-    @staticmethod
-    def _raise(message: str) -> None:
-        raise TemplateError(message)
-
-    def call(self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
-        self._tick()
-        if isinstance(getattr(__obj, "__self__", None), str):  # 'x'.center(10**9), s.replace('', s), '{:>9999999}'
-            _check_arguments((__obj.__self__, *args), kwargs)
-        return _checked(super().call(__context, __obj, *args, **kwargs))
-
-    def wrap_str_format(self, value: Any) -> Any:
-        """``str.format`` is wrapped when it is looked up (not in ``call``): bound its field widths there."""
-        wrapped = super().wrap_str_format(value)
-        if wrapped is None:
-            return None
-        template = value.__self__
-
-        def bounded(*args: Any, **kwargs: Any) -> Any:
-            _check_arguments((template, *args), kwargs)
-            return _checked(wrapped(*args, **kwargs))
-
-        return bounded
-
-    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        if isinstance(left, int | float) and isinstance(right, int | float) and operator == "**" and abs(right) > 64:
-            raise _Budget
-        if operator == "+" and isinstance(left, str | list) and isinstance(right, str | list):
-            _check_size(len(left) + len(right))
-        if operator == "%" and isinstance(left, str) and _WIDE_FORMAT.search(left):
-            raise _Budget
-        if operator == "*" and isinstance(left, str | list) and isinstance(right, int):
-            self._tick(max(right, 0) * max(len(left), 1) // 64)
-        if operator == "*" and isinstance(right, str | list) and isinstance(left, int):
-            self._tick(max(left, 0) * max(len(right), 1) // 64)
-        return _checked(super().call_binop(context, operator, left, right))
-
-
-def _check_size(size: int) -> None:
-    if size > MAX_RENDER_CHARS:
-        raise _Budget
-
-
-def _checked(value: Any) -> Any:
-    if isinstance(value, str | list | bytes | tuple):
-        _check_size(len(value))
-    return value
-
-
-def _check_arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-    """Before the call: a width, count or replacement that would build a string over the limit in one step."""
-    values = [*args, *kwargs.values()]
-    if any(isinstance(v, int) and not isinstance(v, bool) and abs(v) > MAX_RENDER_CHARS for v in values):
-        raise _Budget
-    if any(isinstance(v, str) and _WIDE_FORMAT.search(v) for v in values):
-        raise _Budget
-    texts = [v for v in values if isinstance(v, str)]
-    if len(texts) >= 3:  # replace(value, old, new): every occurrence of old grows by len(new)
-        value, old, new = texts[:3]
-        _check_size(len(value) + (value.count(old) if old else len(value) + 1) * len(new))
