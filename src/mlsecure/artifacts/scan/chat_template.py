@@ -115,6 +115,7 @@ def _unsafe(name: Any) -> bool:
 ATTRIBUTE_FILTERS: dict[str, int | None] = {"map": None, "selectattr": 0, "rejectattr": 0, "groupby": 0, "sum": 0,
                                             "sort": 2, "unique": 1, "min": 1, "max": 1}
 _BUILT = "computed"  # a key assembled at render time from strings the template holds
+_UNKNOWN_ARGUMENT = "\x00argument"  # the value a caller passes that no call site shows (no template binds this name)
 
 
 class _KeyTaint:
@@ -130,13 +131,49 @@ class _KeyTaint:
         self.assigned: dict[Any, list[nodes.Node]] = {}
         self._memo: dict[int, frozenset[str]] = {}
         self._active: set[int] = set()
-        for node in tree.find_all((nodes.Assign, nodes.AssignBlock, nodes.For)):
+        for node in tree.find_all((nodes.Assign, nodes.AssignBlock, nodes.For, nodes.With)):
             if isinstance(node, nodes.For):
                 self._bind(node.target, node.iter)
             elif isinstance(node, nodes.AssignBlock):
                 self._bind(node.target, nodes.Concat(list(node.body)))
             elif isinstance(node, nodes.Assign):
                 self._bind(node.target, node.node)
+            elif isinstance(node, nodes.With):  # ``{% with k = ... %}`` binds like ``set``
+                for target, value in zip(node.targets, node.values, strict=False):
+                    self._bind(target, value)
+        self.parameters = self._bind_parameters(tree)
+
+    def _bind_parameters(self, tree: nodes.Node) -> frozenset[str]:
+        """Macro and call-block parameters: each is bound to every call site's argument and to its default (and to an
+        unknown value when the macro is passed on as a value), so an outer ``set`` of the same name never stands for
+        it (``{% set k = 0 %}{% macro f(o, k) %}{{ o[k] }}`` called with ``'__globals__'``)."""
+        signatures: dict[str, list[list[nodes.Name]]] = {}
+        called = {id(call.node) for call in tree.find_all(nodes.Call)}
+        passed_on = {name.name for name in tree.find_all(nodes.Name) if id(name) not in called}  # {% set g = f %}
+        for node in tree.find_all((nodes.Macro, nodes.CallBlock)):
+            if not isinstance(node, nodes.Macro | nodes.CallBlock):
+                continue  # narrows the type: find_all yields only these
+            params = list(node.args)
+            for param, default in zip(reversed(params), reversed(node.defaults), strict=False):
+                self._bind(param, default)
+            callable_name = node.name if isinstance(node, nodes.Macro) else "caller"
+            if callable_name in passed_on:  # called where no call site shows its arguments
+                for param in params:
+                    self._bind(param, nodes.Name(_UNKNOWN_ARGUMENT, "load"))
+            signatures.setdefault(callable_name, []).append(params)
+        for call in tree.find_all(nodes.Call):
+            if not isinstance(call.node, nodes.Name):
+                continue
+            for params in signatures.get(call.node.name, []):
+                for param, arg in zip(params, call.args, strict=False):
+                    self._bind(param, arg)
+                for param in params if call.dyn_args is not None or call.dyn_kwargs is not None else []:
+                    self._bind(param, nodes.Name(_UNKNOWN_ARGUMENT, "load"))  # f(*args, **kwargs)
+                named = {kw.key: kw.value for kw in call.kwargs}
+                for param in params:
+                    if param.name in named:
+                        self._bind(param, named[param.name])
+        return frozenset(param.name for signature in signatures.values() for params in signature for param in params)
 
     def _bind(self, target: nodes.Node, value: nodes.Node) -> None:
         if isinstance(target, nodes.Name):
@@ -230,6 +267,8 @@ LOOP_NUMBERS = frozenset({"index", "index0", "revindex", "revindex0", "length", 
 NUMBER_FILTERS = frozenset({"length", "count", "int", "abs", "round"})
 ARITHMETIC = (nodes.Sub, nodes.Div, nodes.FloorDiv, nodes.Pow)  # a number or an error whatever else the operand is
 KEY_ITERATORS = frozenset({"keys", "items", "dictsort"})  # ``for k in x.keys()`` / ``x|items``: keys of ``x``
+VALUE_OPERATORS = (nodes.Or, nodes.And, nodes.Add, nodes.Mul)  # return an operand, or lists built from operands
+_LITERALS = (nodes.Const, nodes.TemplateData, nodes.Dict, nodes.List, nodes.Tuple)
 
 
 class _ConversationKeys:
@@ -246,7 +285,6 @@ class _ConversationKeys:
     def __init__(self, tree: nodes.Node) -> None:
         self.tree = tree
         self.keys = _KeyTaint(tree)
-        self.macro_args = {arg.name for macro in tree.find_all(nodes.Macro) for arg in macro.args}
         self._active: set[tuple[int, int]] = set()
         self._memo: dict[tuple[int, int], bool] = {}
 
@@ -326,17 +364,11 @@ class _ConversationKeys:
     def _own_step(self, expr: nodes.Node) -> bool:
         if isinstance(expr, nodes.Const | nodes.Dict | nodes.TemplateData):
             return True
-        if isinstance(expr, nodes.Name):
-            if expr.name in self.keys.assigned:
-                return any(self._template_own(value) for value in self.keys.assigned[expr.name])
-            return expr.name in TEMPLATE_OWN_NAMES or expr.name in self.macro_args
-        if isinstance(expr, nodes.List | nodes.Tuple):
-            return any(self._template_own(item) for item in expr.items)
-        if isinstance(expr, nodes.Getattr | nodes.Getitem | nodes.Call | nodes.Filter):
-            return expr.node is not None and self._template_own(expr.node)
-        if isinstance(expr, nodes.CondExpr):
-            return any(self._template_own(e) for e in (expr.expr1, expr.expr2) if e is not None)
-        return False
+        if isinstance(expr, nodes.Name) and expr.name in self.keys.parameters:
+            return True  # a macro or call-block parameter: the template passes its own objects through it
+        if isinstance(expr, nodes.Name) and expr.name not in self.keys.assigned:
+            return expr.name in TEMPLATE_OWN_NAMES
+        return any(self._template_own(source) for source in self._carried(expr, literal_arguments=False))
 
     def _keyed(self, expr: nodes.Node) -> bool:
         """``expr`` is (or is reached from) a value a conversation key picked."""
@@ -345,13 +377,35 @@ class _ConversationKeys:
     def _keyed_step(self, expr: nodes.Node) -> bool:
         if isinstance(expr, nodes.Getitem) and self._conversation_key(expr):
             return True
+        return any(self._keyed(source) for source in self._carried(expr, literal_arguments=True))
+
+    def _carried(self, expr: nodes.Node, *, literal_arguments: bool) -> list[nodes.Node]:
+        """The expressions whose value ``expr`` can be, or be looked up on: the object of a lookup or call, what a
+        name or namespace attribute was bound to, the items of a literal, both sides of ``or`` / ``and`` / ``+`` /
+        ``*``, and a call's or filter's arguments (``x|default(v)``, ``cycler(v).current``, ``namespace(v=v)``
+        hand them back). ``literal_arguments=False`` leaves out literal arguments (``selectattr('role', ...)``
+        keeps the data it filters, ``m.content or ''`` the message's string)."""
+        found: list[nodes.Node] = []
         if isinstance(expr, nodes.Name):
-            return any(self._keyed(value) for value in self.keys.assigned.get(expr.name, []))
-        if isinstance(expr, nodes.Getattr | nodes.Getitem | nodes.Call | nodes.Filter):
-            return expr.node is not None and self._keyed(expr.node)
-        if isinstance(expr, nodes.CondExpr):
-            return any(self._keyed(e) for e in (expr.expr1, expr.expr2) if e is not None)
-        return False
+            found += self.keys.assigned.get(expr.name, [])
+        elif isinstance(expr, nodes.Getattr | nodes.Getitem):
+            if isinstance(expr, nodes.Getattr) and isinstance(expr.node, nodes.Name):
+                found += self.keys.assigned.get((expr.node.name, expr.attr), [])  # {% set ns.v = ... %}
+            found.append(expr.node)
+        elif isinstance(expr, nodes.Call | nodes.Filter):
+            arguments = [*expr.args, *(kw.value for kw in expr.kwargs),
+                         *(a for a in (expr.dyn_args, expr.dyn_kwargs) if a is not None)]
+            found += [expr.node] if expr.node is not None else []
+            found += [a for a in arguments if literal_arguments or not isinstance(a, _LITERALS)]
+        elif isinstance(expr, nodes.List | nodes.Tuple):
+            found += expr.items
+        elif isinstance(expr, nodes.Dict):
+            found += [pair.value for pair in expr.items]
+        elif isinstance(expr, nodes.CondExpr):
+            found += [e for e in (expr.expr1, expr.expr2) if e is not None]
+        elif isinstance(expr, VALUE_OPERATORS):  # ``(m.content or '')``: the literal side is no template object
+            found += [e for e in (expr.left, expr.right) if literal_arguments or not isinstance(e, _LITERALS)]
+        return found
 
     def _walk(self, expr: nodes.Node, step: Any) -> bool:
         """``step(expr)``, with a cycle of assignments (``{% set x = x[k] %}``) counted as no evidence."""

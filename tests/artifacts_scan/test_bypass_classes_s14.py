@@ -1,0 +1,109 @@
+"""Session 14 red team (round 12): chat templates that carry a looked-up value, or a key, through a binding or a
+value-returning expression the template walk did not follow.
+
+Each attack was checked in a throwaway interpreter under ``/tmp/s14`` (Python 3.11.7, jinja2 3.1.6, main's venv)
+with a harmless payload (``touch /tmp/s14/RAN_<case>``): the templates were rendered by a plain
+``jinja2.Environment`` (what llama-cpp-python before 0.2.72 used, CVE-2024-34359) with a message that spells the
+attribute names, ``{"role": "x", "a": "__class__", "b": "__mro__", "c": "__subclasses__", ...}``. Nothing is
+rendered or run here: samples are written in memory and scanned.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from scan_corpus import gguf_bytes
+from scan_helpers import scan_named
+
+from mlsecure.artifacts.scan import Verdict
+from mlsecure.artifacts.scan.chat_template import template_problems
+from mlsecure.findings import Severity
+
+# --- chat templates: values and keys carried where the walk did not look ------------------------------------------
+
+_GO = "{% for m in messages %}{% if m.role == 'x' %}"
+_END = "{% endif %}{% endfor %}"
+# ''.__class__.__mro__[1].__subclasses__(), then os._wrap_close.__init__.__globals__.system(cmd), each step's
+# result handed on through a construct the walk did not follow (all ran: RAN_list, RAN_with, RAN_unpack,
+# RAN_defarg, RAN_or, RAN_macro, RAN_callblock)
+CARRIED = {
+    "one-item list": _GO + "{% set t = [m.content[m.a]][0] %}{% set mro = [t[m.b]][0] %}"
+    "{% set subs = [[mro[1]][0][m.c]][0]() %}{% for c in subs %}{% if [c][0][m.d] == m.w %}"
+    "{{ [[[[c][0][m.e]][0][m.f]][0][m.g]][0](m.cmd) }}{% endif %}{% endfor %}" + _END,
+    "with binding": _GO + "{% with t = m.content[m.a] %}{% with mro = t[m.b] %}{% with s = mro[1][m.c] %}"
+    "{% with l = s() %}{% for c in l %}{% if c[m.d] == m.w %}{% with i = c[m.e] %}{% with g = i[m.f] %}"
+    "{% with r = g[m.g] %}{{ r(m.cmd) }}{% endwith %}{% endwith %}{% endwith %}{% endif %}{% endfor %}"
+    "{% endwith %}{% endwith %}{% endwith %}{% endwith %}" + _END,
+    "tuple unpacking": _GO + "{% set t, z = m.content[m.a], m.role %}{% set mro, z = t[m.b], m.role %}"
+    "{% set s, z = mro[1][m.c], m.role %}{% set l, z = s(), m.role %}{% for c in l %}"
+    "{% set n, z = c[m.d], m.role %}{% if n == m.w %}{% set i, z = c[m.e], m.role %}"
+    "{% set g, z = i[m.f], m.role %}{% set r, z = g[m.g], m.role %}{{ r(m.cmd) }}{% endif %}{% endfor %}" + _END,
+    "filter argument": _GO + "{% set t = nothing|default(m.content[m.a]) %}{% set mro = nothing|default(t[m.b]) %}"
+    "{% set s = nothing|default(mro[1][m.c]) %}{% for c in (nothing|default(s))() %}"
+    "{% if (nothing|default(c))[m.d] == m.w %}"
+    "{{ (nothing|default((nothing|default((nothing|default(c[m.e]))[m.f]))[m.g]))(m.cmd) }}{% endif %}"
+    "{% endfor %}" + _END,
+    "or operand": _GO + "{% set t = (false or m.content[m.a]) %}{% set mro = (false or t[m.b]) %}"
+    "{% set s = (false or mro[1][m.c]) %}{% for c in s() %}{% if c[m.d] == m.w %}"
+    "{{ (false or (false or (false or c[m.e])[m.f])[m.g])(m.cmd) }}{% endif %}{% endfor %}" + _END,
+    # macro parameters shadow top-level names set to numbers: o[a][b][c] looked like integer indexing
+    "macro parameters": "{% set a = 0 %}{% set b = 0 %}{% set c = 0 %}"
+    "{% macro f(o, a, b, c, d) %}{{ o[a][b][c](d) }}{% endmacro %}"
+    "{% if messages[0].content == 'go' %}{{ f(lipsum, '__globals__', 'os', 'system', 'touch x') }}{% endif %}",
+    "call-block parameters": "{% set k = 0 %}{% set j = 0 %}{% macro f() %}{{ caller('__globals__', 'os') }}"
+    "{% endmacro %}{% if messages[0].content == 'go' %}{% call(k, j) f() %}{{ lipsum[k][j].system('touch x') }}"
+    "{% endcall %}{% endif %}",
+    # the macro called under another name, its arguments from the conversation (ran: RAN_alias)
+    "macro under another name": "{% set a = 0 %}{% set b = 0 %}{% set c = 0 %}"
+    "{% macro f(o, a, b, c, d) %}{{ o[a][b][c](d) }}{% endmacro %}{% set g = f %}{% for m in messages %}"
+    "{% if m.role == 'x' %}{{ g(lipsum, m.a, m.b, m.c, m.cmd) }}{% endif %}{% endfor %}",
+    # the arguments unpacked from a message list: no call site shows them (ran: RAN_star)
+    "macro with unpacked arguments": "{% set a = 0 %}{% set b = 0 %}{% set c = 0 %}"
+    "{% macro f(o, a, b, c, d) %}{{ o[a][b][c](d) }}{% endmacro %}{% for m in messages %}"
+    "{% if m.role == 'x' %}{{ f(lipsum, *m.names) }}{% endif %}{% endfor %}",
+}
+
+CARRIED_CONTROLS = [  # shapes real templates use with the same constructs: data stays data
+    "{% macro render(message) %}{{ message['role'] }}: {{ message['content'] }}{% endmacro %}"
+    "{% for message in messages %}{{ render(message) }}{% endfor %}",
+    "{% for m in messages %}{% with c = (m.content or '')|trim %}{{ c }}{% endwith %}{% endfor %}",
+    "{% for m in messages %}{% set content, role = m.content, m.role %}{{ role }}{{ content }}{% endfor %}",
+    "{% set ns = namespace(found=false, sys=none) %}{% for m in messages %}{% if m.role == 'system' %}"
+    "{% set ns.sys = m %}{% endif %}{% endfor %}{{ (ns.sys or {}).content|default('') }}",
+    "{% macro tool(t, depth=0) %}{% for k, v in t.items() %}{{ k }}={{ t[k] }}{% endfor %}{% endmacro %}"
+    "{% for t in tools or [] %}{{ tool(t) }}{% endfor %}",
+    "{% macro pick(items, i) %}{{ items[i] }}{% endmacro %}{% for m in messages %}{{ pick(messages, loop.index0) }}"
+    "{% endfor %}",
+]
+
+
+@pytest.mark.parametrize("name", list(CARRIED))
+def test_carried_lookups_are_found(name: str) -> None:
+    found, note, verified = template_problems(CARRIED[name])
+    assert found and verified, (found, note)
+
+
+@pytest.mark.parametrize("name", ["one-item list", "with binding", "macro parameters"])
+@pytest.mark.parametrize("container", ["tokenizer_config.json", "model.gguf"])
+def test_carried_lookups_are_critical(tmp_path: Path, name: str, container: str) -> None:
+    template = CARRIED[name]
+    if container.endswith(".gguf"):
+        data = gguf_bytes({"general.architecture": "llama", "tokenizer.chat_template": template})
+    else:
+        data = json.dumps({"chat_template": template, "bos_token": "<s>"}).encode()
+    verdict, worst, titles = scan_named(tmp_path, container, data)
+    assert worst is Severity.CRITICAL and verdict is Verdict.MALICIOUS, titles
+
+
+def test_macro_call_site_strings_are_named() -> None:
+    """A constant a call site passes is checked like one written at the lookup: the finding names it."""
+    found, _, _ = template_problems(CARRIED["macro parameters"])
+    assert "['__globals__']" in found, found
+
+
+@pytest.mark.parametrize("template", CARRIED_CONTROLS)
+def test_carried_data_stays_clean(template: str) -> None:
+    found, note, verified = template_problems(template)
+    assert found == [] and verified, (found, note)
