@@ -1,15 +1,17 @@
 """Session 14 red team (round 12): chat templates that carry a looked-up value, or a key, through a binding or a
-value-returning expression the template walk did not follow.
+value-returning expression the template walk did not follow; Python source a loader imports that reaches a module
+or function by a name it spells at run time.
 
 Each attack was checked in a throwaway interpreter under ``/tmp/s14`` (Python 3.11.7, jinja2 3.1.6, main's venv)
 with a harmless payload (``touch /tmp/s14/RAN_<case>``): the templates were rendered by a plain
 ``jinja2.Environment`` (what llama-cpp-python before 0.2.72 used, CVE-2024-34359) with a message that spells the
-attribute names, ``{"role": "x", "a": "__class__", "b": "__mro__", "c": "__subclasses__", ...}``. Nothing is
-rendered or run here: samples are written in memory and scanned.
+attribute names, ``{"role": "x", "a": "__class__", "b": "__mro__", "c": "__subclasses__", ...}``; the Python files
+were run by the interpreter. Nothing is rendered or run here: samples are written in memory and scanned.
 """
 
 from __future__ import annotations
 
+import ast
 import json
 from pathlib import Path
 
@@ -107,3 +109,78 @@ def test_macro_call_site_strings_are_named() -> None:
 def test_carried_data_stays_clean(template: str) -> None:
     found, note, verified = template_problems(template)
     assert found == [] and verified, (found, note)
+
+
+# --- Python source a loader imports: modules and functions reached by a name spelled at run time --------------------
+
+# Each ran ``touch`` when run by the interpreter (what Hugging Face trust_remote_code, PyTorch Hub's hubconf.py and
+# MLflow's loader_module import do): RAN_imp_var ... RAN_data_names (/tmp/s14/py/*.py). All were medium "not verified".
+DYNAMIC_NAME_SOURCES = {
+    "import_module of a folded name": "import importlib\nNAME = 'o' 's'\nmod = importlib.import_module(NAME)\n"
+    "getattr(mod, 'sys' 'tem')('touch /tmp/x')\n",
+    "module bound by import_module": "import importlib\nsp = importlib.import_module('subprocess')\n"
+    "sp.call(['touch', '/tmp/x'])\n",
+    "pydoc.locate": "import pydoc\npydoc.locate('os.' + 'system')('touch /tmp/x')\n",
+    "pkgutil.resolve_name": "import pkgutil\npkgutil.resolve_name('os:' + 'system')('touch /tmp/x')\n",
+    "sys.modules": "import sys, os\nm = sys.modules['o' + 's']\nf = getattr(m, 'sys' + 'tem')\nf('touch /tmp/x')\n",
+    "sys.modules.get": "import sys\nm = sys.modules.get(''.join(['o', 's']))\n"
+    "m.__getattribute__('sys' + 'tem')('touch /tmp/x')\n",
+    "import_module imported under another name": "from importlib import import_module as im\n"
+    "f = getattr(im('o' + 's'), 'sys' + 'tem')\nf('touch /tmp/x')\n",
+    "operator.attrgetter on os": "import operator, os\nf = operator.attrgetter('sys' + 'tem')(os)\nf('touch /tmp/x')\n",
+    "vars(os)": "import os\nvars(os)['sys' + 'tem']('touch /tmp/x')\n",
+    "os.__dict__": "import os\nos.__dict__['sys' + 'tem']('touch /tmp/x')\n",
+    "getattr under another name": "import os as o\nga = getattr\nga(o, 'sys' + 'tem')('touch /tmp/x')\n",
+    "another module's os": "import shutil\ngetattr(shutil.os, 'sys' + 'tem')('touch /tmp/x')\n",
+    "eval under another name": "e = eval\ne(\"__import__('os').system('touch /tmp/x')\")\n",
+    # names read from a file the model ships: nothing in the source says which function runs
+    "names from data": "import importlib, json, pathlib\n"
+    "cfg = json.loads(pathlib.Path(__file__).with_name('c.json').read_text())\n"
+    "mod = importlib.import_module(cfg['m'])\ngetattr(mod, cfg['f'])(cfg['a'])\n",
+    "hubconf.py": "dependencies = ['torch']\nimport importlib\n_m = importlib.import_module(''.join(['o', 's']))\n"
+    "run = getattr(_m, ''.join(['sys', 'tem']))\n\ndef model(**kw):\n    return None\n",
+}
+
+DYNAMIC_NAME_CONTROLS = [  # what real model code does with the same functions: medium, as before
+    "import importlib\nif importlib.util.find_spec('flash_attn') is not None:\n"
+    "    fa = importlib.import_module('flash_attn')\n",
+    "import importlib\n\ndef get(name):\n    module = importlib.import_module(f'.{name}', 'transformers.models')\n"
+    "    return getattr(module, 'Config' + name)\n",
+    "import importlib\n\ndef act(name):\n    return getattr(importlib.import_module('torch.nn'), name)\n",
+    "import sys\n\ndef here(name):\n    return getattr(sys.modules[__name__], name)\n",
+    "import sys\nsys.modules[__name__].VERSION = '1'\nFROZEN = getattr(sys, 'frozen', False)\n",
+    "import operator\nkey = operator.attrgetter('score')\n",
+]
+
+
+@pytest.mark.parametrize("name", list(DYNAMIC_NAME_SOURCES))
+def test_names_spelled_at_run_time_are_high(tmp_path: Path, name: str) -> None:
+    filename = "hubconf.py" if name == "hubconf.py" else "modeling_custom.py"
+    verdict, worst, titles = scan_named(tmp_path, filename, DYNAMIC_NAME_SOURCES[name])
+    assert worst is Severity.HIGH and verdict is Verdict.MALICIOUS, titles
+
+
+@pytest.mark.parametrize("source", DYNAMIC_NAME_CONTROLS)
+def test_confined_dynamic_imports_stay_medium(tmp_path: Path, source: str) -> None:
+    _, worst, titles = scan_named(tmp_path, "modeling_custom.py", source)
+    assert worst is Severity.MEDIUM, titles
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ("'o' + 's'", "os"),
+        ("'o' 's'", "os"),
+        ("''.join(['sys', 'tem'])", "system"),
+        ("'%s.%s' % ('os', 'x')", "os.x"),
+        ("f'os.{NAME}'", "os.system"),
+        ("NAME", "system"),
+        ("name + 's'", None),
+        ("'%d' % (1,)", None),
+    ],
+)
+def test_folded_string_known_answers(expression: str, expected: str | None) -> None:
+    from mlsecure.artifacts.scan.dynamic_names import folded_string
+
+    expr = ast.parse(expression, mode="eval").body
+    assert folded_string(expr, {"NAME": "system"}) == expected
