@@ -65,6 +65,26 @@ CARRIED = {
     "macro with unpacked arguments": "{% set a = 0 %}{% set b = 0 %}{% set c = 0 %}"
     "{% macro f(o, a, b, c, d) %}{{ o[a][b][c](d) }}{% endmacro %}{% for m in messages %}"
     "{% if m.role == 'x' %}{{ f(lipsum, *m.names) }}{% endif %}{% endfor %}",
+    # the loop object hands back the item before: loop.previtem (ran: RAN_previtem)
+    "loop.previtem": _GO
+    + "{% for v in [m.content[m.a], m.role] %}{% if loop.last %}{% set t = loop.previtem %}"
+    + "{% for w in [t[m.b], m.role] %}{% if loop.last %}{% for s in [loop.previtem[1][m.c], m.role] %}"
+    + "{% if loop.last %}{% for c in (loop.previtem)() %}{% if c[m.d] == m.w %}"
+    + "{% for i in [c[m.e], m.role] %}{% if loop.last %}{% for g in [loop.previtem[m.f], m.role] %}"
+    + "{% if loop.last %}{% for r in [loop.previtem[m.g], m.role] %}{% if loop.last %}"
+    + "{{ loop.previtem(m.cmd) }}{% endif %}{% endfor %}{% endif %}{% endfor %}{% endif %}{% endfor %}"
+    + "{% endif %}{% endfor %}{% endif %}{% endfor %}{% endif %}{% endfor %}{% endif %}{% endfor %}"
+    + _END,
+    # a recursive loop's call binds its target to what it is given (ran: RAN_recursive)
+    "recursive loop": _GO
+    + "{% for v in [m.content] recursive %}{% set outer = loop %}{% if loop.depth == 1 %}"
+    + "{{ loop([v[m.a]]) }}{% elif loop.depth == 2 %}{{ loop([v[m.b]]) }}{% elif loop.depth == 3 %}"
+    + "{{ loop([v[1]]) }}{% elif loop.depth == 4 %}{{ loop([v[m.c]]) }}{% elif loop.depth == 5 %}"
+    + "{% for c in v() %}{% if c[m.d] == m.w %}{{ outer([c]) }}{% endif %}{% endfor %}"
+    + "{% elif loop.depth == 6 %}{{ loop([v[m.e]]) }}{% elif loop.depth == 7 %}"
+    + "{{ loop([v[m.f]]) }}{% elif loop.depth == 8 %}{{ loop([v[m.g]]) }}{% else %}"
+    + "{{ v(m.cmd) }}{% endif %}{% endfor %}"
+    + _END,
 }
 
 CARRIED_CONTROLS = [  # shapes real templates use with the same constructs: data stays data

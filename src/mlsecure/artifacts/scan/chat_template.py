@@ -142,6 +142,17 @@ class _KeyTaint:
                 for target, value in zip(node.targets, node.values, strict=False):
                     self._bind(target, value)
         self.parameters = self._bind_parameters(tree)
+        # ``loop.previtem`` / ``nextitem`` / ``cycle(...)`` hand back what a loop iterates, and ``loop(items)`` in a
+        # recursive loop binds its target to ``items``
+        loop_names = {"loop"} | {name for name, values in self.assigned.items() if isinstance(name, str)
+                                 and any(isinstance(v, nodes.Name) and v.name == "loop" for v in values)}
+        recursion = [arg for call in tree.find_all(nodes.Call) if isinstance(call.node, nodes.Name)
+                     and call.node.name in loop_names for arg in call.args]
+        self.loop_values: list[nodes.Node] = [*recursion]
+        for node in tree.find_all(nodes.For):
+            self.loop_values.append(node.iter)
+            for arg in recursion if node.recursive else []:
+                self._bind(node.target, arg)
 
     def _bind_parameters(self, tree: nodes.Node) -> frozenset[str]:
         """Macro and call-block parameters: each is bound to every call site's argument and to its default (and to an
@@ -366,7 +377,7 @@ class _ConversationKeys:
             return True
         if isinstance(expr, nodes.Name) and expr.name in self.keys.parameters:
             return True  # a macro or call-block parameter: the template passes its own objects through it
-        if isinstance(expr, nodes.Name) and expr.name not in self.keys.assigned:
+        if isinstance(expr, nodes.Name) and expr.name not in self.keys.assigned and expr.name != "loop":
             return expr.name in TEMPLATE_OWN_NAMES
         return any(self._template_own(source) for source in self._carried(expr, literal_arguments=False))
 
@@ -388,6 +399,8 @@ class _ConversationKeys:
         found: list[nodes.Node] = []
         if isinstance(expr, nodes.Name):
             found += self.keys.assigned.get(expr.name, [])
+            if expr.name == "loop" and "loop" not in self.keys.assigned:
+                found += self.keys.loop_values  # loop.previtem: an item of some loop's iterable
         elif isinstance(expr, nodes.Getattr | nodes.Getitem):
             if isinstance(expr, nodes.Getattr) and isinstance(expr.node, nodes.Name):
                 found += self.keys.assigned.get((expr.node.name, expr.attr), [])  # {% set ns.v = ... %}
