@@ -16,6 +16,7 @@ import json
 from pathlib import Path
 
 import pytest
+from protobuf_bytes import msg, vint
 from scan_corpus import gguf_bytes
 from scan_helpers import scan_named
 
@@ -204,3 +205,50 @@ def test_folded_string_known_answers(expression: str, expected: str | None) -> N
 
     expr = ast.parse(expression, mode="eval").body
     assert folded_string(expr, {"NAME": "system"}) == expected
+
+
+# --- TensorFlow DatasetFromGraph: a graph carried as a serialized GraphDef string ------------------------------------
+
+# No TensorFlow here to run one: per the raw-ops documentation, DatasetFromGraph(graph_def) builds a dataset from
+# the serialized GraphDef it is given, so that graph's ops run when the dataset is iterated. Its ops were not read.
+
+
+def _node(name: str, op: str, attrs: bytes = b"") -> bytes:
+    return msg(1, name.encode()) + msg(2, op.encode()) + attrs
+
+
+def _graph(*nodes: bytes) -> bytes:
+    return b"".join(msg(1, node) for node in nodes)
+
+
+def _string_const(name: str, value: bytes) -> bytes:
+    """A Const node whose ``value`` attr holds a string tensor (AttrValue.tensor 8 -> TensorProto.string_val 8)."""
+    tensor = vint(1, 7) + msg(8, value)  # dtype DT_STRING
+    return _node(name, "Const", msg(5, msg(1, b"value") + msg(2, msg(8, tensor))))
+
+
+def _saved_model(graph: bytes) -> bytes:
+    meta = msg(1, msg(4, b"serve") + msg(2, b"tensorflow")) + msg(2, graph)
+    return vint(1, 1) + msg(2, meta)
+
+
+@pytest.mark.parametrize(
+    ("inner", "worst"),
+    [
+        (_graph(_node("w", "WriteFile"), _node("r", "ReadFile")), Severity.HIGH),
+        # a DatasetFromGraph inside the carried graph, carrying a PyFunc
+        (_graph(_string_const("g2", _graph(_node("p", "PyFunc"))), _node("d2", "DatasetFromGraph")), Severity.CRITICAL),
+        (_graph(_node("a", "Add")), Severity.MEDIUM),  # the op itself: its string may be computed elsewhere
+    ],
+)
+def test_dataset_from_graph_ops_are_judged(tmp_path: Path, inner: bytes, worst: Severity) -> None:
+    graph = _graph(_string_const("g", inner), _node("d", "DatasetFromGraph"))
+    verdict, top, titles = scan_named(tmp_path, "m/saved_model.pb", _saved_model(graph))
+    assert top is worst and verdict is not Verdict.SAFE, titles
+
+
+def test_string_constant_nothing_runs_stays_safe(tmp_path: Path) -> None:
+    """A string that happens to parse as a graph is data unless a DatasetFromGraph runs it."""
+    graph = _graph(_string_const("g", _graph(_node("w", "WriteFile"))), _node("x", "Identity"))
+    verdict, top, titles = scan_named(tmp_path, "m/saved_model.pb", _saved_model(graph))
+    assert verdict is Verdict.SAFE and top is Severity.INFO, titles
