@@ -85,18 +85,22 @@ def graph_ops(data: memoryview, ops: Counter[str] | None = None) -> Counter[str]
     """How often each op is used in every meta graph (nodes and library functions), counted into ``ops``
     (which keeps what was counted when bad bytes or the node limit raise ``ProtobufError`` part-way)."""
     ops = Counter() if ops is None else ops
-    strings: list[tuple[int, int]] = []  # string constants' spans: a DatasetFromGraph input is a serialized GraphDef
     for meta in _sub(data, 0, len(data), 2):
         for graph in _sub(data, meta[0], meta[1], 2):
-            _graph_def_ops(data, graph, ops, strings)
+            _graph_def_ops(data, graph, ops, None)
         if sum(ops.values()) > MAX_NODES:
             raise ProtobufError(f"more than {MAX_NODES} nodes")
-    _nested_graph_ops(data, ops, strings)
+    if ops.get("DatasetFromGraph"):  # a second walk for the string constants (spans), only when one can run
+        strings: list[tuple[int, int]] = []
+        for meta in _sub(data, 0, len(data), 2):
+            for graph in _sub(data, meta[0], meta[1], 2):
+                _graph_def_ops(data, graph, Counter(), strings)
+        _nested_graph_ops(data, ops, strings)
     return ops
 
 
 def _graph_def_ops(data: memoryview, graph: tuple[int, int], ops: Counter[str],
-                   strings: list[tuple[int, int]]) -> None:
+                   strings: list[tuple[int, int]] | None) -> None:
     """A ``GraphDef``'s nodes (1) and library functions' nodes (``FunctionDefLibrary.function`` 1 ->
     ``FunctionDef.node_def`` 3)."""
     for node in _sub(data, graph[0], graph[1], 1):
@@ -136,14 +140,16 @@ def _sub(data: memoryview, start: int, end: int, number: int) -> list[tuple[int,
     return [(f.value, f.value + f.length) for f in fields(data, start, end) if f.number == number and f.wire == LENGTH]
 
 
-def _node_op(data: memoryview, span: tuple[int, int], ops: Counter[str], strings: list[tuple[int, int]]) -> None:
+def _node_op(data: memoryview, span: tuple[int, int], ops: Counter[str],
+             strings: list[tuple[int, int]] | None) -> None:
     for field in fields(data, span[0], span[1]):
         if field.number == 2 and field.wire == LENGTH:
             op = text(data, field)
             ops[op] += 1
             if op == "PrintV2" and _FILE_STREAM in bytes(data[span[0]:span[1]]):  # the output_stream attribute
                 ops["PrintV2 to a file"] += 1
-        elif field.number == 5 and field.wire == LENGTH:  # attr map entry: value (2) -> AttrValue.tensor (8)
+        elif strings is not None and field.number == 5 and field.wire == LENGTH:
+            # an attr map entry: value (2) -> AttrValue.tensor (8)
             for value in _sub(data, field.value, field.value + field.length, 2):
                 for tensor in _sub(data, value[0], value[1], 8):
                     strings.extend(_sub(data, tensor[0], tensor[1], 8))  # TensorProto.string_val
