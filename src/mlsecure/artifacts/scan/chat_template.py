@@ -10,13 +10,10 @@ an immutable sandbox with sample messages, operation counts bounded, so a lookup
 
 from __future__ import annotations
 
-import functools
-import re
 from collections.abc import Iterator
 from typing import Any
 
 from jinja2 import nodes
-from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import SecurityError, TemplateError
 from jinja2.sandbox import (
     UNSAFE_ASYNC_GENERATOR_ATTRIBUTES,
@@ -24,12 +21,17 @@ from jinja2.sandbox import (
     UNSAFE_FUNCTION_ATTRIBUTES,
     UNSAFE_GENERATOR_ATTRIBUTES,
     UNSAFE_METHOD_ATTRIBUTES,
-    ImmutableSandboxedEnvironment,
+)
+
+from mlsecure.artifacts.scan.template_sandbox import (
+    MAX_OPERATIONS,
+    MAX_RENDER_CHARS,
+    BoundedSandbox,
+    RenderBudgetError,
 )
 
 UNSAFE_NAMES = (UNSAFE_FUNCTION_ATTRIBUTES | UNSAFE_METHOD_ATTRIBUTES | UNSAFE_GENERATOR_ATTRIBUTES
                 | UNSAFE_COROUTINE_ATTRIBUTES | UNSAFE_ASYNC_GENERATOR_ATTRIBUTES | {"mro", "func_globals"})
-MAX_OPERATIONS = 200_000  # loop iterations and sandboxed calls while rendering once
 MAX_TEMPLATE = 1 << 20
 SAMPLE_MESSAGES = [{"role": "system", "content": "You are helpful."}, {"role": "user", "content": "Hi"},
                    {"role": "assistant", "content": "Hello"}, {"role": "user", "content": "Bye"}]
@@ -41,7 +43,7 @@ def template_problems(template: str) -> tuple[list[str], str | None, bool]:
     budget before its end, was not verified (a payload after a long loop is never reached)."""
     if len(template) > MAX_TEMPLATE:
         return [], f"template of {len(template)} characters is over the {MAX_TEMPLATE}-character limit", False
-    env = _BoundedSandbox()
+    env = BoundedSandbox()
     try:
         tree = env.parse(template)
     except TemplateError as exc:
@@ -54,7 +56,7 @@ def template_problems(template: str) -> tuple[list[str], str | None, bool]:
                                          eos_token="</s>", tools=None)
     except SecurityError as exc:
         return [f"sandbox refused at render time: {exc}"], None, True
-    except _Budget:
+    except RenderBudgetError:
         return [], (f"the sample render stopped at the {MAX_OPERATIONS:,}-operation or "
                     f"{MAX_RENDER_CHARS:,}-character limit"), False
     except RecursionError:
@@ -113,6 +115,7 @@ def _unsafe(name: Any) -> bool:
 ATTRIBUTE_FILTERS: dict[str, int | None] = {"map": None, "selectattr": 0, "rejectattr": 0, "groupby": 0, "sum": 0,
                                             "sort": 2, "unique": 1, "min": 1, "max": 1}
 _BUILT = "computed"  # a key assembled at render time from strings the template holds
+_UNKNOWN_ARGUMENT = "\x00argument"  # the value a caller passes that no call site shows (no template binds this name)
 
 
 class _KeyTaint:
@@ -128,13 +131,60 @@ class _KeyTaint:
         self.assigned: dict[Any, list[nodes.Node]] = {}
         self._memo: dict[int, frozenset[str]] = {}
         self._active: set[int] = set()
-        for node in tree.find_all((nodes.Assign, nodes.AssignBlock, nodes.For)):
+        for node in tree.find_all((nodes.Assign, nodes.AssignBlock, nodes.For, nodes.With)):
             if isinstance(node, nodes.For):
                 self._bind(node.target, node.iter)
             elif isinstance(node, nodes.AssignBlock):
                 self._bind(node.target, nodes.Concat(list(node.body)))
             elif isinstance(node, nodes.Assign):
                 self._bind(node.target, node.node)
+            elif isinstance(node, nodes.With):  # ``{% with k = ... %}`` binds like ``set``
+                for target, value in zip(node.targets, node.values, strict=False):
+                    self._bind(target, value)
+        self.parameters = self._bind_parameters(tree)
+        # ``loop.previtem`` / ``nextitem`` / ``cycle(...)`` hand back what a loop iterates, and ``loop(items)`` in a
+        # recursive loop binds its target to ``items``
+        loop_names = {"loop"} | {name for name, values in self.assigned.items() if isinstance(name, str)
+                                 and any(isinstance(v, nodes.Name) and v.name == "loop" for v in values)}
+        recursion = [arg for call in tree.find_all(nodes.Call) if isinstance(call.node, nodes.Name)
+                     and call.node.name in loop_names for arg in call.args]
+        self.loop_values: list[nodes.Node] = [*recursion]
+        for node in tree.find_all(nodes.For):
+            self.loop_values.append(node.iter)
+            for arg in recursion if node.recursive else []:
+                self._bind(node.target, arg)
+
+    def _bind_parameters(self, tree: nodes.Node) -> frozenset[str]:
+        """Macro and call-block parameters: each is bound to every call site's argument and to its default (and to an
+        unknown value when the macro is passed on as a value), so an outer ``set`` of the same name never stands for
+        it (``{% set k = 0 %}{% macro f(o, k) %}{{ o[k] }}`` called with ``'__globals__'``)."""
+        signatures: dict[str, list[list[nodes.Name]]] = {}
+        called = {id(call.node) for call in tree.find_all(nodes.Call)}
+        passed_on = {name.name for name in tree.find_all(nodes.Name) if id(name) not in called}  # {% set g = f %}
+        for node in tree.find_all((nodes.Macro, nodes.CallBlock)):
+            if not isinstance(node, nodes.Macro | nodes.CallBlock):
+                continue  # narrows the type: find_all yields only these
+            params = list(node.args)
+            for param, default in zip(reversed(params), reversed(node.defaults), strict=False):
+                self._bind(param, default)
+            callable_name = node.name if isinstance(node, nodes.Macro) else "caller"
+            if callable_name in passed_on:  # called where no call site shows its arguments
+                for param in params:
+                    self._bind(param, nodes.Name(_UNKNOWN_ARGUMENT, "load"))
+            signatures.setdefault(callable_name, []).append(params)
+        for call in tree.find_all(nodes.Call):
+            if not isinstance(call.node, nodes.Name):
+                continue
+            for params in signatures.get(call.node.name, []):
+                for param, arg in zip(params, call.args, strict=False):
+                    self._bind(param, arg)
+                for param in params if call.dyn_args is not None or call.dyn_kwargs is not None else []:
+                    self._bind(param, nodes.Name(_UNKNOWN_ARGUMENT, "load"))  # f(*args, **kwargs)
+                named = {kw.key: kw.value for kw in call.kwargs}
+                for param in params:
+                    if param.name in named:
+                        self._bind(param, named[param.name])
+        return frozenset(param.name for signature in signatures.values() for params in signature for param in params)
 
     def _bind(self, target: nodes.Node, value: nodes.Node) -> None:
         if isinstance(target, nodes.Name):
@@ -228,6 +278,8 @@ LOOP_NUMBERS = frozenset({"index", "index0", "revindex", "revindex0", "length", 
 NUMBER_FILTERS = frozenset({"length", "count", "int", "abs", "round"})
 ARITHMETIC = (nodes.Sub, nodes.Div, nodes.FloorDiv, nodes.Pow)  # a number or an error whatever else the operand is
 KEY_ITERATORS = frozenset({"keys", "items", "dictsort"})  # ``for k in x.keys()`` / ``x|items``: keys of ``x``
+VALUE_OPERATORS = (nodes.Or, nodes.And, nodes.Add, nodes.Mul)  # return an operand, or lists built from operands
+_LITERALS = (nodes.Const, nodes.TemplateData, nodes.Dict, nodes.List, nodes.Tuple)
 
 
 class _ConversationKeys:
@@ -244,7 +296,6 @@ class _ConversationKeys:
     def __init__(self, tree: nodes.Node) -> None:
         self.tree = tree
         self.keys = _KeyTaint(tree)
-        self.macro_args = {arg.name for macro in tree.find_all(nodes.Macro) for arg in macro.args}
         self._active: set[tuple[int, int]] = set()
         self._memo: dict[tuple[int, int], bool] = {}
 
@@ -324,17 +375,11 @@ class _ConversationKeys:
     def _own_step(self, expr: nodes.Node) -> bool:
         if isinstance(expr, nodes.Const | nodes.Dict | nodes.TemplateData):
             return True
-        if isinstance(expr, nodes.Name):
-            if expr.name in self.keys.assigned:
-                return any(self._template_own(value) for value in self.keys.assigned[expr.name])
-            return expr.name in TEMPLATE_OWN_NAMES or expr.name in self.macro_args
-        if isinstance(expr, nodes.List | nodes.Tuple):
-            return any(self._template_own(item) for item in expr.items)
-        if isinstance(expr, nodes.Getattr | nodes.Getitem | nodes.Call | nodes.Filter):
-            return expr.node is not None and self._template_own(expr.node)
-        if isinstance(expr, nodes.CondExpr):
-            return any(self._template_own(e) for e in (expr.expr1, expr.expr2) if e is not None)
-        return False
+        if isinstance(expr, nodes.Name) and expr.name in self.keys.parameters:
+            return True  # a macro or call-block parameter: the template passes its own objects through it
+        if isinstance(expr, nodes.Name) and expr.name not in self.keys.assigned and expr.name != "loop":
+            return expr.name in TEMPLATE_OWN_NAMES
+        return any(self._template_own(source) for source in self._carried(expr, literal_arguments=False))
 
     def _keyed(self, expr: nodes.Node) -> bool:
         """``expr`` is (or is reached from) a value a conversation key picked."""
@@ -343,13 +388,37 @@ class _ConversationKeys:
     def _keyed_step(self, expr: nodes.Node) -> bool:
         if isinstance(expr, nodes.Getitem) and self._conversation_key(expr):
             return True
+        return any(self._keyed(source) for source in self._carried(expr, literal_arguments=True))
+
+    def _carried(self, expr: nodes.Node, *, literal_arguments: bool) -> list[nodes.Node]:
+        """The expressions whose value ``expr`` can be, or be looked up on: the object of a lookup or call, what a
+        name or namespace attribute was bound to, the items of a literal, both sides of ``or`` / ``and`` / ``+`` /
+        ``*``, and a call's or filter's arguments (``x|default(v)``, ``cycler(v).current``, ``namespace(v=v)``
+        hand them back). ``literal_arguments=False`` leaves out literal arguments (``selectattr('role', ...)``
+        keeps the data it filters, ``m.content or ''`` the message's string)."""
+        found: list[nodes.Node] = []
         if isinstance(expr, nodes.Name):
-            return any(self._keyed(value) for value in self.keys.assigned.get(expr.name, []))
-        if isinstance(expr, nodes.Getattr | nodes.Getitem | nodes.Call | nodes.Filter):
-            return expr.node is not None and self._keyed(expr.node)
-        if isinstance(expr, nodes.CondExpr):
-            return any(self._keyed(e) for e in (expr.expr1, expr.expr2) if e is not None)
-        return False
+            found += self.keys.assigned.get(expr.name, [])
+            if expr.name == "loop" and "loop" not in self.keys.assigned:
+                found += self.keys.loop_values  # loop.previtem: an item of some loop's iterable
+        elif isinstance(expr, nodes.Getattr | nodes.Getitem):
+            if isinstance(expr, nodes.Getattr) and isinstance(expr.node, nodes.Name):
+                found += self.keys.assigned.get((expr.node.name, expr.attr), [])  # {% set ns.v = ... %}
+            found.append(expr.node)
+        elif isinstance(expr, nodes.Call | nodes.Filter):
+            arguments = [*expr.args, *(kw.value for kw in expr.kwargs),
+                         *(a for a in (expr.dyn_args, expr.dyn_kwargs) if a is not None)]
+            found += [expr.node] if expr.node is not None else []
+            found += [a for a in arguments if literal_arguments or not isinstance(a, _LITERALS)]
+        elif isinstance(expr, nodes.List | nodes.Tuple):
+            found += expr.items
+        elif isinstance(expr, nodes.Dict):
+            found += [pair.value for pair in expr.items]
+        elif isinstance(expr, nodes.CondExpr):
+            found += [e for e in (expr.expr1, expr.expr2) if e is not None]
+        elif isinstance(expr, VALUE_OPERATORS):  # ``(m.content or '')``: the literal side is no template object
+            found += [e for e in (expr.left, expr.right) if literal_arguments or not isinstance(e, _LITERALS)]
+        return found
 
     def _walk(self, expr: nodes.Node, step: Any) -> bool:
         """``step(expr)``, with a cycle of assignments (``{% set x = x[k] %}``) counted as no evidence."""
@@ -373,127 +442,3 @@ def _is_range(expr: nodes.Node, assigned: dict[Any, list[nodes.Node]]) -> bool:
     """``range(...)``, Jinja's global (not a name the template rebinds)."""
     return (isinstance(expr, nodes.Call) and isinstance(expr.node, nodes.Name) and expr.node.name == "range"
             and "range" not in assigned)
-
-
-class _Budget(Exception):
-    pass
-
-
-MAX_RENDER_CHARS = 4 * 1024**2  # no string or list the sample render builds may be longer (a chat turn is far less)
-_WIDE_FORMAT = re.compile(r"[%{][^%{}]*?(?:\d{7,}|\*)")  # a field width of a million or more, or one taken from args
-
-
-class _BoundedCodeGenerator(CodeGenerator):
-    """``a ~ b`` compiles to a plain join the sandbox never sees: route it through ``bounded_concat``
-    (``{% set k = k ~ k %}`` forty times asked for a terabyte and the scanner was killed)."""
-
-    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
-        self.write("environment.bounded_concat((")
-        for arg in node.nodes:
-            self.visit(arg, frame)
-            self.write(", ")
-        self.write("))")
-
-
-class _BoundedSandbox(ImmutableSandboxedEnvironment):
-    """An immutable sandbox whose loops, calls, concatenations, filters and string sizes are counted and bounded."""
-
-    intercepted_binops = frozenset({"*", "**", "+", "%"})
-    code_generator_class = _BoundedCodeGenerator
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.operations = 0
-        self.globals["range"] = self._range
-        self.globals["raise_exception"] = self._raise
-        self.globals["strftime_now"] = lambda fmt: "2026-01-01"
-        self.filters = {name: self._bounded_filter(func) for name, func in self.filters.items()}
-
-    def bounded_concat(self, parts: tuple[Any, ...]) -> str:
-        texts = [str(part) for part in parts]
-        _check_size(sum(len(text) for text in texts))
-        self._tick()
-        return "".join(texts)
-
-    def _bounded_filter(self, func: Any) -> Any:
-        @functools.wraps(func)  # keeps jinja's pass_context / pass_environment marks
-        def bounded(*args: Any, **kwargs: Any) -> Any:
-            _check_arguments(args, kwargs)
-            self._tick()
-            return _checked(func(*args, **kwargs))
-
-        return bounded
-
-    def _tick(self, n: int = 1) -> None:
-        self.operations += n
-        if self.operations > MAX_OPERATIONS:
-            raise _Budget
-
-    def _range(self, *args: int) -> range:
-        values = range(*args)
-        self._tick(len(values))
-        return values
-
-    def unsafe_undefined(self, obj: Any, attribute: str) -> Any:
-        """The sandbox's default renders an unsafe lookup as an empty string; refuse it instead."""
-        raise SecurityError(f"access to attribute {attribute!r} of a {type(obj).__name__} object is unsafe")
-
-    @staticmethod
-    def _raise(message: str) -> None:
-        raise TemplateError(message)
-
-    def call(self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
-        self._tick()
-        if isinstance(getattr(__obj, "__self__", None), str):  # 'x'.center(10**9), s.replace('', s), '{:>9999999}'
-            _check_arguments((__obj.__self__, *args), kwargs)
-        return _checked(super().call(__context, __obj, *args, **kwargs))
-
-    def wrap_str_format(self, value: Any) -> Any:
-        """``str.format`` is wrapped when it is looked up (not in ``call``): bound its field widths there."""
-        wrapped = super().wrap_str_format(value)
-        if wrapped is None:
-            return None
-        template = value.__self__
-
-        def bounded(*args: Any, **kwargs: Any) -> Any:
-            _check_arguments((template, *args), kwargs)
-            return _checked(wrapped(*args, **kwargs))
-
-        return bounded
-
-    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        if isinstance(left, int | float) and isinstance(right, int | float) and operator == "**" and abs(right) > 64:
-            raise _Budget
-        if operator == "+" and isinstance(left, str | list) and isinstance(right, str | list):
-            _check_size(len(left) + len(right))
-        if operator == "%" and isinstance(left, str) and _WIDE_FORMAT.search(left):
-            raise _Budget
-        if operator == "*" and isinstance(left, str | list) and isinstance(right, int):
-            self._tick(max(right, 0) * max(len(left), 1) // 64)
-        if operator == "*" and isinstance(right, str | list) and isinstance(left, int):
-            self._tick(max(left, 0) * max(len(right), 1) // 64)
-        return _checked(super().call_binop(context, operator, left, right))
-
-
-def _check_size(size: int) -> None:
-    if size > MAX_RENDER_CHARS:
-        raise _Budget
-
-
-def _checked(value: Any) -> Any:
-    if isinstance(value, str | list | bytes | tuple):
-        _check_size(len(value))
-    return value
-
-
-def _check_arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-    """Before the call: a width, count or replacement that would build a string over the limit in one step."""
-    values = [*args, *kwargs.values()]
-    if any(isinstance(v, int) and not isinstance(v, bool) and abs(v) > MAX_RENDER_CHARS for v in values):
-        raise _Budget
-    if any(isinstance(v, str) and _WIDE_FORMAT.search(v) for v in values):
-        raise _Budget
-    texts = [v for v in values if isinstance(v, str)]
-    if len(texts) >= 3:  # replace(value, old, new): every occurrence of old grows by len(new)
-        value, old, new = texts[:3]
-        _check_size(len(value) + (value.count(old) if old else len(value) + 1) * len(new))

@@ -17,6 +17,7 @@ import re
 import tokenize
 from typing import Any
 
+from mlsecure.artifacts.scan import dynamic_names
 from mlsecure.artifacts.scan.interface import Issue, IssueKind
 from mlsecure.artifacts.scan.policy import classify
 from mlsecure.findings import Severity
@@ -51,6 +52,9 @@ CODE_STRING_METHODS = frozenset({"runsource", "runcode", "runeval", "runctx"})  
 REFERENCE_ROOTS = GETATTR_ROOTS | {"asyncio", "pydoc"}  # modules whose run functions count when only referenced
 LOADS = frozenset({"loads", "load"})  # pickle.loads / marshal.loads: code or objects from bytes
 LOADS_MODULES = frozenset({"pickle", "marshal", "_pickle", "cPickle", "dill", "cloudpickle"})
+# Modules that must not be reached by a name spelled at run time, nor handed on as values (``vars(os)[name]``)
+DYNAMIC_DANGEROUS_MODULES = GETATTR_ROOTS | LOADS_MODULES | REFERENCE_ROOTS | set(CODE_STRING_RUNNERS) | {
+    "importlib", "pkgutil", "multiprocessing"}
 
 
 _COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
@@ -91,6 +95,14 @@ def source_issues(name: str, text: str, *, torchscript: bool = False) -> list[Is
     # ``import subprocess as sp``: ``sp.run`` is judged as ``subprocess.run``
     aliases = {a.asname: a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import)
                for a in n.names if a.asname}
+    constants = dynamic_names.module_constants(tree)
+    bound = {**dynamic_names.imported_functions(tree),
+             **{a.asname or a.name.split(".")[0]: a.name.split(".")[0] for n in ast.walk(tree)
+                if isinstance(n, ast.Import) for a in n.names}}
+    # ``sp = importlib.import_module("sub" + "process")``: ``sp.run`` too
+    resolved = dynamic_names.resolved_modules(tree, bound, constants)
+    aliases |= resolved
+    runs.extend(dynamic_names.dynamic_runs(tree, bound | resolved, constants, DYNAMIC_DANGEROUS_MODULES, RUN_CALLS))
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             imports.extend(a.name for a in node.names)

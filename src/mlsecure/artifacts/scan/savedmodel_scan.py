@@ -26,6 +26,9 @@ DANGEROUS_OPS = {
     "DeleteFile": Severity.HIGH, "FileSystemSetConfiguration": Severity.HIGH, "ImmutableConst": Severity.MEDIUM,
     "DebugIdentityV2": Severity.MEDIUM, "WriteAudioSummary": Severity.MEDIUM, "WriteSummary": Severity.MEDIUM,
     "CreateSummaryFileWriter": Severity.MEDIUM, "PrintV2": Severity.LOW,
+    # session 14: a dataset whose graph travels as a serialized GraphDef string (its constant graphs' ops are
+    # counted too; a computed one cannot be read)
+    "DatasetFromGraph": Severity.MEDIUM,
     # session 5: the rest of TensorFlow's file and network I/O ops (io_ops, dataset file sources and sinks,
     # readers, summary writers, debug ops, RPC). A serving signature that runs one reads, writes or lists files
     # chosen by the graph, or connects out. Saver ops (SaveV2, RestoreV2, MergeV2Checkpoints) are absent on
@@ -84,15 +87,52 @@ def graph_ops(data: memoryview, ops: Counter[str] | None = None) -> Counter[str]
     ops = Counter() if ops is None else ops
     for meta in _sub(data, 0, len(data), 2):
         for graph in _sub(data, meta[0], meta[1], 2):
-            for node in _sub(data, graph[0], graph[1], 1):
-                _node_op(data, node, ops)
-            for library in _sub(data, graph[0], graph[1], 2):
-                for function in _sub(data, library[0], library[1], 1):
-                    for node in _sub(data, function[0], function[1], 3):
-                        _node_op(data, node, ops)
+            _graph_def_ops(data, graph, ops, None)
         if sum(ops.values()) > MAX_NODES:
             raise ProtobufError(f"more than {MAX_NODES} nodes")
+    if ops.get("DatasetFromGraph"):  # a second walk for the string constants (spans), only when one can run
+        strings: list[tuple[int, int]] = []
+        for meta in _sub(data, 0, len(data), 2):
+            for graph in _sub(data, meta[0], meta[1], 2):
+                _graph_def_ops(data, graph, Counter(), strings)
+        _nested_graph_ops(data, ops, strings)
     return ops
+
+
+def _graph_def_ops(data: memoryview, graph: tuple[int, int], ops: Counter[str],
+                   strings: list[tuple[int, int]] | None) -> None:
+    """A ``GraphDef``'s nodes (1) and library functions' nodes (``FunctionDefLibrary.function`` 1 ->
+    ``FunctionDef.node_def`` 3)."""
+    for node in _sub(data, graph[0], graph[1], 1):
+        _node_op(data, node, ops, strings)
+    for library in _sub(data, graph[0], graph[1], 2):
+        for function in _sub(data, library[0], library[1], 1):
+            for node in _sub(data, function[0], function[1], 3):
+                _node_op(data, node, ops, strings)
+
+
+MAX_NESTED_GRAPHS = 4  # DatasetFromGraph inside a graph carried by DatasetFromGraph, this many levels deep
+
+
+def _nested_graph_ops(data: memoryview, ops: Counter[str], strings: list[tuple[int, int]]) -> None:
+    """``DatasetFromGraph`` runs the ``GraphDef`` it is given as a string tensor (TensorFlow's raw-ops
+    documentation): the ops of every string constant that parses as a ``GraphDef`` are counted like the graph's
+    own. The op itself stays "not verified" (medium): its string may be computed rather than constant."""
+    pending = [bytes(data[start:end]) for start, end in strings] if ops.get("DatasetFromGraph") else []
+    for _ in range(MAX_NESTED_GRAPHS):  # copies above: the file's mapping closes when the scan ends
+        following: list[bytes] = []
+        for blob in pending:
+            nested: Counter[str] = Counter()
+            found: list[tuple[int, int]] = []
+            try:
+                _graph_def_ops(memoryview(blob), (0, len(blob)), nested, found)
+            except ProtobufError:
+                continue  # a string that is not a GraphDef
+            ops.update(nested)
+            following.extend(blob[start:end] for start, end in found)
+        if not following or sum(ops.values()) > MAX_NODES:
+            break
+        pending = following
 
 
 def _sub(data: memoryview, start: int, end: int, number: int) -> list[tuple[int, int]]:
@@ -100,13 +140,19 @@ def _sub(data: memoryview, start: int, end: int, number: int) -> list[tuple[int,
     return [(f.value, f.value + f.length) for f in fields(data, start, end) if f.number == number and f.wire == LENGTH]
 
 
-def _node_op(data: memoryview, span: tuple[int, int], ops: Counter[str]) -> None:
+def _node_op(data: memoryview, span: tuple[int, int], ops: Counter[str],
+             strings: list[tuple[int, int]] | None) -> None:
     for field in fields(data, span[0], span[1]):
         if field.number == 2 and field.wire == LENGTH:
             op = text(data, field)
             ops[op] += 1
             if op == "PrintV2" and _FILE_STREAM in bytes(data[span[0]:span[1]]):  # the output_stream attribute
                 ops["PrintV2 to a file"] += 1
+        elif strings is not None and field.number == 5 and field.wire == LENGTH:
+            # an attr map entry: value (2) -> AttrValue.tensor (8)
+            for value in _sub(data, field.value, field.value + field.length, 2):
+                for tensor in _sub(data, value[0], value[1], 8):
+                    strings.extend(_sub(data, tensor[0], tensor[1], 8))  # TensorProto.string_val
 
 
 # ``saved_model.pbtxt``: ``tf.saved_model.load`` parses the text format when no ``saved_model.pb`` is there. An op name
