@@ -24,6 +24,10 @@ FRENCH = ("le", "les", "et", "est", "des", "une", "pas", "que")
         ("Ce", ("fr",), None),
         ("Man", ("de",), None),
         ("Schweiz", ("de",), None),  # a country in the column's language
+        ("Irlande", ("fr",), None),  # a listed given name, but far below the top ones
+        ("Mauricio", ("es",), "Mauricio"),  # Spanish for Mauritius, and a top given name: a person
+        ("Guadalupe", ("es",), "Guadalupe"),  # Spanish for Guadeloupe
+        ("Dominique", ("fr",), "Dominique"),  # French for Dominica
         ("Nur Schulze", ("de",), "Nur Schulze"),  # ``Nur`` is a common given name: kept whole
         ("Dieser Schritt", ("de",), None),  # a noun phrase after a German determiner
         ("Nun Schulze", ("de",), "Schulze"),

@@ -74,6 +74,10 @@ GERMAN_DETERMINERS = frozenset(
 # them: ``Junij``, ``Dingsdag``). French and Spanish write them in lower case, so a capitalised ``Julio``,
 # ``Domingo`` or ``Abril`` there is a person's name or a sentence's first word.
 CAPITALISED_CALENDAR = frozenset(("de", "nl"))
+# A country's name in the column's language that is also among the commonest given names of some country is read
+# as the person's: Spanish writes Mauritius and Guadeloupe ``Mauricio`` and ``Guadalupe``, French Dominica
+# ``Dominique`` (ranks 10, 30, 30); ``Irlande`` (300), ``Maurice`` and ``Kuba`` (100) stay countries.
+TOP_GIVEN = 30
 # The months as 19th-century Dutch spelt them, which the Europeana newspapers print (``21 Junij``)
 OLD_MONTHS = {"nl": frozenset(word_list("januarij februarij maart april mei junij julij augustus"))}
 # A dateline: a town, a comma, the day and its month (``Paris, 22 avril.``, ``Dortmund, 3. April.``)
@@ -96,8 +100,8 @@ def main_languages(stops: Iterable[str]) -> tuple[str, ...]:
 def western_person(name: str, langs: Iterable[str]) -> str | None:
     """What of ``name`` may be a person in a column of ``langs`` (``dict_names.languages``; only ``WESTERN``
     ones are read): None for words that are all closed-class or calendar words of them and for one word naming a
-    country in one of them; the rest of a run that opens with such a word that is no common given name; else
-    ``name`` itself."""
+    country in one of them that is no top given name (``TOP_GIVEN``); the rest of a run that opens with such a
+    word that is no common given name; else ``name`` itself."""
     words = name.split()
     langs = tuple(lang for lang in langs if lang in WESTERN)
     if not words or not langs:
@@ -106,7 +110,8 @@ def western_person(name: str, langs: Iterable[str]) -> str | None:
     if all(closed):
         return None
     if len(words) == 1:
-        return None if any(name.lower() in country_names(lang) for lang in langs) else name
+        country = any(name.lower() in country_names(lang) for lang in langs)
+        return None if country and not lexicon().is_given(name, max_rank=TOP_GIVEN) else name
     if "de" in langs and words[0].lower() in GERMAN_DETERMINERS:
         return None  # German capitalises its nouns: ``der Kommission``, ``Dieser Schritt`` are no person's
     if closed[0] and words[0] not in SURNAME_OPENERS and not lexicon().is_given(words[0], max_rank=COMMON_GIVEN):
