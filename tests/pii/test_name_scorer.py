@@ -132,6 +132,7 @@ def test_a_repeated_opener_counts_every_cell_that_repeats_it() -> None:
     assert learned_names(once, ("en",), set(), repeats=[1, 1]) == {"Anna", "Berg", "Holm", "Callback"}  # as no repeats
     repeated = learned_names(once, ("en",), set(), repeats=[2, 1])  # three cells open with it
     assert repeated == {"Anna", "Berg", "Holm"} == learned_names([NOTES[0], *once], ("en",), set())
+    assert learned_names(once, ("en",), set(), repeats=lambda: [2, 1]) == repeated  # asked lazily, same answer
 
 
 AGENTS = [
@@ -146,6 +147,9 @@ def test_a_column_that_is_no_prose_is_not_scored() -> None:
     assert prose_share(token_table(AGENTS)) == pytest.approx(16 / 27)  # plain: iPhone, CPU, OS, like, Mac ...
     assert prose_share(token_table(["Mr. O'Neill's dog, a cross-breed, barked."])) == 1.0
     assert learned_names(AGENTS * 20, ("en",), set()) == set()
+    asked: list[int] = []
+    assert learned_names(AGENTS * 20, ("en",), set(), repeats=lambda: asked.append(1) or None) == set()
+    assert asked == []  # the repeat counts are never taken for a column that is no prose
 
 
 FINNISH = [

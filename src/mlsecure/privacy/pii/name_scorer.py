@@ -15,7 +15,7 @@ occurrences in the column passes the threshold chosen on held-apart development 
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -266,12 +266,13 @@ def learned_names(
     taken: Iterable[str],
     *,
     model: Scorer | None = None,
-    repeats: Sequence[int] | None = None,
+    repeats: Sequence[int] | Callable[[], Sequence[int] | None] | None = None,
 ) -> set[str]:
     """The candidate words of ``cells`` no value of ``taken`` holds whose mean probability passes the threshold
     (none where ``dict_names`` reads none of its languages in the column: the model learnt no other).
     ``repeats``: how many cells of the column write each of ``cells`` where they are its distinct texts (a span
-    batch keeps each text once), so that a template's opener is counted in every cell that repeats it."""
+    batch keeps each text once), so that a template's opener is counted in every cell that repeats it; a callable is
+    asked only once the column is known to have candidates (a column that is no prose pays nothing)."""
     if not langs:
         return set()
     pl = polars()
@@ -298,6 +299,8 @@ def learned_names(
     # person named each time; a name opens sentences too, but not as the same dictionary word every time
     # (``Dr. Holm``, ``Pt. Anna``: after a title's abbreviation is no sentence's opening here)
     opening = pl.col("start") & ~pl.col("p1").str.to_lowercase().is_in(list(TITLES))
+    if callable(repeats):
+        repeats = repeats()
     counted = table if repeats is None else table.join(_row_repeats(repeats), on="row", how="left")
     times = pl.len() if repeats is None else pl.col("times").sum()
     openers = counted.group_by("word").agg(opening.all().alias("always"), times.alias("n"))

@@ -498,7 +498,8 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
     if LEARNED_NAMES and cells is not None and len(cells):
         model = declining_model(declining) if declining else None
         if not declining or model is not None:
-            for word in learned_names(cells, (*declining, *langs), found, model=model, repeats=_repeats(texts)):
+            counts = lambda: _repeats(texts)  # noqa: E731  (asked only for a prose column with candidates)
+            for word in learned_names(cells, (*declining, *langs), found, model=model, repeats=counts):
                 found.setdefault(word, PiiType.NAME)
     _drop_local_words(found, declining)
     # ``column_words``: months, pronouns, countries and datelines of French, German, Dutch, Spanish text
