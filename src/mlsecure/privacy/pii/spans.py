@@ -496,7 +496,7 @@ def _confirmed(texts: Any, pool: Sequence[Recognizer] | None, region: str, redac
     # ``name_scorer``: a learned score of what is left; a Finnish or Hungarian column by its own weights (its
     # language first: the ``lang`` feature), a Norwegian one not at all (no licensed training text)
     if LEARNED_NAMES and cells is not None and len(cells):
-        model = declining_model(declining) if declining else None
+        model = declining_model(declining)  # None for no declining language, as for Norwegian
         if not declining or model is not None:
             counts = lambda: _repeats(texts)  # noqa: E731  (asked only for a prose column with candidates)
             for word in learned_names(cells, (*declining, *langs), found, model=model, repeats=counts):
