@@ -32,7 +32,6 @@ import re
 import sys
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +40,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "pii" / "peers2"))
 sys.path.insert(0, str(ROOT / "tests" / "pii" / "peers3"))
+
+from name_scorer_sources import Extra as Doc  # noqa: E402  (one training document, as the mirrors' loader builds it)
 
 from mlsecure.privacy.pii.declined_names import FUNCTION_WORD_RUN, declining_languages  # noqa: E402
 from mlsecure.privacy.pii.dict_names import STOP_RUN, languages  # noqa: E402
@@ -64,14 +65,6 @@ C = 0.5
 SEED = 12
 
 
-@dataclass(frozen=True)
-class Doc:
-    source: str
-    doc: str
-    text: str
-    persons: tuple[tuple[int, int], ...]
-
-
 def load_docs(
     sources: dict[str, tuple[str, ...]] = SOURCES, mirrors: Path | None = None, extra: Sequence[str] = ()
 ) -> list[Doc]:
@@ -93,7 +86,7 @@ def load_docs(
 
         for name, loaded in load_extra(mirrors).items():
             if name in extra:
-                docs.extend(Doc(d.source, d.doc, d.text, d.persons) for d in loaded.docs)
+                docs.extend(loaded.docs)
                 print(
                     f"{name}: {len(loaded.docs)} documents, {loaded.sentences} sentences, {loaded.dropped} dropped "
                     f"(in a measured corpus), {loaded.short_kept} under 5 words kept"
