@@ -99,11 +99,17 @@ HOOK_TEXTS = [
 ]
 
 
+def _without_and_with_model(monkeypatch: pytest.MonkeyPatch, texts: list[str]) -> tuple[dict[str, PiiType], ...]:
+    """``confirmed_strings`` of ``texts`` by the rules alone, then with the learned scorer."""
+    found = []
+    for learned in (False, True):
+        monkeypatch.setattr(spans, "LEARNED_NAMES", learned)
+        found.append(confirmed_strings(pl.Series("t", texts)))
+    return tuple(found)
+
+
 def test_hook_redacts_a_name_the_rules_miss_and_keeps_a_word(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(spans, "LEARNED_NAMES", False)
-    rules_only = confirmed_strings(pl.Series("t", HOOK_TEXTS))
-    monkeypatch.setattr(spans, "LEARNED_NAMES", True)
-    with_model = confirmed_strings(pl.Series("t", HOOK_TEXTS))
+    rules_only, with_model = _without_and_with_model(monkeypatch, HOOK_TEXTS)
     assert "Obama" not in rules_only and rules_only.get("Drake") is PiiType.NAME
     assert with_model.get("Obama") is PiiType.NAME  # a public figure no frame holds
     assert not {"Monday", "Committee", "The"} & set(with_model)
@@ -184,10 +190,7 @@ def test_declining_weights_load_without_pickle_and_score_fixed_sentences() -> No
 
 def test_a_declined_finnish_name_the_rules_miss_is_redacted(monkeypatch: pytest.MonkeyPatch) -> None:
     # before session 13b no Finnish column was scored; ``Korhosen`` (Korhonen's genitive) escaped every rule
-    monkeypatch.setattr(spans, "LEARNED_NAMES", False)
-    rules_only = confirmed_strings(pl.Series("t", FINNISH))
-    monkeypatch.setattr(spans, "LEARNED_NAMES", True)
-    with_model = confirmed_strings(pl.Series("t", FINNISH))
+    rules_only, with_model = _without_and_with_model(monkeypatch, FINNISH)
     assert "Korhosen" not in rules_only and with_model.get("Korhosen") is PiiType.NAME
     assert not {"Kokous", "Hallitus", "Myös", "Eilen"} & set(with_model)
 
