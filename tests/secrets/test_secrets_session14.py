@@ -276,3 +276,16 @@ def test_typed_password_in_a_tutorial_notebook_is_shown_not_kept(tmp_path: Path)
     assert "SEC-017" in failing(tmp_path / "w", "lab.ipynb", _tutorial(code, 1))
     assert tutorial_notebook(json.loads(_tutorial(code, 3))["cells"]) is True
     assert tutorial_notebook(json.loads(_tutorial(code * 40, 3))["cells"]) is False  # prose under half the code
+
+
+def test_a_root_named_by_a_symbolic_link_is_scanned(tmp_path: Path) -> None:
+    # a symlinked root was skipped: the scan ended with no findings having read nothing
+    real = tmp_path / "real"
+    (real / "conf").mkdir(parents=True)
+    (real / "conf" / "settings.py").write_text(f'API_TOKEN = "{drawn(RNG, 32)}"\n', encoding="utf-8")
+    (tmp_path / "dir-link").symlink_to(real, target_is_directory=True)
+    (tmp_path / "file-link").symlink_to(real / "conf" / "settings.py")
+    for root in (tmp_path / "dir-link", tmp_path / "file-link"):
+        result = SecretScanner().scan_paths([root])
+        assert result.stats.files_scanned == 1
+        assert [f.rule_id for f in result.findings] == ["SEC-017"]

@@ -45,11 +45,10 @@ def iter_files(paths: Sequence[Path]) -> Iterator[Path]:
     """Every regular file under ``paths`` (files as given, directories recursively, sorted).
 
     Skips VCS metadata, caches, ``node_modules`` and virtual environments (a directory holding
-    ``pyvenv.cfg``), and does not follow symbolic links.
+    ``pyvenv.cfg``), and does not follow symbolic links inside the tree. A root named by a symbolic link is scanned
+    where it points: the user named it, and skipping it ended the scan clean having read nothing.
     """
     for root in paths:
-        if root.is_symlink():
-            continue
         if root.is_file():
             yield root
             continue
