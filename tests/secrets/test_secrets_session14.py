@@ -289,3 +289,22 @@ def test_a_root_named_by_a_symbolic_link_is_scanned(tmp_path: Path) -> None:
         result = SecretScanner().scan_paths([root])
         assert result.stats.files_scanned == 1
         assert [f.rule_id for f in result.findings] == ["SEC-017"]
+
+
+def test_a_snapshot_of_links_to_blobs_is_read(tmp_path: Path) -> None:
+    # a Hugging Face cache snapshot holds links to ../../blobs/<sha>: scanning the snapshot must read the blobs once,
+    # and a link whose target the scan reads anyway (inside the root) is not read twice
+    from mlsecure.secrets.scanner import SecretScanner
+
+    blobs, snapshot = tmp_path / "blobs", tmp_path / "snapshots" / "abc123"
+    blobs.mkdir()
+    snapshot.mkdir(parents=True)
+    (blobs / "f00d").write_text(f'api_key = "{drawn(RNG, 32)}"\n', encoding="utf-8")
+    (snapshot / "config.py").symlink_to(Path("../../blobs/f00d"))
+    (snapshot / "dangling.py").symlink_to(Path("../../blobs/missing"))
+    result = SecretScanner().scan_paths([snapshot])
+    assert result.stats.files_scanned == 1
+    assert [(Path(f.path).name, f.rule_id) for f in result.findings] == [("config.py", "SEC-017")]
+    whole = SecretScanner().scan_paths([tmp_path])  # the blob is in the tree: read once, under its own name
+    assert whole.stats.files_scanned == 1
+    assert [Path(f.path).name for f in whole.findings] == ["f00d"]

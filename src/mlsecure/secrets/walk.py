@@ -45,9 +45,13 @@ def iter_files(paths: Sequence[Path]) -> Iterator[Path]:
     """Every regular file under ``paths`` (files as given, directories recursively, sorted).
 
     Skips VCS metadata, caches, ``node_modules`` and virtual environments (a directory holding
-    ``pyvenv.cfg``), and does not follow symbolic links inside the tree. A root named by a symbolic link is scanned
-    where it points: the user named it, and skipping it ended the scan clean having read nothing.
+    ``pyvenv.cfg``), and does not follow symbolic links to directories inside the tree. A root named by a symbolic
+    link is scanned where it points: the user named it, and skipping it ended the scan clean having read nothing. A
+    link to a regular file is scanned (under the link's name) when its target lies outside every root: a Hugging Face
+    snapshot folder is made of links to ``../../blobs/``, and skipping them scanned nothing; a target inside a root
+    is scanned there once.
     """
+    inside = [root.resolve() for root in paths if root.is_dir()]
     for root in paths:
         if root.is_file():
             yield root
@@ -59,8 +63,17 @@ def iter_files(paths: Sequence[Path]) -> Iterator[Path]:
                                  and not (Path(directory) / d / "pyvenv.cfg").exists())
             for name in sorted(filenames):
                 path = Path(directory) / name
-                if not path.is_symlink():
+                if not path.is_symlink() or _outside_link(path, inside):
                     yield path
+
+
+def _outside_link(link: Path, roots: Sequence[Path]) -> bool:
+    """A symbolic link to a regular file that no scanned directory holds (so nothing else reads it)."""
+    try:
+        target = link.resolve(strict=True)
+    except (OSError, RuntimeError):  # broken or looping link
+        return False
+    return target.is_file() and not any(target.is_relative_to(root) for root in roots)
 
 
 def inside_root(path: Path, roots: Sequence[Path]) -> str:
