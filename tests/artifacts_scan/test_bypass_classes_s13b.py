@@ -15,8 +15,7 @@ import struct
 from pathlib import Path
 
 import pytest
-from scan_corpus import gguf_bytes
-from scan_helpers import scan_named
+from scan_helpers import chat_template_container, scan_named
 
 from mlsecure.artifacts.scan import Verdict
 from mlsecure.artifacts.scan.chat_template import template_problems
@@ -69,10 +68,7 @@ def test_conversation_keyed_lookups_are_found(template: str) -> None:
 @pytest.mark.parametrize("template", CONVERSATION_KEYED[:4])
 @pytest.mark.parametrize("container", ["tokenizer_config.json", "model.gguf"])
 def test_conversation_keyed_templates_are_critical(tmp_path: Path, template: str, container: str) -> None:
-    if container.endswith(".gguf"):
-        data = gguf_bytes({"general.architecture": "llama", "tokenizer.chat_template": template})
-    else:
-        data = json.dumps({"chat_template": template, "bos_token": "<s>"}).encode()
+    data = chat_template_container(container, template)
     verdict, worst, titles = scan_named(tmp_path, container, data)
     assert worst is Severity.CRITICAL and verdict is Verdict.MALICIOUS, titles
 

@@ -12,13 +12,11 @@ were run by the interpreter. Nothing is rendered or run here: samples are writte
 from __future__ import annotations
 
 import ast
-import json
 from pathlib import Path
 
 import pytest
 from protobuf_bytes import msg, vint
-from scan_corpus import gguf_bytes
-from scan_helpers import scan_named
+from scan_helpers import chat_template_container, scan_named
 
 from mlsecure.artifacts.scan import Verdict
 from mlsecure.artifacts.scan.chat_template import template_problems
@@ -112,10 +110,7 @@ def test_carried_lookups_are_found(name: str) -> None:
 @pytest.mark.parametrize("container", ["tokenizer_config.json", "model.gguf"])
 def test_carried_lookups_are_critical(tmp_path: Path, name: str, container: str) -> None:
     template = CARRIED[name]
-    if container.endswith(".gguf"):
-        data = gguf_bytes({"general.architecture": "llama", "tokenizer.chat_template": template})
-    else:
-        data = json.dumps({"chat_template": template, "bos_token": "<s>"}).encode()
+    data = chat_template_container(container, template)
     verdict, worst, titles = scan_named(tmp_path, container, data)
     assert worst is Severity.CRITICAL and verdict is Verdict.MALICIOUS, titles
 

@@ -32,8 +32,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from scan_corpus import gguf_bytes
-from scan_helpers import scan_named
+from scan_helpers import chat_template_container, scan_named
 
 from mlsecure.artifacts.scan import Verdict
 from mlsecure.findings import Severity
@@ -300,10 +299,7 @@ def test_keras_dense_model_stays_safe(tmp_path: Path) -> None:
 )
 @pytest.mark.parametrize("container", ["tokenizer_config.json", "model.gguf"])
 def test_chat_template_attr_format_on_a_built_string(tmp_path: Path, template: str, container: str) -> None:
-    if container.endswith(".gguf"):  # llama-cpp-python renders the GGUF's template (CVE-2024-34359)
-        data = gguf_bytes({"general.architecture": "llama", "tokenizer.chat_template": template})
-    else:
-        data = json.dumps({"chat_template": template, "bos_token": "<s>"}).encode()
+    data = chat_template_container(container, template)
     verdict, worst, titles = scan_named(tmp_path, container, data)
     assert worst is Severity.CRITICAL and verdict is Verdict.MALICIOUS, titles
 

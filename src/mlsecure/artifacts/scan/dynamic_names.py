@@ -163,16 +163,17 @@ def dynamic_runs(
     ``pkgutil.resolve_name`` given a name that does not fold (they return functions), ``getattr`` with a folded
     dangerous name or with a name that does not fold on a module found by a run-time name, and a dangerous module's
     namespace read by name (``vars(os)``, ``os.__dict__``, ``attrgetter(n)(os)``, ``getattr(shutil.os, n)``)."""
-    dynamic = _dynamic_module_names(tree, aliases)
-    called = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
+    nodes = list(ast.walk(tree))  # one walk, shared by the passes below
+    dynamic = _dynamic_module_names(nodes, aliases)
+    called = {id(node.func) for node in nodes if isinstance(node, ast.Call)}
     readers = {
         target.id: node.value.id
-        for node in ast.walk(tree)
+        for node in nodes
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Name) and node.value.id in NAME_READERS
         for target in node.targets
         if isinstance(target, ast.Name)
     }  # ga = getattr
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.Call):
             if isinstance(node.func, ast.Name) and node.func.id in readers:
                 node = ast.Call(ast.Name(readers[node.func.id], ast.Load()), node.args, node.keywords)
@@ -240,11 +241,11 @@ def _module_of(expr: ast.expr, aliases: dict[str, str]) -> str | None:
     return None
 
 
-def _dynamic_module_names(tree: ast.Module, aliases: dict[str, str]) -> set[str]:
+def _dynamic_module_names(nodes: list[ast.AST], aliases: dict[str, str]) -> set[str]:
     """Names assigned a module found by a run-time name (``mod = importlib.import_module(name)``)."""
     return {
         target.id
-        for node in ast.walk(tree)
+        for node in nodes
         if isinstance(node, ast.Assign) and _is_dynamic_module(node.value, aliases, set())
         for target in node.targets
         if isinstance(target, ast.Name)

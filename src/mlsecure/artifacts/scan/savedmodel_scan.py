@@ -118,7 +118,7 @@ def _nested_graph_ops(data: memoryview, ops: Counter[str], strings: list[tuple[i
     """``DatasetFromGraph`` runs the ``GraphDef`` it is given as a string tensor (TensorFlow's raw-ops
     documentation): the ops of every string constant that parses as a ``GraphDef`` are counted like the graph's
     own. The op itself stays "not verified" (medium): its string may be computed rather than constant."""
-    pending = [bytes(data[start:end]) for start, end in strings] if ops.get("DatasetFromGraph") else []
+    pending = [bytes(data[start:end]) for start, end in strings]  # called only when the op is there
     for _ in range(MAX_NESTED_GRAPHS):  # copies above: the file's mapping closes when the scan ends
         following: list[bytes] = []
         for blob in pending:
