@@ -308,3 +308,23 @@ def test_a_snapshot_of_links_to_blobs_is_read(tmp_path: Path) -> None:
     whole = SecretScanner().scan_paths([tmp_path])  # the blob is in the tree: read once, under its own name
     assert whole.stats.files_scanned == 1
     assert [Path(f.path).name for f in whole.findings] == ["f00d"]
+
+
+def test_overlapping_roots_read_each_file_once_and_the_outermost_root_decides(tmp_path: Path) -> None:
+    # `scan repo/tests repo`: the fixture under tests/ is read once, and judged as test code (its place in repo/)
+    from mlsecure.secrets.scanner import SecretScanner
+    from mlsecure.secrets.walk import inside_root, iter_files
+
+    repo = tmp_path / "repo"
+    (repo / "tests").mkdir(parents=True)
+    (repo / "tests" / "fixture.py").write_text('password = "hunter2"\n', encoding="utf-8")
+    (repo / "app.py").write_text(f'api_key = "{drawn(RNG, 32)}"\n', encoding="utf-8")
+    roots = [repo / "tests", repo]
+    assert [p.name for p in iter_files(roots)] == ["fixture.py", "app.py"]
+    assert inside_root(repo / "tests" / "fixture.py", roots) == "tests/fixture.py"
+    result = SecretScanner().scan_paths(roots)
+    assert result.stats.files_scanned == 2
+    once = SecretScanner().scan_paths([repo])
+    assert sorted((Path(f.path).name, f.rule_id, f.severity) for f in result.findings) == sorted(
+        (Path(f.path).name, f.rule_id, f.severity) for f in once.findings
+    )

@@ -49,9 +49,18 @@ def iter_files(paths: Sequence[Path]) -> Iterator[Path]:
     link is scanned where it points: the user named it, and skipping it ended the scan clean having read nothing. A
     link to a regular file is scanned (under the link's name) when its target lies outside every root: a Hugging Face
     snapshot folder is made of links to ``../../blobs/``, and skipping them scanned nothing; a target inside a root
-    is scanned there once.
+    is scanned there once. Overlapping roots (``repo/tests repo``) yield each file once, so no finding is doubled.
     """
     inside = [root.resolve() for root in paths if root.is_dir()]
+    seen: set[Path] = set()
+    for path in _all_files(paths, inside):
+        real = path.resolve()
+        if real not in seen:
+            seen.add(real)
+            yield path
+
+
+def _all_files(paths: Sequence[Path], inside: Sequence[Path]) -> Iterator[Path]:
     for root in paths:
         if root.is_file():
             yield root
@@ -79,10 +88,11 @@ def _outside_link(link: Path, roots: Sequence[Path]) -> bool:
 def inside_root(path: Path, roots: Sequence[Path]) -> str:
     """Where ``path`` sits inside the scanned tree, for the judgements that read a path (tests, docs, examples):
     relative to the directory root that holds it, so a checkout at ``~/examples/repo`` or ``/srv/tests/repo`` is
-    judged by its own folders only. A file named as a root keeps the path it was given."""
-    for root in roots:
-        if root == path:
-            return str(path)
+    judged by its own folders only. A file named as a root keeps the path it was given. With overlapping roots
+    (``repo/tests repo``) the outermost one decides, so ``tests/`` still reads as test code."""
+    if path in roots:
+        return str(path)
+    for root in sorted(roots, key=lambda r: len(r.parts)):
         try:
             return path.relative_to(root).as_posix()
         except ValueError:
