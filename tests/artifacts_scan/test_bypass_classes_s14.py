@@ -247,3 +247,15 @@ def test_string_constant_nothing_runs_stays_safe(tmp_path: Path) -> None:
     graph = _graph(_string_const("g", _graph(_node("w", "WriteFile"))), _node("x", "Identity"))
     verdict, top, titles = scan_named(tmp_path, "m/saved_model.pb", _saved_model(graph))
     assert verdict is Verdict.SAFE and top is Severity.INFO, titles
+
+
+def test_dataset_from_graph_nested_past_the_limit_is_not_verified(tmp_path: Path) -> None:
+    """Graphs carried deeper than the scanner reads are a failing "not verified" finding, never left unread quietly."""
+    from mlsecure.artifacts.scan.savedmodel_scan import MAX_NESTED_GRAPHS
+
+    inner = _graph(_node("p", "PyFunc"))
+    for level in range(MAX_NESTED_GRAPHS + 1):
+        inner = _graph(_string_const(f"g{level}", inner), _node(f"d{level}", "DatasetFromGraph"))
+    verdict, top, titles = scan_named(tmp_path, "m/saved_model.pb", _saved_model(inner))
+    assert top is Severity.HIGH and verdict is not Verdict.SAFE, titles
+    assert any("nested more than" in title for title in titles), titles

@@ -130,9 +130,13 @@ def _nested_graph_ops(data: memoryview, ops: Counter[str], strings: list[tuple[i
                 continue  # a string that is not a GraphDef
             ops.update(nested)
             following.extend(blob[start:end] for start, end in found)
-        if not following or sum(ops.values()) > MAX_NODES:
-            break
+        if sum(ops.values()) > MAX_NODES:  # as for the graph's own nodes: the rest is not verified
+            raise ProtobufError(f"more than {MAX_NODES} nodes (with the graphs DatasetFromGraph carries)")
+        if not following:
+            return
         pending = following
+    # strings remain below the last level read: a graph carried deeper is not verified (was silently left unread)
+    raise ProtobufError(f"DatasetFromGraph graphs nested more than {MAX_NESTED_GRAPHS} levels deep")
 
 
 def _sub(data: memoryview, start: int, end: int, number: int) -> list[tuple[int, int]]:
